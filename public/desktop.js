@@ -1,0 +1,118 @@
+// Agent desktop glue: keeps each open chat panel in sync over the page's WebSocket (htmx ws extension),
+// drops any entry it already shows, and loads the map only when a panel has coordinates.
+(function () {
+  'use strict';
+  let socket = null;
+
+  function lastSeq(list) {
+    let max = 0;
+    for (const li of list.querySelectorAll('[data-seq]')) max = Math.max(max, Number(li.dataset.seq));
+    return max;
+  }
+
+  // Ask the server for everything after what each visible panel shows: on load and after a reconnect.
+  function syncPanels() {
+    if (!socket) return;
+    for (const list of document.querySelectorAll('ol.messages[data-interaction]')) {
+      socket.send(JSON.stringify({ type: 'sync', interaction: list.dataset.interaction, after: lastSeq(list) }));
+    }
+  }
+
+  // Entries can reach a panel twice (an HTTP render racing a push): keep the first, keep seq order.
+  function tidyLists() {
+    for (const list of document.querySelectorAll('ol.messages[data-interaction]')) {
+      const seen = new Set();
+      const items = Array.from(list.querySelectorAll(':scope > [data-seq]'));
+      let sorted = true;
+      let prev = 0;
+      for (const li of items) {
+        const seq = Number(li.dataset.seq);
+        if (seen.has(seq)) li.remove();
+        else {
+          seen.add(seq);
+          if (seq < prev) sorted = false;
+          prev = seq;
+        }
+      }
+      if (!sorted) {
+        Array.from(list.querySelectorAll(':scope > [data-seq]'))
+          .sort((a, b) => Number(a.dataset.seq) - Number(b.dataset.seq))
+          .forEach((li) => list.appendChild(li));
+      }
+      if (list.dataset.count !== String(seen.size)) {
+        list.dataset.count = String(seen.size);
+        list.scrollTop = list.scrollHeight;
+      }
+    }
+  }
+
+  let leaflet = null;
+  function loadLeaflet() {
+    if (leaflet) return leaflet;
+    leaflet = new Promise((resolve, reject) => {
+      const css = document.createElement('link');
+      css.rel = 'stylesheet';
+      css.href = '/vendor/leaflet/leaflet.css';
+      document.head.appendChild(css);
+      const script = document.createElement('script');
+      script.src = '/vendor/leaflet/leaflet.js';
+      script.onload = () => resolve(window.L);
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+    return leaflet;
+  }
+
+  // The coordinates are already in the page as text; the map adds a marker (tiles only where reachable).
+  function initMaps() {
+    for (const box of document.querySelectorAll('.context-map[data-lat]:not([data-map-ready])')) {
+      box.dataset.mapReady = 'pending';
+      loadLeaflet().then((L) => {
+        const lat = Number(box.dataset.lat);
+        const lon = Number(box.dataset.lon);
+        const canvas = document.createElement('div');
+        canvas.className = 'map-canvas';
+        box.prepend(canvas);
+        const map = L.map(canvas, { attributionControl: true }).setView([lat, lon], 15);
+        L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: '© OpenStreetMap contributors' }).addTo(map);
+        L.marker([lat, lon], { title: 'Customer location', alt: 'Customer location' }).addTo(map);
+        box.dataset.mapReady = 'yes';
+      }, () => {
+        box.dataset.mapReady = 'failed';
+      });
+    }
+  }
+
+  function setConnection(text, state) {
+    const el = document.getElementById('connection');
+    if (el) {
+      el.textContent = text;
+      el.dataset.state = state;
+    }
+  }
+
+  document.addEventListener('htmx:wsOpen', (e) => {
+    socket = e.detail.socketWrapper;
+    setConnection('Connected', 'open');
+    syncPanels();
+  });
+  document.addEventListener('htmx:wsClose', () => setConnection('Reconnecting…', 'closed'));
+  document.addEventListener('htmx:wsAfterMessage', () => {
+    tidyLists();
+    initMaps();
+  });
+  document.addEventListener('htmx:afterSwap', () => {
+    tidyLists();
+    initMaps();
+    syncPanels();
+  });
+  // The composer answers with a fresh form; keep the focus in it for the next message.
+  document.addEventListener('htmx:afterSettle', (e) => {
+    const box = e.target && e.target.querySelector ? e.target.querySelector('.composer textarea') : null;
+    if (box && e.target.classList.contains('composer')) box.focus();
+  });
+  document.addEventListener('DOMContentLoaded', () => {
+    tidyLists();
+    initMaps();
+  });
+})();

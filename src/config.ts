@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+
+// Every setting comes from the environment, with defaults that run the whole product on one machine.
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: string;
+  demoAgentPassword: string | undefined;
+  offerTimeoutMs: number;
+  maxChatsPerAgent: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  trustProxy: string | undefined;
+  mapTileUrl: string;
+  sessionTtlMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: int(env.PORT, 3000),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.DATA_DIR || './data'),
+    logLevel: env.LOG_LEVEL || 'info',
+    demoAgentPassword: env.DEMO_AGENT_PASSWORD || undefined,
+    offerTimeoutMs: int(env.OFFER_TIMEOUT_S, 30) * 1000,
+    maxChatsPerAgent: int(env.MAX_CHATS_PER_AGENT, 3),
+    tlsCert: env.TLS_CERT || undefined,
+    tlsKey: env.TLS_KEY || undefined,
+    trustProxy: env.TRUST_PROXY || undefined,
+    mapTileUrl: env.MAP_TILE_URL || 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    sessionTtlMs: int(env.SESSION_TTL_H, 12) * 3600_000,
+  };
+}
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
+  return n;
+}

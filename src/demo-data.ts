@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { Directory } from './domain/ports.ts';
+import { hashPassword } from './web/passwords.ts';
+
+// On first start (no services yet) the product gets two services and two agents to try it with.
+export async function seedDemoData(directory: Directory, password: string | undefined, logger: Logger): Promise<void> {
+  if ((await directory.listServices()).length > 0) return;
+  await directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
+  await directory.saveService({ id: 'claims', name: 'Claims', autoDial: true });
+  const secret = password ?? 'demo';
+  const passwordHash = await hashPassword(secret);
+  for (const [id, displayName] of [
+    ['agent1', 'Agent One'],
+    ['agent2', 'Agent Two'],
+  ] as const) {
+    await directory.saveAgent({ id, displayName, passwordHash, serviceIds: ['roadside', 'claims'] });
+  }
+  const warning = password
+    ? 'demo agents agent1 and agent2 created with the password from DEMO_AGENT_PASSWORD'
+    : 'demo agents agent1 and agent2 created with the password "demo": set DEMO_AGENT_PASSWORD before first start on any shared machine';
+  logger.warn({ agents: ['agent1', 'agent2'], services: ['roadside', 'claims'] }, warning);
+}

@@ -1,0 +1,31 @@
+// Typed errors of the rules. The web layer maps each kind to an HTTP status; nothing here knows HTTP.
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_media'
+  | 'unavailable';
+
+export class DomainError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  constructor(kind: ErrorKind, code: string, message: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.kind = kind;
+    this.code = code;
+  }
+}
+
+export const invalid = (code: string, message: string) => new DomainError('invalid', code, message);
+export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
+export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
+export const unauthorized = (code: string, message: string) => new DomainError('unauthorized', code, message);
+export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
+export const tooLarge = (code: string, message: string) => new DomainError('too_large', code, message);
+export const unsupportedMedia = (code: string, message: string) =>
+  new DomainError('unsupported_media', code, message);
+export const unavailable = (code: string, message: string) => new DomainError('unavailable', code, message);

@@ -1,0 +1,66 @@
+import { nextState, type StateTable } from './state-table.ts';
+
+// One engagement of a customer with a service. The chat is its primary component; call legs and
+// video attach to it (see call-leg.ts, video-session.ts).
+export type InteractionState = 'queued' | 'offered' | 'active' | 'ended';
+export type InteractionEvent = 'offer' | 'offer_timeout' | 'accept' | 'end';
+
+export const INTERACTION_STATES: StateTable<InteractionState, InteractionEvent> = {
+  queued: { offer: 'offered', end: 'ended' },
+  offered: { accept: 'active', offer_timeout: 'queued', end: 'ended' },
+  active: { end: 'ended' },
+  ended: {},
+};
+
+export type Channel = 'web' | 'sms';
+export type Party = 'customer' | 'agent' | 'system';
+
+export interface Customer {
+  name: string;
+  phone: string;
+}
+
+export interface GeoLocation {
+  lat: number;
+  lon: number;
+  accuracyM?: number;
+}
+
+export interface CustomerContext {
+  fields: Record<string, string>;
+  location?: GeoLocation;
+}
+
+export interface InteractionRecord {
+  id: string;
+  serviceId: string;
+  channel: Channel;
+  customer: Customer;
+  tokenHash: string;
+  state: InteractionState;
+  offeredTo: string | null;
+  offeredAt: number | null;
+  agentId: string | null;
+  createdAt: number;
+  acceptedAt: number | null;
+  endedAt: number | null;
+  endedBy: Party | null;
+  context: CustomerContext;
+  lastSeq: number;
+}
+
+export function transition(rec: InteractionRecord, event: InteractionEvent): void {
+  rec.state = nextState(INTERACTION_STATES, 'interaction', rec.state, event);
+}
+
+export function isOpen(rec: InteractionRecord): boolean {
+  return rec.state !== 'ended';
+}
+
+// Context arrives in pieces from the app: fields merge key by key, a new location replaces the old one.
+export function mergeContext(current: CustomerContext, update: Partial<CustomerContext>): CustomerContext {
+  return {
+    fields: { ...current.fields, ...(update.fields ?? {}) },
+    location: update.location ?? current.location,
+  };
+}

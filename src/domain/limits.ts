@@ -1,0 +1,15 @@
+// Sizes a serious chat must carry (SMS-like texts well over 160 characters) and bounds that keep
+// one customer from filling the disk.
+export const LIMITS = {
+  textMaxChars: 8000,
+  nameMaxChars: 100,
+  clientIdMaxChars: 100,
+  contextMaxFields: 50,
+  contextKeyMaxChars: 64,
+  contextValueMaxChars: 1000,
+  attachmentMaxBytes: 10 * 1024 * 1024,
+  imageTypes: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/avif'] as readonly string[],
+} as const;
+
+// E.164: a plus, a non-zero country digit, at most 15 digits in all.
+export const E164 = /^\+[1-9][0-9]{6,14}$/;

@@ -1,0 +1,38 @@
+import type { Agent, Service } from './directory.ts';
+import type { InteractionRecord, InteractionState } from './interaction.ts';
+import type { TimelineEntry, TimelineKind } from './timeline.ts';
+
+// Interfaces the adapters implement; main.ts wires them. Every write resolves only once it is durable,
+// so the domain acknowledges nothing that a restart could lose.
+export interface InteractionStore {
+  loadOpenInteractions(): Promise<InteractionRecord[]>;
+  getInteraction(id: string): Promise<InteractionRecord | undefined>;
+  saveInteraction(rec: InteractionRecord): Promise<void>;
+  appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void>;
+  findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined>;
+  listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;
+  listHistory(agentId: string, limit: number): Promise<InteractionRecord[]>;
+  countByState(): Promise<Record<InteractionState, number>>;
+}
+
+export interface Directory {
+  listServices(): Promise<Service[]>;
+  getService(id: string): Promise<Service | undefined>;
+  saveService(service: Service): Promise<void>;
+  listAgents(): Promise<Agent[]>;
+  getAgent(id: string): Promise<Agent | undefined>;
+  saveAgent(agent: Agent): Promise<void>;
+}
+
+export interface AttachmentStore {
+  save(id: string, bytes: Uint8Array): Promise<void>;
+  read(id: string): Promise<Buffer>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export interface Timers {
+  schedule(ms: number, fn: () => void): { cancel(): void };
+}

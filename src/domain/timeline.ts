@@ -1,0 +1,37 @@
+import type { Party } from './interaction.ts';
+
+// Everything that happens in an interaction, in order. `seq` is per interaction and gap-free, which is
+// what lets a reconnecting page ask for "everything after n" and get no gap and no duplicate.
+export type TimelineKind = 'message' | 'attachment' | 'context' | 'offered' | 'accepted' | 'offer_expired' | 'ended';
+
+export interface AttachmentInfo {
+  attachmentId: string;
+  contentType: string;
+  size: number;
+  fileName: string;
+}
+
+export interface TimelineEntry {
+  id: string;
+  interactionId: string;
+  seq: number;
+  kind: TimelineKind;
+  author: Party;
+  agentId: string | null;
+  text: string | null;
+  clientId: string | null;
+  attachment: AttachmentInfo | null;
+  data: Record<string, unknown> | null;
+  createdAt: number;
+}
+
+// What the customer's own client is shown: the conversation and the milestones of their chat.
+const CUSTOMER_VISIBLE: ReadonlySet<TimelineKind> = new Set(['message', 'attachment', 'accepted', 'ended']);
+
+export function visibleToCustomer(entry: TimelineEntry): boolean {
+  return CUSTOMER_VISIBLE.has(entry.kind);
+}
+
+export function isConversation(entry: TimelineEntry): boolean {
+  return entry.kind === 'message' || entry.kind === 'attachment';
+}

@@ -1,0 +1,41 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AttachmentStore } from '../../domain/ports.ts';
+
+const SAFE_ID = /^[0-9a-f-]{36}$/;
+
+// Photos live as plain files in the data folder, written to a temporary name, synced, then renamed:
+// a photo is acknowledged only once it is on disk whole.
+export class FileAttachmentStore implements AttachmentStore {
+  readonly #dir: string;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+  }
+
+  async save(id: string, bytes: Uint8Array): Promise<void> {
+    const path = this.pathOf(id);
+    const tmp = `${path}.part`;
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  }
+
+  read(id: string): Promise<Buffer> {
+    return readFile(this.pathOf(id));
+  }
+
+  private pathOf(id: string): string {
+    if (!SAFE_ID.test(id)) throw new Error(`invalid attachment id ${id}`);
+    return join(this.#dir, id);
+  }
+}

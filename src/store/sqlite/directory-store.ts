@@ -1,0 +1,58 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { Agent, Service } from '../../domain/directory.ts';
+import type { Directory } from '../../domain/ports.ts';
+
+export class SqliteDirectory implements Directory {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  async listServices(): Promise<Service[]> {
+    return this.#db.prepare('SELECT * FROM services ORDER BY id').all().map(toService);
+  }
+
+  async getService(id: string): Promise<Service | undefined> {
+    const row = this.#db.prepare('SELECT * FROM services WHERE id = ?').get(id);
+    return row ? toService(row) : undefined;
+  }
+
+  async saveService(s: Service): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO services (id, name, auto_dial) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, auto_dial = excluded.auto_dial')
+      .run(s.id, s.name, s.autoDial ? 1 : 0);
+  }
+
+  async listAgents(): Promise<Agent[]> {
+    return this.#db.prepare('SELECT * FROM agents ORDER BY id').all().map(toAgent);
+  }
+
+  async getAgent(id: string): Promise<Agent | undefined> {
+    const row = this.#db.prepare('SELECT * FROM agents WHERE id = ?').get(id);
+    return row ? toAgent(row) : undefined;
+  }
+
+  async saveAgent(a: Agent): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO agents (id, display_name, password_hash, service_ids) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
+         service_ids = excluded.service_ids`,
+      )
+      .run(a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds));
+  }
+}
+
+function toService(row: Record<string, unknown>): Service {
+  return { id: String(row.id), name: String(row.name), autoDial: Number(row.auto_dial) === 1 };
+}
+
+function toAgent(row: Record<string, unknown>): Agent {
+  return {
+    id: String(row.id),
+    displayName: String(row.display_name),
+    passwordHash: String(row.password_hash),
+    serviceIds: JSON.parse(String(row.service_ids)),
+  };
+}

@@ -1,0 +1,164 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { InteractionRecord, InteractionState, Party } from '../../domain/interaction.ts';
+import type { InteractionStore } from '../../domain/ports.ts';
+import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
+import type { WriteBatcher } from './write-batcher.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+const UPSERT_INTERACTION = `
+  INSERT INTO interactions (id, service_id, channel, customer_name, customer_phone, token_hash, state, offered_to,
+    offered_at, agent_id, created_at, accepted_at, ended_at, ended_by, context, last_seq)
+  VALUES ($id, $service_id, $channel, $customer_name, $customer_phone, $token_hash, $state, $offered_to,
+    $offered_at, $agent_id, $created_at, $accepted_at, $ended_at, $ended_by, $context, $last_seq)
+  ON CONFLICT (id) DO UPDATE SET state = excluded.state, offered_to = excluded.offered_to,
+    offered_at = excluded.offered_at, agent_id = excluded.agent_id, accepted_at = excluded.accepted_at,
+    ended_at = excluded.ended_at, ended_by = excluded.ended_by, context = excluded.context,
+    last_seq = excluded.last_seq`;
+
+const INSERT_ENTRY = `
+  INSERT INTO timeline (interaction_id, seq, id, kind, author, agent_id, text, client_id, attachment, data, created_at)
+  VALUES ($interaction_id, $seq, $id, $kind, $author, $agent_id, $text, $client_id, $attachment, $data, $created_at)`;
+
+export class SqliteInteractionStore implements InteractionStore {
+  readonly #db: DatabaseSync;
+  readonly #batcher: WriteBatcher;
+  readonly #upsert: StatementSync;
+  readonly #insertEntry: StatementSync;
+  readonly #byClientId: StatementSync;
+
+  constructor(db: DatabaseSync, batcher: WriteBatcher) {
+    this.#db = db;
+    this.#batcher = batcher;
+    this.#upsert = db.prepare(UPSERT_INTERACTION);
+    this.#insertEntry = db.prepare(INSERT_ENTRY);
+    this.#byClientId = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND client_id = ?');
+  }
+
+  async loadOpenInteractions(): Promise<InteractionRecord[]> {
+    return this.#db.prepare("SELECT * FROM interactions WHERE state <> 'ended' ORDER BY created_at").all().map(toInteraction);
+  }
+
+  async getInteraction(id: string): Promise<InteractionRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM interactions WHERE id = ?').get(id);
+    return row ? toInteraction(row) : undefined;
+  }
+
+  saveInteraction(rec: InteractionRecord): Promise<void> {
+    const params = interactionParams(rec); // snapshot now: the record may change before the batch commits
+    return this.#batcher.write(() => this.#upsert.run(params));
+  }
+
+  appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
+    const entryParams = timelineParams(entry);
+    const recParams = interaction ? interactionParams(interaction) : undefined;
+    return this.#batcher.write(() => {
+      if (recParams) this.#upsert.run(recParams);
+      this.#insertEntry.run(entryParams);
+    });
+  }
+
+  async findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
+    const row = this.#byClientId.get(interactionId, clientId);
+    return row ? toEntry(row) : undefined;
+  }
+
+  async listEntries(interactionId: string, query: { afterSeq?: number; kinds?: readonly TimelineKind[] } = {}): Promise<TimelineEntry[]> {
+    const rows = this.#db
+      .prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq > ? ORDER BY seq')
+      .all(interactionId, query.afterSeq ?? 0)
+      .map(toEntry);
+    return query.kinds ? rows.filter((e) => query.kinds!.includes(e.kind)) : rows;
+  }
+
+  async listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
+    return this.#db
+      .prepare("SELECT * FROM interactions WHERE agent_id = ? AND state = 'ended' ORDER BY ended_at DESC LIMIT ?")
+      .all(agentId, limit)
+      .map(toInteraction);
+  }
+
+  async countByState(): Promise<Record<InteractionState, number>> {
+    const counts: Record<InteractionState, number> = { queued: 0, offered: 0, active: 0, ended: 0 };
+    for (const row of this.#db.prepare('SELECT state, COUNT(*) AS n FROM interactions GROUP BY state').all()) {
+      counts[row.state as InteractionState] = Number(row.n);
+    }
+    return counts;
+  }
+}
+
+function interactionParams(rec: InteractionRecord): Row {
+  return {
+    $id: rec.id,
+    $service_id: rec.serviceId,
+    $channel: rec.channel,
+    $customer_name: rec.customer.name,
+    $customer_phone: rec.customer.phone,
+    $token_hash: rec.tokenHash,
+    $state: rec.state,
+    $offered_to: rec.offeredTo,
+    $offered_at: rec.offeredAt,
+    $agent_id: rec.agentId,
+    $created_at: rec.createdAt,
+    $accepted_at: rec.acceptedAt,
+    $ended_at: rec.endedAt,
+    $ended_by: rec.endedBy,
+    $context: JSON.stringify(rec.context),
+    $last_seq: rec.lastSeq,
+  };
+}
+
+function timelineParams(e: TimelineEntry): Row {
+  return {
+    $interaction_id: e.interactionId,
+    $seq: e.seq,
+    $id: e.id,
+    $kind: e.kind,
+    $author: e.author,
+    $agent_id: e.agentId,
+    $text: e.text,
+    $client_id: e.clientId,
+    $attachment: e.attachment ? JSON.stringify(e.attachment) : null,
+    $data: e.data ? JSON.stringify(e.data) : null,
+    $created_at: e.createdAt,
+  };
+}
+
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function toInteraction(row: Record<string, unknown>): InteractionRecord {
+  return {
+    id: String(row.id),
+    serviceId: String(row.service_id),
+    channel: row.channel as InteractionRecord['channel'],
+    customer: { name: String(row.customer_name), phone: String(row.customer_phone) },
+    tokenHash: String(row.token_hash),
+    state: row.state as InteractionState,
+    offeredTo: str(row.offered_to),
+    offeredAt: num(row.offered_at),
+    agentId: str(row.agent_id),
+    createdAt: Number(row.created_at),
+    acceptedAt: num(row.accepted_at),
+    endedAt: num(row.ended_at),
+    endedBy: str(row.ended_by) as Party | null,
+    context: JSON.parse(String(row.context)),
+    lastSeq: Number(row.last_seq),
+  };
+}
+
+function toEntry(row: Record<string, unknown>): TimelineEntry {
+  return {
+    id: String(row.id),
+    interactionId: String(row.interaction_id),
+    seq: Number(row.seq),
+    kind: row.kind as TimelineKind,
+    author: row.author as Party,
+    agentId: str(row.agent_id),
+    text: str(row.text),
+    clientId: str(row.client_id),
+    attachment: row.attachment ? JSON.parse(String(row.attachment)) : null,
+    data: row.data ? JSON.parse(String(row.data)) : null,
+    createdAt: Number(row.created_at),
+  };
+}

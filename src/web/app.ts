@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import compression from 'compression';
+import express, { type Express, type Request } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { ContactCenter } from '../domain/contact-center.ts';
+import { notFound } from '../domain/errors.ts';
+import { authRouter } from './auth.ts';
+import { customerRouter } from './customer/routes.ts';
+import { DesktopPresenter } from './desktop/presenter.ts';
+import { desktopRouter } from './desktop/routes.ts';
+import { errorHandler } from './http-errors.ts';
+import type { Metrics } from './metrics.ts';
+import { mobileApiRouter } from './mobile-api/routes.ts';
+import { openApiDocument } from './openapi.ts';
+import type { SessionRegistry } from './sessions.ts';
+import { Views } from './views.ts';
+
+const require = createRequire(import.meta.url);
+const PUBLIC_DIR = new URL('../../public/', import.meta.url).pathname;
+const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+
+export type HealthCheck = () => Promise<Record<string, { state: string; detail?: string }>>;
+
+export interface WebAppDeps {
+  center: ContactCenter;
+  sessions: SessionRegistry;
+  metrics: Metrics;
+  logger: Logger;
+  health: HealthCheck;
+  mapTileUrl: string;
+  trustProxy: string | undefined;
+}
+
+export function createWebApp(deps: WebAppDeps): { app: Express; presenter: DesktopPresenter } {
+  const { center, sessions, logger } = deps;
+  const views = new Views();
+  const presenter = new DesktopPresenter(center, views, deps.mapTileUrl);
+  const app = express();
+  app.disable('x-powered-by');
+  if (deps.trustProxy) app.set('trust proxy', trustProxyValue(deps.trustProxy));
+
+  const tileOrigin = originOf(deps.mapTileUrl);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"], // Leaflet positions tiles and markers with inline styles
+          imgSrc: ["'self'", 'data:', 'blob:', ...(tileOrigin ? [tileOrigin] : [])],
+          connectSrc: ["'self'", 'ws:', 'wss:'],
+          upgradeInsecureRequests: null,
+        },
+      },
+      strictTransportSecurity: false, // set by whoever terminates TLS for good (see README)
+    }),
+  );
+  app.use(compression());
+  app.use(express.json({ limit: '64kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+
+  app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h' }));
+  app.get('/vendor/htmx.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx.org'), 'dist/htmx.min.js')));
+  app.get('/vendor/htmx-ext-ws.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx-ext-ws'), 'dist/ws.min.js')));
+  app.use('/vendor/leaflet', express.static(join(pkgDir('leaflet'), 'dist'), { maxAge: '1d' }));
+
+  app.get('/healthz', async (_req, res) => {
+    const parts = await deps.health();
+    const healthy = Object.values(parts).every((p) => p.state === 'up' || p.state === 'not_configured');
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', ...parts });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
+  app.use('/api/v1', mobileApiRouter(center));
+  app.use('/api/v1', (req) => {
+    throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);
+  });
+
+  app.get('/', (_req, res) => res.redirect(303, '/desktop'));
+  app.use(customerRouter(center, views));
+  app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure }));
+  app.use(desktopRouter({ center, sessions, presenter }));
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });
+  });
+  app.use(errorHandler(logger));
+  return { app, presenter };
+}
+
+// TRUST_PROXY accepts what express accepts: a hop count, "true", or addresses/subnets ("loopback").
+function trustProxyValue(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url.replace(/\{[a-z]\}/g, 'a')).origin;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,154 @@
+import type { AgentState } from '../../domain/agent-presence.ts';
+import type { ContactCenter } from '../../domain/contact-center.ts';
+import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
+import { LIMITS } from '../../domain/limits.ts';
+import type { TimelineEntry } from '../../domain/timeline.ts';
+import type { Views } from '../views.ts';
+
+const STATE_LABEL: Record<InteractionState, string> = {
+  queued: 'Waiting',
+  offered: 'Offered to you',
+  active: 'In progress',
+  ended: 'Ended',
+};
+
+const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+const fmtDateTime = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+
+// Turns domain records into the view models of views/ and renders the fragments the desktop swaps in,
+// whether they answer an HTTP request or go out over the page's WebSocket.
+export class DesktopPresenter {
+  readonly #center: ContactCenter;
+  readonly #views: Views;
+  readonly #tileUrl: string;
+  readonly #names = new Map<string, string>();
+
+  constructor(center: ContactCenter, views: Views, tileUrl: string) {
+    this.#center = center;
+    this.#views = views;
+    this.#tileUrl = tileUrl;
+  }
+
+  async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean } = {}) {
+    const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
+    const shown = opts.allKinds ? entries : entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
+    return {
+      id: rec.id,
+      state: rec.state,
+      stateLabel: rec.state === 'ended' ? `Ended by ${rec.endedBy ?? 'system'}` : STATE_LABEL[rec.state],
+      customerName: rec.customer.name,
+      phone: rec.customer.phone,
+      serviceName: await this.serviceName(rec.serviceId),
+      context: rec.context,
+      tileUrl: this.#tileUrl,
+      maxText: LIMITS.textMaxChars,
+      entries: await Promise.all(shown.map((e) => this.entry(rec, e))),
+    };
+  }
+
+  async entry(rec: InteractionRecord, e: TimelineEntry) {
+    const agentName = e.agentId ? await this.agentName(e.agentId) : 'agent';
+    const who = e.author === 'customer' ? rec.customer.name : e.author === 'agent' ? agentName : 'System';
+    return {
+      interactionId: e.interactionId,
+      seq: e.seq,
+      kind: e.kind,
+      author: e.author,
+      who,
+      text: e.text,
+      url: e.attachment ? `/desktop/attachments/${e.interactionId}/${e.attachment.attachmentId}` : null,
+      summary: summary(e, who, agentName),
+      at: new Date(e.createdAt).toISOString(),
+      time: fmtTime(e.createdAt),
+    };
+  }
+
+  async listItems(agentId: string) {
+    return Promise.all(
+      this.#center.openInteractionsOf(agentId).map(async (rec) => ({
+        id: rec.id,
+        state: rec.state,
+        stateLabel: STATE_LABEL[rec.state],
+        customerName: rec.customer.name,
+        serviceName: await this.serviceName(rec.serviceId),
+      })),
+    );
+  }
+
+  async historyItems(agentId: string) {
+    const recs = await this.#center.history(agentId);
+    return Promise.all(
+      recs.map(async (rec) => ({
+        id: rec.id,
+        customerName: rec.customer.name,
+        phone: rec.customer.phone,
+        serviceName: await this.serviceName(rec.serviceId),
+        started: fmtDateTime(rec.createdAt),
+        ended: fmtDateTime(rec.endedAt),
+        endedBy: rec.endedBy ?? '—',
+      })),
+    );
+  }
+
+  // ---- fragments ------------------------------------------------------------------------------
+
+  render(name: string, data: object): string {
+    return this.#views.render(name, data);
+  }
+
+  async listFragment(agentId: string, oob = false): Promise<string> {
+    return this.render('partials/interaction-list', { items: await this.listItems(agentId), oob });
+  }
+
+  presenceFragment(agent: AgentState, oob = false): string {
+    return this.render('partials/presence', { presence: agent.presence, oob });
+  }
+
+  async panelFragment(rec: InteractionRecord): Promise<string> {
+    return this.render('partials/interaction-panel', await this.panel(rec));
+  }
+
+  // What changes in an open panel when the interaction changes state: its header and its composer.
+  async stateFragments(rec: InteractionRecord): Promise<string> {
+    const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
+    return this.render('partials/interaction-status', p) + this.render('partials/composer', p);
+  }
+
+  async contextFragment(rec: InteractionRecord): Promise<string> {
+    return this.render('partials/context', { ...(await this.panel(rec, { withEntries: false })), oob: true });
+  }
+
+  async entriesFragment(rec: InteractionRecord, entries: TimelineEntry[]): Promise<string> {
+    const items = await Promise.all(entries.map(async (e) => this.render('partials/entry', await this.entry(rec, e))));
+    return `<div hx-swap-oob="beforeend:#messages-${rec.id}">${items.join('')}</div>`;
+  }
+
+  async serviceName(id: string): Promise<string> {
+    const key = `service:${id}`;
+    if (!this.#names.has(key)) this.#names.set(key, (await this.#center.requireService(id)).name);
+    return this.#names.get(key)!;
+  }
+
+  async agentName(id: string): Promise<string> {
+    const key = `agent:${id}`;
+    if (!this.#names.has(key)) this.#names.set(key, (await this.#center.agentDisplayName(id)) ?? id);
+    return this.#names.get(key)!;
+  }
+}
+
+function summary(e: TimelineEntry, who: string, agentName: string): string {
+  switch (e.kind) {
+    case 'accepted':
+      return `${agentName} accepted the chat`;
+    case 'ended':
+      return `Chat ended by ${who === 'System' ? 'the system' : who}`;
+    case 'context':
+      return `${who} updated the context`;
+    case 'offered':
+      return `Offered to ${agentName}`;
+    case 'offer_expired':
+      return `Offer to ${agentName} was not answered`;
+    default:
+      return '';
+  }
+}

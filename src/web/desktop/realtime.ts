@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import type { ContactCenter } from '../../domain/contact-center.ts';
+import type { DomainEvent } from '../../domain/events.ts';
+import type { EventHub } from '../event-hub.ts';
+import type { AgentSession } from '../sessions.ts';
+import { TimelineFeed } from '../timeline-feed.ts';
+import type { DesktopPresenter } from './presenter.ts';
+
+// One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
+// `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load and after every
+// reconnect) and gets every entry after that seq exactly once.
+export function serveAgentSocket(opts: {
+  ws: WebSocket;
+  session: AgentSession;
+  center: ContactCenter;
+  hub: EventHub;
+  presenter: DesktopPresenter;
+  logger: Logger;
+}): void {
+  const { ws, session, center, hub, presenter, logger } = opts;
+  const agentId = session.agentId;
+  const feeds = new Map<string, TimelineFeed>();
+  const onError = (err: unknown) => logger.error({ err, agentId }, 'desktop push failed');
+  const send = (html: string) => {
+    if (html && ws.readyState === ws.OPEN) ws.send(html);
+  };
+  const push = (html: Promise<string>) => html.then(send).catch(onError);
+
+  const openFeed = async (interactionId: string, afterSeq: number) => {
+    const rec = await center.interactionForAgent(agentId, interactionId);
+    let feed = feeds.get(interactionId);
+    if (!feed) {
+      feed = new TimelineFeed({
+        afterSeq,
+        read: (after) => center.timeline(interactionId, after),
+        send: (entries) => {
+          const shown = entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
+          if (shown.length > 0) push(presenter.entriesFragment(rec, shown));
+        },
+        onError,
+      });
+      feeds.set(interactionId, feed);
+    }
+    feed.restartAfter(afterSeq);
+  };
+
+  const onEvent = (event: DomainEvent) => {
+    switch (event.type) {
+      case 'entry_appended':
+        feeds.get(event.interaction.id)?.push(event.entry);
+        if (event.entry.kind === 'context') push(presenter.contextFragment(event.interaction));
+        break;
+      case 'interaction_changed':
+        push(presenter.listFragment(agentId, true));
+        if (feeds.has(event.interaction.id)) push(presenter.stateFragments(event.interaction));
+        break;
+      case 'presence_changed':
+        send(presenter.presenceFragment(event.agent, true));
+        break;
+    }
+  };
+  const unsubscribe = hub.onAgent(agentId, onEvent);
+
+  ws.on('message', (data) => {
+    let msg: { type?: unknown; interaction?: unknown; after?: unknown };
+    try {
+      msg = JSON.parse(String(data));
+    } catch {
+      return; // htmx's own form sends are not used on this socket; anything unparsable is ignored
+    }
+    if (msg.type === 'sync' && typeof msg.interaction === 'string' && Number.isInteger(msg.after)) {
+      openFeed(msg.interaction, Number(msg.after)).catch((err: unknown) => logger.warn({ err, agentId }, 'sync refused'));
+    }
+  });
+  ws.on('close', unsubscribe);
+  ws.on('error', (err) => logger.debug({ err, agentId }, 'desktop socket error'));
+
+  // A (re)connected page gets the current list and presence at once: nothing missed while away.
+  send(presenter.presenceFragment(center.agentState(agentId), true));
+  push(presenter.listFragment(agentId, true));
+}

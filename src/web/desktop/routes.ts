@@ -1,0 +1,109 @@
+import { Router, type Request, type Response } from 'express';
+import type { ContactCenter } from '../../domain/contact-center.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
+import { sendAttachment } from '../attachments.ts';
+import { requireAgent, requireCsrf } from '../auth.ts';
+import type { SessionRegistry } from '../sessions.ts';
+import type { DesktopPresenter } from './presenter.ts';
+
+const agentOf = (req: Request) => req.agentSession!.agentId;
+const isHtmx = (req: Request) => req.get('HX-Request') === 'true';
+
+// The agent desktop: one URL serves a whole page, or just the part htmx asked for.
+export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRegistry; presenter: DesktopPresenter }): Router {
+  const { center, sessions, presenter } = opts;
+  const router = Router();
+  router.use('/desktop', requireAgent(sessions), requireCsrf);
+
+  const page = async (req: Request, res: Response, panelId?: string) => {
+    const agentId = agentOf(req);
+    const agent = await center.findAgent(agentId);
+    const panel = panelId ? await presenter.panel(await center.interactionForAgent(agentId, panelId)) : undefined;
+    res.type('html').send(
+      presenter.render('desktop/page', {
+        title: panel ? panel.customerName : 'Desktop',
+        csrf: req.agentSession!.csrfToken,
+        agent: { id: agentId, displayName: agent?.displayName ?? agentId },
+        presence: center.agentState(agentId).presence,
+        items: await presenter.listItems(agentId),
+        panel,
+      }),
+    );
+  };
+
+  router.get('/desktop', (req, res) => page(req, res));
+
+  router.get('/desktop/interactions/:id', async (req, res) => {
+    if (!isHtmx(req)) return page(req, res, String(req.params.id));
+    const rec = await center.interactionForAgent(agentOf(req), String(req.params.id));
+    res.type('html').send(await presenter.panelFragment(rec));
+  });
+
+  router.post('/desktop/presence', (req, res) => {
+    const wanted = (req.body as { presence?: string } | undefined)?.presence;
+    if (wanted !== 'ready' && wanted !== 'not_ready') throw invalid('invalid_presence', 'presence must be ready or not_ready.');
+    const agent = center.setPresence(agentOf(req), wanted === 'ready' ? 'make_ready' : 'make_not_ready');
+    res.type('html').send(presenter.presenceFragment(agent));
+  });
+
+  router.post('/desktop/interactions/:id/accept', async (req, res) => {
+    const agentId = agentOf(req);
+    const rec = await center.accept(agentId, String(req.params.id));
+    res.type('html').send((await presenter.panelFragment(rec)) + (await presenter.listFragment(agentId, true)));
+  });
+
+  router.post('/desktop/interactions/:id/messages', async (req, res) => {
+    const agentId = agentOf(req);
+    const id = String(req.params.id);
+    const text = String((req.body as { text?: unknown } | undefined)?.text ?? '');
+    const rec = await center.interactionForAgent(agentId, id);
+    const base = await presenter.panel(rec, { withEntries: false });
+    try {
+      await center.postAgentMessage(agentId, id, text);
+      res.type('html').send(presenter.render('partials/composer', base));
+    } catch (err) {
+      // Keep what the agent typed and say why it was refused, in place.
+      if (!(err instanceof DomainError)) throw err;
+      res.status(200).type('html').send(presenter.render('partials/composer', { ...base, draft: text, error: err.message }));
+    }
+  });
+
+  router.post('/desktop/interactions/:id/disconnect', async (req, res) => {
+    const agentId = agentOf(req);
+    const rec = await center.disconnect(agentId, String(req.params.id));
+    res.type('html').send((await presenter.panelFragment(rec)) + (await presenter.listFragment(agentId, true)));
+  });
+
+  // Click-to-call arrives with the voice issue; the number is already the control that will place it.
+  router.post('/desktop/interactions/:id/call', async (req, res) => {
+    await center.interactionForAgent(agentOf(req), String(req.params.id));
+    res.type('html').send('<p class="notice">Calling is not configured on this server yet.</p>');
+  });
+
+  router.get('/desktop/attachments/:interactionId/:attachmentId', async (req, res) => {
+    const rec = await center.interactionForAgent(agentOf(req), String(req.params.interactionId));
+    await sendAttachment(center, rec.id, String(req.params.attachmentId), res);
+  });
+
+  router.get('/desktop/history', async (req, res) => {
+    const items = await presenter.historyItems(agentOf(req));
+    res.type('html').send(presenter.render('desktop/history', { csrf: req.agentSession!.csrfToken, items }));
+  });
+
+  router.get('/desktop/history/:id', async (req, res) => {
+    const rec = await center.interactionForAgent(agentOf(req), String(req.params.id));
+    const panel = await presenter.panel(rec, { allKinds: true });
+    res.type('html').send(
+      presenter.render('desktop/timeline', {
+        csrf: req.agentSession!.csrfToken,
+        panel,
+        acceptedBy: rec.agentId ? await presenter.agentName(rec.agentId) : '—',
+        acceptedAt: rec.acceptedAt ? new Date(rec.acceptedAt).toISOString() : '—',
+        endedAt: rec.endedAt ? new Date(rec.endedAt).toISOString() : '—',
+        endedBy: rec.endedBy ?? '—',
+      }),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,45 @@
+import type { DomainEvent, DomainEvents } from '../domain/events.ts';
+
+type Listener = (event: DomainEvent) => void;
+
+// Fans domain events out to sockets by interaction and by agent, so one message costs a map lookup,
+// not a scan of every connected page.
+export class EventHub {
+  readonly #byInteraction = new Map<string, Set<Listener>>();
+  readonly #byAgent = new Map<string, Set<Listener>>();
+
+  constructor(events: DomainEvents) {
+    events.subscribe((event) => this.route(event));
+  }
+
+  onInteraction(interactionId: string, listener: Listener): () => void {
+    return add(this.#byInteraction, interactionId, listener);
+  }
+
+  onAgent(agentId: string, listener: Listener): () => void {
+    return add(this.#byAgent, agentId, listener);
+  }
+
+  private route(event: DomainEvent): void {
+    if (event.type === 'store_failed') return;
+    if (event.type === 'presence_changed') return this.deliver(this.#byAgent.get(event.agent.agentId), event);
+    const rec = event.interaction;
+    this.deliver(this.#byInteraction.get(rec.id), event);
+    const agents = new Set([rec.agentId, rec.offeredTo, event.type === 'interaction_changed' ? event.previousOfferedTo : null]);
+    for (const agentId of agents) if (agentId) this.deliver(this.#byAgent.get(agentId), event);
+  }
+
+  private deliver(listeners: Set<Listener> | undefined, event: DomainEvent): void {
+    if (listeners) for (const listener of listeners) listener(event);
+  }
+}
+
+function add(map: Map<string, Set<Listener>>, key: string, listener: Listener): () => void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(listener);
+  return () => {
+    set.delete(listener);
+    if (set.size === 0) map.delete(key);
+  };
+}

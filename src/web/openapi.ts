@@ -1,0 +1,203 @@
+// OpenAPI 3 description of the public mobile API, served at /api/v1/openapi.json. The integration
+// tests check the server against it, so it stays true.
+const error = { $ref: '#/components/responses/Error' };
+const bearer = [{ chatToken: [] }];
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+
+const Context = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    fields: { type: 'object', additionalProperties: { type: 'string', maxLength: 1000 }, maxProperties: 50 },
+    location: {
+      type: 'object',
+      required: ['lat', 'lon'],
+      additionalProperties: false,
+      properties: {
+        lat: { type: 'number', minimum: -90, maximum: 90 },
+        lon: { type: 'number', minimum: -180, maximum: 180 },
+        accuracy_m: { type: 'number', minimum: 0 },
+      },
+    },
+  },
+};
+
+const Message = {
+  type: 'object',
+  required: ['id', 'seq', 'author', 'text', 'client_id', 'attachment', 'created_at'],
+  properties: {
+    id: { type: 'string' },
+    seq: { type: 'integer', description: 'Position in the chat; use it with ?after= to catch up.' },
+    author: { type: 'string', enum: ['customer', 'agent'] },
+    text: { type: ['string', 'null'] },
+    client_id: { type: ['string', 'null'] },
+    attachment: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['id', 'content_type', 'size', 'file_name', 'url'],
+          properties: {
+            id: { type: 'string' },
+            content_type: { type: 'string' },
+            size: { type: 'integer' },
+            file_name: { type: 'string' },
+            url: { type: 'string', description: 'GET with the chat token.' },
+          },
+        },
+      ],
+    },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+};
+
+const Chat = {
+  type: 'object',
+  required: ['id', 'service', 'state', 'customer', 'agent', 'context'],
+  properties: {
+    id: { type: 'string' },
+    service: { type: 'string' },
+    state: { type: 'string', enum: ['queued', 'offered', 'active', 'ended'] },
+    customer: { type: 'object', properties: { name: { type: 'string' }, phone: { type: 'string' } } },
+    agent: { oneOf: [{ type: 'null' }, { type: 'object', properties: { name: { type: 'string' } } }] },
+    context: { type: 'object' },
+  },
+};
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Mobile contact-center API',
+    version: '1.0.0',
+    description:
+      'Start a chat with a service, send messages, photos and context, follow it live. Errors are {"error":{"code","message"}}.',
+  },
+  servers: [{ url: '/api/v1' }],
+  components: {
+    securitySchemes: { chatToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /chats; it opens that chat only.' } },
+    schemas: { Context, Message, Chat },
+    responses: {
+      Error: json({
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+      }),
+    },
+  },
+  paths: {
+    '/chats': {
+      post: {
+        summary: 'Start a chat',
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['service', 'name', 'phone'],
+            additionalProperties: false,
+            properties: {
+              service: { type: 'string', example: 'roadside' },
+              name: { type: 'string', maxLength: 100 },
+              phone: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' },
+              context: { $ref: '#/components/schemas/Context' },
+            },
+          }),
+        },
+        responses: {
+          '201': { description: 'Chat started', ...json({ type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }) },
+          '400': error,
+          '404': error,
+        },
+      },
+    },
+    '/chats/{id}': {
+      get: {
+        summary: 'The chat and its state',
+        security: bearer,
+        parameters: [idParam],
+        responses: { '200': { description: 'The chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '404': error },
+      },
+    },
+    '/chats/{id}/messages': {
+      get: {
+        summary: 'Messages and photos, in order',
+        security: bearer,
+        parameters: [idParam, { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } }],
+        responses: {
+          '200': { description: 'Messages', ...json({ type: 'object', properties: { messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } } } }) },
+          '400': error,
+          '401': error,
+          '403': error,
+          '404': error,
+        },
+      },
+      post: {
+        summary: 'Send a message; a repeated client_id returns the first message, never a duplicate',
+        security: bearer,
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['text'],
+            additionalProperties: false,
+            properties: { text: { type: 'string', minLength: 1, maxLength: 8000 }, client_id: { type: 'string', maxLength: 100 } },
+          }),
+        },
+        responses: { '201': { description: 'Stored', ...json({ $ref: '#/components/schemas/Message' }) }, '400': error, '401': error, '403': error, '404': error, '409': error },
+      },
+    },
+    '/chats/{id}/attachments': {
+      post: {
+        summary: 'Send a photo (JPEG, PNG, GIF, WebP, HEIC, AVIF; at most 10 MB)',
+        security: bearer,
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } },
+        },
+        responses: {
+          '201': { description: 'Stored', ...json({ $ref: '#/components/schemas/Message' }) },
+          '400': error,
+          '401': error,
+          '403': error,
+          '409': error,
+          '413': error,
+          '415': error,
+        },
+      },
+    },
+    '/chats/{id}/context': {
+      post: {
+        summary: 'Merge context (fields by key; location replaces)',
+        security: bearer,
+        parameters: [idParam],
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/Context' }) },
+        responses: { '200': { description: 'The chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '400': error, '401': error, '403': error, '409': error },
+      },
+    },
+    '/chats/{id}/video': {
+      post: { summary: 'Ask for video', security: bearer, parameters: [idParam], responses: { '409': error, '503': error } },
+      delete: { summary: 'Close video', security: bearer, parameters: [idParam], responses: { '409': error, '503': error } },
+    },
+    '/chats/{id}/end': {
+      post: {
+        summary: 'End the chat',
+        security: bearer,
+        parameters: [idParam],
+        responses: { '200': { description: 'The ended chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '409': error },
+      },
+    },
+    '/chats/{id}/events': {
+      get: {
+        summary: 'WebSocket: {type:"chat"} then {type:"timeline",seq,kind,message?,agent?,at} for each entry after ?after=',
+        parameters: [
+          idParam,
+          { name: 'token', in: 'query', required: true, schema: { type: 'string' } },
+          { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: { '101': { description: 'Switching protocols' }, '401': error, '403': error },
+      },
+    },
+  },
+};

@@ -1,0 +1,87 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ContactCenter } from '../domain/contact-center.ts';
+import { DomainError } from '../domain/errors.ts';
+import { sessionOf } from './auth.ts';
+import { serveAgentSocket } from './desktop/realtime.ts';
+import type { DesktopPresenter } from './desktop/presenter.ts';
+import type { EventHub } from './event-hub.ts';
+import { statusOf } from './http-errors.ts';
+import type { Metrics } from './metrics.ts';
+import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
+import type { SessionRegistry } from './sessions.ts';
+
+export interface RealtimeDeps {
+  center: ContactCenter;
+  hub: EventHub;
+  sessions: SessionRegistry;
+  presenter: DesktopPresenter;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+// Routes WebSocket upgrades: the agent desktop's socket (session cookie, same origin) and the
+// customer's chat events (chat token). Anything else is refused before the handshake.
+export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const track = (ws: WebSocket, kind: 'agent' | 'customer') => {
+    deps.metrics.sockets.inc({ kind });
+    ws.on('close', () => deps.metrics.sockets.dec({ kind }));
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    socket.on('error', (err) => deps.logger.debug({ err }, 'upgrade socket error'));
+    if (url.pathname === '/desktop/ws') {
+      const session = sessionOf(deps.sessions, req);
+      if (!session) return refuse(socket, 401, 'not logged in');
+      if (!sameOrigin(req)) return refuse(socket, 403, 'cross-origin socket');
+      return wss.handleUpgrade(req, socket, head, (ws) => {
+        track(ws, 'agent');
+        serveAgentSocket({ ws, session, ...deps });
+      });
+    }
+    if (CUSTOMER_EVENTS_PATH.test(url.pathname)) {
+      const after = Number(url.searchParams.get('after') ?? 0);
+      authorizeCustomerSocket(deps.center, url).then(
+        (rec) =>
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            track(ws, 'customer');
+            serveCustomerSocket({ ws, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps });
+          }),
+        (err: unknown) => {
+          if (err instanceof DomainError) return refuse(socket, statusOf(err), err.message);
+          deps.logger.error({ err }, 'customer socket authorisation failed');
+          refuse(socket, 500, 'internal error');
+        },
+      );
+      return;
+    }
+    // The softphone's SIP proxy arrives here with the voice issue.
+    refuse(socket, 404, 'no such socket');
+  });
+
+  return {
+    close() {
+      // 1012 "service restart": browsers' reconnect logic treats it as worth retrying.
+      for (const ws of wss.clients) ws.close(1012, 'server restarting');
+      wss.close();
+    },
+  };
+}
+
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true; // non-browser clients send none; the session cookie still gates them
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+}

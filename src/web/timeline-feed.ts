@@ -1,0 +1,69 @@
+import type { TimelineEntry } from '../domain/timeline.ts';
+
+// Sends one interaction's timeline to one socket in seq order with no gap and no duplicate, whether
+// entries arrive live or have to be read back (after a reconnect, or when a live entry skipped ahead).
+export class TimelineFeed {
+  #lastSent: number;
+  #syncing = false;
+  #dirty = false;
+  readonly #read: (afterSeq: number) => Promise<TimelineEntry[]>;
+  readonly #send: (entries: TimelineEntry[]) => void;
+  readonly #onError: (err: unknown) => void;
+
+  constructor(opts: {
+    afterSeq: number;
+    read: (afterSeq: number) => Promise<TimelineEntry[]>;
+    send: (entries: TimelineEntry[]) => void;
+    onError: (err: unknown) => void;
+  }) {
+    this.#lastSent = opts.afterSeq;
+    this.#read = opts.read;
+    this.#send = opts.send;
+    this.#onError = opts.onError;
+  }
+
+  get lastSent(): number {
+    return this.#lastSent;
+  }
+
+  // The page says what it already shows; the feed goes on from there.
+  restartAfter(afterSeq: number): void {
+    this.#lastSent = afterSeq;
+    this.sync();
+  }
+
+  push(entry: TimelineEntry): void {
+    if (entry.seq <= this.#lastSent) return;
+    if (!this.#syncing && entry.seq === this.#lastSent + 1) {
+      this.#lastSent = entry.seq;
+      this.#send([entry]);
+      return;
+    }
+    this.sync();
+  }
+
+  sync(): void {
+    if (this.#syncing) {
+      this.#dirty = true;
+      return;
+    }
+    this.#syncing = true;
+    this.#read(this.#lastSent)
+      .then((entries) => {
+        const fresh = entries.filter((e) => e.seq > this.#lastSent);
+        const last = fresh.at(-1);
+        if (last) {
+          this.#lastSent = last.seq;
+          this.#send(fresh);
+        }
+      })
+      .catch(this.#onError)
+      .finally(() => {
+        this.#syncing = false;
+        if (this.#dirty) {
+          this.#dirty = false;
+          this.sync();
+        }
+      });
+  }
+}
