@@ -1,0 +1,245 @@
+// Starts the real server (src/main.ts) as a child process for integration and e2e tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+  logs(): string;
+}
+
+export interface StartServerOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LISTEN_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+const MAX_LOG_CHARS = 4_000_000;
+
+// Children still running when the test process exits are killed, so none outlives a crashed test.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'mcc-test-')));
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      DEMO_AGENT_PASSWORD: 'demo',
+      ARI_URL: '',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+
+  let output = '';
+  const append = (text: string) => {
+    output += text;
+    if (output.length > MAX_LOG_CHARS) output = output.slice(-MAX_LOG_CHARS);
+  };
+
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    });
+  });
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null;
+
+  const listening = new Promise<number>((resolve, reject) => {
+    let pending = '';
+    let settled = false;
+    const settle = (error: Error | null, value?: number) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(value as number);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(new Error(`server did not log "listening" within ${LISTEN_TIMEOUT_MS} ms\n--- output ---\n${output}`));
+    }, LISTEN_TIMEOUT_MS);
+
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      append(chunk);
+      pending += chunk;
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        const listeningPort = parseListening(line);
+        if (listeningPort !== undefined) settle(null, listeningPort);
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => append(chunk));
+    child.once('error', (error) => {
+      settle(new Error(`could not start server: ${error.message}\n--- output ---\n${output}`));
+    });
+    child.once('exit', (code, signal) => {
+      // Let the pipes drain so the error shows everything the server printed.
+      setImmediate(() =>
+        settle(new Error(`server exited (code ${code}, signal ${signal}) before listening\n--- output ---\n${output}`)),
+      );
+    });
+  });
+
+  let port: number;
+  try {
+    port = await listening;
+  } catch (error) {
+    // The caller never sees a data dir it did not give, so clean up the one made here.
+    if (opts.dataDir === undefined) await removeDir(dataDir);
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    logs: () => output,
+    stop() {
+      stopping ??= (async () => {
+        if (hasExited()) return;
+        child.kill('SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
+        });
+        const slow = await Promise.race([exited.then(() => false), timedOut]);
+        clearTimeout(timer);
+        if (slow && !hasExited()) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+function parseListening(line: string): number | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry: unknown = JSON.parse(line);
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { msg, port } = entry as { msg?: unknown; port?: unknown };
+    return msg === 'listening' && typeof port === 'number' ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function removeDir(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+}
+
+export interface LoginResult {
+  /** Cookie header value to send on later requests, `sid=...`. */
+  cookie: string;
+  /** The desktop page's CSRF token (from `<meta name="csrf-token">`). */
+  csrf: string;
+}
+
+export async function login(server: Pick<TestServer, 'url'>, username: string, password: string): Promise<LoginResult> {
+  const page = await fetch(`${server.url}/login`);
+  const pageHtml = await page.text();
+  if (page.status !== 200) throw new Error(`GET /login: expected 200, got ${page.status}: ${excerpt(pageHtml)}`);
+  const csrfCookie = findCookie(page.headers, 'csrf');
+  if (csrfCookie === undefined) throw new Error('GET /login: no csrf cookie in set-cookie');
+  const formToken = findInputValue(pageHtml, '_csrf');
+  if (formToken === undefined) throw new Error(`GET /login: no hidden input name="_csrf": ${excerpt(pageHtml)}`);
+
+  const posted = await fetch(`${server.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `csrf=${csrfCookie}`,
+    },
+    body: new URLSearchParams({ username, password, _csrf: formToken }).toString(),
+  });
+  const postedBody = await posted.text();
+  const location = posted.headers.get('location');
+  if (posted.status !== 303 || location === null || new URL(location, server.url).pathname !== '/desktop') {
+    throw new Error(
+      `POST /login as ${username}: expected 303 to /desktop, got ${posted.status} location=${location}: ${excerpt(postedBody)}`,
+    );
+  }
+  const sid = findCookie(posted.headers, 'sid');
+  if (sid === undefined) throw new Error(`POST /login as ${username}: no sid cookie in set-cookie`);
+  const cookie = `sid=${sid}`;
+
+  const desktop = await fetch(`${server.url}/desktop`, { headers: { cookie }, redirect: 'manual' });
+  const desktopHtml = await desktop.text();
+  if (desktop.status !== 200) throw new Error(`GET /desktop: expected 200, got ${desktop.status}: ${excerpt(desktopHtml)}`);
+  const csrf = findMetaContent(desktopHtml, 'csrf-token');
+  if (csrf === undefined) throw new Error(`GET /desktop: no <meta name="csrf-token">: ${excerpt(desktopHtml)}`);
+  return { cookie, csrf };
+}
+
+function findCookie(headers: Headers, name: string): string | undefined {
+  for (const header of headers.getSetCookie()) {
+    const pair = header.split(';', 1)[0] ?? '';
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function findInputValue(html: string, name: string): string | undefined {
+  return findTagAttribute(html, 'input', 'name', name, 'value');
+}
+
+function findMetaContent(html: string, name: string): string | undefined {
+  return findTagAttribute(html, 'meta', 'name', name, 'content');
+}
+
+// Finds the first <tag> whose attribute `key` equals `keyValue` and returns its attribute `wanted`.
+function findTagAttribute(html: string, tag: string, key: string, keyValue: string, wanted: string): string | undefined {
+  for (const match of html.matchAll(new RegExp(`<${tag}\\b[^>]*>`, 'gi'))) {
+    const attributes = parseAttributes(match[0]);
+    if (attributes.get(key) === keyValue) return attributes.get(wanted);
+  }
+  return undefined;
+}
+
+function parseAttributes(tagSource: string): Map<string, string> {
+  const attributes = new Map<string, string>();
+  const pattern = /([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/g;
+  for (const m of tagSource.matchAll(pattern)) {
+    const attrName = (m[1] ?? '').toLowerCase();
+    attributes.set(attrName, decodeEntities(m[2] ?? m[3] ?? m[4] ?? ''));
+  }
+  return attributes;
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (whole, entity: string) => {
+    const lower = entity.toLowerCase();
+    if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
+    if (lower.startsWith('#')) return String.fromCodePoint(parseInt(lower.slice(1), 10));
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    return named[lower] ?? whole;
+  });
+}
+
+function excerpt(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 500)}...` : text;
+}
