@@ -109,7 +109,7 @@ export class ContactCenter {
       acceptedAt: null,
       endedAt: null,
       endedBy: null,
-      context: mergeContext({ fields: {} }, chat.context ?? {}),
+      context: checkedContext(mergeContext({ fields: {} }, chat.context ?? {})),
       lastSeq: 0,
     };
     await this.#d.store.saveInteraction(rec);
@@ -171,11 +171,7 @@ export class ContactCenter {
 
   async updateContext(interactionId: string, update: Partial<CustomerContext>): Promise<InteractionRecord> {
     const rec = this.requireOpen(interactionId);
-    const merged = mergeContext(rec.context, update);
-    if (Object.keys(merged.fields).length > LIMITS.contextMaxFields) {
-      throw invalid('too_many_fields', `A chat holds at most ${LIMITS.contextMaxFields} context fields.`);
-    }
-    rec.context = merged;
+    rec.context = checkedContext(mergeContext(rec.context, update));
     await this.append(rec, { kind: 'context', author: 'customer', data: { fields: update.fields ?? {}, location: update.location ?? null } });
     return rec;
   }
@@ -328,15 +324,23 @@ export class ContactCenter {
   }
 
   private async end(rec: InteractionRecord, by: Party): Promise<InteractionRecord> {
+    const before = { ...rec };
     const previousOfferedTo = rec.offeredTo;
     transition(rec, 'end');
     this.clearOffer(rec, previousOfferedTo ? this.#agents.get(previousOfferedTo) : undefined);
     rec.endedAt = this.#d.clock.now();
     rec.endedBy = by;
     this.#open.delete(rec.id);
+    try {
+      await this.append(rec, { kind: 'ended', author: by, agentId: by === 'agent' ? rec.agentId : null });
+    } catch (err) {
+      // Not durably ended: keep it open so the customer or agent can end it again.
+      Object.assign(rec, before, { lastSeq: rec.lastSeq });
+      this.#open.set(rec.id, rec);
+      throw err;
+    }
     const agent = rec.agentId ? this.#agents.get(rec.agentId) : undefined;
     if (agent && agent.interactions.delete(rec.id) && agent.interactions.size === 0) agent.idleSince = rec.endedAt;
-    await this.append(rec, { kind: 'ended', author: by, agentId: by === 'agent' ? rec.agentId : null });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
     this.dispatch();
     return rec;
@@ -363,7 +367,15 @@ export class ContactCenter {
       createdAt: this.#d.clock.now(),
       ...draft,
     };
-    await this.#d.store.appendEntry(entry, rec);
+    // A message changes nothing on the interaction but its last seq, which the store can derive.
+    const changesInteraction = draft.kind !== 'message' && draft.kind !== 'attachment';
+    try {
+      await this.#d.store.appendEntry(entry, changesInteraction ? rec : undefined);
+    } catch (err) {
+      // Give the seq back when nothing was appended after it, so the timeline stays gap-free.
+      if (rec.lastSeq === entry.seq) rec.lastSeq -= 1;
+      throw err;
+    }
     this.#d.events.emit({ type: 'entry_appended', interaction: rec, entry });
     return entry;
   }
@@ -372,6 +384,13 @@ export class ContactCenter {
   private persist(write: Promise<unknown>): void {
     write.catch((err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }));
   }
+}
+
+function checkedContext(context: CustomerContext): CustomerContext {
+  if (Object.keys(context.fields).length > LIMITS.contextMaxFields) {
+    throw invalid('too_many_fields', `A chat holds at most ${LIMITS.contextMaxFields} context fields.`);
+  }
+  return context;
 }
 
 function checkText(text: string): void {

@@ -8,6 +8,7 @@ export interface InteractionStore {
   loadOpenInteractions(): Promise<InteractionRecord[]>;
   getInteraction(id: string): Promise<InteractionRecord | undefined>;
   saveInteraction(rec: InteractionRecord): Promise<void>;
+  // `interaction` is given when its state changed with this entry; it is saved in the same write.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void>;
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined>;
   listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;

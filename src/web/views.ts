@@ -7,6 +7,6 @@ export class Views {
   readonly #eta = new Eta({ views: VIEWS_DIR, cache: process.env.NODE_ENV !== 'development', autoEscape: true });
 
   render(name: string, data: object): string {
-    return this.#eta.render(`./${name}`, data);
+    return this.#eta.render(name, data);
   }
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 export interface TestServer {
   url: string;
   port: number;
+  pid: number;
   dataDir: string;
   stop(): Promise<void>;
   logs(): string;
@@ -111,6 +112,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
   let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     port,
     dataDir,
     logs: () => output,

@@ -36,7 +36,14 @@ export class SqliteInteractionStore implements InteractionStore {
   }
 
   async loadOpenInteractions(): Promise<InteractionRecord[]> {
-    return this.#db.prepare("SELECT * FROM interactions WHERE state <> 'ended' ORDER BY created_at").all().map(toInteraction);
+    // last_seq is saved with state changes only; messages move it on, so take it from the timeline.
+    return this.#db
+      .prepare(
+        `SELECT i.*, MAX(i.last_seq, COALESCE((SELECT MAX(seq) FROM timeline t WHERE t.interaction_id = i.id), 0)) AS last_seq
+         FROM interactions i WHERE i.state <> 'ended' ORDER BY i.created_at`,
+      )
+      .all()
+      .map(toInteraction);
   }
 
   async getInteraction(id: string): Promise<InteractionRecord | undefined> {

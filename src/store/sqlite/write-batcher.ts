@@ -7,13 +7,12 @@ interface PendingWrite {
 }
 
 // Group commit: writes asked for in the same turn of the event loop share one transaction (one fsync),
-// and each caller's promise resolves only after that commit. A failing write is rolled back to its own
-// savepoint, so it fails alone.
+// and each caller's promise resolves only after that commit. If the shared transaction fails, each
+// write is retried in a transaction of its own, so a bad write fails alone.
 export class WriteBatcher {
   readonly #db: DatabaseSync;
   #queue: PendingWrite[] = [];
   #scheduled = false;
-  batches = 0;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -34,30 +33,32 @@ export class WriteBatcher {
     const queue = this.#queue;
     this.#queue = [];
     if (queue.length === 0) return;
-    const outcomes: Array<unknown> = [];
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
-      for (const w of queue) outcomes.push(this.runIsolated(w.run));
-      this.#db.exec('COMMIT');
-      this.batches += 1;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      for (const w of queue) w.reject(err);
+      this.transaction(() => {
+        for (const w of queue) w.run();
+      });
+    } catch {
+      for (const w of queue) {
+        try {
+          this.transaction(w.run);
+          w.resolve();
+        } catch (err) {
+          w.reject(err);
+        }
+      }
       return;
     }
-    queue.forEach((w, i) => (outcomes[i] === undefined ? w.resolve() : w.reject(outcomes[i])));
+    for (const w of queue) w.resolve();
   }
 
-  private runIsolated(run: () => void): unknown {
-    this.#db.exec('SAVEPOINT one_write');
+  private transaction(body: () => void): void {
+    this.#db.exec('BEGIN IMMEDIATE');
     try {
-      run();
-      this.#db.exec('RELEASE one_write');
-      return undefined;
+      body();
+      this.#db.exec('COMMIT');
     } catch (err) {
-      this.#db.exec('ROLLBACK TO one_write');
-      this.#db.exec('RELEASE one_write');
-      return err ?? new Error('write failed');
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw err;
     }
   }
 }

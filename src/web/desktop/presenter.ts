@@ -42,12 +42,18 @@ export class DesktopPresenter {
       context: rec.context,
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,
-      entries: await Promise.all(shown.map((e) => this.entry(rec, e))),
+      entries: await this.entries(rec, shown),
     };
   }
 
-  async entry(rec: InteractionRecord, e: TimelineEntry) {
-    const agentName = e.agentId ? await this.agentName(e.agentId) : 'agent';
+  // Names are looked up once and cached, so rendering a pushed message costs no await per entry.
+  async entries(rec: InteractionRecord, entries: TimelineEntry[]) {
+    for (const e of entries) if (e.agentId && !this.#names.has(`agent:${e.agentId}`)) await this.agentName(e.agentId);
+    return entries.map((e) => this.entry(rec, e));
+  }
+
+  private entry(rec: InteractionRecord, e: TimelineEntry) {
+    const agentName = e.agentId ? (this.#names.get(`agent:${e.agentId}`) ?? e.agentId) : 'agent';
     const who = e.author === 'customer' ? rec.customer.name : e.author === 'agent' ? agentName : 'System';
     return {
       interactionId: e.interactionId,
@@ -119,7 +125,7 @@ export class DesktopPresenter {
   }
 
   async entriesFragment(rec: InteractionRecord, entries: TimelineEntry[]): Promise<string> {
-    const items = await Promise.all(entries.map(async (e) => this.render('partials/entry', await this.entry(rec, e))));
+    const items = (await this.entries(rec, entries)).map((view) => this.render('partials/entry', view));
     return `<div hx-swap-oob="beforeend:#messages-${rec.id}">${items.join('')}</div>`;
   }
 

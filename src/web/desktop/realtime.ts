@@ -22,8 +22,18 @@ export function serveAgentSocket(opts: {
   const agentId = session.agentId;
   const feeds = new Map<string, TimelineFeed>();
   const onError = (err: unknown) => logger.error({ err, agentId }, 'desktop push failed');
+  // Fragments produced in the same turn go out as one frame: htmx swaps each top-level element of a
+  // frame on its own, and a busy agent's socket makes one write instead of dozens.
+  let outbox: string[] = [];
+  const flush = () => {
+    const frame = outbox.join('');
+    outbox = [];
+    if (ws.readyState === ws.OPEN) ws.send(frame);
+  };
   const send = (html: string) => {
-    if (html && ws.readyState === ws.OPEN) ws.send(html);
+    if (!html) return;
+    if (outbox.length === 0) setImmediate(flush);
+    outbox.push(html);
   };
   const push = (html: Promise<string>) => html.then(send).catch(onError);
 

@@ -6,6 +6,8 @@ import type { InteractionRecord } from '../../domain/interaction.ts';
 import { visibleToCustomer, type TimelineEntry } from '../../domain/timeline.ts';
 import type { EventHub } from '../event-hub.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { newMessageSchema, parseBody } from './schemas.ts';
 import { chatJson, messageJson } from './serialize.ts';
 
 export const CUSTOMER_EVENTS_PATH = /^\/api\/v1\/chats\/([^/]+)\/events$/;
@@ -66,6 +68,32 @@ export function serveCustomerSocket(opts: {
         agentName(event.entry.agentId).then(() => feed.push(event.entry), onError);
       } else feed.push(event.entry);
     } else if (event.type === 'interaction_changed') sendChat(event.interaction).catch(onError);
+  });
+  // Apps may also send over the socket: {type:"message", text, client_id} is answered by
+  // {type:"ack", client_id, message} once stored, or {type:"error", client_id, error}.
+  ws.on('message', (data) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(String(data));
+    } catch {
+      return sendJson({ type: 'error', error: { code: 'malformed_json', message: 'Frames must be JSON.' } });
+    }
+    const clientId = (body as { client_id?: unknown } | null)?.client_id;
+    if ((body as { type?: unknown } | null)?.type !== 'message') {
+      return sendJson({ type: 'error', client_id: clientId, error: { code: 'unknown_frame', message: 'Only {type:"message"} frames are accepted.' } });
+    }
+    const { type: _type, ...rest } = body as Record<string, unknown>;
+    void _type;
+    Promise.resolve()
+      .then(() => parseBody(newMessageSchema, rest))
+      .then((msg) => center.postCustomerMessage(rec.id, msg.text, msg.client_id))
+      .then(
+        (entry) => sendJson({ type: 'ack', client_id: entry.clientId, message: messageJson(entry) }),
+        (err: unknown) => {
+          if (!(err instanceof DomainError)) return onError(err);
+          sendJson({ type: 'error', client_id: clientId ?? null, error: { code: err.code, message: err.message } });
+        },
+      );
   });
   ws.on('close', unsubscribe);
   ws.on('error', (err) => logger.debug({ err, interactionId: rec.id }, 'customer socket error'));

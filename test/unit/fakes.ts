@@ -1,0 +1,336 @@
+// In-memory implementations of the domain's ports, for unit tests of the rules. No I/O: time only moves
+// when a test says so, and offer timeouts fire when the manual clock passes them.
+import { ContactCenter, type ContactCenterConfig, type NewChat } from '../../src/domain/contact-center.ts';
+import type { Test } from 'tap';
+import type { Agent, Service } from '../../src/domain/directory.ts';
+import { DomainError, type ErrorKind } from '../../src/domain/errors.ts';
+import { DomainEvents, type DomainEvent } from '../../src/domain/events.ts';
+import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
+import type { AttachmentStore, Clock, Directory, InteractionStore, Timers } from '../../src/domain/ports.ts';
+import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
+
+// ---- time ----------------------------------------------------------------------------------------
+
+interface Scheduled {
+  due: number;
+  order: number;
+  fn: () => void;
+}
+
+// A clock that stands still until advance() moves it; timers scheduled on it fire, in due order, as it
+// passes their due time (a timer due exactly at the new time fires too).
+export class ManualClock implements Clock, Timers {
+  #now: number;
+  #order = 0;
+  readonly #scheduled = new Set<Scheduled>();
+
+  constructor(start = 1_700_000_000_000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  schedule(ms: number, fn: () => void): { cancel(): void } {
+    const item: Scheduled = { due: this.#now + ms, order: this.#order++, fn };
+    this.#scheduled.add(item);
+    return { cancel: () => void this.#scheduled.delete(item) };
+  }
+
+  // How many timers are scheduled and not yet fired or cancelled.
+  get pendingTimers(): number {
+    return this.#scheduled.size;
+  }
+
+  advance(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      let next: Scheduled | undefined;
+      for (const item of this.#scheduled) {
+        if (item.due > target) continue;
+        if (!next || item.due < next.due || (item.due === next.due && item.order < next.order)) next = item;
+      }
+      if (!next) break;
+      this.#scheduled.delete(next);
+      this.#now = Math.max(this.#now, next.due);
+      next.fn();
+    }
+    this.#now = target;
+  }
+}
+
+// ---- stores --------------------------------------------------------------------------------------
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+// Lets the event loop turn once, the way a real durable write does: concurrent callers interleave.
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+// Keeps what the SQLite store keeps, with the same constraints: one entry per (interaction, seq) and one
+// per (interaction, client id). Records are copied on the way in and out, so the tests see what was
+// written, not the domain's live objects.
+export class MemoryInteractionStore implements InteractionStore {
+  readonly interactions = new Map<string, InteractionRecord>();
+  readonly entries = new Map<string, TimelineEntry[]>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #failures: Error[] = [];
+
+  // The next `count` appendEntry calls reject with this error (to see how the rules cope with a failed write).
+  failNextAppends(error: Error, count = 1): void {
+    for (let i = 0; i < count; i++) this.#failures.push(error);
+  }
+
+  // Resolves once every write started so far (including the ones the domain does not await) is done.
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  entriesOf(interactionId: string): TimelineEntry[] {
+    return [...(this.entries.get(interactionId) ?? [])].sort((a, b) => a.seq - b.seq).map(clone);
+  }
+
+  // Like the SQLite store: the record is saved with state changes only, so lastSeq is taken from the
+  // timeline when it is further on (messages move it without saving the record).
+  async loadOpenInteractions(): Promise<InteractionRecord[]> {
+    return [...this.interactions.values()]
+      .filter((rec) => rec.state !== 'ended')
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((rec) => {
+        const copy = clone(rec);
+        for (const e of this.entries.get(rec.id) ?? []) copy.lastSeq = Math.max(copy.lastSeq, e.seq);
+        return copy;
+      });
+  }
+
+  async getInteraction(id: string): Promise<InteractionRecord | undefined> {
+    const rec = this.interactions.get(id);
+    return rec ? clone(rec) : undefined;
+  }
+
+  saveInteraction(rec: InteractionRecord): Promise<void> {
+    const snapshot = clone(rec);
+    return this.#track(async () => {
+      await turn();
+      this.interactions.set(snapshot.id, snapshot);
+    });
+  }
+
+  appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
+    const entrySnapshot = clone(entry);
+    const recSnapshot = interaction ? clone(interaction) : undefined;
+    const failure = this.#failures.shift();
+    return this.#track(async () => {
+      await turn();
+      if (failure) throw failure;
+      const list = this.entries.get(entrySnapshot.interactionId) ?? [];
+      if (list.some((e) => e.seq === entrySnapshot.seq)) {
+        throw new Error(`UNIQUE constraint failed: timeline.interaction_id, timeline.seq (${entrySnapshot.seq})`);
+      }
+      if (entrySnapshot.clientId !== null && list.some((e) => e.clientId === entrySnapshot.clientId)) {
+        throw new Error(`UNIQUE constraint failed: timeline.interaction_id, timeline.client_id (${entrySnapshot.clientId})`);
+      }
+      if (recSnapshot) this.interactions.set(recSnapshot.id, recSnapshot);
+      list.push(entrySnapshot);
+      this.entries.set(entrySnapshot.interactionId, list);
+    });
+  }
+
+  async findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
+    await turn();
+    const found = this.entries.get(interactionId)?.find((e) => e.clientId === clientId);
+    return found ? clone(found) : undefined;
+  }
+
+  async listEntries(
+    interactionId: string,
+    query: { afterSeq?: number; kinds?: readonly TimelineKind[] } = {},
+  ): Promise<TimelineEntry[]> {
+    const after = query.afterSeq ?? 0;
+    return this.entriesOf(interactionId).filter((e) => e.seq > after && (!query.kinds || query.kinds.includes(e.kind)));
+  }
+
+  async listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
+    return [...this.interactions.values()]
+      .filter((rec) => rec.agentId === agentId && rec.state === 'ended')
+      .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async countByState(): Promise<Record<InteractionState, number>> {
+    const counts: Record<InteractionState, number> = { queued: 0, offered: 0, active: 0, ended: 0 };
+    for (const rec of this.interactions.values()) counts[rec.state] += 1;
+    return counts;
+  }
+
+  #track(write: () => Promise<void>): Promise<void> {
+    const p = write();
+    this.#inFlight.add(p);
+    const forget = () => void this.#inFlight.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+}
+
+export class MemoryDirectory implements Directory {
+  readonly services = new Map<string, Service>();
+  readonly agents = new Map<string, Agent>();
+
+  constructor(services: Service[] = [], agents: Agent[] = []) {
+    for (const s of services) this.services.set(s.id, clone(s));
+    for (const a of agents) this.agents.set(a.id, clone(a));
+  }
+
+  async listServices(): Promise<Service[]> {
+    return [...this.services.values()].sort((a, b) => a.id.localeCompare(b.id)).map(clone);
+  }
+
+  async getService(id: string): Promise<Service | undefined> {
+    const s = this.services.get(id);
+    return s ? clone(s) : undefined;
+  }
+
+  async saveService(service: Service): Promise<void> {
+    this.services.set(service.id, clone(service));
+  }
+
+  async listAgents(): Promise<Agent[]> {
+    return [...this.agents.values()].sort((a, b) => a.id.localeCompare(b.id)).map(clone);
+  }
+
+  async getAgent(id: string): Promise<Agent | undefined> {
+    const a = this.agents.get(id);
+    return a ? clone(a) : undefined;
+  }
+
+  async saveAgent(agent: Agent): Promise<void> {
+    this.agents.set(agent.id, clone(agent));
+  }
+}
+
+export class MemoryAttachmentStore implements AttachmentStore {
+  readonly files = new Map<string, Uint8Array>();
+
+  async save(id: string, bytes: Uint8Array): Promise<void> {
+    await turn();
+    this.files.set(id, new Uint8Array(bytes));
+  }
+
+  async read(id: string): Promise<Buffer> {
+    const bytes = this.files.get(id);
+    if (!bytes) throw Object.assign(new Error(`no attachment ${id}`), { code: 'ENOENT' });
+    return Buffer.from(bytes);
+  }
+}
+
+// ---- a wired contact center ----------------------------------------------------------------------
+
+export const SERVICES: Service[] = [
+  { id: 'roadside', name: 'Roadside assistance', autoDial: false },
+  { id: 'billing', name: 'Billing', autoDial: true },
+];
+
+export const AGENTS: Agent[] = [
+  { id: 'alice', displayName: 'Alice', passwordHash: 'x', serviceIds: ['roadside'] },
+  { id: 'bob', displayName: 'Bob', passwordHash: 'x', serviceIds: ['roadside'] },
+  { id: 'carol', displayName: 'Carol', passwordHash: 'x', serviceIds: ['billing'] },
+];
+
+export const DEFAULT_CONFIG: ContactCenterConfig = { offerTimeoutMs: 30_000, maxChatsPerAgent: 3 };
+
+export interface Harness {
+  center: ContactCenter;
+  store: MemoryInteractionStore;
+  directory: MemoryDirectory;
+  attachments: MemoryAttachmentStore;
+  clock: ManualClock;
+  events: DomainEvent[];
+  listenerErrors: unknown[];
+  config: ContactCenterConfig;
+}
+
+export interface HarnessOptions {
+  config?: Partial<ContactCenterConfig>;
+  services?: Service[];
+  agents?: Agent[];
+  store?: MemoryInteractionStore;
+  clock?: ManualClock;
+  // Skip recover() (it loads the agents); for tests that call it themselves.
+  recover?: boolean;
+}
+
+export async function makeCenter(options: HarnessOptions = {}): Promise<Harness> {
+  const store = options.store ?? new MemoryInteractionStore();
+  const directory = new MemoryDirectory(options.services ?? SERVICES, options.agents ?? AGENTS);
+  const attachments = new MemoryAttachmentStore();
+  const clock = options.clock ?? new ManualClock();
+  const events: DomainEvent[] = [];
+  const listenerErrors: unknown[] = [];
+  const bus = new DomainEvents((err) => listenerErrors.push(err));
+  bus.subscribe((event) => events.push(event));
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const center = new ContactCenter({ store, directory, attachments, events: bus, clock, timers: clock, config });
+  if (options.recover !== false) await center.recover();
+  return { center, store, directory, attachments, clock, events, listenerErrors, config };
+}
+
+let phoneCounter = 0;
+
+export function newChat(overrides: Partial<NewChat> = {}): NewChat {
+  phoneCounter += 1;
+  return {
+    serviceId: 'roadside',
+    channel: 'web',
+    customer: { name: 'Dana Driver', phone: `+1555${String(1_000_000 + phoneCounter).slice(-7)}` },
+    ...overrides,
+  };
+}
+
+// Starts a chat and lets the clock move 1 ms, so chats started one after another have distinct,
+// ordered creation times.
+export async function startChat(h: Harness, overrides: Partial<NewChat> = {}) {
+  const started = await h.center.startChat(newChat(overrides));
+  h.clock.advance(1);
+  return started;
+}
+
+// A chat accepted by `agentId` (who must be the only Ready agent of the service, or the one chosen).
+export async function activeChat(h: Harness, agentId = 'alice', overrides: Partial<NewChat> = {}) {
+  h.center.setPresence(agentId, 'make_ready');
+  const started = await startChat(h, overrides);
+  await h.center.accept(agentId, started.interaction.id);
+  return started;
+}
+
+// Small real image headers, enough for a sniffer; the domain only sees the sniffed type.
+export const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
+export const JPEG_BYTES = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+
+// ---- assertions ----------------------------------------------------------------------------------
+
+// Runs `action` and checks it fails with a DomainError of this kind (and code, when given). Returns
+// the error so a test can look further at it.
+export async function expectDomainError(
+  t: Test,
+  action: Promise<unknown> | (() => unknown),
+  kind: ErrorKind,
+  code?: string,
+  what = '',
+): Promise<DomainError | undefined> {
+  const prefix = what ? `${what}: ` : '';
+  let error: unknown;
+  try {
+    await (typeof action === 'function' ? action() : action);
+  } catch (err) {
+    error = err;
+  }
+  if (!(error instanceof DomainError)) {
+    t.fail(`${prefix}expected a DomainError ${kind}${code ? `/${code}` : ''}`, { found: error });
+    return undefined;
+  }
+  t.equal(error.kind, kind, `${prefix}error kind is ${kind}`);
+  if (code !== undefined) t.equal(error.code, code, `${prefix}error code is ${code}`);
+  t.ok(error.message.length > 0, `${prefix}error carries a message for the user`);
+  return error;
+}

@@ -1,0 +1,62 @@
+import t from 'tap';
+import { activeChat, makeCenter, startChat } from './fakes.ts';
+
+// What the customer and the agent notice when a durable write fails.
+
+t.test('a failed write is reported to the caller, and the message is not acknowledged', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await startChat(h);
+  h.store.failNextAppends(new Error('disk full'));
+  await t.rejects(h.center.postCustomerMessage(interaction.id, 'lost?', 'c-1'), { message: 'disk full' });
+  await h.store.settled();
+  t.same(h.store.entriesOf(interaction.id), [], 'nothing half-written');
+  const retry = await h.center.postCustomerMessage(interaction.id, 'lost?', 'c-1');
+  t.equal(retry.text, 'lost?', 'the retry with the same client_id is written now');
+  await h.store.settled();
+  t.equal(h.store.entriesOf(interaction.id).length, 1);
+});
+
+t.test('a failed write started by a timer is reported as store_failed, not swallowed', async (t) => {
+  const h = await makeCenter();
+  h.center.setPresence('alice', 'make_ready');
+  h.store.failNextAppends(new Error('disk full')); // the "offered" entry written by dispatch
+  const { interaction } = await startChat(h);
+  t.equal(interaction.state, 'offered', 'the offer still rings');
+  await h.store.settled();
+  const failures = h.events.filter((e) => e.type === 'store_failed');
+  t.equal(failures.length, 1);
+  t.match(failures[0], { error: { message: 'disk full' } });
+});
+
+// BUG (src/domain/contact-center.ts, append(), line 353 at the time of writing): `rec.lastSeq += 1` happens before
+// `await this.#d.store.appendEntry(...)` and is not undone when that write rejects. The entry is not
+// stored, but its seq is used up, so the next entry gets seq n+2: the timeline the store holds has a gap,
+// against timeline.ts ("`seq` is per interaction and gap-free"). A client that checks seq continuity
+// believes it missed an entry. Left as a todo until the domain is fixed (not fixed here on purpose).
+t.test('after a failed write the timeline still has gap-free seq', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await activeChat(h, 'alice');
+  h.store.failNextAppends(new Error('disk full'));
+  await t.rejects(h.center.postCustomerMessage(interaction.id, 'this one fails'));
+  await h.center.postCustomerMessage(interaction.id, 'this one is written');
+  await h.store.settled();
+  const seqs = h.store.entriesOf(interaction.id).map((e) => e.seq);
+  t.same(seqs, [1, 2, 3], 'offered, accepted, then the written message: no gap');
+});
+
+// BUG (src/domain/contact-center.ts, end(), lines 332-339 at the time of writing): the chat is moved to `ended` and removed
+// from the open chats (transition, `#open.delete`, agent load) before `await this.append(...)` writes
+// the `ended` entry, and none of it is undone when that write rejects. The agent's Disconnect fails,
+// a second Disconnect answers 409 chat_ended, yet the store still holds the chat as active: after a
+// restart recover() brings it back, active, on the agent's desktop. Same root cause as above (the
+// in-memory record runs ahead of the durable write). Left as a todo until the domain is fixed.
+t.test('a disconnect whose write failed can be retried and ends the chat in the store', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await activeChat(h, 'alice');
+  h.store.failNextAppends(new Error('disk full'));
+  await t.rejects(h.center.disconnect('alice', interaction.id), { message: 'disk full' });
+  const retried = await h.center.disconnect('alice', interaction.id);
+  t.equal(retried.state, 'ended');
+  await h.store.settled();
+  t.equal(h.store.interactions.get(interaction.id)?.state, 'ended', 'the store knows the chat ended');
+});
