@@ -1,0 +1,173 @@
+// bench:chat — N concurrent customer chats sending messages through the real server (stored durably,
+// then pushed as HTML fragments to the agents' desktop sockets), against a bare `ws` relay measured in
+// the same run. Usage: npm run bench:chat [-- --chats 1000 --seconds 10 --window 2]
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { parseArgs } from 'node:util';
+import { WebSocket } from 'ws';
+import { login, removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
+import { runLoad, type LoadResult } from './load.ts';
+
+const { values } = parseArgs({
+  options: {
+    chats: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    window: { type: 'string', default: '2' },
+  },
+});
+const CHATS = Number(values.chats);
+const SECONDS = Number(values.seconds);
+const WINDOW = Number(values.window);
+const TEXT = ' — my car broke down on the highway near exit 12, the engine light is on and it will not restart.';
+
+function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+async function inBatches<T>(count: number, size: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += size) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, j) => fn(i + j)))));
+  }
+  return out;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function samplePeakRss(pid: number): { stop(): number } {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
+  return { stop: () => (clearInterval(timer), Math.max(peak, rssMb(pid))) };
+}
+
+async function benchProduct(): Promise<{ load: LoadResult; rss: number; firstLoadKb: number }> {
+  const server = await startServer({ env: { MAX_CHATS_PER_AGENT: String(CHATS), OFFER_TIMEOUT_S: '3600' } });
+  try {
+    const agents = await Promise.all(['agent1', 'agent2'].map((name) => login(server, name, 'demo')));
+    const firstLoadKb = await desktopFirstLoad(server, agents[0]!.cookie);
+    const post = (path: string, agent: { cookie: string; csrf: string }, body = '') =>
+      fetch(server.url + path, {
+        method: 'POST',
+        headers: { cookie: agent.cookie, 'x-csrf-token': agent.csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    for (const agent of agents) await post('/desktop/presence', agent, 'presence=ready');
+    const agentSockets = await Promise.all(
+      agents.map((a) => open(server.url.replace('http', 'ws') + '/desktop/ws', { cookie: a.cookie, origin: server.url })),
+    );
+
+    const chats = await inBatches(CHATS, 50, async (i) => {
+      const res = await fetch(`${server.url}/api/v1/chats`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'roadside', name: `Bench customer ${i}`, phone: `+1555${String(1000000 + i)}` }),
+      });
+      return (await res.json()) as { id: string; token: string };
+    });
+    // Offers go one at a time per agent, oldest chat first: accept them in that order.
+    const owner: number[] = [];
+    for (const chat of chats) {
+      for (let attempt = 0; owner.length < chats.indexOf(chat) + 1; attempt++) {
+        const which = attempt % 2;
+        const res = await post(`/desktop/interactions/${chat.id}/accept`, agents[which]!);
+        await res.arrayBuffer();
+        if (res.ok) owner.push(which);
+        else if (attempt > 50) throw new Error(`chat ${chat.id} was never offered`);
+      }
+    }
+    chats.forEach((chat, i) => agentSockets[owner[i]!]!.send(JSON.stringify({ type: 'sync', interaction: chat.id, after: 0 })));
+    const customers = await inBatches(CHATS, 100, (i) =>
+      open(`${server.url.replace('http', 'ws')}/api/v1/chats/${chats[i]!.id}/events?token=${chats[i]!.token}&after=1000000`),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // let the sync replies drain
+
+    const rss = samplePeakRss(server.pid);
+    const load = await runLoad({
+      customers,
+      agents: agentSockets,
+      seconds: SECONDS,
+      window: WINDOW,
+      frame: (chat, n) => JSON.stringify({ type: 'message', text: `bm:${chat}:${n}${TEXT}`, client_id: `c${chat}-${n}` }),
+    });
+    const peak = rss.stop();
+    for (const ws of [...customers, ...agentSockets]) ws.terminate();
+    return { load, rss: peak, firstLoadKb };
+  } finally {
+    await server.stop();
+    await removeDir(server.dataDir);
+  }
+}
+
+async function benchBaseline(): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', new URL('./baseline-relay.ts', import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve) =>
+      child.stdout.once('data', (chunk: Buffer) => resolve((JSON.parse(String(chunk).split('\n')[0]!) as { port: number }).port)),
+    );
+    const base = `ws://127.0.0.1:${port}`;
+    const agents = await Promise.all([0, 1].map((k) => open(`${base}/a?agent=${k}`)));
+    const customers = await inBatches(CHATS, 100, (i) => open(`${base}/c?chat=${i}&agent=${i % 2}`));
+    const load = await runLoad({
+      customers,
+      agents,
+      seconds: SECONDS,
+      window: WINDOW,
+      frame: (chat, n) => JSON.stringify({ type: 'message', text: `bm:${chat}:${n}${TEXT}`, client_id: `c${chat}-${n}` }),
+    });
+    for (const ws of [...customers, ...agents]) ws.terminate();
+    return load;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+// Bytes on the wire (gzip) of the JS and CSS the agent desktop loads before any chat is opened.
+async function desktopFirstLoad(server: TestServer, cookie: string): Promise<number> {
+  const html = (await gzipGet(server.url + '/desktop', cookie)).body;
+  const assets = [...html.matchAll(/<(?:script[^>]+src|link[^>]+href)="([^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+  let bytes = 0;
+  for (const asset of assets) bytes += (await gzipGet(server.url + asset, cookie)).wireBytes;
+  return bytes / 1024;
+}
+
+function gzipGet(url: string, cookie: string): Promise<{ wireBytes: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { 'accept-encoding': 'gzip', cookie } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', async () => {
+        const raw = Buffer.concat(chunks);
+        const { gunzipSync } = await import('node:zlib');
+        const body = res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString();
+        resolve({ wireBytes: raw.length, body });
+      });
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+const baseline = await benchBaseline();
+const product = await benchProduct();
+const tp = product.load.throughput / baseline.throughput;
+const p99 = product.load.p99 / baseline.p99;
+console.log(`bench:chat — ${CHATS} chats, ${SECONDS} s, ${WINDOW} in flight per chat, same machine, same run`);
+console.table({
+  'bare ws relay (baseline)': { 'msg/s': fmt(baseline.throughput, 0), 'p50 ms': fmt(baseline.p50), 'p99 ms': fmt(baseline.p99), delivered: baseline.delivered },
+  'product (stored, rendered)': { 'msg/s': fmt(product.load.throughput, 0), 'p50 ms': fmt(product.load.p50), 'p99 ms': fmt(product.load.p99), delivered: product.load.delivered },
+});
+console.log(`throughput ratio ${fmt(tp, 2)}x (target >= 0.5x); p99 ratio ${fmt(p99, 2)}x (target <= 2x); product ${fmt(product.load.throughput, 0)} msg/s (target >= 5000)`);
+console.log(`server peak RSS ${fmt(product.rss, 0)} MB at ${CHATS} chats (target < 300 MB)`);
+console.log(`agent desktop first load, gzip JS+CSS: ${fmt(product.firstLoadKb)} KB (target <= 60 KB)`);
