@@ -1,5 +1,7 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, type AgentState, type PresenceEvent } from './agent-presence.ts';
+import { isLive } from './call-leg.ts';
+import { checkedContext, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
 import type { Service } from './directory.ts';
 import { conflict, forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
 import type { DomainEvents } from './events.ts';
@@ -47,9 +49,8 @@ export interface NewAttachment {
   fileName: string;
 }
 
-type EntryDraft = Pick<TimelineEntry, 'kind' | 'author'> & Partial<Omit<TimelineEntry, 'kind' | 'author'>>;
+export type EntryDraft = Pick<TimelineEntry, 'kind' | 'author'> & Partial<Omit<TimelineEntry, 'kind' | 'author'>>;
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
 // desktop, SMS) goes through here; adapters only translate.
@@ -59,6 +60,10 @@ export class ContactCenter {
   readonly #agents = new Map<string, AgentState>();
   readonly #offerTimers = new Map<string, { cancel(): void }>();
   readonly #pendingClientIds = new Map<string, Promise<TimelineEntry>>();
+  // Other components of the interaction (call, video) plug in here: run after Accept, and before an
+  // interaction ends so its media is released first.
+  readonly afterAccept: Array<(rec: InteractionRecord) => Promise<void>> = [];
+  readonly beforeEnd: Array<(rec: InteractionRecord, by: Party) => Promise<void>> = [];
 
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
@@ -111,6 +116,8 @@ export class ContactCenter {
       endedBy: null,
       context: checkedContext(mergeContext({ fields: {} }, chat.context ?? {})),
       lastSeq: 0,
+      callLegs: [],
+      video: null,
     };
     await this.#d.store.saveInteraction(rec);
     this.#open.set(rec.id, rec);
@@ -208,6 +215,7 @@ export class ContactCenter {
     await this.append(rec, { kind: 'accepted', author: 'agent', agentId });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
     this.dispatch();
+    for (const hook of this.afterAccept) await hook(rec);
     return rec;
   }
 
@@ -221,6 +229,11 @@ export class ContactCenter {
   async disconnect(agentId: string, interactionId: string): Promise<InteractionRecord> {
     const rec = this.requireOpen(interactionId);
     if (rec.agentId !== agentId) throw forbidden('not_your_chat', 'Only the agent handling this chat can disconnect it.');
+    // The chat is the primary component: release the call first, then disconnect the chat.
+    if (rec.callLegs.some(isLive)) throw conflict('call_in_progress', 'Release the call first, then disconnect the chat.');
+    if (rec.video?.state === 'active') {
+      throw conflict('video_active', 'Video is running: only the customer can close it. Use End session to end everything.');
+    }
     return this.end(rec, 'agent');
   }
 
@@ -324,6 +337,7 @@ export class ContactCenter {
   }
 
   private async end(rec: InteractionRecord, by: Party): Promise<InteractionRecord> {
+    for (const hook of this.beforeEnd) await hook(rec, by);
     const before = { ...rec };
     const previousOfferedTo = rec.offeredTo;
     transition(rec, 'end');
@@ -350,6 +364,23 @@ export class ContactCenter {
     const rec = this.#open.get(interactionId);
     if (!rec || !isOpen(rec)) throw conflict('chat_ended', 'This chat has ended.');
     return rec;
+  }
+
+  // For the other components of an interaction (call legs, video), inside the domain.
+  findOpenInteraction(interactionId: string): InteractionRecord | undefined {
+    return this.#open.get(interactionId);
+  }
+
+  findInteraction(interactionId: string): Promise<InteractionRecord | undefined> {
+    return this.#d.store.getInteraction(interactionId);
+  }
+
+  openInteraction(interactionId: string): InteractionRecord {
+    return this.requireOpen(interactionId);
+  }
+
+  record(rec: InteractionRecord, draft: EntryDraft): Promise<TimelineEntry> {
+    return this.append(rec, draft);
   }
 
   // Appends to the timeline and saves the interaction in the same durable write, then tells listeners.
@@ -384,23 +415,4 @@ export class ContactCenter {
   private persist(write: Promise<unknown>): void {
     write.catch((err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }));
   }
-}
-
-function checkedContext(context: CustomerContext): CustomerContext {
-  if (Object.keys(context.fields).length > LIMITS.contextMaxFields) {
-    throw invalid('too_many_fields', `A chat holds at most ${LIMITS.contextMaxFields} context fields.`);
-  }
-  return context;
-}
-
-function checkText(text: string): void {
-  if (text.trim().length === 0) throw invalid('empty_text', 'text must not be empty.');
-  if (text.length > LIMITS.textMaxChars) {
-    throw invalid('text_too_long', `text is limited to ${LIMITS.textMaxChars} characters.`);
-  }
-}
-
-function normaliseImageType(type: string): string {
-  const t = type.toLowerCase().split(';')[0]!.trim();
-  return t === 'image/jpg' || t === 'image/pjpeg' ? 'image/jpeg' : t;
 }

@@ -1,4 +1,6 @@
+import type { CallLeg } from './call-leg.ts';
 import { nextState, type StateTable } from './state-table.ts';
+import type { VideoSession } from './video-session.ts';
 
 // One engagement of a customer with a service. The chat is its primary component; call legs and
 // video attach to it (see call-leg.ts, video-session.ts).
@@ -47,6 +49,10 @@ export interface InteractionRecord {
   endedBy: Party | null;
   context: CustomerContext;
   lastSeq: number;
+  // Every call placed in this chat, oldest first; at most one is live at a time.
+  callLegs: CallLeg[];
+  // The current or last video session.
+  video: VideoSession | null;
 }
 
 export function transition(rec: InteractionRecord, event: InteractionEvent): void {

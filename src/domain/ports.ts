@@ -37,3 +37,28 @@ export interface Clock {
 export interface Timers {
   schedule(ms: number, fn: () => void): { cancel(): void };
 }
+
+export interface CallRequest {
+  legId: string;
+  interactionId: string;
+  serviceId: string;
+  agentId: string;
+  customerNumber: string;
+}
+
+// Voice, implemented over Asterisk ARI. Progress of a placed call comes back through
+// MultimediaDesk.onCallEvent.
+export interface Telephony {
+  placeCall(request: CallRequest): Promise<void>;
+  release(legId: string): Promise<void>;
+  hold(legId: string): Promise<void>;
+  unhold(legId: string): Promise<void>;
+  mute(legId: string): Promise<void>;
+  unmute(legId: string): Promise<void>;
+}
+
+// Video, implemented by the SFU: one room per video session.
+export interface VideoRooms {
+  open(sessionId: string): Promise<void>;
+  close(sessionId: string): Promise<void>;
+}

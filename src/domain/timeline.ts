@@ -2,7 +2,16 @@ import type { Party } from './interaction.ts';
 
 // Everything that happens in an interaction, in order. `seq` is per interaction and gap-free, which is
 // what lets a reconnecting page ask for "everything after n" and get no gap and no duplicate.
-export type TimelineKind = 'message' | 'attachment' | 'context' | 'offered' | 'accepted' | 'offer_expired' | 'ended';
+export type TimelineKind =
+  | 'message'
+  | 'attachment'
+  | 'context'
+  | 'offered'
+  | 'accepted'
+  | 'offer_expired'
+  | 'call'
+  | 'video'
+  | 'ended';
 
 export interface AttachmentInfo {
   attachmentId: string;
@@ -26,7 +35,7 @@ export interface TimelineEntry {
 }
 
 // What the customer's own client is shown: the conversation and the milestones of their chat.
-const CUSTOMER_VISIBLE: ReadonlySet<TimelineKind> = new Set(['message', 'attachment', 'accepted', 'ended']);
+const CUSTOMER_VISIBLE: ReadonlySet<TimelineKind> = new Set(['message', 'attachment', 'accepted', 'video', 'ended']);
 
 export function visibleToCustomer(entry: TimelineEntry): boolean {
   return CUSTOMER_VISIBLE.has(entry.kind);

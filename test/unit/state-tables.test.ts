@@ -45,6 +45,8 @@ function record(state: InteractionState): InteractionRecord {
     endedBy: null,
     context: { fields: {} },
     lastSeq: 0,
+    callLegs: [],
+    video: null,
   };
 }
 

@@ -8,13 +8,13 @@ type Row = Record<string, SQLInputValue>;
 
 const UPSERT_INTERACTION = `
   INSERT INTO interactions (id, service_id, channel, customer_name, customer_phone, token_hash, state, offered_to,
-    offered_at, agent_id, created_at, accepted_at, ended_at, ended_by, context, last_seq)
+    offered_at, agent_id, created_at, accepted_at, ended_at, ended_by, context, last_seq, call_legs, video)
   VALUES ($id, $service_id, $channel, $customer_name, $customer_phone, $token_hash, $state, $offered_to,
-    $offered_at, $agent_id, $created_at, $accepted_at, $ended_at, $ended_by, $context, $last_seq)
+    $offered_at, $agent_id, $created_at, $accepted_at, $ended_at, $ended_by, $context, $last_seq, $call_legs, $video)
   ON CONFLICT (id) DO UPDATE SET state = excluded.state, offered_to = excluded.offered_to,
     offered_at = excluded.offered_at, agent_id = excluded.agent_id, accepted_at = excluded.accepted_at,
     ended_at = excluded.ended_at, ended_by = excluded.ended_by, context = excluded.context,
-    last_seq = excluded.last_seq`;
+    last_seq = excluded.last_seq, call_legs = excluded.call_legs, video = excluded.video`;
 
 const INSERT_ENTRY = `
   INSERT INTO timeline (interaction_id, seq, id, kind, author, agent_id, text, client_id, attachment, data, created_at)
@@ -112,6 +112,8 @@ function interactionParams(rec: InteractionRecord): Row {
     $ended_by: rec.endedBy,
     $context: JSON.stringify(rec.context),
     $last_seq: rec.lastSeq,
+    $call_legs: JSON.stringify(rec.callLegs),
+    $video: rec.video ? JSON.stringify(rec.video) : null,
   };
 }
 
@@ -151,6 +153,8 @@ function toInteraction(row: Record<string, unknown>): InteractionRecord {
     endedBy: str(row.ended_by) as Party | null,
     context: JSON.parse(String(row.context)),
     lastSeq: Number(row.last_seq),
+    callLegs: JSON.parse(String(row.call_legs ?? '[]')),
+    video: row.video ? JSON.parse(String(row.video)) : null,
   };
 }
 

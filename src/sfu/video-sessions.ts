@@ -1,0 +1,437 @@
+// Video sessions on mediasoup: one router per session id, WebRTC transports, producers and consumers per
+// participant ('agent' | 'customer'), each participant consuming the other one's media. Implements the
+// project's VideoSfu interface (types.ts); mediasoup types stay in this folder.
+import { EventEmitter } from 'node:events';
+import type { types as ms } from 'mediasoup';
+import { SfuError, sfuClosed } from './errors.ts';
+import type { WorkerPool } from './workers.ts';
+import type {
+  ConsumerInfo,
+  JsonRecord,
+  MediaKind,
+  Participant,
+  ParticipantCounts,
+  ParticipantRef,
+  SessionDump,
+  SessionRef,
+  SfuHealth,
+  SfuLogger,
+  TransportInfo,
+  TransportRef,
+  VideoSfu,
+  VideoSfuEvents,
+} from './types.ts';
+
+export const PARTICIPANTS: readonly Participant[] = ['agent', 'customer'];
+
+/** VP8 video and Opus audio: what every WebRTC browser sends. */
+export const MEDIA_CODECS: ms.RtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
+];
+
+export interface VideoSessionsOptions {
+  /** IP the transports bind to. Default 127.0.0.1. */
+  listenIp?: string;
+  /** IP written into ICE candidates when clients reach the SFU through another address (NAT, 0.0.0.0). */
+  announcedIp?: string;
+  enableTcp?: boolean;
+  initialAvailableOutgoingBitrate?: number;
+  /** Per participant and session; protects the ports from a misbehaving client. Defaults 4 and 4. */
+  maxTransportsPerParticipant?: number;
+  maxProducersPerParticipant?: number;
+  /** close() also closes the worker pool. */
+  ownsPool?: boolean;
+  logger?: SfuLogger;
+}
+
+interface ParticipantState {
+  transports: Map<string, ms.WebRtcTransport>;
+  producers: Map<string, ms.Producer>;
+  consumers: Map<string, ms.Consumer>;
+  pendingTransports: number;
+}
+
+class Session {
+  readonly id: string;
+  router: ms.Router | undefined;
+  /** Set by closeSession()/close(); a router created after that is closed at once. */
+  closing = false;
+  closed = false;
+  readonly participants = new Map<Participant, ParticipantState>();
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  participant(p: Participant): ParticipantState {
+    let state = this.participants.get(p);
+    if (!state) {
+      state = { transports: new Map(), producers: new Map(), consumers: new Map(), pendingTransports: 0 };
+      this.participants.set(p, state);
+    }
+    return state;
+  }
+}
+
+type Listener<K extends keyof VideoSfuEvents> = (e: VideoSfuEvents[K]) => void;
+
+export class VideoSessions implements VideoSfu {
+  readonly #pool: WorkerPool;
+  readonly #opts: VideoSessionsOptions;
+  readonly #log: SfuLogger | undefined;
+  readonly #sessions = new Map<string, Session>();
+  readonly #events = new EventEmitter();
+  #closed = false;
+
+  constructor(pool: WorkerPool, options: VideoSessionsOptions = {}) {
+    this.#pool = pool;
+    this.#opts = options;
+    this.#log = options.logger;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  on<K extends keyof VideoSfuEvents>(event: K, listener: Listener<K>): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  off<K extends keyof VideoSfuEvents>(event: K, listener: Listener<K>): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  hasSession(sessionId: string): boolean {
+    const s = this.#sessions.get(sessionId);
+    return !!s && !s.closing;
+  }
+
+  sessionIds(): string[] {
+    return [...this.#sessions.values()].filter((s) => !s.closing).map((s) => s.id);
+  }
+
+  health(): SfuHealth {
+    return {
+      ok: !this.#closed && this.#pool.size > 0,
+      workers: this.#pool.size,
+      routers: this.#pool.routerCount,
+      sessions: this.sessionIds().length,
+    };
+  }
+
+  async openSession({ sessionId }: SessionRef): Promise<{ routerRtpCapabilities: JsonRecord }> {
+    const s = await this.#open(sessionId);
+    return { routerRtpCapabilities: toJson(this.#router(s).rtpCapabilities) };
+  }
+
+  async createTransport({ sessionId, participant }: ParticipantRef): Promise<TransportInfo> {
+    checkParticipant(participant);
+    const s = await this.#open(sessionId);
+    const state = s.participant(participant);
+    const max = this.#opts.maxTransportsPerParticipant ?? 4;
+    if (state.transports.size + state.pendingTransports >= max) {
+      throw new SfuError('conflict', 'too_many_transports', `${participant} already has ${max} transports in this session`);
+    }
+    state.pendingTransports += 1;
+    const transport = await this.#call(s, () =>
+      this.#router(s).createWebRtcTransport({
+        listenIps: [{ ip: this.#opts.listenIp ?? '127.0.0.1', announcedIp: this.#opts.announcedIp }],
+        enableUdp: true,
+        enableTcp: this.#opts.enableTcp ?? true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: this.#opts.initialAvailableOutgoingBitrate ?? 1_000_000,
+        appData: { sessionId, participant },
+      }),
+    ).finally(() => {
+      state.pendingTransports -= 1;
+    });
+    if (s.closing || s.participants.get(participant) !== state) {
+      // The session or the participant was closed while the worker created it.
+      transport.close();
+      throw closedSession(sessionId);
+    }
+    state.transports.set(transport.id, transport);
+    transport.observer.once('close', () => state.transports.delete(transport.id));
+    return {
+      id: transport.id,
+      iceParameters: toJson(transport.iceParameters),
+      iceCandidates: transport.iceCandidates.map(toJson),
+      dtlsParameters: toJson(transport.dtlsParameters),
+    };
+  }
+
+  async connectTransport(ref: TransportRef & { dtlsParameters: unknown }): Promise<void> {
+    const { s, transport } = await this.#transport(ref);
+    if (!isRecord(ref.dtlsParameters)) throw invalid('dtlsParameters must be an object');
+    await this.#call(s, () => transport.connect({ dtlsParameters: ref.dtlsParameters as ms.DtlsParameters }));
+  }
+
+  async produce(ref: TransportRef & { kind: MediaKind; rtpParameters: unknown }): Promise<{ id: string }> {
+    const { s, state, transport } = await this.#transport(ref);
+    if (ref.kind !== 'audio' && ref.kind !== 'video') throw invalid('kind must be "audio" or "video"');
+    if (!isRecord(ref.rtpParameters)) throw invalid('rtpParameters must be an object');
+    const max = this.#opts.maxProducersPerParticipant ?? 4;
+    if (state.producers.size >= max) {
+      throw new SfuError('conflict', 'too_many_producers', `${ref.participant} already sends ${max} tracks in this session`);
+    }
+    const producer = await this.#call(s, () =>
+      transport.produce({
+        kind: ref.kind,
+        rtpParameters: ref.rtpParameters as ms.RtpParameters,
+        appData: { sessionId: s.id, participant: ref.participant },
+      }),
+    );
+    if (producer.closed) throw closedSession(s.id);
+    state.producers.set(producer.id, producer);
+    producer.observer.once('close', () => {
+      state.producers.delete(producer.id);
+      this.#emit('producerclosed', { sessionId: s.id, participant: ref.participant, producerId: producer.id });
+    });
+    this.#emit('newproducer', { sessionId: s.id, participant: ref.participant, producerId: producer.id, kind: ref.kind });
+    return { id: producer.id };
+  }
+
+  async consume(ref: TransportRef & { rtpCapabilities: unknown; producerId?: string }): Promise<ConsumerInfo[]> {
+    const { s, state, transport } = await this.#transport(ref);
+    if (!isRecord(ref.rtpCapabilities)) throw invalid('rtpCapabilities must be an object');
+    const rtpCapabilities = ref.rtpCapabilities as ms.RtpCapabilities;
+    const other = s.participants.get(ref.participant === 'agent' ? 'customer' : 'agent');
+    let producers = [...(other?.producers.values() ?? [])];
+    if (ref.producerId !== undefined) {
+      producers = producers.filter((p) => p.id === ref.producerId);
+      if (producers.length === 0) {
+        throw new SfuError('not_found', 'producer_not_found', `the other participant has no producer ${ref.producerId}`);
+      }
+    }
+    const already = new Set(
+      [...state.consumers.values()].filter((c) => c.appData.transportId === transport.id).map((c) => c.producerId),
+    );
+    const router = this.#router(s);
+    const result: ConsumerInfo[] = [];
+    for (const producer of producers) {
+      if (already.has(producer.id) || producer.closed) continue;
+      if (!router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+        throw new SfuError('invalid', 'cannot_consume', `these RTP capabilities cannot receive ${producer.kind} producer ${producer.id}`);
+      }
+      const consumer = await this.#call(s, () =>
+        transport.consume({
+          producerId: producer.id,
+          rtpCapabilities,
+          paused: true, // resumed by resumeConsumer() once the browser is ready (avoids a lost key frame)
+          appData: { sessionId: s.id, participant: ref.participant, transportId: transport.id },
+        }),
+      );
+      if (consumer.closed) continue; // its producer or transport closed meanwhile
+      state.consumers.set(consumer.id, consumer);
+      consumer.observer.once('close', () => state.consumers.delete(consumer.id));
+      result.push({
+        id: consumer.id,
+        producerId: producer.id,
+        kind: consumer.kind,
+        rtpParameters: toJson(consumer.rtpParameters),
+      });
+    }
+    return result;
+  }
+
+  async resumeConsumer(ref: ParticipantRef & { consumerId: string }): Promise<void> {
+    const { s, state } = await this.#participant(ref);
+    const consumer = state.consumers.get(ref.consumerId);
+    if (!consumer) throw new SfuError('not_found', 'consumer_not_found', `no consumer ${ref.consumerId} for ${ref.participant}`);
+    await this.#call(s, () => consumer.resume());
+  }
+
+  /** Closes the participant's transports (its producers and the other side's consumers of them). Idempotent. */
+  closeParticipant({ sessionId, participant }: ParticipantRef): void {
+    const s = this.#sessions.get(sessionId);
+    const state = s?.participants.get(participant);
+    if (!s || !state) return;
+    s.participants.delete(participant);
+    for (const t of [...state.transports.values()]) t.close();
+  }
+
+  /** Closes the session's router and everything on it. Idempotent; the id may be opened again later. */
+  closeSession({ sessionId }: SessionRef): void {
+    const s = this.#sessions.get(sessionId);
+    if (s) this.#closeSession(s, 'closed');
+  }
+
+  async dump({ sessionId }: SessionRef): Promise<SessionDump> {
+    const s = await this.#existing(sessionId);
+    const router = this.#router(s);
+    const d = (await this.#call(s, () => router.dump())) as {
+      id: string;
+      transportIds: string[];
+      mapProducerIdConsumerIds: Record<string, string[]>;
+      mapConsumerIdProducerId: Record<string, string>;
+    };
+    const participants = {} as Record<Participant, ParticipantCounts>;
+    for (const p of PARTICIPANTS) {
+      const counts: ParticipantCounts = { transports: 0, producers: 0, consumers: 0 };
+      for (const t of s.participants.get(p)?.transports.values() ?? []) {
+        const td = (await this.#call(s, () => t.dump())) as { producerIds: string[]; consumerIds: string[] };
+        counts.transports += 1;
+        counts.producers += td.producerIds.length;
+        counts.consumers += td.consumerIds.length;
+      }
+      participants[p] = counts;
+    }
+    return {
+      sessionId: s.id,
+      routerId: d.id,
+      transports: d.transportIds.length,
+      producers: Object.keys(d.mapProducerIdConsumerIds).length,
+      consumers: Object.keys(d.mapConsumerIdProducerId).length,
+      participants,
+    };
+  }
+
+  /** Closes every session (then the pool when owned). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of [...this.#sessions.values()]) this.#closeSession(s, 'closed');
+    if (this.#opts.ownsPool) this.#pool.close();
+  }
+
+  // ---- internals ----
+
+  async #open(sessionId: string): Promise<Session> {
+    if (this.#closed) throw sfuClosed();
+    if (typeof sessionId !== 'string' || sessionId === '') throw invalid('sessionId must be a non-empty string');
+    let s = this.#sessions.get(sessionId);
+    if (!s || s.closing) {
+      const created = new Session(sessionId);
+      created.ready = this.#createRouter(created);
+      this.#sessions.set(sessionId, created);
+      s = created;
+    }
+    await s.ready;
+    if (s.closing) throw closedSession(sessionId);
+    return s;
+  }
+
+  async #createRouter(s: Session): Promise<void> {
+    let router: ms.Router;
+    try {
+      router = await this.#pool.createRouter(MEDIA_CODECS, { sessionId: s.id });
+    } catch (err) {
+      if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
+      s.closing = s.closed = true;
+      if (err instanceof SfuError) throw err;
+      throw new SfuError('unavailable', 'sfu_unavailable', `could not create a router: ${String(err)}`, { cause: err });
+    }
+    s.router = router;
+    router.observer.once('close', () => this.#onRouterClosed(s));
+    if (s.closing) router.close();
+  }
+
+  async #existing(sessionId: string): Promise<Session> {
+    if (this.#closed) throw sfuClosed();
+    const s = this.#sessions.get(sessionId);
+    if (!s || s.closing) throw new SfuError('not_found', 'video_session_not_found', `no video session ${sessionId}`);
+    await s.ready;
+    if (s.closing) throw closedSession(sessionId);
+    return s;
+  }
+
+  async #participant(ref: ParticipantRef): Promise<{ s: Session; state: ParticipantState }> {
+    checkParticipant(ref.participant);
+    const s = await this.#existing(ref.sessionId);
+    const state = s.participants.get(ref.participant);
+    if (!state) {
+      throw new SfuError('not_found', 'participant_not_found', `${ref.participant} has no transport in video session ${ref.sessionId}`);
+    }
+    return { s, state };
+  }
+
+  async #transport(ref: TransportRef): Promise<{ s: Session; state: ParticipantState; transport: ms.WebRtcTransport }> {
+    const { s, state } = await this.#participant(ref);
+    const transport = state.transports.get(ref.transportId);
+    if (!transport) throw new SfuError('not_found', 'transport_not_found', `no transport ${ref.transportId} for ${ref.participant}`);
+    return { s, state, transport };
+  }
+
+  #router(s: Session): ms.Router {
+    if (!s.router || s.closing) throw closedSession(s.id);
+    return s.router;
+  }
+
+  /** Runs a mediasoup call, turning its errors into SfuErrors (bad parameters, closed meanwhile). */
+  async #call<T>(s: Session, fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof SfuError) throw err;
+      if (s.closing) throw closedSession(s.id, err);
+      const name = err instanceof Error ? err.name : '';
+      const message = err instanceof Error ? err.message : String(err);
+      if (name === 'InvalidStateError') throw closedSession(s.id, err);
+      if (name === 'TypeError' || name === 'UnsupportedError') {
+        throw new SfuError('invalid', 'invalid_parameters', message, { cause: err });
+      }
+      // Any other refusal of the worker (e.g. a transport connected twice).
+      throw new SfuError('conflict', 'sfu_request_failed', message, { cause: err });
+    }
+  }
+
+  #closeSession(s: Session, reason: 'closed' | 'worker_died'): void {
+    if (s.closing) return;
+    s.closing = true;
+    if (s.router) s.router.close(); // -> #onRouterClosed
+    else this.#finishClose(s, reason); // router still being created: #createRouter closes it
+  }
+
+  #onRouterClosed(s: Session): void {
+    const reason = s.closing ? 'closed' : 'worker_died';
+    s.closing = true;
+    this.#finishClose(s, reason);
+  }
+
+  #finishClose(s: Session, reason: 'closed' | 'worker_died'): void {
+    if (s.closed) return;
+    s.closed = true;
+    s.participants.clear();
+    if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
+    if (reason === 'worker_died') this.#log?.warn({ sessionId: s.id }, 'video session lost with its mediasoup worker');
+    this.#emit('sessionclosed', { sessionId: s.id, reason });
+  }
+
+  /** Like mediasoup's safeEmit: a throwing listener never breaks the SFU's own bookkeeping. */
+  #emit<K extends keyof VideoSfuEvents>(event: K, payload: VideoSfuEvents[K]): void {
+    for (const listener of this.#events.listeners(event)) {
+      try {
+        (listener as Listener<K>)(payload);
+      } catch (err) {
+        this.#log?.error({ err, event }, 'video SFU event listener threw');
+      }
+    }
+  }
+}
+
+function checkParticipant(p: unknown): asserts p is Participant {
+  if (p !== 'agent' && p !== 'customer') {
+    throw new SfuError('invalid', 'invalid_participant', 'participant must be "agent" or "customer"');
+  }
+}
+
+function invalid(message: string): SfuError {
+  return new SfuError('invalid', 'invalid_parameters', message);
+}
+
+function closedSession(sessionId: string, cause?: unknown): SfuError {
+  return new SfuError('conflict', 'video_session_closed', `video session ${sessionId} was closed`, { cause });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** mediasoup objects to plain JSON (drops undefined, detaches from mediasoup's internal objects). */
+function toJson(v: unknown): JsonRecord {
+  return JSON.parse(JSON.stringify(v)) as JsonRecord;
+}
