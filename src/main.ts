@@ -7,6 +7,7 @@ import { loadConfig } from './config.ts';
 import { seedDemoData } from './demo-data.ts';
 import { ContactCenter } from './domain/contact-center.ts';
 import { DomainEvents } from './domain/events.ts';
+import { MultimediaDesk } from './domain/multimedia.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
 import { openDatabase } from './store/sqlite/database.ts';
 import { SqliteDirectory } from './store/sqlite/directory-store.ts';
@@ -53,12 +54,14 @@ async function main(): Promise<void> {
     config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
   });
   await center.recover();
+  const multimedia = new MultimediaDesk({ center, telephony: null, video: null, clock: { now: () => Date.now() } });
 
   const sessions = new SessionRegistry(config.sessionTtlMs);
   const metrics = new Metrics(center, store, events);
   const hub = new EventHub(events);
   const { app, presenter } = createWebApp({
     center,
+    multimedia,
     sessions,
     metrics,
     logger,

@@ -392,7 +392,7 @@ async function waitForAri(
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  let last = 'no answer yet';
+  let last: string;
   for (;;) {
     const gone = exited();
     if (gone) throw new Error(`Asterisk exited (${gone}) before ARI answered`);

@@ -6,9 +6,11 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
+import type { MultimediaDesk } from '../domain/multimedia.ts';
 import { authRouter } from './auth.ts';
 import { customerRouter } from './customer/routes.ts';
 import { DesktopPresenter } from './desktop/presenter.ts';
+import { mediaRouter } from './desktop/media-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
 import { errorHandler } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
@@ -25,6 +27,7 @@ export type HealthCheck = () => Promise<Record<string, { state: string; detail?:
 
 export interface WebAppDeps {
   center: ContactCenter;
+  multimedia: MultimediaDesk;
   sessions: SessionRegistry;
   metrics: Metrics;
   logger: Logger;
@@ -34,9 +37,9 @@ export interface WebAppDeps {
 }
 
 export function createWebApp(deps: WebAppDeps): { app: Express; presenter: DesktopPresenter } {
-  const { center, sessions, logger } = deps;
+  const { center, multimedia, sessions, logger } = deps;
   const views = new Views();
-  const presenter = new DesktopPresenter(center, views, deps.mapTileUrl);
+  const presenter = new DesktopPresenter(center, multimedia, views, deps.mapTileUrl);
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', trustProxyValue(deps.trustProxy));
@@ -76,7 +79,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   });
 
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
-  app.use('/api/v1', mobileApiRouter(center));
+  app.use('/api/v1', mobileApiRouter(center, multimedia));
   app.use('/api/v1', (req) => {
     throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);
   });
@@ -85,6 +88,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(customerRouter(center, views));
   app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure }));
   app.use(desktopRouter({ center, sessions, presenter }));
+  app.use(mediaRouter({ center, multimedia, presenter }));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

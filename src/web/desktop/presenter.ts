@@ -3,7 +3,9 @@ import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
+import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { Views } from '../views.ts';
+import { mediaView } from './media-view.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -22,9 +24,11 @@ export class DesktopPresenter {
   readonly #views: Views;
   readonly #tileUrl: string;
   readonly #names = new Map<string, string>();
+  readonly #multimedia: MultimediaDesk;
 
-  constructor(center: ContactCenter, views: Views, tileUrl: string) {
+  constructor(center: ContactCenter, multimedia: MultimediaDesk, views: Views, tileUrl: string) {
     this.#center = center;
+    this.#multimedia = multimedia;
     this.#views = views;
     this.#tileUrl = tileUrl;
   }
@@ -43,6 +47,7 @@ export class DesktopPresenter {
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,
       entries: await this.entries(rec, shown),
+      media: mediaView(rec, this.#multimedia.callingConfigured),
     };
   }
 
@@ -118,6 +123,21 @@ export class DesktopPresenter {
   async stateFragments(rec: InteractionRecord): Promise<string> {
     const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
     return this.render('partials/interaction-status', p) + this.render('partials/composer', p);
+  }
+
+  // A call or video change redraws the call area, the video area and the header (whose controls
+  // depend on both).
+  async mediaFragments(rec: InteractionRecord): Promise<string> {
+    const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
+    return this.render('partials/call', p) + this.render('partials/video', p) + this.render('partials/interaction-status', p);
+  }
+
+  async callFragment(rec: InteractionRecord, error?: string): Promise<string> {
+    return this.render('partials/call', { ...(await this.panel(rec, { withEntries: false })), error });
+  }
+
+  async videoFragment(rec: InteractionRecord, error?: string): Promise<string> {
+    return this.render('partials/video', { ...(await this.panel(rec, { withEntries: false })), error });
   }
 
   async contextFragment(rec: InteractionRecord): Promise<string> {

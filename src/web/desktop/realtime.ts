@@ -60,6 +60,7 @@ export function serveAgentSocket(opts: {
       case 'entry_appended':
         feeds.get(event.interaction.id)?.push(event.entry);
         if (event.entry.kind === 'context') push(presenter.contextFragment(event.interaction));
+        if (event.entry.kind === 'call' || event.entry.kind === 'video') push(presenter.mediaFragments(event.interaction));
         break;
       case 'interaction_changed':
         push(presenter.listFragment(agentId, true));

@@ -74,12 +74,6 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
     res.type('html').send((await presenter.panelFragment(rec)) + (await presenter.listFragment(agentId, true)));
   });
 
-  // Click-to-call arrives with the voice issue; the number is already the control that will place it.
-  router.post('/desktop/interactions/:id/call', async (req, res) => {
-    await center.interactionForAgent(agentOf(req), String(req.params.id));
-    res.type('html').send('<p class="notice">Calling is not configured on this server yet.</p>');
-  });
-
   router.get('/desktop/attachments/:interactionId/:attachmentId', async (req, res) => {
     const rec = await center.interactionForAgent(agentOf(req), String(req.params.interactionId));
     await sendAttachment(center, rec.id, String(req.params.attachmentId), res);

@@ -49,6 +49,7 @@ export function serveCustomerSocket(opts: {
         kind: entry.kind,
         ...(isMessage ? { message: messageJson(entry) } : {}),
         ...(entry.kind === 'accepted' ? { agent: { name: agentNames.get(entry.agentId ?? '') ?? null } } : {}),
+        ...(entry.kind === 'video' && entry.data ? { video: { id: entry.data.id, state: entry.data.state, ended_by: entry.data.endedBy } } : {}),
         at: new Date(entry.createdAt).toISOString(),
       });
     }

@@ -2,13 +2,14 @@ import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { invalid, unavailable } from '../../domain/errors.ts';
+import { invalid } from '../../domain/errors.ts';
+import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
 import { isConversation } from '../../domain/timeline.ts';
 import { sendAttachment } from '../attachments.ts';
 import { contextSchema, newChatSchema, newMessageSchema, parseBody, toDomainContext } from './schemas.ts';
-import { chatJson, messageJson } from './serialize.ts';
+import { chatJson, messageJson, videoJson } from './serialize.ts';
 
 export function bearerToken(req: Request): string | undefined {
   const header = req.get('authorization');
@@ -22,7 +23,7 @@ const upload = multer({
 }).single('file');
 
 // The public mobile API. Every route but chat creation is opened by that chat's own token.
-export function mobileApiRouter(center: ContactCenter): Router {
+export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk): Router {
   const router = Router();
 
   const authorize = (req: Request): Promise<InteractionRecord> => center.authorizeCustomer(String(req.params.id), bearerToken(req));
@@ -91,14 +92,17 @@ export function mobileApiRouter(center: ContactCenter): Router {
     res.json(await chatView(rec));
   });
 
-  // Video arrives with the mediasoup issue; until then the request is refused clearly, never faked.
-  const noVideo = async (req: Request) => {
+  // Only the customer closes video alone; asking again while a request or session is open is harmless.
+  router.post('/chats/:id/video', async (req, res) => {
     const rec = await authorize(req);
-    if (rec.state === 'ended') await center.endByCustomer(rec.id); // throws chat_ended (409)
-    throw unavailable('video_unavailable', 'Video is not available on this server yet.');
-  };
-  router.post('/chats/:id/video', noVideo);
-  router.delete('/chats/:id/video', noVideo);
+    const open = rec.video?.state === 'requested' || rec.video?.state === 'active';
+    const video = await multimedia.requestVideo(rec.id);
+    res.status(open ? 200 : 201).json(videoJson(video));
+  });
+  router.delete('/chats/:id/video', async (req, res) => {
+    const rec = await authorize(req);
+    res.json(videoJson(await multimedia.customerCloseVideo(rec.id)));
+  });
 
   return router;
 }

@@ -1,5 +1,6 @@
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
+import type { VideoSession } from '../../domain/video-session.ts';
 
 // The JSON shapes of the public mobile API (see openapi.ts): snake_case, ISO times.
 export function messageJson(entry: TimelineEntry) {
@@ -31,9 +32,14 @@ export function chatJson(rec: InteractionRecord, agentName: string | null) {
     state: rec.state,
     customer: { name: rec.customer.name, phone: rec.customer.phone },
     agent: agentName ? { name: agentName } : null,
+    video: rec.video ? videoJson(rec.video) : null,
     context: {
       fields: rec.context.fields,
       location: loc ? { lat: loc.lat, lon: loc.lon, ...(loc.accuracyM !== undefined ? { accuracy_m: loc.accuracyM } : {}) } : null,
     },
   };
+}
+
+export function videoJson(video: VideoSession) {
+  return { id: video.id, state: video.state, ended_by: video.endedBy };
 }

@@ -1,0 +1,58 @@
+import { Router, type Request, type Response } from 'express';
+import type { ContactCenter } from '../../domain/contact-center.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { MultimediaDesk } from '../../domain/multimedia.ts';
+import { statusOf } from '../http-errors.ts';
+import type { DesktopPresenter } from './presenter.ts';
+
+const agentOf = (req: Request) => req.agentSession!.agentId;
+const idOf = (req: Request) => String(req.params.id);
+
+// Call and video controls of the agent desktop. Each answers with the area it changed; a refused
+// action answers its 4xx status with that area showing the reason (htmx is told to swap it anyway).
+export function mediaRouter(opts: { center: ContactCenter; multimedia: MultimediaDesk; presenter: DesktopPresenter }): Router {
+  const { center, multimedia, presenter } = opts;
+  const router = Router();
+
+  const answer = (fragment: 'call' | 'video', action: (agentId: string, id: string) => Promise<unknown>) => async (req: Request, res: Response) => {
+    const agentId = agentOf(req);
+    const id = idOf(req);
+    let error: DomainError | undefined;
+    try {
+      await action(agentId, id);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      error = err;
+    }
+    const rec = await center.interactionForAgent(agentId, id);
+    const html = fragment === 'call' ? await presenter.callFragment(rec, error?.message) : await presenter.videoFragment(rec, error?.message);
+    if (error) res.status(statusOf(error)).set('HX-Reswap', 'outerHTML');
+    res.type('html').send(html);
+  };
+
+  router.post('/desktop/interactions/:id/call', answer('call', (a, id) => multimedia.callCustomer(a, id)));
+  router.post('/desktop/interactions/:id/release', answer('call', (a, id) => multimedia.releaseCall(a, id)));
+  router.post('/desktop/interactions/:id/hold', answer('call', (a, id) => toggle(center, id, (held) => multimedia.hold(a, id, !held), 'on_hold')));
+  router.post('/desktop/interactions/:id/mute', answer('call', (a, id) => toggleMute(center, id, (muted) => multimedia.mute(a, id, !muted))));
+  router.post('/desktop/interactions/:id/video/allow', answer('video', (a, id) => multimedia.allowVideo(a, id)));
+  router.post('/desktop/interactions/:id/video/decline', answer('video', (a, id) => multimedia.declineVideo(a, id)));
+
+  router.post('/desktop/interactions/:id/end-session', async (req, res) => {
+    const agentId = agentOf(req);
+    const rec = await multimedia.endSession(agentId, idOf(req));
+    res.type('html').send((await presenter.panelFragment(rec)) + (await presenter.listFragment(agentId, true)));
+  });
+
+  return router;
+}
+
+// Hold and Mute are toggles on the page (aria-pressed); the domain takes the explicit wish.
+function toggle(center: ContactCenter, id: string, act: (on: boolean) => Promise<unknown>, onState: string) {
+  const leg = center.openInteraction(id).callLegs.at(-1);
+  return act(leg?.state === onState);
+}
+
+function toggleMute(center: ContactCenter, id: string, act: (on: boolean) => Promise<unknown>) {
+  const leg = center.openInteraction(id).callLegs.at(-1);
+  return act(leg?.mute === 'muted');
+}
