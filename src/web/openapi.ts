@@ -76,7 +76,20 @@ export const openApiDocument = {
   servers: [{ url: '/api/v1' }],
   components: {
     securitySchemes: { chatToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /chats; it opens that chat only.' } },
-    schemas: { Context, Message, Chat },
+    schemas: {
+      Context,
+      Message,
+      Chat,
+      Video: {
+        type: 'object',
+        required: ['id', 'state', 'ended_by'],
+        properties: {
+          id: { type: 'string' },
+          state: { type: 'string', enum: ['requested', 'active', 'declined', 'closed'] },
+          ended_by: { type: ['string', 'null'] },
+        },
+      },
+    },
     responses: {
       Error: json({
         type: 'object',
@@ -161,9 +174,23 @@ export const openApiDocument = {
           '400': error,
           '401': error,
           '403': error,
+          '404': error,
           '409': error,
           '413': error,
           '415': error,
+        },
+      },
+    },
+    '/chats/{id}/attachments/{attachmentId}': {
+      get: {
+        summary: 'The photo itself, served as the image type its bytes are, with nosniff',
+        security: bearer,
+        parameters: [idParam, { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          '200': { description: 'The image', content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } },
+          '401': error,
+          '403': error,
+          '404': error,
         },
       },
     },
@@ -173,19 +200,37 @@ export const openApiDocument = {
         security: bearer,
         parameters: [idParam],
         requestBody: { required: true, ...json({ $ref: '#/components/schemas/Context' }) },
-        responses: { '200': { description: 'The chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '400': error, '401': error, '403': error, '409': error },
+        responses: { '200': { description: 'The chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '400': error, '401': error, '403': error, '404': error, '409': error },
       },
     },
     '/chats/{id}/video': {
-      post: { summary: 'Ask for video', security: bearer, parameters: [idParam], responses: { '409': error, '503': error } },
-      delete: { summary: 'Close video', security: bearer, parameters: [idParam], responses: { '409': error, '503': error } },
+      post: {
+        summary: 'Ask for video (a repeated request while one is open answers 200 with it)',
+        security: bearer,
+        parameters: [idParam],
+        responses: {
+          '200': { description: 'Already requested or running', ...json({ $ref: '#/components/schemas/Video' }) },
+          '201': { description: 'Requested', ...json({ $ref: '#/components/schemas/Video' }) },
+          '401': error,
+          '403': error,
+          '404': error,
+          '409': error,
+          '503': error,
+        },
+      },
+      delete: {
+        summary: 'Close video (only the customer can close it alone)',
+        security: bearer,
+        parameters: [idParam],
+        responses: { '200': { description: 'Closed', ...json({ $ref: '#/components/schemas/Video' }) }, '401': error, '403': error, '404': error, '409': error },
+      },
     },
     '/chats/{id}/end': {
       post: {
         summary: 'End the chat',
         security: bearer,
         parameters: [idParam],
-        responses: { '200': { description: 'The ended chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '409': error },
+        responses: { '200': { description: 'The ended chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '404': error, '409': error },
       },
     },
     '/chats/{id}/events': {
@@ -196,7 +241,7 @@ export const openApiDocument = {
           { name: 'token', in: 'query', required: true, schema: { type: 'string' } },
           { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
         ],
-        responses: { '101': { description: 'Switching protocols' }, '401': error, '403': error },
+        responses: { '101': { description: 'Switching protocols' }, '401': error, '403': error, '404': error },
       },
     },
   },

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { invalid } from '../../domain/errors.ts';
+import { invalid, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -25,6 +25,13 @@ const upload = multer({
 // The public mobile API. Every route but chat creation is opened by that chat's own token.
 export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk): Router {
   const router = Router();
+  // The API speaks JSON (and multipart for photos); a form-encoded body is refused, not guessed at.
+  router.use((req, _res, next) => {
+    if (req.method === 'POST' && req.headers['content-type'] && !req.is('application/json') && !req.is('multipart/form-data')) {
+      throw unsupportedMedia('json_required', 'Send JSON with Content-Type: application/json.');
+    }
+    next();
+  });
 
   const authorize = (req: Request): Promise<InteractionRecord> => center.authorizeCustomer(String(req.params.id), bearerToken(req));
   const chatView = async (rec: InteractionRecord) => chatJson(rec, rec.agentId ? await center.agentDisplayName(rec.agentId) : null);

@@ -1,0 +1,43 @@
+// An offer the agent does not answer goes back: with OFFER_TIMEOUT_S=1 the Accept button disappears
+// within ~1.5 s, the agent is made Not Ready, and the chat waits for the next Ready agent.
+import t from 'tap';
+import { login, removeDir, startServer } from '../helpers/server.ts';
+import { ApiClient, agentPost, desktopPage, hasAcceptButton, listItem, presenceShown, setPresence, sleep, type Agent } from './support.ts';
+
+t.test('an unanswered offer goes back to the queue and the agent becomes Not Ready', async (t) => {
+  const server = await startServer({ env: { OFFER_TIMEOUT_S: '1' } });
+  t.teardown(async () => {
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const api = new ApiClient(server.url);
+  const agent1: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
+  const agent2: Agent = { ...(await login(server, 'agent2', 'demo')), baseUrl: server.url };
+
+  await setPresence(agent1, 'ready');
+  const chat = await api.createChat({ name: 'Tess Timeout' });
+  const offeredAt = Date.now();
+  const offered = await desktopPage(agent1);
+  t.ok(hasAcceptButton(listItem(offered, chat.id) ?? '', chat.id), 'the offer shows an Accept button at first');
+  t.equal((await api.chat(chat)).state, 'offered');
+
+  await sleep(Math.max(0, 1500 - (Date.now() - offeredAt)));
+  const later = await desktopPage(agent1);
+  t.notOk(listItem(later, chat.id), 'after 1.5 s the chat is gone from the desktop');
+  t.notOk(hasAcceptButton(later, chat.id), 'and so is its Accept button');
+  t.equal(presenceShown(later), 'not_ready', 'the agent who let it ring is Not Ready');
+  t.equal((await api.chat(chat)).state, 'queued', 'the customer is waiting again');
+  t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/accept`)).status, 403, 'the expired offer can no longer be accepted');
+
+  // The chat reaches the next agent who is actually there.
+  await setPresence(agent2, 'ready');
+  t.equal((await api.chat(chat)).state, 'offered');
+  const page2 = await desktopPage(agent2);
+  t.ok(hasAcceptButton(listItem(page2, chat.id) ?? '', chat.id), 'agent2, Ready, is offered it');
+  const accepted = await agentPost(agent2, `/desktop/interactions/${chat.id}/accept`);
+  t.equal(accepted.status, 200, 'and accepts it in time');
+  t.same((await api.chat(chat)).agent, { name: 'Agent Two' });
+  await sleep(1200);
+  t.equal((await api.chat(chat)).state, 'active', 'an accepted chat does not time out');
+  t.equal(presenceShown(await desktopPage(agent2)), 'ready', 'and its agent stays Ready');
+});
