@@ -83,6 +83,38 @@
     }
   }
 
+  // The browser softphone loads only when the agent works (Ready) and uses it (not a desk phone).
+  let softphone = null;
+  function phoneMode() {
+    return localStorage.getItem('phone-mode') || 'browser';
+  }
+  function setPhoneState(text, state) {
+    const el = document.getElementById('phone-state');
+    if (el) {
+      el.textContent = text;
+      el.dataset.state = state;
+    }
+  }
+  function maybeStartSoftphone() {
+    const desktop = document.querySelector('.desktop[data-calling="on"]');
+    const ready = document.querySelector('.presence-ready');
+    if (!desktop || !ready || softphone || phoneMode() !== 'browser') return;
+    softphone = import('/client/softphone.js')
+      .then((m) => m.startSoftphone({ onState: setPhoneState }))
+      .catch((err) => {
+        softphone = null;
+        setPhoneState(`Phone failed: ${err.message}`, 'error');
+      });
+  }
+
+  // The call timer counts from the answer time the server rendered.
+  setInterval(() => {
+    for (const el of document.querySelectorAll('.timer[data-since]')) {
+      const s = Math.max(0, Math.floor((Date.now() - Number(el.dataset.since)) / 1000));
+      el.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+    }
+  }, 1000);
+
   function setConnection(text, state) {
     const el = document.getElementById('connection');
     if (el) {
@@ -100,11 +132,13 @@
   document.addEventListener('htmx:wsAfterMessage', () => {
     tidyLists();
     initMaps();
+    maybeStartSoftphone();
   });
   document.addEventListener('htmx:afterSwap', () => {
     tidyLists();
     initMaps();
     syncPanels();
+    maybeStartSoftphone();
   });
   // The composer answers with a fresh form; keep the focus in it for the next message.
   document.addEventListener('htmx:afterSettle', (e) => {
@@ -114,5 +148,6 @@
   document.addEventListener('DOMContentLoaded', () => {
     tidyLists();
     initMaps();
+    maybeStartSoftphone();
   });
 })();

@@ -3,7 +3,7 @@ import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, type CallLeg
 import type { ContactCenter } from './contact-center.ts';
 import { conflict, forbidden, unavailable } from './errors.ts';
 import type { InteractionRecord, Party } from './interaction.ts';
-import type { Clock, Telephony, VideoRooms } from './ports.ts';
+import type { Clock, Telephony, VideoParticipant, VideoRooms, VideoSignal } from './ports.ts';
 import { applyVideoEvent, isVideoOpen, type VideoEvent, type VideoSession } from './video-session.ts';
 
 // The voice and video components of a chat interaction and the rules between them:
@@ -149,11 +149,17 @@ export class MultimediaDesk {
     await this.closeVideo(rec, rec.video, 'media_lost');
   }
 
-  videoSessionFor(interactionId: string, party: Party, agentId?: string): VideoSession {
+  // Signaling is allowed only to the two participants of a running video session.
+  async videoSignal(interactionId: string, participant: VideoParticipant, agentId: string | undefined, request: VideoSignal): Promise<unknown> {
     const rec = this.#center.openInteraction(interactionId);
-    if (party === 'agent' && rec.agentId !== agentId) throw forbidden('not_your_chat', 'This chat is not yours.');
-    if (rec.video?.state !== 'active') throw conflict('video_not_active', 'Video is not running in this chat.');
-    return rec.video;
+    if (participant === 'agent' && rec.agentId !== agentId) throw forbidden('not_your_chat', 'This chat is not yours.');
+    if (rec.video?.state !== 'active' || !this.#video) throw conflict('video_not_active', 'Video is not running in this chat.');
+    return this.#video.signal(rec.video.id, participant, request);
+  }
+
+  participantLeft(interactionId: string, participant: VideoParticipant): void {
+    const rec = this.#center.findOpenInteraction(interactionId);
+    if (rec?.video?.state === 'active') this.#video?.leave(rec.video.id, participant);
   }
 
   // ---- internals ------------------------------------------------------------------------------

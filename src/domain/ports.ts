@@ -57,8 +57,22 @@ export interface Telephony {
   unmute(legId: string): Promise<void>;
 }
 
+export type VideoParticipant = 'agent' | 'customer';
+
+// WebRTC signaling a participant's browser does with the SFU (mediasoup-client's needs), as JSON.
+export type VideoSignal =
+  | { op: 'capabilities' }
+  | { op: 'create_transport' }
+  | { op: 'connect_transport'; transportId: string; dtlsParameters: unknown }
+  | { op: 'produce'; transportId: string; kind: 'audio' | 'video'; rtpParameters: unknown }
+  | { op: 'consume'; transportId: string; rtpCapabilities: unknown }
+  | { op: 'resume'; consumerId: string };
+
 // Video, implemented by the SFU: one room per video session.
 export interface VideoRooms {
   open(sessionId: string): Promise<void>;
   close(sessionId: string): Promise<void>;
+  signal(sessionId: string, participant: VideoParticipant, request: VideoSignal): Promise<unknown>;
+  // A closed tab or a dropped socket: that participant's transports go, the session stays.
+  leave(sessionId: string, participant: VideoParticipant): void;
 }

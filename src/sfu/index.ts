@@ -15,6 +15,21 @@ export async function startVideoSfu(options: VideoSfuOptions = {}): Promise<Vide
 }
 
 /**
+ * The domain's VideoRooms port (src/domain/ports.ts: open/close by session id), matched structurally so
+ * this adapter does not import the domain. close() is idempotent, like the SFU's.
+ */
+export function videoRoomsPort(sfu: VideoSfu): { open(sessionId: string): Promise<void>; close(sessionId: string): Promise<void> } {
+  return {
+    async open(sessionId) {
+      await sfu.openSession({ sessionId });
+    },
+    async close(sessionId) {
+      sfu.closeSession({ sessionId });
+    },
+  };
+}
+
+/**
  * Options from the environment: MEDIASOUP_WORKER_BIN, SFU_WORKERS, SFU_RTC_MIN_PORT, SFU_RTC_MAX_PORT,
  * SFU_LISTEN_IP (default 127.0.0.1), SFU_ANNOUNCED_IP.
  */

@@ -8,6 +8,7 @@ import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import { authRouter } from './auth.ts';
+import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
 import { DesktopPresenter } from './desktop/presenter.ts';
 import { mediaRouter } from './desktop/media-routes.ts';
@@ -65,6 +66,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
 
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h' }));
+  app.use('/client', new ClientBundles({ 'softphone.js': 'softphone.js', 'video.js': 'video.js' }).handler());
   app.get('/vendor/htmx.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx.org'), 'dist/htmx.min.js')));
   app.get('/vendor/htmx-ext-ws.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx-ext-ws'), 'dist/ws.min.js')));
   app.use('/vendor/leaflet', express.static(join(pkgDir('leaflet'), 'dist'), { maxAge: '1d' }));

@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+
+// One origin for agents: the softphone's SIP-over-WebSocket goes through the web server (same port,
+// same TLS certificate: WSS under HTTPS) to Asterisk's /ws, which stays on loopback. Only callers the
+// web layer has authorised get here; each frame is piped as is, in order, both ways.
+export class SipProxy {
+  readonly #target: () => string | null;
+  readonly #logger: Logger;
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 256 * 1024,
+    handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
+  });
+
+  constructor(target: () => string | null, logger: Logger) {
+    this.#target = target;
+    this.#logger = logger;
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, who: string): void {
+    const target = this.#target();
+    if (!target) {
+      socket.end('HTTP/1.1 503 calling not configured\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (client) => this.pipe(client, target, who));
+  }
+
+  close(): void {
+    for (const ws of this.#wss.clients) ws.close(1012, 'server restarting');
+    this.#wss.close();
+  }
+
+  private pipe(client: WebSocket, target: string, who: string): void {
+    const upstream = new WebSocket(target, 'sip');
+    const pending: Array<{ data: WebSocket.RawData; isBinary: boolean }> = [];
+    client.on('message', (data, isBinary) => {
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
+      else pending.push({ data, isBinary });
+    });
+    upstream.on('open', () => {
+      for (const m of pending.splice(0)) upstream.send(m.data, { binary: m.isBinary });
+    });
+    upstream.on('message', (data, isBinary) => {
+      if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+    });
+    const closeBoth = () => {
+      if (client.readyState === WebSocket.OPEN || client.readyState === WebSocket.CONNECTING) client.close();
+      if (upstream.readyState === WebSocket.OPEN) upstream.close();
+      else if (upstream.readyState === WebSocket.CONNECTING) upstream.terminate();
+    };
+    client.on('close', closeBoth);
+    upstream.on('close', closeBoth);
+    client.on('error', (err) => this.#logger.debug({ err, who }, 'sip proxy client error'));
+    upstream.on('error', (err) => {
+      this.#logger.warn({ err, who }, 'sip proxy cannot reach Asterisk');
+      closeBoth();
+    });
+  }
+}
