@@ -107,6 +107,22 @@
       });
   }
 
+  // Video: a request raises a browser notification and the video windows run the video client; both live
+  // in desktop-video.js, fetched only once needed (the first load stays small).
+  let videoGlue = null;
+  function maybeVideo(message) {
+    const request = typeof message === 'string' && message.includes('data-video-request');
+    if (!request && !document.querySelector('.video-windows:not([data-video-started])')) return;
+    videoGlue = videoGlue || import('/public/desktop-video.js');
+    videoGlue.then((m) => {
+      if (request) m.notifyVideoRequests(message);
+      m.startVideoWindows();
+    }, (err) => {
+      videoGlue = null;
+      console.error('the video glue did not load', err);
+    });
+  }
+
   // The call timer counts from the answer time the server rendered.
   setInterval(() => {
     for (const el of document.querySelectorAll('.timer[data-since]')) {
@@ -129,12 +145,14 @@
     syncPanels();
   });
   document.addEventListener('htmx:wsClose', () => setConnection('Reconnecting…', 'closed'));
-  document.addEventListener('htmx:wsAfterMessage', () => {
+  document.addEventListener('htmx:wsAfterMessage', (e) => {
+    maybeVideo(e.detail.message);
     tidyLists();
     initMaps();
     maybeStartSoftphone();
   });
   document.addEventListener('htmx:afterSwap', () => {
+    maybeVideo();
     tidyLists();
     initMaps();
     syncPanels();
@@ -146,6 +164,7 @@
     if (box && e.target.classList.contains('composer')) box.focus();
   });
   document.addEventListener('DOMContentLoaded', () => {
+    maybeVideo();
     tidyLists();
     initMaps();
     maybeStartSoftphone();

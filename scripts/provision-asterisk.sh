@@ -119,8 +119,11 @@ fi
 BUILD=$(mktemp -d "$ROOT.build.XXXXXX")
 chmod 755 "$BUILD"
 PROC_MOUNTED=
+STEP_PID=
 cleanup() {
   local rc=$?
+  # An interrupted step (debootstrap, dpkg) is ended with all its children before the tree is removed.
+  if [ -n "$STEP_PID" ]; then kill -TERM -- "-$STEP_PID" 2>/dev/null || true; sleep 1; kill -KILL -- "-$STEP_PID" 2>/dev/null || true; fi
   if [ -n "$PROC_MOUNTED" ]; then umount "$BUILD/proc" 2>/dev/null || umount -l "$BUILD/proc" || true; fi
   if [ -d "$BUILD" ]; then
     log "build did not complete (exit $rc); removing $BUILD"
@@ -128,12 +131,22 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'log "interrupted"; exit 130' INT TERM HUP
 
-in_chroot() { chroot "$BUILD" "$@"; }
+# Runs a long step in its own process group and waits for it, so that Ctrl+C or a TERM reaches this
+# script at once (debootstrap and dpkg would otherwise go on unpacking), and cleanup ends the whole step.
+step() {
+  setsid "$@" &
+  STEP_PID=$!
+  local rc=0
+  wait "$STEP_PID" || rc=$?
+  STEP_PID=
+  return "$rc"
+}
+in_chroot() { step chroot "$BUILD" "$@"; }
 
 log "debootstrap --variant=minbase sid from $MIRROR into $BUILD (downloads ~100 packages)"
-debootstrap --variant=minbase sid "$BUILD" "$MIRROR"
+step debootstrap --variant=minbase sid "$BUILD" "$MIRROR"
 
 log "configuring apt in the chroot"
 cat >"$BUILD/etc/apt/apt.conf.d/90mobile-contact-center" <<'EOF'
@@ -154,12 +167,12 @@ in_chroot apt-get -o Acquire::Check-Valid-Until=false update
 log "installing asterisk asterisk-modules in the chroot"
 in_chroot apt-get install -y -o Dpkg::Progress-Fancy=0 asterisk asterisk-modules
 # Music on hold: the opsound files, when sid has them (else musiconhold falls back, see asterisk-config/README.md).
-if in_chroot apt-cache show asterisk-moh-opsound-gsm >/dev/null 2>&1; then
+if chroot "$BUILD" apt-cache show asterisk-moh-opsound-gsm >/dev/null 2>&1; then
   log "installing asterisk-moh-opsound-gsm (music on hold) in the chroot"
   in_chroot apt-get install -y asterisk-moh-opsound-gsm || log "warning: asterisk-moh-opsound-gsm did not install; going on"
 fi
 # Optional: baresip, a scriptable SIP user agent (a desk phone or a customer's phone in tests).
-if in_chroot apt-cache show baresip >/dev/null 2>&1; then
+if chroot "$BUILD" apt-cache show baresip >/dev/null 2>&1; then
   log "installing baresip (optional SIP user agent) in the chroot"
   in_chroot apt-get install -y baresip || log "warning: baresip did not install; going on without it"
 else
@@ -169,11 +182,11 @@ fi
 # root on these machines may lack CAP_DAC_OVERRIDE: Asterisk runs as root in the chroot, so root owns its files.
 log "chown root:root Asterisk's directories (runs as root without CAP_DAC_OVERRIDE)"
 for d in /etc/asterisk /var/lib/asterisk /var/spool/asterisk /var/log/asterisk /var/cache/asterisk /usr/share/asterisk /var/run/asterisk; do
-  if [ -e "$BUILD$d" ]; then in_chroot chown -R root:root "$d"; fi
+  if [ -e "$BUILD$d" ]; then chroot "$BUILD" chown -R root:root "$d"; fi
 done
 
 in_chroot apt-get clean
-version=$(in_chroot asterisk -V 2>/dev/null || echo "asterisk (version unknown)")
+version=$(chroot "$BUILD" asterisk -V 2>/dev/null || echo "asterisk (version unknown)")
 baresip_bin=$([ -x "$BUILD/usr/bin/baresip" ] && echo /usr/bin/baresip || echo none)
 
 umount "$BUILD/proc"

@@ -14,6 +14,14 @@ export interface Config {
   trustProxy: string | undefined;
   mapTileUrl: string;
   sessionTtlMs: number;
+  telephony: 'local' | 'external' | 'off';
+  ariUrl: string | undefined;
+  ariUser: string | undefined;
+  ariPassword: string | undefined;
+  ariApp: string;
+  asteriskHttpPort: number;
+  asteriskSipPort: number;
+  customerDial: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -30,6 +38,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY || undefined,
     mapTileUrl: env.MAP_TILE_URL || 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     sessionTtlMs: int(env.SESSION_TTL_H, 12) * 3600_000,
+    // An Asterisk given by ARI_URL is used as is; otherwise the product starts its own.
+    telephony: telephonyMode(env),
+    ariUrl: env.ARI_URL || undefined,
+    ariUser: env.ARI_USER || undefined,
+    ariPassword: env.ARI_PASSWORD || undefined,
+    ariApp: env.ARI_APP || 'contact-center',
+    asteriskHttpPort: int(env.ASTERISK_HTTP_PORT, 8088),
+    asteriskSipPort: int(env.ASTERISK_SIP_PORT, 5060),
+    customerDial: env.CUSTOMER_DIAL || 'PJSIP/{number}@trunk',
   };
 }
 
@@ -38,4 +55,13 @@ function int(value: string | undefined, fallback: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
   return n;
+}
+
+function telephonyMode(env: NodeJS.ProcessEnv): Config['telephony'] {
+  const mode = env.TELEPHONY || (env.ARI_URL ? 'external' : 'local');
+  if (mode !== 'local' && mode !== 'external' && mode !== 'off') throw new Error(`TELEPHONY must be local, external or off, got "${mode}"`);
+  if (mode === 'external' && !(env.ARI_URL && env.ARI_USER && env.ARI_PASSWORD)) {
+    throw new Error('TELEPHONY=external needs ARI_URL, ARI_USER and ARI_PASSWORD');
+  }
+  return mode;
 }

@@ -8,6 +8,10 @@ import { seedDemoData } from './demo-data.ts';
 import { ContactCenter } from './domain/contact-center.ts';
 import { DomainEvents } from './domain/events.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
+import { isLive } from './domain/call-leg.ts';
+import { SqliteSipCredentials } from './store/sqlite/sip-credentials.ts';
+import { startVoice } from './voice.ts';
+import { ensureSimulatedPhone } from './ari/simulated-pstn.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
 import { openDatabase } from './store/sqlite/database.ts';
 import { SqliteDirectory } from './store/sqlite/directory-store.ts';
@@ -18,6 +22,8 @@ import { EventHub } from './web/event-hub.ts';
 import { Metrics } from './web/metrics.ts';
 import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
+import { onSessionLost, sfuHealth, sfuOptionsFromEnv, startVideoSfu, videoRoomsPort, type VideoSfu } from './sfu/index.ts';
+import { SipProxy } from './web/sip-proxy.ts';
 
 // Wires the adapters to the domain, starts them in order, and stops them in reverse on SIGTERM/SIGINT.
 async function main(): Promise<void> {
@@ -54,7 +60,28 @@ async function main(): Promise<void> {
     config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
   });
   await center.recover();
-  const multimedia = new MultimediaDesk({ center, telephony: null, video: null, clock: { now: () => Date.now() } });
+  // Video: the SFU's mediasoup workers. Without them the rest runs, and video requests answer 503.
+  let sfuError: unknown;
+  const sfu: VideoSfu | null = await startVideoSfu({ ...sfuOptionsFromEnv(), logger }).catch((err: unknown) => {
+    sfuError = err;
+    logger.error({ err }, 'the video SFU did not start: video is unavailable');
+    return null;
+  });
+  const credentials = new SqliteSipCredentials(db);
+  // Call events can only arrive once a call is placed, which needs `multimedia`: assigned just below.
+  const desk: { multimedia?: MultimediaDesk } = {};
+  const voice = await startVoice(config, logger, {
+    agents: () => directory.listAgents(),
+    credentials,
+    liveLegs: () => center.openInteractions().flatMap((rec) => rec.callLegs.filter(isLive)),
+    onCallEvent: (interactionId, legId, event, cause) => desk.multimedia!.onCallEvent(interactionId, legId, event, cause),
+  });
+  const multimedia = (desk.multimedia = new MultimediaDesk({ center, telephony: voice.running?.callLegs ?? null, video: sfu ? videoRoomsPort(sfu) : null, clock: { now: () => Date.now() } }));
+  if (sfu) {
+    onSessionLost(sfu, (sessionId) => {
+      multimedia.onVideoLost(sessionId).catch((err: unknown) => logger.error({ err, sessionId }, 'ending a lost video failed'));
+    });
+  }
 
   const sessions = new SessionRegistry(config.sessionTtlMs);
   const metrics = new Metrics(center, store, events);
@@ -66,11 +93,18 @@ async function main(): Promise<void> {
     metrics,
     logger,
     mapTileUrl: config.mapTileUrl,
+    softphone: voice.running
+      ? async (agentId: string) => ({ username: agentId, password: await voice.running!.endpoints.password(agentId) })
+      : null,
+    simulatedPhones:
+      voice.running && config.telephony === 'local'
+        ? (number, kind) => ensureSimulatedPhone(voice.running!.connection.current(), credentials, number, kind)
+        : null,
     trustProxy: config.trustProxy,
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
-      ari: { state: 'not_configured', detail: 'voice is not built yet' },
-      sfu: { state: 'not_configured', detail: 'video is not built yet' },
+      ari: voice.health(),
+      sfu: sfuHealth(sfu, sfuError),
     }),
   });
 
@@ -78,7 +112,8 @@ async function main(): Promise<void> {
     config.tlsCert && config.tlsKey
       ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
       : createHttpServer(app);
-  const realtime = attachRealtime(server, { center, hub, sessions, presenter, metrics, logger });
+  const sipProxy = new SipProxy(() => voice.running?.sipWsUrl ?? null, logger);
+  const realtime = attachRealtime(server, { center, multimedia, hub, sessions, presenter, metrics, logger, sipProxy, simulatedPstn: Boolean(voice.running && config.telephony === 'local') });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -94,7 +129,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     center.shutdown();
     realtime.close();
-    server.close(() => {
+    sfu?.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
+    server.close(async () => {
+      await voice.stop().catch((err: unknown) => logger.error({ err }, 'stopping telephony failed'));
       batcher.flush();
       db.close();
       logger.info('stopped');

@@ -144,7 +144,9 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
   const confFile = `${seenDir}/etc/asterisk.conf`;
   const child = spawnAsterisk(installation, runtimeDir, confFile);
   const tail: string[] = [];
+  let readyAt: number | undefined; // when Asterisk printed "Asterisk Ready." (all modules loaded)
   const onLine = (line: string) => {
+    if (readyAt === undefined && line.includes('Asterisk Ready.')) readyAt = Date.now();
     tail.push(line);
     if (tail.length > OUTPUT_TAIL_LINES) tail.shift();
     if (!log) return;
@@ -187,7 +189,12 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
 
   const ariUrl = `http://127.0.0.1:${httpPort}`;
   try {
-    const info = await waitForAri(ariUrl, ARI_USER, ariPassword, opts.readyTimeoutMs ?? 60_000, () => exitInfo);
+    const info = await waitForAri(ariUrl, ARI_USER, ariPassword, opts.readyTimeoutMs ?? 60_000, () => {
+      if (exitInfo) return `Asterisk exited (${exitInfo}) before ARI answered`;
+      // Fully started yet no ARI for a while: a module failed to load; waiting longer will not help.
+      if (readyAt !== undefined && Date.now() - readyAt > 3000) return 'Asterisk started but ARI does not answer (a module failed to load?)';
+      return undefined;
+    });
     log?.info(
       `asterisk: ${info} ready (${installation.mode === 'chroot' ? `chroot ${installation.root}` : installation.binary}, ` +
         `pid ${child.pid}, ARI ${ariUrl}, SIP udp 127.0.0.1:${sipUdpPort}, runtime ${runtimeDir})`,
@@ -388,14 +395,14 @@ async function waitForAri(
   user: string,
   password: string,
   timeoutMs: number,
-  exited: () => string | undefined,
+  failed: () => string | undefined,
 ): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   let last: string;
   for (;;) {
-    const gone = exited();
-    if (gone) throw new Error(`Asterisk exited (${gone}) before ARI answered`);
+    const failure = failed();
+    if (failure) throw new Error(failure);
     try {
       const res = await fetch(`${ariUrl}/ari/asterisk/info`, {
         headers: { authorization },

@@ -3,8 +3,9 @@ import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, type CallLeg
 import type { ContactCenter } from './contact-center.ts';
 import { conflict, forbidden, unavailable } from './errors.ts';
 import type { InteractionRecord, Party } from './interaction.ts';
-import type { Clock, Telephony, VideoParticipant, VideoRooms, VideoSignal } from './ports.ts';
-import { applyVideoEvent, isVideoOpen, type VideoEvent, type VideoSession } from './video-session.ts';
+import type { Clock, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
+import { nextState } from './state-table.ts';
+import { applyVideoEvent, isVideoOpen, VIDEO_STATES, type VideoEvent, type VideoSession } from './video-session.ts';
 
 // The voice and video components of a chat interaction and the rules between them:
 // calls belong to the chat's service; the agent releases the call before disconnecting the chat; once
@@ -102,7 +103,7 @@ export class MultimediaDesk {
   // The customer asks; asking again while a request or a session is open changes nothing.
   async requestVideo(interactionId: string): Promise<VideoSession> {
     const rec = this.#center.openInteraction(interactionId);
-    if (!this.#video) throw unavailable('video_unavailable', 'Video is not available on this server.');
+    this.requireVideo();
     if (rec.video && isVideoOpen(rec.video)) return rec.video;
     rec.video = { id: randomUUID(), interactionId: rec.id, state: 'requested', requestedAt: this.#clock.now(), startedAt: null, endedAt: null, endedBy: null };
     await this.recordVideo(rec, 'customer');
@@ -112,7 +113,8 @@ export class MultimediaDesk {
   async allowVideo(agentId: string, interactionId: string): Promise<VideoSession> {
     const rec = this.agentsActive(agentId, interactionId);
     const video = this.currentVideo(rec);
-    await this.#video!.open(video.id);
+    nextState(VIDEO_STATES, 'video', video.state, 'allow'); // refuse before a room is opened for nothing
+    await this.requireVideo().open(video.id);
     applyVideoEvent(video, 'allow', this.#clock.now());
     await this.recordVideo(rec, 'agent');
     return video;
@@ -142,24 +144,42 @@ export class MultimediaDesk {
     return this.#center.disconnect(agentId, interactionId);
   }
 
-  // A closed tab or lost media on the customer's side ends the video like a close.
-  async onVideoLost(interactionId: string, sessionId: string): Promise<void> {
-    const rec = this.#center.findOpenInteraction(interactionId);
-    if (!rec?.video || rec.video.id !== sessionId || rec.video.state !== 'active') return;
+  // The media server lost the room (its worker died): the video ends like a close, chat and call stay.
+  async onVideoLost(sessionId: string): Promise<void> {
+    const rec = this.#center.openInteractions().find((r) => r.video?.id === sessionId);
+    if (!rec?.video || rec.video.state !== 'active') return;
     await this.closeVideo(rec, rec.video, 'media_lost');
   }
 
-  // Signaling is allowed only to the two participants of a running video session.
+  // Signaling is allowed only to the two participants of a running video session. The answers to
+  // `capabilities` and `consume` say whether the video carries audio: not while a call carries the voice.
   async videoSignal(interactionId: string, participant: VideoParticipant, agentId: string | undefined, request: VideoSignal): Promise<unknown> {
     const rec = this.#center.openInteraction(interactionId);
     if (participant === 'agent' && rec.agentId !== agentId) throw forbidden('not_your_chat', 'This chat is not yours.');
     if (rec.video?.state !== 'active' || !this.#video) throw conflict('video_not_active', 'Video is not running in this chat.');
-    return this.#video.signal(rec.video.id, participant, request);
+    const answer = await this.#video.signal(rec.video.id, participant, request);
+    if (request.op !== 'capabilities' && request.op !== 'consume') return answer;
+    return { ...(answer as object), withAudio: !rec.callLegs.some(isLive) };
   }
 
+  // A closed tab or a dropped socket: that participant's transports go, the video session stays.
   participantLeft(interactionId: string, participant: VideoParticipant): void {
     const rec = this.#center.findOpenInteraction(interactionId);
     if (rec?.video?.state === 'active') this.#video?.leave(rec.video.id, participant);
+  }
+
+  // The agent's desktop went away: their side of every running video goes.
+  agentLeft(agentId: string): void {
+    for (const rec of this.#center.openInteractionsOf(agentId)) {
+      if (rec.agentId === agentId) this.participantLeft(rec.id, 'agent');
+    }
+  }
+
+  // What the media server holds for this chat's running video (for the agent's diagnostics and leak checks).
+  async videoDump(agentId: string, interactionId: string): Promise<VideoRoomDump> {
+    const rec = this.agentsActive(agentId, interactionId);
+    if (rec.video?.state !== 'active' || !this.#video) throw conflict('video_not_active', 'Video is not running in this chat.');
+    return this.#video.dump(rec.video.id);
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -170,10 +190,11 @@ export class MultimediaDesk {
     await this.callCustomer(rec.agentId, rec.id);
   }
 
+  // The agent's Disconnect is refused while a call or video is up (see ContactCenter.disconnect), so for
+  // the agent this only closes a video request nobody answered.
   private async releaseMediaBeforeEnd(rec: InteractionRecord, by: Party): Promise<void> {
-    if (by === 'agent') return; // the agent's Disconnect is refused while media is up (see ContactCenter.disconnect)
     if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, by === 'customer' ? 'customer_close' : 'end_session');
-    if (rec.callLegs.some(isLive)) await this.release(rec);
+    if (by !== 'agent' && rec.callLegs.some(isLive)) await this.release(rec);
   }
 
   private async release(rec: InteractionRecord): Promise<CallLeg> {
@@ -205,6 +226,11 @@ export class MultimediaDesk {
   private currentVideo(rec: InteractionRecord): VideoSession {
     if (!rec.video) throw conflict('no_video', 'Video was not requested in this chat.');
     return rec.video;
+  }
+
+  private requireVideo(): VideoRooms {
+    if (!this.#video) throw unavailable('video_unavailable', 'Video is not available on this server.');
+    return this.#video;
   }
 
   private requireTelephony(): Telephony {

@@ -60,19 +60,41 @@ export interface Telephony {
 export type VideoParticipant = 'agent' | 'customer';
 
 // WebRTC signaling a participant's browser does with the SFU (mediasoup-client's needs), as JSON.
+// `consume` takes every producer of the other participant not yet consumed on that transport.
 export type VideoSignal =
   | { op: 'capabilities' }
   | { op: 'create_transport' }
   | { op: 'connect_transport'; transportId: string; dtlsParameters: unknown }
   | { op: 'produce'; transportId: string; kind: 'audio' | 'video'; rtpParameters: unknown }
+  | { op: 'close_producer'; producerId: string }
   | { op: 'consume'; transportId: string; rtpCapabilities: unknown }
-  | { op: 'resume'; consumerId: string };
+  | { op: 'resume'; consumerId: string }
+  | { op: 'close_transport'; transportId: string };
 
-// Video, implemented by the SFU: one room per video session.
+export interface VideoMediaCounts {
+  transports: number;
+  producers: number;
+  consumers: number;
+}
+
+// What a video room holds, read from the media server itself (for leak checks and diagnostics).
+export interface VideoRoomDump extends VideoMediaCounts {
+  participants: Record<VideoParticipant, VideoMediaCounts>;
+}
+
+// Video, implemented by the SFU: one room per video session. Errors are DomainErrors.
 export interface VideoRooms {
   open(sessionId: string): Promise<void>;
+  // Idempotent; closes every transport, producer and consumer of the room.
   close(sessionId: string): Promise<void>;
   signal(sessionId: string, participant: VideoParticipant, request: VideoSignal): Promise<unknown>;
   // A closed tab or a dropped socket: that participant's transports go, the session stays.
   leave(sessionId: string, participant: VideoParticipant): void;
+  dump(sessionId: string): Promise<VideoRoomDump>;
+}
+
+// Generated SIP passwords of agents' phones (browser softphone and desk phone), kept by the store.
+export interface SipCredentialStore {
+  get(endpoint: string): Promise<string | undefined>;
+  set(endpoint: string, password: string): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { VideoSfu } from './types.ts';
 
 export type { VideoSfu } from './types.ts';
 export { SfuError } from './errors.ts';
+export { videoRoomsPort } from './video-rooms.ts';
 
 export type VideoSfuOptions = WorkerPoolOptions & Omit<VideoSessionsOptions, 'ownsPool'>;
 
@@ -15,18 +16,22 @@ export async function startVideoSfu(options: VideoSfuOptions = {}): Promise<Vide
 }
 
 /**
- * The domain's VideoRooms port (src/domain/ports.ts: open/close by session id), matched structurally so
- * this adapter does not import the domain. close() is idempotent, like the SFU's.
+ * Calls `lost(sessionId)` when a session's router goes away with its worker (not on a normal close), so
+ * the rules can end that video. Returns the unsubscribe function.
  */
-export function videoRoomsPort(sfu: VideoSfu): { open(sessionId: string): Promise<void>; close(sessionId: string): Promise<void> } {
-  return {
-    async open(sessionId) {
-      await sfu.openSession({ sessionId });
-    },
-    async close(sessionId) {
-      sfu.closeSession({ sessionId });
-    },
+export function onSessionLost(sfu: VideoSfu, lost: (sessionId: string) => void): () => void {
+  const listener = (e: { sessionId: string; reason: 'closed' | 'worker_died' }) => {
+    if (e.reason === 'worker_died') lost(e.sessionId);
   };
+  sfu.on('sessionclosed', listener);
+  return () => sfu.off('sessionclosed', listener);
+}
+
+/** The 'sfu' part of /healthz: up with its counts, or down with the reason it did not start. */
+export function sfuHealth(sfu: VideoSfu | null, startError?: unknown): { state: string; detail: string; workers?: number; routers?: number; sessions?: number } {
+  if (!sfu) return { state: 'down', detail: startError instanceof Error ? startError.message : 'the video SFU is not running' };
+  const h = sfu.health();
+  return { state: h.ok ? 'up' : 'down', detail: `${h.workers} mediasoup worker(s), ${h.sessions} video session(s)`, workers: h.workers, routers: h.routers, sessions: h.sessions };
 }
 
 /**

@@ -109,6 +109,12 @@ export interface VideoSfu {
    */
   consume(ref: TransportRef & { rtpCapabilities: unknown; producerId?: string }): Promise<ConsumerInfo[]>;
   resumeConsumer(ref: ParticipantRef & { consumerId: string }): Promise<void>;
+  /** Stops one of the participant's tracks; the other side's consumers of it close with it. Idempotent. */
+  closeProducer(ref: ParticipantRef & { producerId: string }): void;
+  /** Closes one transport with its producers and consumers. Idempotent. */
+  closeTransport(ref: TransportRef): void;
+  /** The participant's consumers still open (a consumer closes with its producer). */
+  consumerIds(ref: ParticipantRef): string[];
   closeParticipant(ref: ParticipantRef): void;
   closeSession(ref: SessionRef): void;
   dump(ref: SessionRef): Promise<SessionDump>;

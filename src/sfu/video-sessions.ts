@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { types as ms } from 'mediasoup';
 import { SfuError, sfuClosed } from './errors.ts';
+import { checkParticipant, closedSession, invalid, isRecord, MEDIA_CODECS, PARTICIPANTS, Session, toJson, type ParticipantState } from './session.ts';
 import type { WorkerPool } from './workers.ts';
 import type {
   ConsumerInfo,
@@ -22,14 +23,6 @@ import type {
   VideoSfuEvents,
 } from './types.ts';
 
-export const PARTICIPANTS: readonly Participant[] = ['agent', 'customer'];
-
-/** VP8 video and Opus audio: what every WebRTC browser sends. */
-export const MEDIA_CODECS: ms.RtpCodecCapability[] = [
-  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
-  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, parameters: { 'x-google-start-bitrate': 1000 } },
-];
-
 export interface VideoSessionsOptions {
   /** IP the transports bind to. Default 127.0.0.1. */
   listenIp?: string;
@@ -43,36 +36,6 @@ export interface VideoSessionsOptions {
   /** close() also closes the worker pool. */
   ownsPool?: boolean;
   logger?: SfuLogger;
-}
-
-interface ParticipantState {
-  transports: Map<string, ms.WebRtcTransport>;
-  producers: Map<string, ms.Producer>;
-  consumers: Map<string, ms.Consumer>;
-  pendingTransports: number;
-}
-
-class Session {
-  readonly id: string;
-  router: ms.Router | undefined;
-  /** Set by closeSession()/close(); a router created after that is closed at once. */
-  closing = false;
-  closed = false;
-  readonly participants = new Map<Participant, ParticipantState>();
-  ready: Promise<void> = Promise.resolve();
-
-  constructor(id: string) {
-    this.id = id;
-  }
-
-  participant(p: Participant): ParticipantState {
-    let state = this.participants.get(p);
-    if (!state) {
-      state = { transports: new Map(), producers: new Map(), consumers: new Map(), pendingTransports: 0 };
-      this.participants.set(p, state);
-    }
-    return state;
-  }
 }
 
 type Listener<K extends keyof VideoSfuEvents> = (e: VideoSfuEvents[K]) => void;
@@ -245,6 +208,21 @@ export class VideoSessions implements VideoSfu {
     await this.#call(s, () => consumer.resume());
   }
 
+  /** Stops one track of the participant (the other side's consumers of it close with it). Idempotent. */
+  closeProducer({ sessionId, participant, producerId }: ParticipantRef & { producerId: string }): void {
+    this.#sessions.get(sessionId)?.participants.get(participant)?.producers.get(producerId)?.close();
+  }
+
+  /** Closes one transport of the participant with its producers and consumers. Idempotent. */
+  closeTransport({ sessionId, participant, transportId }: TransportRef): void {
+    this.#sessions.get(sessionId)?.participants.get(participant)?.transports.get(transportId)?.close();
+  }
+
+  /** The participant's consumers still open (a consumer closes with the producer it receives). */
+  consumerIds({ sessionId, participant }: ParticipantRef): string[] {
+    return [...(this.#sessions.get(sessionId)?.participants.get(participant)?.consumers.keys() ?? [])];
+  }
+
   /** Closes the participant's transports (its producers and the other side's consumers of them). Idempotent. */
   closeParticipant({ sessionId, participant }: ParticipantRef): void {
     const s = this.#sessions.get(sessionId);
@@ -411,27 +389,4 @@ export class VideoSessions implements VideoSfu {
       }
     }
   }
-}
-
-function checkParticipant(p: unknown): asserts p is Participant {
-  if (p !== 'agent' && p !== 'customer') {
-    throw new SfuError('invalid', 'invalid_participant', 'participant must be "agent" or "customer"');
-  }
-}
-
-function invalid(message: string): SfuError {
-  return new SfuError('invalid', 'invalid_parameters', message);
-}
-
-function closedSession(sessionId: string, cause?: unknown): SfuError {
-  return new SfuError('conflict', 'video_session_closed', `video session ${sessionId} was closed`, { cause });
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** mediasoup objects to plain JSON (drops undefined, detaches from mediasoup's internal objects). */
-function toJson(v: unknown): JsonRecord {
-  return JSON.parse(JSON.stringify(v)) as JsonRecord;
 }

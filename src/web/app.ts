@@ -12,10 +12,12 @@ import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
 import { DesktopPresenter } from './desktop/presenter.ts';
 import { mediaRouter } from './desktop/media-routes.ts';
+import { desktopVideoRouter } from './desktop/video-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
 import { errorHandler } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
-import { mobileApiRouter } from './mobile-api/routes.ts';
+import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
+import { mobileVideoRouter } from './mobile-api/video-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { Views } from './views.ts';
@@ -24,7 +26,8 @@ const require = createRequire(import.meta.url);
 const PUBLIC_DIR = new URL('../../public/', import.meta.url).pathname;
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
-export type HealthCheck = () => Promise<Record<string, { state: string; detail?: string }>>;
+// Each part: its state ('up', 'down', 'not_configured'), a line for humans, and any counts it has.
+export type HealthCheck = () => Promise<Record<string, { state: string; detail?: string; [count: string]: unknown }>>;
 
 export interface WebAppDeps {
   center: ContactCenter;
@@ -34,6 +37,9 @@ export interface WebAppDeps {
   logger: Logger;
   health: HealthCheck;
   mapTileUrl: string;
+  // The browser softphone's SIP credentials for an agent, when calling is configured.
+  softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
+  simulatedPhones: SimulatedPhones | null;
   trustProxy: string | undefined;
 }
 
@@ -81,7 +87,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   });
 
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
-  app.use('/api/v1', mobileApiRouter(center, multimedia));
+  app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones));
+  app.use('/api/v1', mobileVideoRouter(center, multimedia));
   app.use('/api/v1', (req) => {
     throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);
   });
@@ -90,7 +97,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(customerRouter(center, views));
   app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure }));
   app.use(desktopRouter({ center, sessions, presenter }));
-  app.use(mediaRouter({ center, multimedia, presenter }));
+  app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
+  app.use(desktopVideoRouter(multimedia));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

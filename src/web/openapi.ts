@@ -61,6 +61,7 @@ const Chat = {
     state: { type: 'string', enum: ['queued', 'offered', 'active', 'ended'] },
     customer: { type: 'object', properties: { name: { type: 'string' }, phone: { type: 'string' } } },
     agent: { oneOf: [{ type: 'null' }, { type: 'object', properties: { name: { type: 'string' } } }] },
+    video: { oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/Video' }] },
     context: { type: 'object' },
   },
 };
@@ -223,6 +224,47 @@ export const openApiDocument = {
         security: bearer,
         parameters: [idParam],
         responses: { '200': { description: 'Closed', ...json({ $ref: '#/components/schemas/Video' }) }, '401': error, '403': error, '404': error, '409': error },
+      },
+    },
+    '/chats/{id}/video/signal': {
+      post: {
+        summary: "WebRTC signaling of the customer's browser with the video SFU (mediasoup-client), while the video runs",
+        description:
+          'One operation per call, chosen by `op`: `capabilities` -> {routerRtpCapabilities, withAudio}; `create_transport` -> ' +
+          '{id, iceParameters, iceCandidates, dtlsParameters}; `connect_transport` {transportId, dtlsParameters} -> {connected}; ' +
+          '`produce` {transportId, kind, rtpParameters} -> {id}; `close_producer` {producerId} -> {closed}; `consume` ' +
+          "{transportId, rtpCapabilities} -> {consumers: [{id, producerId, kind, rtpParameters}], live: [consumer ids still open], withAudio} " +
+          "(the agent's tracks not yet consumed on that transport; consumers start paused); `resume` {consumerId} -> {resumed}; " +
+          '`close_transport` {transportId} -> {closed}. `withAudio` is false while a phone call carries the voice: then send video only. ' +
+          'Closing the events socket closes the transports.',
+        security: bearer,
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['op'],
+            properties: {
+              op: { type: 'string', enum: ['capabilities', 'create_transport', 'connect_transport', 'produce', 'close_producer', 'consume', 'resume', 'close_transport'] },
+              transportId: { type: 'string' },
+              producerId: { type: 'string' },
+              consumerId: { type: 'string' },
+              kind: { type: 'string', enum: ['audio', 'video'] },
+              dtlsParameters: { type: 'object' },
+              rtpParameters: { type: 'object' },
+              rtpCapabilities: { type: 'object' },
+            },
+          }),
+        },
+        responses: {
+          '200': { description: 'The answer of that operation', ...json({ type: 'object' }) },
+          '400': error,
+          '401': error,
+          '403': error,
+          '404': error,
+          '409': error,
+          '503': error,
+        },
       },
     },
     '/chats/{id}/end': {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { MultimediaDesk } from '../domain/multimedia.ts';
 import { sessionOf } from './auth.ts';
 import { serveAgentSocket } from './desktop/realtime.ts';
 import type { DesktopPresenter } from './desktop/presenter.ts';
@@ -12,14 +13,19 @@ import { statusOf } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
 import type { SessionRegistry } from './sessions.ts';
+import type { SipProxy } from './sip-proxy.ts';
 
 export interface RealtimeDeps {
   center: ContactCenter;
+  // Closes a participant's video transports when their socket goes (closed tab, dropped connection).
+  multimedia: MultimediaDesk;
   hub: EventHub;
   sessions: SessionRegistry;
   presenter: DesktopPresenter;
   metrics: Metrics;
   logger: Logger;
+  sipProxy: SipProxy;
+  simulatedPstn: boolean;
 }
 
 // Routes WebSocket upgrades: the agent desktop's socket (session cookie, same origin) and the
@@ -59,7 +65,22 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       );
       return;
     }
-    // The softphone's SIP proxy arrives here with the voice issue.
+    if (url.pathname === '/sip' && url.searchParams.has('chat') && deps.simulatedPstn) {
+      // Development: a customer's simulated phone, opened by that chat's token.
+      const chat = url.searchParams.get('chat') ?? '';
+      deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined).then(
+        () => deps.sipProxy.upgrade(req, socket, head, `customer:${chat}`),
+        (err: unknown) => refuse(socket, err instanceof DomainError ? statusOf(err) : 500, 'not authorised'),
+      );
+      return;
+    }
+    if (url.pathname === '/sip') {
+      // Only logged-in agents reach Asterisk's SIP: nobody anonymous gets a SIP socket through us.
+      const session = sessionOf(deps.sessions, req);
+      if (!session) return refuse(socket, 401, 'not logged in');
+      if (!sameOrigin(req)) return refuse(socket, 403, 'cross-origin socket');
+      return deps.sipProxy.upgrade(req, socket, head, session.agentId);
+    }
     refuse(socket, 404, 'no such socket');
   });
 
@@ -68,6 +89,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       // 1012 "service restart": browsers' reconnect logic treats it as worth retrying.
       for (const ws of wss.clients) ws.close(1012, 'server restarting');
       wss.close();
+      deps.sipProxy.close();
     },
   };
 }

@@ -41,7 +41,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       DEMO_AGENT_PASSWORD: 'demo',
-      ARI_URL: '',
+      TELEPHONY: 'off', // voice tests ask for 'local' (a real Asterisk) explicitly
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, unavailable } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import { statusOf } from '../http-errors.ts';
 import type { DesktopPresenter } from './presenter.ts';
@@ -10,9 +10,22 @@ const idOf = (req: Request) => String(req.params.id);
 
 // Call and video controls of the agent desktop. Each answers with the area it changed; a refused
 // action answers its 4xx status with that area showing the reason (htmx is told to swap it anyway).
-export function mediaRouter(opts: { center: ContactCenter; multimedia: MultimediaDesk; presenter: DesktopPresenter }): Router {
+export function mediaRouter(opts: {
+  center: ContactCenter;
+  multimedia: MultimediaDesk;
+  presenter: DesktopPresenter;
+  softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
+}): Router {
   const { center, multimedia, presenter } = opts;
   const router = Router();
+
+  // What the agent's own browser softphone needs to register; only ever sent to that agent.
+  router.get('/desktop/softphone', async (req, res) => {
+    if (!opts.softphone) throw unavailable('calling_not_configured', 'Calling is not configured on this server.');
+    const agentId = agentOf(req);
+    const creds = await opts.softphone(agentId);
+    res.set('Cache-Control', 'no-store').json({ path: '/sip', domain: 'contact-center', displayName: (await presenter.agentName(agentId)), iceServers: [], ...creds });
+  });
 
   const answer = (fragment: 'call' | 'video', action: (agentId: string, id: string) => Promise<unknown>) => async (req: Request, res: Response) => {
     const agentId = agentOf(req);

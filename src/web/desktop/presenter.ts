@@ -33,6 +33,10 @@ export class DesktopPresenter {
     this.#tileUrl = tileUrl;
   }
 
+  get callingConfigured(): boolean {
+    return this.#multimedia.callingConfigured;
+  }
+
   async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean } = {}) {
     const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
     const shown = opts.allKinds ? entries : entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
@@ -174,6 +178,14 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
       return `Offered to ${agentName}`;
     case 'offer_expired':
       return `Offer to ${agentName} was not answered`;
+    case 'call': {
+      const d = (e.data ?? {}) as { state?: string; cause?: string | null };
+      return `Call to the customer: ${(d.state ?? '').replaceAll('_', ' ')}${d.cause ? ` (${d.cause})` : ''}`;
+    }
+    case 'video': {
+      const d = (e.data ?? {}) as { state?: string };
+      return `Video ${d.state ?? ''}`;
+    }
     default:
       return '';
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { DomainEvent } from '../../domain/events.ts';
+import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { AgentSession } from '../sessions.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
@@ -14,11 +15,12 @@ export function serveAgentSocket(opts: {
   ws: WebSocket;
   session: AgentSession;
   center: ContactCenter;
+  multimedia: MultimediaDesk;
   hub: EventHub;
   presenter: DesktopPresenter;
   logger: Logger;
 }): void {
-  const { ws, session, center, hub, presenter, logger } = opts;
+  const { ws, session, center, multimedia, hub, presenter, logger } = opts;
   const agentId = session.agentId;
   const feeds = new Map<string, TimelineFeed>();
   const onError = (err: unknown) => logger.error({ err, agentId }, 'desktop push failed');
@@ -84,7 +86,12 @@ export function serveAgentSocket(opts: {
       openFeed(msg.interaction, Number(msg.after)).catch((err: unknown) => logger.warn({ err, agentId }, 'sync refused'));
     }
   });
-  ws.on('close', unsubscribe);
+  ws.on('close', () => {
+    unsubscribe();
+    // The desktop page is gone or lost its connection: so are the agent's video transports (a page
+    // that comes back makes new ones).
+    multimedia.agentLeft(agentId);
+  });
   ws.on('error', (err) => logger.debug({ err, agentId }, 'desktop socket error'));
 
   // A (re)connected page gets the current list and presence at once: nothing missed while away.

@@ -26,6 +26,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
         agent: { id: agentId, displayName: agent?.displayName ?? agentId },
         presence: center.agentState(agentId).presence,
         items: await presenter.listItems(agentId),
+        calling: presenter.callingConfigured,
         panel,
       }),
     );

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
+import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import { visibleToCustomer, type TimelineEntry } from '../../domain/timeline.ts';
 import type { EventHub } from '../event-hub.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
@@ -25,10 +26,11 @@ export function serveCustomerSocket(opts: {
   rec: InteractionRecord;
   afterSeq: number;
   center: ContactCenter;
+  multimedia: MultimediaDesk;
   hub: EventHub;
   logger: Logger;
 }): void {
-  const { ws, rec, center, hub, logger } = opts;
+  const { ws, rec, center, multimedia, hub, logger } = opts;
   const sendJson = (value: unknown) => ws.send(JSON.stringify(value));
   const agentNames = new Map<string, string | null>();
   const agentName = async (agentId: string | null) => {
@@ -96,7 +98,12 @@ export function serveCustomerSocket(opts: {
         },
       );
   });
-  ws.on('close', unsubscribe);
+  ws.on('close', () => {
+    unsubscribe();
+    // The customer's page is gone or lost its connection: so are its video transports (it makes new
+    // ones when it comes back).
+    multimedia.participantLeft(rec.id, 'customer');
+  });
   ws.on('error', (err) => logger.debug({ err, interactionId: rec.id }, 'customer socket error'));
   agentName(rec.agentId)
     .then(() => sendChat(rec))

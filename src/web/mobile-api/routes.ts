@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { invalid, unsupportedMedia } from '../../domain/errors.ts';
+import { invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -23,7 +23,9 @@ const upload = multer({
 }).single('file');
 
 // The public mobile API. Every route but chat creation is opened by that chat's own token.
-export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk): Router {
+export type SimulatedPhones = (number: string, kind: 'browser' | 'sip') => Promise<{ username: string; password: string }>;
+
+export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk, simulatedPhones: SimulatedPhones | null): Router {
   const router = Router();
   // The API speaks JSON (and multipart for photos); a form-encoded body is refused, not guessed at.
   router.use((req, _res, next) => {
@@ -97,6 +99,16 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
     await authorize(req);
     const rec = await center.endByCustomer(String(req.params.id));
     res.json(await chatView(rec));
+  });
+
+  // Development only (simulated PSTN): a SIP phone for the chat's own number, so calls to the customer
+  // can be answered from the customer page (browser) or a test user agent (sip).
+  router.post('/chats/:id/phone', async (req, res) => {
+    const rec = await authorize(req);
+    if (!simulatedPhones) throw notFound('no_simulated_pstn', 'This server calls customers through a real trunk.');
+    const kind = (req.body as { kind?: unknown } | undefined)?.kind === 'sip' ? 'sip' : 'browser';
+    const creds = await simulatedPhones(rec.customer.phone, kind);
+    res.set('Cache-Control', 'no-store').json({ path: '/sip', domain: 'contact-center', displayName: rec.customer.name, iceServers: [], ...creds });
   });
 
   // Only the customer closes video alone; asking again while a request or session is open is harmless.

@@ -1,0 +1,228 @@
+import type { CallLegEvent } from '../domain/call-leg.ts';
+import type { CallRequest, Telephony } from '../domain/ports.ts';
+import { describeCause } from './causes.ts';
+import type { Ari, AriEvent } from './client.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+
+export type CallEventSink = (interactionId: string, legId: string, event: CallLegEvent, cause?: string) => Promise<void>;
+
+export interface CallLegsOptions {
+  ari: () => Ari; // the current connection (it changes after a reconnect)
+  app: string;
+  agentEndpoints: (agentId: string) => string[]; // PJSIP endpoint names to try, in order (browser, desk phone)
+  customerEndpoint: (number: string) => string; // e.g. PJSIP/+15551234567@trunk
+  onEvent: CallEventSink;
+  onError: (err: unknown, context: string) => void;
+  ringTimeoutS?: number;
+}
+
+type Role = 'agent' | 'customer';
+
+// What the controller knows of one live call leg in Asterisk: one mixing bridge and up to two channels.
+export interface AriLeg {
+  legId: string;
+  interactionId: string;
+  serviceId: string;
+  customerNumber: string;
+  bridgeId: string;
+  agentChannelId: string;
+  customerChannelId: string;
+  agentUp: boolean;
+  customerUp: boolean;
+  customerDialed: boolean;
+  customerHeld: boolean;
+}
+
+const channelIdOf = (legId: string, role: Role) => `cc-${legId}-${role}`;
+export const bridgeIdOf = (legId: string) => `cc-leg-${legId}`;
+
+// Call legs over ARI: rings the agent's endpoint first, then dials the customer and bridges both.
+// Every channel carries INTERACTION_ID, SERVICE_ID, CALL_LEG_ID and CALL_LEG_ROLE, which is what lets a
+// restarted controller find its calls again (see reconcile.ts).
+export class AriCallLegs implements Telephony {
+  readonly #o: CallLegsOptions;
+  readonly #legs = new Map<string, AriLeg>();
+  readonly #byChannel = new Map<string, { leg: AriLeg; role: Role }>();
+  readonly #queue: KeyedQueue;
+
+  constructor(opts: CallLegsOptions) {
+    this.#o = opts;
+    this.#queue = new KeyedQueue((err, key) => opts.onError(err, `call leg work for interaction ${key}`));
+  }
+
+  get legs(): ReadonlyMap<string, AriLeg> {
+    return this.#legs;
+  }
+
+  // Called by the connection for every ARI event of the Stasis app.
+  handle(event: AriEvent): void {
+    const channel = event.channel;
+    const known = channel ? this.#byChannel.get(channel.id) : undefined;
+    if (!known) return;
+    const { leg, role } = known;
+    this.#queue.fire(leg.interactionId, async () => {
+      if (event.type === 'StasisStart') await this.onAnswered(leg, role);
+      else if (event.type === 'ChannelStateChange' && channel?.state === 'Ringing' && role === 'customer') {
+        await this.#o.onEvent(leg.interactionId, leg.legId, 'customer_ringing');
+      } else if (event.type === 'ChannelDestroyed') await this.onGone(leg, role, describeCause(event.cause, event.cause_txt));
+    });
+  }
+
+  placeCall(req: CallRequest): Promise<void> {
+    return this.#queue.run(req.interactionId, async () => {
+      const ari = this.#o.ari();
+      const leg: AriLeg = {
+        legId: req.legId,
+        interactionId: req.interactionId,
+        serviceId: req.serviceId,
+        customerNumber: req.customerNumber,
+        bridgeId: bridgeIdOf(req.legId),
+        agentChannelId: channelIdOf(req.legId, 'agent'),
+        customerChannelId: channelIdOf(req.legId, 'customer'),
+        agentUp: false,
+        customerUp: false,
+        customerDialed: false,
+        customerHeld: false,
+      };
+      const agentEndpoint = await this.registeredAgentEndpoint(ari, req.agentId);
+      await ari.bridges.create({ type: 'mixing', bridgeId: leg.bridgeId, name: leg.bridgeId });
+      this.track(leg); // subscribe before acting: the answer may come before originate returns
+      try {
+        await ari.channels.originate({
+          endpoint: agentEndpoint,
+          app: this.#o.app,
+          appArgs: `agent,${leg.legId}`,
+          channelId: leg.agentChannelId,
+          callerId: `"${req.customerNumber}" <${req.customerNumber}>`,
+          timeout: this.#o.ringTimeoutS ?? 30,
+          variables: this.tags(leg, 'agent'),
+        });
+      } catch (err) {
+        await this.teardown(leg);
+        throw new Error(`could not ring the agent's phone: ${(err as Error).message}`, { cause: err });
+      }
+    });
+  }
+
+  release(legId: string): Promise<void> {
+    const leg = this.#legs.get(legId);
+    if (!leg) return Promise.resolve();
+    return this.#queue.run(leg.interactionId, () => this.teardown(leg));
+  }
+
+  // On hold the customer leaves the bridge and hears music; the agent hears nothing.
+  hold(legId: string): Promise<void> {
+    return this.withLeg(legId, async (ari, leg) => {
+      await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+      await ari.channels.startMoh({ channelId: leg.customerChannelId });
+      leg.customerHeld = true;
+    });
+  }
+
+  unhold(legId: string): Promise<void> {
+    return this.withLeg(legId, async (ari, leg) => {
+      await ari.channels.stopMoh({ channelId: leg.customerChannelId });
+      await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+      leg.customerHeld = false;
+    });
+  }
+
+  // Mute stops the agent's voice reaching the customer (audio coming in from the agent's phone).
+  mute(legId: string): Promise<void> {
+    return this.withLeg(legId, (ari, leg) => ari.channels.mute({ channelId: leg.agentChannelId, direction: 'in' }));
+  }
+
+  unmute(legId: string): Promise<void> {
+    return this.withLeg(legId, (ari, leg) => ari.channels.unmute({ channelId: leg.agentChannelId, direction: 'in' }));
+  }
+
+  // Used by reconciliation when a restarted controller finds a leg's channels still up.
+  adopt(leg: AriLeg): void {
+    this.track(leg);
+  }
+
+  forget(legId: string): void {
+    const leg = this.#legs.get(legId);
+    if (!leg) return;
+    this.#legs.delete(legId);
+    this.#byChannel.delete(leg.agentChannelId);
+    this.#byChannel.delete(leg.customerChannelId);
+  }
+
+  private async onAnswered(leg: AriLeg, role: Role): Promise<void> {
+    const ari = this.#o.ari();
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: role === 'agent' ? leg.agentChannelId : leg.customerChannelId });
+    if (role === 'customer') {
+      leg.customerUp = true;
+      await this.#o.onEvent(leg.interactionId, leg.legId, 'customer_answered');
+      return;
+    }
+    leg.agentUp = true;
+    await this.#o.onEvent(leg.interactionId, leg.legId, 'agent_answered');
+    leg.customerDialed = true;
+    try {
+      await ari.channels.originate({
+        endpoint: this.#o.customerEndpoint(leg.customerNumber),
+        app: this.#o.app,
+        appArgs: `customer,${leg.legId}`,
+        channelId: leg.customerChannelId,
+        timeout: this.#o.ringTimeoutS ?? 30,
+        variables: this.tags(leg, 'customer'),
+      });
+    } catch (err) {
+      await this.teardown(leg);
+      await this.#o.onEvent(leg.interactionId, leg.legId, 'fail', `trunk refused the call: ${(err as Error).message}`);
+    }
+  }
+
+  // A channel ended: the leg ends with it (the other side is hung up, the bridge removed).
+  private async onGone(leg: AriLeg, role: Role, cause: string): Promise<void> {
+    if (!this.#legs.has(leg.legId)) return; // already released by us
+    const event: CallLegEvent =
+      role === 'agent' ? (leg.agentUp ? 'agent_hangup' : 'fail') : leg.customerUp ? 'customer_hangup' : 'fail';
+    const up = role === 'agent' ? leg.agentUp : leg.customerUp;
+    const why = up ? `${role} hung up` : role === 'agent' ? `agent phone did not answer (${cause})` : cause;
+    await this.teardown(leg);
+    await this.#o.onEvent(leg.interactionId, leg.legId, event, why);
+  }
+
+  private async teardown(leg: AriLeg): Promise<void> {
+    this.forget(leg.legId);
+    const ari = this.#o.ari();
+    const ignoreGone = (err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    };
+    await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreGone);
+    await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreGone);
+    await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreGone);
+  }
+
+  // The agent's phone is whichever of their endpoints is registered: the browser softphone first.
+  private async registeredAgentEndpoint(ari: Ari, agentId: string): Promise<string> {
+    const online = new Set((await ari.endpoints.listByTech({ tech: 'PJSIP' })).filter((e) => e.state === 'online').map((e) => e.resource));
+    const found = this.#o.agentEndpoints(agentId).find((name) => online.has(name));
+    if (!found) throw new Error(`the agent's phone is not registered (no softphone or desk phone online for ${agentId})`);
+    return `PJSIP/${found}`;
+  }
+
+  private withLeg(legId: string, act: (ari: Ari, leg: AriLeg) => Promise<void>): Promise<void> {
+    const leg = this.#legs.get(legId);
+    if (!leg) return Promise.reject(new Error(`no live call leg ${legId} in Asterisk`));
+    return this.#queue.run(leg.interactionId, () => act(this.#o.ari(), leg));
+  }
+
+  private track(leg: AriLeg): void {
+    this.#legs.set(leg.legId, leg);
+    this.#byChannel.set(leg.agentChannelId, { leg, role: 'agent' });
+    this.#byChannel.set(leg.customerChannelId, { leg, role: 'customer' });
+  }
+
+  private tags(leg: AriLeg, role: Role): Record<string, string> {
+    return { INTERACTION_ID: leg.interactionId, SERVICE_ID: leg.serviceId, CALL_LEG_ID: leg.legId, CALL_LEG_ROLE: role };
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  const message = (err as Error | undefined)?.message ?? '';
+  return /not found|404/i.test(message);
+}

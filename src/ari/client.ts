@@ -1,0 +1,87 @@
+// A typed view of the part of ari-client (2.2.0, untyped) that the controller uses.
+import ariClient from 'ari-client';
+
+export interface AriChannel {
+  id: string;
+  name: string;
+  state: string;
+  caller: { name: string; number: string };
+  dialplan?: { context: string; exten: string };
+}
+
+export interface AriBridge {
+  id: string;
+  name: string;
+  bridge_type: string;
+  channels: string[];
+}
+
+export interface AriEndpoint {
+  technology: string;
+  resource: string;
+  state: string; // online | offline | unknown
+  channel_ids: string[];
+}
+
+export interface AriEvent {
+  type: string;
+  application?: string;
+  args?: string[];
+  cause?: number;
+  cause_txt?: string;
+  channel?: AriChannel;
+  endpoint?: AriEndpoint;
+  message?: { from: string; to: string; body: string; variables?: Record<string, string> };
+}
+
+export interface OriginateParams {
+  endpoint: string;
+  app: string;
+  appArgs?: string;
+  channelId?: string;
+  callerId?: string;
+  timeout?: number;
+  variables?: Record<string, string>;
+}
+
+export interface Ari {
+  on(event: string, handler: (event: AriEvent, resource?: unknown) => void): void;
+  removeAllListeners(event?: string): void;
+  start(app: string | string[]): Promise<void>;
+  stop(): void;
+  channels: {
+    originate(p: OriginateParams): Promise<AriChannel>;
+    hangup(p: { channelId: string; reason?: string }): Promise<void>;
+    list(): Promise<AriChannel[]>;
+    get(p: { channelId: string }): Promise<AriChannel>;
+    getChannelVar(p: { channelId: string; variable: string }): Promise<{ value: string }>;
+    startMoh(p: { channelId: string; mohClass?: string }): Promise<void>;
+    stopMoh(p: { channelId: string }): Promise<void>;
+    mute(p: { channelId: string; direction: 'in' | 'out' | 'both' }): Promise<void>;
+    unmute(p: { channelId: string; direction: 'in' | 'out' | 'both' }): Promise<void>;
+  };
+  bridges: {
+    create(p: { type: string; name?: string; bridgeId?: string }): Promise<AriBridge>;
+    addChannel(p: { bridgeId: string; channel: string | string[] }): Promise<void>;
+    removeChannel(p: { bridgeId: string; channel: string | string[] }): Promise<void>;
+    destroy(p: { bridgeId: string }): Promise<void>;
+    list(): Promise<AriBridge[]>;
+  };
+  endpoints: {
+    listByTech(p: { tech: string }): Promise<AriEndpoint[]>;
+    subscribe?: never;
+    sendMessage(p: { to: string; from: string; body?: string; variables?: Record<string, string> }): Promise<void>;
+  };
+  applications: {
+    subscribe(p: { applicationName: string; eventSource: string | string[] }): Promise<unknown>;
+  };
+  asterisk: {
+    getInfo(): Promise<unknown>;
+    updateObject(p: { configClass: string; objectType: string; id: string; fields: { fields: Array<{ attribute: string; value: string }> } }): Promise<unknown>;
+    deleteObject(p: { configClass: string; objectType: string; id: string }): Promise<unknown>;
+  };
+}
+
+export function connectAri(url: string, user: string, password: string): Promise<Ari> {
+  return (ariClient as unknown as { connect(u: string, n: string, p: string): Promise<Ari> }).connect(url, user, password);
+}

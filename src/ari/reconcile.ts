@@ -1,0 +1,68 @@
+import type { CallLeg } from '../domain/call-leg.ts';
+import { bridgeIdOf, isNotFound, type AriCallLegs, type AriLeg, type CallEventSink } from './call-legs.ts';
+import type { Ari } from './client.ts';
+
+const AWAY = 'ended while the controller was away';
+
+// After every (re)connect: legs the rules think are live are matched against Asterisk's channels.
+// Live channels are adopted (a restarted controller keeps its calls); legs whose channels are gone are
+// reported ended; bridges of ours with nobody in them are removed. Nothing stays "connected" that is not.
+export async function reconcileCalls(opts: {
+  ari: Ari;
+  liveLegs: CallLeg[];
+  callLegs: AriCallLegs;
+  onEvent: CallEventSink;
+}): Promise<{ adopted: number; ended: number; bridgesRemoved: number }> {
+  const { ari, callLegs, onEvent } = opts;
+  const channels = await ari.channels.list();
+  const up = new Set(channels.map((c) => c.id));
+  let adopted = 0;
+  let ended = 0;
+  for (const leg of opts.liveLegs) {
+    const agentChannelId = `cc-${leg.id}-agent`;
+    const customerChannelId = `cc-${leg.id}-customer`;
+    const agentUp = up.has(agentChannelId);
+    const customerUp = up.has(customerChannelId);
+    const bothNeeded = leg.state === 'connected' || leg.state === 'on_hold';
+    if (agentUp && (customerUp || !bothNeeded)) {
+      if (!callLegs.legs.has(leg.id)) {
+        const ariLeg: AriLeg = {
+          legId: leg.id,
+          interactionId: leg.interactionId,
+          serviceId: leg.serviceId,
+          customerNumber: leg.customerNumber,
+          bridgeId: bridgeIdOf(leg.id),
+          agentChannelId,
+          customerChannelId,
+          agentUp: leg.state !== 'dialing_agent',
+          customerUp: bothNeeded,
+          customerDialed: leg.state !== 'dialing_agent',
+          customerHeld: leg.state === 'on_hold',
+        };
+        callLegs.adopt(ariLeg);
+        adopted += 1;
+      }
+      continue;
+    }
+    // Half a call is no call: hang up what is left and report the leg ended.
+    callLegs.forget(leg.id);
+    for (const channelId of [agentChannelId, customerChannelId]) {
+      if (up.has(channelId)) await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+    }
+    const event = leg.state === 'connected' || leg.state === 'on_hold' ? 'customer_hangup' : 'fail';
+    await onEvent(leg.interactionId, leg.id, event, AWAY);
+    ended += 1;
+  }
+  let bridgesRemoved = 0;
+  const known = new Set([...callLegs.legs.values()].map((l) => l.bridgeId));
+  for (const bridge of await ari.bridges.list()) {
+    if (!bridge.name.startsWith('cc-leg-') || known.has(bridge.id)) continue;
+    await ari.bridges.destroy({ bridgeId: bridge.id }).catch(ignoreNotFound);
+    bridgesRemoved += 1;
+  }
+  return { adopted, ended, bridgesRemoved };
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!isNotFound(err)) throw err;
+}

@@ -1,0 +1,182 @@
+import type { Clock, Timers } from './ports.ts';
+
+// Reassembly of concatenated SMS. A long text reaches us as parts that share the sender, the receiving
+// number, a reference and the total; they may come in any order and more than once. Parts are put
+// back in order; a part already held is a duplicate. When a part is still missing `waitMs` after the
+// first part of its group arrived, the text is given with a visible gap marker in its place. A part
+// that arrives after that is given on its own, marked as late. Nothing here does I/O: time comes
+// from the domain's Clock and Timers.
+
+export interface SmsPart {
+  id: string;
+  from: string;
+  to: string;
+  ref: number;
+  total: number;
+  part: number;
+  text: string;
+  receivedAt: number;
+}
+
+export interface AssembledSms<P extends SmsPart = SmsPart> {
+  key: string;
+  from: string;
+  to: string;
+  ref: number;
+  total: number;
+  text: string;
+  // The parts this text was made of, in part order.
+  parts: P[];
+  // The id of the part that arrived first: it names the whole text.
+  firstId: string;
+  // Part numbers shown as gaps (empty when the text is whole).
+  missing: number[];
+  late: boolean;
+}
+
+export type PartVerdict = 'new' | 'duplicate' | 'late';
+
+export type AddResult<P extends SmsPart = SmsPart> =
+  | { kind: 'pending' }
+  | { kind: 'duplicate' }
+  | { kind: 'complete'; message: AssembledSms<P> }
+  | { kind: 'late'; message: AssembledSms<P> };
+
+export const gapMarker = (part: number, total: number) => `[\u2026missing part ${part} of ${total}\u2026]`;
+export const lateMarker = (part: number, total: number) => `[\u2026late part ${part} of ${total}\u2026]`;
+// Finds the markers in a text, for display.
+export const MARKER_PATTERN = /\[\u2026(?:missing|late) part \d+ of \d+\u2026\]/g;
+
+export const groupKey = (p: Pick<SmsPart, 'from' | 'to' | 'ref' | 'total'>) => `${p.from}\u0000${p.to}\u0000${p.ref}\u0000${p.total}`;
+
+interface Group<P extends SmsPart> {
+  parts: Map<number, P>;
+  firstAt: number;
+  timer: { cancel(): void };
+}
+
+interface Finished {
+  received: Set<number>;
+  timer: { cancel(): void };
+}
+
+export interface ReassemblerOptions<P extends SmsPart> {
+  clock: Clock;
+  timers: Timers;
+  waitMs: number;
+  // How long a finished group is remembered, so that a repeated part is not taken for a new text.
+  rememberMs?: number;
+  // A group whose wait ran out, given with gap markers.
+  onExpired: (message: AssembledSms<P>) => void;
+}
+
+export class SmsReassembler<P extends SmsPart = SmsPart> {
+  readonly #o: Required<ReassemblerOptions<P>>;
+  readonly #groups = new Map<string, Group<P>>();
+  readonly #finished = new Map<string, Finished>();
+
+  constructor(options: ReassemblerOptions<P>) {
+    this.#o = { rememberMs: Math.max(10 * options.waitMs, 10 * 60_000), ...options };
+  }
+
+  // What add() would do with this part, without doing it (so the caller can store it durably first).
+  classify(part: Pick<SmsPart, 'from' | 'to' | 'ref' | 'total' | 'part'>): PartVerdict {
+    const key = groupKey(part);
+    if (this.#groups.get(key)?.parts.has(part.part)) return 'duplicate';
+    const finished = this.#finished.get(key);
+    if (finished) return finished.received.has(part.part) ? 'duplicate' : 'late';
+    return 'new';
+  }
+
+  add(part: P): AddResult<P> {
+    if (!Number.isInteger(part.part) || part.part < 1 || part.part > part.total) {
+      throw new RangeError(`part ${part.part} is not within 1..${part.total}`);
+    }
+    const key = groupKey(part);
+    const verdict = this.classify(part);
+    if (verdict === 'duplicate') return { kind: 'duplicate' };
+    if (verdict === 'late') {
+      this.#finished.get(key)!.received.add(part.part);
+      const { from, to, ref, total } = part;
+      const text = `${lateMarker(part.part, total)} ${part.text}`;
+      return { kind: 'late', message: { key, from, to, ref, total, text, parts: [part], firstId: part.id, missing: [], late: true } };
+    }
+    let group = this.#groups.get(key);
+    if (!group) {
+      // Restored parts keep their first arrival time: the wait is not restarted by a restart.
+      const wait = Math.max(0, this.#o.waitMs - (this.#o.clock.now() - part.receivedAt));
+      group = { parts: new Map(), firstAt: part.receivedAt, timer: this.#o.timers.schedule(wait, () => this.expire(key)) };
+      this.#groups.set(key, group);
+    }
+    group.parts.set(part.part, part);
+    if (part.receivedAt < group.firstAt) group.firstAt = part.receivedAt;
+    if (group.parts.size < part.total) return { kind: 'pending' };
+    return { kind: 'complete', message: this.finish(key, group) };
+  }
+
+  get pendingGroups(): number {
+    return this.#groups.size;
+  }
+
+  shutdown(): void {
+    for (const g of this.#groups.values()) g.timer.cancel();
+    for (const f of this.#finished.values()) f.timer.cancel();
+    this.#groups.clear();
+    this.#finished.clear();
+  }
+
+  private expire(key: string): void {
+    const group = this.#groups.get(key);
+    if (group) this.#o.onExpired(this.finish(key, group));
+  }
+
+  private finish(key: string, group: Group<P>): AssembledSms<P> {
+    group.timer.cancel();
+    this.#groups.delete(key);
+    const parts = [...group.parts.values()];
+    const first = parts.reduce((a, b) => (b.receivedAt < a.receivedAt ? b : a));
+    const total = first.total;
+    const missing: number[] = [];
+    for (let n = 1; n <= total; n++) if (!group.parts.has(n)) missing.push(n);
+    this.#finished.get(key)?.timer.cancel();
+    this.#finished.set(key, {
+      received: new Set(group.parts.keys()),
+      timer: this.#o.timers.schedule(this.#o.rememberMs, () => this.#finished.delete(key)),
+    });
+    return assemble(key, parts, first.id, missing);
+  }
+}
+
+function assemble<P extends SmsPart>(key: string, parts: P[], firstId: string, missing: number[]): AssembledSms<P> {
+  const sorted = [...parts].sort((a, b) => a.part - b.part);
+  const first = sorted[0]!;
+  const byNumber = new Map(sorted.map((p) => [p.part, p]));
+  // Parts are concatenated as they are (a part may end or start inside a word); a gap marker is set
+  // apart from its neighbours by a space.
+  let text = '';
+  let afterGap = false;
+  for (let n = 1; n <= first.total; n++) {
+    const p = byNumber.get(n);
+    if (!p) {
+      if (text && !/\s$/.test(text)) text += ' ';
+      text += gapMarker(n, first.total);
+      afterGap = true;
+    } else {
+      if (afterGap && p.text && !/^\s/.test(p.text)) text += ' ';
+      text += p.text;
+      afterGap = false;
+    }
+  }
+  return {
+    key,
+    from: first.from,
+    to: first.to,
+    ref: first.ref,
+    total: first.total,
+    text,
+    parts: sorted,
+    firstId,
+    missing,
+    late: false,
+  };
+}

@@ -1,0 +1,191 @@
+// Voice end to end with real parts: a real Asterisk (started by the server), the agent's sip.js
+// softphone in Chromium registered through the web server's /sip proxy, and the customer's phone as a
+// second SIP user agent (sip.js in a second browser context) reached through the simulated PSTN trunk.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.ts';
+import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
+
+const VOICE_ENV = { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0', OFFER_TIMEOUT_S: '120' };
+
+type Stats = { packetsSent: number; packetsReceived: number } | null;
+const stats = (page: Page) => page.evaluate(() => (window as unknown as { softphone?: { stats(): Promise<Stats> } }).softphone?.stats() ?? null);
+
+async function mediaFlows(t: { ok(v: unknown, m: string): void }, page: Page, who: string): Promise<void> {
+  const before = await stats(page);
+  await page.waitForTimeout(2500);
+  const after = await stats(page);
+  t.ok(before && after, `${who} has a call with media counters`);
+  t.ok(after!.packetsSent - before!.packetsSent > 50, `${who} sends audio (${after!.packetsSent - before!.packetsSent} RTP packets in 2.5 s)`);
+  t.ok(after!.packetsReceived - before!.packetsReceived > 50, `${who} receives audio (${after!.packetsReceived - before!.packetsReceived} RTP packets in 2.5 s)`);
+}
+
+async function ariCredentials(server: TestServer): Promise<{ url: string; auth: string }> {
+  const etc = join(server.dataDir, 'asterisk', 'etc');
+  const ari = await readFile(join(etc, 'generated_ari.conf'), 'utf8');
+  const http = await readFile(join(etc, 'generated_http.conf'), 'utf8');
+  const password = /password\s*=\s*(\S+)/.exec(ari)![1]!;
+  const port = /bindport\s*=\s*(\d+)/.exec(http)![1]!;
+  return { url: `http://127.0.0.1:${port}/ari`, auth: 'Basic ' + Buffer.from(`contact-center:${password}`).toString('base64') };
+}
+
+async function startChat(server: TestServer, service: string, phone: string) {
+  const res = await fetch(`${server.url}/api/v1/chats`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service, name: 'Carla Customer', phone }),
+  });
+  return (await res.json()) as { id: string; token: string };
+}
+
+// The customer's phone: sip.js in its own browser context, registered for the chat's number.
+async function customerPhone(page: Page, server: TestServer, chat: { id: string; token: string }) {
+  await page.goto(`${server.url}/m/roadside`);
+  await page.evaluate(
+    async ({ chat }) => {
+      const res = await fetch(`/api/v1/chats/${chat.id}/phone`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' }, body: '{}' });
+      const settings = await res.json();
+      settings.path = `/sip?chat=${chat.id}&token=${encodeURIComponent(chat.token)}`;
+      const m = await import('/client/softphone.js' as string);
+      const w = window as unknown as { phoneState: string; calls: number };
+      w.calls = 0;
+      await m.startPhone({ settings, autoAnswer: true, onState: (s: string) => (w.phoneState = s), onEnded: () => (w.calls += 1) });
+    },
+    { chat },
+  );
+  await page.waitForFunction(() => (window as unknown as { phoneState?: string }).phoneState === 'Phone ready');
+}
+
+async function agentDesktop(page: Page, server: TestServer) {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Username').fill('agent1');
+  await page.getByLabel('Password').fill('demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Ready', exact: true }).click();
+  await page.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
+}
+
+t.test('click-to-call during a chat: audio both ways, hold, mute, release, call again, customer hangs up', async (t) => {
+  const server = await startServer({ env: VOICE_ENV });
+  const browser = await launchBrowser();
+  t.teardown(async () => {
+    await browser.close();
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const agent = await (await browser.newContext()).newPage();
+  const phone = await (await browser.newContext()).newPage();
+  await agentDesktop(agent, server);
+
+  const number = '+15551230001';
+  const chat = await startChat(server, 'roadside', number);
+  await customerPhone(phone, server, chat);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await panel.waitFor();
+
+  // Click the number: the agent's softphone rings first, then the customer; both are bridged.
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  await mediaFlows(t, agent, 'the agent');
+  await mediaFlows(t, phone, 'the customer');
+
+  // Every channel of the call carries the interaction and its service.
+  const ari = await ariCredentials(server);
+  const channels = (await (await fetch(`${ari.url}/channels`, { headers: { authorization: ari.auth } })).json()) as Array<{ id: string }>;
+  t.ok(channels.length >= 2, 'the call has its channels in Asterisk');
+  for (const ch of channels.filter((c) => c.id.startsWith('cc-'))) {
+    const v = async (name: string) =>
+      ((await (await fetch(`${ari.url}/channels/${ch.id}/variable?variable=${name}`, { headers: { authorization: ari.auth } })).json()) as { value: string }).value;
+    t.equal(await v('INTERACTION_ID'), chat.id, `${ch.id} is tagged with the interaction`);
+    t.equal(await v('SERVICE_ID'), 'roadside', `${ch.id} is tagged with the chat's service`);
+  }
+
+  // The chat goes on during the call.
+  await fetch(`${server.url}/api/v1/chats/${chat.id}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'I can hear you fine.' }),
+  });
+  await panel.getByText('I can hear you fine.').waitFor();
+
+  // Disconnect chat is refused while the call is up: disabled with the reason, and 409 from the server.
+  const disconnect = agent.getByRole('button', { name: 'Disconnect chat' });
+  t.ok(await disconnect.isDisabled(), 'Disconnect chat is disabled during the call');
+  t.match(await panel.locator('.interaction-status .reason').textContent(), /Release the call first/, 'the reason is shown');
+  const refused = await agent.evaluate(async (id) => {
+    const csrf = document.querySelector('meta[name=csrf-token]')!.getAttribute('content')!;
+    const r = await fetch(`/desktop/interactions/${id}/disconnect`, { method: 'POST', headers: { 'x-csrf-token': csrf, 'hx-request': 'true' } });
+    return r.status;
+  }, chat.id);
+  t.equal(refused, 409, 'the server refuses Disconnect while a call is up');
+
+  // Hold and Mute, as for any voice call.
+  await agent.getByRole('button', { name: 'Hold' }).click();
+  await panel.locator('.call-state.call-on_hold').waitFor();
+  t.equal(await agent.getByRole('button', { name: 'Hold' }).getAttribute('aria-pressed'), 'true', 'Hold shows pressed');
+  await agent.getByRole('button', { name: 'Hold' }).click();
+  await panel.locator('.call-state.call-connected').waitFor();
+  await agent.getByRole('button', { name: 'Mute' }).click();
+  await agent.locator('button[aria-pressed="true"]', { hasText: 'Mute' }).waitFor();
+  await agent.getByRole('button', { name: 'Mute' }).click();
+  await agent.locator('button[aria-pressed="false"]', { hasText: 'Mute' }).waitFor();
+  await mediaFlows(t, phone, 'the customer after hold and mute');
+
+  // Release call: the chat goes on.
+  await agent.getByRole('button', { name: 'Release call' }).click();
+  await panel.locator('.call-state.call-released').waitFor();
+  await phone.waitForFunction(() => (window as unknown as { calls: number }).calls === 1);
+  t.pass("the customer's phone hung up");
+
+  // Call again in the same chat; this time the customer hangs up.
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  await mediaFlows(t, phone, 'the customer on the second call');
+  await phone.evaluate(() => (window as unknown as { softphone: { hangUp(): Promise<void> } }).softphone.hangUp());
+  await panel.locator('.call-state.call-released', { hasText: 'customer hung up' }).waitFor();
+
+  // Both calls are on the timeline with the chat's service; now the chat can be disconnected.
+  const calls = await panel.locator('.entry-call').allTextContents();
+  t.ok(calls.filter((c) => /connected/.test(c)).length >= 2, 'two connected calls on the timeline');
+  await agent.getByRole('button', { name: 'Disconnect chat' }).click();
+  await panel.locator('.state-ended').waitFor();
+});
+
+t.test('auto-dial: a service with auto-dial on calls the customer when the agent accepts', async (t) => {
+  const server = await startServer({ env: VOICE_ENV });
+  const browser = await launchBrowser();
+  t.teardown(async () => {
+    await browser.close();
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const agent = await (await browser.newContext()).newPage();
+  const phone = await (await browser.newContext()).newPage();
+  await agentDesktop(agent, server);
+  const chat = await startChat(server, 'claims', '+15551230002');
+  await customerPhone(phone, server, chat);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await agent.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  await mediaFlows(t, phone, 'the auto-dialled customer');
+});
+
+t.test('failures are clear and leave the chat intact: nobody registered for the number', async (t) => {
+  const server = await startServer({ env: VOICE_ENV });
+  const browser = await launchBrowser();
+  t.teardown(async () => {
+    await browser.close();
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const agent = await (await browser.newContext()).newPage();
+  await agentDesktop(agent, server);
+  await startChat(server, 'roadside', '+15551239999');
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await agent.getByRole('button', { name: '+15551239999' }).click();
+  await agent.locator('.call-state.call-failed').waitFor({ timeout: 20_000 });
+  t.match(await agent.locator('.call-state').textContent(), /unreachable|invalid number|failed/, 'the cause is shown');
+  t.ok(await agent.getByRole('button', { name: 'Disconnect chat' }).isEnabled(), 'the chat is intact and can be disconnected');
+});
