@@ -61,7 +61,7 @@ export class AgentEndpoints {
     const update = (objectType: string, fields: Field[]) =>
       ari.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id, fields: { fields } });
     await update('auth', [
-      { attribute: 'auth_type', value: 'userpass' },
+      { attribute: 'auth_type', value: 'digest' },
       { attribute: 'username', value: id },
       { attribute: 'password', value: password },
     ]);
@@ -74,6 +74,7 @@ export class AgentEndpoints {
       { attribute: 'context', value: 'from-internal-agents' },
       { attribute: 'aors', value: id },
       { attribute: 'auth', value: id },
+      { attribute: 'identify_by', value: 'auth_username' }, // only an authenticated request is this endpoint
     ]);
   }
 }

@@ -23,7 +23,7 @@ export async function ensureSimulatedPhone(
   const update = (objectType: string, fields: Array<{ attribute: string; value: string }>) =>
     ari.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id: username, fields: { fields } });
   await update('auth', [
-    { attribute: 'auth_type', value: 'userpass' },
+    { attribute: 'auth_type', value: 'digest' },
     { attribute: 'username', value: username },
     { attribute: 'password', value: password },
   ]);
@@ -46,6 +46,6 @@ export async function ensureSimulatedPhone(
           { attribute: 'force_rport', value: 'yes' },
           { attribute: 'rewrite_contact', value: 'yes' },
         ];
-  await update('endpoint', [...media, { attribute: 'context', value: 'from-simulated-customers' }, { attribute: 'aors', value: username }, { attribute: 'auth', value: username }]);
+  await update('endpoint', [...media, { attribute: 'context', value: 'from-simulated-customers' }, { attribute: 'aors', value: username }, { attribute: 'auth', value: username }, { attribute: 'identify_by', value: 'auth_username' }]);
   return { username, password };
 }
