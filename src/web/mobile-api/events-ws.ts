@@ -41,9 +41,12 @@ export function serveCustomerSocket(opts: {
   const sendChat = async (r: InteractionRecord) => sendJson({ type: 'chat', chat: chatJson(r, await agentName(r.agentId)) });
   const onError = (err: unknown) => logger.error({ err, interactionId: rec.id }, 'customer feed failed');
 
+  // Messages this socket sent itself come back in their ack, not a second time on the timeline.
+  const sentHere = new Set<string>();
   const sendEntries = (entries: TimelineEntry[]) => {
     for (const entry of entries) {
       if (!visibleToCustomer(entry)) continue;
+      if (entry.clientId !== null && sentHere.delete(entry.clientId)) continue;
       const isMessage = entry.kind === 'message' || entry.kind === 'attachment';
       sendJson({
         type: 'timeline',
@@ -89,7 +92,10 @@ export function serveCustomerSocket(opts: {
     void _type;
     Promise.resolve()
       .then(() => parseBody(newMessageSchema, rest))
-      .then((msg) => center.postCustomerMessage(rec.id, msg.text, msg.client_id))
+      .then((msg) => {
+        if (msg.client_id !== undefined) sentHere.add(msg.client_id);
+        return center.postCustomerMessage(rec.id, msg.text, msg.client_id);
+      })
       .then(
         (entry) => sendJson({ type: 'ack', client_id: entry.clientId, message: messageJson(entry) }),
         (err: unknown) => {
