@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Agent } from '../domain/directory.ts';
 import type { SipCredentialStore } from '../domain/ports.ts';
 import type { Ari } from './client.ts';
-
-type Field = { attribute: string; value: string };
+import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
 // Agent endpoints follow the agent list, through ARI dynamic configuration (sorcery memory objects,
 // see asterisk-config/sorcery.conf): every agent gets a browser endpoint "<agent>" (WebRTC over the
@@ -29,19 +28,10 @@ export class AgentEndpoints {
 
   async push(ari: Ari, agents: Agent[]): Promise<void> {
     for (const agent of agents) {
-      await this.pushOne(ari, AgentEndpoints.browser(agent.id), [
-        { attribute: 'transport', value: 'transport-ws' },
-        { attribute: 'webrtc', value: 'yes' },
-        { attribute: 'allow', value: '!all,opus,ulaw' },
-      ]);
-      await this.pushOne(ari, AgentEndpoints.desk(agent.id), [
-        { attribute: 'transport', value: 'transport-udp' },
-        { attribute: 'allow', value: '!all,ulaw,alaw' },
-        { attribute: 'direct_media', value: 'no' },
-        { attribute: 'rtp_symmetric', value: 'yes' },
-        { attribute: 'force_rport', value: 'yes' },
-        { attribute: 'rewrite_contact', value: 'yes' },
-      ]);
+      const browser = AgentEndpoints.browser(agent.id);
+      const desk = AgentEndpoints.desk(agent.id);
+      await pushPjsipEndpoint(ari, browser, await this.password(browser), 'from-internal-agents', WEBRTC_MEDIA);
+      await pushPjsipEndpoint(ari, desk, await this.password(desk), 'from-internal-agents', SIP_UDP_MEDIA);
     }
   }
 
@@ -54,27 +44,5 @@ export class AgentEndpoints {
     await this.#credentials.set(endpoint, password);
     if (endpoint.endsWith('-desk')) this.#logger.warn({ endpoint, password }, 'generated SIP password for a desk phone (shown once)');
     return password;
-  }
-
-  private async pushOne(ari: Ari, id: string, endpointFields: Field[]): Promise<void> {
-    const password = await this.password(id);
-    const update = (objectType: string, fields: Field[]) =>
-      ari.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id, fields: { fields } });
-    await update('auth', [
-      { attribute: 'auth_type', value: 'digest' },
-      { attribute: 'username', value: id },
-      { attribute: 'password', value: password },
-    ]);
-    await update('aor', [
-      { attribute: 'max_contacts', value: '1' },
-      { attribute: 'remove_existing', value: 'yes' },
-    ]);
-    await update('endpoint', [
-      ...endpointFields,
-      { attribute: 'context', value: 'from-internal-agents' },
-      { attribute: 'aors', value: id },
-      { attribute: 'auth', value: id },
-      { attribute: 'identify_by', value: 'auth_username' }, // only an authenticated request is this endpoint
-    ]);
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SipCredentialStore } from '../domain/ports.ts';
 import type { Ari } from './client.ts';
+import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
 // Development only: the trunk leads to a simulated PSTN inside the same Asterisk (see
 // asterisk-config/extensions.conf, context simulated-pstn), which rings the SIP user agent registered
@@ -20,32 +21,6 @@ export async function ensureSimulatedPhone(
     password = randomBytes(18).toString('base64url');
     await credentials.set(key, password);
   }
-  const update = (objectType: string, fields: Array<{ attribute: string; value: string }>) =>
-    ari.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id: username, fields: { fields } });
-  await update('auth', [
-    { attribute: 'auth_type', value: 'digest' },
-    { attribute: 'username', value: username },
-    { attribute: 'password', value: password },
-  ]);
-  await update('aor', [
-    { attribute: 'max_contacts', value: '1' },
-    { attribute: 'remove_existing', value: 'yes' },
-  ]);
-  const media =
-    kind === 'browser'
-      ? [
-          { attribute: 'transport', value: 'transport-ws' },
-          { attribute: 'webrtc', value: 'yes' },
-          { attribute: 'allow', value: '!all,opus,ulaw' },
-        ]
-      : [
-          { attribute: 'transport', value: 'transport-udp' },
-          { attribute: 'allow', value: '!all,ulaw,alaw' },
-          { attribute: 'direct_media', value: 'no' },
-          { attribute: 'rtp_symmetric', value: 'yes' },
-          { attribute: 'force_rport', value: 'yes' },
-          { attribute: 'rewrite_contact', value: 'yes' },
-        ];
-  await update('endpoint', [...media, { attribute: 'context', value: 'from-simulated-customers' }, { attribute: 'aors', value: username }, { attribute: 'auth', value: username }, { attribute: 'identify_by', value: 'auth_username' }]);
+  await pushPjsipEndpoint(ari, username, password, 'from-simulated-customers', kind === 'browser' ? WEBRTC_MEDIA : SIP_UDP_MEDIA);
   return { username, password };
 }
