@@ -98,6 +98,7 @@
   function maybeStartSoftphone() {
     const desktop = document.querySelector('.desktop[data-calling="on"]');
     const ready = document.querySelector('.presence-ready');
+    if (desktop && phoneMode() === 'desk') return setPhoneState('Calls ring your desk phone', 'desk');
     if (!desktop || !ready || softphone || phoneMode() !== 'browser') return;
     softphone = import('/client/softphone.js')
       .then((m) => m.startSoftphone({ onState: setPhoneState }))

@@ -54,11 +54,11 @@ export class AriCallLegs implements Telephony {
     return this.#legs;
   }
 
-  // Called by the connection for every ARI event of the Stasis app.
-  handle(event: AriEvent): void {
+  // Called by the connection for every ARI event of the Stasis app. False: not a channel of ours.
+  handle(event: AriEvent): boolean {
     const channel = event.channel;
     const known = channel ? this.#byChannel.get(channel.id) : undefined;
-    if (!known) return;
+    if (!known) return false;
     const { leg, role } = known;
     this.#queue.fire(leg.interactionId, async () => {
       if (event.type === 'StasisStart') await this.onAnswered(leg, role);
@@ -66,6 +66,7 @@ export class AriCallLegs implements Telephony {
         await this.#o.onEvent(leg.interactionId, leg.legId, 'customer_ringing');
       } else if (event.type === 'ChannelDestroyed') await this.onGone(leg, role, describeCause(event.cause, event.cause_txt));
     });
+    return true;
   }
 
   placeCall(req: CallRequest): Promise<void> {

@@ -11,7 +11,7 @@ export interface AriConnectionOptions {
   logger: Logger;
   // Run after every (re)connect, before the connection counts as up: push endpoints, reconcile calls.
   onConnected: (ari: Ari) => Promise<void>;
-  onEvent: (event: AriEvent) => void;
+  onEvent: (event: AriEvent, ari: Ari) => void;
 }
 
 const MIN_DELAY_MS = 500;
@@ -69,7 +69,7 @@ export class AriConnection {
     connectAri(this.#o.url, this.#o.user, this.#o.password)
       .then(async (ari) => {
         this.#ari = ari;
-        ari.on('*', (event) => this.#o.onEvent(event));
+        ari.on('*', (event) => this.#o.onEvent(event, ari));
         ari.on('WebSocketReconnecting', () => this.markDown('event stream lost, reconnecting'));
         // Fired by ari-client on every open, the first one included: that one is handled below.
         ari.on('WebSocketConnected', () => {

@@ -8,6 +8,7 @@ import { AriCallLegs, type CallEventSink } from './call-legs.ts';
 import { AriConnection } from './connection.ts';
 import { AgentEndpoints } from './endpoints.ts';
 import { reconcileCalls } from './reconcile.ts';
+import { refuseStranger } from './strangers.ts';
 
 export interface TelephonyConfig {
   mode: 'local' | 'external';
@@ -69,7 +70,9 @@ export async function startTelephony(opts: {
     password: asterisk?.ariPassword ?? config.ariPassword!,
     app: config.app,
     logger,
-    onEvent: (event) => callLegs.handle(event),
+    onEvent: (event, ari) => {
+      if (!callLegs.handle(event)) refuseStranger(ari, event, logger);
+    },
     onConnected: async (ari) => {
       await endpoints.push(ari, await opts.agents());
       const result = await reconcileCalls({ ari, liveLegs: opts.liveLegs(), callLegs, onEvent: opts.onCallEvent });

@@ -1,71 +1,10 @@
 // Voice end to end with real parts: a real Asterisk (started by the server), the agent's sip.js
 // softphone in Chromium registered through the web server's /sip proxy, and the customer's phone as a
 // second SIP user agent (sip.js in a second browser context) reached through the simulated PSTN trunk.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import t from 'tap';
-import type { Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-
-const VOICE_ENV = { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0', OFFER_TIMEOUT_S: '120' };
-
-type Stats = { packetsSent: number; packetsReceived: number } | null;
-const stats = (page: Page) => page.evaluate(() => (window as unknown as { softphone?: { stats(): Promise<Stats> } }).softphone?.stats() ?? null);
-
-async function mediaFlows(t: { ok(v: unknown, m: string): void }, page: Page, who: string): Promise<void> {
-  const before = await stats(page);
-  await page.waitForTimeout(2500);
-  const after = await stats(page);
-  t.ok(before && after, `${who} has a call with media counters`);
-  t.ok(after!.packetsSent - before!.packetsSent > 50, `${who} sends audio (${after!.packetsSent - before!.packetsSent} RTP packets in 2.5 s)`);
-  t.ok(after!.packetsReceived - before!.packetsReceived > 50, `${who} receives audio (${after!.packetsReceived - before!.packetsReceived} RTP packets in 2.5 s)`);
-}
-
-async function ariCredentials(server: TestServer): Promise<{ url: string; auth: string }> {
-  const etc = join(server.dataDir, 'asterisk', 'etc');
-  const ari = await readFile(join(etc, 'generated_ari.conf'), 'utf8');
-  const http = await readFile(join(etc, 'generated_http.conf'), 'utf8');
-  const password = /password\s*=\s*(\S+)/.exec(ari)![1]!;
-  const port = /bindport\s*=\s*(\d+)/.exec(http)![1]!;
-  return { url: `http://127.0.0.1:${port}/ari`, auth: 'Basic ' + Buffer.from(`contact-center:${password}`).toString('base64') };
-}
-
-async function startChat(server: TestServer, service: string, phone: string) {
-  const res = await fetch(`${server.url}/api/v1/chats`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ service, name: 'Carla Customer', phone }),
-  });
-  return (await res.json()) as { id: string; token: string };
-}
-
-// The customer's phone: sip.js in its own browser context, registered for the chat's number.
-async function customerPhone(page: Page, server: TestServer, chat: { id: string; token: string }) {
-  await page.goto(`${server.url}/m/roadside`);
-  await page.evaluate(
-    async ({ chat }) => {
-      const res = await fetch(`/api/v1/chats/${chat.id}/phone`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' }, body: '{}' });
-      const settings = await res.json();
-      settings.path = `/sip?chat=${chat.id}&token=${encodeURIComponent(chat.token)}`;
-      const m = await import('/client/softphone.js' as string);
-      const w = window as unknown as { phoneState: string; calls: number };
-      w.calls = 0;
-      await m.startPhone({ settings, autoAnswer: true, onState: (s: string) => (w.phoneState = s), onEnded: () => (w.calls += 1) });
-    },
-    { chat },
-  );
-  await page.waitForFunction(() => (window as unknown as { phoneState?: string }).phoneState === 'Phone ready');
-}
-
-async function agentDesktop(page: Page, server: TestServer) {
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Username').fill('agent1');
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Ready', exact: true }).click();
-  await page.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
-}
+import { removeDir, startServer } from '../helpers/server.ts';
+import { agentDesktop, ariCredentials, customerPhone, mediaFlows, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
 t.test('click-to-call during a chat: audio both ways, hold, mute, release, call again, customer hangs up', async (t) => {
   const server = await startServer({ env: VOICE_ENV });

@@ -1,0 +1,281 @@
+// baresip, a scriptable SIP user agent, as an agent's desk phone or a customer's phone in tests and
+// benches: plain SIP over UDP and G.711 RTP on 127.0.0.1, a 440 Hz tone as the microphone, audio
+// received into an in-process sink, driven over its ctrl_tcp socket (JSON netstrings).
+//
+// The baresip installed on the host is used when there is one, else the one in the Asterisk chroot
+// (scripts/provision-asterisk.sh installs it there). In the chroot each instance runs in a private mount
+// namespace with its folder bind-mounted, like Asterisk (src/ari/asterisk-process.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { CHROOT_RUNTIME_DIR, defaultChrootPath } from '../../src/ari/asterisk-process.ts';
+
+export interface BaresipAccount {
+  user: string;
+  password: string;
+  sipPort: number; // Asterisk's transport-udp port on 127.0.0.1
+  autoAnswer?: boolean;
+}
+
+export interface BaresipEvent {
+  type: string; // REGISTER_OK, REGISTER_FAIL, CALL_INCOMING, CALL_ESTABLISHED, CALL_CLOSED, ...
+  accountaor?: string;
+  peeruri?: string;
+  id?: string;
+  param?: string;
+}
+
+type Installation = { mode: 'host'; binary: string } | { mode: 'chroot'; root: string; binary: string };
+
+const CHROOT_BINARY = '/usr/bin/baresip';
+
+export function findBaresip(env: NodeJS.ProcessEnv = process.env): Installation {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    if (executable(join(dir, 'baresip'))) return { mode: 'host', binary: join(dir, 'baresip') };
+  }
+  const root = defaultChrootPath(env);
+  if (executable(join(root, CHROOT_BINARY))) return { mode: 'chroot', root, binary: CHROOT_BINARY };
+  throw new Error(`baresip is not installed (not on PATH, not in ${root}): run bash scripts/provision-asterisk.sh as root`);
+}
+
+export class Baresip {
+  readonly events: BaresipEvent[] = [];
+  readonly #child: ChildProcess;
+  readonly #dir: string;
+  readonly #socket: Socket;
+  readonly #pending = new Map<string, { resolve: (data: string) => void; reject: (err: Error) => void }>();
+  readonly #waiters = new Set<() => void>();
+  #token = 0;
+  #exited: Promise<void>;
+  readonly output: () => string;
+
+  private constructor(child: ChildProcess, dir: string, socket: Socket, exited: Promise<void>, output: () => string) {
+    this.#child = child;
+    this.#dir = dir;
+    this.#socket = socket;
+    this.#exited = exited;
+    this.output = output;
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const colon = buffer.indexOf(0x3a);
+        if (colon < 0) break;
+        const length = Number(buffer.subarray(0, colon).toString());
+        if (buffer.length < colon + 1 + length + 1) break;
+        this.onMessage(JSON.parse(buffer.subarray(colon + 1, colon + 1 + length).toString()) as Record<string, unknown>);
+        buffer = buffer.subarray(colon + 1 + length + 1);
+      }
+    });
+    socket.on('close', () => {
+      for (const p of this.#pending.values()) p.reject(new Error('baresip control socket closed'));
+      this.#pending.clear();
+    });
+  }
+
+  static async start(opts: { accounts: BaresipAccount[]; rtpPorts?: string }): Promise<Baresip> {
+    const inst = findBaresip();
+    const dir = await mkdtemp(join(tmpdir(), 'mcc-baresip-'));
+    const ctrlPort = await freeTcpPort();
+    const seenDir = inst.mode === 'chroot' ? CHROOT_RUNTIME_DIR : dir;
+    await writeFile(join(dir, 'config'), config(ctrlPort, opts.rtpPorts ?? '30000-39998'));
+    await writeFile(join(dir, 'accounts'), opts.accounts.map(accountLine).join('\n') + '\n', { mode: 0o600 });
+    await writeFile(join(dir, 'contacts'), '');
+    const command =
+      inst.mode === 'host'
+        ? [inst.binary, '-f', seenDir]
+        : [
+            'unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
+            `set -e; mount --bind "$2" "$1${CHROOT_RUNTIME_DIR}"; root=$1; shift 2; exec chroot "$root" "$@"`,
+            'baresip-chroot', inst.root, dir, inst.binary, '-f', seenDir,
+          ];
+    if (executable('/usr/bin/setpriv')) command.unshift('/usr/bin/setpriv', '--pdeathsig', 'TERM', '--');
+    const [file, ...args] = command as [string, ...string[]];
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: dir } });
+    let output = '';
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.setEncoding('utf8').on('data', (s: string) => {
+        output = (output + s).slice(-200_000);
+      });
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const kill = () => child.kill('SIGKILL');
+    process.once('exit', kill);
+    void exited.then(() => process.removeListener('exit', kill));
+    try {
+      const socket = await connectWithRetry(ctrlPort, exited, 10_000);
+      return new Baresip(child, dir, socket, exited, () => output);
+    } catch (err) {
+      child.kill('SIGKILL');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`baresip did not start: ${(err as Error).message}\n${output}`, { cause: err });
+    }
+  }
+
+  command(command: string, params = ''): Promise<string> {
+    const token = String(++this.#token);
+    const json = JSON.stringify({ command, params, token });
+    return new Promise((resolve, reject) => {
+      this.#pending.set(token, { resolve, reject });
+      this.#socket.write(`${Buffer.byteLength(json)}:${json},`);
+    });
+  }
+
+  // Waits for an event matching `match` (already received ones count, from index `since`).
+  async waitEvent(match: (e: BaresipEvent) => boolean, timeoutMs = 10_000, since = 0): Promise<BaresipEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.slice(since).find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no baresip event matched within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => [e.type, e.param]))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#waiters.add(done);
+      });
+    }
+  }
+
+  // Polls `reginfo` until the account's registration says OK.
+  async waitRegistered(user: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await this.command('reginfo');
+      // The state is coloured: "<ESC>[32mOK <ESC>[;m".
+      const line = info.replace(/\[[0-9;]*m/g, ' ').split('\n').find((l) => l.includes(`sip:${user}@`));
+      if (line && /\sOK\s/.test(line)) return;
+      if (Date.now() > deadline) throw new Error(`${user} did not register within ${timeoutMs} ms: ${info}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async dial(uri: string, fromUser?: string): Promise<void> {
+    if (fromUser) await this.command('uafind', this.aorOf(fromUser));
+    await this.command('dial', uri);
+  }
+
+  aorOf(user: string): string {
+    const line = this.events.find((e) => e.accountaor?.includes(`sip:${user}@`))?.accountaor;
+    return line ?? `sip:${user}@127.0.0.1`;
+  }
+
+  hangupAll(): Promise<string> {
+    return this.command('hangupall');
+  }
+
+  // RTP packets of the current call as baresip counts them (null when there is no call).
+  async rtp(): Promise<{ sent: number; received: number } | null> {
+    const debug = await this.command('audio_debug');
+    const sent = /TX: packets=(\d+)/.exec(debug);
+    const received = /rcvd=(\d+)/.exec(debug);
+    if (!sent || !received) return null;
+    return { sent: Number(sent[1]), received: Number(received[1]) };
+  }
+
+  async stop(): Promise<void> {
+    this.#socket.destroy();
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill('SIGTERM');
+      const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3000);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  private onMessage(message: Record<string, unknown>): void {
+    if (message.response) {
+      const token = String(message.token);
+      const pending = this.#pending.get(token);
+      this.#pending.delete(token);
+      if (!pending) return;
+      if (message.ok) pending.resolve(String(message.data ?? ''));
+      else pending.reject(new Error(`baresip command failed: ${String(message.data ?? '')}`));
+      return;
+    }
+    if (message.event) {
+      this.events.push(message as unknown as BaresipEvent);
+      for (const wake of [...this.#waiters]) {
+        this.#waiters.delete(wake);
+        wake();
+      }
+    }
+  }
+}
+
+function config(ctrlPort: number, rtpPorts: string): string {
+  return [
+    'poll_method epoll',
+    'net_interface 127.0.0.1',
+    'sip_listen 127.0.0.1:0',
+    `rtp_ports ${rtpPorts}`,
+    'rtp_stats yes',
+    'audio_source ausine,440',
+    'ausrc_srate 48000',
+    'ausrc_channels 1',
+    'audio_player aubridge,sink',
+    'audio_alert aubridge,sink',
+    'module_path /usr/lib/baresip/modules',
+    'module g711.so',
+    'module ausine.so',
+    'module aubridge.so',
+    'module_app account.so',
+    'module_app menu.so',
+    'module_app ctrl_tcp.so',
+    `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+    '',
+  ].join('\n');
+}
+
+function accountLine(a: BaresipAccount): string {
+  const params = [`auth_pass=${a.password}`, 'regint=60', 'audio_codecs=PCMU,PCMA', ...(a.autoAnswer ? ['answermode=auto'] : [])];
+  return `<sip:${a.user}@127.0.0.1:${a.sipPort};transport=udp>;${params.join(';')}`;
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function connectWithRetry(port: number, exited: Promise<void>, timeoutMs: number): Promise<Socket> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (gone) throw new Error('baresip exited');
+    try {
+      return await new Promise<Socket>((resolve, reject) => {
+        const socket = createConnection(port, '127.0.0.1');
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,110 @@
+// Shared steps of the voice tests: a real Asterisk started by the server (TELEPHONY=local), the agent
+// desktop in Chromium, the customer's phone as a second SIP user agent.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { TestServer } from './server.ts';
+
+export const VOICE_ENV = { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0', OFFER_TIMEOUT_S: '120' };
+
+type Stats = { packetsSent: number; packetsReceived: number } | null;
+export const stats = (page: Page) => page.evaluate(() => (window as unknown as { softphone?: { stats(): Promise<Stats> } }).softphone?.stats() ?? null);
+
+type Assert = { ok(v: unknown, m: string): void };
+
+export async function mediaFlows(t: Assert, page: Page, who: string): Promise<void> {
+  const before = await stats(page);
+  await page.waitForTimeout(2500);
+  const after = await stats(page);
+  t.ok(before && after, `${who} has a call with media counters`);
+  t.ok(after!.packetsSent - before!.packetsSent > 50, `${who} sends audio (${after!.packetsSent - before!.packetsSent} RTP packets in 2.5 s)`);
+  t.ok(after!.packetsReceived - before!.packetsReceived > 50, `${who} receives audio (${after!.packetsReceived - before!.packetsReceived} RTP packets in 2.5 s)`);
+}
+
+// ARI of the server's own Asterisk, read from the generated configuration in its data folder.
+export async function ariCredentials(server: Pick<TestServer, 'dataDir'>): Promise<{ url: string; auth: string; port: number }> {
+  const etc = join(server.dataDir, 'asterisk', 'etc');
+  const ari = await readFile(join(etc, 'generated_ari.conf'), 'utf8');
+  const http = await readFile(join(etc, 'generated_http.conf'), 'utf8');
+  const password = /password\s*=\s*(\S+)/.exec(ari)![1]!;
+  const port = Number(/bindport\s*=\s*(\d+)/.exec(http)![1]!);
+  return { url: `http://127.0.0.1:${port}/ari`, auth: 'Basic ' + Buffer.from(`contact-center:${password}`).toString('base64'), port };
+}
+
+export async function ariGet<T>(ari: { url: string; auth: string }, path: string): Promise<T> {
+  const res = await fetch(`${ari.url}${path}`, { headers: { authorization: ari.auth } });
+  if (!res.ok) throw new Error(`ARI GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+// The server's log lines (pino JSON) with this message.
+export function logEntries(server: Pick<TestServer, 'logs'>, msg: string): Array<Record<string, unknown>> {
+  return server
+    .logs()
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes(msg))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.msg === msg);
+}
+
+// Asterisk's SIP UDP port, as the server logs it when telephony is up.
+export function sipPortOf(server: Pick<TestServer, 'logs'>): number {
+  const up = logEntries(server, 'telephony up')[0];
+  if (typeof up?.sipPort !== 'number') throw new Error('the server did not log its SIP port');
+  return up.sipPort;
+}
+
+// A desk phone's password, from the one log line written when it was generated.
+export function deskPasswordOf(server: Pick<TestServer, 'logs'>, agentId: string): string {
+  const entry = logEntries(server, 'generated SIP password for a desk phone (shown once)').find((e) => e.endpoint === `${agentId}-desk`);
+  if (typeof entry?.password !== 'string') throw new Error(`no desk phone password logged for ${agentId}`);
+  return entry.password;
+}
+
+export async function startChat(server: Pick<TestServer, 'url'>, service: string, phone: string): Promise<{ id: string; token: string }> {
+  const res = await fetch(`${server.url}/api/v1/chats`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service, name: 'Carla Customer', phone }),
+  });
+  return (await res.json()) as { id: string; token: string };
+}
+
+// The customer's phone: sip.js in its own browser context, registered for the chat's number.
+export async function customerPhone(page: Page, server: Pick<TestServer, 'url'>, chat: { id: string; token: string }): Promise<void> {
+  await page.goto(`${server.url}/m/roadside`);
+  await page.evaluate(
+    async ({ chat }) => {
+      const res = await fetch(`/api/v1/chats/${chat.id}/phone`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' }, body: '{}' });
+      const settings = await res.json();
+      settings.path = `/sip?chat=${chat.id}&token=${encodeURIComponent(chat.token)}`;
+      const m = await import('/client/softphone.js' as string);
+      const w = window as unknown as { phoneState: string; calls: number };
+      w.calls = 0;
+      await m.startPhone({
+        settings,
+        autoAnswer: true,
+        onState: (s: string) => (w.phoneState = s),
+        onEnded: () => (w.calls += 1),
+      });
+    },
+    { chat },
+  );
+  await page.waitForFunction(() => (window as unknown as { phoneState?: string }).phoneState === 'Phone ready');
+}
+
+// The agent desktop, logged in and Ready. With phone 'desk' the agent works with a SIP desk phone:
+// the page is told so (localStorage phone-mode, as the desktop's setting does) and starts no softphone.
+export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, opts: { phone?: 'browser' | 'desk'; agent?: string } = {}): Promise<void> {
+  if (opts.phone === 'desk') await deskMode(page.context());
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Username').fill(opts.agent ?? 'agent1');
+  await page.getByLabel('Password').fill('demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Ready', exact: true }).click();
+  if (opts.phone !== 'desk') await page.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
+}
+
+async function deskMode(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => localStorage.setItem('phone-mode', 'desk'));
+}
