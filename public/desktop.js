@@ -124,6 +124,18 @@
     });
   }
 
+  // SMS chats: live segment count while typing and reply delivery status, from /client/sms.js, fetched
+  // only once an SMS chat is on the page.
+  let smsGlue = null;
+  function maybeSms() {
+    if (!document.querySelector('textarea[data-sms-count], .sms-status')) return;
+    smsGlue = smsGlue || import('/client/sms.js');
+    smsGlue.then((m) => m.start(), (err) => {
+      smsGlue = null;
+      console.error('the SMS glue did not load', err);
+    });
+  }
+
   // The call timer counts from the answer time the server rendered.
   setInterval(() => {
     for (const el of document.querySelectorAll('.timer[data-since]')) {
@@ -148,12 +160,14 @@
   document.addEventListener('htmx:wsClose', () => setConnection('Reconnecting…', 'closed'));
   document.addEventListener('htmx:wsAfterMessage', (e) => {
     maybeVideo(e.detail.message);
+    maybeSms();
     tidyLists();
     initMaps();
     maybeStartSoftphone();
   });
   document.addEventListener('htmx:afterSwap', () => {
     maybeVideo();
+    maybeSms();
     tidyLists();
     initMaps();
     syncPanels();
@@ -166,6 +180,7 @@
   });
   document.addEventListener('DOMContentLoaded', () => {
     maybeVideo();
+    maybeSms();
     tidyLists();
     initMaps();
     maybeStartSoftphone();

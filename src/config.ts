@@ -22,6 +22,12 @@ export interface Config {
   asteriskHttpPort: number;
   asteriskSipPort: number;
   customerDial: string;
+  // ---- SMS (webhook gateway) ----
+  smsWebhookSecret: string | undefined;
+  smsGatewayUrl: string | undefined;
+  // Our receiving numbers (E.164) and the service each belongs to.
+  smsNumbers: Record<string, string>;
+  smsPartWaitMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -47,7 +53,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     asteriskHttpPort: int(env.ASTERISK_HTTP_PORT, 8088),
     asteriskSipPort: int(env.ASTERISK_SIP_PORT, 5060),
     customerDial: env.CUSTOMER_DIAL || 'PJSIP/{number}@trunk',
+    smsWebhookSecret: env.SMS_WEBHOOK_SECRET || undefined,
+    smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
+    smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
+    smsPartWaitMs: int(env.SMS_PART_WAIT_S, 30) * 1000,
   };
+}
+
+// SMS_NUMBERS: "+15550009000=roadside,+15550009001=claims".
+function smsNumbers(value: string): Record<string, string> {
+  const numbers: Record<string, string> = {};
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\+[1-9][0-9]{6,14})\s*=\s*([A-Za-z0-9_-]+)$/.exec(pair);
+    if (!m) throw new Error(`SMS_NUMBERS: expected "+E164=service", got "${pair}"`);
+    numbers[m[1]!] = m[2]!;
+  }
+  return numbers;
 }
 
 function int(value: string | undefined, fallback: number): number {

@@ -24,6 +24,10 @@ import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { onSessionLost, sfuHealth, sfuOptionsFromEnv, startVideoSfu, videoRoomsPort, type VideoSfu } from './sfu/index.ts';
 import { SipProxy } from './web/sip-proxy.ts';
+import { SmsDesk } from './domain/sms-desk.ts';
+import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
+import { HttpSmsGateway } from './sms/http-gateway.ts';
+import { smsWebhookRouter } from './sms/webhook.ts';
 
 // Wires the adapters to the domain, starts them in order, and stops them in reverse on SIGTERM/SIGINT.
 async function main(): Promise<void> {
@@ -83,6 +87,28 @@ async function main(): Promise<void> {
     });
   }
 
+  // ---- SMS: texts to our numbers become chats (webhook gateway); replies go to SMS_GATEWAY_URL ----
+  if (config.smsGatewayUrl && !config.smsWebhookSecret) logger.warn('SMS_GATEWAY_URL is set without SMS_WEBHOOK_SECRET: SMS replies cannot be signed and are not sent');
+  const smsDesk = new SmsDesk({
+    center,
+    events,
+    store: new SqliteSmsStore(db),
+    clock: { now: () => Date.now() },
+    timers: {
+      schedule(ms, fn) {
+        const t = setTimeout(fn, ms);
+        return { cancel: () => clearTimeout(t) };
+      },
+    },
+    numbers: config.smsNumbers,
+    partWaitMs: config.smsPartWaitMs,
+    senders: config.smsGatewayUrl && config.smsWebhookSecret ? { webhook: new HttpSmsGateway({ url: config.smsGatewayUrl, secret: config.smsWebhookSecret }) } : {},
+    onError: (err, what) => logger.error({ err }, what),
+  });
+  await smsDesk.recover();
+  const smsWebhook = smsWebhookRouter({ desk: smsDesk, secret: config.smsWebhookSecret });
+  // ---- end SMS ----
+
   const sessions = new SessionRegistry(config.sessionTtlMs);
   const metrics = new Metrics(center, store, events);
   const hub = new EventHub(events);
@@ -101,6 +127,7 @@ async function main(): Promise<void> {
         ? (number, kind) => ensureSimulatedPhone(voice.running!.connection.current(), credentials, number, kind)
         : null,
     trustProxy: config.trustProxy,
+    sms: { webhook: smsWebhook, deliveries: smsDesk },
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
       ari: voice.health(),
@@ -128,6 +155,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     center.shutdown();
+    smsDesk.shutdown();
     realtime.close();
     sfu?.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import compression from 'compression';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
@@ -10,7 +10,7 @@ import type { MultimediaDesk } from '../domain/multimedia.ts';
 import { authRouter } from './auth.ts';
 import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
-import { DesktopPresenter } from './desktop/presenter.ts';
+import { DesktopPresenter, type SmsDeliveries } from './desktop/presenter.ts';
 import { mediaRouter } from './desktop/media-routes.ts';
 import { desktopVideoRouter } from './desktop/video-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
@@ -41,12 +41,14 @@ export interface WebAppDeps {
   softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
   simulatedPhones: SimulatedPhones | null;
   trustProxy: string | undefined;
+  // SMS gateways' webhook (mounted at /api/v1/sms, reads its own raw body) and reply delivery statuses.
+  sms?: { webhook: Router; deliveries: SmsDeliveries };
 }
 
 export function createWebApp(deps: WebAppDeps): { app: Express; presenter: DesktopPresenter } {
   const { center, multimedia, sessions, logger } = deps;
   const views = new Views();
-  const presenter = new DesktopPresenter(center, multimedia, views, deps.mapTileUrl);
+  const presenter = new DesktopPresenter(center, multimedia, views, deps.mapTileUrl, deps.sms?.deliveries);
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', trustProxyValue(deps.trustProxy));
@@ -68,11 +70,12 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
     }),
   );
   app.use(compression());
+  if (deps.sms) app.use('/api/v1/sms', deps.sms.webhook); // before the JSON parser: signed over the raw body
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
 
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h' }));
-  app.use('/client', new ClientBundles({ 'softphone.js': 'softphone.js', 'video.js': 'video.js' }).handler());
+  app.use('/client', new ClientBundles({ 'softphone.js': 'softphone.js', 'video.js': 'video.js', 'sms.js': 'sms.js' }).handler());
   app.get('/vendor/htmx.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx.org'), 'dist/htmx.min.js')));
   app.get('/vendor/htmx-ext-ws.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx-ext-ws'), 'dist/ws.min.js')));
   app.use('/vendor/leaflet', express.static(join(pkgDir('leaflet'), 'dist'), { maxAge: '1d' }));

@@ -4,6 +4,9 @@ import type { InteractionRecord, InteractionState } from '../../domain/interacti
 import { LIMITS } from '../../domain/limits.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
+import { DELIVERY_LABELS, isFinalStatus, type SmsDelivery } from '../../domain/sms-desk.ts';
+import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
+import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
 import type { Views } from '../views.ts';
 import { mediaView } from './media-view.ts';
 
@@ -13,6 +16,11 @@ const STATE_LABEL: Record<InteractionState, string> = {
   active: 'In progress',
   ended: 'Ended',
 };
+
+// Delivery of agent replies in SMS chats, by timeline entry id.
+export interface SmsDeliveries {
+  deliveries(interactionId: string): Promise<Map<string, SmsDelivery>>;
+}
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 const fmtDateTime = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
@@ -25,8 +33,10 @@ export class DesktopPresenter {
   readonly #tileUrl: string;
   readonly #names = new Map<string, string>();
   readonly #multimedia: MultimediaDesk;
+  readonly #sms: SmsDeliveries | undefined;
 
-  constructor(center: ContactCenter, multimedia: MultimediaDesk, views: Views, tileUrl: string) {
+  constructor(center: ContactCenter, multimedia: MultimediaDesk, views: Views, tileUrl: string, sms?: SmsDeliveries) {
+    this.#sms = sms;
     this.#center = center;
     this.#multimedia = multimedia;
     this.#views = views;
@@ -52,13 +62,16 @@ export class DesktopPresenter {
       maxText: LIMITS.textMaxChars,
       entries: await this.entries(rec, shown),
       media: mediaView(rec, this.#multimedia.callingConfigured),
+      channel: rec.channel,
+      smsCount: rec.channel === 'sms' ? describeSegments(countSegments('')) : null,
     };
   }
 
   // Names are looked up once and cached, so rendering a pushed message costs no await per entry.
   async entries(rec: InteractionRecord, entries: TimelineEntry[]) {
     for (const e of entries) if (e.agentId && !this.#names.has(`agent:${e.agentId}`)) await this.agentName(e.agentId);
-    return entries.map((e) => this.entry(rec, e));
+    const sms = rec.channel === 'sms' && this.#sms ? await this.#sms.deliveries(rec.id) : undefined;
+    return entries.map((e) => ({ ...this.entry(rec, e), ...(sms ? smsEntry(e, sms) : {}) }));
   }
 
   private entry(rec: InteractionRecord, e: TimelineEntry) {
@@ -164,6 +177,27 @@ export class DesktopPresenter {
     if (!this.#names.has(key)) this.#names.set(key, (await this.#center.agentDisplayName(id)) ?? id);
     return this.#names.get(key)!;
   }
+}
+
+// In SMS chats: the delivery status of an agent reply, and the text cut around gap markers so they stand out.
+function smsEntry(e: TimelineEntry, deliveries: Map<string, SmsDelivery>) {
+  if (e.kind !== 'message' || e.text === null) return {};
+  const d = e.author === 'agent' ? deliveries.get(e.id) : undefined;
+  const delivery =
+    e.author !== 'agent'
+      ? null
+      : d
+        ? { status: d.status, label: `${d.segments} SMS · ${DELIVERY_LABELS[d.status]}`, detail: d.detail, final: isFinalStatus(d.status) }
+        : { status: 'sending', label: DELIVERY_LABELS.sending, detail: null, final: false };
+  const pieces: Array<{ text: string; gap: boolean }> = [];
+  let at = 0;
+  for (const m of e.text.matchAll(MARKER_PATTERN)) {
+    if (m.index > at) pieces.push({ text: e.text.slice(at, m.index), gap: false });
+    pieces.push({ text: m[0], gap: true });
+    at = m.index + m[0].length;
+  }
+  if (pieces.length > 0 && at < e.text.length) pieces.push({ text: e.text.slice(at), gap: false });
+  return { entryId: e.id, delivery, pieces: pieces.length > 0 ? pieces : null };
 }
 
 function summary(e: TimelineEntry, who: string, agentName: string): string {

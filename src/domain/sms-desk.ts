@@ -1,0 +1,428 @@
+import { checkText } from './chat-rules.ts';
+import type { ContactCenter } from './contact-center.ts';
+import { DomainError, invalid, notFound } from './errors.ts';
+import type { DomainEvent, DomainEvents } from './events.ts';
+import type { InteractionRecord } from './interaction.ts';
+import { E164, LIMITS } from './limits.ts';
+import type { Clock, Timers } from './ports.ts';
+import { SmsReassembler, type AssembledSms, type SmsPart } from './sms-reassembly.ts';
+import { countSegments, type SmsEncoding } from './sms-segments.ts';
+import type { TimelineEntry } from './timeline.ts';
+
+// SMS as a chat channel. A text to one of our numbers joins the open SMS chat from that sender to that
+// number, or opens one on the service the number belongs to; it is then offered like any chat, with
+// the sender's number as the customer's phone. Agent messages in an SMS chat go back as SMS through
+// the gateway the chat came in by, and their delivery status is kept. Gateways (HTTP webhook, SIP
+// MESSAGE) are adapters: inbound texts enter through receive(), outbound ones leave through an
+// SmsSender.
+
+export type SmsGatewayKind = 'webhook' | 'sip';
+
+export interface OutboundSms {
+  // The agent message's timeline entry id: status callbacks name it.
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  segments: number;
+}
+
+// Implemented by each gateway adapter. `status` is what the gateway answered (see GATEWAY_STATUSES);
+// a send that throws is recorded as failed.
+export interface SmsSender {
+  send(sms: OutboundSms): Promise<{ status: string }>;
+}
+
+export const GATEWAY_STATUSES = ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] as const;
+export type GatewayStatus = (typeof GATEWAY_STATUSES)[number];
+export type SmsDeliveryStatus = 'sending' | GatewayStatus;
+
+export const isGatewayStatus = (s: unknown): s is GatewayStatus => (GATEWAY_STATUSES as readonly unknown[]).includes(s);
+
+// Statuses only move forward: a late "sent" does not undo "delivered". Rank 3 is final.
+const RANK: Record<SmsDeliveryStatus, number> = {
+  sending: 0,
+  queued: 1,
+  accepted: 1,
+  sent: 2,
+  delivered: 3,
+  failed: 3,
+  undelivered: 3,
+  rejected: 3,
+  expired: 3,
+};
+
+export const DELIVERY_LABELS: Record<SmsDeliveryStatus, string> = {
+  sending: 'Sending…',
+  queued: 'Queued',
+  accepted: 'Accepted by the gateway',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  failed: 'Not sent',
+  undelivered: 'Not delivered',
+  rejected: 'Rejected',
+  expired: 'Expired',
+};
+
+export const isFinalStatus = (s: SmsDeliveryStatus) => RANK[s] === 3;
+
+// A delivery receipt is the strongest evidence there is; otherwise a final status stays.
+function supersedes(next: SmsDeliveryStatus, current: SmsDeliveryStatus): boolean {
+  if (next === current) return false;
+  if (next === 'delivered') return true;
+  return !isFinalStatus(current) && RANK[next] >= RANK[current];
+}
+
+export interface SmsRoute {
+  interactionId: string;
+  customerNumber: string;
+  // Our number the customer texted; replies go out from it.
+  serviceNumber: string;
+  gateway: SmsGatewayKind;
+  createdAt: number;
+}
+
+export interface StoredPart extends SmsPart {
+  gateway: SmsGatewayKind;
+}
+
+export interface SmsDelivery {
+  id: string;
+  interactionId: string;
+  from: string;
+  to: string;
+  segments: number;
+  encoding: SmsEncoding;
+  status: SmsDeliveryStatus;
+  detail: string | null;
+  updatedAt: number;
+}
+
+export interface SeenSms {
+  id: string;
+  from: string;
+  to: string;
+  receivedAt: number;
+  gateway: SmsGatewayKind;
+}
+
+// Kept by the store; every write resolves once it is durable.
+export interface SmsStore {
+  // True for any inbound id ever stored (a part still waiting for its siblings included).
+  isSeen(id: string): Promise<boolean>;
+  markSeen(sms: SeenSms): Promise<void>;
+  savePart(part: StoredPart): Promise<void>;
+  // The parts reached the chat: they are kept as seen ids only.
+  finishParts(ids: string[]): Promise<void>;
+  pendingParts(): Promise<StoredPart[]>;
+  saveRoute(route: SmsRoute): Promise<void>;
+  getRoute(interactionId: string): Promise<SmsRoute | undefined>;
+  saveDelivery(delivery: SmsDelivery): Promise<void>;
+  getDelivery(id: string): Promise<SmsDelivery | undefined>;
+  listDeliveries(interactionId: string): Promise<SmsDelivery[]>;
+}
+
+export interface InboundSms {
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  concat?: { ref: number; part: number; total: number };
+  gateway: SmsGatewayKind;
+}
+
+export type InboundResult =
+  // interactionId is null only for a text whose parts were all blank (nothing to show).
+  | { status: 'delivered'; interactionId: string | null }
+  | { status: 'part_stored' }
+  | { status: 'duplicate' };
+
+export interface SmsDeskDeps {
+  center: ContactCenter;
+  events: DomainEvents;
+  store: SmsStore;
+  clock: Clock;
+  timers: Timers;
+  // Our receiving numbers (E.164) and the service each belongs to.
+  numbers: Readonly<Record<string, string>>;
+  // How long a concatenated text waits for a missing part before it is shown with a gap.
+  partWaitMs: number;
+  senders: Partial<Record<SmsGatewayKind, SmsSender>>;
+  // Work started by a timer or an event has no caller to answer: failures are reported here.
+  onError: (err: unknown, what: string) => void;
+}
+
+export const MAX_PARTS = 255;
+
+export class SmsDesk {
+  readonly #d: SmsDeskDeps;
+  readonly #reassembler: SmsReassembler<StoredPart>;
+  readonly #routes = new Map<string, SmsRoute>();
+  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #unsubscribe: () => void;
+
+  constructor(deps: SmsDeskDeps) {
+    this.#d = deps;
+    for (const [number, serviceId] of Object.entries(deps.numbers)) {
+      if (!E164.test(number) || !serviceId) throw new Error(`SMS number "${number}" -> "${serviceId}" is not an E.164 number and a service`);
+    }
+    this.#reassembler = new SmsReassembler<StoredPart>({
+      clock: deps.clock,
+      timers: deps.timers,
+      waitMs: deps.partWaitMs,
+      onExpired: (message) => this.#track(this.#serial(conversationKey(message), () => this.#deliverAssembled(message)), 'delivering an SMS with a missing part'),
+    });
+    this.#unsubscribe = deps.events.subscribe((event) => this.#onEvent(event));
+  }
+
+  get numbers(): Readonly<Record<string, string>> {
+    return this.#d.numbers;
+  }
+
+  // After a restart: parts still waiting are waited for again (from their first arrival), and agent
+  // messages of open SMS chats that never got a gateway answer are sent (with the same id, so a
+  // gateway that had them can tell).
+  async recover(): Promise<void> {
+    for (const part of await this.#d.store.pendingParts()) {
+      await this.#serial(conversationKey(part), () => this.#addPart(part));
+    }
+    for (const rec of this.#d.center.openInteractions()) {
+      if (rec.channel !== 'sms') continue;
+      const deliveries = await this.deliveries(rec.id);
+      for (const entry of await this.#d.center.timeline(rec.id, 0, ['message'])) {
+        if (!isAgentText(entry)) continue;
+        const d = deliveries.get(entry.id);
+        if (!d || d.status === 'sending') this.#track(this.#sendReply(rec, entry), 'resending an SMS reply');
+      }
+    }
+  }
+
+  // ---- inbound ------------------------------------------------------------------------------
+
+  // The one way in for texts, whatever the gateway. Resolves once what was received is durable.
+  async receive(sms: InboundSms): Promise<InboundResult> {
+    if (!E164.test(sms.from)) throw invalid('invalid_number', 'from must be an E.164 number such as +15551234567.');
+    if (!E164.test(sms.to)) throw invalid('invalid_number', 'to must be an E.164 number such as +15550009000.');
+    const serviceId = this.#d.numbers[sms.to];
+    if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${sms.to}.`);
+    await this.#d.center.requireService(serviceId);
+    const concat = sms.concat && sms.concat.total > 1 ? sms.concat : undefined;
+    if (concat) checkConcat(concat);
+    else checkText(sms.text);
+    return this.#serial(conversationKey(sms), async (): Promise<InboundResult> => {
+      if (await this.#d.store.isSeen(sms.id)) return { status: 'duplicate' };
+      const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };
+      if (!concat) {
+        const rec = await this.#deliver(sms.from, sms.to, sms.text, sms.id, sms.gateway);
+        await this.#d.store.markSeen(seen);
+        return { status: 'delivered', interactionId: rec.id };
+      }
+      const part: StoredPart = { ...seen, text: sms.text, ...concat };
+      const verdict = this.#reassembler.classify(part);
+      if (verdict === 'duplicate') {
+        await this.#d.store.markSeen(seen);
+        return { status: 'duplicate' };
+      }
+      if (verdict === 'late') {
+        const result = this.#reassembler.add(part);
+        if (result.kind !== 'late') throw new Error(`expected a late part, got ${result.kind}`);
+        const rec = await this.#deliver(part.from, part.to, result.message.text, part.id, part.gateway);
+        await this.#d.store.markSeen(seen);
+        return { status: 'delivered', interactionId: rec.id };
+      }
+      await this.#d.store.savePart(part);
+      return this.#addPart(part);
+    });
+  }
+
+  async #addPart(part: StoredPart): Promise<InboundResult> {
+    const result = this.#reassembler.add(part);
+    if (result.kind === 'complete') return { status: 'delivered', interactionId: await this.#deliverAssembled(result.message) };
+    if (result.kind === 'duplicate') {
+      await this.#d.store.finishParts([part.id]);
+      return { status: 'duplicate' };
+    }
+    return { status: 'part_stored' };
+  }
+
+  async #deliverAssembled(message: AssembledSms<StoredPart>): Promise<string | null> {
+    const gateway = message.parts[0]!.gateway;
+    // Parts that were all blank have nothing to show.
+    const rec = message.text.trim() ? await this.#deliver(message.from, message.to, message.text, message.firstId, gateway) : null;
+    await this.#d.store.finishParts(message.parts.map((p) => p.id));
+    return rec?.id ?? null;
+  }
+
+  // Appends the text to the sender's open SMS chat to that number (or a new one). The inbound id is the
+  // message's client id, so a text delivered again after a crash is not shown twice.
+  async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind): Promise<InteractionRecord> {
+    let rec = await this.#chatFor(from, to, gateway);
+    const chunks = splitText(text, LIMITS.textMaxChars);
+    for (const [i, chunk] of chunks.entries()) {
+      const clientId = `sms:${inboundId}${i === 0 ? '' : `#${i + 1}`}`;
+      try {
+        await this.#d.center.postCustomerMessage(rec.id, chunk, clientId);
+      } catch (err) {
+        // The chat was disconnected while this text was on its way: it opens a new one.
+        if (!(err instanceof DomainError && err.code === 'chat_ended')) throw err;
+        rec = await this.#chatFor(from, to, gateway);
+        await this.#d.center.postCustomerMessage(rec.id, chunk, clientId);
+      }
+    }
+    return rec;
+  }
+
+  async #chatFor(from: string, to: string, gateway: SmsGatewayKind): Promise<InteractionRecord> {
+    for (const rec of this.#d.center.openInteractions()) {
+      if (rec.channel !== 'sms' || rec.customer.phone !== from) continue;
+      if ((await this.routeOf(rec)).serviceNumber === to && rec.state !== 'ended') return rec;
+    }
+    const serviceId = this.#d.numbers[to];
+    if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${to}.`);
+    const { interaction } = await this.#d.center.startChat({ serviceId, channel: 'sms', customer: { name: `SMS ${from}`, phone: from } });
+    const route: SmsRoute = { interactionId: interaction.id, customerNumber: from, serviceNumber: to, gateway, createdAt: this.#d.clock.now() };
+    this.#routes.set(route.interactionId, route);
+    await this.#d.store.saveRoute(route);
+    return interaction;
+  }
+
+  // Which of our numbers and which gateway an SMS chat uses. A chat whose route was never stored (a
+  // crash just after it opened) answers from the first number of its service, by webhook.
+  async routeOf(rec: InteractionRecord): Promise<SmsRoute> {
+    const known = this.#routes.get(rec.id) ?? (await this.#d.store.getRoute(rec.id));
+    if (known) {
+      this.#routes.set(rec.id, known);
+      return known;
+    }
+    const number = Object.entries(this.#d.numbers).find(([, service]) => service === rec.serviceId)?.[0] ?? '';
+    return { interactionId: rec.id, customerNumber: rec.customer.phone, serviceNumber: number, gateway: 'webhook', createdAt: rec.createdAt };
+  }
+
+  // ---- outbound -----------------------------------------------------------------------------
+
+  #onEvent(event: DomainEvent): void {
+    if (event.type !== 'entry_appended' || event.interaction.channel !== 'sms' || !isAgentText(event.entry)) return;
+    this.#track(this.#sendReply(event.interaction, event.entry), 'sending an SMS reply');
+  }
+
+  // One chat's replies leave in the order they were written.
+  #sendReply(rec: InteractionRecord, entry: TimelineEntry): Promise<void> {
+    return this.#serial(`send\u0000${rec.id}`, async () => {
+      const route = await this.routeOf(rec);
+      const text = entry.text ?? '';
+      const { segments, encoding } = countSegments(text);
+      const delivery: SmsDelivery = {
+        id: entry.id,
+        interactionId: rec.id,
+        from: route.serviceNumber,
+        to: rec.customer.phone,
+        segments,
+        encoding,
+        status: 'sending',
+        detail: null,
+        updatedAt: this.#d.clock.now(),
+      };
+      await this.#d.store.saveDelivery(delivery);
+      const sender = this.#d.senders[route.gateway];
+      if (!sender) {
+        await this.#updateStatus(entry.id, 'failed', `No ${route.gateway} SMS gateway is configured.`);
+        return;
+      }
+      let answer: { status: string };
+      try {
+        answer = await sender.send({ id: entry.id, from: delivery.from, to: delivery.to, text, segments });
+      } catch (err) {
+        await this.#updateStatus(entry.id, 'failed', (err as Error).message || String(err));
+        return;
+      }
+      const status = isGatewayStatus(answer.status) ? answer.status : 'accepted';
+      await this.#updateStatus(entry.id, status, isGatewayStatus(answer.status) ? null : `gateway answered "${String(answer.status)}"`);
+    });
+  }
+
+  // A delivery report from a gateway (callback or its answer to the send).
+  async onDeliveryStatus(id: string, status: GatewayStatus, detail: string | null = null): Promise<SmsDelivery> {
+    if (!isGatewayStatus(status)) throw invalid('invalid_status', `status must be one of ${GATEWAY_STATUSES.join(', ')}.`);
+    const updated = await this.#updateStatus(id, status, detail);
+    if (!updated) throw notFound('unknown_message', `No SMS was sent with id ${id}.`);
+    return updated;
+  }
+
+  #updateStatus(id: string, status: SmsDeliveryStatus, detail: string | null): Promise<SmsDelivery | undefined> {
+    return this.#serial(`status\u0000${id}`, async () => {
+      const current = await this.#d.store.getDelivery(id);
+      if (!current) return undefined;
+      if (!supersedes(status, current.status)) return current;
+      const next: SmsDelivery = { ...current, status, detail, updatedAt: this.#d.clock.now() };
+      await this.#d.store.saveDelivery(next);
+      return next;
+    });
+  }
+
+  // Delivery of the agent messages of a chat, by timeline entry id.
+  async deliveries(interactionId: string): Promise<Map<string, SmsDelivery>> {
+    return new Map((await this.#d.store.listDeliveries(interactionId)).map((d) => [d.id, d]));
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------------
+
+  // Resolves once every send and delayed delivery started so far is done (for tests and shutdown).
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  get pendingTexts(): number {
+    return this.#reassembler.pendingGroups;
+  }
+
+  shutdown(): void {
+    this.#unsubscribe();
+    this.#reassembler.shutdown();
+  }
+
+  // Work on one key runs one at a time, in call order, whatever became of the work before it.
+  #serial<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.#chains.get(key) ?? Promise.resolve()).then(work);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#chains.set(key, tail);
+    void tail.then(() => {
+      if (this.#chains.get(key) === tail) this.#chains.delete(key);
+    });
+    return next;
+  }
+
+  #track(work: Promise<unknown>, what: string): void {
+    const p = work.catch((err: unknown) => this.#d.onError(err, what));
+    this.#inFlight.add(p);
+    void p.finally(() => this.#inFlight.delete(p));
+  }
+}
+
+const conversationKey = (sms: { from: string; to: string }) => `in\u0000${sms.from}\u0000${sms.to}`;
+
+const isAgentText = (e: TimelineEntry) => e.kind === 'message' && e.author === 'agent' && typeof e.text === 'string';
+
+function checkConcat(c: { ref: number; part: number; total: number }): void {
+  if (!Number.isInteger(c.ref) || c.ref < 0 || c.ref > 65535) throw invalid('invalid_concat', 'concat.ref must be an integer from 0 to 65535.');
+  if (!Number.isInteger(c.total) || c.total < 1 || c.total > MAX_PARTS) throw invalid('invalid_concat', `concat.total must be an integer from 1 to ${MAX_PARTS}.`);
+  if (!Number.isInteger(c.part) || c.part < 1 || c.part > c.total) throw invalid('invalid_concat', 'concat.part must be an integer from 1 to concat.total.');
+}
+
+// A text longer than a chat message may be (255 parts can be) is shown as several messages.
+function splitText(text: string, max: number): string[] {
+  const chunks: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    let cut = max;
+    // Never split a surrogate pair.
+    if (/[\ud800-\udbff]/.test(rest[cut - 1] ?? '')) cut -= 1;
+    chunks.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  chunks.push(rest);
+  return chunks.filter((c) => c.trim().length > 0);
+}

@@ -1,0 +1,132 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-desk.ts';
+import type { SmsEncoding } from '../../domain/sms-segments.ts';
+
+// The SMS channel's tables (migration 003). Each write is its own commit (synchronous=FULL), so it is on
+// disk when the promise resolves.
+export class SqliteSmsStore implements SmsStore {
+  readonly #db: DatabaseSync;
+  readonly #s: Record<
+    'seen' | 'markSeen' | 'savePart' | 'finishPart' | 'pending' | 'saveRoute' | 'getRoute' | 'saveDelivery' | 'getDelivery' | 'listDeliveries',
+    StatementSync
+  >;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#s = {
+      seen: db.prepare('SELECT 1 FROM sms_inbound WHERE id = ?'),
+      markSeen: db.prepare(
+        'INSERT OR IGNORE INTO sms_inbound (id, from_number, to_number, gateway, received_at, pending) VALUES (?, ?, ?, ?, ?, 0)',
+      ),
+      savePart: db.prepare(
+        `INSERT OR IGNORE INTO sms_inbound (id, from_number, to_number, gateway, received_at, pending, ref, total, part, text)
+         VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+      ),
+      finishPart: db.prepare('UPDATE sms_inbound SET pending = 0, text = NULL WHERE id = ?'),
+      pending: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 ORDER BY received_at, rowid'),
+      saveRoute: db.prepare(
+        `INSERT INTO sms_routes (interaction_id, customer_number, service_number, gateway, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (interaction_id) DO UPDATE SET service_number = excluded.service_number, gateway = excluded.gateway`,
+      ),
+      getRoute: db.prepare('SELECT * FROM sms_routes WHERE interaction_id = ?'),
+      saveDelivery: db.prepare(
+        `INSERT INTO sms_outbound (id, interaction_id, from_number, to_number, segments, encoding, status, detail, updated_at)
+         VALUES ($id, $interaction_id, $from_number, $to_number, $segments, $encoding, $status, $detail, $updated_at)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at,
+           segments = excluded.segments, encoding = excluded.encoding`,
+      ),
+      getDelivery: db.prepare('SELECT * FROM sms_outbound WHERE id = ?'),
+      listDeliveries: db.prepare('SELECT * FROM sms_outbound WHERE interaction_id = ?'),
+    };
+  }
+
+  async isSeen(id: string): Promise<boolean> {
+    return this.#s.seen.get(id) !== undefined;
+  }
+
+  async markSeen(sms: SeenSms): Promise<void> {
+    this.#s.markSeen.run(sms.id, sms.from, sms.to, sms.gateway, sms.receivedAt);
+  }
+
+  async savePart(p: StoredPart): Promise<void> {
+    this.#s.savePart.run(p.id, p.from, p.to, p.gateway, p.receivedAt, p.ref, p.total, p.part, p.text);
+  }
+
+  async finishParts(ids: string[]): Promise<void> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const id of ids) this.#s.finishPart.run(id);
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async pendingParts(): Promise<StoredPart[]> {
+    return this.#s.pending.all().map((row) => ({
+      id: String(row.id),
+      from: String(row.from_number),
+      to: String(row.to_number),
+      gateway: String(row.gateway) as SmsGatewayKind,
+      receivedAt: Number(row.received_at),
+      ref: Number(row.ref),
+      total: Number(row.total),
+      part: Number(row.part),
+      text: String(row.text ?? ''),
+    }));
+  }
+
+  async saveRoute(r: SmsRoute): Promise<void> {
+    this.#s.saveRoute.run(r.interactionId, r.customerNumber, r.serviceNumber, r.gateway, r.createdAt);
+  }
+
+  async getRoute(interactionId: string): Promise<SmsRoute | undefined> {
+    const row = this.#s.getRoute.get(interactionId);
+    if (!row) return undefined;
+    return {
+      interactionId: String(row.interaction_id),
+      customerNumber: String(row.customer_number),
+      serviceNumber: String(row.service_number),
+      gateway: String(row.gateway) as SmsGatewayKind,
+      createdAt: Number(row.created_at),
+    };
+  }
+
+  async saveDelivery(d: SmsDelivery): Promise<void> {
+    this.#s.saveDelivery.run({
+      $id: d.id,
+      $interaction_id: d.interactionId,
+      $from_number: d.from,
+      $to_number: d.to,
+      $segments: d.segments,
+      $encoding: d.encoding,
+      $status: d.status,
+      $detail: d.detail,
+      $updated_at: d.updatedAt,
+    });
+  }
+
+  async getDelivery(id: string): Promise<SmsDelivery | undefined> {
+    const row = this.#s.getDelivery.get(id);
+    return row ? toDelivery(row) : undefined;
+  }
+
+  async listDeliveries(interactionId: string): Promise<SmsDelivery[]> {
+    return this.#s.listDeliveries.all(interactionId).map(toDelivery);
+  }
+}
+
+function toDelivery(row: Record<string, unknown>): SmsDelivery {
+  return {
+    id: String(row.id),
+    interactionId: String(row.interaction_id),
+    from: String(row.from_number),
+    to: String(row.to_number),
+    segments: Number(row.segments),
+    encoding: String(row.encoding) as SmsEncoding,
+    status: String(row.status) as SmsDeliveryStatus,
+    detail: row.detail === null || row.detail === undefined ? null : String(row.detail),
+    updatedAt: Number(row.updated_at),
+  };
+}

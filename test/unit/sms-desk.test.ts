@@ -1,0 +1,390 @@
+import t from 'tap';
+import { ContactCenter } from '../../src/domain/contact-center.ts';
+import { DomainEvents } from '../../src/domain/events.ts';
+import {
+  SmsDesk,
+  type InboundSms,
+  type OutboundSms,
+  type SeenSms,
+  type SmsDelivery,
+  type SmsRoute,
+  type SmsSender,
+  type SmsStore,
+  type StoredPart,
+} from '../../src/domain/sms-desk.ts';
+import { gapMarker } from '../../src/domain/sms-reassembly.ts';
+import {
+  AGENTS,
+  DEFAULT_CONFIG,
+  expectDomainError,
+  ManualClock,
+  MemoryAttachmentStore,
+  MemoryDirectory,
+  MemoryInteractionStore,
+  SERVICES,
+} from './fakes.ts';
+
+// ---- fakes -----------------------------------------------------------------------------------------
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+class MemorySmsStore implements SmsStore {
+  readonly inbound = new Map<string, SeenSms & { pending: boolean; part?: StoredPart }>();
+  readonly routes = new Map<string, SmsRoute>();
+  readonly deliveries = new Map<string, SmsDelivery>();
+
+  async isSeen(id: string) {
+    await turn();
+    return this.inbound.has(id);
+  }
+  async markSeen(sms: SeenSms) {
+    await turn();
+    if (!this.inbound.has(sms.id)) this.inbound.set(sms.id, { ...sms, pending: false });
+  }
+  async savePart(part: StoredPart) {
+    await turn();
+    if (!this.inbound.has(part.id)) this.inbound.set(part.id, { ...part, pending: true, part: structuredClone(part) });
+  }
+  async finishParts(ids: string[]) {
+    await turn();
+    for (const id of ids) {
+      const row = this.inbound.get(id);
+      if (row) this.inbound.set(id, { ...row, pending: false, part: undefined });
+    }
+  }
+  async pendingParts() {
+    return [...this.inbound.values()].filter((r) => r.pending && r.part).map((r) => structuredClone(r.part!));
+  }
+  async saveRoute(route: SmsRoute) {
+    this.routes.set(route.interactionId, { ...route });
+  }
+  async getRoute(id: string) {
+    const r = this.routes.get(id);
+    return r ? { ...r } : undefined;
+  }
+  async saveDelivery(d: SmsDelivery) {
+    await turn();
+    this.deliveries.set(d.id, { ...d });
+  }
+  async getDelivery(id: string) {
+    const d = this.deliveries.get(id);
+    return d ? { ...d } : undefined;
+  }
+  async listDeliveries(interactionId: string) {
+    return [...this.deliveries.values()].filter((d) => d.interactionId === interactionId).map((d) => ({ ...d }));
+  }
+}
+
+class FakeSender implements SmsSender {
+  readonly sent: OutboundSms[] = [];
+  answer: () => Promise<{ status: string }> = async () => ({ status: 'accepted' });
+  async send(sms: OutboundSms) {
+    this.sent.push(sms);
+    return this.answer();
+  }
+}
+
+const ROADSIDE_NO = '+15550009000';
+const BILLING_NO = '+15550009002';
+let phoneCounter = 0;
+const newPhone = () => `+1555700${String(++phoneCounter).padStart(4, '0')}`;
+
+async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: MemorySmsStore; clock?: ManualClock; senders?: 'none' } = {}) {
+  const clock = opts.clock ?? new ManualClock();
+  const interactions = opts.interactions ?? new MemoryInteractionStore();
+  const listenerErrors: unknown[] = [];
+  const events = new DomainEvents((err) => listenerErrors.push(err));
+  const center = new ContactCenter({
+    store: interactions,
+    directory: new MemoryDirectory(SERVICES, AGENTS),
+    attachments: new MemoryAttachmentStore(),
+    events,
+    clock,
+    timers: clock,
+    config: DEFAULT_CONFIG,
+  });
+  await center.recover();
+  const store = opts.sms ?? new MemorySmsStore();
+  const sender = new FakeSender();
+  const errors: unknown[] = [];
+  const desk = new SmsDesk({
+    center,
+    events,
+    store,
+    clock,
+    timers: clock,
+    numbers: { [ROADSIDE_NO]: 'roadside', [BILLING_NO]: 'billing' },
+    partWaitMs: 30_000,
+    senders: opts.senders === 'none' ? {} : { webhook: sender },
+    onError: (err) => errors.push(err),
+  });
+  await desk.recover();
+  let n = 0;
+  const text = (from: string, body: string, over: Partial<InboundSms> = {}): InboundSms => ({
+    id: `in-${++n}-${Math.random().toString(36).slice(2)}`,
+    from,
+    to: ROADSIDE_NO,
+    text: body,
+    gateway: 'webhook',
+    ...over,
+  });
+  const customerTexts = async (interactionId: string) =>
+    (await center.timeline(interactionId)).filter((e) => e.kind === 'message' && e.author === 'customer').map((e) => e.text);
+  return { clock, center, interactions, store, sender, desk, errors, listenerErrors, text, customerTexts };
+}
+
+type Desk = Awaited<ReturnType<typeof makeDesk>>;
+
+async function delivered(h: Desk, sms: InboundSms): Promise<string> {
+  const result = await h.desk.receive(sms);
+  if (result.status !== 'delivered' || !result.interactionId) throw new Error(`expected delivered, got ${JSON.stringify(result)}`);
+  return result.interactionId;
+}
+
+async function acceptedBy(h: Desk, agentId: string, interactionId: string): Promise<void> {
+  h.center.setPresence(agentId, 'make_ready');
+  await h.center.accept(agentId, interactionId);
+  h.center.setPresence(agentId, 'make_not_ready');
+}
+
+// ---- inbound -----------------------------------------------------------------------------------------
+
+t.test('a text from a new number opens an SMS chat on the service of the receiving number, offered like any chat', async (t) => {
+  const h = await makeDesk();
+  h.center.setPresence('alice', 'make_ready');
+  const from = newPhone();
+  const id = await delivered(h, h.text(from, 'My car broke down'));
+  const rec = h.center.findOpenInteraction(id)!;
+  t.equal(rec.channel, 'sms');
+  t.equal(rec.serviceId, 'roadside');
+  t.same(rec.customer, { name: `SMS ${from}`, phone: from }, 'the sender is the customer phone: click-to-call works');
+  t.equal(rec.state, 'offered');
+  t.equal(rec.offeredTo, 'alice');
+  t.same(await h.customerTexts(id), ['My car broke down']);
+  t.same(h.store.routes.get(id), { interactionId: id, customerNumber: from, serviceNumber: ROADSIDE_NO, gateway: 'webhook', createdAt: h.clock.now() });
+
+  const billing = await delivered(h, h.text(from, 'and a billing question', { to: BILLING_NO }));
+  t.not(billing, id, 'another of our numbers is another chat');
+  t.equal(h.center.findOpenInteraction(billing)!.serviceId, 'billing');
+});
+
+t.test('later texts from the same number join the active chat; after Disconnect a new text opens a new chat', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const first = await delivered(h, h.text(from, 'one'));
+  t.equal(await delivered(h, h.text(from, 'two')), first, 'queued chat: joins');
+  await acceptedBy(h, 'alice', first);
+  t.equal(await delivered(h, h.text(from, 'three')), first, 'active chat: joins');
+  t.same(await h.customerTexts(first), ['one', 'two', 'three']);
+  t.not(await delivered(h, h.text(newPhone(), 'other sender')), first, 'another sender: another chat');
+
+  await h.center.disconnect('alice', first);
+  const second = await delivered(h, h.text(from, 'hello again'));
+  t.not(second, first, 'a new chat');
+  t.same(await h.customerTexts(second), ['hello again']);
+  t.equal(h.center.findOpenInteraction(second)!.state, 'queued');
+});
+
+t.test('a repeated id is accepted once, even when the copies arrive together', async (t) => {
+  const h = await makeDesk();
+  const sms = h.text(newPhone(), 'only once');
+  const id = await delivered(h, sms);
+  t.same(await h.desk.receive(sms), { status: 'duplicate' });
+  const again = h.text(sms.from, 'twice at once');
+  const results = await Promise.all([h.desk.receive(again), h.desk.receive({ ...again })]);
+  t.same(results.map((r) => r.status).sort(), ['delivered', 'duplicate']);
+  t.same(await h.customerTexts(id), ['only once', 'twice at once']);
+});
+
+t.test('a text to a number we do not have, a malformed number, an empty text: refused, nothing stored', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  await expectDomainError(t, h.desk.receive(h.text(from, 'hi', { to: '+15550001111' })), 'not_found', 'unknown_number');
+  await expectDomainError(t, h.desk.receive(h.text('5551234', 'hi')), 'invalid', 'invalid_number');
+  await expectDomainError(t, h.desk.receive(h.text(from, '   ')), 'invalid', 'empty_text');
+  await expectDomainError(t, h.desk.receive(h.text(from, 'x', { concat: { ref: 1, part: 3, total: 2 } })), 'invalid', 'invalid_concat');
+  t.equal(h.center.openInteractions().length, 0);
+  t.equal(h.store.inbound.size, 0);
+});
+
+t.test('a configured number that is not E.164 fails at once', async (t) => {
+  t.throws(() => {
+    new SmsDesk({
+      center: {} as ContactCenter,
+      events: new DomainEvents(() => {}),
+      store: new MemorySmsStore(),
+      clock: new ManualClock(),
+      timers: new ManualClock(),
+      numbers: { '5550009000': 'roadside' },
+      partWaitMs: 1000,
+      senders: {},
+      onError: () => {},
+    });
+  }, /E\.164/);
+});
+
+// ---- long texts --------------------------------------------------------------------------------------
+
+t.test('concatenated parts out of order and twice: one message, whole and in order', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const parts = ['The engine stopped ', 'on the A1 near ', 'exit 12, please help.'];
+  const part = (n: number, id = `ref9-${n}`) => h.text(from, parts[n - 1]!, { id, concat: { ref: 9, part: n, total: 3 } });
+  t.same(await h.desk.receive(part(3)), { status: 'part_stored' });
+  t.same(await h.desk.receive(part(1)), { status: 'part_stored' });
+  t.same(await h.desk.receive(part(3)), { status: 'duplicate' }, 'same id again');
+  t.same(await h.desk.receive(part(1, 'resent-with-new-id')), { status: 'duplicate' }, 'same part, new id');
+  t.equal(h.center.openInteractions().length, 0, 'no chat before the text is whole');
+  const id = await delivered(h, part(2));
+  t.same(await h.customerTexts(id), [parts.join('')]);
+  t.same(await h.desk.receive(part(2, 'late-copy')), { status: 'duplicate' }, 'a copy after completion');
+  t.same(await h.customerTexts(id), [parts.join('')]);
+  t.notOk([...h.store.inbound.values()].some((r) => r.pending), 'no part left pending');
+});
+
+t.test('a 1,600-character text in 11 parts is shown whole', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const long = Array.from({ length: 1600 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+  const chunks = Array.from({ length: 11 }, (_, i) => long.slice(i * 153, (i + 1) * 153));
+  const order = [5, 0, 10, 3, 1, 9, 2, 8, 4, 7, 6];
+  let result;
+  for (const i of order) result = await h.desk.receive(h.text(from, chunks[i]!, { concat: { ref: 200, part: i + 1, total: 11 } }));
+  t.equal(result?.status, 'delivered');
+  const id = result?.status === 'delivered' ? result.interactionId! : '';
+  const [message] = await h.customerTexts(id);
+  t.equal(message?.length, 1600);
+  t.equal(message, long);
+});
+
+t.test('a missing part: after the wait the text is shown with a gap marker; the late part follows on its own', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  await h.desk.receive(h.text(from, 'Flat tyre', { concat: { ref: 3, part: 1, total: 3 } }));
+  await h.desk.receive(h.text(from, 'bring a jack', { concat: { ref: 3, part: 3, total: 3 } }));
+  h.clock.advance(29_999);
+  await h.desk.settled();
+  t.equal(h.center.openInteractions().length, 0, 'still waiting');
+  h.clock.advance(1);
+  await h.desk.settled();
+  const [rec] = h.center.openInteractions();
+  t.ok(rec, 'the chat opened with what arrived');
+  t.same(await h.customerTexts(rec!.id), [`Flat tyre ${gapMarker(2, 3)} bring a jack`]);
+  const late = await h.desk.receive(h.text(from, 'on the M4,', { concat: { ref: 3, part: 2, total: 3 } }));
+  t.same(late, { status: 'delivered', interactionId: rec!.id });
+  t.same(await h.customerTexts(rec!.id), [`Flat tyre ${gapMarker(2, 3)} bring a jack`, '[…late part 2 of 3…] on the M4,']);
+  t.same(h.errors, []);
+});
+
+t.test('parts still waiting survive a restart and keep their deadline', async (t) => {
+  const interactions = new MemoryInteractionStore();
+  const sms = new MemorySmsStore();
+  const clock = new ManualClock();
+  const h1 = await makeDesk({ interactions, sms, clock });
+  const from = newPhone();
+  await h1.desk.receive(h1.text(from, 'part one, ', { id: 'r1', concat: { ref: 5, part: 1, total: 2 } }));
+  h1.desk.shutdown();
+  h1.center.shutdown();
+
+  clock.advance(10_000);
+  const h2 = await makeDesk({ interactions, sms, clock });
+  t.equal(h2.desk.pendingTexts, 1, 'the part is waited for again');
+  t.same(await h2.desk.receive(h2.text(from, 'part one, ', { id: 'r1', concat: { ref: 5, part: 1, total: 2 } })), { status: 'duplicate' });
+  const id = await delivered(h2, h2.text(from, 'part two', { id: 'r2', concat: { ref: 5, part: 2, total: 2 } }));
+  t.same(await h2.customerTexts(id), ['part one, part two']);
+
+  await h2.desk.receive(h2.text(from, 'alone', { id: 'r3', concat: { ref: 6, part: 1, total: 2 } }));
+  h2.desk.shutdown();
+  clock.advance(40_000);
+  const h3 = await makeDesk({ interactions, sms, clock });
+  clock.advance(0);
+  await h3.desk.settled();
+  t.same(await h3.customerTexts(id), ['part one, part two', `alone ${gapMarker(2, 2)}`], 'a wait that ran out while down ends at once');
+});
+
+// ---- replies -----------------------------------------------------------------------------------------
+
+t.test('agent replies go out as SMS from the number the customer texted, with their segment count and status', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const id = await delivered(h, h.text(from, 'help'));
+  await acceptedBy(h, 'alice', id);
+  h.sender.answer = async () => ({ status: 'queued' });
+  const long = 'A tow truck is on its way. '.repeat(8);
+  const entry = await h.center.postAgentMessage('alice', id, long);
+  const emoji = await h.center.postAgentMessage('alice', id, 'See you soon 🚗');
+  await h.desk.settled();
+  t.same(h.sender.sent, [
+    { id: entry.id, from: ROADSIDE_NO, to: from, text: long, segments: 2 },
+    { id: emoji.id, from: ROADSIDE_NO, to: from, text: 'See you soon 🚗', segments: 1 },
+  ]);
+  const d = await h.desk.deliveries(id);
+  t.match(d.get(entry.id), { status: 'queued', segments: 2, encoding: 'GSM-7', to: from, from: ROADSIDE_NO });
+  t.match(d.get(emoji.id), { status: 'queued', segments: 1, encoding: 'UCS-2' });
+
+  t.match(await h.desk.onDeliveryStatus(entry.id, 'delivered'), { status: 'delivered' });
+  t.match(await h.desk.onDeliveryStatus(entry.id, 'sent'), { status: 'delivered' }, 'a late report does not undo delivered');
+  t.match(await h.desk.onDeliveryStatus(emoji.id, 'sent'), { status: 'sent' });
+  t.match(await h.desk.onDeliveryStatus(emoji.id, 'undelivered', 'handset off'), { status: 'undelivered', detail: 'handset off' });
+  t.match(await h.desk.onDeliveryStatus(emoji.id, 'sent'), { status: 'undelivered' }, 'final stays final');
+  await expectDomainError(t, h.desk.onDeliveryStatus('no-such-id', 'delivered'), 'not_found', 'unknown_message');
+});
+
+t.test('a failed send is recorded as such; without a gateway replies are marked not sent', async (t) => {
+  const h = await makeDesk();
+  const id = await delivered(h, h.text(newPhone(), 'help'));
+  await acceptedBy(h, 'alice', id);
+  h.sender.answer = async () => {
+    throw new Error('SMS gateway answered HTTP 500');
+  };
+  const entry = await h.center.postAgentMessage('alice', id, 'On our way');
+  await h.desk.settled();
+  t.match((await h.desk.deliveries(id)).get(entry.id), { status: 'failed', detail: 'SMS gateway answered HTTP 500' });
+  t.match(await h.desk.onDeliveryStatus(entry.id, 'delivered'), { status: 'delivered' }, 'a delivery receipt still wins');
+
+  h.sender.answer = async () => ({ status: 'ok-ish' });
+  const odd = await h.center.postAgentMessage('alice', id, 'Odd answer');
+  await h.desk.settled();
+  t.match((await h.desk.deliveries(id)).get(odd.id), { status: 'accepted', detail: 'gateway answered "ok-ish"' });
+
+  const bare = await makeDesk({ senders: 'none' });
+  const other = await delivered(bare, bare.text(newPhone(), 'help'));
+  await acceptedBy(bare, 'alice', other);
+  const e = await bare.center.postAgentMessage('alice', other, 'hello');
+  await bare.desk.settled();
+  t.match((await bare.desk.deliveries(other)).get(e.id), { status: 'failed', detail: 'No webhook SMS gateway is configured.' });
+  t.same(h.errors, []);
+});
+
+t.test('only agent messages of SMS chats are sent', async (t) => {
+  const h = await makeDesk();
+  h.center.setPresence('alice', 'make_ready');
+  const { interaction } = await h.center.startChat({ serviceId: 'roadside', channel: 'web', customer: { name: 'Web user', phone: newPhone() } });
+  await h.center.accept('alice', interaction.id);
+  await h.center.postAgentMessage('alice', interaction.id, 'web reply');
+  const id = await delivered(h, h.text(newPhone(), 'sms customer'));
+  await h.desk.settled();
+  t.same(h.sender.sent, [], 'no web reply, no customer text');
+  t.equal((await h.desk.deliveries(id)).size, 0);
+});
+
+t.test('after a restart, replies that never got an answer from the gateway are sent again', async (t) => {
+  const interactions = new MemoryInteractionStore();
+  const sms = new MemorySmsStore();
+  const clock = new ManualClock();
+  const h1 = await makeDesk({ interactions, sms, clock });
+  const id = await delivered(h1, h1.text(newPhone(), 'help'));
+  await acceptedBy(h1, 'alice', id);
+  h1.sender.answer = () => new Promise(() => {}); // the gateway never answers; then we go down
+  const entry = await h1.center.postAgentMessage('alice', id, 'Help is coming');
+  const done = await h1.center.postAgentMessage('alice', id, 'Second');
+  await interactions.settled();
+  await new Promise((r) => setTimeout(r, 10));
+  t.equal(h1.sender.sent.length, 1, 'the second waits behind the first');
+  h1.desk.shutdown();
+
+  const h2 = await makeDesk({ interactions, sms, clock });
+  await h2.desk.settled();
+  t.same(h2.sender.sent.map((s) => s.id), [entry.id, done.id], 'both sent, in order, with their ids');
+  t.match((await h2.desk.deliveries(id)).get(entry.id), { status: 'accepted' });
+});

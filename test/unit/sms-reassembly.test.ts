@@ -1,0 +1,127 @@
+import t from 'tap';
+import { gapMarker, lateMarker, SmsReassembler, type AssembledSms, type SmsPart } from '../../src/domain/sms-reassembly.ts';
+import { ManualClock } from './fakes.ts';
+
+const WAIT = 30_000;
+
+function harness(opts: { rememberMs?: number } = {}) {
+  const clock = new ManualClock();
+  const expired: AssembledSms[] = [];
+  const r = new SmsReassembler({ clock, timers: clock, waitMs: WAIT, onExpired: (m) => expired.push(m), ...opts });
+  let n = 0;
+  const part = (part: number, text: string, over: Partial<SmsPart> = {}): SmsPart => ({
+    id: `p${++n}`,
+    from: '+15551230001',
+    to: '+15550009000',
+    ref: 7,
+    total: 3,
+    part,
+    text,
+    receivedAt: clock.now(),
+    ...over,
+  });
+  return { clock, expired, r, part };
+}
+
+t.test('parts in order make the whole text', async (t) => {
+  const { r, part } = harness();
+  t.same(r.add(part(1, 'Hello ')), { kind: 'pending' });
+  t.same(r.add(part(2, 'dear ')), { kind: 'pending' });
+  const done = r.add(part(3, 'world'));
+  if (done.kind !== 'complete') throw new Error(`expected complete, got ${done.kind}`);
+  t.equal(done.message.text, 'Hello dear world');
+  t.same(done.message.missing, []);
+  t.same(done.message.parts.map((p) => p.id), ['p1', 'p2', 'p3']);
+  t.equal(done.message.firstId, 'p1');
+  t.equal(r.pendingGroups, 0);
+});
+
+t.test('out of order and twice: put back in order, repeats ignored', async (t) => {
+  const { r, part } = harness();
+  t.same(r.add(part(3, 'C')), { kind: 'pending' });
+  t.same(r.add(part(1, 'A')), { kind: 'pending' });
+  t.equal(r.classify(part(1, 'A')), 'duplicate');
+  t.same(r.add(part(1, 'A')), { kind: 'duplicate' }, 'the same part again');
+  t.same(r.add(part(3, 'C')), { kind: 'duplicate' });
+  const done = r.add(part(2, 'B'));
+  t.equal(done.kind, 'complete');
+  t.equal(done.kind === 'complete' && done.message.text, 'ABC');
+  t.equal(done.kind === 'complete' && done.message.firstId, 'p1', 'named after the part that came first');
+  t.same(r.add(part(2, 'B')), { kind: 'duplicate' }, 'a repeat after completion is still a repeat');
+});
+
+t.test('parts are grouped by sender, receiving number, reference and total', async (t) => {
+  const { r, part } = harness();
+  r.add(part(1, 'x1', { ref: 1 }));
+  r.add(part(1, 'y1', { ref: 2 }));
+  r.add(part(1, 'z1', { from: '+15551230002', ref: 1 }));
+  r.add(part(1, 'w1', { ref: 1, total: 2 }));
+  r.add(part(1, 'v1', { ref: 1, to: '+15550009001' }));
+  t.equal(r.pendingGroups, 5);
+  const done = r.add(part(2, 'w2', { ref: 1, total: 2 }));
+  t.equal(done.kind === 'complete' && done.message.text, 'w1w2');
+  t.equal(r.pendingGroups, 4);
+});
+
+t.test('a missing part: after the wait the text is given with a visible gap', async (t) => {
+  const { clock, expired, r, part } = harness();
+  r.add(part(1, 'Car broke down'));
+  clock.advance(20_000);
+  r.add(part(3, 'near exit 12.'));
+  clock.advance(9_999);
+  t.equal(expired.length, 0, 'the wait counts from the first part');
+  clock.advance(1);
+  t.equal(expired.length, 1);
+  t.equal(expired[0]!.text, `Car broke down ${gapMarker(2, 3)} near exit 12.`);
+  t.equal(gapMarker(2, 3), '[…missing part 2 of 3…]');
+  t.same(expired[0]!.missing, [2]);
+  t.equal(r.pendingGroups, 0);
+
+  t.equal(r.classify(part(2, ' on the highway ')), 'late');
+  const late = r.add(part(2, 'on the highway'));
+  t.equal(late.kind, 'late');
+  t.equal(late.kind === 'late' && late.message.text, `${lateMarker(2, 3)} on the highway`);
+  t.same(r.add(part(2, 'on the highway')), { kind: 'duplicate' }, 'the late part only once');
+  t.same(r.add(part(1, 'Car broke down')), { kind: 'duplicate' });
+});
+
+t.test('gaps at the start, the end and side by side', async (t) => {
+  const { clock, expired, r, part } = harness();
+  r.add(part(3, 'three', { total: 5 }));
+  clock.advance(WAIT);
+  t.equal(expired[0]!.text, `${gapMarker(1, 5)} ${gapMarker(2, 5)} three ${gapMarker(4, 5)} ${gapMarker(5, 5)}`);
+  t.same(expired[0]!.missing, [1, 2, 4, 5]);
+});
+
+t.test('a restored part keeps its arrival time: the wait is not restarted', async (t) => {
+  const { clock, expired, r, part } = harness();
+  r.add(part(1, 'A', { receivedAt: clock.now() - 25_000 }));
+  clock.advance(4_999);
+  t.equal(expired.length, 0);
+  clock.advance(1);
+  t.equal(expired.length, 1, 'expired 30 s after it first arrived');
+  const r2 = harness();
+  r2.r.add(r2.part(1, 'A', { receivedAt: r2.clock.now() - 60_000 }));
+  r2.clock.advance(0);
+  t.equal(r2.expired.length, 1, 'a wait that ran out while down ends at once');
+});
+
+t.test('a finished group is forgotten after a while: the reference can be used again', async (t) => {
+  const { clock, r, part } = harness({ rememberMs: 60_000 });
+  r.add(part(1, 'a', { total: 2 }));
+  r.add(part(2, 'b', { total: 2 }));
+  t.equal(r.classify(part(1, 'a', { total: 2 })), 'duplicate');
+  clock.advance(60_000);
+  t.equal(r.classify(part(1, 'new', { total: 2 })), 'new');
+});
+
+t.test('a part number outside 1..total is refused; shutdown cancels every timer', async (t) => {
+  const { clock, r, part } = harness();
+  t.throws(() => r.add(part(4, 'x')), RangeError);
+  t.throws(() => r.add(part(0, 'x')), RangeError);
+  r.add(part(1, 'x'));
+  t.ok(clock.pendingTimers > 0);
+  r.shutdown();
+  t.equal(clock.pendingTimers, 0);
+  t.equal(r.pendingGroups, 0);
+});
