@@ -1,0 +1,52 @@
+// The mobile API over fetch: JSON in and out, the chat token as a Bearer, errors as ApiError {status, code}.
+import { API } from './state.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export const enc = encodeURIComponent;
+
+export async function api(method, path, { body, form, token } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload;
+  if (form) {
+    payload = form; // the browser sets the multipart boundary
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res;
+  let text;
+  try {
+    res = await fetch(API + path, { method, headers, body: payload, cache: 'no-store', credentials: 'same-origin' });
+    text = await res.text();
+  } catch {
+    throw new ApiError(0, 'network', 'Network problem: check your connection and try again.');
+  }
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const error = data && typeof data === 'object' ? data.error : null;
+    const message = error && typeof error.message === 'string' && error.message ? error.message : `Request failed (${res.status}).`;
+    const code = error && typeof error.code === 'string' ? error.code : `http_${res.status}`;
+    throw new ApiError(res.status, code, message);
+  }
+  return data;
+}
+
+export const isTransient = (err) => err.status === 0 || err.status === 408 || err.status === 429 || err.status >= 500;
+export const isGone = (err) => err.status === 401 || err.status === 403 || err.status === 404;
+
+export const chatPath = (s, tail = '') => `/chats/${enc(s.id)}${tail}`;

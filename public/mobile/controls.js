@@ -1,0 +1,145 @@
+// The chat controls: Send (and Ctrl+Enter), Photo, Share location, End chat, Start a new chat.
+import { api, chatPath } from './api.js';
+import { addMessage, addPending, deliver } from './messages.js';
+import { actionFailed, markEnded, teardown } from './session.js';
+import { MAX_PHOTO_BYTES, MAX_TEXT, state } from './state.js';
+import { el, newClientId, notify, scrollToBottom, setBusy, setChatState, showStart, ui } from './ui.js';
+
+ui.sendForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const s = state.session;
+  if (!s || s.ended) return;
+  const text = ui.message.value.trim();
+  if (!text) {
+    notify('Type a message first.');
+    ui.message.focus();
+    return;
+  }
+  if (text.length > MAX_TEXT) {
+    notify(`Messages can be at most ${MAX_TEXT} characters (this one has ${text.length}).`, true);
+    return;
+  }
+  notify('');
+  ui.message.value = '';
+  ui.message.focus();
+  const clientId = newClientId();
+  const item = addPending();
+  item.append(el('p', 'msg-text', text));
+  s.pending.set(clientId, item);
+  void deliver(s, clientId, text, item);
+});
+
+// Ctrl+Enter / Cmd+Enter sends; plain Enter makes a new line (messages may be long).
+ui.message.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    ui.sendForm.requestSubmit();
+  }
+});
+
+ui.photo.addEventListener('change', async () => {
+  const s = state.session;
+  const file = ui.photo.files && ui.photo.files[0];
+  ui.photo.value = '';
+  if (!s || s.ended || !file) return;
+  if (file.type && !file.type.startsWith('image/')) {
+    notify('Please choose an image.', true);
+    return;
+  }
+  if (file.size > MAX_PHOTO_BYTES) {
+    notify('This photo is too large (at most 10 MB).', true);
+    return;
+  }
+  notify('');
+  const item = addPending('msg-upload');
+  const preview = URL.createObjectURL(file);
+  const img = el('img', 'msg-thumb');
+  img.alt = file.name || 'image';
+  img.src = preview;
+  const box = el('span', 'msg-photo');
+  box.append(img);
+  item.append(box);
+  scrollToBottom();
+  setBusy(ui.photo, true);
+  const form = new FormData();
+  form.append('file', file, file.name || 'photo.jpg');
+  try {
+    const msg = await api('POST', chatPath(s, '/attachments'), { form, token: s.token });
+    item.remove();
+    addMessage(s, msg);
+  } catch (err) {
+    item.remove();
+    actionFailed(s, err);
+  } finally {
+    URL.revokeObjectURL(preview);
+    setBusy(ui.photo, false);
+  }
+});
+
+export function geoErrorMessage(err) {
+  if (err && err.code === 1) {
+    return window.isSecureContext
+      ? 'Location permission was denied. Allow location access for this page to share it.'
+      : 'Sharing your location needs a secure (https) page.';
+  }
+  if (err && err.code === 3) return 'Finding your location took too long. Please try again.';
+  return 'Your location could not be determined.';
+}
+
+ui.shareLocation.addEventListener('click', () => {
+  const s = state.session;
+  if (!s || s.ended) return;
+  if (!('geolocation' in navigator)) {
+    notify('Location is not available in this browser.', true);
+    return;
+  }
+  setBusy(ui.shareLocation, true);
+  notify('Finding your location…');
+  navigator.geolocation.getCurrentPosition(
+    async (position) => {
+      const { latitude, longitude, accuracy } = position.coords;
+      const loc = { lat: latitude, lon: longitude };
+      if (Number.isFinite(accuracy)) loc.accuracy_m = accuracy;
+      try {
+        await api('POST', chatPath(s, '/context'), { body: { location: loc }, token: s.token });
+        if (state.session !== s) return;
+        const precision = Number.isFinite(accuracy) ? ` (±${Math.round(accuracy)} m)` : '';
+        ui.location.textContent = `Location sent: ${latitude}, ${longitude}${precision}`;
+        notify('Location shared.');
+      } catch (err) {
+        actionFailed(s, err);
+      } finally {
+        setBusy(ui.shareLocation, false);
+      }
+    },
+    (err) => {
+      setBusy(ui.shareLocation, false);
+      if (state.session === s) notify(geoErrorMessage(err), true);
+    },
+    { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 },
+  );
+});
+
+ui.endChat.addEventListener('click', async () => {
+  const s = state.session;
+  if (!s || s.ended) return;
+  setBusy(ui.endChat, true);
+  try {
+    await api('POST', chatPath(s, '/end'), { token: s.token });
+    notify('');
+    markEnded(s);
+  } catch (err) {
+    actionFailed(s, err);
+  } finally {
+    setBusy(ui.endChat, false);
+  }
+});
+
+ui.newChat.addEventListener('click', () => {
+  teardown(state.session);
+  ui.log.replaceChildren();
+  ui.location.textContent = '';
+  setChatState('');
+  showStart('');
+  ui.name.focus();
+});

@@ -1,0 +1,168 @@
+// The conversation log: bubbles in seq order, photos loaded with the token, sending with retries.
+import { api, chatPath, isTransient } from './api.js';
+import { noteSeq } from './events.js';
+import { actionFailed } from './session.js';
+import { SEND_BACKOFF_MS, SEND_RETRIES, state } from './state.js';
+import { el, formatTime, nearBottom, scrollToBottom, sleep, ui } from './ui.js';
+
+export function authorLabel(s, msg) {
+  return msg.author === 'customer' ? 'You' : s.agentName || 'Agent';
+}
+
+export function buildBubble(author) {
+  const item = el('div', `msg ${author === 'customer' ? 'msg-customer' : 'msg-agent'}`);
+  const meta = el('p', 'msg-meta');
+  const who = el('span', 'msg-author');
+  const status = el('span', 'msg-status');
+  meta.append(who, status);
+  item.append(meta);
+  return item;
+}
+
+export function fillBubble(s, item, msg) {
+  item.querySelector('.msg-author').textContent = authorLabel(s, msg);
+  const status = item.querySelector('.msg-status');
+  status.replaceChildren();
+  const time = el('time', '', formatTime(msg.created_at));
+  if (msg.created_at) time.dateTime = msg.created_at;
+  status.append(time);
+  item.classList.remove('msg-pending', 'msg-failed');
+  item.dataset.seq = String(msg.seq);
+  if (typeof msg.text === 'string' && msg.text && !item.querySelector('.msg-text')) {
+    item.append(el('p', 'msg-text', msg.text));
+  }
+  if (msg.attachment && !item.querySelector('.msg-photo')) item.append(attachmentView(s, msg.attachment));
+}
+
+// Keep the log in seq order; unacknowledged messages stay at the end.
+export function placeBySeq(item, seq) {
+  item.remove();
+  let before = null;
+  for (let node = ui.log.lastElementChild; node; node = node.previousElementSibling) {
+    if (node.dataset.seq === undefined) {
+      before = node;
+      continue;
+    }
+    if (Number(node.dataset.seq) > seq) before = node;
+    else break;
+  }
+  ui.log.insertBefore(item, before);
+}
+
+export function addMessage(s, msg) {
+  if (state.session !== s || !msg || typeof msg !== 'object' || !Number.isFinite(msg.seq)) return;
+  const pendingItem = msg.client_id ? s.pending.get(msg.client_id) : undefined;
+  if (pendingItem) s.pending.delete(msg.client_id);
+  if (s.seen.has(msg.seq)) {
+    if (pendingItem) pendingItem.remove();
+    return;
+  }
+  const follow = nearBottom() || msg.author === 'customer';
+  noteSeq(s, msg.seq);
+  const item = pendingItem || buildBubble(msg.author);
+  fillBubble(s, item, msg);
+  placeBySeq(item, msg.seq);
+  if (follow) scrollToBottom();
+}
+
+export function attachmentView(s, att) {
+  const box = el('a', 'msg-photo');
+  const label = att.file_name || 'image';
+  const status = el('span', 'msg-photo-status', `Loading ${label}…`);
+  box.append(status);
+  if (!att.url) {
+    status.textContent = `${label} (not available)`;
+    return box;
+  }
+  void loadAttachment(s, att, box, status, label);
+  return box;
+}
+
+export async function loadAttachment(s, att, box, status, label) {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      // The chat token goes only to this origin.
+      const sameOrigin = new URL(att.url, location.href).origin === location.origin;
+      const headers = sameOrigin ? { Authorization: `Bearer ${s.token}` } : {};
+      const res = await fetch(att.url, { headers, cache: 'no-store' });
+      if (!res.ok) throw new Error(`status ${res.status}`);
+      const blob = await res.blob();
+      if (state.session !== s) return;
+      const url = URL.createObjectURL(blob);
+      s.blobUrls.push(url);
+      box.href = url;
+      box.target = '_blank';
+      box.rel = 'noopener';
+      const type = att.content_type || blob.type || '';
+      if (type.startsWith('image/')) {
+        const img = el('img', 'msg-thumb');
+        img.alt = label;
+        img.decoding = 'async';
+        img.src = url;
+        status.replaceWith(img);
+      } else {
+        box.download = label;
+        status.textContent = `Download ${label}`;
+      }
+      return;
+    } catch {
+      if (state.session !== s) return;
+      await sleep(1000 * (attempt + 1));
+    }
+  }
+  if (state.session === s) status.textContent = `${label} could not be loaded.`;
+}
+
+// A customer message not yet acknowledged: shown at the end of the log until the server gives it a seq.
+export function addPending(className) {
+  const item = buildBubble('customer');
+  item.classList.add('msg-pending');
+  if (className) item.classList.add(className);
+  item.querySelector('.msg-author').textContent = 'You';
+  item.querySelector('.msg-status').textContent = 'Sending…';
+  ui.log.append(item);
+  scrollToBottom();
+  return item;
+}
+
+export function markFailed(s, clientId, text, item) {
+  item.classList.remove('msg-pending');
+  item.classList.add('msg-failed');
+  const status = item.querySelector('.msg-status');
+  status.textContent = 'Not sent ';
+  const retry = el('button', 'link-button', 'Retry');
+  retry.type = 'button';
+  retry.addEventListener('click', () => {
+    if (state.session !== s || s.ended) return;
+    item.classList.remove('msg-failed');
+    item.classList.add('msg-pending');
+    status.textContent = 'Sending…';
+    void deliver(s, clientId, text, item);
+  });
+  status.append(retry);
+}
+
+// Send one message; on network trouble retry with the same client_id (the server dedupes on it).
+export async function deliver(s, clientId, text, item) {
+  let delay = SEND_BACKOFF_MS;
+  for (let attempt = 0; ; attempt += 1) {
+    if (state.session !== s || !s.pending.has(clientId)) return; // acknowledged meanwhile over the socket
+    try {
+      const msg = await api('POST', chatPath(s, '/messages'), { body: { text, client_id: clientId }, token: s.token });
+      addMessage(s, msg);
+      return;
+    } catch (err) {
+      if (state.session !== s) return;
+      if (!s.pending.has(clientId)) return;
+      if (isTransient(err) && attempt < SEND_RETRIES) {
+        item.querySelector('.msg-status').textContent = 'Sending… (retrying)';
+        await sleep(delay);
+        delay = Math.min(delay * 2, 8000);
+        continue;
+      }
+      markFailed(s, clientId, text, item);
+      actionFailed(s, err);
+      return;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// The chat's life on this page: open or resume it, load its history, end it, or lose it.
+import { api, chatPath, isGone } from './api.js';
+import { connect } from './events.js';
+import { addMessage } from './messages.js';
+import { RECONNECT_MIN_MS, state } from './state.js';
+import { forgetStored } from './storage.js';
+import { scheduleVideo, stopVideo } from './video.js';
+import { notify, refreshControls, scrollToBottom, setChatState, setConn, showAgent, showChat, showStart, ui } from './ui.js';
+
+export function newSession(stored) {
+  return {
+    id: stored.id,
+    token: stored.token,
+    lastSeq: 0,
+    seen: new Set(),
+    pending: new Map(), // client_id -> element
+    agentName: '',
+    ended: false,
+    ws: null,
+    reconnectDelay: RECONNECT_MIN_MS,
+    reconnectTimer: 0,
+    blobUrls: [],
+  };
+}
+
+export function closeSocket(s) {
+  clearTimeout(s.reconnectTimer);
+  const ws = s.ws;
+  s.ws = null;
+  if (ws) ws.close(1000);
+}
+
+export function teardown(s) {
+  if (!s) return;
+  closeSocket(s);
+  stopVideo(s);
+  for (const url of s.blobUrls) URL.revokeObjectURL(url);
+  s.blobUrls = [];
+  if (state.session === s) state.session = null;
+}
+
+// The chat is gone (bad token, unknown chat): forget it and offer a new one.
+export function lose(s, message) {
+  if (state.session !== s) return;
+  forgetStored();
+  teardown(s);
+  ui.log.replaceChildren();
+  ui.location.textContent = '';
+  showStart(message || 'This chat is no longer available. You can start a new one.', true);
+}
+
+export function markEnded(s) {
+  if (state.session !== s || s.ended) return;
+  s.ended = true;
+  forgetStored();
+  closeSocket(s);
+  stopVideo(s);
+  setConn('');
+  setChatState('Chat ended');
+  ui.ended.hidden = false;
+  refreshControls();
+}
+
+export function updateChat(s, chat) {
+  if (state.session !== s || !chat || typeof chat !== 'object') return;
+  if (chat.customer) state.lastCustomer = { name: chat.customer.name || '', phone: chat.customer.phone || '' };
+  if (chat.agent && chat.agent.name) s.agentName = chat.agent.name;
+  if (chat.video) scheduleVideo(s, chat.video);
+  if (chat.state === 'ended') markEnded(s);
+  else if (chat.state === 'active') showAgent(s);
+  else if (!s.ended) setChatState('Waiting for an agent…');
+}
+
+// Ask the server where the chat stands, after a refusal or a failed connection.
+export async function refreshChat(s) {
+  try {
+    const chat = await api('GET', chatPath(s), { token: s.token });
+    updateChat(s, chat);
+  } catch (err) {
+    if (state.session !== s) return;
+    if (err.status === 409) markEnded(s);
+    else if (isGone(err)) lose(s);
+  }
+}
+
+// Errors of customer actions: show the server's message; if the chat itself may be the cause,
+// check its state (a 409 on an ended chat ends the page, a lost chat goes back to the start form).
+export function actionFailed(s, err) {
+  if (state.session !== s) return;
+  notify(err.message, true);
+  if (err.status === 409 || isGone(err)) void refreshChat(s);
+}
+
+export async function openChat(stored, resume) {
+  teardown(state.session);
+  const s = newSession(stored);
+  state.session = s;
+  ui.log.replaceChildren();
+  ui.location.textContent = '';
+  if (resume) {
+    ui.start.hidden = true;
+    notify('Resuming your chat…');
+    try {
+      const chat = await api('GET', chatPath(s), { token: s.token });
+      if (state.session !== s) return;
+      if (chat && chat.customer) state.lastCustomer = { name: chat.customer.name || '', phone: chat.customer.phone || '' };
+      if (!chat || chat.state === 'ended') {
+        lose(s, 'Your previous chat has ended. You can start a new one.');
+        return;
+      }
+      notify('');
+      showChat();
+      updateChat(s, chat);
+    } catch (err) {
+      if (state.session !== s) return;
+      if (isGone(err) || err.status === 409) {
+        lose(s, 'Your previous chat is no longer available. You can start a new one.');
+        return;
+      }
+      // Network trouble or a server hiccup: show the chat and let the connection retry.
+      showChat();
+      setChatState('Waiting for an agent…');
+      notify(err.message, true);
+    }
+  } else {
+    showChat();
+    setChatState('Waiting for an agent…');
+    ui.message.focus();
+  }
+  await loadHistory(s);
+  if (state.session !== s || s.ended) return;
+  connect(s);
+}
+
+export async function loadHistory(s) {
+  try {
+    const data = await api('GET', `${chatPath(s, '/messages')}?after=${s.lastSeq}`, { token: s.token });
+    if (state.session !== s) return;
+    const messages = data && Array.isArray(data.messages) ? data.messages : [];
+    messages.sort((a, b) => a.seq - b.seq);
+    for (const msg of messages) addMessage(s, msg);
+    scrollToBottom();
+  } catch (err) {
+    if (state.session !== s) return;
+    if (isGone(err)) lose(s);
+    else if (err.status === 409) markEnded(s);
+    // otherwise the event stream replays from lastSeq once it connects
+  }
+}

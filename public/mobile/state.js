@@ -1,0 +1,23 @@
+// Settings and the shared state of the customer page: the one chat it shows and what the customer typed.
+export const API = '/api/v1';
+export const E164 = /^\+[1-9][0-9]{6,14}$/;
+export const MAX_TEXT = 8000;
+export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+export const SEND_RETRIES = 4; // retries after the first attempt, same client_id each time
+export const SEND_BACKOFF_MS = 1000;
+export const RECONNECT_MIN_MS = 1000;
+export const RECONNECT_MAX_MS = 10000;
+
+export const serviceId = document.body.dataset.service || '';
+export const storageKey = `chat:${serviceId}`;
+
+// `state.session` is the one chat this page shows. Every async continuation checks
+// `state.session === s` before touching the page, so answers that arrive after the customer moved on
+// are dropped.
+export const state = {
+  session: null,
+  lastCustomer: { name: '', phone: '' },
+};
+
+// Controls with an action in flight.
+export const busy = new Set();
