@@ -1,6 +1,7 @@
 // The chat's life on this page: open or resume it, load its history, end it, or lose it.
 import { api, chatPath, isGone } from './api.js';
 import { connect } from './events.js';
+import { startSimulatedPhone } from './phone.js';
 import { addMessage } from './messages.js';
 import { RECONNECT_MIN_MS, state } from './state.js';
 import { forgetStored } from './storage.js';
@@ -130,6 +131,7 @@ export async function openChat(stored, resume) {
   await loadHistory(s);
   if (state.session !== s || s.ended) return;
   connect(s);
+  startSimulatedPhone(s).catch((err) => console.warn('simulated phone failed:', err.message));
 }
 
 export async function loadHistory(s) {
