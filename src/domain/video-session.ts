@@ -12,6 +12,15 @@ export const VIDEO_STATES: StateTable<VideoState, VideoEvent> = {
   closed: {},
 };
 
+// Who ends the video with each event (allow starts it: it never ends one).
+const ENDED_BY: Record<VideoEvent, VideoSession['endedBy']> = {
+  allow: null,
+  decline: 'agent',
+  customer_close: 'customer',
+  end_session: 'agent',
+  media_lost: 'system',
+};
+
 export interface VideoSession {
   id: string;
   interactionId: string;
@@ -31,6 +40,6 @@ export function applyVideoEvent(video: VideoSession, event: VideoEvent, now: num
   if (video.state === 'active') video.startedAt = now;
   if (!isVideoOpen(video)) {
     video.endedAt = now;
-    video.endedBy = event === 'customer_close' ? 'customer' : event === 'end_session' ? 'agent' : 'system';
+    video.endedBy = ENDED_BY[event];
   }
 }

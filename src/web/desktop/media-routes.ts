@@ -39,7 +39,8 @@ export function mediaRouter(opts: {
     }
     const rec = await center.interactionForAgent(agentId, id);
     const html = fragment === 'call' ? await presenter.callFragment(rec, error?.message) : await presenter.videoFragment(rec, error?.message);
-    if (error) res.status(statusOf(error)).set('HX-Reswap', 'outerHTML');
+    // The video area is swapped inside its slot (#video-slot-{id}), which pushed fragments never replace.
+    if (error) res.status(statusOf(error)).set('HX-Reswap', fragment === 'video' ? 'innerHTML' : 'outerHTML');
     res.type('html').send(html);
   };
 

@@ -1,0 +1,246 @@
+// The video rules of MultimediaDesk with in-memory fakes: the customer asks, the agent allows or declines,
+// only the customer closes video alone, End session ends video, call and chat in that order, signaling is
+// for the two participants only and says whether the video carries the voice.
+import t, { type Test } from 'tap';
+import { DomainError } from '../../src/domain/errors.ts';
+import { MultimediaDesk } from '../../src/domain/multimedia.ts';
+import type { CallRequest, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from '../../src/domain/ports.ts';
+import { activeChat, expectDomainError, makeCenter, type Harness } from './fakes.ts';
+
+// Records every call; `failOpen` makes the next open() fail as an SFU with no worker would.
+class FakeVideoRooms implements VideoRooms {
+  readonly calls: string[] = [];
+  readonly rooms = new Set<string>();
+  failOpen: DomainError | null = null;
+
+  async open(sessionId: string): Promise<void> {
+    this.calls.push(`open ${sessionId}`);
+    if (this.failOpen) throw this.failOpen;
+    this.rooms.add(sessionId);
+  }
+  async close(sessionId: string): Promise<void> {
+    this.calls.push(`close ${sessionId}`);
+    this.rooms.delete(sessionId);
+  }
+  async signal(sessionId: string, participant: VideoParticipant, request: VideoSignal): Promise<unknown> {
+    this.calls.push(`signal ${participant} ${request.op}`);
+    if (!this.rooms.has(sessionId)) throw new DomainError('not_found', 'video_session_not_found', 'no room');
+    return request.op === 'consume' ? { consumers: [], live: [] } : { routerRtpCapabilities: { codecs: [] } };
+  }
+  leave(sessionId: string, participant: VideoParticipant): void {
+    this.calls.push(`leave ${sessionId} ${participant}`);
+  }
+  async dump(): Promise<VideoRoomDump> {
+    const none = { transports: 0, producers: 0, consumers: 0 };
+    return { ...none, participants: { agent: none, customer: none } };
+  }
+}
+
+class FakeTelephony implements Telephony {
+  readonly calls: string[] = [];
+  async placeCall(request: CallRequest): Promise<void> {
+    this.calls.push(`place ${request.legId}`);
+  }
+  async release(legId: string): Promise<void> {
+    this.calls.push(`release ${legId}`);
+  }
+  async hold(): Promise<void> {}
+  async unhold(): Promise<void> {}
+  async mute(): Promise<void> {}
+  async unmute(): Promise<void> {}
+}
+
+interface Desk extends Harness {
+  desk: MultimediaDesk;
+  rooms: FakeVideoRooms;
+  telephony: FakeTelephony;
+}
+
+async function makeDesk(opts: { video?: boolean } = {}): Promise<Desk> {
+  const h = await makeCenter();
+  const rooms = new FakeVideoRooms();
+  const telephony = new FakeTelephony();
+  const desk = new MultimediaDesk({ center: h.center, telephony, video: opts.video === false ? null : rooms, clock: h.clock });
+  return { ...h, desk, rooms, telephony };
+}
+
+async function running(d: Desk, t: Test) {
+  const { interaction } = await activeChat(d);
+  const video = await d.desk.requestVideo(interaction.id);
+  await d.desk.allowVideo('alice', interaction.id);
+  t.equal(video.state, 'active', 'the video runs');
+  return { id: interaction.id, video };
+}
+
+const videoEntries = (d: Desk, id: string) => d.store.entriesOf(id).filter((e) => e.kind === 'video').map((e) => e.data as { state: string; endedBy: string | null });
+
+t.test('a request is idempotent while open; a new one may follow a close', async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  const first = await d.desk.requestVideo(interaction.id);
+  const again = await d.desk.requestVideo(interaction.id);
+  t.equal(again, first, 'the same request');
+  t.equal(videoEntries(d, interaction.id).length, 1, 'recorded once');
+  await d.desk.allowVideo('alice', interaction.id);
+  t.equal((await d.desk.requestVideo(interaction.id)).id, first.id, 'asking while it runs changes nothing');
+  await d.desk.customerCloseVideo(interaction.id);
+  const later = await d.desk.requestVideo(interaction.id);
+  t.not(later.id, first.id, 'after a close the customer may ask again');
+  t.equal(later.state, 'requested');
+});
+
+t.test('a request on an ended chat is a conflict; without an SFU video is unavailable', async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  await d.center.endByCustomer(interaction.id);
+  await expectDomainError(t, d.desk.requestVideo(interaction.id), 'conflict', 'chat_ended');
+  const none = await makeDesk({ video: false });
+  const other = await activeChat(none);
+  await expectDomainError(t, none.desk.requestVideo(other.interaction.id), 'unavailable', 'video_unavailable');
+});
+
+t.test('Allow opens the room once, then the video runs; Decline tells the customer and opens nothing', async (t) => {
+  const d = await makeDesk();
+  const { id, video } = await running(d, t);
+  t.same(d.rooms.calls, [`open ${video.id}`]);
+  await expectDomainError(t, d.desk.allowVideo('alice', id), 'conflict', 'video_active', 'Allow twice');
+  t.same(d.rooms.calls, [`open ${video.id}`], 'a refused Allow opens no room');
+  await expectDomainError(t, d.desk.declineVideo('alice', id), 'conflict', 'video_active', 'Decline once it runs');
+  await expectDomainError(t, d.desk.allowVideo('bob', id), 'forbidden', 'not_your_chat', "another agent's Allow");
+
+  const second = await activeChat(d, 'bob');
+  const request = await d.desk.requestVideo(second.interaction.id);
+  await d.desk.declineVideo('bob', second.interaction.id);
+  t.same([request.state, request.endedBy], ['declined', 'agent']);
+  t.notOk(d.rooms.calls.includes(`open ${request.id}`), 'no room for a declined request');
+  t.same(videoEntries(d, second.interaction.id).map((v) => v.state), ['requested', 'declined'], 'the customer reads it on the timeline');
+  await expectDomainError(t, d.desk.allowVideo('bob', second.interaction.id), 'conflict', 'video_declined', 'Allow after Decline');
+});
+
+t.test('a room that cannot open leaves the request as it was', async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  const video = await d.desk.requestVideo(interaction.id);
+  d.rooms.failOpen = new DomainError('unavailable', 'sfu_unavailable', 'no worker');
+  await expectDomainError(t, d.desk.allowVideo('alice', interaction.id), 'unavailable', 'sfu_unavailable');
+  t.equal(video.state, 'requested', 'still asking');
+  d.rooms.failOpen = null;
+  await d.desk.allowVideo('alice', interaction.id);
+  t.equal(video.state, 'active', 'Allow works once the SFU is back');
+});
+
+t.test('only the customer closes video alone: chat and call stay; the agent has End session only', async (t) => {
+  const d = await makeDesk();
+  const { id, video } = await running(d, t);
+  const leg = await d.desk.callCustomer('alice', id);
+  await expectDomainError(t, d.center.disconnect('alice', id), 'conflict', undefined, 'Disconnect while call and video run');
+  await expectDomainError(t, d.desk.releaseCall('alice', id), 'conflict', 'video_active', 'Release call while video runs');
+
+  await d.desk.customerCloseVideo(id);
+  t.same([video.state, video.endedBy], ['closed', 'customer']);
+  t.ok(d.rooms.calls.includes(`close ${video.id}`), 'the room is closed');
+  t.equal(d.center.openInteraction(id).state, 'active', 'the chat goes on');
+  t.equal(leg.state, 'dialing_agent', 'the call goes on');
+  await d.desk.releaseCall('alice', id);
+  t.equal(leg.state, 'released', "Release call is the agent's again");
+  await d.center.disconnect('alice', id);
+  t.equal(d.center.findOpenInteraction(id), undefined, 'and so is Disconnect chat');
+});
+
+t.test('End session closes video, releases the call, disconnects the chat: in that order, on the timeline', async (t) => {
+  const d = await makeDesk();
+  const { id, video } = await running(d, t);
+  const leg = await d.desk.callCustomer('alice', id);
+  await expectDomainError(t, d.desk.endSession('bob', id), 'forbidden', 'not_your_chat');
+  const rec = await d.desk.endSession('alice', id);
+  t.equal(rec.state, 'ended');
+  t.equal(rec.endedBy, 'agent');
+  t.same([video.state, video.endedBy], ['closed', 'agent']);
+  t.equal(leg.state, 'released');
+  const kinds = d.store.entriesOf(id).map((e) => (e.kind === 'video' ? `video ${(e.data as { state: string }).state}` : e.kind === 'call' ? `call ${(e.data as { state: string }).state}` : e.kind));
+  const tail = kinds.slice(kinds.indexOf('video closed'));
+  t.same(tail, ['video closed', 'call released', 'ended'], 'video, then call, then chat');
+  const order = [...d.rooms.calls.filter((c) => c.startsWith('close')), ...d.telephony.calls.filter((c) => c.startsWith('release'))];
+  t.same(order, [`close ${video.id}`, `release ${leg.id}`]);
+});
+
+t.test('End session with video only, and with nothing but the chat', async (t) => {
+  const d = await makeDesk();
+  const { id } = await running(d, t);
+  await d.desk.endSession('alice', id);
+  t.same(d.telephony.calls, [], 'no call to release');
+  const plain = await activeChat(d);
+  const rec = await d.desk.endSession('alice', plain.interaction.id);
+  t.equal(rec.state, 'ended', 'End session of a plain chat is a Disconnect');
+});
+
+t.test('ending the chat any other way closes an open video first', async (t) => {
+  const d = await makeDesk();
+  const { id, video } = await running(d, t);
+  await d.center.endByCustomer(id);
+  t.same([video.state, video.endedBy], ['closed', 'customer'], 'the customer ends the chat: video closed by them');
+  t.ok(d.rooms.calls.includes(`close ${video.id}`));
+
+  const asked = await activeChat(d);
+  const request = await d.desk.requestVideo(asked.interaction.id);
+  await d.center.disconnect('alice', asked.interaction.id);
+  t.same([request.state, request.endedBy], ['closed', 'agent'], 'a request nobody answered ends with the chat the agent disconnects');
+});
+
+t.test('lost media ends a running video like a close, nothing else', async (t) => {
+  const d = await makeDesk();
+  const { id, video } = await running(d, t);
+  await d.desk.onVideoLost('no-such-session');
+  t.equal(video.state, 'active', 'an unknown session changes nothing');
+  await d.desk.onVideoLost(video.id);
+  t.same([video.state, video.endedBy], ['closed', 'system']);
+  t.equal(d.center.openInteraction(id).state, 'active', 'the chat goes on');
+  await d.desk.onVideoLost(video.id);
+  t.equal(videoEntries(d, id).filter((v) => v.state === 'closed').length, 1, 'said once');
+});
+
+t.test('signaling: only the two participants of a running video; the answer says whether to send audio', async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  const id = interaction.id;
+  await expectDomainError(t, d.desk.videoSignal(id, 'customer', undefined, { op: 'capabilities' }), 'conflict', 'video_not_active', 'before a request');
+  await d.desk.requestVideo(id);
+  await expectDomainError(t, d.desk.videoSignal(id, 'customer', undefined, { op: 'capabilities' }), 'conflict', 'video_not_active', 'while requested');
+  await d.desk.allowVideo('alice', id);
+  await expectDomainError(t, d.desk.videoSignal(id, 'agent', 'bob', { op: 'capabilities' }), 'forbidden', 'not_your_chat', 'another agent');
+
+  t.match(await d.desk.videoSignal(id, 'customer', undefined, { op: 'capabilities' }), { withAudio: true }, 'no call: the video carries the voice');
+  await d.desk.callCustomer('alice', id);
+  t.match(await d.desk.videoSignal(id, 'agent', 'alice', { op: 'capabilities' }), { withAudio: false }, 'a call is up: video only');
+  t.match(await d.desk.videoSignal(id, 'agent', 'alice', { op: 'consume', transportId: 't', rtpCapabilities: {} }), { live: [], withAudio: false }, 'consume says it too');
+  t.notMatch(await d.desk.videoSignal(id, 'agent', 'alice', { op: 'create_transport' }), { withAudio: Boolean }, 'other answers go through as they are');
+  t.same(d.rooms.calls.filter((c) => c.startsWith('signal')), ['signal customer capabilities', 'signal agent capabilities', 'signal agent consume', 'signal agent create_transport']);
+});
+
+t.test("a participant's page going away closes their transports only while the video runs", async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  const leaves = () => d.rooms.calls.filter((c) => c.startsWith('leave'));
+  d.desk.participantLeft(interaction.id, 'customer');
+  await d.desk.requestVideo(interaction.id);
+  d.desk.participantLeft(interaction.id, 'customer');
+  t.same(leaves(), [], 'no running video: nothing to close');
+  const video = await d.desk.allowVideo('alice', interaction.id);
+  d.desk.participantLeft(interaction.id, 'customer');
+  d.desk.agentLeft('bob');
+  t.same(leaves(), [`leave ${video.id} customer`], "the customer's side only; bob has no video");
+  t.equal(video.state, 'active', 'the session stays');
+  await d.desk.customerCloseVideo(interaction.id);
+  d.desk.participantLeft(interaction.id, 'customer');
+  t.equal(leaves().length, 1, 'after the close there is nothing more to close');
+});
+
+t.test("the agent's desktop going away closes the agent's side of each running video", async (t) => {
+  const d = await makeDesk();
+  const first = await running(d, t);
+  const second = await running(d, t);
+  d.desk.agentLeft('alice');
+  t.same(d.rooms.calls.filter((c) => c.startsWith('leave')).sort(), [`leave ${first.video.id} agent`, `leave ${second.video.id} agent`].sort());
+  t.same((await d.desk.videoDump('alice', first.id)).participants.agent, { transports: 0, producers: 0, consumers: 0 });
+  await expectDomainError(t, d.desk.videoDump('bob', first.id), 'forbidden', 'not_your_chat', "another agent's dump");
+});
