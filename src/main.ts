@@ -12,6 +12,7 @@ import { isLive } from './domain/call-leg.ts';
 import { SqliteSipCredentials } from './store/sqlite/sip-credentials.ts';
 import { startVoice } from './voice.ts';
 import { ensureSimulatedPhone } from './ari/simulated-pstn.ts';
+import { telephonyAdmin } from './ari/status.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
 import { openDatabase } from './store/sqlite/database.ts';
 import { SqliteDirectory } from './store/sqlite/directory-store.ts';
@@ -72,15 +73,20 @@ async function main(): Promise<void> {
     return null;
   });
   const credentials = new SqliteSipCredentials(db);
-  // Call events can only arrive once a call is placed, which needs `multimedia`: assigned just below.
-  const desk: { multimedia?: MultimediaDesk } = {};
+  // Call events need `multimedia`, assigned just below. Only the reconciliation at the first connect
+  // (calls that ended while the controller was away) can report earlier: those reports wait for it.
+  const desk: { multimedia?: MultimediaDesk; early: Array<() => Promise<void>> } = { early: [] };
   const voice = await startVoice(config, logger, {
     agents: () => directory.listAgents(),
     credentials,
     liveLegs: () => center.openInteractions().flatMap((rec) => rec.callLegs.filter(isLive)),
-    onCallEvent: (interactionId, legId, event, cause) => desk.multimedia!.onCallEvent(interactionId, legId, event, cause),
+    onCallEvent: async (interactionId, legId, event, cause) => {
+      if (desk.multimedia) return desk.multimedia.onCallEvent(interactionId, legId, event, cause);
+      desk.early.push(() => desk.multimedia!.onCallEvent(interactionId, legId, event, cause));
+    },
   });
   const multimedia = (desk.multimedia = new MultimediaDesk({ center, telephony: voice.running?.callLegs ?? null, video: sfu ? videoRoomsPort(sfu) : null, clock: { now: () => Date.now() } }));
+  for (const report of desk.early.splice(0)) await report();
   if (sfu) {
     onSessionLost(sfu, (sessionId) => {
       multimedia.onVideoLost(sessionId).catch((err: unknown) => logger.error({ err, sessionId }, 'ending a lost video failed'));
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
     softphone: voice.running
       ? async (agentId: string) => ({ username: agentId, password: await voice.running!.endpoints.password(agentId) })
       : null,
+    telephonyAdmin: voice.running ? telephonyAdmin({ ...voice.running, agents: () => directory.listAgents() }) : null,
     simulatedPhones:
       voice.running && config.telephony === 'local'
         ? (number, kind) => ensureSimulatedPhone(voice.running!.connection.current(), credentials, number, kind)

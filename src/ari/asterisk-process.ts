@@ -46,6 +46,8 @@ export interface StartAsteriskOptions {
   configDir?: string;
   /** How long to wait for ARI to answer. Default 60 s. */
   readyTimeoutMs?: number;
+  /** The ARI password; default a fresh random one. Given to start Asterisk again for the same controller. */
+  ariPassword?: string;
 }
 
 export interface AsteriskInstance {
@@ -128,7 +130,7 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
 
   // What Asterisk sees: the runtime directory itself, or its bind mount inside the chroot.
   const seenDir = installation.mode === 'chroot' ? CHROOT_RUNTIME_DIR : runtimeDir;
-  const ariPassword = secret();
+  const ariPassword = opts.ariPassword ?? secret();
   await writeInstanceConfig({
     configDir: opts.configDir ?? DEFAULT_CONFIG_DIR,
     runtimeDir,

@@ -6,7 +6,9 @@ export interface AriChannel {
   name: string;
   state: string;
   caller: { name: string; number: string };
+  connected?: { name: string; number: string };
   dialplan?: { context: string; exten: string };
+  creationtime?: string;
 }
 
 export interface AriBridge {
@@ -77,6 +79,7 @@ export interface Ari {
   };
   asterisk: {
     getInfo(): Promise<unknown>;
+    getObject(p: { configClass: string; objectType: string; id: string }): Promise<Array<{ attribute: string; value: string }>>;
     updateObject(p: { configClass: string; objectType: string; id: string; fields: { fields: Array<{ attribute: string; value: string }> } }): Promise<unknown>;
     deleteObject(p: { configClass: string; objectType: string; id: string }): Promise<unknown>;
   };

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Agent } from '../domain/directory.ts';
 import type { SipCredentialStore } from '../domain/ports.ts';
@@ -35,6 +35,18 @@ export class AgentEndpoints {
     }
   }
 
+  // A new desk-phone password, pushed to Asterisk, shown once by the caller. The old one stops working
+  // at once, and the phone registered with it is dropped (its contact deleted), so it rings no more.
+  async renewDeskPassword(ari: Ari, agentId: string): Promise<{ endpoint: string; password: string }> {
+    const endpoint = AgentEndpoints.desk(agentId);
+    const password = randomBytes(18).toString('base64url');
+    await this.#credentials.set(endpoint, password);
+    await pushPjsipEndpoint(ari, endpoint, password, 'from-internal-agents', SIP_UDP_MEDIA);
+    const dropped = await dropRegistrations(ari, endpoint);
+    this.#logger.warn({ endpoint, dropped }, 'new SIP password for a desk phone (shown once on the admin page)');
+    return { endpoint, password };
+  }
+
   // The password of an endpoint, generated on first use. Desk-phone passwords are logged once, when
   // generated, for the admin who sets the phone up; browser ones reach only that agent's desktop.
   async password(endpoint: string): Promise<string> {
@@ -45,4 +57,18 @@ export class AgentEndpoints {
     if (endpoint.endsWith('-desk')) this.#logger.warn({ endpoint, password }, 'generated SIP password for a desk phone (shown once)');
     return password;
   }
+}
+
+// Deletes the registered contacts of an AOR. The AOR lists their URIs; PJSIP names each contact
+// "<aor>;@<md5 of its URI>" (res_pjsip location.c).
+async function dropRegistrations(ari: Ari, aor: string): Promise<number> {
+  const fields = await ari.asterisk.getObject({ configClass: 'res_pjsip', objectType: 'aor', id: aor });
+  const uris = (fields.find((f) => f.attribute === 'contact')?.value ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const uri of uris) {
+    const id = `${aor};@${createHash('md5').update(uri).digest('hex')}`;
+    await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType: 'contact', id }).catch((err: unknown) => {
+      if (!/not found|404/i.test((err as Error).message)) throw err;
+    });
+  }
+  return uris.length;
 }

@@ -28,10 +28,21 @@ export async function pushPjsipEndpoint(ari: Ari, id: string, password: string, 
     { attribute: 'username', value: id },
     { attribute: 'password', value: password },
   ]);
-  await update('aor', [
-    { attribute: 'max_contacts', value: '1' },
-    { attribute: 'remove_existing', value: 'yes' },
-  ]);
+  // An AOR is created once, never updated: ARI updates a copy of the object, and copying an AOR turns
+  // the phone registered on it into a permanent contact (online forever, even once the phone is gone).
+  const aorExists = await ari.asterisk.getObject({ configClass: 'res_pjsip', objectType: 'aor', id }).then(
+    () => true,
+    (err: unknown) => {
+      if (/not found|404/i.test((err as Error).message)) return false;
+      throw err;
+    },
+  );
+  if (!aorExists) {
+    await update('aor', [
+      { attribute: 'max_contacts', value: '1' },
+      { attribute: 'remove_existing', value: 'yes' },
+    ]);
+  }
   await update('endpoint', [
     ...media,
     { attribute: 'context', value: context },

@@ -2,7 +2,8 @@ import type { CallLeg } from '../domain/call-leg.ts';
 import { bridgeIdOf, isNotFound, type AriCallLegs, type AriLeg, type CallEventSink } from './call-legs.ts';
 import type { Ari } from './client.ts';
 
-const AWAY = 'ended while the controller was away';
+// Either side may have been away: the controller (restarted) or Asterisk (restarted, or ARI unreachable).
+const AWAY = 'ended while the controller was out of touch with Asterisk';
 
 // After every (re)connect: legs the rules think are live are matched against Asterisk's channels.
 // Live channels are adopted (a restarted controller keeps its calls); legs whose channels are gone are

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
+import { adminTelephonyRouter, type TelephonyAdmin } from './admin/telephony-routes.ts';
 import { authRouter } from './auth.ts';
 import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
@@ -40,6 +41,8 @@ export interface WebAppDeps {
   // The browser softphone's SIP credentials for an agent, when calling is configured.
   softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
   simulatedPhones: SimulatedPhones | null;
+  // The /admin/telephony page's view of Asterisk, when calling is configured.
+  telephonyAdmin?: TelephonyAdmin | null;
   trustProxy: string | undefined;
   // SMS gateways' webhook (mounted at /api/v1/sms, reads its own raw body) and reply delivery statuses.
   sms?: { webhook: Router; deliveries: SmsDeliveries };
@@ -102,6 +105,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopRouter({ center, sessions, presenter }));
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
+  app.use(adminTelephonyRouter({ sessions, views, telephony: deps.telephonyAdmin ?? null }));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

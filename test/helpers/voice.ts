@@ -108,3 +108,14 @@ export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, 
 async function deskMode(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => localStorage.setItem('phone-mode', 'desk'));
 }
+
+// The same check for a baresip phone, with baresip's own RTP counters.
+export async function sipPhoneMediaFlows(t: Assert, phone: { rtp(): Promise<{ sent: number; received: number } | null> }, who: string): Promise<void> {
+  const before = await phone.rtp();
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = await phone.rtp();
+  t.ok(before && after, `${who} has a call with media counters`);
+  if (!before || !after) return;
+  t.ok(after.sent - before.sent > 50, `${who} sends audio (${after.sent - before.sent} RTP packets in 2 s)`);
+  t.ok(after.received - before.received > 50, `${who} receives audio (${after.received - before.received} RTP packets in 2 s)`);
+}

@@ -1,0 +1,64 @@
+import type { Agent } from '../domain/directory.ts';
+import type { AriCallLegs } from './call-legs.ts';
+import type { AriConnection } from './connection.ts';
+import { AgentEndpoints } from './endpoints.ts';
+
+export interface EndpointStatus {
+  agentId: string;
+  endpoint: string;
+  kind: 'browser' | 'desk';
+  state: string; // online (registered), offline, unknown; "missing" when Asterisk does not have it
+  channels: number;
+}
+
+export interface ChannelStatus {
+  id: string;
+  name: string;
+  state: string;
+  caller: string;
+  createdAt: string | null;
+  interactionId: string | null; // null: not a channel the controller placed
+  role: 'agent' | 'customer' | null;
+}
+
+export interface TelephonyStatus {
+  endpoints: EndpointStatus[];
+  channels: ChannelStatus[];
+}
+
+// Read-only view of the telephony for the admin page, and the one write it offers: a new desk-phone
+// password. Throws when ARI is not reachable (the page says so).
+export function telephonyAdmin(deps: { connection: AriConnection; endpoints: AgentEndpoints; callLegs: AriCallLegs; agents: () => Promise<Agent[]> }) {
+  return {
+    async status(): Promise<TelephonyStatus> {
+      const ari = deps.connection.current();
+      const [agents, known, live] = await Promise.all([deps.agents(), ari.endpoints.listByTech({ tech: 'PJSIP' }), ari.channels.list()]);
+      const byName = new Map(known.map((e) => [e.resource, e]));
+      const endpoints = agents.flatMap((agent) =>
+        (['browser', 'desk'] as const).map((kind) => {
+          const endpoint = kind === 'browser' ? AgentEndpoints.browser(agent.id) : AgentEndpoints.desk(agent.id);
+          const found = byName.get(endpoint);
+          return { agentId: agent.id, endpoint, kind, state: found?.state ?? 'missing', channels: found?.channel_ids.length ?? 0 };
+        }),
+      );
+      const ours = new Map<string, { interactionId: string; role: 'agent' | 'customer' }>();
+      for (const leg of deps.callLegs.legs.values()) {
+        ours.set(leg.agentChannelId, { interactionId: leg.interactionId, role: 'agent' });
+        ours.set(leg.customerChannelId, { interactionId: leg.interactionId, role: 'customer' });
+      }
+      const channels = live.map((c) => ({
+        id: c.id,
+        name: c.name,
+        state: c.state,
+        caller: c.caller.number || c.caller.name || '',
+        createdAt: c.creationtime ?? null,
+        interactionId: ours.get(c.id)?.interactionId ?? null,
+        role: ours.get(c.id)?.role ?? null,
+      }));
+      return { endpoints, channels };
+    },
+    newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }> {
+      return deps.endpoints.renewDeskPassword(deps.connection.current(), agentId);
+    },
+  };
+}

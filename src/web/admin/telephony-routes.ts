@@ -1,0 +1,48 @@
+import { Router, type Request, type Response } from 'express';
+import { requireAgent, requireCsrf } from '../auth.ts';
+import type { SessionRegistry } from '../sessions.ts';
+import type { Views } from '../views.ts';
+
+// What the admin page reads and does, given by main.ts (the web layer knows no Asterisk).
+export interface TelephonyAdmin {
+  status(): Promise<{
+    endpoints: Array<{ agentId: string; endpoint: string; kind: string; state: string; channels: number }>;
+    channels: Array<{ id: string; name: string; state: string; caller: string; createdAt: string | null; interactionId: string | null; role: string | null }>;
+  }>;
+  newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }>;
+}
+
+// /admin/telephony, for logged-in agents: every agent endpoint's registration state and the live
+// channels, read from ARI; and a new password for the agent's own desk phone, shown once. (There is no
+// admin role yet: an agent renews only their own desk phone's password.)
+export function adminTelephonyRouter(opts: { sessions: SessionRegistry; views: Views; telephony: TelephonyAdmin | null }): Router {
+  const router = Router();
+  router.use('/admin', requireAgent(opts.sessions), requireCsrf);
+
+  const page = async (req: Request, res: Response, extra: { newPassword?: { endpoint: string; password: string }; error?: string } = {}) => {
+    const base = { csrf: req.agentSession!.csrfToken, agentId: req.agentSession!.agentId, configured: opts.telephony !== null, ...extra };
+    res.set('Cache-Control', 'no-store');
+    if (!opts.telephony) return void res.type('html').send(opts.views.render('admin/telephony', { ...base, status: null }));
+    try {
+      const status = await opts.telephony.status();
+      res.type('html').send(opts.views.render('admin/telephony', { ...base, status }));
+    } catch (err) {
+      res.status(503).type('html').send(opts.views.render('admin/telephony', { ...base, status: null, error: extra.error ?? `Asterisk is not reachable: ${(err as Error).message}` }));
+    }
+  };
+
+  router.get('/admin/telephony', (req, res) => page(req, res));
+
+  router.post('/admin/telephony/desk-password', async (req, res) => {
+    if (!opts.telephony) return void res.status(503).type('html').send(opts.views.render('admin/telephony', { csrf: req.agentSession!.csrfToken, agentId: req.agentSession!.agentId, configured: false, status: null }));
+    let newPassword: { endpoint: string; password: string };
+    try {
+      newPassword = await opts.telephony.newDeskPassword(req.agentSession!.agentId);
+    } catch (err) {
+      return page(req, res.status(503), { error: `No new password: Asterisk is not reachable (${(err as Error).message}).` });
+    }
+    await page(req, res, { newPassword });
+  });
+
+  return router;
+}

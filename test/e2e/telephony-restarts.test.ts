@@ -1,0 +1,160 @@
+// Restarts in the middle of a call, end to end with real parts. The test owns the Asterisk (the server
+// runs with TELEPHONY=external against it), so it can kill and start it again with the same runtime
+// folder, ports and ARI password, and so calls survive a restart of the server itself. The agent works
+// with a SIP desk phone and the customer's phone is a SIP user agent (both baresip, over UDP).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { startAsterisk, type AsteriskInstance } from '../../src/ari/asterisk-process.ts';
+import { connectAri } from '../../src/ari/client.ts';
+import { ensureSimulatedPhone } from '../../src/ari/simulated-pstn.ts';
+import { Baresip } from '../helpers/baresip.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { agentDesktop, ariGet, deskPasswordOf, logEntries, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+
+const NUMBER = '+15551230041';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
+  const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-asterisk-'));
+  const ariPassword = randomBytes(24).toString('base64url');
+  const started: { asterisk: AsteriskInstance; server?: TestServer; dataDir?: string } = {
+    asterisk: await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword }),
+  };
+  const phones: Baresip[] = [];
+  const browser = await launchBrowser();
+  t.teardown(async () => {
+    for (const p of phones) await p.stop();
+    await browser.close();
+    await started.server?.stop();
+    await started.asterisk.stop();
+    if (started.dataDir) await removeDir(started.dataDir);
+    await removeDir(runtimeDir);
+  });
+  const { httpPort, sipUdpPort: sipPort, ariUrl, ariUser } = started.asterisk;
+  const ari = { url: `${ariUrl}/ari`, auth: 'Basic ' + Buffer.from(`${ariUser}:${ariPassword}`).toString('base64') };
+  const env = { TELEPHONY: 'external', ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '120' };
+  let server = (started.server = await startServer({ env }));
+  started.dataDir = server.dataDir;
+
+  // The simulated PSTN belongs to the test here: it gives the customer's number a SIP endpoint.
+  const pstn = await connectAri(ariUrl, ariUser, ariPassword);
+  const secrets = new Map<string, string>();
+  const store = { get: async (k: string) => secrets.get(k), set: async (k: string, v: string) => void secrets.set(k, v) };
+  const customerLogin = await ensureSimulatedPhone(pstn, store, NUMBER, 'sip');
+  const customer = await Baresip.start({ accounts: [{ user: customerLogin.username, password: customerLogin.password, sipPort, autoAnswer: true }] });
+  phones.push(customer);
+  const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: deskPasswordOf(server, 'agent1'), sipPort, autoAnswer: true }] });
+  phones.push(desk);
+  await customer.waitRegistered(customerLogin.username);
+  await desk.waitRegistered('agent1-desk');
+
+  const agent = await (await browser.newContext()).newPage();
+  await agentDesktop(agent, server, { phone: 'desk' });
+  const chat = await startChat(server, 'roadside', NUMBER);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await agent.getByRole('button', { name: NUMBER }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  await sipPhoneMediaFlows(t, customer, 'the customer before the restarts');
+
+  await t.test('Asterisk restarts mid-call: the call is released, nothing stays up, the agent calls again', async (t) => {
+    const old = started.asterisk;
+    process.kill(old.pid, 'SIGKILL');
+    await old.stop();
+    started.asterisk = await startAsterisk({ runtimeDir, httpPort, sipPort, ariPassword });
+
+    await panel.locator('.call-state.call-released').waitFor({ timeout: 30_000 });
+    t.match(await panel.locator('.call-state').textContent(), /Released.*out of touch with Asterisk/is, 'the desktop shows the call released, and why');
+    await until('ARI up again', async () => {
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { ari: { state: string } };
+      return health.ari.state === 'up' ? true : undefined;
+    });
+    t.pass('the controller reconnected to ARI');
+    t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is up in Asterisk');
+    t.same((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')), [], 'no bridge of ours is left');
+    t.equal((await ariGet<{ resource: string }>(ari, '/endpoints/PJSIP/agent1-desk')).resource, 'agent1-desk', "the agents' endpoints were pushed again");
+    t.ok(await agent.getByRole('button', { name: 'Disconnect chat' }).isEnabled(), 'the chat is free to go on or be disconnected');
+
+    // The phones noticed nothing (Asterisk died without a BYE): hang up there, as a person would.
+    await desk.hangupAll();
+    await customer.hangupAll();
+    await ensureSimulatedPhone(pstn, store, NUMBER, 'sip'); // the test's simulated PSTN, pushed again
+    await until('desk phone reachable', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'online' ? true : undefined));
+    await until('customer phone reachable', async () => ((await ariGet<{ state: string }>(ari, `/endpoints/PJSIP/${customerLogin.username}`)).state === 'online' ? true : undefined));
+
+    await agent.getByRole('button', { name: NUMBER }).click();
+    await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    await sipPhoneMediaFlows(t, customer, 'the customer on the call after the restart');
+    await sipPhoneMediaFlows(t, desk, 'the desk phone on the call after the restart');
+  });
+
+  await t.test('the controller restarts mid-call: the call lives on, is recovered, and Release call works', async (t) => {
+    await server.stop(); // SIGTERM: the server stops its telephony; Asterisk (external) keeps the call
+    await sipPhoneMediaFlows(t, customer, 'the customer while no controller runs');
+    server = started.server = await startServer({ env, dataDir: started.dataDir });
+    const reconciled = logEntries(server, 'calls reconciled with Asterisk');
+    t.match(reconciled[0], { adopted: 1, ended: 0 }, 'the new controller adopted the live call');
+
+    const page = await (await browser.newContext()).newPage();
+    await agentDesktop(page, server, { phone: 'desk' });
+    await page.goto(`${server.url}/desktop/interactions/${chat.id}`);
+    const recovered = page.locator('section.interaction');
+    await recovered.locator('.call-state.call-connected').waitFor();
+    t.pass('the desktop shows the call connected');
+
+    const marks = { desk: desk.events.length, customer: customer.events.length };
+    await page.getByRole('button', { name: 'Release call' }).click();
+    await recovered.locator('.call-state.call-released').waitFor();
+    await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.desk);
+    await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.customer);
+    t.pass('Release call hung up the desk phone and the customer');
+    t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is left in Asterisk');
+    t.same((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')), [], 'no bridge of ours is left');
+  });
+
+  await t.test('a call that ends while the controller is down is reported released when it is back', async (t) => {
+    let page = await (await browser.newContext()).newPage();
+    await agentDesktop(page, server, { phone: 'desk' });
+    await page.goto(`${server.url}/desktop/interactions/${chat.id}`);
+    await page.getByRole('button', { name: NUMBER }).click();
+    await page.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    await server.stop();
+    const marks = { desk: desk.events.length, customer: customer.events.length };
+    await customer.hangupAll();
+    await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.customer);
+    t.pass('the customer hung up while no controller ran; the desk phone is left alone in the bridge');
+
+    server = started.server = await startServer({ env, dataDir: started.dataDir });
+    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 0, ended: 1 }, 'the new controller found the call half gone');
+    await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.desk);
+    t.pass('and hung up the desk phone: half a call is no call');
+    t.match((await (await fetch(`${server.url}/healthz`)).json()) as object, { ari: { state: 'up' } }, 'and is connected to ARI');
+    page = await (await browser.newContext()).newPage();
+    await agentDesktop(page, server, { phone: 'desk' });
+    await page.goto(`${server.url}/desktop/interactions/${chat.id}`);
+    await page.locator('.call-state.call-released', { hasText: 'out of touch' }).waitFor();
+    t.pass('the desktop shows the call released, and why');
+    t.same((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')), [], 'its bridge was removed');
+    await page.getByRole('button', { name: 'Disconnect chat' }).click();
+    await page.locator('.state-ended').waitFor();
+    t.pass('the chat can be disconnected');
+
+    // The endpoints were pushed again while the desk phone was registered: that left no stale contact.
+    await desk.stop(); // unregisters
+    await until('desk phone offline', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'offline' ? true : undefined), 5000);
+    t.pass('the desk phone, once unregistered, is offline');
+  });
+});

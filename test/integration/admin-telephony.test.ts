@@ -1,0 +1,102 @@
+// /admin/telephony against the real server and the Asterisk it starts: endpoint registration states and
+// live channels read from ARI, and a new desk-phone password that Asterisk takes at once, shown once.
+import t from 'tap';
+import { Baresip } from '../helpers/baresip.ts';
+import { login, removeDir, startServer } from '../helpers/server.ts';
+import { deskPasswordOf, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
+import { agentGet, agentPost, eventually, setPresence, type Agent } from './support.ts';
+
+const NUMBER = '+15551230051';
+
+async function adminPage(agent: Agent): Promise<string> {
+  const res = await agentGet(agent, '/admin/telephony');
+  if (res.status !== 200) throw new Error(`GET /admin/telephony: ${res.status}`);
+  return res.text();
+}
+
+const row = (html: string, attr: string, value: string) => new RegExp(`<tr data-${attr}="${value}">[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+const stateOf = (html: string, endpoint: string) => /class="state state-(\w+)"/.exec(row(html, 'endpoint', endpoint))?.[1];
+
+t.test('the telephony admin page', async (t) => {
+  const server = await startServer({ env: VOICE_ENV });
+  const phones: Baresip[] = [];
+  t.teardown(async () => {
+    for (const p of phones) await p.stop();
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const sipPort = sipPortOf(server);
+  const phone = async (user: string, password: string) => {
+    const p = await Baresip.start({ accounts: [{ user, password, sipPort, autoAnswer: true }] });
+    phones.push(p);
+    return p;
+  };
+
+  const anonymous = await fetch(`${server.url}/admin/telephony`, { redirect: 'manual' });
+  t.equal(anonymous.status, 303, 'without a session: to the login page');
+  t.equal(anonymous.headers.get('location'), '/login');
+  const agent: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
+
+  let html = await adminPage(agent);
+  for (const endpoint of ['agent1', 'agent1-desk', 'agent2', 'agent2-desk']) t.equal(stateOf(html, endpoint), 'offline', `${endpoint} is listed, not registered`);
+  t.match(html, /No channels\./, 'no live channel');
+
+  const desk = await phone('agent1-desk', deskPasswordOf(server, 'agent1'));
+  await desk.waitRegistered('agent1-desk');
+  html = await adminPage(agent);
+  t.equal(stateOf(html, 'agent1-desk'), 'online', 'the registered desk phone shows online');
+  t.equal(stateOf(html, 'agent1'), 'offline', 'the browser endpoint still offline');
+
+  // A call through the controller: its channels show, with the interaction they belong to.
+  const chat = await startChat(server, 'roadside', NUMBER);
+  const res = await fetch(`${server.url}/api/v1/chats/${chat.id}/phone`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'sip' }) });
+  const customerLogin = (await res.json()) as { username: string; password: string };
+  const customer = await phone(customerLogin.username, customerLogin.password);
+  await customer.waitRegistered(customerLogin.username);
+  await setPresence(agent, 'ready');
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/accept`)).status, 200, 'accepted');
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/call`)).status, 200, 'call placed');
+  html = await eventually('both legs up', async () => {
+    const page = await adminPage(agent);
+    return [row(page, 'channel', '[^"]*-agent'), row(page, 'channel', '[^"]*-customer')].every((r) => r.includes('<td>Up</td>')) ? page : undefined;
+  }, 15_000);
+  t.match(row(html, 'channel', '[^"]*-agent'), new RegExp(`PJSIP/agent1-desk-[\\s\\S]*${chat.id} \\(agent\\)`), "the desk phone's channel, in the chat's interaction");
+  t.match(row(html, 'channel', '[^"]*-customer'), new RegExp(`${chat.id} \\(customer\\)`), "the customer's channel, in the chat's interaction");
+  t.match(row(html, 'endpoint', 'agent1-desk'), /<td>1<\/td>/, 'the desk endpoint has one channel');
+  await agentPost(agent, `/desktop/interactions/${chat.id}/release`);
+  await eventually('channels gone', async () => ((await adminPage(agent)).includes('No channels.') ? true : undefined), 10_000);
+
+  // A new desk phone password: CSRF required, shown once, taken by Asterisk at once.
+  const oldPassword = deskPasswordOf(server, 'agent1');
+  t.equal((await agentPost(agent, '/admin/telephony/desk-password', {}, { csrf: null })).status, 403, 'refused without the CSRF token');
+  const renewed = await agentPost(agent, '/admin/telephony/desk-password');
+  t.equal(renewed.status, 200);
+  t.equal(renewed.headers.get('cache-control'), 'no-store', 'never cached');
+  const renewedHtml = await renewed.text();
+  const newPassword = /<code class="password">([^<]+)<\/code>/.exec(renewedHtml)?.[1];
+  t.ok(newPassword && newPassword !== oldPassword, 'a new password is shown');
+  t.match(renewedHtml, /<code class="endpoint">agent1-desk<\/code>/, 'for the agent\'s own desk phone');
+  t.notMatch(await adminPage(agent), newPassword!, 'and shown only once');
+  t.notMatch(server.logs(), newPassword!, 'and never written to the log');
+
+  t.equal(stateOf(await adminPage(agent), 'agent1-desk'), 'offline', 'the phone registered with the old password is dropped');
+  await desk.stop();
+  const stale = await phone('agent1-desk', oldPassword);
+  await new Promise((r) => setTimeout(r, 2000));
+  t.equal(stateOf(await adminPage(agent), 'agent1-desk'), 'offline', 'the old password no longer registers');
+  await stale.stop();
+  const fresh = await phone('agent1-desk', newPassword!);
+  await fresh.waitRegistered('agent1-desk');
+  t.equal(stateOf(await adminPage(agent), 'agent1-desk'), 'online', 'the new password registers');
+});
+
+t.test('without telephony the page says so', async (t) => {
+  const server = await startServer();
+  t.teardown(async () => {
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const agent: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
+  t.match(await adminPage(agent), /Calling is not configured/);
+  t.equal((await agentPost(agent, '/admin/telephony/desk-password')).status, 503, 'no password without telephony');
+});
