@@ -7,6 +7,8 @@ import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.
 // asterisk-config/extensions.conf, context simulated-pstn), which rings the SIP user agent registered
 // for the dialled number. This creates that number's endpoint: "<digits>", context
 // from-simulated-customers (which can call nothing), WebRTC for a browser or plain SIP for a test UA.
+// Its texts (SIP MESSAGE) go to simulated-customers-texts, which passes them to the SMS trunk with the
+// sender's number taken from this endpoint's callerid (never from what the phone writes in From).
 export async function ensureSimulatedPhone(
   ari: Ari,
   credentials: SipCredentialStore,
@@ -21,6 +23,10 @@ export async function ensureSimulatedPhone(
     password = randomBytes(18).toString('base64url');
     await credentials.set(key, password);
   }
-  await pushPjsipEndpoint(ari, username, password, 'from-simulated-customers', kind === 'browser' ? WEBRTC_MEDIA : SIP_UDP_MEDIA);
+  await pushPjsipEndpoint(ari, username, password, 'from-simulated-customers', [
+    ...(kind === 'browser' ? WEBRTC_MEDIA : SIP_UDP_MEDIA),
+    { attribute: 'message_context', value: 'simulated-customers-texts' },
+    { attribute: 'callerid', value: `"+${username}" <+${username}>` },
+  ]);
   return { username, password };
 }
