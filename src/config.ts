@@ -28,6 +28,9 @@ export interface Config {
   // Our receiving numbers (E.164) and the service each belongs to.
   smsNumbers: Record<string, string>;
   smsPartWaitMs: number;
+  // The PJSIP endpoint of Asterisk that carries texts as SIP MESSAGE (asterisk-config: sms-trunk);
+  // undefined: no SIP gateway.
+  smsSipTrunk: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
     smsPartWaitMs: int(env.SMS_PART_WAIT_S, 30) * 1000,
+    smsSipTrunk: smsSipTrunk(env.SMS_SIP_TRUNK),
   };
 }
 
@@ -69,6 +73,14 @@ function smsNumbers(value: string): Record<string, string> {
     numbers[m[1]!] = m[2]!;
   }
   return numbers;
+}
+
+// SMS_SIP_TRUNK: the endpoint's name (default sms-trunk), or "off".
+function smsSipTrunk(value: string | undefined): string | undefined {
+  if (value === 'off') return undefined;
+  const name = value || 'sms-trunk';
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`SMS_SIP_TRUNK: expected a PJSIP endpoint name or "off", got "${name}"`);
+  return name;
 }
 
 function int(value: string | undefined, fallback: number): number {

@@ -29,6 +29,9 @@ import { SmsDesk } from './domain/sms-desk.ts';
 import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
 import { HttpSmsGateway } from './sms/http-gateway.ts';
 import { smsWebhookRouter } from './sms/webhook.ts';
+import { inboundSipText, SipMessageGateway } from './sms/sip-message.ts';
+import { DomainError } from './domain/errors.ts';
+import type { TrunkText } from './ari/sms-trunk.ts';
 
 // Wires the adapters to the domain, starts them in order, and stops them in reverse on SIGTERM/SIGINT.
 async function main(): Promise<void> {
@@ -76,6 +79,8 @@ async function main(): Promise<void> {
   // Call events need `multimedia`, assigned just below. Only the reconciliation at the first connect
   // (calls that ended while the controller was away) can report earlier: those reports wait for it.
   const desk: { multimedia?: MultimediaDesk; early: Array<() => Promise<void>> } = { early: [] };
+  // Texts from the SMS trunk can come as soon as ARI is up, before the SMS desk exists: they wait for it.
+  const texts: { receive?: (text: TrunkText) => void; early: TrunkText[] } = { early: [] };
   const voice = await startVoice(config, logger, {
     agents: () => directory.listAgents(),
     credentials,
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
       if (desk.multimedia) return desk.multimedia.onCallEvent(interactionId, legId, event, cause);
       desk.early.push(() => desk.multimedia!.onCallEvent(interactionId, legId, event, cause));
     },
+    onText: (text) => (texts.receive ? texts.receive(text) : void texts.early.push(text)),
   });
   const multimedia = (desk.multimedia = new MultimediaDesk({ center, telephony: voice.running?.callLegs ?? null, video: sfu ? videoRoomsPort(sfu) : null, clock: { now: () => Date.now() } }));
   for (const report of desk.early.splice(0)) await report();
@@ -93,7 +99,9 @@ async function main(): Promise<void> {
     });
   }
 
-  // ---- SMS: texts to our numbers become chats (webhook gateway); replies go to SMS_GATEWAY_URL ----
+  // ---- SMS: texts to our numbers become chats (webhook, or SIP MESSAGE through Asterisk's SMS trunk);
+  // replies leave by the gateway the chat came in by ----
+  const smsTrunk = voice.running?.smsTrunk ?? null;
   if (config.smsGatewayUrl && !config.smsWebhookSecret) logger.warn('SMS_GATEWAY_URL is set without SMS_WEBHOOK_SECRET: SMS replies cannot be signed and are not sent');
   const smsDesk = new SmsDesk({
     center,
@@ -108,10 +116,28 @@ async function main(): Promise<void> {
     },
     numbers: config.smsNumbers,
     partWaitMs: config.smsPartWaitMs,
-    senders: config.smsGatewayUrl && config.smsWebhookSecret ? { webhook: new HttpSmsGateway({ url: config.smsGatewayUrl, secret: config.smsWebhookSecret }) } : {},
+    senders: {
+      ...(config.smsGatewayUrl && config.smsWebhookSecret ? { webhook: new HttpSmsGateway({ url: config.smsGatewayUrl, secret: config.smsWebhookSecret }) } : {}),
+      ...(smsTrunk ? { sip: new SipMessageGateway((text) => smsTrunk.send(voice.running!.connection.current(), text)) } : {}),
+    },
     onError: (err, what) => logger.error({ err }, what),
   });
   await smsDesk.recover();
+  texts.receive = (text) => {
+    const log = { from: text.from, to: text.to, callId: text.callId };
+    let sms;
+    try {
+      sms = inboundSipText(text);
+    } catch (err) {
+      return logger.warn({ ...log, err }, 'refused a text from the SMS trunk');
+    }
+    smsDesk.receive(sms).then(
+      (result) => logger.info({ ...log, id: sms.id, status: result.status }, 'text from the SMS trunk'),
+      (err: unknown) =>
+        err instanceof DomainError ? logger.warn({ ...log, err }, 'refused a text from the SMS trunk') : logger.error({ ...log, err }, 'a text from the SMS trunk was not taken'),
+    );
+  };
+  for (const text of texts.early.splice(0)) texts.receive(text);
   const smsWebhook = smsWebhookRouter({ desk: smsDesk, secret: config.smsWebhookSecret });
   // ---- end SMS ----
 
@@ -139,6 +165,11 @@ async function main(): Promise<void> {
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
       ari: voice.health(),
       sfu: sfuHealth(sfu, sfuError),
+      sms: smsHealth({
+        numbers: Object.keys(config.smsNumbers),
+        webhook: { inbound: Boolean(config.smsWebhookSecret), outbound: Boolean(config.smsGatewayUrl && config.smsWebhookSecret) },
+        sip: smsTrunk ? { trunk: smsTrunk.endpoint, ...smsTrunk.health(voice.health()) } : null,
+      }),
     }),
   });
 
@@ -177,6 +208,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+// Which SMS gateways are configured, and whether the SIP one (the trunk's ARI subscription) is up.
+function smsHealth(s: { numbers: string[]; webhook: { inbound: boolean; outbound: boolean }; sip: { trunk: string; state: string; detail?: string } | null }) {
+  const webhook = { state: s.webhook.inbound || s.webhook.outbound ? 'up' : 'not_configured', ...s.webhook };
+  const sip = s.sip ?? { state: 'not_configured' };
+  const configured = [webhook, sip].filter((g) => g.state !== 'not_configured');
+  const down = configured.some((g) => g.state !== 'up');
+  const state = configured.length === 0 ? 'not_configured' : down ? 'down' : 'up';
+  return { state, ...(down ? { detail: 'SIP MESSAGE gateway not ready' } : {}), numbers: s.numbers, webhook, sip };
 }
 
 function databaseHealth(probe: () => unknown): { state: string; detail?: string } {

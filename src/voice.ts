@@ -5,6 +5,7 @@ import type { CallLeg } from './domain/call-leg.ts';
 import type { Agent } from './domain/directory.ts';
 import type { SipCredentialStore } from './domain/ports.ts';
 import type { CallEventSink } from './ari/call-legs.ts';
+import type { TrunkText } from './ari/sms-trunk.ts';
 
 export interface Voice {
   running: RunningTelephony | null;
@@ -17,7 +18,7 @@ export interface Voice {
 export async function startVoice(
   config: Config,
   logger: Logger,
-  deps: { agents: () => Promise<Agent[]>; credentials: SipCredentialStore; liveLegs: () => CallLeg[]; onCallEvent: CallEventSink },
+  deps: { agents: () => Promise<Agent[]>; credentials: SipCredentialStore; liveLegs: () => CallLeg[]; onCallEvent: CallEventSink; onText?: (text: TrunkText) => void },
 ): Promise<Voice> {
   if (config.telephony === 'off') {
     return { running: null, health: () => ({ state: 'not_configured', detail: 'TELEPHONY=off' }), stop: async () => undefined };
@@ -34,6 +35,7 @@ export async function startVoice(
         sipPort: config.asteriskSipPort,
         app: config.ariApp,
         customerDial: config.customerDial,
+        smsTrunk: config.smsSipTrunk,
       },
       logger,
       ...deps,

@@ -33,7 +33,9 @@ export interface AriEvent {
   cause_txt?: string;
   channel?: AriChannel;
   endpoint?: AriEndpoint;
-  message?: { from: string; to: string; body: string; variables?: Record<string, string> };
+  // TextMessageReceived: From and To as Asterisk printed them, the body, and the request's headers.
+  message?: { from: string; to: string; body?: string; variables?: Record<string, string> };
+  timestamp?: string;
 }
 
 export interface OriginateParams {
@@ -72,10 +74,13 @@ export interface Ari {
   endpoints: {
     listByTech(p: { tech: string }): Promise<AriEndpoint[]>;
     subscribe?: never;
-    sendMessage(p: { to: string; from: string; body?: string; variables?: Record<string, string> }): Promise<void>;
+    // PUT /endpoints/sendMessage. Send texts with sendText() below: see there why.
+    sendMessage(p: { to: string; from: string; variables: { variables: Record<string, string>; body: string } }): Promise<void>;
   };
   applications: {
+    get(p: { applicationName: string }): Promise<{ name: string; endpoint_ids: string[] }>;
     subscribe(p: { applicationName: string; eventSource: string | string[] }): Promise<unknown>;
+    unsubscribe(p: { applicationName: string; eventSource: string | string[] }): Promise<unknown>;
   };
   asterisk: {
     getInfo(): Promise<unknown>;
@@ -83,6 +88,14 @@ export interface Ari {
     updateObject(p: { configClass: string; objectType: string; id: string; fields: { fields: Array<{ attribute: string; value: string }> } }): Promise<unknown>;
     deleteObject(p: { configClass: string; objectType: string; id: string }): Promise<unknown>;
   };
+}
+
+// Sends a text (an out-of-call message, SIP MESSAGE for pjsip: destinations) through ARI. ari-client
+// takes an option named `body` for the HTTP request body, which hides the operation's own `body`
+// parameter (the text); ARI also reads its parameters from the JSON request body, so the text goes
+// there, next to `variables`.
+export function sendText(ari: Ari, p: { to: string; from: string; body: string; variables?: Record<string, string> }): Promise<void> {
+  return ari.endpoints.sendMessage({ to: p.to, from: p.from, variables: { variables: p.variables ?? {}, body: p.body } });
 }
 
 export function connectAri(url: string, user: string, password: string): Promise<Ari> {

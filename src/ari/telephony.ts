@@ -7,6 +7,7 @@ import { startAsterisk, type AsteriskInstance } from './asterisk-process.ts';
 import { AriCallLegs, type CallEventSink } from './call-legs.ts';
 import { AriConnection } from './connection.ts';
 import { AgentEndpoints } from './endpoints.ts';
+import { SmsTrunk, type TrunkText } from './sms-trunk.ts';
 import { reconcileCalls } from './reconcile.ts';
 import { refuseStranger } from './strangers.ts';
 
@@ -21,12 +22,14 @@ export interface TelephonyConfig {
   sipPort: number;
   app: string;
   customerDial: string; // template, {number} is replaced: "PJSIP/{number}@trunk"
+  smsTrunk?: string; // PJSIP endpoint whose texts (SIP MESSAGE) the controller takes; none: no SIP texts
 }
 
 export interface RunningTelephony {
   callLegs: AriCallLegs;
   endpoints: AgentEndpoints;
   connection: AriConnection;
+  smsTrunk: SmsTrunk | null;
   sipWsUrl: string;
   asterisk: AsteriskInstance | null;
   stop(): Promise<void>;
@@ -41,6 +44,7 @@ export async function startTelephony(opts: {
   credentials: SipCredentialStore;
   liveLegs: () => CallLeg[];
   onCallEvent: CallEventSink;
+  onText?: (text: TrunkText) => void;
 }): Promise<RunningTelephony> {
   const { config, logger } = opts;
   const log = logger.child({ part: 'asterisk' });
@@ -56,6 +60,9 @@ export async function startTelephony(opts: {
   const ariUrl = asterisk?.ariUrl ?? config.ariUrl!;
   const endpoints = new AgentEndpoints(opts.credentials, logger);
   const late: { connection?: AriConnection } = {};
+  const smsTrunk = config.smsTrunk
+    ? new SmsTrunk({ endpoint: config.smsTrunk, app: config.app, logger, onText: (text) => opts.onText?.(text) })
+    : null;
   const callLegs = new AriCallLegs({
     ari: () => late.connection!.current(),
     app: config.app,
@@ -71,10 +78,12 @@ export async function startTelephony(opts: {
     app: config.app,
     logger,
     onEvent: (event, ari) => {
+      if (smsTrunk?.handle(event)) return;
       if (!callLegs.handle(event)) refuseStranger(ari, event, logger);
     },
     onConnected: async (ari) => {
       await endpoints.push(ari, await opts.agents());
+      await smsTrunk?.subscribe(ari);
       const result = await reconcileCalls({ ari, liveLegs: opts.liveLegs(), callLegs, onEvent: opts.onCallEvent });
       if (result.adopted + result.ended + result.bridgesRemoved > 0) logger.info(result, 'calls reconciled with Asterisk');
     },
@@ -84,9 +93,11 @@ export async function startTelephony(opts: {
     callLegs,
     endpoints,
     connection,
+    smsTrunk,
     sipWsUrl: asterisk?.sipWsUrl ?? config.sipWsUrl ?? ariUrl.replace(/^http/, 'ws') + '/ws',
     asterisk,
     async stop() {
+      if (smsTrunk && connection.state === 'up') await smsTrunk.unsubscribe(connection.current());
       connection.stop();
       await asterisk?.stop();
     },

@@ -1,0 +1,159 @@
+// SMS by SIP MESSAGE end to end with real parts: a real Asterisk (started by the server) whose SMS trunk
+// is subscribed by the controller over ARI, the agent desktop in Chromium, and the customer's phone as
+// a sip.js UserAgent in a second browser context, registered for its number on the simulated PSTN. The
+// phone texts our SMS number; the text goes phone -> simulated PSTN -> sms-trunk -> ARI
+// TextMessageReceived -> an SMS chat; the agent's reply goes ARI sendMessage -> sms-trunk -> simulated
+// PSTN -> the phone.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import t from 'tap';
+import { connectAri } from '../../src/ari/client.ts';
+import { ensureSimulatedPhone } from '../../src/ari/simulated-pstn.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { agentDesktop, ariCredentials, logEntries, VOICE_ENV } from '../helpers/voice.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SMS_NUMBER = '+15550009000'; // roadside, the default SMS_NUMBERS
+const CUSTOMER = '+15551237001';
+
+// sip.js for the customer's page, as a global `SIP` (injected into a page of the server's origin, in a
+// context that bypasses its CSP).
+async function sipJsBundle(): Promise<string> {
+  const out = await build({
+    stdin: { contents: "export { Messager, Registerer, RegistererState, UserAgent } from 'sip.js';", resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    format: 'iife',
+    globalName: 'SIP',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+// The customer's phone: its endpoint created the way the server creates simulated phones, then a sip.js
+// UserAgent registered on Asterisk's own WebSocket, keeping every MESSAGE it receives in window.inbox.
+async function customerPhone(page: Page, server: TestServer, number: string): Promise<void> {
+  const ari = await ariCredentials(server);
+  const password = Buffer.from(ari.auth.slice('Basic '.length), 'base64').toString().split(':')[1]!;
+  const client = await connectAri(`http://127.0.0.1:${ari.port}`, 'contact-center', password);
+  const passwords = new Map<string, string>();
+  const store = { get: async (k: string) => passwords.get(k), set: async (k: string, v: string) => void passwords.set(k, v) };
+  const creds = await ensureSimulatedPhone(client, store, number, 'browser');
+  await page.goto(`${server.url}/healthz`);
+  await page.addScriptTag({ content: await sipJsBundle() });
+  await page.evaluate(
+    async ({ creds, wsUrl }) => {
+      type Sip = typeof import('sip.js');
+      const SIP = (window as unknown as { SIP: Sip }).SIP;
+      const w = window as unknown as { inbox: Array<{ from: string; body: string }>; ua: InstanceType<Sip['UserAgent']> };
+      w.inbox = [];
+      const ua = new SIP.UserAgent({
+        uri: SIP.UserAgent.makeURI(`sip:${creds.username}@contact-center`),
+        transportOptions: { server: wsUrl },
+        authorizationUsername: creds.username,
+        authorizationPassword: creds.password,
+        logLevel: 'warn',
+        delegate: {
+          onMessage(message) {
+            w.inbox.push({ from: message.request.from.uri.user ?? '', body: message.request.body });
+            void message.accept();
+          },
+        },
+      });
+      w.ua = ua;
+      await ua.start();
+      const registerer = new SIP.Registerer(ua, { expires: 300 });
+      const registered = new Promise<void>((resolve) =>
+        registerer.stateChange.addListener((s) => {
+          if (s === SIP.RegistererState.Registered) resolve();
+        }),
+      );
+      await registerer.register();
+      await registered;
+    },
+    { creds, wsUrl: `ws://127.0.0.1:${ari.port}/ws` },
+  );
+}
+
+// Sends a text from the customer's phone (with From as given, if given); resolves with the SIP status
+// Asterisk answered.
+function text(page: Page, to: string, body: string, fromUri?: string): Promise<number> {
+  return page.evaluate(
+    ({ to, body, fromUri }) =>
+      new Promise<number>((resolve) => {
+        type Sip = typeof import('sip.js');
+        const w = window as unknown as { SIP: Sip; ua: InstanceType<Sip['UserAgent']> };
+        const target = w.SIP.UserAgent.makeURI(`sip:${to}@contact-center`)!;
+        const messager = new w.SIP.Messager(w.ua, target, body, 'text/plain', fromUri ? { params: { fromUri } } : {});
+        void messager.message({
+          requestDelegate: { onAccept: (r) => resolve(r.message.statusCode ?? 0), onReject: (r) => resolve(r.message.statusCode ?? 0) },
+        });
+      }),
+    { to, body, fromUri },
+  );
+}
+
+const inbox = (page: Page) => page.evaluate(() => (window as unknown as { inbox: Array<{ from: string; body: string }> }).inbox);
+
+t.test('a text by SIP MESSAGE opens an SMS chat; the agent reply reaches the phone by SIP MESSAGE', async (t) => {
+  const server = await startServer({ env: VOICE_ENV });
+  const browser = await launchBrowser();
+  t.teardown(async () => {
+    await browser.close();
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const health = (await (await fetch(`${server.url}/healthz`)).json()) as { sms: unknown };
+  t.match(health.sms, { state: 'up', sip: { state: 'up', trunk: 'sms-trunk' }, webhook: { state: 'not_configured' } }, '/healthz: the SIP gateway is up');
+
+  const agent = await (await browser.newContext()).newPage();
+  const phone = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await agentDesktop(agent, server, { phone: 'desk' });
+  await customerPhone(phone, server, CUSTOMER);
+
+  // The phone texts our SMS number: Asterisk takes it for the controller (202), which offers a chat.
+  t.equal(await text(phone, SMS_NUMBER, 'My car broke down on the A1 near exit 12'), 202, 'Asterisk accepted the MESSAGE');
+  const offer = agent.locator('#interaction-list .item-offered', { hasText: `SMS ${CUSTOMER}` });
+  await offer.waitFor({ timeout: 15_000 });
+  t.match(await offer.textContent(), 'Roadside', "offered on the SMS number's service");
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await panel.locator('.entry-message.from-customer .text', { hasText: 'My car broke down on the A1 near exit 12' }).waitFor();
+  t.ok(await agent.getByRole('button', { name: CUSTOMER }).isVisible(), "the sender's number is in the Contact Info Panel");
+
+  // A second text joins the same chat.
+  t.equal(await text(phone, SMS_NUMBER, 'I am on the hard shoulder'), 202);
+  await panel.locator('.entry-message.from-customer .text', { hasText: 'I am on the hard shoulder' }).waitFor();
+  t.equal(await agent.locator('#interaction-list .item').count(), 1, 'one chat for both texts');
+
+  // The agent replies from the desktop; the phone receives it from our SMS number.
+  const reply = 'A tow truck is on its way, about 25 minutes. Stay behind the barrier. 🚗';
+  await agent.getByLabel('Message').fill(reply);
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await phone.waitForFunction((reply) => (window as unknown as { inbox: Array<{ body: string }> }).inbox.some((m) => m.body === reply), reply, { timeout: 15_000 });
+  t.same(await inbox(phone), [{ from: SMS_NUMBER, body: reply }], 'the phone got the reply once, from our SMS number');
+  await panel.locator('.sms-status', { hasText: 'Accepted by the gateway' }).waitFor();
+  t.pass('the reply shows that Asterisk took it for the trunk');
+
+  // The phone cannot pass itself off as another number: the sender is the number of its endpoint.
+  t.equal(await text(phone, SMS_NUMBER, 'From a forged number', 'sip:+15559990000@contact-center'), 202);
+  await panel.locator('.entry-message.from-customer .text', { hasText: 'From a forged number' }).waitFor();
+  t.equal(await agent.locator('#interaction-list .item').count(), 1, "a forged From changes nothing: the text joins the phone's own chat");
+
+  // A text to a number that is not ours reaches the controller, which refuses it: no chat.
+  t.equal(await text(phone, '+15550000001', 'wrong number'), 202);
+  await t.resolves(waitForLog(server, 'refused a text from the SMS trunk'), 'the controller refused the text to an unknown number');
+  t.equal(await agent.locator('#interaction-list .item').count(), 1, 'no chat for it');
+});
+
+async function waitForLog(server: TestServer, msg: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (logEntries(server, msg).length === 0) {
+    if (Date.now() > until) throw new Error(`no "${msg}" in the server log`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
