@@ -1,9 +1,11 @@
-// OpenAPI 3 description of the public mobile API, served at /api/v1/openapi.json. The integration
-// tests check the server against it, so it stays true.
+// OpenAPI 3 description of the public mobile API and of the SMS gateways' webhook, served at
+// /api/v1/openapi.json. The integration tests check the server against it, so it stays true.
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ chatToken: [] }];
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const signed = [{ smsSignature: [] }];
+const e164 = { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' };
 
 const Context = {
   type: 'object',
@@ -76,7 +78,15 @@ export const openApiDocument = {
   },
   servers: [{ url: '/api/v1' }],
   components: {
-    securitySchemes: { chatToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /chats; it opens that chat only.' } },
+    securitySchemes: {
+      chatToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /chats; it opens that chat only.' },
+      smsSignature: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Signature',
+        description: 'SMS gateways: sha256=<hex HMAC-SHA256 of the raw request body> with the shared secret (SMS_WEBHOOK_SECRET).',
+      },
+    },
     schemas: {
       Context,
       Message,
@@ -273,6 +283,75 @@ export const openApiDocument = {
         security: bearer,
         parameters: [idParam],
         responses: { '200': { description: 'The ended chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '404': error, '409': error },
+      },
+    },
+    '/sms/inbound': {
+      post: {
+        summary: 'SMS gateway webhook: a text (or one part of a concatenated text) to one of our numbers',
+        description:
+          'Opens an SMS chat on the service the number belongs to, or joins the open one from that sender. A repeated id is a ' +
+          'duplicate; parts are shown once all have come, or with a gap marker after SMS_PART_WAIT_S. Answers 503 when ' +
+          'SMS_WEBHOOK_SECRET is not set. Replies go to SMS_GATEWAY_URL as POST {id, from, to, text, segments}, signed the same way.',
+        security: signed,
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['id', 'from', 'to', 'text'],
+            properties: {
+              id: { type: 'string', minLength: 1, maxLength: 96, description: "The gateway's message id" },
+              from: e164,
+              to: { ...e164, description: 'One of our SMS numbers (E.164)' },
+              text: { type: 'string', maxLength: 8000 },
+              concat: {
+                type: 'object',
+                required: ['ref', 'part', 'total'],
+                properties: {
+                  ref: { type: 'integer', minimum: 0, maximum: 65535 },
+                  part: { type: 'integer', minimum: 1, maximum: 255 },
+                  total: { type: 'integer', minimum: 1, maximum: 255 },
+                },
+              },
+            },
+          }),
+        },
+        responses: {
+          '200': {
+            description: 'Taken',
+            ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['delivered', 'part_stored', 'duplicate'] } } }),
+          },
+          '400': error,
+          '401': error,
+          '404': error,
+          '413': error,
+          '503': error,
+        },
+      },
+    },
+    '/sms/status': {
+      post: {
+        summary: "SMS gateway webhook: delivery status of a reply (its id is the one we sent); statuses only move forward",
+        security: signed,
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['id', 'status'],
+            properties: {
+              id: { type: 'string', minLength: 1, maxLength: 96 },
+              status: { type: 'string', enum: ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] },
+              detail: { type: 'string', maxLength: 500 },
+            },
+          }),
+        },
+        responses: {
+          '200': { description: 'The status now kept', ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string' } } }) },
+          '400': error,
+          '401': error,
+          '404': error,
+          '413': error,
+          '503': error,
+        },
       },
     },
     '/chats/{id}/events': {

@@ -326,4 +326,26 @@ t.test('without SMS_WEBHOOK_SECRET the webhook answers 503 sms_not_configured', 
   });
   await expectError(t, await webhook(bare, 'inbound', { id: 'x', from: newPhone(), to: ROADSIDE_NO, text: 'hi' }), 503, 'inbound', 'sms_not_configured');
   await expectError(t, await webhook(bare, 'status', { id: 'x', status: 'delivered' }), 503, 'status', 'sms_not_configured');
+  const health = (await (await fetch(`${bare.url}/healthz`)).json()) as { status: string; sms: unknown };
+  t.match(health, { status: 'ok', sms: { state: 'not_configured', webhook: { state: 'not_configured' }, sip: { state: 'not_configured' } } }, '/healthz: no SMS gateway');
+});
+
+t.test('/healthz says which SMS gateways are configured; OpenAPI documents the webhook', async (t) => {
+  const health = (await (await fetch(`${server.url}/healthz`)).json()) as { sms: unknown };
+  t.same(
+    health.sms,
+    { state: 'up', numbers: [ROADSIDE_NO, CLAIMS_NO], webhook: { state: 'up', inbound: true, outbound: true }, sip: { state: 'not_configured' } },
+    'the webhook both ways; no SIP MESSAGE gateway without telephony',
+  );
+  const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, { post?: { security?: unknown; responses: Record<string, unknown> } }>;
+    components: { securitySchemes: Record<string, unknown> };
+  };
+  for (const path of ['/sms/inbound', '/sms/status']) {
+    const op = doc.paths[path]?.post;
+    t.ok(op, `POST ${path} is documented`);
+    t.same(Object.keys(op?.responses ?? {}).sort(), ['200', '400', '401', '404', '413', '503'], `POST ${path}: every status it answers`);
+    t.same(op?.security, [{ smsSignature: [] }], `POST ${path}: signed`);
+  }
+  t.match(doc.components.securitySchemes.smsSignature, { type: 'apiKey', in: 'header', name: 'X-Signature' });
 });
