@@ -11,7 +11,9 @@ import {
   agentPost,
   eventually,
   expectError,
+  desktopSocketUrl,
   fetchOpenApi,
+  openSocket,
   setPresence,
   undocumented,
   type Agent,
@@ -238,6 +240,23 @@ t.test("a closed events socket closes the customer's transports; the session sta
   t.equal((await customer({ op: 'consume', transportId: c.recvTransportId, rtpCapabilities: c.rtpCapabilities })).status, 404, "the customer's old transport is gone (its client makes new ones)");
   const again = await join(customer);
   t.equal((await consume(customer, again)).consumers.length, 1, 'a new page joins again');
+});
+
+t.test("a closed desktop socket closes the agent's transports; the customer's stay", async (t) => {
+  const chat = await activeChat(t);
+  await runningVideo(chat);
+  const desktop = await openSocket(desktopSocketUrl(server.url), { headers: { cookie: agent1.cookie, origin: server.url } });
+  await join(agentSignal(agent1, chat), { audio: true });
+  await join(customerSignal(api, chat));
+  t.same((await roomDump(agent1, chat)).participants.agent.transports, 2);
+  await desktop.close();
+  const dump = await eventually('the agent side to go', async () => {
+    const d = await roomDump(agent1, chat);
+    return d.participants.agent.transports === 0 ? d : undefined;
+  });
+  t.same(dump.participants.agent, { transports: 0, producers: 0, consumers: 0 }, "the agent's transports and tracks closed");
+  t.same(dump.participants.customer, { transports: 2, producers: 1, consumers: 0 }, "the customer's stay");
+  t.equal((await api.chat(chat)).state, 'active', 'the chat and the video session stay');
 });
 
 t.test('no leak: 50 open/close cycles, then the router dump and the worker count', async (t) => {

@@ -1,0 +1,86 @@
+// The SFU adapter with the real mediasoup worker and the rules (in-memory stores): its errors reach the
+// rules as DomainErrors, and a worker that dies ends the running video like lost media (chat and call
+// stay), while the pool starts a replacement worker for the next video.
+import { readdir, readFile } from 'node:fs/promises';
+import t from 'tap';
+import { DomainError } from '../../src/domain/errors.ts';
+import { MultimediaDesk } from '../../src/domain/multimedia.ts';
+import { onSessionLost, sfuHealth, startVideoSfu, videoRoomsPort } from '../../src/sfu/index.ts';
+import { activeChat, expectDomainError, makeCenter } from '../unit/fakes.ts';
+import { eventually } from './support.ts';
+
+const sfu = await startVideoSfu({ numWorkers: 1, logLevel: 'none' });
+t.teardown(() => sfu.close());
+
+t.test('SFU refusals arrive as DomainErrors with the same kind and code', async (t) => {
+  const rooms = videoRoomsPort(sfu);
+  await rooms.open('room-errors');
+  t.teardown(() => rooms.close('room-errors'));
+  await expectDomainError(t, rooms.signal('room-errors', 'agent', { op: 'resume', consumerId: 'nope' }), 'not_found', 'participant_not_found');
+  const transport = (await rooms.signal('room-errors', 'agent', { op: 'create_transport' })) as { id: string };
+  await expectDomainError(t, rooms.signal('room-errors', 'agent', { op: 'produce', transportId: transport.id, kind: 'video', rtpParameters: { codecs: 'no' } }), 'invalid', 'invalid_parameters');
+  await expectDomainError(t, rooms.signal('room-errors', 'customer', { op: 'consume', transportId: transport.id, rtpCapabilities: {} }), 'not_found', 'participant_not_found', "the agent's transport is not the customer's");
+  for (let i = 0; i < 3; i++) await rooms.signal('room-errors', 'agent', { op: 'create_transport' });
+  await expectDomainError(t, rooms.signal('room-errors', 'agent', { op: 'create_transport' }), 'conflict', 'too_many_transports', 'a fifth transport');
+  await expectDomainError(t, rooms.dump('no-such-room'), 'not_found', 'video_session_not_found');
+  t.equal(sfuHealth(sfu).state, 'up');
+});
+
+t.test('a dying worker ends the running video as lost media; the next video gets a new worker', async (t) => {
+  const h = await makeCenter();
+  const desk = new MultimediaDesk({ center: h.center, telephony: null, video: videoRoomsPort(sfu), clock: h.clock });
+  const unsubscribe = onSessionLost(sfu, (sessionId) => void desk.onVideoLost(sessionId).catch((err: unknown) => t.fail(String(err))));
+  t.teardown(unsubscribe);
+
+  const { interaction } = await activeChat(h);
+  const video = await desk.requestVideo(interaction.id);
+  await desk.allowVideo('alice', interaction.id);
+  await desk.videoSignal(interaction.id, 'customer', undefined, { op: 'create_transport' });
+  const before = sfuHealth(sfu);
+  t.same([before.workers, before.sessions], [1, 1]);
+
+  // The only worker goes away with the room.
+  const pid = await workerPid();
+  process.kill(pid, 'SIGKILL');
+  await eventually('the video to end', async () => (video.state === 'closed' ? true : undefined), 5000);
+  t.same([video.state, video.endedBy], ['closed', 'system'], 'ended as lost media, by the system');
+  t.equal(h.center.openInteraction(interaction.id).state, 'active', 'the chat goes on');
+  const kinds = h.store.entriesOf(interaction.id).filter((e) => e.kind === 'video').map((e) => (e.data as { state: string }).state);
+  t.same(kinds, ['requested', 'active', 'closed'], 'on the timeline, where the customer reads it');
+  await expectDomainError(t, desk.videoSignal(interaction.id, 'customer', undefined, { op: 'capabilities' }), 'conflict', 'video_not_active');
+
+  await eventually('a replacement worker', async () => (sfuHealth(sfu).workers === 1 ? true : undefined), 10_000);
+  t.not(await workerPid(), pid, 'a new worker process');
+  await desk.requestVideo(interaction.id);
+  await desk.allowVideo('alice', interaction.id);
+  t.type(await desk.videoSignal(interaction.id, 'customer', undefined, { op: 'create_transport' }), 'object', 'video works again');
+  await desk.customerCloseVideo(interaction.id);
+  t.equal(sfuHealth(sfu).sessions, 0);
+});
+
+t.test('after close() the SFU refuses, and says so', async (t) => {
+  const other = await startVideoSfu({ numWorkers: 1, logLevel: 'none' });
+  await other.close();
+  await other.close();
+  t.equal(sfuHealth(other).state, 'down');
+  try {
+    await videoRoomsPort(other).open('late');
+    t.fail('open after close must be refused');
+  } catch (err) {
+    t.ok(err instanceof DomainError);
+    t.equal((err as DomainError).code, 'sfu_closed');
+  }
+});
+
+// The pid of this process's mediasoup worker, found in /proc (the SFU's interface shows no pids).
+async function workerPid(): Promise<number> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const close = stat.lastIndexOf(')');
+    const name = stat.slice(stat.indexOf('(') + 1, close);
+    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+    if (name.startsWith('mediasoup-work') && ppid === process.pid && !stat.slice(close + 2).startsWith('Z')) return Number(entry);
+  }
+  throw new Error('no mediasoup worker under this process');
+}
