@@ -2,6 +2,7 @@ import type { CallLegEvent } from '../domain/call-leg.ts';
 import type { CallRequest, Telephony } from '../domain/ports.ts';
 import { describeCause } from './causes.ts';
 import type { Ari, AriEvent } from './client.ts';
+import type { EndpointStates } from './endpoint-states.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 
 export type CallEventSink = (interactionId: string, legId: string, event: CallLegEvent, cause?: string) => Promise<void>;
@@ -10,6 +11,7 @@ export interface CallLegsOptions {
   ari: () => Ari; // the current connection (it changes after a reconnect)
   app: string;
   agentEndpoints: (agentId: string) => string[]; // PJSIP endpoint names to try, in order (browser, desk phone)
+  endpointStates: EndpointStates; // which of them are registered
   customerEndpoint: (number: string) => string; // e.g. PJSIP/+15551234567@trunk
   onEvent: CallEventSink;
   onError: (err: unknown, context: string) => void;
@@ -86,10 +88,15 @@ export class AriCallLegs implements Telephony {
         customerHeld: false,
       };
       const agentEndpoint = await this.registeredAgentEndpoint(ari, req.agentId);
-      await ari.bridges.create({ type: 'mixing', bridgeId: leg.bridgeId, name: leg.bridgeId });
       this.track(leg); // subscribe before acting: the answer may come before originate returns
-      try {
-        await ari.channels.originate({
+      // The bridge is made while the agent's phone rings: it is needed only once the agent answers (and
+      // that answer is handled after this task, by the queue).
+      const bridged = ari.bridges.create({ type: 'mixing', bridgeId: leg.bridgeId, name: leg.bridgeId }).then(
+        () => null,
+        (err: unknown) => err as Error,
+      );
+      const rung = await ari.channels
+        .originate({
           endpoint: agentEndpoint,
           app: this.#o.app,
           appArgs: `agent,${leg.legId}`,
@@ -97,10 +104,14 @@ export class AriCallLegs implements Telephony {
           callerId: `"${req.customerNumber}" <${req.customerNumber}>`,
           timeout: this.#o.ringTimeoutS ?? 30,
           variables: this.tags(leg, 'agent'),
-        });
-      } catch (err) {
+        })
+        .then(() => null, (err: unknown) => err as Error);
+      const notBridged = await bridged;
+      if (rung || notBridged) {
+        if (rung) this.#o.endpointStates.forget();
         await this.teardown(leg);
-        throw new Error(`could not ring the agent's phone: ${(err as Error).message}`, { cause: err });
+        if (rung) throw new Error(`could not ring the agent's phone: ${rung.message}`, { cause: rung });
+        throw new Error(`could not make the call's bridge: ${notBridged!.message}`, { cause: notBridged });
       }
     });
   }
@@ -150,29 +161,34 @@ export class AriCallLegs implements Telephony {
     this.#byChannel.delete(leg.customerChannelId);
   }
 
+  // Nobody is bridged before both have answered: the customer's ringing competes with no bridge work in
+  // Asterisk, and one request then joins both.
   private async onAnswered(leg: AriLeg, role: Role): Promise<void> {
     const ari = this.#o.ari();
-    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: role === 'agent' ? leg.agentChannelId : leg.customerChannelId });
     if (role === 'customer') {
+      await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: [leg.agentChannelId, leg.customerChannelId] });
       leg.customerUp = true;
       await this.#o.onEvent(leg.interactionId, leg.legId, 'customer_answered');
       return;
     }
+    // The agent answered: the customer is dialled at once; the answer is recorded after (a store write
+    // would hold the event loop before the request is out). The queue keeps the customer's progress after.
     leg.agentUp = true;
-    await this.#o.onEvent(leg.interactionId, leg.legId, 'agent_answered');
     leg.customerDialed = true;
-    try {
-      await ari.channels.originate({
+    const dialled = await ari.channels
+      .originate({
         endpoint: this.#o.customerEndpoint(leg.customerNumber),
         app: this.#o.app,
         appArgs: `customer,${leg.legId}`,
         channelId: leg.customerChannelId,
         timeout: this.#o.ringTimeoutS ?? 30,
         variables: this.tags(leg, 'customer'),
-      });
-    } catch (err) {
+      })
+      .then(() => null, (err: unknown) => err as Error);
+    await this.#o.onEvent(leg.interactionId, leg.legId, 'agent_answered');
+    if (dialled) {
       await this.teardown(leg);
-      await this.#o.onEvent(leg.interactionId, leg.legId, 'fail', `trunk refused the call: ${(err as Error).message}`);
+      await this.#o.onEvent(leg.interactionId, leg.legId, 'fail', `trunk refused the call: ${dialled.message}`);
     }
   }
 
@@ -200,8 +216,7 @@ export class AriCallLegs implements Telephony {
 
   // The agent's phone is whichever of their endpoints is registered: the browser softphone first.
   private async registeredAgentEndpoint(ari: Ari, agentId: string): Promise<string> {
-    const online = new Set((await ari.endpoints.listByTech({ tech: 'PJSIP' })).filter((e) => e.state === 'online').map((e) => e.resource));
-    const found = this.#o.agentEndpoints(agentId).find((name) => online.has(name));
+    const found = await this.#o.endpointStates.firstOnline(ari, this.#o.agentEndpoints(agentId));
     if (!found) throw new Error(`the agent's phone is not registered (no softphone or desk phone online for ${agentId})`);
     return `PJSIP/${found}`;
   }

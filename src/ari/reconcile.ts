@@ -7,16 +7,18 @@ const AWAY = 'ended while the controller was out of touch with Asterisk';
 
 // After every (re)connect: legs the rules think are live are matched against Asterisk's channels.
 // Live channels are adopted (a restarted controller keeps its calls); legs whose channels are gone are
-// reported ended; bridges of ours with nobody in them are removed. Nothing stays "connected" that is not.
+// reported ended; channels and bridges of ours that belong to no live leg are removed. Nothing stays
+// "connected" that is not.
 export async function reconcileCalls(opts: {
   ari: Ari;
   liveLegs: CallLeg[];
   callLegs: AriCallLegs;
   onEvent: CallEventSink;
-}): Promise<{ adopted: number; ended: number; bridgesRemoved: number }> {
+}): Promise<{ adopted: number; ended: number; strays: number; bridgesRemoved: number }> {
   const { ari, callLegs, onEvent } = opts;
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
+  const hungUp = new Set<string>();
   let adopted = 0;
   let ended = 0;
   for (const leg of opts.liveLegs) {
@@ -48,11 +50,21 @@ export async function reconcileCalls(opts: {
     // Half a call is no call: hang up what is left and report the leg ended.
     callLegs.forget(leg.id);
     for (const channelId of [agentChannelId, customerChannelId]) {
-      if (up.has(channelId)) await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+      if (!up.has(channelId)) continue;
+      await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+      hungUp.add(channelId);
     }
     const event = leg.state === 'connected' || leg.state === 'on_hold' ? 'customer_hangup' : 'fail';
     await onEvent(leg.interactionId, leg.id, event, AWAY);
     ended += 1;
+  }
+  // Channels of ours that belong to no live leg (placed just before a crash, or a leg ended meanwhile).
+  const tracked = new Set([...callLegs.legs.values()].flatMap((l) => [l.agentChannelId, l.customerChannelId]));
+  let strays = 0;
+  for (const channel of channels) {
+    if (!channel.id.startsWith('cc-') || tracked.has(channel.id) || hungUp.has(channel.id)) continue;
+    await ari.channels.hangup({ channelId: channel.id }).catch(ignoreNotFound);
+    strays += 1;
   }
   let bridgesRemoved = 0;
   const known = new Set([...callLegs.legs.values()].map((l) => l.bridgeId));
@@ -61,7 +73,7 @@ export async function reconcileCalls(opts: {
     await ari.bridges.destroy({ bridgeId: bridge.id }).catch(ignoreNotFound);
     bridgesRemoved += 1;
   }
-  return { adopted, ended, bridgesRemoved };
+  return { adopted, ended, strays, bridgesRemoved };
 }
 
 function ignoreNotFound(err: unknown): void {

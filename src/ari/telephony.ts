@@ -6,6 +6,7 @@ import type { SipCredentialStore } from '../domain/ports.ts';
 import { startAsterisk, type AsteriskInstance } from './asterisk-process.ts';
 import { AriCallLegs, type CallEventSink } from './call-legs.ts';
 import { AriConnection } from './connection.ts';
+import { EndpointStates } from './endpoint-states.ts';
 import { AgentEndpoints } from './endpoints.ts';
 import { SmsTrunk, type TrunkText } from './sms-trunk.ts';
 import { reconcileCalls } from './reconcile.ts';
@@ -60,6 +61,7 @@ export async function startTelephony(opts: {
   const ariUrl = asterisk?.ariUrl ?? config.ariUrl!;
   const endpoints = new AgentEndpoints(opts.credentials, logger);
   const late: { connection?: AriConnection } = {};
+  const endpointStates = new EndpointStates();
   const smsTrunk = config.smsTrunk
     ? new SmsTrunk({ endpoint: config.smsTrunk, app: config.app, logger, onText: (text) => opts.onText?.(text) })
     : null;
@@ -67,6 +69,7 @@ export async function startTelephony(opts: {
     ari: () => late.connection!.current(),
     app: config.app,
     agentEndpoints: (agentId) => [AgentEndpoints.browser(agentId), AgentEndpoints.desk(agentId)],
+    endpointStates,
     customerEndpoint: (number) => config.customerDial.replace('{number}', number),
     onEvent: opts.onCallEvent,
     onError: (err, context) => logger.error({ err, context }, 'call leg failed'),
@@ -79,13 +82,16 @@ export async function startTelephony(opts: {
     logger,
     onEvent: (event, ari) => {
       if (smsTrunk?.handle(event)) return;
+      if (endpointStates.handle(event)) return;
       if (!callLegs.handle(event)) refuseStranger(ari, event, logger);
     },
     onConnected: async (ari) => {
-      await endpoints.push(ari, await opts.agents());
+      const agents = await opts.agents();
+      await endpoints.push(ari, agents);
+      await endpointStates.refresh(ari, config.app, agents.flatMap((a) => [AgentEndpoints.browser(a.id), AgentEndpoints.desk(a.id)]));
       await smsTrunk?.subscribe(ari);
       const result = await reconcileCalls({ ari, liveLegs: opts.liveLegs(), callLegs, onEvent: opts.onCallEvent });
-      if (result.adopted + result.ended + result.bridgesRemoved > 0) logger.info(result, 'calls reconciled with Asterisk');
+      if (result.adopted + result.ended + result.strays + result.bridgesRemoved > 0) logger.info(result, 'calls reconciled with Asterisk');
     },
   }));
   await connection.start();

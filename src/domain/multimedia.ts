@@ -49,14 +49,16 @@ export class MultimediaDesk {
       cause: null,
     };
     rec.callLegs.push(leg);
+    // The call is placed while its leg is written, so the store's write is not on the ringing path. A
+    // crash in between leaves at most a tagged channel, which the telephony hangs up when it is back.
+    const placing = telephony
+      .placeCall({ legId: leg.id, interactionId: rec.id, serviceId: rec.serviceId, agentId, customerNumber: leg.customerNumber })
+      .then(() => null, (err: unknown) => err as Error);
     await this.recordCall(rec, leg);
-    try {
-      await telephony.placeCall({ legId: leg.id, interactionId: rec.id, serviceId: rec.serviceId, agentId, customerNumber: leg.customerNumber });
-    } catch (err) {
-      if (isLive(leg)) {
-        applyCallEvent(leg, 'fail', this.#clock.now(), (err as Error).message);
-        await this.recordCall(rec, leg);
-      }
+    const failed = await placing;
+    if (failed && isLive(leg)) {
+      applyCallEvent(leg, 'fail', this.#clock.now(), failed.message);
+      await this.recordCall(rec, leg);
     }
     return leg;
   }

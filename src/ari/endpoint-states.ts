@@ -1,0 +1,38 @@
+import type { Ari, AriEvent } from './client.ts';
+
+// Which agent endpoints are registered, kept from ARI's EndpointStateChange events so that placing a
+// call asks Asterisk nothing first. Unknown (asked for) before the first connect and after a failure.
+export class EndpointStates {
+  #states: Map<string, string> | null = null;
+
+  // After every connect: the app subscribes to these endpoints, then reads their states once.
+  async refresh(ari: Ari, app: string, names: string[]): Promise<void> {
+    this.#states = null;
+    // Endpoint by endpoint, not the whole technology: an app subscribed to an endpoint also takes its texts.
+    for (let i = 0; i < names.length; i += 20) {
+      await ari.applications.subscribe({ applicationName: app, eventSource: names.slice(i, i + 20).map((n) => `endpoint:PJSIP/${n}`) });
+    }
+    this.#states = await this.read(ari);
+  }
+
+  handle(event: AriEvent): boolean {
+    if (event.type !== 'EndpointStateChange' || event.endpoint?.technology !== 'PJSIP') return false;
+    this.#states?.set(event.endpoint.resource, event.endpoint.state);
+    return true;
+  }
+
+  // The first of `names` that is online.
+  async firstOnline(ari: Ari, names: string[]): Promise<string | undefined> {
+    const states = this.#states ?? (await this.read(ari));
+    return names.find((name) => states.get(name) === 'online');
+  }
+
+  // A call to an endpoint said online failed: ask Asterisk again next time.
+  forget(): void {
+    this.#states = null;
+  }
+
+  private async read(ari: Ari): Promise<Map<string, string>> {
+    return new Map((await ari.endpoints.listByTech({ tech: 'PJSIP' })).map((e) => [e.resource, e.state]));
+  }
+}
