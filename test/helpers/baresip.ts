@@ -32,6 +32,12 @@ type Installation = { mode: 'host'; binary: string } | { mode: 'chroot'; root: s
 
 const CHROOT_BINARY = '/usr/bin/baresip';
 
+// Phones still running when the process exits are killed, so none outlives a crashed test.
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function findBaresip(env: NodeJS.ProcessEnv = process.env): Installation {
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     if (executable(join(dir, 'baresip'))) return { mode: 'host', binary: join(dir, 'baresip') };
@@ -102,9 +108,8 @@ export class Baresip {
       });
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const kill = () => child.kill('SIGKILL');
-    process.once('exit', kill);
-    void exited.then(() => process.removeListener('exit', kill));
+    running.add(child);
+    void exited.then(() => running.delete(child));
     try {
       const socket = await connectWithRetry(ctrlPort, exited, 10_000);
       return new Baresip(child, dir, socket, exited, () => output);
@@ -114,6 +119,10 @@ export class Baresip {
       await rm(dir, { recursive: true, force: true });
       throw new Error(`baresip did not start: ${(err as Error).message}\n${output}`, { cause: err });
     }
+  }
+
+  get pid(): number {
+    return this.#child.pid ?? 0;
   }
 
   command(command: string, params = ''): Promise<string> {

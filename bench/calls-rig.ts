@@ -1,0 +1,205 @@
+// The rig of bench:calls: an Asterisk the bench owns (so a second ARI client can watch and drive it),
+// the product's server against it (TELEPHONY=external), agents seeded in its data folder, desk phones and
+// customer phones as baresip user agents, and one chat per agent, accepted. Everything on 127.0.0.1.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { startAsterisk, type AsteriskInstance } from '../src/ari/asterisk-process.ts';
+import { connectAri, type Ari, type AriEvent } from '../src/ari/client.ts';
+import { ensureSimulatedPhone } from '../src/ari/simulated-pstn.ts';
+import { seedDemoData } from '../src/demo-data.ts';
+import { openDatabase } from '../src/store/sqlite/database.ts';
+import { SqliteDirectory } from '../src/store/sqlite/directory-store.ts';
+import { hashPassword } from '../src/web/passwords.ts';
+import { Baresip } from '../test/helpers/baresip.ts';
+import { login, removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
+import { deskPasswordOf } from '../test/helpers/voice.ts';
+
+export const BENCH_APP = 'bench';
+let nextPorts = 0;
+
+export interface AgentSeat {
+  id: string;
+  cookie: string;
+  csrf: string;
+  chatId: string;
+  number: string; // the chat's customer number
+}
+
+type Waiter = { match: (e: AriEvent) => boolean; resolve: (got: { at: number; event: AriEvent }) => void; timer: NodeJS.Timeout };
+
+// Every ARI event of the Asterisk (subscribeAll), with the time it arrived, to wait on.
+export class EventTap {
+  readonly #waiters = new Set<Waiter>();
+
+  constructor(ari: Ari) {
+    ari.on('*', (event) => {
+      const at = performance.now();
+      for (const w of this.#waiters) {
+        if (!w.match(event)) continue;
+        this.#waiters.delete(w);
+        clearTimeout(w.timer);
+        w.resolve({ at, event });
+      }
+    });
+  }
+
+  // Register before acting; resolves with the event and performance.now() at its arrival.
+  wait(match: (e: AriEvent) => boolean, what: string, timeoutMs = 10_000): Promise<{ at: number; event: AriEvent }> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        match,
+        resolve,
+        timer: setTimeout(() => {
+          this.#waiters.delete(waiter);
+          reject(new Error(`no ARI event within ${timeoutMs} ms: ${what}`));
+        }, timeoutMs),
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+}
+
+export interface Rig {
+  asterisk: AsteriskInstance;
+  server: TestServer;
+  ari: Ari;
+  tap: EventTap;
+  seats: AgentSeat[];
+  deskPhones: Baresip[];
+  customerPhones: Baresip[];
+  post(seat: AgentSeat, path: string, body?: string): Promise<Response>;
+  openChat(seat: { id: string; cookie: string; csrf: string }, number: string): Promise<AgentSeat>;
+  stop(): Promise<void>;
+}
+
+// `agents` seats, each with a registered desk phone and an accepted chat whose customer number is
+// numberOf(i); with customerPhones, each number also gets a registered, auto-answering SIP phone.
+export async function startRig(opts: { agents: number; numberOf: (i: number) => string; customerPhones: boolean }): Promise<Rig> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error('cleanup failed:', err));
+  };
+  try {
+    const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-bench-asterisk-'));
+    cleanups.push(() => removeDir(runtimeDir));
+    const ariPassword = randomBytes(24).toString('base64url');
+    const asterisk = await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword });
+    cleanups.push(() => asterisk.stop());
+
+    const dataDir = await mkdtemp(join(tmpdir(), 'mcc-bench-data-'));
+    cleanups.push(() => removeDir(dataDir));
+    const ids = await seedAgents(dataDir, opts.agents);
+    const server = await startServer({
+      dataDir,
+      env: { TELEPHONY: 'external', ARI_URL: asterisk.ariUrl, ARI_USER: asterisk.ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '3600', MAX_CHATS_PER_AGENT: '5' },
+    });
+    cleanups.push(() => server.stop());
+
+    const ari = await connectAri(asterisk.ariUrl, asterisk.ariUser, ariPassword);
+    const tap = new EventTap(ari);
+    await (ari as unknown as { start(app: string, subscribeAll: boolean): Promise<void> }).start(BENCH_APP, true);
+    cleanups.push(async () => ari.stop());
+
+    const sipPort = asterisk.sipUdpPort;
+    const deskPhones = await phones(ids.map((id) => ({ user: `${id}-desk`, password: deskPasswordOf(server, id), sipPort, autoAnswer: true })), cleanups);
+    let customerPhones: Baresip[] = [];
+    if (opts.customerPhones) {
+      const secrets = new Map<string, string>();
+      const store = { get: async (k: string) => secrets.get(k), set: async (k: string, v: string) => void secrets.set(k, v) };
+      const logins = [];
+      for (let i = 0; i < ids.length; i++) logins.push(await ensureSimulatedPhone(ari, store, opts.numberOf(i), 'sip'));
+      customerPhones = await phones(logins.map((l) => ({ user: l.username, password: l.password, sipPort, autoAnswer: true })), cleanups);
+    }
+
+    const post = (seat: { cookie: string; csrf: string }, path: string, body = '') =>
+      fetch(server.url + path, {
+        method: 'POST',
+        headers: { cookie: seat.cookie, 'x-csrf-token': seat.csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    // One agent Ready at a time, so each chat is offered to the agent meant to take it.
+    const openChat = async (session: { id: string; cookie: string; csrf: string }, number: string): Promise<AgentSeat> => {
+      await expectOk(post(session, '/desktop/presence', 'presence=ready'), 'presence');
+      const res = await fetch(`${server.url}/api/v1/chats`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'roadside', name: 'Bench customer', phone: number }),
+      });
+      const chat = (await res.json()) as { id: string };
+      await expectOk(post(session, `/desktop/interactions/${chat.id}/accept`), 'accept');
+      await expectOk(post(session, '/desktop/presence', 'presence=not_ready'), 'presence');
+      return { ...session, chatId: chat.id, number };
+    };
+    const seats: AgentSeat[] = [];
+    for (let i = 0; i < ids.length; i++) seats.push(await openChat({ id: ids[i]!, ...(await login(server, ids[i]!, 'demo')) }, opts.numberOf(i)));
+    return { asterisk, server, ari, tap, seats, deskPhones, customerPhones, post, openChat, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+// The demo services and agents, plus bench agents b001..bNNN, written before the server starts.
+async function seedAgents(dataDir: string, count: number): Promise<string[]> {
+  const db = openDatabase(join(dataDir, 'contact-center.sqlite'));
+  try {
+    const directory = new SqliteDirectory(db);
+    await seedDemoData(directory, 'demo', pino({ level: 'silent' }));
+    const passwordHash = await hashPassword('demo');
+    const ids = Array.from({ length: count }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
+    for (const id of ids) await directory.saveAgent({ id, displayName: `Bench ${id}`, passwordHash, serviceIds: ['roadside'] });
+    return ids;
+  } finally {
+    db.close();
+  }
+}
+
+// One process per account: baresip puts its other calls on hold when it answers one.
+async function phones(accounts: Array<{ user: string; password: string; sipPort: number; autoAnswer: boolean }>, cleanups: Array<() => Promise<void>>): Promise<Baresip[]> {
+  const out: Baresip[] = [];
+  for (let i = 0; i < accounts.length; i += 10) {
+    const started = await Promise.all(
+      accounts.slice(i, i + 10).map(async (account) => {
+        const first = 30000 + (nextPorts++ % 500) * 20; // own RTP ports: no two processes race for one
+        const phone = await Baresip.start({ accounts: [account], rtpPorts: `${first}-${first + 18}` });
+        cleanups.push(() => phone.stop());
+        await phone.waitRegistered(account.user, 20_000);
+        return phone;
+      }),
+    );
+    out.push(...started);
+  }
+  return out;
+}
+
+async function expectOk(response: Promise<Response>, what: string): Promise<void> {
+  const res = await response;
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${text.slice(0, 200)}`);
+}
+
+// CPU time (user + system, seconds) of these processes so far.
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
+  }
+  return ticks / 100; // USER_HZ
+}
+
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
