@@ -42,7 +42,6 @@ export function notifyVideoRequests(html) {
     const note = new Notification('Video requested', {
       body: `${el.dataset.customer || 'A customer'} asks for video. Allow or decline it in the chat.`,
       tag: `video-${session}`,
-      requireInteraction: true,
     });
     note.onclick = () => {
       window.focus();

@@ -115,13 +115,15 @@
     const request = typeof message === 'string' && message.includes('data-video-request');
     if (!request && !document.querySelector('.video-windows:not([data-video-started])')) return;
     videoGlue = videoGlue || import('/public/desktop-video.js');
-    videoGlue.then((m) => {
-      if (request) m.notifyVideoRequests(message);
-      m.startVideoWindows();
-    }, (err) => {
-      videoGlue = null;
-      console.error('the video glue did not load', err);
-    });
+    videoGlue
+      .then((m) => {
+        if (request) m.notifyVideoRequests(message);
+        m.startVideoWindows();
+      }, (err) => {
+        videoGlue = null;
+        throw err;
+      })
+      .catch((err) => console.error('video glue failed', err));
   }
 
   // SMS chats: live segment count while typing and reply delivery status, from /client/sms.js, fetched

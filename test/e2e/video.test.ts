@@ -117,6 +117,14 @@ t.test('video between the customer page and the agent desktop, from request to E
   t.ok(await customer.getByLabel('Your camera').isVisible(), 'and themselves');
   await expectFramesRising(t, agent, 'the agent');
   await expectFramesRising(t, customer, 'the customer');
+  for (const [who, page] of [['agent', agent], ['customer', customer]] as const) {
+    const sizes = await page.waitForFunction(() => {
+      const size = (selector: string) => (document.querySelector(selector) as HTMLVideoElement | null)?.videoWidth ?? 0;
+      const [local, remote] = [size('video.local-video'), size('video.remote-video')];
+      return local > 0 && remote > 0 ? { local, remote } : null;
+    });
+    t.ok(await sizes.jsonValue(), `the ${who} page plays both windows (its own camera and the other side's)`);
+  }
 
   // Chat goes on; the agent can close nothing alone.
   await customer.getByLabel('Message').fill('Can you see the dent?');
