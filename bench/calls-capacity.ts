@@ -2,7 +2,7 @@
 // made by the dialplan alone, on the same rig. A call is an agent's desk phone and a customer's phone
 // (baresip, PCMU both ways) bridged through the development trunk. Calls are added `step` at a time;
 // after each step the CPU of the system under test (Asterisk and the server) is measured; the count at
-// the ceiling is interpolated between the two steps around it. The phones and the bench process are the
+// the ceiling comes from a line fitted through all steps. The phones and the bench process are the
 // load generators: their CPU is shown, not counted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSeconds, rssMb, type AgentSeat, type Rig } from './calls-rig.ts';
@@ -111,7 +111,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
     const phonePids = pids.slice(2);
     const c0 = [cpuSeconds([rig.asterisk.pid]), cpuSeconds([rig.server.pid]), cpuSeconds(phonePids)];
     const t0 = performance.now();
-    await sleep(2000);
+    await sleep(3000);
     const secs = (performance.now() - t0) / 1000;
     const c1 = [cpuSeconds([rig.asterisk.pid]), cpuSeconds([rig.server.pid]), cpuSeconds(phonePids)];
     const [ast, srv, ph] = c1.map((v, i) => (v - c0[i]!) / secs) as [number, number, number];
@@ -130,15 +130,17 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
   return { mode, steps, atCeiling, ceilingReached, stopped, media, controller };
 }
 
-// Calls at the ceiling: between the last step under it and the first at or over it (through the origin
-// when the first step is already over); extrapolated from the last two steps when it was not reached.
+// Calls at the ceiling, from a least-squares line through every step (CPU grows linearly with calls;
+// one line is steadier than the two noisy steps around the ceiling). Extrapolated when not reached.
 function interpolate(steps: CapacityResult['steps'], ceiling: number): { atCeiling: number; ceilingReached: boolean } {
-  if (steps.length === 0) return { atCeiling: 0, ceilingReached: false };
-  const i = steps.findIndex((s) => s.cores >= ceiling);
-  const pair = i === -1 ? steps.slice(-2) : i === 0 ? [{ calls: 0, cores: 0 }, steps[0]!] : [steps[i - 1]!, steps[i]!];
-  const [a, b] = pair.length === 2 ? pair : [{ calls: 0, cores: 0 }, pair[0]!];
-  const slope = (b!.cores - a!.cores) / (b!.calls - a!.calls);
-  const atCeiling = slope > 0 ? a!.calls + (ceiling - a!.cores) / slope : b!.calls;
-  return { atCeiling, ceilingReached: i !== -1 };
+  const ceilingReached = steps.some((s) => s.cores >= ceiling);
+  if (steps.length < 2) return { atCeiling: steps.length ? (steps[0]!.calls * ceiling) / steps[0]!.cores : 0, ceilingReached };
+  const n = steps.length;
+  const mx = steps.reduce((a, s) => a + s.calls, 0) / n;
+  const my = steps.reduce((a, s) => a + s.cores, 0) / n;
+  const sxy = steps.reduce((a, s) => a + (s.calls - mx) * (s.cores - my), 0);
+  const sxx = steps.reduce((a, s) => a + (s.calls - mx) ** 2, 0);
+  const slope = sxy / sxx;
+  const intercept = my - slope * mx;
+  return { atCeiling: slope > 0 ? (ceiling - intercept) / slope : steps.at(-1)!.calls, ceilingReached };
 }
-
