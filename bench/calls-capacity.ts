@@ -52,7 +52,10 @@ async function endCalls(rig: Rig, mode: Mode, seats: AgentSeat[]): Promise<void>
     await Promise.all(
       seats.slice(i, i + 20).map(async (seat) => {
         if (mode === 'controller') await (await rig.post(seat, `/desktop/interactions/${seat.chatId}/release`)).text();
-        else await rig.ari.channels.hangup({ channelId: `dp-${seat.id}` }).catch(() => undefined); // gone already: fine
+        else
+          await rig.ari.channels.hangup({ channelId: `dp-${seat.id}` }).catch((err: unknown) => {
+            if (!/not found|404/i.test((err as Error).message)) throw err; // gone already: fine
+          });
       }),
     );
   }
