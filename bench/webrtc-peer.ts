@@ -253,6 +253,11 @@ export class Vp8Stream {
   }
 }
 
+/** Seconds a process's main thread spent runnable but waiting for a CPU (the machine was busy), from /proc. */
+export function waitSeconds(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+}
+
 /** CPU time (user + system) of a process, in seconds, from /proc. */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
