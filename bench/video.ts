@@ -109,6 +109,7 @@ class Rig {
   consumers = 0;
   idle = 0;
   #send: ((key: boolean) => void) | undefined;
+  #close: (() => void) | undefined;
   #frame = 0;
   #since = 0;
   /** RTP packets sent so far (to check the sender kept its rate while measured). */
@@ -122,6 +123,7 @@ class Rig {
     const send = await this.sfu.createTransport('send');
     await this.sfu.connect(send.id, cert.dtlsParameters);
     const sender = await connectPeer(send, cert, true);
+    this.#close = () => sender.socket.close();
     const cameras = Array.from({ length: CAMERAS }, (_, i) => new Vp8Stream({ ssrc: 0x1000 + i, payloadType: PAYLOAD_TYPE, payloadBytes: PAYLOAD_BYTES }));
     for (const camera of cameras) await this.sfu.produce(send.id, cameraParameters(camera));
     this.#send = (key) => {
@@ -132,6 +134,11 @@ class Rig {
         }
       }
     };
+  }
+
+  /** Stops the cameras' socket (the SFU is closed by its owner). */
+  close(): void {
+    this.#close?.();
   }
 
   /** Starts feeding the cameras: the first frame is a key frame, so the receivers resync at once. */
@@ -250,6 +257,8 @@ try {
   await base.start(cert);
   await compare([ours, base], cert);
 } finally {
+  ours.close();
+  base.close();
   await project.sfu.close();
   await baseline.close();
 }
