@@ -13,7 +13,7 @@ import { startAsterisk, type AsteriskInstance } from '../src/ari/asterisk-proces
 import { connectAri, type Ari, type AriEvent } from '../src/ari/client.ts';
 import { ensureSimulatedPhone } from '../src/ari/simulated-pstn.ts';
 import { seedDemoData } from '../src/demo-data.ts';
-import { openDatabase } from '../src/store/sqlite/database.ts';
+import { openDurableDatabase } from '../src/store/sqlite/durable-database.ts';
 import { SqliteDirectory } from '../src/store/sqlite/directory-store.ts';
 import { hashPassword } from '../src/web/passwords.ts';
 import { Baresip } from '../test/helpers/baresip.ts';
@@ -144,16 +144,16 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
 
 // The demo services and agents, plus bench agents b001..bNNN, written before the server starts.
 async function seedAgents(dataDir: string, count: number): Promise<string[]> {
-  const db = openDatabase(join(dataDir, 'contact-center.sqlite'));
+  const database = openDurableDatabase(join(dataDir, 'contact-center.sqlite'), (err) => console.error(err));
   try {
-    const directory = new SqliteDirectory(db);
+    const directory = new SqliteDirectory(database.db, database.batcher);
     await seedDemoData(directory, 'demo', pino({ level: 'silent' }));
     const passwordHash = await hashPassword('demo');
     const ids = Array.from({ length: count }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
     for (const id of ids) await directory.saveAgent({ id, displayName: `Bench ${id}`, passwordHash, serviceIds: ['roadside'] });
     return ids;
   } finally {
-    db.close();
+    await database.close();
   }
 }
 

@@ -14,10 +14,9 @@ import { startVoice } from './voice.ts';
 import { ensureSimulatedPhone } from './ari/simulated-pstn.ts';
 import { telephonyAdmin } from './ari/status.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
-import { openDatabase } from './store/sqlite/database.ts';
+import { openDurableDatabase } from './store/sqlite/durable-database.ts';
 import { SqliteDirectory } from './store/sqlite/directory-store.ts';
 import { SqliteInteractionStore } from './store/sqlite/interaction-store.ts';
-import { WriteBatcher } from './store/sqlite/write-batcher.ts';
 import { createWebApp } from './web/app.ts';
 import { EventHub } from './web/event-hub.ts';
 import { Metrics } from './web/metrics.ts';
@@ -39,10 +38,12 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
 
-  const db = openDatabase(join(config.dataDir, 'contact-center.sqlite'));
-  const batcher = new WriteBatcher(db);
+  const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) =>
+    logger.error({ err }, 'the database checkpoint worker failed: the WAL file will grow until restart'),
+  );
+  const { db, batcher } = database;
   const store = new SqliteInteractionStore(db, batcher);
-  const directory = new SqliteDirectory(db);
+  const directory = new SqliteDirectory(db, batcher);
   const attachments = new FileAttachmentStore(join(config.dataDir, 'attachments'));
   await attachments.init();
   await seedDemoData(directory, config.demoAgentPassword, logger);
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     logger.error({ err }, 'the video SFU did not start: video is unavailable');
     return null;
   });
-  const credentials = new SqliteSipCredentials(db);
+  const credentials = new SqliteSipCredentials(db, batcher);
   // Call events need `multimedia`, assigned just below. Only the reconciliation at the first connect
   // (calls that ended while the controller was away) can report earlier: those reports wait for it.
   const desk: { multimedia?: MultimediaDesk; early: Array<() => Promise<void>> } = { early: [] };
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const smsDesk = new SmsDesk({
     center,
     events,
-    store: new SqliteSmsStore(db),
+    store: new SqliteSmsStore(db, batcher),
     clock: { now: () => Date.now() },
     timers: {
       schedule(ms, fn) {
@@ -198,8 +199,7 @@ async function main(): Promise<void> {
     sfu?.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {
       await voice.stop().catch((err: unknown) => logger.error({ err }, 'stopping telephony failed'));
-      batcher.flush();
-      db.close();
+      await database.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
       logger.info('stopped');
       process.exit(0);
     });

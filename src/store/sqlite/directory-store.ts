@@ -1,12 +1,15 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Agent, Service } from '../../domain/directory.ts';
 import type { Directory } from '../../domain/ports.ts';
+import type { WriteBatcher } from './write-batcher.ts';
 
 export class SqliteDirectory implements Directory {
   readonly #db: DatabaseSync;
+  readonly #batcher: WriteBatcher;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, batcher: WriteBatcher) {
     this.#db = db;
+    this.#batcher = batcher;
   }
 
   async listServices(): Promise<Service[]> {
@@ -18,10 +21,11 @@ export class SqliteDirectory implements Directory {
     return row ? toService(row) : undefined;
   }
 
-  async saveService(s: Service): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO services (id, name, auto_dial) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, auto_dial = excluded.auto_dial')
-      .run(s.id, s.name, s.autoDial ? 1 : 0);
+  saveService(s: Service): Promise<void> {
+    const save = this.#db.prepare(
+      'INSERT INTO services (id, name, auto_dial) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, auto_dial = excluded.auto_dial',
+    );
+    return this.#batcher.write(() => save.run(s.id, s.name, s.autoDial ? 1 : 0));
   }
 
   async listAgents(): Promise<Agent[]> {
@@ -33,14 +37,13 @@ export class SqliteDirectory implements Directory {
     return row ? toAgent(row) : undefined;
   }
 
-  async saveAgent(a: Agent): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO agents (id, display_name, password_hash, service_ids) VALUES (?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
-         service_ids = excluded.service_ids`,
-      )
-      .run(a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds));
+  saveAgent(a: Agent): Promise<void> {
+    const save = this.#db.prepare(
+      `INSERT INTO agents (id, display_name, password_hash, service_ids) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
+       service_ids = excluded.service_ids`,
+    );
+    return this.#batcher.write(() => save.run(a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds)));
   }
 }
 

@@ -25,14 +25,19 @@ export class SqliteInteractionStore implements InteractionStore {
   readonly #batcher: WriteBatcher;
   readonly #upsert: StatementSync;
   readonly #insertEntry: StatementSync;
-  readonly #byClientId: StatementSync;
+  readonly #bySeq: StatementSync;
+  readonly #clientIdsOf: StatementSync;
+  // Client id -> seq of the committed messages of open chats, loaded on first use. A unique index on
+  // disk would cost every message one more page written per commit (see migration 005).
+  readonly #clientIds = new Map<string, Map<string, number>>();
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     this.#db = db;
     this.#batcher = batcher;
     this.#upsert = db.prepare(UPSERT_INTERACTION);
     this.#insertEntry = db.prepare(INSERT_ENTRY);
-    this.#byClientId = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND client_id = ?');
+    this.#bySeq = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq = ?');
+    this.#clientIdsOf = db.prepare('SELECT seq, client_id FROM timeline WHERE interaction_id = ? AND client_id IS NOT NULL');
   }
 
   async loadOpenInteractions(): Promise<InteractionRecord[]> {
@@ -53,20 +58,31 @@ export class SqliteInteractionStore implements InteractionStore {
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
     const params = interactionParams(rec); // snapshot now: the record may change before the batch commits
+    if (rec.state === 'ended') this.#clientIds.delete(rec.id);
     return this.#batcher.write(() => this.#upsert.run(params));
   }
 
-  appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
+  async appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
     const entryParams = timelineParams(entry);
     const recParams = interaction ? interactionParams(interaction) : undefined;
-    return this.#batcher.write(() => {
+    if (interaction?.state === 'ended') this.#clientIds.delete(interaction.id);
+    await this.#batcher.write(() => {
       if (recParams) this.#upsert.run(recParams);
       this.#insertEntry.run(entryParams);
     });
+    // Only once committed: a failed write gives its seq back, and the client id must not point at it.
+    if (entry.clientId !== null) this.#clientIds.get(entry.interactionId)?.set(entry.clientId, entry.seq);
   }
 
   async findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
-    const row = this.#byClientId.get(interactionId, clientId);
+    let known = this.#clientIds.get(interactionId);
+    if (!known) {
+      known = new Map(this.#clientIdsOf.all(interactionId).map((row) => [String(row.client_id), Number(row.seq)]));
+      this.#clientIds.set(interactionId, known);
+    }
+    const seq = known.get(clientId);
+    if (seq === undefined) return undefined;
+    const row = this.#bySeq.get(interactionId, seq);
     return row ? toEntry(row) : undefined;
   }
 

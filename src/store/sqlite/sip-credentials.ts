@@ -1,11 +1,14 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { SipCredentialStore } from '../../domain/ports.ts';
+import type { WriteBatcher } from './write-batcher.ts';
 
 export class SqliteSipCredentials implements SipCredentialStore {
   readonly #db: DatabaseSync;
+  readonly #batcher: WriteBatcher;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, batcher: WriteBatcher) {
     this.#db = db;
+    this.#batcher = batcher;
   }
 
   async get(endpoint: string): Promise<string | undefined> {
@@ -13,9 +16,10 @@ export class SqliteSipCredentials implements SipCredentialStore {
     return row ? String(row.password) : undefined;
   }
 
-  async set(endpoint: string, password: string): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO sip_credentials (endpoint, password, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET password = excluded.password, created_at = excluded.created_at')
-      .run(endpoint, password, Date.now());
+  set(endpoint: string, password: string): Promise<void> {
+    const save = this.#db.prepare(
+      'INSERT INTO sip_credentials (endpoint, password, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET password = excluded.password, created_at = excluded.created_at',
+    );
+    return this.#batcher.write(() => save.run(endpoint, password, Date.now()));
   }
 }

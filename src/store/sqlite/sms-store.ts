@@ -1,18 +1,19 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-desk.ts';
 import type { SmsEncoding } from '../../domain/sms-segments.ts';
+import type { WriteBatcher } from './write-batcher.ts';
 
-// The SMS channel's tables (migration 003). Each write is its own commit (synchronous=FULL), so it is on
-// disk when the promise resolves.
+// The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
+// when its promise resolves.
 export class SqliteSmsStore implements SmsStore {
-  readonly #db: DatabaseSync;
+  readonly #batcher: WriteBatcher;
   readonly #s: Record<
     'seen' | 'markSeen' | 'savePart' | 'finishPart' | 'pending' | 'saveRoute' | 'getRoute' | 'saveDelivery' | 'getDelivery' | 'listDeliveries',
     StatementSync
   >;
 
-  constructor(db: DatabaseSync) {
-    this.#db = db;
+  constructor(db: DatabaseSync, batcher: WriteBatcher) {
+    this.#batcher = batcher;
     this.#s = {
       seen: db.prepare('SELECT 1 FROM sms_inbound WHERE id = ?'),
       markSeen: db.prepare(
@@ -44,23 +45,18 @@ export class SqliteSmsStore implements SmsStore {
     return this.#s.seen.get(id) !== undefined;
   }
 
-  async markSeen(sms: SeenSms): Promise<void> {
-    this.#s.markSeen.run(sms.id, sms.from, sms.to, sms.gateway, sms.receivedAt);
+  markSeen(sms: SeenSms): Promise<void> {
+    return this.#batcher.write(() => this.#s.markSeen.run(sms.id, sms.from, sms.to, sms.gateway, sms.receivedAt));
   }
 
-  async savePart(p: StoredPart): Promise<void> {
-    this.#s.savePart.run(p.id, p.from, p.to, p.gateway, p.receivedAt, p.ref, p.total, p.part, p.text);
+  savePart(p: StoredPart): Promise<void> {
+    return this.#batcher.write(() => this.#s.savePart.run(p.id, p.from, p.to, p.gateway, p.receivedAt, p.ref, p.total, p.part, p.text));
   }
 
-  async finishParts(ids: string[]): Promise<void> {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+  finishParts(ids: string[]): Promise<void> {
+    return this.#batcher.write(() => {
       for (const id of ids) this.#s.finishPart.run(id);
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   async pendingParts(): Promise<StoredPart[]> {
@@ -77,8 +73,8 @@ export class SqliteSmsStore implements SmsStore {
     }));
   }
 
-  async saveRoute(r: SmsRoute): Promise<void> {
-    this.#s.saveRoute.run(r.interactionId, r.customerNumber, r.serviceNumber, r.gateway, r.createdAt);
+  saveRoute(r: SmsRoute): Promise<void> {
+    return this.#batcher.write(() => this.#s.saveRoute.run(r.interactionId, r.customerNumber, r.serviceNumber, r.gateway, r.createdAt));
   }
 
   async getRoute(interactionId: string): Promise<SmsRoute | undefined> {
@@ -93,8 +89,8 @@ export class SqliteSmsStore implements SmsStore {
     };
   }
 
-  async saveDelivery(d: SmsDelivery): Promise<void> {
-    this.#s.saveDelivery.run({
+  saveDelivery(d: SmsDelivery): Promise<void> {
+    const params = {
       $id: d.id,
       $interaction_id: d.interactionId,
       $from_number: d.from,
@@ -104,7 +100,8 @@ export class SqliteSmsStore implements SmsStore {
       $status: d.status,
       $detail: d.detail,
       $updated_at: d.updatedAt,
-    });
+    };
+    return this.#batcher.write(() => this.#s.saveDelivery.run(params));
   }
 
   async getDelivery(id: string): Promise<SmsDelivery | undefined> {
