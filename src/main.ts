@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
 
   const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) =>
-    logger.error({ err }, 'the database checkpoint worker failed: the WAL file will grow until restart'),
+    logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
   );
   const { db, batcher } = database;
   const store = new SqliteInteractionStore(db, batcher);

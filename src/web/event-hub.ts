@@ -25,8 +25,12 @@ export class EventHub {
     if (event.type === 'presence_changed') return this.deliver(this.#byAgent.get(event.agent.agentId), event);
     const rec = event.interaction;
     this.deliver(this.#byInteraction.get(rec.id), event);
-    const agents = new Set([rec.agentId, rec.offeredTo, event.type === 'interaction_changed' ? event.previousOfferedTo : null]);
-    for (const agentId of agents) if (agentId) this.deliver(this.#byAgent.get(agentId), event);
+    // Each agent concerned hears it once, even when they are both the owner and the one offered to.
+    const { agentId, offeredTo } = rec;
+    const previous = event.type === 'interaction_changed' ? event.previousOfferedTo : null;
+    if (agentId) this.deliver(this.#byAgent.get(agentId), event);
+    if (offeredTo && offeredTo !== agentId) this.deliver(this.#byAgent.get(offeredTo), event);
+    if (previous && previous !== agentId && previous !== offeredTo) this.deliver(this.#byAgent.get(previous), event);
   }
 
   private deliver(listeners: Set<Listener> | undefined, event: DomainEvent): void {

@@ -1,5 +1,6 @@
 // Starts the real server (src/main.ts) as a child process for integration and e2e tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,11 @@ export interface StartServerOptions {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The server runs exactly as `npm start` runs it: the same node flags (heap sizing included), taken
+// from package.json's start script.
+const START_ARGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .slice(1);
 const LISTEN_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const MAX_LOG_CHARS = 4_000_000;
@@ -32,7 +38,7 @@ process.on('exit', () => {
 
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'mcc-test-')));
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/main.ts'], {
+  const child = spawn(process.execPath, START_ARGS, {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -4,14 +4,11 @@ import { DatabaseSync } from 'node:sqlite';
 
 const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url).pathname;
 
-// Opens the embedded database and brings its schema up to date. WAL with synchronous=NORMAL and no
-// automatic checkpoints: a COMMIT only writes WAL frames, and the two syncs that make it durable and
-// fold it back run elsewhere (WalSync on the thread pool, the checkpoint worker), not on the event
-// loop. Use openDurableDatabase (durable-database.ts) to get all three together.
+// Opens the embedded database (WAL, synchronous=FULL) and brings its schema up to date. After that
+// this connection only reads: every write goes through the writer thread (durable-database.ts).
 export function openDatabase(file: string): DatabaseSync {
   const db = new DatabaseSync(file);
-  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;
-    PRAGMA journal_size_limit = ${64 * 1024 * 1024}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
   migrate(db);
   return db;
 }
@@ -34,6 +31,4 @@ function migrate(db: DatabaseSync): void {
       throw err;
     }
   }
-  // Migrations are rare and synchronous: make them durable (and fold them in) before anything runs.
-  db.exec('PRAGMA wal_checkpoint(FULL)');
 }

@@ -22,10 +22,8 @@ export class SqliteDirectory implements Directory {
   }
 
   saveService(s: Service): Promise<void> {
-    const save = this.#db.prepare(
-      'INSERT INTO services (id, name, auto_dial) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, auto_dial = excluded.auto_dial',
-    );
-    return this.#batcher.write(() => save.run(s.id, s.name, s.autoDial ? 1 : 0));
+    const sql = 'INSERT INTO services (id, name, auto_dial) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, auto_dial = excluded.auto_dial';
+    return this.#batcher.write([[sql, [s.id, s.name, s.autoDial ? 1 : 0]]]);
   }
 
   async listAgents(): Promise<Agent[]> {
@@ -38,12 +36,10 @@ export class SqliteDirectory implements Directory {
   }
 
   saveAgent(a: Agent): Promise<void> {
-    const save = this.#db.prepare(
-      `INSERT INTO agents (id, display_name, password_hash, service_ids) VALUES (?, ?, ?, ?)
+    const sql = `INSERT INTO agents (id, display_name, password_hash, service_ids) VALUES (?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
-       service_ids = excluded.service_ids`,
-    );
-    return this.#batcher.write(() => save.run(a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds)));
+       service_ids = excluded.service_ids`;
+    return this.#batcher.write([[sql, [a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds)]]]);
   }
 }
 

@@ -2,7 +2,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { InteractionRecord, InteractionState, Party } from '../../domain/interaction.ts';
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
-import type { WriteBatcher } from './write-batcher.ts';
+import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -18,13 +18,11 @@ const UPSERT_INTERACTION = `
 
 const INSERT_ENTRY = `
   INSERT INTO timeline (interaction_id, seq, id, kind, author, agent_id, text, client_id, attachment, data, created_at)
-  VALUES ($interaction_id, $seq, $id, $kind, $author, $agent_id, $text, $client_id, $attachment, $data, $created_at)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class SqliteInteractionStore implements InteractionStore {
   readonly #db: DatabaseSync;
   readonly #batcher: WriteBatcher;
-  readonly #upsert: StatementSync;
-  readonly #insertEntry: StatementSync;
   readonly #bySeq: StatementSync;
   readonly #clientIdsOf: StatementSync;
   // Client id -> seq of the committed messages of open chats, loaded on first use. A unique index on
@@ -34,8 +32,6 @@ export class SqliteInteractionStore implements InteractionStore {
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     this.#db = db;
     this.#batcher = batcher;
-    this.#upsert = db.prepare(UPSERT_INTERACTION);
-    this.#insertEntry = db.prepare(INSERT_ENTRY);
     this.#bySeq = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq = ?');
     this.#clientIdsOf = db.prepare('SELECT seq, client_id FROM timeline WHERE interaction_id = ? AND client_id IS NOT NULL');
   }
@@ -59,17 +55,13 @@ export class SqliteInteractionStore implements InteractionStore {
   saveInteraction(rec: InteractionRecord): Promise<void> {
     const params = interactionParams(rec); // snapshot now: the record may change before the batch commits
     if (rec.state === 'ended') this.#clientIds.delete(rec.id);
-    return this.#batcher.write(() => this.#upsert.run(params));
+    return this.#batcher.write([[UPSERT_INTERACTION, params]]);
   }
 
   async appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
-    const entryParams = timelineParams(entry);
-    const recParams = interaction ? interactionParams(interaction) : undefined;
+    const insert: WriteOp = [INSERT_ENTRY, timelineParams(entry)];
     if (interaction?.state === 'ended') this.#clientIds.delete(interaction.id);
-    await this.#batcher.write(() => {
-      if (recParams) this.#upsert.run(recParams);
-      this.#insertEntry.run(entryParams);
-    });
+    await this.#batcher.write(interaction ? [[UPSERT_INTERACTION, interactionParams(interaction)], insert] : [insert]);
     // Only once committed: a failed write gives its seq back, and the client id must not point at it.
     if (entry.clientId !== null) this.#clientIds.get(entry.interactionId)?.set(entry.clientId, entry.seq);
   }
@@ -133,20 +125,9 @@ function interactionParams(rec: InteractionRecord): Row {
   };
 }
 
-function timelineParams(e: TimelineEntry): Row {
-  return {
-    $interaction_id: e.interactionId,
-    $seq: e.seq,
-    $id: e.id,
-    $kind: e.kind,
-    $author: e.author,
-    $agent_id: e.agentId,
-    $text: e.text,
-    $client_id: e.clientId,
-    $attachment: e.attachment ? JSON.stringify(e.attachment) : null,
-    $data: e.data ? JSON.stringify(e.data) : null,
-    $created_at: e.createdAt,
-  };
+function timelineParams(e: TimelineEntry): SQLInputValue[] {
+  const json = (v: object | null) => (v ? JSON.stringify(v) : null);
+  return [e.interactionId, e.seq, e.id, e.kind, e.author, e.agentId, e.text, e.clientId, json(e.attachment), json(e.data), e.createdAt];
 }
 
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));

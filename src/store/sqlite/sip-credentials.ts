@@ -17,9 +17,8 @@ export class SqliteSipCredentials implements SipCredentialStore {
   }
 
   set(endpoint: string, password: string): Promise<void> {
-    const save = this.#db.prepare(
-      'INSERT INTO sip_credentials (endpoint, password, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET password = excluded.password, created_at = excluded.created_at',
-    );
-    return this.#batcher.write(() => save.run(endpoint, password, Date.now()));
+    const sql =
+      'INSERT INTO sip_credentials (endpoint, password, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET password = excluded.password, created_at = excluded.created_at';
+    return this.#batcher.write([[sql, [endpoint, password, Date.now()]]]);
   }
 }

@@ -3,39 +3,31 @@ import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute,
 import type { SmsEncoding } from '../../domain/sms-segments.ts';
 import type { WriteBatcher } from './write-batcher.ts';
 
+const SQL = {
+  markSeen: 'INSERT OR IGNORE INTO sms_inbound (id, from_number, to_number, gateway, received_at, pending) VALUES (?, ?, ?, ?, ?, 0)',
+  savePart: `INSERT OR IGNORE INTO sms_inbound (id, from_number, to_number, gateway, received_at, pending, ref, total, part, text)
+             VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+  finishPart: 'UPDATE sms_inbound SET pending = 0, text = NULL WHERE id = ?',
+  saveRoute: `INSERT INTO sms_routes (interaction_id, customer_number, service_number, gateway, created_at) VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT (interaction_id) DO UPDATE SET service_number = excluded.service_number, gateway = excluded.gateway`,
+  saveDelivery: `INSERT INTO sms_outbound (id, interaction_id, from_number, to_number, segments, encoding, status, detail, updated_at)
+                 VALUES ($id, $interaction_id, $from_number, $to_number, $segments, $encoding, $status, $detail, $updated_at)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at,
+                   segments = excluded.segments, encoding = excluded.encoding`,
+};
+
 // The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
 // when its promise resolves.
 export class SqliteSmsStore implements SmsStore {
   readonly #batcher: WriteBatcher;
-  readonly #s: Record<
-    'seen' | 'markSeen' | 'savePart' | 'finishPart' | 'pending' | 'saveRoute' | 'getRoute' | 'saveDelivery' | 'getDelivery' | 'listDeliveries',
-    StatementSync
-  >;
+  readonly #s: Record<'seen' | 'pending' | 'getRoute' | 'getDelivery' | 'listDeliveries', StatementSync>;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     this.#batcher = batcher;
     this.#s = {
       seen: db.prepare('SELECT 1 FROM sms_inbound WHERE id = ?'),
-      markSeen: db.prepare(
-        'INSERT OR IGNORE INTO sms_inbound (id, from_number, to_number, gateway, received_at, pending) VALUES (?, ?, ?, ?, ?, 0)',
-      ),
-      savePart: db.prepare(
-        `INSERT OR IGNORE INTO sms_inbound (id, from_number, to_number, gateway, received_at, pending, ref, total, part, text)
-         VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-      ),
-      finishPart: db.prepare('UPDATE sms_inbound SET pending = 0, text = NULL WHERE id = ?'),
       pending: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 ORDER BY received_at, rowid'),
-      saveRoute: db.prepare(
-        `INSERT INTO sms_routes (interaction_id, customer_number, service_number, gateway, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (interaction_id) DO UPDATE SET service_number = excluded.service_number, gateway = excluded.gateway`,
-      ),
       getRoute: db.prepare('SELECT * FROM sms_routes WHERE interaction_id = ?'),
-      saveDelivery: db.prepare(
-        `INSERT INTO sms_outbound (id, interaction_id, from_number, to_number, segments, encoding, status, detail, updated_at)
-         VALUES ($id, $interaction_id, $from_number, $to_number, $segments, $encoding, $status, $detail, $updated_at)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at,
-           segments = excluded.segments, encoding = excluded.encoding`,
-      ),
       getDelivery: db.prepare('SELECT * FROM sms_outbound WHERE id = ?'),
       listDeliveries: db.prepare('SELECT * FROM sms_outbound WHERE interaction_id = ?'),
     };
@@ -46,17 +38,15 @@ export class SqliteSmsStore implements SmsStore {
   }
 
   markSeen(sms: SeenSms): Promise<void> {
-    return this.#batcher.write(() => this.#s.markSeen.run(sms.id, sms.from, sms.to, sms.gateway, sms.receivedAt));
+    return this.#batcher.write([[SQL.markSeen, [sms.id, sms.from, sms.to, sms.gateway, sms.receivedAt]]]);
   }
 
   savePart(p: StoredPart): Promise<void> {
-    return this.#batcher.write(() => this.#s.savePart.run(p.id, p.from, p.to, p.gateway, p.receivedAt, p.ref, p.total, p.part, p.text));
+    return this.#batcher.write([[SQL.savePart, [p.id, p.from, p.to, p.gateway, p.receivedAt, p.ref, p.total, p.part, p.text]]]);
   }
 
   finishParts(ids: string[]): Promise<void> {
-    return this.#batcher.write(() => {
-      for (const id of ids) this.#s.finishPart.run(id);
-    });
+    return this.#batcher.write(ids.map((id) => [SQL.finishPart, [id]]));
   }
 
   async pendingParts(): Promise<StoredPart[]> {
@@ -74,7 +64,7 @@ export class SqliteSmsStore implements SmsStore {
   }
 
   saveRoute(r: SmsRoute): Promise<void> {
-    return this.#batcher.write(() => this.#s.saveRoute.run(r.interactionId, r.customerNumber, r.serviceNumber, r.gateway, r.createdAt));
+    return this.#batcher.write([[SQL.saveRoute, [r.interactionId, r.customerNumber, r.serviceNumber, r.gateway, r.createdAt]]]);
   }
 
   async getRoute(interactionId: string): Promise<SmsRoute | undefined> {
@@ -101,7 +91,7 @@ export class SqliteSmsStore implements SmsStore {
       $detail: d.detail,
       $updated_at: d.updatedAt,
     };
-    return this.#batcher.write(() => this.#s.saveDelivery.run(params));
+    return this.#batcher.write([[SQL.saveDelivery, params]]);
   }
 
   async getDelivery(id: string): Promise<SmsDelivery | undefined> {

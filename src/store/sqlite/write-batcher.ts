@@ -1,74 +1,92 @@
-import type { DatabaseSync } from 'node:sqlite';
-import type { WalSync } from './wal-sync.ts';
+import { once } from 'node:events';
+import type { SQLInputValue } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 
-interface PendingWrite {
-  run: () => void;
+// One statement of a write: SQL and its parameters (positional or named).
+export type WriteOp = readonly [sql: string, params: readonly SQLInputValue[] | Readonly<Record<string, SQLInputValue>>];
+export interface WriteBatch {
+  id: number;
+  writes: (readonly WriteOp[])[];
+}
+export type WriteOutcome = null | { message: string; code: string };
+
+export class WriteFailed extends Error {
+  readonly code: string;
+  constructor(outcome: { message: string; code: string }) {
+    super(outcome.message);
+    this.name = 'WriteFailed';
+    this.code = outcome.code;
+  }
+}
+
+interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
-// Group commit: writes asked for in the same turn of the event loop share one transaction, and each
-// caller's promise resolves only once that transaction is on disk (the WAL sync runs off the event
-// loop, and commits made while one sync runs share the next). If the shared transaction fails, each
-// write is retried in a transaction of its own, so a bad write fails alone.
+// Group commit through the writer thread (writer-thread.ts). Writes asked for in the same turn of
+// the event loop travel as one batch; each write's statements commit together, and its promise
+// resolves only once the commit is on disk. Reads stay on the caller's connection and see a write
+// once its promise has resolved.
 export class WriteBatcher {
-  readonly #db: DatabaseSync;
-  readonly #wal: WalSync;
-  #queue: PendingWrite[] = [];
-  #scheduled = false;
+  readonly #worker: Worker;
+  readonly #inFlight = new Map<number, Waiter[]>();
+  #queue: (readonly WriteOp[])[] = [];
+  #waiters: Waiter[] = [];
+  #nextId = 1;
+  #failed: unknown = null;
 
-  constructor(db: DatabaseSync, wal: WalSync) {
-    this.#db = db;
-    this.#wal = wal;
-  }
-
-  write(run: () => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ run, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.flush());
-      }
+  constructor(file: string, onError: (err: unknown) => void, idleCheckpointMs = 1000) {
+    this.#worker = new Worker(new URL('./writer-thread.ts', import.meta.url), {
+      workerData: { file, idleCheckpointMs },
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+    });
+    this.#worker.on('message', (reply: { id: number; outcomes: WriteOutcome[] }) => this.#settle(reply));
+    this.#worker.on('error', (err) => {
+      // Without its writer the store can promise nothing: fail what waits and everything after.
+      this.#failed = err;
+      for (const waiters of this.#inFlight.values()) for (const w of waiters) w.reject(err);
+      this.#inFlight.clear();
+      onError(err);
     });
   }
 
-  // Commits what is queued now; the callers hear back once it is durable.
-  flush(): void {
-    this.#scheduled = false;
-    const queue = this.#queue;
-    this.#queue = [];
-    if (queue.length === 0) return;
-    let committed = queue;
-    try {
-      this.transaction(() => {
-        for (const w of queue) w.run();
-      });
-    } catch {
-      committed = [];
-      for (const w of queue) {
-        try {
-          this.transaction(w.run);
-          committed.push(w);
-        } catch (err) {
-          w.reject(err);
-        }
-      }
-    }
-    if (committed.length === 0) return;
-    this.#wal.flushed().then(
-      () => committed.forEach((w) => w.resolve()),
-      (err: unknown) => committed.forEach((w) => w.reject(err)),
-    );
+  write(ops: readonly WriteOp[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#failed) return reject(this.#failed);
+      if (this.#queue.length === 0) setImmediate(() => this.flush());
+      this.#queue.push(ops);
+      this.#waiters.push({ resolve, reject });
+    });
   }
 
-  private transaction(body: () => void): void {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      body();
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
+  // Sends what is queued now; the callers hear back once it is durable.
+  flush(): void {
+    if (this.#queue.length === 0) return;
+    const id = this.#nextId++;
+    this.#inFlight.set(id, this.#waiters);
+    const batch: WriteBatch = { id, writes: this.#queue };
+    this.#queue = [];
+    this.#waiters = [];
+    this.#worker.postMessage(batch);
+  }
+
+  // Flushes, waits for every write sent, then stops the writer (which closes its connection).
+  async close(): Promise<void> {
+    this.flush();
+    while (this.#inFlight.size > 0 && !this.#failed) await once(this.#worker, 'message');
+    const exited = once(this.#worker, 'exit');
+    this.#worker.postMessage('close');
+    await exited;
+  }
+
+  #settle({ id, outcomes }: { id: number; outcomes: WriteOutcome[] }): void {
+    const waiters = this.#inFlight.get(id) ?? [];
+    this.#inFlight.delete(id);
+    waiters.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (outcome) w.reject(new WriteFailed(outcome));
+      else w.resolve();
+    });
   }
 }

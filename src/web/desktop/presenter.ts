@@ -22,7 +22,6 @@ export interface SmsDeliveries {
   deliveries(interactionId: string): Promise<Map<string, SmsDelivery>>;
 }
 
-const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 const fmtDateTime = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
 
 // Turns domain records into the view models of views/ and renders the fragments the desktop swaps in,
@@ -71,12 +70,13 @@ export class DesktopPresenter {
   async entries(rec: InteractionRecord, entries: TimelineEntry[]) {
     for (const e of entries) if (e.agentId && !this.#names.has(`agent:${e.agentId}`)) await this.agentName(e.agentId);
     const sms = rec.channel === 'sms' && this.#sms ? await this.#sms.deliveries(rec.id) : undefined;
-    return entries.map((e) => ({ ...this.entry(rec, e), ...(sms ? smsEntry(e, sms) : {}) }));
+    return entries.map((e) => (sms ? { ...this.entry(rec, e), ...smsEntry(e, sms) } : this.entry(rec, e)));
   }
 
   private entry(rec: InteractionRecord, e: TimelineEntry) {
     const agentName = e.agentId ? (this.#names.get(`agent:${e.agentId}`) ?? e.agentId) : 'agent';
     const who = e.author === 'customer' ? rec.customer.name : e.author === 'agent' ? agentName : 'System';
+    const at = new Date(e.createdAt).toISOString();
     return {
       interactionId: e.interactionId,
       seq: e.seq,
@@ -86,8 +86,8 @@ export class DesktopPresenter {
       text: e.text,
       url: e.attachment ? `/desktop/attachments/${e.interactionId}/${e.attachment.attachmentId}` : null,
       summary: summary(e, who, agentName),
-      at: new Date(e.createdAt).toISOString(),
-      time: fmtTime(e.createdAt),
+      at,
+      time: at.slice(11, 19),
     };
   }
 

@@ -90,19 +90,20 @@ export function serveCustomerSocket(opts: {
     }
     const { type: _type, ...rest } = body as Record<string, unknown>;
     void _type;
-    Promise.resolve()
-      .then(() => parseBody(newMessageSchema, rest))
-      .then((msg) => {
-        if (msg.client_id !== undefined) sentHere.add(msg.client_id);
-        return center.postCustomerMessage(rec.id, msg.text, msg.client_id);
-      })
-      .then(
-        (entry) => sendJson({ type: 'ack', client_id: entry.clientId, message: messageJson(entry) }),
-        (err: unknown) => {
-          if (!(err instanceof DomainError)) return onError(err);
-          sendJson({ type: 'error', client_id: clientId ?? null, error: { code: err.code, message: err.message } });
-        },
-      );
+    const refuse = (err: unknown) => {
+      if (!(err instanceof DomainError)) return onError(err);
+      sendJson({ type: 'error', client_id: clientId ?? null, error: { code: err.code, message: err.message } });
+    };
+    let msg: { text: string; client_id?: string | undefined };
+    try {
+      msg = parseBody(newMessageSchema, rest);
+    } catch (err) {
+      return refuse(err);
+    }
+    if (msg.client_id !== undefined) sentHere.add(msg.client_id);
+    center
+      .postCustomerMessage(rec.id, msg.text, msg.client_id)
+      .then((entry) => sendJson({ type: 'ack', client_id: entry.clientId, message: messageJson(entry) }), refuse);
   });
   ws.on('close', () => {
     unsubscribe();
