@@ -208,7 +208,7 @@ baresip_bin=$([ -x "$BUILD/usr/bin/baresip" ] && echo /usr/bin/baresip || echo n
 umount "$BUILD/proc"
 PROC_MOUNTED=
 
-# Mount point of each running instance's runtime dir (see src/ari/asterisk-process.ts).
+# Mount point of each running instance's runtime dir (see src/ari/asterisk-installation.ts).
 mkdir -p "$BUILD/srv/mobile-contact-center"
 {
   echo "$version"

@@ -5,8 +5,23 @@ import type { DomainEvent, DomainEvents } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
 import type { Clock, Timers } from './ports.ts';
-import { SmsReassembler, type AssembledSms, type SmsPart } from './sms-reassembly.ts';
-import { countSegments, type SmsEncoding } from './sms-segments.ts';
+import { SmsReassembler, type AssembledSms } from './sms-reassembly.ts';
+import { countSegments } from './sms-segments.ts';
+import {
+  GATEWAY_STATUSES,
+  isGatewayStatus,
+  supersedes,
+  type GatewayStatus,
+  type InboundSms,
+  type SeenSms,
+  type SmsDelivery,
+  type SmsDeliveryStatus,
+  type SmsGatewayKind,
+  type SmsRoute,
+  type SmsSender,
+  type SmsStore,
+  type StoredPart,
+} from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
 
 // SMS as a chat channel. A text to one of our numbers joins the open SMS chat from that sender to that
@@ -16,120 +31,22 @@ import type { TimelineEntry } from './timeline.ts';
 // MESSAGE) are adapters: inbound texts enter through receive(), outbound ones leave through an
 // SmsSender.
 
-export type SmsGatewayKind = 'webhook' | 'sip';
-
-export interface OutboundSms {
-  // The agent message's timeline entry id: status callbacks name it.
-  id: string;
-  from: string;
-  to: string;
-  text: string;
-  segments: number;
-}
-
-// Implemented by each gateway adapter. `status` is what the gateway answered (see GATEWAY_STATUSES);
-// a send that throws is recorded as failed.
-export interface SmsSender {
-  send(sms: OutboundSms): Promise<{ status: string }>;
-}
-
-export const GATEWAY_STATUSES = ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] as const;
-export type GatewayStatus = (typeof GATEWAY_STATUSES)[number];
-export type SmsDeliveryStatus = 'sending' | GatewayStatus;
-
-export const isGatewayStatus = (s: unknown): s is GatewayStatus => (GATEWAY_STATUSES as readonly unknown[]).includes(s);
-
-// Statuses only move forward: a late "sent" does not undo "delivered". Rank 3 is final.
-const RANK: Record<SmsDeliveryStatus, number> = {
-  sending: 0,
-  queued: 1,
-  accepted: 1,
-  sent: 2,
-  delivered: 3,
-  failed: 3,
-  undelivered: 3,
-  rejected: 3,
-  expired: 3,
-};
-
-export const DELIVERY_LABELS: Record<SmsDeliveryStatus, string> = {
-  sending: 'Sending…',
-  queued: 'Queued',
-  accepted: 'Accepted by the gateway',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  failed: 'Not sent',
-  undelivered: 'Not delivered',
-  rejected: 'Rejected',
-  expired: 'Expired',
-};
-
-export const isFinalStatus = (s: SmsDeliveryStatus) => RANK[s] === 3;
-
-// A delivery receipt is the strongest evidence there is; otherwise a final status stays.
-function supersedes(next: SmsDeliveryStatus, current: SmsDeliveryStatus): boolean {
-  if (next === current) return false;
-  if (next === 'delivered') return true;
-  return !isFinalStatus(current) && RANK[next] >= RANK[current];
-}
-
-export interface SmsRoute {
-  interactionId: string;
-  customerNumber: string;
-  // Our number the customer texted; replies go out from it.
-  serviceNumber: string;
-  gateway: SmsGatewayKind;
-  createdAt: number;
-}
-
-export interface StoredPart extends SmsPart {
-  gateway: SmsGatewayKind;
-}
-
-export interface SmsDelivery {
-  id: string;
-  interactionId: string;
-  from: string;
-  to: string;
-  segments: number;
-  encoding: SmsEncoding;
-  status: SmsDeliveryStatus;
-  detail: string | null;
-  updatedAt: number;
-}
-
-export interface SeenSms {
-  id: string;
-  from: string;
-  to: string;
-  receivedAt: number;
-  gateway: SmsGatewayKind;
-}
-
-// Kept by the store; every write resolves once it is durable.
-export interface SmsStore {
-  // True for any inbound id ever stored (a part still waiting for its siblings included).
-  isSeen(id: string): Promise<boolean>;
-  markSeen(sms: SeenSms): Promise<void>;
-  savePart(part: StoredPart): Promise<void>;
-  // The parts reached the chat: they are kept as seen ids only.
-  finishParts(ids: string[]): Promise<void>;
-  pendingParts(): Promise<StoredPart[]>;
-  saveRoute(route: SmsRoute): Promise<void>;
-  getRoute(interactionId: string): Promise<SmsRoute | undefined>;
-  saveDelivery(delivery: SmsDelivery): Promise<void>;
-  getDelivery(id: string): Promise<SmsDelivery | undefined>;
-  listDeliveries(interactionId: string): Promise<SmsDelivery[]>;
-}
-
-export interface InboundSms {
-  id: string;
-  from: string;
-  to: string;
-  text: string;
-  concat?: { ref: number; part: number; total: number };
-  gateway: SmsGatewayKind;
-}
+// The gateway and store types live in sms-ports.ts; they are exported from here too, where the
+// adapters and tests import them.
+export { DELIVERY_LABELS, GATEWAY_STATUSES, isFinalStatus, isGatewayStatus } from './sms-ports.ts';
+export type {
+  GatewayStatus,
+  InboundSms,
+  OutboundSms,
+  SeenSms,
+  SmsDelivery,
+  SmsDeliveryStatus,
+  SmsGatewayKind,
+  SmsRoute,
+  SmsSender,
+  SmsStore,
+  StoredPart,
+} from './sms-ports.ts';
 
 export type InboundResult =
   // interactionId is null only for a text whose parts were all blank (nothing to show).

@@ -1,0 +1,120 @@
+import type { SmsPart } from './sms-reassembly.ts';
+import type { SmsEncoding } from './sms-segments.ts';
+
+// What the SMS desk exchanges with its adapters: the texts that come in and go out through the gateways,
+// the delivery statuses gateways report (their order and their labels), and what the store keeps.
+
+export type SmsGatewayKind = 'webhook' | 'sip';
+
+export interface OutboundSms {
+  // The agent message's timeline entry id: status callbacks name it.
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  segments: number;
+}
+
+// Implemented by each gateway adapter. `status` is what the gateway answered (see GATEWAY_STATUSES);
+// a send that throws is recorded as failed.
+export interface SmsSender {
+  send(sms: OutboundSms): Promise<{ status: string }>;
+}
+
+export const GATEWAY_STATUSES = ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] as const;
+export type GatewayStatus = (typeof GATEWAY_STATUSES)[number];
+export type SmsDeliveryStatus = 'sending' | GatewayStatus;
+
+export const isGatewayStatus = (s: unknown): s is GatewayStatus => (GATEWAY_STATUSES as readonly unknown[]).includes(s);
+
+// Statuses only move forward: a late "sent" does not undo "delivered". Rank 3 is final.
+const RANK: Record<SmsDeliveryStatus, number> = {
+  sending: 0,
+  queued: 1,
+  accepted: 1,
+  sent: 2,
+  delivered: 3,
+  failed: 3,
+  undelivered: 3,
+  rejected: 3,
+  expired: 3,
+};
+
+export const DELIVERY_LABELS: Record<SmsDeliveryStatus, string> = {
+  sending: 'Sending…',
+  queued: 'Queued',
+  accepted: 'Accepted by the gateway',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  failed: 'Not sent',
+  undelivered: 'Not delivered',
+  rejected: 'Rejected',
+  expired: 'Expired',
+};
+
+export const isFinalStatus = (s: SmsDeliveryStatus) => RANK[s] === 3;
+
+// A delivery receipt is the strongest evidence there is; otherwise a final status stays.
+export function supersedes(next: SmsDeliveryStatus, current: SmsDeliveryStatus): boolean {
+  if (next === current) return false;
+  if (next === 'delivered') return true;
+  return !isFinalStatus(current) && RANK[next] >= RANK[current];
+}
+
+export interface SmsRoute {
+  interactionId: string;
+  customerNumber: string;
+  // Our number the customer texted; replies go out from it.
+  serviceNumber: string;
+  gateway: SmsGatewayKind;
+  createdAt: number;
+}
+
+export interface StoredPart extends SmsPart {
+  gateway: SmsGatewayKind;
+}
+
+export interface SmsDelivery {
+  id: string;
+  interactionId: string;
+  from: string;
+  to: string;
+  segments: number;
+  encoding: SmsEncoding;
+  status: SmsDeliveryStatus;
+  detail: string | null;
+  updatedAt: number;
+}
+
+export interface SeenSms {
+  id: string;
+  from: string;
+  to: string;
+  receivedAt: number;
+  gateway: SmsGatewayKind;
+}
+
+// Kept by the store; every write resolves once it is durable.
+export interface SmsStore {
+  // True for any inbound id ever stored (a part still waiting for its siblings included).
+  isSeen(id: string): Promise<boolean>;
+  markSeen(sms: SeenSms): Promise<void>;
+  savePart(part: StoredPart): Promise<void>;
+  // The parts reached the chat: they are kept as seen ids only.
+  finishParts(ids: string[]): Promise<void>;
+  pendingParts(): Promise<StoredPart[]>;
+  saveRoute(route: SmsRoute): Promise<void>;
+  getRoute(interactionId: string): Promise<SmsRoute | undefined>;
+  saveDelivery(delivery: SmsDelivery): Promise<void>;
+  getDelivery(id: string): Promise<SmsDelivery | undefined>;
+  listDeliveries(interactionId: string): Promise<SmsDelivery[]>;
+}
+
+export interface InboundSms {
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  concat?: { ref: number; part: number; total: number };
+  gateway: SmsGatewayKind;
+}
