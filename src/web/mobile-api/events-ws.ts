@@ -8,7 +8,7 @@ import { visibleToCustomer, type TimelineEntry } from '../../domain/timeline.ts'
 import type { EventHub } from '../event-hub.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { newMessageSchema, parseBody } from './schemas.ts';
+import { parseBody, socketMessageSchema } from './schemas.ts';
 import { chatJson, messageJson } from './serialize.ts';
 
 export const CUSTOMER_EVENTS_PATH = /^\/api\/v1\/chats\/([^/]+)\/events$/;
@@ -88,15 +88,13 @@ export function serveCustomerSocket(opts: {
     if ((body as { type?: unknown } | null)?.type !== 'message') {
       return sendJson({ type: 'error', client_id: clientId, error: { code: 'unknown_frame', message: 'Only {type:"message"} frames are accepted.' } });
     }
-    const { type: _type, ...rest } = body as Record<string, unknown>;
-    void _type;
     const refuse = (err: unknown) => {
       if (!(err instanceof DomainError)) return onError(err);
       sendJson({ type: 'error', client_id: clientId ?? null, error: { code: err.code, message: err.message } });
     };
     let msg: { text: string; client_id?: string | undefined };
     try {
-      msg = parseBody(newMessageSchema, rest);
+      msg = parseBody(socketMessageSchema, body);
     } catch (err) {
       return refuse(err);
     }

@@ -35,6 +35,9 @@ export const newMessageSchema = z
   })
   .strict();
 
+// The same message sent over the chat's events socket, where frames carry their type.
+export const socketMessageSchema = newMessageSchema.extend({ type: z.literal('message') });
+
 export type ContextBody = z.infer<typeof contextSchema>;
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -1,0 +1,115 @@
+// Customers (apps) may also send messages over their chat's events socket: {type:"message", text,
+// client_id} is answered by {type:"ack", client_id, message} once the message is on disk, or by
+// {type:"error", client_id, error:{code, message}} with nothing stored.
+import t, { type Test } from 'tap';
+import { LIMITS } from '../../src/domain/limits.ts';
+import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { ApiClient, type ChatHandle, type MessageJson, type SocketProbe } from './support.ts';
+
+interface AckFrame {
+  type: 'ack';
+  client_id: string | null;
+  message: MessageJson;
+}
+interface ErrorFrame {
+  type: 'error';
+  client_id: string | null;
+  error: { code: string; message: string };
+}
+
+async function serverFor(t: Test): Promise<TestServer> {
+  const server = await startServer();
+  t.teardown(async () => {
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  return server;
+}
+
+function reply<T extends { type: string }>(socket: SocketProbe, type: T['type'], clientId: string | null, from: number): Promise<T> {
+  return socket
+    .waitFor((f) => {
+      const frame = JSON.parse(f) as { type: string; client_id?: unknown };
+      return frame.type === type && (clientId === null || frame.client_id === clientId);
+    }, `a ${type} frame for ${clientId}`, { from })
+    .then((f) => JSON.parse(f) as T);
+}
+
+async function send<T extends { type: string }>(socket: SocketProbe, frame: unknown, type: T['type'], clientId: string | null): Promise<T> {
+  const from = socket.frames.length;
+  socket.send(frame);
+  return reply<T>(socket, type, clientId, from);
+}
+
+async function openChat(t: Test, api: ApiClient): Promise<{ chat: ChatHandle; socket: SocketProbe }> {
+  const chat = await api.createChat();
+  const socket = await api.openEvents(chat.id, chat.token);
+  t.teardown(() => socket.close());
+  return { chat, socket };
+}
+
+t.test('a message sent over the socket is acknowledged with the stored message, once per client id', async (t) => {
+  const api = new ApiClient((await serverFor(t)).url);
+  const { chat, socket } = await openChat(t, api);
+
+  const ack = await send<AckFrame>(socket, { type: 'message', text: 'Flat tyre on the A1', client_id: 'sock-1' }, 'ack', 'sock-1');
+  t.match(ack.message, { text: 'Flat tyre on the A1', author: 'customer', seq: Number });
+  const retried = await send<AckFrame>(socket, { type: 'message', text: 'Flat tyre on the A1', client_id: 'sock-1' }, 'ack', 'sock-1');
+  t.equal(retried.message.id, ack.message.id, 'a retried client id gets the first message back');
+  t.same((await api.messages(chat)).map((m) => m.id), [ack.message.id], 'stored once');
+  t.notOk(
+    socket.frames.some((f) => JSON.parse(f).type === 'timeline' && f.includes(ack.message.id)),
+    'the sender is not sent its own message a second time on the timeline',
+  );
+});
+
+t.test('bad frames get an error frame, change nothing, and leave the socket usable', async (t) => {
+  const api = new ApiClient((await serverFor(t)).url);
+  const { chat, socket } = await openChat(t, api);
+  const cases: [frame: unknown, clientId: string | null, code: string][] = [
+    ['this is not json', null, 'malformed_json'],
+    [{ type: 'typing', client_id: 'b-1' }, 'b-1', 'unknown_frame'],
+    [{ type: 'message', text: 42, client_id: 'b-2' }, 'b-2', 'invalid_field'],
+    [{ type: 'message', text: 'hi', client_id: 'b-3', admin: true }, 'b-3', 'invalid_field'],
+    [{ type: 'message', text: 'x'.repeat(LIMITS.textMaxChars + 1), client_id: 'b-4' }, 'b-4', 'text_too_long'],
+  ];
+  for (const [frame, clientId, code] of cases) {
+    const error = await send<ErrorFrame>(socket, frame, 'error', clientId);
+    t.equal(error.error.code, code, `${JSON.stringify(frame).slice(0, 60)} -> ${code}`);
+    t.type(error.error.message, 'string');
+  }
+  t.same(await api.messages(chat), [], 'nothing was stored');
+  const ack = await send<AckFrame>(socket, { type: 'message', text: 'still here', client_id: 'ok-1' }, 'ack', 'ok-1');
+  t.equal(ack.message.text, 'still here');
+
+  t.equal((await api.end(chat)).status, 200);
+  const ended = await send<ErrorFrame>(socket, { type: 'message', text: 'anyone?', client_id: 'late-1' }, 'error', 'late-1');
+  t.equal(ended.error.code, 'chat_ended', 'a message to an ended chat is refused');
+  t.same((await api.messages(chat)).map((m) => m.text), ['still here']);
+});
+
+t.test('every acknowledged message survives the server being killed at once', async (t) => {
+  const first = await startServer();
+  const api = new ApiClient(first.url);
+  const chat = await api.createChat();
+  const socket = await api.openEvents(chat.id, chat.token);
+  const acks = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => send<AckFrame>(socket, { type: 'message', text: `burst ${i}`, client_id: `k-${i}` }, 'ack', `k-${i}`)),
+  );
+  process.kill(first.pid, 'SIGKILL'); // no shutdown: only what was committed before each ack is there
+  await first.stop();
+  socket.ws.terminate();
+
+  const again = await startServer({ dataDir: first.dataDir });
+  t.teardown(async () => {
+    await again.stop();
+    await removeDir(again.dataDir);
+  });
+  api.baseUrl = again.url;
+  const stored = new Map((await api.messages(chat)).map((m) => [m.id, m.text]));
+  t.same(
+    acks.filter((a) => stored.get(a.message.id) !== a.message.text).map((a) => a.client_id),
+    [],
+    'every acknowledged message is there with its text',
+  );
+});
