@@ -6,6 +6,24 @@ const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'strin
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const signed = [{ smsSignature: [] }];
 const e164 = { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' };
+/** A required JSON request body. */
+const jsonBody = (schema: object) => ({ required: true, ...json(schema) });
+
+/**
+ * A POST of an SMS gateway's webhook: signed, a JSON body, and `taken` for 200; the other answers are the
+ * same for every webhook (malformed, bad signature, unknown number or id, too large, not configured).
+ */
+function smsWebhook(op: { summary: string; description?: string; body: object; taken: object }) {
+  return {
+    post: {
+      summary: op.summary,
+      ...(op.description === undefined ? {} : { description: op.description }),
+      security: signed,
+      requestBody: jsonBody(op.body),
+      responses: { '200': op.taken, '400': error, '401': error, '404': error, '413': error, '503': error },
+    },
+  };
+}
 
 const Context = {
   type: 'object',
@@ -113,20 +131,17 @@ export const openApiDocument = {
     '/chats': {
       post: {
         summary: 'Start a chat',
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            required: ['service', 'name', 'phone'],
-            additionalProperties: false,
-            properties: {
-              service: { type: 'string', example: 'roadside' },
-              name: { type: 'string', maxLength: 100 },
-              phone: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' },
-              context: { $ref: '#/components/schemas/Context' },
-            },
-          }),
-        },
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['service', 'name', 'phone'],
+          additionalProperties: false,
+          properties: {
+            service: { type: 'string', example: 'roadside' },
+            name: { type: 'string', maxLength: 100 },
+            phone: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' },
+            context: { $ref: '#/components/schemas/Context' },
+          },
+        }),
         responses: {
           '201': { description: 'Chat started', ...json({ type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }) },
           '400': error,
@@ -159,15 +174,12 @@ export const openApiDocument = {
         summary: 'Send a message; a repeated client_id returns the first message, never a duplicate',
         security: bearer,
         parameters: [idParam],
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            required: ['text'],
-            additionalProperties: false,
-            properties: { text: { type: 'string', minLength: 1, maxLength: 8000 }, client_id: { type: 'string', maxLength: 100 } },
-          }),
-        },
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['text'],
+          additionalProperties: false,
+          properties: { text: { type: 'string', minLength: 1, maxLength: 8000 }, client_id: { type: 'string', maxLength: 100 } },
+        }),
         responses: { '201': { description: 'Stored', ...json({ $ref: '#/components/schemas/Message' }) }, '400': error, '401': error, '403': error, '404': error, '409': error },
       },
     },
@@ -210,7 +222,7 @@ export const openApiDocument = {
         summary: 'Merge context (fields by key; location replaces)',
         security: bearer,
         parameters: [idParam],
-        requestBody: { required: true, ...json({ $ref: '#/components/schemas/Context' }) },
+        requestBody: jsonBody({ $ref: '#/components/schemas/Context' }),
         responses: { '200': { description: 'The chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '400': error, '401': error, '403': error, '404': error, '409': error },
       },
     },
@@ -249,23 +261,20 @@ export const openApiDocument = {
           'Closing the events socket closes the transports.',
         security: bearer,
         parameters: [idParam],
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            required: ['op'],
-            properties: {
-              op: { type: 'string', enum: ['capabilities', 'create_transport', 'connect_transport', 'produce', 'close_producer', 'consume', 'resume', 'close_transport'] },
-              transportId: { type: 'string' },
-              producerId: { type: 'string' },
-              consumerId: { type: 'string' },
-              kind: { type: 'string', enum: ['audio', 'video'] },
-              dtlsParameters: { type: 'object' },
-              rtpParameters: { type: 'object' },
-              rtpCapabilities: { type: 'object' },
-            },
-          }),
-        },
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['op'],
+          properties: {
+            op: { type: 'string', enum: ['capabilities', 'create_transport', 'connect_transport', 'produce', 'close_producer', 'consume', 'resume', 'close_transport'] },
+            transportId: { type: 'string' },
+            producerId: { type: 'string' },
+            consumerId: { type: 'string' },
+            kind: { type: 'string', enum: ['audio', 'video'] },
+            dtlsParameters: { type: 'object' },
+            rtpParameters: { type: 'object' },
+            rtpCapabilities: { type: 'object' },
+          },
+        }),
         responses: {
           '200': { description: 'The answer of that operation', ...json({ type: 'object' }) },
           '400': error,
@@ -285,75 +294,49 @@ export const openApiDocument = {
         responses: { '200': { description: 'The ended chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '404': error, '409': error },
       },
     },
-    '/sms/inbound': {
-      post: {
-        summary: 'SMS gateway webhook: a text (or one part of a concatenated text) to one of our numbers',
-        description:
-          'Opens an SMS chat on the service the number belongs to, or joins the open one from that sender. A repeated id is a ' +
-          'duplicate; parts are shown once all have come, or with a gap marker after SMS_PART_WAIT_S. Answers 503 when ' +
-          'SMS_WEBHOOK_SECRET is not set. Replies go to SMS_GATEWAY_URL as POST {id, from, to, text, segments}, signed the same way.',
-        security: signed,
-        requestBody: {
-          required: true,
-          ...json({
+    '/sms/inbound': smsWebhook({
+      summary: 'SMS gateway webhook: a text (or one part of a concatenated text) to one of our numbers',
+      description:
+        'Opens an SMS chat on the service the number belongs to, or joins the open one from that sender. A repeated id is a ' +
+        'duplicate; parts are shown once all have come, or with a gap marker after SMS_PART_WAIT_S. Answers 503 when ' +
+        'SMS_WEBHOOK_SECRET is not set. Replies go to SMS_GATEWAY_URL as POST {id, from, to, text, segments}, signed the same way.',
+      body: {
+        type: 'object',
+        required: ['id', 'from', 'to', 'text'],
+        properties: {
+          id: { type: 'string', minLength: 1, maxLength: 96, description: "The gateway's message id" },
+          from: e164,
+          to: { ...e164, description: 'One of our SMS numbers (E.164)' },
+          text: { type: 'string', maxLength: 8000 },
+          concat: {
             type: 'object',
-            required: ['id', 'from', 'to', 'text'],
+            required: ['ref', 'part', 'total'],
             properties: {
-              id: { type: 'string', minLength: 1, maxLength: 96, description: "The gateway's message id" },
-              from: e164,
-              to: { ...e164, description: 'One of our SMS numbers (E.164)' },
-              text: { type: 'string', maxLength: 8000 },
-              concat: {
-                type: 'object',
-                required: ['ref', 'part', 'total'],
-                properties: {
-                  ref: { type: 'integer', minimum: 0, maximum: 65535 },
-                  part: { type: 'integer', minimum: 1, maximum: 255 },
-                  total: { type: 'integer', minimum: 1, maximum: 255 },
-                },
-              },
+              ref: { type: 'integer', minimum: 0, maximum: 65535 },
+              part: { type: 'integer', minimum: 1, maximum: 255 },
+              total: { type: 'integer', minimum: 1, maximum: 255 },
             },
-          }),
-        },
-        responses: {
-          '200': {
-            description: 'Taken',
-            ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['delivered', 'part_stored', 'duplicate'] } } }),
           },
-          '400': error,
-          '401': error,
-          '404': error,
-          '413': error,
-          '503': error,
         },
       },
-    },
-    '/sms/status': {
-      post: {
-        summary: "SMS gateway webhook: delivery status of a reply (its id is the one we sent); statuses only move forward",
-        security: signed,
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            required: ['id', 'status'],
-            properties: {
-              id: { type: 'string', minLength: 1, maxLength: 96 },
-              status: { type: 'string', enum: ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] },
-              detail: { type: 'string', maxLength: 500 },
-            },
-          }),
-        },
-        responses: {
-          '200': { description: 'The status now kept', ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string' } } }) },
-          '400': error,
-          '401': error,
-          '404': error,
-          '413': error,
-          '503': error,
+      taken: {
+        description: 'Taken',
+        ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['delivered', 'part_stored', 'duplicate'] } } }),
+      },
+    }),
+    '/sms/status': smsWebhook({
+      summary: "SMS gateway webhook: delivery status of a reply (its id is the one we sent); statuses only move forward",
+      body: {
+        type: 'object',
+        required: ['id', 'status'],
+        properties: {
+          id: { type: 'string', minLength: 1, maxLength: 96 },
+          status: { type: 'string', enum: ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] },
+          detail: { type: 'string', maxLength: 500 },
         },
       },
-    },
+      taken: { description: 'The status now kept', ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string' } } }) },
+    }),
     '/chats/{id}/events': {
       get: {
         summary: 'WebSocket: {type:"chat"} then {type:"timeline",seq,kind,message?,agent?,at} for each entry after ?after=',
