@@ -1,21 +1,15 @@
 // End to end in real Chromium: the customer's mobile page and the agent desktop in two browser contexts.
 import t from 'tap';
-import { launchBrowser } from '../helpers/browser.ts';
+import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { makePng } from '../helpers/images.ts';
-import { removeDir, startServer } from '../helpers/server.ts';
 
 const LAT = 48.137154;
 const LON = 11.576124;
 
 t.test('a mobile chat from start to disconnect, seen from both sides', async (t) => {
   // Tiles point at this server (none there): the map must still show the marker and the coordinates.
-  const server = await startServer({ env: { MAP_TILE_URL: '/no-tiles/{z}/{x}/{y}.png' } });
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: { MAP_TILE_URL: '/no-tiles/{z}/{x}/{y}.png' } });
+  const browser = await withBrowser(t);
 
   const customerContext = await browser.newContext({
     viewport: { width: 390, height: 844 },
@@ -31,19 +25,13 @@ t.test('a mobile chat from start to disconnect, seen from both sides', async (t)
   for (const page of [customer, agent]) page.on('pageerror', (err) => pageErrors.push(err.message));
 
   // The agent logs in and becomes Ready.
-  await agent.goto(`${server.url}/login`);
-  await agent.getByLabel('Username').fill('agent1');
-  await agent.getByLabel('Password').fill('demo');
-  await agent.getByRole('button', { name: 'Log in' }).click();
+  await logInPage(agent, server.url);
   await agent.waitForURL(`${server.url}/desktop`);
   await agent.getByRole('button', { name: 'Ready', exact: true }).click();
   await agent.locator('.presence-ready').waitFor();
 
   // The customer starts a chat and shares their location.
-  await customer.goto(`${server.url}/m/roadside`);
-  await customer.getByLabel('Name').fill('Maria <b>Rossi</b>');
-  await customer.getByLabel('Phone').fill('+393331234567');
-  await customer.getByRole('button', { name: 'Start chat' }).click();
+  await startChatPage(customer, server.url, 'Maria <b>Rossi</b>', '+393331234567');
   await customer.getByRole('button', { name: 'Share location' }).click();
   await customer.getByText(/48\.13715/).first().waitFor();
 

@@ -1,31 +1,19 @@
 // Development demo with two tabs: the customer page is the customer's phone on the simulated PSTN, so
 // the agent's click-to-call rings in the page, which shows Answer and Hang up.
 import t from 'tap';
-import { launchBrowser } from '../helpers/browser.ts';
-import { removeDir, startServer } from '../helpers/server.ts';
+import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 t.test('the customer page answers and hangs up the agent call', async (t) => {
-  const server = await startServer({ env: { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0' } });
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0' } });
+  const browser = await withBrowser(t);
   const agent = await (await browser.newContext()).newPage();
   const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
 
-  await agent.goto(`${server.url}/login`);
-  await agent.getByLabel('Username').fill('agent1');
-  await agent.getByLabel('Password').fill('demo');
-  await agent.getByRole('button', { name: 'Log in' }).click();
+  await logInPage(agent, server.url);
   await agent.getByRole('button', { name: 'Ready', exact: true }).click();
   await agent.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
 
-  await customer.goto(`${server.url}/m/roadside`);
-  await customer.getByLabel('Name').fill('Tom');
-  await customer.getByLabel('Phone').fill('+15551230077');
-  await customer.getByRole('button', { name: 'Start chat' }).click();
+  await startChatPage(customer, server.url, 'Tom', '+15551230077');
   await customer.getByText(/Phone ready/).waitFor({ timeout: 20_000 });
   await agent.getByRole('button', { name: 'Accept' }).click();
 

@@ -4,22 +4,18 @@
 // without a softphone, and the customer's sip.js phone reached through the simulated PSTN.
 import t from 'tap';
 import { Baresip } from '../helpers/baresip.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { removeDir, startServer } from '../helpers/server.ts';
+import { withBrowser, withServer } from '../helpers/fixtures.ts';
 import { agentDesktop, ariCredentials, ariGet, customerPhone, deskPasswordOf, mediaFlows, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
 type Channel = { id: string; name: string; state: string };
 type RtpStats = { txcount: number; rxcount: number };
 
 t.test('click-to-call rings the desk phone, then the customer: audio both ways; release ends both', async (t) => {
-  const server = await startServer({ env: VOICE_ENV });
-  const browser = await launchBrowser();
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browser = await withBrowser(t);
   const phones: Baresip[] = [];
   t.teardown(async () => {
     for (const p of phones) await p.stop();
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
   });
   const ari = await ariCredentials(server);
 

@@ -1,33 +1,22 @@
 // A dropped network: both pages lose their sockets while messages keep arriving at the server; once
 // the network is back they catch up with every message exactly once, in order, without a reload.
 import t from 'tap';
-import { launchBrowser } from '../helpers/browser.ts';
+import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { startFlakyLink } from '../helpers/flaky-link.ts';
-import { login, removeDir, startServer } from '../helpers/server.ts';
+import { login } from '../helpers/server.ts';
 
 t.test('agent and customer pages catch up after a dropped network with no gap and no duplicate', async (t) => {
-  const server = await startServer();
+  const server = await withServer(t);
   const link = await startFlakyLink(server.port);
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await link.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  t.teardown(() => link.close());
+  const browser = await withBrowser(t);
   const agent = await (await browser.newContext()).newPage();
   const customer = await (await browser.newContext({ viewport: { width: 390, height: 800 } })).newPage();
 
-  await agent.goto(`${link.url}/login`);
-  await agent.getByLabel('Username').fill('agent1');
-  await agent.getByLabel('Password').fill('demo');
-  await agent.getByRole('button', { name: 'Log in' }).click();
+  await logInPage(agent, link.url);
   await agent.getByRole('button', { name: 'Ready', exact: true }).click();
 
-  await customer.goto(`${link.url}/m/roadside`);
-  await customer.getByLabel('Name').fill('Nadia');
-  await customer.getByLabel('Phone').fill('+4915112345678');
-  await customer.getByRole('button', { name: 'Start chat' }).click();
+  await startChatPage(customer, link.url, 'Nadia', '+4915112345678');
   await agent.getByRole('button', { name: 'Accept' }).click();
   const panel = agent.locator('section.interaction');
   await panel.waitFor();

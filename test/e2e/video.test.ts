@@ -5,8 +5,7 @@
 // the Notification constructor, wrapped to record what the page shows.
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.ts';
-import { removeDir, startServer } from '../helpers/server.ts';
+import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 interface Stats {
   framesDecoded: number;
@@ -36,13 +35,8 @@ async function expectFramesRising(t: Test, page: Page, who: string): Promise<voi
 }
 
 t.test('video between the customer page and the agent desktop, from request to End session', async (t) => {
-  const server = await startServer();
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t);
+  const browser = await withBrowser(t);
 
   const customerContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, permissions: ['notifications'] });
@@ -74,19 +68,13 @@ t.test('video between the customer page and the agent desktop, from request to E
   agent.on('dialog', (dialog) => void dialog.accept()); // End session asks to confirm
 
   // The agent logs in (the notification permission is asked there), becomes Ready; the customer starts a chat.
-  await agent.goto(`${server.url}/login`);
-  await agent.getByLabel('Username').fill('agent1');
-  await agent.getByLabel('Password').fill('demo');
-  await agent.getByRole('button', { name: 'Log in' }).click();
+  await logInPage(agent, server.url);
   await agent.waitForURL(`${server.url}/desktop`);
   t.equal(await agent.evaluate(() => Notification.permission), 'granted', 'notifications are allowed');
   await agent.getByRole('button', { name: 'Ready', exact: true }).click();
   await agent.locator('.presence-ready').waitFor();
 
-  await customer.goto(`${server.url}/m/roadside`);
-  await customer.getByLabel('Name').fill('Vera Video');
-  await customer.getByLabel('Phone').fill('+14155550199');
-  await customer.getByRole('button', { name: 'Start chat' }).click();
+  await startChatPage(customer, server.url, 'Vera Video', '+14155550199');
   await agent.getByRole('button', { name: 'Accept' }).click();
   await agent.locator('section.interaction').waitFor();
   await customer.getByText(/joined/).waitFor();

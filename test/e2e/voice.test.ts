@@ -2,18 +2,12 @@
 // softphone in Chromium registered through the web server's /sip proxy, and the customer's phone as a
 // second SIP user agent (sip.js in a second browser context) reached through the simulated PSTN trunk.
 import t from 'tap';
-import { launchBrowser } from '../helpers/browser.ts';
-import { removeDir, startServer } from '../helpers/server.ts';
+import { withBrowser, withServer } from '../helpers/fixtures.ts';
 import { agentDesktop, ariCredentials, customerPhone, mediaFlows, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
 t.test('click-to-call during a chat: audio both ways, hold, mute, release, call again, customer hangs up', async (t) => {
-  const server = await startServer({ env: VOICE_ENV });
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browser = await withBrowser(t);
   const agent = await (await browser.newContext()).newPage();
   const phone = await (await browser.newContext()).newPage();
   await agentDesktop(agent, server);
@@ -94,13 +88,8 @@ t.test('click-to-call during a chat: audio both ways, hold, mute, release, call 
 });
 
 t.test('auto-dial: a service with auto-dial on calls the customer when the agent accepts', async (t) => {
-  const server = await startServer({ env: VOICE_ENV });
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browser = await withBrowser(t);
   const agent = await (await browser.newContext()).newPage();
   const phone = await (await browser.newContext()).newPage();
   await agentDesktop(agent, server);
@@ -112,13 +101,8 @@ t.test('auto-dial: a service with auto-dial on calls the customer when the agent
 });
 
 t.test('failures are clear and leave the chat intact: nobody registered for the number', async (t) => {
-  const server = await startServer({ env: VOICE_ENV });
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browser = await withBrowser(t);
   const agent = await (await browser.newContext()).newPage();
   await agentDesktop(agent, server);
   await startChat(server, 'roadside', '+15551239999');

@@ -2,7 +2,7 @@
 // live channels read from ARI, and a new desk-phone password that Asterisk takes at once, shown once.
 import t from 'tap';
 import { Baresip } from '../helpers/baresip.ts';
-import { login, removeDir, startServer } from '../helpers/server.ts';
+import { loginAgent, withServer } from '../helpers/fixtures.ts';
 import { deskPasswordOf, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
 import { agentGet, agentPost, eventually, setPresence, type Agent } from './support.ts';
 
@@ -18,12 +18,10 @@ const row = (html: string, attr: string, value: string) => new RegExp(`<tr data-
 const stateOf = (html: string, endpoint: string) => /class="state state-(\w+)"/.exec(row(html, 'endpoint', endpoint))?.[1];
 
 t.test('the telephony admin page', async (t) => {
-  const server = await startServer({ env: VOICE_ENV });
+  const server = await withServer(t, { env: VOICE_ENV });
   const phones: Baresip[] = [];
   t.teardown(async () => {
     for (const p of phones) await p.stop();
-    await server.stop();
-    await removeDir(server.dataDir);
   });
   const sipPort = sipPortOf(server);
   const phone = async (user: string, password: string) => {
@@ -35,7 +33,7 @@ t.test('the telephony admin page', async (t) => {
   const anonymous = await fetch(`${server.url}/admin/telephony`, { redirect: 'manual' });
   t.equal(anonymous.status, 303, 'without a session: to the login page');
   t.equal(anonymous.headers.get('location'), '/login');
-  const agent: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
+  const agent = await loginAgent(server, 'agent1');
 
   let html = await adminPage(agent);
   for (const endpoint of ['agent1', 'agent1-desk', 'agent2', 'agent2-desk']) t.equal(stateOf(html, endpoint), 'offline', `${endpoint} is listed, not registered`);
@@ -91,12 +89,8 @@ t.test('the telephony admin page', async (t) => {
 });
 
 t.test('without telephony the page says so', async (t) => {
-  const server = await startServer();
-  t.teardown(async () => {
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
-  const agent: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
+  const server = await withServer(t);
+  const agent = await loginAgent(server, 'agent1');
   t.match(await adminPage(agent), /Calling is not configured/);
   t.equal((await agentPost(agent, '/admin/telephony/desk-password')).status, 503, 'no password without telephony');
 });

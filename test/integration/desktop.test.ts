@@ -3,9 +3,9 @@
 // sockets (the desktop's HTML fragments and the customer's JSON events). One server for the file; every
 // test makes its own chats and ends them, and sets agent1's presence itself.
 import t, { type Test } from 'tap';
-import { login, removeDir, startServer } from '../helpers/server.ts';
+import { acceptThenNotReady, chatWithReadyAgent, endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
+import { login } from '../helpers/server.ts';
 import {
-  ApiClient,
   KNOWN_UNDOCUMENTED,
   agentGet,
   agentPost,
@@ -29,27 +29,11 @@ import {
   type SocketProbe,
 } from './support.ts';
 
-const server = await startServer();
-t.teardown(async () => {
-  await server.stop();
-  await removeDir(server.dataDir);
-});
-const api = new ApiClient(server.url);
-const agent1: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
-const agent2: Agent = { ...(await login(server, 'agent2', 'demo')), baseUrl: server.url };
+const { server, api, agent1, agent2 } = await withDesk(t);
 
-/** Ends the chat as the customer when the test is over, whatever happened (409 if already ended). */
-function endAtTeardown(t: Test, chat: ChatHandle): void {
-  t.teardown(async () => {
-    await (await api.end(chat)).text();
-  });
-}
-
-/** agent1 goes Ready and a new chat is created: it is offered to agent1 at once. */
+/** agent1 goes Ready and a new chat is created: it is offered to agent1 at once (ended as the customer at teardown). */
 async function offeredChat(t: Test, body: Record<string, unknown> = {}): Promise<ChatHandle> {
-  await setPresence(agent1, 'ready');
-  const chat = await api.createChat(body);
-  endAtTeardown(t, chat);
+  const chat = await chatWithReadyAgent(t, api, agent1, body);
   const state = (await api.chat(chat)).state;
   if (state !== 'offered') throw new Error(`expected the new chat to be offered to the Ready agent, it is ${state}`);
   return chat;
@@ -58,10 +42,7 @@ async function offeredChat(t: Test, body: Record<string, unknown> = {}): Promise
 /** A chat offered to agent1 and accepted; agent1 is Not Ready again afterwards, so it gets no other offer. */
 async function acceptedChat(t: Test, body: Record<string, unknown> = {}): Promise<ChatHandle> {
   const chat = await offeredChat(t, body);
-  const res = await agentPost(agent1, `/desktop/interactions/${chat.id}/accept`);
-  if (res.status !== 200) throw new Error(`accept: expected 200, got ${res.status}: ${await res.text()}`);
-  await res.text();
-  await setPresence(agent1, 'not_ready');
+  await acceptThenNotReady(agent1, chat);
   return chat;
 }
 
@@ -164,7 +145,7 @@ t.test('a Ready agent is offered a new chat, accepts it, and the customer reads 
   t.teardown(() => setPresence(agent1, 'not_ready'));
   const name = uniqueName('Olga');
   const chat = await api.createChat({ name });
-  endAtTeardown(t, chat);
+  endChatAtTeardown(t, api, chat);
   await api.say(chat, 'I have a flat tyre');
 
   const page = await desktopPage(agent1);
@@ -234,7 +215,7 @@ t.test("what the customer typed is escaped in the agent's HTML", async (t) => {
   await setPresence(agent1, 'ready');
   t.teardown(() => setPresence(agent1, 'not_ready'));
   const chat = await api.createChat({ name, context });
-  endAtTeardown(t, chat);
+  endChatAtTeardown(t, api, chat);
   await api.say(chat, text);
 
   const raw = [/<script>alert/, /<img src=x/, /<svg onload/, /<i>plate<\/i>/];
@@ -373,7 +354,7 @@ t.test("the customer's socket sees the accept and the agent's message live", asy
 
 t.test('OpenAPI documents the mobile API calls made in this file', async (t) => {
   const chat = await api.createChat();
-  endAtTeardown(t, chat);
+  endChatAtTeardown(t, api, chat);
   await api.messages(chat);
   const { doc } = await fetchOpenApi(server.url);
   t.same(undocumented(doc, api.recorder, KNOWN_UNDOCUMENTED), []);

@@ -2,7 +2,7 @@
 // ending, the customer's events socket, /healthz, /metrics, and the OpenAPI document. One server for
 // the whole file; no agent is ever Ready on it, so chats stay queued unless a test ends them.
 import t from 'tap';
-import { removeDir, startServer } from '../helpers/server.ts';
+import { withServer } from '../helpers/fixtures.ts';
 import {
   ApiClient,
   JPEG,
@@ -22,11 +22,7 @@ import {
   type SocketProbe,
 } from './support.ts';
 
-const server = await startServer();
-t.teardown(async () => {
-  await server.stop();
-  await removeDir(server.dataDir);
-});
+const server = await withServer(t);
 const api = new ApiClient(server.url);
 
 async function metricsText(): Promise<string> {

@@ -1,18 +1,11 @@
 // An offer the agent does not answer goes back: with OFFER_TIMEOUT_S=1 the Accept button disappears
 // within ~1.5 s, the agent is made Not Ready, and the chat waits for the next Ready agent.
 import t from 'tap';
-import { login, removeDir, startServer } from '../helpers/server.ts';
-import { ApiClient, agentPost, desktopPage, hasAcceptButton, listItem, presenceShown, setPresence, sleep, type Agent } from './support.ts';
+import { withDesk } from '../helpers/fixtures.ts';
+import { agentPost, desktopPage, hasAcceptButton, listItem, presenceShown, setPresence, sleep } from './support.ts';
 
 t.test('an unanswered offer goes back to the queue and the agent becomes Not Ready', async (t) => {
-  const server = await startServer({ env: { OFFER_TIMEOUT_S: '1' } });
-  t.teardown(async () => {
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
-  const api = new ApiClient(server.url);
-  const agent1: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
-  const agent2: Agent = { ...(await login(server, 'agent2', 'demo')), baseUrl: server.url };
+  const { api, agent1, agent2 } = await withDesk(t, { env: { OFFER_TIMEOUT_S: '1' } });
 
   await setPresence(agent1, 'ready');
   const chat = await api.createChat({ name: 'Tess Timeout' });

@@ -1,16 +1,12 @@
 // Nothing the customer sent is lost on a restart: messages, photos and context are read back from the
 // same data folder by a new server process, and the chat's token still opens it.
 import t from 'tap';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { withServer } from '../helpers/fixtures.ts';
 import { ApiClient, KNOWN_UNDOCUMENTED, PNG, fetchOpenApi, undocumented, type MessageJson } from './support.ts';
 
 t.test('messages, a photo and context survive a server restart', async (t) => {
-  let server: TestServer = await startServer();
+  let server = await withServer(t);
   const dataDir = server.dataDir;
-  t.teardown(async () => {
-    await server.stop();
-    await removeDir(dataDir);
-  });
   const api = new ApiClient(server.url);
 
   const chat = await api.createChat({ name: 'Rosa Restart', phone: '+4915112345678', context: { fields: { plate: 'B-XY-123' } } });
@@ -34,7 +30,7 @@ t.test('messages, a photo and context survive a server restart', async (t) => {
   t.same(messagesBefore.map((m) => m.id), [first.id, photo.id, last.id]);
 
   await server.stop();
-  server = await startServer({ dataDir });
+  server = await withServer(t, { dataDir });
   api.baseUrl = server.url;
 
   t.same(await api.chat(chat), chatBefore, 'the chat, its state and its context are back, and the token opens it');

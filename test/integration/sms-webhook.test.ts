@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import t, { type Test } from 'tap';
-import { login, removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { agentGet, agentPost, desktopPage, eventually, expectError, hasAcceptButton, setPresence, type Agent } from './support.ts';
+import { loginAgent, withServer } from '../helpers/fixtures.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { agentGet, agentPost, desktopPage, eventually, expectError, hasAcceptButton, setPresence } from './support.ts';
 
 const SECRET = `sms-test-${randomUUID()}`;
 const ROADSIDE_NO = '+15550009000';
@@ -48,19 +49,15 @@ async function startReceiver() {
 }
 
 const receiver = await startReceiver();
+t.teardown(() => receiver.close());
 const env = {
   SMS_WEBHOOK_SECRET: SECRET,
   SMS_GATEWAY_URL: receiver.url,
   SMS_PART_WAIT_S: '1',
   SMS_NUMBERS: `${ROADSIDE_NO}=roadside,${CLAIMS_NO}=claims`,
 };
-const server = await startServer({ env });
-t.teardown(async () => {
-  await server.stop();
-  await removeDir(server.dataDir);
-  await receiver.close();
-});
-const agent1: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
+const server = await withServer(t, { env });
+const agent1 = await loginAgent(server, 'agent1');
 
 // ---- helpers ------------------------------------------------------------------------------------------
 
@@ -291,21 +288,14 @@ t.test('a repeated id is accepted once, also after a restart', async (t) => {
   // Another server with its own store, restarted on the same data: seen ids and a part still waiting
   // for its sibling survive the restart (SMS_PART_WAIT_S is long enough here for the part to wait).
   const slow = { ...env, SMS_PART_WAIT_S: '60' };
-  const before = await startServer({ env: slow });
-  const restarted: TestServer[] = [];
-  t.teardown(async () => {
-    for (const srv of restarted) await srv.stop();
-    await before.stop();
-    await removeDir(before.dataDir);
-  });
+  const before = await withServer(t, { env: slow });
   const part = (n: number, text: string) => ({ id: randomUUID(), from, to: ROADSIDE_NO, text, concat: { ref: 1, part: n, total: 2 } });
   const one = part(1, 'part one, ');
   t.same(await (await webhook(before, 'inbound', sms)).json(), { id: sms.id, status: 'delivered' }, 'another server, its own store');
   t.same(await (await webhook(before, 'inbound', one)).json(), { id: one.id, status: 'part_stored' });
   await before.stop();
 
-  const after = await startServer({ env: slow, dataDir: before.dataDir });
-  restarted.push(after);
+  const after = await withServer(t, { env: slow, dataDir: before.dataDir });
   t.same(await (await webhook(after, 'inbound', sms)).json(), { id: sms.id, status: 'duplicate' }, 'the seen id survived the restart');
   t.same(await (await webhook(after, 'inbound', one)).json(), { id: one.id, status: 'duplicate' }, 'the stored part is known');
   const two = part(2, 'part two');
@@ -319,11 +309,7 @@ t.test('a repeated id is accepted once, also after a restart', async (t) => {
 });
 
 t.test('without SMS_WEBHOOK_SECRET the webhook answers 503 sms_not_configured', async (t) => {
-  const bare = await startServer();
-  t.teardown(async () => {
-    await bare.stop();
-    await removeDir(bare.dataDir);
-  });
+  const bare = await withServer(t);
   await expectError(t, await webhook(bare, 'inbound', { id: 'x', from: newPhone(), to: ROADSIDE_NO, text: 'hi' }), 503, 'inbound', 'sms_not_configured');
   await expectError(t, await webhook(bare, 'status', { id: 'x', status: 'delivered' }), 503, 'status', 'sms_not_configured');
   const health = (await (await fetch(`${bare.url}/healthz`)).json()) as { status: string; sms: unknown };

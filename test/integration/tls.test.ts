@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { WebSocket } from 'ws';
-import { removeDir, startServer } from '../helpers/server.ts';
+import { withServer } from '../helpers/fixtures.ts';
+import { removeDir } from '../helpers/server.ts';
 
 function httpsRequest(url: string, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
@@ -23,15 +24,11 @@ function httpsRequest(url: string, opts: { method?: string; body?: string; heade
 
 t.test('served over HTTPS and WSS when given a certificate and key', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mcc-tls-'));
+  t.teardown(() => removeDir(dir)); // after the server has stopped
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-  const server = await startServer({ env: { TLS_CERT: cert, TLS_KEY: key } });
-  t.teardown(async () => {
-    await server.stop();
-    await removeDir(server.dataDir);
-    await removeDir(dir);
-  });
+  const server = await withServer(t, { env: { TLS_CERT: cert, TLS_KEY: key } });
   const base = `https://127.0.0.1:${server.port}`;
 
   t.equal((await httpsRequest(`${base}/m/roadside`)).status, 200, 'the customer page is served over HTTPS');
@@ -57,11 +54,7 @@ t.test('served over HTTPS and WSS when given a certificate and key', async (t) =
 });
 
 t.test('behind a reverse proxy: TRUST_PROXY makes X-Forwarded-Proto count', async (t) => {
-  const server = await startServer({ env: { TRUST_PROXY: 'loopback' } });
-  t.teardown(async () => {
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: { TRUST_PROXY: 'loopback' } });
   const proxied = await fetch(`${server.url}/login`, { headers: { 'x-forwarded-proto': 'https' } });
   t.match(String(proxied.headers.get('set-cookie')), /Secure/, 'a request the proxy received over HTTPS gets Secure cookies');
   const direct = await fetch(`${server.url}/login`);

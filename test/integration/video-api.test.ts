@@ -4,9 +4,8 @@
 // cycles (the router's own dump and the worker's router count). One server for the file; every test makes
 // its own chats and ends them.
 import t, { type Test } from 'tap';
-import { login, removeDir, startServer } from '../helpers/server.ts';
+import { acceptThenNotReady, chatWithReadyAgent, withDesk } from '../helpers/fixtures.ts';
 import {
-  ApiClient,
   agentGet,
   agentPost,
   eventually,
@@ -14,22 +13,13 @@ import {
   desktopSocketUrl,
   fetchOpenApi,
   openSocket,
-  setPresence,
   undocumented,
-  type Agent,
   type ChatHandle,
   type SocketProbe,
 } from './support.ts';
 import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from './video-support.ts';
 
-const server = await startServer();
-t.teardown(async () => {
-  await server.stop();
-  await removeDir(server.dataDir);
-});
-const api = new ApiClient(server.url);
-const agent1: Agent = { ...(await login(server, 'agent1', 'demo')), baseUrl: server.url };
-const agent2: Agent = { ...(await login(server, 'agent2', 'demo')), baseUrl: server.url };
+const { server, api, agent1, agent2 } = await withDesk(t);
 
 interface VideoJson {
   id: string;
@@ -39,13 +29,8 @@ interface VideoJson {
 
 /** A chat accepted by agent1 (Not Ready again afterwards), ended as the customer at teardown. */
 async function activeChat(t: Test): Promise<ChatHandle> {
-  await setPresence(agent1, 'ready');
-  const chat = await api.createChat();
-  t.teardown(async () => void (await (await api.end(chat)).text()));
-  const res = await agentPost(agent1, `/desktop/interactions/${chat.id}/accept`);
-  if (res.status !== 200) throw new Error(`accept: expected 200, got ${res.status}: ${await res.text()}`);
-  await res.text();
-  await setPresence(agent1, 'not_ready');
+  const chat = await chatWithReadyAgent(t, api, agent1);
+  await acceptThenNotReady(agent1, chat);
   return chat;
 }
 

@@ -1,0 +1,78 @@
+// Setup shared by the integration and e2e tests: the real server and Chromium, each torn down with the
+// test that made it, agents logged in, and the first steps the agent and the customer take in a browser.
+// Teardowns run in reverse order of registration (tap), so what starts later stops first.
+import type { Test } from 'tap';
+import type { Browser, LaunchOptions, Page } from 'playwright-core';
+import { ApiClient, agentPost, setPresence, type Agent, type ChatHandle } from '../integration/support.ts';
+import { launchBrowser } from './browser.ts';
+import { login, removeDir, startServer, type StartServerOptions, type TestServer } from './server.ts';
+
+type Teardown = Pick<Test, 'teardown'>;
+
+/** The real server; stopped and its data folder removed when `t` ends (a data folder given in `opts` too). */
+export async function withServer(t: Teardown, opts: StartServerOptions = {}): Promise<TestServer> {
+  const server = await startServer(opts);
+  t.teardown(async () => {
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  return server;
+}
+
+/** Chromium, closed when `t` ends. */
+export async function withBrowser(t: Teardown, options?: LaunchOptions): Promise<Browser> {
+  const browser = await launchBrowser(options);
+  t.teardown(() => browser.close());
+  return browser;
+}
+
+/** A desktop session of this agent, for the helpers in test/integration/support.ts. */
+export async function loginAgent(server: Pick<TestServer, 'url'>, username: string, password = 'demo'): Promise<Agent> {
+  return { ...(await login(server, username, password)), baseUrl: server.url };
+}
+
+/** The server, a mobile API client for it, and agent1 and agent2 logged in. */
+export async function withDesk(t: Teardown, opts: StartServerOptions = {}): Promise<{ server: TestServer; api: ApiClient; agent1: Agent; agent2: Agent }> {
+  const server = await withServer(t, opts);
+  const api = new ApiClient(server.url);
+  const agent1 = await loginAgent(server, 'agent1');
+  const agent2 = await loginAgent(server, 'agent2');
+  return { server, api, agent1, agent2 };
+}
+
+/** Ends the chat as the customer when `t` ends, whatever happened (409 if already ended). */
+export function endChatAtTeardown(t: Teardown, api: ApiClient, chat: ChatHandle): void {
+  t.teardown(async () => void (await (await api.end(chat)).text()));
+}
+
+/** The agent goes Ready and a new chat is created (ended as the customer when `t` ends). */
+export async function chatWithReadyAgent(t: Teardown, api: ApiClient, agent: Agent, body: Record<string, unknown> = {}): Promise<ChatHandle> {
+  await setPresence(agent, 'ready');
+  const chat = await api.createChat(body);
+  endChatAtTeardown(t, api, chat);
+  return chat;
+}
+
+/** The agent accepts the chat offered to it (200 or it throws) and is Not Ready again, so it gets no other offer. */
+export async function acceptThenNotReady(agent: Agent, chat: Pick<ChatHandle, 'id'>): Promise<void> {
+  const res = await agentPost(agent, `/desktop/interactions/${chat.id}/accept`);
+  if (res.status !== 200) throw new Error(`accept: expected 200, got ${res.status}: ${await res.text()}`);
+  await res.text();
+  await setPresence(agent, 'not_ready');
+}
+
+/** In the browser: the login form, filled in and sent (the desktop opens). */
+export async function logInPage(page: Page, baseUrl: string, username = 'agent1', password = 'demo'): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** In the browser: the customer's page of the roadside service, starting a chat. */
+export async function startChatPage(page: Page, baseUrl: string, name: string, phone: string): Promise<void> {
+  await page.goto(`${baseUrl}/m/roadside`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Phone').fill(phone);
+  await page.getByRole('button', { name: 'Start chat' }).click();
+}
