@@ -3,7 +3,7 @@
 // {type:"error", client_id, error:{code, message}} with nothing stored.
 import t, { type Test } from 'tap';
 import { LIMITS } from '../../src/domain/limits.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { withServer } from '../helpers/fixtures.ts';
 import { ApiClient, type ChatHandle, type MessageJson, type SocketProbe } from './support.ts';
 
 interface AckFrame {
@@ -15,15 +15,6 @@ interface ErrorFrame {
   type: 'error';
   client_id: string | null;
   error: { code: string; message: string };
-}
-
-async function serverFor(t: Test): Promise<TestServer> {
-  const server = await startServer();
-  t.teardown(async () => {
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
-  return server;
 }
 
 function reply<T extends { type: string }>(socket: SocketProbe, type: T['type'], clientId: string | null, from: number): Promise<T> {
@@ -49,7 +40,7 @@ async function openChat(t: Test, api: ApiClient): Promise<{ chat: ChatHandle; so
 }
 
 t.test('a message sent over the socket is acknowledged with the stored message, once per client id', async (t) => {
-  const api = new ApiClient((await serverFor(t)).url);
+  const api = new ApiClient((await withServer(t)).url);
   const { chat, socket } = await openChat(t, api);
 
   const ack = await send<AckFrame>(socket, { type: 'message', text: 'Flat tyre on the A1', client_id: 'sock-1' }, 'ack', 'sock-1');
@@ -64,7 +55,7 @@ t.test('a message sent over the socket is acknowledged with the stored message, 
 });
 
 t.test('bad frames get an error frame, change nothing, and leave the socket usable', async (t) => {
-  const api = new ApiClient((await serverFor(t)).url);
+  const api = new ApiClient((await withServer(t)).url);
   const { chat, socket } = await openChat(t, api);
   const cases: [frame: unknown, clientId: string | null, code: string][] = [
     ['this is not json', null, 'malformed_json'],
@@ -89,7 +80,7 @@ t.test('bad frames get an error frame, change nothing, and leave the socket usab
 });
 
 t.test('every acknowledged message survives the server being killed at once', async (t) => {
-  const first = await startServer();
+  const first = await withServer(t);
   const api = new ApiClient(first.url);
   const chat = await api.createChat();
   const socket = await api.openEvents(chat.id, chat.token);
@@ -100,11 +91,7 @@ t.test('every acknowledged message survives the server being killed at once', as
   await first.stop();
   socket.ws.terminate();
 
-  const again = await startServer({ dataDir: first.dataDir });
-  t.teardown(async () => {
-    await again.stop();
-    await removeDir(again.dataDir);
-  });
+  const again = await withServer(t, { dataDir: first.dataDir });
   api.baseUrl = again.url;
   const stored = new Map((await api.messages(chat)).map((m) => [m.id, m.text]));
   t.same(
