@@ -4,53 +4,20 @@ import { isLive } from './call-leg.ts';
 import { checkedContext, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
 import type { Service } from './directory.ts';
 import { conflict, forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
-import type { DomainEvents } from './events.ts';
+import type { ContactCenterDeps, EntryDraft, NewAttachment, NewChat } from './contact-center-types.ts';
 import {
   isOpen,
   mergeContext,
   transition,
-  type Channel,
-  type Customer,
   type CustomerContext,
   type InteractionRecord,
   type Party,
 } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
-import type { AttachmentStore, Clock, Directory, InteractionStore, Timers } from './ports.ts';
 import { chooseAgent } from './routing.ts';
 import type { AttachmentInfo, TimelineEntry, TimelineKind } from './timeline.ts';
 
-export interface ContactCenterConfig {
-  offerTimeoutMs: number;
-  maxChatsPerAgent: number;
-}
-
-export interface ContactCenterDeps {
-  store: InteractionStore;
-  directory: Directory;
-  attachments: AttachmentStore;
-  events: DomainEvents;
-  clock: Clock;
-  timers: Timers;
-  config: ContactCenterConfig;
-}
-
-export interface NewChat {
-  serviceId: string;
-  channel: Channel;
-  customer: Customer;
-  context?: Partial<CustomerContext>;
-}
-
-export interface NewAttachment {
-  bytes: Uint8Array;
-  sniffedType: string | undefined;
-  declaredType: string | undefined;
-  fileName: string;
-}
-
-export type EntryDraft = Pick<TimelineEntry, 'kind' | 'author'> & Partial<Omit<TimelineEntry, 'kind' | 'author'>>;
-
+export type { ContactCenterConfig, ContactCenterDeps, EntryDraft, NewAttachment, NewChat } from './contact-center-types.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
 // desktop, SMS) goes through here; adapters only translate.
