@@ -150,7 +150,7 @@ async function seedAgents(dataDir: string, count: number): Promise<string[]> {
     await seedDemoData(directory, 'demo', pino({ level: 'silent' }));
     const passwordHash = await hashPassword('demo');
     const ids = Array.from({ length: count }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
-    for (const id of ids) await directory.saveAgent({ id, displayName: `Bench ${id}`, passwordHash, serviceIds: ['roadside'] });
+    for (const id of ids) await directory.saveAgent({ id, displayName: `Bench ${id}`, passwordHash, serviceIds: ['roadside'], role: 'agent' });
     return ids;
   } finally {
     await database.close();

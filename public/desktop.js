@@ -180,7 +180,20 @@
     const box = e.target && e.target.querySelector ? e.target.querySelector('.composer textarea') : null;
     if (box && e.target.classList.contains('composer')) box.focus();
   });
+  // The agent's choice of phone is kept in this browser. Switching reloads the page, so a running
+  // softphone is stopped cleanly and the new choice starts from a fresh page (chats catch up).
+  function initPhoneMode() {
+    const select = document.getElementById('phone-mode');
+    if (!select) return;
+    select.value = phoneMode();
+    select.addEventListener('change', () => {
+      localStorage.setItem('phone-mode', select.value);
+      location.reload();
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    initPhoneMode();
     maybeVideo();
     maybeSms();
     tidyLists();

@@ -2,18 +2,19 @@ import type { Logger } from 'pino';
 import type { Directory } from './domain/ports.ts';
 import { hashPassword } from './web/passwords.ts';
 
-// On first start (no services yet) the product gets two services and two agents to try it with.
+// On first start (no services yet) the product gets two services and two agents to try it with;
+// agent1 is also the telephony admin.
 export async function seedDemoData(directory: Directory, password: string | undefined, logger: Logger): Promise<void> {
   if ((await directory.listServices()).length > 0) return;
   await directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
   await directory.saveService({ id: 'claims', name: 'Claims', autoDial: true });
   const secret = password ?? 'demo';
   const passwordHash = await hashPassword(secret);
-  for (const [id, displayName] of [
-    ['agent1', 'Agent One'],
-    ['agent2', 'Agent Two'],
+  for (const [id, displayName, role] of [
+    ['agent1', 'Agent One', 'admin'],
+    ['agent2', 'Agent Two', 'agent'],
   ] as const) {
-    await directory.saveAgent({ id, displayName, passwordHash, serviceIds: ['roadside', 'claims'] });
+    await directory.saveAgent({ id, displayName, passwordHash, serviceIds: ['roadside', 'claims'], role });
   }
   const warning = password
     ? 'demo agents agent1 and agent2 created with the password from DEMO_AGENT_PASSWORD'

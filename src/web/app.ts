@@ -105,7 +105,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopRouter({ center, sessions, presenter }));
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
-  app.use(adminTelephonyRouter({ sessions, views, telephony: deps.telephonyAdmin ?? null }));
+  app.use(adminTelephonyRouter({ center, sessions, views, telephony: deps.telephonyAdmin ?? null }));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

@@ -2,7 +2,7 @@
 // desktop in Chromium, the customer's phone as a second SIP user agent.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { TestServer } from './server.ts';
 
 export const VOICE_ENV = { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0', OFFER_TIMEOUT_S: '120' };
@@ -93,20 +93,19 @@ export async function customerPhone(page: Page, server: Pick<TestServer, 'url'>,
   await page.waitForFunction(() => (window as unknown as { phoneState?: string }).phoneState === 'Phone ready');
 }
 
-// The agent desktop, logged in and Ready. With phone 'desk' the agent works with a SIP desk phone:
-// the page is told so (localStorage phone-mode, as the desktop's setting does) and starts no softphone.
+// The agent desktop, logged in and Ready. With phone 'desk' the agent works with a SIP desk phone: they
+// pick it in the desktop's Phone setting (before going Ready), and the page starts no softphone.
 export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, opts: { phone?: 'browser' | 'desk'; agent?: string } = {}): Promise<void> {
-  if (opts.phone === 'desk') await deskMode(page.context());
   await page.goto(`${server.url}/login`);
   await page.getByLabel('Username').fill(opts.agent ?? 'agent1');
   await page.getByLabel('Password').fill('demo');
   await page.getByRole('button', { name: 'Log in' }).click();
+  if (opts.phone === 'desk') {
+    await Promise.all([page.waitForEvent('load'), page.getByLabel('Phone', { exact: true }).selectOption('desk')]);
+    await page.locator('#phone-state', { hasText: 'desk phone' }).waitFor();
+  }
   await page.getByRole('button', { name: 'Ready', exact: true }).click();
   if (opts.phone !== 'desk') await page.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
-}
-
-async function deskMode(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => localStorage.setItem('phone-mode', 'desk'));
 }
 
 // The same check for a baresip phone, with baresip's own RTP counters.

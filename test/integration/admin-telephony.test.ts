@@ -33,11 +33,14 @@ t.test('the telephony admin page', async (t) => {
   const anonymous = await fetch(`${server.url}/admin/telephony`, { redirect: 'manual' });
   t.equal(anonymous.status, 303, 'without a session: to the login page');
   t.equal(anonymous.headers.get('location'), '/login');
-  const agent = await loginAgent(server, 'agent1');
+  const agent = await loginAgent(server, 'agent1'); // the demo's telephony admin
+  const other = await loginAgent(server, 'agent2'); // an agent only
 
   let html = await adminPage(agent);
-  for (const endpoint of ['agent1', 'agent1-desk', 'agent2', 'agent2-desk']) t.equal(stateOf(html, endpoint), 'offline', `${endpoint} is listed, not registered`);
+  for (const endpoint of ['agent1', 'agent1-desk', 'agent2', 'agent2-desk']) t.equal(stateOf(html, endpoint), 'offline', `admin: ${endpoint} is listed, not registered`);
   t.match(html, /No channels\./, 'no live channel');
+  const own = await adminPage(other);
+  t.same(['agent1', 'agent1-desk', 'agent2', 'agent2-desk'].map((e) => stateOf(own, e)), [undefined, undefined, 'offline', 'offline'], 'an agent sees only their own endpoints');
 
   const desk = await phone('agent1-desk', deskPasswordOf(server, 'agent1'));
   await desk.waitRegistered('agent1-desk');
@@ -61,6 +64,10 @@ t.test('the telephony admin page', async (t) => {
   t.match(row(html, 'channel', '[^"]*-agent'), new RegExp(`PJSIP/agent1-desk-[\\s\\S]*${chat.id} \\(agent\\)`), "the desk phone's channel, in the chat's interaction");
   t.match(row(html, 'channel', '[^"]*-customer'), new RegExp(`${chat.id} \\(customer\\)`), "the customer's channel, in the chat's interaction");
   t.match(row(html, 'endpoint', 'agent1-desk'), /<td>1<\/td>/, 'the desk endpoint has one channel');
+  const otherView = await adminPage(other);
+  t.match(otherView, /No channels\./, "another agent sees none of this call's channels");
+  t.notMatch(otherView, chat.id, 'nor its interaction');
+  t.notMatch(otherView, NUMBER.slice(1), "nor the customer's number");
   await agentPost(agent, `/desktop/interactions/${chat.id}/release`);
   await eventually('channels gone', async () => ((await adminPage(agent)).includes('No channels.') ? true : undefined), 10_000);
 

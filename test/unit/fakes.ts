@@ -232,9 +232,9 @@ export const SERVICES: Service[] = [
 ];
 
 export const AGENTS: Agent[] = [
-  { id: 'alice', displayName: 'Alice', passwordHash: 'x', serviceIds: ['roadside'] },
-  { id: 'bob', displayName: 'Bob', passwordHash: 'x', serviceIds: ['roadside'] },
-  { id: 'carol', displayName: 'Carol', passwordHash: 'x', serviceIds: ['billing'] },
+  { id: 'alice', displayName: 'Alice', passwordHash: 'x', serviceIds: ['roadside'], role: 'agent' },
+  { id: 'bob', displayName: 'Bob', passwordHash: 'x', serviceIds: ['roadside'], role: 'agent' },
+  { id: 'carol', displayName: 'Carol', passwordHash: 'x', serviceIds: ['billing'], role: 'agent' },
 ];
 
 export const DEFAULT_CONFIG: ContactCenterConfig = { offerTimeoutMs: 30_000, maxChatsPerAgent: 3 };

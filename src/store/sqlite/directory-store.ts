@@ -36,10 +36,10 @@ export class SqliteDirectory implements Directory {
   }
 
   saveAgent(a: Agent): Promise<void> {
-    const sql = `INSERT INTO agents (id, display_name, password_hash, service_ids) VALUES (?, ?, ?, ?)
+    const sql = `INSERT INTO agents (id, display_name, password_hash, service_ids, role) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
-       service_ids = excluded.service_ids`;
-    return this.#batcher.write([[sql, [a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds)]]]);
+       service_ids = excluded.service_ids, role = excluded.role`;
+    return this.#batcher.write([[sql, [a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds), a.role]]]);
   }
 }
 
@@ -53,5 +53,6 @@ function toAgent(row: Record<string, unknown>): Agent {
     displayName: String(row.display_name),
     passwordHash: String(row.password_hash),
     serviceIds: JSON.parse(String(row.service_ids)),
+    role: row.role === 'admin' ? 'admin' : 'agent',
   };
 }

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { ContactCenter } from '../../domain/contact-center.ts';
 import { requireAgent, requireCsrf } from '../auth.ts';
 import type { SessionRegistry } from '../sessions.ts';
 import type { Views } from '../views.ts';
@@ -12,20 +13,36 @@ export interface TelephonyAdmin {
   newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }>;
 }
 
-// /admin/telephony, for logged-in agents: every agent endpoint's registration state and the live
-// channels, read from ARI; and a new password for the agent's own desk phone, shown once. (There is no
-// admin role yet: an agent renews only their own desk phone's password.)
-export function adminTelephonyRouter(opts: { sessions: SessionRegistry; views: Views; telephony: TelephonyAdmin | null }): Router {
+type TelephonyStatus = Awaited<ReturnType<TelephonyAdmin['status']>>;
+
+// /admin/telephony, read from ARI: registration states of agent endpoints and the live channels. An
+// admin sees every agent's endpoints and every channel; an agent sees their own endpoints and the
+// channels of their own interactions (no other customer's number). Anyone renews only their own desk
+// phone's password, shown once.
+export function adminTelephonyRouter(opts: { center: ContactCenter; sessions: SessionRegistry; views: Views; telephony: TelephonyAdmin | null }): Router {
   const router = Router();
   router.use('/admin', requireAgent(opts.sessions), requireCsrf);
 
+  const visibleTo = async (agentId: string, status: TelephonyStatus): Promise<{ admin: boolean; status: TelephonyStatus }> => {
+    if ((await opts.center.findAgent(agentId))?.role === 'admin') return { admin: true, status };
+    const mine = new Set(opts.center.openInteractionsOf(agentId).map((rec) => rec.id));
+    return {
+      admin: false,
+      status: {
+        endpoints: status.endpoints.filter((e) => e.agentId === agentId),
+        channels: status.channels.filter((c) => c.interactionId !== null && mine.has(c.interactionId)),
+      },
+    };
+  };
+
   const page = async (req: Request, res: Response, extra: { newPassword?: { endpoint: string; password: string }; error?: string } = {}) => {
-    const base = { csrf: req.agentSession!.csrfToken, agentId: req.agentSession!.agentId, configured: opts.telephony !== null, ...extra };
+    const agentId = req.agentSession!.agentId;
+    const base = { csrf: req.agentSession!.csrfToken, agentId, configured: opts.telephony !== null, ...extra };
     res.set('Cache-Control', 'no-store');
     if (!opts.telephony) return void res.type('html').send(opts.views.render('admin/telephony', { ...base, status: null }));
     try {
-      const status = await opts.telephony.status();
-      res.type('html').send(opts.views.render('admin/telephony', { ...base, status }));
+      const { admin, status } = await visibleTo(agentId, await opts.telephony.status());
+      res.type('html').send(opts.views.render('admin/telephony', { ...base, admin, status }));
     } catch (err) {
       res.status(503).type('html').send(opts.views.render('admin/telephony', { ...base, status: null, error: extra.error ?? `Asterisk is not reachable: ${(err as Error).message}` }));
     }
