@@ -180,6 +180,31 @@
     const box = e.target && e.target.querySelector ? e.target.querySelector('.composer textarea') : null;
     if (box && e.target.classList.contains('composer')) box.focus();
   });
+  // A refused or failed action says why (htmx swaps nothing on an error answer by default). The text
+  // is the server's message, set as text, never as HTML; the next answered request clears it.
+  function showAlert(text) {
+    const el = document.getElementById('desk-alert');
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = false;
+  }
+  document.addEventListener('htmx:responseError', (e) => {
+    const xhr = e.detail.xhr;
+    let message = `Refused by the server (HTTP ${xhr.status}).`;
+    try {
+      const body = JSON.parse(xhr.responseText);
+      if (body && body.error && typeof body.error.message === 'string') message = body.error.message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    showAlert(message);
+  });
+  document.addEventListener('htmx:sendError', () => showAlert('Not sent: the server could not be reached. Try again.'));
+  document.addEventListener('htmx:afterRequest', (e) => {
+    const el = document.getElementById('desk-alert');
+    if (el && e.detail.successful) el.hidden = true;
+  });
+
   // The agent's choice of phone is kept in this browser. Switching reloads the page, so a running
   // softphone is stopped cleanly and the new choice starts from a fresh page (chats catch up).
   function initPhoneMode() {

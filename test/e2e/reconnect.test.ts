@@ -60,4 +60,21 @@ t.test('agent and customer pages catch up after a dropped network with no gap an
     t.equal(customerLog.split(text).length - 1, 1, `the customer sees "${text}" exactly once`);
   }
   t.ok(customerLog.indexOf('while away 1') < customerLog.indexOf('while away 3'), 'in order on the customer page');
+
+  // A reply typed while the network is down is not lost silently: the desktop says it was not sent
+  // and keeps the text, and sending again once the network is back delivers it once.
+  link.cut();
+  await panel.getByLabel('Message').fill('typed while offline');
+  await panel.getByRole('button', { name: 'Send' }).click();
+  const alert = agent.locator('#desk-alert');
+  await alert.filter({ hasText: 'could not be reached' }).waitFor({ timeout: 10_000 });
+  t.equal(await panel.getByLabel('Message').inputValue(), 'typed while offline', 'the text stays in the composer');
+  const stored = await fetch(`${server.url}/api/v1/chats/${chat.id}/messages`, { headers: { authorization: `Bearer ${chat.token}` } });
+  t.notMatch(await stored.text(), 'typed while offline', 'and the server has not stored it');
+  link.restore();
+  await panel.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('typed while offline').waitFor({ timeout: 20_000 });
+  await alert.waitFor({ state: 'hidden' });
+  t.equal((await customer.getByRole('log').innerText()).split('typed while offline').length - 1, 1, 'the customer gets it once');
+  t.same(await panel.locator('.entry-message .text').allTextContents(), ['before the drop', ...during, 'typed while offline'], 'shown once on the desktop');
 });
