@@ -9,8 +9,12 @@ import type { WriteBatch, WriteOutcome } from './write-batcher.ts';
 const { file, idleCheckpointMs } = workerData as { file: string; idleCheckpointMs: number };
 const port = parentPort!;
 const db = new DatabaseSync(file);
-// The default automatic checkpoint (1,000 pages) runs here, after a commit; quiet periods get one too.
-db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+// Automatic checkpoints run here, after a commit, every 10,000 WAL pages (40 MB) rather than SQLite's
+// 1,000: under load one commit writes hundreds of pages, and a page rewritten by many commits is
+// copied back to the database once per checkpoint, not once per two commits (bench:chat: +6-20%).
+// Quiet periods get a checkpoint too.
+db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+  PRAGMA wal_autocheckpoint = 10000;`);
 const statements = new Map<string, StatementSync>();
 let idleTimer: NodeJS.Timeout | undefined;
 
