@@ -1,5 +1,4 @@
 // A typed view of the part of ari-client (2.2.0, untyped) that the controller uses.
-import ariClient from 'ari-client';
 
 export interface AriChannel {
   id: string;
@@ -98,6 +97,9 @@ export function sendText(ari: Ari, p: { to: string; from: string; body: string; 
   return ari.endpoints.sendMessage({ to: p.to, from: p.from, variables: { variables: p.variables ?? {}, body: p.body } });
 }
 
-export function connectAri(url: string, user: string, password: string): Promise<Ari> {
+// ari-client (and the Swagger client it builds on) adds ~35 MB to the process: it is loaded at the
+// first connect, so a server without telephony never carries it.
+export async function connectAri(url: string, user: string, password: string): Promise<Ari> {
+  const { default: ariClient } = await import('ari-client');
   return (ariClient as unknown as { connect(u: string, n: string, p: string): Promise<Ari> }).connect(url, user, password);
 }
