@@ -7,7 +7,19 @@ export interface LoadResult {
   throughput: number;
   p50: number;
   p99: number;
+  // Every delivery's latency in ms, sorted: rounds can be pooled.
+  latencies: number[];
 }
+
+// Several rounds of the same system as one: deliveries over time, percentiles over all latencies.
+export function pool(rounds: LoadResult[]): LoadResult {
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const delivered = rounds.reduce((n, r) => n + r.delivered, 0);
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
+  return { delivered, seconds, throughput: delivered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 const TOKEN = /bm:(\d+):(\d+)/g;
 
@@ -55,6 +67,5 @@ export async function runLoad(opts: {
   for (const agent of opts.agents) agent.off('message', onAgentFrame);
 
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { delivered, seconds, throughput: delivered / seconds, p50: pct(50), p99: pct(99) };
+  return { delivered, seconds, throughput: delivered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
 }

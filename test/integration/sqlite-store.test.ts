@@ -8,6 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import t, { type Test } from 'tap';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
 import type { TimelineEntry } from '../../src/domain/timeline.ts';
+import { hash30 } from '../../src/store/sqlite/client-id-index.ts';
 import { openDurableDatabase } from '../../src/store/sqlite/durable-database.ts';
 import { SqliteInteractionStore } from '../../src/store/sqlite/interaction-store.ts';
 
@@ -136,4 +137,18 @@ t.test('the checkpoint worker folds committed writes into the database file whil
   const deadline = Date.now() + 10_000;
   while (statSync(file).size <= before + 200_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   t.ok(statSync(file).size > before + 200_000, `the database file grew from ${before} to ${statSync(file).size} bytes`);
+});
+
+t.test('two client ids that share a hash are still told apart', async (t) => {
+  const [first, second] = ['retry-270398', 'retry-818116'];
+  t.equal(hash30(first), hash30(second), 'the premise: these two ids have the same 30-bit hash');
+  const file = await tempFile(t);
+  const { database, store } = open(file);
+  t.teardown(() => database.close());
+  await seed(store, database.db, 'chat-h');
+  await store.appendEntry(message('chat-h', 1, first));
+  t.equal(await store.findEntryByClientId('chat-h', second), undefined, 'the second id is new, not a retry of the first');
+  await store.appendEntry(message('chat-h', 2, second));
+  t.equal((await store.findEntryByClientId('chat-h', second))?.seq, 2, 'and is found once stored');
+  t.equal((await store.findEntryByClientId('chat-h', first))?.seq, 1, 'as the first still is');
 });

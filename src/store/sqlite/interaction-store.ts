@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { InteractionRecord, InteractionState, Party } from '../../domain/interaction.ts';
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
+import { ClientIdIndex } from './client-id-index.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -24,16 +25,16 @@ export class SqliteInteractionStore implements InteractionStore {
   readonly #db: DatabaseSync;
   readonly #batcher: WriteBatcher;
   readonly #bySeq: StatementSync;
-  readonly #clientIdsOf: StatementSync;
-  // Client id -> seq of the committed messages of open chats, loaded on first use. A unique index on
-  // disk would cost every message one more page written per commit (see migration 005).
-  readonly #clientIds = new Map<string, Map<string, number>>();
+  readonly #byClientId: StatementSync;
+  readonly #clientIds: ClientIdIndex;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     this.#db = db;
     this.#batcher = batcher;
     this.#bySeq = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq = ?');
-    this.#clientIdsOf = db.prepare('SELECT seq, client_id FROM timeline WHERE interaction_id = ? AND client_id IS NOT NULL');
+    this.#byClientId = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND client_id = ?');
+    const clientIdsOf = db.prepare('SELECT seq, client_id FROM timeline WHERE interaction_id = ? AND client_id IS NOT NULL');
+    this.#clientIds = new ClientIdIndex((id) => clientIdsOf.all(id).map((row) => ({ seq: Number(row.seq), clientId: String(row.client_id) })));
   }
 
   async loadOpenInteractions(): Promise<InteractionRecord[]> {
@@ -54,28 +55,26 @@ export class SqliteInteractionStore implements InteractionStore {
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
     const params = interactionParams(rec); // snapshot now: the record may change before the batch commits
-    if (rec.state === 'ended') this.#clientIds.delete(rec.id);
+    if (rec.state === 'ended') this.#clientIds.forget(rec.id);
     return this.#batcher.write([[UPSERT_INTERACTION, params]]);
   }
 
   async appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
     const insert: WriteOp = [INSERT_ENTRY, timelineParams(entry)];
-    if (interaction?.state === 'ended') this.#clientIds.delete(interaction.id);
+    if (interaction?.state === 'ended') this.#clientIds.forget(interaction.id);
     await this.#batcher.write(interaction ? [[UPSERT_INTERACTION, interactionParams(interaction)], insert] : [insert]);
     // Only once committed: a failed write gives its seq back, and the client id must not point at it.
-    if (entry.clientId !== null) this.#clientIds.get(entry.interactionId)?.set(entry.clientId, entry.seq);
+    if (entry.clientId !== null) this.#clientIds.remember(entry.interactionId, entry.clientId, entry.seq);
   }
 
   async findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
-    let known = this.#clientIds.get(interactionId);
-    if (!known) {
-      known = new Map(this.#clientIdsOf.all(interactionId).map((row) => [String(row.client_id), Number(row.seq)]));
-      this.#clientIds.set(interactionId, known);
-    }
-    const seq = known.get(clientId);
+    const seq = this.#clientIds.candidate(interactionId, clientId);
     if (seq === undefined) return undefined;
     const row = this.#bySeq.get(interactionId, seq);
-    return row ? toEntry(row) : undefined;
+    if (row && row.client_id === clientId) return toEntry(row);
+    // Another id with the same hash: look this one up by value (it scans the chat's rows; rare).
+    const exact = this.#byClientId.get(interactionId, clientId);
+    return exact ? toEntry(exact) : undefined;
   }
 
   async listEntries(interactionId: string, query: { afterSeq?: number; kinds?: readonly TimelineKind[] } = {}): Promise<TimelineEntry[]> {
