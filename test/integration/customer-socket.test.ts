@@ -4,7 +4,8 @@
 import t, { type Test } from 'tap';
 import { LIMITS } from '../../src/domain/limits.ts';
 import { withServer } from '../helpers/fixtures.ts';
-import { ApiClient, type ChatHandle, type MessageJson, type SocketProbe } from './support.ts';
+import type { SocketProbe } from '../helpers/socket-probe.ts';
+import { ApiClient, type ChatHandle, type MessageJson } from './support.ts';
 
 interface AckFrame {
   type: 'ack';

@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import { acceptThenNotReady, chatWithReadyAgent, endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
 import { login } from '../helpers/server.ts';
+import { HandshakeRefused, openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
 import {
   KNOWN_UNDOCUMENTED,
   agentGet,
@@ -15,18 +16,15 @@ import {
   fetchOpenApi,
   hasAcceptButton,
   listItem,
-  openSocket,
   parseFrame,
   presenceShown,
   setPresence,
   sleep,
   undocumented,
   uniqueName,
-  HandshakeRefused,
   type Agent,
   type ChatHandle,
   type ChatJson,
-  type SocketProbe,
 } from './support.ts';
 
 const { server, api, agent1, agent2 } = await withDesk(t);

@@ -1,49 +1,28 @@
 // The public mobile API (/api/v1) against the real server: chats, tokens, messages, photos, context,
-// ending, the customer's events socket, /healthz, /metrics, and the OpenAPI document. One server for
-// the whole file; no agent is ever Ready on it, so chats stay queued unless a test ends them.
+// ending, and the OpenAPI document. One server for the whole file; no agent is ever Ready on it, so
+// chats stay queued unless a test ends them. The customer's events socket is in
+// mobile-api-events.test.ts, /healthz and /metrics in operations.test.ts.
 import t from 'tap';
 import { withServer } from '../helpers/fixtures.ts';
+import { metric, metricsText } from '../helpers/metrics.ts';
 import {
   ApiClient,
   JPEG,
   KNOWN_UNDOCUMENTED,
   PNG,
-  eventually,
   expectError,
   fetchOpenApi,
-  parseFrame,
-  sleep,
-  timelineFrames,
   undocumented,
   uniqueName,
   type ChatHandle,
   type ChatJson,
   type MessageJson,
-  type SocketProbe,
 } from './support.ts';
 
 const server = await withServer(t);
 const api = new ApiClient(server.url);
 
-async function metricsText(): Promise<string> {
-  const res = await fetch(`${server.url}/metrics`);
-  if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
-  return res.text();
-}
-
-/** The value of one sample, e.g. metric(text, 'cc_interactions', {state: 'queued'}); 0 when absent. */
-function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) total += Number(m[3]);
-  }
-  return total;
-}
-
-const totalChats = async () => metric(await metricsText(), 'cc_interactions');
+const totalChats = async () => metric(await metricsText(server.url), 'cc_interactions');
 
 // ---- starting a chat ----------------------------------------------------------------------------
 
@@ -360,123 +339,6 @@ t.test('POST end ends the chat; afterwards acting on it is 409 and stores nothin
   await expectError(t, await api.end(chat), 409, 'ending it again');
   t.same(await api.messages(chat), before, 'the conversation can still be read, and nothing was added');
   t.same((await api.chat(chat)).context.fields, {}, 'no context was added');
-});
-
-// ---- the customer's events socket -------------------------------------------------------------------
-
-t.test('the events socket sends {type:"chat"} first, then the timeline, then live entries', async (t) => {
-  const chat = await api.createChat();
-  const first = await api.say(chat, 'first');
-  const second = await api.say(chat, 'second');
-  const photo = (await (await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'p.png' })).json()) as MessageJson;
-  const ctx = await api.request('POST', `/api/v1/chats/${chat.id}/context`, { token: chat.token, json: { fields: { k: 'v' } } });
-  t.equal(ctx.status, 200);
-
-  const socket = await api.openEvents(chat.id, chat.token, 0);
-  t.teardown(() => socket.close());
-  await socket.waitFor((f) => parseFrame(f).type === 'timeline' && (parseFrame(f) as { seq: number }).seq === photo.seq, 'the photo entry');
-  const opening = parseFrame(socket.frames[0]!);
-  t.equal(opening.type, 'chat', 'the first frame is the chat');
-  if (opening.type === 'chat') t.match(opening.chat, { id: chat.id, state: 'queued', service: 'roadside' });
-  const entries = timelineFrames(socket.frames);
-  t.same(
-    entries.map((e) => [e.seq, e.kind, e.message?.id]),
-    [
-      [first.seq, 'message', first.id],
-      [second.seq, 'message', second.id],
-      [photo.seq, 'attachment', photo.id],
-    ],
-    'the conversation in order, each entry once',
-  );
-  t.equal(entries[0]?.message?.text, 'first');
-
-  const live = await api.say(chat, 'live one');
-  const liveFrame = await socket.waitFor((f) => f.includes(live.id), 'the live message');
-  t.match(JSON.parse(liveFrame), { type: 'timeline', kind: 'message', seq: live.seq, message: { id: live.id, text: 'live one', author: 'customer' } });
-
-  const count = socket.frames.length;
-  t.equal((await api.end(chat)).status, 200);
-  await socket.waitFor((f) => parseFrame(f).type === 'chat' && (parseFrame(f) as { chat: ChatJson }).chat.state === 'ended', 'the chat frame with state ended', { from: count });
-  await socket.waitFor((f) => (parseFrame(f) as { kind?: string }).kind === 'ended', 'the ended entry', { from: count });
-});
-
-t.test('the events socket with after=n sends only entries after n, each once, even while messages pour in', async (t) => {
-  const chat = await api.createChat();
-  const sent: MessageJson[] = [];
-  for (let i = 1; i <= 4; i++) sent.push(await api.say(chat, `m${i}`));
-
-  const socket = await api.openEvents(chat.id, chat.token, sent[1]!.seq);
-  t.teardown(() => socket.close());
-  await socket.waitFor((f) => f.includes(sent[3]!.id), 'the last stored message');
-  await sleep(200);
-  t.same(
-    timelineFrames(socket.frames).map((e) => e.seq),
-    [sent[2]!.seq, sent[3]!.seq],
-    'only the entries after n',
-  );
-
-  // More sockets connect while messages are being sent, several at a time: no gap, no duplicate.
-  const burst = Array.from({ length: 40 }, (_, i) => `burst ${i}`);
-  const sending = (async () => {
-    const out: MessageJson[] = [];
-    for (let i = 0; i < burst.length; i += 4) out.push(...(await Promise.all(burst.slice(i, i + 4).map((text) => api.say(chat, text)))));
-    return out;
-  })();
-  const racing: SocketProbe[] = [];
-  for (let i = 0; i < 6; i++) {
-    const probe = await api.openEvents(chat.id, chat.token, sent[0]!.seq);
-    t.teardown(() => probe.close());
-    racing.push(probe);
-    await sleep(10);
-  }
-  const burstSent = await sending;
-  const lastSeq = Math.max(...burstSent.map((m) => m.seq));
-  const gotLast = (f: string) => parseFrame(f).type === 'timeline' && (parseFrame(f) as { seq: number }).seq === lastSeq;
-  for (const probe of [socket, ...racing]) await probe.waitFor(gotLast, 'the last burst message');
-  await sleep(200);
-  const burstSeqs = burstSent.map((m) => m.seq).sort((a, b) => a - b);
-  const expected = [sent[1]!.seq, sent[2]!.seq, sent[3]!.seq, ...burstSeqs];
-  racing.forEach((probe, i) => {
-    t.same(timelineFrames(probe.frames).map((e) => e.seq), expected, `racing socket ${i + 1}: every entry after n exactly once, in order`);
-  });
-  t.same(timelineFrames(socket.frames).map((e) => e.seq), [sent[2]!.seq, sent[3]!.seq, ...burstSeqs], 'the first socket got each live entry once');
-});
-
-// ---- operations endpoints -----------------------------------------------------------------------
-
-t.test('/healthz answers JSON with the database up', async (t) => {
-  const res = await fetch(`${server.url}/healthz`);
-  t.equal(res.status, 200);
-  t.match(res.headers.get('content-type'), /application\/json/);
-  const body = (await res.json()) as { database?: { state?: string } };
-  t.equal(body.database?.state, 'up');
-});
-
-t.test('/metrics is Prometheus text that counts chats, messages and sockets', async (t) => {
-  const res = await fetch(`${server.url}/metrics`);
-  t.equal(res.status, 200);
-  t.match(res.headers.get('content-type'), /^text\/plain/);
-  const before = await res.text();
-  for (const name of ['cc_interactions', 'cc_messages_total', 'cc_websocket_clients']) {
-    t.match(before, new RegExp(`^# TYPE ${name} (gauge|counter)$`, 'm'), `${name} is exposed`);
-  }
-
-  const chat = await api.createChat();
-  await api.say(chat, 'counted');
-  const socket = await api.openEvents(chat.id, chat.token);
-  t.teardown(() => socket.close());
-  const during = await metricsText();
-  t.equal(metric(during, 'cc_interactions', { state: 'queued' }), metric(before, 'cc_interactions', { state: 'queued' }) + 1, 'one more queued chat');
-  t.equal(
-    metric(during, 'cc_messages_total', { author: 'customer', kind: 'message' }),
-    metric(before, 'cc_messages_total', { author: 'customer', kind: 'message' }) + 1,
-    'one more customer message',
-  );
-  t.equal(metric(during, 'cc_websocket_clients', { kind: 'customer' }), metric(before, 'cc_websocket_clients', { kind: 'customer' }) + 1, 'one more customer socket');
-  await socket.close();
-  await eventually('the socket gauge to go back down', async () =>
-    metric(await metricsText(), 'cc_websocket_clients', { kind: 'customer' }) === metric(before, 'cc_websocket_clients', { kind: 'customer' }) ? true : undefined,
-  );
 });
 
 // ---- OpenAPI ------------------------------------------------------------------------------------

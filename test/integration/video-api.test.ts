@@ -5,6 +5,7 @@
 // its own chats and ends them.
 import t, { type Test } from 'tap';
 import { acceptThenNotReady, chatWithReadyAgent, withDesk } from '../helpers/fixtures.ts';
+import { openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
 import {
   agentGet,
   agentPost,
@@ -12,10 +13,8 @@ import {
   expectError,
   desktopSocketUrl,
   fetchOpenApi,
-  openSocket,
   undocumented,
   type ChatHandle,
-  type SocketProbe,
 } from './support.ts';
 import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from './video-support.ts';
 

@@ -1,0 +1,56 @@
+// The operations endpoints against the real server: /healthz and /metrics (Prometheus text counting
+// chats, messages and sockets), and the OpenAPI document covering the mobile API calls this file made.
+// One server for the whole file; no agent is ever Ready on it, so chats stay queued.
+import t from 'tap';
+import { withServer } from '../helpers/fixtures.ts';
+import { metric, metricsText } from '../helpers/metrics.ts';
+import { ApiClient, KNOWN_UNDOCUMENTED, eventually, fetchOpenApi, undocumented } from './support.ts';
+
+const server = await withServer(t);
+const api = new ApiClient(server.url);
+
+// ---- operations endpoints -----------------------------------------------------------------------
+
+t.test('/healthz answers JSON with the database up', async (t) => {
+  const res = await fetch(`${server.url}/healthz`);
+  t.equal(res.status, 200);
+  t.match(res.headers.get('content-type'), /application\/json/);
+  const body = (await res.json()) as { database?: { state?: string } };
+  t.equal(body.database?.state, 'up');
+});
+
+t.test('/metrics is Prometheus text that counts chats, messages and sockets', async (t) => {
+  const res = await fetch(`${server.url}/metrics`);
+  t.equal(res.status, 200);
+  t.match(res.headers.get('content-type'), /^text\/plain/);
+  const before = await res.text();
+  for (const name of ['cc_interactions', 'cc_messages_total', 'cc_websocket_clients']) {
+    t.match(before, new RegExp(`^# TYPE ${name} (gauge|counter)$`, 'm'), `${name} is exposed`);
+  }
+
+  const chat = await api.createChat();
+  await api.say(chat, 'counted');
+  const socket = await api.openEvents(chat.id, chat.token);
+  t.teardown(() => socket.close());
+  const during = await metricsText(server.url);
+  t.equal(metric(during, 'cc_interactions', { state: 'queued' }), metric(before, 'cc_interactions', { state: 'queued' }) + 1, 'one more queued chat');
+  t.equal(
+    metric(during, 'cc_messages_total', { author: 'customer', kind: 'message' }),
+    metric(before, 'cc_messages_total', { author: 'customer', kind: 'message' }) + 1,
+    'one more customer message',
+  );
+  t.equal(metric(during, 'cc_websocket_clients', { kind: 'customer' }), metric(before, 'cc_websocket_clients', { kind: 'customer' }) + 1, 'one more customer socket');
+  await socket.close();
+  await eventually('the socket gauge to go back down', async () =>
+    metric(await metricsText(server.url), 'cc_websocket_clients', { kind: 'customer' }) === metric(before, 'cc_websocket_clients', { kind: 'customer' }) ? true : undefined,
+  );
+});
+
+// ---- OpenAPI ------------------------------------------------------------------------------------
+
+t.test('OpenAPI documents every operation and status code this file saw', async (t) => {
+  const { status, doc } = await fetchOpenApi(server.url);
+  t.equal(status, 200);
+  t.ok(api.recorder.operations.has('get /chats/{id}/events'), 'the record holds the events socket');
+  t.same(undocumented(doc, api.recorder, KNOWN_UNDOCUMENTED), [], 'nothing the server answered is missing from the document');
+});
