@@ -11,6 +11,7 @@ import type { TimelineEntry } from '../../src/domain/timeline.ts';
 import { hash30 } from '../../src/store/sqlite/client-id-index.ts';
 import { openDurableDatabase } from '../../src/store/sqlite/durable-database.ts';
 import { SqliteInteractionStore } from '../../src/store/sqlite/interaction-store.ts';
+import { interactionRecord } from '../unit/fakes.ts';
 
 const MIGRATIONS = new URL('../../src/store/migrations/', import.meta.url).pathname;
 
@@ -20,27 +21,8 @@ async function tempFile(t: Test): Promise<string> {
   return join(dir, 'contact-center.sqlite');
 }
 
-function interaction(id: string, state: InteractionRecord['state'] = 'active'): InteractionRecord {
-  return {
-    id,
-    serviceId: 'roadside',
-    channel: 'web',
-    customer: { name: 'Ada', phone: '+15551230000' },
-    tokenHash: 'ab'.repeat(32),
-    state,
-    offeredTo: null,
-    offeredAt: null,
-    agentId: 'agent1',
-    createdAt: 1_700_000_000_000,
-    acceptedAt: null,
-    endedAt: null,
-    endedBy: null,
-    context: { fields: {} },
-    lastSeq: 0,
-    callLegs: [],
-    video: null,
-  };
-}
+const interaction = (id: string): InteractionRecord =>
+  interactionRecord({ id, state: 'active', agentId: 'agent1', customer: { name: 'Ada', phone: '+15551230000' }, tokenHash: 'ab'.repeat(32), createdAt: 1_700_000_000_000 });
 
 function message(interactionId: string, seq: number, clientId: string | null): TimelineEntry {
   return {

@@ -334,3 +334,27 @@ export async function expectDomainError(
   t.ok(error.message.length > 0, `${prefix}error carries a message for the user`);
   return error;
 }
+
+/** An interaction record with every field set to a plain default; `overrides` change any of them. */
+export function interactionRecord(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
+  return {
+    id: 'i-1',
+    serviceId: 'roadside',
+    channel: 'web',
+    customer: { name: 'Dana', phone: '+15551234567' },
+    tokenHash: '00',
+    state: 'queued',
+    offeredTo: null,
+    offeredAt: null,
+    agentId: null,
+    createdAt: 0,
+    acceptedAt: null,
+    endedAt: null,
+    endedBy: null,
+    context: { fields: {} },
+    lastSeq: 0,
+    callLegs: [],
+    video: null,
+    ...overrides,
+  };
+}

@@ -13,7 +13,7 @@ import {
 } from '../../src/domain/interaction.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
 import { isConversation, visibleToCustomer, type TimelineEntry, type TimelineKind } from '../../src/domain/timeline.ts';
-import { expectDomainError } from './fakes.ts';
+import { expectDomainError, interactionRecord } from './fakes.ts';
 
 const STATES: InteractionState[] = ['queued', 'offered', 'active', 'ended'];
 const EVENTS: InteractionEvent[] = ['offer', 'offer_timeout', 'accept', 'end'];
@@ -28,27 +28,7 @@ const LEGAL: Array<[InteractionState, InteractionEvent, InteractionState]> = [
   ['active', 'end', 'ended'],
 ];
 
-function record(state: InteractionState): InteractionRecord {
-  return {
-    id: 'i-1',
-    serviceId: 'roadside',
-    channel: 'web',
-    customer: { name: 'Dana', phone: '+15551234567' },
-    tokenHash: '00',
-    state,
-    offeredTo: null,
-    offeredAt: null,
-    agentId: null,
-    createdAt: 0,
-    acceptedAt: null,
-    endedAt: null,
-    endedBy: null,
-    context: { fields: {} },
-    lastSeq: 0,
-    callLegs: [],
-    video: null,
-  };
-}
+const record = (state: InteractionState): InteractionRecord => interactionRecord({ state });
 
 t.test('interaction: every legal transition leads where the table says', async (t) => {
   for (const [from, event, to] of LEGAL) {
