@@ -76,5 +76,6 @@ t.test('agent and customer pages catch up after a dropped network with no gap an
   await customer.getByText('typed while offline').waitFor({ timeout: 20_000 });
   await alert.waitFor({ state: 'hidden' });
   t.equal((await customer.getByRole('log').innerText()).split('typed while offline').length - 1, 1, 'the customer gets it once');
+  await panel.locator('.entry-message .text', { hasText: 'typed while offline' }).waitFor();
   t.same(await panel.locator('.entry-message .text').allTextContents(), ['before the drop', ...during, 'typed while offline'], 'shown once on the desktop');
 });

@@ -71,6 +71,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   await sipPhoneMediaFlows(t, customer, 'the customer before the restarts');
 
   await t.test('Asterisk restarts mid-call: the call is released, nothing stays up, the agent calls again', async (t) => {
+    const [customerSince, deskSince] = [customer.events.length, desk.events.length];
     const old = started.asterisk;
     process.kill(old.pid, 'SIGKILL');
     await old.stop();
@@ -91,6 +92,9 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     // The phones noticed nothing (Asterisk died without a BYE): hang up there, as a person would.
     await desk.hangupAll();
     await customer.hangupAll();
+    // Until the old call is gone from the phones, their media counters would still be its counters.
+    await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, customerSince);
+    await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, deskSince);
     await ensureSimulatedPhone(pstn, store, NUMBER, 'sip'); // the test's simulated PSTN, pushed again
     await until('desk phone reachable', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'online' ? true : undefined));
     await until('customer phone reachable', async () => ((await ariGet<{ state: string }>(ari, `/endpoints/PJSIP/${customerLogin.username}`)).state === 'online' ? true : undefined));
