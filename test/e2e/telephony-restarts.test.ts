@@ -13,19 +13,9 @@ import { ensureSimulatedPhone } from '../../src/ari/simulated-pstn.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariGet, deskPasswordOf, logEntries, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+import { agentDesktop, ariGet, deskPasswordOf, logEntries, sipPhoneMediaFlows, startChat, until } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230041';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-asterisk-'));

@@ -51,7 +51,7 @@ export function adminTelephonyRouter(opts: { center: ContactCenter; sessions: Se
   router.get('/admin/telephony', (req, res) => page(req, res));
 
   router.post('/admin/telephony/desk-password', async (req, res) => {
-    if (!opts.telephony) return void res.status(503).type('html').send(opts.views.render('admin/telephony', { csrf: req.agentSession!.csrfToken, agentId: req.agentSession!.agentId, configured: false, status: null }));
+    if (!opts.telephony) return page(req, res.status(503));
     let newPassword: { endpoint: string; password: string };
     try {
       newPassword = await opts.telephony.newDeskPassword(req.agentSession!.agentId);
