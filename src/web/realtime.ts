@@ -55,7 +55,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
         (rec) =>
           wss.handleUpgrade(req, socket, head, (ws) => {
             track(ws, 'customer');
-            serveCustomerSocket({ ws, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps });
+            serveCustomerSocket({ ws, socket, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps });
           }),
         (err: unknown) => {
           if (err instanceof DomainError) return refuse(socket, statusOf(err), err.message);
