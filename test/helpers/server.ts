@@ -21,11 +21,11 @@ export interface StartServerOptions {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// The server runs exactly as `npm start` runs it: the same node flags (heap sizing included), taken
-// from package.json's start script.
-const START_ARGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-  .split(/\s+/)
-  .slice(1);
+// The server runs exactly as `npm start` runs it: the same environment settings (malloc arenas) and
+// node flags (heap sizing), taken from package.json's start script: `NAME=value ... node args...`.
+const START_WORDS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+const START_ENV = Object.fromEntries(START_WORDS.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=', 2) as [string, string]));
+const START_ARGS = START_WORDS.slice(START_WORDS.indexOf('node') + 1);
 const LISTEN_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const MAX_LOG_CHARS = 4_000_000;
@@ -42,6 +42,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     cwd: ROOT,
     env: {
       ...process.env,
+      ...START_ENV,
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
