@@ -3,10 +3,14 @@ import type { SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 
 // One statement of a write: SQL and its parameters (positional or named).
-export type WriteOp = readonly [sql: string, params: readonly SQLInputValue[] | Readonly<Record<string, SQLInputValue>>];
+type Params = readonly SQLInputValue[] | Readonly<Record<string, SQLInputValue>>;
+export type WriteOp = readonly [sql: string, params: Params];
+// What travels to the writer thread: statements by number, each one's SQL sent only the first time
+// (copying the text of every statement of every message was a measurable part of each batch).
 export interface WriteBatch {
   id: number;
-  writes: (readonly WriteOp[])[];
+  newStatements: [statement: number, sql: string][];
+  writes: (readonly (readonly [statement: number, params: Params])[])[];
 }
 export type WriteOutcome = null | { message: string; code: string };
 
@@ -31,7 +35,9 @@ interface Waiter {
 export class WriteBatcher {
   readonly #worker: Worker;
   readonly #inFlight = new Map<number, Waiter[]>();
-  #queue: (readonly WriteOp[])[] = [];
+  #queue: WriteBatch['writes'] = [];
+  #newStatements: WriteBatch['newStatements'] = [];
+  readonly #statementIds = new Map<string, number>();
   #waiters: Waiter[] = [];
   #nextId = 1;
   #failed: unknown = null;
@@ -55,7 +61,7 @@ export class WriteBatcher {
     return new Promise((resolve, reject) => {
       if (this.#failed) return reject(this.#failed);
       if (this.#queue.length === 0) setImmediate(() => this.flush());
-      this.#queue.push(ops);
+      this.#queue.push(ops.map(([sql, params]) => [this.#statementId(sql), params] as const));
       this.#waiters.push({ resolve, reject });
     });
   }
@@ -65,8 +71,9 @@ export class WriteBatcher {
     if (this.#queue.length === 0) return;
     const id = this.#nextId++;
     this.#inFlight.set(id, this.#waiters);
-    const batch: WriteBatch = { id, writes: this.#queue };
+    const batch: WriteBatch = { id, newStatements: this.#newStatements, writes: this.#queue };
     this.#queue = [];
+    this.#newStatements = [];
     this.#waiters = [];
     this.#worker.postMessage(batch);
   }
@@ -78,6 +85,15 @@ export class WriteBatcher {
     const exited = once(this.#worker, 'exit');
     this.#worker.postMessage('close');
     await exited;
+  }
+
+  #statementId(sql: string): number {
+    let id = this.#statementIds.get(sql);
+    if (id === undefined) {
+      this.#statementIds.set(sql, (id = this.#statementIds.size));
+      this.#newStatements.push([id, sql]);
+    }
+    return id;
   }
 
   #settle({ id, outcomes }: { id: number; outcomes: WriteOutcome[] }): void {

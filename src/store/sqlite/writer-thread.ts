@@ -16,12 +16,13 @@ const db = new DatabaseSync(file);
 // (interaction, seq) index pages that every commit touches in memory.
 db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
   PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -8000;`);
-const statements = new Map<string, StatementSync>();
+const sqlOf: string[] = [];
+const statements: StatementSync[] = [];
 let idleTimer: NodeJS.Timeout | undefined;
 
-function run([sql, params]: WriteBatch['writes'][number][number]): void {
-  let statement = statements.get(sql);
-  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+function run([id, params]: WriteBatch['writes'][number][number]): void {
+  // Prepared at first use, inside the write's transaction: bad SQL fails that write alone.
+  const statement = (statements[id] ??= db.prepare(sqlOf[id]!));
   if (Array.isArray(params)) statement.run(...params);
   else statement.run(params as Record<string, SQLInputValue>);
 }
@@ -59,7 +60,11 @@ port.on('message', (first: WriteBatch | 'close') => {
   let closing = false;
   for (let message: unknown = first; message !== undefined; message = receiveMessageOnPort(port)?.message) {
     if (message === 'close') closing = true;
-    else batches.push(message as WriteBatch);
+    else {
+      const batch = message as WriteBatch;
+      for (const [id, sql] of batch.newStatements) sqlOf[id] = sql;
+      batches.push(batch);
+    }
   }
   if (batches.length > 0) {
     const outcomes = commit(batches.flatMap((b) => b.writes));
