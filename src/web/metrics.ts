@@ -42,15 +42,16 @@ export class Metrics {
         for (const agent of center.agents()) this.inc({ presence: agent.presence });
       },
     });
-    // One child counter per (author, kind), looked up by a plain key: this runs for every message.
-    const counters = new Map<string, { inc(): void }>();
+    // One child counter per (author, kind), found without building a key: this runs for every message.
+    const counters = new Map<string, Map<string, { inc(): void }>>();
     events.subscribe((event) => {
       if (event.type !== 'entry_appended') return;
       const { author, kind } = event.entry;
       if (kind !== 'message' && kind !== 'attachment') return;
-      const key = `${author}/${kind}`;
-      let counter = counters.get(key);
-      if (!counter) counters.set(key, (counter = messages.labels({ author, kind })));
+      let byKind = counters.get(author);
+      if (!byKind) counters.set(author, (byKind = new Map()));
+      let counter = byKind.get(kind);
+      if (!counter) byKind.set(kind, (counter = messages.labels({ author, kind })));
       counter.inc();
     });
   }
