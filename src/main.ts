@@ -11,6 +11,7 @@ import { MultimediaDesk } from './domain/multimedia.ts';
 import { isLive } from './domain/call-leg.ts';
 import { SqliteSipCredentials } from './store/sqlite/sip-credentials.ts';
 import { startVoice } from './voice.ts';
+import { startSms, type TrunkTexts } from './sms.ts';
 import { ensureSimulatedPhone } from './ari/simulated-pstn.ts';
 import { telephonyAdmin } from './ari/status.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
@@ -24,13 +25,6 @@ import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { onSessionLost, sfuHealth, sfuOptionsFromEnv, startVideoSfu, videoRoomsPort, type VideoSfu } from './sfu/index.ts';
 import { SipProxy } from './web/sip-proxy.ts';
-import { SmsDesk } from './domain/sms-desk.ts';
-import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
-import { HttpSmsGateway } from './sms/http-gateway.ts';
-import { smsWebhookRouter } from './sms/webhook.ts';
-import { inboundSipText, SipMessageGateway } from './sms/sip-message.ts';
-import { DomainError } from './domain/errors.ts';
-import type { TrunkText } from './ari/sms-trunk.ts';
 
 // Wires the adapters to the domain, starts them in order, and stops them in reverse on SIGTERM/SIGINT.
 async function main(): Promise<void> {
@@ -81,7 +75,7 @@ async function main(): Promise<void> {
   // (calls that ended while the controller was away) can report earlier: those reports wait for it.
   const desk: { multimedia?: MultimediaDesk; early: Array<() => Promise<void>> } = { early: [] };
   // Texts from the SMS trunk can come as soon as ARI is up, before the SMS desk exists: they wait for it.
-  const texts: { receive?: (text: TrunkText) => void; early: TrunkText[] } = { early: [] };
+  const texts: TrunkTexts = { early: [] };
   const voice = await startVoice(config, logger, {
     agents: () => directory.listAgents(),
     credentials,
@@ -100,47 +94,7 @@ async function main(): Promise<void> {
     });
   }
 
-  // ---- SMS: texts to our numbers become chats (webhook, or SIP MESSAGE through Asterisk's SMS trunk);
-  // replies leave by the gateway the chat came in by ----
-  const smsTrunk = voice.running?.smsTrunk ?? null;
-  if (config.smsGatewayUrl && !config.smsWebhookSecret) logger.warn('SMS_GATEWAY_URL is set without SMS_WEBHOOK_SECRET: SMS replies cannot be signed and are not sent');
-  const smsDesk = new SmsDesk({
-    center,
-    events,
-    store: new SqliteSmsStore(db, batcher),
-    clock: { now: () => Date.now() },
-    timers: {
-      schedule(ms, fn) {
-        const t = setTimeout(fn, ms);
-        return { cancel: () => clearTimeout(t) };
-      },
-    },
-    numbers: config.smsNumbers,
-    partWaitMs: config.smsPartWaitMs,
-    senders: {
-      ...(config.smsGatewayUrl && config.smsWebhookSecret ? { webhook: new HttpSmsGateway({ url: config.smsGatewayUrl, secret: config.smsWebhookSecret }) } : {}),
-      ...(smsTrunk ? { sip: new SipMessageGateway((text) => smsTrunk.send(voice.running!.connection.current(), text)) } : {}),
-    },
-    onError: (err, what) => logger.error({ err }, what),
-  });
-  await smsDesk.recover();
-  texts.receive = (text) => {
-    const log = { from: text.from, to: text.to, callId: text.callId };
-    let sms;
-    try {
-      sms = inboundSipText(text);
-    } catch (err) {
-      return logger.warn({ ...log, err }, 'refused a text from the SMS trunk');
-    }
-    smsDesk.receive(sms).then(
-      (result) => logger.info({ ...log, id: sms.id, status: result.status }, 'text from the SMS trunk'),
-      (err: unknown) =>
-        err instanceof DomainError ? logger.warn({ ...log, err }, 'refused a text from the SMS trunk') : logger.error({ ...log, err }, 'a text from the SMS trunk was not taken'),
-    );
-  };
-  for (const text of texts.early.splice(0)) texts.receive(text);
-  const smsWebhook = smsWebhookRouter({ desk: smsDesk, secret: config.smsWebhookSecret });
-  // ---- end SMS ----
+  const sms = await startSms({ config, logger, center, events, db, batcher, voice, texts });
 
   const sessions = new SessionRegistry(config.sessionTtlMs);
   const metrics = new Metrics(center, store, events);
@@ -161,16 +115,12 @@ async function main(): Promise<void> {
         ? (number, kind) => ensureSimulatedPhone(voice.running!.connection.current(), credentials, number, kind)
         : null,
     trustProxy: config.trustProxy,
-    sms: { webhook: smsWebhook, deliveries: smsDesk },
+    sms: { webhook: sms.webhook, deliveries: sms.desk },
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
       ari: voice.health(),
       sfu: sfuHealth(sfu, sfuError),
-      sms: smsHealth({
-        numbers: Object.keys(config.smsNumbers),
-        webhook: { inbound: Boolean(config.smsWebhookSecret), outbound: Boolean(config.smsGatewayUrl && config.smsWebhookSecret) },
-        sip: smsTrunk ? { trunk: smsTrunk.endpoint, ...smsTrunk.health(voice.health()) } : null,
-      }),
+      sms: sms.health(),
     }),
   });
 
@@ -194,7 +144,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     center.shutdown();
-    smsDesk.shutdown();
+    sms.desk.shutdown();
     realtime.close();
     sfu?.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {
@@ -208,16 +158,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-}
-
-// Which SMS gateways are configured, and whether the SIP one (the trunk's ARI subscription) is up.
-function smsHealth(s: { numbers: string[]; webhook: { inbound: boolean; outbound: boolean }; sip: { trunk: string; state: string; detail?: string } | null }) {
-  const webhook = { state: s.webhook.inbound || s.webhook.outbound ? 'up' : 'not_configured', ...s.webhook };
-  const sip = s.sip ?? { state: 'not_configured' };
-  const configured = [webhook, sip].filter((g) => g.state !== 'not_configured');
-  const down = configured.some((g) => g.state !== 'up');
-  const state = configured.length === 0 ? 'not_configured' : down ? 'down' : 'up';
-  return { state, ...(down ? { detail: 'SIP MESSAGE gateway not ready' } : {}), numbers: s.numbers, webhook, sip };
 }
 
 function databaseHealth(probe: () => unknown): { state: string; detail?: string } {
