@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   events.subscribe((event) => {
     if (event.type === 'store_failed') logger.error({ err: event.error }, 'write to the store failed');
-    if (event.type === 'entry_appended') logger.debug({ interactionId: event.entry.interactionId, kind: event.entry.kind, seq: event.entry.seq }, 'timeline');
+    // Checked first: this runs for every message, and the object would be built even when not logged.
+    if (event.type === 'entry_appended' && logger.isLevelEnabled('debug')) logger.debug({ interactionId: event.entry.interactionId, kind: event.entry.kind, seq: event.entry.seq }, 'timeline');
     if (event.type === 'interaction_changed') logger.info({ interactionId: event.interaction.id, state: event.interaction.state, agentId: event.interaction.agentId ?? event.interaction.offeredTo }, 'interaction');
   });
   const center = new ContactCenter({
