@@ -5,6 +5,11 @@ import type { SipCredentialStore } from '../domain/ports.ts';
 import type { Ari } from './client.ts';
 import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
+// Agents text customers from the desktop, never from their phones. A text from an agent's phone goes to
+// an empty context (extensions.conf): in the calls' context it started a Stasis "agent-dialed" on
+// Asterisk's message channel. The controller, which watches agent endpoints, drops their texts.
+const AGENT_TEXTS = 'from-agents-texts';
+
 // Agent endpoints follow the agent list, through ARI dynamic configuration (sorcery memory objects,
 // see asterisk-config/sorcery.conf): every agent gets a browser endpoint "<agent>" (WebRTC over the
 // web server's /sip proxy) and a desk-phone endpoint "<agent>-desk" (plain SIP/RTP over UDP), each with a
@@ -30,8 +35,8 @@ export class AgentEndpoints {
     for (const agent of agents) {
       const browser = AgentEndpoints.browser(agent.id);
       const desk = AgentEndpoints.desk(agent.id);
-      await pushPjsipEndpoint(ari, browser, await this.password(browser), 'from-internal-agents', WEBRTC_MEDIA);
-      await pushPjsipEndpoint(ari, desk, await this.password(desk), 'from-internal-agents', SIP_UDP_MEDIA);
+      await pushPjsipEndpoint(ari, browser, await this.password(browser), 'from-internal-agents', WEBRTC_MEDIA, AGENT_TEXTS);
+      await pushPjsipEndpoint(ari, desk, await this.password(desk), 'from-internal-agents', SIP_UDP_MEDIA, AGENT_TEXTS);
     }
   }
 
@@ -41,7 +46,7 @@ export class AgentEndpoints {
     const endpoint = AgentEndpoints.desk(agentId);
     const password = randomBytes(18).toString('base64url');
     await this.#credentials.set(endpoint, password);
-    await pushPjsipEndpoint(ari, endpoint, password, 'from-internal-agents', SIP_UDP_MEDIA);
+    await pushPjsipEndpoint(ari, endpoint, password, 'from-internal-agents', SIP_UDP_MEDIA, AGENT_TEXTS);
     const dropped = await dropRegistrations(ari, endpoint);
     this.#logger.warn({ endpoint, dropped }, 'new SIP password for a desk phone (shown once on the admin page)');
     return { endpoint, password };

@@ -20,7 +20,9 @@ export const WEBRTC_MEDIA: PjsipField[] = [
 
 // Creates or replaces one registrable PJSIP endpoint (auth + aor + endpoint, same id) through ARI
 // dynamic configuration. Only an authenticated request is ever identified as this endpoint.
-export async function pushPjsipEndpoint(ari: Ari, id: string, password: string, context: string, media: PjsipField[]): Promise<void> {
+// `messageContext` is where texts (SIP MESSAGE) from this endpoint go; without it they would run the
+// calls' context.
+export async function pushPjsipEndpoint(ari: Ari, id: string, password: string, context: string, media: PjsipField[], messageContext?: string): Promise<void> {
   const update = (objectType: string, fields: PjsipField[]) =>
     ari.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id, fields: { fields } });
   await update('auth', [
@@ -46,6 +48,7 @@ export async function pushPjsipEndpoint(ari: Ari, id: string, password: string, 
   await update('endpoint', [
     ...media,
     { attribute: 'context', value: context },
+    ...(messageContext ? [{ attribute: 'message_context', value: messageContext }] : []),
     { attribute: 'aors', value: id },
     { attribute: 'auth', value: id },
     { attribute: 'identify_by', value: 'auth_username' },

@@ -11,8 +11,8 @@ import t from 'tap';
 import { connectAri } from '../../src/ari/client.ts';
 import { ensureSimulatedPhone } from '../../src/ari/simulated-pstn.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariCredentials, logEntries, VOICE_ENV } from '../helpers/voice.ts';
+import { login, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { agentDesktop, ariCredentials, ariGet, logEntries, VOICE_ENV } from '../helpers/voice.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SMS_NUMBER = '+15550009000'; // roadside, the default SMS_NUMBERS
@@ -42,7 +42,12 @@ async function customerPhone(page: Page, server: TestServer, number: string): Pr
   const client = await connectAri(`http://127.0.0.1:${ari.port}`, 'contact-center', password);
   const passwords = new Map<string, string>();
   const store = { get: async (k: string) => passwords.get(k), set: async (k: string, v: string) => void passwords.set(k, v) };
-  const creds = await ensureSimulatedPhone(client, store, number, 'browser');
+  await registeredPhone(page, server, await ensureSimulatedPhone(client, store, number, 'browser'));
+}
+
+// A sip.js UserAgent in the page, registered on Asterisk's own WebSocket with these credentials.
+async function registeredPhone(page: Page, server: TestServer, creds: { username: string; password: string }): Promise<void> {
+  const ari = await ariCredentials(server);
   await page.goto(`${server.url}/healthz`);
   await page.addScriptTag({ content: await sipJsBundle() });
   await page.evaluate(
@@ -148,6 +153,34 @@ t.test('a text by SIP MESSAGE opens an SMS chat; the agent reply reaches the pho
   t.equal(await text(phone, '+15550000001', 'wrong number'), 202);
   await t.resolves(waitForLog(server, 'refused a text from the SMS trunk'), 'the controller refused the text to an unknown number');
   t.equal(await agent.locator('#interaction-list .item').count(), 1, 'no chat for it');
+});
+
+t.test("an agent's phone cannot text: no dialplan runs on its texts and the controller drops them", async (t) => {
+  const server = await startServer({ env: VOICE_ENV });
+  const browser = await launchBrowser();
+  t.teardown(async () => {
+    await browser.close();
+    await server.stop();
+    await removeDir(server.dataDir);
+  });
+  const customer = await (await browser.newContext({ bypassCSP: true })).newPage();
+  const agentPhone = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await customerPhone(customer, server, CUSTOMER);
+  // The agent's own browser softphone endpoint, with the credentials the desktop gives that agent.
+  const session = await login(server, 'agent1', 'demo');
+  const softphone = (await (await fetch(`${server.url}/desktop/softphone`, { headers: { cookie: session.cookie } })).json()) as { username: string; password: string };
+  await registeredPhone(agentPhone, server, softphone);
+
+  // Asterisk takes both (the controller's ARI application watches agent endpoints, for their
+  // registrations, so it hears their texts too); the controller drops them, and no dialplan runs.
+  t.ok([202, 404].includes(await text(agentPhone, CUSTOMER, 'texted from the agent phone')), "to a customer's number");
+  t.ok([202, 404].includes(await text(agentPhone, SMS_NUMBER, 'to our own SMS number')), 'to our SMS number');
+  await t.resolves(waitForLog(server, 'ignored a text from another endpoint than the SMS trunk'), 'the controller ignored them');
+  await customer.waitForTimeout(1000);
+  t.same(await inbox(customer), [], 'nothing reached the customer');
+  t.same(await ariGet(await ariCredentials(server), '/channels'), [], 'no channel was made for them (no dialplan ran on a text)');
+  const chats = (await (await fetch(`${server.url}/metrics`)).text()).match(/^cc_interactions\{state="(queued|offered)"\} (\d+)/gm) ?? [];
+  t.ok(chats.every((line) => line.endsWith(' 0')), `no chat was opened (${chats.join(', ')})`);
 });
 
 async function waitForLog(server: TestServer, msg: string, timeoutMs = 10_000): Promise<void> {
