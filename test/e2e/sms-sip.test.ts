@@ -10,8 +10,8 @@ import type { Page } from 'playwright-core';
 import t from 'tap';
 import { connectAri } from '../../src/ari/client.ts';
 import { ensureSimulatedPhone } from '../../src/ari/simulated-pstn.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { login, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { withBrowser, withServer } from '../helpers/fixtures.ts';
+import { login, type TestServer } from '../helpers/server.ts';
 import { agentDesktop, ariCredentials, ariGet, logEntries, VOICE_ENV } from '../helpers/voice.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -105,13 +105,8 @@ function text(page: Page, to: string, body: string, fromUri?: string): Promise<n
 const inbox = (page: Page) => page.evaluate(() => (window as unknown as { inbox: Array<{ from: string; body: string }> }).inbox);
 
 t.test('a text by SIP MESSAGE opens an SMS chat; the agent reply reaches the phone by SIP MESSAGE', async (t) => {
-  const server = await startServer({ env: VOICE_ENV });
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browser = await withBrowser(t);
   const health = (await (await fetch(`${server.url}/healthz`)).json()) as { sms: unknown };
   t.match(health.sms, { state: 'up', sip: { state: 'up', trunk: 'sms-trunk' }, webhook: { state: 'not_configured' } }, '/healthz: the SIP gateway is up');
 
@@ -156,13 +151,8 @@ t.test('a text by SIP MESSAGE opens an SMS chat; the agent reply reaches the pho
 });
 
 t.test("an agent's phone cannot text: no dialplan runs on its texts and the controller drops them", async (t) => {
-  const server = await startServer({ env: VOICE_ENV });
-  const browser = await launchBrowser();
-  t.teardown(async () => {
-    await browser.close();
-    await server.stop();
-    await removeDir(server.dataDir);
-  });
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browser = await withBrowser(t);
   const customer = await (await browser.newContext({ bypassCSP: true })).newPage();
   const agentPhone = await (await browser.newContext({ bypassCSP: true })).newPage();
   await customerPhone(customer, server, CUSTOMER);
