@@ -33,4 +33,5 @@ export interface NewAttachment {
   fileName: string;
 }
 
-export type EntryDraft = Pick<TimelineEntry, 'kind' | 'author'> & Partial<Omit<TimelineEntry, 'kind' | 'author'>>;
+// What a rule says about a new timeline entry; its id, seq and time are given when it is appended.
+export type EntryDraft = Pick<TimelineEntry, 'kind' | 'author'> & Partial<Pick<TimelineEntry, 'agentId' | 'text' | 'clientId' | 'attachment' | 'data'>>;

@@ -59,12 +59,14 @@ export class SqliteInteractionStore implements InteractionStore {
     return this.#batcher.write([[UPSERT_INTERACTION, params]]);
   }
 
-  async appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
+  appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
     const insert: WriteOp = [INSERT_ENTRY, timelineParams(entry)];
     if (interaction?.state === 'ended') this.#clientIds.forget(interaction.id);
-    await this.#batcher.write(interaction ? [[UPSERT_INTERACTION, interactionParams(interaction)], insert] : [insert]);
+    const written = this.#batcher.write(interaction ? [[UPSERT_INTERACTION, interactionParams(interaction)], insert] : [insert]);
+    if (entry.clientId === null) return written;
     // Only once committed: a failed write gives its seq back, and the client id must not point at it.
-    if (entry.clientId !== null) this.#clientIds.remember(entry.interactionId, entry.clientId, entry.seq);
+    const { interactionId, clientId, seq } = entry;
+    return written.then(() => this.#clientIds.remember(interactionId, clientId, seq));
   }
 
   async findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
