@@ -73,6 +73,14 @@ export class DesktopPresenter {
     return entries.map((e) => (sms ? { ...this.entry(rec, e), ...smsEntry(e, sms) } : this.entry(rec, e)));
   }
 
+  // The same, at once, when nothing has to be looked up first (the usual case for a pushed message);
+  // undefined when something does.
+  entriesNow(rec: InteractionRecord, entries: TimelineEntry[]) {
+    if (rec.channel === 'sms' && this.#sms) return undefined;
+    for (const e of entries) if (e.agentId && !this.#names.has(`agent:${e.agentId}`)) return undefined;
+    return entries.map((e) => this.entry(rec, e));
+  }
+
   private entry(rec: InteractionRecord, e: TimelineEntry) {
     const agentName = e.agentId ? (this.#names.get(`agent:${e.agentId}`) ?? e.agentId) : 'agent';
     const who = e.author === 'customer' ? rec.customer.name : e.author === 'agent' ? agentName : 'System';
@@ -161,9 +169,14 @@ export class DesktopPresenter {
     return this.render('partials/context', { ...(await this.panel(rec, { withEntries: false })), oob: true });
   }
 
+  // Entries appended to an open chat panel, rendered once looked up (see entriesNow for the usual case).
   async entriesFragment(rec: InteractionRecord, entries: TimelineEntry[]): Promise<string> {
-    const items = (await this.entries(rec, entries)).map((view) => this.render('partials/entry', view));
-    return `<div hx-swap-oob="beforeend:#messages-${rec.id}">${items.join('')}</div>`;
+    return this.appendedEntries([{ appendTo: rec.id, entries: await this.entries(rec, entries) }]);
+  }
+
+  // Entries pushed to several open panels in one render: each group is appended to its panel's list.
+  appendedEntries(groups: Array<{ appendTo: string; entries: object[] }>): string {
+    return this.render('partials/entries', { groups });
   }
 
   async serviceName(id: string): Promise<string> {

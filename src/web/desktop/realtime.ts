@@ -25,19 +25,56 @@ export function serveAgentSocket(opts: {
   const feeds = new Map<string, TimelineFeed>();
   const onError = (err: unknown) => logger.error({ err, agentId }, 'desktop push failed');
   // Fragments produced in the same turn go out as one frame: htmx swaps each top-level element of a
-  // frame on its own, and a busy agent's socket makes one write instead of dozens.
-  let outbox: string[] = [];
+  // frame on its own, and a busy agent's socket makes one write instead of dozens. Entries appended
+  // to open panels wait there as views and are rendered together, one template call per frame.
+  type Pending = string | { appendTo: string; entries: object[] };
+  let outbox: Pending[] = [];
+  const render = (items: Pending[]) => {
+    let frame = '';
+    let groups: Array<Exclude<Pending, string>> = [];
+    for (const item of items) {
+      if (typeof item !== 'string') {
+        groups.push(item);
+        continue;
+      }
+      if (groups.length > 0) frame += presenter.appendedEntries(groups);
+      groups = [];
+      frame += item;
+    }
+    return groups.length > 0 ? frame + presenter.appendedEntries(groups) : frame;
+  };
   const flush = () => {
-    const frame = outbox.join('');
+    const items = outbox;
     outbox = [];
-    if (ws.readyState === ws.OPEN) ws.send(frame);
+    try {
+      if (ws.readyState === ws.OPEN) ws.send(render(items));
+    } catch (err) {
+      onError(err);
+    }
   };
-  const send = (html: string) => {
-    if (!html) return;
+  const send = (item: Pending) => {
+    if (!item) return;
     if (outbox.length === 0) setImmediate(flush);
-    outbox.push(html);
+    outbox.push(item);
   };
-  const push = (html: Promise<string>) => html.then(send).catch(onError);
+  // Fragments leave in the order they were produced, even when one had to wait for a lookup: a
+  // message shown at once must not overtake the one before it in the same chat.
+  let waiting: Promise<void> | null = null;
+  let waitingCount = 0;
+  const push = (item: Pending | Promise<string>) => {
+    if (!(item instanceof Promise) && waitingCount === 0) return send(item);
+    waitingCount += 1;
+    // Handled now, not when its turn comes: a failed render must not count as an unhandled rejection.
+    const ready = Promise.resolve(item).catch((err: unknown) => (onError(err), ''));
+    waiting = (waiting ?? Promise.resolve())
+      .then(() => ready)
+      .then(send)
+      .catch(onError)
+      .finally(() => {
+        waitingCount -= 1;
+        if (waitingCount === 0) waiting = null;
+      });
+  };
 
   const openFeed = async (interactionId: string, afterSeq: number) => {
     const rec = await center.interactionForAgent(agentId, interactionId);
@@ -48,7 +85,9 @@ export function serveAgentSocket(opts: {
         read: (after) => center.timeline(interactionId, after),
         send: (entries) => {
           const shown = entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
-          if (shown.length > 0) push(presenter.entriesFragment(rec, shown));
+          if (shown.length === 0) return;
+          const views = presenter.entriesNow(rec, shown);
+          push(views ? { appendTo: rec.id, entries: views } : presenter.entriesFragment(rec, shown));
         },
         onError,
       });
