@@ -26,7 +26,8 @@ export class ContactCenter {
   readonly #open = new Map<string, InteractionRecord>();
   readonly #agents = new Map<string, AgentState>();
   readonly #offerTimers = new Map<string, { cancel(): void }>();
-  readonly #pendingClientIds = new Map<string, Promise<TimelineEntry>>();
+  // Customer sends still being written, by chat and client id: a retry gets the first write.
+  readonly #pendingClientIds = new WeakMap<InteractionRecord, Map<string, Promise<TimelineEntry>>>();
   // Other components of the interaction (call, video) plug in here: run after Accept, and before an
   // interaction ends so its media is released first.
   readonly afterAccept: Array<(rec: InteractionRecord) => Promise<void>> = [];
@@ -120,14 +121,15 @@ export class ContactCenter {
 
   // A retried send (same client id) gets the first message back, even while the first is being written.
   private appendOnce(rec: InteractionRecord, text: string, clientId: string): Promise<TimelineEntry> {
-    const key = `${rec.id}\u0000${clientId}`;
-    const inFlight = this.#pendingClientIds.get(key);
+    let pending = this.#pendingClientIds.get(rec);
+    if (!pending) this.#pendingClientIds.set(rec, (pending = new Map()));
+    const inFlight = pending.get(clientId);
     if (inFlight) return inFlight;
     const write = this.#d.store
       .findEntryByClientId(rec.id, clientId)
       .then((existing) => existing ?? this.append(this.requireOpen(rec.id), { kind: 'message', author: 'customer', text, clientId }));
-    this.#pendingClientIds.set(key, write);
-    const forget = () => this.#pendingClientIds.delete(key);
+    pending.set(clientId, write);
+    const forget = () => pending.delete(clientId);
     write.then(forget, forget);
     return write;
   }
