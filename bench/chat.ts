@@ -1,6 +1,6 @@
 // bench:chat — N concurrent customer chats sending messages through the real server (stored durably,
 // then pushed as HTML fragments to the agents' desktop sockets), against a bare `ws` relay measured in
-// the same run. Usage: npm run bench:chat [-- --chats 1000 --seconds 10 --window 2]
+// the same run. Usage: npm run bench:chat [-- --chats 1000 --seconds 6 --cycles 2 --window 2]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -12,12 +12,14 @@ import { pool, runLoad, type LoadResult } from './load.ts';
 const { values } = parseArgs({
   options: {
     chats: { type: 'string', default: '1000' },
-    seconds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '6' },
+    cycles: { type: 'string', default: '2' },
     window: { type: 'string', default: '2' },
   },
 });
 const CHATS = Number(values.chats);
 const SECONDS = Number(values.seconds);
+const CYCLES = Number(values.cycles);
 const WINDOW = Number(values.window);
 const TEXT = ' — my car broke down on the highway near exit 12, the engine light is on and it will not restart.';
 
@@ -56,10 +58,10 @@ interface Setup {
 
 // Client ids are new in every round: a repeated one would be answered as a retry, not stored again.
 let rounds = 0;
-async function round(setup: Setup): Promise<LoadResult> {
+async function round(setup: Setup, seconds = SECONDS): Promise<LoadResult> {
   const tag = ++rounds;
   const frame = (chat: number, n: number) => JSON.stringify({ type: 'message', text: `bm:${chat}:${n}${TEXT}`, client_id: `r${tag}-c${chat}-${n}` });
-  const result = await runLoad({ customers: setup.customers, agents: setup.agents, seconds: SECONDS, window: WINDOW, frame });
+  const result = await runLoad({ customers: setup.customers, agents: setup.agents, seconds, window: WINDOW, frame });
   await new Promise((resolve) => setTimeout(resolve, 1500)); // what is still in flight drains before the next round
   return result;
 }
@@ -166,21 +168,31 @@ function gzipGet(url: string, cookie: string): Promise<{ wireBytes: number; body
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-// Both set up side by side, then measured in alternation (baseline, product, product, baseline), so
-// a slower or faster stretch of this shared machine weighs on both alike.
+// Both set up side by side, then measured in alternation (baseline, product, product, baseline, and
+// again for each cycle), so a slower or faster stretch of this shared machine weighs on both alike:
+// its speed drifts by 15% or more within a minute, more than one long round per system can average out.
 const relay = await setUpBaseline();
 const product = await setUpProduct();
 const baselineRounds: LoadResult[] = [];
 const productRounds: LoadResult[] = [];
+const order: Array<'baseline' | 'product'> = [];
 let peakRss = 0;
 try {
-  baselineRounds.push(await round(relay));
-  for (let i = 0; i < 2; i++) {
-    const rss = samplePeakRss(product.server.pid);
-    productRounds.push(await round(product));
-    peakRss = Math.max(peakRss, rss.stop());
+  // An untimed round each first: the load generator's code and both servers' are compiled by then.
+  await round(relay, 2);
+  await round(product, 2);
+  for (let cycle = 0; cycle < CYCLES; cycle++) {
+    for (const which of ['baseline', 'product', 'product', 'baseline'] as const) {
+      order.push(which);
+      if (which === 'baseline') {
+        baselineRounds.push(await round(relay));
+        continue;
+      }
+      const rss = samplePeakRss(product.server.pid);
+      productRounds.push(await round(product));
+      peakRss = Math.max(peakRss, rss.stop());
+    }
   }
-  baselineRounds.push(await round(relay));
 } finally {
   await product.close();
   await relay.close();
@@ -190,15 +202,16 @@ const measured = pool(productRounds);
 const tp = measured.throughput / baseline.throughput;
 const p99 = measured.p99 / baseline.p99;
 const row = (r: LoadResult) => ({ 'msg/s': fmt(r.throughput, 0), 'p50 ms': fmt(r.p50), 'p99 ms': fmt(r.p99), delivered: r.delivered });
-console.log(`bench:chat — ${CHATS} chats, ${WINDOW} in flight per chat, rounds of ${SECONDS} s in the order baseline, product, product, baseline`);
-console.table({
-  'baseline round 1': row(baselineRounds[0]!),
-  'product round 1': row(productRounds[0]!),
-  'product round 2': row(productRounds[1]!),
-  'baseline round 2': row(baselineRounds[1]!),
-  'bare ws relay (baseline), both rounds': row(baseline),
-  'product (stored, rendered), both rounds': row(measured),
-});
+console.log(`bench:chat — ${CHATS} chats, ${WINDOW} in flight per chat, ${CYCLES} cycles of rounds of ${SECONDS} s in the order baseline, product, product, baseline`);
+const rows: Record<string, ReturnType<typeof row>> = {};
+const counters = { baseline: 0, product: 0 };
+for (const which of order) {
+  const n = counters[which]++;
+  rows[`${which} round ${n + 1}`] = row((which === 'baseline' ? baselineRounds : productRounds)[n]!);
+}
+rows['bare ws relay (baseline), all rounds'] = row(baseline);
+rows['product (stored, rendered), all rounds'] = row(measured);
+console.table(rows);
 console.log(`throughput ratio ${fmt(tp, 2)}x (target >= 0.5x); p99 ratio ${fmt(p99, 2)}x (target <= 2x); product ${fmt(measured.throughput, 0)} msg/s (target >= 5000)`);
 console.log(`server peak RSS ${fmt(peakRss, 0)} MB at ${CHATS} chats (target < 300 MB)`);
 console.log(`agent desktop first load, gzip JS+CSS: ${fmt(product.firstLoadKb)} KB (target <= 60 KB)`);
