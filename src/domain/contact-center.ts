@@ -16,6 +16,7 @@ import {
 import { E164, LIMITS } from './limits.ts';
 import { chooseAgent } from './routing.ts';
 import type { AttachmentInfo, TimelineEntry, TimelineKind } from './timeline.ts';
+import { TimelineWriter } from './timeline-writer.ts';
 
 export type { ContactCenterConfig, ContactCenterDeps, EntryDraft, NewAttachment, NewChat } from './contact-center-types.ts';
 
@@ -26,8 +27,7 @@ export class ContactCenter {
   readonly #open = new Map<string, InteractionRecord>();
   readonly #agents = new Map<string, AgentState>();
   readonly #offerTimers = new Map<string, { cancel(): void }>();
-  // Customer sends still being written, by chat and client id: a retry gets the first write.
-  readonly #pendingClientIds = new WeakMap<InteractionRecord, Map<string, Promise<TimelineEntry>>>();
+  readonly #timeline: TimelineWriter;
   // Other components of the interaction (call, video) plug in here: run after Accept, and before an
   // interaction ends so its media is released first.
   readonly afterAccept: Array<(rec: InteractionRecord) => Promise<void>> = [];
@@ -35,6 +35,7 @@ export class ContactCenter {
 
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
+    this.#timeline = new TimelineWriter(deps);
   }
 
   // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the queue.
@@ -106,32 +107,17 @@ export class ContactCenter {
     return rec;
   }
 
-  // Not async: a message is the hottest path there is, and every promise layer shows under load
-  // (bench:chat). A broken rule still reaches the caller as a rejection, like every other rule.
+  // Not async, like the timeline writer (see there). A broken rule still reaches the caller as a
+  // rejection, like every other rule.
   postCustomerMessage(interactionId: string, text: string, clientId?: string): Promise<TimelineEntry> {
     try {
       const rec = this.requireOpen(interactionId);
       checkText(text);
-      if (clientId === undefined) return this.append(rec, { kind: 'message', author: 'customer', text });
-      return this.appendOnce(rec, text, clientId);
+      if (clientId === undefined) return this.#timeline.append(rec, { kind: 'message', author: 'customer', text });
+      return this.#timeline.appendOnce(rec, { kind: 'message', author: 'customer', text, clientId }, (id) => this.requireOpen(id));
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  // A retried send (same client id) gets the first message back, even while the first is being written.
-  private appendOnce(rec: InteractionRecord, text: string, clientId: string): Promise<TimelineEntry> {
-    let pending = this.#pendingClientIds.get(rec);
-    if (!pending) this.#pendingClientIds.set(rec, (pending = new Map()));
-    const inFlight = pending.get(clientId);
-    if (inFlight) return inFlight;
-    const write = this.#d.store
-      .findEntryByClientId(rec.id, clientId)
-      .then((existing) => existing ?? this.append(this.requireOpen(rec.id), { kind: 'message', author: 'customer', text, clientId }));
-    pending.set(clientId, write);
-    const forget = () => pending.delete(clientId);
-    write.then(forget, forget);
-    return write;
   }
 
   async addAttachment(interactionId: string, file: NewAttachment): Promise<TimelineEntry> {
@@ -150,13 +136,13 @@ export class ContactCenter {
       fileName: file.fileName.slice(0, 200),
     };
     await this.#d.attachments.save(attachment.attachmentId, file.bytes);
-    return this.append(this.requireOpen(interactionId), { kind: 'attachment', author: 'customer', attachment });
+    return this.#timeline.append(this.requireOpen(interactionId), { kind: 'attachment', author: 'customer', attachment });
   }
 
   async updateContext(interactionId: string, update: Partial<CustomerContext>): Promise<InteractionRecord> {
     const rec = this.requireOpen(interactionId);
     rec.context = checkedContext(mergeContext(rec.context, update));
-    await this.append(rec, { kind: 'context', author: 'customer', data: { fields: update.fields ?? {}, location: update.location ?? null } });
+    await this.#timeline.append(rec, { kind: 'context', author: 'customer', data: { fields: update.fields ?? {}, location: update.location ?? null } });
     return rec;
   }
 
@@ -189,7 +175,7 @@ export class ContactCenter {
     rec.agentId = agentId;
     rec.acceptedAt = this.#d.clock.now();
     agent.interactions.add(rec.id);
-    await this.append(rec, { kind: 'accepted', author: 'agent', agentId });
+    await this.#timeline.append(rec, { kind: 'accepted', author: 'agent', agentId });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
     this.dispatch();
     for (const hook of this.afterAccept) await hook(rec);
@@ -200,7 +186,7 @@ export class ContactCenter {
     const rec = this.requireOpen(interactionId);
     if (rec.agentId !== agentId || rec.state !== 'active') throw forbidden('not_your_chat', 'Accept this chat before writing in it.');
     checkText(text);
-    return this.append(rec, { kind: 'message', author: 'agent', agentId, text });
+    return this.#timeline.append(rec, { kind: 'message', author: 'agent', agentId, text });
   }
 
   async disconnect(agentId: string, interactionId: string): Promise<InteractionRecord> {
@@ -287,7 +273,7 @@ export class ContactCenter {
     agent.pendingOffer = rec.id;
     this.#offerTimers.set(rec.id, this.#d.timers.schedule(this.#d.config.offerTimeoutMs, () => this.expireOffer(rec.id)));
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
-    this.persist(this.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
+    this.persist(this.#timeline.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
   }
 
   // An offer left unanswered goes back to the queue; the agent who let it ring is made Not Ready so the
@@ -301,7 +287,7 @@ export class ContactCenter {
     applyPresence(agent, 'make_not_ready', this.#d.clock.now());
     this.#d.events.emit({ type: 'presence_changed', agent });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
-    this.persist(this.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
+    this.persist(this.#timeline.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
     this.dispatch();
   }
 
@@ -323,7 +309,7 @@ export class ContactCenter {
     rec.endedBy = by;
     this.#open.delete(rec.id);
     try {
-      await this.append(rec, { kind: 'ended', author: by, agentId: by === 'agent' ? rec.agentId : null });
+      await this.#timeline.append(rec, { kind: 'ended', author: by, agentId: by === 'agent' ? rec.agentId : null });
     } catch (err) {
       // Not durably ended: keep it open so the customer or agent can end it again.
       Object.assign(rec, before, { lastSeq: rec.lastSeq });
@@ -357,44 +343,7 @@ export class ContactCenter {
   }
 
   record(rec: InteractionRecord, draft: EntryDraft): Promise<TimelineEntry> {
-    return this.append(rec, draft);
-  }
-
-  // Appends to the timeline and saves the interaction in the same durable write, then tells listeners.
-  private append(rec: InteractionRecord, draft: EntryDraft): Promise<TimelineEntry> {
-    rec.lastSeq += 1;
-    const entry: TimelineEntry = {
-      id: randomUUID(),
-      interactionId: rec.id,
-      seq: rec.lastSeq,
-      kind: draft.kind,
-      author: draft.author,
-      agentId: draft.agentId ?? null,
-      text: draft.text ?? null,
-      clientId: draft.clientId ?? null,
-      attachment: draft.attachment ?? null,
-      data: draft.data ?? null,
-      createdAt: this.#d.clock.now(),
-    };
-    // A message changes nothing on the interaction but its last seq, which the store can derive.
-    const changesInteraction = draft.kind !== 'message' && draft.kind !== 'attachment';
-    let written: Promise<void>;
-    try {
-      written = this.#d.store.appendEntry(entry, changesInteraction ? rec : undefined);
-    } catch (err) {
-      written = Promise.reject(err);
-    }
-    return written.then(
-      () => {
-        this.#d.events.emit({ type: 'entry_appended', interaction: rec, entry });
-        return entry;
-      },
-      (err: unknown) => {
-        // Give the seq back when nothing was appended after it, so the timeline stays gap-free.
-        if (rec.lastSeq === entry.seq) rec.lastSeq -= 1;
-        throw err;
-      },
-    );
+    return this.#timeline.append(rec, draft);
   }
 
   // Writes started from timers have no caller to answer: a failure is reported, not swallowed.
