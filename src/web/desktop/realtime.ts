@@ -59,21 +59,20 @@ export function serveAgentSocket(opts: {
   };
   // Fragments leave in the order they were produced, even when one had to wait for a lookup: a
   // message shown at once must not overtake the one before it in the same chat.
+  // `waiting` is the last fragment still in line, null when none is.
   let waiting: Promise<void> | null = null;
-  let waitingCount = 0;
   const push = (item: Pending | Promise<string>) => {
-    if (!(item instanceof Promise) && waitingCount === 0) return send(item);
-    waitingCount += 1;
+    if (!(item instanceof Promise) && waiting === null) return send(item);
     // Handled now, not when its turn comes: a failed render must not count as an unhandled rejection.
     const ready = Promise.resolve(item).catch((err: unknown) => (onError(err), ''));
-    waiting = (waiting ?? Promise.resolve())
+    const inLine: Promise<void> = (waiting ?? Promise.resolve())
       .then(() => ready)
       .then(send)
       .catch(onError)
       .finally(() => {
-        waitingCount -= 1;
-        if (waitingCount === 0) waiting = null;
+        if (waiting === inLine) waiting = null;
       });
+    waiting = inLine;
   };
 
   const openFeed = async (interactionId: string, afterSeq: number) => {
