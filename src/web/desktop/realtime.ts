@@ -6,6 +6,7 @@ import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { AgentSession } from '../sessions.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
+import { FragmentOutbox } from './fragment-outbox.ts';
 import type { DesktopPresenter } from './presenter.ts';
 
 // One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
@@ -24,56 +25,13 @@ export function serveAgentSocket(opts: {
   const agentId = session.agentId;
   const feeds = new Map<string, TimelineFeed>();
   const onError = (err: unknown) => logger.error({ err, agentId }, 'desktop push failed');
-  // Fragments produced in the same turn go out as one frame: htmx swaps each top-level element of a
-  // frame on its own, and a busy agent's socket makes one write instead of dozens. Entries appended
-  // to open panels wait there as views and are rendered together, one template call per frame.
-  type Pending = string | { appendTo: string; entries: object[] };
-  let outbox: Pending[] = [];
-  const render = (items: Pending[]) => {
-    let frame = '';
-    let groups: Array<Exclude<Pending, string>> = [];
-    for (const item of items) {
-      if (typeof item !== 'string') {
-        groups.push(item);
-        continue;
-      }
-      if (groups.length > 0) frame += presenter.appendedEntries(groups);
-      groups = [];
-      frame += item;
-    }
-    return groups.length > 0 ? frame + presenter.appendedEntries(groups) : frame;
-  };
-  const flush = () => {
-    const items = outbox;
-    outbox = [];
-    try {
-      if (ws.readyState === ws.OPEN) ws.send(render(items));
-    } catch (err) {
-      onError(err);
-    }
-  };
-  const send = (item: Pending) => {
-    if (!item) return;
-    if (outbox.length === 0) setImmediate(flush);
-    outbox.push(item);
-  };
-  // Fragments leave in the order they were produced, even when one had to wait for a lookup: a
-  // message shown at once must not overtake the one before it in the same chat.
-  // `waiting` is the last fragment still in line, null when none is.
-  let waiting: Promise<void> | null = null;
-  const push = (item: Pending | Promise<string>) => {
-    if (!(item instanceof Promise) && waiting === null) return send(item);
-    // Handled now, not when its turn comes: a failed render must not count as an unhandled rejection.
-    const ready = Promise.resolve(item).catch((err: unknown) => (onError(err), ''));
-    const inLine: Promise<void> = (waiting ?? Promise.resolve())
-      .then(() => ready)
-      .then(send)
-      .catch(onError)
-      .finally(() => {
-        if (waiting === inLine) waiting = null;
-      });
-    waiting = inLine;
-  };
+  const outbox = new FragmentOutbox({
+    renderGroups: (groups) => presenter.appendedEntries(groups),
+    write: (frame) => {
+      if (ws.readyState === ws.OPEN) ws.send(frame);
+    },
+    onError,
+  });
 
   const openFeed = async (interactionId: string, afterSeq: number) => {
     const rec = await center.interactionForAgent(agentId, interactionId);
@@ -86,7 +44,7 @@ export function serveAgentSocket(opts: {
           const shown = entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
           if (shown.length === 0) return;
           const views = presenter.entriesNow(rec, shown);
-          push(views ? { appendTo: rec.id, entries: views } : presenter.entriesFragment(rec, shown));
+          outbox.push(views ? { appendTo: rec.id, entries: views } : presenter.entriesFragment(rec, shown));
         },
         onError,
       });
@@ -99,15 +57,15 @@ export function serveAgentSocket(opts: {
     switch (event.type) {
       case 'entry_appended':
         feeds.get(event.interaction.id)?.push(event.entry);
-        if (event.entry.kind === 'context') push(presenter.contextFragment(event.interaction));
-        if (event.entry.kind === 'call' || event.entry.kind === 'video') push(presenter.mediaFragments(event.interaction));
+        if (event.entry.kind === 'context') outbox.push(presenter.contextFragment(event.interaction));
+        if (event.entry.kind === 'call' || event.entry.kind === 'video') outbox.push(presenter.mediaFragments(event.interaction));
         break;
       case 'interaction_changed':
-        push(presenter.listFragment(agentId, true));
-        if (feeds.has(event.interaction.id)) push(presenter.stateFragments(event.interaction));
+        outbox.push(presenter.listFragment(agentId, true));
+        if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction));
         break;
       case 'presence_changed':
-        send(presenter.presenceFragment(event.agent, true));
+        outbox.send(presenter.presenceFragment(event.agent, true));
         break;
     }
   };
@@ -133,6 +91,6 @@ export function serveAgentSocket(opts: {
   ws.on('error', (err) => logger.debug({ err, agentId }, 'desktop socket error'));
 
   // A (re)connected page gets the current list and presence at once: nothing missed while away.
-  send(presenter.presenceFragment(center.agentState(agentId), true));
-  push(presenter.listFragment(agentId, true));
+  outbox.send(presenter.presenceFragment(center.agentState(agentId), true));
+  outbox.push(presenter.listFragment(agentId, true));
 }
