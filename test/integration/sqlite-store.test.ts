@@ -1,56 +1,13 @@
 // The embedded store on a real SQLite file: what a restart reads back, and the upgrade of databases
 // written before the timeline was stored in arrival order (migration 005).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import t, { type Test } from 'tap';
-import type { InteractionRecord } from '../../src/domain/interaction.ts';
-import type { TimelineEntry } from '../../src/domain/timeline.ts';
+import t from 'tap';
 import { hash30 } from '../../src/store/sqlite/client-id-index.ts';
-import { openDurableDatabase } from '../../src/store/sqlite/durable-database.ts';
-import { SqliteInteractionStore } from '../../src/store/sqlite/interaction-store.ts';
-import { interactionRecord } from '../unit/fakes.ts';
+import { message, openStore as open, seed, tempFile } from '../helpers/store.ts';
 
 const MIGRATIONS = new URL('../../src/store/migrations/', import.meta.url).pathname;
-
-async function tempFile(t: Test): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mcc-store-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return join(dir, 'contact-center.sqlite');
-}
-
-const interaction = (id: string): InteractionRecord =>
-  interactionRecord({ id, state: 'active', agentId: 'agent1', customer: { name: 'Ada', phone: '+15551230000' }, tokenHash: 'ab'.repeat(32), createdAt: 1_700_000_000_000 });
-
-function message(interactionId: string, seq: number, clientId: string | null): TimelineEntry {
-  return {
-    id: `${interactionId}-m${seq}`,
-    interactionId,
-    seq,
-    kind: 'message',
-    author: 'customer',
-    agentId: null,
-    text: `text ${seq}`,
-    clientId,
-    attachment: null,
-    data: null,
-    createdAt: 1_700_000_000_000 + seq,
-  };
-}
-
-function open(file: string) {
-  const database = openDurableDatabase(file, (err) => {
-    throw err;
-  });
-  return { database, store: new SqliteInteractionStore(database.db, database.batcher) };
-}
-
-async function seed(store: SqliteInteractionStore, db: DatabaseSync, id: string): Promise<void> {
-  db.exec("INSERT OR IGNORE INTO services (id, name, auto_dial) VALUES ('roadside', 'Roadside Assistance', 0)");
-  await store.saveInteraction(interaction(id));
-}
 
 t.test('messages and their client ids are read back after the database is closed and opened again', async (t) => {
   const file = await tempFile(t);
