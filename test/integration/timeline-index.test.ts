@@ -33,7 +33,7 @@ async function until(what: string, check: () => boolean): Promise<void> {
 
 t.test('interleaved chats read back whole and in order while their index entries wait and while they are written', async (t) => {
   const file = await tempFile(t);
-  const { database, store } = openStore(file, { chunk: 4, sweepMs: 1e9 });
+  const { database, store } = openStore(file, { chunk: 4, sweepMs: 1e9, budget: 4 }); // one chat per index write
   t.teardown(() => database.close());
   const chats = ['chat-1', 'chat-2', 'chat-3'];
   for (const id of chats) await seed(store, database.db, id);

@@ -24,9 +24,6 @@ interface Chat {
   flushing: number;
   // When the first of them was committed.
   waitingSince: number;
-  // How many make the next chunk. The first chunk of a chat has a random size: chats that start
-  // together and talk at the same pace would otherwise fill their chunks in the same commit.
-  chunk: number;
   // Seqs whose rows are being written, and the highest committed: a new seq must be above it (the
   // domain hands seqs out in order and only ever gives back the last one), which is what keeps a seq
   // stored once, without asking the index on disk at every write.
@@ -37,7 +34,8 @@ interface Chat {
 
 export interface TimelineIndexOptions {
   chunk?: number; // index entries of one chat written together
-  sweepMs?: number; // how often every waiting entry is written, however few
+  sweepMs?: number; // how long an entry may wait for its chunk to fill
+  budget?: number; // index entries in one write, about (a chat's entries are not split)
   now?: () => number;
 }
 
@@ -46,6 +44,7 @@ export class TimelineIndex {
   readonly #batcher: WriteBatcher;
   readonly #onError: (err: unknown) => void;
   readonly #chunk: number;
+  readonly #budget: number;
   readonly #sweepMs: number;
   readonly #now: () => number;
   readonly #chats = new Map<string, Chat>();
@@ -54,11 +53,16 @@ export class TimelineIndex {
   #lastRowid: number;
   #watermark: number;
   #lastSweep: number;
+  // Chats whose entries are to be written (a chunk is full, or they waited a sweep), in turn.
+  readonly #due = new Set<string>();
+  #writing = false;
+  #watermarkDue = false;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher, onError: (err: unknown) => void, opts: TimelineIndexOptions = {}) {
     this.#batcher = batcher;
     this.#onError = onError;
     this.#chunk = opts.chunk ?? 32;
+    this.#budget = opts.budget ?? 1024;
     this.#sweepMs = opts.sweepMs ?? 5000;
     this.#now = opts.now ?? Date.now;
     this.#watermark = this.#lastRowid = indexRowsAfterWatermark(db);
@@ -122,7 +126,6 @@ export class TimelineIndex {
         unindexed: [],
         flushing: 0,
         waitingSince: 0,
-        chunk: 1 + Math.floor(Math.random() * this.#chunk),
         writing: new Set(),
         highestStored: Number(this.#highestSeq.get(interactionId)!.seq), // read once per chat and start
         ended: false,
@@ -137,52 +140,71 @@ export class TimelineIndex {
   }
 
   #afterCommit(interactionId: string, chat: Chat): void {
-    if (this.#now() - this.#lastSweep >= this.#sweepMs) this.#sweep();
-    else if (chat.flushing === 0 && chat.unindexed.length >= chat.chunk) this.#flush([[interactionId, chat]]);
-  }
-
-  // Writes the entries that have waited a whole sweep period (busy chats fill their chunks sooner:
-  // flushing them all at once would make one long commit, and line them up to fill the next chunks
-  // together) and moves the watermark up to the first row that is neither in the index nor being
-  // indexed by this same write.
-  #sweep(): void {
-    const now = (this.#lastSweep = this.#now());
-    const flushing: [string, Chat][] = [];
-    let firstUnindexed: number = this.#rowsInFlight.values().next().value ?? this.#lastRowid + 1;
-    for (const [interactionId, chat] of this.#chats) {
-      if (chat.unindexed.length === 0) continue;
-      if (chat.flushing === 0 && now - chat.waitingSince >= this.#sweepMs) flushing.push([interactionId, chat]);
-      else firstUnindexed = Math.min(firstUnindexed, chat.unindexed[0]!.rowid); // not indexed by this write
+    if (chat.unindexed.length >= this.#chunk) this.#due.add(interactionId);
+    const now = this.#now();
+    if (now - this.#lastSweep >= this.#sweepMs) {
+      this.#lastSweep = now;
+      this.#watermarkDue = true;
+      for (const [id, waiting] of this.#chats) if (waiting.unindexed.length > 0 && now - waiting.waitingSince >= this.#sweepMs) this.#due.add(id);
     }
-    const watermark = firstUnindexed - 1;
-    if (flushing.length > 0 || watermark > this.#watermark) this.#flush(flushing, watermark);
+    this.#writeDue();
   }
 
-  #flush(chats: [string, Chat][], watermark?: number): void {
+  // One index write at a time, of at most `budget` entries: chats that fill their chunks together
+  // (they start together, or come back after a pause) are written over several commits instead of
+  // holding up one commit's messages.
+  #writeDue(): void {
+    if (this.#writing || (this.#due.size === 0 && !this.#watermarkDue)) return;
+    const chats: [string, Chat][] = [];
     const ops: WriteOp[] = [];
-    for (const [interactionId, chat] of chats) {
+    for (const interactionId of this.#due) {
+      if (ops.length >= this.#budget) break;
+      this.#due.delete(interactionId);
+      const chat = this.#chats.get(interactionId);
+      if (!chat || chat.unindexed.length === 0) continue;
       chat.flushing = chat.unindexed.length;
-      chat.chunk = this.#chunk;
+      chats.push([interactionId, chat]);
       for (const { seq, rowid } of chat.unindexed) ops.push([INDEX_ENTRY, [interactionId, seq, rowid]]);
     }
-    if (watermark !== undefined) ops.push([RAISE_WATERMARK, [watermark]]);
+    let watermark: number | undefined;
+    if (this.#watermarkDue) {
+      this.#watermarkDue = false;
+      watermark = this.#firstUnindexedRow() - 1;
+      if (watermark > this.#watermark) ops.push([RAISE_WATERMARK, [watermark]]);
+    }
+    if (ops.length === 0) return;
+    this.#writing = true;
     this.#batcher.write(ops).then(
       () => {
+        this.#writing = false;
         if (watermark !== undefined) this.#watermark = Math.max(this.#watermark, watermark);
         for (const [interactionId, chat] of chats) {
           chat.unindexed.splice(0, chat.flushing);
           chat.flushing = 0;
           chat.waitingSince = this.#now();
-          if (chat.unindexed.length >= chat.chunk) this.#flush([[interactionId, chat]]);
+          if (chat.unindexed.length >= this.#chunk) this.#due.add(interactionId);
           else this.#forgetIfDone(interactionId, chat);
         }
+        this.#writeDue();
       },
       (err: unknown) => {
         // The entries stay here, readable, and go with the next sweep; the rows are safe on disk.
+        this.#writing = false;
         for (const [, chat] of chats) chat.flushing = 0;
         this.#onError(err);
       },
     );
+  }
+
+  // The lowest rowid that is committed or being committed but whose index entry is not written nor
+  // being written now: the watermark must stay below it.
+  #firstUnindexedRow(): number {
+    let first: number = this.#rowsInFlight.values().next().value ?? this.#lastRowid + 1;
+    for (const chat of this.#chats.values()) {
+      const waiting = chat.unindexed[chat.flushing];
+      if (waiting) first = Math.min(first, waiting.rowid);
+    }
+    return first;
   }
 }
 
