@@ -32,10 +32,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
 
-  const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err, thread) =>
-    thread === 'writer'
-      ? logger.error({ err }, 'the database writer thread failed: nothing more can be stored')
-      : logger.error({ err }, 'the database checkpoint thread failed: commits will take longer'),
+  const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) =>
+    logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
   );
   const { db, batcher } = database;
   const store = new SqliteInteractionStore(db, batcher, {

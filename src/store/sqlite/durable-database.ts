@@ -1,5 +1,4 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { Checkpointer } from './checkpointer.ts';
 import { openDatabase } from './database.ts';
 import { WriteBatcher } from './write-batcher.ts';
 
@@ -10,17 +9,15 @@ export interface DurableDatabase {
   close(): Promise<void>;
 }
 
-// The database, its writer thread and its checkpoint thread. `onThreadError` hears if either dies.
-export function openDurableDatabase(file: string, onThreadError: (err: unknown, thread: 'writer' | 'checkpoint') => void): DurableDatabase {
+// The database and its writer thread. `onWriterError` hears if the writer thread dies.
+export function openDurableDatabase(file: string, onWriterError: (err: unknown) => void): DurableDatabase {
   const db = openDatabase(file);
-  const batcher = new WriteBatcher(file, (err) => onThreadError(err, 'writer'));
-  const checkpointer = new Checkpointer(file, (err) => onThreadError(err, 'checkpoint'));
+  const batcher = new WriteBatcher(file, onWriterError);
   return {
     db,
     batcher,
     async close() {
       await batcher.close();
-      await checkpointer.close();
       db.close();
     },
   };

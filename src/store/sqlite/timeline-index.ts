@@ -3,8 +3,8 @@ import { WriteFailed, type WriteBatcher, type WriteOp } from './write-batcher.ts
 
 // The (interaction, seq) -> timeline row index, written a chat at a time (migration 007). A timeline
 // row is committed alone; its index entry waits here, in memory, until its chat has `chunk` of them
-// or the next sweep, and then goes to disk with the others: one index page for a few dozen messages
-// instead of one page per message. Until then reads take the waiting entries from here.
+// or has waited `sweepMs`, and then goes to disk with the others: one index page for a few dozen
+// messages instead of one page per message. Until then reads take the waiting entries from here.
 //
 // Every committed row up to the stored watermark is in the index. The watermark only moves past a
 // row once its index entry is written (in the same transaction), and rows after it are indexed on
@@ -55,7 +55,8 @@ export class TimelineIndex {
   #lastSweep: number;
   // Chats whose entries are to be written (a chunk is full, or they waited a sweep), in turn.
   readonly #due = new Set<string>();
-  #writing = false;
+  // The index write on its way to disk, if any: one at a time.
+  #inFlight: Promise<void> | null = null;
   #watermarkDue = false;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher, onError: (err: unknown) => void, opts: TimelineIndexOptions = {}) {
@@ -154,7 +155,7 @@ export class TimelineIndex {
   // (they start together, or come back after a pause) are written over several commits instead of
   // holding up one commit's messages.
   #writeDue(): void {
-    if (this.#writing || (this.#due.size === 0 && !this.#watermarkDue)) return;
+    if (this.#inFlight || (this.#due.size === 0 && !this.#watermarkDue)) return;
     const chats: [string, Chat][] = [];
     const ops: WriteOp[] = [];
     for (const interactionId of this.#due) {
@@ -173,10 +174,9 @@ export class TimelineIndex {
       if (watermark > this.#watermark) ops.push([RAISE_WATERMARK, [watermark]]);
     }
     if (ops.length === 0) return;
-    this.#writing = true;
-    this.#batcher.write(ops).then(
+    this.#inFlight = this.#batcher.write(ops).then(
       () => {
-        this.#writing = false;
+        this.#inFlight = null;
         if (watermark !== undefined) this.#watermark = Math.max(this.#watermark, watermark);
         for (const [interactionId, chat] of chats) {
           chat.unindexed.splice(0, chat.flushing);
@@ -189,7 +189,7 @@ export class TimelineIndex {
       },
       (err: unknown) => {
         // The entries stay here, readable, and go with the next sweep; the rows are safe on disk.
-        this.#writing = false;
+        this.#inFlight = null;
         for (const [, chat] of chats) chat.flushing = 0;
         this.#onError(err);
       },

@@ -9,13 +9,15 @@ import type { WriteBatch, WriteOutcome } from './write-batcher.ts';
 const { file, idleCheckpointMs } = workerData as { file: string; idleCheckpointMs: number };
 const port = parentPort!;
 const db = new DatabaseSync(file);
-// Automatic checkpoints run here, after a commit, every 10,000 WAL pages (40 MB) rather than SQLite's
-// 1,000: under load one commit writes hundreds of pages, and a page rewritten by many commits is
-// copied back to the database once per checkpoint, not once per two commits (bench:chat: +6-20%).
-// Quiet periods get a checkpoint too. An 8 MB page cache (SQLite's default is 2 MB) keeps the
-// (interaction, seq) index pages that every commit touches in memory.
+// Automatic checkpoints run here, after a commit, every 2,000 WAL pages (8 MB). A checkpoint holds up
+// the next commit while it copies pages back and syncs the database file: at 10,000 pages that was
+// a 50-100 ms stall about once a second under bench:chat. With the timeline index written a chat at
+// a time (timeline-index.ts) a commit writes a few dozen pages, not hundreds, and the shorter
+// interval costs no throughput; a checkpoint thread did as well but cost 13 MB of RSS. Quiet
+// periods get a checkpoint too. An 8 MB page cache (SQLite's default is 2 MB) keeps the index pages
+// that commits touch in memory.
 db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
-  PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -8000;`);
+  PRAGMA wal_autocheckpoint = 2000; PRAGMA cache_size = -8000;`);
 const sqlOf: string[] = [];
 const statements: StatementSync[] = [];
 let idleTimer: NodeJS.Timeout | undefined;
