@@ -1,4 +1,4 @@
-// Nothing the customer sent is lost on a restart: messages, photos and context are read back from the
+// Nothing the customer sent is lost on a restart or a crash: messages, photos and context are read back from the
 // same data folder by a new server process, and the chat's token still opens it.
 import t from 'tap';
 import { withServer } from '../helpers/fixtures.ts';
@@ -52,4 +52,28 @@ t.test('messages, a photo and context survive a server restart', async (t) => {
 
   const { doc } = await fetchOpenApi(server.url);
   t.same(undocumented(doc, api.recorder, KNOWN_UNDOCUMENTED), [], 'OpenAPI lists every operation and status code seen here');
+});
+
+t.test('every acknowledged message survives a crash of the server (SIGKILL), in order, with its client id', async (t) => {
+  let server = await withServer(t);
+  const dataDir = server.dataDir;
+  const api = new ApiClient(server.url);
+  const chats = [await api.createChat({ name: 'Kim Crash' }), await api.createChat({ name: 'Lou Crash' })];
+  // Enough that part of each chat's timeline index is on disk and part still waits in memory.
+  const sent: MessageJson[][] = [[], []];
+  for (let n = 1; n <= 45; n++) {
+    for (const [i, chat] of chats.entries()) sent[i]!.push(await api.say(chat, `message ${n}`, `crash-${i}-${n}`));
+  }
+
+  process.kill(server.pid, 'SIGKILL'); // no shutdown: nothing gets to write what it held in memory
+  await server.stop();
+  server = await withServer(t, { dataDir });
+  api.baseUrl = server.url;
+
+  for (const [i, chat] of chats.entries()) {
+    t.same((await api.messages(chat)).map((m) => [m.id, m.text]), sent[i]!.map((m) => [m.id, m.text]), `chat ${i + 1}: all 45, in order`);
+    t.same((await api.messages(chat, sent[i]![39]!.seq)).map((m) => m.id), sent[i]!.slice(40).map((m) => m.id), `chat ${i + 1}: read on from a seq`);
+    t.equal((await api.say(chat, 'message 44', `crash-${i}-44`)).id, sent[i]![43]!.id, `chat ${i + 1}: a retried send gets its first message`);
+    t.ok((await api.say(chat, 'after the crash')).seq > sent[i]!.at(-1)!.seq, `chat ${i + 1}: a new message goes after them`);
+  }
 });
