@@ -21,14 +21,21 @@ function migrate(db: DatabaseSync): void {
   const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
   for (const file of files) {
     if (applied.has(file)) continue;
-    db.exec('BEGIN');
-    try {
+    inTransaction(db, () => {
       db.exec(readFileSync(join(MIGRATIONS_DIR, file), 'utf8'));
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(file, Date.now());
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
+    });
+  }
+}
+
+// Runs `body` in one write transaction on this connection: all of it or, if it throws, none.
+export function inTransaction(db: DatabaseSync, body: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    body();
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { inTransaction } from './database.ts';
 import { WriteFailed, type WriteBatcher, type WriteOp } from './write-batcher.ts';
 
 // The (interaction, seq) -> timeline row index, written a chat at a time (migration 007). A timeline
@@ -211,15 +212,10 @@ export class TimelineIndex {
 // On start: whatever was committed after the watermark (a crash, or a close with entries waiting)
 // goes into the index now. Returns the last rowid, which is also the new watermark.
 function indexRowsAfterWatermark(db: DatabaseSync): number {
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  inTransaction(db, () => {
     db.exec(`INSERT OR IGNORE INTO timeline_index (interaction_id, seq, entry_rowid)
       SELECT interaction_id, seq, rowid FROM timeline WHERE rowid > (SELECT watermark FROM timeline_index_state)`);
     db.exec('UPDATE timeline_index_state SET watermark = (SELECT COALESCE(MAX(rowid), 0) FROM timeline)');
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  });
   return Number(db.prepare('SELECT watermark FROM timeline_index_state').get()!.watermark);
 }

@@ -29,6 +29,7 @@ function run([id, params]: WriteBatch['writes'][number][number]): void {
   else statement.run(params as Record<string, SQLInputValue>);
 }
 
+// The twin of database.ts's inTransaction: this file runs from a data: URL and imports node: modules only.
 function transaction(body: () => void): void {
   db.exec('BEGIN IMMEDIATE');
   try {
