@@ -2,7 +2,7 @@
 // it (one worker, one router, WebRTC transports with their defaults, consumers created unpaused), so the
 // bench can tell what the project's SFU layer costs on top of mediasoup.
 import type { types as ms } from 'mediasoup';
-import type { BenchSfu } from './video.ts';
+import type { BenchSfu } from './bench-sfu.ts';
 import type { TransportInfo } from './webrtc-peer.ts';
 
 type Mediasoup = typeof import('mediasoup');

@@ -7,10 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { VideoSessions } from '../src/sfu/video-sessions.ts';
-import { WorkerPool } from '../src/sfu/workers.ts';
+import { VideoSessions, WorkerPool } from '../src/sfu/index.ts';
 import { startBaseline } from './baseline-mediasoup.ts';
-import { connectPeer, cpuSeconds, makeCert, Vp8Stream, waitSeconds, type PeerCert, type TransportInfo } from './webrtc-peer.ts';
+import type { BenchSfu } from './bench-sfu.ts';
+import { connectPeer, cpuSeconds, makeCert, Vp8Stream, waitSeconds, type PeerCert } from './webrtc-peer.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,18 +34,6 @@ const PAYLOAD_TYPE = 101;
 const BYTES_PER_FRAME = (KBPS * 1000) / 8 / FPS;
 const PACKETS_PER_FRAME = Math.max(1, Math.ceil(BYTES_PER_FRAME / 1100));
 const PAYLOAD_BYTES = Math.round(BYTES_PER_FRAME / PACKETS_PER_FRAME) - 16;
-
-/** What the bench needs from an SFU: one sending participant, many receiving transports. */
-export interface BenchSfu {
-  name: string;
-  workerPid: number;
-  createTransport(direction: 'send' | 'recv'): Promise<TransportInfo>;
-  connect(transportId: string, dtlsParameters: unknown): Promise<void>;
-  produce(transportId: string, rtpParameters: unknown): Promise<string>;
-  /** Consumes every camera on this receiving transport (resumed); returns how many consumers it made. */
-  consumeAll(transportId: string): Promise<number>;
-  close(): Promise<void>;
-}
 
 /** The product's SFU code: a pool of one worker, a video session, the customer sends, the agent receives. */
 async function startProject(): Promise<{ sfu: BenchSfu; workerBin: string }> {

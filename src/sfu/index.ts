@@ -1,11 +1,17 @@
-// Entry point of the SFU adapter: start the workers and the video sessions in one call.
+// Entry point of the SFU adapter, and the only module imported from outside src/sfu: start the workers
+// and the video rooms in one call.
+import type { VideoRooms } from '../domain/ports.ts';
+import type { SfuLogger, VideoSfu } from './types.ts';
+import { videoRoomsPort } from './video-rooms.ts';
 import { VideoSessions, type VideoSessionsOptions } from './video-sessions.ts';
 import { WorkerPool, type WorkerPoolOptions } from './workers.ts';
-import type { VideoSfu } from './types.ts';
 
 export type { VideoSfu } from './types.ts';
 export { SfuError } from './errors.ts';
 export { videoRoomsPort } from './video-rooms.ts';
+// For bench:video, which drives one worker's rooms directly.
+export { VideoSessions } from './video-sessions.ts';
+export { WorkerPool } from './workers.ts';
 
 export type VideoSfuOptions = WorkerPoolOptions & Omit<VideoSessionsOptions, 'ownsPool'>;
 
@@ -13,6 +19,33 @@ export type VideoSfuOptions = WorkerPoolOptions & Omit<VideoSessionsOptions, 'ow
 export async function startVideoSfu(options: VideoSfuOptions = {}): Promise<VideoSfu> {
   const pool = await WorkerPool.start(options);
   return new VideoSessions(pool, { ...options, ownsPool: true });
+}
+
+// Video as the product runs it: optional like voice (without mediasoup workers the rest runs, and
+// video requests answer 503), its rooms the domain's VideoRooms port.
+export interface Video {
+  readonly rooms: VideoRooms | null;
+  // Rooms lost with their worker go to `onRoomLost` (the rules end that video).
+  connect(sinks: { onRoomLost: (sessionId: string) => void }): void;
+  health(): ReturnType<typeof sfuHealth>;
+  close(): Promise<void>;
+}
+
+export async function startVideo(options: VideoSfuOptions & { logger: SfuLogger }): Promise<Video> {
+  const started = await startVideoSfu(options).then(
+    (sfu) => ({ sfu, error: undefined }),
+    (error: unknown) => {
+      options.logger.error({ err: error }, 'the video SFU did not start: video is unavailable');
+      return { sfu: null, error };
+    },
+  );
+  const { sfu, error } = started;
+  return {
+    rooms: sfu ? videoRoomsPort(sfu) : null,
+    connect: ({ onRoomLost }) => void (sfu && onSessionLost(sfu, onRoomLost)),
+    health: () => sfuHealth(sfu, error),
+    close: async () => sfu?.close(),
+  };
 }
 
 /**

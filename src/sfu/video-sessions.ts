@@ -1,10 +1,10 @@
-// Video sessions on mediasoup: one router per session id, WebRTC transports, producers and consumers per
+// Video rooms on mediasoup, one per video session id: a router, WebRTC transports, producers and consumers per
 // participant ('agent' | 'customer'), each participant consuming the other one's media. Implements the
 // project's VideoSfu interface (types.ts); mediasoup types stay in this folder.
 import { EventEmitter } from 'node:events';
 import type { types as ms } from 'mediasoup';
 import { SfuError, sfuClosed } from './errors.ts';
-import { checkParticipant, closedSession, invalid, isRecord, MEDIA_CODECS, PARTICIPANTS, Session, toJson, type ParticipantState } from './session.ts';
+import { checkParticipant, closedRoom, invalid, isRecord, MEDIA_CODECS, PARTICIPANTS, VideoRoom, toJson, type ParticipantState } from './room.ts';
 import type { WorkerPool } from './workers.ts';
 import type {
   ConsumerInfo,
@@ -44,7 +44,7 @@ export class VideoSessions implements VideoSfu {
   readonly #pool: WorkerPool;
   readonly #opts: VideoSessionsOptions;
   readonly #log: SfuLogger | undefined;
-  readonly #sessions = new Map<string, Session>();
+  readonly #rooms = new Map<string, VideoRoom>();
   readonly #events = new EventEmitter();
   #closed = false;
 
@@ -69,12 +69,12 @@ export class VideoSessions implements VideoSfu {
   }
 
   hasSession(sessionId: string): boolean {
-    const s = this.#sessions.get(sessionId);
-    return !!s && !s.closing;
+    const room = this.#rooms.get(sessionId);
+    return !!room && !room.closing;
   }
 
   sessionIds(): string[] {
-    return [...this.#sessions.values()].filter((s) => !s.closing).map((s) => s.id);
+    return [...this.#rooms.values()].filter((room) => !room.closing).map((room) => room.id);
   }
 
   health(): SfuHealth {
@@ -87,21 +87,21 @@ export class VideoSessions implements VideoSfu {
   }
 
   async openSession({ sessionId }: SessionRef): Promise<{ routerRtpCapabilities: JsonRecord }> {
-    const s = await this.#open(sessionId);
-    return { routerRtpCapabilities: toJson(this.#router(s).rtpCapabilities) };
+    const room = await this.#open(sessionId);
+    return { routerRtpCapabilities: toJson(this.#router(room).rtpCapabilities) };
   }
 
   async createTransport({ sessionId, participant }: ParticipantRef): Promise<TransportInfo> {
     checkParticipant(participant);
-    const s = await this.#open(sessionId);
-    const state = s.participant(participant);
+    const room = await this.#open(sessionId);
+    const state = room.participant(participant);
     const max = this.#opts.maxTransportsPerParticipant ?? 4;
     if (state.transports.size + state.pendingTransports >= max) {
       throw new SfuError('conflict', 'too_many_transports', `${participant} already has ${max} transports in this session`);
     }
     state.pendingTransports += 1;
-    const transport = await this.#call(s, () =>
-      this.#router(s).createWebRtcTransport({
+    const transport = await this.#call(room, () =>
+      this.#router(room).createWebRtcTransport({
         listenIps: [{ ip: this.#opts.listenIp ?? '127.0.0.1', announcedIp: this.#opts.announcedIp }],
         enableUdp: true,
         enableTcp: this.#opts.enableTcp ?? true,
@@ -112,10 +112,10 @@ export class VideoSessions implements VideoSfu {
     ).finally(() => {
       state.pendingTransports -= 1;
     });
-    if (s.closing || s.participants.get(participant) !== state) {
+    if (room.closing || room.participants.get(participant) !== state) {
       // The session or the participant was closed while the worker created it.
       transport.close();
-      throw closedSession(sessionId);
+      throw closedRoom(sessionId);
     }
     state.transports.set(transport.id, transport);
     transport.observer.once('close', () => state.transports.delete(transport.id));
@@ -128,41 +128,41 @@ export class VideoSessions implements VideoSfu {
   }
 
   async connectTransport(ref: TransportRef & { dtlsParameters: unknown }): Promise<void> {
-    const { s, transport } = await this.#transport(ref);
+    const { room, transport } = await this.#transport(ref);
     if (!isRecord(ref.dtlsParameters)) throw invalid('dtlsParameters must be an object');
-    await this.#call(s, () => transport.connect({ dtlsParameters: ref.dtlsParameters as ms.DtlsParameters }));
+    await this.#call(room, () => transport.connect({ dtlsParameters: ref.dtlsParameters as ms.DtlsParameters }));
   }
 
   async produce(ref: TransportRef & { kind: MediaKind; rtpParameters: unknown }): Promise<{ id: string }> {
-    const { s, state, transport } = await this.#transport(ref);
+    const { room, state, transport } = await this.#transport(ref);
     if (ref.kind !== 'audio' && ref.kind !== 'video') throw invalid('kind must be "audio" or "video"');
     if (!isRecord(ref.rtpParameters)) throw invalid('rtpParameters must be an object');
     const max = this.#opts.maxProducersPerParticipant ?? 4;
     if (state.producers.size >= max) {
       throw new SfuError('conflict', 'too_many_producers', `${ref.participant} already sends ${max} tracks in this session`);
     }
-    const producer = await this.#call(s, () =>
+    const producer = await this.#call(room, () =>
       transport.produce({
         kind: ref.kind,
         rtpParameters: ref.rtpParameters as ms.RtpParameters,
-        appData: { sessionId: s.id, participant: ref.participant },
+        appData: { sessionId: room.id, participant: ref.participant },
       }),
     );
-    if (producer.closed) throw closedSession(s.id);
+    if (producer.closed) throw closedRoom(room.id);
     state.producers.set(producer.id, producer);
     producer.observer.once('close', () => {
       state.producers.delete(producer.id);
-      this.#emit('producerclosed', { sessionId: s.id, participant: ref.participant, producerId: producer.id });
+      this.#emit('producerclosed', { sessionId: room.id, participant: ref.participant, producerId: producer.id });
     });
-    this.#emit('newproducer', { sessionId: s.id, participant: ref.participant, producerId: producer.id, kind: ref.kind });
+    this.#emit('newproducer', { sessionId: room.id, participant: ref.participant, producerId: producer.id, kind: ref.kind });
     return { id: producer.id };
   }
 
   async consume(ref: TransportRef & { rtpCapabilities: unknown; producerId?: string }): Promise<ConsumerInfo[]> {
-    const { s, state, transport } = await this.#transport(ref);
+    const { room, state, transport } = await this.#transport(ref);
     if (!isRecord(ref.rtpCapabilities)) throw invalid('rtpCapabilities must be an object');
     const rtpCapabilities = ref.rtpCapabilities as ms.RtpCapabilities;
-    const other = s.participants.get(ref.participant === 'agent' ? 'customer' : 'agent');
+    const other = room.participants.get(ref.participant === 'agent' ? 'customer' : 'agent');
     let producers = [...(other?.producers.values() ?? [])];
     if (ref.producerId !== undefined) {
       producers = producers.filter((p) => p.id === ref.producerId);
@@ -173,19 +173,19 @@ export class VideoSessions implements VideoSfu {
     const already = new Set(
       [...state.consumers.values()].filter((c) => c.appData.transportId === transport.id).map((c) => c.producerId),
     );
-    const router = this.#router(s);
+    const router = this.#router(room);
     const result: ConsumerInfo[] = [];
     for (const producer of producers) {
       if (already.has(producer.id) || producer.closed) continue;
       if (!router.canConsume({ producerId: producer.id, rtpCapabilities })) {
         throw new SfuError('invalid', 'cannot_consume', `these RTP capabilities cannot receive ${producer.kind} producer ${producer.id}`);
       }
-      const consumer = await this.#call(s, () =>
+      const consumer = await this.#call(room, () =>
         transport.consume({
           producerId: producer.id,
           rtpCapabilities,
           paused: true, // resumed by resumeConsumer() once the browser is ready (avoids a lost key frame)
-          appData: { sessionId: s.id, participant: ref.participant, transportId: transport.id },
+          appData: { sessionId: room.id, participant: ref.participant, transportId: transport.id },
         }),
       );
       if (consumer.closed) continue; // its producer or transport closed meanwhile
@@ -202,46 +202,46 @@ export class VideoSessions implements VideoSfu {
   }
 
   async resumeConsumer(ref: ParticipantRef & { consumerId: string }): Promise<void> {
-    const { s, state } = await this.#participant(ref);
+    const { room, state } = await this.#participant(ref);
     const consumer = state.consumers.get(ref.consumerId);
     if (!consumer) throw new SfuError('not_found', 'consumer_not_found', `no consumer ${ref.consumerId} for ${ref.participant}`);
-    await this.#call(s, () => consumer.resume());
+    await this.#call(room, () => consumer.resume());
   }
 
   /** Stops one track of the participant (the other side's consumers of it close with it). Idempotent. */
   closeProducer({ sessionId, participant, producerId }: ParticipantRef & { producerId: string }): void {
-    this.#sessions.get(sessionId)?.participants.get(participant)?.producers.get(producerId)?.close();
+    this.#rooms.get(sessionId)?.participants.get(participant)?.producers.get(producerId)?.close();
   }
 
   /** Closes one transport of the participant with its producers and consumers. Idempotent. */
   closeTransport({ sessionId, participant, transportId }: TransportRef): void {
-    this.#sessions.get(sessionId)?.participants.get(participant)?.transports.get(transportId)?.close();
+    this.#rooms.get(sessionId)?.participants.get(participant)?.transports.get(transportId)?.close();
   }
 
   /** The participant's consumers still open (a consumer closes with the producer it receives). */
   consumerIds({ sessionId, participant }: ParticipantRef): string[] {
-    return [...(this.#sessions.get(sessionId)?.participants.get(participant)?.consumers.keys() ?? [])];
+    return [...(this.#rooms.get(sessionId)?.participants.get(participant)?.consumers.keys() ?? [])];
   }
 
   /** Closes the participant's transports (its producers and the other side's consumers of them). Idempotent. */
   closeParticipant({ sessionId, participant }: ParticipantRef): void {
-    const s = this.#sessions.get(sessionId);
-    const state = s?.participants.get(participant);
-    if (!s || !state) return;
-    s.participants.delete(participant);
+    const room = this.#rooms.get(sessionId);
+    const state = room?.participants.get(participant);
+    if (!room || !state) return;
+    room.participants.delete(participant);
     for (const t of [...state.transports.values()]) t.close();
   }
 
   /** Closes the session's router and everything on it. Idempotent; the id may be opened again later. */
   closeSession({ sessionId }: SessionRef): void {
-    const s = this.#sessions.get(sessionId);
-    if (s) this.#closeSession(s, 'closed');
+    const room = this.#rooms.get(sessionId);
+    if (room) this.#closeRoom(room, 'closed');
   }
 
   async dump({ sessionId }: SessionRef): Promise<SessionDump> {
-    const s = await this.#existing(sessionId);
-    const router = this.#router(s);
-    const d = (await this.#call(s, () => router.dump())) as {
+    const room = await this.#existing(sessionId);
+    const router = this.#router(room);
+    const d = (await this.#call(room, () => router.dump())) as {
       id: string;
       transportIds: string[];
       mapProducerIdConsumerIds: Record<string, string[]>;
@@ -250,8 +250,8 @@ export class VideoSessions implements VideoSfu {
     const participants = {} as Record<Participant, ParticipantCounts>;
     for (const p of PARTICIPANTS) {
       const counts: ParticipantCounts = { transports: 0, producers: 0, consumers: 0 };
-      for (const t of s.participants.get(p)?.transports.values() ?? []) {
-        const td = (await this.#call(s, () => t.dump())) as { producerIds: string[]; consumerIds: string[] };
+      for (const t of room.participants.get(p)?.transports.values() ?? []) {
+        const td = (await this.#call(room, () => t.dump())) as { producerIds: string[]; consumerIds: string[] };
         counts.transports += 1;
         counts.producers += td.producerIds.length;
         counts.consumers += td.consumerIds.length;
@@ -259,7 +259,7 @@ export class VideoSessions implements VideoSfu {
       participants[p] = counts;
     }
     return {
-      sessionId: s.id,
+      sessionId: room.id,
       routerId: d.id,
       transports: d.transportIds.length,
       producers: Object.keys(d.mapProducerIdConsumerIds).length,
@@ -272,83 +272,83 @@ export class VideoSessions implements VideoSfu {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const s of [...this.#sessions.values()]) this.#closeSession(s, 'closed');
+    for (const room of [...this.#rooms.values()]) this.#closeRoom(room, 'closed');
     if (this.#opts.ownsPool) this.#pool.close();
   }
 
   // ---- internals ----
 
-  async #open(sessionId: string): Promise<Session> {
+  async #open(sessionId: string): Promise<VideoRoom> {
     if (this.#closed) throw sfuClosed();
     if (typeof sessionId !== 'string' || sessionId === '') throw invalid('sessionId must be a non-empty string');
-    let s = this.#sessions.get(sessionId);
-    if (!s || s.closing) {
-      const created = new Session(sessionId);
+    let room = this.#rooms.get(sessionId);
+    if (!room || room.closing) {
+      const created = new VideoRoom(sessionId);
       created.ready = this.#createRouter(created);
-      this.#sessions.set(sessionId, created);
-      s = created;
+      this.#rooms.set(sessionId, created);
+      room = created;
     }
-    await s.ready;
-    if (s.closing) throw closedSession(sessionId);
-    return s;
+    await room.ready;
+    if (room.closing) throw closedRoom(sessionId);
+    return room;
   }
 
-  async #createRouter(s: Session): Promise<void> {
+  async #createRouter(room: VideoRoom): Promise<void> {
     let router: ms.Router;
     try {
-      router = await this.#pool.createRouter(MEDIA_CODECS, { sessionId: s.id });
+      router = await this.#pool.createRouter(MEDIA_CODECS, { sessionId: room.id });
     } catch (err) {
-      if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
-      s.closing = s.closed = true;
+      if (this.#rooms.get(room.id) === room) this.#rooms.delete(room.id);
+      room.closing = room.closed = true;
       if (err instanceof SfuError) throw err;
       throw new SfuError('unavailable', 'sfu_unavailable', `could not create a router: ${String(err)}`, { cause: err });
     }
-    s.router = router;
-    router.observer.once('close', () => this.#onRouterClosed(s));
-    if (s.closing) router.close();
+    room.router = router;
+    router.observer.once('close', () => this.#onRouterClosed(room));
+    if (room.closing) router.close();
   }
 
-  async #existing(sessionId: string): Promise<Session> {
+  async #existing(sessionId: string): Promise<VideoRoom> {
     if (this.#closed) throw sfuClosed();
-    const s = this.#sessions.get(sessionId);
-    if (!s || s.closing) throw new SfuError('not_found', 'video_session_not_found', `no video session ${sessionId}`);
-    await s.ready;
-    if (s.closing) throw closedSession(sessionId);
-    return s;
+    const room = this.#rooms.get(sessionId);
+    if (!room || room.closing) throw new SfuError('not_found', 'video_session_not_found', `no video session ${sessionId}`);
+    await room.ready;
+    if (room.closing) throw closedRoom(sessionId);
+    return room;
   }
 
-  async #participant(ref: ParticipantRef): Promise<{ s: Session; state: ParticipantState }> {
+  async #participant(ref: ParticipantRef): Promise<{ room: VideoRoom; state: ParticipantState }> {
     checkParticipant(ref.participant);
-    const s = await this.#existing(ref.sessionId);
-    const state = s.participants.get(ref.participant);
+    const room = await this.#existing(ref.sessionId);
+    const state = room.participants.get(ref.participant);
     if (!state) {
       throw new SfuError('not_found', 'participant_not_found', `${ref.participant} has no transport in video session ${ref.sessionId}`);
     }
-    return { s, state };
+    return { room, state };
   }
 
-  async #transport(ref: TransportRef): Promise<{ s: Session; state: ParticipantState; transport: ms.WebRtcTransport }> {
-    const { s, state } = await this.#participant(ref);
+  async #transport(ref: TransportRef): Promise<{ room: VideoRoom; state: ParticipantState; transport: ms.WebRtcTransport }> {
+    const { room, state } = await this.#participant(ref);
     const transport = state.transports.get(ref.transportId);
     if (!transport) throw new SfuError('not_found', 'transport_not_found', `no transport ${ref.transportId} for ${ref.participant}`);
-    return { s, state, transport };
+    return { room, state, transport };
   }
 
-  #router(s: Session): ms.Router {
-    if (!s.router || s.closing) throw closedSession(s.id);
-    return s.router;
+  #router(room: VideoRoom): ms.Router {
+    if (!room.router || room.closing) throw closedRoom(room.id);
+    return room.router;
   }
 
   /** Runs a mediasoup call, turning its errors into SfuErrors (bad parameters, closed meanwhile). */
-  async #call<T>(s: Session, fn: () => Promise<T> | T): Promise<T> {
+  async #call<T>(room: VideoRoom, fn: () => Promise<T> | T): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof SfuError) throw err;
-      if (s.closing) throw closedSession(s.id, err);
+      if (room.closing) throw closedRoom(room.id, err);
       const name = err instanceof Error ? err.name : '';
       const message = err instanceof Error ? err.message : String(err);
-      if (name === 'InvalidStateError') throw closedSession(s.id, err);
+      if (name === 'InvalidStateError') throw closedRoom(room.id, err);
       if (name === 'TypeError' || name === 'UnsupportedError') {
         throw new SfuError('invalid', 'invalid_parameters', message, { cause: err });
       }
@@ -357,26 +357,26 @@ export class VideoSessions implements VideoSfu {
     }
   }
 
-  #closeSession(s: Session, reason: 'closed' | 'worker_died'): void {
-    if (s.closing) return;
-    s.closing = true;
-    if (s.router) s.router.close(); // -> #onRouterClosed
-    else this.#finishClose(s, reason); // router still being created: #createRouter closes it
+  #closeRoom(room: VideoRoom, reason: 'closed' | 'worker_died'): void {
+    if (room.closing) return;
+    room.closing = true;
+    if (room.router) room.router.close(); // -> #onRouterClosed
+    else this.#finishClose(room, reason); // router still being created: #createRouter closes it
   }
 
-  #onRouterClosed(s: Session): void {
-    const reason = s.closing ? 'closed' : 'worker_died';
-    s.closing = true;
-    this.#finishClose(s, reason);
+  #onRouterClosed(room: VideoRoom): void {
+    const reason = room.closing ? 'closed' : 'worker_died';
+    room.closing = true;
+    this.#finishClose(room, reason);
   }
 
-  #finishClose(s: Session, reason: 'closed' | 'worker_died'): void {
-    if (s.closed) return;
-    s.closed = true;
-    s.participants.clear();
-    if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
-    if (reason === 'worker_died') this.#log?.warn({ sessionId: s.id }, 'video session lost with its mediasoup worker');
-    this.#emit('sessionclosed', { sessionId: s.id, reason });
+  #finishClose(room: VideoRoom, reason: 'closed' | 'worker_died'): void {
+    if (room.closed) return;
+    room.closed = true;
+    room.participants.clear();
+    if (this.#rooms.get(room.id) === room) this.#rooms.delete(room.id);
+    if (reason === 'worker_died') this.#log?.warn({ sessionId: room.id }, 'video session lost with its mediasoup worker');
+    this.#emit('sessionclosed', { sessionId: room.id, reason });
   }
 
   /** Like mediasoup's safeEmit: a throwing listener never breaks the SFU's own bookkeeping. */

@@ -1,5 +1,6 @@
-// The bookkeeping of one video session (its router and each participant's transports, producers and
-// consumers) and the small helpers the SFU adapter shares. mediasoup types stay inside src/sfu.
+// A video room: what the SFU holds for one video session of the domain (a router, and each participant's
+// transports, producers and consumers), and the small helpers the SFU adapter shares. mediasoup types
+// stay inside src/sfu.
 import type { types as ms } from 'mediasoup';
 import { SfuError } from './errors.ts';
 import type { JsonRecord, Participant } from './types.ts';
@@ -19,7 +20,7 @@ export interface ParticipantState {
   pendingTransports: number;
 }
 
-export class Session {
+export class VideoRoom {
   readonly id: string;
   router: ms.Router | undefined;
   /** Set by closeSession()/close(); a router created after that is closed at once. */
@@ -52,7 +53,7 @@ export function invalid(message: string): SfuError {
   return new SfuError('invalid', 'invalid_parameters', message);
 }
 
-export function closedSession(sessionId: string, cause?: unknown): SfuError {
+export function closedRoom(sessionId: string, cause?: unknown): SfuError {
   return new SfuError('conflict', 'video_session_closed', `video session ${sessionId} was closed`, { cause });
 }
 
