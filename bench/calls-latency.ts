@@ -4,7 +4,7 @@
 // the bridge and originate the customer (the same channels: caller id, the four tags). Both ring the same desk phone (baresip, auto-answer) and the same
 // customer number, routed by the simulated PSTN to a ringing-only extension (asterisk-config, bench-ringing).
 import { performance } from 'node:perf_hooks';
-import type { AriEvent } from '../src/ari/client.ts';
+import type { AriEvent } from '../src/ari/index.ts';
 import { BENCH_APP, percentile, type AgentSeat, type Rig } from './calls-rig.ts';
 
 export const RINGING_NUMBER = '+15550000001';

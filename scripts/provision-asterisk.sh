@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provisions the Asterisk that `npm start` and the e2e tests run (src/ari/asterisk-process.ts).
+# Provisions the Asterisk that `npm start` and the e2e tests run (src/ari/asterisk/process.ts).
 #
 #   bash scripts/provision-asterisk.sh        # as root; idempotent, a no-op once done
 #
@@ -208,7 +208,7 @@ baresip_bin=$([ -x "$BUILD/usr/bin/baresip" ] && echo /usr/bin/baresip || echo n
 umount "$BUILD/proc"
 PROC_MOUNTED=
 
-# Mount point of each running instance's runtime dir (see src/ari/asterisk-installation.ts).
+# Mount point of each running instance's runtime dir (see src/ari/asterisk/installation.ts).
 mkdir -p "$BUILD/srv/mobile-contact-center"
 {
   echo "$version"

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
+import type { VoiceConfig } from './ari/index.ts';
+import type { SmsConfig } from './sms/index.ts';
 
 // Every setting comes from the environment, with defaults that run the whole product on one machine.
-export interface Config {
+// Voice and SMS declare the settings they read; the rest are read here.
+export interface Config extends VoiceConfig, SmsConfig {
   port: number;
   host: string;
   dataDir: string;
@@ -14,23 +17,7 @@ export interface Config {
   trustProxy: string | undefined;
   mapTileUrl: string;
   sessionTtlMs: number;
-  telephony: 'local' | 'external' | 'off';
-  ariUrl: string | undefined;
-  ariUser: string | undefined;
-  ariPassword: string | undefined;
-  ariApp: string;
-  asteriskHttpPort: number;
-  asteriskSipPort: number;
-  customerDial: string;
-  // ---- SMS (webhook gateway) ----
-  smsWebhookSecret: string | undefined;
-  smsGatewayUrl: string | undefined;
-  // Our receiving numbers (E.164) and the service each belongs to.
-  smsNumbers: Record<string, string>;
   smsPartWaitMs: number;
-  // The PJSIP endpoint of Asterisk that carries texts as SIP MESSAGE (asterisk-config: sms-trunk);
-  // undefined: no SIP gateway.
-  smsSipTrunk: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

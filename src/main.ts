@@ -2,36 +2,46 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { loadConfig } from './config.ts';
+import { pino, type Logger } from 'pino';
+import { createVoice } from './ari/index.ts';
+import { loadConfig, type Config } from './config.ts';
 import { seedDemoData } from './demo-data.ts';
+import { isLive } from './domain/call-leg.ts';
 import { ContactCenter } from './domain/contact-center.ts';
 import { DomainEvents } from './domain/events.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
-import { isLive } from './domain/call-leg.ts';
-import { SqliteSipCredentials } from './store/sqlite/sip-credentials.ts';
-import { startVoice } from './voice.ts';
-import { startSms, type TrunkTexts } from './sms.ts';
-import { ensureSimulatedPhone } from './ari/simulated-pstn.ts';
-import { telephonyAdmin } from './ari/status.ts';
+import type { Timers } from './domain/ports.ts';
+import { SmsDesk } from './domain/sms-desk.ts';
+import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
+import { createSms } from './sms/index.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
-import { openDurableDatabase } from './store/sqlite/durable-database.ts';
 import { SqliteDirectory } from './store/sqlite/directory-store.ts';
+import { openDurableDatabase } from './store/sqlite/durable-database.ts';
 import { SqliteInteractionStore } from './store/sqlite/interaction-store.ts';
+import { SqliteSipCredentials } from './store/sqlite/sip-credentials.ts';
+import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
 import { createWebApp } from './web/app.ts';
 import { EventHub } from './web/event-hub.ts';
 import { Metrics } from './web/metrics.ts';
 import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
-import { onSessionLost, sfuHealth, sfuOptionsFromEnv, startVideoSfu, videoRoomsPort, type VideoSfu } from './sfu/index.ts';
 import { SipProxy } from './web/sip-proxy.ts';
 
-// Wires the adapters to the domain, starts them in order, and stops them in reverse on SIGTERM/SIGINT.
+// Builds the stores and the adapters (nothing connects yet), wires the domain to them, connects the
+// adapters with the domain's sinks, then listens. Stops in reverse on SIGTERM/SIGINT.
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
+  const clock = { now: () => Date.now() };
+  const timers: Timers = {
+    schedule(ms, fn) {
+      const t = setTimeout(fn, ms);
+      return { cancel: () => clearTimeout(t) };
+    },
+  };
 
+  // ---- stores ----
   const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) =>
     logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
   );
@@ -44,64 +54,51 @@ async function main(): Promise<void> {
   await attachments.init();
   await seedDemoData(directory, config.demoAgentPassword, logger);
 
+  // ---- adapters, built: voice and SMS touch nothing yet; the SFU's workers are its own processes ----
+  const voice = createVoice(config, logger, { agents: () => directory.listAgents(), credentials: new SqliteSipCredentials(db, batcher) });
+  const sms = createSms(config, logger, { ari: voice.app });
+  const video = await startVideo({ ...sfuOptionsFromEnv(), logger });
+
+  // ---- the domain ----
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
-  events.subscribe((event) => {
-    if (event.type === 'store_failed') logger.error({ err: event.error }, 'write to the store failed');
-    // Checked first: this runs for every message, and the object would be built even when not logged.
-    if (event.type === 'entry_appended' && logger.isLevelEnabled('debug')) logger.debug({ interactionId: event.entry.interactionId, kind: event.entry.kind, seq: event.entry.seq }, 'timeline');
-    if (event.type === 'interaction_changed') logger.info({ interactionId: event.interaction.id, state: event.interaction.state, agentId: event.interaction.agentId ?? event.interaction.offeredTo }, 'interaction');
-  });
+  logDomainEvents(events, logger);
   const center = new ContactCenter({
     store,
     directory,
     attachments,
     events,
-    clock: { now: () => Date.now() },
-    timers: {
-      schedule(ms, fn) {
-        const t = setTimeout(fn, ms);
-        return { cancel: () => clearTimeout(t) };
-      },
-    },
+    clock,
+    timers,
     config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
   });
   await center.recover();
-  // Video: the SFU's mediasoup workers. Without them the rest runs, and video requests answer 503.
-  let sfuError: unknown;
-  const sfu: VideoSfu | null = await startVideoSfu({ ...sfuOptionsFromEnv(), logger }).catch((err: unknown) => {
-    sfuError = err;
-    logger.error({ err }, 'the video SFU did not start: video is unavailable');
-    return null;
+  const multimedia = new MultimediaDesk({ center, telephony: voice.telephony, video: video.rooms, clock });
+  const smsDesk = new SmsDesk({
+    center,
+    events,
+    store: new SqliteSmsStore(db, batcher),
+    clock,
+    timers,
+    numbers: config.smsNumbers,
+    partWaitMs: config.smsPartWaitMs,
+    senders: sms.senders,
+    onError: (err, what) => logger.error({ err }, what),
   });
-  const credentials = new SqliteSipCredentials(db, batcher);
-  // Call events need `multimedia`, assigned just below. Only the reconciliation at the first connect
-  // (calls that ended while the controller was away) can report earlier: those reports wait for it.
-  const desk: { multimedia?: MultimediaDesk; early: Array<() => Promise<void>> } = { early: [] };
-  // Texts from the SMS trunk can come as soon as ARI is up, before the SMS desk exists: they wait for it.
-  const texts: TrunkTexts = { early: [] };
-  const voice = await startVoice(config, logger, {
-    agents: () => directory.listAgents(),
-    credentials,
+  await smsDesk.recover();
+
+  // ---- connect: the adapters get the domain's sinks, then voice reaches Asterisk ----
+  video.connect({
+    onRoomLost: (sessionId) => multimedia.onVideoLost(sessionId).catch((err: unknown) => logger.error({ err, sessionId }, 'ending a lost video failed')),
+  });
+  const smsWebhook = sms.connect(smsDesk);
+  await voice.connect({
+    onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
     liveLegs: () => center.openInteractions().flatMap((rec) => rec.callLegs.filter(isLive)),
-    onCallEvent: async (interactionId, legId, event, cause) => {
-      if (desk.multimedia) return desk.multimedia.onCallEvent(interactionId, legId, event, cause);
-      desk.early.push(() => desk.multimedia!.onCallEvent(interactionId, legId, event, cause));
-    },
-    onText: (text) => (texts.receive ? texts.receive(text) : void texts.early.push(text)),
   });
-  const multimedia = (desk.multimedia = new MultimediaDesk({ center, telephony: voice.running?.callLegs ?? null, video: sfu ? videoRoomsPort(sfu) : null, clock: { now: () => Date.now() } }));
-  for (const report of desk.early.splice(0)) await report();
-  if (sfu) {
-    onSessionLost(sfu, (sessionId) => {
-      multimedia.onVideoLost(sessionId).catch((err: unknown) => logger.error({ err, sessionId }, 'ending a lost video failed'));
-    });
-  }
 
-  const sms = await startSms({ config, logger, center, events, db, batcher, voice, texts });
-
+  // ---- web, then listen ----
   const sessions = new SessionRegistry(config.sessionTtlMs);
   const metrics = new Metrics(center, store, events);
-  const hub = new EventHub(events);
   const { app, presenter } = createWebApp({
     center,
     multimedia,
@@ -109,37 +106,22 @@ async function main(): Promise<void> {
     metrics,
     logger,
     mapTileUrl: config.mapTileUrl,
-    softphone: voice.running
-      ? async (agentId: string) => ({ username: agentId, password: await voice.running!.endpoints.password(agentId) })
-      : null,
-    telephonyAdmin: voice.running ? telephonyAdmin({ ...voice.running, agents: () => directory.listAgents() }) : null,
-    simulatedPhones:
-      voice.running && config.telephony === 'local'
-        ? (number, kind) => ensureSimulatedPhone(voice.running!.connection.current(), credentials, number, kind)
-        : null,
+    softphone: voice.softphone,
+    telephonyAdmin: voice.admin,
+    simulatedPhones: voice.simulatedPhones,
     trustProxy: config.trustProxy,
-    sms: { webhook: sms.webhook, deliveries: sms.desk },
+    sms: { webhook: smsWebhook, deliveries: smsDesk },
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
       ari: voice.health(),
-      sfu: sfuHealth(sfu, sfuError),
+      sfu: video.health(),
       sms: sms.health(),
     }),
   });
-
-  const server: Server =
-    config.tlsCert && config.tlsKey
-      ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
-      : createHttpServer(app);
-  const sipProxy = new SipProxy(() => voice.running?.sipWsUrl ?? null, logger);
-  const realtime = attachRealtime(server, { center, multimedia, hub, sessions, presenter, metrics, logger, sipProxy, simulatedPstn: Boolean(voice.running && config.telephony === 'local') });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, host: config.host, tls: Boolean(config.tlsCert && config.tlsKey), dataDir: config.dataDir }, 'listening');
+  const server = createServer(config, app);
+  const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger);
+  const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, simulatedPstn: voice.simulatedPhones !== null });
+  await listen(server, config, logger);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -147,9 +129,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     center.shutdown();
-    sms.desk.shutdown();
+    smsDesk.shutdown();
     realtime.close();
-    sfu?.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
+    video.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {
       await voice.stop().catch((err: unknown) => logger.error({ err }, 'stopping telephony failed'));
       await database.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
@@ -161,6 +143,31 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function logDomainEvents(events: DomainEvents, logger: Logger): void {
+  events.subscribe((event) => {
+    if (event.type === 'store_failed') logger.error({ err: event.error }, 'write to the store failed');
+    // Checked first: this runs for every message, and the object would be built even when not logged.
+    if (event.type === 'entry_appended' && logger.isLevelEnabled('debug')) logger.debug({ interactionId: event.entry.interactionId, kind: event.entry.kind, seq: event.entry.seq }, 'timeline');
+    if (event.type === 'interaction_changed') logger.info({ interactionId: event.interaction.id, state: event.interaction.state, agentId: event.interaction.agentId ?? event.interaction.offeredTo }, 'interaction');
+  });
+}
+
+function createServer(config: Config, app: Parameters<typeof createHttpServer>[1]): Server {
+  return config.tlsCert && config.tlsKey
+    ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
+    : createHttpServer(app);
+}
+
+async function listen(server: Server, config: Config, logger: Logger): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, host: config.host, tls: Boolean(config.tlsCert && config.tlsKey), dataDir: config.dataDir }, 'listening');
 }
 
 function databaseHealth(probe: () => unknown): { state: string; detail?: string } {

@@ -1,4 +1,5 @@
 // A typed view of the part of ari-client (2.2.0, untyped) that the controller uses.
+import { AriHttpError } from './errors.ts';
 
 export interface AriChannel {
   id: string;
@@ -101,5 +102,35 @@ export function sendText(ari: Ari, p: { to: string; from: string; body: string; 
 // first connect, so a server without telephony never carries it.
 export async function connectAri(url: string, user: string, password: string): Promise<Ari> {
   const { default: ariClient } = await import('ari-client');
-  return (ariClient as unknown as { connect(u: string, n: string, p: string): Promise<Ari> }).connect(url, user, password);
+  const client = ariClient as unknown as { connect(u: string, n: string, p: string): Promise<Ari> };
+  const ari = await client.connect(url, user, password);
+  keepHttpStatus(ari);
+  return ari;
+}
+
+// What ari-client hands each operation of its Swagger client: the response of a refusal carries the status.
+type SwaggerOperation = (args: unknown, ok: (response: unknown) => void, fail: (response: unknown) => void) => void;
+interface SwaggerApis {
+  _swagger?: { apis?: Record<string, { operations?: Record<string, unknown> } & Record<string, SwaggerOperation>> };
+}
+
+// ari-client turns an error response into `new Error(body)` when the response has a body, and passes
+// anything else on as it is: each operation's error callback is given an AriHttpError instead, which
+// keeps the body as its message and adds the status (see errors.ts).
+function keepHttpStatus(ari: Ari): void {
+  const apis = (ari as unknown as SwaggerApis)._swagger?.apis ?? {};
+  for (const resource of Object.values(apis)) {
+    for (const name of Object.keys(resource.operations ?? {})) {
+      const operation = resource[name];
+      if (typeof operation !== 'function') continue;
+      resource[name] = (args, ok, fail) => operation(args, ok, (response) => fail(asHttpError(response)));
+    }
+  }
+}
+
+function asHttpError(response: unknown): unknown {
+  const r = response as { status?: unknown; data?: unknown } | undefined;
+  if (typeof r?.status !== 'number' || r.status < 100) return response;
+  const body = Buffer.isBuffer(r.data) ? r.data.toString('utf8') : String(r.data ?? '');
+  return new AriHttpError(r.status, body || `HTTP ${r.status}`);
 }

@@ -1,7 +1,7 @@
 import type { Agent } from '../domain/directory.ts';
-import type { AriCallLegs } from './call-legs.ts';
-import type { AriConnection } from './connection.ts';
-import { AgentEndpoints } from './endpoints.ts';
+import type { AriCallLegs } from './calls/call-legs.ts';
+import type { Ari } from './client.ts';
+import { AgentEndpoints } from './endpoints/agent-endpoints.ts';
 
 export interface EndpointStatus {
   agentId: string;
@@ -28,10 +28,10 @@ export interface TelephonyStatus {
 
 // Read-only view of the telephony for the admin page, and the one write it offers: a new desk-phone
 // password. Throws when ARI is not reachable (the page says so).
-export function telephonyAdmin(deps: { connection: AriConnection; endpoints: AgentEndpoints; callLegs: AriCallLegs; agents: () => Promise<Agent[]> }) {
+export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints; callLegs: AriCallLegs; agents: () => Promise<Agent[]> }) {
   return {
     async status(): Promise<TelephonyStatus> {
-      const ari = deps.connection.current();
+      const ari = deps.ari();
       const [agents, known, live] = await Promise.all([deps.agents(), ari.endpoints.listByTech({ tech: 'PJSIP' }), ari.channels.list()]);
       const byName = new Map(known.map((e) => [e.resource, e]));
       const endpoints = agents.flatMap((agent) =>
@@ -58,7 +58,7 @@ export function telephonyAdmin(deps: { connection: AriConnection; endpoints: Age
       return { endpoints, channels };
     },
     newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }> {
-      return deps.endpoints.renewDeskPassword(deps.connection.current(), agentId);
+      return deps.endpoints.renewDeskPassword(deps.ari(), agentId);
     },
   };
 }

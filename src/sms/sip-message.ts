@@ -4,8 +4,8 @@ import type { InboundSms, OutboundSms, SmsSender } from '../domain/sms-desk.ts';
 
 // SMS as SIP MESSAGE, through Asterisk's SMS trunk (asterisk-config/README.md, "Texts"). Inbound: a
 // text the trunk received becomes an InboundSms for SmsDesk.receive(); outbound: an agent's reply is
-// handed to `transmit`, which main.ts binds to the current ARI connection (this folder imports no ARI
-// code). One MESSAGE carries one whole text: splitting into SMS parts is the carrier's business.
+// handed to `transmit`, which index.ts binds to the SMS trunk (sip-trunk.ts, the only file here that
+// speaks ARI). One MESSAGE carries one whole text: splitting into SMS parts is the carrier's business.
 
 // A received MESSAGE: From and To as printed by Asterisk ("Name" <sip:+15551234567@host>,
 // pjsip:+15550009000@host, tel:+1-555-...), its body, and the request's Call-ID and CSeq.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Messager, UserAgent } from 'sip.js';
 import t from 'tap';
-import { startAsterisk, type AsteriskInstance } from '../../src/ari/asterisk-process.ts';
+import { startAsterisk, type AsteriskInstance } from '../../src/ari/index.ts';
 import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { logEntries, until } from '../helpers/voice.ts';
 

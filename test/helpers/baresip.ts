@@ -4,14 +4,14 @@
 //
 // The baresip installed on the host is used when there is one, else the one in the Asterisk chroot
 // (scripts/provision-asterisk.sh installs it there). In the chroot each instance runs in a private mount
-// namespace with its folder bind-mounted, like Asterisk (src/ari/asterisk-installation.ts).
+// namespace with its folder bind-mounted, like Asterisk (src/ari/asterisk/installation.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { CHROOT_RUNTIME_DIR, defaultChrootPath } from '../../src/ari/asterisk-installation.ts';
+import { CHROOT_RUNTIME_DIR, defaultChrootPath } from '../../src/ari/index.ts';
 
 export interface BaresipAccount {
   user: string;

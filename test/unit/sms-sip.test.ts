@@ -2,8 +2,8 @@
 // trunk's handling of ARI (subscription, TextMessageReceived, sendMessage) against a fake ARI.
 import { pino } from 'pino';
 import t from 'tap';
-import type { Ari, AriEvent } from '../../src/ari/client.ts';
-import { SmsTrunk, trunkTextOf, type TrunkText } from '../../src/ari/sms-trunk.ts';
+import type { Ari, AriEvent } from '../../src/ari/index.ts';
+import { SmsTrunk, trunkTextOf, type TrunkText } from '../../src/sms/sip-trunk.ts';
 import { inboundSipText, numberOfSipUri, SipMessageGateway } from '../../src/sms/sip-message.ts';
 
 // What Asterisk 22 sends for a MESSAGE the SMS trunk received (trimmed).
@@ -120,7 +120,7 @@ function fakeAri(opts: { subscribeFails?: boolean; sendFails?: boolean; subscrib
 const quiet = pino({ level: 'silent' });
 
 t.test('the SMS trunk subscribes the application to its endpoint, and says when it cannot', async (t) => {
-  const trunk = new SmsTrunk({ endpoint: 'sms-trunk', app: 'contact-center', logger: quiet, onText: () => undefined });
+  const trunk = new SmsTrunk({ endpoint: 'sms-trunk', app: 'contact-center', logger: quiet });
   t.same(trunk.health({ state: 'connecting' }), { state: 'connecting', detail: 'ARI connecting' });
   const ok = fakeAri();
   await trunk.subscribe(ok.ari);
@@ -152,16 +152,17 @@ t.test('the SMS trunk subscribes the application to its endpoint, and says when 
   t.match(trunk.health({ state: 'up' }), { state: 'down', detail: /cannot subscribe to endpoint:PJSIP\/sms-trunk: .*not found/ });
   await trunk.subscribe(ok.ari);
   t.same(trunk.health({ state: 'up' }), { state: 'up' }, 'the next (re)connect subscribes again');
-  t.throws(() => new SmsTrunk({ endpoint: 'sms trunk/../x', app: 'a', logger: quiet, onText: () => undefined }), /not a PJSIP endpoint name/);
+  t.throws(() => new SmsTrunk({ endpoint: 'sms trunk/../x', app: 'a', logger: quiet }), /not a PJSIP endpoint name/);
 });
 
 t.test('the SMS trunk takes every TextMessageReceived and passes on its own, in order', async (t) => {
   const got: TrunkText[] = [];
-  const trunk = new SmsTrunk({ endpoint: 'sms-trunk', app: 'contact-center', logger: quiet, onText: (text) => got.push(text) });
-  t.equal(trunk.handle(EVENT), true);
-  t.equal(trunk.handle({ ...EVENT, message: { ...EVENT.message!, body: 'second' } }), true);
-  t.equal(trunk.handle({ ...EVENT, endpoint: { ...EVENT.endpoint!, resource: '15551230001' } }), true, "another endpoint's text is taken, not passed on");
-  t.equal(trunk.handle({ type: 'StasisStart' }), false, 'other events are left to the call legs');
+  const trunk = new SmsTrunk({ endpoint: 'sms-trunk', app: 'contact-center', logger: quiet });
+  const onText = (text: TrunkText) => void got.push(text);
+  t.equal(trunk.handle(EVENT, onText), true);
+  t.equal(trunk.handle({ ...EVENT, message: { ...EVENT.message!, body: 'second' } }, onText), true);
+  t.equal(trunk.handle({ ...EVENT, endpoint: { ...EVENT.endpoint!, resource: '15551230001' } }, onText), true, "another endpoint's text is taken, not passed on");
+  t.equal(trunk.handle({ type: 'StasisStart' }, onText), false, 'other events are left to the call legs');
   t.same(
     got.map((g) => g.body),
     ['Hello from the phone', 'second'],
@@ -169,7 +170,7 @@ t.test('the SMS trunk takes every TextMessageReceived and passes on its own, in 
 });
 
 t.test('replies leave through ARI sendMessage to pjsip:PJSIP/<number>@<trunk>, the text in the request body', async (t) => {
-  const trunk = new SmsTrunk({ endpoint: 'sms-trunk', app: 'contact-center', logger: quiet, onText: () => undefined });
+  const trunk = new SmsTrunk({ endpoint: 'sms-trunk', app: 'contact-center', logger: quiet });
   const { ari, calls } = fakeAri();
   const gateway = new SipMessageGateway((text) => trunk.send(ari, text));
   const answer = await gateway.send({ id: 'm1', from: '+15550009000', to: '+15551230001', text: 'On our way 🚗', segments: 1 });

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Agent } from '../domain/directory.ts';
-import type { SipCredentialStore } from '../domain/ports.ts';
-import type { Ari } from './client.ts';
+import type { Agent } from '../../domain/directory.ts';
+import type { SipCredentialStore } from '../../domain/ports.ts';
+import type { Ari } from '../client.ts';
+import { ignoreNotFound } from '../errors.ts';
 import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
 // Agents text customers from the desktop, never from their phones. A text from an agent's phone goes to
@@ -29,6 +30,11 @@ export class AgentEndpoints {
 
   static desk(agentId: string): string {
     return `${agentId}-desk`;
+  }
+
+  // Both of an agent's endpoints, in the order a call tries them.
+  static of(this: void, agentId: string): string[] {
+    return [AgentEndpoints.browser(agentId), AgentEndpoints.desk(agentId)];
   }
 
   async push(ari: Ari, agents: Agent[]): Promise<void> {
@@ -71,9 +77,7 @@ async function dropRegistrations(ari: Ari, aor: string): Promise<number> {
   const uris = (fields.find((f) => f.attribute === 'contact')?.value ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   for (const uri of uris) {
     const id = `${aor};@${createHash('md5').update(uri).digest('hex')}`;
-    await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType: 'contact', id }).catch((err: unknown) => {
-      if (!/not found|404/i.test((err as Error).message)) throw err;
-    });
+    await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType: 'contact', id }).catch(ignoreNotFound);
   }
   return uris.length;
 }

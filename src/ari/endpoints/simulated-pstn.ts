@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { SipCredentialStore } from '../domain/ports.ts';
-import type { Ari } from './client.ts';
+import type { SipCredentialStore } from '../../domain/ports.ts';
+import type { Ari } from '../client.ts';
 import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
 // Development only: the trunk leads to a simulated PSTN inside the same Asterisk (see

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { isNotFound } from './call-legs.ts';
-import type { Ari, AriEvent } from './client.ts';
+import type { Ari, AriEvent } from '../client.ts';
+import { isNotFound } from '../errors.ts';
 
 // Only the controller places calls. A channel that enters the Stasis app without being one of its
 // legs (an agent's phone dialling a number lands here through from-internal-agents, a call from the

@@ -1,6 +1,8 @@
-import type { CallLeg } from '../domain/call-leg.ts';
-import { bridgeIdOf, isNotFound, type AriCallLegs, type AriLeg, type CallEventSink } from './call-legs.ts';
-import type { Ari } from './client.ts';
+import type { CallLeg } from '../../domain/call-leg.ts';
+import type { Ari } from '../client.ts';
+import { ignoreNotFound } from '../errors.ts';
+import type { AriCallLegs, AriLeg, CallEventSink } from './call-legs.ts';
+import { bridgeIdOf, channelIdOf, isOurBridge, isOurChannel } from './channel-names.ts';
 
 // Either side may have been away: the controller (restarted) or Asterisk (restarted, or ARI unreachable).
 const AWAY = 'ended while the controller was out of touch with Asterisk';
@@ -22,8 +24,8 @@ export async function reconcileCalls(opts: {
   let adopted = 0;
   let ended = 0;
   for (const leg of opts.liveLegs) {
-    const agentChannelId = `cc-${leg.id}-agent`;
-    const customerChannelId = `cc-${leg.id}-customer`;
+    const agentChannelId = channelIdOf(leg.id, 'agent');
+    const customerChannelId = channelIdOf(leg.id, 'customer');
     const agentUp = up.has(agentChannelId);
     const customerUp = up.has(customerChannelId);
     const bothNeeded = leg.state === 'connected' || leg.state === 'on_hold';
@@ -62,20 +64,16 @@ export async function reconcileCalls(opts: {
   const tracked = new Set([...callLegs.legs.values()].flatMap((l) => [l.agentChannelId, l.customerChannelId]));
   let strays = 0;
   for (const channel of channels) {
-    if (!channel.id.startsWith('cc-') || tracked.has(channel.id) || hungUp.has(channel.id)) continue;
+    if (!isOurChannel(channel.id) || tracked.has(channel.id) || hungUp.has(channel.id)) continue;
     await ari.channels.hangup({ channelId: channel.id }).catch(ignoreNotFound);
     strays += 1;
   }
   let bridgesRemoved = 0;
   const known = new Set([...callLegs.legs.values()].map((l) => l.bridgeId));
   for (const bridge of await ari.bridges.list()) {
-    if (!bridge.name.startsWith('cc-leg-') || known.has(bridge.id)) continue;
+    if (!isOurBridge(bridge.name) || known.has(bridge.id)) continue;
     await ari.bridges.destroy({ bridgeId: bridge.id }).catch(ignoreNotFound);
     bridgesRemoved += 1;
   }
   return { adopted, ended, strays, bridgesRemoved };
-}
-
-function ignoreNotFound(err: unknown): void {
-  if (!isNotFound(err)) throw err;
 }

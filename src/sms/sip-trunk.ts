@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { sendText, type Ari, type AriEvent } from './client.ts';
+import { sendText, type Ari, type AriEvent } from '../ari/index.ts';
 
 // Texts (SIP MESSAGE) through Asterisk's SMS trunk endpoint (asterisk-config/pjsip.conf, sms-trunk).
 // Texts the trunk receives reach no dialplan: the controller's ARI application subscribes to the
@@ -31,15 +31,13 @@ export class SmsTrunk {
   readonly endpoint: string;
   readonly #app: string;
   readonly #logger: Logger;
-  readonly #onText: (text: TrunkText) => void;
   #health: TrunkHealth = { state: 'connecting' };
 
-  constructor(opts: { endpoint: string; app: string; logger: Logger; onText: (text: TrunkText) => void }) {
+  constructor(opts: { endpoint: string; app: string; logger: Logger }) {
     if (!/^[A-Za-z0-9_.-]+$/.test(opts.endpoint)) throw new Error(`SMS trunk: "${opts.endpoint}" is not a PJSIP endpoint name`);
     this.endpoint = opts.endpoint;
     this.#app = opts.app;
     this.#logger = opts.logger;
-    this.#onText = opts.onText;
   }
 
   get eventSource(): string {
@@ -78,11 +76,11 @@ export class SmsTrunk {
     }
   }
 
-  // Takes TextMessageReceived events (true), passing on those of this trunk.
-  handle(event: AriEvent): boolean {
+  // Takes TextMessageReceived events (true), passing those of this trunk on to `onText`.
+  handle(event: AriEvent, onText: (text: TrunkText) => void): boolean {
     if (event.type !== 'TextMessageReceived') return false;
     const text = trunkTextOf(event, this.endpoint);
-    if (text) this.#onText(text);
+    if (text) onText(text);
     else this.#logger.warn({ endpoint: event.endpoint?.resource }, 'ignored a text from another endpoint than the SMS trunk');
     return true;
   }

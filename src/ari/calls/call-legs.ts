@@ -1,9 +1,11 @@
-import type { CallLegEvent } from '../domain/call-leg.ts';
-import type { CallRequest, Telephony } from '../domain/ports.ts';
+import type { CallLegEvent } from '../../domain/call-leg.ts';
+import type { CallRequest, Telephony } from '../../domain/ports.ts';
+import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
+import type { Ari, AriEvent } from '../client.ts';
+import type { EndpointStates } from '../endpoints/endpoint-states.ts';
+import { ignoreNotFound } from '../errors.ts';
 import { describeCause } from './causes.ts';
-import type { Ari, AriEvent } from './client.ts';
-import type { EndpointStates } from './endpoint-states.ts';
-import { KeyedQueue } from './keyed-queue.ts';
+import { bridgeIdOf, channelIdOf, type Role } from './channel-names.ts';
 
 export type CallEventSink = (interactionId: string, legId: string, event: CallLegEvent, cause?: string) => Promise<void>;
 
@@ -13,12 +15,9 @@ export interface CallLegsOptions {
   agentEndpoints: (agentId: string) => string[]; // PJSIP endpoint names to try, in order (browser, desk phone)
   endpointStates: EndpointStates; // which of them are registered
   customerEndpoint: (number: string) => string; // e.g. PJSIP/+15551234567@trunk
-  onEvent: CallEventSink;
   onError: (err: unknown, context: string) => void;
   ringTimeoutS?: number;
 }
-
-type Role = 'agent' | 'customer';
 
 // What the controller knows of one live call leg in Asterisk: one mixing bridge and up to two channels.
 export interface AriLeg {
@@ -34,9 +33,6 @@ export interface AriLeg {
   customerDialed: boolean;
   customerHeld: boolean;
 }
-
-const channelIdOf = (legId: string, role: Role) => `cc-${legId}-${role}`;
-export const bridgeIdOf = (legId: string) => `cc-leg-${legId}`;
 
 // Call legs over ARI: rings the agent's endpoint first, then dials the customer and bridges both.
 // Every channel carries INTERACTION_ID, SERVICE_ID, CALL_LEG_ID and CALL_LEG_ROLE, which is what lets a
@@ -56,17 +52,18 @@ export class AriCallLegs implements Telephony {
     return this.#legs;
   }
 
-  // Called by the connection for every ARI event of the Stasis app. False: not a channel of ours.
-  handle(event: AriEvent): boolean {
+  // Called by the connection for every ARI event of the Stasis app; the leg's progress goes to `report`.
+  // False: not a channel of ours.
+  handle(event: AriEvent, report: CallEventSink): boolean {
     const channel = event.channel;
     const known = channel ? this.#byChannel.get(channel.id) : undefined;
     if (!known) return false;
     const { leg, role } = known;
     this.#queue.fire(leg.interactionId, async () => {
-      if (event.type === 'StasisStart') await this.onAnswered(leg, role);
+      if (event.type === 'StasisStart') await this.onAnswered(leg, role, report);
       else if (event.type === 'ChannelStateChange' && channel?.state === 'Ringing' && role === 'customer') {
-        await this.#o.onEvent(leg.interactionId, leg.legId, 'customer_ringing');
-      } else if (event.type === 'ChannelDestroyed') await this.onGone(leg, role, describeCause(event.cause, event.cause_txt));
+        await report(leg.interactionId, leg.legId, 'customer_ringing');
+      } else if (event.type === 'ChannelDestroyed') await this.onGone(leg, role, describeCause(event.cause, event.cause_txt), report);
     });
     return true;
   }
@@ -163,12 +160,12 @@ export class AriCallLegs implements Telephony {
 
   // Nobody is bridged before both have answered: the customer's ringing competes with no bridge work in
   // Asterisk, and one request then joins both.
-  private async onAnswered(leg: AriLeg, role: Role): Promise<void> {
+  private async onAnswered(leg: AriLeg, role: Role, report: CallEventSink): Promise<void> {
     const ari = this.#o.ari();
     if (role === 'customer') {
       await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: [leg.agentChannelId, leg.customerChannelId] });
       leg.customerUp = true;
-      await this.#o.onEvent(leg.interactionId, leg.legId, 'customer_answered');
+      await report(leg.interactionId, leg.legId, 'customer_answered');
       return;
     }
     // The agent answered: the customer is dialled at once; the answer is recorded after (a store write
@@ -185,33 +182,30 @@ export class AriCallLegs implements Telephony {
         variables: this.tags(leg, 'customer'),
       })
       .then(() => null, (err: unknown) => err as Error);
-    await this.#o.onEvent(leg.interactionId, leg.legId, 'agent_answered');
+    await report(leg.interactionId, leg.legId, 'agent_answered');
     if (dialled) {
       await this.teardown(leg);
-      await this.#o.onEvent(leg.interactionId, leg.legId, 'fail', `trunk refused the call: ${dialled.message}`);
+      await report(leg.interactionId, leg.legId, 'fail', `trunk refused the call: ${dialled.message}`);
     }
   }
 
   // A channel ended: the leg ends with it (the other side is hung up, the bridge removed).
-  private async onGone(leg: AriLeg, role: Role, cause: string): Promise<void> {
+  private async onGone(leg: AriLeg, role: Role, cause: string, report: CallEventSink): Promise<void> {
     if (!this.#legs.has(leg.legId)) return; // already released by us
     const event: CallLegEvent =
       role === 'agent' ? (leg.agentUp ? 'agent_hangup' : 'fail') : leg.customerUp ? 'customer_hangup' : 'fail';
     const up = role === 'agent' ? leg.agentUp : leg.customerUp;
     const why = up ? `${role} hung up` : role === 'agent' ? `agent phone did not answer (${cause})` : cause;
     await this.teardown(leg);
-    await this.#o.onEvent(leg.interactionId, leg.legId, event, why);
+    await report(leg.interactionId, leg.legId, event, why);
   }
 
   private async teardown(leg: AriLeg): Promise<void> {
     this.forget(leg.legId);
     const ari = this.#o.ari();
-    const ignoreGone = (err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    };
-    await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreGone);
-    await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreGone);
-    await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreGone);
+    await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
+    await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreNotFound);
+    await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreNotFound);
   }
 
   // The agent's phone is whichever of their endpoints is registered: the browser softphone first.
@@ -236,9 +230,4 @@ export class AriCallLegs implements Telephony {
   private tags(leg: AriLeg, role: Role): Record<string, string> {
     return { INTERACTION_ID: leg.interactionId, SERVICE_ID: leg.serviceId, CALL_LEG_ID: leg.legId, CALL_LEG_ROLE: role };
   }
-}
-
-export function isNotFound(err: unknown): boolean {
-  const message = (err as Error | undefined)?.message ?? '';
-  return /not found|404/i.test(message);
 }

@@ -1,4 +1,4 @@
-import type { Ari, AriEvent } from './client.ts';
+import type { Ari, AriEvent } from '../client.ts';
 
 // Which agent endpoints are registered, kept from ARI's EndpointStateChange events so that placing a
 // call asks Asterisk nothing first. Unknown (asked for) before the first connect and after a failure.

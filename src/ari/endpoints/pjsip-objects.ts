@@ -1,4 +1,5 @@
-import type { Ari } from './client.ts';
+import type { Ari } from '../client.ts';
+import { isNotFound } from '../errors.ts';
 
 export type PjsipField = { attribute: string; value: string };
 
@@ -35,7 +36,7 @@ export async function pushPjsipEndpoint(ari: Ari, id: string, password: string, 
   const aorExists = await ari.asterisk.getObject({ configClass: 'res_pjsip', objectType: 'aor', id }).then(
     () => true,
     (err: unknown) => {
-      if (/not found|404/i.test((err as Error).message)) return false;
+      if (isNotFound(err)) return false;
       throw err;
     },
   );

@@ -1,16 +1,16 @@
 // Runs an Asterisk instance with the project's asterisk-config/ for `npm start` and the tests.
 //
-// findAsterisk() (asterisk-installation.ts) says which Asterisk is used: an `asterisk` installed on the
+// findAsterisk() (installation.ts) says which Asterisk is used: an `asterisk` installed on the
 // host, else the Debian sid chroot built by scripts/provision-asterisk.sh. startAsterisk() writes one
-// instance's configuration into its runtime directory (asterisk-instance-config.ts), starts
+// instance's configuration into its runtime directory (instance-config.ts), starts
 // `asterisk -f`, waits until ARI answers, and hands back the URLs and credentials. Several instances can
 // run side by side, each with its own runtime directory and ports.
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { CHROOT_RUNTIME_DIR, findAsterisk, runCli, spawnAsterisk, type AsteriskInstallation } from './asterisk-installation.ts';
-import { ARI_USER, DEFAULT_CONFIG_DIR, mohCandidates, secret, writeInstanceConfig } from './asterisk-instance-config.ts';
+import { CHROOT_RUNTIME_DIR, findAsterisk, runCli, spawnAsterisk, type AsteriskInstallation } from './installation.ts';
+import { ARI_USER, DEFAULT_CONFIG_DIR, mohCandidates, secret, writeInstanceConfig } from './instance-config.ts';
 
 export interface AsteriskLogger {
   info(msg: string): void;

@@ -1,0 +1,15 @@
+// How the controller names what it makes in Asterisk. A restarted controller finds its calls again by
+// these names alone (reconcile.ts), so they are built here and nowhere else.
+export type Role = 'agent' | 'customer';
+
+const PREFIX = 'cc-';
+const BRIDGE_PREFIX = `${PREFIX}leg-`;
+
+export const channelIdOf = (legId: string, role: Role): string => `${PREFIX}${legId}-${role}`;
+
+export const bridgeIdOf = (legId: string): string => `${BRIDGE_PREFIX}${legId}`;
+
+// A channel the controller placed (whatever leg it belonged to).
+export const isOurChannel = (channelId: string): boolean => channelId.startsWith(PREFIX);
+
+export const isOurBridge = (bridgeName: string): boolean => bridgeName.startsWith(BRIDGE_PREFIX);

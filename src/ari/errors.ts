@@ -1,0 +1,21 @@
+// ARI answers errors with an HTTP status; ari-client 2.2.0 keeps only the answer's body (as the Error's
+// message) and drops the status. keepHttpStatus() (client.ts) puts it back as AriHttpError, so a refusal
+// is told by its status, never by words in a message that Asterisk may phrase differently.
+export class AriHttpError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'AriHttpError';
+    this.status = status;
+  }
+}
+
+// The channel, bridge or object is not there (any more): for hangups and deletions, the work is done.
+export function isNotFound(err: unknown): boolean {
+  return err instanceof AriHttpError && err.status === 404;
+}
+
+export function ignoreNotFound(err: unknown): void {
+  if (!isNotFound(err)) throw err;
+}

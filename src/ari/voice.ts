@@ -1,0 +1,232 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { CallLeg } from '../domain/call-leg.ts';
+import type { Agent } from '../domain/directory.ts';
+import type { SipCredentialStore, Telephony } from '../domain/ports.ts';
+import { startAsterisk, type AsteriskInstance } from './asterisk/process.ts';
+import { AriCallLegs, type CallEventSink } from './calls/call-legs.ts';
+import { reconcileCalls } from './calls/reconcile.ts';
+import { refuseStranger } from './calls/strangers.ts';
+import type { Ari, AriEvent } from './client.ts';
+import { AriConnection } from './connection.ts';
+import { AgentEndpoints } from './endpoints/agent-endpoints.ts';
+import { EndpointStates } from './endpoints/endpoint-states.ts';
+import { ensureSimulatedPhone } from './endpoints/simulated-pstn.ts';
+import { telephonyAdmin } from './status.ts';
+
+// The settings voice reads (part of src/config.ts's Config): 'local' runs the project's own Asterisk
+// with asterisk-config/, 'external' connects to ARI_URL.
+export interface VoiceConfig {
+  telephony: 'local' | 'external' | 'off';
+  dataDir: string; // a local Asterisk's runtime folder goes in it
+  ariUrl: string | undefined;
+  ariUser: string | undefined;
+  ariPassword: string | undefined;
+  ariApp: string;
+  asteriskHttpPort: number;
+  asteriskSipPort: number;
+  customerDial: string; // template, {number} is replaced: "PJSIP/{number}@trunk"
+}
+
+export type VoiceHealth = { state: string; detail?: string };
+
+// Where the rules hear of calls, given at connect: the rules are built after voice, and before any
+// event can come.
+export interface VoiceSinks {
+  onCallEvent: CallEventSink;
+  // The legs the rules hold live: matched against Asterisk's channels after every (re)connect.
+  liveLegs: () => CallLeg[];
+}
+
+// Another adapter's share of the Stasis app (the SMS trunk's texts): it hears of every (re)connect,
+// before calls are reconciled, is offered every event first, and is told of a planned stop.
+export interface AriAppListener {
+  connected(ari: Ari): Promise<void>;
+  handle(event: AriEvent): boolean;
+  stopping(ari: Ari): Promise<void>;
+}
+
+export interface AriApp {
+  readonly name: string;
+  // Before Voice.connect(): events come from the first connect on.
+  listen(listener: AriAppListener): void;
+  // The connection now; throws (saying why) while Asterisk is not reachable.
+  current(): Ari;
+  health(): VoiceHealth;
+}
+
+// Voice is part of the product but not a condition for chat: when Asterisk cannot be started or
+// reached, chats go on, calling says why it is unavailable and /healthz shows it.
+export interface Voice {
+  // The domain's port; null when TELEPHONY=off.
+  readonly telephony: Telephony | null;
+  readonly app: AriApp | null;
+  readonly softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
+  readonly admin: ReturnType<typeof telephonyAdmin> | null;
+  // Development only (TELEPHONY=local): a SIP endpoint for a customer's number in the simulated PSTN.
+  readonly simulatedPhones: ((number: string, kind: 'browser' | 'sip') => Promise<{ username: string; password: string }>) | null;
+  sipWsUrl(): string | null;
+  health(): VoiceHealth;
+  // Never rejects: a voice that cannot connect says why in health() and keeps trying where it can.
+  connect(sinks: VoiceSinks): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// Builds voice without touching Asterisk: nothing starts or connects before connect().
+export function createVoice(config: VoiceConfig, logger: Logger, deps: { agents: () => Promise<Agent[]>; credentials: SipCredentialStore }): Voice {
+  return config.telephony === 'off' ? NO_VOICE : new AriVoice(config, logger, deps);
+}
+
+const NO_VOICE: Voice = {
+  telephony: null,
+  app: null,
+  softphone: null,
+  admin: null,
+  simulatedPhones: null,
+  sipWsUrl: () => null,
+  health: () => ({ state: 'not_configured', detail: 'TELEPHONY=off' }),
+  connect: async () => undefined,
+  stop: async () => undefined,
+};
+
+// Where voice stands: built, connecting or connected (the connection keeps itself up), failed for good
+// (the local Asterisk did not start), or stopped.
+type Link =
+  | { state: 'built' }
+  | { state: 'failed'; detail: string }
+  | { state: 'open'; connection: AriConnection; asterisk: AsteriskInstance | null; sipWsUrl: string }
+  | { state: 'stopped' };
+
+const FIRST_CONNECT_TIMEOUT_MS = 30_000;
+
+class AriVoice implements Voice {
+  readonly telephony: AriCallLegs;
+  readonly app: AriApp;
+  readonly softphone: Voice['softphone'];
+  readonly admin: Voice['admin'];
+  readonly simulatedPhones: Voice['simulatedPhones'];
+  readonly #config: VoiceConfig;
+  readonly #logger: Logger;
+  readonly #agents: () => Promise<Agent[]>;
+  readonly #endpoints: AgentEndpoints;
+  readonly #endpointStates = new EndpointStates();
+  readonly #listeners: AriAppListener[] = [];
+  #link: Link = { state: 'built' };
+
+  constructor(config: VoiceConfig, logger: Logger, deps: { agents: () => Promise<Agent[]>; credentials: SipCredentialStore }) {
+    this.#config = config;
+    this.#logger = logger;
+    this.#agents = deps.agents;
+    this.#endpoints = new AgentEndpoints(deps.credentials, logger);
+    const current = () => this.current();
+    this.telephony = new AriCallLegs({
+      ari: current,
+      app: config.ariApp,
+      agentEndpoints: AgentEndpoints.of,
+      endpointStates: this.#endpointStates,
+      customerEndpoint: (number) => config.customerDial.replace('{number}', number),
+      onError: (err, context) => logger.error({ err, context }, 'call leg failed'),
+    });
+    this.app = {
+      name: config.ariApp,
+      listen: (listener) => {
+        if (this.#link.state !== 'built') throw new Error('a listener of the Stasis app joins before voice connects');
+        this.#listeners.push(listener);
+      },
+      current,
+      health: () => this.health(),
+    };
+    this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.password(agentId) });
+    this.admin = telephonyAdmin({ ari: current, endpoints: this.#endpoints, callLegs: this.telephony, agents: deps.agents });
+    this.simulatedPhones = config.telephony === 'local' ? (number, kind) => ensureSimulatedPhone(current(), deps.credentials, number, kind) : null;
+  }
+
+  sipWsUrl(): string | null {
+    return this.#link.state === 'open' ? this.#link.sipWsUrl : null;
+  }
+
+  health(): VoiceHealth {
+    const link = this.#link;
+    if (link.state === 'built') return { state: 'connecting' };
+    if (link.state === 'failed') return { state: 'down', detail: link.detail };
+    if (link.state === 'stopped') return { state: 'stopped' };
+    const { state, detail } = link.connection;
+    return { state, ...(detail ? { detail } : {}) };
+  }
+
+  async connect(sinks: VoiceSinks): Promise<void> {
+    const log = this.#logger.child({ part: 'asterisk' });
+    let asterisk: AsteriskInstance | null;
+    try {
+      asterisk = this.#config.telephony === 'local' ? await this.startAsterisk(log) : null;
+    } catch (err) {
+      this.#link = { state: 'failed', detail: (err as Error).message };
+      this.#logger.error({ err }, 'telephony could not start: calling is unavailable until this is fixed');
+      return;
+    }
+    if (this.#link.state === 'stopped') return void (await asterisk?.stop());
+    const ariUrl = asterisk?.ariUrl ?? this.#config.ariUrl!;
+    const connection = new AriConnection({
+      url: ariUrl,
+      user: asterisk?.ariUser ?? this.#config.ariUser!,
+      password: asterisk?.ariPassword ?? this.#config.ariPassword!,
+      app: this.#config.ariApp,
+      logger: this.#logger,
+      onEvent: (event, ari) => this.route(event, ari, sinks),
+      onConnected: (ari) => this.rebuild(ari, sinks),
+    });
+    const sipWsUrl = asterisk?.sipWsUrl ?? ariUrl.replace(/^http/, 'ws') + '/ws';
+    this.#link = { state: 'open', connection, asterisk, sipWsUrl };
+    try {
+      await connection.start(FIRST_CONNECT_TIMEOUT_MS);
+      this.#logger.info({ mode: this.#config.telephony, sipPort: asterisk?.sipUdpPort, sipWsUrl }, 'telephony up');
+    } catch (err) {
+      this.#logger.error({ err }, 'ARI did not answer at start: calling is unavailable until it does (still trying)');
+    }
+  }
+
+  async stop(): Promise<void> {
+    const link = this.#link;
+    this.#link = { state: 'stopped' };
+    if (link.state !== 'open') return;
+    if (link.connection.state === 'up') {
+      const ari = link.connection.current();
+      for (const listener of this.#listeners) await listener.stopping(ari);
+    }
+    link.connection.stop();
+    await link.asterisk?.stop();
+  }
+
+  private current(): Ari {
+    const link = this.#link;
+    if (link.state === 'open') return link.connection.current();
+    const why = link.state === 'failed' ? `it could not start: ${link.detail}` : `ARI ${link.state === 'built' ? 'not connected yet' : 'stopped'}`;
+    throw new Error(`Asterisk is not reachable (${why})`);
+  }
+
+  private startAsterisk(log: Logger): Promise<AsteriskInstance> {
+    return startAsterisk({
+      runtimeDir: join(this.#config.dataDir, 'asterisk'),
+      httpPort: this.#config.asteriskHttpPort,
+      sipPort: this.#config.asteriskSipPort,
+      logger: { info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+    });
+  }
+
+  private route(event: AriEvent, ari: Ari, sinks: VoiceSinks): void {
+    if (this.#listeners.some((listener) => listener.handle(event))) return;
+    if (this.#endpointStates.handle(event)) return;
+    if (!this.telephony.handle(event, sinks.onCallEvent)) refuseStranger(ari, event, this.#logger);
+  }
+
+  // After every (re)connect, before the connection counts as up: Asterisk may have restarted and lost
+  // its memory objects and subscriptions, and calls may have ended while either side was away.
+  private async rebuild(ari: Ari, sinks: VoiceSinks): Promise<void> {
+    const agents = await this.#agents();
+    await this.#endpoints.push(ari, agents);
+    await this.#endpointStates.refresh(ari, this.#config.ariApp, agents.flatMap((a) => AgentEndpoints.of(a.id)));
+    for (const listener of this.#listeners) await listener.connected(ari);
+    const result = await reconcileCalls({ ari, liveLegs: sinks.liveLegs(), callLegs: this.telephony, onEvent: sinks.onCallEvent });
+    if (result.adopted + result.ended + result.strays + result.bridgesRemoved > 0) this.#logger.info(result, 'calls reconciled with Asterisk');
+  }
+}
