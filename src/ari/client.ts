@@ -103,7 +103,7 @@ export function sendText(ari: Ari, p: { to: string; from: string; body: string; 
 export async function connectAri(url: string, user: string, password: string): Promise<Ari> {
   const { default: ariClient } = await import('ari-client');
   const client = ariClient as unknown as { connect(u: string, n: string, p: string): Promise<Ari> };
-  const ari = await client.connect(url, user, password);
+  const ari = await withoutSwaggerNotice(() => client.connect(url, user, password));
   keepHttpStatus(ari);
   return ari;
 }
@@ -133,4 +133,28 @@ function asHttpError(response: unknown): unknown {
   if (typeof r?.status !== 'number' || r.status < 100) return response;
   const body = Buffer.isBuffer(r.data) ? r.data.toString('utf8') : String(r.data ?? '');
   return new AriHttpError(r.status, body || `HTTP ${r.status}`);
+}
+
+// swagger-client prints "This API is using a deprecated version of Swagger!" (console.log of a one-item
+// array) each time it reads ARI's API description, i.e. at every connect: ARI describes itself in
+// Swagger 1.1 and always will. Only that notice, and only while connecting, is kept off the terminal.
+const SWAGGER_NOTICE = 'This API is using a deprecated version of Swagger';
+let connecting = 0;
+let consoleLog: typeof console.log = console.log;
+
+async function withoutSwaggerNotice<T>(connect: () => Promise<T>): Promise<T> {
+  if (connecting++ === 0) {
+    consoleLog = console.log;
+    const log = consoleLog;
+    console.log = (...args: unknown[]) => {
+      const first: unknown = Array.isArray(args[0]) ? args[0][0] : args[0];
+      if (typeof first === 'string' && first.startsWith(SWAGGER_NOTICE)) return;
+      log.apply(console, args);
+    };
+  }
+  try {
+    return await connect();
+  } finally {
+    if (--connecting === 0) console.log = consoleLog;
+  }
 }
