@@ -2,9 +2,9 @@ import type { AgentState } from '../../domain/agent-presence.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
-import type { TimelineEntry } from '../../domain/timeline.ts';
+import { shownToAgents, type TimelineEntry } from '../../domain/timeline.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
-import { DELIVERY_LABELS, isFinalStatus, type SmsDelivery } from '../../domain/sms-desk.ts';
+import { DELIVERY_LABELS, isFinalStatus, type SmsDelivery } from '../../domain/sms-ports.ts';
 import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
 import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
 import type { Views } from '../views.ts';
@@ -43,12 +43,12 @@ export class DesktopPresenter {
   }
 
   get callingConfigured(): boolean {
-    return this.#multimedia.callingConfigured;
+    return this.#multimedia.capabilities.callingConfigured;
   }
 
   async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean } = {}) {
     const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
-    const shown = opts.allKinds ? entries : entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
+    const shown = opts.allKinds ? entries : entries.filter(shownToAgents);
     return {
       id: rec.id,
       state: rec.state,
@@ -60,7 +60,7 @@ export class DesktopPresenter {
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,
       entries: await this.entries(rec, shown),
-      media: mediaView(rec, this.#multimedia.callingConfigured),
+      media: mediaView(rec, this.#multimedia.capabilities),
       channel: rec.channel,
       smsCount: rec.channel === 'sms' ? describeSegments(countSegments('')) : null,
     };
