@@ -75,26 +75,12 @@ export class MultimediaDesk implements InteractionMedia {
 
   // The desktop's Hold button: holds the live call, or takes it off hold.
   async toggleHold(agentId: string, interactionId: string): Promise<CallLeg> {
-    const rec = this.#interactions.require(interactionId);
-    const event = holdToggle(rec);
-    assertAgentMay(event, rec, agentId, this.capabilities);
-    const leg = liveLeg(rec)!;
-    await (event === 'hold' ? this.telephony().hold(leg.id) : this.telephony().unhold(leg.id));
-    applyCallEvent(leg, event, this.#clock.now());
-    await this.recordCall(rec, leg);
-    return leg;
+    return this.toggle(agentId, interactionId, holdToggle, (leg, event) => applyCallEvent(leg, event, this.#clock.now()));
   }
 
   // The desktop's Mute button: mutes the agent on the live call, or unmutes.
   async toggleMute(agentId: string, interactionId: string): Promise<CallLeg> {
-    const rec = this.#interactions.require(interactionId);
-    const event = muteToggle(rec);
-    assertAgentMay(event, rec, agentId, this.capabilities);
-    const leg = liveLeg(rec)!;
-    await (event === 'mute' ? this.telephony().mute(leg.id) : this.telephony().unmute(leg.id));
-    applyMuteEvent(leg, event);
-    await this.recordCall(rec, leg);
-    return leg;
+    return this.toggle(agentId, interactionId, muteToggle, applyMuteEvent);
   }
 
   // Progress reported by the telephony adapter. Events that no longer apply (a late hangup after a
@@ -209,6 +195,23 @@ export class MultimediaDesk implements InteractionMedia {
     applyVideoEvent(video, event, this.#clock.now());
     await this.#video?.close(video.id);
     await this.recordVideo(rec, event === 'customer_close' ? 'customer' : event === 'end_session' ? 'agent' : 'system');
+  }
+
+  // The telephony acts first: a hold or mute it could not do leaves the leg as it was.
+  private async toggle<E extends 'hold' | 'unhold' | 'mute' | 'unmute'>(
+    agentId: string,
+    interactionId: string,
+    pick: (rec: InteractionRecord) => E,
+    apply: (leg: CallLeg, event: E) => void,
+  ): Promise<CallLeg> {
+    const rec = this.#interactions.require(interactionId);
+    const event = pick(rec);
+    assertAgentMay(event, rec, agentId, this.capabilities);
+    const leg = liveLeg(rec)!;
+    await this.telephony()[event](leg.id);
+    apply(leg, event);
+    await this.recordCall(rec, leg);
+    return leg;
   }
 
   private agentMay(action: AgentAction, agentId: string, interactionId: string): InteractionRecord {
