@@ -4,7 +4,7 @@ import { checkedContext, checkText, hashToken, normaliseImageType } from './chat
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Service } from './directory.ts';
 import { forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
-import { assertAgentMay, assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
+import type { AgentAction, CustomerAction } from './guards.ts';
 import { mergeContext, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import { E164, LIMITS } from './limits.ts';
@@ -308,15 +308,11 @@ export class ContactCenter {
   }
 
   private agentMay(action: AgentAction, agentId: string, interactionId: string): InteractionRecord {
-    const rec = this.#open.require(interactionId);
-    assertAgentMay(action, rec, agentId, this.#d.media.capabilities);
-    return rec;
+    return this.#open.agentMay(action, agentId, interactionId, this.#d.media.capabilities);
   }
 
   private customerMay(action: CustomerAction, interactionId: string): InteractionRecord {
-    const rec = this.#open.require(interactionId);
-    assertCustomerMay(action, rec, this.#d.media.capabilities);
-    return rec;
+    return this.#open.customerMay(action, interactionId, this.#d.media.capabilities);
   }
 
   // Writes started from timers have no caller to answer: a failure is reported, not swallowed.

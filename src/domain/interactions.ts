@@ -1,4 +1,4 @@
-import { chatEnded } from './guards.ts';
+import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
 import type { InteractionRecord } from './interaction.ts';
 import type { InteractionStore } from './ports.ts';
 import type { EntryDraft, TimelineEntry } from './timeline.ts';
@@ -44,6 +44,19 @@ export class Interactions {
   require(interactionId: string): InteractionRecord {
     const rec = this.#open.get(interactionId);
     if (!rec || rec.state === 'ended') throw chatEnded();
+    return rec;
+  }
+
+  // The open interaction, once the guard table allows this action on it (else its refusal is thrown).
+  agentMay(action: AgentAction, agentId: string, interactionId: string, media: MediaCapabilities): InteractionRecord {
+    const rec = this.require(interactionId);
+    assertAgentMay(action, rec, agentId, media);
+    return rec;
+  }
+
+  customerMay(action: CustomerAction, interactionId: string, media: MediaCapabilities): InteractionRecord {
+    const rec = this.require(interactionId);
+    assertCustomerMay(action, rec, media);
     return rec;
   }
 

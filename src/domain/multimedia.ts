@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, type CallLeg, type CallLegEvent } from './call-leg.ts';
 import type { InteractionMedia } from './contact-center-types.ts';
 import type { Clock, Directory, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
-import { assertAgentMay, assertCustomerMay, holdToggle, muteToggle, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
+import { holdToggle, muteToggle, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
 import { isVideoOpen, applyVideoEvent, type VideoEvent, type VideoSession } from './video-session.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
@@ -204,9 +204,8 @@ export class MultimediaDesk implements InteractionMedia {
     pick: (rec: InteractionRecord) => E,
     apply: (leg: CallLeg, event: E) => void,
   ): Promise<CallLeg> {
-    const rec = this.#interactions.require(interactionId);
-    const event = pick(rec);
-    assertAgentMay(event, rec, agentId, this.capabilities);
+    const event = pick(this.#interactions.require(interactionId));
+    const rec = this.agentMay(event, agentId, interactionId);
     const leg = liveLeg(rec)!;
     await this.telephony()[event](leg.id);
     apply(leg, event);
@@ -215,15 +214,11 @@ export class MultimediaDesk implements InteractionMedia {
   }
 
   private agentMay(action: AgentAction, agentId: string, interactionId: string): InteractionRecord {
-    const rec = this.#interactions.require(interactionId);
-    assertAgentMay(action, rec, agentId, this.capabilities);
-    return rec;
+    return this.#interactions.agentMay(action, agentId, interactionId, this.capabilities);
   }
 
   private customerMay(action: CustomerAction, interactionId: string): InteractionRecord {
-    const rec = this.#interactions.require(interactionId);
-    assertCustomerMay(action, rec, this.capabilities);
-    return rec;
+    return this.#interactions.customerMay(action, interactionId, this.capabilities);
   }
 
   // Asked only once the guard table allowed a call action, which it does only with calling configured.
