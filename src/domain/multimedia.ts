@@ -109,7 +109,13 @@ export class MultimediaDesk implements InteractionMedia {
     const rec = this.agentMay('allow_video', agentId, interactionId);
     const video = rec.video!;
     await this.#video!.open(video.id);
-    applyVideoEvent(video, 'allow', this.#clock.now());
+    try {
+      applyVideoEvent(video, 'allow', this.#clock.now());
+    } catch (err) {
+      // The customer closed the request while the room opened: no room is left for nobody.
+      await this.#video!.close(video.id);
+      throw err;
+    }
     await this.recordVideo(rec, 'agent');
     return video;
   }

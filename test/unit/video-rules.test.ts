@@ -198,3 +198,18 @@ t.test("the agent's desktop going away closes the agent's side of each running v
   t.same((await d.desk.videoDump('alice', first.id)).participants.agent, { transports: 0, producers: 0, consumers: 0 });
   await expectDomainError(t, d.desk.videoDump('bob', first.id), 'forbidden', 'not_your_chat', "another agent's dump");
 });
+
+t.test('a request the customer closes while the room opens: Allow is refused and the room closed', async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  const { video } = await d.desk.requestVideo(interaction.id);
+  const open = d.rooms.open.bind(d.rooms);
+  // The close arrives while the SFU is still making the room: it finds no room to close yet.
+  d.rooms.open = async (sessionId) => {
+    await d.desk.customerCloseVideo(interaction.id);
+    await open(sessionId);
+  };
+  await expectDomainError(t, d.desk.allowVideo('alice', interaction.id), 'conflict', 'video_closed');
+  t.same([video.state, video.endedBy], ['closed', 'customer']);
+  t.notOk(d.rooms.rooms.has(video.id), 'no room left open');
+});
