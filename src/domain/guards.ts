@@ -134,8 +134,12 @@ export function customerActions(rec: InteractionRecord, media: MediaCapabilities
 }
 
 // One action only (the hot path of a message need not build the whole table).
+export function agentRefusal(action: AgentAction, rec: InteractionRecord, agentId: string, media: MediaCapabilities): Verdict {
+  return AGENT_GUARDS[action]({ rec, agentId, media });
+}
+
 export function assertAgentMay(action: AgentAction, rec: InteractionRecord, agentId: string, media: MediaCapabilities): void {
-  const refusal = AGENT_GUARDS[action]({ rec, agentId, media });
+  const refusal = agentRefusal(action, rec, agentId, media);
   if (refusal) throw refusal;
 }
 

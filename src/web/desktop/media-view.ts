@@ -1,5 +1,5 @@
 import type { CallLegState } from '../../domain/call-leg.ts';
-import { agentActions, holdToggle, muteToggle, type MediaCapabilities } from '../../domain/guards.ts';
+import { holdToggle, muteToggle, type AgentAction, type Verdict } from '../../domain/guards.ts';
 import { liveLeg, type InteractionRecord } from '../../domain/interaction.ts';
 
 const CALL_LABEL: Record<CallLegState, string> = {
@@ -12,15 +12,12 @@ const CALL_LABEL: Record<CallLegState, string> = {
   failed: 'Failed',
 };
 
-// What the agent may do with the call and the chat right now, and why not when not, read from the
-// domain's guard table: the desktop shows disabled controls with their reason instead of hiding them.
-// The panel is seen by the agent handling the interaction, or the one it is offered to.
-export function mediaView(rec: InteractionRecord, media: MediaCapabilities) {
-  const may = agentActions(rec, rec.agentId ?? rec.offeredTo, media);
+// What the agent may do with the call and the video right now, and why not when not, read from the
+// domain's guard table (`may`): the desktop shows disabled controls with their reason instead of hiding them.
+export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdict>) {
   const live = liveLeg(rec);
   const last = live ?? rec.callLegs.at(-1);
   return {
-    callingConfigured: media.callingConfigured,
     canCall: may.call === null,
     callBlockedBy: may.call?.message ?? null,
     call: last

@@ -1,4 +1,5 @@
 import type { AgentState } from '../../domain/agent-presence.ts';
+import { agentActions, agentRefusal } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -49,6 +50,8 @@ export class DesktopPresenter {
   async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean } = {}) {
     const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
     const shown = opts.allKinds ? entries : entries.filter(shownToAgents);
+    // A panel is seen by the agent handling the interaction, or by the one it is offered to.
+    const may = agentActions(rec, rec.agentId ?? rec.offeredTo, this.#multimedia.capabilities);
     return {
       id: rec.id,
       state: rec.state,
@@ -60,7 +63,9 @@ export class DesktopPresenter {
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,
       entries: await this.entries(rec, shown),
-      media: mediaView(rec, this.#multimedia.capabilities),
+      canAccept: may.accept === null,
+      canWrite: may.post_message === null,
+      media: mediaView(rec, may),
       channel: rec.channel,
       smsCount: rec.channel === 'sms' ? describeSegments(countSegments('')) : null,
     };
@@ -105,6 +110,7 @@ export class DesktopPresenter {
         id: rec.id,
         state: rec.state,
         stateLabel: STATE_LABEL[rec.state],
+        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null,
         customerName: rec.customer.name,
         serviceName: await this.serviceName(rec.serviceId),
       })),
