@@ -7,6 +7,7 @@ import { loadConfig } from './config.ts';
 import { seedDemoData } from './demo-data.ts';
 import { ContactCenter } from './domain/contact-center.ts';
 import { DomainEvents } from './domain/events.ts';
+import { Interactions } from './domain/interactions.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
 import { isLive } from './domain/call-leg.ts';
 import { SqliteSipCredentials } from './store/sqlite/sip-credentials.ts';
@@ -51,21 +52,11 @@ async function main(): Promise<void> {
     if (event.type === 'entry_appended' && logger.isLevelEnabled('debug')) logger.debug({ interactionId: event.entry.interactionId, kind: event.entry.kind, seq: event.entry.seq }, 'timeline');
     if (event.type === 'interaction_changed') logger.info({ interactionId: event.interaction.id, state: event.interaction.state, agentId: event.interaction.agentId ?? event.interaction.offeredTo }, 'interaction');
   });
-  const center = new ContactCenter({
-    store,
-    directory,
-    attachments,
-    events,
-    clock: { now: () => Date.now() },
-    timers: {
-      schedule(ms, fn) {
-        const t = setTimeout(fn, ms);
-        return { cancel: () => clearTimeout(t) };
-      },
-    },
-    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
-  });
-  await center.recover();
+  const clock = { now: () => Date.now() };
+  // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before the telephony
+  // starts: it reconciles its calls against their live call legs.
+  const interactions = new Interactions({ store, events, clock });
+  await interactions.load();
   // Video: the SFU's mediasoup workers. Without them the rest runs, and video requests answer 503.
   let sfuError: unknown;
   const sfu: VideoSfu | null = await startVideoSfu({ ...sfuOptionsFromEnv(), logger }).catch((err: unknown) => {
@@ -82,15 +73,33 @@ async function main(): Promise<void> {
   const voice = await startVoice(config, logger, {
     agents: () => directory.listAgents(),
     credentials,
-    liveLegs: () => center.openInteractions().flatMap((rec) => rec.callLegs.filter(isLive)),
+    liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
     onCallEvent: async (interactionId, legId, event, cause) => {
       if (desk.multimedia) return desk.multimedia.onCallEvent(interactionId, legId, event, cause);
       desk.early.push(() => desk.multimedia!.onCallEvent(interactionId, legId, event, cause));
     },
     onText: (text) => (texts.receive ? texts.receive(text) : void texts.early.push(text)),
   });
-  const multimedia = (desk.multimedia = new MultimediaDesk({ center, telephony: voice.running?.callLegs ?? null, video: sfu ? videoRoomsPort(sfu) : null, clock: { now: () => Date.now() } }));
+  const multimedia = (desk.multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.running?.callLegs ?? null, video: sfu ? videoRoomsPort(sfu) : null, clock }));
   for (const report of desk.early.splice(0)) await report();
+  // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
+  const center = new ContactCenter({
+    interactions,
+    media: multimedia,
+    store,
+    directory,
+    attachments,
+    events,
+    clock,
+    timers: {
+      schedule(ms, fn) {
+        const t = setTimeout(fn, ms);
+        return { cancel: () => clearTimeout(t) };
+      },
+    },
+    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
+  });
+  await center.recover();
   if (sfu) {
     onSessionLost(sfu, (sessionId) => {
       multimedia.onVideoLost(sessionId).catch((err: unknown) => logger.error({ err, sessionId }, 'ending a lost video failed'));
