@@ -3,11 +3,12 @@
 # idempotent and cached outside the clone (a fresh clone reuses the cache):
 #   - the mediasoup worker (built once from mediasoup 3.8.4's bundled sources)
 #   - Asterisk 22 (an installed one, or a Debian sid chroot), unless ARI_URL points at a running Asterisk
-# Set SKIP_PROVISIONING=1 to skip both (e.g. in a container image that brings them).
+#   - Chromium for the e2e tests (Debian's package; scripts/install-chromium.sh)
+# Set SKIP_PROVISIONING=1 to skip all three (e.g. in a container image that brings them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ "${SKIP_PROVISIONING:-}" = "1" ]; then
-  echo "postinstall: SKIP_PROVISIONING=1, not building the mediasoup worker nor provisioning Asterisk"
+  echo "postinstall: SKIP_PROVISIONING=1, not building the mediasoup worker nor provisioning Asterisk or Chromium"
   exit 0
 fi
 bash scripts/build-mediasoup-worker.sh
@@ -16,3 +17,4 @@ if [ -n "${ARI_URL:-}" ]; then
 elif [ -f scripts/provision-asterisk.sh ]; then
   bash scripts/provision-asterisk.sh
 fi
+bash scripts/install-chromium.sh

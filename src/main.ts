@@ -2,16 +2,18 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createVoice } from './ari/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoData } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
 import { ContactCenter } from './domain/contact-center.ts';
 import { DomainEvents } from './domain/events.ts';
+import { Interactions } from './domain/interactions.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
 import type { Timers } from './domain/ports.ts';
 import { SmsDesk } from './domain/sms-desk.ts';
+import { createLogger } from './logging.ts';
 import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
@@ -31,7 +33,7 @@ import { SipProxy } from './web/sip-proxy.ts';
 // adapters with the domain's sinks, then listens. Stops in reverse on SIGTERM/SIGINT.
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
   const clock = { now: () => Date.now() };
   const timers: Timers = {
@@ -62,7 +64,15 @@ async function main(): Promise<void> {
   // ---- the domain ----
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   logDomainEvents(events, logger);
+  // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before voice connects:
+  // it reconciles its calls against their live call legs.
+  const interactions = new Interactions({ store, events, clock });
+  await interactions.load();
+  const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock });
+  // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
   const center = new ContactCenter({
+    interactions,
+    media: multimedia,
     store,
     directory,
     attachments,
@@ -72,7 +82,6 @@ async function main(): Promise<void> {
     config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
   });
   await center.recover();
-  const multimedia = new MultimediaDesk({ center, telephony: voice.telephony, video: video.rooms, clock });
   const smsDesk = new SmsDesk({
     center,
     events,
@@ -93,7 +102,7 @@ async function main(): Promise<void> {
   const smsWebhook = sms.connect(smsDesk);
   await voice.connect({
     onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
-    liveLegs: () => center.openInteractions().flatMap((rec) => rec.callLegs.filter(isLive)),
+    liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
   });
 
   // ---- web, then listen ----

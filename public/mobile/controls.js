@@ -1,11 +1,26 @@
-// The chat controls: Send (and Ctrl+Enter), Photo, Share location, End chat, Start a new chat.
+// The chat controls: Send (and Ctrl+Enter), Photo, Share location, Request video, Close video, End chat,
+// Start a new chat. Failures go to the session's actionFailed, which checks whether the chat is the cause.
 import { api, chatPath } from './api.js';
 import { addMessage, addPending, deliver } from './messages.js';
 import { actionFailed, markEnded, teardown } from './session.js';
 import { MAX_PHOTO_BYTES, MAX_TEXT, state } from './state.js';
 import { el, newClientId, notify, scrollToBottom, setBusy, setChatState, showStart, ui } from './ui.js';
+import { videoAction } from './video.js';
 
-ui.sendForm.addEventListener('submit', (event) => {
+export function wireControls() {
+  ui.sendForm.addEventListener('submit', sendMessage);
+  ui.message.addEventListener('keydown', sendOnCtrlEnter);
+  ui.photo.addEventListener('change', sendPhoto);
+  ui.shareLocation.addEventListener('click', shareLocation);
+  ui.videoRequest.addEventListener('click', () => {
+    void videoAction(ui.videoRequest, 'POST', 'Video requested. Waiting for the agent to allow it…', actionFailed);
+  });
+  ui.videoClose.addEventListener('click', () => void videoAction(ui.videoClose, 'DELETE', 'Video closed.', actionFailed));
+  ui.endChat.addEventListener('click', endChat);
+  ui.newChat.addEventListener('click', newChat);
+}
+
+function sendMessage(event) {
   event.preventDefault();
   const s = state.session;
   if (!s || s.ended) return;
@@ -26,18 +41,18 @@ ui.sendForm.addEventListener('submit', (event) => {
   const item = addPending();
   item.append(el('p', 'msg-text', text));
   s.pending.set(clientId, item);
-  void deliver(s, clientId, text, item);
-});
+  void deliver(s, clientId, text, item, actionFailed);
+}
 
 // Ctrl+Enter / Cmd+Enter sends; plain Enter makes a new line (messages may be long).
-ui.message.addEventListener('keydown', (event) => {
+function sendOnCtrlEnter(event) {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
     ui.sendForm.requestSubmit();
   }
-});
+}
 
-ui.photo.addEventListener('change', async () => {
+async function sendPhoto() {
   const s = state.session;
   const file = ui.photo.files && ui.photo.files[0];
   ui.photo.value = '';
@@ -74,7 +89,7 @@ ui.photo.addEventListener('change', async () => {
     URL.revokeObjectURL(preview);
     setBusy(ui.photo, false);
   }
-});
+}
 
 export function geoErrorMessage(err) {
   if (err && err.code === 1) {
@@ -86,7 +101,7 @@ export function geoErrorMessage(err) {
   return 'Your location could not be determined.';
 }
 
-ui.shareLocation.addEventListener('click', () => {
+function shareLocation() {
   const s = state.session;
   if (!s || s.ended) return;
   if (!('geolocation' in navigator)) {
@@ -118,9 +133,9 @@ ui.shareLocation.addEventListener('click', () => {
     },
     { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 },
   );
-});
+}
 
-ui.endChat.addEventListener('click', async () => {
+async function endChat() {
   const s = state.session;
   if (!s || s.ended) return;
   setBusy(ui.endChat, true);
@@ -133,13 +148,13 @@ ui.endChat.addEventListener('click', async () => {
   } finally {
     setBusy(ui.endChat, false);
   }
-});
+}
 
-ui.newChat.addEventListener('click', () => {
+function newChat() {
   teardown(state.session);
   ui.log.replaceChildren();
   ui.location.textContent = '';
   setChatState('');
   showStart('');
   ui.name.focus();
-});
+}

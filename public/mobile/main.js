@@ -1,13 +1,20 @@
 // Customer web client for /m/{service}: plain browser ES modules, no build step. Talks only to the
-// mobile API (/api/v1). All user and agent text goes in through textContent. This module boots the page;
-// the others each own one concern (state, ui, api, storage, session, events, messages, start-form,
-// controls, video) and register their own listeners when imported.
-import './controls.js';
-import './start-form.js';
-import './video.js';
+// mobile API (/api/v1). All user and agent text goes in through textContent.
+// The modules import downward only (test/unit/browser-modules.test.ts keeps it so):
+//   state, storage  <-  api, ui  <-  events (the socket), messages, video, phone (views)
+//   <-  session (the chat's life; feeds the views)  <-  controls, start-form (user actions)  <-  main
+// A lower module reports back through a callback it is given, never by importing the one above.
+// This module wires the listeners and boots the page.
+import { wireControls } from './controls.js';
+import { reconnectOnWake } from './events.js';
 import { openChat } from './session.js';
+import { wireStartForm } from './start-form.js';
 import { loadStored } from './storage.js';
 import { showStart } from './ui.js';
+
+wireControls();
+wireStartForm();
+reconnectOnWake();
 
 const stored = loadStored();
 if (stored) {

@@ -1,8 +1,6 @@
 // The conversation log: bubbles in seq order, photos loaded with the token, sending with retries.
 import { api, chatPath, isTransient } from './api.js';
-import { noteSeq } from './events.js';
-import { actionFailed } from './session.js';
-import { SEND_BACKOFF_MS, SEND_RETRIES, state } from './state.js';
+import { SEND_BACKOFF_MS, SEND_RETRIES, noteSeq, state } from './state.js';
 import { el, formatTime, nearBottom, scrollToBottom, sleep, ui } from './ui.js';
 
 export function authorLabel(s, msg) {
@@ -125,7 +123,7 @@ export function addPending(className) {
   return item;
 }
 
-export function markFailed(s, clientId, text, item) {
+export function markFailed(s, clientId, text, item, onFailed) {
   item.classList.remove('msg-pending');
   item.classList.add('msg-failed');
   const status = item.querySelector('.msg-status');
@@ -137,13 +135,14 @@ export function markFailed(s, clientId, text, item) {
     item.classList.remove('msg-failed');
     item.classList.add('msg-pending');
     status.textContent = 'Sending…';
-    void deliver(s, clientId, text, item);
+    void deliver(s, clientId, text, item, onFailed);
   });
   status.append(retry);
 }
 
 // Send one message; on network trouble retry with the same client_id (the server dedupes on it).
-export async function deliver(s, clientId, text, item) {
+// `onFailed(s, err)` hears of a message given up on: the chat itself may be the cause.
+export async function deliver(s, clientId, text, item, onFailed) {
   let delay = SEND_BACKOFF_MS;
   for (let attempt = 0; ; attempt += 1) {
     if (state.session !== s || !s.pending.has(clientId)) return; // acknowledged meanwhile over the socket
@@ -160,8 +159,8 @@ export async function deliver(s, clientId, text, item) {
         delay = Math.min(delay * 2, 8000);
         continue;
       }
-      markFailed(s, clientId, text, item);
-      actionFailed(s, err);
+      markFailed(s, clientId, text, item, onFailed);
+      onFailed(s, err);
       return;
     }
   }

@@ -1,9 +1,11 @@
-// The chat's life on this page: open or resume it, load its history, end it, or lose it.
+// The chat's life on this page: open or resume it, load its history, follow its feed, end it, or lose
+// it. It sits above the feed (events.js) and the views (messages.js, video.js, phone.js) and tells each
+// what the server said; they report back only through the callbacks they are given.
 import { api, chatPath, isGone } from './api.js';
 import { connect } from './events.js';
 import { startSimulatedPhone } from './phone.js';
 import { addMessage } from './messages.js';
-import { RECONNECT_MIN_MS, state } from './state.js';
+import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
 import { forgetStored } from './storage.js';
 import { scheduleVideo, stopVideo } from './video.js';
 import { notify, refreshControls, scrollToBottom, setChatState, setConn, showAgent, showChat, showStart, ui } from './ui.js';
@@ -18,6 +20,7 @@ export function newSession(stored) {
     agentName: '',
     ended: false,
     ws: null,
+    feed: null, // the socket's delegate, set by connect()
     reconnectDelay: RECONNECT_MIN_MS,
     reconnectTimer: 0,
     blobUrls: [],
@@ -130,7 +133,7 @@ export async function openChat(stored, resume) {
   }
   await loadHistory(s);
   if (state.session !== s || s.ended) return;
-  connect(s);
+  connect(s, { frame: (frame) => handleFrame(s, frame), refused: () => void refreshChat(s) });
   startSimulatedPhone(s).catch((err) => console.warn('simulated phone failed:', err.message));
 }
 
@@ -148,4 +151,23 @@ export async function loadHistory(s) {
     else if (err.status === 409) markEnded(s);
     // otherwise the event stream replays from lastSeq once it connects
   }
+}
+
+function handleFrame(s, frame) {
+  if (frame.type === 'chat') updateChat(s, frame.chat);
+  else if (frame.type === 'timeline') handleTimeline(s, frame);
+}
+
+function handleTimeline(s, frame) {
+  const seq = Number(frame.seq);
+  if ((frame.kind === 'message' || frame.kind === 'attachment') && frame.message) {
+    addMessage(s, frame.message);
+    noteSeq(s, seq);
+    return;
+  }
+  if (s.seen.has(seq)) return;
+  noteSeq(s, seq);
+  if (frame.kind === 'accepted') showAgent(s, frame.agent && frame.agent.name);
+  else if (frame.kind === 'ended') markEnded(s);
+  else if (frame.kind === 'video') scheduleVideo(s, frame.video);
 }

@@ -29,13 +29,16 @@ export function setInvalid(input, invalid) {
   else input.removeAttribute('aria-invalid');
 }
 
-ui.phone.addEventListener('input', () => {
-  setInvalid(ui.phone, false);
-  ui.phoneHint.classList.remove('hint-error');
-});
-ui.name.addEventListener('input', () => setInvalid(ui.name, false));
+export function wireStartForm() {
+  ui.phone.addEventListener('input', () => {
+    setInvalid(ui.phone, false);
+    ui.phoneHint.classList.remove('hint-error');
+  });
+  ui.name.addEventListener('input', () => setInvalid(ui.name, false));
+  ui.startForm.addEventListener('submit', startChat);
+}
 
-ui.startForm.addEventListener('submit', async (event) => {
+async function startChat(event) {
   event.preventDefault();
   if (busy.has(ui.startButton)) return;
   const name = ui.name.value.trim();
@@ -76,4 +79,4 @@ ui.startForm.addEventListener('submit', async (event) => {
   } finally {
     setBusy(ui.startButton, false);
   }
-});
+}

@@ -21,3 +21,10 @@ export const state = {
 
 // Controls with an action in flight.
 export const busy = new Set();
+
+// Marks a timeline entry as shown, so a replay after a reconnect skips it and resumes after the last.
+export function noteSeq(s, seq) {
+  if (!Number.isFinite(seq)) return;
+  s.seen.add(seq);
+  if (seq > s.lastSeq) s.lastSeq = seq;
+}

@@ -1,8 +1,8 @@
-// Customer video: Request video and Close video, and while the agent's Allow holds, the two video
-// windows (the agent's camera and the customer's own) run by the shared video client /client/video.js,
-// loaded only then. The server's word on the video (chat JSON, timeline frames) drives the windows.
+// Customer video: the Request video and Close video requests, and while the agent's Allow holds, the two
+// video windows (the agent's camera and the customer's own) run by the shared video client
+// /client/video.js, loaded only then. The server's word on the video (chat JSON, timeline frames) drives
+// the windows.
 import { api, chatPath } from './api.js';
-import { actionFailed } from './session.js';
 import { API, state } from './state.js';
 import { notify, setBusy, ui } from './ui.js';
 
@@ -66,7 +66,9 @@ export function stopVideo(s) {
   if (call.controller) call.controller.stop().catch((err) => console.error('stopping video failed', err));
 }
 
-async function videoAction(button, method, doneText) {
+// Request video (POST) or Close video (DELETE). `onFailed(s, err)` hears of a refusal: the chat itself
+// may be the cause.
+export async function videoAction(button, method, doneText, onFailed) {
   const s = state.session;
   if (!s || s.ended) return;
   setBusy(button, true);
@@ -77,15 +79,8 @@ async function videoAction(button, method, doneText) {
     s.videoShown = video; // already said, in doneText
     scheduleVideo(s, video);
   } catch (err) {
-    actionFailed(s, err);
+    onFailed(s, err);
   } finally {
     setBusy(button, false);
   }
 }
-
-ui.videoRequest.addEventListener('click', () => {
-  void videoAction(ui.videoRequest, 'POST', 'Video requested. Waiting for the agent to allow it…');
-});
-ui.videoClose.addEventListener('click', () => {
-  void videoAction(ui.videoClose, 'DELETE', 'Video closed.');
-});

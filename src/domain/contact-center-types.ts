@@ -1,7 +1,8 @@
 import type { DomainEvents } from './events.ts';
-import type { Channel, Customer, CustomerContext } from './interaction.ts';
+import type { MediaCapabilities } from './guards.ts';
+import type { Channel, Customer, CustomerContext, InteractionRecord, Party } from './interaction.ts';
+import type { Interactions } from './interactions.ts';
 import type { AttachmentStore, Clock, Directory, InteractionStore, Timers } from './ports.ts';
-import type { TimelineEntry } from './timeline.ts';
 
 // What the ContactCenter (contact-center.ts) is built from and what its entry points take.
 export interface ContactCenterConfig {
@@ -9,7 +10,18 @@ export interface ContactCenterConfig {
   maxChatsPerAgent: number;
 }
 
+// The call and video components of an interaction (MultimediaDesk), heard at the two moments the chat
+// decides for them: after Accept (auto-dial), and before the interaction ends, so its media is
+// released first.
+export interface InteractionMedia {
+  readonly capabilities: MediaCapabilities;
+  afterAccept(rec: InteractionRecord): Promise<void>;
+  beforeEnd(rec: InteractionRecord, by: Party): Promise<void>;
+}
+
 export interface ContactCenterDeps {
+  interactions: Interactions;
+  media: InteractionMedia;
   store: InteractionStore;
   directory: Directory;
   attachments: AttachmentStore;
@@ -32,6 +44,3 @@ export interface NewAttachment {
   declaredType: string | undefined;
   fileName: string;
 }
-
-// What a rule says about a new timeline entry; its id, seq and time are given when it is appended.
-export type EntryDraft = Pick<TimelineEntry, 'kind' | 'author'> & Partial<Pick<TimelineEntry, 'agentId' | 'text' | 'clientId' | 'attachment' | 'data'>>;

@@ -1,41 +1,27 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { isLive } from './call-leg.ts';
 import { checkedContext, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
+import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Service } from './directory.ts';
-import { conflict, forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
-import type { ContactCenterDeps, EntryDraft, NewAttachment, NewChat } from './contact-center-types.ts';
-import {
-  isOpen,
-  mergeContext,
-  transition,
-  type CustomerContext,
-  type InteractionRecord,
-  type Party,
-} from './interaction.ts';
+import { forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
+import type { AgentAction, CustomerAction } from './guards.ts';
+import { mergeContext, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
+import type { Interactions } from './interactions.ts';
 import { E164, LIMITS } from './limits.ts';
 import { chooseAgent } from './routing.ts';
 import type { AttachmentInfo, TimelineEntry, TimelineKind } from './timeline.ts';
-import { TimelineWriter } from './timeline-writer.ts';
-
-export type { ContactCenterConfig, ContactCenterDeps, EntryDraft, NewAttachment, NewChat } from './contact-center-types.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
 // desktop, SMS) goes through here; adapters only translate.
 export class ContactCenter {
   readonly #d: ContactCenterDeps;
-  readonly #open = new Map<string, InteractionRecord>();
+  readonly #open: Interactions;
   readonly #agents = new Map<string, AgentState>();
   readonly #offerTimers = new Map<string, { cancel(): void }>();
-  readonly #timeline: TimelineWriter;
-  // Other components of the interaction (call, video) plug in here: run after Accept, and before an
-  // interaction ends so its media is released first.
-  readonly afterAccept: Array<(rec: InteractionRecord) => Promise<void>> = [];
-  readonly beforeEnd: Array<(rec: InteractionRecord, by: Party) => Promise<void>> = [];
 
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
-    this.#timeline = new TimelineWriter(deps);
+    this.#open = deps.interactions;
   }
 
   // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the queue.
@@ -50,8 +36,8 @@ export class ContactCenter {
         pendingOffer: null,
       });
     }
-    for (const rec of await this.#d.store.loadOpenInteractions()) {
-      this.#open.set(rec.id, rec);
+    await this.#open.load();
+    for (const rec of this.#open.all()) {
       if (rec.state === 'offered') {
         transition(rec, 'offer_timeout');
         rec.offeredTo = null;
@@ -89,7 +75,7 @@ export class ContactCenter {
       video: null,
     };
     await this.#d.store.saveInteraction(rec);
-    this.#open.set(rec.id, rec);
+    this.#open.add(rec);
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
     this.dispatch();
     return { interaction: rec, token };
@@ -98,7 +84,7 @@ export class ContactCenter {
   // A token opens exactly one chat: any other chat answers 403, whatever its state.
   async authorizeCustomer(interactionId: string, token: string | undefined): Promise<InteractionRecord> {
     if (!token) throw unauthorized('missing_token', 'Send the chat token as "Authorization: Bearer <token>".');
-    const rec = this.#open.get(interactionId) ?? (await this.#d.store.getInteraction(interactionId));
+    const rec = await this.#open.find(interactionId);
     if (!rec) throw notFound('chat_not_found', 'No chat with this id.');
     const given = Buffer.from(hashToken(token), 'hex');
     if (!timingSafeEqual(given, Buffer.from(rec.tokenHash, 'hex'))) {
@@ -111,17 +97,17 @@ export class ContactCenter {
   // rejection, like every other rule.
   postCustomerMessage(interactionId: string, text: string, clientId?: string): Promise<TimelineEntry> {
     try {
-      const rec = this.requireOpen(interactionId);
+      const rec = this.customerMay('post_message', interactionId);
       checkText(text);
-      if (clientId === undefined) return this.#timeline.append(rec, { kind: 'message', author: 'customer', text });
-      return this.#timeline.appendOnce(rec, { kind: 'message', author: 'customer', text, clientId }, (id) => this.requireOpen(id));
+      if (clientId === undefined) return this.#open.append(rec, { kind: 'message', author: 'customer', text });
+      return this.#open.appendOnce(rec, { kind: 'message', author: 'customer', text, clientId });
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   async addAttachment(interactionId: string, file: NewAttachment): Promise<TimelineEntry> {
-    this.requireOpen(interactionId);
+    this.customerMay('send_photo', interactionId);
     const type = file.sniffedType;
     if (!type || !LIMITS.imageTypes.includes(type)) {
       throw unsupportedMedia('not_an_image', 'Only images (JPEG, PNG, GIF, WebP, HEIC, AVIF) can be sent.');
@@ -136,18 +122,18 @@ export class ContactCenter {
       fileName: file.fileName.slice(0, 200),
     };
     await this.#d.attachments.save(attachment.attachmentId, file.bytes);
-    return this.#timeline.append(this.requireOpen(interactionId), { kind: 'attachment', author: 'customer', attachment });
+    return this.#open.append(this.customerMay('send_photo', interactionId), { kind: 'attachment', author: 'customer', attachment });
   }
 
   async updateContext(interactionId: string, update: Partial<CustomerContext>): Promise<InteractionRecord> {
-    const rec = this.requireOpen(interactionId);
+    const rec = this.customerMay('update_context', interactionId);
     rec.context = checkedContext(mergeContext(rec.context, update));
-    await this.#timeline.append(rec, { kind: 'context', author: 'customer', data: { fields: update.fields ?? {}, location: update.location ?? null } });
+    await this.#open.append(rec, { kind: 'context', author: 'customer', data: { fields: update.fields ?? {}, location: update.location ?? null } });
     return rec;
   }
 
   async endByCustomer(interactionId: string): Promise<InteractionRecord> {
-    return this.end(this.requireOpen(interactionId), 'customer');
+    return this.end(this.customerMay('end_chat', interactionId), 'customer');
   }
 
   // ---- agent side ----------------------------------------------------------------------------
@@ -167,42 +153,39 @@ export class ContactCenter {
   }
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    const rec = this.requireOpen(interactionId);
-    if (rec.offeredTo !== agentId) throw forbidden('not_offered_to_you', 'This chat is not offered to you.');
+    const rec = this.agentMay('accept', agentId, interactionId);
     transition(rec, 'accept');
     const agent = this.agentState(agentId);
     this.clearOffer(rec, agent);
     rec.agentId = agentId;
     rec.acceptedAt = this.#d.clock.now();
     agent.interactions.add(rec.id);
-    await this.#timeline.append(rec, { kind: 'accepted', author: 'agent', agentId });
+    await this.#open.append(rec, { kind: 'accepted', author: 'agent', agentId });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
     this.dispatch();
-    for (const hook of this.afterAccept) await hook(rec);
+    await this.#d.media.afterAccept(rec);
     return rec;
   }
 
   async postAgentMessage(agentId: string, interactionId: string, text: string): Promise<TimelineEntry> {
-    const rec = this.requireOpen(interactionId);
-    if (rec.agentId !== agentId || rec.state !== 'active') throw forbidden('not_your_chat', 'Accept this chat before writing in it.');
+    const rec = this.agentMay('post_message', agentId, interactionId);
     checkText(text);
-    return this.#timeline.append(rec, { kind: 'message', author: 'agent', agentId, text });
+    return this.#open.append(rec, { kind: 'message', author: 'agent', agentId, text });
   }
 
+  // Refused while a call or video is up (see guards.ts); End session is the way out then.
   async disconnect(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    const rec = this.requireOpen(interactionId);
-    if (rec.agentId !== agentId) throw forbidden('not_your_chat', 'Only the agent handling this chat can disconnect it.');
-    // The chat is the primary component: release the call first, then disconnect the chat.
-    if (rec.callLegs.some(isLive)) throw conflict('call_in_progress', 'Release the call first, then disconnect the chat.');
-    if (rec.video?.state === 'active') {
-      throw conflict('video_active', 'Video is running: only the customer can close it. Use End session to end everything.');
-    }
-    return this.end(rec, 'agent');
+    return this.end(this.agentMay('disconnect_chat', agentId, interactionId), 'agent');
+  }
+
+  // Video, call and chat end together; the media goes first (InteractionMedia.beforeEnd).
+  async endSession(agentId: string, interactionId: string): Promise<InteractionRecord> {
+    return this.end(this.agentMay('end_session', agentId, interactionId), 'agent');
   }
 
   // An agent sees what is offered to them now, and what they accepted (open or in history).
   async interactionForAgent(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    const rec = this.#open.get(interactionId) ?? (await this.#d.store.getInteraction(interactionId));
+    const rec = await this.#open.find(interactionId);
     if (!rec) throw notFound('interaction_not_found', 'No such interaction.');
     if (rec.agentId !== agentId && rec.offeredTo !== agentId) {
       throw forbidden('not_your_interaction', 'This interaction was not offered to you.');
@@ -211,7 +194,8 @@ export class ContactCenter {
   }
 
   openInteractionsOf(agentId: string): InteractionRecord[] {
-    return [...this.#open.values()]
+    return this.#open
+      .all()
       .filter((rec) => rec.agentId === agentId || rec.offeredTo === agentId)
       .sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -233,7 +217,7 @@ export class ContactCenter {
   }
 
   openInteractions(): InteractionRecord[] {
-    return [...this.#open.values()];
+    return this.#open.all();
   }
 
   async agentDisplayName(agentId: string): Promise<string | null> {
@@ -254,7 +238,7 @@ export class ContactCenter {
 
   // Offers each queued chat, oldest first, to the best Ready agent of its service.
   dispatch(): void {
-    const queued = [...this.#open.values()].filter((r) => r.state === 'queued').sort((a, b) => a.createdAt - b.createdAt);
+    const queued = this.#open.all().filter((r) => r.state === 'queued').sort((a, b) => a.createdAt - b.createdAt);
     for (const rec of queued) {
       const agent = chooseAgent(rec.serviceId, this.#agents.values(), this.#d.config.maxChatsPerAgent);
       if (agent) this.offer(rec, agent);
@@ -273,7 +257,7 @@ export class ContactCenter {
     agent.pendingOffer = rec.id;
     this.#offerTimers.set(rec.id, this.#d.timers.schedule(this.#d.config.offerTimeoutMs, () => this.expireOffer(rec.id)));
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
-    this.persist(this.#timeline.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
+    this.persist(this.#open.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
   }
 
   // An offer left unanswered goes back to the queue; the agent who let it ring is made Not Ready so the
@@ -287,7 +271,7 @@ export class ContactCenter {
     applyPresence(agent, 'make_not_ready', this.#d.clock.now());
     this.#d.events.emit({ type: 'presence_changed', agent });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
-    this.persist(this.#timeline.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
+    this.persist(this.#open.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
     this.dispatch();
   }
 
@@ -300,20 +284,20 @@ export class ContactCenter {
   }
 
   private async end(rec: InteractionRecord, by: Party): Promise<InteractionRecord> {
-    for (const hook of this.beforeEnd) await hook(rec, by);
+    await this.#d.media.beforeEnd(rec, by);
     const before = { ...rec };
     const previousOfferedTo = rec.offeredTo;
     transition(rec, 'end');
     this.clearOffer(rec, previousOfferedTo ? this.#agents.get(previousOfferedTo) : undefined);
     rec.endedAt = this.#d.clock.now();
     rec.endedBy = by;
-    this.#open.delete(rec.id);
+    this.#open.remove(rec);
     try {
-      await this.#timeline.append(rec, { kind: 'ended', author: by, agentId: by === 'agent' ? rec.agentId : null });
+      await this.#open.append(rec, { kind: 'ended', author: by, agentId: by === 'agent' ? rec.agentId : null });
     } catch (err) {
       // Not durably ended: keep it open so the customer or agent can end it again.
       Object.assign(rec, before, { lastSeq: rec.lastSeq });
-      this.#open.set(rec.id, rec);
+      this.#open.add(rec);
       throw err;
     }
     const agent = rec.agentId ? this.#agents.get(rec.agentId) : undefined;
@@ -323,27 +307,12 @@ export class ContactCenter {
     return rec;
   }
 
-  private requireOpen(interactionId: string): InteractionRecord {
-    const rec = this.#open.get(interactionId);
-    if (!rec || !isOpen(rec)) throw conflict('chat_ended', 'This chat has ended.');
-    return rec;
+  private agentMay(action: AgentAction, agentId: string, interactionId: string): InteractionRecord {
+    return this.#open.agentMay(action, agentId, interactionId, this.#d.media.capabilities);
   }
 
-  // For the other components of an interaction (call legs, video), inside the domain.
-  findOpenInteraction(interactionId: string): InteractionRecord | undefined {
-    return this.#open.get(interactionId);
-  }
-
-  findInteraction(interactionId: string): Promise<InteractionRecord | undefined> {
-    return this.#d.store.getInteraction(interactionId);
-  }
-
-  openInteraction(interactionId: string): InteractionRecord {
-    return this.requireOpen(interactionId);
-  }
-
-  record(rec: InteractionRecord, draft: EntryDraft): Promise<TimelineEntry> {
-    return this.#timeline.append(rec, draft);
+  private customerMay(action: CustomerAction, interactionId: string): InteractionRecord {
+    return this.#open.customerMay(action, interactionId, this.#d.media.capabilities);
   }
 
   // Writes started from timers have no caller to answer: a failure is reported, not swallowed.

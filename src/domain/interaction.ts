@@ -1,4 +1,4 @@
-import type { CallLeg } from './call-leg.ts';
+import { isLive, type CallLeg } from './call-leg.ts';
 import { nextState, type StateTable } from './state-table.ts';
 import type { VideoSession } from './video-session.ts';
 
@@ -61,6 +61,11 @@ export function transition(rec: InteractionRecord, event: InteractionEvent): voi
 
 export function isOpen(rec: InteractionRecord): boolean {
   return rec.state !== 'ended';
+}
+
+// The call up in this chat right now, if any (an earlier one may have failed or been released).
+export function liveLeg(rec: InteractionRecord): CallLeg | undefined {
+  return rec.callLegs.find(isLive);
 }
 
 // Context arrives in pieces from the app: fields merge key by key, a new location replaces the old one.

@@ -1,40 +1,46 @@
 import { randomUUID } from 'node:crypto';
 import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, type CallLeg, type CallLegEvent } from './call-leg.ts';
-import type { ContactCenter } from './contact-center.ts';
-import { conflict, forbidden, unavailable } from './errors.ts';
-import type { InteractionRecord, Party } from './interaction.ts';
-import type { Clock, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
-import { nextState } from './state-table.ts';
-import { applyVideoEvent, isVideoOpen, VIDEO_STATES, type VideoEvent, type VideoSession } from './video-session.ts';
+import type { InteractionMedia } from './contact-center-types.ts';
+import type { Clock, Directory, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
+import { holdToggle, muteToggle, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
+import { isVideoOpen, applyVideoEvent, type VideoEvent, type VideoSession } from './video-session.ts';
+import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
+import type { Interactions } from './interactions.ts';
 
-// The voice and video components of a chat interaction and the rules between them:
-// calls belong to the chat's service; the agent releases the call before disconnecting the chat; once
-// video runs only the customer closes it alone, and the agent can only end the whole session.
-export class MultimediaDesk {
-  readonly #center: ContactCenter;
+export interface MultimediaDeps {
+  interactions: Interactions;
+  // Whether a service dials the customer when the agent accepts.
+  directory: Pick<Directory, 'getService'>;
+  telephony: Telephony | null;
+  video: VideoRooms | null;
+  clock: Clock;
+}
+
+// The voice and video components of a chat interaction. What may happen when is decided by the guard
+// table (guards.ts); this carries it out through the telephony and the video rooms, and writes each
+// change of a call leg or a video session on the interaction's timeline. ContactCenter hears it
+// through InteractionMedia (auto-dial after Accept, media released before the interaction ends).
+export class MultimediaDesk implements InteractionMedia {
+  readonly #interactions: Interactions;
+  readonly #directory: Pick<Directory, 'getService'>;
   readonly #telephony: Telephony | null;
   readonly #video: VideoRooms | null;
   readonly #clock: Clock;
+  readonly capabilities: MediaCapabilities;
 
-  constructor(opts: { center: ContactCenter; telephony: Telephony | null; video: VideoRooms | null; clock: Clock }) {
-    this.#center = opts.center;
-    this.#telephony = opts.telephony;
-    this.#video = opts.video;
-    this.#clock = opts.clock;
-    opts.center.afterAccept.push((rec) => this.autoDial(rec));
-    opts.center.beforeEnd.push((rec, by) => this.releaseMediaBeforeEnd(rec, by));
-  }
-
-  get callingConfigured(): boolean {
-    return this.#telephony !== null;
+  constructor(deps: MultimediaDeps) {
+    this.#interactions = deps.interactions;
+    this.#directory = deps.directory;
+    this.#telephony = deps.telephony;
+    this.#video = deps.video;
+    this.#clock = deps.clock;
+    this.capabilities = { callingConfigured: deps.telephony !== null, videoConfigured: deps.video !== null };
   }
 
   // ---- voice ----------------------------------------------------------------------------------
 
   async callCustomer(agentId: string, interactionId: string): Promise<CallLeg> {
-    const rec = this.agentsActive(agentId, interactionId);
-    const telephony = this.requireTelephony();
-    if (rec.callLegs.some(isLive)) throw conflict('call_in_progress', 'A call is already up in this chat.');
+    const rec = this.agentMay('call', agentId, interactionId);
     const leg: CallLeg = {
       id: randomUUID(),
       interactionId: rec.id,
@@ -51,7 +57,7 @@ export class MultimediaDesk {
     rec.callLegs.push(leg);
     // The call is placed while its leg is written, so the store's write is not on the ringing path. A
     // crash in between leaves at most a tagged channel, which the telephony hangs up when it is back.
-    const placing = telephony
+    const placing = this.telephony()
       .placeCall({ legId: leg.id, interactionId: rec.id, serviceId: rec.serviceId, agentId, customerNumber: leg.customerNumber })
       .then(() => null, (err: unknown) => err as Error);
     await this.recordCall(rec, leg);
@@ -64,36 +70,23 @@ export class MultimediaDesk {
   }
 
   async releaseCall(agentId: string, interactionId: string): Promise<CallLeg> {
-    const rec = this.agentsActive(agentId, interactionId);
-    if (rec.video?.state === 'active') {
-      throw conflict('video_active', 'Video is running: only the customer can close it. Use End session to end everything.');
-    }
-    return this.release(rec);
+    return this.release(this.agentMay('release_call', agentId, interactionId));
   }
 
-  async hold(agentId: string, interactionId: string, on: boolean): Promise<CallLeg> {
-    const rec = this.agentsActive(agentId, interactionId);
-    const leg = this.liveLeg(rec);
-    applyCallEvent(leg, on ? 'hold' : 'unhold', this.#clock.now());
-    await (on ? this.requireTelephony().hold(leg.id) : this.requireTelephony().unhold(leg.id));
-    await this.recordCall(rec, leg);
-    return leg;
+  // The desktop's Hold button: holds the live call, or takes it off hold.
+  async toggleHold(agentId: string, interactionId: string): Promise<CallLeg> {
+    return this.toggle(agentId, interactionId, holdToggle, (leg, event) => applyCallEvent(leg, event, this.#clock.now()));
   }
 
-  async mute(agentId: string, interactionId: string, on: boolean): Promise<CallLeg> {
-    const rec = this.agentsActive(agentId, interactionId);
-    const leg = this.liveLeg(rec);
-    if (leg.state !== 'connected' && leg.state !== 'on_hold') throw conflict('call_not_connected', 'The call is not connected yet.');
-    applyMuteEvent(leg, on ? 'mute' : 'unmute');
-    await (on ? this.requireTelephony().mute(leg.id) : this.requireTelephony().unmute(leg.id));
-    await this.recordCall(rec, leg);
-    return leg;
+  // The desktop's Mute button: mutes the agent on the live call, or unmutes.
+  async toggleMute(agentId: string, interactionId: string): Promise<CallLeg> {
+    return this.toggle(agentId, interactionId, muteToggle, applyMuteEvent);
   }
 
   // Progress reported by the telephony adapter. Events that no longer apply (a late hangup after a
   // release) are ignored: the leg's state table decides.
   async onCallEvent(interactionId: string, legId: string, event: CallLegEvent, cause?: string): Promise<void> {
-    const rec = this.#center.findOpenInteraction(interactionId) ?? (await this.#center.findInteraction(interactionId));
+    const rec = await this.#interactions.find(interactionId);
     const leg = rec?.callLegs.find((l) => l.id === legId);
     if (!rec || !leg || !canApplyCallEvent(leg, event)) return;
     applyCallEvent(leg, event, this.#clock.now(), cause);
@@ -102,29 +95,34 @@ export class MultimediaDesk {
 
   // ---- video ----------------------------------------------------------------------------------
 
-  // The customer asks; asking again while a request or a session is open changes nothing.
-  async requestVideo(interactionId: string): Promise<VideoSession> {
-    const rec = this.#center.openInteraction(interactionId);
-    this.requireVideo();
-    if (rec.video && isVideoOpen(rec.video)) return rec.video;
+  // The customer asks; asking again while a request or a session is open changes nothing (`created`
+  // says which it was).
+  async requestVideo(interactionId: string): Promise<{ video: VideoSession; created: boolean }> {
+    const rec = this.customerMay('request_video', interactionId);
+    if (rec.video && isVideoOpen(rec.video)) return { video: rec.video, created: false };
     rec.video = { id: randomUUID(), interactionId: rec.id, state: 'requested', requestedAt: this.#clock.now(), startedAt: null, endedAt: null, endedBy: null };
     await this.recordVideo(rec, 'customer');
-    return rec.video;
+    return { video: rec.video, created: true };
   }
 
   async allowVideo(agentId: string, interactionId: string): Promise<VideoSession> {
-    const rec = this.agentsActive(agentId, interactionId);
-    const video = this.currentVideo(rec);
-    nextState(VIDEO_STATES, 'video', video.state, 'allow'); // refuse before a room is opened for nothing
-    await this.requireVideo().open(video.id);
-    applyVideoEvent(video, 'allow', this.#clock.now());
+    const rec = this.agentMay('allow_video', agentId, interactionId);
+    const video = rec.video!;
+    await this.#video!.open(video.id);
+    try {
+      applyVideoEvent(video, 'allow', this.#clock.now());
+    } catch (err) {
+      // The customer closed the request while the room opened: no room is left for nobody.
+      await this.#video!.close(video.id);
+      throw err;
+    }
     await this.recordVideo(rec, 'agent');
     return video;
   }
 
   async declineVideo(agentId: string, interactionId: string): Promise<VideoSession> {
-    const rec = this.agentsActive(agentId, interactionId);
-    const video = this.currentVideo(rec);
+    const rec = this.agentMay('decline_video', agentId, interactionId);
+    const video = rec.video!;
     applyVideoEvent(video, 'decline', this.#clock.now());
     await this.recordVideo(rec, 'agent');
     return video;
@@ -132,23 +130,15 @@ export class MultimediaDesk {
 
   // Only the customer closes video alone; chat and call stay up.
   async customerCloseVideo(interactionId: string): Promise<VideoSession> {
-    const rec = this.#center.openInteraction(interactionId);
-    const video = this.currentVideo(rec);
+    const rec = this.customerMay('close_video', interactionId);
+    const video = rec.video!;
     await this.closeVideo(rec, video, 'customer_close');
     return video;
   }
 
-  // The agent's only way out once video runs: video, then the call, then the chat, in that order.
-  async endSession(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    const rec = this.agentsActive(agentId, interactionId);
-    if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, 'end_session');
-    if (rec.callLegs.some(isLive)) await this.release(rec);
-    return this.#center.disconnect(agentId, interactionId);
-  }
-
   // The media server lost the room (its worker died): the video ends like a close, chat and call stay.
   async onVideoLost(sessionId: string): Promise<void> {
-    const rec = this.#center.openInteractions().find((r) => r.video?.id === sessionId);
+    const rec = this.#interactions.all().find((r) => r.video?.id === sessionId);
     if (!rec?.video || rec.video.state !== 'active') return;
     await this.closeVideo(rec, rec.video, 'media_lost');
   }
@@ -156,52 +146,52 @@ export class MultimediaDesk {
   // Signaling is allowed only to the two participants of a running video session. The answers to
   // `capabilities` and `consume` say whether the video carries audio: not while a call carries the voice.
   async videoSignal(interactionId: string, participant: VideoParticipant, agentId: string | undefined, request: VideoSignal): Promise<unknown> {
-    const rec = this.#center.openInteraction(interactionId);
-    if (participant === 'agent' && rec.agentId !== agentId) throw forbidden('not_your_chat', 'This chat is not yours.');
-    if (rec.video?.state !== 'active' || !this.#video) throw conflict('video_not_active', 'Video is not running in this chat.');
-    const answer = await this.#video.signal(rec.video.id, participant, request);
+    const rec = participant === 'agent' ? this.agentMay('video_signal', agentId ?? '', interactionId) : this.customerMay('video_signal', interactionId);
+    const answer = await this.#video!.signal(rec.video!.id, participant, request);
     if (request.op !== 'capabilities' && request.op !== 'consume') return answer;
-    return { ...(answer as object), withAudio: !rec.callLegs.some(isLive) };
+    return { ...(answer as object), withAudio: !liveLeg(rec) };
   }
 
   // A closed tab or a dropped socket: that participant's transports go, the video session stays.
   participantLeft(interactionId: string, participant: VideoParticipant): void {
-    const rec = this.#center.findOpenInteraction(interactionId);
+    const rec = this.#interactions.get(interactionId);
     if (rec?.video?.state === 'active') this.#video?.leave(rec.video.id, participant);
   }
 
   // The agent's desktop went away: their side of every running video goes.
   agentLeft(agentId: string): void {
-    for (const rec of this.#center.openInteractionsOf(agentId)) {
+    for (const rec of this.#interactions.all()) {
       if (rec.agentId === agentId) this.participantLeft(rec.id, 'agent');
     }
   }
 
   // What the media server holds for this chat's running video (for the agent's diagnostics and leak checks).
   async videoDump(agentId: string, interactionId: string): Promise<VideoRoomDump> {
-    const rec = this.agentsActive(agentId, interactionId);
-    if (rec.video?.state !== 'active' || !this.#video) throw conflict('video_not_active', 'Video is not running in this chat.');
-    return this.#video.dump(rec.video.id);
+    const rec = this.agentMay('video_signal', agentId, interactionId);
+    return this.#video!.dump(rec.video!.id);
+  }
+
+  // ---- InteractionMedia: what ContactCenter asks of the media ---------------------------------
+
+  async afterAccept(rec: InteractionRecord): Promise<void> {
+    if (!this.#telephony || !rec.agentId) return;
+    const service = await this.#directory.getService(rec.serviceId);
+    if (service?.autoDial) await this.callCustomer(rec.agentId, rec.id);
+  }
+
+  // The guard table refuses a plain Disconnect while a call or video runs, so for the agent this
+  // finds media only on End session (or a video request nobody answered).
+  async beforeEnd(rec: InteractionRecord, by: Party): Promise<void> {
+    if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, by === 'customer' ? 'customer_close' : 'end_session');
+    if (liveLeg(rec)) await this.release(rec);
   }
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private async autoDial(rec: InteractionRecord): Promise<void> {
-    const service = await this.#center.requireService(rec.serviceId);
-    if (!service.autoDial || !this.#telephony || !rec.agentId) return;
-    await this.callCustomer(rec.agentId, rec.id);
-  }
-
-  // The agent's Disconnect is refused while a call or video is up (see ContactCenter.disconnect), so for
-  // the agent this only closes a video request nobody answered.
-  private async releaseMediaBeforeEnd(rec: InteractionRecord, by: Party): Promise<void> {
-    if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, by === 'customer' ? 'customer_close' : 'end_session');
-    if (by !== 'agent' && rec.callLegs.some(isLive)) await this.release(rec);
-  }
-
+  // Without telephony (turned off since the call was placed) there is nothing left to hang up.
   private async release(rec: InteractionRecord): Promise<CallLeg> {
-    const leg = this.liveLeg(rec);
-    await this.requireTelephony().release(leg.id);
+    const leg = liveLeg(rec)!;
+    await this.#telephony?.release(leg.id);
     if (isLive(leg)) applyCallEvent(leg, 'release', this.#clock.now());
     await this.recordCall(rec, leg);
     return leg;
@@ -213,38 +203,40 @@ export class MultimediaDesk {
     await this.recordVideo(rec, event === 'customer_close' ? 'customer' : event === 'end_session' ? 'agent' : 'system');
   }
 
-  private agentsActive(agentId: string, interactionId: string): InteractionRecord {
-    const rec = this.#center.openInteraction(interactionId);
-    if (rec.agentId !== agentId || rec.state !== 'active') throw forbidden('not_your_chat', 'Accept this chat first.');
-    return rec;
-  }
-
-  private liveLeg(rec: InteractionRecord): CallLeg {
-    const leg = rec.callLegs.find(isLive);
-    if (!leg) throw conflict('no_call', 'There is no call up in this chat.');
+  // The telephony acts first: a hold or mute it could not do leaves the leg as it was.
+  private async toggle<E extends 'hold' | 'unhold' | 'mute' | 'unmute'>(
+    agentId: string,
+    interactionId: string,
+    pick: (rec: InteractionRecord) => E,
+    apply: (leg: CallLeg, event: E) => void,
+  ): Promise<CallLeg> {
+    const event = pick(this.#interactions.require(interactionId));
+    const rec = this.agentMay(event, agentId, interactionId);
+    const leg = liveLeg(rec)!;
+    await this.telephony()[event](leg.id);
+    apply(leg, event);
+    await this.recordCall(rec, leg);
     return leg;
   }
 
-  private currentVideo(rec: InteractionRecord): VideoSession {
-    if (!rec.video) throw conflict('no_video', 'Video was not requested in this chat.');
-    return rec.video;
+  private agentMay(action: AgentAction, agentId: string, interactionId: string): InteractionRecord {
+    return this.#interactions.agentMay(action, agentId, interactionId, this.capabilities);
   }
 
-  private requireVideo(): VideoRooms {
-    if (!this.#video) throw unavailable('video_unavailable', 'Video is not available on this server.');
-    return this.#video;
+  private customerMay(action: CustomerAction, interactionId: string): InteractionRecord {
+    return this.#interactions.customerMay(action, interactionId, this.capabilities);
   }
 
-  private requireTelephony(): Telephony {
-    if (!this.#telephony) throw unavailable('calling_not_configured', 'Calling is not configured on this server.');
-    return this.#telephony;
+  // Asked only once the guard table allowed a call action, which it does only with calling configured.
+  private telephony(): Telephony {
+    return this.#telephony!;
   }
 
   private recordCall(rec: InteractionRecord, leg: CallLeg) {
-    return this.#center.record(rec, { kind: 'call', author: 'system', agentId: leg.agentId, data: { ...leg } });
+    return this.#interactions.append(rec, { kind: 'call', author: 'system', agentId: leg.agentId, data: { ...leg } });
   }
 
   private recordVideo(rec: InteractionRecord, author: Party) {
-    return this.#center.record(rec, { kind: 'video', author, agentId: rec.agentId, data: { ...rec.video } });
+    return this.#interactions.append(rec, { kind: 'video', author, agentId: rec.agentId, data: { ...rec.video } });
   }
 }

@@ -31,23 +31,6 @@ import type { TimelineEntry } from './timeline.ts';
 // MESSAGE) are adapters: inbound texts enter through receive(), outbound ones leave through an
 // SmsSender.
 
-// The gateway and store types live in sms-ports.ts; they are exported from here too, where the
-// adapters and tests import them.
-export { DELIVERY_LABELS, GATEWAY_STATUSES, isFinalStatus, isGatewayStatus } from './sms-ports.ts';
-export type {
-  GatewayStatus,
-  InboundSms,
-  OutboundSms,
-  SeenSms,
-  SmsDelivery,
-  SmsDeliveryStatus,
-  SmsGatewayKind,
-  SmsRoute,
-  SmsSender,
-  SmsStore,
-  StoredPart,
-} from './sms-ports.ts';
-
 export type InboundResult =
   // interactionId is null only for a text whose parts were all blank (nothing to show).
   | { status: 'delivered'; interactionId: string | null }

@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { ContactCenterDeps, EntryDraft } from './contact-center-types.ts';
+import type { DomainEvents } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
-import type { TimelineEntry } from './timeline.ts';
+import type { Clock, InteractionStore } from './ports.ts';
+import type { EntryDraft, TimelineEntry } from './timeline.ts';
+
+export interface TimelineWriterDeps {
+  store: InteractionStore;
+  events: DomainEvents;
+  clock: Clock;
+}
 
 // Appends entries to an interaction's timeline: the next seq, one durable write with the interaction
 // when it changed, then the event listeners hear it. A failed write gives its seq back, so the
 // timeline stays gap-free. Not async: this is the hottest path there is, and every promise layer
 // shows under load (bench:chat).
 export class TimelineWriter {
-  readonly #d: Pick<ContactCenterDeps, 'store' | 'events' | 'clock'>;
+  readonly #d: TimelineWriterDeps;
   // Customer sends still being written, by chat and client id: a retry gets the first write.
   readonly #pendingClientIds = new WeakMap<InteractionRecord, Map<string, Promise<TimelineEntry>>>();
 
-  constructor(deps: Pick<ContactCenterDeps, 'store' | 'events' | 'clock'>) {
+  constructor(deps: TimelineWriterDeps) {
     this.#d = deps;
   }
 

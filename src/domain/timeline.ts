@@ -37,8 +37,17 @@ export interface TimelineEntry {
 // What the customer's own client is shown: the conversation and the milestones of their chat.
 const CUSTOMER_VISIBLE: ReadonlySet<TimelineKind> = new Set(['message', 'attachment', 'accepted', 'video', 'ended']);
 
+// What a rule says about a new timeline entry; its id, seq and time are given when it is appended.
+export type EntryDraft = Pick<TimelineEntry, 'kind' | 'author'> & Partial<Pick<TimelineEntry, 'agentId' | 'text' | 'clientId' | 'attachment' | 'data'>>;
+
 export function visibleToCustomer(entry: TimelineEntry): boolean {
   return CUSTOMER_VISIBLE.has(entry.kind);
+}
+
+// Routing's own milestones (offers made and expired) stay out of the agent's chat panel; the
+// interaction's history page shows them.
+export function shownToAgents(entry: TimelineEntry): boolean {
+  return entry.kind !== 'offered' && entry.kind !== 'offer_expired';
 }
 
 export function isConversation(entry: TimelineEntry): boolean {

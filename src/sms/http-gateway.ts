@@ -1,4 +1,4 @@
-import type { OutboundSms, SmsSender } from '../domain/sms-desk.ts';
+import type { OutboundSms, SmsSender } from '../domain/sms-ports.ts';
 import { sign } from './signature.ts';
 
 export interface HttpSmsGatewayOptions {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { invalid } from '../domain/errors.ts';
-import type { InboundSms, OutboundSms, SmsSender } from '../domain/sms-desk.ts';
+import type { InboundSms, OutboundSms, SmsSender } from '../domain/sms-ports.ts';
 
 // SMS as SIP MESSAGE, through Asterisk's SMS trunk (asterisk-config/README.md, "Texts"). Inbound: a
 // text the trunk received becomes an InboundSms for SmsDesk.receive(); outbound: an agent's reply is

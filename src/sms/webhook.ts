@@ -2,7 +2,8 @@ import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { invalid, unauthorized, unavailable } from '../domain/errors.ts';
 import { E164, LIMITS } from '../domain/limits.ts';
-import { GATEWAY_STATUSES, MAX_PARTS, type SmsDesk } from '../domain/sms-desk.ts';
+import { MAX_PARTS, type SmsDesk } from '../domain/sms-desk.ts';
+import { GATEWAY_STATUSES } from '../domain/sms-ports.ts';
 import { checkSignature, SIGNATURE_HEADER } from './signature.ts';
 
 // The HTTP side of SMS gateways, mounted at /api/v1/sms before any JSON parser: the signature is an

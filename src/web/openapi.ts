@@ -1,13 +1,75 @@
-// OpenAPI 3 description of the public mobile API and of the SMS gateways' webhook, served at
+// OpenAPI 3.1 description of the public mobile API and of the SMS gateways' webhook, served at
 // /api/v1/openapi.json. The integration tests check the server against it, so it stays true.
+import { z } from 'zod';
+import { LIMITS } from '../domain/limits.ts';
+import { inboundSchema, statusSchema } from '../sms/webhook.ts';
+import { contextSchema, newChatSchema, newMessageSchema } from './mobile-api/schemas.ts';
+import { chatJsonSchema, messageJsonSchema, videoJsonSchema } from './mobile-api/serialize.ts';
+import { videoSignalSchema } from './video-signal.ts';
+
+// The zod schemas that check the requests and type the answers are the document's schemas, so every
+// limit and pattern is written once. OpenAPI 3.1 takes JSON Schema 2020-12 as it is; `io: 'input'` keeps
+// answers open to fields added later, as the hand-written document did.
+const components = z.registry<{ id: string }>();
+const named = {
+  Context: contextSchema,
+  Chat: chatJsonSchema,
+  Message: messageJsonSchema,
+  Video: videoJsonSchema,
+  NewChat: newChatSchema,
+  NewMessage: newMessageSchema,
+  VideoSignal: videoSignalSchema,
+  SmsInbound: inboundSchema,
+  SmsStatus: statusSchema,
+};
+for (const [id, schema] of Object.entries(named)) components.add(schema, { id });
+
+const generated = z.toJSONSchema(components, {
+  target: 'draft-2020-12',
+  io: 'input',
+  uri: (id) => `#/components/schemas/${id}`,
+  // zod states the bounds of a safe integer and the regex behind its date-time check; to a client
+  // `integer` and `format: date-time` say it all.
+  override: ({ jsonSchema: s }) => {
+    if (s.type === 'integer' && s.minimum === Number.MIN_SAFE_INTEGER) delete s.minimum;
+    if (s.type === 'integer' && s.maximum === Number.MAX_SAFE_INTEGER) delete s.maximum;
+    if (s.format === 'date-time') delete s.pattern;
+  },
+}).schemas;
+// Each schema is emitted as a document of its own; inside components its place is its identity.
+const schemas = Object.fromEntries(
+  Object.entries(generated).map(([id, schema]) => {
+    const body = { ...schema };
+    delete body.$schema;
+    delete body.$id;
+    return [id, body];
+  }),
+);
+
+const ref = (id: keyof typeof named) => ({ $ref: `#/components/schemas/${id}` });
 const error = { $ref: '#/components/responses/Error' };
 const bearer = [{ chatToken: [] }];
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const afterParam = { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const signed = [{ smsSignature: [] }];
-const e164 = { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' };
 /** A required JSON request body. */
 const jsonBody = (schema: object) => ({ required: true, ...json(schema) });
+/** An answer with a JSON body. */
+const answer = (description: string, schema: object) => ({ description, ...json(schema) });
+/** The error answers of an operation, by status. */
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), error]));
+
+/** An operation on one chat, opened by its token. */
+function onChat(op: { summary: string; description?: string; body?: object; responses: object }) {
+  return {
+    summary: op.summary,
+    ...(op.description === undefined ? {} : { description: op.description }),
+    security: bearer,
+    parameters: [idParam],
+    ...(op.body === undefined ? {} : { requestBody: jsonBody(op.body) }),
+    responses: op.responses,
+  };
+}
 
 /**
  * A POST of an SMS gateway's webhook: signed, a JSON body, and `taken` for 200; the other answers are the
@@ -18,73 +80,14 @@ function smsWebhook(op: { summary: string; description?: string; body: object; t
     post: {
       summary: op.summary,
       ...(op.description === undefined ? {} : { description: op.description }),
-      security: signed,
+      security: [{ smsSignature: [] }],
       requestBody: jsonBody(op.body),
-      responses: { '200': op.taken, '400': error, '401': error, '404': error, '413': error, '503': error },
+      responses: { '200': op.taken, ...errors(400, 401, 404, 413, 503) },
     },
   };
 }
 
-const Context = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    fields: { type: 'object', additionalProperties: { type: 'string', maxLength: 1000 }, maxProperties: 50 },
-    location: {
-      type: 'object',
-      required: ['lat', 'lon'],
-      additionalProperties: false,
-      properties: {
-        lat: { type: 'number', minimum: -90, maximum: 90 },
-        lon: { type: 'number', minimum: -180, maximum: 180 },
-        accuracy_m: { type: 'number', minimum: 0 },
-      },
-    },
-  },
-};
-
-const Message = {
-  type: 'object',
-  required: ['id', 'seq', 'author', 'text', 'client_id', 'attachment', 'created_at'],
-  properties: {
-    id: { type: 'string' },
-    seq: { type: 'integer', description: 'Position in the chat; use it with ?after= to catch up.' },
-    author: { type: 'string', enum: ['customer', 'agent'] },
-    text: { type: ['string', 'null'] },
-    client_id: { type: ['string', 'null'] },
-    attachment: {
-      oneOf: [
-        { type: 'null' },
-        {
-          type: 'object',
-          required: ['id', 'content_type', 'size', 'file_name', 'url'],
-          properties: {
-            id: { type: 'string' },
-            content_type: { type: 'string' },
-            size: { type: 'integer' },
-            file_name: { type: 'string' },
-            url: { type: 'string', description: 'GET with the chat token.' },
-          },
-        },
-      ],
-    },
-    created_at: { type: 'string', format: 'date-time' },
-  },
-};
-
-const Chat = {
-  type: 'object',
-  required: ['id', 'service', 'state', 'customer', 'agent', 'context'],
-  properties: {
-    id: { type: 'string' },
-    service: { type: 'string' },
-    state: { type: 'string', enum: ['queued', 'offered', 'active', 'ended'] },
-    customer: { type: 'object', properties: { name: { type: 'string' }, phone: { type: 'string' } } },
-    agent: { oneOf: [{ type: 'null' }, { type: 'object', properties: { name: { type: 'string' } } }] },
-    video: { oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/Video' }] },
-    context: { type: 'object' },
-  },
-};
+const idAndStatus = (status: object) => ({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status } });
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -105,20 +108,7 @@ export const openApiDocument = {
         description: 'SMS gateways: sha256=<hex HMAC-SHA256 of the raw request body> with the shared secret (SMS_WEBHOOK_SECRET).',
       },
     },
-    schemas: {
-      Context,
-      Message,
-      Chat,
-      Video: {
-        type: 'object',
-        required: ['id', 'state', 'ended_by'],
-        properties: {
-          id: { type: 'string' },
-          state: { type: 'string', enum: ['requested', 'active', 'declined', 'closed'] },
-          ended_by: { type: ['string', 'null'] },
-        },
-      },
-    },
+    schemas,
     responses: {
       Error: json({
         type: 'object',
@@ -131,125 +121,80 @@ export const openApiDocument = {
     '/chats': {
       post: {
         summary: 'Start a chat',
-        requestBody: jsonBody({
-          type: 'object',
-          required: ['service', 'name', 'phone'],
-          additionalProperties: false,
-          properties: {
-            service: { type: 'string', example: 'roadside' },
-            name: { type: 'string', maxLength: 100 },
-            phone: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' },
-            context: { $ref: '#/components/schemas/Context' },
-          },
-        }),
+        requestBody: jsonBody(ref('NewChat')),
         responses: {
-          '201': { description: 'Chat started', ...json({ type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }) },
-          '400': error,
-          '404': error,
+          '201': answer('Chat started', { type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }),
+          ...errors(400, 404),
         },
       },
     },
     '/chats/{id}': {
-      get: {
-        summary: 'The chat and its state',
-        security: bearer,
-        parameters: [idParam],
-        responses: { '200': { description: 'The chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '404': error },
-      },
+      get: onChat({ summary: 'The chat and its state', responses: { '200': answer('The chat', ref('Chat')), ...errors(401, 403, 404) } }),
     },
     '/chats/{id}/messages': {
       get: {
-        summary: 'Messages and photos, in order',
-        security: bearer,
-        parameters: [idParam, { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } }],
-        responses: {
-          '200': { description: 'Messages', ...json({ type: 'object', properties: { messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } } } }) },
-          '400': error,
-          '401': error,
-          '403': error,
-          '404': error,
-        },
-      },
-      post: {
-        summary: 'Send a message; a repeated client_id returns the first message, never a duplicate',
-        security: bearer,
-        parameters: [idParam],
-        requestBody: jsonBody({
-          type: 'object',
-          required: ['text'],
-          additionalProperties: false,
-          properties: { text: { type: 'string', minLength: 1, maxLength: 8000 }, client_id: { type: 'string', maxLength: 100 } },
+        ...onChat({
+          summary: 'Messages and photos, in order',
+          responses: {
+            '200': answer('Messages', { type: 'object', properties: { messages: { type: 'array', items: ref('Message') } } }),
+            ...errors(400, 401, 403, 404),
+          },
         }),
-        responses: { '201': { description: 'Stored', ...json({ $ref: '#/components/schemas/Message' }) }, '400': error, '401': error, '403': error, '404': error, '409': error },
+        parameters: [idParam, afterParam],
       },
+      post: onChat({
+        summary: 'Send a message; a repeated client_id returns the first message, never a duplicate',
+        body: ref('NewMessage'),
+        responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409) },
+      }),
     },
     '/chats/{id}/attachments': {
       post: {
-        summary: 'Send a photo (JPEG, PNG, GIF, WebP, HEIC, AVIF; at most 10 MB)',
-        security: bearer,
-        parameters: [idParam],
+        ...onChat({
+          summary: `Send a photo (${LIMITS.imageTypes.join(', ')}; at most ${LIMITS.attachmentMaxBytes / 2 ** 20} MB)`,
+          responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409, 413, 415) },
+        }),
         requestBody: {
           required: true,
           content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } },
-        },
-        responses: {
-          '201': { description: 'Stored', ...json({ $ref: '#/components/schemas/Message' }) },
-          '400': error,
-          '401': error,
-          '403': error,
-          '404': error,
-          '409': error,
-          '413': error,
-          '415': error,
         },
       },
     },
     '/chats/{id}/attachments/{attachmentId}': {
       get: {
-        summary: 'The photo itself, served as the image type its bytes are, with nosniff',
-        security: bearer,
+        ...onChat({
+          summary: 'The photo itself, served as the image type its bytes are, with nosniff',
+          responses: {
+            '200': { description: 'The image', content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } },
+            ...errors(401, 403, 404),
+          },
+        }),
         parameters: [idParam, { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: {
-          '200': { description: 'The image', content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } },
-          '401': error,
-          '403': error,
-          '404': error,
-        },
       },
     },
     '/chats/{id}/context': {
-      post: {
+      post: onChat({
         summary: 'Merge context (fields by key; location replaces)',
-        security: bearer,
-        parameters: [idParam],
-        requestBody: jsonBody({ $ref: '#/components/schemas/Context' }),
-        responses: { '200': { description: 'The chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '400': error, '401': error, '403': error, '404': error, '409': error },
-      },
+        body: ref('Context'),
+        responses: { '200': answer('The chat', ref('Chat')), ...errors(400, 401, 403, 404, 409) },
+      }),
     },
     '/chats/{id}/video': {
-      post: {
+      post: onChat({
         summary: 'Ask for video (a repeated request while one is open answers 200 with it)',
-        security: bearer,
-        parameters: [idParam],
         responses: {
-          '200': { description: 'Already requested or running', ...json({ $ref: '#/components/schemas/Video' }) },
-          '201': { description: 'Requested', ...json({ $ref: '#/components/schemas/Video' }) },
-          '401': error,
-          '403': error,
-          '404': error,
-          '409': error,
-          '503': error,
+          '200': answer('Already requested or running', ref('Video')),
+          '201': answer('Requested', ref('Video')),
+          ...errors(401, 403, 404, 409, 503),
         },
-      },
-      delete: {
+      }),
+      delete: onChat({
         summary: 'Close video (only the customer can close it alone)',
-        security: bearer,
-        parameters: [idParam],
-        responses: { '200': { description: 'Closed', ...json({ $ref: '#/components/schemas/Video' }) }, '401': error, '403': error, '404': error, '409': error },
-      },
+        responses: { '200': answer('Closed', ref('Video')), ...errors(401, 403, 404, 409) },
+      }),
     },
     '/chats/{id}/video/signal': {
-      post: {
+      post: onChat({
         summary: "WebRTC signaling of the customer's browser with the video SFU (mediasoup-client), while the video runs",
         description:
           'One operation per call, chosen by `op`: `capabilities` -> {routerRtpCapabilities, withAudio}; `create_transport` -> ' +
@@ -259,93 +204,33 @@ export const openApiDocument = {
           "(the agent's tracks not yet consumed on that transport; consumers start paused); `resume` {consumerId} -> {resumed}; " +
           '`close_transport` {transportId} -> {closed}. `withAudio` is false while a phone call carries the voice: then send video only. ' +
           'Closing the events socket closes the transports.',
-        security: bearer,
-        parameters: [idParam],
-        requestBody: jsonBody({
-          type: 'object',
-          required: ['op'],
-          properties: {
-            op: { type: 'string', enum: ['capabilities', 'create_transport', 'connect_transport', 'produce', 'close_producer', 'consume', 'resume', 'close_transport'] },
-            transportId: { type: 'string' },
-            producerId: { type: 'string' },
-            consumerId: { type: 'string' },
-            kind: { type: 'string', enum: ['audio', 'video'] },
-            dtlsParameters: { type: 'object' },
-            rtpParameters: { type: 'object' },
-            rtpCapabilities: { type: 'object' },
-          },
-        }),
-        responses: {
-          '200': { description: 'The answer of that operation', ...json({ type: 'object' }) },
-          '400': error,
-          '401': error,
-          '403': error,
-          '404': error,
-          '409': error,
-          '503': error,
-        },
-      },
+        body: ref('VideoSignal'),
+        responses: { '200': answer('The answer of that operation', { type: 'object' }), ...errors(400, 401, 403, 404, 409, 503) },
+      }),
     },
     '/chats/{id}/end': {
-      post: {
-        summary: 'End the chat',
-        security: bearer,
-        parameters: [idParam],
-        responses: { '200': { description: 'The ended chat', ...json({ $ref: '#/components/schemas/Chat' }) }, '401': error, '403': error, '404': error, '409': error },
-      },
+      post: onChat({ summary: 'End the chat', responses: { '200': answer('The ended chat', ref('Chat')), ...errors(401, 403, 404, 409) } }),
     },
     '/sms/inbound': smsWebhook({
       summary: 'SMS gateway webhook: a text (or one part of a concatenated text) to one of our numbers',
       description:
-        'Opens an SMS chat on the service the number belongs to, or joins the open one from that sender. A repeated id is a ' +
-        'duplicate; parts are shown once all have come, or with a gap marker after SMS_PART_WAIT_S. Answers 503 when ' +
-        'SMS_WEBHOOK_SECRET is not set. Replies go to SMS_GATEWAY_URL as POST {id, from, to, text, segments}, signed the same way.',
-      body: {
-        type: 'object',
-        required: ['id', 'from', 'to', 'text'],
-        properties: {
-          id: { type: 'string', minLength: 1, maxLength: 96, description: "The gateway's message id" },
-          from: e164,
-          to: { ...e164, description: 'One of our SMS numbers (E.164)' },
-          text: { type: 'string', maxLength: 8000 },
-          concat: {
-            type: 'object',
-            required: ['ref', 'part', 'total'],
-            properties: {
-              ref: { type: 'integer', minimum: 0, maximum: 65535 },
-              part: { type: 'integer', minimum: 1, maximum: 255 },
-              total: { type: 'integer', minimum: 1, maximum: 255 },
-            },
-          },
-        },
-      },
-      taken: {
-        description: 'Taken',
-        ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string', enum: ['delivered', 'part_stored', 'duplicate'] } } }),
-      },
+        "`id` is the gateway's message id, `to` one of our SMS numbers. Opens an SMS chat on the service the number belongs to, " +
+        'or joins the open one from that sender. A repeated id is a duplicate; parts are shown once all have come, or with a ' +
+        'gap marker after SMS_PART_WAIT_S. Answers 503 when SMS_WEBHOOK_SECRET is not set. Replies go to SMS_GATEWAY_URL as ' +
+        'POST {id, from, to, text, segments}, signed the same way.',
+      body: ref('SmsInbound'),
+      taken: answer('Taken', idAndStatus({ type: 'string', enum: ['delivered', 'part_stored', 'duplicate'] })),
     }),
     '/sms/status': smsWebhook({
-      summary: "SMS gateway webhook: delivery status of a reply (its id is the one we sent); statuses only move forward",
-      body: {
-        type: 'object',
-        required: ['id', 'status'],
-        properties: {
-          id: { type: 'string', minLength: 1, maxLength: 96 },
-          status: { type: 'string', enum: ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] },
-          detail: { type: 'string', maxLength: 500 },
-        },
-      },
-      taken: { description: 'The status now kept', ...json({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { type: 'string' } } }) },
+      summary: 'SMS gateway webhook: delivery status of a reply (its id is the one we sent); statuses only move forward',
+      body: ref('SmsStatus'),
+      taken: answer('The status now kept', idAndStatus({ type: 'string' })),
     }),
     '/chats/{id}/events': {
       get: {
         summary: 'WebSocket: {type:"chat"} then {type:"timeline",seq,kind,message?,agent?,at} for each entry after ?after=',
-        parameters: [
-          idParam,
-          { name: 'token', in: 'query', required: true, schema: { type: 'string' } },
-          { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
-        ],
-        responses: { '101': { description: 'Switching protocols' }, '401': error, '403': error, '404': error },
+        parameters: [idParam, { name: 'token', in: 'query', required: true, schema: { type: 'string' } }, afterParam],
+        responses: { '101': { description: 'Switching protocols' }, ...errors(401, 403, 404) },
       },
     },
   },

@@ -7,7 +7,7 @@ import { parseBody } from './mobile-api/schemas.ts';
 const id = z.string().min(1).max(100);
 const params = z.record(z.string(), z.unknown());
 
-const videoSignalSchema = z.discriminatedUnion('op', [
+export const videoSignalSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('capabilities') }).strict(),
   z.object({ op: z.literal('create_transport') }).strict(),
   z.object({ op: z.literal('connect_transport'), transportId: id, dtlsParameters: params }).strict(),

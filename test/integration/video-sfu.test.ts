@@ -4,7 +4,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import t from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
-import { MultimediaDesk } from '../../src/domain/multimedia.ts';
 import { onSessionLost, sfuHealth, startVideoSfu, videoRoomsPort } from '../../src/sfu/index.ts';
 import { activeChat, expectDomainError, makeCenter } from '../unit/fakes.ts';
 import { eventually } from './support.ts';
@@ -27,13 +26,13 @@ t.test('SFU refusals arrive as DomainErrors with the same kind and code', async 
 });
 
 t.test('a dying worker ends the running video as lost media; the next video gets a new worker', async (t) => {
-  const h = await makeCenter();
-  const desk = new MultimediaDesk({ center: h.center, telephony: null, video: videoRoomsPort(sfu), clock: h.clock });
+  const h = await makeCenter({ video: videoRoomsPort(sfu) });
+  const desk = h.desk;
   const unsubscribe = onSessionLost(sfu, (sessionId) => void desk.onVideoLost(sessionId).catch((err: unknown) => t.fail(String(err))));
   t.teardown(unsubscribe);
 
   const { interaction } = await activeChat(h);
-  const video = await desk.requestVideo(interaction.id);
+  const { video } = await desk.requestVideo(interaction.id);
   await desk.allowVideo('alice', interaction.id);
   await desk.videoSignal(interaction.id, 'customer', undefined, { op: 'create_transport' });
   const before = sfuHealth(sfu);
@@ -44,7 +43,7 @@ t.test('a dying worker ends the running video as lost media; the next video gets
   process.kill(pid, 'SIGKILL');
   await eventually('the video to end', async () => (video.state === 'closed' ? true : undefined), 5000);
   t.same([video.state, video.endedBy], ['closed', 'system'], 'ended as lost media, by the system');
-  t.equal(h.center.openInteraction(interaction.id).state, 'active', 'the chat goes on');
+  t.equal(h.interactions.require(interaction.id).state, 'active', 'the chat goes on');
   const kinds = h.store.entriesOf(interaction.id).filter((e) => e.kind === 'video').map((e) => (e.data as { state: string }).state);
   t.same(kinds, ['requested', 'active', 'closed'], 'on the timeline, where the customer reads it');
   await expectDomainError(t, desk.videoSignal(interaction.id, 'customer', undefined, { op: 'capabilities' }), 'conflict', 'video_not_active');

@@ -1,12 +1,27 @@
 // In-memory implementations of the domain's ports, for unit tests of the rules. No I/O: time only moves
 // when a test says so, and offer timeouts fire when the manual clock passes them.
-import { ContactCenter, type ContactCenterConfig, type NewChat } from '../../src/domain/contact-center.ts';
+import { ContactCenter } from '../../src/domain/contact-center.ts';
+import type { ContactCenterConfig, NewChat } from '../../src/domain/contact-center-types.ts';
 import type { Test } from 'tap';
 import type { Agent, Service } from '../../src/domain/directory.ts';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.ts';
 import { DomainEvents, type DomainEvent } from '../../src/domain/events.ts';
 import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
-import type { AttachmentStore, Clock, Directory, InteractionStore, Timers } from '../../src/domain/ports.ts';
+import { Interactions } from '../../src/domain/interactions.ts';
+import { MultimediaDesk } from '../../src/domain/multimedia.ts';
+import type {
+  AttachmentStore,
+  CallRequest,
+  Clock,
+  Directory,
+  InteractionStore,
+  Telephony,
+  Timers,
+  VideoParticipant,
+  VideoRoomDump,
+  VideoRooms,
+  VideoSignal,
+} from '../../src/domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
 
 // ---- time ----------------------------------------------------------------------------------------
@@ -224,6 +239,69 @@ export class MemoryAttachmentStore implements AttachmentStore {
   }
 }
 
+// ---- media -----------------------------------------------------------------------------------------
+
+// Records every command, by leg id; `failNext` makes the next command throw as an unreachable Asterisk would.
+export class FakeTelephony implements Telephony {
+  readonly calls: string[] = [];
+  failNext: Error | null = null;
+
+  async placeCall(request: CallRequest): Promise<void> {
+    this.#do(`place ${request.legId}`);
+  }
+  async release(legId: string): Promise<void> {
+    this.#do(`release ${legId}`);
+  }
+  async hold(legId: string): Promise<void> {
+    this.#do(`hold ${legId}`);
+  }
+  async unhold(legId: string): Promise<void> {
+    this.#do(`unhold ${legId}`);
+  }
+  async mute(legId: string): Promise<void> {
+    this.#do(`mute ${legId}`);
+  }
+  async unmute(legId: string): Promise<void> {
+    this.#do(`unmute ${legId}`);
+  }
+
+  #do(call: string): void {
+    this.calls.push(call);
+    const failure = this.failNext;
+    this.failNext = null;
+    if (failure) throw failure;
+  }
+}
+
+// Records every call; `failOpen` makes the next open() fail as an SFU with no worker would.
+export class FakeVideoRooms implements VideoRooms {
+  readonly calls: string[] = [];
+  readonly rooms = new Set<string>();
+  failOpen: DomainError | null = null;
+
+  async open(sessionId: string): Promise<void> {
+    this.calls.push(`open ${sessionId}`);
+    if (this.failOpen) throw this.failOpen;
+    this.rooms.add(sessionId);
+  }
+  async close(sessionId: string): Promise<void> {
+    this.calls.push(`close ${sessionId}`);
+    this.rooms.delete(sessionId);
+  }
+  async signal(sessionId: string, participant: VideoParticipant, request: VideoSignal): Promise<unknown> {
+    this.calls.push(`signal ${participant} ${request.op}`);
+    if (!this.rooms.has(sessionId)) throw new DomainError('not_found', 'video_session_not_found', 'no room');
+    return request.op === 'consume' ? { consumers: [], live: [] } : { routerRtpCapabilities: { codecs: [] } };
+  }
+  leave(sessionId: string, participant: VideoParticipant): void {
+    this.calls.push(`leave ${sessionId} ${participant}`);
+  }
+  async dump(): Promise<VideoRoomDump> {
+    const none = { transports: 0, producers: 0, consumers: 0 };
+    return { ...none, participants: { agent: none, customer: none } };
+  }
+}
+
 // ---- a wired contact center ----------------------------------------------------------------------
 
 export const SERVICES: Service[] = [
@@ -241,11 +319,16 @@ export const DEFAULT_CONFIG: ContactCenterConfig = { offerTimeoutMs: 30_000, max
 
 export interface Harness {
   center: ContactCenter;
+  // The call and video components, wired as main.ts wires them (without telephony or video unless asked).
+  desk: MultimediaDesk;
+  interactions: Interactions;
   store: MemoryInteractionStore;
   directory: MemoryDirectory;
   attachments: MemoryAttachmentStore;
   clock: ManualClock;
+  // What was emitted, in order; `bus` is where more listeners (an SMS desk) subscribe.
   events: DomainEvent[];
+  bus: DomainEvents;
   listenerErrors: unknown[];
   config: ContactCenterConfig;
 }
@@ -258,6 +341,8 @@ export interface HarnessOptions {
   clock?: ManualClock;
   // Skip recover() (it loads the agents); for tests that call it themselves.
   recover?: boolean;
+  telephony?: Telephony;
+  video?: VideoRooms;
 }
 
 export async function makeCenter(options: HarnessOptions = {}): Promise<Harness> {
@@ -270,9 +355,11 @@ export async function makeCenter(options: HarnessOptions = {}): Promise<Harness>
   const bus = new DomainEvents((err) => listenerErrors.push(err));
   bus.subscribe((event) => events.push(event));
   const config = { ...DEFAULT_CONFIG, ...options.config };
-  const center = new ContactCenter({ store, directory, attachments, events: bus, clock, timers: clock, config });
+  const interactions = new Interactions({ store, events: bus, clock });
+  const desk = new MultimediaDesk({ interactions, directory, telephony: options.telephony ?? null, video: options.video ?? null, clock });
+  const center = new ContactCenter({ interactions, media: desk, store, directory, attachments, events: bus, clock, timers: clock, config });
   if (options.recover !== false) await center.recover();
-  return { center, store, directory, attachments, clock, events, listenerErrors, config };
+  return { center, desk, interactions, store, directory, attachments, clock, events, bus, listenerErrors, config };
 }
 
 let phoneCounter = 0;

@@ -1,28 +1,10 @@
 import t from 'tap';
-import { ContactCenter } from '../../src/domain/contact-center.ts';
+import type { ContactCenter } from '../../src/domain/contact-center.ts';
 import { DomainEvents } from '../../src/domain/events.ts';
-import {
-  SmsDesk,
-  type InboundSms,
-  type OutboundSms,
-  type SeenSms,
-  type SmsDelivery,
-  type SmsRoute,
-  type SmsSender,
-  type SmsStore,
-  type StoredPart,
-} from '../../src/domain/sms-desk.ts';
+import { SmsDesk } from '../../src/domain/sms-desk.ts';
+import type { InboundSms, OutboundSms, SeenSms, SmsDelivery, SmsRoute, SmsSender, SmsStore, StoredPart } from '../../src/domain/sms-ports.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
-import {
-  AGENTS,
-  DEFAULT_CONFIG,
-  expectDomainError,
-  ManualClock,
-  MemoryAttachmentStore,
-  MemoryDirectory,
-  MemoryInteractionStore,
-  SERVICES,
-} from './fakes.ts';
+import { expectDomainError, makeCenter, ManualClock, MemoryInteractionStore } from './fakes.ts';
 
 // ---- fakes -----------------------------------------------------------------------------------------
 
@@ -92,18 +74,7 @@ const newPhone = () => `+1555700${String(++phoneCounter).padStart(4, '0')}`;
 async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: MemorySmsStore; clock?: ManualClock; senders?: 'none' } = {}) {
   const clock = opts.clock ?? new ManualClock();
   const interactions = opts.interactions ?? new MemoryInteractionStore();
-  const listenerErrors: unknown[] = [];
-  const events = new DomainEvents((err) => listenerErrors.push(err));
-  const center = new ContactCenter({
-    store: interactions,
-    directory: new MemoryDirectory(SERVICES, AGENTS),
-    attachments: new MemoryAttachmentStore(),
-    events,
-    clock,
-    timers: clock,
-    config: DEFAULT_CONFIG,
-  });
-  await center.recover();
+  const { center, bus: events, listenerErrors, interactions: open } = await makeCenter({ store: interactions, clock });
   const store = opts.sms ?? new MemorySmsStore();
   const sender = new FakeSender();
   const errors: unknown[] = [];
@@ -130,7 +101,7 @@ async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: Mem
   });
   const customerTexts = async (interactionId: string) =>
     (await center.timeline(interactionId)).filter((e) => e.kind === 'message' && e.author === 'customer').map((e) => e.text);
-  return { clock, center, interactions, store, sender, desk, errors, listenerErrors, text, customerTexts };
+  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts };
 }
 
 type Desk = Awaited<ReturnType<typeof makeDesk>>;
@@ -154,7 +125,7 @@ t.test('a text from a new number opens an SMS chat on the service of the receivi
   h.center.setPresence('alice', 'make_ready');
   const from = newPhone();
   const id = await delivered(h, h.text(from, 'My car broke down'));
-  const rec = h.center.findOpenInteraction(id)!;
+  const rec = h.open(id)!;
   t.equal(rec.channel, 'sms');
   t.equal(rec.serviceId, 'roadside');
   t.same(rec.customer, { name: `SMS ${from}`, phone: from }, 'the sender is the customer phone: click-to-call works');
@@ -165,7 +136,7 @@ t.test('a text from a new number opens an SMS chat on the service of the receivi
 
   const billing = await delivered(h, h.text(from, 'and a billing question', { to: BILLING_NO }));
   t.not(billing, id, 'another of our numbers is another chat');
-  t.equal(h.center.findOpenInteraction(billing)!.serviceId, 'billing');
+  t.equal(h.open(billing)!.serviceId, 'billing');
 });
 
 t.test('later texts from the same number join the active chat; after Disconnect a new text opens a new chat', async (t) => {
@@ -182,7 +153,7 @@ t.test('later texts from the same number join the active chat; after Disconnect 
   const second = await delivered(h, h.text(from, 'hello again'));
   t.not(second, first, 'a new chat');
   t.same(await h.customerTexts(second), ['hello again']);
-  t.equal(h.center.findOpenInteraction(second)!.state, 'queued');
+  t.equal(h.open(second)!.state, 'queued');
 });
 
 t.test('a repeated id is accepted once, even when the copies arrive together', async (t) => {

@@ -3,70 +3,23 @@
 // for the two participants only and says whether the video carries the voice.
 import t, { type Test } from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
-import { MultimediaDesk } from '../../src/domain/multimedia.ts';
-import type { CallRequest, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from '../../src/domain/ports.ts';
-import { activeChat, expectDomainError, makeCenter, type Harness } from './fakes.ts';
-
-// Records every call; `failOpen` makes the next open() fail as an SFU with no worker would.
-class FakeVideoRooms implements VideoRooms {
-  readonly calls: string[] = [];
-  readonly rooms = new Set<string>();
-  failOpen: DomainError | null = null;
-
-  async open(sessionId: string): Promise<void> {
-    this.calls.push(`open ${sessionId}`);
-    if (this.failOpen) throw this.failOpen;
-    this.rooms.add(sessionId);
-  }
-  async close(sessionId: string): Promise<void> {
-    this.calls.push(`close ${sessionId}`);
-    this.rooms.delete(sessionId);
-  }
-  async signal(sessionId: string, participant: VideoParticipant, request: VideoSignal): Promise<unknown> {
-    this.calls.push(`signal ${participant} ${request.op}`);
-    if (!this.rooms.has(sessionId)) throw new DomainError('not_found', 'video_session_not_found', 'no room');
-    return request.op === 'consume' ? { consumers: [], live: [] } : { routerRtpCapabilities: { codecs: [] } };
-  }
-  leave(sessionId: string, participant: VideoParticipant): void {
-    this.calls.push(`leave ${sessionId} ${participant}`);
-  }
-  async dump(): Promise<VideoRoomDump> {
-    const none = { transports: 0, producers: 0, consumers: 0 };
-    return { ...none, participants: { agent: none, customer: none } };
-  }
-}
-
-class FakeTelephony implements Telephony {
-  readonly calls: string[] = [];
-  async placeCall(request: CallRequest): Promise<void> {
-    this.calls.push(`place ${request.legId}`);
-  }
-  async release(legId: string): Promise<void> {
-    this.calls.push(`release ${legId}`);
-  }
-  async hold(): Promise<void> {}
-  async unhold(): Promise<void> {}
-  async mute(): Promise<void> {}
-  async unmute(): Promise<void> {}
-}
+import { activeChat, expectDomainError, FakeTelephony, FakeVideoRooms, makeCenter, type Harness } from './fakes.ts';
 
 interface Desk extends Harness {
-  desk: MultimediaDesk;
   rooms: FakeVideoRooms;
   telephony: FakeTelephony;
 }
 
 async function makeDesk(opts: { video?: boolean } = {}): Promise<Desk> {
-  const h = await makeCenter();
   const rooms = new FakeVideoRooms();
   const telephony = new FakeTelephony();
-  const desk = new MultimediaDesk({ center: h.center, telephony, video: opts.video === false ? null : rooms, clock: h.clock });
-  return { ...h, desk, rooms, telephony };
+  const h = await makeCenter({ telephony, video: opts.video === false ? undefined : rooms });
+  return { ...h, rooms, telephony };
 }
 
 async function running(d: Desk, t: Test) {
   const { interaction } = await activeChat(d);
-  const video = await d.desk.requestVideo(interaction.id);
+  const { video } = await d.desk.requestVideo(interaction.id);
   await d.desk.allowVideo('alice', interaction.id);
   t.equal(video.state, 'active', 'the video runs');
   return { id: interaction.id, video };
@@ -77,14 +30,15 @@ const videoEntries = (d: Desk, id: string) => d.store.entriesOf(id).filter((e) =
 t.test('a request is idempotent while open; a new one may follow a close', async (t) => {
   const d = await makeDesk();
   const { interaction } = await activeChat(d);
-  const first = await d.desk.requestVideo(interaction.id);
+  const { video: first, created } = await d.desk.requestVideo(interaction.id);
+  t.ok(created, 'the first request opens a video session');
   const again = await d.desk.requestVideo(interaction.id);
-  t.equal(again, first, 'the same request');
+  t.same([again.video, again.created], [first, false], 'the same request, not a new one');
   t.equal(videoEntries(d, interaction.id).length, 1, 'recorded once');
   await d.desk.allowVideo('alice', interaction.id);
-  t.equal((await d.desk.requestVideo(interaction.id)).id, first.id, 'asking while it runs changes nothing');
+  t.equal((await d.desk.requestVideo(interaction.id)).video.id, first.id, 'asking while it runs changes nothing');
   await d.desk.customerCloseVideo(interaction.id);
-  const later = await d.desk.requestVideo(interaction.id);
+  const { video: later } = await d.desk.requestVideo(interaction.id);
   t.not(later.id, first.id, 'after a close the customer may ask again');
   t.equal(later.state, 'requested');
 });
@@ -109,7 +63,7 @@ t.test('Allow opens the room once, then the video runs; Decline tells the custom
   await expectDomainError(t, d.desk.allowVideo('bob', id), 'forbidden', 'not_your_chat', "another agent's Allow");
 
   const second = await activeChat(d, 'bob');
-  const request = await d.desk.requestVideo(second.interaction.id);
+  const { video: request } = await d.desk.requestVideo(second.interaction.id);
   await d.desk.declineVideo('bob', second.interaction.id);
   t.same([request.state, request.endedBy], ['declined', 'agent']);
   t.notOk(d.rooms.calls.includes(`open ${request.id}`), 'no room for a declined request');
@@ -120,7 +74,7 @@ t.test('Allow opens the room once, then the video runs; Decline tells the custom
 t.test('a room that cannot open leaves the request as it was', async (t) => {
   const d = await makeDesk();
   const { interaction } = await activeChat(d);
-  const video = await d.desk.requestVideo(interaction.id);
+  const { video } = await d.desk.requestVideo(interaction.id);
   d.rooms.failOpen = new DomainError('unavailable', 'sfu_unavailable', 'no worker');
   await expectDomainError(t, d.desk.allowVideo('alice', interaction.id), 'unavailable', 'sfu_unavailable');
   t.equal(video.state, 'requested', 'still asking');
@@ -139,20 +93,20 @@ t.test('only the customer closes video alone: chat and call stay; the agent has 
   await d.desk.customerCloseVideo(id);
   t.same([video.state, video.endedBy], ['closed', 'customer']);
   t.ok(d.rooms.calls.includes(`close ${video.id}`), 'the room is closed');
-  t.equal(d.center.openInteraction(id).state, 'active', 'the chat goes on');
+  t.equal(d.interactions.require(id).state, 'active', 'the chat goes on');
   t.equal(leg.state, 'dialing_agent', 'the call goes on');
   await d.desk.releaseCall('alice', id);
   t.equal(leg.state, 'released', "Release call is the agent's again");
   await d.center.disconnect('alice', id);
-  t.equal(d.center.findOpenInteraction(id), undefined, 'and so is Disconnect chat');
+  t.equal(d.interactions.get(id), undefined, 'and so is Disconnect chat');
 });
 
 t.test('End session closes video, releases the call, disconnects the chat: in that order, on the timeline', async (t) => {
   const d = await makeDesk();
   const { id, video } = await running(d, t);
   const leg = await d.desk.callCustomer('alice', id);
-  await expectDomainError(t, d.desk.endSession('bob', id), 'forbidden', 'not_your_chat');
-  const rec = await d.desk.endSession('alice', id);
+  await expectDomainError(t, d.center.endSession('bob', id), 'forbidden', 'not_your_chat');
+  const rec = await d.center.endSession('alice', id);
   t.equal(rec.state, 'ended');
   t.equal(rec.endedBy, 'agent');
   t.same([video.state, video.endedBy], ['closed', 'agent']);
@@ -167,10 +121,10 @@ t.test('End session closes video, releases the call, disconnects the chat: in th
 t.test('End session with video only, and with nothing but the chat', async (t) => {
   const d = await makeDesk();
   const { id } = await running(d, t);
-  await d.desk.endSession('alice', id);
+  await d.center.endSession('alice', id);
   t.same(d.telephony.calls, [], 'no call to release');
   const plain = await activeChat(d);
-  const rec = await d.desk.endSession('alice', plain.interaction.id);
+  const rec = await d.center.endSession('alice', plain.interaction.id);
   t.equal(rec.state, 'ended', 'End session of a plain chat is a Disconnect');
 });
 
@@ -182,7 +136,7 @@ t.test('ending the chat any other way closes an open video first', async (t) => 
   t.ok(d.rooms.calls.includes(`close ${video.id}`));
 
   const asked = await activeChat(d);
-  const request = await d.desk.requestVideo(asked.interaction.id);
+  const { video: request } = await d.desk.requestVideo(asked.interaction.id);
   await d.center.disconnect('alice', asked.interaction.id);
   t.same([request.state, request.endedBy], ['closed', 'agent'], 'a request nobody answered ends with the chat the agent disconnects');
 });
@@ -194,7 +148,7 @@ t.test('lost media ends a running video like a close, nothing else', async (t) =
   t.equal(video.state, 'active', 'an unknown session changes nothing');
   await d.desk.onVideoLost(video.id);
   t.same([video.state, video.endedBy], ['closed', 'system']);
-  t.equal(d.center.openInteraction(id).state, 'active', 'the chat goes on');
+  t.equal(d.interactions.require(id).state, 'active', 'the chat goes on');
   await d.desk.onVideoLost(video.id);
   t.equal(videoEntries(d, id).filter((v) => v.state === 'closed').length, 1, 'said once');
 });
@@ -243,4 +197,19 @@ t.test("the agent's desktop going away closes the agent's side of each running v
   t.same(d.rooms.calls.filter((c) => c.startsWith('leave')).sort(), [`leave ${first.video.id} agent`, `leave ${second.video.id} agent`].sort());
   t.same((await d.desk.videoDump('alice', first.id)).participants.agent, { transports: 0, producers: 0, consumers: 0 });
   await expectDomainError(t, d.desk.videoDump('bob', first.id), 'forbidden', 'not_your_chat', "another agent's dump");
+});
+
+t.test('a request the customer closes while the room opens: Allow is refused and the room closed', async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  const { video } = await d.desk.requestVideo(interaction.id);
+  const open = d.rooms.open.bind(d.rooms);
+  // The close arrives while the SFU is still making the room: it finds no room to close yet.
+  d.rooms.open = async (sessionId) => {
+    await d.desk.customerCloseVideo(interaction.id);
+    await open(sessionId);
+  };
+  await expectDomainError(t, d.desk.allowVideo('alice', interaction.id), 'conflict', 'video_closed');
+  t.same([video.state, video.endedBy], ['closed', 'customer']);
+  t.notOk(d.rooms.rooms.has(video.id), 'no room left open');
 });

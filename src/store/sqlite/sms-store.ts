@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-desk.ts';
+import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-ports.ts';
 import type { SmsEncoding } from '../../domain/sms-segments.ts';
 import type { WriteBatcher } from './write-batcher.ts';
 

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { DomainError, unavailable } from '../../domain/errors.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { callingNotConfigured } from '../../domain/guards.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import { statusOf } from '../http-errors.ts';
 import type { DesktopPresenter } from './presenter.ts';
@@ -21,7 +22,7 @@ export function mediaRouter(opts: {
 
   // What the agent's own browser softphone needs to register; only ever sent to that agent.
   router.get('/desktop/softphone', async (req, res) => {
-    if (!opts.softphone) throw unavailable('calling_not_configured', 'Calling is not configured on this server.');
+    if (!opts.softphone) throw callingNotConfigured();
     const agentId = agentOf(req);
     const creds = await opts.softphone(agentId);
     res.set('Cache-Control', 'no-store').json({ path: '/sip', domain: 'contact-center', displayName: (await presenter.agentName(agentId)), iceServers: [], ...creds });
@@ -46,27 +47,17 @@ export function mediaRouter(opts: {
 
   router.post('/desktop/interactions/:id/call', answer('call', (a, id) => multimedia.callCustomer(a, id)));
   router.post('/desktop/interactions/:id/release', answer('call', (a, id) => multimedia.releaseCall(a, id)));
-  router.post('/desktop/interactions/:id/hold', answer('call', (a, id) => toggle(center, id, (held) => multimedia.hold(a, id, !held), 'on_hold')));
-  router.post('/desktop/interactions/:id/mute', answer('call', (a, id) => toggleMute(center, id, (muted) => multimedia.mute(a, id, !muted))));
+  // Hold and Mute are toggles on the page (aria-pressed): the domain reads the live call to know which way.
+  router.post('/desktop/interactions/:id/hold', answer('call', (a, id) => multimedia.toggleHold(a, id)));
+  router.post('/desktop/interactions/:id/mute', answer('call', (a, id) => multimedia.toggleMute(a, id)));
   router.post('/desktop/interactions/:id/video/allow', answer('video', (a, id) => multimedia.allowVideo(a, id)));
   router.post('/desktop/interactions/:id/video/decline', answer('video', (a, id) => multimedia.declineVideo(a, id)));
 
   router.post('/desktop/interactions/:id/end-session', async (req, res) => {
     const agentId = agentOf(req);
-    const rec = await multimedia.endSession(agentId, idOf(req));
+    const rec = await center.endSession(agentId, idOf(req));
     res.type('html').send((await presenter.panelFragment(rec)) + (await presenter.listFragment(agentId, true)));
   });
 
   return router;
-}
-
-// Hold and Mute are toggles on the page (aria-pressed); the domain takes the explicit wish.
-function toggle(center: ContactCenter, id: string, act: (on: boolean) => Promise<unknown>, onState: string) {
-  const leg = center.openInteraction(id).callLegs.at(-1);
-  return act(leg?.state === onState);
-}
-
-function toggleMute(center: ContactCenter, id: string, act: (on: boolean) => Promise<unknown>) {
-  const leg = center.openInteraction(id).callLegs.at(-1);
-  return act(leg?.mute === 'muted');
 }

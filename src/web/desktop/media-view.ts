@@ -1,5 +1,6 @@
-import { isLive, type CallLeg, type CallLegState } from '../../domain/call-leg.ts';
-import type { InteractionRecord } from '../../domain/interaction.ts';
+import type { CallLegState } from '../../domain/call-leg.ts';
+import { holdToggle, muteToggle, type AgentAction, type Verdict } from '../../domain/guards.ts';
+import { liveLeg, type InteractionRecord } from '../../domain/interaction.ts';
 
 const CALL_LABEL: Record<CallLegState, string> = {
   dialing_agent: 'Dialing (your phone)',
@@ -11,22 +12,14 @@ const CALL_LABEL: Record<CallLegState, string> = {
   failed: 'Failed',
 };
 
-// What the agent may do with the call and the chat right now, and why not when not: the desktop
-// shows disabled controls with their reason instead of hiding them.
-export function mediaView(rec: InteractionRecord, callingConfigured: boolean) {
-  const live = rec.callLegs.find(isLive);
-  const last: CallLeg | undefined = live ?? rec.callLegs.at(-1);
-  const videoRunning = rec.video?.state === 'active';
-  const active = rec.state === 'active';
-  const disconnectBlockedBy = live
-    ? 'Release the call first, then disconnect the chat.'
-    : videoRunning
-      ? 'Video is running: only the customer can close it. Use End session to end everything.'
-      : null;
+// What the agent may do with the call and the video right now, and why not when not, read from the
+// domain's guard table (`may`): the desktop shows disabled controls with their reason instead of hiding them.
+export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdict>) {
+  const live = liveLeg(rec);
+  const last = live ?? rec.callLegs.at(-1);
   return {
-    callingConfigured,
-    canCall: active && callingConfigured && !live,
-    callBlockedBy: !callingConfigured ? 'Calling is not configured on this server.' : live ? 'A call is already up.' : null,
+    canCall: may.call === null,
+    callBlockedBy: may.call?.message ?? null,
     call: last
       ? {
           live: Boolean(live),
@@ -36,12 +29,15 @@ export function mediaView(rec: InteractionRecord, callingConfigured: boolean) {
           answeredAt: last.answeredAt,
           held: last.state === 'on_hold',
           muted: last.mute === 'muted',
-          connected: last.state === 'connected' || last.state === 'on_hold',
+          canHold: may[holdToggle(rec)] === null,
+          canMute: may[muteToggle(rec)] === null,
           count: rec.callLegs.length,
         }
       : null,
-    releaseBlockedBy: videoRunning ? 'Video is running: only the customer can close it. Use End session to end everything.' : null,
-    disconnectBlockedBy,
+    releaseBlockedBy: may.release_call?.message ?? null,
+    disconnectBlockedBy: may.disconnect_chat?.message ?? null,
+    // Offered only where it does more than Disconnect chat: while a call or video runs.
+    canEndSession: may.end_session === null && may.disconnect_chat !== null,
     video: rec.video ? { id: rec.video.id, state: rec.video.state, endedBy: rec.video.endedBy } : null,
   };
 }

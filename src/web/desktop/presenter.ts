@@ -1,10 +1,11 @@
 import type { AgentState } from '../../domain/agent-presence.ts';
+import { agentActions, agentRefusal } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
-import type { TimelineEntry } from '../../domain/timeline.ts';
+import { shownToAgents, type TimelineEntry } from '../../domain/timeline.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
-import { DELIVERY_LABELS, isFinalStatus, type SmsDelivery } from '../../domain/sms-desk.ts';
+import { DELIVERY_LABELS, isFinalStatus, type SmsDelivery } from '../../domain/sms-ports.ts';
 import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
 import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
 import type { Views } from '../views.ts';
@@ -43,12 +44,14 @@ export class DesktopPresenter {
   }
 
   get callingConfigured(): boolean {
-    return this.#multimedia.callingConfigured;
+    return this.#multimedia.capabilities.callingConfigured;
   }
 
   async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean } = {}) {
     const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
-    const shown = opts.allKinds ? entries : entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
+    const shown = opts.allKinds ? entries : entries.filter(shownToAgents);
+    // A panel is seen by the agent handling the interaction, or by the one it is offered to.
+    const may = agentActions(rec, rec.agentId ?? rec.offeredTo, this.#multimedia.capabilities);
     return {
       id: rec.id,
       state: rec.state,
@@ -60,7 +63,9 @@ export class DesktopPresenter {
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,
       entries: await this.entries(rec, shown),
-      media: mediaView(rec, this.#multimedia.callingConfigured),
+      canAccept: may.accept === null,
+      canWrite: may.post_message === null,
+      media: mediaView(rec, may),
       channel: rec.channel,
       smsCount: rec.channel === 'sms' ? describeSegments(countSegments('')) : null,
     };
@@ -105,6 +110,7 @@ export class DesktopPresenter {
         id: rec.id,
         state: rec.state,
         stateLabel: STATE_LABEL[rec.state],
+        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null,
         customerName: rec.customer.name,
         serviceName: await this.serviceName(rec.serviceId),
       })),

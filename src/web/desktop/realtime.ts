@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
+import { shownToAgents } from '../../domain/timeline.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { AgentSession } from '../sessions.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
@@ -41,7 +42,7 @@ export function serveAgentSocket(opts: {
         afterSeq,
         read: (after) => center.timeline(interactionId, after),
         send: (entries) => {
-          const shown = entries.filter((e) => e.kind !== 'offered' && e.kind !== 'offer_expired');
+          const shown = entries.filter(shownToAgents);
           if (shown.length === 0) return;
           const views = presenter.entriesNow(rec, shown);
           outbox.push(views ? { appendTo: rec.id, entries: views } : presenter.entriesFragment(rec, shown));

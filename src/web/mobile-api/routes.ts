@@ -114,9 +114,8 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   // Only the customer closes video alone; asking again while a request or session is open is harmless.
   router.post('/chats/:id/video', async (req, res) => {
     const rec = await authorize(req);
-    const open = rec.video?.state === 'requested' || rec.video?.state === 'active';
-    const video = await multimedia.requestVideo(rec.id);
-    res.status(open ? 200 : 201).json(videoJson(video));
+    const { video, created } = await multimedia.requestVideo(rec.id);
+    res.status(created ? 201 : 200).json(videoJson(video));
   });
   router.delete('/chats/:id/video', async (req, res) => {
     const rec = await authorize(req);

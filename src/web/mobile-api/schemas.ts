@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { invalid } from '../../domain/errors.ts';
-import { LIMITS } from '../../domain/limits.ts';
+import { E164, LIMITS } from '../../domain/limits.ts';
 
-const location = z.object({
+// The request bodies of the mobile API. They are also the schemas of the OpenAPI document (openapi.ts),
+// so a bound the domain enforces itself, with its own error code, is stated here with `.meta()`: the
+// document shows it and the check stays the domain's.
+
+export const locationSchema = z.object({
   lat: z.number().gte(-90).lte(90),
   lon: z.number().gte(-180).lte(180),
   accuracy_m: z.number().nonnegative().optional(),
@@ -13,24 +17,27 @@ export const contextSchema = z
     fields: z
       .record(z.string().min(1).max(LIMITS.contextKeyMaxChars), z.string().max(LIMITS.contextValueMaxChars))
       .refine((f) => Object.keys(f).length <= LIMITS.contextMaxFields, `at most ${LIMITS.contextMaxFields} fields`)
+      // A refinement has no JSON Schema form, so the document is given the same bound.
+      .meta({ maxProperties: LIMITS.contextMaxFields })
       .optional(),
-    location: location.optional(),
+    location: locationSchema.optional(),
   })
   .strict();
 
 export const newChatSchema = z
   .object({
-    service: z.string().min(1).max(64),
+    service: z.string().min(1).max(64).meta({ example: 'roadside' }),
     name: z.string().trim().min(1).max(LIMITS.nameMaxChars),
-    phone: z.string().min(1).max(20),
+    // The domain answers a malformed number with invalid_phone.
+    phone: z.string().min(1).max(20).meta({ pattern: E164.source, description: 'E.164' }),
     context: contextSchema.optional(),
   })
   .strict();
 
-// Text length is a domain rule (it answers text_too_long); here only the shape is checked.
 export const newMessageSchema = z
   .object({
-    text: z.string(),
+    // The domain answers empty_text and text_too_long.
+    text: z.string().meta({ minLength: 1, maxLength: LIMITS.textMaxChars }),
     client_id: z.string().min(1).max(LIMITS.clientIdMaxChars).optional(),
   })
   .strict();

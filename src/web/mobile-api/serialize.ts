@@ -1,9 +1,50 @@
+import { z } from 'zod';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
 import type { VideoSession } from '../../domain/video-session.ts';
+import { locationSchema } from './schemas.ts';
 
-// The JSON shapes of the public mobile API (see openapi.ts): snake_case, ISO times.
-export function messageJson(entry: TimelineEntry) {
+// The JSON shapes of the public mobile API: snake_case, ISO times. Each serializer returns the input type
+// of its schema, and the schemas are the OpenAPI document's (openapi.ts), so the two cannot drift apart.
+
+export const videoJsonSchema = z.object({
+  id: z.string(),
+  state: z.enum(['requested', 'active', 'declined', 'closed']),
+  ended_by: z.enum(['customer', 'agent', 'system']).nullable(),
+});
+
+export const messageJsonSchema = z.object({
+  id: z.string(),
+  seq: z.number().int().meta({ description: 'Position in the chat; use it with ?after= to catch up.' }),
+  // Messages and photos come from the customer or an agent; `system` is in the timeline's type, never sent today.
+  author: z.enum(['customer', 'agent', 'system']),
+  text: z.string().nullable(),
+  client_id: z.string().nullable(),
+  attachment: z
+    .object({
+      id: z.string(),
+      content_type: z.string(),
+      size: z.number().int(),
+      file_name: z.string(),
+      url: z.string().meta({ description: 'GET with the chat token.' }),
+    })
+    .nullable(),
+  created_at: z.iso.datetime(),
+});
+
+export const chatJsonSchema = z.object({
+  id: z.string(),
+  service: z.string(),
+  state: z.enum(['queued', 'offered', 'active', 'ended']),
+  customer: z.object({ name: z.string(), phone: z.string() }),
+  agent: z.object({ name: z.string() }).nullable(),
+  video: videoJsonSchema.nullable(),
+  context: z.object({ fields: z.record(z.string(), z.string()), location: locationSchema.nullable() }),
+});
+
+type Json<S extends z.ZodType> = z.input<S>;
+
+export function messageJson(entry: TimelineEntry): Json<typeof messageJsonSchema> {
   const a = entry.attachment;
   return {
     id: entry.id,
@@ -24,7 +65,7 @@ export function messageJson(entry: TimelineEntry) {
   };
 }
 
-export function chatJson(rec: InteractionRecord, agentName: string | null) {
+export function chatJson(rec: InteractionRecord, agentName: string | null): Json<typeof chatJsonSchema> {
   const loc = rec.context.location;
   return {
     id: rec.id,
@@ -40,6 +81,6 @@ export function chatJson(rec: InteractionRecord, agentName: string | null) {
   };
 }
 
-export function videoJson(video: VideoSession) {
+export function videoJson(video: VideoSession): Json<typeof videoJsonSchema> {
   return { id: video.id, state: video.state, ended_by: video.endedBy };
 }

@@ -1,0 +1,164 @@
+import { CALL_LEG_STATES, MUTE_STATES } from './call-leg.ts';
+import { conflict, forbidden, unavailable, type DomainError } from './errors.ts';
+import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
+import { refusalOf } from './state-table.ts';
+import { VIDEO_STATES, type VideoEvent } from './video-session.ts';
+
+// The guard table of an interaction: for every action an agent or the customer may try, null when it
+// is allowed now, or the refusal (code and reason) when it is not. Commands assert it before they act;
+// pages and the API read it to show a control disabled with its reason. Every rule between the chat,
+// its calls and its video is decided here, once; the state tables (interaction.ts, call-leg.ts,
+// video-session.ts) decide the rest.
+
+// What this server offers beyond chat (MultimediaDesk knows).
+export interface MediaCapabilities {
+  callingConfigured: boolean;
+  videoConfigured: boolean;
+}
+
+export type Verdict = DomainError | null;
+
+export type AgentAction =
+  | 'accept'
+  | 'post_message'
+  | 'call'
+  | 'release_call'
+  | 'hold'
+  | 'unhold'
+  | 'mute'
+  | 'unmute'
+  | 'allow_video'
+  | 'decline_video'
+  | 'video_signal'
+  | 'disconnect_chat'
+  | 'end_session';
+
+export type CustomerAction = 'post_message' | 'send_photo' | 'update_context' | 'end_chat' | 'request_video' | 'close_video' | 'video_signal';
+
+interface Scene {
+  rec: InteractionRecord;
+  // null for the customer.
+  agentId: string | null;
+  media: MediaCapabilities;
+}
+
+type Guard = (s: Scene) => Verdict;
+
+// Refusals that also answer outside this table (an interaction that is no longer open, a softphone
+// asked for on a server without calling).
+export const chatEnded = () => conflict('chat_ended', 'This chat has ended.');
+export const callingNotConfigured = () => unavailable('calling_not_configured', 'Calling is not configured on this server.');
+
+const VIDEO_RUNS = 'Video is running: only the customer can close it. Use End session to end everything.';
+
+// The first refusal wins: the order of the checks is the order in which a user is told why.
+const all =
+  (...guards: Guard[]): Guard =>
+  (s) => {
+    for (const guard of guards) {
+      const refusal = guard(s);
+      if (refusal) return refusal;
+    }
+    return null;
+  };
+
+const open: Guard = ({ rec }) => (rec.state === 'ended' ? chatEnded() : null);
+const handling: Guard = all(open, ({ rec, agentId }) =>
+  rec.agentId === agentId && rec.state === 'active' ? null : forbidden('not_your_chat', 'Accept this chat first: only the agent handling it can do this.'),
+);
+const offeredToYou: Guard = ({ rec, agentId }) =>
+  rec.offeredTo === agentId ? refusalOf(INTERACTION_STATES, 'interaction', rec.state, 'accept') : forbidden('not_offered_to_you', 'This chat is not offered to you.');
+
+const calling: Guard = ({ media }) => (media.callingConfigured ? null : callingNotConfigured());
+const noCallYet: Guard = ({ rec }) => (liveLeg(rec) ? conflict('call_in_progress', 'A call is already up in this chat.') : null);
+// The chat is the primary component: the call is released first, then the chat disconnected.
+const callReleased: Guard = ({ rec }) => (liveLeg(rec) ? conflict('call_in_progress', 'Release the call first, then disconnect the chat.') : null);
+const callUp: Guard = ({ rec }) => (liveLeg(rec) ? null : conflict('no_call', 'There is no call up in this chat.'));
+// After callUp: the live leg exists.
+const legAccepts =
+  (event: 'hold' | 'unhold'): Guard =>
+  ({ rec }) =>
+    refusalOf(CALL_LEG_STATES, 'call', liveLeg(rec)!.state, event);
+const micAccepts =
+  (event: 'mute' | 'unmute'): Guard =>
+  ({ rec }) => {
+    const leg = liveLeg(rec)!;
+    if (leg.state !== 'connected' && leg.state !== 'on_hold') return conflict('call_not_connected', 'The call is not connected yet.');
+    return refusalOf(MUTE_STATES, 'microphone', leg.mute, event);
+  };
+
+const rooms: Guard = ({ media }) => (media.videoConfigured ? null : unavailable('video_unavailable', 'Video is not available on this server.'));
+// Once video runs only the customer closes it alone; the agent can only end the whole session.
+const noVideoRunning: Guard = ({ rec }) => (rec.video?.state === 'active' ? conflict('video_active', VIDEO_RUNS) : null);
+const videoAccepts =
+  (event: VideoEvent): Guard =>
+  ({ rec }) =>
+    rec.video ? refusalOf(VIDEO_STATES, 'video', rec.video.state, event) : conflict('no_video', 'Video was not requested in this chat.');
+const videoRunning: Guard = ({ rec, media }) =>
+  rec.video?.state === 'active' && media.videoConfigured ? null : conflict('video_not_active', 'Video is not running in this chat.');
+
+const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
+  accept: all(open, offeredToYou),
+  post_message: handling,
+  call: all(handling, calling, noCallYet),
+  release_call: all(handling, noVideoRunning, callUp, calling),
+  hold: all(handling, callUp, legAccepts('hold'), calling),
+  unhold: all(handling, callUp, legAccepts('unhold'), calling),
+  mute: all(handling, callUp, micAccepts('mute'), calling),
+  unmute: all(handling, callUp, micAccepts('unmute'), calling),
+  allow_video: all(handling, videoAccepts('allow'), rooms),
+  decline_video: all(handling, videoAccepts('decline')),
+  video_signal: all(handling, videoRunning),
+  disconnect_chat: all(handling, callReleased, noVideoRunning),
+  // Ends video, call and chat together: the agent's way out while video runs.
+  end_session: handling,
+};
+
+const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
+  post_message: open,
+  send_photo: open,
+  update_context: open,
+  end_chat: open,
+  // Asking again while a request or a session is open is allowed and changes nothing.
+  request_video: all(open, rooms),
+  close_video: all(open, videoAccepts('customer_close')),
+  video_signal: all(open, videoRunning),
+};
+
+export function agentActions(rec: InteractionRecord, agentId: string | null, media: MediaCapabilities): Record<AgentAction, Verdict> {
+  return verdicts(AGENT_GUARDS, { rec, agentId, media });
+}
+
+export function customerActions(rec: InteractionRecord, media: MediaCapabilities): Record<CustomerAction, Verdict> {
+  return verdicts(CUSTOMER_GUARDS, { rec, agentId: null, media });
+}
+
+// One action only (the hot path of a message need not build the whole table).
+export function agentRefusal(action: AgentAction, rec: InteractionRecord, agentId: string, media: MediaCapabilities): Verdict {
+  return AGENT_GUARDS[action]({ rec, agentId, media });
+}
+
+export function assertAgentMay(action: AgentAction, rec: InteractionRecord, agentId: string, media: MediaCapabilities): void {
+  const refusal = agentRefusal(action, rec, agentId, media);
+  if (refusal) throw refusal;
+}
+
+export function assertCustomerMay(action: CustomerAction, rec: InteractionRecord, media: MediaCapabilities): void {
+  const refusal = CUSTOMER_GUARDS[action]({ rec, agentId: null, media });
+  if (refusal) throw refusal;
+}
+
+// Hold and Mute are toggles on the desktop: what a press does depends on the live call leg.
+export function holdToggle(rec: InteractionRecord): 'hold' | 'unhold' {
+  return liveLeg(rec)?.state === 'on_hold' ? 'unhold' : 'hold';
+}
+
+export function muteToggle(rec: InteractionRecord): 'mute' | 'unmute' {
+  return liveLeg(rec)?.mute === 'muted' ? 'unmute' : 'mute';
+}
+
+function verdicts<A extends string>(guards: Readonly<Record<A, Guard>>, scene: Scene): Record<A, Verdict> {
+  const table = {} as Record<A, Verdict>;
+  for (const action of Object.keys(guards) as A[]) table[action] = guards[action](scene);
+  return table;
+}

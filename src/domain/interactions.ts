@@ -1,0 +1,80 @@
+import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
+import type { InteractionRecord } from './interaction.ts';
+import type { InteractionStore } from './ports.ts';
+import type { EntryDraft, TimelineEntry } from './timeline.ts';
+import { TimelineWriter, type TimelineWriterDeps } from './timeline-writer.ts';
+
+// The open interactions and their timelines, shared by the two services that act on them:
+// ContactCenter (the chat and its routing) and MultimediaDesk (call legs and video). Each takes this
+// registry at construction, so neither reaches into the other. One record per open interaction, and
+// one writer of every timeline (its seq is per interaction and must stay gap-free).
+export class Interactions {
+  readonly #store: InteractionStore;
+  readonly #open = new Map<string, InteractionRecord>();
+  readonly #timeline: TimelineWriter;
+  #loaded: Promise<void> | undefined;
+
+  constructor(deps: TimelineWriterDeps) {
+    this.#store = deps.store;
+    this.#timeline = new TimelineWriter(deps);
+  }
+
+  // What was open before a restart, loaded once: the telephony reconciles its calls against these
+  // before the services start (main.ts), and ContactCenter.recover() asks again.
+  load(): Promise<void> {
+    this.#loaded ??= this.#store.loadOpenInteractions().then((recs) => {
+      for (const rec of recs) this.#open.set(rec.id, rec);
+    });
+    return this.#loaded;
+  }
+
+  add(rec: InteractionRecord): void {
+    this.#open.set(rec.id, rec);
+  }
+
+  remove(rec: InteractionRecord): void {
+    this.#open.delete(rec.id);
+  }
+
+  get(interactionId: string): InteractionRecord | undefined {
+    return this.#open.get(interactionId);
+  }
+
+  // Every action on an interaction that is no longer open answers chat_ended.
+  require(interactionId: string): InteractionRecord {
+    const rec = this.#open.get(interactionId);
+    if (!rec || rec.state === 'ended') throw chatEnded();
+    return rec;
+  }
+
+  // The open interaction, once the guard table allows this action on it (else its refusal is thrown).
+  agentMay(action: AgentAction, agentId: string, interactionId: string, media: MediaCapabilities): InteractionRecord {
+    const rec = this.require(interactionId);
+    assertAgentMay(action, rec, agentId, media);
+    return rec;
+  }
+
+  customerMay(action: CustomerAction, interactionId: string, media: MediaCapabilities): InteractionRecord {
+    const rec = this.require(interactionId);
+    assertCustomerMay(action, rec, media);
+    return rec;
+  }
+
+  // Open, or else as stored (ended, or never seen by this process).
+  async find(interactionId: string): Promise<InteractionRecord | undefined> {
+    return this.#open.get(interactionId) ?? (await this.#store.getInteraction(interactionId));
+  }
+
+  all(): InteractionRecord[] {
+    return [...this.#open.values()];
+  }
+
+  append(rec: InteractionRecord, draft: EntryDraft): Promise<TimelineEntry> {
+    return this.#timeline.append(rec, draft);
+  }
+
+  // A retried customer send (same client id) gets its first entry back; see TimelineWriter.appendOnce.
+  appendOnce(rec: InteractionRecord, draft: EntryDraft & { clientId: string }): Promise<TimelineEntry> {
+    return this.#timeline.appendOnce(rec, draft, (id) => this.require(id));
+  }
+}

@@ -1,0 +1,42 @@
+// What the chat asks of its media (ContactCenter -> InteractionMedia): dial the customer after Accept
+// on an auto-dial service, and release call and video before the interaction ends, whoever ends it.
+import t from 'tap';
+import { activeChat, FakeTelephony, FakeVideoRooms, makeCenter } from './fakes.ts';
+
+// A call or video entry carries the leg or session as it was then.
+const stateOf = (data: unknown) => (data as { state: string }).state;
+
+t.test('Accept on an auto-dial service calls the customer for the accepting agent; other services wait for a click', async (t) => {
+  const telephony = new FakeTelephony();
+  const h = await makeCenter({ telephony });
+  const billing = await activeChat(h, 'carol', { serviceId: 'billing' });
+  t.equal(billing.interaction.callLegs.length, 1, 'billing dials at once');
+  t.match(billing.interaction.callLegs[0], { agentId: 'carol', serviceId: 'billing', customerNumber: billing.interaction.customer.phone });
+  t.same(telephony.calls, [`place ${billing.interaction.callLegs[0]!.id}`]);
+  const roadside = await activeChat(h, 'alice');
+  t.equal(roadside.interaction.callLegs.length, 0, 'roadside does not');
+});
+
+t.test('without telephony an auto-dial service is accepted all the same, with no call', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await activeChat(h, 'carol', { serviceId: 'billing' });
+  t.equal(interaction.state, 'active');
+  t.same(interaction.callLegs, []);
+});
+
+t.test('the customer ending the chat releases the call and closes the video first', async (t) => {
+  const telephony = new FakeTelephony();
+  const rooms = new FakeVideoRooms();
+  const h = await makeCenter({ telephony, video: rooms });
+  const { interaction } = await activeChat(h, 'alice');
+  const leg = await h.desk.callCustomer('alice', interaction.id);
+  const { video } = await h.desk.requestVideo(interaction.id);
+  await h.desk.allowVideo('alice', interaction.id);
+  await h.center.endByCustomer(interaction.id);
+  t.same([leg.state, video.state, video.endedBy], ['released', 'closed', 'customer']);
+  t.ok(telephony.calls.includes(`release ${leg.id}`), 'the call is hung up');
+  t.ok(rooms.calls.includes(`close ${video.id}`), 'the room is closed');
+  await h.store.settled();
+  const tail = h.store.entriesOf(interaction.id).slice(-3).map((e) => (e.kind === 'call' ? `call ${stateOf(e.data)}` : e.kind === 'video' ? `video ${stateOf(e.data)}` : e.kind));
+  t.same(tail, ['video closed', 'call released', 'ended'], 'media first, then the chat');
+});
