@@ -64,8 +64,8 @@ async function main(): Promise<void> {
   // ---- the domain ----
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   logDomainEvents(events, logger);
-  // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before voice connects:
-  // it reconciles its calls against their live call legs.
+  // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before voice connects,
+  // which reconciles its calls against their live call legs.
   const interactions = new Interactions({ store, events, clock });
   await interactions.load();
   const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock });
