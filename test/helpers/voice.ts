@@ -37,17 +37,6 @@ export async function ariGet<T>(ari: { url: string; auth: string }, path: string
   return (await res.json()) as T;
 }
 
-// Polls `probe` while parts restart: a probe that throws (a port not answering yet) counts as "not yet".
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 // The server's log lines (pino JSON) with this message.
 export function logEntries(server: Pick<TestServer, 'logs'>, msg: string): Array<Record<string, unknown>> {
   return server

@@ -3,6 +3,7 @@
 // sockets (the desktop's HTML fragments and the customer's JSON events). One server for the file; every
 // test makes its own chats and ends them, and sets agent1's presence itself.
 import t, { type Test } from 'tap';
+import { sleep } from '../helpers/eventually.ts';
 import { acceptThenNotReady, chatWithReadyAgent, endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
 import { login } from '../helpers/server.ts';
 import { HandshakeRefused, openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
@@ -19,7 +20,6 @@ import {
   parseFrame,
   presenceShown,
   setPresence,
-  sleep,
   undocumented,
   uniqueName,
   type Agent,

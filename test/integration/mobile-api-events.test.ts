@@ -3,6 +3,7 @@
 // pour in; and the OpenAPI document covering what this file saw. One server for the whole file; no
 // agent is ever Ready on it, so chats stay queued unless a test ends them.
 import t from 'tap';
+import { sleep } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
 import type { SocketProbe } from '../helpers/socket-probe.ts';
 import {
@@ -11,7 +12,6 @@ import {
   PNG,
   fetchOpenApi,
   parseFrame,
-  sleep,
   timelineFrames,
   undocumented,
   type ChatJson,

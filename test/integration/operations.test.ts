@@ -2,9 +2,10 @@
 // chats, messages and sockets), and the OpenAPI document covering the mobile API calls this file made.
 // One server for the whole file; no agent is ever Ready on it, so chats stay queued.
 import t from 'tap';
+import { eventually } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
 import { metric, metricsText } from '../helpers/metrics.ts';
-import { ApiClient, KNOWN_UNDOCUMENTED, eventually, fetchOpenApi, undocumented } from './support.ts';
+import { ApiClient, KNOWN_UNDOCUMENTED, fetchOpenApi, undocumented } from './support.ts';
 
 const server = await withServer(t);
 const api = new ApiClient(server.url);

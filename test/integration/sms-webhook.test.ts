@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import t, { type Test } from 'tap';
+import { eventually } from '../helpers/eventually.ts';
 import { loginAgent, withServer } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { agentGet, agentPost, desktopPage, eventually, expectError, hasAcceptButton, setPresence } from './support.ts';
+import { agentGet, agentPost, desktopPage, expectError, hasAcceptButton, setPresence } from './support.ts';
 
 const SECRET = `sms-test-${randomUUID()}`;
 const ROADSIDE_NO = '+15550009000';

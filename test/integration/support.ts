@@ -26,19 +26,6 @@ export function uniqueName(prefix: string): string {
   return `${prefix} ${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 // ---- JSON shapes of the mobile API ----------------------------------------------------------------
 
 export interface ApiError {
