@@ -5,11 +5,11 @@
 import t from 'tap';
 import { sleep } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
+import { PNG } from '../helpers/images.ts';
 import type { SocketProbe } from '../helpers/socket-probe.ts';
 import {
   ApiClient,
   KNOWN_UNDOCUMENTED,
-  PNG,
   fetchOpenApi,
   parseFrame,
   timelineFrames,

@@ -4,12 +4,11 @@
 // mobile-api-events.test.ts, /healthz and /metrics in operations.test.ts.
 import t from 'tap';
 import { withServer } from '../helpers/fixtures.ts';
+import { JPEG, PNG } from '../helpers/images.ts';
 import { metric, metricsText } from '../helpers/metrics.ts';
 import {
   ApiClient,
-  JPEG,
   KNOWN_UNDOCUMENTED,
-  PNG,
   expectError,
   fetchOpenApi,
   undocumented,

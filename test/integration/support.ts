@@ -6,18 +6,10 @@ import type { Test } from 'tap';
 import { HandshakeRefused, openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
 import type { LoginResult } from '../helpers/server.ts';
 
-// ---- fixtures -------------------------------------------------------------------------------------
+// PNG for test/integration/persistence.test.ts (store branch), until it imports test/helpers/images.ts.
+export { PNG } from '../helpers/images.ts';
 
-// A valid 1x1 PNG and a valid 1x1 JPEG.
-export const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
-  'base64',
-);
-export const JPEG = Buffer.from(
-  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////' +
-    '////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
-  'base64',
-);
+// ---- fixtures -------------------------------------------------------------------------------------
 
 let counter = 0;
 /** A name no other test uses, so a page can be searched for it. */
