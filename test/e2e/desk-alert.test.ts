@@ -2,8 +2,8 @@
 // The case: a stale tab of the agent (its live socket silenced, so it never hears that the chat ended)
 // tries to disconnect a chat the agent already ended elsewhere.
 import t from 'tap';
+import { agentPost } from '../helpers/desktop-client.ts';
 import { acceptThenNotReady, chatWithReadyAgent, logInPage, withBrowser, withDesk } from '../helpers/fixtures.ts';
-import { agentPost } from '../integration/support.ts';
 
 t.test('a refused desktop action shows why, in the alert, and changes nothing', async (t) => {
   const { server, api, agent1 } = await withDesk(t);

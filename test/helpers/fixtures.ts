@@ -3,8 +3,9 @@
 // Teardowns run in reverse order of registration (tap), so what starts later stops first.
 import type { Test } from 'tap';
 import type { Browser, LaunchOptions, Page } from 'playwright-core';
-import { ApiClient, agentPost, setPresence, type Agent, type ChatHandle } from '../integration/support.ts';
+import { ApiClient, type ChatHandle } from './api-client.ts';
 import { launchBrowser } from './browser.ts';
+import { agentPost, setPresence, type Agent } from './desktop-client.ts';
 import { login, removeDir, startServer, type StartServerOptions, type TestServer } from './server.ts';
 
 type Teardown = Pick<Test, 'teardown'>;

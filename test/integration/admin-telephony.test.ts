@@ -2,10 +2,10 @@
 // live channels read from ARI, and a new desk-phone password that Asterisk takes at once, shown once.
 import t from 'tap';
 import { Baresip } from '../helpers/baresip.ts';
+import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { loginAgent, withServer } from '../helpers/fixtures.ts';
 import { deskPasswordOf, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
-import { agentGet, agentPost, setPresence, type Agent } from './support.ts';
 
 const NUMBER = '+15551230051';
 

@@ -3,29 +3,15 @@
 // sockets (the desktop's HTML fragments and the customer's JSON events). One server for the file; every
 // test makes its own chats and ends them, and sets agent1's presence itself.
 import t, { type Test } from 'tap';
+import { parseFrame, uniqueName, type ChatHandle, type ChatJson } from '../helpers/api-client.ts';
+import { expectError } from '../helpers/api-errors.ts';
+import { agentGet, agentPost, desktopPage, desktopSocketUrl, setPresence, type Agent } from '../helpers/desktop-client.ts';
+import { hasAcceptButton, listItem, presenceShown } from '../helpers/desktop-html.ts';
 import { sleep } from '../helpers/eventually.ts';
 import { acceptThenNotReady, chatWithReadyAgent, endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
+import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 import { login } from '../helpers/server.ts';
 import { HandshakeRefused, openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
-import {
-  KNOWN_UNDOCUMENTED,
-  agentGet,
-  agentPost,
-  desktopPage,
-  desktopSocketUrl,
-  expectError,
-  fetchOpenApi,
-  hasAcceptButton,
-  listItem,
-  parseFrame,
-  presenceShown,
-  setPresence,
-  undocumented,
-  uniqueName,
-  type Agent,
-  type ChatHandle,
-  type ChatJson,
-} from './support.ts';
 
 const { server, api, agent1, agent2 } = await withDesk(t);
 

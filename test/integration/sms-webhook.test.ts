@@ -8,10 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import t, { type Test } from 'tap';
+import { expectError } from '../helpers/api-errors.ts';
+import { agentGet, agentPost, desktopPage, setPresence } from '../helpers/desktop-client.ts';
+import { hasAcceptButton } from '../helpers/desktop-html.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { loginAgent, withServer } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { agentGet, agentPost, desktopPage, expectError, hasAcceptButton, setPresence } from './support.ts';
 
 const SECRET = `sms-test-${randomUUID()}`;
 const ROADSIDE_NO = '+15550009000';

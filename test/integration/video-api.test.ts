@@ -4,10 +4,13 @@
 // cycles (the router's own dump and the worker's router count). One server for the file; every test makes
 // its own chats and ends them.
 import t, { type Test } from 'tap';
+import type { ChatHandle } from '../helpers/api-client.ts';
+import { expectError } from '../helpers/api-errors.ts';
+import { agentGet, agentPost, desktopSocketUrl } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { acceptThenNotReady, chatWithReadyAgent, withDesk } from '../helpers/fixtures.ts';
+import { fetchOpenApi, undocumented } from '../helpers/openapi-check.ts';
 import { openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
-import { agentGet, agentPost, expectError, desktopSocketUrl, fetchOpenApi, undocumented, type ChatHandle } from './support.ts';
 import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from './video-support.ts';
 
 const { server, api, agent1, agent2 } = await withDesk(t);

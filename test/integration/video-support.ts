@@ -1,7 +1,8 @@
 // Helpers of the video integration tests: both participants' signaling as their browsers do it (JSON over
 // HTTP), with synthetic RTP parameters (mediasoup accepts producers and consumers on transports no browser
 // ever connected), and the room's counts as the SFU itself reports them. Not a test file itself.
-import type { ApiClient, Agent, ChatHandle } from './support.ts';
+import type { ApiClient, ChatHandle } from '../helpers/api-client.ts';
+import type { Agent } from '../helpers/desktop-client.ts';
 
 export interface SignalAnswer {
   status: number;
