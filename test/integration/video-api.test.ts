@@ -11,7 +11,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { acceptThenNotReady, chatWithReadyAgent, withDesk } from '../helpers/fixtures.ts';
 import { fetchOpenApi, undocumented } from '../helpers/openapi-check.ts';
 import { openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
-import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from './video-support.ts';
+import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from '../helpers/video-signal.ts';
 
 const { server, api, agent1, agent2 } = await withDesk(t);
 
@@ -296,6 +296,6 @@ t.test('OpenAPI documents every video operation and status code this file saw', 
   t.same(undocumented(doc, api.recorder), []);
 });
 
-async function sfuHealthSessions(): Promise<number> {
+async function sfuHealthSessions(): Promise<number | undefined> {
   return (await sfuHealth(server.url)).sessions;
 }
