@@ -10,8 +10,7 @@ import { Messager, UserAgent } from 'sip.js';
 import t from 'tap';
 import { startAsterisk, type AsteriskInstance } from '../../src/ari/asterisk-process.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { logEntries } from '../helpers/voice.ts';
+import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 
 const SMS_NUMBER = '+15550009000';
 

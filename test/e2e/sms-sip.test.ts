@@ -11,9 +11,9 @@ import t from 'tap';
 import { connectAri } from '../../src/ari/client.ts';
 import { ensureSimulatedPhone } from '../../src/ari/simulated-pstn.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { withBrowser, withServer } from '../helpers/fixtures.ts';
-import { login, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariCredentials, ariGet, logEntries, VOICE_ENV } from '../helpers/voice.ts';
+import { login, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { logEntries, type TestServer } from '../helpers/server.ts';
+import { agentDesktop, ariCredentials, ariGet, VOICE_ENV } from '../helpers/voice.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SMS_NUMBER = '+15550009000'; // roadside, the default SMS_NUMBERS

@@ -13,8 +13,8 @@ import { ensureSimulatedPhone } from '../../src/ari/simulated-pstn.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariGet, deskPasswordOf, logEntries, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230041';
 

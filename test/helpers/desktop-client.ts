@@ -1,8 +1,13 @@
 // The agent desktop over HTTP, as its page and htmx call it: an agent's session (from login() in
 // fixtures.ts), its requests with the session cookie and the CSRF header, and the live socket's URL.
-import type { LoginResult } from './server.ts';
 
-export interface Agent extends LoginResult {
+/** An agent's desktop session, from login() in fixtures.ts. */
+export interface Agent {
+  /** Cookie header value to send on later requests, `sid=...`. */
+  cookie: string;
+  /** The desktop page's CSRF token (from `<meta name="csrf-token">`). */
+  csrf: string;
+  /** The server's URL. */
   baseUrl: string;
 }
 

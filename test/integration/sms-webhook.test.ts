@@ -12,7 +12,7 @@ import { expectError } from '../helpers/api-errors.ts';
 import { agentGet, agentPost, desktopPage, setPresence } from '../helpers/desktop-client.ts';
 import { hasAcceptButton } from '../helpers/desktop-html.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { loginAgent, withServer } from '../helpers/fixtures.ts';
+import { login, withServer } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
 
 const SECRET = `sms-test-${randomUUID()}`;
@@ -60,7 +60,7 @@ const env = {
   SMS_NUMBERS: `${ROADSIDE_NO}=roadside,${CLAIMS_NO}=claims`,
 };
 const server = await withServer(t, { env });
-const agent1 = await loginAgent(server, 'agent1');
+const agent1 = await login(server, 'agent1');
 
 // ---- helpers ------------------------------------------------------------------------------------------
 
