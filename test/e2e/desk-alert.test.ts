@@ -3,12 +3,11 @@
 // tries to disconnect a chat the agent already ended elsewhere.
 import t from 'tap';
 import { agentPost } from '../helpers/desktop-client.ts';
-import { acceptThenNotReady, chatWithReadyAgent, logInPage, withBrowser, withDesk } from '../helpers/fixtures.ts';
+import { acceptedChat, logInPage, withBrowser, withDesk } from '../helpers/fixtures.ts';
 
 t.test('a refused desktop action shows why, in the alert, and changes nothing', async (t) => {
   const { server, api, agent1 } = await withDesk(t);
-  const chat = await chatWithReadyAgent(t, api, agent1);
-  await acceptThenNotReady(agent1, chat);
+  const chat = await acceptedChat(t, api, agent1);
 
   const browser = await withBrowser(t);
   const page = await (await browser.newContext()).newPage();

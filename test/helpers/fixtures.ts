@@ -97,6 +97,13 @@ export async function acceptThenNotReady(agent: Agent, chat: Pick<ChatHandle, 'i
   await setPresence(agent, 'not_ready');
 }
 
+/** A chat the agent accepted (it is Not Ready again afterwards), ended as the customer when `t` ends. */
+export async function acceptedChat(t: Teardown, api: ApiClient, agent: Agent, body: Record<string, unknown> = {}): Promise<ChatHandle> {
+  const chat = await chatWithReadyAgent(t, api, agent, body);
+  await acceptThenNotReady(agent, chat);
+  return chat;
+}
+
 /** In the browser: the login form, filled in and sent (the desktop opens). */
 export async function logInPage(page: Page, baseUrl: string, username = 'agent1', password = 'demo'): Promise<void> {
   await page.goto(`${baseUrl}/login`);
