@@ -5,6 +5,7 @@
 // the ceiling comes from a line fitted through all steps. The phones and the bench process are the
 // load generators: their CPU is shown, not counted.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../test/helpers/eventually.ts';
 import { cpuSeconds, rssMb, type AgentSeat, type Rig } from './calls-rig.ts';
 
 export type Mode = 'controller' | 'dialplan';
@@ -25,14 +26,15 @@ function established(rig: Rig): number {
   return rig.customerPhones.reduce((n, p) => n + p.events.filter((e) => e.type === 'CALL_ESTABLISHED').length, 0);
 }
 
+// Unlike a test, a ramp that waits in vain goes on: it says so and reports what it reached.
 async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await ok()) return true;
-    await sleep(100);
-  }
-  console.error(`  ${what}: not within ${timeoutMs} ms`);
-  return false;
+  return eventually(what, async () => ((await ok()) ? true : undefined), timeoutMs).then(
+    () => true,
+    (err: Error) => {
+      console.error(`  ${err.message}`);
+      return false;
+    },
+  );
 }
 
 async function startCall(rig: Rig, mode: Mode, seat: AgentSeat): Promise<void> {

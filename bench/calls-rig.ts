@@ -15,7 +15,8 @@ import { openDurableDatabase } from '../src/store/sqlite/durable-database.ts';
 import { SqliteDirectory } from '../src/store/sqlite/directory-store.ts';
 import { hashPassword } from '../src/web/passwords.ts';
 import { Baresip } from '../test/helpers/baresip.ts';
-import { login, removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
+import { login } from '../test/helpers/fixtures.ts';
+import { removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
 import { deskPasswordOf } from '../test/helpers/voice.ts';
 
 export const BENCH_APP = 'bench';

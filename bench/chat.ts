@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { login, removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
+import { login } from '../test/helpers/fixtures.ts';
+import { removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
 import { pool, runLoad, type LoadResult } from './load.ts';
 
 const { values } = parseArgs({

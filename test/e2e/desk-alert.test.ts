@@ -2,13 +2,12 @@
 // The case: a stale tab of the agent (its live socket silenced, so it never hears that the chat ended)
 // tries to disconnect a chat the agent already ended elsewhere.
 import t from 'tap';
-import { acceptThenNotReady, chatWithReadyAgent, logInPage, withBrowser, withDesk } from '../helpers/fixtures.ts';
-import { agentPost } from '../integration/support.ts';
+import { agentPost } from '../helpers/desktop-client.ts';
+import { acceptedChat, logInPage, withBrowser, withDesk } from '../helpers/fixtures.ts';
 
 t.test('a refused desktop action shows why, in the alert, and changes nothing', async (t) => {
   const { server, api, agent1 } = await withDesk(t);
-  const chat = await chatWithReadyAgent(t, api, agent1);
-  await acceptThenNotReady(agent1, chat);
+  const chat = await acceptedChat(t, api, agent1);
 
   const browser = await withBrowser(t);
   const page = await (await browser.newContext()).newPage();

@@ -1,9 +1,8 @@
 // A dropped network: both pages lose their sockets while messages keep arriving at the server; once
 // the network is back they catch up with every message exactly once, in order, without a reload.
 import t from 'tap';
-import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { login, logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { startFlakyLink } from '../helpers/flaky-link.ts';
-import { login } from '../helpers/server.ts';
 
 t.test('agent and customer pages catch up after a dropped network with no gap and no duplicate', async (t) => {
   const server = await withServer(t);

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Messager, UserAgent } from 'sip.js';
 import t from 'tap';
 import { startAsterisk, type AsteriskInstance } from '../../src/ari/index.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { logEntries, until } from '../helpers/voice.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 
 const SMS_NUMBER = '+15550009000';
 
@@ -72,7 +72,7 @@ t.test('the SMS trunk across restarts: subscribed again after Asterisk restarts;
   let sms = await carrier(started.asterisk);
   started.carriers.push(sms);
   t.equal(await sms.text(from, 'before the restart'), 202, 'the controller takes a text');
-  await until('the text in a chat', async () => (taken(server, from).some((e) => e.status === 'delivered') ? true : undefined), WAIT_MS);
+  await eventually('the text in a chat', async () => (taken(server, from).some((e) => e.status === 'delivered') ? true : undefined), WAIT_MS);
   const impostor = await carrier(started.asterisk, 'not-the-password');
   started.carriers.push(impostor);
   t.equal(await impostor.text(from, 'from an impostor'), 401, 'a MESSAGE that does not authenticate as the SMS trunk is refused');
@@ -83,17 +83,17 @@ t.test('the SMS trunk across restarts: subscribed again after Asterisk restarts;
   process.kill(started.asterisk.pid, 'SIGKILL');
   await started.asterisk.stop();
   started.asterisk = await startAsterisk({ runtimeDir, httpPort, sipPort, ariPassword });
-  await until('the SIP gateway up again', () => sipUp(server), WAIT_MS);
+  await eventually('the SIP gateway up again', () => sipUp(server), WAIT_MS);
   sms = await carrier(started.asterisk);
   started.carriers.push(sms);
   t.equal(await sms.text(from, 'after the restart'), 202, 'texts reach the controller again after Asterisk restarted');
-  await until('the second text taken', async () => (taken(server, from).length === 2 ? true : undefined), WAIT_MS);
+  await eventually('the second text taken', async () => (taken(server, from).length === 2 ? true : undefined), WAIT_MS);
 
   // The controller stops: it unsubscribes, so Asterisk refuses texts and the carrier keeps them.
   await server.stop();
   t.equal(await sms.text(from, 'while the controller is away'), 404, 'refused while the controller is stopped (not accepted and lost)');
   server = started.server = await startServer({ env, dataDir: started.dataDir });
-  await until('the SIP gateway up after the controller restarted', () => sipUp(server), WAIT_MS);
+  await eventually('the SIP gateway up after the controller restarted', () => sipUp(server), WAIT_MS);
   t.equal(await sms.text(from, 'while the controller is away'), 202, "the carrier's next try is taken");
-  await until('the text taken after the restart', async () => (taken(server, from).length === 1 ? true : undefined), WAIT_MS);
+  await eventually('the text taken after the restart', async () => (taken(server, from).length === 1 ? true : undefined), WAIT_MS);
 });

@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
-import { withBrowser, withServer } from '../helpers/fixtures.ts';
-import { login, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariCredentials, ariGet, logEntries, VOICE_ENV } from '../helpers/voice.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { login, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { logEntries, type TestServer } from '../helpers/server.ts';
+import { agentDesktop, ariCredentials, ariGet, VOICE_ENV } from '../helpers/voice.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SMS_NUMBER = '+15550009000'; // roadside, the default SMS_NUMBERS
@@ -145,7 +146,8 @@ t.test('a text by SIP MESSAGE opens an SMS chat; the agent reply reaches the pho
 
   // A text to a number that is not ours reaches the controller, which refuses it: no chat.
   t.equal(await text(phone, '+15550000001', 'wrong number'), 202);
-  await t.resolves(waitForLog(server, 'refused a text from the SMS trunk'), 'the controller refused the text to an unknown number');
+  const refused = 'refused a text from the SMS trunk';
+  await t.resolves(eventually(`"${refused}" in the server log`, async () => logEntries(server, refused)[0], 10_000), 'the controller refused the text to an unknown number');
   t.equal(await agent.locator('#interaction-list .item').count(), 1, 'no chat for it');
 });
 
@@ -164,7 +166,8 @@ t.test("an agent's phone cannot text: no dialplan runs on its texts and the cont
   // registrations, so it hears their texts too); the controller drops them, and no dialplan runs.
   t.ok([202, 404].includes(await text(agentPhone, CUSTOMER, 'texted from the agent phone')), "to a customer's number");
   t.ok([202, 404].includes(await text(agentPhone, SMS_NUMBER, 'to our own SMS number')), 'to our SMS number');
-  await t.resolves(waitForLog(server, 'ignored a text from another endpoint than the SMS trunk'), 'the controller ignored them');
+  const ignored = 'ignored a text from another endpoint than the SMS trunk';
+  await t.resolves(eventually(`"${ignored}" in the server log`, async () => logEntries(server, ignored)[0], 10_000), 'the controller ignored them');
   await customer.waitForTimeout(1000);
   t.same(await inbox(customer), [], 'nothing reached the customer');
   t.same(await ariGet(await ariCredentials(server), '/channels'), [], 'no channel was made for them (no dialplan ran on a text)');
@@ -172,10 +175,3 @@ t.test("an agent's phone cannot text: no dialplan runs on its texts and the cont
   t.ok(chats.every((line) => line.endsWith(' 0')), `no chat was opened (${chats.join(', ')})`);
 });
 
-async function waitForLog(server: TestServer, msg: string, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (logEntries(server, msg).length === 0) {
-    if (Date.now() > until) throw new Error(`no "${msg}" in the server log`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -10,8 +10,9 @@ import t from 'tap';
 import { connectAri, ensureSimulatedPhone, startAsterisk, type AsteriskInstance } from '../../src/ari/index.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariGet, deskPasswordOf, logEntries, sipPhoneMediaFlows, startChat, until } from '../helpers/voice.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230041';
 
@@ -67,10 +68,10 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
     await panel.locator('.call-state.call-released').waitFor({ timeout: 30_000 });
     t.match(await panel.locator('.call-state').textContent(), /Released.*out of touch with Asterisk/is, 'the desktop shows the call released, and why');
-    await until('ARI up again', async () => {
+    await eventually('ARI up again', async () => {
       const health = (await (await fetch(`${server.url}/healthz`)).json()) as { ari: { state: string } };
       return health.ari.state === 'up' ? true : undefined;
-    });
+    }, 20_000);
     t.pass('the controller reconnected to ARI');
     t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is up in Asterisk');
     t.same((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')), [], 'no bridge of ours is left');
@@ -84,8 +85,8 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, customerSince);
     await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, deskSince);
     await ensureSimulatedPhone(pstn, store, NUMBER, 'sip'); // the test's simulated PSTN, pushed again
-    await until('desk phone reachable', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'online' ? true : undefined));
-    await until('customer phone reachable', async () => ((await ariGet<{ state: string }>(ari, `/endpoints/PJSIP/${customerLogin.username}`)).state === 'online' ? true : undefined));
+    await eventually('desk phone reachable', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'online' ? true : undefined), 20_000);
+    await eventually('customer phone reachable', async () => ((await ariGet<{ state: string }>(ari, `/endpoints/PJSIP/${customerLogin.username}`)).state === 'online' ? true : undefined), 20_000);
 
     await agent.getByRole('button', { name: NUMBER }).click();
     await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
@@ -146,7 +147,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
     // The endpoints were pushed again while the desk phone was registered: that left no stale contact.
     await desk.stop(); // unregisters
-    await until('desk phone offline', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'offline' ? true : undefined), 5000);
+    await eventually('desk phone offline', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'offline' ? true : undefined), 5000);
     t.pass('the desk phone, once unregistered, is offline');
   });
 });

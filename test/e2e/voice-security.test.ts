@@ -6,8 +6,8 @@ import t from 'tap';
 import { WebSocket } from 'ws';
 import { Baresip } from '../helpers/baresip.ts';
 import { probeInvites } from '../helpers/raw-sip.ts';
-import { removeDir, startServer } from '../helpers/server.ts';
-import { ariCredentials, ariGet, deskPasswordOf, logEntries, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
+import { logEntries, removeDir, startServer } from '../helpers/server.ts';
+import { ariCredentials, ariGet, deskPasswordOf, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
 const CUSTOMER = '+15551230031';
 const REJECTED = [401, 403, 404, 407];

@@ -1,11 +1,14 @@
 // Setup shared by the integration and e2e tests: the real server and Chromium, each torn down with the
-// test that made it, agents logged in, and the first steps the agent and the customer take in a browser.
+// test that made it, agents logged in (over HTTP, or in a browser page), accepted chats, and the first
+// steps the agent and the customer take in a browser.
 // Teardowns run in reverse order of registration (tap), so what starts later stops first.
 import type { Test } from 'tap';
 import type { Browser, LaunchOptions, Page } from 'playwright-core';
-import { ApiClient, agentPost, setPresence, type Agent, type ChatHandle } from '../integration/support.ts';
+import { ApiClient, type ChatHandle } from './api-client.ts';
 import { launchBrowser } from './browser.ts';
-import { login, removeDir, startServer, type StartServerOptions, type TestServer } from './server.ts';
+import { agentPost, setPresence, type Agent } from './desktop-client.ts';
+import { findInputValue, findMetaContent } from './desktop-html.ts';
+import { removeDir, startServer, type StartServerOptions, type TestServer } from './server.ts';
 
 type Teardown = Pick<Test, 'teardown'>;
 
@@ -26,17 +29,50 @@ export async function withBrowser(t: Teardown, options?: LaunchOptions): Promise
   return browser;
 }
 
-/** A desktop session of this agent, for the helpers in test/integration/support.ts. */
-export async function loginAgent(server: Pick<TestServer, 'url'>, username: string, password = 'demo'): Promise<Agent> {
-  return { ...(await login(server, username, password)), baseUrl: server.url };
+/** An agent's desktop session, over HTTP as the login form does it: its cookie and CSRF token. */
+export async function login(server: Pick<TestServer, 'url'>, username: string, password = 'demo'): Promise<Agent> {
+  const page = await fetch(`${server.url}/login`);
+  const pageHtml = await page.text();
+  if (page.status !== 200) throw new Error(`GET /login: expected 200, got ${page.status}: ${excerpt(pageHtml)}`);
+  const csrfCookie = findCookie(page.headers, 'csrf');
+  if (csrfCookie === undefined) throw new Error('GET /login: no csrf cookie in set-cookie');
+  const formToken = findInputValue(pageHtml, '_csrf');
+  if (formToken === undefined) throw new Error(`GET /login: no hidden input name="_csrf": ${excerpt(pageHtml)}`);
+
+  const posted = await fetch(`${server.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `csrf=${csrfCookie}`,
+    },
+    body: new URLSearchParams({ username, password, _csrf: formToken }).toString(),
+  });
+  const postedBody = await posted.text();
+  const location = posted.headers.get('location');
+  if (posted.status !== 303 || location === null || new URL(location, server.url).pathname !== '/desktop') {
+    throw new Error(
+      `POST /login as ${username}: expected 303 to /desktop, got ${posted.status} location=${location}: ${excerpt(postedBody)}`,
+    );
+  }
+  const sid = findCookie(posted.headers, 'sid');
+  if (sid === undefined) throw new Error(`POST /login as ${username}: no sid cookie in set-cookie`);
+  const cookie = `sid=${sid}`;
+
+  const desktop = await fetch(`${server.url}/desktop`, { headers: { cookie }, redirect: 'manual' });
+  const desktopHtml = await desktop.text();
+  if (desktop.status !== 200) throw new Error(`GET /desktop: expected 200, got ${desktop.status}: ${excerpt(desktopHtml)}`);
+  const csrf = findMetaContent(desktopHtml, 'csrf-token');
+  if (csrf === undefined) throw new Error(`GET /desktop: no <meta name="csrf-token">: ${excerpt(desktopHtml)}`);
+  return { cookie, csrf, baseUrl: server.url };
 }
 
 /** The server, a mobile API client for it, and agent1 and agent2 logged in. */
 export async function withDesk(t: Teardown, opts: StartServerOptions = {}): Promise<{ server: TestServer; api: ApiClient; agent1: Agent; agent2: Agent }> {
   const server = await withServer(t, opts);
   const api = new ApiClient(server.url);
-  const agent1 = await loginAgent(server, 'agent1');
-  const agent2 = await loginAgent(server, 'agent2');
+  const agent1 = await login(server, 'agent1');
+  const agent2 = await login(server, 'agent2');
   return { server, api, agent1, agent2 };
 }
 
@@ -61,6 +97,13 @@ export async function acceptThenNotReady(agent: Agent, chat: Pick<ChatHandle, 'i
   await setPresence(agent, 'not_ready');
 }
 
+/** A chat the agent accepted (it is Not Ready again afterwards), ended as the customer when `t` ends. */
+export async function acceptedChat(t: Teardown, api: ApiClient, agent: Agent, body: Record<string, unknown> = {}): Promise<ChatHandle> {
+  const chat = await chatWithReadyAgent(t, api, agent, body);
+  await acceptThenNotReady(agent, chat);
+  return chat;
+}
+
 /** In the browser: the login form, filled in and sent (the desktop opens). */
 export async function logInPage(page: Page, baseUrl: string, username = 'agent1', password = 'demo'): Promise<void> {
   await page.goto(`${baseUrl}/login`);
@@ -75,4 +118,17 @@ export async function startChatPage(page: Page, baseUrl: string, name: string, p
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Phone').fill(phone);
   await page.getByRole('button', { name: 'Start chat' }).click();
+}
+
+function findCookie(headers: Headers, name: string): string | undefined {
+  for (const header of headers.getSetCookie()) {
+    const pair = header.split(';', 1)[0] ?? '';
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function excerpt(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 500)}...` : text;
 }

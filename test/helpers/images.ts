@@ -1,4 +1,16 @@
+// Image fixtures of the tests: tiny fixed images, and real PNGs of any size.
 import { crc32, deflateSync } from 'node:zlib';
+
+// A valid 1x1 PNG and a valid 1x1 JPEG.
+export const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+export const JPEG = Buffer.from(
+  '/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////////////' +
+    '////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=',
+  'base64',
+);
 
 // A real PNG (solid colour, RGB), so uploads in tests carry genuine image bytes.
 export function makePng(width: number, height: number, rgb: [number, number, number] = [200, 40, 40]): Buffer {

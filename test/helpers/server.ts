@@ -1,4 +1,4 @@
-// Starts the real server (src/main.ts) as a child process for integration and e2e tests.
+// Starts the real server (src/main.ts) as a child process for integration and e2e tests, and reads its log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -159,96 +159,12 @@ export async function removeDir(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
 }
 
-export interface LoginResult {
-  /** Cookie header value to send on later requests, `sid=...`. */
-  cookie: string;
-  /** The desktop page's CSRF token (from `<meta name="csrf-token">`). */
-  csrf: string;
-}
-
-export async function login(server: Pick<TestServer, 'url'>, username: string, password: string): Promise<LoginResult> {
-  const page = await fetch(`${server.url}/login`);
-  const pageHtml = await page.text();
-  if (page.status !== 200) throw new Error(`GET /login: expected 200, got ${page.status}: ${excerpt(pageHtml)}`);
-  const csrfCookie = findCookie(page.headers, 'csrf');
-  if (csrfCookie === undefined) throw new Error('GET /login: no csrf cookie in set-cookie');
-  const formToken = findInputValue(pageHtml, '_csrf');
-  if (formToken === undefined) throw new Error(`GET /login: no hidden input name="_csrf": ${excerpt(pageHtml)}`);
-
-  const posted = await fetch(`${server.url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: `csrf=${csrfCookie}`,
-    },
-    body: new URLSearchParams({ username, password, _csrf: formToken }).toString(),
-  });
-  const postedBody = await posted.text();
-  const location = posted.headers.get('location');
-  if (posted.status !== 303 || location === null || new URL(location, server.url).pathname !== '/desktop') {
-    throw new Error(
-      `POST /login as ${username}: expected 303 to /desktop, got ${posted.status} location=${location}: ${excerpt(postedBody)}`,
-    );
-  }
-  const sid = findCookie(posted.headers, 'sid');
-  if (sid === undefined) throw new Error(`POST /login as ${username}: no sid cookie in set-cookie`);
-  const cookie = `sid=${sid}`;
-
-  const desktop = await fetch(`${server.url}/desktop`, { headers: { cookie }, redirect: 'manual' });
-  const desktopHtml = await desktop.text();
-  if (desktop.status !== 200) throw new Error(`GET /desktop: expected 200, got ${desktop.status}: ${excerpt(desktopHtml)}`);
-  const csrf = findMetaContent(desktopHtml, 'csrf-token');
-  if (csrf === undefined) throw new Error(`GET /desktop: no <meta name="csrf-token">: ${excerpt(desktopHtml)}`);
-  return { cookie, csrf };
-}
-
-function findCookie(headers: Headers, name: string): string | undefined {
-  for (const header of headers.getSetCookie()) {
-    const pair = header.split(';', 1)[0] ?? '';
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-function findInputValue(html: string, name: string): string | undefined {
-  return findTagAttribute(html, 'input', 'name', name, 'value');
-}
-
-function findMetaContent(html: string, name: string): string | undefined {
-  return findTagAttribute(html, 'meta', 'name', name, 'content');
-}
-
-// Finds the first <tag> whose attribute `key` equals `keyValue` and returns its attribute `wanted`.
-function findTagAttribute(html: string, tag: string, key: string, keyValue: string, wanted: string): string | undefined {
-  for (const match of html.matchAll(new RegExp(`<${tag}\\b[^>]*>`, 'gi'))) {
-    const attributes = parseAttributes(match[0]);
-    if (attributes.get(key) === keyValue) return attributes.get(wanted);
-  }
-  return undefined;
-}
-
-function parseAttributes(tagSource: string): Map<string, string> {
-  const attributes = new Map<string, string>();
-  const pattern = /([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/g;
-  for (const m of tagSource.matchAll(pattern)) {
-    const attrName = (m[1] ?? '').toLowerCase();
-    attributes.set(attrName, decodeEntities(m[2] ?? m[3] ?? m[4] ?? ''));
-  }
-  return attributes;
-}
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (whole, entity: string) => {
-    const lower = entity.toLowerCase();
-    if (lower.startsWith('#x')) return String.fromCodePoint(parseInt(lower.slice(2), 16));
-    if (lower.startsWith('#')) return String.fromCodePoint(parseInt(lower.slice(1), 10));
-    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-    return named[lower] ?? whole;
-  });
-}
-
-function excerpt(text: string): string {
-  return text.length > 500 ? `${text.slice(0, 500)}...` : text;
+// The server's log lines (pino JSON) with this message.
+export function logEntries(server: Pick<TestServer, 'logs'>, msg: string): Array<Record<string, unknown>> {
+  return server
+    .logs()
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes(msg))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.msg === msg);
 }

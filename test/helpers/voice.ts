@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { TestServer } from './server.ts';
+import { logInPage } from './fixtures.ts';
+import { logEntries, type TestServer } from './server.ts';
 
 export const VOICE_ENV = { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0', OFFER_TIMEOUT_S: '120' };
 
@@ -35,27 +36,6 @@ export async function ariGet<T>(ari: { url: string; auth: string }, path: string
   const res = await fetch(`${ari.url}${path}`, { headers: { authorization: ari.auth } });
   if (!res.ok) throw new Error(`ARI GET ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-// Polls `probe` while parts restart: a probe that throws (a port not answering yet) counts as "not yet".
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-// The server's log lines (pino JSON) with this message.
-export function logEntries(server: Pick<TestServer, 'logs'>, msg: string): Array<Record<string, unknown>> {
-  return server
-    .logs()
-    .split('\n')
-    .filter((l) => l.startsWith('{') && l.includes(msg))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((e) => e.msg === msg);
 }
 
 // Asterisk's SIP UDP port, as the server logs it when telephony is up.
@@ -107,10 +87,7 @@ export async function customerPhone(page: Page, server: Pick<TestServer, 'url'>,
 // The agent desktop, logged in and Ready. With phone 'desk' the agent works with a SIP desk phone: they
 // pick it in the desktop's Phone setting (before going Ready), and the page starts no softphone.
 export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, opts: { phone?: 'browser' | 'desk'; agent?: string } = {}): Promise<void> {
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Username').fill(opts.agent ?? 'agent1');
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await logInPage(page, server.url, opts.agent ?? 'agent1');
   if (opts.phone === 'desk') {
     await Promise.all([page.waitForEvent('load'), page.getByLabel('Phone', { exact: true }).selectOption('desk')]);
     await page.locator('#phone-state', { hasText: 'desk phone' }).waitFor();

@@ -2,9 +2,10 @@
 // live channels read from ARI, and a new desk-phone password that Asterisk takes at once, shown once.
 import t from 'tap';
 import { Baresip } from '../helpers/baresip.ts';
-import { loginAgent, withServer } from '../helpers/fixtures.ts';
+import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { login, withServer } from '../helpers/fixtures.ts';
 import { deskPasswordOf, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
-import { agentGet, agentPost, eventually, setPresence, type Agent } from './support.ts';
 
 const NUMBER = '+15551230051';
 
@@ -33,8 +34,8 @@ t.test('the telephony admin page', async (t) => {
   const anonymous = await fetch(`${server.url}/admin/telephony`, { redirect: 'manual' });
   t.equal(anonymous.status, 303, 'without a session: to the login page');
   t.equal(anonymous.headers.get('location'), '/login');
-  const agent = await loginAgent(server, 'agent1'); // the demo's telephony admin
-  const other = await loginAgent(server, 'agent2'); // an agent only
+  const agent = await login(server, 'agent1'); // the demo's telephony admin
+  const other = await login(server, 'agent2'); // an agent only
 
   let html = await adminPage(agent);
   for (const endpoint of ['agent1', 'agent1-desk', 'agent2', 'agent2-desk']) t.equal(stateOf(html, endpoint), 'offline', `admin: ${endpoint} is listed, not registered`);
@@ -97,7 +98,7 @@ t.test('the telephony admin page', async (t) => {
 
 t.test('without telephony the page says so', async (t) => {
   const server = await withServer(t);
-  const agent = await loginAgent(server, 'agent1');
+  const agent = await login(server, 'agent1');
   t.match(await adminPage(agent), /Calling is not configured/);
   t.equal((await agentPost(agent, '/admin/telephony/desk-password')).status, 503, 'no password without telephony');
 });

@@ -3,9 +3,9 @@
 // {type:"error", client_id, error:{code, message}} with nothing stored.
 import t, { type Test } from 'tap';
 import { LIMITS } from '../../src/domain/limits.ts';
+import { ApiClient, type ChatHandle, type MessageJson } from '../helpers/api-client.ts';
 import { withServer } from '../helpers/fixtures.ts';
 import type { SocketProbe } from '../helpers/socket-probe.ts';
-import { ApiClient, type ChatHandle, type MessageJson } from './support.ts';
 
 interface AckFrame {
   type: 'ack';

@@ -3,29 +3,14 @@
 // sockets (the desktop's HTML fragments and the customer's JSON events). One server for the file; every
 // test makes its own chats and ends them, and sets agent1's presence itself.
 import t, { type Test } from 'tap';
-import { acceptThenNotReady, chatWithReadyAgent, endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
-import { login } from '../helpers/server.ts';
+import { parseFrame, uniqueName, type ChatHandle, type ChatJson } from '../helpers/api-client.ts';
+import { expectError } from '../helpers/api-errors.ts';
+import { agentGet, agentPost, desktopPage, desktopSocketUrl, setPresence, type Agent } from '../helpers/desktop-client.ts';
+import { hasAcceptButton, listItem, presenceShown } from '../helpers/desktop-html.ts';
+import { sleep } from '../helpers/eventually.ts';
+import { acceptThenNotReady, chatWithReadyAgent, endChatAtTeardown, login, withDesk } from '../helpers/fixtures.ts';
+import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 import { HandshakeRefused, openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
-import {
-  KNOWN_UNDOCUMENTED,
-  agentGet,
-  agentPost,
-  desktopPage,
-  desktopSocketUrl,
-  expectError,
-  fetchOpenApi,
-  hasAcceptButton,
-  listItem,
-  parseFrame,
-  presenceShown,
-  setPresence,
-  sleep,
-  undocumented,
-  uniqueName,
-  type Agent,
-  type ChatHandle,
-  type ChatJson,
-} from './support.ts';
 
 const { server, api, agent1, agent2 } = await withDesk(t);
 
@@ -103,14 +88,14 @@ t.test('a wrong password is refused with 401 and gives no session', async (t) =>
 
 t.test('login() opens the desktop of that agent', async (t) => {
   const session = await login(server, 'agent1', 'demo');
-  const html = await desktopPage({ ...session, baseUrl: server.url });
+  const html = await desktopPage(session);
   t.match(html, /Agent One/, "the agent's name");
   t.match(html, /<button[^>]*value="ready"[^>]*>Ready<\/button>/, 'a Ready button');
   t.match(html, /<button[^>]*value="not_ready"[^>]*>Not Ready<\/button>/, 'a Not Ready button');
   t.match(html, new RegExp(`<meta name="csrf-token" content="${session.csrf}">`), 'the CSRF token of this session');
   const other = await login(server, 'agent2', 'demo');
   t.not(other.cookie, session.cookie, 'each login is its own session');
-  t.match(await desktopPage({ ...other, baseUrl: server.url }), /Agent Two/);
+  t.match(await desktopPage(other), /Agent Two/);
 });
 
 t.test('POST /desktop/presence without the CSRF token is 403 and changes nothing; with it, 200', async (t) => {

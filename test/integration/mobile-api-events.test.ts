@@ -3,20 +3,12 @@
 // pour in; and the OpenAPI document covering what this file saw. One server for the whole file; no
 // agent is ever Ready on it, so chats stay queued unless a test ends them.
 import t from 'tap';
+import { ApiClient, parseFrame, timelineFrames, type ChatJson, type MessageJson } from '../helpers/api-client.ts';
+import { sleep } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
+import { PNG } from '../helpers/images.ts';
+import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 import type { SocketProbe } from '../helpers/socket-probe.ts';
-import {
-  ApiClient,
-  KNOWN_UNDOCUMENTED,
-  PNG,
-  fetchOpenApi,
-  parseFrame,
-  sleep,
-  timelineFrames,
-  undocumented,
-  type ChatJson,
-  type MessageJson,
-} from './support.ts';
 
 const server = await withServer(t);
 const api = new ApiClient(server.url);

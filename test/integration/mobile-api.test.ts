@@ -3,21 +3,12 @@
 // chats stay queued unless a test ends them. The customer's events socket is in
 // mobile-api-events.test.ts, /healthz and /metrics in operations.test.ts.
 import t from 'tap';
+import { ApiClient, uniqueName, type ChatHandle, type ChatJson, type MessageJson } from '../helpers/api-client.ts';
+import { expectError } from '../helpers/api-errors.ts';
 import { withServer } from '../helpers/fixtures.ts';
+import { JPEG, PNG } from '../helpers/images.ts';
 import { metric, metricsText } from '../helpers/metrics.ts';
-import {
-  ApiClient,
-  JPEG,
-  KNOWN_UNDOCUMENTED,
-  PNG,
-  expectError,
-  fetchOpenApi,
-  undocumented,
-  uniqueName,
-  type ChatHandle,
-  type ChatJson,
-  type MessageJson,
-} from './support.ts';
+import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 
 const server = await withServer(t);
 const api = new ApiClient(server.url);

@@ -1,8 +1,10 @@
 // An offer the agent does not answer goes back: with OFFER_TIMEOUT_S=1 the Accept button disappears
 // within ~1.5 s, the agent is made Not Ready, and the chat waits for the next Ready agent.
 import t from 'tap';
+import { agentPost, desktopPage, setPresence } from '../helpers/desktop-client.ts';
+import { hasAcceptButton, listItem, presenceShown } from '../helpers/desktop-html.ts';
+import { sleep } from '../helpers/eventually.ts';
 import { withDesk } from '../helpers/fixtures.ts';
-import { agentPost, desktopPage, hasAcceptButton, listItem, presenceShown, setPresence, sleep } from './support.ts';
 
 t.test('an unanswered offer goes back to the queue and the agent becomes Not Ready', async (t) => {
   const { api, agent1, agent2 } = await withDesk(t, { env: { OFFER_TIMEOUT_S: '1' } });

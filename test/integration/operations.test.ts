@@ -2,9 +2,11 @@
 // chats, messages and sockets), and the OpenAPI document covering the mobile API calls this file made.
 // One server for the whole file; no agent is ever Ready on it, so chats stay queued.
 import t from 'tap';
+import { ApiClient } from '../helpers/api-client.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
 import { metric, metricsText } from '../helpers/metrics.ts';
-import { ApiClient, KNOWN_UNDOCUMENTED, eventually, fetchOpenApi, undocumented } from './support.ts';
+import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 
 const server = await withServer(t);
 const api = new ApiClient(server.url);

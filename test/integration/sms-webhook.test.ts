@@ -8,9 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import t, { type Test } from 'tap';
-import { loginAgent, withServer } from '../helpers/fixtures.ts';
+import { expectError } from '../helpers/api-errors.ts';
+import { agentGet, agentPost, desktopPage, setPresence } from '../helpers/desktop-client.ts';
+import { hasAcceptButton } from '../helpers/desktop-html.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { login, withServer } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { agentGet, agentPost, desktopPage, eventually, expectError, hasAcceptButton, setPresence } from './support.ts';
 
 const SECRET = `sms-test-${randomUUID()}`;
 const ROADSIDE_NO = '+15550009000';
@@ -57,7 +60,7 @@ const env = {
   SMS_NUMBERS: `${ROADSIDE_NO}=roadside,${CLAIMS_NO}=claims`,
 };
 const server = await withServer(t, { env });
-const agent1 = await loginAgent(server, 'agent1');
+const agent1 = await login(server, 'agent1');
 
 // ---- helpers ------------------------------------------------------------------------------------------
 

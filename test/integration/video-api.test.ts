@@ -3,20 +3,15 @@
 // its authorisation, a dropped socket closing that side's transports, and no leak after 50 open/close
 // cycles (the router's own dump and the worker's router count). One server for the file; every test makes
 // its own chats and ends them.
-import t, { type Test } from 'tap';
-import { acceptThenNotReady, chatWithReadyAgent, withDesk } from '../helpers/fixtures.ts';
+import t from 'tap';
+import type { ChatHandle } from '../helpers/api-client.ts';
+import { expectError } from '../helpers/api-errors.ts';
+import { agentGet, agentPost, desktopSocketUrl } from '../helpers/desktop-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { acceptedChat, withDesk } from '../helpers/fixtures.ts';
+import { fetchOpenApi, undocumented } from '../helpers/openapi-check.ts';
 import { openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
-import {
-  agentGet,
-  agentPost,
-  eventually,
-  expectError,
-  desktopSocketUrl,
-  fetchOpenApi,
-  undocumented,
-  type ChatHandle,
-} from './support.ts';
-import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from './video-support.ts';
+import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from '../helpers/video-signal.ts';
 
 const { server, api, agent1, agent2 } = await withDesk(t);
 
@@ -24,13 +19,6 @@ interface VideoJson {
   id: string;
   state: string;
   ended_by: string | null;
-}
-
-/** A chat accepted by agent1 (Not Ready again afterwards), ended as the customer at teardown. */
-async function activeChat(t: Test): Promise<ChatHandle> {
-  const chat = await chatWithReadyAgent(t, api, agent1);
-  await acceptThenNotReady(agent1, chat);
-  return chat;
 }
 
 async function requestVideo(chat: ChatHandle): Promise<{ status: number; video: VideoJson }> {
@@ -68,7 +56,7 @@ const videoFrame = (state: string) => (f: string) => {
 };
 
 t.test('a request shows Allow and Decline to the agent, is idempotent, and Decline tells the customer', async (t) => {
-  const chat = await activeChat(t);
+  const chat = await acceptedChat(t, api, agent1);
   const events = await api.openEvents(chat.id, chat.token);
   t.teardown(() => events.close());
 
@@ -106,7 +94,7 @@ t.test('a request on an ended chat answers 409; video calls on an unknown chat 4
 });
 
 t.test('signaling is only for the two participants of a running video', async (t) => {
-  const chat = await activeChat(t);
+  const chat = await acceptedChat(t, api, agent1);
   const customer = customerSignal(api, chat);
   await expectError(t, await api.request('POST', `/api/v1/chats/${chat.id}/video/signal`, { token: chat.token, json: { op: 'capabilities' } }), 409, 'before any request', 'video_not_active');
   await requestVideo(chat);
@@ -149,7 +137,7 @@ t.test('signaling is only for the two participants of a running video', async (t
 });
 
 t.test('only the customer closes video alone; meanwhile the agent cannot Disconnect or Release (409)', async (t) => {
-  const chat = await activeChat(t);
+  const chat = await acceptedChat(t, api, agent1);
   const events = await api.openEvents(chat.id, chat.token);
   t.teardown(() => events.close());
   await runningVideo(chat);
@@ -182,7 +170,7 @@ t.test('only the customer closes video alone; meanwhile the agent cannot Disconn
 });
 
 t.test('End session closes video, then disconnects the chat, in that order on the timeline', async (t) => {
-  const chat = await activeChat(t);
+  const chat = await acceptedChat(t, api, agent1);
   const events = await api.openEvents(chat.id, chat.token);
   t.teardown(() => events.close());
   const video = await runningVideo(chat);
@@ -202,7 +190,7 @@ t.test('End session closes video, then disconnects the chat, in that order on th
 });
 
 t.test("a closed events socket closes the customer's transports; the session stays", async (t) => {
-  const chat = await activeChat(t);
+  const chat = await acceptedChat(t, api, agent1);
   await runningVideo(chat);
   const agentSide = agentSignal(agent1, chat);
   const customer = customerSignal(api, chat);
@@ -227,7 +215,7 @@ t.test("a closed events socket closes the customer's transports; the session sta
 });
 
 t.test("a closed desktop socket closes the agent's transports; the customer's stay", async (t) => {
-  const chat = await activeChat(t);
+  const chat = await acceptedChat(t, api, agent1);
   await runningVideo(chat);
   const desktop = await openSocket(desktopSocketUrl(server.url), { headers: { cookie: agent1.cookie, origin: server.url } });
   await join(agentSignal(agent1, chat), { audio: true });
@@ -244,7 +232,7 @@ t.test("a closed desktop socket closes the agent's transports; the customer's st
 });
 
 t.test('no leak: 50 open/close cycles, then the router dump and the worker count', async (t) => {
-  const chat = await activeChat(t);
+  const chat = await acceptedChat(t, api, agent1);
   const before = await sfuHealth(server.url);
   t.equal(before.state, 'up');
 
@@ -301,6 +289,6 @@ t.test('OpenAPI documents every video operation and status code this file saw', 
   t.same(undocumented(doc, api.recorder), []);
 });
 
-async function sfuHealthSessions(): Promise<number> {
+async function sfuHealthSessions(): Promise<number | undefined> {
   return (await sfuHealth(server.url)).sessions;
 }

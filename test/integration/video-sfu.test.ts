@@ -5,8 +5,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import t from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
 import { onSessionLost, sfuHealth, startVideoSfu, videoRoomsPort } from '../../src/sfu/index.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { activeChat, expectDomainError, makeCenter } from '../unit/fakes.ts';
-import { eventually } from './support.ts';
 
 const sfu = await startVideoSfu({ numWorkers: 1, logLevel: 'none' });
 t.teardown(() => sfu.close());

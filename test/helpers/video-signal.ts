@@ -1,7 +1,10 @@
-// Helpers of the video integration tests: both participants' signaling as their browsers do it (JSON over
-// HTTP), with synthetic RTP parameters (mediasoup accepts producers and consumers on transports no browser
-// ever connected), and the room's counts as the SFU itself reports them. Not a test file itself.
-import type { ApiClient, Agent, ChatHandle } from './support.ts';
+// Video signaling as both participants' browsers do it (JSON over HTTP), with synthetic RTP parameters
+// (mediasoup accepts producers and consumers on transports no browser ever connected), and the room's
+// counts as the SFU itself reports them, in the product's own types.
+import type { VideoRoomDump } from '../../src/domain/ports.ts';
+import type { sfuHealth as productSfuHealth } from '../../src/sfu/index.ts';
+import type { ApiClient, ChatHandle } from './api-client.ts';
+import type { Agent } from './desktop-client.ts';
 
 export interface SignalAnswer {
   status: number;
@@ -87,32 +90,18 @@ export async function consume(signal: Signal, joined: Joined): Promise<ConsumeAn
   return answer;
 }
 
-export interface Counts {
-  transports: number;
-  producers: number;
-  consumers: number;
-}
-
-export interface RoomDump extends Counts {
-  participants: { agent: Counts; customer: Counts };
-}
-
 /** The room of the chat's running video, as the SFU's router and transports report it. */
-export async function roomDump(agent: Agent, chat: ChatHandle): Promise<RoomDump> {
+export async function roomDump(agent: Agent, chat: ChatHandle): Promise<VideoRoomDump> {
   const res = await fetch(new URL(`/desktop/interactions/${chat.id}/video/dump`, agent.baseUrl), { headers: { cookie: agent.cookie } });
-  const body = (await res.json()) as RoomDump;
+  const body = (await res.json()) as VideoRoomDump;
   if (res.status !== 200) throw new Error(`video dump: expected 200, got ${res.status} ${JSON.stringify(body)}`);
   return body;
 }
 
-export interface SfuHealth {
-  state: string;
-  workers: number;
-  routers: number;
-  sessions: number;
-}
+/** The 'sfu' part of /healthz, as the server builds it. */
+export type SfuHealthJson = ReturnType<typeof productSfuHealth>;
 
-export async function sfuHealth(baseUrl: string): Promise<SfuHealth> {
+export async function sfuHealth(baseUrl: string): Promise<SfuHealthJson> {
   const res = await fetch(new URL('/healthz', baseUrl));
-  return ((await res.json()) as { sfu: SfuHealth }).sfu;
+  return ((await res.json()) as { sfu: SfuHealthJson }).sfu;
 }
