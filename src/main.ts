@@ -130,7 +130,8 @@ async function main(): Promise<void> {
   const server = createServer(config, app);
   const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger);
   const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, simulatedPstn: voice.simulatedPhones !== null });
-  await listen(server, config, logger);
+  const port = await listen(server, config, logger);
+  logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -169,7 +170,7 @@ function createServer(config: Config, app: Parameters<typeof createHttpServer>[1
     : createHttpServer(app);
 }
 
-async function listen(server: Server, config: Config, logger: Logger): Promise<void> {
+async function listen(server: Server, config: Config, logger: Logger): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -177,6 +178,15 @@ async function listen(server: Server, config: Config, logger: Logger): Promise<v
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, host: config.host, tls: Boolean(config.tlsCert && config.tlsKey), dataDir: config.dataDir }, 'listening');
+  return port;
+}
+
+// The last lines of start-up: where a newcomer goes next.
+function logStartUrls(logger: Logger, config: Config, port: number, serviceIds: string[]): void {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = `${config.tlsCert && config.tlsKey ? 'https' : 'http'}://${host}:${port}`;
+  for (const id of serviceIds) logger.info(`customer page of ${id}: ${base}/m/${id}`);
+  logger.info(`agent login: ${base}/login`);
 }
 
 function databaseHealth(probe: () => unknown): { state: string; detail?: string } {
