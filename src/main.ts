@@ -48,9 +48,7 @@ async function main(): Promise<void> {
     logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
   );
   const { db, batcher } = database;
-  const store = new SqliteInteractionStore(db, batcher, {
-    onError: (err) => logger.error({ err }, 'writing the timeline index failed: it is written again with the next sweep'),
-  });
+  const store = new SqliteInteractionStore(db, batcher);
   const directory = new SqliteDirectory(db, batcher);
   const attachments = new FileAttachmentStore(join(config.dataDir, 'attachments'));
   await attachments.init();

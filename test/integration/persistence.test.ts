@@ -59,7 +59,7 @@ t.test('every acknowledged message survives a crash of the server (SIGKILL), in 
   const dataDir = server.dataDir;
   const api = new ApiClient(server.url);
   const chats = [await api.createChat({ name: 'Kim Crash' }), await api.createChat({ name: 'Lou Crash' })];
-  // Enough that part of each chat's timeline index is on disk and part still waits in memory.
+  // Sent one after the other: each is acknowledged, so on disk, before the next.
   const sent: MessageJson[][] = [[], []];
   for (let n = 1; n <= 45; n++) {
     for (const [i, chat] of chats.entries()) sent[i]!.push(await api.say(chat, `message ${n}`, `crash-${i}-${n}`));
