@@ -4,7 +4,7 @@ import type { Test } from 'tap';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
 import type { Directory, InteractionStore } from '../../src/domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
-import { interactionRecord } from '../unit/fakes.ts';
+import { interactionRecord } from '../helpers/fakes.ts';
 
 export interface OpenedStore {
   store: InteractionStore;

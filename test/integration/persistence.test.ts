@@ -2,7 +2,9 @@
 // same data folder by a new server process, and the chat's token still opens it.
 import t from 'tap';
 import { withServer } from '../helpers/fixtures.ts';
-import { ApiClient, KNOWN_UNDOCUMENTED, PNG, fetchOpenApi, undocumented, type MessageJson } from './support.ts';
+import { ApiClient, type MessageJson } from '../helpers/api-client.ts';
+import { PNG } from '../helpers/images.ts';
+import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 
 t.test('messages, a photo and context survive a server restart', async (t) => {
   let server = await withServer(t);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { activeChat, makeCenter } from './fakes.ts';
+import { activeChat, makeCenter } from '../helpers/fakes.ts';
 
 // The store keeps a chat's client ids unique. When another writer of the same store (a second node of
 // a cluster) stores a send between this node's look-up and its write, the store refuses this write and
