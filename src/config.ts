@@ -20,6 +20,7 @@ export interface Config extends VoiceConfig, SmsConfig {
   sessionTtlMs: number;
   smsPartWaitMs: number;
   sipSockets: SipSocketCaps;
+  sipSocketPingMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -51,6 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsPartWaitMs: int(env.SMS_PART_WAIT_S, 30) * 1000,
     smsSipTrunk: smsSipTrunk(env.SMS_SIP_TRUNK),
     sipSockets: sipSocketCaps(env),
+    // A /sip socket that does not answer a ping within this long is cut and its place given back.
+    sipSocketPingMs: atLeastOne('SIP_SOCKET_PING_S', int(env.SIP_SOCKET_PING_S, 30)) * 1000,
   };
 }
 
@@ -85,6 +88,11 @@ function sipSocketCaps(env: NodeJS.ProcessEnv): Config['sipSockets'] {
   };
   if (caps.customers >= caps.total) throw new Error(`SIP_SOCKETS_CUSTOMERS_MAX (${caps.customers}) must be below SIP_SOCKETS_MAX (${caps.total}): agents need room`);
   return caps;
+}
+
+function atLeastOne(name: string, n: number): number {
+  if (n < 1) throw new Error(`${name}: expected at least 1, got ${n}`);
+  return n;
 }
 
 function int(value: string | undefined, fallback: number): number {

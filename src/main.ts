@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     }),
   });
   const server = createServer(config, app);
-  const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger, new SipSockets(config.sipSockets, metrics.registry));
+  const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger, new SipSockets(config.sipSockets, metrics.registry), config.sipSocketPingMs);
   const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, simulatedPstn: voice.simulatedPhones !== null });
   const port = await listen(server, config, logger);
   logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));

@@ -13,21 +13,27 @@ export class SipProxy {
   readonly #target: () => string | null;
   readonly #logger: Logger;
   readonly #sockets: SipSockets;
+  // Pinged and not answered yet: at the next ping such a socket is cut, so a phone that vanished
+  // without closing (a dropped mobile network, a sleeping laptop) gives its place back.
+  readonly #unanswered = new WeakSet<WebSocket>();
+  readonly #heartbeat: NodeJS.Timeout;
   readonly #wss = new WebSocketServer({
     noServer: true,
     maxPayload: 256 * 1024,
     handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
   });
 
-  constructor(target: () => string | null, logger: Logger, sockets: SipSockets) {
+  constructor(target: () => string | null, logger: Logger, sockets: SipSockets, pingMs: number) {
     this.#target = target;
     this.#logger = logger;
     this.#sockets = sockets;
+    this.#heartbeat = setInterval(() => this.ping(), pingMs);
+    this.#heartbeat.unref();
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: SipSocketOwner, who: string): void {
     const target = this.#target();
-    if (!target) return refuseUpgrade(socket, 503, 'calling not configured');
+    if (!target) return this.refuse(socket, { status: 503, reason: 'calling_unavailable', message: 'calling not configured' });
     const place = this.#sockets.claim(owner);
     if ('status' in place) return this.refuse(socket, place);
     // The raw socket closes however the socket ends (handshake failed, either side closed).
@@ -42,11 +48,25 @@ export class SipProxy {
   }
 
   close(): void {
+    clearInterval(this.#heartbeat);
     for (const ws of this.#wss.clients) ws.close(1012, 'server restarting');
     this.#wss.close();
   }
 
+  private ping(): void {
+    for (const client of this.#wss.clients) {
+      if (this.#unanswered.has(client)) {
+        this.#logger.debug('sip proxy: a silent phone socket cut');
+        client.terminate();
+        continue;
+      }
+      this.#unanswered.add(client);
+      client.ping();
+    }
+  }
+
   private pipe(client: WebSocket, target: string, who: string): void {
+    client.on('pong', () => this.#unanswered.delete(client));
     const upstream = new WebSocket(target, 'sip');
     const pending: Array<{ data: WebSocket.RawData; isBinary: boolean }> = [];
     client.on('message', (data, isBinary) => {

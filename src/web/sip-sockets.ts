@@ -18,7 +18,7 @@ export interface SipSocketOwner {
   id: string;
 }
 
-export type SipSocketRefusalReason = 'per_chat' | 'per_agent_session' | 'customers_full' | 'total_full' | 'chat_ended' | 'not_authorised';
+export type SipSocketRefusalReason = 'per_chat' | 'per_agent_session' | 'customers_full' | 'total_full' | 'chat_ended' | 'not_authorised' | 'calling_unavailable';
 
 export interface SipSocketRefusal {
   status: number;
@@ -48,7 +48,7 @@ export class SipSockets {
     });
     this.#refused = new Counter({
       name: 'cc_sip_sockets_refused_total',
-      help: '/sip sockets refused, by reason (a cap, an ended chat, no authorisation).',
+      help: '/sip sockets refused, by reason (a cap, an ended chat, no authorisation, calling unavailable).',
       labelNames: ['reason'],
       registers: [registry],
     });

@@ -58,13 +58,14 @@ t.test('400 phone sockets from 50 anonymous chats: click-to-call still connects 
 
 t.test('phone sockets are capped per chat, per agent session, for customers and in total; an ended chat gets none', async (t) => {
   const server = await withServer(t, {
-    env: { ...VOICE_ENV, SIP_SOCKETS_PER_CHAT: '2', SIP_SOCKETS_PER_AGENT_SESSION: '2', SIP_SOCKETS_CUSTOMERS_MAX: '3', SIP_SOCKETS_MAX: '5' },
+    env: { ...VOICE_ENV, SIP_SOCKETS_PER_CHAT: '2', SIP_SOCKETS_PER_AGENT_SESSION: '2', SIP_SOCKETS_CUSTOMERS_MAX: '3', SIP_SOCKETS_MAX: '5', SIP_SOCKET_PING_S: '1' },
   });
   const open: SocketProbe[] = [];
   t.teardown(() => Promise.all(open.map((s) => s.close())));
   const opens = async (url: string, cookie?: string) => {
     const socket = await openSocket(url, cookie ? { headers: { cookie } } : {});
     open.push(socket);
+    return socket;
   };
   const refusal = async (url: string, cookie?: string) => {
     try {
@@ -110,4 +111,13 @@ t.test('phone sockets are capped per chat, per agent session, for customers and 
   for (const [reason, n] of Object.entries(reasons)) t.equal(metric(text, 'cc_sip_sockets_refused_total', { reason }), n, `refusals counted in /metrics: ${reason}`);
   t.equal(metric(text, 'cc_sip_sockets', { kind: 'customer' }), 3, 'open phone sockets in /metrics: customers');
   t.equal(metric(text, 'cc_sip_sockets', { kind: 'agent' }), 2, 'open phone sockets in /metrics: agents');
+
+  // A phone that vanished without closing (it answers no ping) is cut and gives its place back.
+  await open.pop()!.close();
+  await eventually('the place of a closed socket', async () => (metric(await metricsText(server.url), 'cc_sip_sockets', { kind: 'customer' }) === 2 ? true : undefined));
+  const silent = await openSocket(chatC, { autoPong: false });
+  open.push(silent);
+  await eventually('the silent socket cut', () => (silent.ws.readyState === silent.ws.CLOSED ? true : undefined), 5000);
+  await eventually('its place given back', async () => (metric(await metricsText(server.url), 'cc_sip_sockets', { kind: 'customer' }) === 2 ? true : undefined));
+  t.pass('a phone socket that answers no ping is cut within two pings, and its place given back');
 });
