@@ -43,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     asteriskHttpPort: int(env.ASTERISK_HTTP_PORT, 8088),
     asteriskSipPort: int(env.ASTERISK_SIP_PORT, 5060),
     customerDial: env.CUSTOMER_DIAL || 'PJSIP/{number}@trunk',
+    simulatedPstn: simulatedPstn(env),
     smsWebhookSecret: env.SMS_WEBHOOK_SECRET || undefined,
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
@@ -68,6 +69,14 @@ function smsSipTrunk(value: string | undefined): string | undefined {
   const name = value || 'sms-trunk';
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`SMS_SIP_TRUNK: expected a PJSIP endpoint name or "off", got "${name}"`);
   return name;
+}
+
+// SIMULATED_PSTN: on by default only with the project's own Asterisk, whose trunk leads to it (the
+// quick start); a carrier's trunk is a real PSTN, where customers' pages get no phones.
+function simulatedPstn(env: NodeJS.ProcessEnv): boolean {
+  const value = env.SIMULATED_PSTN || (telephonyMode(env) === 'local' ? 'on' : 'off');
+  if (value !== 'on' && value !== 'off') throw new Error(`SIMULATED_PSTN must be on or off, got "${value}"`);
+  return value === 'on';
 }
 
 function int(value: string | undefined, fallback: number): number {
