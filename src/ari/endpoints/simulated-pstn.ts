@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SipCredentialStore } from '../../domain/ports.ts';
+import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNotFound } from '../errors.ts';
 import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
@@ -58,6 +59,9 @@ export async function ensureSimulatedPhone(ari: Ari, credentials: SipCredentialS
 export class ChatPhones {
   readonly #ari: () => Ari;
   readonly #credentials: SipCredentialStore;
+  // One change at a time per chat: two first requests must not make two phones, and an ended chat's
+  // removal must come after a push still under way.
+  readonly #queue = new KeyedQueue(() => undefined); // every task is awaited by its caller
 
   constructor(ari: () => Ari, credentials: SipCredentialStore) {
     this.#ari = ari;
@@ -68,6 +72,10 @@ export class ChatPhones {
   // vanish when Asterisk restarts). The caller checks that the chat is still open.
   async forChat(interactionId: string, number: string, kind: PhoneKind): Promise<PhoneLogin> {
     const digits = digitsOf(number);
+    return this.#queue.run(interactionId, () => this.push(interactionId, digits, kind));
+  }
+
+  private async push(interactionId: string, digits: string, kind: PhoneKind): Promise<PhoneLogin> {
     let login = await this.loginOf(interactionId);
     if (!login) {
       // Never all digits (a number's line); only lower-case letters and digits, which is what the
@@ -86,13 +94,15 @@ export class ChatPhones {
   }
 
   // The chat ended: its phone leaves Asterisk (a registered page can no longer be rung or reached).
-  async chatEnded(interactionId: string): Promise<void> {
-    const login = await this.loginOf(interactionId);
-    if (!login) return;
-    const ari = this.#ari();
-    for (const objectType of ['endpoint', 'aor', 'auth']) {
-      await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id: login.username }).catch(ignoreNotFound);
-    }
+  chatEnded(interactionId: string): Promise<void> {
+    return this.#queue.run(interactionId, async () => {
+      const login = await this.loginOf(interactionId);
+      if (!login) return;
+      const ari = this.#ari();
+      for (const objectType of ['endpoint', 'aor', 'auth']) {
+        await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id: login.username }).catch(ignoreNotFound);
+      }
+    });
   }
 
   private async loginOf(interactionId: string): Promise<PhoneLogin | undefined> {
