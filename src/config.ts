@@ -46,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     asteriskHttpPort: int(env.ASTERISK_HTTP_PORT, 8088),
     asteriskSipPort: int(env.ASTERISK_SIP_PORT, 5060),
     customerDial: env.CUSTOMER_DIAL || 'PJSIP/{number}@trunk',
+    simulatedPstn: simulatedPstn(env),
     smsWebhookSecret: env.SMS_WEBHOOK_SECRET || undefined,
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
@@ -93,6 +94,14 @@ function sipSocketCaps(env: NodeJS.ProcessEnv): Config['sipSockets'] {
 function atLeastOne(name: string, n: number): number {
   if (n < 1) throw new Error(`${name}: expected at least 1, got ${n}`);
   return n;
+}
+
+// SIMULATED_PSTN: on by default only with the project's own Asterisk, whose trunk leads to it (the
+// quick start); a carrier's trunk is a real PSTN, where customers' pages get no phones.
+function simulatedPstn(env: NodeJS.ProcessEnv): boolean {
+  const value = env.SIMULATED_PSTN || (telephonyMode(env) === 'local' ? 'on' : 'off');
+  if (value !== 'on' && value !== 'off') throw new Error(`SIMULATED_PSTN must be on or off, got "${value}"`);
+  return value === 'on';
 }
 
 function int(value: string | undefined, fallback: number): number {

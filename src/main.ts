@@ -63,6 +63,12 @@ async function main(): Promise<void> {
   // ---- the domain ----
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   logDomainEvents(events, logger);
+  // An ended chat's phone leaves the simulated PSTN at once: nothing rings or reaches it any more.
+  events.subscribe((event) => {
+    if (event.type !== 'interaction_changed' || event.interaction.state !== 'ended' || !voice.simulatedPhones) return;
+    const interactionId = event.interaction.id;
+    voice.simulatedPhones.chatEnded(interactionId).catch((err: unknown) => logger.warn({ err, interactionId }, "removing an ended chat's phone failed"));
+  });
   // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before voice connects,
   // which reconciles its calls against their live call legs.
   const interactions = new Interactions({ store, events, clock });

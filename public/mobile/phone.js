@@ -32,7 +32,7 @@ export async function startSimulatedPhone(s) {
   current = await startPhone({
     settings,
     autoAnswer: false,
-    onState: (text) => show(`Your phone (${settings.username}): ${text}`, false, false),
+    onState: (text) => show(`Your phone: ${text}`, false, false),
     onIncoming: (call) => {
       show('The agent is calling you', true, false);
       answerButton.onclick = () => {

@@ -5,4 +5,4 @@ export { connectAri, sendText, type Ari, type AriEvent } from './client.ts';
 export { AriHttpError, isNotFound } from './errors.ts';
 export { startAsterisk, type AsteriskInstance } from './asterisk/process.ts';
 export { CHROOT_RUNTIME_DIR, defaultChrootPath } from './asterisk/installation.ts';
-export { ensureSimulatedPhone } from './endpoints/simulated-pstn.ts';
+export { ChatPhones, ensureSimulatedPhone, SIMULATED_PHONE_HEADER } from './endpoints/simulated-pstn.ts';

@@ -11,7 +11,7 @@ import type { Ari, AriEvent } from './client.ts';
 import { AriConnection } from './connection.ts';
 import { AgentEndpoints } from './endpoints/agent-endpoints.ts';
 import { EndpointStates } from './endpoints/endpoint-states.ts';
-import { ensureSimulatedPhone } from './endpoints/simulated-pstn.ts';
+import { ChatPhones, SIMULATED_PHONE_HEADER } from './endpoints/simulated-pstn.ts';
 import { telephonyAdmin } from './status.ts';
 
 // The settings voice reads (part of src/config.ts's Config): 'local' runs the project's own Asterisk
@@ -26,6 +26,8 @@ export interface VoiceConfig {
   asteriskHttpPort: number;
   asteriskSipPort: number;
   customerDial: string; // template, {number} is replaced: "PJSIP/{number}@trunk"
+  // SIMULATED_PSTN: the trunk leads to the development PSTN of asterisk-config/ (chats get phones).
+  simulatedPstn: boolean;
 }
 
 export type VoiceHealth = { state: string; detail?: string };
@@ -63,8 +65,8 @@ export interface Voice {
   readonly app: AriApp | null;
   readonly softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
   readonly admin: ReturnType<typeof telephonyAdmin> | null;
-  // Development only (TELEPHONY=local): a SIP endpoint for a customer's number in the simulated PSTN.
-  readonly simulatedPhones: ((number: string, kind: 'browser' | 'sip') => Promise<{ username: string; password: string }>) | null;
+  // Development only (SIMULATED_PSTN=on): each chat's own phone in the simulated PSTN.
+  readonly simulatedPhones: ChatPhones | null;
   sipWsUrl(): string | null;
   health(): VoiceHealth;
   // Never rejects: a voice that cannot connect says why in health() and keeps trying where it can.
@@ -119,12 +121,14 @@ class AriVoice implements Voice {
     this.#agents = deps.agents;
     this.#endpoints = new AgentEndpoints(deps.credentials, logger);
     const current = () => this.current();
+    const phones = (this.simulatedPhones = config.simulatedPstn ? new ChatPhones(current, deps.credentials) : null);
     this.telephony = new AriCallLegs({
       ari: current,
       app: config.ariApp,
       agentEndpoints: AgentEndpoints.of,
       endpointStates: this.#endpointStates,
       customerEndpoint: (number) => config.customerDial.replace('{number}', number),
+      ...(phones ? { simulatedPhone: { header: SIMULATED_PHONE_HEADER, of: (id: string) => phones.endpointOf(id) } } : {}),
       onError: (err, context) => logger.error({ err, context }, 'call leg failed'),
     });
     this.app = {
@@ -138,7 +142,6 @@ class AriVoice implements Voice {
     };
     this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.password(agentId) });
     this.admin = telephonyAdmin({ ari: current, endpoints: this.#endpoints, callLegs: this.telephony, agents: deps.agents });
-    this.simulatedPhones = config.telephony === 'local' ? (number, kind) => ensureSimulatedPhone(current(), deps.credentials, number, kind) : null;
   }
 
   sipWsUrl(): string | null {

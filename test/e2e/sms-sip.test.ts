@@ -12,7 +12,7 @@ import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { login, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { logEntries, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariCredentials, ariGet, VOICE_ENV } from '../helpers/voice.ts';
+import { agentDesktop, ariCredentials, ariGet, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SMS_NUMBER = '+15550009000'; // roadside, the default SMS_NUMBERS
@@ -175,3 +175,37 @@ t.test("an agent's phone cannot text: no dialplan runs on its texts and the cont
   t.ok(chats.every((line) => line.endsWith(' 0')), `no chat was opened (${chats.join(', ')})`);
 });
 
+
+t.test("a chat that gives the number never gets the number's texts, nor texts as it", async (t) => {
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browser = await withBrowser(t);
+  const agent = await (await browser.newContext()).newPage();
+  const line = await (await browser.newContext({ bypassCSP: true })).newPage();
+  const chatPhone = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await agentDesktop(agent, server, { phone: 'desk' });
+  await customerPhone(line, server, CUSTOMER);
+  // Another customer's web chat claims the same number and registers the phone the server gives it.
+  const chat = await startChat(server, 'roadside', CUSTOMER);
+  await agent.locator('#interaction-list .item-offered').getByRole('button', { name: 'Accept' }).click(); // then the next offer comes
+  await agent.locator('section.interaction').waitFor();
+  const res = await fetch(`${server.url}/api/v1/chats/${chat.id}/phone`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}`, 'content-type': 'application/json' }, body: '{}' });
+  await registeredPhone(chatPhone, server, (await res.json()) as { username: string; password: string });
+
+  // The chat's phone texts our SMS number first, then the number's own line does.
+  await text(chatPhone, SMS_NUMBER, 'sent from the chat phone');
+  t.equal(await text(line, SMS_NUMBER, 'sent from the line'), 202);
+  const offer = agent.locator('#interaction-list .item-offered', { hasText: `SMS ${CUSTOMER}` });
+  await offer.waitFor({ timeout: 15_000 });
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await panel.locator('.entry-message.from-customer .text', { hasText: 'sent from the line' }).waitFor();
+  t.equal(await panel.locator('.entry-message', { hasText: 'sent from the chat phone' }).count(), 0, "the chat's phone could not text as the number");
+
+  const reply = 'Help is on the way.';
+  await agent.getByLabel('Message').fill(reply);
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await line.waitForFunction((reply) => (window as unknown as { inbox: Array<{ body: string }> }).inbox.some((m) => m.body === reply), reply, { timeout: 15_000 });
+  t.pass("the reply reached the number's line");
+  await chatPhone.waitForTimeout(1000);
+  t.same(await inbox(chatPhone), [], "nothing reached the other chat's phone");
+});

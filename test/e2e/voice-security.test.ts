@@ -82,10 +82,12 @@ t.test('nobody but the controller places calls', async (t) => {
     }
     t.same(customer.events.filter((e) => e.type === 'CALL_INCOMING'), [], "the customer's phone never rang");
     // The server's log reaches us through a pipe: give the last lines a moment.
+    // Only what the agents' context matches (digits, +, *, #) reaches the controller; the chat phone's
+    // name and "echo" are refused by the dialplan itself.
     const refusedLog = () => logEntries(server, 'hung up a call the controller did not place');
-    for (let i = 0; i < 20 && refusedLog().length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 20 && refusedLog().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     const refused = refusedLog();
-    t.ok(refused.length >= 3, `the controller hung up the calls it did not place (${refused.length} logged)`);
+    t.ok(refused.length >= 2, `the controller hung up the calls it did not place (${refused.length} logged)`);
     t.match(refused[0], { args: ['agent-dialed', CUSTOMER] }, 'the log says who dialled what');
     t.same((await ariGet<unknown[]>(ari, '/channels')), [], 'no channel is left in Asterisk');
   });

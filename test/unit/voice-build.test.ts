@@ -14,6 +14,7 @@ const CONFIG: VoiceConfig = {
   asteriskHttpPort: 0,
   asteriskSipPort: 0,
   customerDial: 'PJSIP/{number}@trunk',
+  simulatedPstn: false,
 };
 const deps = { agents: async () => [], credentials: { get: async () => undefined, set: async () => undefined } };
 const quiet = pino({ level: 'silent' });

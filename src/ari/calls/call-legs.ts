@@ -15,6 +15,9 @@ export interface CallLegsOptions {
   agentEndpoints: (agentId: string) => string[]; // PJSIP endpoint names to try, in order (browser, desk phone)
   endpointStates: EndpointStates; // which of them are registered
   customerEndpoint: (number: string) => string; // e.g. PJSIP/+15551234567@trunk
+  // Simulated PSTN only: the chat's own phone, named to the trunk in a header so that the call rings
+  // that chat's page and no other phone that claims the same number.
+  simulatedPhone?: { header: string; of: (interactionId: string) => Promise<string | undefined> };
   onError: (err: unknown, context: string) => void;
   ringTimeoutS?: number;
 }
@@ -32,6 +35,7 @@ export interface AriLeg {
   customerUp: boolean;
   customerDialed: boolean;
   customerHeld: boolean;
+  simulatedPhone?: string;
 }
 
 // Call legs over ARI: rings the agent's endpoint first, then dials the customer and bridges both.
@@ -85,6 +89,7 @@ export class AriCallLegs implements Telephony {
         customerHeld: false,
       };
       const agentEndpoint = await this.registeredAgentEndpoint(ari, req.agentId);
+      leg.simulatedPhone = await this.#o.simulatedPhone?.of(req.interactionId);
       this.track(leg); // subscribe before acting: the answer may come before originate returns
       // The bridge is made while the agent's phone rings: it is needed only once the agent answers (and
       // that answer is handled after this task, by the queue).
@@ -179,7 +184,7 @@ export class AriCallLegs implements Telephony {
         appArgs: `customer,${leg.legId}`,
         channelId: leg.customerChannelId,
         timeout: this.#o.ringTimeoutS ?? 30,
-        variables: this.tags(leg, 'customer'),
+        variables: { ...this.tags(leg, 'customer'), ...this.simulatedPhoneHeader(leg) },
       })
       .then(() => null, (err: unknown) => err as Error);
     await report(leg.interactionId, leg.legId, 'agent_answered');
@@ -225,6 +230,11 @@ export class AriCallLegs implements Telephony {
     this.#legs.set(leg.legId, leg);
     this.#byChannel.set(leg.agentChannelId, { leg, role: 'agent' });
     this.#byChannel.set(leg.customerChannelId, { leg, role: 'customer' });
+  }
+
+  private simulatedPhoneHeader(leg: AriLeg): Record<string, string> {
+    const sim = this.#o.simulatedPhone;
+    return sim && leg.simulatedPhone ? { [`PJSIP_HEADER(add,${sim.header})`]: leg.simulatedPhone } : {};
   }
 
   private tags(leg: AriLeg, role: Role): Record<string, string> {

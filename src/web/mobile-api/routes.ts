@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
+import { conflict, invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -23,7 +23,9 @@ const upload = multer({
 }).single('file');
 
 // The public mobile API. Every route but chat creation is opened by that chat's own token.
-export type SimulatedPhones = (number: string, kind: 'browser' | 'sip') => Promise<{ username: string; password: string }>;
+export interface SimulatedPhones {
+  forChat(interactionId: string, number: string, kind: 'browser' | 'sip'): Promise<{ username: string; password: string }>;
+}
 
 export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk, simulatedPhones: SimulatedPhones | null): Router {
   const router = Router();
@@ -101,13 +103,14 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
     res.json(await chatView(rec));
   });
 
-  // Development only (simulated PSTN): a SIP phone for the chat's own number, so calls to the customer
-  // can be answered from the customer page (browser) or a test user agent (sip).
+  // Development only (simulated PSTN): the chat's own SIP phone, so the agent's calls from this chat
+  // can be answered from the customer page (browser) or a test user agent (sip). An ended chat has none.
   router.post('/chats/:id/phone', async (req, res) => {
     const rec = await authorize(req);
     if (!simulatedPhones) throw notFound('no_simulated_pstn', 'This server calls customers through a real trunk.');
+    if (rec.state === 'ended') throw conflict('chat_ended', 'This chat has ended: it has no phone any more.');
     const kind = (req.body as { kind?: unknown } | undefined)?.kind === 'sip' ? 'sip' : 'browser';
-    const creds = await simulatedPhones(rec.customer.phone, kind);
+    const creds = await simulatedPhones.forChat(rec.id, rec.customer.phone, kind);
     res.set('Cache-Control', 'no-store').json({ path: '/sip', domain: 'contact-center', displayName: rec.customer.name, iceServers: [], ...creds });
   });
 
