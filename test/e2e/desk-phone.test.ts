@@ -20,7 +20,7 @@ t.test('click-to-call rings the desk phone, then the customer: audio both ways; 
   const ari = await ariCredentials(server);
 
   // The desk phone registers as agent1-desk with the generated password.
-  const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: deskPasswordOf(server, 'agent1'), sipPort: sipPortOf(server), autoAnswer: true }] });
+  const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(server, 'agent1'), sipPort: sipPortOf(server), autoAnswer: true }] });
   phones.push(desk);
   await desk.waitRegistered('agent1-desk');
   t.equal((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state, 'online', 'Asterisk sees the desk phone registered');

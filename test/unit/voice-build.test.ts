@@ -15,7 +15,7 @@ const CONFIG: VoiceConfig = {
   asteriskSipPort: 0,
   customerDial: 'PJSIP/{number}@trunk',
 };
-const deps = { agents: async () => [], credentials: { get: async () => undefined, set: async () => undefined } };
+const deps = { agents: async () => [], credentials: { digest: async () => undefined, setDigest: async () => undefined } };
 const quiet = pino({ level: 'silent' });
 
 t.test('built, not connected: calls fail saying Asterisk is not reachable, health says connecting', async (t) => {
