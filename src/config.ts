@@ -18,6 +18,10 @@ export interface Config extends VoiceConfig, SmsConfig {
   mapTileUrl: string;
   sessionTtlMs: number;
   smsPartWaitMs: number;
+  // How long an ended chat's token still reads its history; then it answers 401.
+  endedChatAccessMs: number;
+  // Bearer token of /metrics; unset: /metrics answers only requests from this machine.
+  metricsToken: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -48,6 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
     smsPartWaitMs: int(env.SMS_PART_WAIT_S, 30) * 1000,
     smsSipTrunk: smsSipTrunk(env.SMS_SIP_TRUNK),
+    endedChatAccessMs: Math.round(hours(env.ENDED_CHAT_ACCESS_H, 4) * 3600_000),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }
 
@@ -74,6 +80,14 @@ function int(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+// Hours, fractions allowed (0.01 is 36 s).
+function hours(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number of hours, got "${value}"`);
   return n;
 }
 

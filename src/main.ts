@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     events,
     clock,
     timers,
-    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
+    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, endedChatAccessMs: config.endedChatAccessMs },
   });
   await center.recover();
   const smsDesk = new SmsDesk({

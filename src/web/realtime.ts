@@ -68,7 +68,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     if (url.pathname === '/sip' && url.searchParams.has('chat') && deps.simulatedPstn) {
       // Development: a customer's simulated phone, opened by that chat's token.
       const chat = url.searchParams.get('chat') ?? '';
-      deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined).then(
+      deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined, 'use_phone').then(
         () => deps.sipProxy.upgrade(req, socket, head, `customer:${chat}`),
         (err: unknown) => refuse(socket, err instanceof DomainError ? statusOf(err) : 500, 'not authorised'),
       );

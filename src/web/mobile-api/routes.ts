@@ -104,7 +104,7 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   // Development only (simulated PSTN): a SIP phone for the chat's own number, so calls to the customer
   // can be answered from the customer page (browser) or a test user agent (sip).
   router.post('/chats/:id/phone', async (req, res) => {
-    const rec = await authorize(req);
+    const rec = await center.authorizeCustomer(String(req.params.id), bearerToken(req), simulatedPhones ? 'use_phone' : undefined);
     if (!simulatedPhones) throw notFound('no_simulated_pstn', 'This server calls customers through a real trunk.');
     const kind = (req.body as { kind?: unknown } | undefined)?.kind === 'sip' ? 'sip' : 'browser';
     const creds = await simulatedPhones(rec.customer.phone, kind);
