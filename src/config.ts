@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { VoiceConfig } from './ari/index.ts';
 import type { SmsConfig } from './sms/index.ts';
+import type { SipSocketCaps } from './web/sip-sockets.ts';
 
 // Every setting comes from the environment, with defaults that run the whole product on one machine.
 // Voice and SMS declare the settings they read; the rest are read here.
@@ -18,6 +19,8 @@ export interface Config extends VoiceConfig, SmsConfig {
   mapTileUrl: string;
   sessionTtlMs: number;
   smsPartWaitMs: number;
+  sipSockets: SipSocketCaps;
+  sipSocketPingMs: number;
   // How long an ended chat's token still reads its history; then it answers 401.
   endedChatAccessMs: number;
   // Bearer token of /metrics; unset: /metrics answers only requests from this machine.
@@ -52,6 +55,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
     smsPartWaitMs: int(env.SMS_PART_WAIT_S, 30) * 1000,
     smsSipTrunk: smsSipTrunk(env.SMS_SIP_TRUNK),
+    sipSockets: sipSocketCaps(env),
+    // A /sip socket that does not answer a ping within this long is cut and its place given back.
+    sipSocketPingMs: atLeastOne('SIP_SOCKET_PING_S', int(env.SIP_SOCKET_PING_S, 30)) * 1000,
     endedChatAccessMs: Math.round(hours(env.ENDED_CHAT_ACCESS_H, 4) * 3600_000),
     metricsToken: env.METRICS_TOKEN || undefined,
   };
@@ -74,6 +80,25 @@ function smsSipTrunk(value: string | undefined): string | undefined {
   const name = value || 'sms-trunk';
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`SMS_SIP_TRUNK: expected a PJSIP endpoint name or "off", got "${name}"`);
   return name;
+}
+
+// /sip sockets (softphones, the customer page's simulated phone): each holds one of Asterisk's HTTP
+// sessions (200 in asterisk-config/http.conf), so the defaults leave 50 for ARI and customers get at
+// most a third of the rest. Per node: nodes sharing one Asterisk must split these.
+function sipSocketCaps(env: NodeJS.ProcessEnv): Config['sipSockets'] {
+  const caps = {
+    perChat: int(env.SIP_SOCKETS_PER_CHAT, 2),
+    perAgentSession: int(env.SIP_SOCKETS_PER_AGENT_SESSION, 2),
+    customers: int(env.SIP_SOCKETS_CUSTOMERS_MAX, 50),
+    total: int(env.SIP_SOCKETS_MAX, 150),
+  };
+  if (caps.customers >= caps.total) throw new Error(`SIP_SOCKETS_CUSTOMERS_MAX (${caps.customers}) must be below SIP_SOCKETS_MAX (${caps.total}): agents need room`);
+  return caps;
+}
+
+function atLeastOne(name: string, n: number): number {
+  if (n < 1) throw new Error(`${name}: expected at least 1, got ${n}`);
+  return n;
 }
 
 function int(value: string | undefined, fallback: number): number {

@@ -29,6 +29,7 @@ import { Metrics } from './web/metrics.ts';
 import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
+import { SipSockets } from './web/sip-sockets.ts';
 
 // Builds the stores and the adapters (nothing connects yet), wires the domain to them, connects the
 // adapters with the domain's sinks, then listens. Stops in reverse on SIGTERM/SIGINT.
@@ -49,9 +50,7 @@ async function main(): Promise<void> {
     logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
   );
   const { db, batcher } = database;
-  const store = new SqliteInteractionStore(db, batcher, {
-    onError: (err) => logger.error({ err }, 'writing the timeline index failed: it is written again with the next sweep'),
-  });
+  const store = new SqliteInteractionStore(db, batcher);
   const directory = new SqliteDirectory(db, batcher);
   const attachments = new FileAttachmentStore(join(config.dataDir, 'attachments'));
   await attachments.init();
@@ -130,7 +129,7 @@ async function main(): Promise<void> {
     }),
   });
   const server = createServer(config, app);
-  const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger);
+  const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger, new SipSockets(config.sipSockets, metrics.registry), config.sipSocketPingMs);
   const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, simulatedPstn: voice.simulatedPhones !== null });
   const port = await listen(server, config, logger);
   logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));

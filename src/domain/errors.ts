@@ -29,3 +29,10 @@ export const tooLarge = (code: string, message: string) => new DomainError('too_
 export const unsupportedMedia = (code: string, message: string) =>
   new DomainError('unsupported_media', code, message);
 export const unavailable = (code: string, message: string) => new DomainError('unavailable', code, message);
+
+// The first problem a schema found in a request, named by where it is ("body" for the whole of it).
+export function invalidField(issues: readonly { path: readonly PropertyKey[]; message: string }[]): DomainError {
+  const issue = issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+  return invalid('invalid_field', `${where}: ${issue?.message ?? 'invalid'}`);
+}

@@ -68,10 +68,16 @@ export class TimelineWriter {
     if (inFlight) return inFlight;
     const write = this.#d.store
       .findEntryByClientId(rec.id, draft.clientId)
-      .then((existing) => existing ?? this.append(stillOpen(rec.id), draft));
+      .then((existing) => existing ?? this.append(stillOpen(rec.id), draft).catch((err: unknown) => this.#storedOr(rec.id, draft.clientId, err)));
     pending.set(draft.clientId, write);
     const forget = () => pending.delete(draft.clientId);
     write.then(forget, forget);
     return write;
+  }
+
+  // The store refuses a client id it already holds (its unique index): when another writer of the
+  // same store got there first, the message it stored is the answer. Any other failure stays one.
+  #storedOr(interactionId: string, clientId: string, err: unknown): Promise<TimelineEntry> {
+    return this.#d.store.findEntryByClientId(interactionId, clientId).then((stored) => stored ?? Promise.reject(err));
   }
 }

@@ -1,6 +1,6 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { invalid, unauthorized, unavailable } from '../domain/errors.ts';
+import { invalid, invalidField, unauthorized, unavailable } from '../domain/errors.ts';
 import { E164, LIMITS } from '../domain/limits.ts';
 import { MAX_PARTS, type SmsDesk } from '../domain/sms-desk.ts';
 import { GATEWAY_STATUSES } from '../domain/sms-ports.ts';
@@ -66,11 +66,7 @@ export function smsWebhookRouter(opts: SmsWebhookOptions): Router {
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw invalid('invalid_body', 'Send a JSON object.');
     const result = schema.safeParse(json);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
-      throw invalid('invalid_field', `${where}: ${issue?.message ?? 'invalid'}`);
-    }
+    if (!result.success) throw invalidField(result.error.issues);
     return result.data;
   };
 

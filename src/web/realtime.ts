@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { DomainError } from '../domain/errors.ts';
+import { chatEnded } from '../domain/guards.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import { sessionOf } from './auth.ts';
 import { serveAgentSocket } from './desktop/realtime.ts';
@@ -14,6 +15,7 @@ import type { Metrics } from './metrics.ts';
 import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
 import type { SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
+import { refuseUpgrade as refuse } from './upgrade-refusal.ts';
 
 export interface RealtimeDeps {
   center: ContactCenter;
@@ -66,20 +68,27 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       return;
     }
     if (url.pathname === '/sip' && url.searchParams.has('chat') && deps.simulatedPstn) {
-      // Development: a customer's simulated phone, opened by that chat's token.
+      // Development: a customer's simulated phone, opened by that chat's token while the chat is open.
       const chat = url.searchParams.get('chat') ?? '';
-      deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined, 'use_phone').then(
-        () => deps.sipProxy.upgrade(req, socket, head, `customer:${chat}`),
-        (err: unknown) => refuse(socket, err instanceof DomainError ? statusOf(err) : 500, 'not authorised'),
+      deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined).then(
+        (rec) => {
+          if (rec.state !== 'ended') return deps.sipProxy.upgrade(req, socket, head, { kind: 'customer', id: rec.id }, `customer:${rec.id}`);
+          const ended = chatEnded();
+          deps.sipProxy.refuse(socket, { status: statusOf(ended), reason: 'chat_ended', message: ended.message });
+        },
+        (err: unknown) => {
+          if (!(err instanceof DomainError)) deps.logger.error({ err }, 'phone socket authorisation failed');
+          deps.sipProxy.refuse(socket, { status: err instanceof DomainError ? statusOf(err) : 500, reason: 'not_authorised', message: 'not authorised' });
+        },
       );
       return;
     }
     if (url.pathname === '/sip') {
       // Only logged-in agents reach Asterisk's SIP: nobody anonymous gets a SIP socket through us.
       const session = sessionOf(deps.sessions, req);
-      if (!session) return refuse(socket, 401, 'not logged in');
-      if (!sameOrigin(req)) return refuse(socket, 403, 'cross-origin socket');
-      return deps.sipProxy.upgrade(req, socket, head, session.agentId);
+      if (!session) return deps.sipProxy.refuse(socket, { status: 401, reason: 'not_authorised', message: 'not logged in' });
+      if (!sameOrigin(req)) return deps.sipProxy.refuse(socket, { status: 403, reason: 'not_authorised', message: 'cross-origin socket' });
+      return deps.sipProxy.upgrade(req, socket, head, { kind: 'agent', id: session.id }, session.agentId);
     }
     refuse(socket, 404, 'no such socket');
   });
@@ -102,8 +111,4 @@ function sameOrigin(req: IncomingMessage): boolean {
   } catch {
     return false;
   }
-}
-
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
 }

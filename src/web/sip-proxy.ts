@@ -2,39 +2,71 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { SipSocketOwner, SipSocketRefusal, SipSockets } from './sip-sockets.ts';
+import { refuseUpgrade } from './upgrade-refusal.ts';
 
 // One origin for agents: the softphone's SIP-over-WebSocket goes through the web server (same port,
 // same TLS certificate: WSS under HTTPS) to Asterisk's /ws, which stays on loopback. Only callers the
-// web layer has authorised get here; each frame is piped as is, in order, both ways.
+// web layer has authorised get here, within the caps of SipSockets; each frame is piped as is, in
+// order, both ways.
 export class SipProxy {
   readonly #target: () => string | null;
   readonly #logger: Logger;
+  readonly #sockets: SipSockets;
+  // Pinged and not answered yet: at the next ping such a socket is cut, so a phone that vanished
+  // without closing (a dropped mobile network, a sleeping laptop) gives its place back.
+  readonly #unanswered = new WeakSet<WebSocket>();
+  readonly #heartbeat: NodeJS.Timeout;
   readonly #wss = new WebSocketServer({
     noServer: true,
     maxPayload: 256 * 1024,
     handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
   });
 
-  constructor(target: () => string | null, logger: Logger) {
+  constructor(target: () => string | null, logger: Logger, sockets: SipSockets, pingMs: number) {
     this.#target = target;
     this.#logger = logger;
+    this.#sockets = sockets;
+    this.#heartbeat = setInterval(() => this.ping(), pingMs);
+    this.#heartbeat.unref();
   }
 
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, who: string): void {
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: SipSocketOwner, who: string): void {
     const target = this.#target();
-    if (!target) {
-      socket.end('HTTP/1.1 503 calling not configured\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
+    if (!target) return this.refuse(socket, { status: 503, reason: 'calling_unavailable', message: 'calling not configured' });
+    const place = this.#sockets.claim(owner);
+    if ('status' in place) return this.refuse(socket, place);
+    // The raw socket closes however the socket ends (handshake failed, either side closed).
+    socket.once('close', place.release);
     this.#wss.handleUpgrade(req, socket, head, (client) => this.pipe(client, target, who));
   }
 
+  // Refuses the upgrade and counts the refusal (cc_sip_sockets_refused_total).
+  refuse(socket: Duplex, refusal: SipSocketRefusal): void {
+    this.#sockets.countRefusal(refusal.reason);
+    refuseUpgrade(socket, refusal.status, refusal.message, refusal.retryAfterS ? { 'Retry-After': refusal.retryAfterS } : {});
+  }
+
   close(): void {
+    clearInterval(this.#heartbeat);
     for (const ws of this.#wss.clients) ws.close(1012, 'server restarting');
     this.#wss.close();
   }
 
+  private ping(): void {
+    for (const client of this.#wss.clients) {
+      if (this.#unanswered.has(client)) {
+        this.#logger.debug('sip proxy: a silent phone socket cut');
+        client.terminate();
+        continue;
+      }
+      this.#unanswered.add(client);
+      client.ping();
+    }
+  }
+
   private pipe(client: WebSocket, target: string, who: string): void {
+    client.on('pong', () => this.#unanswered.delete(client));
     const upstream = new WebSocket(target, 'sip');
     const pending: Array<{ data: WebSocket.RawData; isBinary: boolean }> = [];
     client.on('message', (data, isBinary) => {

@@ -8,8 +8,7 @@ import type { InteractionRecord } from '../../src/domain/interaction.ts';
 import type { TimelineEntry } from '../../src/domain/timeline.ts';
 import { openDurableDatabase } from '../../src/store/sqlite/durable-database.ts';
 import { SqliteInteractionStore } from '../../src/store/sqlite/interaction-store.ts';
-import type { TimelineIndexOptions } from '../../src/store/sqlite/timeline-index.ts';
-import { interactionRecord } from '../unit/fakes.ts';
+import { entry, record } from './store-contract.ts';
 
 export async function tempFile(t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mcc-store-'));
@@ -17,32 +16,16 @@ export async function tempFile(t: Test): Promise<string> {
   return join(dir, 'contact-center.sqlite');
 }
 
-export const interaction = (id: string): InteractionRecord =>
-  interactionRecord({ id, state: 'active', agentId: 'agent1', customer: { name: 'Ada', phone: '+15551230000' }, tokenHash: 'ab'.repeat(32), createdAt: 1_700_000_000_000 });
+export const interaction = (id: string): InteractionRecord => record(id, { state: 'active', agentId: 'agent1' });
 
-export function message(interactionId: string, seq: number, clientId: string | null): TimelineEntry {
-  return {
-    id: `${interactionId}-m${seq}`,
-    interactionId,
-    seq,
-    kind: 'message',
-    author: 'customer',
-    agentId: null,
-    text: `text ${seq}`,
-    clientId,
-    attachment: null,
-    data: null,
-    createdAt: 1_700_000_000_000 + seq,
-  };
-}
+export const message = (interactionId: string, seq: number, clientId: string | null): TimelineEntry => entry(interactionId, seq, { clientId });
 
-// `onIndexError` hears of failed index writes; by default one fails the test run.
-export function openStore(file: string, index?: TimelineIndexOptions, onIndexError?: (err: unknown) => void) {
-  const fail = (err: unknown) => {
+// A dead writer thread fails the test run.
+export function openStore(file: string) {
+  const database = openDurableDatabase(file, (err) => {
     throw err;
-  };
-  const database = openDurableDatabase(file, fail);
-  return { database, store: new SqliteInteractionStore(database.db, database.batcher, { onError: onIndexError ?? fail, index }) };
+  });
+  return { database, store: new SqliteInteractionStore(database.db, database.batcher) };
 }
 
 export async function seed(store: SqliteInteractionStore, db: DatabaseSync, id: string): Promise<void> {

@@ -2,7 +2,9 @@
 // same data folder by a new server process, and the chat's token still opens it.
 import t from 'tap';
 import { withServer } from '../helpers/fixtures.ts';
-import { ApiClient, KNOWN_UNDOCUMENTED, PNG, fetchOpenApi, undocumented, type MessageJson } from './support.ts';
+import { ApiClient, type MessageJson } from '../helpers/api-client.ts';
+import { PNG } from '../helpers/images.ts';
+import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 
 t.test('messages, a photo and context survive a server restart', async (t) => {
   let server = await withServer(t);
@@ -59,7 +61,7 @@ t.test('every acknowledged message survives a crash of the server (SIGKILL), in 
   const dataDir = server.dataDir;
   const api = new ApiClient(server.url);
   const chats = [await api.createChat({ name: 'Kim Crash' }), await api.createChat({ name: 'Lou Crash' })];
-  // Enough that part of each chat's timeline index is on disk and part still waits in memory.
+  // Sent one after the other: each is acknowledged, so on disk, before the next.
   const sent: MessageJson[][] = [[], []];
   for (let n = 1; n <= 45; n++) {
     for (const [i, chat] of chats.entries()) sent[i]!.push(await api.say(chat, `message ${n}`, `crash-${i}-${n}`));

@@ -6,7 +6,7 @@ import t from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
 import { onSessionLost, sfuHealth, startVideoSfu, videoRoomsPort } from '../../src/sfu/index.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { activeChat, expectDomainError, makeCenter } from '../unit/fakes.ts';
+import { activeChat, expectDomainError, makeCenter } from '../helpers/fakes.ts';
 
 const sfu = await startVideoSfu({ numWorkers: 1, logLevel: 'none' });
 t.teardown(() => sfu.close());

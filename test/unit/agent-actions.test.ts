@@ -1,6 +1,7 @@
 import t from 'tap';
 import { LIMITS } from '../../src/domain/limits.ts';
-import { activeChat, expectDomainError, makeCenter, PNG_BYTES, startChat } from './fakes.ts';
+import { activeChat, expectDomainError, makeCenter, startChat } from '../helpers/fakes.ts';
+import { PNG } from '../helpers/images.ts';
 
 t.test('only the agent the chat is offered to can accept it', async (t) => {
   const h = await makeCenter();
@@ -87,7 +88,7 @@ t.test('disconnect by the agent ends the chat; the timeline is in order with gap
   await h.center.postAgentMessage('alice', interaction.id, 'Where are you?');
   await h.center.updateContext(interaction.id, { location: { lat: 48.85, lon: 2.35 } });
   await h.center.addAttachment(interaction.id, {
-    bytes: PNG_BYTES,
+    bytes: PNG,
     sniffedType: 'image/png',
     declaredType: 'image/png',
     fileName: 'car.png',
@@ -158,7 +159,7 @@ t.test('acting on an ended chat is a conflict with code chat_ended, and adds not
   await expectDomainError(t, h.center.postAgentMessage('alice', id, 'still there?'), 'conflict', 'chat_ended');
   await expectDomainError(
     t,
-    h.center.addAttachment(id, { bytes: PNG_BYTES, sniffedType: 'image/png', declaredType: 'image/png', fileName: 'a.png' }),
+    h.center.addAttachment(id, { bytes: PNG, sniffedType: 'image/png', declaredType: 'image/png', fileName: 'a.png' }),
     'conflict',
     'chat_ended',
   );

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { expectDomainError, JPEG_BYTES, makeCenter, PNG_BYTES, startChat } from './fakes.ts';
+import { expectDomainError, makeCenter, startChat } from '../helpers/fakes.ts';
+import { JPEG, PNG } from '../helpers/images.ts';
 
 const PDF_BYTES = new TextEncoder().encode('%PDF-1.7\n');
 
@@ -42,7 +43,7 @@ t.test('a declared type that differs from the sniffed one is unsupported_media t
   const { interaction } = await startChat(h);
   const err = await expectDomainError(
     t,
-    h.center.addAttachment(interaction.id, { bytes: JPEG_BYTES, sniffedType: 'image/jpeg', declaredType: 'image/png', fileName: 'photo.png' }),
+    h.center.addAttachment(interaction.id, { bytes: JPEG, sniffedType: 'image/jpeg', declaredType: 'image/png', fileName: 'photo.png' }),
     'unsupported_media',
     'type_mismatch',
   );
@@ -56,7 +57,7 @@ t.test('image/jpg (and image/pjpeg) are accepted as aliases of image/jpeg', asyn
   const { interaction } = await startChat(h);
   for (const declaredType of ['image/jpg', 'image/pjpeg', 'IMAGE/JPG', 'image/jpeg; charset=binary']) {
     const entry = await h.center.addAttachment(interaction.id, {
-      bytes: JPEG_BYTES,
+      bytes: JPEG,
       sniffedType: 'image/jpeg',
       declaredType,
       fileName: 'photo.jpg',
@@ -71,7 +72,7 @@ t.test('an accepted image is kept whole and shows on the timeline', async (t) =>
   const h = await makeCenter();
   const { interaction } = await startChat(h);
   const entry = await h.center.addAttachment(interaction.id, {
-    bytes: PNG_BYTES,
+    bytes: PNG,
     sniffedType: 'image/png',
     declaredType: undefined,
     fileName: 'dashboard.png',
@@ -79,10 +80,10 @@ t.test('an accepted image is kept whole and shows on the timeline', async (t) =>
   t.match(entry, {
     kind: 'attachment',
     author: 'customer',
-    attachment: { contentType: 'image/png', size: PNG_BYTES.byteLength, fileName: 'dashboard.png' },
+    attachment: { contentType: 'image/png', size: PNG.byteLength, fileName: 'dashboard.png' },
   });
   const id = entry.attachment?.attachmentId ?? '';
-  t.same(new Uint8Array(await h.center.readAttachment(id)), PNG_BYTES, 'the bytes read back are the bytes sent');
+  t.same(new Uint8Array(await h.center.readAttachment(id)), PNG, 'the bytes read back are the bytes sent');
   await h.store.settled();
   t.equal(h.store.entriesOf(interaction.id)[0]?.attachment?.attachmentId, id);
 });
@@ -91,7 +92,7 @@ t.test('a very long file name is shortened, not refused', async (t) => {
   const h = await makeCenter();
   const { interaction } = await startChat(h);
   const entry = await h.center.addAttachment(interaction.id, {
-    bytes: PNG_BYTES,
+    bytes: PNG,
     sniffedType: 'image/png',
     declaredType: 'image/png',
     fileName: `${'n'.repeat(500)}.png`,
@@ -103,7 +104,7 @@ t.test('every accepted image type passes', async (t) => {
   const h = await makeCenter();
   const { interaction } = await startChat(h);
   for (const type of ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/avif']) {
-    const entry = await h.center.addAttachment(interaction.id, { bytes: PNG_BYTES, sniffedType: type, declaredType: type, fileName: 'x' });
+    const entry = await h.center.addAttachment(interaction.id, { bytes: PNG, sniffedType: type, declaredType: type, fileName: 'x' });
     t.equal(entry.attachment?.contentType, type);
   }
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { LIMITS } from '../../src/domain/limits.ts';
-import { activeChat, expectDomainError, makeCenter, startChat } from './fakes.ts';
+import { activeChat, expectDomainError, makeCenter, startChat } from '../helpers/fakes.ts';
 
 t.test('an empty or blank message is invalid and is not stored', async (t) => {
   const h = await makeCenter();

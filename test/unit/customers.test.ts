@@ -1,5 +1,6 @@
 import t from 'tap';
-import { expectDomainError, FakeTelephony, makeCenter, newChat, startChat } from './fakes.ts';
+import { FakeTelephony } from '../helpers/fake-ports.ts';
+import { expectDomainError, makeCenter, newChat, startChat } from '../helpers/fakes.ts';
 
 t.test('a chat starts queued, is stored, and hands the customer a token', async (t) => {
   const h = await makeCenter();

@@ -4,7 +4,9 @@ import t from 'tap';
 import type { CallLeg } from '../../src/domain/call-leg.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { agentActions, customerActions, holdToggle, muteToggle, type AgentAction, type CustomerAction } from '../../src/domain/guards.ts';
-import { activeChat, expectDomainError, FakeTelephony, FakeVideoRooms, makeCenter, PNG_BYTES, startChat, type Harness } from './fakes.ts';
+import { activeChat, expectDomainError, makeCenter, startChat, type Harness } from '../helpers/fakes.ts';
+import { PNG } from '../helpers/images.ts';
+import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
 
 interface Scene extends Harness {
   telephony: FakeTelephony;
@@ -94,7 +96,7 @@ const AGENT_COMMANDS: Record<AgentAction, (s: Scene, agentId: string, id: string
 // use_phone is no command: authorizeCustomer asserts it for the phone's credentials (customers.test.ts).
 const CUSTOMER_COMMANDS: Record<Exclude<CustomerAction, 'use_phone'>, (s: Scene, id: string) => Promise<unknown>> = {
   post_message: (s, id) => s.center.postCustomerMessage(id, 'Hi'),
-  send_photo: (s, id) => s.center.addAttachment(id, { bytes: PNG_BYTES, sniffedType: 'image/png', declaredType: 'image/png', fileName: 'car.png' }),
+  send_photo: (s, id) => s.center.addAttachment(id, { bytes: PNG, sniffedType: 'image/png', declaredType: 'image/png', fileName: 'car.png' }),
   update_context: (s, id) => s.center.updateContext(id, { fields: { plate: 'AB-123' } }),
   end_chat: (s, id) => s.center.endByCustomer(id),
   request_video: (s, id) => s.desk.requestVideo(id),

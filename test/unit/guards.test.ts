@@ -5,7 +5,7 @@ import type { CallLeg, CallLegState } from '../../src/domain/call-leg.ts';
 import { agentActions, customerActions, type AgentAction, type CustomerAction, type MediaCapabilities, type Verdict } from '../../src/domain/guards.ts';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
 import type { VideoSession, VideoState } from '../../src/domain/video-session.ts';
-import { interactionRecord } from './fakes.ts';
+import { interactionRecord } from '../helpers/fakes.ts';
 
 const ALL: MediaCapabilities = { callingConfigured: true, videoConfigured: true };
 const OK = 'allowed';

@@ -1,7 +1,8 @@
 // What the chat asks of its media (ContactCenter -> InteractionMedia): dial the customer after Accept
 // on an auto-dial service, and release call and video before the interaction ends, whoever ends it.
 import t from 'tap';
-import { activeChat, FakeTelephony, FakeVideoRooms, makeCenter } from './fakes.ts';
+import { activeChat, makeCenter } from '../helpers/fakes.ts';
+import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
 
 // A call or video entry carries the leg or session as it was then.
 const stateOf = (data: unknown) => (data as { state: string }).state;

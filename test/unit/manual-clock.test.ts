@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ManualClock } from './fakes.ts';
+import { ManualClock } from '../helpers/fake-ports.ts';
 
 // The fake clock the routing tests rely on: time moves only on advance(), timers fire in due order,
 // exactly at their due time, never after being cancelled.

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { activeChat, makeCenter, MemoryInteractionStore, startChat, type Harness } from './fakes.ts';
+import { activeChat, makeCenter, startChat, type Harness } from '../helpers/fakes.ts';
+import { MemoryInteractionStore } from '../helpers/fake-ports.ts';
 
 // Builds what a restart finds in the store: a chat ringing at alice, a chat bob is handling, a chat
 // queued for billing, and an ended chat. Returns the ids; the first center is shut down, as on exit.

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { AgentState } from '../../src/domain/agent-presence.ts';
 import { chooseAgent } from '../../src/domain/routing.ts';
-import { activeChat, expectDomainError, makeCenter, startChat } from './fakes.ts';
+import { activeChat, expectDomainError, makeCenter, startChat } from '../helpers/fakes.ts';
 
 // ---- chooseAgent on its own ------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ import { DomainEvents } from '../../src/domain/events.ts';
 import { SmsDesk } from '../../src/domain/sms-desk.ts';
 import type { InboundSms, OutboundSms, SeenSms, SmsDelivery, SmsRoute, SmsSender, SmsStore, StoredPart } from '../../src/domain/sms-ports.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
-import { expectDomainError, makeCenter, ManualClock, MemoryInteractionStore } from './fakes.ts';
+import { expectDomainError, makeCenter } from '../helpers/fakes.ts';
+import { ManualClock, MemoryInteractionStore } from '../helpers/fake-ports.ts';
 
 // ---- fakes -----------------------------------------------------------------------------------------
 

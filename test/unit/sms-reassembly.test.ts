@@ -1,6 +1,6 @@
 import t from 'tap';
 import { gapMarker, lateMarker, SmsReassembler, type AssembledSms, type SmsPart } from '../../src/domain/sms-reassembly.ts';
-import { ManualClock } from './fakes.ts';
+import { ManualClock } from '../helpers/fake-ports.ts';
 
 const WAIT = 30_000;
 

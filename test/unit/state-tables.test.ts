@@ -13,7 +13,7 @@ import {
 } from '../../src/domain/interaction.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
 import { isConversation, visibleToCustomer, type TimelineEntry, type TimelineKind } from '../../src/domain/timeline.ts';
-import { expectDomainError, interactionRecord } from './fakes.ts';
+import { expectDomainError, interactionRecord } from '../helpers/fakes.ts';
 
 const STATES: InteractionState[] = ['queued', 'offered', 'active', 'ended'];
 const EVENTS: InteractionEvent[] = ['offer', 'offer_timeout', 'accept', 'end'];

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { activeChat, makeCenter, startChat } from './fakes.ts';
+import { activeChat, makeCenter, startChat } from '../helpers/fakes.ts';
 
 // What the customer and the agent notice when a durable write fails.
 

@@ -3,7 +3,8 @@
 // for the two participants only and says whether the video carries the voice.
 import t, { type Test } from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
-import { activeChat, expectDomainError, FakeTelephony, FakeVideoRooms, makeCenter, type Harness } from './fakes.ts';
+import { activeChat, expectDomainError, makeCenter, type Harness } from '../helpers/fakes.ts';
+import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
 
 interface Desk extends Harness {
   rooms: FakeVideoRooms;

@@ -8,9 +8,14 @@ const MIGRATIONS_DIR = new URL('../migrations/', import.meta.url).pathname;
 // this connection only reads: every write goes through the writer thread (durable-database.ts).
 export function openDatabase(file: string): DatabaseSync {
   const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  configure(db);
   migrate(db);
   return db;
+}
+
+// Every connection, the writer thread's too: a commit returns once it is on disk (synchronous=FULL).
+export function configure(db: DatabaseSync): void {
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
 }
 
 function migrate(db: DatabaseSync): void {
@@ -29,11 +34,12 @@ function migrate(db: DatabaseSync): void {
 }
 
 // Runs `body` in one write transaction on this connection: all of it or, if it throws, none.
-export function inTransaction(db: DatabaseSync, body: () => void): void {
+export function inTransaction<T>(db: DatabaseSync, body: () => T): T {
   db.exec('BEGIN IMMEDIATE');
   try {
-    body();
+    const result = body();
     db.exec('COMMIT');
+    return result;
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw err;

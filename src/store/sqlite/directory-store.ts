@@ -13,12 +13,11 @@ export class SqliteDirectory implements Directory {
   }
 
   async listServices(): Promise<Service[]> {
-    return this.#db.prepare('SELECT * FROM services ORDER BY id').all().map(toService);
+    return this.#all('SELECT * FROM services ORDER BY id', toService);
   }
 
   async getService(id: string): Promise<Service | undefined> {
-    const row = this.#db.prepare('SELECT * FROM services WHERE id = ?').get(id);
-    return row ? toService(row) : undefined;
+    return this.#one('SELECT * FROM services WHERE id = ?', id, toService);
   }
 
   saveService(s: Service): Promise<void> {
@@ -27,12 +26,11 @@ export class SqliteDirectory implements Directory {
   }
 
   async listAgents(): Promise<Agent[]> {
-    return this.#db.prepare('SELECT * FROM agents ORDER BY id').all().map(toAgent);
+    return this.#all('SELECT * FROM agents ORDER BY id', toAgent);
   }
 
   async getAgent(id: string): Promise<Agent | undefined> {
-    const row = this.#db.prepare('SELECT * FROM agents WHERE id = ?').get(id);
-    return row ? toAgent(row) : undefined;
+    return this.#one('SELECT * FROM agents WHERE id = ?', id, toAgent);
   }
 
   saveAgent(a: Agent): Promise<void> {
@@ -40,6 +38,15 @@ export class SqliteDirectory implements Directory {
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, password_hash = excluded.password_hash,
        service_ids = excluded.service_ids, role = excluded.role`;
     return this.#batcher.write([[sql, [a.id, a.displayName, a.passwordHash, JSON.stringify(a.serviceIds), a.role]]]);
+  }
+
+  #all<T>(sql: string, map: (row: Record<string, unknown>) => T): T[] {
+    return this.#db.prepare(sql).all().map(map);
+  }
+
+  #one<T>(sql: string, id: string, map: (row: Record<string, unknown>) => T): T | undefined {
+    const row = this.#db.prepare(sql).get(id);
+    return row ? map(row) : undefined;
   }
 }
 

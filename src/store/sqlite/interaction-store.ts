@@ -1,9 +1,8 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { conflict } from '../../domain/errors.ts';
 import type { InteractionRecord, InteractionState, Party } from '../../domain/interaction.ts';
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
-import { ClientIdIndex } from './client-id-index.ts';
-import { TimelineIndex, type TimelineIndexOptions } from './timeline-index.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -18,45 +17,31 @@ const UPSERT_INTERACTION = `
     ended_at = excluded.ended_at, ended_by = excluded.ended_by, context = excluded.context,
     last_seq = excluded.last_seq, call_legs = excluded.call_legs, video = excluded.video`;
 
+// A chat's client ids are unique in the database: a second message with one is not stored (SQLite's
+// equivalent of RETURNING no row is a change count of 0).
 const INSERT_ENTRY = `
-  INSERT INTO timeline (rowid, interaction_id, seq, id, kind, author, agent_id, text, client_id, attachment, data, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-// A chat's rows: those in the index, and those whose index entries still wait in memory (?3, JSON).
-const ROWS_OF_CHAT = `rowid IN (SELECT entry_rowid FROM timeline_index WHERE interaction_id = ?1 AND seq > ?2
-  UNION ALL SELECT value FROM json_each(?3))`;
+  INSERT INTO timeline (interaction_id, seq, id, kind, author, agent_id, text, client_id, attachment, data, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (interaction_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`;
 
 export class SqliteInteractionStore implements InteractionStore {
   readonly #db: DatabaseSync;
   readonly #batcher: WriteBatcher;
-  readonly #index: TimelineIndex;
-  readonly #byRowid: StatementSync;
-  readonly #bySeq: StatementSync;
   readonly #byClientId: StatementSync;
   readonly #entries: StatementSync;
-  readonly #clientIds: ClientIdIndex;
 
-  // `onError` hears of index writes that failed (their entries are written again later).
-  constructor(db: DatabaseSync, batcher: WriteBatcher, opts: { onError: (err: unknown) => void; index?: TimelineIndexOptions }) {
+  constructor(db: DatabaseSync, batcher: WriteBatcher) {
     this.#db = db;
     this.#batcher = batcher;
-    this.#index = new TimelineIndex(db, batcher, opts.onError, opts.index);
-    this.#byRowid = db.prepare('SELECT * FROM timeline WHERE rowid = ?');
-    this.#bySeq = db.prepare('SELECT t.* FROM timeline_index i JOIN timeline t ON t.rowid = i.entry_rowid WHERE i.interaction_id = ? AND i.seq = ?');
-    this.#byClientId = db.prepare(`SELECT * FROM timeline WHERE ${ROWS_OF_CHAT} AND client_id = ?4`);
-    this.#entries = db.prepare(`SELECT * FROM timeline WHERE ${ROWS_OF_CHAT} ORDER BY seq`);
-    const clientIdsOf = db.prepare(`SELECT seq, client_id FROM timeline WHERE ${ROWS_OF_CHAT} AND client_id IS NOT NULL`);
-    this.#clientIds = new ClientIdIndex((id) =>
-      clientIdsOf.all(id, 0, this.#index.unindexedRowids(id)).map((row) => ({ seq: Number(row.seq), clientId: String(row.client_id) })),
-    );
+    this.#byClientId = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND client_id = ?');
+    this.#entries = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq > ? ORDER BY seq');
   }
 
   async loadOpenInteractions(): Promise<InteractionRecord[]> {
-    // last_seq is saved with state changes only; messages move it on, so take it from the timeline
-    // (all of it is in the index on start).
+    // last_seq is saved with state changes only; messages move it on, so take it from the timeline.
     return this.#db
       .prepare(
-        `SELECT i.*, MAX(i.last_seq, COALESCE((SELECT MAX(seq) FROM timeline_index t WHERE t.interaction_id = i.id), 0)) AS last_seq
+        `SELECT i.*, MAX(i.last_seq, COALESCE((SELECT MAX(seq) FROM timeline t WHERE t.interaction_id = i.id), 0)) AS last_seq
          FROM interactions i WHERE i.state <> 'ended' ORDER BY i.created_at`,
       )
       .all()
@@ -69,43 +54,29 @@ export class SqliteInteractionStore implements InteractionStore {
   }
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
-    const params = interactionParams(rec); // snapshot now: the record may change before the batch commits
-    if (rec.state === 'ended') this.#forget(rec.id);
-    return this.#batcher.write([[UPSERT_INTERACTION, params]]);
+    // Snapshot now: the record may change before the batch commits.
+    return this.#batcher.write([[UPSERT_INTERACTION, interactionParams(rec)]]);
   }
 
+  // A seq already stored is refused by the database (the whole write fails); a client id already
+  // stored is refused as a conflict. Only customer messages carry a client id, and they change no
+  // interaction, so nothing else of such a write is kept without its entry.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
     const upsert: WriteOp[] = interaction ? [[UPSERT_INTERACTION, interactionParams(interaction)]] : [];
-    const written = this.#index.write(entry.interactionId, entry.seq, (rowid) =>
-      this.#batcher.write([...upsert, [INSERT_ENTRY, timelineParams(entry, rowid)]]),
-    );
-    if (interaction?.state === 'ended') this.#forget(interaction.id);
-    if (entry.clientId === null) return written;
-    // Only once committed: a failed write gives its seq back, and the client id must not point at it.
-    const { interactionId, clientId, seq } = entry;
-    return written.then(() => this.#clientIds.remember(interactionId, clientId, seq));
-  }
-
-  // An ended chat takes no more messages: what is kept in memory for its sends goes.
-  #forget(interactionId: string): void {
-    this.#clientIds.forget(interactionId);
-    this.#index.end(interactionId);
+    return this.#batcher.writeCounting([...upsert, [INSERT_ENTRY, timelineParams(entry)]]).then((changes) => {
+      if (changes.at(-1) === 0) {
+        throw conflict('client_id_taken', `client_id ${entry.clientId} already names another message of this chat: send it again to get that one.`);
+      }
+    });
   }
 
   async findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
-    const seq = this.#clientIds.candidate(interactionId, clientId);
-    if (seq === undefined) return undefined;
-    const unindexed = this.#index.unindexedRowid(interactionId, seq);
-    const row = unindexed === undefined ? this.#bySeq.get(interactionId, seq) : this.#byRowid.get(unindexed);
-    if (row && row.client_id === clientId) return toEntry(row);
-    // Another id with the same hash: look this one up by value (it scans the chat's rows; rare).
-    const exact = this.#byClientId.get(interactionId, 0, this.#index.unindexedRowids(interactionId), clientId);
-    return exact ? toEntry(exact) : undefined;
+    const row = this.#byClientId.get(interactionId, clientId);
+    return row ? toEntry(row) : undefined;
   }
 
   async listEntries(interactionId: string, query: { afterSeq?: number; kinds?: readonly TimelineKind[] } = {}): Promise<TimelineEntry[]> {
-    const afterSeq = query.afterSeq ?? 0;
-    const rows = this.#entries.all(interactionId, afterSeq, this.#index.unindexedRowids(interactionId, afterSeq)).map(toEntry);
+    const rows = this.#entries.all(interactionId, query.afterSeq ?? 0).map(toEntry);
     return query.kinds ? rows.filter((e) => query.kinds!.includes(e.kind)) : rows;
   }
 
@@ -148,9 +119,9 @@ function interactionParams(rec: InteractionRecord): Row {
   };
 }
 
-function timelineParams(e: TimelineEntry, rowid: number): SQLInputValue[] {
+function timelineParams(e: TimelineEntry): SQLInputValue[] {
   const json = (v: object | null) => (v ? JSON.stringify(v) : null);
-  return [rowid, e.interactionId, e.seq, e.id, e.kind, e.author, e.agentId, e.text, e.clientId, json(e.attachment), json(e.data), e.createdAt];
+  return [e.interactionId, e.seq, e.id, e.kind, e.author, e.agentId, e.text, e.clientId, json(e.attachment), json(e.data), e.createdAt];
 }
 
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));

@@ -1,20 +1,20 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { stripTypeScriptTypes } from 'node:module';
 import type { SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 
 // One statement of a write: SQL and its parameters (positional or named).
 type Params = readonly SQLInputValue[] | Readonly<Record<string, SQLInputValue>>;
 export type WriteOp = readonly [sql: string, params: Params];
-// What travels to the writer thread: statements by number, each one's SQL sent only the first time
-// (copying the text of every statement of every message was a measurable part of each batch).
+// Statements travel as their SQL text; the writer prepares each once. Posting writes (text and
+// parameters) was about 5% of the event loop's busy time under bench:chat: numbering statements to
+// send less text would save a part of that, not worth the bookkeeping.
 export interface WriteBatch {
   id: number;
-  newStatements: [statement: number, sql: string][];
-  writes: (readonly (readonly [statement: number, params: Params])[])[];
+  writes: (readonly WriteOp[])[];
 }
-export type WriteOutcome = null | { message: string; code: string };
+// Per write: the rows each of its statements changed (an insert that met ON CONFLICT DO NOTHING
+// changed none), or why it failed.
+export type WriteOutcome = number[] | { message: string; code: string };
 
 export class WriteFailed extends Error {
   readonly code: string;
@@ -26,7 +26,7 @@ export class WriteFailed extends Error {
 }
 
 interface Waiter {
-  resolve: () => void;
+  resolve: (changes: number[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -38,15 +38,13 @@ export class WriteBatcher {
   readonly #worker: Worker;
   readonly #inFlight = new Map<number, Waiter[]>();
   #queue: WriteBatch['writes'] = [];
-  #newStatements: WriteBatch['newStatements'] = [];
-  readonly #statementIds = new Map<string, number>();
   #waiters: Waiter[] = [];
   #nextId = 1;
   #failed: unknown = null;
 
-  constructor(file: string, onError: (err: unknown) => void, idleCheckpointMs = 1000) {
-    this.#worker = new Worker(writerThreadCode(), {
-      workerData: { file, idleCheckpointMs },
+  constructor(file: string, onError: (err: unknown) => void, checkpointMs = 1000) {
+    this.#worker = new Worker(new URL('./writer-thread.ts', import.meta.url), {
+      workerData: { file, checkpointMs },
       execArgv: ['--disable-warning=ExperimentalWarning'],
     });
     this.#worker.on('message', (reply: { id: number; outcomes: WriteOutcome[] }) => this.#settle(reply));
@@ -59,11 +57,17 @@ export class WriteBatcher {
     });
   }
 
+  // Resolves once the write is on disk.
   write(ops: readonly WriteOp[]): Promise<void> {
+    return this.writeCounting(ops).then(() => undefined);
+  }
+
+  // The same, resolving with the rows each statement changed.
+  writeCounting(ops: readonly WriteOp[]): Promise<number[]> {
     return new Promise((resolve, reject) => {
       if (this.#failed) return reject(this.#failed);
       if (this.#queue.length === 0) setImmediate(() => this.flush());
-      this.#queue.push(ops.map(([sql, params]) => [this.#statementId(sql), params] as const));
+      this.#queue.push(ops);
       this.#waiters.push({ resolve, reject });
     });
   }
@@ -73,9 +77,8 @@ export class WriteBatcher {
     if (this.#queue.length === 0) return;
     const id = this.#nextId++;
     this.#inFlight.set(id, this.#waiters);
-    const batch: WriteBatch = { id, newStatements: this.#newStatements, writes: this.#queue };
+    const batch: WriteBatch = { id, writes: this.#queue };
     this.#queue = [];
-    this.#newStatements = [];
     this.#waiters = [];
     this.#worker.postMessage(batch);
   }
@@ -89,31 +92,13 @@ export class WriteBatcher {
     await exited;
   }
 
-  #statementId(sql: string): number {
-    let id = this.#statementIds.get(sql);
-    if (id === undefined) {
-      this.#statementIds.set(sql, (id = this.#statementIds.size));
-      this.#newStatements.push([id, sql]);
-    }
-    return id;
-  }
-
   #settle({ id, outcomes }: { id: number; outcomes: WriteOutcome[] }): void {
     const waiters = this.#inFlight.get(id) ?? [];
     this.#inFlight.delete(id);
     waiters.forEach((w, i) => {
-      const outcome = outcomes[i];
-      if (outcome) w.reject(new WriteFailed(outcome));
-      else w.resolve();
+      const outcome = outcomes[i]!;
+      if (Array.isArray(outcome)) w.resolve(outcome);
+      else w.reject(new WriteFailed(outcome));
     });
   }
-}
-
-// The writer thread's code with its types stripped here, as a data: URL (it imports only node:
-// modules). A worker that loads a .ts file itself starts Node's TypeScript stripper, a WebAssembly
-// module, in its own isolate: 17 MB of RSS for one small file.
-function writerThreadCode(): URL {
-  const file = new URL('./writer-thread.ts', import.meta.url);
-  const code = `${stripTypeScriptTypes(readFileSync(file, 'utf8'))}\n//# sourceURL=${file.href}\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }

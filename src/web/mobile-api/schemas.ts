@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalid } from '../../domain/errors.ts';
+import { invalid, invalidField } from '../../domain/errors.ts';
 import { E164, LIMITS } from '../../domain/limits.ts';
 
 // The request bodies of the mobile API. They are also the schemas of the OpenAPI document (openapi.ts),
@@ -52,11 +52,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
     throw invalid('invalid_body', 'Send a JSON object body with Content-Type: application/json.');
   }
   const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
-    throw invalid('invalid_field', `${where}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!result.success) throw invalidField(result.error.issues);
   return result.data;
 }
 

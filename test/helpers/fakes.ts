@@ -1,0 +1,154 @@
+// A contact center wired as main.ts wires it, on the in-memory ports of fake-ports.ts, and the
+// assertions and builders the unit tests share.
+import { ContactCenter } from '../../src/domain/contact-center.ts';
+import type { ContactCenterConfig, NewChat } from '../../src/domain/contact-center-types.ts';
+import type { Test } from 'tap';
+import type { Agent, Service } from '../../src/domain/directory.ts';
+import { DomainError, type ErrorKind } from '../../src/domain/errors.ts';
+import { DomainEvents, type DomainEvent } from '../../src/domain/events.ts';
+import type { InteractionRecord } from '../../src/domain/interaction.ts';
+import type { Telephony, VideoRooms } from '../../src/domain/ports.ts';
+import { Interactions } from '../../src/domain/interactions.ts';
+import { MultimediaDesk } from '../../src/domain/multimedia.ts';
+import { ManualClock, MemoryAttachmentStore, MemoryDirectory, MemoryInteractionStore } from './fake-ports.ts';
+
+// ---- a wired contact center ----------------------------------------------------------------------
+
+export const SERVICES: Service[] = [
+  { id: 'roadside', name: 'Roadside assistance', autoDial: false },
+  { id: 'billing', name: 'Billing', autoDial: true },
+];
+
+export const AGENTS: Agent[] = [
+  { id: 'alice', displayName: 'Alice', passwordHash: 'x', serviceIds: ['roadside'], role: 'agent' },
+  { id: 'bob', displayName: 'Bob', passwordHash: 'x', serviceIds: ['roadside'], role: 'agent' },
+  { id: 'carol', displayName: 'Carol', passwordHash: 'x', serviceIds: ['billing'], role: 'agent' },
+];
+
+export const DEFAULT_CONFIG: ContactCenterConfig = { offerTimeoutMs: 30_000, maxChatsPerAgent: 3, endedChatAccessMs: 4 * 3600_000 };
+
+export interface Harness {
+  center: ContactCenter;
+  // The call and video components, wired as main.ts wires them (without telephony or video unless asked).
+  desk: MultimediaDesk;
+  interactions: Interactions;
+  store: MemoryInteractionStore;
+  directory: MemoryDirectory;
+  attachments: MemoryAttachmentStore;
+  clock: ManualClock;
+  // What was emitted, in order; `bus` is where more listeners (an SMS desk) subscribe.
+  events: DomainEvent[];
+  bus: DomainEvents;
+  listenerErrors: unknown[];
+  config: ContactCenterConfig;
+}
+
+export interface HarnessOptions {
+  config?: Partial<ContactCenterConfig>;
+  services?: Service[];
+  agents?: Agent[];
+  store?: MemoryInteractionStore;
+  clock?: ManualClock;
+  // Skip recover() (it loads the agents); for tests that call it themselves.
+  recover?: boolean;
+  telephony?: Telephony;
+  video?: VideoRooms;
+}
+
+export async function makeCenter(options: HarnessOptions = {}): Promise<Harness> {
+  const store = options.store ?? new MemoryInteractionStore();
+  const directory = new MemoryDirectory(options.services ?? SERVICES, options.agents ?? AGENTS);
+  const attachments = new MemoryAttachmentStore();
+  const clock = options.clock ?? new ManualClock();
+  const events: DomainEvent[] = [];
+  const listenerErrors: unknown[] = [];
+  const bus = new DomainEvents((err) => listenerErrors.push(err));
+  bus.subscribe((event) => events.push(event));
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const interactions = new Interactions({ store, events: bus, clock });
+  const desk = new MultimediaDesk({ interactions, directory, telephony: options.telephony ?? null, video: options.video ?? null, clock });
+  const center = new ContactCenter({ interactions, media: desk, store, directory, attachments, events: bus, clock, timers: clock, config });
+  if (options.recover !== false) await center.recover();
+  return { center, desk, interactions, store, directory, attachments, clock, events, bus, listenerErrors, config };
+}
+
+let phoneCounter = 0;
+
+export function newChat(overrides: Partial<NewChat> = {}): NewChat {
+  phoneCounter += 1;
+  return {
+    serviceId: 'roadside',
+    channel: 'web',
+    customer: { name: 'Dana Driver', phone: `+1555${String(1_000_000 + phoneCounter).slice(-7)}` },
+    ...overrides,
+  };
+}
+
+// Starts a chat and lets the clock move 1 ms, so chats started one after another have distinct,
+// ordered creation times.
+export async function startChat(h: Harness, overrides: Partial<NewChat> = {}) {
+  const started = await h.center.startChat(newChat(overrides));
+  h.clock.advance(1);
+  return started;
+}
+
+// A chat accepted by `agentId` (who must be the only Ready agent of the service, or the one chosen).
+export async function activeChat(h: Harness, agentId = 'alice', overrides: Partial<NewChat> = {}) {
+  h.center.setPresence(agentId, 'make_ready');
+  const started = await startChat(h, overrides);
+  await h.center.accept(agentId, started.interaction.id);
+  return started;
+}
+
+
+// ---- assertions ----------------------------------------------------------------------------------
+
+// Runs `action` and checks it fails with a DomainError of this kind (and code, when given). Returns
+// the error so a test can look further at it.
+export async function expectDomainError(
+  t: Test,
+  action: Promise<unknown> | (() => unknown),
+  kind: ErrorKind,
+  code?: string,
+  what = '',
+): Promise<DomainError | undefined> {
+  const prefix = what ? `${what}: ` : '';
+  let error: unknown;
+  try {
+    await (typeof action === 'function' ? action() : action);
+  } catch (err) {
+    error = err;
+  }
+  if (!(error instanceof DomainError)) {
+    t.fail(`${prefix}expected a DomainError ${kind}${code ? `/${code}` : ''}`, { found: error });
+    return undefined;
+  }
+  t.equal(error.kind, kind, `${prefix}error kind is ${kind}`);
+  if (code !== undefined) t.equal(error.code, code, `${prefix}error code is ${code}`);
+  t.ok(error.message.length > 0, `${prefix}error carries a message for the user`);
+  return error;
+}
+
+/** An interaction record with every field set to a plain default; `overrides` change any of them. */
+export function interactionRecord(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
+  return {
+    id: 'i-1',
+    serviceId: 'roadside',
+    channel: 'web',
+    customer: { name: 'Dana', phone: '+15551234567' },
+    tokenHash: '00',
+    state: 'queued',
+    offeredTo: null,
+    offeredAt: null,
+    agentId: null,
+    createdAt: 0,
+    acceptedAt: null,
+    endedAt: null,
+    endedBy: null,
+    context: { fields: {} },
+    lastSeq: 0,
+    callLegs: [],
+    video: null,
+    ...overrides,
+  };
+}

@@ -1,0 +1,207 @@
+// The store's contract: what the domain relies on from an InteractionStore, whatever the engine
+// behind it. Every implementation runs this same suite (test/integration/*-store-contract.test.ts).
+import type { Test } from 'tap';
+import type { InteractionRecord } from '../../src/domain/interaction.ts';
+import type { Directory, InteractionStore } from '../../src/domain/ports.ts';
+import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
+import { interactionRecord } from '../helpers/fakes.ts';
+
+export interface OpenedStore {
+  store: InteractionStore;
+  directory: Directory;
+  close(): Promise<void>;
+}
+
+// `newDatabase` makes an empty database (a file, a schema) for one test and returns how to open a
+// store on it; opening it again after a close reads the same database.
+export type NewDatabase = (t: Test) => Promise<() => Promise<OpenedStore>>;
+
+const T0 = 1_700_000_000_000;
+
+export const record = (id: string, overrides: Partial<InteractionRecord> = {}): InteractionRecord =>
+  interactionRecord({ id, customer: { name: 'Ada', phone: '+15551230000' }, tokenHash: 'ab'.repeat(32), createdAt: T0, ...overrides });
+
+export function entry(interactionId: string, seq: number, overrides: Partial<TimelineEntry> = {}): TimelineEntry {
+  return {
+    id: `${interactionId}-e${seq}`,
+    interactionId,
+    seq,
+    kind: 'message',
+    author: 'customer',
+    agentId: null,
+    text: `text ${seq}`,
+    clientId: null,
+    attachment: null,
+    data: null,
+    createdAt: T0 + seq,
+    ...overrides,
+  };
+}
+
+const seqs = (entries: TimelineEntry[]) => entries.map((e) => e.seq);
+const ids = (entries: TimelineEntry[]) => entries.map((e) => e.id);
+
+export function storeContract(t: Test, name: string, newDatabase: NewDatabase): Promise<unknown> {
+  // Opens a store on a new database with the service the records refer to; closed after the test.
+  async function fresh(t: Test): Promise<OpenedStore & { reopen(): Promise<OpenedStore> }> {
+    const open = await newDatabase(t);
+    let current = await open();
+    t.teardown(() => current.close());
+    await current.directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
+    return {
+      ...current,
+      async reopen() {
+        await current.close();
+        current = await open();
+        return current;
+      },
+    };
+  }
+
+  return t.test(`store contract: ${name}`, async (t) => {
+    t.test('interactions are saved, updated and read back: open ones, one by id, an agent\'s history, counts by state', async (t) => {
+      const { store } = await fresh(t);
+      const active = record('chat-active', {
+        state: 'active',
+        agentId: 'agent1',
+        createdAt: T0 + 2,
+        acceptedAt: T0 + 3,
+        context: { fields: { plate: 'B-XY-123' }, location: { lat: 52.52, lon: 13.405, accuracyM: 8 } },
+        callLegs: [
+          { id: 'leg-1', interactionId: 'chat-active', serviceId: 'roadside', agentId: 'agent1', customerNumber: '+15551230000', state: 'released', mute: 'unmuted', startedAt: T0 + 4, answeredAt: T0 + 5, endedAt: T0 + 6, cause: 'normal' },
+        ],
+        video: { id: 'video-1', interactionId: 'chat-active', state: 'closed', requestedAt: T0 + 7, startedAt: T0 + 8, endedAt: T0 + 9, endedBy: 'customer' },
+      });
+      const queued = record('chat-queued', { createdAt: T0 + 1 });
+      const endedEarly = record('chat-ended-1', { state: 'ended', agentId: 'agent1', endedAt: T0 + 10, endedBy: 'agent' });
+      const endedLate = record('chat-ended-2', { state: 'ended', agentId: 'agent1', endedAt: T0 + 20, endedBy: 'customer' });
+      const otherAgent = record('chat-ended-3', { state: 'ended', agentId: 'agent2', endedAt: T0 + 30, endedBy: 'agent' });
+      await Promise.all([active, queued, endedEarly, endedLate, otherAgent].map((rec) => store.saveInteraction(rec)));
+
+      t.same(await store.getInteraction('chat-active'), active, 'every field comes back as saved');
+      t.equal(await store.getInteraction('no-such-chat'), undefined);
+      t.same((await store.loadOpenInteractions()).map((r) => r.id), ['chat-queued', 'chat-active'], 'open ones, oldest first');
+      t.same((await store.listHistory('agent1', 10)).map((r) => r.id), ['chat-ended-2', 'chat-ended-1'], 'ended ones of that agent, latest first');
+      t.same((await store.listHistory('agent1', 1)).map((r) => r.id), ['chat-ended-2'], 'at most `limit`');
+      t.same(await store.countByState(), { queued: 1, offered: 0, active: 1, ended: 3 });
+
+      await store.saveInteraction({ ...queued, state: 'offered', offeredTo: 'agent2', offeredAt: T0 + 40 });
+      t.match(await store.getInteraction('chat-queued'), { state: 'offered', offeredTo: 'agent2', offeredAt: T0 + 40 }, 'saved again: updated');
+      t.same(await store.countByState(), { queued: 0, offered: 1, active: 1, ended: 3 });
+    });
+
+    t.test('entries are listed in seq order, from a seq on, by kind, per interaction', async (t) => {
+      const { store } = await fresh(t);
+      await store.saveInteraction(record('chat-a'));
+      await store.saveInteraction(record('chat-b'));
+      const photo = entry('chat-a', 2, { kind: 'attachment', text: null, attachment: { attachmentId: 'att-1', contentType: 'image/png', size: 3, fileName: 'a.png' } });
+      const accepted = entry('chat-a', 3, { kind: 'accepted', author: 'agent', agentId: 'agent1', text: null, data: { note: 'x', n: 1 } });
+      // Written concurrently, out of seq order, interleaved with another chat.
+      await Promise.all([
+        store.appendEntry(accepted),
+        store.appendEntry(entry('chat-b', 1)),
+        store.appendEntry(entry('chat-a', 1, { clientId: 'c-1' })),
+        store.appendEntry(photo),
+        store.appendEntry(entry('chat-a', 4)),
+      ]);
+      const all = await store.listEntries('chat-a');
+      t.same(seqs(all), [1, 2, 3, 4], 'in seq order');
+      t.same(all[1], photo, 'an entry comes back as written');
+      t.same(all[2], accepted);
+      t.same(seqs(await store.listEntries('chat-a', { afterSeq: 2 })), [3, 4], 'after a seq');
+      t.same(seqs(await store.listEntries('chat-a', { afterSeq: 4 })), [], 'after the last: none');
+      const kinds: TimelineKind[] = ['attachment', 'accepted'];
+      t.same(seqs(await store.listEntries('chat-a', { kinds })), [2, 3], 'of some kinds');
+      t.same(seqs(await store.listEntries('chat-a', { afterSeq: 2, kinds })), [3], 'both');
+      t.same(ids(await store.listEntries('chat-b')), ['chat-b-e1'], 'another chat\'s entries are its own');
+      t.same(await store.listEntries('no-such-chat'), []);
+    });
+
+    t.test('the database keeps (interaction, seq) unique: a second entry with a stored seq is refused, not stored', async (t) => {
+      const { store } = await fresh(t);
+      await store.saveInteraction(record('chat-s'));
+      await store.saveInteraction(record('chat-t'));
+      await store.appendEntry(entry('chat-s', 1));
+      await t.rejects(store.appendEntry(entry('chat-s', 1, { id: 'other', text: 'again' })), 'after the first is stored');
+      await store.appendEntry(entry('chat-t', 1));
+      t.same(seqs(await store.listEntries('chat-t')), [1], 'the same seq in another chat is another entry');
+
+      // Both in flight at once (one group commit, one batch of a cluster, ...): one of them is stored.
+      const results = await Promise.allSettled([
+        store.appendEntry(entry('chat-s', 2, { id: 'first' })),
+        store.appendEntry(entry('chat-s', 2, { id: 'second' })),
+      ]);
+      t.same(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'concurrently: one written, one refused');
+      const stored = await store.listEntries('chat-s');
+      t.same(ids(stored), ['chat-s-e1', results[0].status === 'fulfilled' ? 'first' : 'second'], 'only the acknowledged one is there');
+
+      await store.appendEntry(entry('chat-s', 3));
+      t.same(seqs(await store.listEntries('chat-s')), [1, 2, 3], 'the next seq is written as usual');
+      await t.rejects(store.appendEntry(entry('never-saved', 1)), 'an entry of an interaction that was never saved is refused');
+      t.same(await store.listEntries('never-saved'), []);
+    });
+
+    t.test('a client id names one message of its chat: found again, never stored twice', async (t) => {
+      const { store } = await fresh(t);
+      await store.saveInteraction(record('chat-c'));
+      await store.saveInteraction(record('chat-d'));
+      const first = entry('chat-c', 1, { clientId: 'send-1' });
+      await store.appendEntry(first);
+      await store.appendEntry(entry('chat-d', 1, { clientId: 'send-1' }));
+      t.same(await store.findEntryByClientId('chat-c', 'send-1'), first, 'found by its client id');
+      t.equal((await store.findEntryByClientId('chat-d', 'send-1'))?.id, 'chat-d-e1', 'client ids are per chat');
+      t.equal(await store.findEntryByClientId('chat-c', 'send-2'), undefined, 'a new client id is new');
+
+      await t.rejects(store.appendEntry(entry('chat-c', 2, { clientId: 'send-1', text: 'the retry' })), 'a second message with the id is refused');
+      t.same(ids(await store.listEntries('chat-c')), ['chat-c-e1'], 'and not stored');
+      t.same(await store.findEntryByClientId('chat-c', 'send-1'), first, 'the id still names the first');
+
+      const racing = await Promise.allSettled([
+        store.appendEntry(entry('chat-c', 2, { id: 'race-a', clientId: 'send-3' })),
+        store.appendEntry(entry('chat-c', 3, { id: 'race-b', clientId: 'send-3' })),
+      ]);
+      t.same(racing.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'two in flight at once: one is stored');
+      const winner = racing[0].status === 'fulfilled' ? 'race-a' : 'race-b';
+      t.equal((await store.findEntryByClientId('chat-c', 'send-3'))?.id, winner, 'the id names the acknowledged one');
+      t.equal((await store.listEntries('chat-c')).filter((e) => e.clientId === 'send-3').length, 1);
+
+      await t.rejects(store.appendEntry(entry('chat-c', 1, { id: 'late', clientId: 'send-4' })), 'a write refused for its seq');
+      t.equal(await store.findEntryByClientId('chat-c', 'send-4'), undefined, 'leaves no client id behind');
+    });
+
+    t.test('an interaction given with its entry is saved in the same write: both or neither', async (t) => {
+      const { store } = await fresh(t);
+      const rec = record('chat-w', { state: 'active', agentId: 'agent1', lastSeq: 1 });
+      await store.saveInteraction(rec);
+      await store.appendEntry(entry('chat-w', 1));
+      const ended = { ...rec, state: 'ended' as const, endedAt: T0 + 50, endedBy: 'agent' as const, lastSeq: 2 };
+      await store.appendEntry(entry('chat-w', 2, { kind: 'ended', author: 'agent', text: null }), ended);
+      t.match(await store.getInteraction('chat-w'), { state: 'ended', endedAt: T0 + 50, lastSeq: 2 }, 'saved with its entry');
+      t.same(seqs(await store.listEntries('chat-w')), [1, 2]);
+
+      const reopened = { ...ended, state: 'active' as const, endedAt: null, endedBy: null };
+      await t.rejects(store.appendEntry(entry('chat-w', 2, { id: 'dup', kind: 'accepted' }), reopened), 'the entry is refused');
+      t.match(await store.getInteraction('chat-w'), { state: 'ended' }, 'and so is the interaction written with it');
+    });
+
+    t.test('everything acknowledged is there after the store is closed and opened again', async (t) => {
+      const db = await fresh(t);
+      const chats = ['chat-x', 'chat-y', 'chat-z'];
+      await Promise.all(chats.map((id, i) => db.store.saveInteraction(record(id, { state: 'active', agentId: 'agent1', createdAt: T0 + i }))));
+      // Many writes at once, across chats, the way concurrent customers send them.
+      const writes = chats.flatMap((id) => Array.from({ length: 60 }, (_, k) => entry(id, k + 1, { clientId: `${id}-send-${k + 1}` })));
+      await Promise.all(writes.map((e) => db.store.appendEntry(e)));
+      await db.store.saveInteraction(record('chat-done', { state: 'ended', agentId: 'agent1', endedAt: T0 + 99 }));
+
+      const { store } = await db.reopen();
+      for (const id of chats) t.same(await store.listEntries(id), writes.filter((e) => e.interactionId === id), `${id}: every entry, in order`);
+      t.same((await store.loadOpenInteractions()).map((r) => [r.id, r.lastSeq]), chats.map((id) => [id, 60]), 'open chats continue after their last seq');
+      t.equal((await store.findEntryByClientId('chat-y', 'chat-y-send-17'))?.seq, 17, 'a retried send still finds its message');
+      t.equal((await store.getInteraction('chat-done'))?.state, 'ended');
+      await t.rejects(store.appendEntry(entry('chat-x', 60, { id: 'again' })), 'a stored seq is still refused');
+      await t.rejects(store.appendEntry(entry('chat-x', 61, { clientId: 'chat-x-send-5' })), 'a stored client id too');
+      await store.appendEntry(entry('chat-x', 61, { clientId: 'chat-x-send-61' }));
+      t.same(seqs(await store.listEntries('chat-x', { afterSeq: 59 })), [60, 61]);
+    });
+  });
+}

@@ -1,0 +1,26 @@
+import t from 'tap';
+import { activeChat, makeCenter } from '../helpers/fakes.ts';
+
+// The store keeps a chat's client ids unique. When another writer of the same store (a second node of
+// a cluster) stores a send between this node's look-up and its write, the store refuses this write and
+// the customer still gets the message that was stored, once.
+t.test('a send whose client id another writer stored meanwhile returns that message', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await activeChat(h, 'alice');
+  await h.store.settled();
+  const lookUp = h.store.findEntryByClientId.bind(h.store);
+  let lookUps = 0;
+  h.store.findEntryByClientId = async (interactionId, clientId) => {
+    if (++lookUps > 1) return lookUp(interactionId, clientId);
+    const stored = { ...h.store.entriesOf(interaction.id)[0]!, id: 'from-another-node', seq: 50, kind: 'message' as const, text: 'Help', clientId };
+    h.store.entries.get(interactionId)!.push(stored);
+    return undefined; // this node looked before the other one's write landed
+  };
+  const answer = await h.center.postCustomerMessage(interaction.id, 'Help', 'twice-1');
+  t.equal(answer.id, 'from-another-node', 'the stored message is the answer');
+  await h.store.settled();
+  t.equal(h.store.entriesOf(interaction.id).filter((e) => e.clientId === 'twice-1').length, 1, 'stored once');
+
+  h.store.failNextAppends(new Error('disk full'));
+  await t.rejects(h.center.postCustomerMessage(interaction.id, 'Help', 'twice-2'), { message: 'disk full' }, 'another failure stays a failure');
+});
