@@ -107,13 +107,13 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
     cleanups.push(async () => agent.destroy());
 
     const sipPort = asterisk.sipUdpPort;
-    const deskPhones = await phones(ids.map((id) => ({ user: `${id}-desk`, password: deskPasswordOf(server, id), sipPort, autoAnswer: true })), cleanups);
+    const deskPasswords: string[] = [];
+    for (const id of ids) deskPasswords.push(await deskPasswordOf(server, id));
+    const deskPhones = await phones(ids.map((id, i) => ({ user: `${id}-desk`, password: deskPasswords[i]!, sipPort, autoAnswer: true })), cleanups);
     let customerPhones: Baresip[] = [];
     if (opts.customerPhones) {
-      const secrets = new Map<string, string>();
-      const store = { get: async (k: string) => secrets.get(k), set: async (k: string, v: string) => void secrets.set(k, v) };
       const logins = [];
-      for (let i = 0; i < ids.length; i++) logins.push(await ensureSimulatedPhone(ari, store, opts.numberOf(i), 'sip'));
+      for (let i = 0; i < ids.length; i++) logins.push(await ensureSimulatedPhone(ari, opts.numberOf(i), 'sip'));
       customerPhones = await phones(logins.map((l) => ({ user: l.username, password: l.password, sipPort, autoAnswer: true })), cleanups);
     }
 

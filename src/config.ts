@@ -21,6 +21,10 @@ export interface Config extends VoiceConfig, SmsConfig {
   smsPartWaitMs: number;
   sipSockets: SipSocketCaps;
   sipSocketPingMs: number;
+  // How long an ended chat's token still reads its history; then it answers 401.
+  endedChatAccessMs: number;
+  // Bearer token of /metrics; unset: /metrics answers only requests from this machine.
+  metricsToken: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -55,6 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sipSockets: sipSocketCaps(env),
     // A /sip socket that does not answer a ping within this long is cut and its place given back.
     sipSocketPingMs: atLeastOne('SIP_SOCKET_PING_S', int(env.SIP_SOCKET_PING_S, 30)) * 1000,
+    endedChatAccessMs: Math.round(hours(env.ENDED_CHAT_ACCESS_H, 4) * 3600_000),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }
 
@@ -108,6 +114,14 @@ function int(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+// Hours, fractions allowed (0.01 is 36 s).
+function hours(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number of hours, got "${value}"`);
   return n;
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { createLogger } from './logging.ts';
 import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
 import { FileAttachmentStore } from './store/files/attachment-store.ts';
+import { privateDataDir } from './store/files/data-dir.ts';
 import { SqliteDirectory } from './store/sqlite/directory-store.ts';
 import { openDurableDatabase } from './store/sqlite/durable-database.ts';
 import { SqliteInteractionStore } from './store/sqlite/interaction-store.ts';
@@ -35,7 +36,7 @@ import { SipSockets } from './web/sip-sockets.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true });
+  privateDataDir(config.dataDir);
   const clock = { now: () => Date.now() };
   const timers: Timers = {
     schedule(ms, fn) {
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     events,
     clock,
     timers,
-    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent },
+    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, endedChatAccessMs: config.endedChatAccessMs },
   });
   await center.recover();
   const smsDesk = new SmsDesk({
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
     telephonyAdmin: voice.admin,
     simulatedPhones: voice.simulatedPhones,
     trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
     sms: { webhook: smsWebhook, deliveries: smsDesk },
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),

@@ -57,6 +57,9 @@ export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints
       }));
       return { endpoints, channels };
     },
+    hasDeskPassword(agentId: string): Promise<boolean> {
+      return deps.endpoints.hasDeskPassword(agentId);
+    },
     newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }> {
       return deps.endpoints.renewDeskPassword(deps.ari(), agentId);
     },

@@ -140,7 +140,7 @@ class AriVoice implements Voice {
       current,
       health: () => this.health(),
     };
-    this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.password(agentId) });
+    this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.browserPassword(this.connected(), agentId) });
     this.admin = telephonyAdmin({ ari: current, endpoints: this.#endpoints, callLegs: this.telephony, agents: deps.agents });
   }
 
@@ -205,6 +205,11 @@ class AriVoice implements Voice {
     if (link.state === 'open') return link.connection.current();
     const why = link.state === 'failed' ? `it could not start: ${link.detail}` : `ARI ${link.state === 'built' ? 'not connected yet' : 'stopped'}`;
     throw new Error(`Asterisk is not reachable (${why})`);
+  }
+
+  // The connection when it is up, else null (work that can wait for the next connect).
+  private connected(): Ari | null {
+    return this.#link.state === 'open' && this.#link.connection.state === 'up' ? this.#link.connection.current() : null;
   }
 
   private startAsterisk(log: Logger): Promise<AsteriskInstance> {

@@ -8,6 +8,8 @@ import type { AttachmentStore, Clock, Directory, InteractionStore, Timers } from
 export interface ContactCenterConfig {
   offerTimeoutMs: number;
   maxChatsPerAgent: number;
+  // After a chat ends its token reads the history this long, then opens nothing.
+  endedChatAccessMs: number;
 }
 
 // The call and video components of an interaction (MultimediaDesk), heard at the two moments the chat

@@ -4,7 +4,7 @@ import { checkedContext, checkText, hashToken, normaliseImageType } from './chat
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Service } from './directory.ts';
 import { forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
-import type { AgentAction, CustomerAction } from './guards.ts';
+import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
 import { mergeContext, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import { E164, LIMITS } from './limits.ts';
@@ -81,8 +81,10 @@ export class ContactCenter {
     return { interaction: rec, token };
   }
 
-  // A token opens exactly one chat: any other chat answers 403, whatever its state.
-  async authorizeCustomer(interactionId: string, token: string | undefined): Promise<InteractionRecord> {
+  // A token opens exactly one chat: any other chat answers 403, whatever its state. Once the chat has
+  // ended its token only reads it, for endedChatAccessMs, then it is refused (401). With `action`, the
+  // guard of that action is asserted too (an ended chat gets no phone).
+  async authorizeCustomer(interactionId: string, token: string | undefined, action?: CustomerAction): Promise<InteractionRecord> {
     if (!token) throw unauthorized('missing_token', 'Send the chat token as "Authorization: Bearer <token>".');
     const rec = await this.#open.find(interactionId);
     if (!rec) throw notFound('chat_not_found', 'No chat with this id.');
@@ -90,6 +92,10 @@ export class ContactCenter {
     if (!timingSafeEqual(given, Buffer.from(rec.tokenHash, 'hex'))) {
       throw forbidden('wrong_token', 'This token does not open this chat.');
     }
+    if (rec.endedAt !== null && this.#d.clock.now() - rec.endedAt > this.#d.config.endedChatAccessMs) {
+      throw unauthorized('token_expired', 'This chat ended a while ago: its token no longer opens it.');
+    }
+    if (action) assertCustomerMay(action, rec, this.#d.media.capabilities);
     return rec;
   }
 

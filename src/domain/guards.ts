@@ -33,7 +33,7 @@ export type AgentAction =
   | 'disconnect_chat'
   | 'end_session';
 
-export type CustomerAction = 'post_message' | 'send_photo' | 'update_context' | 'end_chat' | 'request_video' | 'close_video' | 'video_signal';
+export type CustomerAction = 'post_message' | 'send_photo' | 'update_context' | 'end_chat' | 'request_video' | 'close_video' | 'video_signal' | 'use_phone';
 
 interface Scene {
   rec: InteractionRecord;
@@ -123,6 +123,8 @@ const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
   request_video: all(open, rooms),
   close_video: all(open, videoAccepts('customer_close')),
   video_signal: all(open, videoRunning),
+  // SIP credentials for the customer's own phone (the simulated PSTN's, or the socket to it).
+  use_phone: all(open, calling),
 };
 
 export function agentActions(rec: InteractionRecord, agentId: string | null, media: MediaCapabilities): Record<AgentAction, Verdict> {

@@ -93,8 +93,9 @@ export interface VideoRooms {
   dump(sessionId: string): Promise<VideoRoomDump>;
 }
 
-// Generated SIP passwords of agents' phones (browser softphone and desk phone), kept by the store.
+// The SIP digests of agents' phones (browser softphone and desk phone): md5(username:realm:password),
+// never the password itself, which exists only in the one answer that hands it out.
 export interface SipCredentialStore {
-  get(endpoint: string): Promise<string | undefined>;
-  set(endpoint: string, password: string): Promise<void>;
+  digest(endpoint: string): Promise<string | undefined>;
+  setDigest(endpoint: string, md5Cred: string): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { desktopVideoRouter } from './desktop/video-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
 import { errorHandler } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
+import { metricsAccess } from './metrics-access.ts';
 import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
 import { mobileVideoRouter } from './mobile-api/video-routes.ts';
 import { openApiDocument } from './openapi.ts';
@@ -44,6 +45,8 @@ export interface WebAppDeps {
   // The /admin/telephony page's view of Asterisk, when calling is configured.
   telephonyAdmin?: TelephonyAdmin | null;
   trustProxy: string | undefined;
+  // Bearer token of /metrics; unset: loopback only.
+  metricsToken?: string;
   // SMS gateways' webhook (mounted at /api/v1/sms, reads its own raw body) and reply delivery statuses.
   sms?: { webhook: Router; deliveries: SmsDeliveries };
 }
@@ -65,7 +68,9 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
           scriptSrc: ["'self'"],
           styleSrc: ["'self'", "'unsafe-inline'"], // Leaflet positions tiles and markers with inline styles
           imgSrc: ["'self'", 'data:', 'blob:', ...(tileOrigin ? [tileOrigin] : [])],
-          connectSrc: ["'self'", 'ws:', 'wss:'],
+          // Own origin only: since CSP3 'self' also covers ws:/wss: to the same host (the desktop's
+          // socket, the softphone's /sip), and nothing else may be reached from these pages.
+          connectSrc: ["'self'"],
           upgradeInsecureRequests: null,
         },
       },
@@ -82,13 +87,18 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.get('/vendor/htmx.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx.org'), 'dist/htmx.min.js')));
   app.get('/vendor/htmx-ext-ws.min.js', (_req, res) => res.sendFile(join(pkgDir('htmx-ext-ws'), 'dist/ws.min.js')));
   app.use('/vendor/leaflet', express.static(join(pkgDir('leaflet'), 'dist'), { maxAge: '1d' }));
+  // Everything below is per person (agents' pages, chats, sessions): no cache, shared or private, keeps it.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
 
   app.get('/healthz', async (_req, res) => {
     const parts = await deps.health();
     const healthy = Object.values(parts).every((p) => p.state === 'up' || p.state === 'not_configured');
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', ...parts });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAccess(deps.metricsToken), async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 

@@ -22,7 +22,13 @@ t.test('a mobile chat from start to disconnect, seen from both sides', async (t)
   const customer = await customerContext.newPage();
   const agent = await agentContext.newPage();
   const pageErrors: string[] = [];
-  for (const page of [customer, agent]) page.on('pageerror', (err) => pageErrors.push(err.message));
+  // The pages' CSP lets them connect to their own origin only ('self', which covers ws:/wss: to it):
+  // their live sockets must still work, with no violation reported.
+  const cspViolations: string[] = [];
+  for (const page of [customer, agent]) {
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => void (/Content Security Policy/i.test(msg.text()) && cspViolations.push(msg.text())));
+  }
 
   // The agent logs in and becomes Ready.
   await logInPage(agent, server.url);
@@ -80,4 +86,5 @@ t.test('a mobile chat from start to disconnect, seen from both sides', async (t)
   await agent.getByRole('link', { name: 'Maria <b>Rossi</b>' }).click();
   await agent.getByText('A tow truck is on its way.').waitFor();
   t.same(pageErrors, [], 'no script errors on either page');
+  t.same(cspViolations, [], 'no Content Security Policy violation on either page');
 });

@@ -82,7 +82,7 @@ t.test('an ended chat gets no phone, and its phone leaves Asterisk', async (t) =
   t.equal(ended.status, 200, 'the customer ends the chat');
   const refused = await askPhone(server, chat);
   t.equal(refused.status, 409, 'the ended chat is refused a phone');
-  t.same(await refused.json(), { error: { code: 'chat_ended', message: 'This chat has ended: it has no phone any more.' } });
+  t.same(await refused.json(), { error: { code: 'chat_ended', message: 'This chat has ended.' } });
   await eventually('the phone removed', async () => ((await endpoint()).status === 404 ? true : undefined), 10_000);
   t.pass("the ended chat's phone is no longer an endpoint in Asterisk");
 });

@@ -40,9 +40,7 @@ async function customerPhone(page: Page, server: TestServer, number: string): Pr
   const ari = await ariCredentials(server);
   const password = Buffer.from(ari.auth.slice('Basic '.length), 'base64').toString().split(':')[1]!;
   const client = await connectAri(`http://127.0.0.1:${ari.port}`, 'contact-center', password);
-  const passwords = new Map<string, string>();
-  const store = { get: async (k: string) => passwords.get(k), set: async (k: string, v: string) => void passwords.set(k, v) };
-  await registeredPhone(page, server, await ensureSimulatedPhone(client, store, number, 'browser'));
+  await registeredPhone(page, server, await ensureSimulatedPhone(client, number, 'browser'));
 }
 
 // A sip.js UserAgent in the page, registered on Asterisk's own WebSocket with these credentials.

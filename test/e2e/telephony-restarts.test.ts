@@ -40,12 +40,10 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
   // The simulated PSTN belongs to the test here: it gives the customer's number a SIP endpoint.
   const pstn = await connectAri(ariUrl, ariUser, ariPassword);
-  const secrets = new Map<string, string>();
-  const store = { get: async (k: string) => secrets.get(k), set: async (k: string, v: string) => void secrets.set(k, v) };
-  const customerLogin = await ensureSimulatedPhone(pstn, store, NUMBER, 'sip');
+  const customerLogin = await ensureSimulatedPhone(pstn, NUMBER, 'sip');
   const customer = await Baresip.start({ accounts: [{ user: customerLogin.username, password: customerLogin.password, sipPort, autoAnswer: true }] });
   phones.push(customer);
-  const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: deskPasswordOf(server, 'agent1'), sipPort, autoAnswer: true }] });
+  const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(server, 'agent1'), sipPort, autoAnswer: true }] });
   phones.push(desk);
   await customer.waitRegistered(customerLogin.username);
   await desk.waitRegistered('agent1-desk');
@@ -84,7 +82,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     // Until the old call is gone from the phones, their media counters would still be its counters.
     await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, customerSince);
     await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, deskSince);
-    await ensureSimulatedPhone(pstn, store, NUMBER, 'sip'); // the test's simulated PSTN, pushed again
+    await ensureSimulatedPhone(pstn, NUMBER, 'sip', customerLogin.password); // the test's simulated PSTN, pushed again
     await eventually('desk phone reachable', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'online' ? true : undefined), 20_000);
     await eventually('customer phone reachable', async () => ((await ariGet<{ state: string }>(ari, `/endpoints/PJSIP/${customerLogin.username}`)).state === 'online' ? true : undefined), 20_000);
 

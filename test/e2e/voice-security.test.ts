@@ -33,7 +33,7 @@ t.test('nobody but the controller places calls', async (t) => {
   const customerCreds = (await res.json()) as { username: string; password: string };
   const customer = await Baresip.start({ accounts: [{ user: customerCreds.username, password: customerCreds.password, sipPort, autoAnswer: true }] });
   phones.push(customer);
-  const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: deskPasswordOf(server, 'agent1'), sipPort, autoAnswer: true }] });
+  const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(server, 'agent1'), sipPort, autoAnswer: true }] });
   phones.push(desk);
   await customer.waitRegistered(customerCreds.username);
   await desk.waitRegistered('agent1-desk');

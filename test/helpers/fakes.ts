@@ -25,7 +25,7 @@ export const AGENTS: Agent[] = [
   { id: 'carol', displayName: 'Carol', passwordHash: 'x', serviceIds: ['billing'], role: 'agent' },
 ];
 
-export const DEFAULT_CONFIG: ContactCenterConfig = { offerTimeoutMs: 30_000, maxChatsPerAgent: 3 };
+export const DEFAULT_CONFIG: ContactCenterConfig = { offerTimeoutMs: 30_000, maxChatsPerAgent: 3, endedChatAccessMs: 4 * 3600_000 };
 
 export interface Harness {
   center: ContactCenter;

@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { logInPage } from './fixtures.ts';
+import { agentPost } from './desktop-client.ts';
+import { login, logInPage } from './fixtures.ts';
 import { logEntries, type TestServer } from './server.ts';
 
 export const VOICE_ENV = { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0', OFFER_TIMEOUT_S: '120' };
@@ -45,11 +46,14 @@ export function sipPortOf(server: Pick<TestServer, 'logs'>): number {
   return up.sipPort;
 }
 
-// A desk phone's password, from the one log line written when it was generated.
-export function deskPasswordOf(server: Pick<TestServer, 'logs'>, agentId: string): string {
-  const entry = logEntries(server, 'generated SIP password for a desk phone (shown once)').find((e) => e.endpoint === `${agentId}-desk`);
-  if (typeof entry?.password !== 'string') throw new Error(`no desk phone password logged for ${agentId}`);
-  return entry.password;
+// A desk phone's password, made on /admin/telephony as the agent would (logged in, the page's button),
+// read from the one answer that shows it. A phone registered with an earlier password is dropped.
+export async function deskPasswordOf(server: Pick<TestServer, 'url'>, agentId: string, password = 'demo'): Promise<string> {
+  const res = await agentPost(await login(server, agentId, password), '/admin/telephony/desk-password');
+  const html = await res.text();
+  const shown = /<code class="password">([^<]+)<\/code>/.exec(html)?.[1];
+  if (res.status !== 200 || !shown) throw new Error(`POST /admin/telephony/desk-password as ${agentId}: ${res.status}, no password shown`);
+  return shown;
 }
 
 export async function startChat(server: Pick<TestServer, 'url'>, service: string, phone: string): Promise<{ id: string; token: string }> {

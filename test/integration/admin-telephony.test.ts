@@ -43,7 +43,10 @@ t.test('the telephony admin page', async (t) => {
   const own = await adminPage(other);
   t.same(['agent1', 'agent1-desk', 'agent2', 'agent2-desk'].map((e) => stateOf(own, e)), [undefined, undefined, 'offline', 'offline'], 'an agent sees only their own endpoints');
 
-  const desk = await phone('agent1-desk', deskPasswordOf(server, 'agent1'));
+  t.match(html, /No password set yet/, 'the desk phone has no password until one is made here');
+  const oldPassword = await deskPasswordOf(server, 'agent1');
+  t.notMatch(await adminPage(agent), /No password set yet/, 'once made, the page offers a new one instead');
+  const desk = await phone('agent1-desk', oldPassword);
   await desk.waitRegistered('agent1-desk');
   html = await adminPage(agent);
   t.equal(stateOf(html, 'agent1-desk'), 'online', 'the registered desk phone shows online');
@@ -73,7 +76,6 @@ t.test('the telephony admin page', async (t) => {
   await eventually('channels gone', async () => ((await adminPage(agent)).includes('No channels.') ? true : undefined), 10_000);
 
   // A new desk phone password: CSRF required, shown once, taken by Asterisk at once.
-  const oldPassword = deskPasswordOf(server, 'agent1');
   t.equal((await agentPost(agent, '/admin/telephony/desk-password', {}, { csrf: null })).status, 403, 'refused without the CSRF token');
   const renewed = await agentPost(agent, '/admin/telephony/desk-password');
   t.equal(renewed.status, 200);

@@ -21,8 +21,8 @@ function memoryAsterisk() {
     },
   } as unknown as Ari;
   const stored = new Map<string, string>();
-  const credentials = { get: async (k: string) => stored.get(k), set: async (k: string, v: string) => void stored.set(k, v) };
-  return { objects, phones: new ChatPhones(() => ari, credentials) };
+  const credentials = { digest: async (k: string) => stored.get(k), setDigest: async (k: string, v: string) => void stored.set(k, v) };
+  return { objects, stored, phones: new ChatPhones(() => ari, credentials) };
 }
 
 const NUMBER = '+15551230099';
@@ -40,11 +40,17 @@ t.test('two chats with the same number get two phones, neither named after the n
   t.equal(await phones.endpointOf('chat-c'), undefined, 'a chat that never asked has none');
 });
 
-t.test('asking again, even twice at once, gives the same phone', async (t) => {
-  const { phones } = memoryAsterisk();
+t.test('asking again, even twice at once, gives the same phone with a new password; only its digest is kept', async (t) => {
+  const { objects, stored, phones } = memoryAsterisk();
   const [one, two] = await Promise.all([phones.forChat('chat-a', NUMBER, 'sip'), phones.forChat('chat-a', NUMBER, 'sip')]);
-  t.same(one, two);
-  t.same(await phones.forChat('chat-a', NUMBER, 'browser'), one);
+  t.equal(one.username, two.username, 'the same phone');
+  t.not(one.password, two.password, 'a new password each time');
+  const three = await phones.forChat('chat-a', NUMBER, 'browser');
+  t.equal(three.username, one.username);
+  const auth = Object.fromEntries(objects.get(`auth/${one.username}`)!.map((f) => [f.attribute, f.value]));
+  t.equal(auth.md5_cred, stored.get(one.username), 'Asterisk and the store hold the same digest');
+  t.notOk(objects.get(`auth/${one.username}`)!.some((f) => f.value === three.password), 'Asterisk never sees the password');
+  t.notOk([...stored.values()].includes(three.password), 'the store never sees the password');
 });
 
 t.test("an ended chat's phone leaves Asterisk; the other chat's stays", async (t) => {

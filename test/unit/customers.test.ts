@@ -1,4 +1,5 @@
 import t from 'tap';
+import { FakeTelephony } from '../helpers/fake-ports.ts';
 import { expectDomainError, makeCenter, newChat, startChat } from '../helpers/fakes.ts';
 
 t.test('a chat starts queued, is stored, and hands the customer a token', async (t) => {
@@ -93,6 +94,20 @@ t.test('authorizeCustomer: the token still opens the chat after it ended (to rea
   await h.store.settled();
   t.equal((await h.center.authorizeCustomer(interaction.id, token)).state, 'ended');
   await expectDomainError(t, h.center.authorizeCustomer(other.interaction.id, token), 'forbidden', 'wrong_token');
+});
+
+t.test('authorizeCustomer: an ended chat is read for endedChatAccessMs, then its token is refused (401); it never gets a phone', async (t) => {
+  const h = await makeCenter({ config: { endedChatAccessMs: 60_000 }, telephony: new FakeTelephony() });
+  const { interaction, token } = await startChat(h);
+  t.equal((await h.center.authorizeCustomer(interaction.id, token, 'use_phone')).id, interaction.id, 'an open chat may use its phone');
+  await h.center.endByCustomer(interaction.id);
+  await h.store.settled();
+  await expectDomainError(t, h.center.authorizeCustomer(interaction.id, token, 'use_phone'), 'conflict', 'chat_ended', 'no phone once ended');
+  h.clock.advance(60_000);
+  t.equal((await h.center.authorizeCustomer(interaction.id, token)).state, 'ended', 'still read at the limit');
+  h.clock.advance(1);
+  await expectDomainError(t, h.center.authorizeCustomer(interaction.id, token), 'unauthorized', 'token_expired', 'refused past it');
+  await expectDomainError(t, h.center.authorizeCustomer(interaction.id, 'made-up-token'), 'forbidden', 'wrong_token', 'a wrong token is still told apart from an expired one');
 });
 
 t.test('authorizeCustomer works for a chat only the store knows (after a restart)', async (t) => {

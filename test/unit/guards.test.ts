@@ -105,11 +105,13 @@ const CUSTOMER_PLAIN: Record<CustomerAction, string> = {
   request_video: OK,
   close_video: 'no_video',
   video_signal: 'video_not_active',
+  use_phone: OK,
 };
 
 const customerScenes: Array<[string, InteractionRecord, MediaCapabilities, Record<CustomerAction, string>]> = [
   ['queued', interactionRecord({ state: 'queued' }), ALL, CUSTOMER_PLAIN],
   ['active, no SFU', handledByAlice(), { callingConfigured: true, videoConfigured: false }, { ...CUSTOMER_PLAIN, request_video: 'video_unavailable' }],
+  ['active, no calling', handledByAlice(), { callingConfigured: false, videoConfigured: true }, { ...CUSTOMER_PLAIN, use_phone: 'calling_not_configured' }],
   ['video requested (asking again changes nothing)', handledByAlice({ video: video('requested') }), ALL, { ...CUSTOMER_PLAIN, close_video: OK }],
   ['video running', handledByAlice({ video: video('active') }), ALL, { ...CUSTOMER_PLAIN, close_video: OK, video_signal: OK }],
   ['video declined', handledByAlice({ video: video('declined') }), ALL, { ...CUSTOMER_PLAIN, close_video: 'video_declined' }],

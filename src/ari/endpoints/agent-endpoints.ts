@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Agent } from '../../domain/directory.ts';
 import type { SipCredentialStore } from '../../domain/ports.ts';
+import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNotFound } from '../errors.ts';
-import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
+import { newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA, type PjsipField } from './pjsip-objects.ts';
 
 // Agents text customers from the desktop, never from their phones. A text from an agent's phone goes to
 // an empty context (extensions.conf): in the calls' context it started a Stasis "agent-dialed" on
@@ -13,15 +14,23 @@ const AGENT_TEXTS = 'from-agents-texts';
 
 // Agent endpoints follow the agent list, through ARI dynamic configuration (sorcery memory objects,
 // see asterisk-config/sorcery.conf): every agent gets a browser endpoint "<agent>" (WebRTC over the
-// web server's /sip proxy) and a desk-phone endpoint "<agent>-desk" (plain SIP/RTP over UDP), each with a
-// generated password. Memory objects vanish when Asterisk restarts, so this runs after every connect.
+// web server's /sip proxy) and a desk-phone endpoint "<agent>-desk" (plain SIP/RTP over UDP). Memory
+// objects vanish when Asterisk restarts, so this runs after every connect.
+//
+// Passwords are never kept: the store and Asterisk hold their digests. The softphone gets a new
+// password each time the desktop asks for one (the page that asked last holds the phone; an earlier
+// page of the same agent lost its registration to it anyway, one contact per AOR). A desk phone's
+// password is made on the admin page and shown there once; until then its endpoint takes no password.
 export class AgentEndpoints {
   readonly #credentials: SipCredentialStore;
   readonly #logger: Logger;
+  // One push or renewal at a time per endpoint: a reconnect's push never overwrites a newer digest.
+  readonly #queue: KeyedQueue;
 
   constructor(credentials: SipCredentialStore, logger: Logger) {
     this.#credentials = credentials;
     this.#logger = logger;
+    this.#queue = new KeyedQueue((err, endpoint) => logger.error({ err, endpoint }, 'pushing an agent endpoint failed'));
   }
 
   static browser(agentId: string): string {
@@ -39,35 +48,52 @@ export class AgentEndpoints {
 
   async push(ari: Ari, agents: Agent[]): Promise<void> {
     for (const agent of agents) {
-      const browser = AgentEndpoints.browser(agent.id);
-      const desk = AgentEndpoints.desk(agent.id);
-      await pushPjsipEndpoint(ari, browser, await this.password(browser), 'from-internal-agents', WEBRTC_MEDIA, AGENT_TEXTS);
-      await pushPjsipEndpoint(ari, desk, await this.password(desk), 'from-internal-agents', SIP_UDP_MEDIA, AGENT_TEXTS);
+      for (const endpoint of AgentEndpoints.of(agent.id)) {
+        await this.#queue.run(endpoint, async () => pushAgentEndpoint(ari, endpoint, (await this.#credentials.digest(endpoint)) ?? lockedDigest(endpoint)));
+      }
     }
+  }
+
+  // The browser softphone's password, new at each ask. Asterisk gets it now when it is reachable, else
+  // at the next connect (from the store).
+  browserPassword(ari: Ari | null, agentId: string): Promise<string> {
+    return this.renew(ari, AgentEndpoints.browser(agentId));
   }
 
   // A new desk-phone password, pushed to Asterisk, shown once by the caller. The old one stops working
   // at once, and the phone registered with it is dropped (its contact deleted), so it rings no more.
   async renewDeskPassword(ari: Ari, agentId: string): Promise<{ endpoint: string; password: string }> {
     const endpoint = AgentEndpoints.desk(agentId);
-    const password = randomBytes(18).toString('base64url');
-    await this.#credentials.set(endpoint, password);
-    await pushPjsipEndpoint(ari, endpoint, password, 'from-internal-agents', SIP_UDP_MEDIA, AGENT_TEXTS);
+    const password = await this.renew(ari, endpoint);
     const dropped = await dropRegistrations(ari, endpoint);
-    this.#logger.warn({ endpoint, dropped }, 'new SIP password for a desk phone (shown once on the admin page)');
+    this.#logger.info({ endpoint, dropped }, 'new SIP password for a desk phone (shown once on the admin page)');
     return { endpoint, password };
   }
 
-  // The password of an endpoint, generated on first use. Desk-phone passwords are logged once, when
-  // generated, for the admin who sets the phone up; browser ones reach only that agent's desktop.
-  async password(endpoint: string): Promise<string> {
-    const existing = await this.#credentials.get(endpoint);
-    if (existing) return existing;
-    const password = randomBytes(18).toString('base64url');
-    await this.#credentials.set(endpoint, password);
-    if (endpoint.endsWith('-desk')) this.#logger.warn({ endpoint, password }, 'generated SIP password for a desk phone (shown once)');
-    return password;
+  async hasDeskPassword(agentId: string): Promise<boolean> {
+    return (await this.#credentials.digest(AgentEndpoints.desk(agentId))) !== undefined;
   }
+
+  private renew(ari: Ari | null, endpoint: string): Promise<string> {
+    return this.#queue.run(endpoint, async () => {
+      const password = newSipPassword();
+      const digest = sipDigest(endpoint, password);
+      await this.#credentials.setDigest(endpoint, digest);
+      if (ari) await pushAgentEndpoint(ari, endpoint, digest);
+      return password;
+    });
+  }
+}
+
+function pushAgentEndpoint(ari: Ari, endpoint: string, md5Cred: string): Promise<void> {
+  const media: PjsipField[] = endpoint.endsWith('-desk') ? SIP_UDP_MEDIA : WEBRTC_MEDIA;
+  return pushPjsipEndpoint(ari, endpoint, md5Cred, 'from-internal-agents', media, AGENT_TEXTS);
+}
+
+// The digest of a password nobody was given: the endpoint exists (calls try it, the admin page lists
+// it) but no phone can register on it.
+function lockedDigest(endpoint: string): string {
+  return sipDigest(endpoint, newSipPassword());
 }
 
 // Deletes the registered contacts of an AOR. The AOR lists their URIs; PJSIP names each contact

@@ -1,21 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { SipCredentialStore } from '../../domain/ports.ts';
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNotFound } from '../errors.ts';
-import { pushPjsipEndpoint, SIP_UDP_MEDIA, WEBRTC_MEDIA } from './pjsip-objects.ts';
+import { newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
 // Development only: the trunk leads to a simulated PSTN inside the same Asterisk (see
 // asterisk-config/extensions.conf, context simulated-pstn). Two kinds of phone live there:
 //
-// - A chat's phone (ChatPhones): one per chat, named and keyed by a random id, never by the number the
+// - A chat's phone (ChatPhones): one per chat, named after the chat, never after the number the
 //   customer typed, since any chat may type any number. The controller's call to that chat names the
 //   phone in a header (SIMULATED_PHONE_HEADER), so only that chat's page rings. It cannot text.
 // - A number's line (ensureSimulatedPhone): the endpoint "<digits>", rung when a call through the trunk
 //   names no phone and the only phone that can text (as that number). Only whoever runs the simulated
 //   PSTN makes one (tests, through ARI); nothing on the public API does.
 //
-// Both have context from-simulated-customers (which can call nothing) and the number as callerid.
+// Both have context from-simulated-customers (which can call nothing) and the number as callerid. A
+// phone gets a new password each time it is asked for, kept nowhere: Asterisk gets its digest (and
+// the store, for a chat's phone, so it can be pushed again), the caller the password.
 
 export const SIMULATED_PHONE_HEADER = 'X-Simulated-Phone';
 
@@ -30,32 +32,29 @@ function digitsOf(number: string): string {
   return digits;
 }
 
-function pushPhone(ari: Ari, login: PhoneLogin, digits: string, kind: PhoneKind, messageContext: string): Promise<void> {
-  return pushPjsipEndpoint(ari, login.username, login.password, 'from-simulated-customers', [
-    ...(kind === 'browser' ? WEBRTC_MEDIA : SIP_UDP_MEDIA),
-    { attribute: 'message_context', value: messageContext },
-    { attribute: 'callerid', value: `"+${digits}" <+${digits}>` },
-  ]);
+function pushPhone(ari: Ari, username: string, md5Cred: string, digits: string, kind: PhoneKind, messageContext: string): Promise<void> {
+  return pushPjsipEndpoint(
+    ari,
+    username,
+    md5Cred,
+    'from-simulated-customers',
+    [...(kind === 'browser' ? WEBRTC_MEDIA : SIP_UDP_MEDIA), { attribute: 'callerid', value: `"+${digits}" <+${digits}>` }],
+    messageContext,
+  );
 }
 
 // A number's line (see above). Its texts (SIP MESSAGE) go to simulated-customers-texts, which passes
 // them to the SMS trunk with the sender's number taken from this endpoint's callerid (never from what
-// the phone writes in From).
-export async function ensureSimulatedPhone(ari: Ari, credentials: SipCredentialStore, number: string, kind: PhoneKind): Promise<PhoneLogin> {
+// the phone writes in From). A test pushing its phone again after an Asterisk restart gives its
+// password back.
+export async function ensureSimulatedPhone(ari: Ari, number: string, kind: PhoneKind, password = newSipPassword()): Promise<PhoneLogin> {
   const username = digitsOf(number);
-  const key = `pstn:${username}`;
-  let password = await credentials.get(key);
-  if (!password) {
-    password = randomBytes(18).toString('base64url');
-    await credentials.set(key, password);
-  }
-  const login = { username, password };
-  await pushPhone(ari, login, username, kind, 'simulated-customers-texts');
-  return login;
+  await pushPhone(ari, username, sipDigest(username, password), username, kind, 'simulated-customers-texts');
+  return { username, password };
 }
 
-// Chats' phones. The login is kept in the credential store under the chat's id, so a page that asks
-// again (a reload, a restart of the server or of Asterisk) gets the same phone back.
+// Chats' phones. A chat's phone keeps its name; a page that asks again (a reload, a restart of the
+// server or of Asterisk) gets a new password for it, and an older page of the same chat loses it.
 export class ChatPhones {
   readonly #ari: () => Ari;
   readonly #credentials: SipCredentialStore;
@@ -68,47 +67,43 @@ export class ChatPhones {
     this.#credentials = credentials;
   }
 
-  // The chat's phone, created on first use and pushed to Asterisk again every time (memory objects
-  // vanish when Asterisk restarts). The caller checks that the chat is still open.
+  // The chat's phone, pushed to Asterisk every time with a new password (memory objects vanish when
+  // Asterisk restarts). The caller checks that the chat is still open.
   async forChat(interactionId: string, number: string, kind: PhoneKind): Promise<PhoneLogin> {
     const digits = digitsOf(number);
     return this.#queue.run(interactionId, () => this.push(interactionId, digits, kind));
   }
 
   private async push(interactionId: string, digits: string, kind: PhoneKind): Promise<PhoneLogin> {
-    let login = await this.loginOf(interactionId);
-    if (!login) {
-      // Never all digits (a number's line); only lower-case letters and digits, which is what the
-      // simulated PSTN lets a call name (extensions.conf).
-      login = { username: `phone${randomBytes(12).toString('hex')}`, password: randomBytes(18).toString('base64url') };
-      await this.#credentials.set(keyOf(interactionId), JSON.stringify(login));
-    }
+    const login = { username: phoneNameOf(interactionId), password: newSipPassword() };
+    const md5Cred = sipDigest(login.username, login.password);
+    await this.#credentials.setDigest(login.username, md5Cred);
     // No texts: a chat's phone is there to answer the agent's call; texting as a number is the line's.
-    await pushPhone(this.#ari(), login, digits, kind, 'from-simulated-customers');
+    await pushPhone(this.#ari(), login.username, md5Cred, digits, kind, 'from-simulated-customers');
     return login;
   }
 
   // The endpoint a call to this chat names, if the chat has a phone.
   async endpointOf(interactionId: string): Promise<string | undefined> {
-    return (await this.loginOf(interactionId))?.username;
+    const name = phoneNameOf(interactionId);
+    return (await this.#credentials.digest(name)) ? name : undefined;
   }
 
   // The chat ended: its phone leaves Asterisk (a registered page can no longer be rung or reached).
   chatEnded(interactionId: string): Promise<void> {
     return this.#queue.run(interactionId, async () => {
-      const login = await this.loginOf(interactionId);
-      if (!login) return;
+      const name = await this.endpointOf(interactionId);
+      if (!name) return;
       const ari = this.#ari();
       for (const objectType of ['endpoint', 'aor', 'auth']) {
-        await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id: login.username }).catch(ignoreNotFound);
+        await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id: name }).catch(ignoreNotFound);
       }
     });
   }
-
-  private async loginOf(interactionId: string): Promise<PhoneLogin | undefined> {
-    const stored = await this.#credentials.get(keyOf(interactionId));
-    return stored ? (JSON.parse(stored) as PhoneLogin) : undefined;
-  }
 }
 
-const keyOf = (interactionId: string) => `chat-phone:${interactionId}`;
+// "phone" and 24 hex digits of a hash of the chat's id: never all digits (a number's line), only
+// lower-case letters and digits, which is what the simulated PSTN lets a call name (extensions.conf).
+function phoneNameOf(interactionId: string): string {
+  return `phone${createHash('sha256').update(`chat-phone:${interactionId}`).digest('hex').slice(0, 24)}`;
+}

@@ -14,13 +14,13 @@ export class FileAttachmentStore implements AttachmentStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
   }
 
   async save(id: string, bytes: Uint8Array): Promise<void> {
     const path = this.pathOf(id);
     const tmp = `${path}.part`;
-    const file = await open(tmp, 'w');
+    const file = await open(tmp, 'w', 0o600); // customers' photos: this server's user only
     try {
       await file.writeFile(bytes);
       await file.sync();

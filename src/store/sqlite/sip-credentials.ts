@@ -11,14 +11,14 @@ export class SqliteSipCredentials implements SipCredentialStore {
     this.#batcher = batcher;
   }
 
-  async get(endpoint: string): Promise<string | undefined> {
-    const row = this.#db.prepare('SELECT password FROM sip_credentials WHERE endpoint = ?').get(endpoint);
-    return row ? String(row.password) : undefined;
+  async digest(endpoint: string): Promise<string | undefined> {
+    const row = this.#db.prepare('SELECT md5_cred FROM sip_credentials WHERE endpoint = ?').get(endpoint);
+    return row ? String(row.md5_cred) : undefined;
   }
 
-  set(endpoint: string, password: string): Promise<void> {
+  setDigest(endpoint: string, md5Cred: string): Promise<void> {
     const sql =
-      'INSERT INTO sip_credentials (endpoint, password, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET password = excluded.password, created_at = excluded.created_at';
-    return this.#batcher.write([[sql, [endpoint, password, Date.now()]]]);
+      'INSERT INTO sip_credentials (endpoint, md5_cred, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET md5_cred = excluded.md5_cred, created_at = excluded.created_at';
+    return this.#batcher.write([[sql, [endpoint, md5Cred, Date.now()]]]);
   }
 }

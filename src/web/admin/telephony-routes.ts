@@ -10,6 +10,8 @@ export interface TelephonyAdmin {
     endpoints: Array<{ agentId: string; endpoint: string; kind: string; state: string; channels: number }>;
     channels: Array<{ id: string; name: string; state: string; caller: string; createdAt: string | null; interactionId: string | null; role: string | null }>;
   }>;
+  // False until the agent's first desk phone password is made here: none is made at start.
+  hasDeskPassword(agentId: string): Promise<boolean>;
   newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }>;
 }
 
@@ -37,7 +39,8 @@ export function adminTelephonyRouter(opts: { center: ContactCenter; sessions: Se
 
   const page = async (req: Request, res: Response, extra: { newPassword?: { endpoint: string; password: string }; error?: string } = {}) => {
     const agentId = req.agentSession!.agentId;
-    const base = { csrf: req.agentSession!.csrfToken, agentId, configured: opts.telephony !== null, ...extra };
+    const deskPasswordSet = extra.newPassword !== undefined || ((await opts.telephony?.hasDeskPassword(agentId)) ?? false);
+    const base = { csrf: req.agentSession!.csrfToken, agentId, configured: opts.telephony !== null, deskPasswordSet, ...extra };
     res.set('Cache-Control', 'no-store');
     if (!opts.telephony) return void res.type('html').send(opts.views.render('admin/telephony', { ...base, status: null }));
     try {

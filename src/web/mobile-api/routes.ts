@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { conflict, invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
+import { invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -106,9 +106,8 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   // Development only (simulated PSTN): the chat's own SIP phone, so the agent's calls from this chat
   // can be answered from the customer page (browser) or a test user agent (sip). An ended chat has none.
   router.post('/chats/:id/phone', async (req, res) => {
-    const rec = await authorize(req);
+    const rec = await center.authorizeCustomer(String(req.params.id), bearerToken(req), simulatedPhones ? 'use_phone' : undefined);
     if (!simulatedPhones) throw notFound('no_simulated_pstn', 'This server calls customers through a real trunk.');
-    if (rec.state === 'ended') throw conflict('chat_ended', 'This chat has ended: it has no phone any more.');
     const kind = (req.body as { kind?: unknown } | undefined)?.kind === 'sip' ? 'sip' : 'browser';
     const creds = await simulatedPhones.forChat(rec.id, rec.customer.phone, kind);
     res.set('Cache-Control', 'no-store').json({ path: '/sip', domain: 'contact-center', displayName: rec.customer.name, iceServers: [], ...creds });
