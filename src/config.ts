@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { VoiceConfig } from './ari/index.ts';
 import type { SmsConfig } from './sms/index.ts';
+import type { RateLimitSettings } from './web/rate-limits.ts';
 
 // Every setting comes from the environment, with defaults that run the whole product on one machine.
 // Voice and SMS declare the settings they read; the rest are read here.
@@ -18,6 +19,7 @@ export interface Config extends VoiceConfig, SmsConfig {
   mapTileUrl: string;
   sessionTtlMs: number;
   smsPartWaitMs: number;
+  rateLimits: RateLimitSettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -48,6 +50,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
     smsPartWaitMs: int(env.SMS_PART_WAIT_S, 30) * 1000,
     smsSipTrunk: smsSipTrunk(env.SMS_SIP_TRUNK),
+    rateLimits: rateLimits(env),
+  };
+}
+
+// Abuse limits: a customer who sends a message a second and ten photos never meets them.
+function rateLimits(env: NodeJS.ProcessEnv): RateLimitSettings {
+  const limit = (name: string, fallback: number) => {
+    const n = int(env[name], fallback);
+    if (n < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
+    return n;
+  };
+  return {
+    loginAttemptsBeforeBackoff: limit('LOGIN_ATTEMPTS_BEFORE_BACKOFF', 5),
+    loginBackoffMaxS: limit('LOGIN_BACKOFF_MAX_S', 900),
+    loginFailsPerAddressPerHour: limit('LOGIN_FAILS_PER_ADDRESS_PER_HOUR', 30),
+    chatsPerAddressPerHour: limit('CHATS_PER_ADDRESS_PER_HOUR', 30),
+    messagesPerChatPerMinute: limit('MESSAGES_PER_CHAT_PER_MINUTE', 120),
+    contextUpdatesPerChatPerMinute: limit('CONTEXT_UPDATES_PER_CHAT_PER_MINUTE', 60),
+    uploadsPerChatPerHour: limit('UPLOADS_PER_CHAT_PER_HOUR', 30),
+    uploadMbPerChatPerHour: limit('UPLOAD_MB_PER_CHAT_PER_HOUR', 150),
+    uploadsPerAddressPerHour: limit('UPLOADS_PER_ADDRESS_PER_HOUR', 60),
+    uploadMbPerAddressPerHour: limit('UPLOAD_MB_PER_ADDRESS_PER_HOUR', 300),
+    uploadMemoryPerAddressMb: limit('UPLOAD_MEMORY_PER_ADDRESS_MB', 40),
+    uploadMemoryMb: limit('UPLOAD_MEMORY_MB', 160),
   };
 }
 

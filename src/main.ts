@@ -25,6 +25,7 @@ import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
 import { createWebApp } from './web/app.ts';
 import { EventHub } from './web/event-hub.ts';
 import { Metrics } from './web/metrics.ts';
+import { RateLimits } from './web/rate-limits.ts';
 import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
   // ---- web, then listen ----
   const sessions = new SessionRegistry(config.sessionTtlMs);
   const metrics = new Metrics(center, store, events);
+  const rateLimits = new RateLimits(config.rateLimits);
   const { app, presenter } = createWebApp({
     center,
     multimedia,
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
     telephonyAdmin: voice.admin,
     simulatedPhones: voice.simulatedPhones,
     trustProxy: config.trustProxy,
+    rateLimits,
     sms: { webhook: smsWebhook, deliveries: smsDesk },
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
   });
   const server = createServer(config, app);
   const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger);
-  const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, simulatedPstn: voice.simulatedPhones !== null });
+  const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, rateLimits, simulatedPstn: voice.simulatedPhones !== null });
   const port = await listen(server, config, logger);
   logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));
 

@@ -20,6 +20,7 @@ import type { Metrics } from './metrics.ts';
 import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
 import { mobileVideoRouter } from './mobile-api/video-routes.ts';
 import { openApiDocument } from './openapi.ts';
+import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { Views } from './views.ts';
 
@@ -44,6 +45,7 @@ export interface WebAppDeps {
   // The /admin/telephony page's view of Asterisk, when calling is configured.
   telephonyAdmin?: TelephonyAdmin | null;
   trustProxy: string | undefined;
+  rateLimits: RateLimits;
   // SMS gateways' webhook (mounted at /api/v1/sms, reads its own raw body) and reply delivery statuses.
   sms?: { webhook: Router; deliveries: SmsDeliveries };
 }
@@ -93,7 +95,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   });
 
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
-  app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones));
+  app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones, deps.rateLimits));
   app.use('/api/v1', mobileVideoRouter(center, multimedia));
   app.use('/api/v1', (req) => {
     throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);
@@ -101,7 +103,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
 
   app.get('/', (_req, res) => res.redirect(303, '/desktop'));
   app.use(customerRouter(center, views));
-  app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure }));
+  app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure, throttle: deps.rateLimits.login }));
   app.use(desktopRouter({ center, sessions, presenter }));
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));

@@ -12,6 +12,7 @@ import type { EventHub } from './event-hub.ts';
 import { statusOf } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
+import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
 
@@ -25,6 +26,8 @@ export interface RealtimeDeps {
   metrics: Metrics;
   logger: Logger;
   sipProxy: SipProxy;
+  // Messages sent over the customer's socket count against the chat's limit like those posted.
+  rateLimits: RateLimits;
   simulatedPstn: boolean;
 }
 
