@@ -41,8 +41,10 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     socket.on('error', (err) => deps.logger.debug({ err }, 'upgrade socket error'));
+    // A request line no URL parser takes (`GET http://[`) is refused, not thrown out of this listener.
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (!url) return refuse(socket, 400, 'malformed URL');
     if (url.pathname === '/desktop/ws') {
       const session = sessionOf(deps.sessions, req);
       if (!session) return refuse(socket, 401, 'not logged in');

@@ -9,7 +9,8 @@ import { visibleToCustomer, type TimelineEntry } from '../../domain/timeline.ts'
 import type { EventHub } from '../event-hub.ts';
 import type { RateLimits } from '../rate-limits.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
+import { MALFORMED_URL } from '../http-errors.ts';
 import { parseBody, socketMessageSchema } from './schemas.ts';
 import { chatJson, messageJson } from './serialize.ts';
 
@@ -18,7 +19,12 @@ export const CUSTOMER_EVENTS_PATH = /^\/api\/v1\/chats\/([^/]+)\/events$/;
 // The customer's live feed: `{type:"chat"}` on connect and on every state change, then
 // `{type:"timeline", seq, kind, ...}` for each visible entry after `?after=`.
 export async function authorizeCustomerSocket(center: ContactCenter, url: URL): Promise<InteractionRecord> {
-  const id = decodeURIComponent(CUSTOMER_EVENTS_PATH.exec(url.pathname)?.[1] ?? '');
+  let id: string;
+  try {
+    id = decodeURIComponent(CUSTOMER_EVENTS_PATH.exec(url.pathname)?.[1] ?? '');
+  } catch {
+    throw invalid('malformed_url', MALFORMED_URL);
+  }
   return center.authorizeCustomer(id, url.searchParams.get('token') ?? undefined);
 }
 
