@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { VoiceConfig } from './ari/index.ts';
 import type { SmsConfig } from './sms/index.ts';
 import type { SipSocketCaps } from './web/sip-sockets.ts';
+import type { RateLimitSettings } from './web/rate-limits.ts';
 
 // Every setting comes from the environment, with defaults that run the whole product on one machine.
 // Voice and SMS declare the settings they read; the rest are read here.
@@ -25,6 +26,7 @@ export interface Config extends VoiceConfig, SmsConfig {
   endedChatAccessMs: number;
   // Bearer token of /metrics; unset: /metrics answers only requests from this machine.
   metricsToken: string | undefined;
+  rateLimits: RateLimitSettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -61,6 +63,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sipSocketPingMs: atLeastOne('SIP_SOCKET_PING_S', int(env.SIP_SOCKET_PING_S, 30)) * 1000,
     endedChatAccessMs: Math.round(hours(env.ENDED_CHAT_ACCESS_H, 4) * 3600_000),
     metricsToken: env.METRICS_TOKEN || undefined,
+    rateLimits: rateLimits(env),
+  };
+}
+
+// Abuse limits: a customer who sends a message a second and ten photos never meets them.
+function rateLimits(env: NodeJS.ProcessEnv): RateLimitSettings {
+  const limit = (name: string, fallback: number) => atLeastOne(name, int(env[name], fallback));
+  return {
+    loginAttemptsBeforeBackoff: limit('LOGIN_ATTEMPTS_BEFORE_BACKOFF', 5),
+    loginBackoffMaxS: limit('LOGIN_BACKOFF_MAX_S', 900),
+    loginFailsPerAddressPerHour: limit('LOGIN_FAILS_PER_ADDRESS_PER_HOUR', 30),
+    chatsPerAddressPerHour: limit('CHATS_PER_ADDRESS_PER_HOUR', 30),
+    messagesPerChatPerMinute: limit('MESSAGES_PER_CHAT_PER_MINUTE', 120),
+    contextUpdatesPerChatPerMinute: limit('CONTEXT_UPDATES_PER_CHAT_PER_MINUTE', 60),
+    uploadsPerChatPerHour: limit('UPLOADS_PER_CHAT_PER_HOUR', 30),
+    uploadMbPerChatPerHour: limit('UPLOAD_MB_PER_CHAT_PER_HOUR', 150),
+    uploadsPerAddressPerHour: limit('UPLOADS_PER_ADDRESS_PER_HOUR', 60),
+    uploadMbPerAddressPerHour: limit('UPLOAD_MB_PER_ADDRESS_PER_HOUR', 300),
+    uploadMemoryPerAddressMb: limit('UPLOAD_MEMORY_PER_ADDRESS_MB', 40),
+    uploadMemoryMb: limit('UPLOAD_MEMORY_MB', 160),
   };
 }
 

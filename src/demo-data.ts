@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Directory } from './domain/ports.ts';
-import { hashPassword } from './web/passwords.ts';
+import { hashPassword, WELL_KNOWN_PASSWORD } from './web/passwords.ts';
 
 // On first start (no services yet) the product gets two services and two agents to try it with;
 // agent1 is also the telephony admin.
@@ -8,7 +8,7 @@ export async function seedDemoData(directory: Directory, password: string | unde
   if ((await directory.listServices()).length > 0) return;
   await directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
   await directory.saveService({ id: 'claims', name: 'Claims', autoDial: true });
-  const secret = password ?? 'demo';
+  const secret = password ?? WELL_KNOWN_PASSWORD;
   const passwordHash = await hashPassword(secret);
   for (const [id, displayName, role] of [
     ['agent1', 'Agent One', 'admin'],
@@ -18,6 +18,6 @@ export async function seedDemoData(directory: Directory, password: string | unde
   }
   const warning = password
     ? 'demo agents agent1 and agent2 created with the password from DEMO_AGENT_PASSWORD'
-    : 'demo agents agent1 and agent2 created with the password "demo": set DEMO_AGENT_PASSWORD before first start on any shared machine';
+    : 'demo agents agent1 and agent2 created with the password "demo", which logs in from this machine only: set DEMO_AGENT_PASSWORD before the first start to log in from others';
   logger.warn({ agents: ['agent1', 'agent2'], services: ['roadside', 'claims'] }, warning);
 }

@@ -26,6 +26,7 @@ import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
 import { createWebApp } from './web/app.ts';
 import { EventHub } from './web/event-hub.ts';
 import { Metrics } from './web/metrics.ts';
+import { RateLimits } from './web/rate-limits.ts';
 import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   // ---- web, then listen ----
   const sessions = new SessionRegistry(config.sessionTtlMs);
   const metrics = new Metrics(center, store, events);
+  const rateLimits = new RateLimits(config.rateLimits);
   const { app, presenter } = createWebApp({
     center,
     multimedia,
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     simulatedPhones: voice.simulatedPhones,
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
+    rateLimits,
     sms: { webhook: smsWebhook, deliveries: smsDesk },
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
   });
   const server = createServer(config, app);
   const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger, new SipSockets(config.sipSockets, metrics.registry), config.sipSocketPingMs);
-  const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, simulatedPstn: voice.simulatedPhones !== null });
+  const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, rateLimits, simulatedPstn: voice.simulatedPhones !== null });
   const port = await listen(server, config, logger);
   logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));
 

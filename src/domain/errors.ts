@@ -7,16 +7,20 @@ export type ErrorKind =
   | 'conflict'
   | 'too_large'
   | 'unsupported_media'
+  | 'rate_limited'
   | 'unavailable';
 
 export class DomainError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
-  constructor(kind: ErrorKind, code: string, message: string) {
+  // When the same request may succeed later: after this many seconds (Retry-After).
+  readonly retryAfterS: number | undefined;
+  constructor(kind: ErrorKind, code: string, message: string, retryAfterS?: number) {
     super(message);
     this.name = 'DomainError';
     this.kind = kind;
     this.code = code;
+    this.retryAfterS = retryAfterS;
   }
 }
 
@@ -28,7 +32,8 @@ export const conflict = (code: string, message: string) => new DomainError('conf
 export const tooLarge = (code: string, message: string) => new DomainError('too_large', code, message);
 export const unsupportedMedia = (code: string, message: string) =>
   new DomainError('unsupported_media', code, message);
-export const unavailable = (code: string, message: string) => new DomainError('unavailable', code, message);
+export const unavailable = (code: string, message: string, retryAfterS?: number) => new DomainError('unavailable', code, message, retryAfterS);
+export const rateLimited = (message: string, retryAfterS: number) => new DomainError('rate_limited', 'rate_limited', message, retryAfterS);
 
 // The first problem a schema found in a request, named by where it is ("body" for the whole of it).
 export function invalidField(issues: readonly { path: readonly PropertyKey[]; message: string }[]): DomainError {

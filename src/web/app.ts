@@ -21,6 +21,7 @@ import { metricsAccess } from './metrics-access.ts';
 import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
 import { mobileVideoRouter } from './mobile-api/video-routes.ts';
 import { openApiDocument } from './openapi.ts';
+import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { Views } from './views.ts';
 
@@ -47,6 +48,7 @@ export interface WebAppDeps {
   trustProxy: string | undefined;
   // Bearer token of /metrics; unset: loopback only.
   metricsToken?: string;
+  rateLimits: RateLimits;
   // SMS gateways' webhook (mounted at /api/v1/sms, reads its own raw body) and reply delivery statuses.
   sms?: { webhook: Router; deliveries: SmsDeliveries };
 }
@@ -103,7 +105,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   });
 
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
-  app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones));
+  app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones, deps.rateLimits));
   app.use('/api/v1', mobileVideoRouter(center, multimedia));
   app.use('/api/v1', (req) => {
     throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);
@@ -111,7 +113,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
 
   app.get('/', (_req, res) => res.redirect(303, '/desktop'));
   app.use(customerRouter(center, views));
-  app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure }));
+  app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure, throttle: deps.rateLimits.login }));
   app.use(desktopRouter({ center, sessions, presenter }));
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));

@@ -4,7 +4,9 @@ import { parse as parseCookies } from 'cookie';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { forbidden } from '../domain/errors.ts';
-import { verifyPassword } from './passwords.ts';
+import { isLoopbackClient, clientAddress } from './client-address.ts';
+import { verifyAgentPassword, WELL_KNOWN_PASSWORD } from './passwords.ts';
+import { waitInWords, type LoginThrottle } from './rate-limits.ts';
 import type { AgentSession, SessionRegistry } from './sessions.ts';
 import type { Views } from './views.ts';
 
@@ -16,6 +18,8 @@ declare module 'express-serve-static-core' {
 
 const SESSION_COOKIE = 'sid';
 const LOGIN_CSRF_COOKIE = 'csrf';
+const WELL_KNOWN_FROM_AFAR =
+  'The demo password "demo" works only in a browser on the server itself. To log in from another machine, set DEMO_AGENT_PASSWORD to a password of your own before the first start (with a new DATA_DIR).';
 
 export function sessionOf(sessions: SessionRegistry, req: IncomingMessage): AgentSession | undefined {
   const cookies = parseCookies(req.headers.cookie ?? '');
@@ -52,8 +56,14 @@ export function requireCsrf(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
-export function authRouter(opts: { center: ContactCenter; sessions: SessionRegistry; views: Views; secureCookies: (req: Request) => boolean }): Router {
-  const { center, sessions, views } = opts;
+export function authRouter(opts: {
+  center: ContactCenter;
+  sessions: SessionRegistry;
+  views: Views;
+  secureCookies: (req: Request) => boolean;
+  throttle: LoginThrottle;
+}): Router {
+  const { center, sessions, views, throttle } = opts;
   const router = Router();
   const cookieOpts = (req: Request) => ({ httpOnly: true, sameSite: 'lax' as const, secure: opts.secureCookies(req), path: '/' });
 
@@ -69,9 +79,22 @@ export function authRouter(opts: { center: ContactCenter; sessions: SessionRegis
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     const cookies = parseCookies(req.headers.cookie ?? '');
     if (!sameToken(body._csrf, cookies[LOGIN_CSRF_COOKIE])) return showLogin(req, res, 403, 'The form expired. Please try again.');
-    const agent = body.username ? await center.findAgent(body.username) : undefined;
-    const ok = agent !== undefined && (await verifyPassword(body.password ?? '', agent.passwordHash));
-    if (!agent || !ok) return showLogin(req, res, 401, 'Wrong username or password.');
+    const username = body.username ?? '';
+    const password = body.password ?? '';
+    const address = clientAddress(req);
+    const tooMany = (waitS: number, before = '') => {
+      res.set('Retry-After', String(waitS));
+      showLogin(req, res, 429, `${before}Too many attempts. Try again in ${waitInWords(waitS)}.`);
+    };
+    const waitS = await throttle.waitS(address, username);
+    if (waitS > 0) return tooMany(waitS);
+    // The same answer whether or not it is this agent's password: it tells nobody anything new.
+    if (password === WELL_KNOWN_PASSWORD && !isLoopbackClient(req)) return showLogin(req, res, 403, WELL_KNOWN_FROM_AFAR);
+    const nextWaitS = await throttle.attempt(address, username);
+    const agent = username ? await center.findAgent(username) : undefined;
+    const ok = await verifyAgentPassword(password, agent?.passwordHash);
+    if (!agent || !ok) return nextWaitS > 0 ? tooMany(nextWaitS, 'Wrong username or password. ') : showLogin(req, res, 401, 'Wrong username or password.');
+    await throttle.succeeded(address, username);
     const session = sessions.create(agent.id);
     res.clearCookie(LOGIN_CSRF_COOKIE, { path: '/' });
     res.cookie(SESSION_COOKIE, session.id, cookieOpts(req));

@@ -10,8 +10,11 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   too_large: 413,
   unsupported_media: 415,
+  rate_limited: 429,
   unavailable: 503,
 };
+
+export const MALFORMED_URL = 'The address has malformed percent-encoding (a % not followed by two hex digits).';
 
 export function statusOf(err: DomainError): number {
   return STATUS[err.kind];
@@ -21,12 +24,17 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json({ error: { code, message } });
 }
 
-// Maps typed errors to `{"error":{"code","message"}}`; body-parser's own errors (bad JSON, too large)
-// become 400/413; anything unexpected is logged and answered 500 without internals.
+// Maps typed errors to `{"error":{"code","message"}}` (with Retry-After when trying later may work);
+// body-parser's own errors (bad JSON, too large) become 400/413, a URL that does not decode 400;
+// anything unexpected is logged and answered 500 without internals.
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    if (err instanceof DomainError) return sendError(res, statusOf(err), err.code, err.message);
+    if (err instanceof DomainError) {
+      if (err.retryAfterS !== undefined) res.set('Retry-After', String(err.retryAfterS));
+      return sendError(res, statusOf(err), err.code, err.message);
+    }
+    if (err instanceof URIError) return sendError(res, 400, 'malformed_url', MALFORMED_URL);
     const e = err as { type?: string; status?: number; code?: string; message?: string };
     if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_json', 'The body is not valid JSON.');
     if (e.type === 'entity.too.large') return sendError(res, 413, 'body_too_large', 'The body is too large.');

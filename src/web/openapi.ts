@@ -48,6 +48,7 @@ const schemas = Object.fromEntries(
 
 const ref = (id: keyof typeof named) => ({ $ref: `#/components/schemas/${id}` });
 const error = { $ref: '#/components/responses/Error' };
+const rateLimited = { $ref: '#/components/responses/RateLimited' };
 const bearer = [{ chatToken: [] }];
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const afterParam = { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } };
@@ -57,7 +58,7 @@ const jsonBody = (schema: object) => ({ required: true, ...json(schema) });
 /** An answer with a JSON body. */
 const answer = (description: string, schema: object) => ({ description, ...json(schema) });
 /** The error answers of an operation, by status. */
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), error]));
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), s === 429 ? rateLimited : error]));
 
 /** An operation on one chat, opened by its token. */
 function onChat(op: { summary: string; description?: string; body?: object; responses: object }) {
@@ -89,6 +90,12 @@ function smsWebhook(op: { summary: string; description?: string; body: object; t
 
 const idAndStatus = (status: object) => ({ type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status } });
 
+const errorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+};
+
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {
@@ -110,11 +117,12 @@ export const openApiDocument = {
     },
     schemas,
     responses: {
-      Error: json({
-        type: 'object',
-        required: ['error'],
-        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
-      }),
+      Error: { description: 'The request was refused', ...json(errorBody) },
+      RateLimited: {
+        description: 'An abuse limit was met (code rate_limited); the same request may succeed after Retry-After seconds',
+        headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } },
+        ...json(errorBody),
+      },
     },
   },
   paths: {
@@ -124,7 +132,7 @@ export const openApiDocument = {
         requestBody: jsonBody(ref('NewChat')),
         responses: {
           '201': answer('Chat started', { type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }),
-          ...errors(400, 404),
+          ...errors(400, 404, 429),
         },
       },
     },
@@ -145,14 +153,14 @@ export const openApiDocument = {
       post: onChat({
         summary: 'Send a message; a repeated client_id returns the first message, never a duplicate',
         body: ref('NewMessage'),
-        responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409) },
+        responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409, 429) },
       }),
     },
     '/chats/{id}/attachments': {
       post: {
         ...onChat({
           summary: `Send a photo (${LIMITS.imageTypes.join(', ')}; at most ${LIMITS.attachmentMaxBytes / 2 ** 20} MB)`,
-          responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409, 413, 415) },
+          responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409, 413, 415, 429, 503) },
         }),
         requestBody: {
           required: true,
@@ -176,7 +184,7 @@ export const openApiDocument = {
       post: onChat({
         summary: 'Merge context (fields by key; location replaces)',
         body: ref('Context'),
-        responses: { '200': answer('The chat', ref('Chat')), ...errors(400, 401, 403, 404, 409) },
+        responses: { '200': answer('The chat', ref('Chat')), ...errors(400, 401, 403, 404, 409, 429) },
       }),
     },
     '/chats/{id}/video': {

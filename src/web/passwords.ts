@@ -23,3 +23,17 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
+
+// The demo agents' password when DEMO_AGENT_PASSWORD is not set: known to everyone who read the README,
+// so it is accepted only from this machine (see auth.ts).
+export const WELL_KNOWN_PASSWORD = 'demo';
+
+// Unknown usernames are checked against a hash of a password nobody knows, so a login costs the same
+// whether the username exists or not, and the time of the answer does not tell which usernames do.
+let nobodysHash: Promise<string> | undefined;
+
+export async function verifyAgentPassword(password: string, stored: string | undefined): Promise<boolean> {
+  if (stored !== undefined) return verifyPassword(password, stored);
+  await verifyPassword(password, await (nobodysHash ??= hashPassword(randomBytes(32).toString('base64url'))));
+  return false;
+}

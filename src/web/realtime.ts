@@ -13,6 +13,7 @@ import type { EventHub } from './event-hub.ts';
 import { statusOf } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
+import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
 import { refuseUpgrade as refuse } from './upgrade-refusal.ts';
@@ -27,6 +28,8 @@ export interface RealtimeDeps {
   metrics: Metrics;
   logger: Logger;
   sipProxy: SipProxy;
+  // Messages sent over the customer's socket count against the chat's limit like those posted.
+  rateLimits: RateLimits;
   simulatedPstn: boolean;
 }
 
@@ -40,8 +43,10 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     socket.on('error', (err) => deps.logger.debug({ err }, 'upgrade socket error'));
+    // A request line no URL parser takes (`GET http://[`) is refused, not thrown out of this listener.
+    const url = URL.parse(req.url ?? '/', 'http://localhost');
+    if (!url) return refuse(socket, 400, 'malformed URL');
     if (url.pathname === '/desktop/ws') {
       const session = sessionOf(deps.sessions, req);
       if (!session) return refuse(socket, 401, 'not logged in');

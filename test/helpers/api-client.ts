@@ -73,14 +73,26 @@ export interface RequestOptions {
 export class ApiClient {
   readonly recorder: ApiRecorder;
   baseUrl: string;
+  /** Sent with every request (see `from`). */
+  headers: Record<string, string> = {};
 
   constructor(baseUrl: string, recorder = new ApiRecorder()) {
     this.baseUrl = baseUrl;
     this.recorder = recorder;
   }
 
+  /**
+   * The same API as a customer at another address sees it (X-Forwarded-For): for a server started with
+   * TRUST_PROXY=loopback, as behind a reverse proxy on its own machine. No traffic leaves loopback.
+   */
+  from(address: string): ApiClient {
+    const client = new ApiClient(this.baseUrl, this.recorder);
+    client.headers = { 'x-forwarded-for': address };
+    return client;
+  }
+
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...opts.headers };
+    const headers: Record<string, string> = { ...this.headers, ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
     let body = opts.body;
     if (opts.json !== undefined) {

@@ -29,8 +29,8 @@ export async function withBrowser(t: Teardown, options?: LaunchOptions): Promise
   return browser;
 }
 
-/** An agent's desktop session, over HTTP as the login form does it: its cookie and CSRF token. */
-export async function login(server: Pick<TestServer, 'url'>, username: string, password = 'demo'): Promise<Agent> {
+/** The login page's form, ready to send as a browser sends it (with its CSRF token); `headers` go with the POST. */
+export async function openLoginForm(server: Pick<TestServer, 'url'>): Promise<(username: string, password: string, headers?: Record<string, string>) => Promise<Response>> {
   const page = await fetch(`${server.url}/login`);
   const pageHtml = await page.text();
   if (page.status !== 200) throw new Error(`GET /login: expected 200, got ${page.status}: ${excerpt(pageHtml)}`);
@@ -38,16 +38,23 @@ export async function login(server: Pick<TestServer, 'url'>, username: string, p
   if (csrfCookie === undefined) throw new Error('GET /login: no csrf cookie in set-cookie');
   const formToken = findInputValue(pageHtml, '_csrf');
   if (formToken === undefined) throw new Error(`GET /login: no hidden input name="_csrf": ${excerpt(pageHtml)}`);
+  return (username, password, headers = {}) =>
+    fetch(`${server.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', cookie: `csrf=${csrfCookie}` },
+      body: new URLSearchParams({ username, password, _csrf: formToken }).toString(),
+    });
+}
 
-  const posted = await fetch(`${server.url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      cookie: `csrf=${csrfCookie}`,
-    },
-    body: new URLSearchParams({ username, password, _csrf: formToken }).toString(),
-  });
+/** The login form, opened and sent. */
+export async function submitLogin(server: Pick<TestServer, 'url'>, username: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  return (await openLoginForm(server))(username, password, headers);
+}
+
+/** An agent's desktop session, over HTTP as the login form does it: its cookie and CSRF token. */
+export async function login(server: Pick<TestServer, 'url'>, username: string, password = 'demo'): Promise<Agent> {
+  const posted = await submitLogin(server, username, password);
   const postedBody = await posted.text();
   const location = posted.headers.get('location');
   if (posted.status !== 303 || location === null || new URL(location, server.url).pathname !== '/desktop') {
@@ -120,7 +127,7 @@ export async function startChatPage(page: Page, baseUrl: string, name: string, p
   await page.getByRole('button', { name: 'Start chat' }).click();
 }
 
-function findCookie(headers: Headers, name: string): string | undefined {
+export function findCookie(headers: Headers, name: string): string | undefined {
   for (const header of headers.getSetCookie()) {
     const pair = header.split(';', 1)[0] ?? '';
     const eq = pair.indexOf('=');

@@ -7,8 +7,10 @@ import type { InteractionRecord } from '../../domain/interaction.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import { visibleToCustomer, type TimelineEntry } from '../../domain/timeline.ts';
 import type { EventHub } from '../event-hub.ts';
+import type { RateLimits } from '../rate-limits.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, invalid } from '../../domain/errors.ts';
+import { MALFORMED_URL } from '../http-errors.ts';
 import { parseBody, socketMessageSchema } from './schemas.ts';
 import { chatJson, messageJson } from './serialize.ts';
 
@@ -17,7 +19,12 @@ export const CUSTOMER_EVENTS_PATH = /^\/api\/v1\/chats\/([^/]+)\/events$/;
 // The customer's live feed: `{type:"chat"}` on connect and on every state change, then
 // `{type:"timeline", seq, kind, ...}` for each visible entry after `?after=`.
 export async function authorizeCustomerSocket(center: ContactCenter, url: URL): Promise<InteractionRecord> {
-  const id = decodeURIComponent(CUSTOMER_EVENTS_PATH.exec(url.pathname)?.[1] ?? '');
+  let id: string;
+  try {
+    id = decodeURIComponent(CUSTOMER_EVENTS_PATH.exec(url.pathname)?.[1] ?? '');
+  } catch {
+    throw invalid('malformed_url', MALFORMED_URL);
+  }
   return center.authorizeCustomer(id, url.searchParams.get('token') ?? undefined);
 }
 
@@ -32,8 +39,9 @@ export function serveCustomerSocket(opts: {
   multimedia: MultimediaDesk;
   hub: EventHub;
   logger: Logger;
+  rateLimits: RateLimits;
 }): void {
-  const { ws, socket, rec, center, multimedia, hub, logger } = opts;
+  const { ws, socket, rec, center, multimedia, hub, logger, rateLimits } = opts;
   // Frames sent in one turn (the acks of one group commit, say) leave in one write: a syscall per
   // frame was a quarter of the event loop under load (bench:chat).
   let corked = false;
@@ -107,7 +115,8 @@ export function serveCustomerSocket(opts: {
     }
     const refuse = (err: unknown) => {
       if (!(err instanceof DomainError)) return onError(err);
-      sendJson({ type: 'error', client_id: clientId ?? null, error: { code: err.code, message: err.message } });
+      const retry = err.retryAfterS === undefined ? {} : { retry_after_s: err.retryAfterS };
+      sendJson({ type: 'error', client_id: clientId ?? null, error: { code: err.code, message: err.message }, ...retry });
     };
     let msg: { text: string; client_id?: string | undefined };
     try {
@@ -116,8 +125,9 @@ export function serveCustomerSocket(opts: {
       return refuse(err);
     }
     if (msg.client_id !== undefined) sentHere.add(msg.client_id);
-    center
-      .postCustomerMessage(rec.id, msg.text, msg.client_id)
+    rateLimits
+      .message(rec.id)
+      .then(() => center.postCustomerMessage(rec.id, msg.text, msg.client_id))
       .then((entry) => {
         // The feed is past this entry (it skipped it, or the socket asked to start after it): the id
         // will not come back to be crossed off.

@@ -1,13 +1,14 @@
 import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
-import multer from 'multer';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import { invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
-import { LIMITS } from '../../domain/limits.ts';
 import { isConversation } from '../../domain/timeline.ts';
 import { sendAttachment } from '../attachments.ts';
+import { clientAddress } from '../client-address.ts';
+import type { RateLimits } from '../rate-limits.ts';
+import { receivePhoto } from './photo-upload.ts';
 import { contextSchema, newChatSchema, newMessageSchema, parseBody, toDomainContext } from './schemas.ts';
 import { chatJson, messageJson, videoJson } from './serialize.ts';
 
@@ -17,17 +18,12 @@ export function bearerToken(req: Request): string | undefined {
   return match?.[1];
 }
 
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 5, parts: 6 },
-}).single('file');
-
 // The public mobile API. Every route but chat creation is opened by that chat's own token.
 export interface SimulatedPhones {
   forChat(interactionId: string, number: string, kind: 'browser' | 'sip'): Promise<{ username: string; password: string }>;
 }
 
-export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk, simulatedPhones: SimulatedPhones | null): Router {
+export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk, simulatedPhones: SimulatedPhones | null, limits: RateLimits): Router {
   const router = Router();
   // The API speaks JSON (and multipart for photos); a form-encoded body is refused, not guessed at.
   router.use((req, _res, next) => {
@@ -42,6 +38,7 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
 
   router.post('/chats', async (req, res) => {
     const body = parseBody(newChatSchema, req.body);
+    await limits.chatStarted(clientAddress(req));
     const { interaction, token } = await center.startChat({
       serviceId: body.service,
       channel: 'web',
@@ -56,9 +53,10 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   });
 
   router.post('/chats/:id/messages', async (req, res) => {
-    await authorize(req);
+    const rec = await authorize(req);
     const body = parseBody(newMessageSchema, req.body);
-    const entry = await center.postCustomerMessage(String(req.params.id), body.text, body.client_id);
+    await limits.message(rec.id);
+    const entry = await center.postCustomerMessage(rec.id, body.text, body.client_id);
     res.status(201).json(messageJson(entry));
   });
 
@@ -71,16 +69,20 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   });
 
   router.post('/chats/:id/attachments', async (req, res) => {
-    await authorize(req);
-    await new Promise<void>((resolve, reject) => upload(req, res, (err: unknown) => (err ? reject(err) : resolve())));
-    const file = req.file;
-    if (!file) throw invalid('missing_file', 'Send the image as multipart/form-data in the field "file".');
-    const sniffed = await fileTypeFromBuffer(file.buffer);
-    const entry = await center.addAttachment(String(req.params.id), {
-      bytes: file.buffer,
-      sniffedType: sniffed?.mime,
-      declaredType: file.mimetype === 'application/octet-stream' ? undefined : file.mimetype,
-      fileName: file.originalname,
+    const rec = await authorize(req);
+    const entry = await receivePhoto(req, res, {
+      chatId: rec.id,
+      limits,
+      store: async (file) => {
+        if (!file) throw invalid('missing_file', 'Send the image as multipart/form-data in the field "file".');
+        const sniffed = await fileTypeFromBuffer(file.buffer);
+        return center.addAttachment(rec.id, {
+          bytes: file.buffer,
+          sniffedType: sniffed?.mime,
+          declaredType: file.mimetype === 'application/octet-stream' ? undefined : file.mimetype,
+          fileName: file.originalname,
+        });
+      },
     });
     res.status(201).json(messageJson(entry));
   });
@@ -91,10 +93,10 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   });
 
   router.post('/chats/:id/context', async (req, res) => {
-    await authorize(req);
+    const { id } = await authorize(req);
     const body = parseBody(contextSchema, req.body);
-    const rec = await center.updateContext(String(req.params.id), toDomainContext(body));
-    res.json(await chatView(rec));
+    await limits.contextUpdate(id);
+    res.json(await chatView(await center.updateContext(id, toDomainContext(body))));
   });
 
   router.post('/chats/:id/end', async (req, res) => {

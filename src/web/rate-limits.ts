@@ -1,0 +1,209 @@
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { rateLimited, unavailable } from '../domain/errors.ts';
+
+// Abuse limits of the public face: logins, chats started, messages, context updates and photos. The
+// counting is rate-limiter-flexible's, so a cluster swaps the in-memory store for its PostgreSQL store
+// here, in `LimiterStore`, and nowhere else.
+
+export interface RateLimitSettings {
+  loginAttemptsBeforeBackoff: number;
+  loginBackoffMaxS: number;
+  loginFailsPerAddressPerHour: number;
+  chatsPerAddressPerHour: number;
+  messagesPerChatPerMinute: number;
+  contextUpdatesPerChatPerMinute: number;
+  uploadsPerChatPerHour: number;
+  uploadMbPerChatPerHour: number;
+  uploadsPerAddressPerHour: number;
+  uploadMbPerAddressPerHour: number;
+  uploadMemoryPerAddressMb: number;
+  uploadMemoryMb: number;
+}
+
+/** Makes one named counter: at most `points` per `duration` seconds for each key. */
+export type LimiterStore = (opts: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract;
+
+export const memoryStore: LimiterStore = (opts) => new RateLimiterMemory(opts);
+
+const MINUTE = 60;
+const HOUR = 3600;
+const MB = 1024 * 1024;
+// The first wait after the free login attempts; each further failure doubles it, up to the maximum.
+const LOGIN_FIRST_WAIT_S = 15;
+// Failures of a username are remembered this long (or until it logs in).
+const LOGIN_FAILS_MEMORY_S = 24 * HOUR;
+// Some usernames typed are long junk; their keys need not be.
+const USERNAME_KEY_CHARS = 64;
+// A photo busy the whole server (not one client's doing) is worth retrying soon.
+const UPLOADS_BUSY_RETRY_S = 5;
+
+/** "45 seconds", "3 minutes": how long to wait, for people. */
+export function waitInWords(seconds: number): string {
+  if (seconds < 120) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+const secondsOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
+// rate-limiter-flexible refuses with its result (how long until the window ends); store failures are errors.
+async function take(limiter: RateLimiterAbstract, key: string, points: number, refusal: string): Promise<void> {
+  try {
+    await limiter.consume(key, points);
+  } catch (err) {
+    if (!(err instanceof RateLimiterRes)) throw err;
+    const wait = secondsOf(err);
+    throw rateLimited(`${refusal} Try again in ${waitInWords(wait)}.`, wait);
+  }
+}
+
+export class RateLimits {
+  readonly login: LoginThrottle;
+  readonly #chats: RateLimiterAbstract;
+  readonly #messages: RateLimiterAbstract;
+  readonly #contextUpdates: RateLimiterAbstract;
+  readonly #uploads: PhotoBudgets;
+
+  constructor(settings: RateLimitSettings, store: LimiterStore = memoryStore) {
+    this.login = new LoginThrottle(settings, store);
+    this.#chats = store({ keyPrefix: 'chats_by_address', points: settings.chatsPerAddressPerHour, duration: HOUR });
+    this.#messages = store({ keyPrefix: 'messages_by_chat', points: settings.messagesPerChatPerMinute, duration: MINUTE });
+    this.#contextUpdates = store({ keyPrefix: 'context_by_chat', points: settings.contextUpdatesPerChatPerMinute, duration: MINUTE });
+    this.#uploads = new PhotoBudgets(settings, store);
+  }
+
+  chatStarted(address: string): Promise<void> {
+    return take(this.#chats, address, 1, 'Too many chats started from your network.');
+  }
+
+  message(chatId: string): Promise<void> {
+    return take(this.#messages, chatId, 1, 'Too many messages in a short time.');
+  }
+
+  contextUpdate(chatId: string): Promise<void> {
+    return take(this.#contextUpdates, chatId, 1, 'Too many context updates in a short time.');
+  }
+
+  /**
+   * Before a photo's bytes are read (`bytes`: its Content-Length, or the most it may be): counts it
+   * against the chat's and the address's budgets and holds room for it in memory. The answer releases
+   * that room once the photo is stored or refused.
+   */
+  photo(chatId: string, address: string, bytes: number): Promise<() => void> {
+    return this.#uploads.reserve(chatId, address, bytes);
+  }
+}
+
+// Per chat and per address, photos per hour and megabytes per hour; and, in this node's memory, what
+// one address and everyone together may have arriving at once (photos are held in memory until stored).
+class PhotoBudgets {
+  readonly #byChat: RateLimiterAbstract;
+  readonly #bytesByChat: RateLimiterAbstract;
+  readonly #byAddress: RateLimiterAbstract;
+  readonly #bytesByAddress: RateLimiterAbstract;
+  readonly #inMemory = new Map<string, number>();
+  #inMemoryTotal = 0;
+  readonly #perAddressBytes: number;
+  readonly #totalBytes: number;
+
+  constructor(s: RateLimitSettings, store: LimiterStore) {
+    this.#byChat = store({ keyPrefix: 'photos_by_chat', points: s.uploadsPerChatPerHour, duration: HOUR });
+    this.#bytesByChat = store({ keyPrefix: 'photo_bytes_by_chat', points: s.uploadMbPerChatPerHour * MB, duration: HOUR });
+    this.#byAddress = store({ keyPrefix: 'photos_by_address', points: s.uploadsPerAddressPerHour, duration: HOUR });
+    this.#bytesByAddress = store({ keyPrefix: 'photo_bytes_by_address', points: s.uploadMbPerAddressPerHour * MB, duration: HOUR });
+    this.#perAddressBytes = s.uploadMemoryPerAddressMb * MB;
+    this.#totalBytes = s.uploadMemoryMb * MB;
+  }
+
+  async reserve(chatId: string, address: string, bytes: number): Promise<() => void> {
+    const release = this.#hold(address, bytes);
+    try {
+      await this.#spend([
+        [this.#byChat, chatId, 1, 'Too many photos in this chat.'],
+        [this.#bytesByChat, chatId, bytes, 'Too many megabytes of photos in this chat.'],
+        [this.#byAddress, address, 1, 'Too many photos from your network.'],
+        [this.#bytesByAddress, address, bytes, 'Too many megabytes of photos from your network.'],
+      ]);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
+  }
+
+  // All or nothing: a budget that refuses gives back what the others took.
+  async #spend(budgets: Array<[RateLimiterAbstract, string, number, string]>): Promise<void> {
+    const spent: typeof budgets = [];
+    try {
+      for (const budget of budgets) {
+        await take(...budget);
+        spent.push(budget);
+      }
+    } catch (err) {
+      await Promise.all(spent.map(([limiter, key, points]) => limiter.reward(key, points)));
+      throw err;
+    }
+  }
+
+  #hold(address: string, bytes: number): () => void {
+    const held = this.#inMemory.get(address) ?? 0;
+    if (held + bytes > this.#perAddressBytes) throw rateLimited('Too many photos arriving at once from your network. Try again in a few seconds.', 2);
+    if (this.#inMemoryTotal + bytes > this.#totalBytes) throw unavailable('uploads_busy', 'The server is receiving many photos right now. Try again in a few seconds.', UPLOADS_BUSY_RETRY_S);
+    this.#inMemory.set(address, held + bytes);
+    this.#inMemoryTotal += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#inMemory.get(address) ?? bytes) - bytes;
+      if (left > 0) this.#inMemory.set(address, left);
+      else this.#inMemory.delete(address);
+      this.#inMemoryTotal -= bytes;
+    };
+  }
+}
+
+/**
+ * Failed logins: per address, a budget per hour; per username, a few free attempts, then a wait that
+ * doubles with every further failure (whether or not the username exists, so the answers do not tell).
+ * An attempt counts before its password is checked, so attempts sent all at once are counted too, and
+ * a successful login takes it back.
+ */
+export class LoginThrottle {
+  readonly #failsByAddress: RateLimiterAbstract;
+  readonly #failsByUsername: RateLimiterAbstract;
+  readonly #waitByUsername: RateLimiterAbstract;
+  readonly #freeAttempts: number;
+  readonly #maxWaitS: number;
+
+  constructor(s: RateLimitSettings, store: LimiterStore) {
+    this.#failsByAddress = store({ keyPrefix: 'login_fails_by_address', points: s.loginFailsPerAddressPerHour, duration: HOUR });
+    this.#failsByUsername = store({ keyPrefix: 'login_fails_by_username', points: s.loginAttemptsBeforeBackoff, duration: LOGIN_FAILS_MEMORY_S });
+    this.#waitByUsername = store({ keyPrefix: 'login_wait_by_username', points: 1, duration: 1 });
+    this.#freeAttempts = s.loginAttemptsBeforeBackoff;
+    this.#maxWaitS = s.loginBackoffMaxS;
+  }
+
+  /** Seconds before this address may try this username again; 0: now. */
+  async waitS(address: string, username: string): Promise<number> {
+    const [byAddress, byUsername] = await Promise.all([this.#failsByAddress.get(address), this.#waitByUsername.get(userKey(username))]);
+    const waits = [0];
+    if (byAddress && byAddress.consumedPoints >= this.#failsByAddress.points) waits.push(secondsOf(byAddress));
+    if (byUsername && byUsername.consumedPoints > this.#waitByUsername.points) waits.push(secondsOf(byUsername));
+    return Math.max(...waits);
+  }
+
+  /** Counts an attempt as failed until `succeeded`; answers the wait it starts (0: none). */
+  async attempt(address: string, username: string): Promise<number> {
+    const [, fails] = await Promise.all([this.#failsByAddress.penalty(address), this.#failsByUsername.penalty(userKey(username))]);
+    const beyond = fails.consumedPoints - this.#freeAttempts;
+    if (beyond >= 0) await this.#waitByUsername.block(userKey(username), Math.min(this.#maxWaitS, LOGIN_FIRST_WAIT_S * 2 ** Math.min(beyond, 20)));
+    return this.waitS(address, username);
+  }
+
+  async succeeded(address: string, username: string): Promise<void> {
+    const key = userKey(username);
+    await Promise.all([this.#failsByAddress.reward(address), this.#failsByUsername.delete(key), this.#waitByUsername.delete(key)]);
+  }
+}
+
+const userKey = (username: string) => username.slice(0, USERNAME_KEY_CHARS);

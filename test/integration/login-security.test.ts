@@ -1,0 +1,138 @@
+// The login form against guessing: failed logins per username back off, failed logins per address are
+// capped, the demo password "demo" opens nothing from another machine, and a login for an unknown
+// username costs what one for a known username does. Other machines are simulated on loopback: the
+// servers trust the loopback proxy (TRUST_PROXY=loopback) and the tests send X-Forwarded-For.
+import t, { type Test } from 'tap';
+import { sleep } from '../helpers/eventually.ts';
+import { openLoginForm, submitLogin, withServer } from '../helpers/fixtures.ts';
+import type { TestServer } from '../helpers/server.ts';
+
+const FAR = { 'x-forwarded-for': '203.0.113.5' };
+// The throttles' servers have a password of their own, usable from the other (simulated) machines.
+const OWN_PASSWORD = 'an agents own password';
+const TRY_AGAIN = /Too many attempts\. Try again in (\d+) (seconds?|minutes)\./;
+
+interface Attempt {
+  status: number;
+  retryAfter: number | null;
+  page: string;
+  session: boolean;
+}
+
+async function attempt(server: TestServer, username: string, password: string, headers: Record<string, string> = {}): Promise<Attempt> {
+  const res = await submitLogin(server, username, password, headers);
+  const retryAfter = res.headers.get('retry-after');
+  return {
+    status: res.status,
+    retryAfter: retryAfter === null ? null : Number(retryAfter),
+    page: await res.text(),
+    session: res.headers.getSetCookie().some((c) => c.startsWith('sid=')),
+  };
+}
+
+function isThrottled(t: Test, a: Attempt, what: string): void {
+  t.equal(a.status, 429, `${what}: 429`);
+  t.ok(a.retryAfter !== null && Number.isInteger(a.retryAfter) && a.retryAfter > 0, `${what}: Retry-After in whole seconds (${a.retryAfter})`);
+  t.match(a.page, TRY_AGAIN, `${what}: the login page says when to try again`);
+  t.match(a.page, /<label[^>]*>Username<\/label>/, `${what}: the form is still there`);
+  t.notOk(a.session, `${what}: no session`);
+}
+
+t.test('failed logins of a username back off: the right password is refused until the wait is over', async (t) => {
+  const server = await withServer(t, {
+    env: { TRUST_PROXY: 'loopback', DEMO_AGENT_PASSWORD: OWN_PASSWORD, LOGIN_ATTEMPTS_BEFORE_BACKOFF: '3', LOGIN_BACKOFF_MAX_S: '2' },
+  });
+
+  const first = await attempt(server, 'agent1', 'guess-1', { 'x-forwarded-for': '198.51.100.1' });
+  t.equal(first.status, 401, 'a first wrong password is just wrong');
+  t.match(first.page, /Wrong username or password/);
+  t.notMatch(first.page, TRY_AGAIN);
+  // The guesses come from many addresses: the username's count is what stops them.
+  const guesses: Attempt[] = [];
+  for (let i = 2; i <= 17; i++) guesses.push(await attempt(server, 'agent1', `guess-${i}`, { 'x-forwarded-for': `198.51.100.${i}` }));
+  t.equal(guesses[0]!.status, 401, 'the second is just wrong too');
+  isThrottled(t, guesses[1]!, 'the third wrong password');
+  t.match(guesses[1]!.page, /Wrong username or password\. Too many attempts/, 'which was wrong as well');
+  t.ok(guesses.slice(2).every((g) => g.status === 429), 'every later guess is refused unchecked');
+
+  const right = await attempt(server, 'agent1', OWN_PASSWORD, { 'x-forwarded-for': '198.51.100.99' });
+  isThrottled(t, right, 'then the right password');
+
+  const other = await attempt(server, 'agent2', OWN_PASSWORD);
+  t.equal(other.status, 303, 'another agent logs in meanwhile');
+
+  // An unknown username is counted the same way, so 429 tells nothing about which usernames exist.
+  const unknown: number[] = [];
+  for (let i = 0; i < 3; i++) unknown.push((await attempt(server, 'no-such-agent', `guess-${i}`)).status);
+  t.same(unknown, [401, 401, 429], 'an unknown username backs off after as many attempts');
+
+  await sleep((right.retryAfter ?? 2) * 1000 + 200);
+  const later = await attempt(server, 'agent1', OWN_PASSWORD);
+  t.equal(later.status, 303, 'once the wait is over, the right password logs in');
+  t.ok(later.session, 'with a session');
+  const again = await attempt(server, 'agent1', 'wrong');
+  t.equal(again.status, 401, 'and a login clears the count: the next wrong password is just wrong');
+});
+
+t.test('failed logins from one address are capped, whatever usernames it tries', async (t) => {
+  const server = await withServer(t, { env: { TRUST_PROXY: 'loopback', DEMO_AGENT_PASSWORD: OWN_PASSWORD, LOGIN_FAILS_PER_ADDRESS_PER_HOUR: '4' } });
+  const guesser = { 'x-forwarded-for': '198.51.100.7' };
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) statuses.push((await attempt(server, `user-${i}`, 'guess', guesser)).status);
+  t.same(statuses.slice(0, 3), [401, 401, 401], 'wrong logins are wrong');
+  t.equal(statuses[3], 429, 'the fourth failure says to wait');
+  isThrottled(t, await attempt(server, 'agent1', OWN_PASSWORD, guesser), 'then a right login from that address');
+  t.equal((await attempt(server, 'agent1', OWN_PASSWORD, { 'x-forwarded-for': '198.51.100.8' })).status, 303, 'another address logs in (a password of ones own works from other machines)');
+});
+
+t.test('the demo password works on the server itself only, and from elsewhere the page says what to do', async (t) => {
+  const server = await withServer(t, { env: { TRUST_PROXY: 'loopback', DEMO_AGENT_PASSWORD: '' } });
+  for (const [username, password] of [['agent1', 'demo'], ['agent2', 'demo'], ['no-such-agent', 'demo']] as const) {
+    const far = await attempt(server, username, password, FAR);
+    t.equal(far.status, 403, `${username}/demo from another machine: 403`);
+    t.notOk(far.session, 'no session');
+    t.match(far.page, /works only in a browser on the server itself/, 'the page says why');
+    t.match(far.page, /DEMO_AGENT_PASSWORD/, 'and which setting to use');
+  }
+  const forged = await attempt(server, 'agent1', 'demo', { 'x-forwarded-for': '127.0.0.1, 203.0.113.5' });
+  t.equal(forged.status, 403, 'a client that names loopback first is still another machine');
+  const near = await attempt(server, 'agent1', 'demo');
+  t.equal(near.status, 303, 'on the server itself the quick start logs in');
+  t.ok(near.session);
+});
+
+t.test('behind a proxy that is not trusted, a forwarded client is not on the server itself either', async (t) => {
+  const server = await withServer(t, { env: { DEMO_AGENT_PASSWORD: '' } });
+  const far = await attempt(server, 'agent1', 'demo', FAR);
+  t.equal(far.status, 403, 'X-Forwarded-For names another machine: refused');
+  t.equal((await attempt(server, 'agent1', 'demo', { forwarded: 'for=203.0.113.5' })).status, 403, 'Forwarded: too');
+  t.equal((await attempt(server, 'agent1', 'demo', { 'x-real-ip': '203.0.113.5' })).status, 403, 'X-Real-IP: too');
+});
+
+t.test('a login for an unknown username takes as long as one for a known username', async (t) => {
+  const server = await withServer(t, { env: { LOGIN_ATTEMPTS_BEFORE_BACKOFF: '1000', LOGIN_FAILS_PER_ADDRESS_PER_HOUR: '1000' } });
+  const timed = async (username: string) => {
+    const send = await openLoginForm(server);
+    const started = performance.now();
+    const res = await send(username, 'not-the-password');
+    const ms = performance.now() - started;
+    await res.text();
+    if (res.status !== 401) throw new Error(`expected 401 for ${username}, got ${res.status}`);
+    return ms;
+  };
+  await timed('agent1');
+  await timed('nobody-at-all'); // the first of each warms up what is made once
+  const known: number[] = [];
+  const unknown: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    known.push(await timed('agent1'));
+    unknown.push(await timed(`nobody-${i}`));
+  }
+  const ratio = median(unknown) / median(known);
+  t.ok(ratio > 0.5 && ratio < 2, `unknown/known median time ratio ${ratio.toFixed(2)} is between 0.5 and 2`);
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
