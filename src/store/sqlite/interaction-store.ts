@@ -3,6 +3,7 @@ import { conflict } from '../../domain/errors.ts';
 import type { InteractionRecord, InteractionState, Party } from '../../domain/interaction.ts';
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
+import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -24,22 +25,19 @@ const INSERT_ENTRY = `
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (interaction_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`;
 
-export class SqliteInteractionStore implements InteractionStore {
-  readonly #db: DatabaseSync;
-  readonly #batcher: WriteBatcher;
+export class SqliteInteractionStore extends SqliteStore implements InteractionStore {
   readonly #byClientId: StatementSync;
   readonly #entries: StatementSync;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
-    this.#db = db;
-    this.#batcher = batcher;
+    super(db, batcher);
     this.#byClientId = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND client_id = ?');
     this.#entries = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq > ? ORDER BY seq');
   }
 
   async loadOpenInteractions(): Promise<InteractionRecord[]> {
     // last_seq is saved with state changes only; messages move it on, so take it from the timeline.
-    return this.#db
+    return this.db
       .prepare(
         `SELECT i.*, MAX(i.last_seq, COALESCE((SELECT MAX(seq) FROM timeline t WHERE t.interaction_id = i.id), 0)) AS last_seq
          FROM interactions i WHERE i.state <> 'ended' ORDER BY i.created_at`,
@@ -49,13 +47,13 @@ export class SqliteInteractionStore implements InteractionStore {
   }
 
   async getInteraction(id: string): Promise<InteractionRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM interactions WHERE id = ?').get(id);
+    const row = this.db.prepare('SELECT * FROM interactions WHERE id = ?').get(id);
     return row ? toInteraction(row) : undefined;
   }
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
     // Snapshot now: the record may change before the batch commits.
-    return this.#batcher.write([[UPSERT_INTERACTION, interactionParams(rec)]]);
+    return this.batcher.write([[UPSERT_INTERACTION, interactionParams(rec)]]);
   }
 
   // A seq already stored is refused by the database (the whole write fails); a client id already
@@ -63,7 +61,7 @@ export class SqliteInteractionStore implements InteractionStore {
   // interaction, so nothing else of such a write is kept without its entry.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
     const upsert: WriteOp[] = interaction ? [[UPSERT_INTERACTION, interactionParams(interaction)]] : [];
-    return this.#batcher.writeCounting([...upsert, [INSERT_ENTRY, timelineParams(entry)]]).then((changes) => {
+    return this.batcher.writeCounting([...upsert, [INSERT_ENTRY, timelineParams(entry)]]).then((changes) => {
       if (changes.at(-1) === 0) {
         throw conflict('client_id_taken', `client_id ${entry.clientId} already names another message of this chat: send it again to get that one.`);
       }
@@ -81,7 +79,7 @@ export class SqliteInteractionStore implements InteractionStore {
   }
 
   async listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
-    return this.#db
+    return this.db
       .prepare("SELECT * FROM interactions WHERE agent_id = ? AND state = 'ended' ORDER BY ended_at DESC LIMIT ?")
       .all(agentId, limit)
       .map(toInteraction);
@@ -89,7 +87,7 @@ export class SqliteInteractionStore implements InteractionStore {
 
   async countByState(): Promise<Record<InteractionState, number>> {
     const counts: Record<InteractionState, number> = { queued: 0, offered: 0, active: 0, ended: 0 };
-    for (const row of this.#db.prepare('SELECT state, COUNT(*) AS n FROM interactions GROUP BY state').all()) {
+    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM interactions GROUP BY state').all()) {
       counts[row.state as InteractionState] = Number(row.n);
     }
     return counts;

@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-ports.ts';
 import type { SmsEncoding } from '../../domain/sms-segments.ts';
+import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher } from './write-batcher.ts';
 
 const SQL = {
@@ -18,12 +19,11 @@ const SQL = {
 
 // The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
 // when its promise resolves.
-export class SqliteSmsStore implements SmsStore {
-  readonly #batcher: WriteBatcher;
+export class SqliteSmsStore extends SqliteStore implements SmsStore {
   readonly #s: Record<'seen' | 'pending' | 'getRoute' | 'getDelivery' | 'listDeliveries', StatementSync>;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
-    this.#batcher = batcher;
+    super(db, batcher);
     this.#s = {
       seen: db.prepare('SELECT 1 FROM sms_inbound WHERE id = ?'),
       pending: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 ORDER BY received_at, rowid'),
@@ -38,15 +38,15 @@ export class SqliteSmsStore implements SmsStore {
   }
 
   markSeen(sms: SeenSms): Promise<void> {
-    return this.#batcher.write([[SQL.markSeen, [sms.id, sms.from, sms.to, sms.gateway, sms.receivedAt]]]);
+    return this.batcher.write([[SQL.markSeen, [sms.id, sms.from, sms.to, sms.gateway, sms.receivedAt]]]);
   }
 
   savePart(p: StoredPart): Promise<void> {
-    return this.#batcher.write([[SQL.savePart, [p.id, p.from, p.to, p.gateway, p.receivedAt, p.ref, p.total, p.part, p.text]]]);
+    return this.batcher.write([[SQL.savePart, [p.id, p.from, p.to, p.gateway, p.receivedAt, p.ref, p.total, p.part, p.text]]]);
   }
 
   finishParts(ids: string[]): Promise<void> {
-    return this.#batcher.write(ids.map((id) => [SQL.finishPart, [id]]));
+    return this.batcher.write(ids.map((id) => [SQL.finishPart, [id]]));
   }
 
   async pendingParts(): Promise<StoredPart[]> {
@@ -64,7 +64,7 @@ export class SqliteSmsStore implements SmsStore {
   }
 
   saveRoute(r: SmsRoute): Promise<void> {
-    return this.#batcher.write([[SQL.saveRoute, [r.interactionId, r.customerNumber, r.serviceNumber, r.gateway, r.createdAt]]]);
+    return this.batcher.write([[SQL.saveRoute, [r.interactionId, r.customerNumber, r.serviceNumber, r.gateway, r.createdAt]]]);
   }
 
   async getRoute(interactionId: string): Promise<SmsRoute | undefined> {
@@ -91,7 +91,7 @@ export class SqliteSmsStore implements SmsStore {
       $detail: d.detail,
       $updated_at: d.updatedAt,
     };
-    return this.#batcher.write([[SQL.saveDelivery, params]]);
+    return this.batcher.write([[SQL.saveDelivery, params]]);
   }
 
   async getDelivery(id: string): Promise<SmsDelivery | undefined> {
