@@ -65,12 +65,6 @@ async function main(): Promise<void> {
   // ---- the domain ----
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   logDomainEvents(events, logger);
-  // An ended chat's phone leaves the simulated PSTN at once: nothing rings or reaches it any more.
-  events.subscribe((event) => {
-    if (event.type !== 'interaction_changed' || event.interaction.state !== 'ended' || !voice.simulatedPhones) return;
-    const interactionId = event.interaction.id;
-    voice.simulatedPhones.chatEnded(interactionId).catch((err: unknown) => logger.warn({ err, interactionId }, "removing an ended chat's phone failed"));
-  });
   // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before voice connects,
   // which reconciles its calls against their live call legs.
   const interactions = new Interactions({ store, events, clock });
@@ -139,6 +133,14 @@ async function main(): Promise<void> {
   });
   const server = createServer(config, app);
   const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger, new SipSockets(config.sipSockets, metrics.registry), config.sipSocketPingMs);
+  // An ended chat's phone goes at once: its sockets close (their places come back) and it leaves the
+  // simulated PSTN, so nothing rings or reaches it any more.
+  events.subscribe((event) => {
+    if (event.type !== 'interaction_changed' || event.interaction.state !== 'ended') return;
+    const interactionId = event.interaction.id;
+    sipProxy.closeOwner({ kind: 'customer', id: interactionId }, 'chat ended');
+    voice.simulatedPhones?.chatEnded(interactionId).catch((err: unknown) => logger.warn({ err, interactionId }, "removing an ended chat's phone failed"));
+  });
   const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, rateLimits, simulatedPstn: voice.simulatedPhones !== null });
   const port = await listen(server, config, logger);
   logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));

@@ -16,6 +16,7 @@ export class SipProxy {
   // Pinged and not answered yet: at the next ping such a socket is cut, so a phone that vanished
   // without closing (a dropped mobile network, a sleeping laptop) gives its place back.
   readonly #unanswered = new WeakSet<WebSocket>();
+  readonly #owners = new WeakMap<WebSocket, SipSocketOwner>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #wss = new WebSocketServer({
     noServer: true,
@@ -34,11 +35,25 @@ export class SipProxy {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: SipSocketOwner, who: string): void {
     const target = this.#target();
     if (!target) return this.refuse(socket, { status: 503, reason: 'calling_unavailable', message: 'calling not configured' });
+    // Gone while it was being authorised: its 'close' has passed, and a place claimed now would stay taken.
+    if (socket.destroyed) return;
     const place = this.#sockets.claim(owner);
     if ('status' in place) return this.refuse(socket, place);
     // The raw socket closes however the socket ends (handshake failed, either side closed).
     socket.once('close', place.release);
-    this.#wss.handleUpgrade(req, socket, head, (client) => this.pipe(client, target, who));
+    this.#wss.handleUpgrade(req, socket, head, (client) => {
+      this.#owners.set(client, owner);
+      this.pipe(client, target, who);
+    });
+  }
+
+  // The owner may hold no phone socket any more (its chat ended): each one it holds is closed, which
+  // gives its places back here and in Asterisk.
+  closeOwner(owner: SipSocketOwner, reason: string): void {
+    for (const client of this.#wss.clients) {
+      const held = this.#owners.get(client);
+      if (held?.kind === owner.kind && held.id === owner.id) client.close(1000, reason);
+    }
   }
 
   // Refuses the upgrade and counts the refusal (cc_sip_sockets_refused_total).

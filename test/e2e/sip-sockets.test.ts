@@ -142,3 +142,17 @@ t.test('phone sockets are capped per chat, per agent session, for customers and 
   await eventually('its place given back', async () => (metric(await metricsText(server.url), 'cc_sip_sockets', { kind: 'customer' }) === 2 ? true : undefined));
   t.pass('a phone socket that answers no ping is cut within two pings, and its place given back');
 });
+
+t.test("a chat that ends closes its open phone sockets, and their places come back", async (t) => {
+  const server = await withServer(t, { env: VOICE_ENV });
+  const chat = await startChat(server, 'roadside', '+15551230051');
+  const phone = await openSocket(customerSipUrl(server, chat));
+  t.teardown(() => phone.close());
+  const closed = new Promise<number>((resolve) => phone.ws.once('close', (code) => resolve(code)));
+  t.equal(metric(await metricsText(server.url), 'cc_sip_sockets', { kind: 'customer' }), 1, 'the phone socket holds a place');
+  const end = await fetch(`${server.url}/api/v1/chats/${chat.id}/end`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}` } });
+  t.equal(end.status, 200, 'the customer ends the chat');
+  t.equal(await closed, 1000, 'the server closes the ended chat\'s phone socket');
+  await eventually('the place given back', async () => (metric(await metricsText(server.url), 'cc_sip_sockets', { kind: 'customer' }) === 0 ? true : undefined));
+  t.pass("the ended chat's place is free again");
+});
