@@ -112,8 +112,9 @@ export class MultimediaDesk implements InteractionMedia {
     try {
       applyVideoEvent(video, 'allow', this.#clock.now());
     } catch (err) {
-      // The customer closed the request while the room opened: no room is left for nobody.
-      await this.#video!.close(video.id);
+      // The customer closed the request while the room opened: no room is left for nobody. (A second
+      // Allow that lost the race to the first leaves the room the first one opened.)
+      if (video.state !== 'active') await this.#video!.close(video.id);
       throw err;
     }
     await this.recordVideo(rec, 'agent');

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { DomainError } from '../domain/errors.ts';
-import { chatEnded } from '../domain/guards.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import { sessionOf } from './auth.ts';
 import { serveAgentSocket } from './desktop/realtime.ts';
@@ -75,15 +74,13 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     if (url.pathname === '/sip' && url.searchParams.has('chat') && deps.simulatedPstn) {
       // Development: a customer's simulated phone, opened by that chat's token while the chat is open.
       const chat = url.searchParams.get('chat') ?? '';
-      deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined).then(
-        (rec) => {
-          if (rec.state !== 'ended') return deps.sipProxy.upgrade(req, socket, head, { kind: 'customer', id: rec.id }, `customer:${rec.id}`);
-          const ended = chatEnded();
-          deps.sipProxy.refuse(socket, { status: statusOf(ended), reason: 'chat_ended', message: ended.message });
-        },
+      deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined, 'use_phone').then(
+        (rec) => deps.sipProxy.upgrade(req, socket, head, { kind: 'customer', id: rec.id }, `customer:${rec.id}`),
         (err: unknown) => {
           if (!(err instanceof DomainError)) deps.logger.error({ err }, 'phone socket authorisation failed');
-          deps.sipProxy.refuse(socket, { status: err instanceof DomainError ? statusOf(err) : 500, reason: 'not_authorised', message: 'not authorised' });
+          const status = err instanceof DomainError ? statusOf(err) : 500;
+          if (err instanceof DomainError && err.code === 'chat_ended') return deps.sipProxy.refuse(socket, { status, reason: 'chat_ended', message: err.message });
+          deps.sipProxy.refuse(socket, { status, reason: 'not_authorised', message: 'not authorised' });
         },
       );
       return;

@@ -214,3 +214,14 @@ t.test('a request the customer closes while the room opens: Allow is refused and
   t.same([video.state, video.endedBy], ['closed', 'customer']);
   t.notOk(d.rooms.rooms.has(video.id), 'no room left open');
 });
+
+t.test('Allow clicked twice at once: one opens the video, the other is refused and leaves its room open', async (t) => {
+  const d = await makeDesk();
+  const { interaction } = await activeChat(d);
+  const { video } = await d.desk.requestVideo(interaction.id);
+  const [first, second] = await Promise.allSettled([d.desk.allowVideo('alice', interaction.id), d.desk.allowVideo('alice', interaction.id)]);
+  t.equal(first.status, 'fulfilled', 'the first Allow starts the video');
+  t.equal(second.status === 'rejected' && second.reason instanceof DomainError && second.reason.code, 'video_active', 'the second is refused: the video runs');
+  t.equal(video.state, 'active', 'the video runs');
+  t.ok(d.rooms.rooms.has(video.id), 'its room is still open');
+});

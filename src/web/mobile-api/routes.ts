@@ -3,6 +3,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import { invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
+import type { CustomerAction } from '../../domain/guards.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import { isConversation } from '../../domain/timeline.ts';
 import { sendAttachment } from '../attachments.ts';
@@ -33,7 +34,8 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
     next();
   });
 
-  const authorize = (req: Request): Promise<InteractionRecord> => center.authorizeCustomer(String(req.params.id), bearerToken(req));
+  // With an action, the guard table is asked too, before a body is read or a limit is spent on it.
+  const authorize = (req: Request, action?: CustomerAction): Promise<InteractionRecord> => center.authorizeCustomer(String(req.params.id), bearerToken(req), action);
   const chatView = async (rec: InteractionRecord) => chatJson(rec, rec.agentId ? await center.agentDisplayName(rec.agentId) : null);
 
   router.post('/chats', async (req, res) => {
@@ -53,7 +55,7 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   });
 
   router.post('/chats/:id/messages', async (req, res) => {
-    const rec = await authorize(req);
+    const rec = await authorize(req, 'post_message');
     const body = parseBody(newMessageSchema, req.body);
     await limits.message(rec.id);
     const entry = await center.postCustomerMessage(rec.id, body.text, body.client_id);
@@ -69,7 +71,7 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   });
 
   router.post('/chats/:id/attachments', async (req, res) => {
-    const rec = await authorize(req);
+    const rec = await authorize(req, 'send_photo');
     const entry = await receivePhoto(req, res, {
       chatId: rec.id,
       limits,
@@ -93,7 +95,7 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   });
 
   router.post('/chats/:id/context', async (req, res) => {
-    const { id } = await authorize(req);
+    const { id } = await authorize(req, 'update_context');
     const body = parseBody(contextSchema, req.body);
     await limits.contextUpdate(id);
     res.json(await chatView(await center.updateContext(id, toDomainContext(body))));
@@ -108,8 +110,8 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   // Development only (simulated PSTN): the chat's own SIP phone, so the agent's calls from this chat
   // can be answered from the customer page (browser) or a test user agent (sip). An ended chat has none.
   router.post('/chats/:id/phone', async (req, res) => {
-    const rec = await center.authorizeCustomer(String(req.params.id), bearerToken(req), simulatedPhones ? 'use_phone' : undefined);
     if (!simulatedPhones) throw notFound('no_simulated_pstn', 'This server calls customers through a real trunk.');
+    const rec = await authorize(req, 'use_phone');
     const kind = (req.body as { kind?: unknown } | undefined)?.kind === 'sip' ? 'sip' : 'browser';
     const creds = await simulatedPhones.forChat(rec.id, rec.customer.phone, kind);
     res.set('Cache-Control', 'no-store').json({ path: '/sip', domain: 'contact-center', displayName: rec.customer.name, iceServers: [], ...creds });
