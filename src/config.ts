@@ -77,6 +77,7 @@ function rateLimits(env: NodeJS.ProcessEnv): RateLimitSettings {
     chatsPerAddressPerHour: limit('CHATS_PER_ADDRESS_PER_HOUR', 30),
     messagesPerChatPerMinute: limit('MESSAGES_PER_CHAT_PER_MINUTE', 120),
     contextUpdatesPerChatPerMinute: limit('CONTEXT_UPDATES_PER_CHAT_PER_MINUTE', 60),
+    phoneRequestsPerChatPerMinute: limit('PHONE_REQUESTS_PER_CHAT_PER_MINUTE', 10),
     uploadsPerChatPerHour: limit('UPLOADS_PER_CHAT_PER_HOUR', 30),
     uploadMbPerChatPerHour: limit('UPLOAD_MB_PER_CHAT_PER_HOUR', 150),
     uploadsPerAddressPerHour: limit('UPLOADS_PER_ADDRESS_PER_HOUR', 60),

@@ -98,4 +98,5 @@ export interface VideoRooms {
 export interface SipCredentialStore {
   digest(endpoint: string): Promise<string | undefined>;
   setDigest(endpoint: string, md5Cred: string): Promise<void>;
+  remove(endpoint: string): Promise<void>;
 }

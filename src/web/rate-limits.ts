@@ -12,6 +12,7 @@ export interface RateLimitSettings {
   chatsPerAddressPerHour: number;
   messagesPerChatPerMinute: number;
   contextUpdatesPerChatPerMinute: number;
+  phoneRequestsPerChatPerMinute: number;
   uploadsPerChatPerHour: number;
   uploadMbPerChatPerHour: number;
   uploadsPerAddressPerHour: number;
@@ -61,6 +62,7 @@ export class RateLimits {
   readonly #chats: RateLimiterAbstract;
   readonly #messages: RateLimiterAbstract;
   readonly #contextUpdates: RateLimiterAbstract;
+  readonly #phoneRequests: RateLimiterAbstract;
   readonly #uploads: PhotoBudgets;
 
   constructor(settings: RateLimitSettings, store: LimiterStore = memoryStore) {
@@ -68,6 +70,7 @@ export class RateLimits {
     this.#chats = store({ keyPrefix: 'chats_by_address', points: settings.chatsPerAddressPerHour, duration: HOUR });
     this.#messages = store({ keyPrefix: 'messages_by_chat', points: settings.messagesPerChatPerMinute, duration: MINUTE });
     this.#contextUpdates = store({ keyPrefix: 'context_by_chat', points: settings.contextUpdatesPerChatPerMinute, duration: MINUTE });
+    this.#phoneRequests = store({ keyPrefix: 'phone_by_chat', points: settings.phoneRequestsPerChatPerMinute, duration: MINUTE });
     this.#uploads = new PhotoBudgets(settings, store);
   }
 
@@ -81,6 +84,11 @@ export class RateLimits {
 
   contextUpdate(chatId: string): Promise<void> {
     return take(this.#contextUpdates, chatId, 1, 'Too many context updates in a short time.');
+  }
+
+  // Each ask for the chat's phone costs a durable write and four ARI requests.
+  phoneRequest(chatId: string): Promise<void> {
+    return take(this.#phoneRequests, chatId, 1, 'Too many requests for the phone in a short time.');
   }
 
   /**

@@ -67,8 +67,8 @@ t.test("a second chat with the same number never gets the first chat's calls", a
   await agent.locator('.call-state.call-released').waitFor({ timeout: 20_000 });
 });
 
-t.test('an ended chat gets no phone, and its phone leaves Asterisk', async (t) => {
-  const server = await withServer(t, { env: VOICE_ENV });
+t.test('an ended chat gets no phone, and its phone leaves Asterisk; asking too often is refused', async (t) => {
+  const server = await withServer(t, { env: { ...VOICE_ENV, PHONE_REQUESTS_PER_CHAT_PER_MINUTE: '2' } });
   const ari = await ariCredentials(server);
   const chat = await startChat(server, 'roadside', NUMBER);
   const phone = await askPhone(server, chat);
@@ -77,6 +77,9 @@ t.test('an ended chat gets no phone, and its phone leaves Asterisk', async (t) =
   const endpoint = () => fetch(`${ari.url}/endpoints/PJSIP/${login.username}`, { headers: { authorization: ari.auth } });
   t.equal((await endpoint()).status, 200, 'the phone is an endpoint in Asterisk');
   t.same((await askPhone(server, chat)).status, 200, 'asking again gives the same phone');
+  const tooOften = await askPhone(server, chat);
+  t.equal(tooOften.status, 429, 'a third ask within the minute is refused');
+  t.ok(Number(tooOften.headers.get('retry-after')) > 0, 'with Retry-After');
 
   const ended = await fetch(`${server.url}/api/v1/chats/${chat.id}/end`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}` } });
   t.equal(ended.status, 200, 'the customer ends the chat');

@@ -21,7 +21,7 @@ function memoryAsterisk() {
     },
   } as unknown as Ari;
   const stored = new Map<string, string>();
-  const credentials = { digest: async (k: string) => stored.get(k), setDigest: async (k: string, v: string) => void stored.set(k, v) };
+  const credentials = { digest: async (k: string) => stored.get(k), setDigest: async (k: string, v: string) => void stored.set(k, v), remove: async (k: string) => void stored.delete(k) };
   return { objects, stored, phones: new ChatPhones(() => ari, credentials) };
 }
 
@@ -60,6 +60,8 @@ t.test("an ended chat's phone leaves Asterisk; the other chat's stays", async (t
   await phones.chatEnded('chat-a'); // again (every change of an ended chat tells): harmless
   t.same(['endpoint', 'aor', 'auth'].filter((type) => objects.has(`${type}/${a.username}`)), [], 'endpoint, aor and auth removed');
   t.ok(objects.has(`endpoint/${b.username}`), 'the other chat keeps its phone');
+  t.equal(await phones.endpointOf('chat-a'), undefined, "the ended chat's phone is forgotten: no call names it");
+  t.equal(await phones.endpointOf('chat-b'), b.username);
   await phones.chatEnded('chat-never-asked');
   t.pass('a chat without a phone ends without error');
 });

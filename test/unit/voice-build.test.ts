@@ -16,7 +16,7 @@ const CONFIG: VoiceConfig = {
   customerDial: 'PJSIP/{number}@trunk',
   simulatedPstn: false,
 };
-const deps = { agents: async () => [], credentials: { digest: async () => undefined, setDigest: async () => undefined } };
+const deps = { agents: async () => [], credentials: { digest: async () => undefined, setDigest: async () => undefined, remove: async () => undefined } };
 const quiet = pino({ level: 'silent' });
 
 t.test('built, not connected: calls fail saying Asterisk is not reachable, health says connecting', async (t) => {

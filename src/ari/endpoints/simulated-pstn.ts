@@ -16,8 +16,9 @@ import { newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MED
 //   PSTN makes one (tests, through ARI); nothing on the public API does.
 //
 // Both have context from-simulated-customers (which can call nothing) and the number as callerid. A
-// phone gets a new password each time it is asked for, kept nowhere: Asterisk gets its digest (and
-// the store, for a chat's phone, so it can be pushed again), the caller the password.
+// phone gets a new password each time it is asked for, kept nowhere: Asterisk gets its digest, the
+// caller the password. The store keeps a chat's phone's digest while the chat is open: a call to the
+// chat names its phone only if it has one.
 
 export const SIMULATED_PHONE_HEADER = 'X-Simulated-Phone';
 
@@ -98,6 +99,7 @@ export class ChatPhones {
       for (const objectType of ['endpoint', 'aor', 'auth']) {
         await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id: name }).catch(ignoreNotFound);
       }
+      await this.#credentials.remove(name);
     });
   }
 }

@@ -11,4 +11,8 @@ export class SqliteSipCredentials extends SqliteStore implements SipCredentialSt
       'INSERT INTO sip_credentials (endpoint, md5_cred, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET md5_cred = excluded.md5_cred, created_at = excluded.created_at';
     return this.batcher.write([[sql, [endpoint, md5Cred, Date.now()]]]);
   }
+
+  remove(endpoint: string): Promise<void> {
+    return this.batcher.write([['DELETE FROM sip_credentials WHERE endpoint = ?', [endpoint]]]);
+  }
 }

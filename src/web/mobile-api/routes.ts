@@ -112,6 +112,7 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   router.post('/chats/:id/phone', async (req, res) => {
     if (!simulatedPhones) throw notFound('no_simulated_pstn', 'This server calls customers through a real trunk.');
     const rec = await authorize(req, 'use_phone');
+    await limits.phoneRequest(rec.id);
     const kind = (req.body as { kind?: unknown } | undefined)?.kind === 'sip' ? 'sip' : 'browser';
     const creds = await simulatedPhones.forChat(rec.id, rec.customer.phone, kind);
     res.set('Cache-Control', 'no-store').json({ path: '/sip', domain: 'contact-center', displayName: rec.customer.name, iceServers: [], ...creds });
