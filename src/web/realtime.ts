@@ -18,6 +18,9 @@ import type { SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
 import { refuseUpgrade as refuse } from './upgrade-refusal.ts';
 
+// A WebSocket close code of the application range: "your session ended, log in again".
+export const SESSION_ENDED = 4401;
+
 export interface RealtimeDeps {
   center: ContactCenter;
   // Closes a participant's video transports when their socket goes (closed tab, dropped connection).
@@ -54,6 +57,12 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       return wss.handleUpgrade(req, socket, head, (ws) => {
         track(ws, 'agent');
         serveAgentSocket({ ws, session, ...deps });
+        // A session ended by an admin (disabled, new password) or by a password change elsewhere: the
+        // page hears it at once and goes to the login (public/desktop.js).
+        const stop = deps.sessions.onEnded((ended) => {
+          if (ended.id === session.id) ws.close(SESSION_ENDED, 'session ended');
+        });
+        ws.on('close', stop);
       });
     }
     if (CUSTOMER_EVENTS_PATH.test(url.pathname)) {
