@@ -64,7 +64,8 @@ async function main(): Promise<void> {
   const smsNumbers = config.smsNumbers;
   const refreshSmsNumbers = (services: Service[]) => {
     for (const number of Object.keys(smsNumbers)) delete smsNumbers[number];
-    for (const s of services) if (s.smsNumber) smsNumbers[s.smsNumber] = s.id;
+    const numbered = services.filter((s) => s.smsNumber).sort((a, b) => a.smsNumber!.localeCompare(b.smsNumber!));
+    for (const s of numbered) smsNumbers[s.smsNumber!] = s.id;
   };
   refreshSmsNumbers(await directory.listServices());
   const enabledAgents = async () => (await directory.listAgents()).filter((a) => !a.disabled);
