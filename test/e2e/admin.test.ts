@@ -8,13 +8,15 @@ t.test('an admin adds a service and its agent; routing, password change and disa
   const server = await withServer(t);
   const browser = await withBrowser(t);
   const pageErrors: string[] = [];
-  const [admin, tow, other, customer] = await Promise.all(
-    [0, 1, 2, 3].map(async () => {
-      const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-      page.on('pageerror', (err) => pageErrors.push(err.message));
-      return page;
-    }),
-  );
+  const newPage = async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    return page;
+  };
+  const admin = await newPage();
+  const tow = await newPage();
+  const other = await newPage();
+  const customer = await newPage();
 
   // The admin goes from the desktop's header to the admin pages and adds a service.
   await logInPage(admin, server.url, 'agent1', 'demo');

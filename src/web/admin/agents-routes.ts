@@ -3,18 +3,15 @@ import type { AgentForm } from '../../domain/admin-rules.ts';
 import type { Administration } from '../../domain/administration.ts';
 import type { Agent } from '../../domain/directory.ts';
 import type { Views } from '../views.ts';
-import { actorOf, list as listField, pathId, refusalOf, text, type Refusal } from './admin-kit.ts';
+import { actorOf, disableEnableRoutes, sendPage, list as listField, pathId, recordRoutes, refusalOf, text, type ListExtra, type Refusal } from './admin-kit.ts';
 
 type Values = AgentForm & { password: string };
 const emptyForm: Values = { username: '', displayName: '', role: 'agent', serviceIds: [], password: '' };
 const formOf = (a: Agent): Values => ({ username: a.id, displayName: a.displayName, role: a.role, serviceIds: a.serviceIds, password: '' });
-const readForm = (req: Request): Values => ({
-  username: text(req, 'username'),
-  displayName: text(req, 'displayName'),
-  role: text(req, 'role'),
-  serviceIds: listField(req, 'serviceIds'),
-  password: text(req, 'password'),
-});
+const readForm = (req: Request, editing: string | null): Values => {
+  const [displayName, role, password] = ['displayName', 'role', 'password'].map((name) => text(req, name)) as [string, string, string];
+  return { username: editing ?? text(req, 'username'), displayName, role, password, serviceIds: listField(req, 'serviceIds') };
+};
 
 // /admin/agents (admins only, gated in admin/index.ts): the table, Add agent, edit name, role and
 // services, Disable/Enable and Reset password in each row. A generated password is shown once, in
@@ -22,8 +19,10 @@ const readForm = (req: Request): Values => ({
 export function agentsRouter(admin: Administration, views: Views): Router {
   const router = Router();
 
-  const table = async (req: Request, res: Response, extra: { notice?: string; refusal?: Refusal; password?: { username: string; password: string } } = {}) => {
-    res.status(extra.refusal?.status ?? 200).type('html').send(
+  const table = async (req: Request, res: Response, extra: ListExtra = {}) => {
+    sendPage(
+      res,
+      extra.refusal,
       views.render('admin/agents', {
         title: 'Agents',
         csrf: req.agentSession!.csrfToken,
@@ -36,7 +35,9 @@ export function agentsRouter(admin: Administration, views: Views): Router {
     );
   };
   const form = async (req: Request, res: Response, values: Values, editing: string | null, refusal?: Refusal) => {
-    res.status(refusal?.status ?? 200).type('html').send(
+    sendPage(
+      res,
+      refusal,
       views.render('admin/agent-form', {
         title: editing ? `Edit ${values.username}` : 'Add agent',
         csrf: req.agentSession!.csrfToken,
@@ -49,40 +50,24 @@ export function agentsRouter(admin: Administration, views: Views): Router {
     );
   };
 
-  router.get('/admin/agents', (req, res) => table(req, res));
-  router.get('/admin/agents/new', (req, res) => form(req, res, emptyForm, null));
-  router.get('/admin/agents/:id/edit', async (req, res) => form(req, res, formOf(await admin.agent(pathId(req))), pathId(req)));
-
-  router.post('/admin/agents', async (req, res) => {
-    const values = readForm(req);
-    try {
+  recordRoutes(router, {
+    base: '/admin/agents',
+    empty: emptyForm,
+    read: readForm,
+    load: async (id) => formOf(await admin.agent(id)),
+    list: table,
+    form,
+    retyped: (values) => ({ ...values, password: '' }),
+    async save(req, values, editing) {
+      if (editing) return { notice: `Agent ${(await admin.updateAgent(actorOf(req), editing, values)).id} saved.` };
       const { agent, generatedPassword } = await admin.createAgent(actorOf(req), values);
-      return table(req, res, { notice: `Agent ${agent.id} added.`, password: generatedPassword ? { username: agent.id, password: generatedPassword } : undefined });
-    } catch (err) {
-      return form(req, res, { ...values, password: '' }, null, refusalOf(err));
-    }
+      return { notice: `Agent ${agent.id} added.`, password: generatedPassword ? { username: agent.id, password: generatedPassword } : undefined };
+    },
   });
-
-  router.post('/admin/agents/:id', async (req, res) => {
-    const values = { ...readForm(req), username: pathId(req) };
-    try {
-      const agent = await admin.updateAgent(actorOf(req), pathId(req), values);
-      return table(req, res, { notice: `Agent ${agent.id} saved.` });
-    } catch (err) {
-      return form(req, res, values, pathId(req), refusalOf(err));
-    }
-  });
-
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    router.post(`/admin/agents/:id/${action}`, async (req, res) => {
-      try {
-        const a = await admin.setAgentDisabled(actorOf(req), pathId(req), disabled);
-        return table(req, res, { notice: disabled ? `${a.id} is disabled: its sessions ended and its chats went back to the queue.` : `${a.id} can log in again.` });
-      } catch (err) {
-        return table(req, res, { refusal: refusalOf(err) });
-      }
-    });
-  }
+  disableEnableRoutes(router, '/admin/agents', async (req, disabled) => {
+    const a = await admin.setAgentDisabled(actorOf(req), pathId(req), disabled);
+    return disabled ? `${a.id} is disabled: its sessions ended and its chats went back to the queue.` : `${a.id} can log in again.`;
+  }, table);
 
   router.post('/admin/agents/:id/reset-password', async (req, res) => {
     try {
