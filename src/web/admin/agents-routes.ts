@@ -20,34 +20,26 @@ export function agentsRouter(admin: Administration, views: Views): Router {
   const router = Router();
 
   const table = async (req: Request, res: Response, extra: ListExtra = {}) => {
-    sendPage(
-      res,
-      extra.refusal,
-      views.render('admin/agents', {
-        title: 'Agents',
-        csrf: req.agentSession!.csrfToken,
-        agents: await admin.listAgents(),
-        services: await admin.listServices(),
-        notice: extra.notice,
-        alert: extra.refusal?.alert,
-        password: extra.password,
-      }),
-    );
+    sendPage(res, extra.refusal, views.render('admin/agents', {
+      title: 'Agents',
+      csrf: req.agentSession!.csrfToken,
+      agents: await admin.listAgents(),
+      services: await admin.listServices(),
+      notice: extra.notice,
+      alert: extra.refusal?.alert,
+      password: extra.password,
+    }));
   };
   const form = async (req: Request, res: Response, values: Values, editing: string | null, refusal?: Refusal) => {
-    sendPage(
-      res,
-      refusal,
-      views.render('admin/agent-form', {
-        title: editing ? `Edit ${values.username}` : 'Add agent',
-        csrf: req.agentSession!.csrfToken,
-        values,
-        editing,
-        services: await admin.listServices(),
-        errors: refusal?.fields ?? {},
-        alert: refusal?.alert,
-      }),
-    );
+    sendPage(res, refusal, views.render('admin/agent-form', {
+      title: editing ? `Edit ${values.username}` : 'Add agent',
+      csrf: req.agentSession!.csrfToken,
+      values,
+      editing,
+      services: await admin.listServices(),
+      errors: refusal?.fields ?? {},
+      alert: refusal?.alert,
+    }));
   };
 
   recordRoutes(router, {

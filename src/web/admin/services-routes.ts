@@ -18,18 +18,10 @@ export function servicesRouter(admin: Administration, views: Views): Router {
   const router = Router();
 
   const list = async (req: Request, res: Response, extra: ListExtra = {}) => {
-    sendPage(
-      res,
-      extra.refusal,
-      views.render('admin/services', { title: 'Services', csrf: req.agentSession!.csrfToken, services: await admin.listServices(), notice: extra.notice, alert: extra.refusal?.alert }),
-    );
+    sendPage(res, extra.refusal, views.render('admin/services', { title: 'Services', csrf: req.agentSession!.csrfToken, services: await admin.listServices(), notice: extra.notice, alert: extra.refusal?.alert }));
   };
   const form = (req: Request, res: Response, values: ServiceForm, editing: string | null, refusal?: Refusal) => {
-    sendPage(
-      res,
-      refusal,
-      views.render('admin/service-form', { title: editing ? `Edit ${values.name}` : 'Add service', csrf: req.agentSession!.csrfToken, values, editing, errors: refusal?.fields ?? {}, alert: refusal?.alert }),
-    );
+    sendPage(res, refusal, views.render('admin/service-form', { title: editing ? `Edit ${values.name}` : 'Add service', csrf: req.agentSession!.csrfToken, values, editing, errors: refusal?.fields ?? {}, alert: refusal?.alert }));
   };
 
   recordRoutes(router, {
