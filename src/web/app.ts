@@ -123,7 +123,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopVideoRouter(multimedia));
   app.use(adminTelephonyRouter({ center, sessions, views, telephony: deps.telephonyAdmin ?? null }));
   app.use(administrationRouter({ admin: deps.admin, sessions, views }));
-  app.use(accountRouter({ admin: deps.admin, sessions, views }));
+  app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login }));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

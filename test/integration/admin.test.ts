@@ -219,6 +219,18 @@ t.test('/account: the current password is needed; the change ends the other sess
   t.notMatch(server.logs(), 'replacement pass 1', 'no password in any log line');
 });
 
+t.test('/account: guessing the current password meets the login backoff', async (t) => {
+  await postAgent({ username: 'guess1', displayName: 'Guess One', role: 'agent', password: 'guessed pass 1' }, []);
+  const session = await login(server, 'guess1', 'guessed pass 1');
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await post(session, '/account/password', { currentPassword: `wrong ${i} guess`, newPassword: 'another pass 12' })).status);
+  t.same(statuses, [400, 400, 400, 400, 400], 'the free attempts: each wrong guess is refused next to the field');
+  const res = await agentPost(session, '/account/password', { currentPassword: 'guessed pass 1', newPassword: 'another pass 12' });
+  t.equal(res.status, 429, 'then even the right one waits');
+  t.ok(Number(res.headers.get('retry-after')) > 0);
+  t.match(await res.text(), /Too many attempts\. Try again in/);
+});
+
 t.test('DEMO_DATA=off starts empty; npm run admin -- create-admin prints a one-time password that logs in', async (t) => {
   const empty = await withServer(t, { env: { DEMO_DATA: 'off' } });
   t.equal((await submitLogin(empty, 'agent1', 'demo')).status, 401, 'no demo agents');
