@@ -26,11 +26,11 @@ const post = async (who: Agent, path: string, form: Record<string, string> = {})
   const res = await agentPost(who, path, form);
   return { status: res.status, html: await res.text() };
 };
-// Add agent, with one checkbox per service ticked, as a browser sends the form.
-const postAgent = async (fields: Record<string, string>, serviceIds: string[]) => {
+// Add agent (or an edit, at `path`), with one checkbox per service ticked, as a browser sends the form.
+const postAgent = async (fields: Record<string, string>, serviceIds: string[], path = '/admin/agents') => {
   const form = new URLSearchParams(fields);
   for (const id of serviceIds) form.append('serviceIds', id);
-  const res = await fetch(`${server.url}/admin/agents`, {
+  const res = await fetch(`${server.url}${path}`, {
     method: 'POST',
     headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/x-www-form-urlencoded' },
     body: form.toString(),
@@ -177,6 +177,19 @@ t.test("disabling an agent closes its desktop's socket with 'session ended' and 
   await eventually('the chat offered to agent2', async () => (await desktopPage(agent2)).includes(`/desktop/interactions/${chat.id}"`) || undefined);
   const history = await agentGet(agent2, `/desktop/interactions/${chat.id}`);
   t.match(await history.text(), 'Back in the queue: Lea Ver was disabled', 'the timeline says why');
+});
+
+t.test('edits: a service keeps its id; an agent gets a new name, role and services; each audited before and after', async (t) => {
+  const form = await page(admin, '/admin/services/claims/edit');
+  t.match(form.html, /id="f-id" name="id" type="text" value="claims" readonly/, 'the id is shown, not editable');
+  t.equal((await post(admin, '/admin/services/claims', { id: 'renamed', name: 'Claims and Damage', recordCalls: 'on' })).status, 200);
+  t.match((await page(admin, '/admin/services')).html, /<tr data-service="claims">[\s\S]*?Claims and Damage/, 'renamed, same id');
+  const edited = await agentPost(admin, '/admin/agents/agent2', { displayName: 'Agent Deux', role: 'supervisor', serviceIds: 'claims' });
+  t.equal(edited.status, 200);
+  t.match(await edited.text(), /<tr data-agent="agent2">[\s\S]*?Agent Deux[\s\S]*?Supervisor[\s\S]*?Claims and Damage<\/td>/);
+  t.match((await page(admin, '/admin/audit')).html, /agent\.updated<\/td><td>agent <code>agent2<\/code><\/td><td>displayName: Agent Two; role: agent; serviceIds: roadside, claims[^<]*<\/td><td>displayName: Agent Deux; role: supervisor; serviceIds: claims/);
+  const restored = await postAgent({ displayName: 'Agent Two', role: 'agent' }, ['roadside', 'claims'], '/admin/agents/agent2');
+  t.equal(restored.status, 200, 'restored as the demo had it');
 });
 
 t.test('the last admin cannot be disabled or demoted', async (t) => {
