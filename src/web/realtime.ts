@@ -45,6 +45,9 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     ws.on('close', () => deps.metrics.sockets.dec({ kind }));
   };
 
+  // An ended session's softphone socket is cut with its page's (see SESSION_ENDED below).
+  const stopSipOfEnded = deps.sessions.onEnded((ended) => deps.sipProxy.closeOwner({ kind: 'agent', id: ended.id }, SESSION_ENDED, 'session ended'));
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => deps.logger.debug({ err }, 'upgrade socket error'));
     // A request line no URL parser takes (`GET http://[`) is refused, not thrown out of this listener.
@@ -109,6 +112,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
 
   return {
     close() {
+      stopSipOfEnded();
       // 1012 "service restart": browsers' reconnect logic treats it as worth retrying.
       for (const ws of wss.clients) ws.close(1012, 'server restarting');
       wss.close();

@@ -17,6 +17,8 @@ export class SipProxy {
   // without closing (a dropped mobile network, a sleeping laptop) gives its place back.
   readonly #unanswered = new WeakSet<WebSocket>();
   readonly #heartbeat: NodeJS.Timeout;
+  // Open sockets by owner ("agent:<session id>"), so an ended session's softphone is cut at once.
+  readonly #byOwner = new Map<string, Set<WebSocket>>();
   readonly #wss = new WebSocketServer({
     noServer: true,
     maxPayload: 256 * 1024,
@@ -38,7 +40,21 @@ export class SipProxy {
     if ('status' in place) return this.refuse(socket, place);
     // The raw socket closes however the socket ends (handshake failed, either side closed).
     socket.once('close', place.release);
-    this.#wss.handleUpgrade(req, socket, head, (client) => this.pipe(client, target, who));
+    this.#wss.handleUpgrade(req, socket, head, (client) => {
+      const key = ownerKey(owner);
+      const mine = this.#byOwner.get(key) ?? new Set();
+      this.#byOwner.set(key, mine.add(client));
+      client.on('close', () => {
+        mine.delete(client);
+        if (mine.size === 0 && this.#byOwner.get(key) === mine) this.#byOwner.delete(key);
+      });
+      this.pipe(client, target, who);
+    });
+  }
+
+  // The owner's sockets close (their upstream with them): a session that ended keeps no phone.
+  closeOwner(owner: SipSocketOwner, code: number, reason: string): void {
+    for (const client of this.#byOwner.get(ownerKey(owner)) ?? []) client.close(code, reason);
   }
 
   // Refuses the upgrade and counts the refusal (cc_sip_sockets_refused_total).
@@ -93,3 +109,5 @@ export class SipProxy {
     });
   }
 }
+
+const ownerKey = (owner: SipSocketOwner) => `${owner.kind}:${owner.id}`;

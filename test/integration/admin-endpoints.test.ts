@@ -1,7 +1,9 @@
 // Desk-phone and softphone endpoints follow the agent list, in the Asterisk the server starts: an agent
 // added on /admin/agents gets its endpoints, a disabled one loses them (and its registered phone), and
-// enabling brings them back.
+// enabling brings them back. Its softphone socket through /sip is cut with its sessions.
+import { once } from 'node:events';
 import t from 'tap';
+import { WebSocket } from 'ws';
 import { Baresip } from '../helpers/baresip.ts';
 import { agentPost } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -29,7 +31,15 @@ t.test('endpoints are created, removed and pushed again as an agent is added, di
   t.teardown(() => phone.stop());
   await phone.waitRegistered('desk1-desk');
 
+  // The agent's softphone socket through /sip, open in its session.
+  const session = await login(server, 'desk1', 'desk one pass 1');
+  const softphone = new WebSocket(`${server.url.replace('http', 'ws')}/sip`, 'sip', { headers: { cookie: session.cookie, origin: server.url } });
+  await once(softphone, 'open');
+  const closed = once(softphone, 'close');
+
   t.equal(await post('/admin/agents/desk1/disable'), 200);
+  const [code] = (await closed) as [number];
+  t.equal(code, 4401, "the disabled agent's softphone socket is cut at once");
   await eventually('the endpoints gone', async () => ((await both()).every((s) => s === 404) ? true : undefined), 10_000);
   t.pass('disabled: both endpoints are removed, with the phone registered on one');
 
