@@ -159,7 +159,15 @@
     setConnection('Connected', 'open');
     syncPanels();
   });
-  document.addEventListener('htmx:wsClose', () => setConnection('Reconnecting…', 'closed'));
+  // 4401: the server ended this session (the agent was disabled or its password changed): log in again.
+  document.addEventListener('htmx:wsClose', (e) => {
+    if (e.detail && e.detail.event && e.detail.event.code === 4401) {
+      setConnection('Logged out', 'closed');
+      location.assign('/login');
+      return;
+    }
+    setConnection('Reconnecting…', 'closed');
+  });
   document.addEventListener('htmx:wsAfterMessage', (e) => {
     maybeVideo(e.detail.message);
     maybeSms();

@@ -12,6 +12,8 @@ export interface Config extends VoiceConfig, SmsConfig {
   dataDir: string;
   logLevel: string;
   demoAgentPassword: string | undefined;
+  // DEMO_DATA=off: a production install starts empty (npm run admin -- create-admin <username>).
+  demoData: boolean;
   offerTimeoutMs: number;
   maxChatsPerAgent: number;
   tlsCert: string | undefined;
@@ -36,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.DATA_DIR || './data'),
     logLevel: env.LOG_LEVEL || 'info',
     demoAgentPassword: env.DEMO_AGENT_PASSWORD || undefined,
+    demoData: onOff('DEMO_DATA', env.DEMO_DATA, true),
     offerTimeoutMs: int(env.OFFER_TIMEOUT_S, 30) * 1000,
     maxChatsPerAgent: int(env.MAX_CHATS_PER_AGENT, 3),
     tlsCert: env.TLS_CERT || undefined,
@@ -130,6 +133,12 @@ function atLeastOne(name: string, n: number): number {
 function simulatedPstn(env: NodeJS.ProcessEnv): boolean {
   const value = env.SIMULATED_PSTN || (telephonyMode(env) === 'local' ? 'on' : 'off');
   if (value !== 'on' && value !== 'off') throw new Error(`SIMULATED_PSTN must be on or off, got "${value}"`);
+  return value === 'on';
+}
+
+function onOff(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value !== 'on' && value !== 'off') throw new Error(`${name} must be on or off, got "${value}"`);
   return value === 'on';
 }
 

@@ -21,3 +21,18 @@ export async function seedDemoData(directory: Directory, password: string | unde
     : 'demo agents agent1 and agent2 created with the password "demo", which logs in from this machine only: set DEMO_AGENT_PASSWORD before the first start to log in from others';
   logger.warn({ agents: ['agent1', 'agent2'], services: ['roadside', 'claims'] }, warning);
 }
+
+// SMS numbers are set on /admin/services. SMS_NUMBERS only seeds them: while no service has an SMS
+// number yet (a first start, or a database from before numbers were kept per service), each of its
+// numbers goes to its service, when that service exists.
+export async function seedSmsNumbers(directory: Directory, numbers: Readonly<Record<string, string>>, logger: Logger): Promise<void> {
+  const services = await directory.listServices();
+  if (services.some((s) => s.smsNumber)) return;
+  for (const [number, serviceId] of Object.entries(numbers)) {
+    const service = services.find((s) => s.id === serviceId && !s.smsNumber);
+    if (!service) continue;
+    service.smsNumber = number;
+    await directory.saveService(service);
+    logger.info({ serviceId, number }, 'SMS number from SMS_NUMBERS given to its service');
+  }
+}

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createVoice } from './ari/index.ts';
 import { loadConfig, type Config } from './config.ts';
-import { seedDemoData } from './demo-data.ts';
+import { seedDemoData, seedSmsNumbers } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
+import { Administration } from './domain/administration.ts';
 import { ContactCenter } from './domain/contact-center.ts';
+import type { Service } from './domain/directory.ts';
 import { DomainEvents } from './domain/events.ts';
 import { Interactions } from './domain/interactions.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
@@ -26,6 +28,7 @@ import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
 import { createWebApp } from './web/app.ts';
 import { EventHub } from './web/event-hub.ts';
 import { Metrics } from './web/metrics.ts';
+import { hashPassword, verifyPassword } from './web/passwords.ts';
 import { RateLimits } from './web/rate-limits.ts';
 import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
@@ -55,10 +58,20 @@ async function main(): Promise<void> {
   const directory = new SqliteDirectory(db, batcher);
   const attachments = new FileAttachmentStore(join(config.dataDir, 'attachments'));
   await attachments.init();
-  await seedDemoData(directory, config.demoAgentPassword, logger);
+  if (config.demoData) await seedDemoData(directory, config.demoAgentPassword, logger);
+  await seedSmsNumbers(directory, config.smsNumbers, logger);
+  // The SMS numbers are the services' (set on /admin/services): the one map SMS reads, kept in place.
+  const smsNumbers = config.smsNumbers;
+  const refreshSmsNumbers = (services: Service[]) => {
+    for (const number of Object.keys(smsNumbers)) delete smsNumbers[number];
+    const numbered = services.filter((s) => s.smsNumber).sort((a, b) => a.smsNumber!.localeCompare(b.smsNumber!));
+    for (const s of numbered) smsNumbers[s.smsNumber!] = s.id;
+  };
+  refreshSmsNumbers(await directory.listServices());
+  const enabledAgents = async () => (await directory.listAgents()).filter((a) => !a.disabled);
 
   // ---- adapters, built: voice and SMS touch nothing yet; the SFU's workers are its own processes ----
-  const voice = createVoice(config, logger, { agents: () => directory.listAgents(), credentials: new SqliteSipCredentials(db, batcher) });
+  const voice = createVoice(config, logger, { agents: enabledAgents, credentials: new SqliteSipCredentials(db, batcher) });
   const sms = createSms(config, logger, { ari: voice.app });
   const video = await startVideo({ ...sfuOptionsFromEnv(), logger });
 
@@ -89,7 +102,7 @@ async function main(): Promise<void> {
     store: new SqliteSmsStore(db, batcher),
     clock,
     timers,
-    numbers: config.smsNumbers,
+    numbers: smsNumbers,
     partWaitMs: config.smsPartWaitMs,
     senders: sms.senders,
     onError: (err, what) => logger.error({ err }, what),
@@ -106,12 +119,29 @@ async function main(): Promise<void> {
     liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
   });
 
-  // ---- web, then listen ----
+  // ---- administration: routing, sessions, phones and SMS numbers follow every change ----
   const sessions = new SessionRegistry(config.sessionTtlMs);
+  const admin = new Administration({
+    directory,
+    clock,
+    passwords: { hash: hashPassword, verify: verifyPassword },
+    hooks: {
+      async agentChanged(agent, change) {
+        await center.agentChanged(agent);
+        if (change === 'disabled' || change === 'password') sessions.endAgent(agent.id);
+        if (change !== 'password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
+      },
+      servicesChanged: async (services) => refreshSmsNumbers(services),
+    },
+  });
+  if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
+
+  // ---- web, then listen ----
   const metrics = new Metrics(center, store, events);
   const rateLimits = new RateLimits(config.rateLimits);
   const { app, presenter } = createWebApp({
     center,
+    admin,
     multimedia,
     sessions,
     metrics,
@@ -138,7 +168,7 @@ async function main(): Promise<void> {
   events.subscribe((event) => {
     if (event.type !== 'interaction_changed' || event.interaction.state !== 'ended') return;
     const interactionId = event.interaction.id;
-    sipProxy.closeOwner({ kind: 'customer', id: interactionId }, 'chat ended');
+    sipProxy.closeOwner({ kind: 'customer', id: interactionId }, 1000, 'chat ended');
     voice.simulatedPhones?.chatEnded(interactionId).catch((err: unknown) => logger.warn({ err, interactionId }, "removing an ended chat's phone failed"));
   });
   const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, rateLimits, simulatedPstn: voice.simulatedPhones !== null });

@@ -71,6 +71,9 @@ export interface Voice {
   health(): VoiceHealth;
   // Never rejects: a voice that cannot connect says why in health() and keeps trying where it can.
   connect(sinks: VoiceSinks): Promise<void>;
+  // Desk-phone and softphone endpoints follow the agent list: a new or enabled agent's are pushed, a
+  // disabled agent's removed. Asterisk unreachable: the next connect pushes the list as it is then.
+  agentChanged(agent: Agent): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +91,7 @@ const NO_VOICE: Voice = {
   sipWsUrl: () => null,
   health: () => ({ state: 'not_configured', detail: 'TELEPHONY=off' }),
   connect: async () => undefined,
+  agentChanged: async () => undefined,
   stop: async () => undefined,
 };
 
@@ -142,6 +146,13 @@ class AriVoice implements Voice {
     };
     this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.browserPassword(this.connected(), agentId) });
     this.admin = telephonyAdmin({ ari: current, endpoints: this.#endpoints, callLegs: this.telephony, agents: deps.agents });
+  }
+
+  async agentChanged(agent: Agent): Promise<void> {
+    const ari = this.connected();
+    if (!ari) return;
+    if (agent.disabled) await this.#endpoints.remove(ari, agent.id);
+    else await this.#endpoints.push(ari, [agent]);
   }
 
   sipWsUrl(): string | null {

@@ -2,8 +2,8 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, type AgentState, type PresenceEvent } from './agent-presence.ts';
 import { checkedContext, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
-import type { Service } from './directory.ts';
-import { forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
+import type { Agent, Service } from './directory.ts';
+import { conflict, forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
 import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
 import { mergeContext, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
@@ -26,16 +26,7 @@ export class ContactCenter {
 
   // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the queue.
   async recover(): Promise<void> {
-    for (const agent of await this.#d.directory.listAgents()) {
-      this.#agents.set(agent.id, {
-        agentId: agent.id,
-        serviceIds: agent.serviceIds,
-        presence: 'not_ready',
-        idleSince: this.#d.clock.now(),
-        interactions: new Set(),
-        pendingOffer: null,
-      });
-    }
+    for (const agent of await this.#d.directory.listAgents()) this.#agents.set(agent.id, this.newAgentState(agent));
     await this.#open.load();
     for (const rec of this.#open.all()) {
       if (rec.state === 'offered') {
@@ -52,6 +43,7 @@ export class ContactCenter {
 
   async startChat(chat: NewChat): Promise<{ interaction: InteractionRecord; token: string }> {
     const service = await this.requireService(chat.serviceId);
+    if (service.disabled) throw serviceDisabled(service);
     if (!E164.test(chat.customer.phone)) throw invalid('invalid_phone', 'phone must be an E.164 number such as +15551234567.');
     const token = randomBytes(32).toString('base64url');
     const now = this.#d.clock.now();
@@ -234,10 +226,61 @@ export class ContactCenter {
     return this.#d.directory.getAgent(agentId);
   }
 
+  // The customer's page says so before a chat is started.
+  async serviceTakingChats(serviceId: string): Promise<Service> {
+    const service = await this.requireService(serviceId);
+    if (service.disabled) throw serviceDisabled(service);
+    return service;
+  }
+
   async requireService(serviceId: string): Promise<Service> {
     const service = await this.#d.directory.getService(serviceId);
     if (!service) throw notFound('unknown_service', `No service "${serviceId}".`);
     return service;
+  }
+
+  // ---- administration ------------------------------------------------------------------------
+
+  // An agent added, edited, disabled or enabled (administration.ts): routing follows its services at
+  // once. A disabled agent is Not Ready and serves nothing; its pending offer and the chats it handled
+  // go back to the queue, each with a timeline entry, and are offered to others.
+  async agentChanged(agent: Agent): Promise<void> {
+    let state = this.#agents.get(agent.id);
+    if (!state) this.#agents.set(agent.id, (state = this.newAgentState(agent)));
+    state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
+    if (agent.disabled) await this.withdraw(state);
+    this.dispatch();
+  }
+
+  private async withdraw(agent: AgentState): Promise<void> {
+    if (agent.presence !== 'not_ready') {
+      applyPresence(agent, 'make_not_ready', this.#d.clock.now());
+      this.#d.events.emit({ type: 'presence_changed', agent });
+    }
+    const mine = this.#open.all().filter((rec) => rec.offeredTo === agent.agentId || (rec.state === 'active' && rec.agentId === agent.agentId));
+    for (const rec of mine) {
+      // The call and video went through the agent, who is gone: they end before another agent takes over.
+      if (rec.state === 'active') await this.#d.media.beforeEnd(rec, 'system');
+      const previousOfferedTo = rec.offeredTo;
+      transition(rec, 'requeue');
+      this.clearOffer(rec, agent);
+      rec.agentId = null;
+      rec.acceptedAt = null;
+      agent.interactions.delete(rec.id);
+      await this.#open.append(rec, { kind: 'requeued', author: 'system', agentId: agent.agentId, data: { reason: 'agent_disabled' } });
+      this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
+    }
+  }
+
+  private newAgentState(agent: Agent): AgentState {
+    return {
+      agentId: agent.id,
+      serviceIds: agent.disabled ? [] : agent.serviceIds,
+      presence: 'not_ready',
+      idleSince: this.#d.clock.now(),
+      interactions: new Set(),
+      pendingOffer: null,
+    };
   }
 
   // ---- routing -------------------------------------------------------------------------------
@@ -326,3 +369,5 @@ export class ContactCenter {
     write.catch((err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }));
   }
 }
+
+const serviceDisabled = (service: Service) => conflict('service_disabled', `${service.name} is not taking new chats at the moment.`);

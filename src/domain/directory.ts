@@ -3,10 +3,17 @@ export interface Service {
   id: string;
   name: string;
   autoDial: boolean;
+  // The number customers text to reach this service (E.164), one service per number.
+  smsNumber?: string | null;
+  recordCalls?: boolean;
+  // A disabled service takes no new chats; chats in progress finish normally.
+  disabled?: boolean;
 }
 
-// An admin also sees every agent's phones and every live call on /admin/telephony.
-export type AgentRole = 'agent' | 'admin';
+// An admin manages services and agents and sees every agent's phones and every live call on
+// /admin/telephony; a supervisor watches the floor (its pages come with the supervision issue).
+export const AGENT_ROLES = ['agent', 'supervisor', 'admin'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
 
 export interface Agent {
   id: string;
@@ -14,4 +21,21 @@ export interface Agent {
   passwordHash: string;
   serviceIds: string[];
   role: AgentRole;
+  // A disabled agent cannot log in, and is offered nothing.
+  disabled?: boolean;
 }
+
+// One administrative change, as /admin/audit lists it. `before` and `after` never hold a password or
+// its hash (see auditView in administration.ts).
+export interface AuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  targetKind: 'service' | 'agent';
+  targetId: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'seq'>;

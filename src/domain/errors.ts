@@ -41,3 +41,14 @@ export function invalidField(issues: readonly { path: readonly PropertyKey[]; me
   const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
   return invalid('invalid_field', `${where}: ${issue?.message ?? 'invalid'}`);
 }
+
+// A form's refusal: one message per field, shown next to it (the page keeps what was typed). `kind`
+// is 'invalid' for bad values and 'conflict' for values another record already holds.
+export class FormError extends DomainError {
+  readonly fields: Readonly<Record<string, string>>;
+  constructor(fields: Record<string, string>, kind: 'invalid' | 'conflict' = 'invalid') {
+    super(kind, kind === 'conflict' ? 'already_taken' : 'invalid_form', Object.values(fields).join(' '));
+    this.name = 'FormError';
+    this.fields = fields;
+  }
+}

@@ -5,12 +5,13 @@ import type { VideoSession } from './video-session.ts';
 // One engagement of a customer with a service. The chat is its primary component; call legs and
 // video attach to it (see call-leg.ts, video-session.ts).
 export type InteractionState = 'queued' | 'offered' | 'active' | 'ended';
-export type InteractionEvent = 'offer' | 'offer_timeout' | 'accept' | 'end';
+// requeue: the agent offered or handling it was disabled; the chat waits for another agent.
+export type InteractionEvent = 'offer' | 'offer_timeout' | 'accept' | 'requeue' | 'end';
 
 export const INTERACTION_STATES: StateTable<InteractionState, InteractionEvent> = {
   queued: { offer: 'offered', end: 'ended' },
-  offered: { accept: 'active', offer_timeout: 'queued', end: 'ended' },
-  active: { end: 'ended' },
+  offered: { accept: 'active', offer_timeout: 'queued', requeue: 'queued', end: 'ended' },
+  active: { requeue: 'queued', end: 'ended' },
   ended: {},
 };
 

@@ -1,4 +1,4 @@
-import type { Agent, Service } from './directory.ts';
+import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
 import type { InteractionRecord, InteractionState } from './interaction.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
 
@@ -16,13 +16,16 @@ export interface InteractionStore {
   countByState(): Promise<Record<InteractionState, number>>;
 }
 
+// `audit`, when given, is written in the same write as the change: both or neither.
 export interface Directory {
   listServices(): Promise<Service[]>;
   getService(id: string): Promise<Service | undefined>;
-  saveService(service: Service): Promise<void>;
+  saveService(service: Service, audit?: NewAuditEntry): Promise<void>;
   listAgents(): Promise<Agent[]>;
   getAgent(id: string): Promise<Agent | undefined>;
-  saveAgent(agent: Agent): Promise<void>;
+  saveAgent(agent: Agent, audit?: NewAuditEntry): Promise<void>;
+  // Newest first.
+  listAudit(limit: number): Promise<AuditEntry[]>;
 }
 
 export interface AttachmentStore {

@@ -9,6 +9,7 @@ export type TimelineKind =
   | 'offered'
   | 'accepted'
   | 'offer_expired'
+  | 'requeued'
   | 'call'
   | 'video'
   | 'ended';

@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
+import type { Administration } from '../domain/administration.ts';
+import { accountRouter } from './account-routes.ts';
+import { administrationRouter } from './admin/index.ts';
 import { adminTelephonyRouter, type TelephonyAdmin } from './admin/telephony-routes.ts';
 import { authRouter } from './auth.ts';
 import { ClientBundles } from './client-bundles.ts';
@@ -34,6 +37,7 @@ export type HealthCheck = () => Promise<Record<string, { state: string; detail?:
 
 export interface WebAppDeps {
   center: ContactCenter;
+  admin: Administration;
   multimedia: MultimediaDesk;
   sessions: SessionRegistry;
   metrics: Metrics;
@@ -118,6 +122,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
   app.use(adminTelephonyRouter({ center, sessions, views, telephony: deps.telephonyAdmin ?? null }));
+  app.use(administrationRouter({ admin: deps.admin, sessions, views }));
+  app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login }));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

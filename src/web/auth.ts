@@ -94,7 +94,11 @@ export function authRouter(opts: {
     const agent = username ? await center.findAgent(username) : undefined;
     const ok = await verifyAgentPassword(password, agent?.passwordHash);
     if (!agent || !ok) return nextWaitS > 0 ? tooMany(nextWaitS, 'Wrong username or password. ') : showLogin(req, res, 401, 'Wrong username or password.');
+    // Said only to whoever knows the password: it tells a stranger nothing.
+    if (agent.disabled) return showLogin(req, res, 403, 'This account is disabled. Ask an admin to enable it.');
     await throttle.succeeded(address, username);
+    // The agent may have been added by another process (npm run admin): routing learns of it now.
+    await center.agentChanged(agent);
     const session = sessions.create(agent.id);
     res.clearCookie(LOGIN_CSRF_COOKIE, { path: '/' });
     res.cookie(SESSION_COOKIE, session.id, cookieOpts(req));

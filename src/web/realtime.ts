@@ -17,6 +17,9 @@ import type { SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
 import { refuseUpgrade as refuse } from './upgrade-refusal.ts';
 
+// A WebSocket close code of the application range: "your session ended, log in again".
+export const SESSION_ENDED = 4401;
+
 export interface RealtimeDeps {
   center: ContactCenter;
   // Closes a participant's video transports when their socket goes (closed tab, dropped connection).
@@ -41,6 +44,9 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     ws.on('close', () => deps.metrics.sockets.dec({ kind }));
   };
 
+  // An ended session's softphone socket is cut with its page's (see SESSION_ENDED below).
+  const stopSipOfEnded = deps.sessions.onEnded((ended) => deps.sipProxy.closeOwner({ kind: 'agent', id: ended.id }, SESSION_ENDED, 'session ended'));
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => deps.logger.debug({ err }, 'upgrade socket error'));
     // A request line no URL parser takes (`GET http://[`) is refused, not thrown out of this listener.
@@ -53,6 +59,12 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       return wss.handleUpgrade(req, socket, head, (ws) => {
         track(ws, 'agent');
         serveAgentSocket({ ws, session, ...deps });
+        // A session ended by an admin (disabled, new password) or by a password change elsewhere: the
+        // page hears it at once and goes to the login (public/desktop.js).
+        const stop = deps.sessions.onEnded((ended) => {
+          if (ended.id === session.id) ws.close(SESSION_ENDED, 'session ended');
+        });
+        ws.on('close', stop);
       });
     }
     if (CUSTOMER_EVENTS_PATH.test(url.pathname)) {
@@ -97,6 +109,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
 
   return {
     close() {
+      stopSipOfEnded();
       // 1012 "service restart": browsers' reconnect logic treats it as worth retrying.
       for (const ws of wss.clients) ws.close(1012, 'server restarting');
       wss.close();

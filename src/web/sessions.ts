@@ -12,6 +12,7 @@ export interface AgentSession {
 export class SessionRegistry {
   readonly #sessions = new Map<string, AgentSession>();
   readonly #ttlMs: number;
+  readonly #onEnd = new Set<(session: AgentSession) => void>();
 
   constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
@@ -40,5 +41,23 @@ export class SessionRegistry {
 
   destroy(id: string): void {
     this.#sessions.delete(id);
+  }
+
+  // Ends every session of the agent but `keep` (its own page, after a password change) at once: the
+  // listeners close what the sessions hold open (the desktop's socket), so their pages go to the login.
+  endAgent(agentId: string, keep?: string): number {
+    let ended = 0;
+    for (const session of [...this.#sessions.values()]) {
+      if (session.agentId !== agentId || session.id === keep) continue;
+      this.#sessions.delete(session.id);
+      ended++;
+      for (const listener of this.#onEnd) listener(session);
+    }
+    return ended;
+  }
+
+  onEnded(listener: (session: AgentSession) => void): () => void {
+    this.#onEnd.add(listener);
+    return () => this.#onEnd.delete(listener);
   }
 }

@@ -16,8 +16,9 @@ export class SipProxy {
   // Pinged and not answered yet: at the next ping such a socket is cut, so a phone that vanished
   // without closing (a dropped mobile network, a sleeping laptop) gives its place back.
   readonly #unanswered = new WeakSet<WebSocket>();
-  readonly #owners = new WeakMap<WebSocket, SipSocketOwner>();
   readonly #heartbeat: NodeJS.Timeout;
+  // Open sockets by owner ("agent:<session id>"), so an ended session's softphone is cut at once.
+  readonly #byOwner = new Map<string, Set<WebSocket>>();
   readonly #wss = new WebSocketServer({
     noServer: true,
     maxPayload: 256 * 1024,
@@ -42,18 +43,20 @@ export class SipProxy {
     // The raw socket closes however the socket ends (handshake failed, either side closed).
     socket.once('close', place.release);
     this.#wss.handleUpgrade(req, socket, head, (client) => {
-      this.#owners.set(client, owner);
+      const key = ownerKey(owner);
+      const mine = this.#byOwner.get(key) ?? new Set();
+      this.#byOwner.set(key, mine.add(client));
+      client.on('close', () => {
+        mine.delete(client);
+        if (mine.size === 0 && this.#byOwner.get(key) === mine) this.#byOwner.delete(key);
+      });
       this.pipe(client, target, who);
     });
   }
 
-  // The owner may hold no phone socket any more (its chat ended): each one it holds is closed, which
-  // gives its places back here and in Asterisk.
-  closeOwner(owner: SipSocketOwner, reason: string): void {
-    for (const client of this.#wss.clients) {
-      const held = this.#owners.get(client);
-      if (held?.kind === owner.kind && held.id === owner.id) client.close(1000, reason);
-    }
+  // The owner's sockets close (their upstream with them): a session that ended keeps no phone.
+  closeOwner(owner: SipSocketOwner, code: number, reason: string): void {
+    for (const client of this.#byOwner.get(ownerKey(owner)) ?? []) client.close(code, reason);
   }
 
   // Refuses the upgrade and counts the refusal (cc_sip_sockets_refused_total).
@@ -108,3 +111,5 @@ export class SipProxy {
     });
   }
 }
+
+const ownerKey = (owner: SipSocketOwner) => `${owner.kind}:${owner.id}`;

@@ -56,3 +56,13 @@ function decodeEntities(text: string): string {
     return named[lower] ?? whole;
   });
 }
+
+/** The message shown next to a form field of the admin and account pages (`<p id="f-<name>-error">`). */
+export function fieldError(html: string, name: string): string | undefined {
+  return new RegExp(`<p class="error field-error" id="f-${name}-error">([^<]*)</p>`).exec(html)?.[1];
+}
+
+/** A password the page shows once (after Add agent with a blank password, or Reset password). */
+export function shownPassword(html: string): string | undefined {
+  return /<code class="password">([^<]+)<\/code>/.exec(html)?.[1];
+}

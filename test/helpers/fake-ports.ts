@@ -1,6 +1,6 @@
 // In-memory implementations of the domain's ports, for unit tests of the rules. No I/O: time only moves
 // when a test says so, and offer timeouts fire when the manual clock passes them.
-import type { Agent, Service } from '../../src/domain/directory.ts';
+import type { Agent, AuditEntry, NewAuditEntry, Service } from '../../src/domain/directory.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
 import type {
@@ -200,8 +200,11 @@ export class MemoryDirectory implements Directory {
     return s ? clone(s) : undefined;
   }
 
-  async saveService(service: Service): Promise<void> {
+  readonly auditLog: AuditEntry[] = [];
+
+  async saveService(service: Service, audit?: NewAuditEntry): Promise<void> {
     this.services.set(service.id, clone(service));
+    this.audit(audit);
   }
 
   async listAgents(): Promise<Agent[]> {
@@ -213,8 +216,17 @@ export class MemoryDirectory implements Directory {
     return a ? clone(a) : undefined;
   }
 
-  async saveAgent(agent: Agent): Promise<void> {
+  async saveAgent(agent: Agent, audit?: NewAuditEntry): Promise<void> {
     this.agents.set(agent.id, clone(agent));
+    this.audit(audit);
+  }
+
+  async listAudit(limit: number): Promise<AuditEntry[]> {
+    return this.auditLog.slice(-limit).reverse().map(clone);
+  }
+
+  private audit(entry: NewAuditEntry | undefined): void {
+    if (entry) this.auditLog.push({ ...clone(entry), seq: this.auditLog.length + 1 });
   }
 }
 

@@ -184,6 +184,30 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       t.match(await store.getInteraction('chat-w'), { state: 'ended' }, 'and so is the interaction written with it');
     });
 
+    t.test('the directory: services and agents with every field, each change with its audit entry, newest first', async (t) => {
+      const { directory } = await fresh(t);
+      const towing = { id: 'towing', name: 'Towing', autoDial: true, smsNumber: '+15550009001', recordCalls: true, disabled: false };
+      const audit = (action: string, targetId: string, at: number) => ({ at, actor: 'boss', action, targetKind: 'service' as const, targetId, before: null, after: { name: 'Towing' } });
+      await directory.saveService(towing, audit('service.created', 'towing', T0));
+      t.same(await directory.getService('towing'), towing, 'every field comes back');
+      await directory.saveService({ ...towing, disabled: true, smsNumber: null }, audit('service.disabled', 'towing', T0 + 1));
+      t.match(await directory.getService('towing'), { disabled: true, smsNumber: null }, 'saved again: updated');
+      const sup = { id: 'sue', displayName: 'Sue', passwordHash: 'scrypt$x', serviceIds: ['towing', 'roadside'], role: 'supervisor' as const, disabled: true };
+      await directory.saveAgent(sup, { ...audit('agent.created', 'sue', T0 + 2), targetKind: 'agent' });
+      t.same(await directory.getAgent('sue'), sup, 'a disabled supervisor comes back as saved');
+      t.same((await directory.listAgents()).map((a) => a.id), ['sue']);
+      const trail = await directory.listAudit(10);
+      t.same(trail.map((e) => e.action), ['agent.created', 'service.disabled', 'service.created'], 'newest first');
+      t.match(trail[0], { at: T0 + 2, actor: 'boss', targetKind: 'agent', targetId: 'sue', before: null, after: { name: 'Towing' } });
+      t.same((await directory.listAudit(1)).map((e) => e.action), ['agent.created'], 'at most `limit`');
+
+      // Another service may not take a number already in use: the change and its audit entry are refused together.
+      await t.rejects(directory.saveService({ id: 'other', name: 'Other', autoDial: false, smsNumber: '+15550009002' }).then(() =>
+        directory.saveService({ id: 'third', name: 'Third', autoDial: false, smsNumber: '+15550009002' }, audit('service.created', 'third', T0 + 3))));
+      t.equal(await directory.getService('third'), undefined, 'not saved');
+      t.equal((await directory.listAudit(10)).length, 3, 'and not audited');
+    });
+
     t.test('everything acknowledged is there after the store is closed and opened again', async (t) => {
       const db = await fresh(t);
       const chats = ['chat-x', 'chat-y', 'chat-z'];

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import t from 'tap';
+import { SqliteDirectory } from '../../src/store/sqlite/directory-store.ts';
 import { message, openStore as open, seed, tempFile } from '../helpers/store.ts';
 
 const MIGRATIONS = new URL('../../src/store/migrations/', import.meta.url).pathname;
@@ -91,4 +92,24 @@ t.test('a database written with the deferred timeline index (migration 007) keep
   t.same(tables, [], 'the index tables are gone');
   await t.rejects(store.appendEntry(message('old-chat', 5, null)), /UNIQUE/, 'the database refuses a stored seq');
   await t.rejects(store.appendEntry(message('old-chat', 6, 'c-2')), { code: 'client_id_taken' }, 'and a stored client id');
+});
+
+t.test('a database from before migration 010 keeps its agents and roles; they are enabled, services have no SMS number yet', async (t) => {
+  const file = await tempFile(t);
+  const old = databaseBefore(file, '010');
+  old.exec(`INSERT INTO agents (id, display_name, password_hash, service_ids, role) VALUES
+            ('boss', 'The Boss', 'scrypt$h1', '["roadside"]', 'admin'), ('ann', 'Ann', 'scrypt$h2', '[]', 'agent')`);
+  old.close();
+
+  const { database } = open(file);
+  t.teardown(() => database.close());
+  const directory = new SqliteDirectory(database.db, database.batcher);
+  t.same(await directory.listAgents(), [
+    { id: 'ann', displayName: 'Ann', passwordHash: 'scrypt$h2', serviceIds: [], role: 'agent', disabled: false },
+    { id: 'boss', displayName: 'The Boss', passwordHash: 'scrypt$h1', serviceIds: ['roadside'], role: 'admin', disabled: false },
+  ]);
+  t.match(await directory.getService('roadside'), { smsNumber: null, recordCalls: false, disabled: false });
+  await directory.saveAgent({ id: 'sue', displayName: 'Sue', passwordHash: 'x', serviceIds: [], role: 'supervisor' });
+  t.equal((await directory.getAgent('sue'))?.role, 'supervisor', 'the new role is accepted');
+  t.same(await directory.listAudit(10), [], 'an empty audit trail');
 });

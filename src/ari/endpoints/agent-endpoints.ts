@@ -54,6 +54,20 @@ export class AgentEndpoints {
     }
   }
 
+  // A disabled agent's endpoints go from Asterisk, with the phones registered on them: nothing rings
+  // for it or registers as it. Its digests stay in the store; enabling pushes the endpoints again.
+  async remove(ari: Ari, agentId: string): Promise<void> {
+    for (const endpoint of AgentEndpoints.of(agentId)) {
+      await this.#queue.run(endpoint, async () => {
+        await dropRegistrations(ari, endpoint).catch(ignoreNotFound);
+        for (const objectType of ['endpoint', 'aor', 'auth']) {
+          await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id: endpoint }).catch(ignoreNotFound);
+        }
+      });
+    }
+    this.#logger.info({ agentId }, 'endpoints of a disabled agent removed');
+  }
+
   // The browser softphone's password, new at each ask. Asterisk gets it now when it is reachable, else
   // at the next connect (from the store).
   browserPassword(ari: Ari | null, agentId: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ContactCenter } from '../../domain/contact-center.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { Views } from '../views.ts';
 
 // The customer's mobile web client: a shell page; everything else goes through the public API.
@@ -7,7 +8,12 @@ export function customerRouter(center: ContactCenter, views: Views): Router {
   const router = Router();
   router.get('/m/:service', async (req, res) => {
     const service = await center.requireService(String(req.params.service));
-    res.type('html').send(views.render('mobile/chat', { service }));
+    // A disabled service's page says so at once; starting a chat there is refused by the API too.
+    const closed = await center.serviceTakingChats(service.id).then(
+      () => null,
+      (err: unknown) => (err instanceof DomainError ? err.message : Promise.reject(err)),
+    );
+    res.status(closed ? 409 : 200).type('html').send(views.render('mobile/chat', { service, closed }));
   });
   return router;
 }

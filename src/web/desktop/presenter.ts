@@ -231,6 +231,8 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
       return `Offered to ${agentName}`;
     case 'offer_expired':
       return `Offer to ${agentName} was not answered`;
+    case 'requeued':
+      return `Back in the queue: ${agentName} was disabled`;
     case 'call': {
       const d = (e.data ?? {}) as { state?: string; cause?: string | null };
       return `Call to the customer: ${(d.state ?? '').replaceAll('_', ' ')}${d.cause ? ` (${d.cause})` : ''}`;

@@ -23,7 +23,8 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
       presenter.render('desktop/page', {
         title: panel ? panel.customerName : 'Desktop',
         csrf: req.agentSession!.csrfToken,
-        agent: { id: agentId, displayName: agent?.displayName ?? agentId },
+        // The header links to the pages this role may use (Admin for admins).
+        agent: { id: agentId, displayName: agent?.displayName ?? agentId, role: agent?.role ?? 'agent' },
         presence: center.agentState(agentId).presence,
         items: await presenter.listItems(agentId),
         calling: presenter.callingConfigured,

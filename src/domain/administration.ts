@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { assertAdminRemains, checkAgent, checkService, passwordProblem, type AgentForm, type ServiceForm } from './admin-rules.ts';
+import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
+import { forbidden, FormError, notFound } from './errors.ts';
+import type { Clock, Directory } from './ports.ts';
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
+// What else must follow a change, wired by main.ts: routing (who serves what, a disabled agent's chats
+// back to the queue), the agent's sessions, its phone endpoints, the SMS numbers.
+export interface AdminHooks {
+  agentChanged(agent: Agent, change: 'created' | 'updated' | 'disabled' | 'enabled' | 'password'): Promise<void>;
+  servicesChanged(services: Service[]): Promise<void>;
+}
+
+// Who did it: an agent's username, or "cli" for `npm run admin`.
+export type Actor = string;
+
+// What the audit trail keeps of a record: everything an admin set, never a password or its hash.
+const agentView = (a: Agent) => ({ displayName: a.displayName, role: a.role, serviceIds: a.serviceIds, disabled: a.disabled ?? false });
+const serviceView = (s: Service) => ({ name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? null, recordCalls: s.recordCalls ?? false, disabled: s.disabled ?? false });
+
+export function generatePassword(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+// Services and agents, changed by admins: every change checked by admin-rules.ts, saved with its
+// audit entry in one write, then followed by the hooks.
+export class Administration {
+  readonly #directory: Directory;
+  readonly #clock: Clock;
+  readonly #passwords: PasswordHasher;
+  readonly #hooks: AdminHooks;
+
+  constructor(deps: { directory: Directory; clock: Clock; passwords: PasswordHasher; hooks: AdminHooks }) {
+    this.#directory = deps.directory;
+    this.#clock = deps.clock;
+    this.#passwords = deps.passwords;
+    this.#hooks = deps.hooks;
+  }
+
+  // The acting agent, when it is an enabled admin; every admin page and action asks first.
+  async requireAdmin(agentId: string): Promise<Agent> {
+    const agent = await this.#directory.getAgent(agentId);
+    if (!agent || agent.disabled || agent.role !== 'admin') throw forbidden('admins_only', 'Only admins may open this page.');
+    return agent;
+  }
+
+  listServices(): Promise<Service[]> {
+    return this.#directory.listServices();
+  }
+
+  listAgents(): Promise<Agent[]> {
+    return this.#directory.listAgents();
+  }
+
+  audit(limit = 500): Promise<AuditEntry[]> {
+    return this.#directory.listAudit(limit);
+  }
+
+  async service(id: string): Promise<Service> {
+    const service = await this.#directory.getService(id);
+    if (!service) throw notFound('unknown_service', `No service "${id}".`);
+    return service;
+  }
+
+  async agent(id: string): Promise<Agent> {
+    const agent = await this.#directory.getAgent(id);
+    if (!agent) throw notFound('unknown_agent', `No agent "${id}".`);
+    return agent;
+  }
+
+  async saveService(actor: Actor, form: ServiceForm, editingId?: string): Promise<Service> {
+    const editing = editingId === undefined ? undefined : await this.service(editingId);
+    const service = checkService(form, await this.#directory.listServices(), editing);
+    await this.#directory.saveService(service, this.entry(actor, editing ? 'service.updated' : 'service.created', 'service', service.id, editing && serviceView(editing), serviceView(service)));
+    await this.#hooks.servicesChanged(await this.#directory.listServices());
+    return service;
+  }
+
+  // A disabled service takes no new chats (its page and the API say so); chats in progress go on.
+  async setServiceDisabled(actor: Actor, id: string, disabled: boolean): Promise<Service> {
+    const before = await this.service(id);
+    const service = { ...before, disabled };
+    await this.#directory.saveService(service, this.entry(actor, disabled ? 'service.disabled' : 'service.enabled', 'service', id, serviceView(before), serviceView(service)));
+    await this.#hooks.servicesChanged(await this.#directory.listServices());
+    return service;
+  }
+
+  // A blank password is generated; the caller shows it once. A typed one must pass the length floor.
+  async createAgent(actor: Actor, form: AgentForm & { password: string }): Promise<{ agent: Agent; generatedPassword: string | null }> {
+    const fields = checkAgent(form, await this.#directory.listAgents(), await this.#directory.listServices());
+    const problem = form.password === '' ? null : passwordProblem(form.password);
+    if (problem) throw new FormError({ password: problem });
+    const generatedPassword = form.password === '' ? generatePassword() : null;
+    const agent: Agent = { ...fields, passwordHash: await this.#passwords.hash(generatedPassword ?? form.password) };
+    await this.#directory.saveAgent(agent, this.entry(actor, 'agent.created', 'agent', agent.id, null, agentView(agent)));
+    await this.#hooks.agentChanged(agent, 'created');
+    return { agent, generatedPassword };
+  }
+
+  async updateAgent(actor: Actor, id: string, form: Omit<AgentForm, 'username'>): Promise<Agent> {
+    const agents = await this.#directory.listAgents();
+    const before = await this.agent(id);
+    const agent: Agent = { ...checkAgent({ ...form, username: id }, agents, await this.#directory.listServices(), before), passwordHash: before.passwordHash };
+    assertAdminRemains(agents, agent);
+    await this.#directory.saveAgent(agent, this.entry(actor, 'agent.updated', 'agent', id, agentView(before), agentView(agent)));
+    await this.#hooks.agentChanged(agent, 'updated');
+    return agent;
+  }
+
+  // Disabling ends the agent's sessions and hands its chats back to the queue (the hooks do).
+  async setAgentDisabled(actor: Actor, id: string, disabled: boolean): Promise<Agent> {
+    const before = await this.agent(id);
+    const agent = { ...before, disabled };
+    assertAdminRemains(await this.#directory.listAgents(), agent);
+    await this.#directory.saveAgent(agent, this.entry(actor, disabled ? 'agent.disabled' : 'agent.enabled', 'agent', id, agentView(before), agentView(agent)));
+    await this.#hooks.agentChanged(agent, disabled ? 'disabled' : 'enabled');
+    return agent;
+  }
+
+  // A new generated password, shown once to the admin; the agent's sessions end.
+  async resetPassword(actor: Actor, id: string): Promise<string> {
+    const before = await this.agent(id);
+    const password = generatePassword();
+    const agent = { ...before, passwordHash: await this.#passwords.hash(password) };
+    await this.#directory.saveAgent(agent, this.entry(actor, 'agent.password_reset', 'agent', id, null, null));
+    await this.#hooks.agentChanged(agent, 'password');
+    return password;
+  }
+
+  // An agent's own change: the current password proves it is them.
+  async changeOwnPassword(agentId: string, current: string, next: string): Promise<void> {
+    const before = await this.agent(agentId);
+    if (!(await this.#passwords.verify(current, before.passwordHash))) throw new FormError({ currentPassword: 'This is not your current password.' });
+    const problem = passwordProblem(next);
+    if (problem) throw new FormError({ newPassword: problem });
+    if (next === current) throw new FormError({ newPassword: 'Choose a password different from the current one.' });
+    const agent = { ...before, passwordHash: await this.#passwords.hash(next) };
+    // The caller ends the agent's other sessions: the page that asked stays logged in.
+    await this.#directory.saveAgent(agent, this.entry(agentId, 'agent.password_changed', 'agent', agentId, null, null));
+  }
+
+  // The first admin of an install without demo data (`npm run admin -- create-admin <username>`).
+  createFirstAdmin(username: string): Promise<{ agent: Agent; generatedPassword: string | null }> {
+    return this.#directory.listServices().then((services) =>
+      this.createAgent('cli', { username, displayName: username, role: 'admin', serviceIds: services.map((s) => s.id), password: '' }),
+    );
+  }
+
+  private entry(actor: Actor, action: string, targetKind: 'service' | 'agent', targetId: string, before: Record<string, unknown> | null | undefined, after: Record<string, unknown> | null): NewAuditEntry {
+    return { at: this.#clock.now(), actor, action, targetKind, targetId, before: before ?? null, after };
+  }
+}

@@ -1,0 +1,47 @@
+import { Router, type Request, type Response } from 'express';
+import type { Administration } from '../domain/administration.ts';
+import { refusalOf, text, type Refusal } from './admin/admin-kit.ts';
+import { requireAgent, requireCsrf } from './auth.ts';
+import { clientAddress } from './client-address.ts';
+import { waitInWords, type LoginThrottle } from './rate-limits.ts';
+import type { SessionRegistry } from './sessions.ts';
+import type { Views } from './views.ts';
+
+// /account: every agent changes its own password. Its other sessions end (another browser, a
+// forgotten tab); the page that asked stays logged in.
+// Wrong current passwords count like failed logins of that username (the same backoff): a session
+// left open is no way to guess the password.
+export function accountRouter(opts: { admin: Administration; sessions: SessionRegistry; views: Views; throttle: LoginThrottle }): Router {
+  const { admin, sessions, views, throttle } = opts;
+  const router = Router();
+  router.use('/account', requireAgent(sessions), requireCsrf);
+
+  const page = async (req: Request, res: Response, extra: { notice?: string; refusal?: Refusal } = {}) => {
+    const agent = await admin.agent(req.agentSession!.agentId);
+    res.status(extra.refusal?.status ?? 200).type('html').send(
+      views.render('account', { title: 'Account', csrf: req.agentSession!.csrfToken, agent, isAdmin: agent.role === 'admin', notice: extra.notice, errors: extra.refusal?.fields ?? {}, alert: extra.refusal?.alert }),
+    );
+  };
+
+  router.get('/account', (req, res) => page(req, res));
+  router.post('/account/password', async (req, res) => {
+    const session = req.agentSession!;
+    const address = clientAddress(req);
+    const waitS = await throttle.waitS(address, session.agentId);
+    if (waitS > 0) {
+      res.set('Retry-After', String(waitS));
+      return page(req, res, { refusal: { status: 429, fields: {}, alert: `Too many attempts. Try again in ${waitInWords(waitS)}.` } });
+    }
+    try {
+      await admin.changeOwnPassword(session.agentId, text(req, 'currentPassword'), text(req, 'newPassword'));
+    } catch (err) {
+      const refusal = refusalOf(err);
+      if (refusal.fields.currentPassword) await throttle.attempt(address, session.agentId);
+      return page(req, res, { refusal });
+    }
+    await throttle.succeeded(address, session.agentId);
+    const ended = sessions.endAgent(session.agentId, session.id);
+    await page(req, res, { notice: `Password changed. ${ended === 1 ? 'Your other session has' : `Your other sessions (${ended}) have`} ended.` });
+  });
+  return router;
+}

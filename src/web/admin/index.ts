@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import type { Administration } from '../../domain/administration.ts';
+import { requireAgent, requireCsrf } from '../auth.ts';
+import type { SessionRegistry } from '../sessions.ts';
+import type { Views } from '../views.ts';
+import { adminsOnly } from './admin-kit.ts';
+import { agentsRouter } from './agents-routes.ts';
+import { servicesRouter } from './services-routes.ts';
+
+// The administration pages: logged in, CSRF on every POST, and admins only (403 to agents and
+// supervisors on every page and action). /admin/telephony has its own router: every agent sees its
+// own phones there.
+export function administrationRouter(opts: { admin: Administration; sessions: SessionRegistry; views: Views }): Router {
+  const { admin, views } = opts;
+  const router = Router();
+  const gate = [requireAgent(opts.sessions), requireCsrf, adminsOnly(admin, views)];
+  for (const path of ['/admin/services', '/admin/agents', '/admin/audit']) router.use(path, ...gate);
+  router.use(servicesRouter(admin, views));
+  router.use(agentsRouter(admin, views));
+  router.get('/admin/audit', async (req, res) => {
+    res.type('html').send(views.render('admin/audit', { title: 'Audit', csrf: req.agentSession!.csrfToken, entries: await admin.audit() }));
+  });
+  return router;
+}

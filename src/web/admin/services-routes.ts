@@ -1,0 +1,44 @@
+import { Router, type Request, type Response } from 'express';
+import type { ServiceForm } from '../../domain/admin-rules.ts';
+import type { Administration } from '../../domain/administration.ts';
+import type { Service } from '../../domain/directory.ts';
+import type { Views } from '../views.ts';
+import { actorOf, disableEnableRoutes, sendPage, pathId, recordRoutes, text, ticked, type ListExtra, type Refusal } from './admin-kit.ts';
+
+const emptyForm: ServiceForm = { id: '', name: '', autoDial: false, smsNumber: '', recordCalls: false };
+const formOf = (s: Service): ServiceForm => ({ id: s.id, name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? '', recordCalls: s.recordCalls ?? false });
+const readForm = (req: Request, editing: string | null): ServiceForm => {
+  const [autoDial, recordCalls] = [ticked(req, 'autoDial'), ticked(req, 'recordCalls')];
+  return { id: editing ?? text(req, 'id'), name: text(req, 'name'), smsNumber: text(req, 'smsNumber'), autoDial, recordCalls };
+};
+
+// /admin/services (admins only, gated in admin/index.ts): the list, Add service, edit, Disable/Enable.
+// Plain forms: a refusal answers the same form with what was typed and a message next to each field.
+export function servicesRouter(admin: Administration, views: Views): Router {
+  const router = Router();
+
+  const list = async (req: Request, res: Response, extra: ListExtra = {}) => {
+    sendPage(res, extra.refusal, views.render('admin/services', { title: 'Services', csrf: req.agentSession!.csrfToken, services: await admin.listServices(), notice: extra.notice, alert: extra.refusal?.alert }));
+  };
+  const form = (req: Request, res: Response, values: ServiceForm, editing: string | null, refusal?: Refusal) => {
+    sendPage(res, refusal, views.render('admin/service-form', { title: editing ? `Edit ${values.name}` : 'Add service', csrf: req.agentSession!.csrfToken, values, editing, errors: refusal?.fields ?? {}, alert: refusal?.alert }));
+  };
+
+  recordRoutes(router, {
+    base: '/admin/services',
+    empty: emptyForm,
+    read: readForm,
+    load: async (id) => formOf(await admin.service(id)),
+    list,
+    form,
+    async save(req, values, editing) {
+      const saved = await admin.saveService(actorOf(req), values, editing ?? undefined);
+      return { notice: editing ? `Service ${saved.name} saved.` : `Service ${saved.name} added: customers reach it at /m/${saved.id}.` };
+    },
+  });
+  disableEnableRoutes(router, '/admin/services', async (req, disabled) => {
+    const s = await admin.setServiceDisabled(actorOf(req), pathId(req), disabled);
+    return disabled ? `${s.name} is disabled: it takes no new chats; chats in progress go on.` : `${s.name} takes chats again.`;
+  }, list);
+  return router;
+}

@@ -1,0 +1,125 @@
+import t, { type Test } from 'tap';
+import { assertAdminRemains, checkAgent, checkService, passwordProblem } from '../../src/domain/admin-rules.ts';
+import { Administration, type AdminHooks } from '../../src/domain/administration.ts';
+import type { Agent } from '../../src/domain/directory.ts';
+import { FormError } from '../../src/domain/errors.ts';
+import { activeChat, AGENTS, expectDomainError, makeCenter, SERVICES, startChat, type Harness } from '../helpers/fakes.ts';
+
+const form = { id: 'towing', name: 'Towing', autoDial: false, smsNumber: '', recordCalls: false };
+
+function fieldsOf(t: Test, action: () => unknown): Record<string, string> {
+  try {
+    action();
+  } catch (err) {
+    if (err instanceof FormError) return { ...err.fields };
+    throw err;
+  }
+  t.fail('expected a FormError');
+  return {};
+}
+
+t.test('a service: URL-safe unique id, a name, an E.164 SMS number no other service has', async (t) => {
+  const others = [{ ...SERVICES[0]!, smsNumber: '+15550009000' }, SERVICES[1]!];
+  t.match(checkService(form, others), { id: 'towing', name: 'Towing', smsNumber: null, disabled: false });
+  t.match(fieldsOf(t, () => checkService({ ...form, id: 'Tow ing/1' }, others)), { id: /lowercase letters/ });
+  t.match(fieldsOf(t, () => checkService({ ...form, id: 'roadside' }, others)), { id: /already exists/ });
+  t.match(fieldsOf(t, () => checkService({ ...form, name: '  ' }, others)), { name: /cannot be empty/ });
+  t.match(fieldsOf(t, () => checkService({ ...form, smsNumber: '0555 1234' }, others)), { smsNumber: /E\.164/ });
+  t.match(fieldsOf(t, () => checkService({ ...form, smsNumber: '+15550009000' }, others)), { smsNumber: /already the SMS number of Roadside/ });
+  t.equal(checkService({ ...form, smsNumber: '+15550009000' }, others, others[0]).smsNumber, '+15550009000', 'a service keeps its own number when edited');
+  t.equal(checkService({ ...form, id: 'ignored' }, others, others[1]).id, 'billing', 'an edit never changes the id');
+});
+
+t.test('an agent: a free username that can name SIP endpoints, a display name, a known role and services', async (t) => {
+  const input = { username: 'dave', displayName: 'Dave', role: 'supervisor', serviceIds: ['billing'] };
+  t.match(checkAgent(input, AGENTS, SERVICES), { id: 'dave', role: 'supervisor', serviceIds: ['billing'] });
+  t.match(fieldsOf(t, () => checkAgent({ ...input, username: 'alice' }, AGENTS, SERVICES)), { username: /already taken/ });
+  t.match(fieldsOf(t, () => checkAgent({ ...input, username: 'da ve' }, AGENTS, SERVICES)), { username: /lowercase/ });
+  t.match(fieldsOf(t, () => checkAgent({ ...input, username: 'alice-desk' }, AGENTS, SERVICES)), { username: /desk/ });
+  t.match(fieldsOf(t, () => checkAgent({ ...input, role: 'root' }, AGENTS, SERVICES)), { role: /Agent, Supervisor or Admin/ });
+  t.match(fieldsOf(t, () => checkAgent({ ...input, displayName: '' }, AGENTS, SERVICES)), { displayName: /empty/ });
+  t.match(fieldsOf(t, () => checkAgent({ ...input, serviceIds: ['nope'] }, AGENTS, SERVICES)), { serviceIds: /nope/ });
+});
+
+t.test('passwords: a length floor, and the reason is said', async (t) => {
+  t.match(passwordProblem('short'), /at least 10 characters/);
+  t.equal(passwordProblem('long enough pass'), null);
+});
+
+t.test('the last enabled admin can be neither disabled nor demoted', async (t) => {
+  const boss: Agent = { id: 'boss', displayName: 'Boss', passwordHash: 'x', serviceIds: [], role: 'admin' };
+  const agents = [...AGENTS, boss];
+  t.throws(() => assertAdminRemains(agents, { ...boss, disabled: true }), { code: 'last_admin' });
+  t.throws(() => assertAdminRemains(agents, { ...boss, role: 'agent' }), { code: 'last_admin' });
+  t.doesNotThrow(() => assertAdminRemains([...agents, { ...boss, id: 'boss2' }], { ...boss, disabled: true }), 'with another admin it may');
+  t.doesNotThrow(() => assertAdminRemains(agents, { ...AGENTS[0]!, disabled: true }), 'agents are not admins');
+});
+
+// An Administration on the harness's directory, its hooks wired to the center as main.ts wires them.
+function administration(h: Harness, seen: string[] = []): Administration {
+  const hooks: AdminHooks = {
+    agentChanged: async (agent, change) => {
+      seen.push(`${agent.id}:${change}`);
+      await h.center.agentChanged(agent);
+    },
+    servicesChanged: async () => undefined,
+  };
+  return new Administration({ directory: h.directory, clock: h.clock, passwords: { hash: async (p) => `hashed:${p}`, verify: async (p, hash) => hash === `hashed:${p}` }, hooks });
+}
+
+t.test('an agent is offered only chats of the services it serves; an edit counts at once', async (t) => {
+  const h = await makeCenter();
+  const admin = administration(h);
+  h.center.setPresence('alice', 'make_ready'); // roadside
+  h.center.setPresence('carol', 'make_ready'); // billing
+  const { interaction } = await startChat(h, { serviceId: 'billing' });
+  t.equal(interaction.offeredTo, 'carol', 'the billing agent, not the roadside one');
+  await h.center.setPresence('carol', 'make_not_ready');
+  await admin.updateAgent('boss', 'alice', { displayName: 'Alice', role: 'agent', serviceIds: ['roadside', 'billing'] });
+  t.equal(interaction.state, 'offered');
+  const second = await startChat(h, { serviceId: 'billing' });
+  t.ok([interaction.offeredTo, second.interaction.offeredTo].includes('alice'), 'alice now serves billing too and gets an offer');
+});
+
+t.test('disabling an agent: its chat goes back to the queue with a timeline entry, and reaches another agent', async (t) => {
+  const h = await makeCenter();
+  const seen: string[] = [];
+  const admin = administration(h, seen);
+  const { interaction } = await activeChat(h, 'alice');
+  h.center.setPresence('bob', 'make_ready');
+  await admin.setAgentDisabled('boss', 'alice', true);
+  t.same(seen, ['alice:disabled']);
+  t.equal(h.center.agentState('alice').presence, 'not_ready');
+  t.equal(interaction.offeredTo, 'bob', 'offered to the other roadside agent');
+  const entries = await h.center.timeline(interaction.id);
+  t.match(entries.find((e) => e.kind === 'requeued'), { author: 'system', agentId: 'alice' }, 'the timeline says why');
+  await expectDomainError(t, h.center.postAgentMessage('alice', interaction.id, 'still here?'), 'forbidden', 'not_your_chat');
+  h.center.setPresence('alice', 'make_ready');
+  await startChat(h);
+  t.equal(h.center.openInteractionsOf('alice').length, 0, 'a disabled agent is offered nothing');
+  t.match(h.directory.auditLog.at(-1), { actor: 'boss', action: 'agent.disabled', targetId: 'alice', before: { disabled: false }, after: { disabled: true } });
+});
+
+t.test('a disabled service takes no new chat', async (t) => {
+  const h = await makeCenter();
+  const admin = administration(h);
+  await admin.setServiceDisabled('boss', 'roadside', true);
+  await expectDomainError(t, h.center.startChat({ serviceId: 'roadside', channel: 'web', customer: { name: 'A', phone: '+15551239999' } }), 'conflict', 'service_disabled');
+});
+
+t.test('passwords: generated when blank, never in the audit trail; an own change needs the current one', async (t) => {
+  const h = await makeCenter();
+  const admin = administration(h);
+  const { agent, generatedPassword } = await admin.createAgent('boss', { username: 'erin', displayName: 'Erin', role: 'agent', serviceIds: ['roadside'], password: '' });
+  t.ok(generatedPassword && generatedPassword.length >= 16, 'a long generated password');
+  t.equal(agent.passwordHash, `hashed:${generatedPassword}`);
+  await t.rejects(admin.createAgent('boss', { username: 'fay', displayName: 'Fay', role: 'agent', serviceIds: [], password: 'short' }), { message: /10 characters/ });
+  t.equal(await h.directory.getAgent('fay'), undefined, 'a refused agent is not created');
+  await t.rejects(admin.changeOwnPassword('erin', 'wrong password', 'a brand new secret'), { message: /not your current password/ });
+  await admin.changeOwnPassword('erin', generatedPassword!, 'a brand new secret');
+  t.equal((await h.directory.getAgent('erin'))?.passwordHash, 'hashed:a brand new secret');
+  const trail = JSON.stringify(h.directory.auditLog);
+  t.notMatch(trail, generatedPassword!, 'no password in the audit trail');
+  t.notMatch(trail, 'a brand new secret');
+  t.notMatch(trail, 'hashed:');
+});
