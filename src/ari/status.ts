@@ -26,8 +26,8 @@ export interface TelephonyStatus {
   channels: ChannelStatus[];
 }
 
-// Read-only view of the telephony for the admin page, and the one write it offers: a new desk-phone
-// password. Throws when ARI is not reachable (the page says so).
+// Read-only view of the telephony for the admin page, and a new desk-phone password for /account.
+// Throws when ARI is not reachable (the page says so).
 export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints; callLegs: AriCallLegs; agents: () => Promise<Agent[]> }) {
   return {
     async status(): Promise<TelephonyStatus> {

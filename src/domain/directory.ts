@@ -11,7 +11,7 @@ export interface Service {
 }
 
 // An admin manages services and agents and sees every agent's phones and every live call on
-// /admin/telephony; a supervisor watches the floor (its pages come with the supervision issue).
+// /admin/telephony (every role makes its own desk phone password on /account); a supervisor watches the floor (its pages come with the supervision issue).
 export const AGENT_ROLES = ['agent', 'supervisor', 'admin'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
 

@@ -1,25 +1,30 @@
 import { Router, type Request, type Response } from 'express';
 import type { Administration } from '../domain/administration.ts';
 import { refusalOf, text, type Refusal } from './admin/admin-kit.ts';
+import type { TelephonyAdmin } from './admin/telephony-routes.ts';
 import { requireAgent, requireCsrf } from './auth.ts';
 import { clientAddress } from './client-address.ts';
 import { waitInWords, type LoginThrottle } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
 import type { Views } from './views.ts';
 
+type DeskPhone = Pick<TelephonyAdmin, 'hasDeskPassword' | 'newDeskPassword'>;
+
 // /account: every agent changes its own password. Its other sessions end (another browser, a
 // forgotten tab); the page that asked stays logged in.
 // Wrong current passwords count like failed logins of that username (the same backoff): a session
 // left open is no way to guess the password.
-export function accountRouter(opts: { admin: Administration; sessions: SessionRegistry; views: Views; throttle: LoginThrottle }): Router {
-  const { admin, sessions, views, throttle } = opts;
+// With telephony, every agent (any role) also makes its own desk phone's password here, shown once.
+export function accountRouter(opts: { admin: Administration; sessions: SessionRegistry; views: Views; throttle: LoginThrottle; telephony: DeskPhone | null }): Router {
+  const { admin, sessions, views, throttle, telephony } = opts;
   const router = Router();
   router.use('/account', requireAgent(sessions), requireCsrf);
 
-  const page = async (req: Request, res: Response, extra: { notice?: string; refusal?: Refusal } = {}) => {
+  const page = async (req: Request, res: Response, extra: { notice?: string; refusal?: Refusal; deskPassword?: { endpoint: string; password: string } } = {}) => {
     const agent = await admin.agent(req.agentSession!.agentId);
+    const desk = telephony && { endpoint: `${agent.id}-desk`, passwordSet: extra.deskPassword !== undefined || (await telephony.hasDeskPassword(agent.id)), newPassword: extra.deskPassword };
     res.status(extra.refusal?.status ?? 200).type('html').send(
-      views.render('account', { title: 'Account', csrf: req.agentSession!.csrfToken, agent, isAdmin: agent.role === 'admin', notice: extra.notice, errors: extra.refusal?.fields ?? {}, alert: extra.refusal?.alert }),
+      views.render('account', { title: 'Account', csrf: req.agentSession!.csrfToken, agent, isAdmin: agent.role === 'admin', notice: extra.notice, errors: extra.refusal?.fields ?? {}, alert: extra.refusal?.alert, desk }),
     );
   };
 
@@ -42,6 +47,18 @@ export function accountRouter(opts: { admin: Administration; sessions: SessionRe
     await throttle.succeeded(address, session.agentId);
     const ended = sessions.endAgent(session.agentId, session.id);
     await page(req, res, { notice: `Password changed. ${ended === 1 ? 'Your other session has' : `Your other sessions (${ended}) have`} ended.` });
+  });
+  // A new password for the agent's own desk phone: the old one stops working, its phone is dropped.
+  router.post('/account/desk-password', async (req, res) => {
+    const unavailable = (alert: string) => page(req, res, { refusal: { status: 503, fields: {}, alert } });
+    if (!telephony) return unavailable('Calling is not configured on this server.');
+    let deskPassword: { endpoint: string; password: string };
+    try {
+      deskPassword = await telephony.newDeskPassword(req.agentSession!.agentId);
+    } catch (err) {
+      return unavailable(`No new desk phone password: Asterisk is not reachable (${(err as Error).message}).`);
+    }
+    await page(req, res, { deskPassword });
   });
   return router;
 }

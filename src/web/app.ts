@@ -10,7 +10,7 @@ import type { MultimediaDesk } from '../domain/multimedia.ts';
 import type { Administration } from '../domain/administration.ts';
 import { accountRouter } from './account-routes.ts';
 import { administrationRouter } from './admin/index.ts';
-import { adminTelephonyRouter, type TelephonyAdmin } from './admin/telephony-routes.ts';
+import type { TelephonyAdmin } from './admin/telephony-routes.ts';
 import { authRouter } from './auth.ts';
 import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
@@ -47,7 +47,7 @@ export interface WebAppDeps {
   // The browser softphone's SIP credentials for an agent, when calling is configured.
   softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
   simulatedPhones: SimulatedPhones | null;
-  // The /admin/telephony page's view of Asterisk, when calling is configured.
+  // The /admin/telephony page's view of Asterisk and /account's desk phone password, when calling is configured.
   telephonyAdmin?: TelephonyAdmin | null;
   trustProxy: string | undefined;
   // Bearer token of /metrics; unset: loopback only.
@@ -121,9 +121,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopRouter({ center, sessions, presenter }));
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
-  app.use(adminTelephonyRouter({ center, sessions, views, telephony: deps.telephonyAdmin ?? null }));
-  app.use(administrationRouter({ admin: deps.admin, sessions, views }));
-  app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login }));
+  app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));
+  app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

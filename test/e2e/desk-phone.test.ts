@@ -1,6 +1,6 @@
 // An agent working with a SIP desk phone instead of the browser softphone, end to end with real parts:
 // Asterisk started by the server, baresip as the desk phone (plain SIP over UDP, G.711, auto-answer)
-// registered as "<agent>-desk" with the password /admin/telephony showed once, the agent desktop in Chromium
+// registered as "<agent>-desk" with the password /account showed once, the agent desktop in Chromium
 // without a softphone, and the customer's sip.js phone reached through the simulated PSTN.
 import t from 'tap';
 import { Baresip } from '../helpers/baresip.ts';
@@ -19,7 +19,7 @@ t.test('click-to-call rings the desk phone, then the customer: audio both ways; 
   });
   const ari = await ariCredentials(server);
 
-  // The desk phone registers as agent1-desk with a password made on the admin page.
+  // The desk phone registers as agent1-desk with a password made on /account.
   const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(server, 'agent1'), sipPort: sipPortOf(server), autoAnswer: true }] });
   phones.push(desk);
   await desk.waitRegistered('agent1-desk');

@@ -46,13 +46,13 @@ export function sipPortOf(server: Pick<TestServer, 'logs'>): number {
   return up.sipPort;
 }
 
-// A desk phone's password, made on /admin/telephony as the agent would (logged in, the page's button),
+// A desk phone's password, made on /account as the agent would (logged in, the page's button),
 // read from the one answer that shows it. A phone registered with an earlier password is dropped.
 export async function deskPasswordOf(server: Pick<TestServer, 'url'>, agentId: string, password = 'demo'): Promise<string> {
-  const res = await agentPost(await login(server, agentId, password), '/admin/telephony/desk-password');
+  const res = await agentPost(await login(server, agentId, password), '/account/desk-password');
   const html = await res.text();
   const shown = /<code class="password">([^<]+)<\/code>/.exec(html)?.[1];
-  if (res.status !== 200 || !shown) throw new Error(`POST /admin/telephony/desk-password as ${agentId}: ${res.status}, no password shown`);
+  if (res.status !== 200 || !shown) throw new Error(`POST /account/desk-password as ${agentId}: ${res.status}, no password shown`);
   return shown;
 }
 

@@ -1,5 +1,6 @@
 // /admin/telephony against the real server and the Asterisk it starts: endpoint registration states and
-// live channels read from ARI, and a new desk-phone password that Asterisk takes at once, shown once.
+// live channels read from ARI, for admins only; and a new desk-phone password made on /account that
+// Asterisk takes at once, shown once.
 import t from 'tap';
 import { Baresip } from '../helpers/baresip.ts';
 import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
@@ -15,10 +16,16 @@ async function adminPage(agent: Agent): Promise<string> {
   return res.text();
 }
 
+async function accountPage(agent: Agent): Promise<string> {
+  const res = await agentGet(agent, '/account');
+  if (res.status !== 200) throw new Error(`GET /account: ${res.status}`);
+  return res.text();
+}
+
 const row = (html: string, attr: string, value: string) => new RegExp(`<tr data-${attr}="${value}">[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
 const stateOf = (html: string, endpoint: string) => /class="state state-(\w+)"/.exec(row(html, 'endpoint', endpoint))?.[1];
 
-t.test('the telephony admin page', async (t) => {
+t.test('the telephony admin page, and desk phone passwords on /account', async (t) => {
   const server = await withServer(t, { env: VOICE_ENV });
   const phones: Baresip[] = [];
   t.teardown(async () => {
@@ -37,15 +44,27 @@ t.test('the telephony admin page', async (t) => {
   const agent = await login(server, 'agent1'); // the demo's telephony admin
   const other = await login(server, 'agent2'); // an agent only
 
+  const refused = await agentGet(other, '/admin/telephony');
+  t.equal(refused.status, 403, 'an agent: 403 on the page');
+  t.match(await refused.text(), /Not allowed/, 'the admin pages\' refusal page');
+  const refusedPost = await agentPost(other, '/admin/telephony/desk-password');
+  t.equal(refusedPost.status, 403, 'and on its old action');
+  await refusedPost.text();
+
   let html = await adminPage(agent);
   for (const endpoint of ['agent1', 'agent1-desk', 'agent2', 'agent2-desk']) t.equal(stateOf(html, endpoint), 'offline', `admin: ${endpoint} is listed, not registered`);
   t.match(html, /No channels\./, 'no live channel');
-  const own = await adminPage(other);
-  t.same(['agent1', 'agent1-desk', 'agent2', 'agent2-desk'].map((e) => stateOf(own, e)), [undefined, undefined, 'offline', 'offline'], 'an agent sees only their own endpoints');
 
-  t.match(html, /No password set yet/, 'the desk phone has no password until one is made here');
+  const account = await accountPage(agent);
+  t.match(account, /<h2 id="desk-phone-title">Desk phone<\/h2>[\s\S]*<code>agent1-desk<\/code>/, '/account has a Desk phone section for the own endpoint');
+  t.match(account, /No password set yet/, 'the desk phone has no password until one is made there');
+  t.match(account, /Generate desk phone password/);
+  t.match(await accountPage(other), /No password set yet/, 'every agent has the section, not only admins');
+  const agentOnly = await agentPost(other, '/account/desk-password');
+  t.equal(agentOnly.status, 200, 'an agent makes its own desk phone password');
+  t.match(await agentOnly.text(), /<code class="endpoint">agent2-desk<\/code>/, 'for its own desk phone');
   const oldPassword = await deskPasswordOf(server, 'agent1');
-  t.notMatch(await adminPage(agent), /No password set yet/, 'once made, the page offers a new one instead');
+  t.notMatch(await accountPage(agent), /No password set yet/, 'once made, the page says a password is set');
   const desk = await phone('agent1-desk', oldPassword);
   await desk.waitRegistered('agent1-desk');
   html = await adminPage(agent);
@@ -68,23 +87,21 @@ t.test('the telephony admin page', async (t) => {
   t.match(row(html, 'channel', '[^"]*-agent'), new RegExp(`PJSIP/agent1-desk-[\\s\\S]*${chat.id} \\(agent\\)`), "the desk phone's channel, in the chat's interaction");
   t.match(row(html, 'channel', '[^"]*-customer'), new RegExp(`${chat.id} \\(customer\\)`), "the customer's channel, in the chat's interaction");
   t.match(row(html, 'endpoint', 'agent1-desk'), /<td>1<\/td>/, 'the desk endpoint has one channel');
-  const otherView = await adminPage(other);
-  t.match(otherView, /No channels\./, "another agent sees none of this call's channels");
-  t.notMatch(otherView, chat.id, 'nor its interaction');
-  t.notMatch(otherView, NUMBER.slice(1), "nor the customer's number");
+  t.equal((await agentGet(other, '/admin/telephony')).status, 403, 'another agent sees none of this call');
   await agentPost(agent, `/desktop/interactions/${chat.id}/release`);
   await eventually('channels gone', async () => ((await adminPage(agent)).includes('No channels.') ? true : undefined), 10_000);
 
   // A new desk phone password: CSRF required, shown once, taken by Asterisk at once.
-  t.equal((await agentPost(agent, '/admin/telephony/desk-password', {}, { csrf: null })).status, 403, 'refused without the CSRF token');
-  const renewed = await agentPost(agent, '/admin/telephony/desk-password');
+  t.equal((await agentPost(agent, '/account/desk-password', {}, { csrf: null })).status, 403, 'refused without the CSRF token');
+  const renewed = await agentPost(agent, '/account/desk-password');
   t.equal(renewed.status, 200);
   t.equal(renewed.headers.get('cache-control'), 'no-store', 'never cached');
   const renewedHtml = await renewed.text();
   const newPassword = /<code class="password">([^<]+)<\/code>/.exec(renewedHtml)?.[1];
   t.ok(newPassword && newPassword !== oldPassword, 'a new password is shown');
   t.match(renewedHtml, /<code class="endpoint">agent1-desk<\/code>/, 'for the agent\'s own desk phone');
-  t.notMatch(await adminPage(agent), newPassword!, 'and shown only once');
+  t.notMatch(await accountPage(agent), newPassword!, 'and shown only once');
+  t.notMatch(await adminPage(agent), newPassword!, 'nor on the admin page');
   t.notMatch(server.logs(), newPassword!, 'and never written to the log');
 
   t.equal(stateOf(await adminPage(agent), 'agent1-desk'), 'offline', 'the phone registered with the old password is dropped');
@@ -102,5 +119,9 @@ t.test('without telephony the page says so', async (t) => {
   const server = await withServer(t);
   const agent = await login(server, 'agent1');
   t.match(await adminPage(agent), /Calling is not configured/);
-  t.equal((await agentPost(agent, '/admin/telephony/desk-password')).status, 503, 'no password without telephony');
+  t.notMatch(await accountPage(agent), /Desk phone/, '/account has no Desk phone section');
+  const res = await agentPost(agent, '/account/desk-password');
+  t.equal(res.status, 503, 'no password without telephony');
+  t.match(await res.text(), /Calling is not configured/);
+  t.equal((await agentGet(await login(server, 'agent2'), '/admin/telephony')).status, 403, 'an agent: 403 all the same');
 });

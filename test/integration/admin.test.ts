@@ -15,8 +15,8 @@ const server = await withServer(t);
 const admin = await login(server, 'agent1');
 const agent2 = await login(server, 'agent2');
 
-const ADMIN_GETS = ['/admin/services', '/admin/services/new', '/admin/services/roadside/edit', '/admin/agents', '/admin/agents/new', '/admin/agents/agent2/edit', '/admin/audit'];
-const ADMIN_POSTS = ['/admin/services', '/admin/services/roadside', '/admin/services/roadside/disable', '/admin/services/roadside/enable', '/admin/agents', '/admin/agents/agent2', '/admin/agents/agent2/disable', '/admin/agents/agent2/enable', '/admin/agents/agent2/reset-password'];
+const ADMIN_GETS = ['/admin/services', '/admin/services/new', '/admin/services/roadside/edit', '/admin/agents', '/admin/agents/new', '/admin/agents/agent2/edit', '/admin/audit', '/admin/telephony'];
+const ADMIN_POSTS = ['/admin/services', '/admin/services/roadside', '/admin/services/roadside/disable', '/admin/services/roadside/enable', '/admin/agents', '/admin/agents/agent2', '/admin/agents/agent2/disable', '/admin/agents/agent2/enable', '/admin/agents/agent2/reset-password', '/admin/telephony/desk-password'];
 
 const page = async (who: Agent, path: string) => {
   const res = await agentGet(who, path);
@@ -54,6 +54,7 @@ t.test('agents and supervisors get 403 on every admin page and action; nobody lo
   t.match((await page(admin, '/admin/services')).html, /<tr data-service="roadside">[\s\S]*?Roadside Assistance[\s\S]*?Enabled/, 'nothing was changed by them');
   t.notMatch((await page(admin, '/admin/agents')).html, 'Hijacked');
   t.notMatch(await desktopPage(agent2), 'href="/admin/agents"', 'the agent desktop has no Admin link');
+  t.notMatch((await page(agent2, '/account')).html, 'href="/admin/telephony"', 'nor /account a Telephony link');
   t.match(await desktopPage(admin), /<a href="\/admin\/agents">Admin<\/a>/, "the admin's desktop has one");
   t.match(await desktopPage(agent2), /<a href="\/account">Account<\/a>/, 'everyone has Account');
 });

@@ -31,7 +31,7 @@ t.test("an ended chat's token reads the history for ENDED_CHAT_ACCESS_H, then is
 t.test('agent pages: no-store, and a CSP that connects to the own origin only', async (t) => {
   const server = await withServer(t);
   const agent = await login(server, 'agent1');
-  for (const path of ['/desktop', '/desktop/history', '/admin/telephony']) {
+  for (const path of ['/desktop', '/desktop/history', '/admin/telephony', '/account']) {
     const res = await agentGet(agent, path);
     await res.text();
     t.equal(res.status, 200, `${path} answers`);

@@ -80,7 +80,7 @@ export class AgentEndpoints {
     const endpoint = AgentEndpoints.desk(agentId);
     const password = await this.renew(ari, endpoint);
     const dropped = await dropRegistrations(ari, endpoint);
-    this.#logger.info({ endpoint, dropped }, 'new SIP password for a desk phone (shown once on the admin page)');
+    this.#logger.info({ endpoint, dropped }, 'new SIP password for a desk phone (shown once on /account)');
     return { endpoint, password };
   }
 
