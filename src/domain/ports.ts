@@ -8,7 +8,8 @@ export interface InteractionStore {
   loadOpenInteractions(): Promise<InteractionRecord[]>;
   getInteraction(id: string): Promise<InteractionRecord | undefined>;
   saveInteraction(rec: InteractionRecord): Promise<void>;
-  // `interaction` is given when its state changed with this entry; it is saved in the same write.
+  // `interaction` is given when its state changed with this entry; it is saved in the same write. An
+  // entry whose client id the chat already holds is refused with the conflict `client_id_taken`.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void>;
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined>;
   listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;

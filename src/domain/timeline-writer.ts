@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DomainError } from './errors.ts';
 import type { DomainEvents } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
 import type { Clock, InteractionStore } from './ports.ts';
@@ -75,9 +76,10 @@ export class TimelineWriter {
     return write;
   }
 
-  // The store refuses a client id it already holds (its unique index): when another writer of the
-  // same store got there first, the message it stored is the answer. Any other failure stays one.
+  // The store refuses a client id it already holds (client_id_taken): when another writer of the same
+  // store got there first, the message it stored is the answer. Any other failure stays one.
   #storedOr(interactionId: string, clientId: string, err: unknown): Promise<TimelineEntry> {
+    if (!(err instanceof DomainError && err.code === 'client_id_taken')) return Promise.reject(err);
     return this.#d.store.findEntryByClientId(interactionId, clientId).then((stored) => stored ?? Promise.reject(err));
   }
 }

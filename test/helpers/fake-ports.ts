@@ -137,7 +137,7 @@ export class MemoryInteractionStore implements InteractionStore {
         throw new Error(`UNIQUE constraint failed: timeline.interaction_id, timeline.seq (${entrySnapshot.seq})`);
       }
       if (entrySnapshot.clientId !== null && list.some((e) => e.clientId === entrySnapshot.clientId)) {
-        throw new Error(`UNIQUE constraint failed: timeline.interaction_id, timeline.client_id (${entrySnapshot.clientId})`);
+        throw new DomainError('conflict', 'client_id_taken', `client_id ${entrySnapshot.clientId} already names another message of this chat.`);
       }
       if (recSnapshot) this.interactions.set(recSnapshot.id, recSnapshot);
       list.push(entrySnapshot);

@@ -152,7 +152,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       t.equal((await store.findEntryByClientId('chat-d', 'send-1'))?.id, 'chat-d-e1', 'client ids are per chat');
       t.equal(await store.findEntryByClientId('chat-c', 'send-2'), undefined, 'a new client id is new');
 
-      await t.rejects(store.appendEntry(entry('chat-c', 2, { clientId: 'send-1', text: 'the retry' })), 'a second message with the id is refused');
+      await t.rejects(store.appendEntry(entry('chat-c', 2, { clientId: 'send-1', text: 'the retry' })), { code: 'client_id_taken' }, 'a second message with the id is refused (client_id_taken)');
       t.same(ids(await store.listEntries('chat-c')), ['chat-c-e1'], 'and not stored');
       t.same(await store.findEntryByClientId('chat-c', 'send-1'), first, 'the id still names the first');
 
