@@ -4,11 +4,12 @@
 #   - the mediasoup worker (built once from mediasoup 3.8.4's bundled sources)
 #   - Asterisk 22 (an installed one, or a Debian sid chroot), unless ARI_URL points at a running Asterisk
 #   - Chromium for the e2e tests (Debian's package; scripts/install-chromium.sh)
-# Set SKIP_PROVISIONING=1 to skip all three (e.g. in a container image that brings them).
+#   - PostgreSQL, HAProxy and SIPp for the cluster's tests and benchmarks (scripts/install-cluster-tools.sh)
+# Set SKIP_PROVISIONING=1 to skip all of them (e.g. in a container image that brings them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ "${SKIP_PROVISIONING:-}" = "1" ]; then
-  echo "postinstall: SKIP_PROVISIONING=1, not building the mediasoup worker nor provisioning Asterisk or Chromium"
+  echo "postinstall: SKIP_PROVISIONING=1, not building the mediasoup worker nor provisioning Asterisk, Chromium or the cluster tools"
   exit 0
 fi
 bash scripts/build-mediasoup-worker.sh
@@ -18,3 +19,4 @@ elif [ -f scripts/provision-asterisk.sh ]; then
   bash scripts/provision-asterisk.sh
 fi
 bash scripts/install-chromium.sh
+bash scripts/install-cluster-tools.sh
