@@ -1,0 +1,55 @@
+// The commands a follower forwards to the leader: every call of the web layer that changes state or
+// needs the leader's own parts (ARI, the SFU, routing). Anything not listed runs locally (reads:
+// views, guards, presenters). `touches` names the interaction whose committed state the follower
+// reads back before answering, so the page it renders next shows the command's effect.
+
+export interface ForwardedMethod {
+  touches?: (args: unknown[], result: unknown) => string | undefined;
+  // Returns nothing the caller waits for (a socket closed): failures are logged, not thrown.
+  fireAndForget?: boolean;
+}
+
+const first = (args: unknown[]) => args[0] as string;
+const second = (args: unknown[]) => args[1] as string;
+
+export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
+  center: {
+    startChat: { touches: (_a, r) => (r as { interaction: { id: string } }).interaction.id },
+    postCustomerMessage: { touches: first },
+    addAttachment: { touches: first },
+    updateContext: { touches: first },
+    endByCustomer: { touches: first },
+    setPresence: {},
+    accept: { touches: second },
+    postAgentMessage: { touches: second },
+    disconnect: { touches: second },
+    endSession: { touches: second },
+  },
+  multimedia: {
+    callCustomer: { touches: second },
+    releaseCall: { touches: second },
+    toggleHold: { touches: second },
+    toggleMute: { touches: second },
+    requestVideo: { touches: first },
+    allowVideo: { touches: second },
+    declineVideo: { touches: second },
+    customerCloseVideo: { touches: first },
+    videoSignal: {},
+    videoDump: {},
+    participantLeft: { fireAndForget: true },
+    agentLeft: { fireAndForget: true },
+  },
+  admin: {
+    saveService: {},
+    setServiceDisabled: {},
+    createAgent: {},
+    updateAgent: {},
+    setAgentDisabled: {},
+    resetPassword: {},
+    changeOwnPassword: {},
+  },
+  // The voice adapter's calls that need ARI: phones' credentials pushed to Asterisk, its live view.
+  softphone: { credentials: {} },
+  simulatedPhones: { forChat: {} },
+  telephonyAdmin: { status: {}, hasDeskPassword: {}, newDeskPassword: {} },
+};

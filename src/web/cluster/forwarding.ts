@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import { FORWARDED } from './commands.ts';
+import type { LinkClient } from './link-client.ts';
+
+export interface Forwarding {
+  isLeader(): boolean;
+  link: LinkClient;
+  // Reads back what a forwarded command committed before its caller goes on (read your writes).
+  settle(target: string, method: string, args: unknown[], result: unknown): Promise<void>;
+  logger: Logger;
+}
+
+// The object the web layer is given: on the leader it is `local` itself; on a follower its
+// allowlisted commands (commands.ts) go to the leader over the link and every other member (reads)
+// stays local. Decided at each call, so a follower that becomes leader runs them itself at once.
+// A forwarded command returns a promise even where the local method does not (setPresence): the web
+// layer awaits what it calls.
+export function forwarded<T extends object>(target: keyof typeof FORWARDED, local: T, f: Forwarding): T {
+  const methods = FORWARDED[target]!;
+  return new Proxy(local, {
+    get(object, prop) {
+      const value: unknown = Reflect.get(object, prop, object);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      const spec = typeof prop === 'string' ? methods[prop] : undefined;
+      // Bound: the domain's classes keep private fields, which a proxy as `this` cannot reach.
+      if (!spec) return method.bind(object);
+      const name = prop as string;
+      return (...args: unknown[]) => {
+        if (f.isLeader()) return method.apply(object, args);
+        const call = f.link.call(target, name, args).then(async (result) => {
+          await f.settle(target, name, args, result);
+          return result;
+        });
+        if (!spec.fireAndForget) return call;
+        call.catch((err: unknown) => f.logger.warn({ err, command: `${target}.${name}` }, 'a forwarded command failed'));
+        return undefined;
+      };
+    },
+  });
+}
