@@ -2,7 +2,7 @@ import type { DomainEvents } from './events.ts';
 import type { MediaCapabilities } from './guards.ts';
 import type { Channel, Customer, CustomerContext, InteractionRecord, Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
-import type { AttachmentStore, Clock, Directory, InteractionStore, Timers } from './ports.ts';
+import type { AgentPresenceStore, AttachmentStore, Clock, Directory, InteractionStore, Timers } from './ports.ts';
 
 // What the ContactCenter (contact-center.ts) is built from and what its entry points take.
 export interface ContactCenterConfig {
@@ -31,6 +31,7 @@ export interface ContactCenterDeps {
   clock: Clock;
   timers: Timers;
   config: ContactCenterConfig;
+  presence?: AgentPresenceStore;
 }
 
 export interface NewChat {

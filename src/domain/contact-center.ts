@@ -9,6 +9,7 @@ import { mergeContext, transition, type CustomerContext, type InteractionRecord,
 import type { Interactions } from './interactions.ts';
 import { E164, LIMITS } from './limits.ts';
 import { chooseAgent } from './routing.ts';
+import type { StoredPresence } from './ports.ts';
 import type { AttachmentInfo, TimelineEntry, TimelineKind } from './timeline.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
@@ -24,9 +25,14 @@ export class ContactCenter {
     this.#open = deps.interactions;
   }
 
-  // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the queue.
+  // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the
+  // queue, and offered again to whoever is Ready (stored presence: a new leader keeps Ready agents Ready).
   async recover(): Promise<void> {
     for (const agent of await this.#d.directory.listAgents()) this.#agents.set(agent.id, this.newAgentState(agent));
+    for (const stored of (await this.#d.presence?.loadPresence()) ?? []) {
+      const agent = this.#agents.get(stored.agentId);
+      if (agent && agent.serviceIds.length > 0) Object.assign(agent, { presence: stored.presence, idleSince: stored.idleSince });
+    }
     await this.#open.load();
     for (const rec of this.#open.all()) {
       if (rec.state === 'offered') {
@@ -37,6 +43,7 @@ export class ContactCenter {
       }
       if (rec.state === 'active' && rec.agentId) this.#agents.get(rec.agentId)?.interactions.add(rec.id);
     }
+    this.dispatch();
   }
 
   // ---- customer side -------------------------------------------------------------------------
@@ -145,9 +152,19 @@ export class ContactCenter {
   setPresence(agentId: string, event: PresenceEvent): AgentState {
     const agent = this.agentState(agentId);
     applyPresence(agent, event, this.#d.clock.now());
-    this.#d.events.emit({ type: 'presence_changed', agent });
+    this.presenceChanged(agent);
     this.dispatch();
     return agent;
+  }
+
+  // A node that does not lead hears another's presence change (stored): its pages show it. Agents it
+  // has not seen yet (added on the leader) are made here; routing is the leader's, so no services.
+  replicatePresence(stored: StoredPresence): void {
+    let agent = this.#agents.get(stored.agentId);
+    if (!agent) this.#agents.set(stored.agentId, (agent = { agentId: stored.agentId, serviceIds: [], presence: 'not_ready', idleSince: stored.idleSince, interactions: new Set(), pendingOffer: null }));
+    else if (agent.presence === stored.presence && agent.idleSince === stored.idleSince) return;
+    Object.assign(agent, { presence: stored.presence, idleSince: stored.idleSince });
+    this.#d.events.emit({ type: 'presence_changed', agent });
   }
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
@@ -246,7 +263,10 @@ export class ContactCenter {
   // go back to the queue, each with a timeline entry, and are offered to others.
   async agentChanged(agent: Agent): Promise<void> {
     let state = this.#agents.get(agent.id);
-    if (!state) this.#agents.set(agent.id, (state = this.newAgentState(agent)));
+    if (!state) {
+      this.#agents.set(agent.id, (state = this.newAgentState(agent)));
+      this.presenceChanged(state, false); // stored, so every node knows the new agent
+    }
     state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
     if (agent.disabled) await this.withdraw(state);
     this.dispatch();
@@ -255,7 +275,7 @@ export class ContactCenter {
   private async withdraw(agent: AgentState): Promise<void> {
     if (agent.presence !== 'not_ready') {
       applyPresence(agent, 'make_not_ready', this.#d.clock.now());
-      this.#d.events.emit({ type: 'presence_changed', agent });
+      this.presenceChanged(agent);
     }
     const mine = this.#open.all().filter((rec) => rec.offeredTo === agent.agentId || (rec.state === 'active' && rec.agentId === agent.agentId));
     for (const rec of mine) {
@@ -318,10 +338,16 @@ export class ContactCenter {
     transition(rec, 'offer_timeout');
     this.clearOffer(rec, agent);
     applyPresence(agent, 'make_not_ready', this.#d.clock.now());
-    this.#d.events.emit({ type: 'presence_changed', agent });
+    this.presenceChanged(agent);
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
     this.persist(this.#open.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
     this.dispatch();
+  }
+
+  // Heard at once on this node; stored in the background, in order per agent (the store's promise).
+  private presenceChanged(agent: AgentState, emit = true): void {
+    if (emit) this.#d.events.emit({ type: 'presence_changed', agent });
+    if (this.#d.presence) this.persist(this.#d.presence.savePresence({ agentId: agent.agentId, presence: agent.presence, idleSince: agent.idleSince }));
   }
 
   private clearOffer(rec: InteractionRecord, agent: AgentState | undefined): void {

@@ -1,3 +1,4 @@
+import type { Presence } from './agent-presence.ts';
 import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
 import type { InteractionRecord, InteractionState } from './interaction.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
@@ -32,6 +33,20 @@ export interface Directory {
 export interface AttachmentStore {
   save(id: string, bytes: Uint8Array): Promise<void>;
   read(id: string): Promise<Buffer>;
+}
+
+// An agent's Ready / Not Ready, kept where a new leader finds it (a cluster's failover keeps Ready
+// agents Ready). Optional: a single node starts everyone Not Ready, as before.
+export interface StoredPresence {
+  agentId: string;
+  presence: Presence;
+  idleSince: number;
+}
+
+export interface AgentPresenceStore {
+  loadPresence(): Promise<StoredPresence[]>;
+  // Writes of one agent land in the order given.
+  savePresence(presence: StoredPresence): Promise<void>;
 }
 
 export interface Clock {

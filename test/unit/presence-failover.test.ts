@@ -1,0 +1,60 @@
+// A new leader keeps Ready agents Ready: presence is stored as it changes, read back by recover(),
+// and the queue is offered to them at once. A node that does not lead shows stored presence.
+import t from 'tap';
+import { ContactCenter } from '../../src/domain/contact-center.ts';
+import { DomainEvents, type DomainEvent } from '../../src/domain/events.ts';
+import { Interactions } from '../../src/domain/interactions.ts';
+import { MultimediaDesk } from '../../src/domain/multimedia.ts';
+import type { AgentPresenceStore, StoredPresence } from '../../src/domain/ports.ts';
+import { AGENTS, DEFAULT_CONFIG, newChat, SERVICES } from '../helpers/fakes.ts';
+import { ManualClock, MemoryAttachmentStore, MemoryDirectory, MemoryInteractionStore } from '../helpers/fake-ports.ts';
+
+class MemoryPresence implements AgentPresenceStore {
+  readonly rows = new Map<string, StoredPresence>();
+  async loadPresence() {
+    return [...this.rows.values()];
+  }
+  async savePresence(p: StoredPresence) {
+    this.rows.set(p.agentId, { ...p });
+  }
+}
+
+async function node(store: MemoryInteractionStore, presence: MemoryPresence, clock: ManualClock, recover = true) {
+  const events = new DomainEvents((err) => {
+    throw err;
+  });
+  const seen: DomainEvent[] = [];
+  events.subscribe((e) => seen.push(e));
+  const directory = new MemoryDirectory(SERVICES, AGENTS);
+  const interactions = new Interactions({ store, events, clock });
+  const desk = new MultimediaDesk({ interactions, directory, telephony: null, video: null, clock });
+  const center = new ContactCenter({ interactions, media: desk, store, directory, attachments: new MemoryAttachmentStore(), events, clock, timers: clock, config: DEFAULT_CONFIG, presence });
+  if (recover) await center.recover();
+  return { center, interactions, seen };
+}
+
+t.test('Ready agents stay Ready on the next leader, which offers them the queue', async (t) => {
+  const store = new MemoryInteractionStore();
+  const presence = new MemoryPresence();
+  const clock = new ManualClock();
+  const first = await node(store, presence, clock);
+  first.center.setPresence('alice', 'make_ready');
+  const { interaction } = await first.center.startChat(newChat());
+  t.equal(first.interactions.get(interaction.id)!.offeredTo, 'alice');
+  await new Promise((r) => setImmediate(r));
+  t.same(presence.rows.get('alice')?.presence, 'ready', 'stored as it changed');
+
+  // The leader dies with the offer pending; the next one recovers from the same storage.
+  const next = await node(store, presence, clock);
+  t.equal(next.center.agentState('alice').presence, 'ready', 'alice is still Ready');
+  t.equal(next.center.agentState('bob').presence, 'not_ready');
+  t.equal(next.interactions.get(interaction.id)!.offeredTo, 'alice', 'the chat is offered again at once');
+});
+
+t.test('a follower shows the presence another node stored, agents it never saw included', async (t) => {
+  const follower = await node(new MemoryInteractionStore(), new MemoryPresence(), new ManualClock(), false);
+  follower.center.replicatePresence({ agentId: 'newcomer', presence: 'ready', idleSince: 5 });
+  follower.center.replicatePresence({ agentId: 'newcomer', presence: 'ready', idleSince: 5 });
+  t.equal(follower.center.agentState('newcomer').presence, 'ready');
+  t.equal(follower.seen.filter((e) => e.type === 'presence_changed').length, 1, 'heard once: the repeat changes nothing');
+});
