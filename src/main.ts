@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     hooks: {
       async agentChanged(agent, change) {
         await center.agentChanged(agent);
-        if (change === 'disabled' || change === 'password') sessions.endAgent(agent.id);
+        if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id);
         if (change !== 'password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
       },
       servicesChanged: async (services) => refreshSmsNumbers(services),

@@ -45,7 +45,7 @@ export function accountRouter(opts: { admin: Administration; sessions: SessionRe
       return page(req, res, { refusal });
     }
     await throttle.succeeded(address, session.agentId);
-    const ended = sessions.endAgent(session.agentId, session.id);
+    const ended = await sessions.endAgent(session.agentId, session.id);
     await page(req, res, { notice: `Password changed. ${ended === 1 ? 'Your other session has' : `Your other sessions (${ended}) have`} ended.` });
   });
   // A new password for the agent's own desk phone: the old one stops working, its phone is dropped.

@@ -21,9 +21,9 @@ const LOGIN_CSRF_COOKIE = 'csrf';
 const WELL_KNOWN_FROM_AFAR =
   'The demo password "demo" works only in a browser on the server itself. To log in from another machine, set DEMO_AGENT_PASSWORD to a password of your own before the first start (with a new DATA_DIR).';
 
-export function sessionOf(sessions: SessionRegistry, req: IncomingMessage): AgentSession | undefined {
+export function sessionOf(sessions: SessionRegistry, req: IncomingMessage): Promise<AgentSession | undefined> {
   const cookies = parseCookies(req.headers.cookie ?? '');
-  return sessions.get(cookies[SESSION_COOKIE]);
+  return sessions.find(cookies[SESSION_COOKIE]);
 }
 
 function sameToken(a: string | undefined, b: string | undefined): boolean {
@@ -35,8 +35,8 @@ function sameToken(a: string | undefined, b: string | undefined): boolean {
 
 // Pages redirect to the login form; htmx and other requests get 401 (htmx then follows HX-Redirect).
 export function requireAgent(sessions: SessionRegistry): RequestHandler {
-  return (req, res, next) => {
-    const session = sessionOf(sessions, req);
+  return async (req, res, next) => {
+    const session = await sessionOf(sessions, req);
     if (session) {
       req.agentSession = session;
       return next();
@@ -99,17 +99,18 @@ export function authRouter(opts: {
     await throttle.succeeded(address, username);
     // The agent may have been added by another process (npm run admin): routing learns of it now.
     await center.agentChanged(agent);
-    const session = sessions.create(agent.id);
+    const session = await sessions.create(agent.id);
     res.clearCookie(LOGIN_CSRF_COOKIE, { path: '/' });
     res.cookie(SESSION_COOKIE, session.id, cookieOpts(req));
     res.redirect(303, '/desktop');
   });
 
-  router.post('/logout', requireAgent(sessions), requireCsrf, (req, res) => {
+  router.post('/logout', requireAgent(sessions), requireCsrf, async (req, res) => {
     const session = req.agentSession;
     if (session) {
-      center.setPresence(session.agentId, 'make_not_ready');
-      sessions.destroy(session.id);
+      // Awaited: a cluster's follower forwards it to the leader.
+      await center.setPresence(session.agentId, 'make_not_ready');
+      await sessions.destroy(session.id);
     }
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/login');

@@ -13,7 +13,8 @@ import { statusOf } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
 import type { RateLimits } from './rate-limits.ts';
-import type { SessionRegistry } from './sessions.ts';
+import { CLUSTER_LINK_PATH } from './cluster/link-server.ts';
+import type { AgentSession, SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
 import { refuseUpgrade as refuse } from './upgrade-refusal.ts';
 
@@ -33,6 +34,8 @@ export interface RealtimeDeps {
   // Messages sent over the customer's socket count against the chat's limit like those posted.
   rateLimits: RateLimits;
   simulatedPstn: boolean;
+  // A cluster leader's internal command link (web/cluster/link-server.ts).
+  clusterLink?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 // Routes WebSocket upgrades: the agent desktop's socket (session cookie, same origin) and the
@@ -52,20 +55,21 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     // A request line no URL parser takes (`GET http://[`) is refused, not thrown out of this listener.
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     if (!url) return refuse(socket, 400, 'malformed URL');
+    if (url.pathname === CLUSTER_LINK_PATH && deps.clusterLink) return deps.clusterLink(req, socket, head);
     if (url.pathname === '/desktop/ws') {
-      const session = sessionOf(deps.sessions, req);
-      if (!session) return refuse(socket, 401, 'not logged in');
-      if (!sameOrigin(req)) return refuse(socket, 403, 'cross-origin socket');
-      return wss.handleUpgrade(req, socket, head, (ws) => {
-        track(ws, 'agent');
-        serveAgentSocket({ ws, session, ...deps });
-        // A session ended by an admin (disabled, new password) or by a password change elsewhere: the
-        // page hears it at once and goes to the login (public/desktop.js).
-        const stop = deps.sessions.onEnded((ended) => {
-          if (ended.id === session.id) ws.close(SESSION_ENDED, 'session ended');
+      return void withSession(req, socket, (session) => {
+        if (!sameOrigin(req)) return refuse(socket, 403, 'cross-origin socket');
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          track(ws, 'agent');
+          serveAgentSocket({ ws, session, ...deps });
+          // A session ended by an admin (disabled, new password) or by a password change elsewhere: the
+          // page hears it at once and goes to the login (public/desktop.js).
+          const stop = deps.sessions.onEnded((ended) => {
+            if (ended.id === session.id) ws.close(SESSION_ENDED, 'session ended');
+          });
+          ws.on('close', stop);
         });
-        ws.on('close', stop);
-      });
+      }, () => refuse(socket, 401, 'not logged in'));
     }
     if (CUSTOMER_EVENTS_PATH.test(url.pathname)) {
       const after = Number(url.searchParams.get('after') ?? 0);
@@ -99,13 +103,28 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     }
     if (url.pathname === '/sip') {
       // Only logged-in agents reach Asterisk's SIP: nobody anonymous gets a SIP socket through us.
-      const session = sessionOf(deps.sessions, req);
-      if (!session) return deps.sipProxy.refuse(socket, { status: 401, reason: 'not_authorised', message: 'not logged in' });
-      if (!sameOrigin(req)) return deps.sipProxy.refuse(socket, { status: 403, reason: 'not_authorised', message: 'cross-origin socket' });
-      return deps.sipProxy.upgrade(req, socket, head, { kind: 'agent', id: session.id }, session.agentId);
+      return void withSession(
+        req,
+        socket,
+        (session) => {
+          if (!sameOrigin(req)) return deps.sipProxy.refuse(socket, { status: 403, reason: 'not_authorised', message: 'cross-origin socket' });
+          deps.sipProxy.upgrade(req, socket, head, { kind: 'agent', id: session.id }, session.agentId);
+        },
+        () => deps.sipProxy.refuse(socket, { status: 401, reason: 'not_authorised', message: 'not logged in' }),
+      );
     }
     refuse(socket, 404, 'no such socket');
   });
+
+  // The session of an upgrade (a cluster reads it from the shared store); a failed lookup refuses it.
+  const withSession = (req: IncomingMessage, socket: Duplex, serve: (session: AgentSession) => void, refuseIt: () => void) =>
+    sessionOf(deps.sessions, req).then(
+      (session) => (session ? serve(session) : refuseIt()),
+      (err: unknown) => {
+        deps.logger.error({ err }, 'looking up a session failed');
+        refuse(socket, 503, 'sessions unavailable');
+      },
+    );
 
   return {
     close() {

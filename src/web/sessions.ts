@@ -7,24 +7,38 @@ export interface AgentSession {
   expiresAt: number;
 }
 
+// A cluster's sessions, shared by every node (PostgreSQL): a page logged in on one node is served by
+// any other. Ending an agent's sessions there tells every node (endedElsewhere below).
+export interface SharedSessions {
+  save(session: AgentSession): Promise<void>;
+  find(id: string): Promise<AgentSession | undefined>;
+  delete(id: string): Promise<void>;
+  // Ends the agent's sessions but `keep`, everywhere; the number ended.
+  endAgent(agentId: string, keep?: string): Promise<number>;
+}
+
 // Agent sessions live in memory: a server restart asks agents to log in again, and nothing a
-// customer sent depends on them.
+// customer sent depends on them. With `shared` (a cluster) memory is a cache of the shared store.
 export class SessionRegistry {
   readonly #sessions = new Map<string, AgentSession>();
   readonly #ttlMs: number;
+  readonly #shared: SharedSessions | undefined;
   readonly #onEnd = new Set<(session: AgentSession) => void>();
 
-  constructor(ttlMs: number) {
+  constructor(ttlMs: number, shared?: SharedSessions) {
     this.#ttlMs = ttlMs;
+    this.#shared = shared;
   }
 
-  create(agentId: string): AgentSession {
+  // Resolves once the session is stored where every node finds it.
+  async create(agentId: string): Promise<AgentSession> {
     const session = {
       id: randomBytes(32).toString('base64url'),
       agentId,
       csrfToken: randomBytes(24).toString('base64url'),
       expiresAt: Date.now() + this.#ttlMs,
     };
+    await this.#shared?.save(session);
     this.#sessions.set(session.id, session);
     return session;
   }
@@ -39,13 +53,30 @@ export class SessionRegistry {
     return session;
   }
 
-  destroy(id: string): void {
+  // The session, from memory or else from the shared store (made on another node).
+  async find(id: string | undefined): Promise<AgentSession | undefined> {
+    const local = this.get(id);
+    if (local || !id || !this.#shared) return local;
+    const stored = await this.#shared.find(id);
+    if (!stored || stored.expiresAt < Date.now()) return undefined;
+    this.#sessions.set(id, stored);
+    return stored;
+  }
+
+  async destroy(id: string): Promise<void> {
     this.#sessions.delete(id);
+    await this.#shared?.delete(id);
   }
 
   // Ends every session of the agent but `keep` (its own page, after a password change) at once: the
   // listeners close what the sessions hold open (the desktop's socket), so their pages go to the login.
-  endAgent(agentId: string, keep?: string): number {
+  async endAgent(agentId: string, keep?: string): Promise<number> {
+    const ended = this.endedElsewhere(agentId, keep);
+    return this.#shared ? this.#shared.endAgent(agentId, keep) : ended;
+  }
+
+  // Another node ended them (a cluster's wake-up): what this node holds of them closes too.
+  endedElsewhere(agentId: string, keep?: string): number {
     let ended = 0;
     for (const session of [...this.#sessions.values()]) {
       if (session.agentId !== agentId || session.id === keep) continue;
@@ -54,6 +85,11 @@ export class SessionRegistry {
       for (const listener of this.#onEnd) listener(session);
     }
     return ended;
+  }
+
+  // After missed wake-ups: memory is only a cache, read again from the shared store as needed.
+  forgetCached(): void {
+    if (this.#shared) this.#sessions.clear();
   }
 
   onEnded(listener: (session: AgentSession) => void): () => void {

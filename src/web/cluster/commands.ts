@@ -20,6 +20,8 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     updateContext: { touches: first },
     endByCustomer: { touches: first },
     setPresence: {},
+    // At login: an agent added by another process (npm run admin) joins routing, which is the leader's.
+    agentChanged: {},
     accept: { touches: second },
     postAgentMessage: { touches: second },
     disconnect: { touches: second },

@@ -41,10 +41,11 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
     res.type('html').send(await presenter.panelFragment(rec));
   });
 
-  router.post('/desktop/presence', (req, res) => {
+  router.post('/desktop/presence', async (req, res) => {
     const wanted = (req.body as { presence?: string } | undefined)?.presence;
     if (wanted !== 'ready' && wanted !== 'not_ready') throw invalid('invalid_presence', 'presence must be ready or not_ready.');
-    const agent = center.setPresence(agentOf(req), wanted === 'ready' ? 'make_ready' : 'make_not_ready');
+    // Awaited: a cluster's follower forwards it to the leader.
+    const agent = await center.setPresence(agentOf(req), wanted === 'ready' ? 'make_ready' : 'make_not_ready');
     res.type('html').send(presenter.presenceFragment(agent));
   });
 
