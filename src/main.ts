@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createVoice } from './ari/index.ts';
+import { ClusterNode, clusterSettings, forwardedTargets, onLeaderOnly, openCluster, refuseWithoutSharedStore } from './cluster-wiring.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoData, seedSmsNumbers } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
@@ -49,6 +50,11 @@ async function main(): Promise<void> {
     },
   };
 
+  // A cluster's own tables, presence, shared sessions and limits, when DATABASE_URL is set.
+  const settings = clusterSettings(process.env, { databaseUrl: config.databaseUrl, host: config.host, port: config.port, tls: Boolean(config.tlsCert && config.tlsKey) });
+  refuseWithoutSharedStore(settings);
+  const cluster = settings && (await openCluster(settings, logger));
+
   // ---- stores ----
   const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) =>
     logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
@@ -79,9 +85,9 @@ async function main(): Promise<void> {
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   logDomainEvents(events, logger);
   // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before voice connects,
-  // which reconciles its calls against their live call legs.
+  // which reconciles its calls against their live call legs (a cluster's node loads them as it joins).
   const interactions = new Interactions({ store, events, clock });
-  await interactions.load();
+  if (!cluster) await interactions.load();
   const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock });
   // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
   const center = new ContactCenter({
@@ -94,11 +100,13 @@ async function main(): Promise<void> {
     clock,
     timers,
     config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, endedChatAccessMs: config.endedChatAccessMs },
+    presence: cluster?.presence,
   });
-  await center.recover();
+  // Replies go to SMS gateways once: in a cluster, from the leader only.
+  const smsEvents = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   const smsDesk = new SmsDesk({
     center,
-    events,
+    events: smsEvents,
     store: new SqliteSmsStore(db, batcher),
     clock,
     timers,
@@ -107,20 +115,26 @@ async function main(): Promise<void> {
     senders: sms.senders,
     onError: (err, what) => logger.error({ err }, what),
   });
-  await smsDesk.recover();
+  let smsReplies = () => true;
+  events.subscribe((event) => smsReplies() && smsEvents.emit(event));
 
   // ---- connect: the adapters get the domain's sinks, then voice reaches Asterisk ----
   video.connect({
     onRoomLost: (sessionId) => multimedia.onVideoLost(sessionId).catch((err: unknown) => logger.error({ err, sessionId }, 'ending a lost video failed')),
   });
   const smsWebhook = sms.connect(smsDesk);
-  await voice.connect({
-    onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
-    liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
-  });
+  // What must run once: at start on a single node, on winning the leader lock in a cluster.
+  const lead = async () => {
+    await center.recover();
+    await smsDesk.recover();
+    await voice.connect({
+      onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
+      liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
+    });
+  };
 
   // ---- administration: routing, sessions, phones and SMS numbers follow every change ----
-  const sessions = new SessionRegistry(config.sessionTtlMs);
+  const sessions = new SessionRegistry(config.sessionTtlMs, cluster?.sessions);
   const admin = new Administration({
     directory,
     clock,
@@ -135,30 +149,38 @@ async function main(): Promise<void> {
     },
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
+  const targets = { center, multimedia, admin, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, sessions, targets, lead, logger });
+  if (node) smsReplies = () => node.role !== 'follower';
+  if (node) await node.start();
+  else await lead();
+  // The web layer's view of the domain and of voice: on a follower its commands go to the leader.
+  const web = node ? forwardedTargets(node, targets) : targets;
 
   // ---- web, then listen ----
   const metrics = new Metrics(center, store, events);
-  const rateLimits = new RateLimits(config.rateLimits);
+  const rateLimits = new RateLimits(config.rateLimits, cluster?.limiterStore);
   const { app, presenter } = createWebApp({
-    center,
-    admin,
-    multimedia,
+    center: web.center,
+    admin: web.admin,
+    multimedia: web.multimedia,
     sessions,
     metrics,
     logger,
     mapTileUrl: config.mapTileUrl,
-    softphone: voice.softphone,
-    telephonyAdmin: voice.admin,
-    simulatedPhones: voice.simulatedPhones,
+    softphone: web.softphone && ((agentId) => web.softphone!.credentials(agentId)),
+    telephonyAdmin: web.telephonyAdmin,
+    simulatedPhones: web.simulatedPhones,
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     rateLimits,
-    sms: { webhook: smsWebhook, deliveries: smsDesk },
+    sms: { webhook: node ? onLeaderOnly(node, smsWebhook) : smsWebhook, deliveries: smsDesk },
     health: async () => ({
       database: databaseHealth(() => db.prepare('SELECT 1').get()),
       ari: voice.health(),
       sfu: video.health(),
       sms: sms.health(),
+      ...(node ? { cluster: await node.health() } : {}),
     }),
   });
   const server = createServer(config, app);
@@ -169,9 +191,22 @@ async function main(): Promise<void> {
     if (event.type !== 'interaction_changed' || event.interaction.state !== 'ended') return;
     const interactionId = event.interaction.id;
     sipProxy.closeOwner({ kind: 'customer', id: interactionId }, 1000, 'chat ended');
+    if (node && node.role !== 'leader') return; // Asterisk is the leader's
     voice.simulatedPhones?.chatEnded(interactionId).catch((err: unknown) => logger.warn({ err, interactionId }, "removing an ended chat's phone failed"));
   });
-  const realtime = attachRealtime(server, { center, multimedia, hub: new EventHub(events), sessions, presenter, metrics, logger, sipProxy, rateLimits, simulatedPstn: voice.simulatedPhones !== null });
+  const realtime = attachRealtime(server, {
+    center: web.center,
+    multimedia: web.multimedia,
+    hub: new EventHub(events),
+    sessions,
+    presenter,
+    metrics,
+    logger,
+    sipProxy,
+    rateLimits,
+    simulatedPstn: voice.simulatedPhones !== null,
+    clusterLink: node ? (req, socket, head) => node.upgrade(req, socket, head) : undefined,
+  });
   const port = await listen(server, config, logger);
   logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));
 
@@ -185,6 +220,7 @@ async function main(): Promise<void> {
     realtime.close();
     video.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {
+      await node?.stop().catch((err: unknown) => logger.error({ err }, 'leaving the cluster failed'));
       await voice.stop().catch((err: unknown) => logger.error({ err }, 'stopping telephony failed'));
       await database.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
       logger.info('stopped');

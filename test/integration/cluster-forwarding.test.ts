@@ -85,7 +85,7 @@ t.test("a follower answers the leader's rules: same status, same code", async (t
   client.start();
   t.teardown(() => client.stop());
   const settled: string[] = [];
-  const forwarding = { isLeader: () => false, link: client, logger, settle: async (target: string, method: string) => void settled.push(`${target}.${method}`) };
+  const forwarding = { role: () => 'follower' as const, promoted: new Promise<void>(() => undefined), link: client, logger, settle: async (target: string, method: string) => void settled.push(`${target}.${method}`) };
   const follower = await apiServer(forwarded('center', center, forwarding), forwarded('multimedia', desk, forwarding));
   t.teardown(() => follower.server.close());
 

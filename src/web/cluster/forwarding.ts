@@ -2,8 +2,12 @@ import type { Logger } from 'pino';
 import { FORWARDED } from './commands.ts';
 import type { LinkClient } from './link-client.ts';
 
+// 'becoming': this node won the lock and is recovering; its commands wait for it to lead.
+export type Role = 'follower' | 'becoming' | 'leader';
+
 export interface Forwarding {
-  isLeader(): boolean;
+  role(): Role;
+  promoted: Promise<void>;
   link: LinkClient;
   // Reads back what a forwarded command committed before its caller goes on (read your writes).
   settle(target: string, method: string, args: unknown[], result: unknown): Promise<void>;
@@ -27,11 +31,15 @@ export function forwarded<T extends object>(target: keyof typeof FORWARDED, loca
       if (!spec) return method.bind(object);
       const name = prop as string;
       return (...args: unknown[]) => {
-        if (f.isLeader()) return method.apply(object, args);
-        const call = f.link.call(target, name, args).then(async (result) => {
-          await f.settle(target, name, args, result);
-          return result;
-        });
+        const role = f.role();
+        if (role === 'leader') return method.apply(object, args);
+        const call =
+          role === 'becoming'
+            ? f.promoted.then(() => method.apply(object, args))
+            : f.link.call(target, name, args).then(async (result) => {
+                await f.settle(target, name, args, result);
+                return result;
+              });
         if (!spec.fireAndForget) return call;
         call.catch((err: unknown) => f.logger.warn({ err, command: `${target}.${name}` }, 'a forwarded command failed'));
         return undefined;

@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
   expires_at bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS agent_sessions_agent ON agent_sessions (agent_id);
+-- rate-limiter-flexible's RateLimiterPostgres table, made here so no node races to create it.
+CREATE TABLE IF NOT EXISTS rate_limits (
+  key varchar(255) PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
 `;
 
 // Two int4 keys: a keyspace of their own in pg_locks (objsubid 2), apart from any bigint lock the store takes.

@@ -1,0 +1,234 @@
+import { hostname } from 'node:os';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Router } from 'express';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { AgentState } from './domain/agent-presence.ts';
+import type { ContactCenter } from './domain/contact-center.ts';
+import type { DomainEvents } from './domain/events.ts';
+import type { Interactions } from './domain/interactions.ts';
+import type { InteractionStore } from './domain/ports.ts';
+import { InteractionReplica } from './domain/replica.ts';
+import { ChangeListener, type Change } from './store/postgres/cluster/change-feed.ts';
+import { LeaderLock } from './store/postgres/cluster/leader-lock.ts';
+import { NodeRegistry } from './store/postgres/cluster/node-registry.ts';
+import { PgPresenceStore } from './store/postgres/cluster/presence-store.ts';
+import { postgresLimiterStore } from './store/postgres/cluster/rate-limit-store.ts';
+import { ensureClusterSchema } from './store/postgres/cluster/schema.ts';
+import { PgSessionStore } from './store/postgres/cluster/session-store.ts';
+import { FORWARDED } from './web/cluster/commands.ts';
+import { forwarded, type Role } from './web/cluster/forwarding.ts';
+import { LinkClient } from './web/cluster/link-client.ts';
+import { LinkServer } from './web/cluster/link-server.ts';
+import type { SessionRegistry } from './web/sessions.ts';
+
+// Part of Main: turns one process into a node of a cluster (docs/cluster.md). Several processes with
+// the same DATABASE_URL elect a leader by an advisory lock; the leader runs the rules (commands,
+// routing, offer timers, ARI); every node serves pages and sockets from a registry kept up to date by
+// LISTEN/NOTIFY, and forwards the web layer's commands to the leader.
+
+export interface ClusterSettings {
+  databaseUrl: string;
+  nodeId: string;
+  internalUrl: string;
+}
+
+// NODE_ID and CLUSTER_INTERNAL_URL (how the other nodes reach this one) default to this host and port.
+export function clusterSettings(env: NodeJS.ProcessEnv, config: { databaseUrl?: string; host: string; port: number; tls: boolean }): ClusterSettings | null {
+  if (!config.databaseUrl) return null;
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const host = wildcard ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    databaseUrl: config.databaseUrl,
+    nodeId: env.NODE_ID || `${hostname()}:${config.port}`,
+    internalUrl: env.CLUSTER_INTERNAL_URL || `${config.tls ? 'https' : 'http'}://${host}:${config.port}`,
+  };
+}
+
+// Built before the domain: the stores the domain and the web take in a cluster.
+export async function openCluster(settings: ClusterSettings, logger: Logger) {
+  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 8, application_name: `mcc-cluster:${settings.nodeId}`.slice(0, 63) });
+  pool.on('error', (err) => logger.warn({ err }, 'an idle cluster connection failed'));
+  await ensureClusterSchema(pool);
+  const registry = new NodeRegistry(pool, settings.nodeId, settings.internalUrl);
+  return {
+    settings,
+    pool,
+    registry,
+    secret: await registry.secret(),
+    presence: new PgPresenceStore(pool),
+    sessions: new PgSessionStore(pool),
+    limiterStore: postgresLimiterStore(pool),
+  };
+}
+
+export type OpenCluster = Awaited<ReturnType<typeof openCluster>>;
+
+export interface NodeParts {
+  interactions: Interactions;
+  store: InteractionStore;
+  events: DomainEvents;
+  center: ContactCenter;
+  sessions: SessionRegistry;
+  // The leader's objects commands run on, by the names of web/cluster/commands.ts.
+  targets: Record<keyof typeof FORWARDED, object | null>;
+  // What runs once, on the leader: recover, timers, ARI. A failure ends the leadership (exit).
+  lead(): Promise<void>;
+  logger: Logger;
+}
+
+export class ClusterNode {
+  readonly #c: OpenCluster;
+  readonly #p: NodeParts;
+  readonly #replica: InteractionReplica;
+  readonly #listener: ChangeListener;
+  readonly #link: LinkClient;
+  readonly #server: LinkServer;
+  readonly #lock: LeaderLock;
+  #role: Role = 'follower';
+  #promoted: () => void = () => undefined;
+  readonly #promotion: Promise<void>;
+
+  constructor(open: OpenCluster, parts: NodeParts) {
+    this.#c = open;
+    this.#p = parts;
+    const { logger } = parts;
+    this.#promotion = new Promise((resolve) => (this.#promoted = resolve));
+    this.#replica = new InteractionReplica({ ...parts, onError: (err, interactionId) => logger.error({ err, interactionId }, 'reading a committed change failed') });
+    this.#listener = new ChangeListener({
+      connectionString: open.settings.databaseUrl,
+      nodeId: open.settings.nodeId,
+      onChanges: (changes) => this.#heard(changes),
+      onListening: () => this.#catchUp(),
+      onError: (err) => logger.warn({ err }, 'the cluster LISTEN connection failed; reconnecting'),
+    });
+    this.#link = new LinkClient({ leaderUrl: async () => (await open.registry.leader())?.internalUrl, secret: open.secret, logger });
+    this.#server = new LinkServer({ targets: parts.targets, secret: open.secret, isLeader: () => this.#role === 'leader', logger });
+    this.#lock = new LeaderLock({
+      connectionString: open.settings.databaseUrl,
+      nodeId: open.settings.nodeId,
+      onLeader: () => this.#lead(),
+      onLost: (err) => {
+        // The simplest honest choice: stop at once; a supervisor restarts this process as a follower.
+        logger.fatal({ err }, 'this node lost the leader lock: exiting so it restarts as a follower');
+        process.exit(70);
+      },
+      onRetry: (err) => logger.warn({ err }, 'trying the leader lock failed; trying again'),
+    });
+  }
+
+  get role(): Role {
+    return this.#role;
+  }
+
+  // Joins: heartbeats, the change feed, the link to the leader, then contends for the lock.
+  async start(): Promise<void> {
+    await this.#c.registry.join(2000, (err) => this.#p.logger.warn({ err }, 'the cluster heartbeat failed'));
+    await this.#p.interactions.load();
+    await this.#listener.start();
+    this.#link.start();
+    this.#lock.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#link.stop();
+    this.#server.close();
+    await this.#lock.stop();
+    await this.#listener.stop();
+    await this.#c.registry.leave();
+    await this.#c.pool.end();
+  }
+
+  forward<T extends object>(target: keyof typeof FORWARDED, local: T): T {
+    return forwarded(target, local, { role: () => this.#role, promoted: this.#promotion, link: this.#link, settle: (t, m, a, r) => this.#settle(t, m, a, r), logger: this.#p.logger });
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#server.upgrade(req, socket, head);
+  }
+
+  async health(): Promise<{ state: string; node: string; role: 'leader' | 'follower'; nodes: number }> {
+    return { state: 'up', node: this.#c.settings.nodeId, role: this.#role === 'leader' ? 'leader' : 'follower', nodes: await this.#c.registry.freshNodes() };
+  }
+
+  async #lead(): Promise<void> {
+    const { logger } = this.#p;
+    const startedAt = Date.now();
+    this.#role = 'becoming';
+    this.#link.stop();
+    // Fresh from PostgreSQL: whatever the last leader committed is in the registry before the rules run.
+    await this.#replica.resync();
+    const term = await this.#c.registry.claimLeadership();
+    await this.#p.lead();
+    this.#role = 'leader';
+    this.#promoted();
+    logger.info({ term, node: this.#c.settings.nodeId, tookMs: Date.now() - startedAt }, 'this node leads the cluster');
+  }
+
+  #heard(changes: Change[]): void {
+    for (const change of changes) {
+      if (change.kind === 'sessions_ended') this.#p.sessions.endedElsewhere(change.agentId, change.keep);
+      // The leader's registry is the source of what it commits: it reads nothing back.
+      else if (this.#role !== 'follower') continue;
+      else if (change.kind === 'interaction') void this.#replica.follow(change.id);
+      else this.#followPresence(change.agentId);
+    }
+  }
+
+  #catchUp(): void {
+    this.#p.sessions.forgetCached();
+    if (this.#role !== 'follower') return;
+    const { logger } = this.#p;
+    this.#replica.resync().catch((err: unknown) => logger.error({ err }, 'catching up with the cluster failed'));
+    this.#c.presence.loadPresence().then(
+      (all) => all.forEach((p) => this.#p.center.replicatePresence(p)),
+      (err: unknown) => logger.error({ err }, 'reading presence failed'),
+    );
+  }
+
+  #followPresence(agentId: string): void {
+    this.#c.presence.readPresence(agentId).then(
+      (p) => p && this.#p.center.replicatePresence(p),
+      (err: unknown) => this.#p.logger.error({ err, agentId }, 'reading presence failed'),
+    );
+  }
+
+  // Read your writes: before a forwarded command answers, this node shows what it committed.
+  async #settle(target: string, method: string, args: unknown[], result: unknown): Promise<void> {
+    const interactionId = FORWARDED[target]?.[method]?.touches?.(args, result);
+    if (interactionId) await this.#replica.follow(interactionId);
+    if (method === 'setPresence') {
+      const agent = result as AgentState;
+      this.#p.center.replicatePresence({ agentId: agent.agentId, presence: agent.presence, idleSince: agent.idleSince });
+    }
+    if (method === 'agentChanged') {
+      const p = await this.#c.presence.readPresence((args[0] as { id: string }).id);
+      if (p) this.#p.center.replicatePresence(p);
+    }
+  }
+}
+
+type Targets = NodeParts['targets'];
+
+// The web layer's view of the leader's objects: commands forwarded, reads local (see ClusterNode.forward).
+export function forwardedTargets<T extends Targets>(node: ClusterNode, targets: T): T {
+  const out: Record<string, object | null> = {};
+  for (const [name, target] of Object.entries(targets)) out[name] = target && node.forward(name as keyof typeof FORWARDED, target);
+  return out as T;
+}
+
+// SMS gateways' webhook feeds the SMS desk, which runs on the leader: elsewhere it answers 503 and
+// the gateway retries (through the load balancer, which may pick the leader next).
+export function onLeaderOnly(node: ClusterNode, webhook: Router): Router {
+  return Router().use((req, res, next) => {
+    if (node.role === 'leader') return webhook(req, res, next);
+    res.status(503).set('Retry-After', '1').json({ error: { code: 'not_the_leader', message: 'SMS are received by the node leading the cluster; try again.' } });
+  });
+}
+
+// Until the PostgreSQL store (branch pgstore) is merged, main.ts opens this node's own SQLite: nodes
+// would not share their data, so DATABASE_URL is refused rather than half-served.
+export function refuseWithoutSharedStore(settings: ClusterSettings | null): void {
+  if (settings) throw new Error('DATABASE_URL: this build has no PostgreSQL store yet, so nodes cannot share their data');
+}
