@@ -57,7 +57,7 @@ async function commitBatch(pool: pg.Pool, rec: InteractionRecord, seqs: number[]
     await client.query('INSERT INTO interactions (id, state, record) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET state = excluded.state, record = excluded.record', [rec.id, rec.state, rec]);
     for (const seq of seqs) await client.query('INSERT INTO timeline VALUES ($1, $2, $3)', [rec.id, seq, entry(rec.id, seq)]);
     // A saved row without an entry (a new chat) notifies too, at the seq it has.
-    await notifyChanges(client, [{ kind: 'interaction', id: rec.id, seq: rec.lastSeq }, ...seqs.map((seq) => ({ kind: 'interaction' as const, id: rec.id, seq }))]);
+    await notifyChanges((text, values) => client.query(text, values as unknown[]), [{ kind: 'interaction', id: rec.id, seq: rec.lastSeq }, ...seqs.map((seq) => ({ kind: 'interaction' as const, id: rec.id, seq }))]);
     await client.query(opts.rollback ? 'ROLLBACK' : 'COMMIT');
   } finally {
     client.release();

@@ -12,12 +12,13 @@ export const CHANGES_CHANNEL = 'mcc_changes';
 // NOTIFY payloads stop at 8000 bytes; one commit batch's changes are split below that.
 const MAX_PAYLOAD = 7000;
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
+// A statement on the writing transaction (the group commit's `Query`).
+type Query = (text: string, values?: readonly unknown[]) => Promise<unknown>;
 
 // Called inside the writing transaction, so PostgreSQL delivers the notification exactly at commit
 // (and never for a rolled-back batch): a listener woken by it always finds the rows committed.
-export async function notifyChanges(tx: Queryable, changes: readonly Change[]): Promise<void> {
-  for (const payload of payloads(changes)) await tx.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, payload]);
+export async function notifyChanges(query: Query, changes: readonly Change[]): Promise<void> {
+  for (const payload of payloads(changes)) await query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, payload]);
 }
 
 // One interaction's several entries in a batch fold into one change, up to the highest seq.
