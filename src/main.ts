@@ -50,8 +50,10 @@ async function main(): Promise<void> {
   };
 
   // ---- stores ----
-  const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) =>
-    logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
+  const database = openDurableDatabase(
+    join(config.dataDir, 'contact-center.sqlite'),
+    (err) => logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
+    (err) => logger.warn({ err }, 'a WAL checkpoint failed: the next one tries again'),
   );
   const { db, batcher } = database;
   const store = new SqliteInteractionStore(db, batcher);
