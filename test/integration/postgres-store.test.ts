@@ -88,6 +88,21 @@ t.test('group commit: a closed store refuses new writes and waits for those aske
   await database.close();
 });
 
+t.test('group commit: a connection that breaks inside a batch fails that batch only; the next one gets a new connection', async (t) => {
+  const url = await postgres.newDatabase();
+  const database = await openPostgres(url, fail);
+  t.teardown(() => database.close());
+  await database.pool.query('CREATE TABLE probe (n integer)');
+  // The write's own connection is ended by the server while its transaction is open.
+  const results = await Promise.allSettled([
+    database.writes.write((query) => query('INSERT INTO probe (n) VALUES (1)')),
+    database.writes.write((query) => query('SELECT pg_terminate_backend(pg_backend_pid())')),
+  ]);
+  t.match(results, [{ status: 'rejected', reason: { name: 'WriteFailed' } }, { status: 'rejected', reason: { name: 'WriteFailed' } }]);
+  await database.writes.write((query) => query('INSERT INTO probe (n) VALUES (2)'));
+  t.same((await database.pool.query('SELECT n FROM probe')).rows, [{ n: 2 }], 'the next write commits; nothing of the broken batch is stored');
+});
+
 t.test('DATABASE_URL is logged without its password', async (t) => {
   t.equal(redactedUrl('postgres://app:s3cr%40t@db.example:5432/cc'), 'postgres://app:***@db.example:5432/cc');
   t.equal(redactedUrl('postgres://app@db.example/cc'), 'postgres://app@db.example/cc');

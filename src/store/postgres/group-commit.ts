@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { DomainError } from '../../domain/errors.ts';
 import { StoreClosed, WriteFailed } from '../errors.ts';
+import { inTransaction, type Query } from './transaction.ts';
 
-export type Query = (text: string, values?: readonly unknown[]) => Promise<pg.QueryResult>;
 // One write: its statements, run on the batch's transaction. Its parameters are taken when the write
 // is asked for (a record may change before its batch commits), and it may run twice (see #commit), so
 // it only runs statements. What it returns (or throws) is what its caller gets, once the batch commits.
@@ -69,7 +69,7 @@ export class GroupCommit {
     // Where the first attempt got to (an object: TypeScript does not see the closure assign it).
     const reached: { stage: 'begin' | 'writes' | 'commit' } = { stage: 'begin' };
     try {
-      const values = await this.#transaction(async (query) => {
+      const values = await inTransaction(this.#pool, async (query) => {
         reached.stage = 'writes';
         const out: unknown[] = [];
         for (const pending of batch) out.push(await pending.run(query));
@@ -81,7 +81,7 @@ export class GroupCommit {
       if (reached.stage !== 'writes' || batch.length === 1) return batch.map(() => ({ ok: false, error: failure(err) }));
     }
     try {
-      return await this.#transaction(async (query) => {
+      return await inTransaction(this.#pool, async (query) => {
         const out: Outcome[] = [];
         for (const pending of batch) {
           await query('SAVEPOINT write');
@@ -98,23 +98,6 @@ export class GroupCommit {
       });
     } catch (err) {
       return batch.map(() => ({ ok: false, error: failure(err) }));
-    }
-  }
-
-  async #transaction<T>(body: (query: Query) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await body((text, values) => client.query(text, values as unknown[] | undefined));
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
-      throw err;
-    } finally {
-      // A connection that cannot even roll back is closed, not handed to the next caller.
-      client.release(broken);
     }
   }
 }
