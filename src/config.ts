@@ -10,6 +10,8 @@ export interface Config extends VoiceConfig, SmsConfig {
   port: number;
   host: string;
   dataDir: string;
+  // postgres://...: PostgreSQL holds everything (a cluster's nodes share it); unset: SQLite under dataDir.
+  databaseUrl: string | undefined;
   logLevel: string;
   demoAgentPassword: string | undefined;
   // DEMO_DATA=off: a production install starts empty (npm run admin -- create-admin <username>).
@@ -36,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: int(env.PORT, 3000),
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.DATA_DIR || './data'),
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     logLevel: env.LOG_LEVEL || 'info',
     demoAgentPassword: env.DEMO_AGENT_PASSWORD || undefined,
     demoData: onOff('DEMO_DATA', env.DEMO_DATA, true),
@@ -88,6 +91,19 @@ function rateLimits(env: NodeJS.ProcessEnv): RateLimitSettings {
     uploadMemoryPerAddressMb: limit('UPLOAD_MEMORY_PER_ADDRESS_MB', 40),
     uploadMemoryMb: limit('UPLOAD_MEMORY_MB', 160),
   };
+}
+
+// DATABASE_URL: a PostgreSQL URL. Never quoted back in an error: it may hold a password.
+function databaseUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let protocol: string;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    throw new Error('DATABASE_URL is not a URL: expected postgres://user:password@host:port/database');
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw new Error(`DATABASE_URL: expected a postgres:// URL, got one starting with ${protocol}//`);
+  return value;
 }
 
 // SMS_NUMBERS: "+15550009000=roadside,+15550009001=claims".

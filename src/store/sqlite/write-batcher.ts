@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
+import { WriteFailed } from '../errors.ts';
 
 // One statement of a write: SQL and its parameters (positional or named).
 type Params = readonly SQLInputValue[] | Readonly<Record<string, SQLInputValue>>;
@@ -15,15 +16,6 @@ export interface WriteBatch {
 // Per write: the rows each of its statements changed (an insert that met ON CONFLICT DO NOTHING
 // changed none), or why it failed.
 export type WriteOutcome = number[] | { message: string; code: string };
-
-export class WriteFailed extends Error {
-  readonly code: string;
-  constructor(outcome: { message: string; code: string }) {
-    super(outcome.message);
-    this.name = 'WriteFailed';
-    this.code = outcome.code;
-  }
-}
 
 interface Waiter {
   resolve: (changes: number[]) => void;
@@ -105,7 +97,7 @@ export class WriteBatcher {
     waiters.forEach((w, i) => {
       const outcome = outcomes[i]!;
       if (Array.isArray(outcome)) w.resolve(outcome);
-      else w.reject(new WriteFailed(outcome));
+      else w.reject(new WriteFailed(outcome.message, outcome.code));
     });
   }
 }
