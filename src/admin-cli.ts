@@ -1,17 +1,15 @@
-import { join } from 'node:path';
 import { loadConfig } from './config.ts';
 import { Administration } from './domain/administration.ts';
 import { DomainError, FormError } from './domain/errors.ts';
 import { privateDataDir } from './store/files/data-dir.ts';
-import { SqliteDirectory } from './store/sqlite/directory-store.ts';
-import { openDurableDatabase } from './store/sqlite/durable-database.ts';
+import { openStores } from './store/open-stores.ts';
 import { hashPassword, verifyPassword } from './web/passwords.ts';
 
 const USAGE = 'usage: npm run admin -- create-admin <username>';
 
 // `npm run admin -- create-admin <username>`: the first admin of an install started with
-// DEMO_DATA=off, in the DATA_DIR the server uses (running or not: a running server learns of the
-// agent at its first login). The one-time password goes to this command's stdout only, never to a log.
+// DEMO_DATA=off, in the database the server uses (DATABASE_URL, else the one under DATA_DIR; running
+// or not: a running server learns of the agent at its first login). The one-time password goes to this command's stdout only, never to a log.
 async function main(argv: string[]): Promise<number> {
   const [command, username, ...rest] = argv;
   if (command !== 'create-admin' || !username || rest.length > 0) {
@@ -20,10 +18,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   privateDataDir(config.dataDir);
-  const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) => console.error(err));
+  const stores = await openStores(config, (err) => console.error(err));
   try {
     const admin = new Administration({
-      directory: new SqliteDirectory(database.db, database.batcher),
+      directory: stores.directory,
       clock: { now: () => Date.now() },
       passwords: { hash: hashPassword, verify: verifyPassword },
       hooks: { agentChanged: async () => undefined, servicesChanged: async () => undefined },
@@ -37,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(err instanceof FormError ? Object.values(err.fields).join('\n') : err.message);
     return 1;
   } finally {
-    await database.close();
+    await stores.close();
   }
 }
 

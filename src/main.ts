@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createVoice } from './ari/index.ts';
-import { ClusterNode, clusterSettings, forwardedTargets, onLeaderOnly, openCluster, refuseWithoutSharedStore } from './cluster-wiring.ts';
+import { ClusterNode, clusterSettings, forwardedTargets, onLeaderOnly, openCluster } from './cluster-wiring.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoData, seedSmsNumbers } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
@@ -19,13 +18,9 @@ import { SmsDesk } from './domain/sms-desk.ts';
 import { createLogger } from './logging.ts';
 import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
-import { FileAttachmentStore } from './store/files/attachment-store.ts';
 import { privateDataDir } from './store/files/data-dir.ts';
-import { SqliteDirectory } from './store/sqlite/directory-store.ts';
-import { openDurableDatabase } from './store/sqlite/durable-database.ts';
-import { SqliteInteractionStore } from './store/sqlite/interaction-store.ts';
-import { SqliteSipCredentials } from './store/sqlite/sip-credentials.ts';
-import { SqliteSmsStore } from './store/sqlite/sms-store.ts';
+import { openStores } from './store/open-stores.ts';
+import { redactedUrl } from './store/postgres/database.ts';
 import { createWebApp } from './web/app.ts';
 import { EventHub } from './web/event-hub.ts';
 import { Metrics } from './web/metrics.ts';
@@ -50,20 +45,13 @@ async function main(): Promise<void> {
     },
   };
 
-  // A cluster's own tables, presence, shared sessions and limits, when DATABASE_URL is set.
-  const settings = clusterSettings(process.env, { databaseUrl: config.databaseUrl, host: config.host, port: config.port, tls: Boolean(config.tlsCert && config.tlsKey) });
-  refuseWithoutSharedStore(settings);
-  const cluster = settings && (await openCluster(settings, logger));
-
   // ---- stores ----
-  const database = openDurableDatabase(join(config.dataDir, 'contact-center.sqlite'), (err) =>
-    logger.error({ err }, 'the database writer thread failed: nothing more can be stored'),
-  );
-  const { db, batcher } = database;
-  const store = new SqliteInteractionStore(db, batcher);
-  const directory = new SqliteDirectory(db, batcher);
-  const attachments = new FileAttachmentStore(join(config.dataDir, 'attachments'));
-  await attachments.init();
+  const stores = await openStores(config, (err) => logger.error({ err }, 'the database failed outside a write'));
+  const { store, directory, attachments } = stores;
+  logger.info(config.databaseUrl ? { engine: stores.engine, url: redactedUrl(config.databaseUrl) } : { engine: stores.engine, dataDir: config.dataDir }, 'database');
+  // With DATABASE_URL this process is a node of a cluster: its tables, presence, shared sessions and limits.
+  const settings = clusterSettings(process.env, { databaseUrl: config.databaseUrl, host: config.host, port: config.port, tls: Boolean(config.tlsCert && config.tlsKey) });
+  const cluster = settings && (await openCluster(settings, logger));
   if (config.demoData) await seedDemoData(directory, config.demoAgentPassword, logger);
   await seedSmsNumbers(directory, config.smsNumbers, logger);
   // The SMS numbers are the services' (set on /admin/services): the one map SMS reads, kept in place.
@@ -77,7 +65,7 @@ async function main(): Promise<void> {
   const enabledAgents = async () => (await directory.listAgents()).filter((a) => !a.disabled);
 
   // ---- adapters, built: voice and SMS touch nothing yet; the SFU's workers are its own processes ----
-  const voice = createVoice(config, logger, { agents: enabledAgents, credentials: new SqliteSipCredentials(db, batcher) });
+  const voice = createVoice(config, logger, { agents: enabledAgents, credentials: stores.sipCredentials });
   const sms = createSms(config, logger, { ari: voice.app });
   const video = await startVideo({ ...sfuOptionsFromEnv(), logger });
 
@@ -107,7 +95,7 @@ async function main(): Promise<void> {
   const smsDesk = new SmsDesk({
     center,
     events: smsEvents,
-    store: new SqliteSmsStore(db, batcher),
+    store: stores.smsStore,
     clock,
     timers,
     numbers: smsNumbers,
@@ -176,7 +164,7 @@ async function main(): Promise<void> {
     rateLimits,
     sms: { webhook: node ? onLeaderOnly(node, smsWebhook) : smsWebhook, deliveries: smsDesk },
     health: async () => ({
-      database: databaseHealth(() => db.prepare('SELECT 1').get()),
+      database: await stores.health(),
       ari: voice.health(),
       sfu: video.health(),
       sms: sms.health(),
@@ -222,7 +210,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       await node?.stop().catch((err: unknown) => logger.error({ err }, 'leaving the cluster failed'));
       await voice.stop().catch((err: unknown) => logger.error({ err }, 'stopping telephony failed'));
-      await database.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
+      await stores.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
       logger.info('stopped');
       process.exit(0);
     });
@@ -265,15 +253,6 @@ function logStartUrls(logger: Logger, config: Config, port: number, serviceIds: 
   const base = `${config.tlsCert && config.tlsKey ? 'https' : 'http'}://${host}:${port}`;
   for (const id of serviceIds) logger.info(`customer page of ${id}: ${base}/m/${id}`);
   logger.info(`agent login: ${base}/login`);
-}
-
-function databaseHealth(probe: () => unknown): { state: string; detail?: string } {
-  try {
-    probe();
-    return { state: 'up' };
-  } catch (err) {
-    return { state: 'down', detail: (err as Error).message };
-  }
 }
 
 main().catch((err: unknown) => {

@@ -1,16 +1,14 @@
-// The store's contract: what the domain relies on from an InteractionStore, whatever the engine
-// behind it. Every implementation runs this same suite (test/integration/*-store-contract.test.ts).
+// The store's contract: what the domain relies on from its stores (interactions and their timeline,
+// the directory here; SMS, SIP credentials and photos in store-contract-channels.ts), whatever the
+// engine behind them. Every engine runs this same suite (test/integration/*-store-contract.test.ts).
 import type { Test } from 'tap';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
-import type { Directory, InteractionStore } from '../../src/domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
+import type { Stores } from '../../src/store/open-stores.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
+import { channelContracts } from './store-contract-channels.ts';
 
-export interface OpenedStore {
-  store: InteractionStore;
-  directory: Directory;
-  close(): Promise<void>;
-}
+export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'close'>;
 
 // `newDatabase` makes an empty database (a file, a schema) for one test and returns how to open a
 // store on it; opening it again after a close reads the same database.
@@ -66,7 +64,8 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
         agentId: 'agent1',
         createdAt: T0 + 2,
         acceptedAt: T0 + 3,
-        context: { fields: { plate: 'B-XY-123' }, location: { lat: 52.52, lon: 13.405, accuracyM: 8 } },
+        // Fields in the customer's order, which is not alphabetical nor by length.
+        context: { fields: { plate: 'B-XY-123', colour: 'red', model: 'Golf', a: '1' }, location: { lat: 52.52, lon: 13.405, accuracyM: 8 } },
         callLegs: [
           { id: 'leg-1', interactionId: 'chat-active', serviceId: 'roadside', agentId: 'agent1', customerNumber: '+15551230000', state: 'released', mute: 'unmuted', startedAt: T0 + 4, answeredAt: T0 + 5, endedAt: T0 + 6, cause: 'normal' },
         ],
@@ -79,6 +78,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       await Promise.all([active, queued, endedEarly, endedLate, otherAgent].map((rec) => store.saveInteraction(rec)));
 
       t.same(await store.getInteraction('chat-active'), active, 'every field comes back as saved');
+      t.same(Object.keys((await store.getInteraction('chat-active'))!.context.fields), ['plate', 'colour', 'model', 'a'], 'context fields in the order they were sent');
       t.equal(await store.getInteraction('no-such-chat'), undefined);
       t.same((await store.loadOpenInteractions()).map((r) => r.id), ['chat-queued', 'chat-active'], 'open ones, oldest first');
       t.same((await store.listHistory('agent1', 10)).map((r) => r.id), ['chat-ended-2', 'chat-ended-1'], 'ended ones of that agent, latest first');
@@ -199,13 +199,25 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       const trail = await directory.listAudit(10);
       t.same(trail.map((e) => e.action), ['agent.created', 'service.disabled', 'service.created'], 'newest first');
       t.match(trail[0], { at: T0 + 2, actor: 'boss', targetKind: 'agent', targetId: 'sue', before: null, after: { name: 'Towing' } });
-      t.same((await directory.listAudit(1)).map((e) => e.action), ['agent.created'], 'at most `limit`');
+      await directory.saveService({ ...towing, name: 'Towing 2' }, { ...audit('service.updated', 'towing', T0 + 3), before: { name: 'Towing', smsNumber: null, autoDial: true } });
+      t.same(Object.keys((await directory.listAudit(1))[0]!.before!), ['name', 'smsNumber', 'autoDial'], 'an audit entry\'s fields in the order they were written');
+      t.same((await directory.listAudit(1)).map((e) => e.action), ['service.updated'], 'at most `limit`');
 
       // Another service may not take a number already in use: the change and its audit entry are refused together.
       await t.rejects(directory.saveService({ id: 'other', name: 'Other', autoDial: false, smsNumber: '+15550009002' }).then(() =>
         directory.saveService({ id: 'third', name: 'Third', autoDial: false, smsNumber: '+15550009002' }, audit('service.created', 'third', T0 + 3))));
       t.equal(await directory.getService('third'), undefined, 'not saved');
-      t.equal((await directory.listAudit(10)).length, 3, 'and not audited');
+      t.equal((await directory.listAudit(10)).length, 4, 'and not audited');
+
+      // The same in one batch with other changes: only the refused one is missing, with its audit entry.
+      const results = await Promise.allSettled([
+        directory.saveService({ id: 'fourth', name: 'Fourth', autoDial: false, smsNumber: '+15550009004' }, audit('service.created', 'fourth', T0 + 4)),
+        directory.saveService({ id: 'fifth', name: 'Fifth', autoDial: false, smsNumber: '+15550009002' }, audit('service.created', 'fifth', T0 + 5)),
+        directory.saveAgent({ ...sup, id: 'sam' }, { ...audit('agent.created', 'sam', T0 + 6), targetKind: 'agent' }),
+      ]);
+      t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'], 'written at once: the one with a taken number is refused');
+      t.same((await directory.listServices()).map((s) => s.id), ['fourth', 'other', 'roadside', 'towing']);
+      t.same((await directory.listAudit(3)).map((e) => e.targetId), ['sam', 'fourth', 'towing'], 'the others are audited, the refused one is not');
     });
 
     t.test('everything acknowledged is there after the store is closed and opened again', async (t) => {
@@ -227,5 +239,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       await store.appendEntry(entry('chat-x', 61, { clientId: 'chat-x-send-61' }));
       t.same(seqs(await store.listEntries('chat-x', { afterSeq: 59 })), [60, 61]);
     });
+
+    channelContracts(t, fresh);
   });
 }

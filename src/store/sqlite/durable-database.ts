@@ -9,10 +9,11 @@ export interface DurableDatabase {
   close(): Promise<void>;
 }
 
-// The database and its writer thread. `onWriterError` hears if the writer thread dies.
-export function openDurableDatabase(file: string, onWriterError: (err: unknown) => void): DurableDatabase {
+// The database, its writer thread and its checkpoint thread. `onWriterError` hears if the writer
+// thread dies, `onCheckpointError` when a checkpoint fails (the WAL then grows until one succeeds).
+export function openDurableDatabase(file: string, onWriterError: (err: unknown) => void, onCheckpointError?: (err: Error) => void): DurableDatabase {
   const db = openDatabase(file);
-  const batcher = new WriteBatcher(file, onWriterError);
+  const batcher = new WriteBatcher(file, onWriterError, onCheckpointError);
   return {
     db,
     batcher,

@@ -1,5 +1,8 @@
 import type { SipCredentialStore } from '../../domain/ports.ts';
+import { sqlitePlaceholder, writeStatements } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
+
+const { setDigest } = writeStatements(sqlitePlaceholder);
 
 export class SqliteSipCredentials extends SqliteStore implements SipCredentialStore {
   async digest(endpoint: string): Promise<string | undefined> {
@@ -7,9 +10,7 @@ export class SqliteSipCredentials extends SqliteStore implements SipCredentialSt
   }
 
   setDigest(endpoint: string, md5Cred: string): Promise<void> {
-    const sql =
-      'INSERT INTO sip_credentials (endpoint, md5_cred, created_at) VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET md5_cred = excluded.md5_cred, created_at = excluded.created_at';
-    return this.batcher.write([[sql, [endpoint, md5Cred, Date.now()]]]);
+    return this.batcher.write([[setDigest, [endpoint, md5Cred, Date.now()]]]);
   }
 
   remove(endpoint: string): Promise<void> {

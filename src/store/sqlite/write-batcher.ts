@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
+import { WriteFailed } from '../errors.ts';
 
 // One statement of a write: SQL and its parameters (positional or named).
 type Params = readonly SQLInputValue[] | Readonly<Record<string, SQLInputValue>>;
@@ -16,15 +17,6 @@ export interface WriteBatch {
 // changed none), or why it failed.
 export type WriteOutcome = number[] | { message: string; code: string };
 
-export class WriteFailed extends Error {
-  readonly code: string;
-  constructor(outcome: { message: string; code: string }) {
-    super(outcome.message);
-    this.name = 'WriteFailed';
-    this.code = outcome.code;
-  }
-}
-
 interface Waiter {
   resolve: (changes: number[]) => void;
   reject: (err: unknown) => void;
@@ -36,17 +28,20 @@ interface Waiter {
 // once its promise has resolved.
 export class WriteBatcher {
   readonly #worker: Worker;
+  readonly #checkpointer: Worker;
   readonly #inFlight = new Map<number, Waiter[]>();
   #queue: WriteBatch['writes'] = [];
   #waiters: Waiter[] = [];
   #nextId = 1;
   #failed: unknown = null;
 
-  constructor(file: string, onError: (err: unknown) => void, checkpointMs = 1000) {
-    this.#worker = new Worker(new URL('./writer-thread.ts', import.meta.url), {
-      workerData: { file, checkpointMs },
-      execArgv: ['--disable-warning=ExperimentalWarning'],
-    });
+  constructor(file: string, onError: (err: unknown) => void, onCheckpointError: (err: Error) => void = () => undefined, checkpointMs = 1000) {
+    const execArgv = ['--disable-warning=ExperimentalWarning'];
+    this.#worker = new Worker(new URL('./writer-thread.ts', import.meta.url), { workerData: { file }, execArgv });
+    this.#checkpointer = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), { workerData: { file, checkpointMs }, execArgv });
+    // A checkpoint that fails loses nothing (the WAL holds the commits); the next one tries again.
+    this.#checkpointer.on('message', (m: { checkpointFailed: string }) => onCheckpointError(new Error(m.checkpointFailed)));
+    this.#checkpointer.on('error', onCheckpointError);
     this.#worker.on('message', (reply: { id: number; outcomes: WriteOutcome[] }) => this.#settle(reply));
     this.#worker.on('error', (err) => {
       // Without its writer the store can promise nothing: fail what waits and everything after.
@@ -83,8 +78,12 @@ export class WriteBatcher {
     this.#worker.postMessage(batch);
   }
 
-  // Flushes, waits for every write sent, then stops the writer (which closes its connection).
+  // Flushes, waits for every write sent, then stops the checkpointer and the writer (each closes its
+  // connection).
   async close(): Promise<void> {
+    const checkpointerExited = once(this.#checkpointer, 'exit');
+    this.#checkpointer.postMessage('close');
+    await checkpointerExited;
     this.flush();
     while (this.#inFlight.size > 0 && !this.#failed) await once(this.#worker, 'message');
     const exited = once(this.#worker, 'exit');
@@ -98,7 +97,7 @@ export class WriteBatcher {
     waiters.forEach((w, i) => {
       const outcome = outcomes[i]!;
       if (Array.isArray(outcome)) w.resolve(outcome);
-      else w.reject(new WriteFailed(outcome));
+      else w.reject(new WriteFailed(outcome.message, outcome.code));
     });
   }
 }

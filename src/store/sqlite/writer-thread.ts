@@ -1,33 +1,26 @@
 // The database's one writer, on a worker thread. It commits what the event loop sends with
-// synchronous=FULL, so a reply means "on disk", and it checkpoints the WAL back into the database
-// file; none of those syncs stall the thread that answers customers and agents. Everything that
-// arrived while the previous commit was syncing goes into the next transaction together.
+// synchronous=FULL, so a reply means "on disk"; its syncs never stall the thread that answers
+// customers and agents. Everything that arrived while the previous commit was syncing goes into the
+// next transaction together. The WAL is checkpointed by checkpoint-thread.ts, never in a commit.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { configure, inTransaction } from './database.ts';
 import type { WriteBatch, WriteOp, WriteOutcome } from './write-batcher.ts';
 
-const { file, checkpointMs } = workerData as { file: string; checkpointMs: number };
+const { file } = workerData as { file: string };
 const port = parentPort!;
 const db = new DatabaseSync(file);
 // Every message dirties its chat's page in both unique indexes, (interaction, seq) and client ids: a
 // commit of 500 messages from 500 chats writes about 1,000 pages. SQLite's automatic checkpoint (every
 // 1,000 WAL pages; 2,000 here before) then ran inside nearly every COMMIT, before its replies, and
-// wrote those pages a second time. Here the checkpoint runs after the replies, at most once a second
-// under load (each hot page copied once for dozens of commits) and after a quiet second. The 16 MB
-// page cache keeps the index pages that commits touch (with 8 MB they were read again).
+// wrote those pages a second time. The checkpoint thread copies them once a second instead (each hot
+// page once for dozens of commits). The 16 MB page cache keeps the index pages that commits touch
+// (with 8 MB they were read again).
 // bench:chat, product/relay throughput: 0.35x with a 2,000-page automatic checkpoint and 8 MB, about
 // 0.5x (12,700-16,500 msg/s) with these.
 configure(db);
 db.exec('PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -16000;');
 const statements = new Map<string, StatementSync>();
-let idleTimer: NodeJS.Timeout | undefined;
-let lastCheckpoint = performance.now();
-
-function checkpoint(): void {
-  db.exec('PRAGMA wal_checkpoint(PASSIVE)');
-  lastCheckpoint = performance.now();
-}
 
 function run([sql, params]: WriteOp): number {
   let statement = statements.get(sql);
@@ -67,12 +60,8 @@ port.on('message', (first: WriteBatch | 'close') => {
       at += batch.writes.length;
     }
   }
-  clearTimeout(idleTimer);
   if (closing) {
     db.close(); // the database file is checkpointed by whichever connection closes last
     port.close();
-    return;
   }
-  if (performance.now() - lastCheckpoint >= checkpointMs) checkpoint();
-  else idleTimer = setTimeout(checkpoint, checkpointMs);
 });

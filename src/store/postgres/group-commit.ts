@@ -1,0 +1,110 @@
+import type pg from 'pg';
+import { DomainError } from '../../domain/errors.ts';
+import { StoreClosed, WriteFailed } from '../errors.ts';
+import { inTransaction, type Query } from './transaction.ts';
+
+// One write: its statements, run on the batch's transaction. Its parameters are taken when the write
+// is asked for (a record may change before its batch commits), and it may run twice (see #commit), so
+// it only runs statements. What it returns (or throws) is what its caller gets, once the batch commits.
+export type Write<T> = (query: Query) => Promise<T>;
+
+interface Pending {
+  run: Write<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+// Bounds a transaction's length (and its locks) when writes pour in faster than one commit takes.
+const MAX_BATCH = 1000;
+
+// Group commit on PostgreSQL, the counterpart of SQLite's writer thread (sqlite/write-batcher.ts) with
+// the same guarantees. Writes asked for in the same turn of the event loop, and all those asked for
+// while a batch commits, go into the next transaction together: one COMMIT, one WAL flush, for a whole
+// batch. Each write's promise settles only after its batch's COMMIT; a write that fails fails alone
+// (its statements roll back, the rest of its batch commits). One batch at a time per node, in order.
+export class GroupCommit {
+  readonly #pool: pg.Pool;
+  #queue: Pending[] = [];
+  #draining: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  write<T>(run: Write<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreClosed());
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.#draining ??= new Promise<void>((turn) => setImmediate(turn)).then(() => this.#drain());
+    });
+  }
+
+  // Takes no more writes; resolves once every write asked for before has settled.
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      const outcomes = await this.#commit(batch);
+      batch.forEach((pending, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) pending.resolve(outcome.value);
+        else pending.reject(outcome.error);
+      });
+    }
+    this.#draining = null;
+  }
+
+  // The whole batch in one transaction. If a write fails, PostgreSQL aborts that transaction, so the
+  // batch runs again with each write in a savepoint of its own: the failed writes roll back alone and
+  // the others commit together. Nothing is run again once COMMIT was sent: if it fails, or the
+  // connection drops then, whether the batch is stored is unknown and every write of it fails.
+  async #commit(batch: Pending[]): Promise<Outcome[]> {
+    // Where the first attempt got to (an object: TypeScript does not see the closure assign it).
+    const reached: { stage: 'begin' | 'writes' | 'commit' } = { stage: 'begin' };
+    try {
+      const values = await inTransaction(this.#pool, async (query) => {
+        reached.stage = 'writes';
+        const out: unknown[] = [];
+        for (const pending of batch) out.push(await pending.run(query));
+        reached.stage = 'commit';
+        return out;
+      });
+      return values.map((value) => ({ ok: true, value }));
+    } catch (err) {
+      if (reached.stage !== 'writes' || batch.length === 1) return batch.map(() => ({ ok: false, error: failure(err) }));
+    }
+    try {
+      return await inTransaction(this.#pool, async (query) => {
+        const out: Outcome[] = [];
+        for (const pending of batch) {
+          await query('SAVEPOINT write');
+          try {
+            const value = await pending.run(query);
+            await query('RELEASE SAVEPOINT write');
+            out.push({ ok: true, value });
+          } catch (error) {
+            await query('ROLLBACK TO SAVEPOINT write');
+            out.push({ ok: false, error: failure(error) });
+          }
+        }
+        return out;
+      });
+    } catch (err) {
+      return batch.map(() => ({ ok: false, error: failure(err) }));
+    }
+  }
+}
+
+// The domain's own refusals (client_id_taken) reach the caller as they are; the database's are typed.
+export function failure(err: unknown): unknown {
+  if (err instanceof DomainError || err instanceof WriteFailed) return err;
+  const { message, code } = err as { message?: string; code?: string };
+  return new WriteFailed(message ?? String(err), code ?? 'ERR_POSTGRES', { cause: err });
+}

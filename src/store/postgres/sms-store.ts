@@ -1,0 +1,49 @@
+import type { SeenSms, SmsDelivery, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-ports.ts';
+import { deliveryValues, partValues, routeValues, seenValues, toDelivery, toPart, toRoute } from '../rows.ts';
+import { pgPlaceholder, writeStatements } from '../sql.ts';
+import { PgStore } from './pg-store.ts';
+
+const SQL = writeStatements(pgPlaceholder);
+
+// The SMS channel's tables. Each write resolves after its batch's COMMIT.
+export class PgSmsStore extends PgStore implements SmsStore {
+  async isSeen(id: string): Promise<boolean> {
+    return (await this.one('SELECT 1 FROM sms_inbound WHERE id = $1', () => true, id)) ?? false;
+  }
+
+  markSeen(sms: SeenSms): Promise<void> {
+    return this.write([SQL.markSeen, seenValues(sms)]);
+  }
+
+  savePart(p: StoredPart): Promise<void> {
+    return this.write([SQL.savePart, partValues(p)]);
+  }
+
+  finishParts(ids: string[]): Promise<void> {
+    return this.write(['UPDATE sms_inbound SET pending = false, text = NULL WHERE id = ANY($1)', [ids]]);
+  }
+
+  pendingParts(): Promise<StoredPart[]> {
+    return this.all('SELECT * FROM sms_inbound WHERE pending ORDER BY received_at, arrival', toPart);
+  }
+
+  saveRoute(r: SmsRoute): Promise<void> {
+    return this.write([SQL.saveRoute, routeValues(r)]);
+  }
+
+  getRoute(interactionId: string): Promise<SmsRoute | undefined> {
+    return this.one('SELECT * FROM sms_routes WHERE interaction_id = $1', toRoute, interactionId);
+  }
+
+  saveDelivery(d: SmsDelivery): Promise<void> {
+    return this.write([SQL.saveDelivery, deliveryValues(d)]);
+  }
+
+  getDelivery(id: string): Promise<SmsDelivery | undefined> {
+    return this.one('SELECT * FROM sms_outbound WHERE id = $1', toDelivery, id);
+  }
+
+  listDeliveries(interactionId: string): Promise<SmsDelivery[]> {
+    return this.all('SELECT * FROM sms_outbound WHERE interaction_id = $1', toDelivery, interactionId);
+  }
+}

@@ -1,0 +1,45 @@
+// The INSERT statements both engines run, built once from the column lists in rows.ts: SQLite and
+// PostgreSQL share `INSERT ... ON CONFLICT (...) DO UPDATE SET c = excluded.c`, only their placeholders
+// differ (`?` and `$1`).
+import {
+  AGENT_COLUMNS, AUDIT_COLUMNS, DELIVERY_COLUMNS, INTERACTION_COLUMNS, INTERACTION_UPDATES, PART_COLUMNS, ROUTE_COLUMNS, SEEN_COLUMNS,
+  SERVICE_COLUMNS, TIMELINE_COLUMNS,
+} from './rows.ts';
+
+export type Placeholder = (index: number) => string;
+
+export const sqlitePlaceholder: Placeholder = () => '?';
+export const pgPlaceholder: Placeholder = (index) => `$${index + 1}`;
+
+// `tail` follows the VALUES list: an ON CONFLICT clause, a RETURNING clause.
+export function insertSql(table: string, columns: readonly string[], mark: Placeholder, tail = ''): string {
+  const values = columns.map((_, i) => mark(i)).join(', ');
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${values})${tail ? ` ${tail}` : ''}`;
+}
+
+// Inserts the row, or updates `updates` of the row already holding its `conflict` key.
+export function upsertSql(table: string, columns: readonly string[], conflict: string, updates: readonly string[], mark: Placeholder): string {
+  const set = updates.map((c) => `${c} = excluded.${c}`).join(', ');
+  return insertSql(table, columns, mark, `ON CONFLICT (${conflict}) DO UPDATE SET ${set}`);
+}
+
+// Every write statement the stores share, with the engine's placeholders. The values go in the order
+// of the column lists (rows.ts: interactionValues, timelineValues, ...).
+export function writeStatements(mark: Placeholder) {
+  const ignore = 'ON CONFLICT (id) DO NOTHING';
+  return {
+    upsertInteraction: upsertSql('interactions', INTERACTION_COLUMNS, 'id', INTERACTION_UPDATES, mark),
+    // A chat's client ids are unique in the database: a second message with one is not stored, and the
+    // store answers client_id_taken (a seq already stored is an error, not ignored).
+    insertEntry: insertSql('timeline', TIMELINE_COLUMNS, mark, 'ON CONFLICT (interaction_id, client_id) WHERE client_id IS NOT NULL DO NOTHING'),
+    saveService: upsertSql('services', SERVICE_COLUMNS, 'id', SERVICE_COLUMNS.slice(1), mark),
+    saveAgent: upsertSql('agents', AGENT_COLUMNS, 'id', AGENT_COLUMNS.slice(1), mark),
+    appendAudit: insertSql('audit_log', AUDIT_COLUMNS, mark),
+    // A gateway's retry of an id already stored changes nothing.
+    markSeen: insertSql('sms_inbound', SEEN_COLUMNS, mark, ignore),
+    savePart: insertSql('sms_inbound', PART_COLUMNS, mark, ignore),
+    saveRoute: upsertSql('sms_routes', ROUTE_COLUMNS, 'interaction_id', ['service_number', 'gateway'], mark),
+    saveDelivery: upsertSql('sms_outbound', DELIVERY_COLUMNS, 'id', ['status', 'detail', 'updated_at', 'segments', 'encoding'], mark),
+    setDigest: upsertSql('sip_credentials', ['endpoint', 'md5_cred', 'created_at'], 'endpoint', ['md5_cred', 'created_at'], mark),
+  };
+}

@@ -1,0 +1,127 @@
+// The PostgreSQL store on a real PostgreSQL 15, beyond the store contract (postgres-store-contract.test.ts):
+// migrations when several nodes start at once, the group commit's batches and its failures, /healthz's
+// probe when the database goes away.
+import pg from 'pg';
+import t, { type Test } from 'tap';
+import { WriteFailed } from '../../src/store/errors.ts';
+import { openStores } from '../../src/store/open-stores.ts';
+import { openPostgres, redactedUrl } from '../../src/store/postgres/database.ts';
+import { GroupCommit } from '../../src/store/postgres/group-commit.ts';
+import { startPostgres } from '../helpers/postgres.ts';
+
+const postgres = await startPostgres();
+t.teardown(() => postgres.stop());
+
+const fail = (err: unknown) => {
+  throw err;
+};
+
+async function client(t: Pick<Test, 'teardown'>, url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  t.teardown(() => c.end());
+  return c;
+}
+
+t.test('nodes starting at once on a new database: one migrates, the others find the schema ready', async (t) => {
+  const url = await postgres.newDatabase();
+  const nodes = await Promise.all(Array.from({ length: 4 }, () => openStores({ dataDir: '/nonexistent', databaseUrl: url }, fail)));
+  t.teardown(() => Promise.all(nodes.map((n) => n.close())));
+  const { rows } = await (await client(t, url)).query('SELECT version FROM schema_migrations');
+  t.same(rows.map((r) => r.version), ['001_schema.sql'], 'each migration recorded once');
+  await nodes[0]!.directory.saveService({ id: 'roadside', name: 'Roadside', autoDial: false });
+  t.equal((await nodes[3]!.directory.getService('roadside'))?.name, 'Roadside', 'every node reads what another wrote');
+});
+
+t.test('group commit: writes asked for together share a transaction; each resolves once committed', async (t) => {
+  const url = await postgres.newDatabase();
+  const database = await openPostgres(url, fail);
+  t.teardown(() => database.close());
+  await database.pool.query('CREATE TABLE probe (n integer PRIMARY KEY)');
+  let transactions = 0;
+  const connect = database.pool.connect.bind(database.pool);
+  database.pool.connect = (async () => {
+    transactions++;
+    return connect();
+  }) as typeof database.pool.connect;
+  const reader = await client(t, url);
+
+  const seen = await Promise.all(
+    Array.from({ length: 300 }, (_, n) =>
+      database.writes
+        .write((query) => query('INSERT INTO probe (n) VALUES ($1)', [n]))
+        // Read on another connection at once: a resolved write is committed.
+        .then(() => reader.query('SELECT 1 FROM probe WHERE n = $1', [n]).then((r) => r.rowCount)),
+    ),
+  );
+  t.ok(seen.every((count) => count === 1), 'every write is visible to another connection as soon as it resolves');
+  t.ok(transactions <= 2, `300 writes in ${transactions} transaction(s)`);
+});
+
+t.test('group commit: a write refused at COMMIT fails its whole batch, typed, and nothing of the batch is stored', async (t) => {
+  const url = await postgres.newDatabase();
+  const database = await openPostgres(url, fail);
+  t.teardown(() => database.close());
+  // A deferred key is checked at COMMIT, after every write of the batch ran.
+  await database.pool.query('CREATE TABLE probe (n integer, CONSTRAINT probe_n UNIQUE (n) DEFERRABLE INITIALLY DEFERRED)');
+  const insert = (n: number) => database.writes.write((query) => query('INSERT INTO probe (n) VALUES ($1)', [n]));
+  const results = await Promise.allSettled([insert(1), insert(2), insert(1)]);
+  t.same(results.map((r) => r.status), ['rejected', 'rejected', 'rejected'], 'whether a batch is stored is unknown once COMMIT failed: none is acknowledged');
+  t.match((results[0] as PromiseRejectedResult).reason, { name: 'WriteFailed', code: '23505' });
+  t.ok((results[1] as PromiseRejectedResult).reason instanceof WriteFailed);
+  t.equal((await database.pool.query('SELECT * FROM probe')).rowCount, 0, 'and nothing is stored');
+  await insert(2);
+  t.same((await database.pool.query('SELECT n FROM probe')).rows, [{ n: 2 }], 'the next batch commits as usual');
+});
+
+t.test('group commit: a closed store refuses new writes and waits for those asked for before', async (t) => {
+  const url = await postgres.newDatabase();
+  const database = await openPostgres(url, fail);
+  await database.pool.query('CREATE TABLE probe (n integer)');
+  const commits = new GroupCommit(database.pool);
+  const before = commits.write((query) => query('INSERT INTO probe (n) VALUES (1)'));
+  const closed = commits.close();
+  await t.rejects(commits.write((query) => query('INSERT INTO probe (n) VALUES (2)')), { name: 'StoreClosed' });
+  await closed;
+  await before;
+  t.same((await database.pool.query('SELECT n FROM probe')).rows, [{ n: 1 }]);
+  await database.close();
+});
+
+t.test('group commit: a connection that breaks inside a batch fails that batch only; the next one gets a new connection', async (t) => {
+  const url = await postgres.newDatabase();
+  const database = await openPostgres(url, fail);
+  t.teardown(() => database.close());
+  await database.pool.query('CREATE TABLE probe (n integer)');
+  // The write's own connection is ended by the server while its transaction is open.
+  const results = await Promise.allSettled([
+    database.writes.write((query) => query('INSERT INTO probe (n) VALUES (1)')),
+    database.writes.write((query) => query('SELECT pg_terminate_backend(pg_backend_pid())')),
+  ]);
+  t.match(results, [{ status: 'rejected', reason: { name: 'WriteFailed' } }, { status: 'rejected', reason: { name: 'WriteFailed' } }]);
+  await database.writes.write((query) => query('INSERT INTO probe (n) VALUES (2)'));
+  t.same((await database.pool.query('SELECT n FROM probe')).rows, [{ n: 2 }], 'the next write commits; nothing of the broken batch is stored');
+});
+
+t.test('DATABASE_URL is logged without its password', async (t) => {
+  t.equal(redactedUrl('postgres://app:s3cr%40t@db.example:5432/cc'), 'postgres://app:***@db.example:5432/cc');
+  t.equal(redactedUrl('postgres://app@db.example/cc'), 'postgres://app@db.example/cc');
+  t.equal(redactedUrl('not a url with a s3cret'), '(not a URL)');
+});
+
+// Last: it stops this file's PostgreSQL.
+t.test('the database going away: /healthz says down within its timeout, writes fail typed', async (t) => {
+  const url = await postgres.newDatabase();
+  const idleErrors: Error[] = [];
+  const stores = await openStores({ dataDir: '/nonexistent', databaseUrl: url }, (err) => idleErrors.push(err as Error));
+  t.teardown(() => stores.close());
+  t.same(await stores.health(), { engine: 'postgresql', state: 'up' });
+  await postgres.stop();
+  const started = Date.now();
+  const health = await stores.health();
+  t.match(health, { engine: 'postgresql', state: 'down', detail: String }, 'down, with why');
+  t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`);
+  await t.rejects(stores.sipCredentials.setDigest('agent1', 'a'.repeat(32)), { name: 'WriteFailed' }, 'a write fails with WriteFailed');
+  await t.rejects(stores.attachments.save('0a1b2c3d-0000-4000-8000-000000000001', new Uint8Array(4)), { name: 'WriteFailed' }, 'a photo too');
+  t.pass(`the process lives on (${idleErrors.length} idle connection error(s) reported)`);
+});
