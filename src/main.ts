@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   };
 
   // ---- stores ----
-  const stores = await openStores(config, (err) => logger.error({ err }, 'the database failed outside a write'));
+  const stores = await openStores(
+    config,
+    (err) => logger.error({ err }, 'the database failed outside a write'),
+    (err) => logger.warn({ err }, 'a WAL checkpoint failed: the next one tries again'),
+  );
   const { store, directory, attachments } = stores;
   logger.info(config.databaseUrl ? { engine: stores.engine, url: redactedUrl(config.databaseUrl) } : { engine: stores.engine, dataDir: config.dataDir }, 'database');
   // With DATABASE_URL this process is a node of a cluster: its tables, presence, shared sessions and limits.
