@@ -37,6 +37,7 @@ export interface ClusterSettings {
 // NODE_ID and CLUSTER_INTERNAL_URL (how the other nodes reach this one) default to this host and port.
 export function clusterSettings(env: NodeJS.ProcessEnv, config: { databaseUrl?: string; host: string; port: number; tls: boolean }): ClusterSettings | null {
   if (!config.databaseUrl) return null;
+  if (config.port === 0 && !env.CLUSTER_INTERNAL_URL) throw new Error('a cluster node needs a fixed PORT (or CLUSTER_INTERNAL_URL): the other nodes reach it there');
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   const host = wildcard ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
@@ -225,10 +226,4 @@ export function onLeaderOnly(node: ClusterNode, webhook: Router): Router {
     if (node.role === 'leader') return webhook(req, res, next);
     res.status(503).set('Retry-After', '1').json({ error: { code: 'not_the_leader', message: 'SMS are received by the node leading the cluster; try again.' } });
   });
-}
-
-// Until the PostgreSQL store (branch pgstore) is merged, main.ts opens this node's own SQLite: nodes
-// would not share their data, so DATABASE_URL is refused rather than half-served.
-export function refuseWithoutSharedStore(settings: ClusterSettings | null): void {
-  if (settings) throw new Error('DATABASE_URL: this build has no PostgreSQL store yet, so nodes cannot share their data');
 }

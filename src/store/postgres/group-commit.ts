@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { DomainError } from '../../domain/errors.ts';
 import { StoreClosed, WriteFailed } from '../errors.ts';
+import { notifyChanges, type Change } from './cluster/change-feed.ts';
 import { inTransaction, type Query } from './transaction.ts';
 
 // One write: its statements, run on the batch's transaction. Its parameters are taken when the write
@@ -10,6 +11,8 @@ export type Write<T> = (query: Query) => Promise<T>;
 
 interface Pending {
   run: Write<unknown>;
+  // What other nodes hear of this write (cluster/change-feed.ts), NOTIFYed in its transaction.
+  changes: readonly Change[];
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -34,10 +37,10 @@ export class GroupCommit {
     this.#pool = pool;
   }
 
-  write<T>(run: Write<T>): Promise<T> {
+  write<T>(run: Write<T>, changes: readonly Change[] = []): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreClosed());
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ run, changes, resolve: resolve as (value: unknown) => void, reject });
       this.#draining ??= new Promise<void>((turn) => setImmediate(turn)).then(() => this.#drain());
     });
   }
@@ -73,6 +76,8 @@ export class GroupCommit {
         reached.stage = 'writes';
         const out: unknown[] = [];
         for (const pending of batch) out.push(await pending.run(query));
+        // Delivered at COMMIT, never for a rolled-back batch: other nodes find the rows they are told of.
+        await notifyChanges(query, batch.flatMap((p) => p.changes));
         reached.stage = 'commit';
         return out;
       });
@@ -83,17 +88,20 @@ export class GroupCommit {
     try {
       return await inTransaction(this.#pool, async (query) => {
         const out: Outcome[] = [];
+        const changes: Change[] = [];
         for (const pending of batch) {
           await query('SAVEPOINT write');
           try {
             const value = await pending.run(query);
             await query('RELEASE SAVEPOINT write');
             out.push({ ok: true, value });
+            changes.push(...pending.changes);
           } catch (error) {
             await query('ROLLBACK TO SAVEPOINT write');
             out.push({ ok: false, error: failure(error) });
           }
         }
+        await notifyChanges(query, changes);
         return out;
       });
     } catch (err) {

@@ -26,7 +26,8 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
-    return this.write([SQL.upsertInteraction, interactionValues(rec)]);
+    const values = interactionValues(rec);
+    return this.writes.write((query) => query(SQL.upsertInteraction, values).then(() => undefined), [{ kind: 'interaction', id: rec.id, seq: rec.lastSeq }]);
   }
 
   // The interaction given with its entry is saved in the same write: if the entry is refused (its seq,
@@ -38,7 +39,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
       if (upsert) await query(SQL.upsertInteraction, upsert);
       const inserted = await query(INSERT_ENTRY, values);
       if (inserted.rowCount === 0) throw conflict('client_id_taken', clientIdTaken(entry.clientId));
-    });
+    }, [{ kind: 'interaction', id: entry.interactionId, seq: entry.seq }]);
   }
 
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {

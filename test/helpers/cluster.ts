@@ -1,0 +1,43 @@
+// Real nodes of one cluster for the tests: a private PostgreSQL, then `npm start` processes with its
+// DATABASE_URL on ports of their own, and what their /healthz says of the cluster.
+import type { Test } from 'tap';
+import { eventually } from './eventually.ts';
+import { freePort, startPostgres } from './postgres.ts';
+import { startServer, type TestServer } from './server.ts';
+
+export interface ClusterHealth {
+  node: string;
+  role: 'leader' | 'follower';
+  nodes: number;
+}
+
+export interface TestCluster {
+  databaseUrl: string;
+  startNode(name: string, env?: Record<string, string>): Promise<TestServer>;
+}
+
+export async function withCluster(t: Test): Promise<TestCluster> {
+  const postgres = await startPostgres();
+  t.teardown(() => postgres.stop());
+  const databaseUrl = await postgres.newDatabase();
+  return {
+    databaseUrl,
+    async startNode(name, env = {}) {
+      const server = await startServer({ env: { DATABASE_URL: databaseUrl, PORT: String(await freePort()), NODE_ID: name, ...env } });
+      t.teardown(() => server.stop());
+      return server;
+    },
+  };
+}
+
+export async function clusterHealth(server: Pick<TestServer, 'url'>): Promise<ClusterHealth> {
+  const res = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+  return ((await res.json()) as { cluster: ClusterHealth }).cluster;
+}
+
+export function untilRole(server: Pick<TestServer, 'url'>, role: ClusterHealth['role'], timeoutMs = 10_000): Promise<ClusterHealth> {
+  return eventually(`${server.url} to be ${role}`, async () => {
+    const health = await clusterHealth(server);
+    return health.role === role ? health : undefined;
+  }, timeoutMs);
+}
