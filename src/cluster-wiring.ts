@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -31,19 +32,20 @@ import type { SessionRegistry } from './web/sessions.ts';
 export interface ClusterSettings {
   databaseUrl: string;
   nodeId: string;
-  internalUrl: string;
+  // How the other nodes reach this one, once it listens on `port`.
+  internalUrl(port: number): string;
 }
 
 // NODE_ID and CLUSTER_INTERNAL_URL (how the other nodes reach this one) default to this host and port.
 export function clusterSettings(env: NodeJS.ProcessEnv, config: { databaseUrl?: string; host: string; port: number; tls: boolean }): ClusterSettings | null {
   if (!config.databaseUrl) return null;
-  if (config.port === 0 && !env.CLUSTER_INTERNAL_URL) throw new Error('a cluster node needs a fixed PORT (or CLUSTER_INTERNAL_URL): the other nodes reach it there');
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   const host = wildcard ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     databaseUrl: config.databaseUrl,
-    nodeId: env.NODE_ID || `${hostname()}:${config.port}`,
-    internalUrl: env.CLUSTER_INTERNAL_URL || `${config.tls ? 'https' : 'http'}://${host}:${config.port}`,
+    // PORT=0 (tests): a random id, as the port is not known yet.
+    nodeId: env.NODE_ID || `${hostname()}:${config.port || randomBytes(4).toString('hex')}`,
+    internalUrl: (port) => env.CLUSTER_INTERNAL_URL || `${config.tls ? 'https' : 'http'}://${host}:${port}`,
   };
 }
 
@@ -52,7 +54,7 @@ export async function openCluster(settings: ClusterSettings, logger: Logger) {
   const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 8, application_name: `mcc-cluster:${settings.nodeId}`.slice(0, 63) });
   pool.on('error', (err) => logger.warn({ err }, 'an idle cluster connection failed'));
   await ensureClusterSchema(pool);
-  const registry = new NodeRegistry(pool, settings.nodeId, settings.internalUrl);
+  const registry = new NodeRegistry(pool, settings.nodeId);
   return {
     settings,
     pool,
@@ -123,13 +125,17 @@ export class ClusterNode {
     return this.#role;
   }
 
-  // Joins: heartbeats, the change feed, the link to the leader, then contends for the lock.
+  // Joins: the change feed, the link to the leader, then contends for the lock (its registry row and
+  // heartbeats follow once the node listens: `listening`).
   async start(): Promise<void> {
-    await this.#c.registry.join(2000, (err) => this.#p.logger.warn({ err }, 'the cluster heartbeat failed'));
     await this.#p.interactions.load();
     await this.#listener.start();
     this.#link.start();
     this.#lock.start();
+  }
+
+  async listening(port: number): Promise<void> {
+    await this.#c.registry.join(this.#c.settings.internalUrl(port), 2000, (err) => this.#p.logger.warn({ err }, 'the cluster heartbeat failed'));
   }
 
   async stop(): Promise<void> {

@@ -200,6 +200,7 @@ async function main(): Promise<void> {
     clusterLink: node ? (req, socket, head) => node.upgrade(req, socket, head) : undefined,
   });
   const port = await listen(server, config, logger);
+  await node?.listening(port);
   logStartUrls(logger, config, port, (await directory.listServices()).map((s) => s.id));
 
   let stopping = false;

@@ -65,17 +65,17 @@ t.test("a follower answers the leader's rules: same status, same code", async (t
 
   // The leader: the rules, its API, the link's server end.
   const leaderRules = await makeCenter({ services: [...SERVICES, { id: 'closed', name: 'Closed desk', autoDial: false, disabled: true }] });
-  const leaderRegistry = new NodeRegistry(pool, 'node-a', 'http://pending');
+  const leaderRegistry = new NodeRegistry(pool, 'node-a');
   const secret = await leaderRegistry.secret();
   const link = new LinkServer({ targets: { center: leaderRules.center, multimedia: leaderRules.desk }, secret, isLeader: () => true, logger });
   const leader = await apiServer(leaderRules.center, leaderRules.desk, link);
   t.teardown(() => leader.server.close());
-  const registryA = new NodeRegistry(pool, 'node-a', leader.url);
-  await registryA.join(60_000, (err) => t.fail(String(err)));
+  const registryA = new NodeRegistry(pool, 'node-a');
+  await registryA.join(leader.url, 60_000, (err) => t.fail(String(err)));
   await registryA.claimLeadership();
 
   // The follower: the same objects over the same storage, not started; commands go over the link.
-  const registryB = new NodeRegistry(pool, 'node-b', 'http://127.0.0.1:1');
+  const registryB = new NodeRegistry(pool, 'node-b');
   t.equal(await registryB.secret(), secret, 'every node reads the one secret');
   const events = new DomainEvents((err) => t.fail(String(err)));
   const interactions = new Interactions({ store: leaderRules.store, events, clock: leaderRules.clock });

@@ -14,6 +14,8 @@ t.test('customer on one node, agent on another; the leader killed, the other lea
   const a = await cluster.startNode('node-a');
   await untilRole(a, 'leader');
   const b = await cluster.startNode('node-b');
+  // A node joins the registry right after it listens.
+  await eventually('both nodes in the registry', async () => ((await clusterHealth(a)).nodes === 2 ? true : undefined));
   t.same(await clusterHealth(a), { state: 'up', node: 'node-a', role: 'leader', nodes: 2 });
   t.same(await clusterHealth(b), { state: 'up', node: 'node-b', role: 'follower', nodes: 2 });
 

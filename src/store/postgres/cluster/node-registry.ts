@@ -16,16 +16,17 @@ export interface LeaderInfo {
 export class NodeRegistry {
   readonly #pool: pg.Pool;
   readonly nodeId: string;
-  readonly internalUrl: string;
+  #internalUrl = '';
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(pool: pg.Pool, nodeId: string, internalUrl: string) {
+  constructor(pool: pg.Pool, nodeId: string) {
     this.#pool = pool;
     this.nodeId = nodeId;
-    this.internalUrl = internalUrl;
   }
 
-  async join(heartbeatMs: number, onError: (err: Error) => void): Promise<void> {
+  // Once this node listens: its URL is known then (PORT=0 picks one).
+  async join(internalUrl: string, heartbeatMs: number, onError: (err: Error) => void): Promise<void> {
+    this.#internalUrl = internalUrl;
     await this.#beat();
     this.#timer = setInterval(() => this.#beat().catch(onError), heartbeatMs);
     this.#timer.unref();
@@ -72,7 +73,7 @@ export class NodeRegistry {
     await this.#pool.query(
       `INSERT INTO cluster_nodes (node_id, internal_url) VALUES ($1, $2)
        ON CONFLICT (node_id) DO UPDATE SET internal_url = excluded.internal_url, heartbeat_at = now()`,
-      [this.nodeId, this.internalUrl],
+      [this.nodeId, this.#internalUrl],
     );
   }
 }
