@@ -263,12 +263,11 @@ export class ContactCenter {
   // go back to the queue, each with a timeline entry, and are offered to others.
   async agentChanged(agent: Agent): Promise<void> {
     let state = this.#agents.get(agent.id);
-    if (!state) {
-      this.#agents.set(agent.id, (state = this.newAgentState(agent)));
-      this.presenceChanged(state, false); // stored, so every node knows the new agent
-    }
+    if (!state) this.#agents.set(agent.id, (state = this.newAgentState(agent)));
     state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
     if (agent.disabled) await this.withdraw(state);
+    // Stored before the caller goes on (a login): every node knows the agent and its presence then.
+    await this.#d.presence?.savePresence({ agentId: state.agentId, presence: state.presence, idleSince: state.idleSince });
     this.dispatch();
   }
 
@@ -345,8 +344,8 @@ export class ContactCenter {
   }
 
   // Heard at once on this node; stored in the background, in order per agent (the store's promise).
-  private presenceChanged(agent: AgentState, emit = true): void {
-    if (emit) this.#d.events.emit({ type: 'presence_changed', agent });
+  private presenceChanged(agent: AgentState): void {
+    this.#d.events.emit({ type: 'presence_changed', agent });
     if (this.#d.presence) this.persist(this.#d.presence.savePresence({ agentId: agent.agentId, presence: agent.presence, idleSince: agent.idleSince }));
   }
 
