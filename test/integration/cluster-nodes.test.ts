@@ -111,3 +111,33 @@ t.test('kill -9 of a follower while a customer sends through it: nothing acknowl
   const messageSeqs = new Set(stored.map((m) => m.seq));
   t.same(all.filter((s) => messageSeqs.has(s)), stored.map((m) => m.seq), 'the customer saw every message, across the reconnect');
 });
+
+t.test("a disabled agent's sessions end on every node; abuse limits count across nodes", async (t) => {
+  const cluster = await withCluster(t);
+  const env = { CHATS_PER_ADDRESS_PER_HOUR: '3' };
+  const a = await cluster.startNode('node-a', env);
+  await untilRole(a, 'leader');
+  const b = await cluster.startNode('node-b', env);
+  await untilRole(b, 'follower');
+
+  const agent2 = await login(b, 'agent2');
+  const closes: Promise<number>[] = [];
+  for (const node of [a, b]) {
+    const socket = await openSocket(desktopSocketUrl(node.url), { headers: { cookie: agent2.cookie, origin: node.url } });
+    t.teardown(() => socket.close());
+    closes.push(new Promise<number>((resolve) => socket.ws.once('close', (code) => resolve(code))));
+  }
+  const admin = await login(b, 'agent1');
+  t.equal((await agentPost(admin, '/admin/agents/agent2/disable')).status, 200, 'disabled through the follower');
+  t.same(await Promise.all(closes), [4401, 4401], "agent2's desktop sockets closed on both nodes");
+  for (const node of [a, b]) {
+    const res = await fetch(`${node.url}/desktop`, { headers: { cookie: agent2.cookie }, redirect: 'manual' });
+    t.equal(res.status, 303, `${node.url}: the session is gone`);
+  }
+
+  const chats = [new ApiClient(a.url), new ApiClient(b.url), new ApiClient(a.url)];
+  for (const api of chats) await api.createChat({ name: uniqueName('Limit') });
+  const refused = await new ApiClient(b.url).request('POST', '/api/v1/chats', { json: { service: 'roadside', name: 'Four', phone: '+4915112345678' } });
+  t.equal(refused.status, 429, 'the fourth chat from one address is refused, whichever node counts it');
+  t.ok(refused.headers.get('retry-after'));
+});
