@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   // With DATABASE_URL this process is a node of a cluster: its tables, presence, shared sessions and limits.
   const settings = clusterSettings(process.env, { databaseUrl: config.databaseUrl, host: config.host, port: config.port, tls: Boolean(config.tlsCert && config.tlsKey) });
   const cluster = settings && (await openCluster(settings, logger));
+  if (cluster && config.telephony === 'local') logger.warn('a cluster shares one Asterisk: with TELEPHONY=local each new leader starts its own (calls do not survive a failover); run `npm run asterisk` and set ASTERISK_ENV_FILE or ARI_URL');
   if (config.demoData) await seedDemoData(directory, config.demoAgentPassword, logger);
   await seedSmsNumbers(directory, config.smsNumbers, logger);
   // The SMS numbers are the services' (set on /admin/services): the one map SMS reads, kept in place.
@@ -176,7 +177,9 @@ async function main(): Promise<void> {
     }),
   });
   const server = createServer(config, app);
-  const sipProxy = new SipProxy(() => voice.sipWsUrl(), logger, new SipSockets(config.sipSockets, metrics.registry), config.sipSocketPingMs);
+  // A follower's softphones reach the cluster's one Asterisk too: its SIP WebSocket is beside ARI.
+  const sipWsUrl = () => voice.sipWsUrl() ?? (node && node.role === 'follower' && config.ariUrl ? `${config.ariUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/ws` : null);
+  const sipProxy = new SipProxy(sipWsUrl, logger, new SipSockets(config.sipSockets, metrics.registry), config.sipSocketPingMs);
   // An ended chat's phone goes at once: its sockets close (their places come back) and it leaves the
   // simulated PSTN, so nothing rings or reaches it any more.
   events.subscribe((event) => {
