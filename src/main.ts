@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   // With DATABASE_URL this process is a node of a cluster: its tables, presence, shared sessions and limits.
   const settings = clusterSettings(process.env, { databaseUrl: config.databaseUrl, host: config.host, port: config.port, tls: Boolean(config.tlsCert && config.tlsKey) });
   const cluster = settings && (await openCluster(settings, logger));
-  if (cluster && config.telephony === 'local') logger.warn('a cluster shares one Asterisk: with TELEPHONY=local each new leader starts its own (calls do not survive a failover); run `npm run asterisk` and set ASTERISK_ENV_FILE or ARI_URL');
+  if (cluster && config.telephony === 'local') logger.warn('a cluster shares one Asterisk: with TELEPHONY=local each new leader starts its own (calls do not survive a failover); run one Asterisk for the cluster and give every node its ARI_URL, ARI_USER and ARI_PASSWORD');
   if (config.demoData) await seedDemoData(directory, config.demoAgentPassword, logger);
   await seedSmsNumbers(directory, config.smsNumbers, logger);
   // The SMS numbers are the services' (set on /admin/services): the one map SMS reads, kept in place.
