@@ -216,8 +216,9 @@ async function main(): Promise<void> {
     realtime.close();
     video.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {
-      await node?.stop().catch((err: unknown) => logger.error({ err }, 'leaving the cluster failed'));
       await voice.stop().catch((err: unknown) => logger.error({ err }, 'stopping telephony failed'));
+      // ARI is let go first: the next leader, which may take over at once, is then the only one on it.
+      await node?.stop().catch((err: unknown) => logger.error({ err }, 'leaving the cluster failed'));
       await stores.close().catch((err: unknown) => logger.error({ err }, 'closing the database failed'));
       logger.info('stopped');
       process.exit(0);
