@@ -75,5 +75,7 @@ export class NodeRegistry {
        ON CONFLICT (node_id) DO UPDATE SET internal_url = excluded.internal_url, heartbeat_at = now()`,
       [this.nodeId, this.#internalUrl],
     );
+    // Nodes gone for an hour (killed, never back) leave the registry; the leader's row is kept.
+    await this.#pool.query(`DELETE FROM cluster_nodes WHERE heartbeat_at < now() - interval '1 hour' AND node_id NOT IN (SELECT node_id FROM cluster_leader)`);
   }
 }
