@@ -78,7 +78,7 @@ export interface Voice {
   readonly admin: ReturnType<typeof telephonyAdmin> | null;
   // Development only (SIMULATED_PSTN=on): each chat's own phone in the simulated PSTN.
   readonly simulatedPhones: ChatPhones | null;
-  sipWsUrl(): string | null;
+  sipWsUrl(): string | null; // null while calls cannot be made
   health(): VoiceHealth;
   // Never rejects: a voice that cannot connect says why in health() and keeps trying where it can.
   connect(sinks: VoiceSinks): Promise<void>;
@@ -129,6 +129,8 @@ class AriVoice implements Voice {
   readonly #endpointStates = new EndpointStates();
   readonly #listeners: AriAppListener[] = [];
   #link: Link = { state: 'built' };
+  // When the Asterisk of the last connect started (ARI's startup_time): a change means it restarted.
+  #asteriskStartedAt: string | undefined;
 
   constructor(config: VoiceConfig, logger: Logger, deps: { agents: () => Promise<Agent[]>; credentials: SipCredentialStore }) {
     this.#config = config;
@@ -166,8 +168,10 @@ class AriVoice implements Voice {
     else await this.#endpoints.push(ari, [agent]);
   }
 
+  // Only while ARI is up: until the endpoints are pushed again after a restart, a phone's REGISTER
+  // would be refused, and sip.js does not try again after a refusal.
   sipWsUrl(): string | null {
-    return this.#link.state === 'open' ? this.#link.sipWsUrl : null;
+    return this.#link.state === 'open' && this.#link.connection.state === 'up' ? this.#link.sipWsUrl : null;
   }
 
   health(): VoiceHealth {
@@ -270,6 +274,15 @@ class AriVoice implements Voice {
     });
   }
 
+  // A different Asterisk than at the last connect, or the local one (started by us, so fresh at first).
+  private async asteriskRestarted(ari: Ari): Promise<boolean> {
+    const info = (await ari.asterisk.getInfo()) as { status?: { startup_time?: string } };
+    const startedAt = info.status?.startup_time;
+    const previous = this.#asteriskStartedAt;
+    this.#asteriskStartedAt = startedAt;
+    return previous === undefined ? this.#config.telephony === 'local' : previous !== startedAt;
+  }
+
   private route(event: AriEvent, ari: Ari, sinks: VoiceSinks): void {
     if (this.#listeners.some((listener) => listener.handle(event))) return;
     if (this.#endpointStates.handle(event)) return;
@@ -281,7 +294,9 @@ class AriVoice implements Voice {
   private async rebuild(ari: Ari, sinks: VoiceSinks): Promise<void> {
     const agents = await this.#agents();
     await this.#endpoints.push(ari, agents);
-    await this.simulatedPhones?.restore(ari);
+    const restarted = await this.asteriskRestarted(ari);
+    if (restarted) await this.#endpoints.dropBrowserRegistrations(ari, agents);
+    await this.simulatedPhones?.restore(ari, restarted);
     await this.#endpointStates.refresh(ari, this.#config.ariApp, agents.flatMap((a) => AgentEndpoints.of(a.id)));
     for (const listener of this.#listeners) await listener.connected(ari);
     const result = await reconcileCalls({ ari, liveLegs: sinks.liveLegs(), callLegs: this.telephony, onEvent: sinks.onCallEvent });
