@@ -30,7 +30,6 @@ export class AriConnection {
   #timer: NodeJS.Timeout | null = null;
   #detail = '';
   #attempt = 0;
-  #rebuilding = false;
   #firstUp: (() => void) | null = null;
 
   constructor(opts: AriConnectionOptions) {
@@ -74,13 +73,15 @@ export class AriConnection {
     this.markDown(why);
   }
 
-  // Asterisk is known to be back (restarted): connect now instead of at the next backoff step. A
-  // connection that is up, or rebuilding after ari-client's own reconnect, is left alone.
+  // Asterisk is known to be back (restarted): connect now instead of at the next step of our backoff.
+  // A client that still exists is left to its own reconnect (100 ms doubling, ten tries): stopping it
+  // would not cancel the try it has scheduled, and that late event stream would take the Stasis app
+  // from the new one and drop it on closing.
   reconnectNow(): void {
-    if (this.#state === 'stopped' || this.#state === 'up' || this.#rebuilding) return;
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#state === 'stopped' || this.#ari || !this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = null;
     this.#delay = MIN_DELAY_MS;
-    this.drop();
     this.connect();
   }
 
@@ -113,12 +114,7 @@ export class AriConnection {
 
   private async afterConnect(ari: Ari, mine: () => boolean): Promise<void> {
     if (!mine()) return;
-    this.#rebuilding = true;
-    try {
-      await this.#o.onConnected(ari);
-    } finally {
-      this.#rebuilding = false;
-    }
+    await this.#o.onConnected(ari);
     if (!mine()) return;
     this.#state = 'up';
     this.#delay = MIN_DELAY_MS;
@@ -145,7 +141,10 @@ export class AriConnection {
     this.drop();
     const delay = this.#delay;
     this.#delay = Math.min(MAX_DELAY_MS, this.#delay * 2);
-    this.#timer = setTimeout(() => this.connect(), delay);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.connect();
+    }, delay);
   }
 
   private drop(): void {
