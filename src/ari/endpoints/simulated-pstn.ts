@@ -3,7 +3,7 @@ import type { SipCredentialStore } from '../../domain/ports.ts';
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNotFound } from '../errors.ts';
-import { newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA } from './pjsip-objects.ts';
+import { dropRegistrations, newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
 // Development only: the trunk leads to a simulated PSTN inside the same Asterisk (see
 // asterisk-config/extensions.conf, context simulated-pstn). Two kinds of phone live there:
@@ -89,12 +89,14 @@ export class ChatPhones {
 
   // After every (re)connect: Asterisk may have restarted and lost the chats' phones (memory objects),
   // so they are pushed again with the digests their pages hold the passwords of; the pages' phones
-  // then register again by themselves.
-  async restore(ari: Ari): Promise<void> {
+  // then register again by themselves. `restarted`: the browser phones' registrations Asterisk reloaded
+  // from its database died with its old process, and go (see AgentEndpoints.dropBrowserRegistrations).
+  async restore(ari: Ari, restarted: boolean): Promise<void> {
     for (const [interactionId, p] of this.#pushed) {
       await this.#queue.run(interactionId, async () => {
         if (this.#pushed.get(interactionId) !== p) return; // renewed or ended meanwhile
         await pushPhone(ari, p.username, p.md5Cred, p.digits, p.kind, 'from-simulated-customers');
+        if (restarted && p.kind === 'browser') await dropRegistrations(ari, p.username).catch(ignoreNotFound);
       });
     }
   }
