@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       logger: { info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
     },
     logger: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
-    onRestarted: (instance) => logger.info({ pid: instance.pid, restarts: supervisor.status().restarts }, 'asterisk restarted'),
+    onRestarted: (instance) => logger.info({ asteriskPid: instance.pid, restarts: supervisor.status().restarts }, 'asterisk restarted'),
   });
 
   let stopping: Promise<void> | undefined;
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const asterisk = await supervisor.start();
   await writeAsteriskEnv(envFile, { ARI_URL: asterisk.ariUrl, ARI_USER: asterisk.ariUser, ARI_PASSWORD: asterisk.ariPassword });
   if (bind !== '127.0.0.1') logger.warn({ bind }, 'ARI is reachable beyond this machine, protected by its password alone: put a firewall or TLS in front');
-  logger.info({ pid: asterisk.pid, ariUrl: asterisk.ariUrl, sipPort: asterisk.sipUdpPort, envFile, nodes: `ASTERISK_ENV_FILE=${envFile} npm start` }, 'asterisk running');
+  logger.info({ asteriskPid: asterisk.pid, ariUrl: asterisk.ariUrl, sipPort: asterisk.sipUdpPort, envFile, nodes: `ASTERISK_ENV_FILE=${envFile} npm start` }, 'asterisk running');
 }
 
 function port(name: string, fallback: number): number {
