@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   // which reconciles its calls against their live call legs.
   const interactions = new Interactions({ store, events, clock });
   await interactions.load();
-  const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock });
+  const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock, events });
   // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
   const center = new ContactCenter({
     interactions,
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   await voice.connect({
     onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
     liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
+    onAvailability: (available) => multimedia.telephonyChanged(available),
   });
 
   // ---- administration: routing, sessions, phones and SMS numbers follow every change ----
