@@ -10,6 +10,7 @@ import { readAsteriskEnv, writeAsteriskEnv } from './ari/asterisk/env-file.ts';
 import { AsteriskSupervisor } from './ari/asterisk/supervisor.ts';
 import { createLogger } from './logging.ts';
 import { privateDataDir } from './store/files/data-dir.ts';
+import { stopWithParent } from './parent-watch.ts';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  stopWithParent(stop);
 
   const asterisk = await supervisor.start();
   await writeAsteriskEnv(envFile, { ARI_URL: asterisk.ariUrl, ARI_USER: asterisk.ariUser, ARI_PASSWORD: asterisk.ariPassword });

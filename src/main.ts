@@ -29,6 +29,7 @@ import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
 import { SipSockets } from './web/sip-sockets.ts';
+import { stopWithParent } from './parent-watch.ts';
 
 // Builds the stores and the adapters (nothing connects yet), wires the domain to them, connects the
 // adapters with the domain's sinks, then listens. Stops in reverse on SIGTERM/SIGINT.
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  stopWithParent(stop);
 }
 
 function logDomainEvents(events: DomainEvents, logger: Logger): void {
