@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { readAsteriskEnv } from './ari/asterisk/env-file.ts';
 import type { VoiceConfig } from './ari/index.ts';
 import type { SmsConfig } from './sms/index.ts';
 import type { SipSocketCaps } from './web/sip-sockets.ts';
@@ -33,7 +34,9 @@ export interface Config extends VoiceConfig, SmsConfig {
   rateLimits: RateLimitSettings;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
+  // ASTERISK_ENV_FILE (written by `npm run asterisk`) says where ARI is; variables set here win.
+  const env = given.ASTERISK_ENV_FILE ? { ...readAsteriskEnv(given.ASTERISK_ENV_FILE), ...given } : given;
   return {
     port: int(env.PORT, 3000),
     host: env.HOST || '0.0.0.0',
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ariApp: env.ARI_APP || 'contact-center',
     asteriskHttpPort: int(env.ASTERISK_HTTP_PORT, 8088),
     asteriskSipPort: int(env.ASTERISK_SIP_PORT, 5060),
+    asteriskBind: env.ASTERISK_BIND || undefined,
     customerDial: env.CUSTOMER_DIAL || 'PJSIP/{number}@trunk',
     simulatedPstn: simulatedPstn(env),
     smsWebhookSecret: env.SMS_WEBHOOK_SECRET || undefined,

@@ -30,6 +30,7 @@ import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
 import { SipSockets } from './web/sip-sockets.ts';
+import { stopWithParent } from './parent-watch.ts';
 
 // Builds the stores and the adapters (nothing connects yet), wires the domain to them, connects the
 // adapters with the domain's sinks, then listens. Stops in reverse on SIGTERM/SIGINT.
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   // With DATABASE_URL this process is a node of a cluster: its tables, presence, shared sessions and limits.
   const settings = clusterSettings(process.env, { databaseUrl: config.databaseUrl, host: config.host, port: config.port, tls: Boolean(config.tlsCert && config.tlsKey) });
   const cluster = settings && (await openCluster(settings, logger));
-  if (cluster && config.telephony === 'local') logger.warn('a cluster shares one Asterisk: with TELEPHONY=local each new leader starts its own (calls do not survive a failover); run one Asterisk for the cluster and give every node its ARI_URL, ARI_USER and ARI_PASSWORD');
+  if (cluster && config.telephony === 'local') logger.warn('a cluster shares one Asterisk: with TELEPHONY=local each new leader starts its own (calls do not survive a failover); run one for the cluster (npm run asterisk) and start every node with its ASTERISK_ENV_FILE');
   if (config.demoData) await seedDemoData(directory, config.demoAgentPassword, logger);
   await seedSmsNumbers(directory, config.smsNumbers, logger);
   // The SMS numbers are the services' (set on /admin/services): the one map SMS reads, kept in place.
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   // which reconciles its calls against their live call legs (a cluster's node loads them as it joins).
   const interactions = new Interactions({ store, events, clock });
   if (!cluster) await interactions.load();
-  const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock });
+  const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock, events });
   // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
   const center = new ContactCenter({
     interactions,
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
     await voice.connect({
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
+      onAvailability: (available) => multimedia.telephonyChanged(available),
     });
   };
 
@@ -228,6 +230,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  stopWithParent(stop);
 }
 
 function logDomainEvents(events: DomainEvents, logger: Logger): void {

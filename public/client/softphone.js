@@ -55,7 +55,7 @@ export async function startPhone({ settings: cfg, autoAnswer, onState, onIncomin
       },
       onDisconnect(error) {
         onState(error ? 'Phone disconnected, retrying…' : 'Phone disconnected', 'error');
-        if (error) setTimeout(() => reconnect(phone, onState), 2000);
+        if (error) setTimeout(() => reconnect(phone, onState, RETRY_MIN_MS), RETRY_MIN_MS);
       },
     },
   });
@@ -83,13 +83,25 @@ export async function startPhone({ settings: cfg, autoAnswer, onState, onIncomin
   return phone;
 }
 
-async function reconnect(phone, onState) {
+// After the socket dropped (the server or Asterisk restarted): connect again and register again. The
+// registerer may still think it is registered, so the answer itself says the phone is ready. The
+// server refuses the socket (503) while the telephony is away: tried again, 1 s doubling to 10 s.
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 10_000;
+
+async function reconnect(phone, onState, delay) {
   try {
     await phone.ua.reconnect();
-    await phone.registerer.register();
+    await phone.registerer.register({
+      requestDelegate: {
+        onAccept: () => onState('Phone ready', 'ok'),
+        onReject: (response) => onState(`Phone not registered (${response.message.statusCode})`, 'error'),
+      },
+    });
   } catch (err) {
     onState(`Phone offline: ${err.message}`, 'error');
-    setTimeout(() => reconnect(phone, onState), 5000);
+    const next = Math.min(delay * 2, RETRY_MAX_MS);
+    setTimeout(() => reconnect(phone, onState, next), next);
   }
 }
 

@@ -8,13 +8,31 @@ const bar = document.getElementById('sim-phone');
 const answerButton = document.getElementById('sim-phone-answer');
 const hangUpButton = document.getElementById('sim-phone-hangup');
 const status = document.getElementById('sim-phone-status');
+const notice = document.getElementById('sim-phone-notice');
 let current = null;
+let away = null; // the server's words while the telephony is away, else null
 
 function show(text, ringing, inCall) {
   bar.hidden = false;
   status.textContent = text;
-  answerButton.hidden = !ringing;
+  answerButton.hidden = !ringing || away !== null;
   hangUpButton.hidden = !(ringing || inCall);
+  showNotice();
+}
+
+// While the telephony is away the phone bar says so, and no call can be answered (the phone
+// registers again by itself once it is back).
+function showNotice() {
+  if (!notice || bar.hidden) return;
+  notice.hidden = away === null;
+  notice.textContent = away ?? '';
+  if (away !== null) answerButton.hidden = true;
+}
+
+// A {type:"telephony"} frame of the chat's event stream.
+export function telephonyChanged(frame) {
+  away = frame.available ? null : frame.message || 'Telephony is unavailable.';
+  if (bar) showNotice();
 }
 
 export async function startSimulatedPhone(s) {

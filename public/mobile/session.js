@@ -3,7 +3,7 @@
 // what the server said; they report back only through the callbacks they are given.
 import { api, chatPath, isGone } from './api.js';
 import { connect } from './events.js';
-import { startSimulatedPhone } from './phone.js';
+import { startSimulatedPhone, telephonyChanged } from './phone.js';
 import { addMessage } from './messages.js';
 import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
 import { forgetStored } from './storage.js';
@@ -156,6 +156,7 @@ export async function loadHistory(s) {
 function handleFrame(s, frame) {
   if (frame.type === 'chat') updateChat(s, frame.chat);
   else if (frame.type === 'timeline') handleTimeline(s, frame);
+  else if (frame.type === 'telephony') telephonyChanged(frame);
 }
 
 function handleTimeline(s, frame) {

@@ -12,13 +12,16 @@ export interface AriConnectionOptions {
   // Run after every (re)connect, before the connection counts as up: push endpoints, reconcile calls.
   onConnected: (ari: Ari) => Promise<void>;
   onEvent: (event: AriEvent, ari: Ari) => void;
+  // Told of every change between up and not up (repeats of "down" with a new reason included).
+  onStateChange?: (state: AriState, detail: string) => void;
 }
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 
 // Keeps one ARI connection alive: connects with backoff, restarts the Stasis app after Asterisk comes
-// back, and runs onConnected each time so state lost on either side is rebuilt.
+// back, and runs onConnected each time so state lost on either side is rebuilt. Each attempt has a
+// number: whatever an older attempt's client still reports (late events, a failed rebuild) is ignored.
 export class AriConnection {
   readonly #o: AriConnectionOptions;
   #ari: Ari | null = null;
@@ -26,6 +29,8 @@ export class AriConnection {
   #delay = MIN_DELAY_MS;
   #timer: NodeJS.Timeout | null = null;
   #detail = '';
+  #attempt = 0;
+  #firstUp: (() => void) | null = null;
 
   constructor(opts: AriConnectionOptions) {
     this.#o = opts;
@@ -48,67 +53,103 @@ export class AriConnection {
   start(firstTimeoutMs = 30_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const deadline = setTimeout(() => reject(new Error(`ARI at ${this.#o.url} did not answer within ${firstTimeoutMs} ms: ${this.#detail}`)), firstTimeoutMs);
-      this.connect(() => {
+      this.#firstUp = () => {
         clearTimeout(deadline);
         resolve();
-      });
+      };
+      this.connect();
     });
   }
 
   stop(): void {
     this.#state = 'stopped';
+    this.#attempt += 1;
     if (this.#timer) clearTimeout(this.#timer);
-    this.#ari?.removeAllListeners();
-    this.#ari?.stop();
-    this.#ari = null;
+    this.drop();
   }
 
-  private connect(onFirstUp?: () => void): void {
+  // Asterisk is known to be gone (its process ended): down now, not when the event stream notices.
+  lost(why: string): void {
+    this.markDown(why);
+  }
+
+  // Asterisk is known to be back (restarted): connect now instead of at the next step of our backoff.
+  // A client that still exists is left to its own reconnect (100 ms doubling, ten tries): stopping it
+  // would not cancel the try it has scheduled, and that late event stream would take the Stasis app
+  // from the new one and drop it on closing.
+  reconnectNow(): void {
+    if (this.#state === 'stopped' || this.#ari || !this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#delay = MIN_DELAY_MS;
+    this.connect();
+  }
+
+  private connect(): void {
     if (this.#state === 'stopped') return;
-    this.#state = this.#ari ? 'down' : 'connecting';
+    const attempt = ++this.#attempt;
+    const mine = () => attempt === this.#attempt && this.#state !== 'stopped';
+    let started = false;
     connectAri(this.#o.url, this.#o.user, this.#o.password)
       .then(async (ari) => {
+        if (!mine()) return; // superseded before its event stream opened: nothing to close
         this.#ari = ari;
-        ari.on('*', (event) => this.#o.onEvent(event, ari));
-        ari.on('WebSocketReconnecting', () => this.markDown('event stream lost, reconnecting'));
+        ari.on('*', (event) => {
+          if (mine()) this.#o.onEvent(event, ari);
+        });
+        ari.on('WebSocketReconnecting', () => {
+          if (mine()) this.markDown('event stream lost, reconnecting');
+        });
         // Fired by ari-client on every open, the first one included: that one is handled below.
         ari.on('WebSocketConnected', () => {
-          if (this.#state === 'connecting') return;
-          this.afterConnect(ari).catch((err: unknown) => this.retry(err));
+          if (started && mine()) this.afterConnect(ari, mine).catch((err: unknown) => this.retry(attempt, err));
         });
-        ari.on('WebSocketMaxRetries', () => this.retry(new Error('event stream could not reconnect')));
+        ari.on('WebSocketMaxRetries', () => this.retry(attempt, new Error('event stream could not reconnect')));
         await ari.start(this.#o.app);
-        await this.afterConnect(ari);
-        onFirstUp?.();
+        started = true;
+        await this.afterConnect(ari, mine);
       })
-      .catch((err: unknown) => this.retry(err, onFirstUp));
+      .catch((err: unknown) => this.retry(attempt, err));
   }
 
-  private async afterConnect(ari: Ari): Promise<void> {
-    if (this.#ari !== ari || this.#state === 'stopped') return;
+  private async afterConnect(ari: Ari, mine: () => boolean): Promise<void> {
+    if (!mine()) return;
     await this.#o.onConnected(ari);
+    if (!mine()) return;
     this.#state = 'up';
     this.#delay = MIN_DELAY_MS;
     this.#detail = '';
     this.#o.logger.info({ url: this.#o.url }, 'ARI connected');
+    this.#o.onStateChange?.('up', '');
+    this.#firstUp?.();
+    this.#firstUp = null;
   }
 
   // A reconnect makes the connection unusable until onConnected has rebuilt what was lost.
   private markDown(why: string): void {
     if (this.#state === 'stopped') return;
-    this.#state = 'down';
+    const was = this.#state;
+    this.#state = was === 'connecting' ? 'connecting' : 'down';
     this.#detail = why;
     this.#o.logger.warn({ why }, 'ARI down');
+    this.#o.onStateChange?.(this.#state, why);
   }
 
-  private retry(err: unknown, onFirstUp?: () => void): void {
-    if (this.#state === 'stopped') return;
+  private retry(attempt: number, err: unknown): void {
+    if (this.#state === 'stopped' || attempt !== this.#attempt) return;
     this.markDown((err as Error).message);
+    this.drop();
+    const delay = this.#delay;
+    this.#delay = Math.min(MAX_DELAY_MS, this.#delay * 2);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private drop(): void {
     this.#ari?.removeAllListeners();
     this.#ari?.stop();
     this.#ari = null;
-    const delay = this.#delay;
-    this.#delay = Math.min(MAX_DELAY_MS, this.#delay * 2);
-    this.#timer = setTimeout(() => this.connect(onFirstUp), delay);
   }
 }

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { CallLeg } from '../domain/call-leg.ts';
 import type { Agent } from '../domain/directory.ts';
 import type { SipCredentialStore, Telephony } from '../domain/ports.ts';
-import { startAsterisk, type AsteriskInstance } from './asterisk/process.ts';
+import type { AsteriskInstance } from './asterisk/process.ts';
+import { AsteriskSupervisor } from './asterisk/supervisor.ts';
 import { AriCallLegs, type CallEventSink } from './calls/call-legs.ts';
-import { reconcileCalls } from './calls/reconcile.ts';
+import { reconcileCalls, releaseLostCalls } from './calls/reconcile.ts';
 import { refuseStranger } from './calls/strangers.ts';
 import type { Ari, AriEvent } from './client.ts';
 import { AriConnection } from './connection.ts';
@@ -25,12 +26,20 @@ export interface VoiceConfig {
   ariApp: string;
   asteriskHttpPort: number;
   asteriskSipPort: number;
+  asteriskBind?: string; // default 127.0.0.1
   customerDial: string; // template, {number} is replaced: "PJSIP/{number}@trunk"
   // SIMULATED_PSTN: the trunk leads to the development PSTN of asterisk-config/ (chats get phones).
   simulatedPstn: boolean;
 }
 
-export type VoiceHealth = { state: string; detail?: string };
+export type VoiceHealth = {
+  state: string;
+  detail?: string;
+  // The local Asterisk only (TELEPHONY=local): its process, and how often it was started again.
+  asteriskPid?: number | null;
+  restarts?: number;
+  lastRestartAt?: string | null;
+};
 
 // Where the rules hear of calls, given at connect: the rules are built after voice, and before any
 // event can come.
@@ -38,6 +47,8 @@ export interface VoiceSinks {
   onCallEvent: CallEventSink;
   // The legs the rules hold live: matched against Asterisk's channels after every (re)connect.
   liveLegs: () => CallLeg[];
+  // Whether calls can be made now (ARI up), told at every change: the rules refuse calls while not.
+  onAvailability?: (available: boolean) => void;
 }
 
 // Another adapter's share of the Stasis app (the SMS trunk's texts): it hears of every (re)connect,
@@ -67,7 +78,7 @@ export interface Voice {
   readonly admin: ReturnType<typeof telephonyAdmin> | null;
   // Development only (SIMULATED_PSTN=on): each chat's own phone in the simulated PSTN.
   readonly simulatedPhones: ChatPhones | null;
-  sipWsUrl(): string | null;
+  sipWsUrl(): string | null; // null while calls cannot be made
   health(): VoiceHealth;
   // Never rejects: a voice that cannot connect says why in health() and keeps trying where it can.
   connect(sinks: VoiceSinks): Promise<void>;
@@ -100,7 +111,7 @@ const NO_VOICE: Voice = {
 type Link =
   | { state: 'built' }
   | { state: 'failed'; detail: string }
-  | { state: 'open'; connection: AriConnection; asterisk: AsteriskInstance | null; sipWsUrl: string }
+  | { state: 'open'; connection: AriConnection; asterisk: AsteriskSupervisor | null; sipWsUrl: string }
   | { state: 'stopped' };
 
 const FIRST_CONNECT_TIMEOUT_MS = 30_000;
@@ -118,6 +129,8 @@ class AriVoice implements Voice {
   readonly #endpointStates = new EndpointStates();
   readonly #listeners: AriAppListener[] = [];
   #link: Link = { state: 'built' };
+  // When the Asterisk of the last connect started (ARI's startup_time): a change means it restarted.
+  #asteriskStartedAt: string | undefined;
 
   constructor(config: VoiceConfig, logger: Logger, deps: { agents: () => Promise<Agent[]>; credentials: SipCredentialStore }) {
     this.#config = config;
@@ -155,8 +168,10 @@ class AriVoice implements Voice {
     else await this.#endpoints.push(ari, [agent]);
   }
 
+  // Only while ARI is up: until the endpoints are pushed again after a restart, a phone's REGISTER
+  // would be refused, and sip.js does not try again after a refusal.
   sipWsUrl(): string | null {
-    return this.#link.state === 'open' ? this.#link.sipWsUrl : null;
+    return this.#link.state === 'open' && this.#link.connection.state === 'up' ? this.#link.sipWsUrl : null;
   }
 
   health(): VoiceHealth {
@@ -165,20 +180,27 @@ class AriVoice implements Voice {
     if (link.state === 'failed') return { state: 'down', detail: link.detail };
     if (link.state === 'stopped') return { state: 'stopped' };
     const { state, detail } = link.connection;
-    return { state, ...(detail ? { detail } : {}) };
+    const supervision = link.asterisk?.status();
+    return {
+      state,
+      ...(detail ? { detail } : {}),
+      ...(supervision ? { asteriskPid: supervision.pid, restarts: supervision.restarts, lastRestartAt: supervision.lastRestartAt } : {}),
+    };
   }
 
   async connect(sinks: VoiceSinks): Promise<void> {
     const log = this.#logger.child({ part: 'asterisk' });
+    const supervisor = this.#config.telephony === 'local' ? this.supervise(log, sinks) : null;
     let asterisk: AsteriskInstance | null;
     try {
-      asterisk = this.#config.telephony === 'local' ? await this.startAsterisk(log) : null;
+      asterisk = (await supervisor?.start()) ?? null;
     } catch (err) {
       this.#link = { state: 'failed', detail: (err as Error).message };
       this.#logger.error({ err }, 'telephony could not start: calling is unavailable until this is fixed');
+      sinks.onAvailability?.(false);
       return;
     }
-    if (this.#link.state === 'stopped') return void (await asterisk?.stop());
+    if (this.#link.state === 'stopped') return void (await supervisor?.stop());
     const ariUrl = asterisk?.ariUrl ?? this.#config.ariUrl!;
     const connection = new AriConnection({
       url: ariUrl,
@@ -188,9 +210,10 @@ class AriVoice implements Voice {
       logger: this.#logger,
       onEvent: (event, ari) => this.route(event, ari, sinks),
       onConnected: (ari) => this.rebuild(ari, sinks),
+      onStateChange: (state) => sinks.onAvailability?.(state === 'up'),
     });
     const sipWsUrl = asterisk?.sipWsUrl ?? ariUrl.replace(/^http/, 'ws') + '/ws';
-    this.#link = { state: 'open', connection, asterisk, sipWsUrl };
+    this.#link = { state: 'open', connection, asterisk: supervisor, sipWsUrl };
     try {
       await connection.start(FIRST_CONNECT_TIMEOUT_MS);
       this.#logger.info({ mode: this.#config.telephony, sipPort: asterisk?.sipUdpPort, sipWsUrl }, 'telephony up');
@@ -223,13 +246,41 @@ class AriVoice implements Voice {
     return this.#link.state === 'open' && this.#link.connection.state === 'up' ? this.#link.connection.current() : null;
   }
 
-  private startAsterisk(log: Logger): Promise<AsteriskInstance> {
-    return startAsterisk({
-      runtimeDir: join(this.#config.dataDir, 'asterisk'),
-      httpPort: this.#config.asteriskHttpPort,
-      sipPort: this.#config.asteriskSipPort,
-      logger: { info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  // The local Asterisk, started again whenever it dies. Its death ends its calls at once (their cause
+  // on the timeline) and marks ARI down; once it is back the connection is made at once, which
+  // pushes the endpoints again and reconciles (see rebuild).
+  private supervise(log: Logger, sinks: VoiceSinks): AsteriskSupervisor {
+    const connection = () => (this.#link.state === 'open' ? this.#link.connection : undefined);
+    return new AsteriskSupervisor({
+      asterisk: {
+        runtimeDir: join(this.#config.dataDir, 'asterisk'),
+        httpPort: this.#config.asteriskHttpPort,
+        sipPort: this.#config.asteriskSipPort,
+        ...(this.#config.asteriskBind ? { bind: this.#config.asteriskBind } : {}),
+        logger: { info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+      },
+      logger: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+      onExit: (info) => {
+        connection()?.lost(`Asterisk stopped (${info}); restarting it`);
+        releaseLostCalls({ liveLegs: sinks.liveLegs(), callLegs: this.telephony, onEvent: sinks.onCallEvent }).then(
+          (lost) => lost && this.#logger.warn({ lost }, 'calls lost with Asterisk released'),
+          (err: unknown) => this.#logger.error({ err }, 'releasing the calls lost with Asterisk failed'),
+        );
+      },
+      onRestarted: (instance) => {
+        this.#logger.info({ pid: instance.pid }, 'Asterisk restarted');
+        connection()?.reconnectNow();
+      },
     });
+  }
+
+  // A different Asterisk than at the last connect, or the local one (started by us, so fresh at first).
+  private async asteriskRestarted(ari: Ari): Promise<boolean> {
+    const info = (await ari.asterisk.getInfo()) as { status?: { startup_time?: string } };
+    const startedAt = info.status?.startup_time;
+    const previous = this.#asteriskStartedAt;
+    this.#asteriskStartedAt = startedAt;
+    return previous === undefined ? this.#config.telephony === 'local' : previous !== startedAt;
   }
 
   private route(event: AriEvent, ari: Ari, sinks: VoiceSinks): void {
@@ -243,6 +294,9 @@ class AriVoice implements Voice {
   private async rebuild(ari: Ari, sinks: VoiceSinks): Promise<void> {
     const agents = await this.#agents();
     await this.#endpoints.push(ari, agents);
+    const restarted = await this.asteriskRestarted(ari);
+    if (restarted) await this.#endpoints.dropBrowserRegistrations(ari, agents);
+    await this.simulatedPhones?.restore(ari, restarted);
     await this.#endpointStates.refresh(ari, this.#config.ariApp, agents.flatMap((a) => AgentEndpoints.of(a.id)));
     for (const listener of this.#listeners) await listener.connected(ari);
     const result = await reconcileCalls({ ari, liveLegs: sinks.liveLegs(), callLegs: this.telephony, onEvent: sinks.onCallEvent });

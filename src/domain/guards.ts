@@ -14,6 +14,8 @@ import { VIDEO_STATES, type VideoEvent } from './video-session.ts';
 export interface MediaCapabilities {
   callingConfigured: boolean;
   videoConfigured: boolean;
+  // Calling is configured but the telephony is away for now (Asterisk restarting, ARI unreachable).
+  telephonyAway?: boolean;
 }
 
 export type Verdict = DomainError | null;
@@ -48,6 +50,8 @@ type Guard = (s: Scene) => Verdict;
 // asked for on a server without calling).
 export const chatEnded = () => conflict('chat_ended', 'This chat has ended.');
 export const callingNotConfigured = () => unavailable('calling_not_configured', 'Calling is not configured on this server.');
+// Also the notice pages show while the telephony is away: the one place its words are written.
+export const telephonyUnavailable = () => unavailable('telephony_unavailable', 'Telephony is unavailable: calls can be made again as soon as it is back.');
 
 const VIDEO_RUNS = 'Video is running: only the customer can close it. Use End session to end everything.';
 
@@ -70,6 +74,8 @@ const offeredToYou: Guard = ({ rec, agentId }) =>
   rec.offeredTo === agentId ? refusalOf(INTERACTION_STATES, 'interaction', rec.state, 'accept') : forbidden('not_offered_to_you', 'This chat is not offered to you.');
 
 const calling: Guard = ({ media }) => (media.callingConfigured ? null : callingNotConfigured());
+// Only what needs Asterisk now: a release or an End session still goes through (nothing is left up).
+const telephonyUp: Guard = ({ media }) => (media.telephonyAway ? telephonyUnavailable() : null);
 const noCallYet: Guard = ({ rec }) => (liveLeg(rec) ? conflict('call_in_progress', 'A call is already up in this chat.') : null);
 // The chat is the primary component: the call is released first, then the chat disconnected.
 const callReleased: Guard = ({ rec }) => (liveLeg(rec) ? conflict('call_in_progress', 'Release the call first, then disconnect the chat.') : null);
@@ -100,12 +106,12 @@ const videoRunning: Guard = ({ rec, media }) =>
 const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   accept: all(open, offeredToYou),
   post_message: handling,
-  call: all(handling, calling, noCallYet),
+  call: all(handling, calling, telephonyUp, noCallYet),
   release_call: all(handling, noVideoRunning, callUp, calling),
-  hold: all(handling, callUp, legAccepts('hold'), calling),
-  unhold: all(handling, callUp, legAccepts('unhold'), calling),
-  mute: all(handling, callUp, micAccepts('mute'), calling),
-  unmute: all(handling, callUp, micAccepts('unmute'), calling),
+  hold: all(handling, callUp, legAccepts('hold'), calling, telephonyUp),
+  unhold: all(handling, callUp, legAccepts('unhold'), calling, telephonyUp),
+  mute: all(handling, callUp, micAccepts('mute'), calling, telephonyUp),
+  unmute: all(handling, callUp, micAccepts('unmute'), calling, telephonyUp),
   allow_video: all(handling, videoAccepts('allow'), rooms),
   decline_video: all(handling, videoAccepts('decline')),
   video_signal: all(handling, videoRunning),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, type CallLeg, type CallLegEvent } from './call-leg.ts';
 import type { InteractionMedia } from './contact-center-types.ts';
+import type { DomainEvents } from './events.ts';
 import type { Clock, Directory, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
 import { holdToggle, muteToggle, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
 import { isVideoOpen, applyVideoEvent, type VideoEvent, type VideoSession } from './video-session.ts';
@@ -14,6 +15,8 @@ export interface MultimediaDeps {
   telephony: Telephony | null;
   video: VideoRooms | null;
   clock: Clock;
+  // Where telephony_changed goes (pages redraw their call controls).
+  events?: DomainEvents;
 }
 
 // The voice and video components of a chat interaction. What may happen when is decided by the guard
@@ -26,6 +29,7 @@ export class MultimediaDesk implements InteractionMedia {
   readonly #telephony: Telephony | null;
   readonly #video: VideoRooms | null;
   readonly #clock: Clock;
+  readonly #events: DomainEvents | undefined;
   readonly capabilities: MediaCapabilities;
 
   constructor(deps: MultimediaDeps) {
@@ -34,7 +38,16 @@ export class MultimediaDesk implements InteractionMedia {
     this.#telephony = deps.telephony;
     this.#video = deps.video;
     this.#clock = deps.clock;
-    this.capabilities = { callingConfigured: deps.telephony !== null, videoConfigured: deps.video !== null };
+    this.#events = deps.events;
+    this.capabilities = { callingConfigured: deps.telephony !== null, videoConfigured: deps.video !== null, telephonyAway: false };
+  }
+
+  // The telephony says whether calls can be made now. While it is away the guard table refuses calls
+  // with telephonyUnavailable(); each change is announced once.
+  telephonyChanged(available: boolean): void {
+    if (!this.capabilities.callingConfigured || this.capabilities.telephonyAway === !available) return;
+    this.capabilities.telephonyAway = !available;
+    this.#events?.emit({ type: 'telephony_changed', available });
   }
 
   // ---- voice ----------------------------------------------------------------------------------

@@ -23,6 +23,10 @@ export class EventHub {
   private route(event: DomainEvent): void {
     if (event.type === 'store_failed') return;
     if (event.type === 'presence_changed') return this.deliver(this.#byAgent.get(event.agent.agentId), event);
+    if (event.type === 'telephony_changed') {
+      for (const listeners of [...this.#byAgent.values(), ...this.#byInteraction.values()]) this.deliver(listeners, event);
+      return;
+    }
     const rec = event.interaction;
     this.deliver(this.#byInteraction.get(rec.id), event);
     // Each agent concerned hears it once, even when they are both the owner and the one offered to.

@@ -236,7 +236,9 @@ export const openApiDocument = {
     }),
     '/chats/{id}/events': {
       get: {
-        summary: 'WebSocket: {type:"chat"} then {type:"timeline",seq,kind,message?,agent?,at} for each entry after ?after=',
+        summary:
+          'WebSocket: {type:"chat"} then {type:"timeline",seq,kind,message?,agent?,at} for each entry after ?after=; ' +
+          '{type:"telephony",available,message?} when calling stops or starts being possible (sent on connect while it is not)',
         parameters: [idParam, { name: 'token', in: 'query', required: true, schema: { type: 'string' } }, afterParam],
         responses: { '101': { description: 'Switching protocols' }, ...errors(401, 403, 404) },
       },

@@ -8,7 +8,9 @@ import { refuseUpgrade } from './upgrade-refusal.ts';
 // One origin for agents: the softphone's SIP-over-WebSocket goes through the web server (same port,
 // same TLS certificate: WSS under HTTPS) to Asterisk's /ws, which stays on loopback. Only callers the
 // web layer has authorised get here, within the caps of SipSockets; each frame is piped as is, in
-// order, both ways.
+// order, both ways. A phone's socket is accepted only once Asterisk's answered: while the telephony is
+// away the upgrade is refused (503) and sip.js tries again, instead of sending a REGISTER into a
+// socket that closes, which it would then wait 32 s to give up on.
 export class SipProxy {
   readonly #target: () => string | null;
   readonly #logger: Logger;
@@ -35,13 +37,32 @@ export class SipProxy {
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: SipSocketOwner, who: string): void {
     const target = this.#target();
-    if (!target) return this.refuse(socket, { status: 503, reason: 'calling_unavailable', message: 'calling not configured' });
+    if (!target) return this.refuse(socket, { status: 503, reason: 'calling_unavailable', message: 'telephony unavailable', retryAfterS: 2 });
     // Gone while it was being authorised: its 'close' has passed, and a place claimed now would stay taken.
     if (socket.destroyed) return;
     const place = this.#sockets.claim(owner);
     if ('status' in place) return this.refuse(socket, place);
     // The raw socket closes however the socket ends (handshake failed, either side closed).
     socket.once('close', place.release);
+    const upstream = new WebSocket(target, 'sip');
+    const gone = () => upstream.terminate(); // the phone left before Asterisk answered
+    socket.once('close', gone);
+    const unreachable = (err: Error) => {
+      socket.removeListener('close', gone);
+      if (socket.destroyed) return; // it was the phone that left
+      this.#logger.warn({ err, who }, 'sip proxy cannot reach Asterisk');
+      this.refuse(socket, { status: 503, reason: 'calling_unavailable', message: 'telephony unavailable', retryAfterS: 2 });
+    };
+    upstream.on('error', unreachable);
+    upstream.once('open', () => {
+      upstream.removeListener('error', unreachable); // pipe() handles errors from now on
+      socket.removeListener('close', gone);
+      if (socket.destroyed) return upstream.terminate();
+      this.accept(req, socket, head, owner, upstream, who);
+    });
+  }
+
+  private accept(req: IncomingMessage, socket: Duplex, head: Buffer, owner: SipSocketOwner, upstream: WebSocket, who: string): void {
     this.#wss.handleUpgrade(req, socket, head, (client) => {
       const key = ownerKey(owner);
       const mine = this.#byOwner.get(key) ?? new Set();
@@ -50,7 +71,7 @@ export class SipProxy {
         mine.delete(client);
         if (mine.size === 0 && this.#byOwner.get(key) === mine) this.#byOwner.delete(key);
       });
-      this.pipe(client, target, who);
+      this.pipe(client, upstream, who);
     });
   }
 
@@ -83,16 +104,11 @@ export class SipProxy {
     }
   }
 
-  private pipe(client: WebSocket, target: string, who: string): void {
+  // Both ends are open.
+  private pipe(client: WebSocket, upstream: WebSocket, who: string): void {
     client.on('pong', () => this.#unanswered.delete(client));
-    const upstream = new WebSocket(target, 'sip');
-    const pending: Array<{ data: WebSocket.RawData; isBinary: boolean }> = [];
     client.on('message', (data, isBinary) => {
       if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
-      else pending.push({ data, isBinary });
-    });
-    upstream.on('open', () => {
-      for (const m of pending.splice(0)) upstream.send(m.data, { binary: m.isBinary });
     });
     upstream.on('message', (data, isBinary) => {
       if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });

@@ -66,7 +66,7 @@ export async function makeCenter(options: HarnessOptions = {}): Promise<Harness>
   bus.subscribe((event) => events.push(event));
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const interactions = new Interactions({ store, events: bus, clock });
-  const desk = new MultimediaDesk({ interactions, directory, telephony: options.telephony ?? null, video: options.video ?? null, clock });
+  const desk = new MultimediaDesk({ interactions, directory, telephony: options.telephony ?? null, video: options.video ?? null, clock, events: bus });
   const center = new ContactCenter({ interactions, media: desk, store, directory, attachments, events: bus, clock, timers: clock, config });
   if (options.recover !== false) await center.recover();
   return { center, desk, interactions, store, directory, attachments, clock, events, bus, listenerErrors, config };

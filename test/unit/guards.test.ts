@@ -134,3 +134,15 @@ t.test('each refusal carries its reason for the page, and the HTTP kind the API 
   t.match(agentActions(handledByAlice(), 'bob', ALL).post_message, { kind: 'forbidden' });
   t.match(customerActions(handledByAlice({ state: 'ended' }), ALL).post_message, { kind: 'conflict', message: /ended/ });
 });
+
+t.test('telephony away: calling and call controls are refused with its reason; release, chat and video go on', async (t) => {
+  const away: MediaCapabilities = { ...ALL, telephonyAway: true };
+  const idle = codes(agentActions(handledByAlice(), 'alice', away));
+  t.same(idle, { ...PLAIN_CHAT, call: 'telephony_unavailable' }, 'only the call is refused in a chat without one');
+  const onCall = codes(agentActions(handledByAlice({ callLegs: [leg('connected')] }), 'alice', away));
+  t.match(onCall, { call: 'telephony_unavailable', hold: 'telephony_unavailable', mute: 'telephony_unavailable', release_call: OK, end_session: OK });
+  const refusal = agentActions(handledByAlice(), 'alice', away).call;
+  t.match(refusal, { kind: 'unavailable', message: /^Telephony is unavailable/ }, 'a 503 with the words the desktop shows');
+  t.equal(codes(customerActions(handledByAlice(), away)).use_phone, OK, "the customer's phone keeps its credentials (it registers again once back)");
+  t.equal(codes(agentActions(handledByAlice(), 'bob', away)).call, 'not_your_chat', 'someone else is told what they are always told');
+});

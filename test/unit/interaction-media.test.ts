@@ -41,3 +41,26 @@ t.test('the customer ending the chat releases the call and closes the video firs
   const tail = h.store.entriesOf(interaction.id).slice(-3).map((e) => (e.kind === 'call' ? `call ${stateOf(e.data)}` : e.kind === 'video' ? `video ${stateOf(e.data)}` : e.kind));
   t.same(tail, ['video closed', 'call released', 'ended'], 'media first, then the chat');
 });
+
+t.test('telephony away: calls are refused with its reason, each change is announced once, calls work again after', async (t) => {
+  const telephony = new FakeTelephony();
+  const h = await makeCenter({ telephony });
+  const chat = await activeChat(h, 'alice');
+  const announced = () => h.events.filter((e) => e.type === 'telephony_changed');
+  h.desk.telephonyChanged(false);
+  h.desk.telephonyChanged(false);
+  t.same(announced(), [{ type: 'telephony_changed', available: false }], 'one announcement for one change');
+  await t.rejects(h.desk.callCustomer('alice', chat.interaction.id), { code: 'telephony_unavailable', kind: 'unavailable', message: /^Telephony is unavailable/ });
+  t.same(telephony.calls, [], 'nothing reached the telephony');
+  h.desk.telephonyChanged(true);
+  t.equal(announced().length, 2, 'its return is announced');
+  await h.desk.callCustomer('alice', chat.interaction.id);
+  t.equal(telephony.calls.length, 1, 'and calls go through again');
+});
+
+t.test('without telephony configured, availability changes nothing', async (t) => {
+  const h = await makeCenter();
+  h.desk.telephonyChanged(false);
+  t.equal(h.events.filter((e) => e.type === 'telephony_changed').length, 0);
+  t.equal(h.desk.capabilities.telephonyAway, false);
+});

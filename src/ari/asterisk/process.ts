@@ -21,9 +21,11 @@ export interface AsteriskLogger {
 export interface StartAsteriskOptions {
   /** Folder for this instance: etc/ (configuration), run/, log/, db/, spool/, cache/, moh/. Created if missing. */
   runtimeDir: string;
-  /** Asterisk's HTTP server (ARI and SIP over WebSocket) on 127.0.0.1. Default 8088; 0 picks a free port. */
+  /** Address Asterisk's HTTP server and SIP UDP transport bind to. Default 127.0.0.1 (loopback only). */
+  bind?: string;
+  /** Asterisk's HTTP server (ARI and SIP over WebSocket). Default 8088; 0 picks a free port. */
   httpPort?: number;
-  /** transport-udp on 127.0.0.1 (desk phones, test user agents, the development trunk). Default 5060; 0 picks a free port. */
+  /** transport-udp (desk phones, test user agents, the development trunk). Default 5060; 0 picks a free port. */
   sipPort?: number;
   /** RTP port range. Default 10000-20000; instances may share a range (Asterisk skips ports in use). */
   rtpStart?: number;
@@ -50,7 +52,11 @@ export interface AsteriskInstance {
   rtpStart: number;
   rtpEnd: number;
   pid: number;
+  /** The address ARI and SIP listen on (see StartAsteriskOptions.bind). */
+  bind: string;
   runtimeDir: string;
+  /** Settles when the Asterisk process has ended, however it ended, with how ("signal SIGKILL", "code 0"). */
+  exited: Promise<string>;
   installation: AsteriskInstallation;
   /** Runs an Asterisk CLI command on this instance (`asterisk -rx`), e.g. "pjsip show contacts". */
   cli(command: string): Promise<string>;
@@ -73,8 +79,11 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
   if (installation.mode === 'chroot' && process.getuid?.() !== 0) {
     throw new Error(`Asterisk runs in the chroot at ${installation.root}, which needs root (chroot, mount)`);
   }
-  const httpPort = await choosePort('tcp', opts.httpPort ?? 8088);
-  const sipUdpPort = await choosePort('udp', opts.sipPort ?? 5060);
+  const bind = opts.bind ?? '127.0.0.1';
+  const httpPort = await choosePort('tcp', bind, opts.httpPort ?? 8088);
+  const sipUdpPort = await choosePort('udp', bind, opts.sipPort ?? 5060);
+  // Where this machine reaches it: a wildcard bind is reached on loopback.
+  const host = bind === '0.0.0.0' ? '127.0.0.1' : bind;
 
   // What Asterisk sees: the runtime directory itself, or its bind mount inside the chroot.
   const seenDir = installation.mode === 'chroot' ? CHROOT_RUNTIME_DIR : runtimeDir;
@@ -83,6 +92,7 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
     configDir: opts.configDir ?? DEFAULT_CONFIG_DIR,
     runtimeDir,
     seenDir,
+    bind,
     httpPort,
     sipUdpPort,
     rtpStart,
@@ -112,11 +122,11 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
   };
   process.once('exit', killOnExit);
   let exitInfo: string | undefined;
-  const exited = new Promise<void>((resolveExit) => {
+  const exited = new Promise<string>((resolveExit) => {
     const done = (info: string) => {
       exitInfo ??= info;
       process.removeListener('exit', killOnExit);
-      resolveExit();
+      resolveExit(exitInfo);
     };
     child.once('exit', (code, signal) => done(signal ? `signal ${signal}` : `code ${code}`));
     child.once('error', (err) => done(`could not run: ${err.message}`)); // e.g. unshare missing
@@ -137,7 +147,7 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
     return stopping;
   };
 
-  const ariUrl = `http://127.0.0.1:${httpPort}`;
+  const ariUrl = `http://${host}:${httpPort}`;
   try {
     const info = await waitForAri(ariUrl, ARI_USER, ariPassword, opts.readyTimeoutMs ?? 60_000, () => {
       if (exitInfo) return `Asterisk exited (${exitInfo}) before ARI answered`;
@@ -147,7 +157,7 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
     });
     log?.info(
       `asterisk: ${info} ready (${installation.mode === 'chroot' ? `chroot ${installation.root}` : installation.binary}, ` +
-        `pid ${child.pid}, ARI ${ariUrl}, SIP udp 127.0.0.1:${sipUdpPort}, runtime ${runtimeDir})`,
+        `pid ${child.pid}, ARI ${ariUrl}, SIP udp ${bind}:${sipUdpPort}, runtime ${runtimeDir})`,
     );
   } catch (err) {
     await stop();
@@ -163,13 +173,15 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
     ariUrl,
     ariUser: ARI_USER,
     ariPassword,
-    sipWsUrl: `ws://127.0.0.1:${httpPort}/ws`,
+    sipWsUrl: `ws://${host}:${httpPort}/ws`,
     sipUdpPort,
     httpPort,
     rtpStart,
     rtpEnd,
     pid,
+    bind,
     runtimeDir,
+    exited,
     installation,
     cli: (command) => runCli(installation, pid, confFile, command),
     stop,
@@ -227,23 +239,23 @@ async function waitForAri(
   }
 }
 
-/** A port to use: `wanted`, after checking it is free on 127.0.0.1, or a free one when `wanted` is 0. */
-async function choosePort(kind: 'tcp' | 'udp', wanted: number): Promise<number> {
+/** A port to use: `wanted`, after checking it is free on `host`, or a free one when `wanted` is 0. */
+async function choosePort(kind: 'tcp' | 'udp', host: string, wanted: number): Promise<number> {
   if (wanted !== 0 && !validPort(wanted)) throw new RangeError(`invalid ${kind} port ${wanted}`);
   try {
-    return await (kind === 'tcp' ? probeTcp(wanted) : probeUdp(wanted));
+    return await (kind === 'tcp' ? probeTcp(host, wanted) : probeUdp(host, wanted));
   } catch (err) {
-    throw new Error(`${kind.toUpperCase()} port ${wanted} on 127.0.0.1 is not free for Asterisk: ${(err as Error).message}`, {
+    throw new Error(`${kind.toUpperCase()} port ${wanted} on ${host} is not free for Asterisk: ${(err as Error).message}`, {
       cause: err,
     });
   }
 }
 
-function probeTcp(port: number): Promise<number> {
+function probeTcp(host: string, port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
+    server.listen({ host, port, exclusive: true }, () => {
       const address = server.address();
       const chosen = typeof address === 'object' && address ? address.port : port;
       server.close(() => resolvePort(chosen));
@@ -251,14 +263,14 @@ function probeTcp(port: number): Promise<number> {
   });
 }
 
-function probeUdp(port: number): Promise<number> {
+function probeUdp(host: string, port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const socket = createSocket('udp4');
     socket.once('error', (err) => {
       socket.close();
       reject(err);
     });
-    socket.bind({ address: '127.0.0.1', port, exclusive: true }, () => {
+    socket.bind({ address: host, port, exclusive: true }, () => {
       const chosen = socket.address().port;
       socket.close(() => resolvePort(chosen));
     });

@@ -77,3 +77,17 @@ export async function reconcileCalls(opts: {
   }
   return { adopted, ended, strays, bridgesRemoved };
 }
+
+// The cause the timeline shows for a call that died with the Asterisk process carrying it.
+export const LOST_WITH_ASTERISK = 'lost when Asterisk stopped';
+
+// The local Asterisk ended (crash, kill -9): its channels died with it, so the live legs are reported
+// ended now, with the cause, instead of showing "connected" until Asterisk is back. The reconcile
+// after the restart then finds nothing left of them.
+export async function releaseLostCalls(opts: { liveLegs: CallLeg[]; callLegs: AriCallLegs; onEvent: CallEventSink }): Promise<number> {
+  for (const leg of opts.liveLegs) {
+    opts.callLegs.forget(leg.id);
+    await opts.onEvent(leg.interactionId, leg.id, 'fail', LOST_WITH_ASTERISK);
+  }
+  return opts.liveLegs.length;
+}

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Agent } from '../../domain/directory.ts';
 import type { SipCredentialStore } from '../../domain/ports.ts';
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNotFound } from '../errors.ts';
-import { newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA, type PjsipField } from './pjsip-objects.ts';
+import { dropRegistrations, newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA, type PjsipField } from './pjsip-objects.ts';
 
 // Agents text customers from the desktop, never from their phones. A text from an agent's phone goes to
 // an empty context (extensions.conf): in the calls' context it started a Stasis "agent-dialed" on
@@ -68,6 +67,16 @@ export class AgentEndpoints {
     this.#logger.info({ agentId }, 'endpoints of a disabled agent removed');
   }
 
+  // A restarted Asterisk reloads the registrations it kept in its database, those of browser phones
+  // included, whose WebSocket died with the old process: calls sent there ring nothing, and a phone
+  // registering again with the same contact would not replace them. They go, before phones come back.
+  async dropBrowserRegistrations(ari: Ari, agents: Agent[]): Promise<void> {
+    for (const agent of agents) {
+      const endpoint = AgentEndpoints.browser(agent.id);
+      await this.#queue.run(endpoint, () => dropRegistrations(ari, endpoint).then(() => undefined, ignoreNotFound));
+    }
+  }
+
   // The browser softphone's password, new at each ask. Asterisk gets it now when it is reachable, else
   // at the next connect (from the store).
   browserPassword(ari: Ari | null, agentId: string): Promise<string> {
@@ -108,16 +117,4 @@ function pushAgentEndpoint(ari: Ari, endpoint: string, md5Cred: string): Promise
 // it) but no phone can register on it.
 function lockedDigest(endpoint: string): string {
   return sipDigest(endpoint, newSipPassword());
-}
-
-// Deletes the registered contacts of an AOR. The AOR lists their URIs; PJSIP names each contact
-// "<aor>;@<md5 of its URI>" (res_pjsip location.c).
-async function dropRegistrations(ari: Ari, aor: string): Promise<number> {
-  const fields = await ari.asterisk.getObject({ configClass: 'res_pjsip', objectType: 'aor', id: aor });
-  const uris = (fields.find((f) => f.attribute === 'contact')?.value ?? '').split(',').map((u) => u.trim()).filter(Boolean);
-  for (const uri of uris) {
-    const id = `${aor};@${createHash('md5').update(uri).digest('hex')}`;
-    await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType: 'contact', id }).catch(ignoreNotFound);
-  }
-  return uris.length;
 }

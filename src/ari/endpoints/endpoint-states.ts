@@ -21,9 +21,15 @@ export class EndpointStates {
     return true;
   }
 
-  // The first of `names` that is online.
+  // The first of `names` that is online. When the events say none is, Asterisk is asked before the
+  // call is refused: around an Asterisk restart a phone's registration replaces the contact it had
+  // kept in its database, and the last event of that may say offline.
   async firstOnline(ari: Ari, names: string[]): Promise<string | undefined> {
-    const states = this.#states ?? (await this.read(ari));
+    const cached = this.#states;
+    const found = cached && names.find((name) => cached.get(name) === 'online');
+    if (found) return found;
+    const states = await this.read(ari);
+    for (const name of names) if (cached === this.#states) this.#states?.set(name, states.get(name) ?? 'unknown');
     return names.find((name) => states.get(name) === 'online');
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Ari } from '../client.ts';
-import { isNotFound } from '../errors.ts';
+import { ignoreNotFound, isNotFound } from '../errors.ts';
 
 export type PjsipField = { attribute: string; value: string };
 
@@ -74,4 +74,16 @@ export async function pushPjsipEndpoint(ari: Ari, id: string, md5Cred: string, c
     { attribute: 'auth', value: id },
     { attribute: 'identify_by', value: 'auth_username' },
   ]);
+}
+
+// Deletes the registered contacts of an AOR. The AOR lists their URIs; PJSIP names each contact
+// "<aor>;@<md5 of its URI>" (res_pjsip location.c).
+export async function dropRegistrations(ari: Ari, aor: string): Promise<number> {
+  const fields = await ari.asterisk.getObject({ configClass: 'res_pjsip', objectType: 'aor', id: aor });
+  const uris = (fields.find((f) => f.attribute === 'contact')?.value ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const uri of uris) {
+    const id = `${aor};@${createHash('md5').update(uri).digest('hex')}`;
+    await ari.asterisk.deleteObject({ configClass: 'res_pjsip', objectType: 'contact', id }).catch(ignoreNotFound);
+  }
+  return uris.length;
 }

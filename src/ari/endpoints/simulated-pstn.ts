@@ -3,7 +3,7 @@ import type { SipCredentialStore } from '../../domain/ports.ts';
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNotFound } from '../errors.ts';
-import { newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA } from './pjsip-objects.ts';
+import { dropRegistrations, newSipPassword, pushPjsipEndpoint, SIP_UDP_MEDIA, sipDigest, WEBRTC_MEDIA } from './pjsip-objects.ts';
 
 // Development only: the trunk leads to a simulated PSTN inside the same Asterisk (see
 // asterisk-config/extensions.conf, context simulated-pstn). Two kinds of phone live there:
@@ -62,6 +62,8 @@ export class ChatPhones {
   // One change at a time per chat: two first requests must not make two phones, and an ended chat's
   // removal must come after a push still under way.
   readonly #queue = new KeyedQueue(() => undefined); // every task is awaited by its caller
+  // What was pushed for each open chat's phone: a restarted Asterisk gets them back (see restore()).
+  readonly #pushed = new Map<string, { username: string; md5Cred: string; digits: string; kind: PhoneKind }>();
 
   constructor(ari: () => Ari, credentials: SipCredentialStore) {
     this.#ari = ari;
@@ -81,7 +83,22 @@ export class ChatPhones {
     await this.#credentials.setDigest(login.username, md5Cred);
     // No texts: a chat's phone is there to answer the agent's call; texting as a number is the line's.
     await pushPhone(this.#ari(), login.username, md5Cred, digits, kind, 'from-simulated-customers');
+    this.#pushed.set(interactionId, { username: login.username, md5Cred, digits, kind });
     return login;
+  }
+
+  // After every (re)connect: Asterisk may have restarted and lost the chats' phones (memory objects),
+  // so they are pushed again with the digests their pages hold the passwords of; the pages' phones
+  // then register again by themselves. `restarted`: the browser phones' registrations Asterisk reloaded
+  // from its database died with its old process, and go (see AgentEndpoints.dropBrowserRegistrations).
+  async restore(ari: Ari, restarted: boolean): Promise<void> {
+    for (const [interactionId, p] of this.#pushed) {
+      await this.#queue.run(interactionId, async () => {
+        if (this.#pushed.get(interactionId) !== p) return; // renewed or ended meanwhile
+        await pushPhone(ari, p.username, p.md5Cred, p.digits, p.kind, 'from-simulated-customers');
+        if (restarted && p.kind === 'browser') await dropRegistrations(ari, p.username).catch(ignoreNotFound);
+      });
+    }
   }
 
   // The endpoint a call to this chat names, if the chat has a phone.
@@ -93,6 +110,7 @@ export class ChatPhones {
   // The chat ended: its phone leaves Asterisk (a registered page can no longer be rung or reached).
   chatEnded(interactionId: string): Promise<void> {
     return this.#queue.run(interactionId, async () => {
+      this.#pushed.delete(interactionId);
       const name = await this.endpointOf(interactionId);
       if (!name) return;
       const ari = this.#ari();

@@ -14,12 +14,16 @@ const CALL_LABEL: Record<CallLegState, string> = {
 
 // What the agent may do with the call and the video right now, and why not when not, read from the
 // domain's guard table (`may`): the desktop shows disabled controls with their reason instead of hiding them.
-export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdict>) {
+// `telephonyAway`: calls cannot be made now; a call shown live runs no timer (its state is not known).
+export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdict>, telephonyAway = false) {
   const live = liveLeg(rec);
   const last = live ?? rec.callLegs.at(-1);
   return {
     canCall: may.call === null,
     callBlockedBy: may.call?.message ?? null,
+    // This refusal disables the number outright, its reason shown next to it.
+    callUnavailable: may.call?.code === 'telephony_unavailable',
+    telephonyAway,
     call: last
       ? {
           live: Boolean(live),

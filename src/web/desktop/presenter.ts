@@ -1,5 +1,5 @@
 import type { AgentState } from '../../domain/agent-presence.ts';
-import { agentActions, agentRefusal } from '../../domain/guards.ts';
+import { agentActions, agentRefusal, telephonyUnavailable } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -47,6 +47,16 @@ export class DesktopPresenter {
     return this.#multimedia.capabilities.callingConfigured;
   }
 
+  // The desktop's header notice while the telephony is away (empty and hidden otherwise).
+  telephonyNotice() {
+    const away = this.#multimedia.capabilities.telephonyAway === true;
+    return { telephonyAway: away, telephonyText: away ? telephonyUnavailable().message : '' };
+  }
+
+  telephonyFragment(): string {
+    return this.render('partials/telephony', { ...this.telephonyNotice(), oob: true });
+  }
+
   async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean } = {}) {
     const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
     const shown = opts.allKinds ? entries : entries.filter(shownToAgents);
@@ -65,7 +75,7 @@ export class DesktopPresenter {
       entries: await this.entries(rec, shown),
       canAccept: may.accept === null,
       canWrite: may.post_message === null,
-      media: mediaView(rec, may),
+      media: mediaView(rec, may, this.#multimedia.capabilities.telephonyAway === true),
       channel: rec.channel,
       smsCount: rec.channel === 'sms' ? describeSegments(countSegments('')) : null,
     };
@@ -160,7 +170,7 @@ export class DesktopPresenter {
   // depend on both).
   async mediaFragments(rec: InteractionRecord): Promise<string> {
     const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
-    return this.render('partials/call', p) + this.render('partials/video', p) + this.render('partials/interaction-status', p);
+    return this.render('partials/call', p) + this.render('partials/dial', p) + this.render('partials/video', p) + this.render('partials/interaction-status', p);
   }
 
   async callFragment(rec: InteractionRecord, error?: string): Promise<string> {

@@ -50,6 +50,8 @@ export function serveAgentSocket(opts: {
         onError,
       });
       feeds.set(interactionId, feed);
+      // A page that was away may show calling as it was then: redraw the number and the call once.
+      if (presenter.callingConfigured) outbox.push(presenter.mediaFragments(rec));
     }
     feed.restartAfter(afterSeq);
   };
@@ -67,6 +69,11 @@ export function serveAgentSocket(opts: {
         break;
       case 'presence_changed':
         outbox.send(presenter.presenceFragment(event.agent, true));
+        break;
+      case 'telephony_changed':
+        // The header's notice, and in every open panel the number and the call (its timer).
+        outbox.send(presenter.telephonyFragment());
+        for (const id of feeds.keys()) outbox.push(center.interactionForAgent(agentId, id).then((rec) => presenter.mediaFragments(rec)));
         break;
     }
   };
@@ -93,5 +100,6 @@ export function serveAgentSocket(opts: {
 
   // A (re)connected page gets the current list and presence at once: nothing missed while away.
   outbox.send(presenter.presenceFragment(center.agentState(agentId), true));
+  if (presenter.callingConfigured) outbox.send(presenter.telephonyFragment());
   outbox.push(presenter.listFragment(agentId, true));
 }

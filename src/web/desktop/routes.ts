@@ -28,6 +28,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
         presence: center.agentState(agentId).presence,
         items: await presenter.listItems(agentId),
         calling: presenter.callingConfigured,
+        ...presenter.telephonyNotice(),
         panel,
       }),
     );

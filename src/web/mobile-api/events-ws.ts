@@ -10,6 +10,7 @@ import type { EventHub } from '../event-hub.ts';
 import type { RateLimits } from '../rate-limits.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
+import { telephonyUnavailable } from '../../domain/guards.ts';
 import { MALFORMED_URL } from '../http-errors.ts';
 import { parseBody, socketMessageSchema } from './schemas.ts';
 import { chatJson, messageJson } from './serialize.ts';
@@ -17,7 +18,9 @@ import { chatJson, messageJson } from './serialize.ts';
 export const CUSTOMER_EVENTS_PATH = /^\/api\/v1\/chats\/([^/]+)\/events$/;
 
 // The customer's live feed: `{type:"chat"}` on connect and on every state change, then
-// `{type:"timeline", seq, kind, ...}` for each visible entry after `?after=`.
+// `{type:"timeline", seq, kind, ...}` for each visible entry after `?after=`. With calling configured,
+// `{type:"telephony", available, message?}` when calls stop or start being possible (on connect too,
+// while they are not).
 export async function authorizeCustomerSocket(center: ContactCenter, url: URL): Promise<InteractionRecord> {
   let id: string;
   try {
@@ -64,6 +67,7 @@ export function serveCustomerSocket(opts: {
     return agentNames.get(agentId) ?? null;
   };
   const sendChat = async (r: InteractionRecord) => sendJson({ type: 'chat', chat: chatJson(r, await agentName(r.agentId)) });
+  const sendTelephony = (available: boolean) => sendJson({ type: 'telephony', available, ...(available ? {} : { message: telephonyUnavailable().message }) });
   const onError = (err: unknown) => logger.error({ err, interactionId: rec.id }, 'customer feed failed');
 
   // Messages this socket sent itself come back in their ack, not a second time on the timeline.
@@ -99,6 +103,7 @@ export function serveCustomerSocket(opts: {
         agentName(event.entry.agentId).then(() => feed.push(event.entry), onError);
       } else feed.push(event.entry);
     } else if (event.type === 'interaction_changed') sendChat(event.interaction).catch(onError);
+    else if (event.type === 'telephony_changed') sendTelephony(event.available);
   });
   // Apps may also send over the socket: {type:"message", text, client_id} is answered by
   // {type:"ack", client_id, message} once stored, or {type:"error", client_id, error}.
@@ -148,6 +153,7 @@ export function serveCustomerSocket(opts: {
   ws.on('error', (err) => logger.debug({ err, interactionId: rec.id }, 'customer socket error'));
   agentName(rec.agentId)
     .then(() => sendChat(rec))
+    .then(() => multimedia.capabilities.telephonyAway && sendTelephony(false))
     .then(() => feed.sync())
     .catch(onError);
 }
