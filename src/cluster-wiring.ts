@@ -9,6 +9,7 @@ import type { AgentState } from './domain/agent-presence.ts';
 import type { ContactCenter } from './domain/contact-center.ts';
 import type { DomainEvents } from './domain/events.ts';
 import type { Interactions } from './domain/interactions.ts';
+import type { MultimediaDesk } from './domain/multimedia.ts';
 import type { InteractionStore } from './domain/ports.ts';
 import { InteractionReplica } from './domain/replica.ts';
 import { ChangeListener, type Change } from './store/postgres/cluster/change-feed.ts';
@@ -73,6 +74,7 @@ export interface NodeParts {
   store: InteractionStore;
   events: DomainEvents;
   center: ContactCenter;
+  multimedia: MultimediaDesk;
   sessions: SessionRegistry;
   // The leader's objects commands run on, by the names of web/cluster/commands.ts.
   targets: Record<keyof typeof FORWARDED, object | null>;
@@ -118,6 +120,11 @@ export class ClusterNode {
         process.exit(70);
       },
       onRetry: (err) => logger.warn({ err }, 'trying the leader lock failed; trying again'),
+    });
+    // The leader says whether it reaches Asterisk; the other nodes' pages show it too.
+    parts.events.subscribe((event) => {
+      if (event.type !== 'telephony_changed' || this.#role === 'follower') return;
+      open.registry.telephonyChanged(event.available).catch((err: unknown) => logger.warn({ err }, 'telling the cluster about telephony failed'));
     });
   }
 
@@ -179,6 +186,7 @@ export class ClusterNode {
       // The leader's registry is the source of what it commits: it reads nothing back.
       else if (this.#role !== 'follower') continue;
       else if (change.kind === 'interaction') void this.#replica.follow(change.id);
+      else if (change.kind === 'telephony') this.#p.multimedia.telephonyChanged(change.available);
       else this.#followPresence(change.agentId);
     }
   }
@@ -191,6 +199,10 @@ export class ClusterNode {
     this.#c.presence.loadPresence().then(
       (all) => all.forEach((p) => this.#p.center.replicatePresence(p)),
       (err: unknown) => logger.error({ err }, 'reading presence failed'),
+    );
+    this.#c.registry.telephonyAvailable().then(
+      (available) => this.#p.multimedia.telephonyChanged(available),
+      (err: unknown) => logger.error({ err }, 'reading the telephony state failed'),
     );
   }
 

@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
   const targets = { center, multimedia, admin, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
-  const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, sessions, targets, lead, logger });
+  const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
   if (node) smsReplies = () => node.role !== 'follower';
   if (node) await node.start();
   else await lead();

@@ -1,12 +1,13 @@
 import pg from 'pg';
 
 // What a commit changed, as other nodes need to hear it: an interaction (its row and its timeline up to
-// `seq`), an agent's presence, or an agent's sessions ended. The payload names things only; every
-// node reads what changed from the tables, by sequence number.
+// `seq`), an agent's presence, an agent's sessions ended, or whether the leader reaches Asterisk. The
+// payload names things only; every node reads what changed from the tables, by sequence number.
 export type Change =
   | { kind: 'interaction'; id: string; seq: number }
   | { kind: 'presence'; agentId: string }
-  | { kind: 'sessions_ended'; agentId: string; keep?: string };
+  | { kind: 'sessions_ended'; agentId: string; keep?: string }
+  | { kind: 'telephony'; available: boolean };
 
 export const CHANGES_CHANNEL = 'mcc_changes';
 // NOTIFY payloads stop at 8000 bytes; one commit batch's changes are split below that.
@@ -25,14 +26,24 @@ export async function notifyChanges(query: Query, changes: readonly Change[]): P
 export function payloads(changes: readonly Change[]): string[] {
   const folded = new Map<string, Change>();
   for (const change of changes) {
-    const key = change.kind === 'interaction' ? `i:${change.id}` : `${change.kind}:${change.agentId}:${change.kind === 'sessions_ended' ? (change.keep ?? '') : ''}`;
+    const key = keyOf(change);
     const seen = folded.get(key);
     if (!seen || (seen.kind === 'interaction' && change.kind === 'interaction' && change.seq > seen.seq)) folded.set(key, change);
   }
+  return chunked([...folded.values()]);
+}
+
+function keyOf(change: Change): string {
+  if (change.kind === 'interaction') return `i:${change.id}`;
+  if (change.kind === 'telephony') return 'telephony';
+  return `${change.kind}:${change.agentId}:${change.kind === 'sessions_ended' ? (change.keep ?? '') : ''}`;
+}
+
+function chunked(changes: Change[]): string[] {
   const out: string[] = [];
   let chunk: Change[] = [];
   let size = 2;
-  for (const change of folded.values()) {
+  for (const change of changes) {
     const length = JSON.stringify(change).length + 1;
     if (chunk.length > 0 && size + length > MAX_PAYLOAD) {
       out.push(JSON.stringify(chunk));

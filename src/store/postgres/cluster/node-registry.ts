@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { CHANGES_CHANNEL } from './change-feed.ts';
 
 // A node's heartbeat is fresh this long; the count in /healthz is of fresh nodes only.
 const FRESH_S = 10;
@@ -59,6 +60,20 @@ export class NodeRegistry {
     );
     const row = rows[0];
     return row && { nodeId: row.node_id, internalUrl: row.internal_url, term: Number(row.term) };
+  }
+
+  // The leader reaches Asterisk, or not: stored and told to every node in one statement.
+  async telephonyChanged(available: boolean): Promise<void> {
+    await this.#pool.query(
+      `WITH saved AS (UPDATE cluster_leader SET telephony_available = $2 WHERE node_id = $1 RETURNING 1)
+       SELECT pg_notify($3, json_build_array(json_build_object('kind', 'telephony', 'available', $2::boolean))::text) FROM saved`,
+      [this.nodeId, available, CHANGES_CHANNEL],
+    );
+  }
+
+  async telephonyAvailable(): Promise<boolean> {
+    const { rows } = await this.#pool.query<{ telephony_available: boolean }>('SELECT telephony_available FROM cluster_leader WHERE id = 1');
+    return rows[0]?.telephony_available ?? true;
   }
 
   // The internal link's secret, made by the first node ever started and read by every other. It lives

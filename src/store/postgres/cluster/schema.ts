@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS cluster_leader (
   term bigint NOT NULL,
   since timestamptz NOT NULL DEFAULT now()
 );
+-- Whether the leader reaches Asterisk: every node's pages say when calling is away.
+ALTER TABLE cluster_leader ADD COLUMN IF NOT EXISTS telephony_available boolean NOT NULL DEFAULT true;
 CREATE TABLE IF NOT EXISTS cluster_secret (
   id int PRIMARY KEY CHECK (id = 1),
   secret text NOT NULL
