@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Router } from 'express';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AgentState } from './domain/agent-presence.ts';
@@ -235,13 +234,4 @@ export function forwardedTargets<T extends Targets>(node: ClusterNode, targets: 
   const out: Record<string, object | null> = {};
   for (const [name, target] of Object.entries(targets)) out[name] = target && node.forward(name as keyof typeof FORWARDED, target);
   return out as T;
-}
-
-// SMS gateways' webhook feeds the SMS desk, which runs on the leader: elsewhere it answers 503 and
-// the gateway retries (through the load balancer, which may pick the leader next).
-export function onLeaderOnly(node: ClusterNode, webhook: Router): Router {
-  return Router().use((req, res, next) => {
-    if (node.role === 'leader') return webhook(req, res, next);
-    res.status(503).set('Retry-After', '1').json({ error: { code: 'not_the_leader', message: 'SMS are received by the node leading the cluster; try again.' } });
-  });
 }

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { createVoice } from './ari/index.ts';
-import { ClusterNode, clusterSettings, forwardedTargets, onLeaderOnly, openCluster } from './cluster-wiring.ts';
+import { ClusterNode, clusterSettings, forwardedTargets, openCluster } from './cluster-wiring.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoData, seedSmsNumbers } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
@@ -116,7 +116,6 @@ async function main(): Promise<void> {
   video.connect({
     onRoomLost: (sessionId) => multimedia.onVideoLost(sessionId).catch((err: unknown) => logger.error({ err, sessionId }, 'ending a lost video failed')),
   });
-  const smsWebhook = sms.connect(smsDesk);
   // What must run once: at start on a single node, on winning the leader lock in a cluster.
   const lead = async () => {
     await center.recover();
@@ -144,8 +143,11 @@ async function main(): Promise<void> {
     },
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
-  const targets = { center, multimedia, admin, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const targets = { center, multimedia, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
   const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
+  // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
+  // SIP MESSAGE listens on the Stasis app).
+  const smsWebhook = sms.connect(node ? node.forward('sms', smsDesk) : smsDesk);
   if (node) smsReplies = () => node.role !== 'follower';
   if (node) await node.start();
   else await lead();
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     rateLimits,
-    sms: { webhook: node ? onLeaderOnly(node, smsWebhook) : smsWebhook, deliveries: smsDesk },
+    sms: { webhook: smsWebhook, deliveries: smsDesk },
     health: async () => ({
       database: await stores.health(),
       ari: voice.health(),

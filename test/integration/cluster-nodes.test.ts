@@ -1,11 +1,16 @@
 // Two real nodes on one PostgreSQL: the customer on node A, the agent on node B, live both ways; the
 // agent's session works on either node; kill -9 of the leader: the other node leads within 5 s,
-// Ready agents stay Ready, and chats go on.
+// Ready agents stay Ready, and chats go on. Then a follower killed mid-send, sessions ended everywhere,
+// limits across nodes, and an SMS through a follower's webhook.
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import t from 'tap';
 import { ApiClient, timelineFrames, uniqueName } from '../helpers/api-client.ts';
 import { clusterHealth, untilRole, withCluster } from '../helpers/cluster.ts';
 import { agentPost, desktopSocketUrl, setPresence } from '../helpers/desktop-client.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, sleep } from '../helpers/eventually.ts';
 import { login } from '../helpers/fixtures.ts';
 import { openSocket } from '../helpers/socket-probe.ts';
 
@@ -140,4 +145,44 @@ t.test("a disabled agent's sessions end on every node; abuse limits count across
   const refused = await new ApiClient(b.url).request('POST', '/api/v1/chats', { json: { service: 'roadside', name: 'Four', phone: '+4915112345678' } });
   t.equal(refused.status, 429, 'the fourth chat from one address is refused, whichever node counts it');
   t.ok(refused.headers.get('retry-after'));
+});
+
+t.test("an SMS received by a follower's webhook becomes a chat; the agent's reply goes to the gateway once", async (t) => {
+  const sent: Array<{ to: string; text: string }> = [];
+  const gateway = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      sent.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; text: string });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'queued' }));
+    });
+  });
+  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => gateway.close(() => resolve())));
+  const secret = `sms-${randomUUID()}`;
+  const env = { SMS_WEBHOOK_SECRET: secret, SMS_GATEWAY_URL: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/send`, SMS_NUMBERS: '+15550009000=roadside' };
+  const cluster = await withCluster(t);
+  const a = await cluster.startNode('node-a', env);
+  await untilRole(a, 'leader');
+  const b = await cluster.startNode('node-b', env);
+  await untilRole(b, 'follower');
+  const db = new pg.Client({ connectionString: cluster.databaseUrl });
+  await db.connect();
+  t.teardown(() => db.end());
+
+  const agent = await login(b, 'agent1');
+  await setPresence(agent, 'ready');
+  const raw = JSON.stringify({ id: randomUUID(), from: '+15557654321', to: '+15550009000', text: 'My tyre is flat' });
+  const inbound = await fetch(`${b.url}/api/v1/sms/inbound`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}` },
+    body: raw,
+  });
+  t.equal(inbound.status, 200, 'the follower took the text');
+  const chatId = await eventually('the SMS chat offered', async () => (await db.query<{ id: string }>("SELECT id FROM interactions WHERE channel = 'sms' AND state = 'offered'")).rows[0]?.id);
+  t.equal((await agentPost(agent, `/desktop/interactions/${chatId}/accept`)).status, 200);
+  t.equal((await agentPost({ ...agent, baseUrl: a.url }, `/desktop/interactions/${chatId}/messages`, { text: 'A van is coming.' })).status, 200);
+  await eventually('the reply at the gateway', () => (sent.length > 0 ? true : undefined), 5000);
+  await sleep(1500);
+  t.same(sent.map((s) => [s.to, s.text]), [['+15557654321', 'A van is coming.']], 'sent once, by the leader only');
 });

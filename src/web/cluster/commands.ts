@@ -50,6 +50,8 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     resetPassword: {},
     changeOwnPassword: {},
   },
+  // Texts from SMS gateways' webhooks, received on any node.
+  sms: { receive: {}, onDeliveryStatus: {} },
   // The voice adapter's calls that need ARI: phones' credentials pushed to Asterisk, its live view.
   softphone: { credentials: {} },
   simulatedPhones: { forChat: {} },
