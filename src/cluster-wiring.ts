@@ -161,8 +161,14 @@ export class ClusterNode {
     this.#server.upgrade(req, socket, head);
   }
 
-  async health(): Promise<{ state: string; node: string; role: 'leader' | 'follower'; nodes: number }> {
-    return { state: 'up', node: this.#c.settings.nodeId, role: this.#role === 'leader' ? 'leader' : 'follower', nodes: await this.#c.registry.freshNodes() };
+  // /healthz's `cluster`; with the registry unreadable it says so (the database part is down too).
+  async health(): Promise<{ state: string; detail?: string; node: string; role: 'leader' | 'follower'; nodes: number }> {
+    const base = { node: this.#c.settings.nodeId, role: this.#role === 'leader' ? ('leader' as const) : ('follower' as const) };
+    try {
+      return { state: 'up', ...base, nodes: await this.#c.registry.freshNodes() };
+    } catch (err) {
+      return { state: 'down', detail: (err as Error).message, ...base, nodes: 0 };
+    }
   }
 
   async #lead(): Promise<void> {
