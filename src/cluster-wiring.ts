@@ -131,13 +131,15 @@ export class ClusterNode {
     return this.#role;
   }
 
-  // Joins: the change feed, the link to the leader, then contends for the lock (its registry row and
-  // heartbeats follow once the node listens: `listening`).
+  // Joins: the change feed, the link to the leader, then contends for the lock, and resolves once the
+  // first try says leader (what runs once is running) or follower. Its registry row and heartbeats
+  // follow once the node listens (`listening`).
   async start(): Promise<void> {
     await this.#p.interactions.load();
     await this.#listener.start();
     this.#link.start();
     this.#lock.start();
+    await this.#lock.decided;
   }
 
   async listening(port: number): Promise<void> {

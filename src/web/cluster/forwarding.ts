@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { FORWARDED } from './commands.ts';
-import type { LinkClient } from './link-client.ts';
+import { LinkStopped, type LinkClient } from './link-client.ts';
 
 // 'becoming': this node won the lock and is recovering; its commands wait for it to lead.
 export type Role = 'follower' | 'becoming' | 'leader';
@@ -33,13 +33,18 @@ export function forwarded<T extends object>(target: keyof typeof FORWARDED, loca
       return (...args: unknown[]) => {
         const role = f.role();
         if (role === 'leader') return method.apply(object, args);
+        const runHere = () => f.promoted.then(() => method.apply(object, args));
         const call =
           role === 'becoming'
-            ? f.promoted.then(() => method.apply(object, args))
-            : f.link.call(target, name, args).then(async (result) => {
-                await f.settle(target, name, args, result);
-                return result;
-              });
+            ? runHere()
+            : f.link.call(target, name, args).then(
+                async (result) => {
+                  await f.settle(target, name, args, result);
+                  return result;
+                },
+                // Waiting for a link when this node won the lock: it runs the command once it leads.
+                (err: unknown) => (err instanceof LinkStopped ? runHere() : Promise.reject(err)),
+              );
         if (!spec.fireAndForget) return call;
         call.catch((err: unknown) => f.logger.warn({ err, command: `${target}.${name}` }, 'a forwarded command failed'));
         return undefined;

@@ -13,6 +13,14 @@ export interface LinkClientDeps {
   retryMs?: number;
 }
 
+// The link was stopped because this node now leads: the caller runs the command itself.
+export class LinkStopped extends Error {
+  constructor() {
+    super('this node leads now');
+    this.name = 'LinkStopped';
+  }
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -24,7 +32,7 @@ interface Pending {
 export class LinkClient {
   readonly #d: LinkClientDeps;
   readonly #pending = new Map<number, Pending>();
-  readonly #waiting = new Set<() => void>();
+  readonly #waiting = new Map<() => void, (err: Error) => void>();
   #ws: WebSocket | undefined;
   #nextId = 1;
   #running = false;
@@ -44,6 +52,8 @@ export class LinkClient {
   stop(): void {
     this.#running = false;
     clearTimeout(this.#timer);
+    for (const fail of this.#waiting.values()) fail(new LinkStopped());
+    this.#waiting.clear();
     this.#ws?.close(1000, 'stopping');
     this.#ws = undefined;
   }
@@ -74,7 +84,10 @@ export class LinkClient {
         this.#waiting.delete(ready);
         reject(leaderUnavailable('no leader reachable'));
       }, this.#d.waitMs ?? 5000);
-      this.#waiting.add(ready);
+      this.#waiting.set(ready, (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
     });
     return this.#open();
   }
@@ -92,7 +105,7 @@ export class LinkClient {
     ws.on('open', () => {
       this.#ws = ws;
       this.#d.logger.info({ leader: url }, 'command link to the leader open');
-      for (const ready of this.#waiting) ready();
+      for (const ready of this.#waiting.keys()) ready();
       this.#waiting.clear();
     });
     ws.on('message', (data) => this.#answer(decode(data.toString()) as CommandResponse));

@@ -33,6 +33,9 @@ export class LeaderLock {
   #leader = false;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
+  #firstAttempt: () => void = () => undefined;
+  // Settles once the first try is over: won (and onLeader done), lost, or failed (then retried).
+  readonly decided: Promise<void> = new Promise((resolve) => (this.#firstAttempt = resolve));
 
   constructor(options: LeaderLockOptions) {
     this.#o = { retryMs: 1000, probeTimeoutMs: 2500, ...options };
@@ -73,10 +76,12 @@ export class LeaderLock {
         }
       }
     } catch (err) {
+      this.#firstAttempt();
       if (this.#leader) return this.#lose(err);
       this.#drop();
       this.#o.onRetry?.(err as Error);
     }
+    this.#firstAttempt();
     this.#schedule(this.#o.retryMs);
   }
 
