@@ -73,7 +73,8 @@ export class SippPhones {
     const common = ['-i', '127.0.0.1', '-p', String(sipPort), '-t', 'u1', '-nostdin', '-skip_rlimit'];
 
     const accounts = join(dir, `${name}-accounts.csv`);
-    await writeFile(accounts, ['SEQUENTIAL', ...opts.accounts.map((a) => `${a.user};[authentication username=${a.user} password=${a.password}]`)].join('\n') + '\n', { mode: 0o600 });
+    // Quoted: SIPp reads an unquoted password that begins with 0x as hex (a base64url password may).
+    await writeFile(accounts, ['SEQUENTIAL', ...opts.accounts.map((a) => `${a.user};[authentication username=${a.user} password="${a.password}"]`)].join('\n') + '\n', { mode: 0o600 });
     const reg = run(
       [`127.0.0.1:${opts.asteriskSipPort}`, '-sf', join(HERE, 'register.xml'), '-inf', accounts, '-m', String(opts.accounts.length), '-r', '100', '-l', '50', '-nd', ...common,
         '-timeout', `${REGISTER_TIMEOUT_S}s`, '-timeout_error', '-trace_err', '-error_file', join(dir, `${name}-register-errors.log`)],
