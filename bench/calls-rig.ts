@@ -21,11 +21,11 @@ import { DEFAULT_CONFIG_DIR } from '../src/ari/asterisk/instance-config.ts';
 import { login } from '../test/helpers/fixtures.ts';
 import { removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
 import { deskPasswordOf } from '../test/helpers/voice.ts';
-import { writePcmuPcap } from './sipp/pcmu-pcap.ts';
+import { writePcmu } from './sipp/pcmu.ts';
 import { SippPhones } from './sipp/phones.ts';
 
 export const BENCH_APP = 'bench';
-const PCAP_SECONDS = 10; // replayed again and again while a call lasts
+const AUDIO_SECONDS = 30; // played again and again while a call lasts
 const PHONES_MAX_SECONDS = 3600; // SIPp quits by itself after this, whatever happens to the bench
 // asterisk.conf's maxcalls (500) counts channels running dialplan: a dialplan Dial() call has two (the
 // agent's, and the simulated PSTN's side of the trunk), a controller call one. The bench's own
@@ -89,7 +89,8 @@ export interface Rig {
 
 // `agents` seats, each with a registered desk phone and an accepted chat whose customer number is
 // numberOf(i), which also gets a registered, answering phone.
-export async function startRig(opts: { agents: number; numberOf: (i: number) => string }): Promise<Rig> {
+// The phones' voice is SIPp's rtp_stream, or with rtp 'pcap' its play_pcap_audio (bench/sipp/).
+export async function startRig(opts: { agents: number; numberOf: (i: number) => string; rtp: 'stream' | 'pcap' }): Promise<Rig> {
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error('cleanup failed:', err));
@@ -120,10 +121,10 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
 
     const sippDir = await mkdtemp(join(tmpdir(), 'mcc-bench-sipp-'));
     cleanups.push(() => removeDir(sippDir));
-    const pcap = join(sippDir, 'pcmu.pcap');
-    await writePcmuPcap(pcap, PCAP_SECONDS);
+    const audio = join(sippDir, opts.rtp === 'pcap' ? 'tone.pcap' : 'tone.ulaw');
+    await writePcmu(audio, opts.rtp, AUDIO_SECONDS);
     const phones = async (name: string, accounts: Array<{ user: string; password: string }>) => {
-      const started = await SippPhones.start({ name, dir: sippDir, accounts, asteriskSipPort: asterisk.sipUdpPort, pcap, pcapMs: PCAP_SECONDS * 1000, maxSeconds: PHONES_MAX_SECONDS });
+      const started = await SippPhones.start({ name, dir: sippDir, accounts, asteriskSipPort: asterisk.sipUdpPort, rtp: opts.rtp, audio, audioMs: AUDIO_SECONDS * 1000, maxSeconds: PHONES_MAX_SECONDS });
       cleanups.push(() => started.stop());
       return started;
     };
@@ -242,6 +243,23 @@ export function cpuSeconds(pids: number[]): number {
     ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
   }
   return ticks / 100; // USER_HZ
+}
+
+// CPU time (seconds) the whole machine spent busy so far, every core (user, nice, system, irq, softirq,
+// steal: all but idle and iowait).
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ
+}
+
+// A promise that gives up after `ms` (a request to a saturated machine may otherwise wait for ever).
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function rssMb(pid: number): number {

@@ -15,6 +15,7 @@ import { setupRate, type RateResult } from './calls-setup-rate.ts';
 const { values } = parseArgs({
   options: {
     parts: { type: 'string', default: 'abc' }, // which of (a), (b), (c) to run
+    rtp: { type: 'string', default: 'stream' }, // the phones' voice: SIPp's rtp_stream, or 'pcap' (play_pcap_audio, twice the CPU)
     calls: { type: 'string', default: '200' }, // (a) latency samples per path
     agents: { type: 'string', default: '300' }, // seats: agents with a desk phone, a chat, a customer's phone
     max: { type: 'string' }, // (b) most concurrent calls tried (default: every seat)
@@ -29,6 +30,8 @@ const { values } = parseArgs({
   },
 });
 const PARTS = values.parts;
+if (values.rtp !== 'stream' && values.rtp !== 'pcap') throw new Error('--rtp is stream or pcap');
+const RTP = values.rtp;
 const CALLS = Number(values.calls);
 const AGENTS = Number(values.agents);
 const MAX = Math.min(AGENTS, Number(values.max ?? AGENTS));
@@ -41,8 +44,8 @@ const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 async function main(): Promise<void> {
   const started = Date.now();
-  console.log(`bench:calls — ${AGENTS} agents with desk phones, ${AGENTS} customers' phones (SIPp, PCMU from a pcap); ${availableParallelism()} cores; load average ${load()}`);
-  const rig = await startRig({ agents: AGENTS, numberOf: (i) => `+1555200${String(i).padStart(4, '0')}` });
+  console.log(`bench:calls — ${AGENTS} agents with desk phones, ${AGENTS} customers' phones (SIPp, PCMU by ${RTP === 'pcap' ? 'play_pcap_audio' : 'rtp_stream'}); ${availableParallelism()} cores; load average ${load()}`);
+  const rig = await startRig({ agents: AGENTS, numberOf: (i) => `+1555200${String(i).padStart(4, '0')}`, rtp: RTP });
   console.log(`rig up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   try {
     if (PARTS.includes('a')) {

@@ -2,10 +2,12 @@
 // the voice, no codec, no audio device), so the load generator leaves the machine to Asterisk and the
 // controller. Each account first REGISTERs with digest authentication (register.xml, SIPp's
 // [authentication] with the account's password) from the very port the phones then listen on; then
-// one UAS scenario (phone.xml) on that port answers every call to any of the accounts and streams
+// one UAS scenario (phone-*.xml) on that port answers every call to any of the accounts and streams
 // PCMU from a pcap until the far end hangs up. Asterisk stores the REGISTER's source as each
 // account's contact (rewrite_contact=yes), so the controller's own endpoints ring these phones
-// exactly as they would ring real ones. Everything on 127.0.0.1.
+// exactly as they would ring real ones. Everything on 127.0.0.1. The voice is SIPp's rtp_stream
+// (phone-stream.xml, the default, a pool of threads) or play_pcap_audio (phone-pcap.xml, a thread per
+// call, about twice the CPU); both send 50 PCMU packets a second per call.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -65,12 +67,14 @@ export class SippPhones {
     this.#stderr = stderr;
   }
 
-  // `dir` is the bench's scratch folder (scenarios, accounts, statistics); `pcap` a PCMU capture of `pcapMs`.
-  static async start(opts: { name: string; dir: string; accounts: SippAccount[]; asteriskSipPort: number; pcap: string; pcapMs: number; maxSeconds: number }): Promise<SippPhones> {
+  // `dir` is the bench's scratch folder (scenarios, accounts, statistics); `audio` the file the phones
+  // play (bench/sipp/pcmu.ts): a pcap for `rtp: 'pcap'`, raw mu-law for 'stream', `audioMs` long.
+  static async start(opts: { name: string; dir: string; accounts: SippAccount[]; asteriskSipPort: number; rtp: 'stream' | 'pcap'; audio: string; audioMs: number; maxSeconds: number }): Promise<SippPhones> {
     const { name, dir } = opts;
     const sipPort = await freeUdpPorts(1);
     const mediaPort = await freeUdpPorts(4); // SIPp takes the media port and the one 2 above
-    const common = ['-i', '127.0.0.1', '-p', String(sipPort), '-t', 'u1', '-nostdin', '-skip_rlimit'];
+    const controlPort = await freeUdpPorts(1); // SIPp's remote control (default 8888, which another SIPp may hold)
+    const common = ['-i', '127.0.0.1', '-p', String(sipPort), '-cp', String(controlPort), '-t', 'u1', '-nostdin', '-skip_rlimit'];
 
     const accounts = join(dir, `${name}-accounts.csv`);
     // Quoted: SIPp reads an unquoted password that begins with 0x as hex (a base64url password may).
@@ -87,11 +91,13 @@ export class SippPhones {
     }
 
     const scenario = join(dir, `${name}-phone.xml`);
-    const template = await readFile(join(HERE, 'phone.xml'), 'utf8');
-    await writeFile(scenario, template.replaceAll('@PCAP@', opts.pcap).replaceAll('@PCAP_MS@', String(opts.pcapMs)));
+    const template = await readFile(join(HERE, `phone-${opts.rtp}.xml`), 'utf8');
+    await writeFile(scenario, template.replaceAll('@AUDIO@', opts.audio).replaceAll('@AUDIO_MS@', String(opts.audioMs)));
     const statFile = join(dir, `${name}-stat.csv`);
     const uas = run(
+      // The watchdog would end SIPp after 120 late timer runs: a saturated machine (a finding of the bench) must not.
       ['-sf', scenario, ...common, '-mi', '127.0.0.1', '-mp', String(mediaPort), '-aa', '-trace_stat', '-stf', statFile, '-fd', '1',
+        '-watchdog_minor_maxtriggers', '1000000', '-watchdog_major_maxtriggers', '1000000',
         '-trace_err', '-error_file', join(dir, `${name}-errors.log`), '-timeout', `${opts.maxSeconds}s`],
       dir,
     );

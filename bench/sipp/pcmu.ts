@@ -1,8 +1,9 @@
-// A G.711 mu-law (PCMU, RTP payload type 0) pcap for SIPp's play_pcap_audio: a 440 Hz tone at -12 dBFS,
-// one RTP packet of 160 samples (20 ms) every 20 ms, as Ethernet/IPv4/UDP frames. SIPp replays the RTP
-// payloads at the capture's pace and rewrites addresses and ports to the call's. Written by the bench at
-// start (no binary file in the repository); Debian's sip-tester ships only an A-law pcap, and the
-// phones of this bench speak PCMU, the first codec of every endpoint, so nothing transcodes.
+// The bench phones' voice: a 440 Hz tone at -12 dBFS in G.711 mu-law (PCMU, RTP payload type 0), the
+// first codec of every endpoint, so nothing transcodes (Debian's sip-tester ships only an A-law pcap).
+// Two forms of the same samples, written by the bench at start (no binary file in the repository):
+// - a pcap for SIPp's play_pcap_audio: one RTP packet of 160 samples (20 ms) every 20 ms, as
+//   Ethernet/IPv4/UDP frames; SIPp replays the payloads at the capture's pace, rewriting addresses;
+// - the raw mu-law bytes for SIPp's rtp_stream, which makes the packets itself.
 import { writeFile } from 'node:fs/promises';
 
 const RATE = 8000;
@@ -50,6 +51,18 @@ function frame(seq: number, payload: Buffer): Buffer {
   return Buffer.concat([ethernet, ip, udp, rtp, payload]);
 }
 
+// 160 samples (20 ms) of the tone, the n-th packet's.
+function samples(n: number): Buffer {
+  const payload = Buffer.alloc(SAMPLES);
+  for (let i = 0; i < SAMPLES; i++) payload[i] = muLaw(8192 * Math.sin((2 * Math.PI * 440 * (n * SAMPLES + i)) / RATE));
+  return payload;
+}
+
+// `seconds` of tone as raw mu-law bytes (8000 a second).
+export function pcmuRaw(seconds: number): Buffer {
+  return Buffer.concat(Array.from({ length: Math.round(seconds * 50) }, (_, n) => samples(n)));
+}
+
 // `seconds` of tone; the number of whole 20 ms packets is seconds * 50.
 export function pcmuPcap(seconds: number): Buffer {
   const header = Buffer.alloc(24);
@@ -61,9 +74,7 @@ export function pcmuPcap(seconds: number): Buffer {
   const parts: Buffer[] = [header];
   const packets = Math.round(seconds * 50);
   for (let n = 0; n < packets; n++) {
-    const payload = Buffer.alloc(SAMPLES);
-    for (let i = 0; i < SAMPLES; i++) payload[i] = muLaw(8192 * Math.sin((2 * Math.PI * 440 * (n * SAMPLES + i)) / RATE));
-    const data = frame(n, payload);
+    const data = frame(n, samples(n));
     const record = Buffer.alloc(16);
     const micros = n * 20_000;
     record.writeUInt32LE(Math.floor(micros / 1e6), 0);
@@ -75,6 +86,7 @@ export function pcmuPcap(seconds: number): Buffer {
   return Buffer.concat(parts);
 }
 
-export async function writePcmuPcap(path: string, seconds: number): Promise<void> {
-  await writeFile(path, pcmuPcap(seconds));
+// The audio file a phone scenario plays: a pcap (play_pcap_audio) or raw mu-law (rtp_stream).
+export async function writePcmu(path: string, kind: 'pcap' | 'stream', seconds: number): Promise<void> {
+  await writeFile(path, kind === 'pcap' ? pcmuPcap(seconds) : pcmuRaw(seconds));
 }
