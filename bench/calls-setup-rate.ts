@@ -3,13 +3,15 @@
 // on the same rig; each call is held a short while, then released, and its seat (agent, chat, phones)
 // serves a later call. A call fails when its customer's phone has not answered within a deadline or a
 // request is refused. Rates go up by a fixed step until a step fails (1% of calls or more failed, or
-// Asterisk + the server passed the CPU ceiling), then are bisected twice between the last good rate
+// Asterisk + the server passed the CPU ceiling; a step that saturated the whole machine ends the
+// search too, without a verdict on the rate), then are bisected twice between the last good rate
 // and the failed one. The result is the best rate reached with under 1% failures, as achieved (answered
 // calls per second of the step), not as offered.
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endCall, placeCall, type Mode } from './calls-capacity.ts';
-import { cpuSeconds, percentile, type AgentSeat, type Rig } from './calls-rig.ts';
+import { cpuSeconds, machineBusySeconds, percentile, type AgentSeat, type Rig } from './calls-rig.ts';
 
 export interface RateStep {
   offered: number; // calls a second, as scheduled
@@ -17,6 +19,7 @@ export interface RateStep {
   failed: number;
   achieved: number; // answered calls a second
   cores: number; // Asterisk + the server, over the step
+  machineCores: number; // every process of the machine, over the step
   setupP50Ms: number;
   setupP95Ms: number;
 }
@@ -56,6 +59,7 @@ async function runStep(rig: Rig, mode: Mode, rate: number, opts: RateOptions): P
   let outOfSeats = false;
   const pids = [rig.asterisk.pid, rig.server.pid];
   const c0 = cpuSeconds(pids);
+  const m0 = machineBusySeconds();
   const t0 = performance.now();
   const tasks: Promise<void>[] = [];
   for (let k = 0; k < total; k++) {
@@ -86,10 +90,11 @@ async function runStep(rig: Rig, mode: Mode, rate: number, opts: RateOptions): P
   }
   const window = Math.max((performance.now() - t0) / 1000, total / rate); // the offering window; CPU over the same
   const cores = (cpuSeconds(pids) - c0) / window;
+  const machineCores = (machineBusySeconds() - m0) / window;
   await Promise.all(tasks);
   if (outOfSeats) return undefined;
   const sorted = setups.sort((a, b) => a - b);
-  return { offered: rate, calls: total, failed, achieved: sorted.length / window, cores, setupP50Ms: percentile(sorted, 50), setupP95Ms: percentile(sorted, 95) };
+  return { offered: rate, calls: total, failed, achieved: sorted.length / window, cores, machineCores, setupP50Ms: percentile(sorted, 50), setupP95Ms: percentile(sorted, 95) };
 }
 
 export async function setupRate(rig: Rig, mode: Mode, opts: RateOptions): Promise<RateResult> {
@@ -99,16 +104,21 @@ export async function setupRate(rig: Rig, mode: Mode, opts: RateOptions): Promis
   let good = 0;
   let bad = 0;
   let stopped = `the highest rate tried (${opts.max}/s) passed`;
-  const tryRate = async (rate: number): Promise<boolean | undefined> => {
+  // true: passed; false: failed; 'seats' or 'saturated': no verdict.
+  // A step that saturated the machine (other work on a shared one, often) runs again, twice at most.
+  const tryRate = async (rate: number, attempt = 1): Promise<boolean | 'seats' | 'saturated'> => {
     const step = await runStep(rig, mode, rate, opts);
-    if (!step) return undefined;
-    steps.push(step);
+    if (!step) return 'seats';
+    const saturated = step.machineCores >= 0.95 * availableParallelism();
     const ok = passes(step);
     console.log(
       `  ${mode}: ${rate.toFixed(1).padStart(5)}/s offered, ${step.achieved.toFixed(1).padStart(5)}/s answered, ${step.failed}/${step.calls} failed, ` +
-        `setup p50 ${step.setupP50Ms.toFixed(0)} ms p95 ${step.setupP95Ms.toFixed(0)} ms, asterisk + server ${step.cores.toFixed(2)} cores${ok ? '' : '  <- fails'}`,
+        `setup p50 ${step.setupP50Ms.toFixed(0)} ms p95 ${step.setupP95Ms.toFixed(0)} ms, asterisk + server ${step.cores.toFixed(2)} cores (machine ${step.machineCores.toFixed(2)})` +
+        (saturated ? '  <- machine saturated' : ok ? '' : '  <- fails'),
     );
     await sleep(1000); // stragglers hang up before the next step
+    if (saturated) return attempt < 3 ? tryRate(rate, attempt + 1) : 'saturated';
+    steps.push(step);
     return ok;
   };
   for (let rate = opts.start; rate <= opts.max; rate += opts.step) {
@@ -117,8 +127,8 @@ export async function setupRate(rig: Rig, mode: Mode, opts: RateOptions): Promis
       break;
     }
     const ok = await tryRate(rate);
-    if (ok === undefined) {
-      stopped = `seats ran out at ${rate}/s (more agents, or a shorter hold)`;
+    if (ok === 'seats' || ok === 'saturated') {
+      stopped = ok === 'seats' ? `seats ran out at ${rate}/s (more agents, or a shorter hold)` : `the machine saturated at ${rate}/s`;
       break;
     }
     if (!ok) {
@@ -131,7 +141,7 @@ export async function setupRate(rig: Rig, mode: Mode, opts: RateOptions): Promis
   for (let i = 0; i < 2 && bad > 0 && Date.now() < deadline; i++) {
     const mid = (good + bad) / 2;
     const ok = await tryRate(mid);
-    if (ok === undefined) break;
+    if (ok === 'seats' || ok === 'saturated') break;
     if (ok) good = mid;
     else bad = mid;
   }
