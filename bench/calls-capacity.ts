@@ -6,7 +6,8 @@
 // through all steps. SIPp and the bench process are the load generators: their CPU is shown, not counted.
 // They share the machine with the system under test (and, on a shared machine, with whatever else
 // runs): when the whole machine is busy (95% of every core), Asterisk can no longer show what it needs,
-// so the ramp stops there and the count at the ceiling is extrapolated from the steps before.
+// so the ramp stops there (once measuring again finds it still saturated) and the count at the ceiling is
+// extrapolated from the steps before.
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../test/helpers/eventually.ts';
@@ -117,7 +118,7 @@ async function controllerLoad(rig: Rig): Promise<{ rssMb: number; lagP99Ms: numb
 }
 
 // CPU over 3 s: Asterisk, the server, the load generators, the whole machine. A saturated machine
-// (other work on a shared one, often) is measured again, twice at most, a few seconds later.
+// (other work on a shared one, often) is measured again, four times at most, 5 s apart.
 async function measure(rig: Rig, mode: Mode, calls: number, generators: number[]): Promise<{ cores: number; all: number; saturated: boolean }> {
   const sample = () => [cpuSeconds([rig.asterisk.pid]), cpuSeconds([rig.server.pid]), cpuSeconds(generators), machineBusySeconds()];
   for (let attempt = 1; ; attempt++) {
@@ -132,8 +133,8 @@ async function measure(rig: Rig, mode: Mode, calls: number, generators: number[]
       `  ${mode}: ${String(calls).padStart(3)} calls, asterisk ${ast.toFixed(2)} + server ${srv.toFixed(2)} = ${cores.toFixed(2)} cores ` +
         `(SIPp + bench ${gen.toFixed(2)}, anything else ${Math.max(0, all - cores - gen).toFixed(2)})${saturated ? '  <- machine saturated' : ''}`,
     );
-    if (!saturated || attempt === 3) return { cores, all, saturated };
-    await sleep(3000);
+    if (!saturated || attempt === 5) return { cores, all, saturated };
+    await sleep(5000);
   }
 }
 

@@ -1,8 +1,9 @@
 // bench:calls (c): call setup rate. Calls are offered at a steady rate for a while, through the
 // controller (the agent's HTTP click) and through the dialplan alone (an ARI originate into Dial()),
-// on the same rig; each call is held a short while, then released, and its seat (agent, chat, phones)
-// serves a later call. A call fails when its customer's phone has not answered within a deadline or a
-// request is refused. Rates go up by a fixed step until a step fails (1% of calls or more failed, or
+// on the same rig, one step of each in turn; each call is held a short while, then released, and its
+// seat (agent, chat, phones) serves a later call. A call fails when its customer's phone has not
+// answered within a deadline (3 s by default: a click-to-call that takes longer has failed the agent)
+// or a request is refused. Rates go up by a fixed step until a step fails (1% of calls or more failed, or
 // Asterisk + the server passed the CPU ceiling; a step that saturated the whole machine ends the
 // search too, without a verdict on the rate), then are bisected twice between the last good rate
 // and the failed one. The result is the best rate reached with under 1% failures, as achieved (answered
@@ -97,54 +98,89 @@ async function runStep(rig: Rig, mode: Mode, rate: number, opts: RateOptions): P
   return { offered: rate, calls: total, failed, achieved: sorted.length / window, cores, machineCores, setupP50Ms: percentile(sorted, 50), setupP95Ms: percentile(sorted, 95) };
 }
 
-export async function setupRate(rig: Rig, mode: Mode, opts: RateOptions): Promise<RateResult> {
+const passes = (s: RateStep, opts: RateOptions) => s.failed / s.calls < MAX_FAILURE && s.cores < opts.ceilingCores;
+
+// One mode's search: up by `step` until a rate fails, then two bisections.
+class Search {
+  readonly mode: Mode;
+  readonly opts: RateOptions;
+  readonly steps: RateStep[] = [];
+  stopped: string;
+  done = false;
+  #rate: number;
+  #good = 0;
+  #bad = 0;
+  #bisections = 0;
+
+  constructor(mode: Mode, opts: RateOptions) {
+    this.mode = mode;
+    this.opts = opts;
+    this.#rate = opts.start;
+    this.stopped = `the highest rate tried (${opts.max}/s) passed`;
+  }
+
+  get rate(): number {
+    return this.#rate;
+  }
+
+  record(verdict: boolean | 'seats' | 'saturated'): void {
+    const rate = this.#rate;
+    if (verdict === 'seats' || verdict === 'saturated') {
+      if (this.#bad === 0) this.stopped = verdict === 'seats' ? `seats ran out at ${rate}/s (more agents, or a shorter hold)` : `the machine saturated at ${rate}/s`;
+      this.done = true;
+      return;
+    }
+    if (this.#bad > 0) this.#bisections++;
+    if (verdict) this.#good = rate;
+    else {
+      if (this.#bad === 0) this.stopped = `failed at ${rate}/s`;
+      this.#bad = rate;
+    }
+    if (this.#bad === 0) {
+      this.#rate = rate + this.opts.step;
+      this.done = this.#rate > this.opts.max;
+    } else {
+      this.#rate = (this.#good + this.#bad) / 2;
+      this.done = this.#bisections >= 2;
+    }
+  }
+
+  result(): RateResult {
+    const best = this.steps.filter((s) => passes(s, this.opts)).sort((a, b) => b.achieved - a.achieved)[0];
+    return { mode: this.mode, steps: this.steps, best, stopped: this.stopped };
+  }
+}
+
+// true: passed; false: failed; 'seats' or 'saturated': no verdict. A step that saturated the machine
+// (other work on a shared one, often) runs again, twice at most.
+async function tryRate(rig: Rig, search: Search, attempt = 1): Promise<boolean | 'seats' | 'saturated'> {
+  const { mode, rate, opts } = search;
+  const step = await runStep(rig, mode, rate, opts);
+  if (!step) return 'seats';
+  const saturated = step.machineCores >= 0.95 * availableParallelism();
+  const ok = passes(step, opts);
+  console.log(
+    `  ${mode.padEnd(10)}: ${rate.toFixed(1).padStart(5)}/s offered, ${step.achieved.toFixed(1).padStart(5)}/s answered, ${step.failed}/${step.calls} failed, ` +
+      `setup p50 ${step.setupP50Ms.toFixed(0)} ms p95 ${step.setupP95Ms.toFixed(0)} ms, asterisk + server ${step.cores.toFixed(2)} cores (machine ${step.machineCores.toFixed(2)})` +
+      (saturated ? '  <- machine saturated' : ok ? '' : '  <- fails'),
+  );
+  await sleep(1000); // stragglers hang up before the next step
+  if (saturated) return attempt < 3 ? tryRate(rig, search, attempt + 1) : 'saturated';
+  search.steps.push(step);
+  return ok;
+}
+
+// The searches of every mode, interleaved step by step (which goes first flips every round), so drift
+// of the machine's load affects all alike.
+export async function setupRates(rig: Rig, modes: Mode[], opts: RateOptions): Promise<RateResult[]> {
   const deadline = Date.now() + opts.deadlineMs;
-  const steps: RateStep[] = [];
-  const passes = (s: RateStep) => s.failed / s.calls < MAX_FAILURE && s.cores < opts.ceilingCores;
-  let good = 0;
-  let bad = 0;
-  let stopped = `the highest rate tried (${opts.max}/s) passed`;
-  // true: passed; false: failed; 'seats' or 'saturated': no verdict.
-  // A step that saturated the machine (other work on a shared one, often) runs again, twice at most.
-  const tryRate = async (rate: number, attempt = 1): Promise<boolean | 'seats' | 'saturated'> => {
-    const step = await runStep(rig, mode, rate, opts);
-    if (!step) return 'seats';
-    const saturated = step.machineCores >= 0.95 * availableParallelism();
-    const ok = passes(step);
-    console.log(
-      `  ${mode}: ${rate.toFixed(1).padStart(5)}/s offered, ${step.achieved.toFixed(1).padStart(5)}/s answered, ${step.failed}/${step.calls} failed, ` +
-        `setup p50 ${step.setupP50Ms.toFixed(0)} ms p95 ${step.setupP95Ms.toFixed(0)} ms, asterisk + server ${step.cores.toFixed(2)} cores (machine ${step.machineCores.toFixed(2)})` +
-        (saturated ? '  <- machine saturated' : ok ? '' : '  <- fails'),
-    );
-    await sleep(1000); // stragglers hang up before the next step
-    if (saturated) return attempt < 3 ? tryRate(rate, attempt + 1) : 'saturated';
-    steps.push(step);
-    return ok;
-  };
-  for (let rate = opts.start; rate <= opts.max; rate += opts.step) {
+  const searches = modes.map((mode) => new Search(mode, opts));
+  for (let round = 0; searches.some((s) => !s.done); round++) {
     if (Date.now() > deadline) {
-      stopped = 'time limit';
+      for (const s of searches.filter((s) => !s.done)) s.stopped = 'time limit';
       break;
     }
-    const ok = await tryRate(rate);
-    if (ok === 'seats' || ok === 'saturated') {
-      stopped = ok === 'seats' ? `seats ran out at ${rate}/s (more agents, or a shorter hold)` : `the machine saturated at ${rate}/s`;
-      break;
-    }
-    if (!ok) {
-      bad = rate;
-      stopped = `failed at ${rate}/s`;
-      break;
-    }
-    good = rate;
+    for (const search of round % 2 === 0 ? searches : [...searches].reverse()) if (!search.done) search.record(await tryRate(rig, search));
   }
-  for (let i = 0; i < 2 && bad > 0 && Date.now() < deadline; i++) {
-    const mid = (good + bad) / 2;
-    const ok = await tryRate(mid);
-    if (ok === 'seats' || ok === 'saturated') break;
-    if (ok) good = mid;
-    else bad = mid;
-  }
-  const best = steps.filter(passes).sort((a, b) => b.achieved - a.achieved)[0];
-  return { mode, steps, best, stopped };
+  return searches.map((s) => s.result());
 }
