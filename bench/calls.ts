@@ -87,7 +87,7 @@ async function capacity(rig: Awaited<ReturnType<typeof startRig>>): Promise<void
   const ratio = mean('controller') / mean('dialplan');
   console.log(`  mean over ${ROUNDS} round(s): dialplan ${mean('dialplan').toFixed(1)}, controller ${mean('controller').toFixed(1)} calls; ratio controller/dialplan ${ratio.toFixed(2)}x (target >= 0.95x: ${verdict(ratio >= 0.95)})`);
   const controller = results.filter((r) => r.mode === 'controller');
-  const measured = controller.flatMap((r) => r.steps).sort((a, b) => b.calls - a.calls)[0];
+  const measured = controller.flatMap((r) => r.steps).sort((a, b) => b.calls - a.calls || b.cores - a.cores)[0];
   const extrapolated = controller.some((r) => !r.ceilingReached);
   console.log(
     `  through the controller: ${mean('controller').toFixed(0)} concurrent calls at ${CEILING} cores` +
