@@ -20,6 +20,7 @@ export interface RateStep {
   failed: number;
   achieved: number; // answered calls a second
   cores: number; // Asterisk + the server, over the step
+  serverCores: number; // the server alone
   machineCores: number; // every process of the machine, over the step
   setupP50Ms: number;
   setupP95Ms: number;
@@ -60,6 +61,7 @@ async function runStep(rig: Rig, mode: Mode, rate: number, opts: RateOptions): P
   let outOfSeats = false;
   const pids = [rig.asterisk.pid, rig.server.pid];
   const c0 = cpuSeconds(pids);
+  const s0 = cpuSeconds([rig.server.pid]);
   const m0 = machineBusySeconds();
   const t0 = performance.now();
   const tasks: Promise<void>[] = [];
@@ -91,11 +93,12 @@ async function runStep(rig: Rig, mode: Mode, rate: number, opts: RateOptions): P
   }
   const window = Math.max((performance.now() - t0) / 1000, total / rate); // the offering window; CPU over the same
   const cores = (cpuSeconds(pids) - c0) / window;
+  const serverCores = (cpuSeconds([rig.server.pid]) - s0) / window;
   const machineCores = (machineBusySeconds() - m0) / window;
   await Promise.all(tasks);
   if (outOfSeats) return undefined;
   const sorted = setups.sort((a, b) => a - b);
-  return { offered: rate, calls: total, failed, achieved: sorted.length / window, cores, machineCores, setupP50Ms: percentile(sorted, 50), setupP95Ms: percentile(sorted, 95) };
+  return { offered: rate, calls: total, failed, achieved: sorted.length / window, cores, serverCores, machineCores, setupP50Ms: percentile(sorted, 50), setupP95Ms: percentile(sorted, 95) };
 }
 
 const passes = (s: RateStep, opts: RateOptions) => s.failed / s.calls < MAX_FAILURE && s.cores < opts.ceilingCores;
@@ -161,7 +164,7 @@ async function tryRate(rig: Rig, search: Search, attempt = 1): Promise<boolean |
   const ok = passes(step, opts);
   console.log(
     `  ${mode.padEnd(10)}: ${rate.toFixed(1).padStart(5)}/s offered, ${step.achieved.toFixed(1).padStart(5)}/s answered, ${step.failed}/${step.calls} failed, ` +
-      `setup p50 ${step.setupP50Ms.toFixed(0)} ms p95 ${step.setupP95Ms.toFixed(0)} ms, asterisk + server ${step.cores.toFixed(2)} cores (machine ${step.machineCores.toFixed(2)})` +
+      `setup p50 ${step.setupP50Ms.toFixed(0)} ms p95 ${step.setupP95Ms.toFixed(0)} ms, asterisk + server ${step.cores.toFixed(2)} cores (server ${step.serverCores.toFixed(2)}; machine ${step.machineCores.toFixed(2)})` +
       (saturated ? '  <- machine saturated' : ok ? '' : '  <- fails'),
   );
   await sleep(1000); // stragglers hang up before the next step
