@@ -186,7 +186,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
 // one line is steadier than the two noisy steps around the ceiling). Extrapolated when not reached.
 function interpolate(steps: CapacityResult['steps'], ceiling: number): { atCeiling: number; ceilingReached: boolean } {
   const ceilingReached = steps.some((s) => s.cores >= ceiling);
-  if (steps.length < 2) return { atCeiling: steps.length ? (steps[0]!.calls * ceiling) / steps[0]!.cores : 0, ceilingReached };
+  if (steps.length < 2) return { atCeiling: steps.length ? (steps[0]!.calls * ceiling) / steps[0]!.cores : NaN, ceilingReached }; // NaN: nothing measured
   const n = steps.length;
   const mx = steps.reduce((a, s) => a + s.calls, 0) / n;
   const my = steps.reduce((a, s) => a + s.cores, 0) / n;

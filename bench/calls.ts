@@ -80,9 +80,10 @@ async function capacity(rig: Awaited<ReturnType<typeof startRig>>): Promise<void
     const at = `${res.atCeiling.toFixed(1)}${res.ceilingReached ? '' : ' (extrapolated: ceiling not reached)'}`;
     console.log(`  ${res.mode.padEnd(10)}: ${at} calls at the ceiling; ${res.stopped}; RTP both ways on ${res.media.flowing}/${res.media.checked} sampled phone channels; bridges ${JSON.stringify(res.bridges)}`);
   }
+  // Over the ramps that measured something (a machine busy with other work from the first step measures nothing).
   const mean = (mode: string) => {
-    const of = results.filter((r) => r.mode === mode);
-    return of.reduce((a, r) => a + r.atCeiling, 0) / of.length;
+    const of = results.filter((r) => r.mode === mode && Number.isFinite(r.atCeiling));
+    return of.length ? of.reduce((a, r) => a + r.atCeiling, 0) / of.length : NaN;
   };
   const ratio = mean('controller') / mean('dialplan');
   console.log(`  mean over ${ROUNDS} round(s): dialplan ${mean('dialplan').toFixed(1)}, controller ${mean('controller').toFixed(1)} calls; ratio controller/dialplan ${ratio.toFixed(2)}x (target >= 0.95x: ${verdict(ratio >= 0.95)})`);
