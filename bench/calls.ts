@@ -76,13 +76,15 @@ async function capacity(rig: Awaited<ReturnType<typeof startRig>>): Promise<void
     const order = round % 2 === 0 ? (['dialplan', 'controller'] as const) : (['controller', 'dialplan'] as const);
     for (const mode of order) results.push(await ramp(rig, mode, { ceilingCores: CEILING, step: STEP, max: MAX, deadlineMs: 600_000 }));
   }
+  // Over the ramps measured up to half the ceiling at least: a machine busy with other work early on
+  // leaves a ramp too short to extrapolate from.
+  const counts = (r: CapacityResult) => Number.isFinite(r.atCeiling) && r.steps.some((s) => s.cores >= CEILING / 2);
   for (const res of results) {
     const at = `${res.atCeiling.toFixed(1)}${res.ceilingReached ? '' : ' (extrapolated: ceiling not reached)'}`;
-    console.log(`  ${res.mode.padEnd(10)}: ${at} calls at the ceiling; ${res.stopped}; RTP both ways on ${res.media.flowing}/${res.media.checked} sampled phone channels; bridges ${JSON.stringify(res.bridges)}`);
+    console.log(`  ${res.mode.padEnd(10)}: ${at} calls at the ceiling${counts(res) ? '' : ' (measured too little to count)'}; ${res.stopped}; RTP both ways on ${res.media.flowing}/${res.media.checked} sampled phone channels; bridges ${JSON.stringify(res.bridges)}`);
   }
-  // Over the ramps that measured something (a machine busy with other work from the first step measures nothing).
   const mean = (mode: string) => {
-    const of = results.filter((r) => r.mode === mode && Number.isFinite(r.atCeiling));
+    const of = results.filter((r) => r.mode === mode && counts(r));
     return of.length ? of.reduce((a, r) => a + r.atCeiling, 0) / of.length : NaN;
   };
   const ratio = mean('controller') / mean('dialplan');
