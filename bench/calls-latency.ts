@@ -1,7 +1,7 @@
 // bench:calls (a): click-to-ring latency. From the agent's HTTP request (POST .../call) to the customer's
 // channel ringing, as a second ARI client sees it (ChannelStateChange Ringing), against the same calls made
 // by a bare ari-client script in the same run: bridge, ring the agent's desk phone, on answer add it to
-// the bridge and originate the customer (the same channels: caller id, the four tags). Both ring the same desk phone (baresip, auto-answer) and the same
+// the bridge and originate the customer (the same channels: caller id, the four tags). Both ring the same desk phone (SIPp, answers at once) and the same
 // customer number, routed by the simulated PSTN to a ringing-only extension (asterisk-config, bench-ringing).
 import { performance } from 'node:perf_hooks';
 import type { AriEvent } from '../src/ari/index.ts';

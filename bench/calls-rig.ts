@@ -1,10 +1,13 @@
 // The rig of bench:calls: an Asterisk the bench owns (so a second ARI client can watch and drive it),
-// the product's server against it (TELEPHONY=external), agents seeded in its data folder, desk phones and
-// customer phones as baresip user agents, and one chat per agent, accepted. Everything on 127.0.0.1.
+// the product's server against it (TELEPHONY=external), agents seeded in its data folder, one accepted
+// chat per agent, and the phones: every agent's desk phone and every customer's line are SIPp accounts
+// (bench/sipp/phones.ts), registered with digest auth to the PJSIP endpoints the controller provisions
+// (desk phones: the agent's own desk phone password, made on /account) or that the simulated PSTN
+// rings (customers' lines, as the voice tests make them). Everything on 127.0.0.1.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,13 +17,20 @@ import { seedDemoData } from '../src/demo-data.ts';
 import { openDurableDatabase } from '../src/store/sqlite/durable-database.ts';
 import { SqliteDirectory } from '../src/store/sqlite/directory-store.ts';
 import { hashPassword } from '../src/web/passwords.ts';
-import { Baresip } from '../test/helpers/baresip.ts';
+import { DEFAULT_CONFIG_DIR } from '../src/ari/asterisk/instance-config.ts';
 import { login } from '../test/helpers/fixtures.ts';
 import { removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
 import { deskPasswordOf } from '../test/helpers/voice.ts';
+import { writePcmu } from './sipp/pcmu.ts';
+import { SippPhones } from './sipp/phones.ts';
 
 export const BENCH_APP = 'bench';
-let nextPorts = 0;
+const AUDIO_SECONDS = 30; // played again and again while a call lasts
+const PHONES_MAX_SECONDS = 3600; // SIPp quits by itself after this, whatever happens to the bench
+// asterisk.conf's maxcalls (500) counts channels running dialplan: a dialplan Dial() call has two (the
+// agent's, and the simulated PSTN's side of the trunk), a controller call one. The bench's own
+// Asterisk lifts it, so neither mode meets this safety ceiling before the CPU one.
+const BENCH_MAXCALLS = 5000;
 
 export interface AgentSeat {
   id: string;
@@ -70,16 +80,17 @@ export interface Rig {
   ari: Ari;
   tap: EventTap;
   seats: AgentSeat[];
-  deskPhones: Baresip[];
-  customerPhones: Baresip[];
+  deskPhones: SippPhones; // every desk phone, one SIPp process
+  customerPhones: SippPhones; // every customer's line, another
   post(seat: { cookie: string; csrf: string }, path: string, body?: string): Promise<Reply>;
   openChat(seat: { id: string; cookie: string; csrf: string }, number: string): Promise<AgentSeat>;
   stop(): Promise<void>;
 }
 
 // `agents` seats, each with a registered desk phone and an accepted chat whose customer number is
-// numberOf(i); with customerPhones, each number also gets a registered, auto-answering SIP phone.
-export async function startRig(opts: { agents: number; numberOf: (i: number) => string; customerPhones: boolean }): Promise<Rig> {
+// numberOf(i), which also gets a registered, answering phone.
+// The phones' voice is SIPp's rtp_stream, or with rtp 'pcap' its play_pcap_audio (bench/sipp/).
+export async function startRig(opts: { agents: number; numberOf: (i: number) => string; rtp: 'stream' | 'pcap' }): Promise<Rig> {
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error('cleanup failed:', err));
@@ -88,7 +99,8 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
     const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-bench-asterisk-'));
     cleanups.push(() => removeDir(runtimeDir));
     const ariPassword = randomBytes(24).toString('base64url');
-    const asterisk = await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword });
+    const configDir = await benchConfig(runtimeDir);
+    const asterisk = await startAsterisk({ runtimeDir: join(runtimeDir, 'instance'), configDir, httpPort: 0, sipPort: 0, ariPassword });
     cleanups.push(() => asterisk.stop());
 
     const dataDir = await mkdtemp(join(tmpdir(), 'mcc-bench-data-'));
@@ -107,16 +119,19 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
     cleanups.push(async () => ari.stop());
     cleanups.push(async () => agent.destroy());
 
-    const sipPort = asterisk.sipUdpPort;
-    const deskPasswords: string[] = [];
-    for (const id of ids) deskPasswords.push(await deskPasswordOf(server, id));
-    const deskPhones = await phones(ids.map((id, i) => ({ user: `${id}-desk`, password: deskPasswords[i]!, sipPort, autoAnswer: true })), cleanups);
-    let customerPhones: Baresip[] = [];
-    if (opts.customerPhones) {
-      const logins = [];
-      for (let i = 0; i < ids.length; i++) logins.push(await ensureSimulatedPhone(ari, opts.numberOf(i), 'sip'));
-      customerPhones = await phones(logins.map((l) => ({ user: l.username, password: l.password, sipPort, autoAnswer: true })), cleanups);
-    }
+    const sippDir = await mkdtemp(join(tmpdir(), 'mcc-bench-sipp-'));
+    cleanups.push(() => removeDir(sippDir));
+    const audio = join(sippDir, opts.rtp === 'pcap' ? 'tone.pcap' : 'tone.ulaw');
+    await writePcmu(audio, opts.rtp, AUDIO_SECONDS);
+    const phones = async (name: string, accounts: Array<{ user: string; password: string }>) => {
+      const started = await SippPhones.start({ name, dir: sippDir, accounts, asteriskSipPort: asterisk.sipUdpPort, rtp: opts.rtp, audio, audioMs: AUDIO_SECONDS * 1000, maxSeconds: PHONES_MAX_SECONDS });
+      cleanups.push(() => started.stop());
+      return started;
+    };
+    const deskPasswords = await inBatches(ids, (id) => deskPasswordOf(server, id));
+    const deskPhones = await phones('desk', ids.map((id, i) => ({ user: `${id}-desk`, password: deskPasswords[i]! })));
+    const lines = await inBatches(ids, (_, i) => ensureSimulatedPhone(ari, opts.numberOf(i), 'sip'));
+    const customerPhones = await phones('customers', lines.map((l) => ({ user: l.username, password: l.password })));
 
     const post = (seat: { cookie: string; csrf: string }, path: string, body = '') =>
       httpPost(server.url + path, { cookie: seat.cookie, 'x-csrf-token': seat.csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' }, body);
@@ -133,8 +148,9 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
       await expectOk(post(session, '/desktop/presence', 'presence=not_ready'), 'presence');
       return { ...session, chatId: chat.id, number };
     };
+    const sessions = await inBatches(ids, (id) => login(server, id, 'demo'));
     const seats: AgentSeat[] = [];
-    for (let i = 0; i < ids.length; i++) seats.push(await openChat({ id: ids[i]!, ...(await login(server, ids[i]!, 'demo')) }, opts.numberOf(i)));
+    for (let i = 0; i < ids.length; i++) seats.push(await openChat({ id: ids[i]!, ...sessions[i]! }, opts.numberOf(i)));
     return { asterisk, server, ari, tap, seats, deskPhones, customerPhones, post, openChat, stop };
   } catch (err) {
     await stop();
@@ -157,22 +173,34 @@ async function seedAgents(dataDir: string, count: number): Promise<string[]> {
   }
 }
 
-// One process per account: baresip puts its other calls on hold when it answers one.
-async function phones(accounts: Array<{ user: string; password: string; sipPort: number; autoAnswer: boolean }>, cleanups: Array<() => Promise<void>>): Promise<Baresip[]> {
-  const out: Baresip[] = [];
-  for (let i = 0; i < accounts.length; i += 10) {
-    const started = await Promise.all(
-      accounts.slice(i, i + 10).map(async (account) => {
-        const first = 30000 + (nextPorts++ % 500) * 20; // own RTP ports: no two processes race for one
-        const phone = await Baresip.start({ accounts: [account], rtpPorts: `${first}-${first + 18}` });
-        cleanups.push(() => phone.stop());
-        await phone.waitRegistered(account.user, 20_000);
-        return phone;
-      }),
-    );
-    out.push(...started);
+// The project's asterisk-config/, copied for the bench's Asterisk with its safety ceiling lifted.
+async function benchConfig(runtimeDir: string): Promise<string> {
+  const dir = join(runtimeDir, 'config');
+  await mkdir(dir);
+  for (const name of await readdir(DEFAULT_CONFIG_DIR)) {
+    if (!name.endsWith('.conf')) continue;
+    let text = await readFile(join(DEFAULT_CONFIG_DIR, name), 'utf8');
+    if (name === 'asterisk.conf') {
+      if (!/^maxcalls\s*=/m.test(text)) throw new Error('asterisk.conf has no maxcalls line to lift');
+      text = text.replace(/^maxcalls\s*=.*$/m, `maxcalls = ${BENCH_MAXCALLS}`);
+    }
+    await writeFile(join(dir, name), text);
   }
+  return dir;
+}
+
+// f over every item, 10 at a time, results in order.
+async function inBatches<T, R>(items: T[], f: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += 10) out.push(...(await Promise.all(items.slice(i, i + 10).map((item, j) => f(item, i + j)))));
   return out;
+}
+
+// The moment the customer's phone answers: its channel (PJSIP/<digits>-...) goes Up. One call per
+// number at a time. Registered before acting; resolves with performance.now() at the event.
+export function customerAnswered(tap: EventTap, number: string, timeoutMs: number): Promise<number> {
+  const prefix = `PJSIP/${number.replace(/^\+/, '')}-`;
+  return tap.wait((e) => e.type === 'ChannelStateChange' && e.channel?.state === 'Up' && e.channel.name.startsWith(prefix), `${number} answered`, timeoutMs).then((got) => got.at);
 }
 
 export interface Reply {
@@ -215,6 +243,23 @@ export function cpuSeconds(pids: number[]): number {
     ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
   }
   return ticks / 100; // USER_HZ
+}
+
+// CPU time (seconds) the whole machine spent busy so far, every core (user, nice, system, irq, softirq,
+// steal: all but idle and iowait).
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ
+}
+
+// A promise that gives up after `ms` (a request to a saturated machine may otherwise wait for ever).
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function rssMb(pid: number): number {

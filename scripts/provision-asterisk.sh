@@ -10,7 +10,7 @@
 #    outside the repository so that every clone (and CI) on this machine reuses it. It is built in a temporary
 #    directory next to it and renamed when complete: a directory at $ASTERISK_CHROOT with the marker file
 #    .mobile-contact-center-asterisk inside is always a finished chroot.
-# 4. baresip (a scriptable SIP user agent: the desk phone and customer phone of the tests and bench:calls)
+# 4. baresip (a scriptable SIP user agent: the desk phone and customer phone of the tests)
 #    is installed next to the Asterisk in use: on the host, or in the chroot (also into an older chroot).
 #
 # Environment: ASTERISK_CHROOT (where the chroot lives), DEBIAN_MIRROR (default http://deb.debian.org/debian),
@@ -38,8 +38,9 @@ finish() {
   log "done in ${s}s: $*"
   exit 0
 }
-# baresip, a scriptable SIP user agent: the desk phone and the customer's phone of the e2e tests and of
-# `npm run bench:calls`. Next to the Asterisk in use: on the host (Debian 12 has it), else in the chroot.
+# baresip, a scriptable SIP user agent: the desk phone and the customer's phone of the e2e tests
+# (bench:calls uses SIPp). Next to the Asterisk in use: on the host (Debian 12 has it), else in the
+# chroot.
 ensure_baresip() {
   if command -v baresip >/dev/null 2>&1; then return 0; fi
   if [ -f "$ROOT/$MARKER_NAME" ] && [ -x "$ROOT/usr/sbin/asterisk" ] && ! command -v asterisk >/dev/null 2>&1 && [ ! -x /usr/sbin/asterisk ]; then
@@ -48,13 +49,13 @@ ensure_baresip() {
     log "installing baresip in the chroot"
     # /proc for the package scripts, in a private mount namespace: gone when the command ends.
     unshare --mount --propagation private -- sh -c 'mount -t proc proc "$1/proc" && chroot "$1" apt-get -o Acquire::Check-Valid-Until=false update -qq && chroot "$1" apt-get install -y --no-install-recommends baresip && chroot "$1" apt-get clean' sh "$ROOT" ||
-      log "warning: baresip did not install in the chroot; the desk-phone tests and bench:calls need it"
+      log "warning: baresip did not install in the chroot; the desk-phone tests need it"
     return 0
   fi
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then log "warning: baresip is not installed (apt-get install baresip as root)"; return 0; fi
   log "installing baresip on the host"
   apt-get install -y --no-install-recommends baresip || { apt-get update -qq && apt-get install -y --no-install-recommends baresip; } ||
-    log "warning: baresip did not install; the desk-phone tests and bench:calls need it"
+    log "warning: baresip did not install; the desk-phone tests need it"
 }
 need_root() {
   [ "$(id -u)" -eq 0 ] || die "$1; run this script as root"
@@ -193,7 +194,7 @@ if chroot "$BUILD" apt-cache show asterisk-moh-opsound-gsm >/dev/null 2>&1; then
 fi
 # baresip, a scriptable SIP user agent (the desk phone and the customer's phone in tests; see ensure_baresip).
 log "installing baresip (SIP user agent for tests and bench:calls) in the chroot"
-in_chroot apt-get install -y baresip || log "warning: baresip did not install; the desk-phone tests and bench:calls need it"
+in_chroot apt-get install -y baresip || log "warning: baresip did not install; the desk-phone tests need it"
 
 # root on these machines may lack CAP_DAC_OVERRIDE: Asterisk runs as root in the chroot, so root owns its files.
 log "chown root:root Asterisk's directories (runs as root without CAP_DAC_OVERRIDE)"
