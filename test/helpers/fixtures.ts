@@ -10,7 +10,7 @@ import { agentPost, setPresence, type Agent } from './desktop-client.ts';
 import { findInputValue, findMetaContent } from './desktop-html.ts';
 import { removeDir, startServer, type StartServerOptions, type TestServer } from './server.ts';
 
-type Teardown = Pick<Test, 'teardown'>;
+export type Teardown = Pick<Test, 'teardown'>;
 
 /** The real server; stopped and its data folder removed when `t` ends (a data folder given in `opts` too). */
 export async function withServer(t: Teardown, opts: StartServerOptions = {}): Promise<TestServer> {

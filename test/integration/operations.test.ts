@@ -1,16 +1,11 @@
 // The operations endpoints against the real server: /healthz and /metrics (Prometheus text counting
 // chats, messages and sockets), and the OpenAPI document covering the mobile API calls this file made.
 // One server for the whole file; no agent is ever Ready on it, so chats stay queued.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
-import { startAsterisk } from '../../src/ari/index.ts';
+import { withAsterisk } from '../helpers/asterisk.ts';
 import { ApiClient } from '../helpers/api-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
-import { removeDir } from '../helpers/server.ts';
 import { metric, metricsText } from '../helpers/metrics.ts';
 import { fetchOpenApi, KNOWN_UNDOCUMENTED, undocumented } from '../helpers/openapi-check.ts';
 
@@ -29,14 +24,7 @@ t.test('/healthz answers JSON with the database up', async (t) => {
 
 t.test('/healthz: an Asterisk gone degrades the body, not the status a load balancer reads', async (t) => {
   // One Asterisk serves every node of a cluster: were its loss a 503, HAProxy would take them all out.
-  const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-asterisk-'));
-  const ariPassword = randomBytes(24).toString('base64url');
-  const asterisk = await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword });
-  t.teardown(async () => {
-    await asterisk.stop();
-    await removeDir(runtimeDir);
-  });
-  const env = { TELEPHONY: 'external', ARI_URL: asterisk.ariUrl, ARI_USER: asterisk.ariUser, ARI_PASSWORD: ariPassword };
+  const { asterisk, env } = await withAsterisk(t);
   const node = await withServer(t, { env });
   const health = async () => {
     const res = await fetch(`${node.url}/healthz`);
