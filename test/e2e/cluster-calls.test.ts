@@ -1,8 +1,9 @@
 // A call across the nodes of a cluster, and the leader killed mid-call, with real parts: the test owns
 // one Asterisk (the nodes run TELEPHONY=external against it), the customer's phone and the agent's desk
 // phone are SIP user agents (baresip), the agent's desktop is on the follower in Chromium. The leader
-// holds ARI; when it dies, the follower leads, adopts the call still up in Asterisk, and Release call
-// from the same page hangs it up.
+// holds ARI; when it dies, the follower leads and adopts the call still up in Asterisk. From the same
+// page the agent holds it (the customer leaves the bridge for music on hold) and takes it back, releases
+// it (both phones hang up), and a new call from that page connects with audio both ways.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } f
 
 const NUMBER = '+15551230077';
 
-t.test('a call placed through the follower survives the leader: adopted, then released', async (t) => {
+t.test('a call placed through the follower survives the leader: adopted, held and taken back, released, then a new call', async (t) => {
   const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-asterisk-'));
   const ariPassword = randomBytes(24).toString('base64url');
   const asterisk = await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword });
@@ -28,6 +29,8 @@ t.test('a call placed through the follower survives the leader: adopted, then re
   });
   const { sipUdpPort: sipPort, ariUrl, ariUser } = asterisk;
   const ari = { url: `${ariUrl}/ari`, auth: 'Basic ' + Buffer.from(`${ariUser}:${ariPassword}`).toString('base64') };
+  // The channels in the bridges the controller made for calls (one call at a time here).
+  const bridgedChannels = async () => (await ariGet<{ name: string; channels: string[] }[]>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-leg-')).flatMap((b) => b.channels);
   const env = { TELEPHONY: 'external', ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '120' };
 
   const cluster = await withCluster(t);
@@ -72,8 +75,39 @@ t.test('a call placed through the follower survives the leader: adopted, then re
   await sipPhoneMediaFlows(t, customer, 'the customer after the failover');
 
   // The same page, not reloaded, on the node that now leads: the call is still connected, and
-  // Release call works; a page opened afresh shows it released too.
+  // Hold works on the adopted call: the customer's channel leaves the bridge (music on hold), the
+  // agent's stays; pressed again, the customer is back in the bridge and audio flows both ways.
   await panel.locator('.call-state.call-connected').waitFor();
+  const hold = agent.getByRole('button', { name: 'Hold' });
+  await hold.click();
+  await panel.locator('.call-state.call-on_hold').waitFor({ timeout: 20_000 });
+  t.equal(await hold.getAttribute('aria-pressed'), 'true', 'Hold shows pressed');
+  const bridged = await eventually('the customer out of the bridge', async () => {
+    const channels = await bridgedChannels();
+    return channels.length === 1 ? channels : undefined;
+  }, 10_000);
+  t.match(bridged, [/-agent$/], "on hold only the agent's channel stays in the call's bridge");
+  const customerChannel = (await ariGet<{ id: string; state: string }[]>(ari, '/channels')).find((c) => c.id.endsWith('-customer'));
+  t.equal(customerChannel?.state, 'Up', "the customer's channel is still up");
+  const heldBefore = { customer: await customer.rtp(), desk: await desk.rtp() };
+  await new Promise((r) => setTimeout(r, 2000));
+  const heldAfter = { customer: await customer.rtp(), desk: await desk.rtp() };
+  const heldCustomer = heldAfter.customer!.received - heldBefore.customer!.received;
+  const heldDesk = heldAfter.desk!.received - heldBefore.desk!.received;
+  t.ok(heldCustomer > 50, `on hold the customer's phone hears music on hold (${heldCustomer} RTP packets in 2 s)`);
+  t.ok(heldDesk < 10, `on hold the agent's desk phone hears nothing (${heldDesk} RTP packets in 2 s)`);
+  await hold.click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  t.equal(await hold.getAttribute('aria-pressed'), 'false', 'Hold shows released');
+  const rejoined = await eventually('the customer back in the bridge', async () => {
+    const channels = await bridgedChannels();
+    return channels.length === 2 ? channels : undefined;
+  }, 10_000);
+  t.equal(rejoined.filter((id) => id.endsWith('-customer')).length, 1, "taken back, the customer's channel is in the bridge again");
+  await sipPhoneMediaFlows(t, customer, 'the customer after hold');
+  await sipPhoneMediaFlows(t, desk, "the agent's desk phone after hold");
+
+  // Release call works; a page opened afresh shows it released too.
   const marks = { desk: desk.events.length, customer: customer.events.length };
   await agent.getByRole('button', { name: 'Release call' }).click();
   await panel.locator('.call-state.call-released').waitFor();
@@ -85,4 +119,18 @@ t.test('a call placed through the follower survives the leader: adopted, then re
   await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.customer);
   t.pass('Release call hung up both phones');
   t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is left in Asterisk');
+
+  // A new call from the same page, through the node that now leads: both phones ring and answer, audio both ways.
+  await agent.getByRole('button', { name: NUMBER }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 30_000 });
+  await sipPhoneMediaFlows(t, customer, 'the customer on the new call');
+  await sipPhoneMediaFlows(t, desk, "the agent's desk phone on the new call");
+  t.equal((await bridgedChannels()).length, 2, 'both channels of the new call are bridged');
+  const again = { desk: desk.events.length, customer: customer.events.length };
+  await agent.getByRole('button', { name: 'Release call' }).click();
+  await panel.locator('.call-state.call-released').waitFor({ timeout: 20_000 });
+  await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, again.desk);
+  await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, again.customer);
+  t.pass('the new call is released too');
+  t.ok((await panel.locator('.entry-call', { hasText: /connected/ }).count()) >= 2, 'both calls are on the timeline');
 });

@@ -180,13 +180,15 @@ export class Baresip {
     return this.command('hangupall');
   }
 
-  // RTP packets of the current call as baresip counts them (null when there is no call).
+  // RTP packets of the current call as baresip counts them (null when there is no call). Received
+  // packets are counted per sender (SSRC), one RTCP member each: early media, the bridge, music on
+  // hold, the bridge again after a hold. Their sum is what the call received, whatever order they are listed in.
   async rtp(): Promise<{ sent: number; received: number } | null> {
     const debug = await this.command('audio_debug');
     const sent = /TX: packets=(\d+)/.exec(debug);
-    const received = /rcvd=(\d+)/.exec(debug);
-    if (!sent || !received) return null;
-    return { sent: Number(sent[1]), received: Number(received[1]) };
+    const received = [...debug.matchAll(/rcvd=(\d+)/g)].map((m) => Number(m[1]));
+    if (!sent || received.length === 0) return null;
+    return { sent: Number(sent[1]), received: received.reduce((a, b) => a + b, 0) };
   }
 
   async stop(): Promise<void> {
