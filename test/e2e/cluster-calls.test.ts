@@ -4,34 +4,25 @@
 // holds ARI; when it dies, the follower leads and adopts the call still up in Asterisk. From the same
 // page the agent holds it (the customer leaves the bridge for music on hold) and takes it back, releases
 // it (both phones hang up), and a new call from that page connects with audio both ways.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
-import { connectAri, ensureSimulatedPhone, startAsterisk } from '../../src/ari/index.ts';
+import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
+import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { untilRole, withCluster } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { withBrowser } from '../helpers/fixtures.ts';
-import { logEntries, removeDir } from '../helpers/server.ts';
+import { logEntries } from '../helpers/server.ts';
 import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230077';
 
 t.test('a call placed through the follower survives the leader: adopted, held and taken back, released, then a new call', async (t) => {
-  const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-asterisk-'));
-  const ariPassword = randomBytes(24).toString('base64url');
-  const asterisk = await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword });
-  t.teardown(async () => {
-    await asterisk.stop();
-    await removeDir(runtimeDir);
-  });
-  const { sipUdpPort: sipPort, ariUrl, ariUser } = asterisk;
-  const ari = { url: `${ariUrl}/ari`, auth: 'Basic ' + Buffer.from(`${ariUser}:${ariPassword}`).toString('base64') };
+  const owned = await withAsterisk(t);
+  const { ari, ariPassword } = owned;
+  const { sipUdpPort: sipPort, ariUrl, ariUser } = owned.asterisk;
   // The channels in the bridges the controller made for calls (one call at a time here).
   const bridgedChannels = async () => (await ariGet<{ name: string; channels: string[] }[]>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-leg-')).flatMap((b) => b.channels);
-  const env = { TELEPHONY: 'external', ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '120' };
+  const env = { ...owned.env, OFFER_TIMEOUT_S: '120' };
 
   const cluster = await withCluster(t);
   const a = await cluster.startNode('node-a', env);
