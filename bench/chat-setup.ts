@@ -113,16 +113,19 @@ export async function openSockets(state: Chats, customerUrl: string, agentUrl: s
   };
 }
 
-// Acknowledgements (stored durably) the customers' sockets receive while `during` runs.
-export async function countAcks<T>(customers: WebSocket[], during: () => Promise<T>): Promise<{ result: T; acks: number }> {
-  let acks = 0;
+// Counts the acknowledgements (each sent once the message is stored durably) the customers' sockets receive.
+export function ackCounter(customers: WebSocket[]): { readonly count: number; stop(): void } {
+  let count = 0;
   const onFrame = (data: unknown) => {
-    if (String(data).startsWith('{"type":"ack"')) acks += 1;
+    if (String(data).startsWith('{"type":"ack"')) count += 1;
   };
   for (const c of customers) c.on('message', onFrame);
-  try {
-    return { result: await during(), acks };
-  } finally {
-    for (const c of customers) c.off('message', onFrame);
-  }
+  return {
+    get count() {
+      return count;
+    },
+    stop: () => {
+      for (const c of customers) c.off('message', onFrame);
+    },
+  };
 }
