@@ -36,10 +36,12 @@ const appendEntries: BulkInsert = {
 export class PgInteractionStore extends PgStore implements InteractionStore {
   // The reads of the hot paths, each batched (read-batcher.ts): a customer send looks its client id up
   // first (TimelineWriter.appendOnce); a follower reads each touched chat's new entries, then its row.
+  // LATERAL: each key is an index lookup, as its own query was; a plain join may be planned as a hash
+  // join over the whole timeline, slower with every message stored.
   readonly #byClientId = new ReadBatcher<{ interactionId: string; clientId: string }, TimelineEntry | undefined>(async (keys) => {
     const rows = await this.all(
-      `SELECT t.* FROM timeline t JOIN unnest($1::text[], $2::text[]) AS k(interaction_id, client_id)
-       ON t.interaction_id = k.interaction_id AND t.client_id = k.client_id`,
+      `SELECT t.* FROM unnest($1::text[], $2::text[]) AS k(interaction_id, client_id)
+       CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND client_id = k.client_id) t`,
       toEntry,
       keys.map((k) => k.interactionId),
       keys.map((k) => k.clientId),
@@ -51,7 +53,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   readonly #entriesAfter = new ReadBatcher<{ interactionId: string; afterSeq: number }, TimelineEntry[]>(async (keys) => {
     const rows = await this.all(
       `SELECT k.n, t.* FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS k(interaction_id, after_seq, n)
-       JOIN timeline t ON t.interaction_id = k.interaction_id AND t.seq > k.after_seq ORDER BY k.n, t.seq`,
+       CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND seq > k.after_seq) t ORDER BY k.n, t.seq`,
       (row) => ({ n: Number(row.n), entry: toEntry(row) }),
       keys.map((k) => k.interactionId),
       keys.map((k) => k.afterSeq),
