@@ -1,13 +1,15 @@
 // bench:chat — N concurrent customer chats sending messages through the real server (stored durably,
 // then pushed as HTML fragments to the agents' desktop sockets), against a bare `ws` relay measured in
 // the same run. Usage: npm run bench:chat [-- --chats 1000 --seconds 6 --cycles 2 --window 2 --rate 10000]
+// With --cluster: two nodes on PostgreSQL against one node on SQLite instead (chat-cluster.ts; --rate
+// defaults to 5000 there, and --profile DIR has both nodes write a CPU profile there).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { WebSocket } from 'ws';
-import { login } from '../test/helpers/fixtures.ts';
+import type { WebSocket } from 'ws';
 import { removeDir, startServer, type TestServer } from '../test/helpers/server.ts';
+import { benchEnv, createChats, inBatches, open, openSockets } from './chat-setup.ts';
 import { pool, runLoad, runPaced, type LoadResult } from './load.ts';
 
 const { values } = parseArgs({
@@ -16,31 +18,18 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '6' },
     cycles: { type: 'string', default: '2' },
     window: { type: 'string', default: '2' },
-    rate: { type: 'string', default: '10000' },
+    rate: { type: 'string' },
+    profile: { type: 'string' },
+    cluster: { type: 'boolean', default: false },
   },
 });
 const CHATS = Number(values.chats);
 const SECONDS = Number(values.seconds);
 const CYCLES = Number(values.cycles);
 const WINDOW = Number(values.window);
-const RATE = Number(values.rate);
+// The cluster's target is 5,000 messages a second; one node's is 10,000.
+const RATE = Number(values.rate ?? (values.cluster ? 5000 : 10000));
 const TEXT = ' — my car broke down on the highway near exit 12, the engine light is on and it will not restart.';
-
-function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-async function inBatches<T>(count: number, size: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += size) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, j) => fn(i + j)))));
-  }
-  return out;
-}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -73,55 +62,16 @@ async function round(setup: Setup, seconds = SECONDS, paced = false): Promise<Lo
 
 // The real server with CHATS chats, each accepted by agent1 or agent2, whose desktop sockets follow them.
 async function setUpProduct(): Promise<Setup & { server: TestServer; firstLoadKb: number }> {
-  // Every bench customer comes from 127.0.0.1 and sends as fast as it is acknowledged: the abuse limits
-  // (a few dozen chats an hour from one address, two messages a second in a chat) are lifted.
-  const server = await startServer({
-    env: { MAX_CHATS_PER_AGENT: String(CHATS), OFFER_TIMEOUT_S: '3600', CHATS_PER_ADDRESS_PER_HOUR: '1000000000', MESSAGES_PER_CHAT_PER_MINUTE: '1000000000' },
-  });
-  const agents = await Promise.all(['agent1', 'agent2'].map((name) => login(server, name, 'demo')));
-  const firstLoadKb = await desktopFirstLoad(server, agents[0]!.cookie);
-  const post = (path: string, agent: { cookie: string; csrf: string }, body = '') =>
-    fetch(server.url + path, {
-      method: 'POST',
-      headers: { cookie: agent.cookie, 'x-csrf-token': agent.csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' },
-      body,
-    });
-  for (const agent of agents) await post('/desktop/presence', agent, 'presence=ready');
-  const agentSockets = await Promise.all(
-    agents.map((a) => open(server.url.replace('http', 'ws') + '/desktop/ws', { cookie: a.cookie, origin: server.url })),
-  );
-
-  const chats = await inBatches(CHATS, 50, async (i) => {
-    const res = await fetch(`${server.url}/api/v1/chats`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'roadside', name: `Bench customer ${i}`, phone: `+1555${String(1000000 + i)}` }),
-    });
-    return (await res.json()) as { id: string; token: string };
-  });
-  // Offers go one at a time per agent, oldest chat first: accept them in that order.
-  const owner: number[] = [];
-  for (const chat of chats) {
-    for (let attempt = 0; owner.length < chats.indexOf(chat) + 1; attempt++) {
-      const which = attempt % 2;
-      const res = await post(`/desktop/interactions/${chat.id}/accept`, agents[which]!);
-      await res.arrayBuffer();
-      if (res.ok) owner.push(which);
-      else if (attempt > 50) throw new Error(`chat ${chat.id} was never offered`);
-    }
-  }
-  chats.forEach((chat, i) => agentSockets[owner[i]!]!.send(JSON.stringify({ type: 'sync', interaction: chat.id, after: 0 })));
-  const customers = await inBatches(CHATS, 100, (i) =>
-    open(`${server.url.replace('http', 'ws')}/api/v1/chats/${chats[i]!.id}/events?token=${chats[i]!.token}&after=1000000`),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // let the sync replies drain
+  const server = await startServer({ env: benchEnv(CHATS) });
+  const state = await createChats(server.url, server.url, CHATS);
+  const firstLoadKb = await desktopFirstLoad(server, state.agents[0]!.cookie);
+  const sockets = await openSockets(state, server.url, server.url);
   return {
-    customers,
-    agents: agentSockets,
+    ...sockets,
     server,
     firstLoadKb,
     async close() {
-      for (const ws of [...customers, ...agentSockets]) ws.terminate();
+      sockets.close();
       await server.stop();
       await removeDir(server.dataDir);
     },
@@ -177,65 +127,72 @@ function gzipGet(url: string, cookie: string): Promise<{ wireBytes: number; body
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-// Both set up side by side, then measured in alternation (baseline, product, product, baseline, and
-// again for each cycle), so a slower or faster stretch of this shared machine weighs on both alike:
-// its speed drifts by 15% or more within a minute, more than one long round per system can average out.
-const relay = await setUpBaseline();
-const product = await setUpProduct();
-const baselineRounds: LoadResult[] = [];
-const productRounds: LoadResult[] = [];
-const pacedBaseline: LoadResult[] = [];
-const pacedProduct: LoadResult[] = [];
-const order: Array<'baseline' | 'product'> = [];
-let peakRss = 0;
-try {
-  // An untimed round each first: the load generator's code and both servers' are compiled by then.
-  await round(relay, 2);
-  await round(product, 2);
-  for (let cycle = 0; cycle < CYCLES; cycle++) {
-    for (const which of ['baseline', 'product', 'product', 'baseline'] as const) {
-      order.push(which);
-      if (which === 'baseline') {
-        baselineRounds.push(await round(relay));
-        continue;
+if (values.cluster) {
+  const { benchCluster } = await import('./chat-cluster.ts');
+  await benchCluster({ chats: CHATS, seconds: SECONDS, cycles: CYCLES, window: WINDOW, rate: RATE, text: TEXT, profileDir: values.profile });
+} else await singleNode();
+
+async function singleNode(): Promise<void> {
+  // Both set up side by side, then measured in alternation (baseline, product, product, baseline, and
+  // again for each cycle), so a slower or faster stretch of this shared machine weighs on both alike:
+  // its speed drifts by 15% or more within a minute, more than one long round per system can average out.
+  const relay = await setUpBaseline();
+  const product = await setUpProduct();
+  const baselineRounds: LoadResult[] = [];
+  const productRounds: LoadResult[] = [];
+  const pacedBaseline: LoadResult[] = [];
+  const pacedProduct: LoadResult[] = [];
+  const order: Array<'baseline' | 'product'> = [];
+  let peakRss = 0;
+  try {
+    // An untimed round each first: the load generator's code and both servers' are compiled by then.
+    await round(relay, 2);
+    await round(product, 2);
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      for (const which of ['baseline', 'product', 'product', 'baseline'] as const) {
+        order.push(which);
+        if (which === 'baseline') {
+          baselineRounds.push(await round(relay));
+          continue;
+        }
+        const rss = samplePeakRss(product.server.pid);
+        productRounds.push(await round(product));
+        peakRss = Math.max(peakRss, rss.stop());
       }
-      const rss = samplePeakRss(product.server.pid);
-      productRounds.push(await round(product));
-      peakRss = Math.max(peakRss, rss.stop());
     }
+    // Latency under the target load, in the same alternation: at their limits the closed loop's latencies
+    // only restate the throughput (Little's law: messages in flight / messages a second).
+    for (const which of ['baseline', 'product', 'product', 'baseline'] as const) {
+      if (which === 'baseline') pacedBaseline.push(await round(relay, SECONDS, true));
+      else pacedProduct.push(await round(product, SECONDS, true));
+    }
+  } finally {
+    await product.close();
+    await relay.close();
   }
-  // Latency under the target load, in the same alternation: at their limits the closed loop's latencies
-  // only restate the throughput (Little's law: messages in flight / messages a second).
-  for (const which of ['baseline', 'product', 'product', 'baseline'] as const) {
-    if (which === 'baseline') pacedBaseline.push(await round(relay, SECONDS, true));
-    else pacedProduct.push(await round(product, SECONDS, true));
+  const baseline = pool(baselineRounds);
+  const measured = pool(productRounds);
+  const tp = measured.throughput / baseline.throughput;
+  const p99 = measured.p99 / baseline.p99;
+  const row = (r: LoadResult) => ({ 'msg/s': fmt(r.throughput, 0), 'p50 ms': fmt(r.p50), 'p99 ms': fmt(r.p99), delivered: r.delivered });
+  console.log(`bench:chat — ${CHATS} chats, ${WINDOW} in flight per chat, ${CYCLES} cycles of rounds of ${SECONDS} s in the order baseline, product, product, baseline`);
+  const rows: Record<string, ReturnType<typeof row>> = {};
+  const counters = { baseline: 0, product: 0 };
+  for (const which of order) {
+    const n = counters[which]++;
+    rows[`${which} round ${n + 1}`] = row((which === 'baseline' ? baselineRounds : productRounds)[n]!);
   }
-} finally {
-  await product.close();
-  await relay.close();
+  rows['bare ws relay (baseline), all rounds'] = row(baseline);
+  rows['product (stored, rendered), all rounds'] = row(measured);
+  const pacedRelay = pool(pacedBaseline);
+  const pacedMeasured = pool(pacedProduct);
+  rows[`bare ws relay at ${RATE} msg/s`] = row(pacedRelay);
+  rows[`product at ${RATE} msg/s`] = row(pacedMeasured);
+  console.table(rows);
+  console.log(`throughput: product ${fmt(measured.throughput, 0)} msg/s (target >= 10000), ${fmt(tp, 2)}x the relay; at the limit p99 ${fmt(p99, 2)}x the relay's`);
+  console.log(
+    `latency at ${RATE} msg/s: product p99 ${fmt(pacedMeasured.p99)} ms, relay ${fmt(pacedRelay.p99)} ms: ${fmt(pacedMeasured.p99 / pacedRelay.p99, 2)}x (target <= 2x); delivered ${pacedMeasured.delivered} of ${pacedMeasured.sent} sent`,
+  );
+  console.log(`server peak RSS ${fmt(peakRss, 0)} MB at ${CHATS} chats (target < 300 MB)`);
+  console.log(`agent desktop first load, gzip JS+CSS: ${fmt(product.firstLoadKb)} KB (target <= 60 KB)`);
 }
-const baseline = pool(baselineRounds);
-const measured = pool(productRounds);
-const tp = measured.throughput / baseline.throughput;
-const p99 = measured.p99 / baseline.p99;
-const row = (r: LoadResult) => ({ 'msg/s': fmt(r.throughput, 0), 'p50 ms': fmt(r.p50), 'p99 ms': fmt(r.p99), delivered: r.delivered });
-console.log(`bench:chat — ${CHATS} chats, ${WINDOW} in flight per chat, ${CYCLES} cycles of rounds of ${SECONDS} s in the order baseline, product, product, baseline`);
-const rows: Record<string, ReturnType<typeof row>> = {};
-const counters = { baseline: 0, product: 0 };
-for (const which of order) {
-  const n = counters[which]++;
-  rows[`${which} round ${n + 1}`] = row((which === 'baseline' ? baselineRounds : productRounds)[n]!);
-}
-rows['bare ws relay (baseline), all rounds'] = row(baseline);
-rows['product (stored, rendered), all rounds'] = row(measured);
-const pacedRelay = pool(pacedBaseline);
-const pacedMeasured = pool(pacedProduct);
-rows[`bare ws relay at ${RATE} msg/s`] = row(pacedRelay);
-rows[`product at ${RATE} msg/s`] = row(pacedMeasured);
-console.table(rows);
-console.log(`throughput: product ${fmt(measured.throughput, 0)} msg/s (target >= 10000), ${fmt(tp, 2)}x the relay; at the limit p99 ${fmt(p99, 2)}x the relay's`);
-console.log(
-  `latency at ${RATE} msg/s: product p99 ${fmt(pacedMeasured.p99)} ms, relay ${fmt(pacedRelay.p99)} ms: ${fmt(pacedMeasured.p99 / pacedRelay.p99, 2)}x (target <= 2x); delivered ${pacedMeasured.delivered} of ${pacedMeasured.sent} sent`,
-);
-console.log(`server peak RSS ${fmt(peakRss, 0)} MB at ${CHATS} chats (target < 300 MB)`);
-console.log(`agent desktop first load, gzip JS+CSS: ${fmt(product.firstLoadKb)} KB (target <= 60 KB)`);

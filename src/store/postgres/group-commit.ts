@@ -9,8 +9,19 @@ import { inTransaction, type Query } from './transaction.ts';
 // it only runs statements. What it returns (or throws) is what its caller gets, once the batch commits.
 export type Write<T> = (query: Query) => Promise<T>;
 
+// Rows of one table that the writes of a batch insert together, in one statement (a multi-row INSERT),
+// instead of one statement each: one round trip to PostgreSQL for all of them.
+export interface BulkInsert {
+  // Inserts every row; says for each whether it was stored (false: its conflict clause skipped it).
+  insert(query: Query, rows: ReadonlyArray<readonly unknown[]>): Promise<boolean[]>;
+  // What the write whose row was skipped fails with (what its own `run` would have thrown).
+  skipped(row: readonly unknown[]): unknown;
+}
+
 interface Pending {
   run: Write<unknown>;
+  // The same write as one row of a bulk insert; `run` does it alone when the batch runs again.
+  row?: { into: BulkInsert; values: readonly unknown[] } | undefined;
   // What other nodes hear of this write (cluster/change-feed.ts), NOTIFYed in its transaction.
   changes: readonly Change[];
   resolve(value: unknown): void;
@@ -37,10 +48,12 @@ export class GroupCommit {
     this.#pool = pool;
   }
 
-  write<T>(run: Write<T>, changes: readonly Change[] = []): Promise<T> {
+  // With `row`, the write is that one row inserted (its result: undefined), gathered with the batch's
+  // other rows of the same bulk insert; `run` must do the same alone (the savepoint attempt runs it).
+  write<T>(run: Write<T>, changes: readonly Change[] = [], row?: Pending['row']): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreClosed());
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, changes, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ run, row, changes, resolve: resolve as (value: unknown) => void, reject });
       this.#draining ??= new Promise<void>((turn) => setImmediate(turn)).then(() => this.#drain());
     });
   }
@@ -64,7 +77,8 @@ export class GroupCommit {
     this.#draining = null;
   }
 
-  // The whole batch in one transaction. If a write fails, PostgreSQL aborts that transaction, so the
+  // The whole batch in one transaction, the rows of each bulk insert in one statement (a row its
+  // conflict clause skipped fails its write alone). If a write fails, PostgreSQL aborts that transaction, so the
   // batch runs again with each write in a savepoint of its own: the failed writes roll back alone and
   // the others commit together. Nothing is run again once COMMIT was sent: if it fails, or the
   // connection drops then, whether the batch is stored is unknown and every write of it fails.
@@ -72,16 +86,29 @@ export class GroupCommit {
     // Where the first attempt got to (an object: TypeScript does not see the closure assign it).
     const reached: { stage: 'begin' | 'writes' | 'commit' } = { stage: 'begin' };
     try {
-      const values = await inTransaction(this.#pool, async (query) => {
+      return await inTransaction(this.#pool, async (query) => {
         reached.stage = 'writes';
-        const out: unknown[] = [];
-        for (const pending of batch) out.push(await pending.run(query));
+        const out: Outcome[] = [];
+        const bulks = new Map<BulkInsert, number[]>();
+        for (const [i, pending] of batch.entries()) {
+          if (pending.row) {
+            out.push({ ok: true, value: undefined });
+            const rows = bulks.get(pending.row.into);
+            if (rows) rows.push(i);
+            else bulks.set(pending.row.into, [i]);
+          } else out.push({ ok: true, value: await pending.run(query) });
+        }
+        for (const [bulk, indexes] of bulks) {
+          const stored = await bulk.insert(query, indexes.map((i) => batch[i]!.row!.values));
+          indexes.forEach((i, k) => {
+            if (!stored[k]) out[i] = { ok: false, error: bulk.skipped(batch[i]!.row!.values) };
+          });
+        }
         // Delivered at COMMIT, never for a rolled-back batch: other nodes find the rows they are told of.
-        await notifyChanges(query, batch.flatMap((p) => p.changes));
+        await notifyChanges(query, batch.flatMap((p, i) => (out[i]!.ok ? p.changes : [])));
         reached.stage = 'commit';
         return out;
       });
-      return values.map((value) => ({ ok: true, value }));
     } catch (err) {
       if (reached.stage !== 'writes' || batch.length === 1) return batch.map(() => ({ ok: false, error: failure(err) }));
     }

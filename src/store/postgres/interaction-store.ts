@@ -4,13 +4,70 @@ import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import { clientIdTaken, interactionValues, timelineValues, toEntry, toInteraction } from '../rows.ts';
 import { pgPlaceholder, writeStatements } from '../sql.ts';
+import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
+import { ReadBatcher } from './read-batcher.ts';
+import type { Query } from './transaction.ts';
 
 const SQL = writeStatements(pgPlaceholder);
 // The client id's conflict inserts nothing and so returns no row; a repeated seq is an error.
 const INSERT_ENTRY = `${SQL.insertEntry} RETURNING seq`;
 
+// The same INSERT for many entries at once: one array per column (in TIMELINE_COLUMNS' order), the
+// same conflict clause. The rows it returns are those stored.
+const TIMELINE_TYPES = ['text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint'];
+const COLUMNS = 'interaction_id, seq, id, kind, author, agent_id, text, client_id, attachment, data, created_at';
+const INSERT_ENTRIES = `INSERT INTO timeline (${COLUMNS})
+  SELECT interaction_id, seq, id, kind, author, agent_id, text, client_id, attachment::jsonb, data::jsonb, created_at
+  FROM unnest(${TIMELINE_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) AS r(${COLUMNS})
+  ON CONFLICT (interaction_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+  RETURNING interaction_id, seq`;
+
+// Messages (entries that change nothing on their interaction) of one commit batch, in one statement.
+const appendEntries: BulkInsert = {
+  async insert(query: Query, rows: ReadonlyArray<readonly unknown[]>): Promise<boolean[]> {
+    const columns = TIMELINE_TYPES.map((_, c) => rows.map((row) => row[c]));
+    const stored = new Set((await query(INSERT_ENTRIES, columns)).rows.map((r: { interaction_id: string; seq: number }) => `${r.interaction_id}:${r.seq}`));
+    return rows.map((row) => stored.has(`${String(row[0])}:${String(row[1])}`));
+  },
+  skipped: (row) => conflict('client_id_taken', clientIdTaken(row[7] as string | null)),
+};
+
 export class PgInteractionStore extends PgStore implements InteractionStore {
+  // The reads of the hot paths, each batched (read-batcher.ts): a customer send looks its client id up
+  // first (TimelineWriter.appendOnce); a follower reads each touched chat's new entries, then its row.
+  // LATERAL: each key is an index lookup, as its own query was; a plain join may be planned as a hash
+  // join over the whole timeline, slower with every message stored.
+  readonly #byClientId = new ReadBatcher<{ interactionId: string; clientId: string }, TimelineEntry | undefined>(async (keys) => {
+    const rows = await this.all(
+      `SELECT t.* FROM unnest($1::text[], $2::text[]) AS k(interaction_id, client_id)
+       CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND client_id = k.client_id) t`,
+      toEntry,
+      keys.map((k) => k.interactionId),
+      keys.map((k) => k.clientId),
+    );
+    const found = new Map(rows.map((e) => [`${e.interactionId}\n${e.clientId}`, e]));
+    return keys.map((k) => found.get(`${k.interactionId}\n${k.clientId}`));
+  });
+
+  readonly #entriesAfter = new ReadBatcher<{ interactionId: string; afterSeq: number }, TimelineEntry[]>(async (keys) => {
+    const rows = await this.all(
+      `SELECT k.n, t.* FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS k(interaction_id, after_seq, n)
+       CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND seq > k.after_seq) t ORDER BY k.n, t.seq`,
+      (row) => ({ n: Number(row.n), entry: toEntry(row) }),
+      keys.map((k) => k.interactionId),
+      keys.map((k) => k.afterSeq),
+    );
+    const out = keys.map((): TimelineEntry[] => []);
+    for (const { n, entry } of rows) out[n - 1]!.push(entry);
+    return out;
+  });
+
+  readonly #rows = new ReadBatcher<string, InteractionRecord | undefined>(async (ids) => {
+    const rows = await this.all('SELECT * FROM interactions WHERE id = ANY($1::text[])', toInteraction, ids);
+    const found = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id));
+  });
   async loadOpenInteractions(): Promise<InteractionRecord[]> {
     // last_seq is saved with state changes only; messages move it on, so take it from the timeline.
     const rows = await this.all(
@@ -22,7 +79,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   getInteraction(id: string): Promise<InteractionRecord | undefined> {
-    return this.one('SELECT * FROM interactions WHERE id = $1', toInteraction, id);
+    return this.#rows.read(id);
   }
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
@@ -35,18 +92,23 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
     const upsert = interaction ? interactionValues(interaction) : null;
     const values = timelineValues(entry);
-    return this.writes.write(async (query) => {
-      if (upsert) await query(SQL.upsertInteraction, upsert);
-      const inserted = await query(INSERT_ENTRY, values);
-      if (inserted.rowCount === 0) throw conflict('client_id_taken', clientIdTaken(entry.clientId));
-    }, [{ kind: 'interaction', id: entry.interactionId, seq: entry.seq }]);
+    return this.writes.write(
+      async (query) => {
+        if (upsert) await query(SQL.upsertInteraction, upsert);
+        const inserted = await query(INSERT_ENTRY, values);
+        if (inserted.rowCount === 0) throw conflict('client_id_taken', clientIdTaken(entry.clientId));
+      },
+      [{ kind: 'interaction', id: entry.interactionId, seq: entry.seq }],
+      upsert ? undefined : { into: appendEntries, values },
+    );
   }
 
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
-    return this.one('SELECT * FROM timeline WHERE interaction_id = $1 AND client_id = $2', toEntry, interactionId, clientId);
+    return this.#byClientId.read({ interactionId, clientId });
   }
 
   listEntries(interactionId: string, query: { afterSeq?: number; kinds?: readonly TimelineKind[] } = {}): Promise<TimelineEntry[]> {
+    if (query.kinds === undefined) return this.#entriesAfter.read({ interactionId, afterSeq: query.afterSeq ?? 0 });
     return this.all(
       'SELECT * FROM timeline WHERE interaction_id = $1 AND seq > $2 AND ($3::text[] IS NULL OR kind = ANY($3)) ORDER BY seq',
       toEntry,

@@ -1,0 +1,47 @@
+// Reads of one kind asked for in the same turn of the event loop, and while the previous statement of
+// that kind runs, answered by one statement: under load a node asks the same read for hundreds of chats
+// at once (a follower catching up on every chat a commit batch touched), and one round trip to
+// PostgreSQL each would queue them on the pool. Each read is answered by a statement started after it
+// was asked, so it sees every write committed before it was asked, as a read of its own would.
+
+// At most this many reads in one statement.
+const MAX_BATCH = 1000;
+
+interface Asked<K, V> {
+  key: K;
+  resolve(value: V): void;
+  reject(err: unknown): void;
+}
+
+export class ReadBatcher<K, V> {
+  // Answers every key, in order, with one statement.
+  readonly #read: (keys: K[]) => Promise<V[]>;
+  #asked: Array<Asked<K, V>> = [];
+  #reading = false;
+
+  constructor(read: (keys: K[]) => Promise<V[]>) {
+    this.#read = read;
+  }
+
+  read(key: K): Promise<V> {
+    return new Promise<V>((resolve, reject) => {
+      this.#asked.push({ key, resolve, reject });
+      if (this.#reading) return;
+      this.#reading = true;
+      setImmediate(() => void this.#drain());
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#asked.length > 0) {
+      const batch = this.#asked.splice(0, MAX_BATCH);
+      try {
+        const values = await this.#read(batch.map((a) => a.key));
+        batch.forEach((a, i) => a.resolve(values[i]!));
+      } catch (err) {
+        for (const a of batch) a.reject(err);
+      }
+    }
+    this.#reading = false;
+  }
+}
