@@ -29,6 +29,8 @@ interface Waiter {
 export class WriteBatcher {
   readonly #worker: Worker;
   readonly #checkpointer: Worker;
+  // Taken at start: a thread that already died has no 'exit' left to wait for at close.
+  readonly #exited: Promise<unknown>[];
   readonly #inFlight = new Map<number, Waiter[]>();
   #queue: WriteBatch['writes'] = [];
   #waiters: Waiter[] = [];
@@ -42,6 +44,8 @@ export class WriteBatcher {
     // A checkpoint that fails loses nothing (the WAL holds the commits); the next one tries again.
     this.#checkpointer.on('message', (m: { checkpointFailed: string }) => onCheckpointError(new Error(m.checkpointFailed)));
     this.#checkpointer.on('error', onCheckpointError);
+    // Not events.once: that rejects on 'error', which the handlers above already answer.
+    this.#exited = [this.#checkpointer, this.#worker].map((w) => new Promise((resolve) => w.once('exit', resolve)));
     this.#worker.on('message', (reply: { id: number; outcomes: WriteOutcome[] }) => this.#settle(reply));
     this.#worker.on('error', (err) => {
       // Without its writer the store can promise nothing: fail what waits and everything after.
@@ -81,14 +85,13 @@ export class WriteBatcher {
   // Flushes, waits for every write sent, then stops the checkpointer and the writer (each closes its
   // connection).
   async close(): Promise<void> {
-    const checkpointerExited = once(this.#checkpointer, 'exit');
+    const [checkpointerExited, writerExited] = this.#exited;
     this.#checkpointer.postMessage('close');
     await checkpointerExited;
     this.flush();
     while (this.#inFlight.size > 0 && !this.#failed) await once(this.#worker, 'message');
-    const exited = once(this.#worker, 'exit');
     this.#worker.postMessage('close');
-    await exited;
+    await writerExited;
   }
 
   #settle({ id, outcomes }: { id: number; outcomes: WriteOutcome[] }): void {
