@@ -49,6 +49,13 @@ export class Administration {
     return agent;
   }
 
+  // The floor's pages (/supervisor): supervisors and admins.
+  async requireSupervisor(agentId: string): Promise<Agent> {
+    const agent = await this.#directory.getAgent(agentId);
+    if (!agent || agent.disabled || (agent.role !== 'supervisor' && agent.role !== 'admin')) throw forbidden('supervisors_only', 'Only supervisors and admins may open this page.');
+    return agent;
+  }
+
   listServices(): Promise<Service[]> {
     return this.#directory.listServices();
   }

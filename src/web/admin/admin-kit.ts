@@ -7,11 +7,11 @@ import type { Views } from '../views.ts';
 // What the admin pages share: the admins-only gate, reading form fields, and turning a refusal into
 // the same page with each message next to its field (nothing was changed).
 
-// After requireAgent: the session's agent must be an enabled admin, checked on every request (a role
-// taken away counts at once). Others get a 403 page.
-export function adminsOnly(admin: Administration, views: Views): RequestHandler {
+// After requireAgent: the session's agent must hold the role `check` asks for, checked on every request
+// (a role taken away counts at once). Others get a 403 page.
+function roleGate(check: (agentId: string) => Promise<unknown>, views: Views): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    admin.requireAdmin(req.agentSession!.agentId).then(
+    check(req.agentSession!.agentId).then(
       () => next(),
       (err: unknown) => {
         if (!(err instanceof DomainError)) return next(err);
@@ -20,6 +20,11 @@ export function adminsOnly(admin: Administration, views: Views): RequestHandler 
     );
   };
 }
+
+export const adminsOnly = (admin: Administration, views: Views): RequestHandler => roleGate((id) => admin.requireAdmin(id), views);
+
+// The supervisor's pages and actions: supervisors and admins.
+export const supervisorsOnly = (admin: Administration, views: Views): RequestHandler => roleGate((id) => admin.requireSupervisor(id), views);
 
 type Body = Record<string, unknown>;
 const bodyOf = (req: Request): Body => (req.body ?? {}) as Body;
