@@ -48,18 +48,27 @@ export function floorRows(open: Iterable<InteractionRecord>): FloorRow[] {
   return [...open].map(floorRow).sort((a, b) => rank(a) - rank(b) || a.createdAt - b.createdAt);
 }
 
-// The wallboard's read model: the milestones of every interaction since the chart's first hour,
-// read from the store once, then kept up to date from the domain's events (on a cluster's follower,
-// the replica's), so a wallboard costs one pass over today's interactions in memory, never a query.
-export class FloorStats {
+// The open interactions and any one by id (the registry, Interactions).
+export interface FloorRegistry {
+  all(): InteractionRecord[];
+  find(interactionId: string): Promise<InteractionRecord | undefined>;
+}
+
+// What supervisors read: every live interaction, any interaction by id, and the wallboard. The
+// wallboard's read model holds the milestones of every interaction since the chart's first hour, read
+// from the store once, then kept up to date from the domain's events (on a cluster's follower, the
+// replica's), so a wallboard costs one pass over today's interactions in memory, never a query.
+export class Floor {
   readonly #store: FloorStore;
   readonly #clock: Clock;
+  readonly #registry: FloorRegistry;
   readonly #seen = new Map<string, Milestones>();
   #loaded: Promise<void> | undefined;
 
-  constructor(deps: { store: FloorStore; events: DomainEvents; clock: Clock }) {
+  constructor(deps: { store: FloorStore; events: DomainEvents; clock: Clock; registry: FloorRegistry }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
+    this.#registry = deps.registry;
     deps.events.subscribe((event) => {
       if (event.type === 'interaction_changed' || (event.type === 'entry_appended' && event.entry.kind === 'call')) {
         this.#seen.set(event.interaction.id, milestonesOf(event.interaction));
@@ -77,11 +86,24 @@ export class FloorStats {
     return this.#loaded;
   }
 
-  // `open`: the registry's open interactions, current by definition (one opened before the window
-  // and still waiting is only there).
-  async figures(services: ReadonlyArray<{ id: string; serviceLevelSeconds?: number }>, agents: Iterable<FloorAgent>, open: Iterable<InteractionRecord>): Promise<ServiceFigures[]> {
+  now(): number {
+    return this.#clock.now();
+  }
+
+  live(): FloorRow[] {
+    return floorRows(this.#registry.all());
+  }
+
+  // Supervisors may open any interaction, open or ended.
+  find(interactionId: string): Promise<InteractionRecord | undefined> {
+    return this.#registry.find(interactionId);
+  }
+
+  // The open interactions are taken as the registry has them now (one opened before the window and
+  // still waiting is only there).
+  async figures(services: ReadonlyArray<{ id: string; serviceLevelSeconds?: number }>, agents: Iterable<FloorAgent>): Promise<ServiceFigures[]> {
     await this.#load();
-    for (const rec of open) this.#seen.set(rec.id, milestonesOf(rec));
+    for (const rec of this.#registry.all()) this.#seen.set(rec.id, milestonesOf(rec));
     const now = this.#clock.now();
     const window = floorWindow(now);
     // Yesterday's interactions leave as the window moves on; open ones stay whatever their age.

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { DomainEvents } from '../../src/domain/events.ts';
 import { floorWindow, serviceFigures, type Milestones } from '../../src/domain/floor-stats.ts';
-import { FloorStats, floorRows } from '../../src/domain/floor.ts';
+import { Floor, floorRows } from '../../src/domain/floor.ts';
 import { ManualClock } from '../helpers/fake-ports.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
 
@@ -98,13 +98,14 @@ t.test('the read model: read from the store once, then kept by events; open chat
   const events = new DomainEvents((err) => t.fail(String(err)));
   let reads = 0;
   const store = { listMilestonesSince: async () => (reads++, [chat('stored', { acceptedAt: NOON - HOUR + 5 * S, endedAt: NOON - HOUR + 65 * S })]) };
-  const stats = new FloorStats({ store, events, clock });
-  const open = interactionRecord({ id: 'live', serviceId: 'roadside', createdAt: NOON - 40 * S, state: 'queued' });
-  const first = await stats.figures(services, [], [open]);
+  let open = [interactionRecord({ id: 'live', serviceId: 'roadside', createdAt: NOON - 40 * S, state: 'queued' })];
+  const stats = new Floor({ store, events, clock, registry: { all: () => open, find: async () => undefined } });
+  const first = await stats.figures(services, []);
   t.match(first[0], { chatsHandled: 1, waiting: 1, longestWaitMs: 40 * S });
   const ended = interactionRecord({ id: 'live', serviceId: 'roadside', createdAt: NOON - 40 * S, acceptedAt: NOON - 30 * S, endedAt: NOON, state: 'ended' });
   events.emit({ type: 'interaction_changed', interaction: ended, previousOfferedTo: null });
-  const second = await stats.figures(services, [], []);
+  open = [];
+  const second = await stats.figures(services, []);
   t.match(second[0], { chatsHandled: 2, waiting: 0, averageHandleMs: 45 * S });
   t.equal(reads, 1, 'the store was read once');
 });
