@@ -70,6 +70,8 @@ export class Floor {
     this.#clock = deps.clock;
     this.#registry = deps.registry;
     deps.events.subscribe((event) => {
+      // Until someone opens the floor, the store has it all: nothing is kept here.
+      if (this.#loaded === undefined) return;
       if (event.type === 'interaction_changed' || (event.type === 'entry_appended' && event.entry.kind === 'call')) {
         this.#seen.set(event.interaction.id, milestonesOf(event.interaction));
       }
