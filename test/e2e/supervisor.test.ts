@@ -2,17 +2,11 @@
 // appears, then shows its agent), opens Monitor and sees the conversation arrive live, with no control
 // that acts on it, and the customer's text shown as text.
 import t from 'tap';
-import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { logInPage, pageMaker, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 t.test('a supervisor sees a new chat appear on the floor and follows its timeline live on Monitor', async (t) => {
   const server = await withServer(t);
-  const browser = await withBrowser(t);
-  const pageErrors: string[] = [];
-  const newPage = async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  };
+  const { newPage, pageErrors } = pageMaker(await withBrowser(t));
   const supervisor = await newPage();
   const agent = await newPage();
   const customer = await newPage();
