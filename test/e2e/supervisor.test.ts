@@ -33,7 +33,7 @@ t.test('a supervisor sees a new chat appear on the floor and follows its timelin
   await row.filter({ hasText: 'Agent Two' }).filter({ hasText: 'In progress' }).waitFor();
   t.pass('then its agent, in progress');
 
-  await row.getByRole('link', { name: `Monitor ${name}` }).click();
+  await row.getByRole('link', { name: 'Monitor', exact: true }).click();
   await supervisor.locator('#connection[data-state="open"]').waitFor();
   await supervisor.getByText('Agent Two accepted the chat').waitFor();
   t.equal(await supervisor.getByRole('button').count(), 0, 'Monitor has no button');
