@@ -46,6 +46,25 @@ t.test('agents get 403 on every supervisor page, action and on its socket; super
   t.notMatch((await page(agent2, '/desktop')).html, 'href="/supervisor"', "an agent's does not");
 });
 
+t.test('a supervisor made an agent sees nothing more: its floor socket closes at the next change, its pages answer 403', async (t) => {
+  const form = new URLSearchParams({ username: 'sup2', displayName: 'Sue Pervisor', role: 'supervisor', password: 'supervisor pass 2' });
+  const created = await fetch(`${server.url}/admin/agents`, { method: 'POST', headers: { cookie: agent1.cookie, 'x-csrf-token': agent1.csrf, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  t.equal(created.status, 200);
+  await created.text();
+  const sue = await login(server, 'sup2', 'supervisor pass 2');
+  const probe = await floorSocket(sue);
+  await probe.waitFor((f) => f.includes('id="floor-interactions"'), 'the floor');
+  const closed = new Promise<number>((resolve) => probe.ws.once('close', (code) => resolve(code)));
+  const demoted = await agentPost(agent1, '/admin/agents/sup2', { displayName: 'Sue Pervisor', role: 'agent' });
+  t.equal(demoted.status, 200);
+  await demoted.text();
+  const chat = await api.createChat();
+  t.teardown(async () => void (await api.end(chat)).text());
+  t.equal(await closed, 4403, 'closed with "not allowed"');
+  t.notOk(probe.frames.some((f) => f.includes(chat.id)), 'the new chat never reached it');
+  t.equal((await page(sue, '/supervisor')).status, 403);
+});
+
 t.test('the floor lists every live interaction with service, agent, customer, state and media, and the agents with their presence', async (t) => {
   const active = await acceptedChat(t, api, agent1, { name: 'Alan Active' });
   // Nobody is Ready now: it waits.

@@ -42,9 +42,19 @@ export class SupervisionSockets {
     const write = (frame: string) => {
       if (ws.readyState === ws.OPEN) ws.send(frame);
     };
+    // The role is asked again before anything goes out, as the pages ask on every request: a
+    // supervisor made an agent sees nothing more (the socket closes; its reconnects are refused).
+    const allowed = <T>(what: Promise<T>): Promise<T> =>
+      this.authorize(agentId).then(
+        () => what,
+        (err: unknown) => {
+          ws.close(NOT_ALLOWED, 'supervisors only');
+          throw err;
+        },
+      );
     const stops: Array<() => void> = [];
     if (url.searchParams.get('view') === 'floor') {
-      stops.push(this.#floor.join(write));
+      stops.push(this.#floor.join((frame) => void allowed(Promise.resolve(frame)).then(write, () => undefined)));
       // A (re)connected page gets the floor as it is now: nothing missed while away.
       this.#presenter.floorFragments(true).then(write, onError);
     }
@@ -52,20 +62,20 @@ export class SupervisionSockets {
     const feeds = new Map<string, TimelineFeed>();
 
     const monitor = async (interactionId: string, afterSeq: number) => {
-      const rec = await this.#presenter.interaction(interactionId);
+      const rec = await allowed(this.#presenter.interaction(interactionId));
       let feed = feeds.get(rec.id);
       if (!feed) {
         feed = new TimelineFeed({
           afterSeq,
           read: (after) => this.#center.timeline(rec.id, after),
-          send: (entries) => outbox.push(this.#presenter.entries(rec, entries).then((views) => this.#presenter.appendedEntries([{ appendTo: rec.id, entries: views }]))),
+          send: (entries) => outbox.push(allowed(this.#presenter.entries(rec, entries)).then((views) => this.#presenter.appendedEntries([{ appendTo: rec.id, entries: views }]))),
           onError,
         });
         feeds.set(rec.id, feed);
         const onEvent = (event: DomainEvent) => {
           if (event.type === 'entry_appended') feed!.push(event.entry);
           const parts = partsChangedBy(event);
-          if (parts && 'interaction' in event) outbox.push(this.#presenter.monitorFragments(event.interaction, parts));
+          if (parts && 'interaction' in event) outbox.push(allowed(this.#presenter.monitorFragments(event.interaction, parts)));
         };
         stops.push(this.#hub.onInteraction(rec.id, onEvent));
         // A page that was away may show the call and state as they were then.
@@ -89,6 +99,9 @@ export class SupervisionSockets {
     ws.on('error', (err) => this.#logger.debug({ err, agentId }, 'supervisor socket error'));
   }
 }
+
+// A WebSocket close code of the application range: "this page is not yours to see any more".
+export const NOT_ALLOWED = 4403;
 
 // Which parts of a Monitor page an event redraws (entries are the feed's).
 function partsChangedBy(event: DomainEvent): { status?: boolean; call?: boolean; context?: boolean } | null {
