@@ -83,8 +83,8 @@ export interface FloorInput {
   agents: Iterable<FloorAgent>;
 }
 
-// A chat handled today: accepted by an agent, and ended today.
-const handledIn = (m: Milestones, from: number, to = Infinity) => m.acceptedAt !== null && m.endedAt !== null && m.endedAt >= from && m.endedAt < to;
+// A chat handled since `from`: accepted by an agent, and ended since.
+const handledSince = (m: Milestones, from: number) => m.acceptedAt !== null && m.endedAt !== null && m.endedAt >= from;
 
 export function serviceFigures(input: FloorInput): ServiceFigures[] {
   const { now, window } = input;
@@ -95,7 +95,7 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
     const all = byService.get(service.id)!;
     const targetSeconds = service.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS;
     const waiting = all.filter((m) => m.acceptedAt === null && m.endedAt === null);
-    const handled = all.filter((m) => handledIn(m, window.dayStart));
+    const handled = all.filter((m) => handledSince(m, window.dayStart));
     const level = serviceLevel(all, window.dayStart, now, targetSeconds * 1000);
     const presence: Record<Presence, number> = { ready: 0, not_ready: 0 };
     for (const a of agents) if (a.serviceIds.includes(service.id)) presence[a.presence] += 1;
@@ -130,15 +130,16 @@ function serviceLevel(all: Milestones[], dayStart: number, now: number, targetMs
   return { within, decided };
 }
 
+// One pass: each interaction counts in the hour it arrived and the hour it was handled.
 function hourBuckets(all: Milestones[], chartStart: number, now: number): HourBucket[] {
   const buckets: HourBucket[] = [];
-  for (let start = chartStart; start <= now; start += HOUR_MS) {
-    const end = start + HOUR_MS;
-    buckets.push({
-      start,
-      arrived: all.filter((m) => m.createdAt >= start && m.createdAt < end).length,
-      handled: all.filter((m) => handledIn(m, start, end)).length,
-    });
+  for (let start = chartStart; start <= now; start += HOUR_MS) buckets.push({ start, arrived: 0, handled: 0 });
+  const bucketOf = (at: number) => (at < chartStart ? undefined : buckets[Math.floor((at - chartStart) / HOUR_MS)]);
+  for (const m of all) {
+    const arrived = bucketOf(m.createdAt);
+    if (arrived) arrived.arrived += 1;
+    const handled = m.acceptedAt !== null && m.endedAt !== null ? bucketOf(m.endedAt) : undefined;
+    if (handled) handled.handled += 1;
   }
   return buckets;
 }
