@@ -7,23 +7,29 @@ const changesTheFloor = (event: DomainEvent) =>
 
 // The floor's live updates, shared by every supervisor's page on this node: a burst of changes makes
 // one render at most every `intervalMs`, sent to all (a busy floor costs renders per second, not per
-// event and page). Listens only while a page is open. Every `refreshMs` it renders anyway: waiting
+// event and page), and a big floor less often: each page is sent about `bytesPerSecond` at most. Listens
+// only while a page is open. Every `refreshMs` it renders anyway: waiting
 // chats cross their service's target with no event.
 export class FloorFeed {
   readonly #hub: EventHub;
   readonly #render: () => Promise<string>;
   readonly #onError: (err: unknown) => void;
   readonly #intervalMs: number;
+  readonly #bytesPerSecond: number;
+  // The wait before the next render: longer after a big frame.
+  #wait: number;
   readonly #refreshMs: number;
   readonly #pages = new Set<(frame: string) => void>();
   #stop: (() => void) | null = null;
   #pending: NodeJS.Timeout | null = null;
 
-  constructor(opts: { hub: EventHub; render: () => Promise<string>; onError: (err: unknown) => void; intervalMs?: number; refreshMs?: number }) {
+  constructor(opts: { hub: EventHub; render: () => Promise<string>; onError: (err: unknown) => void; intervalMs?: number; refreshMs?: number; bytesPerSecond?: number }) {
     this.#hub = opts.hub;
     this.#render = opts.render;
     this.#onError = opts.onError;
     this.#intervalMs = opts.intervalMs ?? 300;
+    this.#wait = this.#intervalMs;
+    this.#bytesPerSecond = opts.bytesPerSecond ?? 100_000;
     this.#refreshMs = opts.refreshMs ?? 15_000;
   }
 
@@ -60,8 +66,9 @@ export class FloorFeed {
     this.#pending = setTimeout(() => {
       this.#pending = null;
       this.#render().then((frame) => {
+        this.#wait = Math.max(this.#intervalMs, (frame.length / this.#bytesPerSecond) * 1000);
         for (const send of this.#pages) send(frame);
       }, this.#onError);
-    }, this.#intervalMs);
+    }, this.#wait);
   }
 }

@@ -8,6 +8,10 @@ import type { TimelineEntry } from '../../domain/timeline.ts';
 import type { DesktopPresenter } from '../desktop/presenter.ts';
 import { wallboardView } from './wallboard-view.ts';
 
+// The live list shows this many rows at most (waiting chats first, oldest first): the figures and the
+// count cover them all, and a bigger table would cost every supervisor's page more than it tells.
+export const LIVE_ROWS_SHOWN = 300;
+
 const STATE_LABEL: Record<InteractionState, string> = { queued: 'Waiting', offered: 'Offered', active: 'In progress', ended: 'Ended' };
 const CALL_LABEL: Record<CallLegState, string> = {
   dialing_agent: 'Ringing the agent',
@@ -54,7 +58,8 @@ export class SupervisorPresenter {
     const figures = await this.#floor.figures(services, agents);
     const names = new Map(services.map((s) => [s.id, s.name]));
     return {
-      interactions: await Promise.all(rows.map((row) => this.rowView(row, now, names))),
+      live: rows.length,
+      interactions: await Promise.all(rows.slice(0, LIVE_ROWS_SHOWN).map((row) => this.rowView(row, now, names))),
       agents: agents.map((a) => ({
         id: a.id,
         name: a.displayName,
