@@ -53,8 +53,11 @@ export class SupervisorPresenter {
     const [services, directory] = await Promise.all([this.#admin.listServices(), this.#admin.listAgents()]);
     const presence = new Map(this.#center.agents().map((a) => [a.agentId, a.presence]));
     const rows = this.#floor.live();
-    const enabled = directory.filter((a) => !a.disabled);
-    const agents = enabled.map((a) => ({ ...a, presence: presence.get(a.id) ?? 'not_ready' }));
+    const agents = directory
+      .filter((a) => !a.disabled)
+      .map((a) => ({ id: a.id, displayName: a.displayName, role: a.role, serviceIds: a.serviceIds, presence: presence.get(a.id) ?? 'not_ready' }));
+    const inProgress = new Map<string, number>();
+    for (const r of rows) if (r.agentId && r.state === 'active') inProgress.set(r.agentId, (inProgress.get(r.agentId) ?? 0) + 1);
     const figures = await this.#floor.figures(services, agents);
     const names = new Map(services.map((s) => [s.id, s.name]));
     return {
@@ -66,7 +69,7 @@ export class SupervisorPresenter {
         role: a.role,
         presence: a.presence,
         presenceLabel: a.presence === 'ready' ? 'Ready' : 'Not Ready',
-        open: rows.filter((r) => r.agentId === a.id && r.state === 'active').length,
+        open: inProgress.get(a.id) ?? 0,
         services: a.serviceIds.map((id) => names.get(id) ?? id).join(', ') || '—',
       })),
       wallboard: figures.map((f) => wallboardView(f, names.get(f.serviceId) ?? f.serviceId, now)),
