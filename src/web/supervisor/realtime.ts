@@ -44,9 +44,9 @@ export class SupervisionSockets {
     };
     // The role is asked again before anything goes out, as the pages ask on every request: a
     // supervisor made an agent sees nothing more (the socket closes; its reconnects are refused).
-    const allowed = <T>(what: Promise<T>): Promise<T> =>
+    const allowed = <T>(what: () => Promise<T>): Promise<T> =>
       this.authorize(agentId).then(
-        () => what,
+        () => what(),
         (err: unknown) => {
           ws.close(NOT_ALLOWED, 'supervisors only');
           throw err;
@@ -54,7 +54,7 @@ export class SupervisionSockets {
       );
     const stops: Array<() => void> = [];
     if (url.searchParams.get('view') === 'floor') {
-      stops.push(this.#floor.join((frame) => void allowed(Promise.resolve(frame)).then(write, () => undefined)));
+      stops.push(this.#floor.join((frame) => void allowed(async () => frame).then(write, () => undefined)));
       // A (re)connected page gets the floor as it is now: nothing missed while away.
       this.#presenter.floorFragments(true).then(write, onError);
     }
@@ -62,20 +62,21 @@ export class SupervisionSockets {
     const feeds = new Map<string, TimelineFeed>();
 
     const monitor = async (interactionId: string, afterSeq: number) => {
-      const rec = await allowed(this.#presenter.interaction(interactionId));
+      const rec = await allowed(() => this.#presenter.interaction(interactionId));
       let feed = feeds.get(rec.id);
+      if (!feed && feeds.size >= MONITORS_PER_SOCKET) throw new Error(`a page monitors at most ${MONITORS_PER_SOCKET} interactions`);
       if (!feed) {
         feed = new TimelineFeed({
           afterSeq,
           read: (after) => this.#center.timeline(rec.id, after),
-          send: (entries) => outbox.push(allowed(this.#presenter.entries(rec, entries)).then((views) => this.#presenter.appendedEntries([{ appendTo: rec.id, entries: views }]))),
+          send: (entries) => outbox.push(allowed(() => this.#presenter.entries(rec, entries)).then((views) => this.#presenter.appendedEntries([{ appendTo: rec.id, entries: views }]))),
           onError,
         });
         feeds.set(rec.id, feed);
         const onEvent = (event: DomainEvent) => {
           if (event.type === 'entry_appended') feed!.push(event.entry);
           const parts = partsChangedBy(event);
-          if (parts && 'interaction' in event) outbox.push(allowed(this.#presenter.monitorFragments(event.interaction, parts)));
+          if (parts && 'interaction' in event) outbox.push(allowed(() => this.#presenter.monitorFragments(event.interaction, parts)));
         };
         stops.push(this.#hub.onInteraction(rec.id, onEvent));
         // A page that was away may show the call and state as they were then.
@@ -99,6 +100,9 @@ export class SupervisionSockets {
     ws.on('error', (err) => this.#logger.debug({ err, agentId }, 'supervisor socket error'));
   }
 }
+
+// A Monitor page follows one interaction; a socket may follow a few (what it holds is bounded).
+const MONITORS_PER_SOCKET = 20;
 
 // A WebSocket close code of the application range: "this page is not yours to see any more".
 export const NOT_ALLOWED = 4403;
