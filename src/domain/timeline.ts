@@ -12,7 +12,10 @@ export type TimelineKind =
   | 'requeued'
   | 'call'
   | 'video'
-  | 'ended';
+  | 'ended'
+  // Closure: the agent's disposition and notes (after-call-work.ts), the customer's rating (rating.ts).
+  | 'wrap_up'
+  | 'rating';
 
 export interface AttachmentInfo {
   attachmentId: string;

@@ -1,13 +1,16 @@
 import { join } from 'node:path';
 import type { Directory, AttachmentStore, InteractionStore, SipCredentialStore } from '../domain/ports.ts';
 import type { SmsStore } from '../domain/sms-ports.ts';
+import type { ClosureStore } from '../domain/closure-ports.ts';
 import { FileAttachmentStore } from './files/attachment-store.ts';
 import { PgAttachmentStore } from './postgres/attachment-store.ts';
+import { PgClosureStore } from './postgres/closure-store.ts';
 import { openPostgres, type DatabaseHealth } from './postgres/database.ts';
 import { PgDirectory } from './postgres/directory-store.ts';
 import { PgInteractionStore } from './postgres/interaction-store.ts';
 import { PgSipCredentials } from './postgres/sip-credentials.ts';
 import { PgSmsStore } from './postgres/sms-store.ts';
+import { SqliteClosureStore } from './sqlite/closure-store.ts';
 import { SqliteDirectory } from './sqlite/directory-store.ts';
 import { openDurableDatabase } from './sqlite/durable-database.ts';
 import { SqliteInteractionStore } from './sqlite/interaction-store.ts';
@@ -24,6 +27,8 @@ export interface Stores {
   smsStore: SmsStore;
   sipCredentials: SipCredentialStore;
   attachments: AttachmentStore;
+  // Wrap-ups and ratings (closure-ports.ts).
+  closures: ClosureStore;
   // For /healthz's `database`.
   health(): Promise<DatabaseHealth & { engine: StoreEngine }>;
   // Waits for every write asked for, then closes.
@@ -54,6 +59,7 @@ async function openPostgresStores(url: string, onFailure: (err: unknown) => void
     smsStore: new PgSmsStore(database),
     sipCredentials: new PgSipCredentials(database),
     attachments: new PgAttachmentStore(database),
+    closures: new PgClosureStore(database),
     health: async () => ({ engine: 'postgresql', ...(await database.health()) }),
     close: () => database.close(),
   };
@@ -71,6 +77,7 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
     smsStore: new SqliteSmsStore(db, batcher),
     sipCredentials: new SqliteSipCredentials(db, batcher),
     attachments,
+    closures: new SqliteClosureStore(db, batcher),
     async health() {
       try {
         db.prepare('SELECT 1').get();

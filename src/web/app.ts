@@ -9,6 +9,7 @@ import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import type { Administration } from '../domain/administration.ts';
 import type { Floor } from '../domain/floor.ts';
+import type { Closure } from '../domain/closure.ts';
 import { accountRouter } from './account-routes.ts';
 import { administrationRouter } from './admin/index.ts';
 import type { TelephonyAdmin } from './admin/telephony-routes.ts';
@@ -16,6 +17,7 @@ import { authRouter } from './auth.ts';
 import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
 import { DesktopPresenter, type SmsDeliveries } from './desktop/presenter.ts';
+import { closureRouter } from './desktop/closure-routes.ts';
 import { mediaRouter } from './desktop/media-routes.ts';
 import { desktopVideoRouter } from './desktop/video-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
@@ -41,6 +43,8 @@ export type HealthCheck = () => Promise<Record<string, { state: string; detail?:
 export interface WebAppDeps {
   center: ContactCenter;
   admin: Administration;
+  // Wrap-up and ratings (domain/closure.ts).
+  closure: Closure;
   // What supervisors read: live interactions and the wallboard (/supervisor).
   floor: Floor;
   multimedia: MultimediaDesk;
@@ -65,7 +69,7 @@ export interface WebAppDeps {
 export function createWebApp(deps: WebAppDeps): { app: Express; presenter: DesktopPresenter; supervisor: SupervisorPresenter } {
   const { center, multimedia, sessions, logger } = deps;
   const views = new Views();
-  const presenter = new DesktopPresenter(center, multimedia, views, deps.mapTileUrl, deps.sms?.deliveries);
+  const presenter = new DesktopPresenter(center, multimedia, deps.closure, views, deps.mapTileUrl, deps.sms?.deliveries);
   const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter });
   const app = express();
   app.disable('x-powered-by');
@@ -128,6 +132,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(customerRouter(center, views));
   app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure, throttle: deps.rateLimits.login }));
   app.use(desktopRouter({ center, sessions, presenter }));
+  // After desktopRouter, whose guard (session, CSRF) covers every /desktop path.
+  app.use(closureRouter({ center, closure: deps.closure, presenter }));
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
   app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));

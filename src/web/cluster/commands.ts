@@ -41,6 +41,12 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     participantLeft: { fireAndForget: true },
     agentLeft: { fireAndForget: true },
   },
+  // Wrap-up and rating (domain/closure.ts); the leader holds who awaits a wrap-up.
+  closure: {
+    wrapUp: { touches: second },
+    rate: { touches: first },
+    awaitingWrapUp: {},
+  },
   admin: {
     saveService: {},
     setServiceDisabled: {},

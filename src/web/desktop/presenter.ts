@@ -1,4 +1,4 @@
-import type { AgentState } from '../../domain/agent-presence.ts';
+import { PRESENCE_LABELS, type AgentState } from '../../domain/agent-presence.ts';
 import { agentActions, agentRefusal, telephonyUnavailable } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
@@ -10,6 +10,8 @@ import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
 import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
 import type { Views } from '../views.ts';
 import { mediaView } from './media-view.ts';
+import { closureColumns, ratingSummary, wrapUpSummary, wrapUpView } from './closure-view.ts';
+import type { Closure } from '../../domain/closure.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -34,9 +36,11 @@ export class DesktopPresenter {
   readonly #names = new Map<string, string>();
   readonly #multimedia: MultimediaDesk;
   readonly #sms: SmsDeliveries | undefined;
+  readonly #closure: Closure;
 
-  constructor(center: ContactCenter, multimedia: MultimediaDesk, views: Views, tileUrl: string, sms?: SmsDeliveries) {
+  constructor(center: ContactCenter, multimedia: MultimediaDesk, closure: Closure, views: Views, tileUrl: string, sms?: SmsDeliveries) {
     this.#sms = sms;
+    this.#closure = closure;
     this.#center = center;
     this.#multimedia = multimedia;
     this.#views = views;
@@ -73,6 +77,7 @@ export class DesktopPresenter {
       customerName: rec.customer.name,
       phone: rec.customer.phone,
       serviceName: await this.serviceName(rec.serviceId),
+      wrapUp: rec.state === 'ended' ? await wrapUpView(rec, this.#closure, await this.#center.requireService(rec.serviceId)) : null,
       context: rec.context,
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,
@@ -118,12 +123,16 @@ export class DesktopPresenter {
     };
   }
 
+  // Open interactions, then the ended ones awaiting this agent's wrap-up (Done).
   async listItems(agentId: string) {
+    const open = this.#center.openInteractionsOf(agentId);
+    const awaiting = (await this.#closure.awaitingWrapUp(agentId)).filter((id) => !open.some((rec) => rec.id === id));
+    const ended = await Promise.all(awaiting.map((id) => this.#center.interactionForAgent(agentId, id)));
     return Promise.all(
-      this.#center.openInteractionsOf(agentId).map(async (rec) => ({
+      [...open, ...ended].map(async (rec) => ({
         id: rec.id,
         state: rec.state,
-        stateLabel: STATE_LABEL[rec.state],
+        stateLabel: rec.state === 'ended' ? 'Wrap-up' : STATE_LABEL[rec.state],
         canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null,
         customerName: rec.customer.name,
         serviceName: await this.serviceName(rec.serviceId),
@@ -142,6 +151,7 @@ export class DesktopPresenter {
         started: fmtDateTime(rec.createdAt),
         ended: fmtDateTime(rec.endedAt),
         endedBy: rec.endedBy ?? '—',
+        ...(await closureColumns(this.#closure, rec.id)),
       })),
     );
   }
@@ -157,7 +167,7 @@ export class DesktopPresenter {
   }
 
   presenceFragment(agent: AgentState, oob = false): string {
-    return this.render('partials/presence', { presence: agent.presence, oob });
+    return this.render('partials/presence', { presence: agent.presence, label: PRESENCE_LABELS[agent.presence], oob });
   }
 
   async panelFragment(rec: InteractionRecord): Promise<string> {
@@ -167,7 +177,7 @@ export class DesktopPresenter {
   // What changes in an open panel when the interaction changes state: its header and its composer.
   async stateFragments(rec: InteractionRecord): Promise<string> {
     const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
-    return this.render('partials/interaction-status', p) + this.render('partials/composer', p);
+    return this.render('partials/interaction-status', p) + this.render('partials/composer', p) + this.render('partials/wrap-up', p);
   }
 
   // A call or video change redraws the call area, the video area and the header (whose controls
@@ -245,6 +255,10 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
       return `Offered to ${agentName}`;
     case 'offer_expired':
       return `Offer to ${agentName} was not answered`;
+    case 'wrap_up':
+      return wrapUpSummary(e, agentName);
+    case 'rating':
+      return ratingSummary(e);
     case 'requeued':
       return `Back in the queue: ${agentName} was disabled`;
     case 'call': {

@@ -1,3 +1,4 @@
+import { PRESENCE_LABELS } from '../../domain/agent-presence.ts';
 import type { Administration } from '../../domain/administration.ts';
 import type { CallLegState } from '../../domain/call-leg.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
@@ -68,7 +69,7 @@ export class SupervisorPresenter {
         name: a.displayName,
         role: a.role,
         presence: a.presence,
-        presenceLabel: a.presence === 'ready' ? 'Ready' : 'Not Ready',
+        presenceLabel: PRESENCE_LABELS[a.presence],
         open: inProgress.get(a.id) ?? 0,
         services: a.serviceIds.map((id) => names.get(id) ?? id).join(', ') || '—',
       })),
