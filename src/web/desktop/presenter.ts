@@ -12,6 +12,7 @@ import type { Views } from '../views.ts';
 import { mediaView } from './media-view.ts';
 import { closureColumns, ratingSummary, wrapUpSummary, wrapUpView } from './closure-view.ts';
 import type { Closure } from '../../domain/closure.ts';
+import { fillPlaceholders } from '../../domain/canned-responses.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -84,6 +85,7 @@ export class DesktopPresenter {
       entries: await this.entries(rec, shown),
       canAccept: may.accept === null,
       canWrite: may.post_message === null,
+      canned: may.post_message === null ? await this.canned(rec) : [],
       media: mediaView(rec, may, this.#multimedia.capabilities.telephonyAway === true),
       channel: rec.channel,
       smsCount: rec.channel === 'sms' ? describeSegments(countSegments('')) : null,
@@ -207,6 +209,14 @@ export class DesktopPresenter {
   // Entries pushed to several open panels in one render: each group is appended to its panel's list.
   appendedEntries(groups: Array<{ appendTo: string; entries: object[] }>): string {
     return this.render('partials/entries', { groups });
+  }
+
+  // The service's canned responses for this chat: {customer_name} and {agent_name} filled.
+  private async canned(rec: InteractionRecord): Promise<string[]> {
+    const texts = (await this.#center.requireService(rec.serviceId)).cannedResponses ?? [];
+    if (texts.length === 0) return [];
+    const values = { customerName: rec.customer.name, agentName: rec.agentId ? await this.agentName(rec.agentId) : '' };
+    return texts.map((text) => fillPlaceholders(text, values));
   }
 
   async serviceName(id: string): Promise<string> {
