@@ -136,7 +136,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(closureRouter({ center, closure: deps.closure, presenter }));
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
-  app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));
+  app.use(administrationRouter({ admin: deps.admin, closure: deps.closure, sessions, views, telephony: deps.telephonyAdmin ?? null }));
   app.use(supervisorRouter({ admin: deps.admin, center, sessions, views, presenter: supervisor }));
   app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));
 
