@@ -114,6 +114,7 @@ async function main(): Promise<void> {
     numbers: smsNumbers,
     partWaitMs: config.smsPartWaitMs,
     senders: sms.senders,
+    ratings: closure,
     onError: (err, what) => logger.error({ err }, what),
   });
   let smsReplies = () => true;

@@ -26,6 +26,7 @@ import type { Metrics } from './metrics.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
 import { mobileVideoRouter } from './mobile-api/video-routes.ts';
+import { ratingRouter } from './mobile-api/rating-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
@@ -70,7 +71,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   const { center, multimedia, sessions, logger } = deps;
   const views = new Views();
   const presenter = new DesktopPresenter(center, multimedia, deps.closure, views, deps.mapTileUrl, deps.sms?.deliveries);
-  const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter });
+  const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter, closure: deps.closure });
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', trustProxyValue(deps.trustProxy));
@@ -124,6 +125,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones, deps.rateLimits));
   app.use('/api/v1', mobileVideoRouter(center, multimedia));
+  app.use('/api/v1', ratingRouter(center, deps.closure));
   app.use('/api/v1', (req) => {
     throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);
   });

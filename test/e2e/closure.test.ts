@@ -53,5 +53,19 @@ t.test('canned response, wrap-up until Done, then the next chat; the customer ra
   await agent.getByRole('button', { name: 'Accept' }).waitFor();
   t.equal((await api.chat(next)).state, 'offered', 'offered once Done');
   await eventually('the presence shown Ready', async () => ((await agent.locator('.presence-ready').count()) === 1 ? true : undefined));
+
+  // The customer rates the ended chat from the customer page; the agent's history shows it.
+  await customer.getByText('Chat ended').first().waitFor();
+  await customer.getByLabel('Rate').selectOption('4');
+  await customer.getByLabel('Comment').fill('Quick and kind');
+  await customer.getByRole('button', { name: 'Send rating' }).click();
+  await customer.getByText('Thank you for your rating.').waitFor();
+  t.notOk(await customer.getByLabel('Rate').isVisible(), 'the form is gone: one rating per chat');
+  await agent.goto(`${server.url}/desktop/history`);
+  await agent.getByRole('cell', { name: '4/5' }).waitFor();
+  await agent.getByRole('link', { name: 'Maria' }).click();
+  await agent.getByText('Customer rated 4/5: Quick and kind').waitFor();
+  await agent.getByText('Wrap-up by Agent One: Resolved. Notes: Customer safe, tow truck sent').waitFor();
+  t.pass('rating and wrap-up are on the timeline');
   t.same(pages.pageErrors, [], 'no script errors');
 });
