@@ -368,13 +368,19 @@ t.test('after a restart, replies that never got an answer from the gateway are s
 
 // ---- rating ------------------------------------------------------------------------------------------
 
-t.test('an ended SMS chat asks for a 1-5 reply; the reply is its rating, once; other texts open a chat', async (t) => {
-  const h = await makeDesk({ ratings: true });
-  const from = newPhone();
-  const id = await delivered(h, h.text(from, 'Flat tyre'));
+// An SMS chat from `from`, handled by alice and disconnected; the rating question has gone out.
+async function endedSmsChat(h: Desk, from: string, text: string): Promise<string> {
+  const id = await delivered(h, h.text(from, text));
   await acceptedBy(h, 'alice', id);
   await h.center.disconnect('alice', id);
   await h.desk.settled();
+  return id;
+}
+
+t.test('an ended SMS chat asks for a 1-5 reply; the reply is its rating, once; other texts open a chat', async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Flat tyre');
   t.match(h.sender.sent.at(-1), { to: from, from: ROADSIDE_NO, text: RATING_PROMPT }, 'the question goes to the customer');
   t.same(await delivered(h, h.text(from, ' 4 stars')), id, 'the reply rates the ended chat');
   t.match(h.closures.ratings.get(id), { score: 4, serviceId: 'roadside' });
@@ -388,19 +394,13 @@ t.test('an ended SMS chat asks for a 1-5 reply; the reply is its rating, once; o
 t.test('a text that is not a score, or a score after the question lapsed, opens a chat', async (t) => {
   const h = await makeDesk({ ratings: true });
   const from = newPhone();
-  const id = await delivered(h, h.text(from, 'Hello'));
-  await acceptedBy(h, 'alice', id);
-  await h.center.disconnect('alice', id);
-  await h.desk.settled();
+  const id = await endedSmsChat(h, from, 'Hello');
   const thanks = await delivered(h, h.text(from, 'thanks a lot'));
   t.not(thanks, id);
   t.equal(h.closures.ratings.size, 0);
   await h.center.endByCustomer(thanks);
   const other = newPhone();
-  const second = await delivered(h, h.text(other, 'Hi'));
-  await acceptedBy(h, 'alice', second);
-  await h.center.disconnect('alice', second);
-  await h.desk.settled();
+  const second = await endedSmsChat(h, other, 'Hi');
   h.clock.advance(RATING_REPLY_WINDOW_MS + 1);
   t.not(await delivered(h, h.text(other, '5')), second, 'too late: a new chat');
   t.equal(h.closures.ratings.size, 0);
