@@ -58,7 +58,7 @@ t.test('canned response, wrap-up until Done, then the next chat; the customer ra
   await customer.getByText('Chat ended').first().waitFor();
   await customer.getByLabel('Rate').selectOption('4');
   await customer.getByLabel('Comment').fill('Quick and kind');
-  await customer.getByRole('button', { name: 'Send rating' }).click();
+  await customer.getByRole('button', { name: 'Submit rating' }).click();
   await customer.getByText('Thank you for your rating.').waitFor();
   t.notOk(await customer.getByLabel('Rate').isVisible(), 'the form is gone: one rating per chat');
   await agent.goto(`${server.url}/desktop/history`);
