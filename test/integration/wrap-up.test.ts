@@ -3,7 +3,7 @@
 // Done; every refusal of Done is typed and changes nothing.
 import t, { type Test } from 'tap';
 import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
-import { fieldError } from '../helpers/desktop-html.ts';
+import { fieldError, presenceShown } from '../helpers/desktop-html.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
 
@@ -20,7 +20,7 @@ async function configureRoadside(t: Test, fields: Record<string, string>) {
   t.teardown(async () => void (await agentPost(agent1, '/admin/services/roadside', { ...BASE, wrapUpSeconds: '0' })).text());
 }
 
-const presenceOf = async (agent: Agent) => /class="presence-state presence-([a-z_]+)"/.exec(await (await agentGet(agent, '/desktop')).text())?.[1];
+const presenceOf = async (agent: Agent) => presenceShown(await (await agentGet(agent, '/desktop')).text());
 const wrapUp = (agent: Agent, id: string, form: Record<string, string>) => agentPost(agent, `/desktop/interactions/${id}/wrap-up`, form).then(text);
 
 t.test('an admin sets disposition codes, wrap-up time, what follows it and canned responses; each change is audited', async (t) => {
