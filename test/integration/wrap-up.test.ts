@@ -84,3 +84,10 @@ t.test('after Disconnect chat the agent is in wrap-up: no offer until Done, and 
   t.equal(timeline.html.match(/Wrap-up by Agent One: Resolved/g)?.length, 1, 'one timeline entry, by the agent');
   t.match(timeline.html, /Notes: Tow &lt;b&gt;sent&lt;\/b&gt;/, 'notes are text, not markup');
 });
+
+t.test('Done needs a session and its CSRF token', async (t) => {
+  const anonymous = await fetch(new URL('/desktop/interactions/any/wrap-up', agent1.baseUrl), { method: 'POST', headers: { 'hx-request': 'true' }, redirect: 'manual' });
+  t.equal(anonymous.status, 401, 'no session');
+  const forged = await agentPost(agent1, '/desktop/interactions/any/wrap-up', { disposition: 'Resolved' }, { csrf: null });
+  t.equal(forged.status, 403, 'no CSRF token');
+});
