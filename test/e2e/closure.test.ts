@@ -67,5 +67,14 @@ t.test('canned response, wrap-up until Done, then the next chat; the customer ra
   await agent.getByText('Customer rated 4/5: Quick and kind').waitFor();
   await agent.getByText('Wrap-up by Agent One: Resolved. Notes: Customer safe, tow truck sent').waitFor();
   t.pass('rating and wrap-up are on the timeline');
+
+  // When the customer ends the chat, the open panel gets the wrap-up form live.
+  await agent.goto(`${server.url}/desktop`);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await agent.locator('section.interaction .state-active').waitFor();
+  await api.end(next);
+  await agent.getByLabel('Disposition').waitFor();
+  await agent.locator('.presence-wrap_up').waitFor();
+  t.pass('wrap-up shown when the customer ended the chat');
   t.same(pages.pageErrors, [], 'no script errors');
 });
