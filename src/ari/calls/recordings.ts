@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallRecorder } from '../../domain/ports.ts';
+import { storedRecordingFile, type Ari } from '../client.ts';
+import { ignoreNotFound, isNotFound } from '../errors.ts';
+import { bridgeIdOf } from './channel-names.ts';
+
+export interface RecorderOptions {
+  ari: () => Ari; // the current connection (it changes after a reconnect)
+  format: 'wav' | 'wav16';
+  // How often, and how long, to ask whether Asterisk has closed a stopped recording's file.
+  pollMs?: number;
+  finishTimeoutMs?: number;
+}
+
+// Call recordings as ARI bridge recordings: the leg's mixing bridge is recorded, so the file holds
+// both voices mixed, in the bridge's own time. Named by the recording's id: that name is all a new
+// leader needs to find it again. Paused is ARI's "mute" (Asterisk writes silence: the file keeps the
+// call's clock), never ARI's "pause" (which cuts the time out of the file).
+export class AriRecorder implements CallRecorder {
+  readonly #o: RecorderOptions;
+
+  constructor(opts: RecorderOptions) {
+    this.#o = opts;
+  }
+
+  async start(legId: string, recordingId: string): Promise<void> {
+    await this.#o.ari().bridges.record({ bridgeId: bridgeIdOf(legId), name: recordingId, format: this.#o.format, ifExists: 'fail', beep: false, terminateOn: 'none', maxDurationSeconds: 0 });
+  }
+
+  pause(recordingId: string): Promise<void> {
+    return this.#o.ari().recordings.mute({ recordingName: recordingId });
+  }
+
+  resume(recordingId: string): Promise<void> {
+    return this.#o.ari().recordings.unmute({ recordingName: recordingId });
+  }
+
+  // Usually the call's bridge is gone already, which ended the recording; a stop is asked anyway.
+  async collect(recordingId: string): Promise<{ bytes: Buffer; contentType: string }> {
+    const ari = this.#o.ari();
+    await ari.recordings.stop({ recordingName: recordingId }).catch(ignoreNotFound);
+    await this.closed(ari, recordingId);
+    const { bytes } = await storedRecordingFile(ari, recordingId);
+    return { bytes, contentType: 'audio/wav' };
+  }
+
+  discard(recordingId: string): Promise<void> {
+    return this.#o.ari().recordings.deleteStored({ recordingName: recordingId }).catch(ignoreNotFound);
+  }
+
+  // The stored file exists from the first byte on: it is whole only once the live recording is done.
+  private async closed(ari: Ari, recordingId: string): Promise<void> {
+    const deadline = Date.now() + (this.#o.finishTimeoutMs ?? 10_000);
+    for (;;) {
+      const live = await ari.recordings.getLive({ recordingName: recordingId }).catch((err: unknown) => {
+        if (isNotFound(err)) return null;
+        throw err;
+      });
+      if (!live || live.state === 'done') return;
+      if (live.state === 'failed' || live.state === 'canceled') throw new Error(`Asterisk could not write the recording (${live.state}${live.cause ? `: ${live.cause}` : ''})`);
+      if (Date.now() > deadline) throw new Error(`Asterisk did not close the recording within ${this.#o.finishTimeoutMs ?? 10_000} ms (still ${live.state})`);
+      await sleep(this.#o.pollMs ?? 100);
+    }
+  }
+}
