@@ -144,6 +144,7 @@ async function main(): Promise<void> {
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
       onAvailability: (available) => multimedia.telephonyChanged(available),
+      onRecordingLost: (recordingId, cause) => recordings.recordingLost(recordingId, cause),
     });
     recordings.recover();
     // Retention: at once, then at least four times per retention period (hourly at most).

@@ -44,6 +44,8 @@ export interface AriEvent {
   endpoint?: AriEndpoint;
   // TextMessageReceived: From and To as Asterisk printed them, the body, and the request's headers.
   message?: { from: string; to: string; body?: string; variables?: Record<string, string> };
+  // RecordingStarted, RecordingFinished, RecordingFailed; target_uri is "bridge:{id}" for a bridge's.
+  recording?: AriLiveRecording & { target_uri?: string };
   timestamp?: string;
 }
 

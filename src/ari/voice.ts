@@ -52,6 +52,8 @@ export interface VoiceSinks {
   liveLegs: () => CallLeg[];
   // Whether calls can be made now (ARI up), told at every change: the rules refuse calls while not.
   onAvailability?: (available: boolean) => void;
+  // Asterisk ended a call's recording on its own while the call is up (it could not write the file).
+  onRecordingLost?: (recordingId: string, cause: string) => Promise<void>;
 }
 
 // Another adapter's share of the Stasis app (the SMS trunk's texts): it hears of every (re)connect,
@@ -293,6 +295,10 @@ class AriVoice implements Voice {
   private route(event: AriEvent, ari: Ari, sinks: VoiceSinks): void {
     if (this.#listeners.some((listener) => listener.handle(event))) return;
     if (this.#endpointStates.handle(event)) return;
+    const callUp = (legId: string) => this.telephony.legs.has(legId);
+    const lost = (recordingId: string, cause: string) =>
+      sinks.onRecordingLost?.(recordingId, cause).catch((err: unknown) => this.#logger.error({ err, recordingId }, 'noting a lost recording failed'));
+    if (this.recorder.handle(event, callUp, lost)) return;
     if (!this.telephony.handle(event, sinks.onCallEvent)) refuseStranger(ari, event, this.#logger);
   }
 

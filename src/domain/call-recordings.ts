@@ -55,6 +55,18 @@ export class CallRecordings {
     return this.toggle(agentId, interactionId, 'resume');
   }
 
+  // The telephony stopped a recording on its own while its call is up (it could not write the file):
+  // the call goes on unrecorded, and what Asterisk may hold of it is removed.
+  async recordingLost(recordingId: string, cause: string): Promise<void> {
+    for (const rec of this.#d.interactions.all()) {
+      const leg = rec.callLegs.find((l) => l.recording?.id === recordingId);
+      if (!leg?.recording || !isLive(leg) || !isRecordingLive(leg.recording)) continue;
+      applyRecordingEvent(leg.recording, 'fail', this.#d.clock.now(), `Asterisk stopped it (${cause})`);
+      await this.note(rec, leg, 'system');
+      await this.#d.recorder?.discard(recordingId);
+    }
+  }
+
   // After a restart or a failover (the leader's voice reconnected): recordings of calls that ended
   // meanwhile are collected now (Asterisk kept them); those of calls still up go on as they were.
   recover(): void {
@@ -94,8 +106,12 @@ export class CallRecordings {
     if (!service?.recordCalls || !recorder) return;
     const recording = newRecording(randomUUID(), leg.id, this.#d.clock.now());
     leg.recording = recording;
-    await recorder.start(leg.id, recording.id).catch((err: unknown) => applyRecordingEvent(recording, 'fail', this.#d.clock.now(), `could not start: ${why(err)}`));
-    await this.note(rec, leg, 'system');
+    const refused = await recorder.start(leg.id, recording.id).then(
+      () => false,
+      (err: unknown) => (applyRecordingEvent(recording, 'fail', this.#d.clock.now(), `could not start: ${why(err)}`), true),
+    );
+    // Lost while starting (recordingLost): that is on the timeline already.
+    if (refused || recording.state === 'recording') await this.note(rec, leg, 'system');
   }
 
   private async toggle(agentId: string, interactionId: string, event: 'pause' | 'resume'): Promise<CallRecording> {

@@ -169,3 +169,18 @@ t.test('playable: the agent of the call, not another agent', async (t) => {
   await expectDomainError(t, h.recordings.playable('bob', rid), 'forbidden', 'not_your_recording');
   await expectDomainError(t, h.recordings.playable('alice', 'nope'), 'not_found', 'recording_not_found');
 });
+
+t.test('a recording Asterisk stops on its own while the call is up: failed on the timeline, the call goes on', async (t) => {
+  const { h, id, leg, recorder, answer } = await recordedScene();
+  await answer();
+  const rid = leg.recording!.id;
+  await h.recordings.recordingLost(rid, 'it ended after 0 s');
+  t.match([leg.state, leg.recording], ['connected', { state: 'failed', cause: /Asterisk stopped it \(it ended after 0 s\)/ }]);
+  t.ok(recorder.calls.includes(`discard ${rid}`), 'what Asterisk holds of it is removed');
+  await h.recordings.recordingLost(rid, 'again');
+  await h.desk.releaseCall('alice', id);
+  await h.recordings.settled();
+  await h.store.settled();
+  t.same(recordingEntries(h, id), [['system', 'recording'], ['system', 'failed']], 'said once; nothing is collected after the call');
+  t.notOk(recorder.calls.includes(`collect ${rid}`));
+});

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallRecorder } from '../../domain/ports.ts';
-import { storedRecordingFile, type Ari } from '../client.ts';
-import { ignoreNotFound, isNotFound } from '../errors.ts';
-import { bridgeIdOf } from './channel-names.ts';
+import { storedRecordingFile, type Ari, type AriEvent } from '../client.ts';
+import { AriHttpError, ignoreNotFound, isNotFound } from '../errors.ts';
+import { bridgeIdOf, legIdOfBridge } from './channel-names.ts';
 
 export interface RecorderOptions {
   ari: () => Ari; // the current connection (it changes after a reconnect)
@@ -24,7 +24,12 @@ export class AriRecorder implements CallRecorder {
   }
 
   async start(legId: string, recordingId: string): Promise<void> {
-    await this.#o.ari().bridges.record({ bridgeId: bridgeIdOf(legId), name: recordingId, format: this.#o.format, ifExists: 'fail', beep: false, terminateOn: 'none', maxDurationSeconds: 0 });
+    await this.#o
+      .ari()
+      .bridges.record({ bridgeId: bridgeIdOf(legId), name: recordingId, format: this.#o.format, ifExists: 'fail', beep: false, terminateOn: 'none', maxDurationSeconds: 0 })
+      .catch((err: unknown) => {
+        throw err instanceof AriHttpError ? new Error(`Asterisk answered ${err.status} (${messageOf(err)})`, { cause: err }) : err;
+      });
   }
 
   pause(recordingId: string): Promise<void> {
@@ -44,6 +49,18 @@ export class AriRecorder implements CallRecorder {
     return { bytes, contentType: 'audio/wav' };
   }
 
+  // Recording events of the Stasis app. A recording that ends while its call is up ended on its own:
+  // Asterisk could not write it (it then says "done" after 0 s, or "failed"); `lost` hears it. One that
+  // ends after its call (whose leg is no longer tracked) is the normal end, collected by collect().
+  handle(event: AriEvent, callUp: (legId: string) => boolean, lost: (recordingId: string, cause: string) => void): boolean {
+    const recording = event.recording;
+    if (!event.type.startsWith('Recording') || !recording) return false;
+    if (event.type === 'RecordingStarted') return true;
+    const legId = legIdOfBridge(recording.target_uri?.replace(/^bridge:/, '') ?? '');
+    if (legId && callUp(legId)) lost(recording.name, recording.cause ?? `it ended after ${recording.duration ?? 0} s, with the call still up`);
+    return true;
+  }
+
   discard(recordingId: string): Promise<void> {
     return this.#o.ari().recordings.deleteStored({ recordingName: recordingId }).catch(ignoreNotFound);
   }
@@ -61,5 +78,14 @@ export class AriRecorder implements CallRecorder {
       if (Date.now() > deadline) throw new Error(`Asterisk did not close the recording within ${this.#o.finishTimeoutMs ?? 10_000} ms (still ${live.state})`);
       await sleep(this.#o.pollMs ?? 100);
     }
+  }
+}
+
+// ARI's refusals carry {"message": ...}: the words, without the JSON around them.
+function messageOf(err: AriHttpError): string {
+  try {
+    return (JSON.parse(err.message) as { message?: string }).message ?? err.message;
+  } catch {
+    return err.message;
   }
 }
