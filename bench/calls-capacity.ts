@@ -13,7 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../test/helpers/eventually.ts';
 import { cpuSeconds, customerAnswered, machineBusySeconds, rssMb, within, type AgentSeat, type Rig } from './calls-rig.ts';
 
-export type Mode = 'controller' | 'dialplan';
+// 'recorded': through the controller, with the service recording every call (bench:calls --record).
+export type Mode = 'controller' | 'dialplan' | 'recorded';
 
 export interface CapacityResult {
   mode: Mode;
@@ -57,7 +58,7 @@ export async function placeCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: s
 }
 
 async function startCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: string): Promise<void> {
-  if (mode === 'controller') {
+  if (mode !== 'dialplan') {
     const res = await rig.post(seat, `/desktop/interactions/${seat.chatId}/call`);
     const body = await res.text();
     if (!res.ok) throw new Error(`POST call: HTTP ${res.status} ${body.slice(0, 200)}`);
@@ -70,7 +71,7 @@ async function startCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: string):
 
 export async function endCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: string): Promise<void> {
   const ending =
-    mode === 'controller'
+    mode !== 'dialplan'
       ? rig.post(seat, `/desktop/interactions/${seat.chatId}/release`).then(async (res) => void (await res.text()))
       : rig.ari.channels.hangup({ channelId: callId }).catch((err: unknown) => {
           if (!/not found|404/i.test((err as Error).message)) throw err; // gone already: fine
@@ -91,7 +92,7 @@ async function endCalls(rig: Rig, mode: Mode, seats: AgentSeat[]): Promise<void>
 // What Asterisk sends a phone comes from the other phone, through the bridge: both ways, end to end.
 async function mediaCheck(rig: Rig, mode: Mode, calls: number): Promise<{ checked: number; flowing: number }> {
   const channels = (await rig.ari.channels.list()) as Channel[];
-  const agents = channels.filter((c) => (mode === 'controller' ? /^cc-.*-agent$/.test(c.id) : c.id.startsWith('dp-'))).slice(0, Math.min(12, calls));
+  const agents = channels.filter((c) => (mode !== 'dialplan' ? /^cc-.*-agent$/.test(c.id) : c.id.startsWith('dp-'))).slice(0, Math.min(12, calls));
   const customers = channels.filter((c) => /^PJSIP\/1555\d+-/.test(c.name)).slice(0, Math.min(12, calls));
   const sample = [...agents, ...customers];
   const stats = (id: string) => rtpStats(rig, id);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { agentGet, agentPost } from '../helpers/desktop-client.ts';
+import { agentGet } from '../helpers/desktop-client.ts';
+import { recordCalls } from '../helpers/recording.ts';
 import { login, withBrowser, withServer, type Teardown } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { hasTone, parseWav, rms, slice, toneFile } from '../helpers/tones.ts';
@@ -19,13 +20,6 @@ async function tones(t: Teardown): Promise<{ customer: string; agent: string }> 
   const dir = await mkdtemp(join(tmpdir(), 'mcc-tones-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return { customer: await toneFile(dir, CUSTOMER_HZ), agent: await toneFile(dir, AGENT_HZ) };
-}
-
-// Roadside records its calls (the admin's "Record calls" on /admin/services).
-async function recordCalls(server: TestServer): Promise<void> {
-  const admin = await login(server, 'agent1');
-  const res = await agentPost(admin, '/admin/services/roadside', { name: 'Roadside Assistance', recordCalls: 'on' });
-  if (res.status !== 200) throw new Error(`saving Record calls: ${res.status} ${await res.text()}`);
 }
 
 // The agent (agent1) in one browser process hearing with 660 Hz, the customer's phone in another with 440 Hz.
