@@ -11,7 +11,7 @@ import { recordCalls } from '../helpers/recording.ts';
 import { login, withBrowser, withServer, type Teardown } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { hasTone, parseWav, rms, slice, toneFile } from '../helpers/tones.ts';
-import { agentDesktop, ariGet, ariCredentials, customerPhone, mediaFlows, startChat, VOICE_ENV } from '../helpers/voice.ts';
+import { agentDesktop, ariGet, ariCredentials, callFromChat, mediaFlows, VOICE_ENV } from '../helpers/voice.ts';
 
 const CUSTOMER_HZ = 440;
 const AGENT_HZ = 660;
@@ -30,14 +30,7 @@ async function connectedCall(t: Teardown, server: TestServer, number: string) {
   const agent = await (await agentBrowser.newContext()).newPage();
   const phone = await (await phoneBrowser.newContext()).newPage();
   await agentDesktop(agent, server);
-  const chat = await startChat(server, 'roadside', number);
-  await customerPhone(phone, server, chat);
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  const panel = agent.locator('section.interaction');
-  await panel.waitFor();
-  await agent.getByRole('button', { name: number }).click();
-  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
-  return { agent, phone, chat, panel };
+  return { agent, phone, ...(await callFromChat(agent, phone, server, number)) };
 }
 
 // When each recording entry was written (ms), by its text on the timeline.
