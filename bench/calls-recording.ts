@@ -45,7 +45,7 @@ export async function recordingCapacity(rig: Rig, opts: { ceilingCores: number; 
   await recordCalls(rig, false);
   for (const res of results) {
     const at = `${res.atCeiling.toFixed(1)}${res.ceilingReached ? '' : ' (extrapolated: ceiling not reached)'}`;
-    console.log(`  ${res.mode.padEnd(10)}: ${at} calls at the ceiling${opts.counts(res) ? '' : ' (measured too little to count)'}; ${res.stopped}; RTP both ways on ${res.media.flowing}/${res.media.checked} sampled phone channels`);
+    console.log(`  ${res.mode.padEnd(10)}: ${at} calls at the ceiling${opts.counts(res) ? '' : ' (measured too little to count)'}; ${res.stopped}; RTP both ways on ${res.media.flowing}/${res.media.checked} sampled phone channels; bridges ${JSON.stringify(res.bridges)}`);
   }
   const mean = (mode: string) => {
     const of = results.filter((r) => r.mode === mode && opts.counts(r));

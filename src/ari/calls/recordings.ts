@@ -10,6 +10,8 @@ export interface RecorderOptions {
   // How often, and how long, to ask whether Asterisk has closed a stopped recording's file.
   pollMs?: number;
   finishTimeoutMs?: number;
+  // How long a collect waits for ARI to be up (a reconnect, an Asterisk restarting).
+  connectTimeoutMs?: number;
 }
 
 // Call recordings as ARI bridge recordings: the leg's mixing bridge is recorded, so the file holds
@@ -40,13 +42,14 @@ export class AriRecorder implements CallRecorder {
     return this.#o.ari().recordings.unmute({ recordingName: recordingId });
   }
 
-  // Usually the call's bridge is gone already, which ended the recording; a stop is asked anyway.
+  // Usually the call's bridge is gone already, which ended the recording; a stop is asked anyway. A
+  // call ended by a reconcile (ARI not up yet) or by Asterisk dying is collected once ARI is back.
   async collect(recordingId: string): Promise<{ bytes: Buffer; contentType: string }> {
-    const ari = this.#o.ari();
+    const ari = await this.connected();
     await ari.recordings.stop({ recordingName: recordingId }).catch(ignoreNotFound);
     await this.closed(ari, recordingId);
     const { bytes } = await storedRecordingFile(ari, recordingId);
-    return { bytes, contentType: 'audio/wav' };
+    return { bytes: closedWav(bytes), contentType: 'audio/wav' };
   }
 
   // Recording events of the Stasis app. A recording that ends while its call is up ended on its own:
@@ -63,6 +66,18 @@ export class AriRecorder implements CallRecorder {
 
   discard(recordingId: string): Promise<void> {
     return this.#o.ari().recordings.deleteStored({ recordingName: recordingId }).catch(ignoreNotFound);
+  }
+
+  private async connected(): Promise<Ari> {
+    const deadline = Date.now() + (this.#o.connectTimeoutMs ?? 30_000);
+    for (;;) {
+      try {
+        return this.#o.ari();
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await sleep(this.#o.pollMs ?? 100);
+      }
+    }
   }
 
   // The stored file exists from the first byte on: it is whole only once the live recording is done.
@@ -88,4 +103,15 @@ function messageOf(err: AriHttpError): string {
   } catch {
     return err.message;
   }
+}
+
+// Asterisk writes a WAV's sizes when it closes the file: one it could not close (it was killed) says
+// it holds nothing. Its sizes are set from its length, so what was recorded up to then plays.
+export function closedWav(wav: Buffer): Buffer {
+  const canonical = wav.length >= 44 && wav.toString('ascii', 0, 4) === 'RIFF' && wav.toString('ascii', 8, 12) === 'WAVE' && wav.toString('ascii', 36, 40) === 'data';
+  if (!canonical || wav.readUInt32LE(40) !== 0 || wav.length === 44) return wav;
+  const fixed = Buffer.from(wav);
+  fixed.writeUInt32LE(wav.length - 8, 4);
+  fixed.writeUInt32LE(wav.length - 44, 40);
+  return fixed;
 }
