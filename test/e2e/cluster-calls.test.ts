@@ -3,14 +3,18 @@
 // phone are SIP user agents (baresip), the agent's desktop is on the follower in Chromium. The leader
 // holds ARI; when it dies, the follower leads and adopts the call still up in Asterisk. From the same
 // page the agent holds it (the customer leaves the bridge for music on hold) and takes it back, releases
-// it (both phones hang up), and a new call from that page connects with audio both ways.
+// it (both phones hang up), and a new call from that page connects with audio both ways. That call is
+// recorded (its service records calls from then on): a node that joins afterwards serves the recording
+// (PostgreSQL holds the file).
 import t from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { untilRole, withCluster } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { withBrowser } from '../helpers/fixtures.ts';
+import { agentGet } from '../helpers/desktop-client.ts';
+import { login, withBrowser } from '../helpers/fixtures.ts';
+import { recordCalls } from '../helpers/recording.ts';
 import { logEntries } from '../helpers/server.ts';
 import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
 
@@ -112,6 +116,7 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is left in Asterisk');
 
   // A new call from the same page, through the node that now leads: both phones ring and answer, audio both ways.
+  await recordCalls(b);
   await agent.getByRole('button', { name: NUMBER }).click();
   await panel.locator('.call-state.call-connected').waitFor({ timeout: 30_000 });
   await sipPhoneMediaFlows(t, customer, 'the customer on the new call');
@@ -124,4 +129,12 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, again.customer);
   t.pass('the new call is released too');
   t.ok((await panel.locator('.entry-call', { hasText: /connected/ }).count()) >= 2, 'both calls are on the timeline');
+
+  const player = panel.getByLabel(/^Recording/);
+  await player.waitFor({ timeout: 20_000 });
+  const c = await cluster.startNode('node-c', env);
+  await untilRole(c, 'follower');
+  const recording = (await player.getAttribute('src'))!;
+  const [onB, onC] = await Promise.all([b, c].map(async (node) => Buffer.from(await (await agentGet(await login(node, 'agent1'), recording)).arrayBuffer())));
+  t.ok(onB!.length > 44 && onB!.equals(onC!), `node-c, which joined after the call, serves the same recording (${onB!.length} bytes)`);
 });
