@@ -19,6 +19,8 @@ export type Mode = 'controller' | 'dialplan' | 'recorded';
 export interface CapacityResult {
   mode: Mode;
   steps: Array<{ calls: number; cores: number; machineCores: number }>;
+  // The step that found the machine saturated (not in `steps`: Asterisk could not show all it needs).
+  saturatedStep?: { calls: number; cores: number; machineCores: number };
   atCeiling: number;
   ceilingReached: boolean;
   stopped: string; // why the ramp ended
@@ -146,6 +148,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
   const steps: CapacityResult['steps'] = [];
   let up = 0;
   let stopped = `all ${seats.length} calls up`;
+  let saturatedStep: CapacityResult['saturatedStep'];
   await controllerLoad(rig); // reading the lag resets it: what follows is this ramp's
   while (up < seats.length) {
     if (Date.now() > deadline) {
@@ -165,6 +168,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
     // Saturated, Asterisk shows less than it needs: a step still at the ceiling proves the ceiling.
     if (measured.saturated && measured.cores < opts.ceilingCores) {
       stopped = `machine saturated at ${up} calls (${measured.all.toFixed(2)} of ${availableParallelism()} cores busy)`;
+      saturatedStep = { calls: up, cores: measured.cores, machineCores: measured.all };
       break;
     }
     const { cores, all } = measured;
@@ -180,7 +184,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
   const controller = await controllerLoad(rig);
   await endCalls(rig, mode, seats.slice(0, up));
   const { atCeiling, ceilingReached } = interpolate(steps, opts.ceilingCores);
-  return { mode, steps, atCeiling, ceilingReached, stopped, media, bridges, controller };
+  return { mode, steps, saturatedStep, atCeiling, ceilingReached, stopped, media, bridges, controller };
 }
 
 // Calls at the ceiling, from a least-squares line through every step (CPU grows linearly with calls;

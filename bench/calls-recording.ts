@@ -17,13 +17,13 @@ async function recordCalls(rig: Rig, on: boolean): Promise<void> {
 }
 
 // What the server's store holds of its recordings (read-only, beside the server's own connection).
-function storedRecordings(rig: Rig): { files: number; bytes: number; minutes: number; failed: number } {
+function storedRecordings(rig: Rig): { files: number; bytes: number; minutes: number; failed: number; causes: string[] } {
   const db = new DatabaseSync(join(rig.server.dataDir, 'contact-center.sqlite'), { readOnly: true });
   try {
     const files = db.prepare('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM recordings').get() as { n: number; bytes: number };
-    const ended = db.prepare("SELECT data FROM timeline WHERE kind = 'recording'").all().map((r) => JSON.parse(String(r.data)) as { state: string; durationMs: number | null });
+    const ended = db.prepare("SELECT data FROM timeline WHERE kind = 'recording'").all().map((r) => JSON.parse(String(r.data)) as { state: string; durationMs: number | null; cause: string | null });
     const stopped = ended.filter((r) => r.state === 'stopped');
-    return { files: files.n, bytes: files.bytes, minutes: stopped.reduce((a, r) => a + (r.durationMs ?? 0), 0) / 60_000, failed: ended.filter((r) => r.state === 'failed').length };
+    return { files: files.n, bytes: files.bytes, minutes: stopped.reduce((a, r) => a + (r.durationMs ?? 0), 0) / 60_000, failed: ended.filter((r) => r.state === 'failed').length, causes: [...new Set(ended.map((r) => r.cause).filter(Boolean))].slice(0, 3) as string[] };
   } finally {
     db.close();
   }
@@ -53,6 +53,18 @@ export async function recordingCapacity(rig: Rig, opts: { ceilingCores: number; 
   };
   const ratio = mean('recorded') / mean('controller');
   console.log(`  mean over ${opts.rounds} round(s): not recorded ${mean('controller').toFixed(1)}, recorded ${mean('recorded').toFixed(1)} calls; ratio recorded/not recorded ${ratio.toFixed(2)}x (target >= 0.8x: ${opts.verdict(ratio >= 0.8)})`);
+  // Asterisk's + the server's CPU per call over every step measured, a saturated one included (it
+  // shows less than needed, for both alike): the only comparison left when a busy machine cut the ramps
+  // before half the ceiling. Calls at a ceiling go as the inverse of it.
+  const perCall = (mode: string) => {
+    const steps = results.filter((r) => r.mode === mode).flatMap((r) => [...r.steps, ...(r.saturatedStep ? [r.saturatedStep] : [])]);
+    return steps.reduce((a, st) => a + st.cores, 0) / steps.reduce((a, st) => a + st.calls, 0);
+  };
+  const costRatio = perCall('controller') / perCall('recorded');
+  console.log(
+    `  CPU per call over every measured step: not recorded ${(1000 * perCall('controller')).toFixed(1)} mcores, recorded ${(1000 * perCall('recorded')).toFixed(1)} mcores; ` +
+      `calls at a ceiling in proportion, recorded/not recorded ${costRatio.toFixed(2)}x (target >= 0.8x: ${opts.verdict(costRatio >= 0.8)})`,
+  );
   await until('every recording stored', () => {
     const s = storedRecordings(rig);
     return s.files + s.failed >= recordedCalls;
@@ -60,7 +72,7 @@ export async function recordingCapacity(rig: Rig, opts: { ceilingCores: number; 
   const s = storedRecordings(rig);
   const perMinute = s.minutes > 0 ? s.bytes / s.minutes / 1e6 : NaN;
   console.log(
-    `  disk per recorded call-minute: ${perMinute.toFixed(2)} MB in the store (${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB for ${s.minutes.toFixed(1)} call-minutes; ${s.failed} failed), ` +
+    `  disk per recorded call-minute: ${perMinute.toFixed(2)} MB in the store (${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB for ${s.minutes.toFixed(1)} call-minutes; ${s.failed} failed${s.causes.length ? `: ${s.causes.join('; ')}` : ''}), ` +
       `${(2 * perMinute).toFixed(2)} MB written in all (Asterisk's spool file first, deleted once stored)`,
   );
 }

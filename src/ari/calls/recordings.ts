@@ -82,7 +82,7 @@ export class AriRecorder implements CallRecorder {
 
   // The stored file exists from the first byte on: it is whole only once the live recording is done.
   private async closed(ari: Ari, recordingId: string): Promise<void> {
-    const deadline = Date.now() + (this.#o.finishTimeoutMs ?? 10_000);
+    const deadline = Date.now() + (this.#o.finishTimeoutMs ?? 30_000);
     for (;;) {
       const live = await ari.recordings.getLive({ recordingName: recordingId }).catch((err: unknown) => {
         if (isNotFound(err)) return null;
@@ -90,7 +90,7 @@ export class AriRecorder implements CallRecorder {
       });
       if (!live || live.state === 'done') return;
       if (live.state === 'failed' || live.state === 'canceled') throw new Error(`Asterisk could not write the recording (${live.state}${live.cause ? `: ${live.cause}` : ''})`);
-      if (Date.now() > deadline) throw new Error(`Asterisk did not close the recording within ${this.#o.finishTimeoutMs ?? 10_000} ms (still ${live.state})`);
+      if (Date.now() > deadline) throw new Error(`Asterisk did not close the recording within ${this.#o.finishTimeoutMs ?? 30_000} ms (still ${live.state})`);
       await sleep(this.#o.pollMs ?? 100);
     }
   }
