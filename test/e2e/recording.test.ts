@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { agentGet } from '../helpers/desktop-client.ts';
+import { agentGet, agentPost } from '../helpers/desktop-client.ts';
 import { recordCalls } from '../helpers/recording.ts';
 import { login, withBrowser, withServer, type Teardown } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
@@ -42,7 +42,7 @@ async function entryTimes(agent: Page): Promise<Record<string, number>> {
   );
 }
 
-t.test('a recorded call: the player on the timeline, both voices in the file, silence while paused, served with ranges to its agent only', async (t) => {
+t.test('a recorded call: the player on the timeline, both voices in the file, silence while paused, served with ranges to its agent and supervisors only', async (t) => {
   const server = await withServer(t, { env: VOICE_ENV });
   await recordCalls(server);
   const { agent, phone, chat, panel } = await connectedCall(t, server, '+15551231801');
@@ -103,6 +103,9 @@ t.test('a recorded call: the player on the timeline, both voices in the file, si
   // Another agent gets 403; the customer's token opens nothing; an unknown id is 404.
   const other = await agentGet(await login(server, 'agent2'), url);
   t.equal(other.status, 403, 'agent2, who did not handle the interaction, is refused');
+  const added = await agentPost(admin, '/admin/agents', { username: 'sue', displayName: 'Sue Supervisor', role: 'supervisor', password: 'sue supervisor pass 1', serviceIds: 'roadside' });
+  t.equal(added.status, 200, 'a supervisor is added');
+  t.equal((await agentGet(await login(server, 'sue', 'sue supervisor pass 1'), url)).status, 200, 'a supervisor, who handled nothing, hears it');
   const customer = await fetch(new URL(url, server.url), { headers: { authorization: `Bearer ${chat.token}` }, redirect: 'manual' });
   t.not(customer.status, 200, `the customer's token is not a login (${customer.status})`);
   t.equal((await agentGet(admin, '/recordings/00000000-0000-4000-8000-000000000000')).status, 404);
