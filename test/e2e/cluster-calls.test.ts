@@ -5,7 +5,7 @@
 // page the agent holds it (the customer leaves the bridge for music on hold) and takes it back, releases
 // it (both phones hang up), and a new call from that page connects with audio both ways. That call is
 // recorded (its service records calls from then on): a node that joins afterwards serves the recording
-// (PostgreSQL holds the file).
+// (PostgreSQL holds the file). A third call is recorded when its leader dies: the new one finishes it.
 import t from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
@@ -137,4 +137,22 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   const recording = (await player.getAttribute('src'))!;
   const [onB, onC] = await Promise.all([b, c].map(async (node) => Buffer.from(await (await agentGet(await login(node, 'agent1'), recording)).arrayBuffer())));
   t.ok(onB!.length > 44 && onB!.equals(onC!), `node-c, which joined after the call, serves the same recording (${onB!.length} bytes)`);
+
+  // A third call, recorded, and its leader (node-b) killed mid-call: node-c leads, adopts the call with
+  // its recording, and stores the recording at the release.
+  await agent.getByRole('button', { name: NUMBER }).click();
+  await panel.locator('.entry-recording', { hasText: 'Recording started' }).nth(1).waitFor({ timeout: 30_000 });
+  process.kill(b.pid, 'SIGKILL');
+  await untilRole(c, 'leader', 30_000);
+  await eventually('node C on ARI', async () => ((await (await fetch(`${c.url}/healthz`)).json()) as { ari: { state: string } }).ari.state === 'up' || undefined, 10_000);
+  t.match(logEntries(c, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'node-c adopted the recorded call');
+  const onNodeC = await (await browser.newContext()).newPage();
+  await agentDesktop(onNodeC, c, { phone: 'desk' });
+  await onNodeC.goto(`${c.url}/desktop/interactions/${chat.id}`);
+  await onNodeC.locator('.call-state.call-connected').waitFor();
+  await onNodeC.getByRole('button', { name: 'Release call' }).click();
+  const third = onNodeC.getByLabel(/^Recording/).nth(1);
+  await third.waitFor({ timeout: 20_000 });
+  const stored = await agentGet(await login(c, 'agent1'), (await third.getAttribute('src'))!);
+  t.equal(stored.status, 200, 'the recording begun under node-b was stored by node-c, and is served');
 });
