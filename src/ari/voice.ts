@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CallLeg } from '../domain/call-leg.ts';
 import type { Agent } from '../domain/directory.ts';
-import type { SipCredentialStore, Telephony } from '../domain/ports.ts';
+import type { CallRecorder, SipCredentialStore, Telephony } from '../domain/ports.ts';
 import type { AsteriskInstance } from './asterisk/process.ts';
 import { AsteriskSupervisor } from './asterisk/supervisor.ts';
 import { AriCallLegs, type CallEventSink } from './calls/call-legs.ts';
+import { AriRecorder } from './calls/recordings.ts';
 import { reconcileCalls, releaseLostCalls } from './calls/reconcile.ts';
 import { refuseStranger } from './calls/strangers.ts';
 import type { Ari, AriEvent } from './client.ts';
@@ -30,6 +31,8 @@ export interface VoiceConfig {
   customerDial: string; // template, {number} is replaced: "PJSIP/{number}@trunk"
   // SIMULATED_PSTN: the trunk leads to the development PSTN of asterisk-config/ (chats get phones).
   simulatedPstn: boolean;
+  // RECORDING_FORMAT: what Asterisk writes call recordings in.
+  recordingFormat?: 'wav' | 'wav16';
 }
 
 export type VoiceHealth = {
@@ -49,6 +52,8 @@ export interface VoiceSinks {
   liveLegs: () => CallLeg[];
   // Whether calls can be made now (ARI up), told at every change: the rules refuse calls while not.
   onAvailability?: (available: boolean) => void;
+  // Asterisk ended a call's recording on its own while the call is up (it could not write the file).
+  onRecordingLost?: (recordingId: string, cause: string) => Promise<void>;
 }
 
 // Another adapter's share of the Stasis app (the SMS trunk's texts): it hears of every (re)connect,
@@ -71,8 +76,9 @@ export interface AriApp {
 // Voice is part of the product but not a condition for chat: when Asterisk cannot be started or
 // reached, chats go on, calling says why it is unavailable and /healthz shows it.
 export interface Voice {
-  // The domain's port; null when TELEPHONY=off.
+  // The domain's ports; null when TELEPHONY=off.
   readonly telephony: Telephony | null;
+  readonly recorder: CallRecorder | null;
   readonly app: AriApp | null;
   readonly softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
   readonly admin: ReturnType<typeof telephonyAdmin> | null;
@@ -95,6 +101,7 @@ export function createVoice(config: VoiceConfig, logger: Logger, deps: { agents:
 
 const NO_VOICE: Voice = {
   telephony: null,
+  recorder: null,
   app: null,
   softphone: null,
   admin: null,
@@ -118,6 +125,7 @@ const FIRST_CONNECT_TIMEOUT_MS = 30_000;
 
 class AriVoice implements Voice {
   readonly telephony: AriCallLegs;
+  readonly recorder: AriRecorder;
   readonly app: AriApp;
   readonly softphone: Voice['softphone'];
   readonly admin: Voice['admin'];
@@ -148,6 +156,7 @@ class AriVoice implements Voice {
       ...(phones ? { simulatedPhone: { header: SIMULATED_PHONE_HEADER, of: (id: string) => phones.endpointOf(id) } } : {}),
       onError: (err, context) => logger.error({ err, context }, 'call leg failed'),
     });
+    this.recorder = new AriRecorder({ ari: current, format: config.recordingFormat ?? 'wav' });
     this.app = {
       name: config.ariApp,
       listen: (listener) => {
@@ -286,6 +295,10 @@ class AriVoice implements Voice {
   private route(event: AriEvent, ari: Ari, sinks: VoiceSinks): void {
     if (this.#listeners.some((listener) => listener.handle(event))) return;
     if (this.#endpointStates.handle(event)) return;
+    const callUp = (legId: string) => this.telephony.legs.has(legId);
+    const lost = (recordingId: string, cause: string) =>
+      sinks.onRecordingLost?.(recordingId, cause).catch((err: unknown) => this.#logger.error({ err, recordingId }, 'noting a lost recording failed'));
+    if (this.recorder.handle(event, callUp, lost)) return;
     if (!this.telephony.handle(event, sinks.onCallEvent)) refuseStranger(ari, event, this.#logger);
   }
 

@@ -1,4 +1,5 @@
 import { conflict } from './errors.ts';
+import type { CallRecording } from './recording.ts';
 import { canApply, nextState, type StateTable } from './state-table.ts';
 
 // One call from the agent to the customer inside a chat interaction. The controller first rings the
@@ -43,6 +44,8 @@ export interface CallLeg {
   answeredAt: number | null;
   endedAt: number | null;
   cause: string | null;
+  // When the service records calls (recording.ts); kept with the leg, so a new leader finishes it.
+  recording?: CallRecording | null;
 }
 
 export function isLive(leg: CallLeg): boolean {

@@ -1,6 +1,7 @@
 import { CALL_LEG_STATES, MUTE_STATES } from './call-leg.ts';
 import { conflict, forbidden, unavailable, type DomainError } from './errors.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
+import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
 import { VIDEO_STATES, type VideoEvent } from './video-session.ts';
 
@@ -29,6 +30,8 @@ export type AgentAction =
   | 'unhold'
   | 'mute'
   | 'unmute'
+  | 'pause_recording'
+  | 'resume_recording'
   | 'allow_video'
   | 'decline_video'
   | 'video_signal'
@@ -92,6 +95,13 @@ const micAccepts =
     if (leg.state !== 'connected' && leg.state !== 'on_hold') return conflict('call_not_connected', 'The call is not connected yet.');
     return refusalOf(MUTE_STATES, 'microphone', leg.mute, event);
   };
+// After callUp. Pause and Resume act on the live call's recording, when its service records calls.
+const recordingAccepts =
+  (event: 'pause' | 'resume'): Guard =>
+  ({ rec }) => {
+    const recording = liveLeg(rec)!.recording;
+    return recording ? refusalOf(RECORDING_STATES, 'recording', recording.state, event) : conflict('not_recording', 'This call is not being recorded.');
+  };
 
 const rooms: Guard = ({ media }) => (media.videoConfigured ? null : unavailable('video_unavailable', 'Video is not available on this server.'));
 // Once video runs only the customer closes it alone; the agent can only end the whole session.
@@ -112,6 +122,8 @@ const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   unhold: all(handling, callUp, legAccepts('unhold'), calling, telephonyUp),
   mute: all(handling, callUp, micAccepts('mute'), calling, telephonyUp),
   unmute: all(handling, callUp, micAccepts('unmute'), calling, telephonyUp),
+  pause_recording: all(handling, callUp, recordingAccepts('pause'), calling, telephonyUp),
+  resume_recording: all(handling, callUp, recordingAccepts('resume'), calling, telephonyUp),
   allow_video: all(handling, videoAccepts('allow'), rooms),
   decline_video: all(handling, videoAccepts('decline')),
   video_signal: all(handling, videoRunning),

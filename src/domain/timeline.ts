@@ -12,6 +12,7 @@ export type TimelineKind =
   | 'requeued'
   | 'call'
   | 'video'
+  | 'recording'
   | 'ended';
 
 export interface AttachmentInfo {

@@ -1,16 +1,18 @@
 import { join } from 'node:path';
-import type { Directory, AttachmentStore, InteractionStore, SipCredentialStore } from '../domain/ports.ts';
+import type { Directory, AttachmentStore, InteractionStore, RecordingStore, SipCredentialStore } from '../domain/ports.ts';
 import type { SmsStore } from '../domain/sms-ports.ts';
 import { FileAttachmentStore } from './files/attachment-store.ts';
 import { PgAttachmentStore } from './postgres/attachment-store.ts';
 import { openPostgres, type DatabaseHealth } from './postgres/database.ts';
 import { PgDirectory } from './postgres/directory-store.ts';
+import { PgRecordingStore } from './postgres/recording-store.ts';
 import { PgInteractionStore } from './postgres/interaction-store.ts';
 import { PgSipCredentials } from './postgres/sip-credentials.ts';
 import { PgSmsStore } from './postgres/sms-store.ts';
 import { SqliteDirectory } from './sqlite/directory-store.ts';
 import { openDurableDatabase } from './sqlite/durable-database.ts';
 import { SqliteInteractionStore } from './sqlite/interaction-store.ts';
+import { SqliteRecordingStore } from './sqlite/recording-store.ts';
 import { SqliteSipCredentials } from './sqlite/sip-credentials.ts';
 import { SqliteSmsStore } from './sqlite/sms-store.ts';
 
@@ -24,6 +26,8 @@ export interface Stores {
   smsStore: SmsStore;
   sipCredentials: SipCredentialStore;
   attachments: AttachmentStore;
+  // Call recordings (PostgreSQL: in the database; SQLite: files under DATA_DIR/recordings).
+  recordings: RecordingStore;
   // For /healthz's `database`.
   health(): Promise<DatabaseHealth & { engine: StoreEngine }>;
   // Waits for every write asked for, then closes.
@@ -54,6 +58,7 @@ async function openPostgresStores(url: string, onFailure: (err: unknown) => void
     smsStore: new PgSmsStore(database),
     sipCredentials: new PgSipCredentials(database),
     attachments: new PgAttachmentStore(database),
+    recordings: new PgRecordingStore(database),
     health: async () => ({ engine: 'postgresql', ...(await database.health()) }),
     close: () => database.close(),
   };
@@ -64,6 +69,8 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
   const { db, batcher } = database;
   const attachments = new FileAttachmentStore(join(dataDir, 'attachments'));
   await attachments.init();
+  const recordingFiles = new FileAttachmentStore(join(dataDir, 'recordings'));
+  await recordingFiles.init();
   return {
     engine: 'sqlite',
     store: new SqliteInteractionStore(db, batcher),
@@ -71,6 +78,7 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
     smsStore: new SqliteSmsStore(db, batcher),
     sipCredentials: new SqliteSipCredentials(db, batcher),
     attachments,
+    recordings: new SqliteRecordingStore(db, batcher, recordingFiles),
     async health() {
       try {
         db.prepare('SELECT 1').get();

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
+import type { CallRecordings } from '../domain/call-recordings.ts';
 import type { Administration } from '../domain/administration.ts';
 import type { Floor } from '../domain/floor.ts';
 import { accountRouter } from './account-routes.ts';
@@ -25,6 +26,7 @@ import { metricsAccess } from './metrics-access.ts';
 import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
 import { mobileVideoRouter } from './mobile-api/video-routes.ts';
 import { openApiDocument } from './openapi.ts';
+import { recordingsRouter } from './recordings.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
 import { supervisorRouter } from './supervisor/index.ts';
@@ -44,6 +46,7 @@ export interface WebAppDeps {
   // What supervisors read: live interactions and the wallboard (/supervisor).
   floor: Floor;
   multimedia: MultimediaDesk;
+  recordings: CallRecordings;
   sessions: SessionRegistry;
   metrics: Metrics;
   logger: Logger;
@@ -128,7 +131,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(customerRouter(center, views));
   app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure, throttle: deps.rateLimits.login }));
   app.use(desktopRouter({ center, sessions, presenter }));
-  app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
+  app.use(mediaRouter({ center, multimedia, recordings: deps.recordings, presenter, softphone: deps.softphone }));
+  app.use(recordingsRouter({ recordings: deps.recordings, sessions }));
   app.use(desktopVideoRouter(multimedia));
   app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));
   app.use(supervisorRouter({ admin: deps.admin, center, sessions, views, presenter: supervisor }));

@@ -7,8 +7,9 @@ import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
 import type { Stores } from '../../src/store/open-stores.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
 import { channelContracts } from './store-contract-channels.ts';
+import { recordingContracts } from './store-contract-recordings.ts';
 
-export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'close'>;
+export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'recordings' | 'close'>;
 
 // `newDatabase` makes an empty database (a file, a schema) for one test and returns how to open a
 // store on it; opening it again after a close reads the same database.
@@ -259,5 +260,6 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
     });
 
     channelContracts(t, fresh);
+    recordingContracts(t, fresh);
   });
 }

@@ -88,6 +88,20 @@ export async function customerPhone(page: Page, server: Pick<TestServer, 'url'>,
   await page.waitForFunction(() => (window as unknown as { phoneState?: string }).phoneState === 'Phone ready');
 }
 
+// A chat from `number` whose customer's phone is ready on `phone`, accepted on the agent's desktop,
+// and the number clicked there: the agent's phone rings first, then the customer's; both are bridged.
+// Resolves once the desktop shows the call connected.
+export async function callFromChat(agent: Page, phone: Page, server: Pick<TestServer, 'url'>, number: string) {
+  const chat = await startChat(server, 'roadside', number);
+  await customerPhone(phone, server, chat);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await panel.waitFor();
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  return { chat, panel };
+}
+
 // The agent desktop, logged in and Ready. With phone 'desk' the agent works with a SIP desk phone: they
 // pick it in the desktop's Phone setting (before going Ready), and the page starts no softphone.
 export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, opts: { phone?: 'browser' | 'desk'; agent?: string } = {}): Promise<void> {

@@ -12,7 +12,8 @@ export const ARI_USER = 'contact-center';
 
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../asterisk-config/', import.meta.url));
 const RUNTIME_PLACEHOLDER = '@RUNTIME_DIR@';
-const SUBDIRS = ['etc', 'run', 'log', 'db', 'spool', 'cache', 'moh'] as const;
+// spool/recording: Asterisk makes a recording's own folder, never its parent (call recordings).
+const SUBDIRS = ['etc', 'run', 'log', 'db', 'spool', 'spool/recording', 'cache', 'moh'] as const;
 
 export interface InstanceConfig {
   configDir: string;

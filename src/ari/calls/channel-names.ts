@@ -12,4 +12,7 @@ export const bridgeIdOf = (legId: string): string => `${BRIDGE_PREFIX}${legId}`;
 // A channel the controller placed (whatever leg it belonged to).
 export const isOurChannel = (channelId: string): boolean => channelId.startsWith(PREFIX);
 
+// The leg of one of our bridges (its id), else undefined.
+export const legIdOfBridge = (bridgeId: string): string | undefined => (bridgeId.startsWith(BRIDGE_PREFIX) ? bridgeId.slice(BRIDGE_PREFIX.length) : undefined);
+
 export const isOurBridge = (bridgeName: string): boolean => bridgeName.startsWith(BRIDGE_PREFIX);

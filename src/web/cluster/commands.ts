@@ -41,6 +41,11 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     participantLeft: { fireAndForget: true },
     agentLeft: { fireAndForget: true },
   },
+  // Pause recording / Resume recording: the recorder is the leader's (ARI).
+  recordings: {
+    pause: { touches: second },
+    resume: { touches: second },
+  },
   admin: {
     saveService: {},
     setServiceDisabled: {},

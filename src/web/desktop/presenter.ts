@@ -10,6 +10,7 @@ import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
 import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
 import type { Views } from '../views.ts';
 import { mediaView } from './media-view.ts';
+import { recordingEntryView } from './recording-view.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -112,6 +113,7 @@ export class DesktopPresenter {
       who,
       text: e.text,
       url: e.attachment ? `/desktop/attachments/${e.interactionId}/${e.attachment.attachmentId}` : null,
+      recording: e.kind === 'recording' ? recordingEntryView(e) : null,
       summary: summary(e, who, agentName),
       at,
       time: at.slice(11, 19),
@@ -255,6 +257,8 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
       const d = (e.data ?? {}) as { state?: string };
       return `Video ${d.state ?? ''}`;
     }
+    case 'recording':
+      return recordingEntryView(e).summary;
     default:
       return '';
   }
