@@ -1,5 +1,6 @@
 import { conflict } from './errors.ts';
 import { canApply, nextState, type StateTable } from './state-table.ts';
+import type { Supervision } from './supervision.ts';
 
 // One call from the agent to the customer inside a chat interaction. The controller first rings the
 // agent's endpoint, then dials the customer over the trunk and bridges both.
@@ -43,6 +44,8 @@ export interface CallLeg {
   answeredAt: number | null;
   endedAt: number | null;
   cause: string | null;
+  // Supervisors who joined this call (supervision.ts), oldest first; absent on calls no one supervised.
+  supervisions?: Supervision[];
 }
 
 export function isLive(leg: CallLeg): boolean {
