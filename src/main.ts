@@ -15,6 +15,7 @@ import { Interactions } from './domain/interactions.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
 import type { Timers } from './domain/ports.ts';
 import { SmsDesk } from './domain/sms-desk.ts';
+import { SupervisionDesk } from './domain/supervision-desk.ts';
 import { createLogger } from './logging.ts';
 import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
   const interactions = new Interactions({ store, events, clock });
   if (!cluster) await interactions.load();
   const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock, events });
+  // Listen / Whisper / Barge on calls in progress (calling's capabilities are the media's).
+  const supervision = new SupervisionDesk({ interactions, telephony: voice.supervision, directory, clock, capabilities: multimedia.capabilities });
   // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
   const center = new ContactCenter({
     interactions,
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
       onAvailability: (available) => multimedia.telephonyChanged(available),
+      onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
     });
   };
 
@@ -143,7 +147,7 @@ async function main(): Promise<void> {
     },
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
-  const targets = { center, multimedia, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const targets = { center, multimedia, supervision, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
   const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
   // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
   // SIP MESSAGE listens on the Stasis app).
@@ -161,6 +165,7 @@ async function main(): Promise<void> {
     center: web.center,
     admin: web.admin,
     multimedia: web.multimedia,
+    supervision: web.supervision,
     sessions,
     metrics,
     logger,

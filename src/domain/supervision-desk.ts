@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallLeg } from './call-leg.ts';
-import { forbidden } from './errors.ts';
+import { forbidden, notFound } from './errors.ts';
 import { assertSupervisorMay, supervisionOf, type MediaCapabilities, type SupervisorAction } from './guards.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
@@ -33,6 +33,17 @@ export class SupervisionDesk {
 
   constructor(deps: SupervisionDeskDeps) {
     this.#d = deps;
+  }
+
+  get capabilities(): MediaCapabilities {
+    return this.#d.capabilities;
+  }
+
+  // Any interaction, open or stored, for the supervisor's pages (their gate has checked the role).
+  async interaction(interactionId: string): Promise<InteractionRecord> {
+    const rec = await this.#d.interactions.find(interactionId);
+    if (!rec) throw notFound('interaction_not_found', 'No interaction with this id.');
+    return rec;
   }
 
   // Joins the call (the supervisor's phone rings, then they listen), or goes back to listening.

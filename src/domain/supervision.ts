@@ -77,7 +77,7 @@ export function agentHearsSupervisor(state: SupervisionState): boolean {
 export const SUPERVISION_LABEL: Readonly<Record<SupervisionState, string>> = {
   joining: 'calling the supervisor’s phone',
   listening: 'listening',
-  whispering: 'whispering to the agent',
+  whispering: 'whispering to the agent (the customer does not hear)',
   barging: 'talking with agent and customer',
   ended: 'left the call',
 };

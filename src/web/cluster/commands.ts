@@ -41,6 +41,13 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     participantLeft: { fireAndForget: true },
     agentLeft: { fireAndForget: true },
   },
+  // Listen / Whisper / Barge / Stop: they act on the leader's ARI and write the timeline.
+  supervision: {
+    listen: { touches: second },
+    whisper: { touches: second },
+    barge: { touches: second },
+    stop: { touches: second },
+  },
   admin: {
     saveService: {},
     setServiceDisabled: {},
