@@ -26,6 +26,8 @@ import { mobileVideoRouter } from './mobile-api/video-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
+import type { SupervisionDesk } from '../domain/supervision-desk.ts';
+import { snoopRouter } from './supervisor/snoop-routes.ts';
 import { Views } from './views.ts';
 
 const require = createRequire(import.meta.url);
@@ -39,6 +41,8 @@ export interface WebAppDeps {
   center: ContactCenter;
   admin: Administration;
   multimedia: MultimediaDesk;
+  // Listen / Whisper / Barge / Stop (absent: no supervisor's call page).
+  supervision?: SupervisionDesk;
   sessions: SessionRegistry;
   metrics: Metrics;
   logger: Logger;
@@ -125,6 +129,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
   app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));
+  if (deps.supervision) app.use(snoopRouter({ center, supervision: deps.supervision, admin: deps.admin, sessions, views }));
   app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));
 
   app.use((req, res) => {
