@@ -3,6 +3,7 @@
 // filter at each party's frequency.
 import { writeFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
+import { monoWav16 } from '../../src/ari/asterisk/wav.ts';
 
 export const TONES = { customer: 440, agent: 660, supervisor: 880 } as const;
 
@@ -11,21 +12,7 @@ export function toneWav(hz: number, seconds = 10, rate = 48_000): Buffer {
   const n = seconds * rate;
   const data = Buffer.alloc(n * 2);
   for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8);
-  header.write('fmt ', 12);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return monoWav16(data, rate);
 }
 
 export async function writeToneWav(path: string, hz: number): Promise<string> {
