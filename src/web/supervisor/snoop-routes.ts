@@ -24,7 +24,8 @@ const isHtmx = (req: Request) => req.get('HX-Request') === 'true';
 export function snoopRouter(opts: { center: ContactCenter; supervision: SupervisionDesk; admin: Administration; sessions: SessionRegistry; views: Views }): Router {
   const { center, supervision, views } = opts;
   const router = Router();
-  router.use('/supervisor/interactions/:id', requireAgent(opts.sessions), requireCsrf, supervisorsOnly(opts.admin, views));
+  // On these paths only: the Monitor page beside them has its own gate.
+  const gate = [requireAgent(opts.sessions), requireCsrf, supervisorsOnly(opts.admin, views)];
 
   // `fragment`: what an htmx request gets (the page's polled part, or the controls a button redraws).
   const render = async (req: Request, res: Response, fragment: string, status = 200, error?: string) => {
@@ -34,9 +35,9 @@ export function snoopRouter(opts: { center: ContactCenter; supervision: Supervis
     res.status(status).type('html').send(html);
   };
 
-  router.get('/supervisor/interactions/:id/call', (req, res) => render(req, res, 'supervisor/call-body'));
+  router.get('/supervisor/interactions/:id/call', ...gate, (req, res) => render(req, res, 'supervisor/call-body'));
   for (const action of ACTIONS) {
-    router.post(`/supervisor/interactions/:id/${action}`, async (req, res) => {
+    router.post(`/supervisor/interactions/:id/${action}`, ...gate, async (req, res) => {
       try {
         await supervision[action](req.agentSession!.agentId, String(req.params.id));
       } catch (err) {
