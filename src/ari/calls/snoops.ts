@@ -166,10 +166,13 @@ export class AriSnoops implements CallSupervision {
   }
 
   // The phone answered: it listens at once, then the rules hear of it.
+  // If the snoop cannot be made (the call went meanwhile), the supervisor's phone is hung up and the
+  // rules hear why, rather than leaving it "joining".
   private async onAnswered(sv: AriSupervision): Promise<void> {
     sv.answered = true;
-    await this.switchTo(sv, 'listen');
-    await this.#report(sv.interactionId, sv.supervisionId, 'answered');
+    const failed = await this.switchTo(sv, 'listen').then(() => null, (err: unknown) => err as Error);
+    if (failed) await this.teardown(sv);
+    await this.#report(sv.interactionId, sv.supervisionId, failed ? 'fail' : 'answered', failed ? `could not listen to the call: ${failed.message}` : undefined);
   }
 
   private async switchTo(sv: AriSupervision, mode: SupervisionMode): Promise<void> {
