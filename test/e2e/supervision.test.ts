@@ -121,4 +121,16 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
   }, chat.id);
   t.equal(afterEnd, 409, 'Listen on an ended call is a conflict');
   t.notOk((await ariGet<Array<{ id: string }>>(ari, '/channels')).some((c) => c.id.startsWith('sv-')), "the call's end took the supervisor's channels");
+
+  // Asterisk dies under a supervised call: the supervisor is taken off it with the call, and says why.
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  await supervisor.getByRole('button', { name: 'Listen' }).click();
+  await controls.getByText('You: listening').waitFor({ timeout: 20_000 });
+  const { ari: health } = (await (await fetch(`${server.url}/healthz`)).json()) as { ari: { asteriskPid: number } };
+  process.kill(health.asteriskPid, 'SIGKILL');
+  await supervisor.locator('.call-state.call-released').waitFor({ timeout: 20_000 });
+  t.equal(await controls.getByText('You:').count(), 0, 'the supervisor is off the call');
+  const history = await agent.evaluate(async (id) => (await fetch(`/desktop/history/${id}`)).text(), chat.id);
+  t.match(history, /Supervisor Agent One: left the call \(lost when Asterisk stopped\)/, 'the history says why the supervisor left');
 });
