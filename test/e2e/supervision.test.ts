@@ -67,6 +67,9 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
   const phone = channels.find((c) => c.id.startsWith('sv-') && c.id.endsWith('-phone'));
   t.ok(phone, "the supervisor's phone is a channel of the controller");
   t.equal((await ariGet<{ value: string }>(ari, `/channels/${phone!.id}/variable?variable=INTERACTION_ID`)).value, chat.id, 'tagged with the interaction');
+  const telephonyPage = await supervisor.evaluate(async () => (await fetch('/admin/telephony')).text());
+  t.match(telephonyPage, `${chat.id} (supervisor)`, "/admin/telephony names the supervisor's phone and its interaction");
+  t.match(telephonyPage, `${chat.id} (snoop)`, 'and the snoop channel');
 
   // Whisper: the agent hears the supervisor, the customer does not; the agent is told.
   await supervisor.getByRole('button', { name: 'Whisper' }).click();
