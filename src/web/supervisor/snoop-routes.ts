@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { supervisionOf, supervisorActions, type SupervisorAction } from '../../domain/guards.ts';
 import { liveLeg, type InteractionRecord } from '../../domain/interaction.ts';
 import type { SupervisionDesk } from '../../domain/supervision-desk.ts';
-import { isSupervising, SUPERVISION_LABEL } from '../../domain/supervision.ts';
+import { isSupervising, SUPERVISION_LABEL, type SupervisionState } from '../../domain/supervision.ts';
 import { supervisorsOnly } from '../admin/admin-kit.ts';
 import { requireAgent, requireCsrf } from '../auth.ts';
 import { statusOf } from '../http-errors.ts';
@@ -62,6 +62,13 @@ export async function callView(center: ContactCenter, supervision: SupervisionDe
     call: leg ? { live: liveLeg(rec) === leg, state: leg.state, label: leg.state.replaceAll('_', ' '), cause: leg.cause } : null,
     supervisors: await Promise.all(
       (leg?.supervisions ?? []).filter(isSupervising).map(async (s) => ({ name: await name(s.supervisorId), state: s.state, label: SUPERVISION_LABEL[s.state], mine: s.supervisorId === supervisorId })),
+    ),
+    // Every join, mode change and leave on this interaction, oldest first.
+    log: await Promise.all(
+      (await center.timeline(rec.id, 0, ['supervision'])).map(async (e) => {
+        const d = e.data as { state: SupervisionState; cause: string | null };
+        return { at: new Date(e.createdAt).toISOString(), who: await name(e.agentId ?? ''), label: SUPERVISION_LABEL[d.state], cause: d.state === 'ended' ? d.cause : null };
+      }),
     ),
     mode: mine?.state ?? null,
     actions: ACTIONS.map((action) => ({ action, label: action[0]!.toUpperCase() + action.slice(1), pressed: mine !== undefined && modeOf(mine.state) === action, refusal: may[action]?.message ?? null })),
