@@ -41,7 +41,7 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
   };
   const customer = await phone(customerLogin.username, customerLogin.password);
   await phone('agent2-desk', await deskPasswordOf(started.server, 'agent2'));
-  const supervisorPhone = await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
+  const supervisorPassword = await deskPasswordOf(started.server, 'agent1');
 
   // agent2 takes the chat and calls the customer, over the desktop's HTTP requests.
   let agent = await login(started.server, 'agent2');
@@ -61,6 +61,12 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
   const inMode = (text: string) => eventually(text, async () => ((await callPage(supervisor)).includes(`You: <span class="mode">${text}`) ? true : undefined), 20_000);
   const supervisorChannels = async () => (await ariGet<Array<{ id: string }>>(ari, '/channels')).filter((c) => c.id.startsWith('sv-')).map((c) => c.id);
 
+  // No phone of the supervisor's is registered yet: Listen says so, and nothing is left behind.
+  const unregistered = await (await agentPost(supervisor, `/supervisor/interactions/${chat.id}/listen`)).text();
+  t.match(unregistered, /role="alert">Could not listen: the supervisor’s phone is not registered|role="alert">Could not listen: the supervisor&#39;s phone is not registered/, 'Listen without a registered phone says why');
+  t.same(await supervisorChannels(), [], 'and leaves nothing in Asterisk');
+
+  const supervisorPhone = await phone('agent1-desk', supervisorPassword);
   await act('listen');
   await inMode('listening');
   await sipPhoneMediaFlows(t, supervisorPhone, "the supervisor's desk phone while listening");

@@ -106,7 +106,9 @@ export class AriSnoops implements CallSupervision {
         answered: false,
         mode: 'listen',
       };
-      const endpoint = await this.#o.phoneOf(ari, req.supervisorId);
+      const endpoint = await this.#o.phoneOf(ari, req.supervisorId).catch((err: unknown) => {
+        throw new Error("the supervisor's phone is not registered (no browser phone or desk phone online)", { cause: err });
+      });
       this.track(sv);
       const bridged = ari.bridges.create({ type: 'mixing', bridgeId: sv.bridgeId, name: sv.bridgeId }).then(() => null, (err: unknown) => err as Error);
       const rung = await ari.channels

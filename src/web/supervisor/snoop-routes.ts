@@ -38,13 +38,15 @@ export function snoopRouter(opts: { center: ContactCenter; supervision: Supervis
   router.get('/supervisor/interactions/:id/call', ...gate, (req, res) => render(req, res, 'supervisor/call-body'));
   for (const action of ACTIONS) {
     router.post(`/supervisor/interactions/:id/${action}`, ...gate, async (req, res) => {
+      let done;
       try {
-        await supervision[action](req.agentSession!.agentId, String(req.params.id));
+        done = await supervision[action](req.agentSession!.agentId, String(req.params.id));
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         return render(req, res, CONTROLS, statusOf(err), err.message);
       }
-      await render(req, res, CONTROLS);
+      // A phone that could not be rung ends the supervision at once: say why.
+      await render(req, res, CONTROLS, 200, action !== 'stop' && done.state === 'ended' ? `Could not listen: ${done.cause}.` : undefined);
     });
   }
   return router;
