@@ -1,10 +1,13 @@
 // Listen / Whisper / Barge / Stop in the rules: who may, on which call, the supervisor's state table,
 // what the timeline says and who sees it (the agent only when it hears the supervisor; never the customer).
 import t from 'tap';
+import type { CallLeg, CallLegState } from '../../src/domain/call-leg.ts';
+import { supervisorActions, type MediaCapabilities } from '../../src/domain/guards.ts';
+import type { InteractionRecord } from '../../src/domain/interaction.ts';
 import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
-import { SUPERVISION_STATES, type CallSupervision, type SupervisionMode, type SupervisionRequest } from '../../src/domain/supervision.ts';
+import { SUPERVISION_STATES, type CallSupervision, type Supervision, type SupervisionMode, type SupervisionRequest } from '../../src/domain/supervision.ts';
 import { shownToAgents, visibleToCustomer } from '../../src/domain/timeline.ts';
-import { activeChat, AGENTS, expectDomainError, makeCenter } from '../helpers/fakes.ts';
+import { activeChat, AGENTS, expectDomainError, interactionRecord, makeCenter } from '../helpers/fakes.ts';
 import { FakeTelephony } from '../helpers/fake-ports.ts';
 
 // Records what the telephony was asked, in order.
@@ -102,4 +105,23 @@ t.test('a supervisor phone that cannot be rung ends the supervision with the rea
   telephony.failJoin = null;
   const again = await desk.listen('sam', id);
   t.equal(again.state, 'joining', 'Listen can be tried again');
+});
+
+t.test('the guard table for supervisors, call by call', async (t) => {
+  const leg = (state: CallLegState, supervisions: Supervision[] = []): CallLeg => ({
+    id: 'leg-1', interactionId: 'i-1', serviceId: 'roadside', agentId: 'alice', customerNumber: '+15551234567', state, mute: 'unmuted', startedAt: 0, answeredAt: null, endedAt: null, cause: null, supervisions,
+  });
+  const on = (state: Supervision['state']): Supervision => ({ id: 's-1', supervisorId: 'sam', state, startedAt: 0, answeredAt: null, endedAt: null, cause: null });
+  const codes = (rec: InteractionRecord, media: MediaCapabilities = { callingConfigured: true, videoConfigured: true }, who = 'sam') =>
+    Object.fromEntries(Object.entries(supervisorActions(rec, who, media)).map(([a, v]) => [a, v?.code ?? 'allowed']));
+  const chat = (legs: CallLeg[], over: Partial<InteractionRecord> = {}) => interactionRecord({ state: 'active', agentId: 'alice', callLegs: legs, ...over });
+  t.same(codes(chat([])), { listen: 'no_call', whisper: 'no_call', barge: 'no_call', stop: 'no_call' }, 'no call yet');
+  t.same(codes(chat([leg('ringing')])), { listen: 'call_not_connected', whisper: 'call_not_connected', barge: 'call_not_connected', stop: 'call_not_connected' }, 'a call still ringing');
+  t.same(codes(chat([leg('connected')])), { listen: 'allowed', whisper: 'not_supervising', barge: 'not_supervising', stop: 'not_supervising' }, 'a call nobody supervises');
+  t.same(codes(chat([leg('on_hold', [on('listening')])])), { listen: 'supervision_listening', whisper: 'allowed', barge: 'allowed', stop: 'allowed' }, 'listening, the customer on hold');
+  t.same(codes(chat([leg('connected', [on('barging')])])), { listen: 'allowed', whisper: 'allowed', barge: 'supervision_barging', stop: 'allowed' }, 'barging');
+  t.same(codes(chat([leg('connected')]), { callingConfigured: true, videoConfigured: true, telephonyAway: true }).listen, 'telephony_unavailable', 'telephony away');
+  t.same(codes(chat([leg('connected')]), undefined, 'alice').listen, 'own_call', "the call's own agent");
+  t.same(codes(chat([leg('released', [on('listening')])])).listen, 'no_call', 'the call has ended');
+  t.same(codes(chat([leg('connected')], { state: 'ended' })).listen, 'chat_ended', 'the chat has ended');
 });
