@@ -107,4 +107,16 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
     const history = await (await agentGet(agent, `/desktop/history/${chat.id}`)).text();
     t.match(history, /Supervisor Agent One: left the call \(ended while the controller was out of touch/, "the agent's history says when and why the supervisor left");
   });
+
+  await t.test('the supervisor hangs up their phone: they leave the call, which goes on', async (t) => {
+    await act('listen');
+    await inMode('listening');
+    const mark = supervisorPhone.events.length;
+    await supervisorPhone.hangupAll();
+    await supervisorPhone.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, mark);
+    await eventually('off the call', async () => (!(await callPage(supervisor)).includes('You: ') ? true : undefined), 10_000);
+    t.match(await (await agentGet(supervisor, `/supervisor/interactions/${chat.id}/call`)).text(), /Agent One: left the call \(the supervisor hung up\)/, 'the page says why');
+    await eventually('nothing left in Asterisk', async () => ((await supervisorChannels()).length === 0 ? true : undefined), 5000);
+    await sipPhoneMediaFlows(t, customer, 'the customer, whose call went on');
+  });
 });

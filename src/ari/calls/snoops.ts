@@ -84,12 +84,9 @@ export class AriSnoops implements CallSupervision {
     this.#queue.fire(sv.interactionId, async () => {
       if (event.type === 'StasisStart' && role === 'phone') await this.onAnswered(sv);
       else if (event.type === 'ChannelDestroyed' && this.#supervisions.get(sv.supervisionId) === sv) {
-        // The phone hung up, or the snoop went with the agent's channel (the call ended).
-        if (role === 'snoop' && sv.snoopChannelId !== channelId) return;
-        const [report, cause] =
-          role === 'snoop' ? (['call_ended', undefined] as const) : sv.answered ? (['hangup', undefined] as const) : (['fail', `the supervisor's phone did not answer (${describeCause(event.cause, event.cause_txt)})`] as const);
+        if (role === 'snoop' && sv.snoopChannelId !== channelId) return; // an old snoop, replaced
         await this.teardown(sv);
-        await this.#report(sv.interactionId, sv.supervisionId, report, cause);
+        await this.#report(sv.interactionId, sv.supervisionId, ...whyGone(sv, role, event));
       }
     });
     return true;
@@ -238,6 +235,13 @@ export class AriSnoops implements CallSupervision {
     this.#byChannel.set(sv.phoneChannelId, { sv, role: 'phone' });
     if (sv.snoopChannelId) this.#byChannel.set(sv.snoopChannelId, { sv, role: 'snoop' });
   }
+}
+
+// The phone hung up (or never answered), or the snoop went with the agent's channel: the call ended.
+function whyGone(sv: AriSupervision, role: 'phone' | 'snoop', event: AriEvent): [SupervisionReport, string?] {
+  if (role === 'snoop') return ['call_ended'];
+  if (sv.answered) return ['hangup'];
+  return ['fail', `the supervisor's phone did not answer (${describeCause(event.cause, event.cause_txt)})`];
 }
 
 // Taking a channel out of a bridge it already left (ARI answers 422) changes nothing.
