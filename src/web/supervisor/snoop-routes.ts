@@ -14,6 +14,7 @@ import type { Views } from '../views.ts';
 
 const ACTIONS: readonly SupervisorAction[] = ['listen', 'whisper', 'barge', 'stop'];
 const CONTROLS = 'partials/supervisor-controls';
+const LOG_LENGTH = 30;
 const isHtmx = (req: Request) => req.get('HX-Request') === 'true';
 
 // Listen / Whisper / Barge / Stop on a call in progress, for supervisors and admins (403 to agents on
@@ -30,7 +31,8 @@ export function snoopRouter(opts: { center: ContactCenter; supervision: Supervis
   // `fragment`: what an htmx request gets (the page's polled part, or the controls a button redraws).
   const render = async (req: Request, res: Response, fragment: string, status = 200, error?: string) => {
     const rec = await supervision.interaction(String(req.params.id));
-    const view = await callView(center, supervision, rec, req.agentSession!.agentId, error);
+    // The log only where it is shown (the page and its polled part): a button's answer is on the way to the supervisor's phone.
+    const view = await callView(center, supervision, rec, req.agentSession!.agentId, { error, withLog: fragment !== CONTROLS || !isHtmx(req) });
     const html = isHtmx(req) ? views.render(fragment, view) : views.render('supervisor/call', { ...view, title: 'Call', csrf: req.agentSession!.csrfToken });
     res.status(status).type('html').send(html);
   };
@@ -53,7 +55,7 @@ export function snoopRouter(opts: { center: ContactCenter; supervision: Supervis
 }
 
 // The call as a supervisor sees it, and what they may do on it now (disabled with the reason when not).
-export async function callView(center: ContactCenter, supervision: SupervisionDesk, rec: InteractionRecord, supervisorId: string, error?: string) {
+export async function callView(center: ContactCenter, supervision: SupervisionDesk, rec: InteractionRecord, supervisorId: string, opts: { error?: string; withLog?: boolean } = {}) {
   const leg = liveLeg(rec) ?? rec.callLegs.at(-1);
   const may = supervisorActions(rec, supervisorId, supervision.capabilities);
   const name = async (id: string) => (await center.agentDisplayName(id)) ?? id;
@@ -65,16 +67,16 @@ export async function callView(center: ContactCenter, supervision: SupervisionDe
     supervisors: await Promise.all(
       (leg?.supervisions ?? []).filter(isSupervising).map(async (s) => ({ name: await name(s.supervisorId), state: s.state, label: SUPERVISION_LABEL[s.state], mine: s.supervisorId === supervisorId })),
     ),
-    // Every join, mode change and leave on this interaction, oldest first.
-    log: await Promise.all(
-      (await center.timeline(rec.id, 0, ['supervision'])).map(async (e) => {
+    // The last joins, mode changes and leaves on this interaction, oldest first.
+    log: !opts.withLog ? [] : await Promise.all(
+      (await center.timeline(rec.id, 0, ['supervision'])).slice(-LOG_LENGTH).map(async (e) => {
         const d = e.data as { state: SupervisionState; cause: string | null };
         return { at: new Date(e.createdAt).toISOString(), who: await name(e.agentId ?? ''), label: SUPERVISION_LABEL[d.state], cause: d.state === 'ended' ? d.cause : null };
       }),
     ),
     mode: mine?.state ?? null,
     actions: ACTIONS.map((action) => ({ action, label: action[0]!.toUpperCase() + action.slice(1), pressed: mine !== undefined && modeOf(mine.state) === action, refusal: may[action]?.message ?? null })),
-    error: error ?? null,
+    error: opts.error ?? null,
   };
 }
 
