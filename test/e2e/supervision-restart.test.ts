@@ -5,12 +5,12 @@
 import t from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
-import { Baresip } from '../helpers/baresip.ts';
-import { agentGet, agentPost, setPresence } from '../helpers/desktop-client.ts';
+import { sipPhones } from '../helpers/baresip.ts';
+import { agentGet, agentPost } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { login } from '../helpers/fixtures.ts';
 import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+import { ariGet, callOverHttp, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230042';
 
@@ -18,9 +18,7 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
   const { asterisk, env, ari } = await withAsterisk(t);
   const started: { server: TestServer } = { server: await startServer({ env: { ...env, OFFER_TIMEOUT_S: '120' } }) };
   const dataDir = started.server.dataDir;
-  const phones: Baresip[] = [];
   t.teardown(async () => {
-    for (const p of phones) await p.stop();
     await started.server.stop();
     await removeDir(dataDir);
   });
@@ -33,23 +31,15 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
 
   const pstn = await connectAri(asterisk.ariUrl, asterisk.ariUser, env.ARI_PASSWORD);
   const customerLogin = await ensureSimulatedPhone(pstn, NUMBER, 'sip');
-  const phone = async (user: string, password: string) => {
-    const p = await Baresip.start({ accounts: [{ user, password, sipPort, autoAnswer: true }] });
-    phones.push(p);
-    await p.waitRegistered(user);
-    return p;
-  };
+  const phone = sipPhones(t, sipPort);
   const customer = await phone(customerLogin.username, customerLogin.password);
   await phone('agent2-desk', await deskPasswordOf(started.server, 'agent2'));
   const supervisorPassword = await deskPasswordOf(started.server, 'agent1');
 
   // agent2 takes the chat and calls the customer, over the desktop's HTTP requests.
-  let agent = await login(started.server, 'agent2');
-  await setPresence(agent, 'ready');
-  const chat = await startChat(started.server, 'roadside', NUMBER);
-  await eventually('offered', async () => ((await agentPost(agent, `/desktop/interactions/${chat.id}/accept`)).status === 200 ? true : undefined), 10_000);
-  await agentPost(agent, `/desktop/interactions/${chat.id}/call`);
-  await eventually('call connected', async () => ((await (await agentGet(agent, `/desktop/interactions/${chat.id}`, { htmx: true })).text()).includes('call-connected') ? true : undefined), 20_000);
+  const called = await callOverHttp(started.server, 'agent2', NUMBER);
+  const chat = called.chat;
+  let agent = called.agent;
 
   const callPage = async (who: Awaited<ReturnType<typeof login>>) => (await agentGet(who, `/supervisor/interactions/${chat.id}/call`, { htmx: true })).text();
   let supervisor = await login(started.server, 'agent1');
