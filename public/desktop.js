@@ -160,10 +160,12 @@
     syncPanels();
   });
   // 4401: the server ended this session (the agent was disabled or its password changed): log in again.
+  // 4403: a supervisor's page whose role was taken away: back to the desktop.
   document.addEventListener('htmx:wsClose', (e) => {
-    if (e.detail && e.detail.event && e.detail.event.code === 4401) {
-      setConnection('Logged out', 'closed');
-      location.assign('/login');
+    const code = e.detail && e.detail.event && e.detail.event.code;
+    if (code === 4401 || code === 4403) {
+      setConnection(code === 4401 ? 'Logged out' : 'Not allowed', 'closed');
+      location.assign(code === 4401 ? '/login' : '/desktop');
       return;
     }
     setConnection('Reconnecting…', 'closed');

@@ -3,23 +3,25 @@ import type { Directory } from './domain/ports.ts';
 import { hashPassword, WELL_KNOWN_PASSWORD } from './web/passwords.ts';
 
 // On first start (no services yet) the product gets two services and two agents to try it with;
-// agent1 is also the telephony admin.
+// agent1 is also the telephony admin. supervisor1 watches the floor (/supervisor): it serves no
+// service, so routing never offers it a chat.
 export async function seedDemoData(directory: Directory, password: string | undefined, logger: Logger): Promise<void> {
   if ((await directory.listServices()).length > 0) return;
   await directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
   await directory.saveService({ id: 'claims', name: 'Claims', autoDial: true });
   const secret = password ?? WELL_KNOWN_PASSWORD;
   const passwordHash = await hashPassword(secret);
-  for (const [id, displayName, role] of [
-    ['agent1', 'Agent One', 'admin'],
-    ['agent2', 'Agent Two', 'agent'],
+  for (const [id, displayName, role, serviceIds] of [
+    ['agent1', 'Agent One', 'admin', ['roadside', 'claims']],
+    ['agent2', 'Agent Two', 'agent', ['roadside', 'claims']],
+    ['supervisor1', 'Supervisor One', 'supervisor', []],
   ] as const) {
-    await directory.saveAgent({ id, displayName, passwordHash, serviceIds: ['roadside', 'claims'], role });
+    await directory.saveAgent({ id, displayName, passwordHash, serviceIds: [...serviceIds], role });
   }
   const warning = password
-    ? 'demo agents agent1 and agent2 created with the password from DEMO_AGENT_PASSWORD'
-    : 'demo agents agent1 and agent2 created with the password "demo", which logs in from this machine only: set DEMO_AGENT_PASSWORD before the first start to log in from others';
-  logger.warn({ agents: ['agent1', 'agent2'], services: ['roadside', 'claims'] }, warning);
+    ? 'demo agents agent1, agent2 and supervisor1 created with the password from DEMO_AGENT_PASSWORD'
+    : 'demo agents agent1, agent2 and supervisor1 created with the password "demo", which logs in from this machine only: set DEMO_AGENT_PASSWORD before the first start to log in from others';
+  logger.warn({ agents: ['agent1', 'agent2', 'supervisor1'], services: ['roadside', 'claims'] }, warning);
 }
 
 // SMS numbers are set on /admin/services. SMS_NUMBERS only seeds them: while no service has an SMS

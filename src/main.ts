@@ -23,7 +23,9 @@ import { privateDataDir } from './store/files/data-dir.ts';
 import { openStores } from './store/open-stores.ts';
 import { redactedUrl } from './store/postgres/database.ts';
 import { createWebApp } from './web/app.ts';
+import { Floor } from './domain/floor.ts';
 import { EventHub } from './web/event-hub.ts';
+import { SupervisionSockets } from './web/supervisor/realtime.ts';
 import { Metrics } from './web/metrics.ts';
 import { hashPassword, verifyPassword } from './web/passwords.ts';
 import { RateLimits } from './web/rate-limits.ts';
@@ -161,9 +163,11 @@ async function main(): Promise<void> {
   // ---- web, then listen ----
   const metrics = new Metrics(center, store, events);
   const rateLimits = new RateLimits(config.rateLimits, cluster?.limiterStore);
-  const { app, presenter } = createWebApp({
+  const floor = new Floor({ store, events, clock, registry: interactions });
+  const { app, presenter, supervisor } = createWebApp({
     center: web.center,
     admin: web.admin,
+    floor,
     multimedia: web.multimedia,
     supervision: web.supervision,
     sessions,
@@ -198,10 +202,12 @@ async function main(): Promise<void> {
     if (node && node.role !== 'leader') return; // Asterisk is the leader's
     voice.simulatedPhones?.chatEnded(interactionId).catch((err: unknown) => logger.warn({ err, interactionId }, "removing an ended chat's phone failed"));
   });
+  const hub = new EventHub(events);
   const realtime = attachRealtime(server, {
     center: web.center,
     multimedia: web.multimedia,
-    hub: new EventHub(events),
+    hub,
+    supervision: new SupervisionSockets({ admin: web.admin, center: web.center, hub, presenter: supervisor, logger }),
     sessions,
     presenter,
     metrics,

@@ -1,5 +1,6 @@
 import { AGENT_ROLES, type Agent, type AgentRole, type Service } from './directory.ts';
 import { conflict, FormError } from './errors.ts';
+import { DEFAULT_SERVICE_LEVEL_SECONDS } from './floor-stats.ts';
 import { E164 } from './limits.ts';
 
 // The rules of administration, pure: what a service id, a username, a password may be, which values
@@ -21,6 +22,8 @@ export interface ServiceForm {
   autoDial: boolean;
   smsNumber: string;
   recordCalls: boolean;
+  // As typed; blank keeps the service's value (a new service: the default).
+  serviceLevelSeconds?: string;
 }
 
 export interface AgentForm {
@@ -60,9 +63,22 @@ export function checkService(form: ServiceForm, others: readonly Service[], edit
     const holder = others.find((s) => s.id !== id && s.smsNumber === smsNumber);
     if (holder) taken.smsNumber = `${smsNumber} is already the SMS number of ${holder.name}.`;
   }
+  const target = serviceLevelTarget(form.serviceLevelSeconds ?? '', editing?.serviceLevelSeconds);
+  if (typeof target === 'string') bad.serviceLevelSeconds = target;
   if (Object.keys(bad).length > 0) throw new FormError({ ...taken, ...bad });
   if (Object.keys(taken).length > 0) throw new FormError(taken, 'conflict');
-  return { id, name: form.name.trim(), autoDial: form.autoDial, smsNumber: smsNumber || null, recordCalls: form.recordCalls, disabled: editing?.disabled ?? false };
+  const serviceLevelSeconds = target as number;
+  return { id, name: form.name.trim(), autoDial: form.autoDial, smsNumber: smsNumber || null, recordCalls: form.recordCalls, serviceLevelSeconds, disabled: editing?.disabled ?? false };
+}
+
+const SERVICE_LEVEL_MAX = 3600;
+
+// The seconds, or what is wrong with them.
+function serviceLevelTarget(typed: string, current: number | undefined): number | string {
+  const value = typed.trim();
+  if (value === '') return current ?? DEFAULT_SERVICE_LEVEL_SECONDS;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > SERVICE_LEVEL_MAX) return `Enter a whole number of seconds from 1 to ${SERVICE_LEVEL_MAX}.`;
+  return Number(value);
 }
 
 // An agent's name, role and services as they will be saved (the password is handled apart).

@@ -6,6 +6,8 @@ export interface Service {
   // The number customers text to reach this service (E.164), one service per number.
   smsNumber?: string | null;
   recordCalls?: boolean;
+  // The wallboard's service level: the share of chats accepted within this many seconds (default 20).
+  serviceLevelSeconds?: number;
   // A disabled service takes no new chats; chats in progress finish normally.
   disabled?: boolean;
 }

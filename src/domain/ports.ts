@@ -1,5 +1,6 @@
 import type { Presence } from './agent-presence.ts';
 import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
+import type { Milestones } from './floor-stats.ts';
 import type { InteractionRecord, InteractionState } from './interaction.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
 
@@ -16,6 +17,8 @@ export interface InteractionStore {
   listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;
   listHistory(agentId: string, limit: number): Promise<InteractionRecord[]>;
   countByState(): Promise<Record<InteractionState, number>>;
+  // The wallboard's milestones of every interaction created or ended at or after `since`.
+  listMilestonesSince(since: number): Promise<Milestones[]>;
 }
 
 // `audit`, when given, is written in the same write as the change: both or neither.

@@ -3,6 +3,7 @@
 // 0/1 (SQLite) or a boolean (PostgreSQL), JSON is text (SQLite) or already parsed (PostgreSQL), and an
 // epoch-ms number arrives as a number either way (PostgreSQL's bigint is parsed by the pool).
 import { AGENT_ROLES, type Agent, type AuditEntry, type NewAuditEntry, type Service } from '../domain/directory.ts';
+import { DEFAULT_SERVICE_LEVEL_SECONDS, type Milestones } from '../domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState, Party } from '../domain/interaction.ts';
 import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, StoredPart } from '../domain/sms-ports.ts';
 import type { SmsEncoding } from '../domain/sms-segments.ts';
@@ -57,6 +58,22 @@ export function toInteraction(row: Row): InteractionRecord {
   };
 }
 
+// The wallboard's slice of an interaction (listMilestonesSince): a few columns, no context.
+export const MILESTONES_SQL = (mark: (i: number) => string) =>
+  `SELECT id, service_id, created_at, accepted_at, ended_at, call_legs FROM interactions WHERE created_at >= ${mark(0)} OR ended_at >= ${mark(1)}`;
+
+export function toMilestones(row: Row): Milestones {
+  const legs = parsedOrNull<Array<{ answeredAt: number | null }>>(row.call_legs) ?? [];
+  return {
+    id: String(row.id),
+    serviceId: String(row.service_id),
+    createdAt: Number(row.created_at),
+    acceptedAt: num(row.accepted_at),
+    endedAt: num(row.ended_at),
+    callsAnsweredAt: legs.map((leg) => leg.answeredAt ?? null),
+  };
+}
+
 // Column order of `timeline` in every engine's insert.
 export const TIMELINE_COLUMNS = ['interaction_id', 'seq', 'id', 'kind', 'author', 'agent_id', 'text', 'client_id', 'attachment', 'data', 'created_at'] as const;
 
@@ -85,12 +102,12 @@ export const clientIdTaken = (clientId: string | null) =>
 
 // Column order of `services` and `agents` in every engine's upsert. Flags go as 0/1, which both engines
 // take (PostgreSQL reads '1' and '0' as booleans).
-export const SERVICE_COLUMNS = ['id', 'name', 'auto_dial', 'sms_number', 'record_calls', 'disabled'] as const;
+export const SERVICE_COLUMNS = ['id', 'name', 'auto_dial', 'sms_number', 'record_calls', 'disabled', 'service_level_seconds'] as const;
 export const AGENT_COLUMNS = ['id', 'display_name', 'password_hash', 'service_ids', 'role', 'disabled'] as const;
 const bit = (v: boolean | undefined) => (v ? 1 : 0);
 
 export function serviceValues(s: Service): (string | number | null)[] {
-  return [s.id, s.name, bit(s.autoDial), s.smsNumber ?? null, bit(s.recordCalls), bit(s.disabled)];
+  return [s.id, s.name, bit(s.autoDial), s.smsNumber ?? null, bit(s.recordCalls), bit(s.disabled), s.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS];
 }
 
 export function agentValues(a: Agent): (string | number | null)[] {
@@ -105,6 +122,7 @@ export function toService(row: Row): Service {
     smsNumber: str(row.sms_number),
     recordCalls: flag(row.record_calls),
     disabled: flag(row.disabled),
+    serviceLevelSeconds: num(row.service_level_seconds) ?? DEFAULT_SERVICE_LEVEL_SECONDS,
   };
 }
 

@@ -8,6 +8,7 @@ import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import type { Administration } from '../domain/administration.ts';
+import type { Floor } from '../domain/floor.ts';
 import { accountRouter } from './account-routes.ts';
 import { administrationRouter } from './admin/index.ts';
 import type { TelephonyAdmin } from './admin/telephony-routes.ts';
@@ -28,6 +29,8 @@ import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
 import type { SupervisionDesk } from '../domain/supervision-desk.ts';
 import { snoopRouter } from './supervisor/snoop-routes.ts';
+import { supervisorRouter } from './supervisor/index.ts';
+import { SupervisorPresenter } from './supervisor/presenter.ts';
 import { Views } from './views.ts';
 
 const require = createRequire(import.meta.url);
@@ -40,6 +43,8 @@ export type HealthCheck = () => Promise<Record<string, { state: string; detail?:
 export interface WebAppDeps {
   center: ContactCenter;
   admin: Administration;
+  // What supervisors read: live interactions and the wallboard (/supervisor).
+  floor: Floor;
   multimedia: MultimediaDesk;
   // Listen / Whisper / Barge / Stop (absent: no supervisor's call page).
   supervision?: SupervisionDesk;
@@ -61,10 +66,11 @@ export interface WebAppDeps {
   sms?: { webhook: Router; deliveries: SmsDeliveries };
 }
 
-export function createWebApp(deps: WebAppDeps): { app: Express; presenter: DesktopPresenter } {
+export function createWebApp(deps: WebAppDeps): { app: Express; presenter: DesktopPresenter; supervisor: SupervisorPresenter } {
   const { center, multimedia, sessions, logger } = deps;
   const views = new Views();
   const presenter = new DesktopPresenter(center, multimedia, views, deps.mapTileUrl, deps.sms?.deliveries);
+  const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter });
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', trustProxyValue(deps.trustProxy));
@@ -129,6 +135,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
   app.use(desktopVideoRouter(multimedia));
   app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));
+  app.use(supervisorRouter({ admin: deps.admin, center, sessions, views, presenter: supervisor }));
   if (deps.supervision) app.use(snoopRouter({ center, supervision: deps.supervision, admin: deps.admin, sessions, views }));
   app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));
 
@@ -136,7 +143,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });
   });
   app.use(errorHandler(logger));
-  return { app, presenter };
+  return { app, presenter, supervisor };
 }
 
 // TRUST_PROXY accepts what express accepts: a hop count, "true", or addresses/subnets ("loopback").

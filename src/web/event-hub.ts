@@ -7,6 +7,8 @@ type Listener = (event: DomainEvent) => void;
 export class EventHub {
   readonly #byInteraction = new Map<string, Set<Listener>>();
   readonly #byAgent = new Map<string, Set<Listener>>();
+  // The supervisors' floor, which hears every interaction and every agent.
+  readonly #everything = new Set<Listener>();
 
   constructor(events: DomainEvents) {
     events.subscribe((event) => this.route(event));
@@ -20,8 +22,14 @@ export class EventHub {
     return add(this.#byAgent, agentId, listener);
   }
 
+  onEvery(listener: Listener): () => void {
+    this.#everything.add(listener);
+    return () => this.#everything.delete(listener);
+  }
+
   private route(event: DomainEvent): void {
     if (event.type === 'store_failed') return;
+    this.deliver(this.#everything, event);
     if (event.type === 'presence_changed') return this.deliver(this.#byAgent.get(event.agent.agentId), event);
     if (event.type === 'telephony_changed') {
       for (const listeners of [...this.#byAgent.values(), ...this.#byInteraction.values()]) this.deliver(listeners, event);

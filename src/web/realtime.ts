@@ -16,6 +16,7 @@ import type { RateLimits } from './rate-limits.ts';
 import { CLUSTER_LINK_PATH } from './cluster/link-server.ts';
 import type { AgentSession, SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
+import type { SupervisionSockets } from './supervisor/realtime.ts';
 import { refuseUpgrade as refuse } from './upgrade-refusal.ts';
 
 // A WebSocket close code of the application range: "your session ended, log in again".
@@ -34,6 +35,8 @@ export interface RealtimeDeps {
   // Messages sent over the customer's socket count against the chat's limit like those posted.
   rateLimits: RateLimits;
   simulatedPstn: boolean;
+  // The supervisor pages' socket (/supervisor/ws).
+  supervision?: SupervisionSockets;
   // A cluster leader's internal command link (web/cluster/link-server.ts).
   clusterLink?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
@@ -62,13 +65,22 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
         wss.handleUpgrade(req, socket, head, (ws) => {
           track(ws, 'agent');
           serveAgentSocket({ ws, session, ...deps });
-          // A session ended by an admin (disabled, new password) or by a password change elsewhere: the
-          // page hears it at once and goes to the login (public/desktop.js).
-          const stop = deps.sessions.onEnded((ended) => {
-            if (ended.id === session.id) ws.close(SESSION_ENDED, 'session ended');
-          });
-          ws.on('close', stop);
+          endWithSession(ws, session);
         });
+      }, () => refuse(socket, 401, 'not logged in'));
+    }
+    if (url.pathname === '/supervisor/ws' && deps.supervision) {
+      const supervision = deps.supervision;
+      return void withSession(req, socket, (session) => {
+        if (!sameOrigin(req)) return refuse(socket, 403, 'cross-origin socket');
+        supervision.authorize(session.agentId).then(
+          () => wss.handleUpgrade(req, socket, head, (ws) => {
+            track(ws, 'agent');
+            supervision.serve(ws, session, url);
+            endWithSession(ws, session);
+          }),
+          (err: unknown) => refuse(socket, err instanceof DomainError ? statusOf(err) : 500, 'supervisors only'),
+        );
       }, () => refuse(socket, 401, 'not logged in'));
     }
     if (CUSTOMER_EVENTS_PATH.test(url.pathname)) {
@@ -115,6 +127,15 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     }
     refuse(socket, 404, 'no such socket');
   });
+
+  // A session ended by an admin (disabled, new password) or by a password change elsewhere: the page
+  // hears it at once and goes to the login (public/desktop.js).
+  const endWithSession = (ws: WebSocket, session: AgentSession) => {
+    const stop = deps.sessions.onEnded((ended) => {
+      if (ended.id === session.id) ws.close(SESSION_ENDED, 'session ended');
+    });
+    ws.on('close', stop);
+  };
 
   // The session of an upgrade (a cluster reads it from the shared store); a failed lookup refuses it.
   const withSession = (req: IncomingMessage, socket: Duplex, serve: (session: AgentSession) => void, refuseIt: () => void) =>

@@ -2,17 +2,11 @@
 // is offered the service's chat while another Ready agent is not, changes its password, and is logged
 // out at once when the admin disables it.
 import t from 'tap';
-import { logInPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { logInPage, pageMaker, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 t.test('an admin adds a service and its agent; routing, password change and disabling, as users see them', async (t) => {
   const server = await withServer(t);
-  const browser = await withBrowser(t);
-  const pageErrors: string[] = [];
-  const newPage = async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  };
+  const { newPage, pageErrors } = pageMaker(await withBrowser(t));
   const admin = await newPage();
   const tow = await newPage();
   const other = await newPage();

@@ -2,6 +2,7 @@
 // when a test says so, and offer timeouts fire when the manual clock passes them.
 import type { Agent, AuditEntry, NewAuditEntry, Service } from '../../src/domain/directory.ts';
 import { DomainError } from '../../src/domain/errors.ts';
+import { milestonesOf, type Milestones } from '../../src/domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
 import type {
   AttachmentStore,
@@ -165,6 +166,10 @@ export class MemoryInteractionStore implements InteractionStore {
       .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
       .slice(0, limit)
       .map(clone);
+  }
+
+  async listMilestonesSince(since: number): Promise<Milestones[]> {
+    return [...this.interactions.values()].filter((rec) => rec.createdAt >= since || (rec.endedAt !== null && rec.endedAt >= since)).map(milestonesOf);
   }
 
   async countByState(): Promise<Record<InteractionState, number>> {

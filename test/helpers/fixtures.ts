@@ -111,6 +111,19 @@ export async function acceptedChat(t: Teardown, api: ApiClient, agent: Agent, bo
   return chat;
 }
 
+/** Pages in their own browser contexts (separate cookies: one person each), and every page error they raise. */
+export function pageMaker(browser: Browser): { newPage(): Promise<Page>; pageErrors: string[] } {
+  const pageErrors: string[] = [];
+  return {
+    pageErrors,
+    async newPage() {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      return page;
+    },
+  };
+}
+
 /** In the browser: the login form, filled in and sent (the desktop opens). */
 export async function logInPage(page: Page, baseUrl: string, username = 'agent1', password = 'demo'): Promise<void> {
   await page.goto(`${baseUrl}/login`);

@@ -186,7 +186,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
 
     t.test('the directory: services and agents with every field, each change with its audit entry, newest first', async (t) => {
       const { directory } = await fresh(t);
-      const towing = { id: 'towing', name: 'Towing', autoDial: true, smsNumber: '+15550009001', recordCalls: true, disabled: false };
+      const towing = { id: 'towing', name: 'Towing', autoDial: true, smsNumber: '+15550009001', recordCalls: true, disabled: false, serviceLevelSeconds: 45 };
       const audit = (action: string, targetId: string, at: number) => ({ at, actor: 'boss', action, targetKind: 'service' as const, targetId, before: null, after: { name: 'Towing' } });
       await directory.saveService(towing, audit('service.created', 'towing', T0));
       t.same(await directory.getService('towing'), towing, 'every field comes back');
@@ -218,6 +218,24 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'], 'written at once: the one with a taken number is refused');
       t.same((await directory.listServices()).map((s) => s.id), ['fourth', 'other', 'roadside', 'towing']);
       t.same((await directory.listAudit(3)).map((e) => e.targetId), ['sam', 'fourth', 'towing'], 'the others are audited, the refused one is not');
+    });
+
+    t.test("the wallboard's milestones: every interaction created or ended since a time, with its calls' answers", async (t) => {
+      const { store, directory } = await fresh(t);
+      t.equal((await directory.getService('roadside'))?.serviceLevelSeconds, 20, 'a service saved without a service level target has the default, 20 s');
+      const since = T0 + 1000;
+      const leg = { id: 'leg-1', interactionId: 'old-ended-now', serviceId: 'roadside', agentId: 'agent1', customerNumber: '+15551230000', state: 'released' as const, mute: 'unmuted' as const, startedAt: since + 1, answeredAt: since + 2, endedAt: since + 3, cause: null };
+      await Promise.all([
+        store.saveInteraction(record('old-ended-before', { state: 'ended', createdAt: T0, acceptedAt: T0 + 1, endedAt: since - 1 })),
+        store.saveInteraction(record('old-open', { state: 'active', createdAt: T0, agentId: 'agent1', acceptedAt: T0 + 1 })),
+        store.saveInteraction(record('old-ended-now', { state: 'ended', createdAt: T0, acceptedAt: T0 + 1, endedAt: since + 5, callLegs: [leg, { ...leg, id: 'leg-2', state: 'failed', answeredAt: null }] })),
+        store.saveInteraction(record('new-queued', { state: 'queued', createdAt: since })),
+      ]);
+      const found = await store.listMilestonesSince(since);
+      t.same(found.map((m) => m.id).sort(), ['new-queued', 'old-ended-now'], 'created or ended at or after `since`; neither: left out');
+      t.same(found.find((m) => m.id === 'old-ended-now'), { id: 'old-ended-now', serviceId: 'roadside', createdAt: T0, acceptedAt: T0 + 1, endedAt: since + 5, callsAnsweredAt: [since + 2, null] });
+      t.same(found.find((m) => m.id === 'new-queued'), { id: 'new-queued', serviceId: 'roadside', createdAt: since, acceptedAt: null, endedAt: null, callsAnsweredAt: [] });
+      t.same(await store.listMilestonesSince(since + 10), [], 'nothing after the last');
     });
 
     t.test('everything acknowledged is there after the store is closed and opened again', async (t) => {

@@ -37,6 +37,7 @@ function readsOf(pool: pg.Pool): InteractionStore {
     findEntryByClientId: refuse,
     listHistory: refuse,
     countByState: refuse,
+    listMilestonesSince: refuse,
   };
 }
 

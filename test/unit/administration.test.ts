@@ -30,6 +30,15 @@ t.test('a service: URL-safe unique id, a name, an E.164 SMS number no other serv
   t.equal(checkService({ ...form, id: 'ignored' }, others, others[1]).id, 'billing', 'an edit never changes the id');
 });
 
+t.test("a service's service level target: whole seconds from 1 to 3600; blank keeps it (20 s when new)", async (t) => {
+  t.equal(checkService(form, SERVICES).serviceLevelSeconds, 20, 'a new service without one: 20 s');
+  t.equal(checkService({ ...form, serviceLevelSeconds: ' 45 ' }, SERVICES).serviceLevelSeconds, 45);
+  t.equal(checkService({ ...form, serviceLevelSeconds: '' }, SERVICES, { ...SERVICES[1]!, serviceLevelSeconds: 90 }).serviceLevelSeconds, 90, 'blank on an edit: unchanged');
+  for (const bad of ['0', '3601', '12.5', '-3', 'soon']) {
+    t.match(fieldsOf(t, () => checkService({ ...form, serviceLevelSeconds: bad }, SERVICES)), { serviceLevelSeconds: /whole number of seconds from 1 to 3600/ }, `"${bad}" refused`);
+  }
+});
+
 t.test('an agent: a free username that can name SIP endpoints, a display name, a known role and services', async (t) => {
   const input = { username: 'dave', displayName: 'Dave', role: 'supervisor', serviceIds: ['billing'] };
   t.match(checkAgent(input, AGENTS, SERVICES), { id: 'dave', role: 'supervisor', serviceIds: ['billing'] });

@@ -2,7 +2,8 @@ import { conflict } from '../../domain/errors.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
-import { clientIdTaken, interactionValues, timelineValues, toEntry, toInteraction } from '../rows.ts';
+import type { Milestones } from '../../domain/floor-stats.ts';
+import { clientIdTaken, interactionValues, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
 import { pgPlaceholder, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
@@ -120,6 +121,10 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
 
   listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
     return this.all("SELECT * FROM interactions WHERE agent_id = $1 AND state = 'ended' ORDER BY ended_at DESC LIMIT $2", toInteraction, agentId, limit);
+  }
+
+  listMilestonesSince(since: number): Promise<Milestones[]> {
+    return this.all(MILESTONES_SQL(pgPlaceholder), toMilestones, since, since);
   }
 
   async countByState(): Promise<Record<InteractionState, number>> {

@@ -3,7 +3,8 @@ import { conflict } from '../../domain/errors.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
-import { clientIdTaken, interactionValues, timelineValues, toEntry, toInteraction } from '../rows.ts';
+import type { Milestones } from '../../domain/floor-stats.ts';
+import { clientIdTaken, interactionValues, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
 import { sqlitePlaceholder, writeStatements } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
@@ -69,6 +70,10 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
       .prepare("SELECT * FROM interactions WHERE agent_id = ? AND state = 'ended' ORDER BY ended_at DESC LIMIT ?")
       .all(agentId, limit)
       .map(toInteraction);
+  }
+
+  async listMilestonesSince(since: number): Promise<Milestones[]> {
+    return this.db.prepare(MILESTONES_SQL(sqlitePlaceholder)).all(since, since).map(toMilestones);
   }
 
   async countByState(): Promise<Record<InteractionState, number>> {

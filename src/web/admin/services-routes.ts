@@ -2,14 +2,17 @@ import { Router, type Request, type Response } from 'express';
 import type { ServiceForm } from '../../domain/admin-rules.ts';
 import type { Administration } from '../../domain/administration.ts';
 import type { Service } from '../../domain/directory.ts';
+import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../../domain/floor-stats.ts';
 import type { Views } from '../views.ts';
 import { actorOf, disableEnableRoutes, sendPage, pathId, recordRoutes, text, ticked, type ListExtra, type Refusal } from './admin-kit.ts';
 
-const emptyForm: ServiceForm = { id: '', name: '', autoDial: false, smsNumber: '', recordCalls: false };
-const formOf = (s: Service): ServiceForm => ({ id: s.id, name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? '', recordCalls: s.recordCalls ?? false });
+const emptyForm: ServiceForm = { id: '', name: '', autoDial: false, smsNumber: '', recordCalls: false, serviceLevelSeconds: String(DEFAULT_SERVICE_LEVEL_SECONDS) };
+const formOf = (s: Service): ServiceForm => ({
+  id: s.id, name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? '', recordCalls: s.recordCalls ?? false, serviceLevelSeconds: String(s.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS),
+});
 const readForm = (req: Request, editing: string | null): ServiceForm => {
   const [autoDial, recordCalls] = [ticked(req, 'autoDial'), ticked(req, 'recordCalls')];
-  return { id: editing ?? text(req, 'id'), name: text(req, 'name'), smsNumber: text(req, 'smsNumber'), autoDial, recordCalls };
+  return { id: editing ?? text(req, 'id'), name: text(req, 'name'), smsNumber: text(req, 'smsNumber'), autoDial, recordCalls, serviceLevelSeconds: text(req, 'serviceLevelSeconds') };
 };
 
 // /admin/services (admins only, gated in admin/index.ts): the list, Add service, edit, Disable/Enable.

@@ -44,6 +44,10 @@ export class DesktopPresenter {
     this.#tileUrl = tileUrl;
   }
 
+  get tileUrl(): string {
+    return this.#tileUrl;
+  }
+
   get callingConfigured(): boolean {
     return this.#multimedia.capabilities.callingConfigured;
   }

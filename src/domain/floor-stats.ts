@@ -1,0 +1,145 @@
+import type { Presence } from './agent-presence.ts';
+import type { InteractionRecord } from './interaction.ts';
+
+// The wallboard's figures, per service, from the milestones of the interactions (when each arrived,
+// was accepted, ended, and when its calls were answered): pure, so every figure is unit-tested.
+
+// What the wallboard needs of an interaction: its milestones, not its context or timeline.
+export interface Milestones {
+  id: string;
+  serviceId: string;
+  createdAt: number;
+  acceptedAt: number | null;
+  endedAt: number | null;
+  // Answer times of its calls (null: never answered).
+  callsAnsweredAt: Array<number | null>;
+}
+
+export function milestonesOf(rec: InteractionRecord): Milestones {
+  return {
+    id: rec.id,
+    serviceId: rec.serviceId,
+    createdAt: rec.createdAt,
+    acceptedAt: rec.acceptedAt,
+    endedAt: rec.endedAt,
+    callsAnsweredAt: rec.callLegs.map((leg) => leg.answeredAt),
+  };
+}
+
+export const DEFAULT_SERVICE_LEVEL_SECONDS = 20;
+export const CHART_HOURS = 8;
+const HOUR_MS = 3_600_000;
+
+export interface FloorWindow {
+  // Local midnight: "today" starts here.
+  dayStart: number;
+  // The first of the chart's hourly buckets (the last one is the current hour).
+  chartStart: number;
+  // What must be read to cover both.
+  since: number;
+}
+
+export function floorWindow(now: number, hours = CHART_HOURS): FloorWindow {
+  const midnight = new Date(now);
+  midnight.setHours(0, 0, 0, 0);
+  const chartStart = Math.floor(now / HOUR_MS) * HOUR_MS - (hours - 1) * HOUR_MS;
+  return { dayStart: midnight.getTime(), chartStart, since: Math.min(midnight.getTime(), chartStart) };
+}
+
+export interface FloorAgent {
+  serviceIds: readonly string[];
+  presence: Presence;
+}
+
+export interface HourBucket {
+  start: number;
+  arrived: number;
+  handled: number;
+}
+
+export interface ServiceFigures {
+  serviceId: string;
+  waiting: number;
+  // Since the oldest waiting chat arrived; null when none waits.
+  longestWaitMs: number | null;
+  agents: Record<Presence, number>;
+  chatsHandled: number;
+  callsHandled: number;
+  targetSeconds: number;
+  // Share of today's chats accepted within the target, over those decided (accepted, abandoned, or
+  // waiting past the target); null while none is.
+  serviceLevel: number | null;
+  decided: number;
+  averageHandleMs: number | null;
+  hours: HourBucket[];
+}
+
+export interface FloorInput {
+  now: number;
+  window: FloorWindow;
+  services: ReadonlyArray<{ id: string; serviceLevelSeconds?: number }>;
+  // Every interaction touched since window.since (open ones included), once each.
+  interactions: Iterable<Milestones>;
+  agents: Iterable<FloorAgent>;
+}
+
+// A chat handled since `from`: accepted by an agent, and ended since.
+const handledSince = (m: Milestones, from: number) => m.acceptedAt !== null && m.endedAt !== null && m.endedAt >= from;
+
+export function serviceFigures(input: FloorInput): ServiceFigures[] {
+  const { now, window } = input;
+  const byService = new Map<string, Milestones[]>(input.services.map((s) => [s.id, []]));
+  for (const m of input.interactions) byService.get(m.serviceId)?.push(m);
+  const agents = [...input.agents];
+  return input.services.map((service) => {
+    const all = byService.get(service.id)!;
+    const targetSeconds = service.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS;
+    const waiting = all.filter((m) => m.acceptedAt === null && m.endedAt === null);
+    const handled = all.filter((m) => handledSince(m, window.dayStart));
+    const level = serviceLevel(all, window.dayStart, now, targetSeconds * 1000);
+    const presence: Record<Presence, number> = { ready: 0, not_ready: 0 };
+    for (const a of agents) if (a.serviceIds.includes(service.id)) presence[a.presence] += 1;
+    return {
+      serviceId: service.id,
+      waiting: waiting.length,
+      longestWaitMs: waiting.length === 0 ? null : now - Math.min(...waiting.map((m) => m.createdAt)),
+      agents: presence,
+      chatsHandled: handled.length,
+      callsHandled: all.reduce((n, m) => n + m.callsAnsweredAt.filter((at) => at !== null && at >= window.dayStart).length, 0),
+      targetSeconds,
+      serviceLevel: level.decided === 0 ? null : level.within / level.decided,
+      decided: level.decided,
+      averageHandleMs: handled.length === 0 ? null : handled.reduce((sum, m) => sum + (m.endedAt! - m.acceptedAt!), 0) / handled.length,
+      hours: hourBuckets(all, window.chartStart, now),
+    };
+  });
+}
+
+function serviceLevel(all: Milestones[], dayStart: number, now: number, targetMs: number): { within: number; decided: number } {
+  let within = 0;
+  let decided = 0;
+  for (const m of all) {
+    if (m.createdAt < dayStart) continue;
+    const waited = (m.acceptedAt ?? m.endedAt ?? now) - m.createdAt;
+    const accepted = m.acceptedAt !== null;
+    // Still waiting, within the target: not decided yet.
+    if (!accepted && m.endedAt === null && waited <= targetMs) continue;
+    decided += 1;
+    if (accepted && waited <= targetMs) within += 1;
+  }
+  return { within, decided };
+}
+
+// One pass: each interaction counts in the hour it arrived and the hour it was handled.
+function hourBuckets(all: Milestones[], chartStart: number, now: number): HourBucket[] {
+  const buckets: HourBucket[] = [];
+  for (let start = chartStart; start <= now; start += HOUR_MS) buckets.push({ start, arrived: 0, handled: 0 });
+  const bucketOf = (at: number) => (at < chartStart ? undefined : buckets[Math.floor((at - chartStart) / HOUR_MS)]);
+  for (const m of all) {
+    const arrived = bucketOf(m.createdAt);
+    if (arrived) arrived.arrived += 1;
+    const handled = m.acceptedAt !== null && m.endedAt !== null ? bucketOf(m.endedAt) : undefined;
+    if (handled) handled.handled += 1;
+  }
+  return buckets;
+}

@@ -1,0 +1,115 @@
+import type { DomainEvents } from './events.ts';
+import { floorWindow, milestonesOf, serviceFigures, type FloorAgent, type Milestones, type ServiceFigures } from './floor-stats.ts';
+import { liveLeg, type InteractionRecord, type InteractionState } from './interaction.ts';
+import type { CallLegState } from './call-leg.ts';
+import type { Clock } from './ports.ts';
+import { isVideoOpen } from './video-session.ts';
+
+// What the floor reads from the store: the milestones of every interaction created or ended since a
+// time (both engines answer it from an index; see the store contract suite).
+export interface FloorStore {
+  listMilestonesSince(since: number): Promise<Milestones[]>;
+}
+
+// One live interaction as the supervisor's list shows it: who, what state, which media are up and
+// since when (the page counts the durations on from these times).
+export interface FloorRow {
+  id: string;
+  serviceId: string;
+  agentId: string | null;
+  customerName: string;
+  state: InteractionState;
+  // When the chat arrived, and when the current wait or conversation began.
+  createdAt: number;
+  chatSince: number;
+  call: { state: CallLegState; since: number } | null;
+  video: { state: 'requested' | 'active'; since: number } | null;
+}
+
+export function floorRow(rec: InteractionRecord): FloorRow {
+  const leg = liveLeg(rec);
+  const video = rec.video && isVideoOpen(rec.video) ? rec.video : null;
+  return {
+    id: rec.id,
+    serviceId: rec.serviceId,
+    agentId: rec.agentId ?? rec.offeredTo,
+    customerName: rec.customer.name,
+    state: rec.state,
+    createdAt: rec.createdAt,
+    chatSince: rec.acceptedAt ?? rec.createdAt,
+    call: leg ? { state: leg.state, since: leg.answeredAt ?? leg.startedAt } : null,
+    video: video ? { state: video.state as 'requested' | 'active', since: video.startedAt ?? video.requestedAt } : null,
+  };
+}
+
+// Waiting chats first (oldest first), then the ones in progress, oldest first.
+export function floorRows(open: Iterable<InteractionRecord>): FloorRow[] {
+  const rank = (r: FloorRow) => (r.state === 'active' ? 1 : 0);
+  return [...open].map(floorRow).sort((a, b) => rank(a) - rank(b) || a.createdAt - b.createdAt);
+}
+
+// The open interactions and any one by id (the registry, Interactions).
+export interface FloorRegistry {
+  all(): InteractionRecord[];
+  find(interactionId: string): Promise<InteractionRecord | undefined>;
+}
+
+// What supervisors read: every live interaction, any interaction by id, and the wallboard. The
+// wallboard's read model holds the milestones of every interaction since the chart's first hour, read
+// from the store once, then kept up to date from the domain's events (on a cluster's follower, the
+// replica's), so a wallboard costs one pass over today's interactions in memory, never a query.
+export class Floor {
+  readonly #store: FloorStore;
+  readonly #clock: Clock;
+  readonly #registry: FloorRegistry;
+  readonly #seen = new Map<string, Milestones>();
+  #loaded: Promise<void> | undefined;
+
+  constructor(deps: { store: FloorStore; events: DomainEvents; clock: Clock; registry: FloorRegistry }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#registry = deps.registry;
+    deps.events.subscribe((event) => {
+      // Until someone opens the floor, the store has it all: nothing is kept here.
+      if (this.#loaded === undefined) return;
+      if (event.type === 'interaction_changed' || (event.type === 'entry_appended' && event.entry.kind === 'call')) {
+        this.#seen.set(event.interaction.id, milestonesOf(event.interaction));
+      }
+    });
+  }
+
+  // Read once, on first use: a node nobody supervises never reads it. What events brought in the
+  // meantime is newer than the store's rows and wins.
+  #load(): Promise<void> {
+    this.#loaded ??= this.#store.listMilestonesSince(floorWindow(this.#clock.now()).since).then((rows) => {
+      for (const m of rows) if (!this.#seen.has(m.id)) this.#seen.set(m.id, m);
+    });
+    this.#loaded.catch(() => (this.#loaded = undefined));
+    return this.#loaded;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  live(): FloorRow[] {
+    return floorRows(this.#registry.all());
+  }
+
+  // Supervisors may open any interaction, open or ended.
+  find(interactionId: string): Promise<InteractionRecord | undefined> {
+    return this.#registry.find(interactionId);
+  }
+
+  // The open interactions are taken as the registry has them now (one opened before the window and
+  // still waiting is only there).
+  async figures(services: ReadonlyArray<{ id: string; serviceLevelSeconds?: number }>, agents: Iterable<FloorAgent>): Promise<ServiceFigures[]> {
+    await this.#load();
+    for (const rec of this.#registry.all()) this.#seen.set(rec.id, milestonesOf(rec));
+    const now = this.#clock.now();
+    const window = floorWindow(now);
+    // Yesterday's interactions leave as the window moves on; open ones stay whatever their age.
+    for (const [id, m] of this.#seen) if (m.endedAt !== null && m.endedAt < window.since && m.createdAt < window.since) this.#seen.delete(id);
+    return serviceFigures({ now, window, services, interactions: this.#seen.values(), agents });
+  }
+}
