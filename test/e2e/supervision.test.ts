@@ -35,7 +35,10 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
 
   await logInPage(supervisor, server.url, 'agent1');
   await supervisor.waitForURL(/\/desktop/);
-  await supervisor.goto(`${server.url}/supervisor/interactions/${chat.id}/call`);
+  // From the interaction's Monitor page, whose call panel leads to the controls.
+  await supervisor.goto(`${server.url}/supervisor/interactions/${chat.id}`);
+  await supervisor.getByRole('link', { name: 'Listen, Whisper or Barge' }).click();
+  await supervisor.waitForURL(/\/call$/);
   await supervisor.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
   const controls = supervisor.locator('.supervisor-controls');
   t.ok(await supervisor.getByRole('button', { name: 'Whisper' }).isDisabled(), 'Whisper waits for Listen');
