@@ -16,6 +16,7 @@ import { MultimediaDesk } from './domain/multimedia.ts';
 import { CallRecordings } from './domain/call-recordings.ts';
 import type { Timers } from './domain/ports.ts';
 import { SmsDesk } from './domain/sms-desk.ts';
+import { SupervisionDesk } from './domain/supervision-desk.ts';
 import { createLogger } from './logging.ts';
 import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
     events,
     onCallChanged: (rec, leg) => recordings.callChanged(rec, leg),
   });
+  // Listen / Whisper / Barge on calls in progress (calling's capabilities are the media's).
+  const supervision = new SupervisionDesk({ interactions, telephony: voice.supervision, directory, clock, capabilities: multimedia.capabilities });
   // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
   const center = new ContactCenter({
     interactions,
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
       onAvailability: (available) => multimedia.telephonyChanged(available),
       onRecordingLost: (recordingId, cause) => recordings.recordingLost(recordingId, cause),
+      onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
     });
     recordings.recover();
     // Retention: at once, then at least four times per retention period (hourly at most).
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
     },
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
-  const targets = { center, multimedia, recordings, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const targets = { center, multimedia, recordings, supervision, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
   const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
   // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
   // SIP MESSAGE listens on the Stasis app).
@@ -197,6 +201,7 @@ async function main(): Promise<void> {
     floor,
     multimedia: web.multimedia,
     recordings: web.recordings,
+    supervision: web.supervision,
     sessions,
     metrics,
     logger,

@@ -59,6 +59,9 @@ export interface OriginateParams {
   variables?: Record<string, string>;
 }
 
+// Seen from the snooped channel: 'in' is what it sends (its party's voice), 'out' what it is sent.
+export type SnoopDirection = 'none' | 'in' | 'out' | 'both';
+
 export interface Ari {
   on(event: string, handler: (event: AriEvent, resource?: unknown) => void): void;
   removeAllListeners(event?: string): void;
@@ -74,6 +77,8 @@ export interface Ari {
     stopMoh(p: { channelId: string }): Promise<void>;
     mute(p: { channelId: string; direction: 'in' | 'out' | 'both' }): Promise<void>;
     unmute(p: { channelId: string; direction: 'in' | 'out' | 'both' }): Promise<void>;
+    // POST /channels/{channelId}/snoop/{snoopId}: a channel in `app` that hears (spy) and speaks into (whisper) channelId.
+    snoopChannelWithId(p: { channelId: string; snoopId: string; app: string; appArgs?: string; spy?: SnoopDirection; whisper?: SnoopDirection }): Promise<AriChannel>;
   };
   bridges: {
     create(p: { type: string; name?: string; bridgeId?: string }): Promise<AriBridge>;

@@ -29,6 +29,8 @@ import { openApiDocument } from './openapi.ts';
 import { recordingsRouter } from './recordings.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
+import type { SupervisionDesk } from '../domain/supervision-desk.ts';
+import { snoopRouter } from './supervisor/snoop-routes.ts';
 import { supervisorRouter } from './supervisor/index.ts';
 import { SupervisorPresenter } from './supervisor/presenter.ts';
 import { Views } from './views.ts';
@@ -47,6 +49,8 @@ export interface WebAppDeps {
   floor: Floor;
   multimedia: MultimediaDesk;
   recordings: CallRecordings;
+  // Listen / Whisper / Barge / Stop (absent: no supervisor's call page).
+  supervision?: SupervisionDesk;
   sessions: SessionRegistry;
   metrics: Metrics;
   logger: Logger;
@@ -136,6 +140,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopVideoRouter(multimedia));
   app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));
   app.use(supervisorRouter({ admin: deps.admin, center, sessions, views, presenter: supervisor }));
+  if (deps.supervision) app.use(snoopRouter({ center, supervision: deps.supervision, admin: deps.admin, sessions, views }));
   app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));
 
   app.use((req, res) => {

@@ -10,7 +10,7 @@ import t from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip } from '../helpers/baresip.ts';
-import { untilRole, withCluster } from '../helpers/cluster.ts';
+import { leaderOnAriAndFollower, untilRole, withCluster } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { agentGet } from '../helpers/desktop-client.ts';
 import { login, withBrowser } from '../helpers/fixtures.ts';
@@ -29,11 +29,7 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   const env = { ...owned.env, OFFER_TIMEOUT_S: '120' };
 
   const cluster = await withCluster(t);
-  const a = await cluster.startNode('node-a', env);
-  await untilRole(a, 'leader');
-  await eventually('node A on ARI', async () => ((await (await fetch(`${a.url}/healthz`)).json()) as { ari: { state: string } }).ari.state === 'up' || undefined, 20_000);
-  const b = await cluster.startNode('node-b', env);
-  await untilRole(b, 'follower');
+  const { a, b } = await leaderOnAriAndFollower(cluster, env);
 
   const phones: Baresip[] = [];
   t.teardown(async () => {

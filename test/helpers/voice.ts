@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { agentPost } from './desktop-client.ts';
+import { agentGet, agentPost, setPresence } from './desktop-client.ts';
+import { eventually } from './eventually.ts';
 import { login, logInPage } from './fixtures.ts';
 import { logEntries, type TestServer } from './server.ts';
 
@@ -123,4 +124,16 @@ export async function sipPhoneMediaFlows(t: Assert, phone: { rtp(): Promise<{ se
   if (!before || !after) return;
   t.ok(after.sent - before.sent > 50, `${who} sends audio (${after.sent - before.sent} RTP packets in 2 s)`);
   t.ok(after.received - before.received > 50, `${who} receives audio (${after.received - before.received} RTP packets in 2 s)`);
+}
+
+// An agent takes a chat and calls its customer over the desktop's HTTP requests (no browser), on
+// `server`; the chat is started on `chatServer` (another node of a cluster, or the same server).
+export async function callOverHttp(server: Pick<TestServer, 'url'>, agentId: string, number: string, chatServer: Pick<TestServer, 'url'> = server) {
+  const agent = await login(server, agentId);
+  await setPresence(agent, 'ready');
+  const chat = await startChat(chatServer, 'roadside', number);
+  await eventually('offered', async () => ((await agentPost(agent, `/desktop/interactions/${chat.id}/accept`)).status === 200 ? true : undefined), 10_000);
+  await agentPost(agent, `/desktop/interactions/${chat.id}/call`);
+  await eventually('call connected', async () => ((await (await agentGet(agent, `/desktop/interactions/${chat.id}`, { htmx: true })).text()).includes('call-connected') ? true : undefined), 20_000);
+  return { agent, chat };
 }

@@ -46,6 +46,13 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     pause: { touches: second },
     resume: { touches: second },
   },
+  // Listen / Whisper / Barge / Stop: they act on the leader's ARI and write the timeline.
+  supervision: {
+    listen: { touches: second },
+    whisper: { touches: second },
+    barge: { touches: second },
+    stop: { touches: second },
+  },
   admin: {
     saveService: {},
     setServiceDisabled: {},

@@ -8,6 +8,7 @@ import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import { DELIVERY_LABELS, isFinalStatus, type SmsDelivery } from '../../domain/sms-ports.ts';
 import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
 import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
+import { SUPERVISION_LABEL, type SupervisionState } from '../../domain/supervision.ts';
 import type { Views } from '../views.ts';
 import { mediaView } from './media-view.ts';
 import { recordingEntryView } from './recording-view.ts';
@@ -259,6 +260,10 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
     }
     case 'recording':
       return recordingEntryView(e).summary;
+    case 'supervision': {
+      const d = (e.data ?? {}) as { state?: SupervisionState; cause?: string | null };
+      return `Supervisor ${agentName}: ${SUPERVISION_LABEL[d.state ?? 'ended']}${d.state === 'ended' && d.cause ? ` (${d.cause})` : ''}`;
+    }
     default:
       return '';
   }
