@@ -13,11 +13,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../test/helpers/eventually.ts';
 import { cpuSeconds, customerAnswered, machineBusySeconds, rssMb, within, type AgentSeat, type Rig } from './calls-rig.ts';
 
-export type Mode = 'controller' | 'dialplan';
+// 'recorded': through the controller, with the service recording every call (bench:calls --record).
+export type Mode = 'controller' | 'dialplan' | 'recorded';
 
 export interface CapacityResult {
   mode: Mode;
   steps: Array<{ calls: number; cores: number; machineCores: number }>;
+  // The step that found the machine saturated (not in `steps`: Asterisk could not show all it needs).
+  saturatedStep?: { calls: number; cores: number; machineCores: number };
   atCeiling: number;
   ceilingReached: boolean;
   stopped: string; // why the ramp ended
@@ -57,7 +60,7 @@ export async function placeCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: s
 }
 
 async function startCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: string): Promise<void> {
-  if (mode === 'controller') {
+  if (mode !== 'dialplan') {
     const res = await rig.post(seat, `/desktop/interactions/${seat.chatId}/call`);
     const body = await res.text();
     if (!res.ok) throw new Error(`POST call: HTTP ${res.status} ${body.slice(0, 200)}`);
@@ -70,7 +73,7 @@ async function startCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: string):
 
 export async function endCall(rig: Rig, mode: Mode, seat: AgentSeat, callId: string): Promise<void> {
   const ending =
-    mode === 'controller'
+    mode !== 'dialplan'
       ? rig.post(seat, `/desktop/interactions/${seat.chatId}/release`).then(async (res) => void (await res.text()))
       : rig.ari.channels.hangup({ channelId: callId }).catch((err: unknown) => {
           if (!/not found|404/i.test((err as Error).message)) throw err; // gone already: fine
@@ -91,7 +94,7 @@ async function endCalls(rig: Rig, mode: Mode, seats: AgentSeat[]): Promise<void>
 // What Asterisk sends a phone comes from the other phone, through the bridge: both ways, end to end.
 async function mediaCheck(rig: Rig, mode: Mode, calls: number): Promise<{ checked: number; flowing: number }> {
   const channels = (await rig.ari.channels.list()) as Channel[];
-  const agents = channels.filter((c) => (mode === 'controller' ? /^cc-.*-agent$/.test(c.id) : c.id.startsWith('dp-'))).slice(0, Math.min(12, calls));
+  const agents = channels.filter((c) => (mode !== 'dialplan' ? /^cc-.*-agent$/.test(c.id) : c.id.startsWith('dp-'))).slice(0, Math.min(12, calls));
   const customers = channels.filter((c) => /^PJSIP\/1555\d+-/.test(c.name)).slice(0, Math.min(12, calls));
   const sample = [...agents, ...customers];
   const stats = (id: string) => rtpStats(rig, id);
@@ -145,6 +148,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
   const steps: CapacityResult['steps'] = [];
   let up = 0;
   let stopped = `all ${seats.length} calls up`;
+  let saturatedStep: CapacityResult['saturatedStep'];
   await controllerLoad(rig); // reading the lag resets it: what follows is this ramp's
   while (up < seats.length) {
     if (Date.now() > deadline) {
@@ -164,6 +168,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
     // Saturated, Asterisk shows less than it needs: a step still at the ceiling proves the ceiling.
     if (measured.saturated && measured.cores < opts.ceilingCores) {
       stopped = `machine saturated at ${up} calls (${measured.all.toFixed(2)} of ${availableParallelism()} cores busy)`;
+      saturatedStep = { calls: up, cores: measured.cores, machineCores: measured.all };
       break;
     }
     const { cores, all } = measured;
@@ -179,7 +184,7 @@ export async function ramp(rig: Rig, mode: Mode, opts: { ceilingCores: number; s
   const controller = await controllerLoad(rig);
   await endCalls(rig, mode, seats.slice(0, up));
   const { atCeiling, ceilingReached } = interpolate(steps, opts.ceilingCores);
-  return { mode, steps, atCeiling, ceilingReached, stopped, media, bridges, controller };
+  return { mode, steps, saturatedStep, atCeiling, ceilingReached, stopped, media, bridges, controller };
 }
 
 // Calls at the ceiling, from a least-squares line through every step (CPU grows linearly with calls;

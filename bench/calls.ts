@@ -4,12 +4,14 @@
 //  (b) concurrent bridged G.711 calls under one CPU ceiling: through the controller vs dialplan Dial().
 //  (c) call setup rate at under 1% failures: through the controller vs dialplan Dial().
 // Usage: npm run bench:calls [-- --agents 300 --max 300 --step 20 --ceiling 1.6 --rounds 2 --parts abc]
+// --record: (b) compares every call recorded with the same calls unrecorded (calls-recording.ts).
 // While developing on a busy machine: --agents 40 --max 40 --step 10 --calls 20 --rate-max 10.
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ramp, type CapacityResult } from './calls-capacity.ts';
 import { clickToRing, RINGING_NUMBER, summarize } from './calls-latency.ts';
 import { startRig } from './calls-rig.ts';
+import { recordingCapacity } from './calls-recording.ts';
 import { setupRates } from './calls-setup-rate.ts';
 
 const { values } = parseArgs({
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     'rate-seconds': { type: 'string', default: '10' }, // (c) length of each rate step
     hold: { type: 'string', default: '2000' }, // (c) ms each answered call is held
     'answer-timeout': { type: 'string', default: '3000' }, // (c) ms from placing a call to the customer's answer, or it failed
+    record: { type: 'boolean', default: false }, // (b) recorded calls against unrecorded ones instead of the dialplan
   },
 });
 const PARTS = values.parts;
@@ -69,16 +72,18 @@ async function main(): Promise<void> {
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${load()}`);
 }
 
+// Over the ramps measured up to half the ceiling at least: a machine busy with other work early on
+// leaves a ramp too short to extrapolate from.
+const counts = (r: CapacityResult) => Number.isFinite(r.atCeiling) && r.steps.some((s) => s.cores >= CEILING / 2);
+
 async function capacity(rig: Awaited<ReturnType<typeof startRig>>): Promise<void> {
+  if (values.record) return recordingCapacity(rig, { ceilingCores: CEILING, step: STEP, max: MAX, rounds: ROUNDS, counts, verdict });
   console.log(`\n(b) concurrent bridged G.711 calls at a ceiling of ${CEILING} CPU cores used by Asterisk + the server (SIPp and the bench, the load generators, not counted), steps of ${STEP} up to ${MAX}`);
   const results: CapacityResult[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? (['dialplan', 'controller'] as const) : (['controller', 'dialplan'] as const);
     for (const mode of order) results.push(await ramp(rig, mode, { ceilingCores: CEILING, step: STEP, max: MAX, deadlineMs: 600_000 }));
   }
-  // Over the ramps measured up to half the ceiling at least: a machine busy with other work early on
-  // leaves a ramp too short to extrapolate from.
-  const counts = (r: CapacityResult) => Number.isFinite(r.atCeiling) && r.steps.some((s) => s.cores >= CEILING / 2);
   for (const res of results) {
     const at = `${res.atCeiling.toFixed(1)}${res.ceilingReached ? '' : ' (extrapolated: ceiling not reached)'}`;
     console.log(`  ${res.mode.padEnd(10)}: ${at} calls at the ceiling${counts(res) ? '' : ' (measured too little to count)'}; ${res.stopped}; RTP both ways on ${res.media.flowing}/${res.media.checked} sampled phone channels; bridges ${JSON.stringify(res.bridges)}`);

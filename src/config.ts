@@ -32,6 +32,8 @@ export interface Config extends VoiceConfig, SmsConfig {
   // Bearer token of /metrics; unset: /metrics answers only requests from this machine.
   metricsToken: string | undefined;
   rateLimits: RateLimitSettings;
+  // Call recordings are deleted this long after they were stored.
+  recordingRetentionMs: number;
 }
 
 export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
@@ -74,6 +76,10 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     endedChatAccessMs: Math.round(hours(env.ENDED_CHAT_ACCESS_H, 4) * 3600_000),
     metricsToken: env.METRICS_TOKEN || undefined,
     rateLimits: rateLimits(env),
+    recordingFormat: recordingFormat(env.RECORDING_FORMAT),
+    // 90 days: the usual window for quality reviews and customer disputes, at about 1 MB per recorded
+    // minute (8 kHz WAV); a deployment bound by a stricter rule sets its own.
+    recordingRetentionMs: Math.round(positive('RECORDING_RETENTION_DAYS', env.RECORDING_RETENTION_DAYS, 90) * 86_400_000),
   };
 }
 
@@ -175,6 +181,22 @@ function hours(value: string | undefined, fallback: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number of hours, got "${value}"`);
   return n;
+}
+
+// Days, fractions allowed; 0 would delete a recording as soon as it is stored.
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, got "${value}"`);
+  return n;
+}
+
+// RECORDING_FORMAT: what Asterisk writes, among the formats a browser plays: wav (8 kHz, the PSTN's
+// quality, about 1 MB a minute) or wav16 (16 kHz, twice that, for wideband phones).
+function recordingFormat(value: string | undefined): 'wav' | 'wav16' {
+  const format = value || 'wav';
+  if (format !== 'wav' && format !== 'wav16') throw new Error(`RECORDING_FORMAT must be wav or wav16, got "${format}"`);
+  return format;
 }
 
 function telephonyMode(env: NodeJS.ProcessEnv): Config['telephony'] {

@@ -14,8 +14,10 @@ import type { Service } from './domain/directory.ts';
 import { DomainEvents } from './domain/events.ts';
 import { Interactions } from './domain/interactions.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
+import { CallRecordings } from './domain/call-recordings.ts';
 import type { Timers } from './domain/ports.ts';
 import { SmsDesk } from './domain/sms-desk.ts';
+import { SupervisionDesk } from './domain/supervision-desk.ts';
 import { createLogger } from './logging.ts';
 import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
@@ -85,7 +87,28 @@ async function main(): Promise<void> {
   // which reconciles its calls against their live call legs (a cluster's node loads them as it joins).
   const interactions = new Interactions({ store, events, clock });
   if (!cluster) await interactions.load();
-  const multimedia = new MultimediaDesk({ interactions, directory, telephony: voice.telephony, video: video.rooms, clock, events });
+  const recordings: CallRecordings = new CallRecordings({
+    interactions,
+    directory,
+    recorder: voice.recorder,
+    files: stores.recordings,
+    clock,
+    events,
+    media: () => multimedia.capabilities,
+    retentionMs: config.recordingRetentionMs,
+    onError: (err, what) => logger.error({ err }, `${what} failed`),
+  });
+  const multimedia: MultimediaDesk = new MultimediaDesk({
+    interactions,
+    directory,
+    telephony: voice.telephony,
+    video: video.rooms,
+    clock,
+    events,
+    onCallChanged: (rec, leg) => recordings.callChanged(rec, leg),
+  });
+  // Listen / Whisper / Barge on calls in progress (calling's capabilities are the media's).
+  const supervision = new SupervisionDesk({ interactions, telephony: voice.supervision, directory, clock, capabilities: multimedia.capabilities });
   // The chat's rules hear the media at Accept (auto-dial) and before an interaction ends.
   const center = new ContactCenter({
     interactions,
@@ -133,8 +156,20 @@ async function main(): Promise<void> {
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
       onAvailability: (available) => multimedia.telephonyChanged(available),
+      onRecordingLost: (recordingId, cause) => recordings.recordingLost(recordingId, cause),
+      onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
     });
+    recordings.recover();
+    // Retention: at once, then at least four times per retention period (hourly at most).
+    void sweepRecordings();
+    sweeping ??= setInterval(sweepRecordings, Math.min(3600_000, config.recordingRetentionMs / 4)).unref();
   };
+  let sweeping: NodeJS.Timeout | undefined;
+  const sweepRecordings = () =>
+    recordings.sweep().then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, 'call recordings past their retention deleted'),
+      (err: unknown) => logger.error({ err }, 'deleting call recordings past their retention failed'),
+    );
 
   // ---- administration: routing, sessions, phones and SMS numbers follow every change ----
   const sessions = new SessionRegistry(config.sessionTtlMs, cluster?.sessions);
@@ -155,7 +190,7 @@ async function main(): Promise<void> {
     },
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
-  const targets = { center, multimedia, closure, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const targets = { center, multimedia, recordings, supervision, closure, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
   const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
   // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
   // SIP MESSAGE listens on the Stasis app).
@@ -177,6 +212,8 @@ async function main(): Promise<void> {
     closure: web.closure,
     floor,
     multimedia: web.multimedia,
+    recordings: web.recordings,
+    supervision: web.supervision,
     sessions,
     metrics,
     logger,
@@ -235,6 +272,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     center.shutdown();
     smsDesk.shutdown();
+    clearInterval(sweeping);
     realtime.close();
     video.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {

@@ -18,6 +18,15 @@ export interface AriBridge {
   channels: string[];
 }
 
+// state: queued | recording | paused | done | failed | canceled
+export interface AriLiveRecording {
+  name: string;
+  format: string;
+  state: string;
+  cause?: string;
+  duration?: number;
+}
+
 export interface AriEndpoint {
   technology: string;
   resource: string;
@@ -35,6 +44,8 @@ export interface AriEvent {
   endpoint?: AriEndpoint;
   // TextMessageReceived: From and To as Asterisk printed them, the body, and the request's headers.
   message?: { from: string; to: string; body?: string; variables?: Record<string, string> };
+  // RecordingStarted, RecordingFinished, RecordingFailed; target_uri is "bridge:{id}" for a bridge's.
+  recording?: AriLiveRecording & { target_uri?: string };
   timestamp?: string;
 }
 
@@ -47,6 +58,9 @@ export interface OriginateParams {
   timeout?: number;
   variables?: Record<string, string>;
 }
+
+// Seen from the snooped channel: 'in' is what it sends (its party's voice), 'out' what it is sent.
+export type SnoopDirection = 'none' | 'in' | 'out' | 'both';
 
 export interface Ari {
   on(event: string, handler: (event: AriEvent, resource?: unknown) => void): void;
@@ -63,6 +77,8 @@ export interface Ari {
     stopMoh(p: { channelId: string }): Promise<void>;
     mute(p: { channelId: string; direction: 'in' | 'out' | 'both' }): Promise<void>;
     unmute(p: { channelId: string; direction: 'in' | 'out' | 'both' }): Promise<void>;
+    // POST /channels/{channelId}/snoop/{snoopId}: a channel in `app` that hears (spy) and speaks into (whisper) channelId.
+    snoopChannelWithId(p: { channelId: string; snoopId: string; app: string; appArgs?: string; spy?: SnoopDirection; whisper?: SnoopDirection }): Promise<AriChannel>;
   };
   bridges: {
     create(p: { type: string; name?: string; bridgeId?: string }): Promise<AriBridge>;
@@ -70,6 +86,14 @@ export interface Ari {
     removeChannel(p: { bridgeId: string; channel: string | string[] }): Promise<void>;
     destroy(p: { bridgeId: string }): Promise<void>;
     list(): Promise<AriBridge[]>;
+    record(p: { bridgeId: string; name: string; format: string; ifExists?: 'fail' | 'overwrite' | 'append'; beep?: boolean; terminateOn?: string; maxDurationSeconds?: number }): Promise<AriLiveRecording>;
+  };
+  recordings: {
+    getLive(p: { recordingName: string }): Promise<AriLiveRecording>;
+    stop(p: { recordingName: string }): Promise<void>;
+    mute(p: { recordingName: string }): Promise<void>;
+    unmute(p: { recordingName: string }): Promise<void>;
+    deleteStored(p: { recordingName: string }): Promise<void>;
   };
   endpoints: {
     listByTech(p: { tech: string }): Promise<AriEndpoint[]>;
@@ -96,6 +120,17 @@ export interface Ari {
 // there, next to `variables`.
 export function sendText(ari: Ari, p: { to: string; from: string; body: string; variables?: Record<string, string> }): Promise<void> {
   return ari.endpoints.sendMessage({ to: p.to, from: p.from, variables: { variables: p.variables ?? {}, body: p.body } });
+}
+
+// GET /recordings/stored/{name}/file: the file's bytes. Not through ari-client, whose Swagger client
+// reads every answer as text (a WAV would come back mangled); the same URL and credentials it uses.
+export async function storedRecordingFile(ari: Ari, name: string): Promise<{ bytes: Buffer; contentType: string }> {
+  const c = (ari as unknown as { _connection: { protocol: string; host: string; user: string; pass: string } })._connection;
+  const res = await fetch(`${c.protocol}//${c.host}/ari/recordings/stored/${encodeURIComponent(name)}/file`, {
+    headers: { authorization: 'Basic ' + Buffer.from(`${c.user}:${c.pass}`).toString('base64') },
+  });
+  if (!res.ok) throw new AriHttpError(res.status, (await res.text()) || `HTTP ${res.status}`);
+  return { bytes: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get('content-type') ?? 'application/octet-stream' };
 }
 
 // ari-client (and the Swagger client it builds on) adds ~35 MB to the process: it is loaded at the

@@ -1,5 +1,6 @@
 import type { Agent } from '../domain/directory.ts';
 import type { AriCallLegs } from './calls/call-legs.ts';
+import type { AriSnoops } from './calls/snoops.ts';
 import type { Ari } from './client.ts';
 import { AgentEndpoints } from './endpoints/agent-endpoints.ts';
 
@@ -18,8 +19,11 @@ export interface ChannelStatus {
   caller: string;
   createdAt: string | null;
   interactionId: string | null; // null: not a channel the controller placed
-  role: 'agent' | 'customer' | null;
+  role: ChannelRole | null;
 }
+
+// A supervisor's phone, and the snoop channel that feeds it (src/ari/calls/snoops.ts).
+type ChannelRole = 'agent' | 'customer' | 'supervisor' | 'snoop';
 
 export interface TelephonyStatus {
   endpoints: EndpointStatus[];
@@ -28,7 +32,7 @@ export interface TelephonyStatus {
 
 // Read-only view of the telephony for the admin page, and a new desk-phone password for /account.
 // Throws when ARI is not reachable (the page says so).
-export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints; callLegs: AriCallLegs; agents: () => Promise<Agent[]> }) {
+export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints; callLegs: AriCallLegs; snoops?: AriSnoops; agents: () => Promise<Agent[]> }) {
   return {
     async status(): Promise<TelephonyStatus> {
       const ari = deps.ari();
@@ -41,10 +45,14 @@ export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints
           return { agentId: agent.id, endpoint, kind, state: found?.state ?? 'missing', channels: found?.channel_ids.length ?? 0 };
         }),
       );
-      const ours = new Map<string, { interactionId: string; role: 'agent' | 'customer' }>();
+      const ours = new Map<string, { interactionId: string; role: ChannelRole }>();
       for (const leg of deps.callLegs.legs.values()) {
         ours.set(leg.agentChannelId, { interactionId: leg.interactionId, role: 'agent' });
         ours.set(leg.customerChannelId, { interactionId: leg.interactionId, role: 'customer' });
+      }
+      for (const sv of deps.snoops?.supervisions.values() ?? []) {
+        ours.set(sv.phoneChannelId, { interactionId: sv.interactionId, role: 'supervisor' });
+        if (sv.snoopChannelId) ours.set(sv.snoopChannelId, { interactionId: sv.interactionId, role: 'snoop' });
       }
       const channels = live.map((c) => ({
         id: c.id,

@@ -2,11 +2,15 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CallLeg } from '../domain/call-leg.ts';
 import type { Agent } from '../domain/directory.ts';
-import type { SipCredentialStore, Telephony } from '../domain/ports.ts';
+import type { CallRecorder, SipCredentialStore, Telephony } from '../domain/ports.ts';
+import type { CallSupervision } from '../domain/supervision.ts';
 import type { AsteriskInstance } from './asterisk/process.ts';
 import { AsteriskSupervisor } from './asterisk/supervisor.ts';
 import { AriCallLegs, type CallEventSink } from './calls/call-legs.ts';
+import { AriRecorder } from './calls/recordings.ts';
 import { reconcileCalls, releaseLostCalls } from './calls/reconcile.ts';
+import { reconcileSupervisions, releaseLostSupervisions } from './calls/reconcile-snoops.ts';
+import { AriSnoops, type SupervisionEventSink } from './calls/snoops.ts';
 import { refuseStranger } from './calls/strangers.ts';
 import type { Ari, AriEvent } from './client.ts';
 import { AriConnection } from './connection.ts';
@@ -30,6 +34,8 @@ export interface VoiceConfig {
   customerDial: string; // template, {number} is replaced: "PJSIP/{number}@trunk"
   // SIMULATED_PSTN: the trunk leads to the development PSTN of asterisk-config/ (chats get phones).
   simulatedPstn: boolean;
+  // RECORDING_FORMAT: what Asterisk writes call recordings in.
+  recordingFormat?: 'wav' | 'wav16';
 }
 
 export type VoiceHealth = {
@@ -49,6 +55,10 @@ export interface VoiceSinks {
   liveLegs: () => CallLeg[];
   // Whether calls can be made now (ARI up), told at every change: the rules refuse calls while not.
   onAvailability?: (available: boolean) => void;
+  // Asterisk ended a call's recording on its own while the call is up (it could not write the file).
+  onRecordingLost?: (recordingId: string, cause: string) => Promise<void>;
+  // Progress of supervisors' phones (Listen / Whisper / Barge).
+  onSupervisionEvent?: SupervisionEventSink;
 }
 
 // Another adapter's share of the Stasis app (the SMS trunk's texts): it hears of every (re)connect,
@@ -71,8 +81,11 @@ export interface AriApp {
 // Voice is part of the product but not a condition for chat: when Asterisk cannot be started or
 // reached, chats go on, calling says why it is unavailable and /healthz shows it.
 export interface Voice {
-  // The domain's port; null when TELEPHONY=off.
+  // The domain's ports; null when TELEPHONY=off.
   readonly telephony: Telephony | null;
+  readonly recorder: CallRecorder | null;
+  // Listen / Whisper / Barge on calls in progress; null when TELEPHONY=off.
+  readonly supervision: CallSupervision | null;
   readonly app: AriApp | null;
   readonly softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
   readonly admin: ReturnType<typeof telephonyAdmin> | null;
@@ -95,6 +108,8 @@ export function createVoice(config: VoiceConfig, logger: Logger, deps: { agents:
 
 const NO_VOICE: Voice = {
   telephony: null,
+  recorder: null,
+  supervision: null,
   app: null,
   softphone: null,
   admin: null,
@@ -118,6 +133,8 @@ const FIRST_CONNECT_TIMEOUT_MS = 30_000;
 
 class AriVoice implements Voice {
   readonly telephony: AriCallLegs;
+  readonly recorder: AriRecorder;
+  readonly supervision: AriSnoops;
   readonly app: AriApp;
   readonly softphone: Voice['softphone'];
   readonly admin: Voice['admin'];
@@ -138,6 +155,12 @@ class AriVoice implements Voice {
     this.#agents = deps.agents;
     this.#endpoints = new AgentEndpoints(deps.credentials, logger);
     const current = () => this.current();
+    this.supervision = new AriSnoops({
+      ari: current,
+      app: config.ariApp,
+      phoneOf: (ari, agentId) => this.telephony.phoneOf(ari, agentId),
+      onError: (err, context) => logger.error({ err, context }, 'supervision failed'),
+    });
     const phones = (this.simulatedPhones = config.simulatedPstn ? new ChatPhones(current, deps.credentials) : null);
     this.telephony = new AriCallLegs({
       ari: current,
@@ -147,7 +170,9 @@ class AriVoice implements Voice {
       customerEndpoint: (number) => config.customerDial.replace('{number}', number),
       ...(phones ? { simulatedPhone: { header: SIMULATED_PHONE_HEADER, of: (id: string) => phones.endpointOf(id) } } : {}),
       onError: (err, context) => logger.error({ err, context }, 'call leg failed'),
+      legEnded: (legId) => this.supervision.callEnded(legId),
     });
+    this.recorder = new AriRecorder({ ari: current, format: config.recordingFormat ?? 'wav' });
     this.app = {
       name: config.ariApp,
       listen: (listener) => {
@@ -158,7 +183,7 @@ class AriVoice implements Voice {
       health: () => this.health(),
     };
     this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.browserPassword(this.connected(), agentId) });
-    this.admin = telephonyAdmin({ ari: current, endpoints: this.#endpoints, callLegs: this.telephony, agents: deps.agents });
+    this.admin = telephonyAdmin({ ari: current, endpoints: this.#endpoints, callLegs: this.telephony, snoops: this.supervision, agents: deps.agents });
   }
 
   async agentChanged(agent: Agent): Promise<void> {
@@ -190,6 +215,7 @@ class AriVoice implements Voice {
 
   async connect(sinks: VoiceSinks): Promise<void> {
     const log = this.#logger.child({ part: 'asterisk' });
+    if (sinks.onSupervisionEvent) this.supervision.reportTo(sinks.onSupervisionEvent);
     const supervisor = this.#config.telephony === 'local' ? this.supervise(log, sinks) : null;
     let asterisk: AsteriskInstance | null;
     try {
@@ -262,7 +288,13 @@ class AriVoice implements Voice {
       logger: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
       onExit: (info) => {
         connection()?.lost(`Asterisk stopped (${info}); restarting it`);
-        releaseLostCalls({ liveLegs: sinks.liveLegs(), callLegs: this.telephony, onEvent: sinks.onCallEvent }).then(
+        const liveLegs = sinks.liveLegs();
+        releaseLostCalls({ liveLegs, callLegs: this.telephony, onEvent: sinks.onCallEvent })
+          .then(async (lost) => {
+            if (sinks.onSupervisionEvent) await releaseLostSupervisions({ liveLegs, snoops: this.supervision, onEvent: sinks.onSupervisionEvent });
+            return lost;
+          })
+          .then(
           (lost) => lost && this.#logger.warn({ lost }, 'calls lost with Asterisk released'),
           (err: unknown) => this.#logger.error({ err }, 'releasing the calls lost with Asterisk failed'),
         );
@@ -286,6 +318,11 @@ class AriVoice implements Voice {
   private route(event: AriEvent, ari: Ari, sinks: VoiceSinks): void {
     if (this.#listeners.some((listener) => listener.handle(event))) return;
     if (this.#endpointStates.handle(event)) return;
+    const callUp = (legId: string) => this.telephony.legs.has(legId);
+    const lost = (recordingId: string, cause: string) =>
+      sinks.onRecordingLost?.(recordingId, cause).catch((err: unknown) => this.#logger.error({ err, recordingId }, 'noting a lost recording failed'));
+    if (this.recorder.handle(event, callUp, lost)) return;
+    if (this.supervision.handle(event)) return;
     if (!this.telephony.handle(event, sinks.onCallEvent)) refuseStranger(ari, event, this.#logger);
   }
 
@@ -299,7 +336,10 @@ class AriVoice implements Voice {
     await this.simulatedPhones?.restore(ari, restarted);
     await this.#endpointStates.refresh(ari, this.#config.ariApp, agents.flatMap((a) => AgentEndpoints.of(a.id)));
     for (const listener of this.#listeners) await listener.connected(ari);
-    const result = await reconcileCalls({ ari, liveLegs: sinks.liveLegs(), callLegs: this.telephony, onEvent: sinks.onCallEvent });
+    const liveLegs = sinks.liveLegs();
+    const result = await reconcileCalls({ ari, liveLegs, callLegs: this.telephony, onEvent: sinks.onCallEvent });
     if (result.adopted + result.ended + result.strays + result.bridgesRemoved > 0) this.#logger.info(result, 'calls reconciled with Asterisk');
+    const supervised = await reconcileSupervisions({ ari, liveLegs, snoops: this.supervision, onEvent: sinks.onSupervisionEvent ?? (async () => undefined) });
+    if (supervised.adopted + supervised.ended + supervised.strays > 0) this.#logger.info(supervised, 'supervisors reconciled with Asterisk');
   }
 }

@@ -1,7 +1,9 @@
 import { CALL_LEG_STATES, MUTE_STATES } from './call-leg.ts';
 import { conflict, forbidden, unavailable, type DomainError } from './errors.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
+import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
+import { isSupervising, SUPERVISION_STATES, type Supervision, type SupervisionMode } from './supervision.ts';
 import { VIDEO_STATES, type VideoEvent } from './video-session.ts';
 
 // The guard table of an interaction: for every action an agent or the customer may try, null when it
@@ -29,11 +31,16 @@ export type AgentAction =
   | 'unhold'
   | 'mute'
   | 'unmute'
+  | 'pause_recording'
+  | 'resume_recording'
   | 'allow_video'
   | 'decline_video'
   | 'video_signal'
   | 'disconnect_chat'
   | 'end_session';
+
+// What a supervisor (or admin) may do on a call in progress: join it (Listen), change mode, leave.
+export type SupervisorAction = SupervisionMode | 'stop';
 
 export type CustomerAction = 'post_message' | 'send_photo' | 'update_context' | 'end_chat' | 'request_video' | 'close_video' | 'video_signal' | 'use_phone';
 
@@ -57,8 +64,8 @@ const VIDEO_RUNS = 'Video is running: only the customer can close it. Use End se
 
 // The first refusal wins: the order of the checks is the order in which a user is told why.
 const all =
-  (...guards: Guard[]): Guard =>
-  (s) => {
+  <S,>(...guards: Array<(s: S) => Verdict>) =>
+  (s: S): Verdict => {
     for (const guard of guards) {
       const refusal = guard(s);
       if (refusal) return refusal;
@@ -66,8 +73,8 @@ const all =
     return null;
   };
 
-const open: Guard = ({ rec }) => (rec.state === 'ended' ? chatEnded() : null);
-const handling: Guard = all(open, ({ rec, agentId }) =>
+const open = ({ rec }: { rec: InteractionRecord }): Verdict => (rec.state === 'ended' ? chatEnded() : null);
+const handling: Guard = all<Scene>(open, ({ rec, agentId }) =>
   rec.agentId === agentId && rec.state === 'active' ? null : forbidden('not_your_chat', 'Accept this chat first: only the agent handling it can do this.'),
 );
 const offeredToYou: Guard = ({ rec, agentId }) =>
@@ -92,6 +99,13 @@ const micAccepts =
     if (leg.state !== 'connected' && leg.state !== 'on_hold') return conflict('call_not_connected', 'The call is not connected yet.');
     return refusalOf(MUTE_STATES, 'microphone', leg.mute, event);
   };
+// After callUp. Pause and Resume act on the live call's recording, when its service records calls.
+const recordingAccepts =
+  (event: 'pause' | 'resume'): Guard =>
+  ({ rec }) => {
+    const recording = liveLeg(rec)!.recording;
+    return recording ? refusalOf(RECORDING_STATES, 'recording', recording.state, event) : conflict('not_recording', 'This call is not being recorded.');
+  };
 
 const rooms: Guard = ({ media }) => (media.videoConfigured ? null : unavailable('video_unavailable', 'Video is not available on this server.'));
 // Once video runs only the customer closes it alone; the agent can only end the whole session.
@@ -104,7 +118,7 @@ const videoRunning: Guard = ({ rec, media }) =>
   rec.video?.state === 'active' && media.videoConfigured ? null : conflict('video_not_active', 'Video is not running in this chat.');
 
 const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
-  accept: all(open, offeredToYou),
+  accept: all<Scene>(open, offeredToYou),
   post_message: handling,
   call: all(handling, calling, telephonyUp, noCallYet),
   release_call: all(handling, noVideoRunning, callUp, calling),
@@ -112,6 +126,8 @@ const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   unhold: all(handling, callUp, legAccepts('unhold'), calling, telephonyUp),
   mute: all(handling, callUp, micAccepts('mute'), calling, telephonyUp),
   unmute: all(handling, callUp, micAccepts('unmute'), calling, telephonyUp),
+  pause_recording: all(handling, callUp, recordingAccepts('pause'), calling, telephonyUp),
+  resume_recording: all(handling, callUp, recordingAccepts('resume'), calling, telephonyUp),
   allow_video: all(handling, videoAccepts('allow'), rooms),
   decline_video: all(handling, videoAccepts('decline')),
   video_signal: all(handling, videoRunning),
@@ -132,6 +148,57 @@ const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
   // SIP credentials for the customer's own phone (the simulated PSTN's, or the socket to it).
   use_phone: all(open, calling),
 };
+
+// ---- supervisors ------------------------------------------------------------------------------
+
+interface SupervisorScene {
+  rec: InteractionRecord;
+  supervisorId: string;
+  media: MediaCapabilities;
+}
+type SupervisorGuard = (s: SupervisorScene) => Verdict;
+
+// The supervisor's live supervision of the call up in this chat, if any.
+export function supervisionOf(rec: InteractionRecord, supervisorId: string): Supervision | undefined {
+  return liveLeg(rec)?.supervisions?.find((s) => s.supervisorId === supervisorId && isSupervising(s));
+}
+
+// A call that has ended (or was never connected) has nothing to listen to.
+const callInProgress: SupervisorGuard = ({ rec }) => {
+  const leg = liveLeg(rec);
+  if (!leg) return conflict('no_call', rec.callLegs.length > 0 ? 'The call has ended: there is nothing to listen to.' : 'There is no call up in this chat.');
+  return leg.state === 'connected' || leg.state === 'on_hold' ? null : conflict('call_not_connected', 'The call is not connected yet.');
+};
+const notYourOwnCall: SupervisorGuard = ({ rec, supervisorId }) =>
+  rec.agentId === supervisorId ? forbidden('own_call', 'You are the agent on this call: supervise the calls of other agents.') : null;
+const supervisingCalls: SupervisorGuard = ({ media }) => (media.callingConfigured ? (media.telephonyAway ? telephonyUnavailable() : null) : callingNotConfigured());
+const notOnTheCall = () => conflict('not_supervising', 'You are not on this call: Listen first.');
+const onTheCall: SupervisorGuard = ({ rec, supervisorId }) => (supervisionOf(rec, supervisorId) ? null : notOnTheCall());
+// Listen joins a call the supervisor is not on, and is a mode change on a call they are on.
+const modeAccepts =
+  (mode: SupervisionMode): SupervisorGuard =>
+  ({ rec, supervisorId }) => {
+    const current = supervisionOf(rec, supervisorId);
+    if (!current) return mode === 'listen' ? null : notOnTheCall();
+    return refusalOf(SUPERVISION_STATES, 'supervision', current.state, mode);
+  };
+
+const SUPERVISOR_GUARDS: Readonly<Record<SupervisorAction, SupervisorGuard>> = {
+  listen: all<SupervisorScene>(open, callInProgress, notYourOwnCall, modeAccepts('listen'), supervisingCalls),
+  whisper: all<SupervisorScene>(open, callInProgress, modeAccepts('whisper'), supervisingCalls),
+  barge: all<SupervisorScene>(open, callInProgress, modeAccepts('barge'), supervisingCalls),
+  // Leaving needs no Asterisk: a supervisor can always be taken off the call.
+  stop: all<SupervisorScene>(open, callInProgress, onTheCall),
+};
+
+export function supervisorActions(rec: InteractionRecord, supervisorId: string, media: MediaCapabilities): Record<SupervisorAction, Verdict> {
+  return verdicts(SUPERVISOR_GUARDS, { rec, supervisorId, media });
+}
+
+export function assertSupervisorMay(action: SupervisorAction, rec: InteractionRecord, supervisorId: string, media: MediaCapabilities): void {
+  const refusal = SUPERVISOR_GUARDS[action]({ rec, supervisorId, media });
+  if (refusal) throw refusal;
+}
 
 export function agentActions(rec: InteractionRecord, agentId: string | null, media: MediaCapabilities): Record<AgentAction, Verdict> {
   return verdicts(AGENT_GUARDS, { rec, agentId, media });
@@ -165,7 +232,7 @@ export function muteToggle(rec: InteractionRecord): 'mute' | 'unmute' {
   return liveLeg(rec)?.mute === 'muted' ? 'unmute' : 'mute';
 }
 
-function verdicts<A extends string>(guards: Readonly<Record<A, Guard>>, scene: Scene): Record<A, Verdict> {
+function verdicts<A extends string, S>(guards: Readonly<Record<A, (s: S) => Verdict>>, scene: S): Record<A, Verdict> {
   const table = {} as Record<A, Verdict>;
   for (const action of Object.keys(guards) as A[]) table[action] = guards[action](scene);
   return table;

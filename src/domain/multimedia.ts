@@ -17,6 +17,8 @@ export interface MultimediaDeps {
   clock: Clock;
   // Where telephony_changed goes (pages redraw their call controls).
   events?: DomainEvents;
+  // Heard after every change of a call leg is written (call recordings); never rejects.
+  onCallChanged?: (rec: InteractionRecord, leg: CallLeg) => Promise<void>;
 }
 
 // The voice and video components of a chat interaction. What may happen when is decided by the guard
@@ -30,6 +32,7 @@ export class MultimediaDesk implements InteractionMedia {
   readonly #video: VideoRooms | null;
   readonly #clock: Clock;
   readonly #events: DomainEvents | undefined;
+  readonly #onCallChanged: MultimediaDeps['onCallChanged'];
   readonly capabilities: MediaCapabilities;
 
   constructor(deps: MultimediaDeps) {
@@ -39,6 +42,7 @@ export class MultimediaDesk implements InteractionMedia {
     this.#video = deps.video;
     this.#clock = deps.clock;
     this.#events = deps.events;
+    this.#onCallChanged = deps.onCallChanged;
     this.capabilities = { callingConfigured: deps.telephony !== null, videoConfigured: deps.video !== null, telephonyAway: false };
   }
 
@@ -246,8 +250,10 @@ export class MultimediaDesk implements InteractionMedia {
     return this.#telephony!;
   }
 
-  private recordCall(rec: InteractionRecord, leg: CallLeg) {
-    return this.#interactions.append(rec, { kind: 'call', author: 'system', agentId: leg.agentId, data: { ...leg } });
+  private async recordCall(rec: InteractionRecord, leg: CallLeg) {
+    const entry = await this.#interactions.append(rec, { kind: 'call', author: 'system', agentId: leg.agentId, data: { ...leg } });
+    await this.#onCallChanged?.(rec, leg);
+    return entry;
   }
 
   private recordVideo(rec: InteractionRecord, author: Party) {

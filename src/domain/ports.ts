@@ -2,6 +2,7 @@ import type { Presence } from './agent-presence.ts';
 import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
 import type { Milestones } from './floor-stats.ts';
 import type { InteractionRecord, InteractionState } from './interaction.ts';
+import type { RecordingFile } from './recording.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
 
 // Interfaces the adapters implement; main.ts wires them. Every write resolves only once it is durable,
@@ -36,6 +37,26 @@ export interface Directory {
 export interface AttachmentStore {
   save(id: string, bytes: Uint8Array): Promise<void>;
   read(id: string): Promise<Buffer>;
+}
+
+// Call recordings, made by the telephony (ARI bridge recordings). Paused is silence in the file.
+export interface CallRecorder {
+  start(legId: string, recordingId: string): Promise<void>;
+  pause(recordingId: string): Promise<void>;
+  resume(recordingId: string): Promise<void>;
+  // Stops it if still running, waits until the telephony has closed the file, and hands it over; the
+  // telephony keeps its copy until discard().
+  collect(recordingId: string): Promise<{ bytes: Buffer; contentType: string }>;
+  discard(recordingId: string): Promise<void>;
+}
+
+// Recording files where every node reaches them. `read` takes an inclusive byte range (a player seeking).
+export interface RecordingStore {
+  saveRecording(file: RecordingFile, bytes: Uint8Array): Promise<void>;
+  recordingInfo(id: string): Promise<RecordingFile | undefined>;
+  readRecording(id: string, range?: { start: number; end: number }): Promise<Buffer>;
+  // Removes every recording created before `cutoff` (ms); returns their ids.
+  deleteRecordingsBefore(cutoff: number): Promise<string[]>;
 }
 
 // An agent's Ready / Not Ready, kept where a new leader finds it (a cluster's failover keeps Ready

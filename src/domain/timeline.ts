@@ -1,4 +1,5 @@
 import type { Party } from './interaction.ts';
+import { agentHearsSupervisor, type SupervisionState } from './supervision.ts';
 
 // Everything that happens in an interaction, in order. `seq` is per interaction and gap-free, which is
 // what lets a reconnecting page ask for "everything after n" and get no gap and no duplicate.
@@ -12,6 +13,8 @@ export type TimelineKind =
   | 'requeued'
   | 'call'
   | 'video'
+  | 'recording'
+  | 'supervision' // a supervisor joined, changed mode or left a call (supervision.ts)
   | 'ended'
   // Closure: the agent's disposition and notes (after-call-work.ts), the customer's rating (rating.ts).
   | 'wrap_up'
@@ -50,7 +53,10 @@ export function visibleToCustomer(entry: TimelineEntry): boolean {
 
 // Routing's own milestones (offers made and expired) stay out of the agent's chat panel; the
 // interaction's history page shows them.
+// A supervisor's entries reach the agent's chat panel only when the agent starts hearing them
+// (whisper, barge): listening stays silent. The customer never sees any (CUSTOMER_VISIBLE).
 export function shownToAgents(entry: TimelineEntry): boolean {
+  if (entry.kind === 'supervision') return agentHearsSupervisor((entry.data as { state?: SupervisionState } | null)?.state ?? 'ended');
   return entry.kind !== 'offered' && entry.kind !== 'offer_expired';
 }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Directory, AttachmentStore, InteractionStore, SipCredentialStore } from '../domain/ports.ts';
+import type { Directory, AttachmentStore, InteractionStore, RecordingStore, SipCredentialStore } from '../domain/ports.ts';
 import type { SmsStore } from '../domain/sms-ports.ts';
 import type { ClosureStore } from '../domain/closure-ports.ts';
 import { FileAttachmentStore } from './files/attachment-store.ts';
@@ -7,6 +7,7 @@ import { PgAttachmentStore } from './postgres/attachment-store.ts';
 import { PgClosureStore } from './postgres/closure-store.ts';
 import { openPostgres, type DatabaseHealth } from './postgres/database.ts';
 import { PgDirectory } from './postgres/directory-store.ts';
+import { PgRecordingStore } from './postgres/recording-store.ts';
 import { PgInteractionStore } from './postgres/interaction-store.ts';
 import { PgSipCredentials } from './postgres/sip-credentials.ts';
 import { PgSmsStore } from './postgres/sms-store.ts';
@@ -14,6 +15,7 @@ import { SqliteClosureStore } from './sqlite/closure-store.ts';
 import { SqliteDirectory } from './sqlite/directory-store.ts';
 import { openDurableDatabase } from './sqlite/durable-database.ts';
 import { SqliteInteractionStore } from './sqlite/interaction-store.ts';
+import { SqliteRecordingStore } from './sqlite/recording-store.ts';
 import { SqliteSipCredentials } from './sqlite/sip-credentials.ts';
 import { SqliteSmsStore } from './sqlite/sms-store.ts';
 
@@ -27,6 +29,8 @@ export interface Stores {
   smsStore: SmsStore;
   sipCredentials: SipCredentialStore;
   attachments: AttachmentStore;
+  // Call recordings (PostgreSQL: in the database; SQLite: files under DATA_DIR/recordings).
+  recordings: RecordingStore;
   // Wrap-ups and ratings (closure-ports.ts).
   closures: ClosureStore;
   // For /healthz's `database`.
@@ -59,6 +63,7 @@ async function openPostgresStores(url: string, onFailure: (err: unknown) => void
     smsStore: new PgSmsStore(database),
     sipCredentials: new PgSipCredentials(database),
     attachments: new PgAttachmentStore(database),
+    recordings: new PgRecordingStore(database),
     closures: new PgClosureStore(database),
     health: async () => ({ engine: 'postgresql', ...(await database.health()) }),
     close: () => database.close(),
@@ -70,6 +75,8 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
   const { db, batcher } = database;
   const attachments = new FileAttachmentStore(join(dataDir, 'attachments'));
   await attachments.init();
+  const recordingFiles = new FileAttachmentStore(join(dataDir, 'recordings'));
+  await recordingFiles.init();
   return {
     engine: 'sqlite',
     store: new SqliteInteractionStore(db, batcher),
@@ -77,6 +84,7 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
     smsStore: new SqliteSmsStore(db, batcher),
     sipCredentials: new SqliteSipCredentials(db, batcher),
     attachments,
+    recordings: new SqliteRecordingStore(db, batcher, recordingFiles),
     closures: new SqliteClosureStore(db, batcher),
     async health() {
       try {

@@ -5,6 +5,7 @@
 import { AGENT_ROLES, type Agent, type AuditEntry, type NewAuditEntry, type Service } from '../domain/directory.ts';
 import { DEFAULT_SERVICE_LEVEL_SECONDS, type Milestones } from '../domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState, Party } from '../domain/interaction.ts';
+import type { RecordingFile } from '../domain/recording.ts';
 import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, StoredPart } from '../domain/sms-ports.ts';
 import type { SmsEncoding } from '../domain/sms-segments.ts';
 import type { TimelineEntry, TimelineKind } from '../domain/timeline.ts';
@@ -228,4 +229,8 @@ export function toDelivery(row: Row): SmsDelivery {
     detail: str(row.detail),
     updatedAt: Number(row.updated_at),
   };
+}
+
+export function recordingFileOf(row: Row): RecordingFile {
+  return { id: String(row.id), interactionId: String(row.interaction_id), contentType: String(row.content_type), size: Number(row.size), createdAt: Number(row.created_at) };
 }

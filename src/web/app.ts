@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
+import type { CallRecordings } from '../domain/call-recordings.ts';
 import type { Administration } from '../domain/administration.ts';
 import type { Floor } from '../domain/floor.ts';
 import type { Closure } from '../domain/closure.ts';
@@ -28,8 +29,11 @@ import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
 import { mobileVideoRouter } from './mobile-api/video-routes.ts';
 import { ratingRouter } from './mobile-api/rating-routes.ts';
 import { openApiDocument } from './openapi.ts';
+import { recordingsRouter } from './recordings.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
+import type { SupervisionDesk } from '../domain/supervision-desk.ts';
+import { snoopRouter } from './supervisor/snoop-routes.ts';
 import { supervisorRouter } from './supervisor/index.ts';
 import { SupervisorPresenter } from './supervisor/presenter.ts';
 import { Views } from './views.ts';
@@ -49,6 +53,9 @@ export interface WebAppDeps {
   // What supervisors read: live interactions and the wallboard (/supervisor).
   floor: Floor;
   multimedia: MultimediaDesk;
+  recordings: CallRecordings;
+  // Listen / Whisper / Barge / Stop (absent: no supervisor's call page).
+  supervision?: SupervisionDesk;
   sessions: SessionRegistry;
   metrics: Metrics;
   logger: Logger;
@@ -136,10 +143,12 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopRouter({ center, sessions, presenter }));
   // After desktopRouter, whose guard (session, CSRF) covers every /desktop path.
   app.use(closureRouter({ center, closure: deps.closure, presenter }));
-  app.use(mediaRouter({ center, multimedia, presenter, softphone: deps.softphone }));
+  app.use(mediaRouter({ center, multimedia, recordings: deps.recordings, presenter, softphone: deps.softphone }));
+  app.use(recordingsRouter({ recordings: deps.recordings, sessions }));
   app.use(desktopVideoRouter(multimedia));
   app.use(administrationRouter({ admin: deps.admin, closure: deps.closure, sessions, views, telephony: deps.telephonyAdmin ?? null }));
   app.use(supervisorRouter({ admin: deps.admin, center, sessions, views, presenter: supervisor }));
+  if (deps.supervision) app.use(snoopRouter({ center, supervision: deps.supervision, admin: deps.admin, sessions, views }));
   app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));
 
   app.use((req, res) => {

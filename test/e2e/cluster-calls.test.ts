@@ -3,14 +3,18 @@
 // phone are SIP user agents (baresip), the agent's desktop is on the follower in Chromium. The leader
 // holds ARI; when it dies, the follower leads and adopts the call still up in Asterisk. From the same
 // page the agent holds it (the customer leaves the bridge for music on hold) and takes it back, releases
-// it (both phones hang up), and a new call from that page connects with audio both ways.
+// it (both phones hang up), and a new call from that page connects with audio both ways. That call is
+// recorded (its service records calls from then on): a node that joins afterwards serves the recording
+// (PostgreSQL holds the file). A third call is recorded when its leader dies: the new one finishes it.
 import t from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip } from '../helpers/baresip.ts';
-import { untilRole, withCluster } from '../helpers/cluster.ts';
+import { leaderOnAriAndFollower, untilRole, withCluster } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { withBrowser } from '../helpers/fixtures.ts';
+import { agentGet } from '../helpers/desktop-client.ts';
+import { login, withBrowser } from '../helpers/fixtures.ts';
+import { recordCalls } from '../helpers/recording.ts';
 import { logEntries } from '../helpers/server.ts';
 import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
 
@@ -25,11 +29,7 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   const env = { ...owned.env, OFFER_TIMEOUT_S: '120' };
 
   const cluster = await withCluster(t);
-  const a = await cluster.startNode('node-a', env);
-  await untilRole(a, 'leader');
-  await eventually('node A on ARI', async () => ((await (await fetch(`${a.url}/healthz`)).json()) as { ari: { state: string } }).ari.state === 'up' || undefined, 20_000);
-  const b = await cluster.startNode('node-b', env);
-  await untilRole(b, 'follower');
+  const { a, b } = await leaderOnAriAndFollower(cluster, env);
 
   const phones: Baresip[] = [];
   t.teardown(async () => {
@@ -112,6 +112,7 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is left in Asterisk');
 
   // A new call from the same page, through the node that now leads: both phones ring and answer, audio both ways.
+  await recordCalls(b);
   await agent.getByRole('button', { name: NUMBER }).click();
   await panel.locator('.call-state.call-connected').waitFor({ timeout: 30_000 });
   await sipPhoneMediaFlows(t, customer, 'the customer on the new call');
@@ -124,4 +125,30 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, again.customer);
   t.pass('the new call is released too');
   t.ok((await panel.locator('.entry-call', { hasText: /connected/ }).count()) >= 2, 'both calls are on the timeline');
+
+  const player = panel.getByLabel(/^Recording/);
+  await player.waitFor({ timeout: 20_000 });
+  const c = await cluster.startNode('node-c', env);
+  await untilRole(c, 'follower');
+  const recording = (await player.getAttribute('src'))!;
+  const [onB, onC] = await Promise.all([b, c].map(async (node) => Buffer.from(await (await agentGet(await login(node, 'agent1'), recording)).arrayBuffer())));
+  t.ok(onB!.length > 44 && onB!.equals(onC!), `node-c, which joined after the call, serves the same recording (${onB!.length} bytes)`);
+
+  // A third call, recorded, and its leader (node-b) killed mid-call: node-c leads, adopts the call with
+  // its recording, and stores the recording at the release.
+  await agent.getByRole('button', { name: NUMBER }).click();
+  await panel.locator('.entry-recording', { hasText: 'Recording started' }).nth(1).waitFor({ timeout: 30_000 });
+  process.kill(b.pid, 'SIGKILL');
+  await untilRole(c, 'leader', 30_000);
+  await eventually('node C on ARI', async () => ((await (await fetch(`${c.url}/healthz`)).json()) as { ari: { state: string } }).ari.state === 'up' || undefined, 10_000);
+  t.match(logEntries(c, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'node-c adopted the recorded call');
+  const onNodeC = await (await browser.newContext()).newPage();
+  await agentDesktop(onNodeC, c, { phone: 'desk' });
+  await onNodeC.goto(`${c.url}/desktop/interactions/${chat.id}`);
+  await onNodeC.locator('.call-state.call-connected').waitFor();
+  await onNodeC.getByRole('button', { name: 'Release call' }).click();
+  const third = onNodeC.getByLabel(/^Recording/).nth(1);
+  await third.waitFor({ timeout: 20_000 });
+  const stored = await agentGet(await login(c, 'agent1'), (await third.getAttribute('src'))!);
+  t.equal(stored.status, 200, 'the recording begun under node-b was stored by node-c, and is served');
 });

@@ -1,7 +1,9 @@
 // Restarts in the middle of a call, end to end with real parts. The test owns the Asterisk (the server
 // runs with TELEPHONY=external against it), so it can kill and start it again with the same runtime
 // folder, ports and ARI password, and so calls survive a restart of the server itself. The agent works
-// with a SIP desk phone and the customer's phone is a SIP user agent (both baresip, over UDP).
+// with a SIP desk phone and the customer's phone is a SIP user agent (both baresip, over UDP). The
+// service records its calls: a recording survives a restart of the controller, and what Asterisk wrote
+// of one before it died is kept.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { Baresip } from '../helpers/baresip.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { recordCalls } from '../helpers/recording.ts';
 import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230041';
@@ -37,6 +40,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   const env = { TELEPHONY: 'external', ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '120' };
   let server = (started.server = await startServer({ env }));
   started.dataDir = server.dataDir;
+  await recordCalls(server);
 
   // The simulated PSTN belongs to the test here: it gives the customer's number a SIP endpoint.
   const pstn = await connectAri(ariUrl, ariUser, ariPassword);
@@ -75,6 +79,8 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     t.same((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')), [], 'no bridge of ours is left');
     t.equal((await ariGet<{ resource: string }>(ari, '/endpoints/PJSIP/agent1-desk')).resource, 'agent1-desk', "the agents' endpoints were pushed again");
     t.ok(await agent.getByRole('button', { name: 'Disconnect chat' }).isEnabled(), 'the chat is free to go on or be disconnected');
+    await panel.getByLabel(/^Recording/).waitFor({ timeout: 30_000 });
+    t.pass('what was recorded until Asterisk died was collected from it once it was back: its player is on the timeline');
 
     // The phones noticed nothing (Asterisk died without a BYE): hang up there, as a person would.
     await desk.hangupAll();
@@ -112,6 +118,8 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.desk);
     await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.customer);
     t.pass('Release call hung up the desk phone and the customer');
+    await recovered.getByLabel(/^Recording/).nth(1).waitFor({ timeout: 20_000 });
+    t.pass('the recording begun before the restart was finished and stored by the new controller: its player is on the timeline');
     t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is left in Asterisk');
     t.same((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')), [], 'no bridge of ours is left');
   });
@@ -138,6 +146,9 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     await page.goto(`${server.url}/desktop/interactions/${chat.id}`);
     await page.locator('.call-state.call-released', { hasText: 'out of touch' }).waitFor();
     t.pass('the desktop shows the call released, and why');
+    await page.getByLabel(/^Recording/).nth(2).waitFor({ timeout: 20_000 });
+    t.pass("the recording of the call that ended while no controller ran was collected when it came back");
+    t.same(await ariGet<unknown[]>(ari, '/recordings/stored'), [], 'nothing is left in Asterisk: every stored recording was moved to the store');
     t.same((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')), [], 'its bridge was removed');
     await page.getByRole('button', { name: 'Disconnect chat' }).click();
     await page.locator('.state-ended').waitFor();

@@ -3,7 +3,7 @@
 // second SIP user agent (sip.js in a second browser context) reached through the simulated PSTN trunk.
 import t from 'tap';
 import { withBrowser, withServer } from '../helpers/fixtures.ts';
-import { agentDesktop, ariCredentials, customerPhone, mediaFlows, startChat, VOICE_ENV } from '../helpers/voice.ts';
+import { agentDesktop, ariCredentials, callFromChat, customerPhone, mediaFlows, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
 t.test('click-to-call during a chat: audio both ways, hold, mute, release, call again, customer hangs up', async (t) => {
   const server = await withServer(t, { env: VOICE_ENV });
@@ -13,15 +13,7 @@ t.test('click-to-call during a chat: audio both ways, hold, mute, release, call 
   await agentDesktop(agent, server);
 
   const number = '+15551230001';
-  const chat = await startChat(server, 'roadside', number);
-  await customerPhone(phone, server, chat);
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  const panel = agent.locator('section.interaction');
-  await panel.waitFor();
-
-  // Click the number: the agent's softphone rings first, then the customer; both are bridged.
-  await agent.getByRole('button', { name: number }).click();
-  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  const { chat, panel } = await callFromChat(agent, phone, server, number);
   await mediaFlows(t, agent, 'the agent');
   await mediaFlows(t, phone, 'the customer');
 

@@ -290,3 +290,14 @@ function executable(path: string): boolean {
     return false;
   }
 }
+
+// Auto-answering phones on Asterisk's SIP port, each registered before it is handed out and stopped
+// when the test ends.
+export function sipPhones(t: { teardown(fn: () => Promise<void>): void }, sipPort: number): (user: string, password: string) => Promise<Baresip> {
+  return async (user, password) => {
+    const phone = await Baresip.start({ accounts: [{ user, password, sipPort, autoAnswer: true }] });
+    t.teardown(() => phone.stop());
+    await phone.waitRegistered(user);
+    return phone;
+  };
+}

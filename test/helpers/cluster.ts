@@ -41,3 +41,13 @@ export function untilRole(server: Pick<TestServer, 'url'>, role: ClusterHealth['
     return health.role === role ? health : undefined;
   }, timeoutMs);
 }
+
+// Node A leading and holding ARI (TELEPHONY=external in `env`), then node B following.
+export async function leaderOnAriAndFollower(cluster: TestCluster, env: Record<string, string>): Promise<{ a: TestServer; b: TestServer }> {
+  const a = await cluster.startNode('node-a', env);
+  await untilRole(a, 'leader');
+  await eventually('node A on ARI', async () => ((await (await fetch(`${a.url}/healthz`)).json()) as { ari: { state: string } }).ari.state === 'up' || undefined, 20_000);
+  const b = await cluster.startNode('node-b', env);
+  await untilRole(b, 'follower');
+  return { a, b };
+}

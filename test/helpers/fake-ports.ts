@@ -7,10 +7,12 @@ import { milestonesOf, type Milestones } from '../../src/domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
 import type {
   AttachmentStore,
+  CallRecorder,
   CallRequest,
   Clock,
   Directory,
   InteractionStore,
+  RecordingStore,
   Telephony,
   Timers,
   VideoParticipant,
@@ -18,6 +20,7 @@ import type {
   VideoRooms,
   VideoSignal,
 } from '../../src/domain/ports.ts';
+import type { RecordingFile } from '../../src/domain/recording.ts';
 import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
 
 // ---- time ----------------------------------------------------------------------------------------
@@ -282,6 +285,59 @@ export class FakeTelephony implements Telephony {
     const failure = this.failNext;
     this.failNext = null;
     if (failure) throw failure;
+  }
+}
+
+// Records every command, by recording id; `failNext` makes the next command throw as Asterisk would.
+export class FakeRecorder implements CallRecorder {
+  readonly calls: string[] = [];
+  failNext: Error | null = null;
+
+  async start(legId: string, recordingId: string): Promise<void> {
+    this.#do(`start ${legId} ${recordingId}`);
+  }
+  async pause(recordingId: string): Promise<void> {
+    this.#do(`pause ${recordingId}`);
+  }
+  async resume(recordingId: string): Promise<void> {
+    this.#do(`resume ${recordingId}`);
+  }
+  async collect(recordingId: string): Promise<{ bytes: Buffer; contentType: string }> {
+    this.#do(`collect ${recordingId}`);
+    return { bytes: Buffer.from(`audio of ${recordingId}`), contentType: 'audio/wav' };
+  }
+  async discard(recordingId: string): Promise<void> {
+    this.#do(`discard ${recordingId}`);
+  }
+
+  #do(call: string): void {
+    this.calls.push(call);
+    const failure = this.failNext;
+    this.failNext = null;
+    if (failure) throw failure;
+  }
+}
+
+export class MemoryRecordingStore implements RecordingStore {
+  readonly files = new Map<string, { file: RecordingFile; bytes: Buffer }>();
+
+  async saveRecording(file: RecordingFile, bytes: Uint8Array): Promise<void> {
+    await turn();
+    this.files.set(file.id, { file: { ...file }, bytes: Buffer.from(bytes) });
+  }
+  async recordingInfo(id: string): Promise<RecordingFile | undefined> {
+    const found = this.files.get(id);
+    return found && { ...found.file };
+  }
+  async readRecording(id: string, range?: { start: number; end: number }): Promise<Buffer> {
+    const found = this.files.get(id);
+    if (!found) throw Object.assign(new Error(`no recording ${id}`), { code: 'ENOENT' });
+    return range ? found.bytes.subarray(range.start, range.end + 1) : found.bytes;
+  }
+  async deleteRecordingsBefore(cutoff: number): Promise<string[]> {
+    const old = [...this.files.values()].filter((f) => f.file.createdAt < cutoff).map((f) => f.file.id);
+    for (const id of old) this.files.delete(id);
+    return old;
   }
 }
 

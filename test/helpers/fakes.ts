@@ -7,10 +7,13 @@ import type { Agent, Service } from '../../src/domain/directory.ts';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.ts';
 import { DomainEvents, type DomainEvent } from '../../src/domain/events.ts';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
-import type { Telephony, VideoRooms } from '../../src/domain/ports.ts';
+import type { CallRecorder, Telephony, VideoRooms } from '../../src/domain/ports.ts';
+import { CallRecordings } from '../../src/domain/call-recordings.ts';
+import type { CallLeg } from '../../src/domain/call-leg.ts';
+import type { MediaCapabilities } from '../../src/domain/guards.ts';
 import { Interactions } from '../../src/domain/interactions.ts';
 import { MultimediaDesk } from '../../src/domain/multimedia.ts';
-import { ManualClock, MemoryAttachmentStore, MemoryDirectory, MemoryInteractionStore } from './fake-ports.ts';
+import { ManualClock, MemoryAttachmentStore, MemoryDirectory, MemoryInteractionStore, MemoryRecordingStore } from './fake-ports.ts';
 
 // ---- a wired contact center ----------------------------------------------------------------------
 
@@ -31,6 +34,9 @@ export interface Harness {
   center: ContactCenter;
   // The call and video components, wired as main.ts wires them (without telephony or video unless asked).
   desk: MultimediaDesk;
+  // Call recordings (nothing is recorded without a recorder).
+  recordings: CallRecordings;
+  recordingFiles: MemoryRecordingStore;
   interactions: Interactions;
   store: MemoryInteractionStore;
   directory: MemoryDirectory;
@@ -53,6 +59,7 @@ export interface HarnessOptions {
   recover?: boolean;
   telephony?: Telephony;
   video?: VideoRooms;
+  recorder?: CallRecorder;
 }
 
 export async function makeCenter(options: HarnessOptions = {}): Promise<Harness> {
@@ -66,10 +73,23 @@ export async function makeCenter(options: HarnessOptions = {}): Promise<Harness>
   bus.subscribe((event) => events.push(event));
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const interactions = new Interactions({ store, events: bus, clock });
-  const desk = new MultimediaDesk({ interactions, directory, telephony: options.telephony ?? null, video: options.video ?? null, clock, events: bus });
+  const recordingFiles = new MemoryRecordingStore();
+  const recordings = new CallRecordings({
+    interactions,
+    directory,
+    recorder: options.recorder ?? null,
+    files: recordingFiles,
+    clock,
+    events: bus,
+    media: (): MediaCapabilities => desk.capabilities,
+    retentionMs: 30 * 86_400_000,
+    onError: (err) => listenerErrors.push(err),
+  });
+  const onCallChanged = (rec: InteractionRecord, leg: CallLeg) => recordings.callChanged(rec, leg);
+  const desk: MultimediaDesk = new MultimediaDesk({ interactions, directory, telephony: options.telephony ?? null, video: options.video ?? null, clock, events: bus, onCallChanged });
   const center = new ContactCenter({ interactions, media: desk, store, directory, attachments, events: bus, clock, timers: clock, config });
   if (options.recover !== false) await center.recover();
-  return { center, desk, interactions, store, directory, attachments, clock, events, bus, listenerErrors, config };
+  return { center, desk, recordings, recordingFiles, interactions, store, directory, attachments, clock, events, bus, listenerErrors, config };
 }
 
 let phoneCounter = 0;

@@ -92,14 +92,15 @@ function ack(port: number, local: number, d: Dialog, toHeader: string): string {
   ].join('\r\n');
 }
 
-function digest(challenge: string, creds: { username: string; password: string }, uri: string): string {
+// The Authorization answer to a digest challenge (qop=auth), for `method` on `uri`.
+export function digest(challenge: string, creds: { username: string; password: string }, uri: string, method = 'INVITE'): string {
   const param = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)?.[1] ?? '';
   const realm = param('realm');
   const nonce = param('nonce');
   const opaque = param('opaque');
   const cnonce = rand();
   const ha1 = md5(`${creds.username}:${realm}:${creds.password}`);
-  const ha2 = md5(`INVITE:${uri}`);
+  const ha2 = md5(`${method}:${uri}`);
   const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`);
   return `Digest username="${creds.username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"${opaque ? `, opaque="${opaque}"` : ''}`;
 }

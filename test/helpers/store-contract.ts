@@ -8,8 +8,9 @@ import type { Stores } from '../../src/store/open-stores.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
 import { channelContracts } from './store-contract-channels.ts';
 import { closureContracts } from './store-contract-closure.ts';
+import { recordingContracts } from './store-contract-recordings.ts';
 
-export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'closures' | 'close'>;
+export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'recordings' | 'closures' | 'close'>;
 
 // `newDatabase` makes an empty database (a file, a schema) for one test and returns how to open a
 // store on it; opening it again after a close reads the same database.
@@ -263,6 +264,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
     });
 
     channelContracts(t, fresh);
+    recordingContracts(t, fresh);
     closureContracts(t, fresh);
   });
 }

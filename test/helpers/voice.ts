@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { agentPost } from './desktop-client.ts';
+import { agentGet, agentPost, setPresence } from './desktop-client.ts';
+import { eventually } from './eventually.ts';
 import { login, logInPage } from './fixtures.ts';
 import { logEntries, type TestServer } from './server.ts';
 
@@ -88,6 +89,20 @@ export async function customerPhone(page: Page, server: Pick<TestServer, 'url'>,
   await page.waitForFunction(() => (window as unknown as { phoneState?: string }).phoneState === 'Phone ready');
 }
 
+// A chat from `number` whose customer's phone is ready on `phone`, accepted on the agent's desktop,
+// and the number clicked there: the agent's phone rings first, then the customer's; both are bridged.
+// Resolves once the desktop shows the call connected.
+export async function callFromChat(agent: Page, phone: Page, server: Pick<TestServer, 'url'>, number: string) {
+  const chat = await startChat(server, 'roadside', number);
+  await customerPhone(phone, server, chat);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await panel.waitFor();
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  return { chat, panel };
+}
+
 // The agent desktop, logged in and Ready. With phone 'desk' the agent works with a SIP desk phone: they
 // pick it in the desktop's Phone setting (before going Ready), and the page starts no softphone.
 export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, opts: { phone?: 'browser' | 'desk'; agent?: string } = {}): Promise<void> {
@@ -109,4 +124,16 @@ export async function sipPhoneMediaFlows(t: Assert, phone: { rtp(): Promise<{ se
   if (!before || !after) return;
   t.ok(after.sent - before.sent > 50, `${who} sends audio (${after.sent - before.sent} RTP packets in 2 s)`);
   t.ok(after.received - before.received > 50, `${who} receives audio (${after.received - before.received} RTP packets in 2 s)`);
+}
+
+// An agent takes a chat and calls its customer over the desktop's HTTP requests (no browser), on
+// `server`; the chat is started on `chatServer` (another node of a cluster, or the same server).
+export async function callOverHttp(server: Pick<TestServer, 'url'>, agentId: string, number: string, chatServer: Pick<TestServer, 'url'> = server) {
+  const agent = await login(server, agentId);
+  await setPresence(agent, 'ready');
+  const chat = await startChat(chatServer, 'roadside', number);
+  await eventually('offered', async () => ((await agentPost(agent, `/desktop/interactions/${chat.id}/accept`)).status === 200 ? true : undefined), 10_000);
+  await agentPost(agent, `/desktop/interactions/${chat.id}/call`);
+  await eventually('call connected', async () => ((await (await agentGet(agent, `/desktop/interactions/${chat.id}`, { htmx: true })).text()).includes('call-connected') ? true : undefined), 20_000);
+  return { agent, chat };
 }

@@ -6,17 +6,19 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { agentActions, customerActions, holdToggle, muteToggle, type AgentAction, type CustomerAction } from '../../src/domain/guards.ts';
 import { activeChat, expectDomainError, makeCenter, startChat, type Harness } from '../helpers/fakes.ts';
 import { PNG } from '../helpers/images.ts';
-import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
+import { FakeRecorder, FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
 
 interface Scene extends Harness {
   telephony: FakeTelephony;
   rooms: FakeVideoRooms;
+  recorder: FakeRecorder;
 }
 
 async function scene(): Promise<Scene> {
   const telephony = new FakeTelephony();
   const rooms = new FakeVideoRooms();
-  return { ...(await makeCenter({ telephony, video: rooms })), telephony, rooms };
+  const recorder = new FakeRecorder();
+  return { ...(await makeCenter({ telephony, video: rooms, recorder })), telephony, rooms, recorder };
 }
 
 async function connectedCall(s: Scene, id: string): Promise<CallLeg> {
@@ -25,6 +27,8 @@ async function connectedCall(s: Scene, id: string): Promise<CallLeg> {
   await s.desk.onCallEvent(id, leg.id, 'customer_answered');
   return leg;
 }
+
+const recordCalls = async (s: Scene) => s.directory.saveService({ ...(await s.directory.getService('roadside'))!, recordCalls: true });
 
 const active = async (s: Scene) => (await activeChat(s, 'alice')).interaction.id;
 
@@ -43,6 +47,19 @@ const SCENES: Record<string, (s: Scene) => Promise<string>> = {
   'call connected': async (s) => {
     const id = await active(s);
     await connectedCall(s, id);
+    return id;
+  },
+  'call recorded (its service records calls)': async (s) => {
+    await recordCalls(s);
+    const id = await active(s);
+    await connectedCall(s, id);
+    return id;
+  },
+  'recording paused': async (s) => {
+    await recordCalls(s);
+    const id = await active(s);
+    await connectedCall(s, id);
+    await s.recordings.pause('alice', id);
     return id;
   },
   'call on hold and muted': async (s) => {
@@ -86,6 +103,8 @@ const AGENT_COMMANDS: Record<AgentAction, (s: Scene, agentId: string, id: string
   unhold: (s, a, id) => s.desk.toggleHold(a, id),
   mute: (s, a, id) => s.desk.toggleMute(a, id),
   unmute: (s, a, id) => s.desk.toggleMute(a, id),
+  pause_recording: (s, a, id) => s.recordings.pause(a, id),
+  resume_recording: (s, a, id) => s.recordings.resume(a, id),
   allow_video: (s, a, id) => s.desk.allowVideo(a, id),
   decline_video: (s, a, id) => s.desk.declineVideo(a, id),
   video_signal: (s, a, id) => s.desk.videoSignal(id, 'agent', a, { op: 'capabilities' }),
@@ -110,14 +129,14 @@ const verdict = (refusal: DomainError | null) => (refusal ? `${refusal.code}: ${
 async function outcome(s: Scene, id: string, run: () => Promise<unknown>): Promise<string> {
   await s.store.settled();
   const before = s.store.entriesOf(id).length;
-  const media = s.telephony.calls.length + s.rooms.calls.length;
+  const media = s.telephony.calls.length + s.rooms.calls.length + s.recorder.calls.length;
   try {
     await run();
     return 'allowed';
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     await s.store.settled();
-    const changed = s.store.entriesOf(id).length !== before || s.telephony.calls.length + s.rooms.calls.length !== media;
+    const changed = s.store.entriesOf(id).length !== before || s.telephony.calls.length + s.rooms.calls.length + s.recorder.calls.length !== media;
     return verdict(err) + (changed ? ' (yet something changed)' : '');
   }
 }

@@ -4,6 +4,7 @@ import t from 'tap';
 import type { CallLeg, CallLegState } from '../../src/domain/call-leg.ts';
 import { agentActions, customerActions, type AgentAction, type CustomerAction, type MediaCapabilities, type Verdict } from '../../src/domain/guards.ts';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
+import { newRecording, type RecordingState } from '../../src/domain/recording.ts';
 import type { VideoSession, VideoState } from '../../src/domain/video-session.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
 
@@ -24,6 +25,8 @@ const leg = (state: CallLegState, id = `leg-${state}`): CallLeg => ({
   cause: null,
 });
 
+const recorded = (state: RecordingState): CallLeg => ({ ...leg('connected'), recording: { ...newRecording('r-1', 'leg-connected', 0), state } });
+
 const video = (state: VideoState): VideoSession => ({ id: 'v-1', interactionId: 'i-1', state, requestedAt: 0, startedAt: null, endedAt: null, endedBy: null });
 
 const handledByAlice = (over: Partial<InteractionRecord> = {}) => interactionRecord({ state: 'active', agentId: 'alice', ...over });
@@ -40,6 +43,8 @@ const PLAIN_CHAT: Record<AgentAction, string> = {
   unhold: 'no_call',
   mute: 'no_call',
   unmute: 'no_call',
+  pause_recording: 'no_call',
+  resume_recording: 'no_call',
   allow_video: 'no_video',
   decline_video: 'no_video',
   video_signal: 'video_not_active',
@@ -55,6 +60,8 @@ const WHILE_DIALING = {
   unhold: 'call_dialing_agent',
   mute: 'call_not_connected',
   unmute: 'call_not_connected',
+  pause_recording: 'not_recording',
+  resume_recording: 'not_recording',
   disconnect_chat: 'call_in_progress',
 };
 const WHILE_CONNECTED = { ...WHILE_DIALING, hold: OK, unhold: 'call_connected', mute: OK, unmute: OK };
@@ -69,6 +76,9 @@ const agentScenes: Array<[string, InteractionRecord, string, MediaCapabilities, 
   ['calling the agent’s phone', handledByAlice({ callLegs: [leg('dialing_agent')] }), 'alice', ALL, WHILE_DIALING],
   ['ringing the customer', handledByAlice({ callLegs: [leg('ringing')] }), 'alice', ALL, { ...WHILE_DIALING, hold: 'call_ringing', unhold: 'call_ringing' }],
   ['call connected', handledByAlice({ callLegs: [leg('connected')] }), 'alice', ALL, WHILE_CONNECTED],
+  ['call recorded', handledByAlice({ callLegs: [recorded('recording')] }), 'alice', ALL, { ...WHILE_CONNECTED, pause_recording: OK, resume_recording: 'recording_recording' }],
+  ['recording paused', handledByAlice({ callLegs: [recorded('paused')] }), 'alice', ALL, { ...WHILE_CONNECTED, pause_recording: 'recording_paused', resume_recording: OK }],
+  ['recording failed', handledByAlice({ callLegs: [recorded('failed')] }), 'alice', ALL, { ...WHILE_CONNECTED, pause_recording: 'recording_failed', resume_recording: 'recording_failed' }],
   ['call on hold', handledByAlice({ callLegs: [leg('on_hold')] }), 'alice', ALL, { ...WHILE_CONNECTED, hold: 'call_on_hold', unhold: OK }],
   ['a failed call, then a connected one', handledByAlice({ callLegs: [leg('failed', 'first'), leg('connected', 'second')] }), 'alice', ALL, WHILE_CONNECTED],
   ['the only call failed', handledByAlice({ callLegs: [leg('failed')] }), 'alice', ALL, PLAIN_CHAT],

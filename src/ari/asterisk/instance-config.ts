@@ -6,13 +6,15 @@ import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AsteriskInstallation } from './installation.ts';
+import { monoWav16 } from './wav.ts';
 
 /** Name of the ARI user written into generated_ari.conf. */
 export const ARI_USER = 'contact-center';
 
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../asterisk-config/', import.meta.url));
 const RUNTIME_PLACEHOLDER = '@RUNTIME_DIR@';
-const SUBDIRS = ['etc', 'run', 'log', 'db', 'spool', 'cache', 'moh'] as const;
+// spool/recording: Asterisk makes a recording's own folder, never its parent (call recordings).
+const SUBDIRS = ['etc', 'run', 'log', 'db', 'spool', 'spool/recording', 'cache', 'moh'] as const;
 
 export interface InstanceConfig {
   configDir: string;
@@ -118,21 +120,7 @@ function toneWav(): Buffer {
     const envelope = freq ? Math.min(1, note / 0.02) * Math.exp(-note * 4) : 0;
     data.writeInt16LE(Math.round(Math.sin(2 * Math.PI * freq * (i / rate)) * envelope * 6000), i * 2);
   }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return monoWav16(data, rate);
 }
 
 export function secret(): string {

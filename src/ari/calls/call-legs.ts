@@ -20,6 +20,8 @@ export interface CallLegsOptions {
   simulatedPhone?: { header: string; of: (interactionId: string) => Promise<string | undefined> };
   onError: (err: unknown, context: string) => void;
   ringTimeoutS?: number;
+  // Told when a leg is torn down, whatever the reason: its supervisors leave with it (snoops.ts).
+  legEnded?: (legId: string) => void;
 }
 
 // What the controller knows of one live call leg in Asterisk: one mixing bridge and up to two channels.
@@ -88,7 +90,7 @@ export class AriCallLegs implements Telephony {
         customerDialed: false,
         customerHeld: false,
       };
-      const agentEndpoint = await this.registeredAgentEndpoint(ari, req.agentId);
+      const agentEndpoint = await this.phoneOf(ari, req.agentId);
       leg.simulatedPhone = await this.#o.simulatedPhone?.of(req.interactionId);
       this.track(leg); // subscribe before acting: the answer may come before originate returns
       // The bridge is made while the agent's phone rings: it is needed only once the agent answers (and
@@ -207,6 +209,7 @@ export class AriCallLegs implements Telephony {
 
   private async teardown(leg: AriLeg): Promise<void> {
     this.forget(leg.legId);
+    this.#o.legEnded?.(leg.legId);
     const ari = this.#o.ari();
     await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
     await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreNotFound);
@@ -214,7 +217,8 @@ export class AriCallLegs implements Telephony {
   }
 
   // The agent's phone is whichever of their endpoints is registered: the browser softphone first.
-  private async registeredAgentEndpoint(ari: Ari, agentId: string): Promise<string> {
+  // (A supervisor's phone too.)
+  async phoneOf(ari: Ari, agentId: string): Promise<string> {
     const found = await this.#o.endpointStates.firstOnline(ari, this.#o.agentEndpoints(agentId));
     if (!found) throw new Error(`the agent's phone is not registered (no softphone or desk phone online for ${agentId})`);
     return `PJSIP/${found}`;

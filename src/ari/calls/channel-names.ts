@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // How the controller names what it makes in Asterisk. A restarted controller finds its calls again by
 // these names alone (reconcile.ts), so they are built here and nowhere else.
 export type Role = 'agent' | 'customer';
@@ -12,4 +13,22 @@ export const bridgeIdOf = (legId: string): string => `${BRIDGE_PREFIX}${legId}`;
 // A channel the controller placed (whatever leg it belonged to).
 export const isOurChannel = (channelId: string): boolean => channelId.startsWith(PREFIX);
 
+// The leg of one of our bridges (its id), else undefined.
+export const legIdOfBridge = (bridgeId: string): string | undefined => (bridgeId.startsWith(BRIDGE_PREFIX) ? bridgeId.slice(BRIDGE_PREFIX.length) : undefined);
+
 export const isOurBridge = (bridgeName: string): boolean => bridgeName.startsWith(BRIDGE_PREFIX);
+
+// A supervisor's channels and bridge (snoops.ts) have their own prefix: reconcile-snoops.ts keeps or
+// removes them, never the call legs' sweep above.
+const SUPERVISION_PREFIX = 'sv-';
+
+export const supervisorChannelIdOf = (supervisionId: string): string => `${SUPERVISION_PREFIX}${supervisionId}-phone`;
+
+export const supervisionBridgeIdOf = (supervisionId: string): string => `${SUPERVISION_PREFIX}${supervisionId}`;
+
+// Each mode change makes a new snoop channel: the old one may still be going when the next is made.
+export const snoopChannelIdOf = (supervisionId: string): string => `${SUPERVISION_PREFIX}${supervisionId}-snoop-${randomBytes(4).toString('hex')}`;
+
+export const isSnoopOf = (supervisionId: string, channelId: string): boolean => channelId.startsWith(`${SUPERVISION_PREFIX}${supervisionId}-snoop-`);
+
+export const isSupervisionChannelOrBridge = (id: string): boolean => id.startsWith(SUPERVISION_PREFIX);

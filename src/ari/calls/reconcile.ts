@@ -5,7 +5,7 @@ import type { AriCallLegs, AriLeg, CallEventSink } from './call-legs.ts';
 import { bridgeIdOf, channelIdOf, isOurBridge, isOurChannel } from './channel-names.ts';
 
 // Either side may have been away: the controller (restarted) or Asterisk (restarted, or ARI unreachable).
-const AWAY = 'ended while the controller was out of touch with Asterisk';
+export const AWAY = 'ended while the controller was out of touch with Asterisk';
 
 // After every (re)connect: legs the rules think are live are matched against Asterisk's channels.
 // Live channels are adopted (a restarted controller keeps its calls); legs whose channels are gone are

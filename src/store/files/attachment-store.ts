@@ -4,7 +4,7 @@ import type { AttachmentStore } from '../../domain/ports.ts';
 
 const SAFE_ID = /^[0-9a-f-]{36}$/;
 
-// Photos live as plain files in the data folder, written to a temporary name, synced, then renamed:
+// Photos (and, in their own folder, call recordings) live as plain files in the data folder, written to a temporary name, synced, then renamed:
 // a photo is acknowledged only once it is on disk whole.
 export class FileAttachmentStore implements AttachmentStore {
   readonly #dir: string;
@@ -34,7 +34,7 @@ export class FileAttachmentStore implements AttachmentStore {
     return readFile(this.pathOf(id));
   }
 
-  private pathOf(id: string): string {
+  pathOf(id: string): string {
     if (!SAFE_ID.test(id)) throw new Error(`invalid attachment id ${id}`);
     return join(this.#dir, id);
   }

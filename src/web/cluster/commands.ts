@@ -41,6 +41,18 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     participantLeft: { fireAndForget: true },
     agentLeft: { fireAndForget: true },
   },
+  // Pause recording / Resume recording: the recorder is the leader's (ARI).
+  recordings: {
+    pause: { touches: second },
+    resume: { touches: second },
+  },
+  // Listen / Whisper / Barge / Stop: they act on the leader's ARI and write the timeline.
+  supervision: {
+    listen: { touches: second },
+    whisper: { touches: second },
+    barge: { touches: second },
+    stop: { touches: second },
+  },
   // Wrap-up and rating (domain/closure.ts); the leader holds who awaits a wrap-up.
   closure: {
     wrapUp: { touches: second },

@@ -3,6 +3,7 @@ import type { ContactCenter } from '../../domain/contact-center.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { callingNotConfigured } from '../../domain/guards.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
+import type { CallRecordings } from '../../domain/call-recordings.ts';
 import { statusOf } from '../http-errors.ts';
 import type { DesktopPresenter } from './presenter.ts';
 
@@ -14,6 +15,7 @@ const idOf = (req: Request) => String(req.params.id);
 export function mediaRouter(opts: {
   center: ContactCenter;
   multimedia: MultimediaDesk;
+  recordings: CallRecordings;
   presenter: DesktopPresenter;
   softphone: ((agentId: string) => Promise<{ username: string; password: string }>) | null;
 }): Router {
@@ -50,6 +52,8 @@ export function mediaRouter(opts: {
   // Hold and Mute are toggles on the page (aria-pressed): the domain reads the live call to know which way.
   router.post('/desktop/interactions/:id/hold', answer('call', (a, id) => multimedia.toggleHold(a, id)));
   router.post('/desktop/interactions/:id/mute', answer('call', (a, id) => multimedia.toggleMute(a, id)));
+  router.post('/desktop/interactions/:id/recording/pause', answer('call', (a, id) => opts.recordings.pause(a, id)));
+  router.post('/desktop/interactions/:id/recording/resume', answer('call', (a, id) => opts.recordings.resume(a, id)));
   router.post('/desktop/interactions/:id/video/allow', answer('video', (a, id) => multimedia.allowVideo(a, id)));
   router.post('/desktop/interactions/:id/video/decline', answer('video', (a, id) => multimedia.declineVideo(a, id)));
 

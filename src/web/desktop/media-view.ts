@@ -1,6 +1,7 @@
 import type { CallLegState } from '../../domain/call-leg.ts';
 import { holdToggle, muteToggle, type AgentAction, type Verdict } from '../../domain/guards.ts';
 import { liveLeg, type InteractionRecord } from '../../domain/interaction.ts';
+import { liveRecordingView } from './recording-view.ts';
 
 const CALL_LABEL: Record<CallLegState, string> = {
   dialing_agent: 'Dialing (your phone)',
@@ -36,6 +37,7 @@ export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdi
           canHold: may[holdToggle(rec)] === null,
           canMute: may[muteToggle(rec)] === null,
           count: rec.callLegs.length,
+          recording: live ? liveRecordingView(live.recording, may.pause_recording === null, may.resume_recording === null) : null,
         }
       : null,
     releaseBlockedBy: may.release_call?.message ?? null,

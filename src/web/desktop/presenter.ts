@@ -8,11 +8,13 @@ import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import { DELIVERY_LABELS, isFinalStatus, type SmsDelivery } from '../../domain/sms-ports.ts';
 import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
 import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
+import { SUPERVISION_LABEL, type SupervisionState } from '../../domain/supervision.ts';
 import type { Views } from '../views.ts';
 import { mediaView } from './media-view.ts';
 import { closureColumns, ratingSummary, wrapUpSummary, wrapUpView } from './closure-view.ts';
 import type { Closure } from '../../domain/closure.ts';
 import { fillPlaceholders } from '../../domain/canned-responses.ts';
+import { recordingEntryView } from './recording-view.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -119,6 +121,7 @@ export class DesktopPresenter {
       who,
       text: e.text,
       url: e.attachment ? `/desktop/attachments/${e.interactionId}/${e.attachment.attachmentId}` : null,
+      recording: e.kind === 'recording' ? recordingEntryView(e) : null,
       summary: summary(e, who, agentName),
       at,
       time: at.slice(11, 19),
@@ -278,6 +281,12 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
     case 'video': {
       const d = (e.data ?? {}) as { state?: string };
       return `Video ${d.state ?? ''}`;
+    }
+    case 'recording':
+      return recordingEntryView(e).summary;
+    case 'supervision': {
+      const d = (e.data ?? {}) as { state?: SupervisionState; cause?: string | null };
+      return `Supervisor ${agentName}: ${SUPERVISION_LABEL[d.state ?? 'ended']}${d.state === 'ended' && d.cause ? ` (${d.cause})` : ''}`;
     }
     default:
       return '';

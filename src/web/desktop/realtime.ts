@@ -61,7 +61,7 @@ export function serveAgentSocket(opts: {
       case 'entry_appended':
         feeds.get(event.interaction.id)?.push(event.entry);
         if (event.entry.kind === 'context') outbox.push(presenter.contextFragment(event.interaction));
-        if (event.entry.kind === 'call' || event.entry.kind === 'video') outbox.push(presenter.mediaFragments(event.interaction));
+        if (event.entry.kind === 'call' || event.entry.kind === 'video' || event.entry.kind === 'recording') outbox.push(presenter.mediaFragments(event.interaction));
         break;
       case 'interaction_changed':
         outbox.push(presenter.listFragment(agentId, true));

@@ -1,0 +1,251 @@
+import type { SupervisionMode, SupervisionReport, SupervisionRequest, CallSupervision } from '../../domain/supervision.ts';
+import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
+import type { Ari, AriEvent } from '../client.ts';
+import { ignoreNotFound } from '../errors.ts';
+import { describeCause } from './causes.ts';
+import { bridgeIdOf, channelIdOf, snoopChannelIdOf, supervisionBridgeIdOf, supervisorChannelIdOf } from './channel-names.ts';
+
+export type SupervisionEventSink = (interactionId: string, supervisionId: string, event: SupervisionReport, cause?: string) => Promise<void>;
+
+export interface SnoopsOptions {
+  ari: () => Ari;
+  app: string;
+  // The supervisor's phone as for agents: the registered one of their softphone and desk phone.
+  phoneOf: (ari: Ari, agentId: string) => Promise<string>;
+  onError: (err: unknown, context: string) => void;
+  ringTimeoutS?: number;
+  // How long a new snoop channel may take to enter the Stasis app.
+  snoopWaitMs?: number;
+}
+
+// What the controller knows of one supervisor in Asterisk: their phone's channel, their own mixing
+// bridge, and the snoop channel on the agent's channel that feeds it (none while barging: then their
+// phone is in the call's own bridge).
+export interface AriSupervision {
+  supervisionId: string;
+  interactionId: string;
+  legId: string;
+  supervisorId: string;
+  phoneChannelId: string;
+  bridgeId: string;
+  snoopChannelId: string | null;
+  answered: boolean;
+  mode: SupervisionMode;
+}
+
+// What a snoop on the agent's channel hears and says. On the agent's channel "in" is the agent's
+// voice and "out" what the agent hears (the customer): spying on both hears the whole call; whispering
+// "out" reaches the agent only.
+const SNOOP: Record<Exclude<SupervisionMode, 'barge'>, { spy: 'both'; whisper: 'none' | 'out' }> = {
+  listen: { spy: 'both', whisper: 'none' },
+  whisper: { spy: 'both', whisper: 'out' },
+};
+
+// Listen / Whisper / Barge over ARI. Listen rings the supervisor's phone; once it answers, a snoop
+// channel on the agent's channel and the phone are joined in the supervisor's own bridge. A mode
+// change swaps the snoop channel (a new one is bridged before the old one goes, so nothing is lost in
+// between) or, for Barge, moves the phone into the call's bridge: the phone is never called again.
+// Every channel is named after the supervision (channel-names.ts) and the phone carries the
+// interaction, call leg and supervision ids, so a restarted controller finds them (reconcile-snoops.ts).
+export class AriSnoops implements CallSupervision {
+  readonly #o: SnoopsOptions;
+  readonly #supervisions = new Map<string, AriSupervision>();
+  readonly #byChannel = new Map<string, { sv: AriSupervision; role: 'phone' | 'snoop' }>();
+  // Snoop channels asked for and not yet in the Stasis app.
+  readonly #entering = new Map<string, () => void>();
+  readonly #queue: KeyedQueue;
+  #report: SupervisionEventSink = async () => undefined;
+
+  constructor(opts: SnoopsOptions) {
+    this.#o = opts;
+    this.#queue = new KeyedQueue((err, key) => opts.onError(err, `supervision work for interaction ${key}`));
+  }
+
+  get supervisions(): ReadonlyMap<string, AriSupervision> {
+    return this.#supervisions;
+  }
+
+  // Where progress goes, given when voice connects.
+  reportTo(sink: SupervisionEventSink): void {
+    this.#report = sink;
+  }
+
+  // Every ARI event of the Stasis app; false: not a channel of a supervisor.
+  handle(event: AriEvent): boolean {
+    const channelId = event.channel?.id;
+    if (!channelId) return false;
+    if (event.type === 'StasisStart' && this.#entering.has(channelId)) {
+      this.#entering.get(channelId)!();
+      return true;
+    }
+    const known = this.#byChannel.get(channelId);
+    if (!known) return false;
+    const { sv, role } = known;
+    this.#queue.fire(sv.interactionId, async () => {
+      if (event.type === 'StasisStart' && role === 'phone') await this.onAnswered(sv);
+      else if (event.type === 'ChannelDestroyed' && this.#supervisions.get(sv.supervisionId) === sv) {
+        if (role === 'snoop' && sv.snoopChannelId !== channelId) return; // an old snoop, replaced
+        await this.teardown(sv);
+        await this.#report(sv.interactionId, sv.supervisionId, ...whyGone(sv, role, event));
+      }
+    });
+    return true;
+  }
+
+  join(req: SupervisionRequest): Promise<void> {
+    return this.#queue.run(req.interactionId, async () => {
+      const ari = this.#o.ari();
+      const sv: AriSupervision = {
+        ...req,
+        phoneChannelId: supervisorChannelIdOf(req.supervisionId),
+        bridgeId: supervisionBridgeIdOf(req.supervisionId),
+        snoopChannelId: null,
+        answered: false,
+        mode: 'listen',
+      };
+      const endpoint = await this.#o.phoneOf(ari, req.supervisorId).catch((err: unknown) => {
+        throw new Error("the supervisor's phone is not registered (no browser phone or desk phone online)", { cause: err });
+      });
+      this.track(sv);
+      const bridged = ari.bridges.create({ type: 'mixing', bridgeId: sv.bridgeId, name: sv.bridgeId }).then(() => null, (err: unknown) => err as Error);
+      const rung = await ari.channels
+        .originate({
+          endpoint,
+          app: this.#o.app,
+          appArgs: `supervisor,${sv.supervisionId}`,
+          channelId: sv.phoneChannelId,
+          callerId: '"Supervision" <supervision>',
+          timeout: this.#o.ringTimeoutS ?? 30,
+          variables: { INTERACTION_ID: sv.interactionId, CALL_LEG_ID: sv.legId, SUPERVISION_ID: sv.supervisionId, SUPERVISOR_ID: sv.supervisorId },
+        })
+        .then(() => null, (err: unknown) => err as Error);
+      const failed = rung ?? (await bridged);
+      if (failed) {
+        await this.teardown(sv);
+        throw new Error(`could not ring the supervisor's phone: ${failed.message}`, { cause: failed });
+      }
+    });
+  }
+
+  setMode(supervisionId: string, mode: SupervisionMode): Promise<void> {
+    const sv = this.#supervisions.get(supervisionId);
+    if (!sv) return Promise.reject(new Error(`no supervisor on a call in Asterisk for supervision ${supervisionId}`));
+    return this.#queue.run(sv.interactionId, () => this.switchTo(sv, mode));
+  }
+
+  leave(supervisionId: string): Promise<void> {
+    const sv = this.#supervisions.get(supervisionId);
+    if (!sv) return Promise.resolve();
+    return this.#queue.run(sv.interactionId, () => this.teardown(sv));
+  }
+
+  // The call leg was torn down (released, hung up, failed): its supervisors leave with it.
+  callEnded(legId: string): void {
+    for (const sv of this.#supervisions.values()) {
+      if (sv.legId !== legId) continue;
+      this.#queue.fire(sv.interactionId, async () => {
+        if (this.#supervisions.get(sv.supervisionId) !== sv) return;
+        await this.teardown(sv);
+        await this.#report(sv.interactionId, sv.supervisionId, 'call_ended');
+      });
+    }
+  }
+
+  // A restarted controller keeps a supervisor whose phone is still up (reconcile-snoops.ts).
+  adopt(sv: AriSupervision): void {
+    this.track(sv);
+  }
+
+  forget(supervisionId: string): void {
+    const sv = this.#supervisions.get(supervisionId);
+    if (!sv) return;
+    this.#supervisions.delete(supervisionId);
+    this.#byChannel.delete(sv.phoneChannelId);
+    if (sv.snoopChannelId) this.#byChannel.delete(sv.snoopChannelId);
+  }
+
+  // The phone answered: it listens at once, then the rules hear of it.
+  // If the snoop cannot be made (the call went meanwhile), the supervisor's phone is hung up and the
+  // rules hear why, rather than leaving it "joining".
+  private async onAnswered(sv: AriSupervision): Promise<void> {
+    sv.answered = true;
+    const failed = await this.switchTo(sv, 'listen').then(() => null, (err: unknown) => err as Error);
+    if (failed) await this.teardown(sv);
+    await this.#report(sv.interactionId, sv.supervisionId, failed ? 'fail' : 'answered', failed ? `could not listen to the call: ${failed.message}` : undefined);
+  }
+
+  private async switchTo(sv: AriSupervision, mode: SupervisionMode): Promise<void> {
+    const ari = this.#o.ari();
+    const old = sv.snoopChannelId;
+    const wasBarging = sv.mode === 'barge';
+    if (mode === 'barge') {
+      await ari.bridges.removeChannel({ bridgeId: sv.bridgeId, channel: sv.phoneChannelId }).catch(ignoreNotInBridge);
+      await ari.bridges.addChannel({ bridgeId: bridgeIdOf(sv.legId), channel: sv.phoneChannelId });
+      sv.snoopChannelId = null;
+    } else {
+      const snoop = await this.snoop(ari, sv, mode);
+      if (wasBarging) await ari.bridges.removeChannel({ bridgeId: bridgeIdOf(sv.legId), channel: sv.phoneChannelId }).catch(ignoreNotInBridge);
+      await ari.bridges.addChannel({ bridgeId: sv.bridgeId, channel: wasBarging || old === null ? [sv.phoneChannelId, snoop] : snoop });
+      sv.snoopChannelId = snoop;
+    }
+    sv.mode = mode;
+    if (old) {
+      this.#byChannel.delete(old);
+      await ari.channels.hangup({ channelId: old }).catch(ignoreNotFound);
+    }
+  }
+
+  // A new snoop channel on the agent's channel, once it is in the Stasis app (only then can it be bridged).
+  private async snoop(ari: Ari, sv: AriSupervision, mode: Exclude<SupervisionMode, 'barge'>): Promise<string> {
+    const snoopId = snoopChannelIdOf(sv.supervisionId);
+    const entered = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#entering.delete(snoopId);
+        reject(new Error(`the snoop channel did not enter the Stasis app within ${this.#o.snoopWaitMs ?? 5000} ms`));
+      }, this.#o.snoopWaitMs ?? 5000);
+      this.#entering.set(snoopId, () => {
+        clearTimeout(timer);
+        this.#entering.delete(snoopId);
+        resolve();
+      });
+    });
+    this.#byChannel.set(snoopId, { sv, role: 'snoop' });
+    try {
+      await ari.channels.snoopChannelWithId({ channelId: channelIdOf(sv.legId, 'agent'), snoopId, app: this.#o.app, appArgs: `snoop,${sv.supervisionId}`, ...SNOOP[mode] });
+      await entered;
+    } catch (err) {
+      this.#entering.get(snoopId)?.();
+      this.#byChannel.delete(snoopId);
+      await ari.channels.hangup({ channelId: snoopId }).catch(ignoreNotFound);
+      throw err;
+    }
+    return snoopId;
+  }
+
+  private async teardown(sv: AriSupervision): Promise<void> {
+    this.forget(sv.supervisionId);
+    const ari = this.#o.ari();
+    await ari.channels.hangup({ channelId: sv.phoneChannelId }).catch(ignoreNotFound);
+    if (sv.snoopChannelId) await ari.channels.hangup({ channelId: sv.snoopChannelId }).catch(ignoreNotFound);
+    await ari.bridges.destroy({ bridgeId: sv.bridgeId }).catch(ignoreNotFound);
+  }
+
+  private track(sv: AriSupervision): void {
+    this.#supervisions.set(sv.supervisionId, sv);
+    this.#byChannel.set(sv.phoneChannelId, { sv, role: 'phone' });
+    if (sv.snoopChannelId) this.#byChannel.set(sv.snoopChannelId, { sv, role: 'snoop' });
+  }
+}
+
+// The phone hung up (or never answered), or the snoop went with the agent's channel: the call ended.
+function whyGone(sv: AriSupervision, role: 'phone' | 'snoop', event: AriEvent): [SupervisionReport, string?] {
+  if (role === 'snoop') return ['call_ended'];
+  if (sv.answered) return ['hangup'];
+  return ['fail', `the supervisor's phone did not answer (${describeCause(event.cause, event.cause_txt)})`];
+}
+
+// Taking a channel out of a bridge it already left (ARI answers 422) changes nothing.
+function ignoreNotInBridge(err: unknown): void {
+  if ((err as { status?: number }).status === 422) return;
+  ignoreNotFound(err);
+}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { isLive, type CallLeg } from './call-leg.ts';
+import { forbidden, notFound } from './errors.ts';
+import type { DomainEvents } from './events.ts';
+import type { MediaCapabilities } from './guards.ts';
+import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
+import type { Interactions } from './interactions.ts';
+import type { CallRecorder, Clock, Directory, RecordingStore } from './ports.ts';
+import { applyRecordingEvent, isRecordingLive, mayHearRecording, newRecording, recordingStored, type CallRecording, type RecordingFile } from './recording.ts';
+
+export interface CallRecordingsDeps {
+  interactions: Interactions;
+  directory: Pick<Directory, 'getService' | 'getAgent'>;
+  // null without telephony: nothing is recorded.
+  recorder: CallRecorder | null;
+  files: RecordingStore;
+  clock: Clock;
+  events: DomainEvents;
+  // The guard table's view of the media (MultimediaDesk's capabilities).
+  media: () => MediaCapabilities;
+  retentionMs: number;
+  // Work done in the background (a file collected after the call) that failed beyond the timeline.
+  onError: (err: unknown, what: string) => void;
+}
+
+const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+// Call recordings: every call of a service that records calls, from the customer's answer to the
+// release. Each change is a 'recording' entry on the interaction's timeline; a recording that fails
+// says so there and never touches the call.
+export class CallRecordings {
+  readonly #d: CallRecordingsDeps;
+  readonly #finishing = new Map<string, Promise<void>>();
+
+  constructor(deps: CallRecordingsDeps) {
+    this.#d = deps;
+  }
+
+  // Heard after every change of a call leg is written (MultimediaDesk). Never rejects.
+  async callChanged(rec: InteractionRecord, leg: CallLeg): Promise<void> {
+    try {
+      if (leg.state === 'connected' && leg.recording === undefined) await this.start(rec, leg);
+      else if (!isLive(leg) && leg.recording && isRecordingLive(leg.recording)) this.finishLater(rec, leg);
+    } catch (err) {
+      this.#d.events.emit({ type: 'store_failed', error: err });
+    }
+  }
+
+  // Pause: the file goes on with silence. Resume: the voices again.
+  pause(agentId: string, interactionId: string): Promise<CallRecording> {
+    return this.toggle(agentId, interactionId, 'pause');
+  }
+
+  resume(agentId: string, interactionId: string): Promise<CallRecording> {
+    return this.toggle(agentId, interactionId, 'resume');
+  }
+
+  // The telephony stopped a recording on its own while its call is up (it could not write the file):
+  // the call goes on unrecorded, and what Asterisk may hold of it is removed.
+  async recordingLost(recordingId: string, cause: string): Promise<void> {
+    for (const rec of this.#d.interactions.all()) {
+      const leg = rec.callLegs.find((l) => l.recording?.id === recordingId);
+      if (!leg?.recording || !isLive(leg) || !isRecordingLive(leg.recording)) continue;
+      applyRecordingEvent(leg.recording, 'fail', this.#d.clock.now(), `Asterisk stopped it (${cause})`);
+      await this.note(rec, leg, 'system');
+      await this.#d.recorder?.discard(recordingId);
+    }
+  }
+
+  // After a restart or a failover (the leader's voice reconnected): recordings of calls that ended
+  // meanwhile are collected now (Asterisk kept them); those of calls still up go on as they were.
+  recover(): void {
+    for (const rec of this.#d.interactions.all()) {
+      for (const leg of rec.callLegs) if (!isLive(leg) && leg.recording && isRecordingLive(leg.recording)) this.finishLater(rec, leg);
+    }
+  }
+
+  // What may be played to this agent, else why not.
+  async playable(listenerId: string, recordingId: string): Promise<RecordingFile> {
+    const file = await this.#d.files.recordingInfo(recordingId);
+    const rec = file && (await this.#d.interactions.find(file.interactionId));
+    if (!file || !rec) throw notFound('recording_not_found', 'No such recording (recordings are deleted after the retention period).');
+    const listener = await this.#d.directory.getAgent(listenerId);
+    if (!listener || !mayHearRecording(rec, listener)) throw forbidden('not_your_recording', 'Only the agents of this interaction, supervisors and admins may hear its recordings.');
+    return file;
+  }
+
+  read(recordingId: string, range?: { start: number; end: number }): Promise<Buffer> {
+    return this.#d.files.readRecording(recordingId, range);
+  }
+
+  // Deletes every recording older than the retention period; returns how many.
+  async sweep(): Promise<number> {
+    return (await this.#d.files.deleteRecordingsBefore(this.#d.clock.now() - this.#d.retentionMs)).length;
+  }
+
+  // Resolves once every recording being collected is stored or failed (tests, a planned stop).
+  async settled(): Promise<void> {
+    while (this.#finishing.size > 0) await Promise.all(this.#finishing.values());
+  }
+
+  private async start(rec: InteractionRecord, leg: CallLeg): Promise<void> {
+    leg.recording = null; // decided now: a later change of this leg starts nothing
+    const service = await this.#d.directory.getService(rec.serviceId);
+    const recorder = this.#d.recorder;
+    if (!service?.recordCalls || !recorder) return;
+    const recording = newRecording(randomUUID(), leg.id, this.#d.clock.now());
+    leg.recording = recording;
+    const refused = await recorder.start(leg.id, recording.id).then(
+      () => false,
+      (err: unknown) => (applyRecordingEvent(recording, 'fail', this.#d.clock.now(), `could not start: ${why(err)}`), true),
+    );
+    // Lost while starting (recordingLost): that is on the timeline already.
+    if (refused || recording.state === 'recording') await this.note(rec, leg, 'system');
+  }
+
+  private async toggle(agentId: string, interactionId: string, event: 'pause' | 'resume'): Promise<CallRecording> {
+    const rec = this.#d.interactions.agentMay(event === 'pause' ? 'pause_recording' : 'resume_recording', agentId, interactionId, this.#d.media());
+    const leg = liveLeg(rec)!;
+    const recording = leg.recording!;
+    try {
+      await this.#d.recorder![event](recording.id);
+      applyRecordingEvent(recording, event, this.#d.clock.now());
+    } catch (err) {
+      // The telephony lost it (Asterisk could not write it): the call goes on, unrecorded.
+      applyRecordingEvent(recording, 'fail', this.#d.clock.now(), `lost: ${why(err)}`);
+    }
+    await this.note(rec, leg, recording.state === 'failed' ? 'system' : 'agent');
+    return recording;
+  }
+
+  private finishLater(rec: InteractionRecord, leg: CallLeg): void {
+    const recording = leg.recording!;
+    if (this.#finishing.has(recording.id)) return;
+    const done = this.finish(rec, leg, recording)
+      .catch((err: unknown) => this.#d.onError(err, `recording ${recording.id} of interaction ${rec.id}`))
+      .finally(() => this.#finishing.delete(recording.id));
+    this.#finishing.set(recording.id, done);
+  }
+
+  // The file is taken from the telephony, stored, then removed from the telephony: a failure in between
+  // leaves it there for the next try (recover) instead of losing it.
+  private async finish(rec: InteractionRecord, leg: CallLeg, recording: CallRecording): Promise<void> {
+    const recorder = this.#d.recorder;
+    const endedAt = leg.endedAt ?? this.#d.clock.now();
+    try {
+      if (!recorder) throw new Error('telephony is off');
+      const { bytes, contentType } = await recorder.collect(recording.id);
+      await this.#d.files.saveRecording({ id: recording.id, interactionId: rec.id, contentType, size: bytes.byteLength, createdAt: this.#d.clock.now() }, bytes);
+      recordingStored(recording, { size: bytes.byteLength, contentType }, endedAt);
+    } catch (err) {
+      applyRecordingEvent(recording, 'fail', endedAt, `not stored: ${why(err)}`);
+    }
+    await this.note(rec, leg, 'system');
+    if (recording.state === 'stopped') await recorder!.discard(recording.id);
+  }
+
+  private note(rec: InteractionRecord, leg: CallLeg, author: Party) {
+    return this.#d.interactions.append(rec, { kind: 'recording', author, agentId: leg.agentId, data: { ...leg.recording } });
+  }
+}

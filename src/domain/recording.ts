@@ -1,0 +1,71 @@
+import type { Agent } from './directory.ts';
+import type { InteractionRecord } from './interaction.ts';
+import { nextState, type StateTable } from './state-table.ts';
+
+// The recording of one call leg, made by the telephony from the customer's answer to the release.
+// Paused, the file goes on with silence (the timeline and the file keep the same clock); stopped, the
+// file is stored where every node reaches it; failed, the call goes on without it (the timeline says why).
+export type RecordingState = 'recording' | 'paused' | 'stopped' | 'failed';
+// `stop`: the call ended and the file is stored; `fail`: the telephony or the store could not.
+export type RecordingEvent = 'pause' | 'resume' | 'stop' | 'fail';
+
+export const RECORDING_STATES: StateTable<RecordingState, RecordingEvent> = {
+  recording: { pause: 'paused', stop: 'stopped', fail: 'failed' },
+  paused: { resume: 'recording', stop: 'stopped', fail: 'failed' },
+  stopped: {},
+  failed: {},
+};
+
+export interface CallRecording {
+  // Also its name in the telephony and its file's id in the store.
+  id: string;
+  legId: string;
+  state: RecordingState;
+  startedAt: number;
+  endedAt: number | null;
+  // Of the file: from start to release, the paused parts included (as silence).
+  durationMs: number | null;
+  size: number | null;
+  contentType: string | null;
+  cause: string | null;
+}
+
+// What a stored recording file is, apart from its bytes.
+export interface RecordingFile {
+  id: string;
+  interactionId: string;
+  contentType: string;
+  size: number;
+  createdAt: number;
+}
+
+export function newRecording(id: string, legId: string, now: number): CallRecording {
+  return { id, legId, state: 'recording', startedAt: now, endedAt: null, durationMs: null, size: null, contentType: null, cause: null };
+}
+
+export function isRecordingLive(recording: CallRecording): boolean {
+  return recording.state === 'recording' || recording.state === 'paused';
+}
+
+export function applyRecordingEvent(recording: CallRecording, event: RecordingEvent, now: number, cause?: string): void {
+  recording.state = nextState(RECORDING_STATES, 'recording', recording.state, event);
+  if (isRecordingLive(recording)) return;
+  recording.endedAt = now;
+  recording.durationMs = now - recording.startedAt;
+  if (event === 'fail') recording.cause = cause ?? 'failed';
+}
+
+// A stored file, once the recording has stopped.
+export function recordingStored(recording: CallRecording, file: Pick<RecordingFile, 'size' | 'contentType'>, now: number): void {
+  applyRecordingEvent(recording, 'stop', now);
+  recording.size = file.size;
+  recording.contentType = file.contentType;
+}
+
+// Who may hear a call: the agents who handled the interaction or one of its calls, supervisors and
+// admins. Never the customer (no customer token opens a recording).
+export function mayHearRecording(rec: InteractionRecord, listener: Pick<Agent, 'id' | 'role' | 'disabled'>): boolean {
+  if (listener.disabled) return false;
+  if (listener.role === 'supervisor' || listener.role === 'admin') return true;
+  return rec.agentId === listener.id || rec.callLegs.some((leg) => leg.agentId === listener.id);
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { CallLeg } from './call-leg.ts';
+import { forbidden, notFound } from './errors.ts';
+import { assertSupervisorMay, supervisionOf, type MediaCapabilities, type SupervisorAction } from './guards.ts';
+import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
+import type { Interactions } from './interactions.ts';
+import type { Clock, Directory } from './ports.ts';
+import {
+  applySupervisionEvent,
+  canApplySupervisionEvent,
+  isSupervising,
+  type CallSupervision,
+  type Supervision,
+  type SupervisionEvent,
+  type SupervisionMode,
+  type SupervisionReport,
+} from './supervision.ts';
+
+export interface SupervisionDeskDeps {
+  interactions: Interactions;
+  telephony: CallSupervision | null;
+  directory: Pick<Directory, 'getAgent'>;
+  clock: Clock;
+  // The media's capabilities (MultimediaDesk's): whether calling is configured and up now.
+  capabilities: MediaCapabilities;
+}
+
+// Listen, Whisper, Barge and Stop on a call in progress. What is allowed when is the guard table's
+// (guards.ts) and the supervision's state table's (supervision.ts); this carries it out through the
+// telephony and writes every join, mode change and leave on the interaction's timeline.
+export class SupervisionDesk {
+  readonly #d: SupervisionDeskDeps;
+
+  constructor(deps: SupervisionDeskDeps) {
+    this.#d = deps;
+  }
+
+  get capabilities(): MediaCapabilities {
+    return this.#d.capabilities;
+  }
+
+  // Any interaction, open or stored, for the supervisor's pages (their gate has checked the role).
+  async interaction(interactionId: string): Promise<InteractionRecord> {
+    const rec = await this.#d.interactions.find(interactionId);
+    if (!rec) throw notFound('interaction_not_found', 'No interaction with this id.');
+    return rec;
+  }
+
+  // Joins the call (the supervisor's phone rings, then they listen), or goes back to listening.
+  async listen(supervisorId: string, interactionId: string): Promise<Supervision> {
+    const rec = await this.may('listen', supervisorId, interactionId);
+    const current = supervisionOf(rec, supervisorId);
+    if (current) return this.change(rec, current, 'listen');
+    const leg = liveLeg(rec)!;
+    const supervision: Supervision = { id: randomUUID(), supervisorId, state: 'joining', startedAt: this.#d.clock.now(), answeredAt: null, endedAt: null, cause: null };
+    (leg.supervisions ??= []).push(supervision);
+    // Rung while the entry is written, as a call is (MultimediaDesk.callCustomer).
+    const joining = this.#d.telephony!.join({ supervisionId: supervision.id, legId: leg.id, interactionId: rec.id, supervisorId }).then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    await this.record(rec, leg, supervision, 'agent');
+    const failed = await joining;
+    if (failed && isSupervising(supervision)) {
+      applySupervisionEvent(supervision, 'fail', this.#d.clock.now(), failed.message);
+      await this.record(rec, leg, supervision, 'system');
+    }
+    return supervision;
+  }
+
+  async whisper(supervisorId: string, interactionId: string): Promise<Supervision> {
+    const rec = await this.may('whisper', supervisorId, interactionId);
+    return this.change(rec, supervisionOf(rec, supervisorId)!, 'whisper');
+  }
+
+  async barge(supervisorId: string, interactionId: string): Promise<Supervision> {
+    const rec = await this.may('barge', supervisorId, interactionId);
+    return this.change(rec, supervisionOf(rec, supervisorId)!, 'barge');
+  }
+
+  async stop(supervisorId: string, interactionId: string): Promise<Supervision> {
+    const rec = await this.may('stop', supervisorId, interactionId);
+    const supervision = supervisionOf(rec, supervisorId)!;
+    await this.#d.telephony?.leave(supervision.id);
+    return this.apply(rec, supervision, 'stop', 'agent');
+  }
+
+  // Progress of the supervisor's phone, reported by the telephony. Reports that no longer apply (a
+  // hangup after Stop) are ignored: the state table decides.
+  async onSupervisionEvent(interactionId: string, supervisionId: string, event: SupervisionReport, cause?: string): Promise<void> {
+    const rec = await this.#d.interactions.find(interactionId);
+    const supervision = rec?.callLegs.flatMap((l) => l.supervisions ?? []).find((s) => s.id === supervisionId);
+    if (!rec || !supervision || !canApplySupervisionEvent(supervision, event)) return;
+    await this.apply(rec, supervision, event, 'system', cause);
+  }
+
+  // The telephony acts first: a mode it could not set leaves the supervision as it was.
+  private async change(rec: InteractionRecord, supervision: Supervision, mode: SupervisionMode): Promise<Supervision> {
+    await this.#d.telephony!.setMode(supervision.id, mode);
+    return this.apply(rec, supervision, mode, 'agent');
+  }
+
+  private async apply(rec: InteractionRecord, supervision: Supervision, event: SupervisionEvent, author: Party, cause?: string): Promise<Supervision> {
+    applySupervisionEvent(supervision, event, this.#d.clock.now(), cause);
+    const leg = rec.callLegs.find((l) => l.supervisions?.includes(supervision))!;
+    await this.record(rec, leg, supervision, author);
+    return supervision;
+  }
+
+  // Roles are checked here too, not only by the pages: a forwarded command comes from another node.
+  private async may(action: SupervisorAction, supervisorId: string, interactionId: string): Promise<InteractionRecord> {
+    const supervisor = await this.#d.directory.getAgent(supervisorId);
+    if (!supervisor || supervisor.disabled || (supervisor.role !== 'supervisor' && supervisor.role !== 'admin')) {
+      throw forbidden('supervisors_only', 'Only supervisors and admins may listen to calls.');
+    }
+    const rec = this.#d.interactions.require(interactionId);
+    assertSupervisorMay(action, rec, supervisorId, this.#d.capabilities);
+    return rec;
+  }
+
+  private record(rec: InteractionRecord, leg: CallLeg, supervision: Supervision, author: Party) {
+    return this.#d.interactions.append(rec, { kind: 'supervision', author, agentId: supervision.supervisorId, data: { ...supervision, legId: leg.id } });
+  }
+}

@@ -1,0 +1,146 @@
+// Listen / Whisper / Barge / Stop with real parts, measured with tones: a real Asterisk, and three
+// Chromium processes each playing its own tone as its microphone (customer 440 Hz, agent 660 Hz,
+// supervisor 880 Hz). What each one's phone receives is analysed (Goertzel) at every step.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { logInPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { removeDir } from '../helpers/server.ts';
+import { heardTones, TONES, toneMicrophone, writeToneWav } from '../helpers/tones.ts';
+import { agentDesktop, ariCredentials, ariGet, customerPhone, startChat, VOICE_ENV } from '../helpers/voice.ts';
+
+const { customer: C, agent: A, supervisor: S } = TONES;
+
+t.test('a supervisor listens, whispers, barges and stops on a call in progress: who hears whom, by tones', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcc-tones-'));
+  t.teardown(() => removeDir(dir));
+  const server = await withServer(t, { env: VOICE_ENV });
+  const browserWith = async (hz: number) => withBrowser(t, { args: toneMicrophone(await writeToneWav(join(dir, `${hz}.wav`), hz)) });
+  const [customerBrowser, agentBrowser, supervisorBrowser] = await Promise.all([browserWith(C), browserWith(A), browserWith(S)]);
+  const customer = await (await customerBrowser.newContext()).newPage();
+  const agent = await (await agentBrowser.newContext()).newPage();
+  const supervisor = await (await supervisorBrowser.newContext()).newPage();
+
+  // agent2 handles the chat and calls the customer; agent1 (an admin) supervises.
+  await agentDesktop(agent, server, { agent: 'agent2' });
+  const number = '+15551230018';
+  const chat = await startChat(server, 'roadside', number);
+  await customerPhone(customer, server, chat);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+
+  await logInPage(supervisor, server.url, 'agent1');
+  await supervisor.waitForURL(/\/desktop/);
+  // From the interaction's Monitor page, whose call panel leads to the controls.
+  await supervisor.goto(`${server.url}/supervisor/interactions/${chat.id}`);
+  await supervisor.getByRole('link', { name: 'Listen, Whisper or Barge' }).click();
+  await supervisor.waitForURL(/\/call$/);
+  await supervisor.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
+  const controls = supervisor.locator('.supervisor-controls');
+  t.ok(await supervisor.getByRole('button', { name: 'Whisper' }).isDisabled(), 'Whisper waits for Listen');
+  t.match(await controls.locator('.reason').first().textContent(), /Listen first/, 'with its reason');
+
+  // Each reading is 0.68 s of what a page's phone plays. After a change media takes a moment to settle
+  // (jitter buffers still hold the audio from before it), so readings are taken until two in a row
+  // match (ten at most); the assertions are on those two.
+  const hears = async (page: Page, who: string, expected: { hears: number[]; not: number[] }) => {
+    const matches = (r: Awaited<ReturnType<typeof heardTones>>) => expected.hears.every((hz) => r.heard.has(hz)) && expected.not.every((hz) => !r.heard.has(hz));
+    let previous = await heardTones(page);
+    let last = await heardTones(page);
+    for (let i = 0; i < 8 && !(matches(previous) && matches(last)); i++) [previous, last] = [last, await heardTones(page)];
+    for (const hz of expected.hears) t.ok(last.heard.has(hz) && previous.heard.has(hz), `${who} hears ${hz} Hz`, { levels: [previous.levels, last.levels] });
+    for (const hz of expected.not) t.notOk(last.heard.has(hz) || previous.heard.has(hz), `${who} does not hear ${hz} Hz`, { levels: [previous.levels, last.levels] });
+  };
+  await hears(agent, 'before Listen: the agent', { hears: [C], not: [S] });
+  await hears(customer, 'before Listen: the customer', { hears: [A], not: [S] });
+
+  // Listen: the supervisor's phone answers by itself, and hears both; nobody hears the supervisor.
+  await supervisor.getByRole('button', { name: 'Listen' }).click();
+  await controls.getByText('You: listening').waitFor({ timeout: 20_000 });
+  await hears(supervisor, 'Listen: the supervisor', { hears: [C, A], not: [] });
+  await hears(agent, 'Listen: the agent', { hears: [C], not: [S] });
+  await hears(customer, 'Listen: the customer', { hears: [A], not: [S] });
+  t.equal(await panel.getByText(/Supervisor Agent One/).count(), 0, 'the agent is not told of a supervisor who only listens');
+
+  // The supervisor's channels carry the interaction.
+  const ari = await ariCredentials(server);
+  const channels = await ariGet<Array<{ id: string }>>(ari, '/channels');
+  const phone = channels.find((c) => c.id.startsWith('sv-') && c.id.endsWith('-phone'));
+  t.ok(phone, "the supervisor's phone is a channel of the controller");
+  t.equal((await ariGet<{ value: string }>(ari, `/channels/${phone!.id}/variable?variable=INTERACTION_ID`)).value, chat.id, 'tagged with the interaction');
+  const telephonyPage = await supervisor.evaluate(async () => (await fetch('/admin/telephony')).text());
+  t.match(telephonyPage, `${chat.id} (supervisor)`, "/admin/telephony names the supervisor's phone and its interaction");
+  t.match(telephonyPage, `${chat.id} (snoop)`, 'and the snoop channel');
+
+  // Whisper: the agent hears the supervisor, the customer does not; the agent is told.
+  await supervisor.getByRole('button', { name: 'Whisper' }).click();
+  await controls.getByText(/You: whispering/).waitFor();
+  await hears(agent, 'Whisper: the agent', { hears: [S, C], not: [] });
+  await hears(customer, 'Whisper: the customer', { hears: [A], not: [S] });
+  await hears(supervisor, 'Whisper: the supervisor', { hears: [C, A], not: [] });
+  await panel.getByText('Supervisor Agent One: whispering to the agent').waitFor();
+
+  // Barge: all three talk.
+  await supervisor.getByRole('button', { name: 'Barge' }).click();
+  await controls.getByText(/You: talking with agent and customer/).waitFor();
+  await hears(agent, 'Barge: the agent', { hears: [S, C], not: [] });
+  await hears(customer, 'Barge: the customer', { hears: [S, A], not: [] });
+  await hears(supervisor, 'Barge: the supervisor', { hears: [C, A], not: [] });
+
+  // Back to Listen on the same phone call, then Stop: the supervisor is gone.
+  await supervisor.getByRole('button', { name: 'Listen' }).click();
+  await controls.getByText('You: listening').waitFor();
+  await hears(customer, 'Listen again: the customer', { hears: [A], not: [S] });
+  t.equal((await ariGet<Array<{ id: string }>>(ari, '/channels')).filter((c) => c.id.endsWith('-phone')).length, 1, 'the same supervisor phone call throughout');
+  await supervisor.getByRole('button', { name: 'Stop' }).click();
+  await supervisor.getByRole('button', { name: 'Stop' }).and(supervisor.locator('[disabled]')).waitFor();
+  await supervisor.waitForFunction(() => !(window as unknown as { softphone: { session: unknown } }).softphone.session);
+  await hears(agent, 'Stop: the agent', { hears: [C], not: [S] });
+  await hears(customer, 'Stop: the customer', { hears: [A], not: [S] });
+  t.notOk((await ariGet<Array<{ id: string }>>(ari, '/channels')).some((c) => c.id.startsWith('sv-')), 'no channel of the supervisor is left');
+  const log = await supervisor.locator('.supervision-log li').allTextContents();
+  t.match(log.join('\n'), /Agent One: calling.*\n.*Agent One: listening\n.*whispering.*\n.*talking with agent and customer\n.*listening\n.*Agent One: left the call \(stopped by the supervisor\)/, 'the page lists every join, mode change and leave', { log });
+
+  // An agent gets 403 on every supervisor action; the customer sees nothing of it.
+  const refusedToAgent = await agent.evaluate(async (id) => {
+    const csrf = document.querySelector('meta[name=csrf-token]')!.getAttribute('content')!;
+    const statuses = [];
+    for (const action of ['listen', 'whisper', 'barge', 'stop']) statuses.push((await fetch(`/supervisor/interactions/${id}/${action}`, { method: 'POST', headers: { 'x-csrf-token': csrf } })).status);
+    statuses.push((await fetch(`/supervisor/interactions/${id}/call`)).status);
+    return statuses;
+  }, chat.id);
+  t.same(refusedToAgent, [403, 403, 403, 403, 403], 'agents get 403 on every supervisor page and action');
+  const seenByCustomer = (await (await fetch(`${server.url}/api/v1/chats/${chat.id}/messages`, { headers: { authorization: `Bearer ${chat.token}` } })).json()) as { messages: Array<{ kind?: string; text?: string }> };
+  t.notMatch(JSON.stringify(seenByCustomer), /supervis/i, "the customer's timeline shows no supervision");
+
+  // Listen again, then the call ends: the supervisor leaves with it, and an ended call cannot be listened to.
+  await supervisor.getByRole('button', { name: 'Listen' }).click();
+  await controls.getByText('You: listening').waitFor({ timeout: 20_000 });
+  await agent.getByRole('button', { name: 'Release call' }).click();
+  await panel.locator('.call-state.call-released').waitFor();
+  await supervisor.locator('.call-state.call-released').waitFor();
+  await supervisor.waitForFunction(() => !(window as unknown as { softphone: { session: unknown } }).softphone.session);
+  t.match(await controls.locator('.reason').first().textContent(), /The call has ended/, 'Listen is refused with the reason');
+  const afterEnd = await supervisor.evaluate(async (id) => {
+    const csrf = document.querySelector('meta[name=csrf-token]')!.getAttribute('content')!;
+    return (await fetch(`/supervisor/interactions/${id}/listen`, { method: 'POST', headers: { 'x-csrf-token': csrf, 'hx-request': 'true' } })).status;
+  }, chat.id);
+  t.equal(afterEnd, 409, 'Listen on an ended call is a conflict');
+  t.notOk((await ariGet<Array<{ id: string }>>(ari, '/channels')).some((c) => c.id.startsWith('sv-')), "the call's end took the supervisor's channels");
+
+  // Asterisk dies under a supervised call: the supervisor is taken off it with the call, and says why.
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  await supervisor.getByRole('button', { name: 'Listen' }).click();
+  await controls.getByText('You: listening').waitFor({ timeout: 20_000 });
+  const { ari: health } = (await (await fetch(`${server.url}/healthz`)).json()) as { ari: { asteriskPid: number } };
+  process.kill(health.asteriskPid, 'SIGKILL');
+  await supervisor.locator('.call-state.call-released').waitFor({ timeout: 20_000 });
+  t.equal(await controls.getByText('You:').count(), 0, 'the supervisor is off the call');
+  const history = await agent.evaluate(async (id) => (await fetch(`/desktop/history/${id}`)).text(), chat.id);
+  t.match(history, /Supervisor Agent One: left the call \(lost when Asterisk stopped\)/, 'the history says why the supervisor left');
+});

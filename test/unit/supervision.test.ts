@@ -1,0 +1,127 @@
+// Listen / Whisper / Barge / Stop in the rules: who may, on which call, the supervisor's state table,
+// what the timeline says and who sees it (the agent only when it hears the supervisor; never the customer).
+import t from 'tap';
+import type { CallLeg, CallLegState } from '../../src/domain/call-leg.ts';
+import { supervisorActions, type MediaCapabilities } from '../../src/domain/guards.ts';
+import type { InteractionRecord } from '../../src/domain/interaction.ts';
+import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
+import { SUPERVISION_STATES, type CallSupervision, type Supervision, type SupervisionMode, type SupervisionRequest } from '../../src/domain/supervision.ts';
+import { shownToAgents, visibleToCustomer } from '../../src/domain/timeline.ts';
+import { activeChat, AGENTS, expectDomainError, interactionRecord, makeCenter } from '../helpers/fakes.ts';
+import { FakeTelephony } from '../helpers/fake-ports.ts';
+
+// Records what the telephony was asked, in order.
+class FakeSupervision implements CallSupervision {
+  readonly calls: string[] = [];
+  failJoin: Error | null = null;
+  async join(r: SupervisionRequest): Promise<void> {
+    this.calls.push(`join ${r.supervisorId} ${r.legId}`);
+    if (this.failJoin) throw this.failJoin;
+  }
+  async setMode(id: string, mode: SupervisionMode): Promise<void> {
+    this.calls.push(`${mode} ${id}`);
+  }
+  async leave(id: string): Promise<void> {
+    this.calls.push(`leave ${id}`);
+  }
+}
+
+const PEOPLE = [...AGENTS, { id: 'sam', displayName: 'Sam Supervisor', passwordHash: 'x', serviceIds: [], role: 'supervisor' as const }, { id: 'ada', displayName: 'Ada Admin', passwordHash: 'x', serviceIds: [], role: 'admin' as const }];
+
+async function callInProgress() {
+  const h = await makeCenter({ telephony: new FakeTelephony(), agents: PEOPLE });
+  const telephony = new FakeSupervision();
+  const desk = new SupervisionDesk({ interactions: h.interactions, telephony, directory: h.directory, clock: h.clock, capabilities: h.desk.capabilities });
+  const { interaction } = await activeChat(h, 'alice');
+  const leg = await h.desk.callCustomer('alice', interaction.id);
+  await h.desk.onCallEvent(interaction.id, leg.id, 'agent_answered');
+  await h.desk.onCallEvent(interaction.id, leg.id, 'customer_answered');
+  const entries = async () => (await h.center.timeline(interaction.id)).filter((e) => e.kind === 'supervision');
+  return { h, desk, telephony, id: interaction.id, leg, entries };
+}
+
+t.test('the state table: Listen answers into listening, modes change without joining again, every state can leave', async (t) => {
+  t.same(Object.keys(SUPERVISION_STATES.joining).sort(), ['answered', 'call_ended', 'fail', 'hangup', 'stop']);
+  for (const state of ['listening', 'whispering', 'barging'] as const) {
+    t.equal(SUPERVISION_STATES[state].stop, 'ended', `${state}: Stop leaves`);
+    t.equal(SUPERVISION_STATES[state].call_ended, 'ended', `${state}: the call's end ends it`);
+  }
+  t.same(SUPERVISION_STATES.ended, {}, 'ended is final');
+});
+
+t.test('a supervisor listens, whispers, barges and stops: one timeline entry each, the same phone call throughout', async (t) => {
+  const { h, desk, telephony, id, leg, entries } = await callInProgress();
+  const joined = await desk.listen('sam', id);
+  t.equal(joined.state, 'joining', 'Listen rings the supervisor’s phone first');
+  await expectDomainError(t, desk.whisper('sam', id), 'conflict', 'supervision_joining', 'no whisper before the phone answered');
+  await desk.onSupervisionEvent(id, joined.id, 'answered');
+  t.equal(joined.state, 'listening');
+  await desk.whisper('sam', id);
+  await expectDomainError(t, desk.whisper('sam', id), 'conflict', 'supervision_whispering', 'Whisper while whispering');
+  await desk.barge('sam', id);
+  await desk.listen('sam', id);
+  await desk.stop('sam', id);
+  t.same(telephony.calls, [`join sam ${leg.id}`, `whisper ${joined.id}`, `barge ${joined.id}`, `listen ${joined.id}`, `leave ${joined.id}`], 'joined once, then modes on the same call');
+  const list = await entries();
+  t.same(list.map((e) => (e.data as { state: string }).state), ['joining', 'listening', 'whispering', 'barging', 'listening', 'ended']);
+  t.ok(list.every((e) => e.agentId === 'sam'), 'each entry names the supervisor');
+  t.same(list.map((e) => shownToAgents(e)), [false, false, true, true, false, false], 'the agent is told only while it hears the supervisor');
+  t.ok(list.every((e) => !visibleToCustomer(e)), 'the customer never sees a supervision');
+  const stored = await h.store.getInteraction(id);
+  t.equal(stored?.callLegs[0]?.supervisions?.[0]?.state, 'ended', 'the supervision is stored with its call leg');
+});
+
+t.test('who may: agents are refused, the call’s own agent too; admins may', async (t) => {
+  const { desk, id } = await callInProgress();
+  await expectDomainError(t, desk.listen('bob', id), 'forbidden', 'supervisors_only', 'an agent');
+  await expectDomainError(t, desk.stop('bob', id), 'forbidden', 'supervisors_only', 'an agent’s Stop');
+  const joined = await desk.listen('ada', id);
+  t.equal(joined.state, 'joining', 'an admin listens');
+  await expectDomainError(t, desk.stop('sam', id), 'conflict', 'not_supervising', 'Stop by a supervisor not on the call');
+});
+
+t.test('a call that has ended cannot be listened to, and its end ends the supervision', async (t) => {
+  const { h, desk, id, leg, entries } = await callInProgress();
+  const joined = await desk.listen('sam', id);
+  await desk.onSupervisionEvent(id, joined.id, 'answered');
+  await h.desk.releaseCall('alice', id);
+  await desk.onSupervisionEvent(id, joined.id, 'call_ended');
+  t.equal(joined.state, 'ended');
+  t.equal(joined.cause, 'the call ended');
+  const refusal = await expectDomainError(t, desk.listen('ada', id), 'conflict', 'no_call', 'Listen after the call ended');
+  t.match(refusal?.message, /ended/);
+  await desk.onSupervisionEvent(id, joined.id, 'hangup');
+  t.equal((await entries()).length, 3, 'a late hangup adds nothing');
+  t.equal(leg.state, 'released');
+});
+
+t.test('a supervisor phone that cannot be rung ends the supervision with the reason', async (t) => {
+  const { desk, telephony, id, entries } = await callInProgress();
+  telephony.failJoin = new Error("the supervisor's phone is not registered");
+  const joined = await desk.listen('sam', id);
+  t.equal(joined.state, 'ended');
+  t.equal(joined.cause, "the supervisor's phone is not registered");
+  t.equal((await entries()).length, 2);
+  telephony.failJoin = null;
+  const again = await desk.listen('sam', id);
+  t.equal(again.state, 'joining', 'Listen can be tried again');
+});
+
+t.test('the guard table for supervisors, call by call', async (t) => {
+  const leg = (state: CallLegState, supervisions: Supervision[] = []): CallLeg => ({
+    id: 'leg-1', interactionId: 'i-1', serviceId: 'roadside', agentId: 'alice', customerNumber: '+15551234567', state, mute: 'unmuted', startedAt: 0, answeredAt: null, endedAt: null, cause: null, supervisions,
+  });
+  const on = (state: Supervision['state']): Supervision => ({ id: 's-1', supervisorId: 'sam', state, startedAt: 0, answeredAt: null, endedAt: null, cause: null });
+  const codes = (rec: InteractionRecord, media: MediaCapabilities = { callingConfigured: true, videoConfigured: true }, who = 'sam') =>
+    Object.fromEntries(Object.entries(supervisorActions(rec, who, media)).map(([a, v]) => [a, v?.code ?? 'allowed']));
+  const chat = (legs: CallLeg[], over: Partial<InteractionRecord> = {}) => interactionRecord({ state: 'active', agentId: 'alice', callLegs: legs, ...over });
+  t.same(codes(chat([])), { listen: 'no_call', whisper: 'no_call', barge: 'no_call', stop: 'no_call' }, 'no call yet');
+  t.same(codes(chat([leg('ringing')])), { listen: 'call_not_connected', whisper: 'call_not_connected', barge: 'call_not_connected', stop: 'call_not_connected' }, 'a call still ringing');
+  t.same(codes(chat([leg('connected')])), { listen: 'allowed', whisper: 'not_supervising', barge: 'not_supervising', stop: 'not_supervising' }, 'a call nobody supervises');
+  t.same(codes(chat([leg('on_hold', [on('listening')])])), { listen: 'supervision_listening', whisper: 'allowed', barge: 'allowed', stop: 'allowed' }, 'listening, the customer on hold');
+  t.same(codes(chat([leg('connected', [on('barging')])])), { listen: 'allowed', whisper: 'allowed', barge: 'supervision_barging', stop: 'allowed' }, 'barging');
+  t.same(codes(chat([leg('connected')]), { callingConfigured: true, videoConfigured: true, telephonyAway: true }).listen, 'telephony_unavailable', 'telephony away');
+  t.same(codes(chat([leg('connected')]), undefined, 'alice').listen, 'own_call', "the call's own agent");
+  t.same(codes(chat([leg('released', [on('listening')])])).listen, 'no_call', 'the call has ended');
+  t.same(codes(chat([leg('connected')], { state: 'ended' })).listen, 'chat_ended', 'the chat has ended');
+});
