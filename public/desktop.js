@@ -138,6 +138,22 @@
     });
   }
 
+  // Canned responses (the composer's select, placeholders already filled by the server) go into the
+  // Message box at the cursor, to be edited before Send: choosing one sends nothing.
+  document.addEventListener('change', (e) => {
+    const select = e.target;
+    if (!(select instanceof HTMLSelectElement) || !select.dataset.cannedFor || select.value === '') return;
+    const box = document.getElementById(select.dataset.cannedFor);
+    if (box) {
+      const at = box.selectionStart ?? box.value.length;
+      box.value = box.value.slice(0, at) + select.value + box.value.slice(box.selectionEnd ?? at);
+      box.focus();
+      box.setSelectionRange(at + select.value.length, at + select.value.length);
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+    select.value = '';
+  });
+
   // The call timer counts from the answer time the server rendered.
   setInterval(() => {
     for (const el of document.querySelectorAll('.timer[data-since]')) {

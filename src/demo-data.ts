@@ -7,8 +7,13 @@ import { hashPassword, WELL_KNOWN_PASSWORD } from './web/passwords.ts';
 // service, so routing never offers it a chat.
 export async function seedDemoData(directory: Directory, password: string | undefined, logger: Logger): Promise<void> {
   if ((await directory.listServices()).length > 0) return;
-  await directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
-  await directory.saveService({ id: 'claims', name: 'Claims', autoDial: true });
+  // Codes and canned responses to try wrap-up with; no wrap-up time (admins set one on /admin/services).
+  const closure = {
+    dispositionCodes: ['Resolved', 'Follow-up needed', 'Not resolved'],
+    cannedResponses: ['Hello {customer_name}, this is {agent_name}. How can I help?', 'Thank you {customer_name}, is there anything else I can do for you?'],
+  };
+  await directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false, ...closure });
+  await directory.saveService({ id: 'claims', name: 'Claims', autoDial: true, ...closure });
   const secret = password ?? WELL_KNOWN_PASSWORD;
   const passwordHash = await hashPassword(secret);
   for (const [id, displayName, role, serviceIds] of [

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.ts';
 import { seedDemoData, seedSmsNumbers } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
 import { Administration } from './domain/administration.ts';
+import { Closure } from './domain/closure.ts';
 import { ContactCenter } from './domain/contact-center.ts';
 import type { Service } from './domain/directory.ts';
 import { DomainEvents } from './domain/events.ts';
@@ -121,6 +122,10 @@ async function main(): Promise<void> {
     config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, endedChatAccessMs: config.endedChatAccessMs },
     presence: cluster?.presence,
   });
+  // Wrap-up and ratings; the wrap-up starts when the rules end an interaction, on the node that runs them.
+  const closure = new Closure({ interactions, closures: stores.closures, directory, clock, timers, presence: center });
+  let runsRules = () => true;
+  events.subscribe((event) => runsRules() && closure.onEvent(event));
   // Replies go to SMS gateways once: in a cluster, from the leader only.
   const smsEvents = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   const smsDesk = new SmsDesk({
@@ -132,6 +137,7 @@ async function main(): Promise<void> {
     numbers: smsNumbers,
     partWaitMs: config.smsPartWaitMs,
     senders: sms.senders,
+    ratings: closure,
     onError: (err, what) => logger.error({ err }, what),
   });
   let smsReplies = () => true;
@@ -144,6 +150,7 @@ async function main(): Promise<void> {
   // What must run once: at start on a single node, on winning the leader lock in a cluster.
   const lead = async () => {
     await center.recover();
+    closure.servicesChanged(await directory.listServices());
     await smsDesk.recover();
     await voice.connect({
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
@@ -176,16 +183,20 @@ async function main(): Promise<void> {
         if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id);
         if (change !== 'password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
       },
-      servicesChanged: async (services) => refreshSmsNumbers(services),
+      servicesChanged: async (services) => {
+        closure.servicesChanged(services);
+        await refreshSmsNumbers(services);
+      },
     },
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
-  const targets = { center, multimedia, recordings, supervision, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const targets = { center, multimedia, recordings, supervision, closure, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
   const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
   // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
   // SIP MESSAGE listens on the Stasis app).
   const smsWebhook = sms.connect(node ? node.forward('sms', smsDesk) : smsDesk);
   if (node) smsReplies = () => node.role !== 'follower';
+  if (node) runsRules = () => node.role !== 'follower';
   if (node) await node.start();
   else await lead();
   // The web layer's view of the domain and of voice: on a follower its commands go to the leader.
@@ -198,6 +209,7 @@ async function main(): Promise<void> {
   const { app, presenter, supervisor } = createWebApp({
     center: web.center,
     admin: web.admin,
+    closure: web.closure,
     floor,
     multimedia: web.multimedia,
     recordings: web.recordings,

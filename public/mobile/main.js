@@ -6,6 +6,7 @@
 // A lower module reports back through a callback it is given, never by importing the one above.
 // This module wires the listeners and boots the page.
 import { wireControls } from './controls.js';
+import { wireRating } from './rating.js';
 import { reconnectOnWake } from './events.js';
 import { openChat } from './session.js';
 import { wireStartForm } from './start-form.js';
@@ -13,6 +14,7 @@ import { loadStored } from './storage.js';
 import { showStart } from './ui.js';
 
 wireControls();
+wireRating();
 wireStartForm();
 reconnectOnWake();
 

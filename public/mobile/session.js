@@ -61,6 +61,10 @@ export function markEnded(s) {
   stopVideo(s);
   setConn('');
   setChatState('Chat ended');
+  // Each ended chat may be rated once (rating.js).
+  ui.ratingForm.reset();
+  ui.ratingForm.hidden = false;
+  ui.ratingStatus.textContent = '';
   ui.ended.hidden = false;
   refreshControls();
 }

@@ -2,6 +2,8 @@ import { AGENT_ROLES, type Agent, type AgentRole, type Service } from './directo
 import { conflict, FormError } from './errors.ts';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from './floor-stats.ts';
 import { E164 } from './limits.ts';
+import { checkCannedResponses } from './canned-responses.ts';
+import { checkWrapUpSettings, wrapUpSettings, type WrapUpFields } from './wrap-up.ts';
 
 // The rules of administration, pure: what a service id, a username, a password may be, which values
 // must stay unique, and that an enabled admin always remains.
@@ -16,7 +18,7 @@ const NAME_MAX = 80;
 export const PASSWORD_MIN = 10;
 const PASSWORD_MAX = 200;
 
-export interface ServiceForm {
+export interface ServiceForm extends WrapUpFields {
   id: string;
   name: string;
   autoDial: boolean;
@@ -24,6 +26,8 @@ export interface ServiceForm {
   recordCalls: boolean;
   // As typed; blank keeps the service's value (a new service: the default).
   serviceLevelSeconds?: string;
+  // Closure (wrap-up.ts, canned-responses.ts): as typed, one per line; absent keeps the service's value.
+  cannedResponses?: string;
 }
 
 export interface AgentForm {
@@ -65,10 +69,15 @@ export function checkService(form: ServiceForm, others: readonly Service[], edit
   }
   const target = serviceLevelTarget(form.serviceLevelSeconds ?? '', editing?.serviceLevelSeconds);
   if (typeof target === 'string') bad.serviceLevelSeconds = target;
+  const wrapUp = checkWrapUpSettings(form, wrapUpSettings(editing));
+  Object.assign(bad, wrapUp.problems);
+  const canned = form.cannedResponses === undefined ? (editing?.cannedResponses ?? []) : checkCannedResponses(form.cannedResponses);
+  if (typeof canned === 'string') bad.cannedResponses = canned;
   if (Object.keys(bad).length > 0) throw new FormError({ ...taken, ...bad });
   if (Object.keys(taken).length > 0) throw new FormError(taken, 'conflict');
   const serviceLevelSeconds = target as number;
-  return { id, name: form.name.trim(), autoDial: form.autoDial, smsNumber: smsNumber || null, recordCalls: form.recordCalls, serviceLevelSeconds, disabled: editing?.disabled ?? false };
+  const closure = { ...wrapUp.settings, dispositionCodes: [...wrapUp.settings.dispositionCodes], cannedResponses: canned as string[] };
+  return { id, name: form.name.trim(), autoDial: form.autoDial, smsNumber: smsNumber || null, recordCalls: form.recordCalls, serviceLevelSeconds, ...closure, disabled: editing?.disabled ?? false };
 }
 
 const SERVICE_LEVEL_MAX = 3600;

@@ -21,7 +21,10 @@ export type Actor = string;
 
 // What the audit trail keeps of a record: everything an admin set, never a password or its hash.
 const agentView = (a: Agent) => ({ displayName: a.displayName, role: a.role, serviceIds: a.serviceIds, disabled: a.disabled ?? false });
-const serviceView = (s: Service) => ({ name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? null, recordCalls: s.recordCalls ?? false, serviceLevelSeconds: s.serviceLevelSeconds ?? null, disabled: s.disabled ?? false });
+const serviceView = (s: Service) => ({
+  name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? null, recordCalls: s.recordCalls ?? false, serviceLevelSeconds: s.serviceLevelSeconds ?? null, disabled: s.disabled ?? false,
+  dispositionCodes: s.dispositionCodes ?? [], wrapUpSeconds: s.wrapUpSeconds ?? null, afterWrapUp: s.afterWrapUp ?? null, cannedResponses: s.cannedResponses ?? [],
+});
 
 export function generatePassword(): string {
   return randomBytes(12).toString('base64url');

@@ -1,13 +1,20 @@
 import { nextState, type StateTable } from './state-table.ts';
 
-export type Presence = 'not_ready' | 'ready';
-export type PresenceEvent = 'make_ready' | 'make_not_ready';
+// wrap_up: after-call work (wrap-up.ts). The agent records how an interaction ended and gets no offers
+// until Done, or until the service's wrap-up time runs out (resume_ready / resume_not_ready).
+export type Presence = 'not_ready' | 'ready' | 'wrap_up';
+export type PresenceEvent = 'make_ready' | 'make_not_ready' | 'start_wrap_up' | 'resume_ready' | 'resume_not_ready';
 
-// Both events are allowed from both states: clicking Ready twice is harmless.
+// Ready and Not Ready are allowed from both: clicking twice is harmless. Both are refused during
+// wrap-up: it ends with Done or its time (resume_*), so no Ready slips in before Done; the rules that
+// force Not Ready (toNotReady below) resume the agent Not Ready.
 export const PRESENCE_STATES: StateTable<Presence, PresenceEvent> = {
-  not_ready: { make_ready: 'ready', make_not_ready: 'not_ready' },
-  ready: { make_ready: 'ready', make_not_ready: 'not_ready' },
+  not_ready: { make_ready: 'ready', make_not_ready: 'not_ready', start_wrap_up: 'wrap_up' },
+  ready: { make_ready: 'ready', make_not_ready: 'not_ready', start_wrap_up: 'wrap_up' },
+  wrap_up: { start_wrap_up: 'wrap_up', resume_ready: 'ready', resume_not_ready: 'not_ready' },
 };
+
+export const PRESENCE_LABELS: Readonly<Record<Presence, string>> = { ready: 'Ready', not_ready: 'Not Ready', wrap_up: 'Wrap-up' };
 
 export interface AgentState {
   agentId: string;
@@ -24,3 +31,9 @@ export function applyPresence(agent: AgentState, event: PresenceEvent, now: numb
   agent.presence = nextState(PRESENCE_STATES, 'agent', agent.presence, event);
   if (before !== 'ready' && agent.presence === 'ready') agent.idleSince = now;
 }
+
+// Not Ready forced by the rules (an offer left ringing, a disabled agent): from wrap-up too.
+export const toNotReady = (presence: Presence): PresenceEvent => (presence === 'wrap_up' ? 'resume_not_ready' : 'make_not_ready');
+
+// A wrap-up does not survive a restart (its time is gone with the process): the agent is Not Ready.
+export const presenceAfterRestart = (presence: Presence): Presence => (presence === 'wrap_up' ? 'not_ready' : presence);

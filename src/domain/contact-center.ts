@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { applyPresence, type AgentState, type PresenceEvent } from './agent-presence.ts';
+import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
 import { checkedContext, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
@@ -31,7 +31,7 @@ export class ContactCenter {
     for (const agent of await this.#d.directory.listAgents()) this.#agents.set(agent.id, this.newAgentState(agent));
     for (const stored of (await this.#d.presence?.loadPresence()) ?? []) {
       const agent = this.#agents.get(stored.agentId);
-      if (agent && agent.serviceIds.length > 0) Object.assign(agent, { presence: stored.presence, idleSince: stored.idleSince });
+      if (agent && agent.serviceIds.length > 0) Object.assign(agent, { presence: presenceAfterRestart(stored.presence), idleSince: stored.idleSince });
     }
     await this.#open.load();
     for (const rec of this.#open.all()) {
@@ -273,7 +273,7 @@ export class ContactCenter {
 
   private async withdraw(agent: AgentState): Promise<void> {
     if (agent.presence !== 'not_ready') {
-      applyPresence(agent, 'make_not_ready', this.#d.clock.now());
+      applyPresence(agent, toNotReady(agent.presence), this.#d.clock.now());
       this.presenceChanged(agent);
     }
     const mine = this.#open.all().filter((rec) => rec.offeredTo === agent.agentId || (rec.state === 'active' && rec.agentId === agent.agentId));
@@ -336,7 +336,7 @@ export class ContactCenter {
     const agent = this.agentState(rec.offeredTo);
     transition(rec, 'offer_timeout');
     this.clearOffer(rec, agent);
-    applyPresence(agent, 'make_not_ready', this.#d.clock.now());
+    applyPresence(agent, toNotReady(agent.presence), this.#d.clock.now());
     this.presenceChanged(agent);
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
     this.persist(this.#open.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));

@@ -8,6 +8,12 @@ export interface Service {
   recordCalls?: boolean;
   // The wallboard's service level: the share of chats accepted within this many seconds (default 20).
   serviceLevelSeconds?: number;
+  // Closure (wrap-up.ts): the codes an agent picks at Done, the wrap-up time and where the agent goes
+  // when it runs out, and the canned responses of the composer (placeholders {customer_name}, {agent_name}).
+  dispositionCodes?: string[];
+  wrapUpSeconds?: number;
+  afterWrapUp?: 'ready' | 'not_ready';
+  cannedResponses?: string[];
   // A disabled service takes no new chats; chats in progress finish normally.
   disabled?: boolean;
 }

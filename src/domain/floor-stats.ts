@@ -97,7 +97,7 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
     const waiting = all.filter((m) => m.acceptedAt === null && m.endedAt === null);
     const handled = all.filter((m) => handledSince(m, window.dayStart));
     const level = serviceLevel(all, window.dayStart, now, targetSeconds * 1000);
-    const presence: Record<Presence, number> = { ready: 0, not_ready: 0 };
+    const presence: Record<Presence, number> = { ready: 0, not_ready: 0, wrap_up: 0 };
     for (const a of agents) if (a.serviceIds.includes(service.id)) presence[a.presence] += 1;
     return {
       serviceId: service.id,

@@ -23,6 +23,8 @@ import {
   type StoredPart,
 } from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
+import { scoreOfReply } from './rating.ts';
+import { RATING_PROMPT, RatingQuestions } from './sms-rating.ts';
 
 // SMS as a chat channel. A text to one of our numbers joins the open SMS chat from that sender to that
 // number, or opens one on the service the number belongs to; it is then offered like any chat, with
@@ -48,6 +50,8 @@ export interface SmsDeskDeps {
   // How long a concatenated text waits for a missing part before it is shown with a gap.
   partWaitMs: number;
   senders: Partial<Record<SmsGatewayKind, SmsSender>>;
+  // Stores a rating (Closure.rate); absent, SMS chats are not asked for one.
+  ratings?: { rate(interactionId: string, score: number): Promise<unknown> };
   // Work started by a timer or an event has no caller to answer: failures are reported here.
   onError: (err: unknown, what: string) => void;
 }
@@ -61,6 +65,7 @@ export class SmsDesk {
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #unsubscribe: () => void;
+  readonly #questions = new RatingQuestions();
 
   constructor(deps: SmsDeskDeps) {
     this.#d = deps;
@@ -93,7 +98,7 @@ export class SmsDesk {
       for (const entry of await this.#d.center.timeline(rec.id, 0, ['message'])) {
         if (!isAgentText(entry)) continue;
         const d = deliveries.get(entry.id);
-        if (!d || d.status === 'sending') this.#track(this.#sendReply(rec, entry), 'resending an SMS reply');
+        if (!d || d.status === 'sending') this.#track(this.#sendText(rec, entry.id, entry.text ?? ''), 'resending an SMS reply');
       }
     }
   }
@@ -156,7 +161,9 @@ export class SmsDesk {
 
   // Appends the text to the sender's open SMS chat to that number (or a new one). The inbound id is the
   // message's client id, so a text delivered again after a crash is not shown twice.
-  async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind): Promise<InteractionRecord> {
+  async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind): Promise<{ id: string }> {
+    const rated = await this.#rating(from, to, text);
+    if (rated) return { id: rated };
     let rec = await this.#chatFor(from, to, gateway);
     const chunks = splitText(text, LIMITS.textMaxChars);
     for (const [i, chunk] of chunks.entries()) {
@@ -171,6 +178,21 @@ export class SmsDesk {
       }
     }
     return rec;
+  }
+
+  // A score answering the question asked when the sender's last chat ended rates that chat.
+  async #rating(from: string, to: string, text: string): Promise<string | null> {
+    const asked = this.#questions.answered(conversationKey({ from, to }), this.#d.clock.now());
+    const score = scoreOfReply(text);
+    if (!asked || score === null || !this.#d.ratings) return null;
+    try {
+      await this.#d.ratings.rate(asked, score);
+      return asked;
+    } catch (err) {
+      // Rated already (on the web, say): the text is a message like any other.
+      if (err instanceof DomainError && err.kind === 'conflict') return null;
+      throw err;
+    }
   }
 
   async #chatFor(from: string, to: string, gateway: SmsGatewayKind): Promise<InteractionRecord> {
@@ -202,18 +224,26 @@ export class SmsDesk {
   // ---- outbound -----------------------------------------------------------------------------
 
   #onEvent(event: DomainEvent): void {
+    if (event.type === 'interaction_changed' && isHandledSmsEnd(event.interaction) && this.#d.ratings) {
+      this.#track(this.#askForRating(event.interaction), 'asking for a rating by SMS');
+    }
     if (event.type !== 'entry_appended' || event.interaction.channel !== 'sms' || !isAgentText(event.entry)) return;
-    this.#track(this.#sendReply(event.interaction, event.entry), 'sending an SMS reply');
+    this.#track(this.#sendText(event.interaction, event.entry.id, event.entry.text ?? ''), 'sending an SMS reply');
   }
 
-  // One chat's replies leave in the order they were written.
-  #sendReply(rec: InteractionRecord, entry: TimelineEntry): Promise<void> {
+  async #askForRating(rec: InteractionRecord): Promise<void> {
+    const route = await this.routeOf(rec);
+    this.#questions.asked(conversationKey({ from: rec.customer.phone, to: route.serviceNumber }), rec.id, this.#d.clock.now());
+    await this.#sendText(rec, `rating:${rec.id}`, RATING_PROMPT);
+  }
+
+  // One chat's texts (agent replies, the rating question) leave in the order they were written.
+  #sendText(rec: InteractionRecord, id: string, text: string): Promise<void> {
     return this.#serial(`send\u0000${rec.id}`, async () => {
       const route = await this.routeOf(rec);
-      const text = entry.text ?? '';
       const { segments, encoding } = countSegments(text);
       const delivery: SmsDelivery = {
-        id: entry.id,
+        id,
         interactionId: rec.id,
         from: route.serviceNumber,
         to: rec.customer.phone,
@@ -226,18 +256,18 @@ export class SmsDesk {
       await this.#d.store.saveDelivery(delivery);
       const sender = this.#d.senders[route.gateway];
       if (!sender) {
-        await this.#updateStatus(entry.id, 'failed', `No ${route.gateway} SMS gateway is configured.`);
+        await this.#updateStatus(id, 'failed', `No ${route.gateway} SMS gateway is configured.`);
         return;
       }
       let answer: { status: string };
       try {
-        answer = await sender.send({ id: entry.id, from: delivery.from, to: delivery.to, text, segments });
+        answer = await sender.send({ id, from: delivery.from, to: delivery.to, text, segments });
       } catch (err) {
-        await this.#updateStatus(entry.id, 'failed', (err as Error).message || String(err));
+        await this.#updateStatus(id, 'failed', (err as Error).message || String(err));
         return;
       }
       const status = isGatewayStatus(answer.status) ? answer.status : 'accepted';
-      await this.#updateStatus(entry.id, status, isGatewayStatus(answer.status) ? null : `gateway answered "${String(answer.status)}"`);
+      await this.#updateStatus(id, status, isGatewayStatus(answer.status) ? null : `gateway answered "${String(answer.status)}"`);
     });
   }
 
@@ -303,6 +333,8 @@ export class SmsDesk {
 }
 
 const conversationKey = (sms: { from: string; to: string }) => `in\u0000${sms.from}\u0000${sms.to}`;
+
+const isHandledSmsEnd = (rec: InteractionRecord) => rec.channel === 'sms' && rec.state === 'ended' && rec.acceptedAt !== null;
 
 const isAgentText = (e: TimelineEntry) => e.kind === 'message' && e.author === 'agent' && typeof e.text === 'string';
 

@@ -15,7 +15,10 @@ export type TimelineKind =
   | 'video'
   | 'recording'
   | 'supervision' // a supervisor joined, changed mode or left a call (supervision.ts)
-  | 'ended';
+  | 'ended'
+  // Closure: the agent's disposition and notes (after-call-work.ts), the customer's rating (rating.ts).
+  | 'wrap_up'
+  | 'rating';
 
 export interface AttachmentInfo {
   attachmentId: string;

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import type { Directory, AttachmentStore, InteractionStore, RecordingStore, SipCredentialStore } from '../domain/ports.ts';
 import type { SmsStore } from '../domain/sms-ports.ts';
+import type { ClosureStore } from '../domain/closure-ports.ts';
 import { FileAttachmentStore } from './files/attachment-store.ts';
 import { PgAttachmentStore } from './postgres/attachment-store.ts';
+import { PgClosureStore } from './postgres/closure-store.ts';
 import { openPostgres, type DatabaseHealth } from './postgres/database.ts';
 import { PgDirectory } from './postgres/directory-store.ts';
 import { PgRecordingStore } from './postgres/recording-store.ts';
 import { PgInteractionStore } from './postgres/interaction-store.ts';
 import { PgSipCredentials } from './postgres/sip-credentials.ts';
 import { PgSmsStore } from './postgres/sms-store.ts';
+import { SqliteClosureStore } from './sqlite/closure-store.ts';
 import { SqliteDirectory } from './sqlite/directory-store.ts';
 import { openDurableDatabase } from './sqlite/durable-database.ts';
 import { SqliteInteractionStore } from './sqlite/interaction-store.ts';
@@ -28,6 +31,8 @@ export interface Stores {
   attachments: AttachmentStore;
   // Call recordings (PostgreSQL: in the database; SQLite: files under DATA_DIR/recordings).
   recordings: RecordingStore;
+  // Wrap-ups and ratings (closure-ports.ts).
+  closures: ClosureStore;
   // For /healthz's `database`.
   health(): Promise<DatabaseHealth & { engine: StoreEngine }>;
   // Waits for every write asked for, then closes.
@@ -59,6 +64,7 @@ async function openPostgresStores(url: string, onFailure: (err: unknown) => void
     sipCredentials: new PgSipCredentials(database),
     attachments: new PgAttachmentStore(database),
     recordings: new PgRecordingStore(database),
+    closures: new PgClosureStore(database),
     health: async () => ({ engine: 'postgresql', ...(await database.health()) }),
     close: () => database.close(),
   };
@@ -79,6 +85,7 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
     sipCredentials: new SqliteSipCredentials(db, batcher),
     attachments,
     recordings: new SqliteRecordingStore(db, batcher, recordingFiles),
+    closures: new SqliteClosureStore(db, batcher),
     async health() {
       try {
         db.prepare('SELECT 1').get();

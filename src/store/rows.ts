@@ -9,14 +9,15 @@ import type { RecordingFile } from '../domain/recording.ts';
 import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, StoredPart } from '../domain/sms-ports.ts';
 import type { SmsEncoding } from '../domain/sms-segments.ts';
 import type { TimelineEntry, TimelineKind } from '../domain/timeline.ts';
+import { DEFAULT_WRAP_UP_SECONDS } from '../domain/wrap-up.ts';
 
 export type Row = Record<string, unknown>;
 
-const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+export const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+export const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const flag = (v: unknown) => v === true || Number(v) === 1;
 const parsed = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-const parsedOrNull = <T>(v: unknown): T | null => (v === null || v === undefined ? null : parsed<T>(v));
+export const parsedOrNull = <T>(v: unknown): T | null => (v === null || v === undefined ? null : parsed<T>(v));
 // JSON as the engines take it: text (a PostgreSQL json column casts it; an array must not reach pg as
 // an array, which it would send as a PostgreSQL array).
 export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -103,12 +104,17 @@ export const clientIdTaken = (clientId: string | null) =>
 
 // Column order of `services` and `agents` in every engine's upsert. Flags go as 0/1, which both engines
 // take (PostgreSQL reads '1' and '0' as booleans).
-export const SERVICE_COLUMNS = ['id', 'name', 'auto_dial', 'sms_number', 'record_calls', 'disabled', 'service_level_seconds'] as const;
+export const SERVICE_COLUMNS = [
+  'id', 'name', 'auto_dial', 'sms_number', 'record_calls', 'disabled', 'service_level_seconds', 'disposition_codes', 'wrap_up_seconds', 'after_wrap_up', 'canned_responses',
+] as const;
 export const AGENT_COLUMNS = ['id', 'display_name', 'password_hash', 'service_ids', 'role', 'disabled'] as const;
 const bit = (v: boolean | undefined) => (v ? 1 : 0);
 
 export function serviceValues(s: Service): (string | number | null)[] {
-  return [s.id, s.name, bit(s.autoDial), s.smsNumber ?? null, bit(s.recordCalls), bit(s.disabled), s.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS];
+  return [
+    s.id, s.name, bit(s.autoDial), s.smsNumber ?? null, bit(s.recordCalls), bit(s.disabled), s.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS,
+    json(s.dispositionCodes ?? []), s.wrapUpSeconds ?? DEFAULT_WRAP_UP_SECONDS, s.afterWrapUp ?? 'ready', json(s.cannedResponses ?? []),
+  ];
 }
 
 export function agentValues(a: Agent): (string | number | null)[] {
@@ -124,6 +130,10 @@ export function toService(row: Row): Service {
     recordCalls: flag(row.record_calls),
     disabled: flag(row.disabled),
     serviceLevelSeconds: num(row.service_level_seconds) ?? DEFAULT_SERVICE_LEVEL_SECONDS,
+    dispositionCodes: parsedOrNull<string[]>(row.disposition_codes) ?? [],
+    wrapUpSeconds: num(row.wrap_up_seconds) ?? DEFAULT_WRAP_UP_SECONDS,
+    afterWrapUp: row.after_wrap_up === 'not_ready' ? 'not_ready' : 'ready',
+    cannedResponses: parsedOrNull<string[]>(row.canned_responses) ?? [],
   };
 }
 

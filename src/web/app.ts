@@ -10,6 +10,7 @@ import type { MultimediaDesk } from '../domain/multimedia.ts';
 import type { CallRecordings } from '../domain/call-recordings.ts';
 import type { Administration } from '../domain/administration.ts';
 import type { Floor } from '../domain/floor.ts';
+import type { Closure } from '../domain/closure.ts';
 import { accountRouter } from './account-routes.ts';
 import { administrationRouter } from './admin/index.ts';
 import type { TelephonyAdmin } from './admin/telephony-routes.ts';
@@ -17,6 +18,7 @@ import { authRouter } from './auth.ts';
 import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
 import { DesktopPresenter, type SmsDeliveries } from './desktop/presenter.ts';
+import { closureRouter } from './desktop/closure-routes.ts';
 import { mediaRouter } from './desktop/media-routes.ts';
 import { desktopVideoRouter } from './desktop/video-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
@@ -25,6 +27,7 @@ import type { Metrics } from './metrics.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { mobileApiRouter, type SimulatedPhones } from './mobile-api/routes.ts';
 import { mobileVideoRouter } from './mobile-api/video-routes.ts';
+import { ratingRouter } from './mobile-api/rating-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { recordingsRouter } from './recordings.ts';
 import type { RateLimits } from './rate-limits.ts';
@@ -45,6 +48,8 @@ export type HealthCheck = () => Promise<Record<string, { state: string; detail?:
 export interface WebAppDeps {
   center: ContactCenter;
   admin: Administration;
+  // Wrap-up and ratings (domain/closure.ts).
+  closure: Closure;
   // What supervisors read: live interactions and the wallboard (/supervisor).
   floor: Floor;
   multimedia: MultimediaDesk;
@@ -72,8 +77,8 @@ export interface WebAppDeps {
 export function createWebApp(deps: WebAppDeps): { app: Express; presenter: DesktopPresenter; supervisor: SupervisorPresenter } {
   const { center, multimedia, sessions, logger } = deps;
   const views = new Views();
-  const presenter = new DesktopPresenter(center, multimedia, views, deps.mapTileUrl, deps.sms?.deliveries);
-  const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter });
+  const presenter = new DesktopPresenter(center, multimedia, deps.closure, views, deps.mapTileUrl, deps.sms?.deliveries);
+  const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter, closure: deps.closure });
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', trustProxyValue(deps.trustProxy));
@@ -127,6 +132,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones, deps.rateLimits));
   app.use('/api/v1', mobileVideoRouter(center, multimedia));
+  app.use('/api/v1', ratingRouter(center, deps.closure));
   app.use('/api/v1', (req) => {
     throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);
   });
@@ -135,10 +141,12 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(customerRouter(center, views));
   app.use(authRouter({ center, sessions, views, secureCookies: (req: Request) => req.secure, throttle: deps.rateLimits.login }));
   app.use(desktopRouter({ center, sessions, presenter }));
+  // After desktopRouter, whose guard (session, CSRF) covers every /desktop path.
+  app.use(closureRouter({ center, closure: deps.closure, presenter }));
   app.use(mediaRouter({ center, multimedia, recordings: deps.recordings, presenter, softphone: deps.softphone }));
   app.use(recordingsRouter({ recordings: deps.recordings, sessions }));
   app.use(desktopVideoRouter(multimedia));
-  app.use(administrationRouter({ admin: deps.admin, sessions, views, telephony: deps.telephonyAdmin ?? null }));
+  app.use(administrationRouter({ admin: deps.admin, closure: deps.closure, sessions, views, telephony: deps.telephonyAdmin ?? null }));
   app.use(supervisorRouter({ admin: deps.admin, center, sessions, views, presenter: supervisor }));
   if (deps.supervision) app.use(snoopRouter({ center, supervision: deps.supervision, admin: deps.admin, sessions, views }));
   app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));

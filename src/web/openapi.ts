@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.ts';
 import { inboundSchema, statusSchema } from '../sms/webhook.ts';
-import { contextSchema, newChatSchema, newMessageSchema } from './mobile-api/schemas.ts';
+import { contextSchema, newChatSchema, newMessageSchema, newRatingSchema, ratingJsonSchema } from './mobile-api/schemas.ts';
 import { chatJsonSchema, messageJsonSchema, videoJsonSchema } from './mobile-api/serialize.ts';
 import { videoSignalSchema } from './video-signal.ts';
 
@@ -18,6 +18,8 @@ const named = {
   Video: videoJsonSchema,
   NewChat: newChatSchema,
   NewMessage: newMessageSchema,
+  NewRating: newRatingSchema,
+  Rating: ratingJsonSchema,
   VideoSignal: videoSignalSchema,
   SmsInbound: inboundSchema,
   SmsStatus: statusSchema,
@@ -218,6 +220,14 @@ export const openApiDocument = {
     },
     '/chats/{id}/end': {
       post: onChat({ summary: 'End the chat', responses: { '200': answer('The ended chat', ref('Chat')), ...errors(401, 403, 404, 409) } }),
+    },
+    '/chats/{id}/rating': {
+      post: onChat({
+        summary: "The customer's rating of the chat, once it has ended: a score from 1 to 5 and an optional comment",
+        description: 'Accepted once per chat (a second one: 409 already_rated), only after the chat ended (409 chat_not_ended), only with its token.',
+        body: ref('NewRating'),
+        responses: { '201': answer('Stored', ref('Rating')), ...errors(400, 401, 403, 404, 409) },
+      }),
     },
     '/sms/inbound': smsWebhook({
       summary: 'SMS gateway webhook: a text (or one part of a concatenated text) to one of our numbers',

@@ -2,9 +2,9 @@
 // interaction's list item, an Accept button, a form's hidden input, a <meta> tag.
 
 /** The agent's presence as the desktop page shows it. */
-export function presenceShown(html: string): 'ready' | 'not_ready' | undefined {
-  const m = /class="presence-state presence-(ready|not_ready)"/.exec(html);
-  return m ? (m[1] as 'ready' | 'not_ready') : undefined;
+export function presenceShown(html: string): 'ready' | 'not_ready' | 'wrap_up' | undefined {
+  const m = /class="presence-state presence-(ready|not_ready|wrap_up)"/.exec(html);
+  return m ? (m[1] as 'ready' | 'not_ready' | 'wrap_up') : undefined;
 }
 
 /** The <li> of the interaction list that links to this interaction, if the page lists it. */

@@ -1,7 +1,8 @@
 // In-memory implementations of the domain's ports, for unit tests of the rules. No I/O: time only moves
 // when a test says so, and offer timeouts fire when the manual clock passes them.
 import type { Agent, AuditEntry, NewAuditEntry, Service } from '../../src/domain/directory.ts';
-import { DomainError } from '../../src/domain/errors.ts';
+import type { ClosedInteraction, ClosureStore, RatingRecord, WrapUpRecord } from '../../src/domain/closure-ports.ts';
+import { conflict, DomainError } from '../../src/domain/errors.ts';
 import { milestonesOf, type Milestones } from '../../src/domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
 import type {
@@ -366,5 +367,48 @@ export class FakeVideoRooms implements VideoRooms {
   async dump(): Promise<VideoRoomDump> {
     const none = { transports: 0, producers: 0, consumers: 0 };
     return { ...none, participants: { agent: none, customer: none } };
+  }
+}
+
+// ---- closure -------------------------------------------------------------------------------------
+
+// Wrap-ups and ratings, once per interaction like the real stores (closure-ports.ts).
+export class MemoryClosureStore implements ClosureStore {
+  readonly wrapUps = new Map<string, WrapUpRecord>();
+  readonly ratings = new Map<string, RatingRecord>();
+  readonly #interactions: MemoryInteractionStore;
+
+  constructor(interactions: MemoryInteractionStore) {
+    this.#interactions = interactions;
+  }
+
+  async saveWrapUp(w: WrapUpRecord): Promise<void> {
+    if (this.wrapUps.has(w.interactionId)) throw conflict('already_wrapped_up', 'already wrapped up');
+    this.wrapUps.set(w.interactionId, { ...w });
+  }
+
+  async getWrapUp(id: string): Promise<WrapUpRecord | undefined> {
+    return this.wrapUps.get(id);
+  }
+
+  async saveRating(r: RatingRecord): Promise<void> {
+    if (this.ratings.has(r.interactionId)) throw conflict('already_rated', 'already rated');
+    this.ratings.set(r.interactionId, { ...r });
+  }
+
+  async getRating(id: string): Promise<RatingRecord | undefined> {
+    return this.ratings.get(id);
+  }
+
+  async listClosed(q: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]> {
+    const ended = [...this.#interactions.interactions.values()].filter((r) => r.endedAt !== null && r.endedAt >= q.from && r.endedAt < q.to);
+    return ended
+      .sort((a, b) => b.endedAt! - a.endedAt!)
+      .slice(0, q.limit)
+      .map((interaction) => ({ interaction, wrapUp: this.wrapUps.get(interaction.id) ?? null, rating: this.ratings.get(interaction.id) ?? null }));
+  }
+
+  async ratingsSince(since: number): Promise<RatingRecord[]> {
+    return [...this.ratings.values()].filter((r) => r.ratedAt >= since);
   }
 }

@@ -7,9 +7,10 @@ import type { TimelineEntry, TimelineKind } from '../../src/domain/timeline.ts';
 import type { Stores } from '../../src/store/open-stores.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
 import { channelContracts } from './store-contract-channels.ts';
+import { closureContracts } from './store-contract-closure.ts';
 import { recordingContracts } from './store-contract-recordings.ts';
 
-export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'recordings' | 'close'>;
+export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'recordings' | 'closures' | 'close'>;
 
 // `newDatabase` makes an empty database (a file, a schema) for one test and returns how to open a
 // store on it; opening it again after a close reads the same database.
@@ -187,7 +188,10 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
 
     t.test('the directory: services and agents with every field, each change with its audit entry, newest first', async (t) => {
       const { directory } = await fresh(t);
-      const towing = { id: 'towing', name: 'Towing', autoDial: true, smsNumber: '+15550009001', recordCalls: true, disabled: false, serviceLevelSeconds: 45 };
+      const towing = {
+        id: 'towing', name: 'Towing', autoDial: true, smsNumber: '+15550009001', recordCalls: true, disabled: false, serviceLevelSeconds: 45,
+        dispositionCodes: ['Towed', 'Fixed on site, "quoted"'], wrapUpSeconds: 90, afterWrapUp: 'not_ready' as const, cannedResponses: ['Hello {customer_name}', 'Bye'],
+      };
       const audit = (action: string, targetId: string, at: number) => ({ at, actor: 'boss', action, targetKind: 'service' as const, targetId, before: null, after: { name: 'Towing' } });
       await directory.saveService(towing, audit('service.created', 'towing', T0));
       t.same(await directory.getService('towing'), towing, 'every field comes back');
@@ -261,5 +265,6 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
 
     channelContracts(t, fresh);
     recordingContracts(t, fresh);
+    closureContracts(t, fresh);
   });
 }

@@ -1,5 +1,6 @@
 // The wallboard's figures, from interactions' milestones: what a supervisor reads on /supervisor.
 import t from 'tap';
+import type { Presence } from '../../src/domain/agent-presence.ts';
 import { DomainEvents } from '../../src/domain/events.ts';
 import { floorWindow, serviceFigures, type Milestones } from '../../src/domain/floor-stats.ts';
 import { Floor, floorRows } from '../../src/domain/floor.ts';
@@ -14,7 +15,7 @@ const MIDNIGHT = new Date(2026, 4, 12, 0, 0, 0, 0).getTime();
 
 const chat = (id: string, over: Partial<Milestones> = {}): Milestones => ({ id, serviceId: 'roadside', createdAt: NOON - HOUR, acceptedAt: null, endedAt: null, callsAnsweredAt: [], ...over });
 const services = [{ id: 'roadside', serviceLevelSeconds: 20 }, { id: 'claims', serviceLevelSeconds: 60 }];
-const figures = (interactions: Milestones[], agents: Array<{ serviceIds: string[]; presence: 'ready' | 'not_ready' }> = [], now = NOON) =>
+const figures = (interactions: Milestones[], agents: Array<{ serviceIds: string[]; presence: Presence }> = [], now = NOON) =>
   serviceFigures({ now, window: floorWindow(now), services, interactions, agents });
 
 t.test('the window: today from local midnight, the chart over the last eight hours including this one', async (t) => {
@@ -73,9 +74,10 @@ t.test('agents by presence, counted in each service they serve', async (t) => {
     { serviceIds: ['roadside', 'claims'], presence: 'ready' },
     { serviceIds: ['roadside'], presence: 'not_ready' },
     { serviceIds: [], presence: 'ready' },
+    { serviceIds: ['claims'], presence: 'wrap_up' },
   ]);
-  t.same(roadside!.agents, { ready: 1, not_ready: 1 });
-  t.same(claims!.agents, { ready: 1, not_ready: 0 });
+  t.same(roadside!.agents, { ready: 1, not_ready: 1, wrap_up: 0 });
+  t.same(claims!.agents, { ready: 1, not_ready: 0, wrap_up: 1 });
 });
 
 t.test('the chart: chats arrived and handled in each of the last eight hours', async (t) => {

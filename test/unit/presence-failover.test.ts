@@ -58,3 +58,13 @@ t.test('a follower shows the presence another node stored, agents it never saw i
   t.equal(follower.center.agentState('newcomer').presence, 'ready');
   t.equal(follower.seen.filter((e) => e.type === 'presence_changed').length, 1, 'heard once: the repeat changes nothing');
 });
+
+t.test('an agent stored in wrap-up is Not Ready on the next leader (the wrap-up time did not survive), and gets no offer', async (t) => {
+  const store = new MemoryInteractionStore();
+  const presence = new MemoryPresence();
+  await presence.savePresence({ agentId: 'alice', presence: 'wrap_up', idleSince: 1 });
+  const next = await node(store, presence, new ManualClock());
+  t.equal(next.center.agentState('alice').presence, 'not_ready');
+  const { interaction } = await next.center.startChat(newChat());
+  t.equal(next.interactions.get(interaction.id)!.state, 'queued');
+});

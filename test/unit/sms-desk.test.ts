@@ -5,7 +5,9 @@ import { SmsDesk } from '../../src/domain/sms-desk.ts';
 import type { InboundSms, OutboundSms, SeenSms, SmsDelivery, SmsRoute, SmsSender, SmsStore, StoredPart } from '../../src/domain/sms-ports.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
 import { expectDomainError, makeCenter } from '../helpers/fakes.ts';
-import { ManualClock, MemoryInteractionStore } from '../helpers/fake-ports.ts';
+import { ManualClock, MemoryClosureStore, MemoryInteractionStore } from '../helpers/fake-ports.ts';
+import { Closure } from '../../src/domain/closure.ts';
+import { RATING_PROMPT, RATING_REPLY_WINDOW_MS } from '../../src/domain/sms-rating.ts';
 
 // ---- fakes -----------------------------------------------------------------------------------------
 
@@ -72,10 +74,12 @@ const BILLING_NO = '+15550009002';
 let phoneCounter = 0;
 const newPhone = () => `+1555700${String(++phoneCounter).padStart(4, '0')}`;
 
-async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: MemorySmsStore; clock?: ManualClock; senders?: 'none' } = {}) {
+async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: MemorySmsStore; clock?: ManualClock; senders?: 'none'; ratings?: boolean } = {}) {
   const clock = opts.clock ?? new ManualClock();
   const interactions = opts.interactions ?? new MemoryInteractionStore();
-  const { center, bus: events, listenerErrors, interactions: open } = await makeCenter({ store: interactions, clock });
+  const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock });
+  const closures = new MemoryClosureStore(interactions);
+  const closure = new Closure({ interactions: open, closures, directory, clock, timers: clock, presence: center });
   const store = opts.sms ?? new MemorySmsStore();
   const sender = new FakeSender();
   const errors: unknown[] = [];
@@ -89,6 +93,7 @@ async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: Mem
     partWaitMs: 30_000,
     senders: opts.senders === 'none' ? {} : { webhook: sender },
     onError: (err) => errors.push(err),
+    ratings: opts.ratings ? closure : undefined,
   });
   await desk.recover();
   let n = 0;
@@ -102,7 +107,7 @@ async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: Mem
   });
   const customerTexts = async (interactionId: string) =>
     (await center.timeline(interactionId)).filter((e) => e.kind === 'message' && e.author === 'customer').map((e) => e.text);
-  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts };
+  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts, closures };
 }
 
 type Desk = Awaited<ReturnType<typeof makeDesk>>;
@@ -359,4 +364,44 @@ t.test('after a restart, replies that never got an answer from the gateway are s
   await h2.desk.settled();
   t.same(h2.sender.sent.map((s) => s.id), [entry.id, done.id], 'both sent, in order, with their ids');
   t.match((await h2.desk.deliveries(id)).get(entry.id), { status: 'accepted' });
+});
+
+// ---- rating ------------------------------------------------------------------------------------------
+
+// An SMS chat from `from`, handled by alice and disconnected; the rating question has gone out.
+async function endedSmsChat(h: Desk, from: string, text: string): Promise<string> {
+  const id = await delivered(h, h.text(from, text));
+  await acceptedBy(h, 'alice', id);
+  await h.center.disconnect('alice', id);
+  await h.desk.settled();
+  return id;
+}
+
+t.test('an ended SMS chat asks for a 1-5 reply; the reply is its rating, once; other texts open a chat', async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Flat tyre');
+  t.match(h.sender.sent.at(-1), { to: from, from: ROADSIDE_NO, text: RATING_PROMPT }, 'the question goes to the customer');
+  t.same(await delivered(h, h.text(from, ' 4 stars')), id, 'the reply rates the ended chat');
+  t.match(h.closures.ratings.get(id), { score: 4, serviceId: 'roadside' });
+  t.equal((await h.center.timeline(id)).filter((e) => e.kind === 'rating').length, 1, 'on its timeline');
+  const next = await delivered(h, h.text(from, '5'));
+  t.not(next, id, 'a second score is a message of a new chat');
+  t.equal(h.closures.ratings.get(id)?.score, 4, 'the rating stands');
+  t.same(h.errors, []);
+});
+
+t.test('a text that is not a score, or a score after the question lapsed, opens a chat', async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Hello');
+  const thanks = await delivered(h, h.text(from, 'thanks a lot'));
+  t.not(thanks, id);
+  t.equal(h.closures.ratings.size, 0);
+  await h.center.endByCustomer(thanks);
+  const other = newPhone();
+  const second = await endedSmsChat(h, other, 'Hi');
+  h.clock.advance(RATING_REPLY_WINDOW_MS + 1);
+  t.not(await delivered(h, h.text(other, '5')), second, 'too late: a new chat');
+  t.equal(h.closures.ratings.size, 0);
 });

@@ -3,16 +3,25 @@ import type { ServiceForm } from '../../domain/admin-rules.ts';
 import type { Administration } from '../../domain/administration.ts';
 import type { Service } from '../../domain/directory.ts';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../../domain/floor-stats.ts';
+import { wrapUpSettings } from '../../domain/wrap-up.ts';
 import type { Views } from '../views.ts';
 import { actorOf, disableEnableRoutes, sendPage, pathId, recordRoutes, text, ticked, type ListExtra, type Refusal } from './admin-kit.ts';
 
-const emptyForm: ServiceForm = { id: '', name: '', autoDial: false, smsNumber: '', recordCalls: false, serviceLevelSeconds: String(DEFAULT_SERVICE_LEVEL_SECONDS) };
+const closureForm = (s?: Service) => {
+  const w = wrapUpSettings(s);
+  return { dispositionCodes: w.dispositionCodes.join('\n'), wrapUpSeconds: String(w.wrapUpSeconds), afterWrapUp: w.afterWrapUp, cannedResponses: (s?.cannedResponses ?? []).join('\n') };
+};
+const emptyForm: ServiceForm = { id: '', name: '', autoDial: false, smsNumber: '', recordCalls: false, serviceLevelSeconds: String(DEFAULT_SERVICE_LEVEL_SECONDS), ...closureForm() };
 const formOf = (s: Service): ServiceForm => ({
   id: s.id, name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? '', recordCalls: s.recordCalls ?? false, serviceLevelSeconds: String(s.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS),
+  ...closureForm(s),
 });
+// A closure field the form did not send keeps the service's value (older clients, scripts).
+const sent = (req: Request, name: string) => (typeof (req.body as Record<string, unknown> | undefined)?.[name] === 'string' ? text(req, name) : undefined);
 const readForm = (req: Request, editing: string | null): ServiceForm => {
   const [autoDial, recordCalls] = [ticked(req, 'autoDial'), ticked(req, 'recordCalls')];
-  return { id: editing ?? text(req, 'id'), name: text(req, 'name'), smsNumber: text(req, 'smsNumber'), autoDial, recordCalls, serviceLevelSeconds: text(req, 'serviceLevelSeconds') };
+  const closure = { dispositionCodes: sent(req, 'dispositionCodes'), wrapUpSeconds: sent(req, 'wrapUpSeconds'), afterWrapUp: sent(req, 'afterWrapUp'), cannedResponses: sent(req, 'cannedResponses') };
+  return { id: editing ?? text(req, 'id'), name: text(req, 'name'), smsNumber: text(req, 'smsNumber'), autoDial, recordCalls, serviceLevelSeconds: text(req, 'serviceLevelSeconds'), ...closure };
 };
 
 // /admin/services (admins only, gated in admin/index.ts): the list, Add service, edit, Disable/Enable.

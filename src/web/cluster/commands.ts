@@ -53,6 +53,12 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     barge: { touches: second },
     stop: { touches: second },
   },
+  // Wrap-up and rating (domain/closure.ts); the leader holds who awaits a wrap-up.
+  closure: {
+    wrapUp: { touches: second },
+    rate: { touches: first },
+    awaitingWrapUp: {},
+  },
   admin: {
     saveService: {},
     setServiceDisabled: {},

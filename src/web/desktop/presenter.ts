@@ -1,4 +1,4 @@
-import type { AgentState } from '../../domain/agent-presence.ts';
+import { PRESENCE_LABELS, type AgentState } from '../../domain/agent-presence.ts';
 import { agentActions, agentRefusal, telephonyUnavailable } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
@@ -11,6 +11,9 @@ import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
 import { SUPERVISION_LABEL, type SupervisionState } from '../../domain/supervision.ts';
 import type { Views } from '../views.ts';
 import { mediaView } from './media-view.ts';
+import { closureColumns, ratingSummary, wrapUpSummary, wrapUpView } from './closure-view.ts';
+import type { Closure } from '../../domain/closure.ts';
+import { fillPlaceholders } from '../../domain/canned-responses.ts';
 import { recordingEntryView } from './recording-view.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
@@ -36,9 +39,11 @@ export class DesktopPresenter {
   readonly #names = new Map<string, string>();
   readonly #multimedia: MultimediaDesk;
   readonly #sms: SmsDeliveries | undefined;
+  readonly #closure: Closure;
 
-  constructor(center: ContactCenter, multimedia: MultimediaDesk, views: Views, tileUrl: string, sms?: SmsDeliveries) {
+  constructor(center: ContactCenter, multimedia: MultimediaDesk, closure: Closure, views: Views, tileUrl: string, sms?: SmsDeliveries) {
     this.#sms = sms;
+    this.#closure = closure;
     this.#center = center;
     this.#multimedia = multimedia;
     this.#views = views;
@@ -75,12 +80,14 @@ export class DesktopPresenter {
       customerName: rec.customer.name,
       phone: rec.customer.phone,
       serviceName: await this.serviceName(rec.serviceId),
+      wrapUp: rec.state === 'ended' ? await wrapUpView(rec, this.#closure, await this.#center.requireService(rec.serviceId)) : null,
       context: rec.context,
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,
       entries: await this.entries(rec, shown),
       canAccept: may.accept === null,
       canWrite: may.post_message === null,
+      canned: may.post_message === null ? await this.canned(rec) : [],
       media: mediaView(rec, may, this.#multimedia.capabilities.telephonyAway === true),
       channel: rec.channel,
       smsCount: rec.channel === 'sms' ? describeSegments(countSegments('')) : null,
@@ -121,12 +128,16 @@ export class DesktopPresenter {
     };
   }
 
+  // Open interactions, then the ended ones awaiting this agent's wrap-up (Done).
   async listItems(agentId: string) {
+    const open = this.#center.openInteractionsOf(agentId);
+    const awaiting = (await this.#closure.awaitingWrapUp(agentId)).filter((id) => !open.some((rec) => rec.id === id));
+    const ended = await Promise.all(awaiting.map((id) => this.#center.interactionForAgent(agentId, id)));
     return Promise.all(
-      this.#center.openInteractionsOf(agentId).map(async (rec) => ({
+      [...open, ...ended].map(async (rec) => ({
         id: rec.id,
         state: rec.state,
-        stateLabel: STATE_LABEL[rec.state],
+        stateLabel: rec.state === 'ended' ? 'Wrap-up' : STATE_LABEL[rec.state],
         canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null,
         customerName: rec.customer.name,
         serviceName: await this.serviceName(rec.serviceId),
@@ -145,6 +156,7 @@ export class DesktopPresenter {
         started: fmtDateTime(rec.createdAt),
         ended: fmtDateTime(rec.endedAt),
         endedBy: rec.endedBy ?? '—',
+        ...(await closureColumns(this.#closure, rec.id)),
       })),
     );
   }
@@ -160,7 +172,7 @@ export class DesktopPresenter {
   }
 
   presenceFragment(agent: AgentState, oob = false): string {
-    return this.render('partials/presence', { presence: agent.presence, oob });
+    return this.render('partials/presence', { presence: agent.presence, label: PRESENCE_LABELS[agent.presence], oob });
   }
 
   async panelFragment(rec: InteractionRecord): Promise<string> {
@@ -170,7 +182,7 @@ export class DesktopPresenter {
   // What changes in an open panel when the interaction changes state: its header and its composer.
   async stateFragments(rec: InteractionRecord): Promise<string> {
     const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
-    return this.render('partials/interaction-status', p) + this.render('partials/composer', p);
+    return this.render('partials/interaction-status', p) + this.render('partials/composer', p) + this.render('partials/wrap-up', p);
   }
 
   // A call or video change redraws the call area, the video area and the header (whose controls
@@ -200,6 +212,14 @@ export class DesktopPresenter {
   // Entries pushed to several open panels in one render: each group is appended to its panel's list.
   appendedEntries(groups: Array<{ appendTo: string; entries: object[] }>): string {
     return this.render('partials/entries', { groups });
+  }
+
+  // The service's canned responses for this chat: {customer_name} and {agent_name} filled.
+  private async canned(rec: InteractionRecord): Promise<string[]> {
+    const texts = (await this.#center.requireService(rec.serviceId)).cannedResponses ?? [];
+    if (texts.length === 0) return [];
+    const values = { customerName: rec.customer.name, agentName: rec.agentId ? await this.agentName(rec.agentId) : '' };
+    return texts.map((text) => fillPlaceholders(text, values));
   }
 
   async serviceName(id: string): Promise<string> {
@@ -248,6 +268,10 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
       return `Offered to ${agentName}`;
     case 'offer_expired':
       return `Offer to ${agentName} was not answered`;
+    case 'wrap_up':
+      return wrapUpSummary(e, agentName);
+    case 'rating':
+      return ratingSummary(e);
     case 'requeued':
       return `Back in the queue: ${agentName} was disabled`;
     case 'call': {

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { PRESENCE_LABELS } from '../../domain/agent-presence.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { sendAttachment } from '../attachments.ts';
@@ -26,6 +27,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
         // The header links to the pages this role may use (Admin for admins).
         agent: { id: agentId, displayName: agent?.displayName ?? agentId, role: agent?.role ?? 'agent' },
         presence: center.agentState(agentId).presence,
+        label: PRESENCE_LABELS[center.agentState(agentId).presence],
         items: await presenter.listItems(agentId),
         calling: presenter.callingConfigured,
         ...presenter.telephonyNotice(),

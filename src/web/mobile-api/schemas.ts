@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalid, invalidField } from '../../domain/errors.ts';
 import { E164, LIMITS } from '../../domain/limits.ts';
+import { COMMENT_MAX, SCORE_MAX, SCORE_MIN } from '../../domain/rating.ts';
 
 // The request bodies of the mobile API. They are also the schemas of the OpenAPI document (openapi.ts),
 // so a bound the domain enforces itself, with its own error code, is stated here with `.meta()`: the
@@ -41,6 +42,20 @@ export const newMessageSchema = z
     client_id: z.string().min(1).max(LIMITS.clientIdMaxChars).optional(),
   })
   .strict();
+
+// The customer's rating of an ended chat (domain/rating.ts answers bad values with its own codes too).
+export const newRatingSchema = z
+  .object({
+    score: z.number().int().gte(SCORE_MIN).lte(SCORE_MAX).meta({ description: 'From 1 (poor) to 5 (excellent)' }),
+    comment: z.string().max(COMMENT_MAX).optional(),
+  })
+  .strict();
+
+export const ratingJsonSchema = z.object({
+  score: z.number().int(),
+  comment: z.string().nullable(),
+  rated_at: z.string().meta({ format: 'date-time' }),
+});
 
 // The same message sent over the chat's events socket, where frames carry their type.
 export const socketMessageSchema = newMessageSchema.extend({ type: z.literal('message') });

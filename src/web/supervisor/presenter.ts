@@ -1,3 +1,6 @@
+import { PRESENCE_LABELS } from '../../domain/agent-presence.ts';
+import type { Closure } from '../../domain/closure.ts';
+import { floorWindow } from '../../domain/floor-stats.ts';
 import type { Administration } from '../../domain/administration.ts';
 import type { CallLegState } from '../../domain/call-leg.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
@@ -36,12 +39,14 @@ export class SupervisorPresenter {
   readonly #center: ContactCenter;
   readonly #admin: Administration;
   readonly #desk: DesktopPresenter;
+  readonly #closure: Closure;
 
-  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter }) {
+  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter; closure: Closure }) {
     this.#floor = deps.floor;
     this.#center = deps.center;
     this.#admin = deps.admin;
     this.#desk = deps.desk;
+    this.#closure = deps.closure;
   }
 
   render(name: string, data: object): string {
@@ -68,12 +73,21 @@ export class SupervisorPresenter {
         name: a.displayName,
         role: a.role,
         presence: a.presence,
-        presenceLabel: a.presence === 'ready' ? 'Ready' : 'Not Ready',
+        presenceLabel: PRESENCE_LABELS[a.presence],
         open: inProgress.get(a.id) ?? 0,
         services: a.serviceIds.map((id) => names.get(id) ?? id).join(', ') || '—',
       })),
-      wallboard: figures.map((f) => wallboardView(f, names.get(f.serviceId) ?? f.serviceId, now)),
+      wallboard: await this.withRatings(figures.map((f) => wallboardView(f, names.get(f.serviceId) ?? f.serviceId, now)), now),
     };
+  }
+
+  // Each service's average rating today (customers' scores since midnight).
+  private async withRatings<T extends { serviceId: string }>(rows: T[], now: number) {
+    const averages = await this.#closure.ratingAveragesSince(floorWindow(now).dayStart);
+    return rows.map((row) => {
+      const r = averages.get(row.serviceId);
+      return { ...row, rating: r ? `${r.average.toFixed(1)} (${r.count})` : '—' };
+    });
   }
 
   private async rowView(row: FloorRow, now: number, names: Map<string, string>) {

@@ -1,0 +1,26 @@
+// The customer's rating of an ended chat: Rate (1 to 5) and an optional Comment, sent once.
+import { api, chatPath } from './api.js';
+import { state } from './state.js';
+import { ui } from './ui.js';
+
+export function wireRating() {
+  ui.ratingForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const s = state.session;
+    if (!s || !s.ended || !ui.ratingScore.value) return;
+    const body = { score: Number(ui.ratingScore.value) };
+    if (ui.ratingComment.value.trim()) body.comment = ui.ratingComment.value.trim();
+    const send = ui.ratingForm.querySelector('button');
+    send.disabled = true;
+    try {
+      await api('POST', chatPath(s, '/rating'), { token: s.token, body });
+      ui.ratingForm.hidden = true;
+      ui.ratingStatus.textContent = 'Thank you for your rating.';
+    } catch (err) {
+      if (err.code === 'already_rated') ui.ratingForm.hidden = true;
+      ui.ratingStatus.textContent = err.code === 'already_rated' ? 'This chat has already been rated. Thank you.' : err.message;
+    } finally {
+      send.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,106 @@
+import type { AgentState, Presence, PresenceEvent } from './agent-presence.ts';
+import type { ClosingTimeline } from './closing-timeline.ts';
+import type { ClosureStore, WrapUpRecord } from './closure-ports.ts';
+import { forbidden, notFound } from './errors.ts';
+import type { Service } from './directory.ts';
+import type { DomainEvent } from './events.ts';
+import type { InteractionRecord } from './interaction.ts';
+import type { Interactions } from './interactions.ts';
+import type { Clock, Directory, Timers } from './ports.ts';
+import { alreadyWrappedUp, checkWrapUp, notEndedYet, wrapUpSettings, type AfterWrapUp, type WrapUpForm, type WrapUpSettings } from './wrap-up.ts';
+
+// How after-call work changes an agent's presence: ContactCenter.setPresence (stored, heard, routed).
+export interface PresenceControl {
+  agentState(agentId: string): AgentState;
+  setPresence(agentId: string, event: PresenceEvent): unknown;
+}
+
+export interface AfterCallWorkDeps {
+  interactions: Interactions;
+  closing: ClosingTimeline;
+  closures: ClosureStore;
+  directory: Directory;
+  clock: Clock;
+  timers: Timers;
+  presence: PresenceControl;
+}
+
+interface Pending {
+  // What Done brings the agent back to: its presence before the wrap-up began.
+  resume: AfterWrapUp;
+  // The wrap-up time of each interaction awaiting Done.
+  open: Map<string, { cancel(): void }>;
+}
+
+// After-call work: when an interaction the agent handled ends, the agent is in wrap-up (no offers)
+// until Done for every interaction it awaits, or until each one's wrap-up time runs out (then Ready or
+// Not Ready, per the service). Done records the disposition and notes once, on the timeline too.
+export class AfterCallWork {
+  readonly #d: AfterCallWorkDeps;
+  readonly #pending = new Map<string, Pending>();
+  readonly #settings = new Map<string, WrapUpSettings>();
+
+  constructor(deps: AfterCallWorkDeps) {
+    this.#d = deps;
+  }
+
+  // Heard from the rules on the node that runs them (the leader). Synchronous up to the presence
+  // change, so routing, which runs right after the chat ends, already sees the agent in wrap-up.
+  onEvent(event: DomainEvent): void {
+    if (event.type !== 'interaction_changed') return;
+    const rec = event.interaction;
+    if (rec.state === 'ended' && rec.agentId && rec.acceptedAt !== null) this.start(rec.agentId, rec);
+  }
+
+  // Interactions awaiting this agent's Done, oldest first.
+  awaiting(agentId: string): string[] {
+    return [...(this.#pending.get(agentId)?.open.keys() ?? [])];
+  }
+
+  async done(agentId: string, interactionId: string, form: WrapUpForm): Promise<WrapUpRecord> {
+    const rec = await this.#d.interactions.find(interactionId);
+    if (!rec) throw notFound('interaction_not_found', 'No such interaction.');
+    if (rec.agentId !== agentId) throw forbidden('not_your_interaction', 'This interaction was not handled by you.');
+    if (rec.state !== 'ended') throw notEndedYet();
+    const checked = checkWrapUp(form, wrapUpSettings(await this.#d.directory.getService(rec.serviceId)));
+    const wrapUp: WrapUpRecord = { interactionId, agentId, ...checked, doneAt: this.#d.clock.now() };
+    await this.#d.closing.record(interactionId, async () => {
+      if (await this.#d.closures.getWrapUp(interactionId)) throw alreadyWrappedUp();
+      await this.#d.closures.saveWrapUp(wrapUp);
+      return { kind: 'wrap_up', author: 'agent', agentId, text: wrapUp.notes || null, data: { disposition: wrapUp.disposition } };
+    });
+    this.finish(agentId, interactionId, this.#pending.get(agentId)?.resume ?? 'ready');
+    return wrapUp;
+  }
+
+  // Each service's wrap-up time, known before an interaction ends (routing runs right after).
+  servicesChanged(services: readonly Service[]): void {
+    this.#settings.clear();
+    for (const service of services) this.#settings.set(service.id, wrapUpSettings(service));
+  }
+
+  // A wrap-up time of 0 runs out at once: the agent stays free (Done still records a disposition).
+  private start(agentId: string, rec: InteractionRecord): void {
+    const settings = this.#settings.get(rec.serviceId) ?? wrapUpSettings(undefined);
+    if (settings.wrapUpSeconds === 0) return;
+    const agent = this.#d.presence.agentState(agentId);
+    let pending = this.#pending.get(agentId);
+    if (!pending) this.#pending.set(agentId, (pending = { resume: resumeOf(agent.presence), open: new Map() }));
+    pending.open.set(rec.id, this.#d.timers.schedule(settings.wrapUpSeconds * 1000, () => this.finish(agentId, rec.id, settings.afterWrapUp)));
+    this.#d.presence.setPresence(agentId, 'start_wrap_up');
+  }
+
+  private finish(agentId: string, interactionId: string, to: AfterWrapUp): void {
+    const pending = this.#pending.get(agentId);
+    const timer = pending?.open.get(interactionId);
+    if (!pending || !timer) return;
+    timer.cancel();
+    pending.open.delete(interactionId);
+    if (pending.open.size > 0) return;
+    this.#pending.delete(agentId);
+    if (this.#d.presence.agentState(agentId).presence !== 'wrap_up') return;
+    this.#d.presence.setPresence(agentId, to === 'ready' ? 'resume_ready' : 'resume_not_ready');
+  }
+}
+
+const resumeOf = (presence: Presence): AfterWrapUp => (presence === 'ready' ? 'ready' : 'not_ready');

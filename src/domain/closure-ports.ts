@@ -1,0 +1,39 @@
+import type { InteractionRecord } from './interaction.ts';
+
+// What is kept of an interaction's closure: the agent's wrap-up (disposition, notes) and the
+// customer's rating, each at most once per interaction (the store refuses a second one).
+export interface WrapUpRecord {
+  interactionId: string;
+  agentId: string;
+  disposition: string | null;
+  notes: string;
+  doneAt: number;
+}
+
+export interface RatingRecord {
+  interactionId: string;
+  serviceId: string;
+  score: number;
+  comment: string | null;
+  ratedAt: number;
+}
+
+// One row of the admins' interactions list and export.
+export interface ClosedInteraction {
+  interaction: InteractionRecord;
+  wrapUp: WrapUpRecord | null;
+  rating: RatingRecord | null;
+}
+
+export interface ClosureStore {
+  // A second wrap-up of the same interaction is refused: conflict already_wrapped_up.
+  saveWrapUp(wrapUp: WrapUpRecord): Promise<void>;
+  getWrapUp(interactionId: string): Promise<WrapUpRecord | undefined>;
+  // A second rating of the same interaction is refused: conflict already_rated.
+  saveRating(rating: RatingRecord): Promise<void>;
+  getRating(interactionId: string): Promise<RatingRecord | undefined>;
+  // Interactions that ended in [from, to), newest first, at most `limit`.
+  listClosed(query: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]>;
+  // Ratings given at or after `since` (the wallboard's average today).
+  ratingsSince(since: number): Promise<RatingRecord[]>;
+}

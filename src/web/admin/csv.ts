@@ -1,0 +1,16 @@
+// CSV as spreadsheets read it (RFC 4180): a cell with a comma, quote or line break is quoted, quotes
+// doubled. A cell starting with = + - @ (or a tab or carriage return) would be run as a formula by a
+// spreadsheet: it gets a leading ' so it is shown as the text it is (OWASP's advice on CSV injection).
+const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+export function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function toCsv(rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
+  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,167 @@
+// Wrap-up (after-call work): the presence table's wrap_up state, the rules of Done, and routing that
+// offers nothing to an agent in wrap-up until Done or until the service's wrap-up time runs out.
+import t, { type Test } from 'tap';
+import { AfterCallWork } from '../../src/domain/after-call-work.ts';
+import { applyPresence, PRESENCE_STATES, type AgentState, type Presence, type PresenceEvent } from '../../src/domain/agent-presence.ts';
+import { ClosingTimeline } from '../../src/domain/closing-timeline.ts';
+import type { Agent, Service } from '../../src/domain/directory.ts';
+import { chooseAgent } from '../../src/domain/routing.ts';
+import { canApply, nextState } from '../../src/domain/state-table.ts';
+import { checkWrapUp, wrapUpSettings } from '../../src/domain/wrap-up.ts';
+import { MemoryClosureStore } from '../helpers/fake-ports.ts';
+import { activeChat, expectDomainError, makeCenter, startChat, type HarnessOptions } from '../helpers/fakes.ts';
+
+const CODES = ['Resolved', 'Follow-up needed'];
+const SERVICES: Service[] = [
+  { id: 'roadside', name: 'Roadside assistance', autoDial: false, dispositionCodes: CODES, wrapUpSeconds: 60, afterWrapUp: 'not_ready' },
+  { id: 'billing', name: 'Billing', autoDial: false },
+];
+
+const AGENTS: Agent[] = [
+  { id: 'alice', displayName: 'Alice', passwordHash: 'x', serviceIds: ['roadside', 'billing'], role: 'agent' },
+  { id: 'bob', displayName: 'Bob', passwordHash: 'x', serviceIds: ['roadside'], role: 'agent' },
+];
+
+const PRESENCES: Presence[] = ['not_ready', 'ready', 'wrap_up'];
+const EVENTS: PresenceEvent[] = ['make_ready', 'make_not_ready', 'start_wrap_up', 'resume_ready', 'resume_not_ready'];
+const LEGAL: Array<[Presence, PresenceEvent, Presence]> = [
+  ['not_ready', 'make_ready', 'ready'],
+  ['not_ready', 'make_not_ready', 'not_ready'],
+  ['not_ready', 'start_wrap_up', 'wrap_up'],
+  ['ready', 'make_ready', 'ready'],
+  ['ready', 'make_not_ready', 'not_ready'],
+  ['ready', 'start_wrap_up', 'wrap_up'],
+  ['wrap_up', 'start_wrap_up', 'wrap_up'],
+  ['wrap_up', 'resume_ready', 'ready'],
+  ['wrap_up', 'resume_not_ready', 'not_ready'],
+];
+
+const agentIn = (presence: Presence): AgentState => ({ agentId: 'alice', serviceIds: ['roadside'], presence, idleSince: 0, interactions: new Set(), pendingOffer: null });
+
+t.test('presence table: wrap_up is entered when an interaction ends and left only by Done or its time', async (t) => {
+  for (const [from, event, to] of LEGAL) t.equal(nextState(PRESENCE_STATES, 'agent', from, event), to, `${from} --${event}--> ${to}`);
+  const legal = new Set(LEGAL.map(([from, event]) => `${from}/${event}`));
+  for (const from of PRESENCES) {
+    for (const event of EVENTS) {
+      if (legal.has(`${from}/${event}`)) continue;
+      t.notOk(canApply(PRESENCE_STATES, from, event), `${from} refuses ${event}`);
+      const a = agentIn(from);
+      await expectDomainError(t, () => applyPresence(a, event, 1), 'conflict', `agent_${from}`);
+      t.equal(a.presence, from, 'unchanged');
+    }
+  }
+});
+
+t.test('routing offers nothing to an agent in wrap-up', async (t) => {
+  t.equal(chooseAgent('roadside', [agentIn('wrap_up')], 3), undefined);
+  t.equal(chooseAgent('roadside', [agentIn('ready')], 3)?.agentId, 'alice');
+});
+
+t.test('checkWrapUp: a code of the service, notes trimmed; an unknown or missing code is refused', async (t) => {
+  const settings = wrapUpSettings(SERVICES[0]);
+  t.same(checkWrapUp({ disposition: 'Resolved', notes: '  towed  ' }, settings), { disposition: 'Resolved', notes: 'towed' });
+  await expectDomainError(t, () => checkWrapUp({ disposition: 'Bogus', notes: '' }, settings), 'invalid', 'unknown_disposition');
+  await expectDomainError(t, () => checkWrapUp({ disposition: '', notes: '' }, settings), 'invalid', 'disposition_required');
+  await expectDomainError(t, () => checkWrapUp({ disposition: 'Resolved', notes: 'x'.repeat(2001) }, settings), 'invalid', 'notes_too_long');
+  t.same(checkWrapUp({ disposition: '', notes: '' }, wrapUpSettings(SERVICES[1])), { disposition: null, notes: '' }, 'a service without codes takes none');
+});
+
+async function harness(_t: Test, options: HarnessOptions = {}) {
+  const h = await makeCenter({ services: SERVICES, agents: AGENTS, ...options });
+  const closures = new MemoryClosureStore(h.store);
+  const work = new AfterCallWork({
+    interactions: h.interactions,
+    closing: new ClosingTimeline(h.interactions),
+    closures,
+    directory: h.directory,
+    clock: h.clock,
+    timers: h.clock,
+    presence: h.center,
+  });
+  work.servicesChanged(SERVICES);
+  h.bus.subscribe((event) => work.onEvent(event));
+  return { ...h, work, closures };
+}
+
+
+t.test('after Disconnect the agent is in wrap-up and gets the next chat only after Done', async (t) => {
+  const h = await harness(t);
+  const first = await activeChat(h, 'alice');
+  await h.center.disconnect('alice', first.interaction.id);
+  t.equal(h.center.agentState('alice').presence, 'wrap_up');
+  t.same(h.work.awaiting('alice'), [first.interaction.id]);
+  const second = await startChat(h);
+  t.equal(second.interaction.state, 'queued', 'not offered during wrap-up');
+  await expectDomainError(t, () => h.center.setPresence('alice', 'make_ready'), 'conflict', 'agent_wrap_up', 'Ready is refused during wrap-up');
+
+  const done = await h.work.done('alice', first.interaction.id, { disposition: 'Resolved', notes: 'Tow truck sent' });
+  t.equal(done.disposition, 'Resolved');
+  t.equal(h.center.agentState('alice').presence, 'ready', 'back to Ready, as before the chat ended');
+  t.equal(second.interaction.state, 'offered', 'the waiting chat is offered at once');
+  t.equal(second.interaction.offeredTo, 'alice');
+  const entries = h.store.entriesOf(first.interaction.id).filter((e) => e.kind === 'wrap_up');
+  t.equal(entries.length, 1, 'one timeline entry');
+  t.match(entries[0], { author: 'agent', agentId: 'alice', text: 'Tow truck sent', data: { disposition: 'Resolved' } });
+});
+
+t.test('when the customer ends the chat the agent is in wrap-up too; its time running out makes it Not Ready (service setting)', async (t) => {
+  const h = await harness(t);
+  const chat = await activeChat(h, 'alice');
+  await h.center.endByCustomer(chat.interaction.id);
+  t.equal(h.center.agentState('alice').presence, 'wrap_up');
+  h.clock.advance(59_000);
+  t.equal(h.center.agentState('alice').presence, 'wrap_up', 'still in wrap-up before its time');
+  h.clock.advance(1_000);
+  t.equal(h.center.agentState('alice').presence, 'not_ready', 'Not Ready, as the service says');
+  t.same(h.work.awaiting('alice'), []);
+  // Done after the time ran out still records the disposition, once.
+  await h.work.done('alice', chat.interaction.id, { disposition: 'Follow-up needed', notes: '' });
+  t.equal(h.center.agentState('alice').presence, 'not_ready');
+});
+
+t.test('refusals change nothing: unknown code, Done twice, Done on an interaction of someone else, Done before the end', async (t) => {
+  const h = await harness(t);
+  const chat = await activeChat(h, 'alice');
+  const id = chat.interaction.id;
+  await expectDomainError(t, h.work.done('alice', id, { disposition: 'Resolved', notes: '' }), 'conflict', 'interaction_not_ended');
+  await h.center.disconnect('alice', id);
+  await expectDomainError(t, h.work.done('alice', id, { disposition: 'Bogus', notes: '' }), 'invalid', 'unknown_disposition');
+  await expectDomainError(t, h.work.done('bob', id, { disposition: 'Resolved', notes: '' }), 'forbidden', 'not_your_interaction');
+  t.equal(h.closures.wrapUps.size, 0, 'nothing recorded');
+  t.equal(h.center.agentState('alice').presence, 'wrap_up', 'still in wrap-up');
+  await h.work.done('alice', id, { disposition: 'Resolved', notes: 'first' });
+  await expectDomainError(t, h.work.done('alice', id, { disposition: 'Follow-up needed', notes: 'second' }), 'conflict', 'already_wrapped_up');
+  t.equal(h.closures.wrapUps.get(id)?.notes, 'first', 'the first Done stands');
+  t.equal(h.store.entriesOf(id).filter((e) => e.kind === 'wrap_up').length, 1, 'one timeline entry');
+});
+
+t.test('two chats ending: wrap-up lasts until Done for both', async (t) => {
+  const h = await harness(t);
+  const a = await activeChat(h, 'alice');
+  const b = await startChat(h);
+  await h.center.accept('alice', b.interaction.id);
+  await h.center.disconnect('alice', a.interaction.id);
+  await h.center.disconnect('alice', b.interaction.id);
+  await h.work.done('alice', a.interaction.id, { disposition: 'Resolved', notes: '' });
+  t.equal(h.center.agentState('alice').presence, 'wrap_up', 'one still awaits Done');
+  await h.work.done('alice', b.interaction.id, { disposition: 'Resolved', notes: '' });
+  t.equal(h.center.agentState('alice').presence, 'ready');
+});
+
+t.test('a chat that ended before anyone accepted it starts no wrap-up', async (t) => {
+  const h = await harness(t);
+  h.center.setPresence('alice', 'make_ready');
+  const chat = await startChat(h);
+  await h.center.endByCustomer(chat.interaction.id);
+  t.equal(h.center.agentState('alice').presence, 'ready');
+});
+
+t.test('a service whose wrap-up time is 0 leaves the agent free at once; Done still records the disposition', async (t) => {
+  const h = await harness(t);
+  const chat = await activeChat(h, 'alice', { serviceId: 'billing' });
+  await h.center.disconnect('alice', chat.interaction.id);
+  t.equal(h.center.agentState('alice').presence, 'ready');
+  t.same(h.work.awaiting('alice'), []);
+  await h.work.done('alice', chat.interaction.id, { disposition: '', notes: 'paid' });
+  t.equal(h.closures.wrapUps.get(chat.interaction.id)?.notes, 'paid');
+});
