@@ -5,6 +5,7 @@
 //  (c) call setup rate at under 1% failures: through the controller vs dialplan Dial().
 // Usage: npm run bench:calls [-- --agents 300 --max 300 --step 20 --ceiling 1.6 --rounds 2 --parts abc]
 // While developing on a busy machine: --agents 40 --max 40 --step 10 --calls 20 --rate-max 10.
+// Where the server's CPU goes at a steady rate: --parts c --rate-start 12 --rate-max 12 --rate-seconds 60 --profile DIR
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ramp, type CapacityResult } from './calls-capacity.ts';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     'rate-seconds': { type: 'string', default: '10' }, // (c) length of each rate step
     hold: { type: 'string', default: '2000' }, // (c) ms each answered call is held
     'answer-timeout': { type: 'string', default: '3000' }, // (c) ms from placing a call to the customer's answer, or it failed
+    profile: { type: 'string' }, // a folder: the server's V8 CPU profile is written there at the end
   },
 });
 const PARTS = values.parts;
@@ -46,7 +48,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(`bench:calls — ${AGENTS} agents with desk phones, ${AGENTS} customers' phones (SIPp, PCMU by ${RTP === 'pcap' ? 'play_pcap_audio' : 'rtp_stream'}); ${availableParallelism()} cores; load average ${load()}`);
-  const rig = await startRig({ agents: AGENTS, numberOf: (i) => `+1555200${String(i).padStart(4, '0')}`, rtp: RTP });
+  const rig = await startRig({ agents: AGENTS, numberOf: (i) => `+1555200${String(i).padStart(4, '0')}`, rtp: RTP, ...(values.profile ? { profileDir: values.profile } : {}) });
   console.log(`rig up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   try {
     if (PARTS.includes('a')) {
