@@ -81,6 +81,8 @@ export interface Ari {
     get(p: { applicationName: string }): Promise<{ name: string; endpoint_ids: string[] }>;
     subscribe(p: { applicationName: string; eventSource: string | string[] }): Promise<unknown>;
     unsubscribe(p: { applicationName: string; eventSource: string | string[] }): Promise<unknown>;
+    // PUT /applications/{name}/eventFilter: only the event types listed are sent to the app.
+    filter(p: { applicationName: string; filter: { allowed: Array<{ type: string }> } }): Promise<unknown>;
   };
   asterisk: {
     getInfo(): Promise<unknown>;
