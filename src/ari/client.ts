@@ -1,4 +1,5 @@
 // A typed view of the part of ari-client (2.2.0, untyped) that the controller uses.
+import { sendCallRequestsDirect } from './call-requests.ts';
 import { AriHttpError } from './errors.ts';
 
 export interface AriChannel {
@@ -107,6 +108,7 @@ export async function connectAri(url: string, user: string, password: string): P
   const client = ariClient as unknown as { connect(u: string, n: string, p: string): Promise<Ari> };
   const ari = await withoutSwaggerNotice(() => client.connect(url, user, password));
   keepHttpStatus(ari);
+  sendCallRequestsDirect(ari, url, user, password);
   return ari;
 }
 
