@@ -112,6 +112,16 @@ export async function connectAri(url: string, user: string, password: string): P
   return ari;
 }
 
+// ari-client makes, for every event, a resource object for each channel, bridge or endpoint in it, with
+// every operation of that resource attached (about forty closures for a channel), found through the
+// event's Swagger model. The controller reads events as plain JSON: with models that name no resource
+// property, the client emits the parsed event alone (handlers get no second argument).
+export function plainEvents(ari: Ari): void {
+  const events = (ari as unknown as { _swagger?: { apis?: { events?: { models?: Record<string, unknown> } } } })._swagger?.apis?.events;
+  if (!events?.models) throw new Error('ari-client changed: no Swagger event models to make plain');
+  events.models = Object.fromEntries(Object.keys(events.models).map((type) => [type, { properties: [] }]));
+}
+
 // What ari-client hands each operation of its Swagger client: the response of a refusal carries the status.
 type SwaggerOperation = (args: unknown, ok: (response: unknown) => void, fail: (response: unknown) => void) => void;
 interface SwaggerApis {
