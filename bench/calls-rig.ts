@@ -90,7 +90,8 @@ export interface Rig {
 // `agents` seats, each with a registered desk phone and an accepted chat whose customer number is
 // numberOf(i), which also gets a registered, answering phone.
 // The phones' voice is SIPp's rtp_stream, or with rtp 'pcap' its play_pcap_audio (bench/sipp/).
-export async function startRig(opts: { agents: number; numberOf: (i: number) => string; rtp: 'stream' | 'pcap' }): Promise<Rig> {
+// With `profileDir`, the server writes a V8 CPU profile (.cpuprofile) there when it stops.
+export async function startRig(opts: { agents: number; numberOf: (i: number) => string; rtp: 'stream' | 'pcap'; profileDir?: string }): Promise<Rig> {
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error('cleanup failed:', err));
@@ -108,6 +109,7 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
     const ids = await seedAgents(dataDir, opts.agents);
     const server = await startServer({
       dataDir,
+      ...(opts.profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] } : {}),
       // Every seat's chat comes from 127.0.0.1: the limit of chats started per address is lifted.
       env: { TELEPHONY: 'external', ARI_URL: asterisk.ariUrl, ARI_USER: asterisk.ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '3600', MAX_CHATS_PER_AGENT: '5', CHATS_PER_ADDRESS_PER_HOUR: '1000000000' },
     });

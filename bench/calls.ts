@@ -6,6 +6,7 @@
 // Usage: npm run bench:calls [-- --agents 300 --max 300 --step 20 --ceiling 1.6 --rounds 2 --parts abc]
 // --record: (b) compares every call recorded with the same calls unrecorded (calls-recording.ts).
 // While developing on a busy machine: --agents 40 --max 40 --step 10 --calls 20 --rate-max 10.
+// Where the server's CPU goes at a steady rate: --parts c --rate-start 12 --rate-max 12 --rate-seconds 60 --profile DIR
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ramp, type CapacityResult } from './calls-capacity.ts';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     hold: { type: 'string', default: '2000' }, // (c) ms each answered call is held
     'answer-timeout': { type: 'string', default: '3000' }, // (c) ms from placing a call to the customer's answer, or it failed
     record: { type: 'boolean', default: false }, // (b) recorded calls against unrecorded ones instead of the dialplan
+    profile: { type: 'string' }, // a folder: the server's V8 CPU profile is written there at the end
   },
 });
 const PARTS = values.parts;
@@ -49,7 +51,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(`bench:calls — ${AGENTS} agents with desk phones, ${AGENTS} customers' phones (SIPp, PCMU by ${RTP === 'pcap' ? 'play_pcap_audio' : 'rtp_stream'}); ${availableParallelism()} cores; load average ${load()}`);
-  const rig = await startRig({ agents: AGENTS, numberOf: (i) => `+1555200${String(i).padStart(4, '0')}`, rtp: RTP });
+  const rig = await startRig({ agents: AGENTS, numberOf: (i) => `+1555200${String(i).padStart(4, '0')}`, rtp: RTP, ...(values.profile ? { profileDir: values.profile } : {}) });
   console.log(`rig up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   try {
     if (PARTS.includes('a')) {

@@ -1,4 +1,5 @@
 // A typed view of the part of ari-client (2.2.0, untyped) that the controller uses.
+import { sendCallRequestsDirect } from './call-requests.ts';
 import { AriHttpError } from './errors.ts';
 
 export interface AriChannel {
@@ -105,6 +106,8 @@ export interface Ari {
     get(p: { applicationName: string }): Promise<{ name: string; endpoint_ids: string[] }>;
     subscribe(p: { applicationName: string; eventSource: string | string[] }): Promise<unknown>;
     unsubscribe(p: { applicationName: string; eventSource: string | string[] }): Promise<unknown>;
+    // PUT /applications/{name}/eventFilter: only the event types listed are sent to the app.
+    filter(p: { applicationName: string; filter: { allowed: Array<{ type: string }> } }): Promise<unknown>;
   };
   asterisk: {
     getInfo(): Promise<unknown>;
@@ -140,7 +143,18 @@ export async function connectAri(url: string, user: string, password: string): P
   const client = ariClient as unknown as { connect(u: string, n: string, p: string): Promise<Ari> };
   const ari = await withoutSwaggerNotice(() => client.connect(url, user, password));
   keepHttpStatus(ari);
+  sendCallRequestsDirect(ari, url, user, password);
   return ari;
+}
+
+// ari-client makes, for every event, a resource object for each channel, bridge or endpoint in it, with
+// every operation of that resource attached (about forty closures for a channel), found through the
+// event's Swagger model. The controller reads events as plain JSON: with models that name no resource
+// property, the client emits the parsed event alone (handlers get no second argument).
+export function plainEvents(ari: Ari): void {
+  const events = (ari as unknown as { _swagger?: { apis?: { events?: { models?: Record<string, unknown> } } } })._swagger?.apis?.events;
+  if (!events?.models) throw new Error('ari-client changed: no Swagger event models to make plain');
+  events.models = Object.fromEntries(Object.keys(events.models).map((type) => [type, { properties: [] }]));
 }
 
 // What ari-client hands each operation of its Swagger client: the response of a refusal carries the status.

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { connectAri, type Ari, type AriEvent } from './client.ts';
+import { connectAri, plainEvents, type Ari, type AriEvent } from './client.ts';
 
 export type AriState = 'connecting' | 'up' | 'down' | 'stopped';
 
@@ -94,6 +94,7 @@ export class AriConnection {
       .then(async (ari) => {
         if (!mine()) return; // superseded before its event stream opened: nothing to close
         this.#ari = ari;
+        plainEvents(ari);
         ari.on('*', (event) => {
           if (mine()) this.#o.onEvent(event, ari);
         });

@@ -4,6 +4,7 @@ import type { CallLeg } from '../domain/call-leg.ts';
 import type { Agent } from '../domain/directory.ts';
 import type { CallRecorder, SipCredentialStore, Telephony } from '../domain/ports.ts';
 import type { CallSupervision } from '../domain/supervision.ts';
+import { allowOnlyEvents } from './app-events.ts';
 import type { AsteriskInstance } from './asterisk/process.ts';
 import { AsteriskSupervisor } from './asterisk/supervisor.ts';
 import { AriCallLegs, type CallEventSink } from './calls/call-legs.ts';
@@ -11,7 +12,7 @@ import { AriRecorder } from './calls/recordings.ts';
 import { reconcileCalls, releaseLostCalls } from './calls/reconcile.ts';
 import { reconcileSupervisions, releaseLostSupervisions } from './calls/reconcile-snoops.ts';
 import { AriSnoops, type SupervisionEventSink } from './calls/snoops.ts';
-import { refuseStranger } from './calls/strangers.ts';
+import { refuseStranger, STRANGER_EVENTS } from './calls/strangers.ts';
 import type { Ari, AriEvent } from './client.ts';
 import { AriConnection } from './connection.ts';
 import { AgentEndpoints } from './endpoints/agent-endpoints.ts';
@@ -64,6 +65,8 @@ export interface VoiceSinks {
 // Another adapter's share of the Stasis app (the SMS trunk's texts): it hears of every (re)connect,
 // before calls are reconciled, is offered every event first, and is told of a planned stop.
 export interface AriAppListener {
+  // The ARI event types handle() takes: the Stasis app is sent no other (see app-events.ts).
+  readonly events: readonly string[];
   connected(ari: Ari): Promise<void>;
   handle(event: AriEvent): boolean;
   stopping(ari: Ari): Promise<void>;
@@ -329,6 +332,8 @@ class AriVoice implements Voice {
   // After every (re)connect, before the connection counts as up: Asterisk may have restarted and lost
   // its memory objects and subscriptions, and calls may have ended while either side was away.
   private async rebuild(ari: Ari, sinks: VoiceSinks): Promise<void> {
+    const events = [...AriCallLegs.EVENTS, ...AriRecorder.EVENTS, ...AriSnoops.EVENTS, ...EndpointStates.EVENTS, ...STRANGER_EVENTS, ...this.#listeners.flatMap((l) => l.events)];
+    await allowOnlyEvents(ari, this.#config.ariApp, events);
     const agents = await this.#agents();
     await this.#endpoints.push(ari, agents);
     const restarted = await this.asteriskRestarted(ari);

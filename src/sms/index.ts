@@ -44,7 +44,7 @@ export function createSms(config: SmsConfig, logger: Logger, deps: { ari: AriApp
     connect(desk) {
       if (ari && trunk) {
         const onText = (text: TrunkText) => receiveTrunkText(desk, text, logger);
-        ari.listen({ connected: (a) => trunk.subscribe(a), handle: (event) => trunk.handle(event, onText), stopping: (a) => trunk.unsubscribe(a) });
+        ari.listen({ events: SmsTrunk.EVENTS, connected: (a) => trunk.subscribe(a), handle: (event) => trunk.handle(event, onText), stopping: (a) => trunk.unsubscribe(a) });
       }
       return smsWebhookRouter({ desk, secret: config.smsWebhookSecret });
     },

@@ -28,6 +28,7 @@ export interface OutgoingTrunkText {
 export type TrunkHealth = { state: 'up' | 'down' | 'connecting'; detail?: string };
 
 export class SmsTrunk {
+  static readonly EVENTS = ['TextMessageReceived'] as const; // what handle() takes
   readonly endpoint: string;
   readonly #app: string;
   readonly #logger: Logger;

@@ -18,6 +18,7 @@ export interface TestServer {
 export interface StartServerOptions {
   env?: Record<string, string>;
   dataDir?: string;
+  nodeArgs?: string[]; // added to npm start's node flags (e.g. --cpu-prof for a benchmark's profile)
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,7 +39,8 @@ process.on('exit', () => {
 
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'mcc-test-')));
-  const child = spawn(process.execPath, START_ARGS, {
+  const args = opts.nodeArgs ? [...START_ARGS.slice(0, -1), ...opts.nodeArgs, ...START_ARGS.slice(-1)] : START_ARGS;
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -31,7 +31,7 @@ t.test('built, not connected: calls fail saying Asterisk is not reachable, healt
   t.equal(voice.simulatedPhones, null, 'the simulated PSTN is the local Asterisk’s only');
   await voice.stop();
   t.same(voice.health(), { state: 'stopped' });
-  t.throws(() => voice.app!.listen({ connected: async () => undefined, handle: () => false, stopping: async () => undefined }), /before voice connects/);
+  t.throws(() => voice.app!.listen({ events: ['TextMessageReceived'], connected: async () => undefined, handle: () => false, stopping: async () => undefined }), /before voice connects/);
 });
 
 t.test('TELEPHONY=off: no port for the domain, health says why', async (t) => {

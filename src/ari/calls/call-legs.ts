@@ -44,6 +44,8 @@ export interface AriLeg {
 // Every channel carries INTERACTION_ID, SERVICE_ID, CALL_LEG_ID and CALL_LEG_ROLE, which is what lets a
 // restarted controller find its calls again (see reconcile.ts).
 export class AriCallLegs implements Telephony {
+  // The ARI events handle() acts on: the Stasis app is sent no other (see app-events.ts).
+  static readonly EVENTS = ['StasisStart', 'ChannelStateChange', 'ChannelDestroyed'] as const;
   readonly #o: CallLegsOptions;
   readonly #legs = new Map<string, AriLeg>();
   readonly #byChannel = new Map<string, { leg: AriLeg; role: Role }>();

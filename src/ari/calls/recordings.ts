@@ -19,6 +19,8 @@ export interface RecorderOptions {
 // leader needs to find it again. Paused is ARI's "mute" (Asterisk writes silence: the file keeps the
 // call's clock), never ARI's "pause" (which cuts the time out of the file).
 export class AriRecorder implements CallRecorder {
+  // The Stasis app's event types handle() takes (voice.ts asks Asterisk for these only).
+  static readonly EVENTS = ['RecordingFinished', 'RecordingFailed'] as const;
   readonly #o: RecorderOptions;
 
   constructor(opts: RecorderOptions) {

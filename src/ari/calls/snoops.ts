@@ -48,6 +48,8 @@ const SNOOP: Record<Exclude<SupervisionMode, 'barge'>, { spy: 'both'; whisper: '
 // Every channel is named after the supervision (channel-names.ts) and the phone carries the
 // interaction, call leg and supervision ids, so a restarted controller finds them (reconcile-snoops.ts).
 export class AriSnoops implements CallSupervision {
+  // The Stasis app's event types handle() takes (voice.ts asks Asterisk for these only).
+  static readonly EVENTS = ['StasisStart', 'ChannelDestroyed'] as const;
   readonly #o: SnoopsOptions;
   readonly #supervisions = new Map<string, AriSupervision>();
   readonly #byChannel = new Map<string, { sv: AriSupervision; role: 'phone' | 'snoop' }>();

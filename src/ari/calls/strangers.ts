@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Ari, AriEvent } from '../client.ts';
 import { isNotFound } from '../errors.ts';
 
+export const STRANGER_EVENTS = ['StasisStart'] as const;
+
 // Only the controller places calls. A channel that enters the Stasis app without being one of its
 // legs (an agent's phone dialling a number lands here through from-internal-agents, a call from the
 // carrier through from-trunk) is hung up at once: no SIP request can make Asterisk call anyone.

@@ -3,6 +3,7 @@ import type { Ari, AriEvent } from '../client.ts';
 // Which agent endpoints are registered, kept from ARI's EndpointStateChange events so that placing a
 // call asks Asterisk nothing first. Unknown (asked for) before the first connect and after a failure.
 export class EndpointStates {
+  static readonly EVENTS = ['EndpointStateChange'] as const;
   #states: Map<string, string> | null = null;
 
   // After every connect: the app subscribes to these endpoints, then reads their states once.
