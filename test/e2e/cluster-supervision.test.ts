@@ -37,7 +37,7 @@ t.test('a supervisor listening through the follower survives the leader', async 
     if (res.status !== 200) throw new Error(`${action}: ${res.status} ${html.slice(0, 200)}`);
   };
   const inMode = (mode: string) =>
-    eventually(mode, async () => ((await (await agentGet(supervisor, `/supervisor/interactions/${chat.id}/call`, { htmx: true })).text()).includes(`You: <span class="mode">${mode}`) ? true : undefined), 20_000);
+    eventually(mode, async () => ((await (await agentGet(supervisor, `/supervisor/interactions/${chat.id}`)).text()).includes(`You: <span class="mode">${mode}`) ? true : undefined), 20_000);
   const supervisorChannels = async () => (await ariGet<Array<{ id: string }>>(owned.ari, '/channels')).filter((c) => c.id.startsWith('sv-')).map((c) => c.id);
 
   await act('listen');
