@@ -42,6 +42,8 @@ t.test('a supervisor listening through the follower survives the leader', async 
 
   await act('listen');
   await inMode('listening');
+  // Listening is shown once the phone answered; its first packets from the bridge follow a moment later.
+  await eventually("the supervisor's phone receives", async () => (await supervisorPhone.rtp()) ?? undefined, 5000);
   await sipPhoneMediaFlows(t, supervisorPhone, "the supervisor's phone, joined through the follower");
 
   process.kill(a.pid, 'SIGKILL');
