@@ -21,6 +21,7 @@ t.test("the supervisor's controls over HTTP", async (t) => {
   for (const name of ['Listen', 'Whisper', 'Barge', 'Stop']) t.match(callPanel, new RegExp(`<button[^>]*disabled[^>]*>${name}</button>`), `${name} is in the call panel, disabled`);
   t.match(callPanel, /Listen: There is no call up in this chat\./, 'with the reason');
   t.match(html, /<script type="module" src="\/public\/supervisor-phone.js">/, "Monitor carries the supervisor's phone");
+  t.notMatch(html, /hx-trigger="every/, 'nothing polls: the controls are redrawn over the socket');
   const oldPage = await agentGet(admin, path('call'));
   t.equal(oldPage.status, 303, 'the former call page sends to Monitor');
   t.equal(oldPage.headers.get('location'), monitor);
