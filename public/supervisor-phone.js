@@ -1,4 +1,4 @@
-// The supervisor's browser phone on the call page: the same softphone as the agent's (it answers the
+// The supervisor's browser phone, on the Monitor page only (Listen rings it): the same softphone as the agent's (it answers the
 // controller's call by itself), unless the desktop's Phone setting says calls ring the desk phone.
 const state = document.getElementById('phone-state');
 const show = (text, kind) => {

@@ -37,11 +37,13 @@ t.test('a supervisor listening through the follower survives the leader', async 
     if (res.status !== 200) throw new Error(`${action}: ${res.status} ${html.slice(0, 200)}`);
   };
   const inMode = (mode: string) =>
-    eventually(mode, async () => ((await (await agentGet(supervisor, `/supervisor/interactions/${chat.id}/call`, { htmx: true })).text()).includes(`You: <span class="mode">${mode}`) ? true : undefined), 20_000);
+    eventually(mode, async () => ((await (await agentGet(supervisor, `/supervisor/interactions/${chat.id}`)).text()).includes(`You: <span class="mode">${mode}`) ? true : undefined), 20_000);
   const supervisorChannels = async () => (await ariGet<Array<{ id: string }>>(owned.ari, '/channels')).filter((c) => c.id.startsWith('sv-')).map((c) => c.id);
 
   await act('listen');
   await inMode('listening');
+  // Listening is shown once the phone answered; its first packets from the bridge follow a moment later.
+  await eventually("the supervisor's phone receives", async () => (await supervisorPhone.rtp()) ?? undefined, 5000);
   await sipPhoneMediaFlows(t, supervisorPhone, "the supervisor's phone, joined through the follower");
 
   process.kill(a.pid, 'SIGKILL');

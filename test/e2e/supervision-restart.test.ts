@@ -41,14 +41,15 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
   const chat = called.chat;
   let agent = called.agent;
 
-  const callPage = async (who: Awaited<ReturnType<typeof login>>) => (await agentGet(who, `/supervisor/interactions/${chat.id}/call`, { htmx: true })).text();
+  // Monitor, where the supervisor's controls say who is on the call.
+  const monitorPage = async (who: Awaited<ReturnType<typeof login>>) => (await agentGet(who, `/supervisor/interactions/${chat.id}`)).text();
   let supervisor = await login(started.server, 'agent1');
   const act = async (action: string) => {
     const res = await agentPost(supervisor, `/supervisor/interactions/${chat.id}/${action}`);
     const html = await res.text();
     if (res.status !== 200) throw new Error(`${action}: ${res.status} ${html.match(/role="alert">([^<]*)/)?.[1] ?? html.slice(0, 200)}`);
   };
-  const inMode = (text: string) => eventually(text, async () => ((await callPage(supervisor)).includes(`You: <span class="mode">${text}`) ? true : undefined), 20_000);
+  const inMode = (text: string) => eventually(text, async () => ((await monitorPage(supervisor)).includes(`You: <span class="mode">${text}`) ? true : undefined), 20_000);
   const supervisorChannels = async () => (await ariGet<Array<{ id: string }>>(ari, '/channels')).filter((c) => c.id.startsWith('sv-')).map((c) => c.id);
 
   // No phone of the supervisor's is registered yet: Listen says so, and nothing is left behind.
@@ -90,7 +91,7 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
     started.server = await startServer({ env: { ...env, OFFER_TIMEOUT_S: '120' }, dataDir });
     t.match(logEntries(started.server, 'supervisors reconciled with Asterisk')[0], { adopted: 0, ended: 1 }, 'the new controller found the supervisor gone');
     supervisor = await login(started.server, 'agent1');
-    t.notMatch(await callPage(supervisor), /You: /, 'the page no longer shows the supervisor on the call');
+    t.notMatch(await monitorPage(supervisor), /You: /, 'the page no longer shows the supervisor on the call');
     t.same(await supervisorChannels(), [], 'and nothing of it is left in Asterisk');
     await sipPhoneMediaFlows(t, customer, 'the customer, whose call went on');
     agent = await login(started.server, 'agent2');
@@ -104,8 +105,8 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
     const mark = supervisorPhone.events.length;
     await supervisorPhone.hangupAll();
     await supervisorPhone.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, mark);
-    await eventually('off the call', async () => (!(await callPage(supervisor)).includes('You: ') ? true : undefined), 10_000);
-    t.match(await (await agentGet(supervisor, `/supervisor/interactions/${chat.id}/call`)).text(), /Agent One: left the call \(the supervisor hung up\)/, 'the page says why');
+    await eventually('off the call', async () => (!(await monitorPage(supervisor)).includes('You: ') ? true : undefined), 10_000);
+    t.match(await monitorPage(supervisor), /Supervisor Agent One: left the call \(the supervisor hung up\)/, "Monitor's timeline says why");
     await eventually('nothing left in Asterisk', async () => ((await supervisorChannels()).length === 0 ? true : undefined), 5000);
     await sipPhoneMediaFlows(t, customer, 'the customer, whose call went on');
   });

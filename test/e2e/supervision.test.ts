@@ -35,12 +35,12 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
 
   await logInPage(supervisor, server.url, 'agent1');
   await supervisor.waitForURL(/\/desktop/);
-  // From the interaction's Monitor page, whose call panel leads to the controls.
+  // From the interaction's Monitor page: the controls are in its call panel, kept live over its socket.
   await supervisor.goto(`${server.url}/supervisor/interactions/${chat.id}`);
-  await supervisor.getByRole('link', { name: 'Listen, Whisper or Barge' }).click();
-  await supervisor.waitForURL(/\/call$/);
+  await supervisor.locator('#connection[data-state="open"]').waitFor();
   await supervisor.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
-  const controls = supervisor.locator('.supervisor-controls');
+  const callPanel = supervisor.getByRole('region', { name: 'Call' });
+  const controls = callPanel.locator('.supervisor-controls');
   t.ok(await supervisor.getByRole('button', { name: 'Whisper' }).isDisabled(), 'Whisper waits for Listen');
   t.match(await controls.locator('.reason').first().textContent(), /Listen first/, 'with its reason');
 
@@ -102,18 +102,22 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
   await hears(agent, 'Stop: the agent', { hears: [C], not: [S] });
   await hears(customer, 'Stop: the customer', { hears: [A], not: [S] });
   t.notOk((await ariGet<Array<{ id: string }>>(ari, '/channels')).some((c) => c.id.startsWith('sv-')), 'no channel of the supervisor is left');
-  const log = await supervisor.locator('.supervision-log li').allTextContents();
-  t.match(log.join('\n'), /Agent One: calling.*\n.*Agent One: listening\n.*whispering.*\n.*talking with agent and customer\n.*listening\n.*Agent One: left the call \(stopped by the supervisor\)/, 'the page lists every join, mode change and leave', { log });
+  const timeline = supervisor.getByRole('region', { name: 'Timeline' }).locator('.entry-supervision');
+  await timeline.getByText('Supervisor Agent One: left the call (stopped by the supervisor)').waitFor();
+  const log = await timeline.locator('.milestone').allTextContents();
+  t.match(log.join('\n'), /Agent One: calling.*\n.*Agent One: listening\n.*whispering.*\n.*talking with agent and customer\n.*listening\n.*Agent One: left the call \(stopped by the supervisor\)/, "Monitor's timeline lists every join, mode change and leave, live", { log });
+  t.equal(await supervisor.getByRole('button', { name: /^(Send|Release call|Hold|Mute|Accept)$/ }).count(), 0, 'nothing on Monitor acts on the interaction itself');
 
   // An agent gets 403 on every supervisor action; the customer sees nothing of it.
   const refusedToAgent = await agent.evaluate(async (id) => {
     const csrf = document.querySelector('meta[name=csrf-token]')!.getAttribute('content')!;
     const statuses = [];
     for (const action of ['listen', 'whisper', 'barge', 'stop']) statuses.push((await fetch(`/supervisor/interactions/${id}/${action}`, { method: 'POST', headers: { 'x-csrf-token': csrf } })).status);
+    statuses.push((await fetch(`/supervisor/interactions/${id}`)).status);
     statuses.push((await fetch(`/supervisor/interactions/${id}/call`)).status);
     return statuses;
   }, chat.id);
-  t.same(refusedToAgent, [403, 403, 403, 403, 403], 'agents get 403 on every supervisor page and action');
+  t.same(refusedToAgent, [403, 403, 403, 403, 403, 403], 'agents get 403 on every supervisor page and action');
   const seenByCustomer = (await (await fetch(`${server.url}/api/v1/chats/${chat.id}/messages`, { headers: { authorization: `Bearer ${chat.token}` } })).json()) as { messages: Array<{ kind?: string; text?: string }> };
   t.notMatch(JSON.stringify(seenByCustomer), /supervis/i, "the customer's timeline shows no supervision");
 
@@ -122,7 +126,7 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
   await controls.getByText('You: listening').waitFor({ timeout: 20_000 });
   await agent.getByRole('button', { name: 'Release call' }).click();
   await panel.locator('.call-state.call-released').waitFor();
-  await supervisor.locator('.call-state.call-released').waitFor();
+  await callPanel.getByText('No call in progress.').waitFor();
   await supervisor.waitForFunction(() => !(window as unknown as { softphone: { session: unknown } }).softphone.session);
   t.match(await controls.locator('.reason').first().textContent(), /The call has ended/, 'Listen is refused with the reason');
   const afterEnd = await supervisor.evaluate(async (id) => {
@@ -139,7 +143,7 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
   await controls.getByText('You: listening').waitFor({ timeout: 20_000 });
   const { ari: health } = (await (await fetch(`${server.url}/healthz`)).json()) as { ari: { asteriskPid: number } };
   process.kill(health.asteriskPid, 'SIGKILL');
-  await supervisor.locator('.call-state.call-released').waitFor({ timeout: 20_000 });
+  await callPanel.getByText('No call in progress.').waitFor({ timeout: 20_000 });
   t.equal(await controls.getByText('You:').count(), 0, 'the supervisor is off the call');
   const history = await agent.evaluate(async (id) => (await fetch(`/desktop/history/${id}`)).text(), chat.id);
   t.match(history, /Supervisor Agent One: left the call \(lost when Asterisk stopped\)/, 'the history says why the supervisor left');

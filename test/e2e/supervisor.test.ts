@@ -36,7 +36,8 @@ t.test('a supervisor sees a new chat appear on the floor and follows its timelin
   await row.getByRole('link', { name: 'Monitor', exact: true }).click();
   await supervisor.locator('#connection[data-state="open"]').waitFor();
   await supervisor.getByText('Agent Two accepted the chat').waitFor();
-  t.equal(await supervisor.getByRole('button').count(), 0, 'Monitor has no button');
+  t.same(await supervisor.getByRole('button').allTextContents(), ['Listen', 'Whisper', 'Barge', 'Stop'], "Monitor's only buttons: the supervisor's own, in the call panel");
+  t.equal(await supervisor.getByRole('region', { name: 'Call' }).getByRole('button', { disabled: true }).count(), 4, 'disabled while no call is up');
   t.equal(await supervisor.getByRole('textbox').count(), 0, 'nor a box to type in');
   await supervisor.getByRole('region', { name: 'Call' }).getByText('No call in progress.').waitFor();
 

@@ -11,13 +11,10 @@ export interface Agent {
   baseUrl: string;
 }
 
-/** Every state-changing desktop request as htmx sends it: the session cookie, the CSRF header, HX-Request. */
-export async function agentPost(agent: Agent, path: string, form: Record<string, string> = {}, opts: { csrf?: string | null } = {}): Promise<Response> {
-  const headers: Record<string, string> = {
-    cookie: agent.cookie,
-    'content-type': 'application/x-www-form-urlencoded',
-    'hx-request': 'true',
-  };
+/** Every state-changing desktop request as htmx sends it: the session cookie, the CSRF header, HX-Request (unless `htmx: false`). */
+export async function agentPost(agent: Agent, path: string, form: Record<string, string> = {}, opts: { csrf?: string | null; htmx?: boolean } = {}): Promise<Response> {
+  const headers: Record<string, string> = { cookie: agent.cookie, 'content-type': 'application/x-www-form-urlencoded' };
+  if (opts.htmx !== false) headers['hx-request'] = 'true';
   const csrf = opts.csrf === undefined ? agent.csrf : opts.csrf;
   if (csrf !== null) headers['x-csrf-token'] = csrf;
   return fetch(new URL(path, agent.baseUrl), { method: 'POST', headers, body: new URLSearchParams(form).toString(), redirect: 'manual' });

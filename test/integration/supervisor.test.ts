@@ -28,7 +28,7 @@ t.test('agents get 403 on every supervisor page, action and on its socket; super
   const chat = await acceptedChat(t, api, agent1);
   const paths = ['/supervisor', `/supervisor/interactions/${chat.id}`, `/supervisor/attachments/${chat.id}/x`, '/supervisor/nothing-here'];
   for (const path of paths) t.equal((await page(agent2, path)).status, 403, `agent: GET ${path}`);
-  // Actions to come (Listen, Whisper, Barge, Stop) sit under the same gate.
+  // Listen, Whisper, Barge, Stop (Monitor's call panel) sit under the same gate.
   for (const action of ['listen', 'whisper', 'barge', 'stop']) {
     const res = await agentPost(agent2, `/supervisor/interactions/${chat.id}/${action}`);
     t.equal(res.status, 403, `agent: POST ${action}`);
@@ -113,7 +113,11 @@ t.test('Monitor: the timeline read-only and live, the customer text inert, photo
   t.match(html, 'data-lat="48.1"', 'the map');
   t.match(html, /Agent One accepted the chat/);
   t.match(html, /id="supervisor-call-[^"]+" class="supervisor-call" aria-label="Call"[\s\S]*No call in progress/, 'the call panel');
-  for (const control of ['hx-post', '<form', '<textarea', 'Disconnect chat', 'End session', 'Accept', 'Send']) t.notMatch(html, control, `no control that acts: ${control}`);
+  // The supervisor's own Listen / Whisper / Barge / Stop sit in the call panel; nothing acts on the interaction.
+  const buttons = [...html.matchAll(/<button[^>]*hx-post="([^"]+)"[^>]*>([^<]*)<\/button>/g)].map((m) => `${m[2]} ${m[1]}`);
+  t.same(buttons, ['Listen', 'Whisper', 'Barge', 'Stop'].map((name) => `${name} /supervisor/interactions/${chat.id}/${name.toLowerCase()}`), 'the only buttons: the supervision controls');
+  t.equal([...html.matchAll(/hx-post/g)].length, 4, 'and no other post');
+  for (const control of ['<form', '<textarea', 'Disconnect chat', 'End session', 'Accept', 'Send', 'Release call']) t.notMatch(html, control, `no control that acts: ${control}`);
   const photo = html.match(/src="(\/supervisor\/attachments\/[^"]+)"/)?.[1];
   t.ok(photo, 'the photo, from the supervisor path');
   const img = await agentGet(supervisor, photo!);
@@ -126,6 +130,8 @@ t.test('Monitor: the timeline read-only and live, the customer text inert, photo
   const probe = await floorSocket(supervisor, '');
   t.teardown(() => probe.close());
   probe.send({ type: 'sync', interaction: chat.id, after: lastSeq });
+  const panel = await probe.waitFor((f) => f.includes(`id="supervisor-call-${chat.id}"`), 'the call panel, as it is now');
+  t.match(panel, new RegExp(`id="supervisor-controls-${chat.id}"[\\s\\S]*<button[^>]*disabled[^>]*>Listen</button>`), 'with the controls');
   await api.say(chat, 'live <u>line</u>');
   const frame = await probe.waitFor((f) => f.includes('live &lt;u&gt;line&lt;/u&gt;'), 'the new message, escaped');
   t.match(frame, `hx-swap-oob="beforeend:#messages-${chat.id}"`, 'appended to the timeline');

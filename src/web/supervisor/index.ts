@@ -25,7 +25,7 @@ export function supervisorRouter(opts: { admin: Administration; center: ContactC
 
   router.get('/supervisor/interactions/:id', async (req, res) => {
     const rec = await presenter.interaction(String(req.params.id));
-    res.type('html').send(presenter.render('supervisor/monitor', { csrf: req.agentSession!.csrfToken, ...(await presenter.monitorView(rec)) }));
+    res.type('html').send(presenter.render('supervisor/monitor', { csrf: req.agentSession!.csrfToken, ...(await presenter.monitorView(rec, req.agentSession!.agentId)) }));
   });
 
   router.get('/supervisor/attachments/:interactionId/:attachmentId', async (req, res) => {

@@ -8,7 +8,9 @@ import { notFound } from '../../domain/errors.ts';
 import type { Floor, FloorRow } from '../../domain/floor.ts';
 import { liveLeg, type InteractionRecord, type InteractionState } from '../../domain/interaction.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
+import type { SupervisionDesk } from '../../domain/supervision-desk.ts';
 import type { DesktopPresenter } from '../desktop/presenter.ts';
+import { controlsView } from './controls-view.ts';
 import { wallboardView } from './wallboard-view.ts';
 
 // The live list shows this many rows at most (waiting chats first, oldest first): the figures and the
@@ -40,13 +42,15 @@ export class SupervisorPresenter {
   readonly #admin: Administration;
   readonly #desk: DesktopPresenter;
   readonly #closure: Closure;
+  readonly #supervision: SupervisionDesk | undefined;
 
-  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter; closure: Closure }) {
+  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter; closure: Closure; supervision?: SupervisionDesk }) {
     this.#floor = deps.floor;
     this.#center = deps.center;
     this.#admin = deps.admin;
     this.#desk = deps.desk;
     this.#closure = deps.closure;
+    this.#supervision = deps.supervision;
   }
 
   render(name: string, data: object): string {
@@ -117,10 +121,11 @@ export class SupervisorPresenter {
     return rec;
   }
 
-  // One interaction, read-only: its whole timeline (offers too), its context and its call.
-  async monitorView(rec: InteractionRecord) {
+  // One interaction, read-only: its whole timeline (offers too), its context and its call, with the
+  // supervisor's own controls on the call.
+  async monitorView(rec: InteractionRecord, supervisorId: string) {
     const entries = await this.entries(rec, await this.#center.timeline(rec.id, 0));
-    return { ...(await this.statusView(rec)), context: rec.context, tileUrl: this.#desk.tileUrl, entries, call: await this.callView(rec) };
+    return { ...(await this.statusView(rec)), context: rec.context, tileUrl: this.#desk.tileUrl, entries, call: await this.callView(rec, supervisorId) };
   }
 
   async statusView(rec: InteractionRecord) {
@@ -135,8 +140,9 @@ export class SupervisorPresenter {
   }
 
   // What views/supervisor/call-panel.eta is given: the interaction id and its live call leg (null
-  // when no call is up), with who is on it.
-  async callView(rec: InteractionRecord) {
+  // when no call is up), with who is on it, and this supervisor's Listen / Whisper / Barge / Stop
+  // (null where calls cannot be supervised at all).
+  async callView(rec: InteractionRecord, supervisorId: string) {
     const leg = liveLeg(rec) ?? null;
     return {
       interactionId: rec.id,
@@ -144,6 +150,7 @@ export class SupervisorPresenter {
       stateLabel: leg ? CALL_LABEL[leg.state] : null,
       agentName: leg ? await this.#desk.agentName(leg.agentId) : null,
       customerName: rec.customer.name,
+      controls: this.#supervision ? await controlsView(this.#center, this.#supervision, rec, supervisorId) : null,
     };
   }
 
@@ -153,10 +160,11 @@ export class SupervisorPresenter {
     return views.map((e) => (e.url ? { ...e, url: e.url.replace(/^\/desktop\//, '/supervisor/') } : e));
   }
 
-  async monitorFragments(rec: InteractionRecord, parts: { status?: boolean; call?: boolean; context?: boolean }): Promise<string> {
+  // The parts of one supervisor's Monitor page that changed (the call panel holds their own controls).
+  async monitorFragments(rec: InteractionRecord, parts: { status?: boolean; call?: boolean; context?: boolean }, supervisorId: string): Promise<string> {
     let html = '';
     if (parts.status) html += this.render('supervisor/monitor-status', { ...(await this.statusView(rec)), oob: true });
-    if (parts.call) html += this.render('supervisor/call-panel', { ...(await this.callView(rec)), oob: true });
+    if (parts.call) html += this.render('supervisor/call-panel', { ...(await this.callView(rec, supervisorId)), oob: true });
     if (parts.context) html += this.render('partials/context', { id: rec.id, context: rec.context, tileUrl: this.#desk.tileUrl, oob: true });
     return html;
   }

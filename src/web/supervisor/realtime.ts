@@ -13,7 +13,8 @@ import type { SupervisorPresenter } from './presenter.ts';
 // The supervisor pages' WebSocket (/supervisor/ws), for supervisors and admins only. With
 // `?view=floor` (the floor page) it gets the floor's three parts whenever they change; a Monitor page
 // sends `{"type":"sync","interaction":id,"after":seq}` as the desktop does and gets that interaction's
-// timeline after seq, each entry once, and its status, call and context as they change.
+// timeline after seq, each entry once, and its status, call (with this supervisor's Listen / Whisper /
+// Barge / Stop) and context as they change.
 export class SupervisionSockets {
   readonly #admin: Administration;
   readonly #center: ContactCenter;
@@ -76,11 +77,11 @@ export class SupervisionSockets {
         const onEvent = (event: DomainEvent) => {
           if (event.type === 'entry_appended') feed!.push(event.entry);
           const parts = partsChangedBy(event);
-          if (parts && 'interaction' in event) outbox.push(allowed(() => this.#presenter.monitorFragments(event.interaction, parts)));
+          if (parts && 'interaction' in event) outbox.push(allowed(() => this.#presenter.monitorFragments(event.interaction, parts, agentId)));
         };
         stops.push(this.#hub.onInteraction(rec.id, onEvent));
         // A page that was away may show the call and state as they were then.
-        outbox.push(this.#presenter.monitorFragments(rec, { status: true, call: true, context: true }));
+        outbox.push(this.#presenter.monitorFragments(rec, { status: true, call: true, context: true }, agentId));
       }
       feed.restartAfter(afterSeq);
     };
@@ -107,11 +108,12 @@ const MONITORS_PER_SOCKET = 20;
 // A WebSocket close code of the application range: "this page is not yours to see any more".
 export const NOT_ALLOWED = 4403;
 
-// Which parts of a Monitor page an event redraws (entries are the feed's).
+// Which parts of a Monitor page an event redraws (entries are the feed's). A supervisor joining,
+// changing mode or leaving redraws the call panel, whose controls say who is on the call.
 function partsChangedBy(event: DomainEvent): { status?: boolean; call?: boolean; context?: boolean } | null {
   if (event.type === 'interaction_changed') return { status: true, call: true };
   if (event.type !== 'entry_appended') return null;
-  if (event.entry.kind === 'call') return { call: true };
+  if (event.entry.kind === 'call' || event.entry.kind === 'supervision') return { call: true };
   if (event.entry.kind === 'context') return { context: true };
   return null;
 }
