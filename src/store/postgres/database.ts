@@ -29,7 +29,10 @@ const types = {
 // Connects to DATABASE_URL and migrates the schema. `onIdleError` hears of a pooled connection that
 // broke while idle (the database restarted, the network dropped): the pool replaces it at its next use.
 export async function openPostgres(url: string, onIdleError: (err: Error) => void): Promise<PostgresDatabase> {
-  const pool = new pg.Pool({ connectionString: url, types, connectionTimeoutMillis: 5000, application_name: 'mobile-contact-center' });
+  // jit off: the store runs short statements only, and the planner's cost of a batched read grows with
+  // its guess of the rows per chat until it crosses jit_above_cost; compiling then took 250 ms for a
+  // read that runs in 20 (docs/cluster.md).
+  const pool = new pg.Pool({ connectionString: url, types, connectionTimeoutMillis: 5000, application_name: 'mobile-contact-center', options: '-c jit=off' });
   pool.on('error', onIdleError);
   try {
     await migrate(pool);

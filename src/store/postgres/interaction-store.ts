@@ -24,6 +24,16 @@ const INSERT_ENTRIES = `INSERT INTO timeline (${COLUMNS})
   ON CONFLICT (interaction_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
   RETURNING interaction_id, seq`;
 
+// The batched reads: one index lookup per key, whatever the size of the timeline. OFFSET 0 keeps each
+// LATERAL subquery a subquery: without it PostgreSQL flattens it into a plain join, and it planned the
+// new-entries read as a hash join over a sequential scan of the whole timeline (it guesses a third of
+// a chat's entries lie after `seq > k.after_seq`), so every catch-up read grew with every message ever
+// stored: 10 ms at 37k rows, 140 ms at 280k (bench:chat --cluster, docs/cluster.md).
+export const BY_CLIENT_ID = `SELECT t.* FROM unnest($1::text[], $2::text[]) AS k(interaction_id, client_id)
+  CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND client_id = k.client_id OFFSET 0) t`;
+export const ENTRIES_AFTER = `SELECT k.n, t.* FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS k(interaction_id, after_seq, n)
+  CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND seq > k.after_seq OFFSET 0) t ORDER BY k.n, t.seq`;
+
 // Messages (entries that change nothing on their interaction) of one commit batch, in one statement.
 const appendEntries: BulkInsert = {
   async insert(query: Query, rows: ReadonlyArray<readonly unknown[]>): Promise<boolean[]> {
@@ -37,12 +47,9 @@ const appendEntries: BulkInsert = {
 export class PgInteractionStore extends PgStore implements InteractionStore {
   // The reads of the hot paths, each batched (read-batcher.ts): a customer send looks its client id up
   // first (TimelineWriter.appendOnce); a follower reads each touched chat's new entries, then its row.
-  // LATERAL: each key is an index lookup, as its own query was; a plain join may be planned as a hash
-  // join over the whole timeline, slower with every message stored.
   readonly #byClientId = new ReadBatcher<{ interactionId: string; clientId: string }, TimelineEntry | undefined>(async (keys) => {
     const rows = await this.all(
-      `SELECT t.* FROM unnest($1::text[], $2::text[]) AS k(interaction_id, client_id)
-       CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND client_id = k.client_id) t`,
+      BY_CLIENT_ID,
       toEntry,
       keys.map((k) => k.interactionId),
       keys.map((k) => k.clientId),
@@ -53,8 +60,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
 
   readonly #entriesAfter = new ReadBatcher<{ interactionId: string; afterSeq: number }, TimelineEntry[]>(async (keys) => {
     const rows = await this.all(
-      `SELECT k.n, t.* FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS k(interaction_id, after_seq, n)
-       CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND seq > k.after_seq) t ORDER BY k.n, t.seq`,
+      ENTRIES_AFTER,
       (row) => ({ n: Number(row.n), entry: toEntry(row) }),
       keys.map((k) => k.interactionId),
       keys.map((k) => k.afterSeq),
