@@ -91,7 +91,7 @@ export interface Rig {
 // numberOf(i), which also gets a registered, answering phone.
 // The phones' voice is SIPp's rtp_stream, or with rtp 'pcap' its play_pcap_audio (bench/sipp/).
 // With `profileDir`, the server writes a V8 CPU profile (.cpuprofile) there when it stops.
-export async function startRig(opts: { agents: number; numberOf: (i: number) => string; rtp: 'stream' | 'pcap'; profileDir?: string }): Promise<Rig> {
+export async function startRig(opts: { agents: number; numberOf: (i: number) => string; rtp: 'stream' | 'pcap'; profileDir?: string; deskPcma?: boolean }): Promise<Rig> {
   const cleanups: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error('cleanup failed:', err));
@@ -125,13 +125,13 @@ export async function startRig(opts: { agents: number; numberOf: (i: number) => 
     cleanups.push(() => removeDir(sippDir));
     const audio = join(sippDir, opts.rtp === 'pcap' ? 'tone.pcap' : 'tone.ulaw');
     await writePcmu(audio, opts.rtp, AUDIO_SECONDS);
-    const phones = async (name: string, accounts: Array<{ user: string; password: string }>) => {
-      const started = await SippPhones.start({ name, dir: sippDir, accounts, asteriskSipPort: asterisk.sipUdpPort, rtp: opts.rtp, audio, audioMs: AUDIO_SECONDS * 1000, maxSeconds: PHONES_MAX_SECONDS });
+    const phones = async (name: string, accounts: Array<{ user: string; password: string }>, pcma = false) => {
+      const started = await SippPhones.start({ name, dir: sippDir, accounts, asteriskSipPort: asterisk.sipUdpPort, rtp: opts.rtp, audio, audioMs: AUDIO_SECONDS * 1000, maxSeconds: PHONES_MAX_SECONDS, pcma });
       cleanups.push(() => started.stop());
       return started;
     };
     const deskPasswords = await inBatches(ids, (id) => deskPasswordOf(server, id));
-    const deskPhones = await phones('desk', ids.map((id, i) => ({ user: `${id}-desk`, password: deskPasswords[i]! })));
+    const deskPhones = await phones('desk', ids.map((id, i) => ({ user: `${id}-desk`, password: deskPasswords[i]! })), opts.deskPcma);
     const lines = await inBatches(ids, (_, i) => ensureSimulatedPhone(ari, opts.numberOf(i), 'sip'));
     const customerPhones = await phones('customers', lines.map((l) => ({ user: l.username, password: l.password })));
 
@@ -186,6 +186,10 @@ async function benchConfig(runtimeDir: string): Promise<string> {
       if (!/^maxcalls\s*=/m.test(text)) throw new Error('asterisk.conf has no maxcalls line to lift');
       text = text.replace(/^maxcalls\s*=.*$/m, `maxcalls = ${BENCH_MAXCALLS}`);
     }
+    // bench:calls --record's cost probe (calls-recording-cost.ts): the dialplan's MixMonitor, beside
+    // ARI's recordings, for comparison only (the controller has no clean way to start it over ARI).
+    if (name === 'modules.conf') text += '\nload => app_mixmonitor.so\n';
+    if (name === 'extensions.conf') text += `\n[bench-dialplan-mixmonitor]\nexten => _+Z!,1,MixMonitor(bench-mix-\${UNIQUEID}.wav)\n same => n,Dial(PJSIP/\${EXTEN}@trunk,30)\n same => n,Hangup()\n`;
     await writeFile(join(dir, name), text);
   }
   return dir;

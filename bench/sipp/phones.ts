@@ -69,7 +69,7 @@ export class SippPhones {
 
   // `dir` is the bench's scratch folder (scenarios, accounts, statistics); `audio` the file the phones
   // play (bench/sipp/pcmu.ts): a pcap for `rtp: 'pcap'`, raw mu-law for 'stream', `audioMs` long.
-  static async start(opts: { name: string; dir: string; accounts: SippAccount[]; asteriskSipPort: number; rtp: 'stream' | 'pcap'; audio: string; audioMs: number; maxSeconds: number }): Promise<SippPhones> {
+  static async start(opts: { name: string; dir: string; accounts: SippAccount[]; asteriskSipPort: number; rtp: 'stream' | 'pcap'; audio: string; audioMs: number; maxSeconds: number; pcma?: boolean }): Promise<SippPhones> {
     const { name, dir } = opts;
     const sipPort = await freeUdpPorts(1);
     const mediaPort = await freeUdpPorts(4); // SIPp takes the media port and the one 2 above
@@ -92,7 +92,10 @@ export class SippPhones {
 
     const scenario = join(dir, `${name}-phone.xml`);
     const template = await readFile(join(HERE, `phone-${opts.rtp}.xml`), 'utf8');
-    await writeFile(scenario, template.replaceAll('@AUDIO@', opts.audio).replaceAll('@AUDIO_MS@', String(opts.audioMs)));
+    // pcma: the phone answers in G.711 a-law (payload type 8), so a call to a PCMU phone is transcoded.
+    // The mu-law bytes are sent as they are: the same packets, another codec (the CPU is what counts).
+    const codec = (text: string) => (opts.pcma ? text.replace('RTP/AVP 0', 'RTP/AVP 8').replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:8 PCMA/8000').replace('@AUDIO@,-1,0"', '@AUDIO@,-1,8"') : text);
+    await writeFile(scenario, codec(template).replaceAll('@AUDIO@', opts.audio).replaceAll('@AUDIO_MS@', String(opts.audioMs)));
     const statFile = join(dir, `${name}-stat.csv`);
     const uas = run(
       // The watchdog would end SIPp after 120 late timer runs: a saturated machine (a finding of the bench) must not.
