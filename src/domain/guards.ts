@@ -1,5 +1,8 @@
 import { CALL_LEG_STATES, MUTE_STATES } from './call-leg.ts';
-import { conflict, forbidden, unavailable, type DomainError } from './errors.ts';
+import type { AgentState } from './agent-presence.ts';
+import type { Service } from './directory.ts';
+import { conflict, forbidden, notFound, unavailable, type DomainError } from './errors.ts';
+import { isInProgress, type HandoffTarget } from './handoff.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
 import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
@@ -148,6 +151,58 @@ const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
   // SIP credentials for the customer's own phone (the simulated PSTN's, or the socket to it).
   use_phone: all(open, calling),
 };
+
+// ---- handoffs (handoff.ts, handoff-desk.ts) --------------------------------------------------
+
+export type HandoffAction = 'transfer' | 'accept_transfer' | 'cancel_transfer';
+
+const noHandoffYet: Guard = ({ rec }) => (isInProgress(rec.handoff) ? conflict('handoff_in_progress', 'A transfer is already in progress in this chat.') : null);
+const callNotBeingPlaced: Guard = ({ rec }) => {
+  const leg = liveLeg(rec);
+  return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
+};
+// Until a live call can be moved with the chat, it is refused whole rather than half-moved.
+const noLiveCall: Guard = ({ rec }) => (liveLeg(rec) ? conflict('call_in_progress', 'Release the call first: a live call cannot be transferred yet.') : null);
+const transferInProgress: Guard = ({ rec }) => (isInProgress(rec.handoff) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
+const transferOfferedToYou: Guard = ({ rec, agentId }) =>
+  isInProgress(rec.handoff) && rec.handoff.toAgentId === agentId ? null : forbidden('not_offered_to_you', 'This chat is not offered to you.');
+const transferFromYou: Guard = ({ rec, agentId }) =>
+  rec.handoff?.fromAgentId === agentId ? null : forbidden('not_your_transfer', 'Only the agent who started this transfer can cancel it.');
+
+const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
+  transfer: all(handling, noHandoffYet, noVideoRunning, callNotBeingPlaced, noLiveCall),
+  accept_transfer: all(open, transferInProgress, transferOfferedToYou),
+  cancel_transfer: all(open, transferInProgress, transferFromYou),
+};
+
+export function handoffActions(rec: InteractionRecord, agentId: string, media: MediaCapabilities): Record<HandoffAction, Verdict> {
+  return verdicts(HANDOFF_GUARDS, { rec, agentId, media });
+}
+
+export function assertHandoffMay(action: HandoffAction, rec: InteractionRecord, agentId: string, media: MediaCapabilities): void {
+  const refusal = HANDOFF_GUARDS[action]({ rec, agentId, media });
+  if (refusal) throw refusal;
+}
+
+// Who a transfer may go to, once the desk has looked the target up: `agent` is the target agent
+// (or, for a service, the Ready agent routing chose), undefined when there is none.
+export interface TransferTargetScene {
+  fromAgentId: string;
+  target: HandoffTarget;
+  agent: AgentState | undefined;
+  service?: Service;
+}
+
+export function transferTargetRefusal({ fromAgentId, target, agent, service }: TransferTargetScene): Verdict {
+  if (target.kind === 'agent') {
+    if (target.agentId === fromAgentId) return conflict('transfer_to_self', 'You are handling this chat: transfer it to another agent or a service.');
+    if (!agent) return notFound('unknown_agent', 'No such agent.');
+    return agent.presence === 'ready' ? null : conflict('agent_not_ready', 'This agent is not Ready: transfer to a Ready agent or a service.');
+  }
+  if (!service) return notFound('unknown_service', `No service "${target.serviceId}".`);
+  if (service.disabled) return conflict('service_disabled', `${service.name} is not taking chats at the moment.`);
+  return agent ? null : conflict('no_agent_ready', `No other agent of ${service.name} is Ready to take this chat.`);
+}
 
 // ---- supervisors ------------------------------------------------------------------------------
 
