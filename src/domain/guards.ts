@@ -2,7 +2,7 @@ import { CALL_LEG_STATES, MUTE_STATES } from './call-leg.ts';
 import type { AgentState } from './agent-presence.ts';
 import type { Service } from './directory.ts';
 import { conflict, forbidden, notFound, unavailable, type DomainError } from './errors.ts';
-import { isInProgress, type HandoffTarget } from './handoff.ts';
+import type { HandoffTarget } from './handoff.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
 import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
@@ -120,10 +120,17 @@ const videoAccepts =
 const videoRunning: Guard = ({ rec, media }) =>
   rec.video?.state === 'active' && media.videoConfigured ? null : conflict('video_not_active', 'Video is not running in this chat.');
 
+// An active interaction offered to someone is being transferred to them (routing offers only queued
+// ones): told by what is stored, so every node of a cluster reads it the same way.
+export function transferOfferedTo(rec: InteractionRecord): string | null {
+  return rec.state === 'active' ? rec.offeredTo : null;
+}
+
+const noTransferYet: Guard = ({ rec }) => (transferOfferedTo(rec) ? conflict('handoff_in_progress', 'A transfer is already in progress in this chat.') : null);
 const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   accept: all<Scene>(open, offeredToYou),
   post_message: handling,
-  call: all(handling, calling, telephonyUp, noCallYet),
+  call: all(handling, noTransferYet, calling, telephonyUp, noCallYet),
   release_call: all(handling, noVideoRunning, callUp, calling),
   hold: all(handling, callUp, legAccepts('hold'), calling, telephonyUp),
   unhold: all(handling, callUp, legAccepts('unhold'), calling, telephonyUp),
@@ -131,7 +138,7 @@ const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   unmute: all(handling, callUp, micAccepts('unmute'), calling, telephonyUp),
   pause_recording: all(handling, callUp, recordingAccepts('pause'), calling, telephonyUp),
   resume_recording: all(handling, callUp, recordingAccepts('resume'), calling, telephonyUp),
-  allow_video: all(handling, videoAccepts('allow'), rooms),
+  allow_video: all(handling, noTransferYet, videoAccepts('allow'), rooms),
   decline_video: all(handling, videoAccepts('decline')),
   video_signal: all(handling, videoRunning),
   disconnect_chat: all(handling, callReleased, noVideoRunning),
@@ -156,23 +163,20 @@ const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
 
 export type HandoffAction = 'transfer' | 'accept_transfer' | 'cancel_transfer';
 
-const noHandoffYet: Guard = ({ rec }) => (isInProgress(rec.handoff) ? conflict('handoff_in_progress', 'A transfer is already in progress in this chat.') : null);
 const callNotBeingPlaced: Guard = ({ rec }) => {
   const leg = liveLeg(rec);
   return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
 };
 // Until a live call can be moved with the chat, it is refused whole rather than half-moved.
 const noLiveCall: Guard = ({ rec }) => (liveLeg(rec) ? conflict('call_in_progress', 'Release the call first: a live call cannot be transferred yet.') : null);
-const transferInProgress: Guard = ({ rec }) => (isInProgress(rec.handoff) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
-const transferOfferedToYou: Guard = ({ rec, agentId }) =>
-  isInProgress(rec.handoff) && rec.handoff.toAgentId === agentId ? null : forbidden('not_offered_to_you', 'This chat is not offered to you.');
-const transferFromYou: Guard = ({ rec, agentId }) =>
-  rec.handoff?.fromAgentId === agentId ? null : forbidden('not_your_transfer', 'Only the agent who started this transfer can cancel it.');
+const transferInProgress: Guard = ({ rec }) => (transferOfferedTo(rec) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
+const transferOfferedToYou: Guard = ({ rec, agentId }) => (transferOfferedTo(rec) === agentId ? null : forbidden('not_offered_to_you', 'This chat is not offered to you.'));
 
 const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
-  transfer: all(handling, noHandoffYet, noVideoRunning, callNotBeingPlaced, noLiveCall),
+  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, noLiveCall),
   accept_transfer: all(open, transferInProgress, transferOfferedToYou),
-  cancel_transfer: all(open, transferInProgress, transferFromYou),
+  // The agent handling the chat is the one who started its transfer.
+  cancel_transfer: all(handling, transferInProgress),
 };
 
 export function handoffActions(rec: InteractionRecord, agentId: string, media: MediaCapabilities): Record<HandoffAction, Verdict> {

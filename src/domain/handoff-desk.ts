@@ -2,7 +2,7 @@ import type { AgentState } from './agent-presence.ts';
 import type { Directory, Clock, Timers } from './ports.ts';
 import type { DomainEvent, DomainEvents } from './events.ts';
 import { invalid } from './errors.ts';
-import { assertHandoffMay, transferTargetRefusal, type MediaCapabilities } from './guards.ts';
+import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type MediaCapabilities } from './guards.ts';
 import { applyHandoffEvent, HANDOFF_NOTE_MAX, HANDOFF_START, isInProgress, type Handoff, type HandoffEvent, type HandoffTarget } from './handoff.ts';
 import type { InteractionRecord, Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
@@ -51,6 +51,7 @@ export class HandoffDesk {
     const target = parseTarget(form.to);
     const note = parseNote(form.note);
     const service = target.kind === 'service' ? await this.#d.directory.getService(target.serviceId) : undefined;
+    const names = new Map((await this.#d.directory.listAgents()).map((a) => [a.id, a.displayName]));
     // Checked again after the lookup: a second Transfer that arrived meanwhile is refused here.
     const rec = this.agentMay('transfer', agentId, interactionId);
     const to = this.targetAgent(target, agentId);
@@ -65,6 +66,8 @@ export class HandoffDesk {
       toServiceId: target.kind === 'service' ? target.serviceId : null,
       note,
       startedAt: this.#d.clock.now(),
+      fromName: names.get(agentId) ?? agentId,
+      toName: names.get(toAgent.agentId) ?? toAgent.agentId,
     };
     rec.handoff = handoff;
     rec.offeredTo = toAgent.agentId;
@@ -86,7 +89,8 @@ export class HandoffDesk {
     to?.interactions.add(rec.id);
     rec.agentId = agentId;
     await this.record(rec, handoff, 'accepted', 'agent', agentId);
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
+    // Heard by the first agent too (as the one it was "offered" to before): its desktop lets it go.
+    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: handoff.fromAgentId });
     this.#d.routing.dispatch();
     return rec;
   }
@@ -104,9 +108,15 @@ export class HandoffDesk {
   onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.withdraw(event.interaction, 'cancel', 'cancelled', { reason: 'customer_ended' });
     if (event.type === 'presence_changed' && event.agent.presence !== 'ready') {
-      const offered = this.#d.interactions.all().filter((rec) => isInProgress(rec.handoff) && rec.handoff.toAgentId === event.agent.agentId);
+      const offered = this.#d.interactions.all().filter((rec) => transferOfferedTo(rec) === event.agent.agentId);
       for (const rec of offered) this.withdraw(rec, 'time_out', 'returned', { reason: 'target_not_ready' });
     }
+  }
+
+  // A transfer's offer does not survive a restart (its timer is gone): on the new leader the
+  // interaction is back with the agent who had it, and the timeline says so.
+  recover(): void {
+    for (const rec of this.#d.interactions.all()) if (transferOfferedTo(rec)) this.withdraw(rec, 'time_out', 'returned', { reason: 'restart' });
   }
 
   shutdown(): void {
@@ -121,7 +131,7 @@ export class HandoffDesk {
 
   // An offer that ends without the target: the interaction stays with (returns to) the first agent.
   private withdraw(rec: InteractionRecord, event: HandoffEvent, step: Step, data: Record<string, unknown>): void {
-    if (!isInProgress(rec.handoff)) return;
+    if (!isInProgress(rec.handoff) && !transferOfferedTo(rec)) return;
     const handoff = this.settle(rec, event);
     this.record(rec, handoff, step, 'system', null, data).catch((err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }));
     if (rec.state !== 'ended') this.emitWithdrawn(rec, handoff);
@@ -129,7 +139,7 @@ export class HandoffDesk {
 
   // The handoff leaves the interaction; its timer and the target's pending offer go with it.
   private settle(rec: InteractionRecord, event: HandoffEvent): Handoff {
-    const handoff = rec.handoff!;
+    const handoff = rec.handoff ?? storedHandoff(rec);
     applyHandoffEvent(handoff, event);
     this.#timers.get(rec.id)?.cancel();
     this.#timers.delete(rec.id);
@@ -154,7 +164,16 @@ export class HandoffDesk {
       author,
       agentId,
       text: step === 'offered' ? handoff.note : null,
-      data: { step, kind: handoff.kind, fromAgentId: handoff.fromAgentId, toAgentId: handoff.toAgentId, toServiceId: handoff.toServiceId, ...extra },
+      data: {
+        step,
+        kind: handoff.kind,
+        fromAgentId: handoff.fromAgentId,
+        toAgentId: handoff.toAgentId,
+        toServiceId: handoff.toServiceId,
+        fromName: handoff.fromName ?? handoff.fromAgentId,
+        toName: handoff.toName ?? handoff.toAgentId,
+        ...extra,
+      },
     });
   }
 
@@ -170,6 +189,11 @@ export class HandoffDesk {
     assertHandoffMay(action, rec, agentId, this.#d.media.capabilities);
     return rec;
   }
+}
+
+// What the stored interaction tells of a transfer whose details were held by another process.
+function storedHandoff(rec: InteractionRecord): Handoff {
+  return { kind: 'transfer', state: 'offered', fromAgentId: rec.agentId ?? '', toAgentId: rec.offeredTo ?? '', toServiceId: null, note: null, startedAt: rec.offeredAt ?? 0 };
 }
 
 export function parseTarget(to: unknown): HandoffTarget {

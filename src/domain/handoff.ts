@@ -33,6 +33,9 @@ export interface Handoff {
   toServiceId: string | null;
   note: string | null;
   startedAt: number;
+  // Display names, written on the timeline with each step so history reads without a lookup.
+  fromName?: string;
+  toName?: string;
 }
 
 export function isInProgress(handoff: Handoff | null | undefined): handoff is Handoff {

@@ -2,6 +2,7 @@
 // sees as an interaction is offered on, accepted, returned or cancelled, each step on the timeline.
 import t, { type Test } from 'tap';
 import type { Service } from '../../src/domain/directory.ts';
+import { agentActions } from '../../src/domain/guards.ts';
 import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
@@ -79,6 +80,23 @@ t.test('an offer nobody accepts returns to the first agent, and the timeline say
   ]);
 });
 
+t.test('while a transfer is offered no call or video starts (it would be left behind)', async (t) => {
+  const h = await makeCenter({ services: WITH_CLOSED });
+  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const { interaction } = await activeChat(h, 'alice');
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
+  const may = agentActions(interaction, 'alice', { callingConfigured: true, videoConfigured: true });
+  t.equal(may.call?.code, 'handoff_in_progress');
+  t.equal(may.post_message, null, 'the first agent keeps writing meanwhile');
+  // A restart loses the offer's timer: the new leader gives the chat back to the first agent.
+  desk.recover();
+  t.notOk(sees(h, 'bob', interaction.id));
+  t.equal(h.center.agentState('bob').pendingOffer, null);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same((await steps(h, interaction.id)).map((s) => s[0]), ['offered', 'returned']);
+});
+
 t.test('a transfer to a service goes to its Ready agent', async (t) => {
   const { h, desk, id } = await setUp();
   h.center.setPresence('carol', 'make_ready');
@@ -92,7 +110,7 @@ t.test('the first agent can cancel; the target and others cannot', async (t) => 
   const { h, desk, id } = await setUp();
   h.center.setPresence('bob', 'make_ready');
   await desk.transfer('alice', id, { to: 'agent:bob' });
-  await expectDomainError(t, desk.cancel('bob', id), 'forbidden', 'not_your_transfer');
+  await expectDomainError(t, desk.cancel('bob', id), 'forbidden', 'not_your_chat');
   await expectDomainError(t, desk.accept('carol', id), 'forbidden', 'not_offered_to_you');
   await desk.cancel('alice', id);
   t.notOk(sees(h, 'bob', id));

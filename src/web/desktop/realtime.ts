@@ -65,7 +65,7 @@ export function serveAgentSocket(opts: {
         break;
       case 'interaction_changed':
         outbox.push(presenter.listFragment(agentId, true));
-        if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction));
+        if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction, agentId));
         break;
       case 'presence_changed':
         outbox.send(presenter.presenceFragment(event.agent, true));
