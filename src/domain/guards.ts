@@ -167,13 +167,13 @@ const callNotBeingPlaced: Guard = ({ rec }) => {
   const leg = liveLeg(rec);
   return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
 };
-// Until a live call can be moved with the chat, it is refused whole rather than half-moved.
-const noLiveCall: Guard = ({ rec }) => (liveLeg(rec) ? conflict('call_in_progress', 'Release the call first: a live call cannot be transferred yet.') : null);
+// A call moves with the chat only from the telephony that carries it now.
+const callMovable: Guard = ({ rec, media }) => (liveLeg(rec) && media.telephonyAway ? telephonyUnavailable() : null);
 const transferInProgress: Guard = ({ rec }) => (transferOfferedTo(rec) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
 const transferOfferedToYou: Guard = ({ rec, agentId }) => (transferOfferedTo(rec) === agentId ? null : forbidden('not_offered_to_you', 'This chat is not offered to you.'));
 
 const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
-  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, noLiveCall),
+  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, callMovable),
   accept_transfer: all(open, transferInProgress, transferOfferedToYou),
   // The agent handling the chat is the one who started its transfer.
   cancel_transfer: all(handling, transferInProgress),

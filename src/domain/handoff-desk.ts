@@ -1,7 +1,7 @@
 import type { AgentState } from './agent-presence.ts';
 import type { Directory, Clock, Timers } from './ports.ts';
 import type { DomainEvent, DomainEvents } from './events.ts';
-import { invalid } from './errors.ts';
+import { conflict, invalid, unavailable } from './errors.ts';
 import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type MediaCapabilities } from './guards.ts';
 import { applyHandoffEvent, HANDOFF_NOTE_MAX, HANDOFF_START, isInProgress, type Handoff, type HandoffEvent, type HandoffTarget } from './handoff.ts';
 import type { InteractionRecord, Party } from './interaction.ts';
@@ -22,7 +22,8 @@ export interface HandoffDeskDeps {
   events: DomainEvents;
   clock: Clock;
   timers: Timers;
-  media: { readonly capabilities: MediaCapabilities };
+  // The call and video components (MultimediaDesk): a live call moves with the chat on Accept.
+  media: { readonly capabilities: MediaCapabilities; moveCall(rec: InteractionRecord, agentId: string): Promise<void> };
   config: { offerTimeoutMs: number; maxChatsPerAgent: number };
 }
 
@@ -41,6 +42,8 @@ type Step = 'offered' | 'accepted' | 'returned' | 'cancelled';
 export class HandoffDesk {
   readonly #d: HandoffDeskDeps;
   readonly #timers = new Map<string, { cancel(): void }>();
+  // Transfers whose call is being moved to the new agent's phone: not cancelled or accepted twice.
+  readonly #accepting = new Set<string>();
 
   constructor(deps: HandoffDeskDeps) {
     this.#d = deps;
@@ -80,6 +83,20 @@ export class HandoffDesk {
   }
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
+    const offered = this.agentMay('accept_transfer', agentId, interactionId);
+    if (this.#accepting.has(interactionId)) throw beingAccepted();
+    // The call first: its new phone answering is what makes the handover. The offer's time stops
+    // meanwhile; a phone that does not answer returns the whole interaction to the first agent.
+    this.#accepting.add(interactionId);
+    this.#timers.get(interactionId)?.cancel();
+    try {
+      await this.#d.media.moveCall(offered, agentId);
+    } catch (err) {
+      this.withdraw(offered, 'time_out', 'returned', { reason: 'call_not_moved' });
+      throw unavailable('transfer_call_failed', `The call could not be moved to your phone (${err instanceof Error ? err.message : String(err)}): the customer is still with the first agent.`);
+    } finally {
+      this.#accepting.delete(interactionId);
+    }
     const rec = this.agentMay('accept_transfer', agentId, interactionId);
     const handoff = this.settle(rec, 'accept');
     const agents = this.#d.routing.agents();
@@ -97,6 +114,7 @@ export class HandoffDesk {
 
   async cancel(agentId: string, interactionId: string): Promise<InteractionRecord> {
     const rec = this.agentMay('cancel_transfer', agentId, interactionId);
+    if (this.#accepting.has(interactionId)) throw beingAccepted();
     const handoff = this.settle(rec, 'cancel');
     await this.record(rec, handoff, 'cancelled', 'agent', agentId);
     this.emitWithdrawn(rec, handoff);
@@ -190,6 +208,8 @@ export class HandoffDesk {
     return rec;
   }
 }
+
+const beingAccepted = () => conflict('transfer_being_accepted', "The transfer is being accepted: the call is ringing the new agent's phone.");
 
 // What the stored interaction tells of a transfer whose details were held by another process.
 function storedHandoff(rec: InteractionRecord): Handoff {

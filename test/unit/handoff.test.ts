@@ -6,6 +6,7 @@ import { agentActions } from '../../src/domain/guards.ts';
 import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
+import { FakeTelephony } from '../helpers/fake-ports.ts';
 import { activeChat, expectDomainError, makeCenter, SERVICES, type Harness } from '../helpers/fakes.ts';
 
 const STATES = Object.keys(HANDOFF_STATES) as HandoffState[];
@@ -178,4 +179,33 @@ t.test('two transfers at once: one is offered, the other refused', async (t) => 
   const rejected = both.find((r) => r.status === 'rejected');
   t.equal((rejected?.reason as { code?: string }).code, 'handoff_in_progress');
   t.equal((await steps(h, id)).length, 1, 'one offer on the timeline');
+});
+
+t.test('a live call moves with the chat on Accept; a phone that does not answer leaves it all with the first agent', async (t) => {
+  const telephony = new FakeTelephony();
+  const h = await makeCenter({ telephony });
+  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const { interaction } = await activeChat(h, 'alice');
+  const leg = await h.desk.callCustomer('alice', interaction.id);
+  await h.desk.onCallEvent(interaction.id, leg.id, 'agent_answered');
+  h.center.setPresence('bob', 'make_ready');
+  await expectDomainError(t, desk.transfer('alice', interaction.id, { to: 'agent:bob' }), 'conflict', 'call_being_placed');
+  await h.desk.onCallEvent(interaction.id, leg.id, 'customer_answered');
+  await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
+  telephony.failNext = new Error('no answer');
+  await expectDomainError(t, desk.accept('bob', interaction.id), 'unavailable', 'transfer_call_failed');
+  t.equal(interaction.agentId, 'alice', 'the chat stays with Alice');
+  t.equal(leg.agentId, 'alice', 'and the call');
+  t.notOk(sees(h, 'bob', interaction.id), 'the offer is withdrawn');
+
+  await h.desk.toggleMute('alice', interaction.id);
+  await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
+  await desk.accept('bob', interaction.id);
+  t.equal(telephony.calls.at(-1), `move ${leg.id} to bob (1)`, "the customer's leg goes to Bob's phone");
+  t.equal(leg.state, 'connected', 'the same call leg, still up');
+  t.equal(leg.agentId, 'bob');
+  t.equal(leg.mute, 'unmuted', 'Bob starts unmuted');
+  t.equal(interaction.agentId, 'bob');
+  t.equal(agentActions(interaction, 'bob', h.desk.capabilities).release_call, null, 'Bob may release the call');
+  t.same((await steps(h, interaction.id)).map((s) => s[0]), ['offered', 'returned', 'offered', 'accepted']);
 });

@@ -52,6 +52,7 @@ const RETURN_REASON: Readonly<Record<string, string>> = {
   target_not_ready: 'the agent was no longer Ready',
   restart: 'the server restarted',
   customer_ended: 'the customer ended the chat',
+  call_not_moved: "the new agent's phone did not answer",
 };
 
 // One line of the timeline per handoff step, who and to whom.

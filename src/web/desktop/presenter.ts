@@ -191,8 +191,8 @@ export class DesktopPresenter {
 
   // A call or video change redraws the call area, the video area and the header (whose controls
   // depend on both).
-  async mediaFragments(rec: InteractionRecord): Promise<string> {
-    const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
+  async mediaFragments(rec: InteractionRecord, viewer?: string): Promise<string> {
+    const p = { ...(await this.panel(rec, { withEntries: false, viewer })), oob: true };
     return this.render('partials/call', p) + this.render('partials/dial', p) + this.render('partials/video', p) + this.render('partials/interaction-status', p);
   }
 
