@@ -167,13 +167,16 @@ const callNotBeingPlaced: Guard = ({ rec }) => {
   const leg = liveLeg(rec);
   return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
 };
+// Supervisors listen on the agent's phone: the call moves once they have left it.
+const notSupervised: Guard = ({ rec }) =>
+  liveLeg(rec)?.supervisions?.some(isSupervising) ? conflict('call_supervised', 'A supervisor is on this call: transfer it once they have left.') : null;
 // A call moves with the chat only from the telephony that carries it now.
 const callMovable: Guard = ({ rec, media }) => (liveLeg(rec) && media.telephonyAway ? telephonyUnavailable() : null);
 const transferInProgress: Guard = ({ rec }) => (transferOfferedTo(rec) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
 const transferOfferedToYou: Guard = ({ rec, agentId }) => (transferOfferedTo(rec) === agentId ? null : forbidden('not_offered_to_you', 'This chat is not offered to you.'));
 
 const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
-  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, callMovable),
+  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, notSupervised, callMovable),
   accept_transfer: all(open, transferInProgress, transferOfferedToYou),
   // The agent handling the chat is the one who started its transfer.
   cancel_transfer: all(handling, transferInProgress),

@@ -8,7 +8,7 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { logInPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { removeDir } from '../helpers/server.ts';
-import { heardTones, TONES, toneMicrophone, writeToneWav } from '../helpers/tones.ts';
+import { expectHears, TONES, toneMicrophone, writeToneWav } from '../helpers/tones.ts';
 import { agentDesktop, ariCredentials, ariGet, customerPhone, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
 const { customer: C, agent: A, supervisor: S } = TONES;
@@ -47,14 +47,7 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
   // Each reading is 0.68 s of what a page's phone plays. After a change media takes a moment to settle
   // (jitter buffers still hold the audio from before it), so readings are taken until two in a row
   // match (ten at most); the assertions are on those two.
-  const hears = async (page: Page, who: string, expected: { hears: number[]; not: number[] }) => {
-    const matches = (r: Awaited<ReturnType<typeof heardTones>>) => expected.hears.every((hz) => r.heard.has(hz)) && expected.not.every((hz) => !r.heard.has(hz));
-    let previous = await heardTones(page);
-    let last = await heardTones(page);
-    for (let i = 0; i < 8 && !(matches(previous) && matches(last)); i++) [previous, last] = [last, await heardTones(page)];
-    for (const hz of expected.hears) t.ok(last.heard.has(hz) && previous.heard.has(hz), `${who} hears ${hz} Hz`, { levels: [previous.levels, last.levels] });
-    for (const hz of expected.not) t.notOk(last.heard.has(hz) || previous.heard.has(hz), `${who} does not hear ${hz} Hz`, { levels: [previous.levels, last.levels] });
-  };
+  const hears = (page: Page, who: string, expected: { hears: number[]; not: number[] }) => expectHears(t, page, who, expected);
   await hears(agent, 'before Listen: the agent', { hears: [C], not: [S] });
   await hears(customer, 'before Listen: the customer', { hears: [A], not: [S] });
 

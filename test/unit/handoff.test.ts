@@ -161,6 +161,11 @@ t.test('every refusal names its reason and moves nothing', async (t) => {
     h.interactions.get(id)!.video = { id: 'v', interactionId: id, state: 'active', requestedAt: 0, startedAt: 0, endedAt: null, endedBy: null };
   };
   await refused(t, video, 'agent:bob', 'conflict', 'video_active');
+  const supervised = (h: Harness, id: string) => {
+    dialing(h, id);
+    Object.assign(h.interactions.get(id)!.callLegs[0]!, { state: 'connected', supervisions: [{ id: 's', supervisorId: 'carol', state: 'listen', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }] });
+  };
+  await refused(t, supervised, 'agent:bob', 'conflict', 'call_supervised');
 });
 
 t.test('after the customer ended, a transfer is refused', async (t) => {
