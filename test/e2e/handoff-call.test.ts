@@ -2,26 +2,17 @@
 // processes each playing its own tone as its microphone (customer 440 Hz, Agent One 660 Hz, Agent Two
 // 880 Hz). On Accept the customer's leg is bridged to Agent Two's phone and Agent One's is released:
 // the customer and Agent Two hear each other, nobody hears Agent One any more.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import t from 'tap';
-import { withBrowser, withServer } from '../helpers/fixtures.ts';
-import { removeDir } from '../helpers/server.ts';
-import { expectHears, TONES, toneMicrophone, writeToneWav } from '../helpers/tones.ts';
-import { agentDesktop, ariCredentials, ariGet, callFromChat, VOICE_ENV } from '../helpers/voice.ts';
+import { withServer } from '../helpers/fixtures.ts';
+import { expectHears, TONES } from '../helpers/tones.ts';
+import { agentDesktop, ariCredentials, ariGet, callFromChat, tonePages, VOICE_ENV } from '../helpers/voice.ts';
 
 const { customer: C, agent: ONE, supervisor: TWO } = TONES;
 
 t.test('Transfer during a call: the call moves to Agent Two, Agent One is released', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcc-handoff-'));
-  t.teardown(() => removeDir(dir));
   const server = await withServer(t, { env: VOICE_ENV });
-  const browserWith = async (hz: number) => withBrowser(t, { args: toneMicrophone(await writeToneWav(join(dir, `${hz}.wav`), hz)) });
-  const [customerBrowser, oneBrowser, twoBrowser] = await Promise.all([browserWith(C), browserWith(ONE), browserWith(TWO)]);
-  const customer = await (await customerBrowser.newContext()).newPage();
-  const one = await (await oneBrowser.newContext()).newPage();
-  const two = await (await twoBrowser.newContext()).newPage();
+  const [customer, one, two] = (await tonePages(t, [C, ONE, TWO])) as [Page, Page, Page];
 
   // Agent Two's phone is up but it is Not Ready while Agent One takes the chat and calls.
   await agentDesktop(two, server, { agent: 'agent2' });
