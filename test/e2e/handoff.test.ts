@@ -25,6 +25,16 @@ t.test('Transfer to a Ready agent, accepted in the other desktop', async (t) => 
   await two.getByRole('button', { name: 'Ready', exact: true }).click();
   await two.locator('.presence-ready').waitFor();
   await one.reload();
+  // Agent Two stops being Ready after Agent One's form listed it: the refusal says why, in place.
+  await two.getByRole('button', { name: 'Not Ready', exact: true }).click();
+  await two.locator('.presence-not_ready').waitFor();
+  await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+  await one.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await one.getByRole('alert').filter({ hasText: 'This agent is not Ready' }).waitFor();
+  t.pass('a refused transfer shows its reason');
+  await two.getByRole('button', { name: 'Ready', exact: true }).click();
+  await two.locator('.presence-ready').waitFor();
+  await one.getByRole('link', { name: 'Maria' }).click();
   await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
   await one.getByLabel('Note').fill('Flat tyre, wants a tow');
   await one.getByRole('button', { name: 'Transfer', exact: true }).click();
