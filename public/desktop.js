@@ -225,6 +225,15 @@
     }
     showAlert(message);
   });
+  // A refusal that names how to swap it (HX-Reswap) carries the form again with its reason and what
+  // was typed: it is shown in place, not as an error.
+  document.addEventListener('htmx:beforeSwap', (e) => {
+    const xhr = e.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader('HX-Reswap')) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
   document.addEventListener('htmx:sendError', () => showAlert('Not sent: the server could not be reached. Try again.'));
   document.addEventListener('htmx:afterRequest', (e) => {
     const el = document.getElementById('desk-alert');

@@ -9,6 +9,7 @@ import { seedDemoData, seedSmsNumbers } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
 import { Administration } from './domain/administration.ts';
 import { Closure } from './domain/closure.ts';
+import { HandoffDesk } from './domain/handoff-desk.ts';
 import { ContactCenter } from './domain/contact-center.ts';
 import type { Service } from './domain/directory.ts';
 import { DomainEvents } from './domain/events.ts';
@@ -126,6 +127,9 @@ async function main(): Promise<void> {
   const closure = new Closure({ interactions, closures: stores.closures, directory, clock, timers, presence: center });
   let runsRules = () => true;
   events.subscribe((event) => runsRules() && closure.onEvent(event));
+  // Transfers between agents (routing's offers, for one interaction already handled).
+  const handoffs = new HandoffDesk({ interactions, routing: center, directory, events, clock, timers, media: multimedia, config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent } });
+  events.subscribe((event) => runsRules() && handoffs.onEvent(event));
   // Replies go to SMS gateways once: in a cluster, from the leader only.
   const smsEvents = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   const smsDesk = new SmsDesk({
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
   // What must run once: at start on a single node, on winning the leader lock in a cluster.
   const lead = async () => {
     await center.recover();
+    handoffs.recover();
     closure.servicesChanged(await directory.listServices());
     await smsDesk.recover();
     await voice.connect({
@@ -190,7 +195,7 @@ async function main(): Promise<void> {
     },
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
-  const targets = { center, multimedia, recordings, supervision, closure, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const targets = { center, multimedia, recordings, supervision, closure, handoffs, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
   const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
   // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
   // SIP MESSAGE listens on the Stasis app).
@@ -210,6 +215,7 @@ async function main(): Promise<void> {
     center: web.center,
     admin: web.admin,
     closure: web.closure,
+    handoffs: web.handoffs,
     floor,
     multimedia: web.multimedia,
     recordings: web.recordings,
@@ -271,6 +277,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     center.shutdown();
+    handoffs.shutdown();
     smsDesk.shutdown();
     clearInterval(sweeping);
     realtime.close();

@@ -162,6 +162,7 @@ class AriVoice implements Voice {
       ari: current,
       app: config.ariApp,
       phoneOf: (ari, agentId) => this.telephony.phoneOf(ari, agentId),
+      agentChannelOf: (legId) => this.telephony.legs.get(legId)?.agentChannelId,
       onError: (err, context) => logger.error({ err, context }, 'supervision failed'),
     });
     const phones = (this.simulatedPhones = config.simulatedPstn ? new ChatPhones(current, deps.credentials) : null);

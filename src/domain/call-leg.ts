@@ -45,6 +45,8 @@ export interface CallLeg {
   answeredAt: number | null;
   endedAt: number | null;
   cause: string | null;
+  // How many times the call moved to another agent with its chat (a transfer); absent before the first.
+  agentTurn?: number;
   // When the service records calls (recording.ts); kept with the leg, so a new leader finishes it.
   recording?: CallRecording | null;
   // Supervisors who joined this call (supervision.ts), oldest first; absent on calls no one supervised.

@@ -1,5 +1,8 @@
 import { CALL_LEG_STATES, MUTE_STATES } from './call-leg.ts';
-import { conflict, forbidden, unavailable, type DomainError } from './errors.ts';
+import type { AgentState } from './agent-presence.ts';
+import type { Service } from './directory.ts';
+import { conflict, forbidden, notFound, unavailable, type DomainError } from './errors.ts';
+import type { HandoffTarget } from './handoff.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
 import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
@@ -117,10 +120,17 @@ const videoAccepts =
 const videoRunning: Guard = ({ rec, media }) =>
   rec.video?.state === 'active' && media.videoConfigured ? null : conflict('video_not_active', 'Video is not running in this chat.');
 
+// An active interaction offered to someone is being transferred to them (routing offers only queued
+// ones): told by what is stored, so every node of a cluster reads it the same way.
+export function transferOfferedTo(rec: InteractionRecord): string | null {
+  return rec.state === 'active' ? rec.offeredTo : null;
+}
+
+const noTransferYet: Guard = ({ rec }) => (transferOfferedTo(rec) ? conflict('handoff_in_progress', 'A transfer is already in progress in this chat.') : null);
 const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   accept: all<Scene>(open, offeredToYou),
   post_message: handling,
-  call: all(handling, calling, telephonyUp, noCallYet),
+  call: all(handling, noTransferYet, calling, telephonyUp, noCallYet),
   release_call: all(handling, noVideoRunning, callUp, calling),
   hold: all(handling, callUp, legAccepts('hold'), calling, telephonyUp),
   unhold: all(handling, callUp, legAccepts('unhold'), calling, telephonyUp),
@@ -128,7 +138,7 @@ const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   unmute: all(handling, callUp, micAccepts('unmute'), calling, telephonyUp),
   pause_recording: all(handling, callUp, recordingAccepts('pause'), calling, telephonyUp),
   resume_recording: all(handling, callUp, recordingAccepts('resume'), calling, telephonyUp),
-  allow_video: all(handling, videoAccepts('allow'), rooms),
+  allow_video: all(handling, noTransferYet, videoAccepts('allow'), rooms),
   decline_video: all(handling, videoAccepts('decline')),
   video_signal: all(handling, videoRunning),
   disconnect_chat: all(handling, callReleased, noVideoRunning),
@@ -148,6 +158,58 @@ const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
   // SIP credentials for the customer's own phone (the simulated PSTN's, or the socket to it).
   use_phone: all(open, calling),
 };
+
+// ---- handoffs (handoff.ts, handoff-desk.ts) --------------------------------------------------
+
+export type HandoffAction = 'transfer' | 'accept_transfer' | 'cancel_transfer';
+
+const callNotBeingPlaced: Guard = ({ rec }) => {
+  const leg = liveLeg(rec);
+  return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
+};
+// Supervisors listen on the agent's phone: the call moves once they have left it.
+const notSupervised: Guard = ({ rec }) =>
+  liveLeg(rec)?.supervisions?.some(isSupervising) ? conflict('call_supervised', 'A supervisor is on this call: transfer it once they have left.') : null;
+// A call moves with the chat only from the telephony that carries it now.
+const callMovable: Guard = ({ rec, media }) => (liveLeg(rec) && media.telephonyAway ? telephonyUnavailable() : null);
+const transferInProgress: Guard = ({ rec }) => (transferOfferedTo(rec) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
+const transferOfferedToYou: Guard = ({ rec, agentId }) => (transferOfferedTo(rec) === agentId ? null : forbidden('not_offered_to_you', 'This chat is not offered to you.'));
+
+const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
+  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, notSupervised, callMovable),
+  accept_transfer: all(open, transferInProgress, transferOfferedToYou),
+  // The agent handling the chat is the one who started its transfer.
+  cancel_transfer: all(handling, transferInProgress),
+};
+
+export function handoffActions(rec: InteractionRecord, agentId: string, media: MediaCapabilities): Record<HandoffAction, Verdict> {
+  return verdicts(HANDOFF_GUARDS, { rec, agentId, media });
+}
+
+export function assertHandoffMay(action: HandoffAction, rec: InteractionRecord, agentId: string, media: MediaCapabilities): void {
+  const refusal = HANDOFF_GUARDS[action]({ rec, agentId, media });
+  if (refusal) throw refusal;
+}
+
+// Who a transfer may go to, once the desk has looked the target up: `agent` is the target agent
+// (or, for a service, the Ready agent routing chose), undefined when there is none.
+export interface TransferTargetScene {
+  fromAgentId: string;
+  target: HandoffTarget;
+  agent: AgentState | undefined;
+  service?: Service;
+}
+
+export function transferTargetRefusal({ fromAgentId, target, agent, service }: TransferTargetScene): Verdict {
+  if (target.kind === 'agent') {
+    if (target.agentId === fromAgentId) return conflict('transfer_to_self', 'You are handling this chat: transfer it to another agent or a service.');
+    if (!agent) return notFound('unknown_agent', 'No such agent.');
+    return agent.presence === 'ready' ? null : conflict('agent_not_ready', 'This agent is not Ready: transfer to a Ready agent or a service.');
+  }
+  if (!service) return notFound('unknown_service', `No service "${target.serviceId}".`);
+  if (service.disabled) return conflict('service_disabled', `${service.name} is not taking chats at the moment.`);
+  return agent ? null : conflict('no_agent_ready', `No other agent of ${service.name} is Ready to take this chat.`);
+}
 
 // ---- supervisors ------------------------------------------------------------------------------
 

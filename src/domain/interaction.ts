@@ -1,4 +1,5 @@
 import { isLive, type CallLeg } from './call-leg.ts';
+import type { Handoff } from './handoff.ts';
 import { nextState, type StateTable } from './state-table.ts';
 import type { VideoSession } from './video-session.ts';
 
@@ -54,6 +55,9 @@ export interface InteractionRecord {
   callLegs: CallLeg[];
   // The current or last video session.
   video: VideoSession | null;
+  // A transfer or consult in progress (handoff.ts). Held by the leader only, like a routing offer's
+  // timer: after a restart the interaction is back with the agent who had it.
+  handoff?: Handoff | null;
 }
 
 export function transition(rec: InteractionRecord, event: InteractionEvent): void {

@@ -110,6 +110,20 @@ export class MultimediaDesk implements InteractionMedia {
     await this.recordCall(rec, leg);
   }
 
+  // A transfer accepted with a call up: the customer's leg goes to the new agent's phone (music on
+  // hold while it rings) and the previous agent's phone is released. The new agent starts unmuted and
+  // off hold. A phone that does not answer leaves the call (and the chat) with the previous agent.
+  async moveCall(rec: InteractionRecord, agentId: string): Promise<void> {
+    const leg = liveLeg(rec);
+    if (!leg) return;
+    const turn = (leg.agentTurn ?? 0) + 1;
+    await this.telephony().moveToAgent(leg.id, agentId, turn);
+    if (!isLive(leg)) return;
+    if (leg.state === 'on_hold') applyCallEvent(leg, 'unhold', this.#clock.now());
+    Object.assign(leg, { agentId, agentTurn: turn, mute: 'unmuted' });
+    await this.recordCall(rec, leg);
+  }
+
   // ---- video ----------------------------------------------------------------------------------
 
   // The customer asks; asking again while a request or a session is open changes nothing (`created`

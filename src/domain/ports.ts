@@ -98,6 +98,10 @@ export interface Telephony {
   unhold(legId: string): Promise<void>;
   mute(legId: string): Promise<void>;
   unmute(legId: string): Promise<void>;
+  // A transfer: the customer hears music on hold while `agentId`'s phone rings, then is bridged to it
+  // and the previous agent's phone is hung up. Rejects (the call left with the previous agent, the
+  // customer back in the bridge) when the new phone does not answer. `turn` names the new channel.
+  moveToAgent(legId: string, agentId: string, turn: number): Promise<void>;
 }
 
 export type VideoParticipant = 'agent' | 'customer';

@@ -18,7 +18,9 @@ export type TimelineKind =
   | 'ended'
   // Closure: the agent's disposition and notes (after-call-work.ts), the customer's rating (rating.ts).
   | 'wrap_up'
-  | 'rating';
+  | 'rating'
+  // A transfer or consult: offered, accepted, returned, cancelled, consulted, completed (handoff.ts).
+  | 'handoff';
 
 export interface AttachmentInfo {
   attachmentId: string;

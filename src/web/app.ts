@@ -11,6 +11,7 @@ import type { CallRecordings } from '../domain/call-recordings.ts';
 import type { Administration } from '../domain/administration.ts';
 import type { Floor } from '../domain/floor.ts';
 import type { Closure } from '../domain/closure.ts';
+import type { HandoffDesk } from '../domain/handoff-desk.ts';
 import { accountRouter } from './account-routes.ts';
 import { administrationRouter } from './admin/index.ts';
 import type { TelephonyAdmin } from './admin/telephony-routes.ts';
@@ -19,6 +20,7 @@ import { ClientBundles } from './client-bundles.ts';
 import { customerRouter } from './customer/routes.ts';
 import { DesktopPresenter, type SmsDeliveries } from './desktop/presenter.ts';
 import { closureRouter } from './desktop/closure-routes.ts';
+import { handoffRouter } from './desktop/handoff-routes.ts';
 import { mediaRouter } from './desktop/media-routes.ts';
 import { desktopVideoRouter } from './desktop/video-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
@@ -50,6 +52,8 @@ export interface WebAppDeps {
   admin: Administration;
   // Wrap-up and ratings (domain/closure.ts).
   closure: Closure;
+  // Transfers between agents (domain/handoff-desk.ts).
+  handoffs: HandoffDesk;
   // What supervisors read: live interactions and the wallboard (/supervisor).
   floor: Floor;
   multimedia: MultimediaDesk;
@@ -143,6 +147,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopRouter({ center, sessions, presenter }));
   // After desktopRouter, whose guard (session, CSRF) covers every /desktop path.
   app.use(closureRouter({ center, closure: deps.closure, presenter }));
+  app.use(handoffRouter({ center, handoffs: deps.handoffs, presenter }));
   app.use(mediaRouter({ center, multimedia, recordings: deps.recordings, presenter, softphone: deps.softphone }));
   app.use(recordingsRouter({ recordings: deps.recordings, sessions }));
   app.use(desktopVideoRouter(multimedia));

@@ -1,27 +1,17 @@
 // Listen / Whisper / Barge / Stop with real parts, measured with tones: a real Asterisk, and three
 // Chromium processes each playing its own tone as its microphone (customer 440 Hz, agent 660 Hz,
 // supervisor 880 Hz). What each one's phone receives is analysed (Goertzel) at every step.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { logInPage, withBrowser, withServer } from '../helpers/fixtures.ts';
-import { removeDir } from '../helpers/server.ts';
-import { heardTones, TONES, toneMicrophone, writeToneWav } from '../helpers/tones.ts';
-import { agentDesktop, ariCredentials, ariGet, customerPhone, startChat, VOICE_ENV } from '../helpers/voice.ts';
+import { logInPage, withServer } from '../helpers/fixtures.ts';
+import { expectHears, TONES } from '../helpers/tones.ts';
+import { agentDesktop, ariCredentials, ariGet, customerPhone, startChat, tonePages, VOICE_ENV } from '../helpers/voice.ts';
 
 const { customer: C, agent: A, supervisor: S } = TONES;
 
 t.test('a supervisor listens, whispers, barges and stops on a call in progress: who hears whom, by tones', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcc-tones-'));
-  t.teardown(() => removeDir(dir));
   const server = await withServer(t, { env: VOICE_ENV });
-  const browserWith = async (hz: number) => withBrowser(t, { args: toneMicrophone(await writeToneWav(join(dir, `${hz}.wav`), hz)) });
-  const [customerBrowser, agentBrowser, supervisorBrowser] = await Promise.all([browserWith(C), browserWith(A), browserWith(S)]);
-  const customer = await (await customerBrowser.newContext()).newPage();
-  const agent = await (await agentBrowser.newContext()).newPage();
-  const supervisor = await (await supervisorBrowser.newContext()).newPage();
+  const [customer, agent, supervisor] = (await tonePages(t, [C, A, S])) as [Page, Page, Page];
 
   // agent2 handles the chat and calls the customer; agent1 (an admin) supervises.
   await agentDesktop(agent, server, { agent: 'agent2' });
@@ -47,14 +37,7 @@ t.test('a supervisor listens, whispers, barges and stops on a call in progress: 
   // Each reading is 0.68 s of what a page's phone plays. After a change media takes a moment to settle
   // (jitter buffers still hold the audio from before it), so readings are taken until two in a row
   // match (ten at most); the assertions are on those two.
-  const hears = async (page: Page, who: string, expected: { hears: number[]; not: number[] }) => {
-    const matches = (r: Awaited<ReturnType<typeof heardTones>>) => expected.hears.every((hz) => r.heard.has(hz)) && expected.not.every((hz) => !r.heard.has(hz));
-    let previous = await heardTones(page);
-    let last = await heardTones(page);
-    for (let i = 0; i < 8 && !(matches(previous) && matches(last)); i++) [previous, last] = [last, await heardTones(page)];
-    for (const hz of expected.hears) t.ok(last.heard.has(hz) && previous.heard.has(hz), `${who} hears ${hz} Hz`, { levels: [previous.levels, last.levels] });
-    for (const hz of expected.not) t.notOk(last.heard.has(hz) || previous.heard.has(hz), `${who} does not hear ${hz} Hz`, { levels: [previous.levels, last.levels] });
-  };
+  const hears = (page: Page, who: string, expected: { hears: number[]; not: number[] }) => expectHears(t, page, who, expected);
   await hears(agent, 'before Listen: the agent', { hears: [C], not: [S] });
   await hears(customer, 'before Listen: the customer', { hears: [A], not: [S] });
 

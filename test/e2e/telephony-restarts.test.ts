@@ -159,4 +159,52 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     await eventually('desk phone offline', async () => ((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state === 'offline' ? true : undefined), 5000);
     t.pass('the desk phone, once unregistered, is offline');
   });
+
+  await t.test('a transferred call lives on across a controller restart: adopted on its new agent, released by it', async (t) => {
+    const deskOf = async (agentId: string) => {
+      const phone = await Baresip.start({ accounts: [{ user: `${agentId}-desk`, password: await deskPasswordOf(server, agentId), sipPort, autoAnswer: true }] });
+      phones.push(phone);
+      await phone.waitRegistered(`${agentId}-desk`);
+      return phone;
+    };
+    const [one, two] = [await deskOf('agent1'), await deskOf('agent2')];
+    const first = await (await browser.newContext()).newPage();
+    await agentDesktop(first, server, { phone: 'desk' });
+    const next = await startChat(server, 'roadside', NUMBER);
+    await first.getByRole('button', { name: 'Accept' }).click();
+    await first.getByRole('button', { name: NUMBER }).click();
+    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    await first.getByRole('button', { name: 'Not Ready', exact: true }).click();
+
+    const second = await (await browser.newContext()).newPage();
+    await agentDesktop(second, server, { phone: 'desk', agent: 'agent2' });
+    const link = (page: typeof first) => page.locator(`#interaction-list a[href="/desktop/interactions/${next.id}"]`);
+    await link(first).click();
+    await first.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+    await first.getByRole('button', { name: 'Transfer', exact: true }).click();
+    const marks = { one: one.events.length };
+    await link(second).click();
+    await second.locator('section.interaction').getByRole('button', { name: 'Accept' }).click();
+    await second.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    await one.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.one);
+    t.pass("Agent One's desk phone was released");
+    // Its media starts once the customer is taken off music on hold and into the bridge.
+    await eventually("Agent Two's desk phone has media", async () => (await two.rtp()) ?? undefined, 5000);
+    await sipPhoneMediaFlows(t, two, "Agent Two's desk phone");
+
+    await server.stop();
+    server = started.server = await startServer({ env, dataDir: started.dataDir });
+    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the moved call');
+    await sipPhoneMediaFlows(t, customer, 'the customer after the restart');
+    const page = await (await browser.newContext()).newPage();
+    await agentDesktop(page, server, { phone: 'desk', agent: 'agent2' });
+    await page.goto(`${server.url}/desktop/interactions/${next.id}`);
+    const marksTwo = { two: two.events.length, customer: customer.events.length };
+    await page.getByRole('button', { name: 'Release call' }).click();
+    await page.locator('.call-state.call-released').waitFor();
+    await two.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marksTwo.two);
+    await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marksTwo.customer);
+    t.pass("Release call by Agent Two hung up its desk phone and the customer's");
+    t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is left in Asterisk');
+  });
 });

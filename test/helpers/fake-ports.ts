@@ -279,6 +279,9 @@ export class FakeTelephony implements Telephony {
   async unmute(legId: string): Promise<void> {
     this.#do(`unmute ${legId}`);
   }
+  async moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
+    this.#do(`move ${legId} to ${agentId} (${turn})`);
+  }
 
   #do(call: string): void {
     this.calls.push(call);

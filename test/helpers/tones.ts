@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { Test } from 'tap';
 import { monoWav16 } from '../../src/ari/asterisk/wav.ts';
 
 export const TONES = { customer: 440, agent: 660, supervisor: 880 } as const;
@@ -132,4 +133,16 @@ export async function heardTones(page: Page, floor = 0.01): Promise<{ heard: Set
     if (levels[hz]! > floor) heard.add(hz);
   }
   return { heard, levels };
+}
+
+// What a page's phone plays, checked against the tones expected and not: readings of 0.68 s are
+// taken until two in a row match (ten at most; after a change, jitter buffers still hold the audio from
+// before it), and the assertions are on those two.
+export async function expectHears(t: Test, page: Page, who: string, expected: { hears: number[]; not: number[] }): Promise<void> {
+  const matches = (r: Awaited<ReturnType<typeof heardTones>>) => expected.hears.every((hz) => r.heard.has(hz)) && expected.not.every((hz) => !r.heard.has(hz));
+  let previous = await heardTones(page);
+  let last = await heardTones(page);
+  for (let i = 0; i < 8 && !(matches(previous) && matches(last)); i++) [previous, last] = [last, await heardTones(page)];
+  for (const hz of expected.hears) t.ok(last.heard.has(hz) && previous.heard.has(hz), `${who} hears ${hz} Hz`, { levels: [previous.levels, last.levels] });
+  for (const hz of expected.not) t.notOk(last.heard.has(hz) || previous.heard.has(hz), `${who} does not hear ${hz} Hz`, { levels: [previous.levels, last.levels] });
 }

@@ -1,14 +1,24 @@
 // Shared steps of the voice tests: a real Asterisk started by the server (TELEPHONY=local), the agent
 // desktop in Chromium, the customer's phone as a second SIP user agent.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { agentGet, agentPost, setPresence } from './desktop-client.ts';
 import { eventually } from './eventually.ts';
-import { login, logInPage } from './fixtures.ts';
-import { logEntries, type TestServer } from './server.ts';
+import { login, logInPage, withBrowser, type Teardown } from './fixtures.ts';
+import { logEntries, removeDir, type TestServer } from './server.ts';
+import { toneMicrophone, writeToneWav } from './tones.ts';
 
 export const VOICE_ENV = { TELEPHONY: 'local', ASTERISK_HTTP_PORT: '0', ASTERISK_SIP_PORT: '0', OFFER_TIMEOUT_S: '120' };
+
+// One Chromium process per party, each playing its own tone as its microphone, and a page in each.
+export async function tonePages(t: Teardown, tones: number[]): Promise<Page[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'mcc-tones-'));
+  t.teardown(() => removeDir(dir));
+  const browsers = await Promise.all(tones.map(async (hz) => withBrowser(t, { args: toneMicrophone(await writeToneWav(join(dir, `${hz}.wav`), hz)) })));
+  return Promise.all(browsers.map(async (browser) => (await browser.newContext()).newPage()));
+}
 
 type Stats = { packetsSent: number; packetsReceived: number } | null;
 export const stats = (page: Page) => page.evaluate(() => (window as unknown as { softphone?: { stats(): Promise<Stats> } }).softphone?.stats() ?? null);

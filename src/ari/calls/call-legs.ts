@@ -49,6 +49,8 @@ export class AriCallLegs implements Telephony {
   readonly #o: CallLegsOptions;
   readonly #legs = new Map<string, AriLeg>();
   readonly #byChannel = new Map<string, { leg: AriLeg; role: Role }>();
+  // New agents' phones ringing for a transfer, by channel: settled by its answer or its end.
+  readonly #moving = new Map<string, { leg: AriLeg; answered(): void; gone(cause: string): void }>();
   readonly #queue: KeyedQueue;
 
   constructor(opts: CallLegsOptions) {
@@ -64,6 +66,12 @@ export class AriCallLegs implements Telephony {
   // False: not a channel of ours.
   handle(event: AriEvent, report: CallEventSink): boolean {
     const channel = event.channel;
+    const moving = channel ? this.#moving.get(channel.id) : undefined;
+    if (moving) {
+      if (event.type === 'StasisStart') moving.answered();
+      else if (event.type === 'ChannelDestroyed') moving.gone(describeCause(event.cause, event.cause_txt));
+      return true;
+    }
     const known = channel ? this.#byChannel.get(channel.id) : undefined;
     if (!known) return false;
     const { leg, role } = known;
@@ -154,6 +162,53 @@ export class AriCallLegs implements Telephony {
     return this.withLeg(legId, (ari, leg) => ari.channels.unmute({ channelId: leg.agentChannelId, direction: 'in' }));
   }
 
+  moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
+    return this.withLeg(legId, async (ari, leg) => {
+      const endpoint = await this.phoneOf(ari, agentId);
+      if (!leg.customerHeld) {
+        await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+        await ari.channels.startMoh({ channelId: leg.customerChannelId });
+      }
+      const channelId = channelIdOf(leg.legId, 'agent', turn);
+      const answer = new Promise<void>((resolve, reject) => {
+        this.#moving.set(channelId, { leg, answered: resolve, gone: (cause) => reject(new Error(`the new agent's phone did not answer (${cause})`)) });
+      });
+      try {
+        await ari.channels.originate({
+          endpoint,
+          app: this.#o.app,
+          appArgs: `agent,${leg.legId}`,
+          channelId,
+          callerId: `"${leg.customerNumber}" <${leg.customerNumber}>`,
+          timeout: this.#o.ringTimeoutS ?? 30,
+          variables: this.tags(leg, 'agent'),
+        });
+        await answer;
+      } catch (err) {
+        // The call stays with the agent who had it: the customer comes back to its bridge.
+        this.#moving.delete(channelId);
+        await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+        await this.bridgeCustomer(ari, leg);
+        throw err;
+      }
+      this.#moving.delete(channelId);
+      // The previous agent's phone is forgotten before it is hung up: its end is not the call's end.
+      const previous = leg.agentChannelId;
+      this.#byChannel.delete(previous);
+      leg.agentChannelId = channelId;
+      this.#byChannel.set(channelId, { leg, role: 'agent' });
+      await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
+      await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: channelId });
+      await this.bridgeCustomer(ari, leg);
+    });
+  }
+
+  private async bridgeCustomer(ari: Ari, leg: AriLeg): Promise<void> {
+    await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+    leg.customerHeld = false;
+  }
+
   // Used by reconciliation when a restarted controller finds a leg's channels still up.
   adopt(leg: AriLeg): void {
     this.track(leg);
@@ -211,6 +266,7 @@ export class AriCallLegs implements Telephony {
 
   private async teardown(leg: AriLeg): Promise<void> {
     this.forget(leg.legId);
+    for (const moving of this.#moving.values()) if (moving.leg === leg) moving.gone('the call ended');
     this.#o.legEnded?.(leg.legId);
     const ari = this.#o.ari();
     await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);

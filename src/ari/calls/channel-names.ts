@@ -6,7 +6,8 @@ export type Role = 'agent' | 'customer';
 const PREFIX = 'cc-';
 const BRIDGE_PREFIX = `${PREFIX}leg-`;
 
-export const channelIdOf = (legId: string, role: Role): string => `${PREFIX}${legId}-${role}`;
+// `turn`: how many times the call moved to another agent (a transfer): each agent's phone is its own channel.
+export const channelIdOf = (legId: string, role: Role, turn = 0): string => `${PREFIX}${legId}-${role}${turn > 0 ? `-${turn}` : ''}`;
 
 export const bridgeIdOf = (legId: string): string => `${BRIDGE_PREFIX}${legId}`;
 

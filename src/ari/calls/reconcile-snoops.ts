@@ -24,7 +24,7 @@ export async function reconcileSupervisions(opts: {
   let ended = 0;
   for (const { leg, supervision: s } of liveSupervisions(opts.liveLegs)) {
     const phoneChannelId = supervisorChannelIdOf(s.id);
-    const callUp = up.has(channelIdOf(leg.id, 'agent'));
+    const callUp = up.has(channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0));
     if (callUp && up.has(phoneChannelId)) {
       if (!snoops.supervisions.has(s.id)) {
         snoops.adopt({

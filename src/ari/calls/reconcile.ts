@@ -24,7 +24,7 @@ export async function reconcileCalls(opts: {
   let adopted = 0;
   let ended = 0;
   for (const leg of opts.liveLegs) {
-    const agentChannelId = channelIdOf(leg.id, 'agent');
+    const agentChannelId = channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0);
     const customerChannelId = channelIdOf(leg.id, 'customer');
     const agentUp = up.has(agentChannelId);
     const customerUp = up.has(customerChannelId);

@@ -16,6 +16,8 @@ export interface SnoopsOptions {
   ringTimeoutS?: number;
   // How long a new snoop channel may take to enter the Stasis app.
   snoopWaitMs?: number;
+  // The agent's channel of a live leg now (a transferred call has its new agent's); else the first one's.
+  agentChannelOf?: (legId: string) => string | undefined;
 }
 
 // What the controller knows of one supervisor in Asterisk: their phone's channel, their own mixing
@@ -213,7 +215,7 @@ export class AriSnoops implements CallSupervision {
     });
     this.#byChannel.set(snoopId, { sv, role: 'snoop' });
     try {
-      await ari.channels.snoopChannelWithId({ channelId: channelIdOf(sv.legId, 'agent'), snoopId, app: this.#o.app, appArgs: `snoop,${sv.supervisionId}`, ...SNOOP[mode] });
+      await ari.channels.snoopChannelWithId({ channelId: this.#o.agentChannelOf?.(sv.legId) ?? channelIdOf(sv.legId, 'agent'), snoopId, app: this.#o.app, appArgs: `snoop,${sv.supervisionId}`, ...SNOOP[mode] });
       await entered;
     } catch (err) {
       this.#entering.get(snoopId)?.();

@@ -1,5 +1,5 @@
 import { PRESENCE_LABELS, type AgentState } from '../../domain/agent-presence.ts';
-import { agentActions, agentRefusal, telephonyUnavailable } from '../../domain/guards.ts';
+import { agentActions, agentRefusal, telephonyUnavailable, transferOfferedTo } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -15,6 +15,7 @@ import { closureColumns, ratingSummary, wrapUpSummary, wrapUpView } from './clos
 import type { Closure } from '../../domain/closure.ts';
 import { fillPlaceholders } from '../../domain/canned-responses.ts';
 import { recordingEntryView } from './recording-view.ts';
+import { handoffSummary, transferView } from './handoff-view.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -68,11 +69,12 @@ export class DesktopPresenter {
     return this.render('partials/telephony', { ...this.telephonyNotice(), oob: true });
   }
 
-  async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean } = {}) {
+  // `viewer`: whose panel this is (the agent handling it, or the one it is offered to, or transferred to).
+  async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean; viewer?: string } = {}) {
     const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
     const shown = opts.allKinds ? entries : entries.filter(shownToAgents);
-    // A panel is seen by the agent handling the interaction, or by the one it is offered to.
-    const may = agentActions(rec, rec.agentId ?? rec.offeredTo, this.#multimedia.capabilities);
+    const viewer = opts.viewer ?? rec.agentId ?? rec.offeredTo;
+    const may = agentActions(rec, viewer, this.#multimedia.capabilities);
     return {
       id: rec.id,
       state: rec.state,
@@ -86,6 +88,7 @@ export class DesktopPresenter {
       maxText: LIMITS.textMaxChars,
       entries: await this.entries(rec, shown),
       canAccept: may.accept === null,
+      transfer: await transferView(rec, viewer, this.#center, this.#multimedia.capabilities, (id) => this.agentName(id)),
       canWrite: may.post_message === null,
       canned: may.post_message === null ? await this.canned(rec) : [],
       media: mediaView(rec, may, this.#multimedia.capabilities.telephonyAway === true),
@@ -138,7 +141,8 @@ export class DesktopPresenter {
         id: rec.id,
         state: rec.state,
         stateLabel: rec.state === 'ended' ? 'Wrap-up' : STATE_LABEL[rec.state],
-        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null,
+        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null || transferOfferedTo(rec) === agentId,
+        acceptUrl: `/desktop/interactions/${rec.id}/${transferOfferedTo(rec) === agentId ? 'accept-transfer' : 'accept'}`,
         customerName: rec.customer.name,
         serviceName: await this.serviceName(rec.serviceId),
       })),
@@ -175,20 +179,20 @@ export class DesktopPresenter {
     return this.render('partials/presence', { presence: agent.presence, label: PRESENCE_LABELS[agent.presence], oob });
   }
 
-  async panelFragment(rec: InteractionRecord): Promise<string> {
-    return this.render('partials/interaction-panel', await this.panel(rec));
+  async panelFragment(rec: InteractionRecord, viewer?: string): Promise<string> {
+    return this.render('partials/interaction-panel', await this.panel(rec, { viewer }));
   }
 
   // What changes in an open panel when the interaction changes state: its header and its composer.
-  async stateFragments(rec: InteractionRecord): Promise<string> {
-    const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
+  async stateFragments(rec: InteractionRecord, viewer?: string): Promise<string> {
+    const p = { ...(await this.panel(rec, { withEntries: false, viewer })), oob: true };
     return this.render('partials/interaction-status', p) + this.render('partials/composer', p) + this.render('partials/wrap-up', p);
   }
 
   // A call or video change redraws the call area, the video area and the header (whose controls
   // depend on both).
-  async mediaFragments(rec: InteractionRecord): Promise<string> {
-    const p = { ...(await this.panel(rec, { withEntries: false })), oob: true };
+  async mediaFragments(rec: InteractionRecord, viewer?: string): Promise<string> {
+    const p = { ...(await this.panel(rec, { withEntries: false, viewer })), oob: true };
     return this.render('partials/call', p) + this.render('partials/dial', p) + this.render('partials/video', p) + this.render('partials/interaction-status', p);
   }
 
@@ -272,6 +276,8 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
       return wrapUpSummary(e, agentName);
     case 'rating':
       return ratingSummary(e);
+    case 'handoff':
+      return handoffSummary(e);
     case 'requeued':
       return `Back in the queue: ${agentName} was disabled`;
     case 'call': {

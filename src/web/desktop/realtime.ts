@@ -51,7 +51,7 @@ export function serveAgentSocket(opts: {
       });
       feeds.set(interactionId, feed);
       // A page that was away may show calling as it was then: redraw the number and the call once.
-      if (presenter.callingConfigured) outbox.push(presenter.mediaFragments(rec));
+      if (presenter.callingConfigured) outbox.push(presenter.mediaFragments(rec, agentId));
     }
     feed.restartAfter(afterSeq);
   };
@@ -61,11 +61,13 @@ export function serveAgentSocket(opts: {
       case 'entry_appended':
         feeds.get(event.interaction.id)?.push(event.entry);
         if (event.entry.kind === 'context') outbox.push(presenter.contextFragment(event.interaction));
-        if (event.entry.kind === 'call' || event.entry.kind === 'video' || event.entry.kind === 'recording') outbox.push(presenter.mediaFragments(event.interaction));
+        if (event.entry.kind === 'call' || event.entry.kind === 'video' || event.entry.kind === 'recording') outbox.push(presenter.mediaFragments(event.interaction, agentId));
         break;
       case 'interaction_changed':
         outbox.push(presenter.listFragment(agentId, true));
-        if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction));
+        if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction, agentId));
+        // A transfer moves the call too: the controls of the agent it left, and of the one it reached.
+        if (feeds.has(event.interaction.id) && presenter.callingConfigured && event.interaction.callLegs.length > 0) outbox.push(presenter.mediaFragments(event.interaction, agentId));
         break;
       case 'presence_changed':
         outbox.send(presenter.presenceFragment(event.agent, true));
@@ -73,7 +75,7 @@ export function serveAgentSocket(opts: {
       case 'telephony_changed':
         // The header's notice, and in every open panel the number and the call (its timer).
         outbox.send(presenter.telephonyFragment());
-        for (const id of feeds.keys()) outbox.push(center.interactionForAgent(agentId, id).then((rec) => presenter.mediaFragments(rec)));
+        for (const id of feeds.keys()) outbox.push(center.interactionForAgent(agentId, id).then((rec) => presenter.mediaFragments(rec, agentId)));
         break;
     }
   };

@@ -19,7 +19,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   const page = async (req: Request, res: Response, panelId?: string) => {
     const agentId = agentOf(req);
     const agent = await center.findAgent(agentId);
-    const panel = panelId ? await presenter.panel(await center.interactionForAgent(agentId, panelId)) : undefined;
+    const panel = panelId ? await presenter.panel(await center.interactionForAgent(agentId, panelId), { viewer: agentId }) : undefined;
     res.type('html').send(
       presenter.render('desktop/page', {
         title: panel ? panel.customerName : 'Desktop',
@@ -41,7 +41,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   router.get('/desktop/interactions/:id', async (req, res) => {
     if (!isHtmx(req)) return page(req, res, String(req.params.id));
     const rec = await center.interactionForAgent(agentOf(req), String(req.params.id));
-    res.type('html').send(await presenter.panelFragment(rec));
+    res.type('html').send(await presenter.panelFragment(rec, agentOf(req)));
   });
 
   router.post('/desktop/presence', async (req, res) => {
@@ -55,7 +55,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   router.post('/desktop/interactions/:id/accept', async (req, res) => {
     const agentId = agentOf(req);
     const rec = await center.accept(agentId, String(req.params.id));
-    res.type('html').send((await presenter.panelFragment(rec)) + (await presenter.listFragment(agentId, true)));
+    res.type('html').send((await presenter.panelFragment(rec, agentId)) + (await presenter.listFragment(agentId, true)));
   });
 
   router.post('/desktop/interactions/:id/messages', async (req, res) => {
@@ -77,7 +77,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   router.post('/desktop/interactions/:id/disconnect', async (req, res) => {
     const agentId = agentOf(req);
     const rec = await center.disconnect(agentId, String(req.params.id));
-    res.type('html').send((await presenter.panelFragment(rec)) + (await presenter.listFragment(agentId, true)));
+    res.type('html').send((await presenter.panelFragment(rec, agentId)) + (await presenter.listFragment(agentId, true)));
   });
 
   router.get('/desktop/attachments/:interactionId/:attachmentId', async (req, res) => {

@@ -1,0 +1,50 @@
+import { Router, type Request } from 'express';
+import type { ContactCenter } from '../../domain/contact-center.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { HandoffDesk } from '../../domain/handoff-desk.ts';
+import type { InteractionRecord } from '../../domain/interaction.ts';
+import { statusOf } from '../http-errors.ts';
+import type { DesktopPresenter } from './presenter.ts';
+
+const agentOf = (req: Request) => req.agentSession!.agentId;
+const field = (req: Request, name: string) => (req.body as Record<string, unknown> | undefined)?.[name];
+
+// Transfer, Accept (the target) and Cancel transfer on the desktop (domain/handoff-desk.ts). Each
+// answers the panel as the agent now sees it, and the list; a refused Transfer answers its 4xx status
+// with the panel showing the reason (htmx is told to swap it anyway).
+export function handoffRouter(opts: { center: ContactCenter; handoffs: HandoffDesk; presenter: DesktopPresenter }): Router {
+  const { center, handoffs, presenter } = opts;
+  const router = Router();
+
+  const answer = async (agentId: string, rec: InteractionRecord, error?: DomainError) => {
+    const panel = await presenter.panel(rec, { viewer: agentId });
+    return presenter.render('partials/interaction-panel', { ...panel, transferError: error?.message }) + (await presenter.listFragment(agentId, true));
+  };
+
+  router.post('/desktop/interactions/:id/transfer', async (req, res) => {
+    const agentId = agentOf(req);
+    const id = String(req.params.id);
+    try {
+      await handoffs.transfer(agentId, id, { to: field(req, 'to'), note: field(req, 'note') });
+      res.type('html').send(await answer(agentId, await center.interactionForAgent(agentId, id)));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const rec = await center.interactionForAgent(agentId, id);
+      res.status(statusOf(err)).set('HX-Reswap', 'innerHTML').type('html').send(await answer(agentId, rec, err));
+    }
+  });
+
+  router.post('/desktop/interactions/:id/accept-transfer', async (req, res) => {
+    const agentId = agentOf(req);
+    const rec = await handoffs.accept(agentId, String(req.params.id));
+    res.type('html').send(await answer(agentId, rec));
+  });
+
+  router.post('/desktop/interactions/:id/cancel-transfer', async (req, res) => {
+    const agentId = agentOf(req);
+    const rec = await handoffs.cancel(agentId, String(req.params.id));
+    res.type('html').send(await answer(agentId, rec));
+  });
+
+  return router;
+}

@@ -1,0 +1,74 @@
+import type { ContactCenter } from '../../domain/contact-center.ts';
+import { handoffActions, transferOfferedTo, type MediaCapabilities } from '../../domain/guards.ts';
+import type { InteractionRecord } from '../../domain/interaction.ts';
+import type { TimelineEntry } from '../../domain/timeline.ts';
+
+interface TransferOption {
+  value: string;
+  label: string;
+}
+
+// The Transfer controls of one agent's panel: the form (Transfer to: a Ready agent or a service with
+// one), or the transfer in progress (Cancel transfer for the first agent, Accept for the target).
+export async function transferView(rec: InteractionRecord, viewer: string | null, center: ContactCenter, media: MediaCapabilities, agentName: (id: string) => Promise<string>) {
+  const offeredTo = transferOfferedTo(rec);
+  const handling = viewer !== null && rec.state === 'active' && rec.agentId === viewer;
+  const may = viewer ? handoffActions(rec, viewer, media) : null;
+  return {
+    handling,
+    canTransfer: may?.transfer === null,
+    blockedBy: handling && may?.transfer && !offeredTo ? may.transfer.message : null,
+    pendingTo: handling && offeredTo ? await agentName(offeredTo) : null,
+    offeredToYou: viewer !== null && offeredTo === viewer,
+    from: offeredTo && rec.agentId ? await agentName(rec.agentId) : null,
+    targets: handling && !offeredTo ? await targets(center, viewer) : { agents: [], services: [] },
+  };
+}
+
+// Ready agents other than the viewer, and the enabled services one of them serves (a transfer to a
+// service goes to its Ready agent: one with none is refused anyway).
+async function targets(center: ContactCenter, viewer: string) {
+  const ready = center.agents().filter((a) => a.presence === 'ready' && a.agentId !== viewer);
+  const agents: TransferOption[] = [];
+  for (const a of ready) agents.push({ value: `agent:${a.agentId}`, label: (await center.agentDisplayName(a.agentId)) ?? a.agentId });
+  const services: TransferOption[] = [];
+  for (const id of new Set(ready.flatMap((a) => a.serviceIds))) {
+    const service = await center.requireService(id);
+    if (!service.disabled) services.push({ value: `service:${id}`, label: service.name });
+  }
+  const byLabel = (a: TransferOption, b: TransferOption) => a.label.localeCompare(b.label);
+  return { agents: agents.sort(byLabel), services: services.sort(byLabel) };
+}
+
+interface HandoffData {
+  step?: string;
+  fromName?: string;
+  toName?: string;
+  reason?: string;
+}
+
+const RETURN_REASON: Readonly<Record<string, string>> = {
+  offer_timeout: 'nobody accepted in time',
+  target_not_ready: 'the agent was no longer Ready',
+  restart: 'the server restarted',
+  customer_ended: 'the customer ended the chat',
+  call_not_moved: "the new agent's phone did not answer",
+};
+
+// One line of the timeline per handoff step, who and to whom.
+export function handoffSummary(e: TimelineEntry): string {
+  const d = (e.data ?? {}) as HandoffData;
+  const why = d.reason ? ` (${RETURN_REASON[d.reason] ?? d.reason})` : '';
+  switch (d.step) {
+    case 'offered':
+      return `${d.fromName} offered a transfer to ${d.toName}${e.text ? `: ${e.text}` : ''}`;
+    case 'accepted':
+      return `${d.toName} accepted the transfer from ${d.fromName}`;
+    case 'returned':
+      return `Transfer to ${d.toName} returned to ${d.fromName}${why}`;
+    case 'cancelled':
+      return `Transfer to ${d.toName} cancelled${why}`;
+    default:
+      return `Transfer: ${d.step ?? ''}`;
+  }
+}

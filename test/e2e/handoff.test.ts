@@ -1,0 +1,62 @@
+// End to end in real Chromium against the real server, two agents and a customer: Agent One
+// transfers the chat to Agent Two with a note; Agent Two sees the whole chat, accepts, and talks to the
+// customer; Agent One's desktop lets the chat go.
+import t from 'tap';
+import { logInPage, pageMaker, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+
+t.test('Transfer to a Ready agent, accepted in the other desktop', async (t) => {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const one = await pages.newPage();
+  const two = await pages.newPage();
+  const customer = await pages.newPage();
+  await logInPage(one, server.url, 'agent1');
+  await logInPage(two, server.url, 'agent2');
+
+  await one.getByRole('button', { name: 'Ready', exact: true }).click();
+  await one.locator('.presence-ready').waitFor();
+  await startChatPage(customer, server.url, 'Maria', '+393331234567');
+  await one.getByRole('button', { name: 'Accept' }).click();
+  await one.locator('section.interaction .state-active').waitFor();
+  await customer.getByLabel('Message').fill('My tyre is flat near Milan');
+  await customer.getByRole('button', { name: 'Send' }).click();
+  await one.getByText('My tyre is flat near Milan').waitFor();
+
+  await two.getByRole('button', { name: 'Ready', exact: true }).click();
+  await two.locator('.presence-ready').waitFor();
+  await one.reload();
+  // Agent Two stops being Ready after Agent One's form listed it: the refusal says why, in place.
+  await two.getByRole('button', { name: 'Not Ready', exact: true }).click();
+  await two.locator('.presence-not_ready').waitFor();
+  await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+  await one.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await one.getByRole('alert').filter({ hasText: 'This agent is not Ready' }).waitFor();
+  t.pass('a refused transfer shows its reason');
+  await two.getByRole('button', { name: 'Ready', exact: true }).click();
+  await two.locator('.presence-ready').waitFor();
+  await one.getByRole('link', { name: 'Maria' }).click();
+  await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+  await one.getByLabel('Note').fill('Flat tyre, wants a tow');
+  await one.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await one.getByText('Transfer offered to Agent Two').waitFor();
+  t.ok(await one.getByRole('button', { name: 'Cancel transfer' }).isVisible(), 'Agent One can still cancel');
+
+  // Agent Two's list gets the offer live; the panel shows the whole chat and the note.
+  await two.getByRole('link', { name: 'Maria' }).click();
+  await two.getByText('My tyre is flat near Milan').waitFor();
+  await two.getByText('Agent One offered a transfer to Agent Two: Flat tyre, wants a tow').waitFor();
+  await two.locator('section.interaction').getByRole('button', { name: 'Accept' }).click();
+  await two.getByText('Agent Two accepted the transfer from Agent One').waitFor();
+  await two.getByLabel('Message').fill('Agent Two here, a tow truck is on its way');
+  await two.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('Agent Two here, a tow truck is on its way').waitFor();
+  t.pass('the customer talks with Agent Two');
+
+  await one.getByText('No chats yet.').waitFor();
+  t.pass("the chat left Agent One's list");
+  t.ok(await one.getByRole('button', { name: 'Send' }).isDisabled(), 'Agent One can no longer write in it');
+  await customer.getByLabel('Message').fill('Thanks!');
+  await customer.getByRole('button', { name: 'Send' }).click();
+  await two.getByText('Thanks!').waitFor();
+  t.same(pages.pageErrors, [], 'no script errors');
+});

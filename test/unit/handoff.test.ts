@@ -1,0 +1,216 @@
+// Transfers (cold): the handoff state table, the refusals of the guard table, and what each agent
+// sees as an interaction is offered on, accepted, returned or cancelled, each step on the timeline.
+import t, { type Test } from 'tap';
+import type { Service } from '../../src/domain/directory.ts';
+import { agentActions } from '../../src/domain/guards.ts';
+import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
+import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
+import { canApply, nextState } from '../../src/domain/state-table.ts';
+import { FakeTelephony } from '../helpers/fake-ports.ts';
+import { activeChat, expectDomainError, makeCenter, SERVICES, type Harness } from '../helpers/fakes.ts';
+
+const STATES = Object.keys(HANDOFF_STATES) as HandoffState[];
+const EVENTS: HandoffEvent[] = ['accept', 'time_out', 'cancel', 'complete'];
+const LEGAL: Array<[HandoffState, HandoffEvent, HandoffState]> = [
+  ['offered', 'accept', 'accepted'],
+  ['offered', 'time_out', 'returned'],
+  ['offered', 'cancel', 'cancelled'],
+  ['consulting', 'complete', 'completed'],
+  ['consulting', 'cancel', 'cancelled'],
+];
+
+t.test('the handoff table allows exactly its transitions', async (t) => {
+  for (const from of STATES) {
+    for (const event of EVENTS) {
+      const legal = LEGAL.find(([f, e]) => f === from && e === event);
+      t.equal(canApply(HANDOFF_STATES, from, event), legal !== undefined, `${from} + ${event}`);
+      if (legal) t.equal(nextState(HANDOFF_STATES, 'handoff', from, event), legal[2]);
+      else t.throws(() => nextState(HANDOFF_STATES, 'handoff', from, event), { code: `handoff_${from}` });
+    }
+  }
+});
+
+const WITH_CLOSED: Service[] = [...SERVICES, { id: 'closed', name: 'Closed desk', autoDial: false, disabled: true }];
+
+async function setUp() {
+  const h = await makeCenter({ services: WITH_CLOSED });
+  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  h.bus.subscribe((event) => desk.onEvent(event));
+  const { interaction } = await activeChat(h, 'alice');
+  return { h, desk, id: interaction.id };
+}
+
+const steps = async (h: Harness, id: string) => (await h.center.timeline(id)).filter((e) => e.kind === 'handoff').map((e) => [(e.data as { step: string }).step, e.author, e.agentId]);
+const sees = (h: Harness, agentId: string, id: string) => h.center.openInteractionsOf(agentId).some((r) => r.id === id);
+
+t.test('a transfer to a Ready agent is offered to them; on Accept the chat moves and the first agent is free', async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob', note: 'Wants a tow to the garage' });
+  t.ok(sees(h, 'bob', id), 'Bob is offered the chat');
+  t.ok(await h.center.interactionForAgent('bob', id), 'and may read its whole timeline');
+  await h.center.postAgentMessage('alice', id, 'Still with you while Bob picks up');
+  await expectDomainError(t, desk.transfer('alice', id, { to: 'agent:bob' }), 'conflict', 'handoff_in_progress', 'a second transfer');
+  await desk.accept('bob', id);
+  t.equal(h.center.openInteractionsOf('bob')[0]?.agentId, 'bob');
+  t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
+  t.equal(h.center.agentState('alice').interactions.size, 0, 'Alice is free for new chats');
+  await expectDomainError(t, h.center.postAgentMessage('alice', id, 'hello?'), 'forbidden', 'not_your_chat');
+  await h.center.postAgentMessage('bob', id, 'Bob here, I have your file');
+  t.same(await steps(h, id), [
+    ['offered', 'agent', 'alice'],
+    ['accepted', 'agent', 'bob'],
+  ]);
+  const offered = (await h.center.timeline(id)).find((e) => e.kind === 'handoff');
+  t.equal(offered?.text, 'Wants a tow to the garage', 'the note is on the timeline');
+});
+
+t.test('an offer nobody accepts returns to the first agent, and the timeline says so', async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  h.clock.advance(h.config.offerTimeoutMs);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(sees(h, 'bob', id), 'Bob is no longer offered it');
+  t.ok(sees(h, 'alice', id), 'Alice still handles it');
+  await h.center.postAgentMessage('alice', id, 'Back with me');
+  await expectDomainError(t, desk.accept('bob', id), 'conflict', 'no_transfer', 'a late Accept');
+  t.same(await steps(h, id), [
+    ['offered', 'agent', 'alice'],
+    ['returned', 'system', null],
+  ]);
+});
+
+t.test('while a transfer is offered no call or video starts (it would be left behind)', async (t) => {
+  const h = await makeCenter({ services: WITH_CLOSED });
+  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const { interaction } = await activeChat(h, 'alice');
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
+  const may = agentActions(interaction, 'alice', { callingConfigured: true, videoConfigured: true });
+  t.equal(may.call?.code, 'handoff_in_progress');
+  t.equal(may.post_message, null, 'the first agent keeps writing meanwhile');
+  // A restart loses the offer's timer: the new leader gives the chat back to the first agent.
+  desk.recover();
+  t.notOk(sees(h, 'bob', interaction.id));
+  t.equal(h.center.agentState('bob').pendingOffer, null);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same((await steps(h, interaction.id)).map((s) => s[0]), ['offered', 'returned']);
+});
+
+t.test('a transfer to a service goes to its Ready agent', async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('carol', 'make_ready');
+  await desk.transfer('alice', id, { to: 'service:billing' });
+  t.ok(sees(h, 'carol', id), 'Carol (Billing) is offered the chat');
+  await desk.accept('carol', id);
+  t.equal(h.interactions.get(id)?.agentId, 'carol');
+});
+
+t.test('the first agent can cancel; the target and others cannot', async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  await expectDomainError(t, desk.cancel('bob', id), 'forbidden', 'not_your_chat');
+  await expectDomainError(t, desk.accept('carol', id), 'forbidden', 'not_offered_to_you');
+  await desk.cancel('alice', id);
+  t.notOk(sees(h, 'bob', id));
+  t.equal(h.center.agentState('bob').pendingOffer, null, 'Bob can be offered other chats');
+  t.same((await steps(h, id)).map((s) => s[0]), ['offered', 'cancelled']);
+});
+
+t.test('a target who stops being Ready, or a customer who ends, ends the offer', async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  h.center.setPresence('bob', 'make_not_ready');
+  t.notOk(sees(h, 'bob', id));
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  await h.center.endByCustomer(id);
+  await new Promise((resolve) => setImmediate(resolve));
+  await expectDomainError(t, desk.accept('bob', id), 'conflict', 'chat_ended');
+  t.same((await steps(h, id)).map((s) => s[0]), ['offered', 'returned', 'offered', 'cancelled']);
+});
+
+const refused = async (t: Test, setup: (h: Harness, id: string) => void, to: string, kind: 'conflict' | 'not_found' | 'forbidden' | 'invalid', code: string, by = 'alice') => {
+  const { h, desk, id } = await setUp();
+  setup(h, id);
+  await expectDomainError(t, desk.transfer(by, id, { to }), kind, code);
+  t.notOk(sees(h, 'bob', id), 'nothing was offered');
+  t.same(await steps(h, id), [], 'nothing on the timeline');
+};
+
+t.test('every refusal names its reason and moves nothing', async (t) => {
+  const ready = (h: Harness) => h.center.setPresence('bob', 'make_ready');
+  await refused(t, ready, 'agent:alice', 'conflict', 'transfer_to_self');
+  await refused(t, ready, 'agent:nobody', 'not_found', 'unknown_agent');
+  await refused(t, () => {}, 'agent:bob', 'conflict', 'agent_not_ready');
+  await refused(t, ready, 'service:closed', 'conflict', 'service_disabled');
+  await refused(t, ready, 'service:nowhere', 'not_found', 'unknown_service');
+  await refused(t, ready, 'service:billing', 'conflict', 'no_agent_ready');
+  await refused(t, ready, 'bob', 'invalid', 'invalid_transfer_target');
+  await refused(t, ready, 'agent:bob', 'forbidden', 'not_your_chat', 'carol');
+  const dialing = (h: Harness, id: string) => {
+    ready(h);
+    h.interactions.get(id)!.callLegs.push({ id: 'leg', interactionId: id, serviceId: 'roadside', agentId: 'alice', customerNumber: '+15551234567', state: 'dialing_customer', mute: 'unmuted', startedAt: 0, answeredAt: null, endedAt: null, cause: null });
+  };
+  await refused(t, dialing, 'agent:bob', 'conflict', 'call_being_placed');
+  const video = (h: Harness, id: string) => {
+    ready(h);
+    h.interactions.get(id)!.video = { id: 'v', interactionId: id, state: 'active', requestedAt: 0, startedAt: 0, endedAt: null, endedBy: null };
+  };
+  await refused(t, video, 'agent:bob', 'conflict', 'video_active');
+  const supervised = (h: Harness, id: string) => {
+    dialing(h, id);
+    Object.assign(h.interactions.get(id)!.callLegs[0]!, { state: 'connected', supervisions: [{ id: 's', supervisorId: 'carol', state: 'listen', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }] });
+  };
+  await refused(t, supervised, 'agent:bob', 'conflict', 'call_supervised');
+});
+
+t.test('after the customer ended, a transfer is refused', async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('bob', 'make_ready');
+  await h.center.endByCustomer(id);
+  await expectDomainError(t, desk.transfer('alice', id, { to: 'agent:bob' }), 'conflict', 'chat_ended');
+});
+
+t.test('two transfers at once: one is offered, the other refused', async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('bob', 'make_ready');
+  h.center.setPresence('carol', 'make_ready');
+  const both = await Promise.allSettled([desk.transfer('alice', id, { to: 'agent:bob' }), desk.transfer('alice', id, { to: 'service:billing' })]);
+  t.same(both.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  const rejected = both.find((r) => r.status === 'rejected');
+  t.equal((rejected?.reason as { code?: string }).code, 'handoff_in_progress');
+  t.equal((await steps(h, id)).length, 1, 'one offer on the timeline');
+});
+
+t.test('a live call moves with the chat on Accept; a phone that does not answer leaves it all with the first agent', async (t) => {
+  const telephony = new FakeTelephony();
+  const h = await makeCenter({ telephony });
+  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const { interaction } = await activeChat(h, 'alice');
+  const leg = await h.desk.callCustomer('alice', interaction.id);
+  await h.desk.onCallEvent(interaction.id, leg.id, 'agent_answered');
+  h.center.setPresence('bob', 'make_ready');
+  await expectDomainError(t, desk.transfer('alice', interaction.id, { to: 'agent:bob' }), 'conflict', 'call_being_placed');
+  await h.desk.onCallEvent(interaction.id, leg.id, 'customer_answered');
+  await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
+  telephony.failNext = new Error('no answer');
+  await expectDomainError(t, desk.accept('bob', interaction.id), 'unavailable', 'transfer_call_failed');
+  t.equal(interaction.agentId, 'alice', 'the chat stays with Alice');
+  t.equal(leg.agentId, 'alice', 'and the call');
+  t.notOk(sees(h, 'bob', interaction.id), 'the offer is withdrawn');
+
+  await h.desk.toggleMute('alice', interaction.id);
+  await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
+  await desk.accept('bob', interaction.id);
+  t.equal(telephony.calls.at(-1), `move ${leg.id} to bob (1)`, "the customer's leg goes to Bob's phone");
+  t.equal(leg.state, 'connected', 'the same call leg, still up');
+  t.equal(leg.agentId, 'bob');
+  t.equal(leg.mute, 'unmuted', 'Bob starts unmuted');
+  t.equal(interaction.agentId, 'bob');
+  t.equal(agentActions(interaction, 'bob', h.desk.capabilities).release_call, null, 'Bob may release the call');
+  t.same((await steps(h, interaction.id)).map((s) => s[0]), ['offered', 'returned', 'offered', 'accepted']);
+});
