@@ -3,7 +3,7 @@
 -- (the agent's disposition and notes) and one rating (the customer's score and comment); the admins'
 -- export reads them by the interaction's end (interactions_ended), the wallboard reads today's ratings.
 ALTER TABLE services ADD COLUMN disposition_codes TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE services ADD COLUMN wrap_up_seconds INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE services ADD COLUMN wrap_up_seconds INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE services ADD COLUMN after_wrap_up TEXT NOT NULL DEFAULT 'ready' CHECK (after_wrap_up IN ('ready', 'not_ready'));
 ALTER TABLE services ADD COLUMN canned_responses TEXT NOT NULL DEFAULT '[]';
 
