@@ -64,6 +64,8 @@ export class SupervisionSockets {
 
     const monitor = async (interactionId: string, afterSeq: number) => {
       const rec = await allowed(() => this.#presenter.interaction(interactionId));
+      // Closed while the role was checked: its close handler already ran, so nothing may subscribe now.
+      if (ws.readyState !== ws.OPEN) return;
       let feed = feeds.get(rec.id);
       if (!feed && feeds.size >= MONITORS_PER_SOCKET) throw new Error(`a page monitors at most ${MONITORS_PER_SOCKET} interactions`);
       if (!feed) {
