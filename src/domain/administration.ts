@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { assertAdminRemains, checkAgent, checkService, passwordProblem, type AgentForm, type ServiceForm } from './admin-rules.ts';
-import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
+import { watchesTheFloor, type Agent, type AuditEntry, type NewAuditEntry, type Service } from './directory.ts';
 import { forbidden, FormError, notFound } from './errors.ts';
 import type { Clock, Directory } from './ports.ts';
 
@@ -55,7 +55,7 @@ export class Administration {
   // The floor's pages (/supervisor): supervisors and admins.
   async requireSupervisor(agentId: string): Promise<Agent> {
     const agent = await this.#directory.getAgent(agentId);
-    if (!agent || agent.disabled || (agent.role !== 'supervisor' && agent.role !== 'admin')) throw forbidden('supervisors_only', 'Only supervisors and admins may open this page.');
+    if (!agent || !watchesTheFloor(agent)) throw forbidden('supervisors_only', 'Only supervisors and admins may open this page.');
     return agent;
   }
 

@@ -23,6 +23,12 @@ export interface Service {
 export const AGENT_ROLES = ['agent', 'supervisor', 'admin'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
+// Who watches the floor (/supervisor, Listen / Whisper / Barge, every recording): enabled supervisors
+// and admins.
+export function watchesTheFloor(agent: Pick<Agent, 'role' | 'disabled'> | undefined): boolean {
+  return agent !== undefined && !agent.disabled && (agent.role === 'supervisor' || agent.role === 'admin');
+}
+
 export interface Agent {
   id: string;
   displayName: string;

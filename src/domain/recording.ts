@@ -1,4 +1,4 @@
-import type { Agent } from './directory.ts';
+import { watchesTheFloor, type Agent } from './directory.ts';
 import type { InteractionRecord } from './interaction.ts';
 import { nextState, type StateTable } from './state-table.ts';
 
@@ -66,6 +66,6 @@ export function recordingStored(recording: CallRecording, file: Pick<RecordingFi
 // admins. Never the customer (no customer token opens a recording).
 export function mayHearRecording(rec: InteractionRecord, listener: Pick<Agent, 'id' | 'role' | 'disabled'>): boolean {
   if (listener.disabled) return false;
-  if (listener.role === 'supervisor' || listener.role === 'admin') return true;
+  if (watchesTheFloor(listener)) return true;
   return rec.agentId === listener.id || rec.callLegs.some((leg) => leg.agentId === listener.id);
 }

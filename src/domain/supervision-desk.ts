@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallLeg } from './call-leg.ts';
+import { watchesTheFloor } from './directory.ts';
 import { forbidden, notFound } from './errors.ts';
 import { assertSupervisorMay, supervisionOf, type MediaCapabilities, type SupervisorAction } from './guards.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
@@ -110,7 +111,7 @@ export class SupervisionDesk {
   // Roles are checked here too, not only by the pages: a forwarded command comes from another node.
   private async may(action: SupervisorAction, supervisorId: string, interactionId: string): Promise<InteractionRecord> {
     const supervisor = await this.#d.directory.getAgent(supervisorId);
-    if (!supervisor || supervisor.disabled || (supervisor.role !== 'supervisor' && supervisor.role !== 'admin')) {
+    if (!watchesTheFloor(supervisor)) {
       throw forbidden('supervisors_only', 'Only supervisors and admins may listen to calls.');
     }
     const rec = this.#d.interactions.require(interactionId);
