@@ -35,7 +35,7 @@ export class Metrics {
     });
     this.sockets = new Gauge({
       name: 'cc_websocket_clients',
-      help: 'Connected WebSocket clients, by kind (agent desktop, customer).',
+      help: 'Connected WebSocket clients, by kind (agent desktop, supervisor page, customer).',
       labelNames: ['kind'],
       registers: [this.registry],
     });

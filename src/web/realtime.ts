@@ -45,7 +45,7 @@ export interface RealtimeDeps {
 // customer's chat events (chat token). Anything else is refused before the handshake.
 export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const track = (ws: WebSocket, kind: 'agent' | 'customer') => {
+  const track = (ws: WebSocket, kind: 'agent' | 'supervisor' | 'customer') => {
     deps.metrics.sockets.inc({ kind });
     ws.on('close', () => deps.metrics.sockets.dec({ kind }));
   };
@@ -75,7 +75,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
         if (!sameOrigin(req)) return refuse(socket, 403, 'cross-origin socket');
         supervision.authorize(session.agentId).then(
           () => wss.handleUpgrade(req, socket, head, (ws) => {
-            track(ws, 'agent');
+            track(ws, 'supervisor');
             supervision.serve(ws, session, url);
             endWithSession(ws, session);
           }),
