@@ -21,16 +21,16 @@ export async function transferView(rec: InteractionRecord, viewer: string | null
     pendingTo: handling && offeredTo ? await agentName(offeredTo) : null,
     offeredToYou: viewer !== null && offeredTo === viewer,
     from: offeredTo && rec.agentId ? await agentName(rec.agentId) : null,
-    targets: handling && !offeredTo ? await targets(center, viewer) : { agents: [], services: [] },
+    targets: handling && !offeredTo ? await targets(center, viewer, agentName) : { agents: [], services: [] },
   };
 }
 
 // Ready agents other than the viewer, and the enabled services one of them serves (a transfer to a
 // service goes to its Ready agent: one with none is refused anyway).
-async function targets(center: ContactCenter, viewer: string) {
+async function targets(center: ContactCenter, viewer: string, agentName: (id: string) => Promise<string>) {
   const ready = center.agents().filter((a) => a.presence === 'ready' && a.agentId !== viewer);
   const agents: TransferOption[] = [];
-  for (const a of ready) agents.push({ value: `agent:${a.agentId}`, label: (await center.agentDisplayName(a.agentId)) ?? a.agentId });
+  for (const a of ready) agents.push({ value: `agent:${a.agentId}`, label: await agentName(a.agentId) });
   const services: TransferOption[] = [];
   for (const id of new Set(ready.flatMap((a) => a.serviceIds))) {
     const service = await center.requireService(id);
