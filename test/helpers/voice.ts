@@ -118,6 +118,10 @@ export async function callFromChat(agent: Page, phone: Page, server: Pick<TestSe
 export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, opts: { phone?: 'browser' | 'desk'; agent?: string } = {}): Promise<void> {
   await logInPage(page, server.url, opts.agent ?? 'agent1');
   if (opts.phone === 'desk') {
+    // The desktop's script must be running before the choice is made: its change handler keeps the
+    // choice and reloads. Picked earlier (a loaded machine), the choice was lost and the test waited forever.
+    await page.getByLabel('Phone', { exact: true }).waitFor();
+    await page.waitForLoadState('load');
     await Promise.all([page.waitForEvent('load'), page.getByLabel('Phone', { exact: true }).selectOption('desk')]);
     await page.locator('#phone-state', { hasText: 'desk phone' }).waitFor();
   }
