@@ -7,7 +7,7 @@ import { clientIdTaken, interactionValues, MILESTONES_SQL, timelineValues, toEnt
 import { pgPlaceholder, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
-import { ReadBatcher } from './read-batcher.ts';
+import { StatementBatcher } from './statement-batcher.ts';
 import type { Query } from './transaction.ts';
 
 const SQL = writeStatements(pgPlaceholder);
@@ -47,7 +47,7 @@ const appendEntries: BulkInsert = {
 export class PgInteractionStore extends PgStore implements InteractionStore {
   // The reads of the hot paths, each batched (read-batcher.ts): a customer send looks its client id up
   // first (TimelineWriter.appendOnce); a follower reads each touched chat's new entries, then its row.
-  readonly #byClientId = new ReadBatcher<{ interactionId: string; clientId: string }, TimelineEntry | undefined>(async (keys) => {
+  readonly #byClientId = new StatementBatcher<{ interactionId: string; clientId: string }, TimelineEntry | undefined>(async (keys) => {
     const rows = await this.all(
       BY_CLIENT_ID,
       toEntry,
@@ -58,7 +58,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
     return keys.map((k) => found.get(`${k.interactionId}\n${k.clientId}`));
   });
 
-  readonly #entriesAfter = new ReadBatcher<{ interactionId: string; afterSeq: number }, TimelineEntry[]>(async (keys) => {
+  readonly #entriesAfter = new StatementBatcher<{ interactionId: string; afterSeq: number }, TimelineEntry[]>(async (keys) => {
     const rows = await this.all(
       ENTRIES_AFTER,
       (row) => ({ n: Number(row.n), entry: toEntry(row) }),
@@ -70,7 +70,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
     return out;
   });
 
-  readonly #rows = new ReadBatcher<string, InteractionRecord | undefined>(async (ids) => {
+  readonly #rows = new StatementBatcher<string, InteractionRecord | undefined>(async (ids) => {
     const rows = await this.all('SELECT * FROM interactions WHERE id = ANY($1::text[])', toInteraction, ids);
     const found = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => found.get(id));
@@ -86,7 +86,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   getInteraction(id: string): Promise<InteractionRecord | undefined> {
-    return this.#rows.read(id);
+    return this.#rows.ask(id);
   }
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
@@ -111,11 +111,11 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
-    return this.#byClientId.read({ interactionId, clientId });
+    return this.#byClientId.ask({ interactionId, clientId });
   }
 
   listEntries(interactionId: string, query: { afterSeq?: number; kinds?: readonly TimelineKind[] } = {}): Promise<TimelineEntry[]> {
-    if (query.kinds === undefined) return this.#entriesAfter.read({ interactionId, afterSeq: query.afterSeq ?? 0 });
+    if (query.kinds === undefined) return this.#entriesAfter.ask({ interactionId, afterSeq: query.afterSeq ?? 0 });
     return this.all(
       'SELECT * FROM timeline WHERE interaction_id = $1 AND seq > $2 AND ($3::text[] IS NULL OR kind = ANY($3)) ORDER BY seq',
       toEntry,

@@ -1,10 +1,11 @@
-// Reads of one kind asked for in the same turn of the event loop, and while the previous statement of
-// that kind runs, answered by one statement: under load a node asks the same read for hundreds of chats
-// at once (a follower catching up on every chat a commit batch touched), and one round trip to
-// PostgreSQL each would queue them on the pool. Each read is answered by a statement started after it
-// was asked, so it sees every write committed before it was asked, as a read of its own would.
+// Statements of one kind asked for in the same turn of the event loop, and while the previous statement
+// of that kind runs, made as one: under load a node asks the same read for hundreds of chats at once (a
+// follower catching up on every chat a commit batch touched) and counts every customer message against
+// its limits, and one round trip to PostgreSQL each would queue them on the pool. Each is answered by a
+// statement started after it was asked, so a read sees every write committed before it was asked, as a
+// read of its own would.
 
-// At most this many reads in one statement.
+// At most this many keys in one statement.
 const MAX_BATCH = 1000;
 
 interface Asked<K, V> {
@@ -13,7 +14,7 @@ interface Asked<K, V> {
   reject(err: unknown): void;
 }
 
-export class ReadBatcher<K, V> {
+export class StatementBatcher<K, V> {
   // Answers every key, in order, with one statement.
   readonly #read: (keys: K[]) => Promise<V[]>;
   #asked: Array<Asked<K, V>> = [];
@@ -23,7 +24,7 @@ export class ReadBatcher<K, V> {
     this.#read = read;
   }
 
-  read(key: K): Promise<V> {
+  ask(key: K): Promise<V> {
     return new Promise<V>((resolve, reject) => {
       this.#asked.push({ key, resolve, reject });
       if (this.#reading) return;
