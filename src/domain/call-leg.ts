@@ -1,4 +1,5 @@
 import { conflict } from './errors.ts';
+import type { ConsultCall } from './handoff.ts';
 import type { CallRecording } from './recording.ts';
 import { canApply, nextState, type StateTable } from './state-table.ts';
 import type { Supervision } from './supervision.ts';
@@ -51,6 +52,8 @@ export interface CallLeg {
   recording?: CallRecording | null;
   // Supervisors who joined this call (supervision.ts), oldest first; absent on calls no one supervised.
   supervisions?: Supervision[];
+  // A consult in progress from this call (handoff.ts): the customer is on hold meanwhile.
+  consult?: ConsultCall | null;
 }
 
 export function isLive(leg: CallLeg): boolean {
