@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, type CallLeg, type CallLegEvent } from './call-leg.ts';
+import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, nextTurn, type CallLeg, type CallLegEvent } from './call-leg.ts';
 import type { InteractionMedia } from './contact-center-types.ts';
 import type { DomainEvents } from './events.ts';
 import type { Clock, Directory, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
@@ -118,7 +118,7 @@ export class MultimediaDesk implements InteractionMedia {
   async moveCall(rec: InteractionRecord, agentId: string): Promise<void> {
     const leg = liveLeg(rec);
     if (!leg) return;
-    const turn = (leg.agentTurn ?? 0) + 1;
+    const turn = nextTurn(leg);
     await this.telephony().moveToAgent(leg.id, agentId, turn);
     if (isLive(leg)) await this.handLegTo(rec, leg, agentId, turn);
   }
@@ -129,7 +129,7 @@ export class MultimediaDesk implements InteractionMedia {
   // phone rings: its answer may come before the telephony returns.
   async startConsult(rec: InteractionRecord, agentId: string, events: ConsultCallEvents): Promise<void> {
     const leg = liveLeg(rec)!;
-    const consult: ConsultCall = { agentId, turn: (leg.agentTurn ?? 0) + 1, state: 'ringing' };
+    const consult: ConsultCall = { agentId, turn: nextTurn(leg), state: 'ringing' };
     const held = leg.state === 'connected';
     leg.consult = consult;
     if (held) applyCallEvent(leg, 'hold', this.#clock.now());
