@@ -77,8 +77,9 @@ export class ConsultDesk {
   // target's phone, which belongs to no live leg).
   recover(rec: InteractionRecord): void {
     const failed = (err: unknown) => this.#steps.storeFailed(err);
-    this.#media.endConsult(rec, { hangUp: false }).catch(failed);
+    // Settled first: what is stored of the consult (on the call leg) tells the handoff's kind.
     this.#steps.endWithout(rec, 'cancel', 'cancelled', null, { reason: 'restart' }).catch(failed);
+    this.#media.endConsult(rec, { hangUp: false }).catch(failed);
   }
 
   private callEvents(interactionId: string): ConsultCallEvents {

@@ -127,7 +127,13 @@ export class HandoffSteps {
     return handoff;
   }
 
-  record(rec: InteractionRecord, handoff: Handoff, step: Step, author: Party, agentId: string | null, extra: Record<string, unknown> = {}) {
+  async record(rec: InteractionRecord, handoff: Handoff, step: Step, author: Party, agentId: string | null, extra: Record<string, unknown> = {}) {
+    // A handoff read back from the store (after a restart) has ids only: the timeline shows names.
+    if (!handoff.fromName || !handoff.toName) {
+      const names = new Map((await this.#d.directory.listAgents()).map((a) => [a.id, a.displayName]));
+      handoff.fromName ??= names.get(handoff.fromAgentId);
+      handoff.toName ??= names.get(handoff.toAgentId);
+    }
     return this.#d.interactions.append(rec, {
       kind: 'handoff',
       author,

@@ -183,7 +183,9 @@ t.test('a restart during a consult brings the customer back to Alice and says so
   after.recover();
   t.same([leg.state, leg.consult, rec.agentId, rec.offeredTo], ['connected', null, 'alice', null], 'off hold, with Alice, before the telephony reconnects');
   await settled();
-  t.same((await steps(h, id)).at(-1)?.[4], 'restart');
+  t.same((await steps(h, id)).at(-1), ['cancelled', 'consult', 'system', null, 'restart'], 'the timeline says the consult ended with the restart');
+  const last = (await h.center.timeline(id)).filter((e) => e.kind === 'handoff').at(-1);
+  t.match(last?.data, { fromName: 'Alice', toName: 'Bob' }, 'by name');
 });
 
 t.test('a customer who ends the chat during a consult ends the consult too', async (t) => {
