@@ -1,26 +1,18 @@
-import type { Directory, Clock, Timers } from './ports.ts';
 import { CallEndedMeanwhile } from './ports.ts';
-import type { DomainEvent, DomainEvents } from './events.ts';
+import type { DomainEvent } from './events.ts';
 import { conflict, unavailable } from './errors.ts';
 import { consultOf, transferOfferedTo, type MediaCapabilities } from './guards.ts';
 import { isInProgress, type HandoffEvent } from './handoff.ts';
-import { HandoffSteps, type HandoffRouting, type Step, type TransferForm } from './handoff-steps.ts';
+import { HandoffSteps, type HandoffStepsDeps, type Step, type TransferForm } from './handoff-steps.ts';
 import { ConsultDesk, type ConsultMedia } from './consult-desk.ts';
 import type { InteractionRecord } from './interaction.ts';
-import type { Interactions } from './interactions.ts';
 
-export interface HandoffDeskDeps {
-  interactions: Interactions;
-  routing: HandoffRouting;
-  directory: Directory;
-  events: DomainEvents;
-  clock: Clock;
-  timers: Timers;
+export type HandoffDeskDeps = Omit<HandoffStepsDeps, 'capabilities' | 'config'> & {
   // The call and video components (MultimediaDesk): a live call moves with the chat on Accept, and
   // rings the consulted agent's phone on Consult.
   media: ConsultMedia & { readonly capabilities: MediaCapabilities; moveCall(rec: InteractionRecord, agentId: string): Promise<void> };
   config: { offerTimeoutMs: number; maxChatsPerAgent: number };
-}
+};
 
 export type { TransferForm } from './handoff-steps.ts';
 

@@ -6,9 +6,9 @@
 // Agent One hears nothing more.
 import type { Page } from 'playwright-core';
 import t from 'tap';
-import { withServer } from '../helpers/fixtures.ts';
+import { callChannelRoles, callWithAgentTwoAway, expectWithNewAgent, newAgentReleases } from '../helpers/handoff-calls.ts';
 import { expectHears } from '../helpers/tones.ts';
-import { agentDesktop, ariCredentials, ariGet, callFromChat, tonePages, VOICE_ENV } from '../helpers/voice.ts';
+import { ariCredentials, ariGet } from '../helpers/voice.ts';
 
 const C = 440;
 const ONE = 770;
@@ -21,15 +21,9 @@ async function consult(one: Page): Promise<void> {
 }
 
 t.test('Consult: the agents talk while the customer waits; Cancel transfer, then Complete transfer', async (t) => {
-  const server = await withServer(t, { env: VOICE_ENV });
-  const [customer, one, two] = (await tonePages(t, [C, ONE, TWO])) as [Page, Page, Page];
-
-  await agentDesktop(two, server, { agent: 'agent2' });
-  await two.getByRole('button', { name: 'Not Ready', exact: true }).click();
-  await two.locator('.presence-not_ready').waitFor();
-  await agentDesktop(one, server, { agent: 'agent1' });
-  const { panel } = await callFromChat(one, customer, server, '+15551230041');
-  await expectHears(t, customer, 'before the consult: the customer', { hears: [ONE], not: [TWO] });
+  const tones = { customer: C, one: ONE, two: TWO };
+  const { server, panel, pages } = await callWithAgentTwoAway(t, tones, '+15551230041');
+  const { customer, one, two } = pages;
 
   // Agent Two becomes Ready: Agent One's Transfer to lists it at once, with no reload or click.
   await two.getByRole('button', { name: 'Ready', exact: true }).click();
@@ -57,21 +51,15 @@ t.test('Consult: the agents talk while the customer waits; Cancel transfer, then
   await one.getByRole('button', { name: 'Complete transfer' }).click();
   await twoPanel.getByText('Agent One completed the transfer to Agent Two').waitFor();
   await twoPanel.locator('.call-state.call-connected').waitFor();
-  await expectHears(t, customer, 'after Complete transfer: the customer', { hears: [TWO], not: [ONE] });
-  await expectHears(t, two, 'after Complete transfer: Agent Two', { hears: [C], not: [ONE] });
-  await expectHears(t, one, 'after Complete transfer: Agent One', { hears: [], not: [C, TWO] });
+  await expectWithNewAgent(t, pages, tones, 'after Complete transfer');
 
   // In Asterisk: the customer's channel and Agent Two's (its consult channel, now the call's), nothing else.
   const ari = await ariCredentials(server);
-  const channels = (await ariGet<Array<{ id: string }>>(ari, '/channels')).filter((c) => c.id.startsWith('cc-'));
-  t.same(channels.map((c) => c.id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort(), ['agent-2', 'customer'], "the customer's leg and Agent Two's phone");
+  t.same(await callChannelRoles(ari), ['agent-2', 'customer'], "the customer's leg and Agent Two's phone (its second ring: the first was cancelled)");
   const bridges = (await ariGet<Array<{ id: string }>>(ari, '/bridges')).filter((b) => b.id.startsWith('cc-'));
   t.equal(bridges.length, 1, "the call's bridge only: no consult bridge is left");
 
   await one.getByText('No chats yet.').waitFor();
   t.pass("the chat left Agent One's list");
-  await two.getByRole('button', { name: 'Release call' }).click();
-  await twoPanel.locator('.call-state.call-released').waitFor();
-  await customer.waitForFunction(() => (window as unknown as { calls: number }).calls === 1);
-  t.pass("the customer's phone hung up when Agent Two released the call");
+  await newAgentReleases(t, pages);
 });

@@ -9,6 +9,7 @@ import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip, sipPhones } from '../helpers/baresip.ts';
 import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { callChannelRoles } from '../helpers/handoff-calls.ts';
 import { login } from '../helpers/fixtures.ts';
 import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { ariGet, callOverHttp, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
@@ -45,7 +46,6 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
   const panel = async (agent: Agent) => (await agentGet(agent, `/desktop/interactions/${chat.id}`, { htmx: true })).text();
   const shows = (agent: () => Agent, text: string, timeoutMs = 15_000) =>
     eventually(text, async () => ((await panel(agent())).includes(text) ? true : undefined), timeoutMs);
-  const ourChannels = async () => (await ariGet<Array<{ id: string }>>(ari, '/channels')).map((c) => c.id).filter((id) => id.startsWith('cc-'));
   const legBridge = async () => (await ariGet<Array<{ id: string; channels: string[] }>>(ari, '/bridges')).filter((b) => b.id.startsWith('cc-leg-'));
   // The customer and Agent One in the call's one bridge, nothing else of ours in Asterisk.
   const backTogether = async (t: Test) => {
@@ -53,8 +53,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
       const bridges = await legBridge();
       return bridges.length === 1 && bridges[0]!.channels.length === 2 ? bridges : undefined;
     }, 10_000);
-    const ids = (await ourChannels()).map((id) => id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort();
-    t.same(ids, ['agent', 'customer'], "Agent One's phone and the customer's, nothing else");
+    t.same(await callChannelRoles(ari), ['agent', 'customer'], "Agent One's phone and the customer's, nothing else");
     await sipPhoneMediaFlows(t, customer, 'the customer, back with Agent One');
   };
 
@@ -89,7 +88,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     t.match(html, /call-released/, 'the call is marked released');
     t.match(html, /Call to the customer: released \(customer hung up\)/, 'with its cause');
     t.match(html, /<textarea[^>]*name="text"/, 'the chat goes on with Agent One');
-    t.same(await ourChannels(), [], 'nothing of the call is left in Asterisk');
+    t.same(await callChannelRoles(ari), [], 'nothing of the call is left in Asterisk');
   });
 
   await t.test('the controller restarts during a consult: the customer is back with Agent One', async (t) => {
