@@ -67,7 +67,11 @@ export class ConsultDesk {
   // Cancel transfer during a consult (HandoffDesk checked the agent may).
   async cancel(agentId: string, rec: InteractionRecord): Promise<InteractionRecord> {
     if (this.#completing.has(rec.id)) throw beingCompleted();
-    await this.#media.endConsult(rec, { hangUp: true });
+    try {
+      await this.#media.endConsult(rec, { hangUp: true });
+    } catch (err) {
+      throw unavailable('consult_not_ended', `The consult could not be ended (${messageOf(err)}): try Cancel transfer again.`);
+    }
     await this.#steps.endWithout(rec, 'cancel', 'cancelled', agentId);
     return rec;
   }

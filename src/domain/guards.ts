@@ -198,7 +198,7 @@ const notAConsult: Guard = ({ rec }) => (consultOf(rec) ? conflict('consult_not_
 const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
   transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, notSupervised, callMovable),
   consult: all(handling, noTransferYet, noVideoRunning, callToConsultFrom, notSupervised, calling, telephonyUp),
-  complete_transfer: all(handling, consultInProgress, consultAnswered, telephonyUp),
+  complete_transfer: all(handling, consultInProgress, consultAnswered, notSupervised, telephonyUp),
   accept_transfer: all(open, transferInProgress, transferOfferedToYou, notAConsult),
   // The agent handling the chat is the one who started its transfer.
   cancel_transfer: all(handling, transferInProgress),

@@ -62,6 +62,9 @@ t.test('Consult holds the customer and rings Bob; once he answers, Complete tran
   events(telephony, leg.id).answered();
   await settled();
   t.equal(leg.consult?.state, 'talking', 'Alice and Bob talk');
+  leg.supervisions = [{ id: 's1', supervisorId: 'sam', state: 'listening', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }];
+  await expectDomainError(t, desk.complete('alice', id), 'conflict', 'call_supervised', 'while a supervisor listens on Alice’s phone');
+  leg.supervisions = [];
   await expectDomainError(t, desk.complete('bob', id), 'forbidden', 'not_your_chat', 'Bob completing');
   await desk.complete('alice', id);
   t.equal(telephony.calls.at(-1), `complete consult ${leg.id}`);
@@ -83,6 +86,9 @@ t.test('Cancel transfer during a consult hangs up Bob and brings the customer ba
   events(telephony, leg.id).answered();
   await settled();
   await expectDomainError(t, desk.cancel('bob', id), 'forbidden', 'not_your_chat');
+  telephony.failNext = new Error('ARI is unreachable');
+  await expectDomainError(t, desk.cancel('alice', id), 'unavailable', 'consult_not_ended', 'a hang-up the telephony could not do');
+  t.equal(leg.consult?.state, 'talking', 'leaves the consult as it was');
   await desk.cancel('alice', id);
   t.equal(telephony.calls.at(-1), `end consult ${leg.id}`);
   t.same([leg.agentId, leg.state, leg.consult], ['alice', 'connected', null], 'Alice and the customer, off hold');

@@ -21,13 +21,14 @@ export function handoffRouter(opts: { center: ContactCenter; handoffs: HandoffDe
   };
 
   // A refused step answers its 4xx status with the panel showing the reason (htmx swaps it anyway).
-  const step = (path: string, act: (agentId: string, id: string, req: Request) => Promise<unknown>) =>
+  // A step done answers the interaction it returns: after Complete transfer it is no longer this
+  // agent's to read again.
+  const step = (path: string, act: (agentId: string, id: string, req: Request) => Promise<InteractionRecord>) =>
     router.post(`/desktop/interactions/:id/${path}`, async (req, res) => {
       const agentId = agentOf(req);
       const id = String(req.params.id);
       try {
-        await act(agentId, id, req);
-        res.type('html').send(await answer(agentId, await center.interactionForAgent(agentId, id)));
+        res.type('html').send(await answer(agentId, await act(agentId, id, req)));
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         const rec = await center.interactionForAgent(agentId, id);
@@ -39,16 +40,11 @@ export function handoffRouter(opts: { center: ContactCenter; handoffs: HandoffDe
   step('transfer', (agentId, id, req) => handoffs.transfer(agentId, id, form(req)));
   step('consult', (agentId, id, req) => handoffs.consult(agentId, id, form(req)));
   step('complete-transfer', (agentId, id) => handoffs.complete(agentId, id));
+  step('cancel-transfer', (agentId, id) => handoffs.cancel(agentId, id));
 
   router.post('/desktop/interactions/:id/accept-transfer', async (req, res) => {
     const agentId = agentOf(req);
     const rec = await handoffs.accept(agentId, String(req.params.id));
-    res.type('html').send(await answer(agentId, rec));
-  });
-
-  router.post('/desktop/interactions/:id/cancel-transfer', async (req, res) => {
-    const agentId = agentOf(req);
-    const rec = await handoffs.cancel(agentId, String(req.params.id));
     res.type('html').send(await answer(agentId, rec));
   });
 
