@@ -2,7 +2,8 @@
 // outlives the server) and baresip phones for the customer and both agents' desk phones. Agent Two's
 // desk phone does not answer by itself: it rejects a consult (the customer is back with Agent One),
 // and rings for a cold transfer until the customer hangs up (the ring ends at once, the chat stays). A
-// controller restart during a consult brings the customer back to Agent One, bridged again.
+// controller restart during a consult brings the customer back to Agent One, bridged again. A customer
+// who hangs up during a consult leaves the chat with Agent One and nothing of the calls in Asterisk.
 import t, { type Test } from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
@@ -107,5 +108,19 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     t.match(await panel(one), /call-connected/, 'the call goes on, off hold');
     await backTogether(t);
     t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two no longer has it');
+  });
+
+  await t.test('the customer hangs up during a consult: the chat stays, the call is released with its cause, nothing is left', async (t) => {
+    await setPresence(two, 'ready');
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' })).status, 200);
+    await shows(() => one, 'Talking with Agent Two: the customer is on hold.');
+    await customer.hangupAll();
+    await shows(() => one, 'Consult with Agent Two cancelled (the call ended)');
+    const html = await panel(one);
+    t.match(html, /Call to the customer: released \(customer hung up\)/, 'the call released, with its cause');
+    t.match(html, /<textarea[^>]*name="text"/, 'the chat goes on with Agent One');
+    t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two is free of it');
+    await eventually('nothing left in Asterisk', async () => ((await callChannelRoles(ari)).length === 0 && (await legBridge()).length === 0 ? true : undefined), 5000);
+    t.pass("neither agent's phone nor the customer's is left in a call, and no bridge");
   });
 });
