@@ -37,6 +37,7 @@ t.test('Consult: the agents talk while the customer waits; Cancel transfer, then
   await twoPanel.getByText('Consult from Agent One').waitFor();
   await twoPanel.getByText('Agent One consulted Agent Two, the customer on hold').waitFor();
   t.equal(await twoPanel.getByRole('button', { name: 'Accept' }).count(), 0, 'no Accept for the consulted agent');
+  t.equal(await two.locator('#interaction-list').getByRole('button', { name: 'Accept' }).count(), 0, 'nor in its list');
   await expectHears(t, customer, 'during the consult: the customer', { hears: [], not: [ONE, TWO] });
   await expectHears(t, one, 'during the consult: Agent One', { hears: [TWO], not: [C] });
   await expectHears(t, two, 'during the consult: Agent Two', { hears: [ONE], not: [C] });
