@@ -218,3 +218,12 @@ t.test('a customer who hangs up while the new phone rings (cold transfer) ends t
     ['returned', 'customer_hung_up'],
   ]);
 });
+
+t.test('two Consults at once: one rings, the other is refused, one step on the timeline', async (t) => {
+  const { h, desk, telephony, id } = await onCall();
+  const both = await Promise.allSettled([desk.consult('alice', id, { to: 'agent:bob' }), desk.consult('alice', id, { to: 'agent:carol' })]);
+  t.same(both.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  t.equal(((both.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as { code?: string }).code, 'handoff_in_progress');
+  t.equal(telephony.calls.filter((c) => c.startsWith('consult')).length, 1, 'one phone rings');
+  t.equal((await steps(h, id)).length, 1, 'one consult on the timeline');
+});
