@@ -234,6 +234,19 @@
       e.detail.isError = false;
     }
   });
+  // The Transfer to list is redrawn as agents become Ready or not: a choice being made stays made
+  // (when that agent is still listed).
+  let transferChoice = null;
+  document.addEventListener('htmx:oobBeforeSwap', (e) => {
+    const select = e.detail.target;
+    if (select && select.id && select.id.startsWith('transfer-to-')) transferChoice = { id: select.id, value: select.value };
+  });
+  document.addEventListener('htmx:oobAfterSwap', () => {
+    if (!transferChoice) return;
+    const select = document.getElementById(transferChoice.id);
+    if (select && [...select.options].some((o) => o.value === transferChoice.value)) select.value = transferChoice.value;
+    transferChoice = null;
+  });
   document.addEventListener('htmx:sendError', () => showAlert('Not sent: the server could not be reached. Try again.'));
   document.addEventListener('htmx:afterRequest', (e) => {
     const el = document.getElementById('desk-alert');

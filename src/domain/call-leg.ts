@@ -1,4 +1,5 @@
 import { conflict } from './errors.ts';
+import type { ConsultCall } from './handoff.ts';
 import type { CallRecording } from './recording.ts';
 import { canApply, nextState, type StateTable } from './state-table.ts';
 import type { Supervision } from './supervision.ts';
@@ -47,10 +48,15 @@ export interface CallLeg {
   cause: string | null;
   // How many times the call moved to another agent with its chat (a transfer); absent before the first.
   agentTurn?: number;
+  // The last turn given to a new agent's phone (a transfer's or a consult's, answered or not): each
+  // ring has a channel name of its own, never one that may still be going away.
+  lastTurn?: number;
   // When the service records calls (recording.ts); kept with the leg, so a new leader finishes it.
   recording?: CallRecording | null;
   // Supervisors who joined this call (supervision.ts), oldest first; absent on calls no one supervised.
   supervisions?: Supervision[];
+  // A consult in progress from this call (handoff.ts): the customer is on hold meanwhile.
+  consult?: ConsultCall | null;
 }
 
 export function isLive(leg: CallLeg): boolean {
@@ -77,6 +83,12 @@ function defaultCause(event: CallLegEvent): string {
     default:
       return 'failed';
   }
+}
+
+// The turn of the next agent phone rung for this call (see lastTurn).
+export function nextTurn(leg: CallLeg): number {
+  leg.lastTurn = Math.max(leg.lastTurn ?? 0, leg.agentTurn ?? 0) + 1;
+  return leg.lastTurn;
 }
 
 export function canApplyCallEvent(leg: CallLeg, event: CallLegEvent): boolean {

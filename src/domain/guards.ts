@@ -2,7 +2,7 @@ import { CALL_LEG_STATES, MUTE_STATES } from './call-leg.ts';
 import type { AgentState } from './agent-presence.ts';
 import type { Service } from './directory.ts';
 import { conflict, forbidden, notFound, unavailable, type DomainError } from './errors.ts';
-import type { HandoffTarget } from './handoff.ts';
+import type { ConsultCall, HandoffTarget } from './handoff.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
 import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
@@ -127,13 +127,21 @@ export function transferOfferedTo(rec: InteractionRecord): string | null {
 }
 
 const noTransferYet: Guard = ({ rec }) => (transferOfferedTo(rec) ? conflict('handoff_in_progress', 'A transfer is already in progress in this chat.') : null);
+
+// The consult in progress from this chat's call, if any (told by what is stored, as transfers are).
+export function consultOf(rec: InteractionRecord): ConsultCall | null {
+  return transferOfferedTo(rec) ? (liveLeg(rec)?.consult ?? null) : null;
+}
+
+// While the first agent consults, the customer's hold is the consult's: it ends with it.
+const noConsult: Guard = ({ rec }) => (consultOf(rec) ? conflict('consult_in_progress', 'A consult is in progress: Complete transfer or Cancel transfer first.') : null);
 const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   accept: all<Scene>(open, offeredToYou),
   post_message: handling,
   call: all(handling, noTransferYet, calling, telephonyUp, noCallYet),
-  release_call: all(handling, noVideoRunning, callUp, calling),
-  hold: all(handling, callUp, legAccepts('hold'), calling, telephonyUp),
-  unhold: all(handling, callUp, legAccepts('unhold'), calling, telephonyUp),
+  release_call: all(handling, noVideoRunning, callUp, noConsult, calling),
+  hold: all(handling, callUp, noConsult, legAccepts('hold'), calling, telephonyUp),
+  unhold: all(handling, callUp, noConsult, legAccepts('unhold'), calling, telephonyUp),
   mute: all(handling, callUp, micAccepts('mute'), calling, telephonyUp),
   unmute: all(handling, callUp, micAccepts('unmute'), calling, telephonyUp),
   pause_recording: all(handling, callUp, recordingAccepts('pause'), calling, telephonyUp),
@@ -161,7 +169,7 @@ const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
 
 // ---- handoffs (handoff.ts, handoff-desk.ts) --------------------------------------------------
 
-export type HandoffAction = 'transfer' | 'accept_transfer' | 'cancel_transfer';
+export type HandoffAction = 'transfer' | 'consult' | 'complete_transfer' | 'accept_transfer' | 'cancel_transfer';
 
 const callNotBeingPlaced: Guard = ({ rec }) => {
   const leg = liveLeg(rec);
@@ -175,9 +183,23 @@ const callMovable: Guard = ({ rec, media }) => (liveLeg(rec) && media.telephonyA
 const transferInProgress: Guard = ({ rec }) => (transferOfferedTo(rec) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
 const transferOfferedToYou: Guard = ({ rec, agentId }) => (transferOfferedTo(rec) === agentId ? null : forbidden('not_offered_to_you', 'This chat is not offered to you.'));
 
+// A consult is a call from the first agent's call: there must be one, connected (or on hold).
+const callToConsultFrom: Guard = ({ rec }) => {
+  const leg = liveLeg(rec);
+  if (!leg) return conflict('consult_needs_call', 'Consult needs a call with the customer; use Transfer for the chat alone.');
+  return leg.state === 'connected' || leg.state === 'on_hold' ? null : conflict('call_being_placed', 'The call is being placed: consult once it is connected.');
+};
+const consultInProgress: Guard = ({ rec }) => (consultOf(rec) ? null : conflict('no_consult', 'No consult is in progress in this chat.'));
+const consultAnswered: Guard = ({ rec }) =>
+  consultOf(rec)?.state === 'talking' ? null : conflict('consult_not_answered', "The other agent has not answered yet: wait for them, or Cancel transfer.");
+// The consulted agent talks first; the first agent hands over (Complete transfer).
+const notAConsult: Guard = ({ rec }) => (consultOf(rec) ? conflict('consult_not_accepted', 'This is a consult: the agent who called you completes the transfer.') : null);
+
 const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
   transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, notSupervised, callMovable),
-  accept_transfer: all(open, transferInProgress, transferOfferedToYou),
+  consult: all(handling, noTransferYet, noVideoRunning, callToConsultFrom, notSupervised, calling, telephonyUp),
+  complete_transfer: all(handling, consultInProgress, consultAnswered, notSupervised, telephonyUp),
+  accept_transfer: all(open, transferInProgress, transferOfferedToYou, notAConsult),
   // The agent handling the chat is the one who started its transfer.
   cancel_transfer: all(handling, transferInProgress),
 };

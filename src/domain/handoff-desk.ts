@@ -1,145 +1,110 @@
-import type { AgentState } from './agent-presence.ts';
-import type { Directory, Clock, Timers } from './ports.ts';
-import type { DomainEvent, DomainEvents } from './events.ts';
-import { conflict, invalid, unavailable } from './errors.ts';
-import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type MediaCapabilities } from './guards.ts';
-import { applyHandoffEvent, HANDOFF_NOTE_MAX, HANDOFF_START, isInProgress, type Handoff, type HandoffEvent, type HandoffTarget } from './handoff.ts';
-import type { InteractionRecord, Party } from './interaction.ts';
-import type { Interactions } from './interactions.ts';
-import { chooseAgent } from './routing.ts';
+import { CallEndedMeanwhile } from './ports.ts';
+import type { DomainEvent } from './events.ts';
+import { conflict, unavailable } from './errors.ts';
+import { consultOf, transferOfferedTo, type MediaCapabilities } from './guards.ts';
+import { isInProgress, type HandoffEvent } from './handoff.ts';
+import { HandoffSteps, type HandoffStepsDeps, type Step, type TransferForm } from './handoff-steps.ts';
+import { ConsultDesk, type ConsultMedia } from './consult-desk.ts';
+import type { InteractionRecord } from './interaction.ts';
 
-// What the desk needs of routing (ContactCenter): the agents' live state, and a new round of offers
-// once an agent has room again.
-export interface HandoffRouting {
-  agents(): AgentState[];
-  dispatch(): void;
-}
-
-export interface HandoffDeskDeps {
-  interactions: Interactions;
-  routing: HandoffRouting;
-  directory: Directory;
-  events: DomainEvents;
-  clock: Clock;
-  timers: Timers;
-  // The call and video components (MultimediaDesk): a live call moves with the chat on Accept.
-  media: { readonly capabilities: MediaCapabilities; moveCall(rec: InteractionRecord, agentId: string): Promise<void> };
+export type HandoffDeskDeps = Omit<HandoffStepsDeps, 'capabilities' | 'config'> & {
+  // The call and video components (MultimediaDesk): a live call moves with the chat on Accept, and
+  // rings the consulted agent's phone on Consult.
+  media: ConsultMedia & { readonly capabilities: MediaCapabilities; moveCall(rec: InteractionRecord, agentId: string): Promise<void> };
   config: { offerTimeoutMs: number; maxChatsPerAgent: number };
-}
+};
 
-export interface TransferForm {
-  // "agent:<id>" or "service:<id>": the Transfer to field.
-  to: unknown;
-  note?: unknown;
-}
+export type { TransferForm } from './handoff-steps.ts';
 
-type Step = 'offered' | 'accepted' | 'returned' | 'cancelled';
-
-// Transfers (cold) of a whole interaction from one agent to another. The target is offered the
-// interaction (it sees the timeline so far: rec.offeredTo) while the first agent keeps handling it;
-// on Accept it moves and the first agent is free; unanswered, it returns to the first agent. Runs on
-// the leader (web/cluster/commands.ts), like routing.
+// Handoffs of a whole interaction from one agent to another. A transfer (cold) is offered to the
+// target (it sees the timeline so far: rec.offeredTo) while the first agent keeps handling it; on
+// Accept it moves and the first agent is free; unanswered, it returns to the first agent. A consult
+// (warm) is consult-desk.ts's; Cancel transfer ends either. Runs on the leader
+// (web/cluster/commands.ts), like routing.
 export class HandoffDesk {
   readonly #d: HandoffDeskDeps;
-  readonly #timers = new Map<string, { cancel(): void }>();
+  readonly #steps: HandoffSteps;
+  readonly #consults: ConsultDesk;
   // Transfers whose call is being moved to the new agent's phone: not cancelled or accepted twice.
   readonly #accepting = new Set<string>();
 
   constructor(deps: HandoffDeskDeps) {
     this.#d = deps;
+    this.#steps = new HandoffSteps({ ...deps, capabilities: deps.media.capabilities });
+    this.#consults = new ConsultDesk({ steps: this.#steps, interactions: deps.interactions, media: deps.media });
   }
 
   async transfer(agentId: string, interactionId: string, form: TransferForm): Promise<InteractionRecord> {
-    this.agentMay('transfer', agentId, interactionId);
-    const target = parseTarget(form.to);
-    const note = parseNote(form.note);
-    const service = target.kind === 'service' ? await this.#d.directory.getService(target.serviceId) : undefined;
-    const names = new Map((await this.#d.directory.listAgents()).map((a) => [a.id, a.displayName]));
-    // Checked again after the lookup: a second Transfer that arrived meanwhile is refused here.
-    const rec = this.agentMay('transfer', agentId, interactionId);
-    const to = this.targetAgent(target, agentId);
-    const refusal = transferTargetRefusal({ fromAgentId: agentId, target, agent: to, service });
-    if (refusal) throw refusal;
-    const toAgent = to!;
-    const handoff: Handoff = {
-      kind: 'transfer',
-      state: HANDOFF_START.transfer,
-      fromAgentId: agentId,
-      toAgentId: toAgent.agentId,
-      toServiceId: target.kind === 'service' ? target.serviceId : null,
-      note,
-      startedAt: this.#d.clock.now(),
-      fromName: names.get(agentId) ?? agentId,
-      toName: names.get(toAgent.agentId) ?? toAgent.agentId,
-    };
-    rec.handoff = handoff;
-    rec.offeredTo = toAgent.agentId;
-    rec.offeredAt = handoff.startedAt;
-    toAgent.pendingOffer = rec.id;
-    this.#timers.set(rec.id, this.#d.timers.schedule(this.#d.config.offerTimeoutMs, () => this.timeOut(rec.id)));
-    await this.record(rec, handoff, 'offered', 'agent', agentId);
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
+    const { rec, handoff } = await this.#steps.begin('transfer', agentId, interactionId, form);
+    this.#steps.schedule(rec, this.#d.config.offerTimeoutMs, () => this.timeOut(rec.id));
+    await this.#steps.record(rec, handoff, 'offered', 'agent', agentId);
+    this.#steps.emitOffered(rec);
     return rec;
   }
 
+  consult(agentId: string, interactionId: string, form: TransferForm): Promise<InteractionRecord> {
+    return this.#consults.consult(agentId, interactionId, form);
+  }
+
+  complete(agentId: string, interactionId: string): Promise<InteractionRecord> {
+    return this.#consults.complete(agentId, interactionId);
+  }
+
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    const offered = this.agentMay('accept_transfer', agentId, interactionId);
+    const offered = this.#steps.agentMay('accept_transfer', agentId, interactionId);
     if (this.#accepting.has(interactionId)) throw beingAccepted();
     // The call first: its new phone answering is what makes the handover. The offer's time stops
     // meanwhile; a phone that does not answer returns the whole interaction to the first agent.
     this.#accepting.add(interactionId);
-    this.#timers.get(interactionId)?.cancel();
+    this.#steps.stopTimer(interactionId);
     try {
       await this.#d.media.moveCall(offered, agentId);
     } catch (err) {
-      this.withdraw(offered, 'time_out', 'returned', { reason: 'call_not_moved' });
+      // A customer who hangs up while the new phone rings ends the ring at once; the chat stays.
+      const hungUp = err instanceof CallEndedMeanwhile;
+      this.withdraw(offered, 'time_out', 'returned', { reason: hungUp ? 'customer_hung_up' : 'call_not_moved' });
+      if (hungUp) throw conflict('customer_hung_up', 'The customer hung up while your phone rang: the chat stays with the first agent.');
       throw unavailable('transfer_call_failed', `The call could not be moved to your phone (${err instanceof Error ? err.message : String(err)}): the customer is still with the first agent.`);
     } finally {
       this.#accepting.delete(interactionId);
     }
-    const rec = this.agentMay('accept_transfer', agentId, interactionId);
-    const handoff = this.settle(rec, 'accept');
-    const agents = this.#d.routing.agents();
-    const from = agents.find((a) => a.agentId === handoff.fromAgentId);
-    const to = agents.find((a) => a.agentId === agentId);
-    if (from?.interactions.delete(rec.id) && from.interactions.size === 0) from.idleSince = this.#d.clock.now();
-    to?.interactions.add(rec.id);
-    rec.agentId = agentId;
-    await this.record(rec, handoff, 'accepted', 'agent', agentId);
-    // Heard by the first agent too (as the one it was "offered" to before): its desktop lets it go.
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: handoff.fromAgentId });
-    this.#d.routing.dispatch();
+    const rec = this.#steps.agentMay('accept_transfer', agentId, interactionId);
+    await this.#steps.handOver(rec, 'accept', 'accepted', agentId);
     return rec;
   }
 
+  // Cancel transfer: of a transfer offered, or of a consult (the customer back with the first agent).
   async cancel(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    const rec = this.agentMay('cancel_transfer', agentId, interactionId);
+    const rec = this.#steps.agentMay('cancel_transfer', agentId, interactionId);
+    if (consultOf(rec)) return this.#consults.cancel(agentId, rec);
     if (this.#accepting.has(interactionId)) throw beingAccepted();
-    const handoff = this.settle(rec, 'cancel');
-    await this.record(rec, handoff, 'cancelled', 'agent', agentId);
-    this.emitWithdrawn(rec, handoff);
+    await this.#steps.endWithout(rec, 'cancel', 'cancelled', agentId);
     return rec;
   }
 
   // The rules' events on the leader: a customer who ends the chat, or a target who stops being Ready
-  // (Not Ready, disabled), ends the offer at once, before routing acts on it.
+  // (Not Ready, disabled), ends the offer at once, before routing acts on it. A consulted agent is on
+  // the phone with the first one: their consult ends with that call, not with their presence.
   onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.withdraw(event.interaction, 'cancel', 'cancelled', { reason: 'customer_ended' });
     if (event.type === 'presence_changed' && event.agent.presence !== 'ready') {
-      const offered = this.#d.interactions.all().filter((rec) => transferOfferedTo(rec) === event.agent.agentId);
+      const offered = this.#d.interactions.all().filter((rec) => transferOfferedTo(rec) === event.agent.agentId && !consultOf(rec));
       for (const rec of offered) this.withdraw(rec, 'time_out', 'returned', { reason: 'target_not_ready' });
     }
   }
 
-  // A transfer's offer does not survive a restart (its timer is gone): on the new leader the
+  // A handoff does not survive a restart (its timer, its consult call are gone): on the new leader the
   // interaction is back with the agent who had it, and the timeline says so.
   recover(): void {
-    for (const rec of this.#d.interactions.all()) if (transferOfferedTo(rec)) this.withdraw(rec, 'time_out', 'returned', { reason: 'restart' });
+    for (const rec of this.#d.interactions.all()) {
+      if (!transferOfferedTo(rec)) continue;
+      if (consultOf(rec)) this.#consults.recover(rec);
+      else this.withdraw(rec, 'time_out', 'returned', { reason: 'restart' });
+    }
   }
 
   shutdown(): void {
-    for (const timer of this.#timers.values()) timer.cancel();
-    this.#timers.clear();
+    this.#steps.shutdown();
   }
 
   private timeOut(interactionId: string): void {
@@ -150,81 +115,10 @@ export class HandoffDesk {
   // An offer that ends without the target: the interaction stays with (returns to) the first agent.
   private withdraw(rec: InteractionRecord, event: HandoffEvent, step: Step, data: Record<string, unknown>): void {
     if (!isInProgress(rec.handoff) && !transferOfferedTo(rec)) return;
-    const handoff = this.settle(rec, event);
-    this.record(rec, handoff, step, 'system', null, data).catch((err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }));
-    if (rec.state !== 'ended') this.emitWithdrawn(rec, handoff);
-  }
-
-  // The handoff leaves the interaction; its timer and the target's pending offer go with it.
-  private settle(rec: InteractionRecord, event: HandoffEvent): Handoff {
-    const handoff = rec.handoff ?? storedHandoff(rec);
-    applyHandoffEvent(handoff, event);
-    this.#timers.get(rec.id)?.cancel();
-    this.#timers.delete(rec.id);
-    const to = this.#d.routing.agents().find((a) => a.agentId === handoff.toAgentId);
-    if (to && to.pendingOffer === rec.id) to.pendingOffer = null;
-    if (rec.offeredTo === handoff.toAgentId) {
-      rec.offeredTo = null;
-      rec.offeredAt = null;
-    }
-    rec.handoff = null;
-    return handoff;
-  }
-
-  private emitWithdrawn(rec: InteractionRecord, handoff: Handoff): void {
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: handoff.toAgentId });
-    this.#d.routing.dispatch();
-  }
-
-  private record(rec: InteractionRecord, handoff: Handoff, step: Step, author: Party, agentId: string | null, extra: Record<string, unknown> = {}) {
-    return this.#d.interactions.append(rec, {
-      kind: 'handoff',
-      author,
-      agentId,
-      text: step === 'offered' ? handoff.note : null,
-      data: {
-        step,
-        kind: handoff.kind,
-        fromAgentId: handoff.fromAgentId,
-        toAgentId: handoff.toAgentId,
-        toServiceId: handoff.toServiceId,
-        fromName: handoff.fromName ?? handoff.fromAgentId,
-        toName: handoff.toName ?? handoff.toAgentId,
-        ...extra,
-      },
-    });
-  }
-
-  private targetAgent(target: HandoffTarget, fromAgentId: string): AgentState | undefined {
-    const agents = this.#d.routing.agents();
-    if (target.kind === 'agent') return agents.find((a) => a.agentId === target.agentId);
-    const others = agents.filter((a) => a.agentId !== fromAgentId);
-    return chooseAgent(target.serviceId, others, this.#d.config.maxChatsPerAgent);
-  }
-
-  private agentMay(action: 'transfer' | 'accept_transfer' | 'cancel_transfer', agentId: string, interactionId: string): InteractionRecord {
-    const rec = this.#d.interactions.require(interactionId);
-    assertHandoffMay(action, rec, agentId, this.#d.media.capabilities);
-    return rec;
+    this.#steps.endWithout(rec, event, step, null, data).catch((err: unknown) => this.#steps.storeFailed(err));
   }
 }
 
 const beingAccepted = () => conflict('transfer_being_accepted', "The transfer is being accepted: the call is ringing the new agent's phone.");
 
-// What the stored interaction tells of a transfer whose details were held by another process.
-function storedHandoff(rec: InteractionRecord): Handoff {
-  return { kind: 'transfer', state: 'offered', fromAgentId: rec.agentId ?? '', toAgentId: rec.offeredTo ?? '', toServiceId: null, note: null, startedAt: rec.offeredAt ?? 0 };
-}
-
-export function parseTarget(to: unknown): HandoffTarget {
-  const match = typeof to === 'string' ? /^(agent|service):(.{1,200})$/.exec(to) : null;
-  if (!match) throw invalid('invalid_transfer_target', 'Transfer to must name an agent ("agent:<id>") or a service ("service:<id>").');
-  return match[1] === 'agent' ? { kind: 'agent', agentId: match[2]! } : { kind: 'service', serviceId: match[2]! };
-}
-
-function parseNote(note: unknown): string | null {
-  if (note === undefined || note === null || note === '') return null;
-  if (typeof note !== 'string') throw invalid('invalid_note', 'The note must be text.');
-  if (note.length > HANDOFF_NOTE_MAX) throw invalid('note_too_long', `The note is at most ${HANDOFF_NOTE_MAX} characters.`);
-  return note.trim() || null;
-}
+export { parseTarget } from './handoff-steps.ts';

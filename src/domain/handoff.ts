@@ -47,3 +47,28 @@ export function applyHandoffEvent(handoff: Handoff, event: HandoffEvent): void {
 }
 
 export const HANDOFF_NOTE_MAX = 500;
+
+// The consult's own call: the first agent's phone rings the target's while the customer hears music;
+// once the target answers, the two agents talk. It ends by Complete transfer (the target keeps the
+// call), Cancel transfer, or the target's phone going away; the call leg then forgets it.
+export type ConsultCallState = 'ringing' | 'talking';
+export const CONSULT_CALL_STATES: StateTable<ConsultCallState, 'answer'> = {
+  ringing: { answer: 'talking' },
+  talking: {},
+};
+
+export interface ConsultCall {
+  agentId: string;
+  // The channel turn the target's phone will have once the call moves to it (as a transfer's).
+  turn: number;
+  state: ConsultCallState;
+}
+
+// What the telephony tells of a consult call, as it happens.
+export interface ConsultCallEvents {
+  answered(): void;
+  // The target's phone hung up, rejected or did not answer: the customer is back with the first agent.
+  ended(cause: string): void;
+  // The customer's call itself ended (its own events follow): the consult went with it.
+  callEnded(cause: string): void;
+}

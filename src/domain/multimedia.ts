@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, type CallLeg, type CallLegEvent } from './call-leg.ts';
+import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, nextTurn, type CallLeg, type CallLegEvent } from './call-leg.ts';
 import type { InteractionMedia } from './contact-center-types.ts';
 import type { DomainEvents } from './events.ts';
 import type { Clock, Directory, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
@@ -7,6 +7,8 @@ import { holdToggle, muteToggle, type AgentAction, type CustomerAction, type Med
 import { isVideoOpen, applyVideoEvent, type VideoEvent, type VideoSession } from './video-session.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
+import { CONSULT_CALL_STATES, type ConsultCall, type ConsultCallEvents } from './handoff.ts';
+import { nextState } from './state-table.ts';
 
 export interface MultimediaDeps {
   interactions: Interactions;
@@ -116,9 +118,62 @@ export class MultimediaDesk implements InteractionMedia {
   async moveCall(rec: InteractionRecord, agentId: string): Promise<void> {
     const leg = liveLeg(rec);
     if (!leg) return;
-    const turn = (leg.agentTurn ?? 0) + 1;
+    const turn = nextTurn(leg);
     await this.telephony().moveToAgent(leg.id, agentId, turn);
+    if (isLive(leg)) await this.handLegTo(rec, leg, agentId, turn);
+  }
+
+  // ---- consult (consult-desk.ts): the first agent's call rings another agent's phone ----------
+
+  // The customer is on hold (music) from now until the consult ends. Both are written before the
+  // phone rings: its answer may come before the telephony returns.
+  async startConsult(rec: InteractionRecord, agentId: string, events: ConsultCallEvents): Promise<void> {
+    const leg = liveLeg(rec)!;
+    const consult: ConsultCall = { agentId, turn: nextTurn(leg), state: 'ringing' };
+    const held = leg.state === 'connected';
+    leg.consult = consult;
+    if (held) applyCallEvent(leg, 'hold', this.#clock.now());
+    try {
+      await this.telephony().startConsult(leg.id, agentId, consult.turn, events);
+    } catch (err) {
+      leg.consult = null;
+      if (held && leg.state === 'on_hold') applyCallEvent(leg, 'unhold', this.#clock.now());
+      throw err;
+    }
+    await this.recordCall(rec, leg);
+  }
+
+  async consultAnswered(rec: InteractionRecord): Promise<void> {
+    const leg = liveLeg(rec);
+    if (!leg?.consult) return;
+    leg.consult.state = nextState(CONSULT_CALL_STATES, 'consult', leg.consult.state, 'answer');
+    await this.recordCall(rec, leg);
+  }
+
+  // Complete transfer: the consulted agent's phone keeps the call, the customer off hold with it.
+  async completeConsult(rec: InteractionRecord): Promise<void> {
+    const leg = liveLeg(rec)!;
+    const consult = leg.consult!;
+    await this.telephony().completeConsult(leg.id);
     if (!isLive(leg)) return;
+    leg.consult = null;
+    await this.handLegTo(rec, leg, consult.agentId, consult.turn);
+  }
+
+  // The consult ends without a handover: the customer is back with the first agent, off hold.
+  // `hangUp`: the target's phone is still up (Cancel transfer); not when it went away by itself, or
+  // when a restart left the channels to reconciliation. The leg changes before anything is awaited.
+  async endConsult(rec: InteractionRecord, opts: { hangUp: boolean }): Promise<void> {
+    const leg = liveLeg(rec);
+    if (!leg?.consult) return;
+    if (opts.hangUp) await this.telephony().endConsult(leg.id);
+    leg.consult = null;
+    if (leg.state === 'on_hold') applyCallEvent(leg, 'unhold', this.#clock.now());
+    await this.recordCall(rec, leg);
+  }
+
+  // The call is the new agent's now, off hold and unmuted.
+  private async handLegTo(rec: InteractionRecord, leg: CallLeg, agentId: string, turn: number): Promise<void> {
     if (leg.state === 'on_hold') applyCallEvent(leg, 'unhold', this.#clock.now());
     Object.assign(leg, { agentId, agentTurn: turn, mute: 'unmuted' });
     await this.recordCall(rec, leg);

@@ -2,6 +2,7 @@ import type { Presence } from './agent-presence.ts';
 import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
 import type { Milestones } from './floor-stats.ts';
 import type { InteractionRecord, InteractionState } from './interaction.ts';
+import type { ConsultCallEvents } from './handoff.ts';
 import type { RecordingFile } from './recording.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
 
@@ -101,7 +102,24 @@ export interface Telephony {
   // A transfer: the customer hears music on hold while `agentId`'s phone rings, then is bridged to it
   // and the previous agent's phone is hung up. Rejects (the call left with the previous agent, the
   // customer back in the bridge) when the new phone does not answer. `turn` names the new channel.
+  // Rejects with CallEndedMeanwhile when the customer hangs up while the new phone rings.
   moveToAgent(legId: string, agentId: string, turn: number): Promise<void>;
+  // A consult: the customer hears music on hold while `agentId`'s phone rings (channel `turn`); once
+  // it answers, the first agent and it talk in a bridge of their own. Resolves once the phone rings;
+  // what follows comes through `events`.
+  startConsult(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void>;
+  // Complete transfer: the first agent's phone is hung up, the target's is bridged to the customer.
+  completeConsult(legId: string): Promise<void>;
+  // Cancel transfer: the target's phone is hung up, the first agent is bridged to the customer again.
+  endConsult(legId: string): Promise<void>;
+}
+
+// The customer's call ended while it was being moved (a transfer's new phone was ringing).
+export class CallEndedMeanwhile extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CallEndedMeanwhile';
+  }
 }
 
 export type VideoParticipant = 'agent' | 'customer';

@@ -9,6 +9,8 @@ export class EventHub {
   readonly #byAgent = new Map<string, Set<Listener>>();
   // The supervisors' floor, which hears every interaction and every agent.
   readonly #everything = new Set<Listener>();
+  // Desktops, whose Transfer to lists the Ready agents: every agent's presence.
+  readonly #presence = new Set<Listener>();
 
   constructor(events: DomainEvents) {
     events.subscribe((event) => this.route(event));
@@ -22,6 +24,11 @@ export class EventHub {
     return add(this.#byAgent, agentId, listener);
   }
 
+  onPresence(listener: Listener): () => void {
+    this.#presence.add(listener);
+    return () => this.#presence.delete(listener);
+  }
+
   onEvery(listener: Listener): () => void {
     this.#everything.add(listener);
     return () => this.#everything.delete(listener);
@@ -30,7 +37,10 @@ export class EventHub {
   private route(event: DomainEvent): void {
     if (event.type === 'store_failed') return;
     this.deliver(this.#everything, event);
-    if (event.type === 'presence_changed') return this.deliver(this.#byAgent.get(event.agent.agentId), event);
+    if (event.type === 'presence_changed') {
+      this.deliver(this.#presence, event);
+      return this.deliver(this.#byAgent.get(event.agent.agentId), event);
+    }
     if (event.type === 'telephony_changed') {
       for (const listeners of [...this.#byAgent.values(), ...this.#byInteraction.values()]) this.deliver(listeners, event);
       return;

@@ -5,6 +5,7 @@ import type { ClosedInteraction, ClosureStore, RatingRecord, WrapUpRecord } from
 import { conflict, DomainError } from '../../src/domain/errors.ts';
 import { milestonesOf, type Milestones } from '../../src/domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
+import type { ConsultCallEvents } from '../../src/domain/handoff.ts';
 import type {
   AttachmentStore,
   CallRecorder,
@@ -281,6 +282,20 @@ export class FakeTelephony implements Telephony {
   }
   async moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
     this.#do(`move ${legId} to ${agentId} (${turn})`);
+  }
+  // The consult's phone, as Asterisk would report it: a test answers it, hangs it up, or ends the call.
+  readonly consults = new Map<string, ConsultCallEvents>();
+  async startConsult(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> {
+    this.#do(`consult ${legId} with ${agentId} (${turn})`);
+    this.consults.set(legId, events);
+  }
+  async completeConsult(legId: string): Promise<void> {
+    this.#do(`complete consult ${legId}`);
+    this.consults.delete(legId);
+  }
+  async endConsult(legId: string): Promise<void> {
+    this.#do(`end consult ${legId}`);
+    this.consults.delete(legId);
   }
 
   #do(call: string): void {

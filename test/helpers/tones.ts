@@ -124,11 +124,12 @@ export async function receivedSamples(page: Page, selector = '#softphone-audio')
 }
 
 // Which of the parties' tones a page hears now (each tone's amplitude, and whether it is above `floor`).
-export async function heardTones(page: Page, floor = 0.01): Promise<{ heard: Set<number>; levels: Record<number, number> }> {
+// `tones`: the frequencies to measure (the parties' usual ones unless a test gives its own).
+export async function heardTones(page: Page, floor = 0.01, tones: readonly number[] = Object.values(TONES)): Promise<{ heard: Set<number>; levels: Record<number, number> }> {
   const { samples, rate } = await receivedSamples(page);
   const levels: Record<number, number> = {};
   const heard = new Set<number>();
-  for (const hz of Object.values(TONES)) {
+  for (const hz of tones) {
     levels[hz] = samples.length ? goertzel(samples, rate, hz) : 0;
     if (levels[hz]! > floor) heard.add(hz);
   }
@@ -140,9 +141,11 @@ export async function heardTones(page: Page, floor = 0.01): Promise<{ heard: Set
 // before it), and the assertions are on those two.
 export async function expectHears(t: Test, page: Page, who: string, expected: { hears: number[]; not: number[] }): Promise<void> {
   const matches = (r: Awaited<ReturnType<typeof heardTones>>) => expected.hears.every((hz) => r.heard.has(hz)) && expected.not.every((hz) => !r.heard.has(hz));
-  let previous = await heardTones(page);
-  let last = await heardTones(page);
-  for (let i = 0; i < 8 && !(matches(previous) && matches(last)); i++) [previous, last] = [last, await heardTones(page)];
+  const tones = [...expected.hears, ...expected.not];
+  const reading = () => heardTones(page, 0.01, tones);
+  let previous = await reading();
+  let last = await reading();
+  for (let i = 0; i < 8 && !(matches(previous) && matches(last)); i++) [previous, last] = [last, await reading()];
   for (const hz of expected.hears) t.ok(last.heard.has(hz) && previous.heard.has(hz), `${who} hears ${hz} Hz`, { levels: [previous.levels, last.levels] });
   for (const hz of expected.not) t.notOk(last.heard.has(hz) || previous.heard.has(hz), `${who} does not hear ${hz} Hz`, { levels: [previous.levels, last.levels] });
 }

@@ -1,10 +1,12 @@
 // Transfer (cold) on the desktop against the real server: agent1 offers its chat to agent2, who sees
 // the whole timeline and accepts; then the chat is agent2's alone. Unanswered, the offer returns to
-// agent1 and the timeline says so. Every refusal is typed and moves nothing.
+// agent1 and the timeline says so. Every refusal is typed and moves nothing. Consult without a call is
+// refused with its reason; the Transfer to list follows the agents' presence live.
 import t from 'tap';
-import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
+import { agentGet, agentPost, desktopSocketUrl, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { acceptedChat, withDesk } from '../helpers/fixtures.ts';
+import { openSocket } from '../helpers/socket-probe.ts';
 
 const { api, agent1, agent2 } = await withDesk(t, { env: { OFFER_TIMEOUT_S: '2' } });
 
@@ -90,4 +92,39 @@ t.test('every refusal says why and moves nothing', async (t) => {
   t.notMatch((await panel(agent1, chat.id)).html, /offered a transfer/, 'nothing on the timeline');
   await api.end(chat);
   t.equal((await transfer(agent1, chat.id, { to: 'agent:agent2' })).status, 409, 'after the customer ended');
+});
+
+t.test('Consult needs a call with the customer: the panel says so, and the command is refused with the reason', async (t) => {
+  const chat = await acceptedChat(t, api, agent1);
+  await setPresence(agent2, 'ready');
+  t.teardown(() => setPresence(agent2, 'not_ready'));
+  const form = await panel(agent1, chat.id);
+  t.match(form.html, /<button type="button" class="consult"[^>]* disabled aria-describedby="consult-reason-[^"]+">Consult<\/button>/, 'Consult is off');
+  t.match(form.html, /Consult needs a call with the customer; use Transfer for the chat alone\./, 'with its reason');
+  const refused = await agentPost(agent1, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' }).then(text);
+  t.equal(refused.status, 409);
+  t.match(refused.html, /role="alert">Consult needs a call with the customer; use Transfer for the chat alone\./);
+  t.equal((await panel(agent2, chat.id)).status, 403, 'agent2 was offered nothing');
+  t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/complete-transfer`).then(text)).status, 409, 'nothing to complete');
+  t.notMatch((await panel(agent1, chat.id)).html, /consulted/, 'nothing on the timeline');
+});
+
+t.test('Transfer to follows the agents live: an agent who becomes Ready (or not) is listed (or not) at once', async (t) => {
+  const chat = await acceptedChat(t, api, agent1);
+  await setPresence(agent2, 'not_ready');
+  const socket = await openSocket(desktopSocketUrl(agent1.baseUrl), { headers: { cookie: agent1.cookie, origin: agent1.baseUrl } });
+  t.teardown(() => socket.close());
+  socket.send({ type: 'sync', interaction: chat.id, after: 0 });
+  await socket.waitFor((f) => f.includes(`#messages-${chat.id}`) || f.includes(`id="call-${chat.id}"`) || f.includes('interaction-list'), 'the first frames');
+  const select = `<select id="transfer-to-${chat.id}"`;
+  let from = socket.frames.length;
+  await setPresence(agent2, 'ready');
+  t.teardown(() => setPresence(agent2, 'not_ready'));
+  const listed = await socket.waitFor((f) => f.includes(select), 'the Transfer to list', { from });
+  t.match(listed, /hx-swap-oob="true"/, 'swapped in place');
+  t.match(listed, /<option value="agent:agent2">Agent Two<\/option>/, 'Agent Two is listed as soon as Ready');
+  from = socket.frames.length;
+  await setPresence(agent2, 'not_ready');
+  const unlisted = await socket.waitFor((f) => f.includes(select), 'the Transfer to list again', { from });
+  t.notMatch(unlisted, /agent:agent2/, 'and gone once Not Ready');
 });

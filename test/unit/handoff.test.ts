@@ -206,7 +206,7 @@ t.test('a live call moves with the chat on Accept; a phone that does not answer 
   await h.desk.toggleMute('alice', interaction.id);
   await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
   await desk.accept('bob', interaction.id);
-  t.equal(telephony.calls.at(-1), `move ${leg.id} to bob (1)`, "the customer's leg goes to Bob's phone");
+  t.equal(telephony.calls.at(-1), `move ${leg.id} to bob (2)`, "the customer's leg goes to Bob's phone (a channel of its own: the unanswered ring had turn 1)");
   t.equal(leg.state, 'connected', 'the same call leg, still up');
   t.equal(leg.agentId, 'bob');
   t.equal(leg.mute, 'unmuted', 'Bob starts unmuted');

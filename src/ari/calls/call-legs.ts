@@ -1,11 +1,13 @@
 import type { CallLegEvent } from '../../domain/call-leg.ts';
-import type { CallRequest, Telephony } from '../../domain/ports.ts';
+import type { ConsultCallEvents } from '../../domain/handoff.ts';
+import { CallEndedMeanwhile, type CallRequest, type Telephony } from '../../domain/ports.ts';
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari, AriEvent } from '../client.ts';
 import type { EndpointStates } from '../endpoints/endpoint-states.ts';
 import { ignoreNotFound } from '../errors.ts';
 import { describeCause } from './causes.ts';
 import { bridgeIdOf, channelIdOf, type Role } from './channel-names.ts';
+import { AriConsults, type AriConsult } from './consult-calls.ts';
 
 export type CallEventSink = (interactionId: string, legId: string, event: CallLegEvent, cause?: string) => Promise<void>;
 
@@ -38,7 +40,10 @@ export interface AriLeg {
   customerDialed: boolean;
   customerHeld: boolean;
   simulatedPhone?: string;
+  // A consult from this call: the target's phone, ringing or talking with the agent in their own bridge.
+  consult?: AriConsult;
 }
+
 
 // Call legs over ARI: rings the agent's endpoint first, then dials the customer and bridges both.
 // Every channel carries INTERACTION_ID, SERVICE_ID, CALL_LEG_ID and CALL_LEG_ROLE, which is what lets a
@@ -50,12 +55,23 @@ export class AriCallLegs implements Telephony {
   readonly #legs = new Map<string, AriLeg>();
   readonly #byChannel = new Map<string, { leg: AriLeg; role: Role }>();
   // New agents' phones ringing for a transfer, by channel: settled by its answer or its end.
-  readonly #moving = new Map<string, { leg: AriLeg; answered(): void; gone(cause: string): void }>();
+  readonly #moving = new Map<string, { leg: AriLeg; answered(): void; gone(err: Error): void }>();
+  readonly #consults: AriConsults;
   readonly #queue: KeyedQueue;
 
   constructor(opts: CallLegsOptions) {
     this.#o = opts;
     this.#queue = new KeyedQueue((err, key) => opts.onError(err, `call leg work for interaction ${key}`));
+    this.#consults = new AriConsults({
+      ari: opts.ari,
+      withLeg: (legId, act) => this.withLeg(legId, act),
+      fire: (leg, task) => this.#queue.fire(leg.interactionId, task),
+      phoneOf: (ari, agentId) => this.phoneOf(ari, agentId),
+      ringAgent: (ari, leg, endpoint, channelId) => this.ringAgent(ari, leg, endpoint, channelId),
+      holdCustomer: (ari, leg) => this.holdCustomer(ari, leg),
+      bridgeCustomer: (ari, leg) => this.bridgeCustomer(ari, leg),
+      handToPhone: (ari, leg, channelId) => this.handToPhone(ari, leg, channelId),
+    });
   }
 
   get legs(): ReadonlyMap<string, AriLeg> {
@@ -69,12 +85,17 @@ export class AriCallLegs implements Telephony {
     const moving = channel ? this.#moving.get(channel.id) : undefined;
     if (moving) {
       if (event.type === 'StasisStart') moving.answered();
-      else if (event.type === 'ChannelDestroyed') moving.gone(describeCause(event.cause, event.cause_txt));
+      else if (event.type === 'ChannelDestroyed') moving.gone(new Error(`the new agent's phone did not answer (${describeCause(event.cause, event.cause_txt)})`));
       return true;
     }
+    if (this.#consults.handle(event)) return true;
     const known = channel ? this.#byChannel.get(channel.id) : undefined;
     if (!known) return false;
     const { leg, role } = known;
+    // A transfer's ring holds the leg's queue: the customer's hang-up ends it at once, not after it.
+    if (event.type === 'ChannelDestroyed' && role === 'customer') {
+      for (const m of this.#moving.values()) if (m.leg === leg) m.gone(new CallEndedMeanwhile('the customer hung up'));
+    }
     this.#queue.fire(leg.interactionId, async () => {
       if (event.type === 'StasisStart') await this.onAnswered(leg, role, report);
       else if (event.type === 'ChannelStateChange' && channel?.state === 'Ringing' && role === 'customer') {
@@ -138,11 +159,7 @@ export class AriCallLegs implements Telephony {
 
   // On hold the customer leaves the bridge and hears music; the agent hears nothing.
   hold(legId: string): Promise<void> {
-    return this.withLeg(legId, async (ari, leg) => {
-      await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
-      await ari.channels.startMoh({ channelId: leg.customerChannelId });
-      leg.customerHeld = true;
-    });
+    return this.withLeg(legId, (ari, leg) => this.holdCustomer(ari, leg));
   }
 
   unhold(legId: string): Promise<void> {
@@ -165,42 +182,66 @@ export class AriCallLegs implements Telephony {
   moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
     return this.withLeg(legId, async (ari, leg) => {
       const endpoint = await this.phoneOf(ari, agentId);
-      if (!leg.customerHeld) {
-        await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
-        await ari.channels.startMoh({ channelId: leg.customerChannelId });
-      }
+      if (!leg.customerHeld) await this.holdCustomer(ari, leg);
       const channelId = channelIdOf(leg.legId, 'agent', turn);
-      const answer = new Promise<void>((resolve, reject) => {
-        this.#moving.set(channelId, { leg, answered: resolve, gone: (cause) => reject(new Error(`the new agent's phone did not answer (${cause})`)) });
-      });
-      try {
-        await ari.channels.originate({
-          endpoint,
-          app: this.#o.app,
-          appArgs: `agent,${leg.legId}`,
-          channelId,
-          callerId: `"${leg.customerNumber}" <${leg.customerNumber}>`,
-          timeout: this.#o.ringTimeoutS ?? 30,
-          variables: this.tags(leg, 'agent'),
-        });
-        await answer;
-      } catch (err) {
-        // The call stays with the agent who had it: the customer comes back to its bridge.
-        this.#moving.delete(channelId);
-        await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
-        await this.bridgeCustomer(ari, leg);
-        throw err;
-      }
+      // Settled by the phone's answer or its end, or by the customer hanging up (handle()).
+      const answered = new Promise<void>((resolve, reject) => this.#moving.set(channelId, { leg, answered: resolve, gone: reject })).then(
+        () => null,
+        (err: unknown) => err as Error,
+      );
+      const failed = await this.ringAgent(ari, leg, endpoint, channelId).then(() => answered, (err: unknown) => err as Error);
       this.#moving.delete(channelId);
-      // The previous agent's phone is forgotten before it is hung up: its end is not the call's end.
-      const previous = leg.agentChannelId;
-      this.#byChannel.delete(previous);
-      leg.agentChannelId = channelId;
-      this.#byChannel.set(channelId, { leg, role: 'agent' });
-      await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
-      await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: channelId });
-      await this.bridgeCustomer(ari, leg);
+      if (failed) {
+        // The call stays with the agent who had it: the customer comes back to its bridge (if still there).
+        await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+        if (!(failed instanceof CallEndedMeanwhile)) await this.bridgeCustomer(ari, leg);
+        throw failed;
+      }
+      await this.handToPhone(ari, leg, channelId);
     });
+  }
+
+  startConsult(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> {
+    return this.#consults.start(legId, agentId, turn, events);
+  }
+
+  completeConsult(legId: string): Promise<void> {
+    return this.#consults.complete(legId);
+  }
+
+  endConsult(legId: string): Promise<void> {
+    return this.#consults.end(legId);
+  }
+
+  // Rings an agent's phone for a call already up (a transfer's new agent, a consult's).
+  private async ringAgent(ari: Ari, leg: AriLeg, endpoint: string, channelId: string): Promise<void> {
+    await ari.channels.originate({
+      endpoint,
+      app: this.#o.app,
+      appArgs: `agent,${leg.legId}`,
+      channelId,
+      callerId: `"${leg.customerNumber}" <${leg.customerNumber}>`,
+      timeout: this.#o.ringTimeoutS ?? 30,
+      variables: this.tags(leg, 'agent'),
+    });
+  }
+
+  // The call goes to the phone of `channelId`: it joins the bridge with the customer, off hold. The
+  // previous agent's phone is forgotten before it is hung up: its end is not the call's end.
+  private async handToPhone(ari: Ari, leg: AriLeg, channelId: string): Promise<void> {
+    const previous = leg.agentChannelId;
+    this.#byChannel.delete(previous);
+    leg.agentChannelId = channelId;
+    this.#byChannel.set(channelId, { leg, role: 'agent' });
+    await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: channelId });
+    await this.bridgeCustomer(ari, leg);
+  }
+
+  private async holdCustomer(ari: Ari, leg: AriLeg): Promise<void> {
+    await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+    await ari.channels.startMoh({ channelId: leg.customerChannelId });
+    leg.customerHeld = true;
   }
 
   private async bridgeCustomer(ari: Ari, leg: AriLeg): Promise<void> {
@@ -266,9 +307,10 @@ export class AriCallLegs implements Telephony {
 
   private async teardown(leg: AriLeg): Promise<void> {
     this.forget(leg.legId);
-    for (const moving of this.#moving.values()) if (moving.leg === leg) moving.gone('the call ended');
+    for (const moving of this.#moving.values()) if (moving.leg === leg) moving.gone(new CallEndedMeanwhile('the call ended'));
     this.#o.legEnded?.(leg.legId);
     const ari = this.#o.ari();
+    await this.#consults.callEnded(leg);
     await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
     await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreNotFound);
     await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreNotFound);

@@ -23,6 +23,8 @@ export async function reconcileCalls(opts: {
   const hungUp = new Set<string>();
   let adopted = 0;
   let ended = 0;
+  // Adopted calls the rules have connected (not on hold): both phones belong in the leg's bridge.
+  const rejoin: AriLeg[] = [];
   for (const leg of opts.liveLegs) {
     const agentChannelId = channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0);
     const customerChannelId = channelIdOf(leg.id, 'customer');
@@ -45,6 +47,7 @@ export async function reconcileCalls(opts: {
           customerHeld: leg.state === 'on_hold',
         };
         callLegs.adopt(ariLeg);
+        if (leg.state === 'connected') rejoin.push(ariLeg);
         adopted += 1;
       }
       continue;
@@ -70,10 +73,20 @@ export async function reconcileCalls(opts: {
   }
   let bridgesRemoved = 0;
   const known = new Set([...callLegs.legs.values()].map((l) => l.bridgeId));
-  for (const bridge of await ari.bridges.list()) {
+  const bridges = await ari.bridges.list();
+  for (const bridge of bridges) {
     if (!isOurBridge(bridge.name) || known.has(bridge.id)) continue;
     await ari.bridges.destroy({ bridgeId: bridge.id }).catch(ignoreNotFound);
     bridgesRemoved += 1;
+  }
+  // A consult the controller did not come back to had the customer on music on hold and the agent in
+  // the consult's bridge (just removed): the rules ended the consult, so both rejoin the leg's bridge.
+  for (const leg of rejoin) {
+    const bridge = bridges.find((b) => b.id === leg.bridgeId);
+    const missing = [leg.agentChannelId, leg.customerChannelId].filter((c) => !bridge?.channels.includes(c));
+    if (!bridge || missing.length === 0) continue;
+    if (missing.includes(leg.customerChannelId)) await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: missing });
   }
   return { adopted, ended, strays, bridgesRemoved };
 }

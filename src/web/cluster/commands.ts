@@ -59,9 +59,12 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     rate: { touches: first },
     awaitingWrapUp: {},
   },
-  // Transfer / Accept / Cancel transfer (domain/handoff-desk.ts): offers and their timers are the leader's.
+  // Transfer / Consult / Complete transfer / Accept / Cancel transfer (domain/handoff-desk.ts): offers,
+  // their timers and consult calls are the leader's.
   handoffs: {
     transfer: { touches: second },
+    consult: { touches: second },
+    complete: { touches: second },
     accept: { touches: second },
     cancel: { touches: second },
   },

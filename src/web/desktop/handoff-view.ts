@@ -1,5 +1,5 @@
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { handoffActions, transferOfferedTo, type MediaCapabilities } from '../../domain/guards.ts';
+import { consultOf, handoffActions, transferOfferedTo, type MediaCapabilities } from '../../domain/guards.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
 
@@ -9,25 +9,35 @@ interface TransferOption {
 }
 
 // The Transfer controls of one agent's panel: the form (Transfer to: a Ready agent or a service with
-// one), or the transfer in progress (Cancel transfer for the first agent, Accept for the target).
+// one; Transfer or Consult), or the handoff in progress: a transfer (Cancel transfer for the first
+// agent, Accept for the target) or a consult (Complete transfer and Cancel transfer for the first agent;
+// the target reads the chat and talks on the phone).
 export async function transferView(rec: InteractionRecord, viewer: string | null, center: ContactCenter, media: MediaCapabilities, agentName: (id: string) => Promise<string>) {
   const offeredTo = transferOfferedTo(rec);
+  const consult = consultOf(rec);
   const handling = viewer !== null && rec.state === 'active' && rec.agentId === viewer;
   const may = viewer ? handoffActions(rec, viewer, media) : null;
   return {
     handling,
     canTransfer: may?.transfer === null,
     blockedBy: handling && may?.transfer && !offeredTo ? may.transfer.message : null,
-    pendingTo: handling && offeredTo ? await agentName(offeredTo) : null,
-    offeredToYou: viewer !== null && offeredTo === viewer,
+    canConsult: may?.consult === null,
+    consultBlockedBy: handling && may?.consult && !offeredTo ? may.consult.message : null,
+    pendingTo: handling && offeredTo && !consult ? await agentName(offeredTo) : null,
+    // The first agent's view of its consult: who, and whether they answered.
+    consulting: handling && consult ? { name: await agentName(consult.agentId), talking: consult.state === 'talking' } : null,
+    canComplete: may?.complete_transfer === null,
+    completeBlockedBy: handling && consult && may?.complete_transfer ? may.complete_transfer.message : null,
+    offeredToYou: viewer !== null && offeredTo === viewer && !consult,
+    consultedYou: viewer !== null && offeredTo === viewer && consult !== null,
     from: offeredTo && rec.agentId ? await agentName(rec.agentId) : null,
-    targets: handling && !offeredTo ? await targets(center, viewer, agentName) : { agents: [], services: [] },
+    targets: handling && !offeredTo ? await transferTargets(center, viewer, agentName) : { agents: [], services: [] },
   };
 }
 
 // Ready agents other than the viewer, and the enabled services one of them serves (a transfer to a
 // service goes to its Ready agent: one with none is refused anyway).
-async function targets(center: ContactCenter, viewer: string, agentName: (id: string) => Promise<string>) {
+export async function transferTargets(center: ContactCenter, viewer: string, agentName: (id: string) => Promise<string>) {
   const ready = center.agents().filter((a) => a.presence === 'ready' && a.agentId !== viewer);
   const agents: TransferOption[] = [];
   for (const a of ready) agents.push({ value: `agent:${a.agentId}`, label: await agentName(a.agentId) });
@@ -42,6 +52,7 @@ async function targets(center: ContactCenter, viewer: string, agentName: (id: st
 
 interface HandoffData {
   step?: string;
+  kind?: string;
   fromName?: string;
   toName?: string;
   reason?: string;
@@ -53,21 +64,31 @@ const RETURN_REASON: Readonly<Record<string, string>> = {
   restart: 'the server restarted',
   customer_ended: 'the customer ended the chat',
   call_not_moved: "the new agent's phone did not answer",
+  customer_hung_up: 'the customer hung up',
+  target_no_answer: "the other agent's phone did not answer",
+  target_hung_up: 'the other agent hung up',
+  call_ended: 'the call ended',
+  consult_failed: "the other agent's phone could not be called",
 };
 
 // One line of the timeline per handoff step, who and to whom.
 export function handoffSummary(e: TimelineEntry): string {
   const d = (e.data ?? {}) as HandoffData;
   const why = d.reason ? ` (${RETURN_REASON[d.reason] ?? d.reason})` : '';
+  const what = d.kind === 'consult' ? 'Consult with' : 'Transfer to';
   switch (d.step) {
     case 'offered':
       return `${d.fromName} offered a transfer to ${d.toName}${e.text ? `: ${e.text}` : ''}`;
+    case 'consulted':
+      return `${d.fromName} consulted ${d.toName}, the customer on hold${e.text ? `: ${e.text}` : ''}`;
     case 'accepted':
       return `${d.toName} accepted the transfer from ${d.fromName}`;
+    case 'completed':
+      return `${d.fromName} completed the transfer to ${d.toName}`;
     case 'returned':
       return `Transfer to ${d.toName} returned to ${d.fromName}${why}`;
     case 'cancelled':
-      return `Transfer to ${d.toName} cancelled${why}`;
+      return `${what} ${d.toName} cancelled${why}`;
     default:
       return `Transfer: ${d.step ?? ''}`;
   }

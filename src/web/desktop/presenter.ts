@@ -1,5 +1,5 @@
 import { PRESENCE_LABELS, type AgentState } from '../../domain/agent-presence.ts';
-import { agentActions, agentRefusal, telephonyUnavailable, transferOfferedTo } from '../../domain/guards.ts';
+import { agentActions, agentRefusal, consultOf, telephonyUnavailable, transferOfferedTo } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -141,7 +141,7 @@ export class DesktopPresenter {
         id: rec.id,
         state: rec.state,
         stateLabel: rec.state === 'ended' ? 'Wrap-up' : STATE_LABEL[rec.state],
-        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null || transferOfferedTo(rec) === agentId,
+        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null || (transferOfferedTo(rec) === agentId && !consultOf(rec)),
         acceptUrl: `/desktop/interactions/${rec.id}/${transferOfferedTo(rec) === agentId ? 'accept-transfer' : 'accept'}`,
         customerName: rec.customer.name,
         serviceName: await this.serviceName(rec.serviceId),
@@ -194,6 +194,14 @@ export class DesktopPresenter {
   async mediaFragments(rec: InteractionRecord, viewer?: string): Promise<string> {
     const p = { ...(await this.panel(rec, { withEntries: false, viewer })), oob: true };
     return this.render('partials/call', p) + this.render('partials/dial', p) + this.render('partials/video', p) + this.render('partials/interaction-status', p);
+  }
+
+  // The Transfer to list of a panel the viewer handles, as the agents' presence changes ('' when the
+  // panel shows no form: a handoff is in progress, or the viewer does not handle it).
+  async transferSelectFragment(rec: InteractionRecord, viewer: string): Promise<string> {
+    const transfer = await transferView(rec, viewer, this.#center, this.#multimedia.capabilities, (id) => this.agentName(id));
+    if (!transfer.handling || transfer.pendingTo || transfer.consulting) return '';
+    return this.render('partials/transfer-select', { id: rec.id, transfer, oob: true });
   }
 
   async callFragment(rec: InteractionRecord, error?: string): Promise<string> {

@@ -80,6 +80,11 @@ export function serveAgentSocket(opts: {
     }
   };
   const unsubscribe = hub.onAgent(agentId, onEvent);
+  // Another agent became Ready or stopped being: the Transfer to lists of the chats this agent handles.
+  const stopPresence = hub.onPresence((event) => {
+    if (event.type !== 'presence_changed' || event.agent.agentId === agentId) return;
+    for (const rec of center.openInteractionsOf(agentId)) if (feeds.has(rec.id) && rec.agentId === agentId) outbox.push(presenter.transferSelectFragment(rec, agentId));
+  });
 
   ws.on('message', (data) => {
     let msg: { type?: unknown; interaction?: unknown; after?: unknown };
@@ -94,6 +99,7 @@ export function serveAgentSocket(opts: {
   });
   ws.on('close', () => {
     unsubscribe();
+    stopPresence();
     // The desktop page is gone or lost its connection: so are the agent's video transports (a page
     // that comes back makes new ones).
     multimedia.agentLeft(agentId);

@@ -1,0 +1,138 @@
+import type { ConsultCallEvents } from '../../domain/handoff.ts';
+import type { Ari, AriEvent } from '../client.ts';
+import { ignoreNotFound } from '../errors.ts';
+import type { AriLeg } from './call-legs.ts';
+import { describeCause } from './causes.ts';
+import { channelIdOf, consultBridgeIdOf } from './channel-names.ts';
+
+// A consult from a live call leg: the target's phone, ringing, then talking with the first agent in
+// a bridge of their own while the customer hears music on hold outside the leg's bridge.
+export interface AriConsult {
+  leg: AriLeg;
+  channelId: string;
+  bridgeId: string;
+  events: ConsultCallEvents;
+  // Its StasisStart came: the two agents are bridged.
+  talking: boolean;
+}
+
+// What a consult needs of the call legs (AriCallLegs): its serialised work and its bridge moves.
+export interface ConsultLegControl {
+  ari: () => Ari;
+  withLeg(legId: string, act: (ari: Ari, leg: AriLeg) => Promise<void>): Promise<void>;
+  fire(leg: AriLeg, task: () => Promise<void>): void;
+  phoneOf(ari: Ari, agentId: string): Promise<string>;
+  ringAgent(ari: Ari, leg: AriLeg, endpoint: string, channelId: string): Promise<void>;
+  holdCustomer(ari: Ari, leg: AriLeg): Promise<void>;
+  bridgeCustomer(ari: Ari, leg: AriLeg): Promise<void>;
+  // The call goes to that phone: it joins the customer in the leg's bridge, the previous one hung up.
+  handToPhone(ari: Ari, leg: AriLeg, channelId: string): Promise<void>;
+}
+
+// Consult calls over ARI. The target's channel carries the interaction's tags and is named as the
+// leg's next agent phone (channelIdOf turn), so that Complete transfer simply makes it the leg's agent
+// phone, and a restarted controller, which does not resume consults, hangs it up as a stray.
+export class AriConsults {
+  readonly #c: ConsultLegControl;
+  // Consulted agents' phones, by channel.
+  readonly #byChannel = new Map<string, AriConsult>();
+
+  constructor(control: ConsultLegControl) {
+    this.#c = control;
+  }
+
+  // The ARI events of a consulted phone (false: not one).
+  handle(event: AriEvent): boolean {
+    const consult = event.channel ? this.#byChannel.get(event.channel.id) : undefined;
+    if (!consult) return false;
+    this.#c.fire(consult.leg, async () => {
+      if (event.type === 'StasisStart') await this.answered(consult);
+      else if (event.type === 'ChannelDestroyed') await this.gone(consult, describeCause(event.cause, event.cause_txt));
+    });
+    return true;
+  }
+
+  // The customer on hold, the target's phone rung; its answer and its end come to handle().
+  start(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> {
+    return this.#c.withLeg(legId, async (ari, leg) => {
+      const endpoint = await this.#c.phoneOf(ari, agentId);
+      if (!leg.customerHeld) await this.#c.holdCustomer(ari, leg);
+      const consult: AriConsult = { leg, channelId: channelIdOf(leg.legId, 'agent', turn), bridgeId: consultBridgeIdOf(leg.legId), events, talking: false };
+      leg.consult = consult;
+      this.#byChannel.set(consult.channelId, consult);
+      try {
+        await this.#c.ringAgent(ari, leg, endpoint, consult.channelId);
+      } catch (err) {
+        this.drop(consult);
+        await this.#c.bridgeCustomer(ari, leg);
+        throw err;
+      }
+    });
+  }
+
+  // Complete transfer: the consulted phone becomes the call's agent phone; the first agent's is hung up.
+  complete(legId: string): Promise<void> {
+    return this.#c.withLeg(legId, async (ari, leg) => {
+      const consult = leg.consult;
+      if (!consult?.talking) throw new Error("the consulted agent's phone is not in the call");
+      this.drop(consult);
+      await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
+      await this.#c.handToPhone(ari, leg, consult.channelId);
+    });
+  }
+
+  // Cancel transfer: the consulted phone is hung up; the first agent and the customer are bridged again.
+  end(legId: string): Promise<void> {
+    return this.#c.withLeg(legId, async (ari, leg) => {
+      const consult = leg.consult;
+      if (!consult) return;
+      this.drop(consult);
+      await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
+      await this.rejoin(ari, leg, consult);
+    });
+  }
+
+  // The leg is torn down (the customer or the first agent hung up, the call released): its consult
+  // goes with it, and the rules are told.
+  async callEnded(leg: AriLeg): Promise<void> {
+    const consult = leg.consult;
+    if (!consult) return;
+    this.drop(consult);
+    consult.events.callEnded('the call ended');
+    const ari = this.#c.ari();
+    await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
+    await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
+  }
+
+  // The agents talk in a bridge of their own: the customer, on hold, hears neither.
+  private async answered(consult: AriConsult): Promise<void> {
+    const { leg } = consult;
+    if (leg.consult !== consult) return;
+    const ari = this.#c.ari();
+    await ari.bridges.create({ type: 'mixing', bridgeId: consult.bridgeId, name: consult.bridgeId });
+    await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
+    await ari.bridges.addChannel({ bridgeId: consult.bridgeId, channel: [leg.agentChannelId, consult.channelId] });
+    consult.talking = true;
+    consult.events.answered();
+  }
+
+  // The consulted phone did not answer, rejected, or hung up: the customer is back with the first agent.
+  private async gone(consult: AriConsult, cause: string): Promise<void> {
+    const { leg } = consult;
+    if (leg.consult !== consult) return;
+    this.drop(consult);
+    await this.rejoin(this.#c.ari(), leg, consult);
+    consult.events.ended(consult.talking ? `the other agent hung up (${cause})` : `the other agent's phone did not answer (${cause})`);
+  }
+
+  private async rejoin(ari: Ari, leg: AriLeg, consult: AriConsult): Promise<void> {
+    await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
+    if (consult.talking) await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
+    await this.#c.bridgeCustomer(ari, leg);
+  }
+
+  private drop(consult: AriConsult): void {
+    this.#byChannel.delete(consult.channelId);
+    if (consult.leg.consult === consult) consult.leg.consult = undefined;
+  }
+}

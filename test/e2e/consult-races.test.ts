@@ -1,0 +1,126 @@
+// The races of a handoff with a live call, with real parts: a real Asterisk (owned by the test, so it
+// outlives the server) and baresip phones for the customer and both agents' desk phones. Agent Two's
+// desk phone does not answer by itself: it rejects a consult (the customer is back with Agent One),
+// and rings for a cold transfer until the customer hangs up (the ring ends at once, the chat stays). A
+// controller restart during a consult brings the customer back to Agent One, bridged again. A customer
+// who hangs up during a consult leaves the chat with Agent One and nothing of the calls in Asterisk.
+import t, { type Test } from 'tap';
+import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
+import { withAsterisk } from '../helpers/asterisk.ts';
+import { Baresip, sipPhones } from '../helpers/baresip.ts';
+import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { callChannelRoles } from '../helpers/handoff-calls.ts';
+import { login } from '../helpers/fixtures.ts';
+import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { ariGet, callOverHttp, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
+
+const NUMBER = '+15551230043';
+
+t.test('a consult rejected, a customer hanging up during a transfer ring, a restart during a consult', async (t) => {
+  const { asterisk, env, ari } = await withAsterisk(t);
+  const serverEnv = { ...env, OFFER_TIMEOUT_S: '120' };
+  const started: { server: TestServer } = { server: await startServer({ env: serverEnv }) };
+  const dataDir = started.server.dataDir;
+  t.teardown(async () => {
+    await started.server.stop();
+    await removeDir(dataDir);
+  });
+  const sipPort = asterisk.sipUdpPort;
+  const pstn = await connectAri(asterisk.ariUrl, asterisk.ariUser, env.ARI_PASSWORD);
+  const customerLogin = await ensureSimulatedPhone(pstn, NUMBER, 'sip');
+  const phone = sipPhones(t, sipPort);
+  const customer = await phone(customerLogin.username, customerLogin.password);
+  await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
+  const agent2Password = await deskPasswordOf(started.server, 'agent2');
+  // Agent Two's desk phone rings and waits for its user (no auto-answer).
+  const ringing = await Baresip.start({ accounts: [{ user: 'agent2-desk', password: agent2Password, sipPort, autoAnswer: false }] });
+  t.teardown(() => ringing.stop());
+  await ringing.waitRegistered('agent2-desk');
+
+  const called = await callOverHttp(started.server, 'agent1', NUMBER);
+  const chat = called.chat;
+  let one: Agent = called.agent;
+  let two = await login(started.server, 'agent2');
+  await setPresence(two, 'ready');
+
+  const panel = async (agent: Agent) => (await agentGet(agent, `/desktop/interactions/${chat.id}`, { htmx: true })).text();
+  const shows = (agent: () => Agent, text: string, timeoutMs = 15_000) =>
+    eventually(text, async () => ((await panel(agent())).includes(text) ? true : undefined), timeoutMs);
+  const legBridge = async () => (await ariGet<Array<{ id: string; channels: string[] }>>(ari, '/bridges')).filter((b) => b.id.startsWith('cc-leg-'));
+  // The customer and Agent One in the call's one bridge, nothing else of ours in Asterisk.
+  const backTogether = async (t: Test) => {
+    await eventually('the call bridged again', async () => {
+      const bridges = await legBridge();
+      return bridges.length === 1 && bridges[0]!.channels.length === 2 ? bridges : undefined;
+    }, 10_000);
+    t.same(await callChannelRoles(ari), ['agent', 'customer'], "Agent One's phone and the customer's, nothing else");
+    await sipPhoneMediaFlows(t, customer, 'the customer, back with Agent One');
+  };
+
+  await t.test("Agent Two's phone rejects the consult: the customer is back with Agent One, the timeline says why", async (t) => {
+    const mark = ringing.events.length;
+    const consulted = await agentPost(one, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' });
+    t.equal(consulted.status, 200, 'Consult answers at once, while the phone rings');
+    t.match(await consulted.text(), /Calling Agent Two… the customer is on hold\./);
+    t.match(await panel(two), /Consult from Agent One/, 'Agent Two reads the chat meanwhile');
+    await ringing.waitEvent((e) => e.type === 'CALL_INCOMING', 10_000, mark);
+    await ringing.hangupAll();
+    await shows(() => one, "Consult with Agent Two cancelled (the other agent&#39;s phone did not answer)");
+    t.pass('the consult ended, with the reason');
+    t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'the offer to Agent Two is withdrawn');
+    await backTogether(t);
+  });
+
+  await t.test('the customer hangs up while a transfer rings Agent Two: the ring ends at once, the chat stays', async (t) => {
+    const offered = await agentPost(one, `/desktop/interactions/${chat.id}/transfer`, { to: 'agent:agent2' });
+    t.equal(offered.status, 200);
+    const mark = ringing.events.length;
+    const accepting = agentPost(two, `/desktop/interactions/${chat.id}/accept-transfer`);
+    await ringing.waitEvent((e) => e.type === 'CALL_INCOMING', 10_000, mark);
+    await customer.hangupAll();
+    // The customer's end reaches Agent Two's phone without waiting for its ring to time out.
+    await ringing.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, mark);
+    const accepted = await accepting;
+    t.equal(accepted.status, 409, 'Accept is refused');
+    t.match(await accepted.text(), /The customer hung up while your phone rang/);
+    await shows(() => one, 'Transfer to Agent Two returned to Agent One (the customer hung up)');
+    const html = await panel(one);
+    t.match(html, /call-released/, 'the call is marked released');
+    t.match(html, /Call to the customer: released \(customer hung up\)/, 'with its cause');
+    t.match(html, /<textarea[^>]*name="text"/, 'the chat goes on with Agent One');
+    t.same(await callChannelRoles(ari), [], 'nothing of the call is left in Asterisk');
+  });
+
+  await t.test('the controller restarts during a consult: the customer is back with Agent One', async (t) => {
+    await ringing.stop();
+    await phone('agent2-desk', agent2Password); // this one answers
+    const call = await agentPost(one, `/desktop/interactions/${chat.id}/call`);
+    t.equal(call.status, 200);
+    await shows(() => one, 'call-connected', 20_000);
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' })).status, 200);
+    await shows(() => one, 'Talking with Agent Two: the customer is on hold.');
+    await started.server.stop(); // SIGTERM: Asterisk (external) keeps the calls
+    started.server = await startServer({ env: serverEnv, dataDir });
+    one = await login(started.server, 'agent1');
+    two = await login(started.server, 'agent2');
+    await shows(() => one, 'Consult with Agent Two cancelled (the server restarted)');
+    t.match(await panel(one), /call-connected/, 'the call goes on, off hold');
+    await backTogether(t);
+    t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two no longer has it');
+  });
+
+  await t.test('the customer hangs up during a consult: the chat stays, the call is released with its cause, nothing is left', async (t) => {
+    await setPresence(two, 'ready');
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' })).status, 200);
+    await shows(() => one, 'Talking with Agent Two: the customer is on hold.');
+    await customer.hangupAll();
+    await shows(() => one, 'Consult with Agent Two cancelled (the call ended)');
+    const html = await panel(one);
+    t.match(html, /Call to the customer: released \(customer hung up\)/, 'the call released, with its cause');
+    t.match(html, /<textarea[^>]*name="text"/, 'the chat goes on with Agent One');
+    t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two is free of it');
+    await eventually('nothing left in Asterisk', async () => ((await callChannelRoles(ari)).length === 0 && (await legBridge()).length === 0 ? true : undefined), 5000);
+    t.pass("neither agent's phone nor the customer's is left in a call, and no bridge");
+  });
+});
