@@ -1,3 +1,4 @@
+import { ChannelRegistry } from './channel-registry.ts';
 import type { CallLegEvent } from '../../domain/call-leg.ts';
 import type { ConsultCallEvents } from '../../domain/handoff.ts';
 import { CallEndedMeanwhile, type CallRequest, type Telephony } from '../../domain/ports.ts';
@@ -52,8 +53,10 @@ export class AriCallLegs implements Telephony {
   // The ARI events handle() acts on: the Stasis app is sent no other (see app-events.ts).
   static readonly EVENTS = ['StasisStart', 'ChannelStateChange', 'ChannelDestroyed'] as const;
   readonly #o: CallLegsOptions;
-  readonly #legs = new Map<string, AriLeg>();
-  readonly #byChannel = new Map<string, { leg: AriLeg; role: Role }>();
+  readonly #legs = new ChannelRegistry<AriLeg, Role>((leg) => [
+    [leg.agentChannelId, 'agent'],
+    [leg.customerChannelId, 'customer'],
+  ]);
   // New agents' phones ringing for a transfer, by channel: settled by its answer or its end.
   readonly #moving = new Map<string, { leg: AriLeg; answered(): void; gone(err: Error): void }>();
   readonly #consults: AriConsults;
@@ -75,7 +78,7 @@ export class AriCallLegs implements Telephony {
   }
 
   get legs(): ReadonlyMap<string, AriLeg> {
-    return this.#legs;
+    return this.#legs.items;
   }
 
   // Called by the connection for every ARI event of the Stasis app; the leg's progress goes to `report`.
@@ -89,9 +92,9 @@ export class AriCallLegs implements Telephony {
       return true;
     }
     if (this.#consults.handle(event)) return true;
-    const known = channel ? this.#byChannel.get(channel.id) : undefined;
+    const known = channel ? this.#legs.byChannel(channel.id) : undefined;
     if (!known) return false;
-    const { leg, role } = known;
+    const { item: leg, role } = known;
     // A transfer's ring holds the leg's queue: the customer's hang-up ends it at once, not after it.
     if (event.type === 'ChannelDestroyed' && role === 'customer') {
       for (const m of this.#moving.values()) if (m.leg === leg) m.gone(new CallEndedMeanwhile('the customer hung up'));
@@ -230,9 +233,9 @@ export class AriCallLegs implements Telephony {
   // previous agent's phone is forgotten before it is hung up: its end is not the call's end.
   private async handToPhone(ari: Ari, leg: AriLeg, channelId: string): Promise<void> {
     const previous = leg.agentChannelId;
-    this.#byChannel.delete(previous);
+    this.#legs.dropChannel(previous);
     leg.agentChannelId = channelId;
-    this.#byChannel.set(channelId, { leg, role: 'agent' });
+    this.#legs.setChannel(channelId, leg, 'agent');
     await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
     await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: channelId });
     await this.bridgeCustomer(ari, leg);
@@ -256,11 +259,7 @@ export class AriCallLegs implements Telephony {
   }
 
   forget(legId: string): void {
-    const leg = this.#legs.get(legId);
-    if (!leg) return;
-    this.#legs.delete(legId);
-    this.#byChannel.delete(leg.agentChannelId);
-    this.#byChannel.delete(leg.customerChannelId);
+    this.#legs.remove(legId);
   }
 
   // Nobody is bridged before both have answered: the customer's ringing competes with no bridge work in
@@ -296,7 +295,7 @@ export class AriCallLegs implements Telephony {
 
   // A channel ended: the leg ends with it (the other side is hung up, the bridge removed).
   private async onGone(leg: AriLeg, role: Role, cause: string, report: CallEventSink): Promise<void> {
-    if (!this.#legs.has(leg.legId)) return; // already released by us
+    if (!this.#legs.items.has(leg.legId)) return; // already released by us
     const event: CallLegEvent =
       role === 'agent' ? (leg.agentUp ? 'agent_hangup' : 'fail') : leg.customerUp ? 'customer_hangup' : 'fail';
     const up = role === 'agent' ? leg.agentUp : leg.customerUp;
@@ -331,9 +330,7 @@ export class AriCallLegs implements Telephony {
   }
 
   private track(leg: AriLeg): void {
-    this.#legs.set(leg.legId, leg);
-    this.#byChannel.set(leg.agentChannelId, { leg, role: 'agent' });
-    this.#byChannel.set(leg.customerChannelId, { leg, role: 'customer' });
+    this.#legs.add(leg.legId, leg);
   }
 
   private simulatedPhoneHeader(leg: AriLeg): Record<string, string> {

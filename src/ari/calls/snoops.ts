@@ -1,3 +1,4 @@
+import { ChannelRegistry } from './channel-registry.ts';
 import type { SupervisionMode, SupervisionReport, SupervisionRequest, CallSupervision } from '../../domain/supervision.ts';
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari, AriEvent } from '../client.ts';
@@ -53,8 +54,10 @@ export class AriSnoops implements CallSupervision {
   // The Stasis app's event types handle() takes (voice.ts asks Asterisk for these only).
   static readonly EVENTS = ['StasisStart', 'ChannelDestroyed'] as const;
   readonly #o: SnoopsOptions;
-  readonly #supervisions = new Map<string, AriSupervision>();
-  readonly #byChannel = new Map<string, { sv: AriSupervision; role: 'phone' | 'snoop' }>();
+  readonly #supervisions = new ChannelRegistry<AriSupervision, 'phone' | 'snoop'>((sv) => [
+    [sv.phoneChannelId, 'phone'],
+    [sv.snoopChannelId, 'snoop'],
+  ]);
   // Snoop channels asked for and not yet in the Stasis app.
   readonly #entering = new Map<string, () => void>();
   readonly #queue: KeyedQueue;
@@ -66,7 +69,7 @@ export class AriSnoops implements CallSupervision {
   }
 
   get supervisions(): ReadonlyMap<string, AriSupervision> {
-    return this.#supervisions;
+    return this.#supervisions.items;
   }
 
   // Where progress goes, given when voice connects.
@@ -82,9 +85,9 @@ export class AriSnoops implements CallSupervision {
       this.#entering.get(channelId)!();
       return true;
     }
-    const known = this.#byChannel.get(channelId);
+    const known = this.#supervisions.byChannel(channelId);
     if (!known) return false;
-    const { sv, role } = known;
+    const { item: sv, role } = known;
     this.#queue.fire(sv.interactionId, async () => {
       if (event.type === 'StasisStart' && role === 'phone') await this.onAnswered(sv);
       else if (event.type === 'ChannelDestroyed' && this.#supervisions.get(sv.supervisionId) === sv) {
@@ -145,7 +148,7 @@ export class AriSnoops implements CallSupervision {
 
   // The call leg was torn down (released, hung up, failed): its supervisors leave with it.
   callEnded(legId: string): void {
-    for (const sv of this.#supervisions.values()) {
+    for (const sv of this.#supervisions.items.values()) {
       if (sv.legId !== legId) continue;
       this.#queue.fire(sv.interactionId, async () => {
         if (this.#supervisions.get(sv.supervisionId) !== sv) return;
@@ -161,11 +164,7 @@ export class AriSnoops implements CallSupervision {
   }
 
   forget(supervisionId: string): void {
-    const sv = this.#supervisions.get(supervisionId);
-    if (!sv) return;
-    this.#supervisions.delete(supervisionId);
-    this.#byChannel.delete(sv.phoneChannelId);
-    if (sv.snoopChannelId) this.#byChannel.delete(sv.snoopChannelId);
+    this.#supervisions.remove(supervisionId);
   }
 
   // The phone answered: it listens at once, then the rules hear of it.
@@ -194,7 +193,7 @@ export class AriSnoops implements CallSupervision {
     }
     sv.mode = mode;
     if (old) {
-      this.#byChannel.delete(old);
+      this.#supervisions.dropChannel(old);
       await ari.channels.hangup({ channelId: old }).catch(ignoreNotFound);
     }
   }
@@ -213,13 +212,13 @@ export class AriSnoops implements CallSupervision {
         resolve();
       });
     });
-    this.#byChannel.set(snoopId, { sv, role: 'snoop' });
+    this.#supervisions.setChannel(snoopId, sv, 'snoop');
     try {
       await ari.channels.snoopChannelWithId({ channelId: this.#o.agentChannelOf?.(sv.legId) ?? channelIdOf(sv.legId, 'agent'), snoopId, app: this.#o.app, appArgs: `snoop,${sv.supervisionId}`, ...SNOOP[mode] });
       await entered;
     } catch (err) {
       this.#entering.get(snoopId)?.();
-      this.#byChannel.delete(snoopId);
+      this.#supervisions.dropChannel(snoopId);
       await ari.channels.hangup({ channelId: snoopId }).catch(ignoreNotFound);
       throw err;
     }
@@ -235,9 +234,7 @@ export class AriSnoops implements CallSupervision {
   }
 
   private track(sv: AriSupervision): void {
-    this.#supervisions.set(sv.supervisionId, sv);
-    this.#byChannel.set(sv.phoneChannelId, { sv, role: 'phone' });
-    if (sv.snoopChannelId) this.#byChannel.set(sv.snoopChannelId, { sv, role: 'snoop' });
+    this.#supervisions.add(sv.supervisionId, sv);
   }
 }
 
