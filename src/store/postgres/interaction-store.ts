@@ -3,8 +3,8 @@ import type { InteractionRecord, InteractionState } from '../../domain/interacti
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
-import { clientIdTaken, interactionValues, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
-import { pgPlaceholder, writeStatements } from '../sql.ts';
+import { clientIdTaken, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
+import { AGENTS_OF_SQL, agentsByInteraction, HISTORY_SQL, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
 import { StatementBatcher } from './statement-batcher.ts';
@@ -90,18 +90,23 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
-    const values = interactionValues(rec);
-    return this.writes.write((query) => query(SQL.upsertInteraction, values).then(() => undefined), [{ kind: 'interaction', id: rec.id, seq: rec.lastSeq }]);
+    const statements = saveInteractionStatements(SQL, rec);
+    return this.writes.write(
+      async (query) => {
+        for (const [sql, values] of statements) await query(sql, values);
+      },
+      [{ kind: 'interaction', id: rec.id, seq: rec.lastSeq }],
+    );
   }
 
   // The interaction given with its entry is saved in the same write: if the entry is refused (its seq,
   // or its client id), the write rolls back and neither is kept.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
-    const upsert = interaction ? interactionValues(interaction) : null;
+    const upsert = interaction ? saveInteractionStatements(SQL, interaction) : null;
     const values = timelineValues(entry);
     return this.writes.write(
       async (query) => {
-        if (upsert) await query(SQL.upsertInteraction, upsert);
+        for (const [sql, params] of upsert ?? []) await query(sql, params);
         const inserted = await query(INSERT_ENTRY, values);
         if (inserted.rowCount === 0) throw conflict('client_id_taken', clientIdTaken(entry.clientId));
       },
@@ -126,7 +131,11 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
-    return this.all("SELECT * FROM interactions WHERE agent_id = $1 AND state = 'ended' ORDER BY ended_at DESC LIMIT $2", toInteraction, agentId, limit);
+    return this.all(HISTORY_SQL(pgPlaceholder), toInteraction, agentId, limit);
+  }
+
+  async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
+    return agentsByInteraction(await this.all(AGENTS_OF_SQL('SELECT unnest($1::text[])'), (row) => row, interactionIds), interactionIds);
   }
 
   listMilestonesSince(since: number): Promise<Milestones[]> {

@@ -1,0 +1,19 @@
+-- Every agent who worked an interaction: each agent it was held by (accepted, or accepted by transfer),
+-- with the seq at which it got it (the order history names them in). The store adds a row whenever it
+-- saves the interaction with an agent not yet listed; an agent only offered it never holds it. History
+-- and who may read an interaction (its photos, its recordings) look it up by agent.
+CREATE TABLE interaction_agents (
+  interaction_id TEXT NOT NULL REFERENCES interactions(id),
+  agent_id TEXT NOT NULL,
+  from_seq INTEGER NOT NULL,
+  PRIMARY KEY (interaction_id, agent_id)
+);
+CREATE INDEX interaction_agents_by_agent ON interaction_agents(agent_id);
+
+-- What the timeline already tells: each accept, each accepted transfer; and who holds it now.
+INSERT OR IGNORE INTO interaction_agents (interaction_id, agent_id, from_seq)
+  SELECT interaction_id, agent_id, MIN(seq) FROM timeline
+  WHERE agent_id IS NOT NULL AND (kind = 'accepted' OR (kind = 'handoff' AND json_extract(data, '$.step') = 'accepted'))
+  GROUP BY interaction_id, agent_id;
+INSERT OR IGNORE INTO interaction_agents (interaction_id, agent_id, from_seq)
+  SELECT id, agent_id, last_seq FROM interactions WHERE agent_id IS NOT NULL;
