@@ -47,14 +47,16 @@ t.test('group commit: writes asked for together share a transaction; each resolv
     transactions++;
     return connect();
   }) as typeof database.pool.connect;
-  const reader = await client(t, url);
+  // Reads on other connections than the writes', one query at a time on each (a pool's clients).
+  const readers = new pg.Pool({ connectionString: url, max: 4 });
+  t.teardown(() => readers.end());
 
   const seen = await Promise.all(
     Array.from({ length: 300 }, (_, n) =>
       database.writes
         .write((query) => query('INSERT INTO probe (n) VALUES ($1)', [n]))
         // Read on another connection at once: a resolved write is committed.
-        .then(() => reader.query('SELECT 1 FROM probe WHERE n = $1', [n]).then((r) => r.rowCount)),
+        .then(() => readers.query('SELECT 1 FROM probe WHERE n = $1', [n]).then((r) => r.rowCount)),
     ),
   );
   t.ok(seen.every((count) => count === 1), 'every write is visible to another connection as soon as it resolves');
