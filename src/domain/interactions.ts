@@ -88,10 +88,14 @@ export class Interactions {
     return (await this.#store.listAgentsOf([interactionId])).get(interactionId) ?? [];
   }
 
+  workedByEach(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.#store.listAgentsOf(interactionIds);
+  }
+
   // The ended interactions an agent worked, each with every agent who worked it, in order.
   async history(agentId: string, limit: number): Promise<{ interaction: InteractionRecord; agentIds: string[] }[]> {
     const recs = await this.#store.listHistory(agentId, limit);
-    const agents = await this.#store.listAgentsOf(recs.map((rec) => rec.id));
+    const agents = await this.workedByEach(recs.map((rec) => rec.id));
     return recs.map((interaction) => ({ interaction, agentIds: agents.get(interaction.id) ?? [] }));
   }
 

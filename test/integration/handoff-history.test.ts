@@ -40,6 +40,9 @@ t.test('a transferred chat is in the history of both agents who worked it, whole
     t.equal(image.status, 200, `${name} sees the photo`);
   }
   t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/messages`, { text: 'still here?' })).status, 403, 'agent1 reads, never writes');
+  // agent1 is also the demo's admin: the interactions export names both agents too.
+  const csv = await (await agentGet(agent1, '/admin/interactions.csv')).text();
+  t.match(csv.split('\r\n').find((line) => line.startsWith(chat.id)), /^[^,]+,Roadside Assistance,"Agent One, Agent Two",/, 'the export names every agent who worked it');
 });
 
 t.test('an agent whose transfer offer returned unanswered does not keep the chat', async (t) => {
