@@ -57,7 +57,7 @@ export function saveInteractionStatements(sql: ReturnType<typeof writeStatements
 }
 
 // Ended interactions an agent worked, latest ended first; and the agents who worked each of some
-// interactions, in the order they got it (`ids` is the engine's list: JSON text or a text[]).
+// interactions, in the order they got it (`ids`: the engine's subquery of the ids asked for).
 export const HISTORY_SQL = (mark: Placeholder) => `SELECT i.* FROM interaction_agents a JOIN interactions i ON i.id = a.interaction_id
   WHERE a.agent_id = ${mark(0)} AND i.state = 'ended' ORDER BY i.ended_at DESC, i.id LIMIT ${mark(1)}`;
 export const AGENTS_OF_SQL = (ids: string) => `SELECT interaction_id, agent_id FROM interaction_agents WHERE interaction_id IN (${ids}) ORDER BY from_seq, agent_id`;
