@@ -10,6 +10,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { login, withServer } from '../helpers/fixtures.ts';
 import { recordCalls } from '../helpers/recording.ts';
 import { TONES } from '../helpers/tones.ts';
+import { transferOnDesktops } from '../helpers/handoff-calls.ts';
 import { agentDesktop, customerPhone, startChat, tonePages, VOICE_ENV } from '../helpers/voice.ts';
 
 const { customer: C, agent: ONE, supervisor: TWO } = TONES;
@@ -30,15 +31,8 @@ t.test('the first agent of a transferred interaction keeps it in history and may
   await first.getByRole('button', { name: 'Accept' }).click();
   await first.locator('section.interaction').waitFor();
 
-  await second.getByRole('button', { name: 'Ready', exact: true }).click();
-  await second.locator('.presence-ready').waitFor();
-  await first.getByRole('link', { name: 'Carla Customer' }).click();
-  await first.getByLabel('Transfer to').selectOption({ label: 'Agent One' });
-  await first.getByRole('button', { name: 'Transfer', exact: true }).click();
-  await first.getByText('Transfer offered to Agent One').waitFor();
-  await second.getByRole('link', { name: 'Carla Customer' }).click();
+  await transferOnDesktops(first, second, 'Agent One');
   const panel = second.locator('section.interaction');
-  await panel.getByRole('button', { name: 'Accept' }).click();
   await second.getByText('Agent One accepted the transfer from Agent Two').waitFor();
 
   // Agent One calls the customer: the call is recorded; once released its player is on the timeline.
