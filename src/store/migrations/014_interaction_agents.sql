@@ -1,14 +1,16 @@
 -- Every agent who worked an interaction: each agent it was held by (accepted, or accepted by transfer),
 -- with the seq at which it got it (the order history names them in). The store adds a row whenever it
 -- saves the interaction with an agent not yet listed; an agent only offered it never holds it. History
--- and who may read an interaction (its photos, its recordings) look it up by agent.
+-- and who may read an interaction (its photos, its recordings) look it up by agent. ended_at is the
+-- interaction's, copied to each of its rows when it ends: history reads an agent's latest in index order.
 CREATE TABLE interaction_agents (
   interaction_id TEXT NOT NULL REFERENCES interactions(id),
   agent_id TEXT NOT NULL,
   from_seq INTEGER NOT NULL,
+  ended_at INTEGER,
   PRIMARY KEY (interaction_id, agent_id)
 );
-CREATE INDEX interaction_agents_by_agent ON interaction_agents(agent_id);
+CREATE INDEX interaction_agents_history ON interaction_agents(agent_id, ended_at, interaction_id) WHERE ended_at IS NOT NULL;
 
 -- What the timeline already tells: each accept, each accepted transfer; and who holds it now.
 INSERT OR IGNORE INTO interaction_agents (interaction_id, agent_id, from_seq)
@@ -17,3 +19,4 @@ INSERT OR IGNORE INTO interaction_agents (interaction_id, agent_id, from_seq)
   GROUP BY interaction_id, agent_id;
 INSERT OR IGNORE INTO interaction_agents (interaction_id, agent_id, from_seq)
   SELECT id, agent_id, last_seq FROM interactions WHERE agent_id IS NOT NULL;
+UPDATE interaction_agents SET ended_at = (SELECT ended_at FROM interactions i WHERE i.id = interaction_agents.interaction_id);

@@ -34,6 +34,10 @@ export const BY_CLIENT_ID = `SELECT t.* FROM unnest($1::text[], $2::text[]) AS k
 export const ENTRIES_AFTER = `SELECT k.n, t.* FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS k(interaction_id, after_seq, n)
   CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND seq > k.after_seq OFFSET 0) t ORDER BY k.n, t.seq`;
 
+// The agents of many interactions: an index lookup per id, as above (an IN list was planned as a
+// sequential scan of the table until its statistics caught up).
+const AGENTS_OF = AGENTS_OF_SQL('unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (SELECT * FROM interaction_agents WHERE interaction_id = k.id OFFSET 0) a');
+
 // Messages (entries that change nothing on their interaction) of one commit batch, in one statement.
 const appendEntries: BulkInsert = {
   async insert(query: Query, rows: ReadonlyArray<readonly unknown[]>): Promise<boolean[]> {
@@ -135,7 +139,7 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
-    return agentsByInteraction(await this.all(AGENTS_OF_SQL('SELECT unnest($1::text[])'), (row) => row, interactionIds), interactionIds);
+    return agentsByInteraction(await this.all(AGENTS_OF, (row) => row, interactionIds), interactionIds);
   }
 
   listMilestonesSince(since: number): Promise<Milestones[]> {

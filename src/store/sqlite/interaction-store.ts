@@ -70,7 +70,7 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
   }
 
   async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
-    const rows = this.db.prepare(AGENTS_OF_SQL('SELECT value FROM json_each(?)')).all(JSON.stringify(interactionIds));
+    const rows = this.db.prepare(AGENTS_OF_SQL('interaction_agents WHERE interaction_id IN (SELECT value FROM json_each(?))')).all(JSON.stringify(interactionIds));
     return agentsByInteraction(rows, interactionIds);
   }
 
