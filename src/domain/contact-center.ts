@@ -199,12 +199,12 @@ export class ContactCenter {
   }
 
   // An agent acts on what is offered to them now or what they hold (open, or ended awaiting wrap-up);
-  // it reads that, and every interaction it worked (history: read-only).
+  // it reads that, and every interaction it worked (history: read-only), with all who worked it.
   interactionForAgent(agentId: string, interactionId: string): Promise<InteractionRecord> {
     return this.#open.heldBy(agentId, interactionId);
   }
 
-  interactionToRead(agentId: string, interactionId: string): Promise<InteractionRecord> {
+  interactionToRead(agentId: string, interactionId: string) {
     return this.#open.readableBy(agentId, interactionId);
   }
 
@@ -217,10 +217,6 @@ export class ContactCenter {
 
   history(agentId: string, limit = 100) {
     return this.#open.history(agentId, limit);
-  }
-
-  workedBy(interactionId: string): Promise<string[]> {
-    return this.#open.workedBy(interactionId);
   }
 
   timeline(interactionId: string, afterSeq = 0, kinds?: readonly TimelineKind[]): Promise<TimelineEntry[]> {

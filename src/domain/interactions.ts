@@ -68,11 +68,13 @@ export class Interactions {
 
   // An agent reads what it holds or is offered now, and whatever it worked before (its history: the
   // whole timeline, photos and recordings). An offer that returned unanswered leaves no access.
-  async readableBy(agentId: string, interactionId: string): Promise<InteractionRecord> {
+  // With every agent who worked it, in order.
+  async readableBy(agentId: string, interactionId: string): Promise<{ interaction: InteractionRecord; agentIds: string[] }> {
     const rec = await this.find(interactionId);
     if (!rec) throw notFound('interaction_not_found', 'No such interaction.');
-    if (holdsOrIsOffered(rec, agentId) || (await this.workedBy(interactionId)).includes(agentId)) return rec;
-    throw notYours();
+    const agentIds = await this.workedBy(interactionId);
+    if (!holdsOrIsOffered(rec, agentId) && !agentIds.includes(agentId)) throw notYours();
+    return { interaction: rec, agentIds };
   }
 
   // The agent it is offered to now, or the one holding it: the live desktop's rule.
