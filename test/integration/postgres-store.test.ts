@@ -36,7 +36,7 @@ t.test('nodes starting at once on a new database: one migrates, the others find 
   t.equal((await nodes[3]!.directory.getService('roadside'))?.name, 'Roadside', 'every node reads what another wrote');
 });
 
-t.test('a database from before migration 005: a chat transferred then is in the history of both agents, in order', async (t) => {
+t.test('a database from before migration 005: a chat transferred and consulted on then is in the history of every agent who held it, in order', async (t) => {
   const url = await postgres.newDatabase();
   const old = await client(t, url);
   const dir = new URL('../../src/store/postgres/migrations/', import.meta.url);
@@ -47,17 +47,20 @@ t.test('a database from before migration 005: a chat transferred then is in the 
   }
   await old.query("INSERT INTO services (id, name, auto_dial) VALUES ('roadside', 'Roadside Assistance', false)");
   await old.query(`INSERT INTO interactions (id, service_id, channel, customer_name, customer_phone, token_hash, state, agent_id, created_at, ended_at, context, last_seq)
-                   VALUES ('old-chat', 'roadside', 'web', 'Ada', '+15551230000', 'x', 'ended', 'bob', 1, 9, '{"fields":{}}', 4)`);
+                   VALUES ('old-chat', 'roadside', 'web', 'Ada', '+15551230000', 'x', 'ended', 'dora', 1, 9, '{"fields":{}}', 6)`);
   const entry = 'INSERT INTO timeline (interaction_id, seq, id, kind, author, agent_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
   await old.query(entry, ['old-chat', 1, 'e1', 'accepted', 'agent', 'ann', null, 2]);
   await old.query(entry, ['old-chat', 2, 'e2', 'handoff', 'agent', 'ann', '{"step":"offered","toAgentId":"carl"}', 3]);
   await old.query(entry, ['old-chat', 3, 'e3', 'handoff', 'agent', 'bob', '{"step":"accepted","toAgentId":"bob"}', 4]);
+  await old.query(entry, ['old-chat', 4, 'e4', 'handoff', 'agent', 'bob', '{"step":"consulted","toAgentId":"dora"}', 5]);
+  await old.query(entry, ['old-chat', 5, 'e5', 'handoff', 'agent', 'bob', '{"step":"completed","toAgentId":"dora"}', 6]);
 
   const stores = await openStores({ dataDir: '/nonexistent', databaseUrl: url }, fail);
   t.teardown(() => stores.close());
-  t.same([...(await stores.store.listAgentsOf(['old-chat'])).entries()], [['old-chat', ['ann', 'bob']]], 'the accept and the accepted transfer, in order');
+  t.same([...(await stores.store.listAgentsOf(['old-chat'])).entries()], [['old-chat', ['ann', 'bob', 'dora']]], 'the accept, the accepted transfer and the completed consult, in order');
   t.same((await stores.store.listHistory('ann', 10)).map((r) => r.id), ['old-chat'], "in the first agent's history");
   t.same((await stores.store.listHistory('bob', 10)).map((r) => r.id), ['old-chat']);
+  t.same((await stores.store.listHistory('dora', 10)).map((r) => r.id), ['old-chat']);
   t.same(await stores.store.listHistory('carl', 10), [], 'not in that of an agent only offered it');
 });
 

@@ -12,11 +12,14 @@ CREATE TABLE interaction_agents (
 );
 CREATE INDEX interaction_agents_history ON interaction_agents (agent_id, ended_at, interaction_id) WHERE ended_at IS NOT NULL;
 
--- What the timeline already tells: each accept, each accepted transfer; and who holds it now.
+-- What the timeline already tells: each accept, each transfer accepted or consult completed (its
+-- target); and who holds it now.
 INSERT INTO interaction_agents (interaction_id, agent_id, from_seq)
-  SELECT interaction_id, agent_id, MIN(seq) FROM timeline
-  WHERE agent_id IS NOT NULL AND (kind = 'accepted' OR (kind = 'handoff' AND data->>'step' = 'accepted'))
-  GROUP BY interaction_id, agent_id
+  SELECT interaction_id, worker, MIN(seq) FROM (
+    SELECT interaction_id, seq, CASE kind WHEN 'accepted' THEN agent_id ELSE data->>'toAgentId' END AS worker FROM timeline
+    WHERE kind = 'accepted' OR (kind = 'handoff' AND data->>'step' IN ('accepted', 'completed'))
+  ) AS steps WHERE worker IS NOT NULL
+  GROUP BY interaction_id, worker
   ON CONFLICT DO NOTHING;
 INSERT INTO interaction_agents (interaction_id, agent_id, from_seq)
   SELECT id, agent_id, last_seq FROM interactions WHERE agent_id IS NOT NULL
