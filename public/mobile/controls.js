@@ -4,6 +4,7 @@ import { api, chatPath } from './api.js';
 import { addMessage, addPending, deliver } from './messages.js';
 import { actionFailed, markEnded, teardown } from './session.js';
 import { MAX_PHOTO_BYTES, MAX_TEXT, state } from './state.js';
+import { forgetStored } from './storage.js';
 import { el, newClientId, notify, scrollToBottom, setBusy, setChatState, showStart, ui } from './ui.js';
 import { videoAction } from './video.js';
 
@@ -151,6 +152,7 @@ async function endChat() {
 }
 
 function newChat() {
+  forgetStored();
   teardown(state.session);
   ui.log.replaceChildren();
   ui.location.textContent = '';

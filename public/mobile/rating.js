@@ -1,7 +1,7 @@
 // The customer's rating of an ended chat: Rate (1 to 5) and an optional Comment, sent once.
 import { api, chatPath } from './api.js';
 import { state } from './state.js';
-import { ui } from './ui.js';
+import { showRating, ui } from './ui.js';
 
 export function wireRating() {
   ui.ratingForm.addEventListener('submit', async (e) => {
@@ -14,11 +14,10 @@ export function wireRating() {
     send.disabled = true;
     try {
       await api('POST', chatPath(s, '/rating'), { token: s.token, body });
-      ui.ratingForm.hidden = true;
-      ui.ratingStatus.textContent = 'Thank you for your rating.';
+      showRating(true, 'Thank you for your rating.');
     } catch (err) {
-      if (err.code === 'already_rated') ui.ratingForm.hidden = true;
-      ui.ratingStatus.textContent = err.code === 'already_rated' ? 'This chat has already been rated. Thank you.' : err.message;
+      if (err.code === 'already_rated') showRating(true);
+      else ui.ratingStatus.textContent = err.message;
     } finally {
       send.disabled = false;
     }

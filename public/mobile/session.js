@@ -8,7 +8,7 @@ import { addMessage } from './messages.js';
 import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
 import { forgetStored } from './storage.js';
 import { scheduleVideo, stopVideo } from './video.js';
-import { notify, refreshControls, scrollToBottom, setChatState, setConn, showAgent, showChat, showStart, ui } from './ui.js';
+import { notify, refreshControls, scrollToBottom, setChatState, setConn, showAgent, showChat, showRating, showStart, ui } from './ui.js';
 
 export function newSession(stored) {
   return {
@@ -53,18 +53,16 @@ export function lose(s, message) {
   showStart(message || 'This chat is no longer available. You can start a new one.', true);
 }
 
-export function markEnded(s) {
+// The chat stays stored: a reload shows it ended, with Rate until it is rated (rating.js). Start a new
+// chat forgets it.
+export function markEnded(s, rated = false) {
   if (state.session !== s || s.ended) return;
   s.ended = true;
-  forgetStored();
   closeSocket(s);
   stopVideo(s);
   setConn('');
   setChatState('Chat ended');
-  // Each ended chat may be rated once (rating.js).
-  ui.ratingForm.reset();
-  ui.ratingForm.hidden = false;
-  ui.ratingStatus.textContent = '';
+  showRating(rated);
   ui.ended.hidden = false;
   refreshControls();
 }
@@ -74,7 +72,7 @@ export function updateChat(s, chat) {
   if (chat.customer) state.lastCustomer = { name: chat.customer.name || '', phone: chat.customer.phone || '' };
   if (chat.agent && chat.agent.name) s.agentName = chat.agent.name;
   if (chat.video) scheduleVideo(s, chat.video);
-  if (chat.state === 'ended') markEnded(s);
+  if (chat.state === 'ended') markEnded(s, chat.rated === true);
   else if (chat.state === 'active') showAgent(s);
   else if (!s.ended) setChatState('Waiting for an agent…');
 }
@@ -112,7 +110,7 @@ export async function openChat(stored, resume) {
       const chat = await api('GET', chatPath(s), { token: s.token });
       if (state.session !== s) return;
       if (chat && chat.customer) state.lastCustomer = { name: chat.customer.name || '', phone: chat.customer.phone || '' };
-      if (!chat || chat.state === 'ended') {
+      if (!chat) {
         lose(s, 'Your previous chat has ended. You can start a new one.');
         return;
       }

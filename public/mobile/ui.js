@@ -110,6 +110,13 @@ export function showChat() {
   refreshControls();
 }
 
+// After the end: the Rate form while the chat is not rated (it is rated once), else a thank-you.
+export function showRating(rated, thanks = 'This chat has been rated. Thank you.') {
+  if (!rated) ui.ratingForm.reset();
+  ui.ratingForm.hidden = rated;
+  ui.ratingStatus.textContent = rated ? thanks : '';
+}
+
 export function setChatState(text) {
   if (ui.chatState.textContent !== text) ui.chatState.textContent = text;
 }

@@ -81,7 +81,7 @@ export class CallRecordings {
     const rec = file && (await this.#d.interactions.find(file.interactionId));
     if (!file || !rec) throw notFound('recording_not_found', 'No such recording (recordings are deleted after the retention period).');
     const listener = await this.#d.directory.getAgent(listenerId);
-    if (!listener || !mayHearRecording(rec, listener)) throw forbidden('not_your_recording', 'Only the agents of this interaction, supervisors and admins may hear its recordings.');
+    if (!listener || !mayHearRecording(rec, listener, await this.#d.interactions.workedBy(rec.id))) throw forbidden('not_your_recording', 'Only the agents of this interaction, supervisors and admins may hear its recordings.');
     return file;
   }
 

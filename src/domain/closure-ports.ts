@@ -23,6 +23,8 @@ export interface ClosedInteraction {
   interaction: InteractionRecord;
   wrapUp: WrapUpRecord | null;
   rating: RatingRecord | null;
+  // Every agent who worked it, in order (Interactions.workedByEach); absent: not looked up.
+  workedBy?: string[];
 }
 
 export interface ClosureStore {

@@ -24,10 +24,12 @@ export class Closure {
   readonly #afterWork: AfterCallWork;
   readonly #ratings: Ratings;
   readonly #closures: ClosureStore;
+  readonly #interactions: Interactions;
 
   constructor(deps: ClosureDeps) {
     const closing = new ClosingTimeline(deps.interactions);
     this.#closures = deps.closures;
+    this.#interactions = deps.interactions;
     this.#afterWork = new AfterCallWork({ ...deps, closing });
     this.#ratings = new Ratings({ ...deps, closing });
   }
@@ -71,7 +73,10 @@ export class Closure {
     return this.#ratings.averagesSince(since);
   }
 
-  listClosed(query: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]> {
-    return this.#closures.listClosed(query);
+  // With every agent who worked each (a transfer's first agent too).
+  async listClosed(query: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]> {
+    const closed = await this.#closures.listClosed(query);
+    const workedBy = await this.#interactions.workedByEach(closed.map((c) => c.interaction.id));
+    return closed.map((c) => ({ ...c, workedBy: workedBy.get(c.interaction.id) ?? [] }));
   }
 }

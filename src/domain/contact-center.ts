@@ -198,14 +198,14 @@ export class ContactCenter {
     return this.end(this.agentMay('end_session', agentId, interactionId), 'agent');
   }
 
-  // An agent sees what is offered to them now, and what they accepted (open or in history).
-  async interactionForAgent(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    const rec = await this.#open.find(interactionId);
-    if (!rec) throw notFound('interaction_not_found', 'No such interaction.');
-    if (rec.agentId !== agentId && rec.offeredTo !== agentId) {
-      throw forbidden('not_your_interaction', 'This interaction was not offered to you.');
-    }
-    return rec;
+  // An agent acts on what is offered to them now or what they hold (open, or ended awaiting wrap-up);
+  // it reads that, and every interaction it worked (history: read-only), with all who worked it.
+  interactionForAgent(agentId: string, interactionId: string): Promise<InteractionRecord> {
+    return this.#open.heldBy(agentId, interactionId);
+  }
+
+  interactionToRead(agentId: string, interactionId: string) {
+    return this.#open.readableBy(agentId, interactionId);
   }
 
   openInteractionsOf(agentId: string): InteractionRecord[] {
@@ -215,8 +215,8 @@ export class ContactCenter {
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  history(agentId: string, limit = 100): Promise<InteractionRecord[]> {
-    return this.#d.store.listHistory(agentId, limit);
+  history(agentId: string, limit = 100) {
+    return this.#open.history(agentId, limit);
   }
 
   timeline(interactionId: string, afterSeq = 0, kinds?: readonly TimelineKind[]): Promise<TimelineEntry[]> {

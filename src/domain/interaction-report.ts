@@ -25,10 +25,9 @@ export interface ReportRow {
 
 const span = (from: number | null | undefined, to: number | null | undefined) => (from == null || to == null ? null : Math.max(0, to - from));
 
-// Every agent who worked it, in order. Today the one who accepted it and the one who wrapped it up;
-// handoffs (transfer, consult) will add theirs from the timeline.
+// Every agent who worked it, in order (each it was transferred to too), then who wrapped it up.
 function agentsOf(c: ClosedInteraction): string[] {
-  return [...new Set([c.interaction.agentId, c.wrapUp?.agentId].filter((a): a is string => typeof a === 'string'))];
+  return [...new Set([...(c.workedBy ?? []), c.interaction.agentId, c.wrapUp?.agentId].filter((a): a is string => typeof a === 'string'))];
 }
 
 function callMs(rec: InteractionRecord): number | null {

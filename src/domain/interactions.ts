@@ -1,4 +1,5 @@
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
+import { forbidden, notFound } from './errors.ts';
 import type { InteractionRecord } from './interaction.ts';
 import type { InteractionStore } from './ports.ts';
 import type { EntryDraft, TimelineEntry } from './timeline.ts';
@@ -65,6 +66,41 @@ export class Interactions {
     return this.#open.get(interactionId) ?? (await this.#store.getInteraction(interactionId));
   }
 
+  // An agent reads what it holds or is offered now, and whatever it worked before (its history: the
+  // whole timeline, photos and recordings). An offer that returned unanswered leaves no access.
+  // With every agent who worked it, in order.
+  async readableBy(agentId: string, interactionId: string): Promise<{ interaction: InteractionRecord; agentIds: string[] }> {
+    const rec = await this.find(interactionId);
+    if (!rec) throw notFound('interaction_not_found', 'No such interaction.');
+    const agentIds = await this.workedBy(interactionId);
+    if (!holdsOrIsOffered(rec, agentId) && !agentIds.includes(agentId)) throw notYours();
+    return { interaction: rec, agentIds };
+  }
+
+  // The agent it is offered to now, or the one holding it: the live desktop's rule.
+  async heldBy(agentId: string, interactionId: string): Promise<InteractionRecord> {
+    const rec = await this.find(interactionId);
+    if (!rec) throw notFound('interaction_not_found', 'No such interaction.');
+    if (!holdsOrIsOffered(rec, agentId)) throw notYours();
+    return rec;
+  }
+
+  // Every agent who worked it (accepted it, or accepted its transfer), in the order they got it.
+  async workedBy(interactionId: string): Promise<string[]> {
+    return (await this.#store.listAgentsOf([interactionId])).get(interactionId) ?? [];
+  }
+
+  workedByEach(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.#store.listAgentsOf(interactionIds);
+  }
+
+  // The ended interactions an agent worked, each with every agent who worked it, in order.
+  async history(agentId: string, limit: number): Promise<{ interaction: InteractionRecord; agentIds: string[] }[]> {
+    const recs = await this.#store.listHistory(agentId, limit);
+    const agents = await this.workedByEach(recs.map((rec) => rec.id));
+    return recs.map((interaction) => ({ interaction, agentIds: agents.get(interaction.id) ?? [] }));
+  }
+
   all(): InteractionRecord[] {
     return [...this.#open.values()];
   }
@@ -78,3 +114,6 @@ export class Interactions {
     return this.#timeline.appendOnce(rec, draft, (id) => this.require(id));
   }
 }
+
+const holdsOrIsOffered = (rec: InteractionRecord, agentId: string) => rec.agentId === agentId || rec.offeredTo === agentId;
+const notYours = () => forbidden('not_your_interaction', 'This interaction was not offered to you.');

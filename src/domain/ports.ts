@@ -17,7 +17,11 @@ export interface InteractionStore {
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void>;
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined>;
   listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;
+  // Ended interactions the agent worked (held at any point: accepted it, or accepted its transfer; an
+  // agent only offered it never held it), latest ended first.
   listHistory(agentId: string, limit: number): Promise<InteractionRecord[]>;
+  // The agents who worked each of these interactions, in the order they got it (none: []).
+  listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>>;
   countByState(): Promise<Record<InteractionState, number>>;
   // The wallboard's milestones of every interaction created or ended at or after `since`.
   listMilestonesSince(since: number): Promise<Milestones[]>;

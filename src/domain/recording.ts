@@ -64,8 +64,9 @@ export function recordingStored(recording: CallRecording, file: Pick<RecordingFi
 
 // Who may hear a call: the agents who handled the interaction or one of its calls, supervisors and
 // admins. Never the customer (no customer token opens a recording).
-export function mayHearRecording(rec: InteractionRecord, listener: Pick<Agent, 'id' | 'role' | 'disabled'>): boolean {
+// `workedBy`: every agent who worked the interaction (its history's rule: they read all of it).
+export function mayHearRecording(rec: InteractionRecord, listener: Pick<Agent, 'id' | 'role' | 'disabled'>, workedBy: readonly string[] = []): boolean {
   if (listener.disabled) return false;
   if (watchesTheFloor(listener)) return true;
-  return rec.agentId === listener.id || rec.callLegs.some((leg) => leg.agentId === listener.id);
+  return rec.agentId === listener.id || workedBy.includes(listener.id) || rec.callLegs.some((leg) => leg.agentId === listener.id);
 }

@@ -3,8 +3,9 @@
 // differ (`?` and `$1`).
 import {
   AGENT_COLUMNS, AUDIT_COLUMNS, DELIVERY_COLUMNS, INTERACTION_COLUMNS, INTERACTION_UPDATES, PART_COLUMNS, ROUTE_COLUMNS, SEEN_COLUMNS,
-  SERVICE_COLUMNS, TIMELINE_COLUMNS,
+  SERVICE_COLUMNS, TIMELINE_COLUMNS, interactionValues,
 } from './rows.ts';
+import type { InteractionRecord } from '../domain/interaction.ts';
 
 export type Placeholder = (index: number) => string;
 
@@ -29,6 +30,10 @@ export function writeStatements(mark: Placeholder) {
   const ignore = 'ON CONFLICT (id) DO NOTHING';
   return {
     upsertInteraction: upsertSql('interactions', INTERACTION_COLUMNS, 'id', INTERACTION_UPDATES, mark),
+    // The first save with an agent lists it among those who worked the interaction; later saves keep that.
+    addInteractionAgent: insertSql('interaction_agents', ['interaction_id', 'agent_id', 'from_seq', 'ended_at'], mark, 'ON CONFLICT (interaction_id, agent_id) DO NOTHING'),
+    // Once it ended, every agent's row of it says when (history's order).
+    endInteractionAgents: `UPDATE interaction_agents SET ended_at = ${mark(0)} WHERE interaction_id = ${mark(1)}`,
     // A chat's client ids are unique in the database: a second message with one is not stored, and the
     // store answers client_id_taken (a seq already stored is an error, not ignored).
     insertEntry: insertSql('timeline', TIMELINE_COLUMNS, mark, 'ON CONFLICT (interaction_id, client_id) WHERE client_id IS NOT NULL DO NOTHING'),
@@ -42,4 +47,28 @@ export function writeStatements(mark: Placeholder) {
     saveDelivery: upsertSql('sms_outbound', DELIVERY_COLUMNS, 'id', ['status', 'detail', 'updated_at', 'segments', 'encoding'], mark),
     setDigest: upsertSql('sip_credentials', ['endpoint', 'md5_cred', 'created_at'], 'endpoint', ['md5_cred', 'created_at'], mark),
   };
+}
+
+type Statement = [sql: string, values: (string | number | null)[]];
+
+// One save of an interaction: its row, and the agent holding it now among those who worked it (the
+// history of every agent it went through, which the row's agent_id alone forgets on a transfer).
+export function saveInteractionStatements(sql: ReturnType<typeof writeStatements>, rec: InteractionRecord): Statement[] {
+  const statements: Statement[] = [[sql.upsertInteraction, interactionValues(rec)]];
+  if (rec.agentId) statements.push([sql.addInteractionAgent, [rec.id, rec.agentId, rec.lastSeq, rec.endedAt]]);
+  if (rec.endedAt !== null) statements.push([sql.endInteractionAgents, [rec.endedAt, rec.id]]);
+  return statements;
+}
+
+// Ended interactions an agent worked, latest ended first; and the agents who worked each of some
+// interactions, in the order they got it (`rows`: the engine's way to the rows of the ids asked for).
+// (The history read walks the agent's part of the index interaction_agents_history, newest first.)
+export const HISTORY_SQL = (mark: Placeholder) => `SELECT i.* FROM interaction_agents a JOIN interactions i ON i.id = a.interaction_id
+  WHERE a.agent_id = ${mark(0)} AND a.ended_at IS NOT NULL ORDER BY a.ended_at DESC, a.interaction_id DESC LIMIT ${mark(1)}`;
+export const AGENTS_OF_SQL = (rows: string) => `SELECT interaction_id, agent_id FROM ${rows} ORDER BY from_seq, agent_id`;
+
+export function agentsByInteraction(rows: readonly Record<string, unknown>[], ids: readonly string[]): Map<string, string[]> {
+  const out = new Map(ids.map((id): [string, string[]] => [id, []]));
+  for (const row of rows) out.get(String(row.interaction_id))?.push(String(row.agent_id));
+  return out;
 }

@@ -4,7 +4,7 @@
 // the customer and Agent Two hear each other, nobody hears Agent One any more.
 import t from 'tap';
 import { TONES } from '../helpers/tones.ts';
-import { callChannelRoles, callWithAgentTwoAway, expectWithNewAgent, newAgentReleases } from '../helpers/handoff-calls.ts';
+import { callChannelRoles, callWithAgentTwoAway, expectWithNewAgent, newAgentReleases, transferOnDesktops } from '../helpers/handoff-calls.ts';
 import { ariCredentials } from '../helpers/voice.ts';
 
 const { customer: C, agent: ONE, supervisor: TWO } = TONES;
@@ -14,16 +14,7 @@ t.test('Transfer during a call: the call moves to Agent Two, Agent One is releas
   const { server, panel, pages } = await callWithAgentTwoAway(t, tones, '+15551230031');
   const { one, two } = pages;
 
-  await two.getByRole('button', { name: 'Ready', exact: true }).click();
-  await two.locator('.presence-ready').waitFor();
-  // The panel again (htmx, no page load: the phone's call goes on), now listing Agent Two.
-  await one.getByRole('link', { name: 'Carla Customer' }).click();
-  await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
-  await one.getByRole('button', { name: 'Transfer', exact: true }).click();
-  await one.getByText('Transfer offered to Agent Two').waitFor();
-
-  await two.getByRole('link', { name: 'Carla Customer' }).click();
-  await two.locator('section.interaction').getByRole('button', { name: 'Accept' }).click();
+  await transferOnDesktops(one, two, 'Agent Two');
   const twoPanel = two.locator('section.interaction');
   await twoPanel.locator('.call-state.call-connected').waitFor({ timeout: 30_000 });
   await two.getByText('Agent Two accepted the transfer from Agent One').waitFor();

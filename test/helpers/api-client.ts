@@ -29,6 +29,8 @@ export interface ChatJson {
   customer: { name: string; phone: string };
   agent: { name: string } | null;
   context: { fields: Record<string, string>; location: { lat: number; lon: number; accuracy_m?: number } | null };
+  /** In GET /chats/{id} once the chat ended: whether it was rated. */
+  rated?: boolean;
 }
 
 export interface ChatHandle {

@@ -89,6 +89,7 @@ export class MemoryInteractionStore implements InteractionStore {
   readonly interactions = new Map<string, InteractionRecord>();
   readonly entries = new Map<string, TimelineEntry[]>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #agentsOf = new Map<string, string[]>();
   #failures: Error[] = [];
 
   // The next `count` appendEntry calls reject with this error (to see how the rules cope with a failed write).
@@ -127,7 +128,7 @@ export class MemoryInteractionStore implements InteractionStore {
     const snapshot = clone(rec);
     return this.#track(async () => {
       await turn();
-      this.interactions.set(snapshot.id, snapshot);
+      this.#keep(snapshot);
     });
   }
 
@@ -145,7 +146,7 @@ export class MemoryInteractionStore implements InteractionStore {
       if (entrySnapshot.clientId !== null && list.some((e) => e.clientId === entrySnapshot.clientId)) {
         throw new DomainError('conflict', 'client_id_taken', `client_id ${entrySnapshot.clientId} already names another message of this chat.`);
       }
-      if (recSnapshot) this.interactions.set(recSnapshot.id, recSnapshot);
+      if (recSnapshot) this.#keep(recSnapshot);
       list.push(entrySnapshot);
       this.entries.set(entrySnapshot.interactionId, list);
     });
@@ -165,9 +166,20 @@ export class MemoryInteractionStore implements InteractionStore {
     return this.entriesOf(interactionId).filter((e) => e.seq > after && (!query.kinds || query.kinds.includes(e.kind)));
   }
 
+  // As the stores: every agent a saved record was held by, in the order they got it.
+  #keep(rec: InteractionRecord): void {
+    this.interactions.set(rec.id, rec);
+    const agents = this.#agentsOf.get(rec.id) ?? [];
+    if (rec.agentId && !agents.includes(rec.agentId)) this.#agentsOf.set(rec.id, [...agents, rec.agentId]);
+  }
+
+  async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
+    return new Map(interactionIds.map((id) => [id, [...(this.#agentsOf.get(id) ?? [])]]));
+  }
+
   async listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
     return [...this.interactions.values()]
-      .filter((rec) => rec.agentId === agentId && rec.state === 'ended')
+      .filter((rec) => this.#agentsOf.get(rec.id)?.includes(agentId) && rec.state === 'ended')
       .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
       .slice(0, limit)
       .map(clone);

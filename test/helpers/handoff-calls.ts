@@ -56,3 +56,16 @@ export async function newAgentReleases(t: Test, pages: HandoffPages): Promise<vo
   await pages.customer.waitForFunction(() => (window as unknown as { calls: number }).calls === 1);
   t.pass("the customer's phone hung up when Agent Two released the call");
 }
+
+// A cold transfer on two desktops: `target` goes Ready, `from` opens Carla Customer's panel again (htmx,
+// no page load: a call goes on) and offers it the interaction, `target` opens the offer and accepts.
+export async function transferOnDesktops(from: Page, target: Page, targetName: string): Promise<void> {
+  await target.getByRole('button', { name: 'Ready', exact: true }).click();
+  await target.locator('.presence-ready').waitFor();
+  await from.getByRole('link', { name: 'Carla Customer' }).click();
+  await from.getByLabel('Transfer to').selectOption({ label: targetName });
+  await from.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await from.getByText(`Transfer offered to ${targetName}`).waitFor();
+  await target.getByRole('link', { name: 'Carla Customer' }).click();
+  await target.locator('section.interaction').getByRole('button', { name: 'Accept' }).click();
+}

@@ -8,6 +8,7 @@ import type { Stores } from '../../src/store/open-stores.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
 import { channelContracts } from './store-contract-channels.ts';
 import { closureContracts } from './store-contract-closure.ts';
+import { historyContracts } from './store-contract-history.ts';
 import { recordingContracts } from './store-contract-recordings.ts';
 
 export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'recordings' | 'closures' | 'close'>;
@@ -266,5 +267,6 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
     channelContracts(t, fresh);
     recordingContracts(t, fresh);
     closureContracts(t, fresh);
+    historyContracts(t, fresh);
   });
 }

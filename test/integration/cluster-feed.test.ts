@@ -36,6 +36,7 @@ function readsOf(pool: pg.Pool): InteractionStore {
     appendEntry: refuse,
     findEntryByClientId: refuse,
     listHistory: refuse,
+    listAgentsOf: refuse,
     countByState: refuse,
     listMilestonesSince: refuse,
   };

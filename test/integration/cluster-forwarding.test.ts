@@ -33,7 +33,8 @@ const logger = pino({ level: 'silent' });
 function apiServer(center: ContactCenter, desk: MultimediaDesk, upgrade?: LinkServer): Promise<{ server: Server; url: string }> {
   const app = express();
   app.use(express.json());
-  app.use('/api/v1', mobileApiRouter(center, desk, null, new RateLimits(loadConfig({}).rateLimits)));
+  // No ratings here: this server forwards chats, it never ends one.
+  app.use('/api/v1', mobileApiRouter(center, desk, null, new RateLimits(loadConfig({}).rateLimits), { ratingOf: async () => undefined }));
   app.use(errorHandler(logger));
   const server = createServer(app);
   if (upgrade) server.on('upgrade', (req, socket, head) => upgrade.upgrade(req, socket, head));

@@ -1,7 +1,7 @@
 // The PostgreSQL store on a real PostgreSQL 15, beyond the store contract (postgres-store-contract.test.ts):
 // migrations when several nodes start at once, the group commit's batches and its failures, /healthz's
 // probe when the database goes away.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { WriteFailed } from '../../src/store/errors.ts';
@@ -36,6 +36,34 @@ t.test('nodes starting at once on a new database: one migrates, the others find 
   t.equal((await nodes[3]!.directory.getService('roadside'))?.name, 'Roadside', 'every node reads what another wrote');
 });
 
+t.test('a database from before migration 005: a chat transferred and consulted on then is in the history of every agent who held it, in order', async (t) => {
+  const url = await postgres.newDatabase();
+  const old = await client(t, url);
+  const dir = new URL('../../src/store/postgres/migrations/', import.meta.url);
+  await old.query('CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at bigint NOT NULL)');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql') && f < '005').sort()) {
+    await old.query(readFileSync(new URL(file, dir), 'utf8'));
+    await old.query('INSERT INTO schema_migrations VALUES ($1, 0)', [file]);
+  }
+  await old.query("INSERT INTO services (id, name, auto_dial) VALUES ('roadside', 'Roadside Assistance', false)");
+  await old.query(`INSERT INTO interactions (id, service_id, channel, customer_name, customer_phone, token_hash, state, agent_id, created_at, ended_at, context, last_seq)
+                   VALUES ('old-chat', 'roadside', 'web', 'Ada', '+15551230000', 'x', 'ended', 'dora', 1, 9, '{"fields":{}}', 6)`);
+  const entry = 'INSERT INTO timeline (interaction_id, seq, id, kind, author, agent_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)';
+  await old.query(entry, ['old-chat', 1, 'e1', 'accepted', 'agent', 'ann', null, 2]);
+  await old.query(entry, ['old-chat', 2, 'e2', 'handoff', 'agent', 'ann', '{"step":"offered","toAgentId":"carl"}', 3]);
+  await old.query(entry, ['old-chat', 3, 'e3', 'handoff', 'agent', 'bob', '{"step":"accepted","toAgentId":"bob"}', 4]);
+  await old.query(entry, ['old-chat', 4, 'e4', 'handoff', 'agent', 'bob', '{"step":"consulted","toAgentId":"dora"}', 5]);
+  await old.query(entry, ['old-chat', 5, 'e5', 'handoff', 'agent', 'bob', '{"step":"completed","toAgentId":"dora"}', 6]);
+
+  const stores = await openStores({ dataDir: '/nonexistent', databaseUrl: url }, fail);
+  t.teardown(() => stores.close());
+  t.same([...(await stores.store.listAgentsOf(['old-chat'])).entries()], [['old-chat', ['ann', 'bob', 'dora']]], 'the accept, the accepted transfer and the completed consult, in order');
+  t.same((await stores.store.listHistory('ann', 10)).map((r) => r.id), ['old-chat'], "in the first agent's history");
+  t.same((await stores.store.listHistory('bob', 10)).map((r) => r.id), ['old-chat']);
+  t.same((await stores.store.listHistory('dora', 10)).map((r) => r.id), ['old-chat']);
+  t.same(await stores.store.listHistory('carl', 10), [], 'not in that of an agent only offered it');
+});
+
 t.test('group commit: writes asked for together share a transaction; each resolves once committed', async (t) => {
   const url = await postgres.newDatabase();
   const database = await openPostgres(url, fail);
@@ -47,14 +75,16 @@ t.test('group commit: writes asked for together share a transaction; each resolv
     transactions++;
     return connect();
   }) as typeof database.pool.connect;
-  const reader = await client(t, url);
+  // Reads on other connections than the writes', one query at a time on each (a pool's clients).
+  const readers = new pg.Pool({ connectionString: url, max: 4 });
+  t.teardown(() => readers.end());
 
   const seen = await Promise.all(
     Array.from({ length: 300 }, (_, n) =>
       database.writes
         .write((query) => query('INSERT INTO probe (n) VALUES ($1)', [n]))
         // Read on another connection at once: a resolved write is committed.
-        .then(() => reader.query('SELECT 1 FROM probe WHERE n = $1', [n]).then((r) => r.rowCount)),
+        .then(() => readers.query('SELECT 1 FROM probe WHERE n = $1', [n]).then((r) => r.rowCount)),
     ),
   );
   t.ok(seen.every((count) => count === 1), 'every write is visible to another connection as soon as it resolves');

@@ -15,7 +15,9 @@ t.test('a rating is refused before the end, without the token, with a bad score;
   const early = await rate(chat.id, { score: 5 }, chat.token);
   t.equal(early.status, 409);
   t.match(await errorOf(early), { code: 'chat_not_ended' });
+  t.notOk('rated' in (await api.chat(chat)), 'an open chat says nothing of a rating');
   t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/disconnect`)).status, 200);
+  t.equal((await api.chat(chat)).rated, false, 'ended: not rated yet, so the page offers Rate');
 
   const noToken = await rate(chat.id, { score: 5 });
   t.equal(noToken.status, 401);
@@ -35,6 +37,7 @@ t.test('a rating is refused before the end, without the token, with a bad score;
   const twice = await rate(chat.id, { score: 1 }, chat.token);
   t.equal(twice.status, 409);
   t.match(await errorOf(twice), { code: 'already_rated' });
+  t.equal((await api.chat(chat)).rated, true, 'rated: a reloaded page shows no second form');
 
   const timeline = await (await agentGet(agent1, `/desktop/history/${chat.id}`)).text();
   t.equal(timeline.match(/Customer rated 4\/5: Quick &lt;b&gt;help&lt;\/b&gt;/g)?.length, 1, 'one timeline entry, the comment as text');

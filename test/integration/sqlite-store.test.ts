@@ -113,3 +113,25 @@ t.test('a database from before migration 010 keeps its agents and roles; they ar
   t.equal((await directory.getAgent('sue'))?.role, 'supervisor', 'the new role is accepted');
   t.same(await directory.listAudit(10), [], 'an empty audit trail');
 });
+
+t.test('a database from before migration 014: a chat transferred and consulted on then is in the history of every agent who held it, in order', async (t) => {
+  const file = await tempFile(t);
+  const old = databaseBefore(file, '014');
+  old.exec(`UPDATE interactions SET state = 'ended', agent_id = 'dora', ended_at = 9, last_seq = 6 WHERE id = 'old-chat'`);
+  const entry = old.prepare('INSERT INTO timeline (interaction_id, seq, id, kind, author, agent_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  entry.run('old-chat', 1, 'e1', 'accepted', 'agent', 'ann', null, 2);
+  entry.run('old-chat', 2, 'e2', 'handoff', 'agent', 'ann', '{"step":"offered","toAgentId":"carl"}', 3);
+  entry.run('old-chat', 3, 'e3', 'handoff', 'agent', 'bob', '{"step":"accepted","toAgentId":"bob"}', 4);
+  entry.run('old-chat', 4, 'e4', 'handoff', 'agent', 'bob', '{"step":"consulted","toAgentId":"dora"}', 5);
+  entry.run('old-chat', 5, 'e5', 'handoff', 'agent', 'bob', '{"step":"completed","toAgentId":"dora"}', 6);
+  entry.run('old-chat', 6, 'e6', 'ended', 'agent', 'dora', null, 9);
+  old.close();
+
+  const { database, store } = open(file);
+  t.teardown(() => database.close());
+  t.same([...(await store.listAgentsOf(['old-chat'])).entries()], [['old-chat', ['ann', 'bob', 'dora']]], 'the accept, the accepted transfer and the completed consult, in order');
+  t.same((await store.listHistory('ann', 10)).map((r) => r.id), ['old-chat'], 'in the first agent\'s history');
+  t.same((await store.listHistory('bob', 10)).map((r) => r.id), ['old-chat']);
+  t.same((await store.listHistory('dora', 10)).map((r) => r.id), ['old-chat']);
+  t.same(await store.listHistory('carl', 10), [], 'not in that of an agent only offered it');
+});

@@ -19,6 +19,8 @@ t.test('a row: every agent once, each medium\'s duration (answered calls summed)
   t.match(row, { agentIds: ['alice'], chatMs: 300_000, callMs: 90_000, videoMs: 60_000, disposition: 'Resolved', notes: null, rating: 4, ratingComment: 'ok' });
   const bare = reportRow({ interaction: interactionRecord({ state: 'ended', endedAt: T }), wrapUp: null, rating: null });
   t.match(bare, { agentIds: [], chatMs: null, callMs: null, videoMs: null, disposition: null, rating: null }, 'never accepted: no durations');
+  const transferred = reportRow({ interaction: interactionRecord({ state: 'ended', agentId: 'bob', endedAt: T }), wrapUp: null, rating: null, workedBy: ['alice', 'bob'] });
+  t.same(transferred.agentIds, ['alice', 'bob'], 'a transferred interaction: the first agent too, in order');
 });
 
 t.test('the date range: whole UTC days, both ends included; blank is the last seven days; bad dates refused', async (t) => {

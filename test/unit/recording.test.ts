@@ -59,6 +59,9 @@ t.test('who may hear a recording: the agents of the interaction, supervisors and
   const rec = interactionRecord({ agentId: 'alice', callLegs: [{ agentId: 'bob' } as CallLeg] });
   const who = (id: string, role: 'agent' | 'supervisor' | 'admin', disabled = false) => mayHearRecording(rec, { id, role, disabled });
   t.same([who('alice', 'agent'), who('bob', 'agent'), who('carol', 'agent'), who('sue', 'supervisor'), who('ada', 'admin'), who('sue', 'supervisor', true)], [true, true, false, true, true, false]);
+  const transferred = interactionRecord({ agentId: 'dave', callLegs: [{ agentId: 'dave' } as CallLeg] });
+  const heard = (id: string) => mayHearRecording(transferred, { id, role: 'agent', disabled: false }, ['alice', 'dave']);
+  t.same([heard('alice'), heard('dave'), heard('carol')], [true, true, false], 'an agent who worked it before a transfer hears its calls; one who never did, not');
 });
 
 async function recordedScene(recordCalls = true) {

@@ -3,8 +3,8 @@ import type { InteractionRecord, InteractionState } from '../../domain/interacti
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
-import { clientIdTaken, interactionValues, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
-import { pgPlaceholder, writeStatements } from '../sql.ts';
+import { clientIdTaken, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
+import { AGENTS_OF_SQL, agentsByInteraction, HISTORY_SQL, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
 import { StatementBatcher } from './statement-batcher.ts';
@@ -33,6 +33,10 @@ export const BY_CLIENT_ID = `SELECT t.* FROM unnest($1::text[], $2::text[]) AS k
   CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND client_id = k.client_id OFFSET 0) t`;
 export const ENTRIES_AFTER = `SELECT k.n, t.* FROM unnest($1::text[], $2::integer[]) WITH ORDINALITY AS k(interaction_id, after_seq, n)
   CROSS JOIN LATERAL (SELECT * FROM timeline WHERE interaction_id = k.interaction_id AND seq > k.after_seq OFFSET 0) t ORDER BY k.n, t.seq`;
+
+// The agents of many interactions: an index lookup per id, as above (an IN list was planned as a
+// sequential scan of the table until its statistics caught up).
+const AGENTS_OF = AGENTS_OF_SQL('unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (SELECT * FROM interaction_agents WHERE interaction_id = k.id OFFSET 0) a');
 
 // Messages (entries that change nothing on their interaction) of one commit batch, in one statement.
 const appendEntries: BulkInsert = {
@@ -90,18 +94,23 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
-    const values = interactionValues(rec);
-    return this.writes.write((query) => query(SQL.upsertInteraction, values).then(() => undefined), [{ kind: 'interaction', id: rec.id, seq: rec.lastSeq }]);
+    const statements = saveInteractionStatements(SQL, rec);
+    return this.writes.write(
+      async (query) => {
+        for (const [sql, values] of statements) await query(sql, values);
+      },
+      [{ kind: 'interaction', id: rec.id, seq: rec.lastSeq }],
+    );
   }
 
   // The interaction given with its entry is saved in the same write: if the entry is refused (its seq,
   // or its client id), the write rolls back and neither is kept.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
-    const upsert = interaction ? interactionValues(interaction) : null;
+    const upsert = interaction ? saveInteractionStatements(SQL, interaction) : null;
     const values = timelineValues(entry);
     return this.writes.write(
       async (query) => {
-        if (upsert) await query(SQL.upsertInteraction, upsert);
+        for (const [sql, params] of upsert ?? []) await query(sql, params);
         const inserted = await query(INSERT_ENTRY, values);
         if (inserted.rowCount === 0) throw conflict('client_id_taken', clientIdTaken(entry.clientId));
       },
@@ -126,7 +135,11 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
   }
 
   listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
-    return this.all("SELECT * FROM interactions WHERE agent_id = $1 AND state = 'ended' ORDER BY ended_at DESC LIMIT $2", toInteraction, agentId, limit);
+    return this.all(HISTORY_SQL(pgPlaceholder), toInteraction, agentId, limit);
+  }
+
+  async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
+    return agentsByInteraction(await this.all(AGENTS_OF, (row) => row, interactionIds), interactionIds);
   }
 
   listMilestonesSince(since: number): Promise<Milestones[]> {

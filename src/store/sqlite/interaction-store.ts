@@ -4,8 +4,8 @@ import type { InteractionRecord, InteractionState } from '../../domain/interacti
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
-import { clientIdTaken, interactionValues, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
-import { sqlitePlaceholder, writeStatements } from '../sql.ts';
+import { clientIdTaken, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
+import { AGENTS_OF_SQL, agentsByInteraction, HISTORY_SQL, saveInteractionStatements, sqlitePlaceholder, writeStatements } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
@@ -39,14 +39,14 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
 
   saveInteraction(rec: InteractionRecord): Promise<void> {
     // Snapshot now: the record may change before the batch commits.
-    return this.batcher.write([[SQL.upsertInteraction, interactionValues(rec)]]);
+    return this.batcher.write(saveInteractionStatements(SQL, rec));
   }
 
   // A seq already stored is refused by the database (the whole write fails); a client id already
   // stored is refused as a conflict. Only customer messages carry a client id, and they change no
   // interaction, so nothing else of such a write is kept without its entry.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
-    const upsert: WriteOp[] = interaction ? [[SQL.upsertInteraction, interactionValues(interaction)]] : [];
+    const upsert: WriteOp[] = interaction ? saveInteractionStatements(SQL, interaction) : [];
     // An insert that met the client id's conflict changed no row (PostgreSQL's store: RETURNING no row).
     return this.batcher.writeCounting([...upsert, [SQL.insertEntry, timelineValues(entry)]]).then((changes) => {
       if (changes.at(-1) === 0) {
@@ -66,10 +66,12 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
   }
 
   async listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
-    return this.db
-      .prepare("SELECT * FROM interactions WHERE agent_id = ? AND state = 'ended' ORDER BY ended_at DESC LIMIT ?")
-      .all(agentId, limit)
-      .map(toInteraction);
+    return this.db.prepare(HISTORY_SQL(sqlitePlaceholder)).all(agentId, limit).map(toInteraction);
+  }
+
+  async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = this.db.prepare(AGENTS_OF_SQL('interaction_agents WHERE interaction_id IN (SELECT value FROM json_each(?))')).all(JSON.stringify(interactionIds));
+    return agentsByInteraction(rows, interactionIds);
   }
 
   async listMilestonesSince(since: number): Promise<Milestones[]> {

@@ -152,8 +152,9 @@ export class DesktopPresenter {
   async historyItems(agentId: string) {
     const recs = await this.#center.history(agentId);
     return Promise.all(
-      recs.map(async (rec) => ({
+      recs.map(async ({ interaction: rec, agentIds }) => ({
         id: rec.id,
+        agents: await this.agentNames(agentIds),
         customerName: rec.customer.name,
         phone: rec.customer.phone,
         serviceName: await this.serviceName(rec.serviceId),
@@ -238,6 +239,11 @@ export class DesktopPresenter {
     const key = `service:${id}`;
     if (!this.#names.has(key)) this.#names.set(key, (await this.#center.requireService(id)).name);
     return this.#names.get(key)!;
+  }
+
+  // Every agent who worked an interaction, in order, for history.
+  async agentNames(ids: readonly string[]): Promise<string> {
+    return ids.length === 0 ? '—' : (await Promise.all(ids.map((id) => this.agentName(id)))).join(', ');
   }
 
   async agentName(id: string): Promise<string> {

@@ -81,7 +81,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   });
 
   router.get('/desktop/attachments/:interactionId/:attachmentId', async (req, res) => {
-    const rec = await center.interactionForAgent(agentOf(req), String(req.params.interactionId));
+    const { interaction: rec } = await center.interactionToRead(agentOf(req), String(req.params.interactionId));
     await sendAttachment(center, rec.id, String(req.params.attachmentId), res);
   });
 
@@ -91,13 +91,14 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   });
 
   router.get('/desktop/history/:id', async (req, res) => {
-    const rec = await center.interactionForAgent(agentOf(req), String(req.params.id));
+    const { interaction: rec, agentIds } = await center.interactionToRead(agentOf(req), String(req.params.id));
     const panel = await presenter.panel(rec, { allKinds: true });
     res.type('html').send(
       presenter.render('desktop/timeline', {
         csrf: req.agentSession!.csrfToken,
         panel,
         acceptedBy: rec.agentId ? await presenter.agentName(rec.agentId) : '—',
+        agents: await presenter.agentNames(agentIds),
         acceptedAt: rec.acceptedAt ? new Date(rec.acceptedAt).toISOString() : '—',
         endedAt: rec.endedAt ? new Date(rec.endedAt).toISOString() : '—',
         endedBy: rec.endedBy ?? '—',

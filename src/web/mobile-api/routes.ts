@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
+import type { Closure } from '../../domain/closure.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import { invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
@@ -24,7 +25,14 @@ export interface SimulatedPhones {
   forChat(interactionId: string, number: string, kind: 'browser' | 'sip'): Promise<{ username: string; password: string }>;
 }
 
-export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDesk, simulatedPhones: SimulatedPhones | null, limits: RateLimits): Router {
+// `ratings` tells whether an ended chat was rated, so a reloaded page offers Rate only while it is not.
+export function mobileApiRouter(
+  center: ContactCenter,
+  multimedia: MultimediaDesk,
+  simulatedPhones: SimulatedPhones | null,
+  limits: RateLimits,
+  ratings: Pick<Closure, 'ratingOf'>,
+): Router {
   const router = Router();
   // The API speaks JSON (and multipart for photos); a form-encoded body is refused, not guessed at.
   router.use((req, _res, next) => {
@@ -36,7 +44,7 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
 
   // With an action, the guard table is asked too, before a body is read or a limit is spent on it.
   const authorize = (req: Request, action?: CustomerAction): Promise<InteractionRecord> => center.authorizeCustomer(String(req.params.id), bearerToken(req), action);
-  const chatView = async (rec: InteractionRecord) => chatJson(rec, rec.agentId ? await center.agentDisplayName(rec.agentId) : null);
+  const chatView = async (rec: InteractionRecord, rated?: boolean) => chatJson(rec, rec.agentId ? await center.agentDisplayName(rec.agentId) : null, rated);
 
   router.post('/chats', async (req, res) => {
     const body = parseBody(newChatSchema, req.body);
@@ -51,7 +59,9 @@ export function mobileApiRouter(center: ContactCenter, multimedia: MultimediaDes
   });
 
   router.get('/chats/:id', async (req, res) => {
-    res.json(await chatView(await authorize(req)));
+    const rec = await authorize(req);
+    const rated = rec.state === 'ended' ? (await ratings.ratingOf(rec.id)) !== undefined : undefined;
+    res.json(await chatView(rec, rated));
   });
 
   router.post('/chats/:id/messages', async (req, res) => {

@@ -40,6 +40,10 @@ export const chatJsonSchema = z.object({
   agent: z.object({ name: z.string() }).nullable(),
   video: videoJsonSchema.nullable(),
   context: z.object({ fields: z.record(z.string(), z.string()), location: locationSchema.nullable() }),
+  rated: z
+    .boolean()
+    .optional()
+    .meta({ description: 'In GET /chats/{id} once the chat has ended: whether it has been rated (POST /chats/{id}/rating is accepted once).' }),
 });
 
 type Json<S extends z.ZodType> = z.input<S>;
@@ -65,7 +69,8 @@ export function messageJson(entry: TimelineEntry): Json<typeof messageJsonSchema
   };
 }
 
-export function chatJson(rec: InteractionRecord, agentName: string | null): Json<typeof chatJsonSchema> {
+// `rated` is given for an ended chat whose page may offer Rate (GET /chats/{id}).
+export function chatJson(rec: InteractionRecord, agentName: string | null, rated?: boolean): Json<typeof chatJsonSchema> {
   const loc = rec.context.location;
   return {
     id: rec.id,
@@ -78,6 +83,7 @@ export function chatJson(rec: InteractionRecord, agentName: string | null): Json
       fields: rec.context.fields,
       location: loc ? { lat: loc.lat, lon: loc.lon, ...(loc.accuracyM !== undefined ? { accuracy_m: loc.accuracyM } : {}) } : null,
     },
+    ...(rated === undefined ? {} : { rated }),
   };
 }
 

@@ -1,0 +1,61 @@
+// History after a transfer, against the real server: both agents who worked a transferred chat find it
+// in their history, open its whole timeline and its photos read-only, and see both named; an agent whose
+// transfer offer returned unanswered keeps no access to it.
+import t, { type Test } from 'tap';
+import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { acceptedChat, withDesk } from '../helpers/fixtures.ts';
+import { PNG } from '../helpers/images.ts';
+
+const { api, agent1, agent2 } = await withDesk(t, { env: { OFFER_TIMEOUT_S: '2' } });
+
+const text = async (res: Response) => ({ status: res.status, html: await res.text() });
+const history = async (agent: Agent) => (await text(await agentGet(agent, '/desktop/history'))).html;
+const historyRow = (html: string, id: string) => new RegExp(`href="/desktop/history/${id}"[^]*?</tr>`).exec(html)?.[0] ?? '';
+const offerTo = async (t: Test, id: string) => {
+  await setPresence(agent2, 'ready');
+  t.teardown(() => setPresence(agent2, 'not_ready'));
+  t.equal((await agentPost(agent1, `/desktop/interactions/${id}/transfer`, { to: 'agent:agent2' })).status, 200, 'transfer offered');
+};
+
+t.test('a transferred chat is in the history of both agents who worked it, whole and read-only', async (t) => {
+  const chat = await acceptedChat(t, api, agent1);
+  await api.say(chat, 'My car broke down on the A1');
+  const photo = (await (await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'car.png' })).json()) as { attachment: { id: string } };
+  await offerTo(t, chat.id);
+  t.equal((await agentPost(agent2, `/desktop/interactions/${chat.id}/accept-transfer`)).status, 200, 'agent2 accepts');
+  await agentPost(agent2, `/desktop/interactions/${chat.id}/messages`, { text: 'Agent Two here' });
+  await api.end(chat);
+
+  for (const [name, agent] of [['agent1', agent1], ['agent2', agent2]] as const) {
+    const row = await eventually(`${name} finds it in history`, async () => historyRow(await history(agent), chat.id) || undefined);
+    t.match(row, /Agent One, Agent Two/, `${name}'s history names both agents, in order`);
+    const detail = await text(await agentGet(agent, `/desktop/history/${chat.id}`));
+    t.equal(detail.status, 200, `${name} opens it`);
+    t.match(detail.html, /Agents who worked it: Agent One, Agent Two/);
+    t.match(detail.html, /My car broke down on the A1/, 'the whole timeline: before the transfer');
+    t.match(detail.html, /Agent Two here/, 'and after it');
+    t.notMatch(detail.html, /<textarea[^>]*name="text"/, 'read-only: no composer');
+    const image = await agentGet(agent, `/desktop/attachments/${chat.id}/${photo.attachment.id}`);
+    t.equal(image.status, 200, `${name} sees the photo`);
+  }
+  t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/messages`, { text: 'still here?' })).status, 403, 'agent1 reads, never writes');
+  // agent1 is also the demo's admin: the interactions export names both agents too.
+  const csv = await (await agentGet(agent1, '/admin/interactions.csv')).text();
+  t.match(csv.split('\r\n').find((line) => line.startsWith(chat.id)), /^[^,]+,Roadside Assistance,"Agent One, Agent Two",/, 'the export names every agent who worked it');
+});
+
+t.test('an agent whose transfer offer returned unanswered does not keep the chat', async (t) => {
+  const chat = await acceptedChat(t, api, agent1);
+  await api.say(chat, 'Only agent one should read this');
+  await offerTo(t, chat.id);
+  t.equal((await agentGet(agent2, `/desktop/history/${chat.id}`)).status, 200, 'while offered, agent2 reads the timeline so far');
+  await eventually('the offer returns', async () => ((await agentGet(agent2, `/desktop/history/${chat.id}`)).status === 403 ? true : undefined), 8000);
+  await api.end(chat);
+  const row = await eventually('agent1 finds it in history', async () => historyRow(await history(agent1), chat.id) || undefined);
+  t.match(row, /<td>Agent One<\/td>/, 'only agent1 worked it');
+  t.equal(historyRow(await history(agent2), chat.id), '', "it is not in agent2's history");
+  const refused = await text(await agentGet(agent2, `/desktop/history/${chat.id}`));
+  t.equal(refused.status, 403, 'agent2 cannot open it');
+  t.notMatch(refused.html, /Only agent one should read this/);
+});
