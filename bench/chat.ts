@@ -2,7 +2,7 @@
 // then pushed as HTML fragments to the agents' desktop sockets), against a bare `ws` relay measured in
 // the same run. Usage: npm run bench:chat [-- --chats 1000 --seconds 6 --cycles 2 --window 2 --rate 10000]
 // With --cluster: two nodes on PostgreSQL against one node on SQLite instead (chat-cluster.ts; --rate
-// defaults to 5000 there, and --profile DIR has both nodes write a CPU profile there).
+// defaults to 5000 there). --profile DIR: the server (each node) writes a V8 CPU profile there.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -62,7 +62,8 @@ async function round(setup: Setup, seconds = SECONDS, paced = false): Promise<Lo
 
 // The real server with CHATS chats, each accepted by agent1 or agent2, whose desktop sockets follow them.
 async function setUpProduct(): Promise<Setup & { server: TestServer; firstLoadKb: number }> {
-  const server = await startServer({ env: benchEnv(CHATS) });
+  const profile = values.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] } : {};
+  const server = await startServer({ env: benchEnv(CHATS), ...profile });
   const state = await createChats(server.url, server.url, CHATS);
   const firstLoadKb = await desktopFirstLoad(server, state.agents[0]!.cookie);
   const sockets = await openSockets(state, server.url, server.url);

@@ -1,14 +1,22 @@
+import type { RatingRecord } from './closure-ports.ts';
 import type { DomainEvents } from './events.ts';
 import { floorWindow, milestonesOf, serviceFigures, type FloorAgent, type Milestones, type ServiceFigures } from './floor-stats.ts';
 import { liveLeg, type InteractionRecord, type InteractionState } from './interaction.ts';
+import type { TimelineEntry } from './timeline.ts';
 import type { CallLegState } from './call-leg.ts';
 import type { Clock } from './ports.ts';
+import { averages } from './rating.ts';
 import { isVideoOpen } from './video-session.ts';
 
 // What the floor reads from the store: the milestones of every interaction created or ended since a
 // time (both engines answer it from an index; see the store contract suite).
 export interface FloorStore {
   listMilestonesSince(since: number): Promise<Milestones[]>;
+}
+
+// And the customers' ratings given since a time (the closure store).
+export interface FloorRatings {
+  ratingsSince(since: number): Promise<RatingRecord[]>;
 }
 
 // One live interaction as the supervisor's list shows it: who, what state, which media are up and
@@ -55,18 +63,22 @@ export interface FloorRegistry {
 }
 
 // What supervisors read: every live interaction, any interaction by id, and the wallboard. The
-// wallboard's read model holds the milestones of every interaction since the chart's first hour, read
-// from the store once, then kept up to date from the domain's events (on a cluster's follower, the
-// replica's), so a wallboard costs one pass over today's interactions in memory, never a query.
+// wallboard's read model holds the milestones of every interaction since the chart's first hour and
+// the ratings given since then, read from the store once, then kept up to date from the domain's
+// events (on a cluster's follower, the replica's), so a wallboard costs one pass over today's
+// interactions in memory, never a query.
 export class Floor {
   readonly #store: FloorStore;
+  readonly #ratingStore: FloorRatings;
   readonly #clock: Clock;
   readonly #registry: FloorRegistry;
   readonly #seen = new Map<string, Milestones>();
+  readonly #ratings = new Map<string, RatingRecord>();
   #loaded: Promise<void> | undefined;
 
-  constructor(deps: { store: FloorStore; events: DomainEvents; clock: Clock; registry: FloorRegistry }) {
+  constructor(deps: { store: FloorStore; ratings: FloorRatings; events: DomainEvents; clock: Clock; registry: FloorRegistry }) {
     this.#store = deps.store;
+    this.#ratingStore = deps.ratings;
     this.#clock = deps.clock;
     this.#registry = deps.registry;
     deps.events.subscribe((event) => {
@@ -75,17 +87,28 @@ export class Floor {
       if (event.type === 'interaction_changed' || (event.type === 'entry_appended' && event.entry.kind === 'call')) {
         this.#seen.set(event.interaction.id, milestonesOf(event.interaction));
       }
+      if (event.type === 'entry_appended' && event.entry.kind === 'rating') this.#ratings.set(event.interaction.id, ratingOf(event.interaction, event.entry));
     });
   }
 
   // Read once, on first use: a node nobody supervises never reads it. What events brought in the
   // meantime is newer than the store's rows and wins.
   #load(): Promise<void> {
-    this.#loaded ??= this.#store.listMilestonesSince(floorWindow(this.#clock.now()).since).then((rows) => {
+    const since = floorWindow(this.#clock.now()).since;
+    this.#loaded ??= Promise.all([this.#store.listMilestonesSince(since), this.#ratingStore.ratingsSince(since)]).then(([rows, ratings]) => {
       for (const m of rows) if (!this.#seen.has(m.id)) this.#seen.set(m.id, m);
+      for (const r of ratings) if (!this.#ratings.has(r.interactionId)) this.#ratings.set(r.interactionId, r);
     });
     this.#loaded.catch(() => (this.#loaded = undefined));
     return this.#loaded;
+  }
+
+  // Each service's average rating today (customers' scores since midnight).
+  async ratingAverages(): Promise<Map<string, { average: number; count: number }>> {
+    await this.#load();
+    const { dayStart, since } = floorWindow(this.#clock.now());
+    for (const [id, r] of this.#ratings) if (r.ratedAt < since) this.#ratings.delete(id);
+    return averages([...this.#ratings.values()].filter((r) => r.ratedAt >= dayStart));
   }
 
   now(): number {
@@ -112,4 +135,9 @@ export class Floor {
     for (const [id, m] of this.#seen) if (m.endedAt !== null && m.endedAt < window.since && m.createdAt < window.since) this.#seen.delete(id);
     return serviceFigures({ now, window, services, interactions: this.#seen.values(), agents });
   }
+}
+
+// The rating entry (rating.ts) carries the score; the interaction, its service.
+function ratingOf(rec: InteractionRecord, entry: TimelineEntry): RatingRecord {
+  return { interactionId: rec.id, serviceId: rec.serviceId, score: Number(entry.data?.score), comment: entry.text, ratedAt: entry.createdAt };
 }

@@ -24,3 +24,27 @@ t.test('a send whose client id another writer stored meanwhile returns that mess
   h.store.failNextAppends(new Error('disk full'));
   await t.rejects(h.center.postCustomerMessage(interaction.id, 'Help', 'twice-2'), { message: 'disk full' }, 'another failure stays a failure');
 });
+
+// A customer's app resends what it has no acknowledgement for (after a reconnect, or on another node)
+// while it sends new messages, and the agent writes too: the resend takes no seq, so the timeline stays
+// gap-free and a page (or a cluster's follower) reading "everything after n" waits for no hole.
+t.test('a resend among sends in flight leaves the timeline without a gap', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await activeChat(h, 'alice');
+  const first = await h.center.postCustomerMessage(interaction.id, 'My car broke down', 'm-1');
+  const [again] = await Promise.all([
+    h.center.postCustomerMessage(interaction.id, 'My car broke down', 'm-1'),
+    h.center.postCustomerMessage(interaction.id, 'Near exit 12', 'm-2'),
+    h.center.postAgentMessage('alice', interaction.id, 'On our way'),
+    h.center.postCustomerMessage(interaction.id, 'Thanks', 'm-3'),
+  ]);
+  t.equal(again.id, first.id, 'the resend gets the first message');
+  await h.store.settled();
+  const stored = h.store.entriesOf(interaction.id);
+  t.same(stored.map((e) => e.seq), stored.map((_, i) => i + 1), 'seqs 1, 2, 3, ... with no gap');
+  t.same(
+    stored.filter((e) => e.kind === 'message').map((e) => e.text).sort(),
+    ['My car broke down', 'Near exit 12', 'On our way', 'Thanks'],
+    'each message once',
+  );
+});

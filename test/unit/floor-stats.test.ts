@@ -101,7 +101,10 @@ t.test('the read model: read from the store once, then kept by events; open chat
   let reads = 0;
   const store = { listMilestonesSince: async () => (reads++, [chat('stored', { acceptedAt: NOON - HOUR + 5 * S, endedAt: NOON - HOUR + 65 * S })]) };
   let open = [interactionRecord({ id: 'live', serviceId: 'roadside', createdAt: NOON - 40 * S, state: 'queued' })];
-  const stats = new Floor({ store, events, clock, registry: { all: () => open, find: async () => undefined } });
+  let ratingReads = 0;
+  const rated = (interactionId: string, score: number, ratedAt: number) => ({ interactionId, serviceId: 'roadside', score, comment: null, ratedAt });
+  const ratings = { ratingsSince: async () => (ratingReads++, [rated('stored', 4, NOON - HOUR + 70 * S), rated('yesterday', 1, MIDNIGHT - HOUR)]) };
+  const stats = new Floor({ store, ratings, events, clock, registry: { all: () => open, find: async () => undefined } });
   const first = await stats.figures(services, []);
   t.match(first[0], { chatsHandled: 1, waiting: 1, longestWaitMs: 40 * S });
   const ended = interactionRecord({ id: 'live', serviceId: 'roadside', createdAt: NOON - 40 * S, acceptedAt: NOON - 30 * S, endedAt: NOON, state: 'ended' });
@@ -110,6 +113,12 @@ t.test('the read model: read from the store once, then kept by events; open chat
   const second = await stats.figures(services, []);
   t.match(second[0], { chatsHandled: 2, waiting: 0, averageHandleMs: 45 * S });
   t.equal(reads, 1, 'the store was read once');
+
+  t.same([...(await stats.ratingAverages())], [['roadside', { average: 4, count: 1 }]], "today's ratings only");
+  const rating = { id: 'r', interactionId: 'live', seq: 9, kind: 'rating' as const, author: 'customer' as const, agentId: null, text: null, clientId: null, attachment: null, data: { score: 5 }, createdAt: NOON + S };
+  events.emit({ type: 'entry_appended', interaction: ended, entry: rating });
+  t.same([...(await stats.ratingAverages())], [['roadside', { average: 4.5, count: 2 }]], 'a rating given since counts at once');
+  t.equal(ratingReads, 1, 'the ratings were read once');
 });
 
 t.test('the live list: waiting first, oldest first; media up and since when', async (t) => {

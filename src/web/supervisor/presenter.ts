@@ -1,6 +1,4 @@
 import { PRESENCE_LABELS } from '../../domain/agent-presence.ts';
-import type { Closure } from '../../domain/closure.ts';
-import { floorWindow } from '../../domain/floor-stats.ts';
 import type { Administration } from '../../domain/administration.ts';
 import type { CallLegState } from '../../domain/call-leg.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
@@ -41,15 +39,13 @@ export class SupervisorPresenter {
   readonly #center: ContactCenter;
   readonly #admin: Administration;
   readonly #desk: DesktopPresenter;
-  readonly #closure: Closure;
   readonly #supervision: SupervisionDesk | undefined;
 
-  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter; closure: Closure; supervision?: SupervisionDesk }) {
+  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter; supervision?: SupervisionDesk }) {
     this.#floor = deps.floor;
     this.#center = deps.center;
     this.#admin = deps.admin;
     this.#desk = deps.desk;
-    this.#closure = deps.closure;
     this.#supervision = deps.supervision;
   }
 
@@ -81,13 +77,13 @@ export class SupervisorPresenter {
         open: inProgress.get(a.id) ?? 0,
         services: a.serviceIds.map((id) => names.get(id) ?? id).join(', ') || '—',
       })),
-      wallboard: await this.withRatings(figures.map((f) => wallboardView(f, names.get(f.serviceId) ?? f.serviceId, now)), now),
+      wallboard: await this.withRatings(figures.map((f) => wallboardView(f, names.get(f.serviceId) ?? f.serviceId, now))),
     };
   }
 
-  // Each service's average rating today (customers' scores since midnight).
-  private async withRatings<T extends { serviceId: string }>(rows: T[], now: number) {
-    const averages = await this.#closure.ratingAveragesSince(floorWindow(now).dayStart);
+  // Each service's average rating today (customers' scores since midnight), from the floor's read model.
+  private async withRatings<T extends { serviceId: string }>(rows: T[]) {
+    const averages = await this.#floor.ratingAverages();
     return rows.map((row) => {
       const r = averages.get(row.serviceId);
       return { ...row, rating: r ? `${r.average.toFixed(1)} (${r.count})` : '—' };
