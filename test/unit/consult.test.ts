@@ -6,7 +6,7 @@ import { agentActions, handoffActions } from '../../src/domain/guards.ts';
 import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { CONSULT_CALL_STATES, type ConsultCallEvents } from '../../src/domain/handoff.ts';
 import { canApply } from '../../src/domain/state-table.ts';
-import { FakeTelephony } from '../helpers/fake-ports.ts';
+import { FakeTelephony } from '../helpers/fake-media.ts';
 import { activeChat, expectDomainError, makeCenter, type Harness } from '../helpers/fakes.ts';
 
 t.test('the consult call rings, then talks; nothing else', async (t) => {

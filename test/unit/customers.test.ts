@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FakeTelephony } from '../helpers/fake-ports.ts';
+import { FakeTelephony } from '../helpers/fake-media.ts';
 import { expectDomainError, makeCenter, newChat, startChat } from '../helpers/fakes.ts';
 
 t.test('a chat starts queued, is stored, and hands the customer a token', async (t) => {

@@ -6,7 +6,7 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { agentActions, customerActions, holdToggle, muteToggle, type AgentAction, type CustomerAction } from '../../src/domain/guards.ts';
 import { activeChat, expectDomainError, makeCenter, startChat, type Harness } from '../helpers/fakes.ts';
 import { PNG } from '../helpers/images.ts';
-import { FakeRecorder, FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
+import { FakeRecorder, FakeTelephony, FakeVideoRooms } from '../helpers/fake-media.ts';
 
 interface Scene extends Harness {
   telephony: FakeTelephony;

@@ -6,7 +6,7 @@ import { agentActions } from '../../src/domain/guards.ts';
 import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
-import { FakeTelephony } from '../helpers/fake-ports.ts';
+import { FakeTelephony } from '../helpers/fake-media.ts';
 import { activeChat, expectDomainError, makeCenter, SERVICES, type Harness } from '../helpers/fakes.ts';
 
 const STATES = Object.keys(HANDOFF_STATES) as HandoffState[];

@@ -2,7 +2,7 @@
 // on an auto-dial service, and release call and video before the interaction ends, whoever ends it.
 import t from 'tap';
 import { activeChat, makeCenter } from '../helpers/fakes.ts';
-import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
+import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-media.ts';
 
 // A call or video entry carries the leg or session as it was then.
 const stateOf = (data: unknown) => (data as { state: string }).state;

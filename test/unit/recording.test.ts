@@ -14,7 +14,7 @@ import {
   type RecordingState,
 } from '../../src/domain/recording.ts';
 import { activeChat, expectDomainError, interactionRecord, makeCenter } from '../helpers/fakes.ts';
-import { FakeRecorder, FakeTelephony } from '../helpers/fake-ports.ts';
+import { FakeRecorder, FakeTelephony } from '../helpers/fake-media.ts';
 
 const STATES: RecordingState[] = ['recording', 'paused', 'stopped', 'failed'];
 const EVENTS: RecordingEvent[] = ['pause', 'resume', 'stop', 'fail'];

@@ -8,7 +8,7 @@ import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
 import { SUPERVISION_STATES, type CallSupervision, type Supervision, type SupervisionMode, type SupervisionRequest } from '../../src/domain/supervision.ts';
 import { shownToAgents, visibleToCustomer } from '../../src/domain/timeline.ts';
 import { activeChat, AGENTS, expectDomainError, interactionRecord, makeCenter } from '../helpers/fakes.ts';
-import { FakeTelephony } from '../helpers/fake-ports.ts';
+import { FakeTelephony } from '../helpers/fake-media.ts';
 
 // Records what the telephony was asked, in order.
 class FakeSupervision implements CallSupervision {

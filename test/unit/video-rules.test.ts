@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
 import { activeChat, expectDomainError, makeCenter, type Harness } from '../helpers/fakes.ts';
-import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-ports.ts';
+import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-media.ts';
 
 interface Desk extends Harness {
   rooms: FakeVideoRooms;
