@@ -1,0 +1,61 @@
+// In-memory fakes of the SMS desk's ports (sms-ports.ts), for unit tests of its rules: the store
+// answers a turn of the event loop later, as a real one would; the sender records what went out.
+import type { OutboundSms, SeenSms, SmsDelivery, SmsRoute, SmsSender, SmsStore, StoredPart } from '../../src/domain/sms-ports.ts';
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class MemorySmsStore implements SmsStore {
+  readonly inbound = new Map<string, SeenSms & { pending: boolean; part?: StoredPart }>();
+  readonly routes = new Map<string, SmsRoute>();
+  readonly deliveries = new Map<string, SmsDelivery>();
+
+  async isSeen(id: string) {
+    await turn();
+    return this.inbound.has(id);
+  }
+  async markSeen(sms: SeenSms) {
+    await turn();
+    if (!this.inbound.has(sms.id)) this.inbound.set(sms.id, { ...sms, pending: false });
+  }
+  async savePart(part: StoredPart) {
+    await turn();
+    if (!this.inbound.has(part.id)) this.inbound.set(part.id, { ...part, pending: true, part: structuredClone(part) });
+  }
+  async finishParts(ids: string[]) {
+    await turn();
+    for (const id of ids) {
+      const row = this.inbound.get(id);
+      if (row) this.inbound.set(id, { ...row, pending: false, part: undefined });
+    }
+  }
+  async pendingParts() {
+    return [...this.inbound.values()].filter((r) => r.pending && r.part).map((r) => structuredClone(r.part!));
+  }
+  async saveRoute(route: SmsRoute) {
+    this.routes.set(route.interactionId, { ...route });
+  }
+  async getRoute(id: string) {
+    const r = this.routes.get(id);
+    return r ? { ...r } : undefined;
+  }
+  async saveDelivery(d: SmsDelivery) {
+    await turn();
+    this.deliveries.set(d.id, { ...d });
+  }
+  async getDelivery(id: string) {
+    const d = this.deliveries.get(id);
+    return d ? { ...d } : undefined;
+  }
+  async listDeliveries(interactionId: string) {
+    return [...this.deliveries.values()].filter((d) => d.interactionId === interactionId).map((d) => ({ ...d }));
+  }
+}
+
+export class FakeSender implements SmsSender {
+  readonly sent: OutboundSms[] = [];
+  answer: () => Promise<{ status: string }> = async () => ({ status: 'accepted' });
+  async send(sms: OutboundSms) {
+    this.sent.push(sms);
+    return this.answer();
+  }
+}
