@@ -1,6 +1,6 @@
 // End to end in real Chromium against the real server, two agents and a customer: Agent One's
 // Transfer to follows the agents' presence live; Agent One transfers the chat to Agent Two with a note; Agent Two sees the whole chat, accepts, and talks to the
-// customer; Agent One's desktop lets the chat go.
+// customer; Agent One's desktop lets the chat go. A transfer nobody accepts in time returns to Agent One.
 import t from 'tap';
 import { setPresence } from '../helpers/desktop-client.ts';
 import { login, logInPage, pageMaker, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
@@ -59,5 +59,39 @@ t.test('Transfer to a Ready agent, accepted in the other desktop', async (t) => 
   await customer.getByLabel('Message').fill('Thanks!');
   await customer.getByRole('button', { name: 'Send' }).click();
   await two.getByText('Thanks!').waitFor();
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test('Transfer nobody accepts in time: the chat returns to Agent One, who goes on with the customer', async (t) => {
+  const server = await withServer(t, { env: { OFFER_TIMEOUT_S: '4' } });
+  const pages = pageMaker(await withBrowser(t));
+  const one = await pages.newPage();
+  const two = await pages.newPage();
+  const customer = await pages.newPage();
+  await logInPage(one, server.url, 'agent1');
+  await logInPage(two, server.url, 'agent2');
+  await one.getByRole('button', { name: 'Ready', exact: true }).click();
+  await one.locator('.presence-ready').waitFor();
+  await startChatPage(customer, server.url, 'Maria', '+393331234567');
+  await one.getByRole('button', { name: 'Accept' }).click();
+  await one.locator('section.interaction .state-active').waitFor();
+
+  await two.getByRole('button', { name: 'Ready', exact: true }).click();
+  await one.getByLabel('Transfer to').locator('option', { hasText: 'Agent Two' }).waitFor({ state: 'attached' });
+  await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+  await one.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await one.getByText('Transfer offered to Agent Two').waitFor();
+  await two.getByRole('link', { name: 'Maria' }).waitFor();
+  t.pass("the offer reached Agent Two's list");
+
+  // Nobody clicks Accept: the offer's time runs out.
+  await one.getByText(/returned to Agent One \(nobody accepted in time\)/).waitFor({ timeout: 20_000 });
+  await two.getByText('No chats yet.').waitFor();
+  t.pass("the offer left Agent Two's list");
+  t.notOk(await one.getByRole('button', { name: 'Cancel transfer' }).isVisible(), 'no transfer is in progress any more');
+  await one.getByLabel('Message').fill('Still with you, Maria');
+  await one.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('Still with you, Maria').waitFor();
+  t.pass('Agent One still has the chat and the customer hears from them');
   t.same(pages.pageErrors, [], 'no script errors');
 });
