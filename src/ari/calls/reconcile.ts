@@ -1,6 +1,6 @@
 import type { CallLeg } from '../../domain/call-leg.ts';
 import type { Ari } from '../client.ts';
-import { ignoreNotFound } from '../errors.ts';
+import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
 import type { AriCallLegs, AriLeg, CallEventSink } from './call-legs.ts';
 import { bridgeIdOf, channelIdOf, isOurBridge, isOurChannel } from './channel-names.ts';
 
@@ -79,14 +79,17 @@ export async function reconcileCalls(opts: {
     await ari.bridges.destroy({ bridgeId: bridge.id }).catch(ignoreNotFound);
     bridgesRemoved += 1;
   }
-  // A consult the controller did not come back to had the customer on music on hold and the agent in
-  // the consult's bridge (just removed): the rules ended the consult, so both rejoin the leg's bridge.
+  // A consult the controller did not come back to had the customer in the leg's bridge with its music
+  // on hold and the agent in the consult's bridge (just removed): the rules ended the consult, so the
+  // agent rejoins the leg's bridge and the music stops. (A customer held out of the bridge, as before
+  // this release, hears its own music: it is stopped, and the customer bridged again.)
   for (const leg of rejoin) {
     const bridge = bridges.find((b) => b.id === leg.bridgeId);
     const missing = [leg.agentChannelId, leg.customerChannelId].filter((c) => !bridge?.channels.includes(c));
     if (!bridge || missing.length === 0) continue;
     if (missing.includes(leg.customerChannelId)) await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
     await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: missing });
+    await ari.bridges.stopMoh({ bridgeId: leg.bridgeId }).catch(ignoreNoMusic);
   }
   return { adopted, ended, strays, bridgesRemoved };
 }
