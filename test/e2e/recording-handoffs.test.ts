@@ -89,6 +89,8 @@ t.test('a recorded call with a consult: the customer on hold (music) while the a
   await one.waitForTimeout(3000);
 
   await consult(one);
+  await panel.locator('.entry-call', { hasText: 'Consulting Agent Two: the customer is on hold' }).waitFor();
+  t.pass("Agent One's timeline says whom the customer waits for, live");
   await one.waitForTimeout(4000);
   await one.getByRole('button', { name: 'Cancel transfer' }).click();
   await panel.locator('.call-state.call-connected').waitFor();
@@ -104,6 +106,20 @@ t.test('a recorded call with a consult: the customer on hold (music) while the a
   await expectWithNewAgent(t, { customer, one, two }, tones, 'after Complete transfer');
   await two.waitForTimeout(2000);
   await newAgentReleases(t, pages);
+
+  // The consult's steps read as what they are on the desktop, in History and on Monitor.
+  const chatPath = (await two.getByRole('link', { name: 'Carla Customer' }).getAttribute('href'))!;
+  const admin = await login(server, 'agent1');
+  for (const [where, html] of [
+    ["Agent Two's desktop", await twoPanel.innerHTML()],
+    ["Agent One's History", await (await agentGet(admin, chatPath.replace('/desktop/interactions/', '/desktop/history/'))).text()],
+    ['Monitor', await (await agentGet(admin, chatPath.replace('/desktop/interactions/', '/supervisor/interactions/'))).text()],
+  ]) {
+    t.match(html, /Calling Agent Two to consult: the customer is on hold/, `${where}: the consult's ring`);
+    t.match(html, /Consulting Agent Two: the customer is on hold/, `${where}: the consult`);
+    t.match(html, /Call to the customer: connected with Agent Two/, `${where}: the call with Agent Two`);
+    t.notMatch(html, /Call to the customer: on hold/, `${where}: no unexplained hold`);
+  }
 
   const pcm = await theRecording(t, server, two);
   const [started] = await entryTimes(two, 'Recording started');
