@@ -55,11 +55,21 @@ const C = tones.customer;
 const ONE = tones.one;
 const TWO = tones.two;
 
-t.test('a recorded call transferred (cold): one file, the customer with Agent One before, with Agent Two after', async (t) => {
+t.test('a recorded call transferred (cold), after a first offer cancelled: one file, the customer with Agent One before, with Agent Two after', async (t) => {
   const { server, panel, pages } = await callWithAgentTwoAway(t, tones, '+15551230051', { recorded: true });
   const { one, two } = pages;
   await panel.locator('.entry-recording', { hasText: 'Recording started' }).waitFor();
-  await one.waitForTimeout(3000);
+  await one.waitForTimeout(2000);
+  // A transfer offered, then cancelled: the call (and its recording) untouched; then one accepted.
+  await two.getByRole('button', { name: 'Ready', exact: true }).click();
+  await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+  await one.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await one.getByText('Transfer offered to Agent Two').waitFor();
+  await one.getByRole('button', { name: 'Cancel transfer' }).click();
+  await panel.locator('.entry-handoff', { hasText: 'Transfer to Agent Two cancelled' }).waitFor();
+  await two.getByRole('button', { name: 'Not Ready', exact: true }).click();
+  await two.locator('.presence-not_ready').waitFor();
+  await one.waitForTimeout(2000);
 
   await transferOnDesktops(one, two, 'Agent Two');
   await two.locator('section.interaction .call-state.call-connected').waitFor({ timeout: 30_000 });
@@ -71,11 +81,11 @@ t.test('a recorded call transferred (cold): one file, the customer with Agent On
   const pcm = await theRecording(t, server, two);
   const [started] = await entryTimes(two, 'Recording started');
   const at = async (text: string) => ((await entryTimes(two, text))[0]! - started!) / 1000;
-  const offered = await at('offered a transfer to Agent Two');
+  const offered = Math.max(...(await entryTimes(two, 'offered a transfer to Agent Two')).map((ms) => (ms - started!) / 1000));
   const accepted = await at('Agent Two accepted the transfer');
   const end = pcm.samples.length / pcm.sampleRate;
   expectStretches(t, pcm, [
-    { what: 'before the transfer', from: 0.5, to: offered - 0.5, hears: [C, ONE], not: [TWO] },
+    { what: 'before the transfer (a first offer cancelled)', from: 0.5, to: offered - 0.5, hears: [C, ONE], not: [TWO] },
     { what: 'after the transfer', from: accepted + 1, to: end - 0.5, hears: [C, TWO], not: [ONE] },
   ]);
 });
