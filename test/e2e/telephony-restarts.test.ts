@@ -250,4 +250,42 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     t.equal(await panel.getByLabel(/^Recording/).count(), 1, 'one recording of the call, across the consult and the restart');
     t.equal(await panel.locator('.entry-recording', { hasText: 'Recording failed' }).count(), 0, 'never "Recording failed"');
   });
+
+  await t.test('a call held the way earlier releases held (the customer out of the bridge) is held the new way once adopted, and taken back', async (t) => {
+    await setPresence(await login(server, 'agent2'), 'not_ready');
+    const first = await (await browser.newContext()).newPage();
+    await agentDesktop(first, server, { phone: 'desk' });
+    const next = await startChat(server, 'roadside', NUMBER);
+    await first.getByRole('button', { name: 'Accept' }).click();
+    await first.getByRole('button', { name: NUMBER }).click();
+    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    await first.getByRole('button', { name: 'Hold' }).click();
+    await first.locator('.call-state.call-on_hold').waitFor();
+    // What an earlier controller left in Asterisk: the agent in the bridge, the customer on its own music.
+    const legBridge = async () => (await ariGet<Array<{ id: string; name: string; channels: string[] }>>(ari, '/bridges')).find((b) => b.name.startsWith('cc-leg-'))!;
+    const roles = async () => (await legBridge()).channels.map((id) => id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort();
+    const bridge = await legBridge();
+    const customerId = bridge.channels[0]!;
+    const send = (method: string, path: string) => fetch(`${ari.url}${path}`, { method, headers: { authorization: ari.auth } });
+    await send('DELETE', `/bridges/${bridge.id}/moh`);
+    await send('POST', `/bridges/${bridge.id}/removeChannel?channel=${customerId}`);
+    await send('POST', `/channels/${customerId}/moh`);
+    await send('POST', `/bridges/${bridge.id}/addChannel?channel=${customerId.replace(/-customer$/, '-agent')}`);
+    t.same(await roles(), ['agent'], 'held the old way: only the agent in the bridge');
+
+    await server.stop();
+    server = started.server = await startServer({ env, dataDir: started.dataDir });
+    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the held call');
+    t.same(await roles(), ['customer'], 'held the new way: only the customer in the bridge');
+    await sipPhoneMediaFlows(t, customer, 'the customer on hold (music)');
+    const page = await (await browser.newContext()).newPage();
+    await agentDesktop(page, server, { phone: 'desk' });
+    await page.goto(`${server.url}/desktop/interactions/${next.id}`);
+    await page.getByRole('button', { name: 'Hold' }).click();
+    await page.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    t.same(await eventually('both back in the bridge', async () => ((await roles()).length === 2 ? roles() : undefined), 10_000), ['agent', 'customer'], 'taken back: both in the bridge');
+    await sipPhoneMediaFlows(t, customer, 'the customer taken back');
+    await page.getByRole('button', { name: 'Release call' }).click();
+    await page.locator('.call-state.call-released').waitFor();
+  });
 });

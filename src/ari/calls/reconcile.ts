@@ -25,6 +25,7 @@ export async function reconcileCalls(opts: {
   let ended = 0;
   // Adopted calls the rules have connected (not on hold): both phones belong in the leg's bridge.
   const rejoin: AriLeg[] = [];
+  const held: AriLeg[] = [];
   for (const leg of opts.liveLegs) {
     const agentChannelId = channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0);
     const customerChannelId = channelIdOf(leg.id, 'customer');
@@ -48,6 +49,7 @@ export async function reconcileCalls(opts: {
         };
         callLegs.adopt(ariLeg);
         if (leg.state === 'connected') rejoin.push(ariLeg);
+        if (leg.state === 'on_hold') held.push(ariLeg);
         adopted += 1;
       }
       continue;
@@ -90,6 +92,17 @@ export async function reconcileCalls(opts: {
     if (missing.includes(leg.customerChannelId)) await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
     await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: missing });
     await ari.bridges.stopMoh({ bridgeId: leg.bridgeId }).catch(ignoreNoMusic);
+  }
+  // A call held by a controller before this release (its leader in a rolling upgrade): the customer on
+  // its own music out of the bridge, the agent in it. Held as this release holds (the agent's phone out,
+  // the customer in, the music in the bridge), so taking it back and its recording work as for any call.
+  for (const leg of held) {
+    const bridge = bridges.find((b) => b.id === leg.bridgeId);
+    if (!bridge || bridge.channels.includes(leg.customerChannelId)) continue;
+    await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
+    if (bridge.channels.includes(leg.agentChannelId)) await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+    await ari.bridges.startMoh({ bridgeId: leg.bridgeId });
   }
   return { adopted, ended, strays, bridgesRemoved };
 }
