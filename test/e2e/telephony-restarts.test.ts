@@ -63,6 +63,21 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
   await sipPhoneMediaFlows(t, customer, 'the customer before the restarts');
 
+  // For the later steps: the live call's bridge in Asterisk, the roles of the phones in it, and Agent One
+  // (desk phone) on a connected call with the customer of a new chat.
+  const ariSend = (method: string, path: string) => fetch(`${ari.url}${path}`, { method, headers: { authorization: ari.auth } });
+  const legBridge = async () => (await ariGet<Array<{ id: string; name: string; channels: string[] }>>(ari, '/bridges')).find((b) => b.name.startsWith('cc-leg-'))!;
+  const bridgeRoles = async () => (await legBridge()).channels.map((id) => id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort();
+  const callByAgentOne = async () => {
+    const first = await (await browser.newContext()).newPage();
+    await agentDesktop(first, server, { phone: 'desk' });
+    const next = await startChat(server, 'roadside', NUMBER);
+    await first.getByRole('button', { name: 'Accept' }).click();
+    await first.getByRole('button', { name: NUMBER }).click();
+    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    return { first, next };
+  };
+
   await t.test('Asterisk restarts mid-call: the call is released, nothing stays up, the agent calls again', async (t) => {
     const [customerSince, deskSince] = [customer.events.length, desk.events.length];
     const old = started.asterisk;
@@ -170,12 +185,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
       return phone;
     };
     const [one, two] = [await deskOf('agent1'), await deskOf('agent2')];
-    const first = await (await browser.newContext()).newPage();
-    await agentDesktop(first, server, { phone: 'desk' });
-    const next = await startChat(server, 'roadside', NUMBER);
-    await first.getByRole('button', { name: 'Accept' }).click();
-    await first.getByRole('button', { name: NUMBER }).click();
-    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    const { first, next } = await callByAgentOne();
     await first.getByRole('button', { name: 'Not Ready', exact: true }).click();
 
     const second = await (await browser.newContext()).newPage();
@@ -211,15 +221,10 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   });
 
   await t.test('a consult cut by a controller restart: the customer back with Agent One, the music stopped, one recording', async (t) => {
-    // Agent Two away while Agent One takes the chat and calls; then Ready, and consulted (its desk answers).
+    // Agent Two, away while the chat is offered, Ready once the call is up, is consulted (its desk answers).
     const agentTwo = await login(server, 'agent2');
     await setPresence(agentTwo, 'not_ready');
-    const first = await (await browser.newContext()).newPage();
-    await agentDesktop(first, server, { phone: 'desk' });
-    const next = await startChat(server, 'roadside', NUMBER);
-    await first.getByRole('button', { name: 'Accept' }).click();
-    await first.getByRole('button', { name: NUMBER }).click();
-    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    const { first, next } = await callByAgentOne();
     await first.locator('.entry-recording', { hasText: 'Recording started' }).waitFor();
     await setPresence(agentTwo, 'ready');
     await first.getByLabel('Transfer to').locator('option', { hasText: 'Agent Two' }).waitFor({ state: 'attached' });
@@ -231,12 +236,10 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     await server.stop();
     server = started.server = await startServer({ env, dataDir: started.dataDir });
     t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the call');
-    const legBridge = await eventually('Agent One back in the call', async () => {
-      const bridges = (await ariGet<Array<{ id: string; name: string; channels: string[] }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-'));
-      return bridges.length === 1 && bridges[0]!.channels.length === 2 ? bridges[0] : undefined;
-    }, 10_000);
-    t.same(legBridge.channels.map((id) => id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort(), ['agent', 'customer'], "Agent One's phone and the customer's in the call's bridge, the consult's gone");
-    const music = await fetch(`${ari.url}/bridges/${legBridge.id}/moh`, { method: 'DELETE', headers: { authorization: ari.auth } });
+    const roles = await eventually('Agent One back in the call', async () => ((await bridgeRoles()).length === 2 ? bridgeRoles() : undefined), 10_000);
+    t.same(roles, ['agent', 'customer'], "Agent One's phone and the customer's in the call's bridge");
+    t.equal((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')).length, 1, "the consult's bridge is gone");
+    const music = await ariSend('DELETE', `/bridges/${(await legBridge()).id}/moh`);
     t.equal(music.status, 409, 'the bridge plays no music on hold any more (Asterisk: "Bridge isn\'t playing music")');
     await sipPhoneMediaFlows(t, customer, 'the customer after the restart');
 
@@ -253,37 +256,29 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
   await t.test('a call held the way earlier releases held (the customer out of the bridge) is held the new way once adopted, and taken back', async (t) => {
     await setPresence(await login(server, 'agent2'), 'not_ready');
-    const first = await (await browser.newContext()).newPage();
-    await agentDesktop(first, server, { phone: 'desk' });
-    const next = await startChat(server, 'roadside', NUMBER);
-    await first.getByRole('button', { name: 'Accept' }).click();
-    await first.getByRole('button', { name: NUMBER }).click();
-    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    const { first, next } = await callByAgentOne();
     await first.getByRole('button', { name: 'Hold' }).click();
     await first.locator('.call-state.call-on_hold').waitFor();
     // What an earlier controller left in Asterisk: the agent in the bridge, the customer on its own music.
-    const legBridge = async () => (await ariGet<Array<{ id: string; name: string; channels: string[] }>>(ari, '/bridges')).find((b) => b.name.startsWith('cc-leg-'))!;
-    const roles = async () => (await legBridge()).channels.map((id) => id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort();
     const bridge = await legBridge();
     const customerId = bridge.channels[0]!;
-    const send = (method: string, path: string) => fetch(`${ari.url}${path}`, { method, headers: { authorization: ari.auth } });
-    await send('DELETE', `/bridges/${bridge.id}/moh`);
-    await send('POST', `/bridges/${bridge.id}/removeChannel?channel=${customerId}`);
-    await send('POST', `/channels/${customerId}/moh`);
-    await send('POST', `/bridges/${bridge.id}/addChannel?channel=${customerId.replace(/-customer$/, '-agent')}`);
-    t.same(await roles(), ['agent'], 'held the old way: only the agent in the bridge');
+    await ariSend('DELETE', `/bridges/${bridge.id}/moh`);
+    await ariSend('POST', `/bridges/${bridge.id}/removeChannel?channel=${customerId}`);
+    await ariSend('POST', `/channels/${customerId}/moh`);
+    await ariSend('POST', `/bridges/${bridge.id}/addChannel?channel=${customerId.replace(/-customer$/, '-agent')}`);
+    t.same(await bridgeRoles(), ['agent'], 'held the old way: only the agent in the bridge');
 
     await server.stop();
     server = started.server = await startServer({ env, dataDir: started.dataDir });
     t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the held call');
-    t.same(await roles(), ['customer'], 'held the new way: only the customer in the bridge');
+    t.same(await bridgeRoles(), ['customer'], 'held the new way: only the customer in the bridge');
     await sipPhoneMediaFlows(t, customer, 'the customer on hold (music)');
     const page = await (await browser.newContext()).newPage();
     await agentDesktop(page, server, { phone: 'desk' });
     await page.goto(`${server.url}/desktop/interactions/${next.id}`);
     await page.getByRole('button', { name: 'Hold' }).click();
     await page.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
-    t.same(await eventually('both back in the bridge', async () => ((await roles()).length === 2 ? roles() : undefined), 10_000), ['agent', 'customer'], 'taken back: both in the bridge');
+    t.same(await eventually('both back in the bridge', async () => ((await bridgeRoles()).length === 2 ? bridgeRoles() : undefined), 10_000), ['agent', 'customer'], 'taken back: both in the bridge');
     await sipPhoneMediaFlows(t, customer, 'the customer taken back');
     await page.getByRole('button', { name: 'Release call' }).click();
     await page.locator('.call-state.call-released').waitFor();
