@@ -24,6 +24,8 @@ export function sendCallRequestsDirect(ari: Ari, url: string, user: string, pass
   bridges.addChannel = (p) => send('POST', bridge(p, '/addChannel'), omit(p, 'bridgeId'));
   bridges.removeChannel = (p) => send('POST', bridge(p, '/removeChannel'), omit(p, 'bridgeId'));
   bridges.destroy = (p) => send('DELETE', bridge(p), {});
+  bridges.startMoh = (p) => send('POST', bridge(p, '/moh'), omit(p, 'bridgeId'));
+  bridges.stopMoh = (p) => send('DELETE', bridge(p, '/moh'), {});
 }
 
 function omit(p: object, ...keys: string[]): Params {

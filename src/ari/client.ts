@@ -86,6 +86,9 @@ export interface Ari {
     addChannel(p: { bridgeId: string; channel: string | string[] }): Promise<void>;
     removeChannel(p: { bridgeId: string; channel: string | string[] }): Promise<void>;
     destroy(p: { bridgeId: string }): Promise<void>;
+    // Music on hold played into the bridge: every channel in it hears it, and a recording of it holds it.
+    startMoh(p: { bridgeId: string; mohClass?: string }): Promise<void>;
+    stopMoh(p: { bridgeId: string }): Promise<void>;
     list(): Promise<AriBridge[]>;
     record(p: { bridgeId: string; name: string; format: string; ifExists?: 'fail' | 'overwrite' | 'append'; beep?: boolean; terminateOn?: string; maxDurationSeconds?: number }): Promise<AriLiveRecording>;
   };

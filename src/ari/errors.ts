@@ -19,3 +19,9 @@ export function isNotFound(err: unknown): boolean {
 export function ignoreNotFound(err: unknown): void {
   if (!isNotFound(err)) throw err;
 }
+
+// Stopping a bridge's music on hold: ARI answers 409 when it plays none (a hold that never started,
+// a reconcile that does not know), 404 when the bridge is gone. Either way, there is no music.
+export function ignoreNoMusic(err: unknown): void {
+  if (!(err instanceof AriHttpError && (err.status === 404 || err.status === 409))) throw err;
+}

@@ -7,7 +7,7 @@ import type { Interactions } from './interactions.ts';
 
 // What the consult needs of the call (MultimediaDesk).
 export interface ConsultMedia {
-  startConsult(rec: InteractionRecord, agentId: string, events: ConsultCallEvents): Promise<void>;
+  startConsult(rec: InteractionRecord, target: { agentId: string; name: string }, events: ConsultCallEvents): Promise<void>;
   consultAnswered(rec: InteractionRecord): Promise<void>;
   completeConsult(rec: InteractionRecord): Promise<void>;
   endConsult(rec: InteractionRecord, opts: { hangUp: boolean }): Promise<void>;
@@ -35,7 +35,8 @@ export class ConsultDesk {
   async consult(agentId: string, interactionId: string, form: TransferForm): Promise<InteractionRecord> {
     const { rec, handoff } = await this.#steps.begin('consult', agentId, interactionId, form);
     // The call's consult is known at once (the customer's hold with it); the step is written meanwhile.
-    const calling = this.#media.startConsult(rec, handoff.toAgentId, this.callEvents(rec.id)).then(
+    const target = { agentId: handoff.toAgentId, name: handoff.toName ?? handoff.toAgentId };
+    const calling = this.#media.startConsult(rec, target, this.callEvents(rec.id)).then(
       () => null,
       (err: unknown) => messageOf(err),
     );

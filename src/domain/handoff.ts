@@ -59,6 +59,8 @@ export const CONSULT_CALL_STATES: StateTable<ConsultCallState, 'answer'> = {
 
 export interface ConsultCall {
   agentId: string;
+  // Written with the call leg on the timeline, so its steps read "Consulting Agent Two" without a lookup.
+  agentName?: string;
   // The channel turn the target's phone will have once the call moves to it (as a transfer's).
   turn: number;
   state: ConsultCallState;

@@ -127,9 +127,10 @@ export class MultimediaDesk implements InteractionMedia {
 
   // The customer is on hold (music) from now until the consult ends. Both are written before the
   // phone rings: its answer may come before the telephony returns.
-  async startConsult(rec: InteractionRecord, agentId: string, events: ConsultCallEvents): Promise<void> {
+  async startConsult(rec: InteractionRecord, target: { agentId: string; name: string }, events: ConsultCallEvents): Promise<void> {
     const leg = liveLeg(rec)!;
-    const consult: ConsultCall = { agentId, turn: nextTurn(leg), state: 'ringing' };
+    const { agentId } = target;
+    const consult: ConsultCall = { agentId, agentName: target.name, turn: nextTurn(leg), state: 'ringing' };
     const held = leg.state === 'connected';
     leg.consult = consult;
     if (held) applyCallEvent(leg, 'hold', this.#clock.now());

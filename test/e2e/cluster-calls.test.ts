@@ -2,7 +2,7 @@
 // one Asterisk (the nodes run TELEPHONY=external against it), the customer's phone and the agent's desk
 // phone are SIP user agents (baresip), the agent's desktop is on the follower in Chromium. The leader
 // holds ARI; when it dies, the follower leads and adopts the call still up in Asterisk. From the same
-// page the agent holds it (the customer leaves the bridge for music on hold) and takes it back, releases
+// page the agent holds it (its phone leaves the bridge, music on hold plays to the customer) and takes it back, releases
 // it (both phones hang up), and a new call from that page connects with audio both ways. That call is
 // recorded (its service records calls from then on): a node that joins afterwards serves the recording
 // (PostgreSQL holds the file). A third call is recorded when its leader dies: the new one finishes it.
@@ -66,18 +66,19 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   await sipPhoneMediaFlows(t, customer, 'the customer after the failover');
 
   // The same page, not reloaded, on the node that now leads: the call is still connected, and
-  // Hold works on the adopted call: the customer's channel leaves the bridge (music on hold), the
-  // agent's stays; pressed again, the customer is back in the bridge and audio flows both ways.
+  // Hold works on the adopted call: the agent's channel leaves the bridge, the customer's stays and hears
+  // music on hold there (so a recording of the bridge goes on); pressed again, the agent is back in the
+  // bridge and audio flows both ways.
   await panel.locator('.call-state.call-connected').waitFor();
   const hold = agent.getByRole('button', { name: 'Hold' });
   await hold.click();
   await panel.locator('.call-state.call-on_hold').waitFor({ timeout: 20_000 });
   t.equal(await hold.getAttribute('aria-pressed'), 'true', 'Hold shows pressed');
-  const bridged = await eventually('the customer out of the bridge', async () => {
+  const bridged = await eventually("the agent's phone out of the bridge", async () => {
     const channels = await bridgedChannels();
     return channels.length === 1 ? channels : undefined;
   }, 10_000);
-  t.match(bridged, [/-agent$/], "on hold only the agent's channel stays in the call's bridge");
+  t.match(bridged, [/-customer$/], "on hold only the customer's channel stays in the call's bridge");
   const customerChannel = (await ariGet<{ id: string; state: string }[]>(ari, '/channels')).find((c) => c.id.endsWith('-customer'));
   t.equal(customerChannel?.state, 'Up', "the customer's channel is still up");
   const heldBefore = { customer: await customer.rtp(), desk: await desk.rtp() };
@@ -90,11 +91,11 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   await hold.click();
   await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
   t.equal(await hold.getAttribute('aria-pressed'), 'false', 'Hold shows released');
-  const rejoined = await eventually('the customer back in the bridge', async () => {
+  const rejoined = await eventually("the agent's phone back in the bridge", async () => {
     const channels = await bridgedChannels();
     return channels.length === 2 ? channels : undefined;
   }, 10_000);
-  t.equal(rejoined.filter((id) => id.endsWith('-customer')).length, 1, "taken back, the customer's channel is in the bridge again");
+  t.equal(rejoined.filter((id) => /-agent(-\d+)?$/.test(id)).length, 1, "taken back, the agent's channel is in the bridge again");
   await sipPhoneMediaFlows(t, customer, 'the customer after hold');
   await sipPhoneMediaFlows(t, desk, "the agent's desk phone after hold");
 

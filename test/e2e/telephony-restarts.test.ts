@@ -3,7 +3,7 @@
 // folder, ports and ARI password, and so calls survive a restart of the server itself. The agent works
 // with a SIP desk phone and the customer's phone is a SIP user agent (both baresip, over UDP). The
 // service records its calls: a recording survives a restart of the controller, and what Asterisk wrote
-// of one before it died is kept.
+// of one before it died is kept, and one across a consult the restart ended (the music stopped).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,8 @@ import t from 'tap';
 import { connectAri, ensureSimulatedPhone, startAsterisk, type AsteriskInstance } from '../../src/ari/index.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { login } from '../helpers/fixtures.ts';
+import { setPresence } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { recordCalls } from '../helpers/recording.ts';
@@ -60,6 +62,21 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   await agent.getByRole('button', { name: NUMBER }).click();
   await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
   await sipPhoneMediaFlows(t, customer, 'the customer before the restarts');
+
+  // For the later steps: the live call's bridge in Asterisk, the roles of the phones in it, and Agent One
+  // (desk phone) on a connected call with the customer of a new chat.
+  const ariSend = (method: string, path: string) => fetch(`${ari.url}${path}`, { method, headers: { authorization: ari.auth } });
+  const legBridge = async () => (await ariGet<Array<{ id: string; name: string; channels: string[] }>>(ari, '/bridges')).find((b) => b.name.startsWith('cc-leg-'))!;
+  const bridgeRoles = async () => (await legBridge()).channels.map((id) => id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort();
+  const callByAgentOne = async () => {
+    const first = await (await browser.newContext()).newPage();
+    await agentDesktop(first, server, { phone: 'desk' });
+    const next = await startChat(server, 'roadside', NUMBER);
+    await first.getByRole('button', { name: 'Accept' }).click();
+    await first.getByRole('button', { name: NUMBER }).click();
+    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    return { first, next };
+  };
 
   await t.test('Asterisk restarts mid-call: the call is released, nothing stays up, the agent calls again', async (t) => {
     const [customerSince, deskSince] = [customer.events.length, desk.events.length];
@@ -168,12 +185,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
       return phone;
     };
     const [one, two] = [await deskOf('agent1'), await deskOf('agent2')];
-    const first = await (await browser.newContext()).newPage();
-    await agentDesktop(first, server, { phone: 'desk' });
-    const next = await startChat(server, 'roadside', NUMBER);
-    await first.getByRole('button', { name: 'Accept' }).click();
-    await first.getByRole('button', { name: NUMBER }).click();
-    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    const { first, next } = await callByAgentOne();
     await first.getByRole('button', { name: 'Not Ready', exact: true }).click();
 
     const second = await (await browser.newContext()).newPage();
@@ -206,5 +218,69 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     await customer.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marksTwo.customer);
     t.pass("Release call by Agent Two hung up its desk phone and the customer's");
     t.same(await ariGet<unknown[]>(ari, '/channels'), [], 'no channel is left in Asterisk');
+  });
+
+  await t.test('a consult cut by a controller restart: the customer back with Agent One, the music stopped, one recording', async (t) => {
+    // Agent Two, away while the chat is offered, Ready once the call is up, is consulted (its desk answers).
+    const agentTwo = await login(server, 'agent2');
+    await setPresence(agentTwo, 'not_ready');
+    const { first, next } = await callByAgentOne();
+    await first.locator('.entry-recording', { hasText: 'Recording started' }).waitFor();
+    await setPresence(agentTwo, 'ready');
+    await first.getByLabel('Transfer to').locator('option', { hasText: 'Agent Two' }).waitFor({ state: 'attached' });
+    await first.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+    await first.getByRole('button', { name: 'Consult', exact: true }).click();
+    await first.getByText('Talking with Agent Two: the customer is on hold.').waitFor({ timeout: 30_000 });
+    await sipPhoneMediaFlows(t, customer, 'the customer on hold (music)');
+
+    await server.stop();
+    server = started.server = await startServer({ env, dataDir: started.dataDir });
+    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the call');
+    const roles = await eventually('Agent One back in the call', async () => ((await bridgeRoles()).length === 2 ? bridgeRoles() : undefined), 10_000);
+    t.same(roles, ['agent', 'customer'], "Agent One's phone and the customer's in the call's bridge");
+    t.equal((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')).length, 1, "the consult's bridge is gone");
+    const music = await ariSend('DELETE', `/bridges/${(await legBridge()).id}/moh`);
+    t.equal(music.status, 409, 'the bridge plays no music on hold any more (Asterisk: "Bridge isn\'t playing music")');
+    await sipPhoneMediaFlows(t, customer, 'the customer after the restart');
+
+    const page = await (await browser.newContext()).newPage();
+    await agentDesktop(page, server, { phone: 'desk' });
+    await page.goto(`${server.url}/desktop/interactions/${next.id}`);
+    const panel = page.locator('section.interaction');
+    await panel.getByText('Consult with Agent Two cancelled (the server restarted)').waitFor();
+    await page.getByRole('button', { name: 'Release call' }).click();
+    await panel.getByLabel(/^Recording/).waitFor({ timeout: 20_000 });
+    t.equal(await panel.getByLabel(/^Recording/).count(), 1, 'one recording of the call, across the consult and the restart');
+    t.equal(await panel.locator('.entry-recording', { hasText: 'Recording failed' }).count(), 0, 'never "Recording failed"');
+  });
+
+  await t.test('a call held the way earlier releases held (the customer out of the bridge) is held the new way once adopted, and taken back', async (t) => {
+    await setPresence(await login(server, 'agent2'), 'not_ready');
+    const { first, next } = await callByAgentOne();
+    await first.getByRole('button', { name: 'Hold' }).click();
+    await first.locator('.call-state.call-on_hold').waitFor();
+    // What an earlier controller left in Asterisk: the agent in the bridge, the customer on its own music.
+    const bridge = await legBridge();
+    const customerId = bridge.channels[0]!;
+    await ariSend('DELETE', `/bridges/${bridge.id}/moh`);
+    await ariSend('POST', `/bridges/${bridge.id}/removeChannel?channel=${customerId}`);
+    await ariSend('POST', `/channels/${customerId}/moh`);
+    await ariSend('POST', `/bridges/${bridge.id}/addChannel?channel=${customerId.replace(/-customer$/, '-agent')}`);
+    t.same(await bridgeRoles(), ['agent'], 'held the old way: only the agent in the bridge');
+
+    await server.stop();
+    server = started.server = await startServer({ env, dataDir: started.dataDir });
+    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the held call');
+    t.same(await bridgeRoles(), ['customer'], 'held the new way: only the customer in the bridge');
+    await sipPhoneMediaFlows(t, customer, 'the customer on hold (music)');
+    const page = await (await browser.newContext()).newPage();
+    await agentDesktop(page, server, { phone: 'desk' });
+    await page.goto(`${server.url}/desktop/interactions/${next.id}`);
+    await page.getByRole('button', { name: 'Hold' }).click();
+    await page.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    t.same(await eventually('both back in the bridge', async () => ((await bridgeRoles()).length === 2 ? bridgeRoles() : undefined), 10_000), ['agent', 'customer'], 'taken back: both in the bridge');
+    await sipPhoneMediaFlows(t, customer, 'the customer taken back');
+    await page.getByRole('button', { name: 'Release call' }).click();
+    await page.locator('.call-state.call-released').waitFor();
   });
 });

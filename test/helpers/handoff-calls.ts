@@ -3,6 +3,7 @@
 import type { Page } from 'playwright-core';
 import type { Test } from 'tap';
 import { withServer } from './fixtures.ts';
+import { recordCalls } from './recording.ts';
 import { expectHears } from './tones.ts';
 import { agentDesktop, ariGet, callFromChat, tonePages, VOICE_ENV } from './voice.ts';
 
@@ -20,8 +21,10 @@ export interface HandoffTones {
 
 // A server with its own Asterisk and three Chromium processes, each playing its party's tone: Agent One
 // on a call with the customer (who hears it), Agent Two's phone up but Agent Two Not Ready.
-export async function callWithAgentTwoAway(t: Test, tones: HandoffTones, number: string) {
+// `recorded`: the service records its calls (the call is recorded from its answer).
+export async function callWithAgentTwoAway(t: Test, tones: HandoffTones, number: string, opts: { recorded?: boolean } = {}) {
   const server = await withServer(t, { env: VOICE_ENV });
+  if (opts.recorded) await recordCalls(server);
   const [customer, one, two] = (await tonePages(t, [tones.customer, tones.one, tones.two])) as [Page, Page, Page];
   await agentDesktop(two, server, { agent: 'agent2' });
   await two.getByRole('button', { name: 'Not Ready', exact: true }).click();

@@ -25,6 +25,8 @@ t.test('a transferred chat is in the history of both agents who worked it, whole
   await offerTo(t, chat.id);
   t.equal((await agentPost(agent2, `/desktop/interactions/${chat.id}/accept-transfer`)).status, 200, 'agent2 accepts');
   await agentPost(agent2, `/desktop/interactions/${chat.id}/messages`, { text: 'Agent Two here' });
+  const open = (await text(await agentGet(agent1, `/desktop/history/${chat.id}`))).html;
+  t.match(open, /still open, now with Agent Two\./, 'while open, agent1 reads who has it now');
   await api.end(chat);
 
   for (const [name, agent] of [['agent1', agent1], ['agent2', agent2]] as const) {
@@ -33,6 +35,8 @@ t.test('a transferred chat is in the history of both agents who worked it, whole
     const detail = await text(await agentGet(agent, `/desktop/history/${chat.id}`));
     t.equal(detail.status, 200, `${name} opens it`);
     t.match(detail.html, /Agents who worked it: Agent One, Agent Two/);
+    t.match(detail.html, /ended at [^<]+ by customer\./, 'ended, by the customer');
+    t.notMatch(detail.html, /Accepted by|now with/, 'no single holder named beside the agents who worked it');
     t.match(detail.html, /My car broke down on the A1/, 'the whole timeline: before the transfer');
     t.match(detail.html, /Agent Two here/, 'and after it');
     t.notMatch(detail.html, /<textarea[^>]*name="text"/, 'read-only: no composer');

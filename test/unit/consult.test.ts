@@ -6,6 +6,7 @@ import { agentActions, handoffActions } from '../../src/domain/guards.ts';
 import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { CONSULT_CALL_STATES, type ConsultCallEvents } from '../../src/domain/handoff.ts';
 import { canApply } from '../../src/domain/state-table.ts';
+import { callEntrySummary } from '../../src/web/desktop/call-entry-view.ts';
 import { FakeTelephony } from '../helpers/fake-media.ts';
 import { activeChat, expectDomainError, makeCenter, type Harness } from '../helpers/fakes.ts';
 
@@ -46,7 +47,7 @@ t.test('Consult holds the customer and rings Bob; once he answers, Complete tran
   await desk.consult('alice', id, { to: 'agent:bob', note: 'Knows the policy' });
   t.equal(telephony.calls.at(-1), `consult ${leg.id} with bob (1)`, "Bob's phone rings from Alice's call");
   t.equal(leg.state, 'on_hold', 'the customer is on hold');
-  t.same(leg.consult, { agentId: 'bob', turn: 1, state: 'ringing' });
+  t.same(leg.consult, { agentId: 'bob', agentName: 'Bob', turn: 1, state: 'ringing' }, 'named, so the timeline reads without a lookup');
   t.ok(sees(h, 'bob', id), 'Bob reads the whole chat meanwhile');
   t.ok(await h.center.interactionForAgent('bob', id));
   const bobMay = handoffActions(rec, 'bob', h.desk.capabilities);
@@ -99,6 +100,30 @@ t.test('Cancel transfer during a consult hangs up Bob and brings the customer ba
     ['consulted', 'agent'],
     ['cancelled', 'agent'],
   ]);
+});
+
+t.test("the call's timeline says what the consult is: calling, consulting Bob, then the call back or Bob's", async (t) => {
+  const { h, desk, telephony, id, leg } = await onCall();
+  const NAMES: Record<string, string> = { alice: 'Alice', bob: 'Bob' };
+  const calls = async () => (await h.center.timeline(id)).filter((e) => e.kind === 'call').map((e) => callEntrySummary(e, NAMES[e.agentId ?? ''] ?? '?'));
+  const before = (await calls()).length;
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  await desk.cancel('alice', id);
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  await desk.complete('alice', id);
+  t.same((await calls()).slice(before), [
+    'Calling Bob to consult: the customer is on hold',
+    'Consulting Bob: the customer is on hold',
+    'Call to the customer: connected',
+    'Calling Bob to consult: the customer is on hold',
+    'Consulting Bob: the customer is on hold',
+    'Call to the customer: connected with Bob',
+  ]);
+  t.equal(leg.state, 'connected', "the call leg's own states are untouched: on hold during each consult, connected after");
 });
 
 async function endsByItself(t: Test, what: string, answer: boolean, reason: string) {

@@ -5,7 +5,7 @@ import { CallEndedMeanwhile, type CallRequest, type Telephony } from '../../doma
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari, AriEvent } from '../client.ts';
 import type { EndpointStates } from '../endpoints/endpoint-states.ts';
-import { ignoreNotFound } from '../errors.ts';
+import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
 import { describeCause } from './causes.ts';
 import { bridgeIdOf, channelIdOf, type Role } from './channel-names.ts';
 import { AriConsults, type AriConsult } from './consult-calls.ts';
@@ -160,17 +160,15 @@ export class AriCallLegs implements Telephony {
     return this.#queue.run(leg.interactionId, () => this.teardown(leg));
   }
 
-  // On hold the customer leaves the bridge and hears music; the agent hears nothing.
+  // On hold the agent's phone leaves the bridge (it hears nothing) and the bridge plays music on hold to
+  // the customer. The customer never leaves the bridge: its recording goes on, with the customer's side
+  // and the music (never what the agent says meanwhile, to a consulted agent or anyone).
   hold(legId: string): Promise<void> {
     return this.withLeg(legId, (ari, leg) => this.holdCustomer(ari, leg));
   }
 
   unhold(legId: string): Promise<void> {
-    return this.withLeg(legId, async (ari, leg) => {
-      await ari.channels.stopMoh({ channelId: leg.customerChannelId });
-      await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
-      leg.customerHeld = false;
-    });
+    return this.withLeg(legId, (ari, leg) => this.bridgeCustomer(ari, leg));
   }
 
   // Mute stops the agent's voice reaching the customer (audio coming in from the agent's phone).
@@ -195,7 +193,7 @@ export class AriCallLegs implements Telephony {
       const failed = await this.ringAgent(ari, leg, endpoint, channelId).then(() => answered, (err: unknown) => err as Error);
       this.#moving.delete(channelId);
       if (failed) {
-        // The call stays with the agent who had it: the customer comes back to its bridge (if still there).
+        // The call stays with the agent who had it: its phone comes back to the customer (if still there).
         await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
         if (!(failed instanceof CallEndedMeanwhile)) await this.bridgeCustomer(ari, leg);
         throw failed;
@@ -229,27 +227,29 @@ export class AriCallLegs implements Telephony {
     });
   }
 
-  // The call goes to the phone of `channelId`: it joins the bridge with the customer, off hold. The
-  // previous agent's phone is forgotten before it is hung up: its end is not the call's end.
+  // The call goes to the phone of `channelId`: it joins the customer in the leg's bridge, off hold. The
+  // previous agent's phone (out of the bridge since the hold) is forgotten before it is hung up: its end
+  // is not the call's end. The customer stays in the bridge throughout: one recording, never cut.
   private async handToPhone(ari: Ari, leg: AriLeg, channelId: string): Promise<void> {
     const previous = leg.agentChannelId;
     this.#legs.dropChannel(previous);
     leg.agentChannelId = channelId;
     this.#legs.setChannel(channelId, leg, 'agent');
-    await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
-    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: channelId });
     await this.bridgeCustomer(ari, leg);
+    await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
   }
 
+  // The agent's phone out of the bridge, music on hold into it (see hold()).
   private async holdCustomer(ari: Ari, leg: AriLeg): Promise<void> {
-    await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
-    await ari.channels.startMoh({ channelId: leg.customerChannelId });
+    await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
+    await ari.bridges.startMoh({ bridgeId: leg.bridgeId });
     leg.customerHeld = true;
   }
 
+  // The agent's phone (leg.agentChannelId: maybe a new one) back with the customer, the music stopped.
   private async bridgeCustomer(ari: Ari, leg: AriLeg): Promise<void> {
-    await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
-    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
+    await ari.bridges.stopMoh({ bridgeId: leg.bridgeId }).catch(ignoreNoMusic);
     leg.customerHeld = false;
   }
 

@@ -6,7 +6,7 @@ import { describeCause } from './causes.ts';
 import { channelIdOf, consultBridgeIdOf } from './channel-names.ts';
 
 // A consult from a live call leg: the target's phone, ringing, then talking with the first agent in
-// a bridge of their own while the customer hears music on hold outside the leg's bridge.
+// a bridge of their own while the customer hears music on hold in the leg's bridge (recorded there).
 export interface AriConsult {
   leg: AriLeg;
   channelId: string;
@@ -104,13 +104,13 @@ export class AriConsults {
     await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
   }
 
-  // The agents talk in a bridge of their own: the customer, on hold, hears neither.
+  // The agents talk in a bridge of their own (the first agent's phone left the leg's since the hold):
+  // the customer, on hold in the leg's bridge, and its recording hear neither.
   private async answered(consult: AriConsult): Promise<void> {
     const { leg } = consult;
     if (leg.consult !== consult) return;
     const ari = this.#c.ari();
     await ari.bridges.create({ type: 'mixing', bridgeId: consult.bridgeId, name: consult.bridgeId });
-    await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
     await ari.bridges.addChannel({ bridgeId: consult.bridgeId, channel: [leg.agentChannelId, consult.channelId] });
     consult.talking = true;
     consult.events.answered();
@@ -125,9 +125,9 @@ export class AriConsults {
     consult.events.ended(consult.talking ? `the other agent hung up (${cause})` : `the other agent's phone did not answer (${cause})`);
   }
 
+  // The first agent's phone leaves the consult's bridge (if it got there) for the customer's.
   private async rejoin(ari: Ari, leg: AriLeg, consult: AriConsult): Promise<void> {
     await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
-    if (consult.talking) await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
     await this.#c.bridgeCustomer(ari, leg);
   }
 

@@ -1,6 +1,6 @@
 import type { CallLeg } from '../../domain/call-leg.ts';
 import type { Ari } from '../client.ts';
-import { ignoreNotFound } from '../errors.ts';
+import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
 import type { AriCallLegs, AriLeg, CallEventSink } from './call-legs.ts';
 import { bridgeIdOf, channelIdOf, isOurBridge, isOurChannel } from './channel-names.ts';
 
@@ -25,6 +25,7 @@ export async function reconcileCalls(opts: {
   let ended = 0;
   // Adopted calls the rules have connected (not on hold): both phones belong in the leg's bridge.
   const rejoin: AriLeg[] = [];
+  const held: AriLeg[] = [];
   for (const leg of opts.liveLegs) {
     const agentChannelId = channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0);
     const customerChannelId = channelIdOf(leg.id, 'customer');
@@ -48,6 +49,7 @@ export async function reconcileCalls(opts: {
         };
         callLegs.adopt(ariLeg);
         if (leg.state === 'connected') rejoin.push(ariLeg);
+        if (leg.state === 'on_hold') held.push(ariLeg);
         adopted += 1;
       }
       continue;
@@ -79,14 +81,28 @@ export async function reconcileCalls(opts: {
     await ari.bridges.destroy({ bridgeId: bridge.id }).catch(ignoreNotFound);
     bridgesRemoved += 1;
   }
-  // A consult the controller did not come back to had the customer on music on hold and the agent in
-  // the consult's bridge (just removed): the rules ended the consult, so both rejoin the leg's bridge.
+  // A consult the controller did not come back to had the customer in the leg's bridge with its music
+  // on hold and the agent in the consult's bridge (just removed): the rules ended the consult, so the
+  // agent rejoins the leg's bridge and the music stops. (A customer held out of the bridge, as before
+  // this release, hears its own music: it is stopped, and the customer bridged again.)
   for (const leg of rejoin) {
     const bridge = bridges.find((b) => b.id === leg.bridgeId);
     const missing = [leg.agentChannelId, leg.customerChannelId].filter((c) => !bridge?.channels.includes(c));
     if (!bridge || missing.length === 0) continue;
     if (missing.includes(leg.customerChannelId)) await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
     await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: missing });
+    await ari.bridges.stopMoh({ bridgeId: leg.bridgeId }).catch(ignoreNoMusic);
+  }
+  // A call held by a controller before this release (its leader in a rolling upgrade): the customer on
+  // its own music out of the bridge, the agent in it. Held as this release holds (the agent's phone out,
+  // the customer in, the music in the bridge), so taking it back and its recording work as for any call.
+  for (const leg of held) {
+    const bridge = bridges.find((b) => b.id === leg.bridgeId);
+    if (!bridge || bridge.channels.includes(leg.customerChannelId)) continue;
+    await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
+    if (bridge.channels.includes(leg.agentChannelId)) await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
+    await ari.bridges.startMoh({ bridgeId: leg.bridgeId });
   }
   return { adopted, ended, strays, bridgesRemoved };
 }

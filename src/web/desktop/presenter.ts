@@ -14,6 +14,7 @@ import { mediaView } from './media-view.ts';
 import { closureColumns, ratingSummary, wrapUpSummary, wrapUpView } from './closure-view.ts';
 import type { Closure } from '../../domain/closure.ts';
 import { fillPlaceholders } from '../../domain/canned-responses.ts';
+import { callEntrySummary } from './call-entry-view.ts';
 import { recordingEntryView } from './recording-view.ts';
 import { handoffSummary, transferView } from './handoff-view.ts';
 
@@ -294,10 +295,8 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
       return handoffSummary(e);
     case 'requeued':
       return `Back in the queue: ${agentName} was disabled`;
-    case 'call': {
-      const d = (e.data ?? {}) as { state?: string; cause?: string | null };
-      return `Call to the customer: ${(d.state ?? '').replaceAll('_', ' ')}${d.cause ? ` (${d.cause})` : ''}`;
-    }
+    case 'call':
+      return callEntrySummary(e, agentName);
     case 'video': {
       const d = (e.data ?? {}) as { state?: string };
       return `Video ${d.state ?? ''}`;

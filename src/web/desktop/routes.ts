@@ -97,11 +97,11 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
       presenter.render('desktop/timeline', {
         csrf: req.agentSession!.csrfToken,
         panel,
-        acceptedBy: rec.agentId ? await presenter.agentName(rec.agentId) : '—',
+        // Every agent who worked it, in order; the one who has it now only while it is open.
         agents: await presenter.agentNames(agentIds),
         acceptedAt: rec.acceptedAt ? new Date(rec.acceptedAt).toISOString() : '—',
-        endedAt: rec.endedAt ? new Date(rec.endedAt).toISOString() : '—',
-        endedBy: rec.endedBy ?? '—',
+        ended: rec.state === 'ended' ? { at: rec.endedAt ? new Date(rec.endedAt).toISOString() : '—', by: rec.endedBy ?? '—' } : null,
+        nowWith: rec.state !== 'ended' && rec.agentId ? await presenter.agentName(rec.agentId) : null,
       }),
     );
   });
