@@ -26,10 +26,14 @@ type UpsertResult = { rows: Array<{ points: number; expire: unknown }> };
 // starts again once expired, else its points add up. Each count gets the points it would have seen
 // alone, in the order asked.
 class BatchedPostgresLimiter extends RateLimiterPostgres {
-  readonly #counts = new StatementBatcher<Count, UpsertResult>(async (counts) => {
-    const results = new Map<Count, UpsertResult>();
+  // A statement that fails fails only the counts it held: each count gets its result or its error.
+  readonly #counts = new StatementBatcher<Count, UpsertResult | Error>(async (counts) => {
+    const results = new Map<Count, UpsertResult | Error>();
     for (const msDuration of new Set(counts.map((c) => c.msDuration))) {
-      await this.#count(msDuration, counts.filter((c) => c.msDuration === msDuration), results);
+      const group = counts.filter((c) => c.msDuration === msDuration);
+      await this.#count(msDuration, group, results).catch((err: unknown) => {
+        for (const c of group) results.set(c, err instanceof Error ? err : new Error(String(err)));
+      });
     }
     return counts.map((c) => results.get(c)!);
   });
@@ -41,10 +45,13 @@ class BatchedPostgresLimiter extends RateLimiterPostgres {
   _upsert(key: string, points: number, msDuration: number, forceExpire = false): Promise<unknown> {
     // `set` and `block` (forceExpire) are rare: as the library does them.
     if (forceExpire) return (RateLimiterPostgres.prototype as unknown as BatchedPostgresLimiter)._upsert.call(this, key, points, msDuration, true);
-    return this.#counts.ask({ key, points, msDuration });
+    return this.#counts.ask({ key, points, msDuration }).then((result) => {
+      if (result instanceof Error) throw result;
+      return result;
+    });
   }
 
-  async #count(msDuration: number, counts: Count[], results: Map<Count, UpsertResult>): Promise<void> {
+  async #count(msDuration: number, counts: Count[], results: Map<Count, UpsertResult | Error>): Promise<void> {
     const sums = new Map<string, number>();
     for (const c of counts) sums.set(c.key, (sums.get(c.key) ?? 0) + c.points);
     const now = Date.now();
@@ -63,7 +70,10 @@ class BatchedPostgresLimiter extends RateLimiterPostgres {
     const later = new Map(sums);
     for (const c of counts) {
       const row = stored.get(c.key);
-      if (!row) throw new Error(`rate_limits: no row returned for ${c.key}`);
+      if (!row) {
+        results.set(c, new Error(`rate_limits: no row returned for ${c.key}`));
+        continue;
+      }
       const after = later.get(c.key)! - c.points;
       later.set(c.key, after);
       results.set(c, { rows: [{ points: row.points - after, expire: row.expire }] });
