@@ -153,6 +153,11 @@ async function main(): Promise<void> {
   });
   // What must run once: at start on a single node, on winning the leader lock in a cluster.
   const lead = async () => {
+    // A rolling upgrade's older nodes are gone once this one leads: their chats join History now.
+    void stores.catchUpHistory().then(
+      (caught) => (caught.added > 0 || caught.ended > 0) && logger.info(caught, 'history caught up with chats older nodes handled'),
+      (err: unknown) => logger.error({ err }, 'catching up history failed'),
+    );
     await center.recover();
     handoffs.recover();
     closure.servicesChanged(await directory.listServices());

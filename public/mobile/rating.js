@@ -1,6 +1,8 @@
-// The customer's rating of an ended chat: Rate (1 to 5) and an optional Comment, sent once.
+// The customer's rating of an ended chat: Rate (1 to 5) and an optional Comment, sent once. Rated, the
+// chat is forgotten on this device (a reload shows the start form).
 import { api, chatPath } from './api.js';
 import { state } from './state.js';
+import { forgetStored } from './storage.js';
 import { showRating, ui } from './ui.js';
 
 export function wireRating() {
@@ -15,9 +17,12 @@ export function wireRating() {
     try {
       await api('POST', chatPath(s, '/rating'), { token: s.token, body });
       showRating(true, 'Thank you for your rating.');
+      forgetStored();
     } catch (err) {
-      if (err.code === 'already_rated') showRating(true);
-      else ui.ratingStatus.textContent = err.message;
+      if (err.code === 'already_rated') {
+        showRating(true);
+        forgetStored();
+      } else ui.ratingStatus.textContent = err.message;
     } finally {
       send.disabled = false;
     }

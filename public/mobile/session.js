@@ -6,7 +6,7 @@ import { connect } from './events.js';
 import { startSimulatedPhone, telephonyChanged } from './phone.js';
 import { addMessage } from './messages.js';
 import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
-import { forgetStored } from './storage.js';
+import { forgetStored, storeEnded } from './storage.js';
 import { scheduleVideo, stopVideo } from './video.js';
 import { notify, refreshControls, scrollToBottom, setChatState, setConn, showAgent, showChat, showRating, showStart, ui } from './ui.js';
 
@@ -53,11 +53,13 @@ export function lose(s, message) {
   showStart(message || 'This chat is no longer available. You can start a new one.', true);
 }
 
-// The chat stays stored: a reload shows it ended, with Rate until it is rated (rating.js). Start a new
-// chat forgets it.
+// Unrated, the chat stays stored for a while (state.js ENDED_KEPT_MS): a reload shows it ended, with
+// Rate. Rated (here or by rating.js), or Start a new chat, forgets it: the page shows it until it is left.
 export function markEnded(s, rated = false) {
   if (state.session !== s || s.ended) return;
   s.ended = true;
+  if (rated) forgetStored();
+  else storeEnded(s.id);
   closeSocket(s);
   stopVideo(s);
   setConn('');

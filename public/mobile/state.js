@@ -7,6 +7,10 @@ export const SEND_RETRIES = 4; // retries after the first attempt, same client_i
 export const SEND_BACKOFF_MS = 1000;
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 10000;
+// An ended chat not yet rated stays on the device this long after the page saw it end, so a reload (or
+// a glance at another app) still offers Rate; then it is forgotten, so whoever is handed a shared phone
+// next does not find the transcript, the photos or the name. A rated chat is forgotten at once.
+export const ENDED_KEPT_MS = 15 * 60 * 1000;
 
 export const serviceId = document.body.dataset.service || '';
 export const storageKey = `chat:${serviceId}`;

@@ -7,7 +7,7 @@ import type { DomainEvent } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import type { Clock, Directory, Timers } from './ports.ts';
-import { alreadyWrappedUp, checkWrapUp, notEndedYet, wrapUpSettings, type AfterWrapUp, type WrapUpForm, type WrapUpSettings } from './wrap-up.ts';
+import { alreadyWrappedUp, checkWrapUp, notEndedYet, wrapUpHolder, wrapUpSettings, type AfterWrapUp, type WrapUpForm, type WrapUpSettings } from './wrap-up.ts';
 
 // How after-call work changes an agent's presence: ContactCenter.setPresence (stored, heard, routed).
 export interface PresenceControl {
@@ -49,7 +49,8 @@ export class AfterCallWork {
   onEvent(event: DomainEvent): void {
     if (event.type !== 'interaction_changed') return;
     const rec = event.interaction;
-    if (rec.state === 'ended' && rec.agentId && rec.acceptedAt !== null) this.start(rec.agentId, rec);
+    const holder = wrapUpHolder(rec);
+    if (holder) this.start(holder, rec);
   }
 
   // Interactions awaiting this agent's Done, oldest first.

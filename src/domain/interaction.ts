@@ -68,6 +68,18 @@ export function isOpen(rec: InteractionRecord): boolean {
   return rec.state !== 'ended';
 }
 
+// The agent it is offered to now, or the one holding it: the live desktop's rule.
+export function holdsOrIsOffered(rec: InteractionRecord, agentId: string): boolean {
+  return rec.agentId === agentId || rec.offeredTo === agentId;
+}
+
+// Who reads an interaction (its whole timeline, photos and recordings): the agent who holds it or is
+// offered it now; an agent who worked it before (`workedBy`: a transfer, a consult's completion) only
+// once it has ended, so the next agent's chat is not read over their shoulder while it goes on.
+export function mayRead(rec: InteractionRecord, agentId: string, workedBy: readonly string[]): boolean {
+  return holdsOrIsOffered(rec, agentId) || (rec.state === 'ended' && workedBy.includes(agentId));
+}
+
 // The call up in this chat right now, if any (an earlier one may have failed or been released).
 export function liveLeg(rec: InteractionRecord): CallLeg | undefined {
   return rec.callLegs.find(isLive);

@@ -1,6 +1,6 @@
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
 import { forbidden, notFound } from './errors.ts';
-import type { InteractionRecord } from './interaction.ts';
+import { holdsOrIsOffered, mayRead, type InteractionRecord } from './interaction.ts';
 import type { InteractionStore } from './ports.ts';
 import type { EntryDraft, TimelineEntry } from './timeline.ts';
 import { TimelineWriter, type TimelineWriterDeps } from './timeline-writer.ts';
@@ -66,14 +66,14 @@ export class Interactions {
     return this.#open.get(interactionId) ?? (await this.#store.getInteraction(interactionId));
   }
 
-  // An agent reads what it holds or is offered now, and whatever it worked before (its history: the
-  // whole timeline, photos and recordings). An offer that returned unanswered leaves no access.
+  // The interaction as its reader sees it (interaction.ts mayRead: what it holds or is offered now,
+  // and what it worked before once that has ended). An offer that returned unanswered leaves no access.
   // With every agent who worked it, in order.
   async readableBy(agentId: string, interactionId: string): Promise<{ interaction: InteractionRecord; agentIds: string[] }> {
     const rec = await this.find(interactionId);
     if (!rec) throw notFound('interaction_not_found', 'No such interaction.');
     const agentIds = await this.workedBy(interactionId);
-    if (!holdsOrIsOffered(rec, agentId) && !agentIds.includes(agentId)) throw notYours();
+    if (!mayRead(rec, agentId, agentIds)) throw agentIds.includes(agentId) ? withAnotherAgent() : notYours();
     return { interaction: rec, agentIds };
   }
 
@@ -115,5 +115,5 @@ export class Interactions {
   }
 }
 
-const holdsOrIsOffered = (rec: InteractionRecord, agentId: string) => rec.agentId === agentId || rec.offeredTo === agentId;
 const notYours = () => forbidden('not_your_interaction', 'This interaction was not offered to you.');
+const withAnotherAgent = () => forbidden('with_another_agent', 'This interaction is now with another agent: it is in your History once it has ended.');

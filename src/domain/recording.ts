@@ -1,5 +1,5 @@
 import { watchesTheFloor, type Agent } from './directory.ts';
-import type { InteractionRecord } from './interaction.ts';
+import { mayRead, type InteractionRecord } from './interaction.ts';
 import { nextState, type StateTable } from './state-table.ts';
 
 // The recording of one call leg, made by the telephony from the customer's answer to the release.
@@ -64,9 +64,11 @@ export function recordingStored(recording: CallRecording, file: Pick<RecordingFi
 
 // Who may hear a call: the agents who handled the interaction or one of its calls, supervisors and
 // admins. Never the customer (no customer token opens a recording).
-// `workedBy`: every agent who worked the interaction (its history's rule: they read all of it).
+// `workedBy`: every agent who worked the interaction (the interaction's rule, mayRead: while it is live
+// with another agent, they do not).
 export function mayHearRecording(rec: InteractionRecord, listener: Pick<Agent, 'id' | 'role' | 'disabled'>, workedBy: readonly string[] = []): boolean {
   if (listener.disabled) return false;
   if (watchesTheFloor(listener)) return true;
-  return rec.agentId === listener.id || workedBy.includes(listener.id) || rec.callLegs.some((leg) => leg.agentId === listener.id);
+  // An agent who placed one of its calls is one who worked it (a transferred call keeps its placer).
+  return mayRead(rec, listener.id, [...workedBy, ...rec.callLegs.map((leg) => leg.agentId)]);
 }

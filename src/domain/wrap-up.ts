@@ -1,6 +1,7 @@
 import type { Service } from './directory.ts';
 import { linesOf } from './canned-responses.ts';
 import { conflict, invalid } from './errors.ts';
+import type { InteractionRecord } from './interaction.ts';
 
 // The rules of wrap-up (after-call work): what a service sets, and what a Done may record.
 
@@ -24,6 +25,12 @@ export function wrapUpSettings(service: Service | undefined): WrapUpSettings {
     wrapUpSeconds: service?.wrapUpSeconds ?? DEFAULT_WRAP_UP_SECONDS,
     afterWrapUp: service?.afterWrapUp ?? 'ready',
   };
+}
+
+// Who owes an ended interaction's wrap-up: the agent who had it when it ended (after a transfer, the
+// last one), if it was ever accepted. Only they get the form; everyone else reads what was recorded.
+export function wrapUpHolder(rec: InteractionRecord): string | null {
+  return rec.state === 'ended' && rec.acceptedAt !== null ? rec.agentId : null;
 }
 
 export interface WrapUpForm {

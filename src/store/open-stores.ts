@@ -33,6 +33,9 @@ export interface Stores {
   recordings: RecordingStore;
   // Wrap-ups and ratings (closure-ports.ts).
   closures: ClosureStore;
+  // After a rolling upgrade: the agents' rows nodes on older code did not write (sql.ts
+  // catchUpAgentsStatements); run by the leader as it takes over.
+  catchUpHistory(): Promise<{ added: number; ended: number }>;
   // For /healthz's `database`.
   health(): Promise<DatabaseHealth & { engine: StoreEngine }>;
   // Waits for every write asked for, then closes.
@@ -56,9 +59,11 @@ export async function openStores(settings: StoreSettings, onFailure: (err: unkno
 
 async function openPostgresStores(url: string, onFailure: (err: unknown) => void): Promise<Stores> {
   const database = await openPostgres(url, onFailure);
+  const store = new PgInteractionStore(database);
   return {
     engine: 'postgresql',
-    store: new PgInteractionStore(database),
+    store,
+    catchUpHistory: () => store.catchUpAgents(),
     directory: new PgDirectory(database),
     smsStore: new PgSmsStore(database),
     sipCredentials: new PgSipCredentials(database),
@@ -77,9 +82,11 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
   await attachments.init();
   const recordingFiles = new FileAttachmentStore(join(dataDir, 'recordings'));
   await recordingFiles.init();
+  const store = new SqliteInteractionStore(db, batcher);
   return {
     engine: 'sqlite',
-    store: new SqliteInteractionStore(db, batcher),
+    store,
+    catchUpHistory: () => store.catchUpAgents(),
     directory: new SqliteDirectory(db, batcher),
     smsStore: new SqliteSmsStore(db, batcher),
     sipCredentials: new SqliteSipCredentials(db, batcher),

@@ -72,3 +72,39 @@ export function agentsByInteraction(rows: readonly Record<string, unknown>[], id
   for (const row of rows) out.get(String(row.interaction_id))?.push(String(row.agent_id));
   return out;
 }
+
+// The catch-up of interaction_agents after a rolling upgrade: nodes still on the code before it (which
+// wrote interactions only) left chats they accepted or transferred without their agents' rows, and
+// chats they ended with ended_at NULL there, so missing from History. Run by the leader when it takes
+// over (the old leader is gone by then); idempotent, and safe to run twice at once (inserts skip the
+// rows there, the update only fills NULLs). Only the interactions an old node may have touched are
+// read, each through an index: the open ones (interactions_open), and those ended in the week after
+// the migration that made the table was applied, from an hour before it for the nodes' clocks
+// (interactions_ended); before that the migration itself filled the table. A week bounds what every
+// later start reads; an upgrade that leaves older nodes running longer is not one this catches up.
+// `json(field)`: the engine's read of a timeline data field.
+export function catchUpAgentsStatements(migration: string, json: (field: string) => string): string[] {
+  const applied = `(SELECT applied_at FROM schema_migrations WHERE version = '${migration}')`;
+  const since = `ended_at BETWEEN ${applied} - 3600000 AND ${applied} + 604800000`;
+  const touched = `SELECT id FROM interactions WHERE state <> 'ended' UNION ALL SELECT id FROM interactions WHERE ${since}`;
+  const ended = `(SELECT ended_at FROM interactions i WHERE i.id = interaction_agents.interaction_id)`;
+  return [
+    // What the timeline tells (each accept, each transfer accepted or consult completed), as the migration did.
+    `INSERT INTO interaction_agents (interaction_id, agent_id, from_seq)
+      SELECT interaction_id, worker, MIN(seq) FROM (
+        SELECT interaction_id, seq, CASE kind WHEN 'accepted' THEN agent_id ELSE ${json('toAgentId')} END AS worker FROM timeline
+        WHERE interaction_id IN (${touched}) AND (kind = 'accepted' OR (kind = 'handoff' AND ${json('step')} IN ('accepted', 'completed')))
+      ) AS steps WHERE worker IS NOT NULL
+      GROUP BY interaction_id, worker
+      ON CONFLICT (interaction_id, agent_id) DO NOTHING`,
+    // And who holds it now (or held it last).
+    `INSERT INTO interaction_agents (interaction_id, agent_id, from_seq)
+      SELECT id, agent_id, last_seq FROM interactions WHERE id IN (${touched}) AND agent_id IS NOT NULL
+      ON CONFLICT (interaction_id, agent_id) DO NOTHING`,
+    `UPDATE interaction_agents SET ended_at = ${ended}
+      WHERE ended_at IS NULL AND interaction_id IN (SELECT id FROM interactions WHERE ${since})`,
+  ];
+}
+
+// The rows each of those statements changed, as the store answers them.
+export const caughtUp = ([fromTimeline = 0, fromHolder = 0, ended = 0]: readonly number[]) => ({ added: fromTimeline + fromHolder, ended });

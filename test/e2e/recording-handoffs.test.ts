@@ -117,12 +117,14 @@ t.test('a recorded call with a consult: the customer on hold (music) while the a
   await two.waitForTimeout(2000);
   await newAgentReleases(t, pages);
 
-  // The consult's steps read as what they are on the desktop, in History and on Monitor.
+  // The consult's steps read as what they are on the desktop, in History and on Monitor. History as
+  // Agent Two, who has the chat now (Agent One reads it there once it has ended), in its own session.
   const chatPath = (await two.getByRole('link', { name: 'Carla Customer' }).getAttribute('href'))!;
   const admin = await login(server, 'agent1');
+  const historyOfTwo = await two.evaluate(async (path) => (await fetch(path)).text(), chatPath.replace('/desktop/interactions/', '/desktop/history/'));
   for (const [where, html] of [
     ["Agent Two's desktop", await twoPanel.innerHTML()],
-    ["Agent One's History", await (await agentGet(admin, chatPath.replace('/desktop/interactions/', '/desktop/history/'))).text()],
+    ["Agent Two's History", historyOfTwo],
     ['Monitor', await (await agentGet(admin, chatPath.replace('/desktop/interactions/', '/supervisor/interactions/'))).text()],
   ]) {
     t.match(html, /Calling Agent Two to consult: the customer is on hold/, `${where}: the consult's ring`);

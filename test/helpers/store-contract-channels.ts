@@ -5,7 +5,7 @@ import type { SmsDelivery, StoredPart } from '../../src/domain/sms-ports.ts';
 import type { OpenedStore } from './store-contract.ts';
 import { record } from './store-contract.ts';
 
-export type Fresh = (t: Test) => Promise<OpenedStore & { reopen(): Promise<OpenedStore> }>;
+export type Fresh = (t: Test) => Promise<OpenedStore & { reopen(): Promise<OpenedStore>; sql(statement: string): Promise<void> }>;
 
 const T0 = 1_700_000_000_000;
 

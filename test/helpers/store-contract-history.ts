@@ -40,4 +40,33 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     await check(db);
     await check(await db.reopen());
   });
+
+  t.test('history catches up with chats handled by nodes on older code (a rolling upgrade), safely run twice at once', async (t) => {
+    const db = await fresh(t);
+    const { store } = db;
+    // Recent times: the catch-up reads what ended since its table was made (the migration, just now).
+    const now = Date.now();
+    const history = async (agentId: string) => (await store.listHistory(agentId, 10)).map((r) => r.id);
+    // chat-a: accepted on a new node; then an older node took agent2's accept of its transfer and its
+    // end, writing the timeline and the interaction's row only.
+    await store.appendEntry(entry('chat-a', 1, { kind: 'accepted', author: 'agent', agentId: 'agent1', text: null }), record('chat-a', { state: 'active', agentId: 'agent1', acceptedAt: now - 9000, lastSeq: 1 }));
+    await store.appendEntry(entry('chat-a', 2, { kind: 'handoff', author: 'agent', agentId: 'agent2', text: null, data: { step: 'accepted', toAgentId: 'agent2' } }));
+    await db.sql(`UPDATE interactions SET agent_id = 'agent2', state = 'ended', ended_at = ${now - 2000}, ended_by = 'agent', last_seq = 2 WHERE id = 'chat-a'`);
+    // chat-b: accepted and ended on an older node: no agent's row at all.
+    await store.saveInteraction(record('chat-b', { state: 'ended', agentId: 'agent1', acceptedAt: now - 8000, endedAt: now - 1000, endedBy: 'customer', lastSeq: 1 }));
+    await db.sql(`DELETE FROM interaction_agents WHERE interaction_id = 'chat-b'`);
+    // chat-c: still open, accepted on an older node.
+    await store.saveInteraction(record('chat-c', { state: 'active', agentId: 'agent2', acceptedAt: now - 7000, lastSeq: 1 }));
+    await db.sql(`DELETE FROM interaction_agents WHERE interaction_id = 'chat-c'`);
+    t.same([await history('agent1'), await history('agent2')], [[], []], 'before: missing from both histories');
+
+    const runs = await Promise.all([db.catchUpHistory(), db.catchUpHistory()]);
+    t.ok(runs.every((r) => r.added >= 0 && r.ended >= 0), 'two runs at once both succeed');
+    t.same(await history('agent1'), ['chat-b', 'chat-a'], "agent1's history has both, latest ended first");
+    t.same(await history('agent2'), ['chat-a'], 'agent2, who took the transfer on the older node, has it');
+    const agents = await store.listAgentsOf(['chat-a', 'chat-b', 'chat-c']);
+    t.same([...agents.entries()], [['chat-a', ['agent1', 'agent2']], ['chat-b', ['agent1']], ['chat-c', ['agent2']]], 'each once, in the order they got it');
+    t.same(await db.catchUpHistory(), { added: 0, ended: 0 }, 'once caught up, another run changes nothing');
+    t.same(await (await db.reopen()).store.listHistory('agent2', 10).then((rs) => rs.map((r) => r.id)), ['chat-a'], 'kept across a reopen');
+  });
 }

@@ -11,11 +11,12 @@ import { closureContracts } from './store-contract-closure.ts';
 import { historyContracts } from './store-contract-history.ts';
 import { recordingContracts } from './store-contract-recordings.ts';
 
-export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'recordings' | 'closures' | 'close'>;
+export type OpenedStore = Pick<Stores, 'store' | 'directory' | 'smsStore' | 'sipCredentials' | 'attachments' | 'recordings' | 'closures' | 'catchUpHistory' | 'close'>;
 
 // `newDatabase` makes an empty database (a file, a schema) for one test and returns how to open a
-// store on it; opening it again after a close reads the same database.
-export type NewDatabase = (t: Test) => Promise<() => Promise<OpenedStore>>;
+// store on it; opening it again after a close reads the same database. `sql` runs a statement on it
+// on a connection of its own, as another node (one on older code) would.
+export type NewDatabase = (t: Test) => Promise<(() => Promise<OpenedStore>) & { sql(statement: string): Promise<void> }>;
 
 const T0 = 1_700_000_000_000;
 
@@ -44,13 +45,14 @@ const ids = (entries: TimelineEntry[]) => entries.map((e) => e.id);
 
 export function storeContract(t: Test, name: string, newDatabase: NewDatabase): Promise<unknown> {
   // Opens a store on a new database with the service the records refer to; closed after the test.
-  async function fresh(t: Test): Promise<OpenedStore & { reopen(): Promise<OpenedStore> }> {
+  async function fresh(t: Test): Promise<OpenedStore & { reopen(): Promise<OpenedStore>; sql(statement: string): Promise<void> }> {
     const open = await newDatabase(t);
     let current = await open();
     t.teardown(() => current.close());
     await current.directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
     return {
       ...current,
+      sql: open.sql,
       async reopen() {
         await current.close();
         current = await open();

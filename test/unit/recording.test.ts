@@ -56,12 +56,15 @@ t.test('an ended recording knows its duration (paused parts included) and why it
 });
 
 t.test('who may hear a recording: the agents of the interaction, supervisors and admins; nobody disabled', async (t) => {
-  const rec = interactionRecord({ agentId: 'alice', callLegs: [{ agentId: 'bob' } as CallLeg] });
+  const rec = interactionRecord({ state: 'ended', agentId: 'alice', callLegs: [{ agentId: 'bob' } as CallLeg] });
   const who = (id: string, role: 'agent' | 'supervisor' | 'admin', disabled = false) => mayHearRecording(rec, { id, role, disabled });
   t.same([who('alice', 'agent'), who('bob', 'agent'), who('carol', 'agent'), who('sue', 'supervisor'), who('ada', 'admin'), who('sue', 'supervisor', true)], [true, true, false, true, true, false]);
-  const transferred = interactionRecord({ agentId: 'dave', callLegs: [{ agentId: 'dave' } as CallLeg] });
+  const transferred = interactionRecord({ state: 'ended', agentId: 'dave', callLegs: [{ agentId: 'dave' } as CallLeg] });
   const heard = (id: string) => mayHearRecording(transferred, { id, role: 'agent', disabled: false }, ['alice', 'dave']);
-  t.same([heard('alice'), heard('dave'), heard('carol')], [true, true, false], 'an agent who worked it before a transfer hears its calls; one who never did, not');
+  t.same([heard('alice'), heard('dave'), heard('carol')], [true, true, false], 'an agent who worked it before a transfer hears its calls once it ended; one who never did, not');
+  const live = interactionRecord({ state: 'active', agentId: 'dave', callLegs: [{ agentId: 'alice' } as CallLeg] });
+  const now = (id: string) => mayHearRecording(live, { id, role: 'agent', disabled: false }, ['alice', 'dave']);
+  t.same([now('alice'), now('dave')], [false, true], 'while it is live with the next agent, the one before (who placed the call) does not');
 });
 
 async function recordedScene(recordCalls = true) {

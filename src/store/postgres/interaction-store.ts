@@ -4,13 +4,14 @@ import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
 import { clientIdTaken, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
-import { AGENTS_OF_SQL, agentsByInteraction, HISTORY_SQL, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
+import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
 import { StatementBatcher } from './statement-batcher.ts';
 import type { Query } from './transaction.ts';
 
 const SQL = writeStatements(pgPlaceholder);
+const CATCH_UP = catchUpAgentsStatements('005_interaction_agents.sql', (field) => `data->>'${field}'`);
 // The client id's conflict inserts nothing and so returns no row; a repeated seq is an error.
 const INSERT_ENTRY = `${SQL.insertEntry} RETURNING seq`;
 
@@ -144,6 +145,15 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
 
   listMilestonesSince(since: number): Promise<Milestones[]> {
     return this.all(MILESTONES_SQL(pgPlaceholder), toMilestones, since, since);
+  }
+
+  // sql.ts catchUpAgentsStatements: the agents' rows added, and the rows given their end.
+  catchUpAgents(): Promise<{ added: number; ended: number }> {
+    return this.writes.write(async (query) => {
+      const counts: number[] = [];
+      for (const sql of CATCH_UP) counts.push((await query(sql)).rowCount ?? 0);
+      return caughtUp(counts);
+    });
   }
 
   async countByState(): Promise<Record<InteractionState, number>> {

@@ -5,11 +5,12 @@ import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
 import { clientIdTaken, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
-import { AGENTS_OF_SQL, agentsByInteraction, HISTORY_SQL, saveInteractionStatements, sqlitePlaceholder, writeStatements } from '../sql.ts';
+import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, saveInteractionStatements, sqlitePlaceholder, writeStatements } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
 const SQL = writeStatements(sqlitePlaceholder);
+const CATCH_UP = catchUpAgentsStatements('014_interaction_agents.sql', (field) => `json_extract(data, '$.${field}')`);
 
 export class SqliteInteractionStore extends SqliteStore implements InteractionStore {
   readonly #byClientId: StatementSync;
@@ -76,6 +77,11 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
 
   async listMilestonesSince(since: number): Promise<Milestones[]> {
     return this.db.prepare(MILESTONES_SQL(sqlitePlaceholder)).all(since, since).map(toMilestones);
+  }
+
+  // sql.ts catchUpAgentsStatements: the agents' rows added, and the rows given their end.
+  async catchUpAgents(): Promise<{ added: number; ended: number }> {
+    return caughtUp(await this.batcher.writeCounting(CATCH_UP.map((sql) => [sql, []])));
   }
 
   async countByState(): Promise<Record<InteractionState, number>> {

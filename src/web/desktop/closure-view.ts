@@ -2,15 +2,19 @@ import type { Closure } from '../../domain/closure.ts';
 import type { Service } from '../../domain/directory.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
+import { wrapUpHolder } from '../../domain/wrap-up.ts';
 
-// The wrap-up area of an ended interaction the agent handled: the form (Disposition, Notes, Done)
-// until Done, then what was recorded. Null where there is no wrap-up (not ended, never accepted).
-export async function wrapUpView(rec: InteractionRecord, closure: Closure, service: Service) {
-  if (rec.state !== 'ended' || rec.agentId === null || rec.acceptedAt === null) return null;
+// The wrap-up area of an ended interaction: to the agent who owes it, the form (Disposition, Notes,
+// Done) until Done; to others (an agent before a transfer), who owes it; then, to all, what was
+// recorded. Null where there is no wrap-up (not ended, never accepted).
+export async function wrapUpView(rec: InteractionRecord, viewer: string | null, closure: Closure, service: Service, agentName: (id: string) => Promise<string>) {
+  const holder = wrapUpHolder(rec);
+  if (holder === null) return null;
   const done = await closure.wrapUpOf(rec.id);
   return {
     codes: service.dispositionCodes ?? [],
     done: done ? { disposition: done.disposition ?? '—', notes: done.notes } : null,
+    owedBy: done || holder === viewer ? null : await agentName(holder),
   };
 }
 

@@ -83,7 +83,7 @@ export class DesktopPresenter {
       customerName: rec.customer.name,
       phone: rec.customer.phone,
       serviceName: await this.serviceName(rec.serviceId),
-      wrapUp: rec.state === 'ended' ? await wrapUpView(rec, this.#closure, await this.#center.requireService(rec.serviceId)) : null,
+      wrapUp: rec.state === 'ended' ? await wrapUpView(rec, viewer, this.#closure, await this.#center.requireService(rec.serviceId), (id) => this.agentName(id)) : null,
       context: rec.context,
       tileUrl: this.#tileUrl,
       maxText: LIMITS.textMaxChars,

@@ -92,7 +92,8 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
 
   router.get('/desktop/history/:id', async (req, res) => {
     const { interaction: rec, agentIds } = await center.interactionToRead(agentOf(req), String(req.params.id));
-    const panel = await presenter.panel(rec, { allKinds: true });
+    // Seen by this agent: the wrap-up form only if it owes it.
+    const panel = await presenter.panel(rec, { allKinds: true, viewer: agentOf(req) });
     res.type('html').send(
       presenter.render('desktop/timeline', {
         csrf: req.agentSession!.csrfToken,
