@@ -2,8 +2,8 @@ import type { AgentState } from './agent-presence.ts';
 import type { Directory, Clock, Timers } from './ports.ts';
 import type { DomainEvents } from './events.ts';
 import { invalid } from './errors.ts';
-import { assertHandoffMay, transferTargetRefusal, type HandoffAction, type MediaCapabilities } from './guards.ts';
-import { applyHandoffEvent, HANDOFF_NOTE_MAX, HANDOFF_START, type Handoff, type HandoffEvent, type HandoffKind, type HandoffTarget } from './handoff.ts';
+import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type HandoffAction, type MediaCapabilities } from './guards.ts';
+import { applyHandoffEvent, isInProgress, HANDOFF_NOTE_MAX, HANDOFF_START, type Handoff, type HandoffEvent, type HandoffKind, type HandoffTarget } from './handoff.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import { chooseAgent } from './routing.ts';
@@ -101,7 +101,9 @@ export class HandoffSteps {
   }
 
   // The handoff ends without the target (cancelled, returned): the interaction stays with the first agent.
+  // Nothing when it was settled already (two ends racing: a Cancel and the ring timing out).
   async endWithout(rec: InteractionRecord, event: HandoffEvent, step: Step, by: string | null, extra: Record<string, unknown> = {}): Promise<void> {
+    if (!isInProgress(rec.handoff) && !transferOfferedTo(rec)) return;
     const handoff = this.settle(rec, event);
     const written = this.record(rec, handoff, step, by ? 'agent' : 'system', by, extra);
     if (rec.state !== 'ended') {
