@@ -8,6 +8,7 @@ import type { Interactions } from './interactions.ts';
 // What the consult needs of the call (MultimediaDesk).
 export interface ConsultMedia {
   startConsult(rec: InteractionRecord, target: { agentId: string; name: string }, events: ConsultCallEvents): Promise<void>;
+  canRing(agentId: string): Promise<boolean>;
   consultAnswered(rec: InteractionRecord): Promise<void>;
   completeConsult(rec: InteractionRecord): Promise<void>;
   endConsult(rec: InteractionRecord, opts: { hangUp: boolean }): Promise<void>;
@@ -36,7 +37,7 @@ export class ConsultDesk {
   }
 
   async consult(agentId: string, interactionId: string, form: TransferForm): Promise<InteractionRecord> {
-    const { rec, handoff } = await this.#steps.begin('consult', agentId, interactionId, form);
+    const { rec, handoff } = await this.#steps.begin('consult', agentId, interactionId, form, (target) => this.phoneFor(target));
     // The call's consult is known at once (the customer's hold with it); the step is written meanwhile.
     const target = { agentId: handoff.toAgentId, name: handoff.toName ?? handoff.toAgentId };
     const calling = this.#media.startConsult(rec, target, this.callEvents(rec.id)).then(
@@ -92,6 +93,13 @@ export class ConsultDesk {
   callGone(rec: InteractionRecord): void {
     if (rec.handoff?.kind !== 'consult' || !isInProgress(rec.handoff) || liveLeg(rec)) return;
     void this.whileConsulting(rec.id, (r) => this.#steps.endWithout(r, 'cancel', 'cancelled', null, { reason: 'call_ended' }));
+  }
+
+  // A target with no phone registered is refused before anything is written (the telephony may not be
+  // able to tell: then the call itself says).
+  private async phoneFor(target: { agentId: string; name: string }): Promise<void> {
+    const ringable = await this.#media.canRing(target.agentId).catch(() => true);
+    if (!ringable) throw unavailable('consult_call_failed', `${target.name}'s phone could not be called (no softphone or desk phone registered): the customer is still with you.`);
   }
 
   // A consult does not survive a restart: the customer goes back to the first agent (the leg is off

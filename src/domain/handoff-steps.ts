@@ -32,6 +32,8 @@ export interface TransferForm {
   note?: unknown;
 }
 
+export type TargetCheck = (target: { agentId: string; name: string }) => Promise<void>;
+
 export type Step = 'offered' | 'accepted' | 'returned' | 'cancelled' | 'consulted' | 'completed';
 
 // The steps every handoff shares, transfer (handoff-desk.ts) or consult (consult-desk.ts): it starts
@@ -46,13 +48,18 @@ export class HandoffSteps {
     this.#d = deps;
   }
 
-  // Checks the agent may start it and the target may take it; then the target is offered it.
-  async begin(kind: HandoffKind, agentId: string, interactionId: string, form: TransferForm): Promise<{ rec: InteractionRecord; handoff: Handoff }> {
+  // Checks the agent may start it and the target may take it (`check`: what else the target needs,
+  // asked before anything changes); then the target is offered it.
+  async begin(kind: HandoffKind, agentId: string, interactionId: string, form: TransferForm, check?: TargetCheck): Promise<{ rec: InteractionRecord; handoff: Handoff }> {
     this.agentMay(kind, agentId, interactionId);
     const target = parseTarget(form.to);
     const note = parseNote(form.note);
     const service = target.kind === 'service' ? await this.#d.directory.getService(target.serviceId) : undefined;
     const names = new Map((await this.#d.directory.listAgents()).map((a) => [a.id, a.displayName]));
+    const early = this.targetAgent(target, agentId);
+    if (check && early && !transferTargetRefusal({ fromAgentId: agentId, target, agent: early, service })) {
+      await check({ agentId: early.agentId, name: names.get(early.agentId) ?? early.agentId });
+    }
     // Checked again after the lookup: a second Transfer or Consult that arrived meanwhile is refused here.
     const rec = this.agentMay(kind, agentId, interactionId);
     const to = this.targetAgent(target, agentId);

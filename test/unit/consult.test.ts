@@ -342,3 +342,16 @@ t.test("Bob's ring timing out while Cancel transfer hangs up: one cancelled entr
   t.match(cancelled[0]?.data, { toAgentId: 'bob', toName: 'Bob' });
   t.same(leg.state, 'connected');
 });
+
+t.test('a Consult to an agent with no phone registered is refused before anything changes', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  telephony.noPhone.add('bob');
+  const refused = await expectDomainError(t, desk.consult('alice', id, { to: 'agent:bob' }), 'unavailable', 'consult_call_failed');
+  t.match(refused?.message, /^Bob's phone could not be called \(no softphone or desk phone registered\)/);
+  t.same([leg.state, leg.consult, rec.offeredTo, rec.handoff], ['connected', null, null, null], 'the customer was never put on hold');
+  t.equal(h.center.agentState('bob').pendingOffer, null);
+  t.notOk(telephony.calls.some((c) => c.startsWith('consult')), 'no phone rung');
+  t.same(await steps(h, id), [], 'nothing on the timeline');
+  await desk.consult('alice', id, { to: 'agent:carol' });
+  t.equal(rec.offeredTo, 'carol', 'another agent may be consulted');
+});

@@ -331,6 +331,10 @@ export class AriCallLegs implements Telephony {
     await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreNotFound);
   }
 
+  hasPhone(agentId: string): Promise<boolean> {
+    return this.#o.endpointStates.firstOnline(this.#o.ari(), this.#o.agentEndpoints(agentId)).then((found) => found !== undefined);
+  }
+
   // The agent's phone is whichever of their endpoints is registered: the browser softphone first.
   // (A supervisor's phone too.)
   async phoneOf(ari: Ari, agentId: string): Promise<string> {
