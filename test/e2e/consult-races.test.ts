@@ -4,12 +4,15 @@
 // and rings for a cold transfer until the customer hangs up (the ring ends at once, the chat stays). A
 // controller restart during a consult brings the customer back to Agent One, bridged again. A customer
 // who hangs up during a consult leaves the chat with Agent One and nothing of the calls in Asterisk.
+// The controller's link to ARI (through a link the test cuts) dropping briefly leaves a consult going;
+// Agent Two hanging up while it is down ends the consult once it is back.
 import t, { type Test } from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip, sipPhones } from '../helpers/baresip.ts';
 import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { startFlakyLink } from '../helpers/flaky-link.ts';
 import { callChannelRoles } from '../helpers/handoff-calls.ts';
 import { login } from '../helpers/fixtures.ts';
 import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
@@ -19,7 +22,9 @@ const NUMBER = '+15551230043';
 
 t.test('a consult rejected, a customer hanging up during a transfer ring, a restart during a consult', async (t) => {
   const { asterisk, env, ari } = await withAsterisk(t);
-  const serverEnv = { ...env, OFFER_TIMEOUT_S: '120' };
+  const ariLink = await startFlakyLink(Number(new URL(asterisk.ariUrl).port));
+  t.teardown(() => ariLink.close());
+  const serverEnv = { ...env, ARI_URL: ariLink.url, OFFER_TIMEOUT_S: '120' };
   const started: { server: TestServer } = { server: await startServer({ env: serverEnv }) };
   const dataDir = started.server.dataDir;
   t.teardown(async () => {
@@ -58,6 +63,18 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     await sipPhoneMediaFlows(t, customer, 'the customer, back with Agent One');
   };
 
+  let twoDesk: Baresip | undefined;
+  const ariState = async () => ((await (await fetch(`${started.server.url}/healthz`)).json()) as { ari: { state: string } }).ari.state;
+  // The controller's event stream drops (Asterisk keeps its calls); `meanwhile` happens while it is
+  // down; then the link is back and the controller has reconciled.
+  const streamDrops = async (meanwhile: () => Promise<unknown> = async () => undefined) => {
+    ariLink.cut();
+    await eventually('ARI down', async () => ((await ariState()) !== 'up' ? true : undefined), 15_000);
+    await meanwhile();
+    ariLink.restore();
+    await eventually('ARI up again', async () => ((await ariState()) === 'up' ? true : undefined), 30_000);
+  };
+
   await t.test("Agent Two's phone rejects the consult: the customer is back with Agent One, the timeline says why", async (t) => {
     const mark = ringing.events.length;
     const consulted = await agentPost(one, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' });
@@ -94,7 +111,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
 
   await t.test('the controller restarts during a consult: the customer is back with Agent One', async (t) => {
     await ringing.stop();
-    await phone('agent2-desk', agent2Password); // this one answers
+    twoDesk = await phone('agent2-desk', agent2Password); // this one answers
     const call = await agentPost(one, `/desktop/interactions/${chat.id}/call`);
     t.equal(call.status, 200);
     await shows(() => one, 'call-connected', 20_000);
@@ -122,5 +139,30 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two is free of it');
     await eventually('nothing left in Asterisk', async () => ((await callChannelRoles(ari)).length === 0 && (await legBridge()).length === 0 ? true : undefined), 5000);
     t.pass("neither agent's phone nor the customer's is left in a call, and no bridge");
+  });
+
+  await t.test("the event stream drops during a consult: the consult goes on; Agent Two hanging up while it is down ends it", async (t) => {
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/call`)).status, 200);
+    await shows(() => one, 'call-connected', 20_000);
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' })).status, 200);
+    await shows(() => one, 'Talking with Agent Two: the customer is on hold.');
+    const consultBridge = async () => (await legBridge()).find((b) => b.id.endsWith('-consult'));
+    const cancelledBefore = (await panel(one)).split('Consult with Agent Two cancelled').length;
+    await streamDrops();
+    t.equal((await consultBridge())?.channels.length, 2, "Agent Two's phone was not hung up as a stray: the agents still talk");
+    t.equal((await callChannelRoles(ari)).length, 3, "the customer's phone and both agents'");
+    const html = await panel(one);
+    t.match(html, /Talking with Agent Two: the customer is on hold\./, 'the consult goes on');
+    t.equal(html.split('Consult with Agent Two cancelled').length, cancelledBefore, 'nothing on the timeline blames Agent Two');
+    await sipPhoneMediaFlows(t, twoDesk!, "Agent Two's phone, still talking with Agent One");
+
+    await streamDrops(async () => {
+      await twoDesk!.hangupAll();
+      await eventually("Agent Two's phone gone from Asterisk", async () => ((await callChannelRoles(ari)).length === 2 ? true : undefined), 10_000);
+    });
+    await shows(() => one, 'Consult with Agent Two cancelled (the other agent hung up)');
+    t.pass('the consult ended once the controller was back, with the reason');
+    await backTogether(t);
+    t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two is free of it');
   });
 });

@@ -274,6 +274,11 @@ export class AriCallLegs implements Telephony {
     this.track(leg);
   }
 
+  // Used by reconciliation: the consulted phone of a leg it kept is no longer in Asterisk.
+  consultVanished(ari: Ari, leg: AriLeg, cause: string): void {
+    this.#consults.vanished(ari, leg, cause);
+  }
+
   forget(legId: string): void {
     this.#legs.remove(legId);
   }

@@ -121,6 +121,14 @@ export class AriConsults {
     await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
   }
 
+  // Reconciliation found the consulted phone gone (its end came while the event stream was down): it
+  // ends as if its end had been heard.
+  // (Through the reconnecting `ari`: the connection counts as up only once reconciliation is done.)
+  vanished(ari: Ari, leg: AriLeg, cause: string): void {
+    const consult = leg.consult;
+    if (consult) this.#c.fire(leg, () => this.gone(consult, cause, ari));
+  }
+
   // The agents talk in a bridge of their own (the first agent's phone left the leg's since the hold):
   // the customer, on hold in the leg's bridge, and its recording hear neither.
   private async answered(consult: AriConsult): Promise<void> {
@@ -134,11 +142,11 @@ export class AriConsults {
   }
 
   // The consulted phone did not answer, rejected, or hung up: the customer is back with the first agent.
-  private async gone(consult: AriConsult, cause: string): Promise<void> {
+  private async gone(consult: AriConsult, cause: string, ari: Ari = this.#c.ari()): Promise<void> {
     const { leg } = consult;
     if (leg.consult !== consult) return;
     this.drop(consult);
-    await this.rejoin(this.#c.ari(), leg, consult);
+    await this.rejoin(ari, leg, consult);
     consult.events.ended(consult.talking ? `the other agent hung up (${cause})` : `the other agent's phone did not answer (${cause})`);
   }
 
