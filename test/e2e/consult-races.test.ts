@@ -5,7 +5,8 @@
 // controller restart during a consult brings the customer back to Agent One, bridged again. A customer
 // who hangs up during a consult leaves the chat with Agent One and nothing of the calls in Asterisk.
 // The controller's link to ARI (through a link the test cuts) dropping briefly leaves a consult going;
-// Agent Two hanging up while it is down ends the consult once it is back.
+// Agent Two hanging up while it is down ends the consult once it is back. Agent One hanging up while a
+// cold transfer rings Agent Two leaves the customer on hold until Agent Two answers: the call is theirs.
 import t, { type Test } from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
@@ -36,7 +37,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
   const customerLogin = await ensureSimulatedPhone(pstn, NUMBER, 'sip');
   const phone = sipPhones(t, sipPort);
   const customer = await phone(customerLogin.username, customerLogin.password);
-  await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
+  const oneDesk = await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
   const agent2Password = await deskPasswordOf(started.server, 'agent2');
   // Agent Two's desk phone rings and waits for its user (no auto-answer).
   const ringing = await Baresip.start({ accounts: [{ user: 'agent2-desk', password: agent2Password, sipPort, autoAnswer: false }] });
@@ -164,5 +165,28 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     t.pass('the consult ended once the controller was back, with the reason');
     await backTogether(t);
     t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two is free of it');
+  });
+
+  await t.test("Agent One hangs up while a transfer rings Agent Two: the customer waits on hold, and the call is Agent Two's once answered", async (t) => {
+    await twoDesk!.stop();
+    const answering = await Baresip.start({ accounts: [{ user: 'agent2-desk', password: agent2Password, sipPort, autoAnswer: false }] });
+    t.teardown(() => answering.stop());
+    await answering.waitRegistered('agent2-desk');
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/transfer`, { to: 'agent:agent2' })).status, 200);
+    const accepting = agentPost(two, `/desktop/interactions/${chat.id}/accept-transfer`);
+    await answering.waitEvent((e) => e.type === 'CALL_INCOMING', 10_000);
+    await oneDesk.hangupAll();
+    await eventually("Agent One's phone gone from Asterisk", async () => ((await callChannelRoles(ari)).length === 2 ? true : undefined), 10_000);
+    await answering.command('accept');
+    const accepted = await accepting;
+    t.equal(accepted.status, 200, 'Accept completes');
+    await shows(() => two, 'call-connected', 15_000);
+    await eventually('the customer and Agent Two bridged', async () => {
+      const bridges = await legBridge();
+      return bridges.length === 1 && bridges[0]!.channels.length === 2 ? true : undefined;
+    }, 10_000);
+    t.equal((await callChannelRoles(ari)).length, 2, "the customer's phone and Agent Two's: the call was not torn down after the handover");
+    await sipPhoneMediaFlows(t, customer, 'the customer, with Agent Two');
+    await sipPhoneMediaFlows(t, answering, "Agent Two's phone");
   });
 });
