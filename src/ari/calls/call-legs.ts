@@ -211,7 +211,11 @@ export class AriCallLegs implements Telephony {
         if (!(failed instanceof CallEndedMeanwhile)) await this.bridgeCustomer(ari, leg).catch((err: unknown) => this.#o.onError(err, `call leg ${leg.legId}: back to the first agent`));
         throw failed;
       }
-      await this.handToPhone(ari, leg, channelId);
+      await this.handToPhone(ari, leg, channelId).catch(async (err: unknown) => {
+        // Answered but not joined to the customer (gone meanwhile): the new phone is not left up alone.
+        if (leg.agentChannelId !== channelId) await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+        throw err;
+      });
     });
   }
 
