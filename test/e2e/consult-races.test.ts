@@ -7,6 +7,8 @@
 // The controller's link to ARI (through a link the test cuts) dropping briefly leaves a consult going;
 // Agent Two hanging up while it is down ends the consult once it is back. Agent One hanging up while a
 // cold transfer rings Agent Two leaves the customer on hold until Agent Two answers: the call is theirs.
+// A consulted phone answered while the event stream is down (Asterisk hangs it up: no app listens)
+// ends the consult once it is back.
 import t, { type Test } from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
@@ -37,7 +39,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
   const customerLogin = await ensureSimulatedPhone(pstn, NUMBER, 'sip');
   const phone = sipPhones(t, sipPort);
   const customer = await phone(customerLogin.username, customerLogin.password);
-  const oneDesk = await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
+  let oneDesk = await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
   const agent2Password = await deskPasswordOf(started.server, 'agent2');
   // Agent Two's desk phone rings and waits for its user (no auto-answer).
   const ringing = await Baresip.start({ accounts: [{ user: 'agent2-desk', password: agent2Password, sipPort, autoAnswer: false }] });
@@ -65,6 +67,11 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
   };
 
   let twoDesk: Baresip | undefined;
+  // Phones started by a subtest for the ones after it (a subtest's teardown would end their calls).
+  const laterPhones: Baresip[] = [];
+  t.teardown(async () => {
+    for (const p of laterPhones) await p.stop();
+  });
   const ariState = async () => ((await (await fetch(`${started.server.url}/healthz`)).json()) as { ari: { state: string } }).ari.state;
   // The controller's event stream drops (Asterisk keeps its calls); `meanwhile` happens while it is
   // down; then the link is back and the controller has reconciled.
@@ -170,7 +177,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
   await t.test("Agent One hangs up while a transfer rings Agent Two: the customer waits on hold, and the call is Agent Two's once answered", async (t) => {
     await twoDesk!.stop();
     const answering = await Baresip.start({ accounts: [{ user: 'agent2-desk', password: agent2Password, sipPort, autoAnswer: false }] });
-    t.teardown(() => answering.stop());
+    laterPhones.push(answering);
     await answering.waitRegistered('agent2-desk');
     t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/transfer`, { to: 'agent:agent2' })).status, 200);
     const accepting = agentPost(two, `/desktop/interactions/${chat.id}/accept-transfer`);
@@ -188,5 +195,32 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     t.equal((await callChannelRoles(ari)).length, 2, "the customer's phone and Agent Two's: the call was not torn down after the handover");
     await sipPhoneMediaFlows(t, customer, 'the customer, with Agent Two');
     await sipPhoneMediaFlows(t, answering, "Agent Two's phone");
+  });
+
+  await t.test('a consulted phone answered while the event stream is down: the consult ends, the customer back with Agent Two', async (t) => {
+    // Agent Two has the call now; Agent One's desk phone waits for its user this time.
+    await oneDesk.stop();
+    oneDesk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(started.server, 'agent1'), sipPort, autoAnswer: false }] });
+    const oneRinging = oneDesk;
+    laterPhones.push(oneRinging);
+    await oneRinging.waitRegistered('agent1-desk');
+    await setPresence(one, 'ready');
+    const consulted = await agentPost(two, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent1' });
+    t.equal(consulted.status, 200, 'Agent Two consults Agent One');
+    await oneRinging.waitEvent((e) => e.type === 'CALL_INCOMING', 10_000);
+    // Asterisk hangs up a phone that answers into the Stasis app while no controller listens to it.
+    await streamDrops(async () => {
+      await oneRinging.command('accept');
+      await oneRinging.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000);
+    });
+    await shows(() => two, 'Consult with Agent One cancelled (');
+    t.pass('the consult ended once the controller was back, with the reason');
+    await eventually('the customer and Agent Two bridged again', async () => {
+      const bridges = await legBridge();
+      return bridges.length === 1 && bridges[0]!.channels.length === 2 ? true : undefined;
+    }, 10_000);
+    t.equal((await callChannelRoles(ari)).length, 2, "the customer's phone and Agent Two's, nothing else");
+    t.match(await panel(two), /call-connected/, 'the call goes on, off hold');
+    await sipPhoneMediaFlows(t, customer, 'the customer, back with Agent Two');
   });
 });
