@@ -87,6 +87,8 @@ export class HandoffDesk {
   // the phone with the first one: their consult ends with that call, not with their presence.
   onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.withdraw(event.interaction, 'cancel', 'cancelled', { reason: 'customer_ended' });
+    // A consult's call that ended, however Asterisk told it (or did not), ends the consult.
+    if (event.type === 'entry_appended' && event.entry.kind === 'call') this.#consults.callGone(event.interaction);
     if (event.type === 'presence_changed' && event.agent.presence !== 'ready') {
       const offered = this.#d.interactions.all().filter((rec) => transferOfferedTo(rec) === event.agent.agentId && !consultOf(rec));
       for (const rec of offered) this.withdraw(rec, 'time_out', 'returned', { reason: 'target_not_ready' });

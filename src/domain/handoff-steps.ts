@@ -2,8 +2,8 @@ import type { AgentState } from './agent-presence.ts';
 import type { Directory, Clock, Timers } from './ports.ts';
 import type { DomainEvents } from './events.ts';
 import { invalid } from './errors.ts';
-import { assertHandoffMay, transferTargetRefusal, type HandoffAction, type MediaCapabilities } from './guards.ts';
-import { applyHandoffEvent, HANDOFF_NOTE_MAX, HANDOFF_START, type Handoff, type HandoffEvent, type HandoffKind, type HandoffTarget } from './handoff.ts';
+import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type HandoffAction, type MediaCapabilities } from './guards.ts';
+import { applyHandoffEvent, isInProgress, HANDOFF_NOTE_MAX, HANDOFF_START, type Handoff, type HandoffEvent, type HandoffKind, type HandoffTarget } from './handoff.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import { chooseAgent } from './routing.ts';
@@ -32,6 +32,8 @@ export interface TransferForm {
   note?: unknown;
 }
 
+export type TargetCheck = (target: { agentId: string; name: string }) => Promise<void>;
+
 export type Step = 'offered' | 'accepted' | 'returned' | 'cancelled' | 'consulted' | 'completed';
 
 // The steps every handoff shares, transfer (handoff-desk.ts) or consult (consult-desk.ts): it starts
@@ -46,13 +48,18 @@ export class HandoffSteps {
     this.#d = deps;
   }
 
-  // Checks the agent may start it and the target may take it; then the target is offered it.
-  async begin(kind: HandoffKind, agentId: string, interactionId: string, form: TransferForm): Promise<{ rec: InteractionRecord; handoff: Handoff }> {
+  // Checks the agent may start it and the target may take it (`check`: what else the target needs,
+  // asked before anything changes); then the target is offered it.
+  async begin(kind: HandoffKind, agentId: string, interactionId: string, form: TransferForm, check?: TargetCheck): Promise<{ rec: InteractionRecord; handoff: Handoff }> {
     this.agentMay(kind, agentId, interactionId);
     const target = parseTarget(form.to);
     const note = parseNote(form.note);
     const service = target.kind === 'service' ? await this.#d.directory.getService(target.serviceId) : undefined;
     const names = new Map((await this.#d.directory.listAgents()).map((a) => [a.id, a.displayName]));
+    const early = this.targetAgent(target, agentId);
+    if (check && early && !transferTargetRefusal({ fromAgentId: agentId, target, agent: early, service })) {
+      await check({ agentId: early.agentId, name: names.get(early.agentId) ?? early.agentId });
+    }
     // Checked again after the lookup: a second Transfer or Consult that arrived meanwhile is refused here.
     const rec = this.agentMay(kind, agentId, interactionId);
     const to = this.targetAgent(target, agentId);
@@ -101,7 +108,9 @@ export class HandoffSteps {
   }
 
   // The handoff ends without the target (cancelled, returned): the interaction stays with the first agent.
+  // Nothing when it was settled already (two ends racing: a Cancel and the ring timing out).
   async endWithout(rec: InteractionRecord, event: HandoffEvent, step: Step, by: string | null, extra: Record<string, unknown> = {}): Promise<void> {
+    if (!isInProgress(rec.handoff) && !transferOfferedTo(rec)) return;
     const handoff = this.settle(rec, event);
     const written = this.record(rec, handoff, step, by ? 'agent' : 'system', by, extra);
     if (rec.state !== 'ended') {

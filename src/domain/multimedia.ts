@@ -151,6 +151,11 @@ export class MultimediaDesk implements InteractionMedia {
     await this.recordCall(rec, leg);
   }
 
+  // False only when the telephony knows the agent has no phone to ring.
+  async canRing(agentId: string): Promise<boolean> {
+    return (await this.#telephony?.hasPhone(agentId)) ?? false;
+  }
+
   // Complete transfer: the consulted agent's phone keeps the call, the customer off hold with it.
   async completeConsult(rec: InteractionRecord): Promise<void> {
     const leg = liveLeg(rec)!;

@@ -116,6 +116,9 @@ export interface Telephony {
   completeConsult(legId: string): Promise<void>;
   // Cancel transfer: the target's phone is hung up, the first agent is bridged to the customer again.
   endConsult(legId: string): Promise<void>;
+  // Whether the agent has a phone that could ring now (registered), as far as the telephony knows
+  // without placing a call.
+  hasPhone(agentId: string): Promise<boolean>;
 }
 
 // The customer's call ended while it was being moved (a transfer's new phone was ringing).

@@ -4,12 +4,18 @@
 // and rings for a cold transfer until the customer hangs up (the ring ends at once, the chat stays). A
 // controller restart during a consult brings the customer back to Agent One, bridged again. A customer
 // who hangs up during a consult leaves the chat with Agent One and nothing of the calls in Asterisk.
+// The controller's link to ARI (through a link the test cuts) dropping briefly leaves a consult going;
+// Agent Two hanging up while it is down ends the consult once it is back. Agent One hanging up while a
+// cold transfer rings Agent Two leaves the customer on hold until Agent Two answers: the call is theirs.
+// A consulted phone answered while the event stream is down (Asterisk hangs it up: no app listens)
+// ends the consult once it is back.
 import t, { type Test } from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip, sipPhones } from '../helpers/baresip.ts';
 import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { startFlakyLink } from '../helpers/flaky-link.ts';
 import { callChannelRoles } from '../helpers/handoff-calls.ts';
 import { login } from '../helpers/fixtures.ts';
 import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
@@ -19,7 +25,9 @@ const NUMBER = '+15551230043';
 
 t.test('a consult rejected, a customer hanging up during a transfer ring, a restart during a consult', async (t) => {
   const { asterisk, env, ari } = await withAsterisk(t);
-  const serverEnv = { ...env, OFFER_TIMEOUT_S: '120' };
+  const ariLink = await startFlakyLink(Number(new URL(asterisk.ariUrl).port));
+  t.teardown(() => ariLink.close());
+  const serverEnv = { ...env, ARI_URL: ariLink.url, OFFER_TIMEOUT_S: '120' };
   const started: { server: TestServer } = { server: await startServer({ env: serverEnv }) };
   const dataDir = started.server.dataDir;
   t.teardown(async () => {
@@ -31,7 +39,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
   const customerLogin = await ensureSimulatedPhone(pstn, NUMBER, 'sip');
   const phone = sipPhones(t, sipPort);
   const customer = await phone(customerLogin.username, customerLogin.password);
-  await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
+  let oneDesk = await phone('agent1-desk', await deskPasswordOf(started.server, 'agent1'));
   const agent2Password = await deskPasswordOf(started.server, 'agent2');
   // Agent Two's desk phone rings and waits for its user (no auto-answer).
   const ringing = await Baresip.start({ accounts: [{ user: 'agent2-desk', password: agent2Password, sipPort, autoAnswer: false }] });
@@ -56,6 +64,23 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     }, 10_000);
     t.same(await callChannelRoles(ari), ['agent', 'customer'], "Agent One's phone and the customer's, nothing else");
     await sipPhoneMediaFlows(t, customer, 'the customer, back with Agent One');
+  };
+
+  let twoDesk: Baresip | undefined;
+  // Phones started by a subtest for the ones after it (a subtest's teardown would end their calls).
+  const laterPhones: Baresip[] = [];
+  t.teardown(async () => {
+    for (const p of laterPhones) await p.stop();
+  });
+  const ariState = async () => ((await (await fetch(`${started.server.url}/healthz`)).json()) as { ari: { state: string } }).ari.state;
+  // The controller's event stream drops (Asterisk keeps its calls); `meanwhile` happens while it is
+  // down; then the link is back and the controller has reconciled.
+  const streamDrops = async (meanwhile: () => Promise<unknown> = async () => undefined) => {
+    ariLink.cut();
+    await eventually('ARI down', async () => ((await ariState()) !== 'up' ? true : undefined), 15_000);
+    await meanwhile();
+    ariLink.restore();
+    await eventually('ARI up again', async () => ((await ariState()) === 'up' ? true : undefined), 30_000);
   };
 
   await t.test("Agent Two's phone rejects the consult: the customer is back with Agent One, the timeline says why", async (t) => {
@@ -94,7 +119,7 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
 
   await t.test('the controller restarts during a consult: the customer is back with Agent One', async (t) => {
     await ringing.stop();
-    await phone('agent2-desk', agent2Password); // this one answers
+    twoDesk = await phone('agent2-desk', agent2Password); // this one answers
     const call = await agentPost(one, `/desktop/interactions/${chat.id}/call`);
     t.equal(call.status, 200);
     await shows(() => one, 'call-connected', 20_000);
@@ -122,5 +147,80 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two is free of it');
     await eventually('nothing left in Asterisk', async () => ((await callChannelRoles(ari)).length === 0 && (await legBridge()).length === 0 ? true : undefined), 5000);
     t.pass("neither agent's phone nor the customer's is left in a call, and no bridge");
+  });
+
+  await t.test("the event stream drops during a consult: the consult goes on; Agent Two hanging up while it is down ends it", async (t) => {
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/call`)).status, 200);
+    await shows(() => one, 'call-connected', 20_000);
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' })).status, 200);
+    await shows(() => one, 'Talking with Agent Two: the customer is on hold.');
+    const consultBridge = async () => (await legBridge()).find((b) => b.id.endsWith('-consult'));
+    const cancelledBefore = (await panel(one)).split('Consult with Agent Two cancelled').length;
+    await streamDrops();
+    t.equal((await consultBridge())?.channels.length, 2, "Agent Two's phone was not hung up as a stray: the agents still talk");
+    t.equal((await callChannelRoles(ari)).length, 3, "the customer's phone and both agents'");
+    const html = await panel(one);
+    t.match(html, /Talking with Agent Two: the customer is on hold\./, 'the consult goes on');
+    t.equal(html.split('Consult with Agent Two cancelled').length, cancelledBefore, 'nothing on the timeline blames Agent Two');
+    await sipPhoneMediaFlows(t, twoDesk!, "Agent Two's phone, still talking with Agent One");
+
+    await streamDrops(async () => {
+      await twoDesk!.hangupAll();
+      await eventually("Agent Two's phone gone from Asterisk", async () => ((await callChannelRoles(ari)).length === 2 ? true : undefined), 10_000);
+    });
+    await shows(() => one, 'Consult with Agent Two cancelled (the other agent hung up)');
+    t.pass('the consult ended once the controller was back, with the reason');
+    await backTogether(t);
+    t.equal((await agentGet(two, `/desktop/interactions/${chat.id}`, { htmx: true })).status, 403, 'Agent Two is free of it');
+  });
+
+  await t.test("Agent One hangs up while a transfer rings Agent Two: the customer waits on hold, and the call is Agent Two's once answered", async (t) => {
+    await twoDesk!.stop();
+    const answering = await Baresip.start({ accounts: [{ user: 'agent2-desk', password: agent2Password, sipPort, autoAnswer: false }] });
+    laterPhones.push(answering);
+    await answering.waitRegistered('agent2-desk');
+    t.equal((await agentPost(one, `/desktop/interactions/${chat.id}/transfer`, { to: 'agent:agent2' })).status, 200);
+    const accepting = agentPost(two, `/desktop/interactions/${chat.id}/accept-transfer`);
+    await answering.waitEvent((e) => e.type === 'CALL_INCOMING', 10_000);
+    await oneDesk.hangupAll();
+    await eventually("Agent One's phone gone from Asterisk", async () => ((await callChannelRoles(ari)).length === 2 ? true : undefined), 10_000);
+    await answering.command('accept');
+    const accepted = await accepting;
+    t.equal(accepted.status, 200, 'Accept completes');
+    await shows(() => two, 'call-connected', 15_000);
+    await eventually('the customer and Agent Two bridged', async () => {
+      const bridges = await legBridge();
+      return bridges.length === 1 && bridges[0]!.channels.length === 2 ? true : undefined;
+    }, 10_000);
+    t.equal((await callChannelRoles(ari)).length, 2, "the customer's phone and Agent Two's: the call was not torn down after the handover");
+    await sipPhoneMediaFlows(t, customer, 'the customer, with Agent Two');
+    await sipPhoneMediaFlows(t, answering, "Agent Two's phone");
+  });
+
+  await t.test('a consulted phone answered while the event stream is down: the consult ends, the customer back with Agent Two', async (t) => {
+    // Agent Two has the call now; Agent One's desk phone waits for its user this time.
+    await oneDesk.stop();
+    oneDesk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(started.server, 'agent1'), sipPort, autoAnswer: false }] });
+    const oneRinging = oneDesk;
+    laterPhones.push(oneRinging);
+    await oneRinging.waitRegistered('agent1-desk');
+    await setPresence(one, 'ready');
+    const consulted = await agentPost(two, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent1' });
+    t.equal(consulted.status, 200, 'Agent Two consults Agent One');
+    await oneRinging.waitEvent((e) => e.type === 'CALL_INCOMING', 10_000);
+    // Asterisk hangs up a phone that answers into the Stasis app while no controller listens to it.
+    await streamDrops(async () => {
+      await oneRinging.command('accept');
+      await oneRinging.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000);
+    });
+    await shows(() => two, 'Consult with Agent One cancelled (');
+    t.pass('the consult ended once the controller was back, with the reason');
+    await eventually('the customer and Agent Two bridged again', async () => {
+      const bridges = await legBridge();
+      return bridges.length === 1 && bridges[0]!.channels.length === 2 ? true : undefined;
+    }, 10_000);
+    t.equal((await callChannelRoles(ari)).length, 2, "the customer's phone and Agent Two's, nothing else");
+    t.match(await panel(two), /call-connected/, 'the call goes on, off hold');
+    await sipPhoneMediaFlows(t, customer, 'the customer, back with Agent Two');
   });
 });

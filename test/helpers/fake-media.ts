@@ -43,6 +43,11 @@ export class FakeTelephony implements Telephony {
     this.#do(`end consult ${legId}`);
     this.consults.delete(legId);
   }
+  // Agents whose phone is not registered.
+  readonly noPhone = new Set<string>();
+  async hasPhone(agentId: string): Promise<boolean> {
+    return !this.noPhone.has(agentId);
+  }
 
   #do(call: string): void {
     this.calls.push(call);

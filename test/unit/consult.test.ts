@@ -252,3 +252,106 @@ t.test('two Consults at once: one rings, the other is refused, one step on the t
   t.equal(telephony.calls.filter((c) => c.startsWith('consult')).length, 1, 'one phone rings');
   t.equal((await steps(h, id)).length, 1, 'one consult on the timeline');
 });
+
+t.test('a Complete transfer that fails because Bob hung up meanwhile ends the consult: Alice keeps the customer, Bob is free', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  const bobsPhone = events(telephony, leg.id);
+  // As Asterisk does: Bob's phone goes while the call moves to it; the move fails and the consult ends.
+  telephony.completeConsult = async () => {
+    bobsPhone.ended('the other agent hung up');
+    throw new Error('Channel not found');
+  };
+  const refused = await expectDomainError(t, desk.complete('alice', id), 'unavailable', 'transfer_call_failed');
+  t.match(refused?.message, /the consult ended\.$/, 'the answer says the consult is over, not that it goes on');
+  t.same([rec.agentId, rec.offeredTo, rec.handoff, leg.state, leg.consult], ['alice', null, null, 'connected', null], 'Alice and the customer, off hold');
+  t.equal(h.center.agentState('bob').pendingOffer, null, 'Bob gets routed chats again');
+  t.notOk(sees(h, 'bob', id));
+  t.same((await steps(h, id)).map((s) => [s[0], s[4]]), [
+    ['consulted', null],
+    ['cancelled', 'target_hung_up'],
+  ]);
+});
+
+t.test('the call ending during a failed Complete transfer, told only by the call leg, settles the consult', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  telephony.completeConsult = async () => {
+    await h.desk.onCallEvent(id, leg.id, 'customer_hangup', 'customer hung up');
+    throw new Error('Bridge not found');
+  };
+  const refused = await expectDomainError(t, desk.complete('alice', id), 'unavailable', 'transfer_call_failed');
+  t.match(refused?.message, /the consult ended\.$/);
+  await settled();
+  t.same([rec.state, rec.agentId, rec.offeredTo, rec.handoff, leg.state], ['active', 'alice', null, null, 'released'], 'the chat stays with Alice, the call released');
+  t.equal(h.center.agentState('bob').pendingOffer, null, 'Bob is free of it');
+  t.same((await steps(h, id)).map((s) => [s[0], s[4]]), [
+    ['consulted', null],
+    ['cancelled', 'call_ended'],
+  ]);
+  await expectDomainError(t, desk.cancel('alice', id), 'conflict', 'no_transfer', 'nothing left to cancel');
+});
+
+t.test('a consult whose call is released without a word from the consult phone ends with it', async (t) => {
+  const { h, desk, rec, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  await h.desk.onCallEvent(id, leg.id, 'customer_hangup', 'customer hung up');
+  await settled();
+  t.same([rec.offeredTo, rec.handoff, h.center.agentState('bob').pendingOffer], [null, null, null]);
+  t.same((await steps(h, id)).at(-1)?.[0], 'cancelled');
+});
+
+t.test('Cancel transfer clicked twice: one cancel, one timeline entry, the second refused with its reason', async (t) => {
+  const { h, desk, telephony, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  let hungUp!: () => void;
+  const endConsult = telephony.endConsult.bind(telephony);
+  telephony.endConsult = (legId) => new Promise<void>((resolve) => (hungUp = () => resolve(endConsult(legId))));
+  const first = desk.cancel('alice', id);
+  await expectDomainError(t, desk.cancel('alice', id), 'conflict', 'transfer_being_cancelled', 'while the first one hangs up');
+  await expectDomainError(t, desk.complete('alice', id), 'conflict', 'transfer_being_cancelled');
+  hungUp();
+  await first;
+  await settled();
+  const cancelled = (await h.center.timeline(id)).filter((e) => e.kind === 'handoff' && (e.data as { step: string }).step === 'cancelled');
+  t.equal(cancelled.length, 1, 'one "cancelled" entry');
+  t.match(cancelled[0]?.data, { toAgentId: 'bob', toName: 'Bob' }, 'naming Bob');
+});
+
+t.test("Bob's ring timing out while Cancel transfer hangs up: one cancelled entry, naming Bob", async (t) => {
+  const { h, desk, telephony, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  const bobsPhone = events(telephony, leg.id);
+  let hungUp!: () => void;
+  const endConsult = telephony.endConsult.bind(telephony);
+  telephony.endConsult = (legId) => new Promise<void>((resolve) => (hungUp = () => resolve(endConsult(legId))));
+  const cancelling = desk.cancel('alice', id);
+  bobsPhone.ended('no answer');
+  await settled();
+  hungUp();
+  await cancelling;
+  await settled();
+  const cancelled = (await h.center.timeline(id)).filter((e) => e.kind === 'handoff' && (e.data as { step: string }).step === 'cancelled');
+  t.equal(cancelled.length, 1, 'one "cancelled" entry');
+  t.match(cancelled[0]?.data, { toAgentId: 'bob', toName: 'Bob' });
+  t.same(leg.state, 'connected');
+});
+
+t.test('a Consult to an agent with no phone registered is refused before anything changes', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  telephony.noPhone.add('bob');
+  const refused = await expectDomainError(t, desk.consult('alice', id, { to: 'agent:bob' }), 'unavailable', 'consult_call_failed');
+  t.match(refused?.message, /^Bob's phone could not be called \(no softphone or desk phone registered\)/);
+  t.same([leg.state, leg.consult, rec.offeredTo, rec.handoff], ['connected', null, null, null], 'the customer was never put on hold');
+  t.equal(h.center.agentState('bob').pendingOffer, null);
+  t.notOk(telephony.calls.some((c) => c.startsWith('consult')), 'no phone rung');
+  t.same(await steps(h, id), [], 'nothing on the timeline');
+  await desk.consult('alice', id, { to: 'agent:carol' });
+  t.equal(rec.offeredTo, 'carol', 'another agent may be consulted');
+});

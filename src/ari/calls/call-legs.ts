@@ -91,7 +91,9 @@ export class AriCallLegs implements Telephony {
       else if (event.type === 'ChannelDestroyed') moving.gone(new Error(`the new agent's phone did not answer (${describeCause(event.cause, event.cause_txt)})`));
       return true;
     }
-    if (this.#consults.handle(event)) return true;
+    // A consulted phone handed the call (Complete transfer) is the leg's agent phone by the time its
+    // events are acted on: the leg's own handling takes them then.
+    if (this.#consults.handle(event, () => this.onLegEvent(event, report))) return true;
     const known = channel ? this.#legs.byChannel(channel.id) : undefined;
     if (!known) return false;
     const { item: leg, role } = known;
@@ -99,13 +101,22 @@ export class AriCallLegs implements Telephony {
     if (event.type === 'ChannelDestroyed' && role === 'customer') {
       for (const m of this.#moving.values()) if (m.leg === leg) m.gone(new CallEndedMeanwhile('the customer hung up'));
     }
-    this.#queue.fire(leg.interactionId, async () => {
-      if (event.type === 'StasisStart') await this.onAnswered(leg, role, report);
-      else if (event.type === 'ChannelStateChange' && channel?.state === 'Ringing' && role === 'customer') {
-        await report(leg.interactionId, leg.legId, 'customer_ringing');
-      } else if (event.type === 'ChannelDestroyed') await this.onGone(leg, role, describeCause(event.cause, event.cause_txt), report);
-    });
+    this.#queue.fire(leg.interactionId, () => this.onLegEvent(event, report));
     return true;
+  }
+
+  // The channel's role is read when the event is acted on, not when it came: a phone the call moved
+  // away from meanwhile (a transfer's, a consult's first agent) is no longer the leg's, and its end is
+  // not the call's end.
+  private async onLegEvent(event: AriEvent, report: CallEventSink): Promise<void> {
+    const channel = event.channel;
+    const known = channel ? this.#legs.byChannel(channel.id) : undefined;
+    if (!known) return;
+    const { item: leg, role } = known;
+    if (event.type === 'StasisStart') await this.onAnswered(leg, role, report);
+    else if (event.type === 'ChannelStateChange' && channel?.state === 'Ringing' && role === 'customer') {
+      await report(leg.interactionId, leg.legId, 'customer_ringing');
+    } else if (event.type === 'ChannelDestroyed') await this.onGone(leg, role, describeCause(event.cause, event.cause_txt), report);
   }
 
   placeCall(req: CallRequest): Promise<void> {
@@ -195,10 +206,16 @@ export class AriCallLegs implements Telephony {
       if (failed) {
         // The call stays with the agent who had it: its phone comes back to the customer (if still there).
         await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
-        if (!(failed instanceof CallEndedMeanwhile)) await this.bridgeCustomer(ari, leg);
+        // A first agent who hung up meanwhile cannot be bridged back: their phone's end, acted on
+        // after this, releases the call. The ring's failure is still what the new agent is told.
+        if (!(failed instanceof CallEndedMeanwhile)) await this.bridgeCustomer(ari, leg).catch((err: unknown) => this.#o.onError(err, `call leg ${leg.legId}: back to the first agent`));
         throw failed;
       }
-      await this.handToPhone(ari, leg, channelId);
+      await this.handToPhone(ari, leg, channelId).catch(async (err: unknown) => {
+        // Answered but not joined to the customer (gone meanwhile): the new phone is not left up alone.
+        if (leg.agentChannelId !== channelId) await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+        throw err;
+      });
     });
   }
 
@@ -227,15 +244,18 @@ export class AriCallLegs implements Telephony {
     });
   }
 
-  // The call goes to the phone of `channelId`: it joins the customer in the leg's bridge, off hold. The
-  // previous agent's phone (out of the bridge since the hold) is forgotten before it is hung up: its end
-  // is not the call's end. The customer stays in the bridge throughout: one recording, never cut.
+  // The call goes to the phone of `channelId`: it joins the customer in the leg's bridge, then the music
+  // stops. Only once it is there is the previous agent's phone (out of the bridge since the hold)
+  // forgotten and hung up: its end is not the call's end, and a failed join leaves the leg as it was.
+  // The customer stays in the bridge throughout: one recording, never cut.
   private async handToPhone(ari: Ari, leg: AriLeg, channelId: string): Promise<void> {
+    await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: channelId });
     const previous = leg.agentChannelId;
     this.#legs.dropChannel(previous);
     leg.agentChannelId = channelId;
     this.#legs.setChannel(channelId, leg, 'agent');
-    await this.bridgeCustomer(ari, leg);
+    await ari.bridges.stopMoh({ bridgeId: leg.bridgeId }).catch(ignoreNoMusic);
+    leg.customerHeld = false;
     await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
   }
 
@@ -256,6 +276,11 @@ export class AriCallLegs implements Telephony {
   // Used by reconciliation when a restarted controller finds a leg's channels still up.
   adopt(leg: AriLeg): void {
     this.track(leg);
+  }
+
+  // Used by reconciliation: the consulted phone of a leg it kept is no longer in Asterisk.
+  consultVanished(ari: Ari, leg: AriLeg, cause: string): void {
+    this.#consults.vanished(ari, leg, cause);
   }
 
   forget(legId: string): void {
@@ -313,6 +338,10 @@ export class AriCallLegs implements Telephony {
     await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
     await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreNotFound);
     await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreNotFound);
+  }
+
+  hasPhone(agentId: string): Promise<boolean> {
+    return this.#o.endpointStates.firstOnline(this.#o.ari(), this.#o.agentEndpoints(agentId)).then((found) => found !== undefined);
   }
 
   // The agent's phone is whichever of their endpoints is registered: the browser softphone first.

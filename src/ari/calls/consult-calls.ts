@@ -41,12 +41,14 @@ export class AriConsults {
     this.#c = control;
   }
 
-  // The ARI events of a consulted phone (false: not one).
-  handle(event: AriEvent): boolean {
+  // The ARI events of a consulted phone (false: not one). `asLegs`: the event acted on as the leg's
+  // own, once the consult handed the call to that phone (Complete transfer) before it was acted on.
+  handle(event: AriEvent, asLegs: () => Promise<void>): boolean {
     const consult = event.channel ? this.#byChannel.get(event.channel.id) : undefined;
     if (!consult) return false;
     this.#c.fire(consult.leg, async () => {
-      if (event.type === 'StasisStart') await this.answered(consult);
+      if (consult.leg.consult !== consult) await asLegs();
+      else if (event.type === 'StasisStart') await this.answered(consult);
       else if (event.type === 'ChannelDestroyed') await this.gone(consult, describeCause(event.cause, event.cause_txt));
     });
     return true;
@@ -71,21 +73,36 @@ export class AriConsults {
   }
 
   // Complete transfer: the consulted phone becomes the call's agent phone; the first agent's is hung up.
+  // The consult is over only once that worked. If it did not (the customer or the consulted agent
+  // hung up meanwhile), the consult ends as if the consulted phone went away: it is hung up, the first
+  // agent is back with the customer (if still there), and the rules are told.
   complete(legId: string): Promise<void> {
     return this.#c.withLeg(legId, async (ari, leg) => {
       const consult = leg.consult;
       if (!consult?.talking) throw new Error("the consulted agent's phone is not in the call");
+      try {
+        await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
+        await this.#c.handToPhone(ari, leg, consult.channelId);
+      } catch (err) {
+        this.drop(consult);
+        await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
+        const back = await this.rejoin(ari, leg, consult).then(() => '', (e: unknown) => `; the first agent's phone not bridged back: ${messageOf(e)}`);
+        consult.events.ended(`the call could not be handed over (${messageOf(err)})${back}`);
+        throw err;
+      }
       this.drop(consult);
-      await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
-      await this.#c.handToPhone(ari, leg, consult.channelId);
     });
   }
 
   // Cancel transfer: the consulted phone is hung up; the first agent and the customer are bridged again.
+  // A consult already gone (its phone's end was acted on first) still leaves the customer off hold.
   end(legId: string): Promise<void> {
     return this.#c.withLeg(legId, async (ari, leg) => {
       const consult = leg.consult;
-      if (!consult) return;
+      if (!consult) {
+        if (leg.customerHeld) await this.#c.bridgeCustomer(ari, leg);
+        return;
+      }
       this.drop(consult);
       await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
       await this.rejoin(ari, leg, consult);
@@ -104,6 +121,14 @@ export class AriConsults {
     await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
   }
 
+  // Reconciliation found the consulted phone gone (its end came while the event stream was down): it
+  // ends as if its end had been heard.
+  // (Through the reconnecting `ari`: the connection counts as up only once reconciliation is done.)
+  vanished(ari: Ari, leg: AriLeg, cause: string): void {
+    const consult = leg.consult;
+    if (consult) this.#c.fire(leg, () => this.gone(consult, cause, ari));
+  }
+
   // The agents talk in a bridge of their own (the first agent's phone left the leg's since the hold):
   // the customer, on hold in the leg's bridge, and its recording hear neither.
   private async answered(consult: AriConsult): Promise<void> {
@@ -117,11 +142,11 @@ export class AriConsults {
   }
 
   // The consulted phone did not answer, rejected, or hung up: the customer is back with the first agent.
-  private async gone(consult: AriConsult, cause: string): Promise<void> {
+  private async gone(consult: AriConsult, cause: string, ari: Ari = this.#c.ari()): Promise<void> {
     const { leg } = consult;
     if (leg.consult !== consult) return;
     this.drop(consult);
-    await this.rejoin(this.#c.ari(), leg, consult);
+    await this.rejoin(ari, leg, consult);
     consult.events.ended(consult.talking ? `the other agent hung up (${cause})` : `the other agent's phone did not answer (${cause})`);
   }
 
@@ -136,3 +161,5 @@ export class AriConsults {
     if (consult.leg.consult === consult) consult.leg.consult = undefined;
   }
 }
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

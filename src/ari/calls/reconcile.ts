@@ -65,8 +65,15 @@ export async function reconcileCalls(opts: {
     await onEvent(leg.interactionId, leg.id, event, AWAY);
     ended += 1;
   }
+  // A consult goes on across a brief drop of the event stream (Asterisk kept its channels): its phone and
+  // bridge are the leg's; a consulted phone that ended meanwhile ends the consult as if heard.
+  const consults = [...callLegs.legs.values()].flatMap((l) => (l.consult ? [{ leg: l, consult: l.consult }] : []));
+  for (const { leg, consult } of consults) if (!up.has(consult.channelId)) callLegs.consultVanished(ari, leg, AWAY);
   // Channels of ours that belong to no live leg (placed just before a crash, or a leg ended meanwhile).
-  const tracked = new Set([...callLegs.legs.values()].flatMap((l) => [l.agentChannelId, l.customerChannelId]));
+  const tracked = new Set([
+    ...[...callLegs.legs.values()].flatMap((l) => [l.agentChannelId, l.customerChannelId]),
+    ...consults.map(({ consult }) => consult.channelId),
+  ]);
   let strays = 0;
   for (const channel of channels) {
     if (!isOurChannel(channel.id) || tracked.has(channel.id) || hungUp.has(channel.id)) continue;
@@ -74,7 +81,7 @@ export async function reconcileCalls(opts: {
     strays += 1;
   }
   let bridgesRemoved = 0;
-  const known = new Set([...callLegs.legs.values()].map((l) => l.bridgeId));
+  const known = new Set([...[...callLegs.legs.values()].map((l) => l.bridgeId), ...consults.map(({ consult }) => consult.bridgeId)]);
   const bridges = await ari.bridges.list();
   for (const bridge of bridges) {
     if (!isOurBridge(bridge.name) || known.has(bridge.id)) continue;
