@@ -1,24 +1,12 @@
 // End to end in real Chromium against the real server, two agents and a customer: Agent One's
 // Transfer to follows the agents' presence live; Agent One transfers the chat to Agent Two with a note; Agent Two sees the whole chat, accepts, and talks to the
 // customer; Agent One's desktop lets the chat go. A transfer nobody accepts in time returns to Agent One.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { setPresence } from '../helpers/desktop-client.ts';
 import { login, logInPage, pageMaker, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 t.test('Transfer to a Ready agent, accepted in the other desktop', async (t) => {
-  const server = await withServer(t);
-  const pages = pageMaker(await withBrowser(t));
-  const one = await pages.newPage();
-  const two = await pages.newPage();
-  const customer = await pages.newPage();
-  await logInPage(one, server.url, 'agent1');
-  await logInPage(two, server.url, 'agent2');
-
-  await one.getByRole('button', { name: 'Ready', exact: true }).click();
-  await one.locator('.presence-ready').waitFor();
-  await startChatPage(customer, server.url, 'Maria', '+393331234567');
-  await one.getByRole('button', { name: 'Accept' }).click();
-  await one.locator('section.interaction .state-active').waitFor();
+  const { server, pages, one, two, customer } = await chatWithAgentOne(t);
   await customer.getByLabel('Message').fill('My tyre is flat near Milan');
   await customer.getByRole('button', { name: 'Send' }).click();
   await one.getByText('My tyre is flat near Milan').waitFor();
@@ -63,18 +51,7 @@ t.test('Transfer to a Ready agent, accepted in the other desktop', async (t) => 
 });
 
 t.test('Transfer nobody accepts in time: the chat returns to Agent One, who goes on with the customer', async (t) => {
-  const server = await withServer(t, { env: { OFFER_TIMEOUT_S: '4' } });
-  const pages = pageMaker(await withBrowser(t));
-  const one = await pages.newPage();
-  const two = await pages.newPage();
-  const customer = await pages.newPage();
-  await logInPage(one, server.url, 'agent1');
-  await logInPage(two, server.url, 'agent2');
-  await one.getByRole('button', { name: 'Ready', exact: true }).click();
-  await one.locator('.presence-ready').waitFor();
-  await startChatPage(customer, server.url, 'Maria', '+393331234567');
-  await one.getByRole('button', { name: 'Accept' }).click();
-  await one.locator('section.interaction .state-active').waitFor();
+  const { pages, one, two, customer } = await chatWithAgentOne(t, { OFFER_TIMEOUT_S: '4' });
 
   await two.getByRole('button', { name: 'Ready', exact: true }).click();
   await one.getByLabel('Transfer to').locator('option', { hasText: 'Agent Two' }).waitFor({ state: 'attached' });
@@ -95,3 +72,20 @@ t.test('Transfer nobody accepts in time: the chat returns to Agent One, who goes
   t.pass('Agent One still has the chat and the customer hears from them');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+// Two agents' desktops and a customer whose chat Agent One has accepted; Agent Two is logged in, Not Ready.
+async function chatWithAgentOne(t: Test, env: Record<string, string> = {}) {
+  const server = await withServer(t, { env });
+  const pages = pageMaker(await withBrowser(t));
+  const one = await pages.newPage();
+  const two = await pages.newPage();
+  const customer = await pages.newPage();
+  await logInPage(one, server.url, 'agent1');
+  await logInPage(two, server.url, 'agent2');
+  await one.getByRole('button', { name: 'Ready', exact: true }).click();
+  await one.locator('.presence-ready').waitFor();
+  await startChatPage(customer, server.url, 'Maria', '+393331234567');
+  await one.getByRole('button', { name: 'Accept' }).click();
+  await one.locator('section.interaction .state-active').waitFor();
+  return { server, pages, one, two, customer };
+}
