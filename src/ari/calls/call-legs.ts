@@ -45,7 +45,6 @@ export interface AriLeg {
   consult?: AriConsult;
 }
 
-
 // Call legs over ARI: rings the agent's endpoint first, then dials the customer and bridges both.
 // Every channel carries INTERACTION_ID, SERVICE_ID, CALL_LEG_ID and CALL_LEG_ROLE, which is what lets a
 // restarted controller find its calls again (see reconcile.ts).
