@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import t from 'tap';
 import { callChannelRoles, callWithAgentTwoAway, expectWithNewAgent, newAgentReleases } from '../helpers/handoff-calls.ts';
 import { expectHears } from '../helpers/tones.ts';
-import { ariCredentials, ariGet } from '../helpers/voice.ts';
+import { ariCredentials, ariGet, openPanel } from '../helpers/voice.ts';
 
 const C = 440;
 const ONE = 770;
@@ -32,7 +32,7 @@ t.test('Consult: the agents talk while the customer waits; Cancel transfer, then
 
   await consult(one);
   // Agent Two reads the whole chat meanwhile, with no Accept: Agent One completes the transfer.
-  await two.getByRole('link', { name: 'Carla Customer' }).click();
+  await openPanel(two, 'Carla Customer');
   const twoPanel = two.locator('section.interaction');
   await twoPanel.getByText('Consult from Agent One').waitFor();
   await twoPanel.getByText('Agent One consulted Agent Two, the customer on hold').waitFor();

@@ -12,6 +12,7 @@ import { login } from '../helpers/fixtures.ts';
 import { callWithAgentTwoAway, expectWithNewAgent, newAgentReleases, transferOnDesktops } from '../helpers/handoff-calls.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { hasTone, parseWav, slice, toneAmplitude, type Pcm } from '../helpers/tones.ts';
+import { openPanel } from '../helpers/voice.ts';
 
 const tones = { customer: 440, one: 770, two: 880 };
 const MOH_HZ = 523.25; // the fallback music on hold's first note
@@ -110,7 +111,7 @@ t.test('a recorded call with a consult: the customer on hold (music) while the a
   await one.waitForTimeout(4000);
   await one.getByRole('button', { name: 'Complete transfer' }).click();
   const twoPanel = two.locator('section.interaction');
-  await two.getByRole('link', { name: 'Carla Customer' }).click();
+  await openPanel(two, 'Carla Customer');
   await twoPanel.getByText('Agent One completed the transfer to Agent Two').waitFor();
   await twoPanel.locator('.call-state.call-connected').waitFor();
   await expectWithNewAgent(t, { customer, one, two }, tones, 'after Complete transfer');

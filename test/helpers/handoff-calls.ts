@@ -5,7 +5,7 @@ import type { Test } from 'tap';
 import { withServer } from './fixtures.ts';
 import { recordCalls } from './recording.ts';
 import { expectHears } from './tones.ts';
-import { agentDesktop, ariGet, callFromChat, tonePages, VOICE_ENV } from './voice.ts';
+import { agentDesktop, ariGet, callFromChat, openPanel, tonePages, VOICE_ENV } from './voice.ts';
 
 export interface HandoffPages {
   customer: Page;
@@ -65,10 +65,10 @@ export async function newAgentReleases(t: Test, pages: HandoffPages): Promise<vo
 export async function transferOnDesktops(from: Page, target: Page, targetName: string): Promise<void> {
   await target.getByRole('button', { name: 'Ready', exact: true }).click();
   await target.locator('.presence-ready').waitFor();
-  await from.getByRole('link', { name: 'Carla Customer' }).click();
+  await openPanel(from, 'Carla Customer');
   await from.getByLabel('Transfer to').selectOption({ label: targetName });
   await from.getByRole('button', { name: 'Transfer', exact: true }).click();
   await from.getByText(`Transfer offered to ${targetName}`).waitFor();
-  await target.getByRole('link', { name: 'Carla Customer' }).click();
+  await openPanel(target, 'Carla Customer');
   await target.locator('section.interaction').getByRole('button', { name: 'Accept' }).click();
 }

@@ -129,6 +129,16 @@ export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, 
   if (opts.phone !== 'desk') await page.locator('#phone-state', { hasText: 'Phone ready' }).waitFor({ timeout: 20_000 });
 }
 
+// Opens an interaction's panel from the list (htmx, no page load: a call goes on) and waits until the
+// new panel is in place. Controls used before that belong to the panel being replaced: a choice made
+// in its Transfer to list was lost with it, and Transfer then refused the empty choice (a CI flake).
+export async function openPanel(page: Page, customerName: string): Promise<void> {
+  const link = page.getByRole('link', { name: customerName });
+  const path = (await link.getAttribute('href'))!;
+  await Promise.all([page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === path), link.click()]);
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'));
+}
+
 // The same check for a baresip phone, with baresip's own RTP counters.
 export async function sipPhoneMediaFlows(t: Assert, phone: { rtp(): Promise<{ sent: number; received: number } | null> }, who: string): Promise<void> {
   // The first packets may still be on their way when the call is reported up (a loaded machine):
