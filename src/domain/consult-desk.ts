@@ -95,6 +95,14 @@ export class ConsultDesk {
     void this.whileConsulting(rec.id, (r) => this.#steps.endWithout(r, 'cancel', 'cancelled', null, { reason: 'call_ended' }));
   }
 
+  // An admin disabled the consulted agent: their phone is hung up, the customer is back with the first agent.
+  targetDisabled(rec: InteractionRecord): void {
+    void this.whileConsulting(rec.id, async (r) => {
+      await this.#media.endConsult(r, { hangUp: true });
+      await this.#steps.endWithout(r, 'cancel', 'cancelled', null, { reason: 'target_disabled' });
+    });
+  }
+
   // A target with no phone registered is refused before anything is written (the telephony may not be
   // able to tell: then the call itself says).
   private async phoneFor(target: { agentId: string; name: string }): Promise<void> {

@@ -276,7 +276,9 @@ export class ContactCenter {
       applyPresence(agent, toNotReady(agent.presence), this.#d.clock.now());
       this.presenceChanged(agent);
     }
-    const mine = this.#open.all().filter((rec) => rec.offeredTo === agent.agentId || (rec.state === 'active' && rec.agentId === agent.agentId));
+    // Handoffs offered to the agent end at the handoff desk; chats offered to or held by them are requeued.
+    this.#d.events.emit({ type: 'agent_disabled', agentId: agent.agentId });
+    const mine = this.#open.all().filter((rec) => (rec.state === 'active' ? rec.agentId : rec.offeredTo) === agent.agentId);
     for (const rec of mine) {
       // The call and video went through the agent, who is gone: they end before another agent takes over.
       if (rec.state === 'active') await this.#d.media.beforeEnd(rec, 'system');

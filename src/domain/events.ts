@@ -7,6 +7,8 @@ export type DomainEvent =
   | { type: 'interaction_changed'; interaction: InteractionRecord; previousOfferedTo: string | null }
   | { type: 'entry_appended'; interaction: InteractionRecord; entry: TimelineEntry }
   | { type: 'presence_changed'; agent: AgentState }
+  // An admin disabled the agent: what was offered to them, a consult included, ends.
+  | { type: 'agent_disabled'; agentId: string }
   // Calling became possible again, or impossible for now (the telephony is away): every page redraws.
   | { type: 'telephony_changed'; available: boolean }
   | { type: 'store_failed'; error: unknown };

@@ -220,13 +220,19 @@ export interface TransferTargetScene {
   target: HandoffTarget;
   agent: AgentState | undefined;
   service?: Service;
+  // The handoff would ring the target's phone (a consult, or a transfer with a live call) while the
+  // target is on a call of their own.
+  onCall?: boolean;
 }
 
-export function transferTargetRefusal({ fromAgentId, target, agent, service }: TransferTargetScene): Verdict {
+export function transferTargetRefusal({ fromAgentId, target, agent, service, onCall }: TransferTargetScene): Verdict {
   if (target.kind === 'agent') {
     if (target.agentId === fromAgentId) return conflict('transfer_to_self', 'You are handling this chat: transfer it to another agent or a service.');
     if (!agent) return notFound('unknown_agent', 'No such agent.');
-    return agent.presence === 'ready' ? null : conflict('agent_not_ready', 'This agent is not Ready: transfer to a Ready agent or a service.');
+    if (agent.presence !== 'ready') return conflict('agent_not_ready', 'This agent is not Ready: transfer to a Ready agent or a service.');
+    // One offer at a time: a second would take the first one's place.
+    if (agent.pendingOffer !== null) return conflict('agent_busy', 'This agent is being offered another chat right now: try again in a moment, or transfer to a service.');
+    return onCall ? conflict('agent_on_call', 'This agent is on a call: their phone cannot ring now. Try again once they are free, or transfer to a service.') : null;
   }
   if (!service) return notFound('unknown_service', `No service "${target.serviceId}".`);
   if (service.disabled) return conflict('service_disabled', `${service.name} is not taking chats at the moment.`);

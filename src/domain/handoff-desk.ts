@@ -84,11 +84,18 @@ export class HandoffDesk {
 
   // The rules' events on the leader: a customer who ends the chat, or a target who stops being Ready
   // (Not Ready, disabled), ends the offer at once, before routing acts on it. A consulted agent is on
-  // the phone with the first one: their consult ends with that call, not with their presence.
+  // the phone with the first one: their consult ends with that call, not with their presence, unless
+  // an admin disabled them (Complete transfer would hand the interaction to an agent who cannot work).
   onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.withdraw(event.interaction, 'cancel', 'cancelled', { reason: 'customer_ended' });
     // A consult's call that ended, however Asterisk told it (or did not), ends the consult.
     if (event.type === 'entry_appended' && event.entry.kind === 'call') this.#consults.callGone(event.interaction);
+    if (event.type === 'agent_disabled') {
+      for (const rec of this.#d.interactions.all().filter((r) => transferOfferedTo(r) === event.agentId)) {
+        if (consultOf(rec)) this.#consults.targetDisabled(rec);
+        else this.withdraw(rec, 'time_out', 'returned', { reason: 'target_disabled' });
+      }
+    }
     if (event.type === 'presence_changed' && event.agent.presence !== 'ready') {
       const offered = this.#d.interactions.all().filter((rec) => transferOfferedTo(rec) === event.agent.agentId && !consultOf(rec));
       for (const rec of offered) this.withdraw(rec, 'time_out', 'returned', { reason: 'target_not_ready' });

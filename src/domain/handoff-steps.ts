@@ -1,8 +1,9 @@
 import type { AgentState } from './agent-presence.ts';
 import type { Directory, Clock, Timers } from './ports.ts';
+import type { Service } from './directory.ts';
 import type { DomainEvents } from './events.ts';
 import { invalid } from './errors.ts';
-import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type HandoffAction, type MediaCapabilities } from './guards.ts';
+import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type HandoffAction, type MediaCapabilities, type Verdict } from './guards.ts';
 import { applyHandoffEvent, isInProgress, HANDOFF_NOTE_MAX, HANDOFF_START, type Handoff, type HandoffEvent, type HandoffKind, type HandoffTarget } from './handoff.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
@@ -51,19 +52,20 @@ export class HandoffSteps {
   // Checks the agent may start it and the target may take it (`check`: what else the target needs,
   // asked before anything changes); then the target is offered it.
   async begin(kind: HandoffKind, agentId: string, interactionId: string, form: TransferForm, check?: TargetCheck): Promise<{ rec: InteractionRecord; handoff: Handoff }> {
-    this.agentMay(kind, agentId, interactionId);
+    const first = this.agentMay(kind, agentId, interactionId);
     const target = parseTarget(form.to);
     const note = parseNote(form.note);
     const service = target.kind === 'service' ? await this.#d.directory.getService(target.serviceId) : undefined;
     const names = new Map((await this.#d.directory.listAgents()).map((a) => [a.id, a.displayName]));
-    const early = this.targetAgent(target, agentId);
-    if (check && early && !transferTargetRefusal({ fromAgentId: agentId, target, agent: early, service })) {
-      await check({ agentId: early.agentId, name: names.get(early.agentId) ?? early.agentId });
+    // A consult, or a transfer that takes a live call along, rings the target's phone.
+    const ringsTarget = kind === 'consult' || liveLeg(first) !== undefined;
+    const early = this.target(target, agentId, service, ringsTarget);
+    if (check && early.agent && !early.refusal) {
+      await check({ agentId: early.agent.agentId, name: names.get(early.agent.agentId) ?? early.agent.agentId });
     }
     // Checked again after the lookup: a second Transfer or Consult that arrived meanwhile is refused here.
     const rec = this.agentMay(kind, agentId, interactionId);
-    const to = this.targetAgent(target, agentId);
-    const refusal = transferTargetRefusal({ fromAgentId: agentId, target, agent: to, service });
+    const { agent: to, refusal } = this.target(target, agentId, service, ringsTarget);
     if (refusal) throw refusal;
     const toAgent = to!;
     const handoff: Handoff = {
@@ -180,11 +182,23 @@ export class HandoffSteps {
     return rec;
   }
 
-  private targetAgent(target: HandoffTarget, fromAgentId: string): AgentState | undefined {
+  // The target agent (for a service, the Ready agent routing chooses) and why it may not take it.
+  private target(target: HandoffTarget, fromAgentId: string, service: Service | undefined, ringsTarget: boolean): { agent: AgentState | undefined; refusal: Verdict } {
     const agents = this.#d.routing.agents();
-    if (target.kind === 'agent') return agents.find((a) => a.agentId === target.agentId);
-    const others = agents.filter((a) => a.agentId !== fromAgentId);
-    return chooseAgent(target.serviceId, others, this.#d.config.maxChatsPerAgent);
+    const free = (a: AgentState) => !ringsTarget || !this.onCall(a);
+    const agent =
+      target.kind === 'agent'
+        ? agents.find((a) => a.agentId === target.agentId)
+        : chooseAgent(target.serviceId, agents.filter((a) => a.agentId !== fromAgentId && free(a)), this.#d.config.maxChatsPerAgent);
+    return { agent, refusal: transferTargetRefusal({ fromAgentId, target, agent, service, onCall: agent !== undefined && !free(agent) }) };
+  }
+
+  // On a call in a chat of their own: their phone is taken.
+  private onCall(agent: AgentState): boolean {
+    return [...agent.interactions].some((id) => {
+      const rec = this.#d.interactions.get(id);
+      return rec !== undefined && liveLeg(rec) !== undefined;
+    });
   }
 }
 

@@ -61,6 +61,7 @@ interface HandoffData {
 const RETURN_REASON: Readonly<Record<string, string>> = {
   offer_timeout: 'nobody accepted in time',
   target_not_ready: 'the agent was no longer Ready',
+  target_disabled: 'the agent was disabled by an admin',
   restart: 'the server restarted',
   customer_ended: 'the customer ended the chat',
   call_not_moved: "the new agent's phone did not answer",
