@@ -1,5 +1,5 @@
 import { conflict, unavailable } from './errors.ts';
-import { consultOf } from './guards.ts';
+import { chatEnded, consultOf } from './guards.ts';
 import { isInProgress, type ConsultCallEvents } from './handoff.ts';
 import type { HandoffSteps, TransferForm } from './handoff-steps.ts';
 import { liveLeg, type InteractionRecord } from './interaction.ts';
@@ -69,6 +69,8 @@ export class ConsultDesk {
     }
     this.#settling.delete(interactionId);
     this.#heldBack.delete(interactionId);
+    // The customer ended the chat meanwhile (its end settled the consult and released the call).
+    if (!isInProgress(rec.handoff)) throw chatEnded();
     await this.#steps.handOver(rec, 'complete', 'completed', agentId);
     return rec;
   }

@@ -393,3 +393,22 @@ t.test('Consult and a transfer with the call are refused when the target is on a
   t.equal(h.center.agentState('bob').pendingOffer, waiting.id, 'his offer stands');
   t.same(await steps(h, id), [], 'nothing on the timeline');
 });
+
+t.test('the customer ending the chat while Complete transfer moves the call: Alice is told the chat ended, nothing is handed to Bob', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  let ended: Promise<unknown> = Promise.resolve();
+  telephony.completeConsult = async () => {
+    ended = h.center.endByCustomer(id);
+    await ended;
+  };
+  await expectDomainError(t, desk.complete('alice', id), 'conflict', 'chat_ended', 'Complete transfer');
+  await ended;
+  await settled();
+  t.same([rec.state, rec.agentId, leg.state], ['ended', 'alice', 'released'], 'the chat ended with Alice, its call released');
+  t.notOk(sees(h, 'bob', id), 'Bob was given nothing');
+  t.equal(h.center.agentState('bob').pendingOffer, null);
+  t.notOk((await steps(h, id)).some((s) => s[0] === 'completed'), 'no completed step');
+});

@@ -103,9 +103,11 @@ export class AriConsults {
         if (leg.customerHeld) await this.#c.bridgeCustomer(ari, leg);
         return;
       }
-      this.drop(consult);
       await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
       await this.rejoin(ari, leg, consult);
+      // Forgotten once done (the phone's end, queued behind this, is then no longer the consult's): a
+      // Cancel that failed on the way leaves the consult as it was, for Cancel transfer to try again.
+      this.drop(consult);
     });
   }
 
