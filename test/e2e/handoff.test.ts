@@ -43,7 +43,9 @@ t.test('Transfer to a Ready agent, accepted in the other desktop', async (t) => 
 
   await one.getByText('No chats yet.').waitFor();
   t.pass("the chat left Agent One's list");
-  t.ok(await one.getByRole('button', { name: 'Send' }).isDisabled(), 'Agent One can no longer write in it');
+  // The list and the panel's composer are pushed as separate fragments: waited for, not read once.
+  await one.locator('form.composer button[disabled]', { hasText: 'Send' }).waitFor();
+  t.pass('Agent One can no longer write in it');
   await customer.getByLabel('Message').fill('Thanks!');
   await customer.getByRole('button', { name: 'Send' }).click();
   await two.getByText('Thanks!').waitFor();

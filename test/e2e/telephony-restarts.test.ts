@@ -17,7 +17,7 @@ import { setPresence } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { recordCalls } from '../helpers/recording.ts';
-import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+import { agentDesktop, ariGet, deskPasswordOf, openPanel, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230041';
 
@@ -191,11 +191,11 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     const second = await (await browser.newContext()).newPage();
     await agentDesktop(second, server, { phone: 'desk', agent: 'agent2' });
     const link = (page: typeof first) => page.locator(`#interaction-list a[href="/desktop/interactions/${next.id}"]`);
-    await link(first).click();
+    await openPanel(first, link(first));
     await first.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
     await first.getByRole('button', { name: 'Transfer', exact: true }).click();
     const marks = { one: one.events.length };
-    await link(second).click();
+    await openPanel(second, link(second));
     await second.locator('section.interaction').getByRole('button', { name: 'Accept' }).click();
     await second.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
     await one.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.one);

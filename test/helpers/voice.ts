@@ -3,7 +3,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { agentGet, agentPost, setPresence } from './desktop-client.ts';
 import { eventually } from './eventually.ts';
 import { login, logInPage, withBrowser, type Teardown } from './fixtures.ts';
@@ -26,7 +26,13 @@ export const stats = (page: Page) => page.evaluate(() => (window as unknown as {
 type Assert = { ok(v: unknown, m: string): void };
 
 export async function mediaFlows(t: Assert, page: Page, who: string): Promise<void> {
-  const before = await stats(page);
+  // "Connected" is the call's state; ICE and DTLS may still be finishing on a loaded machine: counting
+  // starts once packets flow both ways (or, if they never do, with what there is, and fails below).
+  const flowing = async () => {
+    const s = await stats(page);
+    return s && s.packetsSent > 0 && s.packetsReceived > 0 ? s : undefined;
+  };
+  const before = await eventually(`${who}: media started`, flowing, 10_000).catch(() => stats(page));
   await page.waitForTimeout(2500);
   const after = await stats(page);
   t.ok(before && after, `${who} has a call with media counters`);
@@ -132,8 +138,9 @@ export async function agentDesktop(page: Page, server: Pick<TestServer, 'url'>, 
 // Opens an interaction's panel from the list (htmx, no page load: a call goes on) and waits until the
 // new panel is in place. Controls used before that belong to the panel being replaced: a choice made
 // in its Transfer to list was lost with it, and Transfer then refused the empty choice (a CI flake).
-export async function openPanel(page: Page, customerName: string): Promise<void> {
-  const link = page.getByRole('link', { name: customerName });
+// `which`: the customer's name in the list, or the link itself when two chats share a name.
+export async function openPanel(page: Page, which: string | Locator): Promise<void> {
+  const link = typeof which === 'string' ? page.getByRole('link', { name: which }) : which;
   const path = (await link.getAttribute('href'))!;
   await Promise.all([page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === path), link.click()]);
   await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'));
