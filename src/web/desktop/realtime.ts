@@ -75,7 +75,9 @@ export function serveAgentSocket(opts: {
       case 'telephony_changed':
         // The header's notice, and in every open panel the number and the call (its timer).
         outbox.send(presenter.telephonyFragment());
-        for (const id of feeds.keys()) outbox.push(center.interactionForAgent(agentId, id).then((rec) => presenter.mediaFragments(rec, agentId)));
+        // Only the chats the agent still has or is offered: a panel left open on one handed on since
+        // (Complete transfer, a consult cancelled) is no longer theirs to redraw.
+        for (const rec of center.openInteractionsOf(agentId)) if (feeds.has(rec.id)) outbox.push(presenter.mediaFragments(rec, agentId));
         break;
     }
   };
