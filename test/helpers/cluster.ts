@@ -1,8 +1,8 @@
 // Real nodes of one cluster for the tests: a private PostgreSQL, then `npm start` processes with its
-// DATABASE_URL on ports of their own, and what their /healthz says of the cluster.
+// DATABASE_URL, each on a port it binds itself, and what their /healthz says of the cluster.
 import type { Test } from 'tap';
 import { eventually } from './eventually.ts';
-import { freePort, startPostgres } from './postgres.ts';
+import { startPostgres } from './postgres.ts';
 import { startServer, type TestServer } from './server.ts';
 
 export interface ClusterHealth {
@@ -23,7 +23,9 @@ export async function withCluster(t: Test): Promise<TestCluster> {
   return {
     databaseUrl,
     async startNode(name, env = {}) {
-      const server = await startServer({ env: { DATABASE_URL: databaseUrl, PORT: String(await freePort()), NODE_ID: name, ...env } });
+      // Each node binds a port of its own choosing (PORT=0) and registers the one it got: a port
+      // picked free beforehand may be taken by the other test file's connections before the node binds it.
+      const server = await startServer({ env: { DATABASE_URL: databaseUrl, NODE_ID: name, ...env } });
       t.teardown(() => server.stop());
       return server;
     },
