@@ -106,7 +106,12 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
     await supervisorPhone.hangupAll();
     await supervisorPhone.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, mark);
     await eventually('off the call', async () => (!(await monitorPage(supervisor)).includes('You: ') ? true : undefined), 10_000);
-    t.match(await monitorPage(supervisor), /Supervisor Agent One: left the call \(the supervisor hung up\)/, "Monitor's timeline says why");
+    // Its timeline entry follows the supervisor's leaving by one durable write.
+    const monitor = await eventually('the leaving on the timeline', async () => {
+      const page = await monitorPage(supervisor);
+      return page.includes('left the call (the supervisor hung up)') ? page : undefined;
+    }, 10_000).catch(() => '');
+    t.match(monitor, /Supervisor Agent One: left the call \(the supervisor hung up\)/, "Monitor's timeline says why");
     await eventually('nothing left in Asterisk', async () => ((await supervisorChannels()).length === 0 ? true : undefined), 5000);
     await sipPhoneMediaFlows(t, customer, 'the customer, whose call went on');
   });
