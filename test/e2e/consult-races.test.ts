@@ -110,10 +110,13 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     t.equal(accepted.status, 409, 'Accept is refused');
     t.match(await accepted.text(), /The customer hung up while your phone rang/);
     await shows(() => one, 'Transfer to Agent Two returned to Agent One (the customer hung up)');
+    // The call's release is written after the handoff's return, once Asterisk has torn the call down.
+    await shows(() => one, 'Call to the customer: released (customer hung up)');
     const html = await panel(one);
     t.match(html, /call-released/, 'the call is marked released');
     t.match(html, /Call to the customer: released \(customer hung up\)/, 'with its cause');
     t.match(html, /<textarea[^>]*name="text"/, 'the chat goes on with Agent One');
+    await eventually('nothing of the call left in Asterisk', async () => ((await callChannelRoles(ari)).length === 0 ? true : undefined), 5000).catch(() => undefined);
     t.same(await callChannelRoles(ari), [], 'nothing of the call is left in Asterisk');
   });
 
@@ -141,6 +144,8 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
     await shows(() => one, 'Talking with Agent Two: the customer is on hold.');
     await customer.hangupAll();
     await shows(() => one, 'Consult with Agent Two cancelled (the call ended)');
+    // The consult's end is written first; the call's release once Asterisk has torn the call down.
+    await shows(() => one, 'Call to the customer: released (customer hung up)');
     const html = await panel(one);
     t.match(html, /Call to the customer: released \(customer hung up\)/, 'the call released, with its cause');
     t.match(html, /<textarea[^>]*name="text"/, 'the chat goes on with Agent One');

@@ -4,6 +4,7 @@
 // without a softphone, and the customer's sip.js phone reached through the simulated PSTN.
 import t from 'tap';
 import { Baresip } from '../helpers/baresip.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { withBrowser, withServer } from '../helpers/fixtures.ts';
 import { agentDesktop, ariCredentials, ariGet, customerPhone, deskPasswordOf, mediaFlows, sipPortOf, startChat, VOICE_ENV } from '../helpers/voice.ts';
 
@@ -23,7 +24,9 @@ t.test('click-to-call rings the desk phone, then the customer: audio both ways; 
   const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(server, 'agent1'), sipPort: sipPortOf(server), autoAnswer: true }] });
   phones.push(desk);
   await desk.waitRegistered('agent1-desk');
-  t.equal((await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state, 'online', 'Asterisk sees the desk phone registered');
+  const deskState = async () => (await ariGet<{ state: string }>(ari, '/endpoints/PJSIP/agent1-desk')).state;
+  await eventually('agent1-desk online in Asterisk', async () => ((await deskState()) === 'online' ? true : undefined), 5000).catch(() => undefined);
+  t.equal(await deskState(), 'online', 'Asterisk sees the desk phone registered');
 
   // The agent's desktop does not start the browser softphone.
   const agentContext = await browser.newContext();
