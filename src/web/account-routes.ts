@@ -32,16 +32,21 @@ export function accountRouter(opts: { admin: Administration; sessions: SessionRe
   router.post('/account/password', async (req, res) => {
     const session = req.agentSession!;
     const address = clientAddress(req);
-    const waitS = await throttle.waitS(address, session.agentId);
-    if (waitS > 0) {
+    const tooMany = (waitS: number) => {
       res.set('Retry-After', String(waitS));
       return page(req, res, { refusal: { status: 429, fields: {}, alert: `Too many attempts. Try again in ${waitInWords(waitS)}.` } });
-    }
+    };
+    const waitS = await throttle.waitS(address, session.agentId);
+    if (waitS > 0) return tooMany(waitS);
+    // Counted before the current password is checked, as a login is: attempts sent all at once too.
+    const attempt = await throttle.attempt(address, session.agentId);
+    if (!attempt.mayCheck) return tooMany(attempt.waitS);
     try {
       await admin.changeOwnPassword(session.agentId, text(req, 'currentPassword'), text(req, 'newPassword'));
     } catch (err) {
       const refusal = refusalOf(err);
-      if (refusal.fields.currentPassword) await throttle.attempt(address, session.agentId);
+      // Any other refusal comes after the current password was found right: the count is taken back.
+      if (!refusal.fields.currentPassword) await throttle.succeeded(address, session.agentId);
       return page(req, res, { refusal });
     }
     await throttle.succeeded(address, session.agentId);

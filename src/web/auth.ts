@@ -90,10 +90,12 @@ export function authRouter(opts: {
     if (waitS > 0) return tooMany(waitS);
     // The same answer whether or not it is this agent's password: it tells nobody anything new.
     if (password === WELL_KNOWN_PASSWORD && !isLoopbackClient(req)) return showLogin(req, res, 403, WELL_KNOWN_FROM_AFAR);
-    const nextWaitS = await throttle.attempt(address, username);
+    const attempt = await throttle.attempt(address, username);
+    // Refused unchecked: one of many attempts sent at once, past what the throttle lets through.
+    if (!attempt.mayCheck) return tooMany(attempt.waitS);
     const agent = username ? await center.findAgent(username) : undefined;
     const ok = await verifyAgentPassword(password, agent?.passwordHash);
-    if (!agent || !ok) return nextWaitS > 0 ? tooMany(nextWaitS, 'Wrong username or password. ') : showLogin(req, res, 401, 'Wrong username or password.');
+    if (!agent || !ok) return attempt.waitS > 0 ? tooMany(attempt.waitS, 'Wrong username or password. ') : showLogin(req, res, 401, 'Wrong username or password.');
     // Said only to whoever knows the password: it tells a stranger nothing.
     if (agent.disabled) return showLogin(req, res, 403, 'This account is disabled. Ask an admin to enable it.');
     await throttle.succeeded(address, username);

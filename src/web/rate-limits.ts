@@ -173,8 +173,9 @@ class PhotoBudgets {
 /**
  * Failed logins: per address, a budget per hour; per username, a few free attempts, then a wait that
  * doubles with every further failure (whether or not the username exists, so the answers do not tell).
- * An attempt counts before its password is checked, so attempts sent all at once are counted too, and
- * a successful login takes it back.
+ * An attempt counts before its password is checked, and whether it may be checked at all is decided by
+ * the same atomic count: of attempts sent all at once, those past the address's budget or past the free
+ * ones of the username (but one) are refused unchecked. A successful login takes the count back.
  */
 export class LoginThrottle {
   readonly #failsByAddress: RateLimiterAbstract;
@@ -200,12 +201,28 @@ export class LoginThrottle {
     return Math.max(...waits);
   }
 
-  /** Counts an attempt as failed until `succeeded`; answers the wait it starts (0: none). */
-  async attempt(address: string, username: string): Promise<number> {
-    const [, fails] = await Promise.all([this.#failsByAddress.penalty(address), this.#failsByUsername.penalty(userKey(username))]);
+  /**
+   * Counts an attempt as failed until `succeeded`. `mayCheck`: whether its password may be checked at
+   * all; `waitS`: the wait in force after it (0: none).
+   */
+  async attempt(address: string, username: string): Promise<{ mayCheck: boolean; waitS: number }> {
+    const key = userKey(username);
+    const [byAddress, fails] = await Promise.all([this.#failsByAddress.penalty(address), this.#failsByUsername.penalty(key)]);
     const beyond = fails.consumedPoints - this.#freeAttempts;
-    if (beyond >= 0) await this.#waitByUsername.block(userKey(username), Math.min(this.#maxWaitS, LOGIN_FIRST_WAIT_S * 2 ** Math.min(beyond, 20)));
-    return this.waitS(address, username);
+    // Past the free attempts, one attempt at a time once the wait is over: taking the one slot is atomic.
+    const mayCheck = byAddress.consumedPoints <= this.#failsByAddress.points && (beyond <= 0 || (await this.#takeSlot(key)));
+    if (mayCheck && beyond >= 0) await this.#waitByUsername.block(key, Math.min(this.#maxWaitS, LOGIN_FIRST_WAIT_S * 2 ** Math.min(beyond, 20)));
+    return { mayCheck, waitS: await this.waitS(address, username) };
+  }
+
+  async #takeSlot(key: string): Promise<boolean> {
+    try {
+      await this.#waitByUsername.consume(key);
+      return true;
+    } catch (refusal) {
+      if (refusal instanceof Error) throw refusal; // the store failed: not a refusal
+      return false;
+    }
   }
 
   async succeeded(address: string, username: string): Promise<void> {

@@ -4,7 +4,8 @@
 // servers trust the loopback proxy (TRUST_PROXY=loopback) and the tests send X-Forwarded-For.
 import t, { type Test } from 'tap';
 import { sleep } from '../helpers/eventually.ts';
-import { openLoginForm, submitLogin, withServer } from '../helpers/fixtures.ts';
+import { agentPost } from '../helpers/desktop-client.ts';
+import { login, openLoginForm, submitLogin, withServer } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
 
 const FAR = { 'x-forwarded-for': '203.0.113.5' };
@@ -72,6 +73,34 @@ t.test('failed logins of a username back off: the right password is refused unti
   t.ok(later.session, 'with a session');
   const again = await attempt(server, 'agent1', 'wrong');
   t.equal(again.status, 401, 'and a login clears the count: the next wrong password is just wrong');
+});
+
+// Guesses sent all at once all pass the check for a wait that no guess has started yet: each must still
+// count before its password is checked, and those past the free attempts are refused unchecked.
+t.test('guesses sent all at once are checked no more often than guesses sent one by one', async (t) => {
+  const server = await withServer(t, { env: { TRUST_PROXY: 'loopback', DEMO_AGENT_PASSWORD: OWN_PASSWORD, LOGIN_ATTEMPTS_BEFORE_BACKOFF: '3' } });
+  const send = await openLoginForm(server);
+  const burst = await Promise.all(
+    Array.from({ length: 24 }, async (_, i) => {
+      const res = await send('agent1', `burst-guess-${i}`, { 'x-forwarded-for': `198.51.100.${i + 1}` });
+      return { status: res.status, page: await res.text() };
+    }),
+  );
+  const checked = burst.filter((a) => /Wrong username or password/.test(a.page));
+  t.ok(checked.length >= 3 && checked.length <= 4, `the free attempts and at most one more are checked (${checked.length} of 24)`);
+  const refused = burst.filter((a) => !/Wrong username or password/.test(a.page));
+  t.ok(refused.every((a) => a.status === 429 && TRY_AGAIN.test(a.page)), 'every other guess: 429, unchecked, with when to try again');
+
+  const agent = await login(server, 'agent2', OWN_PASSWORD);
+  const guesses = await Promise.all(
+    Array.from({ length: 12 }, async (_, i) => {
+      const res = await agentPost(agent, '/account/password', { currentPassword: `wrong guess ${i}`, newPassword: 'another pass 12' });
+      return { status: res.status, page: await res.text() };
+    }),
+  );
+  const judged = guesses.filter((g) => /not your current password/.test(g.page));
+  t.ok(judged.length >= 3 && judged.length <= 4, `/account: the free attempts and at most one more are checked (${judged.length} of 12)`);
+  t.ok(guesses.filter((g) => !/not your current password/.test(g.page)).every((g) => g.status === 429), '/account: the others wait (429)');
 });
 
 t.test('failed logins from one address are capped, whatever usernames it tries', async (t) => {
