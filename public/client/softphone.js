@@ -7,7 +7,8 @@ let current = null;
 
 export async function startSoftphone({ onState }) {
   if (current) return current;
-  const res = await fetch('/desktop/softphone', { headers: { Accept: 'application/json' } });
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+  const res = await fetch('/desktop/softphone', { method: 'POST', headers: { Accept: 'application/json', 'X-CSRF-Token': csrf } });
   if (!res.ok) throw new Error(`softphone settings: ${res.status}`);
   current = await startPhone({ settings: await res.json(), autoAnswer: true, onState });
   return current;

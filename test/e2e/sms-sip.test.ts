@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import t from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { agentPost } from '../helpers/desktop-client.ts';
 import { login, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { logEntries, type TestServer } from '../helpers/server.ts';
 import { agentDesktop, ariCredentials, ariGet, startChat, VOICE_ENV } from '../helpers/voice.ts';
@@ -157,7 +158,7 @@ t.test("an agent's phone cannot text: no dialplan runs on its texts and the cont
   await customerPhone(customer, server, CUSTOMER);
   // The agent's own browser softphone endpoint, with the credentials the desktop gives that agent.
   const session = await login(server, 'agent1', 'demo');
-  const softphone = (await (await fetch(`${server.url}/desktop/softphone`, { headers: { cookie: session.cookie } })).json()) as { username: string; password: string };
+  const softphone = (await (await agentPost(session, '/desktop/softphone')).json()) as { username: string; password: string };
   await registeredPhone(agentPhone, server, softphone);
 
   // Asterisk takes both (the controller's ARI application watches agent endpoints, for their

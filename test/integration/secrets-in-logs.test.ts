@@ -38,7 +38,11 @@ t.test('no password, token, cookie or CSRF token reaches the log', async (t) => 
   t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/messages`, { text: 'On my way' })).status, 200, 'agent answered');
 
   // Phones: the softphone's credentials, a desk phone's new password, and a desk phone registering with it.
-  const softphone = (await (await agentGet(agent, '/desktop/softphone')).json()) as { password: string };
+  // A new softphone password is made on the page's POST only: a link from another site (a GET, or a
+  // POST without the page's token) makes none.
+  t.equal((await agentGet(agent, '/desktop/softphone')).status, 404, 'GET /desktop/softphone: 404');
+  t.equal((await agentPost(agent, '/desktop/softphone', {}, { csrf: null })).status, 403, 'POST without the CSRF token: 403');
+  const softphone = (await (await agentPost(agent, '/desktop/softphone')).json()) as { password: string };
   secrets.softphoneSipPassword = softphone.password;
   secrets.deskSipPassword = await deskPasswordOf(server, 'agent1', agentPassword);
   const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: secrets.deskSipPassword, sipPort: sipPortOf(server), autoAnswer: true }] });

@@ -22,8 +22,9 @@ export function mediaRouter(opts: {
   const { center, multimedia, presenter } = opts;
   const router = Router();
 
-  // What the agent's own browser softphone needs to register; only ever sent to that agent.
-  router.get('/desktop/softphone', async (req, res) => {
+  // What the agent's own browser softphone needs to register; only ever sent to that agent. A POST
+  // (with the page's CSRF token): it makes a new password, which another site's link must not do.
+  router.post('/desktop/softphone', async (req, res) => {
     if (!opts.softphone) throw callingNotConfigured();
     const agentId = agentOf(req);
     const creds = await opts.softphone(agentId);
