@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { readAsteriskEnv } from './ari/asterisk/env-file.ts';
 import type { VoiceConfig } from './ari/index.ts';
 import type { SmsConfig } from './sms/index.ts';
+import type { CustomerSocketCaps } from './web/mobile-api/customer-sockets.ts';
 import type { SipSocketCaps } from './web/sip-sockets.ts';
 import type { RateLimitSettings } from './web/rate-limits.ts';
 
@@ -26,6 +27,7 @@ export interface Config extends VoiceConfig, SmsConfig {
   sessionTtlMs: number;
   smsPartWaitMs: number;
   sipSockets: SipSocketCaps;
+  customerSockets: CustomerSocketCaps;
   sipSocketPingMs: number;
   // How long an ended chat's token still reads its history; then it answers 401.
   endedChatAccessMs: number;
@@ -73,6 +75,13 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     sipSockets: sipSocketCaps(env),
     // A /sip socket that does not answer a ping within this long is cut and its place given back.
     sipSocketPingMs: atLeastOne('SIP_SOCKET_PING_S', int(env.SIP_SOCKET_PING_S, 30)) * 1000,
+    // Customers' event sockets: an app, a page and a reconnect or two per chat; this node's file
+    // descriptors in all.
+    customerSockets: {
+      perChat: atLeastOne('CUSTOMER_SOCKETS_PER_CHAT', int(env.CUSTOMER_SOCKETS_PER_CHAT, 8)),
+      total: atLeastOne('CUSTOMER_SOCKETS_MAX', int(env.CUSTOMER_SOCKETS_MAX, 10_000)),
+      pingMs: atLeastOne('CUSTOMER_SOCKET_PING_S', int(env.CUSTOMER_SOCKET_PING_S, 30)) * 1000,
+    },
     endedChatAccessMs: Math.round(hours(env.ENDED_CHAT_ACCESS_H, 4) * 3600_000),
     metricsToken: env.METRICS_TOKEN || undefined,
     rateLimits: rateLimits(env),
@@ -94,6 +103,7 @@ function rateLimits(env: NodeJS.ProcessEnv): RateLimitSettings {
     messagesPerChatPerMinute: limit('MESSAGES_PER_CHAT_PER_MINUTE', 120),
     contextUpdatesPerChatPerMinute: limit('CONTEXT_UPDATES_PER_CHAT_PER_MINUTE', 60),
     phoneRequestsPerChatPerMinute: limit('PHONE_REQUESTS_PER_CHAT_PER_MINUTE', 10),
+    videoRequestsPerChatPerMinute: limit('VIDEO_REQUESTS_PER_CHAT_PER_MINUTE', 20),
     uploadsPerChatPerHour: limit('UPLOADS_PER_CHAT_PER_HOUR', 30),
     uploadMbPerChatPerHour: limit('UPLOAD_MB_PER_CHAT_PER_HOUR', 150),
     uploadsPerAddressPerHour: limit('UPLOADS_PER_ADDRESS_PER_HOUR', 60),

@@ -36,6 +36,7 @@ import { attachRealtime } from './web/realtime.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
 import { SipSockets } from './web/sip-sockets.ts';
+import { CustomerSockets } from './web/mobile-api/customer-sockets.ts';
 import { stopWithParent } from './parent-watch.ts';
 
 // Builds the stores and the adapters (nothing connects yet), wires the domain to them, connects the
@@ -269,6 +270,7 @@ async function main(): Promise<void> {
     logger,
     sipProxy,
     rateLimits,
+    customerSockets: new CustomerSockets(config.customerSockets),
     simulatedPstn: voice.simulatedPhones !== null,
     clusterLink: node ? (req, socket, head) => node.upgrade(req, socket, head) : undefined,
   });

@@ -195,12 +195,12 @@ export const openApiDocument = {
         responses: {
           '200': answer('Already requested or running', ref('Video')),
           '201': answer('Requested', ref('Video')),
-          ...errors(401, 403, 404, 409, 503),
+          ...errors(401, 403, 404, 409, 429, 503),
         },
       }),
       delete: onChat({
         summary: 'Close video (only the customer can close it alone)',
-        responses: { '200': answer('Closed', ref('Video')), ...errors(401, 403, 404, 409) },
+        responses: { '200': answer('Closed', ref('Video')), ...errors(401, 403, 404, 409, 429) },
       }),
     },
     '/chats/{id}/video/signal': {
@@ -250,7 +250,8 @@ export const openApiDocument = {
           'WebSocket: {type:"chat"} then {type:"timeline",seq,kind,message?,agent?,at} for each entry after ?after=; ' +
           '{type:"telephony",available,message?} when calling stops or starts being possible (sent on connect while it is not)',
         parameters: [idParam, { name: 'token', in: 'query', required: true, schema: { type: 'string' } }, afterParam],
-        responses: { '101': { description: 'Switching protocols' }, ...errors(401, 403, 404) },
+        // 429: the chat has CUSTOMER_SOCKETS_PER_CHAT open; 503: the node has CUSTOMER_SOCKETS_MAX.
+        responses: { '101': { description: 'Switching protocols' }, ...errors(401, 403, 404, 429, 503) },
       },
     },
   },

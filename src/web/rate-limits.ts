@@ -13,6 +13,7 @@ export interface RateLimitSettings {
   messagesPerChatPerMinute: number;
   contextUpdatesPerChatPerMinute: number;
   phoneRequestsPerChatPerMinute: number;
+  videoRequestsPerChatPerMinute: number;
   uploadsPerChatPerHour: number;
   uploadMbPerChatPerHour: number;
   uploadsPerAddressPerHour: number;
@@ -63,6 +64,7 @@ export class RateLimits {
   readonly #messages: RateLimiterAbstract;
   readonly #contextUpdates: RateLimiterAbstract;
   readonly #phoneRequests: RateLimiterAbstract;
+  readonly #videoRequests: RateLimiterAbstract;
   readonly #uploads: PhotoBudgets;
 
   constructor(settings: RateLimitSettings, store: LimiterStore = memoryStore) {
@@ -71,6 +73,7 @@ export class RateLimits {
     this.#messages = store({ keyPrefix: 'messages_by_chat', points: settings.messagesPerChatPerMinute, duration: MINUTE });
     this.#contextUpdates = store({ keyPrefix: 'context_by_chat', points: settings.contextUpdatesPerChatPerMinute, duration: MINUTE });
     this.#phoneRequests = store({ keyPrefix: 'phone_by_chat', points: settings.phoneRequestsPerChatPerMinute, duration: MINUTE });
+    this.#videoRequests = store({ keyPrefix: 'video_by_chat', points: settings.videoRequestsPerChatPerMinute, duration: MINUTE });
     this.#uploads = new PhotoBudgets(settings, store);
   }
 
@@ -89,6 +92,11 @@ export class RateLimits {
   // Each ask for the chat's phone costs a durable write and four ARI requests.
   phoneRequest(chatId: string): Promise<void> {
     return take(this.#phoneRequests, chatId, 1, 'Too many requests for the phone in a short time.');
+  }
+
+  // Each ask for video, or its close, may write a timeline entry and alert the agent's desktop.
+  videoRequest(chatId: string): Promise<void> {
+    return take(this.#videoRequests, chatId, 1, 'Too many requests for video in a short time.');
   }
 
   /**

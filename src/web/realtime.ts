@@ -11,6 +11,7 @@ import type { DesktopPresenter } from './desktop/presenter.ts';
 import type { EventHub } from './event-hub.ts';
 import { statusOf } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { CustomerSockets } from './mobile-api/customer-sockets.ts';
 import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { CLUSTER_LINK_PATH } from './cluster/link-server.ts';
@@ -34,6 +35,8 @@ export interface RealtimeDeps {
   sipProxy: SipProxy;
   // Messages sent over the customer's socket count against the chat's limit like those posted.
   rateLimits: RateLimits;
+  // Places for customers' event sockets: per chat and on this node.
+  customerSockets: CustomerSockets;
   simulatedPstn: boolean;
   // The supervisor pages' socket (/supervisor/ws).
   supervision?: SupervisionSockets;
@@ -86,11 +89,17 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     if (CUSTOMER_EVENTS_PATH.test(url.pathname)) {
       const after = Number(url.searchParams.get('after') ?? 0);
       authorizeCustomerSocket(deps.center, url).then(
-        (rec) =>
+        (rec) => {
+          const place = deps.customerSockets.claim(rec.id);
+          if (place instanceof DomainError) return refuse(socket, statusOf(place), place.message, { 'Retry-After': place.retryAfterS ?? 10 });
+          // The raw socket closes whether or not the handshake completed: the place always comes back.
+          socket.once('close', place.release);
           wss.handleUpgrade(req, socket, head, (ws) => {
             track(ws, 'customer');
+            deps.customerSockets.watch(ws);
             serveCustomerSocket({ ws, socket, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps });
-          }),
+          });
+        },
         (err: unknown) => {
           if (err instanceof DomainError) return refuse(socket, statusOf(err), err.message);
           deps.logger.error({ err }, 'customer socket authorisation failed');
@@ -154,6 +163,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       for (const ws of wss.clients) ws.close(1012, 'server restarting');
       wss.close();
       deps.sipProxy.close();
+      deps.customerSockets.close();
     },
   };
 }

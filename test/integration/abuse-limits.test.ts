@@ -26,6 +26,8 @@ const server = await withServer(t, {
     UPLOADS_PER_ADDRESS_PER_HOUR: '3',
     UPLOAD_MEMORY_PER_ADDRESS_MB: '1',
     UPLOAD_MEMORY_MB: '2',
+    VIDEO_REQUESTS_PER_CHAT_PER_MINUTE: '3',
+    CUSTOMER_SOCKETS_PER_CHAT: '2',
   },
 });
 const api = new ApiClient(server.url);
@@ -90,6 +92,36 @@ t.test('context updates of a chat are limited; a refused one changes nothing', a
   await isRateLimited(t, await update({ third: '3' }), 'the third update in a minute');
   const fields = ((await (await client.request('GET', `/api/v1/chats/${chat.id}`, { token: chat.token })).json()) as ChatJson).context.fields;
   t.same(fields, { first: '1', second: '2' }, 'the context is as the two updates left it');
+});
+
+// Each ask for video, and each close of it, writes a timeline entry and alerts the agent's desktop.
+t.test('asks for video and closes of it are limited per chat; a refused one changes nothing', async (t) => {
+  const client = customer();
+  const chat = await client.createChat();
+  const video = (method: 'POST' | 'DELETE') => client.request(method, `/api/v1/chats/${chat.id}/video`, { token: chat.token });
+  const stateOf = async () => ((await (await client.request('GET', `/api/v1/chats/${chat.id}`, { token: chat.token })).json()) as ChatJson & { video: { state: string } | null }).video?.state;
+  t.equal((await video('POST')).status, 201, 'asked');
+  t.equal((await video('DELETE')).status, 200, 'closed');
+  t.equal((await video('POST')).status, 201, 'asked again');
+  await isRateLimited(t, await video('DELETE'), 'the fourth in a minute');
+  t.equal(await stateOf(), 'requested', 'the refused close closed nothing');
+});
+
+// An events socket holds a descriptor, a listener and a feed on the server for as long as it is open.
+t.test('event sockets are limited per chat; a closed one gives its place back', async (t) => {
+  const client = customer();
+  const chat = await client.createChat();
+  const first = await client.openEvents(chat.id, chat.token);
+  const second = await client.openEvents(chat.id, chat.token);
+  t.teardown(() => second.close());
+  t.equal(await client.eventsHandshakeStatus(chat.id, chat.token), 429, 'a third socket of the chat: 429');
+  const other = await client.createChat();
+  t.equal(await client.eventsHandshakeStatus(other.id, other.token), 101, "another chat's socket opens");
+  await first.close();
+  t.equal(await eventually('a place to come back', async () => ((await client.eventsHandshakeStatus(chat.id, chat.token)) === 101 ? 101 : undefined)), 101, 'once one closed, a socket opens again');
+  await client.say(chat, 'still talking');
+  await second.waitFor((f) => f.includes('still talking'), 'the open socket still gets the chat');
+  t.pass('the socket kept open is served as before');
 });
 
 t.test('photos are limited per chat, in number and in megabytes, and per address', async (t) => {

@@ -131,11 +131,13 @@ export function mobileApiRouter(
   // Only the customer closes video alone; asking again while a request or session is open is harmless.
   router.post('/chats/:id/video', async (req, res) => {
     const rec = await authorize(req);
+    await limits.videoRequest(rec.id);
     const { video, created } = await multimedia.requestVideo(rec.id);
     res.status(created ? 201 : 200).json(videoJson(video));
   });
   router.delete('/chats/:id/video', async (req, res) => {
     const rec = await authorize(req);
+    await limits.videoRequest(rec.id);
     res.json(videoJson(await multimedia.customerCloseVideo(rec.id)));
   });
 
