@@ -18,6 +18,8 @@ export interface ParticipantState {
   producers: Map<string, ms.Producer>;
   consumers: Map<string, ms.Consumer>;
   pendingTransports: number;
+  // Tracks asked for and not made yet: requests sent at once must not pass the cap together.
+  pendingProducers: number;
 }
 
 export class VideoRoom {
@@ -36,7 +38,7 @@ export class VideoRoom {
   participant(p: Participant): ParticipantState {
     let state = this.participants.get(p);
     if (!state) {
-      state = { transports: new Map(), producers: new Map(), consumers: new Map(), pendingTransports: 0 };
+      state = { transports: new Map(), producers: new Map(), consumers: new Map(), pendingTransports: 0, pendingProducers: 0 };
       this.participants.set(p, state);
     }
     return state;

@@ -138,16 +138,19 @@ export class VideoSessions implements VideoSfu {
     if (ref.kind !== 'audio' && ref.kind !== 'video') throw invalid('kind must be "audio" or "video"');
     if (!isRecord(ref.rtpParameters)) throw invalid('rtpParameters must be an object');
     const max = this.#opts.maxProducersPerParticipant ?? 4;
-    if (state.producers.size >= max) {
+    if (state.producers.size + state.pendingProducers >= max) {
       throw new SfuError('conflict', 'too_many_producers', `${ref.participant} already sends ${max} tracks in this session`);
     }
+    state.pendingProducers += 1;
     const producer = await this.#call(room, () =>
       transport.produce({
         kind: ref.kind,
         rtpParameters: ref.rtpParameters as ms.RtpParameters,
         appData: { sessionId: room.id, participant: ref.participant },
       }),
-    );
+    ).finally(() => {
+      state.pendingProducers -= 1;
+    });
     if (producer.closed) throw closedRoom(room.id);
     state.producers.set(producer.id, producer);
     producer.observer.once('close', () => {

@@ -25,6 +25,20 @@ t.test('SFU refusals arrive as DomainErrors with the same kind and code', async 
   t.equal(sfuHealth(sfu).state, 'up');
 });
 
+// A participant's browser may ask for tracks all at once: the cap of four counts those being made too.
+t.test('tracks asked for at once stay within the cap of four per participant', async (t) => {
+  const rooms = videoRoomsPort(sfu);
+  await rooms.open('room-burst');
+  t.teardown(() => rooms.close('room-burst'));
+  const transport = (await rooms.signal('room-burst', 'customer', { op: 'create_transport' })) as { id: string };
+  const track = (i: number) => ({ mid: String(i), codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [] }], headerExtensions: [], encodings: [{ ssrc: 1000 + i }], rtcp: { cname: 'burst' } });
+  const asked = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => rooms.signal('room-burst', 'customer', { op: 'produce', transportId: transport.id, kind: 'video', rtpParameters: track(i) })));
+  t.equal(asked.filter((r) => r.status === 'fulfilled').length, 4, 'four of twelve made');
+  const refusals = asked.flatMap((r) => (r.status === 'rejected' ? [(r.reason as DomainError).code] : []));
+  t.same([...new Set(refusals)], ['too_many_producers'], 'the other eight refused as too many');
+  t.equal((await rooms.dump('room-burst')).participants.customer.producers, 4, 'the room holds four');
+});
+
 t.test('a dying worker ends the running video as lost media; the next video gets a new worker', async (t) => {
   const h = await makeCenter({ video: videoRoomsPort(sfu) });
   const desk = h.desk;
