@@ -37,6 +37,10 @@ export class Administration {
   readonly #clock: Clock;
   readonly #passwords: PasswordHasher;
   readonly #hooks: AdminHooks;
+  // The last change in line. Every node forwards admin changes to the leader, where they run one at a
+  // time: each is checked against what the one before it saved, so two admins cannot both disable the
+  // last other admin, nor both add the same username (the second would overwrite the first).
+  #lastChange: Promise<unknown> = Promise.resolve();
 
   constructor(deps: { directory: Directory; clock: Clock; passwords: PasswordHasher; hooks: AdminHooks }) {
     this.#directory = deps.directory;
@@ -83,75 +87,89 @@ export class Administration {
     return agent;
   }
 
-  async saveService(actor: Actor, form: ServiceForm, editingId?: string): Promise<Service> {
-    const editing = editingId === undefined ? undefined : await this.service(editingId);
-    const service = checkService(form, await this.#directory.listServices(), editing);
-    await this.#directory.saveService(service, this.entry(actor, editing ? 'service.updated' : 'service.created', 'service', service.id, editing && serviceView(editing), serviceView(service)));
-    await this.#hooks.servicesChanged(await this.#directory.listServices());
-    return service;
+  saveService(actor: Actor, form: ServiceForm, editingId?: string): Promise<Service> {
+    return this.#oneAtATime(async () => {
+      const editing = editingId === undefined ? undefined : await this.service(editingId);
+      const service = checkService(form, await this.#directory.listServices(), editing);
+      await this.#directory.saveService(service, this.entry(actor, editing ? 'service.updated' : 'service.created', 'service', service.id, editing && serviceView(editing), serviceView(service)));
+      await this.#hooks.servicesChanged(await this.#directory.listServices());
+      return service;
+    });
   }
 
   // A disabled service takes no new chats (its page and the API say so); chats in progress go on.
-  async setServiceDisabled(actor: Actor, id: string, disabled: boolean): Promise<Service> {
-    const before = await this.service(id);
-    const service = { ...before, disabled };
-    await this.#directory.saveService(service, this.entry(actor, disabled ? 'service.disabled' : 'service.enabled', 'service', id, serviceView(before), serviceView(service)));
-    await this.#hooks.servicesChanged(await this.#directory.listServices());
-    return service;
+  setServiceDisabled(actor: Actor, id: string, disabled: boolean): Promise<Service> {
+    return this.#oneAtATime(async () => {
+      const before = await this.service(id);
+      const service = { ...before, disabled };
+      await this.#directory.saveService(service, this.entry(actor, disabled ? 'service.disabled' : 'service.enabled', 'service', id, serviceView(before), serviceView(service)));
+      await this.#hooks.servicesChanged(await this.#directory.listServices());
+      return service;
+    });
   }
 
   // A blank password is generated; the caller shows it once. A typed one must pass the length floor.
-  async createAgent(actor: Actor, form: AgentForm & { password: string }): Promise<{ agent: Agent; generatedPassword: string | null }> {
-    const fields = checkAgent(form, await this.#directory.listAgents(), await this.#directory.listServices());
-    const problem = form.password === '' ? null : passwordProblem(form.password);
-    if (problem) throw new FormError({ password: problem });
-    const generatedPassword = form.password === '' ? generatePassword() : null;
-    const agent: Agent = { ...fields, passwordHash: await this.#passwords.hash(generatedPassword ?? form.password) };
-    await this.#directory.saveAgent(agent, this.entry(actor, 'agent.created', 'agent', agent.id, null, agentView(agent)));
-    await this.#hooks.agentChanged(agent, 'created');
-    return { agent, generatedPassword };
+  createAgent(actor: Actor, form: AgentForm & { password: string }): Promise<{ agent: Agent; generatedPassword: string | null }> {
+    return this.#oneAtATime(async () => {
+      const fields = checkAgent(form, await this.#directory.listAgents(), await this.#directory.listServices());
+      const problem = form.password === '' ? null : passwordProblem(form.password);
+      if (problem) throw new FormError({ password: problem });
+      const generatedPassword = form.password === '' ? generatePassword() : null;
+      const agent: Agent = { ...fields, passwordHash: await this.#passwords.hash(generatedPassword ?? form.password) };
+      await this.#directory.saveAgent(agent, this.entry(actor, 'agent.created', 'agent', agent.id, null, agentView(agent)));
+      await this.#hooks.agentChanged(agent, 'created');
+      return { agent, generatedPassword };
+    });
   }
 
-  async updateAgent(actor: Actor, id: string, form: Omit<AgentForm, 'username'>): Promise<Agent> {
-    const agents = await this.#directory.listAgents();
-    const before = await this.agent(id);
-    const agent: Agent = { ...checkAgent({ ...form, username: id }, agents, await this.#directory.listServices(), before), passwordHash: before.passwordHash };
-    assertAdminRemains(agents, agent);
-    await this.#directory.saveAgent(agent, this.entry(actor, 'agent.updated', 'agent', id, agentView(before), agentView(agent)));
-    await this.#hooks.agentChanged(agent, 'updated');
-    return agent;
+  updateAgent(actor: Actor, id: string, form: Omit<AgentForm, 'username'>): Promise<Agent> {
+    return this.#oneAtATime(async () => {
+      const agents = await this.#directory.listAgents();
+      const before = await this.agent(id);
+      const agent: Agent = { ...checkAgent({ ...form, username: id }, agents, await this.#directory.listServices(), before), passwordHash: before.passwordHash };
+      assertAdminRemains(agents, agent);
+      await this.#directory.saveAgent(agent, this.entry(actor, 'agent.updated', 'agent', id, agentView(before), agentView(agent)));
+      await this.#hooks.agentChanged(agent, 'updated');
+      return agent;
+    });
   }
 
   // Disabling ends the agent's sessions and hands its chats back to the queue (the hooks do).
-  async setAgentDisabled(actor: Actor, id: string, disabled: boolean): Promise<Agent> {
-    const before = await this.agent(id);
-    const agent = { ...before, disabled };
-    assertAdminRemains(await this.#directory.listAgents(), agent);
-    await this.#directory.saveAgent(agent, this.entry(actor, disabled ? 'agent.disabled' : 'agent.enabled', 'agent', id, agentView(before), agentView(agent)));
-    await this.#hooks.agentChanged(agent, disabled ? 'disabled' : 'enabled');
-    return agent;
+  setAgentDisabled(actor: Actor, id: string, disabled: boolean): Promise<Agent> {
+    return this.#oneAtATime(async () => {
+      const before = await this.agent(id);
+      const agent = { ...before, disabled };
+      assertAdminRemains(await this.#directory.listAgents(), agent);
+      await this.#directory.saveAgent(agent, this.entry(actor, disabled ? 'agent.disabled' : 'agent.enabled', 'agent', id, agentView(before), agentView(agent)));
+      await this.#hooks.agentChanged(agent, disabled ? 'disabled' : 'enabled');
+      return agent;
+    });
   }
 
   // A new generated password, shown once to the admin; the agent's sessions end.
-  async resetPassword(actor: Actor, id: string): Promise<string> {
-    const before = await this.agent(id);
-    const password = generatePassword();
-    const agent = { ...before, passwordHash: await this.#passwords.hash(password) };
-    await this.#directory.saveAgent(agent, this.entry(actor, 'agent.password_reset', 'agent', id, null, null));
-    await this.#hooks.agentChanged(agent, 'password');
-    return password;
+  resetPassword(actor: Actor, id: string): Promise<string> {
+    return this.#oneAtATime(async () => {
+      const before = await this.agent(id);
+      const password = generatePassword();
+      const agent = { ...before, passwordHash: await this.#passwords.hash(password) };
+      await this.#directory.saveAgent(agent, this.entry(actor, 'agent.password_reset', 'agent', id, null, null));
+      await this.#hooks.agentChanged(agent, 'password');
+      return password;
+    });
   }
 
   // An agent's own change: the current password proves it is them.
-  async changeOwnPassword(agentId: string, current: string, next: string): Promise<void> {
-    const before = await this.agent(agentId);
-    if (!(await this.#passwords.verify(current, before.passwordHash))) throw new FormError({ currentPassword: 'This is not your current password.' });
-    const problem = passwordProblem(next);
-    if (problem) throw new FormError({ newPassword: problem });
-    if (next === current) throw new FormError({ newPassword: 'Choose a password different from the current one.' });
-    const agent = { ...before, passwordHash: await this.#passwords.hash(next) };
-    // The caller ends the agent's other sessions: the page that asked stays logged in.
-    await this.#directory.saveAgent(agent, this.entry(agentId, 'agent.password_changed', 'agent', agentId, null, null));
+  changeOwnPassword(agentId: string, current: string, next: string): Promise<void> {
+    return this.#oneAtATime(async () => {
+      const before = await this.agent(agentId);
+      if (!(await this.#passwords.verify(current, before.passwordHash))) throw new FormError({ currentPassword: 'This is not your current password.' });
+      const problem = passwordProblem(next);
+      if (problem) throw new FormError({ newPassword: problem });
+      if (next === current) throw new FormError({ newPassword: 'Choose a password different from the current one.' });
+      const agent = { ...before, passwordHash: await this.#passwords.hash(next) };
+      // The caller ends the agent's other sessions: the page that asked stays logged in.
+      await this.#directory.saveAgent(agent, this.entry(agentId, 'agent.password_changed', 'agent', agentId, null, null));
+    });
   }
 
   // The first admin of an install without demo data (`npm run admin -- create-admin <username>`).
@@ -159,6 +177,12 @@ export class Administration {
     return this.#directory.listServices().then((services) =>
       this.createAgent('cli', { username, displayName: username, role: 'admin', serviceIds: services.map((s) => s.id), password: '' }),
     );
+  }
+
+  #oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.#lastChange.then(change);
+    this.#lastChange = result.catch(() => undefined); // the caller hears the failure; the line goes on
+    return result;
   }
 
   private entry(actor: Actor, action: string, targetKind: 'service' | 'agent', targetId: string, before: Record<string, unknown> | null | undefined, after: Record<string, unknown> | null): NewAuditEntry {

@@ -3,6 +3,7 @@ import { assertAdminRemains, checkAgent, checkService, passwordProblem } from '.
 import { Administration, type AdminHooks } from '../../src/domain/administration.ts';
 import type { Agent } from '../../src/domain/directory.ts';
 import { FormError } from '../../src/domain/errors.ts';
+import { MemoryDirectory } from '../helpers/fake-ports.ts';
 import { activeChat, AGENTS, expectDomainError, makeCenter, SERVICES, startChat, type Harness } from '../helpers/fakes.ts';
 
 const form = { id: 'towing', name: 'Towing', autoDial: false, smsNumber: '', recordCalls: false };
@@ -131,4 +132,38 @@ t.test('passwords: generated when blank, never in the audit trail; an own change
   t.notMatch(trail, generatedPassword!, 'no password in the audit trail');
   t.notMatch(trail, 'a brand new secret');
   t.notMatch(trail, 'hashed:');
+});
+
+// Admin changes run one at a time (every node forwards them to the leader): each is checked against
+// what the one before it saved.
+t.test('two admin changes at once: the second is checked against the first', async (t) => {
+  const admins: Agent[] = [
+    { id: 'ann', displayName: 'Ann', role: 'admin', serviceIds: [], passwordHash: 'x' },
+    { id: 'bob', displayName: 'Bob', role: 'admin', serviceIds: [], passwordHash: 'x' },
+  ];
+  const setUp = () => {
+    const directory = new MemoryDirectory(SERVICES, admins.map((a) => ({ ...a })));
+    const admin = new Administration({ directory, clock: { now: () => 0 }, passwords: { hash: async (p) => `hashed:${p}`, verify: async () => true }, hooks: { agentChanged: async () => undefined, servicesChanged: async () => undefined } });
+    const enabledAdmins = async () => (await directory.listAgents()).filter((a) => a.role === 'admin' && !a.disabled).map((a) => a.id);
+    return { directory, admin, enabledAdmins };
+  };
+
+  const crossed = setUp();
+  const disabled = await Promise.allSettled([crossed.admin.setAgentDisabled('ann', 'bob', true), crossed.admin.setAgentDisabled('bob', 'ann', true)]);
+  t.same(disabled.map((r) => r.status), ['fulfilled', 'rejected'], 'ann disables bob; bob, disabled meanwhile, cannot leave no admin');
+  t.same(await crossed.enabledAdmins(), ['ann'], 'an admin remains');
+
+  const demoted = setUp();
+  await Promise.allSettled([demoted.admin.updateAgent('ann', 'ann', { displayName: 'Ann', role: 'agent', serviceIds: [] }), demoted.admin.updateAgent('bob', 'bob', { displayName: 'Bob', role: 'agent', serviceIds: [] })]);
+  t.equal((await demoted.enabledAdmins()).length, 1, 'both demoting themselves at once: one admin remains');
+
+  const twice = setUp();
+  const created = await Promise.allSettled([
+    twice.admin.createAgent('ann', { username: 'carl', displayName: 'Carl A', role: 'agent', serviceIds: [], password: 'first password 1' }),
+    twice.admin.createAgent('bob', { username: 'carl', displayName: 'Carl B', role: 'admin', serviceIds: [], password: 'second password 2' }),
+  ]);
+  t.same(created.map((r) => r.status), ['fulfilled', 'rejected'], 'the same username added twice at once: the second is refused');
+  t.match((created[1] as PromiseRejectedResult).reason, FormError, 'next to the username field');
+  t.match(await twice.directory.getAgent('carl'), { displayName: 'Carl A', role: 'agent', passwordHash: 'hashed:first password 1' }, 'the first is kept as it was made');
+  t.equal(twice.directory.auditLog.filter((e) => e.action === 'agent.created').length, 1, 'one agent.created on the audit trail');
 });
