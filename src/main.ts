@@ -161,7 +161,11 @@ async function main(): Promise<void> {
     );
     await center.recover();
     handoffs.recover();
-    closure.servicesChanged(await directory.listServices());
+    // Services may have changed on the leader before (an SMS number moved): this node's copies were
+    // made at its start.
+    const services = await directory.listServices();
+    closure.servicesChanged(services);
+    refreshSmsNumbers(services);
     await smsDesk.recover();
     await voice.connect({
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
