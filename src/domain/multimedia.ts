@@ -275,7 +275,7 @@ export class MultimediaDesk implements InteractionMedia {
   // The guard table refuses a plain Disconnect while a call or video runs, so for the agent this
   // finds media only on End session (or a video request nobody answered).
   async beforeEnd(rec: InteractionRecord, by: Party): Promise<void> {
-    if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, by === 'customer' ? 'customer_close' : 'end_session');
+    if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, by === 'customer' ? 'customer_close' : by === 'system' ? 'system_end' : 'end_session');
     if (liveLeg(rec)) await this.release(rec);
   }
 

@@ -3,11 +3,12 @@ import { nextState, type StateTable } from './state-table.ts';
 // Video inside a chat interaction. Once it runs, only the customer may close it alone; the agent can
 // only end the whole session (video, call and chat together).
 export type VideoState = 'requested' | 'active' | 'declined' | 'closed';
-export type VideoEvent = 'allow' | 'decline' | 'customer_close' | 'end_session' | 'media_lost';
+// system_end: the system ended the session (the agent was disabled by an admin), not a person in it.
+export type VideoEvent = 'allow' | 'decline' | 'customer_close' | 'end_session' | 'system_end' | 'media_lost';
 
 export const VIDEO_STATES: StateTable<VideoState, VideoEvent> = {
-  requested: { allow: 'active', decline: 'declined', customer_close: 'closed', end_session: 'closed' },
-  active: { customer_close: 'closed', end_session: 'closed', media_lost: 'closed' },
+  requested: { allow: 'active', decline: 'declined', customer_close: 'closed', end_session: 'closed', system_end: 'closed' },
+  active: { customer_close: 'closed', end_session: 'closed', system_end: 'closed', media_lost: 'closed' },
   declined: {},
   closed: {},
 };
@@ -18,6 +19,7 @@ const ENDED_BY: Record<VideoEvent, VideoSession['endedBy']> = {
   decline: 'agent',
   customer_close: 'customer',
   end_session: 'agent',
+  system_end: 'system',
   media_lost: 'system',
 };
 

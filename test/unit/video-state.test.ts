@@ -6,7 +6,7 @@ import { canApply } from '../../src/domain/state-table.ts';
 import { applyVideoEvent, isVideoOpen, VIDEO_STATES, type VideoEvent, type VideoSession, type VideoState } from '../../src/domain/video-session.ts';
 
 const STATES: VideoState[] = ['requested', 'active', 'declined', 'closed'];
-const EVENTS: VideoEvent[] = ['allow', 'decline', 'customer_close', 'end_session', 'media_lost'];
+const EVENTS: VideoEvent[] = ['allow', 'decline', 'customer_close', 'end_session', 'system_end', 'media_lost'];
 
 // Anything not listed is refused. Note what is absent: no event lets the agent close a running video
 // alone (only customer_close, or end_session which ends everything), and Decline has no meaning once
@@ -16,8 +16,10 @@ const LEGAL: Array<[VideoState, VideoEvent, VideoState, VideoSession['endedBy']]
   ['requested', 'decline', 'declined', 'agent'],
   ['requested', 'customer_close', 'closed', 'customer'],
   ['requested', 'end_session', 'closed', 'agent'],
+  ['requested', 'system_end', 'closed', 'system'],
   ['active', 'customer_close', 'closed', 'customer'],
   ['active', 'end_session', 'closed', 'agent'],
+  ['active', 'system_end', 'closed', 'system'],
   ['active', 'media_lost', 'closed', 'system'],
 ];
 
