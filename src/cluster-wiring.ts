@@ -18,6 +18,7 @@ import { PgPresenceStore } from './store/postgres/cluster/presence-store.ts';
 import { postgresLimiterStore } from './store/postgres/cluster/rate-limit-store.ts';
 import { ensureClusterSchema } from './store/postgres/cluster/schema.ts';
 import { PgSessionStore } from './store/postgres/cluster/session-store.ts';
+import { CLIENT_KEEPALIVE, SESSION_OPTIONS } from './store/postgres/session-options.ts';
 import { FORWARDED } from './web/cluster/commands.ts';
 import { forwarded, type Role } from './web/cluster/forwarding.ts';
 import { LinkClient } from './web/cluster/link-client.ts';
@@ -51,7 +52,13 @@ export function clusterSettings(env: NodeJS.ProcessEnv, config: { databaseUrl?: 
 
 // Built before the domain: the stores the domain and the web take in a cluster.
 export async function openCluster(settings: ClusterSettings, logger: Logger) {
-  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 8, application_name: `mcc-cluster:${settings.nodeId}`.slice(0, 63) });
+  const pool = new pg.Pool({
+    connectionString: settings.databaseUrl,
+    max: 8,
+    application_name: `mcc-cluster:${settings.nodeId}`.slice(0, 63),
+    ...CLIENT_KEEPALIVE,
+    options: SESSION_OPTIONS,
+  });
   pool.on('error', (err) => logger.warn({ err }, 'an idle cluster connection failed'));
   await ensureClusterSchema(pool);
   const registry = new NodeRegistry(pool, settings.nodeId);

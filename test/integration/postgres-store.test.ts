@@ -9,6 +9,7 @@ import { openStores } from '../../src/store/open-stores.ts';
 import { openPostgres, redactedUrl } from '../../src/store/postgres/database.ts';
 import { GroupCommit } from '../../src/store/postgres/group-commit.ts';
 import { startPostgres } from '../helpers/postgres.ts';
+import { entry, record } from '../helpers/store-contract.ts';
 
 const postgres = await startPostgres();
 t.teardown(() => postgres.stop());
@@ -134,6 +135,34 @@ t.test('group commit: a connection that breaks inside a batch fails that batch o
   t.match(results, [{ status: 'rejected', reason: { name: 'WriteFailed' } }, { status: 'rejected', reason: { name: 'WriteFailed' } }]);
   await database.writes.write((query) => query('INSERT INTO probe (n) VALUES (2)'));
   t.same((await database.pool.query('SELECT n FROM probe')).rows, [{ n: 2 }], 'the next write commits; nothing of the broken batch is stored');
+});
+
+t.test('a leader whose host vanished mid-batch: the server ends its transaction, and the new leader writes the same chat and others', async (t) => {
+  // Only stops a test that hangs: before the fix, the new leader's batch waited on the lost session's row locks for hours.
+  t.setTimeout(120_000);
+  const url = await postgres.newDatabase();
+  const leader = await openStores({ dataDir: '/nonexistent', databaseUrl: url }, fail);
+  t.teardown(() => leader.close());
+  await leader.directory.saveService({ id: 'roadside', name: 'Roadside', autoDial: false });
+  for (const id of ['c1', 'c2']) await leader.store.saveInteraction(record(id, { state: 'active', agentId: 'alice' }));
+  // The old leader's own store connection, mid-batch: its statements ran, and then nothing came (no
+  // COMMIT, no ROLLBACK, no FIN): it holds c1's row lock and its seq 1.
+  const old = await openPostgres(url, () => undefined);
+  t.teardown(() => old.close());
+  const lost = await old.pool.connect();
+  const endedBy: Error[] = [];
+  lost.on('error', (err) => endedBy.push(err));
+  await lost.query('BEGIN');
+  await lost.query("INSERT INTO timeline (interaction_id, seq, id, kind, author, created_at) VALUES ('c1', 1, 'lost', 'message', 'customer', 0)");
+  await lost.query("UPDATE interactions SET last_seq = 1 WHERE id = 'c1'");
+
+  const c1 = record('c1', { state: 'active', agentId: 'alice', lastSeq: 1 });
+  await Promise.all([leader.store.appendEntry(entry('c1', 1), c1), leader.store.appendEntry(entry('c2', 1))]);
+  await leader.store.appendEntry(entry('c2', 2));
+  t.same((await leader.store.listEntries('c1')).map((e) => e.id), ['c1-e1'], "the chat the lost batch locked takes the new leader's message; nothing of the lost batch is kept");
+  t.same((await leader.store.listEntries('c2')).map((e) => e.seq), [1, 2], 'another chat, in the same batch and after it, too');
+  t.match(endedBy, [{ code: '25P03' }], 'the server ended the lost session (idle in transaction)');
+  lost.release(endedBy[0]);
 });
 
 t.test('DATABASE_URL is logged without its password', async (t) => {

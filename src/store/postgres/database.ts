@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { GroupCommit } from './group-commit.ts';
 import { migrate } from './migrate.ts';
+import { CLIENT_KEEPALIVE, SESSION_OPTIONS } from './session-options.ts';
 
 // How long /healthz waits for `SELECT 1` before it says the database is down.
 const HEALTH_TIMEOUT_MS = 2000;
@@ -31,8 +32,16 @@ const types = {
 export async function openPostgres(url: string, onIdleError: (err: Error) => void): Promise<PostgresDatabase> {
   // jit off: the store runs short statements only, and the planner's cost of a batched read grows with
   // its guess of the rows per chat until it crosses jit_above_cost; compiling then took 250 ms for a
-  // read that runs in 20 (docs/cluster.md).
-  const pool = new pg.Pool({ connectionString: url, types, connectionTimeoutMillis: 5000, application_name: 'mobile-contact-center', options: '-c jit=off' });
+  // read that runs in 20 (docs/cluster.md). SESSION_OPTIONS: a vanished node's batch does not hold its
+  // row locks, and so every write of the cluster, for hours.
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    connectionTimeoutMillis: 5000,
+    application_name: 'mobile-contact-center',
+    ...CLIENT_KEEPALIVE,
+    options: `-c jit=off ${SESSION_OPTIONS}`,
+  });
   pool.on('error', onIdleError);
   try {
     await migrate(pool);

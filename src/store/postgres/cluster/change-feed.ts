@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { CLIENT_KEEPALIVE, SESSION_OPTIONS } from '../session-options.ts';
 
 // What a commit changed, as other nodes need to hear it: an interaction (its row and its timeline up to
 // `seq`), an agent's presence, an agent's sessions ended, or whether the leader reaches Asterisk. The
@@ -92,7 +93,7 @@ export class ChangeListener {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#o.connectionString, application_name: `mcc-listen:${this.#o.nodeId}`.slice(0, 63), keepAlive: true, keepAliveInitialDelayMillis: 1000 });
+    const client = new pg.Client({ connectionString: this.#o.connectionString, application_name: `mcc-listen:${this.#o.nodeId}`.slice(0, 63), ...CLIENT_KEEPALIVE, options: SESSION_OPTIONS });
     let broken = false;
     const onBroken = (err: Error) => {
       if (broken || this.#stopped) return;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { CLIENT_KEEPALIVE, SESSION_OPTIONS } from '../session-options.ts';
 import { LEADER_LOCK, LOCK_NAMESPACE } from './schema.ts';
 
 export interface LeaderLockOptions {
@@ -89,8 +90,9 @@ export class LeaderLock {
     const client = new pg.Client({
       connectionString: this.#o.connectionString,
       application_name: `mcc-leader-lock:${this.#o.nodeId}`.slice(0, 63),
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 1000,
+      ...CLIENT_KEEPALIVE,
+      // The server drops a silent peer's session (and frees its lock) after ~4 s instead of hours.
+      options: SESSION_OPTIONS,
       query_timeout: this.#o.probeTimeoutMs,
       connectionTimeoutMillis: this.#o.probeTimeoutMs,
     });
@@ -100,8 +102,6 @@ export class LeaderLock {
       if (this.#leader && !this.#stopped) this.#lose(new Error('the lock connection closed'));
     });
     await client.connect();
-    // The server drops a silent peer's session (and frees its lock) after ~4 s instead of hours.
-    await client.query('SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2');
     this.#client = client;
     return client;
   }
