@@ -13,7 +13,9 @@ export interface InteractionStore {
   getInteraction(id: string): Promise<InteractionRecord | undefined>;
   saveInteraction(rec: InteractionRecord): Promise<void>;
   // `interaction` is given when its state changed with this entry; it is saved in the same write. An
-  // entry whose client id the chat already holds is refused with the conflict `client_id_taken`.
+  // entry whose client id the chat already holds is refused with the conflict `client_id_taken`, one
+  // whose seq it holds with `seq_taken`. A failure with `maybeCommitted: true` may have been stored
+  // (the connection broke during COMMIT).
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void>;
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined>;
   listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;

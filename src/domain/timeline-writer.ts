@@ -11,10 +11,13 @@ export interface TimelineWriterDeps {
   clock: Clock;
 }
 
+// A store's failure that may have been stored all the same (ports.ts InteractionStore.appendEntry).
+const maybeCommitted = (err: unknown) => (err as { maybeCommitted?: unknown } | null)?.maybeCommitted === true;
+
 // Appends entries to an interaction's timeline: the next seq, one durable write with the interaction
 // when it changed, then the event listeners hear it. A failed write gives its seq back, so the
-// timeline stays gap-free. Not async: this is the hottest path there is, and every promise layer
-// shows under load (bench:chat).
+// timeline stays gap-free (unless it may be stored). Not async: this is the hottest path there is,
+// and every promise layer shows under load (bench:chat).
 export class TimelineWriter {
   readonly #d: TimelineWriterDeps;
   // Customer sends still being written, by chat and client id: a retry gets the first write.
@@ -53,11 +56,22 @@ export class TimelineWriter {
         return entry;
       },
       (err: unknown) => {
-        // Give the seq back when nothing was appended after it, so the timeline stays gap-free.
-        if (rec.lastSeq === entry.seq) rec.lastSeq -= 1;
+        if (err instanceof DomainError && err.code === 'seq_taken') return this.#catchUp(rec, entry, err);
+        // Give the seq back when nothing was appended after it, so the timeline stays gap-free; not
+        // one that may be stored (a later entry would take it again, and be refused, forever).
+        if (rec.lastSeq === entry.seq && !maybeCommitted(err)) rec.lastSeq -= 1;
         throw err;
       },
     );
+  }
+
+  // The store holds this seq already (a write reported failed was stored after all, or another writer
+  // got there first): the chat's next entry goes after the last one stored. This entry stays refused.
+  #catchUp(rec: InteractionRecord, entry: TimelineEntry, err: DomainError): Promise<never> {
+    return this.#d.store.listEntries(rec.id, { afterSeq: entry.seq - 1 }).then((stored) => {
+      rec.lastSeq = Math.max(rec.lastSeq, stored.at(-1)?.seq ?? entry.seq);
+      throw err;
+    });
   }
 
   // A retried send (same client id) gets the first entry back, even while the first is being

@@ -1,15 +1,18 @@
 // What a store's failures look like to its callers, whatever the engine. A refusal the domain knows
 // (client_id_taken) is a DomainError instead; these are the database's own.
 
-// A write the database refused or could not take: nothing of it is stored. `code` is the engine's
-// (SQLite's error code, PostgreSQL's SQLSTATE such as 23505 for a unique violation, or the network's
-// such as ECONNREFUSED).
+// A write the database refused or could not take: nothing of it is stored, unless `maybeCommitted`
+// (the connection broke while COMMIT was on its way: the database may have stored it; the domain then
+// keeps its seq, ports.ts). `code` is the engine's (SQLite's error code, PostgreSQL's SQLSTATE such as
+// 23505 for a unique violation, or the network's such as ECONNREFUSED).
 export class WriteFailed extends Error {
   readonly code: string;
-  constructor(message: string, code: string, options?: ErrorOptions) {
+  readonly maybeCommitted: boolean;
+  constructor(message: string, code: string, options?: ErrorOptions & { maybeCommitted?: boolean }) {
     super(message, options);
     this.name = 'WriteFailed';
     this.code = code;
+    this.maybeCommitted = options?.maybeCommitted ?? false;
   }
 }
 

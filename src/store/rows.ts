@@ -102,6 +102,11 @@ export function toEntry(row: Row): TimelineEntry {
 export const clientIdTaken = (clientId: string | null) =>
   `client_id ${clientId} already names another message of this chat: send it again to get that one.`;
 
+// The store's refusal of an entry whose seq its chat holds already (another writer, or a write whose
+// outcome was unknown, stored it): the domain reads the chat's last seq again (timeline-writer.ts).
+export const seqTaken = (entry: { interactionId: string; seq: number }) =>
+  `seq ${entry.seq} of interaction ${entry.interactionId} is stored already (another write took it): send again.`;
+
 // Column order of `services` and `agents` in every engine's upsert. Flags go as 0/1, which both engines
 // take (PostgreSQL reads '1' and '0' as booleans).
 export const SERVICE_COLUMNS = [

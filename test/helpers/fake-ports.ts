@@ -133,7 +133,7 @@ export class MemoryInteractionStore implements InteractionStore {
       if (failure) throw failure;
       const list = this.entries.get(entrySnapshot.interactionId) ?? [];
       if (list.some((e) => e.seq === entrySnapshot.seq)) {
-        throw new Error(`UNIQUE constraint failed: timeline.interaction_id, timeline.seq (${entrySnapshot.seq})`);
+        throw new DomainError('conflict', 'seq_taken', `seq ${entrySnapshot.seq} of interaction ${entrySnapshot.interactionId} is stored already.`);
       }
       if (entrySnapshot.clientId !== null && list.some((e) => e.clientId === entrySnapshot.clientId)) {
         throw new DomainError('conflict', 'client_id_taken', `client_id ${entrySnapshot.clientId} already names another message of this chat.`);

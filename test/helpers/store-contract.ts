@@ -127,7 +127,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       await store.saveInteraction(record('chat-s'));
       await store.saveInteraction(record('chat-t'));
       await store.appendEntry(entry('chat-s', 1));
-      await t.rejects(store.appendEntry(entry('chat-s', 1, { id: 'other', text: 'again' })), 'after the first is stored');
+      await t.rejects(store.appendEntry(entry('chat-s', 1, { id: 'other', text: 'again' })), { code: 'seq_taken' }, 'after the first is stored (seq_taken: the domain reads the last seq again)');
       await store.appendEntry(entry('chat-t', 1));
       t.same(seqs(await store.listEntries('chat-t')), [1], 'the same seq in another chat is another entry');
 
@@ -137,6 +137,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
         store.appendEntry(entry('chat-s', 2, { id: 'second' })),
       ]);
       t.same(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'concurrently: one written, one refused');
+      t.match(results.find((r) => r.status === 'rejected'), { reason: { code: 'seq_taken' } });
       const stored = await store.listEntries('chat-s');
       t.same(ids(stored), ['chat-s-e1', results[0].status === 'fulfilled' ? 'first' : 'second'], 'only the acknowledged one is there');
 
@@ -185,7 +186,7 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       t.same(seqs(await store.listEntries('chat-w')), [1, 2]);
 
       const reopened = { ...ended, state: 'active' as const, endedAt: null, endedBy: null };
-      await t.rejects(store.appendEntry(entry('chat-w', 2, { id: 'dup', kind: 'accepted' }), reopened), 'the entry is refused');
+      await t.rejects(store.appendEntry(entry('chat-w', 2, { id: 'dup', kind: 'accepted' }), reopened), { code: 'seq_taken' }, 'the entry is refused');
       t.match(await store.getInteraction('chat-w'), { state: 'ended' }, 'and so is the interaction written with it');
     });
 

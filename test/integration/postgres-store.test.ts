@@ -101,7 +101,7 @@ t.test('group commit: a write refused at COMMIT fails its whole batch, typed, an
   const insert = (n: number) => database.writes.write((query) => query('INSERT INTO probe (n) VALUES ($1)', [n]));
   const results = await Promise.allSettled([insert(1), insert(2), insert(1)]);
   t.same(results.map((r) => r.status), ['rejected', 'rejected', 'rejected'], 'whether a batch is stored is unknown once COMMIT failed: none is acknowledged');
-  t.match((results[0] as PromiseRejectedResult).reason, { name: 'WriteFailed', code: '23505' });
+  t.match((results[0] as PromiseRejectedResult).reason, { name: 'WriteFailed', code: '23505', maybeCommitted: true }, 'marked: the domain keeps the seqs of such writes');
   t.ok((results[1] as PromiseRejectedResult).reason instanceof WriteFailed);
   t.equal((await database.pool.query('SELECT * FROM probe')).rowCount, 0, 'and nothing is stored');
   await insert(2);
@@ -132,7 +132,7 @@ t.test('group commit: a connection that breaks inside a batch fails that batch o
     database.writes.write((query) => query('INSERT INTO probe (n) VALUES (1)')),
     database.writes.write((query) => query('SELECT pg_terminate_backend(pg_backend_pid())')),
   ]);
-  t.match(results, [{ status: 'rejected', reason: { name: 'WriteFailed' } }, { status: 'rejected', reason: { name: 'WriteFailed' } }]);
+  t.match(results, [{ status: 'rejected', reason: { name: 'WriteFailed', maybeCommitted: false } }, { status: 'rejected', reason: { name: 'WriteFailed', maybeCommitted: false } }], 'before COMMIT: known not stored');
   await database.writes.write((query) => query('INSERT INTO probe (n) VALUES (2)'));
   t.same((await database.pool.query('SELECT n FROM probe')).rows, [{ n: 2 }], 'the next write commits; nothing of the broken batch is stored');
 });

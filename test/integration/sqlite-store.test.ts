@@ -90,7 +90,7 @@ t.test('a database written with the deferred timeline index (migration 007) keep
   t.equal((await store.loadOpenInteractions())[0]?.lastSeq, 5);
   const tables = database.db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'timeline_index%'").all();
   t.same(tables, [], 'the index tables are gone');
-  await t.rejects(store.appendEntry(message('old-chat', 5, null)), /UNIQUE/, 'the database refuses a stored seq');
+  await t.rejects(store.appendEntry(message('old-chat', 5, null)), { code: 'seq_taken' }, 'the database refuses a stored seq (seq_taken)');
   await t.rejects(store.appendEntry(message('old-chat', 6, 'c-2')), { code: 'client_id_taken' }, 'and a stored client id');
 });
 

@@ -80,66 +80,94 @@ export class GroupCommit {
   // The whole batch in one transaction, the rows of each bulk insert in one statement (a row its
   // conflict clause skipped fails its write alone). If a write fails, PostgreSQL aborts that transaction, so the
   // batch runs again with each write in a savepoint of its own: the failed writes roll back alone and
-  // the others commit together. Nothing is run again once COMMIT was sent: if it fails, or the
-  // connection drops then, whether the batch is stored is unknown and every write of it fails.
+  // the others commit together (a lone bulk row runs again too: its own `run` names what it broke).
+  // Nothing is run again once COMMIT was sent: if it fails, or the connection drops then, whether the
+  // batch is stored is unknown, and every write of it fails with `maybeCommitted`.
   async #commit(batch: Pending[]): Promise<Outcome[]> {
-    // Where the first attempt got to (an object: TypeScript does not see the closure assign it).
-    const reached: { stage: 'begin' | 'writes' | 'commit' } = { stage: 'begin' };
-    try {
-      return await inTransaction(this.#pool, async (query) => {
-        reached.stage = 'writes';
-        const out: Outcome[] = [];
-        const bulks = new Map<BulkInsert, number[]>();
-        for (const [i, pending] of batch.entries()) {
-          if (pending.row) {
-            out.push({ ok: true, value: undefined });
-            const rows = bulks.get(pending.row.into);
-            if (rows) rows.push(i);
-            else bulks.set(pending.row.into, [i]);
-          } else out.push({ ok: true, value: await pending.run(query) });
-        }
-        for (const [bulk, indexes] of bulks) {
-          const stored = await bulk.insert(query, indexes.map((i) => batch[i]!.row!.values));
-          indexes.forEach((i, k) => {
-            if (!stored[k]) out[i] = { ok: false, error: bulk.skipped(batch[i]!.row!.values) };
-          });
-        }
-        // Delivered at COMMIT, never for a rolled-back batch: other nodes find the rows they are told of.
-        await notifyChanges(query, batch.flatMap((p, i) => (out[i]!.ok ? p.changes : [])));
-        reached.stage = 'commit';
-        return out;
-      });
-    } catch (err) {
-      if (reached.stage !== 'writes' || batch.length === 1) return batch.map(() => ({ ok: false, error: failure(err) }));
-    }
-    try {
-      return await inTransaction(this.#pool, async (query) => {
-        const out: Outcome[] = [];
-        const changes: Change[] = [];
-        for (const pending of batch) {
-          await query('SAVEPOINT write');
-          try {
-            const value = await pending.run(query);
-            await query('RELEASE SAVEPOINT write');
-            out.push({ ok: true, value });
-            changes.push(...pending.changes);
-          } catch (error) {
-            await query('ROLLBACK TO SAVEPOINT write');
-            out.push({ ok: false, error: failure(error) });
-          }
-        }
-        await notifyChanges(query, changes);
-        return out;
-      });
-    } catch (err) {
-      return batch.map(() => ({ ok: false, error: failure(err) }));
-    }
+    const first = await attempt(this.#pool, (query) => together(batch, query));
+    if (!(first instanceof AttemptFailed)) return first;
+    if (first.stage !== 'writes' || (batch.length === 1 && !batch[0]!.row)) return first.outcomes(batch);
+    const second = await attempt(this.#pool, (query) => oneByOne(batch, query));
+    return second instanceof AttemptFailed ? second.outcomes(batch) : second;
   }
 }
 
+type Stage = 'begin' | 'writes' | 'commit';
+
+// How far a failed attempt got: a failure at COMMIT leaves the batch's outcome unknown.
+class AttemptFailed {
+  readonly stage: Stage;
+  readonly error: unknown;
+  constructor(stage: Stage, error: unknown) {
+    this.stage = stage;
+    this.error = error;
+  }
+
+  outcomes(batch: readonly Pending[]): Outcome[] {
+    const error = failure(this.error, this.stage === 'commit');
+    return batch.map(() => ({ ok: false, error }));
+  }
+}
+
+async function attempt(pool: pg.Pool, body: (query: Query) => Promise<Outcome[]>): Promise<Outcome[] | AttemptFailed> {
+  // An object: TypeScript does not see the closure assign it.
+  const reached: { stage: Stage } = { stage: 'begin' };
+  try {
+    return await inTransaction(pool, async (query) => {
+      reached.stage = 'writes';
+      const out = await body(query);
+      reached.stage = 'commit';
+      return out;
+    });
+  } catch (err) {
+    return new AttemptFailed(reached.stage, err);
+  }
+}
+
+async function together(batch: readonly Pending[], query: Query): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  const bulks = new Map<BulkInsert, number[]>();
+  for (const [i, pending] of batch.entries()) {
+    if (pending.row) {
+      out.push({ ok: true, value: undefined });
+      const rows = bulks.get(pending.row.into);
+      if (rows) rows.push(i);
+      else bulks.set(pending.row.into, [i]);
+    } else out.push({ ok: true, value: await pending.run(query) });
+  }
+  for (const [bulk, indexes] of bulks) {
+    const stored = await bulk.insert(query, indexes.map((i) => batch[i]!.row!.values));
+    indexes.forEach((i, k) => {
+      if (!stored[k]) out[i] = { ok: false, error: bulk.skipped(batch[i]!.row!.values) };
+    });
+  }
+  // Delivered at COMMIT, never for a rolled-back batch: other nodes find the rows they are told of.
+  await notifyChanges(query, batch.flatMap((p, i) => (out[i]!.ok ? p.changes : [])));
+  return out;
+}
+
+async function oneByOne(batch: readonly Pending[], query: Query): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  const changes: Change[] = [];
+  for (const pending of batch) {
+    await query('SAVEPOINT write');
+    try {
+      const value = await pending.run(query);
+      await query('RELEASE SAVEPOINT write');
+      out.push({ ok: true, value });
+      changes.push(...pending.changes);
+    } catch (error) {
+      await query('ROLLBACK TO SAVEPOINT write');
+      out.push({ ok: false, error: failure(error) });
+    }
+  }
+  await notifyChanges(query, changes);
+  return out;
+}
+
 // The domain's own refusals (client_id_taken) reach the caller as they are; the database's are typed.
-export function failure(err: unknown): unknown {
+export function failure(err: unknown, maybeCommitted = false): unknown {
   if (err instanceof DomainError || err instanceof WriteFailed) return err;
   const { message, code } = err as { message?: string; code?: string };
-  return new WriteFailed(message ?? String(err), code ?? 'ERR_POSTGRES', { cause: err });
+  return new WriteFailed(message ?? String(err), code ?? 'ERR_POSTGRES', { cause: err, maybeCommitted });
 }

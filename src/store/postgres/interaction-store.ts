@@ -3,7 +3,7 @@ import type { InteractionRecord, InteractionState } from '../../domain/interacti
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
-import { clientIdTaken, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
+import { clientIdTaken, MILESTONES_SQL, seqTaken, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
 import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
@@ -38,6 +38,12 @@ export const ENTRIES_AFTER = `SELECT k.n, t.* FROM unnest($1::text[], $2::intege
 // The agents of many interactions: an index lookup per id, as above (an IN list was planned as a
 // sequential scan of the table until its statistics caught up).
 const AGENTS_OF = AGENTS_OF_SQL('unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (SELECT * FROM interaction_agents WHERE interaction_id = k.id OFFSET 0) a');
+
+// A unique violation (23505) of the timeline's primary key, (interaction_id, seq).
+function isSeqTaken(err: unknown): boolean {
+  const { code, constraint } = err as { code?: string; constraint?: string };
+  return code === '23505' && constraint === 'timeline_pkey';
+}
 
 // Messages (entries that change nothing on their interaction) of one commit batch, in one statement.
 const appendEntries: BulkInsert = {
@@ -112,7 +118,9 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
     return this.writes.write(
       async (query) => {
         for (const [sql, params] of upsert ?? []) await query(sql, params);
-        const inserted = await query(INSERT_ENTRY, values);
+        const inserted = await query(INSERT_ENTRY, values).catch((err: unknown) => {
+          throw isSeqTaken(err) ? conflict('seq_taken', seqTaken(entry)) : err;
+        });
         if (inserted.rowCount === 0) throw conflict('client_id_taken', clientIdTaken(entry.clientId));
       },
       [{ kind: 'interaction', id: entry.interactionId, seq: entry.seq }],

@@ -4,12 +4,13 @@ import type { InteractionRecord, InteractionState } from '../../domain/interacti
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
-import { clientIdTaken, MILESTONES_SQL, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
+import { clientIdTaken, MILESTONES_SQL, seqTaken, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
 import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, saveInteractionStatements, sqlitePlaceholder, writeStatements } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
 const SQL = writeStatements(sqlitePlaceholder);
+const SEQ_UNIQUE = 'UNIQUE constraint failed: timeline.interaction_id, timeline.seq';
 const CATCH_UP = catchUpAgentsStatements('014_interaction_agents.sql', (field) => `json_extract(data, '$.${field}')`);
 
 export class SqliteInteractionStore extends SqliteStore implements InteractionStore {
@@ -43,17 +44,22 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
     return this.batcher.write(saveInteractionStatements(SQL, rec));
   }
 
-  // A seq already stored is refused by the database (the whole write fails); a client id already
-  // stored is refused as a conflict. Only customer messages carry a client id, and they change no
-  // interaction, so nothing else of such a write is kept without its entry.
+  // A seq already stored is refused by the database (the whole write fails: seq_taken); a client id
+  // already stored is refused as a conflict. Only customer messages carry a client id, and they change
+  // no interaction, so nothing else of such a write is kept without its entry.
   appendEntry(entry: TimelineEntry, interaction?: InteractionRecord): Promise<void> {
     const upsert: WriteOp[] = interaction ? saveInteractionStatements(SQL, interaction) : [];
     // An insert that met the client id's conflict changed no row (PostgreSQL's store: RETURNING no row).
-    return this.batcher.writeCounting([...upsert, [SQL.insertEntry, timelineValues(entry)]]).then((changes) => {
-      if (changes.at(-1) === 0) {
-        throw conflict('client_id_taken', clientIdTaken(entry.clientId));
-      }
-    });
+    return this.batcher.writeCounting([...upsert, [SQL.insertEntry, timelineValues(entry)]]).then(
+      (changes) => {
+        if (changes.at(-1) === 0) throw conflict('client_id_taken', clientIdTaken(entry.clientId));
+      },
+      (err: unknown) => {
+        // SQLite names the columns of the unique index timeline_seq (migration 005).
+        if ((err as Error).message?.includes(SEQ_UNIQUE)) throw conflict('seq_taken', seqTaken(entry));
+        throw err;
+      },
+    );
   }
 
   async findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined> {
