@@ -14,6 +14,9 @@ export interface ReplicaDeps {
   onError(err: unknown, interactionId: string): void;
 }
 
+// How many ended interactions the replica remembers the last applied seq of (oldest forgotten first).
+const ENDED_KEPT = 10_000;
+
 // On a node that does not lead, the rules do not run: the leader commits, and this brings the local
 // registry up to what is committed, emitting the events the leader's rules emitted, so pages and
 // sockets on this node update as on one node. Entries are applied by seq from the store: each once, in
@@ -24,6 +27,9 @@ export class InteractionReplica {
   readonly #again = new Set<string>();
   // seq of a hole seen once, by interaction: seen twice, it is skipped.
   readonly #holes = new Map<string, number>();
+  // Last applied seq of interactions that ended lately, no longer in the registry: entries written
+  // after the end (wrap-up's Done, the customer's rating) are applied from there, not all again.
+  readonly #ended = new Map<string, number>();
 
   constructor(deps: ReplicaDeps) {
     this.#d = deps;
@@ -62,11 +68,12 @@ export class InteractionReplica {
 
   async #catchUp(interactionId: string): Promise<void> {
     const known = this.#d.interactions.get(interactionId);
-    const entries = await this.#d.store.listEntries(interactionId, { afterSeq: known?.lastSeq ?? 0 });
+    const applied = known?.lastSeq ?? this.#ended.get(interactionId) ?? 0;
+    const entries = await this.#d.store.listEntries(interactionId, { afterSeq: applied });
     // Read after the entries: the row is at least as new as they are.
     const stored = await this.#d.store.getInteraction(interactionId);
     if (!stored) return;
-    const rec = known ?? { ...stored, lastSeq: 0 };
+    const rec = known ?? { ...stored, lastSeq: applied };
     const previousOfferedTo = rec.offeredTo;
     const changed = !known || rowChanged(known, stored);
     if (known && changed) Object.assign(known, { ...stored, lastSeq: known.lastSeq });
@@ -76,7 +83,16 @@ export class InteractionReplica {
       this.#d.events.emit({ type: 'entry_appended', interaction: rec, entry });
     }
     if (changed) this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
-    if (rec.state === 'ended') this.#d.interactions.remove(rec);
+    if (rec.state === 'ended') {
+      this.#d.interactions.remove(rec);
+      this.#rememberEnded(rec);
+    }
+  }
+
+  #rememberEnded(rec: InteractionRecord): void {
+    this.#ended.delete(rec.id); // set again below: the newest goes last, and is forgotten last
+    this.#ended.set(rec.id, rec.lastSeq);
+    if (this.#ended.size > ENDED_KEPT) this.#ended.delete(this.#ended.keys().next().value!);
   }
 
   // The entries that follow lastSeq without a hole. A hole may be a batch not committed yet (the next
