@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { invalid } from './errors.ts';
-import type { CustomerContext } from './interaction.ts';
+import type { Customer, CustomerContext } from './interaction.ts';
 import { LIMITS } from './limits.ts';
 
 // Checks on what customers send, shared by every channel.
@@ -10,15 +10,40 @@ export function checkedContext(context: CustomerContext): CustomerContext {
   if (Object.keys(context.fields).length > LIMITS.contextMaxFields) {
     throw invalid('too_many_fields', `A chat holds at most ${LIMITS.contextMaxFields} context fields.`);
   }
+  for (const [key, value] of Object.entries(context.fields)) {
+    checkNoNul('a context field\'s name', key);
+    checkNoNul(`context field ${JSON.stringify(key)}`, value);
+  }
   return context;
+}
+
+export function checkedCustomer(customer: Customer): Customer {
+  checkNoNul('name', customer.name);
+  return customer;
+}
+
+// U+0000 has no place in text a person typed, and PostgreSQL's text and jsonb cannot hold it (SQLite
+// can): refused here, so every store keeps the same things.
+export function checkNoNul(what: string, value: string): void {
+  if (value.includes('\u0000')) throw invalid('nul_character', `${what} must not contain the character U+0000 (NUL).`);
 }
 
 export function checkText(text: string): void {
   if (text.trim().length === 0) throw invalid('empty_text', 'text must not be empty.');
+  checkNoNul('text', text);
   if (text.length > LIMITS.textMaxChars) {
     throw invalid('text_too_long', `text is limited to ${LIMITS.textMaxChars} characters.`);
   }
 }
+
+// A customer's message: its text, and the client id its app resends it with.
+export function checkCustomerMessage(text: string, clientId: string | undefined): void {
+  checkText(text);
+  if (clientId !== undefined) checkNoNul('client_id', clientId);
+}
+
+// A photo's file name as kept: shortened, and without U+0000 (see checkNoNul): the photo is not refused for it.
+export const attachmentFileName = (name: string) => name.replaceAll('\u0000', '').slice(0, 200);
 
 export function normaliseImageType(type: string): string {
   const t = type.toLowerCase().split(';')[0]!.trim();

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { checkedContext, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
+import { attachmentFileName, checkCustomerMessage, checkedContext, checkedCustomer, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
 import { conflict, forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
@@ -58,7 +58,7 @@ export class ContactCenter {
       id: randomUUID(),
       serviceId: service.id,
       channel: chat.channel,
-      customer: chat.customer,
+      customer: checkedCustomer(chat.customer),
       tokenHash: hashToken(token),
       state: 'queued',
       offeredTo: null,
@@ -103,7 +103,7 @@ export class ContactCenter {
   postCustomerMessage(interactionId: string, text: string, clientId?: string): Promise<TimelineEntry> {
     try {
       const rec = this.customerMay('post_message', interactionId);
-      checkText(text);
+      checkCustomerMessage(text, clientId);
       if (clientId === undefined) return this.#open.append(rec, { kind: 'message', author: 'customer', text });
       return this.#open.appendOnce(rec, { kind: 'message', author: 'customer', text, clientId });
     } catch (err) {
@@ -124,7 +124,7 @@ export class ContactCenter {
       attachmentId: randomUUID(),
       contentType: type,
       size: file.bytes.byteLength,
-      fileName: file.fileName.slice(0, 200),
+      fileName: attachmentFileName(file.fileName),
     };
     await this.#d.attachments.save(attachment.attachmentId, file.bytes);
     return this.#open.append(this.customerMay('send_photo', interactionId), { kind: 'attachment', author: 'customer', attachment });

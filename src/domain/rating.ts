@@ -1,5 +1,6 @@
 import type { ClosingTimeline } from './closing-timeline.ts';
 import type { ClosureStore, RatingRecord } from './closure-ports.ts';
+import { checkNoNul } from './chat-rules.ts';
 import { conflict, invalid, notFound } from './errors.ts';
 import type { Interactions } from './interactions.ts';
 import type { Clock } from './ports.ts';
@@ -19,6 +20,7 @@ export function checkRating(score: unknown, comment: unknown): { score: number; 
   if (comment !== undefined && comment !== null && typeof comment !== 'string') throw invalid('invalid_comment', 'comment must be text.');
   const text = typeof comment === 'string' ? comment.trim() : '';
   if (text.length > COMMENT_MAX) throw invalid('comment_too_long', `comment is limited to ${COMMENT_MAX} characters.`);
+  checkNoNul('comment', text);
   return { score, comment: text === '' ? null : text };
 }
 

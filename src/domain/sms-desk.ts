@@ -1,4 +1,4 @@
-import { checkText } from './chat-rules.ts';
+import { checkNoNul, checkText } from './chat-rules.ts';
 import type { ContactCenter } from './contact-center.ts';
 import { DomainError, invalid, notFound } from './errors.ts';
 import type { DomainEvent, DomainEvents } from './events.ts';
@@ -113,8 +113,10 @@ export class SmsDesk {
     if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${sms.to}.`);
     await this.#d.center.requireService(serviceId);
     const concat = sms.concat && sms.concat.total > 1 ? sms.concat : undefined;
-    if (concat) checkConcat(concat);
-    else checkText(sms.text);
+    if (concat) {
+      checkConcat(concat);
+      checkNoNul('text', sms.text); // a part waits in the store for its siblings
+    } else checkText(sms.text);
     return this.#serial(conversationKey(sms), async (): Promise<InboundResult> => {
       if (await this.#d.store.isSeen(sms.id)) return { status: 'duplicate' };
       const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };

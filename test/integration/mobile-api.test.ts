@@ -203,6 +203,14 @@ t.test('a text over 8,000 characters is 400 text_too_long and stores nothing', a
   t.equal(ok.text, 'shorter now');
 });
 
+t.test('a text with U+0000 is 400 nul_character and stores nothing (PostgreSQL cannot hold it: every store answers the same)', async (t) => {
+  const chat = await api.createChat();
+  await expectError(t, await api.send(chat, 'a\u0000b'), 400, 'NUL in the text', 'nul_character');
+  await expectError(t, await api.send(chat, 'a\u0000b', 'nul-1'), 400, 'with a client_id', 'nul_character');
+  t.same(await api.messages(chat), [], 'nothing stored');
+  t.equal((await api.say(chat, 'ab', 'nul-1')).text, 'ab', 'the client_id was not burnt');
+});
+
 t.test('an empty or missing text is 400 and stores nothing', async (t) => {
   const chat = await api.createChat();
   await expectError(t, await api.send(chat, ''), 400, 'empty text');

@@ -100,6 +100,13 @@ t.test('a very long file name is shortened, not refused', async (t) => {
   t.equal(entry.attachment?.fileName.length, 200);
 });
 
+t.test('a file name with U+0000 is kept without it, not refused (PostgreSQL cannot hold it)', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await startChat(h);
+  const entry = await h.center.addAttachment(interaction.id, { bytes: PNG, sniffedType: 'image/png', declaredType: 'image/png', fileName: 'car\u0000.png' });
+  t.equal(entry.attachment?.fileName, 'car.png');
+});
+
 t.test('every accepted image type passes', async (t) => {
   const h = await makeCenter();
   const { interaction } = await startChat(h);

@@ -121,6 +121,8 @@ t.test('a text to a number we do not have, a malformed number, an empty text: re
   await expectDomainError(t, h.desk.receive(h.text('5551234', 'hi')), 'invalid', 'invalid_number');
   await expectDomainError(t, h.desk.receive(h.text(from, '   ')), 'invalid', 'empty_text');
   await expectDomainError(t, h.desk.receive(h.text(from, 'x', { concat: { ref: 1, part: 3, total: 2 } })), 'invalid', 'invalid_concat');
+  await expectDomainError(t, h.desk.receive(h.text(from, 'a\u0000b')), 'invalid', 'nul_character');
+  await expectDomainError(t, h.desk.receive(h.text(from, 'a\u0000b', { concat: { ref: 1, part: 1, total: 2 } })), 'invalid', 'nul_character', 'a part of a longer text');
   t.equal(h.center.openInteractions().length, 0);
   t.equal(h.store.inbound.size, 0);
 });
