@@ -212,11 +212,12 @@ export class SmsDesk {
   }
 
   // Which of our numbers and which gateway an SMS chat uses. A chat whose route was never stored (a
-  // crash just after it opened) answers from the first number of its service, by webhook.
+  // crash just after it opened) answers from the first number of its service, by webhook. Held in
+  // memory while the chat is open only: an ended chat's few texts (the rating) read the store.
   async routeOf(rec: InteractionRecord): Promise<SmsRoute> {
     const known = this.#routes.get(rec.id) ?? (await this.#d.store.getRoute(rec.id));
     if (known) {
-      this.#routes.set(rec.id, known);
+      if (rec.state !== 'ended') this.#routes.set(rec.id, known);
       return known;
     }
     const number = Object.entries(this.#d.numbers).find(([, service]) => service === rec.serviceId)?.[0] ?? '';
@@ -229,6 +230,7 @@ export class SmsDesk {
     if (event.type === 'interaction_changed' && isHandledSmsEnd(event.interaction) && this.#d.ratings) {
       this.#track(this.#askForRating(event.interaction), 'asking for a rating by SMS');
     }
+    if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.#routes.delete(event.interaction.id);
     if (event.type !== 'entry_appended' || event.interaction.channel !== 'sms' || !isAgentText(event.entry)) return;
     this.#track(this.#sendText(event.interaction, event.entry.id, event.entry.text ?? ''), 'sending an SMS reply');
   }

@@ -309,6 +309,24 @@ t.test('after a restart, replies that never got an answer from the gateway are s
   t.match((await h2.desk.deliveries(id)).get(entry.id), { status: 'accepted' });
 });
 
+t.test("an ended SMS chat's route is no longer held by the desk (read from the store when needed); an open one's is", async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Flat tyre');
+  t.match(h.sender.sent.at(-1), { to: from, from: ROADSIDE_NO, text: RATING_PROMPT }, 'the rating question still goes out by its route');
+  const open = await delivered(h, h.text(newPhone(), 'Battery dead'));
+  let reads = 0;
+  const getRoute = h.store.getRoute.bind(h.store);
+  h.store.getRoute = (interactionId) => {
+    reads += 1;
+    return getRoute(interactionId);
+  };
+  t.match(await h.desk.routeOf((await h.interactions.getInteraction(id))!), { customerNumber: from, serviceNumber: ROADSIDE_NO });
+  t.equal(reads, 1, 'the ended chat: read from the store, not held');
+  await h.desk.routeOf(h.open(open)!);
+  t.equal(reads, 1, 'the open chat: held');
+});
+
 // ---- rating ------------------------------------------------------------------------------------------
 
 // An SMS chat from `from`, handled by alice and disconnected; the rating question has gone out.
