@@ -90,7 +90,8 @@ export class SmsDesk {
   // gateway that had them can tell).
   async recover(): Promise<void> {
     for (const part of await this.#d.store.pendingParts()) {
-      await this.#serial(conversationKey(part), () => this.#addPart(part));
+      // One text that cannot be delivered never stops the start (nor the texts after it).
+      await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => this.#d.onError(err, 'delivering an SMS kept over a restart'));
     }
     for (const rec of this.#d.center.openInteractions()) {
       if (rec.channel !== 'sms') continue;
@@ -153,11 +154,20 @@ export class SmsDesk {
     return { status: 'part_stored' };
   }
 
+  // A refusal (the service was disabled, the number removed) stays a refusal: the parts are finished
+  // with it, or every start would try them again. Other failures leave them for the next start.
   async #deliverAssembled(message: AssembledSms<StoredPart>): Promise<string | null> {
     const gateway = message.parts[0]!.gateway;
-    // Parts that were all blank have nothing to show.
-    const rec = message.text.trim() ? await this.#deliver(message.from, message.to, message.text, message.firstId, gateway) : null;
-    await this.#d.store.finishParts(message.parts.map((p) => p.id));
+    const ids = message.parts.map((p) => p.id);
+    let rec: { id: string } | null;
+    try {
+      // Parts that were all blank have nothing to show.
+      rec = message.text.trim() ? await this.#deliver(message.from, message.to, message.text, message.firstId, gateway) : null;
+    } catch (err) {
+      if (isRefusal(err)) await this.#d.store.finishParts(ids);
+      throw err;
+    }
+    await this.#d.store.finishParts(ids);
     return rec?.id ?? null;
   }
 
@@ -339,6 +349,10 @@ export class SmsDesk {
 const conversationKey = (sms: { from: string; to: string }) => `in\u0000${sms.from}\u0000${sms.to}`;
 
 const isHandledSmsEnd = (rec: InteractionRecord) => rec.channel === 'sms' && rec.state === 'ended' && rec.acceptedAt !== null;
+
+// Refused by the rules: trying the same text again gets the same answer. (Unavailable and rate
+// limited may pass later.)
+const isRefusal = (err: unknown) => err instanceof DomainError && err.kind !== 'unavailable' && err.kind !== 'rate_limited';
 
 const isAgentText = (e: TimelineEntry) => e.kind === 'message' && e.author === 'agent' && typeof e.text === 'string';
 

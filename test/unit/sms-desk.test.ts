@@ -5,7 +5,8 @@ import { SmsDesk } from '../../src/domain/sms-desk.ts';
 import type { InboundSms } from '../../src/domain/sms-ports.ts';
 import { FakeSender, MemorySmsStore } from '../helpers/fake-sms.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
-import { expectDomainError, makeCenter } from '../helpers/fakes.ts';
+import { expectDomainError, makeCenter, SERVICES } from '../helpers/fakes.ts';
+import type { Service } from '../../src/domain/directory.ts';
 import { ManualClock, MemoryClosureStore, MemoryInteractionStore } from '../helpers/fake-ports.ts';
 import { Closure } from '../../src/domain/closure.ts';
 import { RATING_PROMPT, RATING_REPLY_WINDOW_MS } from '../../src/domain/sms-rating.ts';
@@ -15,10 +16,19 @@ const BILLING_NO = '+15550009002';
 let phoneCounter = 0;
 const newPhone = () => `+1555700${String(++phoneCounter).padStart(4, '0')}`;
 
-async function makeDesk(opts: { interactions?: MemoryInteractionStore; sms?: MemorySmsStore; clock?: ManualClock; senders?: 'none'; ratings?: boolean } = {}) {
+interface DeskOptions {
+  interactions?: MemoryInteractionStore;
+  sms?: MemorySmsStore;
+  clock?: ManualClock;
+  senders?: 'none';
+  ratings?: boolean;
+  services?: Service[];
+}
+
+async function makeDesk(opts: DeskOptions = {}) {
   const clock = opts.clock ?? new ManualClock();
   const interactions = opts.interactions ?? new MemoryInteractionStore();
-  const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock });
+  const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock, services: opts.services });
   const closures = new MemoryClosureStore(interactions);
   const closure = new Closure({ interactions: open, closures, directory, clock, timers: clock, presence: center });
   const store = opts.sms ?? new MemorySmsStore();
@@ -194,6 +204,41 @@ t.test('a missing part: after the wait the text is shown with a gap marker; the 
   t.same(late, { status: 'delivered', interactionId: rec!.id });
   t.same(await h.customerTexts(rec!.id), [`Flat tyre ${gapMarker(2, 3)} bring a jack`, '[…late part 2 of 3…] on the M4,']);
   t.same(h.errors, []);
+});
+
+t.test('a long text to a service disabled meanwhile does not stop the next start; other texts still arrive', async (t) => {
+  const interactions = new MemoryInteractionStore();
+  const sms = new MemorySmsStore();
+  const clock = new ManualClock();
+  const h1 = await makeDesk({ interactions, sms, clock });
+  const from = newPhone();
+  // Both parts stored, as after a crash between the last part and its delivery.
+  for (const n of [1, 2]) await sms.savePart({ id: `d${n}`, from, to: ROADSIDE_NO, gateway: 'webhook', receivedAt: clock.now(), ref: 4, total: 2, part: n, text: `part ${n} ` });
+  await h1.desk.receive(h1.text(from, 'to billing, ', { id: 'b1', to: BILLING_NO, concat: { ref: 5, part: 1, total: 2 } }));
+  h1.desk.shutdown();
+  h1.center.shutdown();
+
+  const disabled = SERVICES.map((s) => (s.id === 'roadside' ? { ...s, disabled: true } : s));
+  const h2 = await makeDesk({ interactions, sms, clock, services: disabled });
+  t.match(h2.errors, [{ code: 'service_disabled' }], 'the refusal is reported');
+  t.same((await sms.pendingParts()).map((p) => p.id), ['b1'], 'the refused text waits no more');
+  t.equal(h2.center.openInteractions().length, 0, 'no chat on the disabled service');
+  clock.advance(30_000);
+  await h2.desk.settled();
+  const [billing] = h2.center.openInteractions();
+  t.equal(billing?.serviceId, 'billing', 'the other text still reaches its chat');
+  t.same(await h2.customerTexts(billing!.id), [`to billing, ${gapMarker(2, 2)}`]);
+
+  const h3 = await makeDesk({ interactions, sms, clock, services: disabled });
+  t.same(h3.errors, [], 'the next start has nothing left to refuse');
+});
+
+t.test('a long text completed while its service is disabled: refused, and its parts wait no more', async (t) => {
+  const h = await makeDesk({ services: SERVICES.map((s) => ({ ...s, disabled: true })) });
+  const from = newPhone();
+  t.same(await h.desk.receive(h.text(from, 'one ', { concat: { ref: 8, part: 1, total: 2 } })), { status: 'part_stored' });
+  await expectDomainError(t, h.desk.receive(h.text(from, 'two', { concat: { ref: 8, part: 2, total: 2 } })), 'conflict', 'service_disabled');
+  t.same(await h.store.pendingParts(), []);
 });
 
 t.test('parts still waiting survive a restart and keep their deadline', async (t) => {
