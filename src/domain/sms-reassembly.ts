@@ -4,8 +4,9 @@ import type { Clock, Timers } from './ports.ts';
 // number, a reference and the total; they may come in any order and more than once. Parts are put
 // back in order; a part already held is a duplicate. When a part is still missing `waitMs` after the
 // first part of its group arrived, the text is given with a visible gap marker in its place. A part
-// that arrives after that is given on its own, marked as late. Nothing here does I/O: time comes
-// from the domain's Clock and Timers.
+// that arrives after that is given on its own, marked as late. Anyone can text us: the texts waiting
+// are capped per sender and in all (at a cap the oldest is given at once, with its gaps), and so are
+// the finished ones remembered. Nothing here does I/O: time comes from the domain's Clock and Timers.
 
 export interface SmsPart {
   id: string;
@@ -42,14 +43,19 @@ export type AddResult<P extends SmsPart = SmsPart> =
   | { kind: 'complete'; message: AssembledSms<P> }
   | { kind: 'late'; message: AssembledSms<P> };
 
-export const gapMarker = (part: number, total: number) => `[\u2026missing part ${part} of ${total}\u2026]`;
+// Missing parts side by side share one marker, so a text's size stays that of what arrived.
+export const gapMarker = (first: number, total: number, last = first) =>
+  first === last ? `[\u2026missing part ${first} of ${total}\u2026]` : `[\u2026missing parts ${first}\u2013${last} of ${total}\u2026]`;
 export const lateMarker = (part: number, total: number) => `[\u2026late part ${part} of ${total}\u2026]`;
 // Finds the markers in a text, for display.
-export const MARKER_PATTERN = /\[\u2026(?:missing|late) part \d+ of \d+\u2026\]/g;
+export const MARKER_PATTERN = /\[\u2026(?:missing parts \d+\u2013\d+|(?:missing|late) part \d+) of \d+\u2026\]/g;
+
+export const SMS_CAPS = { waitingPerSender: 10, waiting: 1_000, remembered: 5_000 };
 
 export const groupKey = (p: Pick<SmsPart, 'from' | 'to' | 'ref' | 'total'>) => `${p.from}\u0000${p.to}\u0000${p.ref}\u0000${p.total}`;
 
 interface Group<P extends SmsPart> {
+  from: string;
   parts: Map<number, P>;
   firstAt: number;
   timer: { cancel(): void };
@@ -66,8 +72,9 @@ export interface ReassemblerOptions<P extends SmsPart> {
   waitMs: number;
   // How long a finished group is remembered, so that a repeated part is not taken for a new text.
   rememberMs?: number;
-  // A group whose wait ran out, given with gap markers.
+  // A group whose wait ran out (or that a cap pushed out), given with gap markers.
   onExpired: (message: AssembledSms<P>) => void;
+  caps?: typeof SMS_CAPS;
 }
 
 export class SmsReassembler<P extends SmsPart = SmsPart> {
@@ -76,7 +83,7 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
   readonly #finished = new Map<string, Finished>();
 
   constructor(options: ReassemblerOptions<P>) {
-    this.#o = { rememberMs: Math.max(10 * options.waitMs, 10 * 60_000), ...options };
+    this.#o = { rememberMs: Math.max(10 * options.waitMs, 10 * 60_000), caps: SMS_CAPS, ...options };
   }
 
   // What add() would do with this part, without doing it (so the caller can store it durably first).
@@ -103,9 +110,10 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     }
     let group = this.#groups.get(key);
     if (!group) {
+      this.makeRoom(part.from);
       // Restored parts keep their first arrival time: the wait is not restarted by a restart.
       const wait = Math.max(0, this.#o.waitMs - (this.#o.clock.now() - part.receivedAt));
-      group = { parts: new Map(), firstAt: part.receivedAt, timer: this.#o.timers.schedule(wait, () => this.expire(key)) };
+      group = { from: part.from, parts: new Map(), firstAt: part.receivedAt, timer: this.#o.timers.schedule(wait, () => this.expire(key)) };
       this.#groups.set(key, group);
     }
     group.parts.set(part.part, part);
@@ -125,6 +133,13 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     this.#finished.clear();
   }
 
+  // The oldest text waiting (the sender's own, at the sender's cap) is given now, with its gaps.
+  private makeRoom(from: string): void {
+    const ofSender = [...this.#groups].filter(([, g]) => g.from === from);
+    if (ofSender.length >= this.#o.caps.waitingPerSender) this.expire(ofSender[0]![0]);
+    if (this.#groups.size >= this.#o.caps.waiting) this.expire(this.#groups.keys().next().value!);
+  }
+
   private expire(key: string): void {
     const group = this.#groups.get(key);
     if (group) this.#o.onExpired(this.finish(key, group));
@@ -138,12 +153,19 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     const total = first.total;
     const missing: number[] = [];
     for (let n = 1; n <= total; n++) if (!group.parts.has(n)) missing.push(n);
-    this.#finished.get(key)?.timer.cancel();
+    this.forget(key);
     this.#finished.set(key, {
       received: new Set(group.parts.keys()),
       timer: this.#o.timers.schedule(this.#o.rememberMs, () => this.#finished.delete(key)),
     });
+    // Past the cap the oldest is forgotten early: a repeat of its parts would be taken for a new text.
+    if (this.#finished.size > this.#o.caps.remembered) this.forget(this.#finished.keys().next().value!);
     return assemble(key, parts, first.id, missing);
+  }
+
+  private forget(key: string): void {
+    this.#finished.get(key)?.timer.cancel();
+    this.#finished.delete(key);
   }
 }
 
@@ -158,9 +180,12 @@ function assemble<P extends SmsPart>(key: string, parts: P[], firstId: string, m
   for (let n = 1; n <= first.total; n++) {
     const p = byNumber.get(n);
     if (!p) {
+      let last = n;
+      while (last < first.total && !byNumber.has(last + 1)) last++;
       if (text && !/\s$/.test(text)) text += ' ';
-      text += gapMarker(n, first.total);
+      text += gapMarker(n, first.total, last);
       afterGap = true;
+      n = last;
     } else {
       if (afterGap && p.text && !/^\s/.test(p.text)) text += ' ';
       text += p.text;

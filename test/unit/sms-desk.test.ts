@@ -241,6 +241,20 @@ t.test('a long text completed while its service is disabled: refused, and its pa
   t.same(await h.store.pendingParts(), []);
 });
 
+t.test('a sender flooding parts of texts that never complete: a few wait, the rest reach the chat at once, each short', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  for (let ref = 0; ref < 300; ref++) await h.desk.receive(h.text(from, 'x', { concat: { ref, part: 1, total: 255 } }));
+  await h.desk.settled();
+  t.equal(h.desk.pendingTexts, 10, 'ten texts of one sender wait');
+  t.equal((await h.store.pendingParts()).length, 10, 'and only their parts are kept as waiting');
+  const [chat] = h.center.openInteractions();
+  const shown = await h.customerTexts(chat!.id);
+  t.equal(shown.length, 290, 'the older ones were shown early, in one chat');
+  t.ok(shown.every((text) => text === `x ${gapMarker(2, 255, 255)}`), 'each with one marker for its missing parts');
+  t.same(h.errors, []);
+});
+
 t.test('parts still waiting survive a restart and keep their deadline', async (t) => {
   const interactions = new MemoryInteractionStore();
   const sms = new MemorySmsStore();

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { gapMarker, lateMarker, SmsReassembler, type AssembledSms, type SmsPart } from '../../src/domain/sms-reassembly.ts';
+import { gapMarker, lateMarker, MARKER_PATTERN, SMS_CAPS, SmsReassembler, type AssembledSms, type SmsPart } from '../../src/domain/sms-reassembly.ts';
 import { ManualClock } from '../helpers/fake-ports.ts';
 
 const WAIT = 30_000;
@@ -85,12 +85,49 @@ t.test('a missing part: after the wait the text is given with a visible gap', as
   t.same(r.add(part(1, 'Car broke down')), { kind: 'duplicate' });
 });
 
-t.test('gaps at the start, the end and side by side', async (t) => {
+t.test('gaps at the start and the end; missing parts side by side share one marker', async (t) => {
   const { clock, expired, r, part } = harness();
-  r.add(part(3, 'three', { total: 5 }));
+  r.add(part(3, 'three', { total: 6 }));
+  r.add(part(5, 'five', { total: 6 }));
   clock.advance(WAIT);
-  t.equal(expired[0]!.text, `${gapMarker(1, 5)} ${gapMarker(2, 5)} three ${gapMarker(4, 5)} ${gapMarker(5, 5)}`);
-  t.same(expired[0]!.missing, [1, 2, 4, 5]);
+  t.equal(expired[0]!.text, `${gapMarker(1, 6, 2)} three ${gapMarker(4, 6)} five ${gapMarker(6, 6)}`);
+  t.equal(gapMarker(1, 6, 2), '[…missing parts 1–2 of 6…]');
+  t.same(expired[0]!.missing, [1, 2, 4, 6]);
+  t.same([...expired[0]!.text.matchAll(MARKER_PATTERN)].map((m) => m[0]), ['[…missing parts 1–2 of 6…]', '[…missing part 4 of 6…]', '[…missing part 6 of 6…]'], 'each marker is found for display');
+});
+
+t.test('one part of 255 is one short text, not 254 markers', async (t) => {
+  const { clock, expired, r, part } = harness();
+  r.add(part(1, 'x', { total: 255 }));
+  clock.advance(WAIT);
+  t.equal(expired[0]!.text, 'x […missing parts 2–255 of 255…]');
+});
+
+t.test('a sender with many texts waiting: at the cap the oldest is given at once, with its gaps', async (t) => {
+  const { expired, r, part } = harness();
+  for (let ref = 0; ref < 10; ref++) r.add(part(1, `text ${ref}`, { ref }));
+  r.add(part(1, 'other sender', { from: '+15551230002' }));
+  t.equal(r.pendingGroups, 11);
+  t.equal(expired.length, 0, 'ten per sender may wait');
+  r.add(part(1, 'text 10', { ref: 10 }));
+  t.equal(r.pendingGroups, 11, 'the sender still has ten waiting');
+  t.same(expired.map((m) => m.text), [`text 0 ${gapMarker(2, 3, 3)}`], "the sender's oldest, not the other sender's");
+  r.add(part(2, 'more', { ref: 5 }));
+  t.equal(expired.length, 1, 'a part of a text already waiting takes no room');
+  t.equal(r.classify(part(2, 'late', { ref: 0 })), 'late', 'a part of the text given early comes as late');
+});
+
+t.test('a flood from many senders: no more than the cap waits, nor is remembered', async (t) => {
+  const { clock, expired, r, part } = harness();
+  const caps = { waitingPerSender: 10, waiting: 1_000, remembered: 5_000 };
+  t.same(SMS_CAPS, caps);
+  for (let i = 0; i < 7_000; i++) r.add(part(1, 'x', { from: `+1555${String(1_000_000 + (i % 3_000)).slice(-7)}`, ref: i, total: 255 }));
+  t.equal(r.pendingGroups, 1_000);
+  t.equal(expired.length, 6_000, 'the oldest went out early');
+  t.ok(expired.every((m) => m.text === 'x […missing parts 2–255 of 255…]'));
+  t.ok(clock.pendingTimers <= 1_000 + 5_000, 'timers are capped with what they watch');
+  t.equal(r.classify(part(1, 'x', { from: '+15551000000', ref: 0, total: 255 })), 'new', 'the oldest finished text is forgotten');
+  t.equal(r.classify(part(1, 'x', { from: `+1555${String(1_000_000 + 5_999 % 3_000).slice(-7)}`, ref: 5_999, total: 255 })), 'duplicate', 'a recent one is remembered');
 });
 
 t.test('a restored part keeps its arrival time: the wait is not restarted', async (t) => {
