@@ -6,16 +6,12 @@ import type { InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
 import type { Clock, Timers } from './ports.ts';
 import { SmsReassembler, type AssembledSms } from './sms-reassembly.ts';
-import { countSegments } from './sms-segments.ts';
+import { ratingQuestionId, SmsOutbox } from './sms-outbox.ts';
 import {
-  GATEWAY_STATUSES,
-  isGatewayStatus,
-  supersedes,
   type GatewayStatus,
   type InboundSms,
   type SeenSms,
   type SmsDelivery,
-  type SmsDeliveryStatus,
   type SmsGatewayKind,
   type SmsRoute,
   type SmsSender,
@@ -25,6 +21,7 @@ import {
 import type { TimelineEntry } from './timeline.ts';
 import { scoreOfReply } from './rating.ts';
 import { RATING_PROMPT, RatingQuestions } from './sms-rating.ts';
+import { KeyedQueue } from './util/keyed-queue.ts';
 
 // SMS as a chat channel. A text to one of our numbers joins the open SMS chat from that sender to that
 // number, or opens one on the service the number belongs to; it is then offered like any chat, with
@@ -62,13 +59,16 @@ export class SmsDesk {
   readonly #d: SmsDeskDeps;
   readonly #reassembler: SmsReassembler<StoredPart>;
   readonly #routes = new Map<string, SmsRoute>();
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #queue: KeyedQueue;
+  readonly #outbox: SmsOutbox;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #unsubscribe: () => void;
   readonly #questions = new RatingQuestions();
 
   constructor(deps: SmsDeskDeps) {
     this.#d = deps;
+    this.#queue = new KeyedQueue((err) => deps.onError(err, 'SMS'));
+    this.#outbox = new SmsOutbox(deps);
     for (const [number, serviceId] of Object.entries(deps.numbers)) {
       if (!E164.test(number) || !serviceId) throw new Error(`SMS number "${number}" -> "${serviceId}" is not an E.164 number and a service`);
     }
@@ -248,65 +248,22 @@ export class SmsDesk {
   async #askForRating(rec: InteractionRecord): Promise<void> {
     const route = await this.routeOf(rec);
     this.#questions.asked(conversationKey({ from: rec.customer.phone, to: route.serviceNumber }), rec.id, this.#d.clock.now());
-    await this.#sendText(rec, `rating:${rec.id}`, RATING_PROMPT);
+    await this.#sendText(rec, ratingQuestionId(rec.id), RATING_PROMPT);
+  }
+
+  // Delivery of the agent messages of a chat, by timeline entry id.
+  deliveries(interactionId: string): Promise<Map<string, SmsDelivery>> {
+    return this.#outbox.deliveries(interactionId);
+  }
+
+  // A delivery report from a gateway (callback or its answer to the send).
+  onDeliveryStatus(id: string, status: GatewayStatus, detail: string | null = null): Promise<SmsDelivery> {
+    return this.#outbox.onDeliveryStatus(id, status, detail);
   }
 
   // One chat's texts (agent replies, the rating question) leave in the order they were written.
   #sendText(rec: InteractionRecord, id: string, text: string): Promise<void> {
-    return this.#serial(`send\u0000${rec.id}`, async () => {
-      const route = await this.routeOf(rec);
-      const { segments, encoding } = countSegments(text);
-      const delivery: SmsDelivery = {
-        id,
-        interactionId: rec.id,
-        from: route.serviceNumber,
-        to: rec.customer.phone,
-        segments,
-        encoding,
-        status: 'sending',
-        detail: null,
-        updatedAt: this.#d.clock.now(),
-      };
-      await this.#d.store.saveDelivery(delivery);
-      const sender = this.#d.senders[route.gateway];
-      if (!sender) {
-        await this.#updateStatus(id, 'failed', `No ${route.gateway} SMS gateway is configured.`);
-        return;
-      }
-      let answer: { status: string };
-      try {
-        answer = await sender.send({ id, from: delivery.from, to: delivery.to, text, segments });
-      } catch (err) {
-        await this.#updateStatus(id, 'failed', (err as Error).message || String(err));
-        return;
-      }
-      const status = isGatewayStatus(answer.status) ? answer.status : 'accepted';
-      await this.#updateStatus(id, status, isGatewayStatus(answer.status) ? null : `gateway answered "${String(answer.status)}"`);
-    });
-  }
-
-  // A delivery report from a gateway (callback or its answer to the send).
-  async onDeliveryStatus(id: string, status: GatewayStatus, detail: string | null = null): Promise<SmsDelivery> {
-    if (!isGatewayStatus(status)) throw invalid('invalid_status', `status must be one of ${GATEWAY_STATUSES.join(', ')}.`);
-    const updated = await this.#updateStatus(id, status, detail);
-    if (!updated) throw notFound('unknown_message', `No SMS was sent with id ${id}.`);
-    return updated;
-  }
-
-  #updateStatus(id: string, status: SmsDeliveryStatus, detail: string | null): Promise<SmsDelivery | undefined> {
-    return this.#serial(`status\u0000${id}`, async () => {
-      const current = await this.#d.store.getDelivery(id);
-      if (!current) return undefined;
-      if (!supersedes(status, current.status)) return current;
-      const next: SmsDelivery = { ...current, status, detail, updatedAt: this.#d.clock.now() };
-      await this.#d.store.saveDelivery(next);
-      return next;
-    });
-  }
-
-  // Delivery of the agent messages of a chat, by timeline entry id.
-  async deliveries(interactionId: string): Promise<Map<string, SmsDelivery>> {
-    return new Map((await this.#d.store.listDeliveries(interactionId)).map((d) => [d.id, d]));
+    return this.#outbox.send(rec.id, id, text, () => this.routeOf(rec));
   }
 
   // ---- housekeeping -------------------------------------------------------------------------
@@ -327,16 +284,7 @@ export class SmsDesk {
 
   // Work on one key runs one at a time, in call order, whatever became of the work before it.
   #serial<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const next = (this.#chains.get(key) ?? Promise.resolve()).then(work);
-    const tail = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#chains.set(key, tail);
-    void tail.then(() => {
-      if (this.#chains.get(key) === tail) this.#chains.delete(key);
-    });
-    return next;
+    return this.#queue.run(key, work);
   }
 
   #track(work: Promise<unknown>, what: string): void {

@@ -1,0 +1,97 @@
+import { invalid, notFound } from './errors.ts';
+import type { Clock } from './ports.ts';
+import { countSegments } from './sms-segments.ts';
+import {
+  GATEWAY_STATUSES,
+  isGatewayStatus,
+  supersedes,
+  type GatewayStatus,
+  type SmsDelivery,
+  type SmsDeliveryStatus,
+  type SmsGatewayKind,
+  type SmsRoute,
+  type SmsSender,
+  type SmsStore,
+} from './sms-ports.ts';
+import { KeyedQueue } from './util/keyed-queue.ts';
+
+// Texts to SMS customers (agent replies, the rating question) and what the gateways report of them.
+// Each text has an id (the reply's timeline entry id, or `rating:<chat id>`) that its delivery row and
+// the gateway's reports name; it is stored as sending before it is handed to the gateway.
+
+export interface SmsOutboxDeps {
+  store: SmsStore;
+  clock: Clock;
+  senders: Partial<Record<SmsGatewayKind, SmsSender>>;
+  onError: (err: unknown, what: string) => void;
+}
+
+export const ratingQuestionId = (interactionId: string) => `rating:${interactionId}`;
+
+export class SmsOutbox {
+  readonly #d: SmsOutboxDeps;
+  readonly #queue: KeyedQueue;
+
+  constructor(deps: SmsOutboxDeps) {
+    this.#d = deps;
+    this.#queue = new KeyedQueue((err) => deps.onError(err, 'sending an SMS'));
+  }
+
+  // One chat's texts leave in the order they were handed here. The route is read in that order too.
+  send(interactionId: string, id: string, text: string, routeOf: () => Promise<SmsRoute>): Promise<void> {
+    return this.#queue.run(`send\u0000${interactionId}`, async () => {
+      const route = await routeOf();
+      const { segments, encoding } = countSegments(text);
+      const delivery: SmsDelivery = {
+        id,
+        interactionId,
+        from: route.serviceNumber,
+        to: route.customerNumber,
+        segments,
+        encoding,
+        status: 'sending',
+        detail: null,
+        updatedAt: this.#d.clock.now(),
+      };
+      await this.#d.store.saveDelivery(delivery);
+      const sender = this.#d.senders[route.gateway];
+      if (!sender) {
+        await this.#updateStatus(id, 'failed', `No ${route.gateway} SMS gateway is configured.`);
+        return;
+      }
+      let answer: { status: string };
+      try {
+        answer = await sender.send({ id, from: delivery.from, to: delivery.to, text, segments });
+      } catch (err) {
+        await this.#updateStatus(id, 'failed', (err as Error).message || String(err));
+        return;
+      }
+      const status = isGatewayStatus(answer.status) ? answer.status : 'accepted';
+      await this.#updateStatus(id, status, isGatewayStatus(answer.status) ? null : `gateway answered "${String(answer.status)}"`);
+    });
+  }
+
+  // A delivery report from a gateway (callback or its answer to the send).
+  async onDeliveryStatus(id: string, status: GatewayStatus, detail: string | null = null): Promise<SmsDelivery> {
+    if (!isGatewayStatus(status)) throw invalid('invalid_status', `status must be one of ${GATEWAY_STATUSES.join(', ')}.`);
+    const updated = await this.#updateStatus(id, status, detail);
+    if (!updated) throw notFound('unknown_message', `No SMS was sent with id ${id}.`);
+    return updated;
+  }
+
+  #updateStatus(id: string, status: SmsDeliveryStatus, detail: string | null): Promise<SmsDelivery | undefined> {
+    return this.#queue.run(`status\u0000${id}`, async () => {
+      const current = await this.#d.store.getDelivery(id);
+      if (!current) return undefined;
+      if (!supersedes(status, current.status)) return current;
+      const next: SmsDelivery = { ...current, status, detail, updatedAt: this.#d.clock.now() };
+      await this.#d.store.saveDelivery(next);
+      return next;
+    });
+  }
+
+  // Delivery of the texts of a chat, by id.
+  async deliveries(interactionId: string): Promise<Map<string, SmsDelivery>> {
+    return new Map((await this.#d.store.listDeliveries(interactionId)).map((d) => [d.id, d]));
+  }
+}
