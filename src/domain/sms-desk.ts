@@ -20,7 +20,7 @@ import {
 } from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
 import { scoreOfReply } from './rating.ts';
-import { RATING_PROMPT, RatingQuestions } from './sms-rating.ts';
+import { RATING_PROMPT, RATING_REPLY_WINDOW_MS, RatingQuestions } from './sms-rating.ts';
 import { KeyedQueue } from './util/keyed-queue.ts';
 
 // SMS as a chat channel. A text to one of our numbers joins the open SMS chat from that sender to that
@@ -85,23 +85,34 @@ export class SmsDesk {
     return this.#d.numbers;
   }
 
-  // After a restart: parts still waiting are waited for again (from their first arrival), and agent
-  // messages of open SMS chats that never got a gateway answer are sent (with the same id, so a
-  // gateway that had them can tell).
+  // After a restart: parts still waiting are waited for again (from their first arrival), and texts to
+  // customers that never got a gateway answer are sent, whether their chat is open or ended since.
   async recover(): Promise<void> {
     for (const part of await this.#d.store.pendingParts()) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
       await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => this.#d.onError(err, 'delivering an SMS kept over a restart'));
     }
-    for (const rec of this.#d.center.openInteractions()) {
-      if (rec.channel !== 'sms') continue;
-      const deliveries = await this.deliveries(rec.id);
-      for (const entry of await this.#d.center.timeline(rec.id, 0, ['message'])) {
-        if (!isAgentText(entry)) continue;
-        const d = deliveries.get(entry.id);
-        if (!d || d.status === 'sending') this.#track(this.#sendText(rec, entry.id, entry.text ?? ''), 'resending an SMS reply');
-      }
+    const chats = new Map<string, () => Promise<SmsRoute>>();
+    for (const rec of this.#d.center.openInteractions()) if (rec.channel === 'sms') chats.set(rec.id, () => this.routeOf(rec));
+    for (const d of await this.#d.store.sendingDeliveries()) if (!chats.has(d.interactionId)) chats.set(d.interactionId, () => this.#storedRoute(d));
+    for (const [interactionId, route] of chats) await this.#resend(interactionId, route);
+  }
+
+  async #resend(interactionId: string, routeOf: () => Promise<SmsRoute>): Promise<void> {
+    const entries = await this.#d.center.timeline(interactionId, 0, ['message', 'accepted', 'ended']);
+    const replies = entries.filter(isAgentText).map((e) => ({ id: e.id, text: e.text ?? '' }));
+    const endedAt = entries.find((e) => e.kind === 'ended')?.createdAt;
+    // A handled chat's question stands for a while after its end (it may have waited behind a reply).
+    const question = this.#d.ratings !== undefined && endedAt !== undefined && entries.some((e) => e.kind === 'accepted') && this.#d.clock.now() - endedAt <= RATING_REPLY_WINDOW_MS;
+    for (const text of await this.#outbox.unanswered(interactionId, replies, question)) {
+      if (text.id === ratingQuestionId(interactionId)) this.#track(this.#askForRating(interactionId, endedAt!, routeOf), 'asking for a rating by SMS');
+      else this.#track(this.#outbox.send(interactionId, text.id, text.text, routeOf), 'resending an SMS reply');
     }
+  }
+
+  // The route of a chat no longer open (so not in the routes kept here), as stored or as its text went.
+  async #storedRoute(d: SmsDelivery): Promise<SmsRoute> {
+    return (await this.#d.store.getRoute(d.interactionId)) ?? { interactionId: d.interactionId, customerNumber: d.to, serviceNumber: d.from, gateway: 'webhook', createdAt: d.updatedAt };
   }
 
   // ---- inbound ------------------------------------------------------------------------------
@@ -238,17 +249,18 @@ export class SmsDesk {
 
   #onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && isHandledSmsEnd(event.interaction) && this.#d.ratings) {
-      this.#track(this.#askForRating(event.interaction), 'asking for a rating by SMS');
+      const rec = event.interaction;
+      this.#track(this.#askForRating(rec.id, this.#d.clock.now(), () => this.routeOf(rec)), 'asking for a rating by SMS');
     }
     if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.#routes.delete(event.interaction.id);
     if (event.type !== 'entry_appended' || event.interaction.channel !== 'sms' || !isAgentText(event.entry)) return;
     this.#track(this.#sendText(event.interaction, event.entry.id, event.entry.text ?? ''), 'sending an SMS reply');
   }
 
-  async #askForRating(rec: InteractionRecord): Promise<void> {
-    const route = await this.routeOf(rec);
-    this.#questions.asked(conversationKey({ from: rec.customer.phone, to: route.serviceNumber }), rec.id, this.#d.clock.now());
-    await this.#sendText(rec, ratingQuestionId(rec.id), RATING_PROMPT);
+  async #askForRating(interactionId: string, askedAt: number, routeOf: () => Promise<SmsRoute>): Promise<void> {
+    const route = await routeOf();
+    this.#questions.asked(conversationKey({ from: route.customerNumber, to: route.serviceNumber }), interactionId, askedAt);
+    await this.#outbox.send(interactionId, ratingQuestionId(interactionId), RATING_PROMPT, async () => route);
   }
 
   // Delivery of the agent messages of a chat, by timeline entry id.

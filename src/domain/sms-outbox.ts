@@ -1,5 +1,6 @@
 import { invalid, notFound } from './errors.ts';
 import type { Clock } from './ports.ts';
+import { RATING_PROMPT } from './sms-rating.ts';
 import { countSegments } from './sms-segments.ts';
 import {
   GATEWAY_STATUSES,
@@ -27,6 +28,11 @@ export interface SmsOutboxDeps {
 }
 
 export const ratingQuestionId = (interactionId: string) => `rating:${interactionId}`;
+
+export interface OutboundText {
+  id: string;
+  text: string;
+}
 
 export class SmsOutbox {
   readonly #d: SmsOutboxDeps;
@@ -88,6 +94,20 @@ export class SmsOutbox {
       await this.#d.store.saveDelivery(next);
       return next;
     });
+  }
+
+  // After a restart, a chat's texts to send (again), in the order they were written: those stored as
+  // sending (a gateway that had them can tell by their id), the replies after the last one a gateway
+  // answered that never got as far (they waited behind one that hung), and the rating question when
+  // `question` (it still stands) and it was never answered either.
+  async unanswered(interactionId: string, replies: readonly OutboundText[], question: boolean): Promise<OutboundText[]> {
+    const deliveries = await this.deliveries(interactionId);
+    const unanswered = (id: string) => deliveries.get(id)?.status === 'sending';
+    const lastAnswered = replies.findLastIndex((r) => deliveries.has(r.id) && !unanswered(r.id));
+    const texts = replies.filter((r, i) => unanswered(r.id) || (!deliveries.has(r.id) && i > lastAnswered));
+    const questionId = ratingQuestionId(interactionId);
+    if (question && (unanswered(questionId) || !deliveries.has(questionId))) texts.push({ id: questionId, text: RATING_PROMPT });
+    return texts;
   }
 
   // Delivery of the texts of a chat, by id.

@@ -108,6 +108,8 @@ export interface SmsStore {
   saveDelivery(delivery: SmsDelivery): Promise<void>;
   getDelivery(id: string): Promise<SmsDelivery | undefined>;
   listDeliveries(interactionId: string): Promise<SmsDelivery[]>;
+  // Texts handed to a gateway that never answered (status `sending`), of every chat, ended or not.
+  sendingDeliveries(): Promise<SmsDelivery[]>;
 }
 
 export interface InboundSms {

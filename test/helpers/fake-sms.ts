@@ -49,6 +49,9 @@ export class MemorySmsStore implements SmsStore {
   async listDeliveries(interactionId: string) {
     return [...this.deliveries.values()].filter((d) => d.interactionId === interactionId).map((d) => ({ ...d }));
   }
+  async sendingDeliveries() {
+    return [...this.deliveries.values()].filter((d) => d.status === 'sending').map((d) => ({ ...d }));
+  }
 }
 
 export class FakeSender implements SmsSender {

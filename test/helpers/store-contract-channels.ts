@@ -96,6 +96,22 @@ export function channelContracts(t: Test, fresh: Fresh): void {
     t.same(byId(await again.smsStore.listDeliveries('sms-chat')), [failed, second]);
   });
 
+  t.test('SMS: the texts still sending are found, of every chat, oldest first, until the gateway answers', async (t) => {
+    const db = await fresh(t);
+    for (const id of ['sms-chat', 'sms-other']) await db.store.saveInteraction(record(id, { channel: 'sms' }));
+    await db.store.saveInteraction(record('sms-ended', { channel: 'sms', state: 'ended', endedAt: T0 + 5, endedBy: 'agent' }));
+    const sms = db.smsStore;
+    t.same(await sms.sendingDeliveries(), [], 'none yet');
+    const hung = delivery('out-2', { interactionId: 'sms-ended', updatedAt: T0 + 2 });
+    const older = delivery('out-1', { interactionId: 'sms-other', updatedAt: T0 + 1 });
+    const answered = delivery('out-3', { updatedAt: T0 + 3 });
+    for (const d of [hung, older, answered]) await sms.saveDelivery(d);
+    await sms.saveDelivery({ ...answered, status: 'accepted', updatedAt: T0 + 4 });
+    t.same(await sms.sendingDeliveries(), [older, hung], 'every field, oldest first; an answered one is not');
+    const again = await db.reopen();
+    t.same(await again.smsStore.sendingDeliveries(), [older, hung], 'after the store is opened again');
+  });
+
   t.test('SIP credentials: a digest per endpoint, replaced, removed, kept across a reopen', async (t) => {
     const db = await fresh(t);
     const creds = db.sipCredentials;

@@ -386,6 +386,40 @@ t.test("an ended SMS chat's route is no longer held by the desk (read from the s
   t.equal(reads, 1, 'the open chat: held');
 });
 
+t.test('a chat that ended before the gateway answered: after a restart its last replies, then its rating question, go out', async (t) => {
+  for (const ratings of [false, true]) {
+    const interactions = new MemoryInteractionStore();
+    const sms = new MemorySmsStore();
+    const clock = new ManualClock();
+    const h1 = await makeDesk({ interactions, sms, clock, ratings });
+    const from = newPhone();
+    const id = await delivered(h1, h1.text(from, 'help'));
+    await acceptedBy(h1, 'alice', id);
+    const answered = await h1.center.postAgentMessage('alice', id, 'Looking into it');
+    await h1.desk.settled();
+    h1.sender.answer = () => new Promise(() => {}); // the gateway stops answering; the agent ends the chat; we go down
+    const hung = await h1.center.postAgentMessage('alice', id, 'A tow truck is on its way, ref 1234');
+    const last = await h1.center.postAgentMessage('alice', id, 'Bye');
+    await h1.center.disconnect('alice', id);
+    await interactions.settled();
+    await new Promise((r) => setTimeout(r, 10));
+    h1.desk.shutdown();
+    h1.center.shutdown();
+
+    const h2 = await makeDesk({ interactions, sms, clock, ratings });
+    await h2.desk.settled();
+    const question = ratings ? [`rating:${id}`] : [];
+    t.same(h2.sender.sent.map((s) => s.id), [hung.id, last.id, ...question], `${ratings ? 'with' : 'without'} ratings: in order, with their ids; the answered one not again`);
+    t.ok(h2.sender.sent.every((s) => s.to === from), 'to the customer');
+    const deliveries = await h2.desk.deliveries(id);
+    t.same([answered.id, hung.id, last.id, ...question].map((e) => deliveries.get(e)?.status), ['accepted', 'accepted', 'accepted', ...question.map(() => 'accepted')]);
+    const h3 = await makeDesk({ interactions, sms, clock, ratings });
+    await h3.desk.settled();
+    t.same(h3.sender.sent, [], 'the next start sends nothing again');
+    t.same([...h2.errors, ...h3.errors], []);
+  }
+});
+
 // ---- rating ------------------------------------------------------------------------------------------
 
 // An SMS chat from `from`, handled by alice and disconnected; the rating question has gone out.

@@ -46,4 +46,8 @@ export class PgSmsStore extends PgStore implements SmsStore {
   listDeliveries(interactionId: string): Promise<SmsDelivery[]> {
     return this.all('SELECT * FROM sms_outbound WHERE interaction_id = $1', toDelivery, interactionId);
   }
+
+  sendingDeliveries(): Promise<SmsDelivery[]> {
+    return this.all("SELECT * FROM sms_outbound WHERE status = 'sending' ORDER BY updated_at, id", toDelivery);
+  }
 }

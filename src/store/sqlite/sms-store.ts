@@ -10,7 +10,7 @@ const SQL = writeStatements(sqlitePlaceholder);
 // The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
 // when its promise resolves.
 export class SqliteSmsStore extends SqliteStore implements SmsStore {
-  readonly #s: Record<'seen' | 'pending' | 'getRoute' | 'getDelivery' | 'listDeliveries', StatementSync>;
+  readonly #s: Record<'seen' | 'pending' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending', StatementSync>;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     super(db, batcher);
@@ -20,6 +20,7 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
       getRoute: db.prepare('SELECT * FROM sms_routes WHERE interaction_id = ?'),
       getDelivery: db.prepare('SELECT * FROM sms_outbound WHERE id = ?'),
       listDeliveries: db.prepare('SELECT * FROM sms_outbound WHERE interaction_id = ?'),
+      sending: db.prepare("SELECT * FROM sms_outbound WHERE status = 'sending' ORDER BY updated_at, rowid"),
     };
   }
 
@@ -63,5 +64,9 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
 
   async listDeliveries(interactionId: string): Promise<SmsDelivery[]> {
     return this.#s.listDeliveries.all(interactionId).map(toDelivery);
+  }
+
+  async sendingDeliveries(): Promise<SmsDelivery[]> {
+    return this.#s.sending.all().map(toDelivery);
   }
 }
