@@ -6,8 +6,9 @@ import type { InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
 import type { Clock, Timers } from './ports.ts';
 import { SmsReassembler, type AssembledSms } from './sms-reassembly.ts';
-import { ratingQuestionId, SmsOutbox } from './sms-outbox.ts';
+import { SmsOutbox } from './sms-outbox.ts';
 import {
+  ratingQuestionId,
   type GatewayStatus,
   type InboundSms,
   type SeenSms,
@@ -85,9 +86,11 @@ export class SmsDesk {
     return this.#d.numbers;
   }
 
-  // After a restart: parts still waiting are waited for again (from their first arrival), and texts to
-  // customers that never got a gateway answer are sent, whether their chat is open or ended since.
+  // After a restart: rating questions stand again, parts still waiting are waited for again (from their
+  // first arrival), and texts to customers that never got a gateway answer are sent, whether their chat
+  // is open or ended since.
   async recover(): Promise<void> {
+    await this.#recoverQuestions();
     for (const part of await this.#d.store.pendingParts()) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
       await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => this.#d.onError(err, 'delivering an SMS kept over a restart'));
@@ -96,6 +99,23 @@ export class SmsDesk {
     for (const rec of this.#d.center.openInteractions()) if (rec.channel === 'sms') chats.set(rec.id, () => this.routeOf(rec));
     for (const d of await this.#d.store.sendingDeliveries()) if (!chats.has(d.interactionId)) chats.set(d.interactionId, () => this.#storedRoute(d));
     for (const [interactionId, route] of chats) await this.#resend(interactionId, route);
+  }
+
+  // A question asked before the restart is open again, unless the customer has texted since (which
+  // ended it: the text opened a chat that is still open).
+  async #recoverQuestions(): Promise<void> {
+    if (!this.#d.ratings) return;
+    const since = this.#d.clock.now() - RATING_REPLY_WINDOW_MS;
+    const textedAt = new Map<string, number>();
+    for (const rec of this.#d.center.openInteractions()) {
+      if (rec.channel !== 'sms') continue;
+      const key = conversationKey({ from: rec.customer.phone, to: (await this.routeOf(rec)).serviceNumber });
+      textedAt.set(key, Math.max(textedAt.get(key) ?? rec.createdAt, rec.createdAt));
+    }
+    for (const q of await this.#d.store.ratingQuestionsSince(since)) {
+      const key = conversationKey({ from: q.customerNumber, to: q.serviceNumber });
+      if ((textedAt.get(key) ?? -Infinity) < q.askedAt) this.#questions.asked(key, q.interactionId, q.askedAt);
+    }
   }
 
   async #resend(interactionId: string, routeOf: () => Promise<SmsRoute>): Promise<void> {

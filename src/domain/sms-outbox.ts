@@ -5,6 +5,7 @@ import { countSegments } from './sms-segments.ts';
 import {
   GATEWAY_STATUSES,
   isGatewayStatus,
+  ratingQuestionId,
   supersedes,
   type GatewayStatus,
   type SmsDelivery,
@@ -26,8 +27,6 @@ export interface SmsOutboxDeps {
   senders: Partial<Record<SmsGatewayKind, SmsSender>>;
   onError: (err: unknown, what: string) => void;
 }
-
-export const ratingQuestionId = (interactionId: string) => `rating:${interactionId}`;
 
 export interface OutboundText {
   id: string;

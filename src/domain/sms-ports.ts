@@ -86,6 +86,18 @@ export interface SmsDelivery {
   updatedAt: number;
 }
 
+// The rating question sent when a handled SMS chat ended is the delivery `rating:<chat id>`.
+export const RATING_QUESTION_PREFIX = 'rating:';
+export const ratingQuestionId = (interactionId: string) => `${RATING_QUESTION_PREFIX}${interactionId}`;
+
+export interface AskedRating {
+  interactionId: string;
+  customerNumber: string;
+  serviceNumber: string;
+  // When the chat ended (and the question was asked).
+  askedAt: number;
+}
+
 export interface SeenSms {
   id: string;
   from: string;
@@ -110,6 +122,8 @@ export interface SmsStore {
   listDeliveries(interactionId: string): Promise<SmsDelivery[]>;
   // Texts handed to a gateway that never answered (status `sending`), of every chat, ended or not.
   sendingDeliveries(): Promise<SmsDelivery[]>;
+  // The rating questions of chats that ended at or after `since`, oldest first.
+  ratingQuestionsSince(since: number): Promise<AskedRating[]>;
 }
 
 export interface InboundSms {

@@ -6,7 +6,7 @@ import { AGENT_ROLES, type Agent, type AuditEntry, type NewAuditEntry, type Serv
 import { DEFAULT_SERVICE_LEVEL_SECONDS, type Milestones } from '../domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState, Party } from '../domain/interaction.ts';
 import type { RecordingFile } from '../domain/recording.ts';
-import type { SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, StoredPart } from '../domain/sms-ports.ts';
+import type { AskedRating, SeenSms, SmsDelivery, SmsDeliveryStatus, SmsGatewayKind, SmsRoute, StoredPart } from '../domain/sms-ports.ts';
 import type { SmsEncoding } from '../domain/sms-segments.ts';
 import type { TimelineEntry, TimelineKind } from '../domain/timeline.ts';
 import { DEFAULT_WRAP_UP_SECONDS } from '../domain/wrap-up.ts';
@@ -233,6 +233,15 @@ export function toDelivery(row: Row): SmsDelivery {
     status: String(row.status) as SmsDeliveryStatus,
     detail: str(row.detail),
     updatedAt: Number(row.updated_at),
+  };
+}
+
+export function toAskedRating(row: Row): AskedRating {
+  return {
+    interactionId: String(row.interaction_id),
+    customerNumber: String(row.to_number),
+    serviceNumber: String(row.from_number),
+    askedAt: Number(row.ended_at),
   };
 }
 

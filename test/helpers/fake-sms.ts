@@ -1,6 +1,7 @@
 // In-memory fakes of the SMS desk's ports (sms-ports.ts), for unit tests of its rules: the store
 // answers a turn of the event loop later, as a real one would; the sender records what went out.
-import type { OutboundSms, SeenSms, SmsDelivery, SmsRoute, SmsSender, SmsStore, StoredPart } from '../../src/domain/sms-ports.ts';
+import { ratingQuestionId, type AskedRating, type OutboundSms, type SeenSms, type SmsDelivery, type SmsRoute, type SmsSender, type SmsStore, type StoredPart } from '../../src/domain/sms-ports.ts';
+import type { MemoryInteractionStore } from './fake-ports.ts';
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -8,6 +9,12 @@ export class MemorySmsStore implements SmsStore {
   readonly inbound = new Map<string, SeenSms & { pending: boolean; part?: StoredPart }>();
   readonly routes = new Map<string, SmsRoute>();
   readonly deliveries = new Map<string, SmsDelivery>();
+  // Rating questions are found by their chat's end, kept with the interactions.
+  readonly #interactions: MemoryInteractionStore;
+
+  constructor(interactions: MemoryInteractionStore) {
+    this.#interactions = interactions;
+  }
 
   async isSeen(id: string) {
     await turn();
@@ -48,6 +55,15 @@ export class MemorySmsStore implements SmsStore {
   }
   async listDeliveries(interactionId: string) {
     return [...this.deliveries.values()].filter((d) => d.interactionId === interactionId).map((d) => ({ ...d }));
+  }
+  async ratingQuestionsSince(since: number): Promise<AskedRating[]> {
+    const ended = [...(this.#interactions.interactions.values())].filter((r) => r.endedAt !== null && r.endedAt >= since);
+    return ended
+      .sort((a, b) => a.endedAt! - b.endedAt! || a.id.localeCompare(b.id))
+      .flatMap((r) => {
+        const d = this.deliveries.get(ratingQuestionId(r.id));
+        return d ? [{ interactionId: r.id, customerNumber: d.to, serviceNumber: d.from, askedAt: r.endedAt! }] : [];
+      });
   }
   async sendingDeliveries() {
     return [...this.deliveries.values()].filter((d) => d.status === 'sending').map((d) => ({ ...d }));

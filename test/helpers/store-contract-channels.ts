@@ -1,7 +1,7 @@
 // The store contract, continued (store-contract.ts runs these): what the SMS store, the SIP credential
 // store and the attachment store promise, whatever the engine behind them.
 import type { Test } from 'tap';
-import type { SmsDelivery, StoredPart } from '../../src/domain/sms-ports.ts';
+import { ratingQuestionId, type SmsDelivery, type StoredPart } from '../../src/domain/sms-ports.ts';
 import type { OpenedStore } from './store-contract.ts';
 import { record } from './store-contract.ts';
 
@@ -110,6 +110,22 @@ export function channelContracts(t: Test, fresh: Fresh): void {
     t.same(await sms.sendingDeliveries(), [older, hung], 'every field, oldest first; an answered one is not');
     const again = await db.reopen();
     t.same(await again.smsStore.sendingDeliveries(), [older, hung], 'after the store is opened again');
+  });
+
+  t.test('SMS: the rating questions of chats that ended since a time are found by their end, oldest first', async (t) => {
+    const db = await fresh(t);
+    const ended = (id: string, endedAt: number) => record(id, { channel: 'sms', state: 'ended', endedAt, endedBy: 'agent' });
+    for (const rec of [ended('sms-b', T0 + 20), ended('sms-a', T0 + 10), ended('sms-old', T0 - 1), ended('sms-unasked', T0 + 30), record('sms-open', { channel: 'sms' })]) {
+      await db.store.saveInteraction(rec);
+    }
+    const sms = db.smsStore;
+    for (const id of ['sms-b', 'sms-a', 'sms-old', 'sms-open']) await sms.saveDelivery(delivery(ratingQuestionId(id), { interactionId: id, from: '+15550009000', to: `+1555123${id.length}000`, updatedAt: T0 + 40 }));
+    await sms.saveDelivery(delivery('a-reply', { interactionId: 'sms-unasked' }));
+    const asked = (id: string, askedAt: number) => ({ interactionId: id, customerNumber: `+1555123${id.length}000`, serviceNumber: '+15550009000', askedAt });
+    t.same(await sms.ratingQuestionsSince(T0), [asked('sms-a', T0 + 10), asked('sms-b', T0 + 20)], 'asked when the chat ended; not before since, not a chat never asked, not an open one');
+    t.same(await sms.ratingQuestionsSince(T0 + 11), [asked('sms-b', T0 + 20)]);
+    const again = await db.reopen();
+    t.same(await again.smsStore.ratingQuestionsSince(T0 - 1), [asked('sms-old', T0 - 1), asked('sms-a', T0 + 10), asked('sms-b', T0 + 20)], 'after the store is opened again');
   });
 
   t.test('SIP credentials: a digest per endpoint, replaced, removed, kept across a reopen', async (t) => {

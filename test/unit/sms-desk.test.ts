@@ -31,7 +31,7 @@ async function makeDesk(opts: DeskOptions = {}) {
   const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock, services: opts.services });
   const closures = new MemoryClosureStore(interactions);
   const closure = new Closure({ interactions: open, closures, directory, clock, timers: clock, presence: center });
-  const store = opts.sms ?? new MemorySmsStore();
+  const store = opts.sms ?? new MemorySmsStore(interactions);
   const sender = new FakeSender();
   const errors: unknown[] = [];
   const desk = new SmsDesk({
@@ -142,7 +142,7 @@ t.test('a configured number that is not E.164 fails at once', async (t) => {
     new SmsDesk({
       center: {} as ContactCenter,
       events: new DomainEvents(() => {}),
-      store: new MemorySmsStore(),
+      store: new MemorySmsStore(new MemoryInteractionStore()),
       clock: new ManualClock(),
       timers: new ManualClock(),
       numbers: { '5550009000': 'roadside' },
@@ -208,7 +208,7 @@ t.test('a missing part: after the wait the text is shown with a gap marker; the 
 
 t.test('a long text to a service disabled meanwhile does not stop the next start; other texts still arrive', async (t) => {
   const interactions = new MemoryInteractionStore();
-  const sms = new MemorySmsStore();
+  const sms = new MemorySmsStore(interactions);
   const clock = new ManualClock();
   const h1 = await makeDesk({ interactions, sms, clock });
   const from = newPhone();
@@ -257,7 +257,7 @@ t.test('a sender flooding parts of texts that never complete: a few wait, the re
 
 t.test('parts still waiting survive a restart and keep their deadline', async (t) => {
   const interactions = new MemoryInteractionStore();
-  const sms = new MemorySmsStore();
+  const sms = new MemorySmsStore(interactions);
   const clock = new ManualClock();
   const h1 = await makeDesk({ interactions, sms, clock });
   const from = newPhone();
@@ -349,7 +349,7 @@ t.test('only agent messages of SMS chats are sent', async (t) => {
 
 t.test('after a restart, replies that never got an answer from the gateway are sent again', async (t) => {
   const interactions = new MemoryInteractionStore();
-  const sms = new MemorySmsStore();
+  const sms = new MemorySmsStore(interactions);
   const clock = new ManualClock();
   const h1 = await makeDesk({ interactions, sms, clock });
   const id = await delivered(h1, h1.text(newPhone(), 'help'));
@@ -389,7 +389,7 @@ t.test("an ended SMS chat's route is no longer held by the desk (read from the s
 t.test('a chat that ended before the gateway answered: after a restart its last replies, then its rating question, go out', async (t) => {
   for (const ratings of [false, true]) {
     const interactions = new MemoryInteractionStore();
-    const sms = new MemorySmsStore();
+    const sms = new MemorySmsStore(interactions);
     const clock = new ManualClock();
     const h1 = await makeDesk({ interactions, sms, clock, ratings });
     const from = newPhone();
@@ -458,4 +458,30 @@ t.test('a text that is not a score, or a score after the question lapsed, opens 
   h.clock.advance(RATING_REPLY_WINDOW_MS + 1);
   t.not(await delivered(h, h.text(other, '5')), second, 'too late: a new chat');
   t.equal(h.closures.ratings.size, 0);
+});
+
+t.test('the rating question stands over a restart; not once the customer texted since, nor after 24 hours', async (t) => {
+  const interactions = new MemoryInteractionStore();
+  const sms = new MemorySmsStore(interactions);
+  const clock = new ManualClock();
+  const h1 = await makeDesk({ interactions, sms, clock, ratings: true });
+  const [from, other, late] = [newPhone(), newPhone(), newPhone()];
+  const lapsed = await endedSmsChat(h1, late, 'Hello');
+  clock.advance(RATING_REPLY_WINDOW_MS + 1);
+  const id = await endedSmsChat(h1, from, 'Flat tyre');
+  await endedSmsChat(h1, other, 'Hi');
+  const textedSince = await delivered(h1, h1.text(other, 'one more thing'));
+  await interactions.settled();
+  h1.desk.shutdown();
+  h1.center.shutdown();
+
+  clock.advance(60_000);
+  const h2 = await makeDesk({ interactions, sms, clock, ratings: true });
+  t.equal(await delivered(h2, h2.text(from, '5')), id, 'the reply rates the chat that ended before the restart');
+  t.match(h2.closures.ratings.get(id), { score: 5, serviceId: 'roadside' });
+  t.same(h2.center.openInteractions().filter((r) => r.state !== 'ended').map((r) => r.id), [textedSince], 'no new chat');
+  t.equal(await delivered(h2, h2.text(other, '4')), textedSince, 'texted since the question: the score is a message of the open chat');
+  t.not(await delivered(h2, h2.text(late, '5')), lapsed, 'asked more than 24 hours ago: a new chat');
+  t.same([...h2.closures.ratings.keys()], [id]);
+  t.same(h2.errors, []);
 });

@@ -1,5 +1,5 @@
-import type { SeenSms, SmsDelivery, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-ports.ts';
-import { deliveryValues, partValues, routeValues, seenValues, toDelivery, toPart, toRoute } from '../rows.ts';
+import { RATING_QUESTION_PREFIX, type AskedRating, type SeenSms, type SmsDelivery, type SmsRoute, type SmsStore, type StoredPart } from '../../domain/sms-ports.ts';
+import { deliveryValues, partValues, routeValues, seenValues, toAskedRating, toDelivery, toPart, toRoute } from '../rows.ts';
 import { pgPlaceholder, writeStatements } from '../sql.ts';
 import { PgStore } from './pg-store.ts';
 
@@ -49,5 +49,10 @@ export class PgSmsStore extends PgStore implements SmsStore {
 
   sendingDeliveries(): Promise<SmsDelivery[]> {
     return this.all("SELECT * FROM sms_outbound WHERE status = 'sending' ORDER BY updated_at, id", toDelivery);
+  }
+
+  ratingQuestionsSince(since: number): Promise<AskedRating[]> {
+    const sql = 'SELECT o.interaction_id, o.from_number, o.to_number, i.ended_at FROM interactions i JOIN sms_outbound o ON o.id = $1 || i.id WHERE i.ended_at >= $2 ORDER BY i.ended_at, i.id';
+    return this.all(sql, toAskedRating, RATING_QUESTION_PREFIX, since);
   }
 }

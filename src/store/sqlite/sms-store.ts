@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { SeenSms, SmsDelivery, SmsRoute, SmsStore, StoredPart } from '../../domain/sms-ports.ts';
-import { deliveryValues, partValues, routeValues, seenValues, toDelivery, toPart, toRoute } from '../rows.ts';
+import { RATING_QUESTION_PREFIX, type AskedRating, type SeenSms, type SmsDelivery, type SmsRoute, type SmsStore, type StoredPart } from '../../domain/sms-ports.ts';
+import { deliveryValues, partValues, routeValues, seenValues, toAskedRating, toDelivery, toPart, toRoute } from '../rows.ts';
 import { sqlitePlaceholder, writeStatements } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher } from './write-batcher.ts';
@@ -10,7 +10,7 @@ const SQL = writeStatements(sqlitePlaceholder);
 // The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
 // when its promise resolves.
 export class SqliteSmsStore extends SqliteStore implements SmsStore {
-  readonly #s: Record<'seen' | 'pending' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending', StatementSync>;
+  readonly #s: Record<'seen' | 'pending' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     super(db, batcher);
@@ -21,6 +21,9 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
       getDelivery: db.prepare('SELECT * FROM sms_outbound WHERE id = ?'),
       listDeliveries: db.prepare('SELECT * FROM sms_outbound WHERE interaction_id = ?'),
       sending: db.prepare("SELECT * FROM sms_outbound WHERE status = 'sending' ORDER BY updated_at, rowid"),
+      questions: db.prepare(
+        'SELECT o.interaction_id, o.from_number, o.to_number, i.ended_at FROM interactions i JOIN sms_outbound o ON o.id = ? || i.id WHERE i.ended_at >= ? ORDER BY i.ended_at, i.id',
+      ),
     };
   }
 
@@ -68,5 +71,9 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
 
   async sendingDeliveries(): Promise<SmsDelivery[]> {
     return this.#s.sending.all().map(toDelivery);
+  }
+
+  async ratingQuestionsSince(since: number): Promise<AskedRating[]> {
+    return this.#s.questions.all(RATING_QUESTION_PREFIX, since).map(toAskedRating);
   }
 }
