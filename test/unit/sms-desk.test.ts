@@ -63,6 +63,12 @@ async function makeDesk(opts: DeskOptions = {}) {
 
 type Desk = Awaited<ReturnType<typeof makeDesk>>;
 
+// What a desk started again (after a restart, on another node) finds as it was.
+function durable() {
+  const interactions = new MemoryInteractionStore();
+  return { interactions, sms: new MemorySmsStore(interactions), clock: new ManualClock() };
+}
+
 async function delivered(h: Desk, sms: InboundSms): Promise<string> {
   const result = await h.desk.receive(sms);
   if (result.status !== 'delivered' || !result.interactionId) throw new Error(`expected delivered, got ${JSON.stringify(result)}`);
@@ -207,9 +213,7 @@ t.test('a missing part: after the wait the text is shown with a gap marker; the 
 });
 
 t.test('a long text to a service disabled meanwhile does not stop the next start; other texts still arrive', async (t) => {
-  const interactions = new MemoryInteractionStore();
-  const sms = new MemorySmsStore(interactions);
-  const clock = new ManualClock();
+  const { interactions, sms, clock } = durable();
   const h1 = await makeDesk({ interactions, sms, clock });
   const from = newPhone();
   // Both parts stored, as after a crash between the last part and its delivery.
@@ -256,9 +260,7 @@ t.test('a sender flooding parts of texts that never complete: a few wait, the re
 });
 
 t.test('parts still waiting survive a restart and keep their deadline', async (t) => {
-  const interactions = new MemoryInteractionStore();
-  const sms = new MemorySmsStore(interactions);
-  const clock = new ManualClock();
+  const { interactions, sms, clock } = durable();
   const h1 = await makeDesk({ interactions, sms, clock });
   const from = newPhone();
   await h1.desk.receive(h1.text(from, 'part one, ', { id: 'r1', concat: { ref: 5, part: 1, total: 2 } }));
@@ -348,9 +350,7 @@ t.test('only agent messages of SMS chats are sent', async (t) => {
 });
 
 t.test('after a restart, replies that never got an answer from the gateway are sent again', async (t) => {
-  const interactions = new MemoryInteractionStore();
-  const sms = new MemorySmsStore(interactions);
-  const clock = new ManualClock();
+  const { interactions, sms, clock } = durable();
   const h1 = await makeDesk({ interactions, sms, clock });
   const id = await delivered(h1, h1.text(newPhone(), 'help'));
   await acceptedBy(h1, 'alice', id);
@@ -388,9 +388,7 @@ t.test("an ended SMS chat's route is no longer held by the desk (read from the s
 
 t.test('a chat that ended before the gateway answered: after a restart its last replies, then its rating question, go out', async (t) => {
   for (const ratings of [false, true]) {
-    const interactions = new MemoryInteractionStore();
-    const sms = new MemorySmsStore(interactions);
-    const clock = new ManualClock();
+    const { interactions, sms, clock } = durable();
     const h1 = await makeDesk({ interactions, sms, clock, ratings });
     const from = newPhone();
     const id = await delivered(h1, h1.text(from, 'help'));
@@ -461,9 +459,7 @@ t.test('a text that is not a score, or a score after the question lapsed, opens 
 });
 
 t.test('the rating question stands over a restart; not once the customer texted since, nor after 24 hours', async (t) => {
-  const interactions = new MemoryInteractionStore();
-  const sms = new MemorySmsStore(interactions);
-  const clock = new ManualClock();
+  const { interactions, sms, clock } = durable();
   const h1 = await makeDesk({ interactions, sms, clock, ratings: true });
   const [from, other, late] = [newPhone(), newPhone(), newPhone()];
   const lapsed = await endedSmsChat(h1, late, 'Hello');
