@@ -2,84 +2,12 @@ import t from 'tap';
 import type { ContactCenter } from '../../src/domain/contact-center.ts';
 import { DomainEvents } from '../../src/domain/events.ts';
 import { SmsDesk } from '../../src/domain/sms-desk.ts';
-import type { InboundSms } from '../../src/domain/sms-ports.ts';
-import { FakeSender, MemorySmsStore } from '../helpers/fake-sms.ts';
+import { MemorySmsStore } from '../helpers/fake-sms.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
-import { expectDomainError, makeCenter, SERVICES } from '../helpers/fakes.ts';
-import type { Service } from '../../src/domain/directory.ts';
-import { ManualClock, MemoryClosureStore, MemoryInteractionStore } from '../helpers/fake-ports.ts';
-import { Closure } from '../../src/domain/closure.ts';
+import { expectDomainError, SERVICES } from '../helpers/fakes.ts';
+import { ManualClock, MemoryInteractionStore } from '../helpers/fake-ports.ts';
 import { RATING_PROMPT, RATING_REPLY_WINDOW_MS } from '../../src/domain/sms-rating.ts';
-
-const ROADSIDE_NO = '+15550009000';
-const BILLING_NO = '+15550009002';
-let phoneCounter = 0;
-const newPhone = () => `+1555700${String(++phoneCounter).padStart(4, '0')}`;
-
-interface DeskOptions {
-  interactions?: MemoryInteractionStore;
-  sms?: MemorySmsStore;
-  clock?: ManualClock;
-  senders?: 'none';
-  ratings?: boolean;
-  services?: Service[];
-}
-
-async function makeDesk(opts: DeskOptions = {}) {
-  const clock = opts.clock ?? new ManualClock();
-  const interactions = opts.interactions ?? new MemoryInteractionStore();
-  const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock, services: opts.services });
-  const closures = new MemoryClosureStore(interactions);
-  const closure = new Closure({ interactions: open, closures, directory, clock, timers: clock, presence: center });
-  const store = opts.sms ?? new MemorySmsStore(interactions);
-  const sender = new FakeSender();
-  const errors: unknown[] = [];
-  const desk = new SmsDesk({
-    center,
-    events,
-    store,
-    clock,
-    timers: clock,
-    numbers: { [ROADSIDE_NO]: 'roadside', [BILLING_NO]: 'billing' },
-    partWaitMs: 30_000,
-    senders: opts.senders === 'none' ? {} : { webhook: sender },
-    onError: (err) => errors.push(err),
-    ratings: opts.ratings ? closure : undefined,
-  });
-  await desk.recover();
-  let n = 0;
-  const text = (from: string, body: string, over: Partial<InboundSms> = {}): InboundSms => ({
-    id: `in-${++n}-${Math.random().toString(36).slice(2)}`,
-    from,
-    to: ROADSIDE_NO,
-    text: body,
-    gateway: 'webhook',
-    ...over,
-  });
-  const customerTexts = async (interactionId: string) =>
-    (await center.timeline(interactionId)).filter((e) => e.kind === 'message' && e.author === 'customer').map((e) => e.text);
-  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts, closures };
-}
-
-type Desk = Awaited<ReturnType<typeof makeDesk>>;
-
-// What a desk started again (after a restart, on another node) finds as it was.
-function durable() {
-  const interactions = new MemoryInteractionStore();
-  return { interactions, sms: new MemorySmsStore(interactions), clock: new ManualClock() };
-}
-
-async function delivered(h: Desk, sms: InboundSms): Promise<string> {
-  const result = await h.desk.receive(sms);
-  if (result.status !== 'delivered' || !result.interactionId) throw new Error(`expected delivered, got ${JSON.stringify(result)}`);
-  return result.interactionId;
-}
-
-async function acceptedBy(h: Desk, agentId: string, interactionId: string): Promise<void> {
-  h.center.setPresence(agentId, 'make_ready');
-  await h.center.accept(agentId, interactionId);
-  h.center.setPresence(agentId, 'make_not_ready');
-}
+import { acceptedBy, BILLING_NO, delivered, endedSmsChat, makeDesk, newPhone, ROADSIDE_NO } from '../helpers/sms-desk.ts';
 
 // ---- inbound -----------------------------------------------------------------------------------------
 
@@ -212,31 +140,6 @@ t.test('a missing part: after the wait the text is shown with a gap marker; the 
   t.same(h.errors, []);
 });
 
-t.test('a long text to a service disabled meanwhile does not stop the next start; other texts still arrive', async (t) => {
-  const { interactions, sms, clock } = durable();
-  const h1 = await makeDesk({ interactions, sms, clock });
-  const from = newPhone();
-  // Both parts stored, as after a crash between the last part and its delivery.
-  for (const n of [1, 2]) await sms.savePart({ id: `d${n}`, from, to: ROADSIDE_NO, gateway: 'webhook', receivedAt: clock.now(), ref: 4, total: 2, part: n, text: `part ${n} ` });
-  await h1.desk.receive(h1.text(from, 'to billing, ', { id: 'b1', to: BILLING_NO, concat: { ref: 5, part: 1, total: 2 } }));
-  h1.desk.shutdown();
-  h1.center.shutdown();
-
-  const disabled = SERVICES.map((s) => (s.id === 'roadside' ? { ...s, disabled: true } : s));
-  const h2 = await makeDesk({ interactions, sms, clock, services: disabled });
-  t.match(h2.errors, [{ code: 'service_disabled' }], 'the refusal is reported');
-  t.same((await sms.pendingParts()).map((p) => p.id), ['b1'], 'the refused text waits no more');
-  t.equal(h2.center.openInteractions().length, 0, 'no chat on the disabled service');
-  clock.advance(30_000);
-  await h2.desk.settled();
-  const [billing] = h2.center.openInteractions();
-  t.equal(billing?.serviceId, 'billing', 'the other text still reaches its chat');
-  t.same(await h2.customerTexts(billing!.id), [`to billing, ${gapMarker(2, 2)}`]);
-
-  const h3 = await makeDesk({ interactions, sms, clock, services: disabled });
-  t.same(h3.errors, [], 'the next start has nothing left to refuse');
-});
-
 t.test('a long text completed while its service is disabled: refused, and its parts wait no more', async (t) => {
   const h = await makeDesk({ services: SERVICES.map((s) => ({ ...s, disabled: true })) });
   const from = newPhone();
@@ -257,30 +160,6 @@ t.test('a sender flooding parts of texts that never complete: a few wait, the re
   t.equal(shown.length, 290, 'the older ones were shown early, in one chat');
   t.ok(shown.every((text) => text === `x ${gapMarker(2, 255, 255)}`), 'each with one marker for its missing parts');
   t.same(h.errors, []);
-});
-
-t.test('parts still waiting survive a restart and keep their deadline', async (t) => {
-  const { interactions, sms, clock } = durable();
-  const h1 = await makeDesk({ interactions, sms, clock });
-  const from = newPhone();
-  await h1.desk.receive(h1.text(from, 'part one, ', { id: 'r1', concat: { ref: 5, part: 1, total: 2 } }));
-  h1.desk.shutdown();
-  h1.center.shutdown();
-
-  clock.advance(10_000);
-  const h2 = await makeDesk({ interactions, sms, clock });
-  t.equal(h2.desk.pendingTexts, 1, 'the part is waited for again');
-  t.same(await h2.desk.receive(h2.text(from, 'part one, ', { id: 'r1', concat: { ref: 5, part: 1, total: 2 } })), { status: 'duplicate' });
-  const id = await delivered(h2, h2.text(from, 'part two', { id: 'r2', concat: { ref: 5, part: 2, total: 2 } }));
-  t.same(await h2.customerTexts(id), ['part one, part two']);
-
-  await h2.desk.receive(h2.text(from, 'alone', { id: 'r3', concat: { ref: 6, part: 1, total: 2 } }));
-  h2.desk.shutdown();
-  clock.advance(40_000);
-  const h3 = await makeDesk({ interactions, sms, clock });
-  clock.advance(0);
-  await h3.desk.settled();
-  t.same(await h3.customerTexts(id), ['part one, part two', `alone ${gapMarker(2, 2)}`], 'a wait that ran out while down ends at once');
 });
 
 // ---- replies -----------------------------------------------------------------------------------------
@@ -349,25 +228,6 @@ t.test('only agent messages of SMS chats are sent', async (t) => {
   t.equal((await h.desk.deliveries(id)).size, 0);
 });
 
-t.test('after a restart, replies that never got an answer from the gateway are sent again', async (t) => {
-  const { interactions, sms, clock } = durable();
-  const h1 = await makeDesk({ interactions, sms, clock });
-  const id = await delivered(h1, h1.text(newPhone(), 'help'));
-  await acceptedBy(h1, 'alice', id);
-  h1.sender.answer = () => new Promise(() => {}); // the gateway never answers; then we go down
-  const entry = await h1.center.postAgentMessage('alice', id, 'Help is coming');
-  const done = await h1.center.postAgentMessage('alice', id, 'Second');
-  await interactions.settled();
-  await new Promise((r) => setTimeout(r, 10));
-  t.equal(h1.sender.sent.length, 1, 'the second waits behind the first');
-  h1.desk.shutdown();
-
-  const h2 = await makeDesk({ interactions, sms, clock });
-  await h2.desk.settled();
-  t.same(h2.sender.sent.map((s) => s.id), [entry.id, done.id], 'both sent, in order, with their ids');
-  t.match((await h2.desk.deliveries(id)).get(entry.id), { status: 'accepted' });
-});
-
 t.test("an ended SMS chat's route is no longer held by the desk (read from the store when needed); an open one's is", async (t) => {
   const h = await makeDesk({ ratings: true });
   const from = newPhone();
@@ -386,49 +246,7 @@ t.test("an ended SMS chat's route is no longer held by the desk (read from the s
   t.equal(reads, 1, 'the open chat: held');
 });
 
-t.test('a chat that ended before the gateway answered: after a restart its last replies, then its rating question, go out', async (t) => {
-  for (const ratings of [false, true]) {
-    const { interactions, sms, clock } = durable();
-    const h1 = await makeDesk({ interactions, sms, clock, ratings });
-    const from = newPhone();
-    const id = await delivered(h1, h1.text(from, 'help'));
-    await acceptedBy(h1, 'alice', id);
-    const answered = await h1.center.postAgentMessage('alice', id, 'Looking into it');
-    await h1.desk.settled();
-    h1.sender.answer = () => new Promise(() => {}); // the gateway stops answering; the agent ends the chat; we go down
-    const hung = await h1.center.postAgentMessage('alice', id, 'A tow truck is on its way, ref 1234');
-    const last = await h1.center.postAgentMessage('alice', id, 'Bye');
-    await h1.center.disconnect('alice', id);
-    await interactions.settled();
-    await new Promise((r) => setTimeout(r, 10));
-    h1.desk.shutdown();
-    h1.center.shutdown();
-
-    const h2 = await makeDesk({ interactions, sms, clock, ratings });
-    await h2.desk.settled();
-    const question = ratings ? [`rating:${id}`] : [];
-    t.same(h2.sender.sent.map((s) => s.id), [hung.id, last.id, ...question], `${ratings ? 'with' : 'without'} ratings: in order, with their ids; the answered one not again`);
-    t.ok(h2.sender.sent.every((s) => s.to === from), 'to the customer');
-    const deliveries = await h2.desk.deliveries(id);
-    t.same([answered.id, hung.id, last.id, ...question].map((e) => deliveries.get(e)?.status), ['accepted', 'accepted', 'accepted', ...question.map(() => 'accepted')]);
-    const h3 = await makeDesk({ interactions, sms, clock, ratings });
-    await h3.desk.settled();
-    t.same(h3.sender.sent, [], 'the next start sends nothing again');
-    t.same([...h2.errors, ...h3.errors], []);
-  }
-});
-
 // ---- rating ------------------------------------------------------------------------------------------
-
-// An SMS chat from `from`, handled by alice and disconnected; the rating question has gone out.
-async function endedSmsChat(h: Desk, from: string, text: string): Promise<string> {
-  const id = await delivered(h, h.text(from, text));
-  await acceptedBy(h, 'alice', id);
-  await h.center.disconnect('alice', id);
-  await h.desk.settled();
-  return id;
-}
-
 t.test('an ended SMS chat asks for a 1-5 reply; the reply is its rating, once; other texts open a chat', async (t) => {
   const h = await makeDesk({ ratings: true });
   const from = newPhone();
@@ -456,28 +274,4 @@ t.test('a text that is not a score, or a score after the question lapsed, opens 
   h.clock.advance(RATING_REPLY_WINDOW_MS + 1);
   t.not(await delivered(h, h.text(other, '5')), second, 'too late: a new chat');
   t.equal(h.closures.ratings.size, 0);
-});
-
-t.test('the rating question stands over a restart; not once the customer texted since, nor after 24 hours', async (t) => {
-  const { interactions, sms, clock } = durable();
-  const h1 = await makeDesk({ interactions, sms, clock, ratings: true });
-  const [from, other, late] = [newPhone(), newPhone(), newPhone()];
-  const lapsed = await endedSmsChat(h1, late, 'Hello');
-  clock.advance(RATING_REPLY_WINDOW_MS + 1);
-  const id = await endedSmsChat(h1, from, 'Flat tyre');
-  await endedSmsChat(h1, other, 'Hi');
-  const textedSince = await delivered(h1, h1.text(other, 'one more thing'));
-  await interactions.settled();
-  h1.desk.shutdown();
-  h1.center.shutdown();
-
-  clock.advance(60_000);
-  const h2 = await makeDesk({ interactions, sms, clock, ratings: true });
-  t.equal(await delivered(h2, h2.text(from, '5')), id, 'the reply rates the chat that ended before the restart');
-  t.match(h2.closures.ratings.get(id), { score: 5, serviceId: 'roadside' });
-  t.same(h2.center.openInteractions().filter((r) => r.state !== 'ended').map((r) => r.id), [textedSince], 'no new chat');
-  t.equal(await delivered(h2, h2.text(other, '4')), textedSince, 'texted since the question: the score is a message of the open chat');
-  t.not(await delivered(h2, h2.text(late, '5')), lapsed, 'asked more than 24 hours ago: a new chat');
-  t.same([...h2.closures.ratings.keys()], [id]);
-  t.same(h2.errors, []);
 });

@@ -1,0 +1,88 @@
+// An SMS desk wired on the in-memory ports (fakes.ts, fake-sms.ts) with a rating closure, and the steps
+// the SMS desk's unit tests share (sms-desk.test.ts, sms-desk-restarts.test.ts).
+import type { Service } from '../../src/domain/directory.ts';
+import { Closure } from '../../src/domain/closure.ts';
+import { SmsDesk } from '../../src/domain/sms-desk.ts';
+import type { InboundSms } from '../../src/domain/sms-ports.ts';
+import { FakeSender, MemorySmsStore } from './fake-sms.ts';
+import { makeCenter } from './fakes.ts';
+import { ManualClock, MemoryClosureStore, MemoryInteractionStore } from './fake-ports.ts';
+
+export const ROADSIDE_NO = '+15550009000';
+export const BILLING_NO = '+15550009002';
+let phoneCounter = 0;
+export const newPhone = () => `+1555700${String(++phoneCounter).padStart(4, '0')}`;
+
+export interface DeskOptions {
+  interactions?: MemoryInteractionStore;
+  sms?: MemorySmsStore;
+  clock?: ManualClock;
+  senders?: 'none';
+  ratings?: boolean;
+  services?: Service[];
+}
+
+export async function makeDesk(opts: DeskOptions = {}) {
+  const clock = opts.clock ?? new ManualClock();
+  const interactions = opts.interactions ?? new MemoryInteractionStore();
+  const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock, services: opts.services });
+  const closures = new MemoryClosureStore(interactions);
+  const closure = new Closure({ interactions: open, closures, directory, clock, timers: clock, presence: center });
+  const store = opts.sms ?? new MemorySmsStore(interactions);
+  const sender = new FakeSender();
+  const errors: unknown[] = [];
+  const desk = new SmsDesk({
+    center,
+    events,
+    store,
+    clock,
+    timers: clock,
+    numbers: { [ROADSIDE_NO]: 'roadside', [BILLING_NO]: 'billing' },
+    partWaitMs: 30_000,
+    senders: opts.senders === 'none' ? {} : { webhook: sender },
+    onError: (err) => errors.push(err),
+    ratings: opts.ratings ? closure : undefined,
+  });
+  await desk.recover();
+  let n = 0;
+  const text = (from: string, body: string, over: Partial<InboundSms> = {}): InboundSms => ({
+    id: `in-${++n}-${Math.random().toString(36).slice(2)}`,
+    from,
+    to: ROADSIDE_NO,
+    text: body,
+    gateway: 'webhook',
+    ...over,
+  });
+  const customerTexts = async (interactionId: string) =>
+    (await center.timeline(interactionId)).filter((e) => e.kind === 'message' && e.author === 'customer').map((e) => e.text);
+  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts, closures };
+}
+
+export type Desk = Awaited<ReturnType<typeof makeDesk>>;
+
+// What a desk started again (after a restart, on another node) finds as it was.
+export function durable() {
+  const interactions = new MemoryInteractionStore();
+  return { interactions, sms: new MemorySmsStore(interactions), clock: new ManualClock() };
+}
+
+export async function delivered(h: Desk, sms: InboundSms): Promise<string> {
+  const result = await h.desk.receive(sms);
+  if (result.status !== 'delivered' || !result.interactionId) throw new Error(`expected delivered, got ${JSON.stringify(result)}`);
+  return result.interactionId;
+}
+
+export async function acceptedBy(h: Desk, agentId: string, interactionId: string): Promise<void> {
+  h.center.setPresence(agentId, 'make_ready');
+  await h.center.accept(agentId, interactionId);
+  h.center.setPresence(agentId, 'make_not_ready');
+}
+
+// An SMS chat from `from`, handled by alice and disconnected; the rating question has gone out.
+export async function endedSmsChat(h: Desk, from: string, text: string): Promise<string> {
+  const id = await delivered(h, h.text(from, text));
+  await acceptedBy(h, 'alice', id);
+  await h.center.disconnect('alice', id);
+  await h.desk.settled();
+  return id;
+}
