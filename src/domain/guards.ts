@@ -175,9 +175,9 @@ const callNotBeingPlaced: Guard = ({ rec }) => {
   const leg = liveLeg(rec);
   return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
 };
-// Supervisors listen on the agent's phone: the call moves once they have left it.
+// Supervisors listen on the agent's phone, which a handover hangs up: the call moves once they have left it.
 const notSupervised: Guard = ({ rec }) =>
-  liveLeg(rec)?.supervisions?.some(isSupervising) ? conflict('call_supervised', 'A supervisor is on this call: transfer it once they have left.') : null;
+  liveLeg(rec)?.supervisions?.some(isSupervising) ? conflict('call_supervised', 'A supervisor is on this call: it can be handed over once they have left.') : null;
 // A call moves with the chat only from the telephony that carries it now.
 const callMovable: Guard = ({ rec, media }) => (liveLeg(rec) && media.telephonyAway ? telephonyUnavailable() : null);
 const transferInProgress: Guard = ({ rec }) => (transferOfferedTo(rec) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
@@ -199,7 +199,8 @@ const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
   transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, notSupervised, callMovable),
   consult: all(handling, noTransferYet, noVideoRunning, callToConsultFrom, notSupervised, calling, telephonyUp),
   complete_transfer: all(handling, consultInProgress, consultAnswered, notSupervised, telephonyUp),
-  accept_transfer: all(open, transferInProgress, transferOfferedToYou, notAConsult),
+  // Listen is refused while a transfer is offered; this keeps a move from ever dropping a supervisor.
+  accept_transfer: all(open, transferInProgress, transferOfferedToYou, notAConsult, notSupervised),
   // The agent handling the chat is the one who started its transfer.
   cancel_transfer: all(handling, transferInProgress),
 };
@@ -259,6 +260,9 @@ const callInProgress: SupervisorGuard = ({ rec }) => {
   if (!leg) return conflict('no_call', rec.callLegs.length > 0 ? 'The call has ended: there is nothing to listen to.' : 'There is no call up in this chat.');
   return leg.state === 'connected' || leg.state === 'on_hold' ? null : conflict('call_not_connected', 'The call is not connected yet.');
 };
+// A handover hangs up the first agent's phone, which a supervisor listens on: join once it is settled.
+const noHandoff: SupervisorGuard = ({ rec, supervisorId }) =>
+  transferOfferedTo(rec) && !supervisionOf(rec, supervisorId) ? conflict('handoff_in_progress', 'A transfer is in progress in this chat: listen once it is accepted or cancelled.') : null;
 const notYourOwnCall: SupervisorGuard = ({ rec, supervisorId }) =>
   rec.agentId === supervisorId ? forbidden('own_call', 'You are the agent on this call: supervise the calls of other agents.') : null;
 const supervisingCalls: SupervisorGuard = ({ media }) => (media.callingConfigured ? (media.telephonyAway ? telephonyUnavailable() : null) : callingNotConfigured());
@@ -274,7 +278,7 @@ const modeAccepts =
   };
 
 const SUPERVISOR_GUARDS: Readonly<Record<SupervisorAction, SupervisorGuard>> = {
-  listen: all<SupervisorScene>(open, callInProgress, notYourOwnCall, modeAccepts('listen'), supervisingCalls),
+  listen: all<SupervisorScene>(open, callInProgress, notYourOwnCall, modeAccepts('listen'), noHandoff, supervisingCalls),
   whisper: all<SupervisorScene>(open, callInProgress, modeAccepts('whisper'), supervisingCalls),
   barge: all<SupervisorScene>(open, callInProgress, modeAccepts('barge'), supervisingCalls),
   // Leaving needs no Asterisk: a supervisor can always be taken off the call.

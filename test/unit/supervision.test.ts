@@ -2,7 +2,8 @@
 // what the timeline says and who sees it (the agent only when it hears the supervisor; never the customer).
 import t from 'tap';
 import type { CallLeg, CallLegState } from '../../src/domain/call-leg.ts';
-import { supervisorActions, type MediaCapabilities } from '../../src/domain/guards.ts';
+import { handoffActions, supervisorActions, type MediaCapabilities } from '../../src/domain/guards.ts';
+import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
 import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
 import { SUPERVISION_STATES, type CallSupervision, type Supervision, type SupervisionMode, type SupervisionRequest } from '../../src/domain/supervision.ts';
@@ -107,6 +108,26 @@ t.test('a supervisor phone that cannot be rung ends the supervision with the rea
   t.equal(again.state, 'joining', 'Listen can be tried again');
 });
 
+t.test('a call being transferred: Listen waits for the handover, and Accept waits for a supervisor to leave', async (t) => {
+  const { h, desk, telephony, id, leg } = await callInProgress();
+  const handoffs = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  h.center.setPresence('bob', 'make_ready');
+  await handoffs.transfer('alice', id, { to: 'agent:bob' });
+  const refusal = await expectDomainError(t, desk.listen('sam', id), 'conflict', 'handoff_in_progress', 'Listen while the transfer is offered');
+  t.match(refusal?.message, /accepted or cancelled/);
+  t.same(telephony.calls, [], "the supervisor's phone is not rung");
+  // A supervisor on the call however it came about (a state from before this rule): the move would hang up their phone.
+  leg.supervisions = [{ id: 's1', supervisorId: 'sam', state: 'listening', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }];
+  t.equal(handoffActions(h.interactions.get(id)!, 'bob', h.desk.capabilities).accept_transfer?.code, 'call_supervised', 'Accept shown disabled with the reason');
+  await expectDomainError(t, handoffs.accept('bob', id), 'conflict', 'call_supervised', 'Accept while a supervisor listens');
+  t.equal(leg.agentId, 'alice', 'the call stays on Alice’s phone');
+  leg.supervisions = [];
+  await handoffs.accept('bob', id);
+  t.equal(leg.agentId, 'bob', 'once nobody supervises, Accept moves the call');
+  const joined = await desk.listen('sam', id);
+  t.equal(joined.state, 'joining', 'after the handover the supervisor listens to Bob’s call');
+});
+
 t.test('the guard table for supervisors, call by call', async (t) => {
   const leg = (state: CallLegState, supervisions: Supervision[] = []): CallLeg => ({
     id: 'leg-1', interactionId: 'i-1', serviceId: 'roadside', agentId: 'alice', customerNumber: '+15551234567', state, mute: 'unmuted', startedAt: 0, answeredAt: null, endedAt: null, cause: null, supervisions,
@@ -124,4 +145,6 @@ t.test('the guard table for supervisors, call by call', async (t) => {
   t.same(codes(chat([leg('connected')]), undefined, 'alice').listen, 'own_call', "the call's own agent");
   t.same(codes(chat([leg('released', [on('listening')])])).listen, 'no_call', 'the call has ended');
   t.same(codes(chat([leg('connected')], { state: 'ended' })).listen, 'chat_ended', 'the chat has ended');
+  t.same(codes(chat([leg('connected')], { offeredTo: 'bob' })).listen, 'handoff_in_progress', 'a transfer offered');
+  t.same(codes(chat([leg('connected', [on('whispering')])], { offeredTo: 'bob' })).listen, 'allowed', 'a supervisor already on the call goes back to listening');
 });
