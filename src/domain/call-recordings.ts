@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isLive, type CallLeg } from './call-leg.ts';
-import { forbidden, notFound } from './errors.ts';
+import { conflict, forbidden, notFound, unavailable } from './errors.ts';
 import type { DomainEvents } from './events.ts';
 import type { MediaCapabilities } from './guards.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
@@ -24,6 +24,10 @@ export interface CallRecordingsDeps {
 }
 
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const NOT_DONE = {
+  pause: 'The recording could not be paused: the call is still being recorded',
+  resume: 'The recording could not be resumed: it is still paused',
+} as const;
 
 // Call recordings: every call of a service that records calls, from the customer's answer to the
 // release. Each change is a 'recording' entry on the interaction's timeline; a recording that fails
@@ -118,14 +122,18 @@ export class CallRecordings {
     const rec = this.#d.interactions.agentMay(event === 'pause' ? 'pause_recording' : 'resume_recording', agentId, interactionId, this.#d.media());
     const leg = liveLeg(rec)!;
     const recording = leg.recording!;
-    try {
-      await this.#d.recorder![event](recording.id);
-      applyRecordingEvent(recording, event, this.#d.clock.now());
-    } catch (err) {
-      // The telephony lost it (Asterisk could not write it): the call goes on, unrecorded.
-      applyRecordingEvent(recording, 'fail', this.#d.clock.now(), `lost: ${why(err)}`);
-    }
-    await this.note(rec, leg, recording.state === 'failed' ? 'system' : 'agent');
+    const failed = await this.#d.recorder![event](recording.id).then(
+      () => null,
+      (err: unknown) => ({ err }),
+    );
+    // The call ended meanwhile: its recording is the collector's now (finish), whole, as it was.
+    if (!isLive(leg)) throw conflict('no_call', 'The call has ended: its recording is being stored.');
+    // The agent is never told "paused" while Asterisk still records (a card number about to be read
+    // out): nothing changes, and they can try again. A recording Asterisk lost is reported on its own
+    // (recordingLost), and the state table then refuses.
+    if (failed && isRecordingLive(recording)) throw unavailable('recording_unavailable', `${NOT_DONE[event]} (${why(failed.err)}). Try again.`);
+    applyRecordingEvent(recording, event, this.#d.clock.now());
+    await this.note(rec, leg, 'agent');
     return recording;
   }
 

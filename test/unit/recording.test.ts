@@ -121,12 +121,6 @@ t.test('a recording that fails never breaks the call: the timeline says so', asy
   t.match(started.leg.recording, { state: 'failed', cause: /could not start: Error starting recording/ });
   await expectDomainError(t, started.h.recordings.pause('alice', started.id), 'conflict', 'recording_failed', 'nothing left to pause');
 
-  const lost = await recordedScene();
-  await lost.answer();
-  lost.recorder.failNext = new Error('gone');
-  await lost.h.recordings.pause('alice', lost.id);
-  t.match([lost.leg.state, lost.leg.recording], ['connected', { state: 'failed', cause: /lost: gone/ }], 'a pause Asterisk refuses: the recording is lost, the call goes on');
-
   const unstored = await recordedScene();
   await unstored.answer();
   unstored.recorder.failNext = null;
@@ -136,6 +130,40 @@ t.test('a recording that fails never breaks the call: the timeline says so', asy
   await unstored.h.recordings.settled();
   t.match(unstored.leg.recording, { state: 'failed', cause: /not stored: no file/ });
   t.notOk(unstored.recorder.calls.some((c) => c.startsWith('discard')), 'what could not be stored is left in the telephony');
+});
+
+t.test('a Pause the telephony did not carry out: the agent is told it still records, and can try again', async (t) => {
+  const { h, id, leg, recorder, answer } = await recordedScene();
+  await answer();
+  recorder.failNext = new Error('ARI is not reachable');
+  const refusal = await expectDomainError(t, h.recordings.pause('alice', id), 'unavailable', 'recording_unavailable', 'Pause while Asterisk did not mute');
+  t.match(refusal?.message, /still being recorded/);
+  t.match([leg.state, leg.recording?.state], ['connected', 'recording'], 'never shown paused while Asterisk records');
+  t.equal((await h.recordings.pause('alice', id)).state, 'paused', 'the next Pause goes through');
+  recorder.failNext = new Error('ARI is not reachable');
+  await expectDomainError(t, h.recordings.resume('alice', id), 'unavailable', 'recording_unavailable', 'Resume likewise');
+  t.equal(leg.recording?.state, 'paused');
+  await h.store.settled();
+  t.same(recordingEntries(h, id), [['system', 'recording'], ['agent', 'paused']], 'only what happened is on the timeline');
+});
+
+t.test('Pause pressed as the customer hangs up: the whole call is still collected and removed from the telephony', async (t) => {
+  const { h, id, leg, recorder, answer } = await recordedScene();
+  await answer();
+  let refuse!: () => void;
+  recorder.pause = () => new Promise((_, reject) => (refuse = () => reject(Object.assign(new Error('Recording not found'), { status: 404 }))));
+  const pausing = h.recordings.pause('alice', id);
+  // Asterisk destroys the bridge, which ends the recording; the mute then gets 404.
+  const hangup = h.desk.onCallEvent(id, leg.id, 'customer_hangup', 'customer hung up');
+  refuse();
+  await expectDomainError(t, pausing, 'conflict', 'no_call', 'the agent is told the call ended');
+  await hangup;
+  await h.recordings.settled();
+  const rid = leg.recording!.id;
+  t.equal(leg.recording?.state, 'stopped');
+  t.ok(recorder.calls.includes(`collect ${rid}`), 'the file of the whole call is collected');
+  t.ok(recorder.calls.includes(`discard ${rid}`), 'and removed from Asterisk');
+  t.ok(await h.recordingFiles.recordingInfo(rid), 'stored');
 });
 
 t.test('recover: a recording whose call ended while the controller was away is collected then', async (t) => {
