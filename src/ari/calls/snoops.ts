@@ -89,8 +89,9 @@ export class AriSnoops implements CallSupervision {
     if (!known) return false;
     const { item: sv, role } = known;
     this.#queue.fire(sv.interactionId, async () => {
+      if (!this.tracks(sv)) return;
       if (event.type === 'StasisStart' && role === 'phone') await this.onAnswered(sv);
-      else if (event.type === 'ChannelDestroyed' && this.#supervisions.get(sv.supervisionId) === sv) {
+      else if (event.type === 'ChannelDestroyed') {
         if (role === 'snoop' && sv.snoopChannelId !== channelId) return; // an old snoop, replaced
         await this.teardown(sv);
         await this.#report(sv.interactionId, sv.supervisionId, ...whyGone(sv, role, event));
@@ -137,7 +138,9 @@ export class AriSnoops implements CallSupervision {
   setMode(supervisionId: string, mode: SupervisionMode): Promise<void> {
     const sv = this.#supervisions.get(supervisionId);
     if (!sv) return Promise.reject(new Error(`no supervisor on a call in Asterisk for supervision ${supervisionId}`));
-    return this.#queue.run(sv.interactionId, () => this.switchTo(sv, mode));
+    // Left meanwhile (Stop, the call's end, queued before this): nothing to change, and the rules,
+    // which heard of the leaving first, refuse the mode with their own reason.
+    return this.#queue.run(sv.interactionId, async () => (this.tracks(sv) ? this.switchTo(sv, mode) : undefined));
   }
 
   leave(supervisionId: string): Promise<void> {
@@ -151,7 +154,7 @@ export class AriSnoops implements CallSupervision {
     for (const sv of this.#supervisions.items.values()) {
       if (sv.legId !== legId) continue;
       this.#queue.fire(sv.interactionId, async () => {
-        if (this.#supervisions.get(sv.supervisionId) !== sv) return;
+        if (!this.tracks(sv)) return;
         await this.teardown(sv);
         await this.#report(sv.interactionId, sv.supervisionId, 'call_ended');
       });
@@ -187,8 +190,15 @@ export class AriSnoops implements CallSupervision {
       sv.snoopChannelId = null;
     } else {
       const snoop = await this.snoop(ari, sv, mode);
-      if (wasBarging) await ari.bridges.removeChannel({ bridgeId: bridgeIdOf(sv.legId), channel: sv.phoneChannelId }).catch(ignoreNotInBridge);
-      await ari.bridges.addChannel({ bridgeId: sv.bridgeId, channel: wasBarging || old === null ? [sv.phoneChannelId, snoop] : snoop });
+      try {
+        if (wasBarging) await ari.bridges.removeChannel({ bridgeId: bridgeIdOf(sv.legId), channel: sv.phoneChannelId }).catch(ignoreNotInBridge);
+        await ari.bridges.addChannel({ bridgeId: sv.bridgeId, channel: wasBarging || old === null ? [sv.phoneChannelId, snoop] : snoop });
+      } catch (err) {
+        // A snoop nobody bridged would listen on the agent's channel for as long as the call lasts.
+        this.#supervisions.dropChannel(snoop);
+        await this.hangUp(ari, snoop);
+        throw err;
+      }
       sv.snoopChannelId = snoop;
     }
     sv.mode = mode;
@@ -219,7 +229,7 @@ export class AriSnoops implements CallSupervision {
     } catch (err) {
       this.#entering.get(snoopId)?.();
       this.#supervisions.dropChannel(snoopId);
-      await ari.channels.hangup({ channelId: snoopId }).catch(ignoreNotFound);
+      await this.hangUp(ari, snoopId);
       throw err;
     }
     return snoopId;
@@ -235,6 +245,20 @@ export class AriSnoops implements CallSupervision {
 
   private track(sv: AriSupervision): void {
     this.#supervisions.add(sv.supervisionId, sv);
+  }
+
+  // Whether a queued task's supervision is still this one (not left, torn down or replaced since).
+  private tracks(sv: AriSupervision): boolean {
+    return this.#supervisions.get(sv.supervisionId) === sv;
+  }
+
+  // Best effort on the way out of a failure: the failure is what the caller hears; reconcile-snoops.ts
+  // removes what is left behind.
+  private async hangUp(ari: Ari, channelId: string): Promise<void> {
+    await ari.channels
+      .hangup({ channelId })
+      .catch(ignoreNotFound)
+      .catch((err: unknown) => this.#o.onError(err, `hanging up supervisor channel ${channelId}`));
   }
 }
 

@@ -1,0 +1,70 @@
+// An in-memory Asterisk behind the part of ARI the call adapters use (channels, bridges), for unit
+// tests of src/ari/calls: which channels and bridges are up, what was asked in order, ARI's 404 for what
+// is not there, and an "ARI down" switch where the connection throws as AriApp.current() does.
+// A snoop channel enters the Stasis app (StasisStart) a turn after it is made; an originated phone
+// answers when the test says (enter()).
+import type { Ari, AriEvent } from '../../src/ari/client.ts';
+import { AriHttpError } from '../../src/ari/errors.ts';
+
+export class FakeAri {
+  readonly channels = new Set<string>();
+  readonly bridges = new Map<string, Set<string>>();
+  readonly log: string[] = [];
+  up = true;
+  // Where StasisStart of a snoop or an answered phone goes (the adapter's handle()).
+  onEvent: (event: AriEvent) => void = () => undefined;
+
+  // The connection as the adapters take it: throws while ARI is down.
+  readonly current = (): Ari => {
+    if (!this.up) throw new Error('Asterisk is not reachable (ARI down)');
+    return this.#ari;
+  };
+
+  enter(channelId: string): void {
+    this.onEvent({ type: 'StasisStart', channel: { id: channelId } as AriEvent['channel'] });
+  }
+
+  readonly #ari = {
+    channels: {
+      originate: async (p: { channelId: string }) => this.#add(p.channelId, 'originate'),
+      snoopChannelWithId: async (p: { snoopId: string }) => this.#add(p.snoopId, 'snoop'),
+      hangup: async (p: { channelId: string }) => {
+        this.log.push(`hangup ${p.channelId}`);
+        if (!this.channels.delete(p.channelId)) throw new AriHttpError(404, 'Channel not found');
+        for (const members of this.bridges.values()) members.delete(p.channelId);
+      },
+    },
+    bridges: {
+      create: async (p: { bridgeId: string }) => {
+        this.log.push(`create ${p.bridgeId}`);
+        this.bridges.set(p.bridgeId, new Set());
+        return { id: p.bridgeId };
+      },
+      destroy: async (p: { bridgeId: string }) => {
+        this.log.push(`destroy ${p.bridgeId}`);
+        if (!this.bridges.delete(p.bridgeId)) throw new AriHttpError(404, 'Bridge not found');
+      },
+      addChannel: async (p: { bridgeId: string; channel: string | string[] }) => {
+        this.log.push(`add ${[p.channel].flat().join(',')} to ${p.bridgeId}`);
+        const members = this.bridges.get(p.bridgeId);
+        if (!members) throw new AriHttpError(404, 'Bridge not found');
+        for (const c of [p.channel].flat()) members.add(c);
+      },
+      removeChannel: async (p: { bridgeId: string; channel: string }) => {
+        if (!this.bridges.get(p.bridgeId)?.delete(p.channel)) throw new AriHttpError(422, 'Channel not in bridge');
+      },
+    },
+  } as unknown as Ari;
+
+  #add(channelId: string, what: string): { id: string } {
+    this.log.push(`${what} ${channelId}`);
+    this.channels.add(channelId);
+    if (what === 'snoop') setImmediate(() => this.enter(channelId));
+    return { id: channelId };
+  }
+
+  // The supervisors' channels still up in Asterisk.
+  supervisorChannels(): string[] {
+    return [...this.channels].filter((c) => c.startsWith('sv-'));
+  }
+}
