@@ -19,6 +19,7 @@ import { CallRecordings } from './domain/call-recordings.ts';
 import type { Timers } from './domain/ports.ts';
 import { SmsDesk } from './domain/sms-desk.ts';
 import { SupervisionDesk } from './domain/supervision-desk.ts';
+import { isSupervising } from './domain/supervision.ts';
 import { createLogger } from './logging.ts';
 import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
     await voice.connect({
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
+      supervisedLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter((leg) => leg.supervisions?.some(isSupervising))),
       onAvailability: (available) => multimedia.telephonyChanged(available),
       onRecordingLost: (recordingId, cause) => recordings.recordingLost(recordingId, cause),
       onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),

@@ -54,6 +54,8 @@ export interface VoiceSinks {
   onCallEvent: CallEventSink;
   // The legs the rules hold live: matched against Asterisk's channels after every (re)connect.
   liveLegs: () => CallLeg[];
+  // The legs, live or not, that a supervisor is still on by the rules: ended on reconnect if their call is.
+  supervisedLegs?: () => CallLeg[];
   // Whether calls can be made now (ARI up), told at every change: the rules refuse calls while not.
   onAvailability?: (available: boolean) => void;
   // Asterisk ended a call's recording on its own while the call is up (it could not write the file).
@@ -345,7 +347,8 @@ class AriVoice implements Voice {
     const liveLegs = sinks.liveLegs();
     const result = await reconcileCalls({ ari, liveLegs, callLegs: this.telephony, onEvent: sinks.onCallEvent });
     if (result.adopted + result.ended + result.strays + result.bridgesRemoved > 0) this.#logger.info(result, 'calls reconciled with Asterisk');
-    const supervised = await reconcileSupervisions({ ari, liveLegs, snoops: this.supervision, onEvent: sinks.onSupervisionEvent ?? (async () => undefined) });
+    const legs = [...new Set([...liveLegs, ...(sinks.supervisedLegs?.() ?? [])])];
+    const supervised = await reconcileSupervisions({ ari, legs, snoops: this.supervision, onEvent: sinks.onSupervisionEvent ?? (async () => undefined) });
     if (supervised.adopted + supervised.ended + supervised.strays > 0) this.#logger.info(supervised, 'supervisors reconciled with Asterisk');
   }
 }

@@ -33,6 +33,7 @@ export class FakeAri {
         if (!this.channels.delete(p.channelId)) throw new AriHttpError(404, 'Channel not found');
         for (const members of this.bridges.values()) members.delete(p.channelId);
       },
+      list: async () => [...this.channels].map((id) => ({ id })),
     },
     bridges: {
       create: async (p: { bridgeId: string }) => {
@@ -53,6 +54,7 @@ export class FakeAri {
       removeChannel: async (p: { bridgeId: string; channel: string }) => {
         if (!this.bridges.get(p.bridgeId)?.delete(p.channel)) throw new AriHttpError(422, 'Channel not in bridge');
       },
+      list: async () => [...this.bridges].map(([id, members]) => ({ id, name: id, channels: [...members] })),
     },
   } as unknown as Ari;
 

@@ -328,15 +328,22 @@ export class AriCallLegs implements Telephony {
     await report(leg.interactionId, leg.legId, event, why);
   }
 
+  // Never rejects: a release needs no Asterisk (the guard table lets it through while ARI is away), and
+  // the rules, the consult and the supervisors hear of the end first. What ARI could not hang up is a
+  // stray for reconcile.ts once it is back.
   private async teardown(leg: AriLeg): Promise<void> {
     this.forget(leg.legId);
     for (const moving of this.#moving.values()) if (moving.leg === leg) moving.gone(new CallEndedMeanwhile('the call ended'));
     this.#o.legEnded?.(leg.legId);
-    const ari = this.#o.ari();
-    await this.#consults.callEnded(leg);
-    await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
-    await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreNotFound);
-    await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreNotFound);
+    try {
+      await this.#consults.callEnded(leg);
+      const ari = this.#o.ari();
+      await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
+      await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreNotFound);
+      await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreNotFound);
+    } catch (err) {
+      this.#o.onError(err, `removing call leg ${leg.legId} from Asterisk (left to reconciliation)`);
+    }
   }
 
   hasPhone(agentId: string): Promise<boolean> {

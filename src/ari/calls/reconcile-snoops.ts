@@ -1,4 +1,4 @@
-import type { CallLeg } from '../../domain/call-leg.ts';
+import { isLive, type CallLeg } from '../../domain/call-leg.ts';
 import { isSupervising, MODE_OF, type Supervision } from '../../domain/supervision.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNotFound } from '../errors.ts';
@@ -9,11 +9,12 @@ import type { AriSnoops, SupervisionEventSink } from './snoops.ts';
 // After every (re)connect, like the call legs (reconcile.ts): the supervisors the rules think are on a
 // call are matched against Asterisk's channels. A supervisor whose phone and call are both still up is
 // adopted (the restarted controller can change their mode and take them off); any other is reported
-// ended; supervisors' channels and bridges that belong to nobody are removed. `liveLegs` are the legs
-// live before the call legs were reconciled, so a call found ended takes its supervisors with it.
+// ended; supervisors' channels and bridges that belong to nobody are removed. `legs` are the legs live
+// before the call legs were reconciled and any other a supervisor is still on (released while ARI was
+// away), so a call found ended, or ended meanwhile, takes its supervisors with it.
 export async function reconcileSupervisions(opts: {
   ari: Ari;
-  liveLegs: CallLeg[];
+  legs: CallLeg[];
   snoops: AriSnoops;
   onEvent: SupervisionEventSink;
 }): Promise<{ adopted: number; ended: number; strays: number }> {
@@ -22,9 +23,10 @@ export async function reconcileSupervisions(opts: {
   const up = new Set(channels.map((c) => c.id));
   let adopted = 0;
   let ended = 0;
-  for (const { leg, supervision: s } of liveSupervisions(opts.liveLegs)) {
+  for (const { leg, supervision: s } of liveSupervisions(opts.legs)) {
     const phoneChannelId = supervisorChannelIdOf(s.id);
-    const callUp = up.has(channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0));
+    // A leg the rules hold ended is over, whatever of it Asterisk still has (a stray reconcile.ts removes).
+    const callUp = isLive(leg) && up.has(channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0));
     if (callUp && up.has(phoneChannelId)) {
       if (!snoops.supervisions.has(s.id)) {
         snoops.adopt({

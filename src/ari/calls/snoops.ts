@@ -235,12 +235,18 @@ export class AriSnoops implements CallSupervision {
     return snoopId;
   }
 
+  // Never rejects: leaving needs no Asterisk, so the rules always hear of it. What ARI could not remove
+  // (it is away) is removed by reconcile-snoops.ts once it is back.
   private async teardown(sv: AriSupervision): Promise<void> {
     this.forget(sv.supervisionId);
-    const ari = this.#o.ari();
-    await ari.channels.hangup({ channelId: sv.phoneChannelId }).catch(ignoreNotFound);
-    if (sv.snoopChannelId) await ari.channels.hangup({ channelId: sv.snoopChannelId }).catch(ignoreNotFound);
-    await ari.bridges.destroy({ bridgeId: sv.bridgeId }).catch(ignoreNotFound);
+    try {
+      const ari = this.#o.ari();
+      await ari.channels.hangup({ channelId: sv.phoneChannelId }).catch(ignoreNotFound);
+      if (sv.snoopChannelId) await ari.channels.hangup({ channelId: sv.snoopChannelId }).catch(ignoreNotFound);
+      await ari.bridges.destroy({ bridgeId: sv.bridgeId }).catch(ignoreNotFound);
+    } catch (err) {
+      this.#o.onError(err, `removing supervision ${sv.supervisionId} from Asterisk (left to reconciliation)`);
+    }
   }
 
   private track(sv: AriSupervision): void {
