@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { CallRecordings } from '../domain/call-recordings.ts';
 import { requireAgent } from './auth.ts';
 import type { SessionRegistry } from './sessions.ts';
@@ -22,8 +22,7 @@ export function recordingsRouter(opts: { recordings: CallRecordings; sessions: S
       // Bytes as stored: no compression in between, whose lengths would not match the ranges.
       'Cache-Control': 'private, no-cache, no-transform',
     });
-    // express's req.range (range-parser): -1 unsatisfiable, -2 malformed (the whole file is sent).
-    const ranges = req.range(file.size, { combine: true });
+    const ranges = wholeFileSuffix(req.get('Range'), file.size) ?? req.range(file.size, { combine: true });
     if (ranges === -1) return void res.status(416).set('Content-Range', `bytes */${file.size}`).end();
     const range = Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0]! : undefined;
     const bytes = await recordings.read(id, range);
@@ -32,4 +31,16 @@ export function recordingsRouter(opts: { recordings: CallRecordings; sessions: S
   });
 
   return router;
+}
+
+type Ranges = Exclude<ReturnType<Request['range']>, number | undefined>;
+
+// express's req.range (range-parser) answers -1 (unsatisfiable) or -2 (malformed: the whole file is
+// sent), and refuses a suffix longer than the file, which RFC 7233 (2.1) says is the whole file: a
+// player asking for "the last 64 KiB" of a short recording gets it all, not 416.
+
+function wholeFileSuffix(header: string | undefined, size: number): Ranges | undefined {
+  const suffix = /^bytes=\s*-(\d+)\s*$/.exec(header ?? '')?.[1];
+  if (suffix === undefined || size === 0 || Number(suffix) <= size) return undefined;
+  return Object.assign([{ start: 0, end: size - 1 }], { type: 'bytes' });
 }
