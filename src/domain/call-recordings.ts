@@ -6,6 +6,7 @@ import type { MediaCapabilities } from './guards.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import type { CallRecorder, Clock, Directory, RecordingStore } from './ports.ts';
+import type { EntryDraft } from './timeline.ts';
 import { applyRecordingEvent, isRecordingLive, mayHearRecording, newRecording, recordingStored, type CallRecording, type RecordingFile } from './recording.ts';
 
 export interface CallRecordingsDeps {
@@ -159,11 +160,22 @@ export class CallRecordings {
     } catch (err) {
       applyRecordingEvent(recording, 'fail', endedAt, `not stored: ${why(err)}`);
     }
-    await this.note(rec, leg, 'system');
+    // The chat may have ended meanwhile (End session): written on the record as it is now, which
+    // takes the outcome, after any entry of its closing.
+    await this.#d.interactions.closing.report(rec.id, (now) => {
+      const nowLeg = now.callLegs.find((l) => l.id === leg.id);
+      if (!nowLeg) return null;
+      nowLeg.recording = recording;
+      return this.entry(nowLeg, 'system');
+    });
     if (recording.state === 'stopped') await recorder!.discard(recording.id);
   }
 
   private note(rec: InteractionRecord, leg: CallLeg, author: Party) {
-    return this.#d.interactions.append(rec, { kind: 'recording', author, agentId: leg.agentId, data: { ...leg.recording } });
+    return this.#d.interactions.append(rec, this.entry(leg, author));
+  }
+
+  private entry(leg: CallLeg, author: Party): EntryDraft {
+    return { kind: 'recording', author, agentId: leg.agentId, data: { ...leg.recording } };
   }
 }

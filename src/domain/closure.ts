@@ -1,5 +1,4 @@
 import { AfterCallWork, type PresenceControl } from './after-call-work.ts';
-import { ClosingTimeline } from './closing-timeline.ts';
 import type { ClosedInteraction, ClosureStore, RatingRecord, WrapUpRecord } from './closure-ports.ts';
 import type { Service } from './directory.ts';
 import type { DomainEvent } from './events.ts';
@@ -27,7 +26,7 @@ export class Closure {
   readonly #interactions: Interactions;
 
   constructor(deps: ClosureDeps) {
-    const closing = new ClosingTimeline(deps.interactions);
+    const closing = deps.interactions.closing;
     this.#closures = deps.closures;
     this.#interactions = deps.interactions;
     this.#afterWork = new AfterCallWork({ ...deps, closing });

@@ -1,3 +1,4 @@
+import { ClosingTimeline } from './closing-timeline.ts';
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
 import { forbidden, notFound } from './errors.ts';
 import { holdsOrIsOffered, mayRead, type InteractionRecord } from './interaction.ts';
@@ -12,12 +13,16 @@ import { TimelineWriter, type TimelineWriterDeps } from './timeline-writer.ts';
 export class Interactions {
   readonly #store: InteractionStore;
   readonly #open = new Map<string, InteractionRecord>();
+  readonly #writingClosed = new Map<string, Promise<void>>();
   readonly #timeline: TimelineWriter;
+  // Where entries go that may be written once the interaction has ended (closing-timeline.ts).
+  readonly closing: ClosingTimeline;
   #loaded: Promise<void> | undefined;
 
   constructor(deps: TimelineWriterDeps) {
     this.#store = deps.store;
     this.#timeline = new TimelineWriter(deps);
+    this.closing = new ClosingTimeline(this);
   }
 
   // What was open before a restart, loaded once: the telephony reconciles its calls against these
@@ -61,9 +66,13 @@ export class Interactions {
     return rec;
   }
 
-  // Open, or else as stored (ended, or never seen by this process).
+  // Open, or else as stored (ended, or never seen by this process), once the writes made on it since it
+  // left the open ones (its end entry) are stored: a read before would take their seq again.
   async find(interactionId: string): Promise<InteractionRecord | undefined> {
-    return this.#open.get(interactionId) ?? (await this.#store.getInteraction(interactionId));
+    const open = this.#open.get(interactionId);
+    if (open) return open;
+    await this.#writingClosed.get(interactionId);
+    return this.#store.getInteraction(interactionId);
   }
 
   // The interaction as its reader sees it (interaction.ts mayRead: what it holds or is offered now,
@@ -106,7 +115,18 @@ export class Interactions {
   }
 
   append(rec: InteractionRecord, draft: EntryDraft): Promise<TimelineEntry> {
-    return this.#timeline.append(rec, draft);
+    const written = this.#timeline.append(rec, draft);
+    if (this.#open.get(rec.id) !== rec) this.writingClosed(rec.id, written);
+    return written;
+  }
+
+  // Writes on a record that is not the open one (its end, the telephony's late reports, its closing),
+  // until they are stored. The hot path (messages of open chats) never comes here.
+  private writingClosed(interactionId: string, written: Promise<unknown>): void {
+    const all: Promise<void> = Promise.all([this.#writingClosed.get(interactionId), written.then(ignore, ignore)]).then(() => {
+      if (this.#writingClosed.get(interactionId) === all) this.#writingClosed.delete(interactionId);
+    });
+    this.#writingClosed.set(interactionId, all);
   }
 
   // A retried customer send (same client id) gets its first entry back; see TimelineWriter.appendOnce.
@@ -114,6 +134,8 @@ export class Interactions {
     return this.#timeline.appendOnce(rec, draft, (id) => this.require(id));
   }
 }
+
+const ignore = () => undefined;
 
 const notYours = () => forbidden('not_your_interaction', 'This interaction was not offered to you.');
 const withAnotherAgent = () => forbidden('with_another_agent', 'This interaction is now with another agent: it is in your History once it has ended.');

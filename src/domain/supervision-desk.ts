@@ -16,6 +16,7 @@ import {
   type SupervisionMode,
   type SupervisionReport,
 } from './supervision.ts';
+import type { EntryDraft } from './timeline.ts';
 
 export interface SupervisionDeskDeps {
   interactions: Interactions;
@@ -88,11 +89,16 @@ export class SupervisionDesk {
 
   // Progress of the supervisor's phone, reported by the telephony. Reports that no longer apply (a
   // hangup after Stop) are ignored: the state table decides.
+  // They may come once the chat has ended (End session released the call): written on the record as it
+  // is then, after any entry of its closing.
   async onSupervisionEvent(interactionId: string, supervisionId: string, event: SupervisionReport, cause?: string): Promise<void> {
-    const rec = await this.#d.interactions.find(interactionId);
-    const supervision = rec?.callLegs.flatMap((l) => l.supervisions ?? []).find((s) => s.id === supervisionId);
-    if (!rec || !supervision || !canApplySupervisionEvent(supervision, event)) return;
-    await this.apply(rec, supervision, event, 'system', cause);
+    await this.#d.interactions.closing.report(interactionId, (rec) => {
+      const leg = rec.callLegs.find((l) => l.supervisions?.some((s) => s.id === supervisionId));
+      const supervision = leg?.supervisions!.find((s) => s.id === supervisionId);
+      if (!leg || !supervision || !canApplySupervisionEvent(supervision, event)) return null;
+      applySupervisionEvent(supervision, event, this.#d.clock.now(), cause);
+      return this.entry(leg, supervision, 'system');
+    });
   }
 
   // The telephony acts first: a mode it could not set leaves the supervision as it was.
@@ -120,6 +126,10 @@ export class SupervisionDesk {
   }
 
   private record(rec: InteractionRecord, leg: CallLeg, supervision: Supervision, author: Party) {
-    return this.#d.interactions.append(rec, { kind: 'supervision', author, agentId: supervision.supervisorId, data: { ...supervision, legId: leg.id } });
+    return this.#d.interactions.append(rec, this.entry(leg, supervision, author));
+  }
+
+  private entry(leg: CallLeg, supervision: Supervision, author: Party): EntryDraft {
+    return { kind: 'supervision', author, agentId: supervision.supervisorId, data: { ...supervision, legId: leg.id } };
   }
 }
