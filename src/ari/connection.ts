@@ -14,10 +14,21 @@ export interface AriConnectionOptions {
   onEvent: (event: AriEvent, ari: Ari) => void;
   // Told of every change between up and not up (repeats of "down" with a new reason included).
   onStateChange?: (state: AriState, detail: string) => void;
+  // Makes the client (ari-client's with plain events unless a test gives its own).
+  connect?: (url: string, user: string, password: string) => Promise<Ari>;
 }
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
+// Events held while a (re)connect rebuilds: a few per call and per agent's phone. Beyond this many the
+// rest are dropped and logged: what they told is lost until the next reconnect's reconciliation.
+export const MAX_EARLY_EVENTS = 5_000;
+
+async function connectPlain(url: string, user: string, password: string): Promise<Ari> {
+  const ari = await connectAri(url, user, password);
+  plainEvents(ari);
+  return ari;
+}
 
 // Keeps one ARI connection alive: connects with backoff, restarts the Stasis app after Asterisk comes
 // back, and runs onConnected each time so state lost on either side is rebuilt. Each attempt has a
@@ -31,6 +42,10 @@ export class AriConnection {
   #detail = '';
   #attempt = 0;
   #firstUp: (() => void) | null = null;
+  // The event stream opens before onConnected has rebuilt what its events act on (endpoints, adopted
+  // calls; current() throws meanwhile): they wait here, in order, and are handled once it is up.
+  #early: AriEvent[] = [];
+  #dropped = 0;
 
   constructor(opts: AriConnectionOptions) {
     this.#o = opts;
@@ -90,13 +105,12 @@ export class AriConnection {
     const attempt = ++this.#attempt;
     const mine = () => attempt === this.#attempt && this.#state !== 'stopped';
     let started = false;
-    connectAri(this.#o.url, this.#o.user, this.#o.password)
+    (this.#o.connect ?? connectPlain)(this.#o.url, this.#o.user, this.#o.password)
       .then(async (ari) => {
         if (!mine()) return; // superseded before its event stream opened: nothing to close
         this.#ari = ari;
-        plainEvents(ari);
         ari.on('*', (event) => {
-          if (mine()) this.#o.onEvent(event, ari);
+          if (mine()) this.received(event, ari);
         });
         ari.on('WebSocketReconnecting', () => {
           if (mine()) this.markDown('event stream lost, reconnecting');
@@ -122,8 +136,32 @@ export class AriConnection {
     this.#detail = '';
     this.#o.logger.info({ url: this.#o.url }, 'ARI connected');
     this.#o.onStateChange?.('up', '');
+    this.handleEarly(ari);
     this.#firstUp?.();
     this.#firstUp = null;
+  }
+
+  private received(event: AriEvent, ari: Ari): void {
+    if (this.#state === 'up') return this.deliver(event, ari);
+    if (this.#early.length < MAX_EARLY_EVENTS) return void this.#early.push(event);
+    if (this.#dropped++ === 0) this.#o.logger.error({ kept: MAX_EARLY_EVENTS }, 'too many ARI events while reconnecting: dropping the rest');
+  }
+
+  private handleEarly(ari: Ari): void {
+    const early = this.#early;
+    if (this.#dropped > 0) this.#o.logger.error({ dropped: this.#dropped, handled: early.length }, 'ARI events dropped while reconnecting');
+    this.#early = [];
+    this.#dropped = 0;
+    for (const event of early) this.deliver(event, ari);
+  }
+
+  // One event a handler could not take is logged; it does not stop the others (nor the connection).
+  private deliver(event: AriEvent, ari: Ari): void {
+    try {
+      this.#o.onEvent(event, ari);
+    } catch (err) {
+      this.#o.logger.error({ err, type: event.type, channel: event.channel?.id }, 'an ARI event could not be handled');
+    }
   }
 
   // A reconnect makes the connection unusable until onConnected has rebuilt what was lost.
@@ -148,7 +186,10 @@ export class AriConnection {
     }, delay);
   }
 
+  // The events of a client let go of go with it: the next connect's reconciliation reads Asterisk anew.
   private drop(): void {
+    this.#early = [];
+    this.#dropped = 0;
     this.#ari?.removeAllListeners();
     this.#ari?.stop();
     this.#ari = null;

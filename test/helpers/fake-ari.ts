@@ -2,7 +2,8 @@
 // tests of src/ari/calls: which channels and bridges are up, what was asked in order, ARI's 404 for what
 // is not there, and an "ARI down" switch where the connection throws as AriApp.current() does.
 // A snoop channel enters the Stasis app (StasisStart) a turn after it is made; an originated phone
-// answers when the test says (enter()).
+// answers when the test says (enter()), and hangs up when it says (destroy()). It is also the client
+// the connection (src/ari/connection.ts) is given: its event stream drops and opens again on cue.
 import type { Ari, AriEvent } from '../../src/ari/client.ts';
 import { AriHttpError } from '../../src/ari/errors.ts';
 
@@ -13,6 +14,8 @@ export class FakeAri {
   up = true;
   // Where StasisStart of a snoop or an answered phone goes (the adapter's handle()).
   onEvent: (event: AriEvent) => void = () => undefined;
+  // Who listens to the event stream as ari-client's (on('*'), on('WebSocketConnected')...).
+  readonly #listeners = new Map<string, Array<(event: AriEvent) => void>>();
 
   // The connection as the adapters take it: throws while ARI is down.
   readonly current = (): Ari => {
@@ -21,10 +24,31 @@ export class FakeAri {
   };
 
   enter(channelId: string): void {
-    this.onEvent({ type: 'StasisStart', channel: { id: channelId } as AriEvent['channel'] });
+    this.emit({ type: 'StasisStart', channel: { id: channelId } as AriEvent['channel'] });
+  }
+
+  // The phone of `channelId` hangs up (a Q.850 cause: 16 normal clearing).
+  destroy(channelId: string, cause = 16): void {
+    this.channels.delete(channelId);
+    for (const members of this.bridges.values()) members.delete(channelId);
+    this.emit({ type: 'ChannelDestroyed', cause, channel: { id: channelId } as AriEvent['channel'] });
+  }
+
+  emit(event: AriEvent): void {
+    this.onEvent(event);
+    for (const listener of [...(this.#listeners.get('*') ?? []), ...(this.#listeners.get(event.type) ?? [])]) listener(event);
+  }
+
+  // The event stream as ari-client reports it: 'WebSocketReconnecting', then 'WebSocketConnected'.
+  signal(what: 'WebSocketReconnecting' | 'WebSocketConnected' | 'WebSocketMaxRetries'): void {
+    for (const listener of this.#listeners.get(what) ?? []) listener({ type: what });
   }
 
   readonly #ari = {
+    on: (type: string, listener: (event: AriEvent) => void) => void this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]),
+    removeAllListeners: () => this.#listeners.clear(),
+    start: async (app: string) => void this.log.push(`start ${app}`),
+    stop: () => void this.log.push('stop'),
     channels: {
       originate: async (p: { channelId: string }) => this.#add(p.channelId, 'originate'),
       snoopChannelWithId: async (p: { snoopId: string }) => this.#add(p.snoopId, 'snoop'),
