@@ -31,7 +31,10 @@ export async function reconcileCalls(opts: {
     const customerChannelId = channelIdOf(leg.id, 'customer');
     const agentUp = up.has(agentChannelId);
     const customerUp = up.has(customerChannelId);
-    const bothNeeded = leg.state === 'connected' || leg.state === 'on_hold';
+    // Only while the agent's phone rings is the customer not dialled yet: from then on (the customer's
+    // originate returned) a customer channel that is gone ended, and no event of it will come.
+    const bothNeeded = leg.state !== 'dialing_agent';
+    const answered = leg.state === 'connected' || leg.state === 'on_hold';
     if (agentUp && (customerUp || !bothNeeded)) {
       if (!callLegs.legs.has(leg.id)) {
         const ariLeg: AriLeg = {
@@ -43,7 +46,7 @@ export async function reconcileCalls(opts: {
           agentChannelId,
           customerChannelId,
           agentUp: leg.state !== 'dialing_agent',
-          customerUp: bothNeeded,
+          customerUp: answered,
           customerDialed: leg.state !== 'dialing_agent',
           customerHeld: leg.state === 'on_hold',
         };
@@ -61,7 +64,7 @@ export async function reconcileCalls(opts: {
       await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
       hungUp.add(channelId);
     }
-    const event = leg.state === 'connected' || leg.state === 'on_hold' ? 'customer_hangup' : 'fail';
+    const event = answered ? 'customer_hangup' : 'fail';
     await onEvent(leg.interactionId, leg.id, event, AWAY);
     ended += 1;
   }

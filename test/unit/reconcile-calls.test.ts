@@ -1,0 +1,74 @@
+// After ARI was away (its event stream dropped, or the controller or Asterisk restarted), the calls the
+// rules hold live are matched against what Asterisk still has: a call whose customer's phone ended
+// meanwhile fails, with the agent's phone hung up, instead of showing "Ringing" to an agent who hears
+// silence. The call adapters run against an in-memory ARI (test/helpers/fake-ari.ts).
+import t from 'tap';
+import { AriCallLegs } from '../../src/ari/calls/call-legs.ts';
+import { AWAY, reconcileCalls } from '../../src/ari/calls/reconcile.ts';
+import type { EndpointStates } from '../../src/ari/endpoints/endpoint-states.ts';
+import { applyCallEvent, isLive, type CallLeg, type CallLegState } from '../../src/domain/call-leg.ts';
+import { FakeAri } from '../helpers/fake-ari.ts';
+
+const settled = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+// The rules' leg and the call adapter, on a fake Asterisk; what the adapter reports moves the leg.
+function scene(state: CallLegState) {
+  const ari = new FakeAri();
+  const leg: CallLeg = { id: 'L1', interactionId: 'I1', serviceId: 's', agentId: 'alice', customerNumber: '+15550001', state, mute: 'unmuted', startedAt: 0, answeredAt: null, endedAt: null, cause: null };
+  const onEvent = async (_i: string, _l: string, event: Parameters<typeof applyCallEvent>[1], cause?: string) => applyCallEvent(leg, event, 1, cause);
+  const endpointStates = { firstOnline: async () => 'alice', forget: () => undefined } as unknown as EndpointStates;
+  const legs = new AriCallLegs({ ari: ari.current, app: 'cc', agentEndpoints: () => ['alice'], endpointStates, customerEndpoint: (n) => `PJSIP/${n}@trunk`, onError: () => undefined });
+  ari.onEvent = (event) => void legs.handle(event, onEvent);
+  const reconcile = () => reconcileCalls({ ari: ari.current(), liveLegs: [leg].filter(isLive), callLegs: legs, onEvent });
+  return { ari, leg, legs, onEvent, reconcile };
+}
+
+for (const state of ['dialing_customer', 'ringing'] as const) {
+  t.test(`a restarted controller finds a call ${state} whose customer's phone is gone: the call fails and the agent's phone is hung up`, async (t) => {
+    const { ari, leg, legs, reconcile } = scene(state);
+    ari.channels.add('cc-L1-agent');
+    ari.bridges.set('cc-leg-L1', new Set());
+    t.same(await reconcile(), { adopted: 0, ended: 1, strays: 0, bridgesRemoved: 1 });
+    t.match(leg, { state: 'failed', cause: AWAY }, 'the desktop shows the call ended, and why');
+    t.same([...ari.channels], [], "the agent's phone is hung up");
+    t.notOk(legs.legs.has('L1'));
+  });
+}
+
+t.test('the event stream drops while the customer is rung, and the customer hangs up meanwhile: the call fails once ARI is back', async (t) => {
+  const { ari, leg, legs, onEvent, reconcile } = scene('dialing_agent');
+  await legs.placeCall({ legId: 'L1', interactionId: 'I1', serviceId: 's', agentId: 'alice', customerNumber: '+15550001' });
+  ari.enter('cc-L1-agent');
+  await settled();
+  await onEvent('I1', 'L1', 'customer_ringing');
+  t.equal(leg.state, 'ringing');
+  ari.channels.delete('cc-L1-customer'); // its ChannelDestroyed went with the event stream
+  await reconcile();
+  t.match(leg, { state: 'failed', cause: AWAY });
+  t.same([...ari.channels], [], "the agent's phone is hung up");
+  t.same([...ari.bridges.keys()], [], 'the bridge is removed');
+});
+
+t.test("a call whose agent's phone still rings is adopted: the customer is dialled once the agent answers", async (t) => {
+  const { ari, leg, reconcile } = scene('dialing_agent');
+  ari.channels.add('cc-L1-agent');
+  ari.bridges.set('cc-leg-L1', new Set());
+  t.match(await reconcile(), { adopted: 1, ended: 0 });
+  ari.enter('cc-L1-agent');
+  await settled();
+  t.ok(ari.channels.has('cc-L1-customer'), 'the customer is dialled');
+  t.equal(leg.state, 'dialing_customer');
+});
+
+t.test('a ringing call with both phones up is adopted; a customer who then does not answer is told as no answer', async (t) => {
+  const { ari, leg, reconcile } = scene('ringing');
+  ari.channels.add('cc-L1-agent').add('cc-L1-customer');
+  ari.bridges.set('cc-leg-L1', new Set());
+  t.match(await reconcile(), { adopted: 1, ended: 0 });
+  ari.destroy('cc-L1-customer', 19);
+  await settled();
+  t.match(leg, { state: 'failed', cause: 'no answer' });
+  t.same([...ari.channels], [], "the agent's phone is hung up");
+});
