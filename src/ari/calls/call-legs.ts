@@ -60,6 +60,9 @@ export class AriCallLegs implements Telephony {
   readonly #moving = new Map<string, { leg: AriLeg; answered(): void; gone(err: Error): void }>();
   readonly #consults: AriConsults;
   readonly #queue: KeyedQueue;
+  // Legs whose call is asked for and not rung yet (the agent's phone being looked up): a Release
+  // meanwhile takes the leg out, and placeCall() then rings nothing.
+  readonly #placing = new Set<string>();
 
   constructor(opts: CallLegsOptions) {
     this.#o = opts;
@@ -119,55 +122,60 @@ export class AriCallLegs implements Telephony {
   }
 
   placeCall(req: CallRequest): Promise<void> {
-    return this.#queue.run(req.interactionId, async () => {
-      const ari = this.#o.ari();
-      const leg: AriLeg = {
-        legId: req.legId,
-        interactionId: req.interactionId,
-        serviceId: req.serviceId,
-        customerNumber: req.customerNumber,
-        bridgeId: bridgeIdOf(req.legId),
-        agentChannelId: channelIdOf(req.legId, 'agent'),
-        customerChannelId: channelIdOf(req.legId, 'customer'),
-        agentUp: false,
-        customerUp: false,
-        customerDialed: false,
-        customerHeld: false,
-      };
-      const agentEndpoint = await this.phoneOf(ari, req.agentId);
-      leg.simulatedPhone = await this.#o.simulatedPhone?.of(req.interactionId);
-      this.track(leg); // subscribe before acting: the answer may come before originate returns
-      // The bridge is made while the agent's phone rings: it is needed only once the agent answers (and
-      // that answer is handled after this task, by the queue).
-      const bridged = ari.bridges.create({ type: 'mixing', bridgeId: leg.bridgeId, name: leg.bridgeId }).then(
-        () => null,
-        (err: unknown) => err as Error,
-      );
-      const rung = await ari.channels
-        .originate({
-          endpoint: agentEndpoint,
-          app: this.#o.app,
-          appArgs: `agent,${leg.legId}`,
-          channelId: leg.agentChannelId,
-          callerId: `"${req.customerNumber}" <${req.customerNumber}>`,
-          timeout: this.#o.ringTimeoutS ?? 30,
-          variables: this.tags(leg, 'agent'),
-        })
-        .then(() => null, (err: unknown) => err as Error);
-      const notBridged = await bridged;
-      if (rung || notBridged) {
-        if (rung) this.#o.endpointStates.forget();
-        await this.teardown(leg);
-        if (rung) throw new Error(`could not ring the agent's phone: ${rung.message}`, { cause: rung });
-        throw new Error(`could not make the call's bridge: ${notBridged!.message}`, { cause: notBridged });
-      }
-    });
+    this.#placing.add(req.legId);
+    return this.#queue.run(req.interactionId, () => this.place(req)).finally(() => this.#placing.delete(req.legId));
   }
 
+  private async place(req: CallRequest): Promise<void> {
+    const ari = this.#o.ari();
+    const leg: AriLeg = {
+      legId: req.legId,
+      interactionId: req.interactionId,
+      serviceId: req.serviceId,
+      customerNumber: req.customerNumber,
+      bridgeId: bridgeIdOf(req.legId),
+      agentChannelId: channelIdOf(req.legId, 'agent'),
+      customerChannelId: channelIdOf(req.legId, 'customer'),
+      agentUp: false,
+      customerUp: false,
+      customerDialed: false,
+      customerHeld: false,
+    };
+    const agentEndpoint = await this.phoneOf(ari, req.agentId);
+    leg.simulatedPhone = await this.#o.simulatedPhone?.of(req.interactionId);
+    if (!this.#placing.delete(leg.legId)) return; // released meanwhile (End chat, End session...)
+    this.track(leg); // subscribe before acting: the answer may come before originate returns
+    // The bridge is made while the agent's phone rings: it is needed only once the agent answers (and
+    // that answer is handled after this task, by the queue).
+    const bridged = ari.bridges.create({ type: 'mixing', bridgeId: leg.bridgeId, name: leg.bridgeId }).then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    const rung = await ari.channels
+      .originate({
+        endpoint: agentEndpoint,
+        app: this.#o.app,
+        appArgs: `agent,${leg.legId}`,
+        channelId: leg.agentChannelId,
+        callerId: `"${req.customerNumber}" <${req.customerNumber}>`,
+        timeout: this.#o.ringTimeoutS ?? 30,
+        variables: this.tags(leg, 'agent'),
+      })
+      .then(() => null, (err: unknown) => err as Error);
+    const notBridged = await bridged;
+    if (rung || notBridged) {
+      if (rung) this.#o.endpointStates.forget();
+      await this.teardown(leg);
+      if (rung) throw new Error(`could not ring the agent's phone: ${rung.message}`, { cause: rung });
+      throw new Error(`could not make the call's bridge: ${notBridged!.message}`, { cause: notBridged });
+    }
+  }
+
+  // A call not rung yet never will be (placeCall() sees it gone): nothing to wait for, nor to hang up.
   release(legId: string): Promise<void> {
     const leg = this.#legs.get(legId);
-    if (!leg) return Promise.resolve();
-    return this.#queue.run(leg.interactionId, () => this.teardown(leg));
+    this.#placing.delete(legId);
+    return leg ? this.#queue.run(leg.interactionId, () => this.teardown(leg)) : Promise.resolve();
   }
 
   // On hold the agent's phone leaves the bridge (it hears nothing) and the bridge plays music on hold to
@@ -283,6 +291,7 @@ export class AriCallLegs implements Telephony {
   }
 
   forget(legId: string): void {
+    this.#placing.delete(legId);
     this.#legs.remove(legId);
   }
 
