@@ -27,6 +27,14 @@ export interface ClosedInteraction {
   workedBy?: string[];
 }
 
+// Ended in [from, to); `before` is the last row of the page before (ended at, id), for the next page.
+export interface ClosedQuery {
+  from: number;
+  to: number;
+  limit: number;
+  before?: { endedAt: number; id: string };
+}
+
 export interface ClosureStore {
   // A second wrap-up of the same interaction is refused: conflict already_wrapped_up.
   saveWrapUp(wrapUp: WrapUpRecord): Promise<void>;
@@ -35,7 +43,8 @@ export interface ClosureStore {
   saveRating(rating: RatingRecord): Promise<void>;
   getRating(interactionId: string): Promise<RatingRecord | undefined>;
   // Interactions that ended in [from, to), newest first, at most `limit`.
-  listClosed(query: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]>;
+  // Newest first, at most `limit`; `before`: only those after it in that order (the next page).
+  listClosed(query: ClosedQuery): Promise<ClosedInteraction[]>;
   // Ratings given at or after `since` (the wallboard's average today).
   ratingsSince(since: number): Promise<RatingRecord[]>;
 }

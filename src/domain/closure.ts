@@ -1,5 +1,5 @@
 import { AfterCallWork, type PresenceControl } from './after-call-work.ts';
-import type { ClosedInteraction, ClosureStore, RatingRecord, WrapUpRecord } from './closure-ports.ts';
+import type { ClosedInteraction, ClosedQuery, ClosureStore, RatingRecord, WrapUpRecord } from './closure-ports.ts';
 import type { Service } from './directory.ts';
 import type { DomainEvent } from './events.ts';
 import type { Interactions } from './interactions.ts';
@@ -73,7 +73,7 @@ export class Closure {
   }
 
   // With every agent who worked each (a transfer's first agent too).
-  async listClosed(query: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]> {
+  async listClosed(query: ClosedQuery): Promise<ClosedInteraction[]> {
     const closed = await this.#closures.listClosed(query);
     const workedBy = await this.#interactions.workedByEach(closed.map((c) => c.interaction.id));
     return closed.map((c) => ({ ...c, workedBy: workedBy.get(c.interaction.id) ?? [] }));

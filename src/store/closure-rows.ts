@@ -1,5 +1,5 @@
 // Wrap-ups and ratings to and from rows, and the statements both engines run (see rows.ts, sql.ts).
-import type { ClosedInteraction, RatingRecord, WrapUpRecord } from '../domain/closure-ports.ts';
+import type { ClosedInteraction, ClosedQuery, RatingRecord, WrapUpRecord } from '../domain/closure-ports.ts';
 import { num, str, toInteraction, type Row } from './rows.ts';
 import { insertSql, type Placeholder } from './sql.ts';
 
@@ -35,6 +35,10 @@ export function toClosed(row: Row): ClosedInteraction {
   };
 }
 
+// listClosed's cursor as two parameters: a first page starts before (to, ''), as every row of the range
+// is (its ended_at < to).
+export const closedCursor = (q: ClosedQuery): [number, string] => (q.before ? [q.before.endedAt, q.before.id] : [q.to, '']);
+
 // The statements of the closure store; an insert meeting a row already there changes nothing, which
 // the store answers as a conflict (once per interaction).
 export function closureStatements(mark: Placeholder) {
@@ -47,6 +51,7 @@ export function closureStatements(mark: Placeholder) {
     listClosed: `SELECT i.*, w.agent_id AS w_agent_id, w.disposition AS w_disposition, w.notes AS w_notes, w.done_at AS w_done_at,
         r.score AS r_score, r.comment AS r_comment, r.rated_at AS r_rated_at
       FROM interactions i LEFT JOIN wrap_ups w ON w.interaction_id = i.id LEFT JOIN ratings r ON r.interaction_id = i.id
-      WHERE i.ended_at >= ${mark(0)} AND i.ended_at < ${mark(1)} ORDER BY i.ended_at DESC LIMIT ${mark(2)}`,
+      WHERE i.ended_at >= ${mark(0)} AND i.ended_at < ${mark(1)} AND (i.ended_at, i.id) < (${mark(2)}, ${mark(3)})
+      ORDER BY i.ended_at DESC, i.id DESC LIMIT ${mark(4)}`,
   };
 }

@@ -1,7 +1,7 @@
 // In-memory implementations of the domain's ports, for unit tests of the rules. No I/O: time only moves
 // when a test says so, and offer timeouts fire when the manual clock passes them.
 import type { Agent, AuditEntry, NewAuditEntry, Service } from '../../src/domain/directory.ts';
-import type { ClosedInteraction, ClosureStore, RatingRecord, WrapUpRecord } from '../../src/domain/closure-ports.ts';
+import type { ClosedInteraction, ClosedQuery, ClosureStore, RatingRecord, WrapUpRecord } from '../../src/domain/closure-ports.ts';
 import { conflict, DomainError } from '../../src/domain/errors.ts';
 import { milestonesOf, type Milestones } from '../../src/domain/floor-stats.ts';
 import type { InteractionRecord, InteractionState } from '../../src/domain/interaction.ts';
@@ -312,10 +312,13 @@ export class MemoryClosureStore implements ClosureStore {
     return this.ratings.get(id);
   }
 
-  async listClosed(q: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]> {
-    const ended = [...this.#interactions.interactions.values()].filter((r) => r.endedAt !== null && r.endedAt >= q.from && r.endedAt < q.to);
+  async listClosed(q: ClosedQuery): Promise<ClosedInteraction[]> {
+    const [beforeAt, beforeId] = q.before ? [q.before.endedAt, q.before.id] : [q.to, ''];
+    const ended = [...this.#interactions.interactions.values()].filter(
+      (r) => r.endedAt !== null && r.endedAt >= q.from && r.endedAt < q.to && (r.endedAt < beforeAt || (r.endedAt === beforeAt && r.id < beforeId)),
+    );
     return ended
-      .sort((a, b) => b.endedAt! - a.endedAt!)
+      .sort((a, b) => b.endedAt! - a.endedAt! || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, q.limit)
       .map((interaction) => ({ interaction, wrapUp: this.wrapUps.get(interaction.id) ?? null, rating: this.ratings.get(interaction.id) ?? null }));
   }

@@ -43,4 +43,23 @@ export function closureContracts(t: Test, fresh: Fresh): void {
     t.equal(rows[0]!.interaction.customer.name, 'Ada', 'the whole interaction comes along');
     t.same((await closures.listClosed({ from: 0, to: T0 + 100, limit: 1 })).map((r) => r.interaction.id), ['c'], 'at most `limit`');
   });
+
+  t.test('closure: ended interactions page after page, none twice and none left out, ties included', async (t) => {
+    const { store, closures } = await fresh(t);
+    const ended = (id: string, at: number) => record(id, { state: 'ended', agentId: 'agent1', acceptedAt: T0, endedAt: at, endedBy: 'customer' });
+    // Five ended in the same millisecond: a page may end between them.
+    const ids = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
+    await Promise.all(ids.map((id, i) => store.saveInteraction(ended(id, i < 5 ? T0 + 50 : T0 + 40 + i))));
+    const seen: string[] = [];
+    let before: { endedAt: number; id: string } | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await closures.listClosed({ from: T0, to: T0 + 100, limit: 2, before });
+      seen.push(...page.map((r) => r.interaction.id));
+      if (page.length < 2) break;
+      const last = page.at(-1)!.interaction;
+      before = { endedAt: last.endedAt!, id: last.id };
+    }
+    t.same([...seen].sort(), ids, 'every one exactly once');
+    t.same(seen.slice(0, 5).sort(), ['p1', 'p2', 'p3', 'p4', 'p5'], 'newest first: the five of the same millisecond, then the older ones');
+  });
 }

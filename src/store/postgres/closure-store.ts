@@ -1,7 +1,7 @@
-import type { ClosedInteraction, ClosureStore, RatingRecord, WrapUpRecord } from '../../domain/closure-ports.ts';
+import type { ClosedInteraction, ClosedQuery, ClosureStore, RatingRecord, WrapUpRecord } from '../../domain/closure-ports.ts';
 import { alreadyRated } from '../../domain/rating.ts';
 import { alreadyWrappedUp } from '../../domain/wrap-up.ts';
-import { closureStatements, ratingValues, toClosed, toRating, toWrapUp, wrapUpValues } from '../closure-rows.ts';
+import { closedCursor, closureStatements, ratingValues, toClosed, toRating, toWrapUp, wrapUpValues } from '../closure-rows.ts';
 import { pgPlaceholder } from '../sql.ts';
 import { PgStore } from './pg-store.ts';
 
@@ -24,8 +24,8 @@ export class PgClosureStore extends PgStore implements ClosureStore {
     return this.one(SQL.getRating, toRating, interactionId);
   }
 
-  listClosed(q: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]> {
-    return this.all(SQL.listClosed, toClosed, q.from, q.to, q.limit);
+  listClosed(q: ClosedQuery): Promise<ClosedInteraction[]> {
+    return this.all(SQL.listClosed, toClosed, q.from, q.to, ...closedCursor(q), q.limit);
   }
 
   ratingsSince(since: number): Promise<RatingRecord[]> {

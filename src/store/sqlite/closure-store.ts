@@ -1,7 +1,7 @@
-import type { ClosedInteraction, ClosureStore, RatingRecord, WrapUpRecord } from '../../domain/closure-ports.ts';
+import type { ClosedInteraction, ClosedQuery, ClosureStore, RatingRecord, WrapUpRecord } from '../../domain/closure-ports.ts';
 import { alreadyRated } from '../../domain/rating.ts';
 import { alreadyWrappedUp } from '../../domain/wrap-up.ts';
-import { closureStatements, ratingValues, toClosed, toRating, toWrapUp, wrapUpValues } from '../closure-rows.ts';
+import { closedCursor, closureStatements, ratingValues, toClosed, toRating, toWrapUp, wrapUpValues } from '../closure-rows.ts';
 import { sqlitePlaceholder } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -26,8 +26,8 @@ export class SqliteClosureStore extends SqliteStore implements ClosureStore {
     return this.one(SQL.getRating, toRating, interactionId);
   }
 
-  async listClosed(q: { from: number; to: number; limit: number }): Promise<ClosedInteraction[]> {
-    return this.all(SQL.listClosed, toClosed, q.from, q.to, q.limit);
+  async listClosed(q: ClosedQuery): Promise<ClosedInteraction[]> {
+    return this.all(SQL.listClosed, toClosed, q.from, q.to, ...closedCursor(q), q.limit);
   }
 
   async ratingsSince(since: number): Promise<RatingRecord[]> {
