@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import compression from 'compression';
-import express, { type Express, type Request, type Router } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
+import { checkNoNul } from '../domain/chat-rules.ts';
 import { notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import type { CallRecordings } from '../domain/call-recordings.ts';
@@ -109,6 +110,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   if (deps.sms) app.use('/api/v1/sms', deps.sms.webhook); // before the JSON parser: signed over the raw body
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use(refuseNulInForms);
 
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h' }));
   app.use('/client', new ClientBundles({ 'softphone.js': 'softphone.js', 'video.js': 'video.js', 'sms.js': 'sms.js' }).handler());
@@ -161,6 +163,18 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   });
   app.use(errorHandler(logger));
   return { app, presenter, supervisor };
+}
+
+// The agents' and admins' forms (wrap-up notes, service and agent settings, canned responses): U+0000
+// in any field is refused as the customers' API refuses it (chat-rules.ts checkNoNul), so no store is
+// asked to keep what PostgreSQL cannot.
+function refuseNulInForms(req: Request, _res: Response, next: NextFunction): void {
+  if (req.is('application/x-www-form-urlencoded')) {
+    for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+      for (const text of [value].flat()) if (typeof text === 'string') checkNoNul(`The field "${name}"`, text);
+    }
+  }
+  next();
 }
 
 // TRUST_PROXY accepts what express accepts: a hop count, "true", or addresses/subnets ("loopback").

@@ -84,6 +84,15 @@ t.test('bad service input: a message next to the field, nothing saved', async (t
   t.notMatch((await page(admin, '/admin/services')).html, 'data-service="towing"', 'no service was added');
 });
 
+t.test('U+0000 in any field of a form is refused before anything is saved, as on every store', async (t) => {
+  const res = await agentPost(admin, '/admin/services', { id: 'nul-service', name: 'Tow\u0000ing', smsNumber: '' });
+  t.equal(res.status, 400, 'a service form: 400');
+  t.match(await res.json(), { error: { code: 'nul_character', message: /The field "name" must not contain the character U\+0000/ } });
+  t.notMatch((await page(admin, '/admin/services')).html, 'data-service="nul-service"', 'no service was added');
+  const account = await agentPost(admin, '/account/password', { currentPassword: 'demo', newPassword: 'a new\u0000password' });
+  t.equal(account.status, 400, 'any other form too');
+});
+
 t.test('bad agent input: a message next to the field, nothing saved', async (t) => {
   const valid = { username: 'newbie', displayName: 'New Bie', role: 'agent', password: '' };
   const cases: Array<[string, Record<string, string>, number, string, RegExp]> = [
