@@ -90,7 +90,8 @@ export class SmsDesk {
   // first arrival), and texts to customers that never got a gateway answer are sent, whether their chat
   // is open or ended since.
   async recover(): Promise<void> {
-    await this.#recoverQuestions();
+    const textedAt = await this.#lastTexts();
+    await this.#recoverQuestions(textedAt);
     for (const part of await this.#d.store.pendingParts()) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
       await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => this.#d.onError(err, 'delivering an SMS kept over a restart'));
@@ -98,36 +99,53 @@ export class SmsDesk {
     const chats = new Map<string, () => Promise<SmsRoute>>();
     for (const rec of this.#d.center.openInteractions()) if (rec.channel === 'sms') chats.set(rec.id, () => this.routeOf(rec));
     for (const d of await this.#d.store.sendingDeliveries()) if (!chats.has(d.interactionId)) chats.set(d.interactionId, () => this.#storedRoute(d));
-    for (const [interactionId, route] of chats) await this.#resend(interactionId, route);
+    for (const [interactionId, route] of chats) await this.#resend(interactionId, route, textedAt);
   }
 
-  // A question asked before the restart is open again, unless the customer has texted since (which
-  // ended it: the text opened a chat that is still open).
-  async #recoverQuestions(): Promise<void> {
-    if (!this.#d.ratings) return;
-    const since = this.#d.clock.now() - RATING_REPLY_WINDOW_MS;
+  // When each customer last opened an SMS chat still open, by conversation: a question asked before it
+  // was ended by that text.
+  async #lastTexts(): Promise<Map<string, number>> {
     const textedAt = new Map<string, number>();
     for (const rec of this.#d.center.openInteractions()) {
       if (rec.channel !== 'sms') continue;
       const key = conversationKey({ from: rec.customer.phone, to: (await this.routeOf(rec)).serviceNumber });
       textedAt.set(key, Math.max(textedAt.get(key) ?? rec.createdAt, rec.createdAt));
     }
+    return textedAt;
+  }
+
+  // A question asked before the restart is open again, unless the customer has texted since (which
+  // ended it: the text opened a chat that is still open).
+  async #recoverQuestions(textedAt: Map<string, number>): Promise<void> {
+    if (!this.#d.ratings) return;
+    const since = this.#d.clock.now() - RATING_REPLY_WINDOW_MS;
     for (const q of await this.#d.store.ratingQuestionsSince(since)) {
       const key = conversationKey({ from: q.customerNumber, to: q.serviceNumber });
       if ((textedAt.get(key) ?? -Infinity) < q.askedAt) this.#questions.asked(key, q.interactionId, q.askedAt);
     }
   }
 
-  async #resend(interactionId: string, routeOf: () => Promise<SmsRoute>): Promise<void> {
+  async #resend(interactionId: string, routeOf: () => Promise<SmsRoute>, textedAt: Map<string, number>): Promise<void> {
     const entries = await this.#d.center.timeline(interactionId, 0, ['message', 'accepted', 'ended']);
     const replies = entries.filter(isAgentText).map((e) => ({ id: e.id, text: e.text ?? '' }));
     const endedAt = entries.find((e) => e.kind === 'ended')?.createdAt;
-    // A handled chat's question stands for a while after its end (it may have waited behind a reply).
-    const question = this.#d.ratings !== undefined && endedAt !== undefined && entries.some((e) => e.kind === 'accepted') && this.#d.clock.now() - endedAt <= RATING_REPLY_WINDOW_MS;
+    // A handled chat's question stands for a while after its end (it may have waited behind a reply),
+    // unless the customer has texted since: their next "2" belongs to the chat that text opened.
+    const question =
+      this.#d.ratings !== undefined &&
+      endedAt !== undefined &&
+      entries.some((e) => e.kind === 'accepted') &&
+      this.#d.clock.now() - endedAt <= RATING_REPLY_WINDOW_MS &&
+      !(await this.#textedSince(routeOf, textedAt, endedAt));
     for (const text of await this.#outbox.unanswered(interactionId, replies, question)) {
       if (text.id === ratingQuestionId(interactionId)) this.#track(this.#askForRating(interactionId, endedAt!, routeOf), 'asking for a rating by SMS');
       else this.#track(this.#outbox.send(interactionId, text.id, text.text, routeOf), 'resending an SMS reply');
     }
+  }
+
+  async #textedSince(routeOf: () => Promise<SmsRoute>, textedAt: Map<string, number>, since: number): Promise<boolean> {
+    const route = await routeOf();
+    return (textedAt.get(conversationKey({ from: route.customerNumber, to: route.serviceNumber })) ?? -Infinity) >= since;
   }
 
   // The route of a chat no longer open (so not in the routes kept here), as stored or as its text went.

@@ -130,3 +130,28 @@ t.test('the rating question stands over a restart; not once the customer texted 
   t.same([...h2.closures.ratings.keys()], [id]);
   t.same(h2.errors, []);
 });
+
+// The question of an ended chat the gateway never answered is sent again after a restart, unless the
+// customer has texted since: their next "2" belongs to the chat that text opened.
+t.test('after a restart, a question still sending is not asked again once the customer texted since', async (t) => {
+  const { interactions, sms, clock } = durable();
+  const before = await makeDesk({ interactions, sms, clock, ratings: true });
+  const from = newPhone();
+  const first = await delivered(before, before.text(from, 'help'));
+  await acceptedBy(before, 'alice', first);
+  before.sender.answer = () => new Promise(() => undefined); // the gateway takes the question, never answers
+  await before.center.disconnect('alice', first);
+  await interactions.settled();
+  const second = await delivered(before, before.text(from, 'also my window is broken'));
+  t.not(second, first, 'a text that is not a score opens a new chat');
+  before.desk.shutdown();
+  before.center.shutdown();
+
+  clock.advance(60_000);
+  const after = await makeDesk({ interactions, sms, clock, ratings: true });
+  await after.desk.settled();
+  t.notOk(after.sender.sent.some((s) => s.id.startsWith('rating:')), 'the question is not sent again');
+  const reply = (await after.desk.receive(after.text(from, '2'))) as { interactionId?: string };
+  t.equal(reply.interactionId, second, 'the "2" is a message of the new chat');
+  t.notOk(after.closures.ratings.has(first), 'and rates nothing');
+});
