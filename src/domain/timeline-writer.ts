@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError } from './errors.ts';
+import { DomainError, unavailable } from './errors.ts';
 import type { DomainEvents } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
 import type { Clock, InteractionStore } from './ports.ts';
@@ -66,11 +66,13 @@ export class TimelineWriter {
   }
 
   // The store holds this seq already (a write reported failed was stored after all, or another writer
-  // got there first): the chat's next entry goes after the last one stored. This entry stays refused.
+  // got there first): the chat's next entry goes after the last one stored. This entry is refused as
+  // worth sending again at once (503 with Retry-After): nothing is wrong with it, and a 409 would be
+  // taken as final (an SMS gateway would not retry; the customer's page would drop it).
   #catchUp(rec: InteractionRecord, entry: TimelineEntry, err: DomainError): Promise<never> {
     return this.#d.store.listEntries(rec.id, { afterSeq: entry.seq - 1 }).then((stored) => {
       rec.lastSeq = Math.max(rec.lastSeq, stored.at(-1)?.seq ?? entry.seq);
-      throw err;
+      throw unavailable('seq_taken', err.message, 1);
     });
   }
 

@@ -7,7 +7,7 @@ import { gapMarker } from '../../src/domain/sms-reassembly.ts';
 import { expectDomainError, SERVICES } from '../helpers/fakes.ts';
 import { ManualClock, MemoryInteractionStore } from '../helpers/fake-ports.ts';
 import { RATING_PROMPT, RATING_REPLY_WINDOW_MS } from '../../src/domain/sms-rating.ts';
-import { acceptedBy, BILLING_NO, delivered, endedSmsChat, makeDesk, newPhone, ROADSIDE_NO } from '../helpers/sms-desk.ts';
+import { acceptedBy, BILLING_NO, delivered, durable, endedSmsChat, makeDesk, newPhone, ROADSIDE_NO } from '../helpers/sms-desk.ts';
 
 // ---- inbound -----------------------------------------------------------------------------------------
 
@@ -274,4 +274,20 @@ t.test('a text that is not a score, or a score after the question lapsed, opens 
   h.clock.advance(RATING_REPLY_WINDOW_MS + 1);
   t.not(await delivered(h, h.text(other, '5')), second, 'too late: a new chat');
   t.equal(h.closures.ratings.size, 0);
+});
+
+// Another writer stored the chat's next seq (a late commit of the previous leader): the text is not
+// refused for good. Its parts stay stored, as after any failure that may pass (they are delivered at
+// the next start), and the gateway is told to send again.
+t.test('a long text meeting a seq another writer took is kept, not dropped', async (t) => {
+  const { interactions, sms, clock } = durable();
+  const h = await makeDesk({ interactions, sms, clock });
+  const from = newPhone();
+  const id = await delivered(h, h.text(from, 'hello'));
+  const rec = h.open(id)!;
+  await interactions.appendEntry({ id: 'late', interactionId: id, seq: rec.lastSeq + 1, kind: 'message', author: 'customer', agentId: null, text: 'stored late', clientId: null, attachment: null, data: null, createdAt: 0 });
+  await h.desk.receive(h.text(from, 'part one ', { id: 'p1', concat: { ref: 9, part: 1, total: 2 } }));
+  const answer = await h.desk.receive(h.text(from, 'part two', { id: 'p2', concat: { ref: 9, part: 2, total: 2 } })).catch((err: unknown) => err);
+  t.match(answer, { kind: 'unavailable', code: 'seq_taken' }, 'the gateway is told to send again (503)');
+  t.same((await sms.pendingParts()).map((p) => p.id).sort(), ['p1', 'p2'], 'both parts kept');
 });

@@ -46,7 +46,7 @@ t.test('a send stored though the store reported a plain failure: the next send i
   const first = await h.center.postAgentMessage('alice', interaction.id, 'one');
   store.reportNextAsFailed(new Error('connection reset'));
   await t.rejects(h.center.postAgentMessage('alice', interaction.id, 'two'));
-  await t.rejects(h.center.postAgentMessage('alice', interaction.id, 'three'), { code: 'seq_taken' }, 'its seq was stored: this one is refused');
+  await t.rejects(h.center.postAgentMessage('alice', interaction.id, 'three'), { kind: 'unavailable', code: 'seq_taken', retryAfterS: 1 }, 'its seq was stored: this one is refused, to be sent again at once (503)');
   const four = await h.center.postAgentMessage('alice', interaction.id, 'four');
   const five = await h.center.postAgentMessage('alice', interaction.id, 'five');
   t.same([four.seq, five.seq], [first.seq + 2, first.seq + 3], 'then every message is stored, each at the next seq');
