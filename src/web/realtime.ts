@@ -93,6 +93,8 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
           const place = deps.customerSockets.claim(rec.id);
           if (place instanceof DomainError) return refuse(socket, statusOf(place), place.message, { 'Retry-After': place.retryAfterS ?? 10 });
           // The raw socket closes whether or not the handshake completed: the place always comes back.
+          // One the client closed while the chat was looked up has closed already.
+          if (socket.destroyed) return place.release();
           socket.once('close', place.release);
           wss.handleUpgrade(req, socket, head, (ws) => {
             track(ws, 'customer');
