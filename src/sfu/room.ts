@@ -20,6 +20,8 @@ export interface ParticipantState {
   pendingTransports: number;
   // Tracks asked for and not made yet: requests sent at once must not pass the cap together.
   pendingProducers: number;
+  // Consumers being made, by `${transportId} ${producerId}`: one per track and transport, however many asks.
+  pendingConsumers: Set<string>;
 }
 
 export class VideoRoom {
@@ -38,7 +40,7 @@ export class VideoRoom {
   participant(p: Participant): ParticipantState {
     let state = this.participants.get(p);
     if (!state) {
-      state = { transports: new Map(), producers: new Map(), consumers: new Map(), pendingTransports: 0, pendingProducers: 0 };
+      state = { transports: new Map(), producers: new Map(), consumers: new Map(), pendingTransports: 0, pendingProducers: 0, pendingConsumers: new Set() };
       this.participants.set(p, state);
     }
     return state;

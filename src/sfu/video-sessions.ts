@@ -179,10 +179,12 @@ export class VideoSessions implements VideoSfu {
     const router = this.#router(room);
     const result: ConsumerInfo[] = [];
     for (const producer of producers) {
-      if (already.has(producer.id) || producer.closed) continue;
+      const pending = `${transport.id} ${producer.id}`;
+      if (already.has(producer.id) || state.pendingConsumers.has(pending) || producer.closed) continue;
       if (!router.canConsume({ producerId: producer.id, rtpCapabilities })) {
         throw new SfuError('invalid', 'cannot_consume', `these RTP capabilities cannot receive ${producer.kind} producer ${producer.id}`);
       }
+      state.pendingConsumers.add(pending);
       const consumer = await this.#call(room, () =>
         transport.consume({
           producerId: producer.id,
@@ -190,7 +192,7 @@ export class VideoSessions implements VideoSfu {
           paused: true, // resumed by resumeConsumer() once the browser is ready (avoids a lost key frame)
           appData: { sessionId: room.id, participant: ref.participant, transportId: transport.id },
         }),
-      );
+      ).finally(() => state.pendingConsumers.delete(pending));
       if (consumer.closed) continue; // its producer or transport closed meanwhile
       state.consumers.set(consumer.id, consumer);
       consumer.observer.once('close', () => state.consumers.delete(consumer.id));

@@ -37,6 +37,12 @@ t.test('tracks asked for at once stay within the cap of four per participant', a
   const refusals = asked.flatMap((r) => (r.status === 'rejected' ? [(r.reason as DomainError).code] : []));
   t.same([...new Set(refusals)], ['too_many_producers'], 'the other eight refused as too many');
   t.equal((await rooms.dump('room-burst')).participants.customer.producers, 4, 'the room holds four');
+
+  // The other side asks for them as many times at once: one consumer per track on its transport.
+  const { routerRtpCapabilities: rtpCapabilities } = (await rooms.signal('room-burst', 'agent', { op: 'capabilities' })) as { routerRtpCapabilities: unknown };
+  const receiving = (await rooms.signal('room-burst', 'agent', { op: 'create_transport' })) as { id: string };
+  await Promise.all(Array.from({ length: 12 }, () => rooms.signal('room-burst', 'agent', { op: 'consume', transportId: receiving.id, rtpCapabilities })));
+  t.equal((await rooms.dump('room-burst')).participants.agent.consumers, 4, 'four consumers, not one per ask');
 });
 
 t.test('a dying worker ends the running video as lost media; the next video gets a new worker', async (t) => {
