@@ -20,8 +20,9 @@ export async function agentPost(agent: Agent, path: string, form: Record<string,
   return fetch(new URL(path, agent.baseUrl), { method: 'POST', headers, body: new URLSearchParams(form).toString(), redirect: 'manual' });
 }
 
-export async function agentGet(agent: Agent, path: string, opts: { htmx?: boolean } = {}): Promise<Response> {
-  const headers: Record<string, string> = { cookie: agent.cookie };
+/** A GET with the session cookie; `htmx` adds HX-Request, `headers` any other (e.g. HX-History-Restore-Request). */
+export async function agentGet(agent: Agent, path: string, opts: { htmx?: boolean; headers?: Record<string, string> } = {}): Promise<Response> {
+  const headers: Record<string, string> = { cookie: agent.cookie, ...opts.headers };
   if (opts.htmx) headers['hx-request'] = 'true';
   return fetch(new URL(path, agent.baseUrl), { headers, redirect: 'manual' });
 }

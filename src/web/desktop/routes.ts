@@ -4,11 +4,15 @@ import type { ContactCenter } from '../../domain/contact-center.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { sendAttachment } from '../attachments.ts';
 import { requireAgent, requireCsrf } from '../auth.ts';
+import { statusOf } from '../http-errors.ts';
 import type { SessionRegistry } from '../sessions.ts';
 import type { DesktopPresenter } from './presenter.ts';
 
 const agentOf = (req: Request) => req.agentSession!.agentId;
-const isHtmx = (req: Request) => req.get('HX-Request') === 'true';
+// htmx restoring history after a cache miss sends HX-Request too, but swaps the answer into <body>:
+// it needs the whole page, not the panel.
+const isHtmx = (req: Request) => req.get('HX-Request') === 'true' && req.get('HX-History-Restore-Request') !== 'true';
+const isHistoryRestore = (req: Request) => req.get('HX-History-Restore-Request') === 'true';
 
 // The agent desktop: one URL serves a whole page, or just the part htmx asked for.
 export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRegistry; presenter: DesktopPresenter }): Router {
@@ -16,11 +20,22 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   const router = Router();
   router.use('/desktop', requireAgent(sessions), requireCsrf);
 
+  // A chat that is no longer the agent's (transferred, offer lapsed, requeued) is not shown: the desktop
+  // is, saying why, with the refusal's status (200 to a history restore: htmx swaps only a success).
+  const panelOf = async (req: Request, agentId: string, panelId: string) => {
+    try {
+      return { panel: await presenter.panel(await center.interactionForAgent(agentId, panelId), { viewer: agentId }) };
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return { notice: err.message, status: isHistoryRestore(req) ? 200 : statusOf(err) };
+    }
+  };
+
   const page = async (req: Request, res: Response, panelId?: string) => {
     const agentId = agentOf(req);
     const agent = await center.findAgent(agentId);
-    const panel = panelId ? await presenter.panel(await center.interactionForAgent(agentId, panelId), { viewer: agentId }) : undefined;
-    res.type('html').send(
+    const { panel, notice, status } = panelId ? await panelOf(req, agentId, panelId) : {};
+    res.status(status ?? 200).type('html').send(
       presenter.render('desktop/page', {
         title: panel ? panel.customerName : 'Desktop',
         csrf: req.agentSession!.csrfToken,
@@ -32,6 +47,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
         calling: presenter.callingConfigured,
         ...presenter.telephonyNotice(),
         panel,
+        notice,
       }),
     );
   };
