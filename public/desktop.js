@@ -234,18 +234,36 @@
       e.detail.isError = false;
     }
   });
-  // The Transfer to list is redrawn as agents become Ready or not: a choice being made stays made
-  // (when that agent is still listed).
-  let transferChoice = null;
+  // Pushed redraws (the composer, the header with its transfer form, the Transfer to list) must not
+  // wipe what the agent is typing or choosing: the values, and the focus, move into the new fields (a
+  // choice of agent only while that agent is still listed).
+  const KEPT_FIELDS = 'textarea[id^="message-"], input[id^="transfer-note-"], select[id^="transfer-to-"]';
+  let keptFields = [];
   document.addEventListener('htmx:oobBeforeSwap', (e) => {
-    const select = e.detail.target;
-    if (select && select.id && select.id.startsWith('transfer-to-')) transferChoice = { id: select.id, value: select.value };
+    const target = e.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    const fields = target.matches(KEPT_FIELDS) ? [target] : [...target.querySelectorAll(KEPT_FIELDS)];
+    for (const el of fields) {
+      const typed = el instanceof HTMLSelectElement ? null : { start: el.selectionStart, end: el.selectionEnd };
+      keptFields.push({ id: el.id, value: el.value, focused: el === document.activeElement, typed });
+    }
   });
   document.addEventListener('htmx:oobAfterSwap', () => {
-    if (!transferChoice) return;
-    const select = document.getElementById(transferChoice.id);
-    if (select && [...select.options].some((o) => o.value === transferChoice.value)) select.value = transferChoice.value;
-    transferChoice = null;
+    const kept = keptFields;
+    keptFields = [];
+    for (const k of kept) {
+      const el = document.getElementById(k.id);
+      if (!el) continue;
+      const listed = !(el instanceof HTMLSelectElement) || [...el.options].some((o) => o.value === k.value);
+      if (el.value !== k.value && listed) {
+        el.value = k.value;
+        // The SMS segment count follows the text it counts.
+        if (k.typed) el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      if (!k.focused || el.disabled) continue;
+      el.focus();
+      if (k.typed) el.setSelectionRange(k.typed.start, k.typed.end);
+    }
   });
   document.addEventListener('htmx:sendError', () => showAlert('Not sent: the server could not be reached. Try again.'));
   document.addEventListener('htmx:afterRequest', (e) => {

@@ -62,13 +62,19 @@ t.test('Transfer nobody accepts in time: the chat returns to Agent One, who goes
   await one.getByText('Transfer offered to Agent Two').waitFor();
   await two.getByRole('link', { name: 'Maria' }).waitFor();
   t.pass("the offer reached Agent Two's list");
+  // Agent One writes meanwhile: the offer's return, pushed live, keeps the draft and the focus.
+  const message = one.getByLabel('Message');
+  await message.fill('half typed');
 
   // Nobody clicks Accept: the offer's time runs out.
   await one.getByText(/returned to Agent One \(nobody accepted in time\)/).waitFor({ timeout: 20_000 });
+  await one.getByLabel('Transfer to').waitFor();
+  t.equal(await message.inputValue(), 'half typed', 'the Message box still holds what Agent One was typing');
+  t.ok(await message.evaluate((el) => el === document.activeElement), 'and still has the focus');
   await two.getByText('No chats yet.').waitFor();
   t.pass("the offer left Agent Two's list");
   t.notOk(await one.getByRole('button', { name: 'Cancel transfer' }).isVisible(), 'no transfer is in progress any more');
-  await one.getByLabel('Message').fill('Still with you, Maria');
+  await message.fill('Still with you, Maria');
   await one.getByRole('button', { name: 'Send' }).click();
   await customer.getByText('Still with you, Maria').waitFor();
   t.pass('Agent One still has the chat and the customer hears from them');

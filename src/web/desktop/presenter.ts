@@ -185,10 +185,17 @@ export class DesktopPresenter {
     return this.render('partials/interaction-panel', await this.panel(rec, { viewer }));
   }
 
-  // What changes in an open panel when the interaction changes state: its header and its composer.
-  async stateFragments(rec: InteractionRecord, viewer?: string): Promise<string> {
+  // Whether the viewer may write in this chat now (the composer's Message box and Send are on).
+  canWrite(rec: InteractionRecord, viewer: string): boolean {
+    return agentRefusal('post_message', rec, viewer, this.#multimedia.capabilities) === null;
+  }
+
+  // What changes in an open panel when the interaction changes state: its header, its wrap-up, and its
+  // composer only when asked (when whether the agent may write changed: a redraw loses the draft).
+  async stateFragments(rec: InteractionRecord, viewer: string, opts: { composer: boolean }): Promise<string> {
     const p = { ...(await this.panel(rec, { withEntries: false, viewer })), oob: true };
-    return this.render('partials/interaction-status', p) + this.render('partials/composer', p) + this.render('partials/wrap-up', p);
+    const composer = opts.composer ? this.render('partials/composer', p) : '';
+    return this.render('partials/interaction-status', p) + composer + this.render('partials/wrap-up', p);
   }
 
   // A call or video change redraws the call area, the video area and the header (whose controls

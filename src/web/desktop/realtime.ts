@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { DomainEvent } from '../../domain/events.ts';
+import type { InteractionRecord } from '../../domain/interaction.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import { shownToAgents } from '../../domain/timeline.ts';
 import type { EventHub } from '../event-hub.ts';
@@ -25,6 +26,15 @@ export function serveAgentSocket(opts: {
   const { ws, session, center, multimedia, hub, presenter, logger } = opts;
   const agentId = session.agentId;
   const feeds = new Map<string, TimelineFeed>();
+  // Per open panel, whether the composer last pushed let the agent write: it is pushed again only
+  // when that changes, so a redraw does not wipe a draft for nothing. Unknown until the first push.
+  const composerWrites = new Map<string, boolean>();
+  const composerChanged = (rec: InteractionRecord) => {
+    const canWrite = presenter.canWrite(rec, agentId);
+    if (composerWrites.get(rec.id) === canWrite) return false;
+    composerWrites.set(rec.id, canWrite);
+    return true;
+  };
   const onError = (err: unknown) => logger.error({ err, agentId }, 'desktop push failed');
   const outbox = new FragmentOutbox({
     renderGroups: (groups) => presenter.appendedEntries(groups),
@@ -65,7 +75,7 @@ export function serveAgentSocket(opts: {
         break;
       case 'interaction_changed':
         outbox.push(presenter.listFragment(agentId, true));
-        if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction, agentId));
+        if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction, agentId, { composer: composerChanged(event.interaction) }));
         // A transfer moves the call too: the controls of the agent it left, and of the one it reached.
         if (feeds.has(event.interaction.id) && presenter.callingConfigured && event.interaction.callLegs.length > 0) outbox.push(presenter.mediaFragments(event.interaction, agentId));
         break;
