@@ -2,10 +2,11 @@
 // sets disposition codes, wrap-up time and canned responses; an agent in wrap-up gets no offer until
 // Done; every refusal of Done is typed and changes nothing.
 import t, { type Test } from 'tap';
-import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
+import { agentGet, agentPost, desktopSocketUrl, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { fieldError, presenceShown } from '../helpers/desktop-html.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
+import { acceptedChat, endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
+import { openSocket } from '../helpers/socket-probe.ts';
 
 const { api, agent1, agent2 } = await withDesk(t);
 
@@ -91,3 +92,30 @@ t.test('Done needs a session and its CSRF token', async (t) => {
   const forged = await agentPost(agent1, '/desktop/interactions/any/wrap-up', { disposition: 'Resolved' }, { csrf: null });
   t.equal(forged.status, 403, 'no CSRF token');
 });
+
+t.test('the list lets the chat go once wrapped up: at Done, and when the wrap-up time runs out', async (t) => {
+  await configureRoadside(t, { wrapUpSeconds: '300' });
+  const socket = await openSocket(desktopSocketUrl(agent1.baseUrl), { headers: { cookie: agent1.cookie, origin: agent1.baseUrl } });
+  t.teardown(() => socket.close());
+  const wrapUpItem = (html: string, id: string) => new RegExp(`/desktop/interactions/${id}"[\\s\\S]*?· Wrap-up<`).test(listOf(html));
+
+  const first = await acceptedChat(t, api, agent1);
+  await agentPost(agent1, `/desktop/interactions/${first.id}/disconnect`).then(text);
+  t.ok(wrapUpItem(await (await agentGet(agent1, '/desktop')).text(), first.id), 'the ended chat is listed in Wrap-up');
+  const done = await wrapUp(agent1, first.id, { disposition: 'Resolved', notes: '' });
+  t.equal(done.status, 200);
+  t.match(done.html, /<ul id="interaction-list"[^>]* hx-swap-oob="true"/, 'Done also redraws the list');
+  t.notOk(wrapUpItem(done.html, first.id), 'without the chat');
+
+  await configureRoadside(t, { wrapUpSeconds: '1' });
+  const second = await acceptedChat(t, api, agent1);
+  await agentPost(agent1, `/desktop/interactions/${second.id}/disconnect`).then(text);
+  const from = socket.frames.length;
+  const list = await socket.waitFor((f) => f.includes('id="interaction-list"') && !wrapUpItem(f, second.id), 'the list without the chat', { from, timeoutMs: 10_000 });
+  t.notOk(wrapUpItem(list, second.id), 'the list pushed when the wrap-up time ran out no longer shows it');
+});
+
+/** The interaction list in a page or fragment ('' when there is none). */
+function listOf(html: string): string {
+  return /<ul id="interaction-list"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '';
+}

@@ -11,7 +11,7 @@ const field = (req: Request, name: string) => {
   return typeof value === 'string' ? value : '';
 };
 
-// Wrap-up on the desktop: Done records the disposition and notes. A refusal answers its 4xx status
+// Wrap-up on the desktop: Done records the disposition and notes, and redraws the list. A refusal answers its 4xx status
 // with the form showing the reason and what was typed (htmx is told to swap it anyway).
 export function closureRouter(opts: { center: ContactCenter; closure: Closure; presenter: DesktopPresenter }): Router {
   const { center, closure, presenter } = opts;
@@ -31,7 +31,9 @@ export function closureRouter(opts: { center: ContactCenter; closure: Closure; p
     const rec = await center.interactionForAgent(agentId, id);
     const panel = await presenter.panel(rec, { withEntries: false });
     if (error) res.status(statusOf(error)).set('HX-Reswap', 'outerHTML');
-    res.type('html').send(presenter.render('partials/wrap-up', { ...panel, wrapUpError: error?.message, wrapUpValues: error ? form : undefined }));
+    // Done: the list lets the chat go (it showed it in Wrap-up).
+    const list = error ? '' : await presenter.listFragment(agentId, true);
+    res.type('html').send(presenter.render('partials/wrap-up', { ...panel, wrapUpError: error?.message, wrapUpValues: error ? form : undefined }) + list);
   });
 
   return router;

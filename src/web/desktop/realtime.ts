@@ -81,6 +81,8 @@ export function serveAgentSocket(opts: {
         break;
       case 'presence_changed':
         outbox.send(presenter.presenceFragment(event.agent, true));
+        // Leaving wrap-up (Done, or its time ran out) lets the ended chats go from the list.
+        outbox.push(presenter.listFragment(agentId, true));
         break;
       case 'telephony_changed':
         // The header's notice, and in every open panel the number and the call (its timer).
