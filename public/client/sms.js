@@ -10,14 +10,27 @@ const MAX_DELAY_MS = 30_000;
 const GIVE_UP_MS = 10 * 60_000;
 
 let listening = false;
-let timer = null;
+// null when idle, else the timeout of the next round or 'fetching' while a round runs.
+let next = null;
 let delay = FIRST_DELAY_MS;
 let watchingSince = 0;
+// Statuses already watched: every pushed frame calls start(), only a new pending reply starts afresh.
+const watched = new Set();
+// Chats the server no longer opens for this agent (403, 404: transferred, gone): not asked again.
+const refused = new Set();
+
+const chatOf = (el) => el.closest('[data-interaction]')?.dataset.interaction;
+const pendingChats = () => new Set([...document.querySelectorAll(PENDING)].map(chatOf).filter((id) => id && !refused.has(id)));
 
 function showCount(box) {
   const out = document.getElementById(box.dataset.smsCount);
   const label = describeSegments(countSegments(box.value));
   if (out && out.textContent !== label) out.textContent = label;
+}
+
+function schedule() {
+  if (next !== null || pendingChats().size === 0 || Date.now() - watchingSince >= GIVE_UP_MS) return;
+  next = setTimeout(refreshStatuses, delay);
 }
 
 // Called by desktop.js after every swap and pushed fragment.
@@ -29,23 +42,28 @@ export function start() {
     });
   }
   for (const box of document.querySelectorAll('textarea[data-sms-count]')) showCount(box);
-  if (document.querySelector(PENDING)) {
+  let fresh = false;
+  for (const el of document.querySelectorAll(PENDING)) {
+    if (!el.id || watched.has(el.id)) continue;
+    watched.add(el.id);
+    refused.delete(chatOf(el));
+    fresh = true;
+  }
+  if (fresh) {
     delay = FIRST_DELAY_MS;
     watchingSince = Date.now();
-    if (!timer) timer = setTimeout(refreshStatuses, delay);
+    if (typeof next === 'number') clearTimeout(next);
+    if (next !== 'fetching') next = null;
   }
+  schedule();
 }
 
 async function refreshStatuses() {
-  timer = null;
-  const ids = new Set();
-  for (const el of document.querySelectorAll(PENDING)) {
-    const id = el.closest('[data-interaction]')?.dataset.interaction;
-    if (id) ids.add(id);
-  }
-  for (const id of ids) {
+  next = 'fetching';
+  for (const id of pendingChats()) {
     try {
       const res = await fetch(`/desktop/interactions/${encodeURIComponent(id)}`, { headers: { 'HX-Request': 'true' } });
+      if (res.status === 403 || res.status === 404) refused.add(id);
       if (!res.ok) continue;
       const fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
       for (const status of fresh.querySelectorAll('.sms-status[id]')) {
@@ -56,6 +74,7 @@ async function refreshStatuses() {
       // Offline for a moment: the next round tries again.
     }
   }
+  next = null;
   delay = Math.min(delay * 2, MAX_DELAY_MS);
-  if (document.querySelector(PENDING) && Date.now() - watchingSince < GIVE_UP_MS) timer = setTimeout(refreshStatuses, delay);
+  schedule();
 }
