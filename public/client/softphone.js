@@ -17,7 +17,10 @@ export async function startSoftphone({ onState }) {
 // A SIP phone in the page. `settings` = {path, username, password, domain, displayName, iceServers};
 // with autoAnswer an incoming call is answered at once (the agent's phone: the controller calls it),
 // otherwise onIncoming(call) gets {answer(), hangUp()} (a customer's phone in development).
-export async function startPhone({ settings: cfg, autoAnswer, onState, onIncoming, onEnded }) {
+// The server closing the socket cleanly (1000: the phone's owner, a chat, ended) stops the phone, and so
+// does keepTrying() answering false after a refused reconnect; onClosed() hears of either.
+// phone.stop() unregisters and stops it for good.
+export async function startPhone({ settings: cfg, autoAnswer, onState, onIncoming, onEnded, onClosed, keepTrying = async () => true }) {
   const wsUrl = new URL(cfg.path, location.href);
   wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
 
@@ -26,7 +29,8 @@ export async function startPhone({ settings: cfg, autoAnswer, onState, onIncomin
   audio.id = 'softphone-audio';
   document.body.appendChild(audio);
 
-  const phone = { ua: null, registerer: null, session: null, audio };
+  const phone = { ua: null, registerer: null, session: null, audio, retryTimer: 0, stopping: null, keepTrying, onClosed };
+  phone.stop = () => (phone.stopping ??= stopPhone(phone));
   const ua = new UserAgent({
     uri: UserAgent.makeURI(`sip:${cfg.username}@${cfg.domain}`),
     transportOptions: { server: wsUrl.toString() },
@@ -55,8 +59,10 @@ export async function startPhone({ settings: cfg, autoAnswer, onState, onIncomin
         else if (onIncoming) onIncoming({ from: invitation.remoteIdentity.uri.user, answer, hangUp });
       },
       onDisconnect(error) {
+        if (phone.stopping) return;
+        if (closedCleanly(error)) return void closeForGood(phone);
         onState(error ? 'Phone disconnected, retrying…' : 'Phone disconnected', 'error');
-        if (error) setTimeout(() => reconnect(phone, onState, RETRY_MIN_MS), RETRY_MIN_MS);
+        if (error) retryLater(phone, onState, RETRY_MIN_MS);
       },
     },
   });
@@ -90,7 +96,13 @@ export async function startPhone({ settings: cfg, autoAnswer, onState, onIncomin
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 
+function retryLater(phone, onState, delay) {
+  clearTimeout(phone.retryTimer);
+  phone.retryTimer = setTimeout(() => void reconnect(phone, onState, delay), delay);
+}
+
 async function reconnect(phone, onState, delay) {
+  if (phone.stopping) return;
   try {
     await phone.ua.reconnect();
     await phone.registerer.register({
@@ -100,9 +112,33 @@ async function reconnect(phone, onState, delay) {
       },
     });
   } catch (err) {
+    if (phone.stopping) return;
+    // Refused: the browser does not tell why, so the owner says whether the phone is still wanted.
+    if (!(await phone.keepTrying())) return void closeForGood(phone);
     onState(`Phone offline: ${err.message}`, 'error');
-    const next = Math.min(delay * 2, RETRY_MAX_MS);
-    setTimeout(() => reconnect(phone, onState, next), next);
+    retryLater(phone, onState, Math.min(delay * 2, RETRY_MAX_MS));
+  }
+}
+
+// sip.js reports every close it did not ask for as an error, "WebSocket closed <url> (code: N)"; 1000 is
+// the server saying the phone is done, not a dropped connection to recover from.
+function closedCleanly(error) {
+  return Boolean(error) && /\(code: 1000\)/.test(error.message);
+}
+
+function closeForGood(phone) {
+  void phone.stop();
+  if (phone.onClosed) phone.onClosed();
+}
+
+async function stopPhone(phone) {
+  clearTimeout(phone.retryTimer);
+  phone.audio.remove();
+  if (window.softphone === phone) window.softphone = undefined;
+  try {
+    await phone.ua.stop(); // unregisters first when it can, and hangs up a call in progress
+  } catch (err) {
+    console.warn('stopping the phone failed:', err.message);
   }
 }
 

@@ -3,7 +3,7 @@
 // what the server said; they report back only through the callbacks they are given.
 import { api, chatPath, isGone } from './api.js';
 import { connect } from './events.js';
-import { startSimulatedPhone, telephonyChanged } from './phone.js';
+import { startSimulatedPhone, stopSimulatedPhone, telephonyChanged } from './phone.js';
 import { addMessage } from './messages.js';
 import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
 import { forgetStored, storeEnded } from './storage.js';
@@ -38,6 +38,7 @@ export function teardown(s) {
   if (!s) return;
   closeSocket(s);
   stopVideo(s);
+  stopSimulatedPhone(s);
   for (const url of s.blobUrls) URL.revokeObjectURL(url);
   s.blobUrls = [];
   if (state.session === s) state.session = null;
@@ -62,6 +63,7 @@ export function markEnded(s, rated = false) {
   else storeEnded(s.id);
   closeSocket(s);
   stopVideo(s);
+  stopSimulatedPhone(s);
   setConn('');
   setChatState('Chat ended');
   showRating(rated);
