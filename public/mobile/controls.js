@@ -1,11 +1,11 @@
 // The chat controls: Send (and Ctrl+Enter), Photo, Share location, Request video, Close video, End chat,
 // Start a new chat. Failures go to the session's actionFailed, which checks whether the chat is the cause.
 import { api, chatPath } from './api.js';
-import { addMessage, addPending, deliver } from './messages.js';
+import { addMessage, addPending, sendText } from './messages.js';
 import { actionFailed, markEnded, teardown } from './session.js';
 import { MAX_PHOTO_BYTES, MAX_TEXT, state } from './state.js';
 import { forgetStored } from './storage.js';
-import { el, newClientId, notify, scrollToBottom, setBusy, setChatState, showStart, ui } from './ui.js';
+import { el, notify, scrollToBottom, setBusy, setChatState, showStart, ui } from './ui.js';
 import { videoAction } from './video.js';
 
 export function wireControls() {
@@ -38,11 +38,7 @@ function sendMessage(event) {
   notify('');
   ui.message.value = '';
   ui.message.focus();
-  const clientId = newClientId();
-  const item = addPending();
-  item.append(el('p', 'msg-text', text));
-  s.pending.set(clientId, item);
-  void deliver(s, clientId, text, item, actionFailed);
+  sendText(s, text, actionFailed);
 }
 
 // Ctrl+Enter / Cmd+Enter sends; plain Enter makes a new line (messages may be long).

@@ -5,7 +5,8 @@ import { chatPath, enc } from './api.js';
 import { API, RECONNECT_MAX_MS, RECONNECT_MIN_MS, state } from './state.js';
 import { setConn, ui } from './ui.js';
 
-// `delegate`: {frame(frame), refused()}, kept on the session for the reconnects.
+// `delegate`: {frame(frame), refused(), opened()}, kept on the session for the reconnects; opened() also
+// hears of the network coming back while the socket stayed up.
 export function connect(s, delegate = s.feed) {
   s.feed = delegate;
   if (state.session !== s || s.ended) return;
@@ -26,7 +27,9 @@ export function connect(s, delegate = s.feed) {
   if (ui.conn.hidden) setConn('Connecting…');
 
   ws.addEventListener('open', () => {
-    if (s.ws === ws) setConn('Connected');
+    if (s.ws !== ws) return;
+    setConn('Connected');
+    s.feed.opened();
   });
   ws.addEventListener('message', (event) => {
     if (state.session !== s || s.ws !== ws) return;
@@ -65,7 +68,8 @@ function scheduleReconnect(s) {
 function reconnectNow() {
   const s = state.session;
   if (!s || s.ended || !s.feed) return;
-  if (s.ws && s.ws.readyState <= WebSocket.OPEN) return;
+  if (s.ws && s.ws.readyState === WebSocket.OPEN) return void s.feed.opened();
+  if (s.ws && s.ws.readyState === WebSocket.CONNECTING) return;
   if (s.ws) s.ws = null;
   s.reconnectDelay = RECONNECT_MIN_MS;
   connect(s);

@@ -1,7 +1,8 @@
 // The conversation log: bubbles in seq order, photos loaded with the token, sending with retries.
 import { api, chatPath, isTransient } from './api.js';
 import { SEND_BACKOFF_MS, SEND_RETRIES, noteSeq, state } from './state.js';
-import { el, formatTime, nearBottom, scrollToBottom, sleep, ui } from './ui.js';
+import { dropUnsent, keepUnsent, loadUnsent } from './storage.js';
+import { el, formatTime, nearBottom, newClientId, scrollToBottom, sleep, ui } from './ui.js';
 
 export function authorLabel(s, msg) {
   return msg.author === 'customer' ? 'You' : s.agentName || 'Agent';
@@ -49,8 +50,11 @@ export function placeBySeq(item, seq) {
 
 export function addMessage(s, msg) {
   if (state.session !== s || !msg || typeof msg !== 'object' || !Number.isFinite(msg.seq)) return;
-  const pendingItem = msg.client_id ? s.pending.get(msg.client_id) : undefined;
-  if (pendingItem) s.pending.delete(msg.client_id);
+  const pendingItem = msg.client_id ? s.pending.get(msg.client_id)?.item : undefined;
+  if (msg.client_id && msg.author === 'customer') {
+    s.pending.delete(msg.client_id);
+    dropUnsent(s.id, msg.client_id);
+  }
   if (s.seen.has(msg.seq)) {
     if (pendingItem) pendingItem.remove();
     return;
@@ -123,7 +127,7 @@ export function addPending(className) {
   return item;
 }
 
-export function markFailed(s, clientId, text, item, onFailed) {
+export function markFailed(s, clientId, item, onFailed) {
   item.classList.remove('msg-pending');
   item.classList.add('msg-failed');
   const status = item.querySelector('.msg-status');
@@ -132,17 +136,57 @@ export function markFailed(s, clientId, text, item, onFailed) {
   retry.type = 'button';
   retry.addEventListener('click', () => {
     if (state.session !== s || s.ended) return;
-    item.classList.remove('msg-failed');
-    item.classList.add('msg-pending');
-    status.textContent = 'Sending…';
-    void deliver(s, clientId, text, item, onFailed);
+    void deliver(s, clientId, onFailed);
   });
   status.append(retry);
 }
 
+// A customer message: kept on the device until acknowledged (a reload sends it again), shown, sent.
+export function sendText(s, text, onFailed) {
+  const clientId = newClientId();
+  keepUnsent(s.id, clientId, text);
+  showUnsent(s, clientId, text);
+  void deliver(s, clientId, onFailed);
+}
+
+function showUnsent(s, clientId, text) {
+  const item = addPending();
+  item.append(el('p', 'msg-text', text));
+  s.pending.set(clientId, { item, text });
+}
+
+// The chat opened (its history loaded): what this device still holds unsent is shown and sent again,
+// in order, with its first client_id, so a message the server did store comes back as that one.
+export async function restoreUnsent(s, onFailed) {
+  if (state.session !== s) return;
+  const restored = loadUnsent(s.id).filter((m) => !s.pending.has(m.client_id));
+  for (const { client_id: clientId, text } of restored) showUnsent(s, clientId, text);
+  await sendEach(s, restored.map((m) => m.client_id), onFailed);
+}
+
+// The socket is back: the messages given up on are sent again, in order.
+export async function resendFailed(s, onFailed) {
+  const failed = [...s.pending].filter(([, entry]) => entry.item.classList.contains('msg-failed')).map(([clientId]) => clientId);
+  await sendEach(s, failed, onFailed);
+}
+
+async function sendEach(s, clientIds, onFailed) {
+  for (const clientId of clientIds) {
+    if (state.session !== s || s.ended) return;
+    await deliver(s, clientId, onFailed);
+  }
+}
+
 // Send one message; on network trouble retry with the same client_id (the server dedupes on it).
-// `onFailed(s, err)` hears of a message given up on: the chat itself may be the cause.
-export async function deliver(s, clientId, text, item, onFailed) {
+// `onFailed(s, err)` hears of a message given up on: the chat itself may be the cause. A refusal that
+// is not transient (the text itself) is not kept for the next reload.
+export async function deliver(s, clientId, onFailed) {
+  const entry = s.pending.get(clientId);
+  if (!entry) return;
+  const { item, text } = entry;
+  item.classList.remove('msg-failed');
+  item.classList.add('msg-pending');
+  item.querySelector('.msg-status').textContent = 'Sending…';
   let delay = SEND_BACKOFF_MS;
   for (let attempt = 0; ; attempt += 1) {
     if (state.session !== s || !s.pending.has(clientId)) return; // acknowledged meanwhile over the socket
@@ -159,7 +203,8 @@ export async function deliver(s, clientId, text, item, onFailed) {
         delay = Math.min(delay * 2, 8000);
         continue;
       }
-      markFailed(s, clientId, text, item, onFailed);
+      if (!isTransient(err)) dropUnsent(s.id, clientId);
+      markFailed(s, clientId, item, onFailed);
       onFailed(s, err);
       return;
     }

@@ -4,7 +4,7 @@
 import { api, chatPath, isGone } from './api.js';
 import { connect } from './events.js';
 import { startSimulatedPhone, stopSimulatedPhone, telephonyChanged } from './phone.js';
-import { addMessage } from './messages.js';
+import { addMessage, resendFailed, restoreUnsent } from './messages.js';
 import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
 import { forgetStored, storeEnded } from './storage.js';
 import { scheduleVideo, stopVideo } from './video.js';
@@ -16,7 +16,7 @@ export function newSession(stored) {
     token: stored.token,
     lastSeq: 0,
     seen: new Set(),
-    pending: new Map(), // client_id -> element
+    pending: new Map(), // client_id -> {item, text}: sent, not yet acknowledged
     agentName: '',
     ended: false,
     ws: null,
@@ -139,7 +139,8 @@ export async function openChat(stored, resume) {
   }
   await loadHistory(s);
   if (state.session !== s || s.ended) return;
-  connect(s, { frame: (frame) => handleFrame(s, frame), refused: () => void refreshChat(s) });
+  void restoreUnsent(s, actionFailed);
+  connect(s, { frame: (frame) => handleFrame(s, frame), refused: () => void refreshChat(s), opened: () => void resendFailed(s, actionFailed) });
   startSimulatedPhone(s).catch((err) => console.warn('simulated phone failed:', err.message));
 }
 

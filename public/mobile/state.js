@@ -5,6 +5,8 @@ export const MAX_TEXT = 8000;
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 export const SEND_RETRIES = 4; // retries after the first attempt, same client_id each time
 export const SEND_BACKOFF_MS = 1000;
+// Messages kept on the device until the server acknowledges them (each within MAX_TEXT).
+export const MAX_UNSENT = 50;
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 10000;
 // An ended chat not yet rated stays on the device this long after the page saw it end, so a reload (or
