@@ -173,14 +173,13 @@ export class VideoSessions implements VideoSfu {
         throw new SfuError('not_found', 'producer_not_found', `the other participant has no producer ${ref.producerId}`);
       }
     }
-    const already = new Set(
-      [...state.consumers.values()].filter((c) => c.appData.transportId === transport.id).map((c) => c.producerId),
-    );
+    // Read at each track, not once: another ask may have made one while this one awaited the worker.
+    const received = (id: string) => [...state.consumers.values()].some((c) => c.appData.transportId === transport.id && c.producerId === id);
     const router = this.#router(room);
     const result: ConsumerInfo[] = [];
     for (const producer of producers) {
       const pending = `${transport.id} ${producer.id}`;
-      if (already.has(producer.id) || state.pendingConsumers.has(pending) || producer.closed) continue;
+      if (received(producer.id) || state.pendingConsumers.has(pending) || producer.closed) continue;
       if (!router.canConsume({ producerId: producer.id, rtpCapabilities })) {
         throw new SfuError('invalid', 'cannot_consume', `these RTP capabilities cannot receive ${producer.kind} producer ${producer.id}`);
       }
@@ -192,9 +191,13 @@ export class VideoSessions implements VideoSfu {
           paused: true, // resumed by resumeConsumer() once the browser is ready (avoids a lost key frame)
           appData: { sessionId: room.id, participant: ref.participant, transportId: transport.id },
         }),
-      ).finally(() => state.pendingConsumers.delete(pending));
+      ).catch((err: unknown) => {
+        state.pendingConsumers.delete(pending);
+        throw err;
+      });
+      if (!consumer.closed) state.consumers.set(consumer.id, consumer); // received before no longer pending
+      state.pendingConsumers.delete(pending);
       if (consumer.closed) continue; // its producer or transport closed meanwhile
-      state.consumers.set(consumer.id, consumer);
       consumer.observer.once('close', () => state.consumers.delete(consumer.id));
       result.push({
         id: consumer.id,
