@@ -4,44 +4,17 @@
 import t, { type Test } from 'tap';
 import { agentActions, handoffActions } from '../../src/domain/guards.ts';
 import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
-import { CONSULT_CALL_STATES, type ConsultCallEvents } from '../../src/domain/handoff.ts';
-import { liveLeg } from '../../src/domain/interaction.ts';
+import { CONSULT_CALL_STATES } from '../../src/domain/handoff.ts';
 import { canApply } from '../../src/domain/state-table.ts';
 import { callEntrySummary } from '../../src/web/desktop/call-entry-view.ts';
-import { FakeTelephony } from '../helpers/fake-media.ts';
-import { activeChat, expectDomainError, makeCenter, startChat, type Harness } from '../helpers/fakes.ts';
+import { activeChat, expectDomainError } from '../helpers/fakes.ts';
+import { events, onCall, sees, settled, steps } from '../helpers/consult.ts';
 
 t.test('the consult call rings, then talks; nothing else', async (t) => {
   t.ok(canApply(CONSULT_CALL_STATES, 'ringing', 'answer'));
   t.notOk(canApply(CONSULT_CALL_STATES, 'talking', 'answer'), 'answered once');
 });
 
-// Alice is on a connected call with the customer; Bob and Carol are Ready.
-async function onCall(opts: { connected?: boolean } = {}) {
-  const telephony = new FakeTelephony();
-  const h = await makeCenter({ telephony });
-  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
-  h.bus.subscribe((event) => desk.onEvent(event));
-  const { interaction } = await activeChat(h, 'alice');
-  const leg = await h.desk.callCustomer('alice', interaction.id);
-  await h.desk.onCallEvent(interaction.id, leg.id, 'agent_answered');
-  if (opts.connected !== false) await h.desk.onCallEvent(interaction.id, leg.id, 'customer_answered');
-  h.center.setPresence('bob', 'make_ready');
-  h.center.setPresence('carol', 'make_ready');
-  return { h, desk, telephony, rec: interaction, id: interaction.id, leg };
-}
-
-const steps = async (h: Harness, id: string) =>
-  (await h.center.timeline(id)).filter((e) => e.kind === 'handoff').map((e) => {
-    const d = e.data as { step: string; kind: string; reason?: string };
-    return [d.step, d.kind, e.author, e.agentId, d.reason ?? null];
-  });
-const sees = (h: Harness, agentId: string, id: string) => h.center.openInteractionsOf(agentId).some((r) => r.id === id);
-// The telephony's reports are acted on in the background: a few turns of the event loop let them land.
-const settled = async () => {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-};
-const events = (telephony: FakeTelephony, legId: string): ConsultCallEvents => telephony.consults.get(legId)!;
 
 t.test('Consult holds the customer and rings Bob; once he answers, Complete transfer hands everything to him', async (t) => {
   const { h, desk, telephony, rec, id, leg } = await onCall();
@@ -342,73 +315,4 @@ t.test("Bob's ring timing out while Cancel transfer hangs up: one cancelled entr
   t.equal(cancelled.length, 1, 'one "cancelled" entry');
   t.match(cancelled[0]?.data, { toAgentId: 'bob', toName: 'Bob' });
   t.same(leg.state, 'connected');
-});
-
-t.test('a Consult to an agent with no phone registered is refused before anything changes', async (t) => {
-  const { h, desk, telephony, rec, id, leg } = await onCall();
-  telephony.noPhone.add('bob');
-  const refused = await expectDomainError(t, desk.consult('alice', id, { to: 'agent:bob' }), 'unavailable', 'consult_call_failed');
-  t.match(refused?.message, /^Bob's phone could not be called \(no softphone or desk phone registered\)/);
-  t.same([leg.state, leg.consult, rec.offeredTo, rec.handoff], ['connected', null, null, null], 'the customer was never put on hold');
-  t.equal(h.center.agentState('bob').pendingOffer, null);
-  t.notOk(telephony.calls.some((c) => c.startsWith('consult')), 'no phone rung');
-  t.same(await steps(h, id), [], 'nothing on the timeline');
-  await desk.consult('alice', id, { to: 'agent:carol' });
-  t.equal(rec.offeredTo, 'carol', 'another agent may be consulted');
-});
-
-t.test("an admin disabling the consulted agent ends the consult: Bob's phone hung up, the customer and the chat back with Alice", async (t) => {
-  const { h, desk, telephony, rec, id, leg } = await onCall();
-  await desk.consult('alice', id, { to: 'agent:bob' });
-  events(telephony, leg.id).answered();
-  await settled();
-  const bob = (await h.directory.listAgents()).find((a) => a.id === 'bob')!;
-  await h.center.agentChanged({ ...bob, disabled: true });
-  await settled();
-  t.equal(telephony.calls.at(-1), `end consult ${leg.id}`, "Bob's phone is hung up");
-  t.same([rec.state, rec.agentId, leg.agentId, leg.state, leg.consult], ['active', 'alice', 'alice', 'connected', null], 'Alice and the customer, off hold');
-  t.notOk(sees(h, 'bob', id), 'Bob no longer reads the chat');
-  t.same((await steps(h, id)).map((s) => [s[0], s[4]]), [
-    ['consulted', null],
-    ['cancelled', 'target_disabled'],
-  ]);
-  t.notOk((await h.center.timeline(id)).some((e) => e.kind === 'requeued'), "Alice's chat is not requeued");
-});
-
-t.test('Consult and a transfer with the call are refused when the target is on a call or already being offered something', async (t) => {
-  const { h, desk, telephony, rec, id, leg } = await onCall();
-  // Carol (Billing) on a call with a customer of her own (Billing calls its customers at once).
-  const { interaction: carols } = await activeChat(h, 'carol', { serviceId: 'billing' });
-  t.ok(liveLeg(carols), 'Carol is on a call');
-  const consulted = telephony.calls.length;
-  await expectDomainError(t, desk.consult('alice', id, { to: 'agent:carol' }), 'conflict', 'agent_on_call', 'a consult to Carol');
-  await expectDomainError(t, desk.transfer('alice', id, { to: 'agent:carol' }), 'conflict', 'agent_on_call', 'a transfer that takes the call to Carol');
-  await expectDomainError(t, desk.consult('alice', id, { to: 'service:billing' }), 'conflict', 'no_agent_ready', "a consult to Billing, whose one Ready agent is on a call");
-  t.same([leg.state, leg.consult, rec.offeredTo, rec.handoff], ['connected', null, null, null], 'the customer was never put on hold');
-  t.equal(telephony.calls.length, consulted, 'no phone rung');
-  // Bob is offered a new chat (not yet accepted): a consult would take its place.
-  const { interaction: waiting } = await startChat(h, { serviceId: 'roadside' });
-  t.equal(h.center.agentState('bob').pendingOffer, waiting.id);
-  await expectDomainError(t, desk.consult('alice', id, { to: 'agent:bob' }), 'conflict', 'agent_busy', 'a consult to Bob while a chat is offered to him');
-  t.equal(h.center.agentState('bob').pendingOffer, waiting.id, 'his offer stands');
-  t.same(await steps(h, id), [], 'nothing on the timeline');
-});
-
-t.test('the customer ending the chat while Complete transfer moves the call: Alice is told the chat ended, nothing is handed to Bob', async (t) => {
-  const { h, desk, telephony, rec, id, leg } = await onCall();
-  await desk.consult('alice', id, { to: 'agent:bob' });
-  events(telephony, leg.id).answered();
-  await settled();
-  let ended: Promise<unknown> = Promise.resolve();
-  telephony.completeConsult = async () => {
-    ended = h.center.endByCustomer(id);
-    await ended;
-  };
-  await expectDomainError(t, desk.complete('alice', id), 'conflict', 'chat_ended', 'Complete transfer');
-  await ended;
-  await settled();
-  t.same([rec.state, rec.agentId, leg.state], ['ended', 'alice', 'released'], 'the chat ended with Alice, its call released');
-  t.notOk(sees(h, 'bob', id), 'Bob was given nothing');
-  t.equal(h.center.agentState('bob').pendingOffer, null);
-  t.notOk((await steps(h, id)).some((s) => s[0] === 'completed'), 'no completed step');
 });
