@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { SipSocketOwner, SipSocketRefusal, SipSockets } from './sip-sockets.ts';
+import { SocketHeartbeat } from './socket-heartbeat.ts';
 import { refuseUpgrade } from './upgrade-refusal.ts';
 
 // One origin for agents: the softphone's SIP-over-WebSocket goes through the web server (same port,
@@ -15,10 +16,8 @@ export class SipProxy {
   readonly #target: () => string | null;
   readonly #logger: Logger;
   readonly #sockets: SipSockets;
-  // Pinged and not answered yet: at the next ping such a socket is cut, so a phone that vanished
-  // without closing (a dropped mobile network, a sleeping laptop) gives its place back.
-  readonly #unanswered = new WeakSet<WebSocket>();
-  readonly #heartbeat: NodeJS.Timeout;
+  // A phone that vanished without closing gives its place back.
+  readonly #heartbeat: SocketHeartbeat;
   // Open sockets by owner ("agent:<session id>"), so an ended session's softphone is cut at once.
   readonly #byOwner = new Map<string, Set<WebSocket>>();
   readonly #wss = new WebSocketServer({
@@ -31,8 +30,7 @@ export class SipProxy {
     this.#target = target;
     this.#logger = logger;
     this.#sockets = sockets;
-    this.#heartbeat = setInterval(() => this.ping(), pingMs);
-    this.#heartbeat.unref();
+    this.#heartbeat = new SocketHeartbeat(pingMs, () => logger.debug('sip proxy: a silent phone socket cut'));
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, owner: SipSocketOwner, who: string): void {
@@ -87,26 +85,14 @@ export class SipProxy {
   }
 
   close(): void {
-    clearInterval(this.#heartbeat);
+    this.#heartbeat.close();
     for (const ws of this.#wss.clients) ws.close(1012, 'server restarting');
     this.#wss.close();
   }
 
-  private ping(): void {
-    for (const client of this.#wss.clients) {
-      if (this.#unanswered.has(client)) {
-        this.#logger.debug('sip proxy: a silent phone socket cut');
-        client.terminate();
-        continue;
-      }
-      this.#unanswered.add(client);
-      client.ping();
-    }
-  }
-
   // Both ends are open.
   private pipe(client: WebSocket, upstream: WebSocket, who: string): void {
-    client.on('pong', () => this.#unanswered.delete(client));
+    this.#heartbeat.watch(client);
     client.on('message', (data, isBinary) => {
       if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
     });

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import { rateLimited, unavailable, type DomainError } from '../../domain/errors.ts';
+import { SocketHeartbeat } from '../socket-heartbeat.ts';
 
 // Every customer events socket holds a file descriptor, a hub listener and a timeline feed, and anyone
 // with a chat's token may open one: a chat gets a few (an app and a page, a reconnect overlapping the old
@@ -14,15 +15,12 @@ export interface CustomerSocketCaps {
 export class CustomerSockets {
   readonly #caps: CustomerSocketCaps;
   readonly #byChat = new Map<string, number>();
-  readonly #unanswered = new WeakSet<WebSocket>();
-  readonly #open = new Set<WebSocket>();
   #held = 0;
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #heartbeat: SocketHeartbeat;
 
   constructor(caps: CustomerSocketCaps) {
     this.#caps = caps;
-    this.#heartbeat = setInterval(() => this.#ping(), caps.pingMs);
-    this.#heartbeat.unref();
+    this.#heartbeat = new SocketHeartbeat(caps.pingMs);
   }
 
   // A place for one more socket of this chat, or why there is none. release() is idempotent.
@@ -47,23 +45,10 @@ export class CustomerSockets {
 
   // Pinged from now on, until it closes.
   watch(ws: WebSocket): void {
-    this.#open.add(ws);
-    ws.on('pong', () => this.#unanswered.delete(ws));
-    ws.on('close', () => this.#open.delete(ws));
+    this.#heartbeat.watch(ws);
   }
 
   close(): void {
-    clearInterval(this.#heartbeat);
-  }
-
-  #ping(): void {
-    for (const ws of this.#open) {
-      if (this.#unanswered.has(ws)) {
-        ws.terminate();
-        continue;
-      }
-      this.#unanswered.add(ws);
-      ws.ping();
-    }
+    this.#heartbeat.close();
   }
 }
