@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
-import { invalid } from './errors.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import type { NewAttachment } from './contact-center-types.ts';
+import { invalid, unsupportedMedia } from './errors.ts';
 import type { Customer, CustomerContext } from './interaction.ts';
 import { LIMITS } from './limits.ts';
+import type { AttachmentInfo } from './timeline.ts';
 
 // Checks on what customers send, shared by every channel.
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -43,7 +45,20 @@ export function checkCustomerMessage(text: string, clientId: string | undefined)
 }
 
 // A photo's file name as kept: shortened, and without U+0000 (see checkNoNul): the photo is not refused for it.
-export const attachmentFileName = (name: string) => name.replaceAll('\u0000', '').slice(0, 200);
+const attachmentFileName = (name: string) => name.replaceAll('\u0000', '').slice(0, 200);
+
+// A customer's photo: an image by its bytes, of the type it claims if it claims one.
+export function checkedAttachment(file: NewAttachment): AttachmentInfo {
+  const type = file.sniffedType;
+  if (!type || !LIMITS.imageTypes.includes(type)) {
+    throw unsupportedMedia('not_an_image', 'Only images (JPEG, PNG, GIF, WebP, HEIC, AVIF) can be sent.');
+  }
+  if (file.declaredType && normaliseImageType(file.declaredType) !== type) {
+    throw unsupportedMedia('type_mismatch', `The file claims to be ${file.declaredType} but its bytes are ${type}.`);
+  }
+  if (file.clientId !== undefined) checkNoNul('client_id', file.clientId);
+  return { attachmentId: randomUUID(), contentType: type, size: file.bytes.byteLength, fileName: attachmentFileName(file.fileName) };
+}
 
 export function normaliseImageType(type: string): string {
   const t = type.toLowerCase().split(';')[0]!.trim();

@@ -46,4 +46,6 @@ export interface NewAttachment {
   sniffedType: string | undefined;
   declaredType: string | undefined;
   fileName: string;
+  // The app's id for this photo: sent again with it, the photo already stored is the answer.
+  clientId?: string | undefined;
 }

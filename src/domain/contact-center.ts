@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { attachmentFileName, checkCustomerMessage, checkedContext, checkedCustomer, checkText, hashToken, normaliseImageType } from './chat-rules.ts';
+import { checkCustomerMessage, checkedAttachment, checkedContext, checkedCustomer, checkText, hashToken } from './chat-rules.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
-import { conflict, forbidden, invalid, notFound, unauthorized, unsupportedMedia } from './errors.ts';
+import { conflict, forbidden, invalid, notFound, unauthorized } from './errors.ts';
 import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
 import { mergeContext, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
-import { E164, LIMITS } from './limits.ts';
+import { E164 } from './limits.ts';
 import { chooseAgent } from './routing.ts';
 import type { StoredPresence } from './ports.ts';
-import type { AttachmentInfo, TimelineEntry, TimelineKind } from './timeline.ts';
+import type { TimelineEntry, TimelineKind } from './timeline.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
 // desktop, SMS) goes through here; adapters only translate.
@@ -111,23 +111,18 @@ export class ContactCenter {
     }
   }
 
+  // A photo sent again with its client id (its answer was lost on the way) is not stored twice: the
+  // first one is the answer.
   async addAttachment(interactionId: string, file: NewAttachment): Promise<TimelineEntry> {
     this.customerMay('send_photo', interactionId);
-    const type = file.sniffedType;
-    if (!type || !LIMITS.imageTypes.includes(type)) {
-      throw unsupportedMedia('not_an_image', 'Only images (JPEG, PNG, GIF, WebP, HEIC, AVIF) can be sent.');
-    }
-    if (file.declaredType && normaliseImageType(file.declaredType) !== type) {
-      throw unsupportedMedia('type_mismatch', `The file claims to be ${file.declaredType} but its bytes are ${type}.`);
-    }
-    const attachment: AttachmentInfo = {
-      attachmentId: randomUUID(),
-      contentType: type,
-      size: file.bytes.byteLength,
-      fileName: attachmentFileName(file.fileName),
-    };
+    const attachment = checkedAttachment(file);
+    const { clientId } = file;
+    const sent = clientId === undefined ? undefined : await this.#d.store.findEntryByClientId(interactionId, clientId);
+    if (sent) return sent;
     await this.#d.attachments.save(attachment.attachmentId, file.bytes);
-    return this.#open.append(this.customerMay('send_photo', interactionId), { kind: 'attachment', author: 'customer', attachment });
+    const rec = this.customerMay('send_photo', interactionId);
+    const draft = { kind: 'attachment', author: 'customer', attachment } as const;
+    return clientId === undefined ? this.#open.append(rec, draft) : this.#open.appendOnce(rec, { ...draft, clientId });
   }
 
   async updateContext(interactionId: string, update: Partial<CustomerContext>): Promise<InteractionRecord> {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.ts';
 import { inboundSchema, statusSchema } from '../sms/webhook.ts';
-import { contextSchema, newChatSchema, newMessageSchema, newRatingSchema, ratingJsonSchema } from './mobile-api/schemas.ts';
+import { contextSchema, newChatSchema, newMessageSchema, newPhotoSchema, newRatingSchema, ratingJsonSchema } from './mobile-api/schemas.ts';
 import { chatJsonSchema, messageJsonSchema, videoJsonSchema } from './mobile-api/serialize.ts';
 import { videoSignalSchema } from './video-signal.ts';
 
@@ -18,6 +18,7 @@ const named = {
   Video: videoJsonSchema,
   NewChat: newChatSchema,
   NewMessage: newMessageSchema,
+  NewPhoto: newPhotoSchema,
   NewRating: newRatingSchema,
   Rating: ratingJsonSchema,
   VideoSignal: videoSignalSchema,
@@ -161,12 +162,12 @@ export const openApiDocument = {
     '/chats/{id}/attachments': {
       post: {
         ...onChat({
-          summary: `Send a photo (${LIMITS.imageTypes.join(', ')}; at most ${LIMITS.attachmentMaxBytes / 2 ** 20} MB)`,
+          summary: `Send a photo (${LIMITS.imageTypes.join(', ')}; at most ${LIMITS.attachmentMaxBytes / 2 ** 20} MB); a repeated client_id returns the first photo, never a duplicate`,
           responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409, 413, 415, 429, 503) },
         }),
         requestBody: {
           required: true,
-          content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } },
+          content: { 'multipart/form-data': { schema: { allOf: [{ type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } }, ref('NewPhoto')] } } },
         },
       },
     },

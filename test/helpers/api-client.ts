@@ -146,8 +146,9 @@ export class ApiClient {
   }
 
   /** Sends a photo as multipart field `file` (or a form without it when `file` is null); `token` overrides the chat's own. */
-  async upload(chat: ChatHandle, file: { bytes: Uint8Array; type: string; name: string } | null, opts: { token?: string } = {}): Promise<Response> {
+  async upload(chat: ChatHandle, file: { bytes: Uint8Array; type: string; name: string } | null, opts: { token?: string; clientId?: string } = {}): Promise<Response> {
     const form = new FormData();
+    if (opts.clientId !== undefined) form.append('client_id', opts.clientId);
     if (file) form.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
     else form.append('note', 'no file here');
     const token = 'token' in opts ? opts.token : chat.token;

@@ -179,6 +179,32 @@ t.test('concurrent posts with the same client_id store one message', async (t) =
   t.same(after.map((m) => m.client_id).sort(), ['burst-1', ...ids].sort(), 'one message per client_id');
 });
 
+t.test('a photo sent again with its client_id is stored once', async (t) => {
+  const chat = await api.createChat();
+  const tyre = { bytes: PNG, type: 'image/png', name: 'tyre.png' };
+  const first = await api.upload(chat, tyre, { clientId: 'p-1' });
+  t.equal(first.status, 201);
+  const photo = (await first.json()) as MessageJson;
+  t.equal(photo.client_id, 'p-1', 'the photo carries its client_id');
+  // The app sends it again (the first answer was lost): nothing new is stored, whatever the bytes.
+  const again = await api.upload(chat, { bytes: JPEG, type: 'image/jpeg', name: 'other.jpg' }, { clientId: 'p-1' });
+  t.equal(again.status, 201, 'the repeat is answered like the first send');
+  t.same(await again.json(), photo, 'with the first photo itself');
+  const other = (await (await api.upload(chat, tyre, { clientId: 'p-2' })).json()) as MessageJson;
+  t.not(other.attachment?.id, photo.attachment?.id, 'another client_id is another photo');
+
+  await expectError(t, await api.upload(chat, tyre, { clientId: 'x'.repeat(101) }), 400, 'a client_id over 100 characters');
+  await expectError(t, await api.upload(chat, tyre, { clientId: 'p\u00003' }), 400, 'a client_id with NUL', 'nul_character');
+  t.same(
+    (await api.messages(chat)).map((m) => [m.client_id, m.attachment?.id]),
+    [
+      ['p-1', photo.attachment?.id],
+      ['p-2', other.attachment?.id],
+    ],
+    'the chat holds each photo once, and nothing of the refused ones',
+  );
+});
+
 t.test('a 4,000-character message is stored and returned whole; 8,000 is the limit', async (t) => {
   const chat = await api.createChat();
   const line = 'Stranded on the A6 near exit 12, hazard lights on; émoi <&> "quotes".\n';

@@ -11,7 +11,7 @@ import { sendAttachment } from '../attachments.ts';
 import { clientAddress } from '../client-address.ts';
 import type { RateLimits } from '../rate-limits.ts';
 import { receivePhoto } from './photo-upload.ts';
-import { contextSchema, newChatSchema, newMessageSchema, parseBody, toDomainContext } from './schemas.ts';
+import { contextSchema, newChatSchema, newMessageSchema, newPhotoSchema, parseBody, toDomainContext } from './schemas.ts';
 import { chatJson, messageJson, videoJson } from './serialize.ts';
 
 export function bearerToken(req: Request): string | undefined {
@@ -87,12 +87,14 @@ export function mobileApiRouter(
       limits,
       store: async (file) => {
         if (!file) throw invalid('missing_file', 'Send the image as multipart/form-data in the field "file".');
+        const fields = parseBody(newPhotoSchema, req.body ?? {});
         const sniffed = await fileTypeFromBuffer(file.buffer);
         return center.addAttachment(rec.id, {
           bytes: file.buffer,
           sniffedType: sniffed?.mime,
           declaredType: file.mimetype === 'application/octet-stream' ? undefined : file.mimetype,
           fileName: file.originalname,
+          clientId: fields.client_id,
         });
       },
     });

@@ -35,13 +35,19 @@ export const newChatSchema = z
   })
   .strict();
 
+// The app's own id for what it sends: sent again with it, what was stored the first time is the answer.
+const clientIdSchema = z.string().min(1).max(LIMITS.clientIdMaxChars).optional();
+
 export const newMessageSchema = z
   .object({
     // The domain answers empty_text and text_too_long.
     text: z.string().meta({ minLength: 1, maxLength: LIMITS.textMaxChars }),
-    client_id: z.string().min(1).max(LIMITS.clientIdMaxChars).optional(),
+    client_id: clientIdSchema,
   })
   .strict();
+
+// The fields of a photo's form beside the image itself (field `file`).
+export const newPhotoSchema = z.object({ client_id: clientIdSchema });
 
 // The customer's rating of an ended chat (domain/rating.ts answers bad values with its own codes too).
 export const newRatingSchema = z
