@@ -1,11 +1,11 @@
 // The chat controls: Send (and Ctrl+Enter), Photo, Share location, Request video, Close video, End chat,
 // Start a new chat. Failures go to the session's actionFailed, which checks whether the chat is the cause.
 import { api, chatPath } from './api.js';
-import { addMessage, addPending, sendText } from './messages.js';
+import { sendPhotoFile, sendText } from './messages.js';
 import { actionFailed, markEnded, teardown } from './session.js';
 import { MAX_PHOTO_BYTES, MAX_TEXT, state } from './state.js';
 import { forgetStored } from './storage.js';
-import { el, notify, scrollToBottom, setBusy, setChatState, showStart, ui } from './ui.js';
+import { notify, setBusy, setChatState, showStart, ui } from './ui.js';
 import { videoAction } from './video.js';
 
 export function wireControls() {
@@ -63,29 +63,7 @@ async function sendPhoto() {
     return;
   }
   notify('');
-  const item = addPending('msg-upload');
-  const preview = URL.createObjectURL(file);
-  const img = el('img', 'msg-thumb');
-  img.alt = file.name || 'image';
-  img.src = preview;
-  const box = el('span', 'msg-photo');
-  box.append(img);
-  item.append(box);
-  scrollToBottom();
-  setBusy(ui.photo, true);
-  const form = new FormData();
-  form.append('file', file, file.name || 'photo.jpg');
-  try {
-    const msg = await api('POST', chatPath(s, '/attachments'), { form, token: s.token });
-    item.remove();
-    addMessage(s, msg);
-  } catch (err) {
-    item.remove();
-    actionFailed(s, err);
-  } finally {
-    URL.revokeObjectURL(preview);
-    setBusy(ui.photo, false);
-  }
+  void sendPhotoFile(s, file, actionFailed);
 }
 
 export function geoErrorMessage(err) {

@@ -1,6 +1,7 @@
 // The conversation log: bubbles in seq order, photos loaded with the token, sending with retries.
 import { api, chatPath, isTransient } from './api.js';
 import { SEND_BACKOFF_MS, SEND_RETRIES, noteSeq, state } from './state.js';
+import { dropPhoto, keepPhoto, loadPhotos } from './photo-store.js';
 import { dropUnsent, keepUnsent, loadUnsent } from './storage.js';
 import { el, formatTime, nearBottom, newClientId, scrollToBottom, sleep, ui } from './ui.js';
 
@@ -54,6 +55,7 @@ export function addMessage(s, msg) {
   if (msg.client_id && msg.author === 'customer') {
     s.pending.delete(msg.client_id);
     dropUnsent(s.id, msg.client_id);
+    if (msg.attachment) void dropPhoto(msg.client_id);
   }
   if (s.seen.has(msg.seq)) {
     if (pendingItem) pendingItem.remove();
@@ -155,13 +157,39 @@ function showUnsent(s, clientId, text) {
   s.pending.set(clientId, { item, text });
 }
 
+// A photo: kept on the device until acknowledged (a reload sends it again), shown from the file, sent.
+export async function sendPhotoFile(s, file, onFailed) {
+  const clientId = newClientId();
+  showPhoto(s, clientId, file);
+  await keepPhoto(s.id, clientId, file);
+  await deliver(s, clientId, onFailed);
+}
+
+function showPhoto(s, clientId, file) {
+  const item = addPending('msg-upload');
+  const preview = URL.createObjectURL(file);
+  s.blobUrls.push(preview);
+  const img = el('img', 'msg-thumb');
+  img.alt = file.name || 'image';
+  img.src = preview;
+  const box = el('span', 'msg-photo');
+  box.append(img);
+  item.append(box);
+  scrollToBottom();
+  s.pending.set(clientId, { item, photo: file });
+}
+
 // The chat opened (its history loaded): what this device still holds unsent is shown and sent again,
-// in order, with its first client_id, so a message the server did store comes back as that one.
+// with its first client_id, so what the server did store comes back as that one: the texts in order,
+// then the photos in order (they are kept apart).
 export async function restoreUnsent(s, onFailed) {
   if (state.session !== s) return;
-  const restored = loadUnsent(s.id).filter((m) => !s.pending.has(m.client_id));
-  for (const { client_id: clientId, text } of restored) showUnsent(s, clientId, text);
-  await sendEach(s, restored.map((m) => m.client_id), onFailed);
+  const texts = loadUnsent(s.id).filter((m) => !s.pending.has(m.client_id));
+  for (const { client_id: clientId, text } of texts) showUnsent(s, clientId, text);
+  const photos = (await loadPhotos(s.id)).filter((p) => !s.pending.has(p.client_id));
+  if (state.session !== s) return;
+  for (const { client_id: clientId, file } of photos) showPhoto(s, clientId, file);
+  await sendEach(s, [...texts, ...photos].map((m) => m.client_id), onFailed);
 }
 
 // The socket is back: the messages given up on are sent again, in order.
@@ -183,7 +211,7 @@ async function sendEach(s, clientIds, onFailed) {
 export async function deliver(s, clientId, onFailed) {
   const entry = s.pending.get(clientId);
   if (!entry) return;
-  const { item, text } = entry;
+  const { item, text, photo } = entry;
   item.classList.remove('msg-failed');
   item.classList.add('msg-pending');
   item.querySelector('.msg-status').textContent = 'Sending…';
@@ -191,7 +219,7 @@ export async function deliver(s, clientId, onFailed) {
   for (let attempt = 0; ; attempt += 1) {
     if (state.session !== s || !s.pending.has(clientId)) return; // acknowledged meanwhile over the socket
     try {
-      const msg = await api('POST', chatPath(s, '/messages'), { body: { text, client_id: clientId }, token: s.token });
+      const msg = photo ? await postPhoto(s, clientId, photo) : await api('POST', chatPath(s, '/messages'), { body: { text, client_id: clientId }, token: s.token });
       addMessage(s, msg);
       return;
     } catch (err) {
@@ -203,10 +231,20 @@ export async function deliver(s, clientId, onFailed) {
         delay = Math.min(delay * 2, 8000);
         continue;
       }
-      if (!isTransient(err)) dropUnsent(s.id, clientId);
+      if (!isTransient(err)) {
+        dropUnsent(s.id, clientId);
+        void dropPhoto(clientId);
+      }
       markFailed(s, clientId, item, onFailed);
       onFailed(s, err);
       return;
     }
   }
+}
+
+function postPhoto(s, clientId, photo) {
+  const form = new FormData();
+  form.append('client_id', clientId);
+  form.append('file', photo, photo.name || 'photo.jpg');
+  return api('POST', chatPath(s, '/attachments'), { form, token: s.token });
 }

@@ -7,6 +7,8 @@ export const SEND_RETRIES = 4; // retries after the first attempt, same client_i
 export const SEND_BACKOFF_MS = 1000;
 // Messages kept on the device until the server acknowledges them (each within MAX_TEXT).
 export const MAX_UNSENT = 50;
+// Photos kept on the device until acknowledged (each within MAX_PHOTO_BYTES).
+export const MAX_UNSENT_PHOTOS = 5;
 export const RECONNECT_MIN_MS = 1000;
 export const RECONNECT_MAX_MS = 10000;
 // An ended chat not yet rated stays on the device this long after the page saw it end, so a reload (or

@@ -1,6 +1,8 @@
 // The chat id and token kept in localStorage, so a reload resumes the chat; `endedAt` (this device's
 // clock) once the page saw it end, so an ended chat is kept only ENDED_KEPT_MS; `unsent`, the messages
-// typed but not yet acknowledged ({client_id, text}), so a reload sends them again instead of losing them.
+// typed but not yet acknowledged ({client_id, text}), so a reload sends them again instead of losing them
+// (photos: photo-store.js).
+import { forgetPhotos } from './photo-store.js';
 import { ENDED_KEPT_MS, MAX_TEXT, MAX_UNSENT, serviceId, storageKey } from './state.js';
 
 function readRecord() {
@@ -68,6 +70,8 @@ export function storeEnded(id) {
 }
 
 export function forgetStored() {
+  const stored = readRecord();
+  if (stored) void forgetPhotos(stored.id);
   try {
     localStorage.removeItem(storageKey);
   } catch {
