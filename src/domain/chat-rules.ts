@@ -38,10 +38,17 @@ export function checkText(text: string): void {
   }
 }
 
-// A customer's message: its text, and the client id its app resends it with.
-export function checkCustomerMessage(text: string, clientId: string | undefined): void {
+// A message: its text, and the client id its sender's app or page resends it with.
+export function checkMessage(text: string, clientId: string | undefined): void {
   checkText(text);
-  if (clientId !== undefined) checkNoNul('client_id', clientId);
+  if (clientId !== undefined) checkClientId(clientId);
+}
+
+function checkClientId(clientId: string): void {
+  checkNoNul('client_id', clientId);
+  if (clientId.length === 0 || clientId.length > LIMITS.clientIdMaxChars) {
+    throw invalid('invalid_client_id', `client_id must be 1 to ${LIMITS.clientIdMaxChars} characters.`);
+  }
 }
 
 // A photo's file name as kept: shortened, and without U+0000 (see checkNoNul): the photo is not refused for it.
@@ -56,7 +63,7 @@ export function checkedAttachment(file: NewAttachment): AttachmentInfo {
   if (file.declaredType && normaliseImageType(file.declaredType) !== type) {
     throw unsupportedMedia('type_mismatch', `The file claims to be ${file.declaredType} but its bytes are ${type}.`);
   }
-  if (file.clientId !== undefined) checkNoNul('client_id', file.clientId);
+  if (file.clientId !== undefined) checkClientId(file.clientId);
   return { attachmentId: randomUUID(), contentType: type, size: file.bytes.byteLength, fileName: attachmentFileName(file.fileName) };
 }
 

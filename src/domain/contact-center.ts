@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { checkCustomerMessage, checkedAttachment, checkedContext, checkedCustomer, checkText, hashToken } from './chat-rules.ts';
+import { checkMessage, checkedAttachment, checkedContext, checkedCustomer, hashToken } from './chat-rules.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
 import { conflict, forbidden, invalid, notFound, unauthorized } from './errors.ts';
@@ -100,12 +100,13 @@ export class ContactCenter {
 
   // Not async, like the timeline writer (see there). A broken rule still reaches the caller as a
   // rejection, like every other rule.
-  postCustomerMessage(interactionId: string, text: string, clientId?: string): Promise<TimelineEntry> {
+  postCustomerMessage(interactionId: string, text: string, clientId?: string | null): Promise<TimelineEntry> {
     try {
       const rec = this.customerMay('post_message', interactionId);
-      checkCustomerMessage(text, clientId);
-      if (clientId === undefined) return this.#open.append(rec, { kind: 'message', author: 'customer', text });
-      return this.#open.appendOnce(rec, { kind: 'message', author: 'customer', text, clientId });
+      const id = clientId ?? undefined; // null: forwarded from a follower without one (see postAgentMessage)
+      checkMessage(text, id);
+      if (id === undefined) return this.#open.append(rec, { kind: 'message', author: 'customer', text });
+      return this.#open.appendOnce(rec, { kind: 'message', author: 'customer', text, clientId: id });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -177,10 +178,16 @@ export class ContactCenter {
     return rec;
   }
 
-  async postAgentMessage(agentId: string, interactionId: string, text: string): Promise<TimelineEntry> {
+  // With the client id its composer was rendered with, a send the browser repeated (its answer was lost:
+  // a node died behind the load balancer, which closed the connection, and the browser sent it again)
+  // or the agent clicked again after a 503 gets the first entry back, not a second reply.
+  async postAgentMessage(agentId: string, interactionId: string, text: string, clientId?: string | null): Promise<TimelineEntry> {
     const rec = this.agentMay('post_message', agentId, interactionId);
-    checkText(text);
-    return this.#open.append(rec, { kind: 'message', author: 'agent', agentId, text });
+    // null: the cluster link's JSON carries a missing argument so.
+    const id = clientId ?? undefined;
+    checkMessage(text, id);
+    const draft = { kind: 'message', author: 'agent', agentId, text } as const;
+    return id === undefined ? this.#open.append(rec, draft) : this.#open.appendOnce(rec, { ...draft, clientId: id });
   }
 
   // Refused while a call or video is up (see guards.ts); End session is the way out then.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, unavailable } from './errors.ts';
+import { conflict, DomainError, unavailable } from './errors.ts';
 import type { DomainEvents } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
 import type { Clock, InteractionStore } from './ports.ts';
@@ -85,7 +85,7 @@ export class TimelineWriter {
     if (inFlight) return inFlight;
     const write = this.#d.store
       .findEntryByClientId(rec.id, draft.clientId)
-      .then((existing) => existing ?? this.append(stillOpen(rec.id), draft).catch((err: unknown) => this.#storedOr(rec.id, draft.clientId, err)));
+      .then((existing) => (existing ? sentBy(draft, existing) : this.append(stillOpen(rec.id), draft).catch((err: unknown) => this.#storedOr(draft, rec.id, err))));
     pending.set(draft.clientId, write);
     const forget = () => pending.delete(draft.clientId);
     write.then(forget, forget);
@@ -94,8 +94,16 @@ export class TimelineWriter {
 
   // The store refuses a client id it already holds (client_id_taken): when another writer of the same
   // store got there first, the message it stored is the answer. Any other failure stays one.
-  #storedOr(interactionId: string, clientId: string, err: unknown): Promise<TimelineEntry> {
+  #storedOr(draft: EntryDraft & { clientId: string }, interactionId: string, err: unknown): Promise<TimelineEntry> {
     if (!(err instanceof DomainError && err.code === 'client_id_taken')) return Promise.reject(err);
-    return this.#d.store.findEntryByClientId(interactionId, clientId).then((stored) => stored ?? Promise.reject(err));
+    return this.#d.store.findEntryByClientId(interactionId, draft.clientId).then((stored) => (stored ? sentBy(draft, stored) : Promise.reject(err)));
   }
+}
+
+// A client id answers with its entry only to whoever sent that entry: the customer and the agents of
+// a chat choose their ids apart (and the customer sees the agents'), so one side's id never stands
+// for the other's message.
+function sentBy(draft: EntryDraft, stored: TimelineEntry): TimelineEntry {
+  if (stored.author === draft.author && stored.agentId === (draft.agentId ?? null)) return stored;
+  throw conflict('client_id_taken', `client_id ${stored.clientId} already names another message of this chat.`);
 }

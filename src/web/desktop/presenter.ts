@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PRESENCE_LABELS, type AgentState } from '../../domain/agent-presence.ts';
 import { agentActions, agentRefusal, consultOf, telephonyUnavailable, transferOfferedTo } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
@@ -91,6 +92,8 @@ export class DesktopPresenter {
       canAccept: may.accept === null,
       transfer: await transferView(rec, viewer, this.#center, this.#multimedia.capabilities, (id) => this.agentName(id)),
       canWrite: may.post_message === null,
+      // The composer's send: one id per message written, so a send repeated on the way is stored once.
+      clientId: randomUUID(),
       canned: may.post_message === null ? await this.canned(rec) : [],
       media: mediaView(rec, may, this.#multimedia.capabilities.telephonyAway === true),
       channel: rec.channel,

@@ -77,16 +77,20 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   router.post('/desktop/interactions/:id/messages', async (req, res) => {
     const agentId = agentOf(req);
     const id = String(req.params.id);
-    const text = String((req.body as { text?: unknown } | undefined)?.text ?? '');
+    const body = req.body as { text?: unknown; client_id?: unknown } | undefined;
+    const text = String(body?.text ?? '');
+    // Without one (a page from before client ids), each send is a new message, as before.
+    const clientId = typeof body?.client_id === 'string' && body.client_id !== '' ? body.client_id : undefined;
     const rec = await center.interactionForAgent(agentId, id);
     const base = await presenter.panel(rec, { withEntries: false });
     try {
-      await center.postAgentMessage(agentId, id, text);
+      await center.postAgentMessage(agentId, id, text, clientId);
       res.type('html').send(presenter.render('partials/composer', base));
     } catch (err) {
-      // Keep what the agent typed and say why it was refused, in place.
+      // Keep what the agent typed and say why it was refused, in place, with its client id: after a
+      // 503 the send may have been stored, and Send again must not store it twice.
       if (!(err instanceof DomainError)) throw err;
-      res.status(200).type('html').send(presenter.render('partials/composer', { ...base, draft: text, error: err.message }));
+      res.status(200).type('html').send(presenter.render('partials/composer', { ...base, draft: text, error: err.message, clientId: err.code === 'invalid_client_id' ? base.clientId : (clientId ?? base.clientId) }));
     }
   });
 
