@@ -87,7 +87,8 @@ t.test("a follower answers the leader's rules: same status, same code", async (t
   t.teardown(() => client.stop());
   const settled: string[] = [];
   const forwarding = { role: () => 'follower' as const, promoted: new Promise<void>(() => undefined), link: client, logger, settle: async (target: string, method: string) => void settled.push(`${target}.${method}`) };
-  const follower = await apiServer(forwarded('center', center, forwarding), forwarded('multimedia', desk, forwarding));
+  const centerOnFollower = forwarded('center', center, forwarding);
+  const follower = await apiServer(centerOnFollower, forwarded('multimedia', desk, forwarding));
   t.teardown(() => follower.server.close());
 
   for (const [what, body] of [
@@ -107,6 +108,17 @@ t.test("a follower answers the leader's rules: same status, same code", async (t
   t.same(settled, ['center.startChat'], 'the follower read it back before answering');
   t.equal((await post(follower.url, `/api/v1/chats/${chat.body.id}/messages`, { text: 'hello', client_id: 'c1' }, chat.body.token)).status, 201);
   t.equal(leaderRules.interactions.get(chat.body.id!)!.lastSeq, 1);
+  // No client_id: the link carries the missing argument as null, which is no client id either.
+  t.equal((await post(follower.url, `/api/v1/chats/${chat.body.id}/messages`, { text: 'no id' }, chat.body.token)).status, 201, 'a send without a client_id too');
+
+  // An agent's reply sent twice with its composer's client id (its answer was lost) is stored once.
+  leaderRules.center.setPresence('alice', 'make_ready');
+  await leaderRules.center.accept('alice', chat.body.id!);
+  const reply = await centerOnFollower.postAgentMessage('alice', chat.body.id!, 'On my way', 'composer-1');
+  const resent = await centerOnFollower.postAgentMessage('alice', chat.body.id!, 'On my way', 'composer-1');
+  t.equal(resent.seq, reply.seq, 'the resent reply through the follower gets the first one back');
+  await leaderRules.store.settled();
+  t.equal(leaderRules.store.entriesOf(chat.body.id!).filter((e) => e.text === 'On my way').length, 1, 'one reply stored');
 
   // The chat ends on the leader; the follower's stale copy still thinks it open, the leader's rules refuse.
   await leaderRules.center.endByCustomer(chat.body.id!);

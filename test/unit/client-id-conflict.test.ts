@@ -12,7 +12,7 @@ t.test('a send whose client id another writer stored meanwhile returns that mess
   let lookUps = 0;
   h.store.findEntryByClientId = async (interactionId, clientId) => {
     if (++lookUps > 1) return lookUp(interactionId, clientId);
-    const stored = { ...h.store.entriesOf(interaction.id)[0]!, id: 'from-another-node', seq: 50, kind: 'message' as const, text: 'Help', clientId };
+    const stored = { ...h.store.entriesOf(interaction.id)[0]!, id: 'from-another-node', seq: 50, kind: 'message' as const, author: 'customer' as const, agentId: null, text: 'Help', clientId };
     h.store.entries.get(interactionId)!.push(stored);
     return undefined; // this node looked before the other one's write landed
   };
