@@ -56,5 +56,6 @@ export function fromWireError(e: WireError): Error {
 }
 
 // The leader is gone or changing (failover): the command may or may not have run. Safe to retry for
-// the customer's sends with a client_id; the desktop shows the message and the agent clicks again.
+// the customer's sends and the agent's replies (each with a client_id): the desktop shows the
+// message and Send again gets the stored reply if it was stored.
 export const leaderUnavailable = (detail: string) => unavailable('leader_unavailable', `The contact center is switching servers (${detail}); try again in a moment.`, 1);
