@@ -178,13 +178,11 @@ export class ContactCenter {
     return rec;
   }
 
-  // With the client id its composer was rendered with, a send the browser repeated (its answer was lost:
-  // a node died behind the load balancer, which closed the connection, and the browser sent it again)
-  // or the agent clicked again after a 503 gets the first entry back, not a second reply.
+  // With its composer's client id, a send repeated (the browser's, its answer lost behind the load
+  // balancer; or the agent's after a 503) gets the first entry back, not a second reply.
   async postAgentMessage(agentId: string, interactionId: string, text: string, clientId?: string | null): Promise<TimelineEntry> {
     const rec = this.agentMay('post_message', agentId, interactionId);
-    // null: the cluster link's JSON carries a missing argument so.
-    const id = clientId ?? undefined;
+    const id = clientId ?? undefined; // null: the cluster link's JSON carries a missing argument so
     checkMessage(text, id);
     const draft = { kind: 'message', author: 'agent', agentId, text } as const;
     return id === undefined ? this.#open.append(rec, draft) : this.#open.appendOnce(rec, { ...draft, clientId: id });
