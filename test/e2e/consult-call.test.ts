@@ -17,7 +17,7 @@ const TWO = 880;
 async function consult(one: Page): Promise<void> {
   await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
   await one.getByRole('button', { name: 'Consult', exact: true }).click();
-  await one.getByText('Talking with Agent Two: the customer is on hold.').waitFor({ timeout: 30_000 });
+  await one.getByText('Talking with Agent Two: the customer is on hold.').waitFor({ timeout: 60_000 });
 }
 
 t.test('Consult: the agents talk while the customer waits; Cancel transfer, then Complete transfer', async (t) => {
