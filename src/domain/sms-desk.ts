@@ -168,29 +168,40 @@ export class SmsDesk {
       checkNoNul('text', sms.text); // a part waits in the store for its siblings
     } else checkText(sms.text);
     return this.#serial(conversationKey(sms), async (): Promise<InboundResult> => {
-      if (await this.#d.store.isSeen(sms.id)) return { status: 'duplicate' };
       const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };
-      if (!concat) {
+      const part: StoredPart | undefined = concat && { ...seen, text: sms.text, ...concat };
+      // A text is marked seen once it reached the chat, a part once it is stored.
+      if (await this.#d.store.isSeen(sms.id)) return part ? this.#repeatedPart(part) : { status: 'duplicate' };
+      if (!part) {
         const rec = await this.#deliver(sms.from, sms.to, sms.text, sms.id, sms.gateway);
         await this.#d.store.markSeen(seen);
         return { status: 'delivered', interactionId: rec.id };
       }
-      const part: StoredPart = { ...seen, text: sms.text, ...concat };
       const verdict = this.#reassembler.classify(part);
       if (verdict === 'duplicate') {
         await this.#d.store.markSeen(seen);
         return { status: 'duplicate' };
       }
       if (verdict === 'late') {
-        const result = this.#reassembler.add(part);
-        if (result.kind !== 'late') throw new Error(`expected a late part, got ${result.kind}`);
-        const rec = await this.#deliver(part.from, part.to, result.message.text, part.id, part.gateway);
+        // Taken as received only once delivered: sent again after a failure, it is late again.
+        const rec = await this.#deliver(part.from, part.to, this.#reassembler.late(part).text, part.id, part.gateway);
+        this.#reassembler.add(part);
         await this.#d.store.markSeen(seen);
         return { status: 'delivered', interactionId: rec.id };
       }
       await this.#d.store.savePart(part);
       return this.#addPart(part);
     });
+  }
+
+  // A part stored before is a repeat, unless its text was put together and failed to reach the chat in
+  // a way that may pass (its parts are still stored): the gateway's retry delivers it now, rather than
+  // leaving it for the next start. A part still waiting for its siblings stays waiting.
+  async #repeatedPart(part: StoredPart): Promise<InboundResult> {
+    if (this.#reassembler.isWaiting(part)) return { status: 'duplicate' };
+    const stored = await this.#d.store.pendingGroup(part);
+    if (!stored.some((p) => p.id === part.id)) return { status: 'duplicate' };
+    return { status: 'delivered', interactionId: await this.#deliverAssembled(this.#reassembler.again(stored)) };
   }
 
   async #addPart(part: StoredPart): Promise<InboundResult> {
@@ -204,7 +215,8 @@ export class SmsDesk {
   }
 
   // A refusal (the service was disabled, the number removed) stays a refusal: the parts are finished
-  // with it, or every start would try them again. Other failures leave them for the next start.
+  // with it, or every start would try them again. Other failures leave them stored, for the gateway's
+  // retry of one of them (#repeatedPart) or the next start.
   async #deliverAssembled(message: AssembledSms<StoredPart>): Promise<string | null> {
     const gateway = message.parts[0]!.gateway;
     const ids = message.parts.map((p) => p.id);

@@ -115,6 +115,8 @@ export interface SmsStore {
   // The parts reached the chat: they are kept as seen ids only.
   finishParts(ids: string[]): Promise<void>;
   pendingParts(): Promise<StoredPart[]>;
+  // The parts of one text (same sender, number, reference and total) still stored, oldest first.
+  pendingGroup(text: Pick<StoredPart, 'from' | 'to' | 'ref' | 'total'>): Promise<StoredPart[]>;
   saveRoute(route: SmsRoute): Promise<void>;
   getRoute(interactionId: string): Promise<SmsRoute | undefined>;
   saveDelivery(delivery: SmsDelivery): Promise<void>;

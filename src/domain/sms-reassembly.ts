@@ -95,6 +95,30 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     return 'new';
   }
 
+  // Whether parts of this part's text are still waiting for their siblings.
+  isWaiting(part: Pick<SmsPart, 'from' | 'to' | 'ref' | 'total'>): boolean {
+    return this.#groups.has(groupKey(part));
+  }
+
+  // The message a part that comes after its text was given makes on its own (see add); nothing is
+  // remembered, so a part whose message could not be delivered is late again when it is sent again.
+  late(part: P): AssembledSms<P> {
+    const { from, to, ref, total } = part;
+    const text = `${lateMarker(part.part, total)} ${part.text}`;
+    return { key: groupKey(part), from, to, ref, total, text, parts: [part], firstId: part.id, missing: [], late: true };
+  }
+
+  // A text given before that never reached the chat, put together again from its parts as stored (with
+  // the same gaps): what it was made of stays remembered as received.
+  again(parts: P[]): AssembledSms<P> {
+    const key = groupKey(parts[0]!);
+    const received = this.#finished.get(key)?.received ?? new Set<number>();
+    const group: Group<P> = { from: parts[0]!.from, parts: new Map(parts.map((p) => [p.part, p])), firstAt: 0, timer: { cancel: () => undefined } };
+    const message = this.finish(key, group);
+    for (const n of received) this.#finished.get(key)?.received.add(n);
+    return message;
+  }
+
   add(part: P): AddResult<P> {
     if (!Number.isInteger(part.part) || part.part < 1 || part.part > part.total) {
       throw new RangeError(`part ${part.part} is not within 1..${part.total}`);
@@ -104,9 +128,7 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     if (verdict === 'duplicate') return { kind: 'duplicate' };
     if (verdict === 'late') {
       this.#finished.get(key)!.received.add(part.part);
-      const { from, to, ref, total } = part;
-      const text = `${lateMarker(part.part, total)} ${part.text}`;
-      return { kind: 'late', message: { key, from, to, ref, total, text, parts: [part], firstId: part.id, missing: [], late: true } };
+      return { kind: 'late', message: this.late(part) };
     }
     let group = this.#groups.get(key);
     if (!group) {

@@ -38,6 +38,9 @@ export class MemorySmsStore implements SmsStore {
   async pendingParts() {
     return [...this.inbound.values()].filter((r) => r.pending && r.part).map((r) => structuredClone(r.part!));
   }
+  async pendingGroup(g: Pick<StoredPart, 'from' | 'to' | 'ref' | 'total'>) {
+    return (await this.pendingParts()).filter((p) => p.from === g.from && p.to === g.to && p.ref === g.ref && p.total === g.total);
+  }
   async saveRoute(route: SmsRoute) {
     this.routes.set(route.interactionId, { ...route });
   }

@@ -277,8 +277,8 @@ t.test('a text that is not a score, or a score after the question lapsed, opens 
 });
 
 // Another writer stored the chat's next seq (a late commit of the previous leader): the text is not
-// refused for good. Its parts stay stored, as after any failure that may pass (they are delivered at
-// the next start), and the gateway is told to send again.
+// refused for good. Its parts stay stored, as after any failure that may pass, and the gateway is told
+// to send again (its retry delivers the text: sms-desk-retries.test.ts).
 t.test('a long text meeting a seq another writer took is kept, not dropped', async (t) => {
   const { interactions, sms, clock } = durable();
   const h = await makeDesk({ interactions, sms, clock });

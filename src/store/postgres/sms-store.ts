@@ -27,6 +27,11 @@ export class PgSmsStore extends PgStore implements SmsStore {
     return this.all('SELECT * FROM sms_inbound WHERE pending ORDER BY received_at, arrival', toPart);
   }
 
+  pendingGroup(g: Pick<StoredPart, 'from' | 'to' | 'ref' | 'total'>): Promise<StoredPart[]> {
+    const sql = 'SELECT * FROM sms_inbound WHERE pending AND from_number = $1 AND to_number = $2 AND ref = $3 AND total = $4 ORDER BY received_at, arrival';
+    return this.all(sql, toPart, g.from, g.to, g.ref, g.total);
+  }
+
   saveRoute(r: SmsRoute): Promise<void> {
     return this.write([SQL.saveRoute, routeValues(r)]);
   }

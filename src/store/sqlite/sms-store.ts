@@ -10,13 +10,14 @@ const SQL = writeStatements(sqlitePlaceholder);
 // The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
 // when its promise resolves.
 export class SqliteSmsStore extends SqliteStore implements SmsStore {
-  readonly #s: Record<'seen' | 'pending' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
+  readonly #s: Record<'seen' | 'pending' | 'pendingGroup' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     super(db, batcher);
     this.#s = {
       seen: db.prepare('SELECT 1 FROM sms_inbound WHERE id = ?'),
       pending: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 ORDER BY received_at, rowid'),
+      pendingGroup: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 AND from_number = ? AND to_number = ? AND ref = ? AND total = ? ORDER BY received_at, rowid'),
       getRoute: db.prepare('SELECT * FROM sms_routes WHERE interaction_id = ?'),
       getDelivery: db.prepare('SELECT * FROM sms_outbound WHERE id = ?'),
       listDeliveries: db.prepare('SELECT * FROM sms_outbound WHERE interaction_id = ?'),
@@ -45,6 +46,10 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
 
   async pendingParts(): Promise<StoredPart[]> {
     return this.#s.pending.all().map(toPart);
+  }
+
+  async pendingGroup(g: Pick<StoredPart, 'from' | 'to' | 'ref' | 'total'>): Promise<StoredPart[]> {
+    return this.#s.pendingGroup.all(g.from, g.to, g.ref, g.total).map(toPart);
   }
 
   saveRoute(r: SmsRoute): Promise<void> {

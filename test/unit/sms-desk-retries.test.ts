@@ -1,0 +1,97 @@
+import t from 'tap';
+import { unavailable } from '../../src/domain/errors.ts';
+import { gapMarker, lateMarker } from '../../src/domain/sms-reassembly.ts';
+import type { InboundSms } from '../../src/domain/sms-ports.ts';
+import { delivered, durable, makeDesk, newPhone, type Desk } from '../helpers/sms-desk.ts';
+
+// A gateway sends a text again when we answered 503 (or not at all). A text that failed to reach the
+// chat in a way that may pass (the store briefly unavailable, a seq another writer took) is delivered by
+// that retry, never answered as a repeat while the customer has not seen it; once delivered, a retry
+// is a repeat and the customer sees the text once.
+
+const storeDown = () => unavailable('store_unavailable', 'The store is briefly unavailable.', 1);
+
+async function chatWith(h: Desk, from: string): Promise<string> {
+  return delivered(h, h.text(from, 'hello'));
+}
+
+// Another writer (a late commit of the previous leader) took the chat's next seq.
+async function seqTakenIn(h: Desk, interactionId: string): Promise<void> {
+  const seq = h.open(interactionId)!.lastSeq + 1;
+  await h.interactions.appendEntry({ id: `late-${seq}`, interactionId, seq, kind: 'message', author: 'customer', agentId: null, text: 'stored late', clientId: null, attachment: null, data: null, createdAt: 0 });
+}
+
+const part = (h: Desk, from: string, id: string, n: number, text: string, total = 2): InboundSms => h.text(from, text, { id, concat: { ref: 9, part: n, total } });
+
+t.test('a long text that met a seq another writer took: the gateway retry of its last part delivers it; later retries are repeats', async (t) => {
+  const { interactions, sms, clock } = durable();
+  const h = await makeDesk({ interactions, sms, clock });
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await seqTakenIn(h, id);
+  t.same(await h.desk.receive(part(h, from, 'p1', 1, 'part one ')), { status: 'part_stored' });
+  const first = await h.desk.receive(part(h, from, 'p2', 2, 'part two')).catch((err: unknown) => err);
+  t.match(first, { kind: 'unavailable', code: 'seq_taken' }, '503: send again');
+
+  t.same(await h.desk.receive(part(h, from, 'p2', 2, 'part two')), { status: 'delivered', interactionId: id }, 'the retry delivers the text now');
+  t.same(await h.customerTexts(id), ['hello', 'stored late', 'part one part two']);
+  t.same(await sms.pendingParts(), [], 'no part left for the next start');
+  t.same(await h.desk.receive(part(h, from, 'p2', 2, 'part two')), { status: 'duplicate' }, 'a retry after delivery is a repeat');
+  t.same(await h.desk.receive(part(h, from, 'p1', 1, 'part one ')), { status: 'duplicate' });
+  t.same(await h.customerTexts(id), ['hello', 'stored late', 'part one part two'], 'shown once');
+});
+
+t.test('a long text met the store briefly unavailable: a retry of any of its parts delivers it, or answers 503 again while the store is down', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, 'q1', 1, 'flat '));
+  h.interactions.failNextAppends(storeDown(), 2);
+  await t.rejects(h.desk.receive(part(h, from, 'q2', 2, 'tyre')), { kind: 'unavailable', code: 'store_unavailable' });
+  await t.rejects(h.desk.receive(part(h, from, 'q1', 1, 'flat ')), { kind: 'unavailable', code: 'store_unavailable' }, 'still down: an honest 503 again');
+  t.same(await h.desk.receive(part(h, from, 'q1', 1, 'flat ')), { status: 'delivered', interactionId: id }, 'back up: delivered by the retry of the first part');
+  t.same(await h.desk.receive(part(h, from, 'q2', 2, 'tyre')), { status: 'duplicate' });
+  t.same(await h.customerTexts(id), ['hello', 'flat tyre']);
+});
+
+t.test('a text whose wait ran out could not be delivered: the retry of a part delivers it with its gap', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3));
+  h.interactions.failNextAppends(storeDown());
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  t.match(h.errors, [{ code: 'store_unavailable' }], 'the failed delivery is reported');
+  t.same(await h.customerTexts(id), ['hello'], 'not shown yet');
+  t.same(await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3)), { status: 'delivered', interactionId: id });
+  t.same(await h.customerTexts(id), ['hello', `jack ${gapMarker(2, 3, 3)}`]);
+  t.same(await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3)), { status: 'duplicate' });
+});
+
+t.test('a late part that could not be delivered is delivered by its retry, once', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, 'l1', 1, 'one '));
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  h.interactions.failNextAppends(storeDown());
+  await t.rejects(h.desk.receive(part(h, from, 'l2', 2, 'two')), { code: 'store_unavailable' });
+  t.same(await h.desk.receive(part(h, from, 'l2', 2, 'two')), { status: 'delivered', interactionId: id });
+  t.same(await h.desk.receive(part(h, from, 'l2', 2, 'two')), { status: 'duplicate' });
+  t.same(await h.customerTexts(id), ['hello', `one ${gapMarker(2, 2)}`, `${lateMarker(2, 2)} two`]);
+});
+
+// A single text is marked seen only once it reached the chat: its retry after a failure is new.
+t.test('a one-part text that could not be delivered is delivered by its retry, once', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  const sms = h.text(from, 'where are you?');
+  h.interactions.failNextAppends(storeDown());
+  await t.rejects(h.desk.receive(sms), { code: 'store_unavailable' });
+  t.same(await h.desk.receive(sms), { status: 'delivered', interactionId: id });
+  t.same(await h.desk.receive(sms), { status: 'duplicate' });
+  t.same(await h.customerTexts(id), ['hello', 'where are you?']);
+});
