@@ -168,6 +168,8 @@ async function main(): Promise<void> {
     closure.servicesChanged(services);
     refreshSmsNumbers(services);
     await smsDesk.recover();
+    void forgetSeenSms();
+    forgettingSms ??= setInterval(forgetSeenSms, 3600_000).unref();
     await voice.connect({
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
@@ -182,6 +184,12 @@ async function main(): Promise<void> {
     sweeping ??= setInterval(sweepRecordings, Math.min(3600_000, config.recordingRetentionMs / 4)).unref();
   };
   let sweeping: NodeJS.Timeout | undefined;
+  let forgettingSms: NodeJS.Timeout | undefined;
+  const forgetSeenSms = () =>
+    smsDesk.forgetSeen().then(
+      (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'seen SMS ids past their retention forgotten'),
+      (err: unknown) => logger.error({ err }, 'forgetting seen SMS ids failed'),
+    );
   const sweepRecordings = () =>
     recordings.sweep().then(
       (deleted) => deleted > 0 && logger.info({ deleted }, 'call recordings past their retention deleted'),
@@ -293,6 +301,7 @@ async function main(): Promise<void> {
     handoffs.shutdown();
     smsDesk.shutdown();
     clearInterval(sweeping);
+    clearInterval(forgettingSms);
     realtime.close();
     video.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {

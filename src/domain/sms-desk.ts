@@ -56,6 +56,10 @@ export interface SmsDeskDeps {
 
 export const MAX_PARTS = 255;
 
+// How long a received text's id is kept to know a gateway's retry of it: longer than any gateway retries
+// (SMSCs give up within a few days at most). A text sent again after that is taken as a new one.
+export const SEEN_SMS_KEPT_MS = 7 * 86_400_000;
+
 export class SmsDesk {
   readonly #d: SmsDeskDeps;
   readonly #reassembler: SmsReassembler<StoredPart>;
@@ -329,6 +333,12 @@ export class SmsDesk {
   }
 
   // ---- housekeeping -------------------------------------------------------------------------
+
+  // Forgets the ids of texts received more than SEEN_SMS_KEPT_MS ago (parts of a text that has not
+  // reached the chat yet are kept); returns how many. Run by the leader, at start and then hourly.
+  forgetSeen(): Promise<number> {
+    return this.#d.store.forgetSeenBefore(this.#d.clock.now() - SEEN_SMS_KEPT_MS);
+  }
 
   // Resolves once every send and delayed delivery started so far is done (for tests and shutdown).
   async settled(): Promise<void> {

@@ -108,12 +108,15 @@ export interface SeenSms {
 
 // Kept by the store; every write resolves once it is durable.
 export interface SmsStore {
-  // True for any inbound id ever stored (a part still waiting for its siblings included).
+  // True for any inbound id stored and not yet forgotten (a part still waiting for its siblings included).
   isSeen(id: string): Promise<boolean>;
   markSeen(sms: SeenSms): Promise<void>;
   savePart(part: StoredPart): Promise<void>;
   // The parts reached the chat: they are kept as seen ids only.
   finishParts(ids: string[]): Promise<void>;
+  // Forgets the seen ids received before `before`, parts still waiting for the chat excepted; returns
+  // how many.
+  forgetSeenBefore(before: number): Promise<number>;
   pendingParts(): Promise<StoredPart[]>;
   // The parts of one text (same sender, number, reference and total) still stored, oldest first.
   pendingGroup(text: Pick<StoredPart, 'from' | 'to' | 'ref' | 'total'>): Promise<StoredPart[]>;

@@ -35,6 +35,12 @@ export class MemorySmsStore implements SmsStore {
       if (row) this.inbound.set(id, { ...row, pending: false, part: undefined });
     }
   }
+  async forgetSeenBefore(before: number) {
+    await turn();
+    const old = [...this.inbound.values()].filter((r) => !r.pending && r.receivedAt < before);
+    for (const r of old) this.inbound.delete(r.id);
+    return old.length;
+  }
   async pendingParts() {
     return [...this.inbound.values()].filter((r) => r.pending && r.part).map((r) => structuredClone(r.part!));
   }

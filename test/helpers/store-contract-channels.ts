@@ -57,14 +57,35 @@ export function channelContracts(t: Test, fresh: Fresh): void {
     t.equal(await sms.isSeen('p-1'), true, 'a waiting part is seen');
     t.same(await sms.pendingParts(), [p3, p1, p1b], 'every field, in arrival order, the retry ignored');
 
+    t.same(await sms.pendingGroup(p3), [p3, p1], "one text's parts, not those of another reference");
+    t.same(await sms.pendingGroup({ ...p3, total: 4 }), [], 'nor those of another total');
     await sms.finishParts(['p-3', 'p-1']);
     t.same(await sms.pendingParts(), [p1b], 'finished parts wait no more');
+    t.same(await sms.pendingGroup(p3), []);
     t.equal(await sms.isSeen('p-3'), true, 'and stay seen');
     await sms.finishParts([]);
 
     const again = await db.reopen();
     t.equal(await again.smsStore.isSeen('in-1'), true, 'seen after the store is opened again');
     t.same(await again.smsStore.pendingParts(), [p1b], 'the waiting part too, with its text');
+  });
+
+  t.test('SMS: seen ids received before a time are forgotten, parts still waiting for the chat kept', async (t) => {
+    const db = await fresh(t);
+    const sms = db.smsStore;
+    const seen = (id: string, receivedAt: number) => sms.markSeen({ id, from: '+15551230000', to: '+15550009000', receivedAt, gateway: 'webhook' });
+    await seen('old', T0 - 10);
+    await seen('edge', T0);
+    await seen('young', T0 + 10);
+    const [waiting, finished] = [part('waiting', 1, { receivedAt: T0 - 20 }), part('finished', 2, { receivedAt: T0 - 20 })];
+    for (const p of [waiting, finished]) await sms.savePart(p);
+    await sms.finishParts(['finished']);
+    t.equal(await sms.forgetSeenBefore(T0), 2, 'the old id and the finished part');
+    t.same(await Promise.all(['old', 'finished', 'edge', 'young', 'waiting'].map((id) => sms.isSeen(id))), [false, false, true, true, true], 'received at the time itself, or since, stays');
+    t.same(await sms.pendingParts(), [waiting], 'a part not yet in the chat keeps its text');
+    t.equal(await sms.forgetSeenBefore(T0), 0, 'a second sweep finds nothing');
+    await seen('old', T0 + 20);
+    t.equal(await sms.isSeen('old'), true, 'a forgotten id can be stored again');
   });
 
   t.test('SMS: a chat\'s route and its replies\' delivery statuses are saved, updated and read back', async (t) => {

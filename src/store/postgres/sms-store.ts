@@ -1,6 +1,7 @@
 import { RATING_QUESTION_PREFIX, type AskedRating, type SeenSms, type SmsDelivery, type SmsRoute, type SmsStore, type StoredPart } from '../../domain/sms-ports.ts';
 import { deliveryValues, partValues, routeValues, seenValues, toAskedRating, toDelivery, toPart, toRoute } from '../rows.ts';
 import { pgPlaceholder, writeStatements } from '../sql.ts';
+import { failure } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
 
 const SQL = writeStatements(pgPlaceholder);
@@ -21,6 +22,14 @@ export class PgSmsStore extends PgStore implements SmsStore {
 
   finishParts(ids: string[]): Promise<void> {
     return this.write(['UPDATE sms_inbound SET pending = false, text = NULL WHERE id = ANY($1)', [ids]]);
+  }
+
+  // One statement on its own, outside the group commit: a sweep's many rows hold no other write back.
+  async forgetSeenBefore(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM sms_inbound WHERE NOT pending AND received_at < $1', [before]).catch((err: unknown) => {
+      throw failure(err);
+    });
+    return rowCount ?? 0;
   }
 
   pendingParts(): Promise<StoredPart[]> {
