@@ -2,11 +2,9 @@
 // long texts and concatenated parts (out of order, repeated, missing) are shown whole or with a gap,
 // replies go to a local gateway receiver signed the same way with their segment count, delivery status
 // comes back by callback, and anything unsigned or malformed is refused with nothing stored.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import t, { type Test } from 'tap';
 import { expectError } from '../helpers/api-errors.ts';
 import { agentGet, agentPost, desktopPage, setPresence } from '../helpers/desktop-client.ts';
@@ -14,6 +12,7 @@ import { hasAcceptButton } from '../helpers/desktop-html.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { login, withServer } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
+import { customerTextsIn, hmac, queryIn, smsWebhook } from '../helpers/sms-webhook.ts';
 
 const SECRET = `sms-test-${randomUUID()}`;
 const ROADSIDE_NO = '+15550009000';
@@ -64,16 +63,7 @@ const agent1 = await login(server, 'agent1');
 
 // ---- helpers ------------------------------------------------------------------------------------------
 
-const hmac = (secret: string, raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-
-/** POSTs to the webhook: JSON (or a raw string), signed with SECRET unless `signature` says otherwise. */
-async function webhook(srv: Pick<TestServer, 'url'>, path: 'inbound' | 'status', body: unknown, opts: { signature?: string | null } = {}) {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  const signature = opts.signature === undefined ? hmac(SECRET, raw) : opts.signature;
-  if (signature !== null) headers['x-signature'] = signature;
-  return fetch(`${srv.url}/api/v1/sms/${path}`, { method: 'POST', headers, body: raw });
-}
+const webhook = (srv: Pick<TestServer, 'url'>, path: 'inbound' | 'status', body: unknown, opts: { signature?: string | null } = {}) => smsWebhook(srv, SECRET, path, body, opts);
 
 async function text(from: string, body: string, extra: Record<string, unknown> = {}) {
   const res = await webhook(server, 'inbound', { id: randomUUID(), from, to: ROADSIDE_NO, text: body, ...extra });
@@ -89,14 +79,6 @@ const newPhone = () => `+1555${String(process.pid % 1000).padStart(3, '0')}${Str
 function query<T>(sql: string, ...params: Array<string | number>): T[] {
   return queryIn(server.dataDir, sql, ...params);
 }
-function queryIn<T>(dataDir: string, sql: string, ...params: Array<string | number>): T[] {
-  const db = new DatabaseSync(join(dataDir, 'contact-center.sqlite'), { readOnly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
 const counts = () => ({
   inbound: query<{ n: number }>('SELECT COUNT(*) AS n FROM sms_inbound')[0]!.n,
   interactions: query<{ n: number }>('SELECT COUNT(*) AS n FROM interactions')[0]!.n,
@@ -110,9 +92,7 @@ function openChatOf(from: string): Promise<string> {
   );
 }
 
-function customerTexts(interactionId: string): string[] {
-  return query<{ text: string }>("SELECT text FROM timeline WHERE interaction_id = ? AND kind = 'message' AND author = 'customer' ORDER BY seq", interactionId).map((r) => r.text);
-}
+const customerTexts = (interactionId: string) => customerTextsIn(server.dataDir, interactionId);
 
 async function panel(id: string): Promise<string> {
   const res = await agentGet(agent1, `/desktop/interactions/${id}`, { htmx: true });
