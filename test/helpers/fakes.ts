@@ -7,7 +7,7 @@ import type { Agent, Service } from '../../src/domain/directory.ts';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.ts';
 import { DomainEvents, type DomainEvent } from '../../src/domain/events.ts';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
-import type { CallRecorder, Telephony, VideoRooms } from '../../src/domain/ports.ts';
+import type { CallRecorder, InteractionStore, Telephony, VideoRooms } from '../../src/domain/ports.ts';
 import { CallRecordings } from '../../src/domain/call-recordings.ts';
 import type { CallLeg } from '../../src/domain/call-leg.ts';
 import type { MediaCapabilities } from '../../src/domain/guards.ts';
@@ -30,7 +30,8 @@ export const AGENTS: Agent[] = [
 
 export const DEFAULT_CONFIG: ContactCenterConfig = { offerTimeoutMs: 30_000, maxChatsPerAgent: 3, endedChatAccessMs: 4 * 3600_000 };
 
-export interface Harness {
+// The interactions are in memory unless a store is given (the real SQLite store, say).
+export interface Harness<S extends InteractionStore = MemoryInteractionStore> {
   center: ContactCenter;
   // The call and video components, wired as main.ts wires them (without telephony or video unless asked).
   desk: MultimediaDesk;
@@ -38,7 +39,7 @@ export interface Harness {
   recordings: CallRecordings;
   recordingFiles: MemoryRecordingStore;
   interactions: Interactions;
-  store: MemoryInteractionStore;
+  store: S;
   directory: MemoryDirectory;
   attachments: MemoryAttachmentStore;
   clock: ManualClock;
@@ -49,11 +50,11 @@ export interface Harness {
   config: ContactCenterConfig;
 }
 
-export interface HarnessOptions {
+export interface HarnessOptions<S extends InteractionStore = MemoryInteractionStore> {
   config?: Partial<ContactCenterConfig>;
   services?: Service[];
   agents?: Agent[];
-  store?: MemoryInteractionStore;
+  store?: S;
   clock?: ManualClock;
   // Skip recover() (it loads the agents); for tests that call it themselves.
   recover?: boolean;
@@ -62,8 +63,10 @@ export interface HarnessOptions {
   recorder?: CallRecorder;
 }
 
-export async function makeCenter(options: HarnessOptions = {}): Promise<Harness> {
-  const store = options.store ?? new MemoryInteractionStore();
+export async function makeCenter<S extends InteractionStore>(options: HarnessOptions<S> & { store: S }): Promise<Harness<S>>;
+export async function makeCenter(options?: HarnessOptions): Promise<Harness>;
+export async function makeCenter<S extends InteractionStore = MemoryInteractionStore>(options: HarnessOptions<S> = {}): Promise<Harness<S>> {
+  const store = options.store ?? (new MemoryInteractionStore() as InteractionStore as S);
   const directory = new MemoryDirectory(options.services ?? SERVICES, options.agents ?? AGENTS);
   const attachments = new MemoryAttachmentStore();
   const clock = options.clock ?? new ManualClock();

@@ -2,12 +2,13 @@ import t from 'tap';
 import { unavailable } from '../../src/domain/errors.ts';
 import { gapMarker, lateMarker } from '../../src/domain/sms-reassembly.ts';
 import type { InboundSms } from '../../src/domain/sms-ports.ts';
-import { delivered, durable, makeDesk, newPhone, type Desk } from '../helpers/sms-desk.ts';
+import { SEEN_SMS_KEPT_MS } from '../../src/domain/sms-desk.ts';
+import { delivered, newPhone, sqliteDesk, type SqliteDesk as Desk } from '../helpers/sms-desk.ts';
 
 // A gateway sends a text again when we answered 503 (or not at all). A text that failed to reach the
 // chat in a way that may pass (the store briefly unavailable, a seq another writer took) is delivered by
 // that retry, never answered as a repeat while the customer has not seen it; once delivered, a retry
-// is a repeat and the customer sees the text once.
+// is a repeat and the customer sees the text once. On the real SQLite stores (sms-desk.ts sqliteDesk).
 
 const storeDown = () => unavailable('store_unavailable', 'The store is briefly unavailable.', 1);
 
@@ -24,8 +25,7 @@ async function seqTakenIn(h: Desk, interactionId: string): Promise<void> {
 const part = (h: Desk, from: string, id: string, n: number, text: string, total = 2): InboundSms => h.text(from, text, { id, concat: { ref: 9, part: n, total } });
 
 t.test('a long text that met a seq another writer took: the gateway retry of its last part delivers it; later retries are repeats', async (t) => {
-  const { interactions, sms, clock } = durable();
-  const h = await makeDesk({ interactions, sms, clock });
+  const h = await sqliteDesk(t);
   const from = newPhone();
   const id = await chatWith(h, from);
   await seqTakenIn(h, id);
@@ -35,18 +35,18 @@ t.test('a long text that met a seq another writer took: the gateway retry of its
 
   t.same(await h.desk.receive(part(h, from, 'p2', 2, 'part two')), { status: 'delivered', interactionId: id }, 'the retry delivers the text now');
   t.same(await h.customerTexts(id), ['hello', 'stored late', 'part one part two']);
-  t.same(await sms.pendingParts(), [], 'no part left for the next start');
+  t.same(await h.store.pendingParts(), [], 'no part left for the next start');
   t.same(await h.desk.receive(part(h, from, 'p2', 2, 'part two')), { status: 'duplicate' }, 'a retry after delivery is a repeat');
   t.same(await h.desk.receive(part(h, from, 'p1', 1, 'part one ')), { status: 'duplicate' });
   t.same(await h.customerTexts(id), ['hello', 'stored late', 'part one part two'], 'shown once');
 });
 
 t.test('a long text met the store briefly unavailable: a retry of any of its parts delivers it, or answers 503 again while the store is down', async (t) => {
-  const h = await makeDesk();
+  const h = await sqliteDesk(t);
   const from = newPhone();
   const id = await chatWith(h, from);
   await h.desk.receive(part(h, from, 'q1', 1, 'flat '));
-  h.interactions.failNextAppends(storeDown(), 2);
+  h.failNextAppends(storeDown(), 2);
   await t.rejects(h.desk.receive(part(h, from, 'q2', 2, 'tyre')), { kind: 'unavailable', code: 'store_unavailable' });
   await t.rejects(h.desk.receive(part(h, from, 'q1', 1, 'flat ')), { kind: 'unavailable', code: 'store_unavailable' }, 'still down: an honest 503 again');
   t.same(await h.desk.receive(part(h, from, 'q1', 1, 'flat ')), { status: 'delivered', interactionId: id }, 'back up: delivered by the retry of the first part');
@@ -55,11 +55,11 @@ t.test('a long text met the store briefly unavailable: a retry of any of its par
 });
 
 t.test('a text whose wait ran out could not be delivered: the retry of a part delivers it with its gap', async (t) => {
-  const h = await makeDesk();
+  const h = await sqliteDesk(t);
   const from = newPhone();
   const id = await chatWith(h, from);
   await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3));
-  h.interactions.failNextAppends(storeDown());
+  h.failNextAppends(storeDown());
   h.clock.advance(30_000);
   await h.desk.settled();
   t.match(h.errors, [{ code: 'store_unavailable' }], 'the failed delivery is reported');
@@ -70,13 +70,13 @@ t.test('a text whose wait ran out could not be delivered: the retry of a part de
 });
 
 t.test('a late part that could not be delivered is delivered by its retry, once', async (t) => {
-  const h = await makeDesk();
+  const h = await sqliteDesk(t);
   const from = newPhone();
   const id = await chatWith(h, from);
   await h.desk.receive(part(h, from, 'l1', 1, 'one '));
   h.clock.advance(30_000);
   await h.desk.settled();
-  h.interactions.failNextAppends(storeDown());
+  h.failNextAppends(storeDown());
   await t.rejects(h.desk.receive(part(h, from, 'l2', 2, 'two')), { code: 'store_unavailable' });
   t.same(await h.desk.receive(part(h, from, 'l2', 2, 'two')), { status: 'delivered', interactionId: id });
   t.same(await h.desk.receive(part(h, from, 'l2', 2, 'two')), { status: 'duplicate' });
@@ -85,13 +85,32 @@ t.test('a late part that could not be delivered is delivered by its retry, once'
 
 // A single text is marked seen only once it reached the chat: its retry after a failure is new.
 t.test('a one-part text that could not be delivered is delivered by its retry, once', async (t) => {
-  const h = await makeDesk();
+  const h = await sqliteDesk(t);
   const from = newPhone();
   const id = await chatWith(h, from);
   const sms = h.text(from, 'where are you?');
-  h.interactions.failNextAppends(storeDown());
+  h.failNextAppends(storeDown());
   await t.rejects(h.desk.receive(sms), { code: 'store_unavailable' });
   t.same(await h.desk.receive(sms), { status: 'delivered', interactionId: id });
   t.same(await h.desk.receive(sms), { status: 'duplicate' });
   t.same(await h.customerTexts(id), ['hello', 'where are you?']);
+});
+
+t.test('a text is known as a repeat for 7 days; sent again after that, it is a new text', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const [sms, part] = [h.text(from, 'first'), h.text(from, 'all ', { concat: { ref: 4, part: 1, total: 2 } })];
+  const id = await delivered(h, sms);
+  await h.desk.receive(part);
+  h.clock.advance(SEEN_SMS_KEPT_MS - 1);
+  h.failNextAppends(storeDown()); // the long text waited out its part, and met the store down
+  await h.desk.settled();
+  t.equal(await h.desk.forgetSeen(), 0, 'nothing older than 7 days');
+  t.same(await h.desk.receive(sms), { status: 'duplicate' });
+  h.clock.advance(2);
+  t.equal(await h.desk.forgetSeen(), 1, "the text's id");
+  t.same(await h.desk.receive(sms), { status: 'delivered', interactionId: id }, 'a new text');
+  t.same(await h.desk.receive(part), { status: 'delivered', interactionId: id }, 'the part of a text not yet in the chat is kept, and delivered by its retry');
+  // The chat still open holds the first under the text's id: it is not shown twice there.
+  t.same(await h.customerTexts(id), ['first', `all ${gapMarker(2, 2)}`]);
 });
