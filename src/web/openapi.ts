@@ -234,7 +234,8 @@ export const openApiDocument = {
       summary: 'SMS gateway webhook: a text (or one part of a concatenated text) to one of our numbers',
       description:
         "`id` is the gateway's message id, `to` one of our SMS numbers. Opens an SMS chat on the service the number belongs to, " +
-        'or joins the open one from that sender. A repeated id is a duplicate; parts are shown once all have come, or with a ' +
+        'or joins the open one from that sender. An id received in the last 7 days is a duplicate once its text reached the chat; ' +
+        'a 503 (a failure that may pass) asks the gateway to send again, and that retry delivers the text. Parts are shown once all have come, or with a ' +
         'gap marker after SMS_PART_WAIT_S. Answers 503 when SMS_WEBHOOK_SECRET is not set. Replies go to SMS_GATEWAY_URL as ' +
         'POST {id, from, to, text, segments}, signed the same way.',
       body: ref('SmsInbound'),
