@@ -53,10 +53,10 @@ export function visibleToCustomer(entry: TimelineEntry): boolean {
   return CUSTOMER_VISIBLE.has(entry.kind);
 }
 
-// Routing's own milestones (offers made and expired) stay out of the agent's chat panel; the
-// interaction's history page shows them.
-// A supervisor's entries reach the agent's chat panel only when the agent starts hearing them
-// (whisper, barge): listening stays silent. The customer never sees any (CUSTOMER_VISIBLE).
+// What agents are shown, in their chat panel and in their History alike: routing's own milestones
+// (offers made and expired) stay out, and a supervisor's entries show only when the agent starts
+// hearing them (whisper, barge): listening stays silent. Monitor shows everything; the customer never
+// sees a supervisor (CUSTOMER_VISIBLE).
 export function shownToAgents(entry: TimelineEntry): boolean {
   if (entry.kind === 'supervision') return agentHearsSupervisor((entry.data as { state?: SupervisionState } | null)?.state ?? 'ended');
   return entry.kind !== 'offered' && entry.kind !== 'offer_expired';

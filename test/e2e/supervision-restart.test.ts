@@ -94,9 +94,12 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
     t.notMatch(await monitorPage(supervisor), /You: /, 'the page no longer shows the supervisor on the call');
     t.same(await supervisorChannels(), [], 'and nothing of it is left in Asterisk');
     await sipPhoneMediaFlows(t, customer, 'the customer, whose call went on');
+    t.match(await monitorPage(supervisor), /Supervisor Agent One: left the call \(ended while the controller was out of touch/, "Monitor's timeline says when and why the supervisor left");
+    // The agent heard the supervisor whisper (first test), never the listening nor this leaving (README: Listen stays silent).
     agent = await login(started.server, 'agent2');
     const history = await (await agentGet(agent, `/desktop/history/${chat.id}`)).text();
-    t.match(history, /Supervisor Agent One: left the call \(ended while the controller was out of touch/, "the agent's history says when and why the supervisor left");
+    t.match(history, /Supervisor Agent One: whispering to the agent/, "the agent's history keeps the whisper it heard");
+    t.notMatch(history, /Supervisor Agent One: (calling|listening|left the call)/, 'and nothing of a supervisor who only listened');
   });
 
   await t.test('the supervisor hangs up their phone: they leave the call, which goes on', async (t) => {

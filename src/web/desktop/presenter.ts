@@ -72,9 +72,9 @@ export class DesktopPresenter {
   }
 
   // `viewer`: whose panel this is (the agent handling it, or the one it is offered to, or transferred to).
-  async panel(rec: InteractionRecord, opts: { withEntries?: boolean; allKinds?: boolean; viewer?: string } = {}) {
+  async panel(rec: InteractionRecord, opts: { withEntries?: boolean; viewer?: string } = {}) {
     const entries = opts.withEntries === false ? [] : await this.#center.timeline(rec.id, 0);
-    const shown = opts.allKinds ? entries : entries.filter(shownToAgents);
+    const shown = entries.filter(shownToAgents);
     const viewer = opts.viewer ?? rec.agentId ?? rec.offeredTo;
     const may = agentActions(rec, viewer, this.#multimedia.capabilities);
     return {

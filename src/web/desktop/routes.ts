@@ -112,8 +112,9 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
 
   router.get('/desktop/history/:id', async (req, res) => {
     const { interaction: rec, agentIds } = await center.interactionToRead(agentOf(req), String(req.params.id));
-    // Seen by this agent: the wrap-up form only if it owes it.
-    const panel = await presenter.panel(rec, { allKinds: true, viewer: agentOf(req) });
+    // Seen by this agent: the wrap-up form only if it owes it, and the entries its chat panel showed
+    // (a supervisor who only listened stays silent here too; Monitor shows everything).
+    const panel = await presenter.panel(rec, { viewer: agentOf(req) });
     res.type('html').send(
       presenter.render('desktop/timeline', {
         csrf: req.agentSession!.csrfToken,
