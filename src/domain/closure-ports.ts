@@ -18,7 +18,7 @@ export interface RatingRecord {
   ratedAt: number;
 }
 
-// One row of the admins' interactions list and export.
+// One row of the admins' interactions list and export, and of an agent's History.
 export interface ClosedInteraction {
   interaction: InteractionRecord;
   wrapUp: WrapUpRecord | null;

@@ -1,4 +1,5 @@
 import { ClosingTimeline } from './closing-timeline.ts';
+import type { ClosedInteraction } from './closure-ports.ts';
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
 import { forbidden, notFound } from './errors.ts';
 import { holdsOrIsOffered, mayRead, type InteractionRecord } from './interaction.ts';
@@ -103,11 +104,12 @@ export class Interactions {
     return this.#store.listAgentsOf(interactionIds);
   }
 
-  // The ended interactions an agent worked, each with every agent who worked it, in order.
-  async history(agentId: string, limit: number): Promise<{ interaction: InteractionRecord; agentIds: string[] }[]> {
-    const recs = await this.#store.listHistory(agentId, limit);
-    const agents = await this.workedByEach(recs.map((rec) => rec.id));
-    return recs.map((interaction) => ({ interaction, agentIds: agents.get(interaction.id) ?? [] }));
+  // The ended interactions an agent worked, each with its wrap-up, its rating and every agent who
+  // worked it, in order: two reads a page, whatever its length.
+  async history(agentId: string, limit: number): Promise<ClosedInteraction[]> {
+    const rows = await this.#store.listHistory(agentId, limit);
+    const agents = await this.workedByEach(rows.map((row) => row.interaction.id));
+    return rows.map((row) => ({ ...row, workedBy: agents.get(row.interaction.id) ?? [] }));
   }
 
   all(): InteractionRecord[] {

@@ -1,4 +1,5 @@
 import type { Presence } from './agent-presence.ts';
+import type { ClosedInteraction } from './closure-ports.ts';
 import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
 import type { Milestones } from './floor-stats.ts';
 import type { InteractionRecord, InteractionState } from './interaction.ts';
@@ -20,8 +21,8 @@ export interface InteractionStore {
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined>;
   listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;
   // Ended interactions the agent worked (held at any point: accepted it, or accepted its transfer; an
-  // agent only offered it never held it), latest ended first.
-  listHistory(agentId: string, limit: number): Promise<InteractionRecord[]>;
+  // agent only offered it never held it), latest ended first, each with its wrap-up and rating.
+  listHistory(agentId: string, limit: number): Promise<ClosedInteraction[]>;
   // The agents who worked each of these interactions, in the order they got it (none: []).
   listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>>;
   countByState(): Promise<Record<InteractionState, number>>;

@@ -1,5 +1,6 @@
 // Wrap-ups and ratings to and from rows, and the statements both engines run (see rows.ts, sql.ts).
 import type { ClosedInteraction, ClosedQuery, RatingRecord, WrapUpRecord } from '../domain/closure-ports.ts';
+import { CLOSURE_COLUMNS, CLOSURE_JOINS } from './closure-join.ts';
 import { num, str, toInteraction, type Row } from './rows.ts';
 import { insertSql, type Placeholder } from './sql.ts';
 
@@ -48,9 +49,7 @@ export function closureStatements(mark: Placeholder) {
     getWrapUp: `SELECT * FROM wrap_ups WHERE interaction_id = ${mark(0)}`,
     getRating: `SELECT * FROM ratings WHERE interaction_id = ${mark(0)}`,
     ratingsSince: `SELECT * FROM ratings WHERE rated_at >= ${mark(0)}`,
-    listClosed: `SELECT i.*, w.agent_id AS w_agent_id, w.disposition AS w_disposition, w.notes AS w_notes, w.done_at AS w_done_at,
-        r.score AS r_score, r.comment AS r_comment, r.rated_at AS r_rated_at
-      FROM interactions i LEFT JOIN wrap_ups w ON w.interaction_id = i.id LEFT JOIN ratings r ON r.interaction_id = i.id
+    listClosed: `SELECT i.*, ${CLOSURE_COLUMNS} FROM interactions i ${CLOSURE_JOINS}
       WHERE i.ended_at >= ${mark(0)} AND i.ended_at < ${mark(1)} AND (i.ended_at, i.id) < (${mark(2)}, ${mark(3)})
       ORDER BY i.ended_at DESC, i.id DESC LIMIT ${mark(4)}`,
   };

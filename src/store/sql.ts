@@ -5,6 +5,7 @@ import {
   AGENT_COLUMNS, AUDIT_COLUMNS, DELIVERY_COLUMNS, INTERACTION_COLUMNS, INTERACTION_UPDATES, PART_COLUMNS, ROUTE_COLUMNS, SEEN_COLUMNS,
   SERVICE_COLUMNS, TIMELINE_COLUMNS, interactionValues,
 } from './rows.ts';
+import { CLOSURE_COLUMNS, CLOSURE_JOINS } from './closure-join.ts';
 import type { InteractionRecord } from '../domain/interaction.ts';
 
 export type Placeholder = (index: number) => string;
@@ -60,10 +61,11 @@ export function saveInteractionStatements(sql: ReturnType<typeof writeStatements
   return statements;
 }
 
-// Ended interactions an agent worked, latest ended first; and the agents who worked each of some
-// interactions, in the order they got it (`rows`: the engine's way to the rows of the ids asked for).
+// Ended interactions an agent worked, latest ended first, each with its wrap-up and rating (read with
+// closure-rows.ts toClosed); and the agents who worked each of some interactions, in the order they got
+// it (`rows`: the engine's way to the rows of the ids asked for).
 // (The history read walks the agent's part of the index interaction_agents_history, newest first.)
-export const HISTORY_SQL = (mark: Placeholder) => `SELECT i.* FROM interaction_agents a JOIN interactions i ON i.id = a.interaction_id
+export const HISTORY_SQL = (mark: Placeholder) => `SELECT i.*, ${CLOSURE_COLUMNS} FROM interaction_agents a JOIN interactions i ON i.id = a.interaction_id ${CLOSURE_JOINS}
   WHERE a.agent_id = ${mark(0)} AND a.ended_at IS NOT NULL ORDER BY a.ended_at DESC, a.interaction_id DESC LIMIT ${mark(1)}`;
 export const AGENTS_OF_SQL = (rows: string) => `SELECT interaction_id, agent_id FROM ${rows} ORDER BY from_seq, agent_id`;
 

@@ -83,6 +83,8 @@ export class MemoryInteractionStore implements InteractionStore {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #agentsOf = new Map<string, string[]>();
   #failures: Error[] = [];
+  // The wrap-ups and ratings the history joins, once a MemoryClosureStore is made on this store.
+  closures: Pick<MemoryClosureStore, 'wrapUps' | 'ratings'> | undefined;
 
   // The next `count` appendEntry calls reject with this error (to see how the rules cope with a failed write).
   failNextAppends(error: Error, count = 1): void {
@@ -169,12 +171,12 @@ export class MemoryInteractionStore implements InteractionStore {
     return new Map(interactionIds.map((id) => [id, [...(this.#agentsOf.get(id) ?? [])]]));
   }
 
-  async listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
+  async listHistory(agentId: string, limit: number): Promise<ClosedInteraction[]> {
     return [...this.interactions.values()]
       .filter((rec) => this.#agentsOf.get(rec.id)?.includes(agentId) && rec.state === 'ended')
       .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
       .slice(0, limit)
-      .map(clone);
+      .map((rec) => ({ interaction: clone(rec), wrapUp: this.closures?.wrapUps.get(rec.id) ?? null, rating: this.closures?.ratings.get(rec.id) ?? null }));
   }
 
   async listMilestonesSince(since: number): Promise<Milestones[]> {
@@ -292,6 +294,7 @@ export class MemoryClosureStore implements ClosureStore {
 
   constructor(interactions: MemoryInteractionStore) {
     this.#interactions = interactions;
+    interactions.closures = this;
   }
 
   async saveWrapUp(w: WrapUpRecord): Promise<void> {

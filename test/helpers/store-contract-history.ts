@@ -19,15 +19,15 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     await store.appendEntry(step(2, 'agent1', { step: 'offered', toAgentId: 'agent3' }), held(2, { agentId: 'agent1', offeredTo: 'agent3', offeredAt: T0 + 3 }));
     await store.appendEntry(step(3, 'agent1', { step: 'returned', toAgentId: 'agent3' }), held(3, { agentId: 'agent1' }));
     await store.appendEntry(step(4, 'agent2', { step: 'accepted', toAgentId: 'agent2' }), held(4, { agentId: 'agent2' }));
-    t.same((await store.listHistory('agent1', 10)).map((r) => r.id), [], 'not in history while it is open');
+    t.same((await store.listHistory('agent1', 10)).map((r) => r.interaction.id), [], 'not in history while it is open');
     await store.saveInteraction(held(5, { agentId: 'agent2', state: 'ended', endedAt: T0 + 50, endedBy: 'agent' }));
     await store.saveInteraction(record('chat-y', { state: 'ended', agentId: 'agent1', acceptedAt: T0 + 5, endedAt: T0 + 40, endedBy: 'customer', lastSeq: 2 }));
     await store.saveInteraction(record('chat-open', { state: 'active', agentId: 'agent1', acceptedAt: T0 + 6 }));
 
     const check = async (opened: Pick<typeof db, 'store'>) => {
-      t.same((await opened.store.listHistory('agent1', 10)).map((r) => r.id), ['chat-x', 'chat-y'], 'the first agent keeps what it transferred away, latest ended first');
-      t.same((await opened.store.listHistory('agent1', 1)).map((r) => r.id), ['chat-x'], 'at most `limit`');
-      t.same((await opened.store.listHistory('agent2', 10)).map((r) => r.id), ['chat-x'], 'the agent it was transferred to has it');
+      t.same((await opened.store.listHistory('agent1', 10)).map((r) => r.interaction.id), ['chat-x', 'chat-y'], 'the first agent keeps what it transferred away, latest ended first');
+      t.same((await opened.store.listHistory('agent1', 1)).map((r) => r.interaction.id), ['chat-x'], 'at most `limit`');
+      t.same((await opened.store.listHistory('agent2', 10)).map((r) => r.interaction.id), ['chat-x'], 'the agent it was transferred to has it');
       t.same(await opened.store.listHistory('agent3', 10), [], 'an agent only offered it (the transfer returned) does not');
       const agents = await opened.store.listAgentsOf(['chat-x', 'chat-y', 'chat-open', 'no-such-chat']);
       t.same(
@@ -41,12 +41,26 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     await check(await db.reopen());
   });
 
+  t.test('history: each interaction comes with its wrap-up and rating, read with it', async (t) => {
+    const { store, closures } = await fresh(t);
+    await store.saveInteraction(record('done', { state: 'ended', agentId: 'agent1', acceptedAt: T0 + 1, endedAt: T0 + 20, endedBy: 'agent' }));
+    await store.saveInteraction(record('bare', { state: 'ended', agentId: 'agent1', acceptedAt: T0 + 2, endedAt: T0 + 10, endedBy: 'customer' }));
+    const wrapUp = { interactionId: 'done', agentId: 'agent1', disposition: 'Resolved', notes: 'Tow booked', doneAt: T0 + 21 };
+    const rating = { interactionId: 'done', serviceId: 'roadside', score: 4, comment: 'quick', ratedAt: T0 + 22 };
+    await closures.saveWrapUp(wrapUp);
+    await closures.saveRating(rating);
+    const [done, bare] = await store.listHistory('agent1', 10);
+    t.same([done?.interaction.id, done?.wrapUp, done?.rating], ['done', wrapUp, rating], 'the wrap-up and the rating as saved');
+    t.same([bare?.interaction.id, bare?.wrapUp, bare?.rating], ['bare', null, null], 'none yet: null, and the interaction is still listed');
+    t.equal(done?.interaction.customer.name, 'Ada', 'the whole interaction comes along');
+  });
+
   t.test('history catches up with chats handled by nodes on older code (a rolling upgrade), safely run twice at once', async (t) => {
     const db = await fresh(t);
     const { store } = db;
     // Recent times: the catch-up reads what ended since its table was made (the migration, just now).
     const now = Date.now();
-    const history = async (agentId: string) => (await store.listHistory(agentId, 10)).map((r) => r.id);
+    const history = async (agentId: string) => (await store.listHistory(agentId, 10)).map((r) => r.interaction.id);
     // chat-a: accepted on a new node; then an older node took agent2's accept of its transfer and its
     // end, writing the timeline and the interaction's row only.
     await store.appendEntry(entry('chat-a', 1, { kind: 'accepted', author: 'agent', agentId: 'agent1', text: null }), record('chat-a', { state: 'active', agentId: 'agent1', acceptedAt: now - 9000, lastSeq: 1 }));
@@ -67,6 +81,6 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     const agents = await store.listAgentsOf(['chat-a', 'chat-b', 'chat-c']);
     t.same([...agents.entries()], [['chat-a', ['agent1', 'agent2']], ['chat-b', ['agent1']], ['chat-c', ['agent2']]], 'each once, in the order they got it');
     t.same(await db.catchUpHistory(), { added: 0, ended: 0 }, 'once caught up, another run changes nothing');
-    t.same(await (await db.reopen()).store.listHistory('agent2', 10).then((rs) => rs.map((r) => r.id)), ['chat-a'], 'kept across a reopen');
+    t.same(await (await db.reopen()).store.listHistory('agent2', 10).then((rs) => rs.map((r) => r.interaction.id)), ['chat-a'], 'kept across a reopen');
   });
 }

@@ -1,9 +1,11 @@
+import type { ClosedInteraction } from '../../domain/closure-ports.ts';
 import { conflict } from '../../domain/errors.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import type { InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
 import { clientIdTaken, MILESTONES_SQL, seqTaken, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
+import { toClosed } from '../closure-rows.ts';
 import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
@@ -143,8 +145,8 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
     );
   }
 
-  listHistory(agentId: string, limit: number): Promise<InteractionRecord[]> {
-    return this.all(HISTORY_SQL(pgPlaceholder), toInteraction, agentId, limit);
+  listHistory(agentId: string, limit: number): Promise<ClosedInteraction[]> {
+    return this.all(HISTORY_SQL(pgPlaceholder), toClosed, agentId, limit);
   }
 
   async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {

@@ -1,3 +1,4 @@
+import type { RatingRecord, WrapUpRecord } from '../../domain/closure-ports.ts';
 import type { Closure } from '../../domain/closure.ts';
 import type { Service } from '../../domain/directory.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
@@ -20,9 +21,8 @@ export async function wrapUpView(rec: InteractionRecord, viewer: string | null, 
 
 export type WrapUpView = Awaited<ReturnType<typeof wrapUpView>>;
 
-// The history list's columns of an interaction's closure.
-export async function closureColumns(closure: Closure, interactionId: string) {
-  const [wrapUp, rating] = await Promise.all([closure.wrapUpOf(interactionId), closure.ratingOf(interactionId)]);
+// The history list's columns of an interaction's closure (read with the history's rows).
+export function closureColumns(wrapUp: WrapUpRecord | null, rating: RatingRecord | null) {
   return { disposition: wrapUp?.disposition ?? '—', rating: rating ? `${rating.score}/5` : '—' };
 }
 

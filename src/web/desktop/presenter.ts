@@ -154,18 +154,18 @@ export class DesktopPresenter {
   }
 
   async historyItems(agentId: string) {
-    const recs = await this.#center.history(agentId);
+    const rows = await this.#center.history(agentId);
     return Promise.all(
-      recs.map(async ({ interaction: rec, agentIds }) => ({
+      rows.map(async ({ interaction: rec, workedBy, wrapUp, rating }) => ({
         id: rec.id,
-        agents: await this.agentNames(agentIds),
+        agents: await this.agentNames(workedBy ?? []),
         customerName: rec.customer.name,
         phone: rec.customer.phone,
         serviceName: await this.serviceName(rec.serviceId),
         started: fmtDateTime(rec.createdAt),
         ended: fmtDateTime(rec.endedAt),
         endedBy: rec.endedBy ?? '—',
-        ...(await closureColumns(this.#closure, rec.id)),
+        ...closureColumns(wrapUp, rating),
       })),
     );
   }
