@@ -9,7 +9,7 @@ import { mergeContext, transition, type CustomerContext, type InteractionRecord,
 import type { Interactions } from './interactions.ts';
 import { E164 } from './limits.ts';
 import { chooseAgent } from './routing.ts';
-import type { StoredPresence } from './ports.ts';
+import type { HistoryQuery, StoredPresence } from './ports.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
@@ -215,8 +215,8 @@ export class ContactCenter {
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  history(agentId: string, limit = 100) {
-    return this.#open.history(agentId, limit);
+  history(agentId: string, page: HistoryQuery) {
+    return this.#open.history(agentId, page);
   }
 
   timeline(interactionId: string, afterSeq = 0, kinds?: readonly TimelineKind[]): Promise<TimelineEntry[]> {

@@ -3,7 +3,7 @@ import type { ClosedInteraction } from './closure-ports.ts';
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
 import { forbidden, notFound } from './errors.ts';
 import { holdsOrIsOffered, mayRead, type InteractionRecord } from './interaction.ts';
-import type { InteractionStore } from './ports.ts';
+import type { HistoryQuery, InteractionStore } from './ports.ts';
 import type { EntryDraft, TimelineEntry } from './timeline.ts';
 import { TimelineWriter, type TimelineWriterDeps } from './timeline-writer.ts';
 
@@ -106,8 +106,8 @@ export class Interactions {
 
   // The ended interactions an agent worked, each with its wrap-up, its rating and every agent who
   // worked it, in order: two reads a page, whatever its length.
-  async history(agentId: string, limit: number): Promise<ClosedInteraction[]> {
-    const rows = await this.#store.listHistory(agentId, limit);
+  async history(agentId: string, query: HistoryQuery): Promise<ClosedInteraction[]> {
+    const rows = await this.#store.listHistory(agentId, query);
     const agents = await this.workedByEach(rows.map((row) => row.interaction.id));
     return rows.map((row) => ({ ...row, workedBy: agents.get(row.interaction.id) ?? [] }));
   }

@@ -1,11 +1,18 @@
 import type { Presence } from './agent-presence.ts';
-import type { ClosedInteraction } from './closure-ports.ts';
+import type { ClosedInteraction, ClosedQuery } from './closure-ports.ts';
 import type { Agent, AuditEntry, NewAuditEntry, Service } from './directory.ts';
 import type { Milestones } from './floor-stats.ts';
 import type { InteractionRecord, InteractionState } from './interaction.ts';
 import type { ConsultCallEvents } from './handoff.ts';
 import type { RecordingFile } from './recording.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
+
+// A page of an agent's History: `before` is the last row of the page before (its end, its id), as
+// for the admins' list (ClosedQuery).
+export interface HistoryQuery {
+  limit: number;
+  before?: ClosedQuery['before'];
+}
 
 // Interfaces the adapters implement; main.ts wires them. Every write resolves only once it is durable,
 // so the domain acknowledges nothing that a restart could lose.
@@ -21,8 +28,9 @@ export interface InteractionStore {
   findEntryByClientId(interactionId: string, clientId: string): Promise<TimelineEntry | undefined>;
   listEntries(interactionId: string, query?: { afterSeq?: number; kinds?: readonly TimelineKind[] }): Promise<TimelineEntry[]>;
   // Ended interactions the agent worked (held at any point: accepted it, or accepted its transfer; an
-  // agent only offered it never held it), latest ended first, each with its wrap-up and rating.
-  listHistory(agentId: string, limit: number): Promise<ClosedInteraction[]>;
+  // agent only offered it never held it), latest ended first, each with its wrap-up and rating; at
+  // most `limit`, those after `before` in that order (the next page).
+  listHistory(agentId: string, query: HistoryQuery): Promise<ClosedInteraction[]>;
   // The agents who worked each of these interactions, in the order they got it (none: []).
   listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>>;
   countByState(): Promise<Record<InteractionState, number>>;

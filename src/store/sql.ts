@@ -7,6 +7,7 @@ import {
 } from './rows.ts';
 import { CLOSURE_COLUMNS, CLOSURE_JOINS } from './closure-join.ts';
 import type { InteractionRecord } from '../domain/interaction.ts';
+import type { HistoryQuery } from '../domain/ports.ts';
 
 export type Placeholder = (index: number) => string;
 
@@ -66,7 +67,10 @@ export function saveInteractionStatements(sql: ReturnType<typeof writeStatements
 // it (`rows`: the engine's way to the rows of the ids asked for).
 // (The history read walks the agent's part of the index interaction_agents_history, newest first.)
 export const HISTORY_SQL = (mark: Placeholder) => `SELECT i.*, ${CLOSURE_COLUMNS} FROM interaction_agents a JOIN interactions i ON i.id = a.interaction_id ${CLOSURE_JOINS}
-  WHERE a.agent_id = ${mark(0)} AND a.ended_at IS NOT NULL ORDER BY a.ended_at DESC, a.interaction_id DESC LIMIT ${mark(1)}`;
+  WHERE a.agent_id = ${mark(0)} AND a.ended_at IS NOT NULL AND (a.ended_at, a.interaction_id) < (${mark(1)}, ${mark(2)})
+  ORDER BY a.ended_at DESC, a.interaction_id DESC LIMIT ${mark(3)}`;
+// HISTORY_SQL's parameters: a first page starts before every end (the largest safe time, and '').
+export const historyParams = (agentId: string, q: HistoryQuery): [string, number, string, number] => [agentId, q.before?.endedAt ?? Number.MAX_SAFE_INTEGER, q.before?.id ?? '', q.limit];
 export const AGENTS_OF_SQL = (rows: string) => `SELECT interaction_id, agent_id FROM ${rows} ORDER BY from_seq, agent_id`;
 
 export function agentsByInteraction(rows: readonly Record<string, unknown>[], ids: readonly string[]): Map<string, string[]> {

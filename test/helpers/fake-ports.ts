@@ -9,6 +9,7 @@ import type {
   AttachmentStore,
   Clock,
   Directory,
+  HistoryQuery,
   InteractionStore,
   RecordingStore,
   Timers,
@@ -171,11 +172,13 @@ export class MemoryInteractionStore implements InteractionStore {
     return new Map(interactionIds.map((id) => [id, [...(this.#agentsOf.get(id) ?? [])]]));
   }
 
-  async listHistory(agentId: string, limit: number): Promise<ClosedInteraction[]> {
+  async listHistory(agentId: string, query: HistoryQuery): Promise<ClosedInteraction[]> {
+    const [beforeAt, beforeId] = query.before ? [query.before.endedAt, query.before.id] : [Infinity, ''];
     return [...this.interactions.values()]
       .filter((rec) => this.#agentsOf.get(rec.id)?.includes(agentId) && rec.state === 'ended')
-      .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
-      .slice(0, limit)
+      .filter((rec) => rec.endedAt! < beforeAt || (rec.endedAt === beforeAt && rec.id < beforeId))
+      .sort((a, b) => b.endedAt! - a.endedAt! || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, query.limit)
       .map((rec) => ({ interaction: clone(rec), wrapUp: this.closures?.wrapUps.get(rec.id) ?? null, rating: this.closures?.ratings.get(rec.id) ?? null }));
   }
 

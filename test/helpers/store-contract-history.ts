@@ -19,16 +19,16 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     await store.appendEntry(step(2, 'agent1', { step: 'offered', toAgentId: 'agent3' }), held(2, { agentId: 'agent1', offeredTo: 'agent3', offeredAt: T0 + 3 }));
     await store.appendEntry(step(3, 'agent1', { step: 'returned', toAgentId: 'agent3' }), held(3, { agentId: 'agent1' }));
     await store.appendEntry(step(4, 'agent2', { step: 'accepted', toAgentId: 'agent2' }), held(4, { agentId: 'agent2' }));
-    t.same((await store.listHistory('agent1', 10)).map((r) => r.interaction.id), [], 'not in history while it is open');
+    t.same((await store.listHistory('agent1', { limit: 10 })).map((r) => r.interaction.id), [], 'not in history while it is open');
     await store.saveInteraction(held(5, { agentId: 'agent2', state: 'ended', endedAt: T0 + 50, endedBy: 'agent' }));
     await store.saveInteraction(record('chat-y', { state: 'ended', agentId: 'agent1', acceptedAt: T0 + 5, endedAt: T0 + 40, endedBy: 'customer', lastSeq: 2 }));
     await store.saveInteraction(record('chat-open', { state: 'active', agentId: 'agent1', acceptedAt: T0 + 6 }));
 
     const check = async (opened: Pick<typeof db, 'store'>) => {
-      t.same((await opened.store.listHistory('agent1', 10)).map((r) => r.interaction.id), ['chat-x', 'chat-y'], 'the first agent keeps what it transferred away, latest ended first');
-      t.same((await opened.store.listHistory('agent1', 1)).map((r) => r.interaction.id), ['chat-x'], 'at most `limit`');
-      t.same((await opened.store.listHistory('agent2', 10)).map((r) => r.interaction.id), ['chat-x'], 'the agent it was transferred to has it');
-      t.same(await opened.store.listHistory('agent3', 10), [], 'an agent only offered it (the transfer returned) does not');
+      t.same((await opened.store.listHistory('agent1', { limit: 10 })).map((r) => r.interaction.id), ['chat-x', 'chat-y'], 'the first agent keeps what it transferred away, latest ended first');
+      t.same((await opened.store.listHistory('agent1', { limit: 1 })).map((r) => r.interaction.id), ['chat-x'], 'at most `limit`');
+      t.same((await opened.store.listHistory('agent2', { limit: 10 })).map((r) => r.interaction.id), ['chat-x'], 'the agent it was transferred to has it');
+      t.same(await opened.store.listHistory('agent3', { limit: 10 }), [], 'an agent only offered it (the transfer returned) does not');
       const agents = await opened.store.listAgentsOf(['chat-x', 'chat-y', 'chat-open', 'no-such-chat']);
       t.same(
         [...agents.entries()],
@@ -49,10 +49,31 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     const rating = { interactionId: 'done', serviceId: 'roadside', score: 4, comment: 'quick', ratedAt: T0 + 22 };
     await closures.saveWrapUp(wrapUp);
     await closures.saveRating(rating);
-    const [done, bare] = await store.listHistory('agent1', 10);
+    const [done, bare] = await store.listHistory('agent1', { limit: 10 });
     t.same([done?.interaction.id, done?.wrapUp, done?.rating], ['done', wrapUp, rating], 'the wrap-up and the rating as saved');
     t.same([bare?.interaction.id, bare?.wrapUp, bare?.rating], ['bare', null, null], 'none yet: null, and the interaction is still listed');
     t.equal(done?.interaction.customer.name, 'Ada', 'the whole interaction comes along');
+  });
+
+  t.test('history: page after page, none twice and none left out, ties included; only the agent\'s own', async (t) => {
+    const { store } = await fresh(t);
+    // Five ended in the same millisecond: a page may end between them.
+    const ids = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'];
+    for (const [i, id] of ids.entries()) await store.saveInteraction(record(id, { state: 'ended', agentId: 'agent1', acceptedAt: T0, endedAt: i < 5 ? T0 + 50 : T0 + 40 + i, endedBy: 'customer' }));
+    await store.saveInteraction(record('other', { state: 'ended', agentId: 'agent2', acceptedAt: T0, endedAt: T0 + 45, endedBy: 'customer' }));
+    const seen: string[] = [];
+    let before: { endedAt: number; id: string } | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await store.listHistory('agent1', { limit: 2, before });
+      seen.push(...page.map((r) => r.interaction.id));
+      if (page.length < 2) break;
+      const last = page.at(-1)!.interaction;
+      before = { endedAt: last.endedAt!, id: last.id };
+    }
+    t.same([...seen].sort(), ids, 'every one exactly once, and none of another agent');
+    t.same(seen.slice(0, 5).sort(), ['h1', 'h2', 'h3', 'h4', 'h5'], 'newest first: the five of the same millisecond, then the older ones');
+    t.same(seen.slice(5), ['h7', 'h6'], 'then the older ones, newest first');
+    t.same(await store.listHistory('agent1', { limit: 2, before: { endedAt: T0 + 40, id: 'zz' } }), [], 'nothing before the oldest');
   });
 
   t.test('history catches up with chats handled by nodes on older code (a rolling upgrade), safely run twice at once', async (t) => {
@@ -60,7 +81,7 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     const { store } = db;
     // Recent times: the catch-up reads what ended since its table was made (the migration, just now).
     const now = Date.now();
-    const history = async (agentId: string) => (await store.listHistory(agentId, 10)).map((r) => r.interaction.id);
+    const history = async (agentId: string) => (await store.listHistory(agentId, { limit: 10 })).map((r) => r.interaction.id);
     // chat-a: accepted on a new node; then an older node took agent2's accept of its transfer and its
     // end, writing the timeline and the interaction's row only.
     await store.appendEntry(entry('chat-a', 1, { kind: 'accepted', author: 'agent', agentId: 'agent1', text: null }), record('chat-a', { state: 'active', agentId: 'agent1', acceptedAt: now - 9000, lastSeq: 1 }));
@@ -81,6 +102,6 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     const agents = await store.listAgentsOf(['chat-a', 'chat-b', 'chat-c']);
     t.same([...agents.entries()], [['chat-a', ['agent1', 'agent2']], ['chat-b', ['agent1']], ['chat-c', ['agent2']]], 'each once, in the order they got it');
     t.same(await db.catchUpHistory(), { added: 0, ended: 0 }, 'once caught up, another run changes nothing');
-    t.same(await (await db.reopen()).store.listHistory('agent2', 10).then((rs) => rs.map((r) => r.interaction.id)), ['chat-a'], 'kept across a reopen');
+    t.same(await (await db.reopen()).store.listHistory('agent2', { limit: 10 }).then((rs) => rs.map((r) => r.interaction.id)), ['chat-a'], 'kept across a reopen');
   });
 }

@@ -86,8 +86,8 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       t.same(Object.keys((await store.getInteraction('chat-active'))!.context.fields), ['plate', 'colour', 'model', 'a'], 'context fields in the order they were sent');
       t.equal(await store.getInteraction('no-such-chat'), undefined);
       t.same((await store.loadOpenInteractions()).map((r) => r.id), ['chat-queued', 'chat-active'], 'open ones, oldest first');
-      t.same((await store.listHistory('agent1', 10)).map((r) => r.interaction.id), ['chat-ended-2', 'chat-ended-1'], 'ended ones of that agent, latest first');
-      t.same((await store.listHistory('agent1', 1)).map((r) => r.interaction.id), ['chat-ended-2'], 'at most `limit`');
+      t.same((await store.listHistory('agent1', { limit: 10 })).map((r) => r.interaction.id), ['chat-ended-2', 'chat-ended-1'], 'ended ones of that agent, latest first');
+      t.same((await store.listHistory('agent1', { limit: 1 })).map((r) => r.interaction.id), ['chat-ended-2'], 'at most `limit`');
       t.same(await store.countByState(), { queued: 1, offered: 0, active: 1, ended: 3 });
 
       await store.saveInteraction({ ...queued, state: 'offered', offeredTo: 'agent2', offeredAt: T0 + 40 });

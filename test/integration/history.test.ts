@@ -38,3 +38,51 @@ t.test("an agent's History shows a supervisor only where the agent heard them; M
     );
   }
 });
+
+t.test('History pages back through every ended interaction the agent worked: Older, as a page or as rows for htmx', async (t) => {
+  // agent2: 103 ended, the 100th to the 102nd in the same millisecond (the first page ends among
+  // them); the oldest rated and wrapped up. agent1: exactly one page's worth.
+  const server = await seededServer(t, async ({ store, closures }) => {
+    for (let i = 0; i < 103; i++) await store.saveInteraction(ended(`a2-${String(i).padStart(3, '0')}`, 'agent2', i < 99 ? T0 + 1000 - i : i < 102 ? T0 + 500 : T0 + 400, { customer: { name: `Customer ${i}`, phone: '+15551230000' } }));
+    for (let i = 0; i < 100; i++) await store.saveInteraction(ended(`a1-${i}`, 'agent1', T0 + i));
+    await closures.saveWrapUp({ interactionId: 'a2-102', agentId: 'agent2', disposition: 'Resolved', notes: '', doneAt: T0 + 2000 });
+    await closures.saveRating({ interactionId: 'a2-102', serviceId: 'roadside', score: 5, comment: null, ratedAt: T0 + 2001 });
+  });
+  const agent = await login(server, 'agent2');
+  const rowIds = (html: string) => [...html.matchAll(/<a href="\/desktop\/history\/([^"]+)">/g)].map((m) => m[1]!);
+  const olderOf = (html: string) => /<a href="([^"]+)" hx-get="[^"]+" hx-target="closest tr" hx-swap="outerHTML">Older<\/a>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+
+  const first = await (await agentGet(agent, '/desktop/history')).text();
+  t.equal(rowIds(first).length, 100, 'the first page holds 100');
+  t.equal(rowIds(first)[0], 'a2-000', 'newest first');
+  const older = olderOf(first);
+  t.ok(older, 'with an Older link');
+
+  const rows = await agentGet(agent, older!, { htmx: true });
+  t.equal(rows.status, 200);
+  const fragment = await rows.text();
+  t.notMatch(fragment, /<html|<table|<thead/, 'htmx gets the rows only, to put in place of the link');
+  t.match(fragment, /^\s*<tr>/, 'table rows');
+  const all = [...rowIds(first), ...rowIds(fragment)];
+  t.equal(all.length, 103, 'the second page holds the rest');
+  t.equal(new Set(all).size, 103, 'none twice, none left out, the same millisecond across the two pages included');
+  t.notOk(olderOf(fragment), 'no Older link after the oldest');
+  t.match(fragment, /a2-102">Customer 102<\/a>(?:<\/td><td>[^<]*){6}<\/td><td>Resolved<\/td><td>5\/5<\/td>/, 'an older row has its disposition and rating too');
+
+  const page = await agentGet(agent, older!);
+  const html = await page.text();
+  t.match(html, /<title>History/, 'a plain link (no htmx) opens the older page whole');
+  t.same(rowIds(html), rowIds(fragment), 'with the same rows');
+  t.match(html, /<a href="\/desktop\/history">Newest<\/a>/, 'and a way back to the newest');
+
+  const one = await (await agentGet(await login(server, 'agent1'), '/desktop/history')).text();
+  t.equal(rowIds(one).length, 100, "agent1's hundred on one page");
+  t.notOk(olderOf(one), 'exactly one page: no Older link to an empty page');
+  t.notOk(rowIds(one).some((id) => id.startsWith('a2-')), "none of agent2's");
+
+  for (const bad of ['yesterday', '123', '.a2-001', `${'9'.repeat(16)}.x`]) {
+    const refused = await agentGet(agent, `/desktop/history?before=${encodeURIComponent(bad)}`);
+    t.equal(refused.status, 400, `before=${bad}: 400`);
+    t.match(await refused.json(), { error: { code: 'invalid_cursor' } }, 'with its code');
+  }
+});

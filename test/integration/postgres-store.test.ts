@@ -59,10 +59,10 @@ t.test('a database from before migration 005: a chat transferred and consulted o
   const stores = await openStores({ dataDir: '/nonexistent', databaseUrl: url }, fail);
   t.teardown(() => stores.close());
   t.same([...(await stores.store.listAgentsOf(['old-chat'])).entries()], [['old-chat', ['ann', 'bob', 'dora']]], 'the accept, the accepted transfer and the completed consult, in order');
-  t.same((await stores.store.listHistory('ann', 10)).map((r) => r.interaction.id), ['old-chat'], "in the first agent's history");
-  t.same((await stores.store.listHistory('bob', 10)).map((r) => r.interaction.id), ['old-chat']);
-  t.same((await stores.store.listHistory('dora', 10)).map((r) => r.interaction.id), ['old-chat']);
-  t.same(await stores.store.listHistory('carl', 10), [], 'not in that of an agent only offered it');
+  t.same((await stores.store.listHistory('ann', { limit: 10 })).map((r) => r.interaction.id), ['old-chat'], "in the first agent's history");
+  t.same((await stores.store.listHistory('bob', { limit: 10 })).map((r) => r.interaction.id), ['old-chat']);
+  t.same((await stores.store.listHistory('dora', { limit: 10 })).map((r) => r.interaction.id), ['old-chat']);
+  t.same(await stores.store.listHistory('carl', { limit: 10 }), [], 'not in that of an agent only offered it');
 });
 
 t.test('group commit: writes asked for together share a transaction; each resolves once committed', async (t) => {

@@ -130,8 +130,8 @@ t.test('a database from before migration 014: a chat transferred and consulted o
   const { database, store } = open(file);
   t.teardown(() => database.close());
   t.same([...(await store.listAgentsOf(['old-chat'])).entries()], [['old-chat', ['ann', 'bob', 'dora']]], 'the accept, the accepted transfer and the completed consult, in order');
-  t.same((await store.listHistory('ann', 10)).map((r) => r.interaction.id), ['old-chat'], 'in the first agent\'s history');
-  t.same((await store.listHistory('bob', 10)).map((r) => r.interaction.id), ['old-chat']);
-  t.same((await store.listHistory('dora', 10)).map((r) => r.interaction.id), ['old-chat']);
-  t.same(await store.listHistory('carl', 10), [], 'not in that of an agent only offered it');
+  t.same((await store.listHistory('ann', { limit: 10 })).map((r) => r.interaction.id), ['old-chat'], 'in the first agent\'s history');
+  t.same((await store.listHistory('bob', { limit: 10 })).map((r) => r.interaction.id), ['old-chat']);
+  t.same((await store.listHistory('dora', { limit: 10 })).map((r) => r.interaction.id), ['old-chat']);
+  t.same(await store.listHistory('carl', { limit: 10 }), [], 'not in that of an agent only offered it');
 });

@@ -1,12 +1,12 @@
 import type { ClosedInteraction } from '../../domain/closure-ports.ts';
 import { conflict } from '../../domain/errors.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
-import type { InteractionStore } from '../../domain/ports.ts';
+import type { HistoryQuery, InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
 import { clientIdTaken, MILESTONES_SQL, seqTaken, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
 import { toClosed } from '../closure-rows.ts';
-import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
+import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, historyParams, pgPlaceholder, saveInteractionStatements, writeStatements } from '../sql.ts';
 import type { BulkInsert } from './group-commit.ts';
 import { PgStore } from './pg-store.ts';
 import { StatementBatcher } from './statement-batcher.ts';
@@ -145,8 +145,8 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
     );
   }
 
-  listHistory(agentId: string, limit: number): Promise<ClosedInteraction[]> {
-    return this.all(HISTORY_SQL(pgPlaceholder), toClosed, agentId, limit);
+  listHistory(agentId: string, query: HistoryQuery): Promise<ClosedInteraction[]> {
+    return this.all(HISTORY_SQL(pgPlaceholder), toClosed, ...historyParams(agentId, query));
   }
 
   async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {

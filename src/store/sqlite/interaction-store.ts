@@ -2,12 +2,12 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ClosedInteraction } from '../../domain/closure-ports.ts';
 import { conflict } from '../../domain/errors.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
-import type { InteractionStore } from '../../domain/ports.ts';
+import type { HistoryQuery, InteractionStore } from '../../domain/ports.ts';
 import type { TimelineEntry, TimelineKind } from '../../domain/timeline.ts';
 import type { Milestones } from '../../domain/floor-stats.ts';
 import { clientIdTaken, MILESTONES_SQL, seqTaken, timelineValues, toEntry, toInteraction, toMilestones } from '../rows.ts';
 import { toClosed } from '../closure-rows.ts';
-import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, saveInteractionStatements, sqlitePlaceholder, writeStatements } from '../sql.ts';
+import { AGENTS_OF_SQL, agentsByInteraction, catchUpAgentsStatements, caughtUp, HISTORY_SQL, historyParams, saveInteractionStatements, sqlitePlaceholder, writeStatements } from '../sql.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { WriteBatcher, WriteOp } from './write-batcher.ts';
 
@@ -74,8 +74,8 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
     return query.kinds ? rows.filter((e) => query.kinds!.includes(e.kind)) : rows;
   }
 
-  async listHistory(agentId: string, limit: number): Promise<ClosedInteraction[]> {
-    return this.db.prepare(HISTORY_SQL(sqlitePlaceholder)).all(agentId, limit).map(toClosed);
+  async listHistory(agentId: string, query: HistoryQuery): Promise<ClosedInteraction[]> {
+    return this.db.prepare(HISTORY_SQL(sqlitePlaceholder)).all(...historyParams(agentId, query)).map(toClosed);
   }
 
   async listAgentsOf(interactionIds: readonly string[]): Promise<Map<string, string[]>> {

@@ -11,9 +11,12 @@ import { MARKER_PATTERN } from '../../domain/sms-reassembly.ts';
 import { countSegments, describeSegments } from '../../domain/sms-segments.ts';
 import { SUPERVISION_LABEL, type SupervisionState } from '../../domain/supervision.ts';
 import type { Views } from '../views.ts';
+import { HISTORY_PAGE_ROWS, olderHref } from './history-cursor.ts';
 import { mediaView } from './media-view.ts';
 import { closureColumns, ratingSummary, wrapUpSummary, wrapUpView } from './closure-view.ts';
 import type { Closure } from '../../domain/closure.ts';
+import type { ClosedInteraction } from '../../domain/closure-ports.ts';
+import type { HistoryQuery } from '../../domain/ports.ts';
 import { fillPlaceholders } from '../../domain/canned-responses.ts';
 import { callEntrySummary } from './call-entry-view.ts';
 import { recordingEntryView } from './recording-view.ts';
@@ -153,8 +156,16 @@ export class DesktopPresenter {
     );
   }
 
-  async historyItems(agentId: string) {
-    const rows = await this.#center.history(agentId);
+  // A page of the agent's History, newest first, and the link to the older ones when there are any
+  // (one row more is read to know).
+  async historyPage(agentId: string, before: HistoryQuery['before']) {
+    const rows = await this.#center.history(agentId, { limit: HISTORY_PAGE_ROWS + 1, before });
+    const shown = rows.slice(0, HISTORY_PAGE_ROWS);
+    const last = shown.at(-1)?.interaction;
+    return { items: await this.historyItems(shown), olderHref: rows.length > shown.length && last ? olderHref(last) : null };
+  }
+
+  private async historyItems(rows: ClosedInteraction[]) {
     return Promise.all(
       rows.map(async ({ interaction: rec, workedBy, wrapUp, rating }) => ({
         id: rec.id,

@@ -6,6 +6,7 @@ import { sendAttachment } from '../attachments.ts';
 import { requireAgent, requireCsrf } from '../auth.ts';
 import { statusOf } from '../http-errors.ts';
 import type { SessionRegistry } from '../sessions.ts';
+import { historyCursor } from './history-cursor.ts';
 import type { DesktopPresenter } from './presenter.ts';
 
 const agentOf = (req: Request) => req.agentSession!.agentId;
@@ -105,9 +106,12 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
     await sendAttachment(center, rec.id, String(req.params.attachmentId), res);
   });
 
+  // Older: htmx appends the next page's rows in place of the link; a plain link opens that page.
   router.get('/desktop/history', async (req, res) => {
-    const items = await presenter.historyItems(agentOf(req));
-    res.type('html').send(presenter.render('desktop/history', { csrf: req.agentSession!.csrfToken, items }));
+    const before = historyCursor(req.query.before);
+    const page = await presenter.historyPage(agentOf(req), before);
+    if (isHtmx(req)) return res.type('html').send(presenter.render('partials/history-rows', page));
+    res.type('html').send(presenter.render('desktop/history', { csrf: req.agentSession!.csrfToken, ...page, older: before !== undefined }));
   });
 
   router.get('/desktop/history/:id', async (req, res) => {
