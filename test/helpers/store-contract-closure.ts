@@ -4,6 +4,7 @@ import type { Test } from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
 import type { Fresh } from './store-contract-channels.ts';
 import { record } from './store-contract.ts';
+import { idsPageByPage } from './store-contract-history.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -50,15 +51,7 @@ export function closureContracts(t: Test, fresh: Fresh): void {
     // Five ended in the same millisecond: a page may end between them.
     const ids = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
     await Promise.all(ids.map((id, i) => store.saveInteraction(ended(id, i < 5 ? T0 + 50 : T0 + 40 + i))));
-    const seen: string[] = [];
-    let before: { endedAt: number; id: string } | undefined;
-    for (let pages = 0; pages < 10; pages++) {
-      const page = await closures.listClosed({ from: T0, to: T0 + 100, limit: 2, before });
-      seen.push(...page.map((r) => r.interaction.id));
-      if (page.length < 2) break;
-      const last = page.at(-1)!.interaction;
-      before = { endedAt: last.endedAt!, id: last.id };
-    }
+    const seen = await idsPageByPage((before) => closures.listClosed({ from: T0, to: T0 + 100, limit: 2, before }), 2);
     t.same([...seen].sort(), ids, 'every one exactly once');
     t.same(seen.slice(0, 5).sort(), ['p1', 'p2', 'p3', 'p4', 'p5'], 'newest first: the five of the same millisecond, then the older ones');
   });

@@ -1,10 +1,25 @@
 // The store contract, continued (store-contract.ts runs these): every agent who worked an interaction,
 // kept through a transfer, for the agents' history and who may read an interaction, on every engine.
 import type { Test } from 'tap';
+import type { ClosedInteraction, ClosedQuery } from '../../src/domain/closure-ports.ts';
 import type { Fresh } from './store-contract-channels.ts';
 import { entry, record } from './store-contract.ts';
 
 const T0 = 1_700_000_000_000;
+
+// The ids of every page, each read after the last row of the page before (ten pages at most).
+export async function idsPageByPage(read: (before: ClosedQuery['before']) => Promise<ClosedInteraction[]>, limit: number): Promise<string[]> {
+  const seen: string[] = [];
+  let before: ClosedQuery['before'];
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await read(before);
+    seen.push(...page.map((r) => r.interaction.id));
+    if (page.length < limit) break;
+    const last = page.at(-1)!.interaction;
+    before = { endedAt: last.endedAt!, id: last.id };
+  }
+  return seen;
+}
 
 export function historyContracts(t: Test, fresh: Fresh): void {
   t.test('history: every agent who held an interaction keeps it, in the order they got it; an offer alone is no work', async (t) => {
@@ -61,15 +76,7 @@ export function historyContracts(t: Test, fresh: Fresh): void {
     const ids = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'];
     for (const [i, id] of ids.entries()) await store.saveInteraction(record(id, { state: 'ended', agentId: 'agent1', acceptedAt: T0, endedAt: i < 5 ? T0 + 50 : T0 + 40 + i, endedBy: 'customer' }));
     await store.saveInteraction(record('other', { state: 'ended', agentId: 'agent2', acceptedAt: T0, endedAt: T0 + 45, endedBy: 'customer' }));
-    const seen: string[] = [];
-    let before: { endedAt: number; id: string } | undefined;
-    for (let pages = 0; pages < 10; pages++) {
-      const page = await store.listHistory('agent1', { limit: 2, before });
-      seen.push(...page.map((r) => r.interaction.id));
-      if (page.length < 2) break;
-      const last = page.at(-1)!.interaction;
-      before = { endedAt: last.endedAt!, id: last.id };
-    }
+    const seen = await idsPageByPage((before) => store.listHistory('agent1', { limit: 2, before }), 2);
     t.same([...seen].sort(), ids, 'every one exactly once, and none of another agent');
     t.same(seen.slice(0, 5).sort(), ['h1', 'h2', 'h3', 'h4', 'h5'], 'newest first: the five of the same millisecond, then the older ones');
     t.same(seen.slice(5), ['h7', 'h6'], 'then the older ones, newest first');
