@@ -102,7 +102,7 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
     return {
       serviceId: service.id,
       waiting: waiting.length,
-      longestWaitMs: waiting.length === 0 ? null : now - Math.min(...waiting.map((m) => m.createdAt)),
+      longestWaitMs: waiting.length === 0 ? null : now - oldest(waiting),
       agents: presence,
       chatsHandled: handled.length,
       callsHandled: all.reduce((n, m) => n + m.callsAnsweredAt.filter((at) => at !== null && at >= window.dayStart).length, 0),
@@ -113,6 +113,13 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
       hours: hourBuckets(all, window.chartStart, now),
     };
   });
+}
+
+// A loop, not Math.min(...): spreading ~125k arguments overflows the stack on a long queue.
+function oldest(waiting: Milestones[]): number {
+  let min = Infinity;
+  for (const m of waiting) if (m.createdAt < min) min = m.createdAt;
+  return min;
 }
 
 function serviceLevel(all: Milestones[], dayStart: number, now: number, targetMs: number): { within: number; decided: number } {

@@ -130,3 +130,9 @@ t.test('the live list: waiting first, oldest first; media up and since when', as
   t.match(rows[1], { agentId: 'agent1', chatSince: NOON - 290 * S, call: { state: 'connected', since: NOON - 90 * S }, video: null });
   t.match(rows[0], { agentId: null, call: null, chatSince: NOON - 10 * S });
 });
+
+t.test('a queue of 200,000 waiting chats still gets its longest wait (no stack overflow)', async (t) => {
+  const waiting = Array.from({ length: 200_000 }, (_, i) => chat(`w${i}`, { createdAt: NOON - (i % 1000) * S }));
+  const [roadside] = figures(waiting);
+  t.match(roadside, { waiting: 200_000, longestWaitMs: 999 * S });
+});
