@@ -30,3 +30,8 @@ t.test('the chart: two bars an hour, the busiest hour full height, an empty hour
   t.ok(chart.bars.every((b) => b.y + b.height === chart.height - chart.bottom), 'every bar stands on the axis');
   t.equal(chart.summary, 'Chats per hour, last 2 hours: 05:00 4 arrived, 2 handled; 06:00 0 arrived, 1 handled');
 });
+
+t.test("a follower whose clock is behind the leader's shows a wait of 0:00, never a negative one", async (t) => {
+  const v = wallboardView(figures({ longestWaitMs: -4_000 }), 'Roadside Assistance', START);
+  t.equal(v.longestWait, '0:00');
+});

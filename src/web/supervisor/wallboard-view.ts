@@ -5,8 +5,9 @@ import type { HourBucket, ServiceFigures } from '../../domain/floor-stats.ts';
 
 const CHART = { width: 240, height: 64, top: 4, bottom: 14 };
 const pct = (share: number) => `${Math.round(share * 100)} %`;
+// Never below 0:00: a follower whose clock is behind the leader's sees chats "arrive in the future".
 const minutes = (ms: number) => {
-  const s = Math.round(ms / 1000);
+  const s = Math.max(0, Math.round(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
 const hourOf = (start: number) => `${String(new Date(start).getHours()).padStart(2, '0')}:00`;
