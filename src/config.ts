@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { readAsteriskEnv } from './ari/asterisk/env-file.ts';
 import type { VoiceConfig } from './ari/index.ts';
+import { checkedTimeZone, processTimeZone } from './domain/time-zone.ts';
 import type { SmsConfig } from './sms/index.ts';
 import type { CustomerSocketCaps } from './web/mobile-api/customer-sockets.ts';
 import type { SipSocketCaps } from './web/sip-sockets.ts';
@@ -36,6 +37,8 @@ export interface Config extends VoiceConfig, SmsConfig {
   rateLimits: RateLimitSettings;
   // Call recordings are deleted this long after they were stored.
   recordingRetentionMs: number;
+  // The center's time zone (IANA): the floor's "today" and its chart's hours.
+  timeZone: string;
 }
 
 export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
@@ -89,6 +92,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     // 90 days: the usual window for quality reviews and customer disputes, at about 1 MB per recorded
     // minute (8 kHz WAV); a deployment bound by a stricter rule sets its own.
     recordingRetentionMs: Math.round(positive('RECORDING_RETENTION_DAYS', env.RECORDING_RETENTION_DAYS, 90) * 86_400_000),
+    timeZone: timeZone(env.TIME_ZONE),
   };
 }
 
@@ -111,6 +115,16 @@ function rateLimits(env: NodeJS.ProcessEnv): RateLimitSettings {
     uploadMemoryPerAddressMb: limit('UPLOAD_MEMORY_PER_ADDRESS_MB', 40),
     uploadMemoryMb: limit('UPLOAD_MEMORY_MB', 160),
   };
+}
+
+// TIME_ZONE: an IANA name; unset: the process's zone (TZ, or the system's), as before the setting.
+function timeZone(value: string | undefined): string {
+  if (!value) return processTimeZone();
+  try {
+    return checkedTimeZone(value);
+  } catch (err) {
+    throw new Error(`TIME_ZONE: ${(err as Error).message}`);
+  }
 }
 
 // DATABASE_URL: a PostgreSQL URL. Never quoted back in an error: it may hold a password.

@@ -230,7 +230,7 @@ async function main(): Promise<void> {
   // ---- web, then listen ----
   const metrics = new Metrics(center, store, events);
   const rateLimits = new RateLimits(config.rateLimits, cluster?.limiterStore);
-  const floor = new Floor({ store, ratings: stores.closures, events, clock, registry: interactions });
+  const floor = new Floor({ store, ratings: stores.closures, events, clock, timeZone: config.timeZone, registry: interactions });
   const { app, presenter, supervisor } = createWebApp({
     center: web.center,
     admin: web.admin,

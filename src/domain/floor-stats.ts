@@ -1,5 +1,6 @@
 import type { Presence } from './agent-presence.ts';
 import type { InteractionRecord } from './interaction.ts';
+import { hourOf, startOfDay, startOfHour } from './time-zone.ts';
 
 // The wallboard's figures, per service, from the milestones of the interactions (when each arrived,
 // was accepted, ended, and when its calls were answered): pure, so every figure is unit-tested.
@@ -31,6 +32,8 @@ export const CHART_HOURS = 8;
 const HOUR_MS = 3_600_000;
 
 export interface FloorWindow {
+  // The center's time zone (TIME_ZONE): its days and hours.
+  zone: string;
   // Local midnight: "today" starts here.
   dayStart: number;
   // The first of the chart's hourly buckets (the last one is the current hour).
@@ -39,11 +42,12 @@ export interface FloorWindow {
   since: number;
 }
 
-export function floorWindow(now: number, hours = CHART_HOURS): FloorWindow {
-  const midnight = new Date(now);
-  midnight.setHours(0, 0, 0, 0);
-  const chartStart = Math.floor(now / HOUR_MS) * HOUR_MS - (hours - 1) * HOUR_MS;
-  return { dayStart: midnight.getTime(), chartStart, since: Math.min(midnight.getTime(), chartStart) };
+// Local hours are an hour apart in real time (a DST change repeats or skips one), so the chart steps
+// back from the start of this local hour.
+export function floorWindow(now: number, zone: string, hours = CHART_HOURS): FloorWindow {
+  const dayStart = startOfDay(now, zone);
+  const chartStart = startOfHour(now, zone) - (hours - 1) * HOUR_MS;
+  return { zone, dayStart, chartStart, since: Math.min(dayStart, chartStart) };
 }
 
 export interface FloorAgent {
@@ -53,6 +57,8 @@ export interface FloorAgent {
 
 export interface HourBucket {
   start: number;
+  // Its local hour of day (0 to 23), for its label.
+  hour: number;
   arrived: number;
   handled: number;
 }
@@ -110,7 +116,7 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
       serviceLevel: level.decided === 0 ? null : level.within / level.decided,
       decided: level.decided,
       averageHandleMs: handled.length === 0 ? null : handled.reduce((sum, m) => sum + (m.endedAt! - m.acceptedAt!), 0) / handled.length,
-      hours: hourBuckets(all, window.chartStart, now),
+      hours: hourBuckets(all, window, now),
     };
   });
 }
@@ -138,9 +144,9 @@ function serviceLevel(all: Milestones[], dayStart: number, now: number, targetMs
 }
 
 // One pass: each interaction counts in the hour it arrived and the hour it was handled.
-function hourBuckets(all: Milestones[], chartStart: number, now: number): HourBucket[] {
+function hourBuckets(all: Milestones[], { chartStart, zone }: FloorWindow, now: number): HourBucket[] {
   const buckets: HourBucket[] = [];
-  for (let start = chartStart; start <= now; start += HOUR_MS) buckets.push({ start, arrived: 0, handled: 0 });
+  for (let start = chartStart; start <= now; start += HOUR_MS) buckets.push({ start, hour: hourOf(start, zone), arrived: 0, handled: 0 });
   const bucketOf = (at: number) => (at < chartStart ? undefined : buckets[Math.floor((at - chartStart) / HOUR_MS)]);
   for (const m of all) {
     const arrived = bucketOf(m.createdAt);

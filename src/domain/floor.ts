@@ -71,15 +71,18 @@ export class Floor {
   readonly #store: FloorStore;
   readonly #ratingStore: FloorRatings;
   readonly #clock: Clock;
+  // The center's time zone (TIME_ZONE): "today" and the chart's hours are its.
+  readonly #zone: string;
   readonly #registry: FloorRegistry;
   readonly #seen = new Map<string, Milestones>();
   readonly #ratings = new Map<string, RatingRecord>();
   #loaded: Promise<void> | undefined;
 
-  constructor(deps: { store: FloorStore; ratings: FloorRatings; events: DomainEvents; clock: Clock; registry: FloorRegistry }) {
+  constructor(deps: { store: FloorStore; ratings: FloorRatings; events: DomainEvents; clock: Clock; timeZone: string; registry: FloorRegistry }) {
     this.#store = deps.store;
     this.#ratingStore = deps.ratings;
     this.#clock = deps.clock;
+    this.#zone = deps.timeZone;
     this.#registry = deps.registry;
     deps.events.subscribe((event) => {
       // Until someone opens the floor, the store has it all: nothing is kept here.
@@ -94,7 +97,7 @@ export class Floor {
   // Read once, on first use: a node nobody supervises never reads it. What events brought in the
   // meantime is newer than the store's rows and wins.
   #load(): Promise<void> {
-    const since = floorWindow(this.#clock.now()).since;
+    const since = this.#window(this.#clock.now()).since;
     this.#loaded ??= Promise.all([this.#store.listMilestonesSince(since), this.#ratingStore.ratingsSince(since)]).then(([rows, ratings]) => {
       for (const m of rows) if (!this.#seen.has(m.id)) this.#seen.set(m.id, m);
       for (const r of ratings) if (!this.#ratings.has(r.interactionId)) this.#ratings.set(r.interactionId, r);
@@ -106,13 +109,17 @@ export class Floor {
   // Each service's average rating today (customers' scores since midnight).
   async ratingAverages(): Promise<Map<string, { average: number; count: number }>> {
     await this.#load();
-    const { dayStart, since } = floorWindow(this.#clock.now());
+    const { dayStart, since } = this.#window(this.#clock.now());
     for (const [id, r] of this.#ratings) if (r.ratedAt < since) this.#ratings.delete(id);
     return averages([...this.#ratings.values()].filter((r) => r.ratedAt >= dayStart));
   }
 
   now(): number {
     return this.#clock.now();
+  }
+
+  #window(now: number) {
+    return floorWindow(now, this.#zone);
   }
 
   live(): FloorRow[] {
@@ -130,7 +137,7 @@ export class Floor {
     await this.#load();
     for (const rec of this.#registry.all()) this.#seen.set(rec.id, milestonesOf(rec));
     const now = this.#clock.now();
-    const window = floorWindow(now);
+    const window = this.#window(now);
     // Yesterday's interactions leave as the window moves on; open ones stay whatever their age.
     for (const [id, m] of this.#seen) if (m.endedAt !== null && m.endedAt < window.since && m.createdAt < window.since) this.#seen.delete(id);
     return serviceFigures({ now, window, services, interactions: this.#seen.values(), agents });

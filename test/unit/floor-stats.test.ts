@@ -4,6 +4,7 @@ import type { Presence } from '../../src/domain/agent-presence.ts';
 import { DomainEvents } from '../../src/domain/events.ts';
 import { floorWindow, serviceFigures, type Milestones } from '../../src/domain/floor-stats.ts';
 import { Floor, floorRows } from '../../src/domain/floor.ts';
+import { processTimeZone } from '../../src/domain/time-zone.ts';
 import { ManualClock } from '../helpers/fake-ports.ts';
 import { interactionRecord } from '../helpers/fakes.ts';
 
@@ -12,18 +13,20 @@ const HOUR = 3600 * S;
 // Noon, local time, on some day: "today" started twelve hours before.
 const NOON = new Date(2026, 4, 12, 12, 0, 0, 0).getTime();
 const MIDNIGHT = new Date(2026, 4, 12, 0, 0, 0, 0).getTime();
+// The dates above are the process's local time: so is the floor's zone here (time-zone.test.ts names zones).
+const ZONE = processTimeZone();
 
 const chat = (id: string, over: Partial<Milestones> = {}): Milestones => ({ id, serviceId: 'roadside', createdAt: NOON - HOUR, acceptedAt: null, endedAt: null, callsAnsweredAt: [], ...over });
 const services = [{ id: 'roadside', serviceLevelSeconds: 20 }, { id: 'claims', serviceLevelSeconds: 60 }];
 const figures = (interactions: Milestones[], agents: Array<{ serviceIds: string[]; presence: Presence }> = [], now = NOON) =>
-  serviceFigures({ now, window: floorWindow(now), services, interactions, agents });
+  serviceFigures({ now, window: floorWindow(now, ZONE), services, interactions, agents });
 
 t.test('the window: today from local midnight, the chart over the last eight hours including this one', async (t) => {
-  const w = floorWindow(NOON + 30 * 60 * S);
+  const w = floorWindow(NOON + 30 * 60 * S, ZONE);
   t.equal(w.dayStart, MIDNIGHT);
   t.equal(w.chartStart, NOON - 7 * HOUR);
   t.equal(w.since, MIDNIGHT, 'what is read covers both');
-  const early = floorWindow(MIDNIGHT + 2 * HOUR);
+  const early = floorWindow(MIDNIGHT + 2 * HOUR, ZONE);
   t.ok(early.since < early.dayStart, 'at two in the morning the chart reaches into yesterday, and so does what is read');
 });
 
@@ -104,7 +107,7 @@ t.test('the read model: read from the store once, then kept by events; open chat
   let ratingReads = 0;
   const rated = (interactionId: string, score: number, ratedAt: number) => ({ interactionId, serviceId: 'roadside', score, comment: null, ratedAt });
   const ratings = { ratingsSince: async () => (ratingReads++, [rated('stored', 4, NOON - HOUR + 70 * S), rated('yesterday', 1, MIDNIGHT - HOUR)]) };
-  const stats = new Floor({ store, ratings, events, clock, registry: { all: () => open, find: async () => undefined } });
+  const stats = new Floor({ store, ratings, events, clock, timeZone: ZONE, registry: { all: () => open, find: async () => undefined } });
   const first = await stats.figures(services, []);
   t.match(first[0], { chatsHandled: 1, waiting: 1, longestWaitMs: 40 * S });
   const ended = interactionRecord({ id: 'live', serviceId: 'roadside', createdAt: NOON - 40 * S, acceptedAt: NOON - 30 * S, endedAt: NOON, state: 'ended' });

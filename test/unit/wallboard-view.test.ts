@@ -9,7 +9,7 @@ const START = new Date(2026, 4, 12, 5, 0, 0, 0).getTime();
 const figures = (over: Partial<ServiceFigures> = {}): ServiceFigures => ({
   serviceId: 'roadside', waiting: 2, longestWaitMs: 75_000, agents: { ready: 3, not_ready: 1, wrap_up: 0 }, chatsHandled: 12, callsHandled: 4, targetSeconds: 20,
   serviceLevel: 0.8333, decided: 12, averageHandleMs: 245_000,
-  hours: [{ start: START, arrived: 4, handled: 2 }, { start: START + HOUR, arrived: 0, handled: 1 }], ...over,
+  hours: [{ start: START, hour: 5, arrived: 4, handled: 2 }, { start: START + HOUR, hour: 6, arrived: 0, handled: 1 }], ...over,
 });
 
 t.test('figures as read on the wallboard', async (t) => {

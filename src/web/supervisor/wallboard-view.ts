@@ -10,7 +10,7 @@ const minutes = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
-const hourOf = (start: number) => `${String(new Date(start).getHours()).padStart(2, '0')}:00`;
+const hourLabel = (h: HourBucket) => `${String(h.hour).padStart(2, '0')}:00`;
 
 export function wallboardView(f: ServiceFigures, serviceName: string, now: number) {
   return {
@@ -44,10 +44,10 @@ function chart(hours: HourBucket[]) {
     return { x: Math.round(x), y: CHART.top + plot - h, width: bar, height: h, kind, title: `${hour}: ${value} ${kind}` };
   };
   const bars = hours.flatMap((h, i) => {
-    const hour = hourOf(h.start);
+    const hour = hourLabel(h);
     return [rect(h.arrived, i * slot + 1, 'arrived', hour), rect(h.handled, i * slot + 1 + bar + 1, 'handled', hour)];
   });
-  const labels = hours.map((h, i) => ({ x: Math.round(i * slot + slot / 2), text: hourOf(h.start).slice(0, 2) }));
-  const summary = hours.map((h) => `${hourOf(h.start)} ${h.arrived} arrived, ${h.handled} handled`).join('; ');
+  const labels = hours.map((h, i) => ({ x: Math.round(i * slot + slot / 2), text: hourLabel(h).slice(0, 2) }));
+  const summary = hours.map((h) => `${hourLabel(h)} ${h.arrived} arrived, ${h.handled} handled`).join('; ');
   return { ...CHART, bars, labels, labelY: CHART.height - 2, summary: `Chats per hour, last ${hours.length} hours: ${summary}` };
 }
