@@ -11,7 +11,10 @@ export type DomainEvent =
   | { type: 'agent_disabled'; agentId: string }
   // Calling became possible again, or impossible for now (the telephony is away): every page redraws.
   | { type: 'telephony_changed'; available: boolean }
-  | { type: 'store_failed'; error: unknown };
+  | { type: 'store_failed'; error: unknown }
+  // A follower caught up after missed wake-ups (replica.ts): what opened and ended meanwhile was never
+  // emitted, so read models built from events read the store again.
+  | { type: 'replica_resynced' };
 
 export type DomainListener = (event: DomainEvent) => void;
 

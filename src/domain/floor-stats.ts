@@ -36,8 +36,9 @@ export interface FloorWindow {
   zone: string;
   // Local midnight: "today" starts here.
   dayStart: number;
-  // The first of the chart's hourly buckets (the last one is the current hour).
+  // The first of the chart's hourly buckets (the last one is the current hour, begun at hourStart).
   chartStart: number;
+  hourStart: number;
   // What must be read to cover both.
   since: number;
 }
@@ -46,8 +47,9 @@ export interface FloorWindow {
 // back from the start of this local hour.
 export function floorWindow(now: number, zone: string, hours = CHART_HOURS): FloorWindow {
   const dayStart = startOfDay(now, zone);
-  const chartStart = startOfHour(now, zone) - (hours - 1) * HOUR_MS;
-  return { zone, dayStart, chartStart, since: Math.min(dayStart, chartStart) };
+  const hourStart = startOfHour(now, zone);
+  const chartStart = hourStart - (hours - 1) * HOUR_MS;
+  return { zone, dayStart, chartStart, hourStart, since: Math.min(dayStart, chartStart) };
 }
 
 export interface FloorAgent {

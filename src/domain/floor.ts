@@ -1,6 +1,8 @@
 import type { RatingRecord } from './closure-ports.ts';
 import type { DomainEvents } from './events.ts';
-import { floorWindow, milestonesOf, serviceFigures, type FloorAgent, type Milestones, type ServiceFigures } from './floor-stats.ts';
+import { floorWindow, milestonesOf, serviceFigures, type FloorAgent, type FloorWindow, type Milestones, type ServiceFigures } from './floor-stats.ts';
+
+const HOUR_MS = 3_600_000;
 import { liveLeg, type InteractionRecord, type InteractionState } from './interaction.ts';
 import type { TimelineEntry } from './timeline.ts';
 import type { CallLegState } from './call-leg.ts';
@@ -77,6 +79,10 @@ export class Floor {
   readonly #seen = new Map<string, Milestones>();
   readonly #ratings = new Map<string, RatingRecord>();
   #loaded: Promise<void> | undefined;
+  // Bumped when the model is forgotten: a read begun before lands nowhere.
+  #generation = 0;
+  // The window moves on the hour: the next time the model is pruned.
+  #nextPrune = 0;
 
   constructor(deps: { store: FloorStore; ratings: FloorRatings; events: DomainEvents; clock: Clock; timeZone: string; registry: FloorRegistry }) {
     this.#store = deps.store;
@@ -85,32 +91,64 @@ export class Floor {
     this.#zone = deps.timeZone;
     this.#registry = deps.registry;
     deps.events.subscribe((event) => {
+      // A follower missed wake-ups: what opened and ended meanwhile is only in the store.
+      if (event.type === 'replica_resynced') return this.#forget();
       // Until someone opens the floor, the store has it all: nothing is kept here.
       if (this.#loaded === undefined) return;
       if (event.type === 'interaction_changed' || (event.type === 'entry_appended' && event.entry.kind === 'call')) {
         this.#seen.set(event.interaction.id, milestonesOf(event.interaction));
       }
       if (event.type === 'entry_appended' && event.entry.kind === 'rating') this.#ratings.set(event.interaction.id, ratingOf(event.interaction, event.entry));
+      // Here, not only when a page asks: a node nobody watches still hears every event.
+      if (this.#clock.now() >= this.#nextPrune) this.#prune(this.#window(this.#clock.now()));
     });
+  }
+
+  // Read again from the store on next use; a read under way is dropped.
+  #forget(): void {
+    this.#generation += 1;
+    this.#loaded = undefined;
+    this.#seen.clear();
+    this.#ratings.clear();
+  }
+
+  // Yesterday's interactions and ratings leave as the window moves on (it moves on the hour); open
+  // interactions stay whatever their age.
+  #prune(window: FloorWindow): void {
+    for (const [id, m] of this.#seen) if (m.endedAt !== null && m.endedAt < window.since && m.createdAt < window.since) this.#seen.delete(id);
+    for (const [id, r] of this.#ratings) if (r.ratedAt < window.since) this.#ratings.delete(id);
+    this.#nextPrune = window.hourStart + HOUR_MS;
+  }
+
+  // What this node holds: interactions and ratings.
+  get held(): { interactions: number; ratings: number } {
+    return { interactions: this.#seen.size, ratings: this.#ratings.size };
   }
 
   // Read once, on first use: a node nobody supervises never reads it. What events brought in the
   // meantime is newer than the store's rows and wins.
   #load(): Promise<void> {
+    if (this.#loaded) return this.#loaded;
     const since = this.#window(this.#clock.now()).since;
-    this.#loaded ??= Promise.all([this.#store.listMilestonesSince(since), this.#ratingStore.ratingsSince(since)]).then(([rows, ratings]) => {
+    const generation = this.#generation;
+    const loaded = Promise.all([this.#store.listMilestonesSince(since), this.#ratingStore.ratingsSince(since)]).then(([rows, ratings]) => {
+      if (generation !== this.#generation) return;
       for (const m of rows) if (!this.#seen.has(m.id)) this.#seen.set(m.id, m);
       for (const r of ratings) if (!this.#ratings.has(r.interactionId)) this.#ratings.set(r.interactionId, r);
     });
-    this.#loaded.catch(() => (this.#loaded = undefined));
-    return this.#loaded;
+    loaded.catch(() => {
+      if (this.#loaded === loaded) this.#loaded = undefined;
+    });
+    this.#loaded = loaded;
+    return loaded;
   }
 
   // Each service's average rating today (customers' scores since midnight).
   async ratingAverages(): Promise<Map<string, { average: number; count: number }>> {
     await this.#load();
-    const { dayStart, since } = this.#window(this.#clock.now());
-    for (const [id, r] of this.#ratings) if (r.ratedAt < since) this.#ratings.delete(id);
+    const window = this.#window(this.#clock.now());
+    this.#prune(window);
+    const { dayStart } = window;
     return averages([...this.#ratings.values()].filter((r) => r.ratedAt >= dayStart));
   }
 
@@ -138,8 +176,7 @@ export class Floor {
     for (const rec of this.#registry.all()) this.#seen.set(rec.id, milestonesOf(rec));
     const now = this.#clock.now();
     const window = this.#window(now);
-    // Yesterday's interactions leave as the window moves on; open ones stay whatever their age.
-    for (const [id, m] of this.#seen) if (m.endedAt !== null && m.endedAt < window.since && m.createdAt < window.since) this.#seen.delete(id);
+    this.#prune(window);
     return serviceFigures({ now, window, services, interactions: this.#seen.values(), agents });
   }
 }

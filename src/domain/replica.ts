@@ -64,6 +64,7 @@ export class InteractionReplica {
   async resync(): Promise<void> {
     const ids = new Set([...(await this.#d.store.loadOpenInteractions()).map((r) => r.id), ...this.#d.interactions.all().map((r) => r.id)]);
     await Promise.all([...ids].map((id) => this.follow(id)));
+    this.#d.events.emit({ type: 'replica_resynced' });
   }
 
   async #catchUp(interactionId: string): Promise<void> {

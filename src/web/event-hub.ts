@@ -37,7 +37,8 @@ export class EventHub {
   private route(event: DomainEvent): void {
     if (event.type === 'store_failed') return;
     this.deliver(this.#everything, event);
-    if (event.type === 'agent_disabled') return; // its effects arrive as their own events
+    // Their effects arrive as their own events (the floor's feed hears a resync, above).
+    if (event.type === 'agent_disabled' || event.type === 'replica_resynced') return;
     if (event.type === 'presence_changed') {
       this.deliver(this.#presence, event);
       return this.deliver(this.#byAgent.get(event.agent.agentId), event);

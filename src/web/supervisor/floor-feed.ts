@@ -2,10 +2,10 @@ import type { DomainEvent } from '../../domain/events.ts';
 import type { EventHub } from '../event-hub.ts';
 
 // What changes a line of the floor: an interaction's state, an agent's presence, a call or video, a
-// customer's rating (the wallboard's average today).
+// customer's rating (the wallboard's average today), a follower's catching up (the day read again).
 const FLOOR_KINDS: ReadonlySet<string> = new Set(['call', 'video', 'rating']);
 const changesTheFloor = (event: DomainEvent) =>
-  event.type === 'interaction_changed' || event.type === 'presence_changed' || (event.type === 'entry_appended' && FLOOR_KINDS.has(event.entry.kind));
+  event.type === 'interaction_changed' || event.type === 'presence_changed' || event.type === 'replica_resynced' || (event.type === 'entry_appended' && FLOOR_KINDS.has(event.entry.kind));
 
 // The floor's live updates, shared by every supervisor's page on this node: a burst of changes makes
 // one render at most every `intervalMs`, sent to all (a busy floor costs renders per second, not per
