@@ -123,7 +123,7 @@ function timeZone(value: string | undefined): string {
   try {
     return checkedTimeZone(value);
   } catch (err) {
-    throw new Error(`TIME_ZONE: ${(err as Error).message}`);
+    throw new Error(`TIME_ZONE: ${(err as Error).message}`, { cause: err });
   }
 }
 
