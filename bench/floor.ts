@@ -35,6 +35,7 @@ function seeded(i: number, now: number, open: boolean): InteractionRecord {
     agentId: acceptedAt ? 'agent2' : null,
     createdAt,
     acceptedAt,
+    requeuedAt: null,
     endedAt,
     endedBy: open ? null : 'customer',
     context: { fields: { plate: `B-${i}` } },

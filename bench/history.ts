@@ -30,7 +30,7 @@ const BEFORE = { sqlite: "SELECT * FROM interactions WHERE agent_id = ? AND stat
 const ended = (i: number): InteractionRecord => ({
   id: `bench-${i}`, serviceId: 'roadside', channel: 'web', customer: { name: `Bench customer ${i}`, phone: '+15551230000' }, tokenHash: 'ab'.repeat(32),
   state: 'ended', offeredTo: null, offeredAt: null, agentId: `agent-${i % AGENTS}`, createdAt: i, acceptedAt: i, endedAt: i + 1, endedBy: 'customer',
-  context: { fields: {} }, lastSeq: 3, callLegs: [], video: null,
+  context: { fields: {} }, lastSeq: 3, callLegs: [], video: null, requeuedAt: null,
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

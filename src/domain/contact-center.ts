@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
 import { checkMessage, checkedAttachment, checkedContext, checkedCustomer, hashToken } from './chat-rules.ts';
+import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
 import { conflict, forbidden, invalid, notFound, unauthorized } from './errors.ts';
@@ -66,6 +67,7 @@ export class ContactCenter {
       agentId: null,
       createdAt: now,
       acceptedAt: null,
+      requeuedAt: null,
       endedAt: null,
       endedBy: null,
       context: checkedContext(mergeContext({ fields: {} }, chat.context ?? {})),
@@ -165,11 +167,9 @@ export class ContactCenter {
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
     const rec = this.agentMay('accept', agentId, interactionId);
-    transition(rec, 'accept');
+    markAccepted(rec, agentId, this.#d.clock.now());
     const agent = this.agentState(agentId);
     this.clearOffer(rec, agent);
-    rec.agentId = agentId;
-    rec.acceptedAt = this.#d.clock.now();
     agent.interactions.add(rec.id);
     await this.#open.append(rec, { kind: 'accepted', author: 'agent', agentId });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
@@ -283,10 +283,8 @@ export class ContactCenter {
       // The call and video went through the agent, who is gone: they end before another agent takes over.
       if (rec.state === 'active') await this.#d.media.beforeEnd(rec, 'system');
       const previousOfferedTo = rec.offeredTo;
-      transition(rec, 'requeue');
+      markRequeued(rec, this.#d.clock.now());
       this.clearOffer(rec, agent);
-      rec.agentId = null;
-      rec.acceptedAt = null;
       agent.interactions.delete(rec.id);
       await this.#open.append(rec, { kind: 'requeued', author: 'system', agentId: agent.agentId, data: { reason: 'agent_disabled' } });
       this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });

@@ -1,6 +1,7 @@
 import type { Presence } from './agent-presence.ts';
 import type { InteractionRecord } from './interaction.ts';
 import { hourOf, startOfDay, startOfHour } from './time-zone.ts';
+import { waitingSince } from './acceptance.ts';
 
 // The wallboard's figures, per service, from the milestones of the interactions (when each arrived,
 // was accepted, ended, and when its calls were answered): pure, so every figure is unit-tested.
@@ -10,7 +11,9 @@ export interface Milestones {
   id: string;
   serviceId: string;
   createdAt: number;
+  // The first acceptance, kept if requeued; and since when it waits again after a requeue.
   acceptedAt: number | null;
+  requeuedAt: number | null;
   endedAt: number | null;
   // Answer times of its calls (null: never answered).
   callsAnsweredAt: Array<number | null>;
@@ -22,6 +25,7 @@ export function milestonesOf(rec: InteractionRecord): Milestones {
     serviceId: rec.serviceId,
     createdAt: rec.createdAt,
     acceptedAt: rec.acceptedAt,
+    requeuedAt: rec.requeuedAt,
     endedAt: rec.endedAt,
     callsAnsweredAt: rec.callLegs.map((leg) => leg.answeredAt),
   };
@@ -91,6 +95,9 @@ export interface FloorInput {
   agents: Iterable<FloorAgent>;
 }
 
+// Waiting: never accepted yet, or requeued and not accepted again.
+const isWaiting = (m: Milestones) => m.endedAt === null && (m.acceptedAt === null || m.requeuedAt !== null);
+
 // A chat handled since `from`: accepted by an agent, and ended since.
 const handledSince = (m: Milestones, from: number) => m.acceptedAt !== null && m.endedAt !== null && m.endedAt >= from;
 
@@ -102,7 +109,7 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
   return input.services.map((service) => {
     const all = byService.get(service.id)!;
     const targetSeconds = service.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS;
-    const waiting = all.filter((m) => m.acceptedAt === null && m.endedAt === null);
+    const waiting = all.filter(isWaiting);
     const handled = all.filter((m) => handledSince(m, window.dayStart));
     const level = serviceLevel(all, window.dayStart, now, targetSeconds * 1000);
     const presence: Record<Presence, number> = { ready: 0, not_ready: 0, wrap_up: 0 };
@@ -126,7 +133,7 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
 // A loop, not Math.min(...): spreading ~125k arguments overflows the stack on a long queue.
 function oldest(waiting: Milestones[]): number {
   let min = Infinity;
-  for (const m of waiting) if (m.createdAt < min) min = m.createdAt;
+  for (const m of waiting) min = Math.min(min, waitingSince(m));
   return min;
 }
 

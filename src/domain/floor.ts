@@ -1,3 +1,4 @@
+import { waitingSince } from './acceptance.ts';
 import type { RatingRecord } from './closure-ports.ts';
 import type { DomainEvents } from './events.ts';
 import { floorWindow, milestonesOf, serviceFigures, type FloorAgent, type FloorWindow, type Milestones, type ServiceFigures } from './floor-stats.ts';
@@ -46,7 +47,7 @@ export function floorRow(rec: InteractionRecord): FloorRow {
     customerName: rec.customer.name,
     state: rec.state,
     createdAt: rec.createdAt,
-    chatSince: rec.acceptedAt ?? rec.createdAt,
+    chatSince: rec.state === 'active' ? (rec.acceptedAt ?? rec.createdAt) : waitingSince(rec),
     call: leg ? { state: leg.state, since: leg.answeredAt ?? leg.startedAt } : null,
     video: video ? { state: video.state as 'requested' | 'active', since: video.startedAt ?? video.requestedAt } : null,
   };

@@ -46,7 +46,10 @@ export interface InteractionRecord {
   offeredAt: number | null;
   agentId: string | null;
   createdAt: number;
+  // The first acceptance: kept when the chat is requeued (acceptance.ts).
   acceptedAt: number | null;
+  // Back in the queue since (its agent was disabled), until accepted again; null otherwise.
+  requeuedAt: number | null;
   endedAt: number | null;
   endedBy: Party | null;
   context: CustomerContext;

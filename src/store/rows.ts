@@ -25,16 +25,17 @@ export const json = (v: unknown): string | null => (v === null || v === undefine
 // Column order of `interactions` in every engine's upsert.
 export const INTERACTION_COLUMNS = [
   'id', 'service_id', 'channel', 'customer_name', 'customer_phone', 'token_hash', 'state', 'offered_to', 'offered_at', 'agent_id',
-  'created_at', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video',
+  'created_at', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at',
 ] as const;
 
 // Columns an upsert of an interaction changes; the rest are fixed when it is created.
-export const INTERACTION_UPDATES = ['state', 'offered_to', 'offered_at', 'agent_id', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video'] as const;
+export const INTERACTION_UPDATES = ['state', 'offered_to', 'offered_at', 'agent_id', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at'] as const;
 
 export function interactionValues(rec: InteractionRecord): (string | number | null)[] {
   return [
     rec.id, rec.serviceId, rec.channel, rec.customer.name, rec.customer.phone, rec.tokenHash, rec.state, rec.offeredTo, rec.offeredAt,
     rec.agentId, rec.createdAt, rec.acceptedAt, rec.endedAt, rec.endedBy, json(rec.context), rec.lastSeq, json(rec.callLegs), json(rec.video),
+    rec.requeuedAt,
   ];
 }
 
@@ -51,6 +52,7 @@ export function toInteraction(row: Row): InteractionRecord {
     agentId: str(row.agent_id),
     createdAt: Number(row.created_at),
     acceptedAt: num(row.accepted_at),
+    requeuedAt: num(row.requeued_at),
     endedAt: num(row.ended_at),
     endedBy: str(row.ended_by) as Party | null,
     context: parsed(row.context),
@@ -62,7 +64,7 @@ export function toInteraction(row: Row): InteractionRecord {
 
 // The wallboard's slice of an interaction (listMilestonesSince): a few columns, no context.
 export const MILESTONES_SQL = (mark: (i: number) => string) =>
-  `SELECT id, service_id, created_at, accepted_at, ended_at, call_legs FROM interactions WHERE created_at >= ${mark(0)} OR ended_at >= ${mark(1)}`;
+  `SELECT id, service_id, created_at, accepted_at, requeued_at, ended_at, call_legs FROM interactions WHERE created_at >= ${mark(0)} OR ended_at >= ${mark(1)}`;
 
 export function toMilestones(row: Row): Milestones {
   const legs = parsedOrNull<Array<{ answeredAt: number | null }>>(row.call_legs) ?? [];
@@ -71,6 +73,7 @@ export function toMilestones(row: Row): Milestones {
     serviceId: String(row.service_id),
     createdAt: Number(row.created_at),
     acceptedAt: num(row.accepted_at),
+    requeuedAt: num(row.requeued_at),
     endedAt: num(row.ended_at),
     callsAnsweredAt: legs.map((leg) => leg.answeredAt ?? null),
   };

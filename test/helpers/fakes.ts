@@ -170,6 +170,7 @@ export function interactionRecord(overrides: Partial<InteractionRecord> = {}): I
     endedBy: null,
     context: { fields: {} },
     lastSeq: 0,
+    requeuedAt: null,
     callLegs: [],
     video: null,
     ...overrides,

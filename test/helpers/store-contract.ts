@@ -239,11 +239,16 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
         store.saveInteraction(record('old-open', { state: 'active', createdAt: T0, agentId: 'agent1', acceptedAt: T0 + 1 })),
         store.saveInteraction(record('old-ended-now', { state: 'ended', createdAt: T0, acceptedAt: T0 + 1, endedAt: since + 5, callLegs: [leg, { ...leg, id: 'leg-2', state: 'failed', answeredAt: null }] })),
         store.saveInteraction(record('new-queued', { state: 'queued', createdAt: since })),
+        store.saveInteraction(record('requeued', { state: 'queued', createdAt: since, acceptedAt: since + 1, requeuedAt: since + 4 })),
       ]);
       const found = await store.listMilestonesSince(since);
-      t.same(found.map((m) => m.id).sort(), ['new-queued', 'old-ended-now'], 'created or ended at or after `since`; neither: left out');
-      t.same(found.find((m) => m.id === 'old-ended-now'), { id: 'old-ended-now', serviceId: 'roadside', createdAt: T0, acceptedAt: T0 + 1, endedAt: since + 5, callsAnsweredAt: [since + 2, null] });
-      t.same(found.find((m) => m.id === 'new-queued'), { id: 'new-queued', serviceId: 'roadside', createdAt: since, acceptedAt: null, endedAt: null, callsAnsweredAt: [] });
+      t.same(found.map((m) => m.id).sort(), ['new-queued', 'old-ended-now', 'requeued'], 'created or ended at or after `since`; neither: left out');
+      t.same(found.find((m) => m.id === 'old-ended-now'), { id: 'old-ended-now', serviceId: 'roadside', createdAt: T0, acceptedAt: T0 + 1, requeuedAt: null, endedAt: since + 5, callsAnsweredAt: [since + 2, null] });
+      t.same(found.find((m) => m.id === 'new-queued'), { id: 'new-queued', serviceId: 'roadside', createdAt: since, acceptedAt: null, requeuedAt: null, endedAt: null, callsAnsweredAt: [] });
+      t.match(found.find((m) => m.id === 'requeued'), { acceptedAt: since + 1, requeuedAt: since + 4 }, 'a requeued chat keeps its first acceptance, and says since when it waits again');
+      t.match(await store.getInteraction('requeued'), { acceptedAt: since + 1, requeuedAt: since + 4 });
+      await store.saveInteraction(record('requeued', { state: 'active', agentId: 'agent2', createdAt: since, acceptedAt: since + 1, requeuedAt: null }));
+      t.match(await store.getInteraction('requeued'), { acceptedAt: since + 1, requeuedAt: null }, 'accepted again: waiting no more');
       t.same(await store.listMilestonesSince(since + 10), [], 'nothing after the last');
     });
 

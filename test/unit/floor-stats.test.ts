@@ -16,7 +16,7 @@ const MIDNIGHT = new Date(2026, 4, 12, 0, 0, 0, 0).getTime();
 // The dates above are the process's local time: so is the floor's zone here (time-zone.test.ts names zones).
 const ZONE = processTimeZone();
 
-const chat = (id: string, over: Partial<Milestones> = {}): Milestones => ({ id, serviceId: 'roadside', createdAt: NOON - HOUR, acceptedAt: null, endedAt: null, callsAnsweredAt: [], ...over });
+const chat = (id: string, over: Partial<Milestones> = {}): Milestones => ({ id, serviceId: 'roadside', createdAt: NOON - HOUR, acceptedAt: null, requeuedAt: null, endedAt: null, callsAnsweredAt: [], ...over });
 const services = [{ id: 'roadside', serviceLevelSeconds: 20 }, { id: 'claims', serviceLevelSeconds: 60 }];
 const figures = (interactions: Milestones[], agents: Array<{ serviceIds: string[]; presence: Presence }> = [], now = NOON) =>
   serviceFigures({ now, window: floorWindow(now, ZONE), services, interactions, agents });

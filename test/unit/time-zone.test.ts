@@ -30,7 +30,7 @@ t.test('hours in a half-hour zone start at :30 UTC (Asia/Kolkata, +05:30)', asyn
   t.equal(startOfDay(utc('2026-05-12T06:45:10'), 'Asia/Kolkata'), utc('2026-05-11T18:30:00'));
 });
 
-const chat = (createdAt: number): Milestones => ({ id: String(createdAt), serviceId: 's', createdAt, acceptedAt: null, endedAt: createdAt + 1000, callsAnsweredAt: [] });
+const chat = (createdAt: number): Milestones => ({ id: String(createdAt), serviceId: 's', createdAt, acceptedAt: null, requeuedAt: null, endedAt: createdAt + 1000, callsAnsweredAt: [] });
 
 t.test("the chart's bars are the zone's hours, labelled with them, and a chat counts in its local hour", async (t) => {
   const now = utc('2026-05-12T06:45:00'); // 12:15 in Kolkata
