@@ -154,10 +154,22 @@
     select.value = '';
   });
 
-  // The call timer counts from the answer time the server rendered.
+  // Timers with data-elapsed (the floor's) count on from what the server's clock said when it rendered
+  // them, with this page's monotonic clock from when the page got them: a wallboard TV whose clock is
+  // minutes off shows the same waits as the server. The others (the call timer) count from data-since.
+  const timerSeenAt = new WeakMap();
+  function stampTimers() {
+    for (const el of document.querySelectorAll('.timer[data-elapsed]')) if (!timerSeenAt.has(el)) timerSeenAt.set(el, performance.now());
+  }
+  function timerMs(el) {
+    if (el.dataset.elapsed === undefined) return Date.now() - Number(el.dataset.since);
+    return Number(el.dataset.elapsed) + performance.now() - timerSeenAt.get(el);
+  }
+  stampTimers();
   setInterval(() => {
+    stampTimers();
     for (const el of document.querySelectorAll('.timer[data-since]')) {
-      const s = Math.max(0, Math.floor((Date.now() - Number(el.dataset.since)) / 1000));
+      const s = Math.max(0, Math.floor(timerMs(el) / 1000));
       el.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
     }
   }, 1000);
@@ -187,6 +199,7 @@
     setConnection('Reconnecting…', 'closed');
   });
   document.addEventListener('htmx:wsAfterMessage', (e) => {
+    stampTimers();
     maybeVideo(e.detail.message);
     maybeSms();
     tidyLists();
@@ -194,6 +207,7 @@
     maybeStartSoftphone();
   });
   document.addEventListener('htmx:afterSwap', () => {
+    stampTimers();
     maybeVideo();
     maybeSms();
     tidyLists();

@@ -26,7 +26,7 @@ const CALL_LABEL: Record<CallLegState, string> = {
   failed: 'Failed',
 };
 
-// m:ss, as the page's timers (public/desktop.js) count on from data-since.
+// m:ss, as the page's timers (public/desktop.js) count on from data-elapsed.
 export function clock(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
@@ -101,7 +101,8 @@ export class SupervisorPresenter {
       customerName: row.customerName,
       state: row.state,
       stateLabel: row.state === 'offered' && row.agentId ? `Offered to ${await this.#desk.agentName(row.agentId)}` : STATE_LABEL[row.state],
-      media: media.map((m) => ({ ...m, elapsed: clock(now - m.since) })),
+      // The page counts on from elapsedMs, by the server's clock (a viewer's clock may be off).
+      media: media.map((m) => ({ ...m, elapsedMs: Math.max(0, now - m.since), elapsed: clock(now - m.since) })),
     };
   }
 
@@ -140,10 +141,14 @@ export class SupervisorPresenter {
   // (null where calls cannot be supervised at all).
   async callView(rec: InteractionRecord, supervisorId: string) {
     const leg = liveLeg(rec) ?? null;
+    const elapsedMs = leg?.answeredAt ? Math.max(0, this.#floor.now() - leg.answeredAt) : null;
     return {
       interactionId: rec.id,
       leg,
       stateLabel: leg ? CALL_LABEL[leg.state] : null,
+      // How long the call has been up, by the server's clock: the page counts on from it.
+      elapsedMs,
+      elapsed: elapsedMs === null ? null : clock(elapsedMs),
       agentName: leg ? await this.#desk.agentName(leg.agentId) : null,
       customerName: rec.customer.name,
       controls: this.#supervision ? await controlsView(this.#center, this.#supervision, rec, supervisorId) : null,

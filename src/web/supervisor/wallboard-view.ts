@@ -17,8 +17,9 @@ export function wallboardView(f: ServiceFigures, serviceName: string, now: numbe
     serviceId: f.serviceId,
     serviceName,
     waiting: f.waiting,
-    // The page counts the longest wait on from when that chat arrived.
+    // The page counts the longest wait on from longestWaitMs (the server's clock; the viewer's may be off).
     longestWaitSince: f.longestWaitMs === null ? null : now - f.longestWaitMs,
+    longestWaitMs: f.longestWaitMs === null ? null : Math.max(0, f.longestWaitMs),
     longestWait: f.longestWaitMs === null ? '—' : minutes(f.longestWaitMs),
     ready: f.agents.ready,
     notReady: f.agents.not_ready,
