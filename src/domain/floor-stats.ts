@@ -56,9 +56,12 @@ export function floorWindow(now: number, zone: string, hours = CHART_HOURS): Flo
   return { zone, dayStart, chartStart, hourStart, since: Math.min(dayStart, chartStart) };
 }
 
+// An agent with no session is away, whatever its presence was when it left: not on a break.
+export type FloorPresence = Presence | 'logged_out';
+
 export interface FloorAgent {
   serviceIds: readonly string[];
-  presence: Presence;
+  presence: FloorPresence;
 }
 
 export interface HourBucket {
@@ -74,7 +77,7 @@ export interface ServiceFigures {
   waiting: number;
   // Since the oldest waiting chat arrived; null when none waits.
   longestWaitMs: number | null;
-  agents: Record<Presence, number>;
+  agents: Record<FloorPresence, number>;
   chatsHandled: number;
   callsHandled: number;
   targetSeconds: number;
@@ -112,7 +115,7 @@ export function serviceFigures(input: FloorInput): ServiceFigures[] {
     const waiting = all.filter(isWaiting);
     const handled = all.filter((m) => handledSince(m, window.dayStart));
     const level = serviceLevel(all, window.dayStart, now, targetSeconds * 1000);
-    const presence: Record<Presence, number> = { ready: 0, not_ready: 0, wrap_up: 0 };
+    const presence: Record<FloorPresence, number> = { ready: 0, not_ready: 0, wrap_up: 0, logged_out: 0 };
     for (const a of agents) if (a.serviceIds.includes(service.id)) presence[a.presence] += 1;
     return {
       serviceId: service.id,

@@ -83,7 +83,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   const { center, multimedia, sessions, logger } = deps;
   const views = new Views();
   const presenter = new DesktopPresenter(center, multimedia, deps.closure, views, deps.mapTileUrl, deps.sms?.deliveries);
-  const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter, supervision: deps.supervision });
+  const supervisor = new SupervisorPresenter({ floor: deps.floor, center, admin: deps.admin, desk: presenter, loggedIn: () => sessions.loggedInAgents(), supervision: deps.supervision });
   const app = express();
   app.disable('x-powered-by');
   if (deps.trustProxy) app.set('trust proxy', trustProxyValue(deps.trustProxy));

@@ -15,6 +15,8 @@ export interface SharedSessions {
   delete(id: string): Promise<void>;
   // Ends the agent's sessions but `keep`, everywhere; the number ended.
   endAgent(agentId: string, keep?: string): Promise<number>;
+  // The agents with a session not expired at `now`, on any node.
+  agentsLoggedIn(now: number): Promise<string[]>;
 }
 
 // Agent sessions live in memory: a server restart asks agents to log in again, and nothing a
@@ -85,6 +87,14 @@ export class SessionRegistry {
       for (const listener of this.#onEnd) listener(session);
     }
     return ended;
+  }
+
+  // Who is logged in (a session not expired): the floor tells them from agents who are away. With a
+  // cluster, memory holds only what this node has seen: the shared store answers.
+  async loggedInAgents(): Promise<Set<string>> {
+    const now = Date.now();
+    if (this.#shared) return new Set(await this.#shared.agentsLoggedIn(now));
+    return new Set([...this.#sessions.values()].filter((s) => s.expiresAt >= now).map((s) => s.agentId));
   }
 
   // After missed wake-ups: memory is only a cache, read again from the shared store as needed.

@@ -1,8 +1,7 @@
 // The wallboard's figures, from interactions' milestones: what a supervisor reads on /supervisor.
 import t from 'tap';
-import type { Presence } from '../../src/domain/agent-presence.ts';
 import { DomainEvents } from '../../src/domain/events.ts';
-import { floorWindow, serviceFigures, type Milestones } from '../../src/domain/floor-stats.ts';
+import { floorWindow, serviceFigures, type FloorPresence, type Milestones } from '../../src/domain/floor-stats.ts';
 import { Floor, floorRows } from '../../src/domain/floor.ts';
 import { processTimeZone } from '../../src/domain/time-zone.ts';
 import { ManualClock } from '../helpers/fake-ports.ts';
@@ -18,7 +17,7 @@ const ZONE = processTimeZone();
 
 const chat = (id: string, over: Partial<Milestones> = {}): Milestones => ({ id, serviceId: 'roadside', createdAt: NOON - HOUR, acceptedAt: null, requeuedAt: null, endedAt: null, callsAnsweredAt: [], ...over });
 const services = [{ id: 'roadside', serviceLevelSeconds: 20 }, { id: 'claims', serviceLevelSeconds: 60 }];
-const figures = (interactions: Milestones[], agents: Array<{ serviceIds: string[]; presence: Presence }> = [], now = NOON) =>
+const figures = (interactions: Milestones[], agents: Array<{ serviceIds: string[]; presence: FloorPresence }> = [], now = NOON) =>
   serviceFigures({ now, window: floorWindow(now, ZONE), services, interactions, agents });
 
 t.test('the window: today from local midnight, the chart over the last eight hours including this one', async (t) => {
@@ -72,15 +71,16 @@ t.test('handled today and average handle time: accepted chats ended today, calls
   t.equal(figures([])[0]!.averageHandleMs, null);
 });
 
-t.test('agents by presence, counted in each service they serve', async (t) => {
+t.test('agents by presence, counted in each service they serve; those with no session as logged out', async (t) => {
   const [roadside, claims] = figures([], [
     { serviceIds: ['roadside', 'claims'], presence: 'ready' },
     { serviceIds: ['roadside'], presence: 'not_ready' },
     { serviceIds: [], presence: 'ready' },
     { serviceIds: ['claims'], presence: 'wrap_up' },
+    { serviceIds: ['roadside'], presence: 'logged_out' },
   ]);
-  t.same(roadside!.agents, { ready: 1, not_ready: 1, wrap_up: 0 });
-  t.same(claims!.agents, { ready: 1, not_ready: 0, wrap_up: 1 });
+  t.same(roadside!.agents, { ready: 1, not_ready: 1, wrap_up: 0, logged_out: 1 });
+  t.same(claims!.agents, { ready: 1, not_ready: 0, wrap_up: 1, logged_out: 0 });
 });
 
 t.test('the chart: chats arrived and handled in each of the last eight hours', async (t) => {

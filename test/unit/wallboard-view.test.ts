@@ -7,7 +7,7 @@ import { wallboardView } from '../../src/web/supervisor/wallboard-view.ts';
 const HOUR = 3_600_000;
 const START = new Date(2026, 4, 12, 5, 0, 0, 0).getTime();
 const figures = (over: Partial<ServiceFigures> = {}): ServiceFigures => ({
-  serviceId: 'roadside', waiting: 2, longestWaitMs: 75_000, agents: { ready: 3, not_ready: 1, wrap_up: 0 }, chatsHandled: 12, callsHandled: 4, targetSeconds: 20,
+  serviceId: 'roadside', waiting: 2, longestWaitMs: 75_000, agents: { ready: 3, not_ready: 1, wrap_up: 0, logged_out: 2 }, chatsHandled: 12, callsHandled: 4, targetSeconds: 20,
   serviceLevel: 0.8333, decided: 12, averageHandleMs: 245_000,
   hours: [{ start: START, hour: 5, arrived: 4, handled: 2 }, { start: START + HOUR, hour: 6, arrived: 0, handled: 1 }], ...over,
 });
@@ -15,7 +15,7 @@ const figures = (over: Partial<ServiceFigures> = {}): ServiceFigures => ({
 t.test('figures as read on the wallboard', async (t) => {
   const now = START + 2 * HOUR;
   const v = wallboardView(figures(), 'Roadside Assistance', now);
-  t.match(v, { serviceName: 'Roadside Assistance', waiting: 2, longestWait: '1:15', longestWaitSince: now - 75_000, ready: 3, notReady: 1, serviceLevel: '83 %', averageHandle: '4:05' });
+  t.match(v, { serviceName: 'Roadside Assistance', waiting: 2, longestWait: '1:15', longestWaitSince: now - 75_000, ready: 3, notReady: 1, loggedOut: 2, serviceLevel: '83 %', averageHandle: '4:05' });
   const none = wallboardView(figures({ longestWaitMs: null, serviceLevel: null, averageHandleMs: null }), 'Roadside Assistance', now);
   t.match(none, { longestWait: '—', longestWaitSince: null, serviceLevel: '—', averageHandle: '—' }, 'no figure yet: a dash, not a zero');
 });

@@ -4,6 +4,7 @@ import type { CallLegState } from '../../domain/call-leg.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Floor, FloorRow } from '../../domain/floor.ts';
+import type { FloorPresence } from '../../domain/floor-stats.ts';
 import { liveLeg, type InteractionRecord, type InteractionState } from '../../domain/interaction.ts';
 import type { TimelineEntry } from '../../domain/timeline.ts';
 import type { SupervisionDesk } from '../../domain/supervision-desk.ts';
@@ -15,6 +16,7 @@ import { wallboardView } from './wallboard-view.ts';
 // count cover them all, and a bigger table would cost every supervisor's page more than it tells.
 export const LIVE_ROWS_SHOWN = 300;
 
+const FLOOR_PRESENCE_LABELS: Record<FloorPresence, string> = { ...PRESENCE_LABELS, logged_out: 'Logged out' };
 const STATE_LABEL: Record<InteractionState, string> = { queued: 'Waiting', offered: 'Offered', active: 'In progress', ended: 'Ended' };
 const CALL_LABEL: Record<CallLegState, string> = {
   dialing_agent: 'Ringing the agent',
@@ -40,9 +42,12 @@ export class SupervisorPresenter {
   readonly #admin: Administration;
   readonly #desk: DesktopPresenter;
   readonly #supervision: SupervisionDesk | undefined;
+  // Agents with a session (sessions.ts): the others show as Logged out, not Not Ready.
+  readonly #loggedIn: () => Promise<ReadonlySet<string>>;
 
-  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter; supervision?: SupervisionDesk }) {
+  constructor(deps: { floor: Floor; center: ContactCenter; admin: Administration; desk: DesktopPresenter; loggedIn: () => Promise<ReadonlySet<string>>; supervision?: SupervisionDesk }) {
     this.#floor = deps.floor;
+    this.#loggedIn = deps.loggedIn;
     this.#center = deps.center;
     this.#admin = deps.admin;
     this.#desk = deps.desk;
@@ -55,12 +60,13 @@ export class SupervisorPresenter {
 
   async floorView() {
     const now = this.#floor.now();
-    const [services, directory] = await Promise.all([this.#admin.listServices(), this.#admin.listAgents()]);
+    const [services, directory, loggedIn] = await Promise.all([this.#admin.listServices(), this.#admin.listAgents(), this.#loggedIn()]);
     const presence = new Map(this.#center.agents().map((a) => [a.agentId, a.presence]));
+    const presenceOf = (id: string): FloorPresence => (loggedIn.has(id) ? (presence.get(id) ?? 'not_ready') : 'logged_out');
     const rows = this.#floor.live();
     const agents = directory
       .filter((a) => !a.disabled)
-      .map((a) => ({ id: a.id, displayName: a.displayName, role: a.role, serviceIds: a.serviceIds, presence: presence.get(a.id) ?? 'not_ready' }));
+      .map((a) => ({ id: a.id, displayName: a.displayName, role: a.role, serviceIds: a.serviceIds, presence: presenceOf(a.id) }));
     const inProgress = new Map<string, number>();
     for (const r of rows) if (r.agentId && r.state === 'active') inProgress.set(r.agentId, (inProgress.get(r.agentId) ?? 0) + 1);
     const figures = await this.#floor.figures(services, agents);
@@ -73,7 +79,7 @@ export class SupervisorPresenter {
         name: a.displayName,
         role: a.role,
         presence: a.presence,
-        presenceLabel: PRESENCE_LABELS[a.presence],
+        presenceLabel: FLOOR_PRESENCE_LABELS[a.presence],
         open: inProgress.get(a.id) ?? 0,
         services: a.serviceIds.map((id) => names.get(id) ?? id).join(', ') || '—',
       })),

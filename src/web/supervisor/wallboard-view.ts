@@ -23,6 +23,7 @@ export function wallboardView(f: ServiceFigures, serviceName: string, now: numbe
     longestWait: f.longestWaitMs === null ? '—' : minutes(f.longestWaitMs),
     ready: f.agents.ready,
     notReady: f.agents.not_ready,
+    loggedOut: f.agents.logged_out,
     wrapUp: f.agents.wrap_up,
     chatsHandled: f.chatsHandled,
     callsHandled: f.callsHandled,

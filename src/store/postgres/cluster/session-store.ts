@@ -37,6 +37,12 @@ export class PgSessionStore {
     await this.#pool.query('DELETE FROM agent_sessions WHERE id_hash = $1', [hashOf(id)]);
   }
 
+  // By the agent_sessions_agent index's table, small: one row per logged-in page.
+  async agentsLoggedIn(now: number): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ agent_id: string }>('SELECT DISTINCT agent_id FROM agent_sessions WHERE expires_at > $1', [now]);
+    return rows.map((r) => r.agent_id);
+  }
+
   async endAgent(agentId: string, keep?: string): Promise<number> {
     const { rows } = await this.#pool.query<{ n: number }>(
       `WITH ended AS (DELETE FROM agent_sessions WHERE agent_id = $1 AND id_hash IS DISTINCT FROM $2 RETURNING 1),

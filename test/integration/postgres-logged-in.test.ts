@@ -1,0 +1,32 @@
+// Who is logged in, in a cluster (src/store/postgres/cluster/session-store.ts): the floor on any node
+// tells agents with a session from those without, whichever node they logged in on.
+import pg from 'pg';
+import t from 'tap';
+import { PgSessionStore } from '../../src/store/postgres/cluster/session-store.ts';
+import { ensureClusterSchema } from '../../src/store/postgres/cluster/schema.ts';
+import { SessionRegistry } from '../../src/web/sessions.ts';
+import { startPostgres } from '../helpers/postgres.ts';
+
+const postgres = await startPostgres();
+t.teardown(() => postgres.stop());
+
+t.test('agents with a session not expired, from any node; a session ended or expired counts no more', async (t) => {
+  const url = await postgres.newDatabase();
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  t.teardown(() => pool.end());
+  await ensureClusterSchema(pool);
+  const shared = new PgSessionStore(pool);
+  const nodeA = new SessionRegistry(3_600_000, shared);
+  const nodeB = new SessionRegistry(3_600_000, shared);
+
+  const alice = await nodeA.create('alice');
+  await nodeA.create('alice'); // a second tab
+  await nodeA.create('bob');
+  await shared.save({ id: 'old', agentId: 'carol', csrfToken: 'x', expiresAt: Date.now() - 1000 });
+  t.same([...(await nodeB.loggedInAgents())].sort(), ['alice', 'bob'], "node B knows node A's sessions; carol's expired one does not count");
+
+  await nodeA.destroy(alice.id);
+  t.same([...(await nodeB.loggedInAgents())].sort(), ['alice', 'bob'], 'alice still has her other tab');
+  await nodeA.endAgent('alice');
+  t.same([...(await nodeB.loggedInAgents())], ['bob'], 'all her sessions ended: logged out');
+});
