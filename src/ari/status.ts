@@ -1,6 +1,7 @@
 import type { Agent } from '../domain/directory.ts';
 import type { AriCallLegs } from './calls/call-legs.ts';
 import type { AriSnoops } from './calls/snoops.ts';
+import { callerOf } from './caller-id.ts';
 import type { Ari } from './client.ts';
 import { AgentEndpoints } from './endpoints/agent-endpoints.ts';
 
@@ -58,7 +59,7 @@ export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints
         id: c.id,
         name: c.name,
         state: c.state,
-        caller: c.caller.number || c.caller.name || '',
+        caller: callerOf(c),
         createdAt: c.creationtime ?? null,
         interactionId: ours.get(c.id)?.interactionId ?? null,
         role: ours.get(c.id)?.role ?? null,

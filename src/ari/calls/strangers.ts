@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Ari, AriEvent } from '../client.ts';
+import { callerOf } from '../caller-id.ts';
 import { isNotFound } from '../errors.ts';
 import { isOurChannel } from './channel-names.ts';
 
@@ -14,7 +15,7 @@ export function refuseStranger(ari: Ari, event: AriEvent, logger: Logger): void 
   const channel = event.channel;
   if (event.type !== 'StasisStart' || !channel) return;
   if (isOurChannel(channel.id)) return void logger.debug({ channel: channel.id }, 'a channel of ours no call leg claims: left to reconciliation');
-  logger.warn({ channel: channel.name, caller: channel.caller?.number, args: event.args }, 'hung up a call the controller did not place');
+  logger.warn({ channel: channel.name, caller: callerOf(channel), args: event.args }, 'hung up a call the controller did not place');
   ari.channels.hangup({ channelId: channel.id, reason: 'rejected' }).catch((err: unknown) => {
     if (!isNotFound(err)) logger.error({ err, channel: channel.name }, 'could not hang up a call the controller did not place');
   });
