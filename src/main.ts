@@ -174,7 +174,11 @@ async function main(): Promise<void> {
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
       supervisedLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter((leg) => leg.supervisions?.some(isSupervising))),
-      onAvailability: (available) => multimedia.telephonyChanged(available),
+      onAvailability: (available) => {
+        multimedia.telephonyChanged(available);
+        // Asterisk reached again: what it still holds of ours is collected, or deleted.
+        if (available) recordings.reclaim().catch((err: unknown) => logger.error({ err }, 'collecting the recordings Asterisk still holds failed'));
+      },
       onRecordingLost: (recordingId, cause) => recordings.recordingLost(recordingId, cause),
       onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
     });

@@ -98,6 +98,9 @@ export interface Ari {
     mute(p: { recordingName: string }): Promise<void>;
     unmute(p: { recordingName: string }): Promise<void>;
     deleteStored(p: { recordingName: string }): Promise<void>;
+    getStored(p: { recordingName: string }): Promise<{ name: string; format: string }>;
+    // Every file in Asterisk's recording spool, whoever made it.
+    listStored(): Promise<Array<{ name: string; format: string }>>;
   };
   endpoints: {
     listByTech(p: { tech: string }): Promise<AriEndpoint[]>;

@@ -5,9 +5,9 @@ import type { DomainEvents } from './events.ts';
 import type { MediaCapabilities } from './guards.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
-import type { CallRecorder, Clock, Directory, RecordingStore } from './ports.ts';
+import type { CallRecorder, Clock, Directory, RecordingRef, RecordingStore } from './ports.ts';
 import type { EntryDraft } from './timeline.ts';
-import { applyRecordingEvent, isRecordingLive, mayHearRecording, newRecording, recordingStored, type CallRecording, type RecordingFile } from './recording.ts';
+import { applyRecordingEvent, isRecordingLive, mayHearRecording, newRecording, RecordingFileGone, recordingStored, type CallRecording, type RecordingFile } from './recording.ts';
 
 export interface CallRecordingsDeps {
   interactions: Interactions;
@@ -25,6 +25,7 @@ export interface CallRecordingsDeps {
 }
 
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const refOf = (rec: InteractionRecord, recordingId: string): RecordingRef => ({ interactionId: rec.id, recordingId });
 const NOT_DONE = {
   pause: 'The recording could not be paused: the call is still being recorded',
   resume: 'The recording could not be resumed: it is still paused',
@@ -68,7 +69,7 @@ export class CallRecordings {
       if (!leg?.recording || !isLive(leg) || !isRecordingLive(leg.recording)) continue;
       applyRecordingEvent(leg.recording, 'fail', this.#d.clock.now(), `Asterisk stopped it (${cause})`);
       await this.note(rec, leg, 'system');
-      await this.#d.recorder?.discard(recordingId);
+      await this.#d.recorder?.discard(refOf(rec, recordingId));
     }
   }
 
@@ -77,6 +78,22 @@ export class CallRecordings {
   recover(): void {
     for (const rec of this.#d.interactions.all()) {
       for (const leg of rec.callLegs) if (!isLive(leg) && leg.recording && isRecordingLive(leg.recording)) this.finishLater(rec, leg);
+    }
+  }
+
+  // After every (re)connect of the telephony: what it still holds of ours. The recording of a call that
+  // has ended is collected (one already said "not stored yet" gets a later entry: its player, or why it
+  // failed); one of a call still up is left alone; the rest (stored already, failed, or of no recording
+  // known) is deleted from the telephony, so nothing of ours stays there for ever.
+  async reclaim(): Promise<void> {
+    const recorder = this.#d.recorder;
+    for (const ref of (await recorder?.held()) ?? []) {
+      const rec = await this.#d.interactions.find(ref.interactionId);
+      const leg = rec?.callLegs.find((l) => l.recording?.id === ref.recordingId);
+      const recording = leg?.recording;
+      if (recording && (isRecordingLive(recording) || recording.state === 'not_stored')) {
+        if (!isLive(leg!)) this.finishLater(rec!, leg!);
+      } else await recorder!.discard(ref);
     }
   }
 
@@ -111,7 +128,7 @@ export class CallRecordings {
     if (!service?.recordCalls || !recorder) return;
     const recording = newRecording(randomUUID(), leg.id, this.#d.clock.now());
     leg.recording = recording;
-    const refused = await recorder.start(leg.id, recording.id).then(
+    const refused = await recorder.start(leg.id, refOf(rec, recording.id)).then(
       () => false,
       (err: unknown) => (applyRecordingEvent(recording, 'fail', this.#d.clock.now(), `could not start: ${why(err)}`), true),
     );
@@ -123,7 +140,7 @@ export class CallRecordings {
     const rec = this.#d.interactions.agentMay(event === 'pause' ? 'pause_recording' : 'resume_recording', agentId, interactionId, this.#d.media());
     const leg = liveLeg(rec)!;
     const recording = leg.recording!;
-    const failed = await this.#d.recorder![event](recording.id).then(
+    const failed = await this.#d.recorder![event](refOf(rec, recording.id)).then(
       () => null,
       (err: unknown) => ({ err }),
     );
@@ -148,18 +165,23 @@ export class CallRecordings {
   }
 
   // The file is taken from the telephony, stored, then removed from the telephony: a failure in between
-  // leaves it there for the next try (recover) instead of losing it.
+  // leaves it there ("not stored yet") for the next try (reclaim, at the next connect) instead of losing
+  // it. A still "not stored" is said once.
   private async finish(rec: InteractionRecord, leg: CallLeg, recording: CallRecording): Promise<void> {
     const recorder = this.#d.recorder;
     const endedAt = leg.endedAt ?? this.#d.clock.now();
+    const before = recording.state;
+    const ref = refOf(rec, recording.id);
     try {
       if (!recorder) throw new Error('telephony is off');
-      const { bytes, contentType } = await recorder.collect(recording.id);
+      const { bytes, contentType } = await recorder.collect(ref);
       await this.#d.files.saveRecording({ id: recording.id, interactionId: rec.id, contentType, size: bytes.byteLength, createdAt: this.#d.clock.now() }, bytes);
       recordingStored(recording, { size: bytes.byteLength, contentType }, endedAt);
     } catch (err) {
-      applyRecordingEvent(recording, 'fail', endedAt, `not stored: ${why(err)}`);
+      if (err instanceof RecordingFileGone) applyRecordingEvent(recording, 'fail', endedAt, `not stored: ${why(err)}`);
+      else if (before !== 'not_stored') applyRecordingEvent(recording, 'leave', endedAt, why(err));
     }
+    if (recording.state === before) return;
     // The chat may have ended meanwhile (End session): written on the record as it is now, which
     // takes the outcome, after any entry of its closing.
     await this.#d.interactions.closing.report(rec.id, (now) => {
@@ -168,7 +190,7 @@ export class CallRecordings {
       nowLeg.recording = recording;
       return this.entry(nowLeg, 'system');
     });
-    if (recording.state === 'stopped') await recorder!.discard(recording.id);
+    if (!isRecordingLive(recording) && recording.state !== 'not_stored') await recorder!.discard(ref);
   }
 
   private note(rec: InteractionRecord, leg: CallLeg, author: Party) {

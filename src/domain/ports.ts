@@ -56,14 +56,23 @@ export interface AttachmentStore {
 }
 
 // Call recordings, made by the telephony (ARI bridge recordings). Paused is silence in the file.
+// A recording in the telephony: it is named with its interaction, so what the telephony still holds
+// after an outage is found again, and told from what is not ours.
+export interface RecordingRef {
+  interactionId: string;
+  recordingId: string;
+}
+
 export interface CallRecorder {
-  start(legId: string, recordingId: string): Promise<void>;
-  pause(recordingId: string): Promise<void>;
-  resume(recordingId: string): Promise<void>;
+  start(legId: string, ref: RecordingRef): Promise<void>;
+  pause(ref: RecordingRef): Promise<void>;
+  resume(ref: RecordingRef): Promise<void>;
   // Stops it if still running, waits until the telephony has closed the file, and hands it over; the
-  // telephony keeps its copy until discard().
-  collect(recordingId: string): Promise<{ bytes: Buffer; contentType: string }>;
-  discard(recordingId: string): Promise<void>;
+  // telephony keeps its copy until discard(). Throws RecordingFileGone when there is no usable file.
+  collect(ref: RecordingRef): Promise<{ bytes: Buffer; contentType: string }>;
+  discard(ref: RecordingRef): Promise<void>;
+  // Every recording of ours the telephony holds (live ones included).
+  held(): Promise<RecordingRef[]>;
 }
 
 // Recording files where every node reaches them. `read` takes an inclusive byte range (a player seeking).

@@ -4,17 +4,25 @@ import { nextState, type StateTable } from './state-table.ts';
 
 // The recording of one call leg, made by the telephony from the customer's answer to the release.
 // Paused, the file goes on with silence (the timeline and the file keep the same clock); stopped, the
-// file is stored where every node reaches it; failed, the call goes on without it (the timeline says why).
-export type RecordingState = 'recording' | 'paused' | 'stopped' | 'failed';
-// `stop`: the call ended and the file is stored; `fail`: the telephony or the store could not.
-export type RecordingEvent = 'pause' | 'resume' | 'stop' | 'fail';
+// file is stored where every node reaches it; failed, the call goes on without it (the timeline says why);
+// not_stored, the call has ended but its file is still in the telephony (unreachable, or the store
+// refused it): it is stored, or failed, when the telephony is reached again.
+export type RecordingState = 'recording' | 'paused' | 'stopped' | 'failed' | 'not_stored';
+// `stop`: the call ended and the file is stored; `fail`: the telephony or the store could not, for good;
+// `leave`: not now, the file is left in the telephony for the next try.
+export type RecordingEvent = 'pause' | 'resume' | 'stop' | 'fail' | 'leave';
 
 export const RECORDING_STATES: StateTable<RecordingState, RecordingEvent> = {
-  recording: { pause: 'paused', stop: 'stopped', fail: 'failed' },
-  paused: { resume: 'recording', stop: 'stopped', fail: 'failed' },
+  recording: { pause: 'paused', stop: 'stopped', fail: 'failed', leave: 'not_stored' },
+  paused: { resume: 'recording', stop: 'stopped', fail: 'failed', leave: 'not_stored' },
+  not_stored: { stop: 'stopped', fail: 'failed' },
   stopped: {},
   failed: {},
 };
+
+// The telephony has no usable file of a recording (gone, or Asterisk could not write it): it failed for
+// good, where any other failure to collect it leaves it for the next try.
+export class RecordingFileGone extends Error {}
 
 export interface CallRecording {
   // Also its name in the telephony and its file's id in the store.
@@ -52,7 +60,7 @@ export function applyRecordingEvent(recording: CallRecording, event: RecordingEv
   if (isRecordingLive(recording)) return;
   recording.endedAt = now;
   recording.durationMs = now - recording.startedAt;
-  if (event === 'fail') recording.cause = cause ?? 'failed';
+  recording.cause = event === 'stop' ? null : (cause ?? 'failed');
 }
 
 // A stored file, once the recording has stopped.

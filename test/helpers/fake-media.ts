@@ -2,7 +2,7 @@
 // rules: each records the commands it was given, and fails on demand as the real part would.
 import { DomainError } from '../../src/domain/errors.ts';
 import type { ConsultCallEvents } from '../../src/domain/handoff.ts';
-import type { CallRecorder, CallRequest, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from '../../src/domain/ports.ts';
+import type { CallRecorder, CallRequest, RecordingRef, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from '../../src/domain/ports.ts';
 
 // Records every command, by leg id; `failNext` makes the next command throw as an unreachable Asterisk would.
 export class FakeTelephony implements Telephony {
@@ -62,21 +62,30 @@ export class FakeRecorder implements CallRecorder {
   readonly calls: string[] = [];
   failNext: Error | null = null;
 
-  async start(legId: string, recordingId: string): Promise<void> {
-    this.#do(`start ${legId} ${recordingId}`);
+  // What the telephony holds (held()): every recording started and not discarded.
+  readonly holding = new Map<string, RecordingRef>();
+
+  async start(legId: string, ref: RecordingRef): Promise<void> {
+    this.#do(`start ${legId} ${ref.recordingId}`);
+    this.holding.set(ref.recordingId, ref);
   }
-  async pause(recordingId: string): Promise<void> {
-    this.#do(`pause ${recordingId}`);
+  async pause(ref: RecordingRef): Promise<void> {
+    this.#do(`pause ${ref.recordingId}`);
   }
-  async resume(recordingId: string): Promise<void> {
-    this.#do(`resume ${recordingId}`);
+  async resume(ref: RecordingRef): Promise<void> {
+    this.#do(`resume ${ref.recordingId}`);
   }
-  async collect(recordingId: string): Promise<{ bytes: Buffer; contentType: string }> {
-    this.#do(`collect ${recordingId}`);
-    return { bytes: Buffer.from(`audio of ${recordingId}`), contentType: 'audio/wav' };
+  async collect(ref: RecordingRef): Promise<{ bytes: Buffer; contentType: string }> {
+    this.#do(`collect ${ref.recordingId}`);
+    return { bytes: Buffer.from(`audio of ${ref.recordingId}`), contentType: 'audio/wav' };
   }
-  async discard(recordingId: string): Promise<void> {
-    this.#do(`discard ${recordingId}`);
+  async discard(ref: RecordingRef): Promise<void> {
+    this.#do(`discard ${ref.recordingId}`);
+    this.holding.delete(ref.recordingId);
+  }
+  async held(): Promise<RecordingRef[]> {
+    this.#do('held');
+    return [...this.holding.values()];
   }
 
   #do(call: string): void {

@@ -9,6 +9,7 @@ import {
   mayHearRecording,
   newRecording,
   RECORDING_STATES,
+  RecordingFileGone,
   type CallRecording,
   type RecordingEvent,
   type RecordingState,
@@ -16,8 +17,8 @@ import {
 import { activeChat, expectDomainError, interactionRecord, makeCenter } from '../helpers/fakes.ts';
 import { FakeRecorder, FakeTelephony } from '../helpers/fake-media.ts';
 
-const STATES: RecordingState[] = ['recording', 'paused', 'stopped', 'failed'];
-const EVENTS: RecordingEvent[] = ['pause', 'resume', 'stop', 'fail'];
+const STATES: RecordingState[] = ['recording', 'paused', 'stopped', 'failed', 'not_stored'];
+const EVENTS: RecordingEvent[] = ['pause', 'resume', 'stop', 'fail', 'leave'];
 const LEGAL: Array<[RecordingState, RecordingEvent, RecordingState]> = [
   ['recording', 'pause', 'paused'],
   ['recording', 'stop', 'stopped'],
@@ -25,6 +26,10 @@ const LEGAL: Array<[RecordingState, RecordingEvent, RecordingState]> = [
   ['paused', 'resume', 'recording'],
   ['paused', 'stop', 'stopped'],
   ['paused', 'fail', 'failed'],
+  ['recording', 'leave', 'not_stored'],
+  ['paused', 'leave', 'not_stored'],
+  ['not_stored', 'stop', 'stopped'],
+  ['not_stored', 'fail', 'failed'],
 ];
 
 t.test('the recording state table: exactly these transitions, every other one refused with a conflict', async (t) => {
@@ -128,8 +133,15 @@ t.test('a recording that fails never breaks the call: the timeline says so', asy
   unstored.recorder.collect = async (rid) => (await collect(rid), Promise.reject(new Error('no file')));
   await unstored.h.desk.releaseCall('alice', unstored.id);
   await unstored.h.recordings.settled();
-  t.match(unstored.leg.recording, { state: 'failed', cause: /not stored: no file/ });
+  t.match(unstored.leg.recording, { state: 'not_stored', cause: /no file/ });
   t.notOk(unstored.recorder.calls.some((c) => c.startsWith('discard')), 'what could not be stored is left in the telephony');
+
+  const gone = await recordedScene();
+  await gone.answer();
+  gone.recorder.collect = async () => Promise.reject(new RecordingFileGone('its file is gone from Asterisk'));
+  await gone.h.desk.releaseCall('alice', gone.id);
+  await gone.h.recordings.settled();
+  t.match(gone.leg.recording, { state: 'failed', cause: /not stored: its file is gone from Asterisk/ }, 'no usable file: failed for good');
 });
 
 t.test('a Pause the telephony did not carry out: the agent is told it still records, and can try again', async (t) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { RecordingRef } from '../../domain/ports.ts';
 // How the controller names what it makes in Asterisk. A restarted controller finds its calls again by
 // these names alone (reconcile.ts), so they are built here and nowhere else.
 export type Role = 'agent' | 'customer';
@@ -22,6 +23,18 @@ export const isOurChannel = (channelId: string): boolean => channelId.startsWith
 export const legIdOfBridge = (bridgeId: string): string | undefined => (bridgeId.startsWith(BRIDGE_PREFIX) ? bridgeId.slice(BRIDGE_PREFIX.length) : undefined);
 
 export const isOurBridge = (bridgeName: string): boolean => bridgeName.startsWith(BRIDGE_PREFIX);
+
+// A call's recording, named with its interaction: after an outage, what Asterisk still holds of ours is
+// found again by name, and whatever does not start with this prefix is not ours and is never touched.
+const RECORDING_PREFIX = `${PREFIX}rec-`;
+
+export const recordingNameOf = (ref: RecordingRef): string => `${RECORDING_PREFIX}${ref.interactionId}_${ref.recordingId}`;
+
+export function recordingOfName(name: string): RecordingRef | undefined {
+  if (!name.startsWith(RECORDING_PREFIX)) return undefined;
+  const [interactionId, recordingId, ...more] = name.slice(RECORDING_PREFIX.length).split('_');
+  return interactionId && recordingId && more.length === 0 ? { interactionId, recordingId } : undefined;
+}
 
 // A supervisor's channels and bridge (snoops.ts) have their own prefix: reconcile-snoops.ts keeps or
 // removes them, never the call legs' sweep above.

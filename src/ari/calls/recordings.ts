@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallRecorder } from '../../domain/ports.ts';
+import type { CallRecorder, RecordingRef } from '../../domain/ports.ts';
+import { RecordingFileGone } from '../../domain/recording.ts';
 import { storedRecordingFile, type Ari, type AriEvent } from '../client.ts';
 import { AriHttpError, ignoreNotFound, isNotFound } from '../errors.ts';
-import { bridgeIdOf, legIdOfBridge } from './channel-names.ts';
+import { bridgeIdOf, legIdOfBridge, recordingNameOf, recordingOfName } from './channel-names.ts';
 
 export interface RecorderOptions {
   ari: () => Ari; // the current connection (it changes after a reconnect)
@@ -15,8 +16,9 @@ export interface RecorderOptions {
 }
 
 // Call recordings as ARI bridge recordings: the leg's mixing bridge is recorded, so the file holds
-// both voices mixed, in the bridge's own time. Named by the recording's id: that name is all a new
-// leader needs to find it again. Paused is ARI's "mute" (Asterisk writes silence: the file keeps the
+// both voices mixed, in the bridge's own time. Named by its interaction and its id (recordingNameOf):
+// that name is all a new leader needs to find it again, and to tell it from files not ours.
+// Recordings started before names carried them (a rolling upgrade mid-call) are named by their id alone. Paused is ARI's "mute" (Asterisk writes silence: the file keeps the
 // call's clock), never ARI's "pause" (which cuts the time out of the file).
 export class AriRecorder implements CallRecorder {
   // The Stasis app's event types handle() takes (voice.ts asks Asterisk for these only).
@@ -27,31 +29,44 @@ export class AriRecorder implements CallRecorder {
     this.#o = opts;
   }
 
-  async start(legId: string, recordingId: string): Promise<void> {
+  async start(legId: string, ref: RecordingRef): Promise<void> {
     await this.#o
       .ari()
-      .bridges.record({ bridgeId: bridgeIdOf(legId), name: recordingId, format: this.#o.format, ifExists: 'fail', beep: false, terminateOn: 'none', maxDurationSeconds: 0 })
+      .bridges.record({ bridgeId: bridgeIdOf(legId), name: recordingNameOf(ref), format: this.#o.format, ifExists: 'fail', beep: false, terminateOn: 'none', maxDurationSeconds: 0 })
       .catch((err: unknown) => {
         throw err instanceof AriHttpError ? new Error(`Asterisk answered ${err.status} (${messageOf(err)})`, { cause: err }) : err;
       });
   }
 
-  pause(recordingId: string): Promise<void> {
-    return this.#o.ari().recordings.mute({ recordingName: recordingId });
+  pause(ref: RecordingRef): Promise<void> {
+    const ari = this.#o.ari();
+    return byName(ref, (recordingName) => ari.recordings.mute({ recordingName }));
   }
 
-  resume(recordingId: string): Promise<void> {
-    return this.#o.ari().recordings.unmute({ recordingName: recordingId });
+  resume(ref: RecordingRef): Promise<void> {
+    const ari = this.#o.ari();
+    return byName(ref, (recordingName) => ari.recordings.unmute({ recordingName }));
   }
 
   // Usually the call's bridge is gone already, which ended the recording; a stop is asked anyway. A
   // call ended by a reconcile (ARI not up yet) or by Asterisk dying is collected once ARI is back.
-  async collect(recordingId: string): Promise<{ bytes: Buffer; contentType: string }> {
+  async collect(ref: RecordingRef): Promise<{ bytes: Buffer; contentType: string }> {
     const ari = await this.connected();
-    await ari.recordings.stop({ recordingName: recordingId }).catch(ignoreNotFound);
-    await this.closed(ari, recordingId);
-    const { bytes } = await storedRecordingFile(ari, recordingId);
+    const name = await this.nameIn(ari, ref);
+    await ari.recordings.stop({ recordingName: name }).catch(ignoreNotFound);
+    await this.closed(ari, name);
+    const { bytes } = await storedRecordingFile(ari, name).catch((err: unknown) => {
+      throw isNotFound(err) ? new RecordingFileGone('its file is gone from Asterisk', { cause: err }) : err;
+    });
+    // A header and nothing after it: Asterisk died before it wrote any sound.
+    if (bytes.length <= WAV_HEADER_BYTES) throw new RecordingFileGone('its file in Asterisk holds no sound');
     return { bytes: closedWav(bytes), contentType: 'audio/wav' };
+  }
+
+  // Every file of ours in Asterisk's recording spool; files named otherwise are not ours.
+  async held(): Promise<RecordingRef[]> {
+    const stored = await (await this.connected()).recordings.listStored();
+    return stored.flatMap((r) => recordingOfName(r.name) ?? []);
   }
 
   // Recording events of the Stasis app. A recording that ends while its call is up ended on its own:
@@ -62,12 +77,20 @@ export class AriRecorder implements CallRecorder {
     if (!event.type.startsWith('Recording') || !recording) return false;
     if (event.type === 'RecordingStarted') return true;
     const legId = legIdOfBridge(recording.target_uri?.replace(/^bridge:/, '') ?? '');
-    if (legId && callUp(legId)) lost(recording.name, recording.cause ?? `it ended after ${recording.duration ?? 0} s, with the call still up`);
+    if (legId && callUp(legId)) lost(recordingOfName(recording.name)?.recordingId ?? recording.name, recording.cause ?? `it ended after ${recording.duration ?? 0} s, with the call still up`);
     return true;
   }
 
-  discard(recordingId: string): Promise<void> {
-    return this.#o.ari().recordings.deleteStored({ recordingName: recordingId }).catch(ignoreNotFound);
+  async discard(ref: RecordingRef): Promise<void> {
+    const ari = await this.connected();
+    await byName(ref, (recordingName) => ari.recordings.deleteStored({ recordingName })).catch(ignoreNotFound);
+  }
+
+  // Its name in Asterisk: the one this release gives, unless only the one before (its id alone) is there.
+  private async nameIn(ari: Ari, ref: RecordingRef): Promise<string> {
+    const name = recordingNameOf(ref);
+    const found = (n: string) => ari.recordings.getStored({ recordingName: n }).then(() => true, (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)));
+    return (await found(name)) || !(await found(ref.recordingId)) ? name : ref.recordingId;
   }
 
   private async connected(): Promise<Ari> {
@@ -91,11 +114,18 @@ export class AriRecorder implements CallRecorder {
         throw err;
       });
       if (!live || live.state === 'done') return;
-      if (live.state === 'failed' || live.state === 'canceled') throw new Error(`Asterisk could not write the recording (${live.state}${live.cause ? `: ${live.cause}` : ''})`);
+      if (live.state === 'failed' || live.state === 'canceled') throw new RecordingFileGone(`Asterisk could not write the recording (${live.state}${live.cause ? `: ${live.cause}` : ''})`);
       if (Date.now() > deadline) throw new Error(`Asterisk did not close the recording within ${this.#o.finishTimeoutMs ?? 30_000} ms (still ${live.state})`);
       await sleep(this.#o.pollMs ?? 100);
     }
   }
+}
+
+const WAV_HEADER_BYTES = 44;
+
+// Done by this release's name, else (not found) by the one before.
+function byName(ref: RecordingRef, op: (recordingName: string) => Promise<void>): Promise<void> {
+  return op(recordingNameOf(ref)).catch((err: unknown) => (isNotFound(err) ? op(ref.recordingId) : Promise.reject(err)));
 }
 
 // ARI's refusals carry {"message": ...}: the words, without the JSON around them.

@@ -27,6 +27,8 @@ function recordingSummary(e: TimelineEntry, r: Partial<CallRecording>): string {
       return e.author === 'agent' ? 'Recording resumed' : 'Recording started';
     case 'paused':
       return 'Recording paused (silence in the file)';
+    case 'not_stored':
+      return `Recording not stored yet (${r.cause ?? 'unknown cause'}): it is kept in Asterisk and stored once Asterisk is reachable again.`;
     case 'failed':
       return `Recording failed: ${r.cause ?? 'unknown cause'}. The call was not affected.`;
     default:

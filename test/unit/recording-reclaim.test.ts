@@ -1,0 +1,75 @@
+// What Asterisk still holds of ours when it is reached again (CallRecordings.reclaim): the recording of
+// a call released while it was away is stored then, on a later timeline entry; ours that belong to
+// nothing known are deleted from it; a live call's recording is left alone.
+import t from 'tap';
+import { RecordingFileGone } from '../../src/domain/recording.ts';
+import { activeChat, makeCenter } from '../helpers/fakes.ts';
+import { FakeRecorder, FakeTelephony } from '../helpers/fake-media.ts';
+
+async function recordedCall() {
+  const recorder = new FakeRecorder();
+  const h = await makeCenter({ telephony: new FakeTelephony(), recorder });
+  await h.directory.saveService({ ...(await h.directory.getService('roadside'))!, recordCalls: true });
+  const { interaction } = await activeChat(h, 'alice');
+  const id = interaction.id;
+  const leg = await h.desk.callCustomer('alice', id);
+  await h.desk.onCallEvent(id, leg.id, 'agent_answered');
+  await h.desk.onCallEvent(id, leg.id, 'customer_answered');
+  const entries = async () => {
+    await h.store.settled();
+    return h.store.entriesOf(id).filter((e) => e.kind === 'recording').map((e) => (e.data as { state: string }).state);
+  };
+  return { h, id, leg, recorder, entries, rid: leg.recording!.id };
+}
+
+// Released while Asterisk is away for longer than a collect waits: the file stays there.
+async function releasedWhileAway(scene: Awaited<ReturnType<typeof recordedCall>>) {
+  const collect = scene.recorder.collect.bind(scene.recorder);
+  scene.recorder.collect = async () => Promise.reject(new Error('Asterisk is not reachable (ARI down)'));
+  await scene.h.desk.releaseCall('alice', scene.id);
+  await scene.h.recordings.settled();
+  return () => void (scene.recorder.collect = collect);
+}
+
+t.test('released while Asterisk was away: "not stored yet", then stored once it is back, a later entry with the file', async (t) => {
+  const scene = await recordedCall();
+  const { h, leg, recorder, entries, rid } = scene;
+  const back = await releasedWhileAway(scene);
+  t.match(leg.recording, { state: 'not_stored', cause: /not reachable/ });
+  t.same(await entries(), ['recording', 'not_stored'], 'the timeline says it is not stored yet');
+  t.ok(recorder.holding.has(rid), 'the file is left in Asterisk');
+
+  back();
+  await h.recordings.reclaim();
+  await h.recordings.settled();
+  t.match(leg.recording, { state: 'stopped', cause: null });
+  t.same(await entries(), ['recording', 'not_stored', 'stopped'], 'a later entry: the player');
+  t.ok(await h.recordingFiles.recordingInfo(rid), 'stored');
+  t.notOk(recorder.holding.has(rid), 'and deleted from Asterisk after');
+});
+
+t.test('still away at the next try: said once; a file found unusable: "Recording failed", and deleted', async (t) => {
+  const scene = await recordedCall();
+  const { h, leg, recorder, entries, rid } = scene;
+  await releasedWhileAway(scene);
+  await h.recordings.reclaim();
+  await h.recordings.settled();
+  t.same(await entries(), ['recording', 'not_stored'], 'no second "not stored yet"');
+
+  recorder.collect = async () => Promise.reject(new RecordingFileGone('its file in Asterisk holds no sound'));
+  await h.recordings.reclaim();
+  await h.recordings.settled();
+  t.match(leg.recording, { state: 'failed', cause: /holds no sound/ });
+  t.same(await entries(), ['recording', 'not_stored', 'failed']);
+  t.notOk(recorder.holding.has(rid), 'the unusable file is deleted from Asterisk');
+});
+
+t.test("ours that belong to nothing known (no such interaction, no such recording in it) are deleted; a live call's recording is left alone", async (t) => {
+  const { h, id, recorder, rid } = await recordedCall();
+  recorder.holding.set('lost-1', { interactionId: 'no-such-interaction', recordingId: 'lost-1' });
+  recorder.holding.set('lost-2', { interactionId: id, recordingId: 'lost-2' });
+  await h.recordings.reclaim();
+  await h.recordings.settled();
+  t.same([...recorder.holding.keys()], [rid], "only the live call's recording is left");
+  t.notOk(recorder.calls.some((c) => c.startsWith('collect')), 'nothing is collected while its call is up');
+});
