@@ -8,13 +8,13 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { connectAri, ensureSimulatedPhone, startAsterisk, type AsteriskInstance } from '../../src/ari/index.ts';
+import { connectAri, ensureSimulatedPhone, startAsterisk } from '../../src/ari/index.ts';
 import { Baresip } from '../helpers/baresip.ts';
-import { launchBrowser } from '../helpers/browser.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { recordCalls } from '../helpers/recording.ts';
-import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+import { withBrowser, withServer } from '../helpers/fixtures.ts';
+import { removeDir } from '../helpers/server.ts';
+import { ariGet, deskCallOfNewChat, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230042';
 
@@ -41,41 +41,35 @@ t.test('released while Asterisk is away over 30 s: "not stored yet", then stored
   const runtimeDir = await mkdtemp(join(tmpdir(), 'mcc-asterisk-'));
   const spool = join(runtimeDir, 'spool', 'recording');
   const ariPassword = randomBytes(24).toString('base64url');
-  const started: { asterisk: AsteriskInstance; server?: TestServer } = { asterisk: await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword }) };
-  const phones: Baresip[] = [];
-  const browser = await launchBrowser();
+  const asterisk = { instance: await startAsterisk({ runtimeDir, httpPort: 0, sipPort: 0, ariPassword }) };
   t.teardown(async () => {
-    for (const p of phones) await p.stop();
-    await browser.close();
-    await started.server?.stop();
-    await started.asterisk.stop();
+    await asterisk.instance.stop();
     await removeDir(runtimeDir);
   });
-  const { httpPort, sipUdpPort: sipPort, ariUrl, ariUser } = started.asterisk;
+  const { httpPort, sipUdpPort: sipPort, ariUrl, ariUser } = asterisk.instance;
   const ari = { url: `${ariUrl}/ari`, auth: 'Basic ' + Buffer.from(`${ariUser}:${ariPassword}`).toString('base64') };
-  const server = (started.server = await startServer({ env: { TELEPHONY: 'external', ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '120' } }));
+  const server = await withServer(t, { env: { TELEPHONY: 'external', ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword, OFFER_TIMEOUT_S: '120' } });
+  const browser = await withBrowser(t);
   await recordCalls(server);
   const customerLogin = await ensureSimulatedPhone(await connectAri(ariUrl, ariUser, ariPassword), NUMBER, 'sip');
   const customer = await Baresip.start({ accounts: [{ user: customerLogin.username, password: customerLogin.password, sipPort, autoAnswer: true }] });
   const desk = await Baresip.start({ accounts: [{ user: 'agent1-desk', password: await deskPasswordOf(server, 'agent1'), sipPort, autoAnswer: true }] });
-  phones.push(customer, desk);
+  t.teardown(async () => {
+    await customer.stop();
+    await desk.stop();
+  });
   await customer.waitRegistered(customerLogin.username);
   await desk.waitRegistered('agent1-desk');
 
   const agent = await (await browser.newContext()).newPage();
-  await agentDesktop(agent, server, { phone: 'desk' });
-  const chat = await startChat(server, 'roadside', NUMBER);
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  const panel = agent.locator('section.interaction');
-  await agent.getByRole('button', { name: NUMBER }).click();
-  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  const { chat, panel } = await deskCallOfNewChat(agent, server, NUMBER);
   await panel.locator('.entry-recording', { hasText: 'Recording started' }).waitFor();
   await sipPhoneMediaFlows(t, customer, 'the customer on the recorded call');
   const ours = (await readdir(spool)).filter((f) => f.startsWith(`cc-rec-${chat.id}_`));
   t.equal(ours.length, 1, "Asterisk writes the call's recording under a name of ours that carries the interaction");
 
-  process.kill(started.asterisk.pid, 'SIGKILL');
-  await started.asterisk.stop();
+  process.kill(asterisk.instance.pid, 'SIGKILL');
+  await asterisk.instance.stop();
   await panel.getByRole('button', { name: 'Release call' }).click();
   await panel.locator('.call-state.call-released').waitFor({ timeout: 20_000 });
   await panel.locator('.entry-recording', { hasText: /Recording not stored yet \(Asterisk is not reachable/ }).waitFor({ timeout: 60_000 });
@@ -87,7 +81,7 @@ t.test('released while Asterisk is away over 30 s: "not stored yet", then stored
   await writeFile(join(spool, `${stray}.wav`), silentWav());
   await writeFile(join(spool, 'greeting-main.wav'), silentWav());
 
-  started.asterisk = await startAsterisk({ runtimeDir, httpPort, sipPort, ariPassword });
+  asterisk.instance = await startAsterisk({ runtimeDir, httpPort, sipPort, ariPassword });
   const player = panel.getByLabel(/^Recording of the call/);
   await player.waitFor({ timeout: 60_000 });
   t.pass('once Asterisk is back, the player is on the timeline');

@@ -17,7 +17,7 @@ import { setPresence } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { recordCalls } from '../helpers/recording.ts';
-import { agentDesktop, ariGet, deskPasswordOf, openPanel, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+import { agentDesktop, ariGet, deskCallOfNewChat, deskPasswordOf, openPanel, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230041';
 
@@ -55,12 +55,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   await desk.waitRegistered('agent1-desk');
 
   const agent = await (await browser.newContext()).newPage();
-  await agentDesktop(agent, server, { phone: 'desk' });
-  const chat = await startChat(server, 'roadside', NUMBER);
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  const panel = agent.locator('section.interaction');
-  await agent.getByRole('button', { name: NUMBER }).click();
-  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  const { chat, panel } = await deskCallOfNewChat(agent, server, NUMBER);
   await sipPhoneMediaFlows(t, customer, 'the customer before the restarts');
 
   // For the later steps: the live call's bridge in Asterisk, the roles of the phones in it, and Agent One
@@ -70,11 +65,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   const bridgeRoles = async () => (await legBridge()).channels.map((id) => id.replace(/^cc-[0-9a-f-]{36}-/, '')).sort();
   const callByAgentOne = async () => {
     const first = await (await browser.newContext()).newPage();
-    await agentDesktop(first, server, { phone: 'desk' });
-    const next = await startChat(server, 'roadside', NUMBER);
-    await first.getByRole('button', { name: 'Accept' }).click();
-    await first.getByRole('button', { name: NUMBER }).click();
-    await first.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+    const { chat: next } = await deskCallOfNewChat(first, server, NUMBER);
     return { first, next };
   };
 

@@ -170,3 +170,15 @@ export async function callOverHttp(server: Pick<TestServer, 'url'>, agentId: str
   await eventually('call connected', async () => ((await (await agentGet(agent, `/desktop/interactions/${chat.id}`, { htmx: true })).text()).includes('call-connected') ? true : undefined), 20_000);
   return { agent, chat };
 }
+
+// The agent's desktop, working with a desk phone, takes a new chat of `number` and calls it; resolves
+// once the call is connected, with the chat and its panel.
+export async function deskCallOfNewChat(agent: Page, server: Pick<TestServer, 'url'>, number: string, chatServer: Pick<TestServer, 'url'> = server) {
+  await agentDesktop(agent, server, { phone: 'desk' });
+  const chat = await startChat(chatServer, 'roadside', number);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  const panel = agent.locator('section.interaction');
+  await agent.getByRole('button', { name: number }).click();
+  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  return { chat, panel };
+}

@@ -3,8 +3,8 @@
 // takes its own seq, so none is refused by the store, and the stored interaction keeps every change.
 import t from 'tap';
 import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
-import { FakeRecorder, FakeTelephony } from '../helpers/fake-media.ts';
-import { activeChat, AGENTS, makeCenter } from '../helpers/fakes.ts';
+import { AGENTS } from '../helpers/fakes.ts';
+import { recordedCall as recordedCallScene } from '../helpers/recorded-call.ts';
 
 const PEOPLE = [
   ...AGENTS,
@@ -13,14 +13,7 @@ const PEOPLE = [
 ];
 
 async function recordedCall() {
-  const recorder = new FakeRecorder();
-  const h = await makeCenter({ telephony: new FakeTelephony(), recorder, agents: PEOPLE });
-  await h.directory.saveService({ ...(await h.directory.getService('roadside'))!, recordCalls: true });
-  const { interaction } = await activeChat(h, 'alice');
-  const id = interaction.id;
-  const leg = await h.desk.callCustomer('alice', id);
-  await h.desk.onCallEvent(id, leg.id, 'agent_answered');
-  await h.desk.onCallEvent(id, leg.id, 'customer_answered');
+  const { h, id, leg, recorder } = await recordedCallScene(PEOPLE);
   const seqs = () => h.store.entriesOf(id).map((e) => e.seq);
   return { h, id, leg, recorder, seqs };
 }

@@ -3,23 +3,16 @@
 // nothing known are deleted from it; a live call's recording is left alone.
 import t from 'tap';
 import { RecordingFileGone } from '../../src/domain/recording.ts';
-import { activeChat, makeCenter } from '../helpers/fakes.ts';
-import { FakeRecorder, FakeTelephony } from '../helpers/fake-media.ts';
+import { recordedCall as recordedCallScene } from '../helpers/recorded-call.ts';
 
 async function recordedCall() {
-  const recorder = new FakeRecorder();
-  const h = await makeCenter({ telephony: new FakeTelephony(), recorder });
-  await h.directory.saveService({ ...(await h.directory.getService('roadside'))!, recordCalls: true });
-  const { interaction } = await activeChat(h, 'alice');
-  const id = interaction.id;
-  const leg = await h.desk.callCustomer('alice', id);
-  await h.desk.onCallEvent(id, leg.id, 'agent_answered');
-  await h.desk.onCallEvent(id, leg.id, 'customer_answered');
+  const scene = await recordedCallScene();
+  const { h, id, leg } = scene;
   const entries = async () => {
     await h.store.settled();
     return h.store.entriesOf(id).filter((e) => e.kind === 'recording').map((e) => (e.data as { state: string }).state);
   };
-  return { h, id, leg, recorder, entries, rid: leg.recording!.id };
+  return { ...scene, entries, rid: leg.recording!.id };
 }
 
 // Released while Asterisk is away for longer than a collect waits: the file stays there.
