@@ -1,7 +1,9 @@
 // What Asterisk still holds of ours when it is reached again (CallRecordings.reclaim): the recording of
 // a call released while it was away is stored then, on a later timeline entry; ours that belong to
 // nothing known are deleted from it; a live call's recording is left alone.
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import { recordingNameOf, recordingOfName } from '../../src/ari/calls/channel-names.ts';
 import { RecordingFileGone } from '../../src/domain/recording.ts';
 import { recordedCall as recordedCallScene } from '../helpers/recorded-call.ts';
 
@@ -65,4 +67,11 @@ t.test("ours that belong to nothing known (no such interaction, no such recordin
   await h.recordings.settled();
   t.same([...recorder.holding.keys()], [rid], "only the live call's recording is left");
   t.notOk(recorder.calls.some((c) => c.startsWith('collect')), 'nothing is collected while its call is up');
+});
+
+t.test("Asterisk's names: ours carry the prefix, the interaction and the recording; any other name is not ours", async (t) => {
+  const ref = { interactionId: randomUUID(), recordingId: randomUUID() };
+  t.same(recordingOfName(recordingNameOf(ref)), ref, 'read back as named');
+  for (const name of [ref.recordingId, 'greeting-main', 'cc-leg-x', `cc-rec-${ref.interactionId}`, `cc-rec-a_b_c`, 'cc-rec-_b'])
+    t.equal(recordingOfName(name), undefined, `${name}: not ours`);
 });
