@@ -11,7 +11,7 @@ import t from 'tap';
 import { connectAri, ensureSimulatedPhone, startAsterisk } from '../../src/ari/index.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { recordCalls } from '../helpers/recording.ts';
+import { recordCalls, recordingHasSound } from '../helpers/recording.ts';
 import { withBrowser, withServer } from '../helpers/fixtures.ts';
 import { removeDir } from '../helpers/server.ts';
 import { ariGet, deskCallOfNewChat, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
@@ -68,6 +68,7 @@ t.test('released while Asterisk is away over 30 s: "not stored yet", then stored
   const ours = (await readdir(spool)).filter((f) => f.startsWith(`cc-rec-${chat.id}_`));
   t.equal(ours.length, 1, "Asterisk writes the call's recording under a name of ours that carries the interaction");
 
+  await recordingHasSound(runtimeDir, chat.id);
   process.kill(asterisk.instance.pid, 'SIGKILL');
   await asterisk.instance.stop();
   await panel.getByRole('button', { name: 'Release call' }).click();

@@ -16,7 +16,7 @@ import { login } from '../helpers/fixtures.ts';
 import { setPresence } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
-import { recordCalls } from '../helpers/recording.ts';
+import { recordCalls, recordingHasSound } from '../helpers/recording.ts';
 import { agentDesktop, ariGet, deskCallOfNewChat, deskPasswordOf, openPanel, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230041';
@@ -71,6 +71,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
   await t.test('Asterisk restarts mid-call: the call is released, nothing stays up, the agent calls again', async (t) => {
     const [customerSince, deskSince] = [customer.events.length, desk.events.length];
+    await recordingHasSound(runtimeDir, chat.id);
     const old = started.asterisk;
     process.kill(old.pid, 'SIGKILL');
     await old.stop();
