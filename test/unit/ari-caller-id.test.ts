@@ -9,4 +9,5 @@ t.test('U+0000 is dropped from the caller name and number ARI gives', async (t) 
   t.equal(callerOf({ caller: { name: 'Front desk', number: '\u0000' } }), 'Front desk', 'a number that was only a NUL gives way to the name');
   t.equal(callerOf({ caller: { name: '\u0000', number: '' } }), '', 'nothing left: empty');
   t.equal(callerOf({ caller: { name: 'Zoë ✓ \u0001', number: '' } }), 'Zoë ✓ \u0001', 'every other character is kept');
+  t.equal(callerOf({}), '', 'a channel without a caller: empty');
 });
