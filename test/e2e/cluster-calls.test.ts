@@ -16,7 +16,7 @@ import { agentGet } from '../helpers/desktop-client.ts';
 import { login, withBrowser } from '../helpers/fixtures.ts';
 import { recordCalls } from '../helpers/recording.ts';
 import { logEntries } from '../helpers/server.ts';
-import { agentDesktop, ariGet, deskPasswordOf, sipPhoneMediaFlows, startChat } from '../helpers/voice.ts';
+import { agentDesktop, ariGet, deskCallOfNewChat, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230077';
 
@@ -47,12 +47,7 @@ t.test('a call placed through the follower survives the leader: adopted, held an
 
   const browser = await withBrowser(t);
   const agent = await (await browser.newContext()).newPage();
-  await agentDesktop(agent, b, { phone: 'desk' });
-  const chat = await startChat(a, 'roadside', NUMBER);
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  const panel = agent.locator('section.interaction');
-  await agent.getByRole('button', { name: NUMBER }).click();
-  await panel.locator('.call-state.call-connected').waitFor({ timeout: 20_000 });
+  const { chat, panel } = await deskCallOfNewChat(agent, b, NUMBER, a);
   await sipPhoneMediaFlows(t, customer, 'the customer, called through the follower');
 
   const killedAt = Date.now();
