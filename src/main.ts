@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       onAvailability: (available) => {
         multimedia.telephonyChanged(available);
         // Asterisk reached again: what it still holds of ours is collected, or deleted.
-        if (available) recordings.reclaim().catch((err: unknown) => logger.error({ err }, 'collecting the recordings Asterisk still holds failed'));
+        if (available) void reclaimRecordings();
       },
       onRecordingLost: (recordingId, cause) => recordings.recordingLost(recordingId, cause),
       onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
@@ -185,7 +185,11 @@ async function main(): Promise<void> {
     recordings.recover();
     // Retention: at once, then at least four times per retention period (hourly at most).
     void sweepRecordings();
-    sweeping ??= setInterval(sweepRecordings, Math.min(3600_000, config.recordingRetentionMs / 4)).unref();
+    // A recording left "not stored yet" while Asterisk stayed up (the store refused it) is tried again then too.
+    sweeping ??= setInterval(() => {
+      void sweepRecordings();
+      if (voice.health().state === 'up') void reclaimRecordings();
+    }, Math.min(3600_000, config.recordingRetentionMs / 4)).unref();
   };
   let sweeping: NodeJS.Timeout | undefined;
   let forgettingSms: NodeJS.Timeout | undefined;
@@ -194,6 +198,7 @@ async function main(): Promise<void> {
       (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'seen SMS ids past their retention forgotten'),
       (err: unknown) => logger.error({ err }, 'forgetting seen SMS ids failed'),
     );
+  const reclaimRecordings = () => recordings.reclaim().catch((err: unknown) => logger.error({ err }, 'collecting the recordings Asterisk still holds failed'));
   const sweepRecordings = () =>
     recordings.sweep().then(
       (deleted) => deleted > 0 && logger.info({ deleted }, 'call recordings past their retention deleted'),
