@@ -1,5 +1,6 @@
 // An offer the agent does not answer goes back: with OFFER_TIMEOUT_S=3 the Accept button disappears
-// once its time is up (not before), the agent is made Not Ready, and the chat waits for the next Ready agent.
+// once its time is up, the agent is made Not Ready, and the chat waits for the next Ready agent. That it
+// does not expire early is unit/routing.test.ts's, on a manual clock.
 import t from 'tap';
 import { agentPost, desktopPage, setPresence } from '../helpers/desktop-client.ts';
 import { hasAcceptButton, listItem, presenceShown } from '../helpers/desktop-html.ts';
@@ -11,7 +12,6 @@ t.test('an unanswered offer goes back to the queue and the agent becomes Not Rea
 
   await setPresence(agent1, 'ready');
   const chat = await api.createChat({ name: 'Tess Timeout' });
-  const offeredAt = Date.now();
   const offered = await desktopPage(agent1);
   t.ok(hasAcceptButton(listItem(offered, chat.id) ?? '', chat.id), 'the offer shows an Accept button at first');
   t.equal((await api.chat(chat)).state, 'offered');
@@ -21,7 +21,6 @@ t.test('an unanswered offer goes back to the queue and the agent becomes Not Rea
     const page = await desktopPage(agent1);
     return listItem(page, chat.id) ? undefined : page;
   }, 15_000);
-  t.ok(Date.now() - offeredAt >= 2500, 'the offer lasted its time');
   t.notOk(listItem(later, chat.id), 'then the chat is gone from the desktop');
   t.notOk(hasAcceptButton(later, chat.id), 'and so is its Accept button');
   t.equal(presenceShown(later), 'not_ready', 'the agent who let it ring is Not Ready');
