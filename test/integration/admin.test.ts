@@ -143,15 +143,16 @@ t.test('an admin adds a service and an agent serving only it; the agent is offer
 });
 
 t.test('a disabled service refuses new chats with a clear message; enabled again it takes them', async (t) => {
-  t.equal((await post(admin, '/admin/services/towing/disable')).status, 200);
+  t.equal((await post(admin, '/admin/services', { id: 'parking', name: 'Parking' })).status, 200, 'a service of its own');
+  t.equal((await post(admin, '/admin/services/parking/disable')).status, 200);
   const api = new ApiClient(server.url);
-  const refused = await api.request('POST', '/api/v1/chats', { json: { service: 'towing', name: 'Ann', phone: '+15551230001' } });
+  const refused = await api.request('POST', '/api/v1/chats', { json: { service: 'parking', name: 'Ann', phone: '+15551230001' } });
   t.equal(refused.status, 409);
-  t.match(await refused.json(), { error: { code: 'service_disabled', message: /Towing is not taking new chats/ } });
-  const customerPage = await fetch(`${server.url}/m/towing`);
-  t.match(await customerPage.text(), /role="alert">Towing is not taking new chats/);
-  t.equal((await post(admin, '/admin/services/towing/enable')).status, 200);
-  const chat = await api.createChat({ service: 'towing' });
+  t.match(await refused.json(), { error: { code: 'service_disabled', message: /Parking is not taking new chats/ } });
+  const customerPage = await fetch(`${server.url}/m/parking`);
+  t.match(await customerPage.text(), /role="alert">Parking is not taking new chats/);
+  t.equal((await post(admin, '/admin/services/parking/enable')).status, 200);
+  const chat = await api.createChat({ service: 'parking' });
   await api.end(chat).then((r) => r.text());
 });
 

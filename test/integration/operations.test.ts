@@ -71,6 +71,10 @@ t.test('/metrics is Prometheus text that counts chats, messages and sockets', as
 // ---- OpenAPI ------------------------------------------------------------------------------------
 
 t.test('OpenAPI documents every operation and status code this file saw', async (t) => {
+  // A socket of its own: the recorder must hold one whatever ran before.
+  const chat = await api.createChat();
+  const socket = await api.openEvents(chat.id, chat.token);
+  await socket.close();
   const { status, doc } = await fetchOpenApi(server.url);
   t.equal(status, 200);
   t.ok(api.recorder.operations.has('get /chats/{id}/events'), 'the record holds the events socket');
