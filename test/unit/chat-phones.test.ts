@@ -1,6 +1,7 @@
 // Chats' phones on the simulated PSTN, against an in-memory stand-in for ARI's dynamic configuration
 // (the real Asterisk is in test/e2e/phone-identities.test.ts): each chat its own phone, never the
 // number's, the same one when asked again, and removed when the chat ends.
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { AriHttpError, ChatPhones, type Ari } from '../../src/ari/index.ts';
 
@@ -48,7 +49,10 @@ t.test('asking again, even twice at once, gives the same phone with a new passwo
   const three = await phones.forChat('chat-a', NUMBER, 'browser');
   t.equal(three.username, one.username);
   const auth = Object.fromEntries(objects.get(`auth/${one.username}`)!.map((f) => [f.attribute, f.value]));
-  t.equal(auth.md5_cred, stored.get(one.username), 'Asterisk and the store hold the same digest');
+  // RFC 2617's HA1, in the realm Asterisk challenges with: what the phone's answer is checked against.
+  const ha1 = createHash('md5').update(`${one.username}:${auth.realm}:${three.password}`).digest('hex');
+  t.equal(auth.md5_cred, ha1, "Asterisk holds the digest of the latest password, in the auth object's realm");
+  t.equal(stored.get(one.username), ha1, 'and so does the store');
   t.notOk(objects.get(`auth/${one.username}`)!.some((f) => f.value === three.password), 'Asterisk never sees the password');
   t.notOk([...stored.values()].includes(three.password), 'the store never sees the password');
 });

@@ -168,11 +168,8 @@ t.test('context beyond LIMITS.contextMaxFields is refused and the old context st
   t.same(interaction.context.fields, {});
 });
 
-// BUG (src/domain/contact-center.ts, startChat(), line 112): the context sent with a new chat is merged
-// without the LIMITS.contextMaxFields check that updateContext() applies (line 175). A chat started with
-// more than 50 fields is accepted, and from then on every context update is refused with too_many_fields,
-// even one that only shares the location: the customer's "Share location" stops working. Left as a todo
-// until the domain is fixed (the rule should hold at start as it does on update).
+// The limit holds at start as on update: else a chat started with too many fields has every later
+// context update refused with too_many_fields, and the customer's "Share location" stops working.
 t.test('the context sent with a new chat obeys the same field limit as an update', async (t) => {
   const h = await makeCenter();
   const fields = Object.fromEntries(Array.from({ length: LIMITS.contextMaxFields + 1 }, (_, i) => [`k${i}`, 'v']));

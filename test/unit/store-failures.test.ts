@@ -28,11 +28,8 @@ t.test('a failed write started by a timer is reported as store_failed, not swall
   t.match(failures[0], { error: { message: 'disk full' } });
 });
 
-// BUG (src/domain/contact-center.ts, append(), line 353 at the time of writing): `rec.lastSeq += 1` happens before
-// `await this.#d.store.appendEntry(...)` and is not undone when that write rejects. The entry is not
-// stored, but its seq is used up, so the next entry gets seq n+2: the timeline the store holds has a gap,
-// against timeline.ts ("`seq` is per interaction and gap-free"). A client that checks seq continuity
-// believes it missed an entry. Left as a todo until the domain is fixed (not fixed here on purpose).
+// A failed write must not use up its seq: timeline.ts says `seq` is per interaction and gap-free, and a
+// client that checks its continuity would believe it missed an entry.
 t.test('after a failed write the timeline still has gap-free seq', async (t) => {
   const h = await makeCenter();
   const { interaction } = await activeChat(h, 'alice');
@@ -44,12 +41,8 @@ t.test('after a failed write the timeline still has gap-free seq', async (t) => 
   t.same(seqs, [1, 2, 3], 'offered, accepted, then the written message: no gap');
 });
 
-// BUG (src/domain/contact-center.ts, end(), lines 332-339 at the time of writing): the chat is moved to `ended` and removed
-// from the open chats (transition, `#open.delete`, agent load) before `await this.append(...)` writes
-// the `ended` entry, and none of it is undone when that write rejects. The agent's Disconnect fails,
-// a second Disconnect answers 409 chat_ended, yet the store still holds the chat as active: after a
-// restart recover() brings it back, active, on the agent's desktop. Same root cause as above (the
-// in-memory record runs ahead of the durable write). Left as a todo until the domain is fixed.
+// The in-memory record must not run ahead of a failed write: else a second Disconnect answers 409
+// chat_ended while the store still holds the chat active, and after a restart recover() brings it back.
 t.test('a disconnect whose write failed can be retried and ends the chat in the store', async (t) => {
   const h = await makeCenter();
   const { interaction } = await activeChat(h, 'alice');
