@@ -144,7 +144,7 @@ t.test("a disabled agent's sessions end on every node; abuse limits count across
   for (const api of chats) await api.createChat({ name: uniqueName('Limit') });
   const refused = await new ApiClient(b.url).request('POST', '/api/v1/chats', { json: { service: 'roadside', name: 'Four', phone: '+4915112345678' } });
   t.equal(refused.status, 429, 'the fourth chat from one address is refused, whichever node counts it');
-  t.ok(refused.headers.get('retry-after'));
+  t.match(refused.headers.get('retry-after'), /^\d+$/, 'with Retry-After in whole seconds');
 });
 
 t.test("an SMS received by a follower's webhook becomes a chat; the agent's reply goes to the gateway once", async (t) => {
