@@ -1,21 +1,27 @@
 // Voice end to end with real parts: a real Asterisk (started by the server), the agent's sip.js
 // softphone in Chromium registered through the web server's /sip proxy, and the customer's phone as a
 // second SIP user agent (sip.js in a second browser context) reached through the simulated PSTN trunk.
+import type { Page } from 'playwright-core';
 import t from 'tap';
 import { withBrowser, withServer } from '../helpers/fixtures.ts';
-import { agentDesktop, ariCredentials, callFromChat, customerPhone, mediaFlows, startChat, VOICE_ENV } from '../helpers/voice.ts';
+import { expectHears } from '../helpers/tones.ts';
+import { agentDesktop, ariCredentials, callFromChat, customerPhone, mediaFlows, startChat, tonePages, VOICE_ENV } from '../helpers/voice.ts';
+
+// Each party's microphone plays its tone (not 660 Hz, which the fallback music on hold plays).
+const CUSTOMER_HZ = 440;
+const AGENT_HZ = 770;
 
 t.test('click-to-call during a chat: audio both ways, hold, mute, release, call again, customer hangs up', async (t) => {
   const server = await withServer(t, { env: VOICE_ENV });
-  const browser = await withBrowser(t);
-  const agent = await (await browser.newContext()).newPage();
-  const phone = await (await browser.newContext()).newPage();
+  const [agent, phone] = (await tonePages(t, [AGENT_HZ, CUSTOMER_HZ])) as [Page, Page];
   await agentDesktop(agent, server);
 
   const number = '+15551230001';
   const { chat, panel } = await callFromChat(agent, phone, server, number);
   await mediaFlows(t, agent, 'the agent');
   await mediaFlows(t, phone, 'the customer');
+  await expectHears(t, phone, 'on the call: the customer', { hears: [AGENT_HZ], not: [] });
+  await expectHears(t, agent, 'on the call: the agent', { hears: [CUSTOMER_HZ], not: [] });
 
   // Every channel of the call carries the interaction and its service.
   const ari = await ariCredentials(server);
@@ -51,12 +57,16 @@ t.test('click-to-call during a chat: audio both ways, hold, mute, release, call 
   await agent.getByRole('button', { name: 'Hold' }).click();
   await panel.locator('.call-state.call-on_hold').waitFor();
   t.equal(await agent.getByRole('button', { name: 'Hold' }).getAttribute('aria-pressed'), 'true', 'Hold shows pressed');
+  await expectHears(t, phone, 'on hold: the customer', { hears: [], not: [AGENT_HZ] });
   await agent.getByRole('button', { name: 'Hold' }).click();
   await panel.locator('.call-state.call-connected').waitFor();
   await agent.getByRole('button', { name: 'Mute' }).click();
   await agent.locator('button[aria-pressed="true"]', { hasText: 'Mute' }).waitFor();
+  await expectHears(t, phone, 'while the agent is muted: the customer', { hears: [], not: [AGENT_HZ] });
+  await expectHears(t, agent, 'while muted: the agent', { hears: [CUSTOMER_HZ], not: [] });
   await agent.getByRole('button', { name: 'Mute' }).click();
   await agent.locator('button[aria-pressed="false"]', { hasText: 'Mute' }).waitFor();
+  await expectHears(t, phone, 'once the agent unmutes: the customer', { hears: [AGENT_HZ], not: [] });
   await mediaFlows(t, phone, 'the customer after hold and mute');
 
   // Release call: the chat goes on.
