@@ -154,14 +154,24 @@ export class Baresip {
   }
 
   // Polls `reginfo` until the account's registration says OK.
-  async waitRegistered(user: string, timeoutMs = 10_000): Promise<void> {
+  waitRegistered(user: string, timeoutMs = 10_000): Promise<void> {
+    return this.#waitRegistration(user, 'OK', timeoutMs);
+  }
+
+  // Polls `reginfo` until the account's registration was refused. Polled, not the REGISTER_FAIL event:
+  // a phone's first REGISTER is answered before the control socket is connected, and its event is lost.
+  waitRegistrationFailed(user: string, timeoutMs = 10_000): Promise<void> {
+    return this.#waitRegistration(user, 'ERR', timeoutMs);
+  }
+
+  async #waitRegistration(user: string, state: 'OK' | 'ERR', timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const info = await this.command('reginfo');
-      // The state is coloured: "<ESC>[32mOK <ESC>[;m".
+      // The state is coloured: "<ESC>[32mOK <ESC>[;m", "<ESC>[31mERR<ESC>[;m".
       const line = info.replace(/\[[0-9;]*m/g, ' ').split('\n').find((l) => l.includes(`sip:${user}@`));
-      if (line && /\sOK\s/.test(line)) return;
-      if (Date.now() > deadline) throw new Error(`${user} did not register within ${timeoutMs} ms: ${info}`);
+      if (line && new RegExp(`\\s${state}\\b`).test(line)) return;
+      if (Date.now() > deadline) throw new Error(`${user}'s registration did not say ${state} within ${timeoutMs} ms: ${info}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

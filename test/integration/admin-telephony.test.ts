@@ -114,8 +114,9 @@ t.test('the telephony admin page, and desk phone passwords on /account', async (
   t.equal(stateOf(await deskShown('offline'), 'agent1-desk'), 'offline', 'the phone registered with the old password is dropped');
   await desk.stop();
   const stale = await phone('agent1-desk', oldPassword);
-  await new Promise((r) => setTimeout(r, 2000));
-  t.equal(stateOf(await adminPage(agent), 'agent1-desk'), 'offline', 'the old password no longer registers');
+  await stale.waitRegistrationFailed('agent1-desk');
+  t.pass('the old password no longer registers: the phone says its registration was refused');
+  t.equal(stateOf(await adminPage(agent), 'agent1-desk'), 'offline', 'and the page shows the desk phone offline');
   await stale.stop();
   const fresh = await phone('agent1-desk', newPassword!);
   await fresh.waitRegistered('agent1-desk');
