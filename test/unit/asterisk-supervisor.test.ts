@@ -84,9 +84,9 @@ t.test('the supervisor starts Asterisk again when it dies, with the same ports a
   t.match(again, { httpPort: 18088, sipPort: 15060, ariPassword: 'first-password' }, 'the ports chosen first and the password are kept');
   const status = supervisor.status();
   t.match(status, { state: 'running', pid: 1001, restarts: 1, lastExit: 'signal SIGKILL' });
-  t.ok(status.lastRestartAt && Date.now() - Date.parse(status.lastRestartAt) < 5000, 'lastRestartAt is now');
+  t.ok(status.lastRestartAt && !Number.isNaN(Date.parse(status.lastRestartAt)), 'lastRestartAt says when (it was null before the restart)');
 
-  // Dies again, and the next two starts fail: it keeps trying, later each time.
+  // Dies again, and the next two starts fail: it keeps trying (how much later each time: the policy, above).
   f.failNextStarts(2);
   f.started[1]!.instance.die('code 1');
   await eventually('restarted twice', async () => (restarted.length === 2 ? true : undefined), 2000);
