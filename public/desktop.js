@@ -154,9 +154,9 @@
     select.value = '';
   });
 
-  // Timers with data-elapsed (the floor's) count on from what the server's clock said when it rendered
-  // them, with this page's monotonic clock from when the page got them: a wallboard TV whose clock is
-  // minutes off shows the same waits as the server. The others (the call timer) count from data-since.
+  // Timers with data-elapsed (the floor's, the call's) count on from what the server's clock said when it
+  // rendered them, with this page's monotonic clock from when the page got them: a wallboard TV or an
+  // agent's PC whose clock is minutes off shows the same times as the server. The others count from data-since.
   const timerSeenAt = new WeakMap();
   function stampTimers() {
     for (const el of document.querySelectorAll('.timer[data-elapsed]')) if (!timerSeenAt.has(el)) timerSeenAt.set(el, performance.now());

@@ -16,7 +16,7 @@ const CALL_LABEL: Record<CallLegState, string> = {
 // What the agent may do with the call and the video right now, and why not when not, read from the
 // domain's guard table (`may`): the desktop shows disabled controls with their reason instead of hiding them.
 // `telephonyAway`: calls cannot be made now; a call shown live runs no timer (its state is not known).
-export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdict>, telephonyAway = false) {
+export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdict>, telephonyAway = false, now = Date.now()) {
   const live = liveLeg(rec);
   const last = live ?? rec.callLegs.at(-1);
   return {
@@ -32,6 +32,8 @@ export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdi
           label: CALL_LABEL[last.state],
           cause: last.cause,
           answeredAt: last.answeredAt,
+          // By the server's clock: the page counts on from it, whatever the agent's PC clock says.
+          elapsedMs: last.answeredAt === null ? null : Math.max(0, now - last.answeredAt),
           held: last.state === 'on_hold',
           muted: last.mute === 'muted',
           canHold: may[holdToggle(rec)] === null,
