@@ -12,6 +12,7 @@ import { E164 } from './limits.ts';
 import { chooseAgent } from './routing.ts';
 import type { HistoryQuery, StoredPresence } from './ports.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
+import { sentBy } from './timeline-writer.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
 // desktop, SMS) goes through here; adapters only translate.
@@ -120,11 +121,11 @@ export class ContactCenter {
     this.customerMay('send_photo', interactionId);
     const attachment = checkedAttachment(file);
     const { clientId } = file;
+    const draft = { kind: 'attachment', author: 'customer', attachment } as const;
     const sent = clientId === undefined ? undefined : await this.#d.store.findEntryByClientId(interactionId, clientId);
-    if (sent) return sent;
+    if (sent) return sentBy(draft, sent);
     await this.#d.attachments.save(attachment.attachmentId, file.bytes);
     const rec = this.customerMay('send_photo', interactionId);
-    const draft = { kind: 'attachment', author: 'customer', attachment } as const;
     return clientId === undefined ? this.#open.append(rec, draft) : this.#open.appendOnce(rec, { ...draft, clientId });
   }
 

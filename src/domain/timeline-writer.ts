@@ -100,10 +100,10 @@ export class TimelineWriter {
   }
 }
 
-// A client id answers with its entry only to whoever sent that entry: the customer and the agents of
-// a chat choose their ids apart (and the customer sees the agents'), so one side's id never stands
-// for the other's message.
-function sentBy(draft: EntryDraft, stored: TimelineEntry): TimelineEntry {
-  if (stored.author === draft.author && stored.agentId === (draft.agentId ?? null)) return stored;
+// A client id answers with its entry only to whoever sent that entry, and only for the same kind: the
+// customer and the agents of a chat choose their ids apart (and the customer sees the agents'), so one
+// side's id never stands for the other's message, nor a text for a photo.
+export function sentBy(draft: EntryDraft, stored: TimelineEntry): TimelineEntry {
+  if (stored.kind === draft.kind && stored.author === draft.author && stored.agentId === (draft.agentId ?? null)) return stored;
   throw conflict('client_id_taken', `client_id ${stored.clientId} already names another message of this chat.`);
 }

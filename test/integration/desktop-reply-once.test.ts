@@ -31,3 +31,22 @@ t.test('the composer posted twice with its client id makes one reply; the next c
   const refused = await agentPost(agent1, path, { text: '', client_id: 'kept-after-refusal' });
   t.equal(clientIdOf(await refused.text()), 'kept-after-refusal', 'a refused send keeps its client id for Send again');
 });
+
+t.test('another text under an id already used is a new reply; an id that names the customer\'s message is not reused', async (t) => {
+  const { api, agent1 } = await withDesk(t);
+  const chat = await acceptedChat(t, api, agent1);
+  const path = `/desktop/interactions/${chat.id}/messages`;
+  // A send whose outcome was unknown: the composer kept its id, the reply was stored meanwhile, and the
+  // agent then wrote something else into the same composer.
+  await (await agentPost(agent1, path, { text: 'Which exit are you near?', client_id: 'kept-id' })).text();
+  await (await agentPost(agent1, path, { text: 'Is anyone hurt?', client_id: 'kept-id' })).text();
+  const agentTexts = async () => (await api.messages(chat)).filter((m) => m.author === 'agent').map((m) => m.text);
+  t.same(await agentTexts(), ['Which exit are you near?', 'Is anyone hurt?'], 'both replies reach the customer, once each');
+
+  await api.say(chat, 'Exit 12', 'customer-id');
+  const taken = await agentPost(agent1, path, { text: 'Thanks', client_id: 'customer-id' });
+  const html = await taken.text();
+  t.match(html, /another message/, 'the agent is told the send did not go');
+  t.not(clientIdOf(html), 'customer-id', 'and Send again uses a new id, not the one that cannot be used');
+  t.same(await agentTexts(), ['Which exit are you near?', 'Is anyone hurt?'], 'nothing stored under the customer\'s id');
+});

@@ -193,6 +193,8 @@ t.test('a photo sent again with its client_id is stored once', async (t) => {
   const other = (await (await api.upload(chat, tyre, { clientId: 'p-2' })).json()) as MessageJson;
   t.not(other.attachment?.id, photo.attachment?.id, 'another client_id is another photo');
 
+  await api.say(chat, 'here is the tyre', 'p-3');
+  await expectError(t, await api.upload(chat, tyre, { clientId: 'p-3' }), 409, "a photo under a text's client_id", 'client_id_taken');
   await expectError(t, await api.upload(chat, tyre, { clientId: 'x'.repeat(101) }), 400, 'a client_id over 100 characters');
   await expectError(t, await api.upload(chat, tyre, { clientId: 'p\u00003' }), 400, 'a client_id with NUL', 'nul_character');
   t.same(
@@ -200,8 +202,9 @@ t.test('a photo sent again with its client_id is stored once', async (t) => {
     [
       ['p-1', photo.attachment?.id],
       ['p-2', other.attachment?.id],
+      ['p-3', undefined],
     ],
-    'the chat holds each photo once, and nothing of the refused ones',
+    'the chat holds each photo once, the text under its own id, and nothing of the refused ones',
   );
 });
 

@@ -1,7 +1,6 @@
 // An agent's reply carries the client id its composer was rendered with, so a send repeated on the way
 // (a browser resending a POST whose answer was lost, Send clicked again after a 503) is stored once.
 import t from 'tap';
-import { LIMITS } from '../../src/domain/limits.ts';
 import { activeChat, expectDomainError, makeCenter } from '../helpers/fakes.ts';
 
 t.test('a reply sent again with its client id gets the first entry back, stored once', async (t) => {
@@ -29,11 +28,12 @@ t.test("a client id answers only to whoever sent its entry", async (t) => {
   t.same(h.store.entriesOf(interaction.id).filter((e) => e.kind === 'message').map((e) => e.text), ['Flat tyre', 'On my way'], 'nothing else stored');
 });
 
-t.test('a client id that is empty or too long is refused and nothing is stored', async (t) => {
+// Its length is capped at the edges (the desktop form, the API's schemas): the SMS desk's own ids are longer.
+t.test('a client id that is empty or holds NUL is refused and nothing is stored', async (t) => {
   const h = await makeCenter();
   const { interaction } = await activeChat(h, 'alice');
   await expectDomainError(t, h.center.postAgentMessage('alice', interaction.id, 'Hi', ''), 'invalid', 'invalid_client_id');
-  await expectDomainError(t, h.center.postAgentMessage('alice', interaction.id, 'Hi', 'x'.repeat(LIMITS.clientIdMaxChars + 1)), 'invalid', 'invalid_client_id');
+  await expectDomainError(t, h.center.postAgentMessage('alice', interaction.id, 'Hi', 'x\u0000y'), 'invalid', 'nul_character');
   await h.store.settled();
   t.same(h.store.entriesOf(interaction.id).filter((e) => e.kind === 'message'), []);
 });

@@ -121,6 +121,23 @@ t.test('a 1,600-character text in 11 parts is shown whole', async (t) => {
   t.equal(message, long);
 });
 
+t.test('a text longer than one chat message, from a gateway with long ids, is shown whole in two messages', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  // 60 parts of 153 characters: 9,180, past the 8,000 of one chat message; the gateway's ids as long as
+  // the webhook takes (96), so the second message's own id (`sms:<id>#2`) is longer than an app's may be.
+  const long = Array.from({ length: 60 * 153 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+  let result;
+  for (let i = 0; i < 60; i++) {
+    const id = `${String(i).padStart(2, '0')}${'g'.repeat(94)}`;
+    result = await h.desk.receive(h.text(from, long.slice(i * 153, (i + 1) * 153), { id, concat: { ref: 201, part: i + 1, total: 60 } }));
+  }
+  t.equal(result?.status, 'delivered');
+  const texts = await h.customerTexts(result?.status === 'delivered' ? result.interactionId! : '');
+  t.equal(texts.length, 2, 'two messages');
+  t.equal(texts.join(''), long, 'nothing lost');
+});
+
 t.test('a missing part: after the wait the text is shown with a gap marker; the late part follows on its own', async (t) => {
   const h = await makeDesk();
   const from = newPhone();

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { PRESENCE_LABELS } from '../../domain/agent-presence.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
+import { LIMITS } from '../../domain/limits.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { sendAttachment } from '../attachments.ts';
 import { requireAgent, requireCsrf } from '../auth.ts';
@@ -80,18 +81,23 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
     const id = String(req.params.id);
     const body = req.body as { text?: unknown; client_id?: unknown } | undefined;
     const text = String(body?.text ?? '');
-    // Without one (a page from before client ids), each send is a new message, as before.
-    const clientId = typeof body?.client_id === 'string' && body.client_id !== '' ? body.client_id : undefined;
+    // Without one (a page from before client ids, or a form tampered with), each send is a new message.
+    const given = body?.client_id;
+    const clientId = typeof given === 'string' && given !== '' && given.length <= LIMITS.clientIdMaxChars ? given : undefined;
     const rec = await center.interactionForAgent(agentId, id);
     const base = await presenter.panel(rec, { withEntries: false });
     try {
-      await center.postAgentMessage(agentId, id, text, clientId);
+      const entry = await center.postAgentMessage(agentId, id, text, clientId);
+      // The id named a reply stored with another text: after an uncertain failure the composer kept its
+      // id, and the agent wrote something else into it. That is a new reply, under the new composer's id.
+      if (entry.text !== text) await center.postAgentMessage(agentId, id, text, base.clientId);
       res.type('html').send(presenter.render('partials/composer', base));
     } catch (err) {
       // Keep what the agent typed and say why it was refused, in place, with its client id: after a
       // 503 the send may have been stored, and Send again must not store it twice.
       if (!(err instanceof DomainError)) throw err;
-      res.status(200).type('html').send(presenter.render('partials/composer', { ...base, draft: text, error: err.message, clientId: err.code === 'invalid_client_id' ? base.clientId : (clientId ?? base.clientId) }));
+      const keepId = clientId !== undefined && err.code !== 'invalid_client_id' && err.code !== 'client_id_taken';
+      res.status(200).type('html').send(presenter.render('partials/composer', { ...base, draft: text, error: err.message, clientId: keepId ? clientId : base.clientId }));
     }
   });
 
