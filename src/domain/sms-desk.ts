@@ -7,18 +7,7 @@ import { E164, LIMITS } from './limits.ts';
 import type { Clock, Timers } from './ports.ts';
 import { SmsReassembler, type AssembledSms } from './sms-reassembly.ts';
 import { SmsOutbox } from './sms-outbox.ts';
-import {
-  ratingQuestionId,
-  type GatewayStatus,
-  type InboundSms,
-  type SeenSms,
-  type SmsDelivery,
-  type SmsGatewayKind,
-  type SmsRoute,
-  type SmsSender,
-  type SmsStore,
-  type StoredPart,
-} from './sms-ports.ts';
+import { ratingQuestionId, type GatewayStatus, type InboundSms, type SeenSms, type SmsDelivery, type SmsGatewayKind, type SmsRoute, type SmsSender, type SmsStore, type StoredPart } from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
 import { scoreOfReply } from './rating.ts';
 import { RATING_PROMPT, RATING_REPLY_WINDOW_MS, RatingQuestions } from './sms-rating.ts';
@@ -200,11 +189,17 @@ export class SmsDesk {
 
   // A part stored before is a repeat, unless its text was put together and failed to reach the chat in
   // a way that may pass (its parts are still stored): the gateway's retry delivers it now, rather than
-  // leaving it for the next start. A part still waiting for its siblings stays waiting.
+  // leaving it for the next start. A part still waiting for its siblings stays waiting. One stored
+  // whose saving seemed to fail (the write went through all the same) joins its text now.
   async #repeatedPart(part: StoredPart): Promise<InboundResult> {
-    if (this.#reassembler.isWaiting(part)) return { status: 'duplicate' };
+    const waiting = this.#reassembler.isWaiting(part);
+    const isNew = this.#reassembler.classify(part) === 'new';
+    if (waiting && !isNew) return { status: 'duplicate' };
     const stored = await this.#d.store.pendingGroup(part);
-    if (!stored.some((p) => p.id === part.id)) return { status: 'duplicate' };
+    const mine = stored.find((p) => p.id === part.id);
+    if (!mine) return { status: 'duplicate' };
+    // Its text still has time to wait for its other parts: it waits, with the part's first arrival.
+    if (isNew && (waiting || this.#d.clock.now() - mine.receivedAt < this.#d.partWaitMs)) return this.#addPart(mine);
     return { status: 'delivered', interactionId: await this.#deliverAssembled(this.#reassembler.again(stored)) };
   }
 

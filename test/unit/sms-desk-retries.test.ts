@@ -114,3 +114,25 @@ t.test('a text is known as a repeat for 7 days; sent again after that, it is a n
   // The chat still open holds the first under the text's id: it is not shown twice there.
   t.same(await h.customerTexts(id), ['first', `all ${gapMarker(2, 2)}`]);
 });
+
+// The part's write went through but the desk heard a failure (a connection lost during COMMIT): the
+// row is there, the text in memory does not have it. The gateway's retry puts it in its text.
+const storedBehindTheDesk = (h: Desk, sms: InboundSms) =>
+  h.store.savePart({ id: sms.id, from: sms.from, to: sms.to, receivedAt: h.clock.now(), gateway: sms.gateway, text: sms.text, ...sms.concat! });
+
+t.test('a part stored although its saving seemed to fail joins its text at the retry, whether the text waits or not yet', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  t.same(await h.desk.receive(part(h, from, 'w2', 2, 'jack ', 3)), { status: 'part_stored' });
+  await storedBehindTheDesk(h, part(h, from, 'w1', 1, 'bring a ', 3));
+  t.same(await h.desk.receive(part(h, from, 'w1', 1, 'bring a ', 3)), { status: 'part_stored' }, 'the retry joins the waiting text');
+  t.same(await h.desk.receive(part(h, from, 'w3', 3, 'please', 3)), { status: 'delivered', interactionId: id });
+  t.same(await h.customerTexts(id), ['hello', 'bring a jack please'], 'whole, with no gap');
+
+  const first = h.text(from, 'first of two ', { id: 'n1', concat: { ref: 10, part: 1, total: 2 } });
+  await storedBehindTheDesk(h, first);
+  t.same(await h.desk.receive(first), { status: 'part_stored' }, 'no text waited yet: the retry starts it, nothing delivered early');
+  t.same(await h.desk.receive(h.text(from, 'second', { id: 'n2', concat: { ref: 10, part: 2, total: 2 } })), { status: 'delivered', interactionId: id });
+  t.same(await h.customerTexts(id), ['hello', 'bring a jack please', 'first of two second']);
+});
