@@ -9,15 +9,17 @@ const SQL = writeStatements(sqlitePlaceholder);
 
 // The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
 // when its promise resolves.
+
+const FORGET_SLICE = 5000;
+const FORGET_SEEN = 'DELETE FROM sms_inbound WHERE rowid IN (SELECT rowid FROM sms_inbound WHERE pending = 0 AND received_at < ? LIMIT ?)';
 export class SqliteSmsStore extends SqliteStore implements SmsStore {
-  readonly #s: Record<'seen' | 'pending' | 'pendingGroup' | 'seenBefore' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
+  readonly #s: Record<'seen' | 'pending' | 'pendingGroup' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     super(db, batcher);
     this.#s = {
       seen: db.prepare('SELECT 1 FROM sms_inbound WHERE id = ?'),
       pending: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 ORDER BY received_at, rowid'),
-      seenBefore: db.prepare('SELECT COUNT(*) AS n FROM sms_inbound WHERE pending = 0 AND received_at < ?'),
       pendingGroup: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 AND from_number = ? AND to_number = ? AND ref = ? AND total = ? ORDER BY received_at, rowid'),
       getRoute: db.prepare('SELECT * FROM sms_routes WHERE interaction_id = ?'),
       getDelivery: db.prepare('SELECT * FROM sms_outbound WHERE id = ?'),
@@ -45,10 +47,16 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
     return this.batcher.write(ids.map((id) => ['UPDATE sms_inbound SET pending = 0, text = NULL WHERE id = ?', [id]]));
   }
 
+  // In slices: the first sweep after an upgrade may find months of ids, and one statement deleting them
+  // all would hold every write of the group commit (chat messages too) behind it.
   async forgetSeenBefore(before: number): Promise<number> {
-    const n = Number((this.#s.seenBefore.get(before) as { n: number }).n);
-    if (n > 0) await this.batcher.write([['DELETE FROM sms_inbound WHERE pending = 0 AND received_at < ?', [before]]]);
-    return n;
+    let forgotten = 0;
+    let slice: number;
+    do {
+      [slice = 0] = await this.batcher.writeCounting([[FORGET_SEEN, [before, FORGET_SLICE]]]);
+      forgotten += slice;
+    } while (slice === FORGET_SLICE);
+    return forgotten;
   }
 
   async pendingParts(): Promise<StoredPart[]> {
