@@ -2,7 +2,7 @@
 import { api, chatPath, isTransient } from './api.js';
 import { SEND_BACKOFF_MS, SEND_RETRIES, noteSeq, state } from './state.js';
 import { dropPhoto, keepPhoto, loadPhotos } from './photo-store.js';
-import { dropUnsent, keepUnsent, loadUnsent } from './storage.js';
+import { dropUnsent, keepUnsent, loadUnsent, storedChatId } from './storage.js';
 import { el, formatTime, nearBottom, newClientId, scrollToBottom, sleep, ui } from './ui.js';
 
 export function authorLabel(s, msg) {
@@ -161,7 +161,7 @@ function showUnsent(s, clientId, text) {
 export async function sendPhotoFile(s, file, onFailed) {
   const clientId = newClientId();
   showPhoto(s, clientId, file);
-  await keepPhoto(s.id, clientId, file);
+  await keepPhoto(s.id, clientId, file, () => storedChatId() === s.id);
   await deliver(s, clientId, onFailed);
 }
 

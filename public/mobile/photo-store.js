@@ -41,11 +41,18 @@ export async function loadPhotos(chat) {
   }
 }
 
-// Past MAX_UNSENT_PHOTOS waiting, a new one is not kept (it is still sent and shown).
-export async function keepPhoto(chat, clientId, file) {
+// Past MAX_UNSENT_PHOTOS waiting, a new one is not kept (it is still sent and shown). Counted and put in
+// one transaction, and only while `stillKept()` (the chat is still the one this device keeps): a photo
+// chosen as the chat is forgotten is never written after the forgetting.
+export async function keepPhoto(chat, clientId, file, stillKept) {
   try {
-    if ((await chatRecords(chat)).length >= MAX_UNSENT_PHOTOS) return;
-    await inStore('readwrite', (store) => store.put({ client_id: clientId, chat, file, keptAt: Date.now() }));
+    await inStore('readwrite', (store) => {
+      const all = store.getAll();
+      all.onsuccess = () => {
+        const waiting = all.result.filter((r) => r.chat === chat).length;
+        if (waiting < MAX_UNSENT_PHOTOS && stillKept()) store.put({ client_id: clientId, chat, file, keptAt: Date.now() });
+      };
+    });
   } catch {
     // not kept: see the top
   }

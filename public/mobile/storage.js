@@ -15,6 +15,9 @@ function readRecord() {
   return null;
 }
 
+// The id of the chat this device keeps, if any (ended or not).
+export const storedChatId = () => readRecord()?.id;
+
 export function loadStored() {
   const value = readRecord();
   if (!value) return null;
