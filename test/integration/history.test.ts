@@ -86,3 +86,15 @@ t.test('History pages back through every ended interaction the agent worked: Old
     t.match(await refused.json(), { error: { code: 'invalid_cursor' } }, 'with its code');
   }
 });
+
+t.test('History says its times are UTC: the columns, and the accepted and ended times of an interaction', async (t) => {
+  const server = await seededServer(t, async ({ store }) => {
+    await store.saveInteraction(ended('utc-1', 'agent1', T0 + 65_000)); // accepted at T0 = 2023-11-14 22:13:20 UTC
+  });
+  const agent = await login(server, 'agent1');
+  const list = await (await agentGet(agent, '/desktop/history')).text();
+  t.match(list, /<th>Started \(UTC\)<\/th><th>Ended \(UTC\)<\/th>/, 'the columns say UTC');
+  t.match(list, /2023-11-14 22:14:25/, 'the end, to the second');
+  const detail = await (await agentGet(agent, '/desktop/history/utc-1')).text();
+  t.match(detail, /Accepted at 2023-11-14 22:13:20 UTC; ended at 2023-11-14 22:14:25 UTC by agent\./);
+});

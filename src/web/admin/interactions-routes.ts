@@ -7,6 +7,7 @@ import { reportRange, reportRow, type ReportRow } from '../../domain/interaction
 import { statusOf } from '../http-errors.ts';
 import type { Views } from '../views.ts';
 import { toCsv } from './csv.ts';
+import { utcDateTime } from '../time-format.ts';
 
 const PAGE_ROWS = 500;
 // The export reads this many at a time and sends each as it comes: any range, in bounded memory.
@@ -28,7 +29,7 @@ const drained = (res: Response) =>
     };
     res.on('drain', done).on('close', done);
   });
-const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+const iso = (ms: number | null) => (ms === null ? '' : utcDateTime(ms));
 
 // /admin/interactions (admins only, gated in admin/index.ts): ended interactions in a date range, and
 // the same as CSV (/admin/interactions.csv) for a spreadsheet.

@@ -21,6 +21,7 @@ import { fillPlaceholders } from '../../domain/canned-responses.ts';
 import { callEntrySummary } from './call-entry-view.ts';
 import { recordingEntryView } from './recording-view.ts';
 import { handoffSummary, transferView } from './handoff-view.ts';
+import { utcDateTime } from '../time-format.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -34,7 +35,7 @@ export interface SmsDeliveries {
   deliveries(interactionId: string): Promise<Map<string, SmsDelivery>>;
 }
 
-const fmtDateTime = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+const fmtDateTime = (ms: number | null) => (ms === null ? '—' : utcDateTime(ms));
 
 // Turns domain records into the view models of views/ and renders the fragments the desktop swaps in,
 // whether they answer an HTTP request or go out over the page's WebSocket.

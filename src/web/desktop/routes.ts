@@ -9,6 +9,7 @@ import { statusOf } from '../http-errors.ts';
 import type { SessionRegistry } from '../sessions.ts';
 import { historyCursor } from './history-cursor.ts';
 import type { DesktopPresenter } from './presenter.ts';
+import { utcDateTime } from '../time-format.ts';
 
 const agentOf = (req: Request) => req.agentSession!.agentId;
 // htmx restoring history after a cache miss sends HX-Request too, but swaps the answer into <body>:
@@ -131,8 +132,8 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
         panel,
         // Every agent who worked it, in order; the one who has it now only while it is open.
         agents: await presenter.agentNames(agentIds),
-        acceptedAt: rec.acceptedAt ? new Date(rec.acceptedAt).toISOString() : '—',
-        ended: rec.state === 'ended' ? { at: rec.endedAt ? new Date(rec.endedAt).toISOString() : '—', by: rec.endedBy ?? '—' } : null,
+        acceptedAt: rec.acceptedAt ? `${utcDateTime(rec.acceptedAt)} UTC` : '—',
+        ended: rec.state === 'ended' ? { at: rec.endedAt ? `${utcDateTime(rec.endedAt)} UTC` : '—', by: rec.endedBy ?? '—' } : null,
         nowWith: rec.state !== 'ended' && rec.agentId ? await presenter.agentName(rec.agentId) : null,
       }),
     );
