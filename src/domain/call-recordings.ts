@@ -184,13 +184,17 @@ export class CallRecordings {
     if (recording.state === before) return;
     // The chat may have ended meanwhile (End session): written on the record as it is now, which
     // takes the outcome, after any entry of its closing.
+    let overtaken = false;
     await this.#d.interactions.closing.report(rec.id, (now) => {
       const nowLeg = now.callLegs.find((l) => l.id === leg.id);
       if (!nowLeg) return null;
+      // Another collect of it (one that read the ended chat earlier) finished first: its outcome stands.
+      overtaken = nowLeg.recording !== recording && nowLeg.recording?.state !== before;
+      if (overtaken) return null;
       nowLeg.recording = recording;
       return this.entry(nowLeg, 'system');
     });
-    if (!isRecordingLive(recording) && recording.state !== 'not_stored') await recorder!.discard(ref);
+    if (!overtaken && !isRecordingLive(recording) && recording.state !== 'not_stored') await recorder!.discard(ref);
   }
 
   private note(rec: InteractionRecord, leg: CallLeg, author: Party) {

@@ -75,3 +75,28 @@ t.test("Asterisk's names: ours carry the prefix, the interaction and the recordi
   for (const name of [ref.recordingId, 'greeting-main', 'cc-leg-x', `cc-rec-${ref.interactionId}`, `cc-rec-a_b_c`, 'cc-rec-_b'])
     t.equal(recordingOfName(name), undefined, `${name}: not ours`);
 });
+
+t.test('a second collect that read the ended chat before the first stored it (two reclaims overlapping) leaves the stored recording as it is', async (t) => {
+  const scene = await recordedCall();
+  const { h, id, recorder, entries, rid } = scene;
+  const back = await releasedWhileAway(scene);
+  await h.center.disconnect('alice', id);
+  await h.store.settled();
+  const find = h.interactions.find.bind(h.interactions);
+  const stale = structuredClone(await find(id));
+  back();
+  await h.recordings.reclaim();
+  await h.recordings.settled();
+  t.same(await entries(), ['recording', 'not_stored', 'stopped'], 'stored by the first');
+
+  // The second had listed the file before the first deleted it, and read the chat before it was stored.
+  recorder.holding.set(rid, { interactionId: id, recordingId: rid });
+  recorder.collect = async () => Promise.reject(new RecordingFileGone('its file is gone from Asterisk'));
+  let reads = 0;
+  h.interactions.find = async (interactionId: string) => (interactionId === id && reads++ === 0 ? stale : find(interactionId));
+  await h.recordings.reclaim();
+  await h.recordings.settled();
+  t.same(await entries(), ['recording', 'not_stored', 'stopped'], 'no "Recording failed" after the player');
+  t.match((await find(id))?.callLegs[0]?.recording, { state: 'stopped' }, 'the stored state stands');
+  t.ok(await h.recordingFiles.recordingInfo(rid), 'and the file with it');
+});
