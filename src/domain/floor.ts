@@ -128,6 +128,14 @@ export class Floor {
 
   // Read once, on first use: a node nobody supervises never reads it. What events brought in the
   // meantime is newer than the store's rows and wins.
+  // A catch-up may drop the model while it is read: read again until a read lands.
+  async #ready(): Promise<void> {
+    for (let generation = -1; generation !== this.#generation; ) {
+      generation = this.#generation;
+      await this.#load();
+    }
+  }
+
   #load(): Promise<void> {
     if (this.#loaded) return this.#loaded;
     const since = this.#window(this.#clock.now()).since;
@@ -146,7 +154,7 @@ export class Floor {
 
   // Each service's average rating today (customers' scores since midnight).
   async ratingAverages(): Promise<Map<string, { average: number; count: number }>> {
-    await this.#load();
+    await this.#ready();
     const window = this.#window(this.#clock.now());
     this.#prune(window);
     const { dayStart } = window;
@@ -173,7 +181,7 @@ export class Floor {
   // The open interactions are taken as the registry has them now (one opened before the window and
   // still waiting is only there).
   async figures(services: ReadonlyArray<{ id: string; serviceLevelSeconds?: number }>, agents: Iterable<FloorAgent>): Promise<ServiceFigures[]> {
-    await this.#load();
+    await this.#ready();
     for (const rec of this.#registry.all()) this.#seen.set(rec.id, milestonesOf(rec));
     const now = this.#clock.now();
     const window = this.#window(now);

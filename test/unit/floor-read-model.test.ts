@@ -54,3 +54,24 @@ t.test("after a follower's resync, chats that opened and ended while it was cut 
   await replica.resync();
   t.equal((await floor.figures(services, []))[0]!.chatsHandled, 3, 'the day is read again from the store');
 });
+
+t.test('a resync while the floor is being read: that view waits for the day read again, never shows an empty floor', async (t) => {
+  const clock = new ManualClock(NOON);
+  const store = new MemoryInteractionStore();
+  const { floor, events } = floorOn(store, clock);
+  await store.saveInteraction(ended('before', NOON - HOUR));
+  // The first read of the day is slow; the resync lands while it is on its way.
+  const read = store.listMilestonesSince.bind(store);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  store.listMilestonesSince = async (since: number) => {
+    await held;
+    return read(since);
+  };
+  const view = floor.figures(services, []);
+  await Promise.resolve();
+  events.emit({ type: 'replica_resynced' });
+  store.listMilestonesSince = read;
+  release();
+  t.equal((await view)[0]!.chatsHandled, 1, 'the chat ended an hour ago is counted');
+});
