@@ -30,3 +30,15 @@ t.test('agents with a session not expired, from any node; a session ended or exp
   await nodeA.endAgent('alice');
   t.same([...(await nodeB.loggedInAgents())], ['bob'], 'all her sessions ended: logged out');
 });
+
+t.test('expired sessions leave the table at the next login, so what the floor reads stays the size of one TTL', async (t) => {
+  const url = await postgres.newDatabase();
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  t.teardown(() => pool.end());
+  await ensureClusterSchema(pool);
+  const shared = new PgSessionStore(pool);
+  for (let i = 0; i < 20; i++) await shared.save({ id: `gone-${i}`, agentId: `agent${i}`, csrfToken: 'x', expiresAt: Date.now() - 1000 });
+  await new SessionRegistry(3_600_000, shared).create('alice');
+  const { rows } = await pool.query<{ agent_id: string }>('SELECT agent_id FROM agent_sessions');
+  t.same(rows.map((r) => r.agent_id), ['alice'], 'only the live session is left');
+});

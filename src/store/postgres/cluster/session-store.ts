@@ -20,8 +20,11 @@ export class PgSessionStore {
     this.#pool = pool;
   }
 
+  // Expired rows go at each login, so the table holds about the sessions of one TTL (the floor reads it
+  // at every render: agentsLoggedIn).
   async save(s: StoredSession): Promise<void> {
     await this.#pool.query('INSERT INTO agent_sessions (id_hash, agent_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)', [hashOf(s.id), s.agentId, s.csrfToken, s.expiresAt]);
+    await this.#pool.query('DELETE FROM agent_sessions WHERE expires_at < $1', [Date.now()]);
   }
 
   async find(id: string): Promise<StoredSession | undefined> {
