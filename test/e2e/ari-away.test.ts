@@ -37,7 +37,15 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
 
   // What is of ours in Asterisk, read from Asterisk itself (not through the cut link).
   const channelsOf = async (prefix: string) => (await ariGet<Array<{ id: string }>>(ari, '/channels')).filter((c) => c.id.startsWith(prefix)).map((c) => c.id);
-  const bridgesOf = async (prefix: string) => (await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith(prefix)).map((b) => b.name);
+  const bridges = async () => (await ariGet<Array<{ id: string }>>(ari, '/bridges')).map((b) => b.id);
+  // The bridge of a call, or of a supervisor, by the prefix of its channels (channel-names.ts).
+  const bridgeOf = (prefix: string) => (prefix.startsWith('cc-') ? `cc-leg-${prefix.slice(3, -1)}` : prefix.slice(0, -1));
+  // A channel of this subtest's call (not in `before`) and its role: `cc-<leg>-agent` gives `cc-<leg>-`.
+  const prefixOf = (before: string[], kind: string, role: string) =>
+    eventually(`the new ${kind}…${role} channel`, async () => {
+      const id = (await channelsOf(kind)).find((c) => c.endsWith(role) && !before.includes(c));
+      return id?.slice(0, id.length - role.length + 1);
+    }, 10_000);
   const none = (what: string, probe: () => Promise<string[]>) => eventually(what, async () => ((await probe()).length === 0 ? true : undefined), 10_000);
   const panel = async (agent: Agent, chatId: string) => (await agentGet(agent, `/desktop/interactions/${chatId}`, { htmx: true })).text();
   const shows = (agent: Agent, chatId: string, text: string) => eventually(text, async () => ((await panel(agent, chatId)).includes(text) ? true : undefined), 20_000);
@@ -45,20 +53,30 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
   const closed = (who: Baresip, since: number) => who.waitEvent((e) => e.type === 'CALL_CLOSED', 15_000, since);
 
   // agent2 on a call with the customer, agent1 (an admin) listening on their desk phone.
+  // The call's and the supervisor's channel and bridge names begin with these (channel-names.ts).
   const supervisedCall = async (t: Test) => {
+    hangsUpAfter(t, customer, agentDesk, supervisorDesk);
+    const before = await channelsOf('');
     const { agent, chat } = await callOverHttp(server, 'agent2', ANSWERS);
     const supervisor = await login(server, 'agent1');
     t.equal((await agentPost(supervisor, `/supervisor/interactions/${chat.id}/listen`)).status, 200, 'Listen');
     await eventually('listening', async () => ((await monitor(supervisor, chat.id)).includes('You: <span class="mode">listening') ? true : undefined), 20_000);
-    t.same((await channelsOf('cc-')).length, 2, "the agent's phone and the customer's in Asterisk");
-    t.ok((await channelsOf('sv-')).some((id) => id.endsWith('-phone')), "and the supervisor's");
+    const call = await prefixOf(before, 'cc-', '-agent');
+    const supervision = await prefixOf(before, 'sv-', '-phone');
+    t.same((await channelsOf(call)).length, 2, "the agent's phone and the customer's in Asterisk");
+    t.ok((await bridges()).includes(bridgeOf(call)) && (await bridges()).includes(bridgeOf(supervision)), "the call's bridge and the supervisor's");
     const marks = { customer: customer.events.length, agent: agentDesk.events.length, supervisor: supervisorDesk.events.length };
-    return { agent, chat, supervisor, marks };
+    return { agent, chat, supervisor, marks, call, supervision };
   };
+  // Whatever a failing subtest leaves up is hung up by the phones, so the next one starts with none.
+  const hangsUpAfter = (t: Test, ...phones: Baresip[]) =>
+    t.teardown(async () => {
+      for (const p of phones) await p.hangupAll();
+    });
   const disconnect = async (t: Test, agent: Agent, chatId: string) => t.equal((await agentPost(agent, `/desktop/interactions/${chatId}/disconnect`)).status, 200, 'the chat is disconnected');
 
   await t.test('Release while ARI is away: released at once, the supervisor taken off; Asterisk hung up once ARI is back', async (t) => {
-    const { agent, chat, supervisor, marks } = await supervisedCall(t);
+    const { agent, chat, supervisor, marks, call, supervision } = await supervisedCall(t);
     await link.drops(() => server, async () => {
       const released = await agentPost(agent, `/desktop/interactions/${chat.id}/release`);
       t.equal(released.status, 200, 'Release goes through while ARI is away');
@@ -67,12 +85,12 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
       const page = await monitor(supervisor, chat.id);
       t.notMatch(page, /You: /, 'Monitor no longer shows the supervisor on the call');
       t.match(page, /Supervisor Agent One: left the call \(the call ended\)/, 'and says why they left');
-      t.equal((await channelsOf('cc-')).length, 2, 'Asterisk still carries the call: the controller cannot reach it');
+      t.equal((await channelsOf(call)).length, 2, 'Asterisk still carries the call: the controller cannot reach it');
     });
-    await none("the call's channels hung up", () => channelsOf('cc-'));
-    await none("the supervisor's channels hung up", () => channelsOf('sv-'));
+    await none("the call's channels hung up", () => channelsOf(call));
+    await none("the supervisor's channels hung up", () => channelsOf(supervision));
     t.pass('no channel of the call or of the supervisor is left in Asterisk');
-    t.same([...(await bridgesOf('cc-')), ...(await bridgesOf('sv-'))], [], 'nor a bridge');
+    t.same((await bridges()).filter((id) => id === bridgeOf(call) || id === bridgeOf(supervision)), [], 'nor a bridge');
     await closed(customer, marks.customer);
     await closed(agentDesk, marks.agent);
     await closed(supervisorDesk, marks.supervisor);
@@ -82,7 +100,7 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
   });
 
   await t.test('Stop while ARI is away: the supervisor leaves at once, the call goes on; their channels removed once ARI is back', async (t) => {
-    const { agent, chat, supervisor, marks } = await supervisedCall(t);
+    const { agent, chat, supervisor, marks, call, supervision } = await supervisedCall(t);
     await link.drops(() => server, async () => {
       const stopped = await agentPost(supervisor, `/supervisor/interactions/${chat.id}/stop`);
       t.equal(stopped.status, 200, 'Stop goes through while ARI is away');
@@ -91,12 +109,12 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
       t.match(page, /Supervisor Agent One: left the call \(stopped by the supervisor\)/, 'and says why they left');
       t.match(await panel(agent, chat.id), /call-connected/, 'the call goes on');
     });
-    await none("the supervisor's channels hung up", () => channelsOf('sv-'));
+    await none("the supervisor's channels hung up", () => channelsOf(supervision));
     t.pass('no channel of the supervisor is left in Asterisk');
-    t.same(await bridgesOf('sv-'), [], 'nor its bridge');
+    t.notOk((await bridges()).includes(bridgeOf(supervision)), 'nor its bridge');
     await closed(supervisorDesk, marks.supervisor);
     t.pass("the supervisor's phone is hung up");
-    t.equal((await channelsOf('cc-')).length, 2, "the agent's and the customer's phones stay up");
+    t.equal((await channelsOf(call)).length, 2, "the agent's and the customer's phones stay up");
     t.match(await panel(agent, chat.id), /call-connected/, 'the desktop shows the call connected');
     await sipPhoneMediaFlows(t, customer, 'the customer, whose call went on');
     t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/release`)).status, 200, 'Release call');
@@ -106,28 +124,32 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
   });
 
   await t.test("a ringing call whose customer hangs up while ARI is away: failed once it is back, the agent's phone hung up", async (t) => {
+    hangsUpAfter(t, ringingCustomer, agentDesk);
     const agent = await login(server, 'agent2');
     await setPresence(agent, 'ready');
     const chat = await startChat(server, 'roadside', RINGS);
     await eventually('offered', async () => ((await agentPost(agent, `/desktop/interactions/${chat.id}/accept`)).status === 200 ? true : undefined), 10_000);
     const marks = { customer: ringingCustomer.events.length, agent: agentDesk.events.length };
+    const before = await channelsOf('');
     t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/call`)).status, 200, 'the agent calls the customer');
     await ringingCustomer.waitEvent((e) => e.type === 'CALL_INCOMING', 20_000, marks.customer);
     await shows(agent, chat.id, 'call-ringing');
     t.pass("the agent's phone answered, the customer's rings");
+    const call = await prefixOf(before, 'cc-', '-agent');
+    t.ok((await bridges()).includes(bridgeOf(call)), "the call's bridge is in Asterisk");
     await link.drops(() => server, async () => {
       await ringingCustomer.hangupAll();
       await closed(ringingCustomer, marks.customer);
-      await none("the customer's channel gone from Asterisk", async () => (await channelsOf('cc-')).filter((id) => id.endsWith('-customer')));
-      t.equal((await channelsOf('cc-')).length, 1, "the agent's phone is left alone in Asterisk");
+      await none("the customer's channel gone from Asterisk", async () => (await channelsOf(call)).filter((id) => id.endsWith('-customer')));
+      t.same(await channelsOf(call), [`${call}agent`], "the agent's phone is left alone in Asterisk");
     });
     await shows(agent, chat.id, 'call-failed');
     t.match(await panel(agent, chat.id), new RegExp(`Failed</span> <span class="cause">\\(${AWAY}\\)`), 'the desktop shows the call failed, and why (not ringing forever)');
     await closed(agentDesk, marks.agent);
     t.pass("the agent's phone is hung up");
-    await none('no channel of the call left in Asterisk', () => channelsOf('cc-'));
+    await none('no channel of the call left in Asterisk', () => channelsOf(call));
     t.pass('no channel of the call is left in Asterisk');
-    t.same(await bridgesOf('cc-'), [], 'nor its bridge');
+    t.notOk((await bridges()).includes(bridgeOf(call)), 'nor its bridge');
     t.match(await panel(agent, chat.id), /<textarea[^>]*name="text"/, 'the chat goes on');
     await disconnect(t, agent, chat.id);
   });
