@@ -11,11 +11,11 @@
 // ends the consult once it is back.
 import t, { type Test } from 'tap';
 import { connectAri, ensureSimulatedPhone } from '../../src/ari/index.ts';
+import { cuttableAri } from '../helpers/ari-link.ts';
 import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip, sipPhones } from '../helpers/baresip.ts';
 import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { startFlakyLink } from '../helpers/flaky-link.ts';
 import { callChannelRoles } from '../helpers/handoff-calls.ts';
 import { login } from '../helpers/fixtures.ts';
 import { removeDir, startServer, type TestServer } from '../helpers/server.ts';
@@ -25,8 +25,7 @@ const NUMBER = '+15551230043';
 
 t.test('a consult rejected, a customer hanging up during a transfer ring, a restart during a consult', async (t) => {
   const { asterisk, env, ari } = await withAsterisk(t);
-  const ariLink = await startFlakyLink(Number(new URL(asterisk.ariUrl).port));
-  t.teardown(() => ariLink.close());
+  const ariLink = await cuttableAri(t, asterisk);
   const serverEnv = { ...env, ARI_URL: ariLink.url, OFFER_TIMEOUT_S: '120' };
   const started: { server: TestServer } = { server: await startServer({ env: serverEnv }) };
   const dataDir = started.server.dataDir;
@@ -72,16 +71,9 @@ t.test('a consult rejected, a customer hanging up during a transfer ring, a rest
   t.teardown(async () => {
     for (const p of laterPhones) await p.stop();
   });
-  const ariState = async () => ((await (await fetch(`${started.server.url}/healthz`)).json()) as { ari: { state: string } }).ari.state;
   // The controller's event stream drops (Asterisk keeps its calls); `meanwhile` happens while it is
   // down; then the link is back and the controller has reconciled.
-  const streamDrops = async (meanwhile: () => Promise<unknown> = async () => undefined) => {
-    ariLink.cut();
-    await eventually('ARI down', async () => ((await ariState()) !== 'up' ? true : undefined), 15_000);
-    await meanwhile();
-    ariLink.restore();
-    await eventually('ARI up again', async () => ((await ariState()) === 'up' ? true : undefined), 30_000);
-  };
+  const streamDrops = (meanwhile?: () => Promise<unknown>) => ariLink.drops(() => started.server, meanwhile);
 
   await t.test("Agent Two's phone rejects the consult: the customer is back with Agent One, the timeline says why", async (t) => {
     const mark = ringing.events.length;
