@@ -1,6 +1,8 @@
 // A supervised call while ARI is away (Asterisk restarting, the link down): Release and Stop still go
 // through and the supervisor is taken off the call, and once ARI is back reconciliation removes what
 // was left in Asterisk. The call adapters (src/ari/calls) run against an in-memory ARI, the rules are real.
+// test/e2e/ari-away.test.ts plays Release and Stop with a real Asterisk; this file keeps what that
+// cannot show on cue (what is logged, the exact count of strays, a leader finding a call ended).
 import t from 'tap';
 import { AriCallLegs } from '../../src/ari/calls/call-legs.ts';
 import { reconcileCalls } from '../../src/ari/calls/reconcile.ts';

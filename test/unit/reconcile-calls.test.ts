@@ -2,6 +2,8 @@
 // rules hold live are matched against what Asterisk still has: a call whose customer's phone ended
 // meanwhile fails, with the agent's phone hung up, instead of showing "Ringing" to an agent who hears
 // silence. The call adapters run against an in-memory ARI (test/helpers/fake-ari.ts).
+// test/e2e/ari-away.test.ts plays a ringing call whose customer hangs up while ARI is away with a real
+// Asterisk; this file keeps every state a leg can be found in, and the exact races.
 import t from 'tap';
 import { AriCallLegs } from '../../src/ari/calls/call-legs.ts';
 import { AWAY, reconcileCalls } from '../../src/ari/calls/reconcile.ts';
