@@ -50,6 +50,7 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
   const panel = async (agent: Agent, chatId: string) => (await agentGet(agent, `/desktop/interactions/${chatId}`, { htmx: true })).text();
   const shows = (agent: Agent, chatId: string, text: string) => eventually(text, async () => ((await panel(agent, chatId)).includes(text) ? true : undefined), 20_000);
   const monitor = async (supervisor: Agent, chatId: string) => (await agentGet(supervisor, `/supervisor/interactions/${chatId}`)).text();
+  const times = (html: string, text: string) => html.split(text).length - 1;
   const closed = (who: Baresip, since: number) => who.waitEvent((e) => e.type === 'CALL_CLOSED', 15_000, since);
 
   // agent2 on a call with the customer, agent1 (an admin) listening on their desk phone.
@@ -73,6 +74,9 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
     t.teardown(async () => {
       for (const p of phones) await p.hangupAll();
     });
+  // Reconciliation, once ARI is back, does not report again a supervisor the rules already took off.
+  const leftOnce = async (t: Test, supervisor: Agent, chatId: string) =>
+    t.equal(times(await monitor(supervisor, chatId), 'Supervisor Agent One: left the call'), 1, "Monitor's timeline tells the leaving once");
   const disconnect = async (t: Test, agent: Agent, chatId: string) => t.equal((await agentPost(agent, `/desktop/interactions/${chatId}/disconnect`)).status, 200, 'the chat is disconnected');
 
   await t.test('Release while ARI is away: released at once, the supervisor taken off; Asterisk hung up once ARI is back', async (t) => {
@@ -95,7 +99,11 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
     await closed(agentDesk, marks.agent);
     await closed(supervisorDesk, marks.supervisor);
     t.pass("the customer's, the agent's and the supervisor's phones are hung up");
-    t.match(await panel(agent, chat.id), /call-released/, 'the desktop still shows the call released');
+    const after = await panel(agent, chat.id);
+    t.match(after, /call-released/, 'the desktop still shows the call released');
+    t.equal(times(after, 'Call to the customer: released'), 1, 'its timeline tells the release once');
+    t.notMatch(after, /out of touch/, 'and nothing blames the time ARI was away');
+    await leftOnce(t, supervisor, chat.id);
     await disconnect(t, agent, chat.id);
   });
 
@@ -116,6 +124,7 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
     t.pass("the supervisor's phone is hung up");
     t.equal((await channelsOf(call)).length, 2, "the agent's and the customer's phones stay up");
     t.match(await panel(agent, chat.id), /call-connected/, 'the desktop shows the call connected');
+    await leftOnce(t, supervisor, chat.id);
     await sipPhoneMediaFlows(t, customer, 'the customer, whose call went on');
     t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/release`)).status, 200, 'Release call');
     await closed(customer, marks.customer);
@@ -150,7 +159,9 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
     await none('no channel of the call left in Asterisk', () => channelsOf(call));
     t.pass('no channel of the call is left in Asterisk');
     t.notOk((await bridges()).includes(bridgeOf(call)), 'nor its bridge');
-    t.match(await panel(agent, chat.id), /<textarea[^>]*name="text"/, 'the chat goes on');
+    const after = await panel(agent, chat.id);
+    t.equal(times(after, 'Call to the customer: failed'), 1, 'its timeline tells the failure once');
+    t.match(after, /<textarea[^>]*name="text"/, 'the chat goes on');
     await disconnect(t, agent, chat.id);
   });
 });
