@@ -53,8 +53,8 @@ t.test('ARI away: Release, Stop, and a ringing call whose customer hangs up', as
   const times = (html: string, text: string) => html.split(text).length - 1;
   const closed = (who: Baresip, since: number) => who.waitEvent((e) => e.type === 'CALL_CLOSED', 15_000, since);
 
-  // agent2 on a call with the customer, agent1 (an admin) listening on their desk phone.
-  // The call's and the supervisor's channel and bridge names begin with these (channel-names.ts).
+  // agent2 on a call with the customer, agent1 (an admin) listening on their desk phone; `call` and
+  // `supervision` begin the names of their channels in Asterisk.
   const supervisedCall = async (t: Test) => {
     hangsUpAfter(t, customer, agentDesk, supervisorDesk);
     const before = await channelsOf('');
