@@ -1,6 +1,8 @@
 // baresip, a scriptable SIP user agent, as an agent's desk phone or a customer's phone in tests and
 // benches: plain SIP over UDP and G.711 RTP on 127.0.0.1, a 440 Hz tone as the microphone, audio
-// received into an in-process sink, driven over its ctrl_tcp socket (JSON netstrings).
+// received into an in-process sink, driven over its ctrl_tcp socket (JSON netstrings). Its control port
+// is chosen and checked as test/helpers/baresip-control.ts says; when baresip dies or the control
+// connection closes, the error says how it ended and what baresip last printed (line-buffered by stdbuf).
 //
 // The baresip installed on the host is used when there is one, else the one in the Asterisk chroot
 // (scripts/provision-asterisk.sh installs it there). In the chroot each instance runs in a private mount
@@ -8,10 +10,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CHROOT_RUNTIME_DIR, defaultChrootPath } from '../../src/ari/index.ts';
+import { controlListeners, controlPort } from './baresip-control.ts';
+import { sleep } from './eventually.ts';
 
 export interface BaresipAccount {
   user: string;
@@ -28,9 +32,19 @@ export interface BaresipEvent {
   param?: string;
 }
 
+export interface StartOptions {
+  accounts: BaresipAccount[];
+  rtpPorts?: string;
+  controlPort?: () => Promise<number>; // chooses each attempt's control port (default: baresip-control.ts)
+}
+
 type Installation = { mode: 'host'; binary: string } | { mode: 'chroot'; root: string; binary: string };
 
 const CHROOT_BINARY = '/usr/bin/baresip';
+const START_TIMEOUT_MS = 15_000;
+const START_ATTEMPTS = 5; // each on another control port, when another process listens on the chosen one
+const COMMAND_TIMEOUT_MS = 15_000;
+const OUTPUT_LINES = 25; // of baresip's output, in an error
 
 // Phones still running when the process exits are killed, so none outlives a crashed test.
 const running = new Set<ChildProcess>();
@@ -55,15 +69,22 @@ export class Baresip {
   readonly #pending = new Map<string, { resolve: (data: string) => void; reject: (err: Error) => void }>();
   readonly #waiters = new Set<() => void>();
   #token = 0;
-  #exited: Promise<void>;
+  readonly #exited: Promise<string>;
+  #ended: string | undefined; // how baresip ended, once it has
+  #closed: Promise<Error> | undefined; // why the control connection closed, once it has
+  #socketError: Error | undefined;
   readonly output: () => string;
 
-  private constructor(child: ChildProcess, dir: string, socket: Socket, exited: Promise<void>, output: () => string) {
+  private constructor(child: ChildProcess, dir: string, socket: Socket, exited: Promise<string>, output: () => string) {
     this.#child = child;
     this.#dir = dir;
     this.#socket = socket;
     this.#exited = exited;
     this.output = output;
+    void exited.then((how) => {
+      this.#ended = how;
+      this.#wake();
+    });
     let buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
@@ -76,30 +97,35 @@ export class Baresip {
         buffer = buffer.subarray(colon + 1 + length + 1);
       }
     });
+    // A reset (baresip killed with commands unread) is told by the close that follows it.
+    socket.on('error', (err) => (this.#socketError = err));
     socket.on('close', () => {
-      for (const p of this.#pending.values()) p.reject(new Error('baresip control socket closed'));
-      this.#pending.clear();
+      const closed = this.#whyClosed();
+      this.#closed = closed;
+      void closed.then((err) => {
+        for (const p of this.#pending.values()) p.reject(err);
+        this.#pending.clear();
+      });
     });
   }
 
-  static async start(opts: { accounts: BaresipAccount[]; rtpPorts?: string }): Promise<Baresip> {
+  static async start(opts: StartOptions): Promise<Baresip> {
     const inst = findBaresip();
+    for (let attempt = 1; ; attempt++) {
+      const phone = await Baresip.#launch(inst, opts);
+      if (phone) return phone;
+      if (attempt === START_ATTEMPTS) throw new Error(`baresip did not start: another process listened on its control port, ${attempt} times`);
+    }
+  }
+
+  // A started phone, or null when another process listens on its control port too (see baresip-control.ts).
+  static async #launch(inst: Installation, opts: StartOptions): Promise<Baresip | null> {
     const dir = await mkdtemp(join(tmpdir(), 'mcc-baresip-'));
-    const ctrlPort = await freeTcpPort();
-    const seenDir = inst.mode === 'chroot' ? CHROOT_RUNTIME_DIR : dir;
+    const ctrlPort = await (opts.controlPort ?? controlPort)();
     await writeFile(join(dir, 'config'), config(ctrlPort, opts.rtpPorts ?? '30000-39998'));
     await writeFile(join(dir, 'accounts'), opts.accounts.map(accountLine).join('\n') + '\n', { mode: 0o600 });
     await writeFile(join(dir, 'contacts'), '');
-    const command =
-      inst.mode === 'host'
-        ? [inst.binary, '-f', seenDir]
-        : [
-            'unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
-            `set -e; mount --bind "$2" "$1${CHROOT_RUNTIME_DIR}"; root=$1; shift 2; exec chroot "$root" "$@"`,
-            'baresip-chroot', inst.root, dir, inst.binary, '-f', seenDir,
-          ];
-    if (executable('/usr/bin/setpriv')) command.unshift('/usr/bin/setpriv', '--pdeathsig', 'TERM', '--');
-    const [file, ...args] = command as [string, ...string[]];
+    const [file, ...args] = commandLine(inst, dir);
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: dir } });
     let output = '';
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -107,17 +133,24 @@ export class Baresip {
         output = (output + s).slice(-200_000);
       });
     }
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<string>((resolve) => {
+      child.once('exit', (code, signal) => resolve(signal ? `baresip was killed by ${signal}` : `baresip exited with code ${code}`));
+      child.once('error', (err) => resolve(`baresip could not be run: ${err.message}`));
+    });
     running.add(child);
     void exited.then(() => running.delete(child));
+    let ended: string | undefined;
+    void exited.then((how) => (ended = how));
     try {
-      const socket = await connectWithRetry(ctrlPort, exited, 10_000);
+      if ((await waitForControl(ctrlPort, child.pid!, () => ended)) === 'shared') {
+        await end(child, exited, dir);
+        return null;
+      }
+      const socket = await connect(ctrlPort);
       return new Baresip(child, dir, socket, exited, () => output);
     } catch (err) {
-      child.kill('SIGKILL');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`baresip did not start: ${(err as Error).message}\n${output}`, { cause: err });
+      await end(child, exited, dir);
+      throw new Error(`baresip did not start: ${(err as Error).message}${lastLines(output)}`, { cause: err });
     }
   }
 
@@ -126,10 +159,19 @@ export class Baresip {
   }
 
   command(command: string, params = ''): Promise<string> {
+    if (this.#closed) return this.#closed.then((err) => Promise.reject(err));
     const token = String(++this.#token);
     const json = JSON.stringify({ command, params, token });
     return new Promise((resolve, reject) => {
-      this.#pending.set(token, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.#pending.delete(token);
+        reject(new Error(`baresip did not answer ${command} within ${COMMAND_TIMEOUT_MS} ms${this.#ended ? `: ${this.#ended}` : ''}`));
+      }, COMMAND_TIMEOUT_MS);
+      const settle = <T>(fn: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        fn(v);
+      };
+      this.#pending.set(token, { resolve: settle(resolve), reject: settle(reject) });
       this.#socket.write(`${Buffer.byteLength(json)}:${json},`);
     });
   }
@@ -141,7 +183,10 @@ export class Baresip {
       const found = this.events.slice(since).find(match);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no baresip event matched within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => [e.type, e.param]))}`);
+      if (left <= 0 || this.#ended) {
+        const why = this.#ended ? `: ${this.#ended}${lastLines(this.output())}` : '';
+        throw new Error(`no baresip event matched within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => [e.type, e.param]))}${why}`);
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, left);
         function done() {
@@ -224,11 +269,22 @@ export class Baresip {
     }
     if (message.event) {
       this.events.push(message as unknown as BaresipEvent);
-      for (const wake of [...this.#waiters]) {
-        this.#waiters.delete(wake);
-        wake();
-      }
+      this.#wake();
     }
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) {
+      this.#waiters.delete(wake);
+      wake();
+    }
+  }
+
+  // The control connection closed: say whether baresip ended (waiting a moment for its exit), and what it printed last.
+  async #whyClosed(): Promise<Error> {
+    const how = await Promise.race([this.#exited, sleep(1000).then(() => `baresip (pid ${this.pid}) still runs`)]);
+    const error = this.#socketError ? ` (${this.#socketError.message})` : '';
+    return new Error(`baresip control socket closed${error}: ${how}${lastLines(this.output())}`);
   }
 }
 
@@ -261,35 +317,52 @@ function accountLine(a: BaresipAccount): string {
   return `<sip:${a.user}@127.0.0.1:${a.sipPort};transport=udp>;${params.join(';')}`;
 }
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+function commandLine(inst: Installation, dir: string): [string, ...string[]] {
+  // Line-buffered output, so that what baresip printed last is there when it dies.
+  const root = inst.mode === 'chroot' ? inst.root : '/';
+  const baresip = [...(executable(join(root, 'usr/bin/stdbuf')) ? ['/usr/bin/stdbuf', '-oL'] : []), inst.binary];
+  const command =
+    inst.mode === 'host'
+      ? [...baresip, '-f', dir]
+      : [
+          'unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
+          `set -e; mount --bind "$2" "$1${CHROOT_RUNTIME_DIR}"; root=$1; shift 2; exec chroot "$root" "$@"`,
+          'baresip-chroot', inst.root, dir, ...baresip, '-f', CHROOT_RUNTIME_DIR,
+        ];
+  if (executable('/usr/bin/setpriv')) command.unshift('/usr/bin/setpriv', '--pdeathsig', 'TERM', '--');
+  return command as [string, ...string[]];
+}
+
+// Waits until something listens on the control port: this baresip alone ('own') or another process too ('shared').
+async function waitForControl(port: number, pid: number, ended: () => string | undefined): Promise<'own' | 'shared'> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    const how = ended();
+    if (how) throw new Error(how);
+    const listeners = await controlListeners(port, pid);
+    if (listeners !== 'none') return listeners;
+    if (Date.now() > deadline) throw new Error(`nothing listened on its control port ${port} within ${START_TIMEOUT_MS} ms`);
+    await sleep(50);
+  }
+}
+
+function connect(port: number): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = createConnection(port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
   });
 }
 
-async function connectWithRetry(port: number, exited: Promise<void>, timeoutMs: number): Promise<Socket> {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (gone) throw new Error('baresip exited');
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const socket = createConnection(port, '127.0.0.1');
-        socket.once('connect', () => resolve(socket));
-        socket.once('error', reject);
-      });
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+async function end(child: ChildProcess, exited: Promise<string>, dir: string): Promise<void> {
+  child.kill('SIGKILL');
+  await exited;
+  await rm(dir, { recursive: true, force: true });
+}
+
+function lastLines(output: string): string {
+  const lines = output.trimEnd().split('\n').slice(-OUTPUT_LINES);
+  return `\n--- baresip's last ${lines.length} lines of output ---\n${lines.join('\n')}`;
 }
 
 function executable(path: string): boolean {
