@@ -1,7 +1,8 @@
 // The public mobile API (/api/v1) against the real server: chats, tokens, messages, photos, context,
 // ending, and the OpenAPI document. One server for the whole file; no agent is ever Ready on it, so
 // chats stay queued unless a test ends them. The customer's events socket is in
-// mobile-api-events.test.ts, /healthz and /metrics in operations.test.ts.
+// mobile-api-events.test.ts, photos sent again in mobile-api-photos.test.ts, /healthz and /metrics in
+// operations.test.ts.
 import t from 'tap';
 import { ApiClient, uniqueName, type ChatHandle, type ChatJson, type MessageJson } from '../helpers/api-client.ts';
 import { expectError } from '../helpers/api-errors.ts';
@@ -177,35 +178,6 @@ t.test('concurrent posts with the same client_id store one message', async (t) =
   await Promise.all([...ids, ...ids].map((id) => api.say(chat, `text of ${id}`, id)));
   const after = await api.messages(chat);
   t.same(after.map((m) => m.client_id).sort(), ['burst-1', ...ids].sort(), 'one message per client_id');
-});
-
-t.test('a photo sent again with its client_id is stored once', async (t) => {
-  const chat = await api.createChat();
-  const tyre = { bytes: PNG, type: 'image/png', name: 'tyre.png' };
-  const first = await api.upload(chat, tyre, { clientId: 'p-1' });
-  t.equal(first.status, 201);
-  const photo = (await first.json()) as MessageJson;
-  t.equal(photo.client_id, 'p-1', 'the photo carries its client_id');
-  // The app sends it again (the first answer was lost): nothing new is stored, whatever the bytes.
-  const again = await api.upload(chat, { bytes: JPEG, type: 'image/jpeg', name: 'other.jpg' }, { clientId: 'p-1' });
-  t.equal(again.status, 201, 'the repeat is answered like the first send');
-  t.same(await again.json(), photo, 'with the first photo itself');
-  const other = (await (await api.upload(chat, tyre, { clientId: 'p-2' })).json()) as MessageJson;
-  t.not(other.attachment?.id, photo.attachment?.id, 'another client_id is another photo');
-
-  await api.say(chat, 'here is the tyre', 'p-3');
-  await expectError(t, await api.upload(chat, tyre, { clientId: 'p-3' }), 409, "a photo under a text's client_id", 'client_id_taken');
-  await expectError(t, await api.upload(chat, tyre, { clientId: 'x'.repeat(101) }), 400, 'a client_id over 100 characters');
-  await expectError(t, await api.upload(chat, tyre, { clientId: 'p\u00003' }), 400, 'a client_id with NUL', 'nul_character');
-  t.same(
-    (await api.messages(chat)).map((m) => [m.client_id, m.attachment?.id]),
-    [
-      ['p-1', photo.attachment?.id],
-      ['p-2', other.attachment?.id],
-      ['p-3', undefined],
-    ],
-    'the chat holds each photo once, the text under its own id, and nothing of the refused ones',
-  );
 });
 
 t.test('a 4,000-character message is stored and returned whole; 8,000 is the limit', async (t) => {
