@@ -126,8 +126,6 @@ export class Floor {
     return { interactions: this.#seen.size, ratings: this.#ratings.size };
   }
 
-  // Read once, on first use: a node nobody supervises never reads it. What events brought in the
-  // meantime is newer than the store's rows and wins.
   // A catch-up may drop the model while it is read: read again until a read lands.
   async #ready(): Promise<void> {
     for (let generation = -1; generation !== this.#generation; ) {
@@ -136,6 +134,8 @@ export class Floor {
     }
   }
 
+  // Read once, on first use: a node nobody supervises never reads it. What events brought in the
+  // meantime is newer than the store's rows and wins.
   #load(): Promise<void> {
     if (this.#loaded) return this.#loaded;
     const since = this.#window(this.#clock.now()).since;

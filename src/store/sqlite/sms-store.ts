@@ -7,11 +7,11 @@ import type { WriteBatcher } from './write-batcher.ts';
 
 const SQL = writeStatements(sqlitePlaceholder);
 
-// The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
-// when its promise resolves.
-
 const FORGET_SLICE = 5000;
 const FORGET_SEEN = 'DELETE FROM sms_inbound WHERE rowid IN (SELECT rowid FROM sms_inbound WHERE pending = 0 AND received_at < ? LIMIT ?)';
+
+// The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
+// when its promise resolves.
 export class SqliteSmsStore extends SqliteStore implements SmsStore {
   readonly #s: Record<'seen' | 'pending' | 'pendingGroup' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
 
