@@ -1,7 +1,7 @@
 // Who is logged in, in a cluster (src/store/postgres/cluster/session-store.ts): the floor on any node
 // tells agents with a session from those without, whichever node they logged in on.
 import pg from 'pg';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { PgSessionStore } from '../../src/store/postgres/cluster/session-store.ts';
 import { ensureClusterSchema } from '../../src/store/postgres/cluster/schema.ts';
 import { SessionRegistry } from '../../src/web/sessions.ts';
@@ -10,12 +10,16 @@ import { startPostgres } from '../helpers/postgres.ts';
 const postgres = await startPostgres();
 t.teardown(() => postgres.stop());
 
-t.test('agents with a session not expired, from any node; a session ended or expired counts no more', async (t) => {
-  const url = await postgres.newDatabase();
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+// A database of its own with the cluster's tables, and the shared session store on it.
+async function sessionsDb(t: Test) {
+  const pool = new pg.Pool({ connectionString: await postgres.newDatabase(), max: 2 });
   t.teardown(() => pool.end());
   await ensureClusterSchema(pool);
-  const shared = new PgSessionStore(pool);
+  return { pool, shared: new PgSessionStore(pool) };
+}
+
+t.test('agents with a session not expired, from any node; a session ended or expired counts no more', async (t) => {
+  const { shared } = await sessionsDb(t);
   const nodeA = new SessionRegistry(3_600_000, shared);
   const nodeB = new SessionRegistry(3_600_000, shared);
 
@@ -32,11 +36,7 @@ t.test('agents with a session not expired, from any node; a session ended or exp
 });
 
 t.test('expired sessions leave the table at the next login, so what the floor reads stays the size of one TTL', async (t) => {
-  const url = await postgres.newDatabase();
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  t.teardown(() => pool.end());
-  await ensureClusterSchema(pool);
-  const shared = new PgSessionStore(pool);
+  const { pool, shared } = await sessionsDb(t);
   for (let i = 0; i < 20; i++) await shared.save({ id: `gone-${i}`, agentId: `agent${i}`, csrfToken: 'x', expiresAt: Date.now() - 1000 });
   await new SessionRegistry(3_600_000, shared).create('alice');
   const { rows } = await pool.query<{ agent_id: string }>('SELECT agent_id FROM agent_sessions');
