@@ -168,8 +168,6 @@ async function main(): Promise<void> {
     closure.servicesChanged(services);
     refreshSmsNumbers(services);
     await smsDesk.recover();
-    void forgetSeenSms();
-    forgettingSms ??= setInterval(forgetSeenSms, 3600_000).unref();
     await voice.connect({
       onCallEvent: (interactionId, legId, event, cause) => multimedia.onCallEvent(interactionId, legId, event, cause),
       liveLegs: () => interactions.all().flatMap((rec) => rec.callLegs.filter(isLive)),
@@ -183,16 +181,18 @@ async function main(): Promise<void> {
       onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
     });
     recordings.recover();
-    // Retention: at once, then at least four times per retention period (hourly at most).
+    // Retention (recordings; seen SMS ids): at once, then at least four times per recording retention
+    // period (hourly at most). A recording left "not stored yet" while Asterisk stayed up (the store
+    // refused it) is tried again then too.
     void sweepRecordings();
-    // A recording left "not stored yet" while Asterisk stayed up (the store refused it) is tried again then too.
+    void forgetSeenSms();
     sweeping ??= setInterval(() => {
       void sweepRecordings();
+      void forgetSeenSms();
       if (voice.health().state === 'up') void reclaimRecordings();
     }, Math.min(3600_000, config.recordingRetentionMs / 4)).unref();
   };
   let sweeping: NodeJS.Timeout | undefined;
-  let forgettingSms: NodeJS.Timeout | undefined;
   const forgetSeenSms = () =>
     smsDesk.forgetSeen().then(
       (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'seen SMS ids past their retention forgotten'),
@@ -310,7 +310,6 @@ async function main(): Promise<void> {
     handoffs.shutdown();
     smsDesk.shutdown();
     clearInterval(sweeping);
-    clearInterval(forgettingSms);
     realtime.close();
     video.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {

@@ -18,8 +18,9 @@ export interface RecorderOptions {
 // Call recordings as ARI bridge recordings: the leg's mixing bridge is recorded, so the file holds
 // both voices mixed, in the bridge's own time. Named by its interaction and its id (recordingNameOf):
 // that name is all a new leader needs to find it again, and to tell it from files not ours.
-// Recordings started before names carried them (a rolling upgrade mid-call) are named by their id alone. Paused is ARI's "mute" (Asterisk writes silence: the file keeps the
-// call's clock), never ARI's "pause" (which cuts the time out of the file).
+// Recordings started before names carried them (a rolling upgrade mid-call) are named by their id
+// alone. Paused is ARI's "mute" (Asterisk writes silence: the file keeps the call's clock), never
+// ARI's "pause" (which cuts the time out of the file).
 export class AriRecorder implements CallRecorder {
   // The Stasis app's event types handle() takes (voice.ts asks Asterisk for these only).
   static readonly EVENTS = ['RecordingFinished', 'RecordingFailed'] as const;
