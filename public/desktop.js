@@ -251,20 +251,35 @@
   // Pushed redraws (the composer, the header with its transfer form, the Transfer to list) must not
   // wipe what the agent is typing or choosing: the values, and the focus, move into the new fields (a
   // choice of agent only while that agent is still listed).
+  // The same holds for an answer that redraws the workspace (Accept, Accept transfer): its push, which
+  // enables the Message box, often comes first, and the agent may already be typing when it lands.
+  // Only the composer's own answer starts empty: what was typed has just been sent.
   const KEPT_FIELDS = 'textarea[id^="message-"], input[id^="transfer-note-"], select[id^="transfer-to-"]';
-  let keptFields = [];
-  document.addEventListener('htmx:oobBeforeSwap', (e) => {
-    const target = e.detail.target;
-    if (!target || !target.querySelectorAll) return;
+  function keepFields(target) {
+    if (!target || !target.querySelectorAll) return [];
     const fields = target.matches(KEPT_FIELDS) ? [target] : [...target.querySelectorAll(KEPT_FIELDS)];
-    for (const el of fields) {
+    return fields.map((el) => {
       const typed = el instanceof HTMLSelectElement ? null : { start: el.selectionStart, end: el.selectionEnd };
-      keptFields.push({ id: el.id, value: el.value, focused: el === document.activeElement, typed });
-    }
-  });
+      return { id: el.id, value: el.value, focused: el === document.activeElement, typed };
+    });
+  }
+  let keptFields = [];
+  let keptForAnswer = [];
+  document.addEventListener('htmx:oobBeforeSwap', (e) => keptFields.push(...keepFields(e.detail.target)));
   document.addEventListener('htmx:oobAfterSwap', () => {
-    const kept = keptFields;
+    putBack(keptFields);
     keptFields = [];
+  });
+  document.addEventListener('htmx:beforeSwap', (e) => {
+    const target = e.detail.target;
+    const sent = !target || target.classList.contains('composer');
+    keptForAnswer = e.detail.shouldSwap && !sent ? keepFields(target) : [];
+  });
+  document.addEventListener('htmx:afterSwap', () => {
+    putBack(keptForAnswer);
+    keptForAnswer = [];
+  });
+  function putBack(kept) {
     for (const k of kept) {
       const el = document.getElementById(k.id);
       if (!el) continue;
@@ -278,7 +293,7 @@
       el.focus();
       if (k.typed) el.setSelectionRange(k.typed.start, k.typed.end);
     }
-  });
+  }
   document.addEventListener('htmx:sendError', () => showAlert('Not sent: the server could not be reached. Try again.'));
   document.addEventListener('htmx:afterRequest', (e) => {
     const el = document.getElementById('desk-alert');

@@ -34,9 +34,23 @@ t.test('Transfer to a Ready agent, accepted in the other desktop', async (t) => 
   await two.getByRole('link', { name: 'Maria' }).click();
   await two.getByText('My tyre is flat near Milan').waitFor();
   await two.getByText('Agent One offered a transfer to Agent Two: Flat tyre, wants a tow').waitFor();
+  // The push that lets Agent Two write usually lands before Accept's own answer, and Agent Two may
+  // already be typing when that answer redraws the panel: held back here, it must not wipe the draft.
+  let releaseAnswer = () => {};
+  const typed = new Promise<void>((resolve) => (releaseAnswer = resolve));
+  await two.route('**/accept-transfer', async (route) => {
+    const answer = await route.fetch();
+    await typed;
+    await route.fulfill({ response: answer });
+  });
   await two.locator('section.interaction').getByRole('button', { name: 'Accept' }).click();
   await two.getByText('Agent Two accepted the transfer from Agent One').waitFor();
   await two.getByLabel('Message').fill('Agent Two here, a tow truck is on its way');
+  // The box drawn by the push is marked: the answer's redraw is a box without the mark.
+  await two.getByLabel('Message').evaluate((el) => el.setAttribute('data-pushed', ''));
+  releaseAnswer();
+  await two.locator('section.interaction textarea[id^="message-"]:not([data-pushed])').waitFor();
+  t.equal(await two.getByLabel('Message').inputValue(), 'Agent Two here, a tow truck is on its way', "Accept's answer keeps what Agent Two typed meanwhile");
   await two.getByRole('button', { name: 'Send' }).click();
   await customer.getByText('Agent Two here, a tow truck is on its way').waitFor();
   t.pass('the customer talks with Agent Two');
