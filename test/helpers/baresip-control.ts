@@ -8,23 +8,12 @@
 // port is taken below the kernel's ephemeral range, where no port the OS assigns can fall, and the
 // helper connects only once the port's listeners are all this baresip's.
 import { readFile, readdir, readlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
-
-const SPAN = 8192; // control ports are drawn from the SPAN ports just below the ephemeral range
+import { portBelowEphemeralRange } from '../../src/ari/asterisk/ports.ts';
 
 export type ControlListeners = 'none' | 'own' | 'shared';
 
-// A port below the ephemeral range that nothing listens on now.
-export async function controlPort(): Promise<number> {
-  const [low = 32768] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
-  const from = Math.max(1024, low - SPAN);
-  if (low - from < 256) throw new Error(`no room for baresip's control port below the ephemeral ports (from ${low})`);
-  for (let tries = 0; tries < 20; tries++) {
-    const port = from + Math.floor(Math.random() * (low - from));
-    if (await free(port)) return port;
-  }
-  throw new Error(`no free port for baresip's control port in ${from}-${low - 1}`);
-}
+// A port below the ephemeral range that nothing listens on now (as Asterisk's own ports are drawn).
+export const controlPort = (): Promise<number> => portBelowEphemeralRange('tcp', '127.0.0.1');
 
 // Who listens on `port`: nobody yet, process `pid` alone, or another process too.
 export async function controlListeners(port: number, pid: number): Promise<ControlListeners> {
@@ -33,14 +22,6 @@ export async function controlListeners(port: number, pid: number): Promise<Contr
   if (listening.length === 0) return 'none';
   const own = await socketInodes(pid);
   return listening.every((inode) => own.has(inode)) ? 'own' : 'shared';
-}
-
-function free(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 // The inodes of the sockets listening on `port` in a /proc/net/tcp{,6} table.

@@ -6,11 +6,10 @@
 // `asterisk -f`, waits until ARI answers, and hands back the URLs and credentials. Several instances can
 // run side by side, each with its own runtime directory and ports.
 import type { ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { CHROOT_RUNTIME_DIR, findAsterisk, runCli, spawnAsterisk, type AsteriskInstallation } from './installation.ts';
 import { ARI_USER, DEFAULT_CONFIG_DIR, mohCandidates, secret, writeInstanceConfig } from './instance-config.ts';
+import { choosePort, validPort } from './ports.ts';
 
 export interface AsteriskLogger {
   info(msg: string): void;
@@ -23,7 +22,7 @@ export interface StartAsteriskOptions {
   runtimeDir: string;
   /** Address Asterisk's HTTP server and SIP UDP transport bind to. Default 127.0.0.1 (loopback only). */
   bind?: string;
-  /** Asterisk's HTTP server (ARI and SIP over WebSocket). Default 8088; 0 picks a free port. */
+  /** Asterisk's HTTP server (ARI and SIP over WebSocket). Default 8088; 0 picks a free port (ports.ts). */
   httpPort?: number;
   /** transport-udp (desk phones, test user agents, the development trunk). Default 5060; 0 picks a free port. */
   sipPort?: number;
@@ -239,44 +238,3 @@ async function waitForAri(
   }
 }
 
-/** A port to use: `wanted`, after checking it is free on `host`, or a free one when `wanted` is 0. */
-async function choosePort(kind: 'tcp' | 'udp', host: string, wanted: number): Promise<number> {
-  if (wanted !== 0 && !validPort(wanted)) throw new RangeError(`invalid ${kind} port ${wanted}`);
-  try {
-    return await (kind === 'tcp' ? probeTcp(host, wanted) : probeUdp(host, wanted));
-  } catch (err) {
-    throw new Error(`${kind.toUpperCase()} port ${wanted} on ${host} is not free for Asterisk: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-}
-
-function probeTcp(host: string, port: number): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
-      const address = server.address();
-      const chosen = typeof address === 'object' && address ? address.port : port;
-      server.close(() => resolvePort(chosen));
-    });
-  });
-}
-
-function probeUdp(host: string, port: number): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', (err) => {
-      socket.close();
-      reject(err);
-    });
-    socket.bind({ address: host, port, exclusive: true }, () => {
-      const chosen = socket.address().port;
-      socket.close(() => resolvePort(chosen));
-    });
-  });
-}
-
-function validPort(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && n < 65536;
-}
