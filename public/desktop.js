@@ -250,11 +250,10 @@
   });
   // Pushed redraws (the composer, the header with its transfer form, the Transfer to list) must not
   // wipe what the agent is typing or choosing: the values, and the focus, move into the new fields (a
-  // choice of agent only while that agent is still listed).
-  // The same holds for an answer that redraws the workspace (Accept, Accept transfer): its push, which
-  // enables the Message box, often comes first, and the agent may already be typing when it lands.
-  // Only the composer's own answer starts empty: what was typed has just been sent.
-  const KEPT_FIELDS = 'textarea[id^="message-"], input[id^="transfer-note-"], select[id^="transfer-to-"]';
+  // choice of agent only while that agent is still listed). The same holds for an answer that redraws
+  // the workspace (Accept: its push, which enables the Message box, often comes first) and for the
+  // composer's own answer, which keeps what was typed after Send was pressed.
+  const KEPT_FIELDS = 'textarea[id^="message-"], input[id^="transfer-note-"], select[id^="transfer-to-"], select[id^="disposition-"], textarea[id^="notes-"]';
   function keepFields(target) {
     if (!target || !target.querySelectorAll) return [];
     const fields = target.matches(KEPT_FIELDS) ? [target] : [...target.querySelectorAll(KEPT_FIELDS)];
@@ -265,33 +264,67 @@
   }
   let keptFields = [];
   let keptForAnswer = [];
-  document.addEventListener('htmx:oobBeforeSwap', (e) => keptFields.push(...keepFields(e.detail.target)));
+  document.addEventListener('htmx:oobBeforeSwap', (e) => {
+    // A redraw identical to what is shown replaces nothing: a control being clicked stays the same one.
+    const fresh = e.detail.fragment;
+    if (fresh instanceof DocumentFragment && fresh.childElementCount === 1 && sameView(fresh.firstElementChild, e.detail.target)) {
+      e.detail.shouldSwap = false;
+      return;
+    }
+    keptFields.push(...keepFields(e.detail.target));
+  });
+  // Equal but for the client id a composer is drawn with (new in every drawing; either one will do).
+  function sameView(a, b) {
+    const [x, y] = [a.cloneNode(true), b.cloneNode(true)];
+    for (const el of [x, y]) for (const id of el.querySelectorAll('input[name="client_id"]')) id.removeAttribute('value');
+    return x.isEqualNode(y);
+  }
   document.addEventListener('htmx:oobAfterSwap', () => {
     putBack(keptFields);
     keptFields = [];
   });
+  // What each composer sent, while its answer is on the way.
+  const sending = new Map();
+  document.addEventListener('htmx:beforeRequest', (e) => {
+    const form = e.detail.elt;
+    const box = form && form.classList && form.classList.contains('composer') ? form.querySelector('textarea') : null;
+    if (box) sending.set(form.id, box.value);
+  });
   document.addEventListener('htmx:beforeSwap', (e) => {
     const target = e.detail.target;
-    const sent = !target || target.classList.contains('composer');
-    keptForAnswer = e.detail.shouldSwap && !sent ? keepFields(target) : [];
+    if (!e.detail.shouldSwap || !target) keptForAnswer = [];
+    else if (target.classList.contains('composer')) keptForAnswer = typedSinceSend(target);
+    else keptForAnswer = keepFields(target);
   });
   document.addEventListener('htmx:afterSwap', () => {
     putBack(keptForAnswer);
     keptForAnswer = [];
   });
+  function typedSinceSend(form) {
+    const sent = sending.get(form.id);
+    sending.delete(form.id);
+    const kept = keepFields(form).filter((k) => k.value !== sent);
+    return sent === undefined ? [] : kept.map((k) => ({ ...k, sent }));
+  }
   function putBack(kept) {
     for (const k of kept) {
       const el = document.getElementById(k.id);
       if (!el) continue;
-      const listed = !(el instanceof HTMLSelectElement) || [...el.options].some((o) => o.value === k.value);
-      if (el.value !== k.value && listed) {
-        el.value = k.value;
+      let { value, typed } = k;
+      // The send went through (the answer's box is empty): only what was typed after it stays.
+      if (k.sent !== undefined && el.value === '' && value.startsWith(k.sent)) {
+        value = value.slice(k.sent.length).trimStart();
+        typed = { start: value.length, end: value.length };
+      }
+      const listed = !(el instanceof HTMLSelectElement) || [...el.options].some((o) => o.value === value);
+      if (el.value !== value && listed) {
+        el.value = value;
         // The SMS segment count follows the text it counts.
-        if (k.typed) el.dispatchEvent(new Event('input', { bubbles: true }));
+        if (typed) el.dispatchEvent(new Event('input', { bubbles: true }));
       }
       if (!k.focused || el.disabled) continue;
       el.focus();
-      if (k.typed) el.setSelectionRange(k.typed.start, k.typed.end);
+      if (typed) el.setSelectionRange(typed.start, typed.end);
     }
   }
   document.addEventListener('htmx:sendError', () => showAlert('Not sent: the server could not be reached. Try again.'));

@@ -115,7 +115,8 @@ t.test('Transfer to follows the agents live: an agent who becomes Ready (or not)
   const socket = await openSocket(desktopSocketUrl(agent1.baseUrl), { headers: { cookie: agent1.cookie, origin: agent1.baseUrl } });
   t.teardown(() => socket.close());
   socket.send({ type: 'sync', interaction: chat.id, after: 0 });
-  await socket.waitFor((f) => f.includes(`#messages-${chat.id}`) || f.includes(`id="call-${chat.id}"`) || f.includes('interaction-list'), 'the first frames');
+  // Opening the panel's feed redraws its header once (with its Transfer to list): after that, a list means a change.
+  await socket.waitFor((f) => f.includes(`id="status-${chat.id}"`), "the panel's header, drawn again as the feed opens");
   const select = `<select id="transfer-to-${chat.id}"`;
   let from = socket.frames.length;
   await setPresence(agent2, 'ready');

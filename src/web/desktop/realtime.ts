@@ -60,7 +60,10 @@ export function serveAgentSocket(opts: {
         onError,
       });
       feeds.set(interactionId, feed);
-      // A page that was away may show calling as it was then: redraw the number and the call once.
+      // The panel was drawn before its feed opened, and may show the chat, and calling, as they were
+      // then (a customer who ended it meanwhile): redraw them once. The page skips a redraw that
+      // changes nothing, so the controls the agent may be clicking stay the same ones.
+      outbox.push(presenter.stateFragments(rec, agentId, { composer: composerChanged(rec) }));
       if (presenter.callingConfigured) outbox.push(presenter.mediaFragments(rec, agentId));
     }
     feed.restartAfter(afterSeq);

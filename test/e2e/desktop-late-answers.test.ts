@@ -1,0 +1,94 @@
+// End to end in real Chromium against the real server: an answer that lands after the live push (the
+// order a slow network or a busy server gives) neither wipes what the agent typed or chose meanwhile
+// nor leaves the panel showing the chat as it was when the answer was drawn. Each answer is held back
+// here until the agent, or the customer, has acted.
+import t, { type Test } from 'tap';
+import type { Page } from 'playwright-core';
+import { ApiClient } from '../helpers/api-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { logInPage, pageMaker, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+
+// Holds the answers to POSTs matching `path` until the returned function is called.
+async function holdAnswers(page: Page, path: RegExp): Promise<() => void> {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(path, async (route) => {
+    const answer = await route.fetch();
+    await released;
+    await route.fulfill({ response: answer });
+  });
+  return release;
+}
+
+async function agentWithChat(t: Test) {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  const customer = await pages.newPage();
+  await logInPage(agent, server.url);
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await agent.locator('.presence-ready').waitFor();
+  await startChatPage(customer, server.url, 'Maria', '+393331234567');
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await agent.locator('section.interaction .state-active').waitFor();
+  return { pages, agent, customer };
+}
+
+t.test('what the agent types while Send is on its way stays in the box; what was sent reaches the customer once', async (t) => {
+  const { pages, agent, customer } = await agentWithChat(t);
+  const box = agent.getByLabel('Message');
+  await box.fill('A tow truck is on its way.');
+  const release = await holdAnswers(agent, /\/messages$/);
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('A tow truck is on its way.').waitFor();
+  await box.focus();
+  await box.press('End');
+  await box.pressSequentially(' Are you safe?');
+  await box.evaluate((el) => el.setAttribute('data-before-answer', ''));
+  release();
+  await agent.locator('textarea[id^="message-"]:not([data-before-answer])').waitFor();
+  t.equal(await box.inputValue(), 'Are you safe?', 'the box keeps what was typed after Send, not what was sent');
+  await agent.unrouteAll();
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('Are you safe?').waitFor();
+  t.equal(await customer.getByText('A tow truck is on its way.').count(), 1, 'the first message was sent once');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test("a disposition and notes chosen in the pushed wrap-up form survive Disconnect's own answer", async (t) => {
+  const { pages, agent } = await agentWithChat(t);
+  const release = await holdAnswers(agent, /\/disconnect$/);
+  await agent.getByRole('button', { name: 'Disconnect chat' }).click();
+  await agent.getByLabel('Disposition').selectOption('Resolved');
+  await agent.getByLabel('Notes').fill('Customer safe, tow truck sent');
+  await agent.getByLabel('Notes').evaluate((el) => el.setAttribute('data-before-answer', ''));
+  release();
+  await agent.locator('textarea[id^="notes-"]:not([data-before-answer])').waitFor();
+  t.equal(await agent.getByLabel('Disposition').inputValue(), 'Resolved', 'the disposition is still chosen');
+  t.equal(await agent.getByLabel('Notes').inputValue(), 'Customer safe, tow truck sent', 'the notes are still there');
+  await agent.getByRole('button', { name: 'Done' }).click();
+  await agent.getByText('Disposition: Resolved').waitFor();
+  await agent.locator('.wrap-up-notes', { hasText: 'Customer safe, tow truck sent' }).waitFor();
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test("a chat the customer ends while Accept's answer is on its way is shown ended once the panel opens", async (t) => {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await logInPage(agent, server.url);
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await agent.locator('.presence-ready').waitFor();
+  const api = new ApiClient(server.url);
+  const chat = await api.createChat({ name: 'Maria' });
+  const release = await holdAnswers(agent, /\/accept$/);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await eventually('accepted', async () => ((await api.chat(chat)).state === 'active' ? true : undefined));
+  t.equal((await api.end(chat)).status, 200, 'the customer ends the chat');
+  release();
+  await agent.locator('section.interaction .state-ended').waitFor();
+  await agent.getByLabel('Disposition').waitFor();
+  t.ok(await agent.getByLabel('Message').isDisabled(), 'the Message box is off');
+  t.notOk(await agent.getByRole('button', { name: 'Disconnect chat' }).isVisible(), 'no Disconnect chat for an ended chat');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
