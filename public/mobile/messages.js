@@ -49,7 +49,8 @@ export function placeBySeq(item, seq) {
   ui.log.insertBefore(item, before);
 }
 
-export function addMessage(s, msg) {
+// `fromFeed`: from the history or the socket (in order), not from a send's answer (see noteSeq).
+export function addMessage(s, msg, fromFeed = true) {
   if (state.session !== s || !msg || typeof msg !== 'object' || !Number.isFinite(msg.seq)) return;
   const pendingItem = msg.client_id ? s.pending.get(msg.client_id)?.item : undefined;
   if (msg.client_id && msg.author === 'customer') {
@@ -59,10 +60,11 @@ export function addMessage(s, msg) {
   }
   if (s.seen.has(msg.seq)) {
     if (pendingItem) pendingItem.remove();
+    noteSeq(s, msg.seq, fromFeed);
     return;
   }
   const follow = nearBottom() || msg.author === 'customer';
-  noteSeq(s, msg.seq);
+  noteSeq(s, msg.seq, fromFeed);
   const item = pendingItem || buildBubble(msg.author);
   fillBubble(s, item, msg);
   placeBySeq(item, msg.seq);
@@ -220,7 +222,7 @@ export async function deliver(s, clientId, onFailed) {
     if (state.session !== s || !s.pending.has(clientId)) return; // acknowledged meanwhile over the socket
     try {
       const msg = photo ? await postPhoto(s, clientId, photo) : await api('POST', chatPath(s, '/messages'), { body: { text, client_id: clientId }, token: s.token });
-      addMessage(s, msg);
+      addMessage(s, msg, false);
       return;
     } catch (err) {
       if (state.session !== s) return;

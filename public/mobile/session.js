@@ -47,7 +47,7 @@ export function teardown(s) {
 // The chat is gone (bad token, unknown chat): forget it and offer a new one.
 export function lose(s, message) {
   if (state.session !== s) return;
-  forgetStored();
+  forgetStored(s.id);
   teardown(s);
   ui.log.replaceChildren();
   ui.location.textContent = '';
@@ -59,7 +59,7 @@ export function lose(s, message) {
 export function markEnded(s, rated = false) {
   if (state.session !== s || s.ended) return;
   s.ended = true;
-  if (rated) forgetStored();
+  if (rated) forgetStored(s.id);
   else storeEnded(s.id);
   closeSocket(s);
   stopVideo(s);
@@ -69,6 +69,9 @@ export function markEnded(s, rated = false) {
   showRating(rated);
   ui.ended.hidden = false;
   refreshControls();
+  // The socket closed with the end may have been about to replay what came before it (a page back
+  // from the background learns of the end first): the rest of the conversation is read once.
+  void loadHistory(s);
 }
 
 export function updateChat(s, chat) {
@@ -137,7 +140,7 @@ export async function openChat(stored, resume) {
     setChatState('Waiting for an agent…');
     ui.message.focus();
   }
-  await loadHistory(s);
+  if (!s.ended) await loadHistory(s); // an ended chat's was read as it was marked ended
   if (state.session !== s || s.ended) return;
   void restoreUnsent(s, actionFailed);
   connect(s, { frame: (frame) => handleFrame(s, frame), refused: () => void refreshChat(s), opened: () => void resendFailed(s, actionFailed) });

@@ -30,9 +30,11 @@ export const state = {
 // Controls with an action in flight.
 export const busy = new Set();
 
-// Marks a timeline entry as shown, so a replay after a reconnect skips it and resumes after the last.
-export function noteSeq(s, seq) {
+// Marks a timeline entry as shown, so a replay after a reconnect skips it. `fromFeed`: it came from the
+// history or the socket, which deliver in order, so the feed resumes after it. A send's own answer does
+// not move that point: an entry before it may not have arrived yet (the socket was down).
+export function noteSeq(s, seq, fromFeed = true) {
   if (!Number.isFinite(seq)) return;
   s.seen.add(seq);
-  if (seq > s.lastSeq) s.lastSeq = seq;
+  if (fromFeed && seq > s.lastSeq) s.lastSeq = seq;
 }

@@ -1,0 +1,57 @@
+// The customer's page catching up after its socket was away, in real Chromium against the real server:
+// nothing the agent wrote meanwhile is missing, whatever the page learns first (that the chat ended,
+// or its own send's answer).
+import t, { type Test } from 'tap';
+import type { Page } from 'playwright-core';
+import { agentPost, setPresence } from '../helpers/desktop-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { acceptThenNotReady, login, pageMaker, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { startFlakyLink } from '../helpers/flaky-link.ts';
+
+async function customerWithAgent(t: Test) {
+  const server = await withServer(t);
+  const link = await startFlakyLink(server.port);
+  t.teardown(() => link.close());
+  const agent = await login(server, 'agent1');
+  await setPresence(agent, 'ready');
+  const pages = pageMaker(await withBrowser(t));
+  const customer = await pages.newPage();
+  await startChatPage(customer, link.url, 'Nadia', '+4915112345678');
+  const chat = await eventually('the chat stored on the device', () => storedChat(customer));
+  await acceptThenNotReady(agent, chat);
+  await customer.getByText('Agent One joined').waitFor();
+  return { agent, link, customer, chat, pages };
+}
+
+const storedChat = (page: Page) => page.evaluate(() => (JSON.parse(localStorage.getItem('chat:roadside') ?? 'null') as { id: string } | null) ?? undefined);
+
+t.test('back after the agent wrote and ended the chat, the page shows the last messages, then Chat ended', async (t) => {
+  const { agent, link, customer, chat, pages } = await customerWithAgent(t);
+  link.cut();
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/messages`, { text: 'Truck on its way, ref 1234' })).status, 200, 'the agent writes');
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/disconnect`)).status, 200, 'and ends the chat');
+  link.restore();
+  await customer.getByText('Chat ended').first().waitFor({ timeout: 20_000 });
+  await customer.getByText('Truck on its way, ref 1234').waitFor({ timeout: 10_000 });
+  t.pass("the agent's last message is shown");
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test("a send answered while the socket is still away does not make the page skip the agent's reply", async (t) => {
+  const { agent, link, customer, chat, pages } = await customerWithAgent(t);
+  // The events socket stays away (refused at once) while plain requests go through.
+  let socketAway = true;
+  await customer.routeWebSocket(/\/events/, (ws) => (socketAway ? ws.close() : ws.connectToServer()));
+  link.cut();
+  link.restore();
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/messages`, { text: 'Are you still at exit 12?' })).status, 200, 'the agent replies');
+  await customer.getByLabel('Message').fill('Hello? Anyone?');
+  await customer.getByRole('button', { name: 'Send' }).click();
+  await eventually('the send acknowledged', async () => ((await customer.locator('.msg-customer.msg-pending, .msg-customer.msg-failed').count()) === 0 ? true : undefined));
+  socketAway = false;
+  await customer.getByText('Are you still at exit 12?').waitFor({ timeout: 20_000 });
+  t.pass("the agent's reply arrives once the socket is back");
+  const log = await customer.getByRole('log').innerText();
+  t.ok(log.indexOf('Are you still at exit 12?') < log.indexOf('Hello? Anyone?'), 'in the order the server stored them');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
