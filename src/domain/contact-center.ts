@@ -111,7 +111,7 @@ export class ContactCenter {
       if (id === undefined) return this.#open.append(rec, { kind: 'message', author: 'customer', text });
       return this.#open.appendOnce(rec, { kind: 'message', author: 'customer', text, clientId: id });
     } catch (err) {
-      return Promise.reject(err);
+      return this.#open.storedBeforeEnd(interactionId, { kind: 'message', author: 'customer', text }, clientId ?? undefined, err);
     }
   }
 

@@ -1,11 +1,11 @@
 import { ClosingTimeline } from './closing-timeline.ts';
 import type { ClosedInteraction } from './closure-ports.ts';
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
-import { forbidden, notFound } from './errors.ts';
+import { DomainError, forbidden, notFound } from './errors.ts';
 import { holdsOrIsOffered, mayRead, type InteractionRecord } from './interaction.ts';
 import type { HistoryQuery, InteractionStore } from './ports.ts';
 import type { EntryDraft, TimelineEntry } from './timeline.ts';
-import { TimelineWriter, type TimelineWriterDeps } from './timeline-writer.ts';
+import { sentBy, TimelineWriter, type TimelineWriterDeps } from './timeline-writer.ts';
 
 // The open interactions and their timelines, shared by the two services that act on them:
 // ContactCenter (the chat and its routing) and MultimediaDesk (call legs and video). Each takes this
@@ -129,6 +129,16 @@ export class Interactions {
       if (this.#writingClosed.get(interactionId) === all) this.#writingClosed.delete(interactionId);
     });
     this.#writingClosed.set(interactionId, all);
+  }
+
+  // A customer's send refused because the chat has ended may repeat one stored before the end (its
+  // answer was lost on the way): that one is the answer, as for any repeated client id.
+  storedBeforeEnd(interactionId: string, draft: EntryDraft, clientId: string | undefined, refusal: unknown): Promise<TimelineEntry> {
+    if (clientId === undefined || !(refusal instanceof DomainError && refusal.code === 'chat_ended')) return Promise.reject(refusal);
+    return this.#store.findEntryByClientId(interactionId, clientId).then((stored) => {
+      if (!stored) throw refusal;
+      return sentBy(draft, stored);
+    });
   }
 
   // A retried customer send (same client id) gets its first entry back; see TimelineWriter.appendOnce.

@@ -325,7 +325,7 @@ t.test('a bad context is 400 and changes nothing', async (t) => {
 
 t.test('POST end ends the chat; afterwards acting on it is 409 and stores nothing', async (t) => {
   const chat = await api.createChat();
-  await api.say(chat, 'thanks, bye');
+  const bye = await api.say(chat, 'thanks, bye', 'bye-1');
   const res = await api.end(chat);
   t.equal(res.status, 200);
   t.equal(((await res.json()) as ChatJson).state, 'ended');
@@ -334,6 +334,10 @@ t.test('POST end ends the chat; afterwards acting on it is 409 and stores nothin
 
   await expectError(t, await api.send(chat, 'one more thing'), 409, 'a message', 'chat_ended');
   await expectError(t, await api.send(chat, 'one more thing', 'late-1'), 409, 'a message with a client_id', 'chat_ended');
+  // A send stored before the end whose answer was lost is sent again after it: the stored one answers.
+  const resent = await api.send(chat, 'thanks, bye', 'bye-1');
+  t.equal(resent.status, 201, 'a resend of a message stored before the end is answered like the first send');
+  t.same(await resent.json(), bye, 'with that message');
   await expectError(t, await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'late.png' }), 409, 'a photo');
   await expectError(t, await api.request('POST', `/api/v1/chats/${chat.id}/context`, { token: chat.token, json: { fields: { late: 'yes' } } }), 409, 'context');
   await expectError(t, await api.end(chat), 409, 'ending it again');
