@@ -12,7 +12,7 @@ import { login } from '../helpers/fixtures.ts';
 import { callWithAgentTwoAway, expectWithNewAgent, newAgentReleases, transferOnDesktops } from '../helpers/handoff-calls.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { hasTone, parseWav, slice, toneAmplitude, type Pcm } from '../helpers/tones.ts';
-import { openPanel } from '../helpers/voice.ts';
+import { openPanel, pressAndSettle } from '../helpers/voice.ts';
 
 const tones = { customer: 440, one: 770, two: 880 };
 const MOH_HZ = 523.25; // the fallback music on hold's first note
@@ -73,7 +73,7 @@ t.test('a recorded call transferred (cold), after a first offer cancelled: one f
   // A transfer offered, then cancelled: the call (and its recording) untouched; then one accepted.
   await two.getByRole('button', { name: 'Ready', exact: true }).click();
   await one.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
-  await one.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await pressAndSettle(one, one.getByRole('button', { name: 'Transfer', exact: true }), '/transfer');
   await one.getByText('Transfer offered to Agent Two').waitFor();
   await one.getByRole('button', { name: 'Cancel transfer' }).click();
   await panel.locator('.entry-handoff', { hasText: 'Transfer to Agent Two cancelled' }).waitFor();

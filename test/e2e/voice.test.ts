@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import t from 'tap';
 import { withBrowser, withServer } from '../helpers/fixtures.ts';
 import { expectHears } from '../helpers/tones.ts';
-import { agentDesktop, ariCredentials, callFromChat, customerPhone, mediaFlows, startChat, tonePages, VOICE_ENV } from '../helpers/voice.ts';
+import { agentDesktop, ariCredentials, callFromChat, customerPhone, mediaFlows, pressAndSettle, startChat, tonePages, VOICE_ENV } from '../helpers/voice.ts';
 
 // Each party's microphone plays its tone (not 660 Hz, which the fallback music on hold plays).
 const CUSTOMER_HZ = 440;
@@ -54,13 +54,13 @@ t.test('click-to-call during a chat: audio both ways, hold, mute, release, call 
   t.equal(refused, 409, 'the server refuses Disconnect while a call is up');
 
   // Hold and Mute, as for any voice call.
-  await agent.getByRole('button', { name: 'Hold' }).click();
+  await pressAndSettle(agent, agent.getByRole('button', { name: 'Hold' }), '/hold');
   await panel.locator('.call-state.call-on_hold').waitFor();
   t.equal(await agent.getByRole('button', { name: 'Hold' }).getAttribute('aria-pressed'), 'true', 'Hold shows pressed');
   await expectHears(t, phone, 'on hold: the customer', { hears: [], not: [AGENT_HZ] });
-  await agent.getByRole('button', { name: 'Hold' }).click();
+  await pressAndSettle(agent, agent.getByRole('button', { name: 'Hold' }), '/hold');
   await panel.locator('.call-state.call-connected').waitFor();
-  await agent.getByRole('button', { name: 'Mute' }).click();
+  await pressAndSettle(agent, agent.getByRole('button', { name: 'Mute' }), '/mute');
   await agent.locator('button[aria-pressed="true"]', { hasText: 'Mute' }).waitFor();
   await expectHears(t, phone, 'while the agent is muted: the customer', { hears: [], not: [AGENT_HZ] });
   await expectHears(t, agent, 'while muted: the agent', { hears: [CUSTOMER_HZ], not: [] });

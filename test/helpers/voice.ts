@@ -146,6 +146,14 @@ export async function openPanel(page: Page, which: string | Locator): Promise<vo
   await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'));
 }
 
+// Clicks a desktop control that POSTs to a path ending in `action` and waits until its answer is
+// swapped in. The live push of the same change usually comes first: a control clicked after seeing it
+// could be replaced by the answer between the mouse's press and release, and that click is lost.
+export async function pressAndSettle(page: Page, control: Locator, action: string): Promise<void> {
+  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith(action)), control.click()]);
+  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'));
+}
+
 // The same check for a baresip phone, with baresip's own RTP counters.
 export async function sipPhoneMediaFlows(t: Assert, phone: { rtp(): Promise<{ sent: number; received: number } | null> }, who: string): Promise<void> {
   // The first packets may still be on their way when the call is reported up (a loaded machine):
