@@ -126,7 +126,7 @@ async function endChat() {
 }
 
 function newChat() {
-  forgetStored();
+  forgetStored(state.session?.id);
   teardown(state.session);
   ui.log.replaceChildren();
   ui.location.textContent = '';

@@ -17,11 +17,11 @@ export function wireRating() {
     try {
       await api('POST', chatPath(s, '/rating'), { token: s.token, body });
       showRating(true, 'Thank you for your rating.');
-      forgetStored();
+      forgetStored(s.id);
     } catch (err) {
       if (err.code === 'already_rated') {
         showRating(true);
-        forgetStored();
+        forgetStored(s.id);
       } else ui.ratingStatus.textContent = err.message;
     } finally {
       send.disabled = false;

@@ -24,7 +24,7 @@ export function loadStored() {
   const endedAt = typeof value.endedAt === 'number' ? value.endedAt : undefined;
   if (endedAt === undefined) return { id: value.id, token: value.token, service: value.service };
   if (Date.now() - endedAt <= ENDED_KEPT_MS) return { id: value.id, token: value.token, service: value.service, endedAt };
-  forgetStored();
+  forgetStored(value.id);
   return null;
 }
 
@@ -72,9 +72,12 @@ export function storeEnded(id) {
   if (stored && stored.id === id && stored.endedAt === undefined) saveStored({ ...stored, endedAt: Date.now() });
 }
 
-export function forgetStored() {
-  const stored = readRecord();
-  if (stored) void forgetPhotos(stored.id);
+// Forgets chat `id` (its photos, and the record if it is still this device's chat: another tab may
+// have started a new one since).
+export function forgetStored(id) {
+  if (id === undefined) return;
+  void forgetPhotos(id);
+  if (readRecord()?.id !== id) return;
   try {
     localStorage.removeItem(storageKey);
   } catch {

@@ -55,3 +55,28 @@ t.test("a send answered while the socket is still away does not make the page sk
   t.ok(log.indexOf('Are you still at exit 12?') < log.indexOf('Hello? Anyone?'), 'in the order the server stored them');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test('two tabs of an ended chat: rating it in one does not forget the new chat started in the other', async (t) => {
+  const { agent, customer: first, chat, pages } = await customerWithAgent(t);
+  const second = await first.context().newPage();
+  await second.goto(first.url());
+  await second.getByText('Agent One joined').waitFor();
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/disconnect`)).status, 200, 'the agent ends the chat');
+  for (const tab of [first, second]) await tab.getByText('Chat ended').first().waitFor();
+
+  await first.getByRole('button', { name: 'Start a new chat' }).click();
+  await first.getByLabel('Phone').fill('+4915112345678');
+  await first.getByRole('button', { name: 'Start chat' }).click();
+  const next = await eventually('the new chat stored', async () => {
+    const stored = await storedChat(first);
+    return stored && stored.id !== chat.id ? stored : undefined;
+  });
+  await second.getByLabel('Rate').selectOption('5');
+  await second.getByRole('button', { name: 'Submit rating' }).click();
+  await second.getByText('Thank you for your rating.').waitFor();
+  t.same(await storedChat(second), next, 'the device still keeps the new chat');
+  await first.reload();
+  await first.getByText('Waiting for an agent').waitFor();
+  t.same(await storedChat(first), next, 'and a reload resumes it');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
