@@ -65,20 +65,32 @@ function scheduleReconnect(s) {
   s.reconnectTimer = setTimeout(() => connect(s), delay);
 }
 
-function reconnectNow() {
+// A socket the page was away from this long is not trusted: the server may have cut it meanwhile (it
+// pings every 30 s) without the phone hearing of it, and it would stay "Connected" with nothing coming.
+const TRUSTED_AWAY_MS = 25_000;
+let hiddenSince = 0;
+
+// `fresh`: replace a socket that looks open too (the replay after lastSeq fills what it missed).
+function reconnectNow(fresh = false) {
   const s = state.session;
   if (!s || s.ended || !s.feed) return;
-  if (s.ws && s.ws.readyState === WebSocket.OPEN) return void s.feed.opened();
-  if (s.ws && s.ws.readyState === WebSocket.CONNECTING) return;
-  if (s.ws) s.ws = null;
+  if (s.ws && !fresh) {
+    if (s.ws.readyState === WebSocket.OPEN) return void s.feed.opened();
+    if (s.ws.readyState === WebSocket.CONNECTING) return;
+  }
+  const old = s.ws;
+  s.ws = null;
+  if (old) old.close(1000);
   s.reconnectDelay = RECONNECT_MIN_MS;
   connect(s);
 }
 
-// A network coming back or the page coming to the front is worth a try at once, not after the backoff.
+// A network coming back (maybe another one: the old connection is gone with it) or the page coming to
+// the front is worth a try at once, not after the backoff.
 export function reconnectOnWake() {
-  window.addEventListener('online', reconnectNow);
+  window.addEventListener('online', () => reconnectNow(true));
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') reconnectNow();
+    if (document.visibilityState === 'hidden') hiddenSince = performance.now();
+    else reconnectNow(hiddenSince > 0 && performance.now() - hiddenSince > TRUSTED_AWAY_MS);
   });
 }

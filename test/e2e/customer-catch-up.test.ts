@@ -80,3 +80,16 @@ t.test('two tabs of an ended chat: rating it in one does not forget the new chat
   t.same(await storedChat(first), next, 'and a reload resumes it');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test('a socket gone silent while the phone was away is replaced when the network comes back', async (t) => {
+  const { agent, link, customer, chat, pages } = await customerWithAgent(t);
+  // The connections the page holds pass nothing any more, as after a sleep or a change of network;
+  // the page is not told (no close reaches it). New connections work again.
+  link.stall();
+  link.restore();
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/messages`, { text: 'Still there, Nadia?' })).status, 200, 'the agent writes');
+  await customer.evaluate(() => window.dispatchEvent(new Event('online')));
+  await customer.getByText('Still there, Nadia?').waitFor({ timeout: 10_000 });
+  t.pass('the message arrives over a new socket, long before the server would cut the silent one');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
