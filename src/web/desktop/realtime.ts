@@ -60,11 +60,12 @@ export function serveAgentSocket(opts: {
         onError,
       });
       feeds.set(interactionId, feed);
-      // The panel was drawn before its feed opened, and may show the chat, and calling, as they were
-      // then (a customer who ended it meanwhile): redraw them once. The page skips a redraw that
-      // changes nothing, so the controls the agent may be clicking stay the same ones.
+      // The panel was drawn before its feed opened (or before the socket came back), and may show the
+      // chat, its call and its video as they were then (a customer who ended it, or asked for video,
+      // meanwhile): redraw them once. The page skips a redraw that changes nothing, so the controls
+      // the agent may be clicking stay the same ones.
       outbox.push(presenter.stateFragments(rec, agentId, { composer: composerChanged(rec) }));
-      if (presenter.callingConfigured) outbox.push(presenter.mediaFragments(rec, agentId));
+      outbox.push(presenter.mediaFragments(rec, agentId));
     }
     feed.restartAfter(afterSeq);
   };

@@ -1,0 +1,29 @@
+// The agent desktop catching up after its socket was away, in real Chromium against the real server
+// (no telephony): what changed meanwhile in an open chat's panel is drawn again, not only its timeline.
+import t from 'tap';
+import { ApiClient } from '../helpers/api-client.ts';
+import { logInPage, pageMaker, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { startFlakyLink } from '../helpers/flaky-link.ts';
+
+t.test('a video request made while the desktop was away shows Allow once it is back', async (t) => {
+  const server = await withServer(t);
+  const link = await startFlakyLink(server.port);
+  t.teardown(() => link.close());
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await logInPage(agent, link.url);
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await agent.locator('.presence-ready').waitFor();
+  const api = new ApiClient(server.url);
+  const chat = await api.createChat({ name: 'Maria' });
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await agent.locator('section.interaction .state-active').waitFor();
+
+  link.cut();
+  await agent.locator('#connection[data-state="closed"]').waitFor();
+  t.equal((await api.request('POST', `/api/v1/chats/${chat.id}/video`, { token: chat.token })).status, 201, 'the customer asks for video');
+  link.restore();
+  await agent.getByRole('button', { name: 'Allow' }).waitFor({ timeout: 30_000 });
+  t.pass('Allow is offered once the desktop is back');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
