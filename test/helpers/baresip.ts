@@ -122,7 +122,7 @@ export class Baresip {
   static async #launch(inst: Installation, opts: StartOptions): Promise<Baresip | null> {
     const dir = await mkdtemp(join(tmpdir(), 'mcc-baresip-'));
     const ctrlPort = await (opts.controlPort ?? controlPort)();
-    await writeFile(join(dir, 'config'), config(ctrlPort, opts.rtpPorts ?? '30000-39998'));
+    await writeFile(join(dir, 'config'), config(ctrlPort, opts.rtpPorts ?? '40000-49998'));
     await writeFile(join(dir, 'accounts'), opts.accounts.map(accountLine).join('\n') + '\n', { mode: 0o600 });
     await writeFile(join(dir, 'contacts'), '');
     const [file, ...args] = commandLine(inst, dir);

@@ -20,6 +20,14 @@ t.test('any free port is one the kernel does not hand out, and is free', async (
   }
 });
 
+t.test("ranges to avoid (Asterisk's RTP ports) are never drawn", async (t) => {
+  const low = await ephemeralLow();
+  for (let i = 0; i < 20; i++) {
+    const port = await choosePort('udp', '127.0.0.1', 0, [[1024, low - 2]]);
+    t.ok(port === low - 1 || port >= low, `${port} is outside 1024-${low - 2}`);
+  }
+});
+
 t.test('a port asked for by number is refused while another socket holds it, and nothing else is chosen', async (t) => {
   const port = await choosePort('udp', '127.0.0.1', 0);
   const release = await bindUdp(port);

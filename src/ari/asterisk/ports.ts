@@ -12,10 +12,10 @@ export type PortKind = 'tcp' | 'udp';
 const SPAN = 8192; // drawn from the SPAN ports just below the ephemeral range
 const DRAWS = 50;
 
-/** `wanted` after checking it is free on `host`; for 0, a free port below the ephemeral range. */
-export async function choosePort(kind: PortKind, host: string, wanted: number): Promise<number> {
+/** `wanted` after checking it is free on `host`; for 0, a free port below the ephemeral range, outside `avoid`. */
+export async function choosePort(kind: PortKind, host: string, wanted: number, avoid: Array<[number, number]> = []): Promise<number> {
   if (wanted !== 0 && !validPort(wanted)) throw new RangeError(`invalid ${kind} port ${wanted}`);
-  if (wanted === 0) return portBelowEphemeralRange(kind, host);
+  if (wanted === 0) return portBelowEphemeralRange(kind, host, avoid);
   try {
     return await probe(kind, host, wanted);
   } catch (err) {
@@ -23,13 +23,15 @@ export async function choosePort(kind: PortKind, host: string, wanted: number): 
   }
 }
 
-/** A port nothing is bound to now, below the kernel's ephemeral range (else one the kernel assigns). */
-export async function portBelowEphemeralRange(kind: PortKind, host: string): Promise<number> {
+/** A port nothing is bound to now, below the kernel's ephemeral range and outside `avoid` (ranges that
+ * are bound at random later, such as Asterisk's RTP ports); else one the kernel assigns. */
+export async function portBelowEphemeralRange(kind: PortKind, host: string, avoid: Array<[number, number]> = []): Promise<number> {
   const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999');
   const [low = 32768] = range.trim().split(/\s+/).map(Number);
   const from = Math.max(1024, low - SPAN);
   for (let draw = 0; low - from >= 256 && draw < DRAWS; draw++) {
     const port = from + Math.floor(Math.random() * (low - from));
+    if (avoid.some(([first, last]) => port >= first && port <= last)) continue;
     if (await probe(kind, host, port).then(() => true, () => false)) return port;
   }
   return probe(kind, host, 0);

@@ -80,7 +80,8 @@ export async function startAsterisk(opts: StartAsteriskOptions): Promise<Asteris
   }
   const bind = opts.bind ?? '127.0.0.1';
   const httpPort = await choosePort('tcp', bind, opts.httpPort ?? 8088);
-  const sipUdpPort = await choosePort('udp', bind, opts.sipPort ?? 5060);
+  // Not among the RTP ports, which Asterisk binds at random for each call.
+  const sipUdpPort = await choosePort('udp', bind, opts.sipPort ?? 5060, [[rtpStart, rtpEnd]]);
   // Where this machine reaches it: a wildcard bind is reached on loopback.
   const host = bind === '0.0.0.0' ? '127.0.0.1' : bind;
 
