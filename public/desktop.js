@@ -254,12 +254,16 @@
   // the workspace (Accept: its push, which enables the Message box, often comes first) and for the
   // composer's own answer, which keeps what was typed after Send was pressed.
   const KEPT_FIELDS = 'textarea[id^="message-"], input[id^="transfer-note-"], select[id^="transfer-to-"], select[id^="disposition-"], textarea[id^="notes-"]';
+  // What each composer sent, by form id, while its answer is on the way: a box redrawn meanwhile keeps
+  // only what was typed after Send.
+  const sending = new Map();
   function keepFields(target) {
     if (!target || !target.querySelectorAll) return [];
     const fields = target.matches(KEPT_FIELDS) ? [target] : [...target.querySelectorAll(KEPT_FIELDS)];
     return fields.map((el) => {
       const typed = el instanceof HTMLSelectElement ? null : { start: el.selectionStart, end: el.selectionEnd };
-      return { id: el.id, value: el.value, focused: el === document.activeElement, typed };
+      const sent = el.form ? sending.get(el.form.id) : undefined;
+      return { id: el.id, value: el.value, focused: el === document.activeElement, typed, sent };
     });
   }
   let keptFields = [];
@@ -283,12 +287,24 @@
     putBack(keptFields);
     keptFields = [];
   });
-  // What each composer sent, while its answer is on the way.
-  const sending = new Map();
   document.addEventListener('htmx:beforeRequest', (e) => {
     const form = e.detail.elt;
     const box = form && form.classList && form.classList.contains('composer') ? form.querySelector('textarea') : null;
-    if (box) sending.set(form.id, box.value);
+    if (!box) return;
+    const sent = box.value;
+    sending.set(form.id, sent);
+    // Heard on the form itself: once it is off the page (redrawn while this send was on its way), its
+    // answer is swapped nowhere. A send that failed or was refused then puts its text back in front.
+    form.addEventListener('htmx:afterRequest', (done) => {
+      if (sending.get(form.id) === sent) sending.delete(form.id);
+      const live = document.getElementById(box.id);
+      if (form.isConnected || !live || live.value.startsWith(sent)) return;
+      const refused = !done.detail.successful || /role="alert"/.test(done.detail.xhr ? done.detail.xhr.responseText : '');
+      if (!refused) return;
+      live.value = live.value ? `${sent} ${live.value}` : sent;
+      live.dispatchEvent(new Event('input', { bubbles: true }));
+      showAlert('Not sent: your text is back in the Message box. Try again.');
+    }, { once: true });
   });
   document.addEventListener('htmx:beforeSwap', (e) => {
     const target = e.detail.target;
@@ -301,17 +317,17 @@
     keptForAnswer = [];
   });
   function typedSinceSend(form) {
-    const sent = sending.get(form.id);
+    const kept = keepFields(form).filter((k) => k.sent !== undefined && k.value !== k.sent);
     sending.delete(form.id);
-    const kept = keepFields(form).filter((k) => k.value !== sent);
-    return sent === undefined ? [] : kept.map((k) => ({ ...k, sent }));
+    return kept;
   }
   function putBack(kept) {
     for (const k of kept) {
       const el = document.getElementById(k.id);
       if (!el) continue;
       let { value, typed } = k;
-      // The send went through (the answer's box is empty): only what was typed after it stays.
+      // A send on its way or answered (the new box is empty): only what was typed after it stays (one
+      // that then fails puts its text back, see htmx:beforeRequest).
       if (k.sent !== undefined && el.value === '' && value.startsWith(k.sent)) {
         value = value.slice(k.sent.length).trimStart();
         typed = { start: value.length, end: value.length };

@@ -48,7 +48,7 @@ t.test('what the agent types while Send is on its way stays in the box; what was
   release();
   await agent.locator('textarea[id^="message-"]:not([data-before-answer])').waitFor();
   t.equal(await box.inputValue(), 'Are you safe?', 'the box keeps what was typed after Send, not what was sent');
-  await agent.unrouteAll();
+  await agent.unrouteAll({ behavior: 'wait' });
   await agent.getByRole('button', { name: 'Send' }).click();
   await customer.getByText('Are you safe?').waitFor();
   t.equal(await customer.getByText('A tow truck is on its way.').count(), 1, 'the first message was sent once');
@@ -90,5 +90,48 @@ t.test("a chat the customer ends while Accept's answer is on its way is shown en
   await agent.getByLabel('Disposition').waitFor();
   t.ok(await agent.getByLabel('Message').isDisabled(), 'the Message box is off');
   t.notOk(await agent.getByRole('button', { name: 'Disconnect chat' }).isVisible(), 'no Disconnect chat for an ended chat');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test('the panel redrawn while a reply is on its way: the box keeps only what was typed after Send, and a refused send comes back', async (t) => {
+  const { pages, agent, customer } = await agentWithChat(t);
+  const box = agent.getByLabel('Message');
+  const reopen = async () => {
+    await box.evaluate((el) => el.setAttribute('data-before-redraw', ''));
+    await agent.getByRole('link', { name: 'Maria' }).click();
+    await agent.locator('textarea[id^="message-"]:not([data-before-redraw])').waitFor();
+  };
+
+  await box.fill('Help is on the way.');
+  let release = await holdAnswers(agent, /\/messages$/);
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('Help is on the way.').waitFor();
+  await box.press('End');
+  await box.pressSequentially(' Stay in the car.');
+  await reopen();
+  t.equal(await box.inputValue(), 'Stay in the car.', 'the redrawn box holds only what was typed after Send');
+  release();
+  await agent.unrouteAll({ behavior: 'wait' });
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('Stay in the car.').waitFor();
+  t.equal(await customer.getByText('Help is on the way.').count(), 1, 'what was sent first is sent once');
+
+  // A send refused while the panel was redrawn: its text comes back in front of what was typed since.
+  await box.fill('Lost on the way.');
+  let refuse = () => {};
+  const refused = new Promise<void>((resolve) => (refuse = resolve));
+  await agent.route(/\/messages$/, async (route) => {
+    await refused;
+    await route.abort();
+  });
+  release = refuse;
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await box.press('End');
+  await box.pressSequentially(' More.');
+  await reopen();
+  release();
+  await agent.locator('#desk-alert', { hasText: 'Not sent: your text is back in the Message box' }).waitFor();
+  await eventually('the text back in the box', async () => ((await box.inputValue()) === 'Lost on the way. More.' ? true : undefined));
+  t.pass('the refused text is back, before what was typed since');
   t.same(pages.pageErrors, [], 'no script errors');
 });
