@@ -14,9 +14,11 @@ export const enc = encodeURIComponent;
 // A request that hangs (a mobile network that went silent) fails in time, as a network problem: a
 // send is then retried with its client id instead of showing "Sending…" for minutes. A photo may
 // take long on a slow uplink.
-const deadline = (upload) => (typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(upload ? 120_000 : 20_000) : undefined);
+// Not for starting a chat (`patient`): it is not idempotent, and Start pressed again after a time-out
+// would open a second chat.
+const deadline = (upload, patient) => (!patient && typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(upload ? 120_000 : 20_000) : undefined);
 
-export async function api(method, path, { body, form, token } = {}) {
+export async function api(method, path, { body, form, token, patient = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   let payload;
@@ -29,7 +31,7 @@ export async function api(method, path, { body, form, token } = {}) {
   let res;
   let text;
   try {
-    res = await fetch(API + path, { method, headers, body: payload, cache: 'no-store', credentials: 'same-origin', signal: deadline(form) });
+    res = await fetch(API + path, { method, headers, body: payload, cache: 'no-store', credentials: 'same-origin', signal: deadline(form, patient) });
     text = await res.text();
   } catch {
     throw new ApiError(0, 'network', 'Network problem: check your connection and try again.');

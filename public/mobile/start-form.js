@@ -62,6 +62,7 @@ async function startChat(event) {
   try {
     const created = await api('POST', '/chats', {
       body: { service: serviceId, name, phone, context: { fields: appFields() } },
+      patient: true,
     });
     if (!created || typeof created.id !== 'string' || typeof created.token !== 'string') {
       throw new ApiError(500, 'bad_response', 'The chat could not be started. Please try again.');

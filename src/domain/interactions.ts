@@ -136,7 +136,7 @@ export class Interactions {
   storedBeforeEnd(interactionId: string, draft: EntryDraft, clientId: string | undefined, refusal: unknown): Promise<TimelineEntry> {
     if (clientId === undefined || !(refusal instanceof DomainError && refusal.code === 'chat_ended')) return Promise.reject(refusal);
     return this.#store.findEntryByClientId(interactionId, clientId).then((stored) => {
-      if (!stored) throw refusal;
+      if (!stored || stored.kind !== draft.kind || stored.author !== draft.author) throw refusal;
       return sentBy(draft, stored);
     });
   }

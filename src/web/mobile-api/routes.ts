@@ -42,7 +42,8 @@ export function mobileApiRouter(
     next();
   });
 
-  // With an action, the guard table is asked too, before a body is read or a limit is spent on it.
+  // With an action, the guard table is asked too, before a body is read or a limit is spent on it
+  // (not for texts: a resend after the end is answered with the message stored before it).
   const authorize = (req: Request, action?: CustomerAction): Promise<InteractionRecord> => center.authorizeCustomer(String(req.params.id), bearerToken(req), action);
   const chatView = async (rec: InteractionRecord, rated?: boolean) => chatJson(rec, rec.agentId ? await center.agentDisplayName(rec.agentId) : null, rated);
 
