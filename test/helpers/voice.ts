@@ -148,10 +148,26 @@ export async function openPanel(page: Page, which: string | Locator): Promise<vo
 
 // Clicks a desktop control that POSTs to a path ending in `action` and waits until its answer is
 // swapped in. The live push of the same change usually comes first: a control clicked after seeing it
-// could be replaced by the answer between the mouse's press and release, and that click is lost.
+// could be replaced by the answer between the mouse's press and release, and that click is lost. An
+// answer whose target the push replaced already is swapped nowhere the document hears of: after its
+// body has arrived, the wait for its swap is bounded.
 export async function pressAndSettle(page: Page, control: Locator, action: string): Promise<void> {
-  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith(action)), control.click()]);
-  await page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'));
+  await page.evaluate((path) => {
+    const w = window as unknown as { swapped?: Promise<void> };
+    w.swapped = new Promise<void>((resolve) => {
+      const heard = (e: Event) => {
+        const info = (e as CustomEvent<{ pathInfo?: { requestPath?: string } }>).detail?.pathInfo;
+        if (!String(info?.requestPath ?? '').endsWith(path)) return;
+        document.removeEventListener('htmx:afterSwap', heard);
+        resolve();
+      };
+      document.addEventListener('htmx:afterSwap', heard);
+    });
+  }, action);
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith(action));
+  await control.click();
+  await (await answered).finished();
+  await Promise.race([page.evaluate(() => (window as unknown as { swapped: Promise<void> }).swapped), page.waitForTimeout(2000)]);
 }
 
 // The same check for a baresip phone, with baresip's own RTP counters.
