@@ -137,7 +137,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
 
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   app.use('/api/v1', mobileApiRouter(center, multimedia, deps.simulatedPhones, deps.rateLimits, deps.closure));
-  app.use('/api/v1', mobileVideoRouter(center, multimedia));
+  app.use('/api/v1', mobileVideoRouter(center, multimedia, deps.rateLimits));
   app.use('/api/v1', ratingRouter(center, deps.closure));
   app.use('/api/v1', (req) => {
     throw notFound('no_such_endpoint', `No endpoint ${req.method} ${req.path}.`);

@@ -214,9 +214,9 @@ export const openApiDocument = {
           "{transportId, rtpCapabilities} -> {consumers: [{id, producerId, kind, rtpParameters}], live: [consumer ids still open], withAudio} " +
           "(the agent's tracks not yet consumed on that transport; consumers start paused); `resume` {consumerId} -> {resumed}; " +
           '`close_transport` {transportId} -> {closed}. `withAudio` is false while a phone call carries the voice: then send video only. ' +
-          'Closing the events socket closes the transports.',
+          'Closing the events socket closes the transports. `create_transport` is limited per chat per minute (429 with Retry-After).',
         body: ref('VideoSignal'),
-        responses: { '200': answer('The answer of that operation', { type: 'object' }), ...errors(400, 401, 403, 404, 409, 503) },
+        responses: { '200': answer('The answer of that operation', { type: 'object' }), ...errors(400, 401, 403, 404, 409, 429, 503) },
       }),
     },
     '/chats/{id}/end': {

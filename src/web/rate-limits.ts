@@ -14,6 +14,7 @@ export interface RateLimitSettings {
   contextUpdatesPerChatPerMinute: number;
   phoneRequestsPerChatPerMinute: number;
   videoRequestsPerChatPerMinute: number;
+  videoTransportsPerChatPerMinute: number;
   uploadsPerChatPerHour: number;
   uploadMbPerChatPerHour: number;
   uploadsPerAddressPerHour: number;
@@ -65,6 +66,7 @@ export class RateLimits {
   readonly #contextUpdates: RateLimiterAbstract;
   readonly #phoneRequests: RateLimiterAbstract;
   readonly #videoRequests: RateLimiterAbstract;
+  readonly #videoTransports: RateLimiterAbstract;
   readonly #uploads: PhotoBudgets;
 
   constructor(settings: RateLimitSettings, store: LimiterStore = memoryStore) {
@@ -74,6 +76,7 @@ export class RateLimits {
     this.#contextUpdates = store({ keyPrefix: 'context_by_chat', points: settings.contextUpdatesPerChatPerMinute, duration: MINUTE });
     this.#phoneRequests = store({ keyPrefix: 'phone_by_chat', points: settings.phoneRequestsPerChatPerMinute, duration: MINUTE });
     this.#videoRequests = store({ keyPrefix: 'video_by_chat', points: settings.videoRequestsPerChatPerMinute, duration: MINUTE });
+    this.#videoTransports = store({ keyPrefix: 'video_transports_by_chat', points: settings.videoTransportsPerChatPerMinute, duration: MINUTE });
     this.#uploads = new PhotoBudgets(settings, store);
   }
 
@@ -97,6 +100,12 @@ export class RateLimits {
   // Each ask for video, or its close, may write a timeline entry and alert the agent's desktop.
   videoRequest(chatId: string): Promise<void> {
     return take(this.#videoRequests, chatId, 1, 'Too many requests for video in a short time.');
+  }
+
+  // Each transport binds ports on the SFU: a customer looping create and close churns them (the cap of
+  // four at once holds what is kept, not what is made).
+  videoTransport(chatId: string): Promise<void> {
+    return take(this.#videoTransports, chatId, 1, 'Too many video connections made in a short time.');
   }
 
   /**
