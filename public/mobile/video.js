@@ -7,6 +7,7 @@ import { API, state } from './state.js';
 import { notify, setBusy, ui } from './ui.js';
 
 const CHANGE_TEXT = {
+  requested: 'Video requested. Waiting for the agent to allow it…',
   active: 'Video is on.',
   declined: 'The agent declined video. You can ask again later.',
 };
@@ -29,7 +30,8 @@ function applyVideo(s) {
   else stopVideo(s);
   if (!changed) return;
   if (v.state === 'closed' && before) notify(v.ended_by === 'customer' ? 'Video closed.' : 'Video ended.');
-  else if (CHANGE_TEXT[v.state] && (before || v.state === 'active')) notify(CHANGE_TEXT[v.state]);
+  // Shown first (a reload): only what still waits or runs is worth saying.
+  else if (CHANGE_TEXT[v.state] && (before || v.state === 'active' || v.state === 'requested')) notify(CHANGE_TEXT[v.state]);
 }
 
 async function startCall(s, id) {

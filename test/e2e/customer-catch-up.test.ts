@@ -93,3 +93,14 @@ t.test('a socket gone silent while the phone was away is replaced when the netwo
   t.pass('the message arrives over a new socket, long before the server would cut the silent one');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test('a video request still waiting for the agent is said again after a reload', async (t) => {
+  const { customer, pages } = await customerWithAgent(t);
+  await customer.getByRole('button', { name: 'Request video' }).click();
+  await customer.getByText('Video requested. Waiting for the agent to allow it…').waitFor();
+  await customer.reload();
+  await customer.getByText('Agent One joined').waitFor();
+  await customer.getByText('Video requested. Waiting for the agent to allow it…').waitFor();
+  t.pass('the page says the request still waits');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
