@@ -27,3 +27,27 @@ t.test('a video request made while the desktop was away shows Allow once it is b
   t.pass('Allow is offered once the desktop is back');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test("a panel brought back with the browser's Back shows the chat as it is now, not as it was", async (t) => {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await logInPage(agent, server.url);
+  const api = new ApiClient(server.url);
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await agent.locator('.presence-ready').waitFor();
+  const first = await api.createChat({ name: 'Maria' });
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await agent.locator('section.interaction .state-active').waitFor();
+  const second = await api.createChat({ name: 'Luca' });
+  await agent.getByRole('link', { name: 'Luca' }).waitFor();
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await agent.locator('section.interaction h2', { hasText: 'Luca' }).waitFor();
+  t.equal((await api.end(first)).status, 200, "Maria ends her chat while Luca's is shown");
+  await agent.goBack();
+  await agent.locator('section.interaction h2', { hasText: 'Maria' }).waitFor();
+  await agent.locator('section.interaction .state-ended').waitFor();
+  t.ok(await agent.getByLabel('Message').isDisabled(), "Maria's panel, back from history, has its Message box off");
+  await api.end(second);
+  t.same(pages.pageErrors, [], 'no script errors');
+});
