@@ -14,6 +14,9 @@ import type { DesktopPresenter } from './presenter.ts';
 // One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
 // `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load and after every
 // reconnect) and gets every entry after that seq exactly once.
+// Desktop sockets open on this node, per agent: an agent may have the desktop open in two tabs.
+const openDesktops = new Map<string, number>();
+
 export function serveAgentSocket(opts: {
   ws: WebSocket;
   session: AgentSession;
@@ -25,6 +28,7 @@ export function serveAgentSocket(opts: {
 }): void {
   const { ws, session, center, multimedia, hub, presenter, logger } = opts;
   const agentId = session.agentId;
+  openDesktops.set(agentId, (openDesktops.get(agentId) ?? 0) + 1);
   const feeds = new Map<string, TimelineFeed>();
   // Per open panel, whether the composer last pushed let the agent write: it is pushed again only
   // when that changes, so a redraw does not wipe a draft for nothing. Unknown until the first push.
@@ -118,8 +122,11 @@ export function serveAgentSocket(opts: {
   ws.on('close', () => {
     unsubscribe();
     stopPresence();
-    // The desktop page is gone or lost its connection: so are the agent's video transports (a page
-    // that comes back makes new ones).
+    // The agent's last desktop page is gone or lost its connection: so are their video transports (a
+    // page that comes back makes new ones). Another tab closing leaves a running video alone.
+    const left = (openDesktops.get(agentId) ?? 1) - 1;
+    if (left > 0) return void openDesktops.set(agentId, left);
+    openDesktops.delete(agentId);
     multimedia.agentLeft(agentId);
   });
   ws.on('error', (err) => logger.debug({ err, agentId }, 'desktop socket error'));

@@ -1,0 +1,49 @@
+// End to end in real Chromium with fake cameras, through the real SFU: an agent with the desktop open
+// in two tabs closes the one without the video; the video in the other goes on, uninterrupted.
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+
+type Watched = Window & { videoStats?: { framesDecoded: number }; videoCall?: { state(name: string, text: string): void }; videoStates?: string[] };
+
+const framesDecoded = (page: Page) => page.evaluate(() => (window as Watched).videoStats?.framesDecoded ?? 0);
+
+t.test("the agent's video goes on when another desktop tab of theirs closes", async (t) => {
+  const server = await withServer(t);
+  const browser = await withBrowser(t);
+  const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  const agent = await agentContext.newPage();
+  const pageErrors: string[] = [];
+  for (const page of [agent, customer]) page.on('pageerror', (err) => pageErrors.push(err.message));
+
+  await logInPage(agent, server.url);
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await agent.locator('.presence-ready').waitFor();
+  await startChatPage(customer, server.url, 'Vera Video', '+14155550199');
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await customer.getByText(/joined/).waitFor();
+  await customer.getByRole('button', { name: 'Request video' }).click();
+  await agent.getByRole('button', { name: 'Allow' }).click();
+  for (const page of [agent, customer]) await page.waitForFunction(() => ((window as Watched).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  t.pass('video runs both ways');
+
+  // Every state the agent's video goes through from now on.
+  await agent.evaluate(() => {
+    const w = window as Watched;
+    const call = w.videoCall!;
+    const shown = call.state.bind(call);
+    w.videoStates = [];
+    call.state = (name, text) => (w.videoStates!.push(name), shown(name, text));
+  });
+  const second = await agentContext.newPage();
+  await second.goto(`${server.url}/desktop`);
+  await second.locator('#connection[data-state="open"]').waitFor();
+  await second.close();
+  // The video client asks the SFU every second: three of its rounds after the tab closed.
+  const before = await framesDecoded(agent);
+  await agent.waitForTimeout(3000);
+  t.same(await agent.evaluate(() => (window as Watched).videoStates), [], 'the video in the first tab was never interrupted');
+  t.ok((await framesDecoded(agent)) > before, 'and its frames keep coming');
+  t.same(pageErrors, [], 'no script errors');
+});
