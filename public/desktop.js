@@ -257,6 +257,8 @@
   // What each composer sent, by form id, while its answer is on the way: a box redrawn meanwhile keeps
   // only what was typed after Send.
   const sending = new Map();
+  // Composers whose answer was swapped in where they were (nothing to repair after it).
+  const answered = new WeakSet();
   function keepFields(target) {
     if (!target || !target.querySelectorAll) return [];
     const fields = target.matches(KEPT_FIELDS) ? [target] : [...target.querySelectorAll(KEPT_FIELDS)];
@@ -293,16 +295,22 @@
     if (!box) return;
     const sent = box.value;
     sending.set(form.id, sent);
-    // Heard on the form itself: once it is off the page (redrawn while this send was on its way), its
-    // answer is swapped nowhere. A send that failed or was refused then puts its text back in front.
+    // Heard on the form itself: when it was redrawn while this send was on its way, its answer is
+    // swapped nowhere. A send that failed or was refused then puts its text back in front, with its
+    // client id (stored after all, it is answered with the first), and says so.
     form.addEventListener('htmx:afterRequest', (done) => {
       if (sending.get(form.id) === sent) sending.delete(form.id);
       const live = document.getElementById(box.id);
-      if (form.isConnected || !live || live.value.startsWith(sent)) return;
       const refused = !done.detail.successful || /role="alert"/.test(done.detail.xhr ? done.detail.xhr.responseText : '');
-      if (!refused) return;
-      live.value = live.value ? `${sent} ${live.value}` : sent;
+      if (answered.has(form) || !live || !refused) return;
+      // A send from the redrawn form still on its way: its text is not the agent's to send again.
+      const other = sending.get(form.id);
+      const rest = other !== undefined && live.value.startsWith(other) ? live.value.slice(other.length).trimStart() : live.value;
+      if (rest.startsWith(sent)) return;
+      live.value = rest ? `${sent} ${rest}` : sent;
       live.dispatchEvent(new Event('input', { bubbles: true }));
+      const [id, liveId] = [form, live.form].map((f) => f && f.querySelector('input[name="client_id"]'));
+      if (other === undefined && id && liveId) liveId.value = id.value;
       showAlert('Not sent: your text is back in the Message box. Try again.');
     }, { once: true });
   });
@@ -317,6 +325,7 @@
     keptForAnswer = [];
   });
   function typedSinceSend(form) {
+    answered.add(form);
     const kept = keepFields(form).filter((k) => k.sent !== undefined && k.value !== k.sent);
     sending.delete(form.id);
     return kept;

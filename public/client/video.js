@@ -26,6 +26,8 @@ export function httpSignal(url, headers = {}) {
       body: JSON.stringify(request),
       credentials: 'same-origin',
       cache: 'no-store',
+      // Closing is what a page sends as it goes (pagehide): the request must outlive it.
+      keepalive: request.op === 'close_transport',
     });
     const body = await res.json().catch(() => null);
     if (!res.ok) {

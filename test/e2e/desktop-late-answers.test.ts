@@ -133,5 +133,41 @@ t.test('the panel redrawn while a reply is on its way: the box keeps only what w
   await agent.locator('#desk-alert', { hasText: 'Not sent: your text is back in the Message box' }).waitFor();
   await eventually('the text back in the box', async () => ((await box.inputValue()) === 'Lost on the way. More.' ? true : undefined));
   t.pass('the refused text is back, before what was typed since');
+  await agent.unrouteAll({ behavior: 'wait' });
+
+  // Sent again from the redrawn panel while the first is still on its way, then the first fails:
+  // only the first comes back; the second, sent, is not put back to be sent twice.
+  await box.fill('First try.');
+  let calls = 0;
+  let failFirst = () => {};
+  let answerSecond = () => {};
+  const firstFails = new Promise<void>((resolve) => (failFirst = resolve));
+  const secondAnswered = new Promise<void>((resolve) => (answerSecond = resolve));
+  await agent.route(/\/messages$/, async (route) => {
+    if (++calls === 1) {
+      await firstFails;
+      return route.abort();
+    }
+    const answer = await route.fetch();
+    await secondAnswered;
+    await route.fulfill({ response: answer });
+  });
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await box.press('End');
+  await box.pressSequentially(' Second try.');
+  await reopen();
+  t.equal(await box.inputValue(), 'Second try.', 'the redrawn box holds the second text');
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('Second try.').waitFor();
+  failFirst();
+  await eventually('the first text back in the box', async () => ((await box.inputValue()).startsWith('First try.') ? true : undefined));
+  answerSecond();
+  await agent.locator('textarea[id^="message-"]:not([data-before-redraw])').waitFor();
+  await eventually('the second answer swapped in', async () => ((await agent.locator('form.composer.htmx-request').count()) === 0 ? true : undefined));
+  t.equal(await box.inputValue(), 'First try.', 'only the failed text is back: the second, sent, is not put back to be sent twice');
+  await agent.unrouteAll({ behavior: 'wait' });
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await customer.getByText('First try.').waitFor();
+  t.equal(await customer.getByText('Second try.').count(), 1, 'the second text reached the customer once');
   t.same(pages.pageErrors, [], 'no script errors');
 });

@@ -1,8 +1,11 @@
 // End to end in real Chromium with fake cameras, through the real SFU: an agent with the desktop open
-// in two tabs closes the one without the video; the video in the other goes on, uninterrupted.
+// in two tabs closes the one without the video; the video in the other goes on, uninterrupted. Then
+// the tab with the video closes while another stays: the agent's side of the video leaves the SFU.
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { login, logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { roomDump } from '../helpers/video-signal.ts';
 
 type Watched = Window & { videoStats?: { framesDecoded: number }; videoCall?: { state(name: string, text: string): void }; videoStates?: string[] };
 
@@ -46,4 +49,14 @@ t.test("the agent's video goes on when another desktop tab of theirs closes", as
   t.same(await agent.evaluate(() => (window as Watched).videoStates), [], 'the video in the first tab was never interrupted');
   t.ok((await framesDecoded(agent)) > before, 'and its frames keep coming');
   t.same(pageErrors, [], 'no script errors');
+
+  const third = await agentContext.newPage();
+  await third.goto(`${server.url}/desktop`);
+  await third.locator('#connection[data-state="open"]').waitFor();
+  const chat = await customer.evaluate(() => JSON.parse(localStorage.getItem('chat:roadside') ?? 'null') as { id: string; token: string });
+  const agentApi = await login(server, 'agent1');
+  t.equal((await roomDump(agentApi, chat)).participants.agent.transports, 2, "the agent's side holds its two transports");
+  await agent.close();
+  await eventually("the agent's transports released", async () => ((await roomDump(agentApi, chat)).participants.agent.transports === 0 ? true : undefined), 10_000);
+  t.pass('closing the tab with the video releases its transports, though another tab stays open');
 });
