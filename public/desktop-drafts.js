@@ -1,0 +1,110 @@
+// Agent desktop: what the agent typed or chose is not lost when htmx redraws it. Pushed redraws and
+// the answers of other actions keep the fields' values; the composer's own answer keeps what was typed
+// after Send; a send whose answer had nowhere to land puts its text back if it failed.
+(function () {
+  'use strict';
+  // Pushed redraws (the composer, the header with its transfer form, the Transfer to list) must not
+  // wipe what the agent is typing or choosing: the values, and the focus, move into the new fields (a
+  // choice of agent only while that agent is still listed). The same holds for an answer that redraws
+  // the workspace (Accept: its push, which enables the Message box, often comes first) and for the
+  // composer's own answer, which keeps what was typed after Send was pressed.
+  const KEPT_FIELDS = 'textarea[id^="message-"], input[id^="transfer-note-"], select[id^="transfer-to-"], select[id^="disposition-"], textarea[id^="notes-"]';
+  // What each composer sent, by form id, while its answer is on the way: a box redrawn meanwhile keeps
+  // only what was typed after Send.
+  const sending = new Map();
+  // Composers whose answer was swapped in where they were (nothing to repair after it).
+  const answered = new WeakSet();
+  function keepFields(target) {
+    if (!target || !target.querySelectorAll) return [];
+    const fields = target.matches(KEPT_FIELDS) ? [target] : [...target.querySelectorAll(KEPT_FIELDS)];
+    return fields.map((el) => {
+      const typed = el instanceof HTMLSelectElement ? null : { start: el.selectionStart, end: el.selectionEnd };
+      const sent = el.form ? sending.get(el.form.id) : undefined;
+      return { id: el.id, value: el.value, focused: el === document.activeElement, typed, sent };
+    });
+  }
+  let keptFields = [];
+  let keptForAnswer = [];
+  document.addEventListener('htmx:oobBeforeSwap', (e) => {
+    // A redraw identical to what is shown replaces nothing: a control being clicked stays the same one.
+    const fresh = e.detail.fragment;
+    if (fresh instanceof DocumentFragment && fresh.childElementCount === 1 && sameView(fresh.firstElementChild, e.detail.target)) {
+      e.detail.shouldSwap = false;
+      return;
+    }
+    keptFields.push(...keepFields(e.detail.target));
+  });
+  // Equal but for the client id a composer is drawn with (new in every drawing; either one will do).
+  function sameView(a, b) {
+    const [x, y] = [a.cloneNode(true), b.cloneNode(true)];
+    for (const el of [x, y]) for (const id of el.querySelectorAll('input[name="client_id"]')) id.removeAttribute('value');
+    return x.isEqualNode(y);
+  }
+  document.addEventListener('htmx:oobAfterSwap', () => {
+    putBack(keptFields);
+    keptFields = [];
+  });
+  document.addEventListener('htmx:beforeRequest', (e) => {
+    const form = e.detail.elt;
+    const box = form && form.classList && form.classList.contains('composer') ? form.querySelector('textarea') : null;
+    if (!box) return;
+    const sent = box.value;
+    sending.set(form.id, sent);
+    // Heard on the form itself: when it was redrawn while this send was on its way, its answer is
+    // swapped nowhere. A send that failed or was refused then puts its text back in front, with its
+    // client id (stored after all, it is answered with the first), and says so.
+    form.addEventListener('htmx:afterRequest', (done) => {
+      if (sending.get(form.id) === sent) sending.delete(form.id);
+      const live = document.getElementById(box.id);
+      const refused = !done.detail.successful || /role="alert"/.test(done.detail.xhr ? done.detail.xhr.responseText : '');
+      if (answered.has(form) || !live || !refused) return;
+      // A send from the redrawn form still on its way: its text is not the agent's to send again.
+      const other = sending.get(form.id);
+      const rest = other !== undefined && live.value.startsWith(other) ? live.value.slice(other.length).trimStart() : live.value;
+      if (rest.startsWith(sent)) return;
+      live.value = rest ? `${sent} ${rest}` : sent;
+      live.dispatchEvent(new Event('input', { bubbles: true }));
+      const [id, liveId] = [form, live.form].map((f) => f && f.querySelector('input[name="client_id"]'));
+      if (other === undefined && id && liveId) liveId.value = id.value;
+      document.dispatchEvent(new CustomEvent('desk:alert', { detail: 'Not sent: your text is back in the Message box. Try again.' }));
+    }, { once: true });
+  });
+  document.addEventListener('htmx:beforeSwap', (e) => {
+    const target = e.detail.target;
+    if (!e.detail.shouldSwap || !target) keptForAnswer = [];
+    else if (target.classList.contains('composer')) keptForAnswer = typedSinceSend(target);
+    else keptForAnswer = keepFields(target);
+  });
+  document.addEventListener('htmx:afterSwap', () => {
+    putBack(keptForAnswer);
+    keptForAnswer = [];
+  });
+  function typedSinceSend(form) {
+    answered.add(form);
+    const kept = keepFields(form).filter((k) => k.sent !== undefined && k.value !== k.sent);
+    sending.delete(form.id);
+    return kept;
+  }
+  function putBack(kept) {
+    for (const k of kept) {
+      const el = document.getElementById(k.id);
+      if (!el) continue;
+      let { value, typed } = k;
+      // A send on its way or answered (the new box is empty): only what was typed after it stays (one
+      // that then fails puts its text back, see htmx:beforeRequest).
+      if (k.sent !== undefined && el.value === '' && value.startsWith(k.sent)) {
+        value = value.slice(k.sent.length).trimStart();
+        typed = { start: value.length, end: value.length };
+      }
+      const listed = !(el instanceof HTMLSelectElement) || [...el.options].some((o) => o.value === value);
+      if (el.value !== value && listed) {
+        el.value = value;
+        // The SMS segment count follows the text it counts.
+        if (typed) el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      if (!k.focused || el.disabled) continue;
+      el.focus();
+      if (typed) el.setSelectionRange(typed.start, typed.end);
+    }
+  }
+})();
