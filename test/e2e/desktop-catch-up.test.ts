@@ -2,7 +2,7 @@
 // (no telephony): what changed meanwhile in an open chat's panel is drawn again, not only its timeline.
 import t from 'tap';
 import { ApiClient } from '../helpers/api-client.ts';
-import { logInPage, pageMaker, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { acceptOffered, pageMaker, readyDesktop, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { startFlakyLink } from '../helpers/flaky-link.ts';
 
 t.test('a video request made while the desktop was away shows Allow once it is back', async (t) => {
@@ -11,13 +11,10 @@ t.test('a video request made while the desktop was away shows Allow once it is b
   t.teardown(() => link.close());
   const pages = pageMaker(await withBrowser(t));
   const agent = await pages.newPage();
-  await logInPage(agent, link.url);
-  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
-  await agent.locator('.presence-ready').waitFor();
+  await readyDesktop(agent, link.url);
   const api = new ApiClient(server.url);
   const chat = await api.createChat({ name: 'Maria' });
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  await agent.locator('section.interaction .state-active').waitFor();
+  await acceptOffered(agent);
 
   link.cut();
   await agent.locator('#connection[data-state="closed"]').waitFor();
@@ -32,13 +29,10 @@ t.test("a panel brought back with the browser's Back shows the chat as it is now
   const server = await withServer(t);
   const pages = pageMaker(await withBrowser(t));
   const agent = await pages.newPage();
-  await logInPage(agent, server.url);
+  await readyDesktop(agent, server.url);
   const api = new ApiClient(server.url);
-  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
-  await agent.locator('.presence-ready').waitFor();
   const first = await api.createChat({ name: 'Maria' });
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  await agent.locator('section.interaction .state-active').waitFor();
+  await acceptOffered(agent);
   const second = await api.createChat({ name: 'Luca' });
   await agent.getByRole('link', { name: 'Luca' }).waitFor();
   await agent.getByRole('button', { name: 'Accept' }).click();

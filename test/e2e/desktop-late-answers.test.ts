@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { ApiClient } from '../helpers/api-client.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { logInPage, pageMaker, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { acceptOffered, pageMaker, readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 // Holds the answers to POSTs matching `path` until the returned function is called.
 async function holdAnswers(page: Page, path: RegExp): Promise<() => void> {
@@ -25,12 +25,9 @@ async function agentWithChat(t: Test) {
   const pages = pageMaker(await withBrowser(t));
   const agent = await pages.newPage();
   const customer = await pages.newPage();
-  await logInPage(agent, server.url);
-  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
-  await agent.locator('.presence-ready').waitFor();
+  await readyDesktop(agent, server.url);
   await startChatPage(customer, server.url, 'Maria', '+393331234567');
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  await agent.locator('section.interaction .state-active').waitFor();
+  await acceptOffered(agent);
   return { pages, agent, customer };
 }
 
@@ -76,9 +73,7 @@ t.test("a chat the customer ends while Accept's answer is on its way is shown en
   const server = await withServer(t);
   const pages = pageMaker(await withBrowser(t));
   const agent = await pages.newPage();
-  await logInPage(agent, server.url);
-  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
-  await agent.locator('.presence-ready').waitFor();
+  await readyDesktop(agent, server.url);
   const api = new ApiClient(server.url);
   const chat = await api.createChat({ name: 'Maria' });
   const release = await holdAnswers(agent, /\/accept$/);

@@ -132,6 +132,19 @@ export async function logInPage(page: Page, baseUrl: string, username = 'agent1'
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
+/** In the browser: the desktop logged in and Ready, waiting for offers. */
+export async function readyDesktop(page: Page, baseUrl: string, username = 'agent1'): Promise<void> {
+  await logInPage(page, baseUrl, username);
+  await page.getByRole('button', { name: 'Ready', exact: true }).click();
+  await page.locator('.presence-ready').waitFor();
+}
+
+/** In the browser: Accept on the chat offered, until its panel is in place and active. */
+export async function acceptOffered(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.locator('section.interaction .state-active').waitFor();
+}
+
 /** In the browser: the customer's page of the roadside service, starting a chat. */
 export async function startChatPage(page: Page, baseUrl: string, name: string, phone: string): Promise<void> {
   await page.goto(`${baseUrl}/m/roadside`);
