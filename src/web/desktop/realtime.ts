@@ -11,12 +11,12 @@ import { TimelineFeed } from '../timeline-feed.ts';
 import { FragmentOutbox } from './fragment-outbox.ts';
 import type { DesktopPresenter } from './presenter.ts';
 
-// One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
-// `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load and after every
-// reconnect) and gets every entry after that seq exactly once.
 // Desktop sockets open on this node, per agent: an agent may have the desktop open in two tabs.
 const openDesktops = new Map<string, number>();
 
+// One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
+// `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load and after every
+// reconnect) and gets every entry after that seq exactly once.
 export function serveAgentSocket(opts: {
   ws: WebSocket;
   session: AgentSession;
