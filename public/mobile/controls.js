@@ -6,7 +6,7 @@ import { actionFailed, markEnded, teardown } from './session.js';
 import { MAX_PHOTO_BYTES, MAX_TEXT, state } from './state.js';
 import { forgetStored } from './storage.js';
 import { notify, setBusy, setChatState, showStart, ui } from './ui.js';
-import { videoAction } from './video.js';
+import { CHANGE_TEXT, videoAction } from './video.js';
 
 export function wireControls() {
   ui.sendForm.addEventListener('submit', sendMessage);
@@ -14,7 +14,7 @@ export function wireControls() {
   ui.photo.addEventListener('change', sendPhoto);
   ui.shareLocation.addEventListener('click', shareLocation);
   ui.videoRequest.addEventListener('click', () => {
-    void videoAction(ui.videoRequest, 'POST', 'Video requested. Waiting for the agent to allow it…', actionFailed);
+    void videoAction(ui.videoRequest, 'POST', CHANGE_TEXT.requested, actionFailed);
   });
   ui.videoClose.addEventListener('click', () => void videoAction(ui.videoClose, 'DELETE', 'Video closed.', actionFailed));
   ui.endChat.addEventListener('click', endChat);

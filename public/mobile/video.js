@@ -6,7 +6,8 @@ import { api, chatPath } from './api.js';
 import { API, state } from './state.js';
 import { notify, setBusy, ui } from './ui.js';
 
-const CHANGE_TEXT = {
+// What the page says of each state; Request video's own answer says the first.
+export const CHANGE_TEXT = {
   requested: 'Video requested. Waiting for the agent to allow it…',
   active: 'Video is on.',
   declined: 'The agent declined video. You can ask again later.',
