@@ -7,6 +7,9 @@ import { Device } from 'mediasoup-client';
 
 const POLL_MS = 1000;
 const RETRY_MS = [1000, 2000, 4000, 8000];
+// A media connection 'disconnected' this long is taken as lost: ICE often heals a short loss by
+// itself, and 'failed' may come only half a minute later.
+const MEDIA_LOST_MS = 5000;
 
 export class SignalError extends Error {
   constructor(status, code, message) {
@@ -62,6 +65,7 @@ class VideoCall {
     this.remoteStream = new MediaStream();
     this.failures = 0;
     this.done = null;
+    this.mediaDownSince = null; // when a transport was last seen connected, once one is not
   }
 
   start() {
@@ -117,6 +121,7 @@ class VideoCall {
     const track = this.camera.getVideoTracks()[0];
     if (track) this.producers.set('video', await this.send.produce({ track, stopTracks: false }));
     await this.reconcileAudio(caps.withAudio);
+    this.mediaDownSince = null;
     this.state('live', '');
   }
 
@@ -157,7 +162,21 @@ class VideoCall {
     }
     if (answer.consumers.length > 0) this.remoteVideo.srcObject = this.remoteStream;
     await this.reconcileAudio(answer.withAudio);
+    this.checkMedia();
     await this.updateStats();
+  }
+
+  // The media (ICE, DTLS) can be lost while signalling still answers: a phone moving from Wi-Fi to
+  // mobile data, a NAT forgetting its mapping. Throwing makes the transports anew (run()).
+  checkMedia() {
+    const states = [this.send, this.recv].map((transport) => transport.connectionState);
+    if (states.includes('failed')) throw new Error('the media connection failed');
+    if (!states.includes('disconnected')) {
+      this.mediaDownSince = null;
+      return;
+    }
+    this.mediaDownSince ??= Date.now();
+    if (Date.now() - this.mediaDownSince >= MEDIA_LOST_MS) throw new Error('the media connection was lost');
   }
 
   // The video carries the voice only while no phone call does.

@@ -1,0 +1,65 @@
+// End to end in real Chromium with fake cameras, through the real SFU: the network drops the video's
+// media (UDP) while HTTP still answers, as when a phone moves from Wi-Fi to mobile data. Each page
+// sees its media connection fail and makes its video anew; the frames come back on both sides
+// without anyone pressing anything.
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { eventually } from '../helpers/eventually.ts';
+import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { startMediaLink } from '../helpers/media-link.ts';
+
+type Watched = Window & { videoStats?: { framesDecoded: number }; videoCall?: { state(name: string, text: string): void }; videoStates?: string[] };
+
+const framesDecoded = (page: Page) => page.evaluate(() => (window as Watched).videoStats?.framesDecoded ?? 0);
+
+// Frames decoded over the next 1.5 s (the client updates its stats once a second).
+async function framesOver(page: Page): Promise<number> {
+  const before = await framesDecoded(page);
+  await page.waitForTimeout(1500);
+  return (await framesDecoded(page)) - before;
+}
+
+t.test('video whose media path is lost comes back by itself on both sides', async (t) => {
+  const link = await startMediaLink();
+  t.teardown(() => link.close());
+  const server = await withServer(t, { env: link.env });
+  const browser = await withBrowser(t);
+  const agent = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  const pageErrors: string[] = [];
+  for (const page of [agent, customer]) page.on('pageerror', (err) => pageErrors.push(err.message));
+
+  await logInPage(agent, server.url);
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await agent.locator('.presence-ready').waitFor();
+  await startChatPage(customer, server.url, 'Nina Network', '+14155550123');
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await customer.getByText(/joined/).waitFor();
+  await customer.getByRole('button', { name: 'Request video' }).click();
+  await agent.getByRole('button', { name: 'Allow' }).click();
+  for (const page of [agent, customer]) await page.waitForFunction(() => ((window as Watched).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  t.ok(link.paths() >= 2, 'the media goes through the link');
+
+  for (const page of [agent, customer]) {
+    await page.evaluate(() => {
+      const w = window as Watched;
+      const call = w.videoCall!;
+      const shown = call.state.bind(call);
+      w.videoStates = [];
+      call.state = (name, text) => (w.videoStates!.push(name), shown(name, text));
+    });
+  }
+  link.cut();
+  for (const [name, page] of [['agent', agent], ['customer', customer]] as const) {
+    await eventually(`the ${name}'s video freezes`, async () => ((await framesOver(page)) === 0 ? true : undefined), 10_000);
+  }
+  t.pass('the cut stops the frames on both sides');
+
+  for (const [name, page] of [['agent', agent], ['customer', customer]] as const) {
+    await eventually(`the ${name}'s video is back`, async () => ((await framesOver(page)) > 10 ? true : undefined), 45_000);
+    const states = await page.evaluate(() => (window as Watched).videoStates ?? []);
+    t.ok(states.includes('reconnecting'), `the ${name}'s page said the video was interrupted`);
+    t.equal(states.at(-1), 'live', `and then live again`);
+  }
+  t.same(pageErrors, [], 'no script errors');
+});
