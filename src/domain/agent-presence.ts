@@ -3,15 +3,16 @@ import { nextState, type StateTable } from './state-table.ts';
 // wrap_up: after-call work (wrap-up.ts). The agent records how an interaction ended and gets no offers
 // until Done, or until the service's wrap-up time runs out (resume_ready / resume_not_ready).
 export type Presence = 'not_ready' | 'ready' | 'wrap_up';
-export type PresenceEvent = 'make_ready' | 'make_not_ready' | 'start_wrap_up' | 'resume_ready' | 'resume_not_ready';
+export type PresenceEvent = 'make_ready' | 'make_not_ready' | 'start_wrap_up' | 'resume_ready' | 'resume_not_ready' | 'log_out';
 
 // Ready and Not Ready are allowed from both: clicking twice is harmless. Both are refused during
 // wrap-up: it ends with Done or its time (resume_*), so no Ready slips in before Done; the rules that
-// force Not Ready (toNotReady below) resume the agent Not Ready.
+// force Not Ready (toNotReady below) resume the agent Not Ready. Logging out leaves the agent Not
+// Ready from any state, wrap-up included: its Done still records the disposition later.
 export const PRESENCE_STATES: StateTable<Presence, PresenceEvent> = {
-  not_ready: { make_ready: 'ready', make_not_ready: 'not_ready', start_wrap_up: 'wrap_up' },
-  ready: { make_ready: 'ready', make_not_ready: 'not_ready', start_wrap_up: 'wrap_up' },
-  wrap_up: { start_wrap_up: 'wrap_up', resume_ready: 'ready', resume_not_ready: 'not_ready' },
+  not_ready: { make_ready: 'ready', make_not_ready: 'not_ready', start_wrap_up: 'wrap_up', log_out: 'not_ready' },
+  ready: { make_ready: 'ready', make_not_ready: 'not_ready', start_wrap_up: 'wrap_up', log_out: 'not_ready' },
+  wrap_up: { start_wrap_up: 'wrap_up', resume_ready: 'ready', resume_not_ready: 'not_ready', log_out: 'not_ready' },
 };
 
 export const PRESENCE_LABELS: Readonly<Record<Presence, string>> = { ready: 'Ready', not_ready: 'Not Ready', wrap_up: 'Wrap-up' };

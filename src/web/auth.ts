@@ -111,7 +111,7 @@ export function authRouter(opts: {
     const session = req.agentSession;
     if (session) {
       // Awaited: a cluster's follower forwards it to the leader.
-      await center.setPresence(session.agentId, 'make_not_ready');
+      await center.setPresence(session.agentId, 'log_out');
       await sessions.destroy(session.id);
     }
     res.clearCookie(SESSION_COOKIE, { path: '/' });

@@ -5,10 +5,10 @@ import t, { type Test } from 'tap';
 import { agentGet, agentPost, desktopSocketUrl, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { fieldError, presenceShown } from '../helpers/desktop-html.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { acceptedChat, endChatAtTeardown, withDesk } from '../helpers/fixtures.ts';
+import { acceptedChat, endChatAtTeardown, login, withDesk } from '../helpers/fixtures.ts';
 import { openSocket } from '../helpers/socket-probe.ts';
 
-const { api, agent1, agent2 } = await withDesk(t);
+const { server, api, agent1, agent2 } = await withDesk(t);
 
 const text = async (res: Response) => ({ status: res.status, html: await res.text() });
 const BASE = { name: 'Roadside Assistance', autoDial: '' };
@@ -113,6 +113,21 @@ t.test('the list lets the chat go once wrapped up: at Done, and when the wrap-up
   const from = socket.frames.length;
   const list = await socket.waitFor((f) => f.includes('id="interaction-list"') && !wrapUpItem(f, second.id), 'the list without the chat', { from, timeoutMs: 10_000 });
   t.notOk(wrapUpItem(list, second.id), 'the list pushed when the wrap-up time ran out no longer shows it');
+});
+
+t.test('an agent in wrap-up can log out: Not Ready, and Done still records the disposition later', async (t) => {
+  await configureRoadside(t, { wrapUpSeconds: '300' });
+  const leaving = await login(server, 'agent1'); // a session of its own: the other tests keep theirs
+  const chat = await acceptedChat(t, api, leaving);
+  await agentPost(leaving, `/desktop/interactions/${chat.id}/disconnect`).then(text);
+  t.equal(await presenceOf(leaving), 'wrap_up');
+  const out = await agentPost(leaving, '/logout');
+  t.equal(out.status, 303, 'Log out is not refused during wrap-up');
+  t.equal(out.headers.get('location'), '/login');
+  t.not((await agentGet(leaving, '/desktop')).status, 200, 'the session is gone');
+  t.equal(await presenceOf(agent1), 'not_ready', 'the agent is Not Ready: no chat is offered to a desk nobody sits at');
+  t.equal((await wrapUp(agent1, chat.id, { disposition: 'Resolved', notes: 'left for the day' })).status, 200, 'Done afterwards still records it');
+  t.equal(await presenceOf(agent1), 'not_ready', 'and leaves the agent Not Ready');
 });
 
 /** The interaction list in a page or fragment ('' when there is none). */

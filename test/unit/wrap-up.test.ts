@@ -23,7 +23,7 @@ const AGENTS: Agent[] = [
 ];
 
 const PRESENCES: Presence[] = ['not_ready', 'ready', 'wrap_up'];
-const EVENTS: PresenceEvent[] = ['make_ready', 'make_not_ready', 'start_wrap_up', 'resume_ready', 'resume_not_ready'];
+const EVENTS: PresenceEvent[] = ['make_ready', 'make_not_ready', 'start_wrap_up', 'resume_ready', 'resume_not_ready', 'log_out'];
 const LEGAL: Array<[Presence, PresenceEvent, Presence]> = [
   ['not_ready', 'make_ready', 'ready'],
   ['not_ready', 'make_not_ready', 'not_ready'],
@@ -34,6 +34,10 @@ const LEGAL: Array<[Presence, PresenceEvent, Presence]> = [
   ['wrap_up', 'start_wrap_up', 'wrap_up'],
   ['wrap_up', 'resume_ready', 'ready'],
   ['wrap_up', 'resume_not_ready', 'not_ready'],
+  // Logging out always works: an agent in wrap-up is not held logged in until Done.
+  ['not_ready', 'log_out', 'not_ready'],
+  ['ready', 'log_out', 'not_ready'],
+  ['wrap_up', 'log_out', 'not_ready'],
 ];
 
 const agentIn = (presence: Presence): AgentState => ({ agentId: 'alice', serviceIds: ['roadside'], presence, idleSince: 0, interactions: new Set(), pendingOffer: null });
