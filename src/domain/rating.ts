@@ -24,9 +24,12 @@ export function checkRating(score: unknown, comment: unknown): { score: number; 
   return { score, comment: text === '' ? null : text };
 }
 
-// The score an SMS reply gives ("4", " 5 ", "3 stars"), or null when it is not a rating.
+// The score an SMS reply gives ("4", " 5 ", "3 stars", "5/5", "4!"), or null when it is not a rating.
+// Only a score alone: "2 more things: the tow truck never came" is a message, not a 2 (its text would
+// be lost in a rating).
+const SCORE_REPLY = /^\s*([1-5])\s*(?:stars?|\/\s*5|out of 5)?\s*[.!]*\s*$/i;
 export function scoreOfReply(text: string): number | null {
-  const m = /^\s*([1-5])\b/.exec(text);
+  const m = SCORE_REPLY.exec(text);
   return m ? Number(m[1]) : null;
 }
 

@@ -38,7 +38,7 @@ export interface SmsDeskDeps {
   partWaitMs: number;
   senders: Partial<Record<SmsGatewayKind, SmsSender>>;
   // Stores a rating (Closure.rate); absent, SMS chats are not asked for one.
-  ratings?: { rate(interactionId: string, score: number): Promise<unknown> };
+  ratings?: { rate(interactionId: string, score: number): Promise<unknown>; ratingOf(interactionId: string): Promise<{ score: number } | undefined> };
   // Work started by a timer or an event has no caller to answer: failures are reported here.
   onError: (err: unknown, what: string) => void;
 }
@@ -234,7 +234,8 @@ export class SmsDesk {
   // Appends the text to the sender's open SMS chat to that number (or a new one). The inbound id is the
   // message's client id, so a text delivered again after a crash is not shown twice.
   async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind): Promise<{ id: string }> {
-    const rated = await this.#rating(from, to, text);
+    const conversation = conversationKey({ from, to });
+    const rated = await this.#rating(conversation, text);
     if (rated) return { id: rated };
     let rec = await this.#chatFor(from, to, gateway);
     const chunks = splitText(text, LIMITS.textMaxChars);
@@ -249,22 +250,23 @@ export class SmsDesk {
         await this.#d.center.postCustomerMessage(rec.id, chunk, clientId);
       }
     }
+    this.#questions.answered(conversation);
     return rec;
   }
 
   // A score answering the question asked when the sender's last chat ended rates that chat.
-  async #rating(from: string, to: string, text: string): Promise<string | null> {
-    const asked = this.#questions.answered(conversationKey({ from, to }), this.#d.clock.now());
+  async #rating(conversation: string, text: string): Promise<string | null> {
+    const asked = this.#questions.awaiting(conversation, this.#d.clock.now());
     const score = scoreOfReply(text);
     if (!asked || score === null || !this.#d.ratings) return null;
-    try {
-      await this.#d.ratings.rate(asked, score);
-      return asked;
-    } catch (err) {
-      // Rated already (on the web, say): the text is a message like any other.
-      if (err instanceof DomainError && err.kind === 'conflict') return null;
-      throw err;
-    }
+    // Rated already with this very score: this text again (the gateway's retry after a failure that
+    // came after the rating was stored) or the same answer on the web. Another score is a message.
+    const rated = await this.#d.ratings.rate(asked, score).then(
+      () => true,
+      async (err: unknown) => (err instanceof DomainError && err.kind === 'conflict' ? (await this.#d.ratings!.ratingOf(asked))?.score === score : Promise.reject(err)),
+    );
+    if (rated) this.#questions.answered(conversation);
+    return rated ? asked : null;
   }
 
   async #chatFor(from: string, to: string, gateway: SmsGatewayKind): Promise<InteractionRecord> {

@@ -14,11 +14,17 @@ export class RatingQuestions {
     if (this.#waiting.size > MAX_WAITING) this.#waiting.delete(this.#waiting.keys().next().value!);
   }
 
-  // The chat this conversation's next text answers, if the question still stands. Any text ends it:
-  // a reply that is not a score is a message (a new chat), and the question is not asked again.
-  answered(conversation: string, now: number): string | null {
+  // The chat this conversation's next text may rate, while the question stands.
+  awaiting(conversation: string, now: number): string | null {
     const waiting = this.#waiting.get(conversation);
+    if (!waiting || waiting.until >= now) return waiting?.interactionId ?? null;
     this.#waiting.delete(conversation);
-    return waiting && waiting.until >= now ? waiting.interactionId : null;
+    return null;
+  }
+
+  // A text got through (its rating, or a message: a new chat): the question is not asked again. Only
+  // then: a text refused or failed (the gateway sends it again) leaves the question standing.
+  answered(conversation: string): void {
+    this.#waiting.delete(conversation);
   }
 }

@@ -110,14 +110,14 @@ export async function delivered(h: Pick<Desk, 'desk'>, sms: InboundSms): Promise
   return result.interactionId;
 }
 
-export async function acceptedBy(h: Desk, agentId: string, interactionId: string): Promise<void> {
+export async function acceptedBy(h: Desk | SqliteDesk, agentId: string, interactionId: string): Promise<void> {
   h.center.setPresence(agentId, 'make_ready');
   await h.center.accept(agentId, interactionId);
   h.center.setPresence(agentId, 'make_not_ready');
 }
 
 // An SMS chat from `from`, handled by alice and disconnected; the rating question has gone out.
-export async function endedSmsChat(h: Desk, from: string, text: string): Promise<string> {
+export async function endedSmsChat(h: Desk | SqliteDesk, from: string, text: string): Promise<string> {
   const id = await delivered(h, h.text(from, text));
   await acceptedBy(h, 'alice', id);
   await h.center.disconnect('alice', id);

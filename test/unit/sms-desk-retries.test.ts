@@ -3,7 +3,7 @@ import { unavailable } from '../../src/domain/errors.ts';
 import { gapMarker, lateMarker } from '../../src/domain/sms-reassembly.ts';
 import type { InboundSms } from '../../src/domain/sms-ports.ts';
 import { SEEN_SMS_KEPT_MS } from '../../src/domain/sms-desk.ts';
-import { delivered, newPhone, sqliteDesk, type SqliteDesk as Desk } from '../helpers/sms-desk.ts';
+import { delivered, endedSmsChat, newPhone, sqliteDesk, type SqliteDesk as Desk } from '../helpers/sms-desk.ts';
 
 // A gateway sends a text again when we answered 503 (or not at all). A text that failed to reach the
 // chat in a way that may pass (the store briefly unavailable, a seq another writer took) is delivered by
@@ -135,4 +135,19 @@ t.test('a part stored although its saving seemed to fail joins its text at the r
   t.same(await h.desk.receive(first), { status: 'part_stored' }, 'no text waited yet: the retry starts it, nothing delivered early');
   t.same(await h.desk.receive(h.text(from, 'second', { id: 'n2', concat: { ref: 10, part: 2, total: 2 } })), { status: 'delivered', interactionId: id });
   t.same(await h.customerTexts(id), ['hello', 'bring a jack please', 'first of two second']);
+});
+
+t.test('a rating reply is not lost to a store failure: a failed text leaves the question standing; a retried score rates once', async (t) => {
+  const h = await sqliteDesk(t, { ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Flat tyre');
+  h.failNextAppends(storeDown());
+  await t.rejects(h.desk.receive(h.text(from, 'thanks', { id: 'th' })), { kind: 'unavailable', code: 'store_unavailable' }, 'a text that failed: 503');
+  h.failNextAppends(storeDown());
+  await t.rejects(h.desk.receive(h.text(from, '5', { id: 'r1' })), { kind: 'unavailable', code: 'store_unavailable' }, 'the score met the store down too: 503, send again');
+  t.same(await h.desk.receive(h.text(from, '5', { id: 'r1' })), { status: 'delivered', interactionId: id }, 'the retry is the rating of the ended chat');
+  t.equal((await h.closures.getRating(id))?.score, 5);
+  const open = await h.interactions.loadOpenInteractions();
+  const texts = (await Promise.all(open.map((rec) => h.customerTexts(rec.id)))).flat();
+  t.notOk(texts.includes('5'), 'no chat got "5" as a message');
 });

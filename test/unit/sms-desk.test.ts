@@ -6,6 +6,7 @@ import { MemorySmsStore } from '../helpers/fake-sms.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
 import { expectDomainError, SERVICES } from '../helpers/fakes.ts';
 import { ManualClock, MemoryInteractionStore } from '../helpers/fake-ports.ts';
+import { scoreOfReply } from '../../src/domain/rating.ts';
 import { RATING_PROMPT, RATING_REPLY_WINDOW_MS } from '../../src/domain/sms-rating.ts';
 import { acceptedBy, BILLING_NO, delivered, durable, endedSmsChat, makeDesk, newPhone, ROADSIDE_NO } from '../helpers/sms-desk.ts';
 
@@ -291,6 +292,19 @@ t.test('a text that is not a score, or a score after the question lapsed, opens 
   h.clock.advance(RATING_REPLY_WINDOW_MS + 1);
   t.not(await delivered(h, h.text(other, '5')), second, 'too late: a new chat');
   t.equal(h.closures.ratings.size, 0);
+});
+
+t.test('a reply that only starts with a digit is a message: its text reaches an agent, it rates nothing', async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Flat tyre');
+  const text = '2 more things: the tow truck never came and nobody called';
+  const next = await delivered(h, h.text(from, text));
+  t.not(next, id, 'a new chat');
+  t.same(await h.customerTexts(next), [text], 'with the whole text');
+  t.equal(h.closures.ratings.size, 0, 'no rating of 2');
+  for (const reply of ['5', ' 4 ', '3 stars', '5/5', '4!', '1 out of 5']) t.not(scoreOfReply(reply), null, `"${reply}" is a score`);
+  for (const reply of ['5 more minutes please', '4pm is fine', '3. the engine', '12']) t.equal(scoreOfReply(reply), null, `"${reply}" is not`);
 });
 
 // Another writer stored the chat's next seq (a late commit of the previous leader): the text is not
