@@ -105,6 +105,21 @@ t.test('the nodes see the client as HAProxy saw it, and /sip keeps its subprotoc
   t.match(seen.at(-1), { upgrade: 'websocket', 'sec-websocket-protocol': 'sip', 'x-forwarded-for': '127.0.0.1' });
 });
 
+t.test("a customer's token, in the events socket's URL, does not reach HAProxy's log", async (t) => {
+  const node = await withServer(t, { env: NODE_ENV });
+  const proxy = await withHaproxy(t, [node.port]);
+  await bothUp(proxy, ['node1']);
+  const api = new ApiClient(proxy.url);
+  const chat = await api.createChat();
+  const socket = await openSocket(api.eventsUrl(chat.id, chat.token));
+  socket.close();
+  const path = `/api/v1/chats/${chat.id}/events`;
+  // A WebSocket is logged as it ends.
+  await eventually('the socket in the log', async () => (proxy.logs().includes(path) ? true : undefined), 10_000);
+  t.match(proxy.logs(), new RegExp(`"GET ${path} HTTP/1\\.1"`), 'logged with its method and path');
+  t.notOk(proxy.logs().includes(chat.token), 'without the token');
+});
+
 t.test('two real nodes behind HAProxy: spread, WebSockets, and a killed node taken out', async (t) => {
   const nodes = [await withServer(t, { env: NODE_ENV }), await withServer(t, { env: NODE_ENV })];
   const proxy = await withHaproxy(t, nodes.map((n) => n.port));
