@@ -21,6 +21,7 @@ export interface Config extends VoiceConfig, SmsConfig {
   demoData: boolean;
   offerTimeoutMs: number;
   maxChatsPerAgent: number;
+  maxWaitingChats: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   trustProxy: string | undefined;
@@ -54,6 +55,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     demoData: onOff('DEMO_DATA', env.DEMO_DATA, true),
     offerTimeoutMs: int(env.OFFER_TIMEOUT_S, 30) * 1000,
     maxChatsPerAgent: int(env.MAX_CHATS_PER_AGENT, 3),
+    maxWaitingChats: int(env.MAX_WAITING_CHATS, 1000),
     tlsCert: env.TLS_CERT || undefined,
     tlsKey: env.TLS_KEY || undefined,
     trustProxy: env.TRUST_PROXY || undefined,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { NewAttachment } from './contact-center-types.ts';
-import { invalid, unsupportedMedia } from './errors.ts';
-import type { Customer, CustomerContext } from './interaction.ts';
+import { invalid, unavailable, unsupportedMedia } from './errors.ts';
+import type { Customer, CustomerContext, InteractionRecord } from './interaction.ts';
 import { LIMITS } from './limits.ts';
 import type { AttachmentInfo } from './timeline.ts';
 
@@ -70,4 +70,12 @@ export function checkedAttachment(file: NewAttachment): AttachmentInfo {
 export function normaliseImageType(type: string): string {
   const t = type.toLowerCase().split(';')[0]!.trim();
   return t === 'image/jpg' || t === 'image/pjpeg' ? 'image/jpeg' : t;
+}
+
+// Anyone may start a chat, and a chat nobody accepts waits until its customer ends it: the chats
+// waiting for an agent (queued or offered) are bounded, as everything an anonymous visitor can make
+// the contact center hold. Past the bound a new chat is refused as worth trying again a little later.
+export function checkRoomToWait(open: readonly InteractionRecord[], max = Infinity): void {
+  if (open.filter((rec) => rec.state === 'queued' || rec.state === 'offered').length < max) return;
+  throw unavailable('queue_full', 'Every agent is busy and the queue is full. Please try again in a few minutes.', 60);
 }

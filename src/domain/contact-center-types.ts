@@ -8,6 +8,8 @@ import type { AgentPresenceStore, AttachmentStore, Clock, Directory, Interaction
 export interface ContactCenterConfig {
   offerTimeoutMs: number;
   maxChatsPerAgent: number;
+  // Chats waiting for an agent (queued or offered), all services together; none: no bound.
+  maxWaitingChats?: number;
   // After a chat ends its token reads the history this long, then opens nothing.
   endedChatAccessMs: number;
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { checkMessage, checkedAttachment, checkedContext, checkedCustomer, hashToken } from './chat-rules.ts';
+import { checkMessage, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
@@ -54,6 +54,7 @@ export class ContactCenter {
     const service = await this.requireService(chat.serviceId);
     if (service.disabled) throw serviceDisabled(service);
     if (!E164.test(chat.customer.phone)) throw invalid('invalid_phone', 'phone must be an E.164 number such as +15551234567.');
+    checkRoomToWait(this.#open.all(), this.#d.config.maxWaitingChats);
     const token = randomBytes(32).toString('base64url');
     const now = this.#d.clock.now();
     const rec: InteractionRecord = {

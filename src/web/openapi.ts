@@ -135,7 +135,8 @@ export const openApiDocument = {
         requestBody: jsonBody(ref('NewChat')),
         responses: {
           '201': answer('Chat started', { type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }),
-          ...errors(400, 404, 429),
+          // 503 queue_full: MAX_WAITING_CHATS chats wait for an agent already (Retry-After).
+          ...errors(400, 404, 429, 503),
         },
       },
     },

@@ -282,3 +282,21 @@ t.test('presence of an unknown agent is not_found', async (t) => {
   const h = await makeCenter();
   await expectDomainError(t, () => h.center.setPresence('mallory', 'make_ready'), 'not_found', 'agent_not_found');
 });
+
+// ---- the bound on waiting chats -------------------------------------------------------------------
+
+t.test('chats waiting for an agent are bounded: past MAX_WAITING_CHATS a new chat is refused (503) and nothing is made', async (t) => {
+  const h = await makeCenter({ config: { maxWaitingChats: 2 } });
+  const first = await startChat(h);
+  await startChat(h);
+  await expectDomainError(t, () => startChat(h), 'unavailable', 'queue_full');
+  t.equal(h.center.openInteractions().length, 2, 'no third chat was made');
+  // An accepted chat no longer waits, and one the customer ended leaves the queue: room again.
+  h.center.setPresence('alice', 'make_ready');
+  await h.center.accept('alice', first.interaction.id);
+  const third = await startChat(h);
+  await expectDomainError(t, () => startChat(h), 'unavailable', 'queue_full');
+  await h.center.endByCustomer(third.interaction.id);
+  await startChat(h);
+  t.equal(h.center.openInteractions().filter((rec) => rec.state !== 'active').length, 2);
+});
