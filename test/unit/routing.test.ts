@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { AgentState } from '../../src/domain/agent-presence.ts';
+import { LIMITS } from '../../src/domain/limits.ts';
 import { chooseAgent } from '../../src/domain/routing.ts';
 import { activeChat, expectDomainError, makeCenter, startChat } from '../helpers/fakes.ts';
 
@@ -299,4 +300,16 @@ t.test('chats waiting for an agent are bounded: past MAX_WAITING_CHATS a new cha
   await h.center.endByCustomer(third.interaction.id);
   await startChat(h);
   t.equal(h.center.openInteractions().filter((rec) => rec.state !== 'active').length, 2);
+});
+
+t.test("a chat's timeline is bounded: past LIMITS.chatEntriesMax the customer writes no more (409 chat_full); the agent still writes, and the chat still ends", async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await activeChat(h);
+  while (interaction.lastSeq < LIMITS.chatEntriesMax) await h.center.postCustomerMessage(interaction.id, `message ${interaction.lastSeq}`);
+  await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more'), 'conflict', 'chat_full');
+  await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more', 'c-more'), 'conflict', 'chat_full', 'with a client id');
+  t.equal(interaction.lastSeq, LIMITS.chatEntriesMax, 'nothing stored');
+  await h.center.postAgentMessage('alice', interaction.id, 'Please start a new chat for anything else.');
+  await h.center.endByCustomer(interaction.id);
+  t.equal(interaction.state, 'ended');
 });
