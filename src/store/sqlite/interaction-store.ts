@@ -18,11 +18,13 @@ const CATCH_UP = catchUpAgentsStatements('014_interaction_agents.sql', (field) =
 export class SqliteInteractionStore extends SqliteStore implements InteractionStore {
   readonly #byClientId: StatementSync;
   readonly #entries: StatementSync;
+  readonly #entriesOfKinds: StatementSync;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     super(db, batcher);
     this.#byClientId = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND client_id = ?');
     this.#entries = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq > ? ORDER BY seq');
+    this.#entriesOfKinds = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY seq');
   }
 
   async loadOpenInteractions(): Promise<InteractionRecord[]> {
@@ -70,8 +72,9 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
   }
 
   async listEntries(interactionId: string, query: { afterSeq?: number; kinds?: readonly TimelineKind[] } = {}): Promise<TimelineEntry[]> {
-    const rows = this.#entries.all(interactionId, query.afterSeq ?? 0).map(toEntry);
-    return query.kinds ? rows.filter((e) => query.kinds!.includes(e.kind)) : rows;
+    // Only the kinds asked for are read (a photo's lookup reads the chat's photos, not all its text).
+    const rows = query.kinds ? this.#entriesOfKinds.all(interactionId, query.afterSeq ?? 0, JSON.stringify(query.kinds)) : this.#entries.all(interactionId, query.afterSeq ?? 0);
+    return rows.map(toEntry);
   }
 
   async listHistory(agentId: string, query: HistoryQuery): Promise<ClosedInteraction[]> {
