@@ -111,6 +111,7 @@ function rateLimits(env: NodeJS.ProcessEnv): RateLimitSettings {
     phoneRequestsPerChatPerMinute: limit('PHONE_REQUESTS_PER_CHAT_PER_MINUTE', 10),
     videoRequestsPerChatPerMinute: limit('VIDEO_REQUESTS_PER_CHAT_PER_MINUTE', 20),
     videoTransportsPerChatPerMinute: limit('VIDEO_TRANSPORTS_PER_CHAT_PER_MINUTE', 40),
+    historyReadsPerChatPerMinute: limit('HISTORY_READS_PER_CHAT_PER_MINUTE', 30),
     uploadsPerChatPerHour: limit('UPLOADS_PER_CHAT_PER_HOUR', 30),
     uploadMbPerChatPerHour: limit('UPLOAD_MB_PER_CHAT_PER_HOUR', 150),
     uploadsPerAddressPerHour: limit('UPLOADS_PER_ADDRESS_PER_HOUR', 60),

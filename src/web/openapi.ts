@@ -149,7 +149,7 @@ export const openApiDocument = {
           summary: 'Messages and photos, in order',
           responses: {
             '200': answer('Messages', { type: 'object', properties: { messages: { type: 'array', items: ref('Message') } } }),
-            ...errors(400, 401, 403, 404),
+            ...errors(400, 401, 403, 404, 429),
           },
         }),
         parameters: [idParam, afterParam],

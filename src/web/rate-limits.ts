@@ -15,6 +15,7 @@ export interface RateLimitSettings {
   phoneRequestsPerChatPerMinute: number;
   videoRequestsPerChatPerMinute: number;
   videoTransportsPerChatPerMinute: number;
+  historyReadsPerChatPerMinute: number;
   uploadsPerChatPerHour: number;
   uploadMbPerChatPerHour: number;
   uploadsPerAddressPerHour: number;
@@ -67,6 +68,7 @@ export class RateLimits {
   readonly #phoneRequests: RateLimiterAbstract;
   readonly #videoRequests: RateLimiterAbstract;
   readonly #videoTransports: RateLimiterAbstract;
+  readonly #historyReads: RateLimiterAbstract;
   readonly #uploads: PhotoBudgets;
 
   constructor(settings: RateLimitSettings, store: LimiterStore = memoryStore) {
@@ -77,6 +79,7 @@ export class RateLimits {
     this.#phoneRequests = store({ keyPrefix: 'phone_by_chat', points: settings.phoneRequestsPerChatPerMinute, duration: MINUTE });
     this.#videoRequests = store({ keyPrefix: 'video_by_chat', points: settings.videoRequestsPerChatPerMinute, duration: MINUTE });
     this.#videoTransports = store({ keyPrefix: 'video_transports_by_chat', points: settings.videoTransportsPerChatPerMinute, duration: MINUTE });
+    this.#historyReads = store({ keyPrefix: 'history_reads_by_chat', points: settings.historyReadsPerChatPerMinute, duration: MINUTE });
     this.#uploads = new PhotoBudgets(settings, store);
   }
 
@@ -106,6 +109,11 @@ export class RateLimits {
   // four at once holds what is kept, not what is made).
   videoTransport(chatId: string): Promise<void> {
     return take(this.#videoTransports, chatId, 1, 'Too many video connections made in a short time.');
+  }
+
+  // Each read of the conversation (its GET, an events socket replaying it) reads the chat whole.
+  historyRead(chatId: string): Promise<void> {
+    return take(this.#historyReads, chatId, 1, 'Too many reads of this chat in a short time.');
   }
 
   /**

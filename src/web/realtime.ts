@@ -88,26 +88,29 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     }
     if (CUSTOMER_EVENTS_PATH.test(url.pathname)) {
       const after = Number(url.searchParams.get('after') ?? 0);
-      authorizeCustomerSocket(deps.center, url).then(
-        (rec) => {
-          const place = deps.customerSockets.claim(rec.id);
-          if (place instanceof DomainError) return refuse(socket, statusOf(place), place.message, { 'Retry-After': place.retryAfterS ?? 10 });
-          // The raw socket closes whether or not the handshake completed: the place always comes back.
-          // One the client closed while the chat was looked up has closed already.
-          if (socket.destroyed) return place.release();
-          socket.once('close', place.release);
-          wss.handleUpgrade(req, socket, head, (ws) => {
-            track(ws, 'customer');
-            deps.customerSockets.watch(ws);
-            serveCustomerSocket({ ws, socket, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps });
-          });
-        },
-        (err: unknown) => {
-          if (err instanceof DomainError) return refuse(socket, statusOf(err), err.message);
-          deps.logger.error({ err }, 'customer socket authorisation failed');
-          refuse(socket, 500, 'internal error');
-        },
-      );
+      // Each socket replays the conversation after `after`: opening one counts as a read of the chat.
+      authorizeCustomerSocket(deps.center, url)
+        .then((rec) => deps.rateLimits.historyRead(rec.id).then(() => rec))
+        .then(
+          (rec) => {
+            const place = deps.customerSockets.claim(rec.id);
+            if (place instanceof DomainError) return refuse(socket, statusOf(place), place.message, { 'Retry-After': place.retryAfterS ?? 10 });
+            // The raw socket closes whether or not the handshake completed: the place always comes back.
+            // One the client closed while the chat was looked up has closed already.
+            if (socket.destroyed) return place.release();
+            socket.once('close', place.release);
+            wss.handleUpgrade(req, socket, head, (ws) => {
+              track(ws, 'customer');
+              deps.customerSockets.watch(ws);
+              serveCustomerSocket({ ws, socket, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps });
+            });
+          },
+          (err: unknown) => {
+            if (err instanceof DomainError) return refuse(socket, statusOf(err), err.message, err.retryAfterS === undefined ? undefined : { 'Retry-After': err.retryAfterS });
+            deps.logger.error({ err }, 'customer socket authorisation failed');
+            refuse(socket, 500, 'internal error');
+          },
+        );
       return;
     }
     if (url.pathname === '/sip' && url.searchParams.has('chat') && deps.simulatedPstn) {

@@ -79,6 +79,7 @@ export function mobileApiRouter(
     const rec = await authorize(req);
     const after = req.query.after === undefined ? 0 : Number(req.query.after);
     if (!Number.isInteger(after) || after < 0) throw invalid('invalid_after', 'after must be a non-negative integer (a message seq).');
+    await limits.historyRead(rec.id);
     const entries = await center.timeline(rec.id, after);
     res.json({ messages: entries.filter(isConversation).map(messageJson) });
   });
