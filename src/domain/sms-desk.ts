@@ -204,8 +204,9 @@ export class SmsDesk {
   }
 
   async #addPart(part: StoredPart): Promise<InboundResult> {
+    // 'late': its text was given while this part was being stored (its wait ran out meanwhile).
     const result = this.#reassembler.add(part);
-    if (result.kind === 'complete') return { status: 'delivered', interactionId: await this.#deliverAssembled(result.message) };
+    if (result.kind === 'complete' || result.kind === 'late') return { status: 'delivered', interactionId: await this.#deliverAssembled(result.message) };
     if (result.kind === 'duplicate') {
       await this.#d.store.finishParts([part.id]);
       return { status: 'duplicate' };

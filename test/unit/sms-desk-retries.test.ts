@@ -151,3 +151,19 @@ t.test('a rating reply is not lost to a store failure: a failed text leaves the 
   const texts = (await Promise.all(open.map((rec) => h.customerTexts(rec.id)))).flat();
   t.notOk(texts.includes('5'), 'no chat got "5" as a message');
 });
+
+t.test("a part stored just as its text's wait ran out is shown on its own, not left stored", async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, 'x1', 1, 'My car broke down on the A1 '));
+  // The first part's wait runs out while the second part is being stored.
+  const savePart = h.store.savePart.bind(h.store);
+  h.store.savePart = (p) => (h.clock.advance(30_000), savePart(p));
+  const second = h.desk.receive(part(h, from, 'x2', 2, 'near exit 12'));
+  t.same(await second, { status: 'delivered', interactionId: id }, 'the part is delivered, not only stored');
+  await h.desk.settled();
+  t.same((await h.customerTexts(id)).sort(), ['hello', `My car broke down on the A1 ${gapMarker(2, 2, 2)}`, `${lateMarker(2, 2)} near exit 12`].sort(), 'both halves shown');
+  t.same(await h.store.pendingParts(), [], 'nothing left for the next start');
+  t.same(h.errors, []);
+});
