@@ -87,6 +87,8 @@ export class AfterCallWork {
     const agent = this.#d.presence.agentState(agentId);
     let pending = this.#pending.get(agentId);
     if (!pending) this.#pending.set(agentId, (pending = { resume: resumeOf(agent.presence), open: new Map() }));
+    // Out of wrap-up with Done still owed (logged out, an offer left ringing): back to what they are now.
+    else if (agent.presence !== 'wrap_up') pending.resume = resumeOf(agent.presence);
     pending.open.set(rec.id, this.#d.timers.schedule(settings.wrapUpSeconds * 1000, () => this.finish(agentId, rec.id, settings.afterWrapUp)));
     this.#d.presence.setPresence(agentId, 'start_wrap_up');
   }

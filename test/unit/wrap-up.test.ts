@@ -152,6 +152,22 @@ t.test('two chats ending: wrap-up lasts until Done for both', async (t) => {
   t.equal(h.center.agentState('alice').presence, 'ready');
 });
 
+t.test('a wrap-up left without Done (Log out) does not decide where a later one returns the agent', async (t) => {
+  const h = await harness(t);
+  const a = await activeChat(h, 'alice');
+  const b = await startChat(h);
+  await h.center.accept('alice', b.interaction.id);
+  await h.center.disconnect('alice', a.interaction.id);
+  t.equal(h.center.agentState('alice').presence, 'wrap_up', 'Ready before: Done would make her Ready again');
+  h.center.setPresence('alice', 'log_out');
+  t.equal(h.center.agentState('alice').presence, 'not_ready', 'logged out, Done still owed for the first chat');
+  // Back, she stays Not Ready (a break) and ends the chat she still has.
+  await h.center.disconnect('alice', b.interaction.id);
+  await h.work.done('alice', a.interaction.id, { disposition: 'Resolved', notes: '' });
+  await h.work.done('alice', b.interaction.id, { disposition: 'Resolved', notes: '' });
+  t.equal(h.center.agentState('alice').presence, 'not_ready', 'Not Ready, as she was when this wrap-up began');
+});
+
 t.test('a chat that ended before anyone accepted it starts no wrap-up', async (t) => {
   const h = await harness(t);
   h.center.setPresence('alice', 'make_ready');
