@@ -36,5 +36,10 @@ export function applyPresence(agent: AgentState, event: PresenceEvent, now: numb
 // Not Ready forced by the rules (an offer left ringing, a disabled agent): from wrap-up too.
 export const toNotReady = (presence: Presence): PresenceEvent => (presence === 'wrap_up' ? 'resume_not_ready' : 'make_not_ready');
 
+// An agent this node has not heard of yet is Not Ready, as every new agent is: a node that does not
+// lead hears of a new agent's presence by NOTIFY, a moment after the login that stored it, and the
+// desktop that login opens may be drawn there first.
+export const presenceOf = (agents: readonly AgentState[], agentId: string): Presence => agents.find((a) => a.agentId === agentId)?.presence ?? 'not_ready';
+
 // A wrap-up does not survive a restart (its time is gone with the process): the agent is Not Ready.
 export const presenceAfterRestart = (presence: Presence): Presence => (presence === 'wrap_up' ? 'not_ready' : presence);

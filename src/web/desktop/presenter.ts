@@ -192,7 +192,7 @@ export class DesktopPresenter {
     return this.render('partials/interaction-list', { items: await this.listItems(agentId), oob });
   }
 
-  presenceFragment(agent: AgentState, oob = false): string {
+  presenceFragment(agent: Pick<AgentState, 'presence'>, oob = false): string {
     return this.render('partials/presence', { presence: agent.presence, label: PRESENCE_LABELS[agent.presence], oob });
   }
 

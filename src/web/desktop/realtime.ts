@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import { presenceOf } from '../../domain/agent-presence.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
@@ -132,7 +133,7 @@ export function serveAgentSocket(opts: {
   ws.on('error', (err) => logger.debug({ err, agentId }, 'desktop socket error'));
 
   // A (re)connected page gets the current list and presence at once: nothing missed while away.
-  outbox.send(presenter.presenceFragment(center.agentState(agentId), true));
+  outbox.send(presenter.presenceFragment({ presence: presenceOf(center.agents(), agentId) }, true));
   if (presenter.callingConfigured) outbox.send(presenter.telephonyFragment());
   outbox.push(presenter.listFragment(agentId, true));
 }

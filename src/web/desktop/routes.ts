@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { PRESENCE_LABELS } from '../../domain/agent-presence.ts';
+import { PRESENCE_LABELS, presenceOf } from '../../domain/agent-presence.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import { LIMITS } from '../../domain/limits.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
@@ -37,6 +37,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
   const page = async (req: Request, res: Response, panelId?: string) => {
     const agentId = agentOf(req);
     const agent = await center.findAgent(agentId);
+    const presence = presenceOf(center.agents(), agentId);
     const { panel, notice, status } = panelId ? await panelOf(req, agentId, panelId) : {};
     res.status(status ?? 200).type('html').send(
       presenter.render('desktop/page', {
@@ -44,8 +45,8 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
         csrf: req.agentSession!.csrfToken,
         // The header links to the pages this role may use (Admin for admins).
         agent: { id: agentId, displayName: agent?.displayName ?? agentId, role: agent?.role ?? 'agent' },
-        presence: center.agentState(agentId).presence,
-        label: PRESENCE_LABELS[center.agentState(agentId).presence],
+        presence,
+        label: PRESENCE_LABELS[presence],
         items: await presenter.listItems(agentId),
         calling: presenter.callingConfigured,
         ...presenter.telephonyNotice(),
