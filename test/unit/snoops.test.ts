@@ -89,3 +89,26 @@ t.test('Stop and Whisper pressed together on Monitor: Whisper is refused with th
   await expectDomainError(t, whisper, 'conflict', 'supervision_ended', 'Whisper after Stop');
   t.same(ari.supervisorChannels(), [], 'no supervisor channel left in Asterisk');
 });
+
+t.test('Asterisk slow to answer the snoop request: the wait for the snoop runs out, the supervisor is told, and the controller lives on', async (t) => {
+  const ari = new FakeAri();
+  const errors: unknown[] = [];
+  const api = ari.current() as unknown as { channels: { snoopChannelWithId(p: unknown): Promise<unknown> } };
+  const snoopChannel = api.channels.snoopChannelWithId.bind(api.channels);
+  api.channels.snoopChannelWithId = async (p) => (await new Promise((resolve) => setTimeout(resolve, 300)), snoopChannel(p));
+  const snoops = new AriSnoops({ ari: ari.current, app: 'cc', phoneOf: async () => 'PJSIP/sam', onError: (err) => void errors.push(err), agentChannelOf: () => 'cc-leg1-agent', snoopWaitMs: 50 });
+  ari.onEvent = (event) => void snoops.handle(event);
+  const reports: string[] = [];
+  snoops.reportTo(async (_interactionId, supervisionId, event) => void reports.push(`${supervisionId} ${event}`));
+  await snoops.join({ supervisionId: 's1', legId: 'leg1', interactionId: 'i1', supervisorId: 'sam' });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  t.teardown(() => void process.off('unhandledRejection', onUnhandled));
+  ari.enter('sv-s1-phone');
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  await settled();
+  t.same(unhandled, [], 'no rejection left unhandled (Node ends the process on one)');
+  t.ok(reports.some((r) => r.startsWith('s1 fail')) || errors.length > 0, `the failure is reported: ${JSON.stringify(reports)}`);
+  t.same(ari.supervisorChannels().filter((id) => !id.endsWith('-phone')), [], 'no snoop left listening on the agent');
+});

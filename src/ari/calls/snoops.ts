@@ -222,6 +222,9 @@ export class AriSnoops implements CallSupervision {
         resolve();
       });
     });
+    // Awaited only once the request is answered: a wait that runs out before that (Asterisk slow to
+    // answer) must not count as unhandled, which ends the process.
+    entered.catch(() => undefined);
     this.#supervisions.setChannel(snoopId, sv, 'snoop');
     try {
       await ari.channels.snoopChannelWithId({ channelId: this.#o.agentChannelOf?.(sv.legId) ?? channelIdOf(sv.legId, 'agent'), snoopId, app: this.#o.app, appArgs: `snoop,${sv.supervisionId}`, ...SNOOP[mode] });
