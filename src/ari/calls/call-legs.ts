@@ -201,7 +201,8 @@ export class AriCallLegs implements Telephony {
   moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
     return this.withLeg(legId, async (ari, leg) => {
       const endpoint = await this.phoneOf(ari, agentId);
-      if (!leg.customerHeld) await this.holdCustomer(ari, leg);
+      const heldBefore = leg.customerHeld;
+      if (!heldBefore) await this.holdCustomer(ari, leg);
       const channelId = channelIdOf(leg.legId, 'agent', turn);
       // Settled by the phone's answer or its end, or by the customer hanging up (handle()).
       const answered = new Promise<void>((resolve, reject) => this.#moving.set(channelId, { leg, answered: resolve, gone: reject })).then(
@@ -211,11 +212,12 @@ export class AriCallLegs implements Telephony {
       const failed = await this.ringAgent(ari, leg, endpoint, channelId).then(() => answered, (err: unknown) => err as Error);
       this.#moving.delete(channelId);
       if (failed) {
-        // The call stays with the agent who had it: its phone comes back to the customer (if still there).
+        // The call stays with the agent who had it: its phone comes back to the customer (if still there),
+        // unless they had put the call on hold: it stays held, as their desktop says.
         await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
         // A first agent who hung up meanwhile cannot be bridged back: their phone's end, acted on
         // after this, releases the call. The ring's failure is still what the new agent is told.
-        if (!(failed instanceof CallEndedMeanwhile)) await this.bridgeCustomer(ari, leg).catch((err: unknown) => this.#o.onError(err, `call leg ${leg.legId}: back to the first agent`));
+        if (!(failed instanceof CallEndedMeanwhile) && !heldBefore) await this.bridgeCustomer(ari, leg).catch((err: unknown) => this.#o.onError(err, `call leg ${leg.legId}: back to the first agent`));
         throw failed;
       }
       await this.handToPhone(ari, leg, channelId).catch(async (err: unknown) => {
