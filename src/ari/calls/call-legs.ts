@@ -292,9 +292,17 @@ export class AriCallLegs implements Telephony {
     this.#consults.vanished(ari, leg, cause);
   }
 
-  forget(legId: string): void {
+  // A ring for a transfer of the leg waits for its phone's answer or end: with the leg forgotten (ended,
+  // or lost with Asterisk), neither would come, and the move would hold the chat's call work for good.
+  forget(legId: string, why = 'the call was lost'): void {
     this.#placing.delete(legId);
     this.#legs.remove(legId);
+    for (const moving of this.#moving.values()) if (moving.leg.legId === legId) moving.gone(new CallEndedMeanwhile(why));
+  }
+
+  // Reconciliation: a transfer's new phone gone while the events were away (its end will not come).
+  movesLost(up: ReadonlySet<string>): void {
+    for (const [channelId, moving] of this.#moving) if (!up.has(channelId)) moving.gone(new Error("the new agent's phone went away while Asterisk was out of touch"));
   }
 
   // Nobody is bridged before both have answered: the customer's ringing competes with no bridge work in
@@ -343,8 +351,7 @@ export class AriCallLegs implements Telephony {
   // the rules, the consult and the supervisors hear of the end first. What ARI could not hang up is a
   // stray for reconcile.ts once it is back.
   private async teardown(leg: AriLeg): Promise<void> {
-    this.forget(leg.legId);
-    for (const moving of this.#moving.values()) if (moving.leg === leg) moving.gone(new CallEndedMeanwhile('the call ended'));
+    this.forget(leg.legId, 'the call ended');
     this.#o.legEnded?.(leg.legId);
     try {
       await this.#consults.callEnded(leg);

@@ -20,6 +20,7 @@ export async function reconcileCalls(opts: {
   const { ari, callLegs, onEvent } = opts;
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
+  callLegs.movesLost(up);
   const hungUp = new Set<string>();
   let adopted = 0;
   let ended = 0;

@@ -1,0 +1,59 @@
+// A transfer of a call rings the new agent's phone and waits for its answer or its end. When neither
+// can come any more (Asterisk died, or the phone went away while the events were away), the transfer
+// fails instead of holding the chat's call work for good: the next call, Release call and End session
+// still go through. The call legs in Asterisk (src/ari/calls/) against an in-memory ARI, with the rules.
+import t from 'tap';
+import { AriCallLegs } from '../../src/ari/calls/call-legs.ts';
+import { reconcileCalls, releaseLostCalls } from '../../src/ari/calls/reconcile.ts';
+import type { EndpointStates } from '../../src/ari/endpoints/endpoint-states.ts';
+import { isLive } from '../../src/domain/call-leg.ts';
+import { FakeAri } from '../helpers/fake-ari.ts';
+import { activeChat, makeCenter } from '../helpers/fakes.ts';
+
+const settled = async () => {
+  for (let i = 0; i < 30; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+const within = <T,>(promise: Promise<T>, ms: number) => Promise.race([promise.then(() => 'settled', () => 'settled'), new Promise((resolve) => setTimeout(() => resolve('pending'), ms))]);
+
+async function callBeingTransferred() {
+  const ari = new FakeAri();
+  const api = ari.current() as unknown as { bridges: { startMoh(): Promise<void>; stopMoh(): Promise<void> } };
+  api.bridges.startMoh = async () => undefined;
+  api.bridges.stopMoh = async () => undefined;
+  const endpointStates = { firstOnline: async (_ari: unknown, endpoints: string[]) => endpoints[0], forget: () => undefined } as unknown as EndpointStates;
+  const legs = new AriCallLegs({ ari: ari.current, app: 'cc', agentEndpoints: (id) => [id], endpointStates, customerEndpoint: (n) => `PJSIP/${n}@trunk`, onError: () => undefined });
+  const h = await makeCenter({ telephony: legs });
+  const onEvent = h.desk.onCallEvent.bind(h.desk);
+  ari.onEvent = (event) => void legs.handle(event, onEvent);
+  const { interaction } = await activeChat(h, 'alice');
+  const leg = await h.desk.callCustomer('alice', interaction.id);
+  ari.enter(`cc-${leg.id}-agent`);
+  await settled();
+  ari.enter(`cc-${leg.id}-customer`);
+  await settled();
+  const rec = h.interactions.get(interaction.id)!;
+  const move = h.desk.moveCall(rec, 'bob');
+  move.catch(() => undefined);
+  await settled();
+  return { ari, legs, h, leg, rec, onEvent, move };
+}
+
+t.test('Asterisk dies while the new phone rings: the transfer fails, and the chat can call again', async (t) => {
+  const { ari, legs, rec, onEvent, move } = await callBeingTransferred();
+  ari.channels.clear();
+  ari.bridges.clear();
+  await releaseLostCalls({ liveLegs: rec.callLegs.filter(isLive), callLegs: legs, onEvent });
+  t.equal(await within(move, 500), 'settled', 'the transfer of the call is over');
+  const next = legs.placeCall({ legId: 'L2', interactionId: rec.id, serviceId: 'roadside', agentId: 'alice', customerNumber: '+15551234567' });
+  t.equal(await within(next, 500), 'settled', 'a new call of the chat is not stuck behind it');
+});
+
+t.test('the new phone went away while the events were away: the call stays with the first agent, and Release call works', async (t) => {
+  const { ari, legs, h, leg, rec, onEvent, move } = await callBeingTransferred();
+  ari.channels.delete(`cc-${leg.id}-agent-1`); // its ChannelDestroyed was lost with the event stream
+  await reconcileCalls({ ari: ari.current(), liveLegs: rec.callLegs.filter(isLive), callLegs: legs, onEvent });
+  t.equal(await within(move, 500), 'settled', 'the transfer of the call is over');
+  t.equal(await within(h.desk.releaseCall('alice', rec.id), 500), 'settled', 'Release call goes through');
+  await settled();
+  t.notOk(ari.channels.has(`cc-${leg.id}-customer`), "the customer's channel is hung up");
+});
