@@ -57,3 +57,30 @@ t.test('the new phone went away while the events were away: the call stays with 
   await settled();
   t.notOk(ari.channels.has(`cc-${leg.id}-customer`), "the customer's channel is hung up");
 });
+
+t.test('a call released while a reconnect reconciles is not taken back: its phones are hung up', async (t) => {
+  const ari = new FakeAri();
+  const endpointStates = { firstOnline: async (_ari: unknown, endpoints: string[]) => endpoints[0], forget: () => undefined } as unknown as EndpointStates;
+  const legs = new AriCallLegs({ ari: ari.current, app: 'cc', agentEndpoints: (id) => [id], endpointStates, customerEndpoint: (n) => `PJSIP/${n}@trunk`, onError: () => undefined });
+  const h = await makeCenter({ telephony: legs });
+  const onEvent = h.desk.onCallEvent.bind(h.desk);
+  ari.onEvent = (event) => void legs.handle(event, onEvent);
+  const { interaction } = await activeChat(h, 'alice');
+  const leg = await h.desk.callCustomer('alice', interaction.id);
+  ari.enter(`cc-${leg.id}-agent`);
+  await settled();
+  ari.enter(`cc-${leg.id}-customer`);
+  await settled();
+  const rec = h.interactions.get(interaction.id)!;
+  // The reconnect took its list of live calls; then, before the connection counts as up, the agent
+  // releases the call (allowed while Asterisk is away: nothing is left up), which cannot hang up yet.
+  const reconnecting = ari.current();
+  const liveLegs = rec.callLegs.filter(isLive);
+  ari.up = false;
+  h.desk.capabilities.telephonyAway = true;
+  await h.desk.releaseCall('alice', interaction.id);
+  ari.up = true;
+  await reconcileCalls({ ari: reconnecting, liveLegs, callLegs: legs, onEvent });
+  t.notOk(legs.legs.has(leg.id), 'the released call is not taken back');
+  t.notOk(ari.channels.has(`cc-${leg.id}-agent`) || ari.channels.has(`cc-${leg.id}-customer`), 'both phones are hung up');
+});

@@ -1,4 +1,4 @@
-import type { CallLeg } from '../../domain/call-leg.ts';
+import { isLive, type CallLeg } from '../../domain/call-leg.ts';
 import type { Ari } from '../client.ts';
 import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
 import type { AriCallLegs, AriLeg, CallEventSink } from './call-legs.ts';
@@ -28,6 +28,8 @@ export async function reconcileCalls(opts: {
   const rejoin: AriLeg[] = [];
   const held: AriLeg[] = [];
   for (const leg of opts.liveLegs) {
+    // Released while this ran (a release needs no Asterisk): not taken back; its channels are strays.
+    if (!isLive(leg)) continue;
     const agentChannelId = channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0);
     const customerChannelId = channelIdOf(leg.id, 'customer');
     const agentUp = up.has(agentChannelId);
