@@ -167,14 +167,19 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
 
 // The agents' and admins' forms (wrap-up notes, service and agent settings, canned responses): U+0000
 // in any field is refused as the customers' API refuses it (chat-rules.ts checkNoNul), so no store is
-// asked to keep what PostgreSQL cannot.
+// asked to keep what PostgreSQL cannot. The same fields sent as JSON too (the routes read either); the
+// customers' API checks its own JSON, with its own codes.
 function refuseNulInForms(req: Request, _res: Response, next: NextFunction): void {
-  if (req.is('application/x-www-form-urlencoded')) {
-    for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
-      for (const text of [value].flat()) if (typeof text === 'string') checkNoNul(`The field "${name}"`, text);
-    }
+  const json = req.is('application/json') && !req.path.startsWith('/api/');
+  if (req.is('application/x-www-form-urlencoded') || json) {
+    for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) checkNoNulIn(name, value);
   }
   next();
+}
+
+function checkNoNulIn(name: string, value: unknown): void {
+  if (typeof value === 'string') checkNoNul(`The field "${name}"`, value);
+  else if (value !== null && typeof value === 'object') for (const inner of Object.values(value)) checkNoNulIn(name, inner);
 }
 
 // TRUST_PROXY accepts what express accepts: a hop count, "true", or addresses/subnets ("loopback").

@@ -91,6 +91,15 @@ t.test('U+0000 in any field of a form is refused before anything is saved, as on
   t.notMatch((await page(admin, '/admin/services')).html, 'data-service="nul-service"', 'no service was added');
   const account = await agentPost(admin, '/account/password', { currentPassword: 'demo', newPassword: 'a new\u0000password' });
   t.equal(account.status, 400, 'any other form too');
+  // The same form sent as JSON (the routes read either), the text deep in a list.
+  const json = await fetch(new URL('/admin/services', admin.baseUrl), {
+    method: 'POST',
+    headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'hx-request': 'true', 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'nul-json', name: 'Towing', smsNumber: '', dispositionCodes: ['Resolved', 'Tow\u0000ed'] }),
+  });
+  t.equal(json.status, 400, 'as JSON: 400');
+  t.match(await json.json(), { error: { code: 'nul_character' } });
+  t.notMatch((await page(admin, '/admin/services')).html, 'data-service="nul-json"', 'no service was added');
 });
 
 t.test('bad agent input: a message next to the field, nothing saved', async (t) => {
