@@ -30,11 +30,11 @@ export async function seedDemoData(directory: Directory, password: string | unde
 }
 
 // SMS numbers are set on /admin/services. SMS_NUMBERS only seeds them: while no service has an SMS
-// number yet (a first start, or a database from before numbers were kept per service), each of its
-// numbers goes to its service, when that service exists.
+// number yet and no admin has changed anything (the audit trail is empty: a first start), each of its
+// numbers goes to its service, when that service exists. A number an admin removed stays removed.
 export async function seedSmsNumbers(directory: Directory, numbers: Readonly<Record<string, string>>, logger: Logger): Promise<void> {
   const services = await directory.listServices();
-  if (services.some((s) => s.smsNumber)) return;
+  if (services.some((s) => s.smsNumber) || (await directory.listAudit(1)).length > 0) return;
   for (const [number, serviceId] of Object.entries(numbers)) {
     const service = services.find((s) => s.id === serviceId && !s.smsNumber);
     if (!service) continue;

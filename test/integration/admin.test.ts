@@ -275,3 +275,16 @@ t.test('DEMO_DATA=off starts empty; npm run admin -- create-admin prints a one-t
   t.equal((await page(boss, '/admin/agents')).status, 200, 'the first admin manages agents');
   t.notMatch(empty.logs(), password, "the password is in no line of the server's log");
 });
+
+t.test('an SMS number an admin removed stays removed across a restart (SMS_NUMBERS seeds a first start only)', async (t) => {
+  const first = await withServer(t);
+  const boss = await login(first, 'agent1');
+  const roadside = (html: string) => /<tr data-service="roadside">[\s\S]*?<\/tr>/.exec(html)?.[0] ?? '';
+  t.match(roadside((await page(boss, '/admin/services')).html), '+15550009000', 'seeded at the first start');
+  t.equal((await post(boss, '/admin/services/roadside', { id: 'roadside', name: 'Roadside Assistance', smsNumber: '' })).status, 200, 'removed by the admin');
+  await first.stop();
+  const again = await withServer(t, { dataDir: first.dataDir });
+  const admin2 = await login(again, 'agent1');
+  const row = roadside((await page(admin2, '/admin/services')).html);
+  t.ok(row.includes('Roadside Assistance') && !row.includes('+15550009000'), 'still removed after the restart');
+});
