@@ -5,7 +5,7 @@
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/eventually.ts';
-import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { videoBothWays, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { startMediaLink } from '../helpers/media-link.ts';
 
 type Watched = Window & { videoStats?: { framesDecoded: number }; videoCall?: { state(name: string, text: string): void }; videoStates?: string[] };
@@ -29,15 +29,7 @@ t.test('video whose media path is lost comes back by itself on both sides', asyn
   const pageErrors: string[] = [];
   for (const page of [agent, customer]) page.on('pageerror', (err) => pageErrors.push(err.message));
 
-  await logInPage(agent, server.url);
-  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
-  await agent.locator('.presence-ready').waitFor();
-  await startChatPage(customer, server.url, 'Nina Network', '+14155550123');
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  await customer.getByText(/joined/).waitFor();
-  await customer.getByRole('button', { name: 'Request video' }).click();
-  await agent.getByRole('button', { name: 'Allow' }).click();
-  for (const page of [agent, customer]) await page.waitForFunction(() => ((window as Watched).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  await videoBothWays(agent, customer, server.url, 'Nina Network', '+14155550123');
   t.ok(link.paths() >= 2, 'the media goes through the link');
 
   for (const page of [agent, customer]) {

@@ -4,7 +4,7 @@
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/eventually.ts';
-import { login, logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { login, videoBothWays, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { roomDump } from '../helpers/video-signal.ts';
 
 type Watched = Window & { videoStats?: { framesDecoded: number }; videoCall?: { state(name: string, text: string): void }; videoStates?: string[] };
@@ -20,15 +20,7 @@ t.test("the agent's video goes on when another desktop tab of theirs closes", as
   const pageErrors: string[] = [];
   for (const page of [agent, customer]) page.on('pageerror', (err) => pageErrors.push(err.message));
 
-  await logInPage(agent, server.url);
-  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
-  await agent.locator('.presence-ready').waitFor();
-  await startChatPage(customer, server.url, 'Vera Video', '+14155550199');
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  await customer.getByText(/joined/).waitFor();
-  await customer.getByRole('button', { name: 'Request video' }).click();
-  await agent.getByRole('button', { name: 'Allow' }).click();
-  for (const page of [agent, customer]) await page.waitForFunction(() => ((window as Watched).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  await videoBothWays(agent, customer, server.url, 'Vera Video', '+14155550199');
   t.pass('video runs both ways');
 
   // Every state the agent's video goes through from now on.

@@ -153,6 +153,20 @@ export async function startChatPage(page: Page, baseUrl: string, name: string, p
   await page.getByRole('button', { name: 'Start chat' }).click();
 }
 
+/** In the browser: the agent Ready, the customer's chat accepted, video asked for and allowed, and the
+ * other side's frames decoding on both pages (the video client's window.videoStats). */
+export async function videoBothWays(agent: Page, customer: Page, baseUrl: string, name: string, phone: string): Promise<void> {
+  await readyDesktop(agent, baseUrl);
+  await startChatPage(customer, baseUrl, name, phone);
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await customer.getByText(/joined/).waitFor();
+  await customer.getByRole('button', { name: 'Request video' }).click();
+  await agent.getByRole('button', { name: 'Allow' }).click();
+  for (const page of [agent, customer]) {
+    await page.waitForFunction(() => ((window as Window & { videoStats?: { framesDecoded: number } }).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  }
+}
+
 export function findCookie(headers: Headers, name: string): string | undefined {
   for (const header of headers.getSetCookie()) {
     const pair = header.split(';', 1)[0] ?? '';

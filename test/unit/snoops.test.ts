@@ -2,7 +2,10 @@
 // behind a Stop (a mode change, the phone's answer) leaves nothing up, and a mode change that fails
 // half-way hangs up the snoop it made.
 import t from 'tap';
+import { reconcileSupervisions } from '../../src/ari/calls/reconcile-snoops.ts';
 import { AriSnoops } from '../../src/ari/calls/snoops.ts';
+import type { CallLeg } from '../../src/domain/call-leg.ts';
+import type { Supervision } from '../../src/domain/supervision.ts';
 import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
 import { FakeAri } from '../helpers/fake-ari.ts';
 import { FakeTelephony } from '../helpers/fake-media.ts';
@@ -111,4 +114,24 @@ t.test('Asterisk slow to answer the snoop request: the wait for the snoop runs o
   t.same(unhandled, [], 'no rejection left unhandled (Node ends the process on one)');
   t.ok(reports.some((r) => r.startsWith('s1 fail')) || errors.length > 0, `the failure is reported: ${JSON.stringify(reports)}`);
   t.same(ari.supervisorChannels().filter((id) => !id.endsWith('-phone')), [], 'no snoop left listening on the agent');
+});
+
+t.test('a supervisor stopped while a reconnect reconciles is not taken back: the phone is hung up', async (t) => {
+  const ari = new FakeAri();
+  const snoops = new AriSnoops({ ari: ari.current, app: 'cc', phoneOf: async () => 'PJSIP/sam', onError: () => undefined, agentChannelOf: () => 'cc-leg1-agent' });
+  // After a controller restart: the call and two supervisors' phones are up in Asterisk, none tracked.
+  for (const id of ['cc-leg1-agent', 'cc-leg1-customer', 'sv-s2-phone']) ari.channels.add(id);
+  const supervision = (id: string): Supervision => ({ id, supervisorId: 'sam', state: 'listening', startedAt: 0, answeredAt: 0, endedAt: null, cause: null });
+  const first = supervision('s1'); // its phone is gone: reported ended, which takes a write
+  const second = supervision('s2');
+  const leg = { id: 'leg1', interactionId: 'i1', state: 'connected', agentTurn: 0, supervisions: [first, second] } as unknown as CallLeg;
+  await reconcileSupervisions({
+    ari: ari.current(),
+    legs: [leg],
+    snoops,
+    // While the first one's end is written, the second supervisor presses Stop (leaving needs no Asterisk).
+    onEvent: async () => void (second.state = 'ended'),
+  });
+  t.notOk(snoops.supervisions.has('s2'), 'the stopped supervisor is not taken back');
+  t.notOk(ari.channels.has('sv-s2-phone'), 'its phone is hung up');
 });

@@ -3,39 +3,18 @@
 // fails instead of holding the chat's call work for good: the next call, Release call and End session
 // still go through. The call legs in Asterisk (src/ari/calls/) against an in-memory ARI, with the rules.
 import t from 'tap';
-import { AriCallLegs } from '../../src/ari/calls/call-legs.ts';
 import { reconcileCalls, releaseLostCalls } from '../../src/ari/calls/reconcile.ts';
-import type { EndpointStates } from '../../src/ari/endpoints/endpoint-states.ts';
 import { isLive } from '../../src/domain/call-leg.ts';
-import { FakeAri } from '../helpers/fake-ari.ts';
-import { activeChat, makeCenter } from '../helpers/fakes.ts';
+import { connectedCall, settled } from '../helpers/ari-call-legs.ts';
 
-const settled = async () => {
-  for (let i = 0; i < 30; i++) await new Promise((resolve) => setImmediate(resolve));
-};
 const within = <T,>(promise: Promise<T>, ms: number) => Promise.race([promise.then(() => 'settled', () => 'settled'), new Promise((resolve) => setTimeout(() => resolve('pending'), ms))]);
 
 async function callBeingTransferred() {
-  const ari = new FakeAri();
-  const api = ari.current() as unknown as { bridges: { startMoh(): Promise<void>; stopMoh(): Promise<void> } };
-  api.bridges.startMoh = async () => undefined;
-  api.bridges.stopMoh = async () => undefined;
-  const endpointStates = { firstOnline: async (_ari: unknown, endpoints: string[]) => endpoints[0], forget: () => undefined } as unknown as EndpointStates;
-  const legs = new AriCallLegs({ ari: ari.current, app: 'cc', agentEndpoints: (id) => [id], endpointStates, customerEndpoint: (n) => `PJSIP/${n}@trunk`, onError: () => undefined });
-  const h = await makeCenter({ telephony: legs });
-  const onEvent = h.desk.onCallEvent.bind(h.desk);
-  ari.onEvent = (event) => void legs.handle(event, onEvent);
-  const { interaction } = await activeChat(h, 'alice');
-  const leg = await h.desk.callCustomer('alice', interaction.id);
-  ari.enter(`cc-${leg.id}-agent`);
-  await settled();
-  ari.enter(`cc-${leg.id}-customer`);
-  await settled();
-  const rec = h.interactions.get(interaction.id)!;
-  const move = h.desk.moveCall(rec, 'bob');
+  const call = await connectedCall();
+  const move = call.h.desk.moveCall(call.rec, 'bob');
   move.catch(() => undefined);
   await settled();
-  return { ari, legs, h, leg, rec, onEvent, move };
+  return { ...call, move };
 }
 
 t.test('Asterisk dies while the new phone rings: the transfer fails, and the chat can call again', async (t) => {
@@ -59,26 +38,14 @@ t.test('the new phone went away while the events were away: the call stays with 
 });
 
 t.test('a call released while a reconnect reconciles is not taken back: its phones are hung up', async (t) => {
-  const ari = new FakeAri();
-  const endpointStates = { firstOnline: async (_ari: unknown, endpoints: string[]) => endpoints[0], forget: () => undefined } as unknown as EndpointStates;
-  const legs = new AriCallLegs({ ari: ari.current, app: 'cc', agentEndpoints: (id) => [id], endpointStates, customerEndpoint: (n) => `PJSIP/${n}@trunk`, onError: () => undefined });
-  const h = await makeCenter({ telephony: legs });
-  const onEvent = h.desk.onCallEvent.bind(h.desk);
-  ari.onEvent = (event) => void legs.handle(event, onEvent);
-  const { interaction } = await activeChat(h, 'alice');
-  const leg = await h.desk.callCustomer('alice', interaction.id);
-  ari.enter(`cc-${leg.id}-agent`);
-  await settled();
-  ari.enter(`cc-${leg.id}-customer`);
-  await settled();
-  const rec = h.interactions.get(interaction.id)!;
+  const { ari, legs, h, leg, rec, onEvent } = await connectedCall();
   // The reconnect took its list of live calls; then, before the connection counts as up, the agent
   // releases the call (allowed while Asterisk is away: nothing is left up), which cannot hang up yet.
   const reconnecting = ari.current();
   const liveLegs = rec.callLegs.filter(isLive);
   ari.up = false;
   h.desk.capabilities.telephonyAway = true;
-  await h.desk.releaseCall('alice', interaction.id);
+  await h.desk.releaseCall('alice', rec.id);
   ari.up = true;
   await reconcileCalls({ ari: reconnecting, liveLegs, callLegs: legs, onEvent });
   t.notOk(legs.legs.has(leg.id), 'the released call is not taken back');

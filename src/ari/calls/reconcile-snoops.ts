@@ -24,6 +24,8 @@ export async function reconcileSupervisions(opts: {
   let adopted = 0;
   let ended = 0;
   for (const { leg, supervision: s } of liveSupervisions(opts.legs)) {
+    // Stopped while this ran (leaving needs no Asterisk): not taken back; its channels are strays.
+    if (!isSupervising(s)) continue;
     const phoneChannelId = supervisorChannelIdOf(s.id);
     // A leg the rules hold ended is over, whatever of it Asterisk still has (a stray reconcile.ts removes).
     const callUp = isLive(leg) && up.has(channelIdOf(leg.id, 'agent', leg.agentTurn ?? 0));
