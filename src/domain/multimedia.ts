@@ -276,7 +276,8 @@ export class MultimediaDesk implements InteractionMedia {
   // finds media only on End session (or a video request nobody answered).
   async beforeEnd(rec: InteractionRecord, by: Party): Promise<void> {
     if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, by === 'customer' ? 'customer_close' : by === 'system' ? 'system_end' : 'end_session');
-    if (liveLeg(rec)) await this.release(rec);
+    // A call the agent placed while the last one was being released goes too: none outlives the chat.
+    while (liveLeg(rec)) await this.release(rec);
   }
 
   // ---- internals ------------------------------------------------------------------------------

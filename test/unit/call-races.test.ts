@@ -1,7 +1,7 @@
-// A transfer of a call rings the new agent's phone and waits for its answer or its end. When neither
-// can come any more (Asterisk died, or the phone went away while the events were away), the transfer
-// fails instead of holding the chat's call work for good: the next call, Release call and End session
-// still go through. The call legs in Asterisk (src/ari/calls/) against an in-memory ARI, with the rules.
+// Calls against what happens around them, the call legs in Asterisk (src/ari/calls/) against an
+// in-memory ARI, with the rules: a transfer ring whose end can no longer come (Asterisk died, the phone
+// went away while the events were away) fails instead of holding the chat's call work for good; a call
+// released during a reconnect is not taken back; a call placed while the chat ends does not outlive it.
 import t from 'tap';
 import { reconcileCalls, releaseLostCalls } from '../../src/ari/calls/reconcile.ts';
 import { isLive } from '../../src/domain/call-leg.ts';
@@ -50,4 +50,22 @@ t.test('a call released while a reconnect reconciles is not taken back: its phon
   await reconcileCalls({ ari: reconnecting, liveLegs, callLegs: legs, onEvent });
   t.notOk(legs.legs.has(leg.id), 'the released call is not taken back');
   t.notOk(ari.channels.has(`cc-${leg.id}-agent`) || ari.channels.has(`cc-${leg.id}-customer`), 'both phones are hung up');
+});
+
+t.test('the customer ends the chat while its call is being released, and the agent clicks the number meanwhile: no call outlives the chat', async (t) => {
+  const { ari, legs, h, leg, rec } = await connectedCall();
+  // ARI's hang-ups take a few milliseconds.
+  const release = legs.release.bind(legs);
+  legs.release = async (legId: string) => (await new Promise((resolve) => setTimeout(resolve, 20)), release(legId));
+  const ending = h.center.endByCustomer(rec.id);
+  while (leg.state !== 'released') await new Promise((resolve) => setImmediate(resolve));
+  const second = await h.desk.callCustomer('alice', rec.id).catch(() => null);
+  t.equal((await ending).state, 'ended');
+  await settled();
+  t.notOk(second && isLive(second), 'the call placed meanwhile is not live');
+  if (second) {
+    ari.enter(`cc-${second.id}-agent`);
+    await settled();
+    t.notOk(ari.channels.has(`cc-${second.id}-customer`), 'and the customer who ended the chat is not dialled');
+  }
 });
