@@ -14,7 +14,7 @@ import { openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
 import { agentSignal, consume, customerSignal, join, ok, roomDump, sfuHealth } from '../helpers/video-signal.ts';
 
 // 50 open/close cycles of one chat below: far more than a customer's asks are allowed in a minute.
-const { server, api, agent1, agent2 } = await withDesk(t, { env: { VIDEO_REQUESTS_PER_CHAT_PER_MINUTE: '1000', VIDEO_TRANSPORTS_PER_CHAT_PER_MINUTE: '1000' } });
+const { server, api, agent1, agent2 } = await withDesk(t, { env: { VIDEO_REQUESTS_PER_CHAT_PER_MINUTE: '1000', VIDEO_TRANSPORTS_PER_CHAT_PER_MINUTE: '1000', HISTORY_READS_PER_CHAT_PER_MINUTE: '1000' } });
 
 interface VideoJson {
   id: string;
