@@ -27,6 +27,8 @@ export const benchEnv = (chats: number): Record<string, string> => ({
   OFFER_TIMEOUT_S: '3600',
   CHATS_PER_ADDRESS_PER_HOUR: '1000000000',
   MESSAGES_PER_CHAT_PER_MINUTE: '1000000000',
+  MAX_WAITING_CHATS: String(chats),
+  MAX_CHAT_ENTRIES: '1000000000',
 });
 
 interface Agent {

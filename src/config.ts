@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { readAsteriskEnv } from './ari/asterisk/env-file.ts';
 import type { VoiceConfig } from './ari/index.ts';
 import { checkedTimeZone, processTimeZone } from './domain/time-zone.ts';
+import { LIMITS } from './domain/limits.ts';
 import type { SmsConfig } from './sms/index.ts';
 import type { CustomerSocketCaps } from './web/mobile-api/customer-sockets.ts';
 import type { SipSocketCaps } from './web/sip-sockets.ts';
@@ -22,6 +23,7 @@ export interface Config extends VoiceConfig, SmsConfig {
   offerTimeoutMs: number;
   maxChatsPerAgent: number;
   maxWaitingChats: number;
+  maxChatEntries: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   trustProxy: string | undefined;
@@ -56,6 +58,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     offerTimeoutMs: int(env.OFFER_TIMEOUT_S, 30) * 1000,
     maxChatsPerAgent: int(env.MAX_CHATS_PER_AGENT, 3),
     maxWaitingChats: int(env.MAX_WAITING_CHATS, 1000),
+    maxChatEntries: int(env.MAX_CHAT_ENTRIES, LIMITS.chatEntriesMax),
     tlsCert: env.TLS_CERT || undefined,
     tlsKey: env.TLS_KEY || undefined,
     trustProxy: env.TRUST_PROXY || undefined,

@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     events,
     clock,
     timers,
-    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, maxWaitingChats: config.maxWaitingChats, endedChatAccessMs: config.endedChatAccessMs },
+    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, maxWaitingChats: config.maxWaitingChats, maxChatEntries: config.maxChatEntries, endedChatAccessMs: config.endedChatAccessMs },
     presence: cluster?.presence,
   });
   // Wrap-up and ratings; the wrap-up starts when the rules end an interaction, on the node that runs them.

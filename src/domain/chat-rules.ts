@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { NewAttachment } from './contact-center-types.ts';
-import { invalid, unavailable, unsupportedMedia } from './errors.ts';
+import type { Service } from './directory.ts';
+import { conflict, invalid, unavailable, unsupportedMedia } from './errors.ts';
 import type { Customer, CustomerContext, InteractionRecord } from './interaction.ts';
-import { LIMITS } from './limits.ts';
+import { E164, LIMITS } from './limits.ts';
 import type { AttachmentInfo } from './timeline.ts';
 
 // Checks on what customers send, shared by every channel.
@@ -20,6 +21,7 @@ export function checkedContext(context: CustomerContext): CustomerContext {
 }
 
 export function checkedCustomer(customer: Customer): Customer {
+  if (!E164.test(customer.phone)) throw invalid('invalid_phone', 'phone must be an E.164 number such as +15551234567.');
   checkNoNul('name', customer.name);
   return customer;
 }
@@ -79,3 +81,12 @@ export function checkRoomToWait(open: readonly InteractionRecord[], max = Infini
   if (open.filter((rec) => rec.state === 'queued' || rec.state === 'offered').length < max) return;
   throw unavailable('queue_full', 'Every agent is busy and the queue is full. Please try again in a few minutes.', 60);
 }
+
+// Every reader reads a chat whole (the customer's page, the agent's panel, a photo's lookup): past
+// `max` timeline entries the customer writes no more, and is told to start a new chat. The agent may
+// still write (to say goodbye), and the chat still ends.
+export function checkRoomInChat(rec: InteractionRecord, max: number = LIMITS.chatEntriesMax): void {
+  if (rec.lastSeq >= max) throw conflict('chat_full', 'This chat is as long as a chat can be. Please end it and start a new one.');
+}
+
+export const serviceDisabled = (service: Service) => conflict('service_disabled', `${service.name} is not taking new chats at the moment.`);

@@ -1,14 +1,13 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { checkMessage, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken } from './chat-rules.ts';
+import { checkMessage, checkRoomInChat, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
-import { conflict, forbidden, invalid, notFound, unauthorized } from './errors.ts';
+import { forbidden, notFound, unauthorized } from './errors.ts';
 import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
 import { mergeContext, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
-import { E164 } from './limits.ts';
 import { chooseAgent } from './routing.ts';
 import type { HistoryQuery, StoredPresence } from './ports.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
@@ -53,7 +52,7 @@ export class ContactCenter {
   async startChat(chat: NewChat): Promise<{ interaction: InteractionRecord; token: string }> {
     const service = await this.requireService(chat.serviceId);
     if (service.disabled) throw serviceDisabled(service);
-    if (!E164.test(chat.customer.phone)) throw invalid('invalid_phone', 'phone must be an E.164 number such as +15551234567.');
+    const customer = checkedCustomer(chat.customer);
     checkRoomToWait(this.#open.all(), this.#d.config.maxWaitingChats);
     const token = randomBytes(32).toString('base64url');
     const now = this.#d.clock.now();
@@ -61,7 +60,7 @@ export class ContactCenter {
       id: randomUUID(),
       serviceId: service.id,
       channel: chat.channel,
-      customer: checkedCustomer(chat.customer),
+      customer,
       tokenHash: hashToken(token),
       state: 'queued',
       offeredTo: null,
@@ -388,7 +387,9 @@ export class ContactCenter {
   }
 
   private customerMay(action: CustomerAction, interactionId: string): InteractionRecord {
-    return this.#open.customerMay(action, interactionId, this.#d.media.capabilities);
+    const rec = this.#open.customerMay(action, interactionId, this.#d.media.capabilities);
+    if (action === 'post_message' || action === 'send_photo') checkRoomInChat(rec, this.#d.config.maxChatEntries);
+    return rec;
   }
 
   // Writes started from timers have no caller to answer: a failure is reported, not swallowed.
@@ -396,5 +397,3 @@ export class ContactCenter {
     write.catch((err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }));
   }
 }
-
-const serviceDisabled = (service: Service) => conflict('service_disabled', `${service.name} is not taking new chats at the moment.`);

@@ -4,7 +4,6 @@ import type { Service } from './directory.ts';
 import { conflict, forbidden, notFound, unavailable, type DomainError } from './errors.ts';
 import type { ConsultCall, HandoffTarget } from './handoff.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
-import { LIMITS } from './limits.ts';
 import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
 import { isSupervising, SUPERVISION_STATES, type Supervision, type SupervisionMode } from './supervision.ts';
@@ -78,9 +77,6 @@ const all =
   };
 
 const open = ({ rec }: { rec: InteractionRecord }): Verdict => (rec.state === 'ended' ? chatEnded() : null);
-// The customer's page says so and offers a new chat; the agent may still write (to say goodbye).
-const roomInChat = ({ rec }: { rec: InteractionRecord }): Verdict =>
-  rec.lastSeq < LIMITS.chatEntriesMax ? null : conflict('chat_full', 'This chat is as long as a chat can be. Please end it and start a new one.');
 const handling: Guard = all<Scene>(open, ({ rec, agentId }) =>
   rec.agentId === agentId && rec.state === 'active' ? null : forbidden('not_your_chat', 'Accept this chat first: only the agent handling it can do this.'),
 );
@@ -159,8 +155,8 @@ const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
 };
 
 const CUSTOMER_GUARDS: Readonly<Record<CustomerAction, Guard>> = {
-  post_message: all(open, roomInChat),
-  send_photo: all(open, roomInChat),
+  post_message: open,
+  send_photo: open,
   update_context: open,
   end_chat: open,
   // Asking again while a request or a session is open is allowed and changes nothing.

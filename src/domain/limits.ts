@@ -8,9 +8,8 @@ export const LIMITS = {
   contextKeyMaxChars: 64,
   contextValueMaxChars: 1000,
   attachmentMaxBytes: 10 * 1024 * 1024,
-  // Entries of one chat's timeline (messages, photos, events) past which the customer writes no more:
-  // every reader reads it whole (the customer's page, the agent's panel), so its size is bounded
-  // (at most about 8 MB of text). A real chat is a few dozen.
+  // Entries of one chat's timeline (messages, photos, events) past which the customer writes no more
+  // (MAX_CHAT_ENTRIES; chat-rules.ts checkRoomInChat): at most about 8 MB of text. A real chat is a few dozen.
   chatEntriesMax: 1000,
   imageTypes: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/avif'] as readonly string[],
 } as const;

@@ -302,14 +302,19 @@ t.test('chats waiting for an agent are bounded: past MAX_WAITING_CHATS a new cha
   t.equal(h.center.openInteractions().filter((rec) => rec.state !== 'active').length, 2);
 });
 
-t.test("a chat's timeline is bounded: past LIMITS.chatEntriesMax the customer writes no more (409 chat_full); the agent still writes, and the chat still ends", async (t) => {
-  const h = await makeCenter();
+t.test("a chat's timeline is bounded: past MAX_CHAT_ENTRIES the customer writes no more (409 chat_full); the agent still writes, and the chat still ends", async (t) => {
+  const h = await makeCenter({ config: { maxChatEntries: 10 } });
   const { interaction } = await activeChat(h);
-  while (interaction.lastSeq < LIMITS.chatEntriesMax) await h.center.postCustomerMessage(interaction.id, `message ${interaction.lastSeq}`);
+  while (interaction.lastSeq < 10) await h.center.postCustomerMessage(interaction.id, `message ${interaction.lastSeq}`);
   await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more'), 'conflict', 'chat_full');
   await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more', 'c-more'), 'conflict', 'chat_full', 'with a client id');
-  t.equal(interaction.lastSeq, LIMITS.chatEntriesMax, 'nothing stored');
+  t.equal(interaction.lastSeq, 10, 'nothing stored');
   await h.center.postAgentMessage('alice', interaction.id, 'Please start a new chat for anything else.');
   await h.center.endByCustomer(interaction.id);
   t.equal(interaction.state, 'ended');
+  // Without the setting: LIMITS.chatEntriesMax.
+  const plain = await makeCenter();
+  const chat = (await activeChat(plain)).interaction;
+  chat.lastSeq = LIMITS.chatEntriesMax; // as after that many entries
+  await expectDomainError(t, () => plain.center.postCustomerMessage(chat.id, 'one more'), 'conflict', 'chat_full', 'by default');
 });
