@@ -96,12 +96,14 @@ export function authRouter(opts: {
     const agent = username ? await center.findAgent(username) : undefined;
     const ok = await verifyAgentPassword(password, agent?.passwordHash);
     if (!agent || !ok) return attempt.waitS > 0 ? tooMany(attempt.waitS, 'Wrong username or password. ') : showLogin(req, res, 401, 'Wrong username or password.');
+    // Read again: an admin may have disabled or changed the agent while the password was checked.
+    const current = await center.findAgent(agent.id);
     // Said only to whoever knows the password: it tells a stranger nothing.
-    if (agent.disabled) return showLogin(req, res, 403, 'This account is disabled. Ask an admin to enable it.');
+    if (!current || current.disabled) return showLogin(req, res, 403, 'This account is disabled. Ask an admin to enable it.');
     await throttle.succeeded(address, username);
     // The agent may have been added by another process (npm run admin): routing learns of it now.
-    await center.agentChanged(agent);
-    const session = await sessions.create(agent.id);
+    await center.agentChanged(current);
+    const session = await sessions.create(current.id);
     res.clearCookie(LOGIN_CSRF_COOKIE, { path: '/' });
     res.cookie(SESSION_COOKIE, session.id, cookieOpts(req));
     res.redirect(303, '/desktop');

@@ -8,7 +8,7 @@ import { ApiClient } from '../helpers/api-client.ts';
 import { agentGet, agentPost, desktopPage, desktopSocketUrl, type Agent } from '../helpers/desktop-client.ts';
 import { fieldError, shownPassword } from '../helpers/desktop-html.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { acceptThenNotReady, chatWithReadyAgent, login, submitLogin, withServer } from '../helpers/fixtures.ts';
+import { acceptThenNotReady, chatWithReadyAgent, findCookie, login, openLoginForm, submitLogin, withServer } from '../helpers/fixtures.ts';
 import { openSocket } from '../helpers/socket-probe.ts';
 
 const server = await withServer(t);
@@ -179,6 +179,22 @@ t.test('disabling an agent ends its sessions at once and refuses its logins; ena
   t.match(await again.text(), 'This account is disabled');
   t.equal((await post(admin, '/admin/agents/temp1/enable')).status, 200);
   await login(server, 'temp1', 'temporary pass 1');
+});
+
+t.test('an agent disabled while its login checks the password is refused, not logged in', async (t) => {
+  const created = await postAgent({ username: 'temp2', displayName: 'Temp Two', role: 'agent', password: 'temporary pass 2' }, ['roadside']);
+  t.equal(created.status, 200);
+  const submit = await openLoginForm(server);
+  // The password check takes tens of milliseconds (scrypt): the admin's Disable lands meanwhile.
+  const loggingIn = submit('temp2', 'temporary pass 2');
+  t.equal((await post(admin, '/admin/agents/temp2/disable')).status, 200, 'disabled while the login is checked');
+  const answer = await loggingIn;
+  // Refused (the usual way the two meet), or logged in just before the Disable, which ended it: either
+  // way the disabled agent holds no session that opens anything.
+  t.ok([303, 403].includes(answer.status), `the login answered ${answer.status}`);
+  const sid = findCookie(answer.headers, 'sid');
+  if (sid) t.not((await agentGet({ cookie: `sid=${sid}`, csrf: '', baseUrl: server.url }, '/desktop')).status, 200, 'its session opens nothing');
+  else t.equal(answer.status, 403, 'refused');
 });
 
 t.test("disabling an agent closes its desktop's socket with 'session ended' and hands its chat to another Ready agent", async (t) => {
