@@ -135,3 +135,24 @@ t.test('a supervisor stopped while a reconnect reconciles is not taken back: the
   t.notOk(snoops.supervisions.has('s2'), 'the stopped supervisor is not taken back');
   t.notOk(ari.channels.has('sv-s2-phone'), 'its phone is hung up');
 });
+
+t.test("the call ends while the supervisor's phone is looked up: the supervisor is not rung", async (t) => {
+  const ari = new FakeAri();
+  let callUp = true;
+  let phoneFound!: () => void;
+  const lookedUp = new Promise<void>((resolve) => (phoneFound = resolve));
+  const snoops = new AriSnoops({
+    ari: ari.current,
+    app: 'cc',
+    phoneOf: async () => (await lookedUp, 'PJSIP/sam'),
+    onError: () => undefined,
+    agentChannelOf: () => (callUp ? 'cc-leg1-agent' : undefined),
+  });
+  const joining = snoops.join({ supervisionId: 's1', legId: 'leg1', interactionId: 'i1', supervisorId: 'sam' });
+  await settled();
+  callUp = false; // the call leg was torn down: Asterisk's call legs no longer know it
+  snoops.callEnded('leg1');
+  phoneFound();
+  await t.rejects(joining, /the call has ended/, 'Listen fails, saying why');
+  t.same(ari.supervisorChannels(), [], "the supervisor's phone was never rung");
+});

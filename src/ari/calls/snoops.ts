@@ -114,6 +114,8 @@ export class AriSnoops implements CallSupervision {
       const endpoint = await this.#o.phoneOf(ari, req.supervisorId).catch((err: unknown) => {
         throw new Error("the supervisor's phone is not registered (no browser phone or desk phone online)", { cause: err });
       });
+      // The call ended while the phone was looked up (callEnded found no supervisor of it yet): nobody is rung.
+      if (this.#o.agentChannelOf && this.#o.agentChannelOf(req.legId) === undefined) throw new Error('the call has ended');
       this.track(sv);
       const bridged = ari.bridges.create({ type: 'mixing', bridgeId: sv.bridgeId, name: sv.bridgeId }).then(() => null, (err: unknown) => err as Error);
       const rung = await ari.channels
