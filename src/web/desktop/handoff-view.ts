@@ -36,19 +36,21 @@ export async function transferView(rec: InteractionRecord, viewer: string | null
 }
 
 // Ready agents other than the viewer, and the enabled services one of them serves (a transfer to a
-// service goes to its Ready agent: one with none is refused anyway). Their services are read from the
-// directory: a node that does not lead knows each agent's presence, not what they serve.
+// service goes to its Ready agent: one with none is refused anyway). A node that does not lead knows
+// each agent's presence, not what they serve: there the services are read from the directory.
 export async function transferTargets(center: ContactCenter, viewer: string, agentName: (id: string) => Promise<string>) {
   const ready = center.agents().filter((a) => a.presence === 'ready' && a.agentId !== viewer);
   const agents: TransferOption[] = [];
-  const served: string[] = [];
-  for (const a of ready) {
-    agents.push({ value: `agent:${a.agentId}`, label: await agentName(a.agentId) });
-    const agent = await center.findAgent(a.agentId);
-    if (agent && !agent.disabled) served.push(...agent.serviceIds);
-  }
+  for (const a of ready) agents.push({ value: `agent:${a.agentId}`, label: await agentName(a.agentId) });
+  const served = await Promise.all(
+    ready.map(async (a) => {
+      if (a.serviceIds.length > 0) return a.serviceIds;
+      const agent = await center.findAgent(a.agentId);
+      return agent && !agent.disabled ? agent.serviceIds : [];
+    }),
+  );
   const services: TransferOption[] = [];
-  for (const id of new Set(served)) {
+  for (const id of new Set(served.flat())) {
     const service = await center.requireService(id);
     if (!service.disabled) services.push({ value: `service:${id}`, label: service.name });
   }
