@@ -3,7 +3,7 @@
 import type { Test } from 'tap';
 import { eventually } from './eventually.ts';
 import { startPostgres } from './postgres.ts';
-import { startServer, type TestServer } from './server.ts';
+import { printLogIfFailed, startServer, type TestServer } from './server.ts';
 
 export interface ClusterHealth {
   node: string;
@@ -26,7 +26,7 @@ export async function withCluster(t: Test): Promise<TestCluster> {
       // Each node binds a port of its own choosing (PORT=0) and registers the one it got: a port
       // picked free beforehand may be taken by the other test file's connections before the node binds it.
       const server = await startServer({ env: { DATABASE_URL: databaseUrl, NODE_ID: name, ...env } });
-      t.teardown(() => server.stop());
+      t.teardown(() => (printLogIfFailed(t, server, name), server.stop()));
       return server;
     },
   };

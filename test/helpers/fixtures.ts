@@ -8,14 +8,15 @@ import { ApiClient, type ChatHandle } from './api-client.ts';
 import { launchBrowser } from './browser.ts';
 import { agentPost, setPresence, type Agent } from './desktop-client.ts';
 import { findInputValue, findMetaContent } from './desktop-html.ts';
-import { removeDir, startServer, type StartServerOptions, type TestServer } from './server.ts';
+import { printLogIfFailed, removeDir, startServer, type StartServerOptions, type TestServer } from './server.ts';
 
-export type Teardown = Pick<Test, 'teardown'>;
+export type Teardown = Pick<Test, 'teardown' | 'passing'>;
 
 /** The real server; stopped and its data folder removed when `t` ends (a data folder given in `opts` too). */
 export async function withServer(t: Teardown, opts: StartServerOptions = {}): Promise<TestServer> {
   const server = await startServer(opts);
   t.teardown(async () => {
+    printLogIfFailed(t, server);
     await server.stop();
     await removeDir(server.dataDir);
   });

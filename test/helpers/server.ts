@@ -170,3 +170,11 @@ export function logEntries(server: Pick<TestServer, 'logs'>, msg: string): Array
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((e) => e.msg === msg);
 }
+
+// A test that failed prints the end of its server's log: in CI nothing else of it is kept.
+const FAILURE_LOG_LINES = 80;
+export function printLogIfFailed(t: { passing(): boolean }, server: Pick<TestServer, 'logs' | 'pid'>, name = 'server'): void {
+  if (t.passing()) return;
+  const lines = server.logs().trimEnd().split('\n').slice(-FAILURE_LOG_LINES).map((line) => line.slice(0, 500));
+  console.error(`--- the last ${lines.length} lines of the ${name}'s log (pid ${server.pid}), as the test failed ---\n${lines.join('\n')}\n---`);
+}
