@@ -108,6 +108,15 @@ t.test('through HAProxy (no sticky sessions): kill -9 of a follower, the pages r
   };
   await say('before 1');
   await reply('before 2');
+  // Round robin decides where each page's socket lands; both may be on node-a. The customer page is
+  // reloaded (its socket opened again through HAProxy) until one is on node-b, the node to be killed.
+  for (let reloads = 0; reloads < 6 && (await pageSocketsOn(b)) === 0; reloads++) {
+    const opened = sockets.customer.opened;
+    await customer.reload();
+    await onCustomerPage('before 2').waitFor();
+    await eventually("the reloaded page's socket open", async () => (sockets.customer.opened > opened ? true : undefined), 10_000);
+  }
+  t.ok((await pageSocketsOn(b)) > 0, 'a page socket is on node-b');
 
   const closedBefore = sockets.agent.closed + sockets.customer.closed;
   process.kill(b.pid, 'SIGKILL');
@@ -121,3 +130,9 @@ t.test('through HAProxy (no sticky sessions): kill -9 of a follower, the pages r
   for (const text of ['before 2', 'after 2']) t.equal(await onCustomerPage(text).count(), 1, `the customer page shows "${text}" once`);
   t.same(pageErrors, [], 'no script errors');
 });
+
+// The pages' sockets a node holds (its own count, read from it directly: /metrics answers this machine).
+async function pageSocketsOn(node: { url: string }): Promise<number> {
+  const metrics = await (await fetch(`${node.url}/metrics`)).text();
+  return [...metrics.matchAll(/^cc_websocket_clients\{kind="(?:agent|customer)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
