@@ -7,10 +7,8 @@ import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/eventually.ts';
 import { videoBothWays, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { startMediaLink } from '../helpers/media-link.ts';
+import { framesDecoded, videoStatesOf, watchVideoStates } from '../helpers/video-page.ts';
 
-type Watched = Window & { videoStats?: { framesDecoded: number }; videoCall?: { state(name: string, text: string): void }; videoStates?: string[] };
-
-const framesDecoded = (page: Page) => page.evaluate(() => (window as Watched).videoStats?.framesDecoded ?? 0);
 
 // Frames decoded over the next 1.5 s (the client updates its stats once a second).
 async function framesOver(page: Page): Promise<number> {
@@ -32,15 +30,7 @@ t.test('video whose media path is lost comes back by itself on both sides', asyn
   await videoBothWays(agent, customer, server.url, 'Nina Network', '+14155550123');
   t.ok(link.paths() >= 2, 'the media goes through the link');
 
-  for (const page of [agent, customer]) {
-    await page.evaluate(() => {
-      const w = window as Watched;
-      const call = w.videoCall!;
-      const shown = call.state.bind(call);
-      w.videoStates = [];
-      call.state = (name, text) => (w.videoStates!.push(name), shown(name, text));
-    });
-  }
+  for (const page of [agent, customer]) await watchVideoStates(page);
   link.cut();
   for (const [name, page] of [['agent', agent], ['customer', customer]] as const) {
     await eventually(`the ${name}'s video freezes`, async () => ((await framesOver(page)) === 0 ? true : undefined), 10_000);
@@ -49,7 +39,7 @@ t.test('video whose media path is lost comes back by itself on both sides', asyn
 
   for (const [name, page] of [['agent', agent], ['customer', customer]] as const) {
     await eventually(`the ${name}'s video is back`, async () => ((await framesOver(page)) > 10 ? true : undefined), 45_000);
-    const states = await page.evaluate(() => (window as Watched).videoStates ?? []);
+    const states = await videoStatesOf(page);
     t.ok(states.includes('reconnecting'), `the ${name}'s page said the video was interrupted`);
     t.equal(states.at(-1), 'live', `and then live again`);
   }

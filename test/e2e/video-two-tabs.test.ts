@@ -2,14 +2,11 @@
 // in two tabs closes the one without the video; the video in the other goes on, uninterrupted. Then
 // the tab with the video closes while another stays: the agent's side of the video leaves the SFU.
 import t from 'tap';
-import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/eventually.ts';
 import { login, videoBothWays, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { framesDecoded, videoStatesOf, watchVideoStates } from '../helpers/video-page.ts';
 import { roomDump } from '../helpers/video-signal.ts';
 
-type Watched = Window & { videoStats?: { framesDecoded: number }; videoCall?: { state(name: string, text: string): void }; videoStates?: string[] };
-
-const framesDecoded = (page: Page) => page.evaluate(() => (window as Watched).videoStats?.framesDecoded ?? 0);
 
 t.test("the agent's video goes on when another desktop tab of theirs closes", async (t) => {
   const server = await withServer(t);
@@ -24,13 +21,7 @@ t.test("the agent's video goes on when another desktop tab of theirs closes", as
   t.pass('video runs both ways');
 
   // Every state the agent's video goes through from now on.
-  await agent.evaluate(() => {
-    const w = window as Watched;
-    const call = w.videoCall!;
-    const shown = call.state.bind(call);
-    w.videoStates = [];
-    call.state = (name, text) => (w.videoStates!.push(name), shown(name, text));
-  });
+  await watchVideoStates(agent);
   const second = await agentContext.newPage();
   await second.goto(`${server.url}/desktop`);
   await second.locator('#connection[data-state="open"]').waitFor();
@@ -38,7 +29,7 @@ t.test("the agent's video goes on when another desktop tab of theirs closes", as
   // The video client asks the SFU every second: three of its rounds after the tab closed.
   const before = await framesDecoded(agent);
   await agent.waitForTimeout(3000);
-  t.same(await agent.evaluate(() => (window as Watched).videoStates), [], 'the video in the first tab was never interrupted');
+  t.same(await videoStatesOf(agent), [], 'the video in the first tab was never interrupted');
   t.ok((await framesDecoded(agent)) > before, 'and its frames keep coming');
   t.same(pageErrors, [], 'no script errors');
 
