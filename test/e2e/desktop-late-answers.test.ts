@@ -166,3 +166,29 @@ t.test('the panel redrawn while a reply is on its way: the box keeps only what w
   t.equal(await customer.getByText('Second try.').count(), 1, 'the second text reached the customer once');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test("Ready clicked before the page's scripts have run still makes the agent Ready", async (t) => {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await agent.goto(`${server.url}/login`);
+  // From here htmx arrives late (a slow network): the desktop is drawn and clickable before it can send anything.
+  let releaseHtmx = () => {};
+  const htmxHeld = new Promise<void>((resolve) => (releaseHtmx = resolve));
+  await agent.route(/\/vendor\/htmx\.min\.js$/, async (route) => {
+    await htmxHeld;
+    await route.continue();
+  });
+  await agent.getByLabel('Username').fill('agent1');
+  await agent.getByLabel('Password').fill('demo');
+  await agent.getByRole('button', { name: 'Log in' }).click();
+  await agent.getByRole('button', { name: 'Ready', exact: true }).click();
+  await agent.locator('.presence-ready').waitFor({ timeout: 10_000 });
+  t.pass('the agent is Ready');
+  t.notMatch(agent.url(), /presence=/, 'the choice did not go into the address bar');
+  releaseHtmx();
+  await agent.getByRole('button', { name: 'Not Ready', exact: true }).click();
+  await agent.locator('.presence-not_ready').waitFor();
+  t.pass('once the scripts run, the buttons work as before');
+  t.same(pages.pageErrors, [], 'no script errors');
+});

@@ -15,6 +15,11 @@ const agentOf = (req: Request) => req.agentSession!.agentId;
 // htmx restoring history after a cache miss sends HX-Request too, but swaps the answer into <body>:
 // it needs the whole page, not the panel.
 const isHtmx = (req: Request) => req.get('HX-Request') === 'true' && req.get('HX-History-Restore-Request') !== 'true';
+// The desktop page a Referer names (a panel's or the list's), else the list: never anywhere else.
+const desktopPathOf = (referer: string | undefined): string => {
+  const path = referer ? URL.parse(referer)?.pathname : undefined;
+  return path && /^\/desktop(\/interactions\/[\w-]+)?$/.test(path) ? path : '/desktop';
+};
 const isHistoryRestore = (req: Request) => req.get('HX-History-Restore-Request') === 'true';
 
 // The agent desktop: one URL serves a whole page, or just the part htmx asked for.
@@ -69,7 +74,9 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
     if (wanted !== 'ready' && wanted !== 'not_ready') throw invalid('invalid_presence', 'presence must be ready or not_ready.');
     // Awaited: a cluster's follower forwards it to the leader.
     const agent = await center.setPresence(agentOf(req), wanted === 'ready' ? 'make_ready' : 'make_not_ready');
-    res.type('html').send(presenter.presenceFragment(agent));
+    if (isHtmx(req)) return void res.type('html').send(presenter.presenceFragment(agent));
+    // Sent the browser's way (clicked before htmx loaded): back to the desktop page it came from.
+    res.redirect(303, desktopPathOf(req.get('Referer')));
   });
 
   router.post('/desktop/interactions/:id/accept', async (req, res) => {
