@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { Clock, Timers } from './ports.ts';
 
 // Reassembly of concatenated SMS. A long text reaches us as parts that share the sender, the receiving
 // number, a reference and the total; they may come in any order and more than once. Parts are put
 // back in order; a part already held is a duplicate. When a part is still missing `waitMs` after the
 // first part of its group arrived, the text is given with a visible gap marker in its place. A part
-// that arrives after that is given on its own, marked as late. Anyone can text us: the texts waiting
+// that arrives after that is given on its own, marked as late. A reference is only 8 or 16 bits: a part
+// that has the number of one already received but another text starts a new text, not a repeat. Anyone can text us: the texts waiting
 // are capped per sender and in all (at a cap the oldest is given at once, with its gaps), and so are
 // the finished ones remembered. Nothing here does I/O: time comes from the domain's Clock and Timers.
 
@@ -62,7 +64,8 @@ interface Group<P extends SmsPart> {
 }
 
 interface Finished {
-  received: Set<number>;
+  // Part number -> digests of the texts received as it (a repeat matches one; texts are not kept).
+  received: Map<number, Set<string>>;
   timer: { cancel(): void };
 }
 
@@ -87,12 +90,15 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
   }
 
   // What add() would do with this part, without doing it (so the caller can store it durably first).
-  classify(part: Pick<SmsPart, 'from' | 'to' | 'ref' | 'total' | 'part'>): PartVerdict {
+  classify(part: Pick<SmsPart, 'from' | 'to' | 'ref' | 'total' | 'part' | 'text'>): PartVerdict {
     const key = groupKey(part);
-    if (this.#groups.get(key)?.parts.has(part.part)) return 'duplicate';
-    const finished = this.#finished.get(key);
-    if (finished) return finished.received.has(part.part) ? 'duplicate' : 'late';
-    return 'new';
+    const waiting = this.#groups.get(key);
+    if (waiting) return waiting.parts.has(part.part) ? 'duplicate' : 'new';
+    const received = this.#finished.get(key)?.received;
+    if (!received) return 'new';
+    if (!received.has(part.part)) return 'late';
+    // The same reference again with another text: the sender's counter came round, a new text begins.
+    return received.get(part.part)!.has(digest(part.text)) ? 'duplicate' : 'new';
   }
 
   // Whether parts of this part's text are still waiting for their siblings.
@@ -111,12 +117,8 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
   // A text given before that never reached the chat, put together again from its parts as stored (with
   // the same gaps): what it was made of stays remembered as received.
   again(parts: P[]): AssembledSms<P> {
-    const key = groupKey(parts[0]!);
-    const received = this.#finished.get(key)?.received ?? new Set<number>();
     const group: Group<P> = { from: parts[0]!.from, parts: new Map(parts.map((p) => [p.part, p])), firstAt: 0, timer: { cancel: () => undefined } };
-    const message = this.finish(key, group);
-    for (const n of received) this.#finished.get(key)?.received.add(n);
-    return message;
+    return this.finish(groupKey(parts[0]!), group);
   }
 
   add(part: P): AddResult<P> {
@@ -127,7 +129,7 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     const verdict = this.classify(part);
     if (verdict === 'duplicate') return { kind: 'duplicate' };
     if (verdict === 'late') {
-      this.#finished.get(key)!.received.add(part.part);
+      remember(this.#finished.get(key)!.received, part);
       return { kind: 'late', message: this.late(part) };
     }
     let group = this.#groups.get(key);
@@ -175,9 +177,12 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     const total = first.total;
     const missing: number[] = [];
     for (let n = 1; n <= total; n++) if (!group.parts.has(n)) missing.push(n);
+    // What was received before under this key stays remembered with it (a new text reused the reference).
+    const received = this.#finished.get(key)?.received ?? new Map<number, Set<string>>();
+    for (const p of group.parts.values()) remember(received, p);
     this.forget(key);
     this.#finished.set(key, {
-      received: new Set(group.parts.keys()),
+      received,
       timer: this.#o.timers.schedule(this.#o.rememberMs, () => this.#finished.delete(key)),
     });
     // Past the cap the oldest is forgotten early: a repeat of its parts would be taken for a new text.
@@ -190,6 +195,14 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
     this.#finished.delete(key);
   }
 }
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 16);
+const remember = (received: Map<number, Set<string>>, part: Pick<SmsPart, 'part' | 'text'>) => {
+  const digests = received.get(part.part) ?? new Set<string>();
+  // A few texts per reference are enough to know repeats; a sender reusing one without end adds no memory.
+  if (digests.size >= 4) digests.delete(digests.values().next().value!);
+  received.set(part.part, digests.add(digest(part.text)));
+};
 
 function assemble<P extends SmsPart>(key: string, parts: P[], firstId: string, missing: number[]): AssembledSms<P> {
   const sorted = [...parts].sort((a, b) => a.part - b.part);

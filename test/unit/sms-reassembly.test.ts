@@ -162,3 +162,28 @@ t.test('a part number outside 1..total is refused; shutdown cancels every timer'
   t.equal(clock.pendingTimers, 0);
   t.equal(r.pendingGroups, 0);
 });
+
+t.test('the same reference again with another text is a new text, not a repeat (the counter came round)', async (t) => {
+  const { clock, expired, r, part } = harness();
+  r.add(part(1, 'My car broke down ', { total: 2 }));
+  const first = r.add(part(2, 'on the A1.', { total: 2 }));
+  t.equal(first.kind === 'complete' && first.message.text, 'My car broke down on the A1.');
+  t.same(r.add(part(2, 'on the A1.', { total: 2 })), { kind: 'duplicate' }, 'a repeat of a part is still a repeat');
+  const second = [r.add(part(2, 'is here now.', { total: 2 })), r.add(part(1, 'The tow truck ', { total: 2 }))];
+  t.same(second[0], { kind: 'pending' }, 'a new text with the same reference waits for its other part');
+  t.equal(second[1]!.kind === 'complete' && second[1]!.message.text, 'The tow truck is here now.', 'and is given whole');
+  t.same(r.add(part(1, 'My car broke down ', { total: 2 })), { kind: 'duplicate' }, 'a late repeat of the first text is still a repeat');
+  t.same(r.add(part(1, 'Thanks ', { total: 3 })), { kind: 'pending' });
+  clock.advance(WAIT);
+  t.same(expired.map((m) => m.text), ['Thanks […missing parts 2–3 of 3…]']);
+});
+
+t.test("a new text whose part number was a gap of the last one's joins its own text, not shown as late", async (t) => {
+  const { clock, expired, r, part } = harness();
+  r.add(part(1, 'A', { total: 2 }));
+  clock.advance(WAIT);
+  t.same(expired.map((m) => m.text), ['A […missing part 2 of 2…]'], 'its part 2 never came');
+  t.same(r.add(part(1, 'Other ', { total: 2 })), { kind: 'pending' });
+  const done = r.add(part(2, 'text', { total: 2 }));
+  t.equal(done.kind === 'complete' && done.message.text, 'Other text');
+});
