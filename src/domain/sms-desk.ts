@@ -5,13 +5,14 @@ import type { DomainEvent, DomainEvents } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
 import type { Clock, Timers } from './ports.ts';
-import { SmsReassembler, type AssembledSms } from './sms-reassembly.ts';
+import { checkConcat, SmsReassembler, splitText, type AssembledSms } from './sms-reassembly.ts';
 import { SmsOutbox } from './sms-outbox.ts';
 import { ratingQuestionId, type GatewayStatus, type InboundSms, type SeenSms, type SmsDelivery, type SmsGatewayKind, type SmsRoute, type SmsSender, type SmsStore, type StoredPart } from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
 import { scoreOfReply } from './rating.ts';
 import { RATING_PROMPT, RATING_REPLY_WINDOW_MS, RatingQuestions } from './sms-rating.ts';
 import { KeyedQueue } from './util/keyed-queue.ts';
+import { RetryLater } from './util/retry-later.ts';
 
 // SMS as a chat channel. A text to one of our numbers joins the open SMS chat from that sender to that
 // number, or opens one on the service the number belongs to; it is then offered like any chat, with
@@ -43,8 +44,6 @@ export interface SmsDeskDeps {
   onError: (err: unknown, what: string) => void;
 }
 
-export const MAX_PARTS = 255;
-
 // How long a received text's id is kept to know a gateway's retry of it: longer than any gateway retries
 // (SMSCs give up within a few days at most). A text sent again after that is taken as a new one.
 export const SEEN_SMS_KEPT_MS = 7 * 86_400_000;
@@ -58,11 +57,13 @@ export class SmsDesk {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #unsubscribe: () => void;
   readonly #questions = new RatingQuestions();
+  readonly #retries: RetryLater;
 
   constructor(deps: SmsDeskDeps) {
     this.#d = deps;
     this.#queue = new KeyedQueue((err) => deps.onError(err, 'SMS'));
     this.#outbox = new SmsOutbox(deps);
+    this.#retries = new RetryLater(deps.timers);
     for (const [number, serviceId] of Object.entries(deps.numbers)) {
       if (!E164.test(number) || !serviceId) throw new Error(`SMS number "${number}" -> "${serviceId}" is not an E.164 number and a service`);
     }
@@ -70,7 +71,7 @@ export class SmsDesk {
       clock: deps.clock,
       timers: deps.timers,
       waitMs: deps.partWaitMs,
-      onExpired: (message) => this.#track(this.#serial(conversationKey(message), () => this.#deliverAssembled(message)), 'delivering an SMS with a missing part'),
+      onExpired: (message) => this.#deliverUnasked(message.parts[0]!, () => this.#deliverAssembled(message), 0),
     });
     this.#unsubscribe = deps.events.subscribe((event) => this.#onEvent(event));
   }
@@ -87,7 +88,10 @@ export class SmsDesk {
     await this.#recoverQuestions(textedAt);
     for (const part of await this.#d.store.pendingParts()) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
-      await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => this.#d.onError(err, 'delivering an SMS kept over a restart'));
+      await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => {
+        this.#d.onError(err, 'delivering an SMS kept over a restart');
+        if (!isRefusal(err)) this.#retries.schedule(1, (attempt) => this.#deliverUnasked(part, () => this.#deliverStored(part), attempt));
+      });
     }
     const chats = new Map<string, () => Promise<SmsRoute>>();
     for (const rec of this.#d.center.openInteractions()) if (rec.channel === 'sms') chats.set(rec.id, () => this.routeOf(rec));
@@ -201,6 +205,22 @@ export class SmsDesk {
     // Its text still has time to wait for its other parts: it waits, with the part's first arrival.
     if (isNew && (waiting || this.#d.clock.now() - mine.receivedAt < this.#d.partWaitMs)) return this.#addPart(mine);
     return { status: 'delivered', interactionId: await this.#deliverAssembled(this.#reassembler.again(stored)) };
+  }
+
+  // A text that no gateway will send again (its parts were all answered as stored): its wait ran out, or
+  // it was kept over a restart. A failure that may pass is tried again later, from its stored parts.
+  #deliverUnasked(part: StoredPart, deliver: () => Promise<unknown>, attempt: number): void {
+    const tried = this.#serial(conversationKey(part), deliver).catch((err: unknown) => {
+      if (!isRefusal(err)) this.#retries.schedule(attempt + 1, (next) => this.#deliverUnasked(part, () => this.#deliverStored(part), next));
+      throw err;
+    });
+    this.#track(tried, 'delivering an SMS no gateway will send again');
+  }
+
+  // The text of a part as its parts are still stored; nothing if it reached the chat meanwhile.
+  async #deliverStored(part: StoredPart): Promise<void> {
+    const stored = await this.#d.store.pendingGroup(part);
+    if (stored.some((p) => p.id === part.id)) await this.#deliverAssembled(this.#reassembler.again(stored));
   }
 
   async #addPart(part: StoredPart): Promise<InboundResult> {
@@ -350,6 +370,7 @@ export class SmsDesk {
   shutdown(): void {
     this.#unsubscribe();
     this.#reassembler.shutdown();
+    this.#retries.shutdown();
   }
 
   // Work on one key runs one at a time, in call order, whatever became of the work before it.
@@ -373,24 +394,3 @@ const isHandledSmsEnd = (rec: InteractionRecord) => rec.channel === 'sms' && rec
 const isRefusal = (err: unknown) => err instanceof DomainError && err.kind !== 'unavailable' && err.kind !== 'rate_limited';
 
 const isAgentText = (e: TimelineEntry) => e.kind === 'message' && e.author === 'agent' && typeof e.text === 'string';
-
-function checkConcat(c: { ref: number; part: number; total: number }): void {
-  if (!Number.isInteger(c.ref) || c.ref < 0 || c.ref > 65535) throw invalid('invalid_concat', 'concat.ref must be an integer from 0 to 65535.');
-  if (!Number.isInteger(c.total) || c.total < 1 || c.total > MAX_PARTS) throw invalid('invalid_concat', `concat.total must be an integer from 1 to ${MAX_PARTS}.`);
-  if (!Number.isInteger(c.part) || c.part < 1 || c.part > c.total) throw invalid('invalid_concat', 'concat.part must be an integer from 1 to concat.total.');
-}
-
-// A text longer than a chat message may be (255 parts can be) is shown as several messages.
-function splitText(text: string, max: number): string[] {
-  const chunks: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    let cut = max;
-    // Never split a surrogate pair.
-    if (/[\ud800-\udbff]/.test(rest[cut - 1] ?? '')) cut -= 1;
-    chunks.push(rest.slice(0, cut));
-    rest = rest.slice(cut);
-  }
-  chunks.push(rest);
-  return chunks.filter((c) => c.trim().length > 0);
-}

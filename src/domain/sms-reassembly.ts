@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { invalid } from './errors.ts';
 import type { Clock, Timers } from './ports.ts';
 
 // Reassembly of concatenated SMS. A long text reaches us as parts that share the sender, the receiving
@@ -51,6 +52,9 @@ export const gapMarker = (first: number, total: number, last = first) =>
 export const lateMarker = (part: number, total: number) => `[\u2026late part ${part} of ${total}\u2026]`;
 // Finds the markers in a text, for display.
 export const MARKER_PATTERN = /\[\u2026(?:missing parts \d+\u2013\d+|(?:missing|late) part \d+) of \d+\u2026\]/g;
+
+// The most parts a concatenated text may have (the count is one byte).
+export const MAX_PARTS = 255;
 
 export const SMS_CAPS = { waitingPerSender: 10, waiting: 1_000, remembered: 5_000 };
 
@@ -239,4 +243,25 @@ function assemble<P extends SmsPart>(key: string, parts: P[], firstId: string, m
     missing,
     late: false,
   };
+}
+
+export function checkConcat(c: { ref: number; part: number; total: number }): void {
+  if (!Number.isInteger(c.ref) || c.ref < 0 || c.ref > 65535) throw invalid('invalid_concat', 'concat.ref must be an integer from 0 to 65535.');
+  if (!Number.isInteger(c.total) || c.total < 1 || c.total > MAX_PARTS) throw invalid('invalid_concat', `concat.total must be an integer from 1 to ${MAX_PARTS}.`);
+  if (!Number.isInteger(c.part) || c.part < 1 || c.part > c.total) throw invalid('invalid_concat', 'concat.part must be an integer from 1 to concat.total.');
+}
+
+// A text longer than a chat message may be (255 parts can be) is shown as several messages.
+export function splitText(text: string, max: number): string[] {
+  const chunks: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    let cut = max;
+    // Never split a surrogate pair.
+    if (/[\ud800-\udbff]/.test(rest[cut - 1] ?? '')) cut -= 1;
+    chunks.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  chunks.push(rest);
+  return chunks.filter((c) => c.trim().length > 0);
 }

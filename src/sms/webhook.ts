@@ -2,7 +2,8 @@ import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { invalid, invalidField, unauthorized, unavailable } from '../domain/errors.ts';
 import { E164, LIMITS } from '../domain/limits.ts';
-import { MAX_PARTS, type SmsDesk } from '../domain/sms-desk.ts';
+import type { SmsDesk } from '../domain/sms-desk.ts';
+import { MAX_PARTS } from '../domain/sms-reassembly.ts';
 import { GATEWAY_STATUSES } from '../domain/sms-ports.ts';
 import { checkSignature, SIGNATURE_HEADER } from './signature.ts';
 

@@ -3,7 +3,7 @@ import { unavailable } from '../../src/domain/errors.ts';
 import { gapMarker, lateMarker } from '../../src/domain/sms-reassembly.ts';
 import type { InboundSms } from '../../src/domain/sms-ports.ts';
 import { SEEN_SMS_KEPT_MS } from '../../src/domain/sms-desk.ts';
-import { delivered, endedSmsChat, newPhone, sqliteDesk, type SqliteDesk as Desk } from '../helpers/sms-desk.ts';
+import { acceptedBy, delivered, endedSmsChat, newPhone, sqliteDesk, type SqliteDesk as Desk } from '../helpers/sms-desk.ts';
 
 // A gateway sends a text again when we answered 503 (or not at all). A text that failed to reach the
 // chat in a way that may pass (the store briefly unavailable, a seq another writer took) is delivered by
@@ -67,6 +67,45 @@ t.test('a text whose wait ran out could not be delivered: the retry of a part de
   t.same(await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3)), { status: 'delivered', interactionId: id });
   t.same(await h.customerTexts(id), ['hello', `jack ${gapMarker(2, 3, 3)}`]);
   t.same(await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3)), { status: 'duplicate' });
+});
+
+t.test('a text whose wait ran out could not be delivered, and no gateway will send it again: it is tried again by itself', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, 'r1', 1, 'battery ', 3));
+  h.failNextAppends(storeDown(), 2);
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello'], 'the store is down: not shown yet');
+  h.clock.advance(5_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello'], 'still down 5 s later');
+  t.equal(h.errors.length, 2, 'each failed try is reported');
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello', `battery ${gapMarker(2, 3, 3)}`], 'delivered by itself once the store is back, with its gap');
+  t.same(await h.store.pendingParts(), [], 'no part left for the next start');
+  h.clock.advance(600_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello', `battery ${gapMarker(2, 3, 3)}`], 'shown once');
+});
+
+t.test('a text tried again by itself that a gateway retry delivered first is shown once', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, 's1', 1, 'keys ', 2));
+  h.failNextAppends(storeDown());
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  t.same(await h.desk.receive(part(h, from, 's1', 1, 'keys ', 2)), { status: 'delivered', interactionId: id }, "the gateway's retry delivers it");
+  await acceptedBy(h, 'alice', id);
+  await h.center.disconnect('alice', id);
+  h.clock.advance(5_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello', `keys ${gapMarker(2, 2)}`], 'shown once');
+  t.same(h.center.openInteractions().filter((rec) => rec.customer.phone === from), [], 'and no new chat is opened for it after its chat ended');
 });
 
 t.test('a late part that could not be delivered is delivered by its retry, once', async (t) => {
