@@ -181,6 +181,7 @@ async function main(): Promise<void> {
       onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
     });
     recordings.recover();
+    await admin.reapplyDisabled().catch((err: unknown) => logger.error({ err }, 'applying the disabling of agents again failed'));
     // Retention (recordings; seen SMS ids): at once, then at least four times per recording retention
     // period (hourly at most). A recording left "not stored yet" while Asterisk stayed up (the store
     // refused it) is tried again then too.

@@ -146,6 +146,13 @@ export class Administration {
     });
   }
 
+  // Disabling is saved, then applied (chats back to the queue, sessions ended, phones removed). A leader
+  // that stopped in between, or a change made while no server ran, left it half done: every start applies
+  // it again (each effect is idempotent).
+  async reapplyDisabled(): Promise<void> {
+    for (const agent of await this.#directory.listAgents()) if (agent.disabled) await this.#hooks.agentChanged(agent, 'disabled');
+  }
+
   // A new generated password, shown once to the admin; the agent's sessions end.
   resetPassword(actor: Actor, id: string): Promise<string> {
     return this.#oneAtATime(async () => {
