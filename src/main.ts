@@ -166,6 +166,7 @@ async function main(): Promise<void> {
     // made at its start.
     const services = await directory.listServices();
     closure.servicesChanged(services);
+    await closure.recover();
     refreshSmsNumbers(services);
     await smsDesk.recover();
     await voice.connect({

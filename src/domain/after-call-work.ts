@@ -1,6 +1,6 @@
 import type { AgentState, Presence, PresenceEvent } from './agent-presence.ts';
 import type { ClosingTimeline } from './closing-timeline.ts';
-import type { ClosureStore, WrapUpRecord } from './closure-ports.ts';
+import type { ClosedInteraction, ClosureStore, WrapUpRecord } from './closure-ports.ts';
 import { forbidden, notFound } from './errors.ts';
 import type { Service } from './directory.ts';
 import type { DomainEvent } from './events.ts';
@@ -12,6 +12,7 @@ import { alreadyWrappedUp, checkWrapUp, notEndedYet, wrapUpHolder, wrapUpSetting
 // How after-call work changes an agent's presence: ContactCenter.setPresence (stored, heard, routed).
 export interface PresenceControl {
   agentState(agentId: string): AgentState;
+  agents(): readonly AgentState[];
   setPresence(agentId: string, event: PresenceEvent): unknown;
 }
 
@@ -80,17 +81,61 @@ export class AfterCallWork {
     for (const service of services) this.#settings.set(service.id, wrapUpSettings(service));
   }
 
+  // After a restart, or on a new leader: what agents owe Done for is owed again, each with the time it
+  // had left (counted from its end), and listed on their desktop. Done then brings back an agent still in
+  // wrap-up (a cluster stores presence) as the service's After wrap-up says: what they were before is
+  // gone with the process. One whose wrap-ups all ran out meanwhile leaves it now, as the time would
+  // have. (A single server's agents log in again after a restart, Not Ready as after a Log out.)
+  async recover(): Promise<void> {
+    const now = this.#d.clock.now();
+    const longest = Math.max(0, ...[...this.#settings.values()].map((s) => s.wrapUpSeconds)) * 1000;
+    const after = new Map<string, AfterWrapUp>();
+    // Newest first: the service of each agent's last interaction says where its wrap-up ends.
+    for (const { interaction: rec, wrapUp } of longest > 0 ? await this.#endedSince(now - longest, now) : []) {
+      const agentId = wrapUpHolder(rec);
+      if (!agentId || wrapUp) continue;
+      const settings = this.#settingsOf(rec.serviceId);
+      if (!after.has(agentId)) after.set(agentId, settings.afterWrapUp);
+      const left = rec.endedAt! + settings.wrapUpSeconds * 1000 - now;
+      if (left > 0) this.#owe(agentId, rec.id, left, settings.afterWrapUp, settings.afterWrapUp);
+    }
+    for (const agent of this.#d.presence.agents()) {
+      if (agent.presence !== 'wrap_up' || this.#pending.has(agent.agentId)) continue;
+      this.#d.presence.setPresence(agent.agentId, after.get(agent.agentId) === 'ready' ? 'resume_ready' : 'resume_not_ready');
+    }
+  }
+
   // A wrap-up time of 0 runs out at once: the agent stays free (Done still records a disposition).
   private start(agentId: string, rec: InteractionRecord): void {
-    const settings = this.#settings.get(rec.serviceId) ?? wrapUpSettings(undefined);
+    const settings = this.#settingsOf(rec.serviceId);
     if (settings.wrapUpSeconds === 0) return;
-    const agent = this.#d.presence.agentState(agentId);
-    let pending = this.#pending.get(agentId);
-    if (!pending) this.#pending.set(agentId, (pending = { resume: resumeOf(agent.presence), open: new Map() }));
+    const presence = this.#d.presence.agentState(agentId).presence;
     // Out of wrap-up with Done still owed (logged out, an offer left ringing): back to what they are now.
-    else if (agent.presence !== 'wrap_up') pending.resume = resumeOf(agent.presence);
-    pending.open.set(rec.id, this.#d.timers.schedule(settings.wrapUpSeconds * 1000, () => this.finish(agentId, rec.id, settings.afterWrapUp)));
+    this.#owe(agentId, rec.id, settings.wrapUpSeconds * 1000, settings.afterWrapUp, presence === 'wrap_up' ? undefined : resumeOf(presence));
     this.#d.presence.setPresence(agentId, 'start_wrap_up');
+  }
+
+  // The agent owes Done for this interaction for `ms`; `resume` (when given) is where Done brings them.
+  #owe(agentId: string, interactionId: string, ms: number, whenTimeRunsOut: AfterWrapUp, resume: AfterWrapUp | undefined): void {
+    let pending = this.#pending.get(agentId);
+    if (!pending) this.#pending.set(agentId, (pending = { resume: resume ?? 'not_ready', open: new Map() }));
+    else if (resume) pending.resume = resume;
+    pending.open.set(interactionId, this.#d.timers.schedule(ms, () => this.finish(agentId, interactionId, whenTimeRunsOut)));
+  }
+
+  #settingsOf(serviceId: string): WrapUpSettings {
+    return this.#settings.get(serviceId) ?? wrapUpSettings(undefined);
+  }
+
+  // Every interaction that ended in [from, to), page by page.
+  async #endedSince(from: number, to: number): Promise<ClosedInteraction[]> {
+    const all: ClosedInteraction[] = [];
+    for (let page = await this.#d.closures.listClosed({ from, to, limit: 500 }); page.length > 0; ) {
+      all.push(...page);
+      const last = page.at(-1)!.interaction;
+      page = page.length < 500 ? [] : await this.#d.closures.listClosed({ from, to, limit: 500, before: { endedAt: last.endedAt!, id: last.id } });
+    }
+    return all;
   }
 
   private finish(agentId: string, interactionId: string, to: AfterWrapUp): void {

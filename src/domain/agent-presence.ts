@@ -41,5 +41,3 @@ export const toNotReady = (presence: Presence): PresenceEvent => (presence === '
 // desktop that login opens may be drawn there first.
 export const presenceOf = (agents: readonly AgentState[], agentId: string): Presence => agents.find((a) => a.agentId === agentId)?.presence ?? 'not_ready';
 
-// A wrap-up does not survive a restart (its time is gone with the process): the agent is Not Ready.
-export const presenceAfterRestart = (presence: Presence): Presence => (presence === 'wrap_up' ? 'not_ready' : presence);

@@ -43,6 +43,11 @@ export class Closure {
     this.#afterWork.servicesChanged(services);
   }
 
+  // At start on the leader, once services are known: the wrap-ups in progress go on.
+  recover(): Promise<void> {
+    return this.#afterWork.recover();
+  }
+
   // ---- commands ----
 
   wrapUp(agentId: string, interactionId: string, form: WrapUpForm): Promise<WrapUpRecord> {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { applyPresence, presenceAfterRestart, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
+import { applyPresence, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
 import { checkMessage, checkRoomInChat, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
@@ -27,12 +27,13 @@ export class ContactCenter {
   }
 
   // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the
-  // queue, and offered again to whoever is Ready (stored presence: a new leader keeps Ready agents Ready).
+  // queue, and offered again to whoever is Ready (stored presence: a new leader keeps Ready agents Ready, and
+  // those in wrap-up in it, its time taken up again by Closure.recover).
   async recover(): Promise<void> {
     for (const agent of await this.#d.directory.listAgents()) this.#agents.set(agent.id, this.newAgentState(agent));
     for (const stored of (await this.#d.presence?.loadPresence()) ?? []) {
       const agent = this.#agents.get(stored.agentId);
-      if (agent && agent.serviceIds.length > 0) Object.assign(agent, { presence: presenceAfterRestart(stored.presence), idleSince: stored.idleSince });
+      if (agent && agent.serviceIds.length > 0) Object.assign(agent, { presence: stored.presence, idleSince: stored.idleSince });
     }
     await this.#open.load();
     for (const rec of this.#open.all()) {

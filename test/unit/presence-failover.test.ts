@@ -59,12 +59,13 @@ t.test('a follower shows the presence another node stored, agents it never saw i
   t.equal(follower.seen.filter((e) => e.type === 'presence_changed').length, 1, 'heard once: the repeat changes nothing');
 });
 
-t.test('an agent stored in wrap-up is Not Ready on the next leader (the wrap-up time did not survive), and gets no offer', async (t) => {
+// Its wrap-up's time is taken up again, or ended, by the next leader's after-call work (wrap-up.test.ts).
+t.test('an agent stored in wrap-up is still in wrap-up on the next leader, and gets no offer', async (t) => {
   const store = new MemoryInteractionStore();
   const presence = new MemoryPresence();
   await presence.savePresence({ agentId: 'alice', presence: 'wrap_up', idleSince: 1 });
   const next = await node(store, presence, new ManualClock());
-  t.equal(next.center.agentState('alice').presence, 'not_ready');
+  t.equal(next.center.agentState('alice').presence, 'wrap_up');
   const { interaction } = await next.center.startChat(newChat());
   t.equal(next.interactions.get(interaction.id)!.state, 'queued');
 });

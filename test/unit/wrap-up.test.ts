@@ -185,3 +185,43 @@ t.test('a service whose wrap-up time is 0 leaves the agent free at once; Done st
   await h.work.done('alice', chat.interaction.id, { disposition: '', notes: 'paid' });
   t.equal(h.closures.wrapUps.get(chat.interaction.id)?.notes, 'paid');
 });
+
+// A new leader's after-call work over the same stores, where the last one left off: the agents'
+// presence as stored (in wrap-up, here), and its own timers from now on.
+async function restartedWork(_t: Test, endedAgo: number) {
+  const h = await makeCenter({ services: SERVICES, agents: AGENTS });
+  const closures = new MemoryClosureStore(h.store);
+  const chat = await activeChat(h, 'alice');
+  await h.center.endByCustomer(chat.interaction.id);
+  h.center.setPresence('alice', 'start_wrap_up');
+  h.clock.advance(endedAgo);
+  const work = new AfterCallWork({ interactions: h.interactions, closing: new ClosingTimeline(h.interactions), closures, directory: h.directory, clock: h.clock, timers: h.clock, presence: h.center });
+  work.servicesChanged(SERVICES);
+  await work.recover();
+  return { ...h, work, closures, id: chat.interaction.id };
+}
+
+t.test('a new leader takes up a wrap-up in progress with the time it had left', async (t) => {
+  const h = await restartedWork(t, 20_000);
+  t.same(h.work.awaiting('alice'), [h.id], 'Done is owed again');
+  t.equal(h.center.agentState('alice').presence, 'wrap_up', 'still in wrap-up');
+  h.clock.advance(39_999);
+  t.equal(h.center.agentState('alice').presence, 'wrap_up', 'until its 60 s from the end have passed');
+  h.clock.advance(1);
+  t.equal(h.center.agentState('alice').presence, 'not_ready', 'then Not Ready, as the service says');
+  await h.work.done('alice', h.id, { disposition: 'Resolved', notes: '' });
+  t.ok(h.store.entriesOf(h.id).some((e) => e.kind === 'wrap_up'), 'Done still records it');
+});
+
+t.test('a wrap-up whose time ran out while no leader ran ends at the start; one already done is not owed again', async (t) => {
+  const h = await restartedWork(t, 61_000);
+  t.same(h.work.awaiting('alice'), []);
+  t.equal(h.center.agentState('alice').presence, 'not_ready', 'out of wrap-up at once, as the service says');
+
+  const done = await restartedWork(t, 1_000);
+  await done.work.done('alice', done.id, { disposition: 'Resolved', notes: '' });
+  const again = new AfterCallWork({ interactions: done.interactions, closing: new ClosingTimeline(done.interactions), closures: done.closures, directory: done.directory, clock: done.clock, timers: done.clock, presence: done.center });
+  again.servicesChanged(SERVICES);
+  await again.recover();
+  t.same(again.awaiting('alice'), [], 'a wrap-up recorded before the restart is not owed again');
+});
