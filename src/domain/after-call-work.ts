@@ -91,13 +91,13 @@ export class AfterCallWork {
     const longest = Math.max(0, ...[...this.#settings.values()].map((s) => s.wrapUpSeconds)) * 1000;
     const after = new Map<string, AfterWrapUp>();
     // Newest first: the service of each agent's last interaction says where its wrap-up ends.
-    for (const { interaction: rec, wrapUp } of longest > 0 ? await this.#endedSince(now - longest, now) : []) {
+    for (const { interaction: rec, wrapUp } of longest > 0 ? await this.#endedSince(now - longest, now + 1) : []) {
       const agentId = wrapUpHolder(rec);
       if (!agentId || wrapUp) continue;
       const settings = this.#settingsOf(rec.serviceId);
       if (!after.has(agentId)) after.set(agentId, settings.afterWrapUp);
       const left = rec.endedAt! + settings.wrapUpSeconds * 1000 - now;
-      if (left > 0) this.#owe(agentId, rec.id, left, settings.afterWrapUp, settings.afterWrapUp);
+      if (left > 0) this.#owe(agentId, rec.id, left, settings.afterWrapUp, after.get(agentId));
     }
     for (const agent of this.#d.presence.agents()) {
       if (agent.presence !== 'wrap_up' || this.#pending.has(agent.agentId)) continue;

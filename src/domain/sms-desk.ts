@@ -5,7 +5,7 @@ import type { DomainEvent, DomainEvents } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
 import type { Clock, Timers } from './ports.ts';
-import { checkConcat, SmsReassembler, splitText, type AssembledSms } from './sms-reassembly.ts';
+import { checkConcat, groupKey, SmsReassembler, splitText, type AssembledSms } from './sms-reassembly.ts';
 import { SmsOutbox } from './sms-outbox.ts';
 import { ratingQuestionId, type GatewayStatus, type InboundSms, type SeenSms, type SmsDelivery, type SmsGatewayKind, type SmsRoute, type SmsSender, type SmsStore, type StoredPart } from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
@@ -71,7 +71,7 @@ export class SmsDesk {
       clock: deps.clock,
       timers: deps.timers,
       waitMs: deps.partWaitMs,
-      onExpired: (message) => this.#deliverUnasked(message.parts[0]!, () => this.#deliverAssembled(message), 0),
+      onExpired: (message) => this.#deliverUnasked(message.parts, () => this.#deliverAssembled(message), 0),
     });
     this.#unsubscribe = deps.events.subscribe((event) => this.#onEvent(event));
   }
@@ -86,11 +86,13 @@ export class SmsDesk {
   async recover(): Promise<void> {
     const textedAt = await this.#lastTexts();
     await this.#recoverQuestions(textedAt);
-    for (const part of await this.#d.store.pendingParts()) {
+    const pending = await this.#d.store.pendingParts();
+    for (const part of pending) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
       await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => {
         this.#d.onError(err, 'delivering an SMS kept over a restart');
-        if (!isRefusal(err)) this.#retries.schedule(1, (attempt) => this.#deliverUnasked(part, () => this.#deliverStored(part), attempt));
+        const parts = pending.filter((p) => groupKey(p) === groupKey(part));
+        if (!isRefusal(err)) this.#retries.schedule(1, (attempt) => this.#deliverUnasked(parts, () => this.#deliverStored(parts), attempt));
       });
     }
     const chats = new Map<string, () => Promise<SmsRoute>>();
@@ -209,18 +211,19 @@ export class SmsDesk {
 
   // A text that no gateway will send again (its parts were all answered as stored): its wait ran out, or
   // it was kept over a restart. A failure that may pass is tried again later, from its stored parts.
-  #deliverUnasked(part: StoredPart, deliver: () => Promise<unknown>, attempt: number): void {
-    const tried = this.#serial(conversationKey(part), deliver).catch((err: unknown) => {
-      if (!isRefusal(err)) this.#retries.schedule(attempt + 1, (next) => this.#deliverUnasked(part, () => this.#deliverStored(part), next));
+  #deliverUnasked(parts: readonly StoredPart[], deliver: () => Promise<unknown>, attempt: number): void {
+    const tried = this.#serial(conversationKey(parts[0]!), deliver).catch((err: unknown) => {
+      if (!isRefusal(err)) this.#retries.schedule(attempt + 1, (next) => this.#deliverUnasked(parts, () => this.#deliverStored(parts), next));
       throw err;
     });
     this.#track(tried, 'delivering an SMS no gateway will send again');
   }
 
-  // The text of a part as its parts are still stored; nothing if it reached the chat meanwhile.
-  async #deliverStored(part: StoredPart): Promise<void> {
-    const stored = await this.#d.store.pendingGroup(part);
-    if (stored.some((p) => p.id === part.id)) await this.#deliverAssembled(this.#reassembler.again(stored));
+  // The text of these parts, those still stored (not another text with the same reference); nothing if
+  // it reached the chat meanwhile.
+  async #deliverStored(parts: readonly StoredPart[]): Promise<void> {
+    const stored = (await this.#d.store.pendingGroup(parts[0]!)).filter((p) => parts.some((mine) => mine.id === p.id));
+    if (stored.length > 0) await this.#deliverAssembled(this.#reassembler.again(stored));
   }
 
   async #addPart(part: StoredPart): Promise<InboundResult> {

@@ -96,13 +96,13 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
   // What add() would do with this part, without doing it (so the caller can store it durably first).
   classify(part: Pick<SmsPart, 'from' | 'to' | 'ref' | 'total' | 'part' | 'text'>): PartVerdict {
     const key = groupKey(part);
+    const received = this.#finished.get(key)?.received;
+    if (received?.get(part.part)?.has(digest(part.text))) return 'duplicate';
     const waiting = this.#groups.get(key);
     if (waiting) return waiting.parts.has(part.part) ? 'duplicate' : 'new';
-    const received = this.#finished.get(key)?.received;
     if (!received) return 'new';
-    if (!received.has(part.part)) return 'late';
     // The same reference again with another text: the sender's counter came round, a new text begins.
-    return received.get(part.part)!.has(digest(part.text)) ? 'duplicate' : 'new';
+    return received.has(part.part) ? 'new' : 'late';
   }
 
   // Whether parts of this part's text are still waiting for their siblings.
@@ -175,7 +175,8 @@ export class SmsReassembler<P extends SmsPart = SmsPart> {
 
   private finish(key: string, group: Group<P>): AssembledSms<P> {
     group.timer.cancel();
-    this.#groups.delete(key);
+    // again() puts together a text given before: another text waiting with the same reference stays.
+    if (this.#groups.get(key) === group) this.#groups.delete(key);
     const parts = [...group.parts.values()];
     const first = parts.reduce((a, b) => (b.receivedAt < a.receivedAt ? b : a));
     const total = first.total;

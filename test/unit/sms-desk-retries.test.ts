@@ -108,6 +108,22 @@ t.test('a text tried again by itself that a gateway retry delivered first is sho
   t.same(h.center.openInteractions().filter((rec) => rec.customer.phone === from), [], 'and no new chat is opened for it after its chat ended');
 });
 
+t.test('a text tried again by itself is only its own parts, not those of a new text with the same reference', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, 'u1', 1, 'old ', 2));
+  h.failNextAppends(storeDown());
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  t.same(await h.desk.receive(part(h, from, 'u2', 1, 'new ', 2)), { status: 'part_stored' }, 'a new text with the same reference waits');
+  h.clock.advance(5_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello', `old ${gapMarker(2, 2)}`], 'the old text alone');
+  t.same(await h.desk.receive(part(h, from, 'u3', 2, 'text', 2)), { status: 'delivered', interactionId: id });
+  t.same(await h.customerTexts(id), ['hello', `old ${gapMarker(2, 2)}`, 'new text'], 'the new text whole');
+});
+
 t.test('a late part that could not be delivered is delivered by its retry, once', async (t) => {
   const h = await sqliteDesk(t);
   const from = newPhone();

@@ -187,3 +187,26 @@ t.test("a new text whose part number was a gap of the last one's joins its own t
   const done = r.add(part(2, 'text', { total: 2 }));
   t.equal(done.kind === 'complete' && done.message.text, 'Other text');
 });
+
+t.test('a repeat of the last text arriving while a new text with its reference waits is still a repeat', async (t) => {
+  const { r, part } = harness();
+  r.add(part(1, 'My car broke down ', { total: 2 }));
+  r.add(part(2, 'on the A1.', { total: 2 }));
+  t.same(r.add(part(2, 'is here now.', { total: 2 })), { kind: 'pending' }, 'a new text with the same reference');
+  t.same(r.add(part(1, 'My car broke down ', { total: 2 })), { kind: 'duplicate' }, 'the old first part again: not joined to the new text');
+  const done = r.add(part(1, 'The tow truck ', { total: 2 }));
+  t.equal(done.kind === 'complete' && done.message.text, 'The tow truck is here now.');
+});
+
+t.test('a text given again leaves another text waiting with the same reference alone', async (t) => {
+  const { clock, expired, r, part } = harness();
+  const old = part(1, 'Flat tyre ', { total: 2 });
+  r.add(old);
+  clock.advance(WAIT);
+  t.equal(expired.length, 1, 'the old text was given with its gap');
+  t.same(r.add(part(1, 'Second ', { total: 2 })), { kind: 'pending' }, 'a new text with the same reference waits');
+  t.equal(r.again([old]).text, `Flat tyre ${gapMarker(2, 2)}`, 'the old text put together again');
+  t.equal(r.pendingGroups, 1, 'the new text still waits');
+  const done = r.add(part(2, 'text', { total: 2 }));
+  t.equal(done.kind === 'complete' && done.message.text, 'Second text');
+});

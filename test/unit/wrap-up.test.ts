@@ -225,3 +225,22 @@ t.test('a wrap-up whose time ran out while no leader ran ends at the start; one 
   await again.recover();
   t.same(again.awaiting('alice'), [], 'a wrap-up recorded before the restart is not owed again');
 });
+
+t.test("after a new leader, Done on every wrap-up owed brings the agent back as the service of the last chat says", async (t) => {
+  const services: Service[] = [SERVICES[0]!, { ...SERVICES[1]!, dispositionCodes: CODES, wrapUpSeconds: 60, afterWrapUp: 'ready' }];
+  const h = await makeCenter({ services, agents: AGENTS, config: { maxChatsPerAgent: 2 } });
+  const closures = new MemoryClosureStore(h.store);
+  const roadside = await activeChat(h, 'alice');
+  const billing = await activeChat(h, 'alice', { serviceId: 'billing' });
+  await h.center.endByCustomer(roadside.interaction.id);
+  h.clock.advance(10_000);
+  await h.center.endByCustomer(billing.interaction.id);
+  h.center.setPresence('alice', 'start_wrap_up');
+  const work = new AfterCallWork({ interactions: h.interactions, closing: new ClosingTimeline(h.interactions), closures, directory: h.directory, clock: h.clock, timers: h.clock, presence: h.center });
+  work.servicesChanged(services);
+  await work.recover();
+  t.equal(work.awaiting('alice').length, 2);
+  await work.done('alice', roadside.interaction.id, { disposition: 'Resolved', notes: '' });
+  await work.done('alice', billing.interaction.id, { disposition: 'Resolved', notes: '' });
+  t.equal(h.center.agentState('alice').presence, 'ready', "Ready, as Billing's After wrap-up says (its chat ended last)");
+});

@@ -7,6 +7,7 @@ export class RetryLater {
   readonly #timers: Timers;
   readonly #delaysMs: readonly number[];
   readonly #waiting = new Set<{ cancel(): void }>();
+  #stopped = false;
 
   constructor(timers: Timers, delaysMs: readonly number[] = [5_000, 30_000, 300_000]) {
     this.#timers = timers;
@@ -15,6 +16,7 @@ export class RetryLater {
 
   // Runs `work(attempt)` after the delay of that attempt (1 is the first retry).
   schedule(attempt: number, work: (attempt: number) => void): void {
+    if (this.#stopped) return; // work failing as the process stops is not tried again
     const delay = this.#delaysMs[Math.min(attempt, this.#delaysMs.length) - 1]!;
     const timer = this.#timers.schedule(delay, () => {
       this.#waiting.delete(timer);
@@ -28,6 +30,7 @@ export class RetryLater {
   }
 
   shutdown(): void {
+    this.#stopped = true;
     for (const timer of this.#waiting) timer.cancel();
     this.#waiting.clear();
   }

@@ -15,11 +15,8 @@ const agentOf = (req: Request) => req.agentSession!.agentId;
 // htmx restoring history after a cache miss sends HX-Request too, but swaps the answer into <body>:
 // it needs the whole page, not the panel.
 const isHtmx = (req: Request) => req.get('HX-Request') === 'true' && req.get('HX-History-Restore-Request') !== 'true';
-// The desktop page a Referer names (a panel's or the list's), else the list: never anywhere else.
-const desktopPathOf = (referer: string | undefined): string => {
-  const path = referer ? URL.parse(referer)?.pathname : undefined;
-  return path && /^\/desktop(\/interactions\/[\w-]+)?$/.test(path) ? path : '/desktop';
-};
+// The desktop page a form came from (a panel's or the list's), else the list: never anywhere else.
+const desktopPathOf = (back: unknown): string => (typeof back === 'string' && /^\/desktop(\/interactions\/[\w-]+)?$/.test(back) ? back : '/desktop');
 const isHistoryRestore = (req: Request) => req.get('HX-History-Restore-Request') === 'true';
 
 // The agent desktop: one URL serves a whole page, or just the part htmx asked for.
@@ -48,6 +45,7 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
       presenter.render('desktop/page', {
         title: panel ? panel.customerName : 'Desktop',
         csrf: req.agentSession!.csrfToken,
+        back: req.path,
         // The header links to the pages this role may use (Admin for admins).
         agent: { id: agentId, displayName: agent?.displayName ?? agentId, role: agent?.role ?? 'agent' },
         presence,
@@ -75,8 +73,9 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
     // Awaited: a cluster's follower forwards it to the leader.
     const agent = await center.setPresence(agentOf(req), wanted === 'ready' ? 'make_ready' : 'make_not_ready');
     if (isHtmx(req)) return void res.type('html').send(presenter.presenceFragment(agent));
-    // Sent the browser's way (clicked before htmx loaded): back to the desktop page it came from.
-    res.redirect(303, desktopPathOf(req.get('Referer')));
+    // Sent the browser's way (clicked before htmx loaded): back to the desktop page it came from (the
+    // form says which: no Referer is sent, by the Referrer-Policy).
+    res.redirect(303, desktopPathOf((req.body as { back?: unknown }).back));
   });
 
   router.post('/desktop/interactions/:id/accept', async (req, res) => {
