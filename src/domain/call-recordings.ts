@@ -171,6 +171,7 @@ export class CallRecordings {
     const recorder = this.#d.recorder;
     const endedAt = leg.endedAt ?? this.#d.clock.now();
     const before = recording.state;
+    const asBefore = { ...recording };
     const ref = refOf(rec, recording.id);
     try {
       if (!recorder) throw new Error('telephony is off');
@@ -185,7 +186,9 @@ export class CallRecordings {
     // The chat may have ended meanwhile (End session): written on the record as it is now, which
     // takes the outcome, after any entry of its closing.
     let overtaken = false;
-    await this.#d.interactions.closing.report(rec.id, (now) => {
+    // Its outcome not written (the store failed): the recording is as it was, for the next try (reclaim)
+    // to store and say, rather than one that says nothing while the telephony deletes its file.
+    const written = this.#d.interactions.closing.report(rec.id, (now) => {
       const nowLeg = now.callLegs.find((l) => l.id === leg.id);
       if (!nowLeg) return null;
       // Another collect of it (one that read the ended chat earlier) finished first: its outcome stands.
@@ -193,6 +196,10 @@ export class CallRecordings {
       if (overtaken) return null;
       nowLeg.recording = recording;
       return this.entry(nowLeg, 'system');
+    });
+    await written.catch((err: unknown) => {
+      Object.assign(recording, asBefore);
+      throw err;
     });
     if (!overtaken && !isRecordingLive(recording) && recording.state !== 'not_stored') await recorder!.discard(ref);
   }

@@ -100,3 +100,25 @@ t.test('a second collect that read the ended chat before the first stored it (tw
   t.match((await find(id))?.callLegs[0]?.recording, { state: 'stopped' }, 'the stored state stands');
   t.ok(await h.recordingFiles.recordingInfo(rid), 'and the file with it');
 });
+
+t.test("stored but its outcome not written (the store failed): left as it was, then stored and said at the next try", async (t) => {
+  const scene = await recordedCall();
+  const { h, leg, recorder, entries, rid } = scene;
+  const collect = recorder.collect.bind(recorder);
+  // The store fails right after the file is read from Asterisk: the write of "stopped" is refused.
+  recorder.collect = async (ref) => {
+    h.store.failNextAppends(new Error('the store is briefly unavailable'));
+    recorder.collect = collect;
+    return collect(ref);
+  };
+  await h.desk.releaseCall('alice', scene.id);
+  await h.recordings.settled();
+  t.same(await entries(), ['recording'], 'nothing said yet');
+  t.not(leg.recording!.state, 'stopped', 'not taken as stored and said');
+  t.ok(recorder.holding.has(rid), 'the file is left in Asterisk');
+
+  await h.recordings.reclaim();
+  await h.recordings.settled();
+  t.same(await entries(), ['recording', 'stopped'], 'the next try says it, with its player');
+  t.notOk(recorder.holding.has(rid), 'and deletes it from Asterisk after');
+});
