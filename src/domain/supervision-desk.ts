@@ -63,6 +63,8 @@ export class SupervisionDesk {
     );
     await this.record(rec, leg, supervision, 'agent');
     const failed = await joining;
+    // Stopped while the phone was being rung (the telephony had nothing to hang up yet): it is now.
+    if (!failed && !isSupervising(supervision)) await this.#d.telephony!.leave(supervision.id);
     if (failed && isSupervising(supervision)) {
       applySupervisionEvent(supervision, 'fail', this.#d.clock.now(), failed.message);
       await this.record(rec, leg, supervision, 'system');

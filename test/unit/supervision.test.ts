@@ -15,9 +15,13 @@ import { FakeTelephony } from '../helpers/fake-media.ts';
 class FakeSupervision implements CallSupervision {
   readonly calls: string[] = [];
   failJoin: Error | null = null;
+  // Holds a join until it resolves (the supervisor's phone being looked up, the interaction's queue busy).
+  joinHeld: Promise<void> | null = null;
   async join(r: SupervisionRequest): Promise<void> {
     this.calls.push(`join ${r.supervisorId} ${r.legId}`);
+    await this.joinHeld;
     if (this.failJoin) throw this.failJoin;
+    this.calls.push(`rung ${r.supervisionId}`);
   }
   async setMode(id: string, mode: SupervisionMode): Promise<void> {
     this.calls.push(`${mode} ${id}`);
@@ -62,7 +66,7 @@ t.test('a supervisor listens, whispers, barges and stops: one timeline entry eac
   await desk.barge('sam', id);
   await desk.listen('sam', id);
   await desk.stop('sam', id);
-  t.same(telephony.calls, [`join sam ${leg.id}`, `whisper ${joined.id}`, `barge ${joined.id}`, `listen ${joined.id}`, `leave ${joined.id}`], 'joined once, then modes on the same call');
+  t.same(telephony.calls, [`join sam ${leg.id}`, `rung ${joined.id}`, `whisper ${joined.id}`, `barge ${joined.id}`, `listen ${joined.id}`, `leave ${joined.id}`], 'joined once, then modes on the same call');
   const list = await entries();
   t.same(list.map((e) => (e.data as { state: string }).state), ['joining', 'listening', 'whispering', 'barging', 'listening', 'ended']);
   t.ok(list.every((e) => e.agentId === 'sam'), 'each entry names the supervisor');
@@ -147,4 +151,18 @@ t.test('the guard table for supervisors, call by call', async (t) => {
   t.same(codes(chat([leg('connected')], { state: 'ended' })).listen, 'chat_ended', 'the chat has ended');
   t.same(codes(chat([leg('connected')], { offeredTo: 'bob' })).listen, 'handoff_in_progress', 'a transfer offered');
   t.same(codes(chat([leg('connected', [on('whispering')])], { offeredTo: 'bob' })).listen, 'allowed', 'a supervisor already on the call goes back to listening');
+});
+
+t.test("Stop pressed while the supervisor's phone is still being rung: once rung, it is hung up", async (t) => {
+  const { desk, telephony, id } = await callInProgress();
+  let letJoin = () => {};
+  telephony.joinHeld = new Promise<void>((resolve) => (letJoin = resolve));
+  const joining = desk.listen('sam', id);
+  await new Promise((resolve) => setImmediate(resolve));
+  const stopped = await desk.stop('sam', id);
+  t.equal(stopped.state, 'ended', 'Stop ends the supervision at once');
+  letJoin();
+  const joined = await joining;
+  t.equal(joined.state, 'ended');
+  t.same(telephony.calls.slice(-2), [`rung ${joined.id}`, `leave ${joined.id}`], 'the phone rung after Stop is hung up, not left listening');
 });
