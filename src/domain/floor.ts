@@ -145,8 +145,10 @@ export class Floor {
       for (const m of rows) if (!this.#seen.has(m.id)) this.#seen.set(m.id, m);
       for (const r of ratings) if (!this.#ratings.has(r.interactionId)) this.#ratings.set(r.interactionId, r);
     });
+    // A failed read starts again from nothing: what events brought meanwhile stopped coming with it, and
+    // kept, would win over the next read's rows for good (a chat shown waiting long after it was taken).
     loaded.catch(() => {
-      if (this.#loaded === loaded) this.#loaded = undefined;
+      if (this.#loaded === loaded) this.#forget();
     });
     this.#loaded = loaded;
     return loaded;

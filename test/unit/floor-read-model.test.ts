@@ -75,3 +75,31 @@ t.test('a resync while the floor is being read: that view waits for the day read
   release();
   t.equal((await view)[0]!.chatsHandled, 1, 'the chat ended an hour ago is counted');
 });
+
+t.test('a failed first read of the day leaves nothing behind: a chat taken meanwhile is not shown waiting for good', async (t) => {
+  const clock = new ManualClock(NOON);
+  const store = new MemoryInteractionStore();
+  const { floor, events } = floorOn(store, clock);
+  const read = store.listMilestonesSince.bind(store);
+  let fail!: () => void;
+  const failed = new Promise<void>((resolve) => (fail = resolve));
+  store.listMilestonesSince = async () => {
+    await failed;
+    throw new Error('the store is briefly unavailable');
+  };
+  const view = floor.figures(services, []);
+  await Promise.resolve();
+  // A chat comes in while the day is being read; the read then fails.
+  const waiting = interactionRecord({ id: 'x', serviceId: 'roadside', state: 'queued', createdAt: NOON - 10 * S });
+  events.emit({ type: 'interaction_changed', interaction: waiting, previousOfferedTo: null });
+  fail();
+  await t.rejects(view, /briefly unavailable/);
+  store.listMilestonesSince = read;
+
+  // It is taken and ended while nobody looks (no read model: the store has it all).
+  await store.saveInteraction(ended('x', NOON - 5 * S));
+  events.emit({ type: 'interaction_changed', interaction: ended('x', NOON - 5 * S), previousOfferedTo: null });
+  const [roadside] = await floor.figures(services, []);
+  t.equal(roadside!.waiting, 0, 'not shown waiting');
+  t.equal(roadside!.chatsHandled, 1, 'counted as handled');
+});
