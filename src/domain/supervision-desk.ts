@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallLeg } from './call-leg.ts';
 import { watchesTheFloor } from './directory.ts';
-import { forbidden, notFound } from './errors.ts';
+import { forbidden, notFound, unavailable } from './errors.ts';
 import { assertSupervisorMay, supervisionOf, type MediaCapabilities, type SupervisorAction } from './guards.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
@@ -105,7 +105,11 @@ export class SupervisionDesk {
 
   // The telephony acts first: a mode it could not set leaves the supervision as it was.
   private async change(rec: InteractionRecord, supervision: Supervision, mode: SupervisionMode): Promise<Supervision> {
-    await this.#d.telephony!.setMode(supervision.id, mode);
+    // The telephony could not (the phone went meanwhile, Asterisk slow to snoop): the supervisor is told
+    // why, and the mode is as it was.
+    await this.#d.telephony!.setMode(supervision.id, mode).catch((err: unknown) => {
+      throw unavailable('supervision_mode_failed', `Could not switch to ${mode}: ${err instanceof Error ? err.message : String(err)}. Try again.`);
+    });
     return this.apply(rec, supervision, mode, 'agent');
   }
 

@@ -166,3 +166,13 @@ t.test("Stop pressed while the supervisor's phone is still being rung: once rung
   t.equal(joined.state, 'ended');
   t.same(telephony.calls.slice(-2), [`rung ${joined.id}`, `leave ${joined.id}`], 'the phone rung after Stop is hung up, not left listening');
 });
+
+t.test('a mode the telephony could not switch to is refused with its reason; the mode stays as it was', async (t) => {
+  const { desk, telephony, id } = await callInProgress();
+  const joined = await desk.listen('sam', id);
+  await desk.onSupervisionEvent(id, joined.id, 'answered');
+  telephony.setMode = async () => Promise.reject(new Error('the snoop did not start within 5 s'));
+  const err = await expectDomainError(t, desk.whisper('sam', id), 'unavailable', 'supervision_mode_failed');
+  t.match(err.message, /Could not switch to whisper: the snoop did not start within 5 s/);
+  t.equal(joined.state, 'listening', 'still listening');
+});
