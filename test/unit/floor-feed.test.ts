@@ -40,3 +40,27 @@ t.test('a burst makes one render for all pages; messages none; no page, no rende
   await sleep(100);
   t.equal(renders, 1, 'nobody watching: nothing rendered');
 });
+
+t.test('a change during a slow render renders again after it: frames go out in order, the newest last', async (t) => {
+  const events = new DomainEvents((err) => t.fail(String(err)));
+  let renders = 0;
+  let slowDone = () => {};
+  const render = async () => {
+    const n = ++renders;
+    if (n === 1) await new Promise<void>((resolve) => (slowDone = resolve));
+    return `floor ${n}`;
+  };
+  const feed = new FloorFeed({ hub: new EventHub(events), render, onError: (err) => t.fail(String(err)), intervalMs: 20 });
+  const frames: string[] = [];
+  const leave = feed.join((f) => frames.push(f));
+  events.emit(changed('a'));
+  await sleep(60);
+  t.equal(renders, 1, 'the first render is on its way');
+  events.emit(changed('b'));
+  await sleep(60);
+  t.equal(renders, 1, 'no second render alongside the first');
+  slowDone();
+  await sleep(60);
+  t.same(frames, ['floor 1', 'floor 2'], 'the change made meanwhile is rendered after, and sent last');
+  leave();
+});

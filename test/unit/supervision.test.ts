@@ -173,6 +173,6 @@ t.test('a mode the telephony could not switch to is refused with its reason; the
   await desk.onSupervisionEvent(id, joined.id, 'answered');
   telephony.setMode = async () => Promise.reject(new Error('the snoop did not start within 5 s'));
   const err = await expectDomainError(t, desk.whisper('sam', id), 'unavailable', 'supervision_mode_failed');
-  t.match(err.message, /Could not switch to whisper: the snoop did not start within 5 s/);
+  t.match(err?.message, /Could not switch to whisper: the snoop did not start within 5 s/);
   t.equal(joined.state, 'listening', 'still listening');
 });

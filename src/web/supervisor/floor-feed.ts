@@ -24,6 +24,10 @@ export class FloorFeed {
   readonly #pages = new Set<(frame: string) => void>();
   #stop: (() => void) | null = null;
   #pending: NodeJS.Timeout | null = null;
+  // A render on its way; a change meanwhile renders again after it (one at a time: a slow render
+  // finishing last would send an older floor last).
+  #rendering = false;
+  #again = false;
 
   constructor(opts: { hub: EventHub; render: () => Promise<string>; onError: (err: unknown) => void; intervalMs?: number; refreshMs?: number; bytesPerSecond?: number }) {
     this.#hub = opts.hub;
@@ -61,16 +65,25 @@ export class FloorFeed {
     this.#stop = null;
     if (this.#pending) clearTimeout(this.#pending);
     this.#pending = null;
+    this.#again = false;
   }
 
   #changed(): void {
     if (this.#pending) return;
+    if (this.#rendering) return void (this.#again = true);
     this.#pending = setTimeout(() => {
       this.#pending = null;
-      this.#render().then((frame) => {
-        this.#wait = Math.max(this.#intervalMs, (frame.length / this.#bytesPerSecond) * 1000);
-        for (const send of this.#pages) send(frame);
-      }, this.#onError);
+      this.#rendering = true;
+      this.#render()
+        .then((frame) => {
+          this.#wait = Math.max(this.#intervalMs, (frame.length / this.#bytesPerSecond) * 1000);
+          for (const send of this.#pages) send(frame);
+        }, this.#onError)
+        .finally(() => {
+          this.#rendering = false;
+          if (this.#again && this.#stop) this.#changed();
+          this.#again = false;
+        });
     }, this.#wait);
   }
 }
