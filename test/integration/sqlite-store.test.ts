@@ -1,9 +1,12 @@
 // The embedded store on a real SQLite file, beyond the store contract (sqlite-store-contract.test.ts):
 // the WAL and its checkpoints, and the upgrade of databases written by earlier versions.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import t from 'tap';
+import { openStores } from '../../src/store/open-stores.ts';
 import { SqliteDirectory } from '../../src/store/sqlite/directory-store.ts';
 import { message, openStore as open, seed, tempFile } from '../helpers/store.ts';
 
@@ -134,4 +137,30 @@ t.test('a database from before migration 014: a chat transferred and consulted o
   t.same((await store.listHistory('bob', { limit: 10 })).map((r) => r.interaction.id), ['old-chat']);
   t.same((await store.listHistory('dora', { limit: 10 })).map((r) => r.interaction.id), ['old-chat']);
   t.same(await store.listHistory('carl', { limit: 10 }), [], 'not in that of an agent only offered it');
+});
+
+t.test("the retention sweep also deletes old recording files that have no row (a save whose row failed, a sweep cut short)", async (t) => {
+  const dataDir = dirname(await tempFile(t));
+  const stores = await openStores({ dataDir }, (err) => {
+    throw err;
+  });
+  t.teardown(() => stores.close());
+  const day = 86_400_000;
+  const now = Date.now();
+  const kept = randomUUID();
+  await stores.recordings.saveRecording({ id: kept, interactionId: 'chat-1', contentType: 'audio/wav', size: 4, createdAt: now }, Buffer.from('kept'));
+  // A file written 40 days ago whose row was never written.
+  const orphan = randomUUID();
+  const orphanPath = join(dataDir, 'recordings', orphan);
+  writeFileSync(orphanPath, 'lost');
+  utimesSync(orphanPath, new Date(now - 40 * day), new Date(now - 40 * day));
+  // One as old but with its row: a recording retention has not reached yet (its row says when it was made).
+  const young = randomUUID();
+  await stores.recordings.saveRecording({ id: young, interactionId: 'chat-2', contentType: 'audio/wav', size: 5, createdAt: now - day }, Buffer.from('young'));
+  utimesSync(join(dataDir, 'recordings', young), new Date(now - 40 * day), new Date(now - 40 * day));
+
+  t.same(await stores.recordings.deleteRecordingsBefore(now - 30 * day), [], 'no row is past retention');
+  t.notOk(existsSync(orphanPath), 'the file with no row is deleted');
+  t.ok(existsSync(join(dataDir, 'recordings', kept)), 'a recording with its row stays');
+  t.ok(existsSync(join(dataDir, 'recordings', young)), 'an old file whose row is younger stays');
 });

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AttachmentStore } from '../../domain/ports.ts';
 
@@ -32,6 +32,15 @@ export class FileAttachmentStore implements AttachmentStore {
 
   read(id: string): Promise<Buffer> {
     return readFile(this.pathOf(id));
+  }
+
+  // The ids of the files last written before `cutoff` (ms): what a sweep may find left without a row.
+  async idsWrittenBefore(cutoff: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const name of await readdir(this.#dir)) {
+      if (SAFE_ID.test(name) && (await stat(join(this.#dir, name))).mtimeMs < cutoff) ids.push(name);
+    }
+    return ids;
   }
 
   pathOf(id: string): string {

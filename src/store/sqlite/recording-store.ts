@@ -42,13 +42,19 @@ export class SqliteRecordingStore extends SqliteStore implements RecordingStore 
     }
   }
 
+  // Rows first (nothing is offered whose file is going), then files: those of the rows, and any older
+  // file with no row (a save whose row failed, a sweep stopped between the two), so none stays for ever.
+  // A file that cannot be deleted now is tried again at the next sweep.
   async deleteRecordingsBefore(cutoff: number): Promise<string[]> {
     const ids = this.all('SELECT id FROM recordings WHERE created_at < ?', (row) => String(row.id), cutoff);
-    if (ids.length === 0) return ids;
-    await this.batcher.write(ids.map((id) => ['DELETE FROM recordings WHERE id = ?', [id]] as const));
-    for (const id of ids) await unlink(this.#files.pathOf(id)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    if (ids.length > 0) await this.batcher.write(ids.map((id) => ['DELETE FROM recordings WHERE id = ?', [id]] as const));
+    const hasRow = (id: string) => this.all('SELECT 1 AS one FROM recordings WHERE id = ?', () => true, id).length > 0;
+    const files = new Set([...ids, ...(await this.#files.idsWrittenBefore(cutoff)).filter((id) => !hasRow(id))]);
+    const failures: unknown[] = [];
+    for (const id of files) {
+      await unlink(this.#files.pathOf(id)).catch((err: NodeJS.ErrnoException) => err.code === 'ENOENT' || failures.push(err));
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} recording file(s) could not be deleted`);
     return ids;
   }
 }
