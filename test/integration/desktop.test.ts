@@ -289,11 +289,15 @@ t.test('the desktop socket: sessions only, HTML fragments, sync then live custom
   await socket.waitFor((f) => f.includes('id="interaction-list"') && f.includes(chat.id), 'the interaction list with the chat');
   t.ok(socket.frames.every((f) => f.trimStart().startsWith('<')), 'every frame is HTML');
 
+  // Anything but a sync is nothing: the server stays up (a `null` used to end the process).
+  for (const junk of ['null', '42', '"sync"', '[]', 'not json']) socket.send(junk);
+
   const oob = `hx-swap-oob="beforeend:#messages-${chat.id}"`;
   socket.send({ type: 'sync', interaction: chat.id, after: 0 });
   const synced = await socket.waitFor((f) => f.includes(oob), 'the synced messages');
   t.match(synced, 'customer line one');
   t.match(synced, 'customer line two');
+  t.equal((await fetch(`${server.url}/healthz`)).status, 200, 'the server is still up after the junk sent before the sync');
 
   const from = socket.frames.length;
   await api.say(chat, 'customer line three');

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { presenceOf } from '../../domain/agent-presence.ts';
+import { syncRequestOf } from '../sync-message.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
@@ -110,15 +111,8 @@ export function serveAgentSocket(opts: {
   });
 
   ws.on('message', (data) => {
-    let msg: { type?: unknown; interaction?: unknown; after?: unknown };
-    try {
-      msg = JSON.parse(String(data));
-    } catch {
-      return; // htmx's own form sends are not used on this socket; anything unparsable is ignored
-    }
-    if (msg.type === 'sync' && typeof msg.interaction === 'string' && Number.isInteger(msg.after)) {
-      openFeed(msg.interaction, Number(msg.after)).catch((err: unknown) => logger.warn({ err, agentId }, 'sync refused'));
-    }
+    const sync = syncRequestOf(data);
+    if (sync) openFeed(sync.interaction, sync.after).catch((err: unknown) => logger.warn({ err, agentId }, 'sync refused'));
   });
   ws.on('close', () => {
     unsubscribe();

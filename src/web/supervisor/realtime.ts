@@ -6,6 +6,7 @@ import type { DomainEvent } from '../../domain/events.ts';
 import { FragmentOutbox } from '../desktop/fragment-outbox.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { AgentSession } from '../sessions.ts';
+import { syncRequestOf } from '../sync-message.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
 import { FloorFeed } from './floor-feed.ts';
 import type { SupervisorPresenter } from './presenter.ts';
@@ -89,15 +90,8 @@ export class SupervisionSockets {
     };
 
     ws.on('message', (data) => {
-      let msg: { type?: unknown; interaction?: unknown; after?: unknown };
-      try {
-        msg = JSON.parse(String(data));
-      } catch {
-        return;
-      }
-      if (msg.type === 'sync' && typeof msg.interaction === 'string' && Number.isInteger(msg.after)) {
-        monitor(msg.interaction, Number(msg.after)).catch((err: unknown) => this.#logger.warn({ err, agentId }, 'monitor sync refused'));
-      }
+      const sync = syncRequestOf(data);
+      if (sync) monitor(sync.interaction, sync.after).catch((err: unknown) => this.#logger.warn({ err, agentId }, 'monitor sync refused'));
     });
     ws.on('close', () => stops.forEach((stop) => stop()));
     ws.on('error', (err) => this.#logger.debug({ err, agentId }, 'supervisor socket error'));
