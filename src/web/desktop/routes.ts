@@ -93,19 +93,22 @@ export function desktopRouter(opts: { center: ContactCenter; sessions: SessionRe
     const given = body?.client_id;
     const clientId = typeof given === 'string' && given !== '' && given.length <= LIMITS.clientIdMaxChars ? given : undefined;
     const rec = await center.interactionForAgent(agentId, id);
-    const base = await presenter.panel(rec, { withEntries: false });
+    const drawn = await presenter.panel(rec, { withEntries: false });
+    // Whether the agent may still write is read once the send is done: the customer may have ended the
+    // chat meanwhile (its push, which disabled the box, came before this answer).
+    const composer = () => ({ ...drawn, canWrite: presenter.canWrite(rec, agentId) });
     try {
       const entry = await center.postAgentMessage(agentId, id, text, clientId);
       // The id named a reply stored with another text: after an uncertain failure the composer kept its
       // id, and the agent wrote something else into it. That is a new reply, under the new composer's id.
-      if (entry.text !== text) await center.postAgentMessage(agentId, id, text, base.clientId);
-      res.type('html').send(presenter.render('partials/composer', base));
+      if (entry.text !== text) await center.postAgentMessage(agentId, id, text, drawn.clientId);
+      res.type('html').send(presenter.render('partials/composer', composer()));
     } catch (err) {
       // Keep what the agent typed and say why it was refused, in place, with its client id: after a
       // 503 the send may have been stored, and Send again must not store it twice.
       if (!(err instanceof DomainError)) throw err;
       const keepId = clientId !== undefined && err.code !== 'invalid_client_id' && err.code !== 'client_id_taken';
-      res.status(200).type('html').send(presenter.render('partials/composer', { ...base, draft: text, error: err.message, clientId: keepId ? clientId : base.clientId }));
+      res.status(200).type('html').send(presenter.render('partials/composer', { ...composer(), draft: text, error: err.message, clientId: keepId ? clientId : drawn.clientId }));
     }
   });
 
