@@ -190,6 +190,14 @@ t.test('another agent can neither open nor take the chat', async (t) => {
   t.equal((await agentSays(agent2, chat, 'hijack')).status, 403, 'agent2: writing is 403');
   t.equal((await agentPost(agent2, `/desktop/interactions/${chat.id}/disconnect`)).status, 403, 'agent2: disconnect is 403');
   t.equal((await agentGet(agent2, `/desktop/history/${chat.id}`)).status, 403, 'agent2: its timeline is 403');
+  // A page of agent2's that still shows the chat (it was theirs before the socket came back) and asks
+  // for its timeline gets the panel replaced by why, not the chat.
+  const socket = await openDesktopSocket(agent2);
+  t.teardown(() => socket.close());
+  socket.send({ type: 'sync', interaction: chat.id, after: 0 });
+  const refused = await socket.waitFor((f) => f.includes(`id="interaction-${chat.id}"`), 'the panel replaced');
+  t.match(refused, /hx-swap-oob="true"/);
+  t.notMatch(refused, /composer|Message/, 'no control of the chat in it');
   t.equal((await agentGet(agent1, `/desktop/interactions/${chat.id}`)).status, 200, 'agent1 opens it');
   const chatNow = await api.chat(chat);
   t.equal(chatNow.state, 'active');

@@ -200,6 +200,12 @@ export class DesktopPresenter {
     return this.render('partials/interaction-panel', await this.panel(rec, { viewer }));
   }
 
+  // An open panel of a chat no longer the viewer's (handed on, or its offer gone, while the page was
+  // away): replaced by why, so no control of it is left to click.
+  panelRefused(interactionId: string, message: string): string {
+    return this.render('partials/panel-refused', { id: interactionId, message });
+  }
+
   // Whether the viewer may write in this chat now (the composer's Message box and Send are on).
   canWrite(rec: InteractionRecord, viewer: string): boolean {
     return agentRefusal('post_message', rec, viewer, this.#multimedia.capabilities) === null;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { presenceOf } from '../../domain/agent-presence.ts';
 import { syncRequestOf } from '../sync-message.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
@@ -112,7 +113,11 @@ export function serveAgentSocket(opts: {
 
   ws.on('message', (data) => {
     const sync = syncRequestOf(data);
-    if (sync) openFeed(sync.interaction, sync.after).catch((err: unknown) => logger.warn({ err, agentId }, 'sync refused'));
+    if (!sync) return;
+    openFeed(sync.interaction, sync.after).catch((err: unknown) => {
+      if (err instanceof DomainError) return outbox.send(presenter.panelRefused(sync.interaction, err.message));
+      logger.warn({ err, agentId }, 'sync refused');
+    });
   });
   ws.on('close', () => {
     unsubscribe();
