@@ -275,9 +275,12 @@ export class MultimediaDesk implements InteractionMedia {
   // The guard table refuses a plain Disconnect while a call or video runs, so for the agent this
   // finds media only on End session (or a video request nobody answered).
   async beforeEnd(rec: InteractionRecord, by: Party): Promise<void> {
-    if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, by === 'customer' ? 'customer_close' : by === 'system' ? 'system_end' : 'end_session');
-    // A call the agent placed while the last one was being released goes too: none outlives the chat.
-    while (liveLeg(rec)) await this.release(rec);
+    const cause = by === 'customer' ? 'customer_close' : by === 'system' ? 'system_end' : 'end_session';
+    // A video asked for, or a call placed, while the last one was being closed goes too: none outlives the chat.
+    while ((rec.video && isVideoOpen(rec.video)) || liveLeg(rec)) {
+      if (rec.video && isVideoOpen(rec.video)) await this.closeVideo(rec, rec.video, cause);
+      if (liveLeg(rec)) await this.release(rec);
+    }
   }
 
   // ---- internals ------------------------------------------------------------------------------

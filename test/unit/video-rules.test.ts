@@ -234,3 +234,17 @@ t.test('Allow clicked twice at once: one opens the video, the other is refused a
   t.equal(video.state, 'active', 'the video runs');
   t.ok(d.rooms.rooms.has(video.id), 'its room is still open');
 });
+
+t.test('a video asked for while End session closes the last one is closed too: none outlives the chat', async (t) => {
+  const d = await makeDesk();
+  const { id } = await running(d, t);
+  // Closing the room takes a moment; the customer asks again meanwhile.
+  const close = d.rooms.close.bind(d.rooms);
+  d.rooms.close = async (sessionId: string) => (await new Promise((resolve) => setTimeout(resolve, 20)), close(sessionId));
+  const ending = d.center.endSession('alice', id);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const { video: asked } = await d.desk.requestVideo(id);
+  t.equal((await ending).state, 'ended');
+  t.not(asked.state, 'requested', 'the request made meanwhile is closed with the chat');
+  t.equal(d.rooms.rooms.size, 0, 'no room is left');
+});
