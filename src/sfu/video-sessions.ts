@@ -148,10 +148,9 @@ export class VideoSessions implements VideoSfu {
         rtpParameters: ref.rtpParameters as ms.RtpParameters,
         appData: { sessionId: room.id, participant: ref.participant },
       }),
-    ).finally(() => {
-      state.pendingProducers -= 1;
-    });
-    if (producer.closed) throw closedRoom(room.id);
+    ).finally(() => void (state.pendingProducers -= 1));
+    // Its transport closed while the worker made it: mediasoup keeps such a producer open, for good.
+    if (producer.closed || transport.closed) throw (producer.close(), closedRoom(room.id));
     state.producers.set(producer.id, producer);
     producer.observer.once('close', () => {
       state.producers.delete(producer.id);
@@ -195,6 +194,7 @@ export class VideoSessions implements VideoSfu {
         state.pendingConsumers.delete(pending);
         throw err;
       });
+      if (transport.closed) consumer.close(); // closed meanwhile: mediasoup keeps such a consumer open
       if (!consumer.closed) state.consumers.set(consumer.id, consumer); // received before no longer pending
       state.pendingConsumers.delete(pending);
       if (consumer.closed) continue; // its producer or transport closed meanwhile

@@ -45,6 +45,29 @@ t.test('tracks asked for at once stay within the cap of four per participant', a
   t.equal((await rooms.dump('room-burst')).participants.agent.consumers, 4, 'four consumers, not one per ask');
 });
 
+// A page that closes its transport (the agent left the panel) while its tracks are being made.
+t.test('tracks still being made when their transport closes are not kept open for good', async (t) => {
+  const rooms = videoRoomsPort(sfu);
+  await rooms.open('room-zombie');
+  t.teardown(() => rooms.close('room-zombie'));
+  const transport = (await rooms.signal('room-zombie', 'customer', { op: 'create_transport' })) as { id: string };
+  const track = (i: number) => ({ mid: String(i), codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [] }], headerExtensions: [], encodings: [{ ssrc: 2000 + i }], rtcp: { cname: 'zombie' } });
+  const asked = [0, 1].map((i) => rooms.signal('room-zombie', 'customer', { op: 'produce', transportId: transport.id, kind: 'video', rtpParameters: track(i) }));
+  await new Promise((resolve) => setImmediate(resolve)); // the worker has the asks
+  await rooms.signal('room-zombie', 'customer', { op: 'close_transport', transportId: transport.id });
+  await Promise.allSettled(asked);
+  // The other side asks for what the customer sends: nothing, not a track the worker no longer has.
+  const { routerRtpCapabilities: rtpCapabilities } = (await rooms.signal('room-zombie', 'agent', { op: 'capabilities' })) as { routerRtpCapabilities: unknown };
+  const receiving = (await rooms.signal('room-zombie', 'agent', { op: 'create_transport' })) as { id: string };
+  const got = (await rooms.signal('room-zombie', 'agent', { op: 'consume', transportId: receiving.id, rtpCapabilities })) as { consumers: unknown[] };
+  t.same(got.consumers, [], 'the agent receives nothing of the closed transport, and is not refused');
+  // The customer's page makes a new transport and sends again: the agent receives it.
+  const again = (await rooms.signal('room-zombie', 'customer', { op: 'create_transport' })) as { id: string };
+  await rooms.signal('room-zombie', 'customer', { op: 'produce', transportId: again.id, kind: 'video', rtpParameters: track(9) });
+  const now = (await rooms.signal('room-zombie', 'agent', { op: 'consume', transportId: receiving.id, rtpCapabilities })) as { consumers: unknown[] };
+  t.equal(now.consumers.length, 1, 'the new track is received');
+});
+
 t.test('a dying worker ends the running video as lost media; the next video gets a new worker', async (t) => {
   const h = await makeCenter({ video: videoRoomsPort(sfu) });
   const desk = h.desk;
