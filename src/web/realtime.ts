@@ -102,7 +102,8 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
             wss.handleUpgrade(req, socket, head, (ws) => {
               track(ws, 'customer');
               deps.customerSockets.watch(ws);
-              serveCustomerSocket({ ws, socket, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps });
+              const openSockets = () => deps.customerSockets.openFor(rec.id);
+              serveCustomerSocket({ ws, socket, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps, place, openSockets });
             });
           },
           (err: unknown) => {

@@ -7,7 +7,7 @@ import t from 'tap';
 import type { ChatHandle } from '../helpers/api-client.ts';
 import { expectError } from '../helpers/api-errors.ts';
 import { agentGet, agentPost, desktopSocketUrl } from '../helpers/desktop-client.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, sleep } from '../helpers/eventually.ts';
 import { acceptedChat, withDesk } from '../helpers/fixtures.ts';
 import { fetchOpenApi, undocumented } from '../helpers/openapi-check.ts';
 import { openSocket, type SocketProbe } from '../helpers/socket-probe.ts';
@@ -196,11 +196,18 @@ t.test("a closed events socket closes the customer's transports; the session sta
   const agentSide = agentSignal(agent1, chat);
   const customer = customerSignal(api, chat);
   const a = await join(agentSide);
+  const stale = await api.openEvents(chat.id, chat.token);
   const events = await api.openEvents(chat.id, chat.token);
   const c = await join(customer);
   await consume(agentSide, a);
   await consume(customer, c);
   t.same((await roomDump(agent1, chat)).participants.customer, { transports: 2, producers: 1, consumers: 1 });
+
+  // An older socket of the chat cut late (its network went and the page opened another): the video
+  // the page runs stays.
+  await stale.close();
+  await sleep(250); // the server has heard of the close
+  t.same((await roomDump(agent1, chat)).participants.customer, { transports: 2, producers: 1, consumers: 1 }, 'one socket of two closed: the transports stay');
 
   await events.close();
   const dump = await eventually('the customer side to go', async () => {

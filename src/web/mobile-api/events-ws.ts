@@ -43,6 +43,9 @@ export function serveCustomerSocket(opts: {
   hub: EventHub;
   logger: Logger;
   rateLimits: RateLimits;
+  // This socket's place among the chat's (CustomerSockets.claim), and how many of the chat's are left.
+  place: { release(): void };
+  openSockets: () => number;
 }): void {
   const { ws, socket, rec, center, multimedia, hub, logger, rateLimits } = opts;
   // Frames sent in one turn (the acks of one group commit, say) leave in one write: a syscall per
@@ -146,9 +149,11 @@ export function serveCustomerSocket(opts: {
   });
   ws.on('close', () => {
     unsubscribe();
-    // The customer's page is gone or lost its connection: so are its video transports (it makes new
-    // ones when it comes back).
-    multimedia.participantLeft(rec.id, 'customer');
+    // The customer's last page is gone or lost its connection: so are its video transports (it makes
+    // new ones when it comes back). An older socket cut late (its network went, the page opened
+    // another) leaves the video the page made again alone.
+    opts.place.release();
+    if (opts.openSockets() === 0) multimedia.participantLeft(rec.id, 'customer');
   });
   ws.on('error', (err) => logger.debug({ err, interactionId: rec.id }, 'customer socket error'));
   agentName(rec.agentId)
