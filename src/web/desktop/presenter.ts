@@ -22,6 +22,7 @@ import { callEntrySummary } from './call-entry-view.ts';
 import { recordingEntryView } from './recording-view.ts';
 import { handoffSummary, transferView } from './handoff-view.ts';
 import { utcDateTime } from '../time-format.ts';
+import { NameCache } from './name-cache.ts';
 
 const STATE_LABEL: Record<InteractionState, string> = {
   queued: 'Waiting',
@@ -43,7 +44,7 @@ export class DesktopPresenter {
   readonly #center: ContactCenter;
   readonly #views: Views;
   readonly #tileUrl: string;
-  readonly #names = new Map<string, string>();
+  readonly #names = new NameCache();
   readonly #multimedia: MultimediaDesk;
   readonly #sms: SmsDeliveries | undefined;
   readonly #closure: Closure;
@@ -105,9 +106,9 @@ export class DesktopPresenter {
     };
   }
 
-  // Names are looked up once and cached, so rendering a pushed message costs no await per entry.
+  // Names are looked up and cached (NameCache), so rendering a pushed message costs no await per entry.
   async entries(rec: InteractionRecord, entries: TimelineEntry[]) {
-    for (const e of entries) if (e.agentId && !this.#names.has(`agent:${e.agentId}`)) await this.agentName(e.agentId);
+    for (const e of entries) if (e.agentId && this.#names.get(`agent:${e.agentId}`) === undefined) await this.agentName(e.agentId);
     const sms = rec.channel === 'sms' && this.#sms ? await this.#sms.deliveries(rec.id) : undefined;
     return entries.map((e) => (sms ? { ...this.entry(rec, e), ...smsEntry(e, sms) } : this.entry(rec, e)));
   }
@@ -116,7 +117,7 @@ export class DesktopPresenter {
   // undefined when something does.
   entriesNow(rec: InteractionRecord, entries: TimelineEntry[]) {
     if (rec.channel === 'sms' && this.#sms) return undefined;
-    for (const e of entries) if (e.agentId && !this.#names.has(`agent:${e.agentId}`)) return undefined;
+    for (const e of entries) if (e.agentId && this.#names.get(`agent:${e.agentId}`) === undefined) return undefined;
     return entries.map((e) => this.entry(rec, e));
   }
 
@@ -265,9 +266,7 @@ export class DesktopPresenter {
   }
 
   async serviceName(id: string): Promise<string> {
-    const key = `service:${id}`;
-    if (!this.#names.has(key)) this.#names.set(key, (await this.#center.requireService(id)).name);
-    return this.#names.get(key)!;
+    return this.#names.read(`service:${id}`, async () => (await this.#center.requireService(id)).name);
   }
 
   // Every agent who worked an interaction, in order, for history.
@@ -276,9 +275,7 @@ export class DesktopPresenter {
   }
 
   async agentName(id: string): Promise<string> {
-    const key = `agent:${id}`;
-    if (!this.#names.has(key)) this.#names.set(key, (await this.#center.agentDisplayName(id)) ?? id);
-    return this.#names.get(key)!;
+    return this.#names.read(`agent:${id}`, async () => (await this.#center.agentDisplayName(id)) ?? id);
   }
 }
 
