@@ -42,7 +42,7 @@ export function mediaRouter(opts: {
       error = err;
     }
     const rec = await center.interactionForAgent(agentId, id);
-    const html = fragment === 'call' ? await presenter.callFragment(rec, error?.message) : await presenter.videoFragment(rec, error?.message);
+    const html = fragment === 'call' ? await presenter.callFragment(rec, agentId, error?.message) : await presenter.videoFragment(rec, agentId, error?.message);
     // The video area is swapped inside its slot (#video-slot-{id}), which pushed fragments never replace.
     if (error) res.status(statusOf(error)).set('HX-Reswap', fragment === 'video' ? 'innerHTML' : 'outerHTML');
     res.type('html').send(html);

@@ -235,12 +235,13 @@ export class DesktopPresenter {
     return this.render('partials/transfer-select', { id: rec.id, transfer, oob: true });
   }
 
-  async callFragment(rec: InteractionRecord, error?: string): Promise<string> {
-    return this.render('partials/call', { ...(await this.panel(rec, { withEntries: false })), error });
+  // The call or video area as the viewer may use it (a consulted agent is not the one who holds the chat).
+  async callFragment(rec: InteractionRecord, viewer: string, error?: string): Promise<string> {
+    return this.render('partials/call', { ...(await this.panel(rec, { withEntries: false, viewer })), error });
   }
 
-  async videoFragment(rec: InteractionRecord, error?: string): Promise<string> {
-    return this.render('partials/video', { ...(await this.panel(rec, { withEntries: false })), error });
+  async videoFragment(rec: InteractionRecord, viewer: string, error?: string): Promise<string> {
+    return this.render('partials/video', { ...(await this.panel(rec, { withEntries: false, viewer })), error });
   }
 
   async contextFragment(rec: InteractionRecord): Promise<string> {
