@@ -13,11 +13,20 @@ export interface HttpSmsGatewayOptions {
 // answer, or no answer within the timeout, is a failed send.
 export class HttpSmsGateway implements SmsSender {
   readonly #url: string;
+  readonly #authorization: Record<string, string>;
   readonly #secret: string;
   readonly #timeoutMs: number;
 
   constructor(opts: HttpSmsGatewayOptions) {
-    this.#url = new URL(opts.url).toString();
+    // Credentials in the URL (https://user:key@gateway/send) go as Basic authorization: fetch refuses
+    // such a URL, and its error, which names the URL, would be shown to agents as the reply's failure.
+    const url = new URL(opts.url);
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    this.#authorization = user || password ? { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } : {};
+    url.username = '';
+    url.password = '';
+    this.#url = url.toString();
     this.#secret = opts.secret;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
   }
@@ -28,13 +37,14 @@ export class HttpSmsGateway implements SmsSender {
     try {
       res = await fetch(this.#url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': sign(this.#secret, body) },
+        headers: { 'content-type': 'application/json', 'x-signature': sign(this.#secret, body), ...this.#authorization },
         body,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      const why = e.name === 'TimeoutError' ? `no answer within ${this.#timeoutMs} ms` : (e.cause?.code ?? e.message);
+      // Never the error's own text: it may name the URL. Its code, or its kind.
+      const why = e.name === 'TimeoutError' ? `no answer within ${this.#timeoutMs} ms` : (e.cause?.code ?? e.name);
       throw new Error(`SMS gateway unreachable: ${why}`, { cause: err });
     }
     const answer = await res.text();

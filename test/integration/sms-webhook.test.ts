@@ -54,7 +54,8 @@ const receiver = await startReceiver();
 t.teardown(() => receiver.close());
 const env = {
   SMS_WEBHOOK_SECRET: SECRET,
-  SMS_GATEWAY_URL: receiver.url,
+  // With credentials, as many gateways take them: sent as Basic authorization, never in a URL.
+  SMS_GATEWAY_URL: receiver.url.replace('http://', 'http://gw-user:gw%40key@'),
   SMS_PART_WAIT_S: '1',
   SMS_NUMBERS: `${ROADSIDE_NO}=roadside,${CLAIMS_NO}=claims`,
 };
@@ -150,6 +151,7 @@ t.test('a text opens a service chat; the agent accepts, sees the number, and rep
   const sent = await reply(id, long);
   t.same(sent.json, { id: sent.json.id, from: ROADSIDE_NO, to: from, text: long, segments: 2 }, '{id, from, to, text, segments}');
   t.equal(sent.headers['x-signature'], hmac(SECRET, sent.raw), 'signed over the raw body with the shared secret');
+  t.equal(sent.headers.authorization, `Basic ${Buffer.from('gw-user:gw@key').toString('base64')}`, "the URL's credentials as Basic authorization");
   t.equal(sent.headers['content-type'], 'application/json');
 
   const emoji = await reply(id, 'See you soon 🚗');
