@@ -1,9 +1,10 @@
 import { invalid, notFound } from './errors.ts';
-import type { Clock } from './ports.ts';
+import type { Clock, Timers } from './ports.ts';
 import { RATING_PROMPT } from './sms-rating.ts';
 import { countSegments } from './sms-segments.ts';
 import {
   GATEWAY_STATUSES,
+  SmsSendRefused,
   isGatewayStatus,
   ratingQuestionId,
   supersedes,
@@ -24,9 +25,15 @@ import { KeyedQueue } from './util/keyed-queue.ts';
 export interface SmsOutboxDeps {
   store: SmsStore;
   clock: Clock;
+  timers: Timers;
   senders: Partial<Record<SmsGatewayKind, SmsSender>>;
   onError: (err: unknown, what: string) => void;
 }
+
+// A send that may pass later (no answer, a gateway "not now") is tried again under the same id, after
+// these waits (about 18 minutes in all), then it failed. The chat's later texts wait behind it: they
+// leave in order.
+export const SEND_RETRY_MS = [5_000, 30_000, 120_000, 300_000, 600_000];
 
 export interface OutboundText {
   id: string;
@@ -65,11 +72,17 @@ export class SmsOutbox {
         return;
       }
       let answer: { status: string };
-      try {
-        answer = await sender.send({ id, from: delivery.from, to: delivery.to, text, segments });
-      } catch (err) {
-        await this.#updateStatus(id, 'failed', (err as Error).message || String(err));
-        return;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          answer = await sender.send({ id, from: delivery.from, to: delivery.to, text, segments });
+          break;
+        } catch (err) {
+          const why = (err as Error).message || String(err);
+          if (err instanceof SmsSendRefused || attempt >= SEND_RETRY_MS.length) return void (await this.#updateStatus(id, 'failed', why));
+          await new Promise<void>((resolve) => this.#d.timers.schedule(SEND_RETRY_MS[attempt]!, resolve));
+          // A report of the gateway (it had the text after all) settled it meanwhile.
+          if ((await this.#d.store.getDelivery(id))?.status !== 'sending') return;
+        }
       }
       const status = isGatewayStatus(answer.status) ? answer.status : 'accepted';
       await this.#updateStatus(id, status, isGatewayStatus(answer.status) ? null : `gateway answered "${String(answer.status)}"`);

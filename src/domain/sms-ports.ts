@@ -15,10 +15,16 @@ export interface OutboundSms {
   segments: number;
 }
 
-// Implemented by each gateway adapter. `status` is what the gateway answered (see GATEWAY_STATUSES);
-// a send that throws is recorded as failed.
+// Implemented by each gateway adapter. `status` is what the gateway answered (see GATEWAY_STATUSES).
+// A send that throws SmsSendRefused failed for good; any other failure (no answer, "not now") is tried
+// again under the same id (SmsOutbox).
 export interface SmsSender {
   send(sms: OutboundSms): Promise<{ status: string }>;
+}
+
+// The gateway refused the text itself (an HTTP 4xx: a bad number, no credit): sending it again would not help.
+export class SmsSendRefused extends Error {
+  override name = 'SmsSendRefused';
 }
 
 export const GATEWAY_STATUSES = ['queued', 'accepted', 'sent', 'delivered', 'failed', 'undelivered', 'rejected', 'expired'] as const;

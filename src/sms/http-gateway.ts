@@ -1,4 +1,4 @@
-import type { OutboundSms, SmsSender } from '../domain/sms-ports.ts';
+import { SmsSendRefused, type OutboundSms, type SmsSender } from '../domain/sms-ports.ts';
 import { sign } from './signature.ts';
 
 export interface HttpSmsGatewayOptions {
@@ -9,8 +9,8 @@ export interface HttpSmsGatewayOptions {
 
 // Sends agent replies to an HTTP SMS gateway: POST {id, from, to, text, segments} as JSON to the
 // gateway's URL, signed like the webhook (X-Signature: sha256=<hex HMAC of the body>). A 2xx answer
-// may carry {"status": "..."}; without one the gateway is taken to have accepted the text. Any other
-// answer, or no answer within the timeout, is a failed send.
+// may carry {"status": "..."}; without one the gateway is taken to have accepted the text. A 4xx is a
+// refusal of the text; a 5xx, a 408 or 429, or no answer within the timeout may pass (tried again).
 export class HttpSmsGateway implements SmsSender {
   readonly #url: string;
   readonly #authorization: Record<string, string>;
@@ -48,7 +48,10 @@ export class HttpSmsGateway implements SmsSender {
       throw new Error(`SMS gateway unreachable: ${why}`, { cause: err });
     }
     const answer = await res.text();
-    if (!res.ok) throw new Error(`SMS gateway answered HTTP ${res.status}${answer ? `: ${answer.slice(0, 200)}` : ''}`);
+    const why = `SMS gateway answered HTTP ${res.status}${answer ? `: ${answer.slice(0, 200)}` : ''}`;
+    // A 4xx other than "too many" is about the text: it would be refused again. The rest may pass.
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new SmsSendRefused(why);
+    if (!res.ok) throw new Error(why);
     try {
       const parsed: unknown = JSON.parse(answer);
       const status = (parsed as { status?: unknown } | null)?.status;

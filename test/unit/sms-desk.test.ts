@@ -2,6 +2,8 @@ import t from 'tap';
 import type { ContactCenter } from '../../src/domain/contact-center.ts';
 import { DomainEvents } from '../../src/domain/events.ts';
 import { SmsDesk } from '../../src/domain/sms-desk.ts';
+import { SmsSendRefused } from '../../src/domain/sms-ports.ts';
+import { SEND_RETRY_MS } from '../../src/domain/sms-outbox.ts';
 import { MemorySmsStore } from '../helpers/fake-sms.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
 import { expectDomainError, SERVICES } from '../helpers/fakes.ts';
@@ -208,16 +210,16 @@ t.test('agent replies go out as SMS from the number the customer texted, with th
   await expectDomainError(t, h.desk.onDeliveryStatus('no-such-id', 'delivered'), 'not_found', 'unknown_message');
 });
 
-t.test('a failed send is recorded as such; without a gateway replies are marked not sent', async (t) => {
+t.test('a send the gateway refused is not sent; without a gateway replies are marked not sent', async (t) => {
   const h = await makeDesk();
   const id = await delivered(h, h.text(newPhone(), 'help'));
   await acceptedBy(h, 'alice', id);
   h.sender.answer = async () => {
-    throw new Error('SMS gateway answered HTTP 500');
+    throw new SmsSendRefused('SMS gateway answered HTTP 400: unknown number');
   };
   const entry = await h.center.postAgentMessage('alice', id, 'On our way');
   await h.desk.settled();
-  t.match((await h.desk.deliveries(id)).get(entry.id), { status: 'failed', detail: 'SMS gateway answered HTTP 500' });
+  t.match((await h.desk.deliveries(id)).get(entry.id), { status: 'failed', detail: 'SMS gateway answered HTTP 400: unknown number' }, 'at once: tried again it would be refused again');
   t.match(await h.desk.onDeliveryStatus(entry.id, 'delivered'), { status: 'delivered' }, 'a delivery receipt still wins');
 
   h.sender.answer = async () => ({ status: 'ok-ish' });
@@ -232,6 +234,59 @@ t.test('a failed send is recorded as such; without a gateway replies are marked 
   await bare.desk.settled();
   t.match((await bare.desk.deliveries(other)).get(e.id), { status: 'failed', detail: 'No webhook SMS gateway is configured.' });
   t.same(h.errors, []);
+});
+
+// The clock moves on by each wait in turn, each send finishing before the next.
+async function waitsPass(h: Awaited<ReturnType<typeof makeDesk>>, waits: readonly number[]) {
+  for (const ms of waits) {
+    await new Promise((resolve) => setImmediate(resolve));
+    h.clock.advance(ms);
+  }
+  await h.desk.settled();
+}
+
+t.test('a send that may pass (no answer, HTTP 500) is tried again under the same id; the next reply waits behind it', async (t) => {
+  const h = await makeDesk();
+  const id = await delivered(h, h.text(newPhone(), 'help'));
+  await acceptedBy(h, 'alice', id);
+  let tries = 0;
+  h.sender.answer = async () => {
+    tries += 1;
+    if (tries <= 2) throw new Error('SMS gateway answered HTTP 503');
+    return { status: 'accepted' };
+  };
+  const before = h.sender.sent.length;
+  const first = await h.center.postAgentMessage('alice', id, 'On our way');
+  const second = await h.center.postAgentMessage('alice', id, 'Ten minutes');
+  await waitsPass(h, SEND_RETRY_MS.slice(0, 2));
+  t.same(h.sender.sent.slice(before).map((sms) => sms.id), [first.id, first.id, first.id, second.id], 'the first text three times, under its id, then the second: in order');
+  t.match((await h.desk.deliveries(id)).get(first.id), { status: 'accepted' });
+  t.match((await h.desk.deliveries(id)).get(second.id), { status: 'accepted' });
+
+  // No answer ever: failed after the last wait.
+  h.sender.answer = async () => {
+    throw new Error('SMS gateway unreachable: no answer within 10000 ms');
+  };
+  const lost = await h.center.postAgentMessage('alice', id, 'Are you there?');
+  await waitsPass(h, SEND_RETRY_MS);
+  t.match((await h.desk.deliveries(id)).get(lost.id), { status: 'failed', detail: /no answer/ });
+});
+
+t.test("a gateway's report during the waits settles the send: it is not sent again", async (t) => {
+  const h = await makeDesk();
+  const id = await delivered(h, h.text(newPhone(), 'help'));
+  await acceptedBy(h, 'alice', id);
+  let tries = 0;
+  h.sender.answer = async () => {
+    tries += 1;
+    throw new Error('SMS gateway unreachable: no answer within 10000 ms');
+  };
+  const entry = await h.center.postAgentMessage('alice', id, 'On our way');
+  await new Promise((resolve) => setImmediate(resolve));
+  await h.desk.onDeliveryStatus(entry.id, 'sent'); // it had the text after all
+  await waitsPass(h, SEND_RETRY_MS);
+  t.equal(tries, 1, 'sent once');
+  t.match((await h.desk.deliveries(id)).get(entry.id), { status: 'sent' });
 });
 
 t.test('only agent messages of SMS chats are sent', async (t) => {
