@@ -13,12 +13,19 @@ export const enc = encodeURIComponent;
 
 // A request that hangs (a mobile network that went silent) fails in time, as a network problem: a
 // send is then retried with its client id instead of showing "Sending…" for minutes. A photo may
-// take long on a slow uplink.
+// take long on a slow uplink: its caller gives it more (`timeoutMs`).
 // Not for starting a chat (`patient`): it is not idempotent, and Start pressed again after a time-out
 // would open a second chat.
-const deadline = (upload, patient) => (!patient && typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(upload ? 120_000 : 20_000) : undefined);
+function deadline(ms, patient) {
+  if (patient) return undefined;
+  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
+  // Safari before 16 has no AbortSignal.timeout: without a deadline a send could hang for good.
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
 
-export async function api(method, path, { body, form, token, patient = false } = {}) {
+export async function api(method, path, { body, form, token, patient = false, timeoutMs = 20_000 } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   let payload;
@@ -31,7 +38,7 @@ export async function api(method, path, { body, form, token, patient = false } =
   let res;
   let text;
   try {
-    res = await fetch(API + path, { method, headers, body: payload, cache: 'no-store', credentials: 'same-origin', signal: deadline(form, patient) });
+    res = await fetch(API + path, { method, headers, body: payload, cache: 'no-store', credentials: 'same-origin', signal: deadline(timeoutMs, patient) });
     text = await res.text();
   } catch {
     throw new ApiError(0, 'network', 'Network problem: check your connection and try again.');

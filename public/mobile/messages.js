@@ -140,7 +140,7 @@ export function markFailed(s, clientId, item, onFailed) {
   retry.type = 'button';
   retry.addEventListener('click', () => {
     if (state.session !== s || s.ended) return;
-    void deliver(s, clientId, onFailed);
+    void inTurn(s, clientId, onFailed);
   });
   status.append(retry);
 }
@@ -150,7 +150,14 @@ export function sendText(s, text, onFailed) {
   const clientId = newClientId();
   keepUnsent(s.id, clientId, text);
   showUnsent(s, clientId, text);
-  void deliver(s, clientId, onFailed);
+  void inTurn(s, clientId, onFailed);
+}
+
+// Messages leave one at a time, in the order they were written: one that waits to be retried is not
+// overtaken by the next (the server numbers them as they arrive, and both sides would see them swapped).
+function inTurn(s, clientId, onFailed) {
+  s.sending = (s.sending || Promise.resolve()).then(() => deliver(s, clientId, onFailed)).catch((err) => console.error('sending a message failed', err));
+  return s.sending;
 }
 
 function showUnsent(s, clientId, text) {
@@ -164,7 +171,7 @@ export async function sendPhotoFile(s, file, onFailed) {
   const clientId = newClientId();
   showPhoto(s, clientId, file);
   await keepPhoto(s.id, clientId, file, () => storedChatId() === s.id);
-  await deliver(s, clientId, onFailed);
+  await inTurn(s, clientId, onFailed);
 }
 
 function showPhoto(s, clientId, file) {
@@ -194,16 +201,17 @@ export async function restoreUnsent(s, onFailed) {
   await sendEach(s, [...texts, ...photos].map((m) => m.client_id), onFailed);
 }
 
-// The socket is back: the messages given up on are sent again, in order.
+// The socket is back: the messages given up on for a network problem are sent again, in order. One
+// the server refused (a file type it does not take, a full chat) waits for the customer's Retry.
 export async function resendFailed(s, onFailed) {
-  const failed = [...s.pending].filter(([, entry]) => entry.item.classList.contains('msg-failed')).map(([clientId]) => clientId);
+  const failed = [...s.pending].filter(([, entry]) => entry.item.classList.contains('msg-failed') && !entry.refused).map(([clientId]) => clientId);
   await sendEach(s, failed, onFailed);
 }
 
 async function sendEach(s, clientIds, onFailed) {
   for (const clientId of clientIds) {
     if (state.session !== s || s.ended) return;
-    await deliver(s, clientId, onFailed);
+    await inTurn(s, clientId, onFailed);
   }
 }
 
@@ -215,6 +223,7 @@ export async function deliver(s, clientId, onFailed) {
   if (!entry) return;
   const { item, text, photo } = entry;
   item.classList.remove('msg-failed');
+  entry.refused = false;
   item.classList.add('msg-pending');
   item.querySelector('.msg-status').textContent = 'Sending…';
   let delay = SEND_BACKOFF_MS;
@@ -234,6 +243,7 @@ export async function deliver(s, clientId, onFailed) {
         continue;
       }
       if (!isTransient(err)) {
+        entry.refused = true;
         dropUnsent(s.id, clientId);
         void dropPhoto(clientId);
       }
@@ -248,5 +258,6 @@ function postPhoto(s, clientId, photo) {
   const form = new FormData();
   form.append('client_id', clientId);
   form.append('file', photo, photo.name || 'photo.jpg');
-  return api('POST', chatPath(s, '/attachments'), { form, token: s.token });
+  // Two minutes, and the time the photo takes at 256 kbit/s: a big photo on a slow uplink gets there.
+  return api('POST', chatPath(s, '/attachments'), { form, token: s.token, timeoutMs: 120_000 + photo.size / 32 });
 }

@@ -104,3 +104,27 @@ t.test('a video request still waiting for the agent is said again after a reload
   t.pass('the page says the request still waits');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test('a message that must be retried is not overtaken by the next one: both sides see them in the order written', async (t) => {
+  const { agent, customer, chat, pages } = await customerWithAgent(t);
+  // The first send of the first message is lost on the way (a network blip); it is retried a second later.
+  let lost = false;
+  await customer.route(/\/messages$/, async (route) => {
+    if (route.request().method() === 'POST' && !lost) {
+      lost = true;
+      return route.abort('failed');
+    }
+    return route.continue();
+  });
+  for (const text of ['The car stopped', 'on the bridge']) {
+    await customer.getByLabel('Message').fill(text);
+    await customer.getByRole('button', { name: 'Send' }).click();
+  }
+  await customer.locator('.msg-pending').first().waitFor({ state: 'detached', timeout: 20_000 });
+  await eventually('both sent', async () => ((await customer.locator('.msg-pending').count()) === 0 ? true : undefined));
+  const shown = await customer.locator('.msg-text').allTextContents();
+  t.ok(shown.indexOf('The car stopped') < shown.indexOf('on the bridge'), `on the page in the order written: ${JSON.stringify(shown)}`);
+  const timeline = await (await fetch(`${agent.baseUrl}/desktop/history/${chat.id}`, { headers: { cookie: agent.cookie } })).text();
+  t.ok(timeline.indexOf('The car stopped') < timeline.indexOf('on the bridge'), 'and for the agent');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
