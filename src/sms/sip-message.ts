@@ -52,23 +52,32 @@ export function inboundSipText(text: SipText): InboundSms {
 
 // The E.164 number a SIP or tel URI names, or null. Numbers must be international: "+15551234567",
 // or the same digits without the plus (carriers often leave it out); separators of tel URIs
-// ("+1-555-123-4567") and %-escapes are allowed, URI parameters are ignored.
+// ("+1-555-123-4567") and %-escapes are allowed. A local number is completed by its phone-context
+// ("5551234;phone-context=+1212" is +12125551234); one whose context is a domain is refused. Other URI
+// parameters are ignored. A quoted display name is never read as the address.
 export function numberOfSipUri(value: string): string | null {
-  let uri = value.trim();
+  let uri = value.trim().replace(/^"(?:[^"\\]|\\.)*"/, '');
   const bracket = /<([^>]*)>/.exec(uri);
   if (bracket) uri = bracket[1]!;
   // Asterisk writes the To of a received MESSAGE as pjsip:<user>@<host> (and pjsip:tel:... for tel URIs).
   uri = uri.replace(/^pjsip:(?=tel:)/i, '').replace(/^pj(?=sips?:)/i, '');
   const scheme = /^(?:sips?|tel):/i.exec(uri);
   if (!scheme) return null;
-  let user = uri.slice(scheme[0].length);
-  user = user.split('@')[0]!.split(';')[0]!;
+  let user = uri.slice(scheme[0].length).split('@')[0]!;
+  const [number, ...params] = user.split(';');
+  const context = params.find((p) => /^phone-context=/i.test(p))?.slice('phone-context='.length);
+  user = number!;
   try {
     user = decodeURIComponent(user);
   } catch {
     return null;
   }
   user = user.replace(/[-.()]/g, '');
+  if (context !== undefined && !user.startsWith('+')) {
+    const prefix = context.replace(/[-.()]/g, '');
+    if (!/^\+[0-9]+$/.test(prefix)) return null; // a domain's local number: not one we can reach
+    user = prefix + user;
+  }
   if (/^[1-9][0-9]{6,14}$/.test(user)) user = `+${user}`;
   return /^\+[1-9][0-9]{6,14}$/.test(user) ? user : null;
 }

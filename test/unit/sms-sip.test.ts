@@ -43,6 +43,13 @@ t.test('numbers of SIP and tel URIs, as Asterisk prints From and To', async (t) 
     ['<sip:123@carrier.example>', null],
     ['<mailto:+15551230001@example.com>', null],
     ['<sip:%E0%A4%A@x>', null],
+    // A local number and its context (RFC 3966): completed, not taken for an international one.
+    ['<tel:5551234;phone-context=+1212>', '+12125551234'],
+    ['<sip:5551234;phone-context=+1-212@carrier.example;user=phone>', '+12125551234'],
+    ['<tel:5551234;phone-context=example.com>', null],
+    // A display name holding an address is not the sender.
+    ['"<sip:+15550001111@x>" <sip:+15551230001@carrier.example>', '+15551230001'],
+    ['"Bob \\"<sip:+15550001111@x>\\"" <sip:+15551230001@carrier.example>', '+15551230001'],
     ['', null],
   ];
   for (const [uri, number] of cases) t.equal(numberOfSipUri(uri), number, uri || '(empty)');
