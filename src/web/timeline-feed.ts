@@ -6,6 +6,8 @@ export class TimelineFeed {
   #lastSent: number;
   #syncing = false;
   #dirty = false;
+  // Bumped by restartAfter: a read begun before answers a question no longer asked.
+  #generation = 0;
   readonly #read: (afterSeq: number) => Promise<TimelineEntry[]>;
   readonly #send: (entries: TimelineEntry[]) => void;
   readonly #onError: (err: unknown) => void;
@@ -29,6 +31,7 @@ export class TimelineFeed {
   // The page says what it already shows; the feed goes on from there.
   restartAfter(afterSeq: number): void {
     this.#lastSent = afterSeq;
+    this.#generation += 1;
     this.sync();
   }
 
@@ -48,8 +51,11 @@ export class TimelineFeed {
       return;
     }
     this.#syncing = true;
+    const generation = this.#generation;
     this.#read(this.#lastSent)
       .then((entries) => {
+        // The page asked to go on from further back meanwhile: read again from there (dirty).
+        if (generation !== this.#generation) return;
         const fresh = entries.filter((e) => e.seq > this.#lastSent);
         const last = fresh.at(-1);
         if (last) {
