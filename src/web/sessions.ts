@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export interface AgentSession {
   id: string;
@@ -73,15 +73,18 @@ export class SessionRegistry {
   // Ends every session of the agent but `keep` (its own page, after a password change) at once: the
   // listeners close what the sessions hold open (the desktop's socket), so their pages go to the login.
   async endAgent(agentId: string, keep?: string): Promise<number> {
-    const ended = this.endedElsewhere(agentId, keep);
+    const ended = this.endedElsewhere(agentId, { keep: keep && hashOf(keep) });
     return this.#shared ? this.#shared.endAgent(agentId, keep) : ended;
   }
 
-  // Another node ended them (a cluster's wake-up): what this node holds of them closes too.
-  endedElsewhere(agentId: string, keep?: string): number {
+  // Another node ended them (a cluster's wake-up): what this node holds of them closes too. All of the
+  // agent's but `keep`, or `only` that one (a logout there); both are hashes of session ids.
+  endedElsewhere(agentId: string, which: { keep?: string; only?: string } = {}): number {
     let ended = 0;
     for (const session of [...this.#sessions.values()]) {
-      if (session.agentId !== agentId || session.id === keep) continue;
+      if (session.agentId !== agentId) continue;
+      const hash = hashOf(session.id);
+      if (hash === which.keep || (which.only !== undefined && hash !== which.only)) continue;
       this.#sessions.delete(session.id);
       ended++;
       for (const listener of this.#onEnd) listener(session);
@@ -107,3 +110,6 @@ export class SessionRegistry {
     return () => this.#onEnd.delete(listener);
   }
 }
+
+// As the shared store keys sessions (PgSessionStore): what its notifications name.
+const hashOf = (id: string) => createHash('sha256').update(id).digest('base64url');

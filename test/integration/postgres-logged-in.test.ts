@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import { PgSessionStore } from '../../src/store/postgres/cluster/session-store.ts';
 import { ensureClusterSchema } from '../../src/store/postgres/cluster/schema.ts';
 import { SessionRegistry } from '../../src/web/sessions.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { startPostgres } from '../helpers/postgres.ts';
 
 const postgres = await startPostgres();
@@ -41,4 +42,38 @@ t.test('expired sessions leave the table at the next login, so what the floor re
   await new SessionRegistry(3_600_000, shared).create('alice');
   const { rows } = await pool.query<{ agent_id: string }>('SELECT agent_id FROM agent_sessions');
   t.same(rows.map((r) => r.agent_id), ['alice'], 'only the live session is left');
+});
+
+// What cluster-wiring.ts does with the change feed: sessions ended elsewhere are dropped here too.
+async function hearing(t: Test, pool: pg.Pool, node: SessionRegistry) {
+  const client = await pool.connect();
+  const heard: string[] = [];
+  client.on('notification', (n) => {
+    heard.push(n.payload ?? '');
+    for (const change of JSON.parse(n.payload ?? '[]') as Array<{ kind: string; agentId: string; keep?: string; only?: string }>) {
+      if (change.kind === 'sessions_ended') node.endedElsewhere(change.agentId, change);
+    }
+  });
+  await client.query('LISTEN mcc_changes');
+  t.teardown(() => client.release());
+  return heard;
+}
+
+t.test('a logout on one node ends that session on every node; no notification names a session as its cookie', async (t) => {
+  const { pool, shared } = await sessionsDb(t);
+  const nodeA = new SessionRegistry(3_600_000, shared);
+  const nodeB = new SessionRegistry(3_600_000, shared);
+  const heard = await hearing(t, pool, nodeB);
+  const tab = await nodeA.create('alice');
+  const other = await nodeA.create('alice');
+  t.ok(await nodeB.find(tab.id), 'node B serves the session (and keeps it in memory)');
+  t.ok(await nodeB.find(other.id));
+
+  await nodeA.destroy(tab.id); // Log out, on node A
+  const gone = await eventually('node B to hear of it', async () => ((await nodeB.find(tab.id)) ? undefined : true));
+  t.ok(gone, 'node B no longer serves the logged-out session');
+  t.ok(await nodeB.find(other.id), "alice's other tab goes on");
+
+  await nodeA.endAgent('alice', other.id); // a password change on that tab: the others end
+  t.notOk(heard.some((payload) => payload.includes(tab.id) || payload.includes(other.id)), 'no session id in any notification');
 });

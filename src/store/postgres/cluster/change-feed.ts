@@ -7,7 +7,8 @@ import { CLIENT_KEEPALIVE, SESSION_OPTIONS } from '../session-options.ts';
 export type Change =
   | { kind: 'interaction'; id: string; seq: number }
   | { kind: 'presence'; agentId: string }
-  | { kind: 'sessions_ended'; agentId: string; keep?: string }
+  // `keep` (all of the agent's but that one) and `only` (that one: a logout) are hashes of session ids.
+  | { kind: 'sessions_ended'; agentId: string; keep?: string; only?: string }
   | { kind: 'telephony'; available: boolean };
 
 export const CHANGES_CHANNEL = 'mcc_changes';
@@ -39,7 +40,7 @@ export function payloads(changes: readonly Change[]): string[] {
 function keyOf(change: Change): string {
   if (change.kind === 'interaction') return `i:${change.id}`;
   if (change.kind === 'telephony') return 'telephony';
-  return `${change.kind}:${change.agentId}:${change.kind === 'sessions_ended' ? (change.keep ?? '') : ''}`;
+  return `${change.kind}:${change.agentId}:${change.kind === 'sessions_ended' ? `${change.keep ?? ''}:${change.only ?? ''}` : ''}`;
 }
 
 function chunked(changes: Change[]): string[] {

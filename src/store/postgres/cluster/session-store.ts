@@ -11,8 +11,8 @@ export interface StoredSession {
 }
 
 // Agent sessions in `agent_sessions`, shared by every node. The row is keyed by a hash of the session
-// id: whoever reads the table cannot use what it reads as a cookie. Ending an agent's sessions
-// NOTIFYs in the same statement, so every node closes the sockets those sessions hold.
+// id: whoever reads the table (or listens to its notifications) cannot use what it reads as a cookie.
+// Ending sessions NOTIFYs in the same statement, so every node closes the sockets those sessions hold.
 export class PgSessionStore {
   readonly #pool: pg.Pool;
 
@@ -36,8 +36,13 @@ export class PgSessionStore {
     return row && { id, agentId: row.agent_id, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at) };
   }
 
+  // A logout: every node drops what it cached of this session, and closes its sockets (by its hash).
   async delete(id: string): Promise<void> {
-    await this.#pool.query('DELETE FROM agent_sessions WHERE id_hash = $1', [hashOf(id)]);
+    await this.#pool.query(
+      `WITH ended AS (DELETE FROM agent_sessions WHERE id_hash = $1 RETURNING agent_id)
+       SELECT pg_notify($2, json_build_array(json_build_object('kind', 'sessions_ended', 'agentId', agent_id, 'only', $1::text))::text) FROM ended`,
+      [hashOf(id), CHANGES_CHANNEL],
+    );
   }
 
   // By the agent_sessions_agent index's table, small: one row per logged-in page.
@@ -51,7 +56,7 @@ export class PgSessionStore {
       `WITH ended AS (DELETE FROM agent_sessions WHERE agent_id = $1 AND id_hash IS DISTINCT FROM $2 RETURNING 1),
             told AS (SELECT pg_notify($3, json_build_array(json_build_object('kind', 'sessions_ended', 'agentId', $1::text, 'keep', $4::text))::text))
        SELECT (SELECT count(*) FROM ended)::int AS n FROM told`,
-      [agentId, keep ? hashOf(keep) : null, CHANGES_CHANNEL, keep ?? null],
+      [agentId, keep ? hashOf(keep) : null, CHANGES_CHANNEL, keep ? hashOf(keep) : null],
     );
     // Expired rows go in passing.
     await this.#pool.query('DELETE FROM agent_sessions WHERE expires_at < $1', [Date.now()]);
