@@ -71,8 +71,12 @@ export class Administration {
     return this.#directory.listAgents();
   }
 
-  audit(limit = 500): Promise<AuditEntry[]> {
-    return this.#directory.listAudit(limit);
+  // A page of the audit trail, newest first, and where the next (older) one starts, if there is one.
+  async audit(opts: { beforeSeq?: number; limit?: number } = {}): Promise<{ entries: AuditEntry[]; olderFrom: number | null }> {
+    const limit = opts.limit ?? 200;
+    const read = await this.#directory.listAudit(limit + 1, opts.beforeSeq);
+    const entries = read.slice(0, limit);
+    return { entries, olderFrom: read.length > limit ? entries.at(-1)!.seq : null };
   }
 
   async service(id: string): Promise<Service> {

@@ -47,7 +47,8 @@ export interface Directory {
   getAgent(id: string): Promise<Agent | undefined>;
   saveAgent(agent: Agent, audit?: NewAuditEntry): Promise<void>;
   // Newest first.
-  listAudit(limit: number): Promise<AuditEntry[]>;
+  // Newest first; `beforeSeq`: only entries older than that one (the next page).
+  listAudit(limit: number, beforeSeq?: number): Promise<AuditEntry[]>;
 }
 
 export interface AttachmentStore {

@@ -240,8 +240,8 @@ export class MemoryDirectory implements Directory {
     this.audit(audit);
   }
 
-  async listAudit(limit: number): Promise<AuditEntry[]> {
-    return this.auditLog.slice(-limit).reverse().map(clone);
+  async listAudit(limit: number, beforeSeq = Number.MAX_SAFE_INTEGER): Promise<AuditEntry[]> {
+    return this.auditLog.filter((e) => e.seq < beforeSeq).slice(-limit).reverse().map(clone);
   }
 
   private audit(entry: NewAuditEntry | undefined): void {

@@ -211,6 +211,8 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       await directory.saveService({ ...towing, name: 'Towing 2' }, { ...audit('service.updated', 'towing', T0 + 3), before: { name: 'Towing', smsNumber: null, autoDial: true } });
       t.same(Object.keys((await directory.listAudit(1))[0]!.before!), ['name', 'smsNumber', 'autoDial'], 'an audit entry\'s fields in the order they were written');
       t.same((await directory.listAudit(1)).map((e) => e.action), ['service.updated'], 'at most `limit`');
+      const newest = (await directory.listAudit(2))[1]!;
+      t.same((await directory.listAudit(10, newest.seq)).map((e) => e.action), ['service.disabled', 'service.created'], 'the page older than an entry');
 
       // Another service may not take a number already in use: the change and its audit entry are refused together.
       await t.rejects(directory.saveService({ id: 'other', name: 'Other', autoDial: false, smsNumber: '+15550009002' }).then(() =>

@@ -304,3 +304,17 @@ t.test('an SMS number an admin removed stays removed across a restart (SMS_NUMBE
   const row = roadside((await page(admin2, '/admin/services')).html);
   t.ok(row.includes('Roadside Assistance') && !row.includes('+15550009000'), 'still removed after the restart');
 });
+
+t.test('the audit trail is read page by page, back to the first change', async (t) => {
+  // Enough changes for more than one page (200 a page).
+  for (let i = 0; i < 205; i++) t.equal((await post(admin, '/admin/services/roadside', { name: `Roadside ${i}`, autoDial: '' })).status, 200);
+  const first = (await page(admin, '/admin/audit')).html;
+  t.match(first, /name: Roadside 204/, 'the newest change first');
+  const older = /href="\/admin\/audit\?before=(\d+)"/.exec(first);
+  t.ok(older, 'an Older changes link');
+  const rest = (await page(admin, `/admin/audit?before=${older![1]}`)).html;
+  t.match(rest, /service\.created|agent\.created|name: Roadside 0\b/, 'the older page reaches back');
+  t.notMatch(rest, /name: Roadside 204/, 'not the newest again');
+  t.equal((await page(admin, '/admin/audit?before=abc')).status, 400, 'a bad cursor is refused');
+  await post(admin, '/admin/services/roadside', { name: 'Roadside Assistance', autoDial: '' });
+});

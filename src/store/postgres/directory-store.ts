@@ -32,8 +32,8 @@ export class PgDirectory extends PgStore implements Directory {
     return this.write([SQL.saveAgent, agentValues(a)], ...auditOf(audit));
   }
 
-  listAudit(limit: number): Promise<AuditEntry[]> {
-    return this.all('SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1', toAudit, limit);
+  listAudit(limit: number, beforeSeq = Number.MAX_SAFE_INTEGER): Promise<AuditEntry[]> {
+    return this.all('SELECT * FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2', toAudit, beforeSeq, limit);
   }
 }
 

@@ -32,8 +32,8 @@ export class SqliteDirectory extends SqliteStore implements Directory {
     return this.batcher.write(withAudit([SQL.saveAgent, agentValues(a)], audit));
   }
 
-  async listAudit(limit: number): Promise<AuditEntry[]> {
-    return this.all('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?', toAudit, limit);
+  async listAudit(limit: number, beforeSeq = Number.MAX_SAFE_INTEGER): Promise<AuditEntry[]> {
+    return this.all('SELECT * FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT ?', toAudit, beforeSeq, limit);
   }
 }
 

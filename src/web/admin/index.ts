@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Administration } from '../../domain/administration.ts';
 import type { Closure } from '../../domain/closure.ts';
+import { invalid } from '../../domain/errors.ts';
 import { requireAgent, requireCsrf } from '../auth.ts';
 import type { SessionRegistry } from '../sessions.ts';
 import type { Views } from '../views.ts';
@@ -23,7 +24,10 @@ export function administrationRouter(opts: { admin: Administration; closure: Clo
   router.use(adminTelephonyRouter(views, opts.telephony));
   router.use(interactionsRouter({ admin, closure: opts.closure, views, now: Date.now }));
   router.get('/admin/audit', async (req, res) => {
-    res.type('html').send(views.render('admin/audit', { title: 'Audit', csrf: req.agentSession!.csrfToken, entries: await admin.audit() }));
+    const before = req.query.before === undefined ? undefined : Number(req.query.before);
+    if (before !== undefined && !(Number.isSafeInteger(before) && before > 0)) throw invalid('invalid_before', 'before must be the number of an audit entry.');
+    const page = await admin.audit({ beforeSeq: before });
+    res.type('html').send(views.render('admin/audit', { title: 'Audit', csrf: req.agentSession!.csrfToken, ...page }));
   });
   return router;
 }
