@@ -51,11 +51,12 @@ export function interactionsRouter(opts: { admin: Administration; closure: Closu
     const base = { title: 'Interactions', csrf: req.agentSession!.csrfToken };
     try {
       const range = rangeOf(req);
-      const [named, closed] = await Promise.all([namer(), closure.listClosed({ from: range.from, to: range.to, limit: PAGE_ROWS })]);
-      const found = named(closed);
+      const [named, closed] = await Promise.all([namer(), closure.listClosed({ from: range.from, to: range.to, limit: PAGE_ROWS + 1 })]);
+      // One more than a page is read: "the first N are shown" only when more there are.
+      const found = named(closed.slice(0, PAGE_ROWS));
       const shown = found.map((r) => ({ ...r, ended: iso(r.endedAt), chat: clock(r.chatMs), call: clock(r.callMs), video: clock(r.videoMs) }));
       const csvUrl = `/admin/interactions.csv?from=${range.fromDay}&to=${range.toDay}`;
-      res.type('html').send(views.render('admin/interactions', { ...base, from: range.fromDay, to: range.toDay, rows: shown, csvUrl, capped: found.length === PAGE_ROWS }));
+      res.type('html').send(views.render('admin/interactions', { ...base, from: range.fromDay, to: range.toDay, rows: shown, csvUrl, capped: closed.length > PAGE_ROWS }));
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       res.status(statusOf(err)).type('html').send(views.render('admin/interactions', { ...base, from: query(req, 'from'), to: query(req, 'to'), rows: [], alert: err.message }));
