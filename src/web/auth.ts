@@ -104,6 +104,12 @@ export function authRouter(opts: {
     // The agent may have been added by another process (npm run admin): routing learns of it now.
     await center.agentChanged(current);
     const session = await sessions.create(current.id);
+    // Disabled while the session was made: the disabling ended the sessions it found, not this one.
+    const still = await center.findAgent(current.id);
+    if (!still || still.disabled) {
+      await sessions.destroy(session.id);
+      return showLogin(req, res, 403, 'This account is disabled. Ask an admin to enable it.');
+    }
     res.clearCookie(LOGIN_CSRF_COOKIE, { path: '/' });
     res.cookie(SESSION_COOKIE, session.id, cookieOpts(req));
     res.redirect(303, '/desktop');

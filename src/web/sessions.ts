@@ -41,6 +41,8 @@ export class SessionRegistry {
       expiresAt: Date.now() + this.#ttlMs,
     };
     await this.#shared?.save(session);
+    // Expired ones go at each login: on one server they are never looked up again, and would stay.
+    for (const [id, old] of this.#sessions) if (old.expiresAt < Date.now()) this.#sessions.delete(id);
     this.#sessions.set(session.id, session);
     return session;
   }
