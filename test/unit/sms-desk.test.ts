@@ -245,16 +245,25 @@ async function waitsPass(h: Awaited<ReturnType<typeof makeDesk>>, waits: readonl
   await h.desk.settled();
 }
 
-t.test('a send that may pass (no answer, HTTP 500) is tried again under the same id; the next reply waits behind it', async (t) => {
+// An SMS chat alice accepted, and a gateway that answers each try (counted from 1) as `answer` says.
+async function chatWithGateway(answer: (tryNumber: number) => Promise<{ status: string }>) {
   const h = await makeDesk();
   const id = await delivered(h, h.text(newPhone(), 'help'));
   await acceptedBy(h, 'alice', id);
   let tries = 0;
-  h.sender.answer = async () => {
-    tries += 1;
-    if (tries <= 2) throw new Error('SMS gateway answered HTTP 503');
+  h.sender.answer = () => answer(++tries);
+  return { h, id, tries: () => tries };
+}
+
+const noAnswer = async (): Promise<{ status: string }> => {
+  throw new Error('SMS gateway unreachable: no answer within 10000 ms');
+};
+
+t.test('a send that may pass (no answer, HTTP 500) is tried again under the same id; the next reply waits behind it', async (t) => {
+  const { h, id } = await chatWithGateway(async (n) => {
+    if (n <= 2) throw new Error('SMS gateway answered HTTP 503');
     return { status: 'accepted' };
-  };
+  });
   const before = h.sender.sent.length;
   const first = await h.center.postAgentMessage('alice', id, 'On our way');
   const second = await h.center.postAgentMessage('alice', id, 'Ten minutes');
@@ -264,28 +273,19 @@ t.test('a send that may pass (no answer, HTTP 500) is tried again under the same
   t.match((await h.desk.deliveries(id)).get(second.id), { status: 'accepted' });
 
   // No answer ever: failed after the last wait.
-  h.sender.answer = async () => {
-    throw new Error('SMS gateway unreachable: no answer within 10000 ms');
-  };
+  h.sender.answer = noAnswer;
   const lost = await h.center.postAgentMessage('alice', id, 'Are you there?');
   await waitsPass(h, SEND_RETRY_MS);
   t.match((await h.desk.deliveries(id)).get(lost.id), { status: 'failed', detail: /no answer/ });
 });
 
 t.test("a gateway's report during the waits settles the send: it is not sent again", async (t) => {
-  const h = await makeDesk();
-  const id = await delivered(h, h.text(newPhone(), 'help'));
-  await acceptedBy(h, 'alice', id);
-  let tries = 0;
-  h.sender.answer = async () => {
-    tries += 1;
-    throw new Error('SMS gateway unreachable: no answer within 10000 ms');
-  };
+  const { h, id, tries } = await chatWithGateway(noAnswer);
   const entry = await h.center.postAgentMessage('alice', id, 'On our way');
   await new Promise((resolve) => setImmediate(resolve));
   await h.desk.onDeliveryStatus(entry.id, 'sent'); // it had the text after all
   await waitsPass(h, SEND_RETRY_MS);
-  t.equal(tries, 1, 'sent once');
+  t.equal(tries(), 1, 'sent once');
   t.match((await h.desk.deliveries(id)).get(entry.id), { status: 'sent' });
 });
 
