@@ -6,7 +6,7 @@ import type { ContactCenter } from '../domain/contact-center.ts';
 import { forbidden } from '../domain/errors.ts';
 import { isLoopbackClient, clientAddress } from './client-address.ts';
 import { verifyAgentPassword, WELL_KNOWN_PASSWORD } from './passwords.ts';
-import { waitInWords, type LoginThrottle } from './rate-limits.ts';
+import { KNOWN_DEVICE_S, waitInWords, type LoginThrottle } from './rate-limits.ts';
 import type { AgentSession, SessionRegistry } from './sessions.ts';
 import type { Views } from './views.ts';
 
@@ -18,6 +18,8 @@ declare module 'express-serve-static-core' {
 
 const SESSION_COOKIE = 'sid';
 const LOGIN_CSRF_COOKIE = 'csrf';
+// A browser an agent logged in from (random, per browser): see LoginThrottle.waitS.
+const DEVICE_COOKIE = 'device';
 const WELL_KNOWN_FROM_AFAR =
   'The demo password "demo" works only in a browser on the server itself. To log in from another machine, set DEMO_AGENT_PASSWORD to a password of your own before the first start (with a new DATA_DIR).';
 
@@ -86,11 +88,12 @@ export function authRouter(opts: {
       res.set('Retry-After', String(waitS));
       showLogin(req, res, 429, `${before}Too many attempts. Try again in ${waitInWords(waitS)}.`);
     };
-    const waitS = await throttle.waitS(address, username);
+    const device = cookies[DEVICE_COOKIE];
+    const waitS = await throttle.waitS(address, username, device);
     if (waitS > 0) return tooMany(waitS);
     // The same answer whether or not it is this agent's password: it tells nobody anything new.
     if (password === WELL_KNOWN_PASSWORD && !isLoopbackClient(req)) return showLogin(req, res, 403, WELL_KNOWN_FROM_AFAR);
-    const attempt = await throttle.attempt(address, username);
+    const attempt = await throttle.attempt(address, username, device);
     // Refused unchecked: one of many attempts sent at once, past what the throttle lets through.
     if (!attempt.mayCheck) return tooMany(attempt.waitS);
     const agent = username ? await center.findAgent(username) : undefined;
@@ -100,7 +103,10 @@ export function authRouter(opts: {
     const current = await center.findAgent(agent.id);
     // Said only to whoever knows the password: it tells a stranger nothing.
     if (!current || current.disabled) return showLogin(req, res, 403, 'This account is disabled. Ask an admin to enable it.');
-    await throttle.succeeded(address, username);
+    // This browser is now known as the agent's: others failing on the username do not lock it out.
+    const knownDevice = device || randomBytes(24).toString('base64url');
+    await throttle.succeeded(address, username, knownDevice);
+    res.cookie(DEVICE_COOKIE, knownDevice, { ...cookieOpts(req), sameSite: 'strict', path: '/login', maxAge: KNOWN_DEVICE_S * 1000 });
     // The agent may have been added by another process (npm run admin): routing learns of it now.
     await center.agentChanged(current);
     const session = await sessions.create(current.id);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { rateLimited, unavailable } from '../domain/errors.ts';
 
@@ -36,6 +37,9 @@ const MB = 1024 * 1024;
 const LOGIN_FIRST_WAIT_S = 15;
 // Failures of a username are remembered this long (or until it logs in).
 const LOGIN_FAILS_MEMORY_S = 24 * HOUR;
+// How long a browser an agent logged in from is remembered as theirs (its device cookie lives as long;
+// each login renews both). Under 24.8 days: the memory store's timers cannot wait longer.
+export const KNOWN_DEVICE_S = 14 * 24 * HOUR;
 // Some usernames typed are long junk; their keys need not be.
 const USERNAME_KEY_CHARS = 64;
 // A photo busy the whole server (not one client's doing) is worth retrying soon.
@@ -206,6 +210,7 @@ export class LoginThrottle {
   readonly #failsByAddress: RateLimiterAbstract;
   readonly #failsByUsername: RateLimiterAbstract;
   readonly #waitByUsername: RateLimiterAbstract;
+  readonly #knownDevices: RateLimiterAbstract;
   readonly #freeAttempts: number;
   readonly #maxWaitS: number;
 
@@ -213,13 +218,19 @@ export class LoginThrottle {
     this.#failsByAddress = store({ keyPrefix: 'login_fails_by_address', points: s.loginFailsPerAddressPerHour, duration: HOUR });
     this.#failsByUsername = store({ keyPrefix: 'login_fails_by_username', points: s.loginAttemptsBeforeBackoff, duration: LOGIN_FAILS_MEMORY_S });
     this.#waitByUsername = store({ keyPrefix: 'login_wait_by_username', points: 1, duration: 1 });
+    this.#knownDevices = store({ keyPrefix: 'login_known_device', points: 1, duration: KNOWN_DEVICE_S });
     this.#freeAttempts = s.loginAttemptsBeforeBackoff;
     this.#maxWaitS = s.loginBackoffMaxS;
   }
 
-  /** Seconds before this address may try this username again; 0: now. */
-  async waitS(address: string, username: string): Promise<number> {
-    const [byAddress, byUsername] = await Promise.all([this.#failsByAddress.get(address), this.#waitByUsername.get(userKey(username))]);
+  /**
+   * Seconds before this address may try this username again; 0: now. `device`: the browser's device
+   * cookie. One this username logged in from before is not held back by the username's failures (an
+   * anonymous visitor failing on purpose would lock the agent out), only by its address's budget.
+   */
+  async waitS(address: string, username: string, device?: string): Promise<number> {
+    const known = await this.#known(username, device);
+    const [byAddress, byUsername] = await Promise.all([this.#failsByAddress.get(address), known ? null : this.#waitByUsername.get(userKey(username))]);
     const waits = [0];
     if (byAddress && byAddress.consumedPoints >= this.#failsByAddress.points) waits.push(secondsOf(byAddress));
     if (byUsername && byUsername.consumedPoints > this.#waitByUsername.points) waits.push(secondsOf(byUsername));
@@ -230,7 +241,11 @@ export class LoginThrottle {
    * Counts an attempt as failed until `succeeded`. `mayCheck`: whether its password may be checked at
    * all; `waitS`: the wait in force after it (0: none).
    */
-  async attempt(address: string, username: string): Promise<{ mayCheck: boolean; waitS: number }> {
+  async attempt(address: string, username: string, device?: string): Promise<{ mayCheck: boolean; waitS: number }> {
+    if (await this.#known(username, device)) {
+      const byAddress = await this.#failsByAddress.penalty(address);
+      return { mayCheck: byAddress.consumedPoints <= this.#failsByAddress.points, waitS: await this.waitS(address, username, device) };
+    }
     const key = userKey(username);
     const [byAddress, fails] = await Promise.all([this.#failsByAddress.penalty(address), this.#failsByUsername.penalty(key)]);
     const beyond = fails.consumedPoints - this.#freeAttempts;
@@ -250,10 +265,22 @@ export class LoginThrottle {
     }
   }
 
-  async succeeded(address: string, username: string): Promise<void> {
+  // `device`: the browser's device cookie, remembered as this username's (a login; not a password change).
+  async succeeded(address: string, username: string, device?: string): Promise<void> {
     const key = userKey(username);
-    await Promise.all([this.#failsByAddress.reward(address), this.#failsByUsername.delete(key), this.#waitByUsername.delete(key)]);
+    await Promise.all([
+      this.#failsByAddress.reward(address),
+      this.#failsByUsername.delete(key),
+      this.#waitByUsername.delete(key),
+      device ? this.#knownDevices.set(deviceKey(username, device), 1, KNOWN_DEVICE_S) : undefined,
+    ]);
+  }
+
+  async #known(username: string, device: string | undefined): Promise<boolean> {
+    return device !== undefined && device !== '' && (await this.#knownDevices.get(deviceKey(username, device))) !== null;
   }
 }
 
 const userKey = (username: string) => username.slice(0, USERNAME_KEY_CHARS);
+// The store holds a hash of the device cookie, never the cookie.
+const deviceKey = (username: string, device: string) => `${userKey(username)}:${createHash('sha256').update(device).digest('base64url')}`;

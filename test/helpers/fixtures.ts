@@ -43,7 +43,7 @@ export async function openLoginForm(server: Pick<TestServer, 'url'>): Promise<(u
     fetch(`${server.url}/login`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', cookie: `csrf=${csrfCookie}` },
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', cookie: [`csrf=${csrfCookie}`, headers.cookie].filter(Boolean).join('; ') },
       body: new URLSearchParams({ username, password, _csrf: formToken }).toString(),
     });
 }

@@ -80,6 +80,28 @@ t.test('failed logins of a username back off: the right password is refused unti
   t.equal(again.status, 401, 'and a login clears the count: the next wrong password is just wrong');
 });
 
+t.test("a username's failures do not lock out a browser that logged in as that agent before", async (t) => {
+  const server = await withServer(t, {
+    env: { TRUST_PROXY: 'loopback', DEMO_AGENT_PASSWORD: OWN_PASSWORD, LOGIN_ATTEMPTS_BEFORE_BACKOFF: '3', LOGIN_BACKOFF_MAX_S: '60' },
+  });
+  const office = { 'x-forwarded-for': '198.51.100.200' };
+  const before = await submitLogin(server, 'agent1', OWN_PASSWORD, office);
+  t.equal(before.status, 303, 'agent1 logs in from the office browser');
+  const device = before.headers.getSetCookie().find((c) => c.startsWith('device='))?.split(';')[0];
+  t.ok(device, 'which is given a device cookie');
+  t.match(before.headers.getSetCookie().find((c) => c.startsWith('device=')) ?? '', /HttpOnly/i, 'not readable by scripts');
+
+  // Someone else fails on purpose as agent1, from many addresses.
+  for (let i = 1; i <= 6; i++) await attempt(server, 'agent1', `guess-${i}`, { 'x-forwarded-for': `198.51.100.${i}` });
+  isThrottled(t, await attempt(server, 'agent1', OWN_PASSWORD, { 'x-forwarded-for': '198.51.100.77' }), 'a browser agent1 never used');
+  const forged = await attempt(server, 'agent1', OWN_PASSWORD, { ...office, cookie: 'device=made-up' });
+  t.equal(forged.status, 429, 'a made-up device cookie is no way round');
+  const back = await attempt(server, 'agent1', OWN_PASSWORD, { ...office, cookie: device! });
+  t.equal(back.status, 303, 'the office browser still logs in');
+  const wrong = await attempt(server, 'agent1', 'not it', { ...office, cookie: device! });
+  t.equal(wrong.status, 401, 'from the known browser a wrong password is just wrong');
+});
+
 // Guesses sent all at once all pass the check for a wait that no guess has started yet: each must still
 // count before its password is checked, and those past the free attempts are refused unchecked.
 t.test('guesses sent all at once are checked no more often than guesses sent one by one', async (t) => {
