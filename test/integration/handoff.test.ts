@@ -26,6 +26,12 @@ t.test('Transfer to a Ready agent: the target sees the whole chat, accepts, and 
   t.match(form.html, /<option value="agent:agent2">Agent Two<\/option>/, 'with the Ready agent');
   t.match(form.html, /<option value="service:roadside">Roadside Assistance<\/option>/, 'and a service');
 
+  // agent1's page feeds the panel over its socket.
+  const socket = await openSocket(desktopSocketUrl(agent1.baseUrl), { headers: { cookie: agent1.cookie, origin: agent1.baseUrl } });
+  t.teardown(() => socket.close());
+  socket.send({ type: 'sync', interaction: chat.id, after: 0 });
+  await socket.waitFor((f) => f.includes('My car broke down on the A1'), 'the panel fed');
+
   const offered = await transfer(agent1, chat.id, { to: 'agent:agent2', note: 'Needs <b>a tow</b>' });
   t.equal(offered.status, 200);
   t.match(offered.html, /Transfer offered to Agent Two/);
@@ -46,6 +52,12 @@ t.test('Transfer to a Ready agent: the target sees the whole chat, accepts, and 
   await eventually('the customer reads agent2', async () => ((await api.messages(chat)).some((m) => m.text === 'Agent Two here') ? true : undefined));
   t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/disconnect`)).status, 403, 'agent1 no longer handles it');
   t.notMatch(await desktop(agent1), new RegExp(`/desktop/interactions/${chat.id}"`), "it left agent1's list");
+  // The page syncs its panels after each swap: the one it fed stays, what was said still there to read.
+  const from = socket.frames.length;
+  socket.send({ type: 'sync', interaction: chat.id, after: 0 });
+  await agentGet(agent1, '/desktop'); // a round trip: the sync has been handled
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.notOk(socket.frames.slice(from).some((f) => f.includes(`id="interaction-${chat.id}"`)), "agent1's panel is not replaced");
 
   const history = await text(await agentGet(agent2, `/desktop/history/${chat.id}`));
   t.match(history.html, /Agent One offered a transfer to Agent Two/, 'history shows every step');

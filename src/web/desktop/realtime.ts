@@ -114,8 +114,11 @@ export function serveAgentSocket(opts: {
   ws.on('message', (data) => {
     const sync = syncRequestOf(data);
     if (!sync) return;
+    // A panel this socket never fed (the page came back after the chat was handed on) is replaced by why;
+    // one it fed stays as it was (the agent who just completed a transfer still reads what was said).
+    const fedBefore = feeds.has(sync.interaction);
     openFeed(sync.interaction, sync.after).catch((err: unknown) => {
-      if (err instanceof DomainError) return outbox.send(presenter.panelRefused(sync.interaction, err.message));
+      if (err instanceof DomainError && !fedBefore) return outbox.send(presenter.panelRefused(sync.interaction, err.message));
       logger.warn({ err, agentId }, 'sync refused');
     });
   });
