@@ -211,6 +211,7 @@ export class LoginThrottle {
   readonly #failsByUsername: RateLimiterAbstract;
   readonly #waitByUsername: RateLimiterAbstract;
   readonly #knownDevices: RateLimiterAbstract;
+  readonly #failsByDevice: RateLimiterAbstract;
   readonly #freeAttempts: number;
   readonly #maxWaitS: number;
 
@@ -219,6 +220,7 @@ export class LoginThrottle {
     this.#failsByUsername = store({ keyPrefix: 'login_fails_by_username', points: s.loginAttemptsBeforeBackoff, duration: LOGIN_FAILS_MEMORY_S });
     this.#waitByUsername = store({ keyPrefix: 'login_wait_by_username', points: 1, duration: 1 });
     this.#knownDevices = store({ keyPrefix: 'login_known_device', points: 1, duration: KNOWN_DEVICE_S });
+    this.#failsByDevice = store({ keyPrefix: 'login_fails_by_device', points: s.loginAttemptsBeforeBackoff, duration: LOGIN_FAILS_MEMORY_S });
     this.#freeAttempts = s.loginAttemptsBeforeBackoff;
     this.#maxWaitS = s.loginBackoffMaxS;
   }
@@ -243,8 +245,11 @@ export class LoginThrottle {
    */
   async attempt(address: string, username: string, device?: string): Promise<{ mayCheck: boolean; waitS: number }> {
     if (await this.#known(username, device)) {
-      const byAddress = await this.#failsByAddress.penalty(address);
-      return { mayCheck: byAddress.consumedPoints <= this.#failsByAddress.points, waitS: await this.waitS(address, username, device) };
+      const dkey = deviceKey(username, device!);
+      const [byAddress, byDevice] = await Promise.all([this.#failsByAddress.penalty(address), this.#failsByDevice.penalty(dkey)]);
+      if (byDevice.consumedPoints <= this.#freeAttempts) return { mayCheck: byAddress.consumedPoints <= this.#failsByAddress.points, waitS: await this.waitS(address, username, device) };
+      // As many failures from it as a username's free attempts (a copied cookie?): no longer known.
+      await Promise.all([this.#knownDevices.delete(dkey), this.#failsByDevice.delete(dkey), this.#failsByAddress.reward(address)]);
     }
     const key = userKey(username);
     const [byAddress, fails] = await Promise.all([this.#failsByAddress.penalty(address), this.#failsByUsername.penalty(key)]);
@@ -268,6 +273,12 @@ export class LoginThrottle {
   // `device`: the browser's device cookie, remembered as this username's (a login; not a password change).
   async succeeded(address: string, username: string, device?: string): Promise<void> {
     const key = userKey(username);
+    if (await this.#known(username, device)) {
+      // The username's count stays: someone else's failures go on being held back.
+      const dkey = deviceKey(username, device!);
+      await Promise.all([this.#failsByAddress.reward(address), this.#failsByDevice.delete(dkey), this.#knownDevices.set(dkey, 1, KNOWN_DEVICE_S)]);
+      return;
+    }
     await Promise.all([
       this.#failsByAddress.reward(address),
       this.#failsByUsername.delete(key),
