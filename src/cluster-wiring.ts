@@ -196,7 +196,8 @@ export class ClusterNode {
 
   #heard(changes: Change[]): void {
     for (const change of changes) {
-      if (change.kind === 'sessions_ended') this.#p.sessions.endedElsewhere(change.agentId, change);
+      if (change.kind === 'sessions_ended') this.#p.sessions.endedElsewhere(change.agentId, { keep: change.keepHash });
+      else if (change.kind === 'session_ended') this.#p.sessions.endedElsewhere(change.agentId, { only: change.idHash });
       // The leader's registry is the source of what it commits: it reads nothing back.
       else if (this.#role !== 'follower') continue;
       else if (change.kind === 'interaction') void this.#replica.follow(change.id);

@@ -50,8 +50,9 @@ async function hearing(t: Test, pool: pg.Pool, node: SessionRegistry) {
   const heard: string[] = [];
   client.on('notification', (n) => {
     heard.push(n.payload ?? '');
-    for (const change of JSON.parse(n.payload ?? '[]') as Array<{ kind: string; agentId: string; keep?: string; only?: string }>) {
-      if (change.kind === 'sessions_ended') node.endedElsewhere(change.agentId, change);
+    for (const change of JSON.parse(n.payload ?? '[]') as Array<{ kind: string; agentId: string; keepHash?: string; idHash?: string }>) {
+      if (change.kind === 'sessions_ended') node.endedElsewhere(change.agentId, { keep: change.keepHash });
+      if (change.kind === 'session_ended') node.endedElsewhere(change.agentId, { only: change.idHash });
     }
   });
   await client.query('LISTEN mcc_changes');
@@ -76,4 +77,8 @@ t.test('a logout on one node ends that session on every node; no notification na
 
   await nodeA.endAgent('alice', other.id); // a password change on that tab: the others end
   t.notOk(heard.some((payload) => payload.includes(tab.id) || payload.includes(other.id)), 'no session id in any notification');
+  // A node of the release before reads `sessions_ended` (all of the agent's but a raw `keep`) and knows
+  // no `session_ended`: a logout here must not end the agent's other sessions there.
+  const kinds = heard.flatMap((payload) => (JSON.parse(payload) as Array<{ kind: string; keep?: unknown }>).map((c) => `${c.kind}${'keep' in c ? ' keep' : ''}`));
+  t.same(kinds, ['session_ended', 'sessions_ended'], 'a logout is a kind of its own; no raw keep');
 });

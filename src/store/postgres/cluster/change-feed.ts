@@ -7,8 +7,10 @@ import { CLIENT_KEEPALIVE, SESSION_OPTIONS } from '../session-options.ts';
 export type Change =
   | { kind: 'interaction'; id: string; seq: number }
   | { kind: 'presence'; agentId: string }
-  // `keep` (all of the agent's but that one) and `only` (that one: a logout) are hashes of session ids.
-  | { kind: 'sessions_ended'; agentId: string; keep?: string; only?: string }
+  // All of the agent's sessions but `keepHash`'s; `session_ended`: one (a logout). Hashes of session ids
+  // (new names: a node of the release before read a raw `keep`, and knows no `session_ended`).
+  | { kind: 'sessions_ended'; agentId: string; keepHash?: string }
+  | { kind: 'session_ended'; agentId: string; idHash: string }
   | { kind: 'telephony'; available: boolean };
 
 export const CHANGES_CHANNEL = 'mcc_changes';
@@ -40,7 +42,9 @@ export function payloads(changes: readonly Change[]): string[] {
 function keyOf(change: Change): string {
   if (change.kind === 'interaction') return `i:${change.id}`;
   if (change.kind === 'telephony') return 'telephony';
-  return `${change.kind}:${change.agentId}:${change.kind === 'sessions_ended' ? `${change.keep ?? ''}:${change.only ?? ''}` : ''}`;
+  if (change.kind === 'sessions_ended') return `${change.kind}:${change.agentId}:${change.keepHash ?? ''}`;
+  if (change.kind === 'session_ended') return `${change.kind}:${change.idHash}`;
+  return `${change.kind}:${change.agentId}`;
 }
 
 function chunked(changes: Change[]): string[] {

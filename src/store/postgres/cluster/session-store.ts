@@ -40,7 +40,7 @@ export class PgSessionStore {
   async delete(id: string): Promise<void> {
     await this.#pool.query(
       `WITH ended AS (DELETE FROM agent_sessions WHERE id_hash = $1 RETURNING agent_id)
-       SELECT pg_notify($2, json_build_array(json_build_object('kind', 'sessions_ended', 'agentId', agent_id, 'only', $1::text))::text) FROM ended`,
+       SELECT pg_notify($2, json_build_array(json_build_object('kind', 'session_ended', 'agentId', agent_id, 'idHash', $1::text))::text) FROM ended`,
       [hashOf(id), CHANGES_CHANNEL],
     );
   }
@@ -54,7 +54,7 @@ export class PgSessionStore {
   async endAgent(agentId: string, keep?: string): Promise<number> {
     const { rows } = await this.#pool.query<{ n: number }>(
       `WITH ended AS (DELETE FROM agent_sessions WHERE agent_id = $1 AND id_hash IS DISTINCT FROM $2 RETURNING 1),
-            told AS (SELECT pg_notify($3, json_build_array(json_build_object('kind', 'sessions_ended', 'agentId', $1::text, 'keep', $4::text))::text))
+            told AS (SELECT pg_notify($3, json_build_array(json_build_object('kind', 'sessions_ended', 'agentId', $1::text, 'keepHash', $4::text))::text))
        SELECT (SELECT count(*) FROM ended)::int AS n FROM told`,
       [agentId, keep ? hashOf(keep) : null, CHANGES_CHANNEL, keep ? hashOf(keep) : null],
     );
