@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { invalid } from '../domain/errors.ts';
-import type { InboundSms, OutboundSms, SmsSender } from '../domain/sms-ports.ts';
+import { SmsSendRefused, type InboundSms, type OutboundSms, type SmsSender } from '../domain/sms-ports.ts';
+import { AriHttpError } from '../ari/errors.ts';
 
 // SMS as SIP MESSAGE, through Asterisk's SMS trunk (asterisk-config/README.md, "Texts"). Inbound: a
 // text the trunk received becomes an InboundSms for SmsDesk.receive(); outbound: an agent's reply is
@@ -32,7 +33,10 @@ export class SipMessageGateway implements SmsSender {
     try {
       await this.#transmit({ from: sms.from, to: sms.to, body: sms.text });
     } catch (err) {
-      throw new Error(`SIP MESSAGE not sent: ${(err as Error).message}`, { cause: err });
+      const why = `SIP MESSAGE not sent: ${(err as Error).message}`;
+      // Asterisk refused the request itself (no such trunk, a bad address): sending it again would not help.
+      if (err instanceof AriHttpError && err.status >= 400 && err.status < 500) throw new SmsSendRefused(why, { cause: err });
+      throw new Error(why, { cause: err });
     }
     return { status: 'accepted' };
   }

@@ -18,6 +18,7 @@ t.test('a name is read once, kept for a minute, then read again (a rename shows)
   t.equal(reads, 1, 'one read');
   now = 60_000;
   t.equal(names.get('agent:agent1'), undefined, 'a minute old: to be read again');
+  t.equal(names.last('agent:agent1'), 'Agent One', 'but still there to show meanwhile');
   t.equal(await names.read('agent:agent1', load), 'Agent Uno', 'the new name');
   t.equal(reads, 2);
 });

@@ -5,6 +5,7 @@ import t from 'tap';
 import type { Ari, AriEvent } from '../../src/ari/index.ts';
 import { SmsTrunk, trunkTextOf, type TrunkText } from '../../src/sms/sip-trunk.ts';
 import { inboundSipText, numberOfSipUri, SipMessageGateway } from '../../src/sms/sip-message.ts';
+import { AriHttpError } from '../../src/ari/errors.ts';
 
 // What Asterisk 22 sends for a MESSAGE the SMS trunk received (trimmed).
 const EVENT: AriEvent = {
@@ -117,7 +118,7 @@ function fakeAri(opts: { subscribeFails?: boolean; sendFails?: boolean; subscrib
     endpoints: {
       async sendMessage(p: unknown) {
         calls.push({ op: 'sendMessage', p });
-        if (opts.sendFails) throw new Error('{"message":"Endpoint not found"}');
+        if (opts.sendFails) throw new AriHttpError(404, '{"message":"Endpoint not found"}');
       },
     },
   } as unknown as Ari;
@@ -191,9 +192,11 @@ t.test('replies leave through ARI sendMessage to pjsip:PJSIP/<number>@<trunk>, t
 
   const failing = fakeAri({ sendFails: true });
   const broken = new SipMessageGateway((text) => trunk.send(failing.ari, text));
-  await t.rejects(broken.send({ id: 'm2', from: '+15550009000', to: '+15551230001', text: 'x', segments: 1 }), /SIP MESSAGE not sent: .*Endpoint not found/);
+  const refused = await broken.send({ id: 'm2', from: '+15550009000', to: '+15551230001', text: 'x', segments: 1 }).catch((err: unknown) => err);
+  t.match(refused, { name: 'SmsSendRefused', message: /SIP MESSAGE not sent: .*Endpoint not found/ }, 'an ARI 4xx is a refusal: not sent again');
   const noAri = new SipMessageGateway(async () => {
     throw new Error('Asterisk is not reachable (ARI down)');
   });
-  await t.rejects(noAri.send({ id: 'm3', from: '+15550009000', to: '+15551230001', text: 'x', segments: 1 }), /SIP MESSAGE not sent: Asterisk is not reachable/);
+  const away = await noAri.send({ id: 'm3', from: '+15550009000', to: '+15551230001', text: 'x', segments: 1 }).catch((err: unknown) => err);
+  t.match(away, { name: 'Error', message: /SIP MESSAGE not sent: Asterisk is not reachable/ }, 'Asterisk away: may pass, sent again later');
 });

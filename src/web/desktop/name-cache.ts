@@ -16,6 +16,11 @@ export class NameCache {
     return hit && this.#now() - hit.readAt < this.#maxAgeMs ? hit.name : undefined;
   }
 
+  // The name last read, however old: what a render shows rather than a bare id.
+  last(key: string): string | undefined {
+    return this.#names.get(key)?.name;
+  }
+
   async read(key: string, load: () => Promise<string>): Promise<string> {
     const hit = this.get(key);
     if (hit !== undefined) return hit;

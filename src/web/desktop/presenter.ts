@@ -122,7 +122,7 @@ export class DesktopPresenter {
   }
 
   private entry(rec: InteractionRecord, e: TimelineEntry) {
-    const agentName = e.agentId ? (this.#names.get(`agent:${e.agentId}`) ?? e.agentId) : 'agent';
+    const agentName = e.agentId ? (this.#names.last(`agent:${e.agentId}`) ?? e.agentId) : 'agent';
     const who = e.author === 'customer' ? rec.customer.name : e.author === 'agent' ? agentName : 'System';
     const at = new Date(e.createdAt).toISOString();
     return {
