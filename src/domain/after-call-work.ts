@@ -1,6 +1,6 @@
 import type { AgentState, Presence, PresenceEvent } from './agent-presence.ts';
 import type { ClosingTimeline } from './closing-timeline.ts';
-import type { ClosedInteraction, ClosureStore, WrapUpRecord } from './closure-ports.ts';
+import { closedPages, type ClosureStore, type WrapUpRecord } from './closure-ports.ts';
 import { forbidden, notFound } from './errors.ts';
 import type { Service } from './directory.ts';
 import type { DomainEvent } from './events.ts';
@@ -91,13 +91,16 @@ export class AfterCallWork {
     const longest = Math.max(0, ...[...this.#settings.values()].map((s) => s.wrapUpSeconds)) * 1000;
     const after = new Map<string, AfterWrapUp>();
     // Newest first: the service of each agent's last interaction says where its wrap-up ends.
-    for (const { interaction: rec, wrapUp } of longest > 0 ? await this.#endedSince(now - longest, now + 1) : []) {
-      const agentId = wrapUpHolder(rec);
-      if (!agentId || wrapUp) continue;
-      const settings = this.#settingsOf(rec.serviceId);
-      if (!after.has(agentId)) after.set(agentId, settings.afterWrapUp);
-      const left = rec.endedAt! + settings.wrapUpSeconds * 1000 - now;
-      if (left > 0) this.#owe(agentId, rec.id, left, settings.afterWrapUp, after.get(agentId));
+    const pages = longest > 0 ? closedPages((q) => this.#d.closures.listClosed(q), now - longest, now + 1, 500) : [];
+    for await (const page of pages) {
+      for (const { interaction: rec, wrapUp } of page) {
+        const agentId = wrapUpHolder(rec);
+        if (!agentId || wrapUp) continue;
+        const settings = this.#settingsOf(rec.serviceId);
+        if (!after.has(agentId)) after.set(agentId, settings.afterWrapUp);
+        const left = rec.endedAt! + settings.wrapUpSeconds * 1000 - now;
+        if (left > 0) this.#owe(agentId, rec.id, left, settings.afterWrapUp, after.get(agentId));
+      }
     }
     for (const agent of this.#d.presence.agents()) {
       if (agent.presence !== 'wrap_up' || this.#pending.has(agent.agentId)) continue;
@@ -125,17 +128,6 @@ export class AfterCallWork {
 
   #settingsOf(serviceId: string): WrapUpSettings {
     return this.#settings.get(serviceId) ?? wrapUpSettings(undefined);
-  }
-
-  // Every interaction that ended in [from, to), page by page.
-  async #endedSince(from: number, to: number): Promise<ClosedInteraction[]> {
-    const all: ClosedInteraction[] = [];
-    for (let page = await this.#d.closures.listClosed({ from, to, limit: 500 }); page.length > 0; ) {
-      all.push(...page);
-      const last = page.at(-1)!.interaction;
-      page = page.length < 500 ? [] : await this.#d.closures.listClosed({ from, to, limit: 500, before: { endedAt: last.endedAt!, id: last.id } });
-    }
-    return all;
   }
 
   private finish(agentId: string, interactionId: string, to: AfterWrapUp): void {

@@ -35,6 +35,17 @@ export interface ClosedQuery {
   before?: { endedAt: number; id: string };
 }
 
+// Every page of what ended in [from, to), `rows` at a time, newest first, from a listClosed.
+export async function* closedPages(list: (q: ClosedQuery) => Promise<ClosedInteraction[]>, from: number, to: number, rows: number): AsyncGenerator<ClosedInteraction[]> {
+  for (let before: ClosedQuery['before']; ; ) {
+    const page = await list({ from, to, limit: rows, before });
+    yield page;
+    const last = page.at(-1)?.interaction;
+    if (page.length < rows || !last) return;
+    before = { endedAt: last.endedAt!, id: last.id };
+  }
+}
+
 export interface ClosureStore {
   // A second wrap-up of the same interaction is refused: conflict already_wrapped_up.
   saveWrapUp(wrapUp: WrapUpRecord): Promise<void>;

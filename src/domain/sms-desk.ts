@@ -52,6 +52,7 @@ export class SmsDesk {
   readonly #d: SmsDeskDeps;
   readonly #reassembler: SmsReassembler<StoredPart>;
   readonly #routes = new Map<string, SmsRoute>();
+  // Work on one key (a conversation) runs one at a time, in call order, whatever became of the work before it.
   readonly #queue: KeyedQueue;
   readonly #outbox: SmsOutbox;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -89,10 +90,10 @@ export class SmsDesk {
     const pending = await this.#d.store.pendingParts();
     for (const part of pending) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
-      await this.#serial(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => {
+      await this.#queue.run(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => {
         this.#d.onError(err, 'delivering an SMS kept over a restart');
         const parts = pending.filter((p) => groupKey(p) === groupKey(part));
-        if (!isRefusal(err)) this.#retries.schedule(1, (attempt) => this.#deliverUnasked(parts, () => this.#deliverStored(parts), attempt));
+        this.#retryStored(parts, err, 1);
       });
     }
     const chats = new Map<string, () => Promise<SmsRoute>>();
@@ -166,7 +167,7 @@ export class SmsDesk {
       checkConcat(concat);
       checkNoNul('text', sms.text); // a part waits in the store for its siblings
     } else checkText(sms.text);
-    return this.#serial(conversationKey(sms), async (): Promise<InboundResult> => {
+    return this.#queue.run(conversationKey(sms), async (): Promise<InboundResult> => {
       const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };
       const part: StoredPart | undefined = concat && { ...seen, text: sms.text, ...concat };
       // A text is marked seen once it reached the chat, a part once it is stored.
@@ -212,11 +213,15 @@ export class SmsDesk {
   // A text that no gateway will send again (its parts were all answered as stored): its wait ran out, or
   // it was kept over a restart. A failure that may pass is tried again later, from its stored parts.
   #deliverUnasked(parts: readonly StoredPart[], deliver: () => Promise<unknown>, attempt: number): void {
-    const tried = this.#serial(conversationKey(parts[0]!), deliver).catch((err: unknown) => {
-      if (!isRefusal(err)) this.#retries.schedule(attempt + 1, (next) => this.#deliverUnasked(parts, () => this.#deliverStored(parts), next));
+    const tried = this.#queue.run(conversationKey(parts[0]!), deliver).catch((err: unknown) => {
+      this.#retryStored(parts, err, attempt + 1);
       throw err;
     });
     this.#track(tried, 'delivering an SMS no gateway will send again');
+  }
+
+  #retryStored(parts: readonly StoredPart[], err: unknown, attempt: number): void {
+    if (!isRefusal(err)) this.#retries.schedule(attempt, (next) => this.#deliverUnasked(parts, () => this.#deliverStored(parts), next));
   }
 
   // The text of these parts, those still stored (not another text with the same reference); nothing if
@@ -374,11 +379,6 @@ export class SmsDesk {
     this.#unsubscribe();
     this.#reassembler.shutdown();
     this.#retries.shutdown();
-  }
-
-  // Work on one key runs one at a time, in call order, whatever became of the work before it.
-  #serial<T>(key: string, work: () => Promise<T>): Promise<T> {
-    return this.#queue.run(key, work);
   }
 
   #track(work: Promise<unknown>, what: string): void {

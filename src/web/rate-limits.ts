@@ -231,7 +231,10 @@ export class LoginThrottle {
    * anonymous visitor failing on purpose would lock the agent out), only by its address's budget.
    */
   async waitS(address: string, username: string, device?: string): Promise<number> {
-    const known = await this.#known(username, device);
+    return this.#waitS(address, username, await this.#known(username, device));
+  }
+
+  async #waitS(address: string, username: string, known: boolean): Promise<number> {
     const [byAddress, byUsername] = await Promise.all([this.#failsByAddress.get(address), known ? null : this.#waitByUsername.get(userKey(username))]);
     const waits = [0];
     if (byAddress && byAddress.consumedPoints >= this.#failsByAddress.points) waits.push(secondsOf(byAddress));
@@ -247,7 +250,7 @@ export class LoginThrottle {
     if (await this.#known(username, device)) {
       const dkey = deviceKey(username, device!);
       const [byAddress, byDevice] = await Promise.all([this.#failsByAddress.penalty(address), this.#failsByDevice.penalty(dkey)]);
-      if (byDevice.consumedPoints <= this.#freeAttempts) return { mayCheck: byAddress.consumedPoints <= this.#failsByAddress.points, waitS: await this.waitS(address, username, device) };
+      if (byDevice.consumedPoints <= this.#freeAttempts) return { mayCheck: byAddress.consumedPoints <= this.#failsByAddress.points, waitS: await this.#waitS(address, username, true) };
       // As many failures from it as a username's free attempts (a copied cookie?): no longer known.
       await Promise.all([this.#knownDevices.delete(dkey), this.#failsByDevice.delete(dkey), this.#failsByAddress.reward(address)]);
     }
@@ -257,7 +260,7 @@ export class LoginThrottle {
     // Past the free attempts, one attempt at a time once the wait is over: taking the one slot is atomic.
     const mayCheck = byAddress.consumedPoints <= this.#failsByAddress.points && (beyond <= 0 || (await this.#takeSlot(key)));
     if (mayCheck && beyond >= 0) await this.#waitByUsername.block(key, Math.min(this.#maxWaitS, LOGIN_FIRST_WAIT_S * 2 ** Math.min(beyond, 20)));
-    return { mayCheck, waitS: await this.waitS(address, username) };
+    return { mayCheck, waitS: await this.#waitS(address, username, false) };
   }
 
   async #takeSlot(key: string): Promise<boolean> {

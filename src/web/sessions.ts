@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export interface AgentSession {
   id: string;
@@ -17,6 +17,8 @@ export interface SharedSessions {
   endAgent(agentId: string, keep?: string): Promise<number>;
   // The agents with a session not expired at `now`, on any node.
   agentsLoggedIn(now: number): Promise<string[]>;
+  // How the store and its notifications name a session (never by the id itself, which is the cookie).
+  idHash(id: string): string;
 }
 
 // Agent sessions live in memory: a server restart asks agents to log in again, and nothing a
@@ -26,10 +28,13 @@ export class SessionRegistry {
   readonly #ttlMs: number;
   readonly #shared: SharedSessions | undefined;
   readonly #onEnd = new Set<(session: AgentSession) => void>();
+  // As the shared store names a session (one server has none: the id itself, never sent anywhere).
+  readonly #idHash: (id: string) => string;
 
   constructor(ttlMs: number, shared?: SharedSessions) {
     this.#ttlMs = ttlMs;
     this.#shared = shared;
+    this.#idHash = shared ? (id) => shared.idHash(id) : (id) => id;
   }
 
   // Resolves once the session is stored where every node finds it.
@@ -75,7 +80,7 @@ export class SessionRegistry {
   // Ends every session of the agent but `keep` (its own page, after a password change) at once: the
   // listeners close what the sessions hold open (the desktop's socket), so their pages go to the login.
   async endAgent(agentId: string, keep?: string): Promise<number> {
-    const ended = this.endedElsewhere(agentId, { keep: keep && hashOf(keep) });
+    const ended = this.endedElsewhere(agentId, { keep: keep && this.#idHash(keep) });
     return this.#shared ? this.#shared.endAgent(agentId, keep) : ended;
   }
 
@@ -85,7 +90,7 @@ export class SessionRegistry {
     let ended = 0;
     for (const session of [...this.#sessions.values()]) {
       if (session.agentId !== agentId) continue;
-      const hash = hashOf(session.id);
+      const hash = this.#idHash(session.id);
       if (hash === which.keep || (which.only !== undefined && hash !== which.only)) continue;
       this.#sessions.delete(session.id);
       ended++;
@@ -113,5 +118,3 @@ export class SessionRegistry {
   }
 }
 
-// As the shared store keys sessions (PgSessionStore): what its notifications name.
-const hashOf = (id: string) => createHash('sha256').update(id).digest('base64url');

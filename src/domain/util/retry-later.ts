@@ -25,10 +25,6 @@ export class RetryLater {
     this.#waiting.add(timer);
   }
 
-  get waiting(): number {
-    return this.#waiting.size;
-  }
-
   shutdown(): void {
     this.#stopped = true;
     for (const timer of this.#waiting) timer.cancel();

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Administration } from '../../domain/administration.ts';
-import type { ClosedInteraction, ClosedQuery } from '../../domain/closure-ports.ts';
+import { closedPages, type ClosedInteraction } from '../../domain/closure-ports.ts';
 import type { Closure } from '../../domain/closure.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { reportRange, reportRow, type ReportRow } from '../../domain/interaction-report.ts';
@@ -69,17 +69,13 @@ export function interactionsRouter(opts: { admin: Administration; closure: Closu
     const header = ['Interaction', 'Service', 'Agents', 'Channel', 'Customer', 'Started (UTC)', 'Ended (UTC)', 'Chat (s)', 'Calls (s)', 'Video (s)', 'Disposition', 'Notes', 'Rating', 'Rating comment'];
     res.set('Content-Disposition', `attachment; filename="interactions-${range.fromDay}-to-${range.toDay}.csv"`).set('Cache-Control', 'no-store');
     res.type('text/csv; charset=utf-8').write(toCsv([header]));
-    for (let before: ClosedQuery['before']; ; ) {
-      const page = await closure.listClosed({ from: range.from, to: range.to, limit: CSV_PAGE_ROWS, before });
+    for await (const page of closedPages((q) => closure.listClosed(q), range.from, range.to, CSV_PAGE_ROWS)) {
       const lines = named(page).map((r) => [
         r.id, r.service, r.agents, r.channel, r.customerName, iso(r.createdAt), iso(r.endedAt), seconds(r.chatMs), seconds(r.callMs), seconds(r.videoMs), r.disposition, r.notes, r.rating, r.ratingComment,
       ]);
       if (lines.length > 0) res.write(toCsv(lines));
       if (res.writableNeedDrain) await drained(res);
       if (res.destroyed) return; // the admin's browser went away
-      const last = page.at(-1)?.interaction;
-      if (page.length < CSV_PAGE_ROWS || !last) break;
-      before = { endedAt: last.endedAt!, id: last.id };
     }
     res.end();
   });

@@ -51,12 +51,16 @@ export class PgSessionStore {
     return rows.map((r) => r.agent_id);
   }
 
+  idHash(id: string): string {
+    return hashOf(id);
+  }
+
   async endAgent(agentId: string, keep?: string): Promise<number> {
     const { rows } = await this.#pool.query<{ n: number }>(
       `WITH ended AS (DELETE FROM agent_sessions WHERE agent_id = $1 AND id_hash IS DISTINCT FROM $2 RETURNING 1),
-            told AS (SELECT pg_notify($3, json_build_array(json_build_object('kind', 'sessions_ended', 'agentId', $1::text, 'keepHash', $4::text))::text))
+            told AS (SELECT pg_notify($3, json_build_array(json_build_object('kind', 'sessions_ended', 'agentId', $1::text, 'keepHash', $2::text))::text))
        SELECT (SELECT count(*) FROM ended)::int AS n FROM told`,
-      [agentId, keep ? hashOf(keep) : null, CHANGES_CHANNEL, keep ? hashOf(keep) : null],
+      [agentId, keep ? hashOf(keep) : null, CHANGES_CHANNEL],
     );
     // Expired rows go in passing.
     await this.#pool.query('DELETE FROM agent_sessions WHERE expires_at < $1', [Date.now()]);
