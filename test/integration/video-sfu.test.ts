@@ -11,6 +11,9 @@ import { activeChat, expectDomainError, makeCenter } from '../helpers/fakes.ts';
 const sfu = await startVideoSfu({ numWorkers: 1, logLevel: 'none' });
 t.teardown(() => sfu.close());
 
+// A browser's video track as it offers it to produce (its mid is its ssrc: one of its own per transport).
+const vp8Track = (ssrc: number, cname: string) => ({ mid: String(ssrc), codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [] }], headerExtensions: [], encodings: [{ ssrc }], rtcp: { cname } });
+
 t.test('SFU refusals arrive as DomainErrors with the same kind and code', async (t) => {
   const rooms = videoRoomsPort(sfu);
   await rooms.open('room-errors');
@@ -31,8 +34,7 @@ t.test('tracks asked for at once stay within the cap of four per participant', a
   await rooms.open('room-burst');
   t.teardown(() => rooms.close('room-burst'));
   const transport = (await rooms.signal('room-burst', 'customer', { op: 'create_transport' })) as { id: string };
-  const track = (i: number) => ({ mid: String(i), codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [] }], headerExtensions: [], encodings: [{ ssrc: 1000 + i }], rtcp: { cname: 'burst' } });
-  const asked = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => rooms.signal('room-burst', 'customer', { op: 'produce', transportId: transport.id, kind: 'video', rtpParameters: track(i) })));
+  const asked = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => rooms.signal('room-burst', 'customer', { op: 'produce', transportId: transport.id, kind: 'video', rtpParameters: vp8Track(1000 + i, 'burst') })));
   t.equal(asked.filter((r) => r.status === 'fulfilled').length, 4, 'four of twelve made');
   const refusals = asked.flatMap((r) => (r.status === 'rejected' ? [(r.reason as DomainError).code] : []));
   t.same([...new Set(refusals)], ['too_many_producers'], 'the other eight refused as too many');
@@ -51,8 +53,7 @@ t.test('tracks still being made when their transport closes are not kept open fo
   await rooms.open('room-zombie');
   t.teardown(() => rooms.close('room-zombie'));
   const transport = (await rooms.signal('room-zombie', 'customer', { op: 'create_transport' })) as { id: string };
-  const track = (i: number) => ({ mid: String(i), codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, rtcpFeedback: [] }], headerExtensions: [], encodings: [{ ssrc: 2000 + i }], rtcp: { cname: 'zombie' } });
-  const asked = [0, 1].map((i) => rooms.signal('room-zombie', 'customer', { op: 'produce', transportId: transport.id, kind: 'video', rtpParameters: track(i) }));
+  const asked = [0, 1].map((i) => rooms.signal('room-zombie', 'customer', { op: 'produce', transportId: transport.id, kind: 'video', rtpParameters: vp8Track(2000 + i, 'zombie') }));
   await new Promise((resolve) => setImmediate(resolve)); // the worker has the asks
   await rooms.signal('room-zombie', 'customer', { op: 'close_transport', transportId: transport.id });
   await Promise.allSettled(asked);
@@ -63,7 +64,7 @@ t.test('tracks still being made when their transport closes are not kept open fo
   t.same(got.consumers, [], 'the agent receives nothing of the closed transport, and is not refused');
   // The customer's page makes a new transport and sends again: the agent receives it.
   const again = (await rooms.signal('room-zombie', 'customer', { op: 'create_transport' })) as { id: string };
-  await rooms.signal('room-zombie', 'customer', { op: 'produce', transportId: again.id, kind: 'video', rtpParameters: track(9) });
+  await rooms.signal('room-zombie', 'customer', { op: 'produce', transportId: again.id, kind: 'video', rtpParameters: vp8Track(2009, 'zombie') });
   const now = (await rooms.signal('room-zombie', 'agent', { op: 'consume', transportId: receiving.id, rtpCapabilities })) as { consumers: unknown[] };
   t.equal(now.consumers.length, 1, 'the new track is received');
 });

@@ -24,6 +24,19 @@ async function seqTakenIn(h: Desk, interactionId: string): Promise<void> {
 
 const part = (h: Desk, from: string, id: string, n: number, text: string, total = 2): InboundSms => h.text(from, text, { id, concat: { ref: 9, part: n, total } });
 
+// A chat, then the first part of a long text whose wait runs out while the store fails `failures`
+// times: its delivery failed, and no gateway will send it again.
+async function waitRanOutWhileStoreDown(t: Parameters<typeof sqliteDesk>[0], first: { id: string; text: string; total: number }, failures = 1) {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await h.desk.receive(part(h, from, first.id, 1, first.text, first.total));
+  h.failNextAppends(storeDown(), failures);
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  return { h, from, id };
+}
+
 t.test('a long text that met a seq another writer took: the gateway retry of its last part delivers it; later retries are repeats', async (t) => {
   const h = await sqliteDesk(t);
   const from = newPhone();
@@ -55,13 +68,7 @@ t.test('a long text met the store briefly unavailable: a retry of any of its par
 });
 
 t.test('a text whose wait ran out could not be delivered: the retry of a part delivers it with its gap', async (t) => {
-  const h = await sqliteDesk(t);
-  const from = newPhone();
-  const id = await chatWith(h, from);
-  await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3));
-  h.failNextAppends(storeDown());
-  h.clock.advance(30_000);
-  await h.desk.settled();
+  const { h, from, id } = await waitRanOutWhileStoreDown(t, { id: 'w1', text: 'jack ', total: 3 });
   t.match(h.errors, [{ code: 'store_unavailable' }], 'the failed delivery is reported');
   t.same(await h.customerTexts(id), ['hello'], 'not shown yet');
   t.same(await h.desk.receive(part(h, from, 'w1', 1, 'jack ', 3)), { status: 'delivered', interactionId: id });
@@ -70,13 +77,7 @@ t.test('a text whose wait ran out could not be delivered: the retry of a part de
 });
 
 t.test('a text whose wait ran out could not be delivered, and no gateway will send it again: it is tried again by itself', async (t) => {
-  const h = await sqliteDesk(t);
-  const from = newPhone();
-  const id = await chatWith(h, from);
-  await h.desk.receive(part(h, from, 'r1', 1, 'battery ', 3));
-  h.failNextAppends(storeDown(), 2);
-  h.clock.advance(30_000);
-  await h.desk.settled();
+  const { h, id } = await waitRanOutWhileStoreDown(t, { id: 'r1', text: 'battery ', total: 3 }, 2);
   t.same(await h.customerTexts(id), ['hello'], 'the store is down: not shown yet');
   h.clock.advance(5_000);
   await h.desk.settled();
@@ -92,13 +93,7 @@ t.test('a text whose wait ran out could not be delivered, and no gateway will se
 });
 
 t.test('a text tried again by itself that a gateway retry delivered first is shown once', async (t) => {
-  const h = await sqliteDesk(t);
-  const from = newPhone();
-  const id = await chatWith(h, from);
-  await h.desk.receive(part(h, from, 's1', 1, 'keys ', 2));
-  h.failNextAppends(storeDown());
-  h.clock.advance(30_000);
-  await h.desk.settled();
+  const { h, from, id } = await waitRanOutWhileStoreDown(t, { id: 's1', text: 'keys ', total: 2 });
   t.same(await h.desk.receive(part(h, from, 's1', 1, 'keys ', 2)), { status: 'delivered', interactionId: id }, "the gateway's retry delivers it");
   await acceptedBy(h, 'alice', id);
   await h.center.disconnect('alice', id);
@@ -109,13 +104,7 @@ t.test('a text tried again by itself that a gateway retry delivered first is sho
 });
 
 t.test('a text tried again by itself is only its own parts, not those of a new text with the same reference', async (t) => {
-  const h = await sqliteDesk(t);
-  const from = newPhone();
-  const id = await chatWith(h, from);
-  await h.desk.receive(part(h, from, 'u1', 1, 'old ', 2));
-  h.failNextAppends(storeDown());
-  h.clock.advance(30_000);
-  await h.desk.settled();
+  const { h, from, id } = await waitRanOutWhileStoreDown(t, { id: 'u1', text: 'old ', total: 2 });
   t.same(await h.desk.receive(part(h, from, 'u2', 1, 'new ', 2)), { status: 'part_stored' }, 'a new text with the same reference waits');
   h.clock.advance(5_000);
   await h.desk.settled();
