@@ -210,8 +210,12 @@ class AriVoice implements Voice {
     if (link.state === 'built') return { state: 'connecting' };
     if (link.state === 'failed') return { state: 'down', detail: link.detail };
     if (link.state === 'stopped') return { state: 'stopped' };
-    const { state, detail } = link.connection;
+    const { detail } = link.connection;
     const supervision = link.asterisk?.status();
+    // ARI can answer a restarted Asterisk before its supervisor has seen it ready: until then it is
+    // not up, as its pid and restart count would not say so yet.
+    const starting = supervision && supervision.state !== 'running' ? supervision.state : undefined;
+    const state = link.connection.state === 'up' && starting ? starting : link.connection.state;
     return {
       state,
       ...(detail ? { detail } : {}),
