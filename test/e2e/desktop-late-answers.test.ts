@@ -6,7 +6,8 @@ import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { ApiClient } from '../helpers/api-client.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { acceptOffered, pageMaker, readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { setPresence } from '../helpers/desktop-client.ts';
+import { acceptOffered, login, pageMaker, readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 // Holds the answers to POSTs matching `path` until the returned function is called.
 async function holdAnswers(page: Page, path: RegExp): Promise<() => void> {
@@ -85,6 +86,34 @@ t.test("a chat the customer ends while Accept's answer is on its way is shown en
   await agent.getByLabel('Disposition').waitFor();
   t.ok(await agent.getByLabel('Message').isDisabled(), 'the Message box is off');
   t.notOk(await agent.getByRole('button', { name: 'Disconnect chat' }).isVisible(), 'no Disconnect chat for an ended chat');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test("Transfer's answer landing after the customer ended the chat leaves the panel showing it ended, not a transfer on its way", async (t) => {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await readyDesktop(agent, server.url);
+  await setPresence(await login(server, 'agent2'), 'ready');
+  const api = new ApiClient(server.url);
+  const chat = await api.createChat({ name: 'Maria' });
+  await acceptOffered(agent);
+  const panel = agent.locator('section.interaction');
+  await agent.getByLabel('Transfer to').locator('option', { hasText: 'Agent Two' }).waitFor({ state: 'attached' });
+  await agent.getByLabel('Transfer to').selectOption({ label: 'Agent Two' });
+  const release = await holdAnswers(agent, /\/transfer$/);
+  await agent.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await panel.getByText('Transfer offered to Agent Two').waitFor();
+  t.equal((await api.end(chat)).status, 200, 'the customer ends the chat');
+  await panel.locator('.state-ended').waitFor();
+  // The answer, drawn while the transfer was on its way, lands last.
+  await panel.evaluate((el) => el.setAttribute('data-before-answer', ''));
+  release();
+  await agent.locator('section.interaction:not([data-before-answer])').waitFor();
+  await panel.locator('.state-ended').waitFor();
+  t.pass('the panel shows the chat ended');
+  t.equal(await panel.getByRole('button', { name: 'Cancel transfer' }).count(), 0, 'no Cancel transfer for a transfer the end withdrew');
+  t.ok(await agent.getByLabel('Message').isDisabled(), 'the Message box is off');
   t.same(pages.pageErrors, [], 'no script errors');
 });
 

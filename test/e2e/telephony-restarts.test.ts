@@ -15,7 +15,7 @@ import { launchBrowser } from '../helpers/browser.ts';
 import { login } from '../helpers/fixtures.ts';
 import { setPresence } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { logEntries, printLogIfFailed, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { recordCalls, recordingHasSound } from '../helpers/recording.ts';
 import { agentDesktop, ariGet, deskCallOfNewChat, deskPasswordOf, openPanel, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
@@ -32,6 +32,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
   t.teardown(async () => {
     for (const p of phones) await p.stop();
     await browser.close();
+    if (started.server) printLogIfFailed(t, started.server);
     await started.server?.stop();
     await started.asterisk.stop();
     if (started.dataDir) await removeDir(started.dataDir);

@@ -18,8 +18,9 @@ import type { DesktopPresenter } from './presenter.ts';
 const openDesktops = new Map<string, number>();
 
 // One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
-// `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load and after every
-// reconnect) and gets every entry after that seq exactly once.
+// `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load, after every
+// reconnect and after every answer swapped in) and gets every entry after that seq exactly once, and
+// the panel's state as it is now.
 export function serveAgentSocket(opts: {
   ws: WebSocket;
   session: AgentSession;
@@ -67,13 +68,16 @@ export function serveAgentSocket(opts: {
         onError,
       });
       feeds.set(interactionId, feed);
-      // The panel was drawn before its feed opened (or before the socket came back), and may show the
-      // chat, its call and its video as they were then (a customer who ended it, or asked for video,
-      // meanwhile): redraw them once. The page skips a redraw that changes nothing, so the controls
-      // the agent may be clicking stay the same ones.
-      outbox.push(presenter.stateFragments(rec, agentId, { composer: composerChanged(rec) }));
-      outbox.push(presenter.mediaFragments(rec, agentId));
     }
+    // The panel was drawn before its feed opened (or before the socket came back), or an answer was
+    // just swapped into it (the page asks again after each): either may show the chat, its call and
+    // its video as they were when drawn, older than what was pushed meanwhile (a customer who ended
+    // it, a consulted phone that answered before Consult's answer landed). Redraw them as they are.
+    // The page skips a redraw that changes nothing, so the controls the agent may be clicking stay
+    // the same ones.
+    composerChanged(rec);
+    outbox.push(presenter.stateFragments(rec, agentId, { composer: true }));
+    outbox.push(presenter.mediaFragments(rec, agentId));
     feed.restartAfter(afterSeq);
   };
 
