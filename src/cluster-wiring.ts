@@ -44,11 +44,16 @@ export function clusterSettings(env: NodeJS.ProcessEnv, config: { databaseUrl?: 
   const host = wildcard ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     databaseUrl: config.databaseUrl,
-    // PORT=0 (tests): a random id, as the port is not known yet.
-    nodeId: env.NODE_ID || `${hostname()}:${config.port || randomBytes(4).toString('hex')}`,
+    nodeId: nodeIdOf(env, config.port),
     internalUrl: (port) => env.CLUSTER_INTERNAL_URL || `${config.tls ? 'https' : 'http'}://${host}:${port}`,
   };
 }
+
+// PORT=0 (tests): a random id, as the port is not known yet.
+export const nodeIdOf = (env: NodeJS.ProcessEnv, port: number): string => env.NODE_ID || `${hostname()}:${port || randomBytes(4).toString('hex')}`;
+
+// Without DATABASE_URL: the one node there is, which leads (the /healthz contract's shape).
+export const singleNodeHealth = (nodeId: string) => ({ state: 'up', node: nodeId, role: 'leader' as const, nodes: 1 });
 
 // Built before the domain: the stores the domain and the web take in a cluster.
 export async function openCluster(settings: ClusterSettings, logger: Logger) {

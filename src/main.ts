@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { createVoice } from './ari/index.ts';
-import { ClusterNode, clusterSettings, forwardedTargets, openCluster } from './cluster-wiring.ts';
+import { ClusterNode, clusterSettings, forwardedTargets, nodeIdOf, openCluster, singleNodeHealth } from './cluster-wiring.ts';
 import { loadConfig, type Config } from './config.ts';
 import { seedDemoData, seedSmsNumbers } from './demo-data.ts';
 import { isLive } from './domain/call-leg.ts';
@@ -227,6 +227,7 @@ async function main(): Promise<void> {
   });
   if (!config.demoData && (await enabledAgents()).length === 0) logger.warn('no agents yet: create the first admin with `npm run admin -- create-admin <username>`');
   const targets = { center, multimedia, recordings, supervision, closure, handoffs, admin, sms: smsDesk, softphone: voice.softphone && { credentials: voice.softphone }, simulatedPhones: voice.simulatedPhones, telephonyAdmin: voice.admin };
+  const soleNodeId = nodeIdOf(process.env, config.port);
   const node = cluster && new ClusterNode(cluster, { interactions, store, events, center, multimedia, sessions, targets, lead, logger });
   // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
   // SIP MESSAGE listens on the Stasis app).
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
       ari: voice.health(),
       sfu: video.health(),
       sms: sms.health(),
-      ...(node ? { cluster: await node.health() } : {}),
+      cluster: node ? await node.health() : singleNodeHealth(soleNodeId),
     }),
   });
   const server = createServer(config, app);

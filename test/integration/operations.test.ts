@@ -18,8 +18,9 @@ t.test('/healthz answers JSON with the database up', async (t) => {
   const res = await fetch(`${server.url}/healthz`);
   t.equal(res.status, 200);
   t.match(res.headers.get('content-type'), /application\/json/);
-  const body = (await res.json()) as { database?: { state?: string } };
+  const body = (await res.json()) as { database?: { state?: string }; cluster?: { node?: unknown; role?: string; nodes?: number } };
   t.equal(body.database?.state, 'up');
+  t.match(body.cluster, { node: String, role: 'leader', nodes: 1 }, 'one node on SQLite: its own leader, the cluster of one the contract describes');
 });
 
 t.test('/healthz: an Asterisk gone degrades the body, not the status a load balancer reads', async (t) => {
