@@ -135,8 +135,9 @@ export const openApiDocument = {
         requestBody: jsonBody(ref('NewChat')),
         responses: {
           '201': answer('Chat started', { type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }),
-          // 503 queue_full: MAX_WAITING_CHATS chats wait for an agent already (Retry-After).
-          ...errors(400, 404, 429, 503),
+          // 409 service_disabled: an admin turned the service off. 503 queue_full: MAX_WAITING_CHATS
+          // chats wait for an agent already (Retry-After). Every POST: 413 over 64 kB, 415 not JSON.
+          ...errors(400, 404, 409, 413, 415, 429, 503),
         },
       },
     },
@@ -157,7 +158,7 @@ export const openApiDocument = {
       post: onChat({
         summary: 'Send a message; a repeated client_id returns the first message, never a duplicate',
         body: ref('NewMessage'),
-        responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409, 429) },
+        responses: { '201': answer('Stored', ref('Message')), ...errors(400, 401, 403, 404, 409, 413, 415, 429) },
       }),
     },
     '/chats/{id}/attachments': {
@@ -188,7 +189,7 @@ export const openApiDocument = {
       post: onChat({
         summary: 'Merge context (fields by key; location replaces)',
         body: ref('Context'),
-        responses: { '200': answer('The chat', ref('Chat')), ...errors(400, 401, 403, 404, 409, 429) },
+        responses: { '200': answer('The chat', ref('Chat')), ...errors(400, 401, 403, 404, 409, 413, 415, 429) },
       }),
     },
     '/chats/{id}/video': {
@@ -197,7 +198,7 @@ export const openApiDocument = {
         responses: {
           '200': answer('Already requested or running', ref('Video')),
           '201': answer('Requested', ref('Video')),
-          ...errors(401, 403, 404, 409, 429, 503),
+          ...errors(401, 403, 404, 409, 413, 415, 429, 503),
         },
       }),
       delete: onChat({
@@ -217,18 +218,18 @@ export const openApiDocument = {
           '`close_transport` {transportId} -> {closed}. `withAudio` is false while a phone call carries the voice: then send video only. ' +
           'Closing the events socket closes the transports. `create_transport` is limited per chat per minute (429 with Retry-After).',
         body: ref('VideoSignal'),
-        responses: { '200': answer('The answer of that operation', { type: 'object' }), ...errors(400, 401, 403, 404, 409, 429, 503) },
+        responses: { '200': answer('The answer of that operation', { type: 'object' }), ...errors(400, 401, 403, 404, 409, 413, 415, 429, 503) },
       }),
     },
     '/chats/{id}/end': {
-      post: onChat({ summary: 'End the chat', responses: { '200': answer('The ended chat', ref('Chat')), ...errors(401, 403, 404, 409) } }),
+      post: onChat({ summary: 'End the chat', responses: { '200': answer('The ended chat', ref('Chat')), ...errors(401, 403, 404, 409, 413, 415) } }),
     },
     '/chats/{id}/rating': {
       post: onChat({
         summary: "The customer's rating of the chat, once it has ended: a score from 1 to 5 and an optional comment",
         description: 'Accepted once per chat (a second one: 409 already_rated), only after the chat ended (409 chat_not_ended), only with its token.',
         body: ref('NewRating'),
-        responses: { '201': answer('Stored', ref('Rating')), ...errors(400, 401, 403, 404, 409) },
+        responses: { '201': answer('Stored', ref('Rating')), ...errors(400, 401, 403, 404, 409, 413, 415) },
       }),
     },
     '/sms/inbound': smsWebhook({

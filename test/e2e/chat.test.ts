@@ -64,7 +64,7 @@ t.test('a mobile chat from start to disconnect, seen from both sides', async (t)
 
   // A photo from the customer appears in the agent's Chat Panel as a thumbnail that loads.
   await customer.getByLabel('Photo').setInputFiles({ name: 'car.png', mimeType: 'image/png', buffer: makePng(64, 48) });
-  const thumb = panel.locator('.entry-attachment img.thumb');
+  const thumb = agent.getByRole('region', { name: 'Chat Panel' }).locator('.entry-attachment img.thumb');
   await thumb.waitFor();
   await t.resolves(
     agent.waitForFunction((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 64, await thumb.elementHandle()),
