@@ -58,7 +58,8 @@ export class AriConsults {
   start(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> {
     return this.#c.withLeg(legId, async (ari, leg) => {
       const endpoint = await this.#c.phoneOf(ari, agentId);
-      if (!leg.customerHeld) await this.#c.holdCustomer(ari, leg);
+      const heldBefore = leg.customerHeld;
+      if (!heldBefore) await this.#c.holdCustomer(ari, leg);
       const consult: AriConsult = { leg, channelId: channelIdOf(leg.legId, 'agent', turn), bridgeId: consultBridgeIdOf(leg.legId), events, talking: false };
       leg.consult = consult;
       this.#byChannel.set(consult.channelId, consult);
@@ -66,7 +67,8 @@ export class AriConsults {
         await this.#c.ringAgent(ari, leg, endpoint, consult.channelId);
       } catch (err) {
         this.drop(consult);
-        await this.#c.bridgeCustomer(ari, leg);
+        // A call the agent had put on hold stays held, as their desktop says (the rules keep it so).
+        if (!heldBefore) await this.#c.bridgeCustomer(ari, leg);
         throw err;
       }
     });
