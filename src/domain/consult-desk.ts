@@ -67,12 +67,24 @@ export class ConsultDesk {
       const what = isInProgress(rec.handoff) ? 'the consult goes on' : 'the consult ended';
       throw unavailable('transfer_call_failed', `The call could not be handed over (${messageOf(err)}): ${what}.`);
     }
-    this.#settling.delete(interactionId);
-    this.#heldBack.delete(interactionId);
-    // The customer ended the chat meanwhile (its end settled the consult and released the call).
-    if (!isInProgress(rec.handoff)) throw chatEnded();
-    await this.#steps.handOver(rec, 'complete', 'completed', agentId);
+    // Still settling while the handover is written: the call is Bob's, and a Cancel transfer clicked
+    // now (the leg no longer names a consult) must not give the chat back to the first agent.
+    try {
+      this.#heldBack.delete(interactionId);
+      // The customer ended the chat meanwhile (its end settled the consult and released the call).
+      if (!isInProgress(rec.handoff)) throw chatEnded();
+      await this.#steps.handOver(rec, 'complete', 'completed', agentId);
+    } finally {
+      this.#settling.delete(interactionId);
+    }
     return rec;
+  }
+
+  // A Complete or Cancel transfer under way refuses another step on the same handoff.
+  refuseWhileSettling(interactionId: string): void {
+    const settling = this.#settling.get(interactionId);
+    if (settling === 'completing') throw beingCompleted();
+    if (settling === 'cancelling') throw beingCancelled();
   }
 
   // Cancel transfer during a consult (HandoffDesk checked the agent may).
@@ -159,9 +171,7 @@ export class ConsultDesk {
   }
 
   private markSettling(interactionId: string, how: 'completing' | 'cancelling'): void {
-    const already = this.#settling.get(interactionId);
-    if (already === 'completing') throw beingCompleted();
-    if (already === 'cancelling') throw beingCancelled();
+    this.refuseWhileSettling(interactionId);
     this.#settling.set(interactionId, how);
   }
 }

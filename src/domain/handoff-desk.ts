@@ -76,6 +76,7 @@ export class HandoffDesk {
   // Cancel transfer: of a transfer offered, or of a consult (the customer back with the first agent).
   async cancel(agentId: string, interactionId: string): Promise<InteractionRecord> {
     const rec = this.#steps.agentMay('cancel_transfer', agentId, interactionId);
+    this.#consults.refuseWhileSettling(interactionId);
     if (consultOf(rec)) return this.#consults.cancel(agentId, rec);
     if (this.#accepting.has(interactionId)) throw beingAccepted();
     await this.#steps.endWithout(rec, 'cancel', 'cancelled', agentId);
@@ -96,8 +97,10 @@ export class HandoffDesk {
         else this.withdraw(rec, 'time_out', 'returned', { reason: 'target_disabled' });
       }
     }
+    // One whose phone already rings after Accept keeps it: going Not Ready stops new offers, not the
+    // call about to be theirs (withdrawn now, the call would move and the chat stay behind).
     if (event.type === 'presence_changed' && event.agent.presence !== 'ready') {
-      const offered = this.#d.interactions.all().filter((rec) => transferOfferedTo(rec) === event.agent.agentId && !consultOf(rec));
+      const offered = this.#d.interactions.all().filter((rec) => transferOfferedTo(rec) === event.agent.agentId && !consultOf(rec) && !this.#accepting.has(rec.id));
       for (const rec of offered) this.withdraw(rec, 'time_out', 'returned', { reason: 'target_not_ready' });
     }
   }

@@ -1,0 +1,50 @@
+// A click or a presence change that lands while a handoff is being settled (the call moving to the
+// other agent's phone, its step being written) is refused or waits: the chat and the call never end
+// up with different agents.
+import t from 'tap';
+import type { TimelineEntry } from '../../src/domain/timeline.ts';
+import { expectDomainError } from '../helpers/fakes.ts';
+import { events, onCall, sees, settled } from '../helpers/consult.ts';
+
+t.test('Cancel transfer clicked while Complete transfer writes the handover is refused: chat and call both go to Bob', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  // The call is on Bob's phone; the write that says so is slow.
+  let written!: () => void;
+  const completeConsult = telephony.completeConsult.bind(telephony);
+  telephony.completeConsult = async (legId) => {
+    await completeConsult(legId);
+    const append = h.store.appendEntry.bind(h.store);
+    h.store.appendEntry = (entry: TimelineEntry, interaction) => {
+      h.store.appendEntry = append;
+      return new Promise<void>((resolve) => (written = resolve)).then(() => append(entry, interaction));
+    };
+  };
+  const completing = desk.complete('alice', id);
+  await settled();
+  await expectDomainError(t, desk.cancel('alice', id), 'conflict', 'transfer_being_completed', 'Cancel transfer meanwhile');
+  written();
+  await completing;
+  t.equal(rec.agentId, 'bob', 'the chat is Bob’s');
+  t.equal(leg.agentId, 'bob', 'as is the call');
+  t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
+});
+
+t.test("Bob going Not Ready while his phone rings after Accept: the call and the chat both become his", async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  let answer!: () => void;
+  const moveToAgent = telephony.moveToAgent.bind(telephony);
+  telephony.moveToAgent = (legId, agentId, turn) => new Promise<void>((resolve) => (answer = resolve)).then(() => moveToAgent(legId, agentId, turn));
+  const accepting = desk.accept('bob', id);
+  await settled();
+  h.center.setPresence('bob', 'make_not_ready'); // no new offers: the one he accepted is his
+  await settled();
+  answer();
+  await accepting;
+  t.equal(leg.agentId, 'bob', 'the call is on Bob’s phone');
+  t.equal(rec.agentId, 'bob', 'and the chat is Bob’s');
+  t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
+});
