@@ -158,6 +158,11 @@ export class ClusterNode {
     await this.#c.registry.join(this.#c.settings.internalUrl(port), 2000, (err) => this.#p.logger.warn({ err }, 'the cluster heartbeat failed'));
   }
 
+  // The followers' links to this node close with its pages' sockets: the HTTP server waits for them.
+  closeLinks(): void {
+    this.#server.close();
+  }
+
   async stop(): Promise<void> {
     this.#link.stop();
     this.#server.close();

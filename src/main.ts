@@ -314,6 +314,7 @@ async function main(): Promise<void> {
     smsDesk.shutdown();
     clearInterval(sweeping);
     realtime.close();
+    node?.closeLinks();
     video.close().catch((err: unknown) => logger.error({ err }, 'stopping the video SFU failed'));
     server.close(async () => {
       await voice.stop().catch((err: unknown) => logger.error({ err }, 'stopping telephony failed'));
