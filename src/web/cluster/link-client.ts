@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
+import { SocketHeartbeat } from '../socket-heartbeat.ts';
 import { CLUSTER_LINK_PATH, SECRET_HEADER } from './link-server.ts';
 import { decode, encode, fromWireError, leaderUnavailable, type CommandResponse } from './wire.ts';
 
@@ -11,6 +12,8 @@ export interface LinkClientDeps {
   // How long a command waits for a link to the leader (a failover takes a second or two) before 503.
   waitMs?: number;
   retryMs?: number;
+  // The link is pinged this often; one silent for a whole period is cut.
+  pingMs?: number;
 }
 
 // The link was stopped because this node now leads: the caller runs the command itself.
@@ -28,7 +31,9 @@ interface Pending {
 
 // A follower's end of the command link: one WebSocket to the leader, found in the registry and found
 // again whenever it closes. A command in flight when the link breaks is answered 503 (it may or may
-// not have run: never sent twice); a command with no link waits a little for the next leader.
+// not have run: never sent twice); a command with no link waits a little for the next leader. A leader
+// that goes silent without closing (its host frozen or cut off: no FIN ever comes) stops answering
+// pings, and its link is cut like a closed one instead of taking commands for ever.
 export class LinkClient {
   readonly #d: LinkClientDeps;
   readonly #pending = new Map<number, Pending>();
@@ -37,9 +42,11 @@ export class LinkClient {
   #nextId = 1;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
+  readonly #heartbeat: SocketHeartbeat;
 
   constructor(deps: LinkClientDeps) {
     this.#d = deps;
+    this.#heartbeat = new SocketHeartbeat(deps.pingMs ?? 2000, () => this.#d.logger.warn('the leader stopped answering on the command link: cut'));
   }
 
   start(): void {
@@ -54,7 +61,8 @@ export class LinkClient {
     clearTimeout(this.#timer);
     for (const fail of this.#waiting.values()) fail(new LinkStopped());
     this.#waiting.clear();
-    this.#ws?.close(1000, 'stopping');
+    // Not a closing handshake: a leader that went silent would hold the commands in flight for 30 s.
+    this.#ws?.terminate();
     this.#ws = undefined;
   }
 
@@ -104,6 +112,7 @@ export class LinkClient {
     const ws = new WebSocket(new URL(CLUSTER_LINK_PATH, url.replace(/^http/, 'ws')), { headers: { [SECRET_HEADER]: this.#d.secret }, maxPayload: 64 * 1024 * 1024 });
     ws.on('open', () => {
       this.#ws = ws;
+      this.#heartbeat.watch(ws);
       this.#d.logger.info({ leader: url }, 'command link to the leader open');
       for (const ready of this.#waiting.keys()) ready();
       this.#waiting.clear();
