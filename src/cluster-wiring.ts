@@ -217,9 +217,9 @@ export class ClusterNode {
   }
 
   #catchUp(): void {
-    this.#p.sessions.forgetCached();
-    if (this.#role !== 'follower') return;
     const { logger } = this.#p;
+    this.#p.sessions.recheck().catch((err: unknown) => logger.error({ err }, 'checking the sessions again failed'));
+    if (this.#role !== 'follower') return;
     this.#replica.resync().catch((err: unknown) => logger.error({ err }, 'catching up with the cluster failed'));
     this.#c.presence.loadPresence().then(
       (all) => all.forEach((p) => this.#p.center.replicatePresence(p)),

@@ -107,9 +107,18 @@ export class SessionRegistry {
     return new Set([...this.#sessions.values()].filter((s) => s.expiresAt >= now).map((s) => s.agentId));
   }
 
-  // After missed wake-ups: memory is only a cache, read again from the shared store as needed.
-  forgetCached(): void {
-    if (this.#shared) this.#sessions.clear();
+  // After missed wake-ups: each session this node holds (a socket may be open on it) is read again from
+  // the shared store, and one ended meanwhile ends here too. Kept in memory, not forgotten: an end
+  // told after this must still find it, or its sockets would stay open. One unreadable now is kept.
+  async recheck(): Promise<void> {
+    const shared = this.#shared;
+    if (!shared) return;
+    for (const session of [...this.#sessions.values()]) {
+      const stored = await shared.find(session.id).catch(() => session);
+      if (stored && stored.expiresAt >= Date.now()) continue;
+      if (!this.#sessions.delete(session.id)) continue; // ended meanwhile, its listeners told
+      for (const listener of this.#onEnd) listener(session);
+    }
   }
 
   onEnded(listener: (session: AgentSession) => void): () => void {
