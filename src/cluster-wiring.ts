@@ -20,7 +20,7 @@ import { ensureClusterSchema } from './store/postgres/cluster/schema.ts';
 import { PgSessionStore } from './store/postgres/cluster/session-store.ts';
 import { CLIENT_KEEPALIVE, SESSION_OPTIONS } from './store/postgres/session-options.ts';
 import { FORWARDED } from './web/cluster/commands.ts';
-import { forwarded, type Role } from './web/cluster/forwarding.ts';
+import { forwarded, runsRules, type Role } from './web/cluster/forwarding.ts';
 import { LinkClient } from './web/cluster/link-client.ts';
 import { LinkServer } from './web/cluster/link-server.ts';
 import type { SessionRegistry } from './web/sessions.ts';
@@ -134,13 +134,17 @@ export class ClusterNode {
     });
     // The leader says whether it reaches Asterisk; the other nodes' pages show it too.
     parts.events.subscribe((event) => {
-      if (event.type !== 'telephony_changed' || this.#role === 'follower') return;
+      if (event.type !== 'telephony_changed' || !runsRules(this.#role)) return;
       open.registry.telephonyChanged(event.available).catch((err: unknown) => logger.warn({ err }, 'telling the cluster about telephony failed'));
     });
   }
 
   get role(): Role {
     return this.#role;
+  }
+
+  get runsRules(): boolean {
+    return runsRules(this.#role);
   }
 
   // Joins: the change feed, the link to the leader, then contends for the lock, and resolves once the
@@ -193,10 +197,12 @@ export class ClusterNode {
   async #lead(): Promise<void> {
     const { logger } = this.#p;
     const startedAt = Date.now();
-    this.#role = 'becoming';
+    this.#role = 'catching_up';
     this.#link.stop();
-    // Fresh from PostgreSQL: whatever the last leader committed is in the registry before the rules run.
+    // Fresh from PostgreSQL: whatever the last leader committed is in the registry before the rules run
+    // (not on what is replayed: an SMS reply the last leader sent is not sent again).
     await this.#replica.resync();
+    this.#role = 'becoming';
     const term = await this.#c.registry.claimLeadership();
     await this.#p.lead();
     this.#role = 'leader';

@@ -232,8 +232,8 @@ async function main(): Promise<void> {
   // Texts received on any node reach the SMS desk, which runs on the leader (before voice connects:
   // SIP MESSAGE listens on the Stasis app).
   const smsWebhook = sms.connect(node ? node.forward('sms', smsDesk) : smsDesk);
-  if (node) smsReplies = () => node.role !== 'follower';
-  if (node) runsRules = () => node.role !== 'follower';
+  if (node) smsReplies = () => node.runsRules;
+  if (node) runsRules = () => node.runsRules;
   if (node) await node.start();
   else await lead();
   // The web layer's view of the domain and of voice: on a follower its commands go to the leader.

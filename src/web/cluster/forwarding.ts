@@ -2,8 +2,13 @@ import type { Logger } from 'pino';
 import { FORWARDED } from './commands.ts';
 import { LinkStopped, type LinkClient } from './link-client.ts';
 
-// 'becoming': this node won the lock and is recovering; its commands wait for it to lead.
-export type Role = 'follower' | 'becoming' | 'leader';
+// 'catching_up': this node won the lock and reads what the last leader committed (what it replays was
+// acted on by that leader already); 'becoming': it recovers, its rules running. In both its commands
+// wait for it to lead.
+export type Role = 'follower' | 'catching_up' | 'becoming' | 'leader';
+
+// Whether this node's rules act on its events (a replayed event was the last leader's to act on).
+export const runsRules = (role: Role): boolean => role === 'becoming' || role === 'leader';
 
 export interface Forwarding {
   role(): Role;
@@ -35,7 +40,7 @@ export function forwarded<T extends object>(target: keyof typeof FORWARDED, loca
         if (role === 'leader') return method.apply(object, args);
         const runHere = () => f.promoted.then(() => method.apply(object, args));
         const call =
-          role === 'becoming'
+          role === 'catching_up' || role === 'becoming'
             ? runHere()
             : f.link.call(target, name, args).then(
                 async (result) => {
