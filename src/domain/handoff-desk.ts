@@ -60,10 +60,12 @@ export class HandoffDesk {
     try {
       await this.#d.media.moveCall(offered, agentId);
     } catch (err) {
-      // A customer who hangs up while the new phone rings ends the ring at once; the chat stays.
-      const hungUp = err instanceof CallEndedMeanwhile;
-      this.withdraw(offered, 'time_out', 'returned', { reason: hungUp ? 'customer_hung_up' : 'call_not_moved' });
-      if (hungUp) throw conflict('customer_hung_up', 'The customer hung up while your phone rang: the chat stays with the first agent.');
+      // A call that ends while the new phone rings (the customer hangs up, the first agent releases it)
+      // ends the ring at once; the chat stays.
+      const ended = err instanceof CallEndedMeanwhile ? (err.customerHungUp ? 'customer_hung_up' : 'call_ended') : null;
+      this.withdraw(offered, 'time_out', 'returned', { reason: ended ?? 'call_not_moved' });
+      if (ended === 'customer_hung_up') throw conflict(ended, 'The customer hung up while your phone rang: the chat stays with the first agent.');
+      if (ended) throw conflict(ended, 'The call was released while your phone rang: the chat stays with the first agent.');
       throw unavailable('transfer_call_failed', `The call could not be moved to your phone (${err instanceof Error ? err.message : String(err)}): the customer is still with the first agent.`);
     } finally {
       this.#accepting.delete(interactionId);

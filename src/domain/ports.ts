@@ -142,11 +142,14 @@ export interface Telephony {
   hasPhone(agentId: string): Promise<boolean>;
 }
 
-// The customer's call ended while it was being moved (a transfer's new phone was ringing).
+// The customer's call ended while it was being moved (a transfer's new phone was ringing): the
+// customer hung up, or the call was released (or lost) on this side.
 export class CallEndedMeanwhile extends Error {
-  constructor(message: string) {
+  readonly customerHungUp: boolean;
+  constructor(message: string, customerHungUp = true) {
     super(message);
     this.name = 'CallEndedMeanwhile';
+    this.customerHungUp = customerHungUp;
   }
 }
 

@@ -69,3 +69,25 @@ t.test('the customer ends the chat while its call is being released, and the age
     t.notOk(ari.channels.has(`cc-${second.id}-customer`), 'and the customer who ended the chat is not dialled');
   }
 });
+
+t.test('Release call while the new phone rings for a transfer: the ring ends at once, and so does the call', async (t) => {
+  const { ari, h, leg, rec, move } = await callBeingTransferred();
+  t.ok(ari.channels.has(`cc-${leg.id}-agent-1`), "Bob's phone rings");
+  t.equal(await within(h.desk.releaseCall('alice', rec.id), 500), 'settled', 'Release call goes through without waiting for the ring');
+  t.equal(await within(move, 500), 'settled', 'the transfer of the call is over');
+  await settled();
+  t.notOk(ari.channels.has(`cc-${leg.id}-agent-1`), "Bob's phone stops ringing");
+  t.notOk(ari.channels.has(`cc-${leg.id}-customer`), "the customer's channel is hung up");
+});
+
+t.test("Hold clicked while the new phone rings for a transfer is refused: Bob's answer is not put on hold", async (t) => {
+  const { ari, h, leg, rec, move } = await callBeingTransferred();
+  const hold = h.desk.toggleHold('alice', rec.id);
+  t.equal(await within(hold, 500), 'settled', 'answered at once, not after the ring');
+  await t.rejects(hold, 'refused');
+  ari.enter(`cc-${leg.id}-agent-1`); // Bob answers
+  await move;
+  await settled();
+  t.equal(leg.state, 'connected', 'the call is not on hold');
+  t.ok(ari.bridges.get(`cc-leg-${leg.id}`)?.has(`cc-${leg.id}-agent-1`), "Bob's phone is in the call's bridge");
+});

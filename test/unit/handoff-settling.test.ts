@@ -4,7 +4,8 @@
 import t from 'tap';
 import type { TimelineEntry } from '../../src/domain/timeline.ts';
 import { expectDomainError } from '../helpers/fakes.ts';
-import { events, onCall, sees, settled } from '../helpers/consult.ts';
+import { events, onCall, sees, settled, steps } from '../helpers/consult.ts';
+import { CallEndedMeanwhile } from '../../src/domain/ports.ts';
 
 t.test('Cancel transfer clicked while Complete transfer writes the handover is refused: chat and call both go to Bob', async (t) => {
   const { h, desk, telephony, rec, id, leg } = await onCall();
@@ -47,4 +48,16 @@ t.test("Bob going Not Ready while his phone rings after Accept: the call and the
   t.equal(leg.agentId, 'bob', 'the call is on Bob’s phone');
   t.equal(rec.agentId, 'bob', 'and the chat is Bob’s');
   t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
+});
+
+t.test("the call released while Bob's phone rings after Accept: the chat stays with Alice, and the timeline says the call ended", async (t) => {
+  const { h, desk, telephony, rec, id } = await onCall();
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  telephony.moveToAgent = async () => {
+    throw new CallEndedMeanwhile('the call was released', false);
+  };
+  await expectDomainError(t, desk.accept('bob', id), 'conflict', 'call_ended', 'Accept');
+  t.equal(rec.agentId, 'alice', 'the chat stays with Alice');
+  await settled();
+  t.same((await steps(h, id)).at(-1), ['returned', 'transfer', 'system', null, 'call_ended'], 'returned because the call ended, not "the customer hung up"');
 });

@@ -9,6 +9,7 @@ import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
 import { describeCause } from './causes.ts';
 import { bridgeIdOf, channelIdOf, type Role } from './channel-names.ts';
 import { AriConsults, type AriConsult } from './consult-calls.ts';
+import { TransferRings } from './transfer-rings.ts';
 
 export type CallEventSink = (interactionId: string, legId: string, event: CallLegEvent, cause?: string) => Promise<void>;
 
@@ -56,8 +57,7 @@ export class AriCallLegs implements Telephony {
     [leg.agentChannelId, 'agent'],
     [leg.customerChannelId, 'customer'],
   ]);
-  // New agents' phones ringing for a transfer, by channel: settled by its answer or its end.
-  readonly #moving = new Map<string, { leg: AriLeg; answered(): void; gone(err: Error): void }>();
+  readonly #rings = new TransferRings();
   readonly #consults: AriConsults;
   readonly #queue: KeyedQueue;
   // Legs whose call is asked for and not rung yet (the agent's phone being looked up): a Release
@@ -86,13 +86,8 @@ export class AriCallLegs implements Telephony {
   // Called by the connection for every ARI event of the Stasis app; the leg's progress goes to `report`.
   // False: not a channel of ours.
   handle(event: AriEvent, report: CallEventSink): boolean {
+    if (this.#rings.handle(event)) return true;
     const channel = event.channel;
-    const moving = channel ? this.#moving.get(channel.id) : undefined;
-    if (moving) {
-      if (event.type === 'StasisStart') moving.answered();
-      else if (event.type === 'ChannelDestroyed') moving.gone(new Error(`the new agent's phone did not answer (${describeCause(event.cause, event.cause_txt)})`));
-      return true;
-    }
     // A consulted phone handed the call (Complete transfer) is the leg's agent phone by the time its
     // events are acted on: the leg's own handling takes them then.
     if (this.#consults.handle(event, () => this.onLegEvent(event, report))) return true;
@@ -100,9 +95,7 @@ export class AriCallLegs implements Telephony {
     if (!known) return false;
     const { item: leg, role } = known;
     // A transfer's ring holds the leg's queue: the customer's hang-up ends it at once, not after it.
-    if (event.type === 'ChannelDestroyed' && role === 'customer') {
-      for (const m of this.#moving.values()) if (m.leg === leg) m.gone(new CallEndedMeanwhile('the customer hung up'));
-    }
+    if (event.type === 'ChannelDestroyed' && role === 'customer') this.#rings.end(leg.legId, new CallEndedMeanwhile('the customer hung up'));
     this.#queue.fire(leg.interactionId, () => this.onLegEvent(event, report));
     return true;
   }
@@ -172,9 +165,11 @@ export class AriCallLegs implements Telephony {
   }
 
   // A call not rung yet never will be (placeCall() sees it gone): nothing to wait for, nor to hang up.
+  // A transfer's ring ends at once (it holds the leg's work until answered).
   release(legId: string): Promise<void> {
     const leg = this.#legs.get(legId);
     this.#placing.delete(legId);
+    this.#rings.end(legId, new CallEndedMeanwhile('the call was released', false));
     return leg ? this.#queue.run(leg.interactionId, () => this.teardown(leg)) : Promise.resolve();
   }
 
@@ -182,20 +177,27 @@ export class AriCallLegs implements Telephony {
   // the customer. The customer never leaves the bridge: its recording goes on, with the customer's side
   // and the music (never what the agent says meanwhile, to a consulted agent or anyone).
   hold(legId: string): Promise<void> {
-    return this.withLeg(legId, (ari, leg) => this.holdCustomer(ari, leg));
+    return this.withAgentPhone(legId, (ari, leg) => this.holdCustomer(ari, leg));
   }
 
   unhold(legId: string): Promise<void> {
-    return this.withLeg(legId, (ari, leg) => this.bridgeCustomer(ari, leg));
+    return this.withAgentPhone(legId, (ari, leg) => this.bridgeCustomer(ari, leg));
   }
 
   // Mute stops the agent's voice reaching the customer (audio coming in from the agent's phone).
   mute(legId: string): Promise<void> {
-    return this.withLeg(legId, (ari, leg) => ari.channels.mute({ channelId: leg.agentChannelId, direction: 'in' }));
+    return this.withAgentPhone(legId, (ari, leg) => ari.channels.mute({ channelId: leg.agentChannelId, direction: 'in' }));
   }
 
   unmute(legId: string): Promise<void> {
-    return this.withLeg(legId, (ari, leg) => ari.channels.unmute({ channelId: leg.agentChannelId, direction: 'in' }));
+    return this.withAgentPhone(legId, (ari, leg) => ari.channels.unmute({ channelId: leg.agentChannelId, direction: 'in' }));
+  }
+
+  // While a transfer's new phone rings the call is not the first agent's to hold or mute: queued, the
+  // click would act on the new agent's phone once it answered.
+  private withAgentPhone(legId: string, act: (ari: Ari, leg: AriLeg) => Promise<void>): Promise<void> {
+    if (this.#rings.ringingFor(legId)) return Promise.reject(new Error("the call is moving to the new agent's phone"));
+    return this.withLeg(legId, act);
   }
 
   moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
@@ -204,13 +206,9 @@ export class AriCallLegs implements Telephony {
       const heldBefore = leg.customerHeld;
       if (!heldBefore) await this.holdCustomer(ari, leg);
       const channelId = channelIdOf(leg.legId, 'agent', turn);
-      // Settled by the phone's answer or its end, or by the customer hanging up (handle()).
-      const answered = new Promise<void>((resolve, reject) => this.#moving.set(channelId, { leg, answered: resolve, gone: reject })).then(
-        () => null,
-        (err: unknown) => err as Error,
-      );
-      const failed = await this.ringAgent(ari, leg, endpoint, channelId).then(() => answered, (err: unknown) => err as Error);
-      this.#moving.delete(channelId);
+      // Settled by the phone's answer or its end, or by the call's (handle(), release()).
+      const answered = this.#rings.wait(channelId, leg.legId);
+      const failed = await this.ringAgent(ari, leg, endpoint, channelId).then(() => answered, (err: unknown) => (this.#rings.end(leg.legId, err as Error), err as Error));
       if (failed) {
         // The call stays with the agent who had it: its phone comes back to the customer (if still there),
         // unless they had put the call on hold: it stays held, as their desktop says.
@@ -297,12 +295,12 @@ export class AriCallLegs implements Telephony {
   forget(legId: string, why = 'the call was lost'): void {
     this.#placing.delete(legId);
     this.#legs.remove(legId);
-    for (const moving of this.#moving.values()) if (moving.leg.legId === legId) moving.gone(new CallEndedMeanwhile(why));
+    this.#rings.end(legId, new CallEndedMeanwhile(why));
   }
 
   // Reconciliation: a transfer's new phone gone while the events were away (its end will not come).
   movesLost(up: ReadonlySet<string>): void {
-    for (const [channelId, moving] of this.#moving) if (!up.has(channelId)) moving.gone(new Error("the new agent's phone went away while Asterisk was out of touch"));
+    this.#rings.lost(up);
   }
 
   // Nobody is bridged before both have answered: the customer's ringing competes with no bridge work in
