@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       },
       onRecordingLost: (recordingId, cause) => recordings.recordingLost(recordingId, cause),
       onSupervisionEvent: (interactionId, supervisionId, event, cause) => supervision.onSupervisionEvent(interactionId, supervisionId, event, cause),
-    });
+    }, { untilUp: !cluster }); // a cluster's leader leads before ARI answers: chat needs no Asterisk
     recordings.recover();
     await admin.reapplyDisabled().catch((err: unknown) => logger.error({ err }, 'applying the disabling of agents again failed'));
     // Retention (recordings; seen SMS ids): at once, then at least four times per recording retention

@@ -99,7 +99,7 @@ export interface Voice {
   sipWsUrl(): string | null; // null while calls cannot be made
   health(): VoiceHealth;
   // Never rejects: a voice that cannot connect says why in health() and keeps trying where it can.
-  connect(sinks: VoiceSinks): Promise<void>;
+  connect(sinks: VoiceSinks, opts?: { untilUp?: boolean }): Promise<void>;
   // Desk-phone and softphone endpoints follow the agent list: a new or enabled agent's are pushed, a
   // disabled agent's removed. Asterisk unreachable: the next connect pushes the list as it is then.
   agentChanged(agent: Agent): Promise<void>;
@@ -223,7 +223,10 @@ class AriVoice implements Voice {
     };
   }
 
-  async connect(sinks: VoiceSinks): Promise<void> {
+  // Starts the local Asterisk (if any) and the link to ARI. `untilUp`: resolves only once ARI answered
+  // (or after 30 s); without it, at once: a cluster's new leader serves the rules meanwhile (chat
+  // needs no Asterisk; calls are refused as unavailable until it is reached).
+  async connect(sinks: VoiceSinks, opts: { untilUp?: boolean } = {}): Promise<void> {
     const log = this.#logger.child({ part: 'asterisk' });
     if (sinks.onSupervisionEvent) this.supervision.reportTo(sinks.onSupervisionEvent);
     const supervisor = this.#config.telephony === 'local' ? this.supervise(log, sinks) : null;
@@ -250,12 +253,11 @@ class AriVoice implements Voice {
     });
     const sipWsUrl = asterisk?.sipWsUrl ?? ariUrl.replace(/^http/, 'ws') + '/ws';
     this.#link = { state: 'open', connection, asterisk: supervisor, sipWsUrl };
-    try {
-      await connection.start(FIRST_CONNECT_TIMEOUT_MS);
-      this.#logger.info({ mode: this.#config.telephony, sipPort: asterisk?.sipUdpPort, sipWsUrl }, 'telephony up');
-    } catch (err) {
-      this.#logger.error({ err }, 'ARI did not answer at start: calling is unavailable until it does (still trying)');
-    }
+    const first = connection.start(FIRST_CONNECT_TIMEOUT_MS).then(
+      () => this.#logger.info({ mode: this.#config.telephony, sipPort: asterisk?.sipUdpPort, sipWsUrl }, 'telephony up'),
+      (err: unknown) => this.#logger.error({ err }, 'ARI did not answer at start: calling is unavailable until it does (still trying)'),
+    );
+    if (opts.untilUp !== false) await first;
   }
 
   async stop(): Promise<void> {
