@@ -218,6 +218,7 @@ async function main(): Promise<void> {
         await center.agentChanged(agent);
         if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id);
         if (change !== 'password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
+        await supervision.supervisorChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, 'ending the supervisions of a former supervisor failed'));
       },
       servicesChanged: async (services) => {
         closure.servicesChanged(services);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallLeg } from './call-leg.ts';
-import { watchesTheFloor } from './directory.ts';
+import { watchesTheFloor, type Agent } from './directory.ts';
 import { forbidden, notFound, unavailable } from './errors.ts';
 import { assertSupervisorMay, supervisionOf, type MediaCapabilities, type SupervisorAction } from './guards.ts';
 import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
@@ -87,6 +87,18 @@ export class SupervisionDesk {
     const supervision = supervisionOf(rec, supervisorId)!;
     await this.#d.telephony?.leave(supervision.id);
     return this.apply(rec, supervision, 'stop', 'agent');
+  }
+
+  // An admin disabled a supervisor or took the role away: every call they are on is left, as Stop would
+  // (Stop is no longer theirs to click, and nobody else may stop their supervision).
+  async supervisorChanged(agent: Pick<Agent, 'id' | 'role' | 'disabled'>): Promise<void> {
+    if (watchesTheFloor(agent)) return;
+    for (const rec of this.#d.interactions.all()) {
+      const supervision = supervisionOf(rec, agent.id);
+      if (!supervision) continue;
+      await this.#d.telephony?.leave(supervision.id);
+      await this.apply(rec, supervision, 'stop', 'system');
+    }
   }
 
   // Progress of the supervisor's phone, reported by the telephony. Reports that no longer apply (a

@@ -176,3 +176,20 @@ t.test('a mode the telephony could not switch to is refused with its reason; the
   t.match(err?.message, /Could not switch to whisper: the snoop did not start within 5 s/);
   t.equal(joined.state, 'listening', 'still listening');
 });
+
+t.test('a supervisor an admin disables, or makes an agent, leaves the calls they are on at once', async (t) => {
+  for (const change of [{ disabled: true }, { role: 'agent' as const }]) {
+    const { h, desk, telephony, id, leg, entries } = await callInProgress();
+    const sam = (await h.directory.getAgent('sam'))!;
+    const joined = await desk.listen('sam', id);
+    await desk.onSupervisionEvent(id, joined.id, 'answered');
+    await desk.barge('sam', id);
+    await desk.supervisorChanged(sam);
+    t.equal(joined.state, 'barging', 'an edit that leaves them a supervisor changes nothing');
+    await desk.supervisorChanged({ ...sam, ...change });
+    t.equal(telephony.calls.at(-1), `leave ${joined.id}`, `${JSON.stringify(change)}: the supervisor's phone leaves the call`);
+    t.equal(joined.state, 'ended');
+    t.equal((await entries()).at(-1)?.author, 'system', 'the timeline says so');
+    t.equal(leg.supervisions?.length, 1);
+  }
+});
