@@ -10,11 +10,13 @@
     return max;
   }
 
-  // Ask the server for everything after what each visible panel shows: on load and after a reconnect.
-  function syncPanels() {
+  // Ask the server for everything after what each visible panel shows: on load, after a reconnect and
+  // after every answer swapped in; after one that did what was asked, for the panel's state too (the
+  // answer may be older than a push that came first).
+  function syncPanels(redraw) {
     if (!socket) return;
     for (const list of document.querySelectorAll('ol.messages[data-interaction]')) {
-      socket.send(JSON.stringify({ type: 'sync', interaction: list.dataset.interaction, after: lastSeq(list) }));
+      socket.send(JSON.stringify({ type: 'sync', interaction: list.dataset.interaction, after: lastSeq(list), redraw: redraw === true }));
     }
   }
 
@@ -206,13 +208,14 @@
     initMaps();
     maybeStartSoftphone();
   });
-  document.addEventListener('htmx:afterSwap', () => {
+  document.addEventListener('htmx:afterSwap', (e) => {
     stampTimers();
     maybeVideo();
     maybeSms();
     tidyLists();
     initMaps();
-    syncPanels();
+    const xhr = e.detail.xhr;
+    syncPanels(Boolean(xhr) && xhr.status < 300 && !/role="alert"/.test(xhr.responseText));
     maybeStartSoftphone();
   });
   // The composer answers with a fresh form; keep the focus in it for the next message.

@@ -1,8 +1,9 @@
 import type { RawData } from 'ws';
 
 // The one message a desktop or supervisor page sends on its socket: catch up one interaction's
-// timeline after `after`. Anything else (unparsable, `null`, a number, htmx's own sends) is nothing.
-export function syncRequestOf(data: RawData): { interaction: string; after: number } | null {
+// timeline after `after`; `redraw`: and its state (an answer just drawn may be older than a push).
+// Anything else (unparsable, `null`, a number, htmx's own sends) is nothing.
+export function syncRequestOf(data: RawData): { interaction: string; after: number; redraw: boolean } | null {
   let msg: unknown;
   try {
     msg = JSON.parse(String(data));
@@ -10,6 +11,6 @@ export function syncRequestOf(data: RawData): { interaction: string; after: numb
     return null;
   }
   if (typeof msg !== 'object' || msg === null) return null;
-  const { type, interaction, after } = msg as { type?: unknown; interaction?: unknown; after?: unknown };
-  return type === 'sync' && typeof interaction === 'string' && Number.isInteger(after) ? { interaction, after: Number(after) } : null;
+  const { type, interaction, after, redraw } = msg as { type?: unknown; interaction?: unknown; after?: unknown; redraw?: unknown };
+  return type === 'sync' && typeof interaction === 'string' && Number.isInteger(after) ? { interaction, after: Number(after), redraw: redraw === true } : null;
 }

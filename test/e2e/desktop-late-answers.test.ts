@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { ApiClient } from '../helpers/api-client.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, sleep } from '../helpers/eventually.ts';
 import { setPresence } from '../helpers/desktop-client.ts';
 import { acceptOffered, login, pageMaker, readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
@@ -193,6 +193,23 @@ t.test('the panel redrawn while a reply is on its way: the box keeps only what w
   await agent.getByRole('button', { name: 'Send' }).click();
   await customer.getByText('First try.').waitFor();
   t.equal(await customer.getByText('Second try.').count(), 1, 'the second text reached the customer once');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test("a send the server refuses keeps its reason, the text and its client id: the redraw after an answer is not asked for after a refusal", async (t) => {
+  const { pages, agent } = await agentWithChat(t);
+  const box = agent.getByLabel('Message');
+  const max = Number(await box.getAttribute('maxlength'));
+  await box.evaluate((el) => el.removeAttribute('maxlength'));
+  await box.fill('x'.repeat(max + 1));
+  const sentId = await agent.locator('form.composer input[name="client_id"]').inputValue();
+  await agent.getByRole('button', { name: 'Send' }).click();
+  const reason = agent.locator('form.composer [role="alert"]');
+  await reason.waitFor();
+  await sleep(1500); // what the socket would push after the answer has come by now
+  t.ok(await reason.isVisible(), 'the reason stays shown');
+  t.equal((await box.inputValue()).length, max + 1, 'with the text');
+  t.equal(await agent.locator('form.composer input[name="client_id"]').inputValue(), sentId, 'and the client id, for a retry that cannot store it twice');
   t.same(pages.pageErrors, [], 'no script errors');
 });
 

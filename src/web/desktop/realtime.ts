@@ -19,8 +19,8 @@ const openDesktops = new Map<string, number>();
 
 // One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
 // `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load, after every
-// reconnect and after every answer swapped in) and gets every entry after that seq exactly once, and
-// the panel's state as it is now.
+// reconnect and after every answer swapped in) and gets every entry after that seq exactly once; with
+// `"redraw":true` (after an answer that did what was asked) the panel's state as it is now too.
 export function serveAgentSocket(opts: {
   ws: WebSocket;
   session: AgentSession;
@@ -52,7 +52,7 @@ export function serveAgentSocket(opts: {
     onError,
   });
 
-  const openFeed = async (interactionId: string, afterSeq: number) => {
+  const openFeed = async (interactionId: string, afterSeq: number, redraw: boolean) => {
     const rec = await center.interactionForAgent(agentId, interactionId);
     let feed = feeds.get(interactionId);
     if (!feed) {
@@ -68,16 +68,19 @@ export function serveAgentSocket(opts: {
         onError,
       });
       feeds.set(interactionId, feed);
+      redraw = true;
     }
     // The panel was drawn before its feed opened (or before the socket came back), or an answer was
-    // just swapped into it (the page asks again after each): either may show the chat, its call and
-    // its video as they were when drawn, older than what was pushed meanwhile (a customer who ended
-    // it, a consulted phone that answered before Consult's answer landed). Redraw them as they are.
-    // The page skips a redraw that changes nothing, so the controls the agent may be clicking stay
-    // the same ones.
-    composerChanged(rec);
-    outbox.push(presenter.stateFragments(rec, agentId, { composer: true }));
-    outbox.push(presenter.mediaFragments(rec, agentId));
+    // just swapped into it: either may show the chat, its call and its video as they were when drawn,
+    // older than what was pushed meanwhile (a customer who ended it, a consulted phone that answered
+    // before Consult's answer landed). Redraw them as they are. The page skips a redraw that changes
+    // nothing, so the controls the agent may be clicking stay the same ones. Not after a refusal: its
+    // answer shows why, and a send's keeps its client id for the retry.
+    if (redraw) {
+      composerChanged(rec);
+      outbox.push(presenter.stateFragments(rec, agentId, { composer: true }));
+      outbox.push(presenter.mediaFragments(rec, agentId));
+    }
     feed.restartAfter(afterSeq);
   };
 
@@ -121,7 +124,7 @@ export function serveAgentSocket(opts: {
     // A panel this socket never fed (the page came back after the chat was handed on) is replaced by why;
     // one it fed stays as it was (the agent who just completed a transfer still reads what was said).
     const fedBefore = feeds.has(sync.interaction);
-    openFeed(sync.interaction, sync.after).catch((err: unknown) => {
+    openFeed(sync.interaction, sync.after, sync.redraw).catch((err: unknown) => {
       if (err instanceof DomainError && !fedBefore) return outbox.send(presenter.panelRefused(sync.interaction, err.message));
       logger.warn({ err, agentId }, 'sync refused');
     });
