@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { applyCallEvent, applyMuteEvent, canApplyCallEvent, isLive, nextTurn, type CallLeg, type CallLegEvent } from './call-leg.ts';
 import type { InteractionMedia } from './contact-center-types.ts';
+import { DomainError, unavailable } from './errors.ts';
 import type { DomainEvents } from './events.ts';
 import type { Clock, Directory, Telephony, VideoParticipant, VideoRoomDump, VideoRooms, VideoSignal } from './ports.ts';
 import { holdToggle, muteToggle, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
@@ -310,7 +311,11 @@ export class MultimediaDesk implements InteractionMedia {
     const event = pick(this.#interactions.require(interactionId));
     const rec = this.agentMay(event, agentId, interactionId);
     const leg = liveLeg(rec)!;
-    await this.telephony()[event](leg.id);
+    // Nothing changes when the telephony could not: the agent is told why and may try again.
+    await this.telephony()[event](leg.id).catch((err: unknown) => {
+      if (err instanceof DomainError) throw err;
+      throw unavailable('call_control_failed', `Could not ${event} the call (${err instanceof Error ? err.message : String(err)}). Try again.`);
+    });
     apply(leg, event);
     await this.recordCall(rec, leg);
     return leg;

@@ -6,6 +6,7 @@ import t from 'tap';
 import { reconcileCalls, releaseLostCalls } from '../../src/ari/calls/reconcile.ts';
 import { isLive } from '../../src/domain/call-leg.ts';
 import { connectedCall, settled } from '../helpers/ari-call-legs.ts';
+import { expectDomainError } from '../helpers/fakes.ts';
 
 const within = <T,>(promise: Promise<T>, ms: number) => Promise.race([promise.then(() => 'settled', () => 'settled'), new Promise((resolve) => setTimeout(() => resolve('pending'), ms))]);
 
@@ -84,7 +85,19 @@ t.test("Hold clicked while the new phone rings for a transfer is refused: Bob's 
   const { ari, h, leg, rec, move } = await callBeingTransferred();
   const hold = h.desk.toggleHold('alice', rec.id);
   t.equal(await within(hold, 500), 'settled', 'answered at once, not after the ring');
-  await t.rejects(hold, 'refused');
+  await expectDomainError(t, hold, 'conflict', 'call_moving', 'refused, with its reason');
+  ari.enter(`cc-${leg.id}-agent-1`); // Bob answers
+  await move;
+  await settled();
+  t.equal(leg.state, 'connected', 'the call is not on hold');
+  t.ok(ari.bridges.get(`cc-leg-${leg.id}`)?.has(`cc-${leg.id}-agent-1`), "Bob's phone is in the call's bridge");
+});
+
+t.test("Hold clicked while the new agent's phone is still being looked up is refused too", async (t) => {
+  const { ari, h, leg, rec } = await connectedCall();
+  const move = h.desk.moveCall(rec, 'bob');
+  await expectDomainError(t, h.desk.toggleHold('alice', rec.id), 'conflict', 'call_moving', 'Hold in the same turn as Accept');
+  await settled();
   ari.enter(`cc-${leg.id}-agent-1`); // Bob answers
   await move;
   await settled();

@@ -1,6 +1,7 @@
 import { ChannelRegistry } from './channel-registry.ts';
 import type { CallLegEvent } from '../../domain/call-leg.ts';
 import type { ConsultCallEvents } from '../../domain/handoff.ts';
+import { conflict } from '../../domain/errors.ts';
 import { CallEndedMeanwhile, type CallRequest, type Telephony } from '../../domain/ports.ts';
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari, AriEvent } from '../client.ts';
@@ -196,19 +197,20 @@ export class AriCallLegs implements Telephony {
   // While a transfer's new phone rings the call is not the first agent's to hold or mute: queued, the
   // click would act on the new agent's phone once it answered.
   private withAgentPhone(legId: string, act: (ari: Ari, leg: AriLeg) => Promise<void>): Promise<void> {
-    if (this.#rings.ringingFor(legId)) return Promise.reject(new Error("the call is moving to the new agent's phone"));
+    if (this.#rings.ringingFor(legId)) return Promise.reject(conflict('call_moving', "The call is moving to the new agent's phone: Hold and Mute are theirs once they answer."));
     return this.withLeg(legId, act);
   }
 
   moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
-    return this.withLeg(legId, async (ari, leg) => {
+    const channelId = channelIdOf(legId, 'agent', turn);
+    // Settled by the phone's answer or its end, or by the call's (handle(), release()). Known from the
+    // click on: a Hold queued behind the phone's lookup would hold the new agent's answer.
+    const answered = this.#rings.wait(channelId, legId);
+    const moved = this.withLeg(legId, async (ari, leg) => {
       const endpoint = await this.phoneOf(ari, agentId);
       const heldBefore = leg.customerHeld;
       if (!heldBefore) await this.holdCustomer(ari, leg);
-      const channelId = channelIdOf(leg.legId, 'agent', turn);
-      // Settled by the phone's answer or its end, or by the call's (handle(), release()).
-      const answered = this.#rings.wait(channelId, leg.legId);
-      const failed = await this.ringAgent(ari, leg, endpoint, channelId).then(() => answered, (err: unknown) => (this.#rings.end(leg.legId, err as Error), err as Error));
+      const failed = await this.ringAgent(ari, leg, endpoint, channelId).then(() => answered, (err: unknown) => err as Error);
       if (failed) {
         // The call stays with the agent who had it: its phone comes back to the customer (if still there),
         // unless they had put the call on hold: it stays held, as their desktop says.
@@ -224,6 +226,8 @@ export class AriCallLegs implements Telephony {
         throw err;
       });
     });
+    // Failed before its phone rang or answered (no such leg, no phone): the ring is over too.
+    return moved.finally(() => this.#rings.end(legId, new Error('the transfer of the call did not go on')));
   }
 
   startConsult(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> {
