@@ -253,6 +253,9 @@ class AriVoice implements Voice {
     });
     const sipWsUrl = asterisk?.sipWsUrl ?? ariUrl.replace(/^http/, 'ws') + '/ws';
     this.#link = { state: 'open', connection, asterisk: supervisor, sipWsUrl };
+    // Not waited for: until ARI is up (and reconciled) the rules refuse calls as unavailable, whatever
+    // the last leader said of it.
+    if (opts.untilUp === false) sinks.onAvailability?.(false);
     const first = connection.start(FIRST_CONNECT_TIMEOUT_MS).then(
       () => this.#logger.info({ mode: this.#config.telephony, sipPort: asterisk?.sipUdpPort, sipWsUrl }, 'telephony up'),
       (err: unknown) => this.#logger.error({ err }, 'ARI did not answer at start: calling is unavailable until it does (still trying)'),
