@@ -12,7 +12,8 @@ export interface LinkClientDeps {
   // How long a command waits for a link to the leader (a failover takes a second or two) before 503.
   waitMs?: number;
   retryMs?: number;
-  // The link is pinged this often; one silent for a whole period is cut.
+  // The link is pinged this often; one silent for a whole period is cut (long enough for a leader's
+  // event loop busy a second or two, as under a resync, to answer).
   pingMs?: number;
 }
 
@@ -46,7 +47,7 @@ export class LinkClient {
 
   constructor(deps: LinkClientDeps) {
     this.#d = deps;
-    this.#heartbeat = new SocketHeartbeat(deps.pingMs ?? 2000, () => this.#d.logger.warn('the leader stopped answering on the command link: cut'));
+    this.#heartbeat = new SocketHeartbeat(deps.pingMs ?? 5000, () => this.#d.logger.warn('the leader stopped answering on the command link: cut'));
   }
 
   start(): void {
