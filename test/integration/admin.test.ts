@@ -228,6 +228,18 @@ t.test('edits: a service keeps its id; an agent gets a new name, role and servic
   t.equal(restored.status, 200, 'restored as the demo had it');
 });
 
+t.test('a service sent as JSON by a script: false is not ticked, and numbers are read as numbers', async (t) => {
+  const json = await fetch(new URL('/admin/services', admin.baseUrl), {
+    method: 'POST',
+    headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'hx-request': 'true', 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'json-service', name: 'Glass', smsNumber: '', autoDial: false, recordCalls: false, serviceLevelSeconds: 45, wrapUpSeconds: 30 }),
+  });
+  t.equal(json.status, 200);
+  const row = /<tr data-service="json-service">[\s\S]*?<\/tr>/.exec((await page(admin, '/admin/services')).html)?.[0] ?? '';
+  t.match(row, /Glass<\/td><td>no<\/td><td><\/td><td>no<\/td><td>45 s<\/td>/, 'not auto-dialled, not recorded, a 45 s service level');
+  t.match((await page(admin, '/admin/services/json-service/edit')).html, /name="wrapUpSeconds"[^>]*value="30"/, 'its wrap-up time as sent');
+});
+
 t.test('the last admin cannot be disabled or demoted', async (t) => {
   const refused = await post(admin, '/admin/agents/agent1/disable');
   t.equal(refused.status, 409);

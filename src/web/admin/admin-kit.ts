@@ -29,14 +29,17 @@ export const supervisorsOnly = (admin: Administration, views: Views): RequestHan
 type Body = Record<string, unknown>;
 const bodyOf = (req: Request): Body => (req.body ?? {}) as Body;
 
+// A field as text: a form sends strings; a JSON client (a script) may send a number.
 export function text(req: Request, name: string): string {
   const value = bodyOf(req)[name];
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return typeof value === 'string' ? value : '';
 }
 
-// A checkbox is sent only when ticked.
+// A form sends a checkbox only when ticked ("on"); a JSON client says true or false.
 export function ticked(req: Request, name: string): boolean {
-  return bodyOf(req)[name] !== undefined;
+  const value = bodyOf(req)[name];
+  return value === true || (typeof value === 'string' && value !== '' && value !== 'false' && value !== 'off');
 }
 
 // Repeated fields (one checkbox per service) arrive as an array, a single one as a string.

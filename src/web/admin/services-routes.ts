@@ -17,7 +17,10 @@ const formOf = (s: Service): ServiceForm => ({
   ...closureForm(s),
 });
 // A closure field the form did not send keeps the service's value (older clients, scripts).
-const sent = (req: Request, name: string) => (typeof (req.body as Record<string, unknown> | undefined)?.[name] === 'string' ? text(req, name) : undefined);
+const sent = (req: Request, name: string) => {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' || typeof value === 'number' ? text(req, name) : undefined;
+};
 const readForm = (req: Request, editing: string | null): ServiceForm => {
   const [autoDial, recordCalls] = [ticked(req, 'autoDial'), ticked(req, 'recordCalls')];
   const closure = { dispositionCodes: sent(req, 'dispositionCodes'), wrapUpSeconds: sent(req, 'wrapUpSeconds'), afterWrapUp: sent(req, 'afterWrapUp'), cannedResponses: sent(req, 'cannedResponses') };
