@@ -28,6 +28,8 @@ export interface ServiceForm extends WrapUpFields {
   serviceLevelSeconds?: string;
   // Closure (wrap-up.ts, canned-responses.ts): as typed, one per line; absent keeps the service's value.
   cannedResponses?: string;
+  // The record as the edit form showed it (Administration's serviceVersion): absent, not checked.
+  version?: string;
 }
 
 export interface AgentForm {
@@ -35,6 +37,8 @@ export interface AgentForm {
   displayName: string;
   role: string;
   serviceIds: string[];
+  // As ServiceForm's (agentVersion).
+  version?: string;
 }
 
 export function passwordProblem(password: string): string | null {

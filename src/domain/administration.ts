@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { assertAdminRemains, checkAgent, checkService, passwordProblem, type AgentForm, type ServiceForm } from './admin-rules.ts';
 import { watchesTheFloor, type Agent, type AuditEntry, type NewAuditEntry, type Service } from './directory.ts';
-import { forbidden, FormError, notFound } from './errors.ts';
+import { conflict, forbidden, FormError, notFound } from './errors.ts';
 import type { Clock, Directory } from './ports.ts';
 
 export interface PasswordHasher {
@@ -25,6 +25,13 @@ const serviceView = (s: Service) => ({
   name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? null, recordCalls: s.recordCalls ?? false, serviceLevelSeconds: s.serviceLevelSeconds ?? null, disabled: s.disabled ?? false,
   dispositionCodes: s.dispositionCodes ?? [], wrapUpSeconds: s.wrapUpSeconds ?? null, afterWrapUp: s.afterWrapUp ?? null, cannedResponses: s.cannedResponses ?? [],
 });
+
+// What an edit form was drawn from: saved over a record another admin changed meanwhile, it would put
+// back what they changed (every field of the form is sent).
+const versionOf = (view: object) => createHash('sha256').update(JSON.stringify(view)).digest('base64url').slice(0, 22);
+export const serviceVersion = (s: Service) => versionOf(serviceView(s));
+export const agentVersion = (a: Agent) => versionOf(agentView(a));
+const changedMeanwhile = (what: string) => conflict('changed_meanwhile', `Another admin changed this ${what} after you opened it: reload it to see their change, then make yours again.`);
 
 export function generatePassword(): string {
   return randomBytes(12).toString('base64url');
@@ -94,6 +101,7 @@ export class Administration {
   saveService(actor: Actor, form: ServiceForm, editingId?: string): Promise<Service> {
     return this.#oneAtATime(async () => {
       const editing = editingId === undefined ? undefined : await this.service(editingId);
+      if (editing && form.version !== undefined && form.version !== serviceVersion(editing)) throw changedMeanwhile('service');
       const service = checkService(form, await this.#directory.listServices(), editing);
       await this.#directory.saveService(service, this.entry(actor, editing ? 'service.updated' : 'service.created', 'service', service.id, editing && serviceView(editing), serviceView(service)));
       await this.#hooks.servicesChanged(await this.#directory.listServices());
@@ -130,6 +138,7 @@ export class Administration {
     return this.#oneAtATime(async () => {
       const agents = await this.#directory.listAgents();
       const before = await this.agent(id);
+      if (form.version !== undefined && form.version !== agentVersion(before)) throw changedMeanwhile('agent');
       const agent: Agent = { ...checkAgent({ ...form, username: id }, agents, await this.#directory.listServices(), before), passwordHash: before.passwordHash };
       assertAdminRemains(agents, agent);
       await this.#directory.saveAgent(agent, this.entry(actor, 'agent.updated', 'agent', id, agentView(before), agentView(agent)));

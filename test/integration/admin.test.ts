@@ -240,6 +240,28 @@ t.test('a service sent as JSON by a script: false is not ticked, and numbers are
   t.match((await page(admin, '/admin/services/json-service/edit')).html, /name="wrapUpSeconds"[^>]*value="30"/, 'its wrap-up time as sent');
 });
 
+t.test("two admins edit the same record: the second save is refused instead of putting back what the first changed", async (t) => {
+  const versionIn = (html: string) => /name="version" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const opened = versionIn((await page(admin, '/admin/services/roadside/edit')).html);
+  t.ok(opened, 'the edit form carries the version it was drawn from');
+  // Another admin (here a script, which sends no version) adds a canned response meanwhile.
+  const canned = 'Hello {customer_name}, this is {agent_name}. How can I help?\nThank you {customer_name}, is there anything else I can do for you?';
+  t.equal((await post(admin, '/admin/services/roadside', { name: 'Roadside Assistance', cannedResponses: `${canned}\nKept by the first admin` })).status, 200);
+  const stale = await post(admin, '/admin/services/roadside', { name: 'Roadside Help', version: opened });
+  t.equal(stale.status, 409, 'the form opened before that is refused');
+  t.match(stale.html, /Another admin changed this service after you opened it/, 'saying why');
+  t.match((await page(admin, '/admin/services/roadside/edit')).html, /Kept by the first admin/, 'the first change is kept');
+  t.notMatch((await page(admin, '/admin/services')).html, /Roadside Help/, 'and the second not applied');
+  const fresh = versionIn((await page(admin, '/admin/services/roadside/edit')).html);
+  t.equal((await post(admin, '/admin/services/roadside', { name: 'Roadside Assistance', cannedResponses: canned, version: fresh })).status, 200, 'reloaded, the save goes through');
+
+  const agentForm = versionIn((await page(admin, '/admin/agents/agent2/edit')).html);
+  t.equal((await post(admin, '/admin/agents/agent2/disable')).status, 200, 'agent2 disabled meanwhile');
+  const edited = await postAgent({ displayName: 'Agent Two', role: 'agent', version: agentForm }, ['roadside', 'claims'], '/admin/agents/agent2');
+  t.equal(edited.status, 409, 'an agent form opened before is refused too');
+  t.equal((await post(admin, '/admin/agents/agent2/enable')).status, 200);
+});
+
 t.test('the last admin cannot be disabled or demoted', async (t) => {
   const refused = await post(admin, '/admin/agents/agent1/disable');
   t.equal(refused.status, 409);

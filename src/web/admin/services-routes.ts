@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { ServiceForm } from '../../domain/admin-rules.ts';
-import type { Administration } from '../../domain/administration.ts';
+import { serviceVersion, type Administration } from '../../domain/administration.ts';
 import type { Service } from '../../domain/directory.ts';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../../domain/floor-stats.ts';
 import { wrapUpSettings } from '../../domain/wrap-up.ts';
@@ -15,6 +15,7 @@ const emptyForm: ServiceForm = { id: '', name: '', autoDial: false, smsNumber: '
 const formOf = (s: Service): ServiceForm => ({
   id: s.id, name: s.name, autoDial: s.autoDial, smsNumber: s.smsNumber ?? '', recordCalls: s.recordCalls ?? false, serviceLevelSeconds: String(s.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS),
   ...closureForm(s),
+  version: serviceVersion(s),
 });
 // A closure field the form did not send keeps the service's value (older clients, scripts).
 const sent = (req: Request, name: string) => {
@@ -24,7 +25,7 @@ const sent = (req: Request, name: string) => {
 const readForm = (req: Request, editing: string | null): ServiceForm => {
   const [autoDial, recordCalls] = [ticked(req, 'autoDial'), ticked(req, 'recordCalls')];
   const closure = { dispositionCodes: sent(req, 'dispositionCodes'), wrapUpSeconds: sent(req, 'wrapUpSeconds'), afterWrapUp: sent(req, 'afterWrapUp'), cannedResponses: sent(req, 'cannedResponses') };
-  return { id: editing ?? text(req, 'id'), name: text(req, 'name'), smsNumber: text(req, 'smsNumber'), autoDial, recordCalls, serviceLevelSeconds: text(req, 'serviceLevelSeconds'), ...closure };
+  return { id: editing ?? text(req, 'id'), name: text(req, 'name'), smsNumber: text(req, 'smsNumber'), autoDial, recordCalls, serviceLevelSeconds: text(req, 'serviceLevelSeconds'), ...closure, version: sent(req, 'version') };
 };
 
 // /admin/services (admins only, gated in admin/index.ts): the list, Add service, edit, Disable/Enable.
