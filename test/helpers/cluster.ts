@@ -44,6 +44,15 @@ export function untilRole(server: Pick<TestServer, 'url'>, role: ClusterHealth['
   }, timeoutMs);
 }
 
+// Node A leading, then node B following.
+export async function leaderAndFollower(cluster: TestCluster, env: Record<string, string> = {}): Promise<{ a: TestServer; b: TestServer }> {
+  const a = await cluster.startNode('node-a', env);
+  await untilRole(a, 'leader');
+  const b = await cluster.startNode('node-b', env);
+  await untilRole(b, 'follower');
+  return { a, b };
+}
+
 // Node A leading and holding ARI (TELEPHONY=external in `env`), then node B following.
 export async function leaderOnAriAndFollower(cluster: TestCluster, env: Record<string, string>): Promise<{ a: TestServer; b: TestServer }> {
   const a = await cluster.startNode('node-a', env);

@@ -3,17 +3,14 @@
 // database, and exits; the follower leads. A leader that stops answering without closing anything (a
 // frozen host; here SIGSTOP) makes the follower's commands fail as unavailable, not hang.
 import t from 'tap';
-import { untilRole, withCluster } from '../helpers/cluster.ts';
+import { leaderAndFollower, untilRole, withCluster } from '../helpers/cluster.ts';
 import { agentPost, setPresence } from '../helpers/desktop-client.ts';
 import { login } from '../helpers/fixtures.ts';
 import { logEntries } from '../helpers/server.ts';
 
 t.test('a leader stopped with SIGTERM while a follower is linked to it stops the whole way; the follower leads', async (t) => {
   const cluster = await withCluster(t);
-  const a = await cluster.startNode('node-a');
-  await untilRole(a, 'leader');
-  const b = await cluster.startNode('node-b');
-  await untilRole(b, 'follower');
+  const { a, b } = await leaderAndFollower(cluster);
   // Presence is the leader's: set through the follower, it opens the follower's link to the leader.
   await setPresence({ ...(await login(b, 'agent1')), baseUrl: b.url }, 'ready');
 
@@ -25,10 +22,7 @@ t.test('a leader stopped with SIGTERM while a follower is linked to it stops the
 
 t.test("a frozen leader: the follower's commands are answered 503, not left hanging on the silent link", async (t) => {
   const cluster = await withCluster(t);
-  const a = await cluster.startNode('node-a');
-  await untilRole(a, 'leader');
-  const b = await cluster.startNode('node-b');
-  await untilRole(b, 'follower');
+  const { a, b } = await leaderAndFollower(cluster);
   const agent = { ...(await login(b, 'agent1')), baseUrl: b.url };
   await setPresence(agent, 'ready'); // the link is open
 

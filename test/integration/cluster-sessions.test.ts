@@ -2,7 +2,7 @@
 // node's LISTEN connection to PostgreSQL was cut and came back (it holds the socket's session still).
 import pg from 'pg';
 import t from 'tap';
-import { untilRole, withCluster } from '../helpers/cluster.ts';
+import { leaderAndFollower, withCluster } from '../helpers/cluster.ts';
 import { agentPost, desktopSocketUrl } from '../helpers/desktop-client.ts';
 import { eventually, sleep } from '../helpers/eventually.ts';
 import { login } from '../helpers/fixtures.ts';
@@ -10,10 +10,7 @@ import { openSocket } from '../helpers/socket-probe.ts';
 
 t.test("a logout on node A closes the desktop's socket on node B after B's LISTEN connection came back", async (t) => {
   const cluster = await withCluster(t);
-  const a = await cluster.startNode('node-a');
-  await untilRole(a, 'leader');
-  const b = await cluster.startNode('node-b');
-  await untilRole(b, 'follower');
+  const { a, b } = await leaderAndFollower(cluster);
   const agent = await login(a, 'agent1');
   const desk = await openSocket(desktopSocketUrl(b.url), { headers: { cookie: agent.cookie, origin: b.url } });
   t.teardown(() => desk.close());

@@ -2,7 +2,7 @@
 // Asterisk), with telephony shown away, instead of waiting for ARI before it serves the rules.
 import t from 'tap';
 import { ApiClient, uniqueName } from '../helpers/api-client.ts';
-import { untilRole, withCluster } from '../helpers/cluster.ts';
+import { leaderAndFollower, untilRole, withCluster } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
 
 // An ARI nobody answers (a closed port on this machine).
@@ -10,10 +10,7 @@ const ARI_AWAY = { TELEPHONY: 'external', ARI_URL: 'http://127.0.0.1:9', ARI_USE
 
 t.test('the leader killed while Asterisk is unreachable: the other node leads and takes chats without waiting for ARI', async (t) => {
   const cluster = await withCluster(t);
-  const a = await cluster.startNode('node-a', ARI_AWAY);
-  await untilRole(a, 'leader');
-  const b = await cluster.startNode('node-b', ARI_AWAY);
-  await untilRole(b, 'follower');
+  const { a, b } = await leaderAndFollower(cluster, ARI_AWAY);
 
   process.kill(a.pid, 'SIGKILL');
   await untilRole(b, 'leader', 15_000);

@@ -1,11 +1,18 @@
 // A click or a presence change that lands while a handoff is being settled (the call moving to the
 // other agent's phone, its step being written) is refused or waits: the chat and the call never end
 // up with different agents.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { TimelineEntry } from '../../src/domain/timeline.ts';
 import { expectDomainError } from '../helpers/fakes.ts';
 import { events, onCall, sees, settled, steps } from '../helpers/consult.ts';
 import { CallEndedMeanwhile } from '../../src/domain/ports.ts';
+
+// Both the chat and its call are Bob's, none of it Alice's.
+function bobHasItAll(t: Test, { h, rec, leg, id }: Pick<Awaited<ReturnType<typeof onCall>>, 'h' | 'rec' | 'leg' | 'id'>): void {
+  t.equal(rec.agentId, 'bob', 'the chat is Bob’s');
+  t.equal(leg.agentId, 'bob', 'as is the call');
+  t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
+}
 
 t.test('Cancel transfer clicked while Complete transfer writes the handover is refused: chat and call both go to Bob', async (t) => {
   const { h, desk, telephony, rec, id, leg } = await onCall();
@@ -28,9 +35,7 @@ t.test('Cancel transfer clicked while Complete transfer writes the handover is r
   await expectDomainError(t, desk.cancel('alice', id), 'conflict', 'transfer_being_completed', 'Cancel transfer meanwhile');
   written();
   await completing;
-  t.equal(rec.agentId, 'bob', 'the chat is Bob’s');
-  t.equal(leg.agentId, 'bob', 'as is the call');
-  t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
+  bobHasItAll(t, { h, rec, leg, id });
 });
 
 t.test("Bob going Not Ready while his phone rings after Accept: the call and the chat both become his", async (t) => {
@@ -45,9 +50,7 @@ t.test("Bob going Not Ready while his phone rings after Accept: the call and the
   await settled();
   answer();
   await accepting;
-  t.equal(leg.agentId, 'bob', 'the call is on Bob’s phone');
-  t.equal(rec.agentId, 'bob', 'and the chat is Bob’s');
-  t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
+  bobHasItAll(t, { h, rec, leg, id });
 });
 
 t.test("the call released while Bob's phone rings after Accept: the chat stays with Alice, and the timeline says the call ended", async (t) => {
