@@ -48,6 +48,14 @@
     }
   }
 
+  // An offered chat open in the workspace has its own Accept: the list's is hidden meanwhile, so the
+  // page has one control named Accept for that chat.
+  function oneAcceptPerChat() {
+    for (const button of document.querySelectorAll('#interaction-list button.accept[data-interaction]')) {
+      button.hidden = document.querySelector(`section.interaction[data-interaction="${CSS.escape(button.dataset.interaction)}"] button.accept`) !== null;
+    }
+  }
+
   let leaflet = null;
   function loadLeaflet() {
     if (leaflet) return leaflet;
@@ -202,6 +210,7 @@
   });
   document.addEventListener('htmx:wsAfterMessage', (e) => {
     stampTimers();
+    oneAcceptPerChat();
     maybeVideo(e.detail.message);
     maybeSms();
     tidyLists();
@@ -210,6 +219,7 @@
   });
   document.addEventListener('htmx:afterSwap', (e) => {
     stampTimers();
+    oneAcceptPerChat();
     maybeVideo();
     maybeSms();
     tidyLists();
@@ -273,6 +283,7 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     initPhoneMode();
+    oneAcceptPerChat();
     maybeVideo();
     maybeSms();
     tidyLists();

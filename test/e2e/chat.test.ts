@@ -1,6 +1,8 @@
 // End to end in real Chromium: the customer's mobile page and the agent desktop in two browser contexts.
 import t from 'tap';
-import { logInPage, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { ApiClient } from '../helpers/api-client.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { logInPage, readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { makePng } from '../helpers/images.ts';
 
 const LAT = 48.137154;
@@ -87,4 +89,18 @@ t.test('a mobile chat from start to disconnect, seen from both sides', async (t)
   await agent.getByText('A tow truck is on its way.').waitFor();
   t.same(pageErrors, [], 'no script errors on either page');
   t.same(cspViolations, [], 'no Content Security Policy violation on either page');
+});
+
+t.test('an offered chat opened before Accept: the page has one Accept for it, and it accepts', async (t) => {
+  const server = await withServer(t);
+  const agent = await (await (await withBrowser(t)).newContext()).newPage();
+  await readyDesktop(agent, server.url);
+  const chat = await new ApiClient(server.url).createChat({ name: 'Sofia' });
+  await agent.locator('#interaction-list').getByRole('link', { name: 'Sofia' }).click();
+  await agent.locator(`section.interaction[data-interaction="${chat.id}"]`).waitFor();
+  const accept = agent.getByRole('button', { name: 'Accept' });
+  await eventually('one Accept', async () => ((await accept.count()) === 1 ? true : undefined), 5000);
+  await accept.click();
+  await agent.locator('section.interaction .state-active').waitFor();
+  t.pass('accepted from the open chat');
 });
