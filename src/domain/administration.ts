@@ -27,11 +27,17 @@ const serviceView = (s: Service) => ({
 });
 
 // What an edit form was drawn from: saved over a record another admin changed meanwhile, it would put
-// back what they changed (every field of the form is sent).
-const versionOf = (view: object) => createHash('sha256').update(JSON.stringify(view)).digest('base64url').slice(0, 22);
+// back what they changed (every field of the form is sent). Disabled is not the form's: a save keeps it.
+const versionOf = (view: { disabled: boolean }) => createHash('sha256').update(JSON.stringify({ ...view, disabled: undefined })).digest('base64url').slice(0, 22);
 export const serviceVersion = (s: Service) => versionOf(serviceView(s));
 export const agentVersion = (a: Agent) => versionOf(agentView(a));
-const changedMeanwhile = (what: string) => conflict('changed_meanwhile', `Another admin changed this ${what} after you opened it: reload it to see their change, then make yours again.`);
+// A form drawn from an older record is refused, unless the record already is what it saves (the
+// admin's own save, sent again after its answer was lost): then nothing is written twice.
+function staleForm<T>(form: { version?: string }, before: T, after: T, version: (r: T) => string, what: string): boolean {
+  if (form.version === undefined || form.version === version(before)) return false;
+  if (version(after) === version(before)) return true;
+  throw conflict('changed_meanwhile', `Another admin changed this ${what} after you opened it: reload it to see their change, then make yours again.`);
+}
 
 export function generatePassword(): string {
   return randomBytes(12).toString('base64url');
@@ -101,8 +107,8 @@ export class Administration {
   saveService(actor: Actor, form: ServiceForm, editingId?: string): Promise<Service> {
     return this.#oneAtATime(async () => {
       const editing = editingId === undefined ? undefined : await this.service(editingId);
-      if (editing && form.version !== undefined && form.version !== serviceVersion(editing)) throw changedMeanwhile('service');
       const service = checkService(form, await this.#directory.listServices(), editing);
+      if (editing && staleForm(form, editing, service, serviceVersion, 'service')) return editing;
       await this.#directory.saveService(service, this.entry(actor, editing ? 'service.updated' : 'service.created', 'service', service.id, editing && serviceView(editing), serviceView(service)));
       await this.#hooks.servicesChanged(await this.#directory.listServices());
       return service;
@@ -138,8 +144,8 @@ export class Administration {
     return this.#oneAtATime(async () => {
       const agents = await this.#directory.listAgents();
       const before = await this.agent(id);
-      if (form.version !== undefined && form.version !== agentVersion(before)) throw changedMeanwhile('agent');
       const agent: Agent = { ...checkAgent({ ...form, username: id }, agents, await this.#directory.listServices(), before), passwordHash: before.passwordHash };
+      if (staleForm(form, before, agent, agentVersion, 'agent')) return before;
       assertAdminRemains(agents, agent);
       await this.#directory.saveAgent(agent, this.entry(actor, 'agent.updated', 'agent', id, agentView(before), agentView(agent)));
       await this.#hooks.agentChanged(agent, 'updated');
