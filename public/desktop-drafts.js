@@ -34,10 +34,14 @@
     }
     keptFields.push(...keepFields(e.detail.target));
   });
-  // Equal but for the client id a composer is drawn with (new in every drawing; either one will do).
+  // Equal but for the client id a composer is drawn with (new in every drawing; either one will do), and
+  // for the list's Accept the page hides while the chat's own panel shows one (desktop.js).
   function sameView(a, b) {
     const [x, y] = [a.cloneNode(true), b.cloneNode(true)];
-    for (const el of [x, y]) for (const id of el.querySelectorAll('input[name="client_id"]')) id.removeAttribute('value');
+    for (const el of [x, y]) {
+      for (const id of el.querySelectorAll('input[name="client_id"]')) id.removeAttribute('value');
+      for (const accept of el.querySelectorAll('button.accept[data-interaction]')) accept.removeAttribute('hidden');
+    }
     return x.isEqualNode(y);
   }
   document.addEventListener('htmx:oobAfterSwap', () => {
