@@ -13,8 +13,10 @@ export const channelIdOf = (legId: string, role: Role, turn = 0): string => `${P
 export const bridgeIdOf = (legId: string): string => `${BRIDGE_PREFIX}${legId}`;
 
 // Where a consult's two agents talk: named as the leg's bridges are, so that reconciliation removes it
-// (a consult does not survive a restart; the leg's own bridge is kept).
-export const consultBridgeIdOf = (legId: string): string => `${BRIDGE_PREFIX}${legId}-consult`;
+// (a consult does not survive a restart; the leg's own bridge is kept). Each consult has its own: a
+// bridge Asterisk is still tearing down keeps its id a moment, and a consult right after a Cancel
+// transfer could not make one under the same id (its agents then never talked).
+export const consultBridgeIdOf = (legId: string, turn: number): string => `${BRIDGE_PREFIX}${legId}-consult-${turn}`;
 
 // A channel the controller placed (whatever leg it belonged to).
 export const isOurChannel = (channelId: string): boolean => channelId.startsWith(PREFIX);

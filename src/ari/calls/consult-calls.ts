@@ -60,7 +60,7 @@ export class AriConsults {
       const endpoint = await this.#c.phoneOf(ari, agentId);
       const heldBefore = leg.customerHeld;
       if (!heldBefore) await this.#c.holdCustomer(ari, leg);
-      const consult: AriConsult = { leg, channelId: channelIdOf(leg.legId, 'agent', turn), bridgeId: consultBridgeIdOf(leg.legId), events, talking: false };
+      const consult: AriConsult = { leg, channelId: channelIdOf(leg.legId, 'agent', turn), bridgeId: consultBridgeIdOf(leg.legId, turn), events, talking: false };
       leg.consult = consult;
       this.#byChannel.set(consult.channelId, consult);
       try {
