@@ -36,6 +36,12 @@ export function text(req: Request, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+// A field's text, or undefined when the request did not send it (its record keeps its value).
+export function sent(req: Request, name: string): string | undefined {
+  const value = bodyOf(req)[name];
+  return typeof value === 'string' || typeof value === 'number' ? text(req, name) : undefined;
+}
+
 // A form sends a checkbox only when ticked ("on"); a JSON client says true or false.
 export function ticked(req: Request, name: string): boolean {
   const value = bodyOf(req)[name];

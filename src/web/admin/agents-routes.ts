@@ -3,15 +3,14 @@ import type { AgentForm } from '../../domain/admin-rules.ts';
 import { agentVersion, type Administration } from '../../domain/administration.ts';
 import type { Agent } from '../../domain/directory.ts';
 import type { Views } from '../views.ts';
-import { actorOf, disableEnableRoutes, sendPage, list as listField, pathId, recordRoutes, refusalOf, text, type ListExtra, type Refusal } from './admin-kit.ts';
+import { actorOf, disableEnableRoutes, sendPage, list as listField, pathId, recordRoutes, refusalOf, sent, text, type ListExtra, type Refusal } from './admin-kit.ts';
 
 type Values = AgentForm & { password: string };
 const emptyForm: Values = { username: '', displayName: '', role: 'agent', serviceIds: [], password: '' };
 const formOf = (a: Agent): Values => ({ username: a.id, displayName: a.displayName, role: a.role, serviceIds: a.serviceIds, password: '', version: agentVersion(a) });
 const readForm = (req: Request, editing: string | null): Values => {
   const [displayName, role, password] = ['displayName', 'role', 'password'].map((name) => text(req, name)) as [string, string, string];
-  const version = typeof (req.body as Record<string, unknown> | undefined)?.version === 'string' ? text(req, 'version') : undefined;
-  return { username: editing ?? text(req, 'username'), displayName, role, password, serviceIds: listField(req, 'serviceIds'), version };
+  return { username: editing ?? text(req, 'username'), displayName, role, password, serviceIds: listField(req, 'serviceIds'), version: sent(req, 'version') };
 };
 
 // /admin/agents (admins only, gated in admin/index.ts): the table, Add agent, edit name, role and

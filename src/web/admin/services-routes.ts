@@ -5,7 +5,7 @@ import type { Service } from '../../domain/directory.ts';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../../domain/floor-stats.ts';
 import { wrapUpSettings } from '../../domain/wrap-up.ts';
 import type { Views } from '../views.ts';
-import { actorOf, disableEnableRoutes, sendPage, pathId, recordRoutes, text, ticked, type ListExtra, type Refusal } from './admin-kit.ts';
+import { actorOf, disableEnableRoutes, sendPage, pathId, recordRoutes, sent, text, ticked, type ListExtra, type Refusal } from './admin-kit.ts';
 
 const closureForm = (s?: Service) => {
   const w = wrapUpSettings(s);
@@ -18,10 +18,6 @@ const formOf = (s: Service): ServiceForm => ({
   version: serviceVersion(s),
 });
 // A closure field the form did not send keeps the service's value (older clients, scripts).
-const sent = (req: Request, name: string) => {
-  const value = (req.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' || typeof value === 'number' ? text(req, name) : undefined;
-};
 const readForm = (req: Request, editing: string | null): ServiceForm => {
   const [autoDial, recordCalls] = [ticked(req, 'autoDial'), ticked(req, 'recordCalls')];
   const closure = { dispositionCodes: sent(req, 'dispositionCodes'), wrapUpSeconds: sent(req, 'wrapUpSeconds'), afterWrapUp: sent(req, 'afterWrapUp'), cannedResponses: sent(req, 'cannedResponses') };
