@@ -241,16 +241,23 @@
     el.textContent = text;
     el.hidden = false;
   }
-  document.addEventListener('htmx:responseError', (e) => {
-    const xhr = e.detail.xhr;
-    let message = `Refused by the server (HTTP ${xhr.status}).`;
+  function refusalOf(xhr) {
     try {
       const body = JSON.parse(xhr.responseText);
-      if (body && body.error && typeof body.error.message === 'string') message = body.error.message;
+      if (body && body.error && typeof body.error.message === 'string') return body.error.message;
     } catch {
-      // not JSON: keep the status line
+      // not JSON: the status line
     }
-    showAlert(message);
+    return `Refused by the server (HTTP ${xhr.status}).`;
+  }
+  document.addEventListener('htmx:responseError', (e) => showAlert(refusalOf(e.detail.xhr)));
+  // htmx tells of an answer on the control that sent it: one a push has removed meanwhile (Transfer's
+  // form once the chat ended) tells nobody, so its refusal is shown from the request itself.
+  document.addEventListener('htmx:beforeRequest', (e) => {
+    const { elt, xhr } = e.detail;
+    xhr.addEventListener('load', () => {
+      if (!elt.isConnected && xhr.status >= 400 && !xhr.getResponseHeader('HX-Reswap')) showAlert(refusalOf(xhr));
+    });
   });
   // A refusal that names how to swap it (HX-Reswap) carries the form again with its reason and what
   // was typed: it is shown in place, not as an error.

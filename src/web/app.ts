@@ -149,7 +149,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(desktopRouter({ center, sessions, presenter }));
   // After desktopRouter, whose guard (session, CSRF) covers every /desktop path.
   app.use(closureRouter({ center, closure: deps.closure, presenter }));
-  app.use(handoffRouter({ center, handoffs: deps.handoffs, presenter }));
+  app.use(handoffRouter({ handoffs: deps.handoffs, presenter }));
   app.use(mediaRouter({ center, multimedia, recordings: deps.recordings, presenter, softphone: deps.softphone }));
   app.use(recordingsRouter({ recordings: deps.recordings, sessions }));
   app.use(desktopVideoRouter(multimedia));

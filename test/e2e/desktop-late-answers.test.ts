@@ -117,6 +117,38 @@ t.test("Transfer's answer landing after the customer ended the chat leaves the p
   t.same(pages.pageErrors, [], 'no script errors');
 });
 
+t.test("a refused Consult's answer landing after the customer ended the chat says why in the alert and leaves the panel as pushed, the composer too", async (t) => {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await readyDesktop(agent, server.url);
+  const api = new ApiClient(server.url);
+  const chat = await api.createChat({ name: 'Maria' });
+  await acceptOffered(agent);
+  const panel = agent.locator('section.interaction');
+  // No call with the customer: Consult is refused (409); its button is off until one is up.
+  const consult = panel.getByRole('button', { name: 'Consult' });
+  await consult.evaluate((el) => el.removeAttribute('disabled'));
+  const release = await holdAnswers(agent, /\/consult$/);
+  await consult.click();
+  t.equal((await api.end(chat)).status, 200, 'the customer ends the chat');
+  await panel.locator('.state-ended').waitFor();
+  const clientId = await agent.locator('form.composer input[name="client_id"]').inputValue();
+  await panel.evaluate((el) => el.setAttribute('data-before-answer', ''));
+  release();
+  const alert = agent.locator('#desk-alert', { hasText: 'Consult needs a call with the customer' });
+  await alert.waitFor();
+  await sleep(1500); // what the socket would push after the answer has come by now
+  t.ok(await alert.isVisible(), 'the reason stays shown');
+  t.equal(await agent.locator('section.interaction[data-before-answer]').count(), 1, 'the panel was not replaced by the one drawn with the refusal');
+  t.equal(await panel.locator('.state-ended').count(), 1, 'it still shows the chat ended');
+  t.equal(await panel.getByRole('button', { name: 'Disconnect chat' }).count(), 0, 'no Disconnect chat');
+  t.equal(await panel.getByLabel('Transfer to').count(), 0, 'no Transfer form');
+  t.ok(await agent.getByLabel('Message').isDisabled(), 'the Message box is off');
+  t.equal(await agent.locator('form.composer input[name="client_id"]').inputValue(), clientId, 'the composer kept its client id');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
 t.test('the panel redrawn while a reply is on its way: the box keeps only what was typed after Send, and a refused send comes back', async (t) => {
   const { pages, agent, customer } = await agentWithChat(t);
   const box = agent.getByLabel('Message');

@@ -113,9 +113,9 @@ t.test('Consult needs a call with the customer: the panel says so, and the comma
   const form = await panel(agent1, chat.id);
   t.match(form.html, /<button type="button" class="consult"[^>]* disabled aria-describedby="consult-reason-[^"]+">Consult<\/button>/, 'Consult is off');
   t.match(form.html, /Consult needs a call with the customer; use Transfer for the chat alone\./, 'with its reason');
-  const refused = await agentPost(agent1, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' }).then(text);
+  const refused = await agentPost(agent1, `/desktop/interactions/${chat.id}/consult`, { to: 'agent:agent2' });
   t.equal(refused.status, 409);
-  t.match(refused.html, /role="alert">Consult needs a call with the customer; use Transfer for the chat alone\./);
+  t.same(await refused.json(), { error: { code: 'consult_needs_call', message: 'Consult needs a call with the customer; use Transfer for the chat alone.' } }, 'the API’s error answer, which the page shows in its alert');
   t.equal((await panel(agent2, chat.id)).status, 403, 'agent2 was offered nothing');
   t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/complete-transfer`).then(text)).status, 409, 'nothing to complete');
   t.notMatch((await panel(agent1, chat.id)).html, /consulted/, 'nothing on the timeline');
