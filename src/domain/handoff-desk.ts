@@ -10,7 +10,7 @@ import type { InteractionRecord } from './interaction.ts';
 export type HandoffDeskDeps = Omit<HandoffStepsDeps, 'capabilities' | 'config'> & {
   // The call and video components (MultimediaDesk): a live call moves with the chat on Accept, and
   // rings the consulted agent's phone on Consult.
-  media: ConsultMedia & { readonly capabilities: MediaCapabilities; moveCall(rec: InteractionRecord, agentId: string): Promise<void> };
+  media: ConsultMedia & { readonly capabilities: MediaCapabilities; moveCall(rec: InteractionRecord, agentId: string): Promise<void>; stopMove(rec: InteractionRecord): void };
   config: { offerTimeoutMs: number; maxChatsPerAgent: number };
 };
 
@@ -27,6 +27,8 @@ export class HandoffDesk {
   readonly #consults: ConsultDesk;
   // Transfers whose call is being moved to the new agent's phone: not cancelled or accepted twice.
   readonly #accepting = new Set<string>();
+  // Of those, the ones whose target an admin disabled meanwhile.
+  readonly #targetDisabled = new Set<string>();
 
   constructor(deps: HandoffDeskDeps) {
     this.#d = deps;
@@ -63,7 +65,9 @@ export class HandoffDesk {
       // A call that ends while the new phone rings (the customer hangs up, the first agent releases it)
       // ends the ring at once; the chat stays.
       const ended = err instanceof CallEndedMeanwhile ? (err.customerHungUp ? 'customer_hung_up' : 'call_ended') : null;
-      this.withdraw(offered, 'time_out', 'returned', { reason: ended ?? 'call_not_moved' });
+      const disabled = this.#targetDisabled.delete(interactionId);
+      this.withdraw(offered, 'time_out', 'returned', { reason: ended ?? (disabled ? 'target_disabled' : 'call_not_moved') });
+      if (disabled && !ended) throw conflict('target_disabled', 'Your account was disabled while your phone rang: the customer stays with the first agent.');
       if (ended === 'customer_hung_up') throw conflict(ended, 'The customer hung up while your phone rang: the chat stays with the first agent.');
       if (ended) throw conflict(ended, 'The call was released while your phone rang: the chat stays with the first agent.');
       throw unavailable('transfer_call_failed', `The call could not be moved to your phone (${err instanceof Error ? err.message : String(err)}): the customer is still with the first agent.`);
@@ -72,6 +76,12 @@ export class HandoffDesk {
     }
     const rec = this.#steps.agentMay('accept_transfer', agentId, interactionId);
     await this.#steps.handOver(rec, 'accept', 'accepted', agentId);
+    // Disabled once the phone had answered (too late to stop the ring): theirs now, so it goes as every
+    // chat of a disabled agent (call released, chat requeued).
+    if (this.#targetDisabled.delete(interactionId)) {
+      const agent = await this.#d.directory.getAgent(agentId);
+      if (agent?.disabled) await this.#d.routing.agentChanged(agent);
+    }
     return rec;
   }
 
@@ -96,7 +106,11 @@ export class HandoffDesk {
     if (event.type === 'agent_disabled') {
       for (const rec of this.#d.interactions.all().filter((r) => transferOfferedTo(r) === event.agentId)) {
         if (consultOf(rec)) this.#consults.targetDisabled(rec);
-        else this.withdraw(rec, 'time_out', 'returned', { reason: 'target_disabled' });
+        // Their phone rings after Accept: the ring ends, and accept() returns chat and call together.
+        else if (this.#accepting.has(rec.id)) {
+          this.#targetDisabled.add(rec.id);
+          this.#d.media.stopMove(rec);
+        } else this.withdraw(rec, 'time_out', 'returned', { reason: 'target_disabled' });
       }
     }
     // One whose phone already rings after Accept keeps it: going Not Ready stops new offers, not the

@@ -1,6 +1,6 @@
 import type { AgentState } from './agent-presence.ts';
 import type { Directory, Clock, Timers } from './ports.ts';
-import type { Service } from './directory.ts';
+import type { Agent, Service } from './directory.ts';
 import type { DomainEvents } from './events.ts';
 import { invalid } from './errors.ts';
 import { assertHandoffMay, transferOfferedTo, transferTargetRefusal, type HandoffAction, type MediaCapabilities, type Verdict } from './guards.ts';
@@ -14,6 +14,7 @@ import { chooseAgent } from './routing.ts';
 export interface HandoffRouting {
   agents(): AgentState[];
   dispatch(): void;
+  agentChanged(agent: Agent): Promise<void>;
 }
 
 export interface HandoffStepsDeps {

@@ -124,6 +124,12 @@ export class MultimediaDesk implements InteractionMedia {
     if (isLive(leg)) await this.handLegTo(rec, leg, agentId, turn);
   }
 
+  // The transfer's new phone stops ringing (moveCall() then rejects); too late once it answered.
+  stopMove(rec: InteractionRecord): void {
+    const leg = liveLeg(rec);
+    if (leg) this.#telephony?.endTransferRing(leg.id);
+  }
+
   // ---- consult (consult-desk.ts): the first agent's call rings another agent's phone ----------
 
   // The customer is on hold (music) from now until the consult ends. Both are written before the

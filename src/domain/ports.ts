@@ -129,6 +129,9 @@ export interface Telephony {
   // customer back in the bridge) when the new phone does not answer. `turn` names the new channel.
   // Rejects with CallEndedMeanwhile when the customer hangs up while the new phone rings.
   moveToAgent(legId: string, agentId: string, turn: number): Promise<void>;
+  // The transfer is withdrawn while the new phone rings (its agent was disabled): the ring ends and
+  // moveToAgent() rejects as for a phone that did not answer. Nothing once the phone has answered.
+  endTransferRing(legId: string): void;
   // A consult: the customer hears music on hold while `agentId`'s phone rings (channel `turn`); once
   // it answers, the first agent and it talk in a bridge of their own. Resolves once the phone rings;
   // what follows comes through `events`.

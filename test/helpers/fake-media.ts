@@ -29,6 +29,12 @@ export class FakeTelephony implements Telephony {
   async moveToAgent(legId: string, agentId: string, turn: number): Promise<void> {
     this.#do(`move ${legId} to ${agentId} (${turn})`);
   }
+  // A ring ended by the domain: a test that holds moveToAgent() open rejects it.
+  onEndRing: (() => void) | null = null;
+  endTransferRing(legId: string): void {
+    this.calls.push(`end ring ${legId}`);
+    this.onEndRing?.();
+  }
   // The consult's phone, as Asterisk would report it: a test answers it, hangs it up, or ends the call.
   readonly consults = new Map<string, ConsultCallEvents>();
   async startConsult(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> {

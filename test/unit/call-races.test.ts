@@ -81,6 +81,19 @@ t.test('Release call while the new phone rings for a transfer: the ring ends at 
   t.notOk(ari.channels.has(`cc-${leg.id}-customer`), "the customer's channel is hung up");
 });
 
+t.test("the transfer withdrawn while the new phone rings (its agent disabled): the ring ends, and the customer talks with the first agent again", async (t) => {
+  const { ari, h, leg, rec, move } = await callBeingTransferred();
+  t.ok(ari.channels.has(`cc-${leg.id}-agent-1`), "Bob's phone rings");
+  h.desk.stopMove(rec);
+  t.equal(await within(move, 500), 'settled', 'the transfer of the call is over');
+  await t.rejects(move, /the new agent was disabled/, 'the move fails, saying why');
+  await settled();
+  t.notOk(ari.channels.has(`cc-${leg.id}-agent-1`), "Bob's phone stops ringing");
+  const bridge = ari.bridges.get(`cc-leg-${leg.id}`);
+  t.ok(bridge?.has(`cc-${leg.id}-customer`) && bridge.has(`cc-${leg.id}-agent`), "the customer and Alice's phone share the call's bridge");
+  t.equal(leg.state, 'connected', 'the call goes on');
+});
+
 t.test("Hold clicked while the new phone rings for a transfer is refused: Bob's answer is not put on hold", async (t) => {
   const { ari, h, leg, rec, move } = await callBeingTransferred();
   const hold = h.desk.toggleHold('alice', rec.id);

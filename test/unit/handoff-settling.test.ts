@@ -64,3 +64,53 @@ t.test("the call released while Bob's phone rings after Accept: the chat stays w
   await settled();
   t.same((await steps(h, id)).at(-1), ['returned', 'transfer', 'system', null, 'call_ended'], 'returned because the call ended, not "the customer hung up"');
 });
+
+// Bob accepted a transfer and his phone rings; `disable` is an admin disabling him (the admin hook's
+// steps: the directory, then the rules hear it).
+async function ringingAfterAccept() {
+  const scene = await onCall();
+  const { h, desk, telephony, id } = scene;
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  let answer!: () => void;
+  let noAnswer!: (err: Error) => void;
+  const moveToAgent = telephony.moveToAgent.bind(telephony);
+  telephony.moveToAgent = (legId, agentId, turn) =>
+    new Promise<void>((resolve, reject) => {
+      answer = resolve;
+      noAnswer = reject;
+    }).then(() => moveToAgent(legId, agentId, turn));
+  const accepting = desk.accept('bob', id);
+  await settled();
+  const disable = async () => {
+    const bob = { ...(await h.directory.getAgent('bob'))!, disabled: true };
+    await h.directory.saveAgent(bob);
+    await h.center.agentChanged(bob);
+  };
+  return { ...scene, accepting, disable, answer: () => answer(), noAnswer: (err: Error) => noAnswer(err) };
+}
+
+t.test('Bob disabled while his phone rings after Accept: the ring ends, and the chat and the call both stay with Alice', async (t) => {
+  const { h, telephony, rec, id, leg, accepting, disable, noAnswer } = await ringingAfterAccept();
+  // As Asterisk's ring does when it is ended (transfer-rings.ts): moveToAgent() rejects.
+  telephony.onEndRing = () => noAnswer(new Error('the transfer was withdrawn: the new agent was disabled'));
+  await disable();
+  await expectDomainError(t, accepting, 'conflict', 'target_disabled', "Bob's Accept");
+  await settled();
+  t.equal(telephony.calls.at(-1), `end ring ${leg.id}`, 'the ring was ended');
+  t.same([rec.state, rec.agentId, leg.agentId, leg.state], ['active', 'alice', 'alice', 'connected'], 'chat and call with Alice');
+  t.ok(sees(h, 'alice', id), 'Alice has it');
+  t.notOk(sees(h, 'bob', id), 'Bob has nothing');
+  t.same((await steps(h, id)).at(-1), ['returned', 'transfer', 'system', null, 'target_disabled'], 'the timeline: returned, the target disabled');
+});
+
+t.test('Bob disabled as his phone answers (too late to stop the ring): it is his, then goes as every chat of a disabled agent', async (t) => {
+  const { h, rec, id, leg, accepting, disable, answer } = await ringingAfterAccept();
+  await disable(); // the fake ring ignores the stop: the phone has answered already
+  answer();
+  await accepting;
+  await settled();
+  t.notOk(sees(h, 'bob', id), 'Bob has nothing');
+  t.not(rec.agentId, 'bob', 'the chat is not his');
+  t.equal(leg.state, 'released', 'the call on his phone is released');
+  t.ok((await h.center.timeline(id)).some((e) => e.kind === 'requeued'), 'the chat is requeued');
+});

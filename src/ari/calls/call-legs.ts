@@ -230,17 +230,14 @@ export class AriCallLegs implements Telephony {
     return moved.finally(() => this.#rings.end(legId, new Error('the transfer of the call did not go on')));
   }
 
-  startConsult(legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> {
-    return this.#consults.start(legId, agentId, turn, events);
+  endTransferRing(legId: string): void {
+    this.#rings.end(legId, new Error('the transfer was withdrawn: the new agent was disabled'));
   }
 
-  completeConsult(legId: string): Promise<void> {
-    return this.#consults.complete(legId);
-  }
-
-  endConsult(legId: string): Promise<void> {
-    return this.#consults.end(legId);
-  }
+  // Consults: consult-calls.ts.
+  startConsult = (legId: string, agentId: string, turn: number, events: ConsultCallEvents): Promise<void> => this.#consults.start(legId, agentId, turn, events);
+  completeConsult = (legId: string): Promise<void> => this.#consults.complete(legId);
+  endConsult = (legId: string): Promise<void> => this.#consults.end(legId);
 
   // Rings an agent's phone for a call already up (a transfer's new agent, a consult's).
   private async ringAgent(ari: Ari, leg: AriLeg, endpoint: string, channelId: string): Promise<void> {
