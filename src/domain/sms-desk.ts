@@ -9,8 +9,7 @@ import { checkConcat, groupKey, SmsReassembler, splitText, type AssembledSms } f
 import { SmsOutbox } from './sms-outbox.ts';
 import { ratingQuestionId, type GatewayStatus, type InboundSms, type SeenSms, type SmsDelivery, type SmsGatewayKind, type SmsRoute, type SmsSender, type SmsStore, type StoredPart } from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
-import { scoreOfReply } from './rating.ts';
-import { RATING_PROMPT, RATING_REPLY_WINDOW_MS, RatingQuestions } from './sms-rating.ts';
+import { RATING_PROMPT, RATING_REPLY_WINDOW_MS, RatingQuestions, type SmsRatings } from './sms-rating.ts';
 import { KeyedQueue } from './util/keyed-queue.ts';
 import { RetryLater } from './util/retry-later.ts';
 
@@ -39,7 +38,7 @@ export interface SmsDeskDeps {
   partWaitMs: number;
   senders: Partial<Record<SmsGatewayKind, SmsSender>>;
   // Stores a rating (Closure.rate); absent, SMS chats are not asked for one.
-  ratings?: { rate(interactionId: string, score: number): Promise<unknown>; ratingOf(interactionId: string): Promise<{ score: number } | undefined> };
+  ratings?: SmsRatings;
   // Work started by a timer or an event has no caller to answer: failures are reported here.
   onError: (err: unknown, what: string) => void;
 }
@@ -261,41 +260,31 @@ export class SmsDesk {
   }
 
   // Appends the text to the sender's open SMS chat to that number (or a new one). The inbound id is the
-  // message's client id, so a text delivered again after a crash is not shown twice.
+  // message's client id, so a text delivered again (a crash, the gateway's retry) is not shown twice: a
+  // piece some chat of the conversation holds already, ended since or not, stays there alone.
   async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind): Promise<{ id: string }> {
     const conversation = conversationKey({ from, to });
-    const rated = await this.#rating(conversation, text);
+    const rated = await this.#questions.rateBy(conversation, text, this.#d.clock.now(), this.#d.ratings);
     if (rated) return { id: rated };
-    let rec = await this.#chatFor(from, to, gateway);
-    const chunks = splitText(text, LIMITS.textMaxChars);
-    for (const [i, chunk] of chunks.entries()) {
+    let rec: { id: string } | undefined;
+    const since = this.#d.clock.now() - SEEN_SMS_KEPT_MS;
+    for (const [i, chunk] of splitText(text, LIMITS.textMaxChars).entries()) {
       const clientId = `sms:${inboundId}${i === 0 ? '' : `#${i + 1}`}`;
-      try {
-        await this.#d.center.postCustomerMessage(rec.id, chunk, clientId);
-      } catch (err) {
+      const holding = await this.#d.store.chatHolding({ customerNumber: from, serviceNumber: to }, clientId, since);
+      if (holding) {
+        rec = { id: holding };
+        continue;
+      }
+      rec = await this.#chatFor(from, to, gateway);
+      await this.#d.center.postCustomerMessage(rec.id, chunk, clientId).catch(async (err: unknown) => {
         // The chat was disconnected while this text was on its way: it opens a new one.
         if (!(err instanceof DomainError && err.code === 'chat_ended')) throw err;
         rec = await this.#chatFor(from, to, gateway);
         await this.#d.center.postCustomerMessage(rec.id, chunk, clientId);
-      }
+      });
     }
     this.#questions.answered(conversation);
-    return rec;
-  }
-
-  // A score answering the question asked when the sender's last chat ended rates that chat.
-  async #rating(conversation: string, text: string): Promise<string | null> {
-    const asked = this.#questions.awaiting(conversation, this.#d.clock.now());
-    const score = scoreOfReply(text);
-    if (!asked || score === null || !this.#d.ratings) return null;
-    // Rated already with this very score: this text again (the gateway's retry after a failure that
-    // came after the rating was stored) or the same answer on the web. Another score is a message.
-    const rated = await this.#d.ratings.rate(asked, score).then(
-      () => true,
-      async (err: unknown) => (err instanceof DomainError && err.kind === 'conflict' ? (await this.#d.ratings!.ratingOf(asked))?.score === score : Promise.reject(err)),
-    );
-    if (rated) this.#questions.answered(conversation);
-    return rated ? asked : null;
+    return rec!;
   }
 
   async #chatFor(from: string, to: string, gateway: SmsGatewayKind): Promise<InteractionRecord> {

@@ -128,6 +128,9 @@ export interface SmsStore {
   pendingGroup(text: Pick<StoredPart, 'from' | 'to' | 'ref' | 'total'>): Promise<StoredPart[]>;
   saveRoute(route: SmsRoute): Promise<void>;
   getRoute(interactionId: string): Promise<SmsRoute | undefined>;
+  // The SMS chat of this conversation, opened at or after `since`, that holds a message with this
+  // client id (a text delivered before, sent again by its gateway), if any.
+  chatHolding(conversation: Pick<SmsRoute, 'customerNumber' | 'serviceNumber'>, clientId: string, since: number): Promise<string | undefined>;
   saveDelivery(delivery: SmsDelivery): Promise<void>;
   getDelivery(id: string): Promise<SmsDelivery | undefined>;
   listDeliveries(interactionId: string): Promise<SmsDelivery[]>;

@@ -54,6 +54,11 @@ export class MemorySmsStore implements SmsStore {
     const r = this.routes.get(id);
     return r ? { ...r } : undefined;
   }
+  async chatHolding(c: Pick<SmsRoute, 'customerNumber' | 'serviceNumber'>, clientId: string, since: number) {
+    await turn();
+    const chats = [...this.routes.values()].filter((r) => r.customerNumber === c.customerNumber && r.serviceNumber === c.serviceNumber && r.createdAt >= since);
+    return chats.reverse().find((r) => this.#interactions.entriesOf(r.interactionId).some((e) => e.clientId === clientId))?.interactionId;
+  }
   async saveDelivery(d: SmsDelivery) {
     await turn();
     this.deliveries.set(d.id, { ...d });

@@ -3,7 +3,7 @@
 import type { Test } from 'tap';
 import { ratingQuestionId, type SmsDelivery, type StoredPart } from '../../src/domain/sms-ports.ts';
 import type { OpenedStore } from './store-contract.ts';
-import { record } from './store-contract.ts';
+import { entry, record } from './store-contract.ts';
 
 export type Fresh = (t: Test) => Promise<OpenedStore & { reopen(): Promise<OpenedStore>; sql(statement: string): Promise<void> }>;
 
@@ -115,6 +115,31 @@ export function channelContracts(t: Test, fresh: Fresh): void {
     const again = await db.reopen();
     t.same(await again.smsStore.getRoute('sms-chat'), { ...route, serviceNumber: '+15550009001', gateway: 'sip' }, 'after the store is opened again');
     t.same(byId(await again.smsStore.listDeliveries('sms-chat')), [failed, second]);
+  });
+
+  t.test("SMS: the chat of a conversation that holds a text's client id is found, ended or not, among those opened since a time", async (t) => {
+    const db = await fresh(t);
+    const customer = '+15551230000';
+    const ours = '+15550009000';
+    const chats = [
+      { id: 'sms-old', createdAt: T0, customerNumber: customer, serviceNumber: ours },
+      { id: 'sms-new', createdAt: T0 + 10, customerNumber: customer, serviceNumber: ours },
+      { id: 'sms-elsewhere', createdAt: T0 + 20, customerNumber: customer, serviceNumber: '+15550009001' },
+    ];
+    for (const c of chats) {
+      await db.store.saveInteraction(record(c.id, { channel: 'sms', state: c.id === 'sms-new' ? 'queued' : 'ended', createdAt: c.createdAt }));
+      await db.smsStore.saveRoute({ interactionId: c.id, customerNumber: c.customerNumber, serviceNumber: c.serviceNumber, gateway: 'webhook', createdAt: c.createdAt });
+      await db.store.appendEntry(entry(c.id, 1, { clientId: `sms:in-${c.id}` }));
+      await db.store.appendEntry(entry(c.id, 2, { clientId: 'sms:in-shared' }));
+    }
+    const conversation = { customerNumber: customer, serviceNumber: ours };
+    t.equal(await db.smsStore.chatHolding(conversation, 'sms:in-sms-old', T0), 'sms-old', 'an ended chat that holds it');
+    t.equal(await db.smsStore.chatHolding(conversation, 'sms:in-sms-new', T0), 'sms-new', 'an open one');
+    t.equal(await db.smsStore.chatHolding(conversation, 'sms:in-shared', T0), 'sms-new', 'held by two: the newest');
+    t.equal(await db.smsStore.chatHolding(conversation, 'sms:in-sms-old', T0 + 1), undefined, 'not one opened before the time');
+    t.equal(await db.smsStore.chatHolding(conversation, 'sms:in-sms-elsewhere', T0), undefined, 'not a chat with another of our numbers');
+    t.equal(await db.smsStore.chatHolding({ ...conversation, customerNumber: '+19999999999' }, 'sms:in-sms-old', T0), undefined, 'nor with another customer');
+    t.equal(await db.smsStore.chatHolding(conversation, 'sms:in-never', T0), undefined, 'a client id no chat holds');
   });
 
   t.test('SMS: the texts still sending are found, of every chat, oldest first, until the gateway answers', async (t) => {

@@ -211,3 +211,57 @@ t.test("a part stored just as its text's wait ran out is shown on its own, not l
   t.same(await h.store.pendingParts(), [], 'nothing left for the next start');
   t.same(h.errors, []);
 });
+
+// The gateway sends a text again after the chat it reached was disconnected: what that chat holds of it
+// stays there, once; it does not open a new chat with the same text.
+async function smsChatsOf(h: Desk, from: string): Promise<string[]> {
+  const chats: string[] = [];
+  for (const rec of await h.interactions.loadOpenInteractions()) if (rec.customer.phone === from) chats.push(rec.id);
+  return chats;
+}
+
+t.test('a text whose chat got it but whose seen id was not stored, sent again after the chat was disconnected, is not shown again in a new chat', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await acceptedBy(h, 'alice', id);
+  const markSeen = h.store.markSeen.bind(h.store);
+  h.store.markSeen = async () => {
+    h.store.markSeen = markSeen;
+    throw storeDown();
+  };
+  const sms = h.text(from, 'my car broke down');
+  await t.rejects(h.desk.receive(sms), { code: 'store_unavailable' }, 'the gateway is told to send again');
+  t.same(await h.customerTexts(id), ['hello', 'my car broke down'], 'though the chat has the text');
+  await h.center.disconnect('alice', id);
+  await h.desk.settled();
+
+  t.same(await h.desk.receive(sms), { status: 'delivered', interactionId: id }, 'the retry: delivered, to the chat that has it');
+  t.same(await smsChatsOf(h, from), [], 'no new chat');
+  t.same(await h.customerTexts(id), ['hello', 'my car broke down'], 'shown once');
+  t.same(await h.desk.receive(sms), { status: 'duplicate' }, 'a retry after that is a repeat');
+});
+
+t.test('a long text cut by a failure after its first piece reached the chat, sent again after the chat was disconnected: only the rest opens a new chat', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  await acceptedBy(h, 'alice', id);
+  // The first piece (8,000 characters) takes the next seq; the second meets one another writer took.
+  const seq = h.open(id)!.lastSeq + 2;
+  await h.interactions.appendEntry({ id: `late-${seq}`, interactionId: id, seq, kind: 'message', author: 'customer', agentId: null, text: 'stored late', clientId: null, attachment: null, data: null, createdAt: 0 });
+  t.same(await h.desk.receive(part(h, from, 'long-1', 1, 'a'.repeat(5000))), { status: 'part_stored' });
+  const second = part(h, from, 'long-2', 2, 'b'.repeat(5000));
+  await t.rejects(h.desk.receive(second), { code: 'seq_taken' }, 'the gateway is told to send again');
+  const first = 'a'.repeat(5000) + 'b'.repeat(3000);
+  t.same(await h.customerTexts(id), ['hello', first, 'stored late'], 'the first piece reached the chat');
+  await h.center.disconnect('alice', id);
+  await h.desk.settled();
+
+  const retried = await h.desk.receive(second);
+  t.match(retried, { status: 'delivered' }, 'the retry is delivered');
+  const [rest] = await smsChatsOf(h, from);
+  t.ok(rest, 'the rest opens a new chat');
+  t.same(await h.customerTexts(rest!), ['b'.repeat(2000)], 'with the rest only');
+  t.same(await h.customerTexts(id), ['hello', first, 'stored late'], 'the first piece is shown once, where it was');
+});

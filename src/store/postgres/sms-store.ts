@@ -49,6 +49,11 @@ export class PgSmsStore extends PgStore implements SmsStore {
     return this.one('SELECT * FROM sms_routes WHERE interaction_id = $1', toRoute, interactionId);
   }
 
+  chatHolding(c: Pick<SmsRoute, 'customerNumber' | 'serviceNumber'>, clientId: string, since: number): Promise<string | undefined> {
+    const sql = 'SELECT r.interaction_id FROM sms_routes r JOIN timeline t ON t.interaction_id = r.interaction_id AND t.client_id = $1 WHERE r.customer_number = $2 AND r.service_number = $3 AND r.created_at >= $4 ORDER BY r.created_at DESC LIMIT 1';
+    return this.one(sql, (row) => String(row.interaction_id), clientId, c.customerNumber, c.serviceNumber, since);
+  }
+
   saveDelivery(d: SmsDelivery): Promise<void> {
     return this.write([SQL.saveDelivery, deliveryValues(d)]);
   }

@@ -13,7 +13,7 @@ const FORGET_SEEN = 'DELETE FROM sms_inbound WHERE rowid IN (SELECT rowid FROM s
 // The SMS channel's tables (migration 003). Writes go through the group commit, so each is on disk
 // when its promise resolves.
 export class SqliteSmsStore extends SqliteStore implements SmsStore {
-  readonly #s: Record<'seen' | 'pending' | 'pendingGroup' | 'getRoute' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
+  readonly #s: Record<'seen' | 'pending' | 'pendingGroup' | 'getRoute' | 'holding' | 'getDelivery' | 'listDeliveries' | 'sending' | 'questions', StatementSync>;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     super(db, batcher);
@@ -22,6 +22,7 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
       pending: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 ORDER BY received_at, rowid'),
       pendingGroup: db.prepare('SELECT * FROM sms_inbound WHERE pending = 1 AND from_number = ? AND to_number = ? AND ref = ? AND total = ? ORDER BY received_at, rowid'),
       getRoute: db.prepare('SELECT * FROM sms_routes WHERE interaction_id = ?'),
+      holding: db.prepare('SELECT r.interaction_id FROM sms_routes r JOIN timeline t ON t.interaction_id = r.interaction_id AND t.client_id = ? WHERE r.customer_number = ? AND r.service_number = ? AND r.created_at >= ? ORDER BY r.created_at DESC LIMIT 1'),
       getDelivery: db.prepare('SELECT * FROM sms_outbound WHERE id = ?'),
       listDeliveries: db.prepare('SELECT * FROM sms_outbound WHERE interaction_id = ?'),
       sending: db.prepare("SELECT * FROM sms_outbound WHERE status = 'sending' ORDER BY updated_at, rowid"),
@@ -74,6 +75,11 @@ export class SqliteSmsStore extends SqliteStore implements SmsStore {
   async getRoute(interactionId: string): Promise<SmsRoute | undefined> {
     const row = this.#s.getRoute.get(interactionId);
     return row ? toRoute(row) : undefined;
+  }
+
+  async chatHolding(c: Pick<SmsRoute, 'customerNumber' | 'serviceNumber'>, clientId: string, since: number): Promise<string | undefined> {
+    const row = this.#s.holding.get(clientId, c.customerNumber, c.serviceNumber, since);
+    return row ? String(row.interaction_id) : undefined;
   }
 
   saveDelivery(d: SmsDelivery): Promise<void> {
