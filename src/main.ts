@@ -161,6 +161,7 @@ async function main(): Promise<void> {
       (err: unknown) => logger.error({ err }, 'catching up history failed'),
     );
     await center.recover();
+    await multimedia.recoverVideo();
     handoffs.recover();
     // Services may have changed on the leader before (an SMS number moved): this node's copies were
     // made at its start.

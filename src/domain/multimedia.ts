@@ -243,6 +243,13 @@ export class MultimediaDesk implements InteractionMedia {
     await this.closeVideo(rec, rec.video, 'media_lost');
   }
 
+  // After a restart or a failover: the media server's rooms did not outlive the process that held them,
+  // so a video that was running has ended like lost media (either side may ask again; chat and call
+  // stay). One asked for and not yet allowed has no room yet, and waits for Allow as before.
+  async recoverVideo(): Promise<void> {
+    for (const rec of this.#interactions.all()) if (rec.video?.state === 'active') await this.closeVideo(rec, rec.video, 'media_lost');
+  }
+
   // Signaling is allowed only to the two participants of a running video session. The answers to
   // `capabilities` and `consume` say whether the video carries audio: not while a call carries the voice.
   async videoSignal(interactionId: string, participant: VideoParticipant, agentId: string | undefined, request: VideoSignal): Promise<unknown> {
