@@ -109,7 +109,7 @@ export class SmsOutbox {
   }
 
   // After a restart, a chat's texts to send (again), in the order they were written: those stored as
-  // sending (a gateway that had them can tell by their id), the replies after the last one a gateway
+  // sending (a gateway that had them can tell by their id: the webhook's `id`, SIP's X-SMS-Id header), the replies after the last one a gateway
   // answered that never got as far (they waited behind one that hung), and the rating question when
   // `question` (it still stands) and it was never answered either.
   async unanswered(interactionId: string, replies: readonly OutboundText[], question: boolean): Promise<OutboundText[]> {

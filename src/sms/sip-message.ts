@@ -18,7 +18,7 @@ export interface SipText {
   cseq: string | null;
 }
 
-export type SipTransmit = (text: { from: string; to: string; body: string }) => Promise<void>;
+export type SipTransmit = (text: { id: string; from: string; to: string; body: string }) => Promise<void>;
 
 export class SipMessageGateway implements SmsSender {
   readonly #transmit: SipTransmit;
@@ -31,7 +31,7 @@ export class SipMessageGateway implements SmsSender {
   // reported back through ARI, so "accepted" is as far as a SIP reply's status goes.
   async send(sms: OutboundSms): Promise<{ status: string }> {
     try {
-      await this.#transmit({ from: sms.from, to: sms.to, body: sms.text });
+      await this.#transmit({ id: sms.id, from: sms.from, to: sms.to, body: sms.text });
     } catch (err) {
       const why = `SIP MESSAGE not sent: ${(err as Error).message}`;
       // Asterisk refused the request itself (no such trunk, a bad address): sending it again would not help.

@@ -20,10 +20,16 @@ export interface TrunkText {
 }
 
 export interface OutgoingTrunkText {
+  // The reply's own id, the same on every send of it: sent as the MESSAGE's X-SMS-Id header, so a carrier
+  // can tell a resend (after a restart, or an ARI answer lost on the way) from a new text.
+  id: string;
   from: string; // our number
   to: string; // the customer's number, E.164
   body: string;
 }
+
+// Asterisk sends the variables of an out-of-call message as SIP headers.
+export const SMS_ID_HEADER = 'X-SMS-Id';
 
 export type TrunkHealth = { state: 'up' | 'down' | 'connecting'; detail?: string };
 
@@ -87,7 +93,7 @@ export class SmsTrunk {
   }
 
   send(ari: Ari, text: OutgoingTrunkText): Promise<void> {
-    return sendText(ari, { to: `pjsip:PJSIP/${text.to}@${this.endpoint}`, from: text.from, body: text.body });
+    return sendText(ari, { to: `pjsip:PJSIP/${text.to}@${this.endpoint}`, from: text.from, body: text.body, variables: { [SMS_ID_HEADER]: text.id } });
   }
 
   health(ari: { state: string; detail?: string }): TrunkHealth {

@@ -53,8 +53,9 @@ async function registeredPhone(page: Page, server: TestServer, creds: { username
     async ({ creds, wsUrl }) => {
       type Sip = typeof import('sip.js');
       const SIP = (window as unknown as { SIP: Sip }).SIP;
-      const w = window as unknown as { inbox: Array<{ from: string; body: string }>; ua: InstanceType<Sip['UserAgent']> };
+      const w = window as unknown as { inbox: Array<{ from: string; body: string }>; smsIds: string[]; ua: InstanceType<Sip['UserAgent']> };
       w.inbox = [];
+      w.smsIds = [];
       const ua = new SIP.UserAgent({
         uri: SIP.UserAgent.makeURI(`sip:${creds.username}@contact-center`),
         transportOptions: { server: wsUrl },
@@ -64,6 +65,7 @@ async function registeredPhone(page: Page, server: TestServer, creds: { username
         delegate: {
           onMessage(message) {
             w.inbox.push({ from: message.request.from.uri.user ?? '', body: message.request.body });
+            w.smsIds.push(message.request.getHeader('X-SMS-Id') ?? '');
             void message.accept();
           },
         },
@@ -135,6 +137,8 @@ t.test('a text by SIP MESSAGE opens an SMS chat; the agent reply reaches the pho
   await agent.getByRole('button', { name: 'Send' }).click();
   await phone.waitForFunction((reply) => (window as unknown as { inbox: Array<{ body: string }> }).inbox.some((m) => m.body === reply), reply, { timeout: 15_000 });
   t.same(await inbox(phone), [{ from: SMS_NUMBER, body: reply }], 'the phone got the reply once, from our SMS number');
+  const [smsId] = await phone.evaluate(() => (window as unknown as { smsIds: string[] }).smsIds);
+  t.match(smsId, /^[0-9a-f-]{36}$/, "with the reply's id in X-SMS-Id, for a carrier to drop a resend");
   await panel.locator('.sms-status', { hasText: 'Accepted by the gateway' }).waitFor();
   t.pass('the reply shows that Asterisk took it for the trunk');
 

@@ -186,7 +186,7 @@ t.test('replies leave through ARI sendMessage to pjsip:PJSIP/<number>@<trunk>, t
   t.same(calls, [
     {
       op: 'sendMessage',
-      p: { to: 'pjsip:PJSIP/+15551230001@sms-trunk', from: '+15550009000', variables: { variables: {}, body: 'On our way 🚗' } },
+      p: { to: 'pjsip:PJSIP/+15551230001@sms-trunk', from: '+15550009000', variables: { variables: { 'X-SMS-Id': 'm1' }, body: 'On our way 🚗' } },
     },
   ]);
 
