@@ -6,12 +6,13 @@ import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center
 import type { Agent, Service } from './directory.ts';
 import { forbidden, notFound, unauthorized } from './errors.ts';
 import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
-import { mergeContext, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
+import { mergeContext, newInteraction, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import { chooseAgent } from './routing.ts';
 import type { HistoryQuery, StoredPresence } from './ports.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
 import { sentBy } from './timeline-writer.ts';
+import { KeyedQueue } from './util/keyed-queue.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
 // desktop, SMS) goes through here; adapters only translate.
@@ -20,6 +21,8 @@ export class ContactCenter {
   readonly #open: Interactions;
   readonly #agents = new Map<string, AgentState>();
   readonly #offerTimers = new Map<string, { cancel(): void }>();
+  // run() only: every failure reaches its caller.
+  readonly #agentChanges = new KeyedQueue(() => undefined);
 
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
@@ -56,27 +59,8 @@ export class ContactCenter {
     const customer = checkedCustomer(chat.customer);
     checkRoomToWait(this.#open.all(), this.#d.config.maxWaitingChats);
     const token = randomBytes(32).toString('base64url');
-    const now = this.#d.clock.now();
-    const rec: InteractionRecord = {
-      id: randomUUID(),
-      serviceId: service.id,
-      channel: chat.channel,
-      customer,
-      tokenHash: hashToken(token),
-      state: 'queued',
-      offeredTo: null,
-      offeredAt: null,
-      agentId: null,
-      createdAt: now,
-      acceptedAt: null,
-      requeuedAt: null,
-      endedAt: null,
-      endedBy: null,
-      context: checkedContext(mergeContext({ fields: {} }, chat.context ?? {})),
-      lastSeq: 0,
-      callLegs: [],
-      video: null,
-    };
+    const context = checkedContext(mergeContext({ fields: {} }, chat.context ?? {}));
+    const rec = newInteraction({ id: randomUUID(), serviceId: service.id, channel: chat.channel, customer, tokenHash: hashToken(token), createdAt: this.#d.clock.now(), context });
     await this.#d.store.saveInteraction(rec);
     this.#open.add(rec);
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
@@ -260,17 +244,22 @@ export class ContactCenter {
 
   // ---- administration ------------------------------------------------------------------------
 
-  // An agent added, edited, disabled or enabled (administration.ts): routing follows its services at
-  // once. A disabled agent is Not Ready and serves nothing; its pending offer and the chats it handled
-  // go back to the queue, each with a timeline entry, and are offered to others.
-  async agentChanged(agent: Agent): Promise<void> {
-    let state = this.#agents.get(agent.id);
-    if (!state) this.#agents.set(agent.id, (state = this.newAgentState(agent)));
-    state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
-    if (agent.disabled) await this.withdraw(state);
-    // Stored before the caller goes on (a login): every node knows the agent and its presence then.
-    await this.#d.presence?.savePresence({ agentId: state.agentId, presence: state.presence, idleSince: state.idleSince });
-    this.dispatch();
+  // An agent added, edited, disabled or enabled (administration.ts), or logging in: routing follows its
+  // services at once. A disabled agent is Not Ready and serves nothing; its pending offer and the chats
+  // it handled go back to the queue, each with a timeline entry, and are offered to others. One change of
+  // an agent at a time, each applying the directory as it is then: a login that read the agent before
+  // an admin's edit cannot put back what the edit changed (the copy given is only a fallback).
+  agentChanged(given: Agent): Promise<void> {
+    return this.#agentChanges.run(given.id, async () => {
+      const agent = (await this.#d.directory.getAgent(given.id)) ?? given;
+      let state = this.#agents.get(agent.id);
+      if (!state) this.#agents.set(agent.id, (state = this.newAgentState(agent)));
+      state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
+      if (agent.disabled) await this.withdraw(state);
+      // Stored before the caller goes on (a login): every node knows the agent and its presence then.
+      await this.#d.presence?.savePresence({ agentId: state.agentId, presence: state.presence, idleSince: state.idleSince });
+      this.dispatch();
+    });
   }
 
   private async withdraw(agent: AgentState): Promise<void> {

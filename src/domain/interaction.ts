@@ -63,6 +63,12 @@ export interface InteractionRecord {
   handoff?: Handoff | null;
 }
 
+// A chat just started: waiting in its service's queue, nothing else yet.
+export function newInteraction(fields: Pick<InteractionRecord, 'id' | 'serviceId' | 'channel' | 'customer' | 'tokenHash' | 'createdAt' | 'context'>): InteractionRecord {
+  const nothingYet = { offeredTo: null, offeredAt: null, agentId: null, acceptedAt: null, requeuedAt: null, endedAt: null, endedBy: null };
+  return { ...fields, state: 'queued', ...nothingYet, lastSeq: 0, callLegs: [], video: null };
+}
+
 export function transition(rec: InteractionRecord, event: InteractionEvent): void {
   rec.state = nextState(INTERACTION_STATES, 'interaction', rec.state, event);
 }

@@ -6,7 +6,7 @@ import type { Test } from 'tap';
 import type { Agent, Service } from '../../src/domain/directory.ts';
 import { DomainError, type ErrorKind } from '../../src/domain/errors.ts';
 import { DomainEvents, type DomainEvent } from '../../src/domain/events.ts';
-import type { InteractionRecord } from '../../src/domain/interaction.ts';
+import { newInteraction, type InteractionRecord } from '../../src/domain/interaction.ts';
 import type { CallRecorder, InteractionStore, Telephony, VideoRooms } from '../../src/domain/ports.ts';
 import { CallRecordings } from '../../src/domain/call-recordings.ts';
 import type { CallLeg } from '../../src/domain/call-leg.ts';
@@ -115,6 +115,14 @@ export async function startChat(h: Harness, overrides: Partial<NewChat> = {}) {
   return started;
 }
 
+// An admin disabling the agent, as the admin hook does it (administration.ts, main.ts): the directory
+// first, then routing hears of it.
+export async function disableAgent(h: Pick<Harness, 'directory' | 'center'>, agentId: string): Promise<void> {
+  const agent = { ...(await h.directory.getAgent(agentId))!, disabled: true };
+  await h.directory.saveAgent(agent);
+  await h.center.agentChanged(agent);
+}
+
 // A chat accepted by `agentId` (who must be the only Ready agent of the service, or the one chosen).
 export async function activeChat(h: Harness, agentId = 'alice', overrides: Partial<NewChat> = {}) {
   h.center.setPresence(agentId, 'make_ready');
@@ -154,25 +162,6 @@ export async function expectDomainError(
 
 /** An interaction record with every field set to a plain default; `overrides` change any of them. */
 export function interactionRecord(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
-  return {
-    id: 'i-1',
-    serviceId: 'roadside',
-    channel: 'web',
-    customer: { name: 'Dana', phone: '+15551234567' },
-    tokenHash: '00',
-    state: 'queued',
-    offeredTo: null,
-    offeredAt: null,
-    agentId: null,
-    createdAt: 0,
-    acceptedAt: null,
-    endedAt: null,
-    endedBy: null,
-    context: { fields: {} },
-    lastSeq: 0,
-    requeuedAt: null,
-    callLegs: [],
-    video: null,
-    ...overrides,
-  };
+  const plain = newInteraction({ id: 'i-1', serviceId: 'roadside', channel: 'web', customer: { name: 'Dana', phone: '+15551234567' }, tokenHash: '00', createdAt: 0, context: { fields: {} } });
+  return { ...plain, ...overrides };
 }

@@ -91,6 +91,20 @@ t.test('an agent is offered only chats of the services it serves; an edit counts
   t.ok([interaction.offeredTo, second.interaction.offeredTo].includes('alice'), 'alice now serves billing too and gets an offer');
 });
 
+t.test("a login that read the agent before an admin's edit does not put back what the edit changed", async (t) => {
+  const h = await makeCenter();
+  const admin = administration(h);
+  const readAtLogin = (await h.directory.getAgent('alice'))!; // roadside
+  await admin.updateAgent('boss', 'alice', { displayName: 'Alice', role: 'agent', serviceIds: ['billing'] });
+  await h.center.agentChanged(readAtLogin); // the login goes on with what it read (web/auth.ts)
+  t.same(h.center.agentState('alice').serviceIds, ['billing'], 'routing has the edit');
+  h.center.setPresence('alice', 'make_ready');
+  const roadside = await startChat(h, { serviceId: 'roadside' });
+  const billing = await startChat(h, { serviceId: 'billing' });
+  t.equal(roadside.interaction.offeredTo, null, 'a roadside chat is not offered to her');
+  t.equal(billing.interaction.offeredTo, 'alice', 'a billing chat is');
+});
+
 t.test('disabling an agent: its chat goes back to the queue with a timeline entry, and reaches another agent', async (t) => {
   const h = await makeCenter();
   const seen: string[] = [];

@@ -2,7 +2,7 @@
 // target (no phone, disabled by an admin, busy) and the customer ending the chat during Complete transfer.
 import t from 'tap';
 import { liveLeg } from '../../src/domain/interaction.ts';
-import { activeChat, expectDomainError, startChat } from '../helpers/fakes.ts';
+import { activeChat, disableAgent, expectDomainError, startChat } from '../helpers/fakes.ts';
 import { events, onCall, sees, settled, steps } from '../helpers/consult.ts';
 
 t.test('a Consult to an agent with no phone registered is refused before anything changes', async (t) => {
@@ -23,8 +23,7 @@ t.test("an admin disabling the consulted agent ends the consult: Bob's phone hun
   await desk.consult('alice', id, { to: 'agent:bob' });
   events(telephony, leg.id).answered();
   await settled();
-  const bob = (await h.directory.listAgents()).find((a) => a.id === 'bob')!;
-  await h.center.agentChanged({ ...bob, disabled: true });
+  await disableAgent(h, 'bob');
   await settled();
   t.equal(telephony.calls.at(-1), `end consult ${leg.id}`, "Bob's phone is hung up");
   t.same([rec.state, rec.agentId, leg.agentId, leg.state, leg.consult], ['active', 'alice', 'alice', 'connected', null], 'Alice and the customer, off hold');

@@ -3,7 +3,7 @@
 // up with different agents.
 import t, { type Test } from 'tap';
 import type { TimelineEntry } from '../../src/domain/timeline.ts';
-import { expectDomainError } from '../helpers/fakes.ts';
+import { disableAgent, expectDomainError } from '../helpers/fakes.ts';
 import { events, onCall, sees, settled, steps } from '../helpers/consult.ts';
 import { CallEndedMeanwhile } from '../../src/domain/ports.ts';
 
@@ -81,11 +81,7 @@ async function ringingAfterAccept() {
     }).then(() => moveToAgent(legId, agentId, turn));
   const accepting = desk.accept('bob', id);
   await settled();
-  const disable = async () => {
-    const bob = { ...(await h.directory.getAgent('bob'))!, disabled: true };
-    await h.directory.saveAgent(bob);
-    await h.center.agentChanged(bob);
-  };
+  const disable = () => disableAgent(h, 'bob');
   return { ...scene, accepting, disable, answer: () => answer(), noAnswer: (err: Error) => noAnswer(err) };
 }
 

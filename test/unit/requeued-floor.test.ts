@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Floor } from '../../src/domain/floor.ts';
 import { ManualClock } from '../helpers/fake-ports.ts';
-import { activeChat, AGENTS, makeCenter, type Harness } from '../helpers/fakes.ts';
+import { activeChat, AGENTS, disableAgent, makeCenter, type Harness } from '../helpers/fakes.ts';
 
 const S = 1000;
 const services = [{ id: 'roadside', serviceLevelSeconds: 20 }];
@@ -21,7 +21,7 @@ async function requeuedAfterTwoHours() {
   await floor.figures(services, []);
   const { interaction } = await activeChat(h, 'alice');
   h.clock.advance(2 * 3600 * S);
-  await h.center.agentChanged({ ...AGENTS[0]!, disabled: true });
+  await disableAgent(h, AGENTS[0]!.id);
   const requeuedAt = h.clock.now();
   h.clock.advance(30 * S);
   return { h, floor, interaction, requeuedAt };
@@ -57,6 +57,6 @@ t.test('a chat requeued while only offered keeps waiting from its arrival', asyn
   const { interaction } = await h.center.startChat({ serviceId: 'roadside', channel: 'web', customer: { name: 'Dana', phone: '+15551239876' } });
   t.equal(interaction.offeredTo, 'alice');
   h.clock.advance(10 * S);
-  await h.center.agentChanged({ ...AGENTS[0]!, disabled: true });
+  await disableAgent(h, AGENTS[0]!.id);
   t.match(floorOf(h).live()[0], { state: 'queued', chatSince: interaction.createdAt });
 });

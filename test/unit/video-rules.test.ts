@@ -3,7 +3,7 @@
 // for the two participants only and says whether the video carries the voice.
 import t, { type Test } from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
-import { activeChat, AGENTS, expectDomainError, makeCenter, type Harness } from '../helpers/fakes.ts';
+import { activeChat, disableAgent, expectDomainError, makeCenter, type Harness } from '../helpers/fakes.ts';
 import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-media.ts';
 
 interface Desk extends Harness {
@@ -145,7 +145,7 @@ t.test('ending the chat any other way closes an open video first', async (t) => 
 t.test('an admin disabling the agent ends a running video as the system, not as the agent', async (t) => {
   const d = await makeDesk();
   const { id, video } = await running(d, t);
-  await d.center.agentChanged({ ...AGENTS.find((a) => a.id === 'alice')!, disabled: true });
+  await disableAgent(d, 'alice');
   t.same([video.state, video.endedBy], ['closed', 'system'], 'closed by the system');
   const closed = d.store.entriesOf(id).find((e) => e.kind === 'video' && (e.data as { state: string }).state === 'closed');
   t.equal(closed?.author, 'system', 'and so the timeline says');
