@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { checkNoNul } from '../domain/chat-rules.ts';
-import { notFound } from '../domain/errors.ts';
+import { invalid, notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import type { CallRecordings } from '../domain/call-recordings.ts';
 import type { Administration } from '../domain/administration.ts';
@@ -110,6 +110,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   if (deps.sms) app.use('/api/v1/sms', deps.sms.webhook); // before the JSON parser: signed over the raw body
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use(refuseNulInUrls);
   app.use(refuseNulInForms);
 
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h' }));
@@ -174,6 +175,13 @@ function refuseNulInForms(req: Request, _res: Response, next: NextFunction): voi
   if (req.is('application/x-www-form-urlencoded') || json) {
     for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) checkNoNulIn(name, value);
   }
+  next();
+}
+
+// U+0000 in a path or a query (an id, History's cursor) is no id of ours: refused before any store is
+// asked for it (PostgreSQL would refuse the text).
+function refuseNulInUrls(req: Request, _res: Response, next: NextFunction): void {
+  if (/%00/.test(req.originalUrl)) throw invalid('nul_character', 'The address must not contain the character U+0000 (NUL).');
   next();
 }
 

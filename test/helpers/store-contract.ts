@@ -85,6 +85,11 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       t.same(await store.getInteraction('chat-active'), active, 'every field comes back as saved');
       t.same(Object.keys((await store.getInteraction('chat-active'))!.context.fields), ['plate', 'colour', 'model', 'a'], 'context fields in the order they were sent');
       t.equal(await store.getInteraction('no-such-chat'), undefined);
+      // An id no store can hold (PostgreSQL refuses U+0000 in a text) fails alone: reads asked with it
+      // in the same turn are answered.
+      const [bad, good] = await Promise.allSettled([store.getInteraction('no-\u0000-chat'), store.getInteraction('chat-queued')]);
+      t.ok(bad.status === 'rejected' || bad.value === undefined, 'an id with a NUL finds nothing');
+      t.same(good, { status: 'fulfilled', value: queued }, 'and another asked with it is read');
       t.same((await store.loadOpenInteractions()).map((r) => r.id), ['chat-queued', 'chat-active'], 'open ones, oldest first');
       t.same((await store.listHistory('agent1', { limit: 10 })).map((r) => r.interaction.id), ['chat-ended-2', 'chat-ended-1'], 'ended ones of that agent, latest first');
       t.same((await store.listHistory('agent1', { limit: 1 })).map((r) => r.interaction.id), ['chat-ended-2'], 'at most `limit`');

@@ -62,3 +62,20 @@ t.test('with DATABASE_URL a chat\'s message and photo survive a restart, stored 
     t.match(logEntries(server, 'database')[0], { engine: 'postgresql', url: /^postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/t_/ }, 'the URL is logged with the password masked');
   }
 });
+
+t.test("U+0000 in an address is a clear 400 on PostgreSQL, not a 500, and fails no one else's read", async (t) => {
+  const server = await withServer(t, { env: { DATABASE_URL: await postgres.newDatabase() } });
+  const api = new ApiClient(server.url);
+  const chat = await api.createChat();
+  await api.end(chat);
+  const bad = ['/api/v1/chats/%00', '/api/v1/chats/a%00b/messages', '/desktop/history?before=1.%00', '/recordings/%00'];
+  const ask = (path: string) => fetch(new URL(path, server.url), { headers: { authorization: 'Bearer x' }, redirect: 'manual' });
+  for (const path of bad) {
+    const res = await ask(path);
+    t.same([res.status, ((await res.json()) as { error?: { code?: string } }).error?.code], [400, 'nul_character'], `${path}: 400 nul_character`);
+  }
+  const reads = Array.from({ length: 20 }, () => api.request('GET', `/api/v1/chats/${chat.id}`, { token: chat.token }).then((r) => r.status));
+  await Promise.all(bad.map((path) => ask(path).then((r) => r.text())));
+  t.same([...new Set(await Promise.all(reads))], [200], "the customer's own reads, sent meanwhile, are answered");
+  t.same(logEntries(server, 'unhandled error'), [], 'nothing logged as an unhandled error');
+});

@@ -40,9 +40,23 @@ export class StatementBatcher<K, V> {
         const values = await this.#read(batch.map((a) => a.key));
         batch.forEach((a, i) => a.resolve(values[i]!));
       } catch (err) {
-        for (const a of batch) a.reject(err);
+        // A key PostgreSQL refuses as data (class 22: a NUL in a text, say) fails its own caller only,
+        // not everyone who asked in the same turn. Any other failure (the database away) fails them all.
+        if (batch.length > 1 && isDataError(err)) await this.#oneByOne(batch);
+        else for (const a of batch) a.reject(err);
       }
     }
     this.#reading = false;
   }
+
+  async #oneByOne(batch: Array<Asked<K, V>>): Promise<void> {
+    for (const a of batch) {
+      await this.#read([a.key]).then(
+        ([value]) => a.resolve(value!),
+        (err: unknown) => a.reject(err),
+      );
+    }
+  }
 }
+
+const isDataError = (err: unknown) => typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('22');
