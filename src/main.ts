@@ -161,6 +161,9 @@ async function main(): Promise<void> {
       (err: unknown) => logger.error({ err }, 'catching up history failed'),
     );
     await center.recover();
+    // Ready agents nobody is at are Not Ready (checked again every 30 s): before the first offers go out.
+    await logOutAbsentAgents();
+    absentSweep ??= setInterval(() => void logOutAbsentAgents(), 30_000).unref();
     await multimedia.recoverVideo();
     handoffs.recover();
     // Services may have changed on the leader before (an SMS number moved): this node's copies were
@@ -196,6 +199,15 @@ async function main(): Promise<void> {
     }, Math.min(3600_000, config.recordingRetentionMs / 4)).unref();
   };
   let sweeping: NodeJS.Timeout | undefined;
+  let absentSweep: NodeJS.Timeout | undefined;
+  const logOutAbsentAgents = async () => {
+    const since = clock.now();
+    try {
+      center.logOutAbsent(await sessions.loggedInAgents(), since);
+    } catch (err) {
+      logger.error({ err }, 'logging out agents nobody is at failed: tried again at the next sweep');
+    }
+  };
   const forgetSeenSms = () =>
     smsDesk.forgetSeen().then(
       (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'seen SMS ids past their retention forgotten'),
@@ -218,6 +230,7 @@ async function main(): Promise<void> {
       async agentChanged(agent, change) {
         await center.agentChanged(agent);
         if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id);
+        if (change === 'password') await logOutAbsentAgents(); // no one is logged in as them any more
         if (change !== 'password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
         await supervision.supervisorChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, 'ending the supervisions of a former supervisor failed'));
       },

@@ -141,6 +141,16 @@ export class ContactCenter {
     return agent;
   }
 
+  // Agents nobody is at: their last session ended (it expired, they logged out in another tab, an admin
+  // reset their password) or a new leader found them Ready. Ready or in wrap-up, they log out of routing
+  // (Not Ready): a chat offered to them would only ring out. `loggedIn` was read at `since`; one who
+  // went Ready after that has logged in since.
+  logOutAbsent(loggedIn: ReadonlySet<string>, since: number): void {
+    for (const agent of this.#agents.values()) {
+      if (agent.presence !== 'not_ready' && !loggedIn.has(agent.agentId) && agent.idleSince <= since) this.setPresence(agent.agentId, 'log_out');
+    }
+  }
+
   // A node that does not lead hears another's presence change (stored): its pages show it. Agents it
   // has not seen yet (added on the leader) are made here; routing is the leader's, so no services.
   replicatePresence(stored: StoredPresence): void {
