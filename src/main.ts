@@ -21,7 +21,7 @@ import { SmsDesk } from './domain/sms-desk.ts';
 import { SupervisionDesk } from './domain/supervision-desk.ts';
 import { isSupervising } from './domain/supervision.ts';
 import { createLogger } from './logging.ts';
-import { sfuOptionsFromEnv, startVideo } from './sfu/index.ts';
+import { createVideo, sfuOptionsFromEnv } from './sfu/index.ts';
 import { createSms } from './sms/index.ts';
 import { privateDataDir } from './store/files/data-dir.ts';
 import { openStores } from './store/open-stores.ts';
@@ -78,10 +78,10 @@ async function main(): Promise<void> {
   refreshSmsNumbers(await directory.listServices());
   const enabledAgents = async () => (await directory.listAgents()).filter((a) => !a.disabled);
 
-  // ---- adapters, built: voice and SMS touch nothing yet; the SFU's workers are its own processes ----
+  // ---- adapters, built: voice, SMS and video touch nothing yet (video's workers start where the rules run) ----
   const voice = createVoice(config, logger, { agents: enabledAgents, credentials: stores.sipCredentials });
   const sms = createSms(config, logger, { ari: voice.app });
-  const video = await startVideo({ ...sfuOptionsFromEnv(), logger });
+  const video = createVideo({ ...sfuOptionsFromEnv(), logger });
 
   // ---- the domain ----
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
@@ -155,6 +155,8 @@ async function main(): Promise<void> {
   });
   // What must run once: at start on a single node, on winning the leader lock in a cluster.
   const lead = async () => {
+    // Video runs where the rules run: a follower's goes to the leader's SFU.
+    if (!(await video.start())) multimedia.videoUnavailable();
     // A rolling upgrade's older nodes are gone once this one leads: their chats join History now.
     void stores.catchUpHistory().then(
       (caught) => (caught.added > 0 || caught.ended > 0) && logger.info(caught, 'history caught up with chats older nodes handled'),

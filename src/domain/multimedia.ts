@@ -243,6 +243,11 @@ export class MultimediaDesk implements InteractionMedia {
     await this.closeVideo(rec, rec.video, 'media_lost');
   }
 
+  // The media server could not start where the rules run: video requests are refused, with the reason.
+  videoUnavailable(): void {
+    this.capabilities.videoConfigured = false;
+  }
+
   // After a restart or a failover: the media server's rooms did not outlive the process that held them,
   // so a video that was running has ended like lost media (either side may ask again; chat and call
   // stay). One asked for and not yet allowed has no room yet, and waits for Allow as before.

@@ -1,5 +1,6 @@
 // Entry point of the SFU adapter, and the only module imported from outside src/sfu: start the workers
 // and the video rooms in one call.
+import { DomainError } from '../domain/errors.ts';
 import type { VideoRooms } from '../domain/ports.ts';
 import type { SfuLogger, VideoSfu } from './types.ts';
 import { videoRoomsPort } from './video-rooms.ts';
@@ -22,31 +23,62 @@ export async function startVideoSfu(options: VideoSfuOptions = {}): Promise<Vide
 }
 
 // Video as the product runs it: optional like voice (without mediasoup workers the rest runs, and
-// video requests answer 503), its rooms the domain's VideoRooms port.
+// video requests answer 503), its rooms the domain's VideoRooms port. Built without starting: the
+// workers start with start(), which the node that runs the rules calls (a single node at once, a
+// cluster's node when it leads); a follower's video goes to the leader's SFU, so it starts none.
 export interface Video {
-  readonly rooms: VideoRooms | null;
+  readonly rooms: VideoRooms;
+  // Resolves true once the workers run, false if they could not start (said in health(), logged).
+  start(): Promise<boolean>;
   // Rooms lost with their worker go to `onRoomLost` (the rules end that video).
   connect(sinks: { onRoomLost: (sessionId: string) => void }): void;
   health(): ReturnType<typeof sfuHealth>;
   close(): Promise<void>;
 }
 
-export async function startVideo(options: VideoSfuOptions & { logger: SfuLogger }): Promise<Video> {
-  const started = await startVideoSfu(options).then(
-    (sfu) => ({ sfu, error: undefined }),
-    (error: unknown) => {
-      options.logger.error({ err: error }, 'the video SFU did not start: video is unavailable');
-      return { sfu: null, error };
-    },
-  );
-  const { sfu, error } = started;
+export function createVideo(options: VideoSfuOptions & { logger: SfuLogger }): Video {
+  let sfu: VideoSfu | null = null;
+  let startError: unknown;
+  let started: Promise<boolean> | undefined;
+  let onRoomLost: ((sessionId: string) => void) | undefined;
+  let rooms: VideoRooms | null = null;
+  const running = (): VideoRooms => rooms ?? notRunning();
   return {
-    rooms: sfu ? videoRoomsPort(sfu) : null,
-    connect: ({ onRoomLost }) => void (sfu && onSessionLost(sfu, onRoomLost)),
-    health: () => sfuHealth(sfu, error),
-    close: async () => sfu?.close(),
+    rooms: {
+      open: (sessionId) => Promise.resolve().then(() => running().open(sessionId)),
+      close: (sessionId) => (rooms ? rooms.close(sessionId) : Promise.resolve()),
+      signal: (sessionId, participant, request) => Promise.resolve().then(() => running().signal(sessionId, participant, request)),
+      leave: (sessionId, participant) => rooms?.leave(sessionId, participant),
+      dump: (sessionId) => Promise.resolve().then(() => running().dump(sessionId)),
+    },
+    start: () =>
+      (started ??= startVideoSfu(options).then(
+        (up) => {
+          sfu = up;
+          rooms = videoRoomsPort(up);
+          if (onRoomLost) onSessionLost(up, onRoomLost);
+          return true;
+        },
+        (error: unknown) => {
+          options.logger.error({ err: error }, 'the video SFU did not start: video is unavailable');
+          startError = error;
+          return false;
+        },
+      )),
+    connect: (sinks) => {
+      onRoomLost = sinks.onRoomLost;
+      if (sfu) onSessionLost(sfu, sinks.onRoomLost);
+    },
+    health: () => (started ? sfuHealth(sfu, startError) : { state: 'standby', detail: 'video runs on the leader of the cluster; this node starts its SFU if it leads' }),
+    close: async () => {
+      if (await started) await sfu?.close();
+    },
   };
 }
+
+const notRunning = (): never => {
+  throw new DomainError('unavailable', 'video_unavailable', 'Video is not available on this server.');
+};
 
 /**
  * Calls `lost(sessionId)` when a session's router goes away with its worker (not on a normal close), so

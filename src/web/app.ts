@@ -129,7 +129,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   // their outage must not take all nodes out of the balancer at once: the body says "degraded".
   app.get('/healthz', async (_req, res) => {
     const parts = await deps.health();
-    const healthy = Object.values(parts).every((p) => p.state === 'up' || p.state === 'not_configured');
+    // standby: a follower's part that runs on the leader (its video).
+    const healthy = Object.values(parts).every((p) => p.state === 'up' || p.state === 'not_configured' || p.state === 'standby');
     res.status(parts.database?.state === 'up' ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', ...parts });
   });
   app.get('/metrics', metricsAccess(deps.metricsToken), async (_req, res) => {
