@@ -35,3 +35,15 @@ t.test("a follower whose clock is behind the leader's shows a wait of 0:00, neve
   const v = wallboardView(figures({ longestWaitMs: -4_000 }), 'Roadside Assistance', START);
   t.equal(v.longestWait, '0:00');
 });
+
+t.test('rounded as a supervisor reads it: 100 % (0 %) only when every (no) chat was within the target, a wait in whole seconds gone, a quiet hour seen', async (t) => {
+  const at = (over: Partial<ServiceFigures>) => wallboardView(figures(over), 'Roadside Assistance', START);
+  t.equal(at({ serviceLevel: 199 / 200 }).serviceLevel, '99 %', 'one missed of 200 is not 100 %');
+  t.equal(at({ serviceLevel: 1 }).serviceLevel, '100 %');
+  t.equal(at({ serviceLevel: 1 / 201 }).serviceLevel, '1 %', 'one within the target of 201 is not 0 %');
+  t.equal(at({ serviceLevel: 0 }).serviceLevel, '0 %');
+  t.equal(at({ longestWaitMs: 59_600 }).longestWait, '0:59', "as the page's timer goes on from it: never a second back");
+  const { chart } = at({ hours: [{ start: START, hour: 5, arrived: 100, handled: 0 }, { start: START + HOUR, hour: 6, arrived: 1, handled: 0 }] });
+  t.ok(chart.bars[2]!.height >= 1, 'an hour with one chat has a bar beside one with a hundred');
+  t.equal(chart.bars[1]!.height, 0, 'an hour with none has none');
+});

@@ -4,10 +4,12 @@ import type { HourBucket, ServiceFigures } from '../../domain/floor-stats.ts';
 // hours drawn as SVG bars on the server (no charting library: nothing to load, on any page).
 
 const CHART = { width: 240, height: 64, top: 4, bottom: 14 };
-const pct = (share: number) => `${Math.round(share * 100)} %`;
+// 100 % only when every one was, 0 % only when none was: 199 of 200 within the target is 99 %.
+const pct = (share: number) => `${share >= 1 ? 100 : share <= 0 ? 0 : Math.min(99, Math.max(1, Math.round(share * 100)))} %`;
 // Never below 0:00: a follower whose clock is behind the leader's sees chats "arrive in the future".
+// Whole seconds gone, as the page's running timer counts them on (it would otherwise tick back once).
 const minutes = (ms: number) => {
-  const s = Math.max(0, Math.round(ms / 1000));
+  const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 };
 const hourLabel = (h: HourBucket) => `${String(h.hour).padStart(2, '0')}:00`;
@@ -42,7 +44,8 @@ function chart(hours: HourBucket[]) {
   const plot = CHART.height - CHART.top - CHART.bottom;
   const top = Math.max(1, ...hours.map((h) => Math.max(h.arrived, h.handled)));
   const rect = (value: number, x: number, kind: string, hour: string) => {
-    const h = Math.round((value / top) * plot);
+    // One chat in an hour shows, however busy the busiest one was.
+    const h = value > 0 ? Math.max(1, Math.round((value / top) * plot)) : 0;
     return { x: Math.round(x), y: CHART.top + plot - h, width: bar, height: h, kind, title: `${hour}: ${value} ${kind}` };
   };
   const bars = hours.flatMap((h, i) => {
