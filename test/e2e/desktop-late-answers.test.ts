@@ -32,6 +32,17 @@ async function agentWithChat(t: Test) {
   return { pages, agent, customer };
 }
 
+// A Ready agent's desktop, and a chat started over the API (the customer's side, to end it at will).
+async function agentAndApiChat(t: Test) {
+  const server = await withServer(t);
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await readyDesktop(agent, server.url);
+  const api = new ApiClient(server.url);
+  const chat = await api.createChat({ name: 'Maria' });
+  return { server, pages, agent, api, chat };
+}
+
 t.test('what the agent types while Send is on its way stays in the box; what was sent reaches the customer once', async (t) => {
   const { pages, agent, customer } = await agentWithChat(t);
   const box = agent.getByLabel('Message');
@@ -71,12 +82,7 @@ t.test("a disposition and notes chosen in the pushed wrap-up form survive Discon
 });
 
 t.test("a chat the customer ends while Accept's answer is on its way is shown ended once the panel opens", async (t) => {
-  const server = await withServer(t);
-  const pages = pageMaker(await withBrowser(t));
-  const agent = await pages.newPage();
-  await readyDesktop(agent, server.url);
-  const api = new ApiClient(server.url);
-  const chat = await api.createChat({ name: 'Maria' });
+  const { pages, agent, api, chat } = await agentAndApiChat(t);
   const release = await holdAnswers(agent, /\/accept$/);
   await agent.getByRole('button', { name: 'Accept' }).click();
   await eventually('accepted', async () => ((await api.chat(chat)).state === 'active' ? true : undefined));
@@ -118,12 +124,7 @@ t.test("Transfer's answer landing after the customer ended the chat leaves the p
 });
 
 t.test("a refused Consult's answer landing after the customer ended the chat says why in the alert and leaves the panel as pushed, the composer too", async (t) => {
-  const server = await withServer(t);
-  const pages = pageMaker(await withBrowser(t));
-  const agent = await pages.newPage();
-  await readyDesktop(agent, server.url);
-  const api = new ApiClient(server.url);
-  const chat = await api.createChat({ name: 'Maria' });
+  const { pages, agent, api, chat } = await agentAndApiChat(t);
   await acceptOffered(agent);
   const panel = agent.locator('section.interaction');
   // No call with the customer: Consult is refused (409); its button is off until one is up.
