@@ -72,9 +72,13 @@ export class SessionRegistry {
     return stored;
   }
 
+  // A logout: what the session holds open closes too (the desktop's socket in another tab of the same
+  // browser, which would go on showing the agent's chats after the logout).
   async destroy(id: string): Promise<void> {
+    const session = this.#sessions.get(id);
     this.#sessions.delete(id);
     await this.#shared?.delete(id);
+    if (session) for (const listener of this.#onEnd) listener(session);
   }
 
   // Ends every session of the agent but `keep` (its own page, after a password change) at once: the
