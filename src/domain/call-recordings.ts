@@ -37,8 +37,6 @@ const NOT_DONE = {
 export class CallRecordings {
   readonly #d: CallRecordingsDeps;
   readonly #finishing = new Map<string, Promise<void>>();
-  // Recordings whose start the telephony has not answered yet: reclaim() does not find them held.
-  readonly #starting = new Set<string>();
 
   constructor(deps: CallRecordingsDeps) {
     this.#d = deps;
@@ -86,29 +84,16 @@ export class CallRecordings {
   // After every (re)connect of the telephony: what it still holds of ours. The recording of a call that
   // has ended is collected (one already said "not stored yet" gets a later entry: its player, or why it
   // failed); one of a call still up is left alone; the rest (stored already, failed, or of no recording
-  // known) is deleted from the telephony, so nothing of ours stays there for ever. A call still up
-  // whose recording the telephony does not hold (the controller stopped between storing its name and
-  // starting it) says so, and is recorded anew from now.
+  // known) is deleted from the telephony, so nothing of ours stays there for ever.
   async reclaim(): Promise<void> {
     const recorder = this.#d.recorder;
-    if (!recorder) return;
-    const unstarted = this.#d.interactions.all().flatMap((rec) => rec.callLegs.filter((l) => isLive(l) && l.recording && isRecordingLive(l.recording) && !this.#starting.has(l.recording.id)).map((leg) => ({ rec, leg })));
-    const held = await recorder.held();
-    for (const ref of held) {
+    for (const ref of (await recorder?.held()) ?? []) {
       const rec = await this.#d.interactions.find(ref.interactionId);
       const leg = rec?.callLegs.find((l) => l.recording?.id === ref.recordingId);
       const recording = leg?.recording;
       if (recording && (isRecordingLive(recording) || recording.state === 'not_stored')) {
         if (!isLive(leg!)) this.finishLater(rec!, leg!);
-      } else await recorder.discard(ref);
-    }
-    for (const { rec, leg } of unstarted) {
-      const recording = leg.recording!;
-      if (held.some((ref) => ref.recordingId === recording.id) || !isLive(leg) || !isRecordingLive(recording)) continue;
-      applyRecordingEvent(recording, 'fail', this.#d.clock.now(), 'never started: the controller stopped before Asterisk recorded');
-      await this.note(rec, leg, 'system');
-      leg.recording = undefined;
-      await this.callChanged(rec, leg);
+      } else await recorder!.discard(ref);
     }
   }
 
@@ -138,7 +123,8 @@ export class CallRecordings {
 
   // Its name is stored before the telephony is asked to record: a controller that dies in between
   // leaves a file that reclaim() knows as this call's (and stores after the call), not one of nobody's
-  // that it deletes while the call goes on.
+  // that it deletes while the call goes on. A store that fails then does not stop the recording (a
+  // later write of the call stores its name); its failure is reported.
   private async start(rec: InteractionRecord, leg: CallLeg): Promise<void> {
     leg.recording = null; // decided now: a later change of this leg starts nothing
     const service = await this.#d.directory.getService(rec.serviceId);
@@ -146,22 +132,17 @@ export class CallRecordings {
     if (!service?.recordCalls || !recorder) return;
     const recording = newRecording(randomUUID(), leg.id, this.#d.clock.now());
     leg.recording = recording;
-    const failed = (cause: string) => applyRecordingEvent(recording, 'fail', this.#d.clock.now(), cause);
-    this.#starting.add(recording.id);
-    try {
-      await this.note(rec, leg, 'system').catch((err: unknown) => {
-        failed('could not start: its name was not stored');
-        throw err;
-      });
-      await recorder.start(leg.id, refOf(rec, recording.id)).catch(async (err: unknown) => {
-        // Lost while starting (recordingLost): that is on the timeline already.
-        if (!isRecordingLive(recording)) return;
-        failed(`could not start: ${why(err)}`);
-        await this.note(rec, leg, 'system');
-      });
-    } finally {
-      this.#starting.delete(recording.id);
-    }
+    const unnamed = await this.note(rec, leg, 'system').then(
+      () => null,
+      (err: unknown) => ({ err }),
+    );
+    await recorder.start(leg.id, refOf(rec, recording.id)).catch(async (err: unknown) => {
+      // Lost while starting (recordingLost): that is on the timeline already.
+      if (!isRecordingLive(recording)) return;
+      applyRecordingEvent(recording, 'fail', this.#d.clock.now(), `could not start: ${why(err)}`);
+      await this.note(rec, leg, 'system');
+    });
+    if (unnamed) throw unnamed.err;
   }
 
   private async toggle(agentId: string, interactionId: string, event: 'pause' | 'resume'): Promise<CallRecording> {
