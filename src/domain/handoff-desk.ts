@@ -74,11 +74,13 @@ export class HandoffDesk {
     } finally {
       this.#accepting.delete(interactionId);
     }
+    // Disabled once the phone had answered (too late to stop the ring): theirs now, so it goes as every
+    // chat of a disabled agent (call released, chat requeued). Known now, not after the handover, which
+    // may fail: a later transfer of this chat is not told so.
+    const disabledMeanwhile = this.#targetDisabled.delete(interactionId);
     const rec = this.#steps.agentMay('accept_transfer', agentId, interactionId);
     await this.#steps.handOver(rec, 'accept', 'accepted', agentId);
-    // Disabled once the phone had answered (too late to stop the ring): theirs now, so it goes as every
-    // chat of a disabled agent (call released, chat requeued).
-    if (this.#targetDisabled.delete(interactionId)) {
+    if (disabledMeanwhile) {
       const agent = await this.#d.directory.getAgent(agentId);
       if (agent?.disabled) await this.#d.routing.agentChanged(agent);
     }
