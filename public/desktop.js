@@ -251,12 +251,19 @@
     return `Refused by the server (HTTP ${xhr.status}).`;
   }
   document.addEventListener('htmx:responseError', (e) => showAlert(refusalOf(e.detail.xhr)));
+  // The reason in a refusal answered to be swapped in place (HX-Reswap: Hold, Mute, Allow...).
+  function reasonIn(xhr) {
+    const reason = new DOMParser().parseFromString(xhr.responseText, 'text/html').querySelector('[role="alert"]');
+    return reason ? reason.textContent.trim() : `Refused by the server (HTTP ${xhr.status}).`;
+  }
   // htmx tells of an answer on the control that sent it: one a push has removed meanwhile (Transfer's
-  // form once the chat ended) tells nobody, so its refusal is shown from the request itself.
+  // form once the chat ended) tells nobody, so its refusal is shown from the request itself. Not the
+  // composer's: desktop-drafts.js says what became of a send.
   document.addEventListener('htmx:beforeRequest', (e) => {
     const { elt, xhr } = e.detail;
     xhr.addEventListener('load', () => {
-      if (!elt.isConnected && xhr.status >= 400 && !xhr.getResponseHeader('HX-Reswap')) showAlert(refusalOf(xhr));
+      if (elt.isConnected || xhr.status < 400 || elt.closest('.composer')) return;
+      showAlert(xhr.getResponseHeader('HX-Reswap') ? reasonIn(xhr) : refusalOf(xhr));
     });
   });
   // A refusal that names how to swap it (HX-Reswap) carries the form again with its reason and what
