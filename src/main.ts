@@ -155,8 +155,10 @@ async function main(): Promise<void> {
   });
   // What must run once: at start on a single node, on winning the leader lock in a cluster.
   const lead = async () => {
-    // Video runs where the rules run: a follower's goes to the leader's SFU.
-    if (!(await video.start())) multimedia.videoUnavailable();
+    // Video runs where the rules run: a follower's goes to the leader's SFU. A single node starts it
+    // before it serves; a new leader does not wait for it (its rooms answer 503 until it runs).
+    const videoStarted = video.start().then((up) => up || multimedia.videoUnavailable());
+    if (!cluster) await videoStarted;
     // A rolling upgrade's older nodes are gone once this one leads: their chats join History now.
     void stores.catchUpHistory().then(
       (caught) => (caught.added > 0 || caught.ended > 0) && logger.info(caught, 'history caught up with chats older nodes handled'),
