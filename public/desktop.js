@@ -259,10 +259,16 @@
   // htmx tells of an answer on the control that sent it: one a push has removed meanwhile (Transfer's
   // form once the chat ended) tells nobody, so its refusal is shown from the request itself. Not the
   // composer's: desktop-drafts.js says what became of a send.
+  // Whether the control is still there is read as the answer arrives: htmx's own load handler runs
+  // first, and an answer in place replaces the area around its control.
   document.addEventListener('htmx:beforeRequest', (e) => {
     const { elt, xhr } = e.detail;
+    let removedMeanwhile = false;
+    xhr.addEventListener('readystatechange', () => {
+      if (xhr.readyState === 4) removedMeanwhile = !elt.isConnected;
+    });
     xhr.addEventListener('load', () => {
-      if (elt.isConnected || xhr.status < 400 || elt.closest('.composer')) return;
+      if (!removedMeanwhile || xhr.status < 400 || elt.closest('.composer')) return;
       showAlert(xhr.getResponseHeader('HX-Reswap') ? reasonIn(xhr) : refusalOf(xhr));
     });
   });

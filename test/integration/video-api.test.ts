@@ -76,6 +76,9 @@ t.test('a request shows Allow and Decline to the agent, is idempotent, and Decli
   const declined = await agentAction(chat, 'video/decline');
   t.equal(declined.status, 200);
   t.match(declined.html, /Video declined/);
+  const late = await agentAction(chat, 'video/allow');
+  t.equal(late.status, 409, 'Allow after Decline (a second tab) is refused');
+  t.match(late.html, /<p class="error" role="alert">[^<]+<\/p>/, 'with its reason in the video area');
   await events.waitFor(videoFrame('declined'), 'the customer is told');
   t.equal(frames(events).filter((f) => f.kind === 'video' && f.video?.state === 'requested').length, 1, 'one request on the timeline');
 
