@@ -33,6 +33,7 @@ export interface Config extends VoiceConfig, SmsConfig {
   sipSockets: SipSocketCaps;
   customerSockets: CustomerSocketCaps;
   sipSocketPingMs: number;
+  staffSocketPingMs: number;
   // How long an ended chat's token still reads its history; then it answers 401.
   endedChatAccessMs: number;
   // Bearer token of /metrics; unset: /metrics answers only requests from this machine.
@@ -83,6 +84,9 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     sipSockets: sipSocketCaps(env),
     // A /sip socket that does not answer a ping within this long is cut and its place given back.
     sipSocketPingMs: atLeastOne('SIP_SOCKET_PING_S', int(env.SIP_SOCKET_PING_S, 30)) * 1000,
+    // An agent's or supervisor's page socket likewise: a laptop gone from the network lets go of its
+    // video transports and stops counting as an open desktop.
+    staffSocketPingMs: atLeastOne('DESKTOP_SOCKET_PING_S', int(env.DESKTOP_SOCKET_PING_S, 30)) * 1000,
     // Customers' event sockets: an app, a page and a reconnect or two per chat; this node's file
     // descriptors in all.
     customerSockets: {

@@ -316,6 +316,7 @@ async function main(): Promise<void> {
     sipProxy,
     rateLimits,
     customerSockets: new CustomerSockets(config.customerSockets),
+    staffSocketPingMs: config.staffSocketPingMs,
     simulatedPstn: voice.simulatedPhones !== null,
     clusterLink: node ? (req, socket, head) => node.upgrade(req, socket, head) : undefined,
   });

@@ -6,6 +6,7 @@ import type { ContactCenter } from '../domain/contact-center.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import { sessionOf } from './auth.ts';
+import { SocketHeartbeat } from './socket-heartbeat.ts';
 import { serveAgentSocket } from './desktop/realtime.ts';
 import type { DesktopPresenter } from './desktop/presenter.ts';
 import type { EventHub } from './event-hub.ts';
@@ -38,6 +39,8 @@ export interface RealtimeDeps {
   // Places for customers' event sockets: per chat and on this node.
   customerSockets: CustomerSockets;
   simulatedPstn: boolean;
+  // How often the desktop's and the supervisor page's sockets are pinged (one silent since is cut).
+  staffSocketPingMs: number;
   // The supervisor pages' socket (/supervisor/ws).
   supervision?: SupervisionSockets;
   // A cluster leader's internal command link (web/cluster/link-server.ts).
@@ -48,9 +51,11 @@ export interface RealtimeDeps {
 // customer's chat events (chat token). Anything else is refused before the handshake.
 export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const staffHeartbeat = new SocketHeartbeat(deps.staffSocketPingMs, () => deps.logger.debug('a silent desktop or supervisor socket cut'));
   const track = (ws: WebSocket, kind: 'agent' | 'supervisor' | 'customer') => {
     deps.metrics.sockets.inc({ kind });
     ws.on('close', () => deps.metrics.sockets.dec({ kind }));
+    if (kind !== 'customer') staffHeartbeat.watch(ws); // the customers' are watched by their places
   };
 
   // An ended session's softphone socket is cut with its page's (see SESSION_ENDED below).
@@ -170,6 +175,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       wss.close();
       deps.sipProxy.close();
       deps.customerSockets.close();
+      staffHeartbeat.close();
     },
   };
 }
