@@ -78,7 +78,7 @@ export class SessionRegistry {
     const session = this.#sessions.get(id);
     this.#sessions.delete(id);
     await this.#shared?.delete(id);
-    if (session) for (const listener of this.#onEnd) listener(session);
+    if (session) this.#tellEnded(session);
   }
 
   // Ends every session of the agent but `keep` (its own page, after a password change) at once: the
@@ -98,7 +98,7 @@ export class SessionRegistry {
       if (hash === which.keep || (which.only !== undefined && hash !== which.only)) continue;
       this.#sessions.delete(session.id);
       ended++;
-      for (const listener of this.#onEnd) listener(session);
+      this.#tellEnded(session);
     }
     return ended;
   }
@@ -121,8 +121,13 @@ export class SessionRegistry {
       const stored = await shared.find(session.id).catch(() => session);
       if (stored && stored.expiresAt >= Date.now()) continue;
       if (!this.#sessions.delete(session.id)) continue; // ended meanwhile, its listeners told
-      for (const listener of this.#onEnd) listener(session);
+      this.#tellEnded(session);
     }
+  }
+
+  // What holds the session open (its sockets) hears that it ended.
+  #tellEnded(session: AgentSession): void {
+    for (const listener of this.#onEnd) listener(session);
   }
 
   onEnded(listener: (session: AgentSession) => void): () => void {
