@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   logDomainEvents(events, logger);
   // The open interactions, shared by ContactCenter and MultimediaDesk. Loaded before voice connects,
   // which reconciles its calls against their live call legs (a cluster's node loads them as it joins).
-  const interactions = new Interactions({ store, events, clock });
+  const interactions = new Interactions({ store, events, clock, maxChatEntries: config.maxChatEntries });
   if (!cluster) await interactions.load();
   const recordings: CallRecordings = new CallRecordings({
     interactions,
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     events,
     clock,
     timers,
-    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, maxWaitingChats: config.maxWaitingChats, maxChatEntries: config.maxChatEntries, endedChatAccessMs: config.endedChatAccessMs },
+    config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent, maxWaitingChats: config.maxWaitingChats, endedChatAccessMs: config.endedChatAccessMs },
     presence: cluster?.presence,
   });
   // Wrap-up and ratings; the wrap-up starts when the rules end an interaction, on the node that runs them.

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { NewAttachment } from './contact-center-types.ts';
 import type { Service } from './directory.ts';
+import type { CustomerAction } from './guards.ts';
 import { conflict, invalid, unavailable, unsupportedMedia } from './errors.ts';
 import type { Customer, CustomerContext, InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
@@ -85,6 +86,11 @@ export function checkRoomToWait(open: readonly InteractionRecord[], max = Infini
 // Every reader reads a chat whole (the customer's page, the agent's panel, a photo's lookup): past
 // `max` timeline entries the customer writes no more, and is told to start a new chat. The agent may
 // still write (to say goodbye), and the chat still ends.
+// Every customer action that adds an entry, however small: one a customer may repeat without end (a
+// context update, asking for video and closing it again) would otherwise grow the chat past any bound.
+// Ending the chat stays possible.
+export const CUSTOMER_WRITES: ReadonlySet<CustomerAction> = new Set(['post_message', 'send_photo', 'update_context', 'request_video']);
+
 export function checkRoomInChat(rec: InteractionRecord, max: number = LIMITS.chatEntriesMax): void {
   if (rec.lastSeq >= max) throw conflict('chat_full', 'This chat is as long as a chat can be. Please end it and start a new one.');
 }

@@ -10,8 +10,6 @@ export interface ContactCenterConfig {
   maxChatsPerAgent: number;
   // Chats waiting for an agent (queued or offered), all services together; none: no bound.
   maxWaitingChats?: number;
-  // Timeline entries of a chat past which its customer writes no more (default LIMITS.chatEntriesMax).
-  maxChatEntries?: number;
   // After a chat ends its token reads the history this long, then opens nothing.
   endedChatAccessMs: number;
 }

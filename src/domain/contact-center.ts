@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { applyPresence, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { checkMessage, checkRoomInChat, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
+import { checkMessage, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
@@ -387,9 +387,7 @@ export class ContactCenter {
   }
 
   private customerMay(action: CustomerAction, interactionId: string): InteractionRecord {
-    const rec = this.#open.customerMay(action, interactionId, this.#d.media.capabilities);
-    if (action === 'post_message' || action === 'send_photo') checkRoomInChat(rec, this.#d.config.maxChatEntries);
-    return rec;
+    return this.#open.customerMay(action, interactionId, this.#d.media.capabilities);
   }
 
   // Writes started from timers have no caller to answer: a failure is reported, not swallowed.

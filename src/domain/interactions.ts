@@ -1,3 +1,4 @@
+import { checkRoomInChat, CUSTOMER_WRITES } from './chat-rules.ts';
 import { ClosingTimeline } from './closing-timeline.ts';
 import type { ClosedInteraction } from './closure-ports.ts';
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
@@ -19,9 +20,13 @@ export class Interactions {
   // Where entries go that may be written once the interaction has ended (closing-timeline.ts).
   readonly closing: ClosingTimeline;
   #loaded: Promise<void> | undefined;
+  readonly #maxChatEntries: number | undefined;
 
-  constructor(deps: TimelineWriterDeps) {
+  // `maxChatEntries`: timeline entries of a chat past which its customer writes no more
+  // (MAX_CHAT_ENTRIES; default LIMITS.chatEntriesMax).
+  constructor(deps: TimelineWriterDeps & { maxChatEntries?: number }) {
     this.#store = deps.store;
+    this.#maxChatEntries = deps.maxChatEntries;
     this.#timeline = new TimelineWriter(deps);
     this.closing = new ClosingTimeline(this);
   }
@@ -64,6 +69,7 @@ export class Interactions {
   customerMay(action: CustomerAction, interactionId: string, media: MediaCapabilities): InteractionRecord {
     const rec = this.require(interactionId);
     assertCustomerMay(action, rec, media);
+    if (CUSTOMER_WRITES.has(action)) checkRoomInChat(rec, this.#maxChatEntries);
     return rec;
   }
 

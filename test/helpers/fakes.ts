@@ -52,6 +52,8 @@ export interface Harness<S extends InteractionStore = MemoryInteractionStore> {
 
 export interface HarnessOptions<S extends InteractionStore = MemoryInteractionStore> {
   config?: Partial<ContactCenterConfig>;
+  // Interactions' MAX_CHAT_ENTRIES (default LIMITS.chatEntriesMax).
+  maxChatEntries?: number;
   services?: Service[];
   agents?: Agent[];
   store?: S;
@@ -75,7 +77,7 @@ export async function makeCenter<S extends InteractionStore = MemoryInteractionS
   const bus = new DomainEvents((err) => listenerErrors.push(err));
   bus.subscribe((event) => events.push(event));
   const config = { ...DEFAULT_CONFIG, ...options.config };
-  const interactions = new Interactions({ store, events: bus, clock });
+  const interactions = new Interactions({ store, events: bus, clock, maxChatEntries: options.maxChatEntries });
   const recordingFiles = new MemoryRecordingStore();
   const recordings = new CallRecordings({
     interactions,

@@ -2,6 +2,7 @@ import t from 'tap';
 import type { AgentState } from '../../src/domain/agent-presence.ts';
 import { LIMITS } from '../../src/domain/limits.ts';
 import { chooseAgent } from '../../src/domain/routing.ts';
+import { FakeVideoRooms } from '../helpers/fake-media.ts';
 import { activeChat, expectDomainError, makeCenter, startChat } from '../helpers/fakes.ts';
 
 // ---- chooseAgent on its own ------------------------------------------------------------------------
@@ -303,11 +304,16 @@ t.test('chats waiting for an agent are bounded: past MAX_WAITING_CHATS a new cha
 });
 
 t.test("a chat's timeline is bounded: past MAX_CHAT_ENTRIES the customer writes no more (409 chat_full); the agent still writes, and the chat still ends", async (t) => {
-  const h = await makeCenter({ config: { maxChatEntries: 10 } });
+  const h = await makeCenter({ maxChatEntries: 10, video: new FakeVideoRooms() });
   const { interaction } = await activeChat(h);
   while (interaction.lastSeq < 10) await h.center.postCustomerMessage(interaction.id, `message ${interaction.lastSeq}`);
   await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more'), 'conflict', 'chat_full');
   await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more', 'c-more'), 'conflict', 'chat_full', 'with a client id');
+  // What a customer may repeat without end adds entries too: a context update, asking for video.
+  await expectDomainError(t, () => h.center.updateContext(interaction.id, { fields: { fuel: 'empty' } }), 'conflict', 'chat_full', 'a context update');
+  t.same(interaction.context.fields, {}, 'the context unchanged');
+  await expectDomainError(t, () => h.desk.requestVideo(interaction.id), 'conflict', 'chat_full', 'asking for video');
+  t.equal(interaction.video, null, 'no video asked for');
   t.equal(interaction.lastSeq, 10, 'nothing stored');
   await h.center.postAgentMessage('alice', interaction.id, 'Please start a new chat for anything else.');
   await h.center.endByCustomer(interaction.id);
