@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { SipSocketOwner, SipSocketRefusal, SipSockets } from './sip-sockets.ts';
 import { SocketHeartbeat } from './socket-heartbeat.ts';
 import { refuseUpgrade } from './upgrade-refusal.ts';
+import { holdWhileUnread } from './unread-bound.ts';
 
 // One origin for agents: the softphone's SIP-over-WebSocket goes through the web server (same port,
 // same TLS certificate: WSS under HTTPS) to Asterisk's /ws, which stays on loopback. Only callers the
@@ -69,7 +70,7 @@ export class SipProxy {
         mine.delete(client);
         if (mine.size === 0 && this.#byOwner.get(key) === mine) this.#byOwner.delete(key);
       });
-      this.pipe(client, upstream, who);
+      this.pipe(client, socket, upstream, who);
     });
   }
 
@@ -90,10 +91,12 @@ export class SipProxy {
     this.#wss.close();
   }
 
-  // Both ends are open.
-  private pipe(client: WebSocket, upstream: WebSocket, who: string): void {
+  // Both ends are open. `socket` is the phone's connection under `client`.
+  private pipe(client: WebSocket, socket: Duplex, upstream: WebSocket, who: string): void {
     this.#heartbeat.watch(client);
     client.on('message', (data, isBinary) => {
+      // Asterisk answers what a phone sends: a phone that does not read the answers sends no more.
+      holdWhileUnread(client, socket);
       if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
     });
     upstream.on('message', (data, isBinary) => {

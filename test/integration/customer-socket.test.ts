@@ -1,9 +1,12 @@
 // Customers (apps) may also send messages over their chat's events socket: {type:"message", text,
 // client_id} is answered by {type:"ack", client_id, message} once the message is on disk, or by
 // {type:"error", client_id, error:{code, message}} with nothing stored.
+import { once } from 'node:events';
 import t, { type Test } from 'tap';
+import { WebSocket } from 'ws';
 import { LIMITS } from '../../src/domain/limits.ts';
 import { ApiClient, type ChatHandle, type MessageJson } from '../helpers/api-client.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
 import type { SocketProbe } from '../helpers/socket-probe.ts';
 
@@ -70,6 +73,8 @@ t.test('bad frames get an error frame, change nothing, and leave the socket usab
     t.equal(error.error.code, code, `${JSON.stringify(frame).slice(0, 60)} -> ${code}`);
     t.type(error.error.message, 'string');
   }
+  const junk = await send<ErrorFrame>(socket, { type: 'typing', client_id: 'j'.repeat(50_000) }, 'error', null);
+  t.same([junk.error.code, junk.client_id], ['unknown_frame', null], 'a client id no message could carry is not sent back (at the size it came)');
   t.same(await api.messages(chat), [], 'nothing was stored');
   const ack = await send<AckFrame>(socket, { type: 'message', text: 'still here', client_id: 'ok-1' }, 'ack', 'ok-1');
   t.equal(ack.message.text, 'still here');
@@ -100,4 +105,30 @@ t.test('every acknowledged message survives the server being killed at once', as
     [],
     'every acknowledged message is there with its text',
   );
+});
+
+// Every frame is answered, even junk: a client that sends without reading the answers must not have
+// them queued in the server without end. Past a bound the server reads it no more, so what it sends
+// stays on its side; once it reads again, so does the server.
+t.test('a socket that sends without reading its answers is read no more until it reads them', async (t) => {
+  const api = new ApiClient((await withServer(t)).url);
+  const chat = await api.createChat();
+  const ws = new WebSocket(api.eventsUrl(chat.id, chat.token));
+  t.teardown(() => ws.terminate());
+  await once(ws, 'open');
+  const answers: string[] = [];
+  ws.on('message', (data) => answers.push(String(data)));
+  ws.pause();
+  // Small junk first (each answered by a larger error frame), enough to fill the kernel's buffers
+  // towards the client; then 24 MB more.
+  for (let i = 0; i < 200_000; i++) ws.send('x');
+  const big = 'x'.repeat(60 * 1024);
+  for (let i = 0; i < 400; i++) ws.send(big);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  t.ok(ws.bufferedAmount > 8 * 1024 * 1024, `the server stopped reading: ${(ws.bufferedAmount / 1e6).toFixed(1)} MB still on the client's side`);
+  ws.resume();
+  await eventually('the server reading again once its answers are read', () => (ws.bufferedAmount === 0 ? true : undefined), 30_000);
+  ws.send(JSON.stringify({ type: 'message', text: 'Still there?', client_id: 'after-flood' }));
+  await eventually('the ack of a message sent after the flood', () => (answers.some((a) => a.includes('"ack"') && a.includes('after-flood')) ? true : undefined), 30_000);
+  t.ok(answers.filter((a) => a.includes('malformed_json')).length >= 200_400, 'every junk frame was answered in the end');
 });

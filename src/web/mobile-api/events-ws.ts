@@ -9,6 +9,8 @@ import { visibleToCustomer, type TimelineEntry } from '../../domain/timeline.ts'
 import type { EventHub } from '../event-hub.ts';
 import type { RateLimits } from '../rate-limits.ts';
 import { TimelineFeed } from '../timeline-feed.ts';
+import { holdWhileUnread } from '../unread-bound.ts';
+import { LIMITS } from '../../domain/limits.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { telephonyUnavailable } from '../../domain/guards.ts';
 import { MALFORMED_URL } from '../http-errors.ts';
@@ -111,13 +113,16 @@ export function serveCustomerSocket(opts: {
   // Apps may also send over the socket: {type:"message", text, client_id} is answered by
   // {type:"ack", client_id, message} once stored, or {type:"error", client_id, error}.
   ws.on('message', (data) => {
+    holdWhileUnread(ws, socket);
     let body: unknown;
     try {
       body = JSON.parse(String(data));
     } catch {
       return sendJson({ type: 'error', error: { code: 'malformed_json', message: 'Frames must be JSON.' } });
     }
-    const clientId = (body as { client_id?: unknown } | null)?.client_id;
+    // Echoed in an error only when it could be one: a frame's junk is not sent back at the size it came.
+    const sentId = (body as { client_id?: unknown } | null)?.client_id;
+    const clientId = typeof sentId === 'string' && sentId.length <= LIMITS.clientIdMaxChars ? sentId : null;
     if ((body as { type?: unknown } | null)?.type !== 'message') {
       return sendJson({ type: 'error', client_id: clientId, error: { code: 'unknown_frame', message: 'Only {type:"message"} frames are accepted.' } });
     }
