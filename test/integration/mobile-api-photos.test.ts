@@ -39,3 +39,19 @@ t.test('a photo sent again with its client_id is stored once', async (t) => {
   );
   t.same(undocumented((await fetchOpenApi(server.url)).doc, api.recorder), [], 'every answer here is in the OpenAPI document');
 });
+
+t.test('a multipart body that is not well formed is refused as such (400 malformed_multipart), and stores nothing', async (t) => {
+  const chat = await api.createChat();
+  const path = `/api/v1/chats/${chat.id}/attachments`;
+  const part = (boundary: string) => `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`;
+  const bodies: Array<[what: string, type: string, body: string]> = [
+    ['no boundary', 'multipart/form-data', part('b0') + 'png bytes\r\n--b0--\r\n'],
+    ['cut short', 'multipart/form-data; boundary=b1', part('b1') + 'png bytes, and then nothing'],
+    ['a broken part header', 'multipart/form-data; boundary=b2', '--b2\r\nContent-Disposition form-data name file\r\n\r\nbytes\r\n--b2--\r\n'],
+  ];
+  for (const [what, type, body] of bodies) {
+    await expectError(t, await api.request('POST', path, { token: chat.token, headers: { 'content-type': type }, body }), 400, what, 'malformed_multipart');
+  }
+  t.same(await api.messages(chat), [], 'nothing stored');
+  t.same(undocumented((await fetchOpenApi(server.url)).doc, api.recorder), [], 'every answer here is in the OpenAPI document');
+});

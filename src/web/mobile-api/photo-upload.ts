@@ -18,6 +18,16 @@ const parse = multer({
   limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
 }).single('file');
 
+// A customer who went away half-way is nobody's error: there is nobody left to answer, nothing to log.
+// multer's own refusals (LIMIT_*) are mapped by the error handler; anything else the form parser
+// throws is the body's fault (no boundary, cut short, a broken part header).
+function uploadRefusal(req: Request, err: unknown): unknown {
+  // (Its connection is gone; a request read to its end counts as destroyed too, so that says nothing.)
+  if (req.socket.destroyed) return invalid('upload_cut_off', 'The photo was cut off on its way.');
+  if (err instanceof multer.MulterError) return err;
+  return invalid('malformed_multipart', 'The upload is not a well-formed multipart/form-data body.');
+}
+
 /** The photo of this request (field `file`), passed to `store` while its bytes are still held. */
 export async function receivePhoto<T>(
   req: Request,
@@ -31,10 +41,7 @@ export async function receivePhoto<T>(
   const release = await opts.limits.photo(opts.chatId, clientAddress(req), bytes);
   res.once('close', release); // an upload cut off half-way gives its room back too
   try {
-    await new Promise<void>((resolve, reject) =>
-      // A customer who went away half-way is nobody's error: there is nobody left to answer, nothing to log.
-      parse(req, res, (err: unknown) => (err ? reject(req.destroyed ? invalid('upload_cut_off', 'The photo was cut off on its way.') : err) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => parse(req, res, (err: unknown) => (err ? reject(uploadRefusal(req, err)) : resolve())));
     return await opts.store(req.file);
   } finally {
     release();
