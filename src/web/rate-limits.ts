@@ -91,6 +91,12 @@ export class RateLimits {
     return take(this.#chats, address, 1, 'Too many chats started from your network.');
   }
 
+  // A start the rules refused (a bad phone number, a service closed, the queue full) made no chat:
+  // its point is given back, so mistakes do not lock out an address (a carrier's NAT, say).
+  async chatRefused(address: string): Promise<void> {
+    await this.#chats.reward(address, 1);
+  }
+
   message(chatId: string): Promise<void> {
     return take(this.#messages, chatId, 1, 'Too many messages in a short time.');
   }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import t, { type Test } from 'tap';
 import { ApiClient, parseFrame, type ChatHandle, type ChatJson } from '../helpers/api-client.ts';
-import { errorOf } from '../helpers/api-errors.ts';
+import { errorOf, expectError } from '../helpers/api-errors.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { login, submitLogin, withServer } from '../helpers/fixtures.ts';
 import { PNG } from '../helpers/images.ts';
@@ -56,6 +56,15 @@ t.test('chats started from one address are limited; other addresses start theirs
   const bad = await near.request('POST', '/api/v1/chats', { json: { service: 'roadside', name: '', phone: 'nope' } });
   t.equal(bad.status, 400, 'a malformed request is still told what is wrong with it');
   t.ok(await customer().createChat(), 'a customer at another address starts a chat');
+});
+
+t.test('a start the rules refuse (a bad phone number, an unknown service) costs the address nothing', async (t) => {
+  const client = customer();
+  for (let i = 0; i < 5; i++) {
+    await expectError(t, await client.request('POST', '/api/v1/chats', { json: { service: 'roadside', name: 'Typo', phone: '5551234' } }), 400, `bad phone ${i + 1}`, 'invalid_phone');
+  }
+  await expectError(t, await client.request('POST', '/api/v1/chats', { json: { service: 'no-such-service', name: 'Typo', phone: '+15551234567' } }), 404, 'an unknown service');
+  for (let i = 0; i < 3; i++) t.ok(await client.createChat(), `chat ${i + 1} of the 3 an address may start`);
 });
 
 t.test('messages of a chat are limited, posted or sent over the socket; nothing refused is stored', async (t) => {

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Closure } from '../../domain/closure.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
-import { invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
+import { DomainError, invalid, notFound, unsupportedMedia } from '../../domain/errors.ts';
 import type { MultimediaDesk } from '../../domain/multimedia.ts';
 import type { CustomerAction } from '../../domain/guards.ts';
 import type { InteractionRecord } from '../../domain/interaction.ts';
@@ -49,13 +49,14 @@ export function mobileApiRouter(
 
   router.post('/chats', async (req, res) => {
     const body = parseBody(newChatSchema, req.body);
-    await limits.chatStarted(clientAddress(req));
-    const { interaction, token } = await center.startChat({
-      serviceId: body.service,
-      channel: 'web',
-      customer: { name: body.name, phone: body.phone },
-      context: toDomainContext(body.context),
-    });
+    const address = clientAddress(req);
+    await limits.chatStarted(address);
+    const { interaction, token } = await center
+      .startChat({ serviceId: body.service, channel: 'web', customer: { name: body.name, phone: body.phone }, context: toDomainContext(body.context) })
+      .catch(async (err: unknown) => {
+        if (err instanceof DomainError) await limits.chatRefused(address);
+        throw err;
+      });
     res.status(201).location(`/api/v1/chats/${interaction.id}`).json({ id: interaction.id, token });
   });
 
