@@ -33,6 +33,17 @@ export function checkNoNul(what: string, value: string): void {
   if (value.includes('\u0000')) throw invalid('nul_character', `${what} must not contain the character U+0000 (NUL).`);
 }
 
+// The same through a parsed body: every string in it, at any depth, named by its top-level field.
+export function checkNoNulInFields(body: unknown): void {
+  if (body === null || typeof body !== 'object') return;
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) checkNoNulIn(name, value);
+}
+
+function checkNoNulIn(name: string, value: unknown): void {
+  if (typeof value === 'string') checkNoNul(`The field "${name}"`, value);
+  else if (value !== null && typeof value === 'object') for (const inner of Object.values(value)) checkNoNulIn(name, inner);
+}
+
 export function checkText(text: string): void {
   if (text.trim().length === 0) throw invalid('empty_text', 'text must not be empty.');
   checkNoNul('text', text);

@@ -2,6 +2,7 @@ import express, { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { invalid, invalidField, unauthorized, unavailable } from '../domain/errors.ts';
 import { E164, LIMITS } from '../domain/limits.ts';
+import { checkNoNulInFields } from '../domain/chat-rules.ts';
 import type { SmsDesk } from '../domain/sms-desk.ts';
 import { MAX_PARTS } from '../domain/sms-reassembly.ts';
 import { GATEWAY_STATUSES } from '../domain/sms-ports.ts';
@@ -66,6 +67,7 @@ export function smsWebhookRouter(opts: SmsWebhookOptions): Router {
       throw invalid('malformed_json', 'The body is not valid JSON.');
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw invalid('invalid_body', 'Send a JSON object.');
+    checkNoNulInFields(json); // what PostgreSQL cannot keep (an id, a detail) is refused on every store
     const result = schema.safeParse(json);
     if (!result.success) throw invalidField(result.error.issues);
     return result.data;

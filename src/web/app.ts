@@ -5,7 +5,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
-import { checkNoNul } from '../domain/chat-rules.ts';
+import { checkNoNulInFields } from '../domain/chat-rules.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import type { MultimediaDesk } from '../domain/multimedia.ts';
 import type { CallRecordings } from '../domain/call-recordings.ts';
@@ -167,15 +167,12 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   return { app, presenter, supervisor };
 }
 
-// The agents' and admins' forms (wrap-up notes, service and agent settings, canned responses): U+0000
-// in any field is refused as the customers' API refuses it (chat-rules.ts checkNoNul), so no store is
-// asked to keep what PostgreSQL cannot. The same fields sent as JSON too (the routes read either); the
-// customers' API checks its own JSON, with its own codes.
+// Every form and JSON body (the agents' and admins' forms, the customers' API): U+0000 in any field is
+// refused (400 nul_character, chat-rules.ts checkNoNul) before a route reads it, so no store is asked
+// to keep what PostgreSQL cannot, nor to look up an id it cannot hold. The SMS webhook, which reads
+// its body raw, checks its own.
 function refuseNulInForms(req: Request, _res: Response, next: NextFunction): void {
-  const json = req.is('application/json') && !req.path.startsWith('/api/');
-  if (req.is('application/x-www-form-urlencoded') || json) {
-    for (const [name, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) checkNoNulIn(name, value);
-  }
+  if (req.is('application/x-www-form-urlencoded') || req.is('application/json')) checkNoNulInFields(req.body);
   next();
 }
 
@@ -184,11 +181,6 @@ function refuseNulInForms(req: Request, _res: Response, next: NextFunction): voi
 function refuseNulInUrls(req: Request, _res: Response, next: NextFunction): void {
   if (/%00/.test(req.originalUrl)) throw invalid('nul_character', 'The address must not contain the character U+0000 (NUL).');
   next();
-}
-
-function checkNoNulIn(name: string, value: unknown): void {
-  if (typeof value === 'string') checkNoNul(`The field "${name}"`, value);
-  else if (value !== null && typeof value === 'object') for (const inner of Object.values(value)) checkNoNulIn(name, inner);
 }
 
 // TRUST_PROXY accepts what express accepts: a hop count, "true", or addresses/subnets ("loopback").

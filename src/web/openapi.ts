@@ -254,8 +254,9 @@ export const openApiDocument = {
           'WebSocket: {type:"chat"} then {type:"timeline",seq,kind,message?,agent?,at} for each entry after ?after=; ' +
           '{type:"telephony",available,message?} when calling stops or starts being possible (sent on connect while it is not)',
         parameters: [idParam, { name: 'token', in: 'query', required: true, schema: { type: 'string' } }, afterParam],
-        // 429: the chat has CUSTOMER_SOCKETS_PER_CHAT open; 503: the node has CUSTOMER_SOCKETS_MAX.
-        responses: { '101': { description: 'Switching protocols' }, ...errors(401, 403, 404, 429, 503) },
+        // 400: an address no chat can have (malformed, U+0000); 429: the chat has CUSTOMER_SOCKETS_PER_CHAT
+        // open; 503: the node has CUSTOMER_SOCKETS_MAX.
+        responses: { '101': { description: 'Switching protocols' }, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
   },

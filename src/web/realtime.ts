@@ -66,6 +66,8 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
     // A request line no URL parser takes (`GET http://[`) is refused, not thrown out of this listener.
     const url = URL.parse(req.url ?? '/', 'http://localhost');
     if (!url) return refuse(socket, 400, 'malformed URL');
+    // As for every request (app.ts refuseNulInUrls): no id of ours holds U+0000.
+    if (/%00/.test(req.url ?? '')) return refuse(socket, 400, 'nul_character');
     if (url.pathname === CLUSTER_LINK_PATH && deps.clusterLink) return deps.clusterLink(req, socket, head);
     if (url.pathname === '/desktop/ws') {
       return void withSession(req, socket, (session) => {

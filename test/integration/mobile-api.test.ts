@@ -210,6 +210,10 @@ t.test('a text with U+0000 is 400 nul_character and stores nothing (PostgreSQL c
   await expectError(t, await api.send(chat, 'a\u0000b', 'nul-1'), 400, 'with a client_id', 'nul_character');
   t.same(await api.messages(chat), [], 'nothing stored');
   t.equal((await api.say(chat, 'ab', 'nul-1')).text, 'ab', 'the client_id was not burnt');
+  // Nor in any other field, nor in the address of the chat's socket: no store is asked for such an id.
+  const start = await api.request('POST', '/api/v1/chats', { json: { service: 'road\u0000side', name: 'N', phone: '+15551234567' } });
+  await expectError(t, start, 400, 'NUL in the service of a new chat', 'nul_character');
+  t.equal(await api.eventsHandshakeStatus('%00', chat.token), 400, "NUL in the socket's chat id: 400");
 });
 
 t.test('an empty or missing text is 400 and stores nothing', async (t) => {

@@ -256,6 +256,9 @@ t.test('bad signatures and malformed bodies are refused with clear errors and no
   await check({ concat: { ref: 1, part: 1 } }, 'no total', 400, 'invalid_field', /^concat\.total:/);
   await check({ text: '   ' }, 'blank text', 400, 'empty_text');
   await check({ to: '+15550001234' }, 'a number we do not have', 404, 'unknown_number', /\+15550001234/);
+  // PostgreSQL cannot keep U+0000: refused on every store alike.
+  await check({ id: `nul\u0000${randomUUID()}` }, 'NUL in the id', 400, 'nul_character', /"id"/);
+  await expectError(t, await webhook(server, 'status', { id: 'x', status: 'failed', detail: 'no\u0000route' }), 400, 'NUL in a status detail', 'nul_character');
   t.same(counts(), before, 'nothing stored');
 });
 
