@@ -164,9 +164,8 @@ async function main(): Promise<void> {
       (caught) => (caught.added > 0 || caught.ended > 0) && logger.info(caught, 'history caught up with chats older nodes handled'),
       (err: unknown) => logger.error({ err }, 'catching up history failed'),
     );
-    await center.recover();
     // Ready agents nobody is at are Not Ready (checked again every 30 s): before the first offers go out.
-    await logOutAbsentAgents();
+    await center.recover(logOutAbsentAgents);
     absentSweep ??= setInterval(() => void logOutAbsentAgents(), 30_000).unref();
     await multimedia.recoverVideo();
     handoffs.recover();

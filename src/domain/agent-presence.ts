@@ -1,3 +1,4 @@
+import type { Agent } from './directory.ts';
 import { nextState, type StateTable } from './state-table.ts';
 
 // wrap_up: after-call work (wrap-up.ts). The agent records how an interaction ended and gets no offers
@@ -25,6 +26,11 @@ export interface AgentState {
   idleSince: number;
   interactions: Set<string>;
   pendingOffer: string | null;
+}
+
+// An agent as routing first knows it: Not Ready, serving its services unless disabled.
+export function newAgentState(agent: Agent, now: number): AgentState {
+  return { agentId: agent.id, serviceIds: agent.disabled ? [] : agent.serviceIds, presence: 'not_ready', idleSince: now, interactions: new Set(), pendingOffer: null };
 }
 
 export function applyPresence(agent: AgentState, event: PresenceEvent, now: number): void {

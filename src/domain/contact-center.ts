@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { applyPresence, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
+import { applyPresence, newAgentState, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
 import { checkMessage, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
@@ -29,11 +29,11 @@ export class ContactCenter {
     this.#open = deps.interactions;
   }
 
-  // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the
-  // queue, and offered again to whoever is Ready (stored presence: a new leader keeps Ready agents Ready, and
-  // those in wrap-up in it, its time taken up again by Closure.recover).
-  async recover(): Promise<void> {
-    for (const agent of await this.#d.directory.listAgents()) this.#agents.set(agent.id, this.newAgentState(agent));
+  // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the queue,
+  // then offered to whoever is Ready in stored presence (wrap-up's time: Closure.recover) once
+  // `beforeOffers` has run (main.ts: agents nobody is at log out).
+  async recover(beforeOffers: () => Promise<void> = async () => undefined): Promise<void> {
+    for (const agent of await this.#d.directory.listAgents()) this.#agents.set(agent.id, newAgentState(agent, this.#d.clock.now()));
     for (const stored of (await this.#d.presence?.loadPresence()) ?? []) {
       const agent = this.#agents.get(stored.agentId);
       if (agent && agent.serviceIds.length > 0) Object.assign(agent, { presence: stored.presence, idleSince: stored.idleSince });
@@ -41,13 +41,17 @@ export class ContactCenter {
     await this.#open.load();
     for (const rec of this.#open.all()) {
       if (rec.state === 'offered') {
+        const previousOfferedTo = rec.offeredTo;
         transition(rec, 'offer_timeout');
         rec.offeredTo = null;
         rec.offeredAt = null;
         await this.#d.store.saveInteraction(rec);
+        // Pages on this node still show the offer (a node hears no store notice of its own writes).
+        this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
       }
       if (rec.state === 'active' && rec.agentId) this.#agents.get(rec.agentId)?.interactions.add(rec.id);
     }
+    await beforeOffers();
     this.dispatch();
   }
 
@@ -141,14 +145,17 @@ export class ContactCenter {
     return agent;
   }
 
-  // Agents nobody is at: their last session ended (it expired, they logged out in another tab, an admin
-  // reset their password) or a new leader found them Ready. Ready or in wrap-up, they log out of routing
-  // (Not Ready): a chat offered to them would only ring out. `loggedIn` was read at `since`; one who
-  // went Ready after that has logged in since.
+  // Agents nobody is at (their last session expired or logged out, their password was reset, a new leader
+  // found them Ready) leave routing, Not Ready: an offer would only ring out, and one ringing now goes on
+  // at once, to none of them. `loggedIn` was read at `since`; who went Ready after that logged in since.
   logOutAbsent(loggedIn: ReadonlySet<string>, since: number): void {
-    for (const agent of this.#agents.values()) {
-      if (agent.presence !== 'not_ready' && !loggedIn.has(agent.agentId) && agent.idleSince <= since) this.setPresence(agent.agentId, 'log_out');
+    const absent = [...this.#agents.values()].filter((a) => a.presence !== 'not_ready' && !loggedIn.has(a.agentId) && a.idleSince <= since);
+    const ringing = absent.flatMap((agent) => agent.pendingOffer ?? []);
+    for (const agent of absent) {
+      applyPresence(agent, 'log_out', this.#d.clock.now());
+      this.presenceChanged(agent);
     }
+    for (const interactionId of ringing) this.expireOffer(interactionId);
   }
 
   // A node that does not lead hears another's presence change (stored): its pages show it. Agents it
@@ -255,15 +262,14 @@ export class ContactCenter {
   // ---- administration ------------------------------------------------------------------------
 
   // An agent added, edited, disabled or enabled (administration.ts), or logging in: routing follows its
-  // services at once. A disabled agent is Not Ready and serves nothing; its pending offer and the chats
-  // it handled go back to the queue, each with a timeline entry, and are offered to others. One change of
-  // an agent at a time, each applying the directory as it is then: a login that read the agent before
-  // an admin's edit cannot put back what the edit changed (the copy given is only a fallback).
+  // services at once. A disabled agent is Not Ready and serves nothing; its offer and chats go back to the
+  // queue (each with a timeline entry) for others. One change of an agent at a time, each reading the
+  // directory then: a login that read the agent before an admin's edit cannot undo the edit.
   agentChanged(given: Agent): Promise<void> {
     return this.#agentChanges.run(given.id, async () => {
       const agent = (await this.#d.directory.getAgent(given.id)) ?? given;
       let state = this.#agents.get(agent.id);
-      if (!state) this.#agents.set(agent.id, (state = this.newAgentState(agent)));
+      if (!state) this.#agents.set(agent.id, (state = newAgentState(agent, this.#d.clock.now())));
       state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
       if (agent.disabled) await this.withdraw(state);
       // Stored before the caller goes on (a login): every node knows the agent and its presence then.
@@ -290,17 +296,6 @@ export class ContactCenter {
       await this.#open.append(rec, { kind: 'requeued', author: 'system', agentId: agent.agentId, data: { reason: 'agent_disabled' } });
       this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
     }
-  }
-
-  private newAgentState(agent: Agent): AgentState {
-    return {
-      agentId: agent.id,
-      serviceIds: agent.disabled ? [] : agent.serviceIds,
-      presence: 'not_ready',
-      idleSince: this.#d.clock.now(),
-      interactions: new Set(),
-      pendingOffer: null,
-    };
   }
 
   // ---- routing -------------------------------------------------------------------------------

@@ -16,6 +16,19 @@ t.test('a Ready agent with no session is Not Ready, and the next chat waits for 
   t.equal(interaction.state, 'queued');
 });
 
+t.test('a chat ringing for an agent nobody is at goes on at once to one who is there', async (t) => {
+  const h = await makeCenter();
+  h.center.setPresence('alice', 'make_ready');
+  const { interaction } = await startChat(h, { serviceId: 'roadside' });
+  t.equal(interaction.offeredTo, 'alice');
+  h.clock.advance(1000);
+  h.center.setPresence('bob', 'make_ready');
+  h.center.logOutAbsent(new Set(['bob']), h.clock.now());
+  t.equal(h.center.agentState('alice').presence, 'not_ready', 'Alice is Not Ready');
+  t.equal(interaction.offeredTo, 'bob', "offered to Bob now, not once Alice's offer has rung out");
+  t.equal(interaction.state, 'offered');
+});
+
 t.test('an agent logged in stays Ready; one who went Ready after who is logged in was read stays Ready too', async (t) => {
   const h = await makeCenter();
   h.center.setPresence('alice', 'make_ready');

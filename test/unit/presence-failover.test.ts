@@ -51,6 +51,29 @@ t.test('Ready agents stay Ready on the next leader, which offers them the queue'
   t.equal(next.interactions.get(interaction.id)!.offeredTo, 'alice', 'the chat is offered again at once');
 });
 
+// main.ts: the new leader logs out agents nobody is at (no live session) before its first offers.
+t.test("the next leader offers nothing to an agent stored Ready who is logged in nowhere, and redraws the offer it took back", async (t) => {
+  const store = new MemoryInteractionStore();
+  const presence = new MemoryPresence();
+  const clock = new ManualClock();
+  const first = await node(store, presence, clock);
+  first.center.setPresence('alice', 'make_ready');
+  const { interaction } = await first.center.startChat(newChat());
+  await new Promise((r) => setImmediate(r));
+  clock.advance(1000);
+
+  // Alice's session ended while the leader was gone; Bob is logged in and Ready.
+  await presence.savePresence({ agentId: 'bob', presence: 'ready', idleSince: clock.now() });
+  const next = await node(store, presence, clock, false);
+  await next.center.recover(async () => next.center.logOutAbsent(new Set(['bob']), clock.now()));
+  t.equal(next.center.agentState('alice').presence, 'not_ready', 'Alice is Not Ready');
+  t.equal(next.interactions.get(interaction.id)!.offeredTo, 'bob', 'the chat goes to Bob, not to Alice first');
+  t.ok(
+    next.seen.some((e) => e.type === 'interaction_changed' && e.interaction.id === interaction.id && e.previousOfferedTo === 'alice'),
+    "pages on the new leader hear that Alice's offer was taken back",
+  );
+});
+
 t.test('a follower shows the presence another node stored, agents it never saw included', async (t) => {
   const follower = await node(new MemoryInteractionStore(), new MemoryPresence(), new ManualClock(), false);
   follower.center.replicatePresence({ agentId: 'newcomer', presence: 'ready', idleSince: 5 });
