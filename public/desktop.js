@@ -273,10 +273,11 @@
     });
   });
   // A refusal that names how to swap it (HX-Reswap) carries the form again with its reason and what
-  // was typed: it is shown in place, not as an error.
+  // was typed: it is shown in place, not as an error. A 503 too (telephony away, a supervisor's mode
+  // that could not be switched): its reason is in it.
   document.addEventListener('htmx:beforeSwap', (e) => {
     const xhr = e.detail.xhr;
-    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader('HX-Reswap')) {
+    if (xhr.status >= 400 && xhr.getResponseHeader('HX-Reswap')) {
       e.detail.shouldSwap = true;
       e.detail.isError = false;
     }

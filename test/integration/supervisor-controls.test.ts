@@ -35,6 +35,7 @@ t.test("the supervisor's controls over HTTP", async (t) => {
   const refused = await agentPost(admin, path('listen'));
   t.equal(refused.status, 409, 'Listen without a call is a conflict');
   t.match(await refused.text(), /role="alert">There is no call up in this chat\./, 'the controls say why');
+  t.equal(refused.headers.get('HX-Reswap'), 'outerHTML', 'and are swapped in all the same (htmx swaps no error answer unless told)');
   const noCsrf = await agentPost(admin, path('listen'), {}, { csrf: null });
   t.equal(noCsrf.status, 403, 'no CSRF token: refused');
   t.match(await noCsrf.text(), /bad_csrf_token/);

@@ -27,6 +27,9 @@ export function snoopRouter(opts: { center: ContactCenter; supervision: Supervis
     const rec = await supervision.interaction(String(req.params.id));
     if (!isHtmx(req)) return void res.redirect(303, monitor(rec.id));
     const view = await controlsView(center, supervision, rec, req.agentSession!.agentId, error);
+    // A refusal is swapped in all the same, its reason in the controls (desktop.js): htmx swaps no
+    // error answer by default, and these pages have no alert of their own.
+    if (status >= 400) res.set('HX-Reswap', 'outerHTML');
     res.status(status).type('html').send(views.render('partials/supervisor-controls', view));
   };
 
