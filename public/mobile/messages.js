@@ -204,6 +204,24 @@ export async function restoreUnsent(s, onFailed) {
   await sendEach(s, [...texts, ...photos].map((m) => m.client_id), onFailed);
 }
 
+// A chat that ended while messages were still unsent on this device (typed offline, say): after a
+// reload they are shown as they were before it, not sent, since they can no longer be. One the chat
+// holds after all (its answer was lost) becomes its message as the history comes in (addMessage).
+export async function showNotSent(s) {
+  if (state.session !== s) return;
+  const texts = loadUnsent(s.id).filter((m) => !s.pending.has(m.client_id));
+  for (const { client_id: clientId, text } of texts) showUnsent(s, clientId, text);
+  const photos = (await loadPhotos(s.id)).filter((p) => !s.pending.has(p.client_id));
+  if (state.session !== s) return;
+  for (const { client_id: clientId, file } of photos) showPhoto(s, clientId, file);
+  for (const { client_id: clientId } of [...texts, ...photos]) {
+    const item = s.pending.get(clientId)?.item;
+    if (!item) continue; // the history had it meanwhile
+    item.classList.replace('msg-pending', 'msg-failed');
+    item.querySelector('.msg-status').textContent = 'Not sent: the chat has ended';
+  }
+}
+
 // The socket is back: the messages given up on for a network problem are sent again, in order. One
 // the server refused (a file type it does not take, a full chat) waits for the customer's Retry.
 export async function resendFailed(s, onFailed) {

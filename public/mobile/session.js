@@ -4,7 +4,7 @@
 import { api, chatPath, isGone } from './api.js';
 import { connect } from './events.js';
 import { startSimulatedPhone, stopSimulatedPhone, telephonyChanged } from './phone.js';
-import { addMessage, resendFailed, restoreUnsent } from './messages.js';
+import { addMessage, resendFailed, restoreUnsent, showNotSent } from './messages.js';
 import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
 import { forgetStored, storeEnded } from './storage.js';
 import { scheduleVideo, stopVideo } from './video.js';
@@ -141,7 +141,8 @@ export async function openChat(stored, resume) {
     ui.message.focus();
   }
   if (!s.ended) await loadHistory(s); // an ended chat's was read as it was marked ended
-  if (state.session !== s || s.ended) return;
+  if (state.session !== s) return;
+  if (s.ended) return void showNotSent(s);
   void restoreUnsent(s, actionFailed);
   connect(s, { frame: (frame) => handleFrame(s, frame), refused: () => void refreshChat(s), opened: () => void resendFailed(s, actionFailed) });
   startSimulatedPhone(s).catch((err) => console.warn('simulated phone failed:', err.message));

@@ -32,15 +32,16 @@ const isUnsent = (m) =>
   m && typeof m.client_id === 'string' && m.client_id.length > 0 && m.client_id.length <= 100 && typeof m.text === 'string' && m.text.length > 0 && m.text.length <= MAX_TEXT;
 
 // The chat's unacknowledged messages, oldest first (what another tab or a bad edit left is checked).
+// An ended chat's are kept with it: the page shows them as not sent.
 export function loadUnsent(id) {
   const value = readRecord();
-  if (!value || value.id !== id || value.endedAt !== undefined || !Array.isArray(value.unsent)) return [];
+  if (!value || value.id !== id || !Array.isArray(value.unsent)) return [];
   return value.unsent.filter(isUnsent).slice(0, MAX_UNSENT);
 }
 
 function saveUnsent(id, unsent) {
   const value = readRecord();
-  if (!value || value.id !== id || value.endedAt !== undefined) return;
+  if (!value || value.id !== id) return;
   const next = { ...value, unsent };
   if (!unsent.length) delete next.unsent;
   saveStored(next);
@@ -67,8 +68,9 @@ export function saveStored(stored) {
 }
 
 // The stored chat has ended (first seen now): its time on the device starts.
+// (The whole record: its unsent messages stay with it.)
 export function storeEnded(id) {
-  const stored = loadStored();
+  const stored = readRecord();
   if (stored && stored.id === id && stored.endedAt === undefined) saveStored({ ...stored, endedAt: Date.now() });
 }
 

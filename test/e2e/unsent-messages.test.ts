@@ -101,4 +101,28 @@ for (const kind of kinds) {
     t.same(await kind.onServer(chat), [label], 'the chat holds it once');
     t.same(pages.pageErrors, [], 'no script errors');
   });
+
+  t.test(`a ${kind.name} not sent when the chat ended is still shown, as not sent, after a reload`, async (t) => {
+    const customer = await pages.newPage();
+    await startChatPage(customer, server.url, 'Ines', '+351912345678');
+    await customer.getByText('Waiting for an agent').waitFor();
+    const chat = await storedChat(customer);
+    await customer.route(kind.route, (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
+    await kind.send(customer, label);
+    await customer.getByText('Not sent').waitFor({ timeout: 30_000 });
+
+    // The chat ends meanwhile (here by the customer's own token, as another tab would).
+    const ended = await fetch(`${server.url}/api/v1/chats/${chat.id}/end`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}` } });
+    t.equal(ended.status, 200, 'the chat is ended');
+    await customer.getByText('Chat ended').waitFor();
+    await customer.reload();
+    await customer.getByText('Chat ended').waitFor();
+    const log = customer.getByRole('log');
+    const bubble = kind.shown(log, label);
+    await bubble.waitFor({ timeout: 10_000 });
+    t.equal(await bubble.count(), 1, 'after the reload: still shown, once');
+    t.match(await bubble.innerText(), /Not sent: the chat has ended/, 'as not sent, and why');
+    t.same(await kind.onServer(chat), [], 'the server never got it');
+    t.same(pages.pageErrors, [], 'no script errors');
+  });
 }
