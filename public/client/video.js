@@ -47,6 +47,19 @@ const isFinal = (err) => err instanceof SignalError && (FINAL_CODES.has(err.code
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// getUserMedia's refusals that asking again will not change (no device, permission denied, the device
+// held by another program): the video goes on without it, receiving, and says so.
+const DEVICE_ERRORS = new Set(['NotFoundError', 'NotAllowedError', 'NotReadableError', 'OverconstrainedError', 'SecurityError', 'AbortError']);
+
+async function deviceOrProblem(constraints) {
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia(constraints) };
+  } catch (err) {
+    if (!(err instanceof DOMException) || !DEVICE_ERRORS.has(err.name)) throw err;
+    return { problem: err.message || err.name };
+  }
+}
+
 class VideoCall {
   constructor({ signal, localVideo, remoteVideo, withAudio, onState }) {
     this.signal = signal;
@@ -66,6 +79,7 @@ class VideoCall {
     this.failures = 0;
     this.done = null;
     this.mediaDownSince = null; // when a transport was last seen connected, once one is not
+    this.deviceProblems = new Map(); // 'camera' | 'microphone' -> why it could not be used
   }
 
   start() {
@@ -106,23 +120,31 @@ class VideoCall {
       this.device = new Device();
       await this.device.load({ routerRtpCapabilities: caps.routerRtpCapabilities });
     }
-    if (!this.camera) {
-      const camera = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } } });
+    if (!this.camera && !this.deviceProblems.has('camera')) {
+      const { stream: camera, problem } = await deviceOrProblem({ video: { width: { ideal: 640 }, height: { ideal: 480 } } });
       if (this.stopped) {
-        for (const track of camera.getTracks()) track.stop();
+        for (const track of camera ? camera.getTracks() : []) track.stop();
         return;
       }
-      this.camera = camera;
-      this.localVideo.srcObject = camera;
+      if (problem) this.deviceProblems.set('camera', problem);
+      this.camera = camera || null;
+      this.localVideo.srcObject = this.camera;
       this.remoteVideo.srcObject = this.remoteStream;
     }
     this.send = await this.transport('send');
     this.recv = await this.transport('recv');
-    const track = this.camera.getVideoTracks()[0];
+    const track = this.camera ? this.camera.getVideoTracks()[0] : undefined;
     if (track) this.producers.set('video', await this.send.produce({ track, stopTracks: false }));
     await this.reconcileAudio(caps.withAudio);
     this.mediaDownSince = null;
-    this.state('live', '');
+    this.state('live', this.deviceNote());
+  }
+
+  // What the other side is missing of this one, and why (empty when nothing is).
+  deviceNote() {
+    return [...this.deviceProblems]
+      .map(([device, why]) => `Your ${device} cannot be used (${why}): the other side ${device === 'camera' ? 'does not see' : 'does not hear'} you.`)
+      .join(' ');
   }
 
   async transport(direction) {
@@ -185,9 +207,16 @@ class VideoCall {
     const producer = this.producers.get('audio');
     if (wanted && !producer) {
       if (!this.mic) {
-        const mic = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0] || null;
+        if (this.deviceProblems.has('microphone')) return;
+        const { stream, problem } = await deviceOrProblem({ audio: true });
+        const mic = stream ? stream.getAudioTracks()[0] || null : null;
         if (this.stopped) {
           if (mic) mic.stop();
+          return;
+        }
+        if (problem) {
+          this.deviceProblems.set('microphone', problem);
+          this.state(this.lastState, this.deviceNote());
           return;
         }
         this.mic = mic;

@@ -1,0 +1,38 @@
+// End to end in real Chromium through the real SFU: an agent whose camera cannot be used (no webcam,
+// permission denied, another program holding it) still sees the customer's camera, and the page says
+// why the customer does not see them; nothing is retried for ever. (The camera's absence is made by the
+// page's getUserMedia refusing video as Chromium does with no device: NotFoundError.)
+import t from 'tap';
+import { framesDecoded } from '../helpers/video-page.ts';
+import { readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+
+t.test('an agent with no camera receives the video and is told the customer does not see them', async (t) => {
+  const server = await withServer(t);
+  const browser = await withBrowser(t);
+  const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await agentContext.addInitScript(() => {
+    const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) =>
+      constraints && constraints.video ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError')) : ask(constraints);
+  });
+  const agent = await agentContext.newPage();
+  const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  const pageErrors: string[] = [];
+  for (const page of [agent, customer]) page.on('pageerror', (err) => pageErrors.push(err.message));
+
+  await readyDesktop(agent, server.url);
+  await startChatPage(customer, server.url, 'Carla Camera', '+14155550177');
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await customer.getByText(/joined/).waitFor();
+  await customer.getByRole('button', { name: 'Request video' }).click();
+  await agent.getByRole('button', { name: 'Allow' }).click();
+
+  await agent.waitForFunction(() => ((window as Window & { videoStats?: { framesDecoded: number } }).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  t.ok((await framesDecoded(agent)) > 10, "the agent sees the customer's camera");
+  const status = agent.locator('.video-windows .video-status');
+  await status.filter({ hasText: 'Your camera cannot be used' }).waitFor({ timeout: 10_000 });
+  t.match(await status.textContent(), /Requested device not found.*does not see you/, 'and is told why the customer does not see them');
+  t.equal(await agent.locator('.video-windows').getAttribute('data-video-state'), 'live', 'the video is live, not retrying');
+  t.equal(await framesDecoded(customer), 0, 'the customer receives no camera from the agent');
+  t.same(pageErrors, [], 'no script errors');
+});
