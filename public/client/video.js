@@ -80,6 +80,7 @@ class VideoCall {
     this.done = null;
     this.mediaDownSince = null; // when a transport was last seen connected, once one is not
     this.deviceProblems = new Map(); // 'camera' | 'microphone' -> why it could not be used
+    this.staleTransports = []; // ids whose closing did not reach the server (the network was away)
   }
 
   start() {
@@ -116,6 +117,9 @@ class VideoCall {
   async connect() {
     this.state('connecting', 'Connecting video…');
     const caps = await this.signal({ op: 'capabilities' });
+    // The server is reached again: what could not be closed then is closed now, so the other side
+    // stops receiving this side's old, frozen tracks.
+    await this.closeTransports(this.staleTransports.splice(0));
     if (!this.device) {
       this.device = new Device();
       await this.device.load({ routerRtpCapabilities: caps.routerRtpCapabilities });
@@ -272,12 +276,15 @@ class VideoCall {
   }
 
   // Tells the server, so these transports go now rather than with the page's socket. The video may be
-  // over, or the transports gone already (the server then refuses or says so, which is fine).
+  // over, or the transports gone already (the server then refuses or says so, which is fine). One the
+  // server could not be told of is tried again at the next connect.
   async closeTransports(ids) {
     await Promise.all(
       ids.map((transportId) =>
         this.signal({ op: 'close_transport', transportId }).catch((err) => {
-          if (!(err instanceof SignalError)) console.warn('closing a video transport failed', err);
+          if (err instanceof SignalError) return;
+          console.warn('closing a video transport failed', err);
+          if (!this.stopped) this.staleTransports.push(transportId);
         }),
       ),
     );
