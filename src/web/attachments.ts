@@ -2,12 +2,20 @@ import type { Response } from 'express';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 
+// A peer that reads nothing of a photo for this long is cut: what it holds is given back.
+const SEND_IDLE_MS = 60_000;
+
 // Photos are served as what their bytes are (sniffed on upload), never as HTML, and never sniffed again
-// by the browser.
-export async function sendAttachment(center: ContactCenter, interactionId: string, attachmentId: string, res: Response): Promise<void> {
+// by the browser. `hold(bytes)`, when given, takes room for the photo while it is in memory (refusing
+// when there is none) and returns what gives it back.
+export async function sendAttachment(center: ContactCenter, interactionId: string, attachmentId: string, res: Response, hold?: (bytes: number) => () => void): Promise<void> {
   const entries = await center.timeline(interactionId, 0, ['attachment']);
   const info = entries.find((e) => e.attachment?.attachmentId === attachmentId)?.attachment;
   if (!info) throw notFound('attachment_not_found', 'No such photo in this chat.');
+  if (hold) {
+    res.once('close', hold(info.size));
+    res.setTimeout(SEND_IDLE_MS, () => res.destroy());
+  }
   const bytes = await center.readAttachment(info.attachmentId);
   res.set({
     'Content-Type': info.contentType,

@@ -177,9 +177,10 @@ export const openApiDocument = {
       get: {
         ...onChat({
           summary: 'The photo itself, served as the image type its bytes are, with nosniff',
+          // 429 / 503: too many photos on their way to this address / in all (UPLOAD_MEMORY_*).
           responses: {
             '200': { description: 'The image', content: { 'image/*': { schema: { type: 'string', format: 'binary' } } } },
-            ...errors(401, 403, 404),
+            ...errors(401, 403, 404, 429, 503),
           },
         }),
         parameters: [idParam, { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } }],

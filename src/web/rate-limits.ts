@@ -134,6 +134,13 @@ export class RateLimits {
   photo(chatId: string, address: string, bytes: number): Promise<() => void> {
     return this.#uploads.reserve(chatId, address, bytes);
   }
+
+  // A photo being sent to a customer is held in memory until it has left: it counts against the same
+  // room as photos arriving, so a client that asks for photos and never reads them holds a bounded
+  // amount. Returns what gives the room back.
+  photoSent(address: string, bytes: number): () => void {
+    return this.#uploads.hold(address, bytes, 'leaving for');
+  }
 }
 
 // Per chat and per address, photos per hour and megabytes per hour; and, in this node's memory, what
@@ -158,7 +165,7 @@ class PhotoBudgets {
   }
 
   async reserve(chatId: string, address: string, bytes: number): Promise<() => void> {
-    const release = this.#hold(address, bytes);
+    const release = this.hold(address, bytes, 'arriving from');
     try {
       await this.#spend([
         [this.#byChat, chatId, 1, 'Too many photos in this chat.'],
@@ -187,10 +194,11 @@ class PhotoBudgets {
     }
   }
 
-  #hold(address: string, bytes: number): () => void {
+  // Photos in this node's memory, arriving or leaving, by address and in all.
+  hold(address: string, bytes: number, way: 'arriving from' | 'leaving for'): () => void {
     const held = this.#inMemory.get(address) ?? 0;
-    if (held + bytes > this.#perAddressBytes) throw rateLimited('Too many photos arriving at once from your network. Try again in a few seconds.', 2);
-    if (this.#inMemoryTotal + bytes > this.#totalBytes) throw unavailable('uploads_busy', 'The server is receiving many photos right now. Try again in a few seconds.', UPLOADS_BUSY_RETRY_S);
+    if (held + bytes > this.#perAddressBytes) throw rateLimited(`Too many photos ${way} your network at once. Try again in a few seconds.`, 2);
+    if (this.#inMemoryTotal + bytes > this.#totalBytes) throw unavailable('uploads_busy', 'The server is moving many photos right now. Try again in a few seconds.', UPLOADS_BUSY_RETRY_S);
     this.#inMemory.set(address, held + bytes);
     this.#inMemoryTotal += bytes;
     let released = false;

@@ -202,7 +202,7 @@ t.test('what photos arriving at once may hold in memory is bounded per address a
   const [chatA1, chatA2, chatA3, chatB, chatC] = await Promise.all([a.createChat(), a.createChat(), a.createChat(), b.createChat(), c.createChat()]);
   const slow = await slowPhoto(t, a, chatA1);
   const atOnce = await uploadUntil(a, chatA2, 200 * KB, 429);
-  t.match(await isRateLimited(t, atOnce, 'a second photo while 900 KB arrive'), /arriving at once/);
+  t.match(await isRateLimited(t, atOnce, 'a second photo while 900 KB arrive'), /arriving from your network at once/);
   const second = await slowPhoto(t, b, chatB);
   const busy = await uploadUntil(c, chatC, 300 * KB, 503);
   t.ok(Number(busy.headers.get('retry-after')) > 0, 'busy: 503 with Retry-After');
@@ -212,6 +212,47 @@ t.test('what photos arriving at once may hold in memory is bounded per address a
   second.abort();
   await uploadUntil(a, chatA3, 200 * KB, 201); // the room is given back when an upload is cut off
   t.equal((await c.upload(chatC, photo(300 * KB))).status, 201, 'and others may send again');
+});
+
+/** A GET of a photo whose answer is never read (until `abort`); `status`, once its headers are in. */
+function unreadDownload(s: TestServer, chat: ChatHandle, attachmentId: string, address: string): { status: Promise<number>; abort(): void } {
+  const req = request({
+    host: '127.0.0.1',
+    port: s.port,
+    path: `/api/v1/chats/${chat.id}/attachments/${attachmentId}`,
+    headers: { authorization: `Bearer ${chat.token}`, 'x-forwarded-for': address },
+  });
+  const status = new Promise<number>((resolve) => {
+    req.on('response', (res) => {
+      res.pause(); // nothing of the body is read
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+  });
+  req.end();
+  return { status, abort: () => req.destroy() };
+}
+
+t.test('photos sent to a client that does not read them hold a bounded room, given back when it goes', async (t) => {
+  const own = await withServer(t, { env: { TRUST_PROXY: 'loopback', UPLOAD_MEMORY_PER_ADDRESS_MB: '12', UPLOAD_MEMORY_MB: '40' } });
+  const client = new ApiClient(own.url).from('198.51.100.200');
+  const chat = await client.createChat();
+  const stored = (await (await client.upload(chat, photo(9 * 1024 * KB))).json()) as { attachment: { id: string } };
+  const first = unreadDownload(own, chat, stored.attachment.id, '198.51.100.200');
+  t.teardown(() => first.abort());
+  t.equal(await first.status, 200, 'a 9 MB photo is being sent, and not read');
+  const second = await eventually('a second download refused while the first is held', async () => {
+    const res = await client.request('GET', `/api/v1/chats/${chat.id}/attachments/${stored.attachment.id}`, { token: chat.token });
+    if (res.status === 200) await res.arrayBuffer();
+    return res.status === 429 ? res : undefined;
+  });
+  t.match(await isRateLimited(t, second, 'the same photo again from the same address'), /leaving for your network at once/);
+  first.abort();
+  const again = await eventually('the room given back once the first client went', async () => {
+    const res = await client.request('GET', `/api/v1/chats/${chat.id}/attachments/${stored.attachment.id}`, { token: chat.token });
+    return res.status === 200 ? res : undefined;
+  });
+  t.equal((await again.arrayBuffer()).byteLength, 9 * 1024 * KB, 'the photo whole');
 });
 
 t.test('a photo declared larger than the largest allowed is refused before its bytes are read', { timeout: 10_000 }, async (t) => {

@@ -108,7 +108,7 @@ export function mobileApiRouter(
 
   router.get('/chats/:id/attachments/:attachmentId', async (req, res) => {
     const rec = await authorize(req);
-    await sendAttachment(center, rec.id, String(req.params.attachmentId), res);
+    await sendAttachment(center, rec.id, String(req.params.attachmentId), res, (bytes) => limits.photoSent(clientAddress(req), bytes));
   });
 
   router.post('/chats/:id/context', async (req, res) => {
