@@ -9,6 +9,8 @@ import { AriHttpError } from '../../src/ari/errors.ts';
 
 export class FakeAri {
   readonly channels = new Set<string>();
+  // Channels answered ('Up' in the channel list): those that entered the app, or set so by a test.
+  readonly answered = new Set<string>();
   readonly bridges = new Map<string, Set<string>>();
   readonly log: string[] = [];
   up = true;
@@ -24,12 +26,14 @@ export class FakeAri {
   };
 
   enter(channelId: string): void {
+    this.answered.add(channelId);
     this.emit({ type: 'StasisStart', channel: { id: channelId } as AriEvent['channel'] });
   }
 
   // The phone of `channelId` hangs up (a Q.850 cause: 16 normal clearing).
   destroy(channelId: string, cause = 16): void {
     this.channels.delete(channelId);
+    this.answered.delete(channelId);
     for (const members of this.bridges.values()) members.delete(channelId);
     this.emit({ type: 'ChannelDestroyed', cause, channel: { id: channelId } as AriEvent['channel'] });
   }
@@ -57,7 +61,8 @@ export class FakeAri {
         if (!this.channels.delete(p.channelId)) throw new AriHttpError(404, 'Channel not found');
         for (const members of this.bridges.values()) members.delete(p.channelId);
       },
-      list: async () => [...this.channels].map((id) => ({ id })),
+      list: async () => [...this.channels].map((id) => ({ id, state: this.answered.has(id) ? 'Up' : 'Ringing' })),
+      stopMoh: async (p: { channelId: string }) => void this.log.push(`stop music ${p.channelId}`),
     },
     bridges: {
       create: async (p: { bridgeId: string }) => {
@@ -79,6 +84,7 @@ export class FakeAri {
         if (!this.bridges.get(p.bridgeId)?.delete(p.channel)) throw new AriHttpError(422, 'Channel not in bridge');
       },
       list: async () => [...this.bridges].map(([id, members]) => ({ id, name: id, channels: [...members] })),
+      stopMoh: async (p: { bridgeId: string }) => void this.log.push(`stop music ${p.bridgeId}`),
     },
   } as unknown as Ari;
 

@@ -64,6 +64,36 @@ t.test("a call whose agent's phone still rings is adopted: the customer is diall
   t.equal(leg.state, 'dialing_customer');
 });
 
+// The controller died between an answer and telling the rules of it: the call is taken up as Asterisk
+// has it, not as it was stored (a new leader of a cluster, a restarted controller).
+t.test("an agent's answer the rules never heard: the customer is dialled at once", async (t) => {
+  const { ari, leg, reconcile } = scene('dialing_agent');
+  ari.channels.add('cc-L1-agent');
+  ari.answered.add('cc-L1-agent');
+  ari.bridges.set('cc-leg-L1', new Set());
+  t.match(await reconcile(), { adopted: 1, ended: 0 });
+  await settled();
+  t.ok(ari.channels.has('cc-L1-customer'), 'the customer is dialled');
+  t.equal(leg.state, 'dialing_customer', 'the desktop shows the customer being called');
+});
+
+for (const state of ['dialing_agent', 'ringing'] as const) {
+  t.test(`a call stored ${state} whose customer answered before the rules heard: connected, both in the bridge`, async (t) => {
+    const { ari, leg, reconcile } = scene(state);
+    for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+      ari.channels.add(channel);
+      ari.answered.add(channel);
+    }
+    ari.bridges.set('cc-leg-L1', new Set());
+    t.match(await reconcile(), { adopted: 1, ended: 0 });
+    t.equal(leg.state, 'connected', 'the call shows connected (Hold, Mute and recording work)');
+    t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent', 'cc-L1-customer'], 'both phones in the bridge');
+    ari.destroy('cc-L1-customer');
+    await settled();
+    t.equal(leg.state, 'released', "the customer's hang-up ends it as an answered call");
+  });
+}
+
 t.test('a ringing call with both phones up is adopted; a customer who then does not answer is told as no answer', async (t) => {
   const { ari, leg, reconcile } = scene('ringing');
   ari.channels.add('cc-L1-agent').add('cc-L1-customer');

@@ -307,6 +307,8 @@ export class AriCallLegs implements Telephony {
   // Nobody is bridged before both have answered: the customer's ringing competes with no bridge work in
   // Asterisk, and one request then joins both.
   private async onAnswered(leg: AriLeg, role: Role, report: CallEventSink): Promise<void> {
+    // Taken up already by reconciliation (reconcile.ts), which read the answer while this event waited.
+    if (role === 'customer' ? leg.customerUp : leg.agentUp) return;
     const ari = this.#o.ari();
     if (role === 'customer') {
       await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: [leg.agentChannelId, leg.customerChannelId] });

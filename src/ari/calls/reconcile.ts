@@ -1,5 +1,5 @@
 import { isLive, type CallLeg } from '../../domain/call-leg.ts';
-import type { Ari } from '../client.ts';
+import type { Ari, AriChannel } from '../client.ts';
 import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
 import type { AriCallLegs, AriLeg, CallEventSink } from './call-legs.ts';
 import { bridgeIdOf, channelIdOf, isOurBridge, isOurChannel } from './channel-names.ts';
@@ -20,6 +20,7 @@ export async function reconcileCalls(opts: {
   const { ari, callLegs, onEvent } = opts;
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
+  const answered = (channelId: string) => channels.some((c) => c.id === channelId && c.state === 'Up');
   callLegs.movesLost(up);
   const hungUp = new Set<string>();
   let adopted = 0;
@@ -37,9 +38,15 @@ export async function reconcileCalls(opts: {
     // Only while the agent's phone rings is the customer not dialled yet: from then on (the customer's
     // originate returned) a customer channel that is gone ended, and no event of it will come.
     const bothNeeded = leg.state !== 'dialing_agent';
-    const answered = leg.state === 'connected' || leg.state === 'on_hold';
+    const talking = leg.state === 'connected' || leg.state === 'on_hold';
     if (agentUp && (customerUp || !bothNeeded)) {
       if (!callLegs.legs.has(leg.id)) {
+        // Answers Asterisk saw that the rules never heard (the controller died between the two): the
+        // call is taken up as it is, not as it was stored.
+        const agentAnswered = leg.state !== 'dialing_agent' || answered(agentChannelId);
+        const customerAnswered = talking || (agentAnswered && answered(customerChannelId));
+        // The agent answered and the customer was not dialled yet: the answer is taken up as if heard now.
+        const dialNow = leg.state === 'dialing_agent' && agentAnswered && !customerUp;
         const ariLeg: AriLeg = {
           legId: leg.id,
           interactionId: leg.interactionId,
@@ -48,13 +55,16 @@ export async function reconcileCalls(opts: {
           bridgeId: bridgeIdOf(leg.id),
           agentChannelId,
           customerChannelId,
-          agentUp: leg.state !== 'dialing_agent',
-          customerUp: answered,
-          customerDialed: leg.state !== 'dialing_agent',
+          agentUp: agentAnswered && !dialNow,
+          customerUp: customerAnswered,
+          customerDialed: leg.state !== 'dialing_agent' || customerUp,
           customerHeld: leg.state === 'on_hold',
         };
         callLegs.adopt(ariLeg);
-        if (leg.state === 'connected') rejoin.push(ariLeg);
+        if (dialNow) callLegs.handle({ type: 'StasisStart', channel: { id: agentChannelId, state: 'Up' } as AriChannel }, onEvent);
+        else if (leg.state === 'dialing_agent' && agentAnswered) await onEvent(leg.interactionId, leg.id, 'agent_answered');
+        if (customerAnswered && !talking) await onEvent(leg.interactionId, leg.id, 'customer_answered');
+        if (leg.state === 'connected' || (customerAnswered && !talking)) rejoin.push(ariLeg);
         if (leg.state === 'on_hold') held.push(ariLeg);
         adopted += 1;
       }
@@ -67,7 +77,7 @@ export async function reconcileCalls(opts: {
       await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
       hungUp.add(channelId);
     }
-    const event = answered ? 'customer_hangup' : 'fail';
+    const event = talking ? 'customer_hangup' : 'fail';
     await onEvent(leg.interactionId, leg.id, event, AWAY);
     ended += 1;
   }
