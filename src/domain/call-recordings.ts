@@ -85,8 +85,13 @@ export class CallRecordings {
   // has ended is collected (one already said "not stored yet" gets a later entry: its player, or why it
   // failed); one of a call still up is left alone; the rest (stored already, failed, or of no recording
   // known) is deleted from the telephony, so nothing of ours stays there for ever.
+  // A call connected by a controller that died before deciding on its recording (its leg stores none,
+  // not even "none") is decided now, as at its answer.
   async reclaim(): Promise<void> {
     const recorder = this.#d.recorder;
+    for (const rec of this.#d.interactions.all()) {
+      for (const leg of rec.callLegs) if (leg.state === 'connected' && leg.recording === undefined) await this.callChanged(rec, leg);
+    }
     for (const ref of (await recorder?.held()) ?? []) {
       const rec = await this.#d.interactions.find(ref.interactionId);
       const leg = rec?.callLegs.find((l) => l.recording?.id === ref.recordingId);

@@ -78,3 +78,28 @@ t.test("a store that fails as the recording starts does not stop it: Asterisk re
   t.match(leg.recording, { state: 'stopped' }, 'stored after the call');
   t.ok(await h.recordingFiles.recordingInfo(leg.recording!.id));
 });
+
+// The controller stopped after the call's answer was stored and before its recording was decided: the
+// next one (a restart, a new leader) decides it once Asterisk is reached again.
+t.test('stopped before the recording of an answered call was decided: it starts once Asterisk is reached', async (t) => {
+  const recorder = new FakeRecorder();
+  const first = await recordingCenter(recorder);
+  const { interaction } = await activeChat(first, 'alice');
+  const id = interaction.id;
+  const leg = await first.desk.callCustomer('alice', id);
+  await first.desk.onCallEvent(id, leg.id, 'agent_answered');
+  first.directory.getService = () => new Promise(() => {}); // the controller stops while it looks
+  void first.desk.onCallEvent(id, leg.id, 'customer_answered');
+  await eventually('the answer stored', async () => {
+    await first.store.settled();
+    return (await first.store.getInteraction(id))?.callLegs.find((l) => l.id === leg.id)?.state === 'connected' ? true : undefined;
+  });
+  t.notOk(recorder.calls.some((c) => c.startsWith('start ')), 'Asterisk was never asked to record');
+
+  const second = await recordingCenter(recorder, first.store);
+  const legNow = () => second.interactions.get(id)!.callLegs.find((l) => l.id === leg.id)!;
+  t.equal(legNow().recording, undefined, 'the call came back with no recording decided');
+  await second.recordings.reclaim();
+  t.match(legNow().recording, { state: 'recording' }, 'recorded from now on');
+  t.ok(recorder.calls.some((c) => c.startsWith(`start ${leg.id}`)), 'Asterisk is asked to record the call');
+});
