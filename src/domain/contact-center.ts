@@ -137,11 +137,13 @@ export class ContactCenter {
     return agent;
   }
 
-  setPresence(agentId: string, event: PresenceEvent): AgentState {
+  // Routing follows at once; the answer waits until the change is stored (a new leader reads it).
+  async setPresence(agentId: string, event: PresenceEvent): Promise<AgentState> {
     const agent = this.agentState(agentId);
     applyPresence(agent, event, this.#d.clock.now());
-    this.presenceChanged(agent);
+    const stored = this.presenceChanged(agent);
     this.dispatch();
+    await stored;
     return agent;
   }
 
@@ -340,9 +342,10 @@ export class ContactCenter {
   }
 
   // Heard at once on this node; stored in the background, in order per agent (the store's promise).
-  private presenceChanged(agent: AgentState): void {
+  // Resolves once stored (never rejects: a failure is reported as store_failed).
+  private presenceChanged(agent: AgentState): Promise<void> {
     this.#d.events.emit({ type: 'presence_changed', agent });
-    if (this.#d.presence) this.persist(this.#d.presence.savePresence({ agentId: agent.agentId, presence: agent.presence, idleSince: agent.idleSince }));
+    return this.#d.presence ? this.persist(this.#d.presence.savePresence({ agentId: agent.agentId, presence: agent.presence, idleSince: agent.idleSince })) : Promise.resolve();
   }
 
   private clearOffer(rec: InteractionRecord, agent: AgentState | undefined): void {
@@ -386,7 +389,10 @@ export class ContactCenter {
   }
 
   // Writes started from timers have no caller to answer: a failure is reported, not swallowed.
-  private persist(write: Promise<unknown>): void {
-    write.catch((err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }));
+  private persist(write: Promise<unknown>): Promise<void> {
+    return write.then(
+      () => undefined,
+      (err: unknown) => this.#d.events.emit({ type: 'store_failed', error: err }),
+    );
   }
 }

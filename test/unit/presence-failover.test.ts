@@ -74,6 +74,21 @@ t.test("the next leader offers nothing to an agent stored Ready who is logged in
   );
 });
 
+t.test('Ready or Not Ready is answered once it is stored: a new leader cannot lose what the agent was told', async (t) => {
+  const presence = new MemoryPresence();
+  const pending: Array<() => void> = [];
+  presence.savePresence = (p) => new Promise<void>((resolve) => pending.push(() => (presence.rows.set(p.agentId, { ...p }), resolve())));
+  const n = await node(new MemoryInteractionStore(), presence, new ManualClock());
+  let answered = false;
+  const asked = n.center.setPresence('alice', 'make_ready').then(() => (answered = true));
+  t.equal(n.center.agentState('alice').presence, 'ready', 'routing follows at once');
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  t.notOk(answered, 'not answered before it is stored');
+  for (const store of pending) store();
+  await asked;
+  t.equal(presence.rows.get('alice')?.presence, 'ready', 'answered once stored');
+});
+
 t.test('a follower shows the presence another node stored, agents it never saw included', async (t) => {
   const follower = await node(new MemoryInteractionStore(), new MemoryPresence(), new ManualClock(), false);
   follower.center.replicatePresence({ agentId: 'newcomer', presence: 'ready', idleSince: 5 });
