@@ -2,8 +2,10 @@ import type { Response } from 'express';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 
-// A peer that reads nothing of a photo for this long is cut: what it holds is given back.
+// A peer that reads nothing of a photo for this long, or has not read it all in the second time, is
+// cut: what it holds is given back. (A 10 MB photo at 256 kbit/s takes about 5.5 minutes.)
 const SEND_IDLE_MS = 60_000;
+const SEND_MAX_MS = 10 * 60_000;
 
 // Photos are served as what their bytes are (sniffed on upload), never as HTML, and never sniffed again
 // by the browser. `hold(bytes)`, when given, takes room for the photo while it is in memory (refusing
@@ -13,7 +15,10 @@ export async function sendAttachment(center: ContactCenter, interactionId: strin
   const info = entries.find((e) => e.attachment?.attachmentId === attachmentId)?.attachment;
   if (!info) throw notFound('attachment_not_found', 'No such photo in this chat.');
   if (hold) {
-    res.once('close', hold(info.size));
+    if (res.closed) return; // the client left while the photo was looked up
+    const release = hold(info.size);
+    const deadline = setTimeout(() => res.destroy(), SEND_MAX_MS).unref();
+    res.once('close', () => (clearTimeout(deadline), release()));
     res.setTimeout(SEND_IDLE_MS, () => res.destroy());
   }
   const bytes = await center.readAttachment(info.attachmentId);

@@ -74,6 +74,7 @@ export class RateLimits {
   readonly #videoTransports: RateLimiterAbstract;
   readonly #historyReads: RateLimiterAbstract;
   readonly #uploads: PhotoBudgets;
+  readonly #downloads: PhotoRoom;
 
   constructor(settings: RateLimitSettings, store: LimiterStore = memoryStore) {
     this.login = new LoginThrottle(settings, store);
@@ -85,6 +86,7 @@ export class RateLimits {
     this.#videoTransports = store({ keyPrefix: 'video_transports_by_chat', points: settings.videoTransportsPerChatPerMinute, duration: MINUTE });
     this.#historyReads = store({ keyPrefix: 'history_reads_by_chat', points: settings.historyReadsPerChatPerMinute, duration: MINUTE });
     this.#uploads = new PhotoBudgets(settings, store);
+    this.#downloads = new PhotoRoom(settings);
   }
 
   chatStarted(address: string): Promise<void> {
@@ -135,11 +137,11 @@ export class RateLimits {
     return this.#uploads.reserve(chatId, address, bytes);
   }
 
-  // A photo being sent to a customer is held in memory until it has left: it counts against the same
-  // room as photos arriving, so a client that asks for photos and never reads them holds a bounded
-  // amount. Returns what gives the room back.
+  // A photo being sent to a customer is held in memory until it has left: a room of the same size as
+  // the one for photos arriving (but apart: downloads never stop uploads), so a client that asks for
+  // photos and never reads them holds a bounded amount. Returns what gives the room back.
   photoSent(address: string, bytes: number): () => void {
-    return this.#uploads.hold(address, bytes, 'leaving for');
+    return this.#downloads.hold(address, bytes, 'leaving for');
   }
 }
 
@@ -150,22 +152,18 @@ class PhotoBudgets {
   readonly #bytesByChat: RateLimiterAbstract;
   readonly #byAddress: RateLimiterAbstract;
   readonly #bytesByAddress: RateLimiterAbstract;
-  readonly #inMemory = new Map<string, number>();
-  #inMemoryTotal = 0;
-  readonly #perAddressBytes: number;
-  readonly #totalBytes: number;
+  readonly #room: PhotoRoom;
 
   constructor(s: RateLimitSettings, store: LimiterStore) {
     this.#byChat = store({ keyPrefix: 'photos_by_chat', points: s.uploadsPerChatPerHour, duration: HOUR });
     this.#bytesByChat = store({ keyPrefix: 'photo_bytes_by_chat', points: s.uploadMbPerChatPerHour * MB, duration: HOUR });
     this.#byAddress = store({ keyPrefix: 'photos_by_address', points: s.uploadsPerAddressPerHour, duration: HOUR });
     this.#bytesByAddress = store({ keyPrefix: 'photo_bytes_by_address', points: s.uploadMbPerAddressPerHour * MB, duration: HOUR });
-    this.#perAddressBytes = s.uploadMemoryPerAddressMb * MB;
-    this.#totalBytes = s.uploadMemoryMb * MB;
+    this.#room = new PhotoRoom(s);
   }
 
   async reserve(chatId: string, address: string, bytes: number): Promise<() => void> {
-    const release = this.hold(address, bytes, 'arriving from');
+    const release = this.#room.hold(address, bytes, 'arriving from');
     try {
       await this.#spend([
         [this.#byChat, chatId, 1, 'Too many photos in this chat.'],
@@ -193,12 +191,27 @@ class PhotoBudgets {
       throw err;
     }
   }
+}
 
-  // Photos in this node's memory, arriving or leaving, by address and in all.
+// Photos in this node's memory (arriving, or leaving), by address and in all.
+class PhotoRoom {
+  readonly #inMemory = new Map<string, number>();
+  #inMemoryTotal = 0;
+  readonly #perAddressBytes: number;
+  readonly #totalBytes: number;
+
+  constructor(s: RateLimitSettings) {
+    this.#perAddressBytes = s.uploadMemoryPerAddressMb * MB;
+    this.#totalBytes = s.uploadMemoryMb * MB;
+  }
+
   hold(address: string, bytes: number, way: 'arriving from' | 'leaving for'): () => void {
     const held = this.#inMemory.get(address) ?? 0;
     if (held + bytes > this.#perAddressBytes) throw rateLimited(`Too many photos ${way} your network at once. Try again in a few seconds.`, 2);
-    if (this.#inMemoryTotal + bytes > this.#totalBytes) throw unavailable('uploads_busy', 'The server is moving many photos right now. Try again in a few seconds.', UPLOADS_BUSY_RETRY_S);
+    if (this.#inMemoryTotal + bytes > this.#totalBytes) {
+      const [code, doing] = way === 'arriving from' ? ['uploads_busy', 'receiving'] : ['downloads_busy', 'sending'];
+      throw unavailable(code, `The server is ${doing} many photos right now. Try again in a few seconds.`, UPLOADS_BUSY_RETRY_S);
+    }
     this.#inMemory.set(address, held + bytes);
     this.#inMemoryTotal += bytes;
     let released = false;

@@ -26,8 +26,11 @@ export class SocketHeartbeat {
     clearInterval(this.#timer);
   }
 
+  // A socket the server stopped reading (unread-bound.ts) cannot show its pongs: it is left to the
+  // deadline it has there.
   #ping(): void {
     for (const ws of this.#open) {
+      if (ws.isPaused) continue;
       if (this.#unanswered.has(ws)) {
         this.#onCut();
         ws.terminate();

@@ -253,6 +253,23 @@ t.test('photos sent to a client that does not read them hold a bounded room, giv
     return res.status === 200 ? res : undefined;
   });
   t.equal((await again.arrayBuffer()).byteLength, 9 * 1024 * KB, 'the photo whole');
+
+  // Clients that leave at once (while the photo is looked up, or as it starts) keep nothing held.
+  for (let i = 0; i < 20; i++) {
+    const gone = unreadDownload(own, chat, stored.attachment.id, '198.51.100.200');
+    setImmediate(() => gone.abort());
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = await eventually('a download once they are gone', async () => {
+    const res = await client.request('GET', `/api/v1/chats/${chat.id}/attachments/${stored.attachment.id}`, { token: chat.token });
+    return res.status === 200 ? res : undefined;
+  });
+  t.equal((await after.arrayBuffer()).byteLength, 9 * 1024 * KB, 'the room is all there again');
+  // Photos leaving never take the room of photos arriving.
+  const held = unreadDownload(own, chat, stored.attachment.id, '198.51.100.200');
+  t.teardown(() => held.abort());
+  t.equal(await held.status, 200);
+  t.equal((await client.upload(chat, photo(9 * 1024 * KB))).status, 201, 'a 9 MB upload while 9 MB are on their way out');
 });
 
 t.test('a photo declared larger than the largest allowed is refused before its bytes are read', { timeout: 10_000 }, async (t) => {
