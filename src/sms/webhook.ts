@@ -17,6 +17,9 @@ import { checkSignature, SIGNATURE_HEADER } from './signature.ts';
 // as {"error": {"code", "message"}}. Nothing is stored before the signature and the body check out.
 
 const e164 = z.string().regex(E164, 'must be an E.164 number such as +15551234567');
+// What a carrier wrote is kept without U+0000 (PostgreSQL keeps no text with it): a text or a delivery
+// report refused for it would be final for the gateway, and lost. An id with it is refused.
+const CARRIER_TEXT = ['text', 'detail'];
 
 export const inboundSchema = z.object({
   id: z.string().min(1).max(96),
@@ -67,9 +70,11 @@ export function smsWebhookRouter(opts: SmsWebhookOptions): Router {
       throw invalid('malformed_json', 'The body is not valid JSON.');
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw invalid('invalid_body', 'Send a JSON object.');
-    checkNoNulInFields(json); // what PostgreSQL cannot keep (an id, a detail) is refused on every store
+    const fields = json as Record<string, unknown>;
+    for (const name of CARRIER_TEXT) if (typeof fields[name] === 'string') fields[name] = fields[name].replaceAll('\u0000', '');
     const result = schema.safeParse(json);
     if (!result.success) throw invalidField(result.error.issues);
+    checkNoNulInFields(result.data); // an id PostgreSQL cannot keep is refused on every store alike
     return result.data;
   };
 

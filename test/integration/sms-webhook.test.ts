@@ -168,6 +168,11 @@ t.test('a text opens a service chat; the agent accepts, sees the number, and rep
   t.match(html, /data-status="queued"[^>]*>1 SMS · Queued</);
   t.same(query('SELECT status, segments, encoding FROM sms_outbound WHERE id = ?', sent.json.id), [{ status: 'delivered', segments: 2, encoding: 'GSM-7' }]);
 
+  // A carrier's own words may hold U+0000: the report is taken without it (refused, it would be lost).
+  const failed = await webhook(server, 'status', { id: emoji.json.id, status: 'failed', detail: 'no\u0000route' });
+  t.equal(failed.status, 200, 'a report with U+0000 in its detail is taken');
+  t.same(query('SELECT status, detail FROM sms_outbound WHERE id = ?', emoji.json.id), [{ status: 'failed', detail: 'noroute' }], 'without it');
+
   const late = await webhook(server, 'status', { id: sent.json.id, status: 'sent' });
   t.same(await late.json(), { id: sent.json.id, status: 'delivered' }, 'a late "sent" does not undo "delivered"');
   await expectError(t, await webhook(server, 'status', { id: 'nope', status: 'delivered' }), 404, 'unknown reply id', 'unknown_message');
@@ -258,7 +263,6 @@ t.test('bad signatures and malformed bodies are refused with clear errors and no
   await check({ to: '+15550001234' }, 'a number we do not have', 404, 'unknown_number', /\+15550001234/);
   // PostgreSQL cannot keep U+0000: refused on every store alike.
   await check({ id: `nul\u0000${randomUUID()}` }, 'NUL in the id', 400, 'nul_character', /"id"/);
-  await expectError(t, await webhook(server, 'status', { id: 'x', status: 'failed', detail: 'no\u0000route' }), 400, 'NUL in a status detail', 'nul_character');
   t.same(counts(), before, 'nothing stored');
 });
 
