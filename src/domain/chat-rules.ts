@@ -98,9 +98,9 @@ export function checkRoomToWait(open: readonly InteractionRecord[], max = Infini
 // `max` timeline entries the customer writes no more, and is told to start a new chat. The agent may
 // still write (to say goodbye), and the chat still ends.
 // Every customer action that adds an entry, however small: one a customer may repeat without end (a
-// context update, asking for video and closing it again) would otherwise grow the chat past any bound.
-// Ending the chat stays possible.
-export const CUSTOMER_WRITES: ReadonlySet<CustomerAction> = new Set(['post_message', 'send_photo', 'update_context', 'request_video']);
+// context update) would otherwise grow the chat past any bound. Ending the chat stays possible; asking
+// for video is checked where it would add one (MultimediaDesk.requestVideo: asking again adds none).
+export const CUSTOMER_WRITES: ReadonlySet<CustomerAction> = new Set(['post_message', 'send_photo', 'update_context']);
 
 export function checkRoomInChat(rec: InteractionRecord, max: number = LIMITS.chatEntriesMax): void {
   if (rec.lastSeq >= max) throw conflict('chat_full', 'This chat is as long as a chat can be. Please end it and start a new one.');

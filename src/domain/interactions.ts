@@ -69,8 +69,13 @@ export class Interactions {
   customerMay(action: CustomerAction, interactionId: string, media: MediaCapabilities): InteractionRecord {
     const rec = this.require(interactionId);
     assertCustomerMay(action, rec, media);
-    if (CUSTOMER_WRITES.has(action)) checkRoomInChat(rec, this.#maxChatEntries);
+    if (CUSTOMER_WRITES.has(action)) this.checkRoomInChat(rec);
     return rec;
+  }
+
+  // Past MAX_CHAT_ENTRIES the customer adds nothing more (409 chat_full).
+  checkRoomInChat(rec: InteractionRecord): void {
+    checkRoomInChat(rec, this.#maxChatEntries);
   }
 
   // Open, or else as stored (ended, or never seen by this process), once the writes made on it since it

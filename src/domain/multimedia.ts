@@ -199,6 +199,7 @@ export class MultimediaDesk implements InteractionMedia {
   async requestVideo(interactionId: string): Promise<{ video: VideoSession; created: boolean }> {
     const rec = this.customerMay('request_video', interactionId);
     if (rec.video && isVideoOpen(rec.video)) return { video: rec.video, created: false };
+    this.#interactions.checkRoomInChat(rec);
     rec.video = { id: randomUUID(), interactionId: rec.id, state: 'requested', requestedAt: this.#clock.now(), startedAt: null, endedAt: null, endedBy: null };
     await this.recordVideo(rec, 'customer');
     return { video: rec.video, created: true };

@@ -306,15 +306,20 @@ t.test('chats waiting for an agent are bounded: past MAX_WAITING_CHATS a new cha
 t.test("a chat's timeline is bounded: past MAX_CHAT_ENTRIES the customer writes no more (409 chat_full); the agent still writes, and the chat still ends", async (t) => {
   const h = await makeCenter({ maxChatEntries: 10, video: new FakeVideoRooms() });
   const { interaction } = await activeChat(h);
-  while (interaction.lastSeq < 10) await h.center.postCustomerMessage(interaction.id, `message ${interaction.lastSeq}`);
+  while (interaction.lastSeq < 9) await h.center.postCustomerMessage(interaction.id, `message ${interaction.lastSeq}`);
+  t.equal((await h.desk.requestVideo(interaction.id)).created, true, 'video asked for as the tenth entry');
   await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more'), 'conflict', 'chat_full');
   await expectDomainError(t, () => h.center.postCustomerMessage(interaction.id, 'one more', 'c-more'), 'conflict', 'chat_full', 'with a client id');
   // What a customer may repeat without end adds entries too: a context update, asking for video.
   await expectDomainError(t, () => h.center.updateContext(interaction.id, { fields: { fuel: 'empty' } }), 'conflict', 'chat_full', 'a context update');
   t.same(interaction.context.fields, {}, 'the context unchanged');
-  await expectDomainError(t, () => h.desk.requestVideo(interaction.id), 'conflict', 'chat_full', 'asking for video');
-  t.equal(interaction.video, null, 'no video asked for');
+  // Asking again for the video already asked for adds nothing: still answered.
+  t.equal((await h.desk.requestVideo(interaction.id)).created, false, 'asked again: answered, nothing added');
   t.equal(interaction.lastSeq, 10, 'nothing stored');
+  // Closing it stays possible (it adds an entry); asking anew is one more entry: refused.
+  await h.desk.customerCloseVideo(interaction.id);
+  await expectDomainError(t, () => h.desk.requestVideo(interaction.id), 'conflict', 'chat_full', 'asking for video anew');
+  t.equal(interaction.video?.state, 'closed', 'no new video asked for');
   await h.center.postAgentMessage('alice', interaction.id, 'Please start a new chat for anything else.');
   await h.center.endByCustomer(interaction.id);
   t.equal(interaction.state, 'ended');
