@@ -54,6 +54,7 @@ export function addMessage(s, msg, fromFeed = true) {
   if (state.session !== s || !msg || typeof msg !== 'object' || !Number.isFinite(msg.seq)) return;
   const pendingItem = msg.client_id ? s.pending.get(msg.client_id)?.item : undefined;
   if (msg.client_id && msg.author === 'customer') {
+    s.stored.add(msg.client_id);
     s.pending.delete(msg.client_id);
     dropUnsent(s.id, msg.client_id);
     if (msg.attachment) void dropPhoto(msg.client_id);
@@ -211,7 +212,8 @@ export async function showNotSent(s) {
   if (state.session !== s) return;
   const texts = loadUnsent(s.id).filter((m) => !s.pending.has(m.client_id));
   for (const { client_id: clientId, text } of texts) showUnsent(s, clientId, text);
-  const photos = (await loadPhotos(s.id)).filter((p) => !s.pending.has(p.client_id));
+  // The history may have come in while the photos were read: one it holds is not shown as not sent.
+  const photos = (await loadPhotos(s.id)).filter((p) => !s.pending.has(p.client_id) && !s.stored.has(p.client_id));
   if (state.session !== s) return;
   for (const { client_id: clientId, file } of photos) showPhoto(s, clientId, file);
   for (const { client_id: clientId } of [...texts, ...photos]) {

@@ -17,6 +17,7 @@ export function newSession(stored) {
     lastSeq: 0,
     seen: new Set(),
     pending: new Map(), // client_id -> {item, text}: sent, not yet acknowledged
+    stored: new Set(), // client_ids of the customer's messages the chat holds (seen in its history)
     agentName: '',
     ended: false,
     ws: null,
