@@ -47,16 +47,20 @@ const isFinal = (err) => err instanceof SignalError && (FINAL_CODES.has(err.code
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// getUserMedia's refusals that asking again will not change (no device, permission denied, the device
-// held by another program): the video goes on without it, receiving, and says so.
+// getUserMedia's refusals of a device (none there, permission denied, held by another program): the
+// video goes on without it, receiving, and says so. One held elsewhere (or that failed to start) may be
+// free later: it is asked for again every DEVICE_RETRY_MS, and taken up once it is.
 const DEVICE_ERRORS = new Set(['NotFoundError', 'NotAllowedError', 'NotReadableError', 'OverconstrainedError', 'SecurityError', 'AbortError']);
+const FOR_NOW = new Set(['NotReadableError', 'AbortError']);
+const DEVICE_RETRY_MS = 10_000;
+const CAMERA = { video: { width: { ideal: 640 }, height: { ideal: 480 } } };
 
 async function deviceOrProblem(constraints) {
   try {
     return { stream: await navigator.mediaDevices.getUserMedia(constraints) };
   } catch (err) {
     if (!(err instanceof DOMException) || !DEVICE_ERRORS.has(err.name)) throw err;
-    return { problem: err.message || err.name };
+    return { problem: { why: err.message || err.name, forNow: FOR_NOW.has(err.name), at: Date.now() } };
   }
 }
 
@@ -79,7 +83,7 @@ class VideoCall {
     this.failures = 0;
     this.done = null;
     this.mediaDownSince = null; // when a transport was last seen connected, once one is not
-    this.deviceProblems = new Map(); // 'camera' | 'microphone' -> why it could not be used
+    this.deviceProblems = new Map(); // 'camera' | 'microphone' -> {why, forNow, at}: it could not be used
     this.staleTransports = []; // ids whose closing did not reach the server (the network was away)
   }
 
@@ -125,7 +129,7 @@ class VideoCall {
       await this.device.load({ routerRtpCapabilities: caps.routerRtpCapabilities });
     }
     if (!this.camera && !this.deviceProblems.has('camera')) {
-      const { stream: camera, problem } = await deviceOrProblem({ video: { width: { ideal: 640 }, height: { ideal: 480 } } });
+      const { stream: camera, problem } = await deviceOrProblem(CAMERA);
       if (this.stopped) {
         for (const track of camera ? camera.getTracks() : []) track.stop();
         return;
@@ -147,7 +151,7 @@ class VideoCall {
   // What the other side is missing of this one, and why (empty when nothing is).
   deviceNote() {
     return [...this.deviceProblems]
-      .map(([device, why]) => `Your ${device} cannot be used (${why}): the other side ${device === 'camera' ? 'does not see' : 'does not hear'} you.`)
+      .map(([device, { why }]) => `Your ${device} cannot be used (${why}): the other side ${device === 'camera' ? 'does not see' : 'does not hear'} you.`)
       .join(' ');
   }
 
@@ -187,6 +191,7 @@ class VideoCall {
       this.consumers.delete(id);
     }
     if (answer.consumers.length > 0) this.remoteVideo.srcObject = this.remoteStream;
+    await this.retryCamera();
     await this.reconcileAudio(answer.withAudio);
     this.checkMedia();
     await this.updateStats();
@@ -205,13 +210,32 @@ class VideoCall {
     if (Date.now() - this.mediaDownSince >= MEDIA_LOST_MS) throw new Error('the media connection was lost');
   }
 
+  // A camera another program held is asked for again; taken up, it is sent at once.
+  async retryCamera() {
+    const held = this.deviceProblems.get('camera');
+    if (!held || !held.forNow || Date.now() - held.at < DEVICE_RETRY_MS) return;
+    const { stream, problem } = await deviceOrProblem(CAMERA);
+    if (this.stopped) {
+      for (const track of stream ? stream.getTracks() : []) track.stop();
+      return;
+    }
+    if (problem) return void this.deviceProblems.set('camera', problem);
+    this.deviceProblems.delete('camera');
+    this.camera = stream;
+    this.localVideo.srcObject = stream;
+    const track = stream.getVideoTracks()[0];
+    if (track) this.producers.set('video', await this.send.produce({ track, stopTracks: false }));
+    this.state('live', this.deviceNote());
+  }
+
   // The video carries the voice only while no phone call does.
   async reconcileAudio(serverSays) {
     const wanted = this.audioWanted ?? serverSays;
     const producer = this.producers.get('audio');
     if (wanted && !producer) {
       if (!this.mic) {
-        if (this.deviceProblems.has('microphone')) return;
+        const held = this.deviceProblems.get('microphone');
+        if (held && (!held.forNow || Date.now() - held.at < DEVICE_RETRY_MS)) return;
         const { stream, problem } = await deviceOrProblem({ audio: true });
         const mic = stream ? stream.getAudioTracks()[0] || null : null;
         if (this.stopped) {
@@ -224,6 +248,10 @@ class VideoCall {
           return;
         }
         this.mic = mic;
+        if (held) {
+          this.deviceProblems.delete('microphone');
+          this.state(this.lastState, this.deviceNote());
+        }
       }
       if (this.mic) this.producers.set('audio', await this.send.produce({ track: this.mic, stopTracks: false }));
     } else if (!wanted && producer) {

@@ -36,3 +36,32 @@ t.test('an agent with no camera receives the video and is told the customer does
   t.equal(await framesDecoded(customer), 0, 'the customer receives no camera from the agent');
   t.same(pageErrors, [], 'no script errors');
 });
+
+t.test('a camera another program held when the video started is taken up once it is free', async (t) => {
+  const server = await withServer(t);
+  const browser = await withBrowser(t);
+  const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await agentContext.addInitScript(() => {
+    const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    let held = true; // the first ask finds the camera held; it is free after that
+    navigator.mediaDevices.getUserMedia = (constraints) => {
+      if (!constraints || !constraints.video || !held) return ask(constraints);
+      held = false;
+      return Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+    };
+  });
+  const agent = await agentContext.newPage();
+  const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  await readyDesktop(agent, server.url);
+  await startChatPage(customer, server.url, 'Hana Held', '+14155550178');
+  await agent.getByRole('button', { name: 'Accept' }).click();
+  await customer.getByText(/joined/).waitFor();
+  await customer.getByRole('button', { name: 'Request video' }).click();
+  await agent.getByRole('button', { name: 'Allow' }).click();
+
+  await agent.locator('.video-windows .video-status').filter({ hasText: 'Could not start video source' }).waitFor({ timeout: 30_000 });
+  t.pass('the agent is told the camera cannot be used');
+  await customer.waitForFunction(() => ((window as Window & { videoStats?: { framesDecoded: number } }).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  t.pass("the customer then sees the agent's camera, without anyone pressing anything");
+  t.equal((await agent.locator('.video-windows .video-status').textContent())?.trim(), '', 'and the note is gone');
+});
