@@ -58,16 +58,20 @@ const sent = (bubbles: Locator) => bubbles.and(bubbles.page().locator(':not(.msg
 for (const kind of kinds) {
   const label = kind.name === 'photo' ? 'flat-tyre.png' : 'hello';
 
-  t.test(`a ${kind.name} not sent before a reload is sent after it, once`, async (t) => {
+  // The network refuses every send of this kind: the page gives up on it and says so, still showing it.
+  async function notSent(): Promise<{ customer: Page; chat: Chat }> {
     const customer = await pages.newPage();
     await startChatPage(customer, server.url, 'Ines', '+351912345678');
     await customer.getByText('Waiting for an agent').waitFor();
     const chat = await storedChat(customer);
-
-    // The network refuses every send of this kind: the page gives up on it and says so, still showing it.
     await customer.route(kind.route, (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
     await kind.send(customer, label);
     await customer.getByText('Not sent').waitFor({ timeout: 30_000 });
+    return { customer, chat };
+  }
+
+  t.test(`a ${kind.name} not sent before a reload is sent after it, once`, async (t) => {
+    const { customer, chat } = await notSent();
     const log = customer.getByRole('log');
     t.equal(await kind.shown(log, label).count(), 1, 'it is shown, not sent');
     t.same(await kind.onServer(chat), [], 'the server has not got it');
@@ -103,13 +107,7 @@ for (const kind of kinds) {
   });
 
   t.test(`a ${kind.name} not sent when the chat ended is still shown, as not sent, after a reload`, async (t) => {
-    const customer = await pages.newPage();
-    await startChatPage(customer, server.url, 'Ines', '+351912345678');
-    await customer.getByText('Waiting for an agent').waitFor();
-    const chat = await storedChat(customer);
-    await customer.route(kind.route, (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
-    await kind.send(customer, label);
-    await customer.getByText('Not sent').waitFor({ timeout: 30_000 });
+    const { customer, chat } = await notSent();
 
     // The chat ends meanwhile (here by the customer's own token, as another tab would).
     const ended = await fetch(`${server.url}/api/v1/chats/${chat.id}/end`, { method: 'POST', headers: { authorization: `Bearer ${chat.token}` } });

@@ -2,7 +2,7 @@
 // media (UDP) while HTTP still answers, as when a phone moves from Wi-Fi to mobile data. Each page
 // sees its media connection fail and makes its video anew; the frames come back on both sides
 // without anyone pressing anything.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/eventually.ts';
 import { login, videoBothWays, withBrowser, withServer } from '../helpers/fixtures.ts';
@@ -18,7 +18,8 @@ async function framesOver(page: Page): Promise<number> {
   return (await framesDecoded(page)) - before;
 }
 
-t.test('video whose media path is lost comes back by itself on both sides', async (t) => {
+// Video running both ways, its media through a link the test can cut.
+async function videoThroughLink(t: Test, name: string, phone: string) {
   const link = await startMediaLink();
   t.teardown(() => link.close());
   const server = await withServer(t, { env: link.env });
@@ -27,8 +28,12 @@ t.test('video whose media path is lost comes back by itself on both sides', asyn
   const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
   const pageErrors: string[] = [];
   for (const page of [agent, customer]) page.on('pageerror', (err) => pageErrors.push(err.message));
+  await videoBothWays(agent, customer, server.url, name, phone);
+  return { link, server, agent, customer, pageErrors };
+}
 
-  await videoBothWays(agent, customer, server.url, 'Nina Network', '+14155550123');
+t.test('video whose media path is lost comes back by itself on both sides', async (t) => {
+  const { link, agent, customer, pageErrors } = await videoThroughLink(t, 'Nina Network', '+14155550123');
   t.ok(link.paths() >= 2, 'the media goes through the link');
 
   for (const page of [agent, customer]) await watchVideoStates(page);
@@ -51,13 +56,7 @@ t.test('video whose media path is lost comes back by itself on both sides', asyn
 // transports then. They are closed once the server is reached again, so the agent is not left showing
 // the old, frozen track, and the customer's side holds two transports again, not four.
 t.test("a page offline altogether for a moment closes its old transports once it is back", async (t) => {
-  const link = await startMediaLink();
-  t.teardown(() => link.close());
-  const server = await withServer(t, { env: link.env });
-  const browser = await withBrowser(t);
-  const agent = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
-  await videoBothWays(agent, customer, server.url, 'Olga Offline', '+14155550124');
+  const { link, server, agent, customer, pageErrors } = await videoThroughLink(t, 'Olga Offline', '+14155550124');
   const chat = await customer.evaluate(() => JSON.parse(localStorage.getItem('chat:roadside') ?? 'null') as { id: string; token: string });
   const agentApi = await login(server, 'agent1');
   t.equal((await roomDump(agentApi, chat)).participants.customer.transports, 2, "the customer's side holds two transports");
@@ -76,4 +75,5 @@ t.test("a page offline altogether for a moment closes its old transports once it
     10_000,
   );
   t.pass("the customer's side holds two transports again, its old ones closed");
+  t.same(pageErrors, [], 'no script errors');
 });

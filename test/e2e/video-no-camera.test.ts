@@ -1,33 +1,48 @@
 // End to end in real Chromium through the real SFU: an agent whose camera cannot be used (no webcam,
 // permission denied, another program holding it) still sees the customer's camera, and the page says
-// why the customer does not see them; nothing is retried for ever. (The camera's absence is made by the
-// page's getUserMedia refusing video as Chromium does with no device: NotFoundError.)
-import t from 'tap';
+// why the customer does not see them; nothing is retried for ever, and a camera held elsewhere is taken
+// up once it is free. (The camera's trouble is made by the page's getUserMedia refusing video as
+// Chromium does: NotFoundError with no device, NotReadableError with one another program holds.)
+import t, { type Test } from 'tap';
+import type { Page } from 'playwright-core';
 import { framesDecoded } from '../helpers/video-page.ts';
 import { readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
-t.test('an agent with no camera receives the video and is told the customer does not see them', async (t) => {
+type Refusal = { name: string; message: string; once: boolean };
+
+// A chat whose customer asked for video and whose agent allowed it, the agent's camera refused as said.
+async function videoWithAgentCamera(t: Test, refusal: Refusal, name: string, phone: string): Promise<{ agent: Page; customer: Page; pageErrors: string[] }> {
   const server = await withServer(t);
   const browser = await withBrowser(t);
   const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await agentContext.addInitScript(() => {
+  await agentContext.addInitScript((r: Refusal) => {
     const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (constraints) =>
-      constraints && constraints.video ? Promise.reject(new DOMException('Requested device not found', 'NotFoundError')) : ask(constraints);
-  });
+    let refusing = true;
+    navigator.mediaDevices.getUserMedia = (constraints) => {
+      if (!constraints || !constraints.video || !refusing) return ask(constraints);
+      if (r.once) refusing = false;
+      return Promise.reject(new DOMException(r.message, r.name));
+    };
+  }, refusal);
   const agent = await agentContext.newPage();
   const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
   const pageErrors: string[] = [];
   for (const page of [agent, customer]) page.on('pageerror', (err) => pageErrors.push(err.message));
-
   await readyDesktop(agent, server.url);
-  await startChatPage(customer, server.url, 'Carla Camera', '+14155550177');
+  await startChatPage(customer, server.url, name, phone);
   await agent.getByRole('button', { name: 'Accept' }).click();
   await customer.getByText(/joined/).waitFor();
   await customer.getByRole('button', { name: 'Request video' }).click();
   await agent.getByRole('button', { name: 'Allow' }).click();
+  return { agent, customer, pageErrors };
+}
 
-  await agent.waitForFunction(() => ((window as Window & { videoStats?: { framesDecoded: number } }).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+const decodes = (page: Page) =>
+  page.waitForFunction(() => ((window as Window & { videoStats?: { framesDecoded: number } }).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+
+t.test('an agent with no camera receives the video and is told the customer does not see them', async (t) => {
+  const { agent, customer, pageErrors } = await videoWithAgentCamera(t, { name: 'NotFoundError', message: 'Requested device not found', once: false }, 'Carla Camera', '+14155550177');
+  await decodes(agent);
   t.ok((await framesDecoded(agent)) > 10, "the agent sees the customer's camera");
   const status = agent.locator('.video-windows .video-status');
   await status.filter({ hasText: 'Your camera cannot be used' }).waitFor({ timeout: 10_000 });
@@ -38,30 +53,12 @@ t.test('an agent with no camera receives the video and is told the customer does
 });
 
 t.test('a camera another program held when the video started is taken up once it is free', async (t) => {
-  const server = await withServer(t);
-  const browser = await withBrowser(t);
-  const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await agentContext.addInitScript(() => {
-    const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    let held = true; // the first ask finds the camera held; it is free after that
-    navigator.mediaDevices.getUserMedia = (constraints) => {
-      if (!constraints || !constraints.video || !held) return ask(constraints);
-      held = false;
-      return Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
-    };
-  });
-  const agent = await agentContext.newPage();
-  const customer = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
-  await readyDesktop(agent, server.url);
-  await startChatPage(customer, server.url, 'Hana Held', '+14155550178');
-  await agent.getByRole('button', { name: 'Accept' }).click();
-  await customer.getByText(/joined/).waitFor();
-  await customer.getByRole('button', { name: 'Request video' }).click();
-  await agent.getByRole('button', { name: 'Allow' }).click();
-
-  await agent.locator('.video-windows .video-status').filter({ hasText: 'Could not start video source' }).waitFor({ timeout: 30_000 });
+  const { agent, customer, pageErrors } = await videoWithAgentCamera(t, { name: 'NotReadableError', message: 'Could not start video source', once: true }, 'Hana Held', '+14155550178');
+  const status = agent.locator('.video-windows .video-status');
+  await status.filter({ hasText: 'Could not start video source' }).waitFor({ timeout: 30_000 });
   t.pass('the agent is told the camera cannot be used');
-  await customer.waitForFunction(() => ((window as Window & { videoStats?: { framesDecoded: number } }).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  await decodes(customer);
   t.pass("the customer then sees the agent's camera, without anyone pressing anything");
-  t.equal((await agent.locator('.video-windows .video-status').textContent())?.trim(), '', 'and the note is gone');
+  t.equal((await status.textContent())?.trim(), '', 'and the note is gone');
+  t.same(pageErrors, [], 'no script errors');
 });

@@ -33,13 +33,19 @@ async function node(store: MemoryInteractionStore, presence: MemoryPresence, clo
   return { center, interactions, seen };
 }
 
-t.test('Ready agents stay Ready on the next leader, which offers them the queue', async (t) => {
+// A first leader with Alice Ready and a chat offered to her, stored as they are.
+async function aliceOffered() {
   const store = new MemoryInteractionStore();
   const presence = new MemoryPresence();
   const clock = new ManualClock();
   const first = await node(store, presence, clock);
-  first.center.setPresence('alice', 'make_ready');
+  await first.center.setPresence('alice', 'make_ready');
   const { interaction } = await first.center.startChat(newChat());
+  return { store, presence, clock, first, interaction };
+}
+
+t.test('Ready agents stay Ready on the next leader, which offers them the queue', async (t) => {
+  const { store, presence, clock, first, interaction } = await aliceOffered();
   t.equal(first.interactions.get(interaction.id)!.offeredTo, 'alice');
   await new Promise((r) => setImmediate(r));
   t.same(presence.rows.get('alice')?.presence, 'ready', 'stored as it changed');
@@ -53,12 +59,7 @@ t.test('Ready agents stay Ready on the next leader, which offers them the queue'
 
 // main.ts: the new leader logs out agents nobody is at (no live session) before its first offers.
 t.test("the next leader offers nothing to an agent stored Ready who is logged in nowhere, and redraws the offer it took back", async (t) => {
-  const store = new MemoryInteractionStore();
-  const presence = new MemoryPresence();
-  const clock = new ManualClock();
-  const first = await node(store, presence, clock);
-  first.center.setPresence('alice', 'make_ready');
-  const { interaction } = await first.center.startChat(newChat());
+  const { store, presence, clock, interaction } = await aliceOffered();
   await new Promise((r) => setImmediate(r));
   clock.advance(1000);
 
