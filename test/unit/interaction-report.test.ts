@@ -35,6 +35,9 @@ t.test('CSV: quoting as RFC 4180, and no cell a spreadsheet would run as a formu
   t.equal(csvCell('plain'), 'plain');
   t.equal(csvCell('a, "b"'), '"a, ""b"""');
   t.equal(csvCell('two\nlines'), '"two\nlines"');
+  // Split on ; by a spreadsheet in a locale that separates with it, its second part would be a formula.
+  t.equal(csvCell("ok;=2+3*cmd|' /C calc'!A0"), `"ok;=2+3*cmd|' /C calc'!A0"`, 'a semicolon is quoted');
+  t.equal(csvCell('a\tb'), '"a\tb"', 'a tab too');
   for (const bad of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx']) t.equal(csvCell(bad).replace(/^"/, '')[0], "'", `${JSON.stringify(bad)} starts with '`);
   t.equal(csvCell('=HYPERLINK("http://x","y")'), '"\'=HYPERLINK(""http://x"",""y"")"', 'prefixed, then quoted');
   t.equal(csvCell(42), '42');

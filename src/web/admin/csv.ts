@@ -1,8 +1,10 @@
 // CSV as spreadsheets read it (RFC 4180): a cell with a comma, quote or line break is quoted, quotes
-// doubled. A cell starting with = + - @ (or a tab or carriage return) would be run as a formula by a
-// spreadsheet: it gets a leading ' so it is shown as the text it is (OWASP's advice on CSV injection).
+// doubled; one with a semicolon or tab too, since a spreadsheet in a locale that separates with those
+// would split it there (and a part starting with = would run). A cell starting with = + - @ (or a tab
+// or carriage return) would be run as a formula by a spreadsheet: it gets a leading ' so it is shown as
+// the text it is (OWASP's advice on CSV injection).
 const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
+const NEEDS_QUOTES = /[",;\t\r\n]/;
 
 export function csvCell(value: string | number | null): string {
   if (value === null) return '';
