@@ -150,6 +150,8 @@ class AriVoice implements Voice {
   readonly #endpoints: AgentEndpoints;
   readonly #endpointStates = new EndpointStates();
   readonly #listeners: AriAppListener[] = [];
+  // Set by each reconcile (rebuild), run once the connection is up (takeUpAnswers).
+  #answersToTakeUp: Array<() => Promise<void>> = [];
   #link: Link = { state: 'built' };
   // When the Asterisk of the last connect started (ARI's startup_time): a change means it restarted.
   #asteriskStartedAt: string | undefined;
@@ -249,7 +251,10 @@ class AriVoice implements Voice {
       logger: this.#logger,
       onEvent: (event, ari) => this.route(event, ari, sinks),
       onConnected: (ari) => this.rebuild(ari, sinks),
-      onStateChange: (state) => sinks.onAvailability?.(state === 'up'),
+      onStateChange: (state) => {
+        sinks.onAvailability?.(state === 'up');
+        if (state === 'up') void this.takeUpAnswers();
+      },
     });
     const sipWsUrl = asterisk?.sipWsUrl ?? ariUrl.replace(/^http/, 'ws') + '/ws';
     this.#link = { state: 'open', connection, asterisk: supervisor, sipWsUrl };
@@ -341,6 +346,13 @@ class AriVoice implements Voice {
     if (!this.telephony.handle(event, sinks.onCallEvent)) refuseStranger(ari, event, this.#logger);
   }
 
+  // Answers the last reconcile found that the rules never heard, taken up once ARI is up; a failure is
+  // the call's (its leg ends as ARI says), logged here.
+  private async takeUpAnswers(): Promise<void> {
+    const answers = this.#answersToTakeUp.splice(0);
+    for (const takeUp of answers) await takeUp().catch((err: unknown) => this.#logger.error({ err }, 'taking up an answer heard while away failed'));
+  }
+
   // After every (re)connect, before the connection counts as up: Asterisk may have restarted and lost
   // its memory objects and subscriptions, and calls may have ended while either side was away.
   private async rebuild(ari: Ari, sinks: VoiceSinks): Promise<void> {
@@ -354,7 +366,8 @@ class AriVoice implements Voice {
     await this.#endpointStates.refresh(ari, this.#config.ariApp, agents.flatMap((a) => AgentEndpoints.of(a.id)));
     for (const listener of this.#listeners) await listener.connected(ari);
     const liveLegs = sinks.liveLegs();
-    const result = await reconcileCalls({ ari, liveLegs, callLegs: this.telephony, onEvent: sinks.onCallEvent });
+    const { later, ...result } = await reconcileCalls({ ari, liveLegs, callLegs: this.telephony, onEvent: sinks.onCallEvent });
+    this.#answersToTakeUp = later;
     if (result.adopted + result.ended + result.strays + result.bridgesRemoved > 0) this.#logger.info(result, 'calls reconciled with Asterisk');
     const legs = [...new Set([...liveLegs, ...(sinks.supervisedLegs?.() ?? [])])];
     const supervised = await reconcileSupervisions({ ari, legs, snoops: this.supervision, onEvent: sinks.onSupervisionEvent ?? (async () => undefined) });

@@ -1,14 +1,23 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { NewAttachment } from './contact-center-types.ts';
 import type { Service } from './directory.ts';
 import type { CustomerAction } from './guards.ts';
-import { conflict, invalid, unavailable, unsupportedMedia } from './errors.ts';
+import { conflict, forbidden, invalid, notFound, unauthorized, unavailable, unsupportedMedia } from './errors.ts';
 import type { Customer, CustomerContext, InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
 import type { AttachmentInfo } from './timeline.ts';
 
 // Checks on what customers send, shared by every channel.
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+// A token opens exactly one chat: any other chat answers 403, whatever its state. Once the chat has
+// ended its token only reads it, until `endedSince` is past its end (ENDED_CHAT_ACCESS), then 401.
+export function checkCustomerToken(rec: InteractionRecord | undefined, token: string, endedSince: number): InteractionRecord {
+  if (!rec) throw notFound('chat_not_found', 'No chat with this id.');
+  if (!timingSafeEqual(Buffer.from(hashToken(token), 'hex'), Buffer.from(rec.tokenHash, 'hex'))) throw forbidden('wrong_token', 'This token does not open this chat.');
+  if (rec.endedAt !== null && rec.endedAt < endedSince) throw unauthorized('token_expired', 'This chat ended a while ago: its token no longer opens it.');
+  return rec;
+}
 
 export function checkedContext(context: CustomerContext): CustomerContext {
   if (Object.keys(context.fields).length > LIMITS.contextMaxFields) {

@@ -1,10 +1,10 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { applyPresence, newAgentState, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { checkMessage, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
+import { checkCustomerToken, checkMessage, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
-import { forbidden, notFound, unauthorized } from './errors.ts';
+import { notFound, unauthorized } from './errors.ts';
 import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
 import { mergeContext, newInteraction, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
@@ -72,20 +72,11 @@ export class ContactCenter {
     return { interaction: rec, token };
   }
 
-  // A token opens exactly one chat: any other chat answers 403, whatever its state. Once the chat has
-  // ended its token only reads it, for endedChatAccessMs, then it is refused (401). With `action`, the
-  // guard of that action is asserted too (an ended chat gets no phone).
+  // The chat this token opens (chat-rules.ts checkCustomerToken). With `action`, the guard of that action
+  // is asserted too (an ended chat gets no phone).
   async authorizeCustomer(interactionId: string, token: string | undefined, action?: CustomerAction): Promise<InteractionRecord> {
     if (!token) throw unauthorized('missing_token', 'Send the chat token as "Authorization: Bearer <token>".');
-    const rec = await this.#open.find(interactionId);
-    if (!rec) throw notFound('chat_not_found', 'No chat with this id.');
-    const given = Buffer.from(hashToken(token), 'hex');
-    if (!timingSafeEqual(given, Buffer.from(rec.tokenHash, 'hex'))) {
-      throw forbidden('wrong_token', 'This token does not open this chat.');
-    }
-    if (rec.endedAt !== null && this.#d.clock.now() - rec.endedAt > this.#d.config.endedChatAccessMs) {
-      throw unauthorized('token_expired', 'This chat ended a while ago: its token no longer opens it.');
-    }
+    const rec = checkCustomerToken(await this.#open.find(interactionId), token, this.#d.clock.now() - this.#d.config.endedChatAccessMs);
     if (action) assertCustomerMay(action, rec, this.#d.media.capabilities);
     return rec;
   }
@@ -274,6 +265,9 @@ export class ContactCenter {
       if (!state) this.#agents.set(agent.id, (state = newAgentState(agent, this.#d.clock.now())));
       state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
       if (agent.disabled) await this.withdraw(state);
+      // A chat ringing for them of a service they no longer serve goes to someone who does.
+      const ringing = state.pendingOffer ? this.#open.get(state.pendingOffer) : undefined;
+      if (ringing && !state.serviceIds.includes(ringing.serviceId)) await this.requeue(ringing, state, 'service_removed');
       // Stored before the caller goes on (a login): every node knows the agent and its presence then.
       await this.#d.presence?.savePresence({ agentId: state.agentId, presence: state.presence, idleSince: state.idleSince });
       this.dispatch();
@@ -291,13 +285,18 @@ export class ContactCenter {
     for (const rec of mine) {
       // The call and video went through the agent, who is gone: they end before another agent takes over.
       if (rec.state === 'active') await this.#d.media.beforeEnd(rec, 'system');
-      const previousOfferedTo = rec.offeredTo;
-      markRequeued(rec, this.#d.clock.now());
-      this.clearOffer(rec, agent);
-      agent.interactions.delete(rec.id);
-      await this.#open.append(rec, { kind: 'requeued', author: 'system', agentId: agent.agentId, data: { reason: 'agent_disabled' } });
-      this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
+      await this.requeue(rec, agent, 'agent_disabled');
     }
+  }
+
+  // Back to the queue from the agent it was offered to or held by, with a timeline entry saying why.
+  private async requeue(rec: InteractionRecord, agent: AgentState, reason: 'agent_disabled' | 'service_removed'): Promise<void> {
+    const previousOfferedTo = rec.offeredTo;
+    markRequeued(rec, this.#d.clock.now());
+    this.clearOffer(rec, agent);
+    agent.interactions.delete(rec.id);
+    await this.#open.append(rec, { kind: 'requeued', author: 'system', agentId: agent.agentId, data: { reason } });
+    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
   }
 
   // ---- routing -------------------------------------------------------------------------------

@@ -91,6 +91,21 @@ t.test('an agent is offered only chats of the services it serves; an edit counts
   t.ok([interaction.offeredTo, second.interaction.offeredTo].includes('alice'), 'alice now serves billing too and gets an offer');
 });
 
+t.test('a chat ringing for an agent the admin takes off its service goes to one who serves it', async (t) => {
+  const h = await makeCenter();
+  const admin = administration(h);
+  h.center.setPresence('alice', 'make_ready'); // roadside
+  const { interaction } = await startChat(h, { serviceId: 'roadside' });
+  t.equal(interaction.offeredTo, 'alice');
+  h.center.setPresence('bob', 'make_ready');
+  await admin.updateAgent('boss', 'alice', { displayName: 'Alice', role: 'agent', serviceIds: ['billing'] });
+  t.equal(interaction.offeredTo, 'bob', 'offered to the other roadside agent at once');
+  await expectDomainError(t, h.center.accept('alice', interaction.id), 'forbidden', 'not_offered_to_you');
+  const entries = await h.center.timeline(interaction.id);
+  t.match(entries.find((e) => e.kind === 'requeued'), { agentId: 'alice', data: { reason: 'service_removed' } }, 'the timeline says why');
+  t.equal(h.center.agentState('alice').presence, 'ready', 'Alice stays Ready, for billing');
+});
+
 t.test("a login that read the agent before an admin's edit does not put back what the edit changed", async (t) => {
   const h = await makeCenter();
   const admin = administration(h);

@@ -22,7 +22,8 @@ const REQUEST = { legId: 'L1', interactionId: 'I1', serviceId: 's', agentId: 'al
 
 // A controller on a fake Asterisk: its connection's rebuild after a reconnect runs until the test ends
 // it; `rebuild` is what that rebuild does once let go (a restarted controller reconciles its calls).
-async function controller(opts: { rebuild?: (ari: Ari, legs: AriCallLegs) => Promise<void> } = {}) {
+// `rebuild` may leave work for once the connection is up (reconcile's answers to take up), as voice.ts runs it.
+async function controller(opts: { rebuild?: (ari: Ari, legs: AriCallLegs) => Promise<void | Array<() => Promise<void>>> } = {}) {
   const ari = new FakeAri();
   const reports: string[] = [];
   const logs: Array<{ msg: string; dropped?: number }> = [];
@@ -30,6 +31,7 @@ async function controller(opts: { rebuild?: (ari: Ari, legs: AriCallLegs) => Pro
   const endpointStates = { firstOnline: async () => 'alice', forget: () => undefined } as unknown as EndpointStates;
   const onEvent = async (_i: string, _l: string, event: string, cause?: string) => void reports.push(cause ? `${event} (${cause})` : event);
   let gate: Promise<void> = Promise.resolve();
+  let later: Array<() => Promise<void>> = [];
   const connection = new AriConnection({
     url: 'http://asterisk.invalid',
     user: 'u',
@@ -39,7 +41,10 @@ async function controller(opts: { rebuild?: (ari: Ari, legs: AriCallLegs) => Pro
     connect: async () => ari.current(),
     onConnected: async (client) => {
       await gate;
-      await opts.rebuild?.(client, legs);
+      later = (await opts.rebuild?.(client, legs)) ?? [];
+    },
+    onStateChange: (state) => {
+      if (state === 'up') void (async () => { for (const takeUp of later.splice(0)) await takeUp(); })();
     },
     onEvent: (event, client) => {
       if (!legs.handle(event, onEvent)) refuseStranger(client, event, logger);
@@ -122,7 +127,7 @@ t.test('the customer hangs up while the connection rebuilds: the call ends, the 
 t.test('a restarted controller: a customer answering before reconciliation is bridged once the call is adopted, not refused', async (t) => {
   const liveLeg: CallLeg = { id: 'L1', interactionId: 'I1', serviceId: 's', agentId: 'alice', customerNumber: '+15550001', state: 'ringing', mute: 'unmuted', startedAt: 0, answeredAt: null, endedAt: null, cause: null };
   const { ari, connection, reports, onEvent, holdRebuild } = await controller({
-    rebuild: async (client, legs) => void (await reconcileCalls({ ari: client, liveLegs: [liveLeg], callLegs: legs, onEvent })),
+    rebuild: async (client, legs) => (await reconcileCalls({ ari: client, liveLegs: [liveLeg], callLegs: legs, onEvent })).later,
   });
   // What the controller that crashed had placed: the agent answered, the customer's phone rings.
   ari.channels.add('cc-L1-agent').add('cc-L1-customer');

@@ -281,9 +281,13 @@ export class AriCallLegs implements Telephony {
     leg.customerHeld = false;
   }
 
-  // Used by reconciliation when a restarted controller finds a leg's channels still up.
+  // Reconciliation: a leg whose channels a restarted controller found still up; an answer Asterisk saw
+  // while nobody listened, taken up as if heard (once connected).
   adopt(leg: AriLeg): void {
     this.track(leg);
+  }
+  answeredMeanwhile(leg: AriLeg, role: Role, report: CallEventSink): Promise<void> {
+    return this.#queue.run(leg.interactionId, () => this.onAnswered(leg, role, report));
   }
 
   // Used by reconciliation: the consulted phone of a leg it kept is no longer in Asterisk.
@@ -304,11 +308,9 @@ export class AriCallLegs implements Telephony {
     this.#rings.lost(up);
   }
 
-  // Nobody is bridged before both have answered: the customer's ringing competes with no bridge work in
-  // Asterisk, and one request then joins both.
+  // Nobody is bridged before both have answered (one request then joins both).
   private async onAnswered(leg: AriLeg, role: Role, report: CallEventSink): Promise<void> {
-    // Taken up already by reconciliation (reconcile.ts), which read the answer while this event waited.
-    if (role === 'customer' ? leg.customerUp : leg.agentUp) return;
+    if (role === 'customer' ? leg.customerUp : leg.agentUp) return; // taken up already (reconcile.ts)
     const ari = this.#o.ari();
     if (role === 'customer') {
       await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: [leg.agentChannelId, leg.customerChannelId] });

@@ -1,5 +1,5 @@
 import { isLive, type CallLeg } from '../../domain/call-leg.ts';
-import type { Ari, AriChannel } from '../client.ts';
+import type { Ari } from '../client.ts';
 import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
 import type { AriCallLegs, AriLeg, CallEventSink } from './call-legs.ts';
 import { bridgeIdOf, channelIdOf, isOurBridge, isOurChannel } from './channel-names.ts';
@@ -10,13 +10,14 @@ export const AWAY = 'ended while the controller was out of touch with Asterisk';
 // After every (re)connect: legs the rules think are live are matched against Asterisk's channels.
 // Live channels are adopted (a restarted controller keeps its calls); legs whose channels are gone are
 // reported ended; channels and bridges of ours that belong to no live leg are removed. Nothing stays
-// "connected" that is not.
+// "connected" that is not. Answers Asterisk saw that the rules never heard are taken up by `later`,
+// run once the connection is up (they dial, and start recordings, through it).
 export async function reconcileCalls(opts: {
   ari: Ari;
   liveLegs: CallLeg[];
   callLegs: AriCallLegs;
   onEvent: CallEventSink;
-}): Promise<{ adopted: number; ended: number; strays: number; bridgesRemoved: number }> {
+}): Promise<{ adopted: number; ended: number; strays: number; bridgesRemoved: number; later: Array<() => Promise<void>> }> {
   const { ari, callLegs, onEvent } = opts;
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
@@ -28,6 +29,7 @@ export async function reconcileCalls(opts: {
   // Adopted calls the rules have connected (not on hold): both phones belong in the leg's bridge.
   const rejoin: AriLeg[] = [];
   const held: AriLeg[] = [];
+  const later: Array<() => Promise<void>> = [];
   for (const leg of opts.liveLegs) {
     // Released while this ran (a release needs no Asterisk): not taken back; its channels are strays.
     if (!isLive(leg)) continue;
@@ -61,9 +63,10 @@ export async function reconcileCalls(opts: {
           customerHeld: leg.state === 'on_hold',
         };
         callLegs.adopt(ariLeg);
-        if (dialNow) callLegs.handle({ type: 'StasisStart', channel: { id: agentChannelId, state: 'Up' } as AriChannel }, onEvent);
-        else if (leg.state === 'dialing_agent' && agentAnswered) await onEvent(leg.interactionId, leg.id, 'agent_answered');
-        if (customerAnswered && !talking) await onEvent(leg.interactionId, leg.id, 'customer_answered');
+        const report = (event: 'agent_answered' | 'customer_answered') => () => onEvent(leg.interactionId, leg.id, event);
+        if (dialNow) later.push(() => callLegs.answeredMeanwhile(ariLeg, 'agent', onEvent));
+        else if (leg.state === 'dialing_agent' && agentAnswered) later.push(report('agent_answered'));
+        if (customerAnswered && !talking) later.push(report('customer_answered'));
         if (leg.state === 'connected' || (customerAnswered && !talking)) rejoin.push(ariLeg);
         if (leg.state === 'on_hold') held.push(ariLeg);
         adopted += 1;
@@ -127,7 +130,7 @@ export async function reconcileCalls(opts: {
     await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
     await ari.bridges.startMoh({ bridgeId: leg.bridgeId });
   }
-  return { adopted, ended, strays, bridgesRemoved };
+  return { adopted, ended, strays, bridgesRemoved, later };
 }
 
 // The cause the timeline shows for a call that died with the Asterisk process carrying it.

@@ -320,7 +320,7 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
     case 'handoff':
       return handoffSummary(e);
     case 'requeued':
-      return `Back in the queue: ${agentName} was disabled`;
+      return `Back in the queue: ${agentName} ${(e.data as { reason?: string } | null)?.reason === 'service_removed' ? 'no longer serves this service' : 'was disabled'}`;
     case 'call':
       return callEntrySummary(e, agentName);
     case 'video': {
