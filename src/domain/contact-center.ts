@@ -265,9 +265,10 @@ export class ContactCenter {
       if (!state) this.#agents.set(agent.id, (state = newAgentState(agent, this.#d.clock.now())));
       state.serviceIds = agent.disabled ? [] : [...agent.serviceIds];
       if (agent.disabled) await this.withdraw(state);
-      // A chat ringing for them of a service they no longer serve goes to someone who does.
+      // A chat ringing for them of a service they no longer serve goes to someone who does (a transfer
+      // offered to them is the handoff desk's).
       const ringing = state.pendingOffer ? this.#open.get(state.pendingOffer) : undefined;
-      if (ringing && !state.serviceIds.includes(ringing.serviceId)) await this.requeue(ringing, state, 'service_removed');
+      if (ringing?.state === 'offered' && !state.serviceIds.includes(ringing.serviceId)) await this.requeue(ringing, state, 'service_removed');
       // Stored before the caller goes on (a login): every node knows the agent and its presence then.
       await this.#d.presence?.savePresence({ agentId: state.agentId, presence: state.presence, idleSince: state.idleSince });
       this.dispatch();
