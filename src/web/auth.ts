@@ -116,6 +116,9 @@ export function authRouter(opts: {
       await sessions.destroy(session.id);
       return showLogin(req, res, 403, 'This account is disabled. Ask an admin to enable it.');
     }
+    // A session this browser held (another agent at a shared PC) ends: its pages could only be refused
+    // now that the browser sends the new cookie, while it went on being offered chats.
+    if (cookies[SESSION_COOKIE]) await sessions.destroy(cookies[SESSION_COOKIE]);
     res.clearCookie(LOGIN_CSRF_COOKIE, { path: '/' });
     res.cookie(SESSION_COOKIE, session.id, cookieOpts(req));
     res.redirect(303, '/desktop');
