@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Administration } from '../domain/administration.ts';
 import { refusalOf, text, type Refusal } from './admin/admin-kit.ts';
@@ -36,20 +37,23 @@ export function accountRouter(opts: { admin: Administration; sessions: SessionRe
       res.set('Retry-After', String(waitS));
       return page(req, res, { refusal: { status: 429, fields: {}, alert: `Too many attempts. Try again in ${waitInWords(waitS)}.` } });
     };
-    const waitS = await throttle.waitS(address, session.agentId);
+    // Guesses of the current password are counted per session, not per username: failed logins by
+    // someone else do not lock the agent out of this page, nor does a change here clear their count.
+    const guesses = `account:${createHash('sha256').update(session.id).digest('hex').slice(0, 32)}`;
+    const waitS = await throttle.waitS(address, guesses);
     if (waitS > 0) return tooMany(waitS);
     // Counted before the current password is checked, as a login is: attempts sent all at once too.
-    const attempt = await throttle.attempt(address, session.agentId);
+    const attempt = await throttle.attempt(address, guesses);
     if (!attempt.mayCheck) return tooMany(attempt.waitS);
     try {
       await admin.changeOwnPassword(session.agentId, text(req, 'currentPassword'), text(req, 'newPassword'));
     } catch (err) {
       const refusal = refusalOf(err);
       // Any other refusal comes after the current password was found right: the count is taken back.
-      if (!refusal.fields.currentPassword) await throttle.succeeded(address, session.agentId);
+      if (!refusal.fields.currentPassword) await throttle.succeeded(address, guesses);
       return page(req, res, { refusal });
     }
-    await throttle.succeeded(address, session.agentId);
+    await throttle.succeeded(address, guesses);
     const ended = await sessions.endAgent(session.agentId, session.id);
     await page(req, res, { notice: `Password changed. ${ended === 1 ? 'Your other session has' : `Your other sessions (${ended}) have`} ended.` });
   });

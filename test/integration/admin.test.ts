@@ -317,6 +317,17 @@ t.test('/account: guessing the current password meets the login backoff', async 
   t.match(await res.text(), /Too many attempts\. Try again in/);
 });
 
+t.test("/account: someone else's failed logins as the agent neither lock this page nor are wiped by it", async (t) => {
+  await postAgent({ username: 'lock1', displayName: 'Lock One', role: 'agent', password: 'locked pass 12' }, []);
+  const session = await login(server, 'lock1', 'locked pass 12');
+  // Six wrong guesses at the login from elsewhere: the username backs off there.
+  for (let i = 0; i < 6; i++) await submitLogin(server, 'lock1', `attacker guess ${i}`);
+  t.equal((await submitLogin(server, 'lock1', 'locked pass 12')).status, 429, 'the login waits (from a browser not known as hers)');
+  const changed = await post(session, '/account/password', { currentPassword: 'locked pass 12', newPassword: 'changed pass 12' });
+  t.equal(changed.status, 200, 'her own page still changes her password');
+  t.equal((await submitLogin(server, 'lock1', 'changed pass 12')).status, 429, "and it did not wipe the attacker's backoff");
+});
+
 t.test('DEMO_DATA=off starts empty; npm run admin -- create-admin prints a one-time password that logs in', async (t) => {
   const empty = await withServer(t, { env: { DEMO_DATA: 'off' } });
   t.equal((await submitLogin(empty, 'agent1', 'demo')).status, 401, 'no demo agents');
