@@ -13,6 +13,9 @@ const SERVICE_ID = /^[a-z0-9][a-z0-9_-]{1,39}$/;
 // A username is also the agent's SIP endpoint ("<username>", "<username>-desk"): no ending in -desk,
 // or it would collide with another agent's desk phone.
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,31}$/;
+// Nor the name of one of Asterisk's own PJSIP objects (asterisk-config/pjsip.conf): pushing an agent's
+// endpoint over it is refused by Asterisk, and that refusal stops every reconnect of the telephony.
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(['global', 'transport-ws', 'transport-udp', 'trunk', 'trunk-aor', 'simulated-pstn', 'simulated-pstn-auth', 'simulated-pstn-aor', 'sms-trunk', 'sms-trunk-auth', 'sms-trunk-aor']);
 const NAME_MAX = 80;
 // Length is what makes a password hard to guess; composition rules mostly make it hard to remember.
 export const PASSWORD_MIN = 10;
@@ -102,7 +105,8 @@ export function checkAgent(form: AgentForm, agents: readonly Agent[], services: 
   if (!editing) {
     if (!USERNAME.test(id) || id.endsWith('-desk')) {
       bad.username = 'Use 2 to 32 lowercase letters, digits, ".", "-" or "_", starting with a letter or digit (not ending in "-desk": that names desk phones).';
-    } else if (agents.some((a) => a.id === id)) taken.username = `The username "${id}" is already taken.`;
+    } else if (RESERVED_USERNAMES.has(id)) bad.username = `"${id}" names one of the telephony's own SIP objects: choose another username.`;
+    else if (agents.some((a) => a.id === id)) taken.username = `The username "${id}" is already taken.`;
   }
   const nameIssue = nameProblem(form.displayName, 'Display name');
   if (nameIssue) bad.displayName = nameIssue;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { assertAdminRemains, checkAgent, checkService, passwordProblem } from '../../src/domain/admin-rules.ts';
 import { Administration, type AdminHooks } from '../../src/domain/administration.ts';
@@ -46,6 +47,10 @@ t.test('an agent: a free username that can name SIP endpoints, a display name, a
   t.match(fieldsOf(t, () => checkAgent({ ...input, username: 'alice' }, AGENTS, SERVICES)), { username: /already taken/ });
   t.match(fieldsOf(t, () => checkAgent({ ...input, username: 'da ve' }, AGENTS, SERVICES)), { username: /lowercase/ });
   t.match(fieldsOf(t, () => checkAgent({ ...input, username: 'alice-desk' }, AGENTS, SERVICES)), { username: /desk/ });
+  // Every PJSIP object of the shipped configuration: an agent's endpoint over one would stop the telephony.
+  const sections = [...readFileSync(new URL('../../asterisk-config/pjsip.conf', import.meta.url), 'utf8').matchAll(/^\[([^\]]+)\]/gm)].map((m) => m[1]!);
+  t.ok(sections.includes('trunk'), 'the configuration is read');
+  for (const name of sections) t.match(fieldsOf(t, () => checkAgent({ ...input, username: name }, AGENTS, SERVICES)), { username: /telephony's own/ }, `"${name}" is refused`);
   t.match(fieldsOf(t, () => checkAgent({ ...input, role: 'root' }, AGENTS, SERVICES)), { role: /Agent, Supervisor or Admin/ });
   t.match(fieldsOf(t, () => checkAgent({ ...input, displayName: '' }, AGENTS, SERVICES)), { displayName: /empty/ });
   t.match(fieldsOf(t, () => checkAgent({ ...input, serviceIds: ['nope'] }, AGENTS, SERVICES)), { serviceIds: /nope/ });
