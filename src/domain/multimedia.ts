@@ -286,10 +286,15 @@ export class MultimediaDesk implements InteractionMedia {
 
   // ---- InteractionMedia: what ContactCenter asks of the media ---------------------------------
 
+  // The accept stands whatever becomes of the call: one the rules refuse now (the telephony away, a
+  // call already up) is left to the agent's Call button, which says why.
   async afterAccept(rec: InteractionRecord): Promise<void> {
     if (!this.#telephony || !rec.agentId) return;
     const service = await this.#directory.getService(rec.serviceId);
-    if (service?.autoDial) await this.callCustomer(rec.agentId, rec.id);
+    if (!service?.autoDial) return;
+    await this.callCustomer(rec.agentId, rec.id).catch((err: unknown) => {
+      if (!(err instanceof DomainError)) throw err;
+    });
   }
 
   // The guard table refuses a plain Disconnect while a call or video runs, so for the agent this

@@ -25,6 +25,17 @@ t.test('without telephony an auto-dial service is accepted all the same, with no
   t.same(interaction.callLegs, []);
 });
 
+t.test('with the telephony away an auto-dial service is accepted all the same; Call works once it is back', async (t) => {
+  const telephony = new FakeTelephony();
+  const h = await makeCenter({ telephony });
+  h.desk.telephonyChanged(false);
+  const { interaction } = await activeChat(h, 'carol', { serviceId: 'billing' });
+  t.equal(interaction.state, 'active', 'accepted, not answered 503');
+  t.same(interaction.callLegs, [], 'no call placed');
+  h.desk.telephonyChanged(true);
+  t.ok(await h.desk.callCustomer('carol', interaction.id), 'the agent calls once the telephony is back');
+});
+
 t.test('the customer ending the chat releases the call and closes the video first', async (t) => {
   const telephony = new FakeTelephony();
   const rooms = new FakeVideoRooms();
