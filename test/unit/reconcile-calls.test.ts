@@ -114,3 +114,25 @@ t.test('a ringing call with both phones up is adopted; a customer who then does 
   t.match(leg, { state: 'failed', cause: 'no answer' });
   t.same([...ari.channels], [], "the agent's phone is hung up");
 });
+
+// Ending a call removes each part whatever became of the one before: a customer's hang-up that ARI
+// answered with an error (a timeout) leaves no agent's phone off-hook in an empty bridge.
+t.test("a call's end hangs up the agent's phone and removes the bridge even when the customer's hang-up fails", async (t) => {
+  const { ari, legs, reconcile } = scene('connected');
+  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+    ari.channels.add(channel);
+    ari.answered.add(channel);
+  }
+  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
+  await reconcile();
+  const client = ari.current();
+  const hangup = client.channels.hangup.bind(client.channels);
+  client.channels.hangup = async (p) => {
+    if (p.channelId === 'cc-L1-customer') throw new Error('ARI request timed out');
+    return hangup(p);
+  };
+  await legs.release('L1');
+  await settled();
+  t.notOk(ari.channels.has('cc-L1-agent'), "the agent's phone is hung up");
+  t.notOk(ari.bridges.has('cc-leg-L1'), 'the bridge is removed');
+});

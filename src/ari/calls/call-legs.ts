@@ -6,7 +6,7 @@ import { CallEndedMeanwhile, type CallRequest, type Telephony } from '../../doma
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari, AriEvent } from '../client.ts';
 import type { EndpointStates } from '../endpoints/endpoint-states.ts';
-import { ignoreNoMusic, ignoreNotFound } from '../errors.ts';
+import { ignoreNoMusic, ignoreNotFound, isNotFound } from '../errors.ts';
 import { describeCause } from './causes.ts';
 import { bridgeIdOf, channelIdOf, type Role } from './channel-names.ts';
 import { AriConsults, type AriConsult } from './consult-calls.ts';
@@ -350,20 +350,20 @@ export class AriCallLegs implements Telephony {
     await report(leg.interactionId, leg.legId, event, why);
   }
 
-  // Never rejects: a release needs no Asterisk (the guard table lets it through while ARI is away), and
-  // the rules, the consult and the supervisors hear of the end first. What ARI could not hang up is a
-  // stray for reconcile.ts once it is back.
+  // Never rejects: a release needs no Asterisk (the guard table lets it through while ARI is away). Each
+  // step is tried whatever became of the one before (a customer's hang-up that timed out leaves no
+  // agent's phone off-hook); what ARI could not remove is a stray for reconcile.ts once it is back.
   private async teardown(leg: AriLeg): Promise<void> {
     this.forget(leg.legId, 'the call ended');
     this.#o.legEnded?.(leg.legId);
-    try {
-      await this.#consults.callEnded(leg);
-      const ari = this.#o.ari();
-      await ari.channels.hangup({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
-      await ari.channels.hangup({ channelId: leg.agentChannelId }).catch(ignoreNotFound);
-      await ari.bridges.destroy({ bridgeId: leg.bridgeId }).catch(ignoreNotFound);
-    } catch (err) {
-      this.#o.onError(err, `removing call leg ${leg.legId} from Asterisk (left to reconciliation)`);
+    const steps = [
+      async () => this.#consults.callEnded(leg),
+      async () => this.#o.ari().channels.hangup({ channelId: leg.customerChannelId }),
+      async () => this.#o.ari().channels.hangup({ channelId: leg.agentChannelId }),
+      async () => this.#o.ari().bridges.destroy({ bridgeId: leg.bridgeId }),
+    ];
+    for (const step of steps) {
+      await step().catch((err: unknown) => isNotFound(err) || this.#o.onError(err, `removing call leg ${leg.legId} from Asterisk (left to reconciliation)`));
     }
   }
 
