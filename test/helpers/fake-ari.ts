@@ -85,6 +85,7 @@ export class FakeAri {
       },
       list: async () => [...this.bridges].map(([id, members]) => ({ id, name: id, channels: [...members] })),
       stopMoh: async (p: { bridgeId: string }) => void this.log.push(`stop music ${p.bridgeId}`),
+      startMoh: async (p: { bridgeId: string }) => void this.log.push(`music ${p.bridgeId}`),
     },
   } as unknown as Ari;
 

@@ -136,3 +136,21 @@ t.test("a call's end hangs up the agent's phone and removes the bridge even when
   t.notOk(ari.channels.has('cc-L1-agent'), "the agent's phone is hung up");
   t.notOk(ari.bridges.has('cc-leg-L1'), 'the bridge is removed');
 });
+
+// Hold is two steps in Asterisk (the agent's phone out of the bridge, music in): music that does not
+// start leaves no half hold, with the agent's phone out and nobody hearing anybody.
+t.test('a hold whose music cannot start puts the agent back with the customer, and is refused', async (t) => {
+  const { ari, legs, reconcile } = scene('connected');
+  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+    ari.channels.add(channel);
+    ari.answered.add(channel);
+  }
+  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
+  await reconcile();
+  ari.current().bridges.startMoh = async () => {
+    throw new Error('ARI request timed out');
+  };
+  await t.rejects(legs.hold('L1'), /timed out/, 'the hold is refused');
+  t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent', 'cc-L1-customer'], 'both phones in the bridge again');
+  t.equal(legs.legs.get('L1')?.customerHeld, false, 'not held');
+});

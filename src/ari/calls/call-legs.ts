@@ -6,6 +6,7 @@ import { CallEndedMeanwhile, type CallRequest, type Telephony } from '../../doma
 import { KeyedQueue } from '../../domain/util/keyed-queue.ts';
 import type { Ari, AriEvent } from '../client.ts';
 import type { EndpointStates } from '../endpoints/endpoint-states.ts';
+import { registeredPhone } from './agent-phones.ts';
 import { ignoreNoMusic, ignoreNotFound, isNotFound } from '../errors.ts';
 import { describeCause } from './causes.ts';
 import { bridgeIdOf, channelIdOf, type Role } from './channel-names.ts';
@@ -138,7 +139,7 @@ export class AriCallLegs implements Telephony {
     const agentEndpoint = await this.phoneOf(ari, req.agentId);
     leg.simulatedPhone = await this.#o.simulatedPhone?.of(req.interactionId);
     if (!this.#placing.delete(leg.legId)) return; // released meanwhile (End chat, End session...)
-    this.track(leg); // subscribe before acting: the answer may come before originate returns
+    this.#legs.add(leg.legId, leg); // subscribe before acting: the answer may come before originate returns
     // The bridge is made while the agent's phone rings: it is needed only once the agent answers (and
     // that answer is handled after this task, by the queue).
     const bridged = ari.bridges.create({ type: 'mixing', bridgeId: leg.bridgeId, name: leg.bridgeId }).then(
@@ -221,8 +222,11 @@ export class AriCallLegs implements Telephony {
         throw failed;
       }
       await this.handToPhone(ari, leg, channelId).catch(async (err: unknown) => {
-        // Answered but not joined to the customer (gone meanwhile): the new phone is not left up alone.
-        if (leg.agentChannelId !== channelId) await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+        // Answered but not joined to the customer: the new phone is not left up alone, and the call is the
+        // first agent's again, as on a failed ring.
+        if (leg.agentChannelId === channelId) throw err;
+        await ari.channels.hangup({ channelId }).catch(ignoreNotFound);
+        if (!heldBefore) await this.bridgeCustomer(ari, leg).catch((e: unknown) => this.#o.onError(e, `call leg ${leg.legId}: back to the first agent`));
         throw err;
       });
     });
@@ -267,10 +271,14 @@ export class AriCallLegs implements Telephony {
     await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
   }
 
-  // The agent's phone out of the bridge, music on hold into it (see hold()).
+  // The agent's phone out of the bridge, music on hold into it (see hold()). Music that does not start
+  // leaves no half hold: the agent's phone goes back to the customer, and the hold is refused.
   private async holdCustomer(ari: Ari, leg: AriLeg): Promise<void> {
     await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
-    await ari.bridges.startMoh({ bridgeId: leg.bridgeId });
+    await ari.bridges.startMoh({ bridgeId: leg.bridgeId }).catch(async (err: unknown) => {
+      await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId }).catch((e: unknown) => this.#o.onError(e, `call leg ${leg.legId}: back from a failed hold`));
+      throw err;
+    });
     leg.customerHeld = true;
   }
 
@@ -284,7 +292,7 @@ export class AriCallLegs implements Telephony {
   // Reconciliation: a leg whose channels a restarted controller found still up; an answer Asterisk saw
   // while nobody listened, taken up as if heard (once connected).
   adopt(leg: AriLeg): void {
-    this.track(leg);
+    this.#legs.add(leg.legId, leg);
   }
   answeredMeanwhile(leg: AriLeg, role: Role, report: CallEventSink): Promise<void> {
     return this.#queue.run(leg.interactionId, () => this.onAnswered(leg, role, report));
@@ -371,22 +379,14 @@ export class AriCallLegs implements Telephony {
     return this.#o.endpointStates.firstOnline(this.#o.ari(), this.#o.agentEndpoints(agentId)).then((found) => found !== undefined);
   }
 
-  // The agent's phone is whichever of their endpoints is registered: the browser softphone first.
-  // (A supervisor's phone too.)
-  async phoneOf(ari: Ari, agentId: string): Promise<string> {
-    const found = await this.#o.endpointStates.firstOnline(ari, this.#o.agentEndpoints(agentId));
-    if (!found) throw new Error(`the agent's phone is not registered (no softphone or desk phone online for ${agentId})`);
-    return `PJSIP/${found}`;
+  phoneOf(ari: Ari, agentId: string): Promise<string> {
+    return registeredPhone(this.#o.endpointStates, ari, this.#o.agentEndpoints(agentId), agentId);
   }
 
   private withLeg(legId: string, act: (ari: Ari, leg: AriLeg) => Promise<void>): Promise<void> {
     const leg = this.#legs.get(legId);
     if (!leg) return Promise.reject(new Error(`no live call leg ${legId} in Asterisk`));
     return this.#queue.run(leg.interactionId, () => act(this.#o.ari(), leg));
-  }
-
-  private track(leg: AriLeg): void {
-    this.#legs.add(leg.legId, leg);
   }
 
   private simulatedPhoneHeader(leg: AriLeg): Record<string, string> {
