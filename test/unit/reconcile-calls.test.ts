@@ -115,16 +115,22 @@ t.test('a ringing call with both phones up is adopted; a customer who then does 
   t.same([...ari.channels], [], "the agent's phone is hung up");
 });
 
+// A call both phones are talking on, adopted as a restarted controller finds it.
+async function talking() {
+  const found = scene('connected');
+  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+    found.ari.channels.add(channel);
+    found.ari.answered.add(channel);
+  }
+  found.ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
+  await found.reconcile();
+  return found;
+}
+
 // Ending a call removes each part whatever became of the one before: a customer's hang-up that ARI
 // answered with an error (a timeout) leaves no agent's phone off-hook in an empty bridge.
 t.test("a call's end hangs up the agent's phone and removes the bridge even when the customer's hang-up fails", async (t) => {
-  const { ari, legs, reconcile } = scene('connected');
-  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
-    ari.channels.add(channel);
-    ari.answered.add(channel);
-  }
-  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
-  await reconcile();
+  const { ari, legs } = await talking();
   const client = ari.current();
   const hangup = client.channels.hangup.bind(client.channels);
   client.channels.hangup = async (p) => {
@@ -140,13 +146,7 @@ t.test("a call's end hangs up the agent's phone and removes the bridge even when
 // Hold is two steps in Asterisk (the agent's phone out of the bridge, music in): music that does not
 // start leaves no half hold, with the agent's phone out and nobody hearing anybody.
 t.test('a hold whose music cannot start puts the agent back with the customer, and is refused', async (t) => {
-  const { ari, legs, reconcile } = scene('connected');
-  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
-    ari.channels.add(channel);
-    ari.answered.add(channel);
-  }
-  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
-  await reconcile();
+  const { ari, legs } = await talking();
   ari.current().bridges.startMoh = async () => {
     throw new Error('ARI request timed out');
   };
