@@ -2,8 +2,8 @@ import type { Response } from 'express';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { notFound } from '../domain/errors.ts';
 
-// A peer that reads nothing of a photo for this long, or has not read it all in the second time, is
-// cut: what it holds is given back. (A 10 MB photo at 256 kbit/s takes about 5.5 minutes.)
+// A peer that reads nothing of a photo for a minute, or has not read all of it in ten, is cut: what it
+// holds is given back. (A 10 MB photo at 256 kbit/s takes about 5.5 minutes.)
 const SEND_IDLE_MS = 60_000;
 const SEND_MAX_MS = 10 * 60_000;
 
