@@ -216,6 +216,12 @@ async function main(): Promise<void> {
       (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'seen SMS ids past their retention forgotten'),
       (err: unknown) => logger.error({ err }, 'forgetting seen SMS ids failed'),
     );
+  // A password reset by an admin ends the desk phone's password too: renewed unseen, and the phone
+  // registered with it dropped (a stolen session may have made it); the agent makes a new one on /account.
+  const lockDeskPhone = async (agentId: string) => {
+    const desk = voice.admin;
+    if (desk && (await desk.hasDeskPassword(agentId))) await desk.newDeskPassword(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'renewing a desk phone password after a password change failed'));
+  };
   const reclaimRecordings = () => recordings.reclaim().catch((err: unknown) => logger.error({ err }, 'collecting the recordings Asterisk still holds failed'));
   const sweepRecordings = () =>
     recordings.sweep().then(
@@ -234,6 +240,7 @@ async function main(): Promise<void> {
         await center.agentChanged(agent);
         if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id);
         if (change === 'password') await logOutAbsentAgents(); // no one is logged in as them any more
+        if (change === 'password') await lockDeskPhone(agent.id);
         if (change !== 'password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
         await supervision.supervisorChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, 'ending the supervisions of a former supervisor failed'));
       },

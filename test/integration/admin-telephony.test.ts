@@ -121,6 +121,19 @@ t.test('the telephony admin page, and desk phone passwords on /account', async (
   const fresh = await phone('agent1-desk', newPassword!);
   await fresh.waitRegistered('agent1-desk');
   t.equal(stateOf(await deskShown('online'), 'agent1-desk'), 'online', 'the new password registers');
+
+  // An admin resets agent2's password (a stolen session, say): agent2's desk phone goes with it.
+  const agent2Desk = await deskPasswordOf(server, 'agent2');
+  const agent2Phone = await phone('agent2-desk', agent2Desk);
+  await agent2Phone.waitRegistered('agent2-desk');
+  t.equal((await agentPost(agent, '/admin/agents/agent2/reset-password')).status, 200, "agent2's password is reset");
+  await eventually('agent2-desk dropped', async () => (stateOf(await adminPage(agent), 'agent2-desk') === 'offline' ? true : undefined), 10_000);
+  t.pass("the desk phone registered with agent2's desk password is dropped");
+  await agent2Phone.stop();
+  const again = await phone('agent2-desk', agent2Desk);
+  await again.waitRegistrationFailed('agent2-desk');
+  t.pass('and that desk password no longer registers');
+  await again.stop();
 });
 
 t.test('without telephony the page says so', async (t) => {
