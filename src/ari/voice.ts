@@ -197,8 +197,9 @@ class AriVoice implements Voice {
   async agentChanged(agent: Agent): Promise<void> {
     const ari = this.connected();
     if (!ari) return;
-    if (agent.disabled) await this.#endpoints.remove(ari, agent.id);
-    else await this.#endpoints.push(ari, [agent]);
+    if (agent.disabled) return this.#endpoints.remove(ari, agent.id);
+    await this.#endpoints.push(ari, [agent]);
+    await this.#endpointStates.watch(ari, this.#config.ariApp, AgentEndpoints.of(agent.id));
   }
 
   // Only while ARI is up: until the endpoints are pushed again after a restart, a phone's REGISTER

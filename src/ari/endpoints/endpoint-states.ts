@@ -16,6 +16,13 @@ export class EndpointStates {
     this.#states = await this.read(ari);
   }
 
+  // An agent added after the connect: its endpoints are subscribed to as well (else no event would say
+  // when its phone goes), and their state is asked of Asterisk at the next look-up.
+  async watch(ari: Ari, app: string, names: string[]): Promise<void> {
+    await ari.applications.subscribe({ applicationName: app, eventSource: names.map((n) => `endpoint:PJSIP/${n}`) });
+    for (const name of names) this.#states?.delete(name);
+  }
+
   handle(event: AriEvent): boolean {
     if (event.type !== 'EndpointStateChange' || event.endpoint?.technology !== 'PJSIP') return false;
     this.#states?.set(event.endpoint.resource, event.endpoint.state);
