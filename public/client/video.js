@@ -55,6 +55,9 @@ const FOR_NOW = new Set(['NotReadableError', 'AbortError']);
 const DEVICE_RETRY_MS = 10_000;
 const CAMERA = { video: { width: { ideal: 640 }, height: { ideal: 480 } } };
 
+// A device refused for now, worth asking for again.
+const dueAgain = (problem) => problem.forNow && Date.now() - problem.at >= DEVICE_RETRY_MS;
+
 async function deviceOrProblem(constraints) {
   try {
     return { stream: await navigator.mediaDevices.getUserMedia(constraints) };
@@ -213,7 +216,7 @@ class VideoCall {
   // A camera another program held is asked for again; taken up, it is sent at once.
   async retryCamera() {
     const held = this.deviceProblems.get('camera');
-    if (!held || !held.forNow || Date.now() - held.at < DEVICE_RETRY_MS) return;
+    if (!held || !dueAgain(held)) return;
     const { stream, problem } = await deviceOrProblem(CAMERA);
     if (this.stopped) {
       for (const track of stream ? stream.getTracks() : []) track.stop();
@@ -235,7 +238,7 @@ class VideoCall {
     if (wanted && !producer) {
       if (!this.mic) {
         const held = this.deviceProblems.get('microphone');
-        if (held && (!held.forNow || Date.now() - held.at < DEVICE_RETRY_MS)) return;
+        if (held && !dueAgain(held)) return;
         const { stream, problem } = await deviceOrProblem({ audio: true });
         const mic = stream ? stream.getAudioTracks()[0] || null : null;
         if (this.stopped) {

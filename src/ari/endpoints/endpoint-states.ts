@@ -50,3 +50,11 @@ export class EndpointStates {
     return new Map((await ari.endpoints.listByTech({ tech: 'PJSIP' })).map((e) => [e.resource, e.state]));
   }
 }
+
+// The agent's phone is whichever of their endpoints is registered: the browser softphone first.
+// (A supervisor's phone too.)
+export async function registeredPhone(states: Pick<EndpointStates, 'firstOnline'>, ari: Ari, endpoints: string[], agentId: string): Promise<string> {
+  const found = await states.firstOnline(ari, endpoints);
+  if (!found) throw new Error(`the agent's phone is not registered (no softphone or desk phone online for ${agentId})`);
+  return `PJSIP/${found}`;
+}
