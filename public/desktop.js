@@ -197,13 +197,14 @@
     setConnection('Connected', 'open');
     syncPanels();
   });
-  // 4401: the server ended this session (the agent was disabled or its password changed): log in again.
-  // 4403: a supervisor's page whose role was taken away: back to the desktop.
+  // 4401: the server ended this session (the agent was disabled, or its password changed: in this
+  // browser's /account, the browser holds a new session, and the desktop opens again under it; else it
+  // sends to the login). 4403: a supervisor's page whose role was taken away: back to the desktop.
   document.addEventListener('htmx:wsClose', (e) => {
     const code = e.detail && e.detail.event && e.detail.event.code;
     if (code === 4401 || code === 4403) {
       setConnection(code === 4401 ? 'Logged out' : 'Not allowed', 'closed');
-      location.assign(code === 4401 ? '/login' : '/desktop');
+      location.assign('/desktop');
       return;
     }
     setConnection('Reconnecting…', 'closed');

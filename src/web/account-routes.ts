@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Administration } from '../domain/administration.ts';
 import { refusalOf, text, type Refusal } from './admin/admin-kit.ts';
 import type { TelephonyAdmin } from './admin/telephony-routes.ts';
-import { requireAgent, requireCsrf } from './auth.ts';
+import { requireAgent, requireCsrf, setSessionCookie } from './auth.ts';
 import { clientAddress } from './client-address.ts';
 import { waitInWords, type LoginThrottle } from './rate-limits.ts';
 import type { SessionRegistry } from './sessions.ts';
@@ -12,7 +12,8 @@ import type { Views } from './views.ts';
 type DeskPhone = Pick<TelephonyAdmin, 'hasDeskPassword' | 'newDeskPassword'>;
 
 // /account: every agent changes its own password. Its other sessions end (another browser, a
-// forgotten tab); the page that asked stays logged in.
+// forgotten tab); the browser that asked stays logged in, under a new session id: whoever had copied
+// the old one (the reason to change a password, often) is out too.
 // Wrong current passwords count like failed logins of that username (the same backoff): a session
 // left open is no way to guess the password.
 // With telephony, every agent (any role) also makes its own desk phone's password here, shown once.
@@ -54,8 +55,12 @@ export function accountRouter(opts: { admin: Administration; sessions: SessionRe
       return page(req, res, { refusal });
     }
     await throttle.succeeded(address, guesses);
-    const ended = await sessions.endAgent(session.agentId, session.id);
-    await page(req, res, { notice: `Password changed. ${ended === 1 ? 'Your other session has' : `Your other sessions (${ended}) have`} ended.` });
+    const renewed = await sessions.create(session.agentId);
+    // The old id ends with the others; this browser's other tabs reload under the new one.
+    const others = (await sessions.endAgent(session.agentId, renewed.id)) - 1;
+    setSessionCookie(req, res, renewed.id);
+    req.agentSession = renewed;
+    await page(req, res, { notice: `Password changed. ${others === 1 ? 'Your other session has' : `Your other sessions (${others}) have`} ended.` });
   });
   // A new password for the agent's own desk phone: the old one stops working, its phone is dropped.
   router.post('/account/desk-password', async (req, res) => {

@@ -58,16 +58,16 @@ export function requireCsrf(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
-export function authRouter(opts: {
-  center: ContactCenter;
-  sessions: SessionRegistry;
-  views: Views;
-  secureCookies: (req: Request) => boolean;
-  throttle: LoginThrottle;
-}): Router {
+const cookieOpts = (req: Request) => ({ httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/' });
+
+// The browser's session from now on (a login, or a password change that renews it).
+export function setSessionCookie(req: Request, res: Response, sessionId: string): void {
+  res.cookie(SESSION_COOKIE, sessionId, cookieOpts(req));
+}
+
+export function authRouter(opts: { center: ContactCenter; sessions: SessionRegistry; views: Views; throttle: LoginThrottle }): Router {
   const { center, sessions, views, throttle } = opts;
   const router = Router();
-  const cookieOpts = (req: Request) => ({ httpOnly: true, sameSite: 'lax' as const, secure: opts.secureCookies(req), path: '/' });
 
   const showLogin = (req: Request, res: Response, status: number, error?: string) => {
     const csrf = randomBytes(24).toString('base64url');
@@ -120,7 +120,7 @@ export function authRouter(opts: {
     // now that the browser sends the new cookie, while it went on being offered chats.
     if (cookies[SESSION_COOKIE]) await sessions.destroy(cookies[SESSION_COOKIE]);
     res.clearCookie(LOGIN_CSRF_COOKIE, { path: '/' });
-    res.cookie(SESSION_COOKIE, session.id, cookieOpts(req));
+    setSessionCookie(req, res, session.id);
     res.redirect(303, '/desktop');
   });
 

@@ -296,11 +296,15 @@ t.test('/account: the current password is needed; the change ends the other sess
   t.match(fieldError(weak.html, 'newPassword'), /at least 10 characters/);
   t.equal((await agentGet(elsewhere, '/desktop')).status, 200, 'refusals end nothing');
 
-  const changed = await post(here, '/account/password', { currentPassword: 'original pass 1', newPassword: 'replacement pass 1' });
+  const changedRes = await agentPost(here, '/account/password', { currentPassword: 'original pass 1', newPassword: 'replacement pass 1' });
+  const changed = { status: changedRes.status, html: await changedRes.text() };
   t.equal(changed.status, 200);
-  t.match(changed.html, /role="status">Password changed/);
+  t.match(changed.html, /role="status">Password changed\. Your other session has ended/);
   t.equal((await agentGet(elsewhere, '/desktop')).status, 303, 'the other session ended');
-  t.equal((await agentGet(here, '/desktop')).status, 200, 'this one goes on');
+  const sid = findCookie(changedRes.headers, 'sid');
+  t.ok(sid && `sid=${sid}` !== here.cookie, 'this browser is given a new session id');
+  t.equal((await agentGet(here, '/desktop')).status, 303, 'the old id opens nothing (whoever had copied it is out too)');
+  t.equal((await agentGet({ ...here, cookie: `sid=${sid}` }, '/desktop')).status, 200, 'this browser goes on under the new one');
   await login(server, 'acct1', 'replacement pass 1');
   t.notMatch(server.logs(), 'replacement pass 1', 'no password in any log line');
 });
