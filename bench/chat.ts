@@ -1,6 +1,8 @@
 // bench:chat — N concurrent customer chats sending messages through the real server (stored durably,
 // then pushed as HTML fragments to the agents' desktop sockets), against a bare `ws` relay measured in
-// the same run. Usage: npm run bench:chat [-- --chats 1000 --seconds 6 --cycles 2 --window 2 --rate 10000]
+// the same run, and, at the target rate, against the durable floor (durable-relay.ts: that relay storing
+// each message through the product's writer, nothing else).
+// Usage: npm run bench:chat [-- --chats 1000 --seconds 6 --cycles 2 --window 2 --rate 10000]
 // With --cluster: two nodes on PostgreSQL against one node on SQLite instead (chat-cluster.ts; --rate
 // defaults to 5000 there). --profile DIR: the server (each node) writes a V8 CPU profile there.
 import { spawn } from 'node:child_process';
@@ -79,9 +81,10 @@ async function setUpProduct(): Promise<Setup & { server: TestServer; firstLoadKb
   };
 }
 
-// The bare relay (baseline-relay.ts) in its own process, with the same number of customer sockets.
-async function setUpBaseline(): Promise<Setup> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', new URL('./baseline-relay.ts', import.meta.url).pathname], {
+// The bare relay (baseline-relay.ts), or the durable floor (durable-relay.ts: the relay storing each
+// message through the product's writer), in its own process, with the same number of customer sockets.
+async function setUpBaseline(script = './baseline-relay.ts'): Promise<Setup> {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', new URL(script, import.meta.url).pathname], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve) =>
@@ -138,16 +141,19 @@ async function singleNode(): Promise<void> {
   // again for each cycle), so a slower or faster stretch of this shared machine weighs on both alike:
   // its speed drifts by 15% or more within a minute, more than one long round per system can average out.
   const relay = await setUpBaseline();
+  const floor = await setUpBaseline('./durable-relay.ts');
   const product = await setUpProduct();
   const baselineRounds: LoadResult[] = [];
   const productRounds: LoadResult[] = [];
   const pacedBaseline: LoadResult[] = [];
   const pacedProduct: LoadResult[] = [];
+  const pacedFloor: LoadResult[] = [];
   const order: Array<'baseline' | 'product'> = [];
   let peakRss = 0;
   try {
     // An untimed round each first: the load generator's code and both servers' are compiled by then.
     await round(relay, 2);
+    await round(floor, 2);
     await round(product, 2);
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       for (const which of ['baseline', 'product', 'product', 'baseline'] as const) {
@@ -162,13 +168,16 @@ async function singleNode(): Promise<void> {
       }
     }
     // Latency under the target load, in the same alternation: at their limits the closed loop's latencies
-    // only restate the throughput (Little's law: messages in flight / messages a second).
-    for (const which of ['baseline', 'product', 'product', 'baseline'] as const) {
+    // only restate the throughput (Little's law: messages in flight / messages a second). The durable
+    // floor is measured here too: how much of the product's latency storing alone costs on this machine.
+    for (const which of ['baseline', 'floor', 'product', 'product', 'floor', 'baseline'] as const) {
       if (which === 'baseline') pacedBaseline.push(await round(relay, SECONDS, true));
+      else if (which === 'floor') pacedFloor.push(await round(floor, SECONDS, true));
       else pacedProduct.push(await round(product, SECONDS, true));
     }
   } finally {
     await product.close();
+    await floor.close();
     await relay.close();
   }
   const baseline = pool(baselineRounds);
@@ -187,12 +196,17 @@ async function singleNode(): Promise<void> {
   rows['product (stored, rendered), all rounds'] = row(measured);
   const pacedRelay = pool(pacedBaseline);
   const pacedMeasured = pool(pacedProduct);
+  const pacedDurable = pool(pacedFloor);
   rows[`bare ws relay at ${RATE} msg/s`] = row(pacedRelay);
+  rows[`durable floor at ${RATE} msg/s`] = row(pacedDurable);
   rows[`product at ${RATE} msg/s`] = row(pacedMeasured);
   console.table(rows);
   console.log(`throughput: product ${fmt(measured.throughput, 0)} msg/s (target >= 10000), ${fmt(tp, 2)}x the relay; at the limit p99 ${fmt(p99, 2)}x the relay's`);
   console.log(
     `latency at ${RATE} msg/s: product p99 ${fmt(pacedMeasured.p99)} ms, relay ${fmt(pacedRelay.p99)} ms: ${fmt(pacedMeasured.p99 / pacedRelay.p99, 2)}x (target <= 2x); delivered ${pacedMeasured.delivered} of ${pacedMeasured.sent} sent`,
+  );
+  console.log(
+    `durable floor (the relay storing each message through the same writer, nothing else) at ${RATE} msg/s: p99 ${fmt(pacedDurable.p99)} ms, ${fmt(pacedDurable.p99 / pacedRelay.p99, 2)}x the relay's; the product's p99 is ${fmt(pacedMeasured.p99 / pacedDurable.p99, 2)}x the floor's`,
   );
   console.log(`server peak RSS ${fmt(peakRss, 0)} MB at ${CHATS} chats (target < 300 MB)`);
   console.log(`agent desktop first load, gzip JS+CSS: ${fmt(product.firstLoadKb)} KB (target <= 60 KB)`);
