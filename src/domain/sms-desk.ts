@@ -1,4 +1,4 @@
-import { checkNoNul, checkText } from './chat-rules.ts';
+import { checkText } from './chat-rules.ts';
 import type { ContactCenter } from './contact-center.ts';
 import { DomainError, invalid, notFound } from './errors.ts';
 import type { DomainEvent, DomainEvents } from './events.ts';
@@ -155,7 +155,10 @@ export class SmsDesk {
   // ---- inbound ------------------------------------------------------------------------------
 
   // The one way in for texts, whatever the gateway. Resolves once what was received is durable.
-  async receive(sms: InboundSms): Promise<InboundResult> {
+  // A carrier's text may hold U+0000, which PostgreSQL keeps in no text: it is dropped, not refused
+  // (a refusal is final for the gateway or the trunk's carrier, and the text would be lost).
+  async receive(received: InboundSms): Promise<InboundResult> {
+    const sms = { ...received, text: received.text.replaceAll('\u0000', '') };
     if (!E164.test(sms.from)) throw invalid('invalid_number', 'from must be an E.164 number such as +15551234567.');
     if (!E164.test(sms.to)) throw invalid('invalid_number', 'to must be an E.164 number such as +15550009000.');
     const serviceId = this.#d.numbers[sms.to];
@@ -164,7 +167,6 @@ export class SmsDesk {
     const concat = sms.concat && sms.concat.total > 1 ? sms.concat : undefined;
     if (concat) {
       checkConcat(concat);
-      checkNoNul('text', sms.text); // a part waits in the store for its siblings
     } else checkText(sms.text);
     return this.#queue.run(conversationKey(sms), async (): Promise<InboundResult> => {
       const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };

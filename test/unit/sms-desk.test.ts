@@ -68,10 +68,20 @@ t.test('a text to a number we do not have, a malformed number, an empty text: re
   await expectDomainError(t, h.desk.receive(h.text('5551234', 'hi')), 'invalid', 'invalid_number');
   await expectDomainError(t, h.desk.receive(h.text(from, '   ')), 'invalid', 'empty_text');
   await expectDomainError(t, h.desk.receive(h.text(from, 'x', { concat: { ref: 1, part: 3, total: 2 } })), 'invalid', 'invalid_concat');
-  await expectDomainError(t, h.desk.receive(h.text(from, 'a\u0000b')), 'invalid', 'nul_character');
-  await expectDomainError(t, h.desk.receive(h.text(from, 'a\u0000b', { concat: { ref: 1, part: 1, total: 2 } })), 'invalid', 'nul_character', 'a part of a longer text');
+  await expectDomainError(t, h.desk.receive(h.text(from, '\u0000 \u0000')), 'invalid', 'empty_text', 'nothing but U+0000 and spaces');
   t.equal(h.center.openInteractions().length, 0);
   t.equal(h.store.inbound.size, 0);
+});
+
+t.test('U+0000 in a text (a whole one or a part) is dropped, the text kept: a refusal would lose it for good', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const whole = await h.desk.receive(h.text(from, 'my car\u0000 is stuck'));
+  t.equal(whole.status, 'delivered');
+  const id = (whole as { interactionId: string }).interactionId;
+  await h.desk.receive(h.text(from, 'first half,\u0000', { concat: { ref: 7, part: 1, total: 2 } }));
+  await h.desk.receive(h.text(from, ' second\u0000 half', { concat: { ref: 7, part: 2, total: 2 } }));
+  t.same(await h.customerTexts(id), ['my car is stuck', 'first half, second half']);
 });
 
 t.test('a configured number that is not E.164 fails at once', async (t) => {
