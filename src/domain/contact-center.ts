@@ -11,7 +11,6 @@ import type { Interactions } from './interactions.ts';
 import { chooseAgent } from './routing.ts';
 import type { HistoryQuery, StoredPresence } from './ports.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
-import { sentBy } from './timeline-writer.ts';
 import { KeyedQueue } from './util/keyed-queue.ts';
 
 // The rules of chat interactions and their routing to agents. Every entry point (mobile API, agent
@@ -95,18 +94,20 @@ export class ContactCenter {
     }
   }
 
-  // A photo sent again with its client id (its answer was lost on the way) is not stored twice: the
-  // first one is the answer.
+  // A photo sent again with its client id (its answer was lost on the way, or it is still on its way)
+  // is not stored twice, bytes included: the first one is the answer.
   async addAttachment(interactionId: string, file: NewAttachment): Promise<TimelineEntry> {
-    this.customerMay('send_photo', interactionId);
+    const rec = this.customerMay('send_photo', interactionId);
     const attachment = checkedAttachment(file);
     const { clientId } = file;
     const draft = { kind: 'attachment', author: 'customer', attachment } as const;
-    const sent = clientId === undefined ? undefined : await this.#d.store.findEntryByClientId(interactionId, clientId);
-    if (sent) return sentBy(draft, sent);
-    await this.#d.attachments.save(attachment.attachmentId, file.bytes);
-    const rec = this.customerMay('send_photo', interactionId);
-    return clientId === undefined ? this.#open.append(rec, draft) : this.#open.appendOnce(rec, { ...draft, clientId });
+    // The chat is checked again once the bytes are on disk: it may have ended (or filled) meanwhile.
+    const saveBytes = async () => {
+      await this.#d.attachments.save(attachment.attachmentId, file.bytes);
+      return this.customerMay('send_photo', interactionId);
+    };
+    if (clientId !== undefined) return this.#open.appendOnce(rec, { ...draft, clientId }, () => saveBytes().then(() => undefined));
+    return this.#open.append(await saveBytes(), draft);
   }
 
   async updateContext(interactionId: string, update: Partial<CustomerContext>): Promise<InteractionRecord> {

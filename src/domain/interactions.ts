@@ -153,8 +153,8 @@ export class Interactions {
   }
 
   // A retried customer send (same client id) gets its first entry back; see TimelineWriter.appendOnce.
-  appendOnce(rec: InteractionRecord, draft: EntryDraft & { clientId: string }): Promise<TimelineEntry> {
-    return this.#timeline.appendOnce(rec, draft, (id) => this.require(id));
+  appendOnce(rec: InteractionRecord, draft: EntryDraft & { clientId: string }, beforeAppend?: () => Promise<void>): Promise<TimelineEntry> {
+    return this.#timeline.appendOnce(rec, draft, (id) => this.require(id), beforeAppend);
   }
 }
 

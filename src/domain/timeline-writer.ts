@@ -77,15 +77,23 @@ export class TimelineWriter {
   }
 
   // A retried send (same client id) gets the first entry back, even while the first is being
-  // written. `stillOpen` checks the chat again once the stored ids have been looked up.
-  appendOnce(rec: InteractionRecord, draft: EntryDraft & { clientId: string }, stillOpen: (interactionId: string) => InteractionRecord): Promise<TimelineEntry> {
+  // written. `stillOpen` checks the chat again once the stored ids have been looked up (after
+  // `beforeAppend`, which stores what the entry points to: a photo's bytes, saved once per client id).
+  appendOnce(
+    rec: InteractionRecord,
+    draft: EntryDraft & { clientId: string },
+    stillOpen: (interactionId: string) => InteractionRecord,
+    beforeAppend: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<TimelineEntry> {
     let pending = this.#pendingClientIds.get(rec);
     if (!pending) this.#pendingClientIds.set(rec, (pending = new Map()));
     const inFlight = pending.get(draft.clientId);
     if (inFlight) return inFlight;
     const write = this.#d.store
       .findEntryByClientId(rec.id, draft.clientId)
-      .then((existing) => (existing ? sentBy(draft, existing) : this.append(stillOpen(rec.id), draft).catch((err: unknown) => this.#storedOr(draft, rec.id, err))));
+      .then((existing) =>
+        existing ? sentBy(draft, existing) : beforeAppend().then(() => this.append(stillOpen(rec.id), draft).catch((err: unknown) => this.#storedOr(draft, rec.id, err))),
+      );
     pending.set(draft.clientId, write);
     const forget = () => pending.delete(draft.clientId);
     write.then(forget, forget);

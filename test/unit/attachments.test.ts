@@ -88,6 +88,20 @@ t.test('an accepted image is kept whole and shows on the timeline', async (t) =>
   t.equal(h.store.entriesOf(interaction.id)[0]?.attachment?.attachmentId, id);
 });
 
+t.test('a photo sent again with its client id while the first is still being saved: one photo, one file', async (t) => {
+  const h = await makeCenter();
+  const { interaction } = await startChat(h);
+  const send = () => h.center.addAttachment(interaction.id, { bytes: PNG, sniffedType: 'image/png', declaredType: undefined, fileName: 'dent.png', clientId: 'photo-1' });
+  const [first, again] = await Promise.all([send(), send()]);
+  t.equal(again.id, first.id, 'the retry is answered with the first photo');
+  await h.store.settled();
+  t.equal(h.store.entriesOf(interaction.id).length, 1, 'one entry on the timeline');
+  t.same([...h.attachments.files.keys()], [first.attachment?.attachmentId], 'one file kept: the retry left no bytes nobody points to');
+  const later = await send();
+  t.equal(later.id, first.id, 'and once stored, still the first');
+  t.equal(h.attachments.files.size, 1);
+});
+
 t.test('a very long file name is shortened, not refused', async (t) => {
   const h = await makeCenter();
   const { interaction } = await startChat(h);
