@@ -1,11 +1,12 @@
 // Entry point of the SFU adapter, and the only module imported from outside src/sfu: start the workers
 // and the video rooms in one call.
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { DomainError } from '../domain/errors.ts';
 import type { VideoRooms } from '../domain/ports.ts';
 import type { SfuLogger, VideoSfu } from './types.ts';
 import { videoRoomsPort } from './video-rooms.ts';
 import { VideoSessions, type VideoSessionsOptions } from './video-sessions.ts';
-import { WorkerPool, type WorkerPoolOptions } from './workers.ts';
+import { resolveWorkerBin, WorkerPool, type WorkerPoolOptions } from './workers.ts';
 
 export type { VideoSfu } from './types.ts';
 export { SfuError } from './errors.ts';
@@ -69,11 +70,22 @@ export function createVideo(options: VideoSfuOptions & { logger: SfuLogger }): V
       onRoomLost = sinks.onRoomLost;
       if (sfu) onSessionLost(sfu, sinks.onRoomLost);
     },
-    health: () => (started ? sfuHealth(sfu, startError) : { state: 'standby', detail: 'video runs on the leader of the cluster; this node starts its SFU if it leads' }),
+    health: () => (started ? sfuHealth(sfu, startError) : standbyHealth(resolveWorkerBin(options.workerBin))),
     close: async () => {
       if (await started) await sfu?.close();
     },
   };
+}
+
+// A follower's SFU, not started: what would keep it from starting when this node leads (its worker
+// missing) is said now, not at the failover.
+function standbyHealth(workerBin: string): ReturnType<typeof sfuHealth> {
+  try {
+    accessSync(workerBin, fsConstants.X_OK);
+  } catch {
+    return { state: 'down', detail: `this node could not run video if it led: mediasoup worker not found at ${workerBin}` };
+  }
+  return { state: 'standby', detail: 'video runs on the leader of the cluster; this node starts its SFU if it leads' };
 }
 
 const notRunning = (): never => {
