@@ -103,8 +103,10 @@ t.test('context updates of a chat are limited; a refused one changes nothing', a
   t.same(fields, { first: '1', second: '2' }, 'the context is as the two updates left it');
 });
 
-// Each ask for video, and each close of it, writes a timeline entry and alerts the agent's desktop.
-t.test('asks for video and closes of it are limited per chat; a refused one changes nothing', async (t) => {
+// Each ask for video writes a timeline entry and alerts the agent's desktop, and so does its close: the
+// asks are limited, which bounds the closes too (each needs an ask). A close itself never waits: only
+// the customer may end a video alone, and their camera must stop when they say so.
+t.test('asks for video are limited per chat, a refused one changes nothing; a close goes through past the limit', async (t) => {
   const client = customer();
   const chat = await client.createChat();
   const video = (method: 'POST' | 'DELETE') => client.request(method, `/api/v1/chats/${chat.id}/video`, { token: chat.token });
@@ -112,8 +114,12 @@ t.test('asks for video and closes of it are limited per chat; a refused one chan
   t.equal((await video('POST')).status, 201, 'asked');
   t.equal((await video('DELETE')).status, 200, 'closed');
   t.equal((await video('POST')).status, 201, 'asked again');
-  await isRateLimited(t, await video('DELETE'), 'the fourth in a minute');
-  t.equal(await stateOf(), 'requested', 'the refused close closed nothing');
+  t.equal((await video('POST')).status, 200, 'and again (the same request)');
+  await isRateLimited(t, await video('POST'), 'the fourth ask in a minute');
+  t.equal(await stateOf(), 'requested', 'the refused ask changed nothing');
+  t.equal((await video('DELETE')).status, 200, 'the close past the limit goes through');
+  t.equal(await stateOf(), 'closed');
+  t.equal((await video('DELETE')).status, 409, 'a close of nothing open changes nothing');
 });
 
 // An events socket holds a descriptor, a listener and a feed on the server for as long as it is open.
