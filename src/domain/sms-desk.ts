@@ -195,6 +195,16 @@ export class SmsDesk {
     });
   }
 
+  // A text from a gateway that will not send it again (the SIP trunk answered the carrier before the
+  // desk saw it): a failure that may pass (a full queue, the store away) is tried again later, by its
+  // id, so a text that got through meanwhile is not posted twice.
+  receiveUnasked(sms: InboundSms, attempt = 0): Promise<InboundResult> {
+    return this.receive(sms).catch((err: unknown) => {
+      if (!isRefusal(err)) this.#retries.schedule(attempt + 1, (next) => this.#track(this.receiveUnasked(sms, next), 'receiving a text again'));
+      throw err;
+    });
+  }
+
   // A part stored before is a repeat, unless its text was put together and failed to reach the chat in
   // a way that may pass (its parts are still stored): the gateway's retry delivers it now, rather than
   // leaving it for the next start. A part still waiting for its siblings stays waiting. One stored

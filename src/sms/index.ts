@@ -58,7 +58,7 @@ export function createSms(config: SmsConfig, logger: Logger, deps: { ari: AriApp
 }
 
 // A refused text (not a number of ours, say) is the sender's problem and a warning; a text the desk
-// could not take is ours and an error.
+// could not take is ours and an error. The carrier was answered before: the desk tries it again.
 function receiveTrunkText(desk: SmsDesk, text: TrunkText, logger: Logger): void {
   const log = { from: text.from, to: text.to, callId: text.callId };
   let sms;
@@ -67,7 +67,7 @@ function receiveTrunkText(desk: SmsDesk, text: TrunkText, logger: Logger): void 
   } catch (err) {
     return logger.warn({ ...log, err }, 'refused a text from the SMS trunk');
   }
-  desk.receive(sms).then(
+  desk.receiveUnasked(sms).then(
     (result) => logger.info({ ...log, id: sms.id, status: result.status }, 'text from the SMS trunk'),
     (err: unknown) =>
       err instanceof DomainError ? logger.warn({ ...log, err }, 'refused a text from the SMS trunk') : logger.error({ ...log, err }, 'a text from the SMS trunk was not taken'),

@@ -265,3 +265,34 @@ t.test('a long text cut by a failure after its first piece reached the chat, sen
   t.same(await h.customerTexts(rest!), ['b'.repeat(2000)], 'with the rest only');
   t.same(await h.customerTexts(id), ['hello', first, 'stored late'], 'the first piece is shown once, where it was');
 });
+
+// The SIP trunk answers the carrier before the desk sees the text: nobody sends it again, so the desk
+// tries itself.
+t.test('a text from the SIP trunk that met the store briefly down is delivered by the desk trying again, once', async (t) => {
+  const h = await sqliteDesk(t);
+  const from = newPhone();
+  const id = await chatWith(h, from);
+  h.failNextAppends(storeDown(), 2);
+  const sms = h.text(from, 'are you still there?', { gateway: 'sip' });
+  await t.rejects(h.desk.receiveUnasked(sms), { code: 'store_unavailable' }, 'the first try fails');
+  h.clock.advance(5_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello'], 'the second (after 5 s) too');
+  h.clock.advance(30_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello', 'are you still there?'], 'the third delivers it');
+  h.clock.advance(300_000);
+  await h.desk.settled();
+  t.same(await h.customerTexts(id), ['hello', 'are you still there?'], 'and nothing is tried after');
+  t.equal((await h.desk.receive(sms)).status, 'duplicate', 'a repeat of it is a repeat');
+});
+
+t.test('a text from the SIP trunk the rules refuse (a number not ours) is not tried again', async (t) => {
+  const h = await sqliteDesk(t);
+  const sms = h.text(newPhone(), 'hello?', { gateway: 'sip', to: '+15550001111' });
+  await t.rejects(h.desk.receiveUnasked(sms), { code: 'unknown_number' });
+  h.clock.advance(5_000);
+  await h.desk.settled();
+  t.equal(h.center.openInteractions().length, 0, 'no chat came of it');
+  t.same(h.errors, [], 'nothing was tried again to fail again');
+});
