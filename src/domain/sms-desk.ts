@@ -6,6 +6,7 @@ import type { InteractionRecord } from './interaction.ts';
 import { E164, LIMITS } from './limits.ts';
 import type { Clock, Timers } from './ports.ts';
 import { checkConcat, groupKey, SmsReassembler, splitText, type AssembledSms } from './sms-reassembly.ts';
+import { SmsChats } from './sms-chats.ts';
 import { SmsOutbox } from './sms-outbox.ts';
 import { ratingQuestionId, type GatewayStatus, type InboundSms, type SeenSms, type SmsDelivery, type SmsGatewayKind, type SmsRoute, type SmsSender, type SmsStore, type StoredPart } from './sms-ports.ts';
 import type { TimelineEntry } from './timeline.ts';
@@ -50,7 +51,7 @@ export const SEEN_SMS_KEPT_MS = 7 * 86_400_000;
 export class SmsDesk {
   readonly #d: SmsDeskDeps;
   readonly #reassembler: SmsReassembler<StoredPart>;
-  readonly #routes = new Map<string, SmsRoute>();
+  readonly #chats: SmsChats;
   // Work on one key (a conversation) runs one at a time, in call order, whatever became of the work before it.
   readonly #queue: KeyedQueue;
   readonly #outbox: SmsOutbox;
@@ -61,6 +62,7 @@ export class SmsDesk {
 
   constructor(deps: SmsDeskDeps) {
     this.#d = deps;
+    this.#chats = new SmsChats(deps);
     this.#queue = new KeyedQueue((err) => deps.onError(err, 'SMS'));
     this.#outbox = new SmsOutbox(deps);
     this.#retries = new RetryLater(deps.timers);
@@ -96,7 +98,7 @@ export class SmsDesk {
       });
     }
     const chats = new Map<string, () => Promise<SmsRoute>>();
-    for (const rec of this.#d.center.openInteractions()) if (rec.channel === 'sms') chats.set(rec.id, () => this.routeOf(rec));
+    for (const rec of this.#d.center.openInteractions()) if (rec.channel === 'sms') chats.set(rec.id, () => this.#chats.routeOf(rec));
     for (const d of await this.#d.store.sendingDeliveries()) if (!chats.has(d.interactionId)) chats.set(d.interactionId, () => this.#storedRoute(d));
     for (const [interactionId, route] of chats) await this.#resend(interactionId, route, textedAt);
   }
@@ -107,7 +109,7 @@ export class SmsDesk {
     const textedAt = new Map<string, number>();
     for (const rec of this.#d.center.openInteractions()) {
       if (rec.channel !== 'sms') continue;
-      const key = conversationKey({ from: rec.customer.phone, to: (await this.routeOf(rec)).serviceNumber });
+      const key = conversationKey({ from: rec.customer.phone, to: (await this.#chats.routeOf(rec)).serviceNumber });
       textedAt.set(key, Math.max(textedAt.get(key) ?? rec.createdAt, rec.createdAt));
     }
     return textedAt;
@@ -287,43 +289,15 @@ export class SmsDesk {
         rec = { id: holding };
         continue;
       }
-      rec = await this.#chatFor(from, to, gateway);
-      await this.#d.center.postCustomerMessage(rec.id, chunk, clientId).catch(async (err: unknown) => {
-        // The chat was disconnected while this text was on its way: it opens a new one.
-        if (!(err instanceof DomainError && err.code === 'chat_ended')) throw err;
-        rec = await this.#chatFor(from, to, gateway);
-        await this.#d.center.postCustomerMessage(rec.id, chunk, clientId);
-      });
+      rec = await this.#chats.postInChat(from, to, gateway, chunk, clientId);
     }
     this.#questions.answered(conversation);
     return rec!;
   }
 
-  async #chatFor(from: string, to: string, gateway: SmsGatewayKind): Promise<InteractionRecord> {
-    for (const rec of this.#d.center.openInteractions()) {
-      if (rec.channel !== 'sms' || rec.customer.phone !== from) continue;
-      if ((await this.routeOf(rec)).serviceNumber === to && rec.state !== 'ended') return rec;
-    }
-    const serviceId = this.#d.numbers[to];
-    if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${to}.`);
-    const { interaction } = await this.#d.center.startChat({ serviceId, channel: 'sms', customer: { name: `SMS ${from}`, phone: from } });
-    const route: SmsRoute = { interactionId: interaction.id, customerNumber: from, serviceNumber: to, gateway, createdAt: this.#d.clock.now() };
-    this.#routes.set(route.interactionId, route);
-    await this.#d.store.saveRoute(route);
-    return interaction;
-  }
-
-  // Which of our numbers and which gateway an SMS chat uses. A chat whose route was never stored (a
-  // crash just after it opened) answers from the first number of its service, by webhook. Held in
-  // memory while the chat is open only: an ended chat's few texts (the rating) read the store.
-  async routeOf(rec: InteractionRecord): Promise<SmsRoute> {
-    const known = this.#routes.get(rec.id) ?? (await this.#d.store.getRoute(rec.id));
-    if (known) {
-      if (rec.state !== 'ended') this.#routes.set(rec.id, known);
-      return known;
-    }
-    const number = Object.entries(this.#d.numbers).find(([, service]) => service === rec.serviceId)?.[0] ?? '';
-    return { interactionId: rec.id, customerNumber: rec.customer.phone, serviceNumber: number, gateway: 'webhook', createdAt: rec.createdAt };
+  // Which of our numbers and which gateway an SMS chat uses (SmsChats.routeOf).
+  routeOf(rec: InteractionRecord): Promise<SmsRoute> {
+    return this.#chats.routeOf(rec);
   }
 
   // ---- outbound -----------------------------------------------------------------------------
@@ -331,9 +305,9 @@ export class SmsDesk {
   #onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && isHandledSmsEnd(event.interaction) && this.#d.ratings) {
       const rec = event.interaction;
-      this.#track(this.#askForRating(rec.id, this.#d.clock.now(), () => this.routeOf(rec)), 'asking for a rating by SMS');
+      this.#track(this.#askForRating(rec.id, this.#d.clock.now(), () => this.#chats.routeOf(rec)), 'asking for a rating by SMS');
     }
-    if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.#routes.delete(event.interaction.id);
+    if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.#chats.forget(event.interaction.id);
     if (event.type !== 'entry_appended' || event.interaction.channel !== 'sms' || !isAgentText(event.entry)) return;
     this.#track(this.#sendText(event.interaction, event.entry.id, event.entry.text ?? ''), 'sending an SMS reply');
   }
@@ -356,7 +330,7 @@ export class SmsDesk {
 
   // One chat's texts (agent replies, the rating question) leave in the order they were written.
   #sendText(rec: InteractionRecord, id: string, text: string): Promise<void> {
-    return this.#outbox.send(rec.id, id, text, () => this.routeOf(rec));
+    return this.#outbox.send(rec.id, id, text, () => this.#chats.routeOf(rec));
   }
 
   // ---- housekeeping -------------------------------------------------------------------------

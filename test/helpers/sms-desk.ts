@@ -27,6 +27,7 @@ export interface DeskOptions {
   senders?: 'none';
   ratings?: boolean;
   services?: Service[];
+  maxChatEntries?: number;
 }
 
 export async function makeDesk(opts: DeskOptions = {}) {
@@ -39,7 +40,7 @@ export async function makeDesk(opts: DeskOptions = {}) {
 // The desk on the stores given (in memory, or the real SQLite ones of sqliteDesk).
 async function deskOn<I extends InteractionStore, S extends SmsStore, C extends ClosureStore>(stores: { interactions: I; sms: S; closures: C; clock: ManualClock }, opts: DeskOptions) {
   const { interactions, sms: store, closures, clock } = stores;
-  const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock, services: opts.services });
+  const { center, bus: events, listenerErrors, interactions: open, directory } = await makeCenter({ store: interactions, clock, services: opts.services, maxChatEntries: opts.maxChatEntries });
   const closure = new Closure({ interactions: open, closures, directory, clock, timers: clock, presence: center });
   const sender = new FakeSender();
   const errors: unknown[] = [];

@@ -84,6 +84,20 @@ t.test('U+0000 in a text (a whole one or a part) is dropped, the text kept: a re
   t.same(await h.customerTexts(id), ['my car is stuck', 'first half, second half']);
 });
 
+t.test('a text into an SMS chat as long as a chat can be opens the next chat; the full one stays with its agent', async (t) => {
+  const h = await makeDesk({ maxChatEntries: 10 });
+  const from = newPhone();
+  const first = await delivered(h, h.text(from, 'one'));
+  await acceptedBy(h, 'alice', first);
+  let n = 1;
+  while (h.open(first)!.lastSeq < 10) t.equal(await delivered(h, h.text(from, `text ${++n}`)), first, `room left: text ${n} in the same chat`);
+  const next = await delivered(h, h.text(from, 'past the end'));
+  t.not(next, first, 'full: a new chat');
+  t.same(await h.customerTexts(next), ['past the end'], 'with the text');
+  t.equal(await delivered(h, h.text(from, 'and after')), next, 'the texts after it go there too');
+  t.equal(h.open(first)?.state, 'active', 'the full chat goes on with its agent');
+});
+
 t.test('a configured number that is not E.164 fails at once', async (t) => {
   t.throws(() => {
     new SmsDesk({
