@@ -7,8 +7,9 @@ import type { Agent, Service } from './directory.ts';
 import { notFound, unauthorized } from './errors.ts';
 import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
 import { mergeContext, newInteraction, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
+import { maybeCommitted } from './timeline-writer.ts';
 import type { Interactions } from './interactions.ts';
-import { chooseAgent } from './routing.ts';
+import { Offers } from './offers.ts';
 import type { HistoryQuery, StoredPresence } from './ports.ts';
 import type { TimelineEntry, TimelineKind } from './timeline.ts';
 import { KeyedQueue } from './util/keyed-queue.ts';
@@ -19,13 +20,15 @@ export class ContactCenter {
   readonly #d: ContactCenterDeps;
   readonly #open: Interactions;
   readonly #agents = new Map<string, AgentState>();
-  readonly #offerTimers = new Map<string, { cancel(): void }>();
+  readonly #offers: Offers;
   // run() only: every failure reaches its caller.
   readonly #agentChanges = new KeyedQueue(() => undefined);
 
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
     this.#open = deps.interactions;
+    const persist = (write: Promise<unknown>) => void this.persist(write);
+    this.#offers = new Offers({ open: this.#open, agents: this.#agents, center: deps, presenceChanged: (agent) => void this.presenceChanged(agent), persist });
   }
 
   // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the queue,
@@ -129,11 +132,13 @@ export class ContactCenter {
     return agent;
   }
 
-  // Routing follows at once; the answer waits until the change is stored (a new leader reads it).
+  // Routing follows at once; the answer waits until the change is stored (a new leader reads it), and
+  // is the store's failure if it was not: the agent is not told of a presence a failover would lose
+  // (the same click again stores it again).
   async setPresence(agentId: string, event: PresenceEvent): Promise<AgentState> {
     const agent = this.agentState(agentId);
     applyPresence(agent, event, this.#d.clock.now());
-    const stored = this.presenceChanged(agent);
+    const stored = this.announcePresence(agent);
     this.dispatch();
     await stored;
     return agent;
@@ -149,7 +154,7 @@ export class ContactCenter {
       applyPresence(agent, 'log_out', this.#d.clock.now());
       this.presenceChanged(agent);
     }
-    for (const interactionId of ringing) this.expireOffer(interactionId);
+    for (const interactionId of ringing) this.#offers.expire(interactionId);
   }
 
   // A node that does not lead hears another's presence change (stored): its pages show it. Agents it
@@ -164,11 +169,20 @@ export class ContactCenter {
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
     const rec = this.agentMay('accept', agentId, interactionId);
+    const before = { ...rec };
     markAccepted(rec, agentId, this.#d.clock.now());
     const agent = this.agentState(agentId);
-    this.clearOffer(rec, agent);
+    this.#offers.clear(rec, agent);
     agent.interactions.add(rec.id);
-    await this.#open.append(rec, { kind: 'accepted', author: 'agent', agentId });
+    await this.#open.append(rec, { kind: 'accepted', author: 'agent', agentId }).catch((err: unknown) => {
+      // Not stored: still offered to the agent (who may accept again), its offer ringing anew.
+      if (!maybeCommitted(err)) {
+        Object.assign(rec, before, { lastSeq: rec.lastSeq });
+        agent.interactions.delete(rec.id);
+        this.#offers.ring(rec, agent);
+      }
+      throw err;
+    });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
     this.dispatch();
     await this.#d.media.afterAccept(rec);
@@ -295,7 +309,7 @@ export class ContactCenter {
   private async requeue(rec: InteractionRecord, agent: AgentState, reason: 'agent_disabled' | 'service_removed'): Promise<void> {
     const previousOfferedTo = rec.offeredTo;
     markRequeued(rec, this.#d.clock.now());
-    this.clearOffer(rec, agent);
+    this.#offers.clear(rec, agent);
     agent.interactions.delete(rec.id);
     await this.#open.append(rec, { kind: 'requeued', author: 'system', agentId: agent.agentId, data: { reason } });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
@@ -303,58 +317,25 @@ export class ContactCenter {
 
   // ---- routing -------------------------------------------------------------------------------
 
-  // Offers each queued chat, oldest first, to the best Ready agent of its service.
+  // Offers each queued chat, oldest first, to the best Ready agent of its service (offers.ts).
   dispatch(): void {
-    const queued = this.#open.all().filter((r) => r.state === 'queued').sort((a, b) => a.createdAt - b.createdAt);
-    for (const rec of queued) {
-      const agent = chooseAgent(rec.serviceId, this.#agents.values(), this.#d.config.maxChatsPerAgent);
-      if (agent) this.offer(rec, agent);
-    }
+    this.#offers.dispatch();
   }
 
   shutdown(): void {
-    for (const timer of this.#offerTimers.values()) timer.cancel();
-    this.#offerTimers.clear();
+    this.#offers.shutdown();
   }
 
-  private offer(rec: InteractionRecord, agent: AgentState): void {
-    transition(rec, 'offer');
-    rec.offeredTo = agent.agentId;
-    rec.offeredAt = this.#d.clock.now();
-    agent.pendingOffer = rec.id;
-    this.#offerTimers.set(rec.id, this.#d.timers.schedule(this.#d.config.offerTimeoutMs, () => this.expireOffer(rec.id)));
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
-    this.persist(this.#open.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
-  }
-
-  // An offer left unanswered goes back to the queue; the agent who let it ring is made Not Ready so the
-  // chat reaches someone who is actually there (redirect on no answer).
-  private expireOffer(interactionId: string): void {
-    const rec = this.#open.get(interactionId);
-    if (!rec || rec.state !== 'offered' || !rec.offeredTo) return;
-    const agent = this.agentState(rec.offeredTo);
-    transition(rec, 'offer_timeout');
-    this.clearOffer(rec, agent);
-    applyPresence(agent, toNotReady(agent.presence), this.#d.clock.now());
-    this.presenceChanged(agent);
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
-    this.persist(this.#open.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
-    this.dispatch();
-  }
-
-  // Heard at once on this node; stored in the background, in order per agent (the store's promise).
-  // Resolves once stored (never rejects: a failure is reported as store_failed).
+  // A change the rules made (no agent's click waits for it): a failure to store it is reported as
+  // store_failed.
   private presenceChanged(agent: AgentState): Promise<void> {
-    this.#d.events.emit({ type: 'presence_changed', agent });
-    return this.#d.presence ? this.persist(this.#d.presence.savePresence({ agentId: agent.agentId, presence: agent.presence, idleSince: agent.idleSince })) : Promise.resolve();
+    return this.persist(this.announcePresence(agent));
   }
 
-  private clearOffer(rec: InteractionRecord, agent: AgentState | undefined): void {
-    this.#offerTimers.get(rec.id)?.cancel();
-    this.#offerTimers.delete(rec.id);
-    if (agent && agent.pendingOffer === rec.id) agent.pendingOffer = null;
-    rec.offeredTo = null;
-    rec.offeredAt = null;
+  // Heard at once on this node; stored in order per agent (the store's promise).
+  private announcePresence(agent: AgentState): Promise<void> {
+    this.#d.events.emit({ type: 'presence_changed', agent });
+    return this.#d.presence?.savePresence({ agentId: agent.agentId, presence: agent.presence, idleSince: agent.idleSince }) ?? Promise.resolve();
   }
 
   private async end(rec: InteractionRecord, by: Party): Promise<InteractionRecord> {
@@ -362,7 +343,7 @@ export class ContactCenter {
     const before = { ...rec };
     const previousOfferedTo = rec.offeredTo;
     transition(rec, 'end');
-    this.clearOffer(rec, previousOfferedTo ? this.#agents.get(previousOfferedTo) : undefined);
+    this.#offers.clear(rec, previousOfferedTo ? this.#agents.get(previousOfferedTo) : undefined);
     rec.endedAt = this.#d.clock.now();
     rec.endedBy = by;
     this.#open.remove(rec);

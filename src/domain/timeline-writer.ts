@@ -12,7 +12,7 @@ export interface TimelineWriterDeps {
 }
 
 // A store's failure that may have been stored all the same (ports.ts InteractionStore.appendEntry).
-const maybeCommitted = (err: unknown) => (err as { maybeCommitted?: unknown } | null)?.maybeCommitted === true;
+export const maybeCommitted = (err: unknown) => (err as { maybeCommitted?: unknown } | null)?.maybeCommitted === true;
 
 // Appends entries to an interaction's timeline: the next seq, one durable write with the interaction
 // when it changed, then the event listeners hear it. A failed write gives its seq back, so the

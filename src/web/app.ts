@@ -147,7 +147,7 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
 
   app.get('/', (_req, res) => res.redirect(303, '/desktop'));
   app.use(customerRouter(center, views));
-  app.use(authRouter({ center, sessions, views, throttle: deps.rateLimits.login }));
+  app.use(authRouter({ center, sessions, views, throttle: deps.rateLimits.login, logger }));
   app.use(desktopRouter({ center, sessions, presenter }));
   // After desktopRouter, whose guard (session, CSRF) covers every /desktop path.
   app.use(closureRouter({ center, closure: deps.closure, presenter }));

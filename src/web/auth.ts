@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'cookie';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { forbidden } from '../domain/errors.ts';
 import { isLoopbackClient, clientAddress } from './client-address.ts';
@@ -65,8 +66,8 @@ export function setSessionCookie(req: Request, res: Response, sessionId: string)
   res.cookie(SESSION_COOKIE, sessionId, cookieOpts(req));
 }
 
-export function authRouter(opts: { center: ContactCenter; sessions: SessionRegistry; views: Views; throttle: LoginThrottle }): Router {
-  const { center, sessions, views, throttle } = opts;
+export function authRouter(opts: { center: ContactCenter; sessions: SessionRegistry; views: Views; throttle: LoginThrottle; logger: Logger }): Router {
+  const { center, sessions, views, throttle, logger } = opts;
   const router = Router();
 
   const showLogin = (req: Request, res: Response, status: number, error?: string) => {
@@ -127,8 +128,9 @@ export function authRouter(opts: { center: ContactCenter; sessions: SessionRegis
   router.post('/logout', requireAgent(sessions), requireCsrf, async (req, res) => {
     const session = req.agentSession;
     if (session) {
-      // Awaited: a cluster's follower forwards it to the leader.
-      await center.setPresence(session.agentId, 'log_out');
+      // Awaited: a cluster's follower forwards it to the leader. Logged out whatever the store says: a
+      // Not Ready not stored is made again by the sweep of agents nobody is at (main.ts), within 30 s.
+      await center.setPresence(session.agentId, 'log_out').catch((err: unknown) => logger.warn({ err, agentId: session.agentId }, 'a log-out was not stored'));
       await sessions.destroy(session.id);
     }
     res.clearCookie(SESSION_COOKIE, { path: '/' });

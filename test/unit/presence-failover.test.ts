@@ -90,6 +90,18 @@ t.test('Ready or Not Ready is answered once it is stored: a new leader cannot lo
   t.equal(presence.rows.get('alice')?.presence, 'ready', 'answered once stored');
 });
 
+t.test('Ready or Not Ready that could not be stored is answered with the failure, and the same click again stores it', async (t) => {
+  const presence = new MemoryPresence();
+  const n = await node(new MemoryInteractionStore(), presence, new ManualClock());
+  const save = presence.savePresence.bind(presence);
+  presence.savePresence = () => Promise.reject(new Error('the database is briefly unreachable'));
+  await t.rejects(n.center.setPresence('alice', 'make_ready'), /briefly unreachable/, 'the agent is told it did not stick');
+  t.notOk(n.seen.some((e) => e.type === 'store_failed'), 'told to the agent, not only reported');
+  presence.savePresence = save;
+  await n.center.setPresence('alice', 'make_ready');
+  t.equal(presence.rows.get('alice')?.presence, 'ready', 'clicked again: stored');
+});
+
 t.test('a follower shows the presence another node stored, agents it never saw included', async (t) => {
   const follower = await node(new MemoryInteractionStore(), new MemoryPresence(), new ManualClock(), false);
   follower.center.replicatePresence({ agentId: 'newcomer', presence: 'ready', idleSince: 5 });

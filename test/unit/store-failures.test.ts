@@ -53,3 +53,27 @@ t.test('a disconnect whose write failed can be retried and ends the chat in the 
   await h.store.settled();
   t.equal(h.store.interactions.get(interaction.id)?.state, 'ended', 'the store knows the chat ended');
 });
+
+// Accept changes the chat and the agent before its write: one that fails must leave the chat offered
+// (else it is neither the agent's in the store nor anyone's offer, and waits for a restart).
+t.test('an Accept whose write failed leaves the chat offered to the agent, who may accept again; unanswered, it lapses', async (t) => {
+  const h = await makeCenter();
+  await h.center.setPresence('alice', 'make_ready');
+  const { interaction } = await startChat(h);
+  await h.store.settled();
+  h.store.failNextAppends(new Error('disk full'));
+  await t.rejects(h.center.accept('alice', interaction.id), { message: 'disk full' });
+  t.match(interaction, { state: 'offered', offeredTo: 'alice', agentId: null }, 'still offered to her');
+  t.notOk(h.center.agentState('alice').interactions.has(interaction.id), 'not counted among her chats');
+  const accepted = await h.center.accept('alice', interaction.id);
+  t.equal(accepted.state, 'active', 'accepted again');
+  await h.store.settled();
+  t.same(h.store.entriesOf(interaction.id).map((e) => e.kind), ['offered', 'accepted']);
+
+  const { interaction: other } = await startChat(h);
+  h.store.failNextAppends(new Error('disk full'));
+  await t.rejects(h.center.accept('alice', other.id));
+  h.clock.advance(30_000);
+  t.equal(other.state, 'queued', 'left ringing, the offer lapses and the chat goes back to the queue');
+  t.equal(h.center.agentState('alice').presence, 'not_ready');
+});
