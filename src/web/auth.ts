@@ -129,7 +129,8 @@ export function authRouter(opts: { center: ContactCenter; sessions: SessionRegis
     const session = req.agentSession;
     if (session) {
       // Awaited: a cluster's follower forwards it to the leader. Logged out whatever the store says: a
-      // Not Ready not stored is made again by the sweep of agents nobody is at (main.ts), within 30 s.
+      // restart or a new leader that reads the agent Ready logs out agents without a session before any
+      // offer (ContactCenter.recover, main.ts).
       await center.setPresence(session.agentId, 'log_out').catch((err: unknown) => logger.warn({ err, agentId: session.agentId }, 'a log-out was not stored'));
       await sessions.destroy(session.id);
     }
