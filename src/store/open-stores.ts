@@ -94,6 +94,8 @@ async function openSqliteStores(dataDir: string, onFailure: (err: unknown) => vo
     recordings: new SqliteRecordingStore(db, batcher, recordingFiles),
     closures: new SqliteClosureStore(db, batcher),
     async health() {
+      // Reads work without the writer thread, writes do not.
+      if (batcher.failure) return { engine: 'sqlite', state: 'down', detail: `the writer thread stopped: ${String((batcher.failure as Error).message ?? batcher.failure)}` };
       try {
         db.prepare('SELECT 1').get();
         return { engine: 'sqlite', state: 'up' };

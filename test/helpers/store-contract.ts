@@ -279,6 +279,18 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
       t.same(seqs(await store.listEntries('chat-x', { afterSeq: 59 })), [60, 61]);
     });
 
+    t.test('a write asked for once the store is closed is refused (StoreClosed), not left waiting', async (t) => {
+      const open = await newDatabase(t);
+      const closed = await open();
+      await closed.directory.saveService({ id: 'roadside', name: 'Roadside Assistance', autoDial: false });
+      await closed.store.saveInteraction(record('chat-late', { state: 'active', agentId: 'agent1' }));
+      await closed.close();
+      await t.rejects(closed.store.appendEntry(entry('chat-late', 1)), { name: 'StoreClosed' });
+      const reopened = await open();
+      t.teardown(() => reopened.close());
+      t.same(await reopened.store.listEntries('chat-late'), [], 'and it was not stored');
+    });
+
     channelContracts(t, fresh);
     recordingContracts(t, fresh);
     closureContracts(t, fresh);

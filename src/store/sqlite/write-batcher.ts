@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { SQLInputValue } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
-import { WriteFailed } from '../errors.ts';
+import { StoreClosed, WriteFailed } from '../errors.ts';
 
 // One statement of a write: SQL and its parameters (positional or named).
 type Params = readonly SQLInputValue[] | Readonly<Record<string, SQLInputValue>>;
@@ -36,6 +36,7 @@ export class WriteBatcher {
   #waiters: Waiter[] = [];
   #nextId = 1;
   #failed: unknown = null;
+  #closed = false;
 
   constructor(file: string, onError: (err: unknown) => void, onCheckpointError: (err: Error) => void = () => undefined, checkpointMs = 1000) {
     const execArgv = ['--disable-warning=ExperimentalWarning'];
@@ -56,6 +57,11 @@ export class WriteBatcher {
     });
   }
 
+  // Why writes cannot be taken (the writer thread died), if they cannot: /healthz says so.
+  get failure(): unknown {
+    return this.#failed;
+  }
+
   // Resolves once the write is on disk.
   write(ops: readonly WriteOp[]): Promise<void> {
     return this.writeCounting(ops).then(() => undefined);
@@ -65,15 +71,24 @@ export class WriteBatcher {
   writeCounting(ops: readonly WriteOp[]): Promise<number[]> {
     return new Promise((resolve, reject) => {
       if (this.#failed) return reject(this.#failed);
+      if (this.#closed) return reject(new StoreClosed());
       if (this.#queue.length === 0) setImmediate(() => this.flush());
       this.#queue.push(ops);
       this.#waiters.push({ resolve, reject });
     });
   }
 
-  // Sends what is queued now; the callers hear back once it is durable.
+  // Sends what is queued now; the callers hear back once it is durable. Queued before the writer died
+  // (or the store closed), they hear why at once: sent to no thread, they would never hear back.
   flush(): void {
     if (this.#queue.length === 0) return;
+    const refusal = this.#failed ?? (this.#closed ? new StoreClosed() : null);
+    if (refusal) {
+      for (const w of this.#waiters) w.reject(refusal);
+      this.#queue = [];
+      this.#waiters = [];
+      return;
+    }
     const id = this.#nextId++;
     this.#inFlight.set(id, this.#waiters);
     const batch: WriteBatch = { id, writes: this.#queue };
@@ -89,6 +104,7 @@ export class WriteBatcher {
     this.#checkpointer.postMessage('close');
     await checkpointerExited;
     this.flush();
+    this.#closed = true;
     while (this.#inFlight.size > 0 && !this.#failed) await once(this.#worker, 'message');
     this.#worker.postMessage('close');
     await writerExited;
