@@ -9,11 +9,12 @@ import type { Interactions } from './interactions.ts';
 import type { Clock, Directory, Timers } from './ports.ts';
 import { alreadyWrappedUp, checkWrapUp, notEndedYet, wrapUpHolder, wrapUpSettings, type AfterWrapUp, type WrapUpForm, type WrapUpSettings } from './wrap-up.ts';
 
-// How after-call work changes an agent's presence: ContactCenter.setPresence (stored, heard, routed).
+// How after-call work changes an agent's presence: ContactCenter.changePresence (heard, routed, stored;
+// a failure to store it is reported).
 export interface PresenceControl {
   agentState(agentId: string): AgentState;
   agents(): readonly AgentState[];
-  setPresence(agentId: string, event: PresenceEvent): unknown;
+  changePresence(agentId: string, event: PresenceEvent): void;
 }
 
 export interface AfterCallWorkDeps {
@@ -104,7 +105,7 @@ export class AfterCallWork {
     }
     for (const agent of this.#d.presence.agents()) {
       if (agent.presence !== 'wrap_up' || this.#pending.has(agent.agentId)) continue;
-      this.#d.presence.setPresence(agent.agentId, after.get(agent.agentId) === 'ready' ? 'resume_ready' : 'resume_not_ready');
+      this.#d.presence.changePresence(agent.agentId, after.get(agent.agentId) === 'ready' ? 'resume_ready' : 'resume_not_ready');
     }
   }
 
@@ -115,7 +116,7 @@ export class AfterCallWork {
     const presence = this.#d.presence.agentState(agentId).presence;
     // Out of wrap-up with Done still owed (logged out, an offer left ringing): back to what they are now.
     this.#owe(agentId, rec.id, settings.wrapUpSeconds * 1000, settings.afterWrapUp, presence === 'wrap_up' ? undefined : resumeOf(presence));
-    this.#d.presence.setPresence(agentId, 'start_wrap_up');
+    this.#d.presence.changePresence(agentId, 'start_wrap_up');
   }
 
   // The agent owes Done for this interaction for `ms`; `resume` (when given) is where Done brings them.
@@ -139,7 +140,7 @@ export class AfterCallWork {
     if (pending.open.size > 0) return;
     this.#pending.delete(agentId);
     if (this.#d.presence.agentState(agentId).presence !== 'wrap_up') return;
-    this.#d.presence.setPresence(agentId, to === 'ready' ? 'resume_ready' : 'resume_not_ready');
+    this.#d.presence.changePresence(agentId, to === 'ready' ? 'resume_ready' : 'resume_not_ready');
   }
 }
 

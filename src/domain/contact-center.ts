@@ -144,6 +144,18 @@ export class ContactCenter {
     return agent;
   }
 
+  // A change the rules make (wrap-up starting, running out): no click waits for it, so a failure to
+  // store it is reported (store_failed). A chat ringing for an agent whose wrap-up begins goes back to
+  // the queue, to someone free, without the Not Ready of an offer left ringing.
+  changePresence(agentId: string, event: PresenceEvent): void {
+    const agent = this.agentState(agentId);
+    applyPresence(agent, event, this.#d.clock.now());
+    void this.presenceChanged(agent);
+    const ringing = agent.pendingOffer ? this.#open.get(agent.pendingOffer) : undefined;
+    if (agent.presence === 'wrap_up' && ringing?.state === 'offered') void this.persist(this.requeue(ringing, agent, 'wrap_up'));
+    this.dispatch();
+  }
+
   // Agents nobody is at (their last session expired or logged out, their password was reset, a new leader
   // found them Ready) leave routing, Not Ready: an offer would only ring out, and one ringing now goes on
   // at once, to none of them. `loggedIn` was read at `since`; who went Ready after that logged in since.
@@ -306,7 +318,7 @@ export class ContactCenter {
   }
 
   // Back to the queue from the agent it was offered to or held by, with a timeline entry saying why.
-  private async requeue(rec: InteractionRecord, agent: AgentState, reason: 'agent_disabled' | 'service_removed'): Promise<void> {
+  private async requeue(rec: InteractionRecord, agent: AgentState, reason: 'agent_disabled' | 'service_removed' | 'wrap_up'): Promise<void> {
     const previousOfferedTo = rec.offeredTo;
     markRequeued(rec, this.#d.clock.now());
     this.#offers.clear(rec, agent);

@@ -108,6 +108,24 @@ t.test('after Disconnect the agent is in wrap-up and gets the next chat only aft
   t.match(entries[0], { author: 'agent', agentId: 'alice', text: 'Tow truck sent', data: { disposition: 'Resolved' } });
 });
 
+t.test('a chat ringing for the agent when wrap-up begins goes back to the queue, to someone free; the agent stays in wrap-up', async (t) => {
+  const h = await harness(t);
+  const first = await activeChat(h, 'alice');
+  const ringing = await startChat(h);
+  t.equal(ringing.interaction.offeredTo, 'alice', 'rings for Alice, who has room for it');
+  await h.center.disconnect('alice', first.interaction.id);
+  t.equal(h.center.agentState('alice').presence, 'wrap_up');
+  t.equal(ringing.interaction.state, 'queued', 'back in the queue');
+  t.equal(h.center.agentState('alice').pendingOffer, null, 'nothing rings for her');
+  await expectDomainError(t, h.center.accept('alice', ringing.interaction.id), 'forbidden', 'not_offered_to_you');
+  await h.center.setPresence('bob', 'make_ready');
+  t.equal(ringing.interaction.offeredTo, 'bob', 'offered to Bob once he is Ready');
+  h.clock.advance(30_000);
+  t.equal(h.center.agentState('alice').presence, 'wrap_up', 'no offer lapsed on Alice: her wrap-up goes on');
+  await h.store.settled();
+  t.match(h.store.entriesOf(ringing.interaction.id).map((e) => [e.kind, e.agentId]), [['offered', 'alice'], ['requeued', 'alice'], ['offered', 'bob'], ['offer_expired', 'bob']]);
+});
+
 t.test('when the customer ends the chat the agent is in wrap-up too; its time running out makes it Not Ready (service setting)', async (t) => {
   const h = await harness(t);
   const chat = await activeChat(h, 'alice');

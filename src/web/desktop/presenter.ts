@@ -301,6 +301,9 @@ function smsEntry(e: TimelineEntry, deliveries: Map<string, SmsDelivery>) {
   return { entryId: e.id, delivery, pieces: pieces.length > 0 ? pieces : null };
 }
 
+// Why a chat went back to the queue (ContactCenter.requeue), after the agent's name.
+const REQUEUE_REASONS: Readonly<Record<string, string>> = { agent_disabled: 'was disabled', service_removed: 'no longer serves this service', wrap_up: 'began wrap-up while it rang' };
+
 function summary(e: TimelineEntry, who: string, agentName: string): string {
   switch (e.kind) {
     case 'accepted':
@@ -320,7 +323,7 @@ function summary(e: TimelineEntry, who: string, agentName: string): string {
     case 'handoff':
       return handoffSummary(e);
     case 'requeued':
-      return `Back in the queue: ${agentName} ${(e.data as { reason?: string } | null)?.reason === 'service_removed' ? 'no longer serves this service' : 'was disabled'}`;
+      return `Back in the queue: ${agentName} ${REQUEUE_REASONS[(e.data as { reason?: string } | null)?.reason ?? ''] ?? 'was disabled'}`;
     case 'call':
       return callEntrySummary(e, agentName);
     case 'video': {
