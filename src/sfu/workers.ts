@@ -20,10 +20,15 @@ export interface WorkerPoolOptions {
   logLevel?: 'debug' | 'warn' | 'error' | 'none';
   /** Start a replacement when a worker dies (its routers are gone either way). Default true. */
   respawn?: boolean;
+  /** How long a replacement waits when workers keep dying, or one could not start. Default 60 s. */
+  respawnBackoffMs?: number;
   logger?: SfuLogger;
 }
 
 type Mediasoup = typeof import('mediasoup');
+
+// Deaths counted for the backoff: those of the last ten minutes.
+const RESPAWN_WINDOW_MS = 10 * 60_000;
 
 /** Where mediasoup 3.8.4 looks for its worker when MEDIASOUP_WORKER_BIN is unset. */
 export function defaultWorkerBin(): string {
@@ -63,7 +68,9 @@ export class WorkerPool {
   #mediasoup: Mediasoup | undefined;
   #workers: PoolWorker[] = [];
   #closed = false;
-  #respawns = 0;
+  // When workers died in the last RESPAWN_WINDOW_MS, and the replacements waiting for their time.
+  #deaths: number[] = [];
+  readonly #waiting = new Set<NodeJS.Timeout>();
 
   private constructor(workerBin: string, options: WorkerPoolOptions) {
     this.workerBin = workerBin;
@@ -141,6 +148,8 @@ export class WorkerPool {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const timer of this.#waiting) clearTimeout(timer);
+    this.#waiting.clear();
     for (const { worker } of this.#workers) worker.close();
     this.#workers = [];
   }
@@ -167,8 +176,26 @@ export class WorkerPool {
     this.#workers = this.#workers.filter((w) => w !== entry);
     this.#log?.error({ pid: entry.worker.pid, err: error }, 'mediasoup worker died');
     if (this.#closed || this.#options.respawn === false) return;
-    // Bounded: a worker that dies at once again and again is not restarted forever.
-    if (++this.#respawns > 10 * Math.max(1, this.#options.numWorkers ?? availableParallelism())) return;
-    this.#spawn().catch((err: unknown) => this.#log?.error({ err }, 'mediasoup worker respawn failed'));
+    const now = Date.now();
+    this.#deaths = [...this.#deaths.filter((at) => now - at < RESPAWN_WINDOW_MS), now];
+    // A worker that dies at once again and again is restarted once a backoff, not in a loop; a node
+    // that lost its workers over weeks still gets each one back.
+    this.#respawnAfter(this.#deaths.length > 10 * Math.max(1, this.#options.numWorkers ?? availableParallelism()) ? this.#backoffMs : 0);
+  }
+
+  // A replacement that could not start is tried again after the backoff, until one does.
+  #respawnAfter(ms: number): void {
+    const timer = setTimeout(() => {
+      this.#waiting.delete(timer);
+      this.#spawn().catch((err: unknown) => {
+        this.#log?.error({ err }, 'mediasoup worker respawn failed; trying again');
+        if (!this.#closed) this.#respawnAfter(this.#backoffMs);
+      });
+    }, ms).unref();
+    this.#waiting.add(timer);
+  }
+
+  get #backoffMs(): number {
+    return this.#options.respawnBackoffMs ?? 60_000;
   }
 }

@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import t from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
-import { onSessionLost, sfuHealth, startVideoSfu, videoRoomsPort } from '../../src/sfu/index.ts';
+import { onSessionLost, sfuHealth, startVideoSfu, videoRoomsPort, WorkerPool } from '../../src/sfu/index.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { activeChat, expectDomainError, makeCenter } from '../helpers/fakes.ts';
 
@@ -99,6 +99,28 @@ t.test('a dying worker ends the running video as lost media; the next video gets
   t.type(await desk.videoSignal(interaction.id, 'customer', undefined, { op: 'create_transport' }), 'object', 'video works again');
   await desk.customerCloseVideo(interaction.id);
   t.equal(sfuHealth(sfu).sessions, 0);
+});
+
+t.test('a worker that keeps dying is restarted after a backoff, never given up on', async (t) => {
+  const pool = await WorkerPool.start({ numWorkers: 1, logLevel: 'none', respawnBackoffMs: 1000 });
+  t.teardown(() => pool.close());
+  const runningPid = (other?: number) =>
+    eventually('a running worker', async () => {
+      const pid = pool.size === 1 ? (await pool.dump())[0]?.pid : undefined;
+      return pid === other ? undefined : pid;
+    }, 5000);
+  let pid = await runningPid();
+  for (let death = 1; death <= 10; death++) {
+    process.kill(pid, 'SIGKILL');
+    pid = await runningPid(pid);
+  }
+  t.pass('ten deaths, each worker replaced at once');
+  process.kill(pid, 'SIGKILL');
+  await eventually('the eleventh death seen', async () => (pool.size === 0 ? true : undefined), 5000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal(pool.size, 0, 'past ten deaths in ten minutes the replacement waits for the backoff');
+  await runningPid();
+  t.pass('and then starts');
 });
 
 t.test('after close() the SFU refuses, and says so', async (t) => {
