@@ -20,7 +20,7 @@ export class HttpSmsGateway implements SmsSender {
   constructor(opts: HttpSmsGatewayOptions) {
     // Credentials in the URL (https://user:key@gateway/send) go as Basic authorization: fetch refuses
     // such a URL, and its error, which names the URL, would be shown to agents as the reply's failure.
-    const url = new URL(opts.url);
+    const url = parseUrl(opts.url);
     const user = decodeURIComponent(url.username);
     const password = decodeURIComponent(url.password);
     this.#authorization = user || password ? { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } : {};
@@ -40,12 +40,19 @@ export class HttpSmsGateway implements SmsSender {
         headers: { 'content-type': 'application/json', 'x-signature': sign(this.#secret, body), ...this.#authorization },
         body,
         signal: AbortSignal.timeout(this.#timeoutMs),
+        // Followed, a redirect would turn the POST into a GET without the text, which a gateway could
+        // answer 200: the reply shown as accepted, never sent.
+        redirect: 'manual',
       });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
       // Never the error's own text: it may name the URL. Its code, or its kind.
       const why = e.name === 'TimeoutError' ? `no answer within ${this.#timeoutMs} ms` : (e.cause?.code ?? e.name);
       throw new Error(`SMS gateway unreachable: ${why}`, { cause: err });
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const to = URL.parse(res.headers.get('location') ?? '', this.#url);
+      throw new Error(`SMS gateway redirected (HTTP ${res.status})${to ? ` to ${to.origin}${to.pathname}` : ''}: set SMS_GATEWAY_URL to where it sends`);
     }
     const answer = await res.text();
     const why = `SMS gateway answered HTTP ${res.status}${answer ? `: ${answer.slice(0, 200)}` : ''}`;
@@ -61,4 +68,12 @@ export class HttpSmsGateway implements SmsSender {
     }
     return { status: 'accepted' };
   }
+}
+
+// Without the URL in the error (a TypeError's own `input` holds it, credentials and all, and a start-up
+// failure is printed whole).
+function parseUrl(url: string): URL {
+  const parsed = URL.parse(url);
+  if (!parsed) throw new Error('SMS_GATEWAY_URL is not a valid URL (it is not repeated here: it may hold credentials).');
+  return parsed;
 }
