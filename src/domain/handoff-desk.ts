@@ -102,10 +102,16 @@ export class HandoffDesk {
   // the phone with the first one: their consult ends with that call, not with their presence, unless
   // an admin disabled them (Complete transfer would hand the interaction to an agent who cannot work).
   onEvent(event: DomainEvent): void {
-    if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.withdraw(event.interaction, 'cancel', 'cancelled', { reason: 'customer_ended' });
+    if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.withdraw(event.interaction, 'cancel', 'cancelled', { reason: ENDED_BY[event.interaction.endedBy ?? 'system'] });
     // A consult's call that ended, however Asterisk told it (or did not), ends the consult.
     if (event.type === 'entry_appended' && event.entry.kind === 'call') this.#consults.callGone(event.interaction);
     if (event.type === 'agent_disabled') {
+      // The first agent's transfer ends before their chats go back to the queue (ContactCenter.withdraw):
+      // left offered, it kept its target from other offers and returned, later, to nobody. A consult
+      // ends with its call, which the first agent's leaving ends. One whose phone rings after Accept
+      // is the target's to take.
+      const handing = this.#d.interactions.all().filter((r) => r.agentId === event.agentId && transferOfferedTo(r) && !consultOf(r) && !this.#accepting.has(r.id));
+      for (const rec of handing) this.withdraw(rec, 'cancel', 'cancelled', { reason: 'first_agent_disabled' });
       for (const rec of this.#d.interactions.all().filter((r) => transferOfferedTo(r) === event.agentId)) {
         if (consultOf(rec)) this.#consults.targetDisabled(rec);
         // Their phone rings after Accept: the ring ends, and accept() returns chat and call together.
@@ -148,6 +154,9 @@ export class HandoffDesk {
     this.#steps.endWithout(rec, event, step, null, data).catch((err: unknown) => this.#steps.storeFailed(err));
   }
 }
+
+// Why a handoff in progress was cancelled when its chat ended, by who ended it.
+const ENDED_BY: Readonly<Record<string, string>> = { customer: 'customer_ended', agent: 'agent_ended', system: 'chat_ended' };
 
 const beingAccepted = () => conflict('transfer_being_accepted', "The transfer is being accepted: the call is ringing the new agent's phone.");
 

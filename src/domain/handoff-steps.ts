@@ -88,6 +88,7 @@ export class HandoffSteps {
   }
 
   schedule(rec: InteractionRecord, ms: number, then: () => void): void {
+    this.#timers.get(rec.id)?.cancel(); // a handoff's timer left behind must not end the next one
     this.#timers.set(rec.id, this.#d.timers.schedule(ms, then));
   }
 

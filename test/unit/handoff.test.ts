@@ -7,7 +7,7 @@ import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
 import { FakeTelephony } from '../helpers/fake-media.ts';
-import { activeChat, expectDomainError, makeCenter, SERVICES, type Harness } from '../helpers/fakes.ts';
+import { activeChat, disableAgent, expectDomainError, makeCenter, SERVICES, type Harness } from '../helpers/fakes.ts';
 
 const STATES: HandoffState[] = ['offered', 'consulting', 'accepted', 'returned', 'cancelled', 'completed'];
 const EVENTS: HandoffEvent[] = ['accept', 'time_out', 'cancel', 'complete'];
@@ -132,6 +132,33 @@ t.test('a target who stops being Ready, or a customer who ends, ends the offer',
   await new Promise((resolve) => setImmediate(resolve));
   await expectDomainError(t, desk.accept('bob', id), 'conflict', 'chat_ended');
   t.same((await steps(h, id)).map((s) => s[0]), ['offered', 'returned', 'offered', 'cancelled']);
+});
+
+t.test('a transfer ended by the first agent ending the chat says so, not that the customer did', async (t) => {
+  const { h, desk, id } = await setUp();
+  await h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  await h.center.disconnect('alice', id);
+  await h.store.settled();
+  const cancelled = (await h.center.timeline(id)).find((e) => e.kind === 'handoff' && (e.data as { step: string }).step === 'cancelled');
+  t.match(cancelled?.data, { reason: 'agent_ended' });
+});
+
+t.test('an admin disabling the first agent ends their transfer: the target is free, the chat goes to the queue, no late lapse', async (t) => {
+  const { h, desk, id } = await setUp();
+  await h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob', note: 'over to you' });
+  await disableAgent(h, 'alice');
+  t.equal(h.center.agentState('bob').pendingOffer, id, 'the chat, back in the queue, is offered to Bob as any chat');
+  const rec = h.interactions.require(id);
+  t.same([rec.state, rec.handoff], ['offered', null], 'no transfer left in progress');
+  await h.center.accept('bob', id);
+  h.clock.advance(h.config.offerTimeoutMs);
+  t.equal(h.interactions.require(id).agentId, 'bob', 'the old transfer\'s time running out changes nothing');
+  await h.store.settled();
+  t.same((await steps(h, id)).map((s) => s[0]), ['offered', 'cancelled'], 'offered, then cancelled, never returned');
+  const cancelled = (await h.center.timeline(id)).find((e) => e.kind === 'handoff' && (e.data as { step: string }).step === 'cancelled');
+  t.match(cancelled?.data, { reason: 'first_agent_disabled' });
 });
 
 const refused = async (t: Test, setup: (h: Harness, id: string) => void, to: string, kind: 'conflict' | 'not_found' | 'forbidden' | 'invalid', code: string, by = 'alice') => {
