@@ -61,6 +61,17 @@ export function closedRoom(sessionId: string, cause?: unknown): SfuError {
   return new SfuError('conflict', 'video_session_closed', `video session ${sessionId} was closed`, { cause });
 }
 
+/** A mediasoup call's failure as an SfuError: bad parameters, the room closed meanwhile, or another refusal. */
+export function mediasoupFailure(err: unknown, room: Pick<VideoRoom, 'id' | 'closing'>): SfuError {
+  if (err instanceof SfuError) return err;
+  const name = err instanceof Error ? err.name : '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (room.closing || name === 'InvalidStateError') return closedRoom(room.id, err);
+  if (name === 'TypeError' || name === 'UnsupportedError') return new SfuError('invalid', 'invalid_parameters', message, { cause: err });
+  // Any other refusal of the worker (e.g. a transport connected twice).
+  return new SfuError('conflict', 'sfu_request_failed', message, { cause: err });
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -98,7 +98,9 @@ export interface VideoSfu {
   openSession(ref: SessionRef): Promise<{ routerRtpCapabilities: JsonRecord }>;
   hasSession(sessionId: string): boolean;
   sessionIds(): string[];
-  /** Creates the session on demand. A browser needs one transport to send and one to receive. */
+  /** The router RTP capabilities of a session opened before (a late request does not open it again). */
+  sessionCapabilities(ref: SessionRef): Promise<{ routerRtpCapabilities: JsonRecord }>;
+  /** In a session opened before. A browser needs one transport to send and one to receive. */
   createTransport(ref: ParticipantRef): Promise<TransportInfo>;
   connectTransport(ref: TransportRef & { dtlsParameters: unknown }): Promise<void>;
   produce(ref: TransportRef & { kind: MediaKind; rtpParameters: unknown }): Promise<{ id: string }>;

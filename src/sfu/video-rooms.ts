@@ -28,8 +28,10 @@ export function videoRoomsPort(sfu: VideoSfu): VideoRooms {
 async function signal(sfu: VideoSfu, sessionId: string, participant: VideoParticipant, request: VideoSignal): Promise<unknown> {
   const ref = { sessionId, participant };
   switch (request.op) {
+    // Rooms are opened by Allow alone: a request arriving after the video ended must not open one again,
+    // which nothing would close.
     case 'capabilities':
-      return sfu.openSession(ref);
+      return sfu.sessionCapabilities(ref);
     case 'create_transport':
       return sfu.createTransport(ref);
     case 'connect_transport':

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { types as ms } from 'mediasoup';
 import { SfuError, sfuClosed } from './errors.ts';
-import { checkParticipant, closedRoom, invalid, isRecord, MEDIA_CODECS, PARTICIPANTS, VideoRoom, toJson, type ParticipantState } from './room.ts';
+import { checkParticipant, closedRoom, invalid, isRecord, MEDIA_CODECS, mediasoupFailure, PARTICIPANTS, VideoRoom, toJson, type ParticipantState } from './room.ts';
 import type { WorkerPool } from './workers.ts';
 import type {
   ConsumerInfo,
@@ -87,13 +87,16 @@ export class VideoSessions implements VideoSfu {
   }
 
   async openSession({ sessionId }: SessionRef): Promise<{ routerRtpCapabilities: JsonRecord }> {
-    const room = await this.#open(sessionId);
-    return { routerRtpCapabilities: toJson(this.#router(room).rtpCapabilities) };
+    return { routerRtpCapabilities: toJson(this.#router(await this.#open(sessionId)).rtpCapabilities) };
+  }
+
+  async sessionCapabilities({ sessionId }: SessionRef): Promise<{ routerRtpCapabilities: JsonRecord }> {
+    return { routerRtpCapabilities: toJson(this.#router(await this.#existing(sessionId)).rtpCapabilities) };
   }
 
   async createTransport({ sessionId, participant }: ParticipantRef): Promise<TransportInfo> {
     checkParticipant(participant);
-    const room = await this.#open(sessionId);
+    const room = await this.#existing(sessionId);
     const state = room.participant(participant);
     const max = this.#opts.maxTransportsPerParticipant ?? 4;
     if (state.transports.size + state.pendingTransports >= max) {
@@ -347,21 +350,12 @@ export class VideoSessions implements VideoSfu {
     return room.router;
   }
 
-  /** Runs a mediasoup call, turning its errors into SfuErrors (bad parameters, closed meanwhile). */
+  /** Runs a mediasoup call, turning its errors into SfuErrors (room.ts mediasoupFailure). */
   async #call<T>(room: VideoRoom, fn: () => Promise<T> | T): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof SfuError) throw err;
-      if (room.closing) throw closedRoom(room.id, err);
-      const name = err instanceof Error ? err.name : '';
-      const message = err instanceof Error ? err.message : String(err);
-      if (name === 'InvalidStateError') throw closedRoom(room.id, err);
-      if (name === 'TypeError' || name === 'UnsupportedError') {
-        throw new SfuError('invalid', 'invalid_parameters', message, { cause: err });
-      }
-      // Any other refusal of the worker (e.g. a transport connected twice).
-      throw new SfuError('conflict', 'sfu_request_failed', message, { cause: err });
+      throw mediasoupFailure(err, room);
     }
   }
 

@@ -101,6 +101,17 @@ t.test('a dying worker ends the running video as lost media; the next video gets
   t.equal(sfuHealth(sfu).sessions, 0);
 });
 
+t.test('a late request of a video that ended (capabilities, create_transport) is refused and opens no room again', async (t) => {
+  const rooms = videoRoomsPort(sfu);
+  await rooms.open('ended-video');
+  await rooms.close('ended-video');
+  for (const op of ['capabilities', 'create_transport'] as const) {
+    await t.rejects(rooms.signal('ended-video', 'customer', { op }), { kind: 'not_found', code: 'video_session_not_found' }, `${op}: 404`);
+  }
+  t.notOk(sfu.hasSession('ended-video'), 'no router was made again for it');
+  t.notOk(sfu.sessionIds().includes('ended-video'));
+});
+
 t.test('a worker that keeps dying is restarted after a backoff, never given up on', async (t) => {
   const pool = await WorkerPool.start({ numWorkers: 1, logLevel: 'none', respawnBackoffMs: 1000 });
   t.teardown(() => pool.close());
