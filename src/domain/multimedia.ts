@@ -210,10 +210,13 @@ export class MultimediaDesk implements InteractionMedia {
     const video = rec.video!;
     await this.#video!.open(video.id);
     try {
+      // Asked again once the room is open: a transfer offered meanwhile must not see a video start
+      // under it (a video is never handed over).
+      this.agentMay('allow_video', agentId, interactionId);
       applyVideoEvent(video, 'allow', this.#clock.now());
     } catch (err) {
-      // The customer closed the request while the room opened: no room is left for nobody. (A second
-      // Allow that lost the race to the first leaves the room the first one opened.)
+      // The customer closed the request while the room opened, or a transfer began: no room is left for
+      // nobody. (A second Allow that lost the race to the first leaves the room the first one opened.)
       if (video.state !== 'active') await this.#video!.close(video.id);
       throw err;
     }

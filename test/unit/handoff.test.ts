@@ -6,7 +6,7 @@ import { agentActions } from '../../src/domain/guards.ts';
 import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
-import { FakeTelephony } from '../helpers/fake-media.ts';
+import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-media.ts';
 import { activeChat, disableAgent, expectDomainError, makeCenter, SERVICES, type Harness } from '../helpers/fakes.ts';
 
 const STATES: HandoffState[] = ['offered', 'consulting', 'accepted', 'returned', 'cancelled', 'completed'];
@@ -159,6 +159,30 @@ t.test('an admin disabling the first agent ends their transfer: the target is fr
   t.same((await steps(h, id)).map((s) => s[0]), ['offered', 'cancelled'], 'offered, then cancelled, never returned');
   const cancelled = (await h.center.timeline(id)).find((e) => e.kind === 'handoff' && (e.data as { step: string }).step === 'cancelled');
   t.match(cancelled?.data, { reason: 'first_agent_disabled' });
+});
+
+t.test('an Allow whose room opened while a transfer was offered does not start the video, and leaves no room', async (t) => {
+  let opened: () => void = () => undefined;
+  const video = new (class extends FakeVideoRooms {
+    override async open(sessionId: string): Promise<void> {
+      await new Promise<void>((resolve) => (opened = resolve));
+      return super.open(sessionId);
+    }
+  })();
+  const h = await makeCenter({ video });
+  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  h.bus.subscribe((event) => desk.onEvent(event));
+  const { interaction } = await activeChat(h, 'alice');
+  await h.center.setPresence('bob', 'make_ready');
+  const { video: session } = await h.desk.requestVideo(interaction.id);
+  const allowing = h.desk.allowVideo('alice', interaction.id);
+  await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
+  opened();
+  await expectDomainError(t, allowing, 'conflict', 'handoff_in_progress');
+  t.equal(session.state, 'requested', 'the video did not start under the transfer');
+  t.equal(video.rooms.size, 0, 'and its room was closed');
+  await desk.accept('bob', interaction.id);
+  t.equal(h.interactions.require(interaction.id).agentId, 'bob', 'the transfer went through');
 });
 
 const refused = async (t: Test, setup: (h: Harness, id: string) => void, to: string, kind: 'conflict' | 'not_found' | 'forbidden' | 'invalid', code: string, by = 'alice') => {
