@@ -4,8 +4,9 @@ import type { AttachmentStore } from '../../domain/ports.ts';
 
 const SAFE_ID = /^[0-9a-f-]{36}$/;
 
-// Photos (and, in their own folder, call recordings) live as plain files in the data folder, written to a temporary name, synced, then renamed:
-// a photo is acknowledged only once it is on disk whole.
+// Photos (and, in their own folder, call recordings) live as plain files in the data folder, written to
+// a temporary name, synced, renamed, the folder synced: a photo is acknowledged only once it is on disk
+// whole, under its name.
 export class FileAttachmentStore implements AttachmentStore {
   readonly #dir: string;
 
@@ -28,6 +29,14 @@ export class FileAttachmentStore implements AttachmentStore {
       await file.close();
     }
     await rename(tmp, path);
+    // The rename itself is on disk only once the folder is synced (POSIX; ext4 and XFS mostly carry it
+    // with the next commit, btrfs need not): else the chat's entry could outlive its photo's name.
+    const folder = await open(this.#dir, 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
   }
 
   read(id: string): Promise<Buffer> {
