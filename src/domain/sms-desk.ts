@@ -165,12 +165,14 @@ export class SmsDesk {
     if (!E164.test(sms.to)) throw invalid('invalid_number', 'to must be an E.164 number such as +15550009000.');
     const serviceId = this.#d.numbers[sms.to];
     if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${sms.to}.`);
-    await this.#d.center.requireService(serviceId);
     const concat = sms.concat && sms.concat.total > 1 ? sms.concat : undefined;
     if (concat) {
       checkConcat(concat);
     } else checkText(sms.text);
+    // In the conversation's turn from here on, before anything is awaited: texts a gateway sends a moment
+    // apart are taken in the order they came (a directory read first could answer them in either).
     return this.#queue.run(conversationKey(sms), async (): Promise<InboundResult> => {
+      await this.#d.center.requireService(serviceId);
       const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };
       const part: StoredPart | undefined = concat && { ...seen, text: sms.text, ...concat };
       // A text is marked seen once it reached the chat, a part once it is stored.

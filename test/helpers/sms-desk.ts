@@ -68,7 +68,7 @@ async function deskOn<I extends InteractionStore, S extends SmsStore, C extends 
   });
   const customerTexts = async (interactionId: string) =>
     (await center.timeline(interactionId)).filter((e) => e.kind === 'message' && e.author === 'customer').map((e) => e.text);
-  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts, closures };
+  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts, closures, directory };
 }
 
 // The desk on the real SQLite stores in a temporary folder (closed and removed when `t` ends). Appends

@@ -98,6 +98,20 @@ t.test('a text into an SMS chat as long as a chat can be opens the next chat; th
   t.equal(h.open(first)?.state, 'active', 'the full chat goes on with its agent');
 });
 
+t.test('two texts a moment apart are shown in the order they came, however fast the directory answers each', async (t) => {
+  const h = await makeDesk();
+  const from = newPhone();
+  const getService = h.directory.getService.bind(h.directory);
+  let calls = 0;
+  // The first look-up answers last, as a database on another pool connection may.
+  h.directory.getService = async (id) => {
+    if (++calls === 1) await new Promise((resolve) => setTimeout(resolve, 30));
+    return getService(id);
+  };
+  const [first] = await Promise.all([h.desk.receive(h.text(from, 'Hi')), h.desk.receive(h.text(from, 'my car broke down'))]);
+  t.same(await h.customerTexts((first as { interactionId: string }).interactionId), ['Hi', 'my car broke down']);
+});
+
 t.test('a configured number that is not E.164 fails at once', async (t) => {
   t.throws(() => {
     new SmsDesk({
