@@ -48,8 +48,12 @@ export class HandoffDesk {
     return this.#consults.consult(agentId, interactionId, form);
   }
 
-  complete(agentId: string, interactionId: string): Promise<InteractionRecord> {
-    return this.#consults.complete(agentId, interactionId);
+  // An admin may disable the consulted agent while the call is handed over (their disabling is held
+  // back meanwhile, then dropped): the chat is theirs now, so it goes as every chat of a disabled agent.
+  async complete(agentId: string, interactionId: string): Promise<InteractionRecord> {
+    const rec = await this.#consults.complete(agentId, interactionId);
+    if (rec.agentId) await this.#ifDisabledNow(rec.agentId);
+    return rec;
   }
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
@@ -80,11 +84,13 @@ export class HandoffDesk {
     const disabledMeanwhile = this.#targetDisabled.delete(interactionId);
     const rec = this.#steps.agentMay('accept_transfer', agentId, interactionId);
     await this.#steps.handOver(rec, 'accept', 'accepted', agentId);
-    if (disabledMeanwhile) {
-      const agent = await this.#d.directory.getAgent(agentId);
-      if (agent?.disabled) await this.#d.routing.agentChanged(agent);
-    }
+    if (disabledMeanwhile) await this.#ifDisabledNow(agentId);
     return rec;
+  }
+
+  async #ifDisabledNow(agentId: string): Promise<void> {
+    const agent = await this.#d.directory.getAgent(agentId);
+    if (agent?.disabled) await this.#d.routing.agentChanged(agent);
   }
 
   // Cancel transfer: of a transfer offered, or of a consult (the customer back with the first agent).

@@ -110,3 +110,25 @@ t.test('Bob disabled as his phone answers (too late to stop the ring): it is his
   t.equal(leg.state, 'released', 'the call on his phone is released');
   t.ok((await h.center.timeline(id)).some((e) => e.kind === 'requeued'), 'the chat is requeued');
 });
+
+t.test('Bob disabled while Complete transfer hands him the call: it is his, then goes as every chat of a disabled agent', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  let handedOver!: () => void;
+  const completeConsult = telephony.completeConsult.bind(telephony);
+  telephony.completeConsult = async (legId) => {
+    await new Promise<void>((resolve) => (handedOver = resolve));
+    await completeConsult(legId);
+  };
+  const completing = desk.complete('alice', id);
+  await settled();
+  await disableAgent(h, 'bob'); // held back while the bridges swap
+  handedOver();
+  await completing;
+  await settled();
+  t.notOk(sees(h, 'bob', id), 'Bob, disabled, has nothing');
+  t.not(rec.agentId, 'bob', 'the chat is not his');
+  t.ok((await h.center.timeline(id)).some((e) => e.kind === 'requeued'), 'the chat is requeued, for an agent who can answer');
+});
