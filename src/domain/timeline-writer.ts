@@ -22,6 +22,9 @@ export class TimelineWriter {
   readonly #d: TimelineWriterDeps;
   // Customer sends still being written, by chat and client id: a retry gets the first write.
   readonly #pendingClientIds = new WeakMap<InteractionRecord, Map<string, Promise<TimelineEntry>>>();
+  // Entries (with a client id) whose write failed as "may be stored", by id: found stored by a retry,
+  // they are told to the listeners then (the customer's feed, the SMS desk that sends an agent's reply).
+  readonly #unannounced = new Map<string, InteractionRecord>();
 
   constructor(deps: TimelineWriterDeps) {
     this.#d = deps;
@@ -60,6 +63,7 @@ export class TimelineWriter {
         // Give the seq back when nothing was appended after it, so the timeline stays gap-free; not
         // one that may be stored (a later entry would take it again, and be refused, forever).
         if (rec.lastSeq === entry.seq && !maybeCommitted(err)) rec.lastSeq -= 1;
+        else if (maybeCommitted(err) && entry.clientId !== null) this.#maybeStored(entry, rec);
         throw err;
       },
     );
@@ -92,7 +96,7 @@ export class TimelineWriter {
     const write = this.#d.store
       .findEntryByClientId(rec.id, draft.clientId)
       .then((existing) =>
-        existing ? sentBy(draft, existing) : beforeAppend().then(() => this.append(stillOpen(rec.id), draft).catch((err: unknown) => this.#storedOr(draft, rec.id, err))),
+        existing ? this.#found(draft, existing) : beforeAppend().then(() => this.append(stillOpen(rec.id), draft).catch((err: unknown) => this.#storedOr(draft, rec.id, err))),
       );
     pending.set(draft.clientId, write);
     const forget = () => pending.delete(draft.clientId);
@@ -104,7 +108,22 @@ export class TimelineWriter {
   // store got there first, the message it stored is the answer. Any other failure stays one.
   #storedOr(draft: EntryDraft & { clientId: string }, interactionId: string, err: unknown): Promise<TimelineEntry> {
     if (!(err instanceof DomainError && err.code === 'client_id_taken')) return Promise.reject(err);
-    return this.#d.store.findEntryByClientId(interactionId, draft.clientId).then((stored) => (stored ? sentBy(draft, stored) : Promise.reject(err)));
+    return this.#d.store.findEntryByClientId(interactionId, draft.clientId).then((stored) => (stored ? this.#found(draft, stored) : Promise.reject(err)));
+  }
+
+  // A retry's answer: the entry stored before. One whose write seemed to fail is told to the listeners
+  // now, once.
+  #found(draft: EntryDraft, stored: TimelineEntry): TimelineEntry {
+    const entry = sentBy(draft, stored);
+    const rec = this.#unannounced.get(entry.id);
+    if (rec && this.#unannounced.delete(entry.id)) this.#d.events.emit({ type: 'entry_appended', interaction: rec, entry });
+    return entry;
+  }
+
+  // Kept for a retry to find; bounded, the oldest forgotten (a retry comes within minutes, or never).
+  #maybeStored(entry: TimelineEntry, rec: InteractionRecord): void {
+    this.#unannounced.set(entry.id, rec);
+    if (this.#unannounced.size > 1000) this.#unannounced.delete(this.#unannounced.keys().next().value!);
   }
 }
 

@@ -53,3 +53,19 @@ t.test('a send stored though the store reported a plain failure: the next send i
   await h.store.settled();
   t.same(sent(store, interaction.id), [`${first.seq}:one`, `${first.seq + 1}:two`, `${first.seq + 2}:four`, `${first.seq + 3}:five`]);
 });
+
+// What listens for entries (the customer's live feed, the SMS desk that sends an agent's reply as a
+// text) heard nothing of the first try: the retry that finds it stored is when they hear it.
+t.test('a reply stored though the store reported it failed (maybe committed) is told to the listeners when the retry finds it, once', async (t) => {
+  const store = new CommitsThenFails();
+  const h = await makeCenter({ store });
+  const { interaction } = await activeChat(h, 'alice');
+  const heard = () => h.events.flatMap((e) => (e.type === 'entry_appended' && e.entry.text === 'A tow truck is on its way' ? [e.entry.id] : []));
+  store.reportNextAsFailed(new WriteFailed('Connection terminated unexpectedly', 'ERR_POSTGRES', { maybeCommitted: true }));
+  await t.rejects(h.center.postAgentMessage('alice', interaction.id, 'A tow truck is on its way', 'composer-1'), { name: 'WriteFailed' });
+  t.same(heard(), [], 'not told while it may not be stored');
+  const resent = await h.center.postAgentMessage('alice', interaction.id, 'A tow truck is on its way', 'composer-1');
+  t.same(heard(), [resent.id], 'told once the retry finds it stored');
+  await h.center.postAgentMessage('alice', interaction.id, 'A tow truck is on its way', 'composer-1');
+  t.same(heard(), [resent.id], 'a later repeat tells nothing again');
+});
