@@ -36,9 +36,10 @@ export function toClosed(row: Row): ClosedInteraction {
   };
 }
 
-// listClosed's cursor as two parameters: a first page starts before (to, ''), as every row of the range
-// is (its ended_at < to).
-export const closedCursor = (q: ClosedQuery): [number, string] => (q.before ? [q.before.endedAt, q.before.id] : [q.to, '']);
+// listClosed's upper bound as two parameters: a first page starts before (to, ''), as every row of the
+// range is (its ended_at < to); a later page before its cursor, kept within the range (a cursor is sent
+// back by the client). The index (ended_at, id) bounds the read by it.
+export const closedCursor = (q: ClosedQuery): [number, string] => (q.before && q.before.endedAt < q.to ? [q.before.endedAt, q.before.id] : [q.to, '']);
 
 // The statements of the closure store; an insert meeting a row already there changes nothing, which
 // the store answers as a conflict (once per interaction).
@@ -50,7 +51,7 @@ export function closureStatements(mark: Placeholder) {
     getRating: `SELECT * FROM ratings WHERE interaction_id = ${mark(0)}`,
     ratingsSince: `SELECT * FROM ratings WHERE rated_at >= ${mark(0)}`,
     listClosed: `SELECT i.*, ${CLOSURE_COLUMNS} FROM interactions i ${CLOSURE_JOINS}
-      WHERE i.ended_at >= ${mark(0)} AND i.ended_at < ${mark(1)} AND (i.ended_at, i.id) < (${mark(2)}, ${mark(3)})
-      ORDER BY i.ended_at DESC, i.id DESC LIMIT ${mark(4)}`,
+      WHERE i.ended_at >= ${mark(0)} AND (i.ended_at, i.id) < (${mark(1)}, ${mark(2)})
+      ORDER BY i.ended_at DESC, i.id DESC LIMIT ${mark(3)}`,
   };
 }

@@ -54,5 +54,7 @@ export function closureContracts(t: Test, fresh: Fresh): void {
     const seen = await idsPageByPage((before) => closures.listClosed({ from: T0, to: T0 + 100, limit: 2, before }), 2);
     t.same([...seen].sort(), ids, 'every one exactly once');
     t.same(seen.slice(0, 5).sort(), ['p1', 'p2', 'p3', 'p4', 'p5'], 'newest first: the five of the same millisecond, then the older ones');
+    const outside = await closures.listClosed({ from: T0, to: T0 + 47, limit: 10, before: { endedAt: T0 + 99, id: 'zz' } });
+    t.same(outside.map((r) => r.interaction.id), ['p7', 'p6'], 'a cursor sent back past the range still reads only the range');
   });
 }

@@ -25,7 +25,7 @@ export class PgClosureStore extends PgStore implements ClosureStore {
   }
 
   listClosed(q: ClosedQuery): Promise<ClosedInteraction[]> {
-    return this.all(SQL.listClosed, toClosed, q.from, q.to, ...closedCursor(q), q.limit);
+    return this.all(SQL.listClosed, toClosed, q.from, ...closedCursor(q), q.limit);
   }
 
   ratingsSince(since: number): Promise<RatingRecord[]> {

@@ -27,7 +27,7 @@ export class SqliteClosureStore extends SqliteStore implements ClosureStore {
   }
 
   async listClosed(q: ClosedQuery): Promise<ClosedInteraction[]> {
-    return this.all(SQL.listClosed, toClosed, q.from, q.to, ...closedCursor(q), q.limit);
+    return this.all(SQL.listClosed, toClosed, q.from, ...closedCursor(q), q.limit);
   }
 
   async ratingsSince(since: number): Promise<RatingRecord[]> {
