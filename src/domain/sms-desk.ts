@@ -178,8 +178,7 @@ export class SmsDesk {
       // A text is marked seen once it reached the chat, a part once it is stored.
       if (await this.#d.store.isSeen(sms.id)) return part ? this.#repeatedPart(part) : { status: 'duplicate' };
       if (!part) {
-        const rec = await this.#deliver(sms.from, sms.to, sms.text, sms.id, sms.gateway);
-        await this.#d.store.markSeen(seen);
+        const rec = await this.#deliver(sms.from, sms.to, sms.text, sms.id, sms.gateway, () => this.#d.store.markSeen(seen));
         return { status: 'delivered', interactionId: rec.id };
       }
       const verdict = this.#reassembler.classify(part);
@@ -189,9 +188,10 @@ export class SmsDesk {
       }
       if (verdict === 'late') {
         // Taken as received only once delivered: sent again after a failure, it is late again.
-        const rec = await this.#deliver(part.from, part.to, this.#reassembler.late(part).text, part.id, part.gateway);
-        this.#reassembler.add(part);
-        await this.#d.store.markSeen(seen);
+        const rec = await this.#deliver(part.from, part.to, this.#reassembler.late(part).text, part.id, part.gateway, () => {
+          this.#reassembler.add(part);
+          return this.#d.store.markSeen(seen);
+        });
         return { status: 'delivered', interactionId: rec.id };
       }
       await this.#d.store.savePart(part);
@@ -266,22 +266,28 @@ export class SmsDesk {
     let rec: { id: string } | null;
     try {
       // Parts that were all blank have nothing to show.
-      rec = message.text.trim() ? await this.#deliver(message.from, message.to, message.text, message.firstId, gateway) : null;
+      const finish = () => this.#d.store.finishParts(ids);
+      rec = message.text.trim() ? await this.#deliver(message.from, message.to, message.text, message.firstId, gateway, finish) : (await finish(), null);
     } catch (err) {
       if (isRefusal(err)) await this.#d.store.finishParts(ids);
       throw err;
     }
-    await this.#d.store.finishParts(ids);
     return rec?.id ?? null;
   }
 
   // Appends the text to the sender's open SMS chat to that number (or a new one). The inbound id is the
   // message's client id, so a text delivered again (a crash, the gateway's retry) is not shown twice: a
   // piece some chat of the conversation holds already, ended since or not, stays there alone.
-  async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind): Promise<{ id: string }> {
+  // `received` marks what was delivered as received (seen, or its parts finished); only once it has is
+  // a rating question answered, so a gateway's retry after it failed still finds the question standing.
+  async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind, received: () => Promise<unknown>): Promise<{ id: string }> {
     const conversation = conversationKey({ from, to });
     const rated = await this.#questions.rateBy(conversation, text, this.#d.clock.now(), this.#d.ratings);
-    if (rated) return { id: rated };
+    if (rated) {
+      await received();
+      this.#questions.answered(conversation);
+      return { id: rated };
+    }
     let rec: { id: string } | undefined;
     const since = this.#d.clock.now() - SEEN_SMS_KEPT_MS;
     for (const [i, chunk] of splitText(text, LIMITS.textMaxChars).entries()) {
@@ -293,6 +299,7 @@ export class SmsDesk {
       }
       rec = await this.#chats.postInChat(from, to, gateway, chunk, clientId);
     }
+    await received();
     this.#questions.answered(conversation);
     return rec!;
   }

@@ -43,7 +43,6 @@ export class RatingQuestions {
       () => true,
       async (err: unknown) => (err instanceof DomainError && err.kind === 'conflict' ? (await ratings.ratingOf(asked))?.score === score : Promise.reject(err)),
     );
-    if (rated) this.answered(conversation);
     return rated ? asked : null;
   }
 

@@ -372,6 +372,20 @@ t.test('an ended SMS chat asks for a 1-5 reply; the reply is its rating, once; o
   t.same(h.errors, []);
 });
 
+t.test('a score whose text could not be marked received is a rating again when the gateway retries it, not a new chat', async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Flat tyre');
+  const markSeen = h.store.markSeen.bind(h.store);
+  h.store.markSeen = () => Promise.reject(new Error('the store is briefly unavailable'));
+  const score = h.text(from, '5');
+  await t.rejects(h.desk.receive(score), /briefly unavailable/, 'the gateway is answered with a failure, and retries');
+  h.store.markSeen = markSeen;
+  t.same(await delivered(h, score), id, 'the retry is the rating again');
+  t.equal(h.center.openInteractions().length, 0, 'no chat was opened for it');
+  t.equal(h.closures.ratings.get(id)?.score, 5);
+});
+
 t.test('a text that is not a score, or a score after the question lapsed, opens a chat', async (t) => {
   const h = await makeDesk({ ratings: true });
   const from = newPhone();
