@@ -181,24 +181,31 @@ export class ContactCenter {
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
     const rec = this.agentMay('accept', agentId, interactionId);
-    const before = { ...rec };
+    const { acceptedAt, requeuedAt } = rec;
     markAccepted(rec, agentId, this.#d.clock.now());
     const agent = this.agentState(agentId);
     this.#offers.clear(rec, agent);
     agent.interactions.add(rec.id);
     await this.#open.append(rec, { kind: 'accepted', author: 'agent', agentId }).catch((err: unknown) => {
-      // Not stored: still offered to the agent (who may accept again), its offer ringing anew.
-      if (!maybeCommitted(err)) {
-        Object.assign(rec, before, { lastSeq: rec.lastSeq });
-        agent.interactions.delete(rec.id);
-        this.#offers.ring(rec, agent);
-      }
+      if (!maybeCommitted(err)) this.acceptNotStored(rec, agent, { acceptedAt, requeuedAt });
       throw err;
     });
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
     this.dispatch();
     await this.#d.media.afterAccept(rec);
     return rec;
+  }
+
+  // Accept's write failed and was not stored: the chat goes back to the queue as it was (no requeue of
+  // an accepted chat, no Not Ready for the agent), and routing offers it at once, to this agent again
+  // if they are the one to take it. Unless it moved on meanwhile (ended, requeued): then it stays so.
+  private acceptNotStored(rec: InteractionRecord, agent: AgentState, was: Pick<InteractionRecord, 'acceptedAt' | 'requeuedAt'>): void {
+    agent.interactions.delete(rec.id);
+    if (this.#open.get(rec.id) !== rec || rec.state !== 'active' || rec.agentId !== agent.agentId) return;
+    transition(rec, 'requeue');
+    Object.assign(rec, { agentId: null, ...was });
+    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
+    this.dispatch();
   }
 
   // With its composer's client id, a send repeated (the browser's, its answer lost behind the load

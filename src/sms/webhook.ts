@@ -17,10 +17,11 @@ import { checkSignature, SIGNATURE_HEADER } from './signature.ts';
 // as {"error": {"code", "message"}}. Nothing is stored before the signature and the body check out.
 
 const e164 = z.string().regex(E164, 'must be an E.164 number such as +15551234567');
-// What a carrier wrote in a delivery report is kept without U+0000 (PostgreSQL keeps no text with it):
-// a report refused for it would be final for the gateway, and lost. An inbound text's U+0000 is dropped
-// by the SMS desk, for every gateway. An id with it is refused.
-const CARRIER_TEXT = ['detail'];
+// What a carrier wrote (a text, a delivery report's detail) is kept without U+0000 (PostgreSQL keeps no
+// text with it): refused for it, it would be final for the gateway, and lost. Dropped here before the
+// check below that refuses it in every other field (an id); the SMS desk drops it too, for the SIP
+// trunk's texts. An id with it is refused.
+const CARRIER_TEXT = ['text', 'detail'];
 
 export const inboundSchema = z.object({
   id: z.string().min(1).max(96),

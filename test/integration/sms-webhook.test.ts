@@ -266,6 +266,13 @@ t.test('bad signatures and malformed bodies are refused with clear errors and no
   t.same(counts(), before, 'nothing stored');
 });
 
+t.test("U+0000 in a carrier's text is dropped, the text kept (a refusal would be final for the gateway)", async (t) => {
+  const from = newPhone();
+  const id = await acceptedSmsChat(t, from, 'hello');
+  t.equal((await text(from, 'stuck at\u0000 exit 12')).status, 'delivered');
+  t.same(customerTexts(id), ['hello', 'stuck at exit 12']);
+});
+
 t.test('a repeated id is accepted once, also after a restart', async (t) => {
   const from = newPhone();
   const sms = { id: randomUUID(), from, to: CLAIMS_NO, text: 'claim number 12345' };

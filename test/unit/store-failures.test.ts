@@ -63,12 +63,12 @@ t.test('an Accept whose write failed leaves the chat offered to the agent, who m
   await h.store.settled();
   h.store.failNextAppends(new Error('disk full'));
   await t.rejects(h.center.accept('alice', interaction.id), { message: 'disk full' });
-  t.match(interaction, { state: 'offered', offeredTo: 'alice', agentId: null }, 'still offered to her');
+  t.match(interaction, { state: 'offered', offeredTo: 'alice', agentId: null, acceptedAt: null }, 'offered to her again (the only Ready agent)');
   t.notOk(h.center.agentState('alice').interactions.has(interaction.id), 'not counted among her chats');
   const accepted = await h.center.accept('alice', interaction.id);
   t.equal(accepted.state, 'active', 'accepted again');
   await h.store.settled();
-  t.same(h.store.entriesOf(interaction.id).map((e) => e.kind), ['offered', 'accepted']);
+  t.same(h.store.entriesOf(interaction.id).map((e) => e.kind), ['offered', 'offered', 'accepted']);
 
   const { interaction: other } = await startChat(h);
   h.store.failNextAppends(new Error('disk full'));
@@ -76,4 +76,20 @@ t.test('an Accept whose write failed leaves the chat offered to the agent, who m
   h.clock.advance(30_000);
   t.equal(other.state, 'queued', 'left ringing, the offer lapses and the chat goes back to the queue');
   t.equal(h.center.agentState('alice').presence, 'not_ready');
+});
+
+t.test('an Accept whose write failed while the customer ended the chat leaves it ended, and the agent free for offers', async (t) => {
+  const h = await makeCenter();
+  await h.center.setPresence('alice', 'make_ready');
+  const { interaction } = await startChat(h);
+  await h.store.settled();
+  const append = h.store.appendEntry.bind(h.store);
+  h.store.appendEntry = (entry, rec) => (entry.kind === 'accepted' ? new Promise((_, reject) => setTimeout(() => reject(new Error('disk full')), 20)) : append(entry, rec));
+  const accepting = h.center.accept('alice', interaction.id);
+  await h.center.endByCustomer(interaction.id);
+  await t.rejects(accepting, { message: 'disk full' });
+  t.equal(interaction.state, 'ended', 'ended stays ended');
+  t.equal(h.center.agentState('alice').pendingOffer, null, 'nothing rings for her');
+  const { interaction: next } = await startChat(h);
+  t.equal(next.offeredTo, 'alice', 'the next chat is offered to her');
 });
