@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
 import type { Administration } from '../domain/administration.ts';
 import { refusalOf, text, type Refusal } from './admin/admin-kit.ts';
 import type { TelephonyAdmin } from './admin/telephony-routes.ts';
@@ -17,8 +18,17 @@ type DeskPhone = Pick<TelephonyAdmin, 'hasDeskPassword' | 'newDeskPassword'>;
 // Wrong current passwords count like failed logins of that username (the same backoff): a session
 // left open is no way to guess the password.
 // With telephony, every agent (any role) also makes its own desk phone's password here, shown once.
-export function accountRouter(opts: { admin: Administration; sessions: SessionRegistry; views: Views; throttle: LoginThrottle; telephony: DeskPhone | null }): Router {
-  const { admin, sessions, views, throttle, telephony } = opts;
+export function accountRouter(opts: {
+  admin: Administration;
+  sessions: SessionRegistry;
+  views: Views;
+  throttle: LoginThrottle;
+  telephony: DeskPhone | null;
+  // Whether the agent has a call up in one of their chats.
+  onCall: (agentId: string) => boolean;
+  logger: Logger;
+}): Router {
+  const { admin, sessions, views, throttle, telephony, onCall, logger } = opts;
   const router = Router();
   router.use('/account', requireAgent(sessions), requireCsrf);
 
@@ -46,6 +56,12 @@ export function accountRouter(opts: { admin: Administration; sessions: SessionRe
     // Counted before the current password is checked, as a login is: attempts sent all at once too.
     const attempt = await throttle.attempt(address, guesses);
     if (!attempt.mayCheck) return tooMany(attempt.waitS);
+    // The change reloads the agent's desktop tabs (their session ends), which would drop a call on the
+    // browser softphone: asked for once the call is over.
+    if (onCall(session.agentId)) {
+      await throttle.succeeded(address, guesses);
+      return page(req, res, { refusal: { status: 409, fields: {}, alert: 'Change your password once your call has ended: it reloads your desktop, which would drop the call.' } });
+    }
     try {
       await admin.changeOwnPassword(session.agentId, text(req, 'currentPassword'), text(req, 'newPassword'));
     } catch (err) {
@@ -56,11 +72,14 @@ export function accountRouter(opts: { admin: Administration; sessions: SessionRe
     }
     await throttle.succeeded(address, guesses);
     const renewed = await sessions.create(session.agentId);
-    // The old id ends with the others; this browser's other tabs reload under the new one.
-    const others = (await sessions.endAgent(session.agentId, renewed.id)) - 1;
     setSessionCookie(req, res, renewed.id);
     req.agentSession = renewed;
-    await page(req, res, { notice: `Password changed. ${others === 1 ? 'Your other session has' : `Your other sessions (${others}) have`} ended.` });
+    // The old id ends with the others once this answer, with the new cookie, has gone out: this
+    // browser's other tabs, told their session ended, then reload under the new one.
+    res.once('finish', () => {
+      sessions.endAgent(session.agentId, renewed.id).catch((err: unknown) => logger.error({ err, agentId: session.agentId }, "ending an agent's other sessions failed"));
+    });
+    await page(req, res, { notice: "Password changed. Your other sessions end now (this browser's other tabs reload)." });
   });
   // A new password for the agent's own desk phone: the old one stops working, its phone is dropped.
   router.post('/account/desk-password', async (req, res) => {

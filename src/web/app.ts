@@ -25,6 +25,7 @@ import { handoffRouter } from './desktop/handoff-routes.ts';
 import { mediaRouter } from './desktop/media-routes.ts';
 import { desktopVideoRouter } from './desktop/video-routes.ts';
 import { desktopRouter } from './desktop/routes.ts';
+import { liveLeg } from '../domain/interaction.ts';
 import { errorHandler } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { metricsAccess } from './metrics-access.ts';
@@ -158,7 +159,8 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
   app.use(administrationRouter({ admin: deps.admin, closure: deps.closure, sessions, views, telephony: deps.telephonyAdmin ?? null }));
   app.use(supervisorRouter({ admin: deps.admin, center, sessions, views, presenter: supervisor }));
   if (deps.supervision) app.use(snoopRouter({ center, supervision: deps.supervision, admin: deps.admin, sessions, views }));
-  app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null }));
+  const onCall = (agentId: string) => center.openInteractionsOf(agentId).some((rec) => rec.agentId === agentId && liveLeg(rec) !== undefined);
+  app.use(accountRouter({ admin: deps.admin, sessions, views, throttle: deps.rateLimits.login, telephony: deps.telephonyAdmin ?? null, onCall, logger }));
 
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}.` } });

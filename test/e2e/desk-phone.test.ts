@@ -57,6 +57,16 @@ t.test('click-to-call rings the desk phone, then the customer: audio both ways; 
   // The customer's side: RTP counted by the browser (getStats).
   await mediaFlows(t, phone, 'the customer');
 
+  // A password change during the call is asked for later: it would reload the desktop.
+  const account = await agentContext.newPage();
+  await account.goto(`${server.url}/account`);
+  await account.getByLabel('Current password').fill('demo');
+  await account.getByLabel('New password').fill('a new password 1');
+  await account.getByRole('button', { name: 'Change password' }).click();
+  await account.getByText('Change your password once your call has ended').waitFor();
+  await account.close();
+  t.match(await agent.evaluate(() => location.pathname), /^\/desktop\/interactions\//, 'the desktop stays on the chat, the call up');
+
   // The desk phone's side, counted twice: by baresip itself and by Asterisk for the desk channel.
   const channels = await ariGet<Channel[]>(ari, '/channels');
   const deskChannel = channels.find((c) => c.name.startsWith('PJSIP/agent1-desk-'));

@@ -299,7 +299,7 @@ t.test('/account: the current password is needed; the change ends the other sess
   const changedRes = await agentPost(here, '/account/password', { currentPassword: 'original pass 1', newPassword: 'replacement pass 1' });
   const changed = { status: changedRes.status, html: await changedRes.text() };
   t.equal(changed.status, 200);
-  t.match(changed.html, /role="status">Password changed\. Your other session has ended/);
+  t.match(changed.html, /role="status">Password changed\. Your other sessions end now/);
   t.equal((await agentGet(elsewhere, '/desktop')).status, 303, 'the other session ended');
   const sid = findCookie(changedRes.headers, 'sid');
   t.ok(sid && `sid=${sid}` !== here.cookie, 'this browser is given a new session id');
