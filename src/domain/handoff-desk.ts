@@ -88,9 +88,14 @@ export class HandoffDesk {
     return rec;
   }
 
+  // After the handover is stored: a failure here is reported, not answered as the handover's.
   async #ifDisabledNow(agentId: string): Promise<void> {
-    const agent = await this.#d.directory.getAgent(agentId);
-    if (agent?.disabled) await this.#d.routing.agentChanged(agent);
+    try {
+      const agent = await this.#d.directory.getAgent(agentId);
+      if (agent?.disabled) await this.#d.routing.agentChanged(agent);
+    } catch (err) {
+      this.#steps.storeFailed(err);
+    }
   }
 
   // Cancel transfer: of a transfer offered, or of a consult (the customer back with the first agent).
