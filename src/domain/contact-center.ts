@@ -109,7 +109,7 @@ export class ContactCenter {
       await this.#d.attachments.save(attachment.attachmentId, file.bytes);
       return this.customerMay('send_photo', interactionId);
     };
-    if (clientId !== undefined) return this.#open.appendOnce(rec, { ...draft, clientId }, () => saveBytes().then(() => undefined));
+    if (clientId !== undefined) return this.#open.appendOnce(rec, { ...draft, clientId }, saveBytes);
     return this.#open.append(await saveBytes(), draft);
   }
 

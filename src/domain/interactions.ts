@@ -153,7 +153,7 @@ export class Interactions {
   }
 
   // A retried customer send (same client id) gets its first entry back; see TimelineWriter.appendOnce.
-  appendOnce(rec: InteractionRecord, draft: EntryDraft & { clientId: string }, beforeAppend?: () => Promise<void>): Promise<TimelineEntry> {
+  appendOnce(rec: InteractionRecord, draft: EntryDraft & { clientId: string }, beforeAppend?: () => Promise<unknown>): Promise<TimelineEntry> {
     return this.#timeline.appendOnce(rec, draft, (id) => this.require(id), beforeAppend);
   }
 }

@@ -261,18 +261,15 @@ export class SmsDesk {
   // with it, or every start would try them again. Other failures leave them stored, for the gateway's
   // retry of one of them (#repeatedPart) or the next start.
   async #deliverAssembled(message: AssembledSms<StoredPart>): Promise<string | null> {
-    const gateway = message.parts[0]!.gateway;
-    const ids = message.parts.map((p) => p.id);
-    let rec: { id: string } | null;
+    const finish = () => this.#d.store.finishParts(message.parts.map((p) => p.id));
+    // Parts that were all blank have nothing to show.
+    if (!message.text.trim()) return finish().then(() => null);
     try {
-      // Parts that were all blank have nothing to show.
-      const finish = () => this.#d.store.finishParts(ids);
-      rec = message.text.trim() ? await this.#deliver(message.from, message.to, message.text, message.firstId, gateway, finish) : (await finish(), null);
+      return (await this.#deliver(message.from, message.to, message.text, message.firstId, message.parts[0]!.gateway, finish)).id;
     } catch (err) {
-      if (isRefusal(err)) await this.#d.store.finishParts(ids);
+      if (isRefusal(err)) await finish();
       throw err;
     }
-    return rec?.id ?? null;
   }
 
   // Appends the text to the sender's open SMS chat to that number (or a new one). The inbound id is the

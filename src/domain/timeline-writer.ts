@@ -87,7 +87,7 @@ export class TimelineWriter {
     rec: InteractionRecord,
     draft: EntryDraft & { clientId: string },
     stillOpen: (interactionId: string) => InteractionRecord,
-    beforeAppend: () => Promise<void> = () => Promise.resolve(),
+    beforeAppend: () => Promise<unknown> = () => Promise.resolve(),
   ): Promise<TimelineEntry> {
     let pending = this.#pendingClientIds.get(rec);
     if (!pending) this.#pendingClientIds.set(rec, (pending = new Map()));
