@@ -34,13 +34,6 @@ export class Offers {
     }
   }
 
-  // The offer rings on the agent's desktop until it is accepted or lapses.
-  ring(rec: InteractionRecord, agent: AgentState): void {
-    agent.pendingOffer = rec.id;
-    this.#timers.set(rec.id, this.#d.center.timers.schedule(this.#d.center.config.offerTimeoutMs, () => this.expire(rec.id)));
-    this.#d.center.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
-  }
-
   expire(interactionId: string): void {
     const rec = this.#d.open.get(interactionId);
     if (!rec || rec.state !== 'offered' || !rec.offeredTo) return;
@@ -68,11 +61,14 @@ export class Offers {
     this.#timers.clear();
   }
 
+  // The offer rings on the agent's desktop until it is accepted or lapses.
   #offer(rec: InteractionRecord, agent: AgentState): void {
     transition(rec, 'offer');
     rec.offeredTo = agent.agentId;
     rec.offeredAt = this.#d.center.clock.now();
-    this.ring(rec, agent);
+    agent.pendingOffer = rec.id;
+    this.#timers.set(rec.id, this.#d.center.timers.schedule(this.#d.center.config.offerTimeoutMs, () => this.expire(rec.id)));
+    this.#d.center.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
     this.#d.persist(this.#d.open.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
   }
 }
