@@ -110,10 +110,12 @@ export class ConsultDesk {
   }
 
   // An admin disabled the consulted agent: their phone is hung up, the customer is back with the first agent.
-  targetDisabled(rec: InteractionRecord): void {
+  // The consulted agent can no longer take the chat (disabled, logged out): the consult ends, the
+  // customer back with the first agent.
+  targetGone(rec: InteractionRecord, reason: 'target_disabled' | 'target_logged_out'): void {
     void this.whileConsulting(rec.id, async (r) => {
       await this.#media.endConsult(r, { hangUp: true });
-      await this.#steps.endWithout(r, 'cancel', 'cancelled', null, { reason: 'target_disabled' });
+      await this.#steps.endWithout(r, 'cancel', 'cancelled', null, { reason });
     });
   }
 

@@ -139,6 +139,7 @@ export class ContactCenter {
     const agent = this.agentState(agentId);
     applyPresence(agent, event, this.#d.clock.now());
     const stored = this.announcePresence(agent);
+    if (event === 'log_out') this.#d.events.emit({ type: 'agent_logged_out', agentId });
     this.dispatch();
     await stored;
     return agent;
@@ -165,6 +166,7 @@ export class ContactCenter {
     for (const agent of absent) {
       applyPresence(agent, 'log_out', this.#d.clock.now());
       this.presenceChanged(agent);
+      this.#d.events.emit({ type: 'agent_logged_out', agentId: agent.agentId });
     }
     for (const interactionId of ringing) this.#offers.expire(interactionId);
   }

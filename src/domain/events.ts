@@ -9,6 +9,8 @@ export type DomainEvent =
   | { type: 'presence_changed'; agent: AgentState }
   // An admin disabled the agent: what was offered to them, a consult included, ends.
   | { type: 'agent_disabled'; agentId: string }
+  // The agent logged out (or was logged out, nobody being at their desktop): a consult calling them ends.
+  | { type: 'agent_logged_out'; agentId: string }
   // Calling became possible again, or impossible for now (the telephony is away): every page redraws.
   | { type: 'telephony_changed'; available: boolean }
   | { type: 'store_failed'; error: unknown }

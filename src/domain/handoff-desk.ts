@@ -111,7 +111,8 @@ export class HandoffDesk {
   // The rules' events on the leader: a customer who ends the chat, or a target who stops being Ready
   // (Not Ready, disabled), ends the offer at once, before routing acts on it. A consulted agent is on
   // the phone with the first one: their consult ends with that call, not with their presence, unless
-  // an admin disabled them (Complete transfer would hand the interaction to an agent who cannot work).
+  // an admin disabled them or they logged out (Complete transfer would hand the interaction to an agent
+  // who cannot work it).
   onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.withdraw(event.interaction, 'cancel', 'cancelled', { reason: ENDED_BY[event.interaction.endedBy ?? 'system'] });
     // A consult's call that ended, however Asterisk told it (or did not), ends the consult.
@@ -124,13 +125,17 @@ export class HandoffDesk {
       const handing = this.#d.interactions.all().filter((r) => r.agentId === event.agentId && transferOfferedTo(r) && !consultOf(r) && !this.#accepting.has(r.id));
       for (const rec of handing) this.withdraw(rec, 'cancel', 'cancelled', { reason: 'first_agent_disabled' });
       for (const rec of this.#d.interactions.all().filter((r) => transferOfferedTo(r) === event.agentId)) {
-        if (consultOf(rec)) this.#consults.targetDisabled(rec);
+        if (consultOf(rec)) this.#consults.targetGone(rec, 'target_disabled');
         // Their phone rings after Accept: the ring ends, and accept() returns chat and call together.
         else if (this.#accepting.has(rec.id)) {
           this.#targetDisabled.add(rec.id);
           this.#d.media.stopMove(rec);
         } else this.withdraw(rec, 'time_out', 'returned', { reason: 'target_disabled' });
       }
+    }
+    // A consulted agent who logs out could no longer take the chat Complete transfer would hand them.
+    if (event.type === 'agent_logged_out') {
+      for (const rec of this.#d.interactions.all().filter((r) => transferOfferedTo(r) === event.agentId && consultOf(r))) this.#consults.targetGone(rec, 'target_logged_out');
     }
     // One whose phone already rings after Accept keeps it: going Not Ready stops new offers, not the
     // call about to be theirs (withdrawn now, the call would move and the chat stay behind).

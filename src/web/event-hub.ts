@@ -38,7 +38,7 @@ export class EventHub {
     if (event.type === 'store_failed') return;
     this.deliver(this.#everything, event);
     // Their effects arrive as their own events (the floor's feed hears a resync, above).
-    if (event.type === 'agent_disabled' || event.type === 'replica_resynced') return;
+    if (event.type === 'agent_disabled' || event.type === 'agent_logged_out' || event.type === 'replica_resynced') return;
     if (event.type === 'presence_changed') {
       this.deliver(this.#presence, event);
       return this.deliver(this.#byAgent.get(event.agent.agentId), event);

@@ -35,6 +35,22 @@ t.test("an admin disabling the consulted agent ends the consult: Bob's phone hun
   t.notOk((await h.center.timeline(id)).some((e) => e.kind === 'requeued'), "Alice's chat is not requeued");
 });
 
+t.test('the consulted agent logging out ends the consult: the customer and the chat back with Alice, Complete transfer refused', async (t) => {
+  const { h, desk, telephony, rec, id, leg } = await onCall();
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  events(telephony, leg.id).answered();
+  await settled();
+  await h.center.setPresence('bob', 'log_out');
+  await settled();
+  t.equal(telephony.calls.at(-1), `end consult ${leg.id}`, "Bob's phone is hung up");
+  t.same([rec.state, rec.agentId, leg.agentId, leg.state, leg.consult], ['active', 'alice', 'alice', 'connected', null], 'Alice and the customer, off hold');
+  t.same((await steps(h, id)).map((s) => [s[0], s[4]]), [
+    ['consulted', null],
+    ['cancelled', 'target_logged_out'],
+  ]);
+  await t.rejects(desk.complete('alice', id), { code: 'no_consult' }, 'nothing left to complete');
+});
+
 t.test('Consult and a transfer with the call are refused when the target is on a call or already being offered something', async (t) => {
   const { h, desk, telephony, rec, id, leg } = await onCall();
   // Carol (Billing) on a call with a customer of her own (Billing calls its customers at once).

@@ -70,6 +70,7 @@ const RETURN_REASON: Readonly<Record<string, string>> = {
   offer_timeout: 'nobody accepted in time',
   target_not_ready: 'the agent was no longer Ready',
   target_disabled: 'the agent was disabled by an admin',
+  target_logged_out: 'the other agent logged out',
   restart: 'the server restarted',
   customer_ended: 'the customer ended the chat',
   agent_ended: 'the agent ended the chat',
