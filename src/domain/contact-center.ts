@@ -27,8 +27,7 @@ export class ContactCenter {
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
     this.#open = deps.interactions;
-    const persist = (write: Promise<unknown>) => void this.persist(write);
-    this.#offers = new Offers({ open: this.#open, agents: this.#agents, center: deps, presenceChanged: (agent) => void this.presenceChanged(agent), persist });
+    this.#offers = new Offers({ open: this.#open, agents: this.#agents, center: deps, presenceChanged: (agent) => this.presenceChanged(agent), persist: (write) => this.persist(write) });
   }
 
   // Reload what was open before a restart. Offers do not survive (their timers are gone): back to the queue,

@@ -8,10 +8,10 @@ export interface OffersDeps {
   open: Interactions;
   agents: ReadonlyMap<string, AgentState>;
   center: Pick<ContactCenterDeps, 'timers' | 'clock' | 'config' | 'events'>;
-  // The agent's presence changed here (an offer let ring out): heard and stored.
-  presenceChanged(agent: AgentState): void;
-  // Writes started from timers have no caller to answer: a failure is reported, not swallowed.
-  persist(write: Promise<unknown>): void;
+  // The agent's presence changed here (an offer let ring out): heard and stored, a failure reported.
+  presenceChanged(agent: AgentState): Promise<void>;
+  // Writes started from timers have no caller to answer: a failure is reported, never rejected.
+  persist(write: Promise<unknown>): Promise<void>;
 }
 
 // Queued chats offered to agents: each rings on one Ready agent's desktop until it is accepted or
@@ -42,9 +42,9 @@ export class Offers {
     transition(rec, 'offer_timeout');
     this.clear(rec, agent);
     applyPresence(agent, toNotReady(agent.presence), this.#d.center.clock.now());
-    this.#d.presenceChanged(agent);
+    void this.#d.presenceChanged(agent);
     this.#d.center.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
-    this.#d.persist(this.#d.open.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
+    void this.#d.persist(this.#d.open.append(rec, { kind: 'offer_expired', author: 'system', agentId: agent.agentId }));
     this.dispatch();
   }
 
@@ -69,6 +69,6 @@ export class Offers {
     agent.pendingOffer = rec.id;
     this.#timers.set(rec.id, this.#d.center.timers.schedule(this.#d.center.config.offerTimeoutMs, () => this.expire(rec.id)));
     this.#d.center.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
-    this.#d.persist(this.#d.open.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
+    void this.#d.persist(this.#d.open.append(rec, { kind: 'offered', author: 'system', agentId: agent.agentId }));
   }
 }
