@@ -74,9 +74,10 @@ export function accountRouter(opts: {
     const renewed = await sessions.create(session.agentId);
     setSessionCookie(req, res, renewed.id);
     req.agentSession = renewed;
-    // The old id ends with the others once this answer, with the new cookie, has gone out: this
-    // browser's other tabs, told their session ended, then reload under the new one.
-    res.once('finish', () => {
+    // The old id ends with the others once this answer, with the new cookie, has gone out (or the
+    // client went away first: 'close' comes either way): this browser's other tabs, told their
+    // session ended, then reload under the new one.
+    res.once('close', () => {
       sessions.endAgent(session.agentId, renewed.id).catch((err: unknown) => logger.error({ err, agentId: session.agentId }, "ending an agent's other sessions failed"));
     });
     await page(req, res, { notice: "Password changed. Your other sessions end now (this browser's other tabs reload)." });
