@@ -48,6 +48,11 @@ export function accountRouter(opts: {
       res.set('Retry-After', String(waitS));
       return page(req, res, { refusal: { status: 429, fields: {}, alert: `Too many attempts. Try again in ${waitInWords(waitS)}.` } });
     };
+    // The change reloads the agent's desktop tabs (their session ends), which would drop a call on the
+    // browser softphone: asked for once the call is over, before any password is looked at.
+    if (onCall(session.agentId)) {
+      return page(req, res, { refusal: { status: 409, fields: {}, alert: 'Change your password once your call has ended: it reloads your desktop, which would drop the call.' } });
+    }
     // Guesses of the current password are counted per session, not per username: failed logins by
     // someone else do not lock the agent out of this page, nor does a change here clear their count.
     const guesses = `account:${createHash('sha256').update(session.id).digest('hex').slice(0, 32)}`;
@@ -56,12 +61,6 @@ export function accountRouter(opts: {
     // Counted before the current password is checked, as a login is: attempts sent all at once too.
     const attempt = await throttle.attempt(address, guesses);
     if (!attempt.mayCheck) return tooMany(attempt.waitS);
-    // The change reloads the agent's desktop tabs (their session ends), which would drop a call on the
-    // browser softphone: asked for once the call is over.
-    if (onCall(session.agentId)) {
-      await throttle.succeeded(address, guesses);
-      return page(req, res, { refusal: { status: 409, fields: {}, alert: 'Change your password once your call has ended: it reloads your desktop, which would drop the call.' } });
-    }
     try {
       await admin.changeOwnPassword(session.agentId, text(req, 'currentPassword'), text(req, 'newPassword'));
     } catch (err) {
