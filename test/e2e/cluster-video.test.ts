@@ -3,11 +3,11 @@
 // for video, the agent allows it; frames are decoded both ways on both pages; the room's counts, read
 // through either node, show both participants; then Close video (the customer) or End session (the
 // agent) closes the room: no video session, router, transport, producer or consumer left.
-import { readdirSync, readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import type { BrowserContext, Page } from 'playwright-core';
 import { untilRole, withCluster } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { childProcesses } from '../helpers/processes.ts';
 import { logInPage, startChatPage, withBrowser } from '../helpers/fixtures.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { sfuHealth } from '../helpers/video-signal.ts';
@@ -51,16 +51,6 @@ async function bothWindowsPlay(t: Test, page: Page, who: string): Promise<void> 
 async function dumpThrough(node: TestServer, cookie: string, chatId: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${node.url}/desktop/interactions/${chatId}/video/dump`, { headers: { cookie }, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-// The mediasoup worker processes a node started: its children of that name (/proc).
-function mediasoupWorkersOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((entry) => {
-      const stat = /^\d+ \((.*)\) \S+ (\d+)/.exec(readFileSync(`/proc/${entry}/stat`, { encoding: 'utf8', flag: 'r' }).toString());
-      return stat && stat[1]!.startsWith('mediasoup') && Number(stat[2]) === pid ? [Number(entry)] : [];
-    });
 }
 
 const sidCookie = async (context: BrowserContext) => `sid=${(await context.cookies()).find((c) => c.name === 'sid')!.value}`;
@@ -127,8 +117,8 @@ async function videoAcross(t: Test, arrangement: { customerOn: 'follower' | 'lea
   }
   t.equal((await sfuHealth(leader.url)).sessions, 1, "the leader's SFU holds the one room");
   t.match(await sfuHealth(follower.url), { state: 'standby' }, 'the follower runs no SFU of its own: its video is on the leader');
-  t.ok(mediasoupWorkersOf(leader.pid).length > 0, 'the leader runs mediasoup workers');
-  t.same(mediasoupWorkersOf(follower.pid), [], 'no mediasoup worker process under the follower');
+  t.ok((await childProcesses(leader.pid, 'mediasoup')).length > 0, 'the leader runs mediasoup workers');
+  t.same(await childProcesses(follower.pid, 'mediasoup'), [], 'no mediasoup worker process under the follower');
 
   // Closed by the customer (Close video; the chat goes on) or by the agent (End session; all ends).
   if (arrangement.closedBy === 'customer') {

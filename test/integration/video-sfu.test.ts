@@ -1,12 +1,12 @@
 // The SFU adapter with the real mediasoup worker and the rules (in-memory stores): its errors reach the
 // rules as DomainErrors, and a worker that dies ends the running video like lost media (chat and call
 // stay), while the pool starts a replacement worker for the next video.
-import { readdir, readFile } from 'node:fs/promises';
 import t from 'tap';
 import { DomainError } from '../../src/domain/errors.ts';
 import { onSessionLost, sfuHealth, startVideoSfu, videoRoomsPort, WorkerPool } from '../../src/sfu/index.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { activeChat, expectDomainError, makeCenter } from '../helpers/fakes.ts';
+import { childProcesses } from '../helpers/processes.ts';
 
 const sfu = await startVideoSfu({ numWorkers: 1, logLevel: 'none' });
 t.teardown(() => sfu.close());
@@ -148,15 +148,9 @@ t.test('after close() the SFU refuses, and says so', async (t) => {
   }
 });
 
-// The pid of this process's mediasoup worker, found in /proc (the SFU's interface shows no pids).
+// The pid of this process's mediasoup worker (the SFU's interface shows no pids).
 async function workerPid(): Promise<number> {
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const close = stat.lastIndexOf(')');
-    const name = stat.slice(stat.indexOf('(') + 1, close);
-    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-    if (name.startsWith('mediasoup-work') && ppid === process.pid && !stat.slice(close + 2).startsWith('Z')) return Number(entry);
-  }
-  throw new Error('no mediasoup worker under this process');
+  const [pid] = await childProcesses(process.pid, 'mediasoup-work');
+  if (pid === undefined) throw new Error('no mediasoup worker under this process');
+  return pid;
 }
