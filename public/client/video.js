@@ -183,6 +183,10 @@ class VideoCall {
     for (const info of answer.consumers) {
       const consumer = await this.recv.consume(info);
       this.consumers.set(consumer.id, consumer);
+      // The newest track of a kind is the one shown. An older one comes from a page of the other side
+      // that went away without closing (a phone's OS killed it): its picture is frozen until the
+      // server drops it.
+      for (const older of this.remoteStream.getTracks()) if (older.kind === consumer.kind) this.remoteStream.removeTrack(older);
       this.remoteStream.addTrack(consumer.track);
       await this.signal({ op: 'resume', consumerId: consumer.id });
     }

@@ -113,7 +113,7 @@ export function sfuHealth(sfu: VideoSfu | null, startError?: unknown): { state: 
 
 /**
  * Options from the environment: MEDIASOUP_WORKER_BIN, SFU_WORKERS, SFU_RTC_MIN_PORT, SFU_RTC_MAX_PORT,
- * SFU_LISTEN_IP (default 127.0.0.1), SFU_ANNOUNCED_IP.
+ * SFU_LISTEN_IP (default 127.0.0.1), SFU_ANNOUNCED_IP, SFU_SILENT_TRANSPORT_S (default 30).
  */
 export function sfuOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): VideoSfuOptions {
   return {
@@ -123,6 +123,7 @@ export function sfuOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): VideoSf
     rtcMaxPort: optionalInt(env.SFU_RTC_MAX_PORT, 'SFU_RTC_MAX_PORT'),
     listenIp: env.SFU_LISTEN_IP || undefined,
     announcedIp: env.SFU_ANNOUNCED_IP || undefined,
+    silentTransportMs: seconds(optionalInt(env.SFU_SILENT_TRANSPORT_S, 'SFU_SILENT_TRANSPORT_S')),
   };
 }
 
@@ -132,3 +133,5 @@ function optionalInt(value: string | undefined, name: string): number | undefine
   if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}: expected an integer 1-65535, got "${value}"`);
   return n;
 }
+
+const seconds = (s: number | undefined) => (s === undefined ? undefined : s * 1000);

@@ -4,24 +4,11 @@
 import { EventEmitter } from 'node:events';
 import type { types as ms } from 'mediasoup';
 import { SfuError, sfuClosed } from './errors.ts';
+import { SilentTransports } from './silent-transports.ts';
 import { checkParticipant, closedRoom, invalid, isRecord, MEDIA_CODECS, mediasoupFailure, PARTICIPANTS, VideoRoom, toJson, type ParticipantState } from './room.ts';
 import type { WorkerPool } from './workers.ts';
-import type {
-  ConsumerInfo,
-  JsonRecord,
-  MediaKind,
-  Participant,
-  ParticipantCounts,
-  ParticipantRef,
-  SessionDump,
-  SessionRef,
-  SfuHealth,
-  SfuLogger,
-  TransportInfo,
-  TransportRef,
-  VideoSfu,
-  VideoSfuEvents,
-} from './types.ts';
+import type { ConsumerInfo, JsonRecord, MediaKind, Participant, ParticipantCounts, ParticipantRef, SessionDump, SessionRef } from './types.ts';
+import type { SfuHealth, SfuLogger, TransportInfo, TransportRef, VideoSfu, VideoSfuEvents } from './types.ts';
 
 export interface VideoSessionsOptions {
   /** IP the transports bind to. Default 127.0.0.1. */
@@ -33,6 +20,8 @@ export interface VideoSessionsOptions {
   /** Per participant and session; protects the ports from a misbehaving client. Defaults 4 and 4. */
   maxTransportsPerParticipant?: number;
   maxProducersPerParticipant?: number;
+  /** A connected transport that receives nothing this long is closed (silent-transports.ts). Default 30 s. */
+  silentTransportMs?: number;
   /** close() also closes the worker pool. */
   ownsPool?: boolean;
   logger?: SfuLogger;
@@ -46,12 +35,14 @@ export class VideoSessions implements VideoSfu {
   readonly #log: SfuLogger | undefined;
   readonly #rooms = new Map<string, VideoRoom>();
   readonly #events = new EventEmitter();
+  readonly #silent: SilentTransports;
   #closed = false;
 
   constructor(pool: WorkerPool, options: VideoSessionsOptions = {}) {
     this.#pool = pool;
     this.#opts = options;
     this.#log = options.logger;
+    this.#silent = new SilentTransports({ silentMs: options.silentTransportMs ?? 30_000, logger: options.logger });
   }
 
   get closed(): boolean {
@@ -122,6 +113,7 @@ export class VideoSessions implements VideoSfu {
     }
     state.transports.set(transport.id, transport);
     transport.observer.once('close', () => state.transports.delete(transport.id));
+    this.#silent.watch(transport, { sessionId, participant });
     return {
       id: transport.id,
       iceParameters: toJson(transport.iceParameters),
@@ -283,6 +275,7 @@ export class VideoSessions implements VideoSfu {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#silent.stop();
     for (const room of [...this.#rooms.values()]) this.#closeRoom(room, 'closed');
     if (this.#opts.ownsPool) this.#pool.close();
   }

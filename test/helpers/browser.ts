@@ -25,3 +25,10 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
   });
 }
+
+/** Chromium in a process of its own that the test can kill like an OS kills it: no page closes, no socket says goodbye. */
+export async function launchKillableBrowser(): Promise<{ browser: Browser; kill(): Promise<void> }> {
+  const server = await chromium.launchServer({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS] });
+  const browser = await chromium.connect(server.wsEndpoint());
+  return { browser, kill: () => server.kill() };
+}
