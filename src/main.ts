@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   let runsRules = () => true;
   events.subscribe((event) => runsRules() && closure.onEvent(event));
   // Transfers between agents (routing's offers, for one interaction already handled).
-  const handoffs = new HandoffDesk({ interactions, routing: center, directory, events, clock, timers, media: multimedia, config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent } });
+  const handoffs = new HandoffDesk({ interactions, routing: center, directory, events, clock, timers, media: multimedia, supervision, config: { offerTimeoutMs: config.offerTimeoutMs, maxChatsPerAgent: config.maxChatsPerAgent } });
   events.subscribe((event) => runsRules() && handoffs.onEvent(event));
   // Replies go to SMS gateways once: in a cluster, from the leader only.
   const smsEvents = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));

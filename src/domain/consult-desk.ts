@@ -14,6 +14,11 @@ export interface ConsultMedia {
   endConsult(rec: InteractionRecord, opts: { hangUp: boolean }): Promise<void>;
 }
 
+// Supervisors on the call: the ones who only listen leave it before it moves to another agent's phone.
+export interface HandoverSupervision {
+  endSilent(rec: InteractionRecord): Promise<void>;
+}
+
 // Consults (warm transfers): the first agent, on a call with the customer, calls another agent's
 // phone while the customer hears music on hold. The target is offered the interaction meanwhile (it
 // reads the whole chat) but does not Accept: once the two agents have talked, the first agent's
@@ -24,16 +29,18 @@ export class ConsultDesk {
   readonly #steps: HandoffSteps;
   readonly #interactions: Interactions;
   readonly #media: ConsultMedia;
+  readonly #supervision: HandoverSupervision;
   // Consults being completed (the call moving to the target) or cancelled (the target's phone being
   // hung up): marked at once, so a second Complete or Cancel is refused instead of settling twice.
   readonly #settling = new Map<string, 'completing' | 'cancelling'>();
   // What the telephony reported while a consult was being completed: acted on if the completion fails.
   readonly #heldBack = new Map<string, Array<() => Promise<void>>>();
 
-  constructor(deps: { steps: HandoffSteps; interactions: Interactions; media: ConsultMedia }) {
+  constructor(deps: { steps: HandoffSteps; interactions: Interactions; media: ConsultMedia; supervision: HandoverSupervision }) {
     this.#steps = deps.steps;
     this.#interactions = deps.interactions;
     this.#media = deps.media;
+    this.#supervision = deps.supervision;
   }
 
   async consult(agentId: string, interactionId: string, form: TransferForm): Promise<InteractionRecord> {
@@ -58,6 +65,7 @@ export class ConsultDesk {
     const rec = this.#steps.agentMay('complete_transfer', agentId, interactionId);
     this.markSettling(interactionId, 'completing');
     try {
+      await this.#supervision.endSilent(rec);
       await this.#media.completeConsult(rec);
     } catch (err) {
       // The telephony ended the consult when the handover failed (the first agent is back with the

@@ -6,7 +6,7 @@ import type { ConsultCall, HandoffTarget } from './handoff.ts';
 import { INTERACTION_STATES, liveLeg, type InteractionRecord } from './interaction.ts';
 import { RECORDING_STATES } from './recording.ts';
 import { refusalOf } from './state-table.ts';
-import { isSupervising, SUPERVISION_STATES, type Supervision, type SupervisionMode } from './supervision.ts';
+import { agentHearsSupervisor, isSupervising, SUPERVISION_STATES, type Supervision, type SupervisionMode } from './supervision.ts';
 import { VIDEO_STATES, type VideoEvent } from './video-session.ts';
 
 // The guard table of an interaction: for every action an agent or the customer may try, null when it
@@ -175,9 +175,13 @@ const callNotBeingPlaced: Guard = ({ rec }) => {
   const leg = liveLeg(rec);
   return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
 };
-// Supervisors listen on the agent's phone, which a handover hangs up: the call moves once they have left it.
-const notSupervised: Guard = ({ rec }) =>
-  liveLeg(rec)?.supervisions?.some(isSupervising) ? conflict('call_supervised', 'A supervisor is on this call: it can be handed over once they have left.') : null;
+// A handover hangs up the first agent's phone, which supervisors listen on. One who only listens is
+// taken off first (SupervisionDesk.endSilent), unseen: the agents are never told of silent monitoring.
+// One the agent hears (whispering, barging) holds the handover back until they stop talking.
+const noSupervisorHeard: Guard = ({ rec }) =>
+  liveLeg(rec)?.supervisions?.some((s) => agentHearsSupervisor(s.state))
+    ? conflict('call_supervised', 'A supervisor is talking on this call: it can be handed over once they have stopped.')
+    : null;
 // A call moves with the chat only from the telephony that carries it now.
 const callMovable: Guard = ({ rec, media }) => (liveLeg(rec) && media.telephonyAway ? telephonyUnavailable() : null);
 const transferInProgress: Guard = ({ rec }) => (transferOfferedTo(rec) ? null : conflict('no_transfer', 'No transfer is in progress in this chat.'));
@@ -196,11 +200,11 @@ const consultAnswered: Guard = ({ rec }) =>
 const notAConsult: Guard = ({ rec }) => (consultOf(rec) ? conflict('consult_not_accepted', 'This is a consult: the agent who called you completes the transfer.') : null);
 
 const HANDOFF_GUARDS: Readonly<Record<HandoffAction, Guard>> = {
-  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, notSupervised, callMovable),
-  consult: all(handling, noTransferYet, noVideoRunning, callToConsultFrom, notSupervised, calling, telephonyUp),
-  complete_transfer: all(handling, consultInProgress, consultAnswered, notSupervised, telephonyUp),
-  // Listen is refused while a transfer is offered; this keeps a move from ever dropping a supervisor.
-  accept_transfer: all(open, transferInProgress, transferOfferedToYou, notAConsult, notSupervised),
+  transfer: all(handling, noTransferYet, noVideoRunning, callNotBeingPlaced, noSupervisorHeard, callMovable),
+  consult: all(handling, noTransferYet, noVideoRunning, callToConsultFrom, noSupervisorHeard, calling, telephonyUp),
+  complete_transfer: all(handling, consultInProgress, consultAnswered, noSupervisorHeard, telephonyUp),
+  // While a transfer is offered nobody joins the call and nobody on it starts talking (supervisors' guards).
+  accept_transfer: all(open, transferInProgress, transferOfferedToYou, notAConsult, noSupervisorHeard),
   // The agent handling the chat is the one who started its transfer.
   cancel_transfer: all(handling, transferInProgress),
 };
@@ -263,6 +267,9 @@ const callInProgress: SupervisorGuard = ({ rec }) => {
 // A handover hangs up the first agent's phone, which a supervisor listens on: join once it is settled.
 const noHandoff: SupervisorGuard = ({ rec, supervisorId }) =>
   transferOfferedTo(rec) && !supervisionOf(rec, supervisorId) ? conflict('handoff_in_progress', 'A transfer is in progress in this chat: listen once it is accepted or cancelled.') : null;
+// Nor does a listening supervisor start talking then: the handover would have to wait for them.
+const noHandoffToTalkIn: SupervisorGuard = ({ rec }) =>
+  transferOfferedTo(rec) ? conflict('handoff_in_progress', 'A transfer is in progress in this chat: whisper or barge once it is accepted or cancelled.') : null;
 const notYourOwnCall: SupervisorGuard = ({ rec, supervisorId }) =>
   rec.agentId === supervisorId ? forbidden('own_call', 'You are the agent on this call: supervise the calls of other agents.') : null;
 const supervisingCalls: SupervisorGuard = ({ media }) => (media.callingConfigured ? (media.telephonyAway ? telephonyUnavailable() : null) : callingNotConfigured());
@@ -279,8 +286,8 @@ const modeAccepts =
 
 const SUPERVISOR_GUARDS: Readonly<Record<SupervisorAction, SupervisorGuard>> = {
   listen: all<SupervisorScene>(open, callInProgress, notYourOwnCall, modeAccepts('listen'), noHandoff, supervisingCalls),
-  whisper: all<SupervisorScene>(open, callInProgress, modeAccepts('whisper'), supervisingCalls),
-  barge: all<SupervisorScene>(open, callInProgress, modeAccepts('barge'), supervisingCalls),
+  whisper: all<SupervisorScene>(open, callInProgress, modeAccepts('whisper'), noHandoffToTalkIn, supervisingCalls),
+  barge: all<SupervisorScene>(open, callInProgress, modeAccepts('barge'), noHandoffToTalkIn, supervisingCalls),
   // Leaving needs no Asterisk: a supervisor can always be taken off the call.
   stop: all<SupervisorScene>(open, callInProgress, onTheCall),
 };

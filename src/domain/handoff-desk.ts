@@ -4,13 +4,15 @@ import { conflict, unavailable } from './errors.ts';
 import { consultOf, transferOfferedTo, type MediaCapabilities } from './guards.ts';
 import { isInProgress, type HandoffEvent } from './handoff.ts';
 import { HandoffSteps, type HandoffStepsDeps, type Step, type TransferForm } from './handoff-steps.ts';
-import { ConsultDesk, type ConsultMedia } from './consult-desk.ts';
+import { ConsultDesk, type ConsultMedia, type HandoverSupervision } from './consult-desk.ts';
 import type { InteractionRecord } from './interaction.ts';
 
 export type HandoffDeskDeps = Omit<HandoffStepsDeps, 'capabilities' | 'config'> & {
   // The call and video components (MultimediaDesk): a live call moves with the chat on Accept, and
   // rings the consulted agent's phone on Consult.
   media: ConsultMedia & { readonly capabilities: MediaCapabilities; moveCall(rec: InteractionRecord, agentId: string): Promise<void>; stopMove(rec: InteractionRecord): void };
+  // Supervisors who only listen leave the first agent's phone before the call moves (SupervisionDesk).
+  supervision: HandoverSupervision;
   config: { offerTimeoutMs: number; maxChatsPerAgent: number };
 };
 
@@ -33,7 +35,7 @@ export class HandoffDesk {
   constructor(deps: HandoffDeskDeps) {
     this.#d = deps;
     this.#steps = new HandoffSteps({ ...deps, capabilities: deps.media.capabilities });
-    this.#consults = new ConsultDesk({ steps: this.#steps, interactions: deps.interactions, media: deps.media });
+    this.#consults = new ConsultDesk({ steps: this.#steps, interactions: deps.interactions, media: deps.media, supervision: deps.supervision });
   }
 
   async transfer(agentId: string, interactionId: string, form: TransferForm): Promise<InteractionRecord> {
@@ -64,6 +66,7 @@ export class HandoffDesk {
     this.#accepting.add(interactionId);
     this.#steps.stopTimer(interactionId);
     try {
+      await this.#d.supervision.endSilent(offered);
       await this.#d.media.moveCall(offered, agentId);
     } catch (err) {
       // A call that ends while the new phone rings (the customer hangs up, the first agent releases it)

@@ -89,6 +89,17 @@ export class SupervisionDesk {
     return this.apply(rec, supervision, 'stop', 'agent');
   }
 
+  // The call is about to move to another agent's phone (Accept of a transfer, Complete transfer): a
+  // supervisor who only listens on the first agent's phone leaves it first, unseen by the agents, as
+  // silent monitoring is meant to be; they may Listen again to the new agent.
+  async endSilent(rec: InteractionRecord): Promise<void> {
+    for (const supervision of liveLeg(rec)?.supervisions ?? []) {
+      if (!canApplySupervisionEvent(supervision, 'handover')) continue;
+      await this.#d.telephony?.leave(supervision.id);
+      if (canApplySupervisionEvent(supervision, 'handover')) await this.apply(rec, supervision, 'handover', 'system');
+    }
+  }
+
   // An admin disabled a supervisor or took the role away: every call they are on is left, as Stop would
   // (Stop is no longer theirs to click, and nobody else may stop their supervision).
   async supervisorChanged(agent: Pick<Agent, 'id' | 'role' | 'disabled'>): Promise<void> {

@@ -13,13 +13,16 @@ export type SupervisionEvent =
   | 'stop' // the supervisor's Stop
   | 'hangup' // the supervisor hung up their phone
   | 'call_ended' // the call they were on ended
+  | 'handover' // the call moved to another agent's phone while they only listened
   | 'fail'; // their phone did not answer, or Asterisk refused
 
 const LEAVE = { stop: 'ended', hangup: 'ended', call_ended: 'ended', fail: 'ended' } as const;
 
+// A handover ends only a silent supervision: one the agent hears (whisper, barge) holds the handover
+// back instead, since the agent knows of it and the supervisor is talking (guards.ts).
 export const SUPERVISION_STATES: StateTable<SupervisionState, SupervisionEvent> = {
-  joining: { answered: 'listening', ...LEAVE },
-  listening: { whisper: 'whispering', barge: 'barging', ...LEAVE },
+  joining: { answered: 'listening', handover: 'ended', ...LEAVE },
+  listening: { whisper: 'whispering', barge: 'barging', handover: 'ended', ...LEAVE },
   whispering: { listen: 'listening', barge: 'barging', ...LEAVE },
   barging: { listen: 'listening', whisper: 'whispering', ...LEAVE },
   ended: {},
@@ -64,6 +67,7 @@ const LEFT_BECAUSE: Partial<Record<SupervisionEvent, string>> = {
   stop: 'stopped by the supervisor',
   hangup: 'the supervisor hung up',
   call_ended: 'the call ended',
+  handover: 'the call was handed over to another agent',
   fail: "the supervisor's phone did not answer",
 };
 

@@ -1,15 +1,14 @@
 // Consult tests' set-up (test/unit/consult*.test.ts): a chat with a connected call, the handoff desk,
 // and what the timeline and the agents' lists show.
-import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import type { ConsultCallEvents } from '../../src/domain/handoff.ts';
 import { FakeTelephony } from './fake-media.ts';
-import { activeChat, makeCenter, type Harness } from './fakes.ts';
+import { activeChat, makeCenter, makeHandoffDesk, type Harness } from './fakes.ts';
 
 // Alice is on a connected call with the customer; Bob and Carol are Ready.
 export async function onCall(opts: { connected?: boolean } = {}) {
   const telephony = new FakeTelephony();
   const h = await makeCenter({ telephony });
-  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const desk = makeHandoffDesk(h);
   h.bus.subscribe((event) => desk.onEvent(event));
   const { interaction } = await activeChat(h, 'alice');
   const leg = await h.desk.callCustomer('alice', interaction.id);

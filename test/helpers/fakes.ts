@@ -13,6 +13,8 @@ import type { CallLeg } from '../../src/domain/call-leg.ts';
 import type { MediaCapabilities } from '../../src/domain/guards.ts';
 import { Interactions } from '../../src/domain/interactions.ts';
 import { MultimediaDesk } from '../../src/domain/multimedia.ts';
+import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
+import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
 import { ManualClock, MemoryAttachmentStore, MemoryDirectory, MemoryInteractionStore, MemoryRecordingStore } from './fake-ports.ts';
 
 // ---- a wired contact center ----------------------------------------------------------------------
@@ -166,4 +168,11 @@ export async function expectDomainError(
 export function interactionRecord(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
   const plain = newInteraction({ id: 'i-1', serviceId: 'roadside', channel: 'web', customer: { name: 'Dana', phone: '+15551234567' }, tokenHash: '00', createdAt: 0, context: { fields: {} } });
   return { ...plain, ...overrides };
+}
+
+/** The handoff desk wired as main.ts wires it; `supervision`, the desk that takes listening supervisors
+ * off a call before it moves (by default one without telephony). */
+export function makeHandoffDesk(h: Harness, supervision?: SupervisionDesk): HandoffDesk {
+  supervision ??= new SupervisionDesk({ interactions: h.interactions, telephony: null, directory: h.directory, clock: h.clock, capabilities: h.desk.capabilities });
+  return new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, supervision, config: h.config });
 }

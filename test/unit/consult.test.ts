@@ -3,11 +3,11 @@
 // (the target's phone not answering, the customer hanging up, a restart), each step on the timeline.
 import t, { type Test } from 'tap';
 import { agentActions, handoffActions } from '../../src/domain/guards.ts';
-import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { CONSULT_CALL_STATES } from '../../src/domain/handoff.ts';
 import { canApply } from '../../src/domain/state-table.ts';
+import { shownToAgents } from '../../src/domain/timeline.ts';
 import { callEntrySummary } from '../../src/web/desktop/call-entry-view.ts';
-import { activeChat, expectDomainError } from '../helpers/fakes.ts';
+import { activeChat, expectDomainError, makeHandoffDesk } from '../helpers/fakes.ts';
 import { events, onCall, sees, settled, steps } from '../helpers/consult.ts';
 
 t.test('the consult call rings, then talks; nothing else', async (t) => {
@@ -37,8 +37,8 @@ t.test('Consult holds the customer and rings Bob; once he answers, Complete tran
   events(telephony, leg.id).answered();
   await settled();
   t.equal(leg.consult?.state, 'talking', 'Alice and Bob talk');
-  leg.supervisions = [{ id: 's1', supervisorId: 'sam', state: 'listening', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }];
-  await expectDomainError(t, desk.complete('alice', id), 'conflict', 'call_supervised', 'while a supervisor listens on Alice’s phone');
+  leg.supervisions = [{ id: 's1', supervisorId: 'sam', state: 'whispering', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }];
+  await expectDomainError(t, desk.complete('alice', id), 'conflict', 'call_supervised', 'while a supervisor whispers to Alice');
   leg.supervisions = [];
   await expectDomainError(t, desk.complete('bob', id), 'forbidden', 'not_your_chat', 'Bob completing');
   await desk.complete('alice', id);
@@ -155,13 +155,32 @@ t.test('Consult is refused with its reason, and nothing changes', async (t) => {
   t.same(await steps(h, id), [], 'nothing on the timeline');
 });
 
-t.test('Consult is refused while a supervisor is on the call or video runs', async (t) => {
+t.test('Consult is refused while a supervisor talks on the call or video runs', async (t) => {
   const { desk, id, rec, leg } = await onCall();
-  leg.supervisions = [{ id: 's1', supervisorId: 'sam', state: 'listening', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }];
-  await expectDomainError(t, desk.consult('alice', id, { to: 'agent:bob' }), 'conflict', 'call_supervised');
+  for (const state of ['whispering', 'barging'] as const) {
+    leg.supervisions = [{ id: 's1', supervisorId: 'sam', state, startedAt: 0, answeredAt: 0, endedAt: null, cause: null }];
+    await expectDomainError(t, desk.consult('alice', id, { to: 'agent:bob' }), 'conflict', 'call_supervised', `while a supervisor is ${state}`);
+  }
   leg.supervisions = [];
   rec.video = { id: 'v1', interactionId: id, state: 'active', requestedAt: 0, startedAt: 0, endedAt: null, endedBy: null };
   await expectDomainError(t, desk.consult('alice', id, { to: 'agent:bob' }), 'conflict', 'video_active');
+});
+
+t.test('a supervisor who only listens: Alice consults and completes as usual, and the supervisor leaves her phone before the call moves', async (t) => {
+  const { h, desk, telephony, id, leg } = await onCall();
+  const listening = { id: 's1', supervisorId: 'sam', state: 'listening' as const, startedAt: 0, answeredAt: 0, endedAt: null, cause: null };
+  leg.supervisions = [listening];
+  t.equal(handoffActions(h.interactions.get(id)!, 'alice', h.desk.capabilities).consult, null, 'Consult shown enabled: nothing tells Alice she is listened to');
+  await desk.consult('alice', id, { to: 'agent:bob' });
+  t.equal(listening.state, 'listening', 'the supervisor listens through the consult');
+  events(telephony, leg.id).answered();
+  await settled();
+  await desk.complete('alice', id);
+  t.equal(leg.agentId, 'bob', 'the call is Bob’s');
+  t.same([listening.state, listening.cause], ['ended', 'the call was handed over to another agent'], "the supervisor left Alice's phone");
+  const ended = (await h.center.timeline(id)).filter((e) => e.kind === 'supervision');
+  t.same(ended.map((e) => [e.author, (e.data as { state: string }).state]), [['system', 'ended']], 'on the timeline');
+  t.notOk(ended.some(shownToAgents), 'which the agents are not shown');
 });
 
 t.test("a phone that cannot be rung ends the consult at once: the customer stays with Alice, off hold", async (t) => {
@@ -184,7 +203,7 @@ t.test('a restart during a consult brings the customer back to Alice and says so
   await settled();
   // A new leader knows only what is stored: no handoff object, the consult on the call leg.
   rec.handoff = null;
-  const after = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const after = makeHandoffDesk(h);
   after.recover();
   t.same([leg.state, leg.consult, rec.agentId, rec.offeredTo], ['connected', null, 'alice', null], 'off hold, with Alice, before the telephony reconnects');
   await settled();

@@ -3,11 +3,10 @@
 import t, { type Test } from 'tap';
 import type { Service } from '../../src/domain/directory.ts';
 import { agentActions } from '../../src/domain/guards.ts';
-import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
 import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-media.ts';
-import { activeChat, disableAgent, expectDomainError, makeCenter, SERVICES, type Harness } from '../helpers/fakes.ts';
+import { activeChat, disableAgent, expectDomainError, makeCenter, makeHandoffDesk, SERVICES, type Harness } from '../helpers/fakes.ts';
 
 const STATES: HandoffState[] = ['offered', 'consulting', 'accepted', 'returned', 'cancelled', 'completed'];
 const EVENTS: HandoffEvent[] = ['accept', 'time_out', 'cancel', 'complete'];
@@ -35,7 +34,7 @@ const WITH_CLOSED: Service[] = [...SERVICES, { id: 'closed', name: 'Closed desk'
 
 async function setUp() {
   const h = await makeCenter({ services: WITH_CLOSED });
-  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const desk = makeHandoffDesk(h);
   h.bus.subscribe((event) => desk.onEvent(event));
   const { interaction } = await activeChat(h, 'alice');
   return { h, desk, id: interaction.id };
@@ -84,7 +83,7 @@ t.test('an offer nobody accepts returns to the first agent, and the timeline say
 
 t.test('while a transfer is offered no call or video starts (it would be left behind)', async (t) => {
   const h = await makeCenter({ services: WITH_CLOSED });
-  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const desk = makeHandoffDesk(h);
   const { interaction } = await activeChat(h, 'alice');
   h.center.setPresence('bob', 'make_ready');
   await desk.transfer('alice', interaction.id, { to: 'agent:bob' });
@@ -170,7 +169,7 @@ t.test('an Allow whose room opened while a transfer was offered does not start t
     }
   })();
   const h = await makeCenter({ video });
-  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const desk = makeHandoffDesk(h);
   h.bus.subscribe((event) => desk.onEvent(event));
   const { interaction } = await activeChat(h, 'alice');
   await h.center.setPresence('bob', 'make_ready');
@@ -215,7 +214,7 @@ t.test('every refusal names its reason and moves nothing', async (t) => {
   await refused(t, video, 'agent:bob', 'conflict', 'video_active');
   const supervised = (h: Harness, id: string) => {
     dialing(h, id);
-    Object.assign(h.interactions.get(id)!.callLegs[0]!, { state: 'connected', supervisions: [{ id: 's', supervisorId: 'carol', state: 'listen', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }] });
+    Object.assign(h.interactions.get(id)!.callLegs[0]!, { state: 'connected', supervisions: [{ id: 's', supervisorId: 'carol', state: 'barging', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }] });
   };
   await refused(t, supervised, 'agent:bob', 'conflict', 'call_supervised');
 });
@@ -241,7 +240,7 @@ t.test('two transfers at once: one is offered, the other refused', async (t) => 
 t.test('a live call moves with the chat on Accept; a phone that does not answer leaves it all with the first agent', async (t) => {
   const telephony = new FakeTelephony();
   const h = await makeCenter({ telephony });
-  const desk = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+  const desk = makeHandoffDesk(h);
   const { interaction } = await activeChat(h, 'alice');
   const leg = await h.desk.callCustomer('alice', interaction.id);
   await h.desk.onCallEvent(interaction.id, leg.id, 'agent_answered');

@@ -3,12 +3,11 @@
 import t from 'tap';
 import type { CallLeg, CallLegState } from '../../src/domain/call-leg.ts';
 import { handoffActions, supervisorActions, type MediaCapabilities } from '../../src/domain/guards.ts';
-import { HandoffDesk } from '../../src/domain/handoff-desk.ts';
 import type { InteractionRecord } from '../../src/domain/interaction.ts';
 import { SupervisionDesk } from '../../src/domain/supervision-desk.ts';
 import { SUPERVISION_STATES, type CallSupervision, type Supervision, type SupervisionMode, type SupervisionRequest } from '../../src/domain/supervision.ts';
 import { shownToAgents, visibleToCustomer } from '../../src/domain/timeline.ts';
-import { activeChat, AGENTS, expectDomainError, interactionRecord, makeCenter } from '../helpers/fakes.ts';
+import { activeChat, AGENTS, expectDomainError, interactionRecord, makeCenter, makeHandoffDesk } from '../helpers/fakes.ts';
 import { FakeTelephony } from '../helpers/fake-media.ts';
 
 // Records what the telephony was asked, in order.
@@ -46,11 +45,12 @@ async function callInProgress() {
 }
 
 t.test('the state table: Listen answers into listening, modes change without joining again, every state can leave', async (t) => {
-  t.same(Object.keys(SUPERVISION_STATES.joining).sort(), ['answered', 'call_ended', 'fail', 'hangup', 'stop']);
+  t.same(Object.keys(SUPERVISION_STATES.joining).sort(), ['answered', 'call_ended', 'fail', 'handover', 'hangup', 'stop']);
   for (const state of ['listening', 'whispering', 'barging'] as const) {
     t.equal(SUPERVISION_STATES[state].stop, 'ended', `${state}: Stop leaves`);
     t.equal(SUPERVISION_STATES[state].call_ended, 'ended', `${state}: the call's end ends it`);
   }
+  t.same([SUPERVISION_STATES.listening.handover, SUPERVISION_STATES.whispering.handover, SUPERVISION_STATES.barging.handover], ['ended', undefined, undefined], 'a handover ends only a silent supervision');
   t.same(SUPERVISION_STATES.ended, {}, 'ended is final');
 });
 
@@ -112,24 +112,33 @@ t.test('a supervisor phone that cannot be rung ends the supervision with the rea
   t.equal(again.state, 'joining', 'Listen can be tried again');
 });
 
-t.test('a call being transferred: Listen waits for the handover, and Accept waits for a supervisor to leave', async (t) => {
-  const { h, desk, telephony, id, leg } = await callInProgress();
-  const handoffs = new HandoffDesk({ interactions: h.interactions, routing: h.center, directory: h.directory, events: h.bus, clock: h.clock, timers: h.clock, media: h.desk, config: h.config });
+t.test('a call being transferred: Listen waits for the handover; a supervisor who listens leaves at Accept, unseen; one who talks holds it back', async (t) => {
+  const { h, desk, telephony, id, leg, entries } = await callInProgress();
+  const handoffs = makeHandoffDesk(h, desk);
   h.center.setPresence('bob', 'make_ready');
-  await handoffs.transfer('alice', id, { to: 'agent:bob' });
-  const refusal = await expectDomainError(t, desk.listen('sam', id), 'conflict', 'handoff_in_progress', 'Listen while the transfer is offered');
-  t.match(refusal?.message, /accepted or cancelled/);
-  t.same(telephony.calls, [], "the supervisor's phone is not rung");
-  // A supervisor on the call however it came about (a state from before this rule): the move would hang up their phone.
-  leg.supervisions = [{ id: 's1', supervisorId: 'sam', state: 'listening', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }];
-  t.equal(handoffActions(h.interactions.get(id)!, 'bob', h.desk.capabilities).accept_transfer?.code, 'call_supervised', 'Accept shown disabled with the reason');
-  await expectDomainError(t, handoffs.accept('bob', id), 'conflict', 'call_supervised', 'Accept while a supervisor listens');
-  t.equal(leg.agentId, 'alice', 'the call stays on Alice’s phone');
-  leg.supervisions = [];
-  await handoffs.accept('bob', id);
-  t.equal(leg.agentId, 'bob', 'once nobody supervises, Accept moves the call');
   const joined = await desk.listen('sam', id);
-  t.equal(joined.state, 'joining', 'after the handover the supervisor listens to Bob’s call');
+  await desk.onSupervisionEvent(id, joined.id, 'answered');
+  t.equal(handoffActions(h.interactions.get(id)!, 'alice', h.desk.capabilities).transfer, null, 'Transfer shown enabled: nothing tells Alice she is listened to');
+  await desk.whisper('sam', id);
+  t.equal(handoffActions(h.interactions.get(id)!, 'alice', h.desk.capabilities).transfer?.code, 'call_supervised', 'while the supervisor whispers (Alice hears them), Transfer waits');
+  await expectDomainError(t, handoffs.transfer('alice', id, { to: 'agent:bob' }), 'conflict', 'call_supervised');
+  await desk.listen('sam', id);
+  await handoffs.transfer('alice', id, { to: 'agent:bob' });
+  t.equal(joined.state, 'listening', 'the supervisor listens on while the transfer is offered');
+  const refusal = await expectDomainError(t, desk.listen('ada', id), 'conflict', 'handoff_in_progress', 'a new Listen while the transfer is offered');
+  t.match(refusal?.message, /accepted or cancelled/);
+  await expectDomainError(t, desk.whisper('sam', id), 'conflict', 'handoff_in_progress', 'nor does the listening supervisor start talking');
+  await expectDomainError(t, desk.barge('sam', id), 'conflict', 'handoff_in_progress');
+  t.equal(handoffActions(h.interactions.get(id)!, 'bob', h.desk.capabilities).accept_transfer, null, 'Accept shown enabled to Bob');
+
+  await handoffs.accept('bob', id);
+  t.equal(leg.agentId, 'bob', 'Accept moves the call');
+  t.same([joined.state, joined.cause], ['ended', 'the call was handed over to another agent'], "the supervisor left Alice's phone first");
+  t.equal(telephony.calls.at(-1), `leave ${joined.id}`, 'their phone hung up');
+  const last = (await entries()).at(-1)!;
+  t.same([last.author, (last.data as { state: string }).state, shownToAgents(last)], ['system', 'ended', false], 'on the timeline, not shown to the agents');
+  const again = await desk.listen('sam', id);
+  t.equal(again.state, 'joining', 'after the handover the supervisor may listen to Bob’s call');
 });
 
 t.test('the guard table for supervisors, call by call', async (t) => {
