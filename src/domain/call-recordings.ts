@@ -116,7 +116,7 @@ export class CallRecordings {
     return this.#d.files.readRecording(recordingId, range);
   }
 
-  // Deletes every recording older than the retention period; returns how many.
+  // Deletes every recording begun longer ago than the retention period; returns how many.
   async sweep(): Promise<number> {
     return (await this.#d.files.deleteRecordingsBefore(this.#d.clock.now() - this.#d.retentionMs)).length;
   }
@@ -190,7 +190,7 @@ export class CallRecordings {
     try {
       if (!recorder) throw new Error('telephony is off');
       const { bytes, contentType } = await recorder.collect(ref);
-      await this.#d.files.saveRecording({ id: recording.id, interactionId: rec.id, contentType, size: bytes.byteLength, createdAt: this.#d.clock.now() }, bytes);
+      await this.#d.files.saveRecording({ id: recording.id, interactionId: rec.id, contentType, size: bytes.byteLength, recordedAt: recording.startedAt }, bytes);
       recordingStored(recording, { size: bytes.byteLength, contentType }, endedAt);
     } catch (err) {
       if (err instanceof RecordingFileGone) applyRecordingEvent(recording, 'fail', endedAt, `not stored: ${why(err)}`);

@@ -44,7 +44,9 @@ export interface RecordingFile {
   interactionId: string;
   contentType: string;
   size: number;
-  createdAt: number;
+  // When the recording began, not when it was stored (later, after the call; much later if Asterisk
+  // was away): the retention period counts from it.
+  recordedAt: number;
 }
 
 export function newRecording(id: string, legId: string, now: number): CallRecording {

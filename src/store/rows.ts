@@ -249,5 +249,5 @@ export function toAskedRating(row: Row): AskedRating {
 }
 
 export function recordingFileOf(row: Row): RecordingFile {
-  return { id: String(row.id), interactionId: String(row.interaction_id), contentType: String(row.content_type), size: Number(row.size), createdAt: Number(row.created_at) };
+  return { id: String(row.id), interactionId: String(row.interaction_id), contentType: String(row.content_type), size: Number(row.size), recordedAt: Number(row.created_at) };
 }

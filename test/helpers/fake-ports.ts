@@ -281,7 +281,7 @@ export class MemoryRecordingStore implements RecordingStore {
     return range ? found.bytes.subarray(range.start, range.end + 1) : found.bytes;
   }
   async deleteRecordingsBefore(cutoff: number): Promise<string[]> {
-    const old = [...this.files.values()].filter((f) => f.file.createdAt < cutoff).map((f) => f.file.id);
+    const old = [...this.files.values()].filter((f) => f.file.recordedAt < cutoff).map((f) => f.file.id);
     for (const id of old) this.files.delete(id);
     return old;
   }

@@ -9,8 +9,8 @@ export function recordingContracts(t: Test, fresh: Fresh): void {
   t.test('recordings: the bytes saved are read back whole or by range, across a reopen; an unknown id is ENOENT', async (t) => {
     const db = await fresh(t);
     const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256);
-    await db.recordings.saveRecording({ id: id(1), interactionId: 'i-1', contentType: 'audio/wav', size: 0, createdAt: T0 }, bytes);
-    t.same(await db.recordings.recordingInfo(id(1)), { id: id(1), interactionId: 'i-1', contentType: 'audio/wav', size: 70_000, createdAt: T0 }, 'its size is its bytes');
+    await db.recordings.saveRecording({ id: id(1), interactionId: 'i-1', contentType: 'audio/wav', size: 0, recordedAt: T0 }, bytes);
+    t.same(await db.recordings.recordingInfo(id(1)), { id: id(1), interactionId: 'i-1', contentType: 'audio/wav', size: 70_000, recordedAt: T0 }, 'its size is its bytes');
     t.same(await db.recordings.readRecording(id(1)), Buffer.from(bytes), 'every byte');
     t.same(await db.recordings.readRecording(id(1), { start: 100, end: 199 }), Buffer.from(bytes.subarray(100, 200)), 'a range, both ends included');
     t.same(await db.recordings.readRecording(id(1), { start: 69_990, end: 69_999 }), Buffer.from(bytes.subarray(69_990)), 'the last bytes');
@@ -24,7 +24,7 @@ export function recordingContracts(t: Test, fresh: Fresh): void {
     const db = await fresh(t);
     const day = 86_400_000;
     for (const [n, age] of [[1, 40], [2, 31], [3, 29], [4, 1]] as const) {
-      await db.recordings.saveRecording({ id: id(n), interactionId: 'i-1', contentType: 'audio/wav', size: 3, createdAt: T0 - age * day }, Uint8Array.from([n, n, n]));
+      await db.recordings.saveRecording({ id: id(n), interactionId: 'i-1', contentType: 'audio/wav', size: 3, recordedAt: T0 - age * day }, Uint8Array.from([n, n, n]));
     }
     t.same((await db.recordings.deleteRecordingsBefore(T0 - 30 * day)).sort(), [id(1), id(2)], 'the two older than 30 days');
     t.equal(await db.recordings.recordingInfo(id(1)), undefined);

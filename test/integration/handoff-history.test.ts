@@ -19,7 +19,7 @@ async function storedRecording(interactionId: string): Promise<string> {
     throw err;
   });
   const id = randomUUID();
-  await stores.recordings.saveRecording({ id, interactionId, contentType: 'audio/wav', size: 0, createdAt: Date.now() }, Buffer.from('the call'));
+  await stores.recordings.saveRecording({ id, interactionId, contentType: 'audio/wav', size: 0, recordedAt: Date.now() }, Buffer.from('the call'));
   await stores.close();
   return id;
 }

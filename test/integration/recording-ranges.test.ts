@@ -24,7 +24,7 @@ t.test('byte ranges of a 300-byte recording: seeks, a suffix longer than the fil
   const ended = Date.now();
   try {
     await stores.store.saveInteraction(interactionRecord({ id: INTERACTION, state: 'ended', agentId: 'agent1', createdAt: ended - 60_000, acceptedAt: ended - 50_000, endedAt: ended, endedBy: 'agent' }));
-    await stores.recordings.saveRecording({ id: RECORDING, interactionId: INTERACTION, contentType: 'audio/wav', size: BYTES.length, createdAt: ended }, BYTES);
+    await stores.recordings.saveRecording({ id: RECORDING, interactionId: INTERACTION, contentType: 'audio/wav', size: BYTES.length, recordedAt: ended }, BYTES);
   } finally {
     await stores.close();
   }

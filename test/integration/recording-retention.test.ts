@@ -24,8 +24,8 @@ t.test('recordings past RECORDING_RETENTION_DAYS are deleted by the server, rows
   t.teardown(() => removeDir(dataDir));
   const before = await open(dataDir);
   const now = Date.now();
-  await before.recordings.saveRecording({ id: OLD, interactionId: 'i-1', contentType: 'audio/wav', size: 0, createdAt: now - 8 * DAY }, Buffer.from('old call'));
-  await before.recordings.saveRecording({ id: YOUNG, interactionId: 'i-2', contentType: 'audio/wav', size: 0, createdAt: now - 6 * DAY }, Buffer.from('young call'));
+  await before.recordings.saveRecording({ id: OLD, interactionId: 'i-1', contentType: 'audio/wav', size: 0, recordedAt: now - 8 * DAY }, Buffer.from('old call'));
+  await before.recordings.saveRecording({ id: YOUNG, interactionId: 'i-2', contentType: 'audio/wav', size: 0, recordedAt: now - 6 * DAY }, Buffer.from('young call'));
   await before.close();
   t.ok(await exists(join(dataDir, 'recordings', OLD)), 'the old file is there before');
 

@@ -148,7 +148,7 @@ t.test("the retention sweep also deletes old recording files that have no row (a
   const day = 86_400_000;
   const now = Date.now();
   const kept = randomUUID();
-  await stores.recordings.saveRecording({ id: kept, interactionId: 'chat-1', contentType: 'audio/wav', size: 4, createdAt: now }, Buffer.from('kept'));
+  await stores.recordings.saveRecording({ id: kept, interactionId: 'chat-1', contentType: 'audio/wav', size: 4, recordedAt: now }, Buffer.from('kept'));
   // A file written 40 days ago whose row was never written.
   const orphan = randomUUID();
   const orphanPath = join(dataDir, 'recordings', orphan);
@@ -156,7 +156,7 @@ t.test("the retention sweep also deletes old recording files that have no row (a
   utimesSync(orphanPath, new Date(now - 40 * day), new Date(now - 40 * day));
   // One as old but with its row: a recording retention has not reached yet (its row says when it was made).
   const young = randomUUID();
-  await stores.recordings.saveRecording({ id: young, interactionId: 'chat-2', contentType: 'audio/wav', size: 5, createdAt: now - day }, Buffer.from('young'));
+  await stores.recordings.saveRecording({ id: young, interactionId: 'chat-2', contentType: 'audio/wav', size: 5, recordedAt: now - day }, Buffer.from('young'));
   utimesSync(join(dataDir, 'recordings', young), new Date(now - 40 * day), new Date(now - 40 * day));
 
   t.same(await stores.recordings.deleteRecordingsBefore(now - 30 * day), [], 'no row is past retention');

@@ -205,6 +205,24 @@ t.test('retention: the sweep deletes recordings older than the retention period,
   await expectDomainError(t, h.recordings.playable('alice', rid), 'not_found', 'recording_not_found');
 });
 
+t.test('retention counts from the call, not from when its recording could be stored', async (t) => {
+  const { h, id, leg, answer } = await recordedScene();
+  await answer();
+  // As after Asterisk was away: the call ended, and its file is collected only 20 days later.
+  Object.assign(leg, { state: 'released', endedAt: h.clock.now() });
+  h.clock.advance(20 * 86_400_000);
+  h.recordings.recover();
+  await h.recordings.settled();
+  const rid = leg.recording!.id;
+  t.equal(leg.recording!.state, 'stopped', 'stored late');
+  h.clock.advance(9 * 86_400_000);
+  t.equal(await h.recordings.sweep(), 0, 'kept 29 days after the call');
+  h.clock.advance(2 * 86_400_000);
+  t.equal(await h.recordings.sweep(), 1, 'deleted 31 days after the call, though stored only 11 days ago');
+  await expectDomainError(t, h.recordings.playable('alice', rid), 'not_found', 'recording_not_found');
+  t.ok(h.interactions.get(id));
+});
+
 t.test('playable: the agent of the call, not another agent', async (t) => {
   const { h, id, answer } = await recordedScene();
   await answer();

@@ -17,7 +17,7 @@ export class PgRecordingStore extends PgStore implements RecordingStore {
         file.contentType,
         bytes.byteLength,
         Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-        file.createdAt,
+        file.recordedAt,
       ])
       .catch((err: unknown) => {
         throw failure(err);

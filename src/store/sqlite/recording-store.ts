@@ -21,7 +21,7 @@ export class SqliteRecordingStore extends SqliteStore implements RecordingStore 
   async saveRecording(file: RecordingFile, bytes: Uint8Array): Promise<void> {
     await this.#files.save(file.id, bytes);
     await this.batcher.write([
-      ['INSERT OR IGNORE INTO recordings (id, interaction_id, content_type, size, created_at) VALUES (?, ?, ?, ?, ?)', [file.id, file.interactionId, file.contentType, bytes.byteLength, file.createdAt]],
+      ['INSERT OR IGNORE INTO recordings (id, interaction_id, content_type, size, created_at) VALUES (?, ?, ?, ?, ?)', [file.id, file.interactionId, file.contentType, bytes.byteLength, file.recordedAt]],
     ]);
   }
 
