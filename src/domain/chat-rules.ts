@@ -98,8 +98,8 @@ export function normaliseImageType(type: string): string {
 // Anyone may start a chat, and a chat nobody accepts waits until its customer ends it: the chats
 // waiting for an agent (queued or offered) are bounded, as everything an anonymous visitor can make
 // the contact center hold. Past the bound a new chat is refused as worth trying again a little later.
-export function checkRoomToWait(open: readonly InteractionRecord[], max = Infinity): void {
-  if (open.filter((rec) => rec.state === 'queued' || rec.state === 'offered').length < max) return;
+export function checkRoomToWait(open: readonly InteractionRecord[], max = Infinity, starting = 0): void {
+  if (starting + open.filter((rec) => rec.state === 'queued' || rec.state === 'offered').length < max) return;
   throw unavailable('queue_full', 'Every agent is busy and the queue is full. Please try again in a few minutes.', 60);
 }
 

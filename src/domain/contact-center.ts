@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { applyPresence, newAgentState, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
-import { checkCustomerToken, checkMessage, checkRoomToWait, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
+import { checkCustomerToken, checkMessage, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
@@ -62,12 +62,10 @@ export class ContactCenter {
     const service = await this.requireService(chat.serviceId);
     if (service.disabled) throw serviceDisabled(service);
     const customer = checkedCustomer(chat.customer);
-    checkRoomToWait(this.#open.all(), this.#d.config.maxWaitingChats);
     const token = randomBytes(32).toString('base64url');
     const context = checkedContext(mergeContext({ fields: {} }, chat.context ?? {}));
     const rec = newInteraction({ id: randomUUID(), serviceId: service.id, channel: chat.channel, customer, tokenHash: hashToken(token), createdAt: this.#d.clock.now(), context });
-    await this.#d.store.saveInteraction(rec);
-    this.#open.add(rec);
+    await this.#open.addNew(rec, this.#d.config.maxWaitingChats);
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
     this.dispatch();
     return { interaction: rec, token };

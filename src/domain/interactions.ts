@@ -1,4 +1,4 @@
-import { checkRoomInChat, CUSTOMER_WRITES } from './chat-rules.ts';
+import { checkRoomInChat, checkRoomToWait, CUSTOMER_WRITES } from './chat-rules.ts';
 import { ClosingTimeline } from './closing-timeline.ts';
 import type { ClosedInteraction } from './closure-ports.ts';
 import { assertAgentMay, assertCustomerMay, chatEnded, type AgentAction, type CustomerAction, type MediaCapabilities } from './guards.ts';
@@ -21,6 +21,8 @@ export class Interactions {
   readonly closing: ClosingTimeline;
   #loaded: Promise<void> | undefined;
   readonly #maxChatEntries: number | undefined;
+  // New chats being stored: they wait in the queue as soon as they are asked for.
+  #starting = 0;
 
   // `maxChatEntries`: timeline entries of a chat past which its customer writes no more
   // (MAX_CHAT_ENTRIES; default LIMITS.chatEntriesMax).
@@ -42,6 +44,19 @@ export class Interactions {
 
   add(rec: InteractionRecord): void {
     this.#open.set(rec.id, rec);
+  }
+
+  // A new chat: stored, then open. Those being stored count as waiting, so starts sent at once cannot
+  // pass the queue's cap (MAX_WAITING_CHATS) together.
+  async addNew(rec: InteractionRecord, maxWaiting: number | undefined): Promise<void> {
+    checkRoomToWait(this.all(), maxWaiting, this.#starting);
+    this.#starting += 1;
+    try {
+      await this.#store.saveInteraction(rec);
+    } finally {
+      this.#starting -= 1;
+    }
+    this.add(rec);
   }
 
   remove(rec: InteractionRecord): void {

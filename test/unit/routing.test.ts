@@ -303,6 +303,23 @@ t.test('chats waiting for an agent are bounded: past MAX_WAITING_CHATS a new cha
   t.equal(h.center.openInteractions().filter((rec) => rec.state !== 'active').length, 2);
 });
 
+t.test('chats started at once cannot pass MAX_WAITING_CHATS together; one whose storing failed takes no place', async (t) => {
+  const h = await makeCenter({ config: { maxWaitingChats: 2 } });
+  const started = await Promise.allSettled(Array.from({ length: 6 }, () => startChat(h)));
+  t.equal(started.filter((r) => r.status === 'fulfilled').length, 2, 'two of six started');
+  t.same([...new Set(started.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: string }).code] : [])))], ['queue_full'], 'the others refused as the queue is full');
+  t.equal(h.center.openInteractions().length, 2, 'two chats wait');
+  const other = await makeCenter({ config: { maxWaitingChats: 1 } });
+  const save = other.store.saveInteraction.bind(other.store);
+  other.store.saveInteraction = async () => {
+    other.store.saveInteraction = save;
+    throw new Error('disk full');
+  };
+  await t.rejects(startChat(other), /disk full/);
+  await startChat(other);
+  t.equal(other.center.openInteractions().length, 1, 'the failed start left its place');
+});
+
 t.test("a chat's timeline is bounded: past MAX_CHAT_ENTRIES the customer writes no more (409 chat_full); the agent still writes, and the chat still ends", async (t) => {
   const h = await makeCenter({ maxChatEntries: 10, video: new FakeVideoRooms() });
   const { interaction } = await activeChat(h);
