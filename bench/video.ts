@@ -38,7 +38,9 @@ const PAYLOAD_BYTES = Math.round(BYTES_PER_FRAME / PACKETS_PER_FRAME) - 16;
 /** The product's SFU code: a pool of one worker, a video session, the customer sends, the agent receives. */
 async function startProject(): Promise<{ sfu: BenchSfu; workerBin: string }> {
   const pool = await WorkerPool.start({ numWorkers: 1 });
-  const sessions = new VideoSessions(pool, { ownsPool: true, maxTransportsPerParticipant: 1_000_000, maxProducersPerParticipant: CAMERAS });
+  // Its receiving peers stop their sockets once connected (webrtc-peer.ts): the silent-transport watch
+  // would close them. Off here, so the product's layer keeps every consumer the baseline keeps.
+  const sessions = new VideoSessions(pool, { ownsPool: true, maxTransportsPerParticipant: 1_000_000, maxProducersPerParticipant: CAMERAS, silentTransportMs: 0 });
   const sessionId = 'bench-video';
   const { routerRtpCapabilities } = await sessions.openSession({ sessionId });
   const [worker] = await pool.dump();

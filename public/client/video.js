@@ -183,25 +183,40 @@ class VideoCall {
     for (const info of answer.consumers) {
       const consumer = await this.recv.consume(info);
       this.consumers.set(consumer.id, consumer);
-      // The newest track of a kind is the one shown. An older one comes from a page of the other side
-      // that went away without closing (a phone's OS killed it): its picture is frozen until the
-      // server drops it.
-      for (const older of this.remoteStream.getTracks()) if (older.kind === consumer.kind) this.remoteStream.removeTrack(older);
-      this.remoteStream.addTrack(consumer.track);
       await this.signal({ op: 'resume', consumerId: consumer.id });
     }
     const live = new Set(answer.live);
     for (const [id, consumer] of this.consumers) {
       if (live.has(id)) continue;
-      this.remoteStream.removeTrack(consumer.track);
       consumer.close();
       this.consumers.delete(id);
     }
-    if (answer.consumers.length > 0) this.remoteVideo.srcObject = this.remoteStream;
+    if (this.showNewestTracks()) this.remoteVideo.srcObject = this.remoteStream;
     await this.retryCamera();
     await this.reconcileAudio(answer.withAudio);
     this.checkMedia();
     await this.updateStats();
+  }
+
+  // The window shows the newest track of each kind received. An older one may come from a page of the
+  // other side that went away without closing (a phone's OS killed it): its picture is frozen until
+  // the server drops it. If the newest goes, the one before it shows again. Says whether it changed.
+  showNewestTracks() {
+    const newest = new Map(); // kind -> track (consumers are kept in the order they came)
+    for (const consumer of this.consumers.values()) newest.set(consumer.kind, consumer.track);
+    const shown = new Set(newest.values());
+    let changed = false;
+    for (const track of this.remoteStream.getTracks()) {
+      if (shown.has(track)) continue;
+      this.remoteStream.removeTrack(track);
+      changed = true;
+    }
+    for (const track of shown) {
+      if (this.remoteStream.getTrackById(track.id)) continue;
+      this.remoteStream.addTrack(track);
+      changed = true;
+    }
+    return changed;
   }
 
   // The media (ICE, DTLS) can be lost while signalling still answers: a phone moving from Wi-Fi to

@@ -16,7 +16,7 @@ export interface ConsultMedia {
 
 // Supervisors on the call: the ones who only listen leave it before it moves to another agent's phone.
 export interface HandoverSupervision {
-  endSilent(rec: InteractionRecord): Promise<void>;
+  endForHandover(rec: InteractionRecord): Promise<void>;
 }
 
 // Consults (warm transfers): the first agent, on a call with the customer, calls another agent's
@@ -65,7 +65,7 @@ export class ConsultDesk {
     const rec = this.#steps.agentMay('complete_transfer', agentId, interactionId);
     this.markSettling(interactionId, 'completing');
     try {
-      await this.#supervision.endSilent(rec);
+      await this.#supervision.endForHandover(rec);
       await this.#media.completeConsult(rec);
     } catch (err) {
       // The telephony ended the consult when the handover failed (the first agent is back with the

@@ -176,7 +176,7 @@ const callNotBeingPlaced: Guard = ({ rec }) => {
   return leg && leg.state !== 'connected' && leg.state !== 'on_hold' ? conflict('call_being_placed', 'The call is being placed: transfer once it is connected or released.') : null;
 };
 // A handover hangs up the first agent's phone, which supervisors listen on. One who only listens is
-// taken off first (SupervisionDesk.endSilent), unseen: the agents are never told of silent monitoring.
+// taken off first (SupervisionDesk.endForHandover), unseen: the agents are never told of silent monitoring.
 // One the agent hears (whispering, barging) holds the handover back until they stop talking.
 const noSupervisorHeard: Guard = ({ rec }) =>
   liveLeg(rec)?.supervisions?.some((s) => agentHearsSupervisor(s.state))

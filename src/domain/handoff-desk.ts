@@ -66,7 +66,7 @@ export class HandoffDesk {
     this.#accepting.add(interactionId);
     this.#steps.stopTimer(interactionId);
     try {
-      await this.#d.supervision.endSilent(offered);
+      await this.#d.supervision.endForHandover(offered);
       await this.#d.media.moveCall(offered, agentId);
     } catch (err) {
       // A call that ends while the new phone rings (the customer hangs up, the first agent releases it)

@@ -165,8 +165,9 @@ export class MultimediaDesk implements InteractionMedia {
 
   // Complete transfer: the consulted agent's phone keeps the call, the customer off hold with it.
   async completeConsult(rec: InteractionRecord): Promise<void> {
-    const leg = liveLeg(rec)!;
-    const consult = leg.consult!;
+    const leg = liveLeg(rec);
+    const consult = leg?.consult;
+    if (!leg || !consult) throw new Error('the call or the consult ended meanwhile');
     await this.telephony().completeConsult(leg.id);
     if (!isLive(leg)) return;
     leg.consult = null;

@@ -89,12 +89,14 @@ export class SupervisionDesk {
     return this.apply(rec, supervision, 'stop', 'agent');
   }
 
-  // The call is about to move to another agent's phone (Accept of a transfer, Complete transfer): a
-  // supervisor who only listens on the first agent's phone leaves it first, unseen by the agents, as
-  // silent monitoring is meant to be; they may Listen again to the new agent.
-  async endSilent(rec: InteractionRecord): Promise<void> {
+  // The call is about to move to another agent's phone (Accept of a transfer, Complete transfer): the
+  // supervisors leave the first agent's phone first. The guards let a handover start only while they
+  // just listen, so the agents are never told (silent monitoring stays silent); a Whisper clicked just
+  // before, still in flight, ends here too rather than leave the supervisor on a phone that goes. They
+  // may Listen again, to the new agent.
+  async endForHandover(rec: InteractionRecord): Promise<void> {
     for (const supervision of liveLeg(rec)?.supervisions ?? []) {
-      if (!canApplySupervisionEvent(supervision, 'handover')) continue;
+      if (!isSupervising(supervision)) continue;
       await this.#d.telephony?.leave(supervision.id);
       if (canApplySupervisionEvent(supervision, 'handover')) await this.apply(rec, supervision, 'handover', 'system');
     }

@@ -13,16 +13,16 @@ export type SupervisionEvent =
   | 'stop' // the supervisor's Stop
   | 'hangup' // the supervisor hung up their phone
   | 'call_ended' // the call they were on ended
-  | 'handover' // the call moved to another agent's phone while they only listened
+  | 'handover' // the call is being handed to another agent's phone (Accept, Complete transfer)
   | 'fail'; // their phone did not answer, or Asterisk refused
 
-const LEAVE = { stop: 'ended', hangup: 'ended', call_ended: 'ended', fail: 'ended' } as const;
+// A handover takes every supervisor off the call. The guards let one start only while no supervisor
+// is heard (guards.ts), so it ends silent monitoring; a mode change that landed meanwhile ends too.
+const LEAVE = { stop: 'ended', hangup: 'ended', call_ended: 'ended', handover: 'ended', fail: 'ended' } as const;
 
-// A handover ends only a silent supervision: one the agent hears (whisper, barge) holds the handover
-// back instead, since the agent knows of it and the supervisor is talking (guards.ts).
 export const SUPERVISION_STATES: StateTable<SupervisionState, SupervisionEvent> = {
-  joining: { answered: 'listening', handover: 'ended', ...LEAVE },
-  listening: { whisper: 'whispering', barge: 'barging', handover: 'ended', ...LEAVE },
+  joining: { answered: 'listening', ...LEAVE },
+  listening: { whisper: 'whispering', barge: 'barging', ...LEAVE },
   whispering: { listen: 'listening', barge: 'barging', ...LEAVE },
   barging: { listen: 'listening', whisper: 'whispering', ...LEAVE },
   ended: {},
@@ -67,7 +67,7 @@ const LEFT_BECAUSE: Partial<Record<SupervisionEvent, string>> = {
   stop: 'stopped by the supervisor',
   hangup: 'the supervisor hung up',
   call_ended: 'the call ended',
-  handover: 'the call was handed over to another agent',
+  handover: 'the call was being handed over to another agent',
   fail: "the supervisor's phone did not answer",
 };
 

@@ -123,14 +123,14 @@ export function sfuOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): VideoSf
     rtcMaxPort: optionalInt(env.SFU_RTC_MAX_PORT, 'SFU_RTC_MAX_PORT'),
     listenIp: env.SFU_LISTEN_IP || undefined,
     announcedIp: env.SFU_ANNOUNCED_IP || undefined,
-    silentTransportMs: seconds(optionalInt(env.SFU_SILENT_TRANSPORT_S, 'SFU_SILENT_TRANSPORT_S')),
+    silentTransportMs: seconds(optionalInt(env.SFU_SILENT_TRANSPORT_S, 'SFU_SILENT_TRANSPORT_S', 10)),
   };
 }
 
-function optionalInt(value: string | undefined, name: string): number | undefined {
+function optionalInt(value: string | undefined, name: string, min = 1): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}: expected an integer 1-65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > 65535) throw new Error(`${name}: expected an integer ${min}-65535, got "${value}"`);
   return n;
 }
 

@@ -8,7 +8,7 @@ import type { types as ms } from 'mediasoup';
 import type { SfuLogger } from './types.ts';
 
 export interface SilentTransportOptions {
-  /** How long a connected transport may receive nothing before it is closed. */
+  /** How long a connected transport may receive nothing before it is closed; 0: never. */
   silentMs: number;
   logger?: SfuLogger | undefined;
   now?: () => number;
@@ -35,6 +35,7 @@ export class SilentTransports {
 
   /** Watches the transport until it closes; `labels` go into the log line when it is closed here. */
   watch(transport: ms.WebRtcTransport, labels: Record<string, string>): void {
+    if (this.#opts.silentMs <= 0) return;
     this.#watched.set(transport, { bytesReceived: -1, heardAt: this.#now(), labels });
     transport.observer.once('close', () => this.#watched.delete(transport));
     transport.on('dtlsstatechange', (state) => {

@@ -20,7 +20,7 @@ export interface VideoSessionsOptions {
   /** Per participant and session; protects the ports from a misbehaving client. Defaults 4 and 4. */
   maxTransportsPerParticipant?: number;
   maxProducersPerParticipant?: number;
-  /** A connected transport that receives nothing this long is closed (silent-transports.ts). Default 30 s. */
+  /** A connected transport that receives nothing this long is closed (silent-transports.ts). Default 30 s; 0: never (bench:video's peers). */
   silentTransportMs?: number;
   /** close() also closes the worker pool. */
   ownsPool?: boolean;

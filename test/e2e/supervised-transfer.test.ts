@@ -39,7 +39,7 @@ t.test("a supervisor who only listens leaves at the transfer's Accept, unseen by
   await controls.getByText('You:').waitFor({ state: 'detached', timeout: 20_000 });
   await supervisor.waitForFunction(() => !(window as unknown as { softphone: { session: unknown } }).softphone.session);
   const timeline = supervisor.getByRole('region', { name: 'Timeline' }).locator('.entry-supervision');
-  await timeline.getByText('Supervisor Supervisor One: left the call (the call was handed over to another agent)').waitFor();
+  await timeline.getByText('Supervisor Supervisor One: left the call (the call was being handed over to another agent)').waitFor();
   t.pass("Monitor's timeline says the supervisor left with the handover");
   const ari = await ariCredentials(server);
   t.notOk((await ariGet<Array<{ id: string }>>(ari, '/channels')).some((c) => c.id.startsWith('sv-')), 'no channel of the supervisor is left');

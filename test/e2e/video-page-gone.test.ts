@@ -67,3 +67,22 @@ t.test("a customer's page killed without closing leaves no frozen picture and no
   await t.resolves(second.getByText('Video is on.').first().waitFor(), 'the live page still shows its video on');
   t.same(pageErrors, []);
 });
+
+t.test("when the customer's newest page closes, the agent sees the camera of the page still open", async (t) => {
+  const server = await withServer(t);
+  const browser = await withBrowser(t);
+  const mobile = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+  const agent = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const firstContext = await browser.newContext(mobile);
+  const first = await firstContext.newPage();
+  await videoBothWays(agent, first, server.url, 'Tess Twotabs', '+14155550178');
+  // A second tab of the same chat (same device): it shows the video too, and the agent its camera.
+  const second = await firstContext.newPage();
+  await second.goto(first.url());
+  await second.waitForFunction(() => ((window as StatsWindow).videoStats?.framesDecoded ?? 0) > 10, undefined, { timeout: 30_000 });
+  await agent.waitForFunction(() => ((window as StatsWindow).videoStats?.consumers ?? 0) >= 4, undefined, { timeout: 30_000 });
+  await second.close();
+  await agent.waitForFunction(() => ((window as StatsWindow).videoStats?.consumers ?? 0) === 2, undefined, { timeout: 30_000 });
+  await agent.waitForTimeout(1000);
+  t.ok((await framesShownOver(agent, 2000)) > 10, "the agent's window shows the first tab's camera again, moving");
+});

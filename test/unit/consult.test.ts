@@ -177,7 +177,7 @@ t.test('a supervisor who only listens: Alice consults and completes as usual, an
   await settled();
   await desk.complete('alice', id);
   t.equal(leg.agentId, 'bob', 'the call is Bob’s');
-  t.same([listening.state, listening.cause], ['ended', 'the call was handed over to another agent'], "the supervisor left Alice's phone");
+  t.same([listening.state, listening.cause], ['ended', 'the call was being handed over to another agent'], "the supervisor left Alice's phone");
   const ended = (await h.center.timeline(id)).filter((e) => e.kind === 'supervision');
   t.same(ended.map((e) => [e.author, (e.data as { state: string }).state]), [['system', 'ended']], 'on the timeline');
   t.notOk(ended.some(shownToAgents), 'which the agents are not shown');

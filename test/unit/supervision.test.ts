@@ -16,6 +16,8 @@ class FakeSupervision implements CallSupervision {
   failJoin: Error | null = null;
   // Holds a join until it resolves (the supervisor's phone being looked up, the interaction's queue busy).
   joinHeld: Promise<void> | null = null;
+  // Holds a mode change, and what is queued behind it in the telephony (a leave), until it resolves.
+  modeHeld: Promise<void> | null = null;
   async join(r: SupervisionRequest): Promise<void> {
     this.calls.push(`join ${r.supervisorId} ${r.legId}`);
     await this.joinHeld;
@@ -23,9 +25,12 @@ class FakeSupervision implements CallSupervision {
     this.calls.push(`rung ${r.supervisionId}`);
   }
   async setMode(id: string, mode: SupervisionMode): Promise<void> {
+    await this.modeHeld;
     this.calls.push(`${mode} ${id}`);
   }
   async leave(id: string): Promise<void> {
+    // Behind a held mode change, as in the telephony's queue: that change is taken in by the rules first.
+    if (this.modeHeld) await this.modeHeld.then(() => new Promise((resolve) => setImmediate(resolve)));
     this.calls.push(`leave ${id}`);
   }
 }
@@ -50,7 +55,7 @@ t.test('the state table: Listen answers into listening, modes change without joi
     t.equal(SUPERVISION_STATES[state].stop, 'ended', `${state}: Stop leaves`);
     t.equal(SUPERVISION_STATES[state].call_ended, 'ended', `${state}: the call's end ends it`);
   }
-  t.same([SUPERVISION_STATES.listening.handover, SUPERVISION_STATES.whispering.handover, SUPERVISION_STATES.barging.handover], ['ended', undefined, undefined], 'a handover ends only a silent supervision');
+  t.same([SUPERVISION_STATES.joining.handover, SUPERVISION_STATES.listening.handover, SUPERVISION_STATES.whispering.handover, SUPERVISION_STATES.barging.handover], ['ended', 'ended', 'ended', 'ended'], 'a handover takes every supervisor off the call (the guards start one only while none is heard)');
   t.same(SUPERVISION_STATES.ended, {}, 'ended is final');
 });
 
@@ -133,12 +138,32 @@ t.test('a call being transferred: Listen waits for the handover; a supervisor wh
 
   await handoffs.accept('bob', id);
   t.equal(leg.agentId, 'bob', 'Accept moves the call');
-  t.same([joined.state, joined.cause], ['ended', 'the call was handed over to another agent'], "the supervisor left Alice's phone first");
+  t.same([joined.state, joined.cause], ['ended', 'the call was being handed over to another agent'], "the supervisor left Alice's phone first");
   t.equal(telephony.calls.at(-1), `leave ${joined.id}`, 'their phone hung up');
   const last = (await entries()).at(-1)!;
   t.same([last.author, (last.data as { state: string }).state, shownToAgents(last)], ['system', 'ended', false], 'on the timeline, not shown to the agents');
   const again = await desk.listen('sam', id);
   t.equal(again.state, 'joining', 'after the handover the supervisor may listen to Bob’s call');
+});
+
+t.test('a Whisper still reaching Asterisk when the transfer is accepted: the supervisor leaves all the same, and the call moves', async (t) => {
+  const { h, desk, telephony, id, leg } = await callInProgress();
+  const handoffs = makeHandoffDesk(h, desk);
+  h.center.setPresence('bob', 'make_ready');
+  const joined = await desk.listen('sam', id);
+  await desk.onSupervisionEvent(id, joined.id, 'answered');
+  let release!: () => void;
+  telephony.modeHeld = new Promise((resolve) => (release = resolve));
+  const whispering = desk.whisper('sam', id).then(() => 'whispering', (err: { code?: string }) => err.code);
+  await handoffs.transfer('alice', id, { to: 'agent:bob' });
+  const accepting = handoffs.accept('bob', id);
+  release();
+  await t.resolves(accepting, 'Accept goes through');
+  t.equal(await whispering, 'whispering', 'the Whisper landed first');
+  t.equal(leg.agentId, 'bob', 'the call is Bob’s');
+  t.equal(h.interactions.get(id)!.agentId, 'bob', 'and so is the chat');
+  t.same([joined.state, joined.cause], ['ended', 'the call was being handed over to another agent'], 'the supervisor is off the call, not left whispering on a phone that is gone');
+  t.equal(handoffActions(h.interactions.get(id)!, 'bob', h.desk.capabilities).transfer, null, 'nothing holds Bob’s own transfers back');
 });
 
 t.test('the guard table for supervisors, call by call', async (t) => {
