@@ -5,6 +5,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import type { Logger } from 'pino';
 import type { ContactCenter } from '../domain/contact-center.ts';
 import { forbidden } from '../domain/errors.ts';
+import { text } from './admin/admin-kit.ts';
 import { isLoopbackClient, clientAddress } from './client-address.ts';
 import { verifyAgentPassword, WELL_KNOWN_PASSWORD } from './passwords.ts';
 import { KNOWN_DEVICE_S, waitInWords, type LoginThrottle } from './rate-limits.ts';
@@ -29,8 +30,9 @@ export function sessionOf(sessions: SessionRegistry, req: IncomingMessage): Prom
   return sessions.find(cookies[SESSION_COOKIE]);
 }
 
-function sameToken(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b) return false;
+// Anything but two equal non-empty strings is no match (a JSON body may send a number, an object).
+function sameToken(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string' || !a || !b) return false;
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
@@ -54,7 +56,7 @@ export function requireAgent(sessions: SessionRegistry): RequestHandler {
 // forms as a field); SameSite cookies are the second line, not the only one.
 export function requireCsrf(req: Request, _res: Response, next: NextFunction): void {
   if (req.method === 'GET' || req.method === 'HEAD') return next();
-  const given = req.get('X-CSRF-Token') ?? (req.body as Record<string, string> | undefined)?._csrf;
+  const given = req.get('X-CSRF-Token') ?? (req.body as Record<string, unknown> | undefined)?._csrf;
   if (!sameToken(given, req.agentSession?.csrfToken)) throw forbidden('bad_csrf_token', 'The form is stale; reload the page.');
   next();
 }
@@ -73,17 +75,17 @@ export function authRouter(opts: { center: ContactCenter; sessions: SessionRegis
   const showLogin = (req: Request, res: Response, status: number, error?: string) => {
     const csrf = randomBytes(24).toString('base64url');
     res.cookie(LOGIN_CSRF_COOKIE, csrf, { ...cookieOpts(req), sameSite: 'strict' });
-    res.status(status).type('html').send(views.render('login', { csrf, error, username: (req.body as { username?: string } | undefined)?.username ?? '' }));
+    res.status(status).type('html').send(views.render('login', { csrf, error, username: text(req, 'username') }));
   };
 
   router.get('/login', (req, res) => showLogin(req, res, 200));
 
   router.post('/login', async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, string | undefined>;
     const cookies = parseCookies(req.headers.cookie ?? '');
-    if (!sameToken(body._csrf, cookies[LOGIN_CSRF_COOKIE])) return showLogin(req, res, 403, 'The form expired. Please try again.');
-    const username = body.username ?? '';
-    const password = body.password ?? '';
+    if (!sameToken((req.body as Record<string, unknown> | undefined)?._csrf, cookies[LOGIN_CSRF_COOKIE])) return showLogin(req, res, 403, 'The form expired. Please try again.');
+    // Text or nothing: a field sent twice (an array) or as JSON of another kind is no username or password.
+    const username = text(req, 'username');
+    const password = text(req, 'password');
     const address = clientAddress(req);
     const tooMany = (waitS: number, before = '') => {
       res.set('Retry-After', String(waitS));

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { sleep } from '../helpers/eventually.ts';
 import { agentPost } from '../helpers/desktop-client.ts';
-import { login, openLoginForm, submitLogin, withServer } from '../helpers/fixtures.ts';
+import { findCookie, login, openLoginForm, submitLogin, withServer } from '../helpers/fixtures.ts';
+import { findInputValue } from '../helpers/desktop-html.ts';
 import type { TestServer } from '../helpers/server.ts';
 
 const FAR = { 'x-forwarded-for': '203.0.113.5' };
@@ -190,3 +191,19 @@ async function countRuns(file: string): Promise<number> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).length;
 }
+
+t.test('a login whose fields are not text (JSON of another kind, a field sent twice) is a wrong login or a stale form, never a 500', async (t) => {
+  const server = await withServer(t);
+  const page = await fetch(`${server.url}/login`);
+  const html = await page.text();
+  const cookie = `csrf=${findCookie(page.headers, 'csrf')}`;
+  const token = findInputValue(html, '_csrf')!;
+  const post = (body: string, type: string) => fetch(`${server.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': type, cookie }, body });
+  const json = (body: unknown) => post(JSON.stringify(body), 'application/json');
+  t.equal((await json({ _csrf: token, username: {}, password: 'x' })).status, 401, 'a username that is an object');
+  t.equal((await json({ _csrf: token, username: 'agent1', password: ['demo'] })).status, 401, 'a password that is an array');
+  t.equal((await post(`_csrf=${token}&username=agent1&password=demo&password=demo`, 'application/x-www-form-urlencoded')).status, 401, 'a password field sent twice');
+  t.equal((await json({ _csrf: 5, username: 'agent1', password: 'demo' })).status, 403, 'a CSRF token that is a number: the form is stale');
+  t.equal((await json({ _csrf: token, username: 'agent1', password: 'demo' })).status, 303, 'the same form with text logs in');
+  t.notMatch(server.logs(), /"level":50/, 'nothing was logged as an error');
+});
