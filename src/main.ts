@@ -216,8 +216,9 @@ async function main(): Promise<void> {
       (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'seen SMS ids past their retention forgotten'),
       (err: unknown) => logger.error({ err }, 'forgetting seen SMS ids failed'),
     );
-  // A password reset by an admin ends the desk phone's password too: renewed unseen, and the phone
-  // registered with it dropped (a stolen session may have made it); the agent makes a new one on /account.
+  // A password reset by an admin, or the agent's own change, ends the desk phone's password too:
+  // renewed unseen, and the phone registered with it dropped (a stolen session may have made it); the
+  // agent makes a new one on /account.
   const lockDeskPhone = async (agentId: string) => {
     const desk = voice.admin;
     if (desk && (await desk.hasDeskPassword(agentId))) await desk.newDeskPassword(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'renewing a desk phone password after a password change failed'));
@@ -237,11 +238,12 @@ async function main(): Promise<void> {
     passwords: { hash: hashPassword, verify: verifyPassword },
     hooks: {
       async agentChanged(agent, change) {
-        await center.agentChanged(agent);
+        // Sessions first: a disabled agent or a reset password logs out whatever fails after.
         if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id);
+        await center.agentChanged(agent);
         if (change === 'password') await logOutAbsentAgents(); // no one is logged in as them any more
-        if (change === 'password') await lockDeskPhone(agent.id);
-        if (change !== 'password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
+        if (change === 'password' || change === 'own_password') await lockDeskPhone(agent.id);
+        if (change !== 'password' && change !== 'own_password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
         await supervision.supervisorChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, 'ending the supervisions of a former supervisor failed'));
       },
       servicesChanged: async (services) => {

@@ -12,7 +12,9 @@ export interface PasswordHasher {
 // What else must follow a change, wired by main.ts: routing (who serves what, a disabled agent's chats
 // back to the queue), the agent's sessions, its phone endpoints, the SMS numbers.
 export interface AdminHooks {
-  agentChanged(agent: Agent, change: 'created' | 'updated' | 'disabled' | 'enabled' | 'password'): Promise<void>;
+  // 'password': an admin's reset (every session ends); 'own_password': the agent's own change on
+  // /account (its caller renews the session that asked and ends the others).
+  agentChanged(agent: Agent, change: 'created' | 'updated' | 'disabled' | 'enabled' | 'password' | 'own_password'): Promise<void>;
   servicesChanged(services: Service[]): Promise<void>;
 }
 
@@ -195,6 +197,7 @@ export class Administration {
       const agent = { ...before, passwordHash: await this.#passwords.hash(next) };
       // The caller ends the agent's other sessions: the page that asked stays logged in.
       await this.#directory.saveAgent(agent, this.entry(agentId, 'agent.password_changed', 'agent', agentId, null, null));
+      await this.#hooks.agentChanged(agent, 'own_password');
     });
   }
 

@@ -134,6 +134,19 @@ t.test('the telephony admin page, and desk phone passwords on /account', async (
   await again.waitRegistrationFailed('agent2-desk');
   t.pass('and that desk password no longer registers');
   await again.stop();
+
+  // agent1 changes its own password (after a stolen session, say): its desk phone goes with it too, as
+  // with an admin's reset, since the session may have made that desk password.
+  const changed = await agentPost(agent, '/account/password', { currentPassword: 'demo', newPassword: 'a brand new passphrase' });
+  t.equal(changed.status, 200, "agent1's own password is changed");
+  const agentAgain = await login(server, 'agent1', 'a brand new passphrase');
+  await eventually('agent1-desk dropped', async () => (stateOf(await adminPage(agentAgain), 'agent1-desk') === 'offline' ? true : undefined), 10_000);
+  t.pass('the desk phone registered with the desk password made before is dropped');
+  await fresh.stop();
+  const old = await phone('agent1-desk', newPassword!);
+  await old.waitRegistrationFailed('agent1-desk');
+  t.pass('and that desk password no longer registers');
+  await old.stop();
 });
 
 t.test('without telephony the page says so', async (t) => {
