@@ -91,6 +91,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     // descriptors in all.
     customerSockets: {
       perChat: atLeastOne('CUSTOMER_SOCKETS_PER_CHAT', int(env.CUSTOMER_SOCKETS_PER_CHAT, 8)),
+      perAddress: atLeastOne('CUSTOMER_SOCKETS_PER_ADDRESS', int(env.CUSTOMER_SOCKETS_PER_ADDRESS, 64)),
       total: atLeastOne('CUSTOMER_SOCKETS_MAX', int(env.CUSTOMER_SOCKETS_MAX, 10_000)),
       pingMs: atLeastOne('CUSTOMER_SOCKET_PING_S', int(env.CUSTOMER_SOCKET_PING_S, 30)) * 1000,
     },

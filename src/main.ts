@@ -34,6 +34,7 @@ import { Metrics } from './web/metrics.ts';
 import { hashPassword, verifyPassword } from './web/passwords.ts';
 import { RateLimits } from './web/rate-limits.ts';
 import { attachRealtime } from './web/realtime.ts';
+import { upgradeClientAddress } from './web/client-address.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
 import { SipSockets } from './web/sip-sockets.ts';
@@ -324,6 +325,8 @@ async function main(): Promise<void> {
     sipProxy,
     rateLimits,
     customerSockets: new CustomerSockets(config.customerSockets),
+    clientAddress: (req) => upgradeClientAddress(app, req),
+    endedChatAccessMs: config.endedChatAccessMs,
     staffSocketPingMs: config.staffSocketPingMs,
     simulatedPstn: voice.simulatedPhones !== null,
     clusterLink: node ? (req, socket, head) => node.upgrade(req, socket, head) : undefined,

@@ -11,6 +11,8 @@ export const LIMITS = {
   // Entries of one chat's timeline (messages, photos, events) past which the customer writes no more
   // (MAX_CHAT_ENTRIES; chat-rules.ts checkRoomInChat): at most about 8 MB of text. A real chat is a few dozen.
   chatEntriesMax: 1000,
+  // A timeline's seqs are 32-bit integers in both stores: an `after` past this names nothing.
+  seqMax: 2 ** 31 - 1,
   imageTypes: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/avif'] as readonly string[],
 } as const;
 

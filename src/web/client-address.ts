@@ -1,5 +1,6 @@
 import { BlockList, isIP, isIPv6 } from 'node:net';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { Express, Request } from 'express';
 
 // Who is asking, as far as abuse limits and the demo password are concerned. `req.ip` follows
 // TRUST_PROXY: behind a trusted proxy it is the address the proxy saw, otherwise the socket's peer.
@@ -42,6 +43,15 @@ export function isLoopbackClient(req: Request): boolean {
  */
 export function clientAddress(req: Request): string {
   return addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+/**
+ * clientAddress() of a WebSocket upgrade, which express never sees: the raw request is read through
+ * express's own request, so TRUST_PROXY applies to sockets as to HTTP.
+ */
+export function upgradeClientAddress(app: Express, req: IncomingMessage): string {
+  const asExpress = Object.create(app.request, { app: { value: app }, headers: { value: req.headers }, socket: { value: req.socket }, connection: { value: req.socket } }) as Request;
+  return clientAddress(asExpress);
 }
 
 export function addressKey(ip: string): string {

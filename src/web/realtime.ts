@@ -15,6 +15,7 @@ import type { Metrics } from './metrics.ts';
 import type { CustomerSockets } from './mobile-api/customer-sockets.ts';
 import { authorizeCustomerSocket, CUSTOMER_EVENTS_PATH, serveCustomerSocket } from './mobile-api/events-ws.ts';
 import type { RateLimits } from './rate-limits.ts';
+import { LIMITS } from '../domain/limits.ts';
 import { CLUSTER_LINK_PATH } from './cluster/link-server.ts';
 import type { AgentSession, SessionRegistry } from './sessions.ts';
 import type { SipProxy } from './sip-proxy.ts';
@@ -36,6 +37,10 @@ export interface RealtimeDeps {
   sipProxy: SipProxy;
   // Messages sent over the customer's socket count against the chat's limit like those posted.
   rateLimits: RateLimits;
+  // Who opens a socket, as abuse limits count clients (client-address.ts upgradeClientAddress).
+  clientAddress(req: IncomingMessage): string;
+  // ENDED_CHAT_ACCESS_H: a customer's socket closes when its chat's token stops opening it.
+  endedChatAccessMs: number;
   // Places for customers' event sockets: per chat and on this node.
   customerSockets: CustomerSockets;
   simulatedPstn: boolean;
@@ -100,7 +105,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
         .then((rec) => deps.rateLimits.historyRead(rec.id).then(() => rec))
         .then(
           (rec) => {
-            const place = deps.customerSockets.claim(rec.id);
+            const place = deps.customerSockets.claim(rec.id, deps.clientAddress(req));
             if (place instanceof DomainError) return refuse(socket, statusOf(place), place.message, { 'Retry-After': place.retryAfterS ?? 10 });
             // The raw socket closes whether or not the handshake completed: the place always comes back.
             // One the client closed while the chat was looked up has closed already.
@@ -110,7 +115,9 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
               track(ws, 'customer');
               deps.customerSockets.watch(ws);
               const openSockets = () => deps.customerSockets.openFor(rec.id);
-              serveCustomerSocket({ ws, socket, req, rec, afterSeq: Number.isInteger(after) && after > 0 ? after : 0, ...deps, place, openSockets });
+              // Past the largest seq there is nothing to replay; anything else malformed replays it all.
+              const afterSeq = Number.isInteger(after) && after > 0 ? Math.min(after, LIMITS.seqMax) : 0;
+              serveCustomerSocket({ ws, socket, req, rec, afterSeq, ...deps, place, openSockets });
             });
           },
           (err: unknown) => {

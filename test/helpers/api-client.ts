@@ -172,7 +172,7 @@ export class ApiClient {
   async openEvents(chatId: string, token: string | undefined, after?: number): Promise<SocketProbe> {
     const url = this.eventsUrl(chatId, token, after);
     try {
-      const probe = await openSocket(url);
+      const probe = await openSocket(url, { headers: this.headers });
       this.recorder.record('GET', new URL(url).pathname, 101);
       return probe;
     } catch (err) {

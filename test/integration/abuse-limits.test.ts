@@ -28,6 +28,7 @@ const server = await withServer(t, {
     UPLOAD_MEMORY_MB: '2',
     VIDEO_REQUESTS_PER_CHAT_PER_MINUTE: '3',
     CUSTOMER_SOCKETS_PER_CHAT: '2',
+    CUSTOMER_SOCKETS_PER_ADDRESS: '3',
   },
 });
 const api = new ApiClient(server.url);
@@ -137,6 +138,19 @@ t.test('event sockets are limited per chat; a closed one gives its place back', 
   await client.say(chat, 'still talking');
   await second.waitFor((f) => f.includes('still talking'), 'the open socket still gets the chat');
   t.pass('the socket kept open is served as before');
+});
+
+t.test('event sockets are limited per address too, whatever chats they are for', async (t) => {
+  const client = customer();
+  const [one, two] = [await client.createChat(), await client.createChat()];
+  const open = [await client.openEvents(one.id, one.token), await client.openEvents(one.id, one.token), await client.openEvents(two.id, two.token)];
+  t.teardown(() => Promise.all(open.map((s) => s.close())));
+  t.equal(await client.eventsHandshakeStatus(two.id, two.token), 429, 'a fourth socket from the address: 429');
+  const other = customer();
+  const theirs = await other.createChat();
+  t.equal(await other.eventsHandshakeStatus(theirs.id, theirs.token), 101, 'another address opens its own');
+  await open.pop()!.close();
+  t.equal(await eventually('a place to come back', async () => ((await client.eventsHandshakeStatus(two.id, two.token)) === 101 ? 101 : undefined)), 101, 'once one closed, the address opens one again');
 });
 
 t.test('photos are limited per chat, in number and in megabytes, and per address', async (t) => {

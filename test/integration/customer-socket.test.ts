@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { WebSocket } from 'ws';
 import { LIMITS } from '../../src/domain/limits.ts';
 import { ApiClient, type ChatHandle, type MessageJson } from '../helpers/api-client.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, sleep } from '../helpers/eventually.ts';
 import { withServer } from '../helpers/fixtures.ts';
 import type { SocketProbe } from '../helpers/socket-probe.ts';
 
@@ -131,4 +131,27 @@ t.test('a socket that sends without reading its answers is read no more until it
   ws.send(JSON.stringify({ type: 'message', text: 'Still there?', client_id: 'after-flood' }));
   await eventually('the ack of a message sent after the flood', () => (answers.some((a) => a.includes('"ack"') && a.includes('after-flood')) ? true : undefined), 30_000);
   t.ok(answers.filter((a) => a.includes('malformed_json')).length >= 200_400, 'every junk frame was answered in the end');
+});
+
+t.test("a chat's socket closes when its token stops opening the chat (ENDED_CHAT_ACCESS_H after its end)", async (t) => {
+  const api = new ApiClient((await withServer(t, { env: { ENDED_CHAT_ACCESS_H: String(4 / 3600) } })).url);
+  const { chat, socket } = await openChat(t, api);
+  const closed = once(socket.ws, 'close');
+  t.equal((await api.end(chat)).status, 200, 'the customer ends the chat');
+  await socket.waitFor((f) => f.includes('"state":"ended"'), 'the end on the socket');
+  const [code] = (await Promise.race([closed, sleep(20_000).then(() => ['still open after 20 s'])])) as [number | string];
+  t.equal(code, 1008, 'then the socket is closed, as the token no longer opens the chat');
+  t.equal(await api.eventsHandshakeStatus(chat.id, chat.token), 401, 'nor does it open a new one');
+});
+
+t.test('a seq past what a timeline can hold is refused as such, not a server error', async (t) => {
+  const api = new ApiClient((await withServer(t)).url);
+  const chat = await api.createChat();
+  const res = await api.request('GET', `/api/v1/chats/${chat.id}/messages?after=${2 ** 31}`, { token: chat.token });
+  t.equal(res.status, 400);
+  t.equal(((await res.json()) as { error: { code: string } }).error.code, 'invalid_after');
+  const socket = await api.openEvents(chat.id, chat.token, 2 ** 31);
+  t.teardown(() => socket.close());
+  await api.say(chat, 'after the huge seq');
+  t.equal((await api.messages(chat)).length, 1, 'the chat goes on');
 });

@@ -48,6 +48,8 @@ export function serveCustomerSocket(opts: {
   // This socket's place among the chat's (CustomerSockets.claim), and how many of the chat's are left.
   place: { release(): void };
   openSockets: () => number;
+  // ENDED_CHAT_ACCESS_H: how long after its end a chat's token still opens it.
+  endedChatAccessMs: number;
 }): void {
   const { ws, socket, rec, center, multimedia, hub, logger, rateLimits } = opts;
   // Frames sent in one turn (the acks of one group commit, say) leave in one write: a syscall per
@@ -100,6 +102,16 @@ export function serveCustomerSocket(opts: {
     onError,
   });
 
+  // The token stops opening the chat ENDED_CHAT_ACCESS_H after its end; a socket it opened goes then
+  // too, or it would hold its place (and the address's) for ever.
+  let accessEnds: NodeJS.Timeout | undefined;
+  const closeWhenAccessEnds = (r: InteractionRecord) => {
+    if (r.endedAt === null || accessEnds) return;
+    accessEnds = setTimeout(() => ws.close(1008, 'the chat has ended'), Math.max(0, r.endedAt + opts.endedChatAccessMs - Date.now()));
+    accessEnds.unref();
+  };
+  closeWhenAccessEnds(rec);
+
   // Subscribe before reading back, so nothing written in between is missed.
   const unsubscribe = hub.onInteraction(rec.id, (event) => {
     if (event.type === 'entry_appended') {
@@ -107,7 +119,10 @@ export function serveCustomerSocket(opts: {
         // Learn the agent's name before the entry goes out; the feed keeps the order.
         agentName(event.entry.agentId).then(() => feed.push(event.entry), onError);
       } else feed.push(event.entry);
-    } else if (event.type === 'interaction_changed') sendChat(event.interaction).catch(onError);
+    } else if (event.type === 'interaction_changed') {
+      closeWhenAccessEnds(event.interaction);
+      sendChat(event.interaction).catch(onError);
+    }
     else if (event.type === 'telephony_changed') sendTelephony(event.available);
   });
   // Apps may also send over the socket: {type:"message", text, client_id} is answered by
@@ -153,6 +168,7 @@ export function serveCustomerSocket(opts: {
       });
   });
   ws.on('close', () => {
+    clearTimeout(accessEnds);
     unsubscribe();
     // The customer's last page is gone or lost its connection: so are its video transports (it makes
     // new ones when it comes back). An older socket cut late (its network went, the page opened

@@ -10,6 +10,7 @@ import { isConversation } from '../../domain/timeline.ts';
 import { sendAttachment } from '../attachments.ts';
 import { clientAddress } from '../client-address.ts';
 import type { RateLimits } from '../rate-limits.ts';
+import { LIMITS } from '../../domain/limits.ts';
 import { receivePhoto } from './photo-upload.ts';
 import { contextSchema, newChatSchema, newMessageSchema, newPhotoSchema, parseBody, toDomainContext } from './schemas.ts';
 import { chatJson, messageJson, videoJson } from './serialize.ts';
@@ -79,7 +80,7 @@ export function mobileApiRouter(
   router.get('/chats/:id/messages', async (req, res) => {
     const rec = await authorize(req);
     const after = req.query.after === undefined ? 0 : Number(req.query.after);
-    if (!Number.isInteger(after) || after < 0) throw invalid('invalid_after', 'after must be a non-negative integer (a message seq).');
+    if (!Number.isInteger(after) || after < 0 || after > LIMITS.seqMax) throw invalid('invalid_after', `after must be an integer from 0 to ${LIMITS.seqMax} (a message seq).`);
     await limits.historyRead(rec.id);
     const entries = await center.timeline(rec.id, after);
     res.json({ messages: entries.filter(isConversation).map(messageJson) });
