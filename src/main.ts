@@ -34,7 +34,6 @@ import { Metrics } from './web/metrics.ts';
 import { hashPassword, verifyPassword } from './web/passwords.ts';
 import { RateLimits } from './web/rate-limits.ts';
 import { attachRealtime } from './web/realtime.ts';
-import { upgradeClientAddress } from './web/client-address.ts';
 import { SessionRegistry } from './web/sessions.ts';
 import { SipProxy } from './web/sip-proxy.ts';
 import { SipSockets } from './web/sip-sockets.ts';
@@ -217,9 +216,8 @@ async function main(): Promise<void> {
       (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'seen SMS ids past their retention forgotten'),
       (err: unknown) => logger.error({ err }, 'forgetting seen SMS ids failed'),
     );
-  // A password reset by an admin, or the agent's own change, ends the desk phone's password too:
-  // renewed unseen, and the phone registered with it dropped (a stolen session may have made it); the
-  // agent makes a new one on /account.
+  // A password reset or changed ends the desk phone's password too: renewed unseen, its phone dropped
+  // (a stolen session may have made it); the agent makes a new one on /account.
   const lockDeskPhone = async (agentId: string) => {
     const desk = voice.admin;
     if (desk && (await desk.hasDeskPassword(agentId))) await desk.newDeskPassword(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'renewing a desk phone password after a password change failed'));
@@ -239,8 +237,7 @@ async function main(): Promise<void> {
     passwords: { hash: hashPassword, verify: verifyPassword },
     hooks: {
       async agentChanged(agent, change) {
-        // Sessions first: a disabled agent or a reset password logs out whatever fails after.
-        if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id);
+        if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id); // first: whatever fails after
         await center.agentChanged(agent);
         if (change === 'password') await logOutAbsentAgents(); // no one is logged in as them any more
         if (change === 'password' || change === 'own_password') await lockDeskPhone(agent.id);
@@ -325,7 +322,7 @@ async function main(): Promise<void> {
     sipProxy,
     rateLimits,
     customerSockets: new CustomerSockets(config.customerSockets),
-    clientAddress: (req) => upgradeClientAddress(app, req),
+    app,
     endedChatAccessMs: config.endedChatAccessMs,
     staffSocketPingMs: config.staffSocketPingMs,
     simulatedPstn: voice.simulatedPhones !== null,

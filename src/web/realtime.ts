@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContactCenter } from '../domain/contact-center.ts';
@@ -10,6 +11,7 @@ import { SocketHeartbeat } from './socket-heartbeat.ts';
 import { serveAgentSocket } from './desktop/realtime.ts';
 import type { DesktopPresenter } from './desktop/presenter.ts';
 import type { EventHub } from './event-hub.ts';
+import { upgradeClientAddress } from './client-address.ts';
 import { statusOf } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { CustomerSockets } from './mobile-api/customer-sockets.ts';
@@ -37,8 +39,8 @@ export interface RealtimeDeps {
   sipProxy: SipProxy;
   // Messages sent over the customer's socket count against the chat's limit like those posted.
   rateLimits: RateLimits;
-  // Who opens a socket, as abuse limits count clients (client-address.ts upgradeClientAddress).
-  clientAddress(req: IncomingMessage): string;
+  // The web app: who opens a socket is read through it, as abuse limits count clients (TRUST_PROXY).
+  app: Express;
   // ENDED_CHAT_ACCESS_H: a customer's socket closes when its chat's token stops opening it.
   endedChatAccessMs: number;
   // Places for customers' event sockets: per chat and on this node.
@@ -105,7 +107,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
         .then((rec) => deps.rateLimits.historyRead(rec.id).then(() => rec))
         .then(
           (rec) => {
-            const place = deps.customerSockets.claim(rec.id, deps.clientAddress(req));
+            const place = deps.customerSockets.claim(rec.id, upgradeClientAddress(deps.app, req));
             if (place instanceof DomainError) return refuse(socket, statusOf(place), place.message, { 'Retry-After': place.retryAfterS ?? 10 });
             // The raw socket closes whether or not the handshake completed: the place always comes back.
             // One the client closed while the chat was looked up has closed already.
