@@ -47,7 +47,7 @@ export class SessionRegistry {
     };
     await this.#shared?.save(session);
     // Expired ones go at each login: on one server they are never looked up again, and would stay.
-    for (const [id, old] of this.#sessions) if (old.expiresAt < Date.now()) this.#sessions.delete(id);
+    for (const old of [...this.#sessions.values()]) if (old.expiresAt < Date.now()) this.#expire(old);
     this.#sessions.set(session.id, session);
     return session;
   }
@@ -56,10 +56,17 @@ export class SessionRegistry {
     if (!id) return undefined;
     const session = this.#sessions.get(id);
     if (session && session.expiresAt < Date.now()) {
-      this.#sessions.delete(id);
+      this.#expire(session);
       return undefined;
     }
     return session;
+  }
+
+  // An expired session ends like any other: what it holds open (its pages' sockets) closes too, or an
+  // agent disabled later would keep them, no longer found among the agent's sessions.
+  #expire(session: AgentSession): void {
+    this.#sessions.delete(session.id);
+    this.#tellEnded(session);
   }
 
   // The session, from memory or else from the shared store (made on another node).
