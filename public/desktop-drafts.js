@@ -20,7 +20,8 @@
     return fields.map((el) => {
       const typed = el instanceof HTMLSelectElement ? null : { start: el.selectionStart, end: el.selectionEnd };
       const sent = el.form ? sending.get(el.form.id) : undefined;
-      return { id: el.id, value: el.value, focused: el === document.activeElement, typed, sent };
+      const clientId = el.form && el.form.querySelector('input[name="client_id"]');
+      return { id: el.id, value: el.value, focused: el === document.activeElement, typed, sent, clientId: clientId ? clientId.value : undefined };
     });
   }
   let keptFields = [];
@@ -100,6 +101,11 @@
         value = value.slice(k.sent.length).trimStart();
         typed = { start: value.length, end: value.length };
       }
+      // Text not sent yet keeps its client id: it may be one a send that failed was stored under after
+      // all (its text put back), and a new id would store it twice. None is on its way from this box
+      // (that send owns the id; what was typed after it gets the new one).
+      const newId = el.form && el.form.querySelector('input[name="client_id"]');
+      if (newId && k.clientId && value !== '' && k.sent === undefined) newId.value = k.clientId;
       const listed = !(el instanceof HTMLSelectElement) || [...el.options].some((o) => o.value === value);
       if (el.value !== value && listed) {
         el.value = value;
