@@ -149,7 +149,8 @@ const AGENT_GUARDS: Readonly<Record<AgentAction, Guard>> = {
   allow_video: all(handling, noTransferYet, videoAccepts('allow'), rooms),
   decline_video: all(handling, videoAccepts('decline')),
   video_signal: all(handling, videoRunning),
-  disconnect_chat: all(handling, callReleased, noVideoRunning),
+  // Video first: while it runs, only End session ends anything (the call's own release is refused too).
+  disconnect_chat: all(handling, noVideoRunning, callReleased),
   // Ends video, call and chat together: the agent's way out while video runs.
   end_session: handling,
 };
