@@ -5,6 +5,7 @@ import type { Service } from '../../src/domain/directory.ts';
 import { agentActions } from '../../src/domain/guards.ts';
 import { HANDOFF_STATES, type HandoffEvent, type HandoffState } from '../../src/domain/handoff.ts';
 import { canApply, nextState } from '../../src/domain/state-table.ts';
+import { transferView } from '../../src/web/desktop/handoff-view.ts';
 import { FakeTelephony, FakeVideoRooms } from '../helpers/fake-media.ts';
 import { activeChat, disableAgent, expectDomainError, makeCenter, makeHandoffDesk, SERVICES, type Harness } from '../helpers/fakes.ts';
 
@@ -42,6 +43,20 @@ async function setUp() {
 
 const steps = async (h: Harness, id: string) => (await h.center.timeline(id)).filter((e) => e.kind === 'handoff').map((e) => [(e.data as { step: string }).step, e.author, e.agentId]);
 const sees = (h: Harness, agentId: string, id: string) => h.center.openInteractionsOf(agentId).some((r) => r.id === id);
+
+t.test("the target's Accept is drawn from the guard table: off, with the reason, while a supervisor talks on the call", async (t) => {
+  const { h, desk, id } = await setUp();
+  h.center.setPresence('bob', 'make_ready');
+  await desk.transfer('alice', id, { to: 'agent:bob' });
+  const rec = h.interactions.get(id)!;
+  const name = async (agentId: string) => agentId;
+  t.match(await transferView(rec, 'bob', h.center, h.desk.capabilities, name), { offeredToYou: true, canAcceptTransfer: true, acceptBlockedBy: null }, 'Accept on');
+  // As a Whisper that was on its way when the transfer was offered leaves it.
+  rec.callLegs.push({ id: 'leg', interactionId: id, serviceId: 'roadside', agentId: 'alice', customerNumber: '+15551234567', state: 'connected', mute: 'unmuted', startedAt: 0, answeredAt: 0, endedAt: null, cause: null, supervisions: [{ id: 's', supervisorId: 'carol', state: 'whispering', startedAt: 0, answeredAt: 0, endedAt: null, cause: null }] });
+  const view = await transferView(rec, 'bob', h.center, h.desk.capabilities, name);
+  t.match(view, { offeredToYou: true, canAcceptTransfer: false, acceptBlockedBy: /supervisor is talking/ }, 'Accept off, with the reason the server would give');
+  t.equal((await transferView(rec, 'alice', h.center, h.desk.capabilities, name)).acceptBlockedBy, null, 'the first agent is shown no Accept reason');
+});
 
 t.test('a transfer to a Ready agent is offered to them; on Accept the chat moves and the first agent is free', async (t) => {
   const { h, desk, id } = await setUp();

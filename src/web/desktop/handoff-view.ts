@@ -29,6 +29,8 @@ export async function transferView(rec: InteractionRecord, viewer: string | null
     canComplete: may?.complete_transfer === null,
     completeBlockedBy: handling && consult && may?.complete_transfer ? may.complete_transfer.message : null,
     offeredToYou: viewer !== null && offeredTo === viewer && !consult,
+    canAcceptTransfer: may?.accept_transfer === null,
+    acceptBlockedBy: viewer !== null && offeredTo === viewer && !consult && may?.accept_transfer ? may.accept_transfer.message : null,
     consultedYou: viewer !== null && offeredTo === viewer && consult !== null,
     from: offeredTo && rec.agentId ? await agentName(rec.agentId) : null,
     targets: handling && !offeredTo ? await transferTargets(center, viewer, agentName) : { agents: [], services: [] },

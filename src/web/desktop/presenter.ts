@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PRESENCE_LABELS, type AgentState } from '../../domain/agent-presence.ts';
-import { agentActions, agentRefusal, consultOf, telephonyUnavailable, transferOfferedTo } from '../../domain/guards.ts';
+import { agentActions, agentRefusal, handoffActions, telephonyUnavailable, transferOfferedTo } from '../../domain/guards.ts';
 import type { ContactCenter } from '../../domain/contact-center.ts';
 import type { InteractionRecord, InteractionState } from '../../domain/interaction.ts';
 import { LIMITS } from '../../domain/limits.ts';
@@ -150,7 +150,7 @@ export class DesktopPresenter {
         id: rec.id,
         state: rec.state,
         stateLabel: rec.state === 'ended' ? 'Wrap-up' : STATE_LABEL[rec.state],
-        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null || (transferOfferedTo(rec) === agentId && !consultOf(rec)),
+        canAccept: agentRefusal('accept', rec, agentId, this.#multimedia.capabilities) === null || handoffActions(rec, agentId, this.#multimedia.capabilities).accept_transfer === null,
         acceptUrl: `/desktop/interactions/${rec.id}/${transferOfferedTo(rec) === agentId ? 'accept-transfer' : 'accept'}`,
         customerName: rec.customer.name,
         serviceName: await this.serviceName(rec.serviceId),
