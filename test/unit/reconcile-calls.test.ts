@@ -129,6 +129,24 @@ async function talking() {
 
 // Ending a call removes each part whatever became of the one before: a customer's hang-up that ARI
 // answered with an error (a timeout) leaves no agent's phone off-hook in an empty bridge.
+t.test("a short drop of the event stream while a transfer's new phone rings leaves that phone ringing; its answer moves the call", async (t) => {
+  const { ari, leg, legs, reconcile } = scene('connected');
+  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+    ari.channels.add(channel);
+    ari.answered.add(channel);
+  }
+  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
+  t.match(await reconcile(), { adopted: 1 });
+  const moved = legs.moveToAgent(leg.id, 'bob', 1);
+  await settled();
+  t.ok(ari.channels.has('cc-L1-agent-1'), "Bob's phone rings");
+  t.match(await reconcile(), { strays: 0 }, 'the ringing phone is not taken for a stray');
+  t.ok(ari.channels.has('cc-L1-agent-1'), 'it still rings');
+  ari.enter('cc-L1-agent-1');
+  await t.resolves(moved, 'its answer moves the call');
+  t.ok(ari.bridges.get('cc-leg-L1')!.has('cc-L1-agent-1'), "Bob's phone is with the customer");
+});
+
 t.test("a call's end hangs up the agent's phone and removes the bridge even when the customer's hang-up fails", async (t) => {
   const { ari, legs } = await talking();
   const client = ari.current();
@@ -153,4 +171,20 @@ t.test('a hold whose music cannot start puts the agent back with the customer, a
   await t.rejects(legs.hold('L1'), /timed out/, 'the hold is refused');
   t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent', 'cc-L1-customer'], 'both phones in the bridge again');
   t.equal(legs.legs.get('L1')?.customerHeld, false, 'not held');
+});
+
+// The handover is the new phone joining the customer's bridge: music that then does not stop must not
+// undo it in the rules while Asterisk has the new phone bridged and the old one up (untracked).
+t.test("a transfer whose music does not stop once the new phone joined is done: the old phone is hung up", async (t) => {
+  const { ari, legs } = await talking();
+  ari.current().bridges.stopMoh = async () => {
+    throw new Error('ARI request timed out');
+  };
+  const moved = legs.moveToAgent('L1', 'bob', 1);
+  await settled();
+  ari.enter('cc-L1-agent-1');
+  await t.resolves(moved, 'the move is done');
+  t.notOk(ari.channels.has('cc-L1-agent'), "the first agent's phone is hung up");
+  t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent-1', 'cc-L1-customer'], "the new agent's phone is with the customer");
+  t.equal(legs.legs.get('L1')?.agentChannelId, 'cc-L1-agent-1');
 });

@@ -255,19 +255,20 @@ export class AriCallLegs implements Telephony {
     });
   }
 
-  // The call goes to the phone of `channelId`: it joins the customer in the leg's bridge, then the music
-  // stops. Only once it is there is the previous agent's phone (out of the bridge since the hold)
-  // forgotten and hung up: its end is not the call's end, and a failed join leaves the leg as it was.
-  // The customer stays in the bridge throughout: one recording, never cut.
+  // The call goes to the phone of `channelId`: it joins the customer in the leg's bridge (a failed join
+  // leaves the leg as it was), then the music stops and the previous phone is forgotten and hung up.
+  // From the join on the call is the new phone's: music that does not stop, or an old phone left up (a
+  // stray for reconciliation), is logged and fails nothing. One recording throughout, never cut.
   private async handToPhone(ari: Ari, leg: AriLeg, channelId: string): Promise<void> {
     await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: channelId });
     const previous = leg.agentChannelId;
     this.#legs.dropChannel(previous);
     leg.agentChannelId = channelId;
     this.#legs.setChannel(channelId, leg, 'agent');
-    await ari.bridges.stopMoh({ bridgeId: leg.bridgeId }).catch(ignoreNoMusic);
+    const logged = (what: string) => (err: unknown) => this.#o.onError(err, `call leg ${leg.legId}: ${what} after the handover`);
+    await ari.bridges.stopMoh({ bridgeId: leg.bridgeId }).catch(ignoreNoMusic).catch(logged('music'));
     leg.customerHeld = false;
-    await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound);
+    await ari.channels.hangup({ channelId: previous }).catch(ignoreNotFound).catch(logged("the previous agent's phone"));
   }
 
   // The agent's phone out of the bridge, music on hold into it (see hold()). Music that does not start
@@ -311,8 +312,8 @@ export class AriCallLegs implements Telephony {
   }
 
   // Reconciliation: a transfer's new phone gone while the events were away (its end will not come).
-  movesLost(up: ReadonlySet<string>): void {
-    this.#rings.lost(up);
+  movesLost(up: ReadonlySet<string>): string[] {
+    return this.#rings.lost(up);
   }
 
   // Nobody is bridged before both have answered (one request then joins both).

@@ -22,7 +22,8 @@ export async function reconcileCalls(opts: {
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
   const answered = (channelId: string) => channels.some((c) => c.id === channelId && c.state === 'Up');
-  callLegs.movesLost(up);
+  // New agents' phones still ringing for a transfer are the call's, not strays.
+  const ringing = callLegs.movesLost(up);
   const hungUp = new Set<string>();
   let adopted = 0;
   let ended = 0;
@@ -92,6 +93,7 @@ export async function reconcileCalls(opts: {
   const tracked = new Set([
     ...[...callLegs.legs.values()].flatMap((l) => [l.agentChannelId, l.customerChannelId]),
     ...consults.map(({ consult }) => consult.channelId),
+    ...ringing,
   ]);
   let strays = 0;
   for (const channel of channels) {

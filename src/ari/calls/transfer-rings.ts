@@ -32,8 +32,10 @@ export class TransferRings {
     for (const ring of this.#byChannel.values()) if (ring.legId === legId) ring.gone(why);
   }
 
-  // Reconciliation: a ringing phone gone while the events were away (its end will not come).
-  lost(up: ReadonlySet<string>): void {
+  // Reconciliation: a ringing phone gone while the events were away (its end will not come). Returns
+  // the phones still ringing: channels of a live call, not strays.
+  lost(up: ReadonlySet<string>): string[] {
     for (const [channelId, ring] of this.#byChannel) if (!up.has(channelId)) ring.gone(new Error("the new agent's phone went away while Asterisk was out of touch"));
+    return [...this.#byChannel.keys()].filter((channelId) => up.has(channelId));
   }
 }
