@@ -147,6 +147,31 @@ t.test("a short drop of the event stream while a transfer's new phone rings leav
   t.ok(ari.bridges.get('cc-leg-L1')!.has('cc-L1-agent-1'), "Bob's phone is with the customer");
 });
 
+// Answers Asterisk saw while only the event stream was away (the controller kept its legs): no
+// StasisStart of them will come, so the reconcile takes them up as if heard.
+t.test("the event stream drops while the agent's phone rings and the agent answers meanwhile: the customer is dialled once ARI is back", async (t) => {
+  const { ari, leg, legs, reconnect } = scene('dialing_agent');
+  await legs.placeCall({ legId: 'L1', interactionId: 'I1', serviceId: 's', agentId: 'alice', customerNumber: '+15550001' });
+  ari.answered.add('cc-L1-agent'); // its StasisStart went with the event stream
+  t.match(await reconnect(), { ended: 0, strays: 0 });
+  await settled();
+  t.ok(ari.channels.has('cc-L1-customer'), 'the customer is dialled');
+  t.equal(leg.state, 'dialing_customer', 'the desktop shows the customer being called');
+});
+
+t.test("the event stream drops while the customer's phone rings and the customer answers meanwhile: connected, both in the bridge", async (t) => {
+  const { ari, leg, legs, reconnect } = scene('dialing_agent');
+  await legs.placeCall({ legId: 'L1', interactionId: 'I1', serviceId: 's', agentId: 'alice', customerNumber: '+15550001' });
+  ari.enter('cc-L1-agent');
+  await settled();
+  t.equal(leg.state, 'dialing_customer');
+  ari.answered.add('cc-L1-customer'); // its StasisStart went with the event stream
+  t.match(await reconnect(), { ended: 0, strays: 0 });
+  await settled();
+  t.equal(leg.state, 'connected', 'the call shows connected');
+  t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent', 'cc-L1-customer'], 'both phones in the bridge');
+});
+
 t.test("a call's end hangs up the agent's phone and removes the bridge even when the customer's hang-up fails", async (t) => {
   const { ari, legs } = await talking();
   const client = ari.current();

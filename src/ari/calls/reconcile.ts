@@ -71,7 +71,7 @@ export async function reconcileCalls(opts: {
         if (leg.state === 'connected' || (customerAnswered && !talking)) rejoin.push(ariLeg);
         if (leg.state === 'on_hold') held.push(ariLeg);
         adopted += 1;
-      }
+      } else later.push(...answersMissed(callLegs.legs.get(leg.id)!, answered, (role, ariLeg) => callLegs.answeredMeanwhile(ariLeg, role, onEvent)));
       continue;
     }
     // Half a call is no call: hang up what is left and report the leg ended.
@@ -133,6 +133,14 @@ export async function reconcileCalls(opts: {
     await ari.bridges.startMoh({ bridgeId: leg.bridgeId });
   }
   return { adopted, ended, strays, bridgesRemoved, later };
+}
+
+// A leg kept across a short drop of the event stream: an answer Asterisk saw meanwhile sent no event
+// that will come again, so it is taken up as if heard (the agent's first: it dials the customer).
+function answersMissed(leg: AriLeg, answered: (channelId: string) => boolean, takeUp: (role: 'agent' | 'customer', leg: AriLeg) => Promise<void>): Array<() => Promise<void>> {
+  if (!leg.agentUp && answered(leg.agentChannelId)) return [() => takeUp('agent', leg)];
+  if (leg.customerDialed && !leg.customerUp && answered(leg.customerChannelId)) return [() => takeUp('customer', leg)];
+  return [];
 }
 
 // The cause the timeline shows for a call that died with the Asterisk process carrying it.
