@@ -1,11 +1,12 @@
 // ARI answers errors with an HTTP status; ari-client 2.2.0 keeps only the answer's body (as the Error's
 // message) and drops the status. keepHttpStatus() (client.ts) puts it back as AriHttpError, so a refusal
 // is told by its status, never by words in a message that Asterisk may phrase differently.
+// ARI's body is JSON ({"message": ...}): the message keeps the words alone, as an agent may read them.
 export class AriHttpError extends Error {
   readonly status: number;
 
-  constructor(status: number, message: string) {
-    super(message);
+  constructor(status: number, body: string) {
+    super(wordsOf(body));
     this.name = 'AriHttpError';
     this.status = status;
   }
@@ -24,4 +25,14 @@ export function ignoreNotFound(err: unknown): void {
 // a reconcile that does not know), 404 when the bridge is gone. Either way, there is no music.
 export function ignoreNoMusic(err: unknown): void {
   if (!(err instanceof AriHttpError && (err.status === 404 || err.status === 409))) throw err;
+}
+
+function wordsOf(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const words = (parsed as { message?: unknown } | null)?.message;
+    return typeof words === 'string' && words !== '' ? words : body;
+  } catch {
+    return body;
+  }
 }

@@ -48,3 +48,9 @@ t.test('not found is a 404 answer, whatever its words', async (t) => {
   t.notOk(isNotFound(new Error('{"message":"Channel not found"}')), 'no status: not told by the words');
   t.notOk(isNotFound(undefined));
 });
+
+t.test("an ARI refusal reads as Asterisk's words, not as the JSON around them (agents see it in a call's failure)", async (t) => {
+  t.equal(new AriHttpError(409, '{"message":"Channel not in Stasis application"}').message, 'Channel not in Stasis application');
+  t.equal(new AriHttpError(500, 'Internal Server Error').message, 'Internal Server Error', 'a body that is not JSON as it is');
+  t.equal(new AriHttpError(400, '{"error":"x"}').message, '{"error":"x"}', 'JSON without words as it is');
+});

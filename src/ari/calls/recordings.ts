@@ -35,7 +35,7 @@ export class AriRecorder implements CallRecorder {
       .ari()
       .bridges.record({ bridgeId: bridgeIdOf(legId), name: recordingNameOf(ref), format: this.#o.format, ifExists: 'fail', beep: false, terminateOn: 'none', maxDurationSeconds: 0 })
       .catch((err: unknown) => {
-        throw err instanceof AriHttpError ? new Error(`Asterisk answered ${err.status} (${messageOf(err)})`, { cause: err }) : err;
+        throw err instanceof AriHttpError ? new Error(`Asterisk answered ${err.status} (${err.message})`, { cause: err }) : err;
       });
   }
 
@@ -127,15 +127,6 @@ const WAV_HEADER_BYTES = 44;
 // Done by this release's name, else (not found) by the one before.
 function byName(ref: RecordingRef, op: (recordingName: string) => Promise<void>): Promise<void> {
   return op(recordingNameOf(ref)).catch((err: unknown) => (isNotFound(err) ? op(ref.recordingId) : Promise.reject(err)));
-}
-
-// ARI's refusals carry {"message": ...}: the words, without the JSON around them.
-function messageOf(err: AriHttpError): string {
-  try {
-    return (JSON.parse(err.message) as { message?: string }).message ?? err.message;
-  } catch {
-    return err.message;
-  }
 }
 
 // Asterisk writes a WAV's sizes when it closes the file: one it could not close (it was killed) says
