@@ -68,9 +68,9 @@
       const rest = other !== undefined && live.value.startsWith(other) ? live.value.slice(other.length).trimStart() : live.value;
       if (rest.startsWith(sent)) return;
       live.value = rest ? `${sent} ${rest}` : sent;
-      live.dispatchEvent(new Event('input', { bubbles: true }));
       const [id, liveId] = [form, live.form].map((f) => f && f.querySelector('input[name="client_id"]'));
       if (other === undefined && id && liveId) liveId.value = id.value;
+      live.dispatchEvent(new Event('input', { bubbles: true }));
       document.dispatchEvent(new CustomEvent('desk:alert', { detail: 'Not sent: your text is back in the Message box. Try again.' }));
     }, { once: true });
   });
@@ -90,6 +90,42 @@
     sending.delete(form.id);
     return kept;
   }
+  // Text not sent yet outlives its panel: switching to another chat and back (or reloading) finds it
+  // in its box again, with its client id. Kept per tab (sessionStorage), dropped once sent or at Log out.
+  const DRAFTS = 'textarea[id^="message-"], input[id^="transfer-note-"], textarea[id^="notes-"]';
+  const draftKey = (id) => `desk-draft:${id}`;
+  function saveDraft(el) {
+    // While a send from this box is on its way, only what was typed after it is a draft (with a new id).
+    const sent = el.form ? sending.get(el.form.id) : undefined;
+    const value = sent !== undefined && el.value.startsWith(sent) ? el.value.slice(sent.length).trimStart() : el.value;
+    if (!value) return sessionStorage.removeItem(draftKey(el.id));
+    const clientId = sent === undefined && el.form && el.form.querySelector('input[name="client_id"]');
+    sessionStorage.setItem(draftKey(el.id), JSON.stringify({ value, clientId: clientId ? clientId.value : undefined }));
+  }
+  document.addEventListener('input', (e) => {
+    if (e.target instanceof Element && e.target.matches(DRAFTS)) saveDraft(e.target);
+  });
+  document.addEventListener('htmx:beforeRequest', (e) => {
+    const form = e.detail.elt;
+    if (!(form instanceof HTMLFormElement)) return;
+    for (const el of form.querySelectorAll(DRAFTS)) sessionStorage.removeItem(draftKey(el.id));
+  });
+  document.addEventListener('submit', (e) => {
+    if (e.target instanceof HTMLFormElement && e.target.action.endsWith('/logout')) sessionStorage.clear();
+  });
+  // After htmx's own swap and the fields kept across it (htmx:load comes as the new content settles).
+  document.addEventListener('htmx:load', (e) => {
+    const content = e.detail.elt;
+    const fields = content.matches && content.matches(DRAFTS) ? [content] : [...(content.querySelectorAll ? content.querySelectorAll(DRAFTS) : [])];
+    for (const el of fields) {
+      const saved = JSON.parse(sessionStorage.getItem(draftKey(el.id)) || 'null');
+      if (!saved || el.value !== '' || el.disabled) continue;
+      el.value = saved.value;
+      const clientId = el.form && el.form.querySelector('input[name="client_id"]');
+      if (clientId && saved.clientId) clientId.value = saved.clientId;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  });
   function putBack(kept) {
     for (const k of kept) {
       const el = document.getElementById(k.id);

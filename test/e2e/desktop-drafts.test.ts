@@ -1,0 +1,52 @@
+// End to end in real Chromium: what an agent typed and did not send stays in that chat's Message box
+// when the agent looks at another chat and comes back, or reloads the page; once sent, it is gone, and
+// the customer gets it once.
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { acceptedChat, logInPage, pageMaker, withBrowser, withDesk } from '../helpers/fixtures.ts';
+
+const { server, api, agent1 } = await withDesk(t);
+const pages = pageMaker(await withBrowser(t));
+
+// The chat's panel from the list, as the agent opens it (htmx swaps the workspace).
+async function open(page: Page, chatId: string): Promise<void> {
+  await page.locator(`#interaction-list a[href="/desktop/interactions/${chatId}"]`).click();
+  await page.locator(`#message-${chatId}`).waitFor();
+}
+
+const boxValue = (page: Page, chatId: string, value: string) =>
+  page.waitForFunction(([id, v]) => (document.getElementById(`message-${id}`) as HTMLTextAreaElement | null)?.value === v, [chatId, value] as const, { timeout: 10_000 });
+
+t.test('a draft stays with its chat across switching chats and a reload, and goes once sent', async (t) => {
+  const first = await acceptedChat(t, api, agent1);
+  const second = await acceptedChat(t, api, agent1);
+  const page = await pages.newPage();
+  await logInPage(page, server.url);
+  await page.waitForURL(`${server.url}/desktop`);
+  await open(page, first.id);
+
+  await page.locator(`#message-${first.id}`).fill('Your tow truck is');
+  await open(page, second.id);
+  t.equal(await page.locator(`#message-${first.id}`).count(), 0, "the first chat's panel is gone");
+  t.equal(await page.locator(`#message-${second.id}`).inputValue(), '', "the other chat's box is its own, empty");
+
+  await open(page, first.id);
+  await t.resolves(boxValue(page, first.id, 'Your tow truck is'), 'back on the first chat, the draft is in its box');
+
+  await page.reload();
+  await page.locator(`#message-${first.id}`).waitFor();
+  await t.resolves(boxValue(page, first.id, 'Your tow truck is'), 'a reload keeps it too');
+
+  await page.locator(`#message-${first.id}`).pressSequentially(' 10 minutes away');
+  await page.locator(`#composer-${first.id}`).getByRole('button', { name: 'Send' }).click();
+  await page.locator('li.entry-message.from-agent', { hasText: 'Your tow truck is 10 minutes away' }).waitFor();
+  await boxValue(page, first.id, '');
+
+  await open(page, second.id);
+  await open(page, first.id);
+  await page.waitForTimeout(300); // a restore would come as the panel settles
+  t.equal(await page.locator(`#message-${first.id}`).inputValue(), '', 'a sent draft does not come back');
+  const texts = (await api.messages(first)).map((m) => m.text);
+  t.same(texts.filter((text) => text === 'Your tow truck is 10 minutes away'), ['Your tow truck is 10 minutes away'], 'the customer got it once');
+  t.same(pages.pageErrors, []);
+});
