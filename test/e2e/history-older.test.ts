@@ -24,3 +24,22 @@ t.test('Older adds the older interactions to the History table in place, until t
   t.match(agent.url(), /\/desktop\/history$/, 'the page stays where it was');
   t.same(pages.pageErrors, [], 'no page error');
 });
+
+t.test('Older while the server cannot be reached says so on the History page, and adds nothing', async (t) => {
+  const server = await seededServer(t, async ({ store }) => {
+    for (let i = 0; i < 120; i++) await store.saveInteraction(ended(`chat-${i}`, 'agent2', T0 + 1000 - i, { customer: { name: `Customer ${i}`, phone: '+15551230000' } }));
+  });
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await logInPage(agent, server.url, 'agent2');
+  await agent.waitForURL(/\/desktop/);
+  await agent.goto(`${server.url}/desktop/history`);
+  const alert = agent.getByRole('alert');
+  t.ok(await alert.isHidden(), 'no alert before anything fails');
+  await server.stop();
+  await agent.getByRole('link', { name: 'Older' }).click();
+  await alert.filter({ hasText: 'could not be reached' }).waitFor({ timeout: 10_000 });
+  t.pass(`the alert says why: ${await alert.textContent()}`);
+  t.equal(await agent.locator('main.history tbody tr:not(.older)').count(), 100, 'no rows added');
+  t.equal(await agent.getByRole('link', { name: 'Older' }).count(), 1, 'Older is still there to try again');
+});
