@@ -94,8 +94,9 @@ export function serveAgentSocket(opts: {
       case 'interaction_changed':
         outbox.push(presenter.listFragment(agentId, true));
         if (feeds.has(event.interaction.id)) outbox.push(presenter.stateFragments(event.interaction, agentId, { composer: composerChanged(event.interaction) }));
-        // A transfer moves the call too: the controls of the agent it left, and of the one it reached.
-        if (feeds.has(event.interaction.id) && presenter.callingConfigured && event.interaction.callLegs.length > 0) outbox.push(presenter.mediaFragments(event.interaction, agentId));
+        // The number, call and video controls follow the chat's state with or without a call (an ended
+        // chat's number is no longer callable; a transfer moves the call with the chat).
+        if (feeds.has(event.interaction.id)) outbox.push(presenter.mediaFragments(event.interaction, agentId));
         break;
       case 'presence_changed':
         outbox.send(presenter.presenceFragment(event.agent, true));
