@@ -25,6 +25,30 @@ t.test('a video request made while the desktop was away shows Allow once it is b
   t.same(pages.pageErrors, [], 'no script errors');
 });
 
+t.test('context the customer sent while the desktop was away is shown once it is back', async (t) => {
+  const server = await withServer(t);
+  const link = await startFlakyLink(server.port);
+  t.teardown(() => link.close());
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  await readyDesktop(agent, link.url);
+  const api = new ApiClient(server.url);
+  const chat = await api.createChat({ name: 'Maria' });
+  await acceptOffered(agent);
+  const context = agent.getByRole('region', { name: 'Context Information Area' });
+  await context.getByText('No context sent.').waitFor();
+
+  link.cut();
+  await agent.locator('#connection[data-state="closed"]').waitFor();
+  const sent = await api.request('POST', `/api/v1/chats/${chat.id}/context`, { token: chat.token, json: { fields: { plate: 'M-AB 123' }, location: { lat: 48.137, lon: 11.575 } } });
+  t.equal(sent.status, 200, 'the customer sends context');
+  link.restore();
+  await context.getByText('M-AB 123').waitFor({ timeout: 30_000 });
+  await context.getByText(/Location: 48\.13700, 11\.57500/).waitFor();
+  t.pass('the context area shows it, with the location');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
 t.test("a panel brought back with the browser's Back shows the chat as it is now, not as it was", async (t) => {
   const server = await withServer(t);
   const pages = pageMaker(await withBrowser(t));

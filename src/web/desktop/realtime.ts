@@ -52,6 +52,13 @@ export function serveAgentSocket(opts: {
     onError,
   });
 
+  // A panel no longer the agent's (handed on meanwhile) gets no redraw.
+  const contextNow = (interactionId: string) =>
+    center.interactionForAgent(agentId, interactionId).then(
+      (now) => presenter.contextFragment(now),
+      (err: unknown) => (err instanceof DomainError ? '' : Promise.reject(err)),
+    );
+
   const openFeed = async (interactionId: string, afterSeq: number, redraw: boolean) => {
     const rec = await center.interactionForAgent(agentId, interactionId);
     let feed = feeds.get(interactionId);
@@ -64,6 +71,8 @@ export function serveAgentSocket(opts: {
           if (shown.length === 0) return;
           const views = presenter.entriesNow(rec, shown);
           outbox.push(views ? { appendTo: rec.id, entries: views } : presenter.entriesFragment(rec, shown));
+          // Live or read back after the socket was away: new context redraws the context area as it is now.
+          if (shown.some((e) => e.kind === 'context')) outbox.push(contextNow(interactionId));
         },
         onError,
       });
@@ -88,7 +97,6 @@ export function serveAgentSocket(opts: {
     switch (event.type) {
       case 'entry_appended':
         feeds.get(event.interaction.id)?.push(event.entry);
-        if (event.entry.kind === 'context') outbox.push(presenter.contextFragment(event.interaction));
         if (event.entry.kind === 'call' || event.entry.kind === 'video' || event.entry.kind === 'recording') outbox.push(presenter.mediaFragments(event.interaction, agentId));
         break;
       case 'interaction_changed':
