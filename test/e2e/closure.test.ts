@@ -78,3 +78,33 @@ t.test('canned response, wrap-up until Done, then the next chat; the customer ra
   t.pass('wrap-up shown when the customer ended the chat');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test("Done in one tab shows the wrap-up done in the agent's other tab too, whose form goes", async (t) => {
+  const server = await withServer(t);
+  const api = new ApiClient(server.url);
+  const admin = await login(server, 'agent1');
+  t.equal((await agentPost(admin, '/admin/services/roadside', { name: 'Roadside Assistance', wrapUpSeconds: '300', afterWrapUp: 'ready' })).status, 200, 'wrap-up time set');
+  const pages = pageMaker(await withBrowser(t));
+  const first = await pages.newPage();
+  await logInPage(first, server.url);
+  await first.getByRole('button', { name: 'Ready', exact: true }).click();
+  await first.locator('.presence-ready').waitFor();
+  const chat = await api.createChat({ name: 'Maria' });
+  endChatAtTeardown(t, api, chat);
+  await first.getByRole('button', { name: 'Accept' }).click();
+  await first.locator('section.interaction .state-active').waitFor();
+  // The same agent's second tab (same browser, same session) on the same chat.
+  const second = await first.context().newPage();
+  await second.goto(`${server.url}/desktop/interactions/${chat.id}`);
+  await second.locator('#connection[data-state="open"]').waitFor();
+
+  await api.end(chat);
+  for (const page of [first, second]) await page.getByLabel('Disposition').waitFor();
+  t.pass('both tabs show the wrap-up form');
+  await first.getByLabel('Disposition').selectOption('Resolved');
+  await first.getByRole('button', { name: 'Done' }).click();
+  await first.getByText('Disposition: Resolved').waitFor();
+  await second.getByText('Disposition: Resolved').waitFor({ timeout: 10_000 });
+  t.equal(await second.getByRole('button', { name: 'Done' }).count(), 0, 'the other tab has no Done left to click');
+  t.same(pages.pageErrors, [], 'no script errors');
+});

@@ -244,6 +244,10 @@ export class DesktopPresenter {
     return this.render('partials/video', { ...(await this.panel(rec, { withEntries: false, viewer })), error });
   }
 
+  async wrapUpFragment(rec: InteractionRecord, viewer: string): Promise<string> {
+    return this.render('partials/wrap-up', { ...(await this.panel(rec, { withEntries: false, viewer })), oob: true });
+  }
+
   async contextFragment(rec: InteractionRecord): Promise<string> {
     return this.render('partials/context', { ...(await this.panel(rec, { withEntries: false })), oob: true });
   }

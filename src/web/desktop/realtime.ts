@@ -53,9 +53,9 @@ export function serveAgentSocket(opts: {
   });
 
   // A panel no longer the agent's (handed on meanwhile) gets no redraw.
-  const contextNow = (interactionId: string) =>
+  const redrawn = (interactionId: string, area: (now: InteractionRecord) => Promise<string>) =>
     center.interactionForAgent(agentId, interactionId).then(
-      (now) => presenter.contextFragment(now),
+      area,
       (err: unknown) => (err instanceof DomainError ? '' : Promise.reject(err)),
     );
 
@@ -71,8 +71,10 @@ export function serveAgentSocket(opts: {
           if (shown.length === 0) return;
           const views = presenter.entriesNow(rec, shown);
           outbox.push(views ? { appendTo: rec.id, entries: views } : presenter.entriesFragment(rec, shown));
-          // Live or read back after the socket was away: new context redraws the context area as it is now.
-          if (shown.some((e) => e.kind === 'context')) outbox.push(contextNow(interactionId));
+          // Live or read back after the socket was away: new context, or a wrap-up done (in another tab),
+          // redraws its area as it is now.
+          if (shown.some((e) => e.kind === 'context')) outbox.push(redrawn(interactionId, (now) => presenter.contextFragment(now)));
+          if (shown.some((e) => e.kind === 'wrap_up')) outbox.push(redrawn(interactionId, (now) => presenter.wrapUpFragment(now, agentId)));
         },
         onError,
       });
