@@ -47,6 +47,9 @@ export function mediaView(rec: InteractionRecord, may: Record<AgentAction, Verdi
     // Offered only where it does more than Disconnect chat: while a call or video runs.
     canEndSession: may.end_session === null && may.disconnect_chat !== null,
     video: rec.video ? { id: rec.video.id, state: rec.video.state, endedBy: rec.video.endedBy } : null,
+    // A video request's answers: off with the reason where the viewer may not give them.
+    allowVideoBlockedBy: may.allow_video?.message ?? null,
+    declineVideoBlockedBy: may.decline_video?.message ?? null,
   };
 }
 
