@@ -127,8 +127,6 @@ async function talking() {
   return found;
 }
 
-// Ending a call removes each part whatever became of the one before: a customer's hang-up that ARI
-// answered with an error (a timeout) leaves no agent's phone off-hook in an empty bridge.
 t.test("a short drop of the event stream while a transfer's new phone rings leaves that phone ringing; its answer moves the call", async (t) => {
   const { ari, leg, legs, reconcile } = scene('connected');
   for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
@@ -147,6 +145,23 @@ t.test("a short drop of the event stream while a transfer's new phone rings leav
   t.ok(ari.bridges.get('cc-leg-L1')!.has('cc-L1-agent-1'), "Bob's phone is with the customer");
 });
 
+t.test("a transfer's new phone answered during a short drop of the event stream: the reconcile moves the call", async (t) => {
+  const { ari, leg, legs, reconcile } = scene('connected');
+  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+    ari.channels.add(channel);
+    ari.answered.add(channel);
+  }
+  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
+  await reconcile();
+  const moved = legs.moveToAgent(leg.id, 'bob', 1);
+  await settled();
+  ari.answered.add('cc-L1-agent-1'); // Bob answers; the StasisStart goes with the event stream
+  t.match(await reconcile(), { strays: 0 }, "Bob's phone is not taken for a stray");
+  await t.resolves(moved, 'the call moves');
+  t.ok(ari.bridges.get('cc-leg-L1')!.has('cc-L1-agent-1'), "Bob's phone is with the customer");
+  t.notOk(ari.channels.has('cc-L1-agent'), "the first agent's phone is hung up");
+});
+
 // Answers Asterisk saw while only the event stream was away (the controller kept its legs): no
 // StasisStart of them will come, so the reconcile takes them up as if heard.
 t.test("the event stream drops while the agent's phone rings and the agent answers meanwhile: the customer is dialled once ARI is back", async (t) => {
@@ -157,6 +172,22 @@ t.test("the event stream drops while the agent's phone rings and the agent answe
   await settled();
   t.ok(ari.channels.has('cc-L1-customer'), 'the customer is dialled');
   t.equal(leg.state, 'dialing_customer', 'the desktop shows the customer being called');
+});
+
+t.test("an agent's answer heard while away, then the call released before it is taken up: the customer is not dialled", async (t) => {
+  const { ari, leg, legs, onEvent } = scene('dialing_agent');
+  await legs.placeCall({ legId: 'L1', interactionId: 'I1', serviceId: 's', agentId: 'alice', customerNumber: '+15550001' });
+  ari.answered.add('cc-L1-agent');
+  const client = ari.current();
+  ari.up = false;
+  const { later } = await reconcileCalls({ ari: client, liveLegs: [leg].filter(isLive), callLegs: legs, onEvent });
+  ari.up = true;
+  t.equal(later.length, 1, 'the answer is to be taken up');
+  const released = legs.release('L1');
+  for (const takeUp of later) await takeUp();
+  await released;
+  t.notOk(ari.channels.has('cc-L1-customer'), 'the customer is not dialled');
+  t.same([...ari.channels], [], "the agent's phone is hung up");
 });
 
 t.test("the event stream drops while the customer's phone rings and the customer answers meanwhile: connected, both in the bridge", async (t) => {
@@ -172,6 +203,8 @@ t.test("the event stream drops while the customer's phone rings and the customer
   t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent', 'cc-L1-customer'], 'both phones in the bridge');
 });
 
+// Ending a call removes each part whatever became of the one before: a customer's hang-up that ARI
+// answered with an error (a timeout) leaves no agent's phone off-hook in an empty bridge.
 t.test("a call's end hangs up the agent's phone and removes the bridge even when the customer's hang-up fails", async (t) => {
   const { ari, legs } = await talking();
   const client = ari.current();

@@ -295,7 +295,8 @@ export class AriCallLegs implements Telephony {
     this.#legs.add(leg.legId, leg);
   }
   answeredMeanwhile(leg: AriLeg, role: Role, report: CallEventSink): Promise<void> {
-    return this.#queue.run(leg.interactionId, () => this.onAnswered(leg, role, report));
+    // Released before its turn (a release needs no Asterisk): nobody is dialled for a call that is over.
+    return this.#queue.run(leg.interactionId, async () => (this.#legs.get(leg.legId) === leg ? this.onAnswered(leg, role, report) : undefined));
   }
 
   // Used by reconciliation: the consulted phone of a leg it kept is no longer in Asterisk.
@@ -311,9 +312,9 @@ export class AriCallLegs implements Telephony {
     this.#rings.end(legId, new CallEndedMeanwhile(why));
   }
 
-  // Reconciliation: a transfer's new phone gone while the events were away (its end will not come).
-  movesLost(up: ReadonlySet<string>): string[] {
-    return this.#rings.lost(up);
+  // Reconciliation: a transfer's new phone gone or answered while the events were away.
+  movesLost(up: ReadonlySet<string>, answered: (channelId: string) => boolean): string[] {
+    return this.#rings.lost(up, answered);
   }
 
   // Nobody is bridged before both have answered (one request then joins both).

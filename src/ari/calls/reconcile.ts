@@ -22,8 +22,8 @@ export async function reconcileCalls(opts: {
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
   const answered = (channelId: string) => channels.some((c) => c.id === channelId && c.state === 'Up');
-  // New agents' phones still ringing for a transfer are the call's, not strays.
-  const ringing = callLegs.movesLost(up);
+  // New agents' phones ringing (or answered meanwhile) for a transfer are the call's, not strays.
+  const ringing = callLegs.movesLost(up, answered);
   const hungUp = new Set<string>();
   let adopted = 0;
   let ended = 0;
