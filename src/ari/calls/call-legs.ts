@@ -290,12 +290,11 @@ export class AriCallLegs implements Telephony {
   }
 
   // Reconciliation: a leg whose channels a restarted controller found still up; an answer Asterisk saw
-  // while nobody listened, taken up as if heard (once connected).
+  // while nobody listened, taken up as if heard (once connected), unless released before its turn.
   adopt(leg: AriLeg): void {
     this.#legs.add(leg.legId, leg);
   }
   answeredMeanwhile(leg: AriLeg, role: Role, report: CallEventSink): Promise<void> {
-    // Released before its turn (a release needs no Asterisk): nobody is dialled for a call that is over.
     return this.#queue.run(leg.interactionId, async () => (this.#legs.get(leg.legId) === leg ? this.onAnswered(leg, role, report) : undefined));
   }
 
