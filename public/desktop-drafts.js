@@ -91,10 +91,13 @@
     return kept;
   }
   // Text not sent yet outlives its panel: switching to another chat and back (or reloading) finds it
-  // in its box again, with its client id. Kept per tab (sessionStorage), dropped once sent or at Log out.
+  // in its box again, with its client id. Kept per tab (sessionStorage) and per agent (another agent
+  // logging in on this tab gets none), until an answer that did what was asked, or Log out.
   const DRAFTS = 'textarea[id^="message-"], input[id^="transfer-note-"], textarea[id^="notes-"]';
-  const draftKey = (id) => `desk-draft:${id}`;
+  const agentEl = document.querySelector('.desktop[data-agent]');
+  const draftKey = (id) => `desk-draft:${agentEl ? agentEl.dataset.agent : ''}:${id}`;
   function saveDraft(el) {
+    if (!agentEl) return;
     // While a send from this box is on its way, only what was typed after it is a draft (with a new id).
     const sent = el.form ? sending.get(el.form.id) : undefined;
     const value = sent !== undefined && el.value.startsWith(sent) ? el.value.slice(sent.length).trimStart() : el.value;
@@ -105,10 +108,32 @@
   document.addEventListener('input', (e) => {
     if (e.target instanceof Element && e.target.matches(DRAFTS)) saveDraft(e.target);
   });
+  // The boxes of a form whose request is on its way: their answer, not the stored draft, says what
+  // they hold next (it is swapped in, and settled, before htmx:afterRequest).
+  const asked = new Set();
+  // The form of the control that asked (a Consult button's too; detail.elt is a parent still in the page
+  // when the answer replaced the control).
+  const formOf = (e) => {
+    const source = e.detail.requestConfig ? e.detail.requestConfig.elt : e.detail.elt;
+    return source && source.closest ? source.closest('form') : null;
+  };
   document.addEventListener('htmx:beforeRequest', (e) => {
-    const form = e.detail.elt;
-    if (!(form instanceof HTMLFormElement)) return;
-    for (const el of form.querySelectorAll(DRAFTS)) sessionStorage.removeItem(draftKey(el.id));
+    const form = formOf(e);
+    if (form) for (const el of form.querySelectorAll(DRAFTS)) asked.add(el.id);
+  });
+  // Done as asked: the drafts are what the boxes hold now (what was typed after Send, or nothing). A
+  // failure or a refusal keeps them: the text is still the agent's.
+  document.addEventListener('htmx:afterRequest', (e) => {
+    const form = formOf(e);
+    if (!form) return;
+    const refused = !e.detail.successful || /role="alert"/.test(e.detail.xhr ? e.detail.xhr.responseText : '');
+    for (const el of form.querySelectorAll(DRAFTS)) {
+      asked.delete(el.id);
+      if (refused) continue;
+      const live = document.getElementById(el.id);
+      if (live) saveDraft(live);
+      else sessionStorage.removeItem(draftKey(el.id));
+    }
   });
   document.addEventListener('submit', (e) => {
     if (e.target instanceof HTMLFormElement && e.target.action.endsWith('/logout')) sessionStorage.clear();
@@ -117,9 +142,9 @@
   document.addEventListener('htmx:load', (e) => {
     const content = e.detail.elt;
     const fields = content.matches && content.matches(DRAFTS) ? [content] : [...(content.querySelectorAll ? content.querySelectorAll(DRAFTS) : [])];
-    for (const el of fields) {
+    for (const el of agentEl ? fields : []) {
       const saved = JSON.parse(sessionStorage.getItem(draftKey(el.id)) || 'null');
-      if (!saved || el.value !== '' || el.disabled) continue;
+      if (!saved || el.value !== '' || el.disabled || asked.has(el.id)) continue;
       el.value = saved.value;
       const clientId = el.form && el.form.querySelector('input[name="client_id"]');
       if (clientId && saved.clientId) clientId.value = saved.clientId;

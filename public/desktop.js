@@ -285,7 +285,7 @@
   });
   // Drafts kept across redraws: desktop-drafts.js, which says through this when a send came back.
   document.addEventListener('desk:alert', (e) => showAlert(e.detail));
-  document.addEventListener('htmx:sendError', () => showAlert('The server could not be reached: nothing was done. Try again.'));
+  document.addEventListener('htmx:sendError', () => showAlert('The server could not be reached: what you asked may not have been done. Check, then try again.'));
   document.addEventListener('htmx:afterRequest', (e) => {
     const el = document.getElementById('desk-alert');
     if (el && e.detail.successful) el.hidden = true;

@@ -3,9 +3,10 @@
 // the customer gets it once.
 import t from 'tap';
 import type { Page } from 'playwright-core';
+import { agentPost, setPresence } from '../helpers/desktop-client.ts';
 import { acceptedChat, logInPage, pageMaker, withBrowser, withDesk } from '../helpers/fixtures.ts';
 
-const { server, api, agent1 } = await withDesk(t);
+const { server, api, agent1, agent2 } = await withDesk(t);
 const pages = pageMaker(await withBrowser(t));
 
 // The chat's panel from the list, as the agent opens it (htmx swaps the workspace).
@@ -49,4 +50,50 @@ t.test('a draft stays with its chat across switching chats and a reload, and goe
   const texts = (await api.messages(first)).map((m) => m.text);
   t.same(texts.filter((text) => text === 'Your tow truck is 10 minutes away'), ['Your tow truck is 10 minutes away'], 'the customer got it once');
   t.same(pages.pageErrors, []);
+});
+
+t.test('a send that could not reach the server keeps its draft, with its client id, across switching chats', async (t) => {
+  const first = await acceptedChat(t, api, agent1);
+  const second = await acceptedChat(t, api, agent1);
+  const page = await pages.newPage();
+  await logInPage(page, server.url);
+  await page.waitForURL(`${server.url}/desktop`);
+  await open(page, first.id);
+  const clientId = () => page.locator(`#composer-${first.id} input[name="client_id"]`).inputValue();
+
+  await page.route(`**/desktop/interactions/${first.id}/messages`, (route) => route.abort());
+  await page.locator(`#message-${first.id}`).fill('Help is on the way');
+  const idSent = await clientId();
+  await page.locator(`#composer-${first.id}`).getByRole('button', { name: 'Send' }).click();
+  await page.locator('#desk-alert', { hasText: 'could not be reached' }).waitFor();
+  await open(page, second.id);
+  await open(page, first.id);
+  await t.resolves(boxValue(page, first.id, 'Help is on the way'), 'the text not sent is back in its box');
+  t.equal(await clientId(), idSent, 'with the client id it was sent with (stored after all, it would not be stored twice)');
+
+  await page.unroute(`**/desktop/interactions/${first.id}/messages`);
+  await page.locator(`#composer-${first.id}`).getByRole('button', { name: 'Send' }).click();
+  await page.locator('li.entry-message.from-agent', { hasText: 'Help is on the way' }).waitFor();
+  t.same((await api.messages(first)).filter((m) => m.text === 'Help is on the way').length, 1, 'the customer gets it once');
+});
+
+t.test("another agent logging in on the same tab does not get the first agent's drafts", async (t) => {
+  const chat = await acceptedChat(t, api, agent1);
+  const page = await pages.newPage();
+  await logInPage(page, server.url);
+  await page.waitForURL(`${server.url}/desktop`);
+  await open(page, chat.id);
+  await page.locator(`#message-${chat.id}`).fill('Only agent one wrote this');
+  // The session goes without Log out (it expired, or was ended elsewhere); agent two logs in on this tab.
+  await page.context().clearCookies();
+  await logInPage(page, server.url, 'agent2');
+  await page.waitForURL(`${server.url}/desktop`);
+  await setPresence(agent2, 'ready');
+  t.teardown(() => setPresence(agent2, 'not_ready'));
+  t.equal((await agentPost(agent1, `/desktop/interactions/${chat.id}/transfer`, { to: 'agent:agent2' })).status, 200, 'agent one transfers the chat to agent two');
+  t.equal((await agentPost(agent2, `/desktop/interactions/${chat.id}/accept-transfer`)).status, 200, 'who accepts it');
+  await page.goto(`${server.url}/desktop/interactions/${chat.id}`);
+  await page.locator(`#message-${chat.id}`).waitFor();
+  await page.waitForTimeout(300); // a restore would come as the panel settles
+  t.equal(await page.locator(`#message-${chat.id}`).inputValue(), '', "agent two's box is empty");
 });

@@ -99,6 +99,9 @@ export function serveAgentSocket(opts: {
     switch (event.type) {
       case 'entry_appended':
         feeds.get(event.interaction.id)?.push(event.entry);
+        // Drawn again from the event's own record: on a follower the one read back for the feed's redraw
+        // may be older than the entry (the replica catching up), and this one corrects it.
+        if (event.entry.kind === 'context' && feeds.has(event.interaction.id)) outbox.push(presenter.contextFragment(event.interaction));
         if (event.entry.kind === 'call' || event.entry.kind === 'video' || event.entry.kind === 'recording') outbox.push(presenter.mediaFragments(event.interaction, agentId));
         break;
       case 'interaction_changed':
