@@ -220,7 +220,7 @@ async function main(): Promise<void> {
   // (a stolen session may have made it); the agent makes a new one on /account.
   const lockDeskPhone = async (agentId: string) => {
     const desk = voice.admin;
-    if (desk && (await desk.hasDeskPassword(agentId))) await desk.newDeskPassword(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'renewing a desk phone password after a password change failed'));
+    if (desk && (await desk.hasDeskPassword(agentId))) await desk.lockDeskPassword(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'renewing a desk phone password after a password change failed'));
   };
   const reclaimRecordings = () => recordings.reclaim().catch((err: unknown) => logger.error({ err }, 'collecting the recordings Asterisk still holds failed'));
   const sweepRecordings = () =>

@@ -33,7 +33,7 @@ export interface TelephonyStatus {
 
 // Read-only view of the telephony for the admin page, and a new desk-phone password for /account.
 // Throws when ARI is not reachable (the page says so).
-export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints; callLegs: AriCallLegs; snoops?: AriSnoops; agents: () => Promise<Agent[]> }) {
+export function telephonyAdmin(deps: { ari: () => Ari; connected: () => Ari | null; endpoints: AgentEndpoints; callLegs: AriCallLegs; snoops?: AriSnoops; agents: () => Promise<Agent[]> }) {
   return {
     async status(): Promise<TelephonyStatus> {
       const ari = deps.ari();
@@ -69,8 +69,12 @@ export function telephonyAdmin(deps: { ari: () => Ari; endpoints: AgentEndpoints
     hasDeskPassword(agentId: string): Promise<boolean> {
       return deps.endpoints.hasDeskPassword(agentId);
     },
-    newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }> {
+    async newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }> {
       return deps.endpoints.renewDeskPassword(deps.ari(), agentId);
+    },
+    // Whether ARI is up or not: a password change must not wait for Asterisk, nor fail with it.
+    lockDeskPassword(agentId: string): Promise<void> {
+      return deps.endpoints.lockDeskPassword(deps.connected(), agentId);
     },
   };
 }

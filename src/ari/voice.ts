@@ -191,7 +191,7 @@ class AriVoice implements Voice {
       health: () => this.health(),
     };
     this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.browserPassword(this.connected(), agentId) });
-    this.admin = telephonyAdmin({ ari: current, endpoints: this.#endpoints, callLegs: this.telephony, snoops: this.supervision, agents: deps.agents });
+    this.admin = telephonyAdmin({ ari: current, connected: () => this.connected(), endpoints: this.#endpoints, callLegs: this.telephony, snoops: this.supervision, agents: deps.agents });
   }
 
   async agentChanged(agent: Agent): Promise<void> {

@@ -2,6 +2,7 @@
 // live channels read from ARI, for admins only; and a new desk-phone password made on /account that
 // Asterisk takes at once, shown once.
 import t from 'tap';
+import { withAsterisk } from '../helpers/asterisk.ts';
 import { Baresip } from '../helpers/baresip.ts';
 import { agentGet, agentPost, setPresence, type Agent } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -158,4 +159,25 @@ t.test('without telephony the page says so', async (t) => {
   t.equal(res.status, 503, 'no password without telephony');
   t.match(await res.text(), /Calling is not configured/);
   t.equal((await agentGet(await login(server, 'agent2'), '/admin/telephony')).status, 403, 'an agent: 403 all the same');
+});
+
+t.test('with Asterisk unreachable, a password changed or reset is done and answered, never a 500', async (t) => {
+  const { asterisk, env } = await withAsterisk(t);
+  const server = await withServer(t, { env: { ...VOICE_ENV, ...env } });
+  const admin = await login(server, 'agent1');
+  const other = await login(server, 'agent2');
+  for (const agent of [admin, other]) t.equal((await agentPost(agent, '/account/desk-password')).status, 200, 'a desk phone password is made');
+  await asterisk.stop();
+  await eventually('ARI seen down', async () => {
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { ari: { state: string } };
+    return health.ari.state === 'up' ? undefined : true;
+  }, 15_000);
+
+  const changed = await agentPost(admin, '/account/password', { currentPassword: 'demo', newPassword: 'changed while away 1' });
+  t.equal(changed.status, 200, 'the own password change is answered');
+  t.match(await changed.text(), /Password changed/);
+  const reset = await agentPost(await login(server, 'agent1', 'changed while away 1'), '/admin/agents/agent2/reset-password');
+  t.equal(reset.status, 200, "an admin's reset is answered");
+  t.match(await reset.text(), /New password for agent2/, 'with the new password shown');
+  t.notMatch(server.logs(), /renewing a desk phone password after a password change failed/, 'the desk phone passwords are renewed (stored; Asterisk gets them when back)');
 });

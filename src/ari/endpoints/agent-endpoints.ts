@@ -93,6 +93,14 @@ export class AgentEndpoints {
     return { endpoint, password };
   }
 
+  // A password changed or reset ends the desk phone's: renewed unseen, its phone dropped. With ARI away
+  // it is stored only (the next connect pushes every endpoint as stored).
+  async lockDeskPassword(ari: Ari | null, agentId: string): Promise<void> {
+    const endpoint = AgentEndpoints.desk(agentId);
+    await this.renew(ari, endpoint);
+    if (ari) await dropRegistrations(ari, endpoint);
+  }
+
   async hasDeskPassword(agentId: string): Promise<boolean> {
     return (await this.#credentials.digest(AgentEndpoints.desk(agentId))) !== undefined;
   }
