@@ -28,6 +28,7 @@ export function connect(s, delegate = s.feed) {
 
   ws.addEventListener('open', () => {
     if (s.ws !== ws) return;
+    closeReplaced(s);
     setConn('Connected');
     s.feed.opened();
   });
@@ -49,6 +50,7 @@ export function connect(s, delegate = s.feed) {
   ws.addEventListener('close', () => {
     if (state.session !== s || s.ws !== ws) return;
     s.ws = null;
+    closeReplaced(s);
     if (s.ended) return;
     setConn('Reconnecting…');
     // Refused before any frame: maybe the chat ended or the token no longer works.
@@ -78,11 +80,20 @@ function reconnectNow(fresh = false) {
     if (s.ws.readyState === WebSocket.OPEN) return void s.feed.opened();
     if (s.ws.readyState === WebSocket.CONNECTING) return;
   }
-  const old = s.ws;
+  // The socket it replaces closes once the new one is open: the server never sees this page with none
+  // (with none, it would take the customer's video down).
+  if (s.ws) {
+    closeReplaced(s);
+    s.replaced = s.ws;
+  }
   s.ws = null;
-  if (old) old.close(1000);
   s.reconnectDelay = RECONNECT_MIN_MS;
   connect(s);
+}
+
+function closeReplaced(s) {
+  if (s.replaced) s.replaced.close(1000);
+  s.replaced = null;
 }
 
 // A network coming back (maybe another one: the old connection is gone with it) or the page coming to
@@ -90,7 +101,8 @@ function reconnectNow(fresh = false) {
 export function reconnectOnWake() {
   window.addEventListener('online', () => reconnectNow(true));
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden') hiddenSince = performance.now();
-    else reconnectNow(hiddenSince > 0 && performance.now() - hiddenSince > TRUSTED_AWAY_MS);
+    // The wall clock: a phone asleep stops performance.now() with it, and a locked phone is the case.
+    if (document.visibilityState === 'hidden') hiddenSince = Date.now();
+    else reconnectNow(hiddenSince > 0 && Date.now() - hiddenSince > TRUSTED_AWAY_MS);
   });
 }

@@ -33,6 +33,8 @@ export function closeSocket(s) {
   const ws = s.ws;
   s.ws = null;
   if (ws) ws.close(1000);
+  if (s.replaced) s.replaced.close(1000);
+  s.replaced = null;
 }
 
 export function teardown(s) {
