@@ -82,9 +82,12 @@ export function updateChat(s, chat) {
   if (chat.customer) state.lastCustomer = { name: chat.customer.name || '', phone: chat.customer.phone || '' };
   if (chat.agent && chat.agent.name) s.agentName = chat.agent.name;
   if (chat.video) scheduleVideo(s, chat.video);
-  if (chat.state === 'ended') markEnded(s, chat.rated === true);
-  else if (chat.state === 'active') showAgent(s);
-  else if (!s.ended) setChatState('Waiting for an agent…');
+  if (chat.state === 'ended') return markEnded(s, chat.rated === true);
+  // An answer read before the end (a refresh still on its way) does not bring the chat back.
+  if (s.ended) return;
+  s.chatState = chat.state;
+  if (chat.state === 'active') showAgent(s);
+  else setChatState('Waiting for an agent…');
 }
 
 // Ask the server where the chat stands, after a refusal or a failed connection.
@@ -182,7 +185,10 @@ function handleTimeline(s, frame) {
   }
   if (s.seen.has(seq)) return;
   noteSeq(s, seq);
-  if (frame.kind === 'accepted') showAgent(s, frame.agent && frame.agent.name);
+  // The chat frame (sent first, and at every change) says where the chat stands: an 'accepted' read
+  // back from before it went back to the queue, or ended, says nobody joined now.
+  const waiting = s.ended || s.chatState === 'queued' || s.chatState === 'offered';
+  if (frame.kind === 'accepted' && !waiting) showAgent(s, frame.agent && frame.agent.name);
   else if (frame.kind === 'ended') markEnded(s);
   else if (frame.kind === 'video') scheduleVideo(s, frame.video);
 }

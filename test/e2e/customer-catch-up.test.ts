@@ -128,3 +128,26 @@ t.test('a message that must be retried is not overtaken by the next one: both si
   t.ok(timeline.indexOf('The car stopped') < timeline.indexOf('on the bridge'), 'and for the agent');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test('accepted and back in the queue while the page was away: it reads Waiting for an agent, not who joined meanwhile', async (t) => {
+  const server = await withServer(t);
+  const link = await startFlakyLink(server.port);
+  t.teardown(() => link.close());
+  const admin = await login(server, 'agent1');
+  const agent = await login(server, 'agent2');
+  await setPresence(agent, 'ready');
+  const pages = pageMaker(await withBrowser(t));
+  const customer = await pages.newPage();
+  await startChatPage(customer, link.url, 'Nadia', '+4915112345679');
+  const chat = await eventually('the chat stored on the device', () => storedChat(customer));
+  const state = customer.locator('#chat-state');
+  await state.filter({ hasText: 'Waiting for an agent' }).waitFor();
+  link.cut();
+  await acceptThenNotReady(agent, chat);
+  t.equal((await agentPost(agent, `/desktop/interactions/${chat.id}/messages`, { text: 'Agent Two here' })).status, 200, 'the agent accepts and writes');
+  t.equal((await agentPost(admin, '/admin/agents/agent2/disable')).status, 200, 'an admin disables the agent: the chat goes back to the queue');
+  link.restore();
+  await customer.getByText('Agent Two here').waitFor({ timeout: 20_000 }); // read back after 'accepted'
+  t.equal(await state.textContent(), 'Waiting for an agent…', 'not "Agent Two joined" from the timeline read back');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
