@@ -80,8 +80,7 @@ export class ContactCenter {
     return rec;
   }
 
-  // Not async, like the timeline writer (see there). A broken rule still reaches the caller as a
-  // rejection, like every other rule.
+  // Not async, like the timeline writer; a broken rule still reaches the caller as a rejection.
   postCustomerMessage(interactionId: string, text: string, clientId?: string | null): Promise<TimelineEntry> {
     try {
       const rec = this.customerMay('post_message', interactionId);
@@ -94,12 +93,17 @@ export class ContactCenter {
     }
   }
 
-  // A photo sent again with its client id (its answer was lost on the way, or it is still on its way)
-  // is not stored twice, bytes included: the first one is the answer.
+  // A photo sent again with its client id (its answer was lost on the way, or it is still on its way;
+  // the chat may have ended since) is not stored twice, bytes included: the first one is the answer.
   async addAttachment(interactionId: string, file: NewAttachment): Promise<TimelineEntry> {
-    const rec = this.customerMay('send_photo', interactionId);
-    const attachment = checkedAttachment(file);
     const { clientId } = file;
+    let rec: InteractionRecord;
+    try {
+      rec = this.customerMay('send_photo', interactionId);
+    } catch (err) {
+      return this.#open.storedBeforeEnd(interactionId, { kind: 'attachment', author: 'customer' }, clientId, err);
+    }
+    const attachment = checkedAttachment(file);
     const draft = { kind: 'attachment', author: 'customer', attachment } as const;
     // The chat is checked again once the bytes are on disk: it may have ended (or filled) meanwhile.
     const saveBytes = async () => {
@@ -129,9 +133,8 @@ export class ContactCenter {
     return agent;
   }
 
-  // Routing follows at once; the answer waits until the change is stored (a new leader reads it), and
-  // is the store's failure if it was not: the agent is not told of a presence a failover would lose
-  // (the same click again stores it again).
+  // Routing follows at once; the answer waits until the change is stored (a new leader reads it): a
+  // presence a failover would lose is answered with the store's failure (the same click stores it again).
   async setPresence(agentId: string, event: PresenceEvent): Promise<AgentState> {
     const agent = this.agentState(agentId);
     applyPresence(agent, event, this.#d.clock.now());
@@ -344,8 +347,7 @@ export class ContactCenter {
     this.#offers.shutdown();
   }
 
-  // A change the rules made (no agent's click waits for it): a failure to store it is reported as
-  // store_failed.
+  // A change the rules made (no click waits for it): a failure to store it is reported (store_failed).
   private presenceChanged(agent: AgentState): Promise<void> {
     return this.persist(this.announcePresence(agent));
   }

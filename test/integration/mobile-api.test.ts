@@ -330,6 +330,9 @@ t.test('a bad context is 400 and changes nothing', async (t) => {
 t.test('POST end ends the chat; afterwards acting on it is 409 and stores nothing', async (t) => {
   const chat = await api.createChat();
   const bye = await api.say(chat, 'thanks, bye', 'bye-1');
+  const photo = await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'last.png' }, { clientId: 'photo-1' });
+  t.equal(photo.status, 201);
+  const stored = await photo.json();
   const res = await api.end(chat);
   t.equal(res.status, 200);
   t.equal(((await res.json()) as ChatJson).state, 'ended');
@@ -343,6 +346,11 @@ t.test('POST end ends the chat; afterwards acting on it is 409 and stores nothin
   t.equal(resent.status, 201, 'a resend of a message stored before the end is answered like the first send');
   t.same(await resent.json(), bye, 'with that message');
   await expectError(t, await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'late.png' }), 409, 'a photo');
+  await expectError(t, await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'late.png' }, { clientId: 'photo-2' }), 409, 'a photo with a new client_id', 'chat_ended');
+  const photoAgain = await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'last.png' }, { clientId: 'photo-1' });
+  t.equal(photoAgain.status, 201, 'a photo stored before the end and sent again is answered like the first send');
+  t.same(await photoAgain.json(), stored, 'with that photo');
+  await expectError(t, await api.upload(chat, { bytes: PNG, type: 'image/png', name: 'x.png' }, { clientId: 'bye-1' }), 409, "a photo under a message's client_id", 'chat_ended');
   await expectError(t, await api.request('POST', `/api/v1/chats/${chat.id}/context`, { token: chat.token, json: { fields: { late: 'yes' } } }), 409, 'context');
   await expectError(t, await api.end(chat), 409, 'ending it again');
   t.same(await api.messages(chat), before, 'the conversation can still be read, and nothing was added');

@@ -87,7 +87,9 @@ export function mobileApiRouter(
   });
 
   router.post('/chats/:id/attachments', async (req, res) => {
-    const rec = await authorize(req, 'send_photo');
+    // As for messages, the rules are checked by addAttachment: a photo stored before the chat ended and
+    // sent again is answered with that photo (its client id is in the body), not 409.
+    const rec = await authorize(req);
     const entry = await receivePhoto(req, res, {
       chatId: rec.id,
       limits,
