@@ -85,8 +85,15 @@ function shareLocation() {
   }
   setBusy(ui.shareLocation, true);
   notify('Finding your location…');
+  // A permission prompt left unanswered calls neither callback (the timeout runs only once allowed):
+  // the button comes back after a while, and a late answer still sends the location.
+  const unanswered = setTimeout(() => {
+    setBusy(ui.shareLocation, false);
+    if (state.session === s) notify('No location yet: allow it when your browser asks, or tap Share location again.', true);
+  }, 30_000);
   navigator.geolocation.getCurrentPosition(
     async (position) => {
+      clearTimeout(unanswered);
       const { latitude, longitude, accuracy } = position.coords;
       const loc = { lat: latitude, lon: longitude };
       if (Number.isFinite(accuracy)) loc.accuracy_m = accuracy;
@@ -103,6 +110,7 @@ function shareLocation() {
       }
     },
     (err) => {
+      clearTimeout(unanswered);
       setBusy(ui.shareLocation, false);
       if (state.session === s) notify(geoErrorMessage(err), true);
     },
