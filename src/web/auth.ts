@@ -38,7 +38,8 @@ function sameToken(a: unknown, b: unknown): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-// Pages redirect to the login form; htmx and other requests get 401 (htmx then follows HX-Redirect).
+// Pages, and a browser's plain form posts (an admin form left open past its session), go to the login
+// form; htmx and other requests get 401 (htmx then follows HX-Redirect).
 export function requireAgent(sessions: SessionRegistry): RequestHandler {
   return async (req, res, next) => {
     const session = await sessionOf(sessions, req);
@@ -47,7 +48,7 @@ export function requireAgent(sessions: SessionRegistry): RequestHandler {
       return next();
     }
     if (req.get('HX-Request')) return void res.status(401).set('HX-Redirect', '/login').end();
-    if (req.method === 'GET') return res.redirect(303, '/login');
+    if (req.method === 'GET' || req.accepts(['json', 'html']) === 'html') return res.redirect(303, '/login');
     return void res.status(401).json({ error: { code: 'not_logged_in', message: 'Log in first.' } });
   };
 }

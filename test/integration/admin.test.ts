@@ -66,6 +66,17 @@ t.test('a POST without the CSRF token is refused and changes nothing', async (t)
   t.match((await page(admin, '/admin/services')).html, /<tr data-service="roadside">[\s\S]*?Enabled/, 'still enabled');
 });
 
+t.test("an admin form sent after its session ended goes to the login page (a browser's form), or is 401 (any other client); nothing changes", async (t) => {
+  const post = (accept: string) => fetch(new URL('/admin/services/roadside/disable', admin.baseUrl), { method: 'POST', headers: { accept, 'content-type': 'application/x-www-form-urlencoded' }, body: '_csrf=x', redirect: 'manual' });
+  const browserForm = await post('text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8');
+  t.equal(browserForm.status, 303, "a browser's form: redirected");
+  t.equal(browserForm.headers.get('location'), '/login', 'to the login page');
+  const other = await post('*/*');
+  t.equal(other.status, 401, 'another client: 401');
+  t.match(await other.json(), { error: { code: 'not_logged_in' } });
+  t.match((await page(admin, '/admin/services')).html, /<tr data-service="roadside">[\s\S]*?Enabled/, 'still enabled');
+});
+
 t.test('bad service input: a message next to the field, nothing saved', async (t) => {
   const valid = { id: 'towing', name: 'Towing', smsNumber: '' };
   const cases: Array<[string, Record<string, string>, number, string, RegExp]> = [
