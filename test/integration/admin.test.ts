@@ -346,7 +346,10 @@ t.test("/account: someone else's failed logins as the agent neither lock this pa
 t.test('DEMO_DATA=off starts empty; npm run admin -- create-admin prints a one-time password that logs in', async (t) => {
   const empty = await withServer(t, { env: { DEMO_DATA: 'off' } });
   t.equal((await submitLogin(empty, 'agent1', 'demo')).status, 401, 'no demo agents');
-  t.equal((await fetch(`${empty.url}/m/roadside`)).status, 404, 'no demo services');
+  const customerPage = await fetch(`${empty.url}/m/roadside`);
+  t.equal(customerPage.status, 404, 'no demo services');
+  t.match(customerPage.headers.get('content-type'), /^text\/html/, "the customer's browser gets a page");
+  t.match(await customerPage.text(), /<h1>No such service<\/h1>[\s\S]*roadside/, 'that says so');
   const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'admin', '--', 'create-admin', 'boss'], { env: { ...process.env, DATA_DIR: empty.dataDir } });
   const password = stdout.trim().split('\n').at(-1)!;
   t.match(stdout, 'Admin boss created');

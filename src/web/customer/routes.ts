@@ -7,7 +7,13 @@ import type { Views } from '../views.ts';
 export function customerRouter(center: ContactCenter, views: Views): Router {
   const router = Router();
   router.get('/m/:service', async (req, res) => {
-    const service = await center.requireService(String(req.params.service));
+    // An address mistyped or out of date is a page that says so, not the API's JSON.
+    const service = await center.requireService(String(req.params.service)).catch((err: unknown) => {
+      if (!(err instanceof DomainError && err.code === 'unknown_service')) throw err;
+      res.status(404).type('html').send(views.render('mobile/unknown', { message: err.message }));
+      return null;
+    });
+    if (!service) return;
     // A disabled service's page says so at once; starting a chat there is refused by the API too.
     const closed = await center.serviceTakingChats(service.id).then(
       () => null,
