@@ -34,11 +34,19 @@ export class SmsChats {
     }
   }
 
-  async #chatFor(from: string, to: string, gateway: SmsGatewayKind, passed: ReadonlySet<string> = new Set()): Promise<InteractionRecord> {
+  // The conversation's open chat, by its route: a number an admin since took from its service still
+  // reaches it (and its replies go out from that number).
+  async openChatOf(from: string, to: string, passed: ReadonlySet<string> = new Set()): Promise<InteractionRecord | undefined> {
     for (const rec of this.#d.center.openInteractions()) {
       if (rec.channel !== 'sms' || rec.customer.phone !== from || passed.has(rec.id)) continue;
       if ((await this.routeOf(rec)).serviceNumber === to && rec.state !== 'ended') return rec;
     }
+    return undefined;
+  }
+
+  async #chatFor(from: string, to: string, gateway: SmsGatewayKind, passed: ReadonlySet<string> = new Set()): Promise<InteractionRecord> {
+    const open = await this.openChatOf(from, to, passed);
+    if (open) return open;
     const serviceId = this.#d.numbers[to];
     if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${to}.`);
     const { interaction } = await this.#d.center.startChat({ serviceId, channel: 'sms', customer: { name: `SMS ${from}`, phone: from } });

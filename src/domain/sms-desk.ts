@@ -163,7 +163,7 @@ export class SmsDesk {
     const sms = { ...received, text: received.text.replaceAll('\u0000', '') };
     if (!E164.test(sms.from)) throw invalid('invalid_number', 'from must be an E.164 number such as +15551234567.');
     if (!E164.test(sms.to)) throw invalid('invalid_number', 'to must be an E.164 number such as +15550009000.');
-    const serviceId = this.#d.numbers[sms.to];
+    const serviceId = this.#d.numbers[sms.to] ?? (await this.#chats.openChatOf(sms.from, sms.to))?.serviceId;
     if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${sms.to}.`);
     const concat = sms.concat && sms.concat.total > 1 ? sms.concat : undefined;
     if (concat) {

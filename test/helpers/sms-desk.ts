@@ -44,13 +44,15 @@ async function deskOn<I extends InteractionStore, S extends SmsStore, C extends 
   const closure = new Closure({ interactions: open, closures, directory, clock, timers: clock, presence: center });
   const sender = new FakeSender();
   const errors: unknown[] = [];
+  // Kept in place, as main.ts keeps the services' numbers: a test changes them as an admin would.
+  const numbers: Record<string, string> = { [ROADSIDE_NO]: 'roadside', [BILLING_NO]: 'billing' };
   const desk = new SmsDesk({
     center,
     events,
     store,
     clock,
     timers: clock,
-    numbers: { [ROADSIDE_NO]: 'roadside', [BILLING_NO]: 'billing' },
+    numbers,
     partWaitMs: 30_000,
     senders: opts.senders === 'none' ? {} : { webhook: sender },
     onError: (err) => errors.push(err),
@@ -68,7 +70,7 @@ async function deskOn<I extends InteractionStore, S extends SmsStore, C extends 
   });
   const customerTexts = async (interactionId: string) =>
     (await center.timeline(interactionId)).filter((e) => e.kind === 'message' && e.author === 'customer').map((e) => e.text);
-  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts, closures, directory };
+  return { clock, center, interactions, open: (id: string) => open.get(id), store, sender, desk, errors, listenerErrors, text, customerTexts, closures, directory, numbers };
 }
 
 // The desk on the real SQLite stores in a temporary folder (closed and removed when `t` ends). Appends
