@@ -97,8 +97,8 @@ export class AgentEndpoints {
   // it is stored only (the next connect pushes every endpoint as stored).
   async lockDeskPassword(ari: Ari | null, agentId: string): Promise<void> {
     const endpoint = AgentEndpoints.desk(agentId);
-    await this.renew(ari, endpoint);
-    if (ari) await dropRegistrations(ari, endpoint);
+    const pushed = await this.renew(ari, endpoint).then(() => ari !== null, () => this.renew(null, endpoint).then(() => false));
+    if (ari && pushed) await dropRegistrations(ari, endpoint);
   }
 
   async hasDeskPassword(agentId: string): Promise<boolean> {
@@ -109,8 +109,10 @@ export class AgentEndpoints {
     return this.#queue.run(endpoint, async () => {
       const password = newSipPassword();
       const digest = sipDigest(endpoint, password);
-      await this.#credentials.setDigest(endpoint, digest);
+      // Asterisk first: a push that fails leaves the stored password (the one the phone has) in force,
+      // not one nobody was shown that the next connect would push.
       if (ari) await pushAgentEndpoint(ari, endpoint, digest);
+      await this.#credentials.setDigest(endpoint, digest);
       return password;
     });
   }
