@@ -1,11 +1,12 @@
 // The agent desktop catching up after its socket was away, in real Chromium against the real server
 // (no telephony): what changed meanwhile in an open chat's panel is drawn again, not only its timeline.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ApiClient } from '../helpers/api-client.ts';
 import { acceptOffered, pageMaker, readyDesktop, withBrowser, withServer } from '../helpers/fixtures.ts';
 import { startFlakyLink } from '../helpers/flaky-link.ts';
 
-t.test('a video request made while the desktop was away shows Allow once it is back', async (t) => {
+// Maria's chat accepted on a desktop that reaches the server through a link the test can cut.
+async function acceptedBehindLink(t: Test) {
   const server = await withServer(t);
   const link = await startFlakyLink(server.port);
   t.teardown(() => link.close());
@@ -15,6 +16,11 @@ t.test('a video request made while the desktop was away shows Allow once it is b
   const api = new ApiClient(server.url);
   const chat = await api.createChat({ name: 'Maria' });
   await acceptOffered(agent);
+  return { link, pages, agent, api, chat };
+}
+
+t.test('a video request made while the desktop was away shows Allow once it is back', async (t) => {
+  const { link, pages, agent, api, chat } = await acceptedBehindLink(t);
 
   link.cut();
   await agent.locator('#connection[data-state="closed"]').waitFor();
@@ -26,15 +32,7 @@ t.test('a video request made while the desktop was away shows Allow once it is b
 });
 
 t.test('context the customer sent while the desktop was away is shown once it is back', async (t) => {
-  const server = await withServer(t);
-  const link = await startFlakyLink(server.port);
-  t.teardown(() => link.close());
-  const pages = pageMaker(await withBrowser(t));
-  const agent = await pages.newPage();
-  await readyDesktop(agent, link.url);
-  const api = new ApiClient(server.url);
-  const chat = await api.createChat({ name: 'Maria' });
-  await acceptOffered(agent);
+  const { link, pages, agent, api, chat } = await acceptedBehindLink(t);
   const context = agent.getByRole('region', { name: 'Context Information Area' });
   await context.getByText('No context sent.').waitFor();
 

@@ -15,16 +15,22 @@ async function open(page: Page, chatId: string): Promise<void> {
   await page.locator(`#message-${chatId}`).waitFor();
 }
 
+// Agent One's desktop in the browser, the chat's panel open.
+async function desktopOn(chatId: string): Promise<Page> {
+  const page = await pages.newPage();
+  await logInPage(page, server.url);
+  await page.waitForURL(`${server.url}/desktop`);
+  await open(page, chatId);
+  return page;
+}
+
 const boxValue = (page: Page, chatId: string, value: string) =>
   page.waitForFunction(([id, v]) => (document.getElementById(`message-${id}`) as HTMLTextAreaElement | null)?.value === v, [chatId, value] as const, { timeout: 10_000 });
 
 t.test('a draft stays with its chat across switching chats and a reload, and goes once sent', async (t) => {
   const first = await acceptedChat(t, api, agent1);
   const second = await acceptedChat(t, api, agent1);
-  const page = await pages.newPage();
-  await logInPage(page, server.url);
-  await page.waitForURL(`${server.url}/desktop`);
-  await open(page, first.id);
+  const page = await desktopOn(first.id);
 
   await page.locator(`#message-${first.id}`).fill('Your tow truck is');
   await open(page, second.id);
@@ -55,10 +61,7 @@ t.test('a draft stays with its chat across switching chats and a reload, and goe
 t.test('a send that could not reach the server keeps its draft, with its client id, across switching chats', async (t) => {
   const first = await acceptedChat(t, api, agent1);
   const second = await acceptedChat(t, api, agent1);
-  const page = await pages.newPage();
-  await logInPage(page, server.url);
-  await page.waitForURL(`${server.url}/desktop`);
-  await open(page, first.id);
+  const page = await desktopOn(first.id);
   const clientId = () => page.locator(`#composer-${first.id} input[name="client_id"]`).inputValue();
 
   await page.route(`**/desktop/interactions/${first.id}/messages`, (route) => route.abort());
@@ -79,10 +82,7 @@ t.test('a send that could not reach the server keeps its draft, with its client 
 
 t.test("another agent logging in on the same tab does not get the first agent's drafts", async (t) => {
   const chat = await acceptedChat(t, api, agent1);
-  const page = await pages.newPage();
-  await logInPage(page, server.url);
-  await page.waitForURL(`${server.url}/desktop`);
-  await open(page, chat.id);
+  const page = await desktopOn(chat.id);
   await page.locator(`#message-${chat.id}`).fill('Only agent one wrote this');
   // The session goes without Log out (it expired, or was ended elsewhere); agent two logs in on this tab.
   await page.context().clearCookies();

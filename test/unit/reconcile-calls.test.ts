@@ -128,13 +128,7 @@ async function talking() {
 }
 
 t.test("a short drop of the event stream while a transfer's new phone rings leaves that phone ringing; its answer moves the call", async (t) => {
-  const { ari, leg, legs, reconcile } = scene('connected');
-  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
-    ari.channels.add(channel);
-    ari.answered.add(channel);
-  }
-  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
-  t.match(await reconcile(), { adopted: 1 });
+  const { ari, leg, legs, reconcile } = await talking();
   const moved = legs.moveToAgent(leg.id, 'bob', 1);
   await settled();
   t.ok(ari.channels.has('cc-L1-agent-1'), "Bob's phone rings");
@@ -146,13 +140,7 @@ t.test("a short drop of the event stream while a transfer's new phone rings leav
 });
 
 t.test("a transfer's new phone answered during a short drop of the event stream: the reconcile moves the call", async (t) => {
-  const { ari, leg, legs, reconcile } = scene('connected');
-  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
-    ari.channels.add(channel);
-    ari.answered.add(channel);
-  }
-  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-agent', 'cc-L1-customer']));
-  await reconcile();
+  const { ari, leg, legs, reconcile } = await talking();
   const moved = legs.moveToAgent(leg.id, 'bob', 1);
   await settled();
   ari.answered.add('cc-L1-agent-1'); // Bob answers; the StasisStart goes with the event stream
