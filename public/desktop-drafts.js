@@ -109,7 +109,7 @@
     if (e.target instanceof Element && e.target.matches(DRAFTS)) saveDraft(e.target);
   });
   // The boxes of a form whose request is on its way: their answer, not the stored draft, says what
-  // they hold next (it is swapped in, and settled, before htmx:afterRequest).
+  // they hold next (htmx swaps and may settle it before the request's loadend).
   const asked = new Set();
   // The form of the control that asked (a Consult button's too; detail.elt is a parent still in the page
   // when the answer replaced the control).
@@ -117,23 +117,26 @@
     const source = e.detail.requestConfig ? e.detail.requestConfig.elt : e.detail.elt;
     return source && source.closest ? source.closest('form') : null;
   };
+  // Settled on the request itself, after htmx's own answer handling: a form the agent left meanwhile
+  // (another chat opened) hears nothing of its answer through the page.
   document.addEventListener('htmx:beforeRequest', (e) => {
     const form = formOf(e);
-    if (form) for (const el of form.querySelectorAll(DRAFTS)) asked.add(el.id);
-  });
-  // Done as asked: the drafts are what the boxes hold now (what was typed after Send, or nothing). A
-  // failure or a refusal keeps them: the text is still the agent's.
-  document.addEventListener('htmx:afterRequest', (e) => {
-    const form = formOf(e);
-    if (!form) return;
-    const refused = !e.detail.successful || /role="alert"/.test(e.detail.xhr ? e.detail.xhr.responseText : '');
-    for (const el of form.querySelectorAll(DRAFTS)) {
-      asked.delete(el.id);
-      if (refused) continue;
-      const live = document.getElementById(el.id);
-      if (live) saveDraft(live);
-      else sessionStorage.removeItem(draftKey(el.id));
-    }
+    const xhr = e.detail.xhr;
+    if (!form || !xhr) return;
+    const ids = [...form.querySelectorAll(DRAFTS)].map((el) => el.id);
+    for (const id of ids) asked.add(id);
+    // Done as asked: the drafts are what the boxes hold now (what was typed after Send, or nothing).
+    // A failure or a refusal keeps them: the text is still the agent's.
+    xhr.addEventListener('loadend', () => {
+      const done = xhr.status >= 200 && xhr.status < 300 && !/role="alert"/.test(xhr.responseText || '');
+      for (const id of ids) {
+        asked.delete(id);
+        if (!done) continue;
+        const live = document.getElementById(id);
+        if (live) saveDraft(live);
+        else sessionStorage.removeItem(draftKey(id));
+      }
+    });
   });
   document.addEventListener('submit', (e) => {
     if (e.target instanceof HTMLFormElement && e.target.action.endsWith('/logout')) sessionStorage.clear();

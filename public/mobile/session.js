@@ -77,7 +77,8 @@ export function markEnded(s, rated = false) {
   void loadHistory(s);
 }
 
-export function updateChat(s, chat) {
+// `fromFrame`: the socket's chat frame, sent first and at every change; a REST answer may be older.
+export function updateChat(s, chat, fromFrame = false) {
   if (state.session !== s || !chat || typeof chat !== 'object') return;
   if (chat.customer) state.lastCustomer = { name: chat.customer.name || '', phone: chat.customer.phone || '' };
   if (chat.agent && chat.agent.name) s.agentName = chat.agent.name;
@@ -85,7 +86,7 @@ export function updateChat(s, chat) {
   if (chat.state === 'ended') return markEnded(s, chat.rated === true);
   // An answer read before the end (a refresh still on its way) does not bring the chat back.
   if (s.ended) return;
-  s.chatState = chat.state;
+  if (fromFrame) s.chatState = chat.state;
   if (chat.state === 'active') showAgent(s);
   else setChatState('Waiting for an agent…');
 }
@@ -171,7 +172,7 @@ export async function loadHistory(s) {
 }
 
 function handleFrame(s, frame) {
-  if (frame.type === 'chat') updateChat(s, frame.chat);
+  if (frame.type === 'chat') updateChat(s, frame.chat, true);
   else if (frame.type === 'timeline') handleTimeline(s, frame);
   else if (frame.type === 'telephony') telephonyChanged(frame);
 }

@@ -97,3 +97,26 @@ t.test("another agent logging in on the same tab does not get the first agent's 
   await page.waitForTimeout(300); // a restore would come as the panel settles
   t.equal(await page.locator(`#message-${chat.id}`).inputValue(), '', "agent two's box is empty");
 });
+
+t.test('a text sent just before the agent opens another chat does not come back once it got through', async (t) => {
+  const first = await acceptedChat(t, api, agent1);
+  const second = await acceptedChat(t, api, agent1);
+  const page = await desktopOn(first.id);
+  // The answer is held back until the agent has left the chat's panel.
+  let release = () => {};
+  const left = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`**/desktop/interactions/${first.id}/messages`, async (route) => {
+    await left;
+    await route.continue();
+  });
+  await page.locator(`#message-${first.id}`).fill('On my way to you');
+  await page.locator(`#composer-${first.id}`).getByRole('button', { name: 'Send' }).click();
+  await open(page, second.id);
+  release();
+  await page.waitForResponse(`**/desktop/interactions/${first.id}/messages`);
+  t.same((await api.messages(first)).filter((m) => m.text === 'On my way to you').length, 1, 'it got through');
+  await page.reload();
+  await open(page, first.id);
+  await page.waitForTimeout(300); // a restore would come as the panel settles
+  t.equal(await page.locator(`#message-${first.id}`).inputValue(), '', 'its box is empty, on the first chat and after a reload');
+});

@@ -140,14 +140,27 @@ t.test("a short drop of the event stream while a transfer's new phone rings leav
 });
 
 t.test("a transfer's new phone answered during a short drop of the event stream: the reconcile moves the call", async (t) => {
-  const { ari, leg, legs, reconcile } = await talking();
+  const { ari, leg, legs, reconnect } = await talking();
   const moved = legs.moveToAgent(leg.id, 'bob', 1);
   await settled();
   ari.answered.add('cc-L1-agent-1'); // Bob answers; the StasisStart goes with the event stream
-  t.match(await reconcile(), { strays: 0 }, "Bob's phone is not taken for a stray");
+  t.match(await reconnect(), { strays: 0 }, "Bob's phone is not taken for a stray");
   await t.resolves(moved, 'the call moves');
   t.ok(ari.bridges.get('cc-leg-L1')!.has('cc-L1-agent-1'), "Bob's phone is with the customer");
   t.notOk(ari.channels.has('cc-L1-agent'), "the first agent's phone is hung up");
+});
+
+t.test("a transfer's new phone answered while the customer hung up, both during one drop: the call ends, Bob's phone is hung up", async (t) => {
+  const { ari, leg, legs, reconnect } = await talking();
+  const moved = legs.moveToAgent(leg.id, 'bob', 1);
+  await settled();
+  ari.answered.add('cc-L1-agent-1');
+  ari.channels.delete('cc-L1-customer'); // its ChannelDestroyed went with the event stream
+  t.match(await reconnect(), { ended: 1 });
+  await t.rejects(moved, 'the move fails: there is no call to move');
+  await settled();
+  t.equal(leg.state, 'released', 'the call shows ended');
+  t.same([...ari.channels], [], "nobody is left on a silent line: Bob's phone is hung up too");
 });
 
 // Answers Asterisk saw while only the event stream was away (the controller kept its legs): no

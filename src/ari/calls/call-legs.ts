@@ -311,9 +311,9 @@ export class AriCallLegs implements Telephony {
     this.#rings.end(legId, new CallEndedMeanwhile(why));
   }
 
-  // Reconciliation: a transfer's new phone gone or answered while the events were away.
-  movesLost(up: ReadonlySet<string>, answered: (channelId: string) => boolean): string[] {
-    return this.#rings.lost(up, answered);
+  // Reconciliation: transfers' new phones gone, or answered, while the events were away.
+  get rings(): Pick<TransferRings, 'lost' | 'answeredMeanwhile'> {
+    return this.#rings;
   }
 
   // Nobody is bridged before both have answered (one request then joins both).

@@ -22,15 +22,16 @@ export async function reconcileCalls(opts: {
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
   const answered = (channelId: string) => channels.some((c) => c.id === channelId && c.state === 'Up');
-  // New agents' phones ringing (or answered meanwhile) for a transfer are the call's, not strays.
-  const ringing = callLegs.movesLost(up, answered);
+  // New agents' phones ringing for a transfer are the call's, not strays; one answered meanwhile moves
+  // the call once the connection is up, unless the call ended meanwhile (below: its ring ends then).
+  const ringing = callLegs.rings.lost(up);
   const hungUp = new Set<string>();
   let adopted = 0;
   let ended = 0;
   // Adopted calls the rules have connected (not on hold): both phones belong in the leg's bridge.
   const rejoin: AriLeg[] = [];
   const held: AriLeg[] = [];
-  const later: Array<() => Promise<void>> = [];
+  const later: Array<() => Promise<void>> = ringing.filter(answered).map((channelId) => async () => callLegs.rings.answeredMeanwhile(channelId));
   for (const leg of opts.liveLegs) {
     // Released while this ran (a release needs no Asterisk): not taken back; its channels are strays.
     if (!isLive(leg)) continue;

@@ -32,18 +32,16 @@ export class TransferRings {
     for (const ring of this.#byChannel.values()) if (ring.legId === legId) ring.gone(why);
   }
 
-  // Reconciliation: a ringing phone gone while the events were away (its end will not come), or one
-  // answered meanwhile (nor will its StasisStart: the move goes on now). Returns the phones still up:
-  // channels of a live call, not strays.
-  lost(up: ReadonlySet<string>, answered: (channelId: string) => boolean): string[] {
-    const kept: string[] = [];
-    for (const [channelId, ring] of this.#byChannel) {
-      if (!up.has(channelId)) ring.gone(new Error("the new agent's phone went away while Asterisk was out of touch"));
-      else {
-        kept.push(channelId);
-        if (answered(channelId)) ring.answered();
-      }
-    }
-    return kept;
+  // Reconciliation: a ringing phone gone while the events were away (its end will not come). Returns
+  // the phones still up: channels of a live call, not strays.
+  lost(up: ReadonlySet<string>): string[] {
+    for (const [channelId, ring] of this.#byChannel) if (!up.has(channelId)) ring.gone(new Error("the new agent's phone went away while Asterisk was out of touch"));
+    return [...this.#byChannel.keys()].filter((channelId) => up.has(channelId));
+  }
+
+  // Reconciliation, once the connection is up: a phone answered while the events were away (its
+  // StasisStart will not come). A ring whose call ended meanwhile is gone already, and its phone hung up.
+  answeredMeanwhile(channelId: string): void {
+    this.#byChannel.get(channelId)?.answered();
   }
 }

@@ -97,7 +97,13 @@ export class AgentEndpoints {
   // it is stored only (the next connect pushes every endpoint as stored).
   async lockDeskPassword(ari: Ari | null, agentId: string): Promise<void> {
     const endpoint = AgentEndpoints.desk(agentId);
-    const pushed = await this.renew(ari, endpoint).then(() => ari !== null, () => this.renew(null, endpoint).then(() => false));
+    const pushed = await this.renew(ari, endpoint).then(
+      () => ari !== null,
+      async (err: unknown) => {
+        this.#logger.error({ err, endpoint }, 'pushing a renewed desk phone password failed: stored, Asterisk gets it at the next connect');
+        return this.renew(null, endpoint).then(() => false);
+      },
+    );
     if (ari && pushed) await dropRegistrations(ari, endpoint);
   }
 

@@ -10,7 +10,7 @@ export function customerRouter(center: ContactCenter, views: Views): Router {
     // An address mistyped or out of date is a page that says so, not the API's JSON.
     const service = await center.requireService(String(req.params.service)).catch((err: unknown) => {
       if (!(err instanceof DomainError && err.code === 'unknown_service')) throw err;
-      res.status(404).type('html').send(views.render('mobile/unknown', { message: err.message }));
+      res.status(404).type('html').send(views.render('mobile/unknown', {}));
       return null;
     });
     if (!service) return;
