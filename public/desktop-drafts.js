@@ -111,16 +111,12 @@
   // The boxes of a form whose request is on its way: their answer, not the stored draft, says what
   // they hold next (htmx swaps and may settle it before the request's loadend).
   const asked = new Set();
-  // The form of the control that asked (a Consult button's too; detail.elt is a parent still in the page
-  // when the answer replaced the control).
-  const formOf = (e) => {
-    const source = e.detail.requestConfig ? e.detail.requestConfig.elt : e.detail.elt;
-    return source && source.closest ? source.closest('form') : null;
-  };
   // Settled on the request itself, after htmx's own answer handling: a form the agent left meanwhile
-  // (another chat opened) hears nothing of its answer through the page.
+  // (another chat opened) hears nothing of its answer through the page. The form is the asking
+  // control's (a Consult button's too).
   document.addEventListener('htmx:beforeRequest', (e) => {
-    const form = formOf(e);
+    const source = e.detail.elt;
+    const form = source && source.closest ? source.closest('form') : null;
     const xhr = e.detail.xhr;
     if (!form || !xhr) return;
     const ids = [...form.querySelectorAll(DRAFTS)].map((el) => el.id);

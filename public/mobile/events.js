@@ -91,7 +91,7 @@ function reconnectNow(fresh = false) {
   connect(s);
 }
 
-function closeReplaced(s) {
+export function closeReplaced(s) {
   if (s.replaced) s.replaced.close(1000);
   s.replaced = null;
 }

@@ -2,7 +2,7 @@
 // it. It sits above the feed (events.js) and the views (messages.js, video.js, phone.js) and tells each
 // what the server said; they report back only through the callbacks they are given.
 import { api, chatPath, isGone } from './api.js';
-import { connect } from './events.js';
+import { closeReplaced, connect } from './events.js';
 import { startSimulatedPhone, stopSimulatedPhone, telephonyChanged } from './phone.js';
 import { addMessage, resendFailed, restoreUnsent, showNotSent } from './messages.js';
 import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
@@ -33,8 +33,7 @@ export function closeSocket(s) {
   const ws = s.ws;
   s.ws = null;
   if (ws) ws.close(1000);
-  if (s.replaced) s.replaced.close(1000);
-  s.replaced = null;
+  closeReplaced(s);
 }
 
 export function teardown(s) {
