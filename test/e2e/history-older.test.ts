@@ -1,18 +1,24 @@
 // History's Older link in real Chromium: htmx puts the older rows in the link's place, in the same
 // table, until none are left. (The pages over HTTP: test/integration/history.test.ts.)
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { logInPage, pageMaker, withBrowser } from '../helpers/fixtures.ts';
 import { ended, seededServer, T0 } from '../helpers/history-seed.ts';
 
-t.test('Older adds the older interactions to the History table in place, until the oldest', async (t) => {
+// Agent Two's History page in the browser, over `count` chats they ended (Customer 0 the newest).
+async function historyOf(t: Test, count: number) {
   const server = await seededServer(t, async ({ store }) => {
-    for (let i = 0; i < 150; i++) await store.saveInteraction(ended(`chat-${i}`, 'agent2', T0 + 1000 - i, { customer: { name: `Customer ${i}`, phone: '+15551230000' } }));
+    for (let i = 0; i < count; i++) await store.saveInteraction(ended(`chat-${i}`, 'agent2', T0 + 1000 - i, { customer: { name: `Customer ${i}`, phone: '+15551230000' } }));
   });
   const pages = pageMaker(await withBrowser(t));
   const agent = await pages.newPage();
   await logInPage(agent, server.url, 'agent2');
   await agent.waitForURL(/\/desktop/);
   await agent.goto(`${server.url}/desktop/history`);
+  return { server, pages, agent };
+}
+
+t.test('Older adds the older interactions to the History table in place, until the oldest', async (t) => {
+  const { pages, agent } = await historyOf(t, 150);
   const rows = agent.locator('main.history tbody tr:not(.older)');
   t.equal(await rows.count(), 100, 'the first 100');
   await agent.getByRole('link', { name: 'Older' }).click();
@@ -26,14 +32,7 @@ t.test('Older adds the older interactions to the History table in place, until t
 });
 
 t.test('Older while the server cannot be reached says so on the History page, and adds nothing', async (t) => {
-  const server = await seededServer(t, async ({ store }) => {
-    for (let i = 0; i < 120; i++) await store.saveInteraction(ended(`chat-${i}`, 'agent2', T0 + 1000 - i, { customer: { name: `Customer ${i}`, phone: '+15551230000' } }));
-  });
-  const pages = pageMaker(await withBrowser(t));
-  const agent = await pages.newPage();
-  await logInPage(agent, server.url, 'agent2');
-  await agent.waitForURL(/\/desktop/);
-  await agent.goto(`${server.url}/desktop/history`);
+  const { server, agent } = await historyOf(t, 120);
   const alert = agent.getByRole('alert');
   t.ok(await alert.isHidden(), 'no alert before anything fails');
   await server.stop();
