@@ -10,15 +10,19 @@ import { setPresence } from '../helpers/desktop-client.ts';
 import { acceptOffered, login, pageMaker, readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
 
 // Holds the answers to POSTs matching `path` until the returned function is called.
-async function holdAnswers(page: Page, path: RegExp): Promise<() => void> {
+// `answered`: the server has answered (held from the page), so what the test does next comes after it.
+async function holdAnswers(page: Page, path: RegExp): Promise<(() => void) & { answered: Promise<void> }> {
   let release = () => {};
+  let answered = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
+  const serverAnswered = new Promise<void>((resolve) => (answered = resolve));
   await page.route(path, async (route) => {
     const answer = await route.fetch();
+    answered();
     await released;
     await route.fulfill({ response: answer });
   });
-  return release;
+  return Object.assign(release, { answered: serverAnswered });
 }
 
 async function agentWithChat(t: Test) {
@@ -132,6 +136,7 @@ t.test("a refused Consult's answer landing after the customer ended the chat say
   await consult.evaluate((el) => el.removeAttribute('disabled'));
   const release = await holdAnswers(agent, /\/consult$/);
   await consult.click();
+  await release.answered; // refused for want of a call, before the chat ends
   t.equal((await api.end(chat)).status, 200, 'the customer ends the chat');
   await panel.locator('.state-ended').waitFor();
   const clientId = await agent.locator('form.composer input[name="client_id"]').inputValue();
@@ -160,7 +165,7 @@ t.test('the panel redrawn while a reply is on its way: the box keeps only what w
   };
 
   await box.fill('Help is on the way.');
-  let release = await holdAnswers(agent, /\/messages$/);
+  let release: () => void = await holdAnswers(agent, /\/messages$/);
   await agent.getByRole('button', { name: 'Send' }).click();
   await customer.getByText('Help is on the way.').waitFor();
   await box.press('End');
