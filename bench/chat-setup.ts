@@ -29,6 +29,8 @@ export const benchEnv = (chats: number): Record<string, string> => ({
   MESSAGES_PER_CHAT_PER_MINUTE: '1000000000',
   MAX_WAITING_CHATS: String(chats),
   MAX_CHAT_ENTRIES: '1000000000',
+  // Every customer socket of the bench comes from 127.0.0.1.
+  CUSTOMER_SOCKETS_PER_ADDRESS: String(chats * 2),
 });
 
 interface Agent {
