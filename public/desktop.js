@@ -269,10 +269,17 @@
       if (xhr.readyState === 4) removedMeanwhile = !elt.isConnected;
     });
     xhr.addEventListener('load', () => {
-      if (!removedMeanwhile || xhr.status < 400 || elt.closest('.composer')) return;
+      if (xhr.status < 400) return hideAlert();
+      if (!removedMeanwhile || elt.closest('.composer')) return;
       showAlert(xhr.getResponseHeader('HX-Reswap') ? reasonIn(xhr) : refusalOf(xhr));
     });
   });
+  // The next answered request clears the alert: heard on the request, since htmx's afterRequest for
+  // a control a push removed meanwhile (the composer redrawn as the socket came back) reaches nobody.
+  function hideAlert() {
+    const el = document.getElementById('desk-alert');
+    if (el) el.hidden = true;
+  }
   // A refusal that names how to swap it (HX-Reswap) carries the form again with its reason and what
   // was typed: it is shown in place, not as an error. A 503 too (telephony away, a supervisor's mode
   // that could not be switched): its reason is in it.
@@ -286,10 +293,6 @@
   // Drafts kept across redraws: desktop-drafts.js, which says through this when a send came back.
   document.addEventListener('desk:alert', (e) => showAlert(e.detail));
   document.addEventListener('htmx:sendError', () => showAlert('The server could not be reached: what you asked may not have been done. Check, then try again.'));
-  document.addEventListener('htmx:afterRequest', (e) => {
-    const el = document.getElementById('desk-alert');
-    if (el && e.detail.successful) el.hidden = true;
-  });
 
   // The agent's choice of phone is kept in this browser. Switching reloads the page, so a running
   // softphone is stopped cleanly and the new choice starts from a fresh page (chats catch up).

@@ -8,6 +8,7 @@ import { ApiClient } from '../helpers/api-client.ts';
 import { eventually, sleep } from '../helpers/eventually.ts';
 import { setPresence } from '../helpers/desktop-client.ts';
 import { acceptOffered, login, pageMaker, readyDesktop, startChatPage, withBrowser, withServer } from '../helpers/fixtures.ts';
+import { startFlakyLink } from '../helpers/flaky-link.ts';
 
 // Holds the answers to POSTs matching `path` until the returned function is called.
 // `answered`: the server has answered (held from the page), so what the test does next comes after it.
@@ -274,5 +275,37 @@ t.test("Ready clicked before the page's scripts have run still makes the agent R
   await agent.getByRole('button', { name: 'Not Ready', exact: true }).click();
   await agent.locator('.presence-not_ready').waitFor();
   t.pass('once the scripts run, the buttons work as before');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test("a send answered after the socket came back and redrew the composer clears the alert of the failure before: the agent is not told it may not have been done", async (t) => {
+  const server = await withServer(t);
+  const link = await startFlakyLink(server.port);
+  t.teardown(() => link.close());
+  const pages = pageMaker(await withBrowser(t));
+  const agent = await pages.newPage();
+  const customer = await pages.newPage();
+  await readyDesktop(agent, link.url);
+  await startChatPage(customer, server.url, 'Maria', '+393331234567');
+  await acceptOffered(agent);
+  const box = agent.getByLabel('Message');
+  const alert = agent.locator('#desk-alert');
+  // The network drops: the send does not reach the server, the alert says so, the text stays.
+  link.cut();
+  await box.fill('Are you safe?');
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await alert.filter({ hasText: 'could not be reached' }).waitFor();
+  // Back; sent again, and the desktop's socket comes back and redraws the composer before the answer lands.
+  await agent.locator('form.composer').evaluate((el) => el.setAttribute('data-before-redraw', ''));
+  const release = await holdAnswers(agent, /\/messages$/);
+  link.restore();
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await release.answered;
+  await agent.locator('form.composer:not([data-before-redraw])').waitFor({ timeout: 20_000 });
+  release();
+  await customer.getByText('Are you safe?').waitFor();
+  await alert.waitFor({ state: 'hidden' });
+  t.pass('the alert is gone once the send is answered');
+  t.equal(await customer.getByText('Are you safe?').count(), 1, 'the customer has it once');
   t.same(pages.pageErrors, [], 'no script errors');
 });
