@@ -121,6 +121,8 @@ export class Administration {
   setServiceDisabled(actor: Actor, id: string, disabled: boolean): Promise<Service> {
     return this.#oneAtATime(async () => {
       const before = await this.service(id);
+      // Already so (a second admin, a double click): nothing to record.
+      if ((before.disabled ?? false) === disabled) return before;
       const service = { ...before, disabled };
       await this.#directory.saveService(service, this.entry(actor, disabled ? 'service.disabled' : 'service.enabled', 'service', id, serviceView(before), serviceView(service)));
       await this.#hooks.servicesChanged(await this.#directory.listServices());
@@ -159,6 +161,11 @@ export class Administration {
   setAgentDisabled(actor: Actor, id: string, disabled: boolean): Promise<Agent> {
     return this.#oneAtATime(async () => {
       const before = await this.agent(id);
+      // Already so: nothing to record, but disabling is applied again (it may have stopped half way).
+      if ((before.disabled ?? false) === disabled) {
+        if (disabled) await this.#hooks.agentChanged(before, 'disabled');
+        return before;
+      }
       const agent = { ...before, disabled };
       assertAdminRemains(await this.#directory.listAgents(), agent);
       await this.#directory.saveAgent(agent, this.entry(actor, disabled ? 'agent.disabled' : 'agent.enabled', 'agent', id, agentView(before), agentView(agent)));

@@ -142,6 +142,12 @@ t.test('disabling an agent: its chat goes back to the queue with a timeline entr
   await startChat(h);
   t.equal(h.center.openInteractionsOf('alice').length, 0, 'a disabled agent is offered nothing');
   t.match(h.directory.auditLog.at(-1), { actor: 'boss', action: 'agent.disabled', targetId: 'alice', before: { disabled: false }, after: { disabled: true } });
+  // Disable again (a second admin, a double click): the trail does not say it was disabled twice, and
+  // what disabling does is applied again (the first may have stopped half way).
+  const trail = h.directory.auditLog.length;
+  await admin.setAgentDisabled('boss', 'alice', true);
+  t.equal(h.directory.auditLog.length, trail, 'no second audit entry');
+  t.same(seen, ['alice:disabled', 'alice:disabled'], 'applied again');
 });
 
 t.test('a disabled service takes no new chat', async (t) => {
@@ -149,6 +155,11 @@ t.test('a disabled service takes no new chat', async (t) => {
   const admin = administration(h);
   await admin.setServiceDisabled('boss', 'roadside', true);
   await expectDomainError(t, h.center.startChat({ serviceId: 'roadside', channel: 'web', customer: { name: 'A', phone: '+15551239999' } }), 'conflict', 'service_disabled');
+  const trail = h.directory.auditLog.length;
+  await admin.setServiceDisabled('boss', 'roadside', true);
+  t.equal(h.directory.auditLog.length, trail, 'disabled again: no second audit entry');
+  await admin.setServiceDisabled('boss', 'billing', false);
+  t.equal(h.directory.auditLog.length, trail, 'an enabled service enabled: none either');
 });
 
 t.test('passwords: generated when blank, never in the audit trail; an own change needs the current one', async (t) => {
