@@ -129,3 +129,16 @@ export function assertAdminRemains(agents: readonly Agent[], changed: Pick<Agent
     throw conflict('last_admin', `${before.displayName} is the last admin: make another agent an admin first.`);
   }
 }
+
+// How many enabled agents serve each service (any role with the service takes its chats).
+export function agentsServing(services: readonly Service[], agents: readonly Agent[]): Map<string, number> {
+  const counts = new Map(services.map((s) => [s.id, 0]));
+  for (const agent of agents) if (!agent.disabled) for (const id of agent.serviceIds) if (counts.has(id)) counts.set(id, counts.get(id)! + 1);
+  return counts;
+}
+
+// Enabled services no enabled agent serves: their customers can start chats that nobody will take.
+export function unstaffedServices(services: readonly Service[], agents: readonly Agent[]): Service[] {
+  const counts = agentsServing(services, agents);
+  return services.filter((s) => !s.disabled && counts.get(s.id) === 0);
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { assertAdminRemains, checkAgent, checkService, passwordProblem } from '../../src/domain/admin-rules.ts';
+import { agentsServing, assertAdminRemains, checkAgent, checkService, passwordProblem, unstaffedServices } from '../../src/domain/admin-rules.ts';
 import { Administration, type AdminHooks } from '../../src/domain/administration.ts';
 import type { Agent } from '../../src/domain/directory.ts';
 import { FormError } from '../../src/domain/errors.ts';
@@ -54,6 +54,16 @@ t.test('an agent: a free username that can name SIP endpoints, a display name, a
   t.match(fieldsOf(t, () => checkAgent({ ...input, role: 'root' }, AGENTS, SERVICES)), { role: /Agent, Supervisor or Admin/ });
   t.match(fieldsOf(t, () => checkAgent({ ...input, displayName: '' }, AGENTS, SERVICES)), { displayName: /empty/ });
   t.match(fieldsOf(t, () => checkAgent({ ...input, serviceIds: ['nope'] }, AGENTS, SERVICES)), { serviceIds: /nope/ });
+});
+
+t.test('a service is staffed by its enabled agents of any role; a disabled service needs none', async (t) => {
+  const agents: Agent[] = [
+    { id: 'a', displayName: 'A', role: 'agent', serviceIds: ['roadside'], passwordHash: '' },
+    { id: 's', displayName: 'S', role: 'supervisor', serviceIds: ['roadside', 'billing'], passwordHash: '', disabled: true },
+  ];
+  t.same([...agentsServing(SERVICES, agents)], [['roadside', 1], ['billing', 0]], 'a disabled agent serves nothing');
+  t.same(unstaffedServices(SERVICES, agents).map((s) => s.id), ['billing']);
+  t.same(unstaffedServices(SERVICES.map((s) => ({ ...s, disabled: s.id === 'billing' })), agents), [], 'billing disabled: nothing to warn of');
 });
 
 t.test('passwords: a length floor, and the reason is said', async (t) => {

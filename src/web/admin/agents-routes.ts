@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AgentForm } from '../../domain/admin-rules.ts';
+import { unstaffedServices, type AgentForm } from '../../domain/admin-rules.ts';
 import { agentVersion, type Administration } from '../../domain/administration.ts';
 import type { Agent } from '../../domain/directory.ts';
 import type { Views } from '../views.ts';
@@ -20,11 +20,14 @@ export function agentsRouter(admin: Administration, views: Views): Router {
   const router = Router();
 
   const table = async (req: Request, res: Response, extra: ListExtra = {}) => {
+    const [agents, services] = [await admin.listAgents(), await admin.listServices()];
     sendPage(res, extra.refusal, views.render('admin/agents', {
       title: 'Agents',
       csrf: req.agentSession!.csrfToken,
-      agents: await admin.listAgents(),
-      services: await admin.listServices(),
+      agents,
+      services,
+      // Said on every drawing, so the admin who just disabled or moved the last one sees it at once.
+      unstaffed: unstaffedServices(services, agents),
       notice: extra.notice,
       alert: extra.refusal?.alert,
       password: extra.password,
