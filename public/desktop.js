@@ -273,7 +273,12 @@
       if (!removedMeanwhile || elt.closest('.composer')) return;
       showAlert(xhr.getResponseHeader('HX-Reswap') ? reasonIn(xhr) : refusalOf(xhr));
     });
+    // Never answered (htmx's sendError likewise reaches nobody for a removed control).
+    xhr.addEventListener('error', () => {
+      if (elt.isConnected || !elt.closest('.composer')) showAlert(UNREACHABLE);
+    });
   });
+  const UNREACHABLE = 'The server could not be reached: what you asked may not have been done. Check, then try again.';
   // The next answered request clears the alert: heard on the request, since htmx's afterRequest for
   // a control a push removed meanwhile (the composer redrawn as the socket came back) reaches nobody.
   function hideAlert() {
@@ -292,7 +297,6 @@
   });
   // Drafts kept across redraws: desktop-drafts.js, which says through this when a send came back.
   document.addEventListener('desk:alert', (e) => showAlert(e.detail));
-  document.addEventListener('htmx:sendError', () => showAlert('The server could not be reached: what you asked may not have been done. Check, then try again.'));
 
   // The agent's choice of phone is kept in this browser. Switching reloads the page, so a running
   // softphone is stopped cleanly and the new choice starts from a fresh page (chats catch up).

@@ -309,3 +309,22 @@ t.test("a send answered after the socket came back and redrew the composer clear
   t.equal(await customer.getByText('Are you safe?').count(), 1, 'the customer has it once');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test('an action whose button a redraw removed, and whose request never reached the server, still says it may not have been done', async (t) => {
+  const { pages, agent } = await agentWithChat(t);
+  let fail = () => {};
+  const failed = new Promise<void>((resolve) => (fail = resolve));
+  await agent.route(/\/disconnect$/, async (route) => {
+    await failed;
+    await route.abort();
+  });
+  await agent.getByRole('button', { name: 'Disconnect chat' }).click();
+  await agent.locator('button.disconnect').evaluate((el) => el.setAttribute('data-before-redraw', ''));
+  await agent.getByRole('link', { name: 'Maria' }).click();
+  await agent.locator('button.disconnect:not([data-before-redraw])').waitFor();
+  fail();
+  await agent.locator('#desk-alert', { hasText: 'could not be reached' }).waitFor();
+  t.pass('the alert says so');
+  t.ok(await agent.getByRole('button', { name: 'Disconnect chat' }).isEnabled(), 'and the chat is still there to disconnect');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
