@@ -26,15 +26,18 @@ async function holdAnswers(page: Page, path: RegExp): Promise<(() => void) & { a
   return Object.assign(release, { answered: serverAnswered });
 }
 
-async function agentWithChat(t: Test) {
+// `flaky`: the agent's page reaches the server through a link the test can cut (flaky-link.ts).
+async function agentWithChat(t: Test, opts: { flaky?: boolean } = {}) {
   const server = await withServer(t);
+  const link = opts.flaky ? await startFlakyLink(server.port) : undefined;
+  if (link) t.teardown(() => link.close());
   const pages = pageMaker(await withBrowser(t));
   const agent = await pages.newPage();
   const customer = await pages.newPage();
-  await readyDesktop(agent, server.url);
+  await readyDesktop(agent, link?.url ?? server.url);
   await startChatPage(customer, server.url, 'Maria', '+393331234567');
   await acceptOffered(agent);
-  return { pages, agent, customer };
+  return { pages, agent, customer, link };
 }
 
 // A Ready agent's desktop, and a chat started over the API (the customer's side, to end it at will).
@@ -279,26 +282,18 @@ t.test("Ready clicked before the page's scripts have run still makes the agent R
 });
 
 t.test("a send answered after the socket came back and redrew the composer clears the alert of the failure before: the agent is not told it may not have been done", async (t) => {
-  const server = await withServer(t);
-  const link = await startFlakyLink(server.port);
-  t.teardown(() => link.close());
-  const pages = pageMaker(await withBrowser(t));
-  const agent = await pages.newPage();
-  const customer = await pages.newPage();
-  await readyDesktop(agent, link.url);
-  await startChatPage(customer, server.url, 'Maria', '+393331234567');
-  await acceptOffered(agent);
+  const { pages, agent, customer, link } = await agentWithChat(t, { flaky: true });
   const box = agent.getByLabel('Message');
   const alert = agent.locator('#desk-alert');
   // The network drops: the send does not reach the server, the alert says so, the text stays.
-  link.cut();
+  link!.cut();
   await box.fill('Are you safe?');
   await agent.getByRole('button', { name: 'Send' }).click();
   await alert.filter({ hasText: 'could not be reached' }).waitFor();
   // Back; sent again, and the desktop's socket comes back and redraws the composer before the answer lands.
   await agent.locator('form.composer').evaluate((el) => el.setAttribute('data-before-redraw', ''));
   const release = await holdAnswers(agent, /\/messages$/);
-  link.restore();
+  link!.restore();
   await agent.getByRole('button', { name: 'Send' }).click();
   await release.answered;
   await agent.locator('form.composer:not([data-before-redraw])').waitFor({ timeout: 20_000 });

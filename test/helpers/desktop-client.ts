@@ -12,7 +12,7 @@ export interface Agent {
 }
 
 /** Every state-changing desktop request as htmx sends it: the session cookie, the CSRF header, HX-Request (unless `htmx: false`). */
-export async function agentPost(agent: Agent, path: string, form: Record<string, string> = {}, opts: { csrf?: string | null; htmx?: boolean; signal?: AbortSignal } = {}): Promise<Response> {
+export async function agentPost(agent: Agent, path: string, form: Record<string, string> | URLSearchParams = {}, opts: { csrf?: string | null; htmx?: boolean; signal?: AbortSignal } = {}): Promise<Response> {
   const headers: Record<string, string> = { cookie: agent.cookie, 'content-type': 'application/x-www-form-urlencoded' };
   if (opts.htmx !== false) headers['hx-request'] = 'true';
   const csrf = opts.csrf === undefined ? agent.csrf : opts.csrf;

@@ -12,14 +12,11 @@ t.test("a service nobody serves says so on the Services and Agents pages, until 
   const admin = await login(server, 'agent1');
   const html = async (who: Agent, path: string) => (await agentGet(who, path)).text();
   const serviceRow = async (id: string) => (await html(admin, '/admin/services')).match(new RegExp(`<tr data-service="${id}">[\\s\\S]*?</tr>`))?.[0] ?? '';
+  // As the browser sends the form: one serviceIds per ticked box.
   const postAgent = async (path: string, fields: Record<string, string>, serviceIds: string[]) => {
     const form = new URLSearchParams(fields);
     for (const id of serviceIds) form.append('serviceIds', id);
-    const res = await fetch(`${server.url}${path}`, {
-      method: 'POST',
-      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-    });
+    const res = await agentPost(admin, path, form, { htmx: false });
     return { status: res.status, html: await res.text() };
   };
 
