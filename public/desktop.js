@@ -265,12 +265,15 @@
   document.addEventListener('htmx:beforeRequest', (e) => {
     const { elt, xhr } = e.detail;
     let removedMeanwhile = false;
+    // An answer clears the alert before htmx handles it, so what htmx or desktop-drafts.js then says of
+    // it (a refused send's text put back) stays. One to be swapped in place too: its reason is in it.
     xhr.addEventListener('readystatechange', () => {
-      if (xhr.readyState === 4) removedMeanwhile = !elt.isConnected;
+      if (xhr.readyState !== 4) return;
+      removedMeanwhile = !elt.isConnected;
+      if ((xhr.status >= 200 && xhr.status < 400) || xhr.getResponseHeader('HX-Reswap')) hideAlert();
     });
     xhr.addEventListener('load', () => {
-      if (xhr.status < 400) return hideAlert();
-      if (!removedMeanwhile || elt.closest('.composer')) return;
+      if (xhr.status < 400 || !removedMeanwhile || elt.closest('.composer')) return;
       showAlert(xhr.getResponseHeader('HX-Reswap') ? reasonIn(xhr) : refusalOf(xhr));
     });
     // Never answered (htmx's sendError likewise reaches nobody for a removed control).
@@ -279,8 +282,8 @@
     });
   });
   const UNREACHABLE = 'The server could not be reached: what you asked may not have been done. Check, then try again.';
-  // The next answered request clears the alert: heard on the request, since htmx's afterRequest for
-  // a control a push removed meanwhile (the composer redrawn as the socket came back) reaches nobody.
+  // Heard on the request, since htmx's afterRequest for a control a push removed meanwhile (the
+  // composer redrawn as the socket came back) reaches nobody.
   function hideAlert() {
     const el = document.getElementById('desk-alert');
     if (el) el.hidden = true;

@@ -323,3 +323,25 @@ t.test('an action whose button a redraw removed, and whose request never reached
   t.ok(await agent.getByRole('button', { name: 'Disconnect chat' }).isEnabled(), 'and the chat is still there to disconnect');
   t.same(pages.pageErrors, [], 'no script errors');
 });
+
+t.test('a send refused because the customer ended the chat meanwhile says so, even after the push redrew the composer', async (t) => {
+  const { pages, agent, customer } = await agentWithChat(t);
+  const box = agent.getByLabel('Message');
+  // The send leaves the page before the customer ends the chat, and reaches the server after.
+  let deliver = () => {};
+  const delivered = new Promise<void>((resolve) => (deliver = resolve));
+  await agent.route(/\/messages$/, async (route) => {
+    await delivered;
+    await route.fulfill({ response: await route.fetch() });
+  });
+  await box.fill('Still there?');
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await customer.getByRole('button', { name: 'End chat' }).click();
+  await agent.locator('textarea[id^="message-"][disabled]').waitFor();
+  deliver();
+  await agent.locator('#desk-alert', { hasText: 'Not sent' }).waitFor();
+  await sleep(500); // nothing the page does after the answer takes it back
+  t.ok(await agent.locator('#desk-alert', { hasText: 'Not sent' }).isVisible(), 'the agent is told the text was not sent');
+  t.equal(await box.inputValue(), 'Still there?', 'and the text is back in the box');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
