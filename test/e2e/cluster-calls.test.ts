@@ -15,7 +15,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { agentGet } from '../helpers/desktop-client.ts';
 import { login, withBrowser } from '../helpers/fixtures.ts';
 import { recordCalls } from '../helpers/recording.ts';
-import { logEntries } from '../helpers/server.ts';
+import { firstLogEntry } from '../helpers/server.ts';
 import { agentDesktop, ariGet, deskCallOfNewChat, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230077';
@@ -57,7 +57,7 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   const takeoverMs = Date.now() - killedAt;
   t.comment(`failover mid-call: node-b leads and holds ARI ${takeoverMs} ms after kill -9 of node-a`);
   t.pass('the new leader holds ARI (how fast is bench:failover\'s to print, not a test\'s to assert)');
-  t.match(logEntries(b, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new leader adopted the live call');
+  t.match(await firstLogEntry(b, 'calls reconciled with Asterisk'), { adopted: 1, ended: 0 }, 'the new leader adopted the live call');
   await sipPhoneMediaFlows(t, customer, 'the customer after the failover');
 
   // The same page, not reloaded, on the node that now leads: the call is still connected, and
@@ -137,7 +137,7 @@ t.test('a call placed through the follower survives the leader: adopted, held an
   process.kill(b.pid, 'SIGKILL');
   await untilRole(c, 'leader', 30_000);
   await eventually('node C on ARI', async () => ((await (await fetch(`${c.url}/healthz`)).json()) as { ari: { state: string } }).ari.state === 'up' || undefined, 10_000);
-  t.match(logEntries(c, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'node-c adopted the recorded call');
+  t.match(await firstLogEntry(c, 'calls reconciled with Asterisk'), { adopted: 1, ended: 0 }, 'node-c adopted the recorded call');
   const onNodeC = await (await browser.newContext()).newPage();
   await agentDesktop(onNodeC, c, { phone: 'desk' });
   await onNodeC.goto(`${c.url}/desktop/interactions/${chat.id}`);

@@ -11,7 +11,7 @@ import { leaderOnAriAndFollower, untilRole, withCluster } from '../helpers/clust
 import { agentGet, agentPost } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { login } from '../helpers/fixtures.ts';
-import { logEntries } from '../helpers/server.ts';
+import { firstLogEntry } from '../helpers/server.ts';
 import { ariGet, callOverHttp, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230078';
@@ -49,7 +49,7 @@ t.test('a supervisor listening through the follower survives the leader', async 
   process.kill(a.pid, 'SIGKILL');
   await untilRole(b, 'leader', 30_000);
   await eventually('node B on ARI', async () => ((await (await fetch(`${b.url}/healthz`)).json()) as { ari: { state: string } }).ari.state === 'up' || undefined, 10_000);
-  t.match(logEntries(b, 'supervisors reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new leader adopted the supervisor');
+  t.match(await firstLogEntry(b, 'supervisors reconciled with Asterisk'), { adopted: 1, ended: 0 }, 'the new leader adopted the supervisor');
   await sipPhoneMediaFlows(t, supervisorPhone, "the supervisor's phone after the failover");
 
   await act('whisper');

@@ -9,7 +9,7 @@ import { sipPhones } from '../helpers/baresip.ts';
 import { agentGet, agentPost } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { login } from '../helpers/fixtures.ts';
-import { logEntries, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { firstLogEntry, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { ariGet, callOverHttp, deskPasswordOf, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
 const NUMBER = '+15551230042';
@@ -64,7 +64,7 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
 
   await t.test('the controller restarts: the supervisor is adopted, changes mode and stops', async (t) => {
     const server = await restart();
-    t.match(logEntries(server, 'supervisors reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the supervisor');
+    t.match(await firstLogEntry(server, 'supervisors reconciled with Asterisk'), { adopted: 1, ended: 0 }, 'the new controller adopted the supervisor');
     supervisor = await login(server, 'agent1');
     await inMode('listening');
     const before = await supervisorChannels();
@@ -89,7 +89,7 @@ t.test('a supervisor on a call across controller restarts', async (t) => {
     await supervisorPhone.hangupAll();
     await supervisorPhone.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, mark);
     started.server = await startServer({ env: { ...env, OFFER_TIMEOUT_S: '120' }, dataDir });
-    t.match(logEntries(started.server, 'supervisors reconciled with Asterisk')[0], { adopted: 0, ended: 1 }, 'the new controller found the supervisor gone');
+    t.match(await firstLogEntry(started.server, 'supervisors reconciled with Asterisk'), { adopted: 0, ended: 1 }, 'the new controller found the supervisor gone');
     supervisor = await login(started.server, 'agent1');
     t.notMatch(await monitorPage(supervisor), /You: /, 'the page no longer shows the supervisor on the call');
     t.same(await supervisorChannels(), [], 'and nothing of it is left in Asterisk');

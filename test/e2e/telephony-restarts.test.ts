@@ -15,7 +15,7 @@ import { launchBrowser } from '../helpers/browser.ts';
 import { login } from '../helpers/fixtures.ts';
 import { setPresence } from '../helpers/desktop-client.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { logEntries, printLogIfFailed, removeDir, startServer, type TestServer } from '../helpers/server.ts';
+import { firstLogEntry, logEntries, printLogIfFailed, removeDir, startServer, type TestServer } from '../helpers/server.ts';
 import { recordCalls, recordingHasSound } from '../helpers/recording.ts';
 import { agentDesktop, ariGet, deskCallOfNewChat, deskPasswordOf, openPanel, sipPhoneMediaFlows } from '../helpers/voice.ts';
 
@@ -147,7 +147,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
     t.pass('the customer hung up while no controller ran; the desk phone is left alone in the bridge');
 
     server = started.server = await startServer({ env, dataDir: started.dataDir });
-    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 0, ended: 1 }, 'the new controller found the call half gone');
+    t.match(await firstLogEntry(server, 'calls reconciled with Asterisk'), { adopted: 0, ended: 1 }, 'the new controller found the call half gone');
     await desk.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, marks.desk);
     t.pass('and hung up the desk phone: half a call is no call');
     t.match((await (await fetch(`${server.url}/healthz`)).json()) as object, { ari: { state: 'up' } }, 'and is connected to ARI');
@@ -199,7 +199,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
     await server.stop();
     server = started.server = await startServer({ env, dataDir: started.dataDir });
-    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the moved call');
+    t.match(await firstLogEntry(server, 'calls reconciled with Asterisk'), { adopted: 1, ended: 0 }, 'the new controller adopted the moved call');
     await sipPhoneMediaFlows(t, customer, 'the customer after the restart');
     const page = await (await browser.newContext()).newPage();
     await agentDesktop(page, server, { phone: 'desk', agent: 'agent2' });
@@ -228,7 +228,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
     await server.stop();
     server = started.server = await startServer({ env, dataDir: started.dataDir });
-    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the call');
+    t.match(await firstLogEntry(server, 'calls reconciled with Asterisk'), { adopted: 1, ended: 0 }, 'the new controller adopted the call');
     const roles = await eventually('Agent One back in the call', async () => ((await bridgeRoles()).length === 2 ? bridgeRoles() : undefined), 10_000);
     t.same(roles, ['agent', 'customer'], "Agent One's phone and the customer's in the call's bridge");
     t.equal((await ariGet<Array<{ name: string }>>(ari, '/bridges')).filter((b) => b.name.startsWith('cc-')).length, 1, "the consult's bridge is gone");
@@ -263,7 +263,7 @@ t.test('restarts mid-call: Asterisk, then the controller', async (t) => {
 
     await server.stop();
     server = started.server = await startServer({ env, dataDir: started.dataDir });
-    t.match(logEntries(server, 'calls reconciled with Asterisk')[0], { adopted: 1, ended: 0 }, 'the new controller adopted the held call');
+    t.match(await firstLogEntry(server, 'calls reconciled with Asterisk'), { adopted: 1, ended: 0 }, 'the new controller adopted the held call');
     t.same(await bridgeRoles(), ['customer'], 'held the new way: only the customer in the bridge');
     await sipPhoneMediaFlows(t, customer, 'the customer on hold (music)');
     const page = await (await browser.newContext()).newPage();

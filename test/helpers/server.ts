@@ -171,6 +171,16 @@ export function logEntries(server: Pick<TestServer, 'logs'>, msg: string): Array
     .filter((e) => e.msg === msg);
 }
 
+// The first entry of `msg`, once the server has logged it: what a server does once it is up (reconciling
+// with Asterisk after taking the lead) may be logged a moment after the test sees it up.
+export async function firstLogEntry(server: Pick<TestServer, 'logs'>, msg: string, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    const entry = logEntries(server, msg)[0];
+    if (entry) return entry;
+    if (Date.now() - started > timeoutMs) throw new Error(`the server did not log "${msg}" within ${timeoutMs} ms`);
+  }
+}
+
 // A test that failed prints the end of its server's log: in CI nothing else of it is kept.
 const FAILURE_LOG_LINES = 80;
 export function printLogIfFailed(t: { passing(): boolean }, server: Pick<TestServer, 'logs' | 'pid'>, name = 'server'): void {
