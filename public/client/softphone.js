@@ -5,13 +5,47 @@ import { Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
 
 let current = null;
 
-export async function startSoftphone({ onState }) {
-  if (current) return current;
+// One browser phone per browser. The agent's endpoint takes one registration and every start makes it
+// a new password, so a second tab (another desktop, a supervisor's Monitor page) that started its own
+// took the calls from the first one and left it unable to register again. The tab holding this lock
+// runs the phone while it lives; the others say where it is, and the next takes over when it closes.
+const ONE_PHONE = 'contact-center-softphone';
+const ELSEWHERE = 'Calls ring your browser phone in another tab of this browser';
+
+// Resolves with the phone, or null while another tab runs it.
+export function startSoftphone({ onState }) {
+  current ??= (navigator.locks ? inOneTab(onState) : register(onState)).catch((err) => {
+    current = null;
+    throw err;
+  });
+  return current;
+}
+
+function inOneTab(onState) {
+  return new Promise((resolve, reject) => {
+    const holdWhileThePageLives = (phone) => {
+      resolve(phone);
+      return new Promise(() => {});
+    };
+    navigator.locks
+      .request(ONE_PHONE, { ifAvailable: true }, (lock) => {
+        if (lock) return register(onState).then(holdWhileThePageLives, reject);
+        onState(ELSEWHERE, 'elsewhere');
+        resolve(null);
+        navigator.locks
+          .request(ONE_PHONE, () => register(onState).then(holdWhileThePageLives))
+          .catch((err) => onState(`Phone failed: ${err.message}`, 'error'));
+        return undefined;
+      })
+      .catch(reject);
+  });
+}
+
+async function register(onState) {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
   const res = await fetch('/desktop/softphone', { method: 'POST', headers: { Accept: 'application/json', 'X-CSRF-Token': csrf } });
   if (!res.ok) throw new Error(`softphone settings: ${res.status}`);
-  current = await startPhone({ settings: await res.json(), autoAnswer: true, onState });
-  return current;
+  return startPhone({ settings: await res.json(), autoAnswer: true, onState });
 }
 
 // A SIP phone in the page. `settings` = {path, username, password, domain, displayName, iceServers};
