@@ -91,9 +91,10 @@ export class SmsDesk {
     const pending = await this.#d.store.pendingParts();
     for (const part of pending) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
-      await this.#queue.run(conversationKey(part), () => this.#addPart(part)).catch((err: unknown) => {
+      const whole = part.total === 1; // #receiveWhole
+      await this.#queue.run(conversationKey(part), () => (whole ? this.#deliverKept(part) : this.#addPart(part))).catch((err: unknown) => {
         this.#d.onError(err, 'delivering an SMS kept over a restart');
-        const parts = pending.filter((p) => groupKey(p) === groupKey(part));
+        const parts = whole ? [part] : pending.filter((p) => groupKey(p) === groupKey(part));
         this.#retryStored(parts, err, 1);
       });
     }
@@ -154,12 +155,10 @@ export class SmsDesk {
     return (await this.#d.store.getRoute(d.interactionId)) ?? { interactionId: d.interactionId, customerNumber: d.to, serviceNumber: d.from, gateway: 'webhook', createdAt: d.updatedAt };
   }
 
-  // ---- inbound ------------------------------------------------------------------------------
-
   // The one way in for texts, whatever the gateway. Resolves once what was received is durable.
   // A carrier's text may hold U+0000, which PostgreSQL keeps in no text: it is dropped, not refused
   // (a refusal is final for the gateway or the trunk's carrier, and the text would be lost).
-  async receive(received: InboundSms): Promise<InboundResult> {
+  async receive(received: InboundSms, unasked = false): Promise<InboundResult> {
     const sms = { ...received, text: received.text.replaceAll('\u0000', '') };
     if (!E164.test(sms.from)) throw invalid('invalid_number', 'from must be an E.164 number such as +15551234567.');
     if (!E164.test(sms.to)) throw invalid('invalid_number', 'to must be an E.164 number such as +15550009000.');
@@ -172,9 +171,10 @@ export class SmsDesk {
     // In the conversation's turn from here on, before anything is awaited: texts a gateway sends a moment
     // apart are taken in the order they came (a directory read first could answer them in either).
     return this.#queue.run(conversationKey(sms), async (): Promise<InboundResult> => {
-      await this.#d.center.requireService(serviceId);
       const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };
       const part: StoredPart | undefined = concat && { ...seen, text: sms.text, ...concat };
+      if (!part && unasked) return this.#receiveWhole({ ...seen, text: sms.text, ref: 0, part: 1, total: 1 }, serviceId);
+      await this.#d.center.requireService(serviceId);
       // A text is marked seen once it reached the chat, a part once it is stored.
       if (await this.#d.store.isSeen(sms.id)) return part ? this.#repeatedPart(part) : { status: 'duplicate' };
       if (!part) {
@@ -200,13 +200,29 @@ export class SmsDesk {
   }
 
   // A text from a gateway that will not send it again (the SIP trunk answered the carrier before the
-  // desk saw it): a failure that may pass (a full queue, the store away) is tried again later, by its
-  // id, so a text that got through meanwhile is not posted twice.
+  // desk saw it): kept (#receiveWhole), and a failure that may pass is tried again later.
   receiveUnasked(sms: InboundSms, attempt = 0): Promise<InboundResult> {
-    return this.receive(sms).catch((err: unknown) => {
+    return this.receive(sms, true).catch((err: unknown) => {
       if (!isRefusal(err)) this.#retries.schedule(attempt + 1, (next) => this.#track(this.receiveUnasked(sms, next), 'receiving a text again'));
       throw err;
     });
+  }
+
+  // A whole text no gateway sends again (`unasked`) is stored first, as the one part of a text of one: a
+  // failure, a stop or a crash before it reached the chat leaves it to a retry or the next start.
+  async #receiveWhole(kept: StoredPart, serviceId: string): Promise<InboundResult> {
+    if (await this.#d.store.isSeen(kept.id)) return this.#deliverKept(kept);
+    await this.#d.store.savePart(kept);
+    await this.#d.center.requireService(serviceId).catch(async (err: unknown) => {
+      if (isRefusal(err)) await this.#d.store.finishParts([kept.id]);
+      throw err;
+    });
+    return this.#deliverKept(kept);
+  }
+
+  async #deliverKept(kept: StoredPart): Promise<InboundResult> {
+    const stored = (await this.#d.store.pendingGroup(kept)).find((p) => p.id === kept.id);
+    return stored ? { status: 'delivered', interactionId: await this.#deliverAssembled(wholeText(stored)) } : { status: 'duplicate' };
   }
 
   // A part stored before is a repeat, unless its text was put together and failed to reach the chat in
@@ -243,7 +259,7 @@ export class SmsDesk {
   // it reached the chat meanwhile.
   async #deliverStored(parts: readonly StoredPart[]): Promise<void> {
     const stored = (await this.#d.store.pendingGroup(parts[0]!)).filter((p) => parts.some((mine) => mine.id === p.id));
-    if (stored.length > 0) await this.#deliverAssembled(this.#reassembler.again(stored));
+    if (stored.length > 0) await this.#deliverAssembled(parts[0]!.total === 1 ? wholeText(stored[0]!) : this.#reassembler.again(stored));
   }
 
   async #addPart(part: StoredPart): Promise<InboundResult> {
@@ -378,3 +394,6 @@ const isHandledSmsEnd = (rec: InteractionRecord) => rec.channel === 'sms' && rec
 const isRefusal = (err: unknown) => err instanceof DomainError && err.kind !== 'unavailable' && err.kind !== 'rate_limited';
 
 const isAgentText = (e: TimelineEntry) => e.kind === 'message' && e.author === 'agent' && typeof e.text === 'string';
+
+// A whole text kept as the one part of a text of one (#receiveWhole), as the chat is given it.
+const wholeText = (p: StoredPart): AssembledSms<StoredPart> => ({ key: p.id, from: p.from, to: p.to, ref: 0, total: 1, text: p.text, parts: [p], firstId: p.id, missing: [], late: false });

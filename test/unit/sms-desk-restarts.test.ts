@@ -155,3 +155,35 @@ t.test('after a restart, a question still sending is not asked again once the cu
   t.equal(reply.interactionId, second, 'the "2" is a message of the new chat');
   t.notOk(after.closures.ratings.has(first), 'and rates nothing');
 });
+
+t.test('texts from the SIP trunk that could not reach their chat are delivered by the next start, in order, once', async (t) => {
+  const { interactions, sms, clock } = durable();
+  // The store takes no timeline entry while the first desk runs (it is down, then the desk stops).
+  let storeDown = true;
+  const failing = new Proxy(interactions, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (key === 'appendEntry' && storeDown) return () => Promise.reject(new Error('store briefly unavailable'));
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const h1 = await makeDesk({ interactions: failing, sms, clock });
+  const from = newPhone();
+  const texts = [h1.text(from, 'stuck in traffic', { gateway: 'sip' }), h1.text(from, 'ok', { gateway: 'sip' })];
+  for (const text of texts) await t.rejects(h1.desk.receiveUnasked(text), 'not taken: the store is down');
+  // Stopped before its retries: Asterisk answered the carrier, nobody sends these again.
+  h1.desk.shutdown();
+  h1.center.shutdown();
+
+  storeDown = false;
+  const h2 = await makeDesk({ interactions, sms, clock });
+  await h2.desk.settled();
+  const chat = h2.center.openInteractions().find((rec) => rec.customer.phone === from);
+  t.ok(chat, 'a chat for the sender');
+  t.same(await h2.customerTexts(chat!.id), ['stuck in traffic', 'ok'], 'both texts, in the order they came');
+  t.same(await sms.pendingParts(), [], 'nothing left for the start after');
+  t.equal((await h2.desk.receiveUnasked(texts[0]!)).status, 'duplicate', 'and a repeat is a repeat');
+  const h3 = await makeDesk({ interactions, sms, clock });
+  await h3.desk.settled();
+  t.same(await h3.customerTexts(chat!.id), ['stuck in traffic', 'ok'], 'the start after shows them once');
+});
