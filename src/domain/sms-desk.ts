@@ -15,11 +15,9 @@ import { KeyedQueue } from './util/keyed-queue.ts';
 import { RetryLater } from './util/retry-later.ts';
 
 // SMS as a chat channel. A text to one of our numbers joins the open SMS chat from that sender to that
-// number, or opens one on the service the number belongs to; it is then offered like any chat, with
-// the sender's number as the customer's phone. Agent messages in an SMS chat go back as SMS through
-// the gateway the chat came in by, and their delivery status is kept. Gateways (HTTP webhook, SIP
-// MESSAGE) are adapters: inbound texts enter through receive(), outbound ones leave through an
-// SmsSender.
+// number, or opens one on the service the number belongs to, offered like any chat with the sender's
+// number as the customer's phone. Agent messages go back as SMS through the gateway the chat came in
+// by, with their delivery status. Gateways (webhook, SIP MESSAGE) are adapters: receive(), SmsSender.
 
 export type InboundResult =
   // interactionId is null only for a text whose parts were all blank (nothing to show).
@@ -86,8 +84,8 @@ export class SmsDesk {
   // first arrival), and texts to customers that never got a gateway answer are sent, whether their chat
   // is open or ended since.
   async recover(): Promise<void> {
-    const textedAt = await this.#lastTexts();
-    await this.#recoverQuestions(textedAt);
+    const acceptedAt = await this.#lastAccepted();
+    await this.#recoverQuestions(acceptedAt);
     const pending = await this.#d.store.pendingParts();
     for (const part of pending) {
       // One text that cannot be delivered never stops the start (nor the texts after it).
@@ -101,53 +99,52 @@ export class SmsDesk {
     const chats = new Map<string, () => Promise<SmsRoute>>();
     for (const rec of this.#d.center.openInteractions()) if (rec.channel === 'sms') chats.set(rec.id, () => this.#chats.routeOf(rec));
     for (const d of await this.#d.store.sendingDeliveries()) if (!chats.has(d.interactionId)) chats.set(d.interactionId, () => this.#storedRoute(d));
-    for (const [interactionId, route] of chats) await this.#resend(interactionId, route, textedAt);
+    for (const [interactionId, route] of chats) await this.#resend(interactionId, route, acceptedAt);
   }
 
-  // When each customer last opened an SMS chat still open, by conversation: a question asked before it
-  // was ended by that text.
-  async #lastTexts(): Promise<Map<string, number>> {
-    const textedAt = new Map<string, number>();
+  // When an SMS chat still open was accepted, by conversation: a question asked before was ended by it.
+  async #lastAccepted(): Promise<Map<string, number>> {
+    const acceptedAt = new Map<string, number>();
     for (const rec of this.#d.center.openInteractions()) {
-      if (rec.channel !== 'sms') continue;
+      if (rec.channel !== 'sms' || rec.acceptedAt === null) continue;
       const key = conversationKey({ from: rec.customer.phone, to: (await this.#chats.routeOf(rec)).serviceNumber });
-      textedAt.set(key, Math.max(textedAt.get(key) ?? rec.createdAt, rec.createdAt));
+      acceptedAt.set(key, Math.max(acceptedAt.get(key) ?? rec.acceptedAt, rec.acceptedAt));
     }
-    return textedAt;
+    return acceptedAt;
   }
 
-  // A question asked before the restart is open again, unless the customer has texted since (which
-  // ended it: the text opened a chat that is still open).
-  async #recoverQuestions(textedAt: Map<string, number>): Promise<void> {
+  // A question asked before the restart is open again, unless a chat the customer opened since has been
+  // accepted (see #onEvent).
+  async #recoverQuestions(acceptedAt: Map<string, number>): Promise<void> {
     if (!this.#d.ratings) return;
     const since = this.#d.clock.now() - RATING_REPLY_WINDOW_MS;
     for (const q of await this.#d.store.ratingQuestionsSince(since)) {
       const key = conversationKey({ from: q.customerNumber, to: q.serviceNumber });
-      if ((textedAt.get(key) ?? -Infinity) < q.askedAt) this.#questions.asked(key, q.interactionId, q.askedAt);
+      if ((acceptedAt.get(key) ?? -Infinity) < q.askedAt) this.#questions.asked(key, q.interactionId, q.askedAt);
     }
   }
 
-  async #resend(interactionId: string, routeOf: () => Promise<SmsRoute>, textedAt: Map<string, number>): Promise<void> {
+  async #resend(interactionId: string, routeOf: () => Promise<SmsRoute>, acceptedAt: Map<string, number>): Promise<void> {
     const entries = await this.#d.center.timeline(interactionId, 0, ['message', 'accepted', 'ended']);
     const replies = entries.filter(isAgentText).map((e) => ({ id: e.id, text: e.text ?? '' }));
     const endedAt = entries.find((e) => e.kind === 'ended')?.createdAt;
     // A handled chat's question stands for a while after its end (it may have waited behind a reply),
-    // unless the customer has texted since: their next "2" belongs to the chat that text opened.
+    // unless a chat the customer opened since was accepted: their next "2" belongs to that chat.
     const question =
       this.#d.ratings !== undefined &&
       endedAt !== undefined &&
       entries.some((e) => e.kind === 'accepted') &&
       this.#d.clock.now() - endedAt <= RATING_REPLY_WINDOW_MS &&
-      !(await this.#textedSince(routeOf, textedAt, endedAt));
+      !(await this.#acceptedSince(routeOf, acceptedAt, endedAt));
     for (const text of await this.#outbox.unanswered(interactionId, replies, question)) {
       if (text.id === ratingQuestionId(interactionId)) this.#track(this.#askForRating(interactionId, endedAt!, routeOf), 'asking for a rating by SMS');
       else this.#track(this.#outbox.send(interactionId, text.id, text.text, routeOf), 'resending an SMS reply');
     }
   }
 
-  async #textedSince(routeOf: () => Promise<SmsRoute>, textedAt: Map<string, number>, since: number): Promise<boolean> {
+  async #acceptedSince(routeOf: () => Promise<SmsRoute>, acceptedAt: Map<string, number>, since: number): Promise<boolean> {
     const route = await routeOf();
-    return (textedAt.get(conversationKey({ from: route.customerNumber, to: route.serviceNumber })) ?? -Infinity) >= since;
+    return (acceptedAt.get(conversationKey({ from: route.customerNumber, to: route.serviceNumber })) ?? -Infinity) >= since;
   }
 
   // The route of a chat no longer open (so not in the routes kept here), as stored or as its text went.
@@ -291,21 +288,26 @@ export class SmsDesk {
   // Appends the text to the sender's open SMS chat to that number (or a new one). The inbound id is the
   // message's client id, so a text delivered again (a crash, the gateway's retry) is not shown twice: a
   // piece some chat of the conversation holds already, ended since or not, stays there alone.
-  // `received` marks what was delivered as received (seen, or its parts finished); only once it has is
-  // a rating question answered, so a gateway's retry after it failed still finds the question standing.
+  // `received` marks what was delivered as received (seen, or its parts finished); only then is a rating
+  // question answered (a gateway's retry after a failure finds it standing). Any other text leaves the
+  // question standing until an agent accepts the chat it opened (#onEvent): a "Thanks!" crossing the
+  // question does not make the score that answers it a message.
   async #deliver(from: string, to: string, text: string, inboundId: string, gateway: SmsGatewayKind, received: () => Promise<unknown>): Promise<{ id: string }> {
     const conversation = conversationKey({ from, to });
-    const rated = await this.#questions.rateBy(conversation, text, this.#d.clock.now(), this.#d.ratings);
+    const since = this.#d.clock.now() - SEEN_SMS_KEPT_MS;
+    const route = { customerNumber: from, serviceNumber: to };
+    // A retry of a text a chat holds already (its seen id was not stored) is that message, not a score.
+    const posted = await this.#d.store.chatHolding(route, `sms:${inboundId}`, since);
+    const rated = posted ? null : await this.#questions.rateBy(conversation, text, this.#d.clock.now(), this.#d.ratings);
     if (rated) {
       await received();
       this.#questions.answered(conversation);
       return { id: rated };
     }
     let rec: { id: string } | undefined;
-    const since = this.#d.clock.now() - SEEN_SMS_KEPT_MS;
     for (const [i, chunk] of splitText(text, LIMITS.textMaxChars).entries()) {
       const clientId = `sms:${inboundId}${i === 0 ? '' : `#${i + 1}`}`;
-      const holding = await this.#d.store.chatHolding({ customerNumber: from, serviceNumber: to }, clientId, since);
+      const holding = i === 0 ? posted : await this.#d.store.chatHolding(route, clientId, since);
       if (holding) {
         rec = { id: holding };
         continue;
@@ -313,7 +315,6 @@ export class SmsDesk {
       rec = await this.#chats.postInChat(from, to, gateway, chunk, clientId);
     }
     await received();
-    this.#questions.answered(conversation);
     return rec!;
   }
 
@@ -322,14 +323,16 @@ export class SmsDesk {
     return this.#chats.routeOf(rec);
   }
 
-  // ---- outbound -----------------------------------------------------------------------------
-
   #onEvent(event: DomainEvent): void {
     if (event.type === 'interaction_changed' && isHandledSmsEnd(event.interaction) && this.#d.ratings) {
       const rec = event.interaction;
       this.#track(this.#askForRating(rec.id, this.#d.clock.now(), () => this.#chats.routeOf(rec)), 'asking for a rating by SMS');
     }
     if (event.type === 'interaction_changed' && event.interaction.state === 'ended') this.#chats.forget(event.interaction.id);
+    if (event.type === 'interaction_changed' && event.interaction.channel === 'sms' && event.interaction.state === 'active') {
+      const rec = event.interaction; // accepted: the customer's next score is this chat's message
+      this.#track(this.#chats.routeOf(rec).then((r) => this.#questions.answered(conversationKey({ from: r.customerNumber, to: r.serviceNumber }))), 'ending a rating question');
+    }
     if (event.type !== 'entry_appended' || event.interaction.channel !== 'sms' || !isAgentText(event.entry)) return;
     this.#track(this.#sendText(event.interaction, event.entry.id, event.entry.text ?? ''), 'sending an SMS reply');
   }
@@ -354,8 +357,6 @@ export class SmsDesk {
   #sendText(rec: InteractionRecord, id: string, text: string): Promise<void> {
     return this.#outbox.send(rec.id, id, text, () => this.#chats.routeOf(rec));
   }
-
-  // ---- housekeeping -------------------------------------------------------------------------
 
   // Forgets the ids of texts received more than SEEN_SMS_KEPT_MS ago (parts of a text that has not
   // reached the chat yet are kept); returns how many. Run by the leader, at start and then hourly.

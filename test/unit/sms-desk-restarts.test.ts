@@ -107,7 +107,7 @@ t.test('a chat that ended before the gateway answered: after a restart its last 
   }
 });
 
-t.test('the rating question stands over a restart; not once the customer texted since, nor after 24 hours', async (t) => {
+t.test('the rating question stands over a restart; not once a chat the customer opened since was accepted, nor after 24 hours', async (t) => {
   const { interactions, sms, clock } = durable();
   const h1 = await makeDesk({ interactions, sms, clock, ratings: true });
   const [from, other, late] = [newPhone(), newPhone(), newPhone()];
@@ -116,6 +116,7 @@ t.test('the rating question stands over a restart; not once the customer texted 
   const id = await endedSmsChat(h1, from, 'Flat tyre');
   await endedSmsChat(h1, other, 'Hi');
   const textedSince = await delivered(h1, h1.text(other, 'one more thing'));
+  await acceptedBy(h1, 'bob', textedSince);
   await interactions.settled();
   h1.desk.shutdown();
   h1.center.shutdown();
@@ -125,15 +126,15 @@ t.test('the rating question stands over a restart; not once the customer texted 
   t.equal(await delivered(h2, h2.text(from, '5')), id, 'the reply rates the chat that ended before the restart');
   t.match(h2.closures.ratings.get(id), { score: 5, serviceId: 'roadside' });
   t.same(h2.center.openInteractions().filter((r) => r.state !== 'ended').map((r) => r.id), [textedSince], 'no new chat');
-  t.equal(await delivered(h2, h2.text(other, '4')), textedSince, 'texted since the question: the score is a message of the open chat');
+  t.equal(await delivered(h2, h2.text(other, '4')), textedSince, 'a chat accepted since the question: the score is its message');
   t.not(await delivered(h2, h2.text(late, '5')), lapsed, 'asked more than 24 hours ago: a new chat');
   t.same([...h2.closures.ratings.keys()], [id]);
   t.same(h2.errors, []);
 });
 
-// The question of an ended chat the gateway never answered is sent again after a restart, unless the
-// customer has texted since: their next "2" belongs to the chat that text opened.
-t.test('after a restart, a question still sending is not asked again once the customer texted since', async (t) => {
+// The question of an ended chat the gateway never answered is sent again after a restart, unless a chat
+// the customer opened since was accepted: their next "2" belongs to that chat.
+t.test('after a restart, a question still sending is not asked again once a chat the customer opened since was accepted', async (t) => {
   const { interactions, sms, clock } = durable();
   const before = await makeDesk({ interactions, sms, clock, ratings: true });
   const from = newPhone();
@@ -144,6 +145,8 @@ t.test('after a restart, a question still sending is not asked again once the cu
   await interactions.settled();
   const second = await delivered(before, before.text(from, 'also my window is broken'));
   t.not(second, first, 'a text that is not a score opens a new chat');
+  await acceptedBy(before, 'bob', second);
+  await interactions.settled();
   before.desk.shutdown();
   before.center.shutdown();
 

@@ -401,6 +401,43 @@ t.test('a text that is not a score, or a score after the question lapsed, opens 
   t.equal(h.closures.ratings.size, 0);
 });
 
+t.test('a "Thanks!" crossing the question leaves it standing: the score after it rates the ended chat, until an agent accepts the new one', async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h, from, 'Flat tyre');
+  const thanks = await delivered(h, h.text(from, 'Thanks!'));
+  t.not(thanks, id, 'the text opens a new chat');
+  t.same(await delivered(h, h.text(from, '5')), id, 'the score that answers the question rates the ended chat');
+  t.equal(h.closures.ratings.get(id)?.score, 5);
+  t.same(await h.customerTexts(thanks), ['Thanks!'], 'and is not a message of the new chat');
+  await h.center.endByCustomer(thanks);
+
+  const other = newPhone();
+  const ended = await endedSmsChat(h, other, 'Battery');
+  const next = await delivered(h, h.text(other, 'one more thing'));
+  await acceptedBy(h, 'alice', next);
+  await h.desk.settled();
+  t.equal(await delivered(h, h.text(other, '4')), next, 'once an agent accepted the new chat, a score is its message');
+  t.notOk(h.closures.ratings.has(ended), 'and rates nothing');
+});
+
+t.test("a score the chat got as a message (its seen id was not stored), sent again once the chat ended, is not that chat's rating", async (t) => {
+  const h = await makeDesk({ ratings: true });
+  const from = newPhone();
+  const id = await delivered(h, h.text(from, 'How many passengers? Flat tyre'));
+  await acceptedBy(h, 'alice', id);
+  const markSeen = h.store.markSeen.bind(h.store);
+  h.store.markSeen = () => Promise.reject(new Error('the store is briefly unavailable'));
+  const three = h.text(from, '3');
+  await t.rejects(h.desk.receive(three), /briefly unavailable/, 'shown in the chat, but the gateway is told to send it again');
+  h.store.markSeen = markSeen;
+  await h.center.disconnect('alice', id);
+  await h.desk.settled();
+  t.equal(await delivered(h, three), id, 'the retry is the message it was');
+  t.notOk(h.closures.ratings.has(id), 'not a rating of 3');
+  t.same(await h.customerTexts(id), ['How many passengers? Flat tyre', '3'], 'shown once');
+});
+
 t.test('a reply that only starts with a digit is a message: its text reaches an agent, it rates nothing', async (t) => {
   const h = await makeDesk({ ratings: true });
   const from = newPhone();
