@@ -46,12 +46,16 @@ const heardIn = (part: Pcm, hz: number) => {
   return Array.from({ length: seconds }, (_, i) => slice(part, i, i + 1)).some((second) => hasTone(second, hz));
 };
 
+// The stretches are placed by the timeline's times, which a loaded machine writes a moment after what
+// they tell happened in Asterisk (the recording's start among them): a party that must not be there is
+// judged away from the edges too.
 function expectStretches(t: Test, pcm: Pcm, stretches: Stretch[]): void {
   for (const s of stretches) {
     const part = slice(pcm, s.from, s.to);
+    const inner = slice(pcm, s.from + 0.5, s.to - 0.5);
     t.ok(s.to - s.from > 1, `${s.what}: ${(s.to - s.from).toFixed(1)} s of the file`);
     for (const hz of s.hears) t.ok(heardIn(part, hz), `${s.what}: ${hz} Hz is in the file`, { level: toneAmplitude(part, hz) });
-    for (const hz of s.not) t.notOk(hasTone(part, hz), `${s.what}: ${hz} Hz is not in the file`, { level: toneAmplitude(part, hz) });
+    for (const hz of s.not) t.notOk(hasTone(inner, hz), `${s.what}: ${hz} Hz is not in the file`, { level: toneAmplitude(inner, hz) });
   }
 }
 
