@@ -159,15 +159,15 @@ export class SmsDesk {
     const sms = { ...received, text: received.text.replaceAll('\u0000', '') };
     if (!E164.test(sms.from)) throw invalid('invalid_number', 'from must be an E.164 number such as +15551234567.');
     if (!E164.test(sms.to)) throw invalid('invalid_number', 'to must be an E.164 number such as +15550009000.');
-    const serviceId = this.#d.numbers[sms.to] ?? (await this.#chats.openChatOf(sms.from, sms.to))?.serviceId;
-    if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${sms.to}.`);
     const concat = sms.concat && sms.concat.total > 1 ? sms.concat : undefined;
     if (concat) {
       checkConcat(concat);
     } else checkText(sms.text);
     // In the conversation's turn from here on, before anything is awaited: texts a gateway sends a moment
-    // apart are taken in the order they came (a directory read first could answer them in either).
+    // apart are taken in the order they came (a read first, of a removed number's chat, could reorder).
     return this.#queue.run(conversationKey(sms), async (): Promise<InboundResult> => {
+      const serviceId = this.#d.numbers[sms.to] ?? (await this.#chats.openChatOf(sms.from, sms.to))?.serviceId;
+      if (!serviceId) throw notFound('unknown_number', `No service answers texts to ${sms.to}.`);
       const seen: SeenSms = { id: sms.id, from: sms.from, to: sms.to, receivedAt: this.#d.clock.now(), gateway: sms.gateway };
       const part: StoredPart | undefined = concat && { ...seen, text: sms.text, ...concat };
       if (!part && unasked) return this.#receiveWhole({ ...seen, text: sms.text, ref: 0, part: 1, total: 1 }, serviceId);
