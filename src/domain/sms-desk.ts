@@ -42,8 +42,7 @@ export interface SmsDeskDeps {
   onError: (err: unknown, what: string) => void;
 }
 
-// How long a received text's id is kept to know a gateway's retry of it: longer than any gateway retries
-// (SMSCs give up within a few days at most). A text sent again after that is taken as a new one.
+// How long a received text's id is kept to know a gateway's retry of it (SMSCs give up within days).
 export const SEEN_SMS_KEPT_MS = 7 * 86_400_000;
 
 export class SmsDesk {
@@ -81,18 +80,23 @@ export class SmsDesk {
   }
 
   // After a restart: rating questions stand again, parts still waiting are waited for again (from their
-  // first arrival), and texts to customers that never got a gateway answer are sent, whether their chat
-  // is open or ended since.
+  // first arrival), and texts to customers that never got a gateway answer are sent.
   async recover(): Promise<void> {
     const acceptedAt = await this.#lastAccepted();
     await this.#recoverQuestions(acceptedAt);
-    const pending = await this.#d.store.pendingParts();
-    for (const part of pending) {
-      // One text that cannot be delivered never stops the start (nor the texts after it).
-      const whole = part.total === 1; // #receiveWhole
-      await this.#queue.run(conversationKey(part), () => (whole ? this.#deliverKept(part) : this.#addPart(part))).catch((err: unknown) => {
+    // A text's parts are added in one turn (one whose wait ran out is given whole, with its gaps).
+    const texts = new Map<string, StoredPart[]>();
+    for (const part of await this.#d.store.pendingParts()) {
+      const key = part.total === 1 ? part.id : groupKey(part); // a whole text: #receiveWhole
+      texts.set(key, [...(texts.get(key) ?? []), part]);
+    }
+    for (const parts of texts.values()) {
+      const addAll = async (): Promise<unknown> => {
+        for (const part of parts) if ((await this.#addPart(part)).status === 'delivered') return;
+      };
+      // One text that cannot be delivered stops neither the start nor the texts after it.
+      await this.#queue.run<unknown>(conversationKey(parts[0]!), () => (parts[0]!.total === 1 ? this.#deliverKept(parts[0]!) : addAll())).catch((err: unknown) => {
         this.#d.onError(err, 'delivering an SMS kept over a restart');
-        const parts = whole ? [part] : pending.filter((p) => groupKey(p) === groupKey(part));
         this.#retryStored(parts, err, 1);
       });
     }
@@ -222,10 +226,9 @@ export class SmsDesk {
     return stored ? { status: 'delivered', interactionId: await this.#deliverAssembled(wholeText(stored)) } : { status: 'duplicate' };
   }
 
-  // A part stored before is a repeat, unless its text was put together and failed to reach the chat in
-  // a way that may pass (its parts are still stored): the gateway's retry delivers it now, rather than
-  // leaving it for the next start. A part still waiting for its siblings stays waiting. One stored
-  // whose saving seemed to fail (the write went through all the same) joins its text now.
+  // A part stored before is a repeat, unless its text failed to reach the chat in a way that may pass
+  // (its parts are still stored): the gateway's retry delivers it now. A part still waiting for its
+  // siblings stays waiting; one whose saving seemed to fail (but went through) joins its text now.
   async #repeatedPart(part: StoredPart): Promise<InboundResult> {
     const waiting = this.#reassembler.isWaiting(part);
     const isNew = this.#reassembler.classify(part) === 'new';
@@ -238,8 +241,8 @@ export class SmsDesk {
     return { status: 'delivered', interactionId: await this.#deliverAssembled(this.#reassembler.again(stored)) };
   }
 
-  // A text that no gateway will send again (its parts were all answered as stored): its wait ran out, or
-  // it was kept over a restart. A failure that may pass is tried again later, from its stored parts.
+  // A text no gateway will send again (its parts were all answered as stored; its wait ran out, or it
+  // was kept over a restart): a failure that may pass is tried again later, from its stored parts.
   #deliverUnasked(parts: readonly StoredPart[], deliver: () => Promise<unknown>, attempt: number): void {
     const tried = this.#queue.run(conversationKey(parts[0]!), deliver).catch((err: unknown) => {
       this.#retryStored(parts, err, attempt + 1);
@@ -252,8 +255,7 @@ export class SmsDesk {
     if (!isRefusal(err)) this.#retries.schedule(attempt, (next) => this.#deliverUnasked(parts, () => this.#deliverStored(parts), next));
   }
 
-  // The text of these parts, those still stored (not another text with the same reference); nothing if
-  // it reached the chat meanwhile.
+  // The text of these parts still stored (not another text's with the same reference), if any.
   async #deliverStored(parts: readonly StoredPart[]): Promise<void> {
     const stored = (await this.#d.store.pendingGroup(parts[0]!)).filter((p) => parts.some((mine) => mine.id === p.id));
     if (stored.length > 0) await this.#deliverAssembled(parts[0]!.total === 1 ? wholeText(stored[0]!) : this.#reassembler.again(stored));
@@ -270,9 +272,8 @@ export class SmsDesk {
     return { status: 'part_stored' };
   }
 
-  // A refusal (the service was disabled, the number removed) stays a refusal: the parts are finished
-  // with it, or every start would try them again. Other failures leave them stored, for the gateway's
-  // retry of one of them (#repeatedPart) or the next start.
+  // A refusal (the service was disabled, the number removed) finishes the parts, or every start would
+  // try them again. Other failures leave them stored for a retry (#repeatedPart) or the next start.
   async #deliverAssembled(message: AssembledSms<StoredPart>): Promise<string | null> {
     const finish = () => this.#d.store.finishParts(message.parts.map((p) => p.id));
     // Parts that were all blank have nothing to show.
@@ -390,8 +391,7 @@ const conversationKey = (sms: { from: string; to: string }) => `in\u0000${sms.fr
 
 const isHandledSmsEnd = (rec: InteractionRecord) => rec.channel === 'sms' && rec.state === 'ended' && rec.acceptedAt !== null;
 
-// Refused by the rules: trying the same text again gets the same answer. (Unavailable and rate
-// limited may pass later.)
+// Refused by the rules: the same text again gets the same answer (unavailable and rate limited may pass).
 const isRefusal = (err: unknown) => err instanceof DomainError && err.kind !== 'unavailable' && err.kind !== 'rate_limited';
 
 const isAgentText = (e: TimelineEntry) => e.kind === 'message' && e.author === 'agent' && typeof e.text === 'string';
