@@ -86,6 +86,8 @@ export class SupervisionDesk {
     const rec = await this.may('stop', supervisorId, interactionId);
     const supervision = supervisionOf(rec, supervisorId)!;
     await this.#d.telephony?.leave(supervision.id);
+    // Off already (their phone hung up, the call ended, while it left): that is the answer.
+    if (!canApplySupervisionEvent(supervision, 'stop')) return supervision;
     return this.apply(rec, supervision, 'stop', 'agent');
   }
 
@@ -110,7 +112,7 @@ export class SupervisionDesk {
       const supervision = supervisionOf(rec, agent.id);
       if (!supervision) continue;
       await this.#d.telephony?.leave(supervision.id);
-      await this.apply(rec, supervision, 'stop', 'system');
+      if (canApplySupervisionEvent(supervision, 'stop')) await this.apply(rec, supervision, 'stop', 'system');
     }
   }
 

@@ -28,9 +28,12 @@ class FakeSupervision implements CallSupervision {
     await this.modeHeld;
     this.calls.push(`${mode} ${id}`);
   }
+  // What the telephony reports while a leave is on its way (the phone's hangup, say).
+  duringLeave: (() => Promise<void>) | null = null;
   async leave(id: string): Promise<void> {
     // Behind a held mode change, as in the telephony's queue: that change is taken in by the rules first.
     if (this.modeHeld) await this.modeHeld.then(() => new Promise((resolve) => setImmediate(resolve)));
+    await this.duringLeave?.();
     this.calls.push(`leave ${id}`);
   }
 }
@@ -226,4 +229,14 @@ t.test('a supervisor an admin disables, or makes an agent, leaves the calls they
     t.equal((await entries()).at(-1)?.author, 'system', 'the timeline says so');
     t.equal(leg.supervisions?.length, 1);
   }
+});
+
+t.test("Stop while the supervisor's phone hangs up by itself: the supervisor is off, and Stop says so rather than fail", async (t) => {
+  const { desk, telephony, id, entries } = await callInProgress();
+  const joined = await desk.listen('sam', id);
+  await desk.onSupervisionEvent(id, joined.id, 'answered');
+  telephony.duringLeave = () => desk.onSupervisionEvent(id, joined.id, 'hangup');
+  const stopped = await desk.stop('sam', id);
+  t.equal(stopped.state, 'ended', 'Stop answers with the supervision ended');
+  t.same((await entries()).map((e) => (e.data as { state: string }).state), ['joining', 'listening', 'ended'], 'one entry for its end');
 });
