@@ -91,8 +91,8 @@ export class SmsDesk {
       texts.set(key, [...(texts.get(key) ?? []), part]);
     }
     for (const parts of texts.values()) {
-      const addAll = async (): Promise<unknown> => {
-        for (const part of parts) if ((await this.#addPart(part)).status === 'delivered') return;
+      const addAll = async (): Promise<void> => {
+        for (const part of parts) await this.#addPart(part);
       };
       // One text that cannot be delivered stops neither the start nor the texts after it.
       await this.#queue.run<unknown>(conversationKey(parts[0]!), () => (parts[0]!.total === 1 ? this.#deliverKept(parts[0]!) : addAll())).catch((err: unknown) => {
