@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { agentsServing, type ServiceForm } from '../../domain/admin-rules.ts';
+import { agentsServing, unstaffedServices, type ServiceForm } from '../../domain/admin-rules.ts';
 import { serviceVersion, type Administration } from '../../domain/administration.ts';
 import type { Service } from '../../domain/directory.ts';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../../domain/floor-stats.ts';
@@ -31,8 +31,10 @@ export function servicesRouter(admin: Administration, views: Views): Router {
 
   const list = async (req: Request, res: Response, extra: ListExtra = {}) => {
     const services = await admin.listServices();
-    const serving = agentsServing(services, await admin.listAgents());
-    sendPage(res, extra.refusal, views.render('admin/services', { title: 'Services', csrf: req.agentSession!.csrfToken, services, serving, notice: extra.notice, alert: extra.refusal?.alert }));
+    const agents = await admin.listAgents();
+    const serving = agentsServing(services, agents);
+    const unstaffed = new Set(unstaffedServices(services, agents).map((s) => s.id));
+    sendPage(res, extra.refusal, views.render('admin/services', { title: 'Services', csrf: req.agentSession!.csrfToken, services, serving, unstaffed, notice: extra.notice, alert: extra.refusal?.alert }));
   };
   const form = (req: Request, res: Response, values: ServiceForm, editing: string | null, refusal?: Refusal) => {
     sendPage(res, refusal, views.render('admin/service-form', { title: editing ? `Edit ${values.name}` : 'Add service', csrf: req.agentSession!.csrfToken, values, editing, errors: refusal?.fields ?? {}, alert: refusal?.alert }));
