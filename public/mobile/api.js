@@ -13,11 +13,9 @@ export const enc = encodeURIComponent;
 
 // A request that hangs (a mobile network that went silent) fails in time, as a network problem: a
 // send is then retried with its client id instead of showing "Sending…" for minutes. A photo may
-// take long on a slow uplink: its caller gives it more (`timeoutMs`).
-// Not for starting a chat (`patient`): it is not idempotent, and Start pressed again after a time-out
-// would open a second chat.
-function deadline(ms, patient) {
-  if (patient) return undefined;
+// take long on a slow uplink: its caller gives it more (`timeoutMs`). Start chat has one too: pressed
+// again, it is sent with the same Idempotency-Key and opens the chat the first one started.
+function deadline(ms) {
   if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
   // Safari before 16 has no AbortSignal.timeout: without a deadline a send could hang for good.
   const controller = new AbortController();
@@ -25,9 +23,10 @@ function deadline(ms, patient) {
   return controller.signal;
 }
 
-export async function api(method, path, { body, form, token, patient = false, timeoutMs = 20_000 } = {}) {
+export async function api(method, path, { body, form, token, idempotencyKey, timeoutMs = 20_000 } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   let payload;
   if (form) {
     payload = form; // the browser sets the multipart boundary
@@ -38,7 +37,7 @@ export async function api(method, path, { body, form, token, patient = false, ti
   let res;
   let text;
   try {
-    res = await fetch(API + path, { method, headers, body: payload, cache: 'no-store', credentials: 'same-origin', signal: deadline(timeoutMs, patient) });
+    res = await fetch(API + path, { method, headers, body: payload, cache: 'no-store', credentials: 'same-origin', signal: deadline(timeoutMs) });
     text = await res.text();
   } catch {
     throw new ApiError(0, 'network', 'Network problem: check your connection and try again.');

@@ -29,12 +29,26 @@ export function setInvalid(input, invalid) {
   else input.removeAttribute('aria-invalid');
 }
 
+// The key of the chat this form starts: Start pressed again after a failure (its answer may have been
+// lost on the way) sends the same one, so the server answers with that chat rather than a second one.
+// New details are a new chat; so is the next Start after one succeeded.
+let startKey = null;
+
+function newStartKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function wireStartForm() {
   ui.phone.addEventListener('input', () => {
+    startKey = null;
     setInvalid(ui.phone, false);
     ui.phoneHint.classList.remove('hint-error');
   });
-  ui.name.addEventListener('input', () => setInvalid(ui.name, false));
+  ui.name.addEventListener('input', () => {
+    startKey = null;
+    setInvalid(ui.name, false);
+  });
   ui.startForm.addEventListener('submit', startChat);
 }
 
@@ -59,14 +73,16 @@ async function startChat(event) {
   ui.phone.value = phone;
   setBusy(ui.startButton, true);
   notify('Starting your chat…');
+  startKey ??= newStartKey();
   try {
     const created = await api('POST', '/chats', {
       body: { service: serviceId, name, phone, context: { fields: appFields() } },
-      patient: true,
+      idempotencyKey: startKey,
     });
     if (!created || typeof created.id !== 'string' || typeof created.token !== 'string') {
       throw new ApiError(500, 'bad_response', 'The chat could not be started. Please try again.');
     }
+    startKey = null;
     const stored = { id: created.id, token: created.token, service: serviceId };
     saveStored(stored);
     state.lastCustomer = { name, phone };

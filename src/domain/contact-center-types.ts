@@ -41,6 +41,8 @@ export interface NewChat {
   channel: Channel;
   customer: Customer;
   context?: Partial<CustomerContext>;
+  // The client's Idempotency-Key (chat-starts.ts).
+  startKey?: string | undefined;
 }
 
 export interface NewAttachment {

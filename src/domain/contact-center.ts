@@ -1,12 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { applyPresence, newAgentState, toNotReady, type AgentState, type PresenceEvent } from './agent-presence.ts';
 import { checkCustomerToken, checkMessage, checkedAttachment, checkedContext, checkedCustomer, hashToken, serviceDisabled } from './chat-rules.ts';
 import { markAccepted, markRequeued } from './acceptance.ts';
+import { ChatStarts, type ChatStarted } from './chat-starts.ts';
 import type { ContactCenterDeps, NewAttachment, NewChat } from './contact-center-types.ts';
 import type { Agent, Service } from './directory.ts';
 import { notFound, unauthorized } from './errors.ts';
 import { assertCustomerMay, type AgentAction, type CustomerAction } from './guards.ts';
-import { mergeContext, newInteraction, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
+import { holdsOrIsOffered, mergeContext, newInteraction, transition, type CustomerContext, type InteractionRecord, type Party } from './interaction.ts';
 import { maybeCommitted } from './timeline-writer.ts';
 import type { Interactions } from './interactions.ts';
 import { Offers } from './offers.ts';
@@ -23,6 +24,7 @@ export class ContactCenter {
   readonly #offers: Offers;
   // run() only: every failure reaches its caller.
   readonly #agentChanges = new KeyedQueue(() => undefined);
+  readonly #starts = new ChatStarts((startKeyHash) => this.#open.findByStartKey(startKeyHash));
 
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
@@ -44,8 +46,7 @@ export class ContactCenter {
       if (rec.state === 'offered') {
         const previousOfferedTo = rec.offeredTo;
         transition(rec, 'offer_timeout');
-        rec.offeredTo = null;
-        rec.offeredAt = null;
+        Object.assign(rec, { offeredTo: null, offeredAt: null });
         await this.#d.store.saveInteraction(rec);
         // Pages on this node still show the offer (a node hears no store notice of its own writes).
         this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
@@ -58,17 +59,18 @@ export class ContactCenter {
 
   // ---- customer side -------------------------------------------------------------------------
 
-  async startChat(chat: NewChat): Promise<{ interaction: InteractionRecord; token: string }> {
-    const service = await this.requireService(chat.serviceId);
-    if (service.disabled) throw serviceDisabled(service);
-    const customer = checkedCustomer(chat.customer);
-    const token = randomBytes(32).toString('base64url');
-    const context = checkedContext(mergeContext({ fields: {} }, chat.context ?? {}));
-    const rec = newInteraction({ id: randomUUID(), serviceId: service.id, channel: chat.channel, customer, tokenHash: hashToken(token), createdAt: this.#d.clock.now(), context });
-    await this.#open.addNew(rec, this.#d.config.maxWaitingChats);
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
-    this.dispatch();
-    return { interaction: rec, token };
+  // A start sent again with its key answers with the chat the first one started (chat-starts.ts).
+  startChat(chat: NewChat): Promise<ChatStarted> {
+    return this.#starts.start(chat, async (token, startKeyHash) => {
+      const service = await this.serviceTakingChats(chat.serviceId);
+      const customer = checkedCustomer(chat.customer);
+      const context = checkedContext(mergeContext({ fields: {} }, chat.context ?? {}));
+      const rec = newInteraction({ id: randomUUID(), serviceId: service.id, channel: chat.channel, customer, tokenHash: hashToken(token), startKeyHash, createdAt: this.#d.clock.now(), context });
+      await this.#open.addNew(rec, this.#d.config.maxWaitingChats);
+      this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
+      this.dispatch();
+      return rec;
+    });
   }
 
   // The chat this token opens (chat-rules.ts checkCustomerToken). With `action`, the guard of that action
@@ -241,10 +243,7 @@ export class ContactCenter {
   }
 
   openInteractionsOf(agentId: string): InteractionRecord[] {
-    return this.#open
-      .all()
-      .filter((rec) => rec.agentId === agentId || rec.offeredTo === agentId)
-      .sort((a, b) => a.createdAt - b.createdAt);
+    return this.#open.all().filter((rec) => holdsOrIsOffered(rec, agentId)).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   history(agentId: string, page: HistoryQuery) {
@@ -275,7 +274,7 @@ export class ContactCenter {
     return this.#d.directory.getAgent(agentId);
   }
 
-  // The customer's page says so before a chat is started.
+  // The customer's page says so before a chat is started; a start checks it too.
   async serviceTakingChats(serviceId: string): Promise<Service> {
     const service = await this.requireService(serviceId);
     if (service.disabled) throw serviceDisabled(service);

@@ -41,6 +41,8 @@ export interface InteractionRecord {
   channel: Channel;
   customer: Customer;
   tokenHash: string;
+  // The hash of the Idempotency-Key it was started with (chat-starts.ts); null without one.
+  startKeyHash: string | null;
   state: InteractionState;
   offeredTo: string | null;
   offeredAt: number | null;
@@ -64,9 +66,10 @@ export interface InteractionRecord {
 }
 
 // A chat just started: waiting in its service's queue, nothing else yet.
-export function newInteraction(fields: Pick<InteractionRecord, 'id' | 'serviceId' | 'channel' | 'customer' | 'tokenHash' | 'createdAt' | 'context'>): InteractionRecord {
+type NewInteractionFields = Pick<InteractionRecord, 'id' | 'serviceId' | 'channel' | 'customer' | 'tokenHash' | 'createdAt' | 'context'> & { startKeyHash?: string | null };
+export function newInteraction(fields: NewInteractionFields): InteractionRecord {
   const nothingYet = { offeredTo: null, offeredAt: null, agentId: null, acceptedAt: null, requeuedAt: null, endedAt: null, endedBy: null };
-  return { ...fields, state: 'queued', ...nothingYet, lastSeq: 0, callLegs: [], video: null };
+  return { startKeyHash: null, ...fields, state: 'queued', ...nothingYet, lastSeq: 0, callLegs: [], video: null };
 }
 
 export function transition(rec: InteractionRecord, event: InteractionEvent): void {

@@ -59,6 +59,12 @@ export class Interactions {
     this.add(rec);
   }
 
+  // The chat started with this Idempotency-Key (chat-starts.ts), as it is now if it is open.
+  async findByStartKey(startKeyHash: string): Promise<InteractionRecord | undefined> {
+    const stored = await this.#store.findInteractionByStartKey(startKeyHash);
+    return stored && (this.#open.get(stored.id) ?? stored);
+  }
+
   remove(rec: InteractionRecord): void {
     this.#open.delete(rec.id);
   }

@@ -19,6 +19,8 @@ export interface HistoryQuery {
 export interface InteractionStore {
   loadOpenInteractions(): Promise<InteractionRecord[]>;
   getInteraction(id: string): Promise<InteractionRecord | undefined>;
+  // The interaction started with this Idempotency-Key's hash (at most one: the database's unique index).
+  findInteractionByStartKey(startKeyHash: string): Promise<InteractionRecord | undefined>;
   saveInteraction(rec: InteractionRecord): Promise<void>;
   // `interaction` is given when its state changed with this entry; it is saved in the same write. An
   // entry whose client id the chat already holds is refused with the conflict `client_id_taken`, one

@@ -131,7 +131,16 @@ export const openApiDocument = {
   paths: {
     '/chats': {
       post: {
-        summary: 'Start a chat',
+        summary: 'Start a chat; sent again with the same Idempotency-Key, it answers with the chat (and token) the first one started',
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'A random value of 22 to 128 letters, digits, "-" or "_" (a UUID v4): keep it secret, like the token. The same key with other details is 409 idempotency_key_reused.',
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22,128}$' },
+          },
+        ],
         requestBody: jsonBody(ref('NewChat')),
         responses: {
           '201': answer('Chat started', { type: 'object', required: ['id', 'token'], properties: { id: { type: 'string' }, token: { type: 'string' } } }),

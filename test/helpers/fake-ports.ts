@@ -119,6 +119,11 @@ export class MemoryInteractionStore implements InteractionStore {
     return rec ? clone(rec) : undefined;
   }
 
+  async findInteractionByStartKey(startKeyHash: string): Promise<InteractionRecord | undefined> {
+    const rec = [...this.interactions.values()].find((r) => r.startKeyHash === startKeyHash);
+    return rec ? clone(rec) : undefined;
+  }
+
   saveInteraction(rec: InteractionRecord): Promise<void> {
     const snapshot = clone(rec);
     return this.#track(async () => {

@@ -68,6 +68,27 @@ t.test('a start the rules refuse (a bad phone number, an unknown service) costs 
   for (let i = 0; i < 3; i++) t.ok(await client.createChat(), `chat ${i + 1} of the 3 an address may start`);
 });
 
+t.test('Start chat sent again with its Idempotency-Key answers with the same chat and token, and costs the address nothing', async (t) => {
+  const client = customer();
+  const start = (key: string, name = 'Lost Answer') =>
+    client.request('POST', '/api/v1/chats', { json: { service: 'roadside', name, phone: '+15551234567' }, headers: { 'idempotency-key': key } });
+  const key = randomBytes(16).toString('hex');
+  const first = await start(key);
+  t.equal(first.status, 201);
+  const chat = (await first.json()) as { id: string; token: string };
+  for (let i = 0; i < 4; i++) {
+    const again = await start(key);
+    t.equal(again.status, 201, `sent again (${i + 1})`);
+    t.same(await again.json(), chat, 'the same chat and token');
+  }
+  const opened = await client.request('GET', `/api/v1/chats/${chat.id}`, { token: chat.token });
+  t.equal(opened.status, 200, 'the token opens the chat');
+  await expectError(t, await start(key, 'Somebody Else'), 409, 'the key with other details', 'idempotency_key_reused');
+  await expectError(t, await start('too-short'), 400, 'a malformed key', 'invalid_idempotency_key');
+  for (let i = 0; i < 2; i++) t.equal((await start(randomBytes(16).toString('hex'))).status, 201, `new key ${i + 1}: a new chat`);
+  t.match(await isRateLimited(t, await start(randomBytes(16).toString('hex')), 'a fourth new chat'), /chats started/, 'only the 3 new chats were counted');
+});
+
 t.test('messages of a chat are limited, posted or sent over the socket; nothing refused is stored', async (t) => {
   const client = customer();
   const chat = await client.createChat();

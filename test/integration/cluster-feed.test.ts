@@ -32,6 +32,7 @@ function readsOf(pool: pg.Pool): InteractionStore {
       const { rows } = await pool.query<{ entry: TimelineEntry }>('SELECT entry FROM timeline WHERE interaction_id = $1 AND seq > $2 ORDER BY seq', [id, query.afterSeq ?? 0]);
       return rows.map((r) => r.entry);
     },
+    findInteractionByStartKey: refuse,
     saveInteraction: refuse,
     appendEntry: refuse,
     findEntryByClientId: refuse,
@@ -43,7 +44,7 @@ function readsOf(pool: pg.Pool): InteractionStore {
 }
 
 const record = (id: string, state: InteractionRecord['state'], lastSeq: number): InteractionRecord => ({
-  id, serviceId: 'roadside', channel: 'web', customer: { name: 'Rosa', phone: '+4915112345678' }, tokenHash: '00', state, offeredTo: null, offeredAt: null,
+  id, serviceId: 'roadside', channel: 'web', customer: { name: 'Rosa', phone: '+4915112345678' }, tokenHash: '00', startKeyHash: null, state, offeredTo: null, offeredAt: null,
   agentId: state === 'active' ? 'agent1' : null, createdAt: 1, acceptedAt: null, requeuedAt: null, endedAt: null, endedBy: null, context: { fields: {} }, lastSeq, callLegs: [], video: null,
 });
 

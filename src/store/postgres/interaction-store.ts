@@ -102,6 +102,11 @@ export class PgInteractionStore extends PgStore implements InteractionStore {
     return this.#rows.ask(id);
   }
 
+  async findInteractionByStartKey(startKeyHash: string): Promise<InteractionRecord | undefined> {
+    const [row] = await this.all('SELECT * FROM interactions WHERE start_key_hash = $1', toInteraction, startKeyHash);
+    return row;
+  }
+
   saveInteraction(rec: InteractionRecord): Promise<void> {
     const statements = saveInteractionStatements(SQL, rec);
     return this.writes.write(

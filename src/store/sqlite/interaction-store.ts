@@ -47,6 +47,11 @@ export class SqliteInteractionStore extends SqliteStore implements InteractionSt
     return row ? toInteraction(row) : undefined;
   }
 
+  async findInteractionByStartKey(startKeyHash: string): Promise<InteractionRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM interactions WHERE start_key_hash = ?').get(startKeyHash);
+    return row ? toInteraction(row) : undefined;
+  }
+
   saveInteraction(rec: InteractionRecord): Promise<void> {
     // Snapshot now: the record may change before the batch commits.
     return this.batcher.write(saveInteractionStatements(SQL, rec));

@@ -48,16 +48,20 @@ export function mobileApiRouter(
   const authorize = (req: Request, action?: CustomerAction): Promise<InteractionRecord> => center.authorizeCustomer(String(req.params.id), bearerToken(req), action);
   const chatView = async (rec: InteractionRecord, rated?: boolean) => chatJson(rec, rec.agentId ? await center.agentDisplayName(rec.agentId) : null, rated);
 
+  // With an Idempotency-Key, a start sent again (its answer was lost) answers with the same chat and
+  // token, and gives its rate-limit point back: it made no chat.
   router.post('/chats', async (req, res) => {
     const body = parseBody(newChatSchema, req.body);
     const address = clientAddress(req);
     await limits.chatStarted(address);
-    const { interaction, token } = await center
-      .startChat({ serviceId: body.service, channel: 'web', customer: { name: body.name, phone: body.phone }, context: toDomainContext(body.context) })
+    const startKey = req.get('Idempotency-Key');
+    const { interaction, token, replayed } = await center
+      .startChat({ serviceId: body.service, channel: 'web', customer: { name: body.name, phone: body.phone }, context: toDomainContext(body.context), startKey })
       .catch(async (err: unknown) => {
         if (err instanceof DomainError) await limits.chatRefused(address);
         throw err;
       });
+    if (replayed) await limits.chatRefused(address);
     res.status(201).location(`/api/v1/chats/${interaction.id}`).json({ id: interaction.id, token });
   });
 
