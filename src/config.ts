@@ -1,3 +1,4 @@
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { resolve } from 'node:path';
 import { readAsteriskEnv } from './ari/asterisk/env-file.ts';
 import type { VoiceConfig } from './ari/index.ts';
@@ -81,6 +82,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env): Config {
     smsNumbers: smsNumbers(env.SMS_NUMBERS || '+15550009000=roadside'),
     smsPartWaitMs: int(env.SMS_PART_WAIT_S, 30) * 1000,
     smsSipTrunk: smsSipTrunk(env.SMS_SIP_TRUNK),
+    smsSipCountry: smsSipCountry(env.SMS_SIP_COUNTRY),
     sipSockets: sipSocketCaps(env),
     // A /sip socket that does not answer a ping within this long is cut and its place given back.
     sipSocketPingMs: atLeastOne('SIP_SOCKET_PING_S', int(env.SIP_SOCKET_PING_S, 30)) * 1000,
@@ -169,6 +171,15 @@ function smsSipTrunk(value: string | undefined): string | undefined {
   const name = value || 'sms-trunk';
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`SMS_SIP_TRUNK: expected a PJSIP endpoint name or "off", got "${name}"`);
   return name;
+}
+
+// SMS_SIP_COUNTRY: the ISO 3166 code (FR, US, ...) of the carrier behind the SMS trunk, whose national
+// numbers ("0612345678") it reads; unset: bare digits are international numbers without their "+".
+function smsSipCountry(value: string | undefined): CountryCode | undefined {
+  if (!value) return undefined;
+  const code = value.toUpperCase();
+  if (!isSupportedCountry(code)) throw new Error(`SMS_SIP_COUNTRY: expected a country's two-letter ISO 3166 code such as FR or US, got "${value}"`);
+  return code;
 }
 
 // /sip sockets (softphones, the customer page's simulated phone): each holds one of Asterisk's HTTP

@@ -1,6 +1,7 @@
 // Entry point of the SMS adapter: texts to our numbers become chats (webhook, or SIP MESSAGE through
 // Asterisk's SMS trunk); replies leave by the gateway the chat came in by. What a text means is the
 // domain's SmsDesk; this folder only carries texts in and out.
+import type { CountryCode } from 'libphonenumber-js';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { AriApp } from '../ari/index.ts';
@@ -18,6 +19,7 @@ export interface SmsConfig {
   smsGatewayUrl: string | undefined;
   smsNumbers: Record<string, string>; // our receiving numbers (E.164) and the service of each
   smsSipTrunk: string | undefined; // the PJSIP endpoint carrying texts; undefined: no SIP gateway
+  smsSipCountry: CountryCode | undefined; // how its carrier's national numbers are read (trunk-numbers.ts)
 }
 
 export interface Sms {
@@ -43,7 +45,7 @@ export function createSms(config: SmsConfig, logger: Logger, deps: { ari: AriApp
     },
     connect(desk) {
       if (ari && trunk) {
-        const onText = (text: TrunkText) => receiveTrunkText(desk, text, logger);
+        const onText = (text: TrunkText) => receiveTrunkText(desk, text, config.smsSipCountry, logger);
         ari.listen({ events: SmsTrunk.EVENTS, connected: (a) => trunk.subscribe(a), handle: (event) => trunk.handle(event, onText), stopping: (a) => trunk.unsubscribe(a) });
       }
       return smsWebhookRouter({ desk, secret: config.smsWebhookSecret });
@@ -59,11 +61,11 @@ export function createSms(config: SmsConfig, logger: Logger, deps: { ari: AriApp
 
 // A refused text (not a number of ours, say) is the sender's problem and a warning; a text the desk
 // could not take is ours and an error. The carrier was answered before: the desk tries it again.
-function receiveTrunkText(desk: SmsDesk, text: TrunkText, logger: Logger): void {
+function receiveTrunkText(desk: SmsDesk, text: TrunkText, country: CountryCode | undefined, logger: Logger): void {
   const log = { from: text.from, to: text.to, callId: text.callId };
   let sms;
   try {
-    sms = inboundSipText(text);
+    sms = inboundSipText(text, country);
   } catch (err) {
     return logger.warn({ ...log, err }, 'refused a text from the SMS trunk');
   }

@@ -1,7 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { invalid } from '../domain/errors.ts';
 import { SmsSendRefused, type InboundSms, type OutboundSms, type SmsSender } from '../domain/sms-ports.ts';
+import type { CountryCode } from 'libphonenumber-js';
 import { AriHttpError } from '../ari/errors.ts';
+import { E164 } from '../domain/limits.ts';
+import { numberOfDigits } from './trunk-numbers.ts';
 
 // SMS as SIP MESSAGE, through Asterisk's SMS trunk (asterisk-config/README.md, "Texts"). Inbound: a
 // text the trunk received becomes an InboundSms for SmsDesk.receive(); outbound: an agent's reply is
@@ -44,22 +47,23 @@ export class SipMessageGateway implements SmsSender {
 
 // The text as SmsDesk takes it. Its id is derived from Call-ID and CSeq, so the same request delivered
 // twice is one text; without them every text is new.
-export function inboundSipText(text: SipText): InboundSms {
-  const from = numberOfSipUri(text.from);
-  if (!from) throw invalid('invalid_number', `The sender of a SIP MESSAGE is not a phone number: ${text.from}`);
-  const to = numberOfSipUri(text.to);
+// `country`: SMS_SIP_COUNTRY, how the carrier's national numbers are read (trunk-numbers.ts).
+export function inboundSipText(text: SipText, country?: CountryCode): InboundSms {
+  const from = numberOfSipUri(text.from, country);
+  if (!from) throw invalid('invalid_number', `The sender of a SIP MESSAGE is not a phone number${country ? '' : ' (a national number needs SMS_SIP_COUNTRY)'}: ${text.from}`);
+  const to = numberOfSipUri(text.to, country);
   if (!to) throw invalid('invalid_number', `The recipient of a SIP MESSAGE is not a phone number: ${text.to}`);
   const key = text.callId && text.cseq ? `${text.callId}\n${text.cseq}` : randomUUID();
   const id = `sip-${createHash('sha256').update(`${from}\n${key}`).digest('hex').slice(0, 40)}`;
   return { id, from, to, text: text.body, gateway: 'sip' };
 }
 
-// The E.164 number a SIP or tel URI names, or null. Numbers must be international: "+15551234567",
-// or the same digits without the plus (carriers often leave it out); separators of tel URIs
-// ("+1-555-123-4567") and %-escapes are allowed. A local number is completed by its phone-context
+// The E.164 number a SIP or tel URI names, or null: "+15551234567", or digits without the plus, read
+// by numberOfDigits (international, or national numbers of `country`); separators of tel URIs
+// ("+1-555-123-4567"), spaces and %-escapes are allowed. A local number is completed by its phone-context
 // ("5551234;phone-context=+1212" is +12125551234); one whose context is a domain is refused. Other URI
 // parameters are ignored. A quoted display name is never read as the address.
-export function numberOfSipUri(value: string): string | null {
+export function numberOfSipUri(value: string, country?: CountryCode): string | null {
   let uri = value.trim().replace(/^"(?:[^"\\]|\\.)*"/, '');
   const bracket = /<([^>]*)>/.exec(uri);
   if (bracket) uri = bracket[1]!;
@@ -76,12 +80,12 @@ export function numberOfSipUri(value: string): string | null {
   } catch {
     return null;
   }
-  user = user.replace(/[-.()]/g, '');
+  user = user.replace(/[-.()\s]/g, '');
   if (context !== undefined && !user.startsWith('+')) {
     const prefix = context.replace(/[-.()]/g, '');
     if (!/^\+[0-9]+$/.test(prefix)) return null; // a domain's local number: not one we can reach
     user = prefix + user;
   }
-  if (/^[1-9][0-9]{6,14}$/.test(user)) user = `+${user}`;
-  return /^\+[1-9][0-9]{6,14}$/.test(user) ? user : null;
+  if (/^[0-9]{1,17}$/.test(user)) return numberOfDigits(user, country);
+  return E164.test(user) ? user : null;
 }

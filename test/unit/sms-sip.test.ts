@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import type { Ari, AriEvent } from '../../src/ari/index.ts';
 import { SmsTrunk, trunkTextOf, type TrunkText } from '../../src/sms/sip-trunk.ts';
+import { loadConfig } from '../../src/config.ts';
 import { inboundSipText, numberOfSipUri, SipMessageGateway } from '../../src/sms/sip-message.ts';
 import { AriHttpError } from '../../src/ari/errors.ts';
 
@@ -54,6 +55,35 @@ t.test('numbers of SIP and tel URIs, as Asterisk prints From and To', async (t) 
     ['', null],
   ];
   for (const [uri, number] of cases) t.equal(numberOfSipUri(uri), number, uri || '(empty)');
+});
+
+t.test("a carrier's national numbers are read as its country's (SMS_SIP_COUNTRY); without it they are refused, never guessed", async (t) => {
+  const cases: Array<[string, 'FR' | 'US' | 'DE' | 'GB', string]> = [
+    ['<sip:0612345678@carrier.example>', 'FR', '+33612345678'],
+    ['<sip:06%2012%2034%2056%2078@carrier.example>', 'FR', '+33612345678'],
+    ['<tel:06-12-34-56-78>', 'FR', '+33612345678'],
+    ['<sip:0033612345678@carrier.example>', 'FR', '+33612345678'],
+    ['<sip:33612345678@carrier.example>', 'FR', '+33612345678'],
+    ['<sip:+447911123456@carrier.example>', 'FR', '+447911123456'],
+    ['<sip:447911123456@carrier.example>', 'FR', '+447911123456'],
+    ['<sip:4155550123@carrier.example;user=phone>', 'US', '+14155550123'],
+    ['<sip:14155550123@carrier.example;user=phone>', 'US', '+14155550123'],
+    ['<sip:015112345678@carrier.example>', 'DE', '+4915112345678'],
+    ['<sip:4915112345678@carrier.example>', 'DE', '+4915112345678'],
+    ['<sip:07911123456@carrier.example>', 'GB', '+447911123456'],
+    // Numbers of the tests' development PSTN, which no numbering plan knows: international, as before.
+    ['<sip:15551230001@carrier.example>', 'US', '+15551230001'],
+  ];
+  for (const [uri, country, number] of cases) t.equal(numberOfSipUri(uri, country), number, `${uri} in ${country}`);
+  // Without a country, a national number is not taken for an international one.
+  t.equal(numberOfSipUri('<sip:0612345678@carrier.example>'), null, 'a trunk prefix: refused');
+  const text = { ...trunkTextOf(EVENT, 'sms-trunk')!, from: '<sip:0612345678@carrier.example>' };
+  t.throws(() => inboundSipText(text), { code: 'invalid_number', message: /SMS_SIP_COUNTRY/ }, 'the refusal (logged) names the setting');
+  t.match(inboundSipText(text, 'FR'), { from: '+33612345678', to: '+15550009000' }, 'with the setting, the text is taken');
+
+  t.equal(loadConfig({}).smsSipCountry, undefined);
+  t.equal(loadConfig({ SMS_SIP_COUNTRY: 'fr' }).smsSipCountry, 'FR');
+  t.throws(() => loadConfig({ SMS_SIP_COUNTRY: 'France' }), /SMS_SIP_COUNTRY: expected a country's two-letter ISO 3166 code/, 'a wrong setting stops the start');
 });
 
 t.test('a received MESSAGE becomes an SMS for the desk, with an id stable for the same request', async (t) => {
