@@ -28,6 +28,9 @@ t.test('while a transfer is on its way, Allow is off with why; the target is not
   t.match(button(during, 'Allow'), /disabled/, 'Allow is off during the transfer');
   t.match(during, /id="video-reason-[^"]+">A transfer is already in progress in this chat\./, 'with the reason next to it');
   t.notMatch(button(during, 'Decline'), /disabled/, 'Decline stays on: the handling agent may still say no');
+  const number = /<button class="phone"[^>]*>/.exec(during)?.[0] ?? '';
+  t.match(number, /aria-disabled="true" title="A transfer is already in progress in this chat\."/, "the customer's number is off too, saying why");
+  t.notMatch(number, /hx-post/, 'and a click on it sends nothing');
   const allowed = await agentPost(agent1, `/desktop/interactions/${chat.id}/video/allow`);
   t.equal(allowed.status, 409, 'as the server says');
   await allowed.text();
