@@ -76,6 +76,10 @@ export function geoErrorMessage(err) {
   return 'Your location could not be determined.';
 }
 
+// The location being asked for: Share location tapped again while the browser still asks (its button
+// comes back after a while) asks once more, and the first answer of any of them is the one sent.
+let locating = null;
+
 function shareLocation() {
   const s = state.session;
   if (!s || s.ended) return;
@@ -83,17 +87,23 @@ function shareLocation() {
     notify('Location is not available in this browser.', true);
     return;
   }
+  if (locating?.session !== s || locating.answered) locating = { session: s, answered: false, asking: 0 };
+  const ask = locating;
+  ask.asking += 1;
   setBusy(ui.shareLocation, true);
   notify('Finding your location…');
   // A permission prompt left unanswered calls neither callback (the timeout runs only once allowed):
   // the button comes back after a while, and a late answer still sends the location.
   const unanswered = setTimeout(() => {
+    if (ask.answered) return;
     setBusy(ui.shareLocation, false);
     if (state.session === s) notify('No location yet: allow it when your browser asks, or tap Share location again.', true);
   }, 30_000);
   navigator.geolocation.getCurrentPosition(
     async (position) => {
       clearTimeout(unanswered);
+      if (ask.answered) return;
+      ask.answered = true;
       const { latitude, longitude, accuracy } = position.coords;
       const loc = { lat: latitude, lon: longitude };
       if (Number.isFinite(accuracy)) loc.accuracy_m = accuracy;
@@ -111,6 +121,10 @@ function shareLocation() {
     },
     (err) => {
       clearTimeout(unanswered);
+      ask.asking -= 1;
+      // Another ask still waiting may yet be answered.
+      if (ask.answered || ask.asking > 0) return;
+      ask.answered = true;
       setBusy(ui.shareLocation, false);
       if (state.session === s) notify(geoErrorMessage(err), true);
     },
