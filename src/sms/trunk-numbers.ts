@@ -3,18 +3,24 @@ import { E164 } from '../domain/limits.ts';
 
 // The E.164 number of what a carrier wrote without a "+" (SIP users are often bare digits), or null.
 // Without a country (SMS_SIP_COUNTRY unset) such digits are international with the plus left out, as
-// before. With one, a national number is read as that country's ("0612345678" in FR is +33612345678,
-// "4155550123" in US is +14155550123), which libphonenumber-js knows for every numbering plan; digits
-// that start with the country's own code and make a valid number ("4915112345678" in DE) stay
-// international, since national numbers there start with the trunk prefix ("0151...").
+// before. With one, national numbers are read as that country's, by its numbering plan
+// (libphonenumber-js knows every country's), in this order:
+// - its calling code first, making a valid number: international with the plus left out
+//   ("4915112345678" in DE, "14155550123" in US);
+// - written with the country's trunk prefix (or an international call prefix such as 00), which the
+//   plan takes off: national ("0612345678" in FR is +33612345678, "0033612345678" too);
+// - a valid international number ("447911123456" in FR), else a valid national one without its prefix
+//   ("4155550123" in US).
 export function numberOfDigits(digits: string, country: CountryCode | undefined): string | null {
   if (country) {
     const international = parsePhoneNumberFromString(`+${digits}`);
-    const valid = international?.isValid() ? international.number : null;
-    if (valid && digits.startsWith(getCountryCallingCode(country))) return valid;
     const national = parsePhoneNumberFromString(digits, country);
+    if (international?.isValid() && digits.startsWith(getCountryCallingCode(country))) return international.number;
+    // The plan took a prefix off: the digits were written nationally.
+    const prefixed = national !== undefined && national.nationalNumber.length < digits.length;
+    if (prefixed && national.isPossible()) return national.number;
+    if (international?.isValid()) return international.number;
     if (national?.isValid()) return national.number;
-    if (valid) return valid;
   }
   return E164.test(`+${digits}`) ? `+${digits}` : null;
 }

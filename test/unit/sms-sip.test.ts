@@ -71,6 +71,9 @@ t.test("a carrier's national numbers are read as its country's (SMS_SIP_COUNTRY)
     ['<sip:015112345678@carrier.example>', 'DE', '+4915112345678'],
     ['<sip:4915112345678@carrier.example>', 'DE', '+4915112345678'],
     ['<sip:07911123456@carrier.example>', 'GB', '+447911123456'],
+    ['<sip:07700900123@carrier.example>', 'GB', '+447700900123'], // a range kept for drama: possible, not valid
+    ['<sip:061234567@carrier.example>', 'IT', '+39061234567'], // Italy keeps its 0: no trunk prefix
+    ['<sip:15550009000@carrier.example>', 'US', '+15550009000'], // our own number, written with its 1
     // Numbers of the tests' development PSTN, which no numbering plan knows: international, as before.
     ['<sip:15551230001@carrier.example>', 'US', '+15551230001'],
   ];
