@@ -30,25 +30,42 @@ export function setInvalid(input, invalid) {
 }
 
 // The key of the chat this form starts: Start pressed again after a failure (its answer may have been
-// lost on the way) sends the same one, so the server answers with that chat rather than a second one.
-// New details are a new chat; so is the next Start after one succeeded.
-let startKey = null;
+// lost on the way), also after a reload, sends the same one with the same details, so the server
+// answers with that chat rather than a second one. Other details are a new chat; so is the next Start
+// after one succeeded. Kept for this tab only (sessionStorage), with the details it was sent with.
+const START_KEY = `start-key:${serviceId}`;
 
-function newStartKey() {
+function startKeyFor(name, phone) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(START_KEY) || 'null');
+    if (kept && kept.name === name && kept.phone === phone && typeof kept.key === 'string') return kept.key;
+  } catch {
+    // storage unavailable or corrupt: a new key
+  }
   const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const key = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  try {
+    sessionStorage.setItem(START_KEY, JSON.stringify({ key, name, phone }));
+  } catch {
+    // not kept: a reload starts afresh
+  }
+  return key;
+}
+
+function forgetStartKey() {
+  try {
+    sessionStorage.removeItem(START_KEY);
+  } catch {
+    // nothing kept
+  }
 }
 
 export function wireStartForm() {
   ui.phone.addEventListener('input', () => {
-    startKey = null;
     setInvalid(ui.phone, false);
     ui.phoneHint.classList.remove('hint-error');
   });
-  ui.name.addEventListener('input', () => {
-    startKey = null;
-    setInvalid(ui.name, false);
-  });
+  ui.name.addEventListener('input', () => setInvalid(ui.name, false));
   ui.startForm.addEventListener('submit', startChat);
 }
 
@@ -73,16 +90,15 @@ async function startChat(event) {
   ui.phone.value = phone;
   setBusy(ui.startButton, true);
   notify('Starting your chat…');
-  startKey ??= newStartKey();
   try {
     const created = await api('POST', '/chats', {
       body: { service: serviceId, name, phone, context: { fields: appFields() } },
-      idempotencyKey: startKey,
+      idempotencyKey: startKeyFor(name, phone),
     });
     if (!created || typeof created.id !== 'string' || typeof created.token !== 'string') {
       throw new ApiError(500, 'bad_response', 'The chat could not be started. Please try again.');
     }
-    startKey = null;
+    forgetStartKey();
     const stored = { id: created.id, token: created.token, service: serviceId };
     saveStored(stored);
     state.lastCustomer = { name, phone };

@@ -24,7 +24,7 @@ export class ContactCenter {
   readonly #offers: Offers;
   // run() only: every failure reaches its caller.
   readonly #agentChanges = new KeyedQueue(() => undefined);
-  readonly #starts = new ChatStarts((startKeyHash) => this.#open.findByStartKey(startKeyHash));
+  readonly #starts = new ChatStarts((startKeyHash) => this.#open.findByStartKey(startKeyHash, (rec) => this.changed(rec, null)));
 
   constructor(deps: ContactCenterDeps) {
     this.#d = deps;
@@ -61,14 +61,12 @@ export class ContactCenter {
 
   // A start sent again with its key answers with the chat the first one started (chat-starts.ts).
   startChat(chat: NewChat): Promise<ChatStarted> {
-    return this.#starts.start(chat, async (token, startKeyHash) => {
+    return this.#starts.start(chat, async (token, startKey) => {
       const service = await this.serviceTakingChats(chat.serviceId);
-      const customer = checkedCustomer(chat.customer);
       const context = checkedContext(mergeContext({ fields: {} }, chat.context ?? {}));
-      const rec = newInteraction({ id: randomUUID(), serviceId: service.id, channel: chat.channel, customer, tokenHash: hashToken(token), startKeyHash, createdAt: this.#d.clock.now(), context });
+      const rec = newInteraction({ id: randomUUID(), serviceId: service.id, channel: chat.channel, customer: checkedCustomer(chat.customer), tokenHash: hashToken(token), startKey, createdAt: this.#d.clock.now(), context });
       await this.#open.addNew(rec, this.#d.config.maxWaitingChats);
-      this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: null });
-      this.dispatch();
+      this.changed(rec, null);
       return rec;
     });
   }
@@ -194,8 +192,7 @@ export class ContactCenter {
       if (!maybeCommitted(err)) this.acceptNotStored(rec, agent, { acceptedAt, requeuedAt });
       throw err;
     });
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agentId });
-    this.dispatch();
+    this.changed(rec, agentId);
     await this.#d.media.afterAccept(rec);
     return rec;
   }
@@ -208,8 +205,7 @@ export class ContactCenter {
     if (this.#open.get(rec.id) !== rec || rec.state !== 'active' || rec.agentId !== agent.agentId) return;
     transition(rec, 'requeue');
     Object.assign(rec, { agentId: null, ...was });
-    this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: agent.agentId });
-    this.dispatch();
+    this.changed(rec, agent.agentId);
   }
 
   // With its composer's client id, a send repeated (the browser's, its answer lost behind the load
@@ -376,9 +372,14 @@ export class ContactCenter {
     }
     const agent = rec.agentId ? this.#agents.get(rec.agentId) : undefined;
     if (agent && agent.interactions.delete(rec.id) && agent.interactions.size === 0) agent.idleSince = rec.endedAt;
+    this.changed(rec, previousOfferedTo);
+    return rec;
+  }
+
+  // Pages hear of the change, and routing acts on it (a chat in the queue is offered).
+  private changed(rec: InteractionRecord, previousOfferedTo: string | null): void {
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo });
     this.dispatch();
-    return rec;
   }
 
   private agentMay(action: AgentAction, agentId: string, interactionId: string): InteractionRecord {

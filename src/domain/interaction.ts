@@ -35,14 +35,20 @@ export interface CustomerContext {
   location?: GeoLocation;
 }
 
+// The key's hash (it finds the chat again), and the random salt the token was derived with.
+export interface StartKey {
+  hash: string;
+  tokenSalt: string;
+}
+
 export interface InteractionRecord {
   id: string;
   serviceId: string;
   channel: Channel;
   customer: Customer;
   tokenHash: string;
-  // The hash of the Idempotency-Key it was started with (chat-starts.ts); null without one.
-  startKeyHash: string | null;
+  // The Idempotency-Key it was started with (chat-starts.ts); null without one.
+  startKey: StartKey | null;
   state: InteractionState;
   offeredTo: string | null;
   offeredAt: number | null;
@@ -66,10 +72,10 @@ export interface InteractionRecord {
 }
 
 // A chat just started: waiting in its service's queue, nothing else yet.
-type NewInteractionFields = Pick<InteractionRecord, 'id' | 'serviceId' | 'channel' | 'customer' | 'tokenHash' | 'createdAt' | 'context'> & { startKeyHash?: string | null };
+type NewInteractionFields = Pick<InteractionRecord, 'id' | 'serviceId' | 'channel' | 'customer' | 'tokenHash' | 'createdAt' | 'context'> & { startKey?: StartKey | null };
 export function newInteraction(fields: NewInteractionFields): InteractionRecord {
   const nothingYet = { offeredTo: null, offeredAt: null, agentId: null, acceptedAt: null, requeuedAt: null, endedAt: null, endedBy: null };
-  return { startKeyHash: null, ...fields, state: 'queued', ...nothingYet, lastSeq: 0, callLegs: [], video: null };
+  return { startKey: null, ...fields, state: 'queued', ...nothingYet, lastSeq: 0, callLegs: [], video: null };
 }
 
 export function transition(rec: InteractionRecord, event: InteractionEvent): void {

@@ -59,10 +59,17 @@ export class Interactions {
     this.add(rec);
   }
 
-  // The chat started with this Idempotency-Key (chat-starts.ts), as it is now if it is open.
-  async findByStartKey(startKeyHash: string): Promise<InteractionRecord | undefined> {
+  // The chat started with this Idempotency-Key (chat-starts.ts), as it is now if it is open. One stored
+  // by a start whose write seemed to fail (the connection broke during COMMIT) is open from now on:
+  // `opened` is told, as of a new chat.
+  async findByStartKey(startKeyHash: string, opened: (rec: InteractionRecord) => void): Promise<InteractionRecord | undefined> {
     const stored = await this.#store.findInteractionByStartKey(startKeyHash);
-    return stored && (this.#open.get(stored.id) ?? stored);
+    if (!stored || stored.state === 'ended') return stored;
+    const open = this.#open.get(stored.id);
+    if (open) return open;
+    this.add(stored);
+    opened(stored);
+    return stored;
   }
 
   remove(rec: InteractionRecord): void {

@@ -25,7 +25,7 @@ export const json = (v: unknown): string | null => (v === null || v === undefine
 // Column order of `interactions` in every engine's upsert.
 export const INTERACTION_COLUMNS = [
   'id', 'service_id', 'channel', 'customer_name', 'customer_phone', 'token_hash', 'state', 'offered_to', 'offered_at', 'agent_id',
-  'created_at', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at', 'start_key_hash',
+  'created_at', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at', 'start_key_hash', 'start_token_salt',
 ] as const;
 
 // Columns an upsert of an interaction changes; the rest are fixed when it is created.
@@ -35,7 +35,7 @@ export function interactionValues(rec: InteractionRecord): (string | number | nu
   return [
     rec.id, rec.serviceId, rec.channel, rec.customer.name, rec.customer.phone, rec.tokenHash, rec.state, rec.offeredTo, rec.offeredAt,
     rec.agentId, rec.createdAt, rec.acceptedAt, rec.endedAt, rec.endedBy, json(rec.context), rec.lastSeq, json(rec.callLegs), json(rec.video),
-    rec.requeuedAt, rec.startKeyHash,
+    rec.requeuedAt, rec.startKey?.hash ?? null, rec.startKey?.tokenSalt ?? null,
   ];
 }
 
@@ -46,7 +46,7 @@ export function toInteraction(row: Row): InteractionRecord {
     channel: row.channel as InteractionRecord['channel'],
     customer: { name: String(row.customer_name), phone: String(row.customer_phone) },
     tokenHash: String(row.token_hash),
-    startKeyHash: str(row.start_key_hash),
+    startKey: row.start_key_hash ? { hash: String(row.start_key_hash), tokenSalt: String(row.start_token_salt) } : null,
     state: row.state as InteractionState,
     offeredTo: str(row.offered_to),
     offeredAt: num(row.offered_at),

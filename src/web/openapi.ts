@@ -6,6 +6,7 @@ import { inboundSchema, statusSchema } from '../sms/webhook.ts';
 import { contextSchema, newChatSchema, newMessageSchema, newPhotoSchema, newRatingSchema, ratingJsonSchema } from './mobile-api/schemas.ts';
 import { chatJsonSchema, messageJsonSchema, videoJsonSchema } from './mobile-api/serialize.ts';
 import { videoSignalSchema } from './video-signal.ts';
+import { START_KEY } from '../domain/chat-starts.ts';
 
 // The zod schemas that check the requests and type the answers are the document's schemas, so every
 // limit and pattern is written once. OpenAPI 3.1 takes JSON Schema 2020-12 as it is; `io: 'input'` keeps
@@ -138,7 +139,7 @@ export const openApiDocument = {
             in: 'header',
             required: false,
             description: 'A random value of 22 to 128 letters, digits, "-" or "_" (a UUID v4): keep it secret, like the token. The same key with other details is 409 idempotency_key_reused.',
-            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{22,128}$' },
+            schema: { type: 'string', pattern: START_KEY.source },
           },
         ],
         requestBody: jsonBody(ref('NewChat')),

@@ -56,3 +56,21 @@ t.test('Start chat pressed again after its answer was lost opens the chat the fi
   t.not(next?.id, stored?.id, 'a new chat');
   t.equal(chatsOf('Lena Lost').length, 2);
 });
+
+t.test('after a reload too, Start chat with the same details opens the chat whose answer was lost', async (t) => {
+  const customer = await pages.newPage();
+  await customer.route('**/api/v1/chats', async (route) => {
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await startChatPage(customer, server.url, 'Rui Reload', '+351912340000');
+  await customer.getByText(/Network problem/).waitFor();
+  await customer.unroute('**/api/v1/chats');
+  await customer.reload();
+  await startChatPage(customer, server.url, 'Rui Reload', '+351912340000');
+  await customer.getByText('Waiting for an agent').waitFor();
+  const chats = chatsOf('Rui Reload');
+  t.equal(chats.length, 1, 'one chat');
+  const stored = await customer.evaluate(() => JSON.parse(localStorage.getItem('chat:roadside') ?? 'null') as { id: string } | null);
+  t.equal(stored?.id, chats[0]?.id, 'the page is in it');
+});

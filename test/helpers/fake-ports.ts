@@ -120,7 +120,7 @@ export class MemoryInteractionStore implements InteractionStore {
   }
 
   async findInteractionByStartKey(startKeyHash: string): Promise<InteractionRecord | undefined> {
-    const rec = [...this.interactions.values()].find((r) => r.startKeyHash === startKeyHash);
+    const rec = [...this.interactions.values()].find((r) => r.startKey?.hash === startKeyHash);
     return rec ? clone(rec) : undefined;
   }
 

@@ -154,13 +154,13 @@ export function storeContract(t: Test, name: string, newDatabase: NewDatabase): 
 
     t.test("a chat is found by its start's key, which starts one chat only", async (t) => {
       const { store } = await fresh(t);
-      await store.saveInteraction(record('chat-k', { startKeyHash: 'k1' }));
+      await store.saveInteraction(record('chat-k', { startKey: { hash: 'k1', tokenSalt: 's1' } }));
       await store.saveInteraction(record('chat-plain'));
-      await store.saveInteraction(record('chat-k', { startKeyHash: 'k1', state: 'active', agentId: 'agent1' }));
-      t.match(await store.findInteractionByStartKey('k1'), { id: 'chat-k', startKeyHash: 'k1', state: 'active' }, 'found, as last saved');
-      t.equal((await store.getInteraction('chat-plain'))?.startKeyHash, null, 'a chat started without a key has none');
+      await store.saveInteraction(record('chat-k', { startKey: { hash: 'k1', tokenSalt: 's1' }, state: 'active', agentId: 'agent1' }));
+      t.match(await store.findInteractionByStartKey('k1'), { id: 'chat-k', startKey: { hash: 'k1', tokenSalt: 's1' }, state: 'active' }, 'found, as last saved');
+      t.equal((await store.getInteraction('chat-plain'))?.startKey, null, 'a chat started without a key has none');
       t.equal(await store.findInteractionByStartKey('k2'), undefined);
-      await t.rejects(store.saveInteraction(record('chat-k2', { startKeyHash: 'k1' })), 'a second chat with the key is refused by the database');
+      await t.rejects(store.saveInteraction(record('chat-k2', { startKey: { hash: 'k1', tokenSalt: 's2' } })), 'a second chat with the key is refused by the database');
       t.equal(await store.getInteraction('chat-k2'), undefined, 'and not stored');
     });
 

@@ -1,6 +1,9 @@
 // Start chat sent again with its Idempotency-Key (its answer was lost on a mobile network) answers
 // with the chat the first one started: one chat in the queue, and its token opens it.
 import t from 'tap';
+import type { InteractionRecord } from '../../src/domain/interaction.ts';
+import { WriteFailed } from '../../src/store/errors.ts';
+import { MemoryInteractionStore } from '../helpers/fake-ports.ts';
 import { expectDomainError, makeCenter, newChat } from '../helpers/fakes.ts';
 
 const KEY = 'f3b1c2d4e5f60718293a4b5c6d7e8f90';
@@ -18,7 +21,9 @@ t.test('the same start sent again with its key answers with the first chat and i
   await h.store.settled();
   t.equal(h.store.interactions.size, 1, 'one chat stored');
   t.same(h.center.openInteractions().map((rec) => rec.id), [first.interaction.id], 'one chat waits');
-  t.notMatch(JSON.stringify(h.store.interactions.get(first.interaction.id)), KEY, 'the key itself is not kept');
+  const stored = JSON.stringify(h.store.interactions.get(first.interaction.id));
+  t.notMatch(stored, KEY, 'the key itself is not kept');
+  t.notMatch(stored, first.token, 'nor the token');
 
   const other = await h.center.startChat(newChat({ startKey: 'another-key-of-22-chars' }));
   t.not(other.interaction.id, first.interaction.id, 'another key starts another chat');
@@ -72,4 +77,30 @@ t.test('a start refused by the rules keeps its key free: sent again once it can 
   const fixed = await h.center.startChat({ ...chat, customer: { name: 'Dana', phone: '+15551234567' } });
   t.equal(fixed.replayed, false);
   t.equal(fixed.interaction.customer.phone, '+15551234567');
+});
+
+// The store wrote the chat, then said it failed (PostgreSQL's connection broke during COMMIT).
+class StoresThenFails extends MemoryInteractionStore {
+  failNextSave = false;
+  override saveInteraction(rec: InteractionRecord): Promise<void> {
+    const fail = this.failNextSave;
+    this.failNextSave = false;
+    const written = super.saveInteraction(rec);
+    return fail ? written.then(() => Promise.reject(new WriteFailed('Connection terminated unexpectedly', 'ERR_POSTGRES', { maybeCommitted: true }))) : written;
+  }
+}
+
+t.test('a start the store wrote though it said it failed answers with that chat, which waits in the queue', async (t) => {
+  const store = new StoresThenFails();
+  const h = await makeCenter({ store });
+  store.failNextSave = true;
+  const started = await h.center.startChat(newChat({ startKey: KEY }));
+  t.equal(started.replayed, false, "it is this start's chat");
+  await h.store.settled();
+  t.equal(store.interactions.size, 1, 'one chat');
+  t.same(h.center.openInteractions().map((rec) => rec.id), [started.interaction.id], 'it waits in the queue');
+  t.equal((await h.center.authorizeCustomer(started.interaction.id, started.token)).id, started.interaction.id, 'and the token opens it');
+
+  store.failNextSave = true;
+  await t.rejects(h.center.startChat(newChat()), { name: 'WriteFailed' }, 'without a key, nothing finds it again: the failure is told');
 });

@@ -58,7 +58,7 @@ t.test('numbers of SIP and tel URIs, as Asterisk prints From and To', async (t) 
 });
 
 t.test("a carrier's national numbers are read as its country's (SMS_SIP_COUNTRY); without it they are refused, never guessed", async (t) => {
-  const cases: Array<[string, 'FR' | 'US' | 'DE' | 'GB', string]> = [
+  const cases: Array<[string, 'FR' | 'US' | 'DE' | 'GB' | 'IT', string]> = [
     ['<sip:0612345678@carrier.example>', 'FR', '+33612345678'],
     ['<sip:06%2012%2034%2056%2078@carrier.example>', 'FR', '+33612345678'],
     ['<tel:06-12-34-56-78>', 'FR', '+33612345678'],
