@@ -247,3 +247,25 @@ t.test("a transfer whose music does not stop once the new phone joined is done: 
   t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent-1', 'cc-L1-customer'], "the new agent's phone is with the customer");
   t.equal(legs.legs.get('L1')?.agentChannelId, 'cc-L1-agent-1');
 });
+
+t.test('a reconcile that fails part way is run again whole by the next connect: the phone it was putting back joins the bridge', async (t) => {
+  const { ari, leg, legs, reconnect } = scene('connected');
+  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+    ari.channels.add(channel);
+    ari.answered.add(channel);
+  }
+  // The agent was in a consult's bridge, which the controller did not come back to.
+  ari.bridges.set('cc-leg-L1', new Set(['cc-L1-customer']));
+  const bridges = ari.current().bridges as unknown as { addChannel: (p: unknown) => Promise<void> };
+  const addChannel = bridges.addChannel;
+  bridges.addChannel = async () => {
+    bridges.addChannel = addChannel;
+    throw new Error('ARI answered 500');
+  };
+  await t.rejects(reconnect(), /500/, 'the connect fails');
+  ari.up = true; // the connection tries again
+  t.notOk(legs.legs.has('L1'), 'the call is let go, to be taken up by the next reconcile');
+  t.match(await reconnect(), { adopted: 1, ended: 0 }, 'the next connect adopts it');
+  t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent', 'cc-L1-customer'], 'both phones in the bridge');
+  t.equal(leg.state, 'connected');
+});

@@ -12,12 +12,29 @@ export const AWAY = 'ended while the controller was out of touch with Asterisk';
 // reported ended; channels and bridges of ours that belong to no live leg are removed. Nothing stays
 // "connected" that is not. Answers Asterisk saw that the rules never heard are taken up by `later`,
 // run once the connection is up (they dial, and start recordings, through it).
-export async function reconcileCalls(opts: {
+// A reconcile that fails part way (an ARI request refused) fails the connect, and the next connect's
+// runs again whole: the calls this one adopted are let go, so that one adopts them again with what
+// they still need (their phones put back in the bridge, their hold, the answers missed).
+export async function reconcileCalls(opts: ReconcileOptions): Promise<Reconciled> {
+  const adopted: string[] = [];
+  try {
+    return await matchCalls(opts, adopted);
+  } catch (err) {
+    for (const legId of adopted) opts.callLegs.forget(legId);
+    throw err;
+  }
+}
+
+interface ReconcileOptions {
   ari: Ari;
   liveLegs: CallLeg[];
   callLegs: AriCallLegs;
   onEvent: CallEventSink;
-}): Promise<{ adopted: number; ended: number; strays: number; bridgesRemoved: number; later: Array<() => Promise<void>> }> {
+}
+
+type Reconciled = { adopted: number; ended: number; strays: number; bridgesRemoved: number; later: Array<() => Promise<void>> };
+
+async function matchCalls(opts: ReconcileOptions, adoptedLegs: string[]): Promise<Reconciled> {
   const { ari, callLegs, onEvent } = opts;
   const channels = await ari.channels.list();
   const up = new Set(channels.map((c) => c.id));
@@ -65,6 +82,7 @@ export async function reconcileCalls(opts: {
           customerHeld: leg.state === 'on_hold',
         };
         callLegs.adopt(ariLeg);
+        adoptedLegs.push(leg.id);
         const report = (event: 'agent_answered' | 'customer_answered') => () => onEvent(leg.interactionId, leg.id, event);
         if (dialNow) later.push(() => callLegs.answeredMeanwhile(ariLeg, 'agent', onEvent));
         else if (leg.state === 'dialing_agent' && agentAnswered) later.push(report('agent_answered'));
