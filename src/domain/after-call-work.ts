@@ -1,7 +1,7 @@
 import type { AgentState, Presence, PresenceEvent } from './agent-presence.ts';
 import type { ClosingTimeline } from './closing-timeline.ts';
 import { closedPages, type ClosureStore, type WrapUpRecord } from './closure-ports.ts';
-import { forbidden, notFound } from './errors.ts';
+import { DomainError, forbidden, notFound } from './errors.ts';
 import type { Service } from './directory.ts';
 import type { DomainEvent } from './events.ts';
 import type { InteractionRecord } from './interaction.ts';
@@ -67,12 +67,20 @@ export class AfterCallWork {
     if (rec.state !== 'ended') throw notEndedYet();
     const checked = checkWrapUp(form, wrapUpSettings(await this.#d.directory.getService(rec.serviceId)));
     const wrapUp: WrapUpRecord = { interactionId, agentId, ...checked, doneAt: this.#d.clock.now() };
-    await this.#d.closing.record(interactionId, async () => {
-      if (await this.#d.closures.getWrapUp(interactionId)) throw alreadyWrappedUp();
-      await this.#d.closures.saveWrapUp(wrapUp);
-      return { kind: 'wrap_up', author: 'agent', agentId, text: wrapUp.notes || null, data: { disposition: wrapUp.disposition } };
-    });
-    this.finish(agentId, interactionId, this.#pending.get(agentId)?.resume ?? 'ready');
+    const finish = () => this.finish(agentId, interactionId, this.#pending.get(agentId)?.resume ?? 'ready');
+    await this.#d.closing
+      .record(interactionId, async () => {
+        if (await this.#d.closures.getWrapUp(interactionId)) throw alreadyWrappedUp();
+        await this.#d.closures.saveWrapUp(wrapUp);
+        return { kind: 'wrap_up', author: 'agent', agentId, text: wrapUp.notes || null, data: { disposition: wrapUp.disposition } };
+      })
+      .catch((err: unknown) => {
+        // Wrapped up already: by this Done sent again after its answer failed (the wrap-up was stored,
+        // its timeline entry's write was not), or by another tab. Either way the agent is let go.
+        if (err instanceof DomainError && err.code === 'already_wrapped_up') finish();
+        throw err;
+      });
+    finish();
     return wrapUp;
   }
 

@@ -157,6 +157,19 @@ t.test('refusals change nothing: unknown code, Done twice, Done on an interactio
   t.equal(h.store.entriesOf(id).filter((e) => e.kind === 'wrap_up').length, 1, 'one timeline entry');
 });
 
+t.test('Done whose timeline write failed after the wrap-up was stored: sent again, it is already wrapped up, and the agent is let go', async (t) => {
+  const h = await harness(t);
+  const chat = await activeChat(h, 'alice');
+  const id = chat.interaction.id;
+  await h.center.disconnect('alice', id);
+  h.store.failNextAppends(new Error('disk full'));
+  await t.rejects(h.work.done('alice', id, { disposition: 'Resolved', notes: '' }), /disk full/, 'the first Done fails');
+  t.equal(h.closures.wrapUps.get(id)?.disposition, 'Resolved', 'its wrap-up was stored');
+  await expectDomainError(t, h.work.done('alice', id, { disposition: 'Resolved', notes: '' }), 'conflict', 'already_wrapped_up');
+  t.equal(h.center.agentState('alice').presence, 'ready', 'back to Ready, not held in wrap-up until its time runs out');
+  t.same(h.work.awaiting('alice'), []);
+});
+
 t.test('two chats ending: wrap-up lasts until Done for both', async (t) => {
   const h = await harness(t);
   const a = await activeChat(h, 'alice');
