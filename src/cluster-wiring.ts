@@ -111,7 +111,11 @@ export class ClusterNode {
     this.#p = parts;
     const { logger } = parts;
     this.#promotion = new Promise((resolve) => (this.#promoted = resolve));
-    this.#replica = new InteractionReplica({ ...parts, onError: (err, interactionId) => logger.error({ err, interactionId }, 'reading a committed change failed') });
+    this.#replica = new InteractionReplica({
+      ...parts,
+      following: () => !runsRules(this.#role),
+      onError: (err, interactionId) => logger.error({ err, interactionId }, 'reading a committed change failed'),
+    });
     this.#listener = new ChangeListener({
       connectionString: open.settings.databaseUrl,
       nodeId: open.settings.nodeId,

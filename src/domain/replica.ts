@@ -11,6 +11,10 @@ export interface ReplicaDeps {
   // A hole in a timeline that outlives this wait is a write that failed for good (its seq was taken):
   // the replica moves past it rather than stall the chat.
   gapWaitMs?: number;
+  // Whether this node follows now (ClusterNode: not once it runs the rules). A late call (a hole's
+  // retry, a forwarded command's read-back) on a node that became the leader meanwhile changes nothing:
+  // it would put the stored row over the rules' own record and emit again what they did.
+  following?: () => boolean;
   onError(err: unknown, interactionId: string): void;
 }
 
@@ -37,6 +41,7 @@ export class InteractionReplica {
 
   // Brings one interaction up to date; resolves once what was committed before the call is applied.
   follow(interactionId: string): Promise<void> {
+    if (this.#d.following?.() === false) return Promise.resolve();
     const running = this.#running.get(interactionId);
     if (running) {
       // The run in progress goes round once more, and so covers what was committed before this call.
@@ -46,6 +51,7 @@ export class InteractionReplica {
     const run = (async () => {
       do {
         this.#again.delete(interactionId);
+        if (this.#d.following?.() === false) break;
         try {
           await this.#catchUp(interactionId);
         } catch (err) {

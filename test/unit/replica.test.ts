@@ -7,15 +7,16 @@ import { InteractionReplica } from '../../src/domain/replica.ts';
 import { ManualClock, MemoryInteractionStore } from '../helpers/fake-ports.ts';
 import { entry, record } from '../helpers/store-contract.ts';
 
-function follower(store: MemoryInteractionStore) {
+function follower(store: MemoryInteractionStore, following = () => true) {
   const events: DomainEvent[] = [];
   const errors: unknown[] = [];
   const bus = new DomainEvents((err) => errors.push(err));
   bus.subscribe((e) => events.push(e));
   const interactions = new Interactions({ store, events: bus, clock: new ManualClock() });
-  const replica = new InteractionReplica({ interactions, store, events: bus, onError: (err) => errors.push(err) });
+  const replica = new InteractionReplica({ interactions, store, events: bus, gapWaitMs: 5, following, onError: (err) => errors.push(err) });
+  const changes = () => events.filter((e) => e.type === 'interaction_changed').length;
   const applied = () => events.flatMap((e) => (e.type === 'entry_appended' ? [e.entry.seq] : []));
-  return { replica, interactions, applied, errors };
+  return { replica, interactions, applied, changes, errors };
 }
 
 t.test('entries written after a chat ended (wrap-up, rating) are applied once on a follower, not the whole chat again', async (t) => {
@@ -36,5 +37,26 @@ t.test('entries written after a chat ended (wrap-up, rating) are applied once on
   await leader.appendEntry(entry('c1', 6, { kind: 'rating', author: 'customer', text: null, data: { score: 4 } }), { ...ended, lastSeq: 6 });
   await node.replica.follow('c1');
   t.same(node.applied(), [1, 2, 3, 4, 5, 6], 'every entry emitted exactly once, in order');
+  t.same(node.errors, []);
+});
+
+t.test("a hole's retry that comes after the node became the leader changes nothing: the rules' record stands, nothing is emitted again", async (t) => {
+  const leader = new MemoryInteractionStore();
+  const rec = record('c1', { state: 'active', agentId: 'alice' });
+  await leader.saveInteraction(rec);
+  await leader.appendEntry(entry('c1', 1));
+  await leader.appendEntry(entry('c1', 3)); // seq 2 not committed yet: a hole, retried after gapWaitMs
+  let leading = false;
+  const node = follower(leader, () => !leading);
+  await node.replica.follow('c1');
+  t.same(node.applied(), [1], 'up to the hole');
+  const changesBefore = node.changes();
+  leading = true; // the node takes the lead before the retry
+  const ended = { ...rec, state: 'ended' as const, endedAt: rec.createdAt + 10, endedBy: 'agent' as const, lastSeq: 4 };
+  await leader.appendEntry(entry('c1', 4, { kind: 'ended', author: 'agent', text: null }), ended);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.same(node.applied(), [1], 'nothing applied by the late retry');
+  t.equal(node.changes(), changesBefore, 'no interaction_changed emitted again');
+  t.equal(node.interactions.get('c1')?.state, 'active', "the registry is the rules' own");
   t.same(node.errors, []);
 });
