@@ -269,3 +269,26 @@ t.test('a reconcile that fails part way is run again whole by the next connect: 
   t.same([...ari.bridges.get('cc-leg-L1')!].sort(), ['cc-L1-agent', 'cc-L1-customer'], 'both phones in the bridge');
   t.equal(leg.state, 'connected');
 });
+
+t.test("a call held the old way (the customer on its own music out of the bridge) is held as now, the bridge never left without a phone (its recording would end)", async (t) => {
+  const { ari, leg, legs, reconcile } = scene('on_hold');
+  for (const channel of ['cc-L1-agent', 'cc-L1-customer']) {
+    ari.channels.add(channel);
+    ari.answered.add(channel);
+  }
+  const bridge = new Set(['cc-L1-agent']);
+  ari.bridges.set('cc-leg-L1', bridge);
+  const emptied: string[] = [];
+  const bridges = ari.current().bridges as unknown as { removeChannel: (p: { bridgeId: string; channel: string }) => Promise<void> };
+  const removeChannel = bridges.removeChannel;
+  bridges.removeChannel = async (p) => {
+    await removeChannel(p);
+    if (bridge.size === 0) emptied.push(p.channel);
+  };
+  t.match(await reconcile(), { adopted: 1, ended: 0 });
+  t.same(emptied, [], 'a phone is in the bridge throughout');
+  t.same([...bridge], ['cc-L1-customer'], 'held as now: the customer in the bridge with its music, the agent out');
+  t.ok(ari.log.includes('music cc-leg-L1'));
+  t.equal(leg.state, 'on_hold');
+  t.equal(legs.legs.get('L1')?.customerHeld, true);
+});

@@ -146,10 +146,11 @@ async function matchCalls(opts: ReconcileOptions, adoptedLegs: string[]): Promis
   for (const leg of held) {
     const bridge = bridges.find((b) => b.id === leg.bridgeId);
     if (!bridge || bridge.channels.includes(leg.customerChannelId)) continue;
+    // The customer joins before the agent leaves: a bridge left with its recorder alone ends the recording.
     await ari.channels.stopMoh({ channelId: leg.customerChannelId }).catch(ignoreNotFound);
-    if (bridge.channels.includes(leg.agentChannelId)) await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
     await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: leg.customerChannelId });
     await ari.bridges.startMoh({ bridgeId: leg.bridgeId });
+    if (bridge.channels.includes(leg.agentChannelId)) await ari.bridges.removeChannel({ bridgeId: leg.bridgeId, channel: leg.agentChannelId });
   }
   return { adopted, ended, strays, bridgesRemoved, later };
 }
