@@ -29,7 +29,7 @@ function seeded(i: number, now: number, open: boolean): InteractionRecord {
     channel: 'web',
     customer: { name: `Bench customer ${i}`, phone: '+15551230000' },
     tokenHash: 'ab'.repeat(32),
-    startKey: null,
+    startKey: null, heldSince: null,
     state: open ? (acceptedAt ? 'active' : 'queued') : 'ended',
     offeredTo: null,
     offeredAt: null,

@@ -28,7 +28,7 @@ const UNJOINED = {
 const BEFORE = { sqlite: "SELECT * FROM interactions WHERE agent_id = ? AND state = 'ended' ORDER BY ended_at DESC LIMIT ?", pg: "SELECT * FROM interactions WHERE agent_id = $1 AND state = 'ended' ORDER BY ended_at DESC LIMIT $2" };
 
 const ended = (i: number): InteractionRecord => ({
-  id: `bench-${i}`, serviceId: 'roadside', channel: 'web', customer: { name: `Bench customer ${i}`, phone: '+15551230000' }, tokenHash: 'ab'.repeat(32), startKey: null,
+  id: `bench-${i}`, serviceId: 'roadside', channel: 'web', customer: { name: `Bench customer ${i}`, phone: '+15551230000' }, tokenHash: 'ab'.repeat(32), startKey: null, heldSince: null,
   state: 'ended', offeredTo: null, offeredAt: null, agentId: `agent-${i % AGENTS}`, createdAt: i, acceptedAt: i, endedAt: i + 1, endedBy: 'customer',
   context: { fields: {} }, lastSeq: 3, callLegs: [], video: null, requeuedAt: null,
 });

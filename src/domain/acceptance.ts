@@ -10,6 +10,7 @@ export function markAccepted(rec: InteractionRecord, agentId: string, now: numbe
   rec.agentId = agentId;
   rec.acceptedAt ??= now;
   rec.requeuedAt = null;
+  rec.heldSince = now;
 }
 
 // Requeued while only offered, the customer's wait goes on: it began at arrival or at an earlier requeue.
@@ -17,6 +18,7 @@ export function markRequeued(rec: InteractionRecord, now: number): void {
   if (rec.state === 'active') rec.requeuedAt = now;
   transition(rec, 'requeue');
   rec.agentId = null;
+  rec.heldSince = null;
 }
 
 // When the customer's current wait began.

@@ -183,13 +183,13 @@ export class ContactCenter {
 
   async accept(agentId: string, interactionId: string): Promise<InteractionRecord> {
     const rec = this.agentMay('accept', agentId, interactionId);
-    const { acceptedAt, requeuedAt } = rec;
+    const { acceptedAt, requeuedAt, heldSince } = rec;
     markAccepted(rec, agentId, this.#d.clock.now());
     const agent = this.agentState(agentId);
     this.#offers.clear(rec, agent);
     agent.interactions.add(rec.id);
     await this.#open.append(rec, { kind: 'accepted', author: 'agent', agentId }).catch((err: unknown) => {
-      if (!maybeCommitted(err)) this.acceptNotStored(rec, agent, { acceptedAt, requeuedAt });
+      if (!maybeCommitted(err)) this.acceptNotStored(rec, agent, { acceptedAt, requeuedAt, heldSince });
       throw err;
     });
     this.changed(rec, agentId);
@@ -200,7 +200,7 @@ export class ContactCenter {
   // Accept's write failed and was not stored: the chat goes back to the queue as it was (no requeue of
   // an accepted chat, no Not Ready for the agent), and routing offers it at once, to this agent again
   // if they are the one to take it. Unless it moved on meanwhile (ended, requeued): then it stays so.
-  private acceptNotStored(rec: InteractionRecord, agent: AgentState, was: Pick<InteractionRecord, 'acceptedAt' | 'requeuedAt'>): void {
+  private acceptNotStored(rec: InteractionRecord, agent: AgentState, was: Pick<InteractionRecord, 'acceptedAt' | 'requeuedAt' | 'heldSince'>): void {
     agent.interactions.delete(rec.id);
     if (this.#open.get(rec.id) !== rec || rec.state !== 'active' || rec.agentId !== agent.agentId) return;
     transition(rec, 'requeue');

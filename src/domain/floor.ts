@@ -47,7 +47,7 @@ export function floorRow(rec: InteractionRecord): FloorRow {
     customerName: rec.customer.name,
     state: rec.state,
     createdAt: rec.createdAt,
-    chatSince: rec.state === 'active' ? (rec.acceptedAt ?? rec.createdAt) : waitingSince(rec),
+    chatSince: rec.state === 'active' ? (rec.heldSince ?? rec.acceptedAt ?? rec.createdAt) : waitingSince(rec),
     call: leg ? { state: leg.state, since: leg.answeredAt ?? leg.startedAt } : null,
     video: video ? { state: video.state as 'requested' | 'active', since: video.startedAt ?? video.requestedAt } : null,
   };

@@ -106,6 +106,7 @@ export class HandoffSteps {
     if (from?.interactions.delete(rec.id) && from.interactions.size === 0) from.idleSince = this.#d.clock.now();
     to?.interactions.add(rec.id);
     rec.agentId = handoff.toAgentId;
+    rec.heldSince = this.#d.clock.now();
     await this.record(rec, handoff, step, 'agent', by);
     this.#d.events.emit({ type: 'interaction_changed', interaction: rec, previousOfferedTo: handoff.fromAgentId });
     this.#d.routing.dispatch();

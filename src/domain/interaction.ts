@@ -58,6 +58,9 @@ export interface InteractionRecord {
   acceptedAt: number | null;
   // Back in the queue since (its agent was disabled), until accepted again; null otherwise.
   requeuedAt: number | null;
+  // Since when the agent holding it now has it (their acceptance, or the transfer to them): the
+  // supervisor's floor counts the conversation from there. null while nobody holds it.
+  heldSince: number | null;
   endedAt: number | null;
   endedBy: Party | null;
   context: CustomerContext;
@@ -74,7 +77,7 @@ export interface InteractionRecord {
 // A chat just started: waiting in its service's queue, nothing else yet.
 type NewInteractionFields = Pick<InteractionRecord, 'id' | 'serviceId' | 'channel' | 'customer' | 'tokenHash' | 'createdAt' | 'context'> & { startKey?: StartKey | null };
 export function newInteraction(fields: NewInteractionFields): InteractionRecord {
-  const nothingYet = { offeredTo: null, offeredAt: null, agentId: null, acceptedAt: null, requeuedAt: null, endedAt: null, endedBy: null };
+  const nothingYet = { offeredTo: null, offeredAt: null, agentId: null, acceptedAt: null, requeuedAt: null, heldSince: null, endedAt: null, endedBy: null };
   return { startKey: null, ...fields, state: 'queued', ...nothingYet, lastSeq: 0, callLegs: [], video: null };
 }
 

@@ -25,17 +25,17 @@ export const json = (v: unknown): string | null => (v === null || v === undefine
 // Column order of `interactions` in every engine's upsert.
 export const INTERACTION_COLUMNS = [
   'id', 'service_id', 'channel', 'customer_name', 'customer_phone', 'token_hash', 'state', 'offered_to', 'offered_at', 'agent_id',
-  'created_at', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at', 'start_key_hash', 'start_token_salt',
+  'created_at', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at', 'start_key_hash', 'start_token_salt', 'held_since',
 ] as const;
 
 // Columns an upsert of an interaction changes; the rest are fixed when it is created.
-export const INTERACTION_UPDATES = ['state', 'offered_to', 'offered_at', 'agent_id', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at'] as const;
+export const INTERACTION_UPDATES = ['state', 'offered_to', 'offered_at', 'agent_id', 'accepted_at', 'ended_at', 'ended_by', 'context', 'last_seq', 'call_legs', 'video', 'requeued_at', 'held_since'] as const;
 
 export function interactionValues(rec: InteractionRecord): (string | number | null)[] {
   return [
     rec.id, rec.serviceId, rec.channel, rec.customer.name, rec.customer.phone, rec.tokenHash, rec.state, rec.offeredTo, rec.offeredAt,
     rec.agentId, rec.createdAt, rec.acceptedAt, rec.endedAt, rec.endedBy, json(rec.context), rec.lastSeq, json(rec.callLegs), json(rec.video),
-    rec.requeuedAt, rec.startKey?.hash ?? null, rec.startKey?.tokenSalt ?? null,
+    rec.requeuedAt, rec.startKey?.hash ?? null, rec.startKey?.tokenSalt ?? null, rec.heldSince,
   ];
 }
 
@@ -54,6 +54,7 @@ export function toInteraction(row: Row): InteractionRecord {
     createdAt: Number(row.created_at),
     acceptedAt: num(row.accepted_at),
     requeuedAt: num(row.requeued_at),
+    heldSince: num(row.held_since),
     endedAt: num(row.ended_at),
     endedBy: str(row.ended_by) as Party | null,
     context: parsed(row.context),

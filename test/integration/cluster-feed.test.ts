@@ -44,7 +44,7 @@ function readsOf(pool: pg.Pool): InteractionStore {
 }
 
 const record = (id: string, state: InteractionRecord['state'], lastSeq: number): InteractionRecord => ({
-  id, serviceId: 'roadside', channel: 'web', customer: { name: 'Rosa', phone: '+4915112345678' }, tokenHash: '00', startKey: null, state, offeredTo: null, offeredAt: null,
+  id, serviceId: 'roadside', channel: 'web', customer: { name: 'Rosa', phone: '+4915112345678' }, tokenHash: '00', startKey: null, heldSince: null, state, offeredTo: null, offeredAt: null,
   agentId: state === 'active' ? 'agent1' : null, createdAt: 1, acceptedAt: null, requeuedAt: null, endedAt: null, endedBy: null, context: { fields: {} }, lastSeq, callLegs: [], video: null,
 });
 

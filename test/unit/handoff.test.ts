@@ -66,8 +66,11 @@ t.test('a transfer to a Ready agent is offered to them; on Accept the chat moves
   t.ok(await h.center.interactionForAgent('bob', id), 'and may read its whole timeline');
   await h.center.postAgentMessage('alice', id, 'Still with you while Bob picks up');
   await expectDomainError(t, desk.transfer('alice', id, { to: 'agent:bob' }), 'conflict', 'handoff_in_progress', 'a second transfer');
+  const acceptedByAlice = h.interactions.get(id)!.acceptedAt;
+  h.clock.advance(3_000);
   await desk.accept('bob', id);
   t.equal(h.center.openInteractionsOf('bob')[0]?.agentId, 'bob');
+  t.match(h.interactions.get(id), { acceptedAt: acceptedByAlice, heldSince: h.clock.now() }, "Bob holds it from his Accept (the supervisor's floor counts from there); the first acceptance stays");
   t.notOk(sees(h, 'alice', id), 'Alice no longer has it');
   t.equal(h.center.agentState('alice').interactions.size, 0, 'Alice is free for new chats');
   await expectDomainError(t, h.center.postAgentMessage('alice', id, 'hello?'), 'forbidden', 'not_your_chat');

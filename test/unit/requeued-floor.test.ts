@@ -49,6 +49,7 @@ t.test('accepted again by another agent: no longer waiting, and the first accept
   await h.center.accept('bob', interaction.id);
   t.match(interaction, { state: 'active', agentId: 'bob', acceptedAt: firstAccepted, requeuedAt: null });
   t.match((await floor.figures(services, []))[0], { waiting: 0, serviceLevel: 1 });
+  t.match(floor.live()[0], { state: 'active', agentId: 'bob', chatSince: h.clock.now() }, "the live list counts Bob's conversation from his acceptance, not Alice's");
 });
 
 t.test('a chat requeued while only offered keeps waiting from its arrival', async (t) => {
