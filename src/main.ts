@@ -11,7 +11,7 @@ import { Administration } from './domain/administration.ts';
 import { Closure } from './domain/closure.ts';
 import { HandoffDesk } from './domain/handoff-desk.ts';
 import { ContactCenter } from './domain/contact-center.ts';
-import type { Service } from './domain/directory.ts';
+import type { Agent, Service } from './domain/directory.ts';
 import { DomainEvents } from './domain/events.ts';
 import { Interactions } from './domain/interactions.ts';
 import { MultimediaDesk } from './domain/multimedia.ts';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const enabledAgents = async () => (await directory.listAgents()).filter((a) => !a.disabled);
 
   // ---- adapters, built: voice, SMS and video touch nothing yet (video's workers start where the rules run) ----
-  const voice = createVoice(config, logger, { agents: enabledAgents, credentials: stores.sipCredentials });
+  const voice = createVoice(config, logger, { agents: () => directory.listAgents(), credentials: stores.sipCredentials });
   const sms = createSms(config, logger, { ari: voice.app });
   const video = createVideo({ ...sfuOptionsFromEnv(), logger });
 
@@ -218,9 +218,9 @@ async function main(): Promise<void> {
     );
   // A password reset or changed ends the desk phone's password too: renewed unseen, its phone dropped
   // (a stolen session may have made it); the agent makes a new one on /account.
-  const lockDeskPhone = async (agentId: string) => {
+  const lockDeskPhone = async (agent: Agent) => {
     const desk = voice.admin;
-    if (desk && (await desk.hasDeskPassword(agentId))) await desk.lockDeskPassword(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'renewing a desk phone password after a password change failed'));
+    if (desk && (await desk.hasDeskPassword(agent.id))) await desk.lockDeskPassword(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, 'renewing a desk phone password after a password change failed'));
   };
   const reclaimRecordings = () => recordings.reclaim().catch((err: unknown) => logger.error({ err }, 'collecting the recordings Asterisk still holds failed'));
   const sweepRecordings = () =>
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
         if (change === 'disabled' || change === 'password') await sessions.endAgent(agent.id); // first: whatever fails after
         await center.agentChanged(agent);
         if (change === 'password') await logOutAbsentAgents(); // no one is logged in as them any more
-        if (change === 'password' || change === 'own_password') await lockDeskPhone(agent.id);
+        if (change === 'password' || change === 'own_password') await lockDeskPhone(agent);
         if (change !== 'password' && change !== 'own_password') voice.agentChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, "updating an agent's phone endpoints failed"));
         await supervision.supervisorChanged(agent).catch((err: unknown) => logger.error({ err, agentId: agent.id }, 'ending the supervisions of a former supervisor failed'));
       },

@@ -72,9 +72,10 @@ export function telephonyAdmin(deps: { ari: () => Ari; connected: () => Ari | nu
     async newDeskPassword(agentId: string): Promise<{ endpoint: string; password: string }> {
       return deps.endpoints.renewDeskPassword(deps.ari(), agentId);
     },
-    // Whether ARI is up or not: a password change must not wait for Asterisk, nor fail with it.
-    lockDeskPassword(agentId: string): Promise<void> {
-      return deps.endpoints.lockDeskPassword(deps.connected(), agentId);
+    // Whether ARI is up or not: a password change must not wait for Asterisk, nor fail with it. A
+    // disabled agent's is stored only: its endpoints stay out of Asterisk until it is enabled.
+    lockDeskPassword(agent: Agent): Promise<void> {
+      return deps.endpoints.lockDeskPassword(agent.disabled ? null : deps.connected(), agent.id);
     },
   };
 }

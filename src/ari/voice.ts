@@ -107,6 +107,7 @@ export interface Voice {
 }
 
 // Builds voice without touching Asterisk: nothing starts or connects before connect().
+// `agents`: every agent of the directory, disabled ones too (their endpoints are removed).
 export function createVoice(config: VoiceConfig, logger: Logger, deps: { agents: () => Promise<Agent[]>; credentials: SipCredentialStore }): Voice {
   return config.telephony === 'off' ? NO_VOICE : new AriVoice(config, logger, deps);
 }
@@ -191,7 +192,8 @@ class AriVoice implements Voice {
       health: () => this.health(),
     };
     this.softphone = async (agentId) => ({ username: agentId, password: await this.#endpoints.browserPassword(this.connected(), agentId) });
-    this.admin = telephonyAdmin({ ari: current, connected: () => this.connected(), endpoints: this.#endpoints, callLegs: this.telephony, snoops: this.supervision, agents: deps.agents });
+    const enabled = async () => (await deps.agents()).filter((a) => !a.disabled);
+    this.admin = telephonyAdmin({ ari: current, connected: () => this.connected(), endpoints: this.#endpoints, callLegs: this.telephony, snoops: this.supervision, agents: enabled });
   }
 
   async agentChanged(agent: Agent): Promise<void> {
@@ -359,8 +361,10 @@ class AriVoice implements Voice {
   private async rebuild(ari: Ari, sinks: VoiceSinks): Promise<void> {
     const events = [...AriCallLegs.EVENTS, ...AriRecorder.EVENTS, ...AriSnoops.EVENTS, ...EndpointStates.EVENTS, ...STRANGER_EVENTS, ...this.#listeners.flatMap((l) => l.events)];
     await allowOnlyEvents(ari, this.#config.ariApp, events);
-    const agents = await this.#agents();
+    const everyAgent = await this.#agents();
+    const agents = everyAgent.filter((a) => !a.disabled);
     await this.#endpoints.push(ari, agents);
+    await this.#endpoints.catchUp(ari, everyAgent.filter((a) => a.disabled));
     const restarted = await this.asteriskRestarted(ari);
     if (restarted) await this.#endpoints.dropBrowserRegistrations(ari, agents);
     await this.simulatedPhones?.restore(ari, restarted);

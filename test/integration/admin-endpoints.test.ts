@@ -42,6 +42,8 @@ t.test('endpoints are created, removed and pushed again as an agent is added, di
   t.equal(code, 4401, "the disabled agent's softphone socket is cut at once");
   await eventually('the endpoints gone', async () => ((await both()).every((s) => s === 404) ? true : undefined), 10_000);
   t.pass('disabled: both endpoints are removed, with the phone registered on one');
+  t.equal(await post('/admin/agents/desk1/reset-password'), 200, "the disabled agent's password reset");
+  t.same(await both(), [404, 404], 'its desk phone password is renewed in the store only: no endpoint comes back');
 
   t.equal(await post('/admin/agents/desk1/enable'), 200);
   await eventually('the endpoints back', async () => ((await both()).every((s) => s === 200) ? true : undefined), 10_000);

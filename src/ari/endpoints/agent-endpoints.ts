@@ -25,6 +25,9 @@ export class AgentEndpoints {
   readonly #logger: Logger;
   // One push or renewal at a time per endpoint: a reconnect's push never overwrites a newer digest.
   readonly #queue: KeyedQueue;
+  // Desk endpoints whose password was locked while Asterisk could not be told: their phones go at the
+  // next connect.
+  readonly #lockedAway = new Set<string>();
 
   constructor(credentials: SipCredentialStore, logger: Logger) {
     this.#credentials = credentials;
@@ -95,6 +98,8 @@ export class AgentEndpoints {
 
   // A password changed or reset ends the desk phone's: renewed unseen, its phone dropped. With ARI away
   // it is stored only (the next connect pushes every endpoint as stored).
+  // Its phone is then dropped at the next connect (catchUp): a phone registered with the old password
+  // would otherwise stay registered, and ring, until it registers again.
   async lockDeskPassword(ari: Ari | null, agentId: string): Promise<void> {
     const endpoint = AgentEndpoints.desk(agentId);
     const pushed = await this.renew(ari, endpoint).then(
@@ -105,6 +110,19 @@ export class AgentEndpoints {
       },
     );
     if (ari && pushed) await dropRegistrations(ari, endpoint);
+    else this.#lockedAway.add(endpoint);
+  }
+
+  // After every connect, once the enabled agents' endpoints are pushed: what changed while ARI was away.
+  // A disabled agent's endpoints still in Asterisk go (Asterisk kept them if it did not restart), and a
+  // desk phone whose password was locked meanwhile is dropped.
+  async catchUp(ari: Ari, disabled: readonly Agent[]): Promise<void> {
+    const present = new Set((await ari.endpoints.listByTech({ tech: 'PJSIP' })).map((e) => e.resource));
+    for (const agent of disabled) if (AgentEndpoints.of(agent.id).some((endpoint) => present.has(endpoint))) await this.remove(ari, agent.id);
+    for (const endpoint of [...this.#lockedAway]) {
+      await dropRegistrations(ari, endpoint).catch(ignoreNotFound);
+      this.#lockedAway.delete(endpoint);
+    }
   }
 
   async hasDeskPassword(agentId: string): Promise<boolean> {
