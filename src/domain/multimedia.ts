@@ -10,6 +10,7 @@ import { liveLeg, type InteractionRecord, type Party } from './interaction.ts';
 import type { Interactions } from './interactions.ts';
 import { CONSULT_CALL_STATES, type ConsultCall, type ConsultCallEvents } from './handoff.ts';
 import { nextState } from './state-table.ts';
+import { VideoPages } from './video-pages.ts';
 
 export interface MultimediaDeps {
   interactions: Interactions;
@@ -36,6 +37,7 @@ export class MultimediaDesk implements InteractionMedia {
   readonly #clock: Clock;
   readonly #events: DomainEvents | undefined;
   readonly #onCallChanged: MultimediaDeps['onCallChanged'];
+  readonly #pages = new VideoPages();
   readonly capabilities: MediaCapabilities;
 
   constructor(deps: MultimediaDeps) {
@@ -269,17 +271,28 @@ export class MultimediaDesk implements InteractionMedia {
     return { ...(answer as object), withAudio: !liveLeg(rec) };
   }
 
-  // A closed tab or a dropped socket: that participant's transports go, the video session stays.
-  participantLeft(interactionId: string, participant: VideoParticipant): void {
+  // A customer's chat page (its socket, `pageId`) opened, on whichever node.
+  customerJoined(interactionId: string, pageId: string): void {
+    this.#pages.joined({ participant: 'customer', interactionId }, pageId);
+  }
+
+  // A closed tab or a dropped socket: once the customer's last page has gone (video-pages.ts), its
+  // transports go; the video session stays. (Without a page: a node on older code; the agent's side.)
+  participantLeft(interactionId: string, participant: VideoParticipant, pageId?: string): void {
+    if (participant === 'customer' && !this.#pages.left({ participant, interactionId }, pageId)) return;
     const rec = this.#interactions.get(interactionId);
     if (rec?.video?.state === 'active') this.#video?.leave(rec.video.id, participant);
   }
 
-  // The agent's desktop went away: their side of every running video goes.
-  agentLeft(agentId: string): void {
-    for (const rec of this.#interactions.all()) {
-      if (rec.agentId === agentId) this.participantLeft(rec.id, 'agent');
-    }
+  // An agent's desktop page opened, on whichever node.
+  agentJoined(agentId: string, pageId: string): void {
+    this.#pages.joined({ participant: 'agent', agentId }, pageId);
+  }
+
+  // Once the agent's last desktop has gone: their side of every running video goes.
+  agentLeft(agentId: string, pageId?: string): void {
+    if (!this.#pages.left({ participant: 'agent', agentId }, pageId)) return;
+    for (const rec of this.#interactions.all()) if (rec.agentId === agentId) this.participantLeft(rec.id, 'agent');
   }
 
   // What the media server holds for this chat's running video (for the agent's diagnostics and leak checks).
@@ -304,6 +317,7 @@ export class MultimediaDesk implements InteractionMedia {
   // The guard table refuses a plain Disconnect while a call or video runs, so for the agent this
   // finds media only on End session (or a video request nobody answered).
   async beforeEnd(rec: InteractionRecord, by: Party): Promise<void> {
+    this.#pages.forgetChat(rec.id);
     const cause = by === 'customer' ? 'customer_close' : by === 'system' ? 'system_end' : 'end_session';
     // A video asked for, or a call placed, while the last one was being closed goes too: none outlives the chat.
     while ((rec.video && isVideoOpen(rec.video)) || liveLeg(rec)) {

@@ -116,10 +116,9 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
             wss.handleUpgrade(req, socket, head, (ws) => {
               track(ws, 'customer');
               deps.customerSockets.watch(ws);
-              const openSockets = () => deps.customerSockets.openFor(rec.id);
               // Past the largest seq there is nothing to replay; anything else malformed replays it all.
               const afterSeq = Number.isInteger(after) && after > 0 ? Math.min(after, LIMITS.seqMax) : 0;
-              serveCustomerSocket({ ws, socket, req, rec, afterSeq, ...deps, place, openSockets });
+              serveCustomerSocket({ ws, socket, req, rec, afterSeq, ...deps, place });
             });
           },
           (err: unknown) => {

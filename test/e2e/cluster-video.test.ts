@@ -3,7 +3,9 @@
 // for video, the agent allows it; frames are decoded both ways on both pages; the room's counts, read
 // through either node, show both participants; then Close video (the customer) or End session (the
 // agent) closes the room: no video session, router, transport, producer or consumer left.
+import { once } from 'node:events';
 import t, { type Test } from 'tap';
+import { WebSocket } from 'ws';
 import type { BrowserContext, Page } from 'playwright-core';
 import { untilRole, withCluster } from '../helpers/cluster.ts';
 import { eventually } from '../helpers/eventually.ts';
@@ -115,6 +117,26 @@ async function videoAcross(t: Test, arrangement: { customerOn: 'follower' | 'lea
     t.equal(participants.customer.transports, 2, `through the ${name}: the customer's send and receive transports`);
     t.ok(participants.agent.producers >= 1 && participants.customer.producers >= 1, `through the ${name}: a camera on each side`);
   }
+  // Each side's page also opened on the other node, then gone from there (a phone back from the
+  // background reconnects wherever the load balancer sends it, before its old socket is cut; the
+  // agent's second tab): the page still on its first node keeps its video.
+  const otherOf = (node: TestServer) => (node === leader ? follower : leader);
+  const token = await customer.evaluate(() => (JSON.parse(localStorage.getItem('chat:roadside') ?? '{}') as { token: string }).token);
+  const ws = (node: TestServer) => node.url.replace('http', 'ws');
+  for (const [who, url, headers] of [
+    ['customer', `${ws(otherOf(customerNode))}/api/v1/chats/${chatId}/events?token=${encodeURIComponent(token)}`, {}],
+    ['agent', `${ws(otherOf(agentNode))}/desktop/ws`, { cookie, origin: otherOf(agentNode).url }],
+  ] as const) {
+    const elsewhere = new WebSocket(url, { headers });
+    await once(elsewhere, 'open');
+    elsewhere.close();
+    await once(elsewhere, 'close');
+    await customer.waitForTimeout(1500); // a leave is forwarded to the leader, as the page's own would be
+    const participants = (await dumpThrough(leader, cookie, chatId)).body.participants as Record<'agent' | 'customer', { transports: number }>;
+    t.equal(participants[who].transports, 2, `the ${who}'s page on the other node gone: its transports on the first node stay`);
+  }
+  await expectFramesRising(t, agent, 'the agent, after');
+  await expectFramesRising(t, customer, 'the customer, after');
   t.equal((await sfuHealth(leader.url)).sessions, 1, "the leader's SFU holds the one room");
   t.match(await sfuHealth(follower.url), { state: 'standby' }, 'the follower runs no SFU of its own: its video is on the leader');
   t.ok((await childProcesses(leader.pid, 'mediasoup')).length > 0, 'the leader runs mediasoup workers');

@@ -199,6 +199,27 @@ t.test("a participant's page going away closes their transports only while the v
   t.equal(leaves().length, 1, 'after the close there is nothing more to close');
 });
 
+t.test("a side's transports go once its last page has gone, whichever node served each page", async (t) => {
+  const d = await makeDesk();
+  const first = await running(d, t);
+  const leaves = () => d.rooms.calls.filter((c) => c.startsWith('leave'));
+  // The customer's phone back from the background: a new socket (another node), then the old one cut.
+  d.desk.customerJoined(first.id, 'page-on-node-a');
+  d.desk.customerJoined(first.id, 'page-on-node-b');
+  d.desk.participantLeft(first.id, 'customer', 'page-on-node-a');
+  t.same(leaves(), [], 'the page is still there, on the other node: its video stays');
+  d.desk.participantLeft(first.id, 'customer', 'page-on-node-b');
+  t.same(leaves(), [`leave ${first.video.id} customer`], 'its last page gone: its transports go');
+
+  // The agent's two tabs: closing the one without video leaves the other's alone.
+  d.desk.agentJoined('alice', 'tab-1');
+  d.desk.agentJoined('alice', 'tab-2');
+  d.desk.agentLeft('alice', 'tab-1');
+  t.equal(leaves().length, 1, "the agent's other tab keeps the video");
+  d.desk.agentLeft('alice', 'tab-2');
+  t.same(leaves().at(-1), `leave ${first.video.id} agent`, "the agent's last tab gone: their side goes");
+});
+
 t.test("the agent's desktop going away closes the agent's side of each running video", async (t) => {
   const d = await makeDesk();
   const first = await running(d, t);

@@ -38,7 +38,10 @@ export const FORWARDED: Record<string, Record<string, ForwardedMethod>> = {
     customerCloseVideo: { touches: first },
     videoSignal: {},
     videoDump: {},
+    // Every node's pages of each side are counted by the leader (video-pages.ts), in the order sent.
+    customerJoined: { fireAndForget: true },
     participantLeft: { fireAndForget: true },
+    agentJoined: { fireAndForget: true },
     agentLeft: { fireAndForget: true },
   },
   // Pause recording / Resume recording: the recorder is the leader's (ARI).

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { presenceOf } from '../../domain/agent-presence.ts';
@@ -14,9 +15,6 @@ import { TimelineFeed } from '../timeline-feed.ts';
 import { FragmentOutbox } from './fragment-outbox.ts';
 import type { DesktopPresenter } from './presenter.ts';
 
-// Desktop sockets open on this node, per agent: an agent may have the desktop open in two tabs.
-const openDesktops = new Map<string, number>();
-
 // One WebSocket per desktop page. The server pushes out-of-band HTML fragments; the page sends
 // `{"type":"sync","interaction":id,"after":seq}` for each chat panel it shows (on load, after every
 // reconnect and after every answer swapped in) and gets every entry after that seq exactly once; with
@@ -32,7 +30,10 @@ export function serveAgentSocket(opts: {
 }): void {
   const { ws, session, center, multimedia, hub, presenter, logger } = opts;
   const agentId = session.agentId;
-  openDesktops.set(agentId, (openDesktops.get(agentId) ?? 0) + 1);
+  // The page this socket is: an agent may have the desktop open in two tabs, on two nodes
+  // (video-pages.ts).
+  const pageId = randomUUID();
+  multimedia.agentJoined(agentId, pageId);
   const feeds = new Map<string, TimelineFeed>();
   // Per open panel, whether the composer last pushed let the agent write: it is pushed again only
   // when that changes, so a redraw does not wipe a draft for nothing. Unknown until the first push.
@@ -148,10 +149,7 @@ export function serveAgentSocket(opts: {
     stopPresence();
     // The agent's last desktop page is gone or lost its connection: so are their video transports (a
     // page that comes back makes new ones). Another tab closing leaves a running video alone.
-    const left = (openDesktops.get(agentId) ?? 1) - 1;
-    if (left > 0) return void openDesktops.set(agentId, left);
-    openDesktops.delete(agentId);
-    multimedia.agentLeft(agentId);
+    multimedia.agentLeft(agentId, pageId);
   });
   ws.on('error', (err) => logger.debug({ err, agentId }, 'desktop socket error'));
 

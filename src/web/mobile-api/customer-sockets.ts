@@ -49,11 +49,6 @@ export class CustomerSockets {
     };
   }
 
-  // How many of this chat's sockets are open on this node.
-  openFor(chatId: string): number {
-    return this.#byChat.get(chatId) ?? 0;
-  }
-
   // Pinged from now on, until it closes.
   watch(ws: WebSocket): void {
     this.#heartbeat.watch(ws);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -45,13 +46,15 @@ export function serveCustomerSocket(opts: {
   hub: EventHub;
   logger: Logger;
   rateLimits: RateLimits;
-  // This socket's place among the chat's (CustomerSockets.claim), and how many of the chat's are left.
+  // This socket's place among the chat's (CustomerSockets.claim).
   place: { release(): void };
-  openSockets: () => number;
   // ENDED_CHAT_ACCESS_H: how long after its end a chat's token still opens it.
   endedChatAccessMs: number;
 }): void {
   const { ws, socket, rec, center, multimedia, hub, logger, rateLimits } = opts;
+  // The page this socket is, for the rules' count of the customer's pages (video-pages.ts).
+  const pageId = randomUUID();
+  multimedia.customerJoined(rec.id, pageId);
   // Frames sent in one turn (the acks of one group commit, say) leave in one write: a syscall per
   // frame was a quarter of the event loop under load (bench:chat).
   let corked = false;
@@ -172,9 +175,9 @@ export function serveCustomerSocket(opts: {
     unsubscribe();
     // The customer's last page is gone or lost its connection: so are its video transports (it makes
     // new ones when it comes back). An older socket cut late (its network went, the page opened
-    // another) leaves the video the page made again alone.
+    // another, on this node or another) leaves the video the page made again alone.
     opts.place.release();
-    if (opts.openSockets() === 0) multimedia.participantLeft(rec.id, 'customer');
+    multimedia.participantLeft(rec.id, 'customer', pageId);
   });
   ws.on('error', (err) => logger.debug({ err, interactionId: rec.id }, 'customer socket error'));
   agentName(rec.agentId)
