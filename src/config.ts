@@ -188,6 +188,7 @@ function smsSipCountry(value: string | undefined): CountryCode | undefined {
 function sipSocketCaps(env: NodeJS.ProcessEnv): Config['sipSockets'] {
   const caps = {
     perChat: int(env.SIP_SOCKETS_PER_CHAT, 2),
+    perAddress: int(env.SIP_SOCKETS_PER_ADDRESS, 6),
     perAgentSession: int(env.SIP_SOCKETS_PER_AGENT_SESSION, 2),
     customers: int(env.SIP_SOCKETS_CUSTOMERS_MAX, 50),
     total: int(env.SIP_SOCKETS_MAX, 150),

@@ -133,7 +133,7 @@ export function attachRealtime(server: Server, deps: RealtimeDeps): { close(): v
       // Development: a customer's simulated phone, opened by that chat's token while the chat is open.
       const chat = url.searchParams.get('chat') ?? '';
       deps.center.authorizeCustomer(chat, url.searchParams.get('token') ?? undefined, 'use_phone').then(
-        (rec) => deps.sipProxy.upgrade(req, socket, head, { kind: 'customer', id: rec.id }, `customer:${rec.id}`),
+        (rec) => deps.sipProxy.upgrade(req, socket, head, { kind: 'customer', id: rec.id, address: upgradeClientAddress(deps.app, req) }, `customer:${rec.id}`),
         (err: unknown) => {
           if (!(err instanceof DomainError)) deps.logger.error({ err }, 'phone socket authorisation failed');
           const status = err instanceof DomainError ? statusOf(err) : 500;

@@ -6,6 +6,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 // one Asterisk, their totals together must stay below its session limit.
 export interface SipSocketCaps {
   perChat: number;
+  // A customer's address (a /64 for IPv6) over all its chats: chats are cheap to start, so without it
+  // one address could take the customers' whole share.
+  perAddress: number;
   perAgentSession: number;
   // Customers' sockets together: kept below the total so agents (and ARI) always have room.
   customers: number;
@@ -16,9 +19,11 @@ export interface SipSocketOwner {
   kind: 'customer' | 'agent';
   // The chat's id, or the agent session's id (not the agent's: each session is a tab with its softphone).
   id: string;
+  // A customer's address (client-address.ts).
+  address?: string;
 }
 
-export type SipSocketRefusalReason = 'per_chat' | 'per_agent_session' | 'customers_full' | 'total_full' | 'chat_ended' | 'not_authorised' | 'calling_unavailable';
+export type SipSocketRefusalReason = 'per_chat' | 'per_address' | 'per_agent_session' | 'customers_full' | 'total_full' | 'chat_ended' | 'not_authorised' | 'calling_unavailable';
 
 export interface SipSocketRefusal {
   status: number;
@@ -59,9 +64,11 @@ export class SipSockets {
   claim(owner: SipSocketOwner): { release(): void } | SipSocketRefusal {
     const key = `${owner.kind}:${owner.id}`;
     const mine = this.#byOwner.get(key) ?? 0;
-    const refusal = this.check(owner.kind, mine);
+    const address = owner.kind === 'customer' && owner.address !== undefined ? `address:${owner.address}` : null;
+    const refusal = this.check(owner.kind, mine, address ? (this.#byOwner.get(address) ?? 0) : 0);
     if (refusal) return refusal;
     this.#byOwner.set(key, mine + 1);
+    if (address) this.#byOwner.set(address, (this.#byOwner.get(address) ?? 0) + 1);
     this.#byKind[owner.kind] += 1;
     let released = false;
     return {
@@ -69,9 +76,11 @@ export class SipSockets {
         if (released) return;
         released = true;
         this.#byKind[owner.kind] -= 1;
-        const left = (this.#byOwner.get(key) ?? 1) - 1;
-        if (left > 0) this.#byOwner.set(key, left);
-        else this.#byOwner.delete(key);
+        for (const k of address ? [key, address] : [key]) {
+          const left = (this.#byOwner.get(k) ?? 1) - 1;
+          if (left > 0) this.#byOwner.set(k, left);
+          else this.#byOwner.delete(k);
+        }
       },
     };
   }
@@ -81,10 +90,13 @@ export class SipSockets {
     this.#refused.inc({ reason });
   }
 
-  private check(kind: SipSocketOwner['kind'], mine: number): SipSocketRefusal | null {
+  private check(kind: SipSocketOwner['kind'], mine: number, fromAddress: number): SipSocketRefusal | null {
     const caps = this.#caps;
     if (kind === 'customer' && mine >= caps.perChat) {
       return { status: 429, reason: 'per_chat', message: `this chat already has ${caps.perChat} phone sockets open`, retryAfterS: 10 };
+    }
+    if (kind === 'customer' && fromAddress >= caps.perAddress) {
+      return { status: 429, reason: 'per_address', message: `your network already has ${caps.perAddress} phone sockets open`, retryAfterS: 10 };
     }
     if (kind === 'agent' && mine >= caps.perAgentSession) {
       return { status: 429, reason: 'per_agent_session', message: `this session already has ${caps.perAgentSession} softphone sockets open`, retryAfterS: 10 };

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/config.ts';
 import { SipSockets, type SipSocketCaps } from '../../src/web/sip-sockets.ts';
 
-const caps: SipSocketCaps = { perChat: 2, perAgentSession: 2, customers: 3, total: 4 };
+const caps: SipSocketCaps = { perChat: 2, perAddress: 10, perAgentSession: 2, customers: 3, total: 4 };
 const refusal = (claimed: ReturnType<SipSockets['claim']>) => ('status' in claimed ? `${claimed.status} ${claimed.reason}` : 'open');
 
 t.test('customers are held to their share; agents keep the rest of the total', async (t) => {
@@ -30,6 +30,18 @@ t.test('a released place comes back once, even when released twice', async (t) =
 });
 
 t.test('settings: defaults leave headroom below Asterisk sessions, and a customers share not below the total is refused', async (t) => {
-  t.same(loadConfig({}).sipSockets, { perChat: 2, perAgentSession: 2, customers: 50, total: 150 });
+  t.same(loadConfig({}).sipSockets, { perChat: 2, perAddress: 6, perAgentSession: 2, customers: 50, total: 150 });
   t.throws(() => loadConfig({ SIP_SOCKETS_CUSTOMERS_MAX: '150' }), /SIP_SOCKETS_CUSTOMERS_MAX \(150\) must be below SIP_SOCKETS_MAX \(150\)/);
+});
+
+t.test("one address's phone sockets over all its chats are capped, below the customers' share; other addresses still get theirs", async (t) => {
+  const sockets = new SipSockets({ ...caps, perAddress: 3, customers: 10, total: 20 }, new Registry());
+  const from = (id: string, address: string) => refusal(sockets.claim({ kind: 'customer', id, address }));
+  t.same(['a', 'b', 'c'].map((chat) => from(chat, '198.51.100.7')), ['open', 'open', 'open'], 'three chats, a socket each');
+  t.equal(from('d', '198.51.100.7'), '429 per_address', 'a fourth chat from the same address');
+  t.equal(from('e', '203.0.113.9'), 'open', 'another address');
+  const place = sockets.claim({ kind: 'customer', id: 'f', address: '203.0.113.9' });
+  if ('status' in place) return t.fail('opens');
+  place.release();
+  t.equal(from('g', '203.0.113.9'), 'open', 'a closed socket gives its address its place back');
 });
