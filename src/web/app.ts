@@ -104,9 +104,15 @@ export function createWebApp(deps: WebAppDeps): { app: Express; presenter: Deskt
           upgradeInsecureRequests: null,
         },
       },
-      strictTransportSecurity: false, // set by whoever terminates TLS for good (see README)
+      strictTransportSecurity: false, // only over HTTPS: below
     }),
   );
+  // A page reached over HTTPS (served here, or through a trusted proxy's X-Forwarded-Proto) tells the
+  // browser to come back over HTTPS only, so a link typed or followed as http:// cannot be stripped.
+  app.use((req, res, next) => {
+    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    next();
+  });
   app.use(compression());
   if (deps.sms) app.use('/api/v1/sms', deps.sms.webhook); // before the JSON parser: signed over the raw body
   app.use(express.json({ limit: '64kb' }));

@@ -35,6 +35,7 @@ t.test('served over HTTPS and WSS when given a certificate and key', async (t) =
   const login = await httpsRequest(`${base}/login`);
   t.equal(login.status, 200, 'the login page is served over HTTPS');
   t.match(String(login.headers['set-cookie']), /Secure/, 'cookies are Secure under HTTPS');
+  t.match(login.headers['strict-transport-security'], /max-age=31536000/, 'the browser is told to come back over HTTPS only (HSTS)');
 
   const created = await httpsRequest(`${base}/api/v1/chats`, {
     method: 'POST',
@@ -57,6 +58,8 @@ t.test('behind a reverse proxy: TRUST_PROXY makes X-Forwarded-Proto count', asyn
   const server = await withServer(t, { env: { TRUST_PROXY: 'loopback' } });
   const proxied = await fetch(`${server.url}/login`, { headers: { 'x-forwarded-proto': 'https' } });
   t.match(String(proxied.headers.get('set-cookie')), /Secure/, 'a request the proxy received over HTTPS gets Secure cookies');
+  t.match(proxied.headers.get('strict-transport-security'), /max-age=/, 'and HSTS');
   const direct = await fetch(`${server.url}/login`);
   t.notMatch(String(direct.headers.get('set-cookie')), /Secure/, 'plain HTTP without the proxy header does not');
+  t.equal(direct.headers.get('strict-transport-security'), null, 'nor HSTS');
 });
