@@ -16,6 +16,7 @@ import {
   type SmsSender,
   type SmsStore,
 } from './sms-ports.ts';
+import { SEND_RETRY_MS } from './sms-send-retries.ts';
 import { KeyedQueue } from './util/keyed-queue.ts';
 
 // Texts to SMS customers (agent replies, the rating question) and what the gateways report of them.
@@ -30,10 +31,6 @@ export interface SmsOutboxDeps {
   onError: (err: unknown, what: string) => void;
 }
 
-// A send that may pass later (no answer, a gateway "not now") is tried again under the same id, after
-// these waits (about 18 minutes in all), then it failed. The chat's later texts wait behind it: they
-// leave in order.
-export const SEND_RETRY_MS = [5_000, 30_000, 120_000, 300_000, 600_000];
 
 export interface OutboundText {
   id: string;
@@ -65,7 +62,7 @@ export class SmsOutbox {
         detail: null,
         updatedAt: this.#d.clock.now(),
       };
-      await this.#d.store.saveDelivery(delivery);
+      await this.#save(delivery);
       const sender = this.#d.senders[route.gateway];
       if (!sender) {
         await this.#updateStatus(id, 'failed', `No ${route.gateway} SMS gateway is configured.`);
@@ -79,7 +76,7 @@ export class SmsOutbox {
         } catch (err) {
           const why = (err as Error).message || String(err);
           if (err instanceof SmsSendRefused || attempt >= SEND_RETRY_MS.length) return void (await this.#updateStatus(id, 'failed', why));
-          await new Promise<void>((resolve) => this.#d.timers.schedule(SEND_RETRY_MS[attempt]!, resolve));
+          await this.#wait(attempt);
           // A report of the gateway (it had the text after all) settled it meanwhile.
           if ((await this.#d.store.getDelivery(id))?.status !== 'sending') return;
         }
@@ -103,9 +100,28 @@ export class SmsOutbox {
       if (!current) return undefined;
       if (!supersedes(status, current.status)) return current;
       const next: SmsDelivery = { ...current, status, detail, updatedAt: this.#d.clock.now() };
-      await this.#d.store.saveDelivery(next);
+      await this.#save(next);
       return next;
     });
+  }
+
+  // A delivery row the store failed to write (a failover, a busy file) is written again on the sends'
+  // schedule: without its row a reply would never be sent (the next start resends only the replies
+  // after the last one answered), and without its status it would be sent again at the next start.
+  async #save(delivery: SmsDelivery): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#d.store.saveDelivery(delivery);
+      } catch (err) {
+        if (attempt >= SEND_RETRY_MS.length) throw err;
+        this.#d.onError(err, `storing the delivery of SMS ${delivery.id} (tried again)`);
+        await this.#wait(attempt);
+      }
+    }
+  }
+
+  #wait(attempt: number): Promise<void> {
+    return new Promise<void>((resolve) => this.#d.timers.schedule(SEND_RETRY_MS[attempt]!, resolve));
   }
 
   // After a restart, a chat's texts to send (again), in the order they were written: those stored as

@@ -3,7 +3,7 @@ import type { ContactCenter } from '../../src/domain/contact-center.ts';
 import { DomainEvents } from '../../src/domain/events.ts';
 import { SmsDesk } from '../../src/domain/sms-desk.ts';
 import { SmsSendRefused } from '../../src/domain/sms-ports.ts';
-import { SEND_RETRY_MS } from '../../src/domain/sms-outbox.ts';
+import { SEND_RETRY_MS } from '../../src/domain/sms-send-retries.ts';
 import { MemorySmsStore } from '../helpers/fake-sms.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
 import { expectDomainError, SERVICES } from '../helpers/fakes.ts';
