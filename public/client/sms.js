@@ -2,12 +2,15 @@
 // server with esbuild, like the softphone): the live segment count under the message box, computed by
 // the very rules replies are sent with (src/domain/sms-segments.ts), and the delivery status of
 // replies, refreshed from the chat panel while some reply has no final status yet.
+import { SEND_RETRY_MS } from '../../src/domain/sms-send-retries.ts';
 import { countSegments, describeSegments } from '../../src/domain/sms-segments.ts';
 
 const PENDING = '.sms-status[data-final="false"]';
 const FIRST_DELAY_MS = 1000;
 const MAX_DELAY_MS = 30_000;
-const GIVE_UP_MS = 10 * 60_000;
+// Longer than the server's retries of a send (with each try's time-out): a reply that fails in the
+// end is seen to, "Not sent".
+const GIVE_UP_MS = SEND_RETRY_MS.reduce((a, b) => a + b, 0) + 5 * 60_000;
 
 let listening = false;
 // null when idle, else the timeout of the next round or 'fetching' while a round runs.
