@@ -124,7 +124,7 @@ export class SmsDesk {
     const since = this.#d.clock.now() - RATING_REPLY_WINDOW_MS;
     for (const q of await this.#d.store.ratingQuestionsSince(since)) {
       const key = conversationKey({ from: q.customerNumber, to: q.serviceNumber });
-      if ((acceptedAt.get(key) ?? -Infinity) < q.askedAt) this.#questions.asked(key, q.interactionId, q.askedAt);
+      if ((acceptedAt.get(key) ?? -Infinity) < q.askedAt && !(await this.#d.ratings.ratingOf(q.interactionId))) this.#questions.asked(key, q.interactionId, q.askedAt);
     }
   }
 

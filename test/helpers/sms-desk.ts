@@ -23,6 +23,8 @@ export const newPhone = () => `+1555700${String(++phoneCounter).padStart(4, '0')
 export interface DeskOptions {
   interactions?: MemoryInteractionStore;
   sms?: MemorySmsStore;
+  // The wrap-ups and ratings: given, they outlive this desk (a restart); otherwise each desk has its own.
+  closures?: MemoryClosureStore;
   clock?: ManualClock;
   senders?: 'none';
   ratings?: boolean;
@@ -34,7 +36,7 @@ export async function makeDesk(opts: DeskOptions = {}) {
   const clock = opts.clock ?? new ManualClock();
   const interactions = opts.interactions ?? new MemoryInteractionStore();
   const sms = opts.sms ?? new MemorySmsStore(interactions);
-  return deskOn({ interactions, sms, closures: new MemoryClosureStore(interactions), clock }, opts);
+  return deskOn({ interactions, sms, closures: opts.closures ?? new MemoryClosureStore(interactions), clock }, opts);
 }
 
 // The desk on the stores given (in memory, or the real SQLite ones of sqliteDesk).

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { MemoryClosureStore } from '../helpers/fake-ports.ts';
 import { gapMarker } from '../../src/domain/sms-reassembly.ts';
 import { SERVICES } from '../helpers/fakes.ts';
 import { RATING_REPLY_WINDOW_MS } from '../../src/domain/sms-rating.ts';
@@ -129,6 +130,27 @@ t.test('the rating question stands over a restart; not once a chat the customer 
   t.equal(await delivered(h2, h2.text(other, '4')), textedSince, 'a chat accepted since the question: the score is its message');
   t.not(await delivered(h2, h2.text(late, '5')), lapsed, 'asked more than 24 hours ago: a new chat');
   t.same([...h2.closures.ratings.keys()], [id]);
+  t.same(h2.errors, []);
+});
+
+t.test('after a restart, a chat the customer already rated asks nothing again: the same digit texted later is a message', async (t) => {
+  const { interactions, sms, clock } = durable();
+  const closures = new MemoryClosureStore(interactions); // ratings are stored: they outlive the restart
+  const h1 = await makeDesk({ interactions, sms, clock, closures, ratings: true });
+  const from = newPhone();
+  const id = await endedSmsChat(h1, from, 'Flat tyre');
+  t.equal(await delivered(h1, h1.text(from, '5')), id, 'the score rates the chat');
+  await h1.desk.settled();
+  t.match(h1.sender.sent.map((m) => m.id), [`rating:${id}`], 'the question went out, and was answered');
+  await interactions.settled();
+  h1.desk.shutdown();
+  h1.center.shutdown();
+
+  clock.advance(60_000);
+  const h2 = await makeDesk({ interactions, sms, clock, closures, ratings: true });
+  const next = await delivered(h2, h2.text(from, '5'));
+  t.not(next, id, 'the same digit later is not taken for the rating again');
+  t.same(await h2.customerTexts(next), ['5'], 'it reaches a chat, as a message');
   t.same(h2.errors, []);
 });
 
