@@ -67,6 +67,8 @@ export class AriConsults {
         await this.#c.ringAgent(ari, leg, endpoint, consult.channelId);
       } catch (err) {
         this.drop(consult);
+        // A ring whose answer was lost (a time-out) may ring all the same: its phone is hung up.
+        await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
         // A call the agent had put on hold stays held, as their desktop says (the rules keep it so).
         if (!heldBefore) await this.#c.bridgeCustomer(ari, leg);
         throw err;
@@ -88,8 +90,7 @@ export class AriConsults {
       } catch (err) {
         this.drop(consult);
         await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
-        const back = await this.rejoin(ari, leg, consult).then(() => '', (e: unknown) => `; the first agent's phone not bridged back: ${messageOf(e)}`);
-        consult.events.ended(`the call could not be handed over (${messageOf(err)})${back}`);
+        await this.backToCustomer(ari, consult, `the call could not be handed over (${messageOf(err)})`);
         throw err;
       }
       this.drop(consult);
@@ -139,8 +140,15 @@ export class AriConsults {
     const { leg } = consult;
     if (leg.consult !== consult) return;
     const ari = this.#c.ari();
-    await ari.bridges.create({ type: 'mixing', bridgeId: consult.bridgeId, name: consult.bridgeId });
-    await ari.bridges.addChannel({ bridgeId: consult.bridgeId, channel: [leg.agentChannelId, consult.channelId] });
+    try {
+      await ari.bridges.create({ type: 'mixing', bridgeId: consult.bridgeId, name: consult.bridgeId });
+      await ari.bridges.addChannel({ bridgeId: consult.bridgeId, channel: [leg.agentChannelId, consult.channelId] });
+    } catch (err) {
+      // The agents could not be put together: the consulted agent is not left on a silent line.
+      this.drop(consult);
+      await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
+      return this.backToCustomer(ari, consult, `the other agent's phone could not be joined (${messageOf(err)})`);
+    }
     consult.talking = true;
     consult.events.answered();
   }
@@ -150,8 +158,14 @@ export class AriConsults {
     const { leg } = consult;
     if (leg.consult !== consult) return;
     this.drop(consult);
-    await this.rejoin(ari, leg, consult);
-    consult.events.ended(consult.talking ? `the other agent hung up (${cause})` : `the other agent's phone did not answer (${cause})`);
+    await this.backToCustomer(ari, consult, consult.talking ? `the other agent hung up (${cause})` : `the other agent's phone did not answer (${cause})`);
+  }
+
+  // A consult over in Asterisk: the first agent goes back to the customer, and the rules are told
+  // whatever becomes of that (it is said if it failed).
+  private async backToCustomer(ari: Ari, consult: AriConsult, why: string): Promise<void> {
+    const back = await this.rejoin(ari, consult.leg, consult).then(() => '', (e: unknown) => `; the first agent's phone not bridged back: ${messageOf(e)}`);
+    consult.events.ended(why + back);
   }
 
   // The first agent's phone leaves the consult's bridge (if it got there) for the customer's.
