@@ -10,8 +10,9 @@ export const settled = async () => {
   for (let i = 0; i < 30; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-/** Alice's chat with its call connected (both phones answered); `music` holds the bridges playing music on hold. */
-export async function connectedCall() {
+/** Alice's chat with its call connected (both phones answered); `music` holds the bridges playing music on hold.
+ * `beforeCustomerAnswers` runs once the agent's phone answered and the customer's rings. */
+export async function connectedCall(beforeCustomerAnswers: (ari: FakeAri) => void = () => undefined) {
   const ari = new FakeAri();
   const music = new Set<string>();
   const api = ari.current() as unknown as { bridges: { startMoh(p: { bridgeId: string }): Promise<void>; stopMoh(p: { bridgeId: string }): Promise<void> } };
@@ -26,6 +27,7 @@ export async function connectedCall() {
   const leg = await h.desk.callCustomer('alice', interaction.id);
   ari.enter(`cc-${leg.id}-agent`);
   await settled();
+  beforeCustomerAnswers(ari);
   ari.enter(`cc-${leg.id}-customer`);
   await settled();
   return { ari, music, legs, h, onEvent, leg, rec: h.interactions.get(interaction.id)! };

@@ -117,3 +117,14 @@ t.test("Hold clicked while the new agent's phone is still being looked up is ref
   t.equal(leg.state, 'connected', 'the call is not on hold');
   t.ok(ari.bridges.get(`cc-leg-${leg.id}`)?.has(`cc-${leg.id}-agent-1`), "Bob's phone is in the call's bridge");
 });
+
+t.test('a customer who answers but cannot be bridged with the agent: the call fails, both phones hung up (not left up, silent, under Ringing)', async (t) => {
+  const { ari, leg } = await connectedCall((fake) => {
+    (fake.current() as unknown as { bridges: { addChannel(): Promise<void> } }).bridges.addChannel = async () => {
+      throw new Error('ARI answered 500');
+    };
+  });
+  await settled();
+  t.match(leg, { state: 'failed', cause: /could not bridge the call/ }, 'the desktop shows the call failed, and why');
+  t.same([...ari.channels].filter((c) => c.startsWith(`cc-${leg.id}`)), [], "neither phone is left up");
+});

@@ -54,10 +54,7 @@ export class AriCallLegs implements Telephony {
   // The ARI events handle() acts on: the Stasis app is sent no other (see app-events.ts).
   static readonly EVENTS = ['StasisStart', 'ChannelStateChange', 'ChannelDestroyed'] as const;
   readonly #o: CallLegsOptions;
-  readonly #legs = new ChannelRegistry<AriLeg, Role>((leg) => [
-    [leg.agentChannelId, 'agent'],
-    [leg.customerChannelId, 'customer'],
-  ]);
+  readonly #legs = new ChannelRegistry<AriLeg, Role>((leg) => [[leg.agentChannelId, 'agent'], [leg.customerChannelId, 'customer']]);
   readonly #rings = new TransferRings();
   readonly #consults: AriConsults;
   readonly #queue: KeyedQueue;
@@ -321,10 +318,11 @@ export class AriCallLegs implements Telephony {
     if (role === 'customer' ? leg.customerUp : leg.agentUp) return; // taken up already (reconcile.ts)
     const ari = this.#o.ari();
     if (role === 'customer') {
-      await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: [leg.agentChannelId, leg.customerChannelId] });
+      // Not bridged (a request refused): both phones would stay up, hearing nothing, under "Ringing".
+      const bridged = await ari.bridges.addChannel({ bridgeId: leg.bridgeId, channel: [leg.agentChannelId, leg.customerChannelId] }).then(() => null, (err: unknown) => err as Error);
+      if (bridged) return this.failed(leg, `could not bridge the call: ${bridged.message}`, report);
       leg.customerUp = true;
-      await report(leg.interactionId, leg.legId, 'customer_answered');
-      return;
+      return report(leg.interactionId, leg.legId, 'customer_answered');
     }
     // The agent answered: the customer is dialled at once; the answer is recorded after (a store write
     // would hold the event loop before the request is out). The queue keeps the customer's progress after.
@@ -341,10 +339,12 @@ export class AriCallLegs implements Telephony {
       })
       .then(() => null, (err: unknown) => err as Error);
     await report(leg.interactionId, leg.legId, 'agent_answered');
-    if (dialled) {
-      await this.teardown(leg);
-      await report(leg.interactionId, leg.legId, 'fail', `trunk refused the call: ${dialled.message}`);
-    }
+    if (dialled) await this.failed(leg, `trunk refused the call: ${dialled.message}`, report);
+  }
+
+  private async failed(leg: AriLeg, cause: string, report: CallEventSink): Promise<void> {
+    await this.teardown(leg);
+    await report(leg.interactionId, leg.legId, 'fail', cause);
   }
 
   // A channel ended: the leg ends with it (the other side is hung up, the bridge removed).
