@@ -151,7 +151,16 @@ export function sendText(s, text, onFailed) {
   const clientId = newClientId();
   keepUnsent(s.id, clientId, text);
   showUnsent(s, clientId, text);
-  void inTurn(s, clientId, onFailed);
+  void afterEarlier(s, 'texts', onFailed).then(() => inTurn(s, clientId, onFailed));
+}
+
+// A new message goes after the earlier ones this device still holds: those kept over a reload (queued
+// once the history is in), and those given up on for a network problem (sent again now, before it,
+// rather than after it once the socket is back). The server numbers them as they arrive.
+async function afterEarlier(s, line, onFailed) {
+  await s.restoredUnsent;
+  const givenUp = [...s.pending].filter(([, e]) => e.item.classList.contains('msg-failed') && !e.refused && (e.photo ? 'photos' : 'texts') === line);
+  for (const [clientId] of givenUp) void inTurn(s, clientId, onFailed);
 }
 
 // Texts leave one at a time, in the order they were written, and so do photos: one that waits to be
@@ -175,6 +184,7 @@ export async function sendPhotoFile(s, file, onFailed) {
   const clientId = newClientId();
   showPhoto(s, clientId, file);
   await keepPhoto(s.id, clientId, file, () => storedChatId() === s.id);
+  await afterEarlier(s, 'photos', onFailed);
   await inTurn(s, clientId, onFailed);
 }
 
@@ -202,7 +212,9 @@ export async function restoreUnsent(s, onFailed) {
   const photos = (await loadPhotos(s.id)).filter((p) => !s.pending.has(p.client_id));
   if (state.session !== s) return;
   for (const { client_id: clientId, file } of photos) showPhoto(s, clientId, file);
-  await sendEach(s, [...texts, ...photos].map((m) => m.client_id), onFailed);
+  const sent = sendEach(s, [...texts, ...photos].map((m) => m.client_id), onFailed);
+  s.markRestored(); // queued: what is typed from now on goes after them
+  await sent;
 }
 
 // A chat that ended while messages were still unsent on this device (typed offline, say): after a
@@ -231,11 +243,10 @@ export async function resendFailed(s, onFailed) {
   await sendEach(s, failed, onFailed);
 }
 
+// Queued at once, in order (each line keeps it): a message typed meanwhile goes after them.
 async function sendEach(s, clientIds, onFailed) {
-  for (const clientId of clientIds) {
-    if (state.session !== s || s.ended) return;
-    await inTurn(s, clientId, onFailed);
-  }
+  if (state.session !== s || s.ended) return;
+  await Promise.all(clientIds.map((clientId) => inTurn(s, clientId, onFailed)));
 }
 
 // Send one message; on network trouble retry with the same client_id (the server dedupes on it).

@@ -11,7 +11,12 @@ import { scheduleVideo, stopVideo } from './video.js';
 import { notify, refreshControls, scrollToBottom, setChatState, setConn, showAgent, showChat, showRating, showStart, ui } from './ui.js';
 
 export function newSession(stored) {
+  let restored;
   return {
+    // Settles once what the device kept unsent (over a reload) is queued, after the history: a message
+    // typed before then goes after those (restoreUnsent).
+    restoredUnsent: new Promise((resolve) => (restored = resolve)),
+    markRestored: () => restored(),
     id: stored.id,
     token: stored.token,
     lastSeq: 0,
@@ -149,7 +154,7 @@ export async function openChat(stored, resume) {
   if (!s.ended) await loadHistory(s); // an ended chat's was read as it was marked ended
   if (state.session !== s) return;
   if (s.ended) return void showNotSent(s);
-  void restoreUnsent(s, actionFailed);
+  void restoreUnsent(s, actionFailed).finally(() => s.markRestored());
   connect(s, { frame: (frame) => handleFrame(s, frame), refused: () => void refreshChat(s), opened: () => void resendFailed(s, actionFailed) });
   startSimulatedPhone(s).catch((err) => console.warn('simulated phone failed:', err.message));
 }

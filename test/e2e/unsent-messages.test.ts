@@ -124,3 +124,54 @@ for (const kind of kinds) {
     t.same(pages.pageErrors, [], 'no script errors');
   });
 }
+
+t.test('a text given up on goes before the next one typed: the server holds them in the order they were written', async (t) => {
+  const { customer, chat } = await (async () => {
+    const page = await pages.newPage();
+    await startChatPage(page, server.url, 'Ines', '+351912345678');
+    await page.getByText('Waiting for an agent').waitFor();
+    const stored = await storedChat(page);
+    // Only the sends fail (a proxy dropping POSTs): the page's socket stays up, so nothing else resends it.
+    await page.route('**/api/v1/chats/*/messages', (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
+    await kinds[0]!.send(page, 'first');
+    await page.getByText('Not sent').waitFor({ timeout: 30_000 });
+    await page.unroute('**/api/v1/chats/*/messages');
+    return { customer: page, chat: stored };
+  })();
+  await kinds[0]!.send(customer, 'second');
+  const log = customer.getByRole('log');
+  await sent(kinds[0]!.shown(log, 'second')).waitFor({ timeout: 20_000 });
+  await sent(kinds[0]!.shown(log, 'first')).waitFor({ timeout: 20_000 });
+  t.same(await kinds[0]!.onServer(chat), ['first', 'second'], 'in the order written, each once');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
+t.test('after a reload, a text typed while the history loads goes after the texts kept unsent', async (t) => {
+  const customer = await pages.newPage();
+  await startChatPage(customer, server.url, 'Ines', '+351912345678');
+  await customer.getByText('Waiting for an agent').waitFor();
+  const chat = await storedChat(customer);
+  await customer.route('**/api/v1/chats/*/messages', (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
+  await kinds[0]!.send(customer, 'kept');
+  await customer.getByText('Not sent').waitFor({ timeout: 30_000 });
+  await customer.unroute('**/api/v1/chats/*/messages');
+
+  // The history is slow to come after the reload; the customer types meanwhile.
+  let releaseHistory = () => {};
+  const historyHeld = new Promise<void>((resolve) => (releaseHistory = resolve));
+  await customer.route('**/api/v1/chats/*/messages?after=*', async (route) => {
+    await historyHeld;
+    await route.continue();
+  });
+  await customer.reload();
+  await customer.getByLabel('Message').waitFor();
+  await customer.getByRole('button', { name: 'Send' }).and(customer.locator(':not([disabled])')).waitFor();
+  await kinds[0]!.send(customer, 'typed meanwhile');
+  await customer.waitForTimeout(1000);
+  releaseHistory();
+  const log = customer.getByRole('log');
+  await sent(kinds[0]!.shown(log, 'typed meanwhile')).waitFor({ timeout: 20_000 });
+  await sent(kinds[0]!.shown(log, 'kept')).waitFor({ timeout: 20_000 });
+  t.same(await kinds[0]!.onServer(chat), ['kept', 'typed meanwhile'], 'in the order written');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
