@@ -8,7 +8,7 @@
 import { wireControls } from './controls.js';
 import { wireRating } from './rating.js';
 import { reconnectOnWake } from './events.js';
-import { openChat } from './session.js';
+import { forgetIfDue, openChat } from './session.js';
 import { wireStartForm } from './start-form.js';
 import { loadStored } from './storage.js';
 import { showStart } from './ui.js';
@@ -17,6 +17,8 @@ wireControls();
 wireRating();
 wireStartForm();
 reconnectOnWake();
+document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && forgetIfDue());
+window.addEventListener('pageshow', () => forgetIfDue());
 
 const stored = loadStored();
 if (stored) {

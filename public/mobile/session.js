@@ -5,8 +5,8 @@ import { api, chatPath, isGone } from './api.js';
 import { closeReplaced, connect } from './events.js';
 import { startSimulatedPhone, stopSimulatedPhone, telephonyChanged } from './phone.js';
 import { addMessage, resendFailed, restoreUnsent, showNotSent } from './messages.js';
-import { RECONNECT_MIN_MS, noteSeq, state } from './state.js';
-import { forgetStored, storeEnded } from './storage.js';
+import { ENDED_KEPT_MS, RECONNECT_MIN_MS, noteSeq, state } from './state.js';
+import { forgetStored, loadStored, storedChatId, storeEnded } from './storage.js';
 import { scheduleVideo, stopVideo } from './video.js';
 import { notify, refreshControls, scrollToBottom, setChatState, setConn, showAgent, showChat, showRating, showStart, ui } from './ui.js';
 
@@ -43,6 +43,7 @@ export function closeSocket(s) {
 
 export function teardown(s) {
   if (!s) return;
+  clearTimeout(s.forgetTimer);
   closeSocket(s);
   stopVideo(s);
   stopSimulatedPhone(s);
@@ -67,7 +68,11 @@ export function markEnded(s, rated = false) {
   if (state.session !== s || s.ended) return;
   s.ended = true;
   if (rated) forgetStored(s.id);
-  else storeEnded(s.id);
+  else {
+    storeEnded(s.id);
+    s.keptUntil = (loadStored()?.endedAt ?? Date.now()) + ENDED_KEPT_MS;
+    s.forgetTimer = setTimeout(() => forgetIfDue(s), s.keptUntil - Date.now());
+  }
   closeSocket(s);
   stopVideo(s);
   stopSimulatedPhone(s);
@@ -79,6 +84,24 @@ export function markEnded(s, rated = false) {
   // The socket closed with the end may have been about to replay what came before it (a page back
   // from the background learns of the end first): the rest of the conversation is read once.
   void loadHistory(s);
+}
+
+// An unrated ended chat is kept ENDED_KEPT_MS from when the page saw it end, then forgotten while the
+// page stays open too: on a shared phone, whoever is handed it next finds an empty start form. Checked
+// by a timer, and when the page comes back to the front (a sleeping phone stops timers). Rating it
+// forgets it at once (the page then thanks the customer until it is left).
+export function forgetIfDue(s = state.session) {
+  // Rated meanwhile: no longer stored, and the page thanks the customer until it is left.
+  if (!s || state.session !== s || !s.ended || s.keptUntil === undefined || Date.now() < s.keptUntil || storedChatId() !== s.id) return;
+  forgetStored(s.id);
+  teardown(s);
+  ui.log.replaceChildren();
+  ui.location.textContent = '';
+  state.lastCustomer = { name: '', phone: '' };
+  ui.name.value = '';
+  ui.phone.value = '';
+  setChatState('');
+  showStart('');
 }
 
 // `fromFrame`: the socket's chat frame, sent first and at every change; a REST answer may be older.

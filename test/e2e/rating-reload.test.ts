@@ -72,6 +72,20 @@ t.test('an ended chat not rated is kept 15 minutes on the device, then forgotten
   t.same(pages.pageErrors, [], 'no script errors');
 });
 
+t.test('an ended chat not rated, left open on the page, is forgotten after 15 minutes without a reload', async (t) => {
+  const customer = await pages.newPage();
+  await customer.clock.install();
+  await endedChat(t, customer, agent);
+  await customer.clock.fastForward('14:00');
+  t.ok(await customer.getByText('Help is on its way').isVisible(), 'still shown before its 15 minutes');
+  await customer.clock.fastForward('02:00');
+  await customer.getByRole('button', { name: 'Start chat' }).waitFor();
+  t.notOk(await customer.getByText('Help is on its way').isVisible(), 'no transcript');
+  t.same([await customer.getByLabel('Name').inputValue(), await customer.getByLabel('Phone').inputValue()], ['', ''], 'no name or phone prefilled');
+  t.equal(await customer.evaluate((key) => localStorage.getItem(key), KEY), null, 'nothing stored');
+  t.same(pages.pageErrors, [], 'no script errors');
+});
+
 t.test('Start a new chat forgets the ended one', async (t) => {
   const customer = await pages.newPage();
   await endedChat(t, customer, agent);
