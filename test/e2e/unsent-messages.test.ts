@@ -125,19 +125,22 @@ for (const kind of kinds) {
   });
 }
 
+// A text given up on (Not sent) because only the sends failed (a proxy dropping POSTs): the page's
+// socket stays up, so nothing else sends it again.
+async function givenUpText(label: string): Promise<{ customer: Page; chat: Chat }> {
+  const customer = await pages.newPage();
+  await startChatPage(customer, server.url, 'Ines', '+351912345678');
+  await customer.getByText('Waiting for an agent').waitFor();
+  const chat = await storedChat(customer);
+  await customer.route('**/api/v1/chats/*/messages', (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
+  await kinds[0]!.send(customer, label);
+  await customer.getByText('Not sent').waitFor({ timeout: 30_000 });
+  await customer.unroute('**/api/v1/chats/*/messages');
+  return { customer, chat };
+}
+
 t.test('a text given up on goes before the next one typed: the server holds them in the order they were written', async (t) => {
-  const { customer, chat } = await (async () => {
-    const page = await pages.newPage();
-    await startChatPage(page, server.url, 'Ines', '+351912345678');
-    await page.getByText('Waiting for an agent').waitFor();
-    const stored = await storedChat(page);
-    // Only the sends fail (a proxy dropping POSTs): the page's socket stays up, so nothing else resends it.
-    await page.route('**/api/v1/chats/*/messages', (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
-    await kinds[0]!.send(page, 'first');
-    await page.getByText('Not sent').waitFor({ timeout: 30_000 });
-    await page.unroute('**/api/v1/chats/*/messages');
-    return { customer: page, chat: stored };
-  })();
+  const { customer, chat } = await givenUpText('first');
   await kinds[0]!.send(customer, 'second');
   const log = customer.getByRole('log');
   await sent(kinds[0]!.shown(log, 'second')).waitFor({ timeout: 20_000 });
@@ -147,14 +150,7 @@ t.test('a text given up on goes before the next one typed: the server holds them
 });
 
 t.test('after a reload, a text typed while the history loads goes after the texts kept unsent', async (t) => {
-  const customer = await pages.newPage();
-  await startChatPage(customer, server.url, 'Ines', '+351912345678');
-  await customer.getByText('Waiting for an agent').waitFor();
-  const chat = await storedChat(customer);
-  await customer.route('**/api/v1/chats/*/messages', (route) => (route.request().method() === 'POST' ? route.abort() : route.continue()));
-  await kinds[0]!.send(customer, 'kept');
-  await customer.getByText('Not sent').waitFor({ timeout: 30_000 });
-  await customer.unroute('**/api/v1/chats/*/messages');
+  const { customer, chat } = await givenUpText('kept');
 
   // The history is slow to come after the reload; the customer types meanwhile.
   let releaseHistory = () => {};

@@ -25,11 +25,16 @@ t.test("a consult ring whose answer was lost (Asterisk made the channel, the req
   t.notOk(ari.channels.has(`cc-${leg.id}-agent-1`), "Bob's phone does not go on ringing");
 });
 
-t.test('a consulted agent who answers but cannot be put with the first agent is hung up, and the consult ends', async (t) => {
+// Alice's call, consulting Bob (his phone rings); `api` is the fake ARI's requests, to make one fail.
+async function consulting() {
   const { ari, h, leg, rec } = await connectedCall();
   const { told, events } = consultEvents();
   await h.desk.startConsult(rec, { agentId: 'bob', name: 'Bob' }, events);
-  const api = ari.current() as unknown as Api;
+  return { ari, leg, told, api: ari.current() as unknown as Api };
+}
+
+t.test('a consulted agent who answers but cannot be put with the first agent is hung up, and the consult ends', async (t) => {
+  const { ari, leg, told, api } = await consulting();
   api.bridges.create = async () => {
     throw new Error('ARI answered 500');
   };
@@ -41,10 +46,7 @@ t.test('a consulted agent who answers but cannot be put with the first agent is 
 });
 
 t.test("the consulted phone's end is told even when putting the first agent back with the customer fails", async (t) => {
-  const { ari, h, leg, rec } = await connectedCall();
-  const { told, events } = consultEvents();
-  await h.desk.startConsult(rec, { agentId: 'bob', name: 'Bob' }, events);
-  const api = ari.current() as unknown as Api;
+  const { ari, leg, told, api } = await consulting();
   api.bridges.addChannel = async () => {
     throw new Error('ARI answered 500');
   };
