@@ -2,10 +2,9 @@
 // Start a new chat. Failures go to the session's actionFailed, which checks whether the chat is the cause.
 import { api, chatPath } from './api.js';
 import { sendPhotoFile, sendText } from './messages.js';
-import { actionFailed, markEnded, teardown } from './session.js';
+import { actionFailed, leaveChat, markEnded } from './session.js';
 import { MAX_PHOTO_BYTES, MAX_TEXT, state } from './state.js';
-import { forgetStored } from './storage.js';
-import { notify, setBusy, setChatState, showStart, ui } from './ui.js';
+import { notify, setBusy, ui } from './ui.js';
 import { CHANGE_TEXT, videoAction } from './video.js';
 
 export function wireControls() {
@@ -148,11 +147,6 @@ async function endChat() {
 }
 
 function newChat() {
-  forgetStored(state.session?.id);
-  teardown(state.session);
-  ui.log.replaceChildren();
-  ui.location.textContent = '';
-  setChatState('');
-  showStart('');
+  leaveChat(state.session);
   ui.name.focus();
 }

@@ -159,8 +159,13 @@ export function sendText(s, text, onFailed) {
 // rather than after it once the socket is back). The server numbers them as they arrive.
 async function afterEarlier(s, line, onFailed) {
   await s.restoredUnsent;
-  const givenUp = [...s.pending].filter(([, e]) => e.item.classList.contains('msg-failed') && !e.refused && (e.photo ? 'photos' : 'texts') === line);
-  for (const [clientId] of givenUp) void inTurn(s, clientId, onFailed);
+  for (const clientId of givenUp(s, line)) void inTurn(s, clientId, onFailed);
+}
+
+// The messages given up on for a network problem (one the server refused waits for the customer's
+// Retry), of one line or both.
+function givenUp(s, line) {
+  return [...s.pending].filter(([, e]) => e.item.classList.contains('msg-failed') && !e.refused && (!line || (e.photo ? 'photos' : 'texts') === line)).map(([clientId]) => clientId);
 }
 
 // Texts leave one at a time, in the order they were written, and so do photos: one that waits to be
@@ -239,8 +244,7 @@ export async function showNotSent(s) {
 // The socket is back: the messages given up on for a network problem are sent again, in order. One
 // the server refused (a file type it does not take, a full chat) waits for the customer's Retry.
 export async function resendFailed(s, onFailed) {
-  const failed = [...s.pending].filter(([, entry]) => entry.item.classList.contains('msg-failed') && !entry.refused).map(([clientId]) => clientId);
-  await sendEach(s, failed, onFailed);
+  await sendEach(s, givenUp(s), onFailed);
 }
 
 // Queued at once, in order (each line keeps it): a message typed meanwhile goes after them.

@@ -55,11 +55,17 @@ export function teardown(s) {
 // The chat is gone (bad token, unknown chat): forget it and offer a new one.
 export function lose(s, message) {
   if (state.session !== s) return;
-  forgetStored(s.id);
+  leaveChat(s, message || 'This chat is no longer available. You can start a new one.', true);
+}
+
+// Back to the start form: the chat forgotten on this device, its socket and media closed, its log cleared.
+export function leaveChat(s, message = '', isError = false) {
+  forgetStored(s?.id);
   teardown(s);
   ui.log.replaceChildren();
   ui.location.textContent = '';
-  showStart(message || 'This chat is no longer available. You can start a new one.', true);
+  setChatState('');
+  showStart(message, isError);
 }
 
 // Unrated, the chat stays stored for a while (state.js ENDED_KEPT_MS): a reload shows it ended, with
@@ -93,15 +99,10 @@ export function markEnded(s, rated = false) {
 export function forgetIfDue(s = state.session) {
   // Rated meanwhile: no longer stored, and the page thanks the customer until it is left.
   if (!s || state.session !== s || !s.ended || s.keptUntil === undefined || Date.now() < s.keptUntil || storedChatId() !== s.id) return;
-  forgetStored(s.id);
-  teardown(s);
-  ui.log.replaceChildren();
-  ui.location.textContent = '';
   state.lastCustomer = { name: '', phone: '' };
   ui.name.value = '';
   ui.phone.value = '';
-  setChatState('');
-  showStart('');
+  leaveChat(s);
 }
 
 // `fromFrame`: the socket's chat frame, sent first and at every change; a REST answer may be older.

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { count } from './open-counts.ts';
 
 // Every /sip socket the web server accepts holds one of Asterisk's HTTP sessions (http.conf
 // sessionlimit), and ARI needs those too: without caps, one anonymous chat could open enough phone
@@ -36,6 +37,7 @@ export interface SipSocketRefusal {
 export class SipSockets {
   readonly #caps: SipSocketCaps;
   readonly #byOwner = new Map<string, number>();
+  readonly #byAddress = new Map<string, number>();
   readonly #byKind = { customer: 0, agent: 0 };
   readonly #refused: Counter<'reason'>;
 
@@ -63,12 +65,11 @@ export class SipSockets {
   // release() is idempotent: call it when the socket goes.
   claim(owner: SipSocketOwner): { release(): void } | SipSocketRefusal {
     const key = `${owner.kind}:${owner.id}`;
-    const mine = this.#byOwner.get(key) ?? 0;
-    const address = owner.kind === 'customer' && owner.address !== undefined ? `address:${owner.address}` : null;
-    const refusal = this.check(owner.kind, mine, address ? (this.#byOwner.get(address) ?? 0) : 0);
+    const address = owner.kind === 'customer' ? owner.address : undefined;
+    const refusal = this.check(owner.kind, this.#byOwner.get(key) ?? 0, address === undefined ? 0 : (this.#byAddress.get(address) ?? 0));
     if (refusal) return refusal;
-    this.#byOwner.set(key, mine + 1);
-    if (address) this.#byOwner.set(address, (this.#byOwner.get(address) ?? 0) + 1);
+    count(this.#byOwner, key, 1);
+    if (address !== undefined) count(this.#byAddress, address, 1);
     this.#byKind[owner.kind] += 1;
     let released = false;
     return {
@@ -76,11 +77,8 @@ export class SipSockets {
         if (released) return;
         released = true;
         this.#byKind[owner.kind] -= 1;
-        for (const k of address ? [key, address] : [key]) {
-          const left = (this.#byOwner.get(k) ?? 1) - 1;
-          if (left > 0) this.#byOwner.set(k, left);
-          else this.#byOwner.delete(k);
-        }
+        count(this.#byOwner, key, -1);
+        if (address !== undefined) count(this.#byAddress, address, -1);
       },
     };
   }

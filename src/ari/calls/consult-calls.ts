@@ -88,9 +88,7 @@ export class AriConsults {
         await ari.bridges.destroy({ bridgeId: consult.bridgeId }).catch(ignoreNotFound);
         await this.#c.handToPhone(ari, leg, consult.channelId);
       } catch (err) {
-        this.drop(consult);
-        await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
-        await this.backToCustomer(ari, consult, `the call could not be handed over (${messageOf(err)})`);
+        await this.abandon(ari, consult, `the call could not be handed over (${messageOf(err)})`);
         throw err;
       }
       this.drop(consult);
@@ -145,9 +143,7 @@ export class AriConsults {
       await ari.bridges.addChannel({ bridgeId: consult.bridgeId, channel: [leg.agentChannelId, consult.channelId] });
     } catch (err) {
       // The agents could not be put together: the consulted agent is not left on a silent line.
-      this.drop(consult);
-      await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
-      return this.backToCustomer(ari, consult, `the other agent's phone could not be joined (${messageOf(err)})`);
+      return this.abandon(ari, consult, `the other agent's phone could not be joined (${messageOf(err)})`);
     }
     consult.talking = true;
     consult.events.answered();
@@ -159,6 +155,13 @@ export class AriConsults {
     if (leg.consult !== consult) return;
     this.drop(consult);
     await this.backToCustomer(ari, consult, consult.talking ? `the other agent hung up (${cause})` : `the other agent's phone did not answer (${cause})`);
+  }
+
+  // A consult given up while its phone is up: that phone is hung up, the first agent goes back.
+  private async abandon(ari: Ari, consult: AriConsult, why: string): Promise<void> {
+    this.drop(consult);
+    await ari.channels.hangup({ channelId: consult.channelId }).catch(ignoreNotFound);
+    await this.backToCustomer(ari, consult, why);
   }
 
   // A consult over in Asterisk: the first agent goes back to the customer, and the rules are told

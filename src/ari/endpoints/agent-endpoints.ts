@@ -117,6 +117,7 @@ export class AgentEndpoints {
   // A disabled agent's endpoints still in Asterisk go (Asterisk kept them if it did not restart), and a
   // desk phone whose password was locked meanwhile is dropped.
   async catchUp(ari: Ari, disabled: readonly Agent[]): Promise<void> {
+    if (disabled.length === 0 && this.#lockedAway.size === 0) return;
     const present = new Set((await ari.endpoints.listByTech({ tech: 'PJSIP' })).map((e) => e.resource));
     for (const agent of disabled) if (AgentEndpoints.of(agent.id).some((endpoint) => present.has(endpoint))) await this.remove(ari, agent.id);
     for (const endpoint of [...this.#lockedAway]) {

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { rateLimited, unavailable, type DomainError } from '../../domain/errors.ts';
 import { SocketHeartbeat } from '../socket-heartbeat.ts';
+import { count } from '../open-counts.ts';
 
 // Every customer events socket holds a file descriptor, a hub listener and a timeline feed, and anyone
 // with a chat's token may open one: a chat gets a few (an app and a page, a reconnect overlapping the old
@@ -57,11 +58,4 @@ export class CustomerSockets {
   close(): void {
     this.#heartbeat.close();
   }
-}
-
-// Counts kept only while above zero: the maps hold only what is open.
-function count(map: Map<string, number>, key: string, by: 1 | -1): void {
-  const n = (map.get(key) ?? 0) + by;
-  if (n > 0) map.set(key, n);
-  else map.delete(key);
 }
